@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "base/fileio.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/alloc.h"
+#include "base/strbuf.h"
+#include "base/banned.h"
+
+int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len, struct ags_error *err)
+{
+    _cleanup_strbuf_ struct strbuf sb;
+    strbuf_init(&sb, max);
+    char chunk[65536];
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return ags_error_set(err, -errno, "read failed: %m");
+        }
+        if (n == 0)
+            break;
+        if (strbuf_append(&sb, chunk, (size_t)n) < 0)
+            return ags_error_set(err, -EFBIG, "input is larger than %zu bytes", max);
+    }
+    *ret_len = sb.len;
+    *ret = strbuf_steal(&sb);
+    return 0;
+}
+
+int read_file_bounded(const char *path, size_t max, char **ret, size_t *ret_len,
+                      struct ags_error *err)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return ags_error_set(err, -errno, "cannot open '%s': %m", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return ags_error_set(err, -errno, "cannot stat '%s': %m", path);
+    if (S_ISDIR(st.st_mode))
+        return ags_error_set(err, -EISDIR, "'%s' is a directory, not a file", path);
+    if (S_ISREG(st.st_mode) && (size_t)st.st_size > max)
+        return ags_error_set(err, -EFBIG, "'%s' is larger than %zu bytes", path, max);
+    int r = read_fd_bounded(fd, max, ret, ret_len, err);
+    if (r < 0)
+        return ags_error_prefix(err, "'%s'", path);
+    return 0;
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len, unsigned mode,
+                      struct ags_error *err)
+{
+    _cleanup_free_ char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    _cleanup_close_ int fd =
+            open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, (mode_t)mode);
+    if (fd < 0)
+        return ags_error_set(err, -errno, "cannot create '%s': %m", tmp);
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = -errno;
+            (void)unlink(tmp);
+            return ags_error_set(err, e, "cannot write '%s': %s", tmp, strerror(-e));
+        }
+        off += (size_t)n;
+    }
+    if (fsync(fd) < 0 || fchmod(fd, (mode_t)mode) < 0) {
+        int e = -errno;
+        (void)unlink(tmp);
+        return ags_error_set(err, e, "cannot write '%s': %s", tmp, strerror(-e));
+    }
+    if (rename(tmp, path) < 0) {
+        int e = -errno;
+        (void)unlink(tmp);
+        return ags_error_set(err, e, "cannot rename '%s' to '%s': %s", tmp, path, strerror(-e));
+    }
+    return 0;
+}

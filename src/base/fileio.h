@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stddef.h>
+
+#include "base/error.h"
+
+/* Reads a whole regular file of at most max bytes.  *ret is NUL-terminated and
+ * owned by the caller.  Errors name the path: "cannot open 'p': ...",
+ * "'p' is larger than N bytes". */
+int read_file_bounded(const char *path, size_t max, char **ret, size_t *ret_len,
+                      struct ags_error *err) _warn_unused_;
+/* Reads all of fd (not closed) up to max bytes. */
+int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len, struct ags_error *err)
+        _warn_unused_;
+/* Writes data to path atomically (temp file + rename) with the given mode. */
+int write_file_atomic(const char *path, const char *data, size_t len, unsigned mode,
+                      struct ags_error *err) _warn_unused_;

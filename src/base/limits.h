@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* Every bound on outside input, in one place. */
+#define AGS_TOML_MAX_FILE_SIZE     (8u * 1024u * 1024u) /* bytes of one TOML file */
+#define AGS_TOML_MAX_DEPTH         128u                 /* nesting of arrays/inline tables/keys */
+#define AGS_TOML_MAX_KEY_PARTS     128u                 /* dotted key components */
+#define AGS_CONFIG_MAX_LAYERS      2u                   /* base + repo overlay */
+#define AGS_PODMAN_MAX_RESPONSE    (16u * 1024u * 1024u)
+#define AGS_PROXY_MAX_HEADER       (64u * 1024u)

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdint.h>
+
+#include "base/macro.h"
+
+/* Whole-string decimal parsers: no sign for unsigned, no spaces, no trailing
+ * garbage, range-checked.  Return 0 or -EINVAL/-ERANGE; *ret untouched on failure. */
+int parse_u32(const char *s, uint32_t *ret) _warn_unused_;
+int parse_i64(const char *s, int64_t *ret) _warn_unused_;
+int parse_port(const char *s, uint16_t *ret) _warn_unused_;

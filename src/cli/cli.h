@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "base/macro.h"
+
+/* Exit statuses (docs/ags.1.md lists them). */
+enum {
+    AGS_EXIT_OK = 0,
+    AGS_EXIT_FAILURE = 1, /* a subcommand failed */
+    AGS_EXIT_USAGE = 2,   /* bad flags, bad config, or a command that is not built yet */
+    AGS_EXIT_LAUNCH = 125 /* ags or Podman failed before the agent ran */
+};
+
+/* One entry per subcommand, one file per entry (cli/cmd-*.c). */
+struct ags_command {
+    const char *name;
+    const char *summary; /* one line for `ags --help` */
+    bool hidden;         /* left out of help and completions */
+    /* argv[0] is the subcommand name; returns an exit status. */
+    int (*run)(int argc, char **argv);
+};
+
+extern const struct ags_command cmd_setup, cmd_doctor, cmd_update_image, cmd_update,
+        cmd_update_agents, cmd_install, cmd_uninstall, cmd_create_aliases, cmd_completions,
+        cmd_config, cmd_plan, cmd_help, cmd_version;
+
+/* NULL-terminated, in help order. */
+extern const struct ags_command *const ags_commands[];
+
+const struct ags_command *cli_find_command(const char *name);
+int cli_main(int argc, char **argv);
+/* Run mode: `ags --agent NAME [flags] [-- args]` (cli/run.c). */
+int cli_run_mode(int argc, char **argv);
+void cli_print_help(void);
+
+/* Diagnostics go to stderr prefixed "ags: "; stdout carries only data. */
+void cli_error(const char *fmt, ...) _printf_(1, 2);
+void cli_warning(const char *fmt, ...) _printf_(1, 2);
+/* "ags: 'NAME' is not built yet (issue N)"; returns AGS_EXIT_USAGE. */
+int cli_not_built(const char *what, int issue);

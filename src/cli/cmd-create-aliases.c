@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "cli/cli.h"
+#include "base/banned.h"
+
+static int create_aliases_run(int argc _unused_, char **argv _unused_)
+{
+    return cli_not_built("'ags create-aliases'", 7);
+}
+
+const struct ags_command cmd_create_aliases = {
+    .name = "create-aliases",
+    .summary = "write wrapper scripts or shell aliases",
+    .hidden = false,
+    .run = create_aliases_run,
+};

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "cli/cli.h"
+#include "base/banned.h"
+
+static int install_run(int argc _unused_, char **argv _unused_)
+{
+    return cli_not_built("'ags install'", 7);
+}
+
+const struct ags_command cmd_install = {
+    .name = "install",
+    .summary = "install ags assets",
+    .hidden = false,
+    .run = install_run,
+};

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/banned.h"
+
+const struct ags_command *const ags_commands[] = {
+    &cmd_setup,     &cmd_doctor,        &cmd_update_image, &cmd_update_agents,
+    &cmd_install,   &cmd_uninstall,     &cmd_create_aliases, &cmd_completions,
+    &cmd_config,    &cmd_plan,          &cmd_update,       &cmd_help,
+    &cmd_version,   NULL,
+};
+
+const struct ags_command *cli_find_command(const char *name)
+{
+    for (size_t i = 0; ags_commands[i]; i++)
+        if (strcmp(ags_commands[i]->name, name) == 0)
+            return ags_commands[i];
+    return NULL;
+}
+
+static void vreport(const char *kind, const char *fmt, va_list ap) _printf_(2, 0);
+
+static void vreport(const char *kind, const char *fmt, va_list ap)
+{
+    char msg[2048];
+    (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+    fprintf(stderr, "ags: %s%s\n", kind, msg);
+}
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport("", fmt, ap);
+    va_end(ap);
+}
+
+void cli_warning(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport("warning: ", fmt, ap);
+    va_end(ap);
+}
+
+int cli_not_built(const char *what, int issue)
+{
+    cli_error("%s is not built yet (tracked in issue %d)", what, issue);
+    return AGS_EXIT_USAGE;
+}
+
+int cli_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        cli_print_help();
+        return AGS_EXIT_USAGE;
+    }
+    const char *first = argv[1];
+    if (strcmp(first, "-h") == 0 || strcmp(first, "--help") == 0)
+        return cmd_help.run(argc - 1, argv + 1);
+    if (strcmp(first, "-V") == 0 || strcmp(first, "--version") == 0)
+        return cmd_version.run(argc - 1, argv + 1);
+    if (first[0] != '-') {
+        const struct ags_command *cmd = cli_find_command(first);
+        if (!cmd) {
+            cli_error("unknown command '%s' (see 'ags --help')", first);
+            return AGS_EXIT_USAGE;
+        }
+        return cmd->run(argc - 1, argv + 1);
+    }
+    return cli_run_mode(argc, argv);
+}

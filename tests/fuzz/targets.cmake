@@ -1,0 +1,1 @@
+# One line per fuzz target: ags_fuzz_target(<name> LIBS <layer libraries>)
