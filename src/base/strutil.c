@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "base/strutil.h"
+
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/banned.h"
+
+size_t str_edit_distance(const char *a, const char *b, size_t cap)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if ((la > lb ? la - lb : lb - la) > cap)
+        return cap + 1;
+    _cleanup_free_ size_t *row = xcalloc(lb + 1, sizeof(size_t));
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0], best = i;
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t v = diag + cost;
+            if (up + 1 < v)
+                v = up + 1;
+            if (row[j - 1] + 1 < v)
+                v = row[j - 1] + 1;
+            row[j] = v;
+            diag = up;
+            if (v < best)
+                best = v;
+        }
+        if (best > cap)
+            return cap + 1;
+    }
+    return row[lb] > cap ? cap + 1 : row[lb];
+}
+
+bool str_is_env_name(const char *s)
+{
+    if (!s || !(*s == '_' || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')))
+        return false;
+    for (s++; *s; s++)
+        if (!(*s == '_' || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+              (*s >= '0' && *s <= '9')))
+            return false;
+    return true;
+}
+
+bool str_has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* The escapes used are valid in both JSON strings and TOML basic strings. */
+static int append_escaped(struct strbuf *sb, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    int r = strbuf_appendc(sb, '"');
+    for (size_t i = 0; r == 0 && i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"':
+            r = strbuf_append(sb, "\\\"", 2);
+            break;
+        case '\\':
+            r = strbuf_append(sb, "\\\\", 2);
+            break;
+        case '\n':
+            r = strbuf_append(sb, "\\n", 2);
+            break;
+        case '\t':
+            r = strbuf_append(sb, "\\t", 2);
+            break;
+        case '\r':
+            r = strbuf_append(sb, "\\r", 2);
+            break;
+        default:
+            if (c < 0x20 || c == 0x7f) {
+                char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+                r = strbuf_append(sb, u, sizeof(u));
+            } else {
+                r = strbuf_appendc(sb, (char)c);
+            }
+        }
+    }
+    return r ? r : strbuf_appendc(sb, '"');
+}
+
+int json_append_string(struct strbuf *sb, const char *s, size_t len)
+{
+    return append_escaped(sb, s, len);
+}
+
+int toml_append_string(struct strbuf *sb, const char *s)
+{
+    return append_escaped(sb, s, strlen(s));
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/strbuf.h"
+
+/* Levenshtein distance, capped: returns cap+1 as soon as it is certain to exceed cap. */
+size_t str_edit_distance(const char *a, const char *b, size_t cap);
+/* [A-Za-z_][A-Za-z0-9_]* */
+bool str_is_env_name(const char *s);
+bool str_has_prefix(const char *s, const char *prefix);
+/* Appends s as a JSON string literal (quotes included); len bytes, may hold NUL. */
+int json_append_string(struct strbuf *sb, const char *s, size_t len) _warn_unused_;
+/* Appends s in double quotes with TOML basic-string escaping. */
+int toml_append_string(struct strbuf *sb, const char *s) _warn_unused_;

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "cli/config-load.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "cli/cli.h"
+#include "base/banned.h"
+
+#define TRUST_PREVIEW_LINES 40
+
+static const char *env_lookup(const char *name)
+{
+    return getenv(name);
+}
+
+static const char *nonempty_env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+void cli_host_init(struct cli_host *h)
+{
+    *h = (struct cli_host){0};
+    h->cwd = realpath(".", NULL);
+    h->host.home = nonempty_env("HOME");
+    h->host.cwd = h->cwd;
+    h->host.xdg_config = nonempty_env("XDG_CONFIG_HOME");
+    h->host.xdg_cache = nonempty_env("XDG_CACHE_HOME");
+    h->host.xdg_runtime = nonempty_env("XDG_RUNTIME_DIR");
+    h->host.getenv = env_lookup;
+}
+
+void cli_host_done(struct cli_host *h)
+{
+    free(h->cwd);
+    h->cwd = NULL;
+}
+
+static void preview(const struct cfg_trust_request *req)
+{
+    const char *p = req->content, *end = req->content + req->content_len;
+    unsigned lines = 0;
+    while (p < end && lines < TRUST_PREVIEW_LINES) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        fprintf(stderr, "  | %.*s\n", (int)n, p);
+        p += n + (nl ? 1 : 0);
+        lines++;
+    }
+    if (p < end)
+        fprintf(stderr, "  | ... (%zu more bytes)\n", (size_t)(end - p));
+}
+
+/* Interactive only: a run without a terminal never trusts anything new. */
+static enum cfg_trust_answer ask_trust(const struct cfg_trust_request *req, void *userdata _unused_)
+{
+    if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
+        return CFG_TRUST_SKIP;
+    fprintf(stderr,
+            "ags: the repo-local config %s %s.\n"
+            "It can add mounts, secrets and settings for agents started in %s:\n",
+            req->overlay_path,
+            req->changed ? "has CHANGED since you trusted it" : "is not trusted yet",
+            req->repo_root);
+    preview(req);
+    for (int tries = 0; tries < 3; tries++) {
+        fprintf(stderr, "Trust this exact content? [y/N] ");
+        char line[64];
+        if (!fgets(line, sizeof(line), stdin))
+            return CFG_TRUST_SKIP;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (strcmp(line, "y") == 0 || strcmp(line, "yes") == 0)
+            return CFG_TRUST_ACCEPT;
+        if (line[0] == '\0' || strcmp(line, "n") == 0 || strcmp(line, "no") == 0)
+            return CFG_TRUST_SKIP;
+    }
+    return CFG_TRUST_SKIP;
+}
+
+static void print_diag(const struct cfg_diag *d)
+{
+    for (size_t i = 0; i < d->n_notes; i++)
+        fprintf(stderr, "ags: %s\n", d->notes[i]);
+    for (size_t i = 0; i < d->n_warnings; i++)
+        fprintf(stderr, "ags: warning: %s\n", d->warnings[i]);
+    for (size_t i = 0; i < d->n_errors; i++)
+        fprintf(stderr, "ags: error: %s\n", d->errors[i]);
+}
+
+int cli_load_config(const struct cli_host *h, const char *config_path, bool use_overlay,
+                    struct ags_config **ret)
+{
+    if (!h->host.home || h->host.home[0] != '/') {
+        cli_error("$HOME is not set to an absolute path; ags needs it to find its config");
+        return AGS_EXIT_USAGE;
+    }
+    if (!h->cwd) {
+        cli_error("cannot resolve the current directory");
+        return AGS_EXIT_USAGE;
+    }
+    struct cfg_diag diag = {0};
+    struct cfg_load_opts opts = {
+        .config_path = config_path,
+        .use_overlay = use_overlay,
+        .ask_trust = ask_trust,
+    };
+    int r = config_load(&h->host, &opts, ret, &diag);
+    print_diag(&diag);
+    if (r < 0 && diag.n_errors > 1)
+        fprintf(stderr, "ags: %zu problems in the config; nothing was changed\n", diag.n_errors);
+    cfg_diag_done(&diag);
+    return r < 0 ? AGS_EXIT_USAGE : 0;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "config/config.h"
+
+/* Host facts for the config loader, from this process's environment. */
+struct cli_host {
+    struct cfg_host host;
+    char *cwd;
+};
+
+void cli_host_init(struct cli_host *h);
+void cli_host_done(struct cli_host *h);
+
+/*
+ * Loads the layered config, asking about an untrusted repo overlay on the
+ * terminal (a non-interactive run skips it with a warning), and prints every
+ * note, warning and error.  Returns 0, or an exit status (AGS_EXIT_USAGE for
+ * config errors).
+ */
+int cli_load_config(const struct cli_host *h, const char *config_path, bool use_overlay,
+                    struct ags_config **ret);

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+/*
+ * The typed, validated, merged configuration (docs/config.md is the reference).
+ *
+ * Every setting remembers where it came from: a file and the line/column of its
+ * value, or file == NULL for a built-in default.  `ags config show` prints that
+ * provenance, and every error names it.
+ *
+ * Ownership: config_load() returns a config owned by the caller; free it with
+ * config_free().  All strings, including origin file names, belong to it.
+ */
+
+struct cfg_origin {
+    const char *file; /* NULL: built-in default */
+    uint32_t line, col;
+};
+
+struct cfg_str {
+    char *v;
+    struct cfg_origin at;
+};
+
+struct cfg_bool {
+    bool v;
+    struct cfg_origin at;
+};
+
+struct cfg_u32 {
+    uint32_t v;
+    struct cfg_origin at;
+};
+
+struct cfg_strv {
+    char **v;
+    size_t n;
+    struct cfg_origin at;
+};
+
+struct cfg_kv {
+    char *key;
+    char *value;
+};
+
+struct cfg_map {
+    struct cfg_kv *v; /* sorted by key */
+    size_t n;
+    struct cfg_origin at;
+};
+
+/* Enum values are indices into the name lists in schema.c. */
+enum cfg_mount_mode { CFG_MODE_RO, CFG_MODE_RW };
+enum cfg_mount_kind { CFG_KIND_DIR, CFG_KIND_FILE };
+enum cfg_mount_when { CFG_WHEN_ALWAYS, CFG_WHEN_BROWSER };
+enum cfg_provider { CFG_PROVIDER_NONE, CFG_PROVIDER_ENV, CFG_PROVIDER_SECRET_TOOL };
+
+struct cfg_mount {
+    struct cfg_str host;      /* expanded, absolute */
+    struct cfg_str container; /* absolute path inside the sandbox */
+    struct cfg_u32 mode;      /* enum cfg_mount_mode */
+    struct cfg_u32 kind;      /* enum cfg_mount_kind */
+    struct cfg_u32 when;      /* enum cfg_mount_when */
+    struct cfg_bool create;
+    struct cfg_bool optional;
+    struct cfg_str source;    /* label shown in errors: config, agent_mount, tool:<n>:binary ... */
+    struct cfg_origin at;     /* the [[header]] */
+};
+
+struct cfg_secret {
+    struct cfg_str env;          /* target variable name */
+    struct cfg_str from_env;     /* host variable name, or NULL */
+    struct cfg_map secret_store; /* libsecret lookup attributes (n == 0: none) */
+    struct cfg_strv command;     /* helper argv; [0] absolute (n == 0: none) */
+    struct cfg_u32 provider;     /* legacy form: enum cfg_provider */
+    struct cfg_str var;          /* provider = "env": host variable (default: env) */
+    struct cfg_map attributes;   /* provider = "secret-tool" */
+    char *tool;                  /* owning [[tool]] name, or NULL */
+    struct cfg_origin at;
+};
+
+struct cfg_tool {
+    struct cfg_str name;
+    struct cfg_str path;           /* host binary */
+    struct cfg_str container_path; /* where it appears in the sandbox */
+    struct cfg_u32 mode;
+    struct cfg_u32 when;
+    struct cfg_bool optional;
+    struct cfg_origin at;
+};
+
+struct cfg_sandbox {
+    struct cfg_str image;
+    struct cfg_str containerfile; /* "" = the Containerfile shipped with ags */
+    struct cfg_str cache_dir;
+    struct cfg_str gitconfig_path;
+    struct cfg_str auth_key;
+    struct cfg_str sign_key;
+    struct cfg_strv container_boot_dirs;
+    struct cfg_strv passthrough_env;
+    struct cfg_u32 pids_limit;
+    struct cfg_u32 service_idle_seconds; /* idle timeout of a Podman service ags starts */
+};
+
+struct cfg_browser {
+    struct cfg_bool enabled;
+    struct cfg_str command;
+    struct cfg_strv command_args;
+    struct cfg_str profile_dir;
+    struct cfg_u32 debug_port;
+    struct cfg_str pi_skill_path;
+};
+
+struct cfg_auth_proxy {
+    struct cfg_bool enabled;
+    struct cfg_strv auto_allow_domains;
+};
+
+struct cfg_update {
+    struct cfg_str pi_spec;
+    struct cfg_u32 minimum_release_age; /* minutes */
+};
+
+struct ags_config {
+    struct cfg_sandbox sandbox;
+    struct cfg_browser browser;
+    struct cfg_auth_proxy auth_proxy;
+    struct cfg_update update;
+    /* [[mount]]s, then [[agent_mount]]s, then per tool its binary and directories;
+     * base layer entries before overlay entries. */
+    struct cfg_mount *mounts;
+    size_t n_mounts;
+    struct cfg_tool *tools;
+    size_t n_tools;
+    /* [[secret]]s, then [[tool.secret]]s; base before overlay. */
+    struct cfg_secret *secrets;
+    size_t n_secrets;
+
+    char **files; /* every file that contributed, in load order (origins point here) */
+    size_t n_files;
+    char *base_path;    /* the base config file */
+    char *overlay_path; /* the repo overlay that was applied, or NULL */
+};
+
+/* Problems found while loading; only the cli prints them. */
+struct cfg_diag {
+    char **errors; /* "FILE:LINE:COL: key.path: what is wrong" */
+    size_t n_errors, cap_errors;
+    char **warnings;
+    size_t n_warnings, cap_warnings;
+    char **notes; /* e.g. "created default config at ..." */
+    size_t n_notes, cap_notes;
+};
+
+void cfg_diag_done(struct cfg_diag *d);
+void cfg_diag_error(struct cfg_diag *d, const char *fmt, ...) _printf_(2, 3);
+void cfg_diag_warning(struct cfg_diag *d, const char *fmt, ...) _printf_(2, 3);
+void cfg_diag_note(struct cfg_diag *d, const char *fmt, ...) _printf_(2, 3);
+
+/* Host facts the loader needs, captured once by the caller (tests pass fakes). */
+struct cfg_host {
+    const char *home;          /* $HOME */
+    const char *cwd;           /* canonical working directory */
+    const char *xdg_config;    /* $XDG_CONFIG_HOME or NULL */
+    const char *xdg_cache;     /* $XDG_CACHE_HOME or NULL */
+    const char *xdg_runtime;   /* $XDG_RUNTIME_DIR or NULL */
+    const char *(*getenv)(const char *name); /* for $VAR expansion */
+};
+
+/* How an untrusted (new or changed) overlay is handled. */
+enum cfg_trust_answer {
+    CFG_TRUST_SKIP,   /* do not use it this time */
+    CFG_TRUST_ACCEPT, /* use it and remember its digest */
+};
+
+struct cfg_trust_request {
+    const char *overlay_path;
+    const char *repo_root;
+    const char *digest;   /* sha256 of the overlay's bytes, hex */
+    bool changed;         /* the root was trusted before, with other content */
+    const char *content;  /* the exact bytes that would be used */
+    size_t content_len;
+};
+
+struct cfg_load_opts {
+    const char *config_path; /* --config, or NULL for <XDG config>/ags/config.toml */
+    bool use_overlay;        /* look for <git toplevel>/.ags/config.toml */
+    /* Called for an overlay that is not trusted with its current content. */
+    enum cfg_trust_answer (*ask_trust)(const struct cfg_trust_request *req, void *userdata);
+    void *userdata;
+};
+
+/*
+ * Loads the base config (creating it from the built-in default when the default
+ * path does not exist yet), then the trusted overlay, validates and merges them.
+ * On any error in any file nothing is returned, *diag lists every problem, and
+ * the result is -EINVAL (config error) or another negative errno (I/O).
+ */
+int config_load(const struct cfg_host *host, const struct cfg_load_opts *opts,
+                struct ags_config **ret, struct cfg_diag *diag) _warn_unused_;
+
+/* Parses one config document without any file discovery (tests, fuzzing, plan).
+ * is_overlay applies the overlay restrictions. */
+int config_load_buffer(const struct cfg_host *host, const char *buf, size_t len,
+                       const char *filename, bool is_overlay, struct ags_config **ret,
+                       struct cfg_diag *diag) _warn_unused_;
+
+struct ags_config *config_free(struct ags_config *c); /* NULL-safe */
+
+static inline void config_freep(struct ags_config **c)
+{
+    config_free(*c);
+}
+
+#define _cleanup_config_ _cleanup_(config_freep)
+
+/* Default paths (owned by the caller). */
+char *config_default_path(const struct cfg_host *host);
+char *config_trust_store_path(const struct cfg_host *host);
+/* The built-in default config written on first run. */
+extern const char config_default_text[];
+
+/* Renders the effective config with each value's origin; owned string. */
+char *config_render_text(const struct ags_config *c);
+char *config_render_json(const struct ags_config *c);

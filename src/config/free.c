@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config/internal.h"
+
+#include <stdlib.h>
+
+#include "base/banned.h"
+
+static void strv_free(struct cfg_strv *v)
+{
+    for (size_t i = 0; i < v->n; i++)
+        free(v->v[i]);
+    free(v->v);
+    *v = (struct cfg_strv){0};
+}
+
+static void map_free(struct cfg_map *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        free(m->v[i].key);
+        free(m->v[i].value);
+    }
+    free(m->v);
+    *m = (struct cfg_map){0};
+}
+
+void cfg_free_fields(const struct cfg_table_schema *schema, void *obj)
+{
+    for (size_t i = 0; i < schema->n_fields; i++) {
+        const struct cfg_field *f = &schema->fields[i];
+        void *slot = (char *)obj + f->off;
+        switch (f->type) {
+        case CFG_T_STRING:
+        case CFG_T_PATH:
+        case CFG_T_CONTAINER_PATH:
+        case CFG_T_ENV_NAME: {
+            struct cfg_str *s = slot;
+            free(s->v);
+            *s = (struct cfg_str){0};
+            break;
+        }
+        case CFG_T_STRV:
+        case CFG_T_ENV_NAMES:
+        case CFG_T_CONTAINER_PATHS:
+        case CFG_T_ARGV:
+            strv_free(slot);
+            break;
+        case CFG_T_MAP:
+            map_free(slot);
+            break;
+        case CFG_T_BOOL:
+        case CFG_T_U32:
+        case CFG_T_PORT:
+        case CFG_T_ENUM:
+            break;
+        }
+    }
+}
+
+void cfg_mount_done(struct cfg_mount *m)
+{
+    /* The mount schema covers every owned member, including source. */
+    cfg_free_fields(&cfg_schema_mount, m);
+}
+
+void cfg_secret_done(struct cfg_secret *s)
+{
+    cfg_free_fields(&cfg_schema_secret, s);
+    free(s->tool);
+    s->tool = NULL;
+}
+
+static void mounts_free(struct cfg_mount *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        cfg_mount_done(&v[i]);
+    free(v);
+}
+
+static void secrets_free(struct cfg_secret *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        cfg_secret_done(&v[i]);
+    free(v);
+}
+
+void cfg_parts_done(struct cfg_parts *p)
+{
+    mounts_free(p->plain, p->n_plain);
+    mounts_free(p->agent, p->n_agent);
+    mounts_free(p->tool, p->n_tool);
+    secrets_free(p->secrets, p->n_secrets);
+    secrets_free(p->tool_secrets, p->n_tool_secrets);
+    *p = (struct cfg_parts){0};
+}
+
+struct ags_config *config_free(struct ags_config *c)
+{
+    if (!c)
+        return NULL;
+    cfg_free_fields(&cfg_schema_sandbox, &c->sandbox);
+    cfg_free_fields(&cfg_schema_browser, &c->browser);
+    cfg_free_fields(&cfg_schema_auth_proxy, &c->auth_proxy);
+    cfg_free_fields(&cfg_schema_update, &c->update);
+    mounts_free(c->mounts, c->n_mounts);
+    for (size_t i = 0; i < c->n_tools; i++)
+        cfg_free_fields(&cfg_schema_tool, &c->tools[i]);
+    free(c->tools);
+    secrets_free(c->secrets, c->n_secrets);
+    for (size_t i = 0; i < c->n_files; i++)
+        free(c->files[i]);
+    free(c->files);
+    free(c->base_path);
+    free(c->overlay_path);
+    free(c);
+    return NULL;
+}

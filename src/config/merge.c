@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/banned.h"
+
+#define DEFAULT_PI_SPEC              "@earendil-works/pi-coding-agent"
+#define DEFAULT_MIN_RELEASE_AGE      1440u
+#define DEFAULT_PIDS_LIMIT           4096u
+#define DEFAULT_SERVICE_IDLE_SECONDS 600u
+
+struct ags_config *cfg_new(void)
+{
+    return xcalloc(1, sizeof(struct ags_config));
+}
+
+const char *cfg_add_file(struct ags_config *c, const char *path)
+{
+    c->files = xrealloc(c->files, (c->n_files + 1) * sizeof(char *));
+    c->files[c->n_files] = xstrdup(path);
+    return c->files[c->n_files++];
+}
+
+/* Size of the value struct a field type lives in. */
+static size_t slot_size(enum cfg_ftype t)
+{
+    switch (t) {
+    case CFG_T_BOOL:
+        return sizeof(struct cfg_bool);
+    case CFG_T_U32:
+    case CFG_T_PORT:
+    case CFG_T_ENUM:
+        return sizeof(struct cfg_u32);
+    case CFG_T_STRV:
+    case CFG_T_ENV_NAMES:
+    case CFG_T_CONTAINER_PATHS:
+    case CFG_T_ARGV:
+        return sizeof(struct cfg_strv);
+    case CFG_T_MAP:
+        return sizeof(struct cfg_map);
+    default:
+        return sizeof(struct cfg_str);
+    }
+}
+
+/* Each setting the overlay names replaces the base's; arrays are replaced whole. */
+static void merge_fields(const struct cfg_table_schema *schema, void *base, void *overlay)
+{
+    for (size_t i = 0; i < schema->n_fields; i++) {
+        const struct cfg_field *f = &schema->fields[i];
+        void *bslot = (char *)base + f->off;
+        void *oslot = (char *)overlay + f->off;
+        if (!cfg_origin_set(cfg_field_origin(f, overlay)))
+            continue;
+        /* Free the base value by freeing a one-field view of it. */
+        const struct cfg_table_schema one = {schema->name, false, f, 1};
+        cfg_free_fields(&one, base);
+        memcpy(bslot, oslot, slot_size(f->type));
+        memset(oslot, 0, slot_size(f->type));
+    }
+}
+
+#define APPEND(dst, n_dst, cap_dst, src, n_src)                                   \
+    do {                                                                          \
+        (dst) = xgrow((dst), &(cap_dst), (n_dst) + (n_src), sizeof(*(dst)));      \
+        if (n_src)                                                                \
+            memcpy((dst) + (n_dst), (src), (n_src) * sizeof(*(dst)));             \
+        (n_dst) += (n_src);                                                       \
+        free(src);                                                                \
+        (src) = NULL;                                                             \
+        (n_src) = 0;                                                              \
+    } while (0)
+
+void cfg_merge_layer(struct ags_config *base, struct cfg_parts *bp, struct ags_config *overlay,
+                     struct cfg_parts *op)
+{
+    merge_fields(&cfg_schema_sandbox, &base->sandbox, &overlay->sandbox);
+    merge_fields(&cfg_schema_browser, &base->browser, &overlay->browser);
+    merge_fields(&cfg_schema_auth_proxy, &base->auth_proxy, &overlay->auth_proxy);
+    merge_fields(&cfg_schema_update, &base->update, &overlay->update);
+    APPEND(bp->plain, bp->n_plain, bp->cap_plain, op->plain, op->n_plain);
+    APPEND(bp->agent, bp->n_agent, bp->cap_agent, op->agent, op->n_agent);
+    APPEND(bp->tool, bp->n_tool, bp->cap_tool, op->tool, op->n_tool);
+    APPEND(bp->secrets, bp->n_secrets, bp->cap_secrets, op->secrets, op->n_secrets);
+    APPEND(bp->tool_secrets, bp->n_tool_secrets, bp->cap_tool_secrets, op->tool_secrets,
+           op->n_tool_secrets);
+    APPEND(base->tools, base->n_tools, bp->cap_tools, overlay->tools, overlay->n_tools);
+}
+
+static void default_str(struct cfg_str *s, char *value)
+{
+    if (!cfg_origin_set(&s->at) && !s->v)
+        s->v = value;
+    else
+        free(value);
+}
+
+static void default_u32(struct cfg_u32 *u, uint32_t value)
+{
+    if (!cfg_origin_set(&u->at))
+        u->v = value;
+}
+
+static void default_bool(struct cfg_bool *b, bool value)
+{
+    if (!cfg_origin_set(&b->at))
+        b->v = value;
+}
+
+static char *xdg_dir(const char *xdg, const char *home, const char *fallback, const char *leaf)
+{
+    if (xdg && xdg[0] == '/')
+        return xasprintf("%s/%s", xdg, leaf);
+    return xasprintf("%s/%s/%s", home ? home : "", fallback, leaf);
+}
+
+static void apply_defaults(struct ags_config *c, const struct cfg_host *h)
+{
+    struct cfg_sandbox *s = &c->sandbox;
+    default_str(&s->containerfile, xstrdup(""));
+    default_str(&s->cache_dir, xdg_dir(h->xdg_cache, h->home, ".cache", "ags"));
+    default_str(&s->gitconfig_path, xdg_dir(h->xdg_config, h->home, ".config", "ags/gitconfig-agent"));
+    default_str(&s->auth_key, xasprintf("%s/.ssh/ags-agent-auth", h->home ? h->home : ""));
+    default_str(&s->sign_key, xasprintf("%s/.ssh/ags-agent-signing", h->home ? h->home : ""));
+    default_u32(&s->pids_limit, DEFAULT_PIDS_LIMIT);
+    default_u32(&s->service_idle_seconds, DEFAULT_SERVICE_IDLE_SECONDS);
+    default_bool(&c->browser.enabled, false);
+    default_str(&c->browser.command, xstrdup(""));
+    default_str(&c->browser.profile_dir, xasprintf("%s/browser-profile", s->cache_dir.v));
+    default_str(&c->browser.pi_skill_path, xstrdup(""));
+    default_bool(&c->auth_proxy.enabled, true);
+    default_str(&c->update.pi_spec, xstrdup(DEFAULT_PI_SPEC));
+    default_u32(&c->update.minimum_release_age, DEFAULT_MIN_RELEASE_AGE);
+}
+
+static void origin_error(struct cfg_diag *diag, const struct cfg_origin *at, const char *ctx,
+                         const char *msg)
+{
+    if (at->file)
+        cfg_diag_error(diag, "%s:%u:%u: %s: %s", at->file, at->line, at->col, ctx, msg);
+    else
+        cfg_diag_error(diag, "%s: %s", ctx, msg);
+}
+
+static void check_browser(const struct ags_config *c, struct cfg_diag *diag)
+{
+    const struct cfg_browser *b = &c->browser;
+    if (!b->enabled.v)
+        return;
+    if (!b->command.v || !b->command.v[0])
+        origin_error(diag, &b->enabled.at, "browser.command",
+                     "must be set when the browser is enabled");
+    if (!cfg_origin_set(&b->debug_port.at))
+        origin_error(diag, &b->enabled.at, "browser.debug_port",
+                     "must be set when the browser is enabled");
+}
+
+/* Two mounts on one sandbox path would silently shadow each other. */
+static void check_duplicate_mounts(const struct ags_config *c, struct cfg_diag *diag)
+{
+    for (size_t i = 0; i < c->n_mounts; i++) {
+        for (size_t j = 0; j < i; j++) {
+            const struct cfg_mount *a = &c->mounts[j], *b = &c->mounts[i];
+            if (!a->container.v || !b->container.v || strcmp(a->container.v, b->container.v))
+                continue;
+            if (a->when.v != b->when.v && a->when.v != CFG_WHEN_ALWAYS &&
+                b->when.v != CFG_WHEN_ALWAYS)
+                continue;
+            char msg[1024];
+            (void)snprintf(msg, sizeof(msg),
+                           "'%s' is already mounted by the %s entry at %s:%u; remove one of them",
+                           b->container.v, a->source.v ? a->source.v : "config",
+                           a->at.file ? a->at.file : "default", a->at.line);
+            origin_error(diag, &b->container.at, b->source.v ? b->source.v : "mount", msg);
+            break;
+        }
+    }
+}
+
+void cfg_finalize(struct ags_config *c, struct cfg_parts *p, const struct cfg_host *host,
+                  struct cfg_diag *diag)
+{
+    apply_defaults(c, host);
+    size_t cap = 0;
+    APPEND(c->mounts, c->n_mounts, cap, p->plain, p->n_plain);
+    APPEND(c->mounts, c->n_mounts, cap, p->agent, p->n_agent);
+    APPEND(c->mounts, c->n_mounts, cap, p->tool, p->n_tool);
+    cap = 0;
+    APPEND(c->secrets, c->n_secrets, cap, p->secrets, p->n_secrets);
+    APPEND(c->secrets, c->n_secrets, cap, p->tool_secrets, p->n_tool_secrets);
+    check_browser(c, diag);
+    check_duplicate_mounts(c, diag);
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config/schema.h"
+
+#include <stddef.h>
+
+#include "base/macro.h"
+#include "base/banned.h"
+
+const char *const cfg_mode_names[] = {"ro", "rw", NULL};
+const char *const cfg_kind_names[] = {"dir", "file", NULL};
+const char *const cfg_when_names[] = {"always", "browser", NULL};
+/* Index 0 (no provider) is never written in a file. */
+const char *const cfg_provider_names[] = {"", "env", "secret-tool", NULL};
+static const char *const provider_choices[] = {"env", "secret-tool", NULL};
+
+#define F(struct_, key, type, member, required) \
+    {key, type, offsetof(struct_, member), required, NULL}
+#define E(struct_, key, member, required, names) \
+    {key, CFG_T_ENUM, offsetof(struct_, member), required, names}
+
+static const struct cfg_field sandbox_fields[] = {
+    F(struct cfg_sandbox, "image", CFG_T_STRING, image, true),
+    F(struct cfg_sandbox, "containerfile", CFG_T_PATH, containerfile, false),
+    F(struct cfg_sandbox, "cache_dir", CFG_T_PATH, cache_dir, false),
+    F(struct cfg_sandbox, "gitconfig_path", CFG_T_PATH, gitconfig_path, false),
+    F(struct cfg_sandbox, "auth_key", CFG_T_PATH, auth_key, false),
+    F(struct cfg_sandbox, "sign_key", CFG_T_PATH, sign_key, false),
+    F(struct cfg_sandbox, "container_boot_dirs", CFG_T_CONTAINER_PATHS, container_boot_dirs, false),
+    F(struct cfg_sandbox, "passthrough_env", CFG_T_ENV_NAMES, passthrough_env, false),
+    F(struct cfg_sandbox, "pids_limit", CFG_T_U32, pids_limit, false),
+    F(struct cfg_sandbox, "service_idle_seconds", CFG_T_U32, service_idle_seconds, false),
+};
+
+static const struct cfg_field mount_fields[] = {
+    F(struct cfg_mount, "host", CFG_T_PATH, host, true),
+    F(struct cfg_mount, "container", CFG_T_CONTAINER_PATH, container, true),
+    E(struct cfg_mount, "mode", mode, true, cfg_mode_names),
+    E(struct cfg_mount, "kind", kind, false, cfg_kind_names),
+    E(struct cfg_mount, "when", when, false, cfg_when_names),
+    F(struct cfg_mount, "create", CFG_T_BOOL, create, false),
+    F(struct cfg_mount, "optional", CFG_T_BOOL, optional, false),
+    F(struct cfg_mount, "source", CFG_T_STRING, source, false),
+};
+
+static const struct cfg_field agent_mount_fields[] = {
+    F(struct cfg_mount, "host", CFG_T_PATH, host, true),
+    F(struct cfg_mount, "container", CFG_T_CONTAINER_PATH, container, true),
+    E(struct cfg_mount, "kind", kind, false, cfg_kind_names),
+};
+
+static const struct cfg_field tool_fields[] = {
+    F(struct cfg_tool, "name", CFG_T_STRING, name, true),
+    F(struct cfg_tool, "path", CFG_T_PATH, path, true),
+    F(struct cfg_tool, "container_path", CFG_T_CONTAINER_PATH, container_path, true),
+    E(struct cfg_tool, "mode", mode, false, cfg_mode_names),
+    E(struct cfg_tool, "when", when, false, cfg_when_names),
+    F(struct cfg_tool, "optional", CFG_T_BOOL, optional, false),
+};
+
+static const struct cfg_field secret_fields[] = {
+    F(struct cfg_secret, "env", CFG_T_ENV_NAME, env, true),
+    F(struct cfg_secret, "from_env", CFG_T_ENV_NAME, from_env, false),
+    F(struct cfg_secret, "secret_store", CFG_T_MAP, secret_store, false),
+    F(struct cfg_secret, "command", CFG_T_ARGV, command, false),
+    E(struct cfg_secret, "provider", provider, false, provider_choices),
+    F(struct cfg_secret, "var", CFG_T_ENV_NAME, var, false),
+    F(struct cfg_secret, "attributes", CFG_T_MAP, attributes, false),
+};
+
+static const struct cfg_field browser_fields[] = {
+    F(struct cfg_browser, "enabled", CFG_T_BOOL, enabled, false),
+    F(struct cfg_browser, "command", CFG_T_STRING, command, false),
+    F(struct cfg_browser, "command_args", CFG_T_STRV, command_args, false),
+    F(struct cfg_browser, "profile_dir", CFG_T_PATH, profile_dir, false),
+    F(struct cfg_browser, "debug_port", CFG_T_PORT, debug_port, false),
+    F(struct cfg_browser, "pi_skill_path", CFG_T_CONTAINER_PATH, pi_skill_path, false),
+};
+
+static const struct cfg_field auth_proxy_fields[] = {
+    F(struct cfg_auth_proxy, "enabled", CFG_T_BOOL, enabled, false),
+    F(struct cfg_auth_proxy, "auto_allow_domains", CFG_T_STRV, auto_allow_domains, false),
+};
+
+static const struct cfg_field update_fields[] = {
+    F(struct cfg_update, "pi_spec", CFG_T_STRING, pi_spec, false),
+    F(struct cfg_update, "minimum_release_age", CFG_T_U32, minimum_release_age, false),
+};
+
+#define SCHEMA(var, name, array, fields) \
+    const struct cfg_table_schema var = {name, array, fields, ARRAY_SIZE(fields)}
+
+SCHEMA(cfg_schema_sandbox, "sandbox", false, sandbox_fields);
+SCHEMA(cfg_schema_mount, "mount", true, mount_fields);
+SCHEMA(cfg_schema_agent_mount, "agent_mount", true, agent_mount_fields);
+SCHEMA(cfg_schema_tool, "tool", true, tool_fields);
+SCHEMA(cfg_schema_tool_directory, "tool.directory", true, mount_fields);
+SCHEMA(cfg_schema_secret, "secret", true, secret_fields);
+SCHEMA(cfg_schema_tool_secret, "tool.secret", true, secret_fields);
+SCHEMA(cfg_schema_browser, "browser", false, browser_fields);
+SCHEMA(cfg_schema_auth_proxy, "auth_proxy", false, auth_proxy_fields);
+SCHEMA(cfg_schema_update, "update", false, update_fields);
+
+const struct cfg_table_schema *const cfg_schemas[] = {
+    &cfg_schema_sandbox,        &cfg_schema_mount,  &cfg_schema_agent_mount,
+    &cfg_schema_tool,           &cfg_schema_tool_directory, &cfg_schema_tool_secret,
+    &cfg_schema_secret,         &cfg_schema_auth_proxy, &cfg_schema_browser,
+    &cfg_schema_update,         NULL,
+};

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config/config.h"
+
+/*
+ * The config schema as data: one field table per TOML table.  Decoding,
+ * `ags config show` and the documentation test all walk these tables, so a key
+ * added here is decoded, shown and required to be documented in one step.
+ */
+enum cfg_ftype {
+    CFG_T_STRING,          /* any string (non-empty when required) */
+    CFG_T_PATH,            /* host path: ~ and $VAR expanded, made absolute */
+    CFG_T_CONTAINER_PATH,  /* absolute path inside the sandbox, taken literally */
+    CFG_T_ENV_NAME,        /* [A-Za-z_][A-Za-z0-9_]* */
+    CFG_T_BOOL,
+    CFG_T_U32,
+    CFG_T_PORT,            /* 1..65535, stored in a cfg_u32 */
+    CFG_T_ENUM,            /* string from names[], case-insensitive, stored as index */
+    CFG_T_STRV,            /* array of non-empty strings */
+    CFG_T_ENV_NAMES,       /* array of variable names */
+    CFG_T_CONTAINER_PATHS, /* array of absolute sandbox paths */
+    CFG_T_MAP,             /* table of strings, at least one key */
+    CFG_T_ARGV,            /* array of strings, [0] expanded and absolute */
+};
+
+struct cfg_field {
+    const char *key;
+    enum cfg_ftype type;
+    size_t off;               /* of the cfg_str/cfg_u32/... inside the struct */
+    bool required;
+    const char *const *names; /* CFG_T_ENUM: NULL-terminated */
+};
+
+struct cfg_table_schema {
+    const char *name;          /* "sandbox", "mount", "tool.directory", ... */
+    bool array;                /* [[name]] rather than [name] */
+    const struct cfg_field *fields;
+    size_t n_fields;
+};
+
+extern const struct cfg_table_schema cfg_schema_sandbox, cfg_schema_mount, cfg_schema_agent_mount,
+        cfg_schema_tool, cfg_schema_tool_directory, cfg_schema_secret, cfg_schema_tool_secret,
+        cfg_schema_browser, cfg_schema_auth_proxy, cfg_schema_update;
+
+/* Every table, NULL-terminated, in documentation order. */
+extern const struct cfg_table_schema *const cfg_schemas[];
+
+extern const char *const cfg_mode_names[];
+extern const char *const cfg_kind_names[];
+extern const char *const cfg_when_names[];
+extern const char *const cfg_provider_names[];
+
+/* Sub-tables that are not plain fields of their parent. */
+#define CFG_TOOL_DIRECTORY_KEY "directory"
+#define CFG_TOOL_SECRET_KEY    "secret"

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The README's two set-up commands, for a fresh Debian 12 machine as root.
+#
+#   tools/bootstrap.sh run    install build+runtime dependencies, build, install
+#                             ags into /usr/local and run its main job
+#   tools/bootstrap.sh test   install what the tests need, build with gcc
+#                             (-Werror, ASan+UBSan) and clang (-Werror), run every
+#                             test tier under ctest, fuzz each target
+#
+# Environment: AGS_FUZZ_SECONDS (default 60) per fuzz target; AGS_JOBS (default nproc).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+top=$PWD
+jobs=${AGS_JOBS:-$(nproc)}
+fuzz_seconds=${AGS_FUZZ_SECONDS:-60}
+
+build_deps=(build-essential cmake pkg-config git
+    libcurl4-openssl-dev libjansson-dev libsecret-1-dev libssh2-1-dev libnotify-dev)
+runtime_deps=(podman runc slirp4netns uidmap fuse-overlayfs bubblewrap openssh-client)
+test_deps=(libcmocka-dev clang-14 libclang-rt-14-dev python3 curl
+    busybox-static bash-static tmux gnome-keyring libsecret-tools dbus-daemon dbus-x11)
+
+apt_install() {
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "bootstrap: run as root (it installs Debian packages)" >&2
+        exit 2
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+cmd_run() {
+    apt_install "${build_deps[@]}" "${runtime_deps[@]}"
+    cmake -S "$top" -B "$top/build-release" -DCMAKE_BUILD_TYPE=Release -DAGS_TESTS=OFF
+    cmake --build "$top/build-release" -j "$jobs"
+    cmake --install "$top/build-release" --prefix /usr/local
+    ags --version
+    ags --help
+}
+
+passed=0
+failed=0
+ctest_passed=0
+ctest_failed=0
+step() {
+    local name=$1
+    shift
+    echo "==> $name"
+    if "$@"; then
+        passed=$((passed + 1))
+    else
+        echo "FAILED: $name" >&2
+        failed=$((failed + 1))
+    fi
+}
+
+clang_build() {
+    cmake -S "$top" -B "$top/build-clang" -DCMAKE_C_COMPILER=clang-14 -DAGS_WERROR=ON >/dev/null &&
+        cmake --build "$top/build-clang" -j "$jobs"
+}
+
+fuzz_build() {
+    cmake -S "$top" -B "$top/build-fuzz" -DCMAKE_C_COMPILER=clang-14 -DAGS_FUZZ=ON >/dev/null &&
+        cmake --build "$top/build-fuzz" -j "$jobs"
+}
+
+# Fuzzes one target for fuzz_seconds on a scratch copy of its seed corpus.
+fuzz_run() {
+    local target=$1 work
+    work=$(mktemp -d)
+    cp -r "$top/tests/fuzz/corpus/$target/." "$work/"
+    (cd "$work" && "$top/build-fuzz/tests/fuzz/fuzz-$target" -max_total_time="$fuzz_seconds" \
+        -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 "$work" 2>&1 | tail -n 12)
+    local rc=${PIPESTATUS[0]}
+    rm -rf "$work"
+    return "$rc"
+}
+
+gcc_tests() {
+    cmake -S "$top" -B "$top/build-test" -DAGS_WERROR=ON -DAGS_SANITIZE=ON >/dev/null &&
+        cmake --build "$top/build-test" -j "$jobs" || return 1
+    ASAN_OPTIONS=detect_stack_use_after_return=1:strict_string_checks=1:detect_leaks=1 \
+        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --test-dir "$top/build-test" --output-on-failure --timeout 600 2>&1 |
+        tee "$top/build-test/ctest.log"
+    local rc=${PIPESTATUS[0]}
+    # Fold ctest's own counts into the closing line.
+    local line total bad
+    line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$top/build-test/ctest.log" | tail -n 1)
+    if [ -n "$line" ]; then
+        bad=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$line")
+        total=$(sed -E 's/.* tests failed out of ([0-9]+).*/\1/' <<<"$line")
+        ctest_passed=$((total - bad))
+        ctest_failed=$bad
+    fi
+    return "$rc"
+}
+
+cmd_test() {
+    apt_install "${build_deps[@]}" "${runtime_deps[@]}" "${test_deps[@]}"
+    step "clang-14 build, -Werror" clang_build
+    step "libFuzzer build" fuzz_build
+    local t
+    for t in $(sed -n 's/^ags_fuzz_target(\([a-z0-9_-]*\).*/\1/p' "$top/tests/fuzz/targets.cmake"); do
+        step "fuzz $t for ${fuzz_seconds}s" fuzz_run "$t"
+    done
+    step "gcc build (-Werror, ASan+UBSan) and every ctest tier" gcc_tests
+    # Closing line: every ctest test plus every other step (builds, fuzz runs).
+    echo "ci: $((passed + ctest_passed)) passed, $((failed + ctest_failed)) failed"
+    [ "$failed" -eq 0 ]
+}
+
+case "${1:-}" in
+run) cmd_run ;;
+test) cmd_test ;;
+*)
+    echo "usage: $0 run|test" >&2
+    exit 2
+    ;;
+esac
