@@ -1,1 +1,2 @@
 # One line per fuzz target: ags_fuzz_target(<name> LIBS <layer libraries>)
+ags_fuzz_target(config LIBS ags_config)

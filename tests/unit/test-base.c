@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "base/parse-util.h"
+#include "base/sha256.h"
+#include "base/strbuf.h"
+#include "base/strutil.h"
+
+static void test_sha256_matches_fips_180_vectors(void **state)
+{
+    (void)state;
+    char hex[SHA256_HEX_SIZE];
+    sha256_hex("", 0, hex);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    sha256_hex("abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    static const char two_blocks[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    sha256_hex(two_blocks, sizeof(two_blocks) - 1, hex);
+    assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+static void test_strbuf_refuses_to_grow_past_its_cap(void **state)
+{
+    (void)state;
+    struct strbuf sb;
+    strbuf_init(&sb, 5);
+    assert_int_equal(strbuf_appends(&sb, "abc"), 0);
+    assert_int_equal(strbuf_appends(&sb, "def"), -E2BIG);
+    assert_string_equal(sb.buf, "abc");
+    assert_int_equal(strbuf_appends(&sb, "de"), 0);
+    assert_int_equal(strbuf_appendc(&sb, 'x'), -E2BIG);
+    assert_string_equal(sb.buf, "abcde");
+    strbuf_done(&sb);
+}
+
+static void test_parse_u32_rejects_signs_spaces_garbage_and_overflow(void **state)
+{
+    (void)state;
+    uint32_t v = 7;
+    assert_int_equal(parse_u32("4294967295", &v), 0);
+    assert_int_equal(v, 4294967295u);
+    assert_int_equal(parse_u32("4294967296", &v), -ERANGE);
+    assert_int_equal(parse_u32("-1", &v), -EINVAL);
+    assert_int_equal(parse_u32(" 1", &v), -EINVAL);
+    assert_int_equal(parse_u32("1x", &v), -EINVAL);
+    assert_int_equal(parse_u32("", &v), -EINVAL);
+    uint16_t port;
+    assert_int_equal(parse_port("0", &port), -ERANGE);
+    assert_int_equal(parse_port("65535", &port), 0);
+    assert_int_equal(port, 65535);
+}
+
+static void test_error_prefix_keeps_the_root_cause_after_the_context(void **state)
+{
+    (void)state;
+    struct ags_error err;
+    assert_int_equal(ags_error_set(&err, ENOENT, "no such file"), -ENOENT);
+    assert_int_equal(ags_error_prefix(&err, "loading '%s'", "x.toml"), -ENOENT);
+    assert_string_equal(err.msg, "loading 'x.toml': no such file");
+    assert_int_equal(ags_error_set(NULL, -EIO, "ignored"), -EIO);
+}
+
+static void test_edit_distance_finds_typos_and_caps_early(void **state)
+{
+    (void)state;
+    assert_int_equal(str_edit_distance("image", "imgae", 10), 2);
+    assert_int_equal(str_edit_distance("pasthrough_env", "passthrough_env", 10), 1);
+    assert_int_equal(str_edit_distance("a", "abcdefgh", 3), 4);
+}
+
+static void test_json_string_escapes_controls_quotes_and_nul(void **state)
+{
+    (void)state;
+    struct strbuf sb;
+    strbuf_init(&sb, 1024);
+    assert_int_equal(json_append_string(&sb, "a\"b\\c\n\x01\0z", 9), 0);
+    assert_string_equal(sb.buf, "\"a\\\"b\\\\c\\n\\u0001\\u0000z\"");
+    strbuf_done(&sb);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sha256_matches_fips_180_vectors),
+        cmocka_unit_test(test_strbuf_refuses_to_grow_past_its_cap),
+        cmocka_unit_test(test_parse_u32_rejects_signs_spaces_garbage_and_overflow),
+        cmocka_unit_test(test_error_prefix_keeps_the_root_cause_after_the_context),
+        cmocka_unit_test(test_edit_distance_finds_typos_and_caps_early),
+        cmocka_unit_test(test_json_string_escapes_controls_quotes_and_nul),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

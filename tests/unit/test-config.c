@@ -1,0 +1,646 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/alloc.h"
+#include "base/fileio.h"
+#include "config/config.h"
+#include "config/schema.h"
+
+static const char *fake_env(const char *name)
+{
+    if (strcmp(name, "HOME") == 0)
+        return "/home/u";
+    if (strcmp(name, "TOOLS") == 0)
+        return "/opt/tools";
+    return NULL;
+}
+
+static const struct cfg_host host = {
+    .home = "/home/u",
+    .cwd = "/work/repo",
+    .getenv = fake_env,
+};
+
+struct loaded {
+    struct ags_config *cfg;
+    struct cfg_diag diag;
+    int r;
+};
+
+static struct loaded load_as(const char *text, bool overlay)
+{
+    struct loaded l = {0};
+    l.r = config_load_buffer(&host, text, strlen(text), "/etc/t.toml", overlay, &l.cfg, &l.diag);
+    return l;
+}
+
+static struct loaded load(const char *text)
+{
+    return load_as(text, false);
+}
+
+static void loaded_done(struct loaded *l)
+{
+    config_free(l->cfg);
+    cfg_diag_done(&l->diag);
+}
+
+static bool has_line(char **lines, size_t n, const char *needle)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strstr(lines[i], needle))
+            return true;
+    return false;
+}
+
+#define assert_error(l, needle)                                                          \
+    do {                                                                                 \
+        if (!has_line((l).diag.errors, (l).diag.n_errors, needle)) {                    \
+            for (size_t i_ = 0; i_ < (l).diag.n_errors; i_++)                            \
+                print_message("error: %s\n", (l).diag.errors[i_]);                       \
+            fail_msg("no error containing '%s'", needle);                                \
+        }                                                                                \
+    } while (0)
+
+static void test_file_with_only_sandbox_image_is_complete(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"localhost/x:1\"\n");
+    assert_int_equal(l.r, 0);
+    assert_int_equal(l.diag.n_errors, 0);
+    assert_int_equal(l.diag.n_warnings, 0);
+    assert_string_equal(l.cfg->sandbox.image.v, "localhost/x:1");
+    assert_int_equal(l.cfg->sandbox.image.at.line, 2);
+    assert_int_equal(l.cfg->sandbox.image.at.col, 9);
+    assert_string_equal(l.cfg->sandbox.cache_dir.v, "/home/u/.cache/ags");
+    assert_null(l.cfg->sandbox.cache_dir.at.file);
+    assert_string_equal(l.cfg->sandbox.auth_key.v, "/home/u/.ssh/ags-agent-auth");
+    assert_int_equal(l.cfg->sandbox.pids_limit.v, 4096);
+    assert_true(l.cfg->auth_proxy.enabled.v);
+    assert_false(l.cfg->browser.enabled.v);
+    assert_string_equal(l.cfg->update.pi_spec.v, "@earendil-works/pi-coding-agent");
+    assert_int_equal(l.cfg->update.minimum_release_age.v, 1440);
+    assert_int_equal(l.cfg->n_mounts, 0);
+    loaded_done(&l);
+}
+
+static void test_missing_sandbox_table_is_an_error(void **state)
+{
+    (void)state;
+    struct loaded l = load("[update]\npi_spec = \"x\"\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_null(l.cfg);
+    assert_error(l, "/etc/t.toml:1:1: sandbox: missing required table [sandbox]");
+    loaded_done(&l);
+}
+
+static void test_missing_image_names_the_table(void **state)
+{
+    (void)state;
+    struct loaded l = load("\n[sandbox]\ncache_dir = \"/c\"\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/t.toml:2:");
+    assert_error(l, "sandbox: missing required key 'image'");
+    loaded_done(&l);
+}
+
+static void test_wrong_type_names_file_line_col_and_key_path(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = 3\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/t.toml:2:9: sandbox.image: expected a string, found an integer");
+    loaded_done(&l);
+}
+
+static void test_bad_enum_lists_the_valid_values(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\n[[mount]]\nhost = \"/a\"\n"
+                           "container = \"/b\"\nmode = \"rx\"\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/t.toml:6:8: mount[0].mode: invalid value 'rx' (valid values: 'ro', 'rw')");
+    loaded_done(&l);
+}
+
+static void test_enum_values_are_case_insensitive(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\n[[mount]]\nhost = \"/a\"\n"
+                           "container = \"/b\"\nmode = \"RW\"\nkind = \"File\"\n");
+    assert_int_equal(l.r, 0);
+    assert_int_equal(l.cfg->mounts[0].mode.v, CFG_MODE_RW);
+    assert_int_equal(l.cfg->mounts[0].kind.v, CFG_KIND_FILE);
+    loaded_done(&l);
+}
+
+static void test_unknown_key_warns_with_the_closest_valid_key(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\npasthrough_env = []\n");
+    assert_int_equal(l.r, 0);
+    assert_true(has_line(l.diag.warnings, l.diag.n_warnings,
+                         "/etc/t.toml:3:1: sandbox: unknown key 'pasthrough_env' ignored "
+                         "(closest valid key: 'passthrough_env')"));
+    loaded_done(&l);
+}
+
+static void test_unsupported_original_sections_warn(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\n[clipboard]\nmode = \"read\"\n");
+    assert_int_equal(l.r, 0);
+    assert_true(has_line(l.diag.warnings, l.diag.n_warnings, "[clipboard] is not supported"));
+    loaded_done(&l);
+}
+
+static void test_every_problem_is_reported_not_just_the_first(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = 1\ncache_dir = 2\npids_limit = \"x\"\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_int_equal(l.diag.n_errors, 3);
+    loaded_done(&l);
+}
+
+static void test_toml_syntax_error_is_reported_with_position(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"unterminated\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/t.toml:2:");
+    loaded_done(&l);
+}
+
+static void test_host_paths_expand_home_vars_and_resolve_relative_to_the_file(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\ncache_dir = \"~/c/\"\n"
+                           "gitconfig_path = \"${TOOLS}/g\"\nauth_key = \"$TOOLS/k\"\n"
+                           "sign_key = \"keys/s\"\n");
+    assert_int_equal(l.r, 0);
+    assert_string_equal(l.cfg->sandbox.cache_dir.v, "/home/u/c");
+    assert_string_equal(l.cfg->sandbox.gitconfig_path.v, "/opt/tools/g");
+    assert_string_equal(l.cfg->sandbox.auth_key.v, "/opt/tools/k");
+    assert_string_equal(l.cfg->sandbox.sign_key.v, "/etc/keys/s");
+    loaded_done(&l);
+}
+
+static void test_unset_variable_in_a_path_is_an_error(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\ncache_dir = \"$NOPE/c\"\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/t.toml:3:13: sandbox.cache_dir: environment variable 'NOPE' is not set");
+    loaded_done(&l);
+}
+
+static void test_command_expands_only_argv0_and_requires_it_absolute(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\n[[secret]]\nenv = \"K\"\n"
+                           "command = [\"~/bin/get\", \"$HOME\", \"~\"]\n");
+    assert_int_equal(l.r, 0);
+    assert_int_equal(l.cfg->secrets[0].command.n, 3);
+    assert_string_equal(l.cfg->secrets[0].command.v[0], "/home/u/bin/get");
+    assert_string_equal(l.cfg->secrets[0].command.v[1], "$HOME");
+    assert_string_equal(l.cfg->secrets[0].command.v[2], "~");
+    loaded_done(&l);
+
+    l = load("[sandbox]\nimage = \"i\"\n[[secret]]\nenv = \"K\"\ncommand = [\"get-secret\"]\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/t.toml:5:12: secret[0].command: 'get-secret' must be an absolute path");
+    loaded_done(&l);
+
+    l = load("[sandbox]\nimage = \"i\"\n[[secret]]\nenv = \"K\"\ncommand = []\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "secret[0].command: must include at least one element");
+    loaded_done(&l);
+}
+
+static void test_secret_needs_a_source(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\n[[secret]]\nenv = \"K\"\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/t.toml:3:1: secret[0]: must define at least one source");
+    loaded_done(&l);
+}
+
+static void test_secret_env_must_be_a_variable_name(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\n[[secret]]\nenv = \"BAD-NAME\"\n"
+                           "from_env = \"X\"\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "secret[0].env: 'BAD-NAME' is not a valid environment variable name");
+    loaded_done(&l);
+}
+
+static void test_overlay_may_not_define_a_command_secret(void **state)
+{
+    (void)state;
+    struct loaded l = load_as("[[secret]]\nenv = \"K\"\ncommand = [\"/bin/true\"]\n", true);
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/t.toml:3:1: secret[0]: a repo-local config may not define a 'command'");
+    loaded_done(&l);
+
+    l = load_as("[[tool]]\nname = \"t\"\npath = \"/t\"\ncontainer_path = \"/t\"\n"
+                "[[tool.secret]]\nenv = \"K\"\ncommand = [\"/bin/true\"]\n", true);
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/t.toml:7:1: tool[0].secret[0]: a repo-local config may not define");
+    loaded_done(&l);
+}
+
+static void test_mount_order_is_mounts_then_agent_mounts_then_tools(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\n"
+                           "[[tool]]\nname = \"gh\"\npath = \"/usr/bin/gh\"\n"
+                           "container_path = \"/usr/local/bin/gh\"\n"
+                           "[[tool.directory]]\nhost = \"/h/gh\"\ncontainer = \"/c/gh\"\nmode = \"rw\"\n"
+                           "[[agent_mount]]\nhost = \"/h/pi\"\ncontainer = \"/home/dev/.pi\"\n"
+                           "[[mount]]\nhost = \"/h/m\"\ncontainer = \"/m\"\nmode = \"ro\"\n");
+    assert_int_equal(l.r, 0);
+    assert_int_equal(l.cfg->n_mounts, 4);
+    assert_string_equal(l.cfg->mounts[0].container.v, "/m");
+    assert_string_equal(l.cfg->mounts[0].source.v, "config");
+    assert_string_equal(l.cfg->mounts[1].container.v, "/home/dev/.pi");
+    assert_int_equal(l.cfg->mounts[1].mode.v, CFG_MODE_RW);
+    assert_string_equal(l.cfg->mounts[1].source.v, "agent_mount");
+    assert_string_equal(l.cfg->mounts[2].source.v, "tool:gh:binary");
+    assert_int_equal(l.cfg->mounts[2].kind.v, CFG_KIND_FILE);
+    assert_int_equal(l.cfg->mounts[2].mode.v, CFG_MODE_RO);
+    assert_string_equal(l.cfg->mounts[3].source.v, "tool:gh:directory");
+    loaded_done(&l);
+}
+
+static void test_two_mounts_on_one_sandbox_path_are_an_error(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\n"
+                           "[[mount]]\nhost = \"/a\"\ncontainer = \"/x\"\nmode = \"ro\"\n"
+                           "[[mount]]\nhost = \"/b\"\ncontainer = \"/x\"\nmode = \"rw\"\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/t.toml:8:13: config: '/x' is already mounted by the config entry at "
+                    "/etc/t.toml:3");
+    loaded_done(&l);
+}
+
+static void test_container_paths_must_be_absolute(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\ncontainer_boot_dirs = [\"/ok\", \"rel\"]\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "sandbox.container_boot_dirs[1]: 'rel' must be an absolute path");
+    loaded_done(&l);
+}
+
+static void test_enabled_browser_needs_command_and_port(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\n[browser]\nenabled = true\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/t.toml:4:11: browser.command: must be set");
+    assert_error(l, "browser.debug_port: must be set");
+    loaded_done(&l);
+}
+
+static void test_port_out_of_range_is_an_error(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\n[browser]\ndebug_port = 70000\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "browser.debug_port: 70000 is out of range (1 to 65535)");
+    loaded_done(&l);
+}
+
+static void test_nul_in_a_string_is_rejected(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"a\\u0000b\"\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "sandbox.image: must not contain a NUL character");
+    loaded_done(&l);
+}
+
+static void test_deep_nesting_and_garbage_end_in_a_clean_error(void **state)
+{
+    (void)state;
+    size_t depth = 20000;
+    char *deep = xmalloc(depth * 2 + 16);
+    memcpy(deep, "x = ", 4);
+    memset(deep + 4, '[', depth);
+    memset(deep + 4 + depth, ']', depth);
+    deep[4 + 2 * depth] = '\0';
+    struct loaded l = load(deep);
+    assert_int_equal(l.r, -EINVAL);
+    assert_int_equal(l.diag.n_errors, 1);
+    assert_error(l, "/etc/t.toml:1:");
+    loaded_done(&l);
+    free(deep);
+
+    static const char garbage[] = "\xff\xfe\x00\x01[[[\x80 = ]";
+    l = (struct loaded){0};
+    l.r = config_load_buffer(&host, garbage, sizeof(garbage) - 1, "/etc/g.toml", false, &l.cfg,
+                             &l.diag);
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/g.toml:1:");
+    loaded_done(&l);
+}
+
+static void test_render_shows_each_value_with_its_origin(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"img\"\n[[mount]]\nhost = \"/a\"\n"
+                           "container = \"/b\"\nmode = \"ro\"\n");
+    assert_int_equal(l.r, 0);
+    char *text = config_render_text(l.cfg);
+    assert_non_null(strstr(text, "image = \"img\""));
+    assert_non_null(strstr(text, "# /etc/t.toml:2\n"));
+    assert_non_null(strstr(text, "pids_limit = 4096"));
+    assert_non_null(strstr(text, "# default\n"));
+    assert_non_null(strstr(text, "[[mount]]"));
+    free(text);
+    char *json = config_render_json(l.cfg);
+    assert_non_null(strstr(json, "\"image\": {\"value\": \"img\", \"origin\": \"/etc/t.toml:2\"}"));
+    assert_non_null(strstr(json, "\"pids_limit\": {\"value\": 4096, \"origin\": null}"));
+    free(json);
+    loaded_done(&l);
+}
+
+/* ---- files: first run, overlays and trust ---- */
+
+struct trust_log {
+    int calls;
+    bool last_changed;
+    enum cfg_trust_answer answer;
+};
+
+static enum cfg_trust_answer record_trust(const struct cfg_trust_request *req, void *userdata)
+{
+    struct trust_log *log = userdata;
+    log->calls++;
+    log->last_changed = req->changed;
+    assert_int_equal(strlen(req->digest), 64);
+    return log->answer;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    struct ags_error err;
+    assert_int_equal(write_file_atomic(path, text, strlen(text), 0600, &err), 0);
+}
+
+struct sandbox_dirs {
+    char root[64];
+    char home[128], xdg[160], repo[128], sub[160];
+};
+
+static void make_dirs(struct sandbox_dirs *s)
+{
+    (void)snprintf(s->root, sizeof(s->root), "/tmp/ags-test-config-XXXXXX");
+    assert_non_null(mkdtemp(s->root));
+    (void)snprintf(s->home, sizeof(s->home), "%s/home", s->root);
+    (void)snprintf(s->xdg, sizeof(s->xdg), "%s/home/.config", s->root);
+    (void)snprintf(s->repo, sizeof(s->repo), "%s/repo", s->root);
+    (void)snprintf(s->sub, sizeof(s->sub), "%s/repo/sub", s->root);
+    assert_int_equal(mkdir(s->home, 0700), 0);
+    assert_int_equal(mkdir(s->repo, 0700), 0);
+    assert_int_equal(mkdir(s->sub, 0700), 0);
+    char p[256];
+    (void)snprintf(p, sizeof(p), "%s/.git", s->repo);
+    assert_int_equal(mkdir(p, 0700), 0);
+    (void)snprintf(p, sizeof(p), "%s/.ags", s->repo);
+    assert_int_equal(mkdir(p, 0700), 0);
+}
+
+static void remove_tree(const char *root)
+{
+    char cmd[512];
+    (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_first_run_creates_the_default_config(void **state)
+{
+    (void)state;
+    struct sandbox_dirs s;
+    make_dirs(&s);
+    struct cfg_host h = {.home = s.home, .cwd = s.home, .getenv = fake_env};
+    struct cfg_load_opts opts = {.use_overlay = true};
+    struct ags_config *cfg = NULL;
+    struct cfg_diag diag = {0};
+    assert_int_equal(config_load(&h, &opts, &cfg, &diag), 0);
+    assert_true(has_line(diag.notes, diag.n_notes, "created default config at"));
+    char p[256];
+    (void)snprintf(p, sizeof(p), "%s/ags/config.toml", s.xdg);
+    struct stat st;
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_string_equal(cfg->sandbox.image.v, "localhost/ags-sandbox:latest");
+    config_free(cfg);
+    cfg_diag_done(&diag);
+
+    /* A --config path that does not exist is an error, never created. */
+    opts.config_path = "/nonexistent/ags.toml";
+    assert_int_equal(config_load(&h, &opts, &cfg, &diag), -ENOENT);
+    assert_true(has_line(diag.errors, diag.n_errors, "check the --config path"));
+    cfg_diag_done(&diag);
+    remove_tree(s.root);
+}
+
+static void test_overlay_trust_is_pinned_to_its_content(void **state)
+{
+    (void)state;
+    struct sandbox_dirs s;
+    make_dirs(&s);
+    char base[256], overlay[256];
+    (void)snprintf(base, sizeof(base), "%s/base.toml", s.root);
+    (void)snprintf(overlay, sizeof(overlay), "%s/.ags/config.toml", s.repo);
+    write_text(base, "[sandbox]\nimage = \"base\"\npassthrough_env = [\"A\"]\n"
+                     "[[mount]]\nhost = \"/b\"\ncontainer = \"/b\"\nmode = \"ro\"\n");
+    write_text(overlay, "[sandbox]\nimage = \"repo\"\n"
+                        "[[mount]]\nhost = \"data\"\ncontainer = \"/o\"\nmode = \"rw\"\n");
+    struct cfg_host h = {.home = s.home, .cwd = s.sub, .getenv = fake_env};
+    struct trust_log log = {.answer = CFG_TRUST_SKIP};
+    struct cfg_load_opts opts = {base, true, record_trust, &log};
+    struct ags_config *cfg = NULL;
+    struct cfg_diag diag = {0};
+
+    /* Untrusted and declined: base only, with a warning. */
+    assert_int_equal(config_load(&h, &opts, &cfg, &diag), 0);
+    assert_int_equal(log.calls, 1);
+    assert_false(log.last_changed);
+    assert_string_equal(cfg->sandbox.image.v, "base");
+    assert_int_equal(cfg->n_mounts, 1);
+    assert_true(has_line(diag.warnings, diag.n_warnings, "skipping untrusted repo-local config"));
+    config_free(cfg);
+    cfg_diag_done(&diag);
+
+    /* Accepted: merged (image replaced, mounts appended base first). */
+    log.answer = CFG_TRUST_ACCEPT;
+    assert_int_equal(config_load(&h, &opts, &cfg, &diag), 0);
+    assert_int_equal(log.calls, 2);
+    assert_string_equal(cfg->sandbox.image.v, "repo");
+    assert_string_equal(cfg->sandbox.image.at.file, overlay);
+    assert_string_equal(cfg->sandbox.passthrough_env.v[0], "A");
+    assert_int_equal(cfg->n_mounts, 2);
+    assert_string_equal(cfg->mounts[0].container.v, "/b");
+    char data[256];
+    (void)snprintf(data, sizeof(data), "%s/.ags/data", s.repo);
+    assert_string_equal(cfg->mounts[1].host.v, data);
+    assert_string_equal(cfg->overlay_path, overlay);
+    config_free(cfg);
+    cfg_diag_done(&diag);
+
+    /* Trusted with this content: used without asking. */
+    log.answer = CFG_TRUST_SKIP;
+    assert_int_equal(config_load(&h, &opts, &cfg, &diag), 0);
+    assert_int_equal(log.calls, 2);
+    assert_string_equal(cfg->sandbox.image.v, "repo");
+    config_free(cfg);
+    cfg_diag_done(&diag);
+
+    /* Changed content (a git pull): asked again, as changed. */
+    write_text(overlay, "[sandbox]\nimage = \"evil\"\n");
+    assert_int_equal(config_load(&h, &opts, &cfg, &diag), 0);
+    assert_int_equal(log.calls, 3);
+    assert_true(log.last_changed);
+    assert_string_equal(cfg->sandbox.image.v, "base");
+    assert_true(has_line(diag.warnings, diag.n_warnings, "changed (no longer trusted)"));
+    config_free(cfg);
+    cfg_diag_done(&diag);
+
+    /* Without overlays (--config-only callers), the repo is not consulted. */
+    opts.use_overlay = false;
+    assert_int_equal(config_load(&h, &opts, &cfg, &diag), 0);
+    assert_int_equal(log.calls, 3);
+    config_free(cfg);
+    cfg_diag_done(&diag);
+    remove_tree(s.root);
+}
+
+static void test_error_in_overlay_names_the_overlay_and_returns_nothing(void **state)
+{
+    (void)state;
+    struct sandbox_dirs s;
+    make_dirs(&s);
+    char base[256], overlay[256];
+    (void)snprintf(base, sizeof(base), "%s/base.toml", s.root);
+    (void)snprintf(overlay, sizeof(overlay), "%s/.ags/config.toml", s.repo);
+    write_text(base, "[sandbox]\nimage = \"base\"\n");
+    write_text(overlay, "[sandbox]\nimage = true\n");
+    struct cfg_host h = {.home = s.home, .cwd = s.repo, .getenv = fake_env};
+    struct trust_log log = {.answer = CFG_TRUST_ACCEPT};
+    struct cfg_load_opts opts = {base, true, record_trust, &log};
+    struct ags_config *cfg = NULL;
+    struct cfg_diag diag = {0};
+    assert_int_equal(config_load(&h, &opts, &cfg, &diag), -EINVAL);
+    assert_null(cfg);
+    char want[300];
+    (void)snprintf(want, sizeof(want), "%s:2:9: sandbox.image: expected a string", overlay);
+    assert_true(has_line(diag.errors, diag.n_errors, want));
+    cfg_diag_done(&diag);
+    remove_tree(s.root);
+}
+
+/* ---- the documentation tells the truth ---- */
+
+static char *read_source(const char *rel)
+{
+    char path[512];
+    (void)snprintf(path, sizeof(path), "%s/%s", AGS_SOURCE_DIR, rel);
+    char *buf = NULL;
+    size_t len = 0;
+    struct ags_error err;
+    if (read_file_bounded(path, 1u << 20, &buf, &len, &err) < 0)
+        fail_msg("%s", err.msg);
+    return buf;
+}
+
+static void test_example_config_is_valid_and_warning_free(void **state)
+{
+    (void)state;
+    char *text = read_source("config/config.example.toml");
+    struct loaded l = load(text);
+    for (size_t i = 0; i < l.diag.n_errors; i++)
+        print_message("error: %s\n", l.diag.errors[i]);
+    for (size_t i = 0; i < l.diag.n_warnings; i++)
+        print_message("warning: %s\n", l.diag.warnings[i]);
+    assert_int_equal(l.r, 0);
+    assert_int_equal(l.diag.n_warnings, 0);
+    loaded_done(&l);
+    free(text);
+}
+
+static void test_every_schema_key_is_documented(void **state)
+{
+    (void)state;
+    char *doc = read_source("docs/config.md");
+    char *example = read_source("config/config.example.toml");
+    int missing = 0;
+    for (size_t t = 0; cfg_schemas[t]; t++) {
+        const struct cfg_table_schema *s = cfg_schemas[t];
+        for (size_t i = 0; i < s->n_fields; i++) {
+            char needle[128];
+            (void)snprintf(needle, sizeof(needle), "`%s.%s`", s->name, s->fields[i].key);
+            if (!strstr(doc, needle)) {
+                print_message("docs/config.md does not document %s\n", needle);
+                missing++;
+            }
+            (void)snprintf(needle, sizeof(needle), "%s = ", s->fields[i].key);
+            if (!strstr(example, needle)) {
+                print_message("config.example.toml has no '%s'\n", needle);
+                missing++;
+            }
+        }
+    }
+    assert_int_equal(missing, 0);
+    free(doc);
+    free(example);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_file_with_only_sandbox_image_is_complete),
+        cmocka_unit_test(test_missing_sandbox_table_is_an_error),
+        cmocka_unit_test(test_missing_image_names_the_table),
+        cmocka_unit_test(test_wrong_type_names_file_line_col_and_key_path),
+        cmocka_unit_test(test_bad_enum_lists_the_valid_values),
+        cmocka_unit_test(test_enum_values_are_case_insensitive),
+        cmocka_unit_test(test_unknown_key_warns_with_the_closest_valid_key),
+        cmocka_unit_test(test_unsupported_original_sections_warn),
+        cmocka_unit_test(test_every_problem_is_reported_not_just_the_first),
+        cmocka_unit_test(test_toml_syntax_error_is_reported_with_position),
+        cmocka_unit_test(test_host_paths_expand_home_vars_and_resolve_relative_to_the_file),
+        cmocka_unit_test(test_unset_variable_in_a_path_is_an_error),
+        cmocka_unit_test(test_command_expands_only_argv0_and_requires_it_absolute),
+        cmocka_unit_test(test_secret_needs_a_source),
+        cmocka_unit_test(test_secret_env_must_be_a_variable_name),
+        cmocka_unit_test(test_overlay_may_not_define_a_command_secret),
+        cmocka_unit_test(test_mount_order_is_mounts_then_agent_mounts_then_tools),
+        cmocka_unit_test(test_two_mounts_on_one_sandbox_path_are_an_error),
+        cmocka_unit_test(test_container_paths_must_be_absolute),
+        cmocka_unit_test(test_enabled_browser_needs_command_and_port),
+        cmocka_unit_test(test_port_out_of_range_is_an_error),
+        cmocka_unit_test(test_nul_in_a_string_is_rejected),
+        cmocka_unit_test(test_deep_nesting_and_garbage_end_in_a_clean_error),
+        cmocka_unit_test(test_render_shows_each_value_with_its_origin),
+        cmocka_unit_test(test_first_run_creates_the_default_config),
+        cmocka_unit_test(test_overlay_trust_is_pinned_to_its_content),
+        cmocka_unit_test(test_error_in_overlay_names_the_overlay_and_returns_nothing),
+        cmocka_unit_test(test_example_config_is_valid_and_warning_free),
+        cmocka_unit_test(test_every_schema_key_is_documented),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
