@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "podman/http.h"
+
+#include <curl/curl.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/limits.h"
+#include "base/strbuf.h"
+#include "base/banned.h"
+
+/* A service that accepts but never answers is reported within this time. */
+#define PODMAN_CONNECT_TIMEOUT_MS 5000L
+
+struct podman_http {
+    CURL *curl; /* reused: keeps the connection to the service alive */
+    struct podman_endpoint ep;
+};
+
+struct sink {
+    const struct podman_req *req;
+    struct strbuf buf;
+    int stream_error;
+    bool too_big;
+};
+
+static size_t on_write(char *p, size_t size, size_t nmemb, void *userdata)
+{
+    struct sink *s = userdata;
+    size_t n = size * nmemb;
+    if (s->req->on_data) {
+        int r = s->req->on_data(p, n, s->req->userdata);
+        if (r < 0) {
+            s->stream_error = r;
+            return 0;
+        }
+        return n;
+    }
+    if (strbuf_append(&s->buf, p, n) < 0) {
+        s->too_big = true;
+        return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
+    }
+    return n;
+}
+
+void podman_endpoint_done(struct podman_endpoint *ep)
+{
+    free(ep->path);
+    free(ep->host);
+    free(ep->uri);
+    *ep = (struct podman_endpoint){0};
+}
+
+static void endpoint_copy(struct podman_endpoint *dst, const struct podman_endpoint *src)
+{
+    *dst = (struct podman_endpoint){
+        .kind = src->kind,
+        .path = src->path ? xstrdup(src->path) : NULL,
+        .host = src->host ? xstrdup(src->host) : NULL,
+        .port = src->port,
+        .uri = xstrdup(src->uri ? src->uri : ""),
+    };
+}
+
+int podman_http_new(const struct podman_endpoint *ep, struct podman_http **ret,
+                    struct ags_error *err)
+{
+    static bool curl_ready;
+    if (!curl_ready) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+            return ags_error_set(err, -EIO, "cannot initialise libcurl");
+        curl_ready = true;
+    }
+    CURL *curl = curl_easy_init();
+    if (!curl)
+        return ags_error_set(err, -ENOMEM, "cannot create a libcurl handle");
+    struct podman_http *h = xcalloc(1, sizeof(*h));
+    h->curl = curl;
+    endpoint_copy(&h->ep, ep);
+    *ret = h;
+    return 0;
+}
+
+struct podman_http *podman_http_free(struct podman_http *h)
+{
+    if (!h)
+        return NULL;
+    curl_easy_cleanup(h->curl);
+    podman_endpoint_done(&h->ep);
+    free(h);
+    return NULL;
+}
+
+const struct podman_endpoint *podman_http_endpoint(const struct podman_http *h)
+{
+    return &h->ep;
+}
+
+void podman_reply_done(struct podman_reply *r)
+{
+    free(r->body);
+    *r = (struct podman_reply){0};
+}
+
+/* Turns a transport failure into one line with what to do about it. */
+static int transport_error(const struct podman_http *h, CURLcode rc, long os_errno,
+                           struct ags_error *err)
+{
+    const char *where = h->ep.uri;
+    if (rc == CURLE_COULDNT_CONNECT) {
+        switch (os_errno) {
+        case ENOENT:
+            return ags_error_set(err, -ENOENT, "no Podman service at %s (the socket does not exist)",
+                                 where);
+        case ECONNREFUSED:
+            return ags_error_set(err, -ECONNREFUSED,
+                                 "no Podman service answers at %s (stale socket, nothing listening)",
+                                 where);
+        case EACCES:
+            return ags_error_set(err, -EACCES, "permission denied connecting to %s", where);
+        default:
+            return ags_error_set(err, -ECONNREFUSED, "cannot connect to Podman at %s: %s", where,
+                                 strerror((int)os_errno));
+        }
+    }
+    if (rc == CURLE_OPERATION_TIMEDOUT)
+        return ags_error_set(err, -ETIMEDOUT,
+                             "the Podman service at %s did not answer in time (is it stalled?)",
+                             where);
+    return ags_error_set(err, -EIO, "talking to Podman at %s: %s", where, curl_easy_strerror(rc));
+}
+
+/* Returns the URL (owned) and points curl at the endpoint. */
+static char *set_target(CURL *c, const struct podman_endpoint *ep, const struct podman_req *req)
+{
+    _cleanup_free_ char *origin = NULL;
+    if (ep->kind == PODMAN_EP_UNIX) {
+        curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, ep->path);
+        origin = xstrdup("http://d"); /* the host part is ignored on a unix socket */
+    } else {
+        origin = xasprintf("http://%s:%u", ep->host, ep->port);
+    }
+    bool versioned = strncmp(req->path, "/_ping", 6) != 0;
+    bool has_query = req->query && req->query[0];
+    char *url = xasprintf("%s%s%s%s%s", origin, versioned ? PODMAN_API_PREFIX : "", req->path,
+                          has_query ? "?" : "", has_query ? req->query : "");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    return url;
+}
+
+static void set_method(CURL *c, const struct podman_req *req)
+{
+    if (strcmp(req->method, "HEAD") == 0) {
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    } else if (strcmp(req->method, "GET") == 0) {
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    } else {
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+        if (strcmp(req->method, "POST") == 0 || req->body) {
+            curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        }
+    }
+}
+
+int podman_http_do(struct podman_http *h, const struct podman_req *req, struct podman_reply *ret,
+                   struct ags_error *err)
+{
+    CURL *c = h->curl;
+    curl_easy_reset(c);
+    _cleanup_free_ char *url = set_target(c, &h->ep, req);
+    set_method(c, req);
+
+    struct curl_slist *headers = curl_slist_append(NULL, "Expect:");
+    _cleanup_free_ char *ctype =
+            req->content_type ? xasprintf("Content-Type: %s", req->content_type) : NULL;
+    if (ctype)
+        headers = curl_slist_append(headers, ctype);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, PODMAN_CONNECT_TIMEOUT_MS);
+    if (req->timeout_ms > 0)
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+
+    struct sink sink = {.req = req};
+    strbuf_init(&sink.buf, req->max_reply ? req->max_reply : AGS_PODMAN_MAX_RESPONSE);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+
+    CURLcode rc = curl_easy_perform(c);
+    long status = 0, os_errno = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
+    curl_slist_free_all(headers);
+
+    int r = 0;
+    if (sink.too_big)
+        r = ags_error_set(err, -EFBIG, "Podman's reply to %s %s is larger than %zu bytes",
+                          req->method, req->path, sink.buf.max);
+    else if (sink.stream_error)
+        r = sink.stream_error;
+    else if (rc != CURLE_OK)
+        r = transport_error(h, rc, os_errno, err);
+    if (r < 0) {
+        strbuf_done(&sink.buf);
+        return r;
+    }
+    *ret = (struct podman_reply){.status = status};
+    if (!req->on_data) {
+        ret->len = sink.buf.len;
+        ret->body = strbuf_steal(&sink.buf);
+    }
+    return 0;
+}

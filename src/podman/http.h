@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * HTTP transport to the libpod REST API (internal to src/podman; libcurl stays
+ * in http.c).  Requests go to /v4.0.0/libpod/<path>: that prefix works on
+ * Podman 4.x and 5.x and gives the same JSON shapes on both.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+#define PODMAN_API_PREFIX "/v4.0.0/libpod"
+
+enum podman_endpoint_kind {
+    PODMAN_EP_UNIX,
+    PODMAN_EP_TCP,
+};
+
+struct podman_endpoint {
+    enum podman_endpoint_kind kind;
+    char *path;    /* unix socket path */
+    char *host;    /* tcp host */
+    uint16_t port; /* tcp port */
+    char *uri;     /* as configured, for messages */
+};
+
+void podman_endpoint_done(struct podman_endpoint *ep);
+/* Parses unix:///abs/path and tcp://host:port; ssh:// is "not supported yet". */
+int podman_endpoint_parse(const char *uri, struct podman_endpoint *ret, struct ags_error *err)
+        _warn_unused_;
+
+struct podman_http;
+
+struct podman_reply {
+    long status;
+    char *body; /* NUL-terminated; NULL when streamed to on_data */
+    size_t len;
+};
+
+void podman_reply_done(struct podman_reply *r);
+
+struct podman_req {
+    const char *method;       /* GET, POST, DELETE, HEAD */
+    const char *path;         /* below PODMAN_API_PREFIX, e.g. "/containers/create"; or absolute
+                                 when it starts with "/_ping" */
+    const char *query;        /* already encoded (podman_query_*), or NULL */
+    const char *content_type; /* required with a body: never a form type (libpod-api.md 0.1) */
+    const void *body;
+    size_t body_len;
+    size_t max_reply;         /* cap on the buffered reply; 0 = PODMAN_MAX_RESPONSE */
+    long timeout_ms;          /* whole request; 0 = no limit (streams) */
+    /* Streaming: called with each chunk as it arrives; a negative return aborts. */
+    int (*on_data)(const char *p, size_t n, void *userdata);
+    void *userdata;
+};
+
+/* Returns an owned transport; free with podman_http_free(). */
+int podman_http_new(const struct podman_endpoint *ep, struct podman_http **ret,
+                    struct ags_error *err) _warn_unused_;
+struct podman_http *podman_http_free(struct podman_http *h);
+/* Performs one request.  Transport failures are errors with a hint (no
+ * service, stale socket, permission, timeout); any HTTP status is a success
+ * of this call: the caller interprets ret->status. */
+int podman_http_do(struct podman_http *h, const struct podman_req *req, struct podman_reply *ret,
+                   struct ags_error *err) _warn_unused_;
+const struct podman_endpoint *podman_http_endpoint(const struct podman_http *h);
+
+/* A hijacked connection (attach, exec start): the raw stream after the reply
+ * headers; pending holds stream bytes that arrived with the headers. */
+struct podman_stream {
+    int fd;
+    char *pending;
+    size_t n_pending;
+};
+
+void podman_stream_done(struct podman_stream *s);
+/* POSTs path?query with Upgrade headers on a new connection and returns the
+ * stream once the server answers 101 or 200.  Other statuses are errors that
+ * carry libpod's message. */
+int podman_hijack(const struct podman_endpoint *ep, const char *path, const char *query,
+                  const char *json_body, struct podman_stream *ret, struct ags_error *err)
+        _warn_unused_;

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The libpod REST client: the public API of the podman layer.  No libcurl or
+ * jansson type appears here.  All functions follow the base error convention
+ * (negative errno, optional *err filled only on failure); nothing prints.
+ *
+ * Strings returned through ret_* are owned by the caller (free()); arrays of
+ * strings end with NULL and are freed with podman_strv_free().
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+struct podman_client;
+
+/* ---- connecting (connect.c) ---- */
+
+struct podman_connect_opts {
+    const char *url;          /* --url; NULL: CONTAINER_HOST, containers.conf, default socket */
+    const char *home;         /* $HOME */
+    const char *xdg_runtime;  /* $XDG_RUNTIME_DIR or NULL */
+    const char *xdg_config;   /* $XDG_CONFIG_HOME or NULL */
+    const char *(*getenv)(const char *name);
+    bool autostart;           /* start `podman system service` when nothing answers */
+    uint32_t idle_seconds;    /* --time= of a service ags starts */
+};
+
+/*
+ * Resolves the endpoint like podman does (--url / CONTAINER_HOST, then
+ * containers.conf active_service / service_destinations, then the default
+ * rootless or root socket), pings it within 5 s, starts a private service
+ * when allowed and needed, and checks that Podman is 4.0 or newer.
+ */
+int podman_connect(const struct podman_connect_opts *opts, struct podman_client **ret,
+                   struct ags_error *err) _warn_unused_;
+struct podman_client *podman_client_free(struct podman_client *c); /* NULL-safe */
+const char *podman_client_version(const struct podman_client *c);  /* "4.3.1" */
+const char *podman_client_uri(const struct podman_client *c);
+void podman_strv_free(char **v);
+
+/* Labels are "key=value" strings in a NULL-terminated array. */
+
+/* ---- images (images.c) ---- */
+
+int podman_image_exists(struct podman_client *c, const char *name, bool *ret,
+                        struct ags_error *err) _warn_unused_;
+/* The full image id ("sha256:" stripped). */
+int podman_image_id(struct podman_client *c, const char *name, char **ret_id,
+                    struct ags_error *err) _warn_unused_;
+/* -EBUSY when a container uses it (never forced: force would remove containers). */
+int podman_image_remove(struct podman_client *c, const char *name, struct ags_error *err)
+        _warn_unused_;
+
+struct podman_build_opts {
+    const char *context_dir;     /* tarred in-process */
+    const char *containerfile;   /* path relative to context_dir */
+    const char *const *tags;     /* NULL-terminated */
+    const char *const *buildargs; /* "KEY=VALUE", NULL-terminated, may be NULL */
+    const char *const *labels;   /* "key=value", may be NULL */
+    bool network;                /* RUN steps get a private network (else none) */
+    /* Build output, as it arrives (one "stream" text at a time). */
+    void (*on_output)(const char *text, size_t len, void *userdata);
+    void *userdata;
+};
+
+/* Fails (-EIO with the build's own error text) when any stream line carries
+ * an error or the stream ends without an image id. */
+int podman_image_build(struct podman_client *c, const struct podman_build_opts *opts,
+                       char **ret_id, struct ags_error *err) _warn_unused_;
+/* Imports a root filesystem tarball as reference. */
+int podman_image_import(struct podman_client *c, const char *tarball, const char *reference,
+                        char **ret_id, struct ags_error *err) _warn_unused_;
+
+/* ---- volumes (volumes.c) ---- */
+
+int podman_volume_create(struct podman_client *c, const char *name, const char *const *labels,
+                         struct ags_error *err) _warn_unused_;
+int podman_volume_exists(struct podman_client *c, const char *name, bool *ret,
+                         struct ags_error *err) _warn_unused_;
+/* Labels of a volume as "key=value" strings. */
+int podman_volume_labels(struct podman_client *c, const char *name, char ***ret_labels,
+                         struct ags_error *err) _warn_unused_;
+/* Volumes carrying every label given (libpod ORs volume filters; we AND them). */
+int podman_volume_list(struct podman_client *c, const char *const *labels, char ***ret_names,
+                       struct ags_error *err) _warn_unused_;
+int podman_volume_remove(struct podman_client *c, const char *name, struct ags_error *err)
+        _warn_unused_;
+
+/* ---- secrets (secrets.c) ---- */
+
+/* The value travels only in the request body (never a URL, never argv). */
+int podman_secret_create(struct podman_client *c, const char *name, const void *value,
+                         size_t len, const char *const *labels, struct ags_error *err)
+        _warn_unused_;
+/* Secrets carrying every label given (4.3 lists no labels: each is inspected). */
+int podman_secret_list(struct podman_client *c, const char *const *labels, char ***ret_names,
+                       struct ags_error *err) _warn_unused_;
+int podman_secret_remove(struct podman_client *c, const char *name, struct ags_error *err)
+        _warn_unused_;
+
+/* ---- containers (spec.c, containers.c) ---- */
+
+struct podman_mount {
+    const char *type;        /* "bind" or "tmpfs" */
+    const char *source;      /* host path; "tmpfs" for tmpfs */
+    const char *destination;
+    const char *const *options; /* e.g. {"ro", NULL} or {"size=64m","mode=1777",NULL} */
+};
+
+struct podman_volume_mount {
+    const char *name;
+    const char *destination;
+    bool read_only;
+};
+
+struct podman_secret_mount {
+    const char *source;  /* secret name */
+    const char *target;  /* file name under /run/secrets, or absolute */
+    uint32_t mode;       /* e.g. 0400 */
+};
+
+/* A typed SpecGenerator; podman_spec_to_json() renders it (never by pasting strings). */
+struct podman_spec {
+    const char *image;
+    const char *name;
+    const char *const *entrypoint;   /* argv, may be NULL */
+    const char *const *command;      /* argv, may be NULL */
+    const char *const *env;          /* "KEY=VALUE" */
+    const char *const *labels;       /* "key=value" */
+    const char *work_dir;
+    const char *user;                /* NULL with keep-id */
+    const char *userns;              /* "keep-id", "host", NULL = default */
+    bool terminal;
+    bool stdin_open;
+    bool no_new_privileges;
+    bool cap_drop_all;
+    bool selinux_disable;
+    bool read_only_rootfs;
+    int64_t pids_limit;              /* 0: unset */
+    const char *netns;               /* "slirp4netns", "pasta", "none", NULL = default */
+    const char *const *network_options; /* options of netns, e.g. {"allow_host_loopback=false"} */
+    const struct podman_mount *mounts;
+    size_t n_mounts;
+    const struct podman_volume_mount *volumes;
+    size_t n_volumes;
+    const struct podman_secret_mount *secrets;
+    size_t n_secrets;
+    const char *const *hostadd;      /* "name:ip" */
+    uint32_t stop_timeout;           /* 0: unset */
+};
+
+/* Owned JSON text of the SpecGenerator. */
+char *podman_spec_to_json(const struct podman_spec *spec);
+
+int podman_container_create(struct podman_client *c, const struct podman_spec *spec,
+                            char **ret_id, struct ags_error *err) _warn_unused_;
+int podman_container_start(struct podman_client *c, const char *id, struct ags_error *err)
+        _warn_unused_;
+int podman_container_resize(struct podman_client *c, const char *id, unsigned rows,
+                            unsigned cols, struct ags_error *err) _warn_unused_;
+int podman_container_wait(struct podman_client *c, const char *id, int *ret_exit_code,
+                          struct ags_error *err) _warn_unused_;
+int podman_container_stop(struct podman_client *c, const char *id, unsigned timeout_s,
+                          struct ags_error *err) _warn_unused_;
+int podman_container_kill(struct podman_client *c, const char *id, const char *signal,
+                          struct ags_error *err) _warn_unused_;
+/* force also stops a running container; removes its anonymous volumes. */
+int podman_container_remove(struct podman_client *c, const char *id, bool force,
+                            struct ags_error *err) _warn_unused_;
+
+struct podman_container_info {
+    char *id;
+    char *name;
+    char *state;   /* created, running, exited, ... */
+    char **labels; /* "key=value" */
+};
+
+void podman_container_infos_free(struct podman_container_info *v, size_t n);
+/* All containers (running or not) carrying every label given. */
+int podman_container_list(struct podman_client *c, const char *const *labels,
+                          struct podman_container_info **ret, size_t *ret_n,
+                          struct ags_error *err) _warn_unused_;
+
+/* ---- running attached (attach.c, io.c) ---- */
+
+struct podman_io {
+    int in_fd;   /* -1: no stdin */
+    int out_fd;
+    int err_fd;
+    bool tty;    /* raw passthrough; else demultiplex the 8-byte framed stream */
+};
+
+/*
+ * The `podman run -it` sequence on a created container: attach, size the TTY
+ * (when tty: from out_fd's terminal), start, pump stdin/stdout/stderr (TTY:
+ * raw mode on in_fd restored on every exit path, SIGWINCH forwarded as
+ * resize; non-TTY: stdin EOF delivered as a half-close), then wait.
+ * *ret_exit_code is the container's exit status.
+ */
+int podman_run_attached(struct podman_client *c, const char *id, const struct podman_io *io,
+                        int *ret_exit_code, struct ags_error *err) _warn_unused_;
+
+/* ---- exec (exec.c) ---- */
+
+struct podman_exec_opts {
+    const char *const *argv;
+    const char *const *env;
+    const char *user;
+    const char *work_dir;
+    bool tty;
+};
+
+int podman_exec(struct podman_client *c, const char *id, const struct podman_exec_opts *opts,
+                const struct podman_io *io, int *ret_exit_code, struct ags_error *err)
+        _warn_unused_;
