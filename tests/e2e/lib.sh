@@ -1,0 +1,288 @@
+# shellcheck shell=bash disable=SC2034
+# lib.sh: helpers for e2e test scripts. Source it first:
+#
+#   . "$(dirname "$0")/lib.sh"
+#
+# Tests run through run-as-user.sh, as the test user, in a clean environment:
+#   CONTAINER_HOST   unix://<socket of the private podman service>
+#   AGS_E2E_IMAGE    the test image (static busybox + bash, user dev = 1000)
+#   AGS_E2E_SCRATCH  an empty directory for this test, owned by the test user
+#   AGS_BIN          the ags binary under test (empty if it was not built)
+#
+# Reporting: ok / fail / check_* count results; e2e_finish ends the script.
+# The EXIT trap runs the cleanup list (e2e_defer, last in first out), then
+# removes every container carrying this test's label, then prints
+# "N passed, N failed". The exit status is 1 if anything failed, if the
+# script died early (set -e) or if it never reached e2e_finish.
+# A test never skips: a missing prerequisite is a failure (e2e_need).
+
+set -Eeuo pipefail
+
+E2E_PASS=0
+E2E_FAIL=0
+E2E_DONE=0
+E2E_ERR=
+E2E_ABORTED=0
+E2E_CLEANUP=()
+
+# ------------------------------------------------------------- reporting
+
+# ok DESC
+ok() {
+    E2E_PASS=$((E2E_PASS + 1))
+    printf 'ok   - %s\n' "$1"
+}
+
+# fail DESC [EXPECTED GOT]
+fail() {
+    E2E_FAIL=$((E2E_FAIL + 1))
+    printf 'FAIL - %s\n' "$1"
+    if [ $# -ge 3 ]; then
+        printf '       expected: %s\n' "$(_e2e_clip "$2")"
+        printf '       got:      %s\n' "$(_e2e_clip "$3")"
+    elif [ $# -eq 2 ]; then
+        printf '       %s\n' "$(_e2e_clip "$2")"
+    fi
+}
+
+_e2e_clip() {
+    local s=$1
+    if [ "${#s}" -gt 2000 ]; then
+        s="${s:0:2000}... (${#s} bytes)"
+    fi
+    printf '%s' "$s"
+}
+
+# check_eq DESC EXPECTED GOT
+check_eq() {
+    if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "$2" "$3"; fi
+}
+
+# check_match DESC ERE GOT
+check_match() {
+    if [[ $3 =~ $2 ]]; then ok "$1"; else fail "$1" "a match for /$2/" "$3"; fi
+}
+
+# check_contains DESC NEEDLE HAYSTACK
+check_contains() {
+    if [[ $3 == *"$2"* ]]; then ok "$1"; else fail "$1" "text containing '$2'" "$3"; fi
+}
+
+# check_status DESC EXPECTED_HTTP_STATUS  (of the last api call)
+check_status() {
+    if [ "$API_STATUS" = "$2" ]; then
+        ok "$1"
+    else
+        fail "$1" "HTTP $2" "HTTP $API_STATUS: $API_BODY"
+    fi
+}
+
+# e2e_abort MSG: record a failure and stop the test (cleanup still runs).
+e2e_abort() {
+    fail "$1"
+    E2E_ABORTED=1
+    exit 1
+}
+
+# e2e_need CMD...: every command must exist (a test fails, never skips).
+e2e_need() {
+    local c
+    for c in "$@"; do
+        command -v "$c" >/dev/null 2>&1 ||
+            e2e_abort "required command '$c' is not installed (see tests/e2e/README.md)"
+    done
+}
+
+# e2e_defer 'SHELL CODE': run at exit, last registered first.
+e2e_defer() {
+    E2E_CLEANUP+=("$1")
+}
+
+e2e_finish() {
+    E2E_DONE=1
+    exit 0
+}
+
+_e2e_on_exit() {
+    local rc=$? i
+    set +eEu
+    trap - ERR
+    for ((i = ${#E2E_CLEANUP[@]} - 1; i >= 0; i--)); do
+        eval "${E2E_CLEANUP[i]}" || fail "cleanup step failed: ${E2E_CLEANUP[i]}"
+    done
+    [ -z "${E2E_TMP:-}" ] || _e2e_sweep
+    if [ "$E2E_DONE" != 1 ] && [ "$E2E_ABORTED" != 1 ]; then
+        if [ "$rc" -ne 0 ]; then
+            fail "test script stopped early (exit $rc)${E2E_ERR:+ at $E2E_ERR}"
+        else
+            fail "test script ended without e2e_finish"
+        fi
+    fi
+    [ -z "${E2E_TMP:-}" ] || rm -rf "$E2E_TMP"
+    printf '%d passed, %d failed\n' "$E2E_PASS" "$E2E_FAIL"
+    if [ "$E2E_FAIL" -eq 0 ] && [ "$E2E_DONE" = 1 ]; then exit 0; fi
+    exit 1
+}
+trap _e2e_on_exit EXIT
+trap 'exit 143' TERM # so that the EXIT trap (cleanup, summary) runs
+trap 'exit 130' INT
+trap 'exit 129' HUP
+trap 'E2E_ERR="line $LINENO: $BASH_COMMAND (status $?)"' ERR
+
+# ------------------------------------------------------------- environment
+
+for _v in CONTAINER_HOST AGS_E2E_IMAGE AGS_E2E_SCRATCH; do
+    [ -n "${!_v:-}" ] || e2e_abort "$_v is not set: run e2e tests through tests/e2e/run-as-user.sh (ctest -L e2e)"
+done
+[ -d "$AGS_E2E_SCRATCH" ] || e2e_abort "AGS_E2E_SCRATCH=$AGS_E2E_SCRATCH is not a directory"
+case $CONTAINER_HOST in
+    unix://*) ;;
+    *) e2e_abort "CONTAINER_HOST=$CONTAINER_HOST is not unix://" ;;
+esac
+e2e_need curl python3
+
+E2E_SOCK=${CONTAINER_HOST#unix://}
+E2E_API=http://d/v4.0.0/libpod
+# Layout made by run-as-user.sh: <run scratch>/<test>/scratch
+_e2e_dir=${AGS_E2E_SCRATCH%/*}
+E2E_TEST=${_e2e_dir##*/}
+_e2e_run=${_e2e_dir%/*}
+E2E_RUN=${_e2e_run##*/}
+# Every container a test creates through ctr_create carries this label; the
+# EXIT trap removes them all, teardown sweeps the key "ags-e2e".
+E2E_LABEL=ags-e2e
+E2E_LABEL_VALUE=$E2E_RUN.$E2E_TEST
+E2E_TMP=$(mktemp -d "$_e2e_dir/tmp.XXXXXX")
+
+# ------------------------------------------------------------- API
+
+# api METHOD PATH [CURL ARGS...]
+#   Request http://d/v4.0.0/libpod/PATH on the service socket. Sets
+#   API_STATUS (HTTP status, 000 if curl failed), API_BODY (body text, NULs
+#   dropped) and API_BODY_FILE (the raw body). Never fails by itself.
+api() {
+    local method=$1 path=${2#/}
+    shift 2
+    API_BODY_FILE=$E2E_TMP/body
+    : >"$API_BODY_FILE"
+    API_STATUS=$(curl -sS --max-time "${E2E_CURL_TIMEOUT:-60}" --unix-socket "$E2E_SOCK" \
+        -X "$method" -o "$API_BODY_FILE" -w '%{http_code}' "$@" "$E2E_API/$path" \
+        2>"$E2E_TMP/curl.err") || API_STATUS=000
+    API_BODY=$(tr -d '\000' <"$API_BODY_FILE")
+    if [ "$API_STATUS" = 000 ]; then
+        API_BODY="curl: $(cat "$E2E_TMP/curl.err")"
+    fi
+    return 0
+}
+
+# api_json METHOD PATH JSON
+api_json() {
+    api "$1" "$2" -H 'Content-Type: application/json' --data-binary "$3"
+}
+
+# jget PATH [JSON]: a value from JSON (default: the last API_BODY). PATH is
+# dotted keys and list indexes, e.g. Id, State.ExitCode, 0.Names.0. Strings
+# print raw, other values as JSON; missing or unparsable prints nothing.
+jget() {
+    printf '%s' "${2-$API_BODY}" | python3 -c '
+import json, sys
+try:
+    v = json.load(sys.stdin)
+    for k in [k for k in sys.argv[1].split(".") if k]:
+        v = v[int(k)] if isinstance(v, list) else v[k]
+except Exception:
+    sys.exit(0)
+print(v if isinstance(v, str) else json.dumps(v))
+' "$1"
+}
+
+# json_str STRING: STRING as a JSON string literal.
+json_str() {
+    python3 -c 'import json, sys; print(json.dumps(sys.argv[1]))' "$1"
+}
+
+# demux FILE PREFIX: split a non-TTY attach/logs stream (8-byte frames:
+# stream, 0, 0, 0, big-endian length) into PREFIX.0 .. PREFIX.3.
+# Returns 1 and says why if the stream is malformed.
+demux() {
+    python3 - "$1" "$2" <<'EOF'
+import sys
+data = open(sys.argv[1], "rb").read()
+out, i = {0: bytearray(), 1: bytearray(), 2: bytearray(), 3: bytearray()}, 0
+while i < len(data):
+    head = data[i:i + 8]
+    if len(head) < 8 or head[0] not in out or head[1:4] != b"\0\0\0":
+        sys.exit("demux: bad frame header %r at offset %d of %d" % (head, i, len(data)))
+    n = int.from_bytes(head[4:8], "big")
+    if i + 8 + n > len(data):
+        sys.exit("demux: frame at offset %d wants %d bytes, %d left" % (i, n, len(data) - i - 8))
+    out[head[0]] += data[i + 8:i + 8 + n]
+    i += 8 + n
+for s, b in out.items():
+    open("%s.%d" % (sys.argv[2], s), "wb").write(b)
+EOF
+}
+
+# ------------------------------------------------------------- containers
+
+# ctr_create SPEC_JSON: POST containers/create with this test's label added.
+# Sets CTR_ID (empty on failure); check API_STATUS (201) yourself.
+ctr_create() {
+    local spec
+    spec=$(printf '%s' "$1" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+s.setdefault("labels", {})[sys.argv[1]] = sys.argv[2]
+print(json.dumps(s))
+' "$E2E_LABEL" "$E2E_LABEL_VALUE") || e2e_abort "ctr_create: spec is not valid JSON: $1"
+    api_json POST containers/create "$spec"
+    CTR_ID=
+    if [ "$API_STATUS" = 201 ]; then
+        CTR_ID=$(jget Id)
+    fi
+}
+
+# ctr_run SPEC_JSON: create, start, wait, fetch logs (no attach). Sets
+# CTR_ID, CTR_EXIT, CTR_STDOUT, CTR_STDERR (trailing newlines stripped).
+# Returns 1 with CTR_ERROR set if an API step failed. The container is left
+# for the caller (ctr_rm) or the EXIT trap.
+ctr_run() {
+    CTR_EXIT='' CTR_STDOUT='' CTR_STDERR='' CTR_ERROR=''
+    ctr_create "$1"
+    [ -n "$CTR_ID" ] || { CTR_ERROR="create: HTTP $API_STATUS: $API_BODY"; return 1; }
+    api POST "containers/$CTR_ID/start"
+    [ "$API_STATUS" = 204 ] || { CTR_ERROR="start: HTTP $API_STATUS: $API_BODY"; return 1; }
+    api POST "containers/$CTR_ID/wait?condition=exited"
+    [ "$API_STATUS" = 200 ] || { CTR_ERROR="wait: HTTP $API_STATUS: $API_BODY"; return 1; }
+    CTR_EXIT=$(printf '%s' "$API_BODY" | tr -d '[:space:]')
+    api GET "containers/$CTR_ID/logs?stdout=true&stderr=true"
+    [ "$API_STATUS" = 200 ] || { CTR_ERROR="logs: HTTP $API_STATUS: $API_BODY"; return 1; }
+    local err
+    err=$(demux "$API_BODY_FILE" "$E2E_TMP/ctr" 2>&1) || { CTR_ERROR=$err; return 1; }
+    CTR_STDOUT=$(cat "$E2E_TMP/ctr.1")
+    CTR_STDERR=$(cat "$E2E_TMP/ctr.2")
+    return 0
+}
+
+# ctr_rm ID: DELETE ?force=true. Returns 1 unless the server said 200.
+ctr_rm() {
+    api DELETE "containers/$1?force=true&volumes=true"
+    [ "$API_STATUS" = 200 ]
+}
+
+# Remove every container with this test's label.
+_e2e_sweep() {
+    local ids id left
+    api GET containers/json -G --data-urlencode all=true \
+        --data-urlencode "filters={\"label\":[\"$E2E_LABEL=$E2E_LABEL_VALUE\"]}"
+    if [ "$API_STATUS" != 200 ]; then
+        fail "cleanup: list containers labelled $E2E_LABEL=$E2E_LABEL_VALUE" "HTTP 200" "HTTP $API_STATUS: $API_BODY"
+        return
+    fi
+    ids=$(printf '%s' "$API_BODY" | python3 -c 'import json, sys; print(" ".join(c["Id"] for c in json.load(sys.stdin)))')
+    left=
+    for id in $ids; do
+        ctr_rm "$id" || left="$left ${id:0:12}(HTTP $API_STATUS)"
+    done
+    [ -z "$left" ] || fail "cleanup: could not remove containers:$left"
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Run one e2e test script as the test user, with a clean environment.
+#
+#   AGS_E2E_STATE=<build>/e2e run-as-user.sh SCRIPT [ARGS...]
+#
+# ctest sets AGS_E2E_STATE. The build dir (and the source tree) may be
+# unreadable for the test user (a repo under /root, mode 0700), so the script,
+# lib.sh, an optional data dir SCRIPT-without-.sh + ".d" and the built ags
+# binary are first copied into <per-run scratch>/<test name>/, owned by the
+# test user. The test runs there with only HOME USER LOGNAME PATH
+# XDG_RUNTIME_DIR CONTAINER_HOST AGS_E2E_IMAGE AGS_E2E_SCRATCH AGS_BIN (plus
+# ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS if the caller has them) set.
+# The exit status is the test's.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=harness.sh
+. "$here/harness.sh"
+
+[ $# -ge 1 ] || h_die "usage: AGS_E2E_STATE=DIR run-as-user.sh SCRIPT [ARGS...]"
+[ -n "${AGS_E2E_STATE:-}" ] ||
+    h_die "AGS_E2E_STATE is not set (ctest sets it to <build dir>/e2e)"
+envfile=$AGS_E2E_STATE/env
+[ -f "$envfile" ] ||
+    h_die "$envfile missing: the e2e/setup fixture has not run (run the tests through ctest -L e2e)"
+# shellcheck disable=SC1090
+. "$envfile"
+[ "${AGS_E2E_READY:-0}" = 1 ] ||
+    h_die "e2e setup did not finish (see the e2e/setup output and $AGS_E2E_SERVICE_LOG)"
+
+h_identity || h_die "cannot resolve user $AGS_E2E_USER"
+[ "$E2E_USER" = "$AGS_E2E_USER" ] ||
+    h_die "setup ran for user $AGS_E2E_USER, this is $E2E_USER: rerun setup"
+
+script=$1
+shift
+[ -f "$script" ] || h_die "no such test script: $script"
+script=$(cd "$(dirname "$script")" && pwd)/$(basename "$script")
+name=$(basename "$script" .sh)
+[ -d "$AGS_E2E_SCRATCH_ROOT" ] || h_die "scratch dir $AGS_E2E_SCRATCH_ROOT is gone: rerun setup"
+dir=$AGS_E2E_SCRATCH_ROOT/$name
+
+# A fresh copy per invocation.
+h_remove_scratch "$dir" || h_die "cannot clear $dir"
+mkdir -p "$dir/bin" "$dir/scratch"
+cp "$script" "$dir/$name.sh"
+cp "$here/lib.sh" "$dir/lib.sh"
+if [ -d "${script%.sh}.d" ]; then
+    cp -r "${script%.sh}.d" "$dir/$name.d"
+fi
+ags=
+if [ -n "${AGS_E2E_AGS_BINARY:-}" ] && [ -f "$AGS_E2E_AGS_BINARY" ]; then
+    cp "$AGS_E2E_AGS_BINARY" "$dir/bin/ags"
+    chmod 0755 "$dir/bin/ags"
+    ags=$dir/bin/ags
+fi
+if [ "$E2E_MODE" = root ]; then
+    chown -R "$E2E_UID:$E2E_GID" "$dir"
+fi
+chmod 0700 "$dir"
+
+env_v=(HOME="$E2E_HOME" USER="$E2E_USER" LOGNAME="$E2E_USER" PATH="$H_PATH"
+       XDG_RUNTIME_DIR="$E2E_XDG" CONTAINER_HOST="unix://$AGS_E2E_SOCKET"
+       AGS_E2E_IMAGE="$AGS_E2E_IMAGE" AGS_E2E_SCRATCH="$dir/scratch" AGS_BIN="$ags")
+for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+    if [ -n "${!v+x}" ]; then
+        env_v+=("$v=${!v}")
+    fi
+done
+
+cd "$dir"
+if [ "$E2E_MODE" = root ]; then
+    exec setpriv --reuid="$E2E_UID" --regid="$E2E_GID" --init-groups -- \
+        env -i "${env_v[@]}" /bin/bash "$dir/$name.sh" "$@"
+fi
+exec env -i "${env_v[@]}" /bin/bash "$dir/$name.sh" "$@"

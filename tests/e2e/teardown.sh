@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# e2e fixture cleanup: remove test containers, stop the service that setup
+# started, make sure no process of the test user is left behind (root mode),
+# remove the socket and the per-run scratch dir.
+#
+#   teardown.sh STATE_DIR
+#
+# Safe to run when setup failed half-way or never ran. Exits non-zero only
+# if a process of ours refuses to die. AGS_E2E_KEEP_SCRATCH=1 keeps the
+# scratch dir for post-mortems.
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=harness.sh
+. "$here/harness.sh"
+
+[ $# -ge 1 ] || h_die "usage: teardown.sh STATE_DIR"
+envfile=$1/env
+AGS_E2E_SCRATCH_ROOT=
+if [ -f "$envfile" ]; then
+    # shellcheck disable=SC1090
+    . "$envfile"
+fi
+if ! h_identity 2>/dev/null; then
+    h_log "no test user ${AGS_E2E_USER:-agstest}: nothing to tear down"
+    exit 0
+fi
+rc=0
+
+# 1. Containers: all of the dedicated test user's (root mode), or the ones
+#    carrying the e2e label (user mode: the developer's own are left alone).
+if h_ping; then
+    if [ "$E2E_MODE" = root ]; then
+        h_sweep_containers "" || true
+        h_api POST volumes/prune -o /dev/null || true
+    else
+        h_sweep_containers ags-e2e || true
+    fi
+fi
+
+# 2. The service.
+h_stop_service || { h_log "error: the podman service does not die"; rc=1; }
+
+# 3. Root mode: the user belongs to the harness; nothing of it may outlive
+#    the run (the pause process, conmon, slirp4netns, catatonit).
+if [ "$E2E_MODE" = root ]; then
+    for pid in $(h_user_pids); do
+        h_alive "$pid" || continue
+        h_log "stopping leftover process $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+        h_kill_wait "$pid" 5 || { h_log "error: process $pid does not die"; rc=1; }
+    done
+fi
+
+# 4. Socket, scratch, env file.
+rm -f "$E2E_SOCK"
+if [ "${AGS_E2E_KEEP_SCRATCH:-0}" = 1 ]; then
+    h_log "keeping $AGS_E2E_SCRATCH_ROOT (AGS_E2E_KEEP_SCRATCH=1)"
+else
+    h_remove_scratch "$AGS_E2E_SCRATCH_ROOT" || true
+fi
+if [ -f "$envfile" ]; then
+    sed -i 's/^AGS_E2E_READY=1$/AGS_E2E_READY=0/' "$envfile"
+fi
+h_log "teardown done"
+exit "$rc"
