@@ -256,10 +256,9 @@ static void decode_enum(struct cfg_decoder *d, const struct toml_value *v, const
     const char *s = want_string(d, v, ctx);
     if (!s)
         return;
-    /* cfg_provider_names has an unnamed slot 0 that is never valid in a file. */
-    size_t base = names == cfg_provider_names ? 1 : 0;
-    for (size_t i = base; names[i]; i++) {
-        if (strcasecmp(s, names[i]) == 0) {
+    /* An empty name marks a slot that cannot be written (provider 0 = none). */
+    for (size_t i = 0; names[i]; i++) {
+        if (names[i][0] && strcasecmp(s, names[i]) == 0) {
             out->v = (uint32_t)i;
             out->at = cfg_origin_at(d, v->pos);
             return;
@@ -267,9 +266,10 @@ static void decode_enum(struct cfg_decoder *d, const struct toml_value *v, const
     }
     char valid[256] = "";
     size_t len = 0;
-    for (size_t i = base; names[i] && len < sizeof(valid); i++)
-        len += (size_t)snprintf(valid + len, sizeof(valid) - len, "%s'%s'", i > base ? ", " : "",
-                                names[i]);
+    for (size_t i = 0; names[i] && len < sizeof(valid); i++)
+        if (names[i][0])
+            len += (size_t)snprintf(valid + len, sizeof(valid) - len, "%s'%s'", len ? ", " : "",
+                                    names[i]);
     cfg_report_error(d, v->pos, ctx, "invalid value '%s' (valid values: %s)", s, valid);
 }
 

@@ -11,7 +11,6 @@ const char *const cfg_kind_names[] = {"dir", "file", NULL};
 const char *const cfg_when_names[] = {"always", "browser", NULL};
 /* Index 0 (no provider) is never written in a file. */
 const char *const cfg_provider_names[] = {"", "env", "secret-tool", NULL};
-static const char *const provider_choices[] = {"env", "secret-tool", NULL};
 
 #define F(struct_, key, type, member, required) \
     {key, type, offsetof(struct_, member), required, NULL}
@@ -62,7 +61,7 @@ static const struct cfg_field secret_fields[] = {
     F(struct cfg_secret, "from_env", CFG_T_ENV_NAME, from_env, false),
     F(struct cfg_secret, "secret_store", CFG_T_MAP, secret_store, false),
     F(struct cfg_secret, "command", CFG_T_ARGV, command, false),
-    E(struct cfg_secret, "provider", provider, false, provider_choices),
+    E(struct cfg_secret, "provider", provider, false, cfg_provider_names),
     F(struct cfg_secret, "var", CFG_T_ENV_NAME, var, false),
     F(struct cfg_secret, "attributes", CFG_T_MAP, attributes, false),
 };

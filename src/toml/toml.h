@@ -49,6 +49,7 @@ struct toml_datetime {
 };
 
 struct toml_value;
+struct toml_table_index; /* private lookup index of a large table */
 
 struct toml_array {
     size_t len, cap;
@@ -71,6 +72,7 @@ struct toml_table {
     bool defined;          /* has a [header] of its own */
     bool implicit;         /* created by a dotted key or a deeper header */
     bool dotted;           /* created by a dotted key in a key/value line */
+    struct toml_table_index *index; /* private: hash index once the table grows */
 };
 
 struct toml_value {
@@ -113,6 +115,8 @@ static inline void toml_freep(struct toml_value **v)
 /* Lookup of a key in a table value (NULL if v is not a table or has no such key). */
 const struct toml_kv *toml_table_find(const struct toml_value *table, const char *key);
 const struct toml_value *toml_table_get(const struct toml_value *table, const char *key);
+/* The same for a key of len bytes (keys may contain NUL). */
+const struct toml_kv *toml_table_findn(const struct toml_value *table, const char *key, size_t len);
 const char *toml_type_name(enum toml_type t); /* "string", "integer", "table", ... */
 /* Writes an RFC 3339 rendering of a date/time value into buf (at least 64 bytes). */
 void toml_datetime_format(const struct toml_value *v, char *buf, size_t size);

@@ -2,7 +2,7 @@
 # Drives the real `ags` binary: exit statuses, messages, config show.
 # usage: cli-test.sh AGS_BINARY SOURCE_DIR
 set -uo pipefail
-ags=$1
+ags=$(realpath "$1")
 src=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -85,7 +85,9 @@ run config-bad-arg 2 "$ags" config show --yaml
 # An untrusted overlay is skipped without a terminal.
 mkdir -p "$work/repo/.git" "$work/repo/.ags"
 printf '[sandbox]\nimage = "from-repo"\n' >"$work/repo/.ags/config.toml"
-(cd "$work/repo" && run overlay-non-tty 0 "$ags" config show)
+cd "$work/repo"
+run overlay-non-tty 0 "$ags" config show
+cd - >/dev/null
 expect overlay-skipped "$err" "skipping untrusted repo-local config $work/repo/.ags/config.toml"
 expect overlay-not-used "$out" 'image = "localhost/ags-sandbox:latest"'
 

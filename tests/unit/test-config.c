@@ -290,7 +290,7 @@ static void test_two_mounts_on_one_sandbox_path_are_an_error(void **state)
                            "[[mount]]\nhost = \"/a\"\ncontainer = \"/x\"\nmode = \"ro\"\n"
                            "[[mount]]\nhost = \"/b\"\ncontainer = \"/x\"\nmode = \"rw\"\n");
     assert_int_equal(l.r, -EINVAL);
-    assert_error(l, "/etc/t.toml:8:13: config: '/x' is already mounted by the config entry at "
+    assert_error(l, "/etc/t.toml:9:13: config: '/x' is already mounted by the config entry at "
                     "/etc/t.toml:3");
     loaded_done(&l);
 }
