@@ -376,7 +376,11 @@ void cfg_decode_fields(struct cfg_decoder *d, const struct toml_value *table, co
             cfg_warn_unknown_key(d, kv->key_pos, ctx, kv->key, names);
             continue;
         }
-        _cleanup_free_ char *fctx = xasprintf("%s.%s", ctx, f->key);
+        /* On the hot path of large configs: no allocation; a context longer
+         * than the buffer is cut, which only shortens a message. */
+        char fctx[512];
+        if (snprintf(fctx, sizeof(fctx), "%s.%s", ctx, f->key) >= (int)sizeof(fctx))
+            fctx[sizeof(fctx) - 1] = '\0';
         decode_field(d, kv->value, fctx, f, obj);
     }
     /* A singular table in an overlay only changes what it names. */

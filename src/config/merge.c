@@ -158,16 +158,36 @@ static void check_browser(const struct ags_config *c, struct cfg_diag *diag)
                      "must be set when the browser is enabled");
 }
 
-/* Two mounts on one sandbox path would silently shadow each other. */
+static bool mounts_clash(const struct cfg_mount *a, const struct cfg_mount *b)
+{
+    /* A browser-only mount may share a path with another browser-only mount's
+     * always-on twin only if they are never active together. */
+    return a->when.v == b->when.v || a->when.v == CFG_WHEN_ALWAYS || b->when.v == CFG_WHEN_ALWAYS;
+}
+
+static int cmp_mount_ptr(const void *a, const void *b)
+{
+    const struct cfg_mount *x = *(const struct cfg_mount *const *)a;
+    const struct cfg_mount *y = *(const struct cfg_mount *const *)b;
+    int r = strcmp(x->container.v, y->container.v);
+    return r ? r : (x > y) - (x < y); /* equal paths keep config order */
+}
+
+/* Two mounts on one sandbox path would silently shadow each other.  Sorting
+ * keeps this O(n log n) for configs with thousands of mounts. */
 static void check_duplicate_mounts(const struct ags_config *c, struct cfg_diag *diag)
 {
-    for (size_t i = 0; i < c->n_mounts; i++) {
-        for (size_t j = 0; j < i; j++) {
-            const struct cfg_mount *a = &c->mounts[j], *b = &c->mounts[i];
-            if (!a->container.v || !b->container.v || strcmp(a->container.v, b->container.v))
-                continue;
-            if (a->when.v != b->when.v && a->when.v != CFG_WHEN_ALWAYS &&
-                b->when.v != CFG_WHEN_ALWAYS)
+    _cleanup_free_ const struct cfg_mount **sorted = xcalloc(c->n_mounts + 1, sizeof(*sorted));
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_mounts; i++)
+        if (c->mounts[i].container.v)
+            sorted[n++] = &c->mounts[i];
+    qsort(sorted, n, sizeof(*sorted), cmp_mount_ptr);
+    for (size_t i = 1; i < n; i++) {
+        const struct cfg_mount *b = sorted[i];
+        for (size_t j = i; j-- > 0 && strcmp(sorted[j]->container.v, b->container.v) == 0;) {
+            const struct cfg_mount *a = sorted[j];
+            if (!mounts_clash(a, b))
                 continue;
             char msg[1024];
             (void)snprintf(msg, sizeof(msg),

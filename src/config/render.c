@@ -115,6 +115,13 @@ static void put_origin(struct strbuf *sb, const struct cfg_origin *at, bool json
 
 /* ---- text: a valid TOML document with provenance comments ---- */
 
+static void pad_to(struct strbuf *sb, size_t col, size_t width)
+{
+    static const char spaces[] = "                                        ";
+    if (col < width && strbuf_append(sb, spaces, width - col) < 0)
+        ags_oom();
+}
+
 static void text_fields(struct strbuf *sb, const struct cfg_table_schema *schema, const void *obj)
 {
     for (size_t i = 0; i < schema->n_fields; i++) {
@@ -125,8 +132,7 @@ static void text_fields(struct strbuf *sb, const struct cfg_table_schema *schema
         put(sb, f->key);
         put(sb, " = ");
         put_value(sb, f, obj, false);
-        for (size_t col = sb->len - start; col < 40; col++)
-            put(sb, " ");
+        pad_to(sb, sb->len - start, 40);
         put(sb, "  # ");
         put_origin(sb, cfg_field_origin(f, obj), false);
         put(sb, "\n");
@@ -138,8 +144,7 @@ static void text_header(struct strbuf *sb, const char *header, const struct cfg_
     put(sb, "\n");
     put(sb, header);
     if (at) {
-        for (size_t col = strlen(header); col < 40; col++)
-            put(sb, " ");
+        pad_to(sb, strlen(header), 40);
         put(sb, "  # ");
         put_origin(sb, at, false);
     }
