@@ -66,10 +66,14 @@ int main(int argc, char **argv)
             fprintf(stderr, "fuzz-main: cannot stat '%s'\n", argv[i]);
             return 1;
         }
-        int r = S_ISDIR(st.st_mode) ? replay_dir(argv[i], &count)
-                                    : (replay_file(argv[i]) == 0 ? (count++, 0) : -1);
-        if (r < 0)
-            return 1;
+        if (S_ISDIR(st.st_mode)) {
+            if (replay_dir(argv[i], &count) < 0)
+                return 1;
+        } else {
+            if (replay_file(argv[i]) < 0)
+                return 1;
+            count++;
+        }
     }
     if (count == 0) {
         fprintf(stderr, "fuzz-main: no inputs replayed (empty corpus?)\n");
