@@ -1,8 +1,244 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Run mode up to the launch plan: parse the flags, load the config, gather the
+ * host facts the pure plan builder needs, build the plan.  Running it (the
+ * Podman backend) is the next step of issue 5.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/fileio.h"
 #include "cli/cli.h"
+#include "cli/config-load.h"
+#include "cli/run-flags.h"
 #include "base/banned.h"
 
-int cli_run_mode(int argc _unused_, char **argv _unused_)
+#define GIT_FILE_MAX 4096u /* a .git file or commondir holds one path */
+
+/* Helper directories where Podman looks for slirp4netns besides $PATH. */
+static const char *const podman_helper_dirs[] = {
+    "/usr/local/libexec/podman", "/usr/local/lib/podman", "/usr/libexec/podman",
+    "/usr/lib/podman",
+};
+
+struct host_facts {
+    char *git_dir, *git_common_dir, *staging, *session_id;
+    char **add_dirs;
+    size_t n_add_dirs;
+};
+
+static void host_facts_done(struct host_facts *hf)
 {
-    return cli_not_built("run mode ('ags --agent ...')", 5);
+    free(hf->git_dir);
+    free(hf->git_common_dir);
+    free(hf->staging);
+    free(hf->session_id);
+    for (size_t i = 0; i < hf->n_add_dirs; i++)
+        free(hf->add_dirs[i]);
+    free(hf->add_dirs);
+}
+
+static bool path_exists(const char *path, bool *is_dir)
+{
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return false;
+    *is_dir = S_ISDIR(st.st_mode);
+    return true;
+}
+
+/* First line of a small file, or NULL. */
+static char *first_line(const char *path)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (read_file_bounded(path, GIT_FILE_MAX, &text, &len, NULL) < 0)
+        return NULL;
+    text[strcspn(text, "\r\n")] = '\0';
+    return text;
+}
+
+static char *canonical_from(const char *base, const char *p)
+{
+    _cleanup_free_ char *joined = p[0] == '/' ? xstrdup(p) : xasprintf("%s/%s", base, p);
+    return realpath(joined, NULL);
+}
+
+/* The git dir of a .git entry: the directory itself, or the target of a
+ * "gitdir: X" file (linked worktrees, submodules). */
+static char *git_dir_of(const char *dir, const char *dotgit, const struct stat *st)
+{
+    if (S_ISDIR(st->st_mode))
+        return realpath(dotgit, NULL);
+    _cleanup_free_ char *line = first_line(dotgit);
+    if (!line || strncmp(line, "gitdir: ", 8) != 0)
+        return NULL;
+    return canonical_from(dir, line + 8);
+}
+
+/* What `git rev-parse --absolute-git-dir --git-common-dir` answers, found the
+ * way git does (nearest .git upwards, commondir file), without running git. */
+static void find_git_dirs(const char *cwd, struct host_facts *hf)
+{
+    _cleanup_free_ char *dir = xstrdup(cwd);
+    for (;;) {
+        _cleanup_free_ char *dotgit = xasprintf("%s/.git", strcmp(dir, "/") == 0 ? "" : dir);
+        struct stat st;
+        if (stat(dotgit, &st) == 0) {
+            hf->git_dir = git_dir_of(dir, dotgit, &st);
+            if (!hf->git_dir)
+                return;
+            _cleanup_free_ char *cfile = xasprintf("%s/commondir", hf->git_dir);
+            _cleanup_free_ char *common = first_line(cfile);
+            hf->git_common_dir = common ? canonical_from(hf->git_dir, common) : NULL;
+            if (!hf->git_common_dir)
+                hf->git_common_dir = xstrdup(hf->git_dir);
+            return;
+        }
+        char *slash = strrchr(dir, '/');
+        if (!slash || strcmp(dir, "/") == 0)
+            return;
+        slash[slash == dir ? 1 : 0] = '\0';
+    }
+}
+
+static bool in_dir_executable(const char *dir, size_t n, const char *name)
+{
+    _cleanup_free_ char *p = xasprintf("%.*s/%s", (int)n, dir, name);
+    return access(p, X_OK) == 0;
+}
+
+static bool have_slirp4netns(void)
+{
+    const char *path = getenv("PATH");
+    for (const char *p = path; p && *p;) {
+        size_t n = strcspn(p, ":");
+        if (n && in_dir_executable(p, n, "slirp4netns"))
+            return true;
+        p += n + (p[n] == ':');
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(podman_helper_dirs); i++)
+        if (in_dir_executable(podman_helper_dirs[i], strlen(podman_helper_dirs[i]), "slirp4netns"))
+            return true;
+    return false;
+}
+
+static void random_bytes(void *buf, size_t n)
+{
+    if (getrandom(buf, n, GRND_NONBLOCK) == (ssize_t)n)
+        return;
+    /* Only names and session ids depend on it: uniqueness, not secrecy. */
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_REALTIME, &ts);
+    unsigned long long seed = (unsigned long long)ts.tv_nsec ^ ((unsigned long long)getpid() << 20);
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        ((unsigned char *)buf)[i] = (unsigned char)(seed >> 56);
+    }
+}
+
+/* --add-dir paths, canonical when they exist, else made absolute so that the
+ * plan builder can name them in its error. */
+static void canonical_add_dirs(const struct run_flags *f, const char *cwd, struct host_facts *hf)
+{
+    hf->add_dirs = xcalloc(f->n_add_dirs + 1, sizeof(*hf->add_dirs));
+    for (size_t i = 0; i < f->n_add_dirs; i++) {
+        const char *raw = f->add_dirs[i];
+        char *c = realpath(raw, NULL);
+        hf->add_dirs[hf->n_add_dirs++] = c ? c : raw[0] == '/' ? xstrdup(raw)
+                                                               : xasprintf("%s/%s", cwd, raw);
+    }
+}
+
+static void gather(const struct run_flags *f, const char *cwd, struct host_facts *hf,
+                   struct plan_host *h)
+{
+    find_git_dirs(cwd, hf);
+    canonical_add_dirs(f, cwd, hf);
+    unsigned char id[8];
+    random_bytes(id, sizeof(id));
+    hf->session_id = xasprintf("%02x%02x%02x%02x%02x%02x%02x%02x", id[0], id[1], id[2], id[3],
+                               id[4], id[5], id[6], id[7]);
+    uint16_t rand16 = 0;
+    random_bytes(&rand16, sizeof(rand16));
+    const char *tmp = getenv("TMPDIR");
+    /* The runner creates it with mkdtemp; the plan shows the pattern. */
+    hf->staging = xasprintf("%s/ags-lockdown-%s-XXXXXX", tmp && tmp[0] == '/' ? tmp : "/tmp",
+                            plan_agent_name(f->agent));
+    *h = (struct plan_host){
+        .cwd = cwd,
+        .uid = (uint32_t)getuid(),
+        .gid = (uint32_t)getgid(),
+        .pid = (uint32_t)getpid(),
+        .session_id = hf->session_id,
+        .name_rand = rand16,
+        .git_dir = hf->git_dir,
+        .git_common_dir = hf->git_common_dir,
+        .podman_major = 0, /* known once the runner has connected to Podman */
+        .slirp4netns_available = have_slirp4netns(),
+        .lockdown_staging_dir = hf->staging,
+        .path_exists = path_exists,
+    };
+}
+
+int cli_build_plan(const struct run_flags *f, struct ags_config **ret_cfg,
+                   struct ags_plan **ret_plan)
+{
+    struct cli_host ch;
+    cli_host_init(&ch);
+    _cleanup_config_ struct ags_config *cfg = NULL;
+    int rc = cli_load_config(&ch, f->config_path, true, &cfg);
+    if (rc != 0) {
+        cli_host_done(&ch);
+        return rc;
+    }
+    struct host_facts hf = {0};
+    struct plan_input in = {
+        .cfg = cfg,
+        .agent = f->agent,
+        .flags = {
+            .tmux = f->tmux, .stop_when_done = f->stop_when_done, .yolo = f->yolo,
+            .root = f->root, .lockdown = f->lockdown, .defaults = f->defaults,
+            .passthrough = f->passthrough, .n_passthrough = f->n_passthrough,
+        },
+    };
+    gather(f, ch.cwd, &hf, &in.host);
+    in.flags.add_dirs = (const char *const *)hf.add_dirs;
+    in.flags.n_add_dirs = hf.n_add_dirs;
+    struct ags_error err = {0};
+    int r = plan_build(&in, ret_plan, &err);
+    host_facts_done(&hf);
+    cli_host_done(&ch);
+    if (r < 0) {
+        cli_error("%s", err.msg);
+        return AGS_EXIT_USAGE;
+    }
+    *ret_cfg = TAKE_PTR(cfg);
+    return 0;
+}
+
+int cli_run_mode(int argc, char **argv)
+{
+    struct run_flags f;
+    int rc = run_flags_parse(argc, argv, 1, false, &f);
+    if (rc == 0 && f.help) {
+        cli_print_help();
+    } else if (rc == 0) {
+        _cleanup_config_ struct ags_config *cfg = NULL;
+        _cleanup_plan_ struct ags_plan *plan = NULL;
+        rc = cli_build_plan(&f, &cfg, &plan);
+        if (rc == 0) {
+            cli_error("running agents is not built yet (issue 5)");
+            rc = AGS_EXIT_USAGE;
+        }
+    }
+    run_flags_done(&f);
+    return rc;
 }

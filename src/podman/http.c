@@ -130,7 +130,7 @@ static int transport_error(const struct podman_http *h, CURLcode rc, long os_err
     return ags_error_set(err, -EIO, "talking to Podman at %s: %s", where, curl_easy_strerror(rc));
 }
 
-/* Returns the URL (owned) and points curl at the endpoint. */
+/* Points curl at the endpoint's socket and returns the request URL (owned). */
 static char *set_target(CURL *c, const struct podman_endpoint *ep, const struct podman_req *req)
 {
     _cleanup_free_ char *origin = NULL;
@@ -142,10 +142,8 @@ static char *set_target(CURL *c, const struct podman_endpoint *ep, const struct 
     }
     bool versioned = strncmp(req->path, "/_ping", 6) != 0;
     bool has_query = req->query && req->query[0];
-    char *url = xasprintf("%s%s%s%s%s", origin, versioned ? PODMAN_API_PREFIX : "", req->path,
-                          has_query ? "?" : "", has_query ? req->query : "");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    return url;
+    return xasprintf("%s%s%s%s%s", origin, versioned ? PODMAN_API_PREFIX : "", req->path,
+                     has_query ? "?" : "", has_query ? req->query : "");
 }
 
 static void set_method(CURL *c, const struct podman_req *req)
@@ -169,6 +167,7 @@ int podman_http_do(struct podman_http *h, const struct podman_req *req, struct p
     CURL *c = h->curl;
     curl_easy_reset(c);
     _cleanup_free_ char *url = set_target(c, &h->ep, req);
+    curl_easy_setopt(c, CURLOPT_URL, url); /* libcurl copies the string */
     set_method(c, req);
 
     struct curl_slist *headers = curl_slist_append(NULL, "Expect:");

@@ -46,13 +46,12 @@ for c in setup doctor update-image update-agents install uninstall create-aliase
 done
 run no-arguments 2 "$ags"
 run unknown-command 2 "$ags" frobnicate && expect unknown-command "$err" "unknown command 'frobnicate'"
-for c in setup doctor update-image update-agents install uninstall create-aliases completions plan; do
+for c in setup doctor update-image update-agents install uninstall create-aliases completions; do
     if run "$c not built" 2 "$ags" "$c"; then
         [ "$(wc -l <<<"$err")" -eq 1 ] && ok || bad "$c: expected one line, got: $err"
         expect "$c not built" "$err" "not built yet"
     fi
 done
-run run-mode-not-built 2 "$ags" --agent shell && expect run-mode "$err" "not built yet"
 
 # First run writes the default config and shows its provenance.
 run config-show-first-run 0 "$ags" config show
@@ -90,6 +89,73 @@ run overlay-non-tty 0 "$ags" config show
 cd - >/dev/null
 expect overlay-skipped "$err" "skipping untrusted repo-local config $work/repo/.ags/config.toml"
 expect overlay-not-used "$out" 'image = "localhost/ags-sandbox:latest"'
+
+# Run mode parses and plans, then says it cannot run yet (after first-run above,
+# since it loads the config too).
+run run-mode-not-built 2 "$ags" --agent shell && expect run-mode "$err" "running agents is not built yet (issue 5)"
+[ "$(wc -l <<<"$err")" -eq 1 ] && ok || bad "run mode: expected one line, got: $err"
+
+# ags plan: the launch plan with provenance, nothing run.
+mkdir -p "$work/proj"
+cd "$work/proj"
+run plan-json 0 "$ags" plan --agent shell --json
+plan_check=$(cat <<'PY'
+import json, re, sys
+proj, cfg = sys.argv[1], sys.argv[2]
+d = json.load(sys.stdin)
+assert d["agent"] == {"value": "shell", "origin": "flag --agent"}, d["agent"]
+assert d["image"]["origin"] == "config %s:7" % cfg, d["image"]
+assert d["mounts"][0] == {"type": "bind", "source": proj, "destination": proj, "read_only": False,
+                          "create": None, "stage_from": None, "labels": [], "origin": "workdir"}
+assert d["argv"][:2] == ["bash", "-lc"] and d["argv"][3] == "_"
+assert d["labels"]["ags.managed"] == "true" and d["labels"]["ags.agent"] == "shell"
+assert re.fullmatch(r"ags-[a-z0-9-]+-proj-[0-9a-f]{4}", d["name"]["value"]), d["name"]
+assert d["security"]["cap_drop_all"] and d["network"]["host_loopback"] is False
+assert d["tmpfs"] == [] and d["lockdown"] is False
+PY
+)
+if python3 -c "$plan_check" "$work/proj" "$work/home/.config/ags/config.toml" <<<"$out"; then ok; else bad "plan --json: $out"; fi
+run plan-text 0 "$ags" plan --agent shell -- -c 'echo hi'
+expect plan-text-image "$out" "image: localhost/ags-sandbox:latest  # config $work/home/.config/ags/config.toml:7"
+expect plan-text-workdir "$out" "  bind $work/proj -> $work/proj (rw)  # workdir"
+expect plan-text-passthrough "$out" "_ -c 'echo hi'"
+run plan-lockdown 0 "$ags" plan --agent shell --lockdown --json
+if python3 -c 'import json,sys; d=json.load(sys.stdin); assert [t["destination"] for t in d["tmpfs"]] == ["/tmp", "/var/tmp", "/run"]; assert {"name": "AGS_LOCKDOWN", "value": "1", "origin": "flag --lockdown"} in d["env"]' <<<"$out"; then ok; else bad "plan --lockdown: $out"; fi
+mkdir -p "$work/extra"
+run plan-add-dir 0 "$ags" plan --agent shell -d "$work/extra" --add-dir="$work/extra" && expect plan-add-dir "$out" "--add-dir $work/extra skipped: already mounted"
+
+# Every run-flag error: exit 2, one line.
+plan_error() { # NAME MESSAGE ARGS...
+    local name=$1 msg=$2
+    shift 2
+    if run "$name" 2 "$ags" "$@"; then
+        expect "$name" "$err" "ags: $msg"
+        [ "$(wc -l <<<"$err")" -eq 1 ] && ok || bad "$name: expected one line, got: $err"
+    fi
+}
+plan_error plan-no-agent "missing --agent (expected pi, claude, codex, gemini, opencode or shell)" plan
+plan_error plan-bad-agent "invalid agent 'x' (expected pi, claude, codex, gemini, opencode or shell)" plan --agent x
+plan_error plan-agent-no-value "missing value for --agent" plan --agent
+plan_error plan-agent-empty "missing value for --agent" plan --agent=
+plan_error plan-config-no-value "missing value for --config" plan --agent shell --config
+plan_error plan-add-dir-no-value "missing value for --add-dir / -d" plan --agent shell -d
+plan_error plan-add-dir-missing "required mount source missing: $work/proj/nope (--add-dir)" plan --agent shell --add-dir nope
+plan_error plan-unknown-flag "unexpected flag '--bogus'" plan --agent shell --bogus
+plan_error plan-positional "unexpected positional argument 'word' (use '--' before passthrough args)" plan --agent shell word
+plan_error plan-stop-without-tmux "--stop-when-done requires --tmux" plan --agent shell --stop-when-done
+plan_error plan-lockdown-root "--lockdown cannot be combined with --root" plan --agent shell --lockdown --root
+plan_error plan-lockdown-browser "--lockdown cannot be combined with --browser" plan --agent shell --browser --lockdown
+plan_error plan-browser "--browser is not supported by this ags" plan --agent shell --browser
+plan_error plan-psp "--psp is not supported by this ags" plan --agent shell --psp
+plan_error plan-psp-keep "--psp-keep is not supported by this ags" plan --agent shell --psp-keep
+plan_error plan-op "--op-secret-set is not supported by this ags" plan --agent shell -1 vault/item
+plan_error plan-wayland "--wayland-compositor-passthrough is not supported by this ags" plan --agent shell --wayland-compositor-passthrough
+plan_error plan-lockdown-no-home "--lockdown requires a configured pi mount for /home/dev/.pi" plan --agent pi --lockdown
+plan_error run-json "unexpected flag '--json'" --agent shell --json
+plan_error run-stop-without-tmux "--stop-when-done requires --tmux" --agent shell --stop-when-done
+run plan-help 0 "$ags" plan --help && expect plan-help "$out" "Run flags:"
+run plan-passthrough-flags 0 "$ags" plan --agent shell -- --browser -1 x && expect plan-passthrough-flags "$out" "_ --browser -1 x"
+cd "$work"
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

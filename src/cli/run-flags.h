@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config/config.h"
+#include "config/plan.h"
+
+/* Run flags of `ags --agent ...` and `ags plan ...` (ags-behaviour.md 1.1/1.2). */
+struct run_flags {
+    enum plan_agent agent;
+    bool have_agent;
+    bool tmux, stop_when_done, yolo, root, lockdown, defaults;
+    bool json; /* `ags plan --json` only */
+    bool help; /* -h/--help before `--`: the caller prints help */
+    const char *config_path;
+    const char **add_dirs; /* borrowed from argv, in order */
+    size_t n_add_dirs;
+    const char *const *passthrough; /* argv after `--` */
+    size_t n_passthrough;
+};
+
+/*
+ * Parses argv[first..argc).  Returns 0, or AGS_EXIT_USAGE after printing one
+ * line "ags: ..." (unknown flag, missing value, invalid agent, unsupported
+ * integration, conflicting flags).  allow_json accepts --json (`ags plan`).
+ * Call run_flags_done() afterwards in either case.
+ */
+int run_flags_parse(int argc, char **argv, int first, bool allow_json, struct run_flags *ret);
+void run_flags_done(struct run_flags *f);
+
+/*
+ * Loads the config for the flags, gathers the host facts (cwd, git metadata,
+ * uid, pid, a session id) and builds the plan.  Prints every problem; returns
+ * 0 or an exit status.  Both results are owned by the caller.
+ */
+int cli_build_plan(const struct run_flags *f, struct ags_config **ret_cfg,
+                   struct ags_plan **ret_plan);

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Agent profiles (ags-behaviour.md section 2.10), the bash entrypoint and its
+ * quoting (2.9), and the container name (2.5).  The sidecar parts of the
+ * original script (socat, webview relay, 1Password) are out of scope.
+ */
+#include "config/plan.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "config/plan-internal.h"
+#include "base/banned.h"
+
+#define SCRIPT_MAX  (1024u * 1024u)
+#define NAME_SLUG_MAX 40u
+#define TMUX_SCRIPT "/tmp/ags-run-in-tmux.sh"
+
+static void put(struct strbuf *sb, const char *s)
+{
+    if (strbuf_appends(sb, s) < 0)
+        ags_oom();
+}
+
+static void putq(struct strbuf *sb, const char *s)
+{
+    if (plan_shell_quote(sb, s) < 0)
+        ags_oom();
+}
+
+int plan_shell_quote(struct strbuf *sb, const char *s)
+{
+    bool bare = s[0] != '\0';
+    for (const char *c = s; *c && bare; c++)
+        bare = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+               strchr("/._-", *c);
+    if (bare)
+        return strbuf_appends(sb, s);
+    int r = strbuf_appendc(sb, '\'');
+    for (const char *c = s; r >= 0 && *c; c++)
+        r = *c == '\'' ? strbuf_appends(sb, "'\\''") : strbuf_appendc(sb, *c);
+    return r < 0 ? r : strbuf_appendc(sb, '\'');
+}
+
+/* The agent's command line: executable and profile arguments, quoted. */
+struct profile {
+    const char *command;
+    const char *args[8];
+    size_t n_args;
+    const char *boot_dirs[2];
+    const char *setup;
+};
+
+static void arg(struct profile *pr, const char *a)
+{
+    if (pr->n_args < ARRAY_SIZE(pr->args))
+        pr->args[pr->n_args++] = a;
+}
+
+#define CLAUDE_HOOK_SETTINGS(dir)                                                         \
+    "{\"sandbox\":{\"enabled\":false},\"hooks\":{\"PreToolUse\":[{\"matcher\":"          \
+    "\"Bash|Read|Write|Edit|Grep|Glob\",\"hooks\":[{\"type\":\"command\",\"command\":\"" \
+    dir "/guard.sh\",\"timeout\":5}]}]}}"
+
+/* The prompt hint about host services is left out in lockdown, where the host
+ * is not meant to be reachable (inconsistency 2); --root adds its own line.
+ * Both go into one --append-system-prompt because a repeated flag may keep
+ * only the last value. */
+static const char *system_prompt(const struct plan_input *in)
+{
+    bool hint = !in->flags.lockdown;
+    if (in->flags.root)
+        return hint ? PLAN_HOST_HINT " " PLAN_ROOT_PROMPT : PLAN_ROOT_PROMPT;
+    return hint ? PLAN_HOST_HINT : NULL;
+}
+
+static struct profile agent_profile(const struct plan_input *in)
+{
+    struct profile pr = {0};
+    bool guard = !in->flags.yolo;
+    const char *prompt = system_prompt(in);
+    switch (in->agent) {
+    case PLAN_AGENT_PI:
+        pr.command = "/usr/local/pnpm/pi";
+        if (guard) {
+            arg(&pr, "-e");
+            arg(&pr, "/home/dev/.pi/agent/extensions/guard.ts");
+        }
+        break;
+    case PLAN_AGENT_CLAUDE:
+        pr.command = "claude";
+        pr.setup = "ln -sf /opt/claude-home/.local/bin/claude /home/dev/.local/bin/claude";
+        arg(&pr, "--dangerously-skip-permissions");
+        if (guard) {
+            bool ld = in->flags.lockdown;
+            arg(&pr, "--settings");
+            arg(&pr, ld ? CLAUDE_HOOK_SETTINGS(PLAN_LOCKDOWN_HOOKS)
+                        : CLAUDE_HOOK_SETTINGS(PLAN_HOOKS_DIR));
+            arg(&pr, "--plugin-dir");
+            arg(&pr, ld ? PLAN_LOCKDOWN_HOOKS : PLAN_HOOKS_DIR);
+        }
+        break;
+    case PLAN_AGENT_CODEX:
+        pr.command = "/usr/local/pnpm/codex";
+        if (!in->flags.lockdown) {
+            arg(&pr, "-c");
+            arg(&pr, "developer_instructions=\"" PLAN_HOST_HINT "\"");
+        }
+        break;
+    case PLAN_AGENT_GEMINI:
+        pr.command = "/usr/local/pnpm/gemini";
+        break;
+    case PLAN_AGENT_OPENCODE:
+    case PLAN_AGENT_SHELL:
+    default:
+        pr.command = in->agent == PLAN_AGENT_SHELL ? "bash" : "/usr/local/pnpm/opencode";
+        pr.boot_dirs[0] = "/home/dev/.local/share/opencode";
+        pr.boot_dirs[1] = "/home/dev/.cache/opencode";
+        break;
+    }
+    if ((in->agent == PLAN_AGENT_PI || in->agent == PLAN_AGENT_CLAUDE) && prompt) {
+        arg(&pr, "--append-system-prompt");
+        arg(&pr, prompt);
+    }
+    return pr;
+}
+
+static void put_agent_command(struct strbuf *sb, const struct profile *pr)
+{
+    putq(sb, pr->command);
+    for (size_t i = 0; i < pr->n_args; i++) {
+        put(sb, " ");
+        putq(sb, pr->args[i]);
+    }
+    put(sb, " \"$@\"");
+}
+
+/* tmux replaces the final exec: a script in /tmp runs the agent inside session
+ * `ags`; without --stop-when-done a shell stays open after the agent exits. */
+static void put_tmux(struct strbuf *sb, const struct profile *pr, bool stop_when_done)
+{
+    put(sb, "if ! command -v tmux >/dev/null 2>&1; then echo '[ags] tmux is not available in "
+            "the sandbox image. Run `ags update-image` to rebuild it.' >&2; exit 127; fi; ");
+    put(sb, "cat > " TMUX_SCRIPT " <<'AGS_TMUX_EOF'\n#!/bin/bash\n");
+    if (stop_when_done) {
+        put(sb, "exec ");
+        put_agent_command(sb, pr);
+        put(sb, "\n");
+    } else {
+        put_agent_command(sb, pr);
+        put(sb, "\nAGS_EXIT=$?\n"
+                "echo \"[ags] Agent exited (code $AGS_EXIT). Shell is ready — type 'exit' to "
+                "stop the container.\"\nexec bash\n");
+    }
+    put(sb, "AGS_TMUX_EOF\nchmod +x " TMUX_SCRIPT "; exec tmux new-session -A -s ags " TMUX_SCRIPT
+            " \"$@\"");
+}
+
+static char *build_script(const struct plan_input *in, const struct profile *pr)
+{
+    _cleanup_strbuf_ struct strbuf sb;
+    strbuf_init(&sb, SCRIPT_MAX);
+    const struct cfg_strv *boot = &in->cfg->sandbox.container_boot_dirs;
+    if (boot->n || pr->boot_dirs[0]) {
+        put(&sb, "mkdir -p");
+        for (size_t i = 0; i < boot->n; i++) {
+            put(&sb, " ");
+            putq(&sb, boot->v[i]);
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(pr->boot_dirs) && pr->boot_dirs[i]; i++) {
+            put(&sb, " ");
+            putq(&sb, pr->boot_dirs[i]);
+        }
+        put(&sb, "; ");
+    }
+    if (pr->setup) {
+        put(&sb, pr->setup);
+        put(&sb, "; ");
+    }
+    if (!in->flags.lockdown) {
+        put(&sb, "if [ -t 1 ]; then echo ");
+        putq(&sb, PLAN_HOST_SERVICES_HINT);
+        put(&sb, " >&2; fi; ");
+    }
+    if (in->flags.tmux) {
+        put_tmux(&sb, pr, in->flags.stop_when_done);
+    } else {
+        put(&sb, "exec ");
+        put_agent_command(&sb, pr);
+    }
+    return strbuf_steal(&sb);
+}
+
+static bool in_list(const char *a, const char *const *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i], a) == 0)
+            return true;
+    return false;
+}
+
+/* --defaults prepends the agent's defaults to the passthrough arguments, minus
+ * any the profile or the user already pass (inconsistency 13: claude always
+ * gets --dangerously-skip-permissions, so -D must not repeat it). */
+void plan_build_entrypoint(struct plan_builder *b)
+{
+    const struct plan_input *in = b->in;
+    struct ags_plan *p = b->p;
+    struct profile pr = agent_profile(in);
+    static const char *const claude_defaults[] = {"--strict-mcp-config",
+                                                  "--dangerously-skip-permissions"};
+    static const char *const gemini_defaults[] = {"--yolo"};
+    const char *const *defs = NULL;
+    size_t n_defs = 0;
+    if (in->flags.defaults && in->agent == PLAN_AGENT_CLAUDE) {
+        defs = claude_defaults;
+        n_defs = ARRAY_SIZE(claude_defaults);
+    } else if (in->flags.defaults && in->agent == PLAN_AGENT_GEMINI) {
+        defs = gemini_defaults;
+        n_defs = ARRAY_SIZE(gemini_defaults);
+    }
+
+    p->argv = xcalloc(4 + n_defs + in->flags.n_passthrough + 1, sizeof(*p->argv));
+    p->argv[p->argc++] = xstrdup("bash");
+    p->argv[p->argc++] = xstrdup("-lc");
+    p->argv[p->argc++] = build_script(in, &pr);
+    p->argv[p->argc++] = xstrdup("_"); /* $0 of the script; user args become "$@" */
+    for (size_t i = 0; i < n_defs; i++) {
+        if (in_list(defs[i], pr.args, pr.n_args) ||
+            in_list(defs[i], in->flags.passthrough, in->flags.n_passthrough))
+            continue;
+        p->argv[p->argc++] = xstrdup(defs[i]);
+        p->n_default_args++;
+    }
+    for (size_t i = 0; i < in->flags.n_passthrough; i++)
+        p->argv[p->argc++] = xstrdup(in->flags.passthrough[i]);
+    p->argv_origin = xasprintf("agent profile %s%s%s%s%s", plan_agent_name(in->agent),
+                               in->flags.tmux ? ", flag --tmux" : "",
+                               in->flags.stop_when_done ? ", flag --stop-when-done" : "",
+                               p->n_default_args ? ", flag --defaults" : "",
+                               in->flags.n_passthrough ? ", arguments after --" : "");
+}
+
+static bool is_alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Last <= 3 path components joined by '-', ASCII alphanumerics lowercased,
+ * every other run one '-', trimmed, at most 40 characters; empty: "work". */
+static void name_slug(const char *base, char *out, size_t out_size)
+{
+    const char *start = base + strlen(base);
+    for (int seen = 0; start > base;) {
+        if (start[-1] == '/' && start[0] != '\0' && start[0] != '/' && ++seen == 3)
+            break;
+        start--;
+    }
+    size_t n = 0;
+    bool dash = false;
+    for (const char *c = start; *c && n + 1 < out_size && n < NAME_SLUG_MAX; c++) {
+        if (is_alnum(*c)) {
+            if (dash && n > 0)
+                out[n++] = '-';
+            if (n < NAME_SLUG_MAX)
+                out[n++] = (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a') : *c;
+            dash = false;
+        } else {
+            dash = true;
+        }
+    }
+    while (n > 0 && out[n - 1] == '-')
+        n--;
+    out[n] = '\0';
+    if (n == 0)
+        (void)snprintf(out, out_size, "work");
+}
+
+char *plan_container_name(const char *cwd, const char *git_dir, const char *git_common_dir,
+                          uint16_t rand16)
+{
+    _cleanup_free_ char *base = xstrdup(cwd);
+    /* A linked worktree is named after its main repository. */
+    if (git_dir && git_common_dir && strstr(git_dir, "/.git/worktrees/")) {
+        free(base);
+        base = xstrdup(git_common_dir);
+        char *slash = strrchr(base, '/');
+        if (slash && slash != base)
+            *slash = '\0';
+    }
+    char slug[NAME_SLUG_MAX + 1];
+    name_slug(base, slug, sizeof(slug));
+    return xasprintf("ags-%s-%04x", slug, (unsigned)rand16);
+}

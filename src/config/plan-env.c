@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Environment (ags-behaviour.md section 2.8, docs/run-mode.md) and secret
+ * references.  No secret value is ever part of the plan: a secret is a config
+ * index or a host variable name that the runner resolves at launch and hands
+ * over as an ephemeral Podman secret.
+ */
+#include "config/plan.h"
+
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/strutil.h"
+#include "config/plan-internal.h"
+#include "base/banned.h"
+
+#define SANDBOX_PATH                                                                       \
+    "/home/dev/.local/bin:/home/dev/.cargo/bin:/home/dev/go/bin:/usr/local/cargo/bin:"     \
+    "/usr/local/bin:/usr/bin:/bin:/usr/local/pnpm:/usr/local/pnpm/bin:/home/dev/.npm-global/bin"
+
+static void add_env(struct plan_builder *b, const char *name, const char *value,
+                    const char *origin)
+{
+    struct ags_plan *p = b->p;
+    p->env = xgrow(p->env, &b->cap_env, p->n_env + 1, sizeof(*p->env));
+    p->env[p->n_env++] = (struct plan_env){
+        .name = xstrdup(name),
+        .value = value ? xstrdup(value) : NULL,
+        .origin = xstrdup(origin),
+    };
+}
+
+static bool has_mount(const struct ags_plan *p, const char *dest)
+{
+    for (size_t i = 0; i < p->n_mounts; i++)
+        if (strcmp(p->mounts[i].destination, dest) == 0)
+            return true;
+    return false;
+}
+
+static void add_secret(struct plan_builder *b, const char *env, long index, const char *host_env,
+                       char *origin /* taken */)
+{
+    struct ags_plan *p = b->p;
+    p->secrets = xgrow(p->secrets, &b->cap_secrets, p->n_secrets + 1, sizeof(*p->secrets));
+    p->secrets[p->n_secrets++] = (struct plan_secret){
+        .env = xstrdup(env),
+        .config_index = index,
+        .host_env = host_env ? xstrdup(host_env) : NULL,
+        .origin = origin,
+    };
+}
+
+static bool is_secret_target(const struct ags_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->n_secrets; i++)
+        if (strcmp(cfg->secrets[i].env.v, name) == 0)
+            return true;
+    return false;
+}
+
+/* Every [[secret]] entry in order (the resolver keeps the first that yields a
+ * value per target), then each passthrough_env name that no secret targets.
+ * OP_* names are 1Password's session tokens: never handed to an agent. */
+static void build_secrets(struct plan_builder *b)
+{
+    const struct ags_config *cfg = b->in->cfg;
+    const struct cfg_strv *pass = &cfg->sandbox.passthrough_env;
+    if (b->in->flags.lockdown) {
+        if (cfg->n_secrets || pass->n)
+            plan_note(b, "--lockdown: no secret and no passthrough_env variable is handed over");
+        return;
+    }
+    for (size_t i = 0; i < cfg->n_secrets; i++)
+        add_secret(b, cfg->secrets[i].env.v, (long)i, NULL, plan_cfg_origin(&cfg->secrets[i].at));
+    _cleanup_free_ char *at = plan_cfg_origin(&pass->at);
+    for (size_t i = 0; i < pass->n; i++) {
+        const char *name = pass->v[i];
+        if (str_has_prefix(name, "OP_")) {
+            plan_note(b, "passthrough_env %s skipped (OP_* variables are never passed)", name);
+            continue;
+        }
+        if (is_secret_target(cfg, name))
+            continue;
+        add_secret(b, name, -1, name, xasprintf("sandbox.passthrough_env (%s)", at));
+    }
+}
+
+void plan_build_env(struct plan_builder *b)
+{
+    const struct plan_input *in = b->in;
+    bool lockdown = in->flags.lockdown;
+    add_env(b, "HOME", PLAN_HOME, "default");
+    add_env(b, "PATH", SANDBOX_PATH, "default");
+    add_env(b, "RUSTUP_HOME", "/usr/local/rustup", "default");
+    add_env(b, "AGS_SANDBOX", "1", "default");
+    add_env(b, "NPM_CONFIG_STORE_DIR", "/usr/local/pnpm/.store", "default");
+    add_env(b, "NPM_CONFIG_GLOBAL_BIN_DIR", "/usr/local/pnpm", "default");
+    if (lockdown) {
+        add_env(b, "AGS_LOCKDOWN", "1", "flag --lockdown");
+    } else {
+        /* Only what is really there: a missing gitconfig or ssh agent leaves
+         * no dangling variable behind (inconsistency 5). */
+        if (has_mount(b->p, PLAN_GITCONFIG))
+            add_env(b, "GIT_CONFIG_GLOBAL", PLAN_GITCONFIG, "gitconfig");
+        if (in->host.ssh_auth_sock)
+            add_env(b, "SSH_AUTH_SOCK", PLAN_SSH_SOCK, "ssh agent");
+        add_env(b, "AGS_HOST_SERVICES_HOST", PLAN_HOST_SERVICES, "default");
+        add_env(b, "AGS_HOST_SERVICES_HINT", PLAN_HOST_SERVICES_HINT, "default");
+        add_env(b, "PNPM_HOME", "/usr/local/pnpm", "agent volume");
+        add_env(b, "CARGO_HOME", "/home/dev/.cargo", "shared volume");
+        add_env(b, "GOPATH", "/home/dev/go", "shared volume");
+        add_env(b, "GOCACHE", "/home/dev/.cache/go-build", "shared volume");
+        add_env(b, "SCCACHE_DIR", "/home/dev/.cache/sccache", "shared volume");
+        add_env(b, "NPM_CONFIG_PREFIX", "/home/dev/.npm-global", "agent volume");
+    }
+    if (in->flags.yolo)
+        add_env(b, "AGS_GUARD_YOLO", "1", "flag --yolo");
+    if (has_mount(b->p, PLAN_AUTH_PROXY_DIR)) {
+        add_env(b, "AGS_AUTH_PROXY_SOCK", PLAN_AUTH_PROXY_DIR "/auth-proxy.sock", "auth proxy");
+        add_env(b, "BROWSER", PLAN_AUTH_PROXY_SHIM, "auth proxy");
+    }
+    if (!lockdown) {
+        static const char *const names[] = {"TERM", "COLORTERM", "EDITOR", "VISUAL"};
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+            add_env(b, names[i], NULL, "host passthrough");
+    }
+    build_secrets(b);
+}

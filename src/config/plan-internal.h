@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* Shared by the plan*.c files only. */
+
+#include "config/plan.h"
+
+/* Fixed container paths of the sandbox image (containerfile/Containerfile). */
+#define PLAN_HOME            "/home/dev"
+#define PLAN_GITCONFIG       "/home/dev/.config/ags/gitconfig"
+#define PLAN_HOOKS_DIR       "/home/dev/.config/ags/hooks"
+#define PLAN_LOCKDOWN_HOOKS  "/run/ags-claude-hooks"
+#define PLAN_SSH_SOCK        "/ssh-agent"
+#define PLAN_AUTH_PROXY_DIR  "/run/ags-auth-proxy"
+#define PLAN_AUTH_PROXY_SHIM "/home/dev/.local/bin/auth-proxy-shim"
+#define PLAN_HOST_HINT       "Sandbox: use host.containers.internal (localhost is container-local)."
+#define PLAN_HOST_SERVICES   "host.containers.internal"
+#define PLAN_HOST_SERVICES_HINT \
+    "[ags] Host services: use host.containers.internal (localhost is container-local)"
+#define PLAN_ROOT_PROMPT "You have root access. Install any packages you need with dnf/pip."
+
+struct plan_builder {
+    const struct plan_input *in;
+    struct ags_plan *p;
+    size_t cap_mounts, cap_tmpfs, cap_env, cap_secrets, cap_notes;
+    struct ags_error *err;
+};
+
+/* plan.c */
+void plan_note(struct plan_builder *b, const char *fmt, ...) _printf_(2, 3);
+/* "config FILE:LINE" or "default"; owned. */
+char *plan_cfg_origin(const struct cfg_origin *at);
+/* path is dir itself or below it. */
+bool plan_path_under(const char *path, const char *dir);
+struct plan_mount *plan_add_mount(struct plan_builder *b, enum plan_mount_type type,
+                                  const char *source, const char *destination, bool read_only,
+                                  char *origin /* taken */);
+char **plan_strv_new(size_t n, ...);
+void plan_strv_free(char **v);
+
+/* plan-mounts.c: the ordered mount list and the lockdown tmpfs set. */
+int plan_build_mounts(struct plan_builder *b) _warn_unused_;
+
+/* plan-env.c: environment and secret references (needs the mounts). */
+void plan_build_env(struct plan_builder *b);
+
+/* plan-entry.c: agent profile and the bash entrypoint. */
+void plan_build_entrypoint(struct plan_builder *b);
+/* Container name ags-<slug>-<4 hex> from the workdir (worktree: main repo). */
+char *plan_container_name(const char *cwd, const char *git_dir, const char *git_common_dir,
+                          uint16_t rand16);

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The ordered mount list (ags-behaviour.md section 2.7 without the sidecars,
+ * docs/run-mode.md): workdir, gitconfig, volumes, external git dirs, config
+ * mounts, lockdown staging, --add-dir, ssh agent, auth proxy, public keys.
+ */
+#include "config/plan.h"
+
+#include <string.h>
+
+#include "base/alloc.h"
+#include "config/plan-internal.h"
+#include "base/banned.h"
+
+/* Persistent named volumes that replace the original's cache_dir (decision 2).
+ * Runtimes (what update-agents installs) belong to one agent, so an agent can
+ * only ever tamper with its own CLI; build caches are shared by all agents. */
+struct volume_def {
+    const char *what;
+    const char *destination;
+    bool runtime; /* lockdown: read-only; else a build cache, not mounted in lockdown */
+    bool claude_only;
+};
+
+static const struct volume_def volumes[] = {
+    {"pnpm-home", "/usr/local/pnpm", true, false},
+    {"install", "/opt/claude-home", true, true},
+    {"cargo", "/home/dev/.cargo", false, false},
+    {"go", "/home/dev/go", false, false},
+    {"go-build", "/home/dev/.cache/go-build", false, false},
+    {"sccache", "/home/dev/.cache/sccache", false, false},
+    {"npm-global", "/home/dev/.npm-global", true, false},
+};
+
+static void add_volume(struct plan_builder *b, const struct volume_def *v)
+{
+    bool lockdown = b->in->flags.lockdown;
+    const char *owner = v->runtime ? plan_agent_name(b->in->agent) : "shared";
+    _cleanup_free_ char *name = xasprintf("ags-%s-%s", owner, v->what);
+    struct plan_mount *m = plan_add_mount(b, PLAN_MOUNT_VOLUME, name, v->destination,
+                                          lockdown && v->runtime,
+                                          xstrdup(v->runtime ? "agent volume" : "shared volume"));
+    m->create = PLAN_CREATE_DIR;
+    m->labels = xcalloc(4, sizeof(*m->labels));
+    m->labels[0] = xstrdup(PLAN_LABEL_MANAGED "=true");
+    m->labels[1] = xasprintf(PLAN_LABEL_AGENT "=%s", owner);
+    m->labels[2] = xasprintf(PLAN_LABEL_VOLUME "=%s", v->what);
+}
+
+static void add_volumes(struct plan_builder *b)
+{
+    const struct plan_input *in = b->in;
+    for (size_t i = 0; i < ARRAY_SIZE(volumes); i++) {
+        const struct volume_def *v = &volumes[i];
+        if (v->claude_only && in->agent != PLAN_AGENT_CLAUDE)
+            continue;
+        if (in->flags.lockdown && !v->runtime)
+            continue;
+        /* The claude guard hooks sit between the caches and npm-global, as in
+         * the original order; the runner writes fresh hook files into the dir. */
+        if (strcmp(v->what, "npm-global") == 0 && in->agent == PLAN_AGENT_CLAUDE &&
+            !in->flags.lockdown && !in->flags.yolo) {
+            _cleanup_free_ char *dir = xasprintf("%s/ags-hooks", in->cfg->sandbox.cache_dir.v);
+            struct plan_mount *m = plan_add_mount(b, PLAN_MOUNT_BIND, dir, PLAN_HOOKS_DIR, true,
+                                                  xstrdup("claude guard hooks"));
+            m->create = PLAN_CREATE_DIR;
+        }
+        add_volume(b, v);
+    }
+}
+
+static void add_gitconfig(struct plan_builder *b)
+{
+    const struct cfg_str *g = &b->in->cfg->sandbox.gitconfig_path;
+    bool is_dir = false;
+    if (!g->v || !b->in->host.path_exists(g->v, &is_dir) || is_dir) {
+        plan_note(b, "gitconfig %s does not exist; not mounted (ags setup creates it)",
+                  g->v ? g->v : "(unset)");
+        return;
+    }
+    _cleanup_free_ char *at = plan_cfg_origin(&g->at);
+    plan_add_mount(b, PLAN_MOUNT_BIND, g->v, PLAN_GITCONFIG, true,
+                   xasprintf("gitconfig (%s)", at));
+}
+
+/* Git metadata outside the workdir (linked worktrees, submodules, launches in
+ * a subdirectory), read-write at the same path so commits work.  The common
+ * dir comes first: a worktree's own git dir lies inside it and is covered. */
+static void add_git_dirs(struct plan_builder *b)
+{
+    const struct plan_host *h = &b->in->host;
+    const char *cand[2] = {h->git_common_dir, h->git_dir};
+    const char *what[2] = {"git metadata (common dir)", "git metadata (git dir)"};
+    const char *added = NULL;
+    for (size_t i = 0; i < 2; i++) {
+        const char *d = cand[i];
+        if (!d || d[0] != '/' || plan_path_under(d, h->cwd))
+            continue;
+        if (added && plan_path_under(d, added))
+            continue;
+        plan_add_mount(b, PLAN_MOUNT_BIND, d, d, false, xstrdup(what[i]));
+        added = d;
+    }
+}
+
+static int add_config_mount(struct plan_builder *b, const struct cfg_mount *cm)
+{
+    _cleanup_free_ char *at = plan_cfg_origin(&cm->at);
+    const char *label = cm->source.v ? cm->source.v : "config";
+    if (cm->when.v == CFG_WHEN_BROWSER) {
+        plan_note(b, "%s: mount of %s skipped (when = \"browser\"; browser mode is not supported)",
+                  at, cm->host.v);
+        return 0;
+    }
+    bool is_dir = false;
+    enum plan_create create = PLAN_CREATE_NONE;
+    if (!b->in->host.path_exists(cm->host.v, &is_dir)) {
+        if (cm->create.v) {
+            create = cm->kind.v == CFG_KIND_FILE ? PLAN_CREATE_FILE : PLAN_CREATE_DIR;
+        } else if (cm->optional.v) {
+            plan_note(b, "%s: optional mount source missing: %s, skipped", at, cm->host.v);
+            return 0;
+        } else {
+            return ags_error_set(b->err, -EINVAL, "%s:%u: required mount source missing: %s (%s)",
+                                 cm->at.file ? cm->at.file : "default", cm->at.line, cm->host.v,
+                                 label);
+        }
+    }
+    char *origin = strcmp(label, "config") == 0 ? xstrdup(at) : xasprintf("%s %s", at, label);
+    struct plan_mount *m = plan_add_mount(b, PLAN_MOUNT_BIND, cm->host.v, cm->container.v,
+                                          cm->mode.v == CFG_MODE_RO, origin);
+    m->create = create;
+    return 0;
+}
+
+static const struct cfg_mount *find_config_mount(const struct ags_config *cfg, const char *dest)
+{
+    for (size_t i = 0; i < cfg->n_mounts; i++)
+        if (strcmp(cfg->mounts[i].container.v, dest) == 0)
+            return &cfg->mounts[i];
+    return NULL;
+}
+
+/* Lockdown (section 6): the selected agent's home is a sanitised copy that the
+ * runner stages under the private staging dir; the real home is never mounted. */
+static int add_lockdown_staging(struct plan_builder *b)
+{
+    static const char *const homes[PLAN_AGENT_COUNT][3] = {
+        [PLAN_AGENT_PI] = {"/home/dev/.pi"},
+        [PLAN_AGENT_CLAUDE] = {"/home/dev/.claude.json", "/home/dev/.claude"},
+        [PLAN_AGENT_CODEX] = {"/home/dev/.codex"},
+        [PLAN_AGENT_GEMINI] = {"/home/dev/.gemini"},
+        [PLAN_AGENT_OPENCODE] = {"/home/dev/.config/opencode"},
+    };
+    const struct plan_input *in = b->in;
+    const char *stage = in->host.lockdown_staging_dir;
+    const char *agent = plan_agent_name(in->agent);
+    for (size_t i = 0; i < 3 && homes[in->agent][i]; i++) {
+        const char *dest = homes[in->agent][i];
+        const struct cfg_mount *cm = find_config_mount(in->cfg, dest);
+        if (!cm)
+            return ags_error_set(b->err, -EINVAL,
+                                 "--lockdown requires a configured %s mount for %s "
+                                 "(an [[agent_mount]] with container = \"%s\")",
+                                 agent, dest, dest);
+        bool is_dir = false;
+        if (!in->host.path_exists(cm->host.v, &is_dir))
+            return ags_error_set(b->err, -EINVAL,
+                                 "%s:%u: --lockdown staging source missing: %s (%s home)",
+                                 cm->at.file ? cm->at.file : "default", cm->at.line, cm->host.v,
+                                 agent);
+        _cleanup_free_ char *src = xasprintf("%s%s", stage, dest);
+        _cleanup_free_ char *at = plan_cfg_origin(&cm->at);
+        struct plan_mount *m = plan_add_mount(b, PLAN_MOUNT_BIND, src, dest, false,
+                                              xasprintf("lockdown staging of %s (%s)", cm->host.v,
+                                                        at));
+        m->stage_from = xstrdup(cm->host.v);
+    }
+    if (in->agent == PLAN_AGENT_CLAUDE && !in->flags.yolo) {
+        _cleanup_free_ char *src = xasprintf("%s%s", stage, PLAN_LOCKDOWN_HOOKS);
+        plan_add_mount(b, PLAN_MOUNT_BIND, src, PLAN_LOCKDOWN_HOOKS, true,
+                       xstrdup("lockdown staging (fresh claude guard hooks)"));
+    }
+    return 0;
+}
+
+static int add_extra_dir(struct plan_builder *b, const char *dir)
+{
+    bool is_dir = false;
+    if (dir[0] != '/')
+        return ags_error_set(b->err, -EINVAL, "--add-dir path '%s' is not absolute", dir);
+    if (!b->in->host.path_exists(dir, &is_dir))
+        return ags_error_set(b->err, -EINVAL, "required mount source missing: %s (--add-dir)",
+                             dir);
+    if (!is_dir)
+        return ags_error_set(b->err, -EINVAL, "mount source is not a directory: %s (--add-dir)",
+                             dir);
+    for (size_t i = 0; i < b->p->n_mounts; i++) {
+        const struct plan_mount *m = &b->p->mounts[i];
+        if (strcmp(m->destination, dir) != 0)
+            continue;
+        if (m->type == PLAN_MOUNT_BIND && strcmp(m->source, dir) == 0) {
+            plan_note(b, "--add-dir %s skipped: already mounted (%s)", dir, m->origin);
+            return 0;
+        }
+        return ags_error_set(b->err, -EINVAL, "--add-dir %s would hide the mount of %s there (%s)",
+                             dir, m->source, m->origin);
+    }
+    plan_add_mount(b, PLAN_MOUNT_BIND, dir, dir, false, xstrdup("flag --add-dir"));
+    return 0;
+}
+
+/* Host services that only exist outside lockdown and only when the caller set
+ * them up: forwarded ssh agent (+ public keys) and the auth proxy. */
+static void add_services(struct plan_builder *b)
+{
+    const struct plan_input *in = b->in;
+    const struct plan_host *h = &in->host;
+    if (h->ssh_auth_sock)
+        plan_add_mount(b, PLAN_MOUNT_BIND, h->ssh_auth_sock, PLAN_SSH_SOCK, false,
+                       xstrdup("ssh agent"));
+    if (h->auth_proxy_dir && in->cfg->auth_proxy.enabled.v) {
+        _cleanup_free_ char *shim = xasprintf("%s/auth-proxy-shim", h->auth_proxy_dir);
+        plan_add_mount(b, PLAN_MOUNT_BIND, h->auth_proxy_dir, PLAN_AUTH_PROXY_DIR, false,
+                       xstrdup("auth proxy"));
+        plan_add_mount(b, PLAN_MOUNT_BIND, shim, PLAN_AUTH_PROXY_SHIM, true,
+                       xstrdup("auth proxy"));
+    }
+    if (!h->ssh_auth_sock)
+        return;
+    const struct cfg_str *keys[2] = {&in->cfg->sandbox.auth_key, &in->cfg->sandbox.sign_key};
+    const char *dest[2] = {"/home/dev/.ssh/ags-agent-auth.pub",
+                           "/home/dev/.ssh/ags-agent-signing.pub"};
+    for (size_t i = 0; i < 2; i++) {
+        if (!keys[i]->v)
+            continue;
+        _cleanup_free_ char *pub = xasprintf("%s.pub", keys[i]->v);
+        bool is_dir = false;
+        if (!h->path_exists(pub, &is_dir) || is_dir)
+            continue;
+        _cleanup_free_ char *at = plan_cfg_origin(&keys[i]->at);
+        plan_add_mount(b, PLAN_MOUNT_BIND, pub, dest[i], true, xasprintf("ssh public key (%s)", at));
+    }
+}
+
+static void add_tmpfs(struct plan_builder *b, const char *dest, const char *options)
+{
+    struct ags_plan *p = b->p;
+    p->tmpfs = xgrow(p->tmpfs, &b->cap_tmpfs, p->n_tmpfs + 1, sizeof(*p->tmpfs));
+    p->tmpfs[p->n_tmpfs++] = (struct plan_tmpfs){
+        .destination = xstrdup(dest),
+        .options = xstrdup(options),
+        .origin = xstrdup("flag --lockdown"),
+    };
+}
+
+int plan_build_mounts(struct plan_builder *b)
+{
+    const struct plan_input *in = b->in;
+    bool lockdown = in->flags.lockdown;
+    int r;
+    plan_add_mount(b, PLAN_MOUNT_BIND, in->host.cwd, in->host.cwd, false, xstrdup("workdir"));
+    if (!lockdown)
+        add_gitconfig(b);
+    add_volumes(b);
+    add_git_dirs(b);
+    for (size_t i = 0; !lockdown && i < in->cfg->n_mounts; i++)
+        if ((r = add_config_mount(b, &in->cfg->mounts[i])) < 0)
+            return r;
+    if (lockdown && in->cfg->n_mounts > 0)
+        plan_note(b, "--lockdown: %zu config mount(s) not mounted", in->cfg->n_mounts);
+    if (lockdown && (r = add_lockdown_staging(b)) < 0)
+        return r;
+    for (size_t i = 0; i < in->flags.n_add_dirs; i++)
+        if ((r = add_extra_dir(b, in->flags.add_dirs[i])) < 0)
+            return r;
+    if (!lockdown)
+        add_services(b);
+    if (lockdown) {
+        add_tmpfs(b, "/tmp", "rw,nosuid,nodev,size=1g");
+        add_tmpfs(b, "/var/tmp", "rw,nosuid,nodev,noexec,size=256m");
+        add_tmpfs(b, "/run", "rw,nosuid,nodev,noexec,size=64m");
+    }
+    return 0;
+}

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config/plan.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "config/plan-internal.h"
+#include "base/banned.h"
+
+static const char *const agent_names[PLAN_AGENT_COUNT] = {
+    [PLAN_AGENT_PI] = "pi",         [PLAN_AGENT_CLAUDE] = "claude",
+    [PLAN_AGENT_CODEX] = "codex",   [PLAN_AGENT_GEMINI] = "gemini",
+    [PLAN_AGENT_OPENCODE] = "opencode", [PLAN_AGENT_SHELL] = "shell",
+};
+
+const char *plan_agent_name(enum plan_agent a)
+{
+    return (unsigned)a < PLAN_AGENT_COUNT ? agent_names[a] : "?";
+}
+
+int plan_agent_from_name(const char *name, enum plan_agent *ret)
+{
+    for (unsigned i = 0; i < PLAN_AGENT_COUNT; i++)
+        if (strcmp(name, agent_names[i]) == 0) {
+            *ret = (enum plan_agent)i;
+            return 0;
+        }
+    return -EINVAL;
+}
+
+void plan_note(struct plan_builder *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char msg[2048];
+    (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    struct ags_plan *p = b->p;
+    p->notes = xgrow(p->notes, &b->cap_notes, p->n_notes + 2, sizeof(*p->notes));
+    p->notes[p->n_notes++] = xstrdup(msg);
+    p->notes[p->n_notes] = NULL;
+}
+
+char *plan_cfg_origin(const struct cfg_origin *at)
+{
+    if (!at || !at->file)
+        return xstrdup("default");
+    return xasprintf("config %s:%u", at->file, at->line);
+}
+
+bool plan_path_under(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    if (n == 1 && dir[0] == '/')
+        return path[0] == '/';
+    return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+struct plan_mount *plan_add_mount(struct plan_builder *b, enum plan_mount_type type,
+                                  const char *source, const char *destination, bool read_only,
+                                  char *origin)
+{
+    struct ags_plan *p = b->p;
+    p->mounts = xgrow(p->mounts, &b->cap_mounts, p->n_mounts + 1, sizeof(*p->mounts));
+    struct plan_mount *m = &p->mounts[p->n_mounts++];
+    *m = (struct plan_mount){
+        .type = type,
+        .source = xstrdup(source),
+        .destination = xstrdup(destination),
+        .read_only = read_only,
+        .origin = origin,
+    };
+    return m;
+}
+
+char **plan_strv_new(size_t n, ...)
+{
+    char **v = xcalloc(n + 1, sizeof(*v));
+    va_list ap;
+    va_start(ap, n);
+    for (size_t i = 0; i < n; i++)
+        v[i] = xstrdup(va_arg(ap, const char *));
+    va_end(ap);
+    return v;
+}
+
+void plan_strv_free(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+static void str_done(struct plan_str *s)
+{
+    free(s->v);
+    free(s->origin);
+}
+
+/* Section 2.3: --root trades keep-id and the hardening for root in the sandbox. */
+static void build_security(struct plan_builder *b)
+{
+    const struct plan_input *in = b->in;
+    struct ags_plan *p = b->p;
+    bool root = in->flags.root;
+    p->userns.v = root ? NULL : xstrdup("keep-id");
+    p->userns.origin = xstrdup(root ? "flag --root" : "default");
+    p->user.v = root ? xstrdup("root") : NULL;
+    p->user.origin = xstrdup(root ? "flag --root" : "default");
+    p->uid = in->host.uid;
+    p->gid = in->host.gid;
+    p->security.no_new_privileges = !root;
+    p->security.cap_drop_all = !root;
+    p->security.selinux_disable = true;
+    p->security.origin = xstrdup(root ? "flag --root" : in->flags.lockdown ? "flag --lockdown"
+                                                                           : "default");
+    p->security.pids_limit = in->cfg->sandbox.pids_limit.v;
+    p->security.pids_origin = plan_cfg_origin(&in->cfg->sandbox.pids_limit.at);
+}
+
+/* Section 2.4: slirp4netns without host loopback; pasta where Podman dropped
+ * slirp4netns (6.x) or it is not installed.  Podman runs pasta with
+ * --no-map-gw unless told otherwise, so the host's loopback stays closed. */
+static void build_network(struct plan_builder *b)
+{
+    const struct plan_host *h = &b->in->host;
+    struct plan_network *n = &b->p->network;
+    n->host_loopback = false;
+    if (h->podman_major >= 6) {
+        n->mode = xstrdup("pasta");
+        n->options = plan_strv_new(0);
+        n->origin = xasprintf("Podman %u has no slirp4netns", h->podman_major);
+    } else if (!h->slirp4netns_available) {
+        n->mode = xstrdup("pasta");
+        n->options = plan_strv_new(0);
+        n->origin = xstrdup("slirp4netns is not installed");
+    } else {
+        n->mode = xstrdup("slirp4netns");
+        n->options = plan_strv_new(1, "allow_host_loopback=false");
+        n->origin = xstrdup("default");
+    }
+}
+
+static void build_labels(struct plan_builder *b)
+{
+    const struct plan_input *in = b->in;
+    struct ags_plan *p = b->p;
+    p->labels = xcalloc(5, sizeof(*p->labels));
+    p->labels[0] = xstrdup(PLAN_LABEL_MANAGED "=true");
+    p->labels[1] = xasprintf(PLAN_LABEL_SESSION "=%s", in->host.session_id);
+    p->labels[2] = xasprintf(PLAN_LABEL_AGENT "=%s", plan_agent_name(in->agent));
+    p->labels[3] = xasprintf(PLAN_LABEL_PID "=%u", in->host.pid);
+    p->n_labels = 4;
+}
+
+static int check_input(const struct plan_input *in, struct ags_error *err)
+{
+    const struct plan_flags *f = &in->flags;
+    if ((unsigned)in->agent >= PLAN_AGENT_COUNT)
+        return ags_error_set(err, -EINVAL, "invalid agent");
+    if (f->stop_when_done && !f->tmux)
+        return ags_error_set(err, -EINVAL, "--stop-when-done requires --tmux");
+    if (f->lockdown && f->root)
+        return ags_error_set(err, -EINVAL, "--lockdown cannot be combined with --root");
+    if (!in->host.cwd || in->host.cwd[0] != '/')
+        return ags_error_set(err, -EINVAL, "the working directory must be an absolute path");
+    if (f->lockdown && !in->host.lockdown_staging_dir)
+        return ags_error_set(err, -EINVAL, "--lockdown needs a staging directory");
+    if (!in->host.session_id || !in->host.path_exists || !in->cfg)
+        return ags_error_set(err, -EINVAL, "incomplete plan input");
+    return 0;
+}
+
+int plan_build(const struct plan_input *in, struct ags_plan **ret, struct ags_error *err)
+{
+    int r = check_input(in, err);
+    if (r < 0)
+        return r;
+    _cleanup_plan_ struct ags_plan *p = xcalloc(1, sizeof(*p));
+    struct plan_builder b = {.in = in, .p = p, .err = err};
+    p->agent = in->agent;
+    p->lockdown = in->flags.lockdown;
+    p->tmux = in->flags.tmux;
+    p->root = in->flags.root;
+    p->yolo = in->flags.yolo;
+    p->image.v = xstrdup(in->cfg->sandbox.image.v);
+    p->image.origin = plan_cfg_origin(&in->cfg->sandbox.image.at);
+    p->work_dir.v = xstrdup(in->host.cwd);
+    p->work_dir.origin = xstrdup("working directory");
+    p->name.v = plan_container_name(in->host.cwd, in->host.git_dir, in->host.git_common_dir,
+                                    in->host.name_rand);
+    p->name.origin = xstrdup("working directory (worktrees: main repository) + random suffix");
+    build_security(&b);
+    build_network(&b);
+    r = plan_build_mounts(&b);
+    if (r < 0)
+        return r;
+    plan_build_env(&b);
+    plan_build_entrypoint(&b);
+    build_labels(&b);
+    *ret = TAKE_PTR(p);
+    return 0;
+}
+
+struct ags_plan *plan_free(struct ags_plan *p)
+{
+    if (!p)
+        return NULL;
+    str_done(&p->image);
+    str_done(&p->name);
+    str_done(&p->userns);
+    str_done(&p->user);
+    str_done(&p->work_dir);
+    free(p->security.origin);
+    free(p->security.pids_origin);
+    free(p->network.mode);
+    plan_strv_free(p->network.options);
+    free(p->network.origin);
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        struct plan_mount *m = &p->mounts[i];
+        free(m->source);
+        free(m->destination);
+        free(m->stage_from);
+        plan_strv_free(m->labels);
+        free(m->origin);
+    }
+    free(p->mounts);
+    for (size_t i = 0; i < p->n_tmpfs; i++) {
+        free(p->tmpfs[i].destination);
+        free(p->tmpfs[i].options);
+        free(p->tmpfs[i].origin);
+    }
+    free(p->tmpfs);
+    for (size_t i = 0; i < p->n_env; i++) {
+        free(p->env[i].name);
+        free(p->env[i].value);
+        free(p->env[i].origin);
+    }
+    free(p->env);
+    for (size_t i = 0; i < p->n_secrets; i++) {
+        free(p->secrets[i].env);
+        free(p->secrets[i].host_env);
+        free(p->secrets[i].origin);
+    }
+    free(p->secrets);
+    plan_strv_free(p->argv);
+    free(p->argv_origin);
+    plan_strv_free(p->labels);
+    plan_strv_free(p->notes);
+    free(p);
+    return NULL;
+}

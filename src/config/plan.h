@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The launch plan: everything a backend needs to start one agent sandbox,
+ * decided by a pure function of the config, the run flags and host facts that
+ * the caller gathered.  plan_build() does no I/O at all (existence checks go
+ * through the injected path_exists), so tests pin every rule with fakes.  It
+ * lives in the config layer so that both the Podman and the bubblewrap
+ * backend, one layer up, can read it.  docs/run-mode.md describes the rules.
+ *
+ * Every decision carries a provenance string ("config FILE:LINE", "flag
+ * --add-dir", "default", "agent profile claude", ...) that `ags plan` prints.
+ * The plan holds no secret value: secrets are references resolved later.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "base/strbuf.h"
+#include "config/config.h"
+
+enum plan_agent {
+    PLAN_AGENT_PI,
+    PLAN_AGENT_CLAUDE,
+    PLAN_AGENT_CODEX,
+    PLAN_AGENT_GEMINI,
+    PLAN_AGENT_OPENCODE,
+    PLAN_AGENT_SHELL,
+    PLAN_AGENT_COUNT
+};
+
+const char *plan_agent_name(enum plan_agent a);
+/* 0, or -EINVAL for a name that is not one of the six agents. */
+int plan_agent_from_name(const char *name, enum plan_agent *ret) _warn_unused_;
+
+/* Run flags, already parsed (cli/run-flags.c). Arrays are borrowed. */
+struct plan_flags {
+    bool tmux, stop_when_done, yolo, root, lockdown, defaults;
+    const char *const *add_dirs; /* canonical absolute paths when they exist */
+    size_t n_add_dirs;
+    const char *const *passthrough; /* everything after `--` */
+    size_t n_passthrough;
+};
+
+/* Facts about the host, gathered by the caller before planning. */
+struct plan_host {
+    const char *cwd;            /* canonical working directory */
+    uint32_t uid, gid, pid;     /* pid: the owning ags process (labels, sweeping) */
+    const char *session_id;     /* unique per run (labels) */
+    uint16_t name_rand;         /* random suffix of the container name */
+    const char *git_dir;        /* absolute --absolute-git-dir, or NULL outside git */
+    const char *git_common_dir; /* absolute --git-common-dir, or NULL */
+    unsigned podman_major;      /* 0: unknown */
+    bool slirp4netns_available;
+    const char *lockdown_staging_dir; /* private dir the runner stages into (lockdown) */
+    const char *ssh_auth_sock;  /* host ssh-agent socket to forward, or NULL */
+    const char *auth_proxy_dir; /* host dir of the auth proxy socket and shim, or NULL */
+    /* Does path exist?  *is_dir tells a directory from anything else. */
+    bool (*path_exists)(const char *path, bool *is_dir);
+};
+
+struct plan_input {
+    const struct ags_config *cfg;
+    enum plan_agent agent;
+    struct plan_flags flags;
+    struct plan_host host;
+};
+
+/* A value and where it came from. */
+struct plan_str {
+    char *v;
+    char *origin;
+};
+
+enum plan_mount_type { PLAN_MOUNT_BIND, PLAN_MOUNT_VOLUME };
+/* A request the runner fulfils before the container starts. */
+enum plan_create { PLAN_CREATE_NONE, PLAN_CREATE_DIR, PLAN_CREATE_FILE };
+
+struct plan_mount {
+    enum plan_mount_type type;
+    char *source;      /* host path, or the volume name */
+    char *destination; /* path inside the sandbox */
+    bool read_only;
+    enum plan_create create; /* the host path is missing and config asked to create it */
+    char *stage_from;  /* lockdown: host path the runner copies (sanitised) into source */
+    char **labels;     /* volumes: "key=value" labels, NULL-terminated; else NULL */
+    char *origin;
+};
+
+struct plan_tmpfs {
+    char *destination;
+    char *options; /* comma-separated, e.g. "rw,nosuid,nodev,noexec,size=256m" */
+    char *origin;
+};
+
+struct plan_env {
+    char *name;
+    char *value; /* NULL: taken by name from the host environment at run time */
+    char *origin;
+};
+
+/* A secret the runner resolves and hands over as an ephemeral Podman secret. */
+struct plan_secret {
+    char *env;          /* variable name inside the sandbox */
+    long config_index;  /* index into cfg->secrets; -1: a [sandbox].passthrough_env name */
+    char *host_env;     /* passthrough_env: the host variable; else NULL */
+    char *origin;
+};
+
+struct plan_security {
+    bool no_new_privileges;
+    bool cap_drop_all;
+    bool selinux_disable; /* label=disable */
+    uint32_t pids_limit;
+    char *origin;
+    char *pids_origin;
+};
+
+struct plan_network {
+    char *mode;      /* "slirp4netns" or "pasta" */
+    char **options;  /* NULL-terminated, e.g. {"allow_host_loopback=false", NULL} */
+    bool host_loopback; /* always false: the host's 127.0.0.1 is unreachable */
+    char *origin;
+};
+
+struct ags_plan {
+    enum plan_agent agent;
+    bool lockdown, tmux, root, yolo;
+    struct plan_str image;
+    struct plan_str name;    /* ags-<slug>-<4 hex> */
+    struct plan_str userns;  /* "keep-id", or v == NULL (--root: container root = host user) */
+    struct plan_str user;    /* NULL, or "root" */
+    struct plan_str work_dir;
+    uint32_t uid, gid;       /* the host user keep-id maps */
+    struct plan_security security;
+    struct plan_network network;
+    struct plan_mount *mounts; /* in mount order */
+    size_t n_mounts;
+    struct plan_tmpfs *tmpfs;  /* lockdown only */
+    size_t n_tmpfs;
+    struct plan_env *env;      /* in order */
+    size_t n_env;
+    struct plan_secret *secrets;
+    size_t n_secrets;
+    char **argv;               /* entrypoint: bash -lc SCRIPT _ PASSTHROUGH..., NULL-terminated */
+    size_t argc;
+    size_t n_default_args;     /* how many passthrough args --defaults prepended */
+    char *argv_origin;
+    char **labels;             /* "key=value" on the container and its secrets, NULL-terminated */
+    size_t n_labels;
+    char **notes;              /* what was skipped and why, for `ags plan` */
+    size_t n_notes;
+};
+
+/* Label keys on everything ags creates (docs/run-mode.md). */
+#define PLAN_LABEL_MANAGED "ags.managed" /* "true" */
+#define PLAN_LABEL_SESSION "ags.session" /* the run's session id */
+#define PLAN_LABEL_AGENT   "ags.agent"   /* agent name; volumes: agent name or "shared" */
+#define PLAN_LABEL_PID     "ags.pid"     /* owning ags pid: sweeping skips live owners */
+#define PLAN_LABEL_VOLUME  "ags.volume"  /* volumes: what they hold (pnpm-home, cargo, ...) */
+
+/*
+ * Builds the plan.  On failure returns -EINVAL (a usage or config problem,
+ * such as a required mount source that is missing; the message names the
+ * mount's FILE:LINE) and fills *err; *ret is untouched.
+ */
+int plan_build(const struct plan_input *in, struct ags_plan **ret, struct ags_error *err)
+        _warn_unused_;
+struct ags_plan *plan_free(struct ags_plan *p); /* NULL-safe */
+
+static inline void plan_freep(struct ags_plan **p)
+{
+    plan_free(*p);
+}
+
+#define _cleanup_plan_ _cleanup_(plan_freep)
+
+/* Appends s quoted for bash: bare when it is non-empty and only
+ * [A-Za-z0-9/._-], else in single quotes with ' written as '\''. */
+int plan_shell_quote(struct strbuf *sb, const char *s) _warn_unused_;
+
+/* `ags plan` output; owned strings. */
+char *plan_render_text(const struct ags_plan *p);
+char *plan_render_json(const struct ags_plan *p);

@@ -1,0 +1,1193 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The launch plan rules (docs/run-mode.md), pinned with fake host facts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "config/config.h"
+#include "config/plan.h"
+
+static const char *fake_env(const char *name)
+{
+    return strcmp(name, "HOME") == 0 ? "/home/u" : NULL;
+}
+
+static const struct cfg_host cfg_host = {.home = "/home/u", .cwd = "/work/repo", .getenv = fake_env};
+
+/* Paths the fake filesystem holds; a trailing '/' marks a directory. */
+static const char *const *fake_fs;
+
+static bool fake_exists(const char *path, bool *is_dir)
+{
+    size_t n = strlen(path);
+    for (size_t i = 0; fake_fs && fake_fs[i]; i++) {
+        const char *e = fake_fs[i];
+        size_t m = strlen(e);
+        bool dir = m > 0 && e[m - 1] == '/';
+        if ((dir ? m - 1 : m) == n && strncmp(e, path, n) == 0) {
+            *is_dir = dir;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Line numbers matter: origins are asserted. */
+static const char base_toml[] = "[sandbox]\n"                                      /* 1 */
+                                "image = \"img:1\"\n"                              /* 2 */
+                                "gitconfig_path = \"/home/u/gitconfig\"\n"         /* 3 */
+                                "passthrough_env = [\"OPENAI_API_KEY\", \"OP_SESSION\", \"GH_TOKEN\"]\n"
+                                "container_boot_dirs = [\"/home/dev/.ssh\", \"/home/dev/my dir\"]\n"
+                                "pids_limit = 512\n"                               /* 6 */
+                                "[[mount]]\n"                                      /* 7 */
+                                "host = \"/data/ro\"\ncontainer = \"/data\"\nmode = \"ro\"\n"
+                                "[[mount]]\n"                                      /* 11 */
+                                "host = \"/data/browser\"\ncontainer = \"/browser\"\nmode = \"rw\"\n"
+                                "when = \"browser\"\n"
+                                "[[mount]]\n"                                      /* 16 */
+                                "host = \"/data/new\"\ncontainer = \"/new\"\nmode = \"rw\"\n"
+                                "create = true\n"
+                                "[[mount]]\n"                                      /* 21 */
+                                "host = \"/data/maybe\"\ncontainer = \"/maybe\"\nmode = \"ro\"\n"
+                                "optional = true\n"
+                                "[[agent_mount]]\n"                                /* 26 */
+                                "host = \"/home/u/.pi\"\ncontainer = \"/home/dev/.pi\"\n"
+                                "[[agent_mount]]\n"                                /* 29 */
+                                "host = \"/home/u/.claude\"\ncontainer = \"/home/dev/.claude\"\n"
+                                "[[agent_mount]]\n"                                /* 32 */
+                                "host = \"/home/u/.claude.json\"\n"
+                                "container = \"/home/dev/.claude.json\"\nkind = \"file\"\n"
+                                "[[secret]]\n"                                     /* 36 */
+                                "env = \"GH_TOKEN\"\nfrom_env = \"HOST_GH\"\n";
+
+static const char *const default_fs[] = {
+    "/work/repo/", "/home/u/gitconfig", "/data/ro/", "/data/browser/", "/home/u/.pi/",
+    "/home/u/.claude/", "/home/u/.claude.json", "/extra/", "/extra/two/", "/a-file",
+    "/home/u/.ssh/ags-agent-auth.pub", NULL,
+};
+
+struct fx {
+    struct ags_config *cfg;
+    struct plan_input in;
+    struct ags_plan *p;
+    struct ags_error err;
+    int r;
+};
+
+static struct ags_config *load_cfg(const char *toml)
+{
+    struct ags_config *cfg = NULL;
+    struct cfg_diag diag = {0};
+    int r = config_load_buffer(&cfg_host, toml, strlen(toml), "/etc/ags.toml", false, &cfg, &diag);
+    for (size_t i = 0; i < diag.n_errors; i++)
+        print_message("config error: %s\n", diag.errors[i]);
+    cfg_diag_done(&diag);
+    assert_int_equal(r, 0);
+    return cfg;
+}
+
+static void fx_init(struct fx *f, const char *toml, enum plan_agent agent)
+{
+    *f = (struct fx){0};
+    f->cfg = load_cfg(toml);
+    fake_fs = default_fs;
+    f->in = (struct plan_input){
+        .cfg = f->cfg,
+        .agent = agent,
+        .host = {
+            .cwd = "/work/repo", .uid = 1000, .gid = 1000, .pid = 4242,
+            .session_id = "s123", .name_rand = 0xbeef,
+            .git_dir = "/work/repo/.git", .git_common_dir = "/work/repo/.git",
+            .podman_major = 5, .slirp4netns_available = true,
+            .lockdown_staging_dir = "/tmp/ags-lockdown-x",
+            .path_exists = fake_exists,
+        },
+    };
+}
+
+static void fx_build(struct fx *f)
+{
+    plan_free(f->p);
+    f->p = NULL;
+    f->r = plan_build(&f->in, &f->p, &f->err);
+    if (f->r < 0)
+        print_message("plan error: %s\n", f->err.msg);
+}
+
+static void fx_ok(struct fx *f)
+{
+    fx_build(f);
+    assert_int_equal(f->r, 0);
+    assert_non_null(f->p);
+}
+
+static void fx_done(struct fx *f)
+{
+    plan_free(f->p);
+    config_free(f->cfg);
+}
+
+static const struct plan_mount *mount_at(const struct ags_plan *p, const char *dest)
+{
+    for (size_t i = 0; i < p->n_mounts; i++)
+        if (strcmp(p->mounts[i].destination, dest) == 0)
+            return &p->mounts[i];
+    return NULL;
+}
+
+static long mount_index(const struct ags_plan *p, const char *dest)
+{
+    const struct plan_mount *m = mount_at(p, dest);
+    return m ? (long)(m - p->mounts) : -1;
+}
+
+static const struct plan_env *env_of(const struct ags_plan *p, const char *name)
+{
+    for (size_t i = 0; i < p->n_env; i++)
+        if (strcmp(p->env[i].name, name) == 0)
+            return &p->env[i];
+    return NULL;
+}
+
+static const char *env_value(const struct ags_plan *p, const char *name)
+{
+    const struct plan_env *e = env_of(p, name);
+    return e ? e->value : NULL;
+}
+
+static bool has_note(const struct ags_plan *p, const char *needle)
+{
+    for (size_t i = 0; i < p->n_notes; i++)
+        if (strstr(p->notes[i], needle))
+            return true;
+    return false;
+}
+
+static const char *script(const struct ags_plan *p)
+{
+    assert_true(p->argc >= 4);
+    assert_string_equal(p->argv[0], "bash");
+    assert_string_equal(p->argv[1], "-lc");
+    assert_string_equal(p->argv[3], "_");
+    return p->argv[2];
+}
+
+static char *quoted(const char *s)
+{
+    struct strbuf sb;
+    strbuf_init(&sb, 4096);
+    assert_int_equal(plan_shell_quote(&sb, s), 0);
+    return strbuf_steal(&sb);
+}
+
+#define assert_quote(in, out)            \
+    do {                                 \
+        char *q_ = quoted(in);           \
+        assert_string_equal(q_, out);    \
+        free(q_);                        \
+    } while (0)
+
+#define assert_contains(hay, needle)                                          \
+    do {                                                                      \
+        if (!strstr((hay), (needle)))                                         \
+            fail_msg("'%s' not in:\n%s", (needle), (hay));                    \
+    } while (0)
+
+#define assert_lacks(hay, needle)                                             \
+    do {                                                                      \
+        if (strstr((hay), (needle)))                                          \
+            fail_msg("'%s' unexpectedly in:\n%s", (needle), (hay));           \
+    } while (0)
+
+
+/* ---- mounts (section 2.7) ---- */
+
+static void test_mount_order_workdir_gitconfig_volumes_gitdirs_config_adddir_ssh_proxy(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    const char *add[] = {"/extra"};
+    f.in.host.cwd = "/work/repo/sub";
+    f.in.flags.add_dirs = add;
+    f.in.flags.n_add_dirs = 1;
+    f.in.host.ssh_auth_sock = "/home/u/.cache/ags/ssh-agent.sock";
+    f.in.host.auth_proxy_dir = "/run/user/1000/ags/ags-auth-proxy-4242";
+    fx_ok(&f);
+    static const char *const want[] = {
+        "/work/repo/sub", "/home/dev/.config/ags/gitconfig", "/usr/local/pnpm", "/home/dev/.cargo",
+        "/home/dev/go", "/home/dev/.cache/go-build", "/home/dev/.cache/sccache",
+        "/home/dev/.npm-global", "/work/repo/.git", "/data", "/new", "/home/dev/.pi",
+        "/home/dev/.claude", "/home/dev/.claude.json", "/extra", "/ssh-agent",
+        "/run/ags-auth-proxy", "/home/dev/.local/bin/auth-proxy-shim",
+        "/home/dev/.ssh/ags-agent-auth.pub",
+    };
+    assert_int_equal(f.p->n_mounts, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < f.p->n_mounts; i++)
+        assert_string_equal(f.p->mounts[i].destination, want[i]);
+    assert_int_equal(f.p->n_tmpfs, 0);
+    fx_done(&f);
+}
+
+static void test_workdir_is_first_rw_same_path_and_the_work_dir(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+    fx_ok(&f);
+    const struct plan_mount *m = &f.p->mounts[0];
+    assert_int_equal(m->type, PLAN_MOUNT_BIND);
+    assert_string_equal(m->source, "/work/repo");
+    assert_string_equal(m->destination, "/work/repo");
+    assert_false(m->read_only);
+    assert_string_equal(m->origin, "workdir");
+    assert_string_equal(f.p->work_dir.v, "/work/repo");
+    fx_done(&f);
+}
+
+static void test_gitconfig_mounted_ro_with_env_and_missing_gitconfig_leaves_no_env(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    fx_ok(&f);
+    const struct plan_mount *m = mount_at(f.p, "/home/dev/.config/ags/gitconfig");
+    assert_non_null(m);
+    assert_true(m->read_only);
+    assert_string_equal(m->source, "/home/u/gitconfig");
+    assert_string_equal(m->origin, "gitconfig (config /etc/ags.toml:3)");
+    assert_string_equal(env_value(f.p, "GIT_CONFIG_GLOBAL"), "/home/dev/.config/ags/gitconfig");
+    static const char *const no_gitconfig[] = {"/data/ro/", "/home/u/.pi/", "/home/u/.claude/",
+                                               "/home/u/.claude.json", NULL};
+    fake_fs = no_gitconfig;
+    fx_ok(&f);
+    assert_null(mount_at(f.p, "/home/dev/.config/ags/gitconfig"));
+    assert_null(env_of(f.p, "GIT_CONFIG_GLOBAL"));
+    assert_true(has_note(f.p, "gitconfig /home/u/gitconfig does not exist"));
+    fx_done(&f);
+}
+
+static void test_runtime_volumes_are_per_agent_and_build_caches_shared_with_labels(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_CODEX);
+    fx_ok(&f);
+    const struct plan_mount *pnpm = mount_at(f.p, "/usr/local/pnpm");
+    assert_int_equal(pnpm->type, PLAN_MOUNT_VOLUME);
+    assert_string_equal(pnpm->source, "ags-codex-pnpm-home");
+    assert_false(pnpm->read_only);
+    assert_string_equal(pnpm->labels[0], "ags.managed=true");
+    assert_string_equal(pnpm->labels[1], "ags.agent=codex");
+    assert_string_equal(pnpm->labels[2], "ags.volume=pnpm-home");
+    assert_null(pnpm->labels[3]);
+    assert_string_equal(mount_at(f.p, "/home/dev/.npm-global")->source, "ags-codex-npm-global");
+    const struct plan_mount *cargo = mount_at(f.p, "/home/dev/.cargo");
+    assert_string_equal(cargo->source, "ags-shared-cargo");
+    assert_string_equal(cargo->labels[1], "ags.agent=shared");
+    assert_string_equal(mount_at(f.p, "/home/dev/go")->source, "ags-shared-go");
+    assert_string_equal(mount_at(f.p, "/home/dev/.cache/go-build")->source, "ags-shared-go-build");
+    assert_string_equal(mount_at(f.p, "/home/dev/.cache/sccache")->source, "ags-shared-sccache");
+    assert_null(mount_at(f.p, "/opt/claude-home"));
+    assert_null(mount_at(f.p, "/home/dev/.config/ags/hooks"));
+    fx_done(&f);
+}
+
+static void test_claude_gets_install_volume_and_guard_hooks_unless_yolo(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_CLAUDE);
+    fx_ok(&f);
+    assert_string_equal(mount_at(f.p, "/opt/claude-home")->source, "ags-claude-install");
+    assert_true(mount_index(f.p, "/opt/claude-home") == mount_index(f.p, "/usr/local/pnpm") + 1);
+    const struct plan_mount *hooks = mount_at(f.p, "/home/dev/.config/ags/hooks");
+    assert_non_null(hooks);
+    assert_string_equal(hooks->source, "/home/u/.cache/ags/ags-hooks");
+    assert_true(hooks->read_only);
+    assert_int_equal(hooks->create, PLAN_CREATE_DIR);
+    assert_true(mount_index(f.p, "/home/dev/.npm-global") ==
+                mount_index(f.p, "/home/dev/.config/ags/hooks") + 1);
+    f.in.flags.yolo = true;
+    fx_ok(&f);
+    assert_null(mount_at(f.p, "/home/dev/.config/ags/hooks"));
+    fx_done(&f);
+}
+
+static void test_git_dir_inside_workdir_is_not_mounted_again(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+    fx_ok(&f);
+    assert_null(mount_at(f.p, "/work/repo/.git"));
+    f.in.host.git_dir = f.in.host.git_common_dir = NULL; /* not a repository */
+    fx_ok(&f);
+    assert_null(mount_at(f.p, "/work/repo/.git"));
+    fx_done(&f);
+}
+
+static void test_linked_worktree_mounts_the_main_git_dir_once_rw(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+    f.in.host.cwd = "/work/wt";
+    f.in.host.git_dir = "/work/main/.git/worktrees/wt";
+    f.in.host.git_common_dir = "/work/main/.git";
+    fx_ok(&f);
+    const struct plan_mount *m = mount_at(f.p, "/work/main/.git");
+    assert_non_null(m);
+    assert_string_equal(m->source, "/work/main/.git");
+    assert_false(m->read_only);
+    assert_string_equal(m->origin, "git metadata (common dir)");
+    assert_null(mount_at(f.p, "/work/main/.git/worktrees/wt"));
+    fx_done(&f);
+}
+
+static void test_submodule_git_dir_outside_the_workdir_is_mounted(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+    f.in.host.cwd = "/work/super/sub";
+    f.in.host.git_dir = "/work/super/.git/modules/sub";
+    f.in.host.git_common_dir = "/work/super/.git/modules/sub";
+    fx_ok(&f);
+    assert_non_null(mount_at(f.p, "/work/super/.git/modules/sub"));
+    assert_int_equal(mount_index(f.p, "/work/super/.git/modules/sub"),
+                     mount_index(f.p, "/home/dev/.npm-global") + 1);
+    fx_done(&f);
+}
+
+static void test_config_mounts_keep_order_mode_and_file_line_origin(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    fx_ok(&f);
+    const struct plan_mount *ro = mount_at(f.p, "/data");
+    assert_true(ro->read_only);
+    assert_string_equal(ro->source, "/data/ro");
+    assert_string_equal(ro->origin, "config /etc/ags.toml:7");
+    assert_int_equal(ro->create, PLAN_CREATE_NONE);
+    const struct plan_mount *pi = mount_at(f.p, "/home/dev/.pi");
+    assert_false(pi->read_only);
+    assert_string_equal(pi->origin, "config /etc/ags.toml:26 agent_mount");
+    assert_true(mount_index(f.p, "/data") < mount_index(f.p, "/new"));
+    assert_true(mount_index(f.p, "/new") < mount_index(f.p, "/home/dev/.pi"));
+    fx_done(&f);
+}
+
+static void test_config_mount_when_browser_is_skipped_with_a_note(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    fx_ok(&f);
+    assert_null(mount_at(f.p, "/browser"));
+    assert_true(has_note(f.p, "config /etc/ags.toml:11: mount of /data/browser skipped"));
+    fx_done(&f);
+}
+
+static void test_config_mount_create_is_recorded_for_the_runner(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    fx_ok(&f);
+    const struct plan_mount *m = mount_at(f.p, "/new");
+    assert_non_null(m);
+    assert_int_equal(m->create, PLAN_CREATE_DIR);
+    struct ags_config *cfg = load_cfg("[sandbox]\nimage = \"i\"\n[[mount]]\nhost = \"/f\"\n"
+                                      "container = \"/f\"\nmode = \"ro\"\nkind = \"file\"\n"
+                                      "create = true\n");
+    f.in.cfg = cfg;
+    fx_ok(&f);
+    assert_int_equal(mount_at(f.p, "/f")->create, PLAN_CREATE_FILE);
+    f.in.cfg = f.cfg;
+    config_free(cfg);
+    fx_done(&f);
+}
+
+static void test_config_mount_optional_and_missing_is_skipped_with_a_note(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    fx_ok(&f);
+    assert_null(mount_at(f.p, "/maybe"));
+    assert_true(has_note(f.p, "config /etc/ags.toml:21: optional mount source missing: /data/maybe"));
+    fx_done(&f);
+}
+
+static void test_required_mount_missing_is_an_error_naming_file_and_line(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    static const char *const no_pi[] = {"/home/u/gitconfig", "/data/ro/", "/home/u/.claude/",
+                                        "/home/u/.claude.json", NULL};
+    fake_fs = no_pi;
+    fx_build(&f);
+    assert_int_equal(f.r, -EINVAL);
+    assert_null(f.p);
+    assert_string_equal(f.err.msg, "/etc/ags.toml:26: required mount source missing: "
+                                   "/home/u/.pi (agent_mount)");
+    fx_done(&f);
+}
+
+static void test_add_dirs_are_rw_same_path_in_flag_order_after_config_mounts(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    const char *add[] = {"/extra/two", "/extra"};
+    f.in.flags.add_dirs = add;
+    f.in.flags.n_add_dirs = 2;
+    fx_ok(&f);
+    long a = mount_index(f.p, "/extra/two"), b = mount_index(f.p, "/extra");
+    assert_true(a > mount_index(f.p, "/home/dev/.claude.json"));
+    assert_int_equal(b, a + 1);
+    assert_false(f.p->mounts[a].read_only);
+    assert_string_equal(f.p->mounts[a].source, "/extra/two");
+    assert_string_equal(f.p->mounts[a].origin, "flag --add-dir");
+    fx_done(&f);
+}
+
+static void test_add_dir_identical_to_an_existing_mount_is_skipped(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    const char *add[] = {"/work/repo", "/extra", "/extra"};
+    f.in.flags.add_dirs = add;
+    f.in.flags.n_add_dirs = 3;
+    fx_ok(&f);
+    size_t n_repo = 0, n_extra = 0;
+    for (size_t i = 0; i < f.p->n_mounts; i++) {
+        n_repo += strcmp(f.p->mounts[i].destination, "/work/repo") == 0;
+        n_extra += strcmp(f.p->mounts[i].destination, "/extra") == 0;
+    }
+    assert_int_equal(n_repo, 1);
+    assert_int_equal(n_extra, 1);
+    assert_true(has_note(f.p, "--add-dir /work/repo skipped: already mounted (workdir)"));
+    fx_done(&f);
+}
+
+static void test_add_dir_must_be_an_existing_directory_and_not_hide_a_mount(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    const char *missing[] = {"/nope"};
+    f.in.flags.add_dirs = missing;
+    f.in.flags.n_add_dirs = 1;
+    fx_build(&f);
+    assert_int_equal(f.r, -EINVAL);
+    assert_string_equal(f.err.msg, "required mount source missing: /nope (--add-dir)");
+    const char *file[] = {"/a-file"};
+    f.in.flags.add_dirs = file;
+    fx_build(&f);
+    assert_string_equal(f.err.msg, "mount source is not a directory: /a-file (--add-dir)");
+    const char *rel[] = {"extra"};
+    f.in.flags.add_dirs = rel;
+    fx_build(&f);
+    assert_string_equal(f.err.msg, "--add-dir path 'extra' is not absolute");
+    static const char *const fs[] = {"/home/u/gitconfig", "/data/ro/", "/home/u/.pi/",
+                                     "/home/u/.claude/", "/home/u/.claude.json", "/data/", NULL};
+    fake_fs = fs;
+    const char *clash[] = {"/data"}; /* /data/ro is mounted at /data */
+    f.in.flags.add_dirs = clash;
+    fx_build(&f);
+    assert_int_equal(f.r, -EINVAL);
+    assert_string_equal(f.err.msg, "--add-dir /data would hide the mount of /data/ro there "
+                                   "(config /etc/ags.toml:7)");
+    fx_done(&f);
+}
+
+static void test_ssh_socket_mount_and_env_only_when_the_caller_provides_one(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    fx_ok(&f);
+    assert_null(mount_at(f.p, "/ssh-agent"));
+    assert_null(env_of(f.p, "SSH_AUTH_SOCK"));
+    assert_null(mount_at(f.p, "/home/dev/.ssh/ags-agent-auth.pub"));
+    f.in.host.ssh_auth_sock = "/s.sock";
+    fx_ok(&f);
+    const struct plan_mount *m = mount_at(f.p, "/ssh-agent");
+    assert_string_equal(m->source, "/s.sock");
+    assert_false(m->read_only);
+    assert_string_equal(env_value(f.p, "SSH_AUTH_SOCK"), "/ssh-agent");
+    const struct plan_mount *pub = mount_at(f.p, "/home/dev/.ssh/ags-agent-auth.pub");
+    assert_true(pub->read_only);
+    assert_string_equal(pub->source, "/home/u/.ssh/ags-agent-auth.pub");
+    assert_null(mount_at(f.p, "/home/dev/.ssh/ags-agent-signing.pub")); /* no such file */
+    fx_done(&f);
+}
+
+static void test_auth_proxy_dir_and_shim_mounted_with_env_unless_disabled(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    f.in.host.auth_proxy_dir = "/run/user/1000/ags/ap";
+    fx_ok(&f);
+    assert_false(mount_at(f.p, "/run/ags-auth-proxy")->read_only);
+    const struct plan_mount *shim = mount_at(f.p, "/home/dev/.local/bin/auth-proxy-shim");
+    assert_string_equal(shim->source, "/run/user/1000/ags/ap/auth-proxy-shim");
+    assert_true(shim->read_only);
+    assert_string_equal(env_value(f.p, "AGS_AUTH_PROXY_SOCK"),
+                        "/run/ags-auth-proxy/auth-proxy.sock");
+    assert_string_equal(env_value(f.p, "BROWSER"), "/home/dev/.local/bin/auth-proxy-shim");
+    struct ags_config *off = load_cfg("[sandbox]\nimage = \"i\"\n[auth_proxy]\nenabled = false\n");
+    f.in.cfg = off;
+    fx_ok(&f);
+    assert_null(mount_at(f.p, "/run/ags-auth-proxy"));
+    assert_null(env_of(f.p, "BROWSER"));
+    f.in.cfg = f.cfg;
+    config_free(off);
+    fx_done(&f);
+}
+
+/* ---- lockdown (section 6) ---- */
+
+static void test_lockdown_keeps_workdir_gitdirs_staging_adddirs_and_runtime_read_only(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    const char *add[] = {"/extra"};
+    f.in.flags.lockdown = true;
+    f.in.flags.add_dirs = add;
+    f.in.flags.n_add_dirs = 1;
+    f.in.host.cwd = "/work/repo/sub";
+    f.in.host.ssh_auth_sock = "/s.sock";
+    f.in.host.auth_proxy_dir = "/ap";
+    fx_ok(&f);
+    static const char *const want[] = {"/work/repo/sub", "/usr/local/pnpm", "/home/dev/.npm-global",
+                                       "/work/repo/.git", "/home/dev/.pi", "/extra"};
+    assert_int_equal(f.p->n_mounts, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < f.p->n_mounts; i++)
+        assert_string_equal(f.p->mounts[i].destination, want[i]);
+    assert_true(mount_at(f.p, "/usr/local/pnpm")->read_only);
+    assert_true(mount_at(f.p, "/home/dev/.npm-global")->read_only);
+    const struct plan_mount *home = mount_at(f.p, "/home/dev/.pi");
+    assert_string_equal(home->source, "/tmp/ags-lockdown-x/home/dev/.pi");
+    assert_string_equal(home->stage_from, "/home/u/.pi");
+    assert_false(home->read_only);
+    assert_string_equal(home->origin, "lockdown staging of /home/u/.pi (config /etc/ags.toml:26)");
+    assert_true(has_note(f.p, "--lockdown: 7 config mount(s) not mounted"));
+    fx_done(&f);
+}
+
+static void test_lockdown_adds_bounded_tmpfs_for_tmp_var_tmp_and_run(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+    f.in.flags.lockdown = true;
+    fx_ok(&f);
+    assert_int_equal(f.p->n_tmpfs, 3);
+    assert_string_equal(f.p->tmpfs[0].destination, "/tmp");
+    assert_string_equal(f.p->tmpfs[0].options, "rw,nosuid,nodev,size=1g");
+    assert_string_equal(f.p->tmpfs[1].destination, "/var/tmp");
+    assert_string_equal(f.p->tmpfs[1].options, "rw,nosuid,nodev,noexec,size=256m");
+    assert_string_equal(f.p->tmpfs[2].destination, "/run");
+    assert_string_equal(f.p->tmpfs[2].options, "rw,nosuid,nodev,noexec,size=64m");
+    assert_string_equal(f.p->tmpfs[2].origin, "flag --lockdown");
+    /* shell has no home to stage: workdir and its two runtime volumes */
+    assert_int_equal(f.p->n_mounts, 3);
+    assert_string_equal(f.p->mounts[1].source, "ags-shell-pnpm-home");
+    assert_true(f.p->mounts[1].read_only);
+    fx_done(&f);
+}
+
+static void test_lockdown_claude_stages_both_homes_and_fresh_hooks(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_CLAUDE);
+    f.in.flags.lockdown = true;
+    fx_ok(&f);
+    assert_true(mount_at(f.p, "/opt/claude-home")->read_only);
+    assert_string_equal(mount_at(f.p, "/home/dev/.claude.json")->stage_from,
+                        "/home/u/.claude.json");
+    assert_string_equal(mount_at(f.p, "/home/dev/.claude")->source,
+                        "/tmp/ags-lockdown-x/home/dev/.claude");
+    const struct plan_mount *hooks = mount_at(f.p, "/run/ags-claude-hooks");
+    assert_string_equal(hooks->source, "/tmp/ags-lockdown-x/run/ags-claude-hooks");
+    assert_true(hooks->read_only);
+    assert_null(hooks->stage_from);
+    assert_null(mount_at(f.p, "/home/dev/.config/ags/hooks"));
+    fx_done(&f);
+}
+
+static void test_lockdown_requires_a_configured_mount_of_the_agent_home(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_CODEX);
+    f.in.flags.lockdown = true;
+    fx_build(&f);
+    assert_int_equal(f.r, -EINVAL);
+    assert_string_equal(f.err.msg, "--lockdown requires a configured codex mount for "
+                                   "/home/dev/.codex (an [[agent_mount]] with container = "
+                                   "\"/home/dev/.codex\")");
+    fx_done(&f);
+}
+
+static void test_lockdown_env_has_ags_lockdown_and_no_host_services_caches_or_secrets(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    f.in.flags.lockdown = true;
+    f.in.host.ssh_auth_sock = "/s.sock";
+    fx_ok(&f);
+    static const char *const want[] = {"HOME", "PATH", "RUSTUP_HOME", "AGS_SANDBOX",
+                                       "NPM_CONFIG_STORE_DIR", "NPM_CONFIG_GLOBAL_BIN_DIR",
+                                       "AGS_LOCKDOWN"};
+    assert_int_equal(f.p->n_env, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < f.p->n_env; i++)
+        assert_string_equal(f.p->env[i].name, want[i]);
+    assert_string_equal(env_value(f.p, "AGS_LOCKDOWN"), "1");
+    assert_int_equal(f.p->n_secrets, 0);
+    assert_true(has_note(f.p, "--lockdown: no secret"));
+    assert_false(f.p->network.host_loopback);
+    fx_done(&f);
+}
+
+static void test_lockdown_with_root_or_stop_when_done_without_tmux_is_rejected(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+    f.in.flags.lockdown = true;
+    f.in.flags.root = true;
+    fx_build(&f);
+    assert_int_equal(f.r, -EINVAL);
+    assert_string_equal(f.err.msg, "--lockdown cannot be combined with --root");
+    f.in.flags.lockdown = f.in.flags.root = false;
+    f.in.flags.stop_when_done = true;
+    fx_build(&f);
+    assert_int_equal(f.r, -EINVAL);
+    assert_string_equal(f.err.msg, "--stop-when-done requires --tmux");
+    fx_done(&f);
+}
+
+/* ---- env and secrets (section 2.8) ---- */
+
+static void test_env_default_order_values_and_host_passthrough_names(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    fx_ok(&f);
+    static const char *const want[] = {
+        "HOME", "PATH", "RUSTUP_HOME", "AGS_SANDBOX", "NPM_CONFIG_STORE_DIR",
+        "NPM_CONFIG_GLOBAL_BIN_DIR", "GIT_CONFIG_GLOBAL", "AGS_HOST_SERVICES_HOST",
+        "AGS_HOST_SERVICES_HINT", "PNPM_HOME", "CARGO_HOME", "GOPATH", "GOCACHE", "SCCACHE_DIR",
+        "NPM_CONFIG_PREFIX", "TERM", "COLORTERM", "EDITOR", "VISUAL",
+    };
+    assert_int_equal(f.p->n_env, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < f.p->n_env; i++)
+        assert_string_equal(f.p->env[i].name, want[i]);
+    assert_string_equal(env_value(f.p, "HOME"), "/home/dev");
+    assert_string_equal(env_value(f.p, "PATH"),
+                        "/home/dev/.local/bin:/home/dev/.cargo/bin:/home/dev/go/bin:"
+                        "/usr/local/cargo/bin:/usr/local/bin:/usr/bin:/bin:/usr/local/pnpm:"
+                        "/usr/local/pnpm/bin:/home/dev/.npm-global/bin");
+    assert_string_equal(env_value(f.p, "AGS_HOST_SERVICES_HOST"), "host.containers.internal");
+    assert_string_equal(env_value(f.p, "GOCACHE"), "/home/dev/.cache/go-build");
+    assert_null(env_value(f.p, "TERM")); /* taken from the host by name */
+    assert_string_equal(env_of(f.p, "TERM")->origin, "host passthrough");
+    assert_null(env_of(f.p, "AGS_LOCKDOWN"));
+    assert_null(env_of(f.p, "AGS_GUARD_YOLO"));
+    fx_done(&f);
+}
+
+static void test_yolo_sets_ags_guard_yolo(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    f.in.flags.yolo = true;
+    fx_ok(&f);
+    assert_string_equal(env_value(f.p, "AGS_GUARD_YOLO"), "1");
+    assert_string_equal(env_of(f.p, "AGS_GUARD_YOLO")->origin, "flag --yolo");
+    fx_done(&f);
+}
+
+static void test_secrets_are_references_and_passthrough_env_names_skip_op_and_targets(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    fx_ok(&f);
+    assert_int_equal(f.p->n_secrets, 2);
+    assert_string_equal(f.p->secrets[0].env, "GH_TOKEN");
+    assert_int_equal(f.p->secrets[0].config_index, 0);
+    assert_null(f.p->secrets[0].host_env);
+    assert_string_equal(f.p->secrets[0].origin, "config /etc/ags.toml:36");
+    assert_string_equal(f.p->secrets[1].env, "OPENAI_API_KEY");
+    assert_int_equal(f.p->secrets[1].config_index, -1);
+    assert_string_equal(f.p->secrets[1].host_env, "OPENAI_API_KEY");
+    assert_string_equal(f.p->secrets[1].origin, "sandbox.passthrough_env (config /etc/ags.toml:4)");
+    assert_true(has_note(f.p, "passthrough_env OP_SESSION skipped"));
+    for (size_t i = 0; i < f.p->n_env; i++) /* never as plain env */
+        assert_true(strcmp(f.p->env[i].name, "OPENAI_API_KEY") != 0 &&
+                    strcmp(f.p->env[i].name, "GH_TOKEN") != 0);
+    fx_done(&f);
+}
+
+/* ---- agent profiles and entrypoint (sections 2.9, 2.10) ---- */
+
+#define HINT_ECHO                                                                        \
+    "if [ -t 1 ]; then echo '[ags] Host services: use host.containers.internal "         \
+    "(localhost is container-local)' >&2; fi; "
+#define BOOT "mkdir -p /home/dev/.ssh '/home/dev/my dir'; "
+#define HINT_ARG "'Sandbox: use host.containers.internal (localhost is container-local).'"
+
+static void test_pi_profile_runs_pi_with_guard_extension_and_host_hint(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    fx_ok(&f);
+    assert_string_equal(script(f.p), BOOT HINT_ECHO "exec /usr/local/pnpm/pi -e "
+                                     "/home/dev/.pi/agent/extensions/guard.ts "
+                                     "--append-system-prompt " HINT_ARG " \"$@\"");
+    assert_int_equal(f.p->argc, 4);
+    f.in.flags.yolo = true;
+    fx_ok(&f);
+    assert_lacks(script(f.p), "guard.ts");
+    fx_done(&f);
+}
+
+static void test_claude_profile_links_claude_and_passes_guard_settings_and_plugin_dir(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_CLAUDE);
+    fx_ok(&f);
+    assert_string_equal(
+            script(f.p),
+            BOOT "ln -sf /opt/claude-home/.local/bin/claude /home/dev/.local/bin/claude; " HINT_ECHO
+                 "exec claude --dangerously-skip-permissions --settings "
+                 "'{\"sandbox\":{\"enabled\":false},\"hooks\":{\"PreToolUse\":[{\"matcher\":"
+                 "\"Bash|Read|Write|Edit|Grep|Glob\",\"hooks\":[{\"type\":\"command\",\"command\":"
+                 "\"/home/dev/.config/ags/hooks/guard.sh\",\"timeout\":5}]}]}}' --plugin-dir "
+                 "/home/dev/.config/ags/hooks --append-system-prompt " HINT_ARG " \"$@\"");
+    f.in.flags.lockdown = true;
+    fx_ok(&f);
+    assert_contains(script(f.p), "\"command\":\"/run/ags-claude-hooks/guard.sh\"");
+    assert_contains(script(f.p), "--plugin-dir /run/ags-claude-hooks \"$@\"");
+    fx_done(&f);
+}
+
+static void test_codex_gemini_opencode_and_shell_profiles(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, "[sandbox]\nimage = \"i\"\n", PLAN_AGENT_CODEX);
+    fx_ok(&f);
+    assert_string_equal(script(f.p), HINT_ECHO "exec /usr/local/pnpm/codex -c "
+                                     "'developer_instructions=\"Sandbox: use "
+                                     "host.containers.internal (localhost is "
+                                     "container-local).\"' \"$@\"");
+    f.in.agent = PLAN_AGENT_GEMINI;
+    fx_ok(&f);
+    assert_string_equal(script(f.p), HINT_ECHO "exec /usr/local/pnpm/gemini \"$@\"");
+    f.in.agent = PLAN_AGENT_OPENCODE;
+    fx_ok(&f);
+    assert_string_equal(script(f.p), "mkdir -p /home/dev/.local/share/opencode "
+                                     "/home/dev/.cache/opencode; " HINT_ECHO
+                                     "exec /usr/local/pnpm/opencode \"$@\"");
+    f.in.agent = PLAN_AGENT_SHELL;
+    const char *pass[] = {"-c", "echo hi"};
+    f.in.flags.passthrough = pass;
+    f.in.flags.n_passthrough = 2;
+    fx_ok(&f);
+    assert_string_equal(script(f.p), "mkdir -p /home/dev/.local/share/opencode "
+                                     "/home/dev/.cache/opencode; " HINT_ECHO "exec bash \"$@\"");
+    assert_int_equal(f.p->argc, 6);
+    assert_string_equal(f.p->argv[4], "-c"); /* passed verbatim as "$@", never in the script */
+    assert_string_equal(f.p->argv[5], "echo hi");
+    assert_null(f.p->argv[6]);
+    fx_done(&f);
+}
+
+static void test_lockdown_injects_no_host_services_hint_into_prompts_or_script(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    f.in.flags.lockdown = true;
+    fx_ok(&f);
+    assert_lacks(script(f.p), "host.containers.internal");
+    assert_lacks(script(f.p), "--append-system-prompt");
+    f.in.agent = PLAN_AGENT_CLAUDE;
+    fx_ok(&f);
+    assert_lacks(script(f.p), "host.containers.internal");
+    struct ags_config *cfg = load_cfg("[sandbox]\nimage = \"i\"\n[[agent_mount]]\n"
+                                      "host = \"/home/u/.pi\"\ncontainer = \"/home/dev/.codex\"\n");
+    f.in.cfg = cfg;
+    f.in.agent = PLAN_AGENT_CODEX;
+    fx_ok(&f);
+    assert_string_equal(script(f.p), "exec /usr/local/pnpm/codex \"$@\"");
+    f.in.cfg = f.cfg;
+    config_free(cfg);
+    fx_done(&f);
+}
+
+static void test_root_adds_the_root_prompt_for_pi_and_claude_and_drops_hardening(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    f.in.flags.root = true;
+    fx_ok(&f);
+    assert_contains(script(f.p), "--append-system-prompt 'Sandbox: use host.containers.internal "
+                                 "(localhost is container-local). You have root access. Install "
+                                 "any packages you need with dnf/pip.' \"$@\"");
+    assert_null(f.p->userns.v);
+    assert_string_equal(f.p->user.v, "root");
+    assert_false(f.p->security.no_new_privileges);
+    assert_false(f.p->security.cap_drop_all);
+    assert_true(f.p->security.selinux_disable);
+    assert_string_equal(f.p->security.origin, "flag --root");
+    f.in.agent = PLAN_AGENT_CLAUDE;
+    fx_ok(&f);
+    assert_contains(script(f.p), "You have root access.");
+    f.in.agent = PLAN_AGENT_GEMINI;
+    fx_ok(&f);
+    assert_lacks(script(f.p), "root access");
+    fx_done(&f);
+}
+
+static void test_defaults_prepend_claude_flags_without_repeating_skip_permissions(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_CLAUDE);
+    const char *pass[] = {"--model", "opus"};
+    f.in.flags.defaults = true;
+    f.in.flags.passthrough = pass;
+    f.in.flags.n_passthrough = 2;
+    fx_ok(&f);
+    assert_int_equal(f.p->argc, 7);
+    assert_string_equal(f.p->argv[4], "--strict-mcp-config");
+    assert_string_equal(f.p->argv[5], "--model");
+    assert_string_equal(f.p->argv[6], "opus");
+    assert_int_equal(f.p->n_default_args, 1);
+    size_t n = 0;
+    for (const char *s = script(f.p); (s = strstr(s, "--dangerously-skip-permissions")); s++)
+        n++;
+    assert_int_equal(n, 1);
+    assert_contains(f.p->argv_origin, "flag --defaults");
+    fx_done(&f);
+}
+
+static void test_defaults_gemini_yolo_once_and_nothing_for_other_agents(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_GEMINI);
+    f.in.flags.defaults = true;
+    fx_ok(&f);
+    assert_int_equal(f.p->argc, 5);
+    assert_string_equal(f.p->argv[4], "--yolo");
+    const char *pass[] = {"--yolo"};
+    f.in.flags.passthrough = pass;
+    f.in.flags.n_passthrough = 1;
+    fx_ok(&f);
+    assert_int_equal(f.p->argc, 5); /* the user's own --yolo, not a second one */
+    assert_int_equal(f.p->n_default_args, 0);
+    static const enum plan_agent others[] = {PLAN_AGENT_PI, PLAN_AGENT_CODEX, PLAN_AGENT_OPENCODE,
+                                             PLAN_AGENT_SHELL};
+    f.in.flags.n_passthrough = 0;
+    for (size_t i = 0; i < 4; i++) {
+        f.in.agent = others[i];
+        fx_ok(&f);
+        assert_int_equal(f.p->argc, 4);
+    }
+    fx_done(&f);
+}
+
+static void test_shell_quote_bare_words_spaces_quotes_empty_and_unicode(void **state)
+{
+    (void)state;
+    assert_quote("/usr/local/pnpm/pi", "/usr/local/pnpm/pi");
+    assert_quote("a-b_c.d/e", "a-b_c.d/e");
+    assert_quote("two words", "'two words'");
+    assert_quote("it's", "'it'\\''s'");
+    assert_quote("''", "''\\'''\\'''");
+    assert_quote("", "''");
+    assert_quote("caf\xc3\xa9", "'caf\xc3\xa9'");
+    assert_quote("$HOME", "'$HOME'");
+    assert_quote("a\nb", "'a\nb'");
+    assert_quote("--flag=x", "'--flag=x'");
+}
+
+static void test_boot_dirs_from_config_are_quoted_before_profile_dirs(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+    fx_ok(&f);
+    assert_true(strncmp(script(f.p), "mkdir -p /home/dev/.ssh '/home/dev/my dir' "
+                                     "/home/dev/.local/share/opencode /home/dev/.cache/opencode; ",
+                        strlen("mkdir -p /home/dev/.ssh '/home/dev/my dir' /home/dev/.local/share"
+                               "/opencode /home/dev/.cache/opencode; ")) == 0);
+    fx_done(&f);
+}
+
+static void test_tmux_keeps_a_shell_after_the_agent_unless_stop_when_done(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, "[sandbox]\nimage = \"i\"\n", PLAN_AGENT_GEMINI);
+    f.in.flags.tmux = true;
+    fx_ok(&f);
+    assert_string_equal(
+            script(f.p),
+            HINT_ECHO "if ! command -v tmux >/dev/null 2>&1; then echo '[ags] tmux is not "
+                      "available in the sandbox image. Run `ags update-image` to rebuild it.' "
+                      ">&2; exit 127; fi; cat > /tmp/ags-run-in-tmux.sh <<'AGS_TMUX_EOF'\n"
+                      "#!/bin/bash\n/usr/local/pnpm/gemini \"$@\"\nAGS_EXIT=$?\n"
+                      "echo \"[ags] Agent exited (code $AGS_EXIT). Shell is ready — type 'exit' "
+                      "to stop the container.\"\nexec bash\nAGS_TMUX_EOF\n"
+                      "chmod +x /tmp/ags-run-in-tmux.sh; exec tmux new-session -A -s ags "
+                      "/tmp/ags-run-in-tmux.sh \"$@\"");
+    f.in.flags.stop_when_done = true;
+    fx_ok(&f);
+    assert_contains(script(f.p), "#!/bin/bash\nexec /usr/local/pnpm/gemini \"$@\"\nAGS_TMUX_EOF\n");
+    assert_lacks(script(f.p), "exec bash");
+    assert_contains(f.p->argv_origin, "flag --stop-when-done");
+    fx_done(&f);
+}
+
+/* ---- name, labels, security, network (2.3-2.5) ---- */
+
+static char *name_for(const char *cwd, const char *git_dir, const char *common)
+{
+    struct fx f;
+    fx_init(&f, "[sandbox]\nimage = \"i\"\n", PLAN_AGENT_SHELL);
+    f.in.host.cwd = cwd;
+    f.in.host.git_dir = git_dir;
+    f.in.host.git_common_dir = common;
+    fx_ok(&f);
+    char *name = xstrdup(f.p->name.v);
+    fx_done(&f);
+    return name;
+}
+
+#define assert_name(cwd, gd, cd, want)             \
+    do {                                           \
+        char *n_ = name_for(cwd, gd, cd);          \
+        assert_string_equal(n_, want);             \
+        free(n_);                                  \
+    } while (0)
+
+static void test_name_is_slug_of_last_three_components_and_four_hex_digits(void **state)
+{
+    (void)state;
+    assert_name("/work/repo", NULL, NULL, "ags-work-repo-beef");
+    assert_name("/home/u/src/My Repo", NULL, NULL, "ags-u-src-my-repo-beef");
+    assert_name("/a/b/c/d/e", NULL, NULL, "ags-c-d-e-beef");
+    assert_name("/srv/__x..Y__", NULL, NULL, "ags-srv-x-y-beef");
+}
+
+static void test_name_of_a_linked_worktree_uses_the_main_repository(void **state)
+{
+    (void)state;
+    assert_name("/home/u/wt/feature", "/home/u/src/proj/.git/worktrees/feature",
+                "/home/u/src/proj/.git", "ags-u-src-proj-beef");
+    /* a submodule is not a worktree: named after its own directory */
+    assert_name("/home/u/src/proj/lib", "/home/u/src/proj/.git/modules/lib",
+                "/home/u/src/proj/.git/modules/lib", "ags-src-proj-lib-beef");
+}
+
+static void test_name_slug_is_capped_at_40_and_empty_becomes_work(void **state)
+{
+    (void)state;
+    assert_name("/aaaaaaaaaaaaaaaaaaaa/bbbbbbbbbbbbbbbbbbb/cccccccccc", NULL, NULL,
+                "ags-aaaaaaaaaaaaaaaaaaaa-bbbbbbbbbbbbbbbbbbb-beef");
+    assert_name("/", NULL, NULL, "ags-work-beef");
+    assert_name("/___/\xc3\xa9\xc3\xa9", NULL, NULL, "ags-work-beef");
+    char *n = name_for("/x", NULL, NULL);
+    assert_string_equal(n, "ags-x-beef");
+    free(n);
+}
+
+static void test_name_suffix_is_the_random_16_bits_in_hex(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, "[sandbox]\nimage = \"i\"\n", PLAN_AGENT_SHELL);
+    f.in.host.name_rand = 0x000a;
+    fx_ok(&f);
+    assert_string_equal(f.p->name.v, "ags-work-repo-000a");
+    fx_done(&f);
+}
+
+static void test_labels_carry_managed_session_agent_and_owning_pid(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_CLAUDE);
+    fx_ok(&f);
+    assert_int_equal(f.p->n_labels, 4);
+    assert_string_equal(f.p->labels[0], "ags.managed=true");
+    assert_string_equal(f.p->labels[1], "ags.session=s123");
+    assert_string_equal(f.p->labels[2], "ags.agent=claude");
+    assert_string_equal(f.p->labels[3], "ags.pid=4242");
+    assert_null(f.p->labels[4]);
+    fx_done(&f);
+}
+
+static void test_security_default_keep_id_no_new_privs_cap_drop_and_config_pids_limit(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    fx_ok(&f);
+    assert_string_equal(f.p->userns.v, "keep-id");
+    assert_null(f.p->user.v);
+    assert_true(f.p->security.no_new_privileges);
+    assert_true(f.p->security.cap_drop_all);
+    assert_true(f.p->security.selinux_disable);
+    assert_int_equal(f.p->security.pids_limit, 512);
+    assert_string_equal(f.p->security.pids_origin, "config /etc/ags.toml:6");
+    assert_string_equal(f.p->image.v, "img:1");
+    assert_string_equal(f.p->image.origin, "config /etc/ags.toml:2");
+    assert_int_equal(f.p->uid, 1000);
+    f.in.flags.lockdown = true;
+    fx_ok(&f);
+    assert_string_equal(f.p->userns.v, "keep-id");
+    assert_true(f.p->security.cap_drop_all);
+    fx_done(&f);
+    fx_init(&f, "[sandbox]\nimage = \"i\"\n", PLAN_AGENT_PI);
+    fx_ok(&f);
+    assert_int_equal(f.p->security.pids_limit, 4096);
+    assert_string_equal(f.p->security.pids_origin, "default");
+    fx_done(&f);
+}
+
+static void test_network_slirp_without_loopback_else_pasta_on_podman6_or_no_slirp(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+    fx_ok(&f);
+    assert_string_equal(f.p->network.mode, "slirp4netns");
+    assert_string_equal(f.p->network.options[0], "allow_host_loopback=false");
+    assert_null(f.p->network.options[1]);
+    assert_false(f.p->network.host_loopback);
+    f.in.host.podman_major = 6;
+    fx_ok(&f);
+    assert_string_equal(f.p->network.mode, "pasta");
+    assert_null(f.p->network.options[0]);
+    assert_string_equal(f.p->network.origin, "Podman 6 has no slirp4netns");
+    f.in.host.podman_major = 5;
+    f.in.host.slirp4netns_available = false;
+    fx_ok(&f);
+    assert_string_equal(f.p->network.mode, "pasta");
+    assert_false(f.p->network.host_loopback);
+    fx_done(&f);
+}
+
+static void test_render_text_and_json_name_every_origin(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    fx_ok(&f);
+    char *text = plan_render_text(f.p);
+    assert_contains(text, "image: img:1  # config /etc/ags.toml:2\n");
+    assert_contains(text, "pids_limit: 512  # config /etc/ags.toml:6\n");
+    assert_contains(text, "  bind /data/ro -> /data (ro)  # config /etc/ags.toml:7\n");
+    assert_contains(text, "  OPENAI_API_KEY <- host variable OPENAI_API_KEY (resolved at launch)");
+    free(text);
+    char *json = plan_render_json(f.p);
+    assert_contains(json, "\"image\": {\"value\": \"img:1\", \"origin\": \"config /etc/ags.toml:2\"}");
+    assert_contains(json, "\"labels\": {\"ags.managed\": \"true\", \"ags.session\": \"s123\"");
+    assert_contains(json, "{\"name\": \"TERM\", \"value\": null, \"origin\": \"host passthrough\"}");
+    free(json);
+    fx_done(&f);
+}
+
+static void test_agent_names_round_trip_and_unknown_is_rejected(void **state)
+{
+    (void)state;
+    for (unsigned i = 0; i < PLAN_AGENT_COUNT; i++) {
+        enum plan_agent a;
+        assert_int_equal(plan_agent_from_name(plan_agent_name((enum plan_agent)i), &a), 0);
+        assert_int_equal(a, i);
+    }
+    enum plan_agent a = PLAN_AGENT_PI;
+    assert_int_equal(plan_agent_from_name("Claude", &a), -EINVAL);
+    assert_int_equal(plan_agent_from_name("", &a), -EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mount_order_workdir_gitconfig_volumes_gitdirs_config_adddir_ssh_proxy),
+        cmocka_unit_test(test_workdir_is_first_rw_same_path_and_the_work_dir),
+        cmocka_unit_test(test_gitconfig_mounted_ro_with_env_and_missing_gitconfig_leaves_no_env),
+        cmocka_unit_test(test_runtime_volumes_are_per_agent_and_build_caches_shared_with_labels),
+        cmocka_unit_test(test_claude_gets_install_volume_and_guard_hooks_unless_yolo),
+        cmocka_unit_test(test_git_dir_inside_workdir_is_not_mounted_again),
+        cmocka_unit_test(test_linked_worktree_mounts_the_main_git_dir_once_rw),
+        cmocka_unit_test(test_submodule_git_dir_outside_the_workdir_is_mounted),
+        cmocka_unit_test(test_config_mounts_keep_order_mode_and_file_line_origin),
+        cmocka_unit_test(test_config_mount_when_browser_is_skipped_with_a_note),
+        cmocka_unit_test(test_config_mount_create_is_recorded_for_the_runner),
+        cmocka_unit_test(test_config_mount_optional_and_missing_is_skipped_with_a_note),
+        cmocka_unit_test(test_required_mount_missing_is_an_error_naming_file_and_line),
+        cmocka_unit_test(test_add_dirs_are_rw_same_path_in_flag_order_after_config_mounts),
+        cmocka_unit_test(test_add_dir_identical_to_an_existing_mount_is_skipped),
+        cmocka_unit_test(test_add_dir_must_be_an_existing_directory_and_not_hide_a_mount),
+        cmocka_unit_test(test_ssh_socket_mount_and_env_only_when_the_caller_provides_one),
+        cmocka_unit_test(test_auth_proxy_dir_and_shim_mounted_with_env_unless_disabled),
+        cmocka_unit_test(test_lockdown_keeps_workdir_gitdirs_staging_adddirs_and_runtime_read_only),
+        cmocka_unit_test(test_lockdown_adds_bounded_tmpfs_for_tmp_var_tmp_and_run),
+        cmocka_unit_test(test_lockdown_claude_stages_both_homes_and_fresh_hooks),
+        cmocka_unit_test(test_lockdown_requires_a_configured_mount_of_the_agent_home),
+        cmocka_unit_test(test_lockdown_env_has_ags_lockdown_and_no_host_services_caches_or_secrets),
+        cmocka_unit_test(test_lockdown_with_root_or_stop_when_done_without_tmux_is_rejected),
+        cmocka_unit_test(test_env_default_order_values_and_host_passthrough_names),
+        cmocka_unit_test(test_yolo_sets_ags_guard_yolo),
+        cmocka_unit_test(test_secrets_are_references_and_passthrough_env_names_skip_op_and_targets),
+        cmocka_unit_test(test_pi_profile_runs_pi_with_guard_extension_and_host_hint),
+        cmocka_unit_test(test_claude_profile_links_claude_and_passes_guard_settings_and_plugin_dir),
+        cmocka_unit_test(test_codex_gemini_opencode_and_shell_profiles),
+        cmocka_unit_test(test_lockdown_injects_no_host_services_hint_into_prompts_or_script),
+        cmocka_unit_test(test_root_adds_the_root_prompt_for_pi_and_claude_and_drops_hardening),
+        cmocka_unit_test(test_defaults_prepend_claude_flags_without_repeating_skip_permissions),
+        cmocka_unit_test(test_defaults_gemini_yolo_once_and_nothing_for_other_agents),
+        cmocka_unit_test(test_shell_quote_bare_words_spaces_quotes_empty_and_unicode),
+        cmocka_unit_test(test_boot_dirs_from_config_are_quoted_before_profile_dirs),
+        cmocka_unit_test(test_tmux_keeps_a_shell_after_the_agent_unless_stop_when_done),
+        cmocka_unit_test(test_name_is_slug_of_last_three_components_and_four_hex_digits),
+        cmocka_unit_test(test_name_of_a_linked_worktree_uses_the_main_repository),
+        cmocka_unit_test(test_name_slug_is_capped_at_40_and_empty_becomes_work),
+        cmocka_unit_test(test_name_suffix_is_the_random_16_bits_in_hex),
+        cmocka_unit_test(test_labels_carry_managed_session_agent_and_owning_pid),
+        cmocka_unit_test(test_security_default_keep_id_no_new_privs_cap_drop_and_config_pids_limit),
+        cmocka_unit_test(test_network_slirp_without_loopback_else_pasta_on_podman6_or_no_slirp),
+        cmocka_unit_test(test_render_text_and_json_name_every_origin),
+        cmocka_unit_test(test_agent_names_round_trip_and_unknown_is_rejected),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
