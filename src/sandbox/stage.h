@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * Lockdown staging (docs/run-mode.md): a sanitised copy of only the selected
+ * agent's home in a private temporary directory, removed after the run.  Used
+ * by every backend.
+ */
+
+#include "base/error.h"
+#include "config/plan.h"
+
+/* Staging never copies more than this in total: a home that large is not
+ * something an untrusted repository's agent should get a copy of. */
+#define STAGE_MAX_BYTES (512ull * 1024ull * 1024ull)
+#define STAGE_MAX_DEPTH 32
+
+/* Creates the private 0700 staging directory from a "...XXXXXX" template (in place). */
+int stage_make_dir(char *template_path, struct ags_error *err) _warn_unused_;
+/* Copies each mount's stage_from into its source, filtered for the plan's agent,
+ * and creates the other mount sources that live inside staging_dir. */
+int stage_lockdown(const struct ags_plan *p, const char *staging_dir, struct ags_error *err)
+        _warn_unused_;
+/* Removes a tree without following symlinks; a missing path is not an error. */
+int stage_remove_tree(const char *path, struct ags_error *err) _warn_unused_;
