@@ -39,6 +39,19 @@ static const char *hint_for(const char *cause)
     return "";
 }
 
+/* Podman's messages may carry newlines; ags reports one line. */
+static void one_line(struct ags_error *err)
+{
+    if (!err)
+        return;
+    size_t n = strlen(err->msg);
+    while (n && (err->msg[n - 1] == '\n' || err->msg[n - 1] == '\r' || err->msg[n - 1] == ' '))
+        err->msg[--n] = '\0';
+    for (char *p = err->msg; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+}
+
 int podman_reply_error(const struct podman_reply *reply, const char *what, struct ags_error *err)
 {
     json_error_t jerr;
@@ -60,5 +73,6 @@ int podman_reply_error(const struct podman_reply *reply, const char *what, struc
     else
         ags_error_set(err, code, "%s: HTTP %ld", what, reply->status);
     json_decref(root);
+    one_line(err);
     return code;
 }

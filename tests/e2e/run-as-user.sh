@@ -6,11 +6,12 @@
 #
 # ctest sets AGS_E2E_STATE. The build dir (and the source tree) may be
 # unreadable for the test user (a repo under /root, mode 0700), so the script,
-# lib.sh, an optional data dir SCRIPT-without-.sh + ".d" and the built ags
-# binary are first copied into <per-run scratch>/<test name>/, owned by the
-# test user. The test runs there with only HOME USER LOGNAME PATH
-# XDG_RUNTIME_DIR CONTAINER_HOST AGS_E2E_IMAGE AGS_E2E_SCRATCH AGS_BIN (plus
-# ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS if the caller has them) set.
+# lib.sh, an optional data dir SCRIPT-without-.sh + ".d", the built ags
+# binary and the files in AGS_E2E_EXTRA_BINS (colon-separated; into bin/) are
+# first copied into <per-run scratch>/<test name>/, owned by the test user.
+# The test runs there with only HOME USER LOGNAME PATH XDG_RUNTIME_DIR
+# CONTAINER_HOST AGS_E2E_IMAGE AGS_E2E_SCRATCH AGS_BIN (plus ASAN_OPTIONS
+# UBSAN_OPTIONS LSAN_OPTIONS if the caller has them) set.
 # The exit status is the test's.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,6 +54,15 @@ if [ -n "${AGS_E2E_AGS_BINARY:-}" ] && [ -f "$AGS_E2E_AGS_BINARY" ]; then
     cp "$AGS_E2E_AGS_BINARY" "$dir/bin/ags"
     chmod 0755 "$dir/bin/ags"
     ags=$dir/bin/ags
+fi
+# Extra test binaries (e.g. podman-driver): ctest sets AGS_E2E_EXTRA_BINS to a
+# colon-separated list of paths; each is copied into bin/ under its own name.
+if [ -n "${AGS_E2E_EXTRA_BINS:-}" ]; then
+    IFS=: read -r -a extra_bins <<<"$AGS_E2E_EXTRA_BINS"
+    for b in "${extra_bins[@]}"; do
+        [ -f "$b" ] || h_die "extra test binary $b is missing (build it first)"
+        cp "$b" "$dir/bin/" && chmod 0755 "$dir/bin/${b##*/}"
+    done
 fi
 if [ "$E2E_MODE" = root ]; then
     chown -R "$E2E_UID:$E2E_GID" "$dir"

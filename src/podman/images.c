@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Images: exists, id, remove (never forced), import.  Builds are in build.c. */
+#include "podman/podman.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "base/alloc.h"
+#include "base/strbuf.h"
+#include "podman/build-stream.h"
+#include "podman/errors.h"
+#include "podman/query.h"
+#include "podman/resource.h"
+#include "base/banned.h"
+
+/* A base image tarball (mmdebstrap output is ~200 MB). */
+#define PODMAN_MAX_IMPORT (4ull * 1024u * 1024u * 1024u)
+
+int podman_image_exists(struct podman_client *c, const char *name, bool *ret,
+                        struct ags_error *err)
+{
+    _cleanup_free_ char *path = NULL;
+    int r = podman_name_path("/images", "image", name, "/exists", &path, err);
+    if (r == 0)
+        r = podman_get_exists(c, path, "checking for an image", ret, err);
+    return r;
+}
+
+/* "sha256:<hex>" or "<hex>" -> an owned "<hex>"; NULL unless 12..64 hex digits. */
+static char *image_id_from(const char *s)
+{
+    if (!s)
+        return NULL;
+    if (strncmp(s, "sha256:", 7) == 0)
+        s += 7;
+    size_t n = strlen(s);
+    return n >= 12 && n <= 64 && podman_is_hex(s, n) ? xstrdup(s) : NULL;
+}
+
+int podman_image_id(struct podman_client *c, const char *name, char **ret_id,
+                    struct ags_error *err)
+{
+    _cleanup_free_ char *path = NULL;
+    _cleanup_free_ char *what = xasprintf("inspecting image '%.200s'", name ? name : "");
+    json_t *root = NULL;
+    int r = podman_name_path("/images", "image", name, "/json", &path, err);
+    if (r == 0)
+        r = podman_get_json(c, path, NULL, what, &root, err);
+    if (r < 0)
+        return r;
+    char *id = image_id_from(json_string_value(json_object_get(root, "Id")));
+    json_decref(root);
+    if (!id)
+        return ags_error_set(err, -EPROTO, "%s: Podman's answer has no image Id", what);
+    *ret_id = id;
+    return 0;
+}
+
+/* 409: "image used by <container id>: image is in use by a container: ..." */
+static int image_in_use(const struct podman_reply *reply, const char *name,
+                        struct ags_error *err)
+{
+    json_t *root = json_loadb(reply->body ? reply->body : "", reply->len, 0, NULL);
+    const char *msg = json_string_value(json_object_get(root, "message"));
+    const char *prefix = "image used by ";
+    size_t n = 0;
+    if (msg && strncmp(msg, prefix, strlen(prefix)) == 0) {
+        msg += strlen(prefix);
+        n = strspn(msg, "0123456789abcdef");
+    }
+    if (n >= 12)
+        ags_error_set(err, -EBUSY, "cannot remove image '%.200s': container %.12s uses it; "
+                                   "remove that container first", name, msg);
+    else
+        ags_error_set(err, -EBUSY, "cannot remove image '%.200s': a container uses it; remove "
+                                   "that container first", name);
+    json_decref(root);
+    return -EBUSY;
+}
+
+int podman_image_remove(struct podman_client *c, const char *name, struct ags_error *err)
+{
+    _cleanup_free_ char *path = NULL;
+    int r = podman_name_path("/images", "image", name, "", &path, err);
+    if (r < 0)
+        return r;
+    struct podman_reply reply = {0};
+    r = podman_call(c, (struct podman_req){.method = "DELETE", .path = path}, &reply, err);
+    if (r < 0)
+        return r;
+    if (reply.status == 409) {
+        r = image_in_use(&reply, name, err);
+    } else if (reply.status != 200) {
+        _cleanup_free_ char *what = xasprintf("removing image '%.200s'", name);
+        r = podman_reply_error(&reply, what, err);
+    }
+    podman_reply_done(&reply);
+    return r;
+}
+
+/* Maps a regular file read-only; *ret_len > 0. */
+static int map_file(const char *path, uint64_t max, void **ret, size_t *ret_len,
+                    struct ags_error *err)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return ags_error_set(err, -errno, "cannot open '%s': %m", path);
+    if (!S_ISREG(st.st_mode))
+        return ags_error_set(err, -EINVAL, "'%s' is not a regular file", path);
+    if (st.st_size == 0)
+        return ags_error_set(err, -EINVAL, "'%s' is empty", path);
+    if ((uint64_t)st.st_size > max)
+        return ags_error_set(err, -EFBIG, "'%s' is larger than %llu bytes", path,
+                             (unsigned long long)max);
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED)
+        return ags_error_set(err, -errno, "cannot map '%s': %m", path);
+    *ret = p;
+    *ret_len = (size_t)st.st_size;
+    return 0;
+}
+
+int podman_image_import(struct podman_client *c, const char *tarball, const char *reference,
+                        char **ret_id, struct ags_error *err)
+{
+    _cleanup_strbuf_ struct strbuf q;
+    strbuf_init(&q, 4 * PODMAN_MAX_NAME);
+    if (!reference || !reference[0] || strlen(reference) > PODMAN_MAX_NAME ||
+        podman_query_add(&q, "reference", reference) < 0)
+        return ags_error_set(err, -EINVAL, "importing '%s': no valid image reference", tarball);
+    void *body = NULL;
+    size_t len = 0;
+    int r = map_file(tarball, PODMAN_MAX_IMPORT, &body, &len, err);
+    if (r < 0) {
+        if (err)
+            (void)ags_error_prefix(err, "importing an image");
+        return r;
+    }
+    struct podman_reply reply = {0};
+    /* No overall time limit: the server copies the whole tarball first. */
+    r = podman_http_do(c->http,
+                       &(struct podman_req){.method = "POST", .path = "/images/import",
+                                            .query = q.buf, .content_type = "application/x-tar",
+                                            .body = body, .body_len = len},
+                       &reply, err);
+    (void)munmap(body, len);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *what = xasprintf("importing '%s' as '%.200s'", tarball, reference);
+    if (reply.status != 200) {
+        r = podman_reply_error(&reply, what, err);
+    } else {
+        json_t *root = json_loadb(reply.body, reply.len, 0, NULL);
+        char *id = image_id_from(json_string_value(json_object_get(root, "Id")));
+        json_decref(root);
+        if (id)
+            *ret_id = id;
+        else
+            r = ags_error_set(err, -EPROTO, "%s: Podman's answer has no image Id", what);
+    }
+    podman_reply_done(&reply);
+    return r;
+}

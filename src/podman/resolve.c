@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Which Podman service to talk to: podman 4.3's own resolution order. */
+#include "podman/connect-internal.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/alloc.h"
+#include "base/fileio.h"
+#include "base/limits.h"
+#include "toml/toml.h"
+#include "base/banned.h"
+
+void podman_resolved_done(struct podman_resolved *r)
+{
+    free(r->uri);
+    free(r->runtime_dir);
+    *r = (struct podman_resolved){0};
+}
+
+const char *podman_opts_getenv(const struct podman_connect_opts *opts, const char *name)
+{
+    const char *v = opts->getenv ? opts->getenv(name) : getenv(name);
+    return v && v[0] ? v : NULL;
+}
+
+/* ---- the list of files ---- */
+
+struct file_list {
+    char **v;
+    size_t n, cap;
+};
+
+static int list_add(struct file_list *l, char *path, struct ags_error *err)
+{
+    if (l->n + 1 >= PODMAN_MAX_CONF_FILES) {
+        free(path);
+        return ags_error_set(err, -E2BIG, "more than %u containers.conf files",
+                             PODMAN_MAX_CONF_FILES - 1);
+    }
+    l->v = xgrow(l->v, &l->cap, l->n + 2, sizeof(*l->v));
+    l->v[l->n++] = path;
+    l->v[l->n] = NULL;
+    return 0;
+}
+
+static int add_if_exists(struct file_list *l, const char *path, struct ags_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return 0;
+    return list_add(l, xstrdup(path), err);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* DIR/ *.conf in lexical order (containers/common addConfigs). */
+static int add_dropins(struct file_list *l, const char *dir, struct ags_error *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t first = l->n;
+    int r = 0;
+    struct dirent *de;
+    while (r == 0 && (de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+        if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".conf") != 0)
+            continue;
+        r = list_add(l, xasprintf("%s/%s", dir, de->d_name), err);
+    }
+    closedir(d);
+    if (r == 0)
+        qsort(l->v + first, l->n - first, sizeof(*l->v), cmp_str);
+    return r;
+}
+
+int podman_conf_files(const struct podman_connect_opts *opts, bool root, char ***ret,
+                      struct ags_error *err)
+{
+    struct file_list l = {.v = xcalloc(1, sizeof(char *)), .cap = 1}; /* never NULL */
+    int r = 0;
+    const char *only = podman_opts_getenv(opts, "CONTAINERS_CONF");
+    struct stat st;
+    if (only && stat(only, &st) < 0) {
+        r = ags_error_set(err, -errno, "CONTAINERS_CONF='%s': %m", only);
+    } else if (only) {
+        r = list_add(&l, xstrdup(only), err);
+    } else {
+        r = add_if_exists(&l, "/usr/share/containers/containers.conf", err);
+        if (r == 0)
+            r = add_if_exists(&l, "/etc/containers/containers.conf", err);
+        if (r == 0)
+            r = add_dropins(&l, "/etc/containers/containers.conf.d", err);
+        const char *xdg = opts->xdg_config ? opts->xdg_config
+                                           : podman_opts_getenv(opts, "XDG_CONFIG_HOME");
+        const char *home = opts->home ? opts->home : podman_opts_getenv(opts, "HOME");
+        _cleanup_free_ char *user =
+                xdg ? xasprintf("%s/containers/containers.conf", xdg)
+                    : home ? xasprintf("%s/.config/containers/containers.conf", home) : NULL;
+        if (r == 0 && user && !root) {
+            _cleanup_free_ char *dropins = xasprintf("%s.d", user);
+            r = add_if_exists(&l, user, err);
+            if (r == 0)
+                r = add_dropins(&l, dropins, err);
+        }
+    }
+    if (r < 0) {
+        podman_strv_free(l.v);
+        return r;
+    }
+    *ret = l.v;
+    return 0;
+}
+
+/* ---- reading them ---- */
+
+struct conf_set {
+    struct toml_value *trees[PODMAN_MAX_CONF_FILES];
+    const char *paths[PODMAN_MAX_CONF_FILES];
+    size_t n;
+};
+
+static void conf_set_done(struct conf_set *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        toml_free(s->trees[i]);
+    s->n = 0;
+}
+
+static int conf_load(const char *const *files, struct conf_set *s, struct ags_error *err)
+{
+    for (size_t i = 0; files[i] && s->n < PODMAN_MAX_CONF_FILES; i++) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        int r = read_file_bounded(files[i], AGS_TOML_MAX_FILE_SIZE, &buf, &len, err);
+        if (r == -ENOENT)
+            continue;
+        if (r == 0)
+            r = toml_parse(buf, len, files[i], TOML_1_1, &s->trees[s->n], err);
+        if (r < 0) {
+            if (err)
+                (void)ags_error_prefix(err, "reading containers.conf");
+            return r;
+        }
+        s->paths[s->n++] = files[i];
+    }
+    return 0;
+}
+
+/* "engine.service_destinations.x.uri" into buf (truncated if need be). */
+static const char *dotted(const char *const *keys, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; keys[k] && used < size; k++) {
+        int n = snprintf(buf + used, size - used, "%s%s", k ? "." : "", keys[k]);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+    return buf;
+}
+
+/*
+ * The string at engine.<k1>[.<k2>.<k3>] in the file of highest precedence
+ * that sets it (later files override earlier ones).  *ret = NULL if unset.
+ */
+static int conf_string(const struct conf_set *s, const char *const *keys, const char **ret,
+                       struct ags_error *err)
+{
+    *ret = NULL;
+    for (size_t i = s->n; i-- > 0;) {
+        const struct toml_value *v = s->trees[i];
+        for (size_t k = 0; keys[k] && v; k++)
+            v = toml_table_get(v, keys[k]);
+        if (!v)
+            continue;
+        char name[256];
+        if (v->type != TOML_STRING || strlen(v->u.s.ptr) != v->u.s.len)
+            return ags_error_set(err, -EINVAL, "%s:%u:%u: %s must be a string", s->paths[i],
+                                 v->pos.line, v->pos.col, dotted(keys, name, sizeof(name)));
+        if (v->u.s.len > PODMAN_MAX_URI)
+            return ags_error_set(err, -E2BIG, "%s:%u:%u: value longer than %u bytes",
+                                 s->paths[i], v->pos.line, v->pos.col, PODMAN_MAX_URI);
+        *ret = v->u.s.len ? v->u.s.ptr : NULL;
+        return 0;
+    }
+    return 0;
+}
+
+static int conf_destination(const struct conf_set *s, const char *name, const char *why,
+                            char **ret, struct ags_error *err)
+{
+    const char *keys[] = {"engine", "service_destinations", name, "uri", NULL};
+    const char *uri = NULL;
+    int r = conf_string(s, keys, &uri, err);
+    if (r < 0)
+        return r;
+    if (!uri)
+        return ags_error_set(err, -ENOENT,
+                             "%s names the connection '%s', but no containers.conf has "
+                             "[engine.service_destinations.%s] with a uri",
+                             why, name, name);
+    *ret = xstrdup(uri);
+    return 0;
+}
+
+/* CONTAINER_CONNECTION, active_service, remote_uri; *ret stays NULL if none. */
+static int resolve_from_conf(const struct podman_connect_opts *opts, const char *const *files,
+                             char **ret, struct ags_error *err)
+{
+    struct conf_set s = {0};
+    int r = conf_load(files, &s, err);
+    const char *conn = podman_opts_getenv(opts, "CONTAINER_CONNECTION");
+    if (r == 0 && conn) {
+        _cleanup_free_ char *why = xasprintf("CONTAINER_CONNECTION=%s", conn);
+        r = conf_destination(&s, conn, why, ret, err);
+    } else if (r == 0) {
+        const char *active = NULL, *remote = NULL;
+        r = conf_string(&s, (const char *[]){"engine", "active_service", NULL}, &active, err);
+        if (r == 0 && active)
+            r = conf_destination(&s, active, "containers.conf [engine] active_service", ret,
+                                 err);
+        else if (r == 0)
+            r = conf_string(&s, (const char *[]){"engine", "remote_uri", NULL}, &remote, err);
+        if (r == 0 && remote)
+            *ret = xstrdup(remote);
+    }
+    conf_set_done(&s);
+    return r;
+}
+
+/* ---- the default ---- */
+
+char *podman_runtime_dir(const struct podman_connect_opts *opts, bool root)
+{
+    const char *xdg = opts->xdg_runtime ? opts->xdg_runtime
+                                        : podman_opts_getenv(opts, "XDG_RUNTIME_DIR");
+    if (xdg && xdg[0])
+        return xstrdup(xdg);
+    if (root)
+        return xstrdup("/run");
+    uid_t uid = geteuid();
+    _cleanup_free_ char *run_user = xasprintf("/run/user/%u", (unsigned)uid);
+    struct stat st;
+    if (stat(run_user, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid &&
+        (st.st_mode & 07777) == 0700)
+        return TAKE_PTR(run_user);
+    const char *tmp = podman_opts_getenv(opts, "TMPDIR");
+    return xasprintf("%s/podman-run-%u", tmp ? tmp : "/tmp", (unsigned)uid);
+}
+
+static int check_uri(const char *uri, const char *what, struct ags_error *err)
+{
+    if (strlen(uri) > PODMAN_MAX_URI)
+        return ags_error_set(err, -E2BIG, "%s is longer than %u bytes", what, PODMAN_MAX_URI);
+    return 0;
+}
+
+int podman_resolve_uri(const struct podman_connect_opts *opts, const char *const *conf_files,
+                       bool root, struct podman_resolved *ret, struct ags_error *err)
+{
+    struct podman_resolved res = {.runtime_dir = podman_runtime_dir(opts, root)};
+    const char *env = podman_opts_getenv(opts, "CONTAINER_HOST");
+    int r = 0;
+    if (opts->url && opts->url[0]) {
+        r = check_uri(opts->url, "the Podman URL", err);
+        res.uri = xstrdup(opts->url);
+        res.source = PODMAN_URI_OPTION;
+    } else if (env) {
+        r = check_uri(env, "CONTAINER_HOST", err);
+        res.uri = xstrdup(env);
+        res.source = PODMAN_URI_ENV;
+    } else {
+        char **own = NULL;
+        if (!conf_files) {
+            r = podman_conf_files(opts, root, &own, err);
+            conf_files = (const char *const *)own;
+        }
+        if (r == 0)
+            r = resolve_from_conf(opts, conf_files, &res.uri, err);
+        podman_strv_free(own);
+        res.source = PODMAN_URI_CONF;
+    }
+    if (r == 0 && !res.uri) {
+        res.source = PODMAN_URI_DEFAULT;
+        res.uri = root ? xstrdup("unix:///run/podman/podman.sock")
+                       : xasprintf("unix://%s/podman/podman.sock", res.runtime_dir);
+    }
+    if (r < 0) {
+        podman_resolved_done(&res);
+        return r;
+    }
+    *ret = res;
+    return 0;
+}

@@ -1,0 +1,609 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Connecting (connect.c, resolve.c, ping.c, autostart.c) without a real
+ * Podman: endpoint resolution from containers.conf files written to a temp
+ * dir, the version check, _ping against in-process fake services (answering,
+ * too old, not Podman, stalled, absent, stale), and autostart with a fake
+ * `podman` executable (a python3 script) that records how it was started.
+ * The e2e tier does the same against the real service.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/fileio.h"
+#include "podman/client.h"
+#include "podman/connect-internal.h"
+#include "podman/podman.h"
+
+static char tmpdir[] = "/tmp/test-podman-connect.XXXXXX";
+
+/* ---- a fake environment ---- */
+
+static const char *fake_env[16][2];
+
+static const char *fake_getenv(const char *name)
+{
+    for (size_t i = 0; i < 16 && fake_env[i][0]; i++)
+        if (strcmp(fake_env[i][0], name) == 0)
+            return fake_env[i][1];
+    return NULL;
+}
+
+static void env_set(const char *name, const char *value)
+{
+    size_t i = 0;
+    while (i < 15 && fake_env[i][0] && strcmp(fake_env[i][0], name) != 0)
+        i++;
+    fake_env[i][0] = name;
+    fake_env[i][1] = value;
+}
+
+static int reset_env(void **state)
+{
+    (void)state;
+    memset(fake_env, 0, sizeof(fake_env));
+    return 0;
+}
+
+static char *tmp_path(const char *rel)
+{
+    return xasprintf("%s/%s", tmpdir, rel);
+}
+
+static char *write_tmp(const char *rel, const char *text, mode_t mode)
+{
+    char *path = tmp_path(rel);
+    struct ags_error err = {0};
+    (void)unlink(path);
+    if (write_file_atomic(path, text, strlen(text), mode, &err) < 0)
+        fail_msg("%s", err.msg);
+    return path;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (!mkdtemp(tmpdir))
+        return -1;
+    char *d = tmp_path("containers");
+    int r = mkdir(d, 0700);
+    free(d);
+    return r;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("rm", "rm", "-rf", tmpdir, (char *)NULL);
+        _exit(127);
+    }
+    waitpid(pid, NULL, 0);
+    return 0;
+}
+
+static struct podman_connect_opts opts_for_test(void)
+{
+    return (struct podman_connect_opts){.getenv = fake_getenv, .xdg_runtime = "/xdg/run",
+                                        .home = "/nonexistent-home"};
+}
+
+/* Resolves with the given files (NULL-terminated) and returns the URI (owned). */
+static char *resolve(const struct podman_connect_opts *o, const char *const *files, bool root,
+                     enum podman_uri_source *src)
+{
+    struct podman_resolved res = {0};
+    struct ags_error err = {0};
+    if (podman_resolve_uri(o, files, root, &res, &err) < 0)
+        fail_msg("resolve: %s", err.msg);
+    char *uri = TAKE_PTR(res.uri);
+    if (src)
+        *src = res.source;
+    podman_resolved_done(&res);
+    return uri;
+}
+
+/* ---- resolution ---- */
+
+static void test_precedence_url_env_conf_default(void **state)
+{
+    (void)state;
+    char *conf = write_tmp("a.conf", "[engine]\nremote_uri = \"unix:///from/conf\"\n", 0644);
+    const char *files[] = {conf, NULL};
+    struct podman_connect_opts o = opts_for_test();
+    enum podman_uri_source src;
+    char *uri = resolve(&o, files, false, &src);
+    assert_string_equal(uri, "unix:///from/conf");
+    assert_int_equal(src, PODMAN_URI_CONF);
+    free(uri);
+    env_set("CONTAINER_HOST", "unix:///from/env");
+    uri = resolve(&o, files, false, &src);
+    assert_string_equal(uri, "unix:///from/env");
+    assert_int_equal(src, PODMAN_URI_ENV);
+    free(uri);
+    o.url = "tcp://127.0.0.1:8080";
+    uri = resolve(&o, files, false, &src);
+    assert_string_equal(uri, "tcp://127.0.0.1:8080");
+    assert_int_equal(src, PODMAN_URI_OPTION);
+    free(uri);
+    /* nothing configured: the defaults */
+    o.url = NULL;
+    env_set("CONTAINER_HOST", "");
+    const char *none[] = {NULL};
+    uri = resolve(&o, none, false, &src);
+    assert_string_equal(uri, "unix:///xdg/run/podman/podman.sock");
+    assert_int_equal(src, PODMAN_URI_DEFAULT);
+    free(uri);
+    uri = resolve(&o, none, true, &src);
+    assert_string_equal(uri, "unix:///run/podman/podman.sock");
+    free(uri);
+    free(conf);
+}
+
+static void test_active_service_and_destinations(void **state)
+{
+    (void)state;
+    char *sys = write_tmp("sys.conf",
+                          "[engine]\nremote_uri = \"unix:///remote\"\n"
+                          "[engine.service_destinations.prod]\nuri = \"unix:///prod.sock\"\n"
+                          "identity = \"/key\"\n"
+                          "[engine.service_destinations.\"dev.box\"]\nuri = \"tcp://h:1\"\n",
+                          0644);
+    char *user = write_tmp("user.conf", "[engine]\nactive_service = \"prod\"\n", 0644);
+    const char *files[] = {sys, user, NULL};
+    struct podman_connect_opts o = opts_for_test();
+    char *uri = resolve(&o, files, false, NULL);
+    assert_string_equal(uri, "unix:///prod.sock"); /* active_service beats remote_uri */
+    free(uri);
+    env_set("CONTAINER_CONNECTION", "dev.box");
+    uri = resolve(&o, files, false, NULL);
+    assert_string_equal(uri, "tcp://h:1");
+    free(uri);
+    /* a later file overrides a destination key by key */
+    char *over = write_tmp("over.conf",
+                           "[engine.service_destinations.\"dev.box\"]\nuri = \"tcp://h:2\"\n", 0644);
+    const char *three[] = {sys, user, over, NULL};
+    uri = resolve(&o, three, false, NULL);
+    assert_string_equal(uri, "tcp://h:2");
+    free(uri);
+    free(sys);
+    free(user);
+    free(over);
+}
+
+static void test_resolution_errors(void **state)
+{
+    (void)state;
+    struct podman_connect_opts o = opts_for_test();
+    struct podman_resolved res = {0};
+    struct ags_error err = {0};
+    char *a = write_tmp("a.conf", "[engine]\nactive_service = \"gone\"\n", 0644);
+    const char *files[] = {a, NULL};
+    assert_int_equal(podman_resolve_uri(&o, files, false, &res, &err), -ENOENT);
+    assert_string_equal(err.msg, "containers.conf [engine] active_service names the connection "
+                                 "'gone', but no containers.conf has "
+                                 "[engine.service_destinations.gone] with a uri");
+    env_set("CONTAINER_CONNECTION", "nope");
+    assert_int_equal(podman_resolve_uri(&o, files, false, &res, &err), -ENOENT);
+    assert_non_null(strstr(err.msg, "CONTAINER_CONNECTION=nope names the connection 'nope'"));
+    env_set("CONTAINER_CONNECTION", "");
+    char *b = write_tmp("b.conf", "[engine]\nremote_uri = 42\n", 0644);
+    const char *typed[] = {b, NULL};
+    assert_int_equal(podman_resolve_uri(&o, typed, false, &res, &err), -EINVAL);
+    char *want = xasprintf("%s:2:14: engine.remote_uri must be a string", b);
+    assert_string_equal(err.msg, want);
+    free(want);
+    char *c = write_tmp("c.conf", "[engine\n", 0644);
+    const char *broken[] = {c, NULL};
+    assert_int_equal(podman_resolve_uri(&o, broken, false, &res, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "reading containers.conf: "));
+    assert_non_null(strstr(err.msg, "c.conf:1:"));
+    /* a file that does not exist is skipped */
+    const char *missing[] = {"/nonexistent/containers.conf", NULL};
+    assert_int_equal(podman_resolve_uri(&o, missing, false, &res, &err), 0);
+    assert_int_equal(res.source, PODMAN_URI_DEFAULT);
+    podman_resolved_done(&res);
+    free(a);
+    free(b);
+    free(c);
+}
+
+static size_t strv_len(char **v)
+{
+    size_t n = 0;
+    while (v[n])
+        n++;
+    return n;
+}
+
+static void test_conf_file_list(void **state)
+{
+    (void)state;
+    char *d = tmp_path("containers/containers.conf.d");
+    assert_int_equal(mkdir(d, 0700), 0);
+    char *user = write_tmp("containers/containers.conf", "", 0644);
+    free(write_tmp("containers/containers.conf.d/20-b.conf", "", 0644));
+    free(write_tmp("containers/containers.conf.d/10-a.conf", "", 0644));
+    free(write_tmp("containers/containers.conf.d/ignored.txt", "", 0644));
+    struct podman_connect_opts o = opts_for_test();
+    o.xdg_config = tmpdir;
+    char **files = NULL;
+    struct ags_error err = {0};
+    assert_int_equal(podman_conf_files(&o, false, &files, &err), 0);
+    size_t n = strv_len(files);
+    assert_true(n >= 3);
+    /* the user's file and its drop-ins come last: they override the system's */
+    assert_string_equal(files[n - 3], user);
+    char *a = xasprintf("%s/10-a.conf", d), *b = xasprintf("%s/20-b.conf", d);
+    assert_string_equal(files[n - 2], a);
+    assert_string_equal(files[n - 1], b);
+    podman_strv_free(files);
+    /* root: podman reads no user file */
+    assert_int_equal(podman_conf_files(&o, true, &files, &err), 0);
+    for (size_t i = 0; files[i]; i++)
+        assert_null(strstr(files[i], tmpdir));
+    podman_strv_free(files);
+    /* CONTAINERS_CONF: that file alone, and it must exist */
+    env_set("CONTAINERS_CONF", a);
+    assert_int_equal(podman_conf_files(&o, false, &files, &err), 0);
+    assert_int_equal(strv_len(files), 1);
+    assert_string_equal(files[0], a);
+    podman_strv_free(files);
+    env_set("CONTAINERS_CONF", "/nonexistent.conf");
+    assert_int_equal(podman_conf_files(&o, false, &files, &err), -ENOENT);
+    assert_non_null(strstr(err.msg, "CONTAINERS_CONF='/nonexistent.conf'"));
+    free(a);
+    free(b);
+    free(d);
+    free(user);
+}
+
+static void test_runtime_dir_fallbacks(void **state)
+{
+    (void)state;
+    struct podman_connect_opts o = {.getenv = fake_getenv};
+    env_set("XDG_RUNTIME_DIR", "/from/env");
+    char *dir = podman_runtime_dir(&o, false);
+    assert_string_equal(dir, "/from/env");
+    free(dir);
+    env_set("XDG_RUNTIME_DIR", "");
+    env_set("TMPDIR", "/tmpdir");
+    dir = podman_runtime_dir(&o, true);
+    assert_string_equal(dir, "/run");
+    free(dir);
+    dir = podman_runtime_dir(&o, false);
+    char *run_user = xasprintf("/run/user/%u", (unsigned)geteuid());
+    char *tmp = xasprintf("/tmpdir/podman-run-%u", (unsigned)geteuid());
+    struct stat st;
+    bool has_run_user = stat(run_user, &st) == 0 && st.st_uid == geteuid() &&
+                        (st.st_mode & 07777) == 0700;
+    assert_string_equal(dir, has_run_user ? run_user : tmp);
+    free(dir);
+    free(run_user);
+    free(tmp);
+}
+
+static void test_version_check(void **state)
+{
+    (void)state;
+    struct ags_error err = {0};
+    assert_int_equal(podman_check_version("4.3.1", &err), 0);
+    assert_int_equal(podman_check_version("5.8.2", &err), 0);
+    assert_int_equal(podman_check_version("10", &err), 0);
+    assert_int_equal(podman_check_version("3.4.4", &err), -EPROTONOSUPPORT);
+    assert_string_equal(err.msg, "Podman 3.4.4 is too old; ags needs 4.0 or newer");
+    assert_int_equal(podman_check_version("", &err), -EPROTO);
+    assert_int_equal(podman_check_version("v4", &err), -EPROTO);
+    assert_int_equal(podman_check_version("99999999999.1", &err), -EPROTO);
+}
+
+static void test_find_binary_on_path(void **state)
+{
+    (void)state;
+    char *bindir = tmp_path("bin");
+    (void)mkdir(bindir, 0755);
+    char *fake = write_tmp("bin/podman", "#!/bin/sh\n", 0755);
+    char *noexec = tmp_path("noexec");
+    (void)mkdir(noexec, 0755);
+    free(write_tmp("noexec/podman", "", 0644));
+    struct podman_connect_opts o = {.getenv = fake_getenv};
+    char *path = xasprintf(".:relative:%s:%s", noexec, bindir);
+    env_set("PATH", path);
+    char *found = podman_find_binary(&o);
+    assert_string_equal(found, fake);
+    free(found);
+    env_set("PATH", noexec);
+    assert_null(podman_find_binary(&o));
+    free(path);
+    free(bindir);
+    free(fake);
+    free(noexec);
+}
+
+/* ---- fake services ---- */
+
+struct fake_service {
+    int listen_fd;
+    const char *reply;  /* NULL: accept and never answer */
+    pthread_t thread;
+};
+
+static void *serve(void *arg)
+{
+    struct fake_service *f = arg;
+    for (;;) {
+        int c = accept4(f->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0)
+            return NULL;
+        char buf[4096];
+        ssize_t n = recv(c, buf, sizeof(buf), 0);
+        if (n > 0 && f->reply)
+            (void)send(c, f->reply, strlen(f->reply), MSG_NOSIGNAL);
+        if (f->reply)
+            close(c);
+    }
+}
+
+static char *listen_at(const char *rel, int *ret_fd)
+{
+    char *path = tmp_path(rel);
+    (void)unlink(path);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(fd, 16), 0);
+    *ret_fd = fd;
+    return path;
+}
+
+static char *start_fake(struct fake_service *f, const char *rel, const char *reply)
+{
+    char *path = listen_at(rel, &f->listen_fd);
+    f->reply = reply;
+    assert_int_equal(pthread_create(&f->thread, NULL, serve, f), 0);
+    return path;
+}
+
+static void stop_fake(struct fake_service *f)
+{
+    shutdown(f->listen_fd, SHUT_RDWR);
+    pthread_join(f->thread, NULL);
+    close(f->listen_fd);
+}
+
+static int connect_url(const char *path, struct podman_client **c, struct ags_error *err)
+{
+    char *url = xasprintf("unix://%s", path);
+    struct podman_connect_opts o = opts_for_test();
+    o.url = url;
+    int r = podman_connect(&o, c, err);
+    free(url);
+    return r;
+}
+
+static void test_connect_reads_the_version_header(void **state)
+{
+    (void)state;
+    struct fake_service f;
+    char *path = start_fake(&f, "ok.sock", "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\n"
+                                           "libpod-api-version:  4.3.1 \r\nContent-Length: 2\r\n"
+                                           "\r\nOK");
+    struct podman_client *c = NULL;
+    struct ags_error err = {0};
+    assert_int_equal(connect_url(path, &c, &err), 0);
+    assert_string_equal(podman_client_version(c), "4.3.1");
+    char *uri = xasprintf("unix://%s", path);
+    assert_string_equal(podman_client_uri(c), uri);
+    free(uri);
+    podman_client_free(c);
+    stop_fake(&f);
+    free(path);
+}
+
+static void test_connect_refuses_old_and_foreign_services(void **state)
+{
+    (void)state;
+    struct fake_service f;
+    char *path = start_fake(&f, "old.sock", "HTTP/1.1 200 OK\r\nLibpod-Api-Version: 3.4.4\r\n"
+                                            "Content-Length: 2\r\n\r\nOK");
+    struct podman_client *c = NULL;
+    struct ags_error err = {0};
+    assert_int_equal(connect_url(path, &c, &err), -EPROTONOSUPPORT);
+    assert_string_equal(err.msg, "Podman 3.4.4 is too old; ags needs 4.0 or newer");
+    stop_fake(&f);
+    free(path);
+    path = start_fake(&f, "web.sock", "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+    assert_int_equal(connect_url(path, &c, &err), -EPROTO);
+    assert_non_null(strstr(err.msg, "does not look like a Podman service (_ping: 'HTTP/1.1 404 "
+                                    "Not Found')"));
+    stop_fake(&f);
+    free(path);
+}
+
+static void test_stalled_absent_and_stale_sockets(void **state)
+{
+    (void)state;
+    /* accepts (the backlog does) and never answers */
+    int fd = -1;
+    char *path = listen_at("stalled.sock", &fd);
+    struct podman_endpoint ep = {.kind = PODMAN_EP_UNIX, .path = path, .uri = path};
+    char *version = NULL;
+    struct ags_error err = {0};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(podman_raw_ping(&ep, 300, &version, &err), -ETIMEDOUT);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    assert_true(ms >= 250 && ms < 2000);
+    assert_non_null(strstr(err.msg, "did not answer within 0 s (is it stalled?)"));
+    close(fd); /* now a stale socket file: refused */
+    assert_int_equal(podman_raw_ping(&ep, 300, &version, &err), -ECONNREFUSED);
+    assert_non_null(strstr(err.msg, "stale socket, nothing listening"));
+    unlink(path);
+    assert_int_equal(podman_raw_ping(&ep, 300, &version, &err), -ENOENT);
+    assert_non_null(strstr(err.msg, "(the socket does not exist)"));
+    free(path);
+}
+
+/* ---- autostart with a fake podman ---- */
+
+/* Records argv, session and stdin, then serves _ping on the unix:// argument. */
+static const char fake_podman[] =
+        "#!/usr/bin/python3\n"
+        "import os, socket, sys\n"
+        "d = os.path.dirname(os.path.abspath(__file__))\n"
+        "with open(os.path.join(d, 'started'), 'w') as f:\n"
+        "    f.write('%s\\n%d\\n%s\\n%s\\n' % (' '.join(sys.argv[1:]), os.getsid(0) == os.getpid(),\n"
+        "            os.readlink('/proc/self/fd/0'), os.getpid()))\n"
+        "print('fake podman says hello')\n"
+        "sys.stdout.flush()\n"
+        "if os.environ.get('FAKE_PODMAN_FAIL'):\n"
+        "    print('Error: cannot start', file=sys.stderr)\n"
+        "    sys.exit(3)\n"
+        "s = socket.socket(socket.AF_UNIX)\n"
+        "s.bind(sys.argv[-1][len('unix://'):])\n"
+        "s.listen(8)\n"
+        "while True:\n"
+        "    c, _ = s.accept()\n"
+        "    c.recv(4096)\n"
+        "    c.sendall(b'HTTP/1.1 200 OK\\r\\nLibpod-Api-Version: 4.3.1\\r\\n"
+        "Content-Length: 2\\r\\n\\r\\nOK')\n"
+        "    c.close()\n";
+
+static char *autostart_env(void)
+{
+    char *bindir = tmp_path("fakebin");
+    (void)mkdir(bindir, 0755);
+    free(write_tmp("fakebin/podman", fake_podman, 0755));
+    char *path = xasprintf("%s:/usr/bin:/bin", bindir);
+    env_set("PATH", path);
+    env_set("CONTAINER_HOST", "");
+    env_set("CONTAINERS_CONF", "/dev/null"); /* no destinations configured */
+    free(bindir);
+    return path;
+}
+
+static void test_autostart_starts_a_private_service(void **state)
+{
+    (void)state;
+    char *path = autostart_env();
+    char *rt = tmp_path("rt");
+    struct podman_connect_opts o = {.getenv = fake_getenv, .xdg_runtime = rt,
+                                    .home = "/nonexistent", .autostart = true,
+                                    .idle_seconds = 42};
+    struct podman_client *c = NULL;
+    struct ags_error err = {0};
+    /* root's default socket is /run/podman/podman.sock: it must be silent here */
+    struct stat st;
+    if (geteuid() == 0 && stat("/run/podman/podman.sock", &st) == 0)
+        skip();
+    assert_int_equal(podman_connect(&o, &c, &err), 0);
+    char *uri = xasprintf("unix://%s/ags/podman.sock", rt);
+    assert_string_equal(podman_client_uri(c), uri);
+    assert_string_equal(podman_client_version(c), "4.3.1");
+    podman_client_free(c);
+    char *started = NULL;
+    size_t len = 0;
+    char *rec = tmp_path("fakebin/started");
+    assert_int_equal(read_file_bounded(rec, 4096, &started, &len, &err), 0);
+    char *want = xasprintf("system service --time=42 %s\n1\n/dev/null\n", uri);
+    assert_memory_equal(started, want, strlen(want)); /* then its pid */
+    pid_t pid = (pid_t)strtol(started + strlen(want), NULL, 10);
+    char *log = xasprintf("%s/ags/podman-service.log", rt);
+    char *text = NULL;
+    assert_int_equal(read_file_bounded(log, 4096, &text, &len, &err), 0);
+    assert_string_equal(text, "fake podman says hello\n");
+    assert_int_equal(stat(rt, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    /* a second connect reuses the running service */
+    assert_int_equal(unlink(rec), 0);
+    assert_int_equal(podman_connect(&o, &c, &err), 0);
+    podman_client_free(c);
+    assert_int_equal(access(rec, F_OK), -1);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    free(text);
+    free(log);
+    free(want);
+    free(rec);
+    free(started);
+    free(uri);
+    free(rt);
+    free(path);
+}
+
+static void test_autostart_failures_say_why(void **state)
+{
+    (void)state;
+    struct stat st;
+    if (geteuid() == 0 && stat("/run/podman/podman.sock", &st) == 0)
+        skip();
+    char *path = autostart_env();
+    char *rt = tmp_path("rt2");
+    struct podman_connect_opts o = {.getenv = fake_getenv, .xdg_runtime = rt,
+                                    .home = "/nonexistent", .autostart = true};
+    struct podman_client *c = NULL;
+    struct ags_error err = {0};
+    env_set("FAKE_PODMAN_FAIL", "1");
+    setenv("FAKE_PODMAN_FAIL", "1", 1); /* the child gets environ */
+    assert_int_equal(podman_connect(&o, &c, &err), -ECHILD);
+    assert_non_null(strstr(err.msg, "and starting one failed: `podman system service` exited "
+                                    "with status 3: Error: cannot start (log: "));
+    unsetenv("FAKE_PODMAN_FAIL");
+    /* autostart off: say how to start it */
+    o.autostart = false;
+    assert_int_equal(podman_connect(&o, &c, &err), -ENOENT);
+    assert_non_null(strstr(err.msg, "start it with `systemctl --user enable --now "
+                                    "podman.socket`"));
+    /* no podman at all: say how to install it */
+    env_set("PATH", "/nonexistent");
+    assert_int_equal(podman_connect(&o, &c, &err), -ENOENT);
+    assert_non_null(strstr(err.msg, "and Podman is not installed: install it (on Debian or "
+                                    "Ubuntu: `sudo apt-get install podman`)"));
+    /* an explicit URL never falls back */
+    o.url = "unix:///nonexistent/podman.sock";
+    o.autostart = true;
+    assert_int_equal(podman_connect(&o, &c, &err), -ENOENT);
+    assert_string_equal(err.msg, "no Podman service at unix:///nonexistent/podman.sock (the "
+                                 "socket does not exist)");
+    free(rt);
+    free(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup(test_precedence_url_env_conf_default, reset_env),
+            cmocka_unit_test_setup(test_active_service_and_destinations, reset_env),
+            cmocka_unit_test_setup(test_resolution_errors, reset_env),
+            cmocka_unit_test_setup(test_conf_file_list, reset_env),
+            cmocka_unit_test_setup(test_runtime_dir_fallbacks, reset_env),
+            cmocka_unit_test(test_version_check),
+            cmocka_unit_test_setup(test_find_binary_on_path, reset_env),
+            cmocka_unit_test_setup(test_connect_reads_the_version_header, reset_env),
+            cmocka_unit_test_setup(test_connect_refuses_old_and_foreign_services, reset_env),
+            cmocka_unit_test(test_stalled_absent_and_stale_sockets),
+            cmocka_unit_test_setup(test_autostart_starts_a_private_service, reset_env),
+            cmocka_unit_test_setup(test_autostart_failures_say_why, reset_env),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
