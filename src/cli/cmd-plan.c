@@ -16,7 +16,7 @@ static int plan_run(int argc, char **argv)
     } else if (rc == 0) {
         _cleanup_config_ struct ags_config *cfg = NULL;
         _cleanup_plan_ struct ags_plan *plan = NULL;
-        rc = cli_build_plan(&f, &cfg, &plan);
+        rc = cli_build_plan(&f, false, &cfg, &plan, NULL);
         if (rc == 0) {
             char *out = f.json ? plan_render_json(plan) : plan_render_text(plan);
             fputs(out, stdout);

@@ -17,7 +17,9 @@
 #include "base/fileio.h"
 #include "cli/cli.h"
 #include "cli/config-load.h"
+#include "cli/run-exec.h"
 #include "cli/run-flags.h"
+#include "sandbox/stage.h"
 #include "base/banned.h"
 
 #define GIT_FILE_MAX 4096u /* a .git file or commondir holds one path */
@@ -188,8 +190,8 @@ static void gather(const struct run_flags *f, const char *cwd, struct host_facts
     };
 }
 
-int cli_build_plan(const struct run_flags *f, struct ags_config **ret_cfg,
-                   struct ags_plan **ret_plan)
+int cli_build_plan(const struct run_flags *f, bool for_run, struct ags_config **ret_cfg,
+                   struct ags_plan **ret_plan, char **ret_staging)
 {
     struct cli_host ch;
     cli_host_init(&ch);
@@ -210,10 +212,20 @@ int cli_build_plan(const struct run_flags *f, struct ags_config **ret_cfg,
         },
     };
     gather(f, ch.cwd, &hf, &in.host);
+    /* A real run stages lockdown into a private directory made now; `ags plan`
+     * shows the template. */
+    struct ags_error err = {0};
+    if (for_run && f->lockdown && stage_make_dir(hf.staging, &err) < 0) {
+        cli_error("%s", err.msg);
+        host_facts_done(&hf);
+        cli_host_done(&ch);
+        return AGS_EXIT_LAUNCH;
+    }
     in.flags.add_dirs = (const char *const *)hf.add_dirs;
     in.flags.n_add_dirs = hf.n_add_dirs;
-    struct ags_error err = {0};
     int r = plan_build(&in, ret_plan, &err);
+    if (for_run && f->lockdown)
+        *ret_staging = TAKE_PTR(hf.staging);
     host_facts_done(&hf);
     cli_host_done(&ch);
     if (r < 0) {
@@ -233,11 +245,13 @@ int cli_run_mode(int argc, char **argv)
     } else if (rc == 0) {
         _cleanup_config_ struct ags_config *cfg = NULL;
         _cleanup_plan_ struct ags_plan *plan = NULL;
-        rc = cli_build_plan(&f, &cfg, &plan);
-        if (rc == 0) {
-            cli_error("running agents is not built yet (issue 5)");
-            rc = AGS_EXIT_USAGE;
-        }
+        _cleanup_free_ char *staging = NULL;
+        rc = cli_build_plan(&f, true, &cfg, &plan, &staging);
+        if (rc == 0)
+            rc = cli_run_plan(cfg, plan, staging);
+        struct ags_error err = {0};
+        if (staging && stage_remove_tree(staging, &err) < 0)
+            cli_warning("%s", err.msg);
     }
     run_flags_done(&f);
     return rc;

@@ -156,9 +156,18 @@ struct podman_spec {
 
 /* Owned JSON text of the SpecGenerator. */
 char *podman_spec_to_json(const struct podman_spec *spec);
+/* Whether spec renders (image set, env names valid, KEY=VALUE labels, absolute
+ * destinations, UTF-8 text, ...): -EINVAL says what is wrong.  For an invalid
+ * spec podman_spec_to_json() returns NULL. */
+int podman_spec_check(const struct podman_spec *spec, struct ags_error *err) _warn_unused_;
 
 int podman_container_create(struct podman_client *c, const struct podman_spec *spec,
                             char **ret_id, struct ags_error *err) _warn_unused_;
+/* The same, also returning the service's warnings (e.g. resource limits ignored on
+ * cgroup v1) as an owned NULL-terminated array (podman_strv_free()); ret_warnings may be NULL. */
+int podman_container_create_ex(struct podman_client *c, const struct podman_spec *spec,
+                               char **ret_id, char ***ret_warnings, struct ags_error *err)
+        _warn_unused_;
 int podman_container_start(struct podman_client *c, const char *id, struct ags_error *err)
         _warn_unused_;
 int podman_container_resize(struct podman_client *c, const char *id, unsigned rows,
@@ -205,6 +214,27 @@ struct podman_io {
 int podman_run_attached(struct podman_client *c, const char *id, const struct podman_io *io,
                         int *ret_exit_code, struct ags_error *err) _warn_unused_;
 
+/*
+ * Details of podman_run_attached() and podman_exec():
+ *  - The caller removes the container afterwards (podman_container_remove()):
+ *    it is created without auto-remove, so wait never races the cleanup.
+ *  - TTY mode keeps podman's detach keys ctrl-p,ctrl-q (each pressed on its
+ *    own, as a terminal sends them); then PODMAN_DETACHED is returned, the
+ *    process keeps running and *ret_exit_code is not set.  Non-TTY streams
+ *    have no detach keys, so any stdin bytes pass unchanged.
+ *  - While they run, SIGWINCH, SIGINT, SIGTERM, SIGHUP and SIGPIPE are
+ *    handled (the previous handlers come back on return; one run at a time
+ *    per process, else -EBUSY).  SIGINT, SIGTERM and SIGHUP restore the
+ *    terminal at once and end the run with -EINTR: the container may still
+ *    run (stop or remove it); podman_interrupt_signal() names the signal.
+ *    In raw mode ^C is a byte for the container, not a signal.
+ *  - Output to out_fd/err_fd that fails (EPIPE: the reader went away) ends
+ *    the run with that error.
+ */
+#define PODMAN_DETACHED 1
+/* The signal that made the last podman_run_attached()/podman_exec() return -EINTR, else 0. */
+int podman_interrupt_signal(void);
+
 /* ---- exec (exec.c) ---- */
 
 struct podman_exec_opts {
@@ -218,3 +248,8 @@ struct podman_exec_opts {
 int podman_exec(struct podman_client *c, const char *id, const struct podman_exec_opts *opts,
                 const struct podman_io *io, int *ret_exit_code, struct ags_error *err)
         _warn_unused_;
+
+static inline void podman_client_freep(struct podman_client **c)
+{
+    podman_client_free(*c);
+}

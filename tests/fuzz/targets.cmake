@@ -1,3 +1,5 @@
 # One line per fuzz target: ags_fuzz_target(<name> LIBS <layer libraries>)
 ags_fuzz_target(config LIBS ags_config)
 ags_fuzz_target(toml LIBS ags_toml)
+ags_fuzz_target(podman-reply LIBS ags_podman)
+ags_fuzz_target(podman-frames LIBS ags_podman)

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Running a launch plan with the Podman backend: connect (starting a private
+ * service when none answers), sweep what dead ags processes left, make sure
+ * the image exists (building it with streamed progress), stage lockdown,
+ * create volumes and paths, create the container, run it attached, and
+ * remove the container and the staging on every path out.
+ */
+#include "cli/run-exec.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "cli/cli.h"
+#include "podman/backend.h"
+#include "podman/podman.h"
+#include "sandbox/stage.h"
+#include "base/banned.h"
+
+#define NAME_RETRIES 5
+
+static const char *env_lookup(const char *name)
+{
+    return getenv(name);
+}
+
+static const char *nonempty_env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+static int connect_podman(const struct ags_config *cfg, struct podman_client **ret)
+{
+    struct podman_connect_opts opts = {
+        .home = nonempty_env("HOME"),
+        .xdg_runtime = nonempty_env("XDG_RUNTIME_DIR"),
+        .xdg_config = nonempty_env("XDG_CONFIG_HOME"),
+        .getenv = env_lookup,
+        .autostart = true,
+        .idle_seconds = cfg->sandbox.service_idle_seconds.v,
+    };
+    struct ags_error err = {0};
+    if (podman_connect(&opts, ret, &err) < 0) {
+        cli_error("%s", err.msg);
+        return AGS_EXIT_LAUNCH;
+    }
+    return 0;
+}
+
+static void build_output(const char *text, size_t len, void *userdata _unused_)
+{
+    (void)fwrite(text, 1, len, stderr);
+}
+
+/* The Containerfile: configured, or the one installed with ags (or, for a
+ * build-tree ags, the one in its source tree). */
+static char *containerfile_path(const struct ags_config *cfg)
+{
+    if (cfg->sandbox.containerfile.v && cfg->sandbox.containerfile.v[0])
+        return xstrdup(cfg->sandbox.containerfile.v);
+    static const char *const candidates[] = {AGS_DATADIR "/containerfile/Containerfile",
+                                             AGS_SOURCE_DIR "/containerfile/Containerfile"};
+    for (size_t i = 0; i < ARRAY_SIZE(candidates); i++)
+        if (access(candidates[i], R_OK) == 0)
+            return xstrdup(candidates[i]);
+    return xstrdup(candidates[0]);
+}
+
+static int ensure_image(struct podman_client *c, const struct ags_config *cfg, const char *image)
+{
+    struct ags_error err = {0};
+    bool exists = false;
+    if (podman_image_exists(c, image, &exists, &err) < 0) {
+        cli_error("%s", err.msg);
+        return AGS_EXIT_LAUNCH;
+    }
+    if (exists)
+        return 0;
+    _cleanup_free_ char *file = containerfile_path(cfg);
+    _cleanup_free_ char *dir = xstrdup(file);
+    char *slash = strrchr(dir, '/');
+    const char *name = slash ? slash + 1 : file;
+    if (slash)
+        *slash = '\0';
+    fprintf(stderr, "ags: building the sandbox image %s from %s\n", image, file);
+    const char *tags[] = {image, NULL};
+    struct podman_build_opts opts = {
+        .context_dir = slash ? dir : ".",
+        .containerfile = name,
+        .tags = tags,
+        .network = true, /* RUN steps install packages */
+        .on_output = build_output,
+    };
+    _cleanup_free_ char *id = NULL;
+    if (podman_image_build(c, &opts, &id, &err) < 0) {
+        cli_error("building the sandbox image failed: %s", err.msg);
+        return AGS_EXIT_LAUNCH;
+    }
+    return 0;
+}
+
+/* A fresh random 4-hex suffix for a name that is already taken. */
+static void rename_container(struct ags_plan *p)
+{
+    uint16_t r = 0;
+    if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+        r = (uint16_t)(getpid() ^ (pid_t)r);
+    size_t n = strlen(p->name.v);
+    if (n > 4)
+        (void)snprintf(p->name.v + n - 4, 5, "%04x", r);
+}
+
+static int create_container(struct podman_client *c, struct ags_plan *p, bool tty, char **ret_id)
+{
+    struct ags_error err = {0};
+    for (int attempt = 0;; attempt++) {
+        struct backend_spec spec;
+        backend_spec_from_plan(p, tty, true, env_lookup, &spec);
+        int r = podman_container_create(c, &spec.spec, ret_id, &err);
+        backend_spec_done(&spec);
+        if (r == 0)
+            return 0;
+        /* Podman 4.3 sometimes fails a keep-id create while other containers
+         * are being created concurrently ("keep-id requires additional UIDs");
+         * the same request succeeds a moment later. */
+        bool keepid_race = strstr(err.msg, "keep-id requires additional") != NULL;
+        if ((r != -EBUSY && !keepid_race) || attempt >= NAME_RETRIES) {
+            cli_error("%s", err.msg);
+            return AGS_EXIT_LAUNCH;
+        }
+        if (keepid_race)
+            (void)usleep(200000);
+        else
+            rename_container(p); /* a concurrent run picked the same name */
+    }
+}
+
+static int prepare(struct podman_client *c, const struct ags_config *cfg, struct ags_plan *p,
+                   const char *staging_dir)
+{
+    struct ags_error err = {0};
+    size_t swept = 0;
+    if (backend_sweep(c, &swept, &err) < 0)
+        cli_warning("could not sweep what earlier runs left: %s", err.msg);
+    int rc = ensure_image(c, cfg, p->image.v);
+    if (rc != 0)
+        return rc;
+    if (p->lockdown && stage_lockdown(p, staging_dir, &err) < 0) {
+        cli_error("%s", err.msg);
+        return AGS_EXIT_LAUNCH;
+    }
+    if (backend_prepare(c, p, &err) < 0) {
+        cli_error("%s", err.msg);
+        return AGS_EXIT_LAUNCH;
+    }
+    return 0;
+}
+
+static int run_container(struct podman_client *c, struct ags_plan *p)
+{
+    bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    _cleanup_free_ char *id = NULL;
+    int rc = create_container(c, p, tty, &id);
+    if (rc != 0)
+        return rc;
+    struct podman_io io = {.in_fd = STDIN_FILENO, .out_fd = STDOUT_FILENO,
+                           .err_fd = STDERR_FILENO, .tty = tty};
+    struct ags_error err = {0};
+    int exit_code = 0;
+    int r = podman_run_attached(c, id, &io, &exit_code, &err);
+    struct ags_error rm_err = {0};
+    /* Always removed here: on success, on errors and after a signal. */
+    if (podman_container_remove(c, id, true, &rm_err) < 0 && rm_err.code != -ENOENT)
+        cli_warning("could not remove container %s: %s", p->name.v, rm_err.msg);
+    if (r == -EINTR) {
+        cli_error("%s; the sandbox was removed", err.msg);
+        return AGS_EXIT_LAUNCH;
+    }
+    if (r < 0) {
+        cli_error("%s", err.msg);
+        return AGS_EXIT_LAUNCH;
+    }
+    return exit_code;
+}
+
+int cli_run_plan(const struct ags_config *cfg, struct ags_plan *plan, const char *staging_dir)
+{
+    _cleanup_(podman_client_freep) struct podman_client *c = NULL;
+    int rc = connect_podman(cfg, &c);
+    if (rc == 0)
+        rc = prepare(c, cfg, plan, staging_dir);
+    if (rc == 0)
+        rc = run_container(c, plan);
+    return rc;
+}

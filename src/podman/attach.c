@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * podman_run_attached(): the `podman run -it` sequence on a created
+ * container, as podman-remote 4.3 sends it (libpod-api.md section 6):
+ * attach (hijacked, before start, so no output is lost; it also initialises
+ * the container) -> resize (TTY, before start: the program starts at the
+ * right size) -> start -> pump until the service closes -> wait.
+ * The container is not auto-removed: wait after the stream cannot race the
+ * cleanup, and the caller removes it.
+ */
+#include "podman/podman.h"
+
+#include <string.h>
+
+#include "base/strbuf.h"
+#include "podman/client.h"
+#include "podman/containers.h"
+#include "podman/io.h"
+#include "podman/query.h"
+#include "podman/tty.h"
+#include "base/banned.h"
+
+/* podman's default; TTY only (binary stdin must pass unchanged). */
+#define PODMAN_DETACH_KEYS "ctrl-p,ctrl-q"
+
+struct attach_ctx {
+    struct podman_client *c;
+    const char *id;
+};
+
+/* A failed resize is not worth ending a session for (podman only logs it):
+ * 409 once the container exited, for one. */
+static void resize_container(void *userdata, unsigned rows, unsigned cols)
+{
+    const struct attach_ctx *a = userdata;
+    int r = podman_container_resize(a->c, a->id, rows, cols, NULL);
+    (void)r;
+}
+
+int podman_check_io(const struct podman_io *io, struct ags_error *err)
+{
+    if (!io || io->out_fd < 0 || (!io->tty && io->err_fd < 0))
+        return ags_error_set(err, -EBADF, "an attached run needs output file descriptors");
+    return 0;
+}
+
+static int attach(struct podman_client *c, const char *id, const struct podman_io *io,
+                  struct podman_stream *ret, struct ags_error *err)
+{
+    _cleanup_strbuf_ struct strbuf q;
+    strbuf_init(&q, 256);
+    if (podman_query_add_bool(&q, "stream", true) < 0 ||
+        podman_query_add_bool(&q, "stdin", io->in_fd >= 0) < 0 ||
+        podman_query_add_bool(&q, "stdout", true) < 0 ||
+        podman_query_add_bool(&q, "stderr", true) < 0 ||
+        podman_query_add(&q, "detachKeys", io->tty ? PODMAN_DETACH_KEYS : "") < 0)
+        return ags_error_set(err, -E2BIG, "attach: query too long");
+    _cleanup_free_ char *path = NULL;
+    int r = podman_id_path("/containers/", id, "/attach", &path, err);
+    if (r < 0)
+        return r;
+    r = podman_hijack(&c->ep, path, q.buf, NULL, ret, err);
+    if (r < 0)
+        return podman_prefix_error(err, r, "attach");
+    return 0;
+}
+
+/* After a detach the process runs on; a stream that ended for another
+ * reason (the process exited right after the keys) waits as usual. */
+static int still_running(struct podman_client *c, const char *id)
+{
+    bool running = false;
+    return podman_container_running(c, id, &running, NULL) == 0 && running;
+}
+
+int podman_run_attached(struct podman_client *c, const char *id, const struct podman_io *io,
+                        int *ret_exit_code, struct ags_error *err)
+{
+    int r = podman_check_io(io, err);
+    if (r < 0)
+        return r;
+    _cleanup_(podman_session_end) struct podman_session session = PODMAN_SESSION_INIT;
+    r = podman_session_begin(&session, io, err);
+    if (r < 0)
+        return r;
+    _cleanup_(podman_stream_done) struct podman_stream stream = {.fd = -1};
+    r = attach(c, id, io, &stream, err);
+    if (r < 0)
+        return r;
+    unsigned rows, cols;
+    struct attach_ctx ctx = {.c = c, .id = id};
+    if (io->tty && podman_term_size(io, &rows, &cols) == 0)
+        resize_container(&ctx, rows, cols);
+    r = podman_container_start(c, id, err);
+    if (r < 0)
+        return r;
+    struct podman_pump pump = {
+        .sock = stream.fd,
+        .pending = stream.pending,
+        .n_pending = stream.n_pending,
+        .io = io,
+        .stdin_attached = io->in_fd >= 0,
+        .session = &session,
+        .resize = resize_container,
+        .userdata = &ctx,
+    };
+    bool detach = false;
+    r = podman_pump_run(&pump, &detach, err);
+    podman_session_restore_tty(&session);
+    podman_stream_done(&stream);
+    if (r < 0)
+        return r;
+    if (detach && still_running(c, id))
+        return PODMAN_DETACHED;
+    return podman_container_wait(c, id, ret_exit_code, err);
+}

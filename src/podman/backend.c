@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "podman/backend.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/alloc.h"
+#include "base/parse-util.h"
+#include "base/banned.h"
+
+void backend_spec_done(struct backend_spec *s)
+{
+    for (size_t i = 0; s->env && s->env[i]; i++)
+        free(s->env[i]);
+    free(s->env);
+    for (size_t i = 0; i < s->spec.n_mounts; i++) {
+        for (size_t j = 0; s->mount_options[i] && s->mount_options[i][j]; j++)
+            free(s->mount_options[i][j]);
+        free(s->mount_options[i]);
+    }
+    free(s->mount_options);
+    free(s->mounts);
+    free(s->volumes);
+    *s = (struct backend_spec){0};
+}
+
+static char **split_options(const char *csv)
+{
+    size_t n = 1;
+    for (const char *p = csv; *p; p++)
+        n += *p == ',';
+    char **v = xcalloc(n + 1, sizeof(char *));
+    size_t i = 0;
+    for (const char *p = csv; *p;) {
+        size_t len = strcspn(p, ",");
+        if (len)
+            v[i++] = xstrndup(p, len);
+        p += len + (p[len] == ',');
+    }
+    return v;
+}
+
+static void add_env(const struct ags_plan *p, const char *(*getenv_fn)(const char *),
+                    struct backend_spec *s)
+{
+    s->env = xcalloc(p->n_env + 1, sizeof(char *));
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_env; i++) {
+        const char *value = p->env[i].value;
+        if (!value)
+            value = getenv_fn ? getenv_fn(p->env[i].name) : NULL;
+        if (!value) /* a host variable that is not set is simply not passed */
+            continue;
+        s->env[n++] = xasprintf("%s=%s", p->env[i].name, value);
+    }
+}
+
+static void add_mounts(const struct ags_plan *p, struct backend_spec *s)
+{
+    size_t total = p->n_mounts + p->n_tmpfs;
+    s->mounts = xcalloc(total + 1, sizeof(*s->mounts));
+    s->mount_options = xcalloc(total + 1, sizeof(*s->mount_options));
+    s->volumes = xcalloc(p->n_mounts + 1, sizeof(*s->volumes));
+    size_t nm = 0, nv = 0;
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        const struct plan_mount *m = &p->mounts[i];
+        if (m->type == PLAN_MOUNT_VOLUME) {
+            s->volumes[nv++] = (struct podman_volume_mount){m->source, m->destination,
+                                                            m->read_only};
+            continue;
+        }
+        s->mount_options[nm] = split_options(m->read_only ? "ro" : "rw");
+        s->mounts[nm] = (struct podman_mount){"bind", m->source, m->destination,
+                                              (const char *const *)s->mount_options[nm]};
+        nm++;
+    }
+    for (size_t i = 0; i < p->n_tmpfs; i++) {
+        s->mount_options[nm] = split_options(p->tmpfs[i].options);
+        s->mounts[nm] = (struct podman_mount){"tmpfs", "tmpfs", p->tmpfs[i].destination,
+                                              (const char *const *)s->mount_options[nm]};
+        nm++;
+    }
+    s->spec.mounts = s->mounts;
+    s->spec.n_mounts = nm;
+    s->spec.volumes = s->volumes;
+    s->spec.n_volumes = nv;
+}
+
+void backend_spec_from_plan(const struct ags_plan *p, bool tty, bool stdin_open,
+                            const char *(*getenv_fn)(const char *name), struct backend_spec *ret)
+{
+    struct backend_spec s = {0};
+    add_env(p, getenv_fn, &s);
+    add_mounts(p, &s);
+    s.spec.image = p->image.v;
+    s.spec.name = p->name.v;
+    s.spec.entrypoint = (const char *const *)p->argv;
+    s.spec.env = (const char *const *)s.env;
+    s.spec.labels = (const char *const *)p->labels;
+    s.spec.work_dir = p->work_dir.v;
+    s.spec.user = p->user.v;
+    s.spec.userns = p->userns.v;
+    s.spec.terminal = tty;
+    s.spec.stdin_open = stdin_open;
+    s.spec.no_new_privileges = p->security.no_new_privileges;
+    s.spec.cap_drop_all = p->security.cap_drop_all;
+    s.spec.selinux_disable = p->security.selinux_disable;
+    s.spec.pids_limit = p->security.pids_limit;
+    s.spec.netns = p->network.mode;
+    s.spec.network_options = (const char *const *)p->network.options;
+    s.spec.stop_timeout = 10;
+    *ret = s;
+}
+
+/* mkdir -p for a host path the config asked to create. */
+static int make_dirs(const char *path, struct ags_error *err)
+{
+    _cleanup_free_ char *p = xstrdup(path);
+    for (char *s = p + 1;; s++) {
+        bool end = *s == '\0';
+        if (*s == '/' || end) {
+            *s = '\0';
+            if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                return ags_error_set(err, -errno, "cannot create '%s': %m", p);
+            if (end)
+                return 0;
+            *s = '/';
+        }
+    }
+}
+
+static int create_host_path(const struct plan_mount *m, struct ags_error *err)
+{
+    if (m->create == PLAN_CREATE_DIR)
+        return make_dirs(m->source, err);
+    _cleanup_free_ char *dir = xstrdup(m->source);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        int r = make_dirs(dir, err);
+        if (r < 0)
+            return r;
+    }
+    int fd = open(m->source, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return ags_error_set(err, -errno, "cannot create '%s': %m", m->source);
+    (void)close(fd);
+    return 0;
+}
+
+int backend_prepare(struct podman_client *c, const struct ags_plan *p, struct ags_error *err)
+{
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        const struct plan_mount *m = &p->mounts[i];
+        int r = 0;
+        if (m->type == PLAN_MOUNT_VOLUME) {
+            bool exists = false;
+            r = podman_volume_exists(c, m->source, &exists, err);
+            if (r == 0 && !exists)
+                r = podman_volume_create(c, m->source, (const char *const *)m->labels, err);
+            /* Another ags may have created it in the meantime: that is fine. */
+            if (r == -EBUSY)
+                r = 0;
+        } else if (m->create != PLAN_CREATE_NONE) {
+            r = create_host_path(m, err);
+        }
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* The value of key in "key=value" labels, or NULL. */
+static const char *label_value(char **labels, const char *key)
+{
+    size_t n = strlen(key);
+    for (size_t i = 0; labels && labels[i]; i++)
+        if (strncmp(labels[i], key, n) == 0 && labels[i][n] == '=')
+            return labels[i] + n + 1;
+    return NULL;
+}
+
+/* Whether the ags that owns something is gone.  Unknown owners are kept. */
+static bool owner_is_dead(const char *pid_text)
+{
+    uint32_t pid;
+    if (!pid_text || parse_u32(pid_text, &pid) < 0 || pid == 0)
+        return false;
+    return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+static int sweep_containers(struct podman_client *c, size_t *removed, struct ags_error *err)
+{
+    static const char *const managed[] = {PLAN_LABEL_MANAGED "=true", NULL};
+    struct podman_container_info *infos = NULL;
+    size_t n = 0;
+    int r = podman_container_list(c, managed, &infos, &n, err);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < n && r == 0; i++) {
+        if (!owner_is_dead(label_value(infos[i].labels, PLAN_LABEL_PID)))
+            continue;
+        r = podman_container_remove(c, infos[i].id, true, err);
+        if (r == -ENOENT) /* another ags swept it first */
+            r = 0;
+        else if (r == 0)
+            (*removed)++;
+    }
+    podman_container_infos_free(infos, n);
+    return r;
+}
+
+/* Secrets carry the same labels; 4.3 only shows them on inspect, so the pid is
+ * encoded in the secret name by the runner: ags-<pid>-<session>-<n>. */
+static int sweep_secrets(struct podman_client *c, size_t *removed, struct ags_error *err)
+{
+    static const char *const managed[] = {PLAN_LABEL_MANAGED "=true", NULL};
+    char **names = NULL;
+    int r = podman_secret_list(c, managed, &names, err);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; names && names[i] && r == 0; i++) {
+        char pid[16] = "";
+        if (strncmp(names[i], "ags-", 4) != 0)
+            continue;
+        size_t len = strcspn(names[i] + 4, "-");
+        if (len == 0 || len >= sizeof(pid))
+            continue;
+        memcpy(pid, names[i] + 4, len);
+        if (!owner_is_dead(pid))
+            continue;
+        r = podman_secret_remove(c, names[i], err);
+        if (r == -ENOENT)
+            r = 0;
+        else if (r == 0)
+            (*removed)++;
+    }
+    podman_strv_free(names);
+    return r;
+}
+
+int backend_sweep(struct podman_client *c, size_t *ret_removed, struct ags_error *err)
+{
+    size_t removed = 0;
+    int r = sweep_containers(c, &removed, err);
+    if (r == 0)
+        r = sweep_secrets(c, &removed, err);
+    *ret_removed = removed;
+    return r;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The Podman backend of a launch plan (config/plan.h): renders the plan as a
+ * SpecGenerator, prepares what the plan asks for (named volumes, host paths
+ * to create), runs the container attached and removes it again, and sweeps
+ * what ags processes that died left behind.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/error.h"
+#include "config/plan.h"
+#include "podman/podman.h"
+
+/* A podman_spec and the storage its pointers refer to. */
+struct backend_spec {
+    struct podman_spec spec;
+    char **env;                   /* "KEY=VALUE" */
+    struct podman_mount *mounts;
+    char ***mount_options;        /* per mount, NULL-terminated */
+    struct podman_volume_mount *volumes;
+};
+
+void backend_spec_done(struct backend_spec *s);
+/*
+ * Pure: plan -> spec.  Env entries without a value take the host's value
+ * through getenv (and are left out when it is unset).  tty and stdin_open
+ * come from whether ags's own stdin/stdout are terminals.
+ */
+void backend_spec_from_plan(const struct ags_plan *p, bool tty, bool stdin_open,
+                            const char *(*getenv_fn)(const char *name), struct backend_spec *ret);
+
+/* Creates missing named volumes (with the plan's labels) and the host paths
+ * the plan marks for creation. */
+int backend_prepare(struct podman_client *c, const struct ags_plan *p, struct ags_error *err)
+        _warn_unused_;
+
+/*
+ * Removes containers and secrets labelled ags.managed=true whose owning ags
+ * (label ags.pid) is no longer alive.  What a live ags owns is never touched.
+ * *ret_removed counts what was removed.
+ */
+int backend_sweep(struct podman_client *c, size_t *ret_removed, struct ags_error *err)
+        _warn_unused_;

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * JSON of the container endpoints (internal to src/podman): the
+ * SpecGenerator renderer and the pure parsers of libpod's replies, kept free
+ * of I/O so that unit tests and the fuzzer drive them directly.  Bodies come
+ * from outside: every parser bounds what it keeps and fails cleanly.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/error.h"
+#include "podman/podman.h"
+
+/* The SpecGenerator JSON (owned) of a valid spec; -EINVAL says what is wrong. */
+int podman_spec_render(const struct podman_spec *spec, char **ret_json, struct ags_error *err)
+        _warn_unused_;
+
+/* {"label":["k=v",...]} for a list filter (owned); labels may be NULL. */
+int podman_label_filter(const char *const *labels, char **ret_json, struct ags_error *err)
+        _warn_unused_;
+
+/* The "Id" of a create reply ({"Id":"...","Warnings":[...]}, also exec create);
+ * warnings (owned, NULL-terminated) only when ret_warnings is not NULL. */
+int podman_parse_create_reply(const char *body, size_t len, const char *what, char **ret_id,
+                              char ***ret_warnings, struct ags_error *err) _warn_unused_;
+
+/* The text/plain body of wait, "N\n", as an exit status. */
+int podman_parse_wait_body(const char *body, size_t len, int *ret_exit_code,
+                           struct ags_error *err) _warn_unused_;
+
+/* The array of GET /containers/json. */
+int podman_parse_container_list(const char *body, size_t len, struct podman_container_info **ret,
+                                size_t *ret_n, struct ags_error *err) _warn_unused_;
+
+/* GET /exec/{id}/json: whether the process still runs, and its exit code. */
+int podman_parse_exec_inspect(const char *body, size_t len, bool *ret_running,
+                              int *ret_exit_code, struct ags_error *err) _warn_unused_;
+
+/* GET /containers/{id}/json: State.Running. */
+int podman_parse_container_running(const char *body, size_t len, bool *ret_running,
+                                   struct ags_error *err) _warn_unused_;

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "podman/tty.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "base/banned.h"
+
+static const int session_signals[PODMAN_SESSION_NSIG] = {SIGWINCH, SIGINT, SIGTERM, SIGHUP,
+                                                          SIGPIPE};
+
+/* Shared with the signal handler: only sig_atomic_t flags, and a termios
+ * written before g_raw_fd publishes it. */
+static volatile sig_atomic_t g_pipe_wr = -1;
+static volatile sig_atomic_t g_raw_fd = -1;
+static volatile sig_atomic_t g_interrupt;
+static struct termios g_saved;
+static bool g_active;
+
+static void on_signal(int sig)
+{
+    int saved_errno = errno;
+    if (sig != SIGWINCH) {
+        if (!g_interrupt)
+            g_interrupt = sig;
+        int fd = g_raw_fd;
+        if (fd >= 0)
+            (void)tcsetattr(fd, TCSANOW, &g_saved);
+    }
+    int wr = g_pipe_wr;
+    if (wr >= 0) {
+        unsigned char b = (unsigned char)sig;
+        (void)!write(wr, &b, 1); /* a full pipe already holds a wake-up */
+    }
+    errno = saved_errno;
+}
+
+static int install_handlers(struct podman_session *s, bool tty)
+{
+    /* First the current dispositions, so that the end restores exactly them
+     * even if an install below fails. */
+    for (size_t i = 0; i < PODMAN_SESSION_NSIG; i++)
+        if (sigaction(session_signals[i], NULL, &s->old[i]) < 0)
+            return -errno;
+    s->saved_handlers = true;
+    /* No SA_RESTART: a blocking write to a stuck output returns EINTR, so
+     * the pump notices the signal. */
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    struct sigaction ign = {.sa_handler = SIG_IGN};
+    sigemptyset(&ign.sa_mask);
+    for (size_t i = 0; i < PODMAN_SESSION_NSIG; i++) {
+        int sig = session_signals[i];
+        if (sig == SIGWINCH && !tty)
+            continue;
+        if (sigaction(sig, sig == SIGPIPE ? &ign : &sa, NULL) < 0)
+            return -errno;
+    }
+    return 0;
+}
+
+static int enter_raw(struct podman_session *s, int fd, struct ags_error *err)
+{
+    if (tcgetattr(fd, &s->saved) < 0)
+        return ags_error_set(err, -errno, "cannot read the terminal settings: %m");
+    struct termios raw = s->saved;
+    cfmakeraw(&raw);
+    g_saved = s->saved;
+    g_raw_fd = fd;
+    s->in_fd = fd;
+    if (tcsetattr(fd, TCSANOW, &raw) < 0) {
+        int e = -errno;
+        g_raw_fd = -1;
+        s->in_fd = -1;
+        return ags_error_set(err, e, "cannot put the terminal in raw mode: %s", strerror(-e));
+    }
+    return 0;
+}
+
+int podman_session_begin(struct podman_session *s, const struct podman_io *io,
+                         struct ags_error *err)
+{
+    if (g_active)
+        return ags_error_set(err, -EBUSY, "another attached run is active in this process");
+    int p[2];
+    if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+        return ags_error_set(err, -errno, "pipe: %m");
+    *s = (struct podman_session){.active = true, .in_fd = -1, .sig_rd = p[0], .sig_wr = p[1]};
+    g_active = true;
+    g_interrupt = 0;
+    g_pipe_wr = p[1];
+    int r = install_handlers(s, io->tty);
+    if (r < 0) {
+        podman_session_end(s);
+        return ags_error_set(err, r, "cannot install signal handlers: %s", strerror(-r));
+    }
+    if (io->tty && io->in_fd >= 0 && isatty(io->in_fd)) {
+        r = enter_raw(s, io->in_fd, err);
+        if (r < 0) {
+            podman_session_end(s);
+            return r;
+        }
+    }
+    return 0;
+}
+
+void podman_session_restore_tty(struct podman_session *s)
+{
+    if (s->in_fd < 0)
+        return;
+    g_raw_fd = -1;
+    /* TCSADRAIN: output already written to the terminal still shows raw. */
+    while (tcsetattr(s->in_fd, TCSADRAIN, &s->saved) < 0 && errno == EINTR)
+        ;
+    s->in_fd = -1;
+}
+
+void podman_session_end(struct podman_session *s)
+{
+    if (!s->active)
+        return;
+    podman_session_restore_tty(s);
+    for (size_t i = 0; s->saved_handlers && i < PODMAN_SESSION_NSIG; i++)
+        (void)sigaction(session_signals[i], &s->old[i], NULL);
+    g_pipe_wr = -1;
+    (void)close(s->sig_rd);
+    (void)close(s->sig_wr);
+    s->sig_rd = s->sig_wr = -1;
+    s->active = false;
+    g_active = false;
+}
+
+int podman_session_poll_signals(struct podman_session *s, bool *ret_winch)
+{
+    unsigned char buf[64];
+    ssize_t n;
+    *ret_winch = false;
+    while ((n = read(s->sig_rd, buf, sizeof(buf))) > 0)
+        for (ssize_t i = 0; i < n; i++)
+            if (buf[i] == SIGWINCH)
+                *ret_winch = true;
+    return g_interrupt;
+}
+
+int podman_session_interrupted(void)
+{
+    return g_interrupt;
+}
+
+int podman_interrupt_signal(void)
+{
+    return g_active ? 0 : g_interrupt;
+}
+
+int podman_term_size(const struct podman_io *io, unsigned *ret_rows, unsigned *ret_cols)
+{
+    const int fds[2] = {io->out_fd, io->in_fd};
+    for (size_t i = 0; i < 2; i++) {
+        struct winsize ws = {0};
+        if (fds[i] >= 0 && ioctl(fds[i], TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
+            *ret_rows = ws.ws_row;
+            *ret_cols = ws.ws_col;
+            return 0;
+        }
+    }
+    return -ENOTTY;
+}

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Run mode end to end: `ags --agent shell` against the real rootless service:
+# output and exit status passthrough, stdin forwarding, keep-id ownership of
+# what the agent writes, nothing left behind after normal exit, SIGTERM, and
+# kill -9 (swept by the next run), ten concurrent runs, lockdown.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+[ -x "${AGS_BIN:-}" ] || e2e_abort "the ags binary is missing (AGS_BIN)"
+WORK=$AGS_E2E_SCRATCH/repo
+export XDG_CONFIG_HOME=$AGS_E2E_SCRATCH/config
+mkdir -p "$WORK/.git" "$XDG_CONFIG_HOME/ags"
+cat >"$XDG_CONFIG_HOME/ags/config.toml" <<TOML
+[sandbox]
+image = "$AGS_E2E_IMAGE"
+TOML
+cd "$WORK"
+
+# run NAME ARGS...: RUN_RC, RUN_OUT, RUN_ERR (stdin from /dev/null unless piped)
+run() {
+    RUN_RC=0
+    "$AGS_BIN" "$@" >"$E2E_TMP/out" 2>"$E2E_TMP/err" || RUN_RC=$?
+    RUN_OUT=$(cat "$E2E_TMP/out")
+    RUN_ERR=$(cat "$E2E_TMP/err")
+}
+
+managed_containers() {
+    api GET '/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ags.managed%3Dtrue%22%5D%7D'
+    python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' <"$API_BODY_FILE"
+}
+
+# ---- exit status and streams
+run --agent shell -- -c 'echo to-stdout; echo to-stderr >&2; exit 7' </dev/null
+check_eq "the agent's exit status is ags's exit status" 7 "$RUN_RC"
+check_eq "stdout reaches stdout" to-stdout "$RUN_OUT"
+check_contains "stderr reaches stderr" to-stderr "$RUN_ERR"
+check_eq "no container is left after a normal exit" 0 "$(managed_containers)"
+
+# ---- stdin forwarding with EOF
+RUN_RC=0
+printf 'abc\ndef' | "$AGS_BIN" --agent shell -- -c 'cat; echo; echo done' >"$E2E_TMP/out" 2>"$E2E_TMP/err" || RUN_RC=$?
+check_eq "stdin is forwarded and its EOF ends cat" $'abc\ndef\ndone' "$(cat "$E2E_TMP/out")"
+check_eq "exit 0 after stdin EOF" 0 "$RUN_RC"
+
+# ---- the workspace: same path, writable, files owned by the user (keep-id)
+run --agent shell -- -c 'pwd; echo hi > made-inside; id -u' </dev/null
+check_eq "the working directory is mounted at the same path" "$WORK" "$(head -n1 <<<"$RUN_OUT")"
+check_eq "keep-id: the agent runs as the host user" "$(id -u)" "$(tail -n1 <<<"$RUN_OUT")"
+check_eq "a file written inside belongs to the host user" "$(id -u)" "$(stat -c %u "$WORK/made-inside")"
+
+# ---- containment probes (default mode)
+# A host service on loopback that the sandbox must not reach.
+python3 -u -m http.server --bind 127.0.0.1 0 >"$E2E_TMP/http.log" 2>&1 &
+HTTP_PID=$!
+e2e_defer "kill $HTTP_PID"
+for _ in $(seq 50); do
+    PORT=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$E2E_TMP/http.log" | head -n1)
+    [ -n "$PORT" ] && break
+    sleep 0.1
+done
+check_match "a loopback service runs on the host" '^[0-9]+$' "${PORT:-}"
+PROBES='
+grep -q "^CapEff:[[:space:]]*0000000000000000" /proc/self/status && echo caps-none
+grep -q "^NoNewPrivs:[[:space:]]*1" /proc/self/status && echo nnp-on
+grep -q "^Seccomp:[[:space:]]*2" /proc/self/status && echo seccomp-filter
+[ "$(ls /proc | grep -c "^[0-9]")" -lt 15 ] && echo host-pids-hidden
+[ ! -e '"$HOME"'/.config/containers/containers.conf ] && echo host-home-hidden
+[ ! -e /etc/subuid ] && [ ! -e /etc/shadow ] && echo host-etc-hidden
+[ ! -S '"${CONTAINER_HOST#unix://}"' ] && [ ! -e /run/podman/podman.sock ] && echo no-podman-socket
+! wget -q -T 3 -O /dev/null http://10.0.2.2:'"$PORT"'/ 2>/dev/null && echo host-loopback-closed
+touch ./probe-write && echo workspace-writable
+[ -z "${SSH_AUTH_SOCK:-}" ] || [ ! -S "$SSH_AUTH_SOCK" ] && echo no-ssh-agent
+[ "${AGS_SANDBOX:-}" = 1 ] && echo ags-sandbox-env
+! mount -t tmpfs none /mnt 2>/dev/null && echo cannot-mount
+'
+run --agent shell -- -c "$PROBES" </dev/null
+for p in caps-none nnp-on seccomp-filter host-pids-hidden host-home-hidden host-etc-hidden \
+    no-podman-socket host-loopback-closed workspace-writable no-ssh-agent ags-sandbox-env \
+    cannot-mount; do
+    check_contains "default mode: $p" "$p" "$RUN_OUT"
+done
+
+# ---- lockdown: the same probes plus bounded tmpfs and the lockdown marker
+run --agent shell --lockdown -- -c "$PROBES"'
+[ "${AGS_LOCKDOWN:-}" = 1 ] && echo lockdown-env
+grep -q " /tmp tmpfs .*size=1048576k" /proc/mounts && echo tmp-bounded
+grep -q " /var/tmp tmpfs .*noexec" /proc/mounts && echo vartmp-noexec
+[ -z "${GIT_CONFIG_GLOBAL:-}" ] && echo no-gitconfig
+' </dev/null
+check_eq "lockdown run exits 0" 0 "$RUN_RC"
+for p in caps-none nnp-on seccomp-filter host-pids-hidden host-home-hidden no-podman-socket \
+    host-loopback-closed workspace-writable no-ssh-agent lockdown-env tmp-bounded \
+    vartmp-noexec no-gitconfig; do
+    check_contains "lockdown: $p" "$p" "$RUN_OUT"
+done
+check_eq "lockdown staging is removed after the run" "" \
+    "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'ags-lockdown-*' -user "$(id -u)" 2>/dev/null)"
+
+# ---- SIGTERM mid-run: the container is removed and ags says so
+"$AGS_BIN" --agent shell -- -c 'sleep 60' </dev/null >"$E2E_TMP/term.out" 2>"$E2E_TMP/term.err" &
+AGS_PID=$!
+for _ in $(seq 100); do [ "$(managed_containers)" = 1 ] && break; sleep 0.1; done
+check_eq "the sleeping run has its container" 1 "$(managed_containers)"
+sleep 0.5
+kill -TERM "$AGS_PID"
+TERM_RC=0
+wait "$AGS_PID" || TERM_RC=$?
+check_eq "ags exits 125 after SIGTERM" 125 "$TERM_RC"
+check_eq "SIGTERM leaves no container" 0 "$(managed_containers)"
+
+# ---- kill -9: the container survives ags, and the next run sweeps it
+"$AGS_BIN" --agent shell -- -c 'sleep 60' </dev/null >/dev/null 2>&1 &
+AGS_PID=$!
+for _ in $(seq 100); do [ "$(managed_containers)" = 1 ] && break; sleep 0.1; done
+sleep 0.5
+kill -KILL "$AGS_PID"
+wait "$AGS_PID" 2>/dev/null || true
+check_eq "kill -9 leaves the container behind" 1 "$(managed_containers)"
+run --agent shell -- -c 'exit 0' </dev/null
+check_eq "the next run succeeds" 0 "$RUN_RC"
+check_eq "the next run swept the orphan" 0 "$(managed_containers)"
+
+# ---- ten concurrent runs in one directory
+pids=()
+for i in $(seq 10); do
+    "$AGS_BIN" --agent shell -- -c "echo run-$i" </dev/null >"$E2E_TMP/c$i.out" 2>"$E2E_TMP/c$i.err" &
+    pids+=($!)
+done
+bad=0
+for i in $(seq 10); do
+    rc=0
+    wait "${pids[$((i - 1))]}" || rc=$?
+    if [ "$rc" -ne 0 ] || [ "$(cat "$E2E_TMP/c$i.out")" != "run-$i" ]; then
+        bad=$((bad + 1))
+        echo "run $i: exit $rc, out $(cat "$E2E_TMP/c$i.out"), err $(cat "$E2E_TMP/c$i.err")"
+    fi
+done
+check_eq "ten concurrent runs all succeed with their own output" 0 "$bad"
+check_eq "ten concurrent runs leave nothing behind" 0 "$(managed_containers)"
+
+e2e_finish
