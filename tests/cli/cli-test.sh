@@ -92,7 +92,9 @@ expect overlay-not-used "$out" 'image = "localhost/ags-sandbox:latest"'
 
 # Run mode parses and plans, then says it cannot run yet (after first-run above,
 # since it loads the config too).
-run run-mode-not-built 2 "$ags" --agent shell && expect run-mode "$err" "running agents is not built yet (issue 5)"
+# Run mode without a reachable Podman: status 125 and one clear line.
+run run-mode-no-podman 125 CONTAINER_HOST="unix://$work/no-podman.sock" "$ags" --agent shell &&
+    expect run-mode-no-podman "$err" "no Podman service at unix://$work/no-podman.sock"
 [ "$(wc -l <<<"$err")" -eq 1 ] && ok || bad "run mode: expected one line, got: $err"
 
 # ags plan: the launch plan with provenance, nothing run.
