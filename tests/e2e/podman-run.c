@@ -136,9 +136,10 @@ static int parse_valued(struct flags *f, const char *flag, const char *val)
         s->user = val;
     else if (!strcmp(flag, "--network"))
         s->netns = val;
-    else if (!strcmp(flag, "--entrypoint"))
-        f->entrypoint[0] = val, s->entrypoint = f->entrypoint;
-    else
+    else if (!strcmp(flag, "--entrypoint")) {
+        f->entrypoint[0] = val;
+        s->entrypoint = f->entrypoint;
+    } else
         return -1;
     return 0;
 }
@@ -324,8 +325,8 @@ static int cmd_simple(struct podman_client *c, const char *cmd, int argc, char *
     const char *id = argv[argc - 1];
     if (!strcmp(cmd, "start") && argc == 2)
         r = podman_container_start(c, id, err);
-    else if (!strcmp(cmd, "wait") && argc == 2 && (r = podman_container_wait(c, id, &code, err)) == 0)
-        printf("%d\n", code);
+    else if (!strcmp(cmd, "wait") && argc == 2)
+        r = podman_container_wait(c, id, &code, err);
     else if (!strcmp(cmd, "rm") && (argc == 2 || force))
         r = podman_container_remove(c, id, force, err);
     else if (!strcmp(cmd, "stop") && (argc == 2 || (argc == 3 && !parse_u32(argv[2], &secs))))
@@ -334,7 +335,11 @@ static int cmd_simple(struct podman_client *c, const char *cmd, int argc, char *
         r = podman_container_kill(c, argv[1], argc == 3 ? argv[2] : NULL, err);
     else
         return usage();
-    return r < 0 ? failed(err, 125) : 0;
+    if (r < 0)
+        return failed(err, 125);
+    if (!strcmp(cmd, "wait"))
+        printf("%d\n", code);
+    return 0;
 }
 
 int main(int argc, char **argv)
