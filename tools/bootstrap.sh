@@ -83,7 +83,7 @@ gcc_tests() {
         cmake --build "$top/build-test" -j "$jobs" || return 1
     ASAN_OPTIONS=detect_stack_use_after_return=1:strict_string_checks=1:detect_leaks=1 \
         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        ctest --test-dir "$top/build-test" --output-on-failure --timeout 600 2>&1 |
+        ctest --test-dir "$top/build-test" --output-on-failure --timeout 600 -j 2 2>&1 |
         tee "$top/build-test/ctest.log"
     local rc=${PIPESTATUS[0]}
     # Fold ctest's own counts into the closing line.

@@ -4,13 +4,15 @@
  * container, as podman-remote 4.3 sends it (libpod-api.md section 6):
  * attach (hijacked, before start, so no output is lost; it also initialises
  * the container) -> resize (TTY, before start: the program starts at the
- * right size) -> start -> pump until the service closes -> wait.
+ * right size) -> start -> pump until the service closes -> the exit status
+ * (inspect, else wait).
  * The container is not auto-removed: wait after the stream cannot race the
  * cleanup, and the caller removes it.
  */
 #include "podman/podman.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "base/strbuf.h"
 #include "podman/client.h"
@@ -20,8 +22,9 @@
 #include "podman/tty.h"
 #include "base/banned.h"
 
-/* podman's default; TTY only (binary stdin must pass unchanged). */
-#define PODMAN_DETACH_KEYS "ctrl-p,ctrl-q"
+/* Inspect polls after the stream ended before falling back to wait. */
+#define EXIT_POLLS   20
+#define EXIT_POLL_NS 10000000L
 
 struct attach_ctx {
     struct podman_client *c;
@@ -45,7 +48,7 @@ int podman_check_io(const struct podman_io *io, struct ags_error *err)
 }
 
 static int attach(struct podman_client *c, const char *id, const struct podman_io *io,
-                  struct podman_stream *ret, struct ags_error *err)
+                  const char *detach_keys, struct podman_stream *ret, struct ags_error *err)
 {
     _cleanup_strbuf_ struct strbuf q;
     strbuf_init(&q, 256);
@@ -53,7 +56,7 @@ static int attach(struct podman_client *c, const char *id, const struct podman_i
         podman_query_add_bool(&q, "stdin", io->in_fd >= 0) < 0 ||
         podman_query_add_bool(&q, "stdout", true) < 0 ||
         podman_query_add_bool(&q, "stderr", true) < 0 ||
-        podman_query_add(&q, "detachKeys", io->tty ? PODMAN_DETACH_KEYS : "") < 0)
+        podman_query_add(&q, "detachKeys", detach_keys) < 0)
         return ags_error_set(err, -E2BIG, "attach: query too long");
     _cleanup_free_ char *path = NULL;
     int r = podman_id_path("/containers/", id, "/attach", &path, err);
@@ -65,16 +68,41 @@ static int attach(struct podman_client *c, const char *id, const struct podman_i
     return 0;
 }
 
-/* After a detach the process runs on; a stream that ended for another
- * reason (the process exited right after the keys) waits as usual. */
-static int still_running(struct podman_client *c, const char *id)
+/*
+ * The exit status once the stream ended.  Right then the container is
+ * usually "stopped" with its exit code known (conmon's exit file), while
+ * wait first sits out the cleanup (about 250 ms here, most of a short run):
+ * so inspect a few times, and wait only if it is not final by then.  After
+ * the detach keys a still running container means the user detached.
+ */
+static int exit_status(struct podman_client *c, const char *id, bool detach, int *ret_code,
+                       struct ags_error *err)
 {
-    bool running = false;
-    return podman_container_running(c, id, &running, NULL) == 0 && running;
+    for (int i = 0; i < EXIT_POLLS; i++) {
+        struct podman_ctr_state st;
+        if (podman_container_state(c, id, &st, NULL) < 0)
+            break;
+        if (st.finished) {
+            *ret_code = st.exit_code;
+            return 0;
+        }
+        if (detach && st.running)
+            return PODMAN_DETACHED;
+        struct timespec ts = {.tv_nsec = EXIT_POLL_NS};
+        (void)nanosleep(&ts, NULL);
+    }
+    return podman_container_wait(c, id, ret_code, err);
 }
 
 int podman_run_attached(struct podman_client *c, const char *id, const struct podman_io *io,
                         int *ret_exit_code, struct ags_error *err)
+{
+    return podman_run_attached_ex(c, id, io, NULL, ret_exit_code, err);
+}
+
+int podman_run_attached_ex(struct podman_client *c, const char *id, const struct podman_io *io,
+                           const struct podman_attach_opts *aopts, int *ret_exit_code,
+                           struct ags_error *err)
 {
     int r = podman_check_io(io, err);
     if (r < 0)
@@ -84,7 +112,8 @@ int podman_run_attached(struct podman_client *c, const char *id, const struct po
     if (r < 0)
         return r;
     _cleanup_(podman_stream_done) struct podman_stream stream = {.fd = -1};
-    r = attach(c, id, io, &stream, err);
+    const char *detach_keys = podman_detach_keys(io, aopts);
+    r = attach(c, id, io, detach_keys, &stream, err);
     if (r < 0)
         return r;
     unsigned rows, cols;
@@ -95,14 +124,15 @@ int podman_run_attached(struct podman_client *c, const char *id, const struct po
     if (r < 0)
         return r;
     struct podman_pump pump = {
-        .sock = stream.fd,
-        .pending = stream.pending,
-        .n_pending = stream.n_pending,
-        .io = io,
-        .stdin_attached = io->in_fd >= 0,
-        .session = &session,
-        .resize = resize_container,
-        .userdata = &ctx,
+            .sock = stream.fd,
+            .pending = stream.pending,
+            .n_pending = stream.n_pending,
+            .io = io,
+            .stdin_attached = io->in_fd >= 0,
+            .detach_keys = detach_keys[0] != '\0',
+            .session = &session,
+            .resize = resize_container,
+            .userdata = &ctx,
     };
     bool detach = false;
     r = podman_pump_run(&pump, &detach, err);
@@ -110,7 +140,5 @@ int podman_run_attached(struct podman_client *c, const char *id, const struct po
     podman_stream_done(&stream);
     if (r < 0)
         return r;
-    if (detach && still_running(c, id))
-        return PODMAN_DETACHED;
-    return podman_container_wait(c, id, ret_exit_code, err);
+    return exit_status(c, id, detach, ret_exit_code, err);
 }

@@ -104,8 +104,7 @@ static bool is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-int podman_parse_wait_body(const char *body, size_t len, int *ret_exit_code,
-                           struct ags_error *err)
+int podman_parse_wait_body(const char *body, size_t len, int *ret_exit_code, struct ags_error *err)
 {
     size_t b = 0, e = body ? len : 0;
     while (b < e && is_space(body[b]))
@@ -137,7 +136,7 @@ static char **parse_labels(json_t *map)
     size_t k = 0;
     const char *key;
     json_t *val;
-    json_object_foreach(map, key, val) {
+    json_object_foreach (map, key, val) {
         const char *s = json_string_value(val);
         if (s && k < n)
             v[k++] = xasprintf("%s=%s", key, s);
@@ -153,10 +152,10 @@ static int parse_one(json_t *o, struct podman_container_info *info)
     const char *name = json_string_value(json_array_get(json_object_get(o, "Names"), 0));
     const char *state = json_string_value(json_object_get(o, "State"));
     *info = (struct podman_container_info){
-        .id = xstrdup(id),
-        .name = xstrdup(name ? name : ""),
-        .state = xstrdup(state ? state : ""),
-        .labels = parse_labels(json_object_get(o, "Labels")),
+            .id = xstrdup(id),
+            .name = xstrdup(name ? name : ""),
+            .state = xstrdup(state ? state : ""),
+            .labels = parse_labels(json_object_get(o, "Labels")),
     };
     return 0;
 }
@@ -194,8 +193,8 @@ void podman_container_infos_free(struct podman_container_info *v, size_t n)
     free(v);
 }
 
-int podman_parse_exec_inspect(const char *body, size_t len, bool *ret_running,
-                              int *ret_exit_code, struct ags_error *err)
+int podman_parse_exec_inspect(const char *body, size_t len, bool *ret_running, int *ret_exit_code,
+                              struct ags_error *err)
 {
     json_auto_t *root = load(body, len, "exec inspect", err);
     if (!root)
@@ -210,15 +209,26 @@ int podman_parse_exec_inspect(const char *body, size_t len, bool *ret_running,
     return 0;
 }
 
-int podman_parse_container_running(const char *body, size_t len, bool *ret_running,
-                                   struct ags_error *err)
+int podman_parse_container_state(const char *body, size_t len, struct podman_ctr_state *ret,
+                                 struct ags_error *err)
 {
     json_auto_t *root = load(body, len, "inspect", err);
     if (!root)
         return -EPROTO;
-    json_t *running = json_object_get(json_object_get(root, "State"), "Running");
-    if (!json_is_boolean(running))
-        return ags_error_set(err, -EPROTO, "inspect: no State.Running in Podman's reply");
-    *ret_running = json_is_true(running);
+    json_t *state = json_object_get(root, "State");
+    json_t *running = json_object_get(state, "Running");
+    const char *status = json_string_value(json_object_get(state, "Status"));
+    json_t *code = json_object_get(state, "ExitCode");
+    if (!json_is_boolean(running) || !status || !json_is_integer(code) ||
+        json_integer_value(code) < -1 || json_integer_value(code) > 255)
+        return ags_error_set(err, -EPROTO,
+                             "inspect: no State.Running/Status/ExitCode in "
+                             "Podman's reply");
+    *ret = (struct podman_ctr_state){
+            .running = json_is_true(running),
+            .finished = !json_is_true(running) &&
+                        (strcmp(status, "stopped") == 0 || strcmp(status, "exited") == 0),
+            .exit_code = (int)json_integer_value(code),
+    };
     return 0;
 }

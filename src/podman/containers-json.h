@@ -28,17 +28,23 @@ int podman_parse_create_reply(const char *body, size_t len, const char *what, ch
                               char ***ret_warnings, struct ags_error *err) _warn_unused_;
 
 /* The text/plain body of wait, "N\n", as an exit status. */
-int podman_parse_wait_body(const char *body, size_t len, int *ret_exit_code,
-                           struct ags_error *err) _warn_unused_;
+int podman_parse_wait_body(const char *body, size_t len, int *ret_exit_code, struct ags_error *err)
+        _warn_unused_;
 
 /* The array of GET /containers/json. */
 int podman_parse_container_list(const char *body, size_t len, struct podman_container_info **ret,
                                 size_t *ret_n, struct ags_error *err) _warn_unused_;
 
 /* GET /exec/{id}/json: whether the process still runs, and its exit code. */
-int podman_parse_exec_inspect(const char *body, size_t len, bool *ret_running,
-                              int *ret_exit_code, struct ags_error *err) _warn_unused_;
+int podman_parse_exec_inspect(const char *body, size_t len, bool *ret_running, int *ret_exit_code,
+                              struct ags_error *err) _warn_unused_;
 
-/* GET /containers/{id}/json: State.Running. */
-int podman_parse_container_running(const char *body, size_t len, bool *ret_running,
-                                   struct ags_error *err) _warn_unused_;
+/* What GET /containers/{id}/json says about the process. */
+struct podman_ctr_state {
+    bool running;  /* State.Running */
+    bool finished; /* State.Status "stopped" or "exited": exit_code is final */
+    int exit_code; /* State.ExitCode */
+};
+
+int podman_parse_container_state(const char *body, size_t len, struct podman_ctr_state *ret,
+                                 struct ags_error *err) _warn_unused_;

@@ -23,7 +23,7 @@
 #define PATH_MAX_LEN      1024u
 
 int podman_id_path(const char *prefix, const char *id, const char *suffix, char **ret,
-                struct ags_error *err)
+                   struct ags_error *err)
 {
     if (!id || !id[0])
         return ags_error_set(err, -EINVAL, "no container or exec id");
@@ -36,21 +36,21 @@ int podman_id_path(const char *prefix, const char *id, const char *suffix, char 
     return 0;
 }
 
-int podman_ctr_call(struct podman_client *c, const struct podman_ctr_call *call, struct podman_reply *ret,
-                struct ags_error *err)
+int podman_ctr_call(struct podman_client *c, const struct podman_ctr_call *call,
+                    struct podman_reply *ret, struct ags_error *err)
 {
     _cleanup_free_ char *path = NULL;
     int r = call->id ? podman_id_path(call->prefix, call->id, call->suffix, &path, err) : 0;
     if (r < 0)
         return r;
     struct podman_req req = {
-        .method = call->method,
-        .path = path ? path : call->prefix,
-        .query = call->query,
-        .content_type = call->json ? "application/json" : NULL,
-        .body = call->json,
-        .body_len = call->json ? strlen(call->json) : 0,
-        .timeout_ms = call->timeout_ms,
+            .method = call->method,
+            .path = path ? path : call->prefix,
+            .query = call->query,
+            .content_type = call->json ? "application/json" : NULL,
+            .body = call->json,
+            .body_len = call->json ? strlen(call->json) : 0,
+            .timeout_ms = call->timeout_ms,
     };
     return podman_http_do(c->http, &req, ret, err);
 }
@@ -82,10 +82,12 @@ int podman_container_create_ex(struct podman_client *c, const struct podman_spec
     int r = podman_spec_render(spec, &json, err);
     if (r < 0)
         return r;
-    _cleanup_free_ char *w = xasprintf("create container%s%s", spec->name ? " " : "",
-                                       spec->name ? spec->name : "");
-    struct podman_ctr_call call = {.method = "POST", .prefix = "/containers/create", .json = json,
-                               .timeout_ms = CREATE_TIMEOUT_MS};
+    _cleanup_free_ char *w =
+            xasprintf("create container%s%s", spec->name ? " " : "", spec->name ? spec->name : "");
+    struct podman_ctr_call call = {.method = "POST",
+                                   .prefix = "/containers/create",
+                                   .json = json,
+                                   .timeout_ms = CREATE_TIMEOUT_MS};
     struct podman_reply reply = {0};
     r = podman_ctr_call(c, &call, &reply, err);
     if (r < 0)
@@ -98,8 +100,8 @@ int podman_container_create_ex(struct podman_client *c, const struct podman_spec
     return r;
 }
 
-int podman_container_create(struct podman_client *c, const struct podman_spec *spec,
-                            char **ret_id, struct ags_error *err)
+int podman_container_create(struct podman_client *c, const struct podman_spec *spec, char **ret_id,
+                            struct ags_error *err)
 {
     return podman_container_create_ex(c, spec, ret_id, NULL, err);
 }
@@ -107,21 +109,27 @@ int podman_container_create(struct podman_client *c, const struct podman_spec *s
 int podman_container_start(struct podman_client *c, const char *id, struct ags_error *err)
 {
     _cleanup_free_ char *w = what_ctr("start", id);
-    struct podman_ctr_call call = {.method = "POST", .prefix = "/containers/", .id = id,
-                               .suffix = "/start", .timeout_ms = START_TIMEOUT_MS};
+    struct podman_ctr_call call = {.method = "POST",
+                                   .prefix = "/containers/",
+                                   .id = id,
+                                   .suffix = "/start",
+                                   .timeout_ms = START_TIMEOUT_MS};
     /* 304: already running, which is what the caller wants. */
     return simple(c, &call, 204, 304, w, err);
 }
 
-int podman_container_resize(struct podman_client *c, const char *id, unsigned rows,
-                            unsigned cols, struct ags_error *err)
+int podman_container_resize(struct podman_client *c, const char *id, unsigned rows, unsigned cols,
+                            struct ags_error *err)
 {
     char query[64];
     (void)snprintf(query, sizeof(query), "h=%u&w=%u", rows, cols);
     _cleanup_free_ char *w = what_ctr("resize the terminal of", id);
-    struct podman_ctr_call call = {.method = "POST", .prefix = "/containers/", .id = id,
-                               .suffix = "/resize", .query = query,
-                               .timeout_ms = SMALL_TIMEOUT_MS};
+    struct podman_ctr_call call = {.method = "POST",
+                                   .prefix = "/containers/",
+                                   .id = id,
+                                   .suffix = "/resize",
+                                   .query = query,
+                                   .timeout_ms = SMALL_TIMEOUT_MS};
     return simple(c, &call, 200, 204, w, err);
 }
 
@@ -130,8 +138,11 @@ int podman_container_wait(struct podman_client *c, const char *id, int *ret_exit
 {
     _cleanup_free_ char *w = what_ctr("wait for", id);
     /* No time limit: this returns when the container exits. */
-    struct podman_ctr_call call = {.method = "POST", .prefix = "/containers/", .id = id,
-                               .suffix = "/wait", .query = "condition=exited"};
+    struct podman_ctr_call call = {.method = "POST",
+                                   .prefix = "/containers/",
+                                   .id = id,
+                                   .suffix = "/wait",
+                                   .query = "condition=exited"};
     struct podman_reply reply = {0};
     int r = podman_ctr_call(c, &call, &reply, err);
     if (r < 0)
@@ -150,9 +161,12 @@ int podman_container_stop(struct podman_client *c, const char *id, unsigned time
     char query[32];
     (void)snprintf(query, sizeof(query), "timeout=%u", timeout_s);
     _cleanup_free_ char *w = what_ctr("stop", id);
-    struct podman_ctr_call call = {.method = "POST", .prefix = "/containers/", .id = id,
-                               .suffix = "/stop", .query = query,
-                               .timeout_ms = (long)timeout_s * 1000L + SMALL_TIMEOUT_MS};
+    struct podman_ctr_call call = {.method = "POST",
+                                   .prefix = "/containers/",
+                                   .id = id,
+                                   .suffix = "/stop",
+                                   .query = query,
+                                   .timeout_ms = (long)timeout_s * 1000L + SMALL_TIMEOUT_MS};
     /* 304: already stopped. */
     return simple(c, &call, 204, 304, w, err);
 }
@@ -165,8 +179,12 @@ int podman_container_kill(struct podman_client *c, const char *id, const char *s
     if (podman_query_add(&q, "signal", signal ? signal : "SIGKILL") < 0)
         return ags_error_set(err, -EINVAL, "signal name '%.32s' is too long", signal);
     _cleanup_free_ char *w = what_ctr("kill", id);
-    struct podman_ctr_call call = {.method = "POST", .prefix = "/containers/", .id = id,
-                               .suffix = "/kill", .query = q.buf, .timeout_ms = SMALL_TIMEOUT_MS};
+    struct podman_ctr_call call = {.method = "POST",
+                                   .prefix = "/containers/",
+                                   .id = id,
+                                   .suffix = "/kill",
+                                   .query = q.buf,
+                                   .timeout_ms = SMALL_TIMEOUT_MS};
     /* Not running: 500 "container state improper", mapped to -EBUSY. */
     return simple(c, &call, 204, 204, w, err);
 }
@@ -177,15 +195,17 @@ int podman_container_remove(struct podman_client *c, const char *id, bool force,
     /* "volumes", not "v": v=true is ignored on libpod paths. */
     const char *query = force ? "force=true&volumes=true" : "force=false&volumes=true";
     _cleanup_free_ char *w = what_ctr("remove", id);
-    struct podman_ctr_call call = {.method = "DELETE", .prefix = "/containers/", .id = id,
-                               .query = query, .timeout_ms = REMOVE_TIMEOUT_MS};
+    struct podman_ctr_call call = {.method = "DELETE",
+                                   .prefix = "/containers/",
+                                   .id = id,
+                                   .query = query,
+                                   .timeout_ms = REMOVE_TIMEOUT_MS};
     /* 404 -> -ENOENT; running without force -> "container state improper" -> -EBUSY. */
     return simple(c, &call, 200, 200, w, err);
 }
 
 int podman_container_list(struct podman_client *c, const char *const *labels,
-                          struct podman_container_info **ret, size_t *ret_n,
-                          struct ags_error *err)
+                          struct podman_container_info **ret, size_t *ret_n, struct ags_error *err)
 {
     _cleanup_free_ char *filter = NULL;
     int r = podman_label_filter(labels, &filter, err);
@@ -198,8 +218,10 @@ int podman_container_list(struct podman_client *c, const char *const *labels,
     if (podman_query_add_bool(&q, "all", true) < 0 ||
         (filtered && podman_query_add(&q, "filters", filter) < 0))
         return ags_error_set(err, -E2BIG, "list containers: the label filter is too long");
-    struct podman_ctr_call call = {.method = "GET", .prefix = "/containers/json", .query = q.buf,
-                               .timeout_ms = SMALL_TIMEOUT_MS};
+    struct podman_ctr_call call = {.method = "GET",
+                                   .prefix = "/containers/json",
+                                   .query = q.buf,
+                                   .timeout_ms = SMALL_TIMEOUT_MS};
     struct podman_reply reply = {0};
     r = podman_ctr_call(c, &call, &reply, err);
     if (r < 0)
@@ -212,18 +234,21 @@ int podman_container_list(struct podman_client *c, const char *const *labels,
     return r;
 }
 
-int podman_container_running(struct podman_client *c, const char *id, bool *ret_running,
-                             struct ags_error *err)
+int podman_container_state(struct podman_client *c, const char *id, struct podman_ctr_state *ret,
+                           struct ags_error *err)
 {
     _cleanup_free_ char *w = what_ctr("inspect", id);
-    struct podman_ctr_call call = {.method = "GET", .prefix = "/containers/", .id = id,
-                               .suffix = "/json", .timeout_ms = SMALL_TIMEOUT_MS};
+    struct podman_ctr_call call = {.method = "GET",
+                                   .prefix = "/containers/",
+                                   .id = id,
+                                   .suffix = "/json",
+                                   .timeout_ms = SMALL_TIMEOUT_MS};
     struct podman_reply reply = {0};
     int r = podman_ctr_call(c, &call, &reply, err);
     if (r < 0)
         return podman_prefix_error(err, r, w);
     if (reply.status == 200)
-        r = podman_parse_container_running(reply.body, reply.len, ret_running, err);
+        r = podman_parse_container_state(reply.body, reply.len, ret, err);
     else
         r = podman_reply_error(&reply, w, err);
     podman_reply_done(&reply);

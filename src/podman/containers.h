@@ -23,13 +23,15 @@ struct podman_ctr_call {
 
 /* Owned "prefix<escaped id>suffix". */
 int podman_id_path(const char *prefix, const char *id, const char *suffix, char **ret,
-                struct ags_error *err) _warn_unused_;
+                   struct ags_error *err) _warn_unused_;
 /* Any HTTP status is a success here; the caller interprets it. */
-int podman_ctr_call(struct podman_client *c, const struct podman_ctr_call *call, struct podman_reply *ret,
-                struct ags_error *err) _warn_unused_;
-/* State.Running of a container. */
-int podman_container_running(struct podman_client *c, const char *id, bool *ret_running,
-                             struct ags_error *err) _warn_unused_;
+int podman_ctr_call(struct podman_client *c, const struct podman_ctr_call *call,
+                    struct podman_reply *ret, struct ags_error *err) _warn_unused_;
+#include "podman/containers-json.h"
+
+/* The state of a container's process (inspect). */
+int podman_container_state(struct podman_client *c, const char *id, struct podman_ctr_state *ret,
+                           struct ags_error *err) _warn_unused_;
 
 /* Puts what in front of err's message and returns r (err may be NULL). */
 static inline int podman_prefix_error(struct ags_error *err, int r, const char *what)

@@ -22,10 +22,10 @@
 #include "podman/tty.h"
 #include "base/banned.h"
 
-#define EXEC_TIMEOUT_MS      30000L
+#define EXEC_TIMEOUT_MS 30000L
 /* Inspect may lag the end of the stream a little; wait at most this long. */
-#define EXEC_EXIT_POLLS      40
-#define EXEC_EXIT_POLL_NS    50000000L
+#define EXEC_EXIT_POLLS   40
+#define EXEC_EXIT_POLL_NS 50000000L
 
 static json_t *must(json_t *v)
 {
@@ -49,8 +49,10 @@ static int strv_json(const char *const *v, bool env, json_t **ret, struct ags_er
         const char *eq = env ? strchr(v[i], '=') : NULL;
         _cleanup_free_ char *name = eq ? xstrndup(v[i], (size_t)(eq - v[i])) : NULL;
         if (env && (!name || !str_is_env_name(name)))
-            return ags_error_set(err, -EINVAL, "exec: environment variable '%s' is not "
-                                               "NAME=VALUE with a valid name", v[i]);
+            return ags_error_set(err, -EINVAL,
+                                 "exec: environment variable '%s' is not "
+                                 "NAME=VALUE with a valid name",
+                                 v[i]);
         json_t *s = json_string(v[i]);
         if (!s)
             return ags_error_set(err, -EINVAL, "exec: '%s' is not valid UTF-8", v[i]);
@@ -73,7 +75,7 @@ static int opt_string(json_t *o, const char *key, const char *value, struct ags_
 }
 
 static int exec_body(const struct podman_exec_opts *opts, const struct podman_io *io,
-                     char **ret, struct ags_error *err)
+                     const char *detach_keys, char **ret, struct ags_error *err)
 {
     if (!opts->argv || !opts->argv[0])
         return ags_error_set(err, -EINVAL, "exec: no command");
@@ -91,7 +93,7 @@ static int exec_body(const struct podman_exec_opts *opts, const struct podman_io
     set(o, "AttachStdout", json_true());
     set(o, "AttachStderr", json_true());
     set(o, "Tty", json_boolean(opts->tty));
-    set(o, "DetachKeys", must(json_string(opts->tty ? "ctrl-p,ctrl-q" : "")));
+    set(o, "DetachKeys", must(json_string(detach_keys)));
     if (opt_string(o, "User", opts->user, err) < 0 ||
         opt_string(o, "WorkingDir", opts->work_dir, err) < 0)
         return -EINVAL;
@@ -101,11 +103,15 @@ static int exec_body(const struct podman_exec_opts *opts, const struct podman_io
     return 0;
 }
 
-static int exec_create(struct podman_client *c, const char *id, const char *body,
-                       char **ret_eid, struct ags_error *err)
+static int exec_create(struct podman_client *c, const char *id, const char *body, char **ret_eid,
+                       struct ags_error *err)
 {
-    struct podman_ctr_call call = {.method = "POST", .prefix = "/containers/", .id = id,
-                               .suffix = "/exec", .json = body, .timeout_ms = EXEC_TIMEOUT_MS};
+    struct podman_ctr_call call = {.method = "POST",
+                                   .prefix = "/containers/",
+                                   .id = id,
+                                   .suffix = "/exec",
+                                   .json = body,
+                                   .timeout_ms = EXEC_TIMEOUT_MS};
     struct podman_reply reply = {0};
     int r = podman_ctr_call(c, &call, &reply, err);
     if (r < 0)
@@ -128,9 +134,12 @@ static void resize_exec(void *userdata, unsigned rows, unsigned cols)
     const struct exec_ctx *x = userdata;
     char query[64];
     (void)snprintf(query, sizeof(query), "h=%u&w=%u", rows, cols);
-    struct podman_ctr_call call = {.method = "POST", .prefix = "/exec/", .id = x->eid,
-                               .suffix = "/resize", .query = query,
-                               .timeout_ms = EXEC_TIMEOUT_MS};
+    struct podman_ctr_call call = {.method = "POST",
+                                   .prefix = "/exec/",
+                                   .id = x->eid,
+                                   .suffix = "/resize",
+                                   .query = query,
+                                   .timeout_ms = EXEC_TIMEOUT_MS};
     struct podman_reply reply = {0};
     if (podman_ctr_call(x->c, &call, &reply, NULL) == 0) /* 201; 500 once it exited */
         podman_reply_done(&reply);
@@ -155,11 +164,14 @@ static int exec_start(struct podman_client *c, const char *eid, const struct pod
     return r < 0 ? podman_prefix_error(err, r, "exec start") : 0;
 }
 
-static int exec_inspect(struct podman_client *c, const char *eid, bool *ret_running,
-                        int *ret_code, struct ags_error *err)
+static int exec_inspect(struct podman_client *c, const char *eid, bool *ret_running, int *ret_code,
+                        struct ags_error *err)
 {
-    struct podman_ctr_call call = {.method = "GET", .prefix = "/exec/", .id = eid,
-                               .suffix = "/json", .timeout_ms = EXEC_TIMEOUT_MS};
+    struct podman_ctr_call call = {.method = "GET",
+                                   .prefix = "/exec/",
+                                   .id = eid,
+                                   .suffix = "/json",
+                                   .timeout_ms = EXEC_TIMEOUT_MS};
     struct podman_reply reply = {0};
     int r = podman_ctr_call(c, &call, &reply, err);
     if (r < 0)
@@ -190,8 +202,9 @@ static int exec_result(struct podman_client *c, const char *eid, bool detach, in
         if (detach)
             return PODMAN_DETACHED;
         if (i == EXEC_EXIT_POLLS)
-            return ags_error_set(err, -ETIMEDOUT, "exec: the stream ended but the process "
-                                                  "still runs");
+            return ags_error_set(err, -ETIMEDOUT,
+                                 "exec: the stream ended but the process "
+                                 "still runs");
         struct timespec ts = {.tv_nsec = EXEC_EXIT_POLL_NS};
         (void)nanosleep(&ts, NULL);
     }
@@ -200,10 +213,18 @@ static int exec_result(struct podman_client *c, const char *eid, bool detach, in
 int podman_exec(struct podman_client *c, const char *id, const struct podman_exec_opts *opts,
                 const struct podman_io *io, int *ret_exit_code, struct ags_error *err)
 {
+    return podman_exec_ex(c, id, opts, io, NULL, ret_exit_code, err);
+}
+
+int podman_exec_ex(struct podman_client *c, const char *id, const struct podman_exec_opts *opts,
+                   const struct podman_io *io, const struct podman_attach_opts *aopts,
+                   int *ret_exit_code, struct ags_error *err)
+{
     _cleanup_free_ char *body = NULL, *eid = NULL;
     int r = podman_check_io(io, err);
+    const char *detach_keys = r == 0 ? podman_detach_keys(io, aopts) : "";
     if (r == 0)
-        r = exec_body(opts, io, &body, err);
+        r = exec_body(opts, io, detach_keys, &body, err);
     if (r == 0)
         r = exec_create(c, id, body, &eid, err);
     if (r < 0)
@@ -218,14 +239,15 @@ int podman_exec(struct podman_client *c, const char *id, const struct podman_exe
         return r;
     struct exec_ctx ctx = {.c = c, .eid = eid};
     struct podman_pump pump = {
-        .sock = stream.fd,
-        .pending = stream.pending,
-        .n_pending = stream.n_pending,
-        .io = io,
-        .stdin_attached = io->in_fd >= 0,
-        .session = &session,
-        .resize = resize_exec,
-        .userdata = &ctx,
+            .sock = stream.fd,
+            .pending = stream.pending,
+            .n_pending = stream.n_pending,
+            .io = io,
+            .stdin_attached = io->in_fd >= 0,
+            .detach_keys = detach_keys[0] != '\0',
+            .session = &session,
+            .resize = resize_exec,
+            .userdata = &ctx,
     };
     bool detach = false;
     r = podman_pump_run(&pump, &detach, err);

@@ -108,7 +108,8 @@ int podman_demux_finish(const struct podman_demux *d, struct ags_error *err)
     if (d->in_payload)
         return ags_error_set(err, -EPROTO,
                              "the stream from Podman ended inside a frame (%u payload bytes "
-                             "missing)", d->left);
+                             "missing)",
+                             d->left);
     return ags_error_set(err, -EPROTO,
                          "the stream from Podman ended inside a frame header (%zu of 8 bytes)",
                          d->hdr_len);

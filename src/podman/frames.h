@@ -30,13 +30,13 @@ enum podman_stream_id {
 
 struct podman_demux {
     uint8_t hdr[PODMAN_FRAME_HEADER_LEN];
-    size_t hdr_len;      /* header bytes collected so far */
-    uint8_t stream;      /* of the current frame */
-    uint32_t left;       /* payload bytes of the current frame still to come */
+    size_t hdr_len; /* header bytes collected so far */
+    uint8_t stream; /* of the current frame */
+    uint32_t left;  /* payload bytes of the current frame still to come */
     bool in_payload;
     char errmsg[PODMAN_FRAME_ERRMSG_MAX]; /* stream-3 text so far (NUL-terminated) */
     size_t errmsg_len;
-    uint64_t offset;     /* stream bytes consumed, for messages */
+    uint64_t offset; /* stream bytes consumed, for messages */
 };
 
 /* Receives payload bytes of stream 0, 1 or 2; a negative return stops the feed. */

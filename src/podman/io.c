@@ -23,11 +23,16 @@ struct pump {
     char in[PUMP_IN_BUF];
     size_t in_len, in_off;
     char out[PUMP_OUT_BUF];
-    bool in_open;  /* still reading in_fd */
-    bool in_eof;   /* in_fd reached its end */
-    bool wr_open;  /* the write side of the socket is open */
-    int detach;    /* 0, 1 after a lone ctrl-p, 2 after ctrl-p then a lone ctrl-q */
+    bool in_open; /* still reading in_fd */
+    bool in_eof;  /* in_fd reached its end */
+    bool wr_open; /* the write side of the socket is open */
+    int detach;   /* 0, 1 after a lone ctrl-p, 2 after ctrl-p then a lone ctrl-q */
 };
+
+const char *podman_detach_keys(const struct podman_io *io, const struct podman_attach_opts *aopts)
+{
+    return io->tty && aopts && aopts->detach_keys ? "ctrl-p,ctrl-q" : "";
+}
 
 static int interrupted(struct pump *s)
 {
@@ -100,7 +105,7 @@ static int recv_output(struct pump *s)
 
 static void track_detach(struct pump *s, ssize_t n)
 {
-    if (!s->p->io->tty || n != 1)
+    if (!s->p->detach_keys || n != 1)
         s->detach = 0;
     else if (s->in[0] == KEY_CTRL_P)
         s->detach = 1;
@@ -126,8 +131,8 @@ static void read_stdin(struct pump *s)
 
 static void send_stdin(struct pump *s)
 {
-    ssize_t w = send(s->p->sock, s->in + s->in_off, s->in_len - s->in_off,
-                     MSG_DONTWAIT | MSG_NOSIGNAL);
+    ssize_t w =
+            send(s->p->sock, s->in + s->in_off, s->in_len - s->in_off, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (w < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     if (w < 0) {
@@ -169,9 +174,9 @@ enum { FD_SIG, FD_SOCK, FD_IN };
 static int pump_step(struct pump *s)
 {
     struct pollfd fds[3] = {
-        [FD_SIG] = {.fd = s->p->session->sig_rd, .events = POLLIN},
-        [FD_SOCK] = {.fd = s->p->sock, .events = POLLIN},
-        [FD_IN] = {.fd = -1},
+            [FD_SIG] = {.fd = s->p->session->sig_rd, .events = POLLIN},
+            [FD_SOCK] = {.fd = s->p->sock, .events = POLLIN},
+            [FD_IN] = {.fd = -1},
     };
     if (s->in_len && s->wr_open)
         fds[FD_SOCK].events |= POLLOUT;

@@ -18,11 +18,12 @@
 #include "podman/tty.h"
 
 struct podman_pump {
-    int sock;                  /* the hijacked connection (borrowed) */
-    const char *pending;       /* stream bytes that came with the reply headers */
+    int sock;            /* the hijacked connection (borrowed) */
+    const char *pending; /* stream bytes that came with the reply headers */
     size_t n_pending;
     const struct podman_io *io;
-    bool stdin_attached;       /* the service reads stdin from the stream */
+    bool stdin_attached; /* the service reads stdin from the stream */
+    bool detach_keys;    /* TTY: the service detaches on ctrl-p,ctrl-q */
     struct podman_session *session;
     /* TTY size changes; errors are ignored (the process may have exited). */
     void (*resize)(void *userdata, unsigned rows, unsigned cols);
@@ -32,7 +33,10 @@ struct podman_pump {
 /* -EBADF unless out_fd (and err_fd without a TTY) are given. */
 int podman_check_io(const struct podman_io *io, struct ags_error *err) _warn_unused_;
 
+/* The detach keys for the service ("" disables them). */
+const char *podman_detach_keys(const struct podman_io *io, const struct podman_attach_opts *aopts);
+
 /* 0 at the end of the stream; *ret_detach when the last keys sent were the
- * detach sequence ctrl-p, ctrl-q, each read on its own (TTY only). */
+ * detach sequence ctrl-p, ctrl-q, each read on its own (detach_keys only). */
 int podman_pump_run(const struct podman_pump *p, bool *ret_detach, struct ags_error *err)
         _warn_unused_;

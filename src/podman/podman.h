@@ -217,11 +217,16 @@ int podman_run_attached(struct podman_client *c, const char *id, const struct po
 /*
  * Details of podman_run_attached() and podman_exec():
  *  - The caller removes the container afterwards (podman_container_remove()):
- *    it is created without auto-remove, so wait never races the cleanup.
- *  - TTY mode keeps podman's detach keys ctrl-p,ctrl-q (each pressed on its
- *    own, as a terminal sends them); then PODMAN_DETACHED is returned, the
- *    process keeps running and *ret_exit_code is not set.  Non-TTY streams
- *    have no detach keys, so any stdin bytes pass unchanged.
+ *    it is created without auto-remove, so getting the exit status never
+ *    races the cleanup.  The status comes from inspect as soon as the
+ *    container is "stopped" (wait would first sit out the cleanup, ~250 ms),
+ *    else from wait.
+ *  - No detach keys: every byte of stdin reaches the process (ctrl-p too),
+ *    and a caller that removes the container after the run cannot lose it to
+ *    a detach.  The _ex variants with detach_keys set enable podman's
+ *    ctrl-p,ctrl-q in TTY mode (each key on its own, as a terminal sends
+ *    them); a detach returns PODMAN_DETACHED, the process keeps running and
+ *    *ret_exit_code is not set.
  *  - While they run, SIGWINCH, SIGINT, SIGTERM, SIGHUP and SIGPIPE are
  *    handled (the previous handlers come back on return; one run at a time
  *    per process, else -EBUSY).  SIGINT, SIGTERM and SIGHUP restore the
@@ -234,6 +239,14 @@ int podman_run_attached(struct podman_client *c, const char *id, const struct po
 #define PODMAN_DETACHED 1
 /* The signal that made the last podman_run_attached()/podman_exec() return -EINTR, else 0. */
 int podman_interrupt_signal(void);
+
+struct podman_attach_opts {
+    bool detach_keys; /* TTY only: podman's ctrl-p,ctrl-q detaches (PODMAN_DETACHED) */
+};
+
+int podman_run_attached_ex(struct podman_client *c, const char *id, const struct podman_io *io,
+                           const struct podman_attach_opts *aopts, int *ret_exit_code,
+                           struct ags_error *err) _warn_unused_;
 
 /* ---- exec (exec.c) ---- */
 
@@ -248,6 +261,10 @@ struct podman_exec_opts {
 int podman_exec(struct podman_client *c, const char *id, const struct podman_exec_opts *opts,
                 const struct podman_io *io, int *ret_exit_code, struct ags_error *err)
         _warn_unused_;
+/* With detach keys (see podman_run_attached_ex()); aopts may be NULL. */
+int podman_exec_ex(struct podman_client *c, const char *id, const struct podman_exec_opts *opts,
+                   const struct podman_io *io, const struct podman_attach_opts *aopts,
+                   int *ret_exit_code, struct ags_error *err) _warn_unused_;
 
 static inline void podman_client_freep(struct podman_client **c)
 {

@@ -156,8 +156,7 @@ static json_t *b_volumes(struct builder *b, const struct podman_spec *s)
     for (size_t i = 0; i < s->n_volumes; i++) {
         const struct podman_volume_mount *v = &s->volumes[i];
         if (!is_abs(v->destination)) {
-            b_fail(b, -EINVAL, "volume '%s' needs an absolute destination",
-                   v->name ? v->name : "");
+            b_fail(b, -EINVAL, "volume '%s' needs an absolute destination", v->name ? v->name : "");
             continue;
         }
         json_t *o = must(json_object());

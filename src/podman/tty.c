@@ -9,7 +9,7 @@
 #include "base/banned.h"
 
 static const int session_signals[PODMAN_SESSION_NSIG] = {SIGWINCH, SIGINT, SIGTERM, SIGHUP,
-                                                          SIGPIPE};
+                                                         SIGPIPE};
 
 /* Shared with the signal handler: only sig_atomic_t flags, and a termios
  * written before g_raw_fd publishes it. */

@@ -25,15 +25,18 @@ enum { PODMAN_SESSION_NSIG = 5 };
 
 struct podman_session {
     bool active;
-    int in_fd;       /* the terminal in raw mode, or -1 */
+    int in_fd; /* the terminal in raw mode, or -1 */
     struct termios saved;
-    int sig_rd;      /* self-pipe, read end (non-blocking) */
+    int sig_rd; /* self-pipe, read end (non-blocking) */
     int sig_wr;
     bool saved_handlers;
     struct sigaction old[PODMAN_SESSION_NSIG];
 };
 
-#define PODMAN_SESSION_INIT { .in_fd = -1, .sig_rd = -1, .sig_wr = -1 }
+#define PODMAN_SESSION_INIT                     \
+    {                                           \
+        .in_fd = -1, .sig_rd = -1, .sig_wr = -1 \
+    }
 
 /* -EBUSY when another session is active. */
 int podman_session_begin(struct podman_session *s, const struct podman_io *io,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR
+# shellcheck source-path=SCRIPTDIR disable=SC2016
 # TTY runs through ags's client, in a real pty made by script(1): the size
 # inside equals the outer pty at start and after a resize (SIGWINCH), typed
 # keys reach the process raw (^C becomes the container's SIGINT, not ours),
@@ -32,12 +32,30 @@ wait_running() {
 in_pty() {
     local feed=$1 cmd=$2 feeder
     RC=0
-    exec 3< <(eval "$feed" 2>/dev/null; exec sleep 60)
+    exec 3< <({ eval "$feed"; exec sleep 60; } 2>/dev/null)
     feeder=$!
     timeout 60 script -q -e -c "$cmd" /dev/null <&3 >"$T/pty.raw" 2>&1 || RC=$?
     exec 3<&-
     kill "$feeder" 2>/dev/null || true
     PTY_OUT=$(tr -d '\r' <"$T/pty.raw")
+}
+
+# pty_bg NAME SCRIPT ARGS: runs `sh SCRIPT ARGS` in a new pty in the
+# background (stdin kept open, nothing typed); output in $T/NAME.raw.
+pty_bg() {
+    local name=$1
+    shift
+    exec 4< <(exec sleep 60 2>/dev/null)
+    BG_FEEDER=$!
+    timeout 60 script -q -e -c "sh $*" /dev/null <&4 >"$T/$name.raw" 2>&1 &
+    BG_PID=$!
+    exec 4<&-
+}
+
+pty_bg_wait() {
+    BG_RC=0
+    wait "$BG_PID" || BG_RC=$?
+    kill "$BG_FEEDER" 2>/dev/null || true
 }
 
 # ------------------------------------------------------------ size at start
@@ -61,22 +79,26 @@ check_eq "^C: the container's shell got SIGINT (its trap's status)" 9 "$RC"
 check_contains "^C: the trap ran" "got-INT" "$PTY_OUT"
 
 # ------------------------------------------------------------ SIGWINCH
+# The container prints the size once it differs from the first one.
 key="ags-e2e-tty=$$-winch"
+cat >"$T/winch.sh" <<'EOF'
+stty rows 20 cols 60
+echo $$ >"$1"
+exec "$PR" run -t -i --label "$lbl" --label "$2" "$img" \
+    sh -c 'while [ "$(stty size)" = "20 60" ]; do sleep 0.1; done; stty size'
+EOF
 rm -f "$T/pid"
-( timeout 60 script -q -e -c 'stty rows 20 cols 60; sh -c '"'"'echo $$ >"$0"; exec "$PR" run -t -i --label "$lbl" --label '"$key"' "$img" sh -c "while [ ! -e /tmp/go ]; do sleep 0.1; done; stty size"'"'"' '"$T/pid" \
-    /dev/null <&- >"$T/winch.raw" 2>&1 < <(exec sleep 60) || true ) &
-spid=$!
+pty_bg winch "$T/winch.sh" "$T/pid" "$key"
 if wait_running "$key"; then
-    pid=$(cat "$T/pid")
-    pts=$(readlink "/proc/$pid/fd/0")
+    pts=$(readlink "/proc/$(cat "$T/pid")/fd/0")
     stty rows 41 cols 123 <"$pts"
-    sleep 0.5 # the resize request travels while the container waits
-    "$PR" exec "$(awk '{print $1}' <("$PR" ls "$key"))" touch /tmp/go
-    wait "$spid"
+    pty_bg_wait
+    check_eq "SIGWINCH: exit status" 0 "$BG_RC"
     check_eq "SIGWINCH: the new size reached the container" "41 123" "$(tr -d '\r' <"$T/winch.raw")"
 else
-    fail "SIGWINCH: the container runs"
-    kill "$spid" 2>/dev/null || true
+    fail "SIGWINCH: the container runs" "running" "$(cat "$T/winch.raw")"
+    kill "$BG_PID" 2>/dev/null || true
+    pty_bg_wait
 fi
 
 # ------------------------------------------------------------ detach
@@ -89,16 +111,21 @@ check_match "detach: the container keeps running" ' running ' "$("$PR" ls "$key"
 
 # ------------------------------------------------------------ SIGTERM
 key="ags-e2e-tty=$$-term"
+cat >"$T/term.sh" <<'EOF'
+stty -g >"$1/before"
+sh -c 'echo $$ >"$1/pid"; exec "$PR" run -t -i --label "$lbl" --label "$2" "$img" sleep 60' \
+    sh "$1" "$2"
+echo $? >"$1/rc"
+stty -g >"$1/after"
+EOF
 rm -f "$T/pid" "$T/before" "$T/after" "$T/rc"
-( timeout 60 script -q -c 'stty -g >"$0/before"; sh -c '"'"'echo $$ >"$0/pid"; exec "$PR" run -t -i --label "$lbl" --label '"$key"' "$img" sleep 60'"'"' "$0"; echo $? >"$0/rc"; stty -g >"$0/after"' \
-    /dev/null >"$T/term.raw" 2>&1 < <(exec sleep 60) || true ) &
-spid=$!
+pty_bg term "$T/term.sh" "$T" "$key"
 if wait_running "$key"; then
     pid=$(cat "$T/pid")
     pts=$(readlink "/proc/$pid/fd/0")
     during=$(stty -g <"$pts")
     kill -TERM "$pid"
-    wait "$spid"
+    pty_bg_wait
     check_eq "SIGTERM: podman-run exits 128+15" 143 "$(cat "$T/rc" 2>&1)"
     if [ "$(cat "$T/before")" != "$during" ]; then
         ok "SIGTERM: the terminal was in raw mode during the run"
@@ -108,8 +135,9 @@ if wait_running "$key"; then
     check_eq "SIGTERM: stty -g after equals before" "$(cat "$T/before")" "$(cat "$T/after" 2>&1)"
     check_eq "SIGTERM: the container is gone" "" "$("$PR" ls "$key")"
 else
-    fail "SIGTERM: the container runs"
-    kill "$spid" 2>/dev/null || true
+    fail "SIGTERM: the container runs" "running" "$(cat "$T/term.raw")"
+    kill "$BG_PID" 2>/dev/null || true
+    pty_bg_wait
 fi
 
 e2e_finish

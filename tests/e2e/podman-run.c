@@ -17,7 +17,8 @@
  *        --entrypoint PROG, --network MODE, --cap-drop-all, --read-only,
  *        --keep (run: leave the container).
  *
- * Like podman: 125 when the API fails, 126 when the command cannot run, 127
+ * TTY runs and execs detach on ctrl-p,ctrl-q as in podman (the container is
+ * then left running).  Like podman: 125 when the API fails, 126 when the command cannot run, 127
  * when it is not found; after SIGINT/SIGTERM/SIGHUP the container is killed
  * and removed and the status is 128+signal.  Errors: "podman-run: MESSAGE
  * [ERRNO-NAME]" on stderr.  Connects like podman (CONTAINER_HOST, ...).
@@ -38,6 +39,8 @@
 static const char *const opt_ro[] = {"ro", NULL};
 static const char *const opt_rw[] = {"rw", NULL};
 static const char *const opt_tmpfs[] = {"size=64m", "mode=1777", NULL};
+/* Like podman: ctrl-p,ctrl-q detaches from a TTY run (ags itself has none). */
+static const struct podman_attach_opts aopts = {.detach_keys = true};
 
 struct flags {
     struct podman_spec spec;
@@ -90,7 +93,9 @@ static int add_bind(struct flags *f, const char *arg)
         *mode++ = '\0';
     if (mode && strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0)
         return -1;
-    f->mounts[i] = (struct podman_mount){.type = "bind", .source = t, .destination = dst,
+    f->mounts[i] = (struct podman_mount){.type = "bind",
+                                         .source = t,
+                                         .destination = dst,
                                          .options = mode && mode[1] == 'o' ? opt_ro : opt_rw};
     return 0;
 }
@@ -101,8 +106,8 @@ static int add_tmpfs(struct flags *f, const char *dst)
         return -1;
     size_t i = f->spec.n_mounts++;
     f->mount_text[i] = NULL;
-    f->mounts[i] = (struct podman_mount){.type = "tmpfs", .source = "tmpfs", .destination = dst,
-                                         .options = opt_tmpfs};
+    f->mounts[i] = (struct podman_mount){
+            .type = "tmpfs", .source = "tmpfs", .destination = dst, .options = opt_tmpfs};
     return 0;
 }
 
@@ -189,8 +194,7 @@ static int run_failure_status(const struct ags_error *err)
     return 125;
 }
 
-static int create(struct podman_client *c, struct flags *f, char **ret_id,
-                  struct ags_error *err)
+static int create(struct podman_client *c, struct flags *f, char **ret_id, struct ags_error *err)
 {
     char **warnings = NULL;
     int r = podman_container_create_ex(c, &f->spec, ret_id, &warnings, err);
@@ -219,10 +223,11 @@ static int cmd_run(struct podman_client *c, int argc, char **argv, struct ags_er
         status = failed(err, run_failure_status(err));
     if (status < 0) {
         struct podman_io io = {.in_fd = f.spec.stdin_open ? STDIN_FILENO : -1,
-                               .out_fd = STDOUT_FILENO, .err_fd = STDERR_FILENO,
+                               .out_fd = STDOUT_FILENO,
+                               .err_fd = STDERR_FILENO,
                                .tty = f.spec.terminal};
         int code = 0;
-        int r = podman_run_attached(c, id, &io, &code, err);
+        int r = podman_run_attached_ex(c, id, &io, &aopts, &code, err);
         if (r == PODMAN_DETACHED) {
             fprintf(stderr, "podman-run: detached from %.12s\n", id);
             f.keep = true;
@@ -288,14 +293,18 @@ static int cmd_exec(struct podman_client *c, int argc, char **argv, struct ags_e
     if (i + 1 >= argc)
         return usage();
     opts.argv = (const char *const *)argv + i + 1;
-    struct podman_io io = {.in_fd = interactive ? STDIN_FILENO : -1, .out_fd = STDOUT_FILENO,
-                           .err_fd = STDERR_FILENO, .tty = opts.tty};
+    struct podman_io io = {.in_fd = interactive ? STDIN_FILENO : -1,
+                           .out_fd = STDOUT_FILENO,
+                           .err_fd = STDERR_FILENO,
+                           .tty = opts.tty};
     int code = 0;
-    int r = podman_exec(c, argv[i], &opts, &io, &code, err);
+    int r = podman_exec_ex(c, argv[i], &opts, &io, &aopts, &code, err);
     if (r == PODMAN_DETACHED)
         return 0;
-    if (r == -EINTR)
-        return (void)failed(err, 0), 128 + podman_interrupt_signal();
+    if (r == -EINTR) {
+        (void)failed(err, 0);
+        return 128 + podman_interrupt_signal();
+    }
     return r < 0 ? failed(err, run_failure_status(err)) : code;
 }
 

@@ -116,9 +116,12 @@ static void fuzz_parsers(const char *p, size_t n)
     r = podman_parse_exec_inspect(p, n, &running, &code, &err);
     if (r < 0)
         check_error(r, &err);
-    r = podman_parse_container_running(p, n, &running, &err);
+    struct podman_ctr_state st;
+    r = podman_parse_container_state(p, n, &st, &err);
     if (r < 0)
         check_error(r, &err);
+    else if (st.finished && st.running)
+        abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -63,8 +63,9 @@ static void test_wait_body(void **state)
     assert_int_equal(podman_parse_wait_body("-1", 2, &code, &err), 0);
     assert_int_equal(code, -1);
     code = 9;
-    const char *bad[] = {"", "\n", "x", "4x", "256", "-2", "99999999999999999999999",
-                         "{\"StatusCode\":0}", "1 2"};
+    const char *bad[] = {
+            "",   "\n", "x", "4x", "256", "-2", "99999999999999999999999", "{\"StatusCode\":0}",
+            "1 2"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(podman_parse_wait_body(bad[i], strlen(bad[i]), &code, &err), -EPROTO);
     assert_int_equal(podman_parse_wait_body("4\0", 2, &code, &err), -EPROTO);
@@ -78,8 +79,8 @@ static void test_create_reply(void **state)
     const char *body = "{\"Id\":\"0123abcd\",\"Warnings\":[\"Resource limits are not supported "
                        "and ignored on cgroups V1 rootless systems\"]}";
     char *id = NULL, **warnings = NULL;
-    assert_int_equal(podman_parse_create_reply(body, strlen(body), "create", &id, &warnings,
-                                               NULL), 0);
+    assert_int_equal(podman_parse_create_reply(body, strlen(body), "create", &id, &warnings, NULL),
+                     0);
     assert_string_equal(id, "0123abcd");
     assert_non_null(warnings[0]);
     assert_null(warnings[1]);
@@ -88,18 +89,24 @@ static void test_create_reply(void **state)
     podman_strv_free(warnings);
 
     body = "{\"Id\":\"ab\",\"Warnings\":null}";
-    assert_int_equal(podman_parse_create_reply(body, strlen(body), "create", &id, &warnings,
-                                               NULL), 0);
+    assert_int_equal(podman_parse_create_reply(body, strlen(body), "create", &id, &warnings, NULL),
+                     0);
     assert_null(warnings[0]);
     free(id);
     podman_strv_free(warnings);
 
     struct ags_error err = {0};
-    const char *bad[] = {"", "[]", "{}", "{\"Id\":1}", "{\"Id\":\"\"}", "{\"Id\":\"a/b\"}",
-                         "{\"Id\":\"x\"", "not json"};
+    const char *bad[] = {"",
+                         "[]",
+                         "{}",
+                         "{\"Id\":1}",
+                         "{\"Id\":\"\"}",
+                         "{\"Id\":\"a/b\"}",
+                         "{\"Id\":\"x\"",
+                         "not json"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        assert_int_equal(podman_parse_create_reply(bad[i], strlen(bad[i]), "exec", &id, NULL,
-                                                   &err), -EPROTO);
+        assert_int_equal(podman_parse_create_reply(bad[i], strlen(bad[i]), "exec", &id, NULL, &err),
+                         -EPROTO);
     assert_non_null(strstr(err.msg, "exec"));
 }
 
@@ -129,7 +136,11 @@ static void test_container_list(void **state)
     podman_container_infos_free(v, n);
 
     struct ags_error err = {0};
-    const char *bad[] = {"{}", "[1]", "[{\"Names\":[\"x\"]}]", "[{\"Id\":\"a\"},{}]", "[",
+    const char *bad[] = {"{}",
+                         "[1]",
+                         "[{\"Names\":[\"x\"]}]",
+                         "[{\"Id\":\"a\"},{}]",
+                         "[",
                          "[{\"Id\":\"a\",\"Id\":\"b\"}]"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(podman_parse_container_list(bad[i], strlen(bad[i]), &v, &n, &err),
@@ -149,18 +160,30 @@ static void test_exec_and_container_inspect(void **state)
     assert_int_equal(podman_parse_exec_inspect(body, strlen(body), &running, &code, NULL), 0);
     assert_true(running);
     body = "{\"ExitCode\":\"0\",\"Running\":true}";
-    assert_int_equal(podman_parse_exec_inspect(body, strlen(body), &running, &code, NULL),
-                     -EPROTO);
+    assert_int_equal(podman_parse_exec_inspect(body, strlen(body), &running, &code, NULL), -EPROTO);
     body = "{\"ExitCode\":300,\"Running\":false}";
-    assert_int_equal(podman_parse_exec_inspect(body, strlen(body), &running, &code, NULL),
-                     -EPROTO);
+    assert_int_equal(podman_parse_exec_inspect(body, strlen(body), &running, &code, NULL), -EPROTO);
 
-    body = "{\"Id\":\"x\",\"State\":{\"Status\":\"running\",\"Running\":true}}";
-    assert_int_equal(podman_parse_container_running(body, strlen(body), &running, NULL), 0);
-    assert_true(running);
+    struct podman_ctr_state st;
+    body = "{\"Id\":\"x\",\"State\":{\"Status\":\"running\",\"Running\":true,"
+           "\"ExitCode\":0}}";
+    assert_int_equal(podman_parse_container_state(body, strlen(body), &st, NULL), 0);
+    assert_true(st.running);
+    assert_false(st.finished);
+    /* right after the attach stream ends: stopped, exit code known, cleanup pending */
+    body = "{\"State\":{\"Status\":\"stopped\",\"Running\":false,\"ExitCode\":9}}";
+    assert_int_equal(podman_parse_container_state(body, strlen(body), &st, NULL), 0);
+    assert_true(st.finished);
+    assert_int_equal(st.exit_code, 9);
+    body = "{\"State\":{\"Status\":\"exited\",\"Running\":false,\"ExitCode\":137}}";
+    assert_int_equal(podman_parse_container_state(body, strlen(body), &st, NULL), 0);
+    assert_true(st.finished);
+    assert_int_equal(st.exit_code, 137);
+    body = "{\"State\":{\"Status\":\"created\",\"Running\":false,\"ExitCode\":0}}";
+    assert_int_equal(podman_parse_container_state(body, strlen(body), &st, NULL), 0);
+    assert_false(st.finished);
     body = "{\"State\":{}}";
-    assert_int_equal(podman_parse_container_running(body, strlen(body), &running, NULL),
-                     -EPROTO);
+    assert_int_equal(podman_parse_container_state(body, strlen(body), &st, NULL), -EPROTO);
 }
 
 int main(void)

@@ -35,8 +35,7 @@ static const char *str_at(json_t *root, const char *path)
     char buf[256];
     snprintf(buf, sizeof(buf), "%s", path);
     json_t *v = root;
-    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && v;
-         k = strtok_r(NULL, ".", &save))
+    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
         v = json_is_array(v) ? json_array_get(v, (size_t)(k[0] - '0')) : json_object_get(v, k);
     return json_string_value(v);
 }
@@ -61,18 +60,36 @@ static void test_full_spec_uses_libpod_names(void **state)
             {.type = "bind", .source = "/home/u/proj", .destination = "/wsp", .options = ro},
             {.type = "tmpfs", .source = "tmpfs", .destination = "/tmp", .options = tmpfs_opts},
     };
-    const struct podman_volume_mount vols[] = {{.name = "cache", .destination = "/data",
-                                                .read_only = true}};
-    const struct podman_secret_mount secrets[] = {{.source = "tok", .target = "token",
-                                                   .mode = 0400}};
+    const struct podman_volume_mount vols[] = {
+            {.name = "cache", .destination = "/data", .read_only = true}};
+    const struct podman_secret_mount secrets[] = {
+            {.source = "tok", .target = "token", .mode = 0400}};
     const struct podman_spec spec = {
-            .image = "localhost/ags:1", .name = "ags-s1", .entrypoint = entry, .command = cmd,
-            .env = env, .labels = labels, .work_dir = "/wsp", .userns = "keep-id",
-            .terminal = true, .stdin_open = true, .no_new_privileges = true,
-            .cap_drop_all = true, .selinux_disable = true, .read_only_rootfs = true,
-            .pids_limit = 100, .netns = "slirp4netns", .network_options = netopts,
-            .mounts = mounts, .n_mounts = 2, .volumes = vols, .n_volumes = 1,
-            .secrets = secrets, .n_secrets = 1, .hostadd = hosts, .stop_timeout = 10,
+            .image = "localhost/ags:1",
+            .name = "ags-s1",
+            .entrypoint = entry,
+            .command = cmd,
+            .env = env,
+            .labels = labels,
+            .work_dir = "/wsp",
+            .userns = "keep-id",
+            .terminal = true,
+            .stdin_open = true,
+            .no_new_privileges = true,
+            .cap_drop_all = true,
+            .selinux_disable = true,
+            .read_only_rootfs = true,
+            .pids_limit = 100,
+            .netns = "slirp4netns",
+            .network_options = netopts,
+            .mounts = mounts,
+            .n_mounts = 2,
+            .volumes = vols,
+            .n_volumes = 1,
+            .secrets = secrets,
+            .n_secrets = 1,
+            .hostadd = hosts,
+            .stop_timeout = 10,
     };
     json_t *o = render(&spec);
     assert_string_equal(str_at(o, "image"), "localhost/ags:1");
@@ -84,8 +101,8 @@ static void test_full_spec_uses_libpod_names(void **state)
     assert_string_equal(str_at(o, "env.EMPTY"), "");
     assert_string_equal(str_at(o, "env.EQ"), "a=b");
     assert_string_equal(str_at(o, "labels.session"), "s1");
-    assert_string_equal(json_string_value(at(at(o, "annotations"),
-                                             "io.podman.annotations.label")), "disable");
+    assert_string_equal(json_string_value(at(at(o, "annotations"), "io.podman.annotations.label")),
+                        "disable");
     assert_string_equal(str_at(o, "selinux_opts.0"), "disable");
     assert_true(json_is_true(at(o, "terminal")));
     assert_true(json_is_true(at(o, "stdin")));
@@ -129,8 +146,12 @@ static void test_minimal_spec_emits_only_the_image(void **state)
     json_decref(o);
     /* empty lists count as unset (an empty command means the image's anyway) */
     static const char *const none[] = {NULL};
-    const struct podman_spec spec2 = {.image = "bb", .env = none, .labels = none,
-                                      .hostadd = none, .command = none, .entrypoint = none,
+    const struct podman_spec spec2 = {.image = "bb",
+                                      .env = none,
+                                      .labels = none,
+                                      .hostadd = none,
+                                      .command = none,
+                                      .entrypoint = none,
                                       .network_options = none};
     o = render(&spec2);
     assert_int_equal(json_object_size(o), 1);
@@ -140,8 +161,10 @@ static void test_minimal_spec_emits_only_the_image(void **state)
 static void test_namespace_values_and_user(void **state)
 {
     (void)state;
-    const struct podman_spec spec = {.image = "bb", .userns = "keep-id:uid=1000,gid=1000",
-                                     .netns = "none", .user = "1000:1000"};
+    const struct podman_spec spec = {.image = "bb",
+                                     .userns = "keep-id:uid=1000,gid=1000",
+                                     .netns = "none",
+                                     .user = "1000:1000"};
     json_t *o = render(&spec);
     assert_string_equal(str_at(o, "userns.nsmode"), "keep-id");
     assert_string_equal(str_at(o, "userns.value"), "uid=1000,gid=1000");
