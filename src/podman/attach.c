@@ -123,21 +123,9 @@ int podman_run_attached_ex(struct podman_client *c, const char *id, const struct
     r = podman_container_start(c, id, err);
     if (r < 0)
         return r;
-    struct podman_pump pump = {
-            .sock = stream.fd,
-            .pending = stream.pending,
-            .n_pending = stream.n_pending,
-            .io = io,
-            .stdin_attached = io->in_fd >= 0,
-            .detach_keys = detach_keys[0] != '\0',
-            .session = &session,
-            .resize = resize_container,
-            .userdata = &ctx,
-    };
     bool detach = false;
-    r = podman_pump_run(&pump, &detach, err);
-    podman_session_restore_tty(&session);
-    podman_stream_done(&stream);
+    r = podman_pump_stream(&stream, io, detach_keys[0] != '\0', &session, resize_container, &ctx,
+                           &detach, err);
     if (r < 0)
         return r;
     return exit_status(c, id, detach, ret_exit_code, err);

@@ -217,3 +217,25 @@ int podman_pump_run(const struct podman_pump *p, bool *ret_detach, struct ags_er
         *ret_detach = s->detach == 2;
     return r;
 }
+
+int podman_pump_stream(struct podman_stream *stream, const struct podman_io *io,
+                       bool detach_keys, struct podman_session *session,
+                       void (*resize)(void *userdata, unsigned rows, unsigned cols),
+                       void *userdata, bool *ret_detach, struct ags_error *err)
+{
+    struct podman_pump pump = {
+            .sock = stream->fd,
+            .pending = stream->pending,
+            .n_pending = stream->n_pending,
+            .io = io,
+            .stdin_attached = io->in_fd >= 0,
+            .detach_keys = detach_keys,
+            .session = session,
+            .resize = resize,
+            .userdata = userdata,
+    };
+    int r = podman_pump_run(&pump, ret_detach, err);
+    podman_session_restore_tty(session);
+    podman_stream_done(stream);
+    return r;
+}

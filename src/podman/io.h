@@ -15,6 +15,7 @@
 
 #include "base/error.h"
 #include "podman/podman.h"
+#include "podman/http.h"
 #include "podman/tty.h"
 
 struct podman_pump {
@@ -29,6 +30,13 @@ struct podman_pump {
     void (*resize)(void *userdata, unsigned rows, unsigned cols);
     void *userdata;
 };
+
+/* Pumps a hijacked stream (attach or exec) to its end, then leaves raw mode
+ * and closes the stream, whatever the outcome. */
+int podman_pump_stream(struct podman_stream *stream, const struct podman_io *io,
+                       bool detach_keys, struct podman_session *session,
+                       void (*resize)(void *userdata, unsigned rows, unsigned cols),
+                       void *userdata, bool *ret_detach, struct ags_error *err) _warn_unused_;
 
 /* -EBADF unless out_fd (and err_fd without a TTY) are given. */
 int podman_check_io(const struct podman_io *io, struct ags_error *err) _warn_unused_;
