@@ -42,18 +42,15 @@ static char *image_id_from(const char *s)
 int podman_image_id(struct podman_client *c, const char *name, char **ret_id,
                     struct ags_error *err)
 {
-    _cleanup_free_ char *path = NULL;
-    _cleanup_free_ char *what = xasprintf("inspecting image '%.200s'", name ? name : "");
     json_t *root = NULL;
-    int r = podman_name_path("/images", "image", name, "/json", &path, err);
-    if (r == 0)
-        r = podman_get_json(c, path, NULL, what, &root, err);
+    int r = podman_inspect_json(c, "/images", "image", name, &root, err);
     if (r < 0)
         return r;
     char *id = image_id_from(json_string_value(json_object_get(root, "Id")));
     json_decref(root);
     if (!id)
-        return ags_error_set(err, -EPROTO, "%s: Podman's answer has no image Id", what);
+        return ags_error_set(err, -EPROTO, "inspecting image '%.200s': Podman's answer has no "
+                                           "image Id", name);
     *ret_id = id;
     return 0;
 }

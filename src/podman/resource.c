@@ -165,3 +165,14 @@ void podman_strv_done(struct podman_strv *s)
     free(s->v);
     *s = (struct podman_strv){0};
 }
+
+int podman_inspect_json(struct podman_client *c, const char *prefix, const char *what,
+                        const char *name, json_t **ret, struct ags_error *err)
+{
+    _cleanup_free_ char *path = NULL;
+    _cleanup_free_ char *desc = xasprintf("inspecting %s '%.200s'", what, name ? name : "");
+    int r = podman_name_path(prefix, what, name, "/json", &path, err);
+    if (r == 0)
+        r = podman_get_json(c, path, NULL, desc, ret, err);
+    return r;
+}

@@ -36,6 +36,10 @@ int podman_call(struct podman_client *c, struct podman_req req, struct podman_re
 int podman_get_json(struct podman_client *c, const char *path, const char *query,
                     const char *what, json_t **ret, struct ags_error *err) _warn_unused_;
 
+/* GET <prefix>/<name>/json: the inspect object of one image, volume, secret. */
+int podman_inspect_json(struct podman_client *c, const char *prefix, const char *what,
+                        const char *name, json_t **ret, struct ags_error *err) _warn_unused_;
+
 /* GET path expecting 204 (true) or 404 (false). */
 int podman_get_exists(struct podman_client *c, const char *path, const char *what, bool *ret,
                       struct ags_error *err) _warn_unused_;

@@ -104,11 +104,8 @@ static int secret_labels(struct podman_client *c, const json_t *entry, json_t **
         return 0;
     }
     const char *id = json_string_value(json_object_get(entry, "ID"));
-    _cleanup_free_ char *path = NULL;
     json_t *root = NULL;
-    int r = podman_name_path("/secrets", "secret", id, "/json", &path, err);
-    if (r == 0)
-        r = podman_get_json(c, path, NULL, "inspecting a secret", &root, err);
+    int r = podman_inspect_json(c, "/secrets", "secret", id, &root, err);
     if (r < 0)
         return r;
     *ret = json_incref(json_object_get(json_object_get(root, "Spec"), "Labels"));

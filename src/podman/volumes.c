@@ -63,12 +63,8 @@ int podman_volume_exists(struct podman_client *c, const char *name, bool *ret,
 int podman_volume_labels(struct podman_client *c, const char *name, char ***ret_labels,
                          struct ags_error *err)
 {
-    _cleanup_free_ char *path = NULL;
-    _cleanup_free_ char *what = xasprintf("inspecting volume '%.200s'", name ? name : "");
     json_t *root = NULL;
-    int r = podman_name_path("/volumes", "volume", name, "/json", &path, err);
-    if (r == 0)
-        r = podman_get_json(c, path, NULL, what, &root, err);
+    int r = podman_inspect_json(c, "/volumes", "volume", name, &root, err);
     if (r < 0)
         return r;
     *ret_labels = podman_labels_from_json(json_object_get(root, "Labels"));
