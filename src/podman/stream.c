@@ -16,7 +16,10 @@
 #include "podman/errors.h"
 #include "base/banned.h"
 
-#define HIJACK_TIMEOUT_MS 10000
+/* Attach initialises the container (conmon, runc create), which takes many
+ * seconds on a loaded machine; giving up early and removing the container
+ * while Podman still holds its lock only makes things worse. */
+#define HIJACK_TIMEOUT_MS 120000
 
 int podman_endpoint_parse(const char *uri, struct podman_endpoint *ret, struct ags_error *err)
 {
