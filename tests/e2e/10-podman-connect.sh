@@ -12,17 +12,6 @@
 DRIVER=$(cd "$(dirname "$0")" && pwd)/bin/podman-driver
 [ -x "$DRIVER" ] || e2e_abort "$DRIVER missing: ctest passes it in AGS_E2E_EXTRA_BINS"
 
-# drv ARGS...: DRV_RC, DRV_OUT, DRV_ERR, DRV_MS (wall time)
-drv() {
-    local t0 t1
-    DRV_RC=0
-    t0=$(date +%s%N)
-    "$DRIVER" "$@" >"$E2E_TMP/drv.out" 2>"$E2E_TMP/drv.err" || DRV_RC=$?
-    t1=$(date +%s%N)
-    DRV_MS=$(((t1 - t0) / 1000000))
-    DRV_OUT=$(cat "$E2E_TMP/drv.out")
-    DRV_ERR=$(cat "$E2E_TMP/drv.err")
-}
 
 # ------------------------------------------------------------ CONTAINER_HOST
 drv ping

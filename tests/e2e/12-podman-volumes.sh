@@ -10,13 +10,6 @@
 DRIVER=$(cd "$(dirname "$0")" && pwd)/bin/podman-driver
 [ -x "$DRIVER" ] || e2e_abort "$DRIVER missing: ctest passes it in AGS_E2E_EXTRA_BINS"
 
-# drv ARGS...: DRV_RC, DRV_OUT, DRV_ERR
-drv() {
-    DRV_RC=0
-    "$DRIVER" "$@" >"$E2E_TMP/drv.out" 2>"$E2E_TMP/drv.err" || DRV_RC=$?
-    DRV_OUT=$(cat "$E2E_TMP/drv.out")
-    DRV_ERR=$(cat "$E2E_TMP/drv.err")
-}
 
 run=${E2E_RUN#ags-e2e-}
 v1=ags-e2e-$run-v1

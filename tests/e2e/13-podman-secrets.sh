@@ -17,14 +17,7 @@ DRIVER=$(cd "$(dirname "$0")" && pwd)/bin/podman-driver
 # Everything the driver prints, for the final leak check.
 ALL_OUT=$E2E_TMP/all-driver-output
 : >"$ALL_OUT"
-# drv ARGS... [< input]: DRV_RC, DRV_OUT, DRV_ERR
-drv() {
-    DRV_RC=0
-    "$DRIVER" "$@" >"$E2E_TMP/drv.out" 2>"$E2E_TMP/drv.err" || DRV_RC=$?
-    DRV_OUT=$(cat "$E2E_TMP/drv.out")
-    DRV_ERR=$(cat "$E2E_TMP/drv.err")
-    cat "$E2E_TMP/drv.out" "$E2E_TMP/drv.err" >>"$ALL_OUT"
-}
+DRV_LOG=$ALL_OUT
 
 run=${E2E_RUN#ags-e2e-}
 s1=ags-e2e-$run-s1

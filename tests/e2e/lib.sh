@@ -286,3 +286,22 @@ _e2e_sweep() {
     done
     [ -z "$left" ] || fail "cleanup: could not remove containers:$left"
 }
+
+# ------------------------------------------------------------- drivers
+
+# drv ARGS...: runs the C test driver "$DRIVER" (set by the script) and sets
+# DRV_RC, DRV_OUT, DRV_ERR and DRV_MS (wall time). With DRV_LOG set, both
+# outputs are also appended to that file (for leak checks over everything).
+drv() {
+    local t0 t1
+    DRV_RC=0
+    t0=$(date +%s%N)
+    "$DRIVER" "$@" >"$E2E_TMP/drv.out" 2>"$E2E_TMP/drv.err" || DRV_RC=$?
+    t1=$(date +%s%N)
+    DRV_MS=$(((t1 - t0) / 1000000))
+    DRV_OUT=$(cat "$E2E_TMP/drv.out")
+    DRV_ERR=$(cat "$E2E_TMP/drv.err")
+    if [ -n "${DRV_LOG:-}" ]; then
+        cat "$E2E_TMP/drv.out" "$E2E_TMP/drv.err" >>"$DRV_LOG"
+    fi
+}
