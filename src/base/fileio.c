@@ -83,3 +83,19 @@ int write_file_atomic(const char *path, const char *data, size_t len, unsigned m
     }
     return 0;
 }
+
+int mkdir_parents(const char *path, unsigned mode, struct ags_error *err)
+{
+    _cleanup_free_ char *p = xstrdup(path);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, (mode_t)mode) < 0 && errno != EEXIST)
+            return ags_error_set(err, -errno, "cannot create directory '%s': %m", p);
+        *s = '/';
+    }
+    if (mkdir(p, (mode_t)mode) < 0 && errno != EEXIST)
+        return ags_error_set(err, -errno, "cannot create directory '%s': %m", p);
+    return 0;
+}

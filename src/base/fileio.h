@@ -16,3 +16,6 @@ int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len, struct ags_
 /* Writes data to path atomically (temp file + rename) with the given mode. */
 int write_file_atomic(const char *path, const char *data, size_t len, unsigned mode,
                       struct ags_error *err) _warn_unused_;
+/* mkdir -p: creates path and its missing parents with the given mode (an
+ * existing directory is fine).  Errors name the directory that failed. */
+int mkdir_parents(const char *path, unsigned mode, struct ags_error *err) _warn_unused_;

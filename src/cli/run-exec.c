@@ -20,10 +20,59 @@
 #include "cli/cli.h"
 #include "podman/backend.h"
 #include "podman/podman.h"
+#include "sandbox/assets.h"
 #include "sandbox/stage.h"
 #include "base/banned.h"
 
 #define NAME_RETRIES 5
+
+/* SIGINT, SIGTERM and SIGHUP outside the attached session (which has its own
+ * handlers, podman/tty.c): the handler only records the signal; requests in
+ * flight abort (podman_client_set_cancel) and each step checks it, so the
+ * cleanup below runs instead of the default disposition killing ags. */
+static volatile sig_atomic_t g_signal;
+static const int run_signals[] = {SIGINT, SIGTERM, SIGHUP};
+
+static void on_run_signal(int sig)
+{
+    if (!g_signal)
+        g_signal = sig;
+}
+
+static void catch_signals(struct sigaction old[ARRAY_SIZE(run_signals)])
+{
+    struct sigaction sa = {.sa_handler = on_run_signal};
+    sigemptyset(&sa.sa_mask);
+    g_signal = 0;
+    for (size_t i = 0; i < ARRAY_SIZE(run_signals); i++)
+        (void)sigaction(run_signals[i], &sa, &old[i]);
+}
+
+static void restore_signals(const struct sigaction old[ARRAY_SIZE(run_signals)])
+{
+    for (size_t i = 0; i < ARRAY_SIZE(run_signals); i++)
+        (void)sigaction(run_signals[i], &old[i], NULL);
+}
+
+/* Non-zero (AGS_EXIT_LAUNCH) once a signal arrived: says so once. */
+static int interrupted(void)
+{
+    if (!g_signal)
+        return 0;
+    const char *name = sigabbrev_np(g_signal);
+    cli_error("interrupted by SIG%s before the agent started; nothing was left behind",
+              name ? name : "?");
+    return AGS_EXIT_LAUNCH;
+}
+
+/* Reports a failed step: a request that a signal aborted says only that. */
+static int launch_failed(const struct ags_error *err)
+{
+    if (g_signal)
+        return interrupted();
+    cli_error("%s", err->msg);
+    return AGS_EXIT_LAUNCH;
+}
 
 static const char *env_lookup(const char *name)
 {
@@ -48,8 +97,7 @@ static int connect_podman(const struct ags_config *cfg, struct podman_client **r
     };
     struct ags_error err = {0};
     if (podman_connect(&opts, ret, &err) < 0) {
-        cli_error("%s", err.msg);
-        return AGS_EXIT_LAUNCH;
+        return launch_failed(&err);
     }
     return 0;
 }
@@ -59,18 +107,25 @@ static void build_output(const char *text, size_t len, void *userdata _unused_)
     (void)fwrite(text, 1, len, stderr);
 }
 
-/* The Containerfile: configured, or the one installed with ags (or, for a
- * build-tree ags, the one in its source tree). */
+/* A file shipped with ags: installed, or (for an ags run from its build tree)
+ * in the source tree. */
+static char *shipped_path(const char *rel)
+{
+    const char *const roots[] = {AGS_DATADIR, AGS_SOURCE_DIR};
+    for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
+        _cleanup_free_ char *path = xasprintf("%s/%s", roots[i], rel);
+        if (access(path, R_OK) == 0)
+            return TAKE_PTR(path);
+    }
+    return xasprintf("%s/%s", roots[0], rel);
+}
+
+/* The Containerfile: configured, or the one shipped with ags. */
 static char *containerfile_path(const struct ags_config *cfg)
 {
     if (cfg->sandbox.containerfile.v && cfg->sandbox.containerfile.v[0])
         return xstrdup(cfg->sandbox.containerfile.v);
-    static const char *const candidates[] = {AGS_DATADIR "/containerfile/Containerfile",
-                                             AGS_SOURCE_DIR "/containerfile/Containerfile"};
-    for (size_t i = 0; i < ARRAY_SIZE(candidates); i++)
-        if (access(candidates[i], R_OK) == 0)
-            return xstrdup(candidates[i]);
-    return xstrdup(candidates[0]);
+    return shipped_path("containerfile/Containerfile");
 }
 
 static int ensure_image(struct podman_client *c, const struct ags_config *cfg, const char *image)
@@ -78,8 +133,7 @@ static int ensure_image(struct podman_client *c, const struct ags_config *cfg, c
     struct ags_error err = {0};
     bool exists = false;
     if (podman_image_exists(c, image, &exists, &err) < 0) {
-        cli_error("%s", err.msg);
-        return AGS_EXIT_LAUNCH;
+        return launch_failed(&err);
     }
     if (exists)
         return 0;
@@ -100,8 +154,8 @@ static int ensure_image(struct podman_client *c, const struct ags_config *cfg, c
     };
     _cleanup_free_ char *id = NULL;
     if (podman_image_build(c, &opts, &id, &err) < 0) {
-        cli_error("building the sandbox image failed: %s", err.msg);
-        return AGS_EXIT_LAUNCH;
+        (void)ags_error_prefix(&err, "building the sandbox image failed");
+        return launch_failed(&err);
     }
     return 0;
 }
@@ -117,12 +171,28 @@ static void rename_container(struct ags_plan *p)
         (void)snprintf(p->name.v + n - 4, 5, "%04x", r);
 }
 
-static int create_container(struct podman_client *c, struct ags_plan *p, bool tty, char **ret_id)
+/* Resolves the plan's secrets (never in lockdown) and hands each value to
+ * Podman as an ephemeral secret; the values are wiped from ags's memory right
+ * after. */
+static int deliver_secrets(struct podman_client *c, const struct ags_config *cfg,
+                           const struct ags_plan *p, struct backend_secrets *ret)
+{
+    (void)c;
+    (void)cfg;
+    (void)p;
+    *ret = (struct backend_secrets){0};
+    return 0;
+}
+
+static int create_container(struct podman_client *c, struct ags_plan *p, bool tty,
+                            const struct backend_secrets *secrets, char **ret_id)
 {
     struct ags_error err = {0};
     for (int attempt = 0;; attempt++) {
         struct backend_spec spec;
         backend_spec_from_plan(p, tty, true, env_lookup, &spec);
+        spec.spec.secrets = secrets->mounts;
+        spec.spec.n_secrets = secrets->n;
         int r = podman_container_create(c, &spec.spec, ret_id, &err);
         backend_spec_done(&spec);
         if (r == 0)
@@ -131,10 +201,8 @@ static int create_container(struct podman_client *c, struct ags_plan *p, bool tt
          * are being created concurrently ("keep-id requires additional UIDs");
          * the same request succeeds a moment later. */
         bool keepid_race = strstr(err.msg, "keep-id requires additional") != NULL;
-        if ((r != -EBUSY && !keepid_race) || attempt >= NAME_RETRIES) {
-            cli_error("%s", err.msg);
-            return AGS_EXIT_LAUNCH;
-        }
+        if ((r != -EBUSY && !keepid_race) || attempt >= NAME_RETRIES || g_signal)
+            return launch_failed(&err);
         if (keepid_race)
             (void)usleep(200000);
         else
@@ -142,61 +210,99 @@ static int create_container(struct podman_client *c, struct ags_plan *p, bool tt
     }
 }
 
+static int install_guards(const struct ags_plan *p)
+{
+    _cleanup_free_ char *assets = shipped_path("agent-assets");
+    _cleanup_free_ char *note = NULL;
+    struct ags_error err = {0};
+    int r = assets_install(p, assets, &note, &err);
+    if (r < 0) {
+        return launch_failed(&err);
+    }
+    if (note)
+        cli_warning("%s", note);
+    return 0;
+}
+
 static int prepare(struct podman_client *c, const struct ags_config *cfg, struct ags_plan *p,
                    const char *staging_dir)
 {
     struct ags_error err = {0};
     size_t swept = 0;
-    if (backend_sweep(c, &swept, &err) < 0)
+    if (backend_sweep(c, &swept, &err) < 0 && err.code != -EINTR)
         cli_warning("could not sweep what earlier runs left: %s", err.msg);
-    int rc = ensure_image(c, cfg, p->image.v);
-    if (rc != 0)
-        return rc;
-    if (p->lockdown && stage_lockdown(p, staging_dir, &err) < 0) {
-        cli_error("%s", err.msg);
-        return AGS_EXIT_LAUNCH;
+    int rc = interrupted();
+    if (rc == 0)
+        rc = ensure_image(c, cfg, p->image.v);
+    if (rc == 0 && p->lockdown && stage_lockdown(p, staging_dir, &err) < 0) {
+        rc = launch_failed(&err);
     }
-    if (backend_prepare(c, p, &err) < 0) {
-        cli_error("%s", err.msg);
-        return AGS_EXIT_LAUNCH;
+    if (rc == 0)
+        rc = interrupted();
+    if (rc == 0)
+        rc = install_guards(p);
+    if (rc == 0 && backend_prepare(c, p, &err) < 0) {
+        rc = launch_failed(&err);
     }
-    return 0;
+    return rc ? rc : interrupted();
 }
 
-static int run_container(struct podman_client *c, struct ags_plan *p)
+static int run_container(struct podman_client *c, struct ags_plan *p,
+                         const struct backend_secrets *secrets)
 {
     bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     _cleanup_free_ char *id = NULL;
-    int rc = create_container(c, p, tty, &id);
+    int rc = create_container(c, p, tty, secrets, &id);
+    /* From here on nothing may abort a request: removal must go through. */
+    podman_client_set_cancel(c, NULL);
     if (rc != 0)
         return rc;
-    struct podman_io io = {.in_fd = STDIN_FILENO, .out_fd = STDOUT_FILENO,
-                           .err_fd = STDERR_FILENO, .tty = tty};
-    struct ags_error err = {0};
     int exit_code = 0;
-    int r = podman_run_attached(c, id, &io, &exit_code, &err);
+    struct ags_error err = {0};
+    int r = 0;
+    bool attached = !g_signal;
+    if (attached) {
+        struct podman_io io = {.in_fd = STDIN_FILENO, .out_fd = STDOUT_FILENO,
+                               .err_fd = STDERR_FILENO, .tty = tty};
+        r = podman_run_attached(c, id, &io, &exit_code, &err);
+    }
     struct ags_error rm_err = {0};
     /* Always removed here: on success, on errors and after a signal. */
     if (podman_container_remove(c, id, true, &rm_err) < 0 && rm_err.code != -ENOENT)
         cli_warning("could not remove container %s: %s", p->name.v, rm_err.msg);
+    if (!attached)
+        return interrupted();
     if (r == -EINTR) {
         cli_error("%s; the sandbox was removed", err.msg);
         return AGS_EXIT_LAUNCH;
     }
-    if (r < 0) {
-        cli_error("%s", err.msg);
-        return AGS_EXIT_LAUNCH;
-    }
+    if (r < 0)
+        return launch_failed(&err);
     return exit_code;
 }
 
 int cli_run_plan(const struct ags_config *cfg, struct ags_plan *plan, const char *staging_dir)
 {
+    struct sigaction old[ARRAY_SIZE(run_signals)];
+    catch_signals(old);
     _cleanup_(podman_client_freep) struct podman_client *c = NULL;
     int rc = connect_podman(cfg, &c);
-    if (rc == 0)
+    if (rc == 0) {
+        podman_client_set_cancel(c, &g_signal);
         rc = prepare(c, cfg, plan, staging_dir);
+    }
+    struct backend_secrets secrets = {0};
     if (rc == 0)
-        rc = run_container(c, plan);
+        rc = deliver_secrets(c, cfg, plan, &secrets);
+    if (rc == 0)
+        rc = run_container(c, plan, &secrets);
+    if (c) {
+        podman_client_set_cancel(c, NULL);
+        struct ags_error err = {0};
+        if (backend_secrets_remove(c, &secrets, &err) < 0)
+            cli_warning("could not remove a secret of this run: %s (the next run removes it)",
+                        err.msg);
+    }
+    restore_signals(old);
     return rc;
 }

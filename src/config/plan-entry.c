@@ -85,7 +85,7 @@ static struct profile agent_profile(const struct plan_input *in)
         pr.command = "/usr/local/pnpm/pi";
         if (guard) {
             arg(&pr, "-e");
-            arg(&pr, "/home/dev/.pi/agent/extensions/guard.ts");
+            arg(&pr, PLAN_PI_HOME "/agent/extensions/guard.ts");
         }
         break;
     case PLAN_AGENT_CLAUDE:
@@ -157,10 +157,36 @@ static void put_tmux(struct strbuf *sb, const struct profile *pr, bool stop_when
             " \"$@\"");
 }
 
-static char *build_script(const struct plan_input *in, const struct profile *pr)
+/* Secrets arrive as files (Podman secrets mounted at /run/secrets/<NAME>, never
+ * as env: on Podman 4.x that shows in `podman inspect`).  The script reads each
+ * one that exists into the variable of that name; the values never appear in
+ * the script or any argv.  read -d '' keeps the value byte for byte (newlines
+ * included); it returns 1 at EOF, which is expected. */
+static void put_secret_exports(struct strbuf *sb, const struct ags_plan *p)
+{
+    bool any = false;
+    for (size_t i = 0; i < p->n_secrets; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(p->secrets[j].env, p->secrets[i].env) == 0;
+        if (seen)
+            continue;
+        put(sb, any ? " " : "for ags_n in ");
+        putq(sb, p->secrets[i].env);
+        any = true;
+    }
+    if (any)
+        put(sb, "; do if [ -r " PLAN_SECRETS_DIR "/\"$ags_n\" ]; then IFS= read -r -d '' "
+                "\"$ags_n\" < " PLAN_SECRETS_DIR "/\"$ags_n\"; export \"$ags_n\"; fi; done; "
+                "unset ags_n; ");
+}
+
+static char *build_script(const struct plan_input *in, const struct ags_plan *p,
+                          const struct profile *pr)
 {
     _cleanup_strbuf_ struct strbuf sb;
     strbuf_init(&sb, SCRIPT_MAX);
+    put_secret_exports(&sb, p);
     const struct cfg_strv *boot = &in->cfg->sandbox.container_boot_dirs;
     if (boot->n || pr->boot_dirs[0]) {
         put(&sb, "mkdir -p");
@@ -224,7 +250,7 @@ void plan_build_entrypoint(struct plan_builder *b)
     p->argv = xcalloc(4 + n_defs + in->flags.n_passthrough + 1, sizeof(*p->argv));
     p->argv[p->argc++] = xstrdup("bash");
     p->argv[p->argc++] = xstrdup("-lc");
-    p->argv[p->argc++] = build_script(in, &pr);
+    p->argv[p->argc++] = build_script(in, p, &pr);
     p->argv[p->argc++] = xstrdup("_"); /* $0 of the script; user args become "$@" */
     for (size_t i = 0; i < n_defs; i++) {
         if (in_list(defs[i], pr.args, pr.n_args) ||

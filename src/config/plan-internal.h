@@ -8,8 +8,6 @@
 /* Fixed container paths of the sandbox image (containerfile/Containerfile). */
 #define PLAN_HOME            "/home/dev"
 #define PLAN_GITCONFIG       "/home/dev/.config/ags/gitconfig"
-#define PLAN_HOOKS_DIR       "/home/dev/.config/ags/hooks"
-#define PLAN_LOCKDOWN_HOOKS  "/run/ags-claude-hooks"
 #define PLAN_SSH_SOCK        "/ssh-agent"
 #define PLAN_AUTH_PROXY_DIR  "/run/ags-auth-proxy"
 #define PLAN_AUTH_PROXY_SHIM "/home/dev/.local/bin/auth-proxy-shim"

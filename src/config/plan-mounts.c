@@ -146,7 +146,7 @@ static const struct cfg_mount *find_config_mount(const struct ags_config *cfg, c
 static int add_lockdown_staging(struct plan_builder *b)
 {
     static const char *const homes[PLAN_AGENT_COUNT][3] = {
-        [PLAN_AGENT_PI] = {"/home/dev/.pi"},
+        [PLAN_AGENT_PI] = {PLAN_PI_HOME},
         [PLAN_AGENT_CLAUDE] = {"/home/dev/.claude.json", "/home/dev/.claude"},
         [PLAN_AGENT_CODEX] = {"/home/dev/.codex"},
         [PLAN_AGENT_GEMINI] = {"/home/dev/.gemini"},

@@ -155,7 +155,7 @@ char *plan_render_text(const struct ags_plan *p)
                                                           p->uid, p->gid)
                                               : xstrdup("none (container root = your user)");
     text_line(&sb, "userns", userns, p->userns.origin);
-    text_line(&sb, "user", p->user.v ? p->user.v : "(keep-id: your uid)", p->user.origin);
+    text_line(&sb, "user", p->user.v ? p->user.v : "dev (uid 1000 inside = your uid outside)", p->user.origin);
     const struct plan_security *s = &p->security;
     _cleanup_free_ char *sec = xasprintf("%s%slabel=disable",
                                          s->no_new_privileges ? "no-new-privileges, " : "",

@@ -107,7 +107,7 @@ static void build_security(struct plan_builder *b)
     const struct plan_input *in = b->in;
     struct ags_plan *p = b->p;
     bool root = in->flags.root;
-    p->userns.v = root ? NULL : xstrdup("keep-id");
+    p->userns.v = root ? NULL : xstrdup(PLAN_USERNS_KEEP_ID);
     p->userns.origin = xstrdup(root ? "flag --root" : "default");
     p->user.v = root ? xstrdup("root") : NULL;
     p->user.origin = xstrdup(root ? "flag --root" : "default");
@@ -204,6 +204,15 @@ int plan_build(const struct plan_input *in, struct ags_plan **ret, struct ags_er
     build_labels(&b);
     *ret = TAKE_PTR(p);
     return 0;
+}
+
+const char *plan_label_value(char *const *labels, const char *key)
+{
+    size_t n = strlen(key);
+    for (size_t i = 0; labels && labels[i]; i++)
+        if (strncmp(labels[i], key, n) == 0 && labels[i][n] == '=')
+            return labels[i] + n + 1;
+    return NULL;
 }
 
 struct ags_plan *plan_free(struct ags_plan *p)

@@ -131,7 +131,7 @@ struct ags_plan {
     bool lockdown, tmux, root, yolo;
     struct plan_str image;
     struct plan_str name;    /* ags-<slug>-<4 hex> */
-    struct plan_str userns;  /* "keep-id", or v == NULL (--root: container root = host user) */
+    struct plan_str userns;  /* PLAN_USERNS_KEEP_ID, or v == NULL (--root: container root = host user) */
     struct plan_str user;    /* NULL, or "root" */
     struct plan_str work_dir;
     uint32_t uid, gid;       /* the host user keep-id maps */
@@ -156,6 +156,19 @@ struct ags_plan {
 };
 
 /* Label keys on everything ags creates (docs/run-mode.md). */
+/* The image's user `dev`: keep-id maps the host user onto it, so /home/dev and
+ * the volumes the image prepared stay writable whatever the host uid is. */
+#define PLAN_SANDBOX_UID 1000u
+#define PLAN_SANDBOX_GID 1000u
+#define PLAN_USERNS_KEEP_ID "keep-id:uid=1000,gid=1000"
+
+/* Container paths the runner writes guard assets behind (sandbox/assets.c). */
+#define PLAN_PI_HOME        "/home/dev/.pi"
+#define PLAN_HOOKS_DIR      "/home/dev/.config/ags/hooks"
+#define PLAN_LOCKDOWN_HOOKS "/run/ags-claude-hooks"
+/* Where Podman mounts each resolved secret as a file named like its variable. */
+#define PLAN_SECRETS_DIR "/run/secrets"
+
 #define PLAN_LABEL_MANAGED "ags.managed" /* "true" */
 #define PLAN_LABEL_SESSION "ags.session" /* the run's session id */
 #define PLAN_LABEL_AGENT   "ags.agent"   /* agent name; volumes: agent name or "shared" */
@@ -170,6 +183,8 @@ struct ags_plan {
 int plan_build(const struct plan_input *in, struct ags_plan **ret, struct ags_error *err)
         _warn_unused_;
 struct ags_plan *plan_free(struct ags_plan *p); /* NULL-safe */
+/* The value of key in NULL-terminated "key=value" labels, or NULL. */
+const char *plan_label_value(char *const *labels, const char *key);
 
 static inline void plan_freep(struct ags_plan **p)
 {

@@ -12,22 +12,6 @@
 
 #define TRUST_STORE_MAX (1024u * 1024u)
 
-int mkdir_parents(const char *path, unsigned mode, struct ags_error *err)
-{
-    _cleanup_free_ char *p = xstrdup(path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, (mode_t)mode) < 0 && errno != EEXIST)
-            return ags_error_set(err, -errno, "cannot create directory '%s': %m", p);
-        *s = '/';
-    }
-    if (mkdir(p, (mode_t)mode) < 0 && errno != EEXIST)
-        return ags_error_set(err, -errno, "cannot create directory '%s': %m", p);
-    return 0;
-}
-
 /* Reads the store; a missing store is empty. */
 static int read_store(const char *store, char **ret, struct ags_error *err)
 {

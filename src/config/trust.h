@@ -22,5 +22,3 @@ int trust_lookup(const char *store, const char *root, const char *digest, enum t
 /* Records (root, digest), replacing any earlier line for root. */
 int trust_record(const char *store, const char *root, const char *digest, struct ags_error *err)
         _warn_unused_;
-/* mkdir -p with the given mode for missing components. */
-int mkdir_parents(const char *path, unsigned mode, struct ags_error *err) _warn_unused_;

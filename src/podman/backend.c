@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "base/alloc.h"
+#include "base/fileio.h"
 #include "base/parse-util.h"
 #include "base/banned.h"
 
@@ -115,32 +116,15 @@ void backend_spec_from_plan(const struct ags_plan *p, bool tty, bool stdin_open,
     *ret = s;
 }
 
-/* mkdir -p for a host path the config asked to create. */
-static int make_dirs(const char *path, struct ags_error *err)
-{
-    _cleanup_free_ char *p = xstrdup(path);
-    for (char *s = p + 1;; s++) {
-        bool end = *s == '\0';
-        if (*s == '/' || end) {
-            *s = '\0';
-            if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                return ags_error_set(err, -errno, "cannot create '%s': %m", p);
-            if (end)
-                return 0;
-            *s = '/';
-        }
-    }
-}
-
 static int create_host_path(const struct plan_mount *m, struct ags_error *err)
 {
     if (m->create == PLAN_CREATE_DIR)
-        return make_dirs(m->source, err);
+        return mkdir_parents(m->source, 0755, err);
     _cleanup_free_ char *dir = xstrdup(m->source);
     char *slash = strrchr(dir, '/');
     if (slash && slash != dir) {
         *slash = '\0';
-        int r = make_dirs(dir, err);
+        int r = mkdir_parents(dir, 0755, err);
         if (r < 0)
             return r;
     }
@@ -173,16 +157,6 @@ int backend_prepare(struct podman_client *c, const struct ags_plan *p, struct ag
     return 0;
 }
 
-/* The value of key in "key=value" labels, or NULL. */
-static const char *label_value(char **labels, const char *key)
-{
-    size_t n = strlen(key);
-    for (size_t i = 0; labels && labels[i]; i++)
-        if (strncmp(labels[i], key, n) == 0 && labels[i][n] == '=')
-            return labels[i] + n + 1;
-    return NULL;
-}
-
 /* Whether the ags that owns something is gone.  Unknown owners are kept. */
 static bool owner_is_dead(const char *pid_text)
 {
@@ -201,7 +175,7 @@ static int sweep_containers(struct podman_client *c, size_t *removed, struct ags
     if (r < 0)
         return r;
     for (size_t i = 0; i < n && r == 0; i++) {
-        if (!owner_is_dead(label_value(infos[i].labels, PLAN_LABEL_PID)))
+        if (!owner_is_dead(plan_label_value(infos[i].labels, PLAN_LABEL_PID)))
             continue;
         r = podman_container_remove(c, infos[i].id, true, err);
         if (r == -ENOENT) /* another ags swept it first */

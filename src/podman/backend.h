@@ -45,3 +45,32 @@ int backend_prepare(struct podman_client *c, const struct ags_plan *p, struct ag
  */
 int backend_sweep(struct podman_client *c, size_t *ret_removed, struct ags_error *err)
         _warn_unused_;
+
+/* A resolved secret for one run: the value stays the caller's (and is wiped by it). */
+struct backend_secret_value {
+    const char *env; /* the variable it becomes inside the sandbox */
+    const void *value;
+    size_t len;
+};
+
+/* The Podman secrets of one run and the spec entries that mount them. */
+struct backend_secrets {
+    char **names;   /* ags-<pid>-<session>-<n> */
+    char **targets; /* the variable names: files under PLAN_SECRETS_DIR */
+    struct podman_secret_mount *mounts;
+    size_t n;
+};
+
+/*
+ * Creates one ephemeral Podman secret per value (the value travels only in the
+ * request body), labelled like the plan's container so a dead run's secrets
+ * are swept, and the mounts that put each at PLAN_SECRETS_DIR/<env>, 0400,
+ * owned by the sandbox user.  On failure nothing created is left behind.
+ */
+int backend_secrets_create(struct podman_client *c, const struct ags_plan *p,
+                           const struct backend_secret_value *values, size_t n,
+                           struct backend_secrets *ret, struct ags_error *err) _warn_unused_;
+/* Removes every secret of the run (best effort, all of them even after a
+ * failure: the first failure is returned) and frees *s. */
+int backend_secrets_remove(struct podman_client *c, struct backend_secrets *s,
+                           struct ags_error *err);

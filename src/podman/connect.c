@@ -46,6 +46,11 @@ const char *podman_client_uri(const struct podman_client *c)
     return c->ep.uri ? c->ep.uri : "";
 }
 
+void podman_client_set_cancel(struct podman_client *c, const volatile sig_atomic_t *flag)
+{
+    podman_http_set_cancel(c->http, flag);
+}
+
 int podman_client_from_endpoint(const struct podman_endpoint *ep, const char *version,
                                 struct podman_client **ret, struct ags_error *err)
 {

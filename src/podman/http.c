@@ -15,6 +15,7 @@
 struct podman_http {
     CURL *curl; /* reused: keeps the connection to the service alive */
     struct podman_endpoint ep;
+    const volatile sig_atomic_t *cancel; /* set by the caller's signal handler */
 };
 
 struct sink {
@@ -102,6 +103,20 @@ void podman_reply_done(struct podman_reply *r)
     *r = (struct podman_reply){0};
 }
 
+void podman_http_set_cancel(struct podman_http *h, const volatile sig_atomic_t *flag)
+{
+    h->cancel = flag;
+}
+
+/* Called by libcurl about once a second and on every read: a signal the
+ * caller caught ends the request (CURLE_ABORTED_BY_CALLBACK). */
+static int on_progress(void *userdata, curl_off_t dltotal _unused_, curl_off_t dlnow _unused_,
+                       curl_off_t ultotal _unused_, curl_off_t ulnow _unused_)
+{
+    const struct podman_http *h = userdata;
+    return h->cancel && *h->cancel ? 1 : 0;
+}
+
 /* Turns a transport failure into one line with what to do about it. */
 static int transport_error(const struct podman_http *h, CURLcode rc, long os_errno,
                            struct ags_error *err)
@@ -123,6 +138,8 @@ static int transport_error(const struct podman_http *h, CURLcode rc, long os_err
                                  strerror((int)os_errno));
         }
     }
+    if (rc == CURLE_ABORTED_BY_CALLBACK)
+        return ags_error_set(err, -EINTR, "interrupted while talking to Podman at %s", where);
     if (rc == CURLE_OPERATION_TIMEDOUT)
         return ags_error_set(err, -ETIMEDOUT,
                              "the Podman service at %s did not answer in time (is it stalled?)",
@@ -180,6 +197,11 @@ int podman_http_do(struct podman_http *h, const struct podman_req *req, struct p
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, PODMAN_CONNECT_TIMEOUT_MS);
     if (req->timeout_ms > 0)
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+    if (h->cancel) {
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, h);
+    }
 
     struct sink sink = {.req = req};
     strbuf_init(&sink.buf, req->max_reply ? req->max_reply : AGS_PODMAN_MAX_RESPONSE);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <signal.h>
+
 /*
  * HTTP transport to the libpod REST API (internal to src/podman; libcurl stays
  * in http.c).  Requests go to /v4.0.0/libpod/<path>: that prefix works on
@@ -68,6 +70,8 @@ struct podman_http *podman_http_free(struct podman_http *h);
 int podman_http_do(struct podman_http *h, const struct podman_req *req, struct podman_reply *ret,
                    struct ags_error *err) _warn_unused_;
 const struct podman_endpoint *podman_http_endpoint(const struct podman_http *h);
+/* While *flag (may be NULL: never) is non-zero, requests abort with -EINTR. */
+void podman_http_set_cancel(struct podman_http *h, const volatile sig_atomic_t *flag);
 
 /* A hijacked connection (attach, exec start): the raw stream after the reply
  * headers; pending holds stream bytes that arrived with the headers. */

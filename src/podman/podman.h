@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <signal.h>
+
 /*
  * The libpod REST client: the public API of the podman layer.  No libcurl or
  * jansson type appears here.  All functions follow the base error convention
@@ -41,6 +43,10 @@ int podman_connect(const struct podman_connect_opts *opts, struct podman_client 
 struct podman_client *podman_client_free(struct podman_client *c); /* NULL-safe */
 const char *podman_client_version(const struct podman_client *c);  /* "4.3.1" */
 const char *podman_client_uri(const struct podman_client *c);
+/* Makes requests abort with -EINTR while *flag (set by the caller's signal
+ * handler) is non-zero; NULL turns that off.  Hijacked streams (attach, exec)
+ * have their own signal handling (tty.h). */
+void podman_client_set_cancel(struct podman_client *c, const volatile sig_atomic_t *flag);
 void podman_strv_free(char **v);
 
 /* Labels are "key=value" strings in a NULL-terminated array. */
@@ -121,6 +127,7 @@ struct podman_volume_mount {
 struct podman_secret_mount {
     const char *source;  /* secret name */
     const char *target;  /* file name under /run/secrets, or absolute */
+    uint32_t uid, gid;   /* owner of the file inside the container */
     uint32_t mode;       /* e.g. 0400 */
 };
 

@@ -183,8 +183,8 @@ static json_t *b_secrets(struct builder *b, const struct podman_spec *s)
         json_t *o = must(json_object());
         set(o, "Source", b_str(b, m->source, "secret name"));
         set(o, "Target", b_str(b, m->target ? m->target : "", "secret target"));
-        set(o, "UID", must(json_integer(0)));
-        set(o, "GID", must(json_integer(0)));
+        set(o, "UID", must(json_integer(m->uid)));
+        set(o, "GID", must(json_integer(m->gid)));
         set(o, "Mode", must(json_integer(m->mode)));
         push(arr, o);
     }

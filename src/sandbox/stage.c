@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "base/alloc.h"
+#include "base/fileio.h"
 #include "base/banned.h"
 
 /* What survives at the top level of a staged agent home (ags-behaviour.md §6).
@@ -47,22 +48,6 @@ int stage_make_dir(char *template_path, struct ags_error *err)
     if (!mkdtemp(template_path))
         return ags_error_set(err, -errno, "cannot create the lockdown staging directory '%s': %m",
                              template_path);
-    return 0;
-}
-
-static int mkdir_p(const char *path, mode_t mode, struct ags_error *err)
-{
-    _cleanup_free_ char *p = xstrdup(path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0700) < 0 && errno != EEXIST)
-            return ags_error_set(err, -errno, "cannot create '%s': %m", p);
-        *s = '/';
-    }
-    if (mkdir(p, mode) < 0 && errno != EEXIST)
-        return ags_error_set(err, -errno, "cannot create '%s': %m", p);
     return 0;
 }
 
@@ -107,7 +92,7 @@ static int copy_dir(int src, const char *dst, mode_t mode, const struct ags_plan
 {
     if (depth > STAGE_MAX_DEPTH)
         return ags_error_set(cx->err, -ELOOP, "'%s' is nested too deeply to stage", dst);
-    int r = mkdir_p(dst, mode & 0777, cx->err);
+    int r = mkdir_parents(dst, mode & 0777, cx->err);
     if (r < 0)
         return r;
     int dfd = dup(src);
@@ -154,7 +139,7 @@ static int stage_one(const struct ags_plan *p, const struct plan_mount *m, struc
         char *slash = strrchr(dir, '/');
         if (slash && slash != dir) {
             *slash = '\0';
-            int r = mkdir_p(dir, 0700, cx->err);
+            int r = mkdir_parents(dir, 0700, cx->err);
             if (r < 0)
                 return r;
         }
@@ -179,7 +164,7 @@ int stage_lockdown(const struct ags_plan *p, const char *staging_dir, struct ags
         if (m->stage_from)
             r = stage_one(p, m, &cx);
         else if (strncmp(m->source, staging_dir, n) == 0 && m->source[n] == '/')
-            r = mkdir_p(m->source, 0755, err); /* e.g. the fresh claude hook directory */
+            r = mkdir_parents(m->source, 0755, err); /* e.g. the fresh claude hook directory */
         if (r < 0)
             return r;
     }

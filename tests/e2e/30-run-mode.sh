@@ -46,7 +46,7 @@ check_eq "exit 0 after stdin EOF" 0 "$RUN_RC"
 # ---- the workspace: same path, writable, files owned by the user (keep-id)
 run --agent shell -- -c 'pwd; echo hi > made-inside; id -u' </dev/null
 check_eq "the working directory is mounted at the same path" "$WORK" "$(head -n1 <<<"$RUN_OUT")"
-check_eq "keep-id: the agent runs as the host user" "$(id -u)" "$(tail -n1 <<<"$RUN_OUT")"
+check_eq "keep-id: the agent runs as the image user dev (uid 1000)" 1000 "$(tail -n1 <<<"$RUN_OUT")"
 check_eq "a file written inside belongs to the host user" "$(id -u)" "$(stat -c %u "$WORK/made-inside")"
 
 # ---- containment probes (default mode)
@@ -108,6 +108,44 @@ TERM_RC=0
 wait "$AGS_PID" || TERM_RC=$?
 check_eq "ags exits 125 after SIGTERM" 125 "$TERM_RC"
 check_eq "SIGTERM leaves no container" 0 "$(managed_containers)"
+
+# ---- SIGTERM before the agent starts (here: during the image build of a
+# lockdown run): ags stops the build request, removes its staging and exits 125
+# A unique tag each time: Podman finishes an abandoned build on its own, and
+# the next run of this test removes that image here.
+api GET '/images/json?filters=%7B%22reference%22%3A%5B%22localhost%2Fags-e2e-slow%22%5D%7D'
+for old in $(python3 -c 'import json,sys; print(" ".join(i["Id"] for i in json.load(sys.stdin)))' \
+    <"$API_BODY_FILE" 2>/dev/null); do
+    api DELETE "/images/$old?force=true"
+done
+SLOW_IMAGE=localhost/ags-e2e-slow:$(date +%s)-$$
+mkdir -p "$E2E_TMP/slow" "$E2E_TMP/stg"
+printf 'FROM %s\nRUN sleep 20\n' "$AGS_E2E_IMAGE" >"$E2E_TMP/slow/Containerfile"
+cat >"$E2E_TMP/slow.toml" <<TOML
+[sandbox]
+image = "$SLOW_IMAGE"
+containerfile = "$E2E_TMP/slow/Containerfile"
+TOML
+TMPDIR=$E2E_TMP/stg "$AGS_BIN" --config "$E2E_TMP/slow.toml" --agent shell --lockdown -- -c 'true' \
+    </dev/null >"$E2E_TMP/slow.out" 2>"$E2E_TMP/slow.err" &
+AGS_PID=$!
+for _ in $(seq 200); do grep -q 'building the sandbox image' "$E2E_TMP/slow.err" && break; sleep 0.1; done
+check_contains "the missing image is being built" "building the sandbox image" "$(cat "$E2E_TMP/slow.err")"
+check_eq "lockdown staging exists while ags prepares" 1 \
+    "$(find "$E2E_TMP/stg" -maxdepth 1 -name 'ags-lockdown-*' | wc -l)"
+sleep 1
+kill -TERM "$AGS_PID"
+for _ in $(seq 100); do kill -0 "$AGS_PID" 2>/dev/null || break; sleep 0.1; done
+check_eq "ags stops waiting for the build after SIGTERM (well before the 20 s RUN ends)" gone \
+    "$(kill -0 "$AGS_PID" 2>/dev/null && echo running || echo gone)"
+TERM_RC=0
+wait "$AGS_PID" || TERM_RC=$?
+check_eq "ags exits 125 after SIGTERM during the build" 125 "$TERM_RC"
+check_contains "ags says it was interrupted before the agent started" \
+    "interrupted by SIGTERM before the agent started" "$(cat "$E2E_TMP/slow.err")"
+check_eq "SIGTERM during the build leaves no lockdown staging" 0 \
+    "$(find "$E2E_TMP/stg" -mindepth 1 | wc -l)"
+check_eq "SIGTERM during the build leaves no container" 0 "$(managed_containers)"
 
 # ---- kill -9: the container survives ags, and the next run sweeps it
 "$AGS_BIN" --agent shell -- -c 'sleep 60' </dev/null >/dev/null 2>&1 &

@@ -749,12 +749,40 @@ static void test_secrets_are_references_and_passthrough_env_names_skip_op_and_ta
     fx_done(&f);
 }
 
+static void test_entrypoint_exports_each_secret_once_from_its_file_and_lockdown_none(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, "[sandbox]\nimage = \"i\"\npassthrough_env = [\"B\"]\n"
+                "[[secret]]\nenv = \"A\"\nfrom_env = \"X\"\n"
+                "[[secret]]\nenv = \"A\"\nfrom_env = \"Y\"\n",
+            PLAN_AGENT_SHELL);
+    fx_ok(&f);
+    assert_int_equal(f.p->n_secrets, 3); /* A twice (first that resolves wins), then B */
+    static const char exports[] =
+            "for ags_n in A B; do if [ -r /run/secrets/\"$ags_n\" ]; then IFS= read "
+            "-r -d '' \"$ags_n\" < /run/secrets/\"$ags_n\"; export \"$ags_n\"; fi; "
+            "done; unset ags_n; ";
+    assert_true(strncmp(script(f.p), exports, strlen(exports)) == 0);
+    assert_lacks(script(f.p), "X");
+    f.in.flags.lockdown = true;
+    fx_ok(&f);
+    assert_int_equal(f.p->n_secrets, 0);
+    assert_lacks(script(f.p), "/run/secrets");
+    fx_done(&f);
+}
+
 /* ---- agent profiles and entrypoint (sections 2.9, 2.10) ---- */
 
 #define HINT_ECHO                                                                        \
     "if [ -t 1 ]; then echo '[ags] Host services: use host.containers.internal "         \
     "(localhost is container-local)' >&2; fi; "
-#define BOOT "mkdir -p /home/dev/.ssh '/home/dev/my dir'; "
+/* base_toml's [[secret]]s and passthrough_env names, read from their files. */
+#define SECRETS                                                                            \
+    "for ags_n in GH_TOKEN OPENAI_API_KEY; do if [ -r /run/secrets/\"$ags_n\" ]; then "   \
+    "IFS= read -r -d '' \"$ags_n\" < /run/secrets/\"$ags_n\"; export \"$ags_n\"; fi; " \
+    "done; unset ags_n; "
+#define BOOT SECRETS "mkdir -p /home/dev/.ssh '/home/dev/my dir'; "
 #define HINT_ARG "'Sandbox: use host.containers.internal (localhost is container-local).'"
 
 static void test_pi_profile_runs_pi_with_guard_extension_and_host_hint(void **state)
@@ -944,9 +972,9 @@ static void test_boot_dirs_from_config_are_quoted_before_profile_dirs(void **sta
     struct fx f;
     fx_init(&f, base_toml, PLAN_AGENT_SHELL);
     fx_ok(&f);
-    assert_true(strncmp(script(f.p), "mkdir -p /home/dev/.ssh '/home/dev/my dir' "
+    assert_true(strncmp(script(f.p), SECRETS "mkdir -p /home/dev/.ssh '/home/dev/my dir' "
                                      "/home/dev/.local/share/opencode /home/dev/.cache/opencode; ",
-                        strlen("mkdir -p /home/dev/.ssh '/home/dev/my dir' /home/dev/.local/share"
+                        strlen(SECRETS "mkdir -p /home/dev/.ssh '/home/dev/my dir' /home/dev/.local/share"
                                "/opencode /home/dev/.cache/opencode; ")) == 0);
     fx_done(&f);
 }
@@ -1061,7 +1089,7 @@ static void test_security_default_keep_id_no_new_privs_cap_drop_and_config_pids_
     struct fx f;
     fx_init(&f, base_toml, PLAN_AGENT_PI);
     fx_ok(&f);
-    assert_string_equal(f.p->userns.v, "keep-id");
+    assert_string_equal(f.p->userns.v, "keep-id:uid=1000,gid=1000");
     assert_null(f.p->user.v);
     assert_true(f.p->security.no_new_privileges);
     assert_true(f.p->security.cap_drop_all);
@@ -1073,7 +1101,7 @@ static void test_security_default_keep_id_no_new_privs_cap_drop_and_config_pids_
     assert_int_equal(f.p->uid, 1000);
     f.in.flags.lockdown = true;
     fx_ok(&f);
-    assert_string_equal(f.p->userns.v, "keep-id");
+    assert_string_equal(f.p->userns.v, "keep-id:uid=1000,gid=1000");
     assert_true(f.p->security.cap_drop_all);
     fx_done(&f);
     fx_init(&f, "[sandbox]\nimage = \"i\"\n", PLAN_AGENT_PI);
@@ -1169,6 +1197,7 @@ int main(void)
         cmocka_unit_test(test_env_default_order_values_and_host_passthrough_names),
         cmocka_unit_test(test_yolo_sets_ags_guard_yolo),
         cmocka_unit_test(test_secrets_are_references_and_passthrough_env_names_skip_op_and_targets),
+        cmocka_unit_test(test_entrypoint_exports_each_secret_once_from_its_file_and_lockdown_none),
         cmocka_unit_test(test_pi_profile_runs_pi_with_guard_extension_and_host_hint),
         cmocka_unit_test(test_claude_profile_links_claude_and_passes_guard_settings_and_plugin_dir),
         cmocka_unit_test(test_codex_gemini_opencode_and_shell_profiles),
