@@ -31,13 +31,24 @@ apt_install() {
     apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+# The main job: the shell agent in a real rootless sandbox.  Rootless Podman
+# needs an unprivileged user, so as root this reuses the e2e fixture: it
+# creates the user agsdemo (override: AGS_DEMO_USER), starts a private Podman
+# service for it and builds the small local sandbox image (busybox + bash, no
+# registry needed); tools/demo/shell-agent.sh then runs the installed ags as
+# that user; the fixture is torn down afterwards whatever happened.
+demo_deps=(busybox-static bash-static curl python3)
 cmd_run() {
-    apt_install "${build_deps[@]}" "${runtime_deps[@]}"
+    apt_install "${build_deps[@]}" "${runtime_deps[@]}" "${demo_deps[@]}"
     cmake -S "$top" -B "$top/build-release" -DCMAKE_BUILD_TYPE=Release -DAGS_TESTS=OFF
     cmake --build "$top/build-release" -j "$jobs"
     cmake --install "$top/build-release" --prefix /usr/local
-    ags --version
-    ags --help
+    export AGS_E2E_USER=${AGS_DEMO_USER:-agsdemo} AGS_E2E_STATE=$top/build-release/demo
+    local rc=0
+    bash "$top/tests/e2e/setup.sh" "$AGS_E2E_STATE" /usr/local/bin/ags &&
+        bash "$top/tests/e2e/run-as-user.sh" "$top/tools/demo/shell-agent.sh" || rc=$?
+    bash "$top/tests/e2e/teardown.sh" "$AGS_E2E_STATE" >/dev/null || true
+    return "$rc"
 }
 
 passed=0

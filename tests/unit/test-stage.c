@@ -12,6 +12,7 @@
 
 #include "base/alloc.h"
 #include "base/fileio.h"
+#include "sandbox/assets.h"
 #include "sandbox/stage.h"
 
 static void put(const char *root, const char *rel, const char *text)
@@ -104,10 +105,123 @@ static void test_lockdown_staging_keeps_only_allowlisted_entries_of_the_agent_ho
     assert_int_equal(stage_remove_tree(stage, &err), 0); /* already gone: fine */
 }
 
+/* agent-assets/ of this source tree (the test is compiled from an absolute path). */
+static char *assets_dir(void)
+{
+    _cleanup_free_ char *self = xstrdup(__FILE__);
+    char *cut = strstr(self, "/tests/unit/");
+    assert_non_null(cut);
+    *cut = '\0';
+    return xasprintf("%s/agent-assets", self);
+}
+
+static char *slurp(const char *root, const char *rel)
+{
+    _cleanup_free_ char *path = xasprintf("%s/%s", root, rel);
+    char *text = NULL;
+    size_t len;
+    struct ags_error err;
+    assert_int_equal(read_file_bounded(path, 1u << 20, &text, &len, &err), 0);
+    return text;
+}
+
+static unsigned mode_of(const char *root, const char *rel)
+{
+    _cleanup_free_ char *path = xasprintf("%s/%s", root, rel);
+    struct stat st;
+    assert_int_equal(lstat(path, &st), 0);
+    return st.st_mode & 07777;
+}
+
+static void test_pi_guard_is_written_into_the_pi_mount_and_settings_only_when_missing(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *assets = assets_dir();
+    char home[] = "/tmp/ags-test-pi-XXXXXX";
+    assert_non_null(mkdtemp(home));
+    char dest[] = PLAN_PI_HOME;
+    struct plan_mount m = {.type = PLAN_MOUNT_BIND, .source = home, .destination = dest};
+    struct ags_plan plan = {.agent = PLAN_AGENT_PI, .mounts = &m, .n_mounts = 1};
+    _cleanup_free_ char *note = NULL;
+    struct ags_error err;
+    assert_int_equal(assets_install(&plan, assets, &note, &err), 0);
+    assert_null(note);
+    _cleanup_free_ char *want = slurp(assets, "pi/guard.ts");
+    _cleanup_free_ char *got = slurp(home, "agent/extensions/guard.ts");
+    assert_string_equal(got, want);
+    _cleanup_free_ char *settings = slurp(home, "agent/settings.json");
+    assert_string_equal(settings, "{\"extensions\":[],\"skills\":[],\"prompts\":[]}\n");
+    assert_int_equal(mode_of(home, "agent/settings.json"), 0600);
+
+    /* A tampered guard is replaced; the user's own settings are kept. */
+    put(home, "agent/extensions/guard.ts", "// disabled");
+    put(home, "agent/settings.json", "{\"mine\":true}");
+    assert_int_equal(assets_install(&plan, assets, &note, &err), 0);
+    _cleanup_free_ char *again = slurp(home, "agent/extensions/guard.ts");
+    assert_string_equal(again, want);
+    _cleanup_free_ char *kept = slurp(home, "agent/settings.json");
+    assert_string_equal(kept, "{\"mine\":true}");
+    assert_int_equal(stage_remove_tree(home, &err), 0);
+}
+
+static void test_pi_without_a_pi_mount_gets_a_note_and_shell_or_yolo_stay_silent(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *assets = assets_dir();
+    struct ags_plan plan = {.agent = PLAN_AGENT_PI};
+    char *note = NULL;
+    struct ags_error err;
+    assert_int_equal(assets_install(&plan, assets, &note, &err), 1);
+    assert_non_null(note);
+    assert_non_null(strstr(note, "container = \"/home/dev/.pi\""));
+    free(note);
+    plan.yolo = true;
+    assert_int_equal(assets_install(&plan, assets, &note, &err), 0);
+    assert_null(note);
+    plan = (struct ags_plan){.agent = PLAN_AGENT_SHELL};
+    assert_int_equal(assets_install(&plan, assets, &note, &err), 0);
+    assert_null(note);
+}
+
+static void test_claude_hook_and_plugin_go_into_the_hooks_mount_normal_and_lockdown(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *assets = assets_dir();
+    char hooks[] = "/tmp/ags-test-hooks-XXXXXX";
+    assert_non_null(mkdtemp(hooks));
+    char normal[] = PLAN_HOOKS_DIR, locked[] = PLAN_LOCKDOWN_HOOKS;
+    struct plan_mount m = {.type = PLAN_MOUNT_BIND, .source = hooks, .destination = normal,
+                           .read_only = true};
+    struct ags_plan plan = {.agent = PLAN_AGENT_CLAUDE, .mounts = &m, .n_mounts = 1};
+    _cleanup_free_ char *note = NULL;
+    struct ags_error err;
+    assert_int_equal(assets_install(&plan, assets, &note, &err), 0);
+    assert_int_equal(mode_of(hooks, "guard.sh"), 0755);
+    assert_true(exists(hooks, ".claude-plugin/plugin.json"));
+    assert_true(exists(hooks, "skills/guard/SKILL.md"));
+    assert_int_equal(stage_remove_tree(hooks, &err), 0);
+
+    /* lockdown: the staged hooks dir, never the normal one */
+    assert_non_null(mkdtemp(strcpy(hooks, "/tmp/ags-test-hooks-XXXXXX")));
+    m.destination = locked;
+    plan.lockdown = true;
+    assert_int_equal(assets_install(&plan, assets, &note, &err), 0);
+    assert_true(exists(hooks, "guard.sh"));
+    m.destination = normal; /* a lockdown plan never has the normal hooks mount */
+    assert_int_equal(stage_remove_tree(hooks, &err), 0);
+    assert_non_null(mkdtemp(strcpy(hooks, "/tmp/ags-test-hooks-XXXXXX")));
+    assert_int_equal(assets_install(&plan, assets, &note, &err), 0);
+    assert_false(exists(hooks, "guard.sh"));
+    assert_int_equal(stage_remove_tree(hooks, &err), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lockdown_staging_keeps_only_allowlisted_entries_of_the_agent_home),
+        cmocka_unit_test(test_pi_guard_is_written_into_the_pi_mount_and_settings_only_when_missing),
+        cmocka_unit_test(test_pi_without_a_pi_mount_gets_a_note_and_shell_or_yolo_stay_silent),
+        cmocka_unit_test(test_claude_hook_and_plugin_go_into_the_hooks_mount_normal_and_lockdown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

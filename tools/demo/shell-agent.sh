@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The README's main job, run as an unprivileged user by tools/bootstrap.sh run
+# (through tests/e2e/run-as-user.sh, which sets AGS_BIN, AGS_E2E_IMAGE,
+# AGS_E2E_SCRATCH and a private Podman service): a repository, a config that
+# names the small local sandbox image, `ags plan`, then the shell agent in a
+# sandbox, once normally and once with --lockdown.  No registry is needed.
+set -euo pipefail
+
+say() { printf '\n==> %s\n' "$*"; }
+
+export XDG_CONFIG_HOME=$AGS_E2E_SCRATCH/config
+mkdir -p "$XDG_CONFIG_HOME/ags" "$AGS_E2E_SCRATCH/repo"
+cat >"$XDG_CONFIG_HOME/ags/config.toml" <<TOML
+[sandbox]
+image = "$AGS_E2E_IMAGE"
+TOML
+cd "$AGS_E2E_SCRATCH/repo"
+git init -q . 2>/dev/null || mkdir -p .git
+echo 'hello' >README
+
+say "ags --version"
+"$AGS_BIN" --version
+
+say "ags plan --agent shell (what would run, and why)"
+"$AGS_BIN" plan --agent shell
+
+say "ags --agent shell: the agent sees the repository and nothing else of the host"
+"$AGS_BIN" --agent shell -- -c '
+    echo "inside: uid $(id -u), cwd $PWD, AGS_SANDBOX=$AGS_SANDBOX"
+    echo "repository: $(ls)"
+    echo "capabilities: $(grep CapEff /proc/self/status)"
+    echo "written by the agent" >from-the-sandbox'
+echo "outside: $(stat -c '%U %n' from-the-sandbox): $(cat from-the-sandbox)"
+
+say "ags --agent shell --lockdown: bounded /tmp, no secrets, no host services"
+"$AGS_BIN" --agent shell --lockdown -- -c '
+    echo "inside: AGS_LOCKDOWN=$AGS_LOCKDOWN"
+    df -h /tmp | tail -n 1'
+
+say "the agent's exit status is ags's: ags --agent shell -- -c \"exit 3\""
+rc=0
+"$AGS_BIN" --agent shell -- -c 'exit 3' || rc=$?
+echo "exit status $rc"
+[ "$rc" = 3 ]
