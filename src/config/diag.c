@@ -49,7 +49,7 @@ void cfg_diag_note(struct cfg_diag *d, const char *fmt, ...)
     va_end(ap);
 }
 
-static void strv_free(char **v, size_t n)
+static void strv_free_n(char **v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         free(v[i]);
@@ -58,8 +58,8 @@ static void strv_free(char **v, size_t n)
 
 void cfg_diag_done(struct cfg_diag *d)
 {
-    strv_free(d->errors, d->n_errors);
-    strv_free(d->warnings, d->n_warnings);
-    strv_free(d->notes, d->n_notes);
+    strv_free_n(d->errors, d->n_errors);
+    strv_free_n(d->warnings, d->n_warnings);
+    strv_free_n(d->notes, d->n_notes);
     *d = (struct cfg_diag){0};
 }

@@ -5,7 +5,7 @@
 
 #include "base/banned.h"
 
-static void strv_free(struct cfg_strv *v)
+static void cfg_strv_free(struct cfg_strv *v)
 {
     for (size_t i = 0; i < v->n; i++)
         free(v->v[i]);
@@ -42,7 +42,7 @@ void cfg_free_fields(const struct cfg_table_schema *schema, void *obj)
         case CFG_T_ENV_NAMES:
         case CFG_T_CONTAINER_PATHS:
         case CFG_T_ARGV:
-            strv_free(slot);
+            cfg_strv_free(slot);
             break;
         case CFG_T_MAP:
             map_free(slot);

@@ -18,11 +18,7 @@
 
 void podman_strv_free(char **v)
 {
-    if (!v)
-        return;
-    for (char **p = v; *p; p++)
-        free(*p);
-    free(v);
+    strv_free(v);
 }
 
 struct podman_client *podman_client_free(struct podman_client *c)

@@ -35,13 +35,6 @@ static char *dup_str(const json_t *v)
     return s ? xstrdup(s) : NULL;
 }
 
-static void strv_free(char **v)
-{
-    for (size_t i = 0; v && v[i]; i++)
-        free(v[i]);
-    free(v);
-}
-
 int podman_label_filter(const char *const *labels, char **ret_json, struct ags_error *err)
 {
     json_auto_t *arr = json_array();

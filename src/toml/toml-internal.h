@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "base/macro.h"
+#include "base/utf8.h"
 #include "toml/toml.h"
 
 #define TOML_EOF (-1)
@@ -72,10 +73,6 @@ static inline bool toml_is_control(int c)
 }
 
 /* ---- utf8.c ---- */
-/* Length (1-4) of the valid UTF-8 sequence at s, storing its code point; 0 if invalid. */
-size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *ret_cp);
-/* Encodes a Unicode scalar value; returns the number of bytes (1-4). */
-size_t utf8_encode(uint32_t cp, char out[4]);
 /* Checks the whole input; the error names the first bad byte. */
 int toml_check_utf8(struct toml_parser *P) _warn_unused_;
 
