@@ -22,6 +22,7 @@
 #include "podman/podman.h"
 #include "sandbox/assets.h"
 #include "sandbox/stage.h"
+#include "secrets/secrets.h"
 #include "base/banned.h"
 
 #define NAME_RETRIES 5
@@ -172,16 +173,32 @@ static void rename_container(struct ags_plan *p)
 }
 
 /* Resolves the plan's secrets (never in lockdown) and hands each value to
- * Podman as an ephemeral secret; the values are wiped from ags's memory right
- * after. */
+ * Podman as an ephemeral secret; ags's copies are wiped right after. */
 static int deliver_secrets(struct podman_client *c, const struct ags_config *cfg,
                            const struct ags_plan *p, struct backend_secrets *ret)
 {
-    (void)c;
-    (void)cfg;
-    (void)p;
     *ret = (struct backend_secrets){0};
-    return 0;
+    if (p->lockdown || p->n_secrets == 0)
+        return 0;
+    char **helper_env = secret_helper_env(environ);
+    struct secret_host host = {
+        .getenv = env_lookup,
+        .home = nonempty_env("HOME"),
+        .helper_env = helper_env,
+    };
+    struct secret_set set;
+    secrets_resolve(cfg, p, &host, &set);
+    strv_free(helper_env);
+    for (size_t i = 0; i < set.n_warnings; i++)
+        cli_warning("%s", set.warnings[i]);
+    struct backend_secret_value *values = xcalloc(set.n + 1, sizeof(*values));
+    for (size_t i = 0; i < set.n; i++)
+        values[i] = (struct backend_secret_value){set.v[i].env, set.v[i].value, set.v[i].len};
+    struct ags_error err = {0};
+    int r = backend_secrets_create(c, p, values, set.n, ret, &err);
+    free(values);
+    secret_set_done(&set);
+    return r < 0 ? launch_failed(&err) : 0;
 }
 
 static int create_container(struct podman_client *c, struct ags_plan *p, bool tty,

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Secrets end to end (issue 6): three canaries, one per way in (from_env, a
+# helper command, [sandbox].passthrough_env), reach the agent's environment
+# through ephemeral Podman secrets mounted as files, and appear in no process's
+# argv, in no `inspect` output of the container, in no file that ags or Podman
+# keeps once the run is over, and in nothing ags prints.  Lockdown hands over
+# none of them and runs no helper.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+[ -x "${AGS_BIN:-}" ] || e2e_abort "the ags binary is missing (AGS_BIN)"
+e2e_need python3 sha256sum base64 grep
+
+canary() { printf 'ags-canary-%s-%s' "$1" "$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')"; }
+C_ENV=$(canary env)
+C_CMD=$(canary cmd)
+C_PASS=$(canary pass)
+sha() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+
+WORK=$AGS_E2E_SCRATCH/repo
+export XDG_CONFIG_HOME=$AGS_E2E_SCRATCH/config
+export TMPDIR=$AGS_E2E_SCRATCH/tmp
+mkdir -p "$WORK/.git" "$XDG_CONFIG_HOME/ags" "$TMPDIR"
+HELPER=$AGS_E2E_SCRATCH/helper.sh
+MARKER=$AGS_E2E_SCRATCH/helper-ran
+# The helper's value lives in a file only it reads (never in its argv).
+printf '%s\n' "$C_CMD" >"$AGS_E2E_SCRATCH/helper-value"
+cat >"$HELPER" <<SH
+#!/bin/sh
+touch '$MARKER'
+cat '$AGS_E2E_SCRATCH/helper-value'
+SH
+chmod 0755 "$HELPER"
+cat >"$XDG_CONFIG_HOME/ags/config.toml" <<TOML
+[sandbox]
+image = "$AGS_E2E_IMAGE"
+passthrough_env = ["CANARY_PASS"]
+
+[[secret]]
+env = "CANARY_ENV"
+from_env = "CANARY_SRC"
+
+[[secret]]
+env = "CANARY_CMD"
+command = ["$HELPER"]
+TOML
+cd "$WORK"
+
+managed_secrets() {
+    api GET '/secrets/json'
+    python3 -c 'import json,sys; print(sum(1 for s in json.load(sys.stdin) if s["Spec"]["Name"].startswith("ags-")))' \
+        <"$API_BODY_FILE"
+}
+
+# Every form a value may take in a file: plain, and base64 (Podman's file
+# driver stores values base64-encoded in secretsdata.json).
+leaks_in() { # DIR...: paths of files that hold any canary
+    local c pats=()
+    for c in "$C_ENV" "$C_CMD" "$C_PASS"; do
+        pats+=(-e "$c" -e "$(printf '%s' "$c" | base64 -w0 | cut -c1-40)")
+    done
+    grep -rlsF "${pats[@]}" "$@" 2>/dev/null || true
+}
+
+argv_leaks() { # pids whose argv holds a canary
+    local p
+    for p in /proc/[0-9]*; do
+        tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -e "$C_ENV" -e "$C_CMD" -e "$C_PASS" &&
+            echo "${p#/proc/}: $(tr '\0' ' ' <"$p/cmdline")"
+    done
+    return 0
+}
+
+# ---- a run that keeps the sandbox up while we look around
+AGENT='for v in CANARY_ENV CANARY_CMD CANARY_PASS; do printf %s "${!v}" | sha256sum | cut -d" " -f1; done
+ls /run/secrets | tr "\n" " "; echo; touch agent-up; sleep 6'
+rm -f "$MARKER" agent-up
+CANARY_SRC=$C_ENV CANARY_PASS=$C_PASS "$AGS_BIN" --agent shell -- -c "$AGENT" </dev/null \
+    >"$E2E_TMP/out" 2>"$E2E_TMP/err" &
+AGS_PID=$!
+for _ in $(seq 300); do [ -e agent-up ] && break; sleep 0.1; done
+check_eq "the agent started" yes "$([ -e agent-up ] && echo yes || echo no)"
+
+# While it runs: argv of every process, the container's inspect, Podman's list.
+check_eq "no process has a canary in its argv while the agent runs" "" "$(argv_leaks)"
+api GET '/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ags.managed%3Dtrue%22%5D%7D'
+CID=$(python3 -c 'import json,sys; l=json.load(sys.stdin); print(l[0]["Id"] if l else "")' <"$API_BODY_FILE")
+check_match "the run's container is there" '^[0-9a-f]{64}$' "$CID"
+api GET "/containers/$CID/json"
+check_status "inspect of the running container" 200
+INSPECT=$API_BODY
+check_eq "inspect shows no canary (plain)" "" \
+    "$(grep -F -e "$C_ENV" -e "$C_CMD" -e "$C_PASS" <<<"$INSPECT" || true)"
+check_contains "inspect lists the secrets by name only" '"Secrets":' "$INSPECT"
+check_eq "the run has one Podman secret per resolved value" 3 "$(managed_secrets)"
+# Where the values are during the run: Podman's secret store (base64, 0600,
+# the user's own storage). This also proves the leak scanner below finds them.
+check_match "during the run the values sit in Podman's secret store (and the scanner sees them)" \
+    'secrets/filedriver/secretsdata\.json' "$(leaks_in "$HOME/.local/share/containers/storage/secrets")"
+
+RC=0
+wait "$AGS_PID" || RC=$?
+check_eq "the run exits 0" 0 "$RC"
+OUT=$(cat "$E2E_TMP/out")
+check_eq "CANARY_ENV (from_env) reaches the agent intact" "$(sha "$C_ENV")" "$(sed -n 1p <<<"$OUT")"
+check_eq "CANARY_CMD (helper command) reaches the agent intact" "$(sha "$C_CMD")" "$(sed -n 2p <<<"$OUT")"
+check_eq "CANARY_PASS (passthrough_env) reaches the agent intact" "$(sha "$C_PASS")" "$(sed -n 3p <<<"$OUT")"
+check_eq "the values sit in files named after the variables" "CANARY_CMD CANARY_ENV CANARY_PASS " \
+    "$(sed -n 4p <<<"$OUT")"
+check_eq "the helper ran" yes "$([ -e "$MARKER" ] && echo yes || echo no)"
+
+# ---- once the run is over
+check_eq "ags printed no canary (stdout, stderr)" "" \
+    "$(grep -F -e "$C_ENV" -e "$C_CMD" -e "$C_PASS" "$E2E_TMP/out" "$E2E_TMP/err" || true)"
+check_eq "the run's Podman secrets are deleted" 0 "$(managed_secrets)"
+check_eq "no file of ags, of Podman's storage or of the runtime dir holds a canary" "" \
+    "$(leaks_in "$XDG_CONFIG_HOME" "$TMPDIR" "$HOME/.local/share/containers" "$HOME/.config" \
+        "$HOME/.cache" "$XDG_RUNTIME_DIR" "$WORK")"
+
+# ---- kill -9 mid-run: the secrets outlive ags, the next run sweeps them
+rm -f agent-up
+CANARY_SRC=$C_ENV CANARY_PASS=$C_PASS "$AGS_BIN" --agent shell -- -c 'touch agent-up; sleep 60' \
+    </dev/null >/dev/null 2>&1 &
+AGS_PID=$!
+for _ in $(seq 300); do [ -e agent-up ] && break; sleep 0.1; done
+kill -KILL "$AGS_PID"
+wait "$AGS_PID" 2>/dev/null || true
+check_eq "kill -9 leaves the run's secrets behind" 3 "$(managed_secrets)"
+RC=0
+"$AGS_BIN" --agent shell -- -c 'exit 0' </dev/null >/dev/null 2>"$E2E_TMP/err" || RC=$?
+check_eq "the next run succeeds" 0 "$RC"
+check_eq "the next run swept the dead run's secrets (and removed its own)" 0 "$(managed_secrets)"
+
+# ---- lockdown: nothing is resolved, no helper runs
+rm -f "$MARKER"
+RC=0
+CANARY_SRC=$C_ENV CANARY_PASS=$C_PASS "$AGS_BIN" --agent shell --lockdown -- \
+    -c 'echo "[${CANARY_ENV:-}${CANARY_CMD:-}${CANARY_PASS:-}]"; ls /run/secrets 2>/dev/null | wc -l' \
+    </dev/null >"$E2E_TMP/out" 2>"$E2E_TMP/err" || RC=$?
+check_eq "the lockdown run exits 0" 0 "$RC"
+check_eq "lockdown: no canary reaches the agent, no secret file" $'[]\n0' "$(cat "$E2E_TMP/out")"
+check_eq "lockdown: the helper never ran" no "$([ -e "$MARKER" ] && echo yes || echo no)"
+check_eq "lockdown: no Podman secret was created" 0 "$(managed_secrets)"
+
+e2e_finish
