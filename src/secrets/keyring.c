@@ -104,7 +104,9 @@ int secrets_keyring_lookup(const struct cfg_map *attrs, char **ret, size_t *ret_
         SecretItem *item = l->data;
         SecretValue *value = secret_item_get_secret(item);
         if (!value) {
-            locked = locked || secret_item_get_locked(item);
+            /* Not loaded: its collection is locked.  (gnome-keyring 42 still
+             * reports such items as unlocked, so their Locked flag is no help.) */
+            locked = true;
             continue;
         }
         r = take_value(value, ret, ret_len);
