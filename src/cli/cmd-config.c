@@ -12,29 +12,9 @@ static const char config_usage[] = "usage: ags config show [--config FILE] [--js
 /* ags config show [--config FILE] [--json] */
 static int config_show(int argc, char **argv)
 {
-    const char *path = NULL;
     bool json = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            json = true;
-        } else if (strcmp(argv[i], "--config") == 0) {
-            if (i + 1 >= argc || !argv[i + 1][0]) {
-                cli_error("missing value for --config\n%s", config_usage);
-                return AGS_EXIT_USAGE;
-            }
-            path = argv[++i];
-        } else if (strncmp(argv[i], "--config=", 9) == 0 && argv[i][9]) {
-            path = argv[i] + 9;
-        } else {
-            cli_error("unexpected argument '%s'\n%s", argv[i], config_usage);
-            return AGS_EXIT_USAGE;
-        }
-    }
-    struct cli_host h;
-    cli_host_init(&h);
     _cleanup_config_ struct ags_config *cfg = NULL;
-    int rc = cli_load_config(&h, path, true, &cfg);
-    cli_host_done(&h);
+    int rc = cli_config_from_args(argc, argv, config_usage, &json, &cfg);
     if (rc != 0)
         return rc;
     char *out = json ? config_render_json(cfg) : config_render_text(cfg);

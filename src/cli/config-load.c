@@ -116,3 +116,30 @@ int cli_load_config(const struct cli_host *h, const char *config_path, bool use_
     cfg_diag_done(&diag);
     return r < 0 ? AGS_EXIT_USAGE : 0;
 }
+
+int cli_config_from_args(int argc, char **argv, const char *usage, bool *json,
+                         struct ags_config **ret)
+{
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (json && strcmp(argv[i], "--json") == 0) {
+            *json = true;
+        } else if (strcmp(argv[i], "--config") == 0) {
+            if (i + 1 >= argc || !argv[i + 1][0]) {
+                cli_error("missing value for --config\n%s", usage);
+                return AGS_EXIT_USAGE;
+            }
+            path = argv[++i];
+        } else if (strncmp(argv[i], "--config=", 9) == 0 && argv[i][9]) {
+            path = argv[i] + 9;
+        } else {
+            cli_error("unexpected argument '%s'\n%s", argv[i], usage);
+            return AGS_EXIT_USAGE;
+        }
+    }
+    struct cli_host h;
+    cli_host_init(&h);
+    int rc = cli_load_config(&h, path, true, ret);
+    cli_host_done(&h);
+    return rc;
+}

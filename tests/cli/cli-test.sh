@@ -46,12 +46,32 @@ for c in setup doctor update-image update-agents install uninstall create-aliase
 done
 run no-arguments 2 "$ags"
 run unknown-command 2 "$ags" frobnicate && expect unknown-command "$err" "unknown command 'frobnicate'"
-for c in setup doctor update-image update-agents install uninstall create-aliases completions; do
+for c in doctor update-image update-agents install uninstall create-aliases completions; do
     if run "$c not built" 2 "$ags" "$c"; then
         [ "$(wc -l <<<"$err")" -eq 1 ] && ok || bad "$c: expected one line, got: $err"
         expect "$c not built" "$err" "not built yet"
     fi
 done
+
+# ags setup without a keyring at hand: what it says per target (the keyring
+# itself is exercised in tests/secrets/keyring-test.sh).
+cat >"$work/setup.toml" <<'TOML'
+[sandbox]
+image = "i"
+[[secret]]
+env = "B_ENV_ONLY"
+from_env = "X"
+[[secret]]
+env = "A_HELPER"
+command = ["/bin/echo", "v"]
+TOML
+run setup-lists-targets 0 "$ags" setup --config "$work/setup.toml"
+expect setup-sorted-first "$(head -n1 <<<"$out")" "No secret_store configured for A_HELPER (command sources are lookup-only)."
+expect setup-env-only "$out" "No secret_store configured for B_ENV_ONLY (env-only)."
+run setup-bad-flag 2 "$ags" setup --frobnicate && expect setup-bad-flag "$err" "unexpected argument '--frobnicate'"
+printf '[sandbox]\nimage = "i"\n' >"$work/nosecrets.toml"
+run setup-no-secrets 0 "$ags" setup --config "$work/nosecrets.toml" &&
+    expect setup-no-secrets "$out" "No secrets are configured"
 
 # First run writes the default config and shows its provenance.
 run config-show-first-run 0 "$ags" config show

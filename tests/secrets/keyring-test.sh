@@ -3,7 +3,7 @@
 # (dbus-run-session) with a fresh gnome-keyring whose login keyring is
 # created and unlocked with a test password, in a throwaway HOME.
 #
-#   keyring-test.sh TEST_KEYRING_BINARY
+#   keyring-test.sh TEST_KEYRING_BINARY AGS_BINARY
 #
 # Needs (Debian 12): dbus-daemon (dbus-run-session), gnome-keyring,
 # libsecret-tools (secret-tool, for the interop checks). A missing one is a
@@ -11,11 +11,13 @@
 set -euo pipefail
 
 bin=$1
-inner=${2:-}
+ags=$2
+inner=${3:-}
 fail() { echo "FAIL - $*" >&2; exit 1; }
 
 if [ "$inner" != --inside ]; then
-    for c in dbus-run-session:dbus-daemon gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools; do
+    for c in dbus-run-session:dbus-daemon gnome-keyring-daemon:gnome-keyring \
+        secret-tool:libsecret-tools script:bsdutils; do
         command -v "${c%%:*}" >/dev/null || fail "${c%%:*} is missing: install the Debian package ${c#*:}"
     done
     # No bus at all first, outside any session.
@@ -25,7 +27,7 @@ if [ "$inner" != --inside ]; then
     rc=0
     HOME=$tmp/home XDG_DATA_HOME=$tmp/home/.local/share XDG_RUNTIME_DIR=$tmp/run \
         XDG_CONFIG_HOME=$tmp/home/.config \
-        timeout 120 dbus-run-session -- bash "$0" "$bin" --inside || rc=$?
+        timeout 120 dbus-run-session -- bash "$0" "$bin" "$ags" --inside || rc=$?
     # gnome-keyring exits with its bus; make sure nothing of ours outlives the test.
     pkill -KILL -f "gnome-keyring-daemon.*--components=secrets" -U "$(id -u)" 2>/dev/null || true
     exit "$rc"
@@ -56,6 +58,41 @@ if [ "$got" = 's3cr3t value with spaces inside' ]; then
 else
     fail "secret-tool lookup of the item ags stored gave '$got'"
 fi
+
+# ags setup on a terminal (script(1) gives it a pty): the typed value is not
+# echoed, lands in the keyring under the configured attributes, and an empty
+# answer skips the target.
+cat >"$HOME/setup.toml" <<'TOML'
+[sandbox]
+image = "i"
+[[secret]]
+env = "TOKEN_A"
+secret_store = { service = "ags-setup", account = "a" }
+[[secret]]
+env = "TOKEN_B"
+secret_store = { service = "ags-setup", account = "b" }
+TOML
+typed=typed-value-$RANDOM$RANDOM
+rc=0
+# The answers come after ags has had time to turn echo off (typeahead would
+# be echoed by the terminal before any program could stop it).
+{ sleep 2; printf '%s\n' "$typed"; sleep 1; printf '\n'; } |
+    script -qec "'$ags' setup --config '$HOME/setup.toml'" /dev/null >"$HOME/transcript" 2>&1 ||
+    rc=$?
+[ "$rc" = 0 ] || fail "ags setup exited $rc: $(cat "$HOME/transcript")"
+grep -q 'TOKEN_A: ' "$HOME/transcript" || fail "ags setup did not prompt for TOKEN_A"
+if grep -qF "$typed" "$HOME/transcript"; then
+    fail "ags setup echoed the secret on the terminal"
+fi
+echo "ok   - ags setup prompts without echo"
+grep -q 'Stored TOKEN_A in the keyring (account=a service=ags-setup)' "$HOME/transcript" ||
+    fail "ags setup did not report storing TOKEN_A: $(cat "$HOME/transcript")"
+grep -q 'Skipped TOKEN_B' "$HOME/transcript" || fail "an empty answer did not skip TOKEN_B"
+[ "$(secret-tool lookup service ags-setup account a)" = "$typed" ] ||
+    fail "the value ags setup stored is not in the keyring"
+echo "ok   - ags setup stores the value under the configured attributes; empty skips"
+[ -z "$(secret-tool lookup service ags-setup account b 2>/dev/null)" ] ||
+    fail "TOKEN_B was stored although skipped"
 
 rc=0
 "$bin" locked || rc=$?
