@@ -87,10 +87,11 @@ int secrets_keyring_lookup(const struct cfg_map *attrs, char **ret, size_t *ret_
         return r;
     GHashTable *h = attributes_of(attrs);
     GError *gerr = NULL;
-    /* No SECRET_SEARCH_UNLOCK: locked items come back without their secret. */
-    GList *items = secret_service_search_sync(service, NULL, h,
-                                              SECRET_SEARCH_ALL | SECRET_SEARCH_LOAD_SECRETS,
-                                              NULL, &gerr);
+    /* No SECRET_SEARCH_UNLOCK: locked items come back without their secret.
+     * (The flags are a bit set; the enum type has no member for the union.) */
+    const SecretSearchFlags flags = (SecretSearchFlags)((unsigned)SECRET_SEARCH_ALL |
+                                                        (unsigned)SECRET_SEARCH_LOAD_SECRETS);
+    GList *items = secret_service_search_sync(service, NULL, h, flags, NULL, &gerr);
     g_hash_table_unref(h);
     if (gerr) {
         r = ags_error_set(err, -EIO, "keyring search failed: %s", gerr->message);
