@@ -30,7 +30,7 @@ need() {
             h_die "'$c' not found: install the packages listed in tests/e2e/README.md"
     done
 }
-need podman runc slirp4netns newuidmap newgidmap curl python3 tar sha256sum setsid
+need podman runc slirp4netns newuidmap newgidmap curl python3 tar sha256sum setsid tmux git ldd
 [ "$(id -u)" -ne 0 ] || need setpriv useradd usermod getent
 for f in /bin/busybox /bin/bash-static; do
     [ -x "$f" ] || h_die "$f missing: install busybox-static and bash-static"
@@ -224,6 +224,30 @@ mkdir -p "$ctx/rootfs/bin" "$ctx/rootfs/etc" "$ctx/rootfs/tmp" "$ctx/rootfs/root
 cp /bin/busybox "$ctx/rootfs/bin/busybox"
 cp /bin/bash-static "$ctx/rootfs/bin/bash"
 chmod 0755 "$ctx/rootfs/bin/busybox" "$ctx/rootfs/bin/bash"
+# tmux (for --tmux) and git (committing from a worktree), with the shared
+# libraries ldd names (same paths inside) and the terminfo entries tmux needs.
+for b in /usr/bin/tmux /usr/bin/git; do
+    mkdir -p "$ctx/rootfs/usr/bin"
+    cp "$b" "$ctx/rootfs$b"
+    for lib in $(ldd "$b" | awk '$3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+        mkdir -p "$ctx/rootfs$(dirname "$lib")"
+        cp -L "$lib" "$ctx/rootfs$lib"
+    done
+done
+# tmux insists on a UTF-8 locale: glibc's C.UTF-8, as in the product image.
+mkdir -p "$ctx/rootfs/usr/lib/locale"
+cp -r /usr/lib/locale/C.utf8 "$ctx/rootfs/usr/lib/locale/"
+for t in x/xterm x/xterm-256color s/screen s/screen-256color d/dumb l/linux v/vt100; do
+    if [ -e "/lib/terminfo/$t" ]; then
+        mkdir -p "$ctx/rootfs/usr/share/terminfo/${t%/*}"
+        cp -L "/lib/terminfo/$t" "$ctx/rootfs/usr/share/terminfo/$t"
+    fi
+done
+# The directories the product image prepares for dev, so volumes and boot dirs
+# mounted below them do not leave root-owned parents behind.
+mkdir -p "$ctx/home-dev/.cache" "$ctx/home-dev/.local/bin" "$ctx/home-dev/.local/share" \
+    "$ctx/home-dev/.config/ags/hooks" "$ctx/home-dev/.npm-global" "$ctx/home-dev/.cargo" \
+    "$ctx/home-dev/go" "$ctx/home-dev/.cache/go-build" "$ctx/home-dev/.cache/sccache"
 chmod 1777 "$ctx/rootfs/tmp"
 chmod 0700 "$ctx/rootfs/root"
 chmod 0755 "$ctx/rootfs/workspace" "$ctx/home-dev"
@@ -232,12 +256,12 @@ printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'dev:x:1000:1000:dev:/home/dev:/bi
 printf '%s\n' 'root:x:0:' 'dev:x:1000:' 'nogroup:x:65534:' >"$ctx/rootfs/etc/group"
 printf '%s\n' 'export PS1="\u@ags-test:\w\$ "' >"$ctx/home-dev/.profile"
 cat >"$ctx/Containerfile" <<'EOF'
-# ags e2e test image: static busybox + static bash, nothing else.
+# ags e2e test image: static busybox + static bash, tmux and git.
 FROM scratch
 COPY rootfs/ /
 COPY --chown=1000:1000 home-dev/ /home/dev/
 RUN ["/bin/busybox", "--install", "-s", "/bin"]
-ENV PATH=/usr/local/bin:/usr/bin:/bin
+ENV PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8
 WORKDIR /workspace
 CMD ["/bin/sh"]
 EOF

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# The run flags end to end against the real rootless service: --root, --yolo,
+# --add-dir/-d, --tmux (with --stop-when-done), an interactive run of ags on a
+# pseudo-terminal (TTY inside, window size, typed input, terminal restored),
+# and committing from inside a git worktree.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+[ -x "${AGS_BIN:-}" ] || e2e_abort "the ags binary is missing (AGS_BIN)"
+e2e_need git script stty
+
+WORK=$AGS_E2E_SCRATCH/repo
+export XDG_CONFIG_HOME=$AGS_E2E_SCRATCH/config
+mkdir -p "$WORK/.git" "$XDG_CONFIG_HOME/ags"
+cat >"$XDG_CONFIG_HOME/ags/config.toml" <<TOML
+[sandbox]
+image = "$AGS_E2E_IMAGE"
+TOML
+cd "$WORK"
+
+run() { # ARGS...: RUN_RC, RUN_OUT, RUN_ERR; stdin from /dev/null
+    RUN_RC=0
+    "$AGS_BIN" "$@" </dev/null >"$E2E_TMP/out" 2>"$E2E_TMP/err" || RUN_RC=$?
+    RUN_OUT=$(cat "$E2E_TMP/out")
+    RUN_ERR=$(cat "$E2E_TMP/err")
+}
+
+# ---- --root: root inside, capabilities kept, files still the host user's
+run --root --agent shell -- -c 'id -u; grep CapEff /proc/self/status; echo x > made-as-root'
+check_eq "--root: the run exits 0" 0 "$RUN_RC"
+check_eq "--root: uid 0 inside" 0 "$(head -n1 <<<"$RUN_OUT")"
+check_match "--root: capabilities are not all dropped" 'CapEff:[[:space:]]+0*[1-9a-f]' "$RUN_OUT"
+check_eq "--root: a file written inside belongs to the host user" "$(id -u)" \
+    "$(stat -c %u made-as-root 2>/dev/null)"
+run --agent shell -- -c 'grep CapEff /proc/self/status'
+check_match "without --root every capability is dropped" 'CapEff:[[:space:]]+0+$' "$RUN_OUT"
+
+# ---- --yolo: the guards are told to stand down
+run --yolo --agent shell -- -c 'echo "yolo=${AGS_GUARD_YOLO:-unset}"'
+check_eq "--yolo sets AGS_GUARD_YOLO=1" "yolo=1" "$RUN_OUT"
+run --agent shell -- -c 'echo "yolo=${AGS_GUARD_YOLO:-unset}"'
+check_eq "without --yolo AGS_GUARD_YOLO is unset" "yolo=unset" "$RUN_OUT"
+
+# ---- --add-dir / -d: mounted at the same path, writable
+EXTRA1=$AGS_E2E_SCRATCH/extra-one
+EXTRA2=$AGS_E2E_SCRATCH/extra-two
+mkdir -p "$EXTRA1" "$EXTRA2"
+echo from-host >"$EXTRA1/in"
+run --add-dir "$EXTRA1" -d "$EXTRA2" --agent shell -- \
+    -c "cat '$EXTRA1/in'; echo one > '$EXTRA1/out'; echo two > '$EXTRA2/out'"
+check_eq "--add-dir: the run exits 0" 0 "$RUN_RC"
+check_eq "--add-dir: the host's files are visible inside" from-host "$RUN_OUT"
+check_eq "--add-dir: a file written into the first dir appears on the host" one \
+    "$(cat "$EXTRA1/out" 2>/dev/null)"
+check_eq "-d (repeated): the second dir is writable too" two "$(cat "$EXTRA2/out" 2>/dev/null)"
+check_eq "--add-dir: written files belong to the host user" "$(id -u)" "$(stat -c %u "$EXTRA1/out")"
+run --add-dir "$AGS_E2E_SCRATCH/missing" --agent shell -- -c true
+check_eq "--add-dir of a missing directory exits 2" 2 "$RUN_RC"
+check_contains "--add-dir of a missing directory names it" "$AGS_E2E_SCRATCH/missing" "$RUN_ERR"
+
+# ---- an interactive run on a pseudo-terminal
+# script(1) gives ags a pty of 33x101; the typed line arrives after ags has
+# started (typeahead would race the raw mode).
+PTY_CMD="stty rows 33 cols 101; stty -g > '$E2E_TMP/stty-before';
+'$AGS_BIN' --agent shell -- -c 'test -t 0 && test -t 1 && echo tty-inside; stty size; read -r line; echo \"got:\$line\"; exit 4';
+echo \"ags-exit:\$?\"; stty -g > '$E2E_TMP/stty-after'"
+{ sleep 4; printf 'typed-line\r'; sleep 2; } | script -qec "$PTY_CMD" /dev/null >"$E2E_TMP/pty.out" 2>&1 || true
+PTY_OUT=$(tr -d '\r' <"$E2E_TMP/pty.out")
+check_contains "interactive: stdin and stdout are terminals inside" tty-inside "$PTY_OUT"
+check_contains "interactive: the window size reaches the sandbox" "33 101" "$PTY_OUT"
+check_contains "interactive: typed input reaches the agent" "got:typed-line" "$PTY_OUT"
+check_contains "interactive: the agent's exit status is ags's" "ags-exit:4" "$PTY_OUT"
+check_eq "interactive: the terminal settings are restored after the run" \
+    "$(cat "$E2E_TMP/stty-before" 2>/dev/null)" "$(cat "$E2E_TMP/stty-after" 2>/dev/null)"
+
+# ---- --tmux --stop-when-done: the agent runs inside tmux in the sandbox
+TMUX_CMD="'$AGS_BIN' --tmux --stop-when-done --agent shell -- -c 'echo \"in-tmux:\${TMUX:+yes}\"; sleep 2'"
+{ sleep 12; } | script -qec "$TMUX_CMD" /dev/null >"$E2E_TMP/tmux.out" 2>&1 || true
+TMUX_OUT=$(tr -d '\r' <"$E2E_TMP/tmux.out")
+check_contains "--tmux: the agent runs inside a tmux session" "in-tmux:yes" "$TMUX_OUT"
+check_contains "--stop-when-done: the session ends with the agent" "[exited]" "$TMUX_OUT"
+
+# ---- committing from inside a git worktree
+MAIN=$AGS_E2E_SCRATCH/main-repo
+git init -q "$MAIN"
+git -C "$MAIN" -c user.name=t -c user.email=t@example.invalid commit -q --allow-empty -m initial
+git -C "$MAIN" worktree add -q "$AGS_E2E_SCRATCH/wt" -b feature
+cd "$AGS_E2E_SCRATCH/wt"
+run --agent shell -- -c 'echo change > file && git add file &&
+    git -c user.name=agent -c user.email=agent@example.invalid -c gc.auto=0 commit -qm made-inside &&
+    echo committed'
+check_eq "worktree: git commit inside the sandbox succeeds" committed "$RUN_OUT"
+check_eq "worktree: the host repository has the commit on the worktree's branch" made-inside \
+    "$(git -C "$MAIN" log -1 --format=%s feature 2>&1)"
+check_eq "worktree: the host sees a clean worktree afterwards" "" "$(git status --porcelain 2>&1)"
+
+e2e_finish
