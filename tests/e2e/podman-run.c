@@ -12,10 +12,11 @@
  *   podman-run exec [-t] [-i] [-e K=V] [-u USER] [-w DIR] ID CMD...
  *   podman-run spec [FLAGS] IMAGE [CMD...]  prints the SpecGenerator JSON
  *
- * FLAGS: -t/--tty, -i/--interactive, -v SRC:DST[:ro|rw], --tmpfs DST,
- *        --userns MODE, -e K=V, --name NAME, --label K=V, -w DIR, -u USER,
- *        --entrypoint PROG, --network MODE, --cap-drop-all, --read-only,
- *        --keep (run: leave the container).
+ * FLAGS: -t/--tty, -i/--interactive, -v SRC:DST[:ro|rw] (SRC not absolute:
+ *        a named volume), --tmpfs DST, --userns MODE, -e K=V, --name NAME,
+ *        --label K=V, -w DIR, -u USER, --entrypoint PROG, --network MODE,
+ *        --cap-drop-all, --no-new-privileges, --label-disable, --pids-limit N,
+ *        --read-only, --keep (run: leave the container).
  *
  * TTY runs and execs detach on ctrl-p,ctrl-q as in podman (the container is
  * then left running).  Like podman: 125 when the API fails, 126 when the command cannot run, 127
@@ -48,7 +49,9 @@ struct flags {
     const char *labels[MAX_LIST + 1];
     const char *entrypoint[2];
     struct podman_mount mounts[MAX_LIST];
+    struct podman_volume_mount volumes[MAX_LIST];
     char *mount_text[MAX_LIST]; /* owned copies split at ':' */
+    char *volume_text[MAX_LIST];
     size_t n_env, n_labels;
     bool keep;
 };
@@ -71,6 +74,8 @@ static void flags_done(struct flags *f)
 {
     for (size_t i = 0; i < f->spec.n_mounts; i++)
         free(f->mount_text[i]);
+    for (size_t i = 0; i < f->spec.n_volumes; i++)
+        free(f->volume_text[i]);
 }
 
 /* -v SRC:DST[:ro|rw] */
@@ -93,10 +98,22 @@ static int add_bind(struct flags *f, const char *arg)
         *mode++ = '\0';
     if (mode && strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0)
         return -1;
+    bool ro = mode && mode[1] == 'o';
+    if (t[0] != '/') { /* a named volume, as in podman */
+        f->spec.n_mounts--;
+        f->mount_text[i] = NULL;
+        if (f->spec.n_volumes == MAX_LIST) {
+            free(t);
+            return -1;
+        }
+        f->volume_text[f->spec.n_volumes] = t;
+        f->volumes[f->spec.n_volumes++] = (struct podman_volume_mount){t, dst, ro};
+        return 0;
+    }
     f->mounts[i] = (struct podman_mount){.type = "bind",
                                          .source = t,
                                          .destination = dst,
-                                         .options = mode && mode[1] == 'o' ? opt_ro : opt_rw};
+                                         .options = ro ? opt_ro : opt_rw};
     return 0;
 }
 
@@ -141,6 +158,12 @@ static int parse_valued(struct flags *f, const char *flag, const char *val)
         s->user = val;
     else if (!strcmp(flag, "--network"))
         s->netns = val;
+    else if (!strcmp(flag, "--pids-limit")) {
+        uint32_t n;
+        if (parse_u32(val, &n) < 0)
+            return -1;
+        s->pids_limit = n;
+    }
     else if (!strcmp(flag, "--entrypoint")) {
         f->entrypoint[0] = val;
         s->entrypoint = f->entrypoint;
@@ -156,6 +179,7 @@ static int parse_create(struct flags *f, int argc, char **argv)
     s->env = f->env;
     s->labels = f->labels;
     s->mounts = f->mounts;
+    s->volumes = f->volumes;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];
@@ -167,6 +191,10 @@ static int parse_create(struct flags *f, int argc, char **argv)
             s->terminal = s->stdin_open = true;
         else if (!strcmp(a, "--cap-drop-all"))
             s->cap_drop_all = true;
+        else if (!strcmp(a, "--no-new-privileges"))
+            s->no_new_privileges = true;
+        else if (!strcmp(a, "--label-disable"))
+            s->selinux_disable = true;
         else if (!strcmp(a, "--read-only"))
             s->read_only_rootfs = true;
         else if (!strcmp(a, "--keep"))

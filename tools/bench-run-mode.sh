@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Benchmark: run mode. `ags --agent shell -- -c true` against the same
+# container started by the podman CLI and by the bare client sequence.
+#
+#   tools/bench-run-mode.sh --e2e BUILD_DIR [-n N]        (as root)
+#   tools/bench-run-mode.sh --ags PATH --podman-run PATH [-n N] [--image IMG]
+#
+# Times, alternately in one run (after one warm-up each), N times (default 15):
+#   ags     ags --agent shell -- -c true     (config, plan, connect, sweep,
+#                                             image and volume checks, create,
+#                                             attach, start, wait, remove)
+#   client  podman-run run FLAGS IMG ...     (create, attach, start, wait,
+#                                             remove through src/podman with
+#                                             the spec ags builds for that run)
+#   cli     podman run --rm FLAGS IMG ...    (the podman CLI, same spec)
+# and prints each median, min and max, "ratio ags/cli = R" (goal: at most
+# 0.9) and "ags overhead = ags - client" (goal: at most 20 ms). For scale,
+# `ags plan --agent shell` (process start, config, git facts, the plan; no
+# Podman) is timed too.
+#
+# --e2e BUILD_DIR: as the e2e test user against the service that
+# tests/e2e/setup.sh started for BUILD_DIR, with its test image; ags and
+# podman-run come from BUILD_DIR. Build without sanitizers for meaningful
+# numbers (cmake -DCMAKE_BUILD_TYPE=Release -DAGS_SANITIZE=OFF).
+set -euo pipefail
+
+n=15
+image=${AGS_E2E_IMAGE:-localhost/ags-test:latest}
+ags=
+pr=
+e2e=
+while [ $# -gt 0 ]; do
+    case $1 in
+        -n) n=$2; shift 2 ;;
+        --image) image=$2; shift 2 ;;
+        --ags) ags=$2; shift 2 ;;
+        --podman-run) pr=$2; shift 2 ;;
+        --e2e) e2e=$2; shift 2 ;;
+        *) echo "usage: $0 --e2e BUILD_DIR [-n N] | --ags PATH --podman-run PATH [-n N] [--image IMG]" >&2
+           exit 2 ;;
+    esac
+done
+[[ $n =~ ^[1-9][0-9]*$ ]] || { echo "bench: -n wants a positive number" >&2; exit 2; }
+
+if [ -n "$e2e" ]; then
+    envfile=$e2e/e2e/env
+    [ -f "$envfile" ] || { echo "bench: $envfile missing: run tests/e2e/setup.sh first" >&2; exit 1; }
+    # shellcheck disable=SC1090
+    . "$envfile"
+    [ "${AGS_E2E_READY:-0}" = 1 ] || { echo "bench: the e2e service is not ready" >&2; exit 1; }
+    dir=$AGS_E2E_SCRATCH_ROOT/bench-run
+    rm -rf "$dir"
+    mkdir -p "$dir/repo/.git"
+    cp "$e2e/ags" "$dir/ags"
+    cp "${pr:-$e2e/tests/podman-run}" "$dir/podman-run"
+    cp "$0" "$dir/bench.sh"
+    run=(env -i HOME="$AGS_E2E_HOME" USER="$AGS_E2E_USER" LOGNAME="$AGS_E2E_USER"
+         PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="$AGS_E2E_XDG_RUNTIME_DIR"
+         XDG_CONFIG_HOME="$dir/config" DBUS_SESSION_BUS_ADDRESS=disabled:
+         CONTAINER_HOST="unix://$AGS_E2E_SOCKET"
+         bash "$dir/bench.sh" -n "$n" --image "$AGS_E2E_IMAGE" --ags "$dir/ags"
+         --podman-run "$dir/podman-run")
+    cd "$dir/repo"
+    if [ "$AGS_E2E_MODE" = root ]; then
+        chown -R "$AGS_E2E_UID:$AGS_E2E_GID" "$dir"
+        exec setpriv --reuid="$AGS_E2E_UID" --regid="$AGS_E2E_GID" --init-groups -- "${run[@]}"
+    fi
+    exec "${run[@]}"
+fi
+
+[ -x "$ags" ] || { echo "bench: --ags PATH is required" >&2; exit 2; }
+[ -x "$pr" ] || { echo "bench: --podman-run PATH is required" >&2; exit 2; }
+[ -n "${CONTAINER_HOST:-}" ] || { echo "bench: CONTAINER_HOST is not set" >&2; exit 1; }
+command -v podman >/dev/null || { echo "bench: podman is not installed" >&2; exit 1; }
+
+# ags's config for this directory: the image, nothing else.
+cfg=${XDG_CONFIG_HOME:-$HOME/.config}/ags
+mkdir -p "$cfg"
+printf '[sandbox]\nimage = "%s"\n' "$image" >"$cfg/config.toml"
+
+# The spec ags builds for `--agent shell -- -c true` here (see `ags plan`).
+wd=$PWD
+script='mkdir -p /home/dev/.local/share/opencode /home/dev/.cache/opencode; if [ -t 1 ]; then echo '\''[ags] Host services: use host.containers.internal (localhost is container-local)'\'' >&2; fi; exec bash "$@"'
+spec=(--userns keep-id:uid=1000,gid=1000 --cap-drop-all --no-new-privileges --label-disable
+      --pids-limit 4096 --network slirp4netns:allow_host_loopback=false
+      -v "$wd:$wd" -w "$wd"
+      -v ags-shell-pnpm-home:/usr/local/pnpm -v ags-shared-cargo:/home/dev/.cargo
+      -v ags-shared-go:/home/dev/go -v ags-shared-go-build:/home/dev/.cache/go-build
+      -v ags-shared-sccache:/home/dev/.cache/sccache -v ags-shell-npm-global:/home/dev/.npm-global
+      -e HOME=/home/dev -e AGS_SANDBOX=1 -e PNPM_HOME=/usr/local/pnpm
+      --label ags.managed=true --label ags.agent=shell)
+cli_spec=(--userns keep-id:uid=1000,gid=1000 --cap-drop all
+          --security-opt no-new-privileges --security-opt label=disable
+          --pids-limit 4096 --network slirp4netns:allow_host_loopback=false
+          -v "$wd:$wd" -w "$wd"
+          -v ags-shell-pnpm-home:/usr/local/pnpm -v ags-shared-cargo:/home/dev/.cargo
+          -v ags-shared-go:/home/dev/go -v ags-shared-go-build:/home/dev/.cache/go-build
+          -v ags-shared-sccache:/home/dev/.cache/sccache -v ags-shell-npm-global:/home/dev/.npm-global
+          -e HOME=/home/dev -e AGS_SANDBOX=1 -e PNPM_HOME=/usr/local/pnpm
+          --label ags.managed=true --label ags.agent=shell)
+
+one() {
+    case $1 in
+        ags) "$ags" --agent shell -- -c true ;;
+        plan) "$ags" plan --agent shell ;;
+        client) "$pr" run -i "${spec[@]}" --entrypoint bash "$image" -lc "$script" _ -c true ;;
+        cli) podman run --rm -i "${cli_spec[@]}" --entrypoint bash "$image" -lc "$script" _ -c true ;;
+    esac
+}
+
+# Wall time of one run in microseconds; fails if the run fails.
+timed() {
+    local t0 t1
+    t0=${EPOCHREALTIME/./}
+    one "$1" </dev/null >/dev/null 2>"$tmp/err" || { echo "bench: $1 failed: $(cat "$tmp/err")" >&2; return 1; }
+    t1=${EPOCHREALTIME/./}
+    echo $((t1 - t0))
+}
+
+variants=(ags client cli plan)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for v in "${variants[@]}"; do
+    timed "$v" >/dev/null # warm-up: volumes created, caches, the pause process
+    : >"$tmp/$v"
+done
+for ((i = 0; i < n; i++)); do
+    for v in "${variants[@]}"; do
+        timed "$v" >>"$tmp/$v"
+    done
+done
+
+stats() { # median / min / max in ms
+    sort -n "$1" | awk '{ a[NR] = $1 } END {
+        m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+        printf "%.1f %.1f %.1f\n", m / 1000, a[1] / 1000, a[NR] / 1000 }'
+}
+
+echo "podman $(podman --version | awk '{print $3}'), image $image, $n runs each, alternated"
+declare -A median
+for v in "${variants[@]}"; do
+    read -r med lo hi < <(stats "$tmp/$v")
+    median[$v]=$med
+    case $v in
+        ags) what="ags --agent shell -- -c true" ;;
+        client) what="podman-run run SPEC (bare client)" ;;
+        cli) what="podman run --rm SPEC (CLI)" ;;
+        plan) what="ags plan --agent shell (no Podman)" ;;
+    esac
+    printf '%-36s median %7.1f ms  min %7.1f  max %7.1f\n' "$what" "$med" "$lo" "$hi"
+done
+awk -v a="${median[ags]}" -v c="${median[cli]}" -v b="${median[client]}" 'BEGIN {
+    printf "ratio ags/cli = %.2f (goal <= 0.9)\n", a / c
+    printf "ags overhead = ags - client = %.1f ms (goal <= 20 ms)\n", a - b }'
