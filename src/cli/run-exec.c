@@ -75,6 +75,12 @@ static int launch_failed(const struct ags_error *err)
     return AGS_EXIT_LAUNCH;
 }
 
+const char *cli_tmp_dir(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    return tmp && tmp[0] == '/' ? tmp : "/tmp";
+}
+
 static const char *env_lookup(const char *name)
 {
     return getenv(name);
@@ -248,6 +254,8 @@ static int prepare(struct podman_client *c, const struct ags_config *cfg, struct
     size_t swept = 0;
     if (backend_sweep(c, &swept, &err) < 0 && err.code != -EINTR)
         cli_warning("could not sweep what earlier runs left: %s", err.msg);
+    if (stage_sweep(cli_tmp_dir(), &swept, &err) < 0)
+        cli_warning("could not sweep old lockdown staging: %s", err.msg);
     int rc = interrupted();
     if (rc == 0)
         rc = ensure_image(c, cfg, p->image.v);

@@ -9,3 +9,6 @@
  * container is removed on every path; staging_dir (lockdown) is filled here
  * and removed by the caller. */
 int cli_run_plan(const struct ags_config *cfg, struct ags_plan *plan, const char *staging_dir);
+
+/* $TMPDIR if it is absolute, else /tmp: where lockdown staging lives. */
+const char *cli_tmp_dir(void);

@@ -170,9 +170,9 @@ static void gather(const struct run_flags *f, const char *cwd, struct host_facts
                                id[4], id[5], id[6], id[7]);
     uint16_t rand16 = 0;
     random_bytes(&rand16, sizeof(rand16));
-    const char *tmp = getenv("TMPDIR");
-    /* The runner creates it with mkdtemp; the plan shows the pattern. */
-    hf->staging = xasprintf("%s/ags-lockdown-%s-XXXXXX", tmp && tmp[0] == '/' ? tmp : "/tmp",
+    /* The runner creates it with mkdtemp; the plan shows the pattern.  The pid
+     * in the name lets the next run sweep it if this one is killed. */
+    hf->staging = xasprintf("%s/" STAGE_PREFIX "%ld-%s-XXXXXX", cli_tmp_dir(), (long)getpid(),
                             plan_agent_name(f->agent));
     *h = (struct plan_host){
         .cwd = cwd,

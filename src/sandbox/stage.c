@@ -4,12 +4,14 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "base/alloc.h"
 #include "base/fileio.h"
+#include "base/parse-util.h"
 #include "base/banned.h"
 
 /* What survives at the top level of a staged agent home (ags-behaviour.md §6).
@@ -187,4 +189,51 @@ int stage_remove_tree(const char *path, struct ags_error *err)
     if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
         return ags_error_set(err, -errno, "cannot remove '%s': %m", path);
     return 0;
+}
+
+/* The owner pid of "ags-lockdown-<pid>-<agent>-XXXXXX", or 0. */
+static uint32_t staging_owner(const char *name)
+{
+    static const char prefix[] = STAGE_PREFIX;
+    if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
+        return 0;
+    const char *p = name + sizeof(prefix) - 1;
+    size_t n = strspn(p, "0123456789");
+    char digits[16];
+    if (n == 0 || n >= sizeof(digits) || p[n] != '-')
+        return 0;
+    memcpy(digits, p, n);
+    digits[n] = '\0';
+    uint32_t pid = 0;
+    return parse_u32(digits, &pid) == 0 ? pid : 0;
+}
+
+int stage_sweep(const char *tmp_dir, size_t *ret_removed, struct ags_error *err)
+{
+    *ret_removed = 0;
+    _cleanup_close_ int fd = open(tmp_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : ags_error_set(err, -errno, "cannot open '%s': %m", tmp_dir);
+    DIR *d = fdopendir(fd);
+    if (!d)
+        return ags_error_set(err, -errno, "cannot read '%s': %m", tmp_dir);
+    TAKE_FD(fd);
+    int r = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && r == 0) {
+        uint32_t pid = staging_owner(e->d_name);
+        struct stat st;
+        /* Only our own directories (never a symlink), of an ags that is gone. */
+        if (pid == 0 || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+            !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        _cleanup_free_ char *path = xasprintf("%s/%s", tmp_dir, e->d_name);
+        r = stage_remove_tree(path, err);
+        if (r == 0)
+            (*ret_removed)++;
+    }
+    closedir(d);
+    return r;
 }

@@ -15,6 +15,9 @@
 #define STAGE_MAX_BYTES (512ull * 1024ull * 1024ull)
 #define STAGE_MAX_DEPTH 32
 
+/* Staging directories are $TMPDIR/ags-lockdown-<pid>-<agent>-XXXXXX. */
+#define STAGE_PREFIX "ags-lockdown-"
+
 /* Creates the private 0700 staging directory from a "...XXXXXX" template (in place). */
 int stage_make_dir(char *template_path, struct ags_error *err) _warn_unused_;
 /* Copies each mount's stage_from into its source, filtered for the plan's agent,
@@ -23,3 +26,6 @@ int stage_lockdown(const struct ags_plan *p, const char *staging_dir, struct ags
         _warn_unused_;
 /* Removes a tree without following symlinks; a missing path is not an error. */
 int stage_remove_tree(const char *path, struct ags_error *err) _warn_unused_;
+/* Removes the staging directories in tmp_dir that belong to this user and to
+ * an ags process that is gone (killed before it could clean up). */
+int stage_sweep(const char *tmp_dir, size_t *ret_removed, struct ags_error *err) _warn_unused_;

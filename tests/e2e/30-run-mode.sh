@@ -147,17 +147,21 @@ check_eq "SIGTERM during the build leaves no lockdown staging" 0 \
     "$(find "$E2E_TMP/stg" -mindepth 1 | wc -l)"
 check_eq "SIGTERM during the build leaves no container" 0 "$(managed_containers)"
 
-# ---- kill -9: the container survives ags, and the next run sweeps it
-"$AGS_BIN" --agent shell -- -c 'sleep 60' </dev/null >/dev/null 2>&1 &
+# ---- kill -9 (of a lockdown run): the container and the staging survive
+# ags, and the next run sweeps both
+staging_dirs() { find "$E2E_TMP/stg" -maxdepth 1 -name 'ags-lockdown-*' | wc -l; }
+TMPDIR=$E2E_TMP/stg "$AGS_BIN" --agent shell --lockdown -- -c 'sleep 60' </dev/null >/dev/null 2>&1 &
 AGS_PID=$!
 for _ in $(seq 100); do [ "$(managed_containers)" = 1 ] && break; sleep 0.1; done
 sleep 0.5
 kill -KILL "$AGS_PID"
 wait "$AGS_PID" 2>/dev/null || true
 check_eq "kill -9 leaves the container behind" 1 "$(managed_containers)"
-run --agent shell -- -c 'exit 0' </dev/null
+check_eq "kill -9 leaves the lockdown staging behind" 1 "$(staging_dirs)"
+TMPDIR=$E2E_TMP/stg run --agent shell -- -c 'exit 0' </dev/null
 check_eq "the next run succeeds" 0 "$RUN_RC"
 check_eq "the next run swept the orphan" 0 "$(managed_containers)"
+check_eq "the next run swept the dead run's staging" 0 "$(staging_dirs)"
 
 # ---- ten concurrent runs in one directory
 pids=()

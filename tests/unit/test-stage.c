@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -215,6 +216,42 @@ static void test_claude_hook_and_plugin_go_into_the_hooks_mount_normal_and_lockd
     assert_int_equal(stage_remove_tree(hooks, &err), 0);
 }
 
+static void test_sweep_removes_only_own_staging_of_dead_owners(void **state)
+{
+    (void)state;
+    char tmp[] = "/tmp/ags-test-sweep-XXXXXX";
+    assert_non_null(mkdtemp(tmp));
+    /* A pid that is not running: a child that has been reaped. */
+    pid_t dead = fork();
+    if (dead == 0)
+        _exit(0);
+    assert_true(dead > 0);
+    assert_int_equal(waitpid(dead, NULL, 0), dead);
+    _cleanup_free_ char *gone = xasprintf("ags-lockdown-%d-pi-abc123", (int)dead);
+    _cleanup_free_ char *live = xasprintf("ags-lockdown-%d-pi-def456", (int)getpid());
+    dir(tmp, gone);
+    _cleanup_free_ char *inner = xasprintf("%s/home", gone);
+    dir(tmp, inner);
+    dir(tmp, live);
+    dir(tmp, "ags-lockdown-pi-old-format");
+    dir(tmp, "unrelated");
+    _cleanup_free_ char *link = xasprintf("%s/ags-lockdown-%d-claude-lnk", tmp, (int)dead);
+    assert_int_equal(symlink("/etc", link), 0);
+    size_t removed = 0;
+    struct ags_error err;
+    assert_int_equal(stage_sweep(tmp, &removed, &err), 0);
+    assert_int_equal(removed, 1);
+    assert_false(exists(tmp, gone));
+    assert_true(exists(tmp, live)); /* its owner (this test) is alive */
+    assert_true(exists(tmp, "ags-lockdown-pi-old-format"));
+    assert_true(exists(tmp, "unrelated"));
+    struct stat st;
+    assert_int_equal(lstat(link, &st), 0); /* a symlink is never followed or removed */
+    assert_int_equal(stat("/etc/passwd", &st), 0);
+    assert_int_equal(stage_remove_tree(tmp, &err), 0);
+    assert_int_equal(stage_sweep("/nonexistent-ags-tmp", &removed, &err), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_pi_guard_is_written_into_the_pi_mount_and_settings_only_when_missing),
         cmocka_unit_test(test_pi_without_a_pi_mount_gets_a_note_and_shell_or_yolo_stay_silent),
         cmocka_unit_test(test_claude_hook_and_plugin_go_into_the_hooks_mount_normal_and_lockdown),
+        cmocka_unit_test(test_sweep_removes_only_own_staging_of_dead_owners),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
