@@ -278,8 +278,6 @@ static int run_container(struct podman_client *c, struct ags_plan *p,
     bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     _cleanup_free_ char *id = NULL;
     int rc = create_container(c, p, tty, secrets, &id);
-    /* From here on nothing may abort a request: removal must go through. */
-    podman_client_set_cancel(c, NULL);
     if (rc != 0)
         return rc;
     int exit_code = 0;
@@ -313,16 +311,20 @@ int cli_run_plan(const struct ags_config *cfg, struct ags_plan *plan, const char
     _cleanup_(podman_client_freep) struct podman_client *c = NULL;
     int rc = connect_podman(cfg, &c);
     if (rc == 0) {
+        /* Only the long steps (sweep, image build, volumes) are aborted by a
+         * signal; what creates things must finish so that it can be undone. */
         podman_client_set_cancel(c, &g_signal);
         rc = prepare(c, cfg, plan, staging_dir);
+        podman_client_set_cancel(c, NULL);
     }
     struct backend_secrets secrets = {0};
     if (rc == 0)
         rc = deliver_secrets(c, cfg, plan, &secrets);
     if (rc == 0)
+        rc = interrupted();
+    if (rc == 0)
         rc = run_container(c, plan, &secrets);
     if (c) {
-        podman_client_set_cancel(c, NULL);
         struct ags_error err = {0};
         if (backend_secrets_remove(c, &secrets, &err) < 0)
             cli_warning("could not remove a secret of this run: %s (the next run removes it)",
