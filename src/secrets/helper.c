@@ -141,6 +141,24 @@ static void pump(struct run *r, long long deadline)
     }
 }
 
+/* After stdout closed: the helper's exit, until the deadline. */
+static void wait_exit(struct run *r, long long deadline)
+{
+    while (!r->exited) {
+        long long left = deadline - now_ms();
+        if (left <= 0) {
+            r->timed_out = true;
+            return;
+        }
+        struct pollfd pfd = {.fd = r->pid_fd, .events = POLLIN};
+        if (r->pid_fd >= 0)
+            (void)poll(&pfd, 1, (int)left);
+        else
+            (void)poll(NULL, 0, 10);
+        reap(r, WNOHANG);
+    }
+}
+
 static const char *exec_reason(int e)
 {
     switch (e) {
@@ -218,7 +236,10 @@ int secret_helper_run(char *const argv[], const char *cwd, char *const envp[],
         free(r.buf);
         return rc;
     }
-    pump(&r, now_ms() + (long long)(timeout_ms ? timeout_ms : SECRET_HELPER_TIMEOUT_MS));
+    long long deadline = now_ms() + (long long)(timeout_ms ? timeout_ms : SECRET_HELPER_TIMEOUT_MS);
+    pump(&r, deadline);
+    if (!r.timed_out && !r.too_big)
+        wait_exit(&r, deadline); /* stdout closed: the helper may still be finishing */
     kill_group(&r);
     reap(&r, 0);
     (void)close(r.out_fd);

@@ -411,6 +411,18 @@ static void test_grandchild_holding_stdout_does_not_stall_and_is_killed(void **s
     assert_true(gone);
 }
 
+static void test_helper_that_closes_stdout_early_is_waited_for(void **state)
+{
+    (void)state;
+    char *out;
+    const char *why = NULL;
+    assert_int_equal(run_helper("echo late-exit; exec >&-; sleep 0.3; exit 0", 5000, &out, &why), 0);
+    assert_string_equal(out, "late-exit");
+    free(out);
+    assert_int_equal(run_helper("echo v; exec >&-; sleep 30", 300, &out, &why), -ETIMEDOUT);
+    assert_string_equal(why, "lookup timed out");
+}
+
 static void test_endless_output_stops_at_the_size_limit(void **state)
 {
     (void)state;
@@ -489,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_output_rules_strip_one_newline_and_reject_empty_nul_newlines_bad_utf8),
         cmocka_unit_test(test_helper_that_hangs_is_killed_at_the_timeout),
         cmocka_unit_test(test_grandchild_holding_stdout_does_not_stall_and_is_killed),
+        cmocka_unit_test(test_helper_that_closes_stdout_early_is_waited_for),
         cmocka_unit_test(test_endless_output_stops_at_the_size_limit),
         cmocka_unit_test(test_nul_bytes_multiline_and_failing_helpers_are_refused_with_reasons),
         cmocka_unit_test(test_missing_executable_is_named_as_such),
