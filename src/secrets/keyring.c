@@ -56,19 +56,25 @@ static int connect_service(SecretService **ret, struct ags_error *err)
     return 0;
 }
 
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 /* Copies the value out of GLib memory, trimmed; the SecretValue is wiped by
  * libsecret when its last reference goes. */
 static int take_value(SecretValue *value, char **ret, size_t *ret_len)
 {
     gsize len = 0;
     const gchar *data = secret_value_get(value, &len);
-    while (len > 0 && (data[0] == ' ' || data[0] == '\t' || data[0] == '\n' || data[0] == '\r')) {
+    while (len > 0 && is_blank(data[0])) {
         data++;
         len--;
     }
-    while (len > 0 && strchr(" \t\r\n", data[len - 1]))
+    while (len > 0 && is_blank(data[len - 1]))
         len--;
-    if (len == 0 || len > SECRET_MAX_VALUE)
+    /* An environment variable cannot carry a NUL: such a value is unusable. */
+    if (len == 0 || len > SECRET_MAX_VALUE || memchr(data, '\0', len))
         return -ENOENT;
     char *v = xmalloc(len + 1);
     memcpy(v, data, len);
