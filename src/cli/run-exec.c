@@ -103,10 +103,7 @@ static int connect_podman(const struct ags_config *cfg, struct podman_client **r
         .idle_seconds = cfg->sandbox.service_idle_seconds.v,
     };
     struct ags_error err = {0};
-    if (podman_connect(&opts, ret, &err) < 0) {
-        return launch_failed(&err);
-    }
-    return 0;
+    return podman_connect(&opts, ret, &err) < 0 ? launch_failed(&err) : 0;
 }
 
 static void build_output(const char *text, size_t len, void *userdata _unused_)
