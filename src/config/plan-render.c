@@ -116,7 +116,7 @@ static void text_env(struct strbuf *sb, const struct ags_plan *p)
             putf(sb, " <- host variable %s", s->host_env);
         else
             putf(sb, " <- secret[%ld]", s->config_index);
-        put(sb, " (resolved at launch)  # ");
+        putf(sb, " (resolved at launch, file " PLAN_SECRETS_DIR "/%s)  # ", s->env);
         put(sb, s->origin);
         put(sb, "\n");
     }

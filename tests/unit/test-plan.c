@@ -1144,7 +1144,8 @@ static void test_render_text_and_json_name_every_origin(void **state)
     assert_contains(text, "image: img:1  # config /etc/ags.toml:2\n");
     assert_contains(text, "pids_limit: 512  # config /etc/ags.toml:6\n");
     assert_contains(text, "  bind /data/ro -> /data (ro)  # config /etc/ags.toml:7\n");
-    assert_contains(text, "  OPENAI_API_KEY <- host variable OPENAI_API_KEY (resolved at launch)");
+    assert_contains(text, "  OPENAI_API_KEY <- host variable OPENAI_API_KEY (resolved at launch, file "
+                          "/run/secrets/OPENAI_API_KEY)");
     free(text);
     char *json = plan_render_json(f.p);
     assert_contains(json, "\"image\": {\"value\": \"img:1\", \"origin\": \"config /etc/ags.toml:2\"}");
