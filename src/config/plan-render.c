@@ -258,6 +258,9 @@ static void json_env(struct strbuf *sb, const struct ags_plan *p)
             put(sb, ", \"config_index\": null");
         put(sb, ", \"host_env\": ");
         putj(sb, s->host_env);
+        _cleanup_free_ char *file = xasprintf(PLAN_SECRETS_DIR "/%s", s->env);
+        put(sb, ", \"file\": ");
+        putj(sb, file);
         put(sb, ", \"origin\": ");
         putj(sb, s->origin);
         put(sb, "}");

@@ -1151,6 +1151,7 @@ static void test_render_text_and_json_name_every_origin(void **state)
     assert_contains(json, "\"image\": {\"value\": \"img:1\", \"origin\": \"config /etc/ags.toml:2\"}");
     assert_contains(json, "\"labels\": {\"ags.managed\": \"true\", \"ags.session\": \"s123\"");
     assert_contains(json, "{\"name\": \"TERM\", \"value\": null, \"origin\": \"host passthrough\"}");
+    assert_contains(json, "\"host_env\": \"OPENAI_API_KEY\", \"file\": \"/run/secrets/OPENAI_API_KEY\"");
     free(json);
     fx_done(&f);
 }
