@@ -81,6 +81,7 @@ printf '[sandbox]\nimage = "%s"\n' "$image" >"$cfg/config.toml"
 # The spec ags builds for `--agent shell -- -c true` here (see `ags plan`).
 wd=$PWD
 script='mkdir -p /home/dev/.local/share/opencode /home/dev/.cache/opencode; if [ -t 1 ]; then echo '\''[ags] Host services: use host.containers.internal (localhost is container-local)'\'' >&2; fi; exec bash "$@"'
+# shellcheck disable=SC2054 # commas belong to the option values
 spec=(--userns keep-id:uid=1000,gid=1000 --cap-drop-all --no-new-privileges --label-disable
       --pids-limit 4096 --network slirp4netns:allow_host_loopback=false
       -v "$wd:$wd" -w "$wd"
@@ -89,6 +90,7 @@ spec=(--userns keep-id:uid=1000,gid=1000 --cap-drop-all --no-new-privileges --la
       -v ags-shared-sccache:/home/dev/.cache/sccache -v ags-shell-npm-global:/home/dev/.npm-global
       -e HOME=/home/dev -e AGS_SANDBOX=1 -e PNPM_HOME=/usr/local/pnpm
       --label ags.managed=true --label ags.agent=shell)
+# shellcheck disable=SC2054
 cli_spec=(--userns keep-id:uid=1000,gid=1000 --cap-drop all
           --security-opt no-new-privileges --security-opt label=disable
           --pids-limit 4096 --network slirp4netns:allow_host_loopback=false

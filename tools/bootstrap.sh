@@ -114,6 +114,7 @@ cmd_test() {
     step "clang-14 build, -Werror" clang_build
     step "libFuzzer build" fuzz_build
     local t
+    # shellcheck disable=SC2013 # target names are single words
     for t in $(sed -n 's/^ags_fuzz_target(\([a-z0-9_-]*\).*/\1/p' "$top/tests/fuzz/targets.cmake"); do
         step "fuzz $t for ${fuzz_seconds}s" fuzz_run "$t"
     done

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR
+# shellcheck source-path=SCRIPTDIR disable=SC2016 # agent scripts expand inside the sandbox
 # Run mode end to end: `ags --agent shell` against the real rootless service:
 # output and exit status passthrough, stdin forwarding, keep-id ownership of
 # what the agent writes, nothing left behind after normal exit, SIGTERM, and

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR
+# shellcheck source-path=SCRIPTDIR disable=SC2016 # agent scripts expand inside the sandbox
 # The run flags end to end against the real rootless service: --root, --yolo,
 # --add-dir/-d, --tmux (with --stop-when-done), an interactive run of ags on a
 # pseudo-terminal (TTY inside, window size, typed input, terminal restored),

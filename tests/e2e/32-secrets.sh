@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR
+# shellcheck source-path=SCRIPTDIR disable=SC2016 # agent scripts expand inside the sandbox
 # Secrets end to end (issue 6): three canaries, one per way in (from_env, a
 # helper command, [sandbox].passthrough_env), reach the agent's environment
 # through ephemeral Podman secrets mounted as files, and appear in no process's

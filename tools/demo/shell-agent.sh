@@ -5,6 +5,7 @@
 # names the small local sandbox image and one secret, `ags plan`, then the
 # shell agent in a sandbox: normally, with the secret, and with --lockdown.
 # No registry is needed.
+# shellcheck disable=SC2016 # the agent scripts expand inside the sandbox
 set -euo pipefail
 
 say() { printf '\n==> %s\n' "$*"; }
