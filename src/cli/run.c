@@ -236,6 +236,17 @@ int cli_build_plan(const struct run_flags *f, bool for_run, struct ags_config **
     return 0;
 }
 
+/* The guarded agents say when a flag weakens their protection. */
+static void warn_weakened(const struct ags_plan *p)
+{
+    if (p->agent != PLAN_AGENT_PI && p->agent != PLAN_AGENT_CLAUDE)
+        return;
+    if (p->root)
+        cli_warning("--root grants root access inside the sandbox for this run");
+    if (p->yolo)
+        cli_warning("--yolo disables the ags %s guard for this run", plan_agent_name(p->agent));
+}
+
 int cli_run_mode(int argc, char **argv)
 {
     struct run_flags f;
@@ -247,8 +258,10 @@ int cli_run_mode(int argc, char **argv)
         _cleanup_plan_ struct ags_plan *plan = NULL;
         _cleanup_free_ char *staging = NULL;
         rc = cli_build_plan(&f, true, &cfg, &plan, &staging);
-        if (rc == 0)
+        if (rc == 0) {
+            warn_weakened(plan);
             rc = cli_run_plan(cfg, plan, staging);
+        }
         struct ags_error err = {0};
         if (staging && stage_remove_tree(staging, &err) < 0)
             cli_warning("%s", err.msg);

@@ -41,6 +41,13 @@ run --yolo --agent shell -- -c 'echo "yolo=${AGS_GUARD_YOLO:-unset}"'
 check_eq "--yolo sets AGS_GUARD_YOLO=1" "yolo=1" "$RUN_OUT"
 run --agent shell -- -c 'echo "yolo=${AGS_GUARD_YOLO:-unset}"'
 check_eq "without --yolo AGS_GUARD_YOLO is unset" "yolo=unset" "$RUN_OUT"
+# The guarded agents warn (the test image has no pi or claude: exit 127 after).
+run --yolo --agent pi
+check_contains "--yolo with pi warns that the guard is off" \
+    "warning: --yolo disables the ags pi guard for this run" "$RUN_ERR"
+run --root --agent claude
+check_contains "--root with claude warns about root in the sandbox" \
+    "warning: --root grants root access inside the sandbox for this run" "$RUN_ERR"
 
 # ---- --add-dir / -d: mounted at the same path, writable
 EXTRA1=$AGS_E2E_SCRATCH/extra-one
