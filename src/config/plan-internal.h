@@ -15,7 +15,7 @@
 #define PLAN_HOST_SERVICES   "host.containers.internal"
 #define PLAN_HOST_SERVICES_HINT \
     "[ags] Host services: use host.containers.internal (localhost is container-local)"
-#define PLAN_ROOT_PROMPT "You have root access. Install any packages you need with dnf/pip."
+#define PLAN_ROOT_PROMPT "You have root access. Install any packages you need with apt-get/pip."
 
 struct plan_builder {
     const struct plan_input *in;

@@ -886,7 +886,7 @@ static void test_root_adds_the_root_prompt_for_pi_and_claude_and_drops_hardening
     fx_ok(&f);
     assert_contains(script(f.p), "--append-system-prompt 'Sandbox: use host.containers.internal "
                                  "(localhost is container-local). You have root access. Install "
-                                 "any packages you need with dnf/pip.' \"$@\"");
+                                 "any packages you need with apt-get/pip.' \"$@\"");
     assert_null(f.p->userns.v);
     assert_string_equal(f.p->user.v, "root");
     assert_false(f.p->security.no_new_privileges);
