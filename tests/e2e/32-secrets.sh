@@ -74,7 +74,7 @@ argv_leaks() { # pids whose argv holds a canary
 
 # ---- a run that keeps the sandbox up while we look around
 AGENT='for v in CANARY_ENV CANARY_CMD CANARY_PASS; do printf %s "${!v}" | sha256sum | cut -d" " -f1; done
-ls /run/secrets | tr "\n" " "; echo; touch agent-up; sleep 6'
+ls /run/secrets | tr "\n" " "; echo; touch agent-up; sleep 10'
 rm -f "$MARKER" agent-up
 CANARY_SRC=$C_ENV CANARY_PASS=$C_PASS "$AGS_BIN" --agent shell -- -c "$AGENT" </dev/null \
     >"$E2E_TMP/out" 2>"$E2E_TMP/err" &
