@@ -193,6 +193,13 @@ struct warn_ctx {
     const struct cfg_secret *entry;
 };
 
+static void add_warning(struct warn_ctx *w, char *text)
+{
+    struct secret_set *set = w->set;
+    set->warnings = xgrow(set->warnings, &w->cap, set->n_warnings + 1, sizeof(*set->warnings));
+    set->warnings[set->n_warnings++] = text;
+}
+
 /* Helper and keyring failures are worth a warning; an unset variable is not. */
 static void warn_failure(const struct attempt *a, void *ud)
 {
@@ -200,13 +207,13 @@ static void warn_failure(const struct attempt *a, void *ud)
     if (!a->reason)
         return;
     _cleanup_free_ char *at = origin_of(&w->entry->at);
-    const char *kind = a->source == SECRET_SOURCE_COMMAND ? "command" : "keyring";
+    const char *kind = a->source == SECRET_SOURCE_COMMAND   ? "command"
+                       : a->source == SECRET_SOURCE_KEYRING ? "keyring"
+                                                            : "environment";
     if (a->source == SECRET_SOURCE_KEYRING && strstr(a->reason, "no keyring item matches"))
         return; /* absent from the keyring: the next source may have it */
-    struct secret_set *set = w->set;
-    set->warnings = xgrow(set->warnings, &w->cap, set->n_warnings + 1, sizeof(*set->warnings));
-    set->warnings[set->n_warnings++] = xasprintf("%s secret lookup for %s failed (%s, %s): %s",
-                                                 kind, w->env, at, a->what, a->reason);
+    add_warning(w, xasprintf("%s secret lookup for %s failed (%s, %s): %s", kind, w->env, at,
+                             a->what, a->reason));
 }
 
 void secrets_resolve(const struct ags_config *cfg, const struct ags_plan *plan,
@@ -225,6 +232,9 @@ void secrets_resolve(const struct ags_config *cfg, const struct ags_plan *plan,
             if (try_env(host, ps->host_env, &a))
                 add_value(&set, &cap, ps->env, &a,
                           xasprintf("passthrough_env %s", ps->host_env));
+            else if (a.reason)
+                add_warning(&w, xasprintf("passthrough_env %s is not handed over: %s",
+                                          ps->host_env, a.reason));
             attempt_clear(&a);
             continue;
         }

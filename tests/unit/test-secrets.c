@@ -225,6 +225,33 @@ static void test_first_entry_per_target_wins_and_failures_warn_without_values(vo
     config_free(cfg);
 }
 
+static void test_oversized_environment_value_is_a_warning_not_a_value(void **state)
+{
+    (void)state;
+    struct ags_config *cfg = load("[sandbox]\nimage = \"i\"\n[[secret]]\nenv = \"T\"\n"
+                                  "from_env = \"BIG\"\n");
+    struct plan_secret buf[2];
+    struct ags_plan plan = plan_of(cfg, buf, 2, NULL);
+    struct secret_host h = host();
+    size_t n = SECRET_MAX_VALUE + 1;
+    char *big = xmalloc(strlen("BIG=") + n + 1);
+    memcpy(big, "BIG=", 4);
+    memset(big + 4, 'x', n);
+    big[4 + n] = '\0';
+    const char *env[] = {big, NULL};
+    g_env = env;
+    struct secret_set s;
+    secrets_resolve(cfg, &plan, &h, &s);
+    assert_int_equal(s.n, 0);
+    assert_int_equal(s.n_warnings, 1);
+    assert_non_null(strstr(s.warnings[0], "environment secret lookup for T failed"));
+    assert_non_null(strstr(s.warnings[0], "longer than 512000 bytes"));
+    secret_set_done(&s);
+    g_env = NULL;
+    free(big);
+    config_free(cfg);
+}
+
 static void test_passthrough_takes_the_host_variable_and_unset_targets_are_absent(void **state)
 {
     (void)state;
@@ -495,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_command_runs_when_env_and_keyring_yield_nothing),
         cmocka_unit_test(test_first_entry_per_target_wins_and_failures_warn_without_values),
         cmocka_unit_test(test_passthrough_takes_the_host_variable_and_unset_targets_are_absent),
+        cmocka_unit_test(test_oversized_environment_value_is_a_warning_not_a_value),
         cmocka_unit_test(test_legacy_providers_resolve_after_the_new_sources),
         cmocka_unit_test(test_lockdown_resolves_nothing_and_runs_no_helper),
         cmocka_unit_test(test_diagnose_names_the_resolving_source_and_why_others_failed),
