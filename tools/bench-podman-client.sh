@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Benchmark: ags's libpod client against the podman CLI, for `true`.
 #
 #   tools/bench-podman-client.sh [-n N] [--remote] [--image IMG] [--podman-run PATH]
@@ -49,6 +50,7 @@ if [ -n "$e2e" ]; then
     mkdir -p "$dir"
     cp "${pr:-$e2e/tests/podman-run}" "$dir/podman-run"
     cp "$0" "$dir/bench.sh"
+    cp "$(dirname "$0")/bench-lib.sh" "$dir/bench-lib.sh"
     args=(-n "$n" --image "$AGS_E2E_IMAGE" --podman-run "$dir/podman-run")
     [ "$remote" = 0 ] || args+=(--remote)
     run=(env -i HOME="$AGS_E2E_HOME" USER="$AGS_E2E_USER" LOGNAME="$AGS_E2E_USER"
@@ -79,38 +81,16 @@ one() {
     esac
 }
 
-# Prints the wall time of one run in microseconds; fails if the run fails.
-timed() {
-    local t0 t1
-    t0=${EPOCHREALTIME/./}
-    one "$1" >/dev/null 2>"$tmp/err" || { echo "bench: $1 failed: $(cat "$tmp/err")" >&2; return 1; }
-    t1=${EPOCHREALTIME/./}
-    echo $((t1 - t0))
-}
-
+# shellcheck source=bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for v in "${variants[@]}"; do
-    timed "$v" >/dev/null # warm-up: image and storage caches, the pause process
-    : >"$tmp/$v"
-done
-for ((i = 0; i < n; i++)); do
-    for v in "${variants[@]}"; do
-        timed "$v" >>"$tmp/$v"
-    done
-done
-
-# median / min / max in ms with one decimal
-stats() {
-    sort -n "$1" | awk '{ a[NR] = $1 } END {
-        m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-        printf "%.1f %.1f %.1f\n", m / 1000, a[1] / 1000, a[NR] / 1000 }'
-}
+bench_rounds "$n" "${variants[@]}"
 
 echo "podman $(podman --version | awk '{print $3}'), image $image, $n runs each, alternated"
 declare -A median
 for v in "${variants[@]}"; do
-    read -r med lo hi < <(stats "$tmp/$v")
+    read -r med lo hi < <(bench_stats "$v")
     median[$v]=$med
     case $v in
         client) what="podman-run run IMG true (ags client)" ;;

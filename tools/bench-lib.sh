@@ -1,0 +1,39 @@
+# shellcheck shell=bash disable=SC2154 # tmp and one come from the caller
+# Shared by the container benchmarks (tools/bench-podman-client.sh,
+# tools/bench-run-mode.sh): alternated timing of variants and their medians.
+# The caller defines one VARIANT (runs it once) and sets $tmp (a scratch dir).
+
+# bench_timed VARIANT: wall time of one run in microseconds (bash's
+# EPOCHREALTIME, so no helper process start is counted); fails if the run fails.
+bench_timed() {
+    local t0 t1
+    t0=${EPOCHREALTIME/./}
+    one "$1" </dev/null >/dev/null 2>"$tmp/err" ||
+        { echo "bench: $1 failed: $(cat "$tmp/err")" >&2; return 1; }
+    t1=${EPOCHREALTIME/./}
+    echo $((t1 - t0))
+}
+
+# bench_rounds N VARIANT...: one warm-up each (caches, volumes, the pause
+# process), then N rounds in which every variant runs once, in turn; the
+# times land in $tmp/VARIANT.
+bench_rounds() {
+    local n=$1 v i
+    shift
+    for v in "$@"; do
+        bench_timed "$v" >/dev/null
+        : >"$tmp/$v"
+    done
+    for ((i = 0; i < n; i++)); do
+        for v in "$@"; do
+            bench_timed "$v" >>"$tmp/$v"
+        done
+    done
+}
+
+# bench_stats VARIANT: "median min max" in ms with one decimal.
+bench_stats() {
+    sort -n "$tmp/$1" | awk '{ a[NR] = $1 } END {
+        m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+        printf "%.1f %.1f %.1f\n", m / 1000, a[1] / 1000, a[NR] / 1000 }'
+}
