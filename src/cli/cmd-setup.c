@@ -63,6 +63,15 @@ static size_t keyring_maps(const struct ags_config *cfg, const char *env,
     return n;
 }
 
+static bool uses_keyring(const struct ags_config *cfg)
+{
+    for (size_t i = 0; i < cfg->n_secrets; i++)
+        if (cfg->secrets[i].secret_store.n ||
+            (cfg->secrets[i].provider.v == CFG_PROVIDER_SECRET_TOOL && cfg->secrets[i].attributes.n))
+            return true;
+    return false;
+}
+
 static void print_attrs(const struct cfg_map *m)
 {
     for (size_t i = 0; i < m->n; i++)
@@ -122,6 +131,12 @@ static int setup_run(int argc, char **argv)
     _cleanup_free_ char **targets = targets_of(cfg, &n);
     if (n == 0)
         printf("No secrets are configured ([[secret]] in %s).\n", cfg->base_path);
+    /* Nobody should type a secret that cannot be stored. */
+    struct ags_error err = {0};
+    if (uses_keyring(cfg) && secrets_keyring_probe(&err) < 0) {
+        cli_error("%s; nothing was asked or stored", err.msg);
+        return AGS_EXIT_FAILURE;
+    }
     for (size_t i = 0; i < n; i++) {
         int r = setup_target(cfg, targets[i]);
         if (r == -ENODATA) {

@@ -129,6 +129,15 @@ int secrets_keyring_lookup(const struct cfg_map *attrs, char **ret, size_t *ret_
     return r;
 }
 
+int secrets_keyring_probe(struct ags_error *err)
+{
+    SecretService *service = NULL;
+    int r = connect_service(&service, err);
+    if (r == 0)
+        g_object_unref(service);
+    return r;
+}
+
 int secrets_keyring_store(const struct cfg_map *attrs, const char *label, const char *value,
                           size_t len, struct ags_error *err)
 {

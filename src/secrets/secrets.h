@@ -105,6 +105,8 @@ long secret_output_check(const char *out, size_t len, const char **ret_reason);
  */
 int secrets_keyring_lookup(const struct cfg_map *attrs, char **ret, size_t *ret_len,
                            struct ags_error *err) _warn_unused_;
+/* Whether the Secret Service answers (0), else -ENOTCONN with the reason. */
+int secrets_keyring_probe(struct ags_error *err) _warn_unused_;
 /* Stores value under attrs in the default collection with the given label. */
 int secrets_keyring_store(const struct cfg_map *attrs, const char *label, const char *value,
                           size_t len, struct ags_error *err) _warn_unused_;

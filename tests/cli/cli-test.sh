@@ -68,6 +68,11 @@ TOML
 run setup-lists-targets 0 "$ags" setup --config "$work/setup.toml"
 expect setup-sorted-first "$(head -n1 <<<"$out")" "No secret_store configured for A_HELPER (command sources are lookup-only)."
 expect setup-env-only "$out" "No secret_store configured for B_ENV_ONLY (env-only)."
+printf '[sandbox]\nimage = "i"\n[[secret]]\nenv = "K"\nsecret_store = { service = "s" }\n' >"$work/kr.toml"
+run setup-without-keyring 1 "$ags" setup --config "$work/kr.toml" &&
+    expect setup-without-keyring "$err" "no D-Bus session bus" &&
+    expect setup-asks-nothing-without-keyring "$err" "nothing was asked or stored"
+[[ "$err" != *"K: "* ]] && ok || bad "setup prompted although the keyring is unreachable"
 run setup-bad-flag 2 "$ags" setup --frobnicate && expect setup-bad-flag "$err" "unexpected argument '--frobnicate'"
 printf '[sandbox]\nimage = "i"\n' >"$work/nosecrets.toml"
 run setup-no-secrets 0 "$ags" setup --config "$work/nosecrets.toml" &&
