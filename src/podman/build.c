@@ -173,7 +173,10 @@ int podman_image_build(struct podman_client *c, const struct podman_build_opts *
                        &(struct podman_req){.method = "POST", .path = "/build", .query = q.buf,
                                             .content_type = "application/x-tar", .body = body,
                                             .body_len = len, .on_data = on_build_data,
-                                            .userdata = &b},
+                                            .userdata = &b,
+                                            .stall_seconds = opts->stall_seconds
+                                                                     ? opts->stall_seconds
+                                                                     : PODMAN_BUILD_STALL_SECONDS},
                        &reply, err);
     (void)munmap(body, len);
     if (r == 0)

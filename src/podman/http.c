@@ -118,8 +118,8 @@ static int on_progress(void *userdata, curl_off_t dltotal _unused_, curl_off_t d
 }
 
 /* Turns a transport failure into one line with what to do about it. */
-static int transport_error(const struct podman_http *h, CURLcode rc, long os_errno,
-                           struct ags_error *err)
+static int transport_error(const struct podman_http *h, const struct podman_req *req, CURLcode rc,
+                           long os_errno, struct ags_error *err)
 {
     const char *where = h->ep.uri;
     if (rc == CURLE_COULDNT_CONNECT) {
@@ -140,6 +140,10 @@ static int transport_error(const struct podman_http *h, CURLcode rc, long os_err
     }
     if (rc == CURLE_ABORTED_BY_CALLBACK)
         return ags_error_set(err, -EINTR, "interrupted while talking to Podman at %s", where);
+    if (rc == CURLE_OPERATION_TIMEDOUT && req->stall_seconds > 0 && req->timeout_ms == 0)
+        return ags_error_set(err, -ETIMEDOUT,
+                             "the Podman service at %s sent nothing for %ld s during %s %s "
+                             "(is it stalled?)", where, req->stall_seconds, req->method, req->path);
     if (rc == CURLE_OPERATION_TIMEDOUT)
         return ags_error_set(err, -ETIMEDOUT,
                              "the Podman service at %s did not answer in time (is it stalled?)",
@@ -197,6 +201,10 @@ int podman_http_do(struct podman_http *h, const struct podman_req *req, struct p
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, PODMAN_CONNECT_TIMEOUT_MS);
     if (req->timeout_ms > 0)
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+    if (req->stall_seconds > 0) {
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, req->stall_seconds);
+    }
     if (h->cancel) {
         curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
@@ -221,7 +229,7 @@ int podman_http_do(struct podman_http *h, const struct podman_req *req, struct p
     else if (sink.stream_error)
         r = sink.stream_error;
     else if (rc != CURLE_OK)
-        r = transport_error(h, rc, os_errno, err);
+        r = transport_error(h, req, rc, os_errno, err);
     if (r < 0) {
         strbuf_done(&sink.buf);
         return r;

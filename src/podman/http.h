@@ -55,6 +55,7 @@ struct podman_req {
     size_t body_len;
     size_t max_reply;         /* cap on the buffered reply; 0 = PODMAN_MAX_RESPONSE */
     long timeout_ms;          /* whole request; 0 = no limit (streams) */
+    long stall_seconds;       /* streams: fail after this long without a byte; 0 = never */
     /* Streaming: called with each chunk as it arrives; a negative return aborts. */
     int (*on_data)(const char *p, size_t n, void *userdata);
     void *userdata;

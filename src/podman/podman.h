@@ -69,13 +69,20 @@ struct podman_build_opts {
     const char *const *buildargs; /* "KEY=VALUE", NULL-terminated, may be NULL */
     const char *const *labels;   /* "key=value", may be NULL */
     bool network;                /* RUN steps get a private network (else none) */
+    /* Fail when Podman sends nothing for this long; 0 = PODMAN_BUILD_STALL_SECONDS. */
+    unsigned stall_seconds;
     /* Build output, as it arrives (one "stream" text at a time). */
     void (*on_output)(const char *text, size_t len, void *userdata);
     void *userdata;
 };
 
+/* A build step can be silent for a while (compiling, downloading); ten
+ * minutes without a byte means the service is stuck. */
+#define PODMAN_BUILD_STALL_SECONDS 600u
+
 /* Fails (-EIO with the build's own error text) when any stream line carries
- * an error or the stream ends without an image id. */
+ * an error or the stream ends without an image id; -ETIMEDOUT when Podman
+ * sends nothing for stall_seconds. */
 int podman_image_build(struct podman_client *c, const struct podman_build_opts *opts,
                        char **ret_id, struct ags_error *err) _warn_unused_;
 /* Imports a root filesystem tarball as reference. */

@@ -88,6 +88,50 @@ else
     fail "and after about 5 s (no hang)" "4500..8000 ms" "$DRV_MS ms"
 fi
 
+# A service that answers _ping, starts a build's 200 stream, then goes quiet:
+# the build fails after the stall limit instead of hanging.
+quiet=$E2E_TMP/quiet.sock
+python3 - "$quiet" <<'EOF' &
+import socket, sys, threading, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(16)
+def serve(c):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = c.recv(65536)
+        if not chunk:
+            return
+        data += chunk
+    if data.startswith(b"GET /_ping"):
+        c.sendall(b"HTTP/1.1 200 OK\r\nLibpod-Api-Version: 4.3.1\r\nContent-Length: 2\r\n\r\nOK")
+        serve(c)
+        return
+    body = b'{"stream":"STEP 1/2: FROM scratch\\n"}\n'
+    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+              b"Transfer-Encoding: chunked\r\n\r\n" + b"%x\r\n" % len(body) + body + b"\r\n")
+    time.sleep(60)  # then nothing: a stuck build
+end = time.time() + 60
+while time.time() < end:
+    s.settimeout(1)
+    try:
+        c, _ = s.accept()
+    except socket.timeout:
+        continue
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+EOF
+quiet_pid=$!
+e2e_defer "kill $quiet_pid 2>/dev/null || true"
+for _ in $(seq 50); do [ -S "$quiet" ] && break; sleep 0.1; done
+mkdir -p "$E2E_TMP/quiet-ctx"
+printf 'FROM scratch\n' >"$E2E_TMP/quiet-ctx/Containerfile"
+drv --url "unix://$quiet" build "$E2E_TMP/quiet-ctx" localhost/ags-e2e-quiet:x --stall 2
+check_eq "a build whose stream goes quiet fails" 1 "$DRV_RC"
+check_contains "saying that Podman sent nothing" \
+    "sent nothing for 2 s during POST /build (is it stalled?) [ETIMEDOUT]" "$DRV_ERR"
+check_contains "after showing what did arrive" "STEP 1/2: FROM scratch" "$DRV_OUT$DRV_ERR"
+echo "timing: quiet build stream reported after $DRV_MS ms"
+
 # ------------------------------------------------------------ autostart
 # A fresh runtime dir (short path: unix socket paths are limited to 108 bytes).
 rt=$(mktemp -d /tmp/ags-e2e-rt.XXXXXX)

@@ -9,7 +9,7 @@
  *     image-id NAME                      the id
  *     image-remove NAME
  *     image-import TARBALL REFERENCE     the id
- *     build DIR TAG [-f FILE] [--arg K=V]... [--label K=V]... [--network]
+ *     build DIR TAG [-f FILE] [--arg K=V]... [--label K=V]... [--network] [--stall SECONDS]
  *                                        the build output as it arrives, then id=ID
  *     volume-create NAME [LABEL...]      volume-exists NAME ("yes"/"no")
  *     volume-labels NAME                 one label per line
@@ -82,6 +82,9 @@ static int cmd_build(struct podman_client *c, int argc, char **argv, struct ags_
             args[n_args++] = argv[++i];
         else if (strcmp(argv[i], "--label") == 0 && i + 1 < argc && n_labels < MAX_LIST)
             labels[n_labels++] = argv[++i];
+        else if (strcmp(argv[i], "--stall") == 0 && i + 1 < argc &&
+                 parse_u32(argv[i + 1], &opts.stall_seconds) == 0)
+            i++;
         else
             return usage();
     }
