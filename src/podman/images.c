@@ -137,11 +137,13 @@ int podman_image_import(struct podman_client *c, const char *tarball, const char
         return r;
     }
     struct podman_reply reply = {0};
-    /* No overall time limit: the server copies the whole tarball first. */
+    /* No overall time limit (the server copies the whole tarball first), but
+     * ten minutes without progress either way means it is stuck. */
     r = podman_http_do(c->http,
                        &(struct podman_req){.method = "POST", .path = "/images/import",
                                             .query = q.buf, .content_type = "application/x-tar",
-                                            .body = body, .body_len = len},
+                                            .body = body, .body_len = len,
+                                            .stall_seconds = PODMAN_BUILD_STALL_SECONDS},
                        &reply, err);
     (void)munmap(body, len);
     if (r < 0)
