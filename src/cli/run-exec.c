@@ -236,12 +236,25 @@ static int install_guards(const struct ags_plan *p)
     _cleanup_free_ char *note = NULL;
     struct ags_error err = {0};
     int r = assets_install(p, assets, &note, &err);
-    if (r < 0) {
+    if (r < 0)
         return launch_failed(&err);
-    }
     if (note)
         cli_warning("%s", note);
     return 0;
+}
+
+/* Concurrent runs take turns for the steps that deadlock Podman 4.3
+ * (backend.h): the sweep, and volumes through container start; removal. */
+static struct backend_lock g_lock = {.fd = -1};
+
+static int take_turn(void)
+{
+    return backend_lock_take(&g_lock, &g_signal) < 0 ? interrupted() : 0;
+}
+
+static void end_turn(void *userdata _unused_)
+{
+    backend_lock_release(&g_lock);
 }
 
 static int prepare(struct podman_client *c, const struct ags_config *cfg, struct ags_plan *p,
@@ -249,23 +262,28 @@ static int prepare(struct podman_client *c, const struct ags_config *cfg, struct
 {
     struct ags_error err = {0};
     size_t swept = 0;
+    int rc = take_turn();
+    if (rc != 0)
+        return rc;
     if (backend_sweep(c, &swept, &err) < 0 && err.code != -EINTR)
         cli_warning("could not sweep what earlier runs left: %s", err.msg);
+    end_turn(NULL);
     if (stage_sweep(cli_tmp_dir(), &swept, &err) < 0)
         cli_warning("could not sweep old lockdown staging: %s", err.msg);
-    int rc = interrupted();
+    rc = interrupted();
     if (rc == 0)
         rc = ensure_image(c, cfg, p->image.v);
-    if (rc == 0 && p->lockdown && stage_lockdown(p, staging_dir, &err) < 0) {
+    if (rc == 0 && p->lockdown && stage_lockdown(p, staging_dir, &err) < 0)
         rc = launch_failed(&err);
-    }
     if (rc == 0)
         rc = interrupted();
     if (rc == 0)
         rc = install_guards(p);
-    if (rc == 0 && backend_prepare(c, p, &err) < 0) {
+    /* Held from here until the container has started (end_turn). */
+    if (rc == 0)
+        rc = take_turn();
+    if (rc == 0 && backend_prepare(c, p, &err) < 0)
         rc = launch_failed(&err);
-    }
     return rc ? rc : interrupted();
 }
 
@@ -284,12 +302,17 @@ static int run_container(struct podman_client *c, struct ags_plan *p,
     if (attached) {
         struct podman_io io = {.in_fd = STDIN_FILENO, .out_fd = STDOUT_FILENO,
                                .err_fd = STDERR_FILENO, .tty = tty};
-        r = podman_run_attached(c, id, &io, &exit_code, &err);
+        const struct podman_attach_opts aopts = {.on_started = end_turn};
+        r = podman_run_attached_ex(c, id, &io, &aopts, &exit_code, &err);
     }
+    end_turn(NULL);
     struct ags_error rm_err = {0};
-    /* Always removed here: on success, on errors and after a signal. */
+    /* Always removed here: on success, on errors and after a signal (the
+     * turn is waited for without giving up: removal must happen). */
+    (void)backend_lock_take(&g_lock, NULL);
     if (podman_container_remove(c, id, true, &rm_err) < 0 && rm_err.code != -ENOENT)
         cli_warning("could not remove container %s: %s", p->name.v, rm_err.msg);
+    end_turn(NULL);
     if (!attached)
         return interrupted();
     if (r == -EINTR) {
@@ -306,6 +329,8 @@ int cli_run_plan(const struct ags_config *cfg, struct ags_plan *plan, const char
     struct sigaction old[ARRAY_SIZE(run_signals)];
     catch_signals(old);
     _cleanup_(podman_client_freep) struct podman_client *c = NULL;
+    const char *runtime = nonempty_env("XDG_RUNTIME_DIR");
+    backend_lock_open(&g_lock, runtime && runtime[0] == '/' ? runtime : cli_tmp_dir());
     int rc = connect_podman(cfg, &c);
     if (rc == 0) {
         /* Only the long steps (sweep, image build, volumes) are aborted by a
@@ -321,12 +346,14 @@ int cli_run_plan(const struct ags_config *cfg, struct ags_plan *plan, const char
         rc = interrupted();
     if (rc == 0)
         rc = run_container(c, plan, &secrets);
+    backend_lock_release(&g_lock); /* an early failure may still hold it */
     if (c) {
         struct ags_error err = {0};
         if (backend_secrets_remove(c, &secrets, &err) < 0)
             cli_warning("could not remove a secret of this run: %s (the next run removes it)",
                         err.msg);
     }
+    backend_lock_close(&g_lock);
     restore_signals(old);
     return rc;
 }

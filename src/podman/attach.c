@@ -121,6 +121,8 @@ int podman_run_attached_ex(struct podman_client *c, const char *id, const struct
     if (io->tty && podman_term_size(io, &rows, &cols) == 0)
         resize_container(&ctx, rows, cols);
     r = podman_container_start(c, id, err);
+    if (aopts && aopts->on_started)
+        aopts->on_started(aopts->userdata);
     if (r < 0)
         return r;
     bool detach = false;

@@ -3,6 +3,8 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -224,4 +226,40 @@ int backend_sweep(struct podman_client *c, size_t *ret_removed, struct ags_error
         r = sweep_secrets(c, &removed, err);
     *ret_removed = removed;
     return r;
+}
+
+void backend_lock_open(struct backend_lock *l, const char *runtime_dir)
+{
+    *l = (struct backend_lock){.fd = -1};
+    _cleanup_free_ char *path = xasprintf("%s/ags-podman-%ld.lock", runtime_dir, (long)geteuid());
+    l->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+}
+
+int backend_lock_take(struct backend_lock *l, const volatile sig_atomic_t *cancel)
+{
+    if (l->fd < 0 || l->held)
+        return 0;
+    while (flock(l->fd, LOCK_EX) < 0) {
+        if (errno != EINTR)
+            return 0; /* no serialisation, but no reason to fail the run */
+        if (cancel && *cancel)
+            return -EINTR;
+    }
+    l->held = true;
+    return 0;
+}
+
+void backend_lock_release(struct backend_lock *l)
+{
+    if (l->fd >= 0 && l->held)
+        (void)flock(l->fd, LOCK_UN);
+    l->held = false;
+}
+
+void backend_lock_close(struct backend_lock *l)
+{
+    backend_lock_release(l);
+    if (l->fd >= 0)
+        (void)close(l->fd);
+    l->fd = -1;
 }

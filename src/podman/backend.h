@@ -74,3 +74,24 @@ int backend_secrets_create(struct podman_client *c, const struct ags_plan *p,
  * failure: the first failure is returned) and frees *s. */
 int backend_secrets_remove(struct podman_client *c, struct backend_secrets *s,
                            struct ags_error *err);
+
+/*
+ * Podman 4.3 can deadlock (its container and volume locks taken in opposite
+ * orders) when several containers that share named volumes are created,
+ * initialised and removed at the same moment; ags's runs all share the
+ * per-agent and cache volumes.  Concurrent ags processes of one user
+ * therefore take turns for those short steps through an flock on
+ * runtime_dir/ags-podman-<uid>.lock (docs/run-mode.md).  The lock is advisory and per user: a
+ * failure to open it only loses the serialisation.
+ */
+struct backend_lock {
+    int fd;    /* -1: no lock file */
+    bool held;
+};
+
+void backend_lock_open(struct backend_lock *l, const char *runtime_dir);
+/* Blocks until the lock is ours; -EINTR when *cancel (may be NULL: never)
+ * became non-zero. */
+int backend_lock_take(struct backend_lock *l, const volatile sig_atomic_t *cancel);
+void backend_lock_release(struct backend_lock *l); /* idempotent */
+void backend_lock_close(struct backend_lock *l);

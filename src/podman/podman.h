@@ -256,6 +256,10 @@ int podman_interrupt_signal(void);
 
 struct podman_attach_opts {
     bool detach_keys; /* TTY only: podman's ctrl-p,ctrl-q detaches (PODMAN_DETACHED) */
+    /* Called once the start request returned (whatever its outcome), before
+     * the output is pumped: the container is initialised and running. */
+    void (*on_started)(void *userdata);
+    void *userdata;
 };
 
 int podman_run_attached_ex(struct podman_client *c, const char *id, const struct podman_io *io,
