@@ -189,13 +189,14 @@ static int sweep_containers(struct podman_client *c, size_t *removed, struct ags
     return r;
 }
 
-/* Secrets carry the same labels; 4.3 only shows them on inspect, so the pid is
- * encoded in the secret name by the runner: ags-<pid>-<session>-<n>. */
+/* Secrets carry the same labels, but Podman 4.3 lists none (only inspect
+ * shows them), so the runner puts the owner's pid in the name:
+ * ags-<pid>-<session>-<n>.  Listing is one request; only the names of a dead
+ * pid are inspected, to confirm they are ours (ags.managed=true). */
 static int sweep_secrets(struct podman_client *c, size_t *removed, struct ags_error *err)
 {
-    static const char *const managed[] = {PLAN_LABEL_MANAGED "=true", NULL};
     char **names = NULL;
-    int r = podman_secret_list(c, managed, &names, err);
+    int r = podman_secret_list(c, NULL, &names, err);
     if (r < 0)
         return r;
     for (size_t i = 0; names && names[i] && r == 0; i++) {
@@ -208,10 +209,16 @@ static int sweep_secrets(struct podman_client *c, size_t *removed, struct ags_er
         memcpy(pid, names[i] + 4, len);
         if (!owner_is_dead(pid))
             continue;
-        r = podman_secret_remove(c, names[i], err);
+        char **labels = NULL;
+        r = podman_secret_labels(c, names[i], &labels, err);
+        const char *managed = r == 0 ? plan_label_value(labels, PLAN_LABEL_MANAGED) : NULL;
+        bool ours = managed && strcmp(managed, "true") == 0;
+        podman_strv_free(labels);
+        if (r == 0 && ours)
+            r = podman_secret_remove(c, names[i], err);
         if (r == -ENOENT)
-            r = 0;
-        else if (r == 0)
+            r = 0; /* gone meanwhile */
+        else if (r == 0 && ours)
             (*removed)++;
     }
     podman_strv_free(names);

@@ -160,6 +160,12 @@ int podman_secret_list(struct podman_client *c, const char *const *labels, char 
     return 0;
 }
 
+int podman_secret_labels(struct podman_client *c, const char *name, char ***ret_labels,
+                         struct ags_error *err)
+{
+    return podman_inspect_labels(c, "/secrets", "secret", name, "Spec", ret_labels, err);
+}
+
 int podman_secret_remove(struct podman_client *c, const char *name, struct ags_error *err)
 {
     _cleanup_free_ char *path = NULL;

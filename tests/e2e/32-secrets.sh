@@ -120,17 +120,26 @@ check_eq "no file of ags, of Podman's storage or of the runtime dir holds a cana
 
 # ---- kill -9 mid-run: the secrets outlive ags, the next run sweeps them
 rm -f agent-up
+# Not ours although named like a run's (no ags.managed label): never swept.
+api DELETE '/secrets/ags-4194303-notours-0' # left by an interrupted earlier run
+api POST '/secrets/create?name=ags-4194303-notours-0&driver=file' \
+    -H 'Content-Type: application/octet-stream' --data-binary 'not-a-canary'
+check_status "a look-alike secret without labels is created" 200
 CANARY_SRC=$C_ENV CANARY_PASS=$C_PASS "$AGS_BIN" --agent shell -- -c 'touch agent-up; sleep 60' \
     </dev/null >/dev/null 2>&1 &
 AGS_PID=$!
 for _ in $(seq 300); do [ -e agent-up ] && break; sleep 0.1; done
 kill -KILL "$AGS_PID"
 wait "$AGS_PID" 2>/dev/null || true
-check_eq "kill -9 leaves the run's secrets behind" 3 "$(managed_secrets)"
+check_eq "kill -9 leaves the run's secrets behind" 4 "$(managed_secrets)" # + the look-alike
 RC=0
 "$AGS_BIN" --agent shell -- -c 'exit 0' </dev/null >/dev/null 2>"$E2E_TMP/err" || RC=$?
 check_eq "the next run succeeds" 0 "$RC"
-check_eq "the next run swept the dead run's secrets (and removed its own)" 0 "$(managed_secrets)"
+check_eq "the next run swept the dead run's secrets and removed its own (the look-alike stays)" 1 \
+    "$(managed_secrets)"
+api GET '/secrets/ags-4194303-notours-0/json'
+check_status "a secret named like a dead run's but without ags's labels is left alone" 200
+api DELETE '/secrets/ags-4194303-notours-0'
 
 # ---- lockdown: nothing is resolved, no helper runs
 rm -f "$MARKER"
