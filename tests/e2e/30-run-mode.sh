@@ -25,11 +25,6 @@ run() {
     RUN_ERR=$(cat "$E2E_TMP/err")
 }
 
-managed_containers() {
-    api GET '/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ags.managed%3Dtrue%22%5D%7D'
-    python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' <"$API_BODY_FILE"
-}
-
 # ---- exit status and streams
 run --agent shell -- -c 'echo to-stdout; echo to-stderr >&2; exit 7' </dev/null
 check_eq "the agent's exit status is ags's exit status" 7 "$RUN_RC"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR disable=SC2016 # agent scripts expand inside the sandbox
 # The run flags end to end against the real rootless service: --root, --yolo,
-# --add-dir/-d, --tmux (with --stop-when-done), an interactive run of ags on a
+# --add-dir/-d, --config (its mounts; a broken file), --tmux (with
+# --stop-when-done), an interactive run of ags on a
 # pseudo-terminal (TTY inside, window size, typed input, terminal restored),
 # and committing from inside a git worktree.
 # shellcheck source=lib.sh
@@ -80,6 +81,43 @@ check_contains "interactive: typed input reaches the agent" "got:typed-line" "$P
 check_contains "interactive: the agent's exit status is ags's" "ags-exit:4" "$PTY_OUT"
 check_eq "interactive: the terminal settings are restored after the run" \
     "$(cat "$E2E_TMP/stty-before" 2>/dev/null)" "$(cat "$E2E_TMP/stty-after" 2>/dev/null)"
+
+# ---- --config FILE: another base config, its mounts applied read-only or
+# read-write as declared; a broken one stops ags before anything is created
+ALT=$AGS_E2E_SCRATCH/alt
+mkdir -p "$ALT/ro" "$ALT/rw"
+echo from-alt-config >"$ALT/ro/note"
+cat >"$ALT/config.toml" <<TOML
+[sandbox]
+image = "$AGS_E2E_IMAGE"
+
+[[mount]]
+host = "$ALT/ro"
+container = "/opt/alt-ro"
+mode = "ro"
+
+[[mount]]
+host = "$ALT/rw"
+container = "/opt/alt-rw"
+mode = "rw"
+TOML
+run --config "$ALT/config.toml" --agent shell -- -c 'cat /opt/alt-ro/note
+    if echo x 2>/dev/null >/opt/alt-ro/new; then echo ro-writable; else echo ro-refused; fi
+    echo written >/opt/alt-rw/out'
+check_eq "--config: the run exits 0" 0 "$RUN_RC"
+check_eq "--config: its read-only mount is visible and refuses writes" \
+    $'from-alt-config\nro-refused' "$RUN_OUT"
+check_eq "--config: its read-write mount takes writes back to the host" written \
+    "$(cat "$ALT/rw/out" 2>/dev/null)"
+check_eq "--config: nothing was written into the read-only host dir" "" \
+    "$(ls "$ALT/ro" | grep -v '^note$')"
+printf '[sandbox]\nimage = "%s"\n[[mount]]\nhost = "%s"\n' "$AGS_E2E_IMAGE" "$ALT/ro" \
+    >"$ALT/broken.toml"
+run --config "$ALT/broken.toml" --agent shell -- -c 'touch should-not-exist'
+check_eq "--config with a broken file exits 2" 2 "$RUN_RC"
+check_contains "--config with a broken file names its file:line" "$ALT/broken.toml:3" "$RUN_ERR"
+check_eq "--config with a broken file runs nothing" no "$([ -e should-not-exist ] && echo yes || echo no)"
+check_eq "--config with a broken file leaves no container" 0 "$(managed_containers)"
 
 # ---- --tmux --stop-when-done: the agent runs inside tmux in the sandbox
 TMUX_CMD="'$AGS_BIN' --tmux --stop-when-done --agent shell -- -c 'echo \"in-tmux:\${TMUX:+yes}\"; sleep 2'"

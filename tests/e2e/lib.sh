@@ -305,3 +305,9 @@ drv() {
         cat "$E2E_TMP/drv.out" "$E2E_TMP/drv.err" >>"$DRV_LOG"
     fi
 }
+
+# The number of containers (any state) labelled ags.managed=true.
+managed_containers() {
+    api GET '/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ags.managed%3Dtrue%22%5D%7D'
+    python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' <"$API_BODY_FILE"
+}
