@@ -105,8 +105,35 @@ static void reap(struct run *r, int flags)
     }
 }
 
-/* Reads stdout until EOF, the cap or the deadline; notices the helper's exit
- * through its pidfd (or, without pidfd support, by checking every 10 ms). */
+/* Appends one read's worth; false (and too_big) past the cap. */
+static bool take(struct run *r, char *chunk, size_t got)
+{
+    bool fits = r->len + got <= r->max;
+    if (fits) {
+        memcpy(r->buf + r->len, chunk, got);
+        r->len += got;
+    } else {
+        r->too_big = true;
+    }
+    explicit_bzero(chunk, got);
+    return fits;
+}
+
+/* Once the helper has exited and its group is dead, everything it wrote is
+ * already in the pipe: read what is there and stop, without waiting for an
+ * EOF that a daemon in a session of its own (gpg-agent) may never send. */
+static void drain(struct run *r)
+{
+    char chunk[4096];
+    ssize_t got;
+    while ((got = read(r->out_fd, chunk, sizeof(chunk))) > 0 || (got < 0 && errno == EINTR))
+        if (got > 0 && !take(r, chunk, (size_t)got))
+            return;
+}
+
+/* Reads stdout until EOF, the cap, the helper's exit or the deadline; notices
+ * the exit through the helper's pidfd (or, without pidfd support, by checking
+ * every 10 ms). */
 static void pump(struct run *r, long long deadline)
 {
     char chunk[4096];
@@ -117,13 +144,17 @@ static void pump(struct run *r, long long deadline)
             return;
         }
         struct pollfd pfd[2] = {{.fd = r->out_fd, .events = POLLIN},
-                                {.fd = r->exited ? -1 : r->pid_fd, .events = POLLIN}};
-        int wait_ms = r->pid_fd < 0 && !r->exited ? 10 : (int)left;
+                                {.fd = r->pid_fd, .events = POLLIN}};
+        int wait_ms = r->pid_fd < 0 ? 10 : (int)left;
         int n = poll(pfd, 2, wait_ms);
         if (n < 0 && errno != EINTR)
             return;
-        if (pfd[1].revents || (r->pid_fd < 0 && !r->exited))
+        if (pfd[1].revents || r->pid_fd < 0)
             reap(r, WNOHANG);
+        if (r->exited) {
+            drain(r);
+            return;
+        }
         if (!(pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
         ssize_t got = read(r->out_fd, chunk, sizeof(chunk));
@@ -131,13 +162,8 @@ static void pump(struct run *r, long long deadline)
             continue;
         if (got <= 0)
             return; /* EOF: the helper and everything in its group closed stdout */
-        if (r->len + (size_t)got > r->max) {
-            r->too_big = true;
+        if (!take(r, chunk, (size_t)got))
             return;
-        }
-        memcpy(r->buf + r->len, chunk, (size_t)got);
-        r->len += (size_t)got;
-        explicit_bzero(chunk, sizeof(chunk));
     }
 }
 

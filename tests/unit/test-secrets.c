@@ -407,16 +407,15 @@ static void test_helper_that_hangs_is_killed_at_the_timeout(void **state)
     assert_null(out);
 }
 
-static void test_grandchild_holding_stdout_does_not_stall_and_is_killed(void **state)
+/* Runs a helper body that prints "value" and writes a pid to pidfile: the
+ * lookup succeeds well before the 5 s timeout; returns that pid. */
+static pid_t run_value_helper_returning_pid(const char *body, const char *pidfile)
 {
-    (void)state;
-    _cleanup_free_ char *pidfile = xasprintf("%s/grandchild.pid", g_dir);
-    _cleanup_free_ char *body = xasprintf("sleep 60 & echo $! > '%s'; echo value; exit 0", pidfile);
     char *out;
     const char *why = NULL;
     long long t0 = ms_now();
     assert_int_equal(run_helper(body, 5000, &out, &why), 0);
-    assert_true(ms_now() - t0 < 4000); /* not the timeout: the helper's exit ended it */
+    assert_true(ms_now() - t0 < 4000); /* the helper's exit ended it, not the timeout */
     assert_string_equal(out, "value");
     free(out);
     _cleanup_free_ char *text = NULL;
@@ -425,6 +424,17 @@ static void test_grandchild_holding_stdout_does_not_stall_and_is_killed(void **s
     assert_int_equal(read_file_bounded(pidfile, 64, &text, &len, &err), 0);
     pid_t pid = (pid_t)atoi(text);
     assert_true(pid > 0);
+    return pid;
+}
+
+static void test_grandchild_holding_stdout_does_not_stall_and_is_killed(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *pidfile = xasprintf("%s/grandchild.pid", g_dir);
+    _cleanup_free_ char *body = xasprintf("sleep 60 & echo $! > '%s'; echo value; exit 0", pidfile);
+    pid_t pid = run_value_helper_returning_pid(body, pidfile);
+    size_t len;
+    struct ags_error err;
     /* killed with the group (reaped by init or our reaper; gone within a moment) */
     bool gone = false;
     for (int i = 0; i < 100 && !gone; i++) {
@@ -436,6 +446,23 @@ static void test_grandchild_holding_stdout_does_not_stall_and_is_killed(void **s
             usleep(20000);
     }
     assert_true(gone);
+}
+
+/* A daemon the helper starts in a session of its own (gpg-agent for pass)
+ * is outside the group: it is left alive, and its open stdout does not turn
+ * a helper that succeeded into a timeout. */
+static void test_daemon_in_own_session_keeping_stdout_neither_stalls_nor_is_killed(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *pidfile = xasprintf("%s/daemon.pid", g_dir);
+    _cleanup_free_ char *body =
+            xasprintf("setsid sh -c 'echo $$ > %s.tmp; mv %s.tmp %s; exec sleep 60' &\n"
+                      "while [ ! -s %s ]; do sleep 0.01; done\n" /* its session has begun */
+                      "echo value; exit 0",
+                      pidfile, pidfile, pidfile, pidfile);
+    pid_t pid = run_value_helper_returning_pid(body, pidfile);
+    assert_int_equal(kill(pid, 0), 0); /* still running */
+    assert_int_equal(kill(pid, SIGKILL), 0);
 }
 
 static void test_helper_that_closes_stdout_early_is_waited_for(void **state)
@@ -529,6 +556,7 @@ int main(void)
         cmocka_unit_test(test_output_rules_strip_one_newline_and_reject_empty_nul_newlines_bad_utf8),
         cmocka_unit_test(test_helper_that_hangs_is_killed_at_the_timeout),
         cmocka_unit_test(test_grandchild_holding_stdout_does_not_stall_and_is_killed),
+        cmocka_unit_test(test_daemon_in_own_session_keeping_stdout_neither_stalls_nor_is_killed),
         cmocka_unit_test(test_helper_that_closes_stdout_early_is_waited_for),
         cmocka_unit_test(test_endless_output_stops_at_the_size_limit),
         cmocka_unit_test(test_nul_bytes_multiline_and_failing_helpers_are_refused_with_reasons),
