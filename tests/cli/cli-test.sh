@@ -109,14 +109,12 @@ run config-bad-arg 2 "$ags" config show --yaml
 # An untrusted overlay is skipped without a terminal.
 mkdir -p "$work/repo/.git" "$work/repo/.ags"
 printf '[sandbox]\nimage = "from-repo"\n' >"$work/repo/.ags/config.toml"
-cd "$work/repo"
+cd "$work/repo" || exit 1
 run overlay-non-tty 0 "$ags" config show
-cd - >/dev/null
+cd - >/dev/null || exit 1
 expect overlay-skipped "$err" "skipping untrusted repo-local config $work/repo/.ags/config.toml"
 expect overlay-not-used "$out" 'image = "localhost/ags-sandbox:latest"'
 
-# Run mode parses and plans, then says it cannot run yet (after first-run above,
-# since it loads the config too).
 # Run mode without a reachable Podman: status 125 and one clear line.
 run run-mode-no-podman 125 CONTAINER_HOST="unix://$work/no-podman.sock" "$ags" --agent shell &&
     expect run-mode-no-podman "$err" "no Podman service at unix://$work/no-podman.sock"
@@ -124,7 +122,7 @@ run run-mode-no-podman 125 CONTAINER_HOST="unix://$work/no-podman.sock" "$ags" -
 
 # ags plan: the launch plan with provenance, nothing run.
 mkdir -p "$work/proj"
-cd "$work/proj"
+cd "$work/proj" || exit 1
 run plan-json 0 "$ags" plan --agent shell --json
 plan_check=$(cat <<'PY'
 import json, re, sys
@@ -182,7 +180,7 @@ plan_error run-json "unexpected flag '--json'" --agent shell --json
 plan_error run-stop-without-tmux "--stop-when-done requires --tmux" --agent shell --stop-when-done
 run plan-help 0 "$ags" plan --help && expect plan-help "$out" "Run flags:"
 run plan-passthrough-flags 0 "$ags" plan --agent shell -- --browser -1 x && expect plan-passthrough-flags "$out" "_ --browser -1 x"
-cd "$work"
+cd "$work" || exit 1
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -17,7 +17,7 @@ DRIVER=$(cd "$(dirname "$0")" && pwd)/bin/podman-driver
 # Everything the driver prints, for the final leak check.
 ALL_OUT=$E2E_TMP/all-driver-output
 : >"$ALL_OUT"
-DRV_LOG=$ALL_OUT
+export DRV_LOG=$ALL_OUT # read by drv (lib.sh)
 
 run=${E2E_RUN#ags-e2e-}
 s1=ags-e2e-$run-s1

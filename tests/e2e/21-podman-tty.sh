@@ -19,8 +19,7 @@ export PR img lbl
 
 # wait_running KEY=VALUE: until a container with that label runs (10 s).
 wait_running() {
-    local i
-    for i in $(seq 100); do
+    for _ in $(seq 100); do
         "$PR" ls "$1" 2>/dev/null | grep -q ' running ' && return 0
         sleep 0.1
     done

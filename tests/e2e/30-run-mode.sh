@@ -15,7 +15,7 @@ cat >"$XDG_CONFIG_HOME/ags/config.toml" <<TOML
 [sandbox]
 image = "$AGS_E2E_IMAGE"
 TOML
-cd "$WORK"
+cd "$WORK" || e2e_abort "cannot enter $WORK"
 
 # run NAME ARGS...: RUN_RC, RUN_OUT, RUN_ERR (stdin from /dev/null unless piped)
 run() {

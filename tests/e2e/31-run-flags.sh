@@ -18,7 +18,7 @@ cat >"$XDG_CONFIG_HOME/ags/config.toml" <<TOML
 [sandbox]
 image = "$AGS_E2E_IMAGE"
 TOML
-cd "$WORK"
+cd "$WORK" || e2e_abort "cannot enter $WORK"
 
 run() { # ARGS...: RUN_RC, RUN_OUT, RUN_ERR; stdin from /dev/null
     RUN_RC=0
@@ -110,7 +110,7 @@ check_eq "--config: its read-only mount is visible and refuses writes" \
 check_eq "--config: its read-write mount takes writes back to the host" written \
     "$(cat "$ALT/rw/out" 2>/dev/null)"
 check_eq "--config: nothing was written into the read-only host dir" "" \
-    "$(ls "$ALT/ro" | grep -v '^note$')"
+    "$(find "$ALT/ro" -mindepth 1 ! -name note)"
 printf '[sandbox]\nimage = "%s"\n[[mount]]\nhost = "%s"\n' "$AGS_E2E_IMAGE" "$ALT/ro" \
     >"$ALT/broken.toml"
 run --config "$ALT/broken.toml" --agent shell -- -c 'touch should-not-exist'
@@ -131,7 +131,7 @@ MAIN=$AGS_E2E_SCRATCH/main-repo
 git init -q "$MAIN"
 git -C "$MAIN" -c user.name=t -c user.email=t@example.invalid commit -q --allow-empty -m initial
 git -C "$MAIN" worktree add -q "$AGS_E2E_SCRATCH/wt" -b feature
-cd "$AGS_E2E_SCRATCH/wt"
+cd "$AGS_E2E_SCRATCH/wt" || e2e_abort "cannot enter $AGS_E2E_SCRATCH/wt"
 run --agent shell -- -c 'echo change > file && git add file &&
     git -c user.name=agent -c user.email=agent@example.invalid -c gc.auto=0 commit -qm made-inside &&
     echo committed'

@@ -45,7 +45,7 @@ from_env = "CANARY_SRC"
 env = "CANARY_CMD"
 command = ["$HELPER"]
 TOML
-cd "$WORK"
+cd "$WORK" || e2e_abort "cannot enter $WORK"
 
 managed_secrets() {
     api GET '/secrets/json'
