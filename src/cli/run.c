@@ -247,13 +247,25 @@ static void warn_weakened(const struct ags_plan *p)
         cli_warning("--yolo disables the ags %s guard for this run", plan_agent_name(p->agent));
 }
 
+/* Root's Podman is rootful, and rootful Podman refuses the keep-id user
+ * namespace every run uses ("keep-id is only supported in rootless mode");
+ * say so before the config is read, an image is built or a volume made. */
+static int refuse_root(void)
+{
+    if (geteuid() != 0)
+        return 0;
+    cli_error("not running an agent as root: ags runs agents in rootless Podman, with your "
+              "uid mapped to the sandbox user; run ags as your ordinary user");
+    return AGS_EXIT_USAGE;
+}
+
 int cli_run_mode(int argc, char **argv)
 {
     struct run_flags f;
     int rc = run_flags_parse(argc, argv, 1, false, &f);
     if (rc == 0 && f.help) {
         cli_print_help();
-    } else if (rc == 0) {
+    } else if (rc == 0 && (rc = refuse_root()) == 0) {
         _cleanup_config_ struct ags_config *cfg = NULL;
         _cleanup_plan_ struct ags_plan *plan = NULL;
         _cleanup_free_ char *staging = NULL;

@@ -115,8 +115,30 @@ cd - >/dev/null || exit 1
 expect overlay-skipped "$err" "skipping untrusted repo-local config $work/repo/.ags/config.toml"
 expect overlay-not-used "$out" 'image = "localhost/ags-sandbox:latest"'
 
+# Run mode as root: refused before the config is read (root's Podman is
+# rootful, which has no keep-id user namespace). The next case then runs as
+# nobody, from a copy of the binary in a home of its own.
+as_user=()
+user_home=$work/home
+user_ags=$ags
+if [ "$(id -u)" -eq 0 ]; then
+    run run-mode-as-root 2 env HOME="$work/root-home" "$ags" --agent shell &&
+        expect run-mode-as-root "$err" "not running an agent as root: ags runs agents in rootless Podman"
+    [ ! -e "$work/root-home" ] && ok || bad "run mode as root created files in its home"
+    chmod 711 "$work"
+    user_home=$work/nobody
+    mkdir -p "$user_home"
+    cp -r "$work/home/.config" "$user_home/" # the default config, made above
+    cp "$ags" "$user_home/ags"
+    chown -R 65534:65534 "$user_home"
+    user_ags=$user_home/ags
+    as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+fi
+
 # Run mode without a reachable Podman: status 125 and one clear line.
-run run-mode-no-podman 125 CONTAINER_HOST="unix://$work/no-podman.sock" "$ags" --agent shell &&
+run run-mode-no-podman 125 "${as_user[@]}" env HOME="$user_home" \
+    CONTAINER_HOST="unix://$work/no-podman.sock" bash -c 'cd "$HOME" && exec "$@"' _ \
+    "$user_ags" --agent shell &&
     expect run-mode-no-podman "$err" "no Podman service at unix://$work/no-podman.sock"
 [ "$(wc -l <<<"$err")" -eq 1 ] && ok || bad "run mode: expected one line, got: $err"
 
