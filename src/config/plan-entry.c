@@ -136,6 +136,24 @@ static void put_agent_command(struct strbuf *sb, const struct profile *pr)
     put(sb, " \"$@\"");
 }
 
+/* Agent CLIs live in named volumes that `ags update-agents` fills, not in the
+ * image: a fresh volume is empty.  Say that instead of bash's "command not
+ * found".  The shell agent is the image's own bash. */
+static void put_agent_check(struct strbuf *sb, const struct plan_input *in,
+                            const struct profile *pr)
+{
+    if (in->agent == PLAN_AGENT_SHELL)
+        return;
+    put(sb, "if ! command -v ");
+    putq(sb, pr->command);
+    put(sb, " >/dev/null 2>&1; then echo ");
+    _cleanup_free_ char *msg = xasprintf("[ags] %s is not installed in the sandbox (its runtime "
+                                         "volume is empty). Install it with `ags update-agents`.",
+                                         plan_agent_name(in->agent));
+    putq(sb, msg);
+    put(sb, " >&2; exit 127; fi; ");
+}
+
 /* tmux replaces the final exec: a script in /tmp runs the agent inside session
  * `ags`; without --stop-when-done a shell stays open after the agent exits. */
 static void put_tmux(struct strbuf *sb, const struct profile *pr, bool stop_when_done)
@@ -204,6 +222,7 @@ static char *build_script(const struct plan_input *in, const struct ags_plan *p,
         put(&sb, pr->setup);
         put(&sb, "; ");
     }
+    put_agent_check(&sb, in, pr);
     if (!in->flags.lockdown) {
         put(&sb, "if [ -t 1 ]; then echo ");
         putq(&sb, PLAN_HOST_SERVICES_HINT);

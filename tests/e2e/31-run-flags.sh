@@ -119,6 +119,14 @@ check_contains "--config with a broken file names its file:line" "$ALT/broken.to
 check_eq "--config with a broken file runs nothing" no "$([ -e should-not-exist ] && echo yes || echo no)"
 check_eq "--config with a broken file leaves no container" 0 "$(managed_containers)"
 
+# ---- an agent whose CLI is not in its (fresh, empty) volume says so
+run --agent codex
+check_eq "a missing agent CLI: exit 127" 127 "$RUN_RC"
+check_contains "a missing agent CLI: ags names it and the way to install it" \
+    "[ags] codex is not installed in the sandbox (its runtime volume is empty). Install it with \`ags update-agents\`." \
+    "$RUN_ERR"
+check_eq "a missing agent CLI: no container is left" 0 "$(managed_containers)"
+
 # ---- --tmux --stop-when-done: the agent runs inside tmux in the sandbox
 TMUX_CMD="'$AGS_BIN' --tmux --stop-when-done --agent shell -- -c 'echo \"in-tmux:\${TMUX:+yes}\"; sleep 2'"
 { sleep 12; } | script -qec "$TMUX_CMD" /dev/null >"$E2E_TMP/tmux.out" 2>&1 || true

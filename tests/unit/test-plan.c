@@ -784,6 +784,11 @@ static void test_entrypoint_exports_each_secret_once_from_its_file_and_lockdown_
     "done; unset ags_n; "
 #define BOOT SECRETS "mkdir -p /home/dev/.ssh '/home/dev/my dir'; "
 #define HINT_ARG "'Sandbox: use host.containers.internal (localhost is container-local).'"
+/* Every agent but the shell first checks that its CLI is in its volume. */
+#define CHECK(cmd, name)                                                                   \
+    "if ! command -v " cmd " >/dev/null 2>&1; then echo '[ags] " name " is not installed " \
+    "in the sandbox (its runtime volume is empty). Install it with `ags update-agents`.' " \
+    ">&2; exit 127; fi; "
 
 static void test_pi_profile_runs_pi_with_guard_extension_and_host_hint(void **state)
 {
@@ -791,7 +796,7 @@ static void test_pi_profile_runs_pi_with_guard_extension_and_host_hint(void **st
     struct fx f;
     fx_init(&f, base_toml, PLAN_AGENT_PI);
     fx_ok(&f);
-    assert_string_equal(script(f.p), BOOT HINT_ECHO "exec /usr/local/pnpm/pi -e "
+    assert_string_equal(script(f.p), BOOT CHECK("/usr/local/pnpm/pi", "pi") HINT_ECHO "exec /usr/local/pnpm/pi -e "
                                      "/home/dev/.pi/agent/extensions/guard.ts "
                                      "--append-system-prompt " HINT_ARG " \"$@\"");
     assert_int_equal(f.p->argc, 4);
@@ -809,7 +814,8 @@ static void test_claude_profile_links_claude_and_passes_guard_settings_and_plugi
     fx_ok(&f);
     assert_string_equal(
             script(f.p),
-            BOOT "ln -sf /opt/claude-home/.local/bin/claude /home/dev/.local/bin/claude; " HINT_ECHO
+            BOOT "ln -sf /opt/claude-home/.local/bin/claude /home/dev/.local/bin/claude; "
+                 CHECK("claude", "claude") HINT_ECHO
                  "exec claude --dangerously-skip-permissions --settings "
                  "'{\"sandbox\":{\"enabled\":false},\"hooks\":{\"PreToolUse\":[{\"matcher\":"
                  "\"Bash|Read|Write|Edit|Grep|Glob\",\"hooks\":[{\"type\":\"command\",\"command\":"
@@ -828,17 +834,20 @@ static void test_codex_gemini_opencode_and_shell_profiles(void **state)
     struct fx f;
     fx_init(&f, "[sandbox]\nimage = \"i\"\n", PLAN_AGENT_CODEX);
     fx_ok(&f);
-    assert_string_equal(script(f.p), HINT_ECHO "exec /usr/local/pnpm/codex -c "
+    assert_string_equal(script(f.p), CHECK("/usr/local/pnpm/codex", "codex") HINT_ECHO
+                                     "exec /usr/local/pnpm/codex -c "
                                      "'developer_instructions=\"Sandbox: use "
                                      "host.containers.internal (localhost is "
                                      "container-local).\"' \"$@\"");
     f.in.agent = PLAN_AGENT_GEMINI;
     fx_ok(&f);
-    assert_string_equal(script(f.p), HINT_ECHO "exec /usr/local/pnpm/gemini \"$@\"");
+    assert_string_equal(script(f.p), CHECK("/usr/local/pnpm/gemini", "gemini") HINT_ECHO
+                                     "exec /usr/local/pnpm/gemini \"$@\"");
     f.in.agent = PLAN_AGENT_OPENCODE;
     fx_ok(&f);
     assert_string_equal(script(f.p), "mkdir -p /home/dev/.local/share/opencode "
-                                     "/home/dev/.cache/opencode; " HINT_ECHO
+                                     "/home/dev/.cache/opencode; "
+                                     CHECK("/usr/local/pnpm/opencode", "opencode") HINT_ECHO
                                      "exec /usr/local/pnpm/opencode \"$@\"");
     f.in.agent = PLAN_AGENT_SHELL;
     const char *pass[] = {"-c", "echo hi"};
@@ -871,7 +880,8 @@ static void test_lockdown_injects_no_host_services_hint_into_prompts_or_script(v
     f.in.cfg = cfg;
     f.in.agent = PLAN_AGENT_CODEX;
     fx_ok(&f);
-    assert_string_equal(script(f.p), "exec /usr/local/pnpm/codex \"$@\"");
+    assert_string_equal(script(f.p),
+                        CHECK("/usr/local/pnpm/codex", "codex") "exec /usr/local/pnpm/codex \"$@\"");
     f.in.cfg = f.cfg;
     config_free(cfg);
     fx_done(&f);
@@ -988,7 +998,7 @@ static void test_tmux_keeps_a_shell_after_the_agent_unless_stop_when_done(void *
     fx_ok(&f);
     assert_string_equal(
             script(f.p),
-            HINT_ECHO "if ! command -v tmux >/dev/null 2>&1; then echo '[ags] tmux is not "
+            CHECK("/usr/local/pnpm/gemini", "gemini") HINT_ECHO "if ! command -v tmux >/dev/null 2>&1; then echo '[ags] tmux is not "
                       "available in the sandbox image. Run `ags update-image` to rebuild it.' "
                       ">&2; exit 127; fi; cat > /tmp/ags-run-in-tmux.sh <<'AGS_TMUX_EOF'\n"
                       "#!/bin/bash\n/usr/local/pnpm/gemini \"$@\"\nAGS_EXIT=$?\n"
