@@ -186,7 +186,7 @@ int run_flags_parse(int argc, char **argv, int first, bool allow_json, struct ru
         if (r > 1)
             return r;
         if (a[0] == '-')
-            return usage("unexpected flag '%s'", a);
+            return usage("unexpected flag '%s' (ags --help lists the flags)", a);
         return usage("unexpected positional argument '%s' (use '--' before passthrough args)", a);
     }
     return check_combination(&ps);
