@@ -104,6 +104,30 @@ wait "$AGS_PID" || TERM_RC=$?
 check_eq "ags exits 125 after SIGTERM" 125 "$TERM_RC"
 check_eq "SIGTERM leaves no container" 0 "$(managed_containers)"
 
+# ---- a missing image is built from the configured Containerfile (progress
+# streamed to stderr), then run; the next run uses it without building
+BUILT_IMAGE=localhost/ags-e2e-built:$(date +%s)-$$
+mkdir -p "$E2E_TMP/built"
+printf 'FROM %s\nRUN echo built-by-ags >/built-marker\n' "$AGS_E2E_IMAGE" \
+    >"$E2E_TMP/built/Containerfile"
+cat >"$E2E_TMP/built.toml" <<TOML
+[sandbox]
+image = "$BUILT_IMAGE"
+containerfile = "$E2E_TMP/built/Containerfile"
+TOML
+run --config "$E2E_TMP/built.toml" --agent shell -- -c 'cat /built-marker' </dev/null
+check_eq "missing image: the run exits 0 after building it" 0 "$RUN_RC"
+check_eq "missing image: the agent runs in the image just built" built-by-ags "$RUN_OUT"
+check_contains "missing image: ags says it builds it" "building the sandbox image $BUILT_IMAGE" \
+    "$RUN_ERR"
+check_contains "missing image: the build's progress is streamed" "STEP 2/2: RUN echo built-by-ags" \
+    "$RUN_ERR"
+run --config "$E2E_TMP/built.toml" --agent shell -- -c 'cat /built-marker' </dev/null
+check_eq "an existing image: the next run exits 0" 0 "$RUN_RC"
+check_eq "an existing image is not built again" "" "$(grep -F 'building the sandbox image' <<<"$RUN_ERR")"
+api DELETE "/images/$(printf %s "$BUILT_IMAGE" | sed 's|/|%2F|g; s|:|%3A|g')?force=true"
+check_status "the built image is removed" 200
+
 # ---- SIGTERM before the agent starts (here: during the image build of a
 # lockdown run): ags stops the build request, removes its staging and exits 125
 # A unique tag each time: Podman finishes an abandoned build on its own, and
