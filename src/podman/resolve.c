@@ -75,7 +75,7 @@ static int add_dropins(struct file_list *l, const char *dir, struct ags_error *e
         r = list_add(l, xasprintf("%s/%s", dir, de->d_name), err);
     }
     closedir(d);
-    if (r == 0)
+    if (r == 0 && l->n - first > 1) /* l->v is NULL while the list is empty */
         qsort(l->v + first, l->n - first, sizeof(*l->v), cmp_str);
     return r;
 }

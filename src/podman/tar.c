@@ -37,7 +37,7 @@ static int split_path(const char *path, size_t *ret_split)
     /* The split slash may not be the trailing one of a directory. */
     size_t end = len - (path[len - 1] == '/' ? 1 : 0);
     for (size_t i = end < TAR_PREFIX_LEN ? end : TAR_PREFIX_LEN; i > 0; i--) {
-        if (path[i] == '/' && i < end && len - i - 1 <= TAR_NAME_LEN) {
+        if (i < end && path[i] == '/' && len - i - 1 <= TAR_NAME_LEN) {
             *ret_split = i;
             return 0;
         }
@@ -264,7 +264,8 @@ static int walk(struct tar_out *o, int dfd, struct strbuf *rel, unsigned depth,
         names = xgrow(names, &cap, n + 1, sizeof(*names));
         names[n++] = xstrdup(de->d_name);
     }
-    qsort(names, n, sizeof(*names), cmp_name);
+    if (n > 1) /* an empty directory has names == NULL, which qsort may not get */
+        qsort(names, n, sizeof(*names), cmp_name);
     for (size_t i = 0; r == 0 && i < n; i++)
         r = put_entry(o, dirfd(d), names[i], rel, depth, err);
     for (size_t i = 0; i < n; i++)

@@ -188,6 +188,7 @@ static void test_tree_reads_back_with_python_tarfile(void **state)
     (void)state;
     mkdir_at("ctx/sub");
     mkdir_at("ctx/sub/deeper");
+    mkdir_at("ctx/sub/void"); /* an empty directory is archived too */
     write_at("ctx/Containerfile", "FROM scratch\n", 0644);
     write_at("ctx/run.sh", "#!/bin/sh\n", 0755);
     write_at("ctx/sub/deeper/data.txt", "hello\n", 0600);
@@ -210,7 +211,8 @@ static void test_tree_reads_back_with_python_tarfile(void **state)
                                  "sub 5 755 0 0 0 0 - -\n"
                                  "sub/deeper 5 755 0 0 0 0 - -\n"
                                  "sub/deeper/data.txt 0 600 6 0 0 0 - hello\n"
-                                 "sub/link 2 777 0 0 0 0 ../run.sh -\n");
+                                 "sub/link 2 777 0 0 0 0 ../run.sh -\n"
+                                 "sub/void 5 755 0 0 0 0 - -\n");
     free(listing);
 }
 
