@@ -92,17 +92,28 @@ done
 check_eq "lockdown staging is removed after the run" "" \
     "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'ags-lockdown-*' -user "$(id -u)" 2>/dev/null)"
 
-# ---- SIGTERM mid-run: the container is removed and ags says so
-"$AGS_BIN" --agent shell -- -c 'sleep 60' </dev/null >"$E2E_TMP/term.out" 2>"$E2E_TMP/term.err" &
-AGS_PID=$!
-for _ in $(seq 100); do [ "$(managed_containers)" = 1 ] && break; sleep 0.1; done
-check_eq "the sleeping run has its container" 1 "$(managed_containers)"
-sleep 0.5
-kill -TERM "$AGS_PID"
-TERM_RC=0
-wait "$AGS_PID" || TERM_RC=$?
-check_eq "ags exits 125 after SIGTERM" 125 "$TERM_RC"
-check_eq "SIGTERM leaves no container" 0 "$(managed_containers)"
+# ---- SIGTERM, SIGHUP or SIGINT mid-run: the container (and in lockdown the
+# staging) is removed, ags says which signal ended the run and exits 125.
+# (A background job of a script starts with SIGINT ignored; ags installs its
+# own handler, so ^C still ends the run when ags runs in the foreground.)
+for SIG in TERM HUP INT; do
+    EXTRA=()
+    [ "$SIG" = HUP ] && EXTRA=(--lockdown)
+    "$AGS_BIN" --agent shell "${EXTRA[@]}" -- -c 'sleep 60' </dev/null >"$E2E_TMP/sig.out" \
+        2>"$E2E_TMP/sig.err" &
+    AGS_PID=$!
+    for _ in $(seq 100); do [ "$(managed_containers)" = 1 ] && break; sleep 0.1; done
+    check_eq "SIG$SIG: the sleeping run has its container" 1 "$(managed_containers)"
+    sleep 0.5
+    kill -"$SIG" "$AGS_PID"
+    SIG_RC=0
+    wait "$AGS_PID" || SIG_RC=$?
+    check_eq "ags exits 125 after SIG$SIG" 125 "$SIG_RC"
+    check_contains "ags names SIG$SIG as the end of the run" "SIG$SIG" "$(cat "$E2E_TMP/sig.err")"
+    check_eq "SIG$SIG leaves no container" 0 "$(managed_containers)"
+done
+check_eq "SIGHUP of a lockdown run leaves no staging" "" \
+    "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'ags-lockdown-*' -user "$(id -u)" 2>/dev/null)"
 
 # ---- a missing image is built from the configured Containerfile (progress
 # streamed to stderr), then run; the next run uses it without building
