@@ -74,7 +74,8 @@ static void add_gitconfig(struct plan_builder *b)
     const struct cfg_str *g = &b->in->cfg->sandbox.gitconfig_path;
     bool is_dir = false;
     if (!g->v || !b->in->host.path_exists(g->v, &is_dir) || is_dir) {
-        plan_note(b, "gitconfig %s does not exist; not mounted (ags setup creates it)",
+        plan_note(b, "gitconfig %s does not exist; not mounted (write one there to give the agent "
+                     "a git name and email)",
                   g->v ? g->v : "(unset)");
         return;
     }
