@@ -38,5 +38,5 @@ void cli_print_help(void);
 /* Diagnostics go to stderr prefixed "ags: "; stdout carries only data. */
 void cli_error(const char *fmt, ...) _printf_(1, 2);
 void cli_warning(const char *fmt, ...) _printf_(1, 2);
-/* "ags: 'NAME' is not built yet (issue N)"; returns AGS_EXIT_USAGE. */
-int cli_not_built(const char *what, int issue);
+/* "ags: 'NAME' is not built yet in this version of ags"; returns AGS_EXIT_USAGE. */
+int cli_not_built(const char *what);

@@ -4,7 +4,7 @@
 
 static int completions_run(int argc _unused_, char **argv _unused_)
 {
-    return cli_not_built("'ags completions'", 7);
+    return cli_not_built("'ags completions'");
 }
 
 const struct ags_command cmd_completions = {

@@ -4,7 +4,7 @@
 
 static int create_aliases_run(int argc _unused_, char **argv _unused_)
 {
-    return cli_not_built("'ags create-aliases'", 7);
+    return cli_not_built("'ags create-aliases'");
 }
 
 const struct ags_command cmd_create_aliases = {

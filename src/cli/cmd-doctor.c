@@ -4,7 +4,7 @@
 
 static int doctor_run(int argc _unused_, char **argv _unused_)
 {
-    return cli_not_built("'ags doctor'", 7);
+    return cli_not_built("'ags doctor'");
 }
 
 const struct ags_command cmd_doctor = {

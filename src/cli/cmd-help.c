@@ -4,7 +4,8 @@
 #include "cli/cli.h"
 #include "base/banned.h"
 
-/* The whole command surface; commands that are not built yet say so when called. */
+/* The whole command surface; commands that are not built yet are marked, and say
+ * so when called. */
 static const char help_text[] =
         "ags - run AI coding agents in rootless sandboxes\n"
         "\n"
@@ -27,15 +28,16 @@ static const char help_text[] =
         "  --                     pass everything after it to the agent\n"
         "\n"
         "Commands:\n"
-        "  setup                  create keys, guard files and store secrets\n"
-        "  doctor                 check the host, config, image and secrets\n"
-        "  update-image           rebuild the sandbox image  [--keep-existing]\n"
-        "  update-agents          install or update the agent CLIs in their volumes\n"
-        "  install                install ags assets  [--link-self] [--force] [--add-agent-mounts]\n"
-        "  uninstall              remove installed assets\n"
-        "  create-aliases         write wrapper scripts or shell aliases\n"
+        "  setup                  store the secret_store secrets in the desktop keyring\n"
+        "  doctor                 check the host, config, image and secrets  (not built yet)\n"
+        "  update-image           rebuild the sandbox image  [--keep-existing]  (not built yet)\n"
+        "  update-agents          install or update the agent CLIs  (not built yet)\n"
+        "  install                install ags assets  (not built yet)\n"
+        "                         [--link-self] [--force] [--add-agent-mounts]\n"
+        "  uninstall              remove installed assets  (not built yet)\n"
+        "  create-aliases         write wrapper scripts or shell aliases  (not built yet)\n"
         "                         [--shell fish|zsh|bash] [--mode wrappers|aliases|both] [--force]\n"
-        "  completions            print a completion script  --shell fish|zsh|bash\n"
+        "  completions            print a completion script  --shell fish|zsh|bash  (not built yet)\n"
         "  config show            print the effective config with provenance  [--config FILE] [--json]\n"
         "  plan                   print the launch plan for a run  (run flags) [--json]\n"
         "\n"

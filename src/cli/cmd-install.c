@@ -4,7 +4,7 @@
 
 static int install_run(int argc _unused_, char **argv _unused_)
 {
-    return cli_not_built("'ags install'", 7);
+    return cli_not_built("'ags install'");
 }
 
 const struct ags_command cmd_install = {

@@ -4,7 +4,7 @@
 
 static int uninstall_run(int argc _unused_, char **argv _unused_)
 {
-    return cli_not_built("'ags uninstall'", 7);
+    return cli_not_built("'ags uninstall'");
 }
 
 const struct ags_command cmd_uninstall = {

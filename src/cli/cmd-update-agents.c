@@ -4,7 +4,7 @@
 
 static int update_agents_run(int argc _unused_, char **argv _unused_)
 {
-    return cli_not_built("'ags update-agents'", 5);
+    return cli_not_built("'ags update-agents'");
 }
 
 const struct ags_command cmd_update_agents = {

@@ -4,7 +4,7 @@
 
 static int update_image_run(int argc _unused_, char **argv _unused_)
 {
-    return cli_not_built("'ags update-image'", 5);
+    return cli_not_built("'ags update-image'");
 }
 
 const struct ags_command cmd_update_image = {

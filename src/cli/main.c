@@ -47,9 +47,9 @@ void cli_warning(const char *fmt, ...)
     va_end(ap);
 }
 
-int cli_not_built(const char *what, int issue)
+int cli_not_built(const char *what)
 {
-    cli_error("%s is not built yet (tracked in issue %d)", what, issue);
+    cli_error("%s is not built yet in this version of ags", what);
     return AGS_EXIT_USAGE;
 }
 

@@ -49,8 +49,10 @@ run unknown-command 2 "$ags" frobnicate && expect unknown-command "$err" "unknow
 for c in doctor update-image update-agents install uninstall create-aliases completions; do
     if run "$c not built" 2 "$ags" "$c"; then
         [ "$(wc -l <<<"$err")" -eq 1 ] && ok || bad "$c: expected one line, got: $err"
-        expect "$c not built" "$err" "not built yet"
+        expect "$c not built" "$err" "'ags $c' is not built yet in this version of ags"
     fi
+    run help 0 "$ags" --help &&
+        if grep -Eq "^  $c .*\(not built yet\)$" <<<"$out"; then ok; else bad "help does not mark $c as not built"; fi
 done
 
 # ags setup without a keyring at hand: what it says per target (the keyring
