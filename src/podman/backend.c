@@ -168,9 +168,10 @@ static bool owner_is_dead(const char *pid_text)
     return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
 }
 
+static const char *const managed[] = {PLAN_LABEL_MANAGED "=true", NULL};
+
 static int sweep_containers(struct podman_client *c, size_t *removed, struct ags_error *err)
 {
-    static const char *const managed[] = {PLAN_LABEL_MANAGED "=true", NULL};
     struct podman_container_info *infos = NULL;
     size_t n = 0;
     int r = podman_container_list(c, managed, &infos, &n, err);
@@ -209,17 +210,15 @@ static int sweep_secrets(struct podman_client *c, size_t *removed, struct ags_er
         memcpy(pid, names[i] + 4, len);
         if (!owner_is_dead(pid))
             continue;
-        char **labels = NULL;
-        r = podman_secret_labels(c, names[i], &labels, err);
-        const char *managed = r == 0 ? plan_label_value(labels, PLAN_LABEL_MANAGED) : NULL;
-        bool ours = managed && strcmp(managed, "true") == 0;
-        podman_strv_free(labels);
-        if (r == 0 && ours)
+        bool ours = false;
+        r = podman_secret_has_labels(c, names[i], managed, &ours, err);
+        if (r == 0 && ours) {
             r = podman_secret_remove(c, names[i], err);
+            if (r == 0)
+                (*removed)++;
+        }
         if (r == -ENOENT)
             r = 0; /* gone meanwhile */
-        else if (r == 0 && ours)
-            (*removed)++;
     }
     podman_strv_free(names);
     return r;

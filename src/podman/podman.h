@@ -113,9 +113,11 @@ int podman_secret_create(struct podman_client *c, const char *name, const void *
 /* Secrets carrying every label given (4.3 lists no labels: each is inspected). */
 int podman_secret_list(struct podman_client *c, const char *const *labels, char ***ret_names,
                        struct ags_error *err) _warn_unused_;
-/* Labels of one secret as "key=value" strings (-ENOENT: no such secret). */
-int podman_secret_labels(struct podman_client *c, const char *name, char ***ret_labels,
-                         struct ags_error *err) _warn_unused_;
+/* Whether one secret (name or id) carries every label given (-ENOENT: no
+ * such secret). */
+int podman_secret_has_labels(struct podman_client *c, const char *name,
+                             const char *const *labels, bool *ret_match, struct ags_error *err)
+        _warn_unused_;
 int podman_secret_remove(struct podman_client *c, const char *name, struct ags_error *err)
         _warn_unused_;
 

@@ -176,17 +176,3 @@ int podman_inspect_json(struct podman_client *c, const char *prefix, const char 
         r = podman_get_json(c, path, NULL, desc, ret, err);
     return r;
 }
-
-int podman_inspect_labels(struct podman_client *c, const char *prefix, const char *what,
-                          const char *name, const char *in, char ***ret_labels,
-                          struct ags_error *err)
-{
-    json_t *root = NULL;
-    int r = podman_inspect_json(c, prefix, what, name, &root, err);
-    if (r < 0)
-        return r;
-    json_t *holder = in ? json_object_get(root, in) : root;
-    *ret_labels = podman_labels_from_json(json_object_get(holder, "Labels"));
-    json_decref(root);
-    return 0;
-}

@@ -40,13 +40,6 @@ int podman_get_json(struct podman_client *c, const char *path, const char *query
 int podman_inspect_json(struct podman_client *c, const char *prefix, const char *what,
                         const char *name, json_t **ret, struct ags_error *err) _warn_unused_;
 
-/* The labels of one volume or secret as sorted "key=value" strings (owned):
- * inspect's "Labels" object, under the member "in" when it is not NULL
- * (secrets keep theirs under "Spec"). */
-int podman_inspect_labels(struct podman_client *c, const char *prefix, const char *what,
-                          const char *name, const char *in, char ***ret_labels,
-                          struct ags_error *err) _warn_unused_;
-
 /* GET path expecting 204 (true) or 404 (false). */
 int podman_get_exists(struct podman_client *c, const char *path, const char *what, bool *ret,
                       struct ags_error *err) _warn_unused_;

@@ -94,21 +94,15 @@ int podman_secret_create(struct podman_client *c, const char *name, const void *
     return r;
 }
 
-/* 4.3 lists "Labels": null; inspect shows them. */
-static int secret_labels(struct podman_client *c, const json_t *entry, json_t **ret,
-                         struct ags_error *err)
+int podman_secret_has_labels(struct podman_client *c, const char *name,
+                             const char *const *labels, bool *ret_match, struct ags_error *err)
 {
-    json_t *labels = json_object_get(json_object_get(entry, "Spec"), "Labels");
-    if (json_is_object(labels)) {
-        *ret = json_incref(labels);
-        return 0;
-    }
-    const char *id = json_string_value(json_object_get(entry, "ID"));
     json_t *root = NULL;
-    int r = podman_inspect_json(c, "/secrets", "secret", id, &root, err);
+    int r = podman_inspect_json(c, "/secrets", "secret", name, &root, err);
     if (r < 0)
         return r;
-    *ret = json_incref(json_object_get(json_object_get(root, "Spec"), "Labels"));
+    *ret_match = podman_labels_match(json_object_get(json_object_get(root, "Spec"), "Labels"),
+                                     labels);
     json_decref(root);
     return 0;
 }
@@ -130,12 +124,17 @@ int podman_secret_list(struct podman_client *c, const char *const *labels, char 
     json_array_foreach (root, i, entry) {
         const char *name = json_string_value(json_object_get(json_object_get(entry, "Spec"),
                                                              "Name"));
-        json_t *have = NULL;
         if (!name)
             continue;
-        if (labels && labels[0]) {
+        /* 4.3 lists "Labels": null; inspect shows them. */
+        json_t *listed = json_object_get(json_object_get(entry, "Spec"), "Labels");
+        bool match = true;
+        if (json_is_object(listed)) {
+            match = podman_labels_match(listed, labels);
+        } else if (labels && labels[0]) {
             struct ags_error e = {0};
-            r = secret_labels(c, entry, &have, &e);
+            r = podman_secret_has_labels(c, json_string_value(json_object_get(entry, "ID")),
+                                         labels, &match, &e);
             /* Removed between the list and the inspect: not a match. */
             if (r == -ENOENT) {
                 r = 0;
@@ -147,9 +146,8 @@ int podman_secret_list(struct podman_client *c, const char *const *labels, char 
                 break;
             }
         }
-        if (podman_labels_match(have, labels))
+        if (match)
             podman_strv_push(&names, xstrdup(name));
-        json_decref(have);
     }
     json_decref(root);
     if (r < 0) {
@@ -158,12 +156,6 @@ int podman_secret_list(struct podman_client *c, const char *const *labels, char 
     }
     *ret_names = podman_strv_steal(&names);
     return 0;
-}
-
-int podman_secret_labels(struct podman_client *c, const char *name, char ***ret_labels,
-                         struct ags_error *err)
-{
-    return podman_inspect_labels(c, "/secrets", "secret", name, "Spec", ret_labels, err);
 }
 
 int podman_secret_remove(struct podman_client *c, const char *name, struct ags_error *err)

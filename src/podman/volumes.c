@@ -63,7 +63,13 @@ int podman_volume_exists(struct podman_client *c, const char *name, bool *ret,
 int podman_volume_labels(struct podman_client *c, const char *name, char ***ret_labels,
                          struct ags_error *err)
 {
-    return podman_inspect_labels(c, "/volumes", "volume", name, NULL, ret_labels, err);
+    json_t *root = NULL;
+    int r = podman_inspect_json(c, "/volumes", "volume", name, &root, err);
+    if (r < 0)
+        return r;
+    *ret_labels = podman_labels_from_json(json_object_get(root, "Labels"));
+    json_decref(root);
+    return 0;
 }
 
 /* filters={"label":["<first label>"]}, or no query without labels. */

@@ -46,13 +46,14 @@ for c in setup doctor update-image update-agents install uninstall create-aliase
 done
 run no-arguments 2 "$ags"
 run unknown-command 2 "$ags" frobnicate && expect unknown-command "$err" "unknown command 'frobnicate'"
+run help 0 "$ags" --help
+help_out=$out
 for c in doctor update-image update-agents install uninstall create-aliases completions; do
     if run "$c not built" 2 "$ags" "$c"; then
         [ "$(wc -l <<<"$err")" -eq 1 ] && ok || bad "$c: expected one line, got: $err"
         expect "$c not built" "$err" "'ags $c' is not built yet in this version of ags"
     fi
-    run help 0 "$ags" --help &&
-        if grep -Eq "^  $c .*\(not built yet\)$" <<<"$out"; then ok; else bad "help does not mark $c as not built"; fi
+    if grep -Eq "^  $c .*\(not built yet\)$" <<<"$help_out"; then ok; else bad "help does not mark $c as not built"; fi
 done
 
 # ags setup without a keyring at hand: what it says per target (the keyring
