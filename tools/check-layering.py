@@ -17,7 +17,7 @@ RANK = {"base": 0, "toml": 1, "config": 2, "podman": 3, "sandbox": 3, "proxy": 3
 # Third-party headers and the only layers allowed to include them.
 ADAPTERS = [
     (re.compile(r"^curl/"), {"podman"}),
-    (re.compile(r"^jansson"), {"podman", "proxy"}),
+    (re.compile(r"^jansson"), {"podman", "proxy", "sandbox"}),
     (re.compile(r"^(libsecret/|glib|gio/)"), {"secrets", "notify"}),
     (re.compile(r"^libssh2"), {"ssh"}),
     (re.compile(r"^libnotify/"), {"notify"}),

@@ -2,9 +2,12 @@
 #include "base/fileio.h"
 
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/strbuf.h"
@@ -51,36 +54,126 @@ int read_file_bounded(const char *path, size_t max, char **ret, size_t *ret_len,
     return 0;
 }
 
+static int write_all(int fd, const char *data, size_t len)
+{
+    for (size_t off = 0; off < len;) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        off += (size_t)n;
+    }
+    return 0;
+}
+
+/* Creates a new file with an unpredictable name in dirfd (O_EXCL: never an
+ * existing file or a planted symlink), its name in tmp. */
+static int create_temp_at(int dirfd, char tmp[static 32], unsigned mode)
+{
+    for (int attempt = 0; attempt < 16; attempt++) {
+        uint64_t rnd = 0;
+        if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+            rnd ^= (uint64_t)getpid() << 20 ^ (uint64_t)attempt;
+        (void)snprintf(tmp, 32, ".ags-tmp-%016llx", (unsigned long long)rnd);
+        int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                        (mode_t)mode);
+        if (fd >= 0 || errno != EEXIST)
+            return fd < 0 ? -errno : fd;
+    }
+    return -EEXIST;
+}
+
+int write_file_atomic_at(int dirfd, const char *where, const char *name, const char *data,
+                         size_t len, unsigned mode, struct ags_error *err)
+{
+    char tmp[32];
+    _cleanup_close_ int fd = create_temp_at(dirfd, tmp, mode);
+    if (fd < 0)
+        return ags_error_set(err, fd, "cannot create a temporary file in '%s': %s", where,
+                             strerror(-fd));
+    int r = write_all(fd, data, len);
+    if (r == 0 && (fsync(fd) < 0 || fchmod(fd, (mode_t)mode) < 0))
+        r = -errno;
+    if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+        r = -errno;
+    if (r < 0) {
+        (void)unlinkat(dirfd, tmp, 0);
+        return ags_error_set(err, r, "cannot write '%s/%s': %s", where, name, strerror(-r));
+    }
+    return 0;
+}
+
 int write_file_atomic(const char *path, const char *data, size_t len, unsigned mode,
                       struct ags_error *err)
 {
-    _cleanup_free_ char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-    _cleanup_close_ int fd =
-            open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, (mode_t)mode);
+    _cleanup_free_ char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    const char *name = path;
+    if (slash) {
+        name = path + (slash - dir) + 1;
+        if (slash == dir)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+    }
+    _cleanup_close_ int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return ags_error_set(err, -errno, "cannot open directory '%s': %m", slash ? dir : ".");
+    return write_file_atomic_at(dfd, slash ? dir : ".", name, data, len, mode, err);
+}
+
+static int open_component(int dirfd, const char *name, unsigned mode, bool create)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0 || errno != ENOENT || !create)
+        return fd;
+    if (mkdirat(dirfd, name, (mode_t)mode) < 0 && errno != EEXIST)
+        return -1;
+    return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Why the component rel[0..shown) below dirfd could not be opened. */
+static int refuse_component(int dirfd, const char *name, int e, const char *where,
+                            const char *rel, size_t shown, struct ags_error *err)
+{
+    struct stat st;
+    bool is_link = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+    if (is_link)
+        return ags_error_set(err, -ELOOP, "'%s/%.*s' is a symlink; ags does not follow symlinks "
+                             "there (something in a sandbox may have planted it): remove it and "
+                             "run again", where, (int)shown, rel);
+    if (e == ENOTDIR)
+        return ags_error_set(err, -ENOTDIR, "'%s/%.*s' is not a directory: remove or rename it "
+                             "and run again", where, (int)shown, rel);
+    return ags_error_set(err, -e, "cannot open directory '%s/%.*s': %s", where, (int)shown, rel,
+                         strerror(e));
+}
+
+int open_dir_below(int dirfd, const char *where, const char *rel, unsigned mode, bool create,
+                   int *ret_fd, struct ags_error *err)
+{
+    _cleanup_close_ int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return ags_error_set(err, -errno, "cannot create '%s': %m", tmp);
-    size_t off = 0;
-    while (off < len) {
-        ssize_t n = write(fd, data + off, len - off);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = -errno;
-            (void)unlink(tmp);
-            return ags_error_set(err, e, "cannot write '%s': %s", tmp, strerror(-e));
-        }
-        off += (size_t)n;
+        return ags_error_set(err, -errno, "cannot open directory '%s': %m", where);
+    _cleanup_free_ char *copy = xstrdup(rel);
+    for (char *name = copy, *next; name; name = next) {
+        next = strchr(name, '/');
+        if (next)
+            *next++ = '\0';
+        if (*name == '\0')
+            continue;
+        size_t shown = (size_t)(name - copy) + strlen(name);
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            return ags_error_set(err, -EINVAL, "'%s/%s': '.' and '..' are not allowed here",
+                                 where, rel);
+        int sub = open_component(fd, name, mode, create);
+        if (sub < 0)
+            return refuse_component(fd, name, errno, where, rel, shown, err);
+        (void)close(fd);
+        fd = sub;
     }
-    if (fsync(fd) < 0 || fchmod(fd, (mode_t)mode) < 0) {
-        int e = -errno;
-        (void)unlink(tmp);
-        return ags_error_set(err, e, "cannot write '%s': %s", tmp, strerror(-e));
-    }
-    if (rename(tmp, path) < 0) {
-        int e = -errno;
-        (void)unlink(tmp);
-        return ags_error_set(err, e, "cannot rename '%s' to '%s': %s", tmp, path, strerror(-e));
-    }
+    *ret_fd = TAKE_FD(fd);
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/error.h"
@@ -19,3 +20,21 @@ int write_file_atomic(const char *path, const char *data, size_t len, unsigned m
 /* mkdir -p: creates path and its missing parents with the given mode (an
  * existing directory is fine).  Errors name the directory that failed. */
 int mkdir_parents(const char *path, unsigned mode, struct ags_error *err) _warn_unused_;
+
+/*
+ * Below a directory fd, never following a symlink: for paths inside a tree that
+ * something untrusted can write (an agent home mounted read-write), so that a
+ * symlink planted there cannot redirect a write to anywhere else.
+ * `where` names dirfd in messages ("'<where>/<rel>' is a symlink ...").
+ */
+/* Opens the directory rel ('/'-separated, relative, no "." or ".." component;
+ * "" is dirfd itself) one component at a time with O_NOFOLLOW|O_DIRECTORY,
+ * creating a missing component with mode when create is set.  A component that
+ * is a symlink (-ELOOP) or not a directory (-ENOTDIR) is refused, naming it. */
+int open_dir_below(int dirfd, const char *where, const char *rel, unsigned mode, bool create,
+                   int *ret_fd, struct ags_error *err) _warn_unused_;
+/* Writes data to name in dirfd atomically: a fresh unpredictable temporary name
+ * (O_EXCL|O_NOFOLLOW), then renameat over name, which replaces whatever name is
+ * (a symlink there is replaced, never followed). */
+int write_file_atomic_at(int dirfd, const char *where, const char *name, const char *data,
+                         size_t len, unsigned mode, struct ags_error *err) _warn_unused_;

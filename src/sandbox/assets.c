@@ -2,6 +2,7 @@
 #include "sandbox/assets.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,55 +42,80 @@ static const char *mount_source(const struct ags_plan *p, const char *destinatio
     return NULL;
 }
 
-static int ensure_parent(const char *path, struct ags_error *err)
-{
-    _cleanup_free_ char *dir = xstrdup(path);
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return 0;
-    *slash = '\0';
-    return mkdir_parents(dir, 0755, err);
-}
+/*
+ * The destination can be a tree the agent wrote in an earlier run (its ~/.pi is
+ * mounted read-write): below the mount source nothing is followed, so a
+ * planted symlink (agent/extensions -> ~/.bashrc.d, agent -> ~) is refused
+ * instead of redirecting the write.  The mount source itself is the user's
+ * configured path and is resolved as Podman resolves it.
+ */
+struct dest {
+    int fd;            /* the directory the paths below start from */
+    const char *where; /* its path, for messages */
+    const char *top;   /* first component below it ("" for the mount source itself) */
+};
 
-static int write_asset(const char *assets_dir, const char *dest_dir, const struct asset *a,
+static int write_asset(const char *assets_dir, const struct dest *d, const struct asset *a,
                        struct ags_error *err)
 {
     _cleanup_free_ char *from = xasprintf("%s/%s", assets_dir, a->from);
-    _cleanup_free_ char *to = xasprintf("%s/%s", dest_dir, a->to);
     _cleanup_free_ char *data = NULL;
     size_t len = 0;
     int r = read_file_bounded(from, ASSET_MAX_BYTES, &data, &len, err);
     if (r < 0)
         return ags_error_prefix(err, "guard asset missing from the ags installation");
-    r = ensure_parent(to, err);
-    if (r == 0)
-        r = write_file_atomic(to, data, len, a->mode, err);
+    _cleanup_free_ char *rel = *d->top ? xasprintf("%s/%s", d->top, a->to) : xstrdup(a->to);
+    char *slash = strrchr(rel, '/');
+    const char *name = slash ? slash + 1 : rel;
+    if (slash)
+        *slash = '\0';
+    _cleanup_close_ int dfd = -EBADF;
+    r = open_dir_below(d->fd, d->where, slash ? rel : "", 0755, true, &dfd, err);
+    if (r == 0) {
+        _cleanup_free_ char *where = slash ? xasprintf("%s/%s", d->where, rel) : NULL;
+        r = write_file_atomic_at(dfd, where ? where : d->where, name, data, len, a->mode, err);
+    }
     if (r < 0)
         return ags_error_prefix(err, "cannot install guard asset %s", a->from);
     return 0;
 }
 
-static int write_assets(const char *assets_dir, const char *dest_dir, const struct asset *list,
+static int write_assets(const char *assets_dir, const struct dest *d, const struct asset *list,
                         size_t n, struct ags_error *err)
 {
     for (size_t i = 0; i < n; i++) {
-        int r = write_asset(assets_dir, dest_dir, &list[i], err);
+        int r = write_asset(assets_dir, d, &list[i], err);
         if (r < 0)
             return r;
     }
     return 0;
 }
 
-/* Pi refuses to start without agent/settings.json; the user's own one is kept. */
-static int ensure_pi_settings(const char *pi_home, struct ags_error *err)
+/* Opens dir (created if missing): the mount source, or the directory holding it. */
+static int open_dest(const char *dir, struct ags_error *err)
 {
-    _cleanup_free_ char *path = xasprintf("%s/agent/settings.json", pi_home);
+    int r = mkdir_parents(dir, 0755, err);
+    if (r < 0)
+        return r;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return fd >= 0 ? fd : ags_error_set(err, -errno, "cannot open directory '%s': %m", dir);
+}
+
+/* Pi refuses to start without agent/settings.json; the user's own one is kept. */
+static int ensure_pi_settings(const struct dest *d, struct ags_error *err)
+{
+    _cleanup_close_ int agent = -EBADF;
+    int r = open_dir_below(d->fd, d->where, "agent", 0755, true, &agent, err);
+    if (r < 0)
+        return r;
     struct stat st;
-    if (lstat(path, &st) == 0)
+    if (fstatat(agent, "settings.json", &st, AT_SYMLINK_NOFOLLOW) == 0)
         return 0;
+    _cleanup_free_ char *where = xasprintf("%s/agent", d->where);
     if (errno != ENOENT)
-        return ags_error_set(err, -errno, "cannot inspect '%s': %m", path);
-    return write_file_atomic(path, pi_settings_template, strlen(pi_settings_template), 0600, err);
+        return ags_error_set(err, -errno, "cannot inspect '%s/settings.json': %m", where);
+    return write_file_atomic_at(agent, where, "settings.json", pi_settings_template,
+                                strlen(pi_settings_template), 0600, err);
 }
 
 static int install_pi(const struct ags_plan *p, const char *assets_dir, char **ret_note,
@@ -104,10 +130,33 @@ static int install_pi(const struct ags_plan *p, const char *assets_dir, char **r
                             "container = \"" PLAN_PI_HOME "\")");
         return 1;
     }
-    int r = write_assets(assets_dir, pi_home, pi_assets, ARRAY_SIZE(pi_assets), err);
+    _cleanup_close_ int fd = open_dest(pi_home, err);
+    if (fd < 0)
+        return fd;
+    struct dest d = {.fd = fd, .where = pi_home, .top = ""};
+    int r = write_assets(assets_dir, &d, pi_assets, ARRAY_SIZE(pi_assets), err);
     if (r < 0)
         return r;
-    return ensure_pi_settings(pi_home, err);
+    return ensure_pi_settings(&d, err);
+}
+
+/* The hooks directory is ags's own (<cache_dir>/ags-hooks, or in the staging
+ * dir): not even its last component may be a symlink. */
+static int install_claude(const struct ags_plan *p, const char *assets_dir, struct ags_error *err)
+{
+    const char *hooks = mount_source(p, p->lockdown ? PLAN_LOCKDOWN_HOOKS : PLAN_HOOKS_DIR);
+    if (!hooks) /* --yolo: no hooks mount, no guard */
+        return 0;
+    _cleanup_free_ char *parent = xstrdup(hooks);
+    char *slash = strrchr(parent, '/');
+    if (!slash || slash == parent || !slash[1])
+        return ags_error_set(err, -EINVAL, "unexpected claude hooks directory '%s'", hooks);
+    *slash = '\0';
+    _cleanup_close_ int fd = open_dest(parent, err);
+    if (fd < 0)
+        return fd;
+    struct dest d = {.fd = fd, .where = parent, .top = slash + 1};
+    return write_assets(assets_dir, &d, claude_assets, ARRAY_SIZE(claude_assets), err);
 }
 
 int assets_install(const struct ags_plan *p, const char *assets_dir, char **ret_note,
@@ -118,12 +167,8 @@ int assets_install(const struct ags_plan *p, const char *assets_dir, char **ret_
     case PLAN_AGENT_PI:
     case PLAN_AGENT_SHELL:
         return install_pi(p, assets_dir, ret_note, err);
-    case PLAN_AGENT_CLAUDE: {
-        const char *hooks = mount_source(p, p->lockdown ? PLAN_LOCKDOWN_HOOKS : PLAN_HOOKS_DIR);
-        if (!hooks) /* --yolo: no hooks mount, no guard */
-            return 0;
-        return write_assets(assets_dir, hooks, claude_assets, ARRAY_SIZE(claude_assets), err);
-    }
+    case PLAN_AGENT_CLAUDE:
+        return install_claude(p, assets_dir, err);
     default:
         return 0;
     }

@@ -3,8 +3,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <fnmatch.h>
+#include <jansson.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,34 +16,111 @@
 #include "base/parse-util.h"
 #include "base/banned.h"
 
-/* What survives at the top level of a staged agent home (ags-behaviour.md §6).
- * History, sessions and transcripts are left behind on purpose. */
-static const char *const keep_files[] = {
-    "auth.json", "config.json", "config.toml", "credentials.json", "models.json",
-    "settings.json", "settings.local.json", NULL,
+/*
+ * What lockdown stages of each agent home (docs/run-mode.md, "Lockdown
+ * staging", has the agents' layouts and sources).  Paths are relative to the
+ * home; "dir/" stages that whole subtree.  Everything else stays behind, and
+ * so do the session, history, transcript, log and cache entries of
+ * drop_anywhere at every depth, even inside an allowed subtree.
+ */
+static const char *const allow_pi[] = {
+    "agent/auth.json", "agent/settings.json", "agent/models.json", "agent/keybindings.json",
+    "agent/AGENTS.md", "agent/SYSTEM.md", "agent/APPEND_SYSTEM.md", "agent/extensions/",
+    "agent/prompts/", "agent/skills/", "agent/themes/", "agent/tools/", "agent/hooks/",
+    "agent/commands/", NULL,
 };
-static const char *const keep_files_claude[] = {
-    ".credentials.json", ".mcp.json", "CLAUDE.md", "keybindings.json", NULL,
+static const char *const allow_claude[] = {
+    ".credentials.json", "settings.json", "settings.local.json", "CLAUDE.md", "keybindings.json",
+    "agents/", "commands/", "skills/", "output-styles/", "hooks/", "rules/", "plugins/", NULL,
 };
-static const char *const keep_dirs[] = {
-    "agent", "commands", "extensions", "packages", "plugins", "prompts", "skills", "templates",
-    "themes", NULL,
+static const char *const allow_codex[] = {
+    "auth.json", "config.toml", "AGENTS.md", "AGENTS.override.md", "prompts/", "skills/",
+    "rules/", NULL,
 };
-static const char *const keep_dirs_claude[] = {"agents", "mcp", "shared", "teams", "tools", NULL};
+static const char *const allow_gemini[] = {
+    "settings.json", "oauth_creds.json", "google_accounts.json", "installation_id", "user_id",
+    "GEMINI.md", ".env", "mcp-oauth-tokens.json", "commands/", "extensions/", "skills/", NULL,
+};
+static const char *const allow_opencode[] = {
+    "opencode.json", "opencode.jsonc", "config.json", "tui.json", "tui.jsonc", "AGENTS.md",
+    "package.json", "bun.lock", "agent/", "agents/", "command/", "commands/", "plugin/",
+    "plugins/", "mode/", "modes/", "themes/", "tool/", "tools/", "skill/", "skills/",
+    "node_modules/", NULL,
+};
+
+/* fnmatch patterns, case-insensitive, matched against every entry's name. */
+static const char *const drop_anywhere[] = {
+    "sessions", "archived_sessions", "session-env", "session_index*", "*history*",
+    "transcripts", "projects", "todos", "tasks", "plans", "shell-snapshots", "shell_snapshots",
+    "paste-cache", "checkpoints", "debug", "logs", "log", "*.log", "tmp", "statsig", "telemetry",
+    "*.sqlite", "*.sqlite-*", NULL,
+};
+
+/* ~/.claude.json is Claude Code's state file: besides the account it keeps
+ * every project's prompt history, paths and MCP servers (with their tokens).
+ * Only these top-level keys are staged. */
+static const char *const claude_json_keys[] = {
+    "autoUpdates", "bypassPermissionsModeAccepted", "customApiKeyResponses", "editorMode",
+    "hasAcknowledgedCostThreshold", "hasCompletedOnboarding", "installMethod",
+    "lastOnboardingVersion", "oauthAccount", "primaryApiKey", "theme", "userID", "verbose",
+    NULL,
+};
+#define CLAUDE_JSON "/home/dev/.claude.json"
+
+static const struct home_rules {
+    enum plan_agent agent;
+    const char *destination;
+    const char *const *allow;
+} home_rules[] = {
+    {PLAN_AGENT_PI, PLAN_PI_HOME, allow_pi},
+    {PLAN_AGENT_CLAUDE, "/home/dev/.claude", allow_claude},
+    {PLAN_AGENT_CODEX, "/home/dev/.codex", allow_codex},
+    {PLAN_AGENT_GEMINI, "/home/dev/.gemini", allow_gemini},
+    {PLAN_AGENT_OPENCODE, "/home/dev/.config/opencode", allow_opencode},
+};
+
+/* A home no rule names stages nothing. */
+static const char *const allow_nothing[] = {NULL};
 
 struct copy_ctx {
-    unsigned long long bytes;
+    unsigned long long bytes, max;
+    const char *from, *to;     /* the home being staged and its copy, for messages */
+    const char *const *allow;  /* that home's allowlist */
     struct ags_error *err;
 };
 
-static bool listed(const char *name, const char *const *a, const char *const *b)
+static const char *const *allowlist_for(const struct ags_plan *p, const char *destination)
 {
-    for (size_t i = 0; a[i]; i++)
-        if (strcmp(a[i], name) == 0)
+    for (size_t i = 0; i < ARRAY_SIZE(home_rules); i++)
+        if (home_rules[i].agent == p->agent && strcmp(home_rules[i].destination, destination) == 0)
+            return home_rules[i].allow;
+    return allow_nothing;
+}
+
+static bool dropped_anywhere(const char *name)
+{
+    for (size_t i = 0; drop_anywhere[i]; i++)
+        if (fnmatch(drop_anywhere[i], name, FNM_CASEFOLD) == 0)
             return true;
-    for (size_t i = 0; b && b[i]; i++)
-        if (strcmp(b[i], name) == 0)
+    return false;
+}
+
+/* Whether rel (relative to the home) is staged: a listed file, anything in a
+ * listed "dir/", or a directory on the way to one of them. */
+static bool allowed(const char *rel, bool is_dir, const char *const *allow)
+{
+    size_t len = strlen(rel);
+    for (size_t i = 0; allow[i]; i++) {
+        const char *a = allow[i];
+        size_t n = strlen(a);
+        bool tree = a[n - 1] == '/';
+        if (tree && strncmp(rel, a, n) == 0)
+            return true; /* inside */
+        if (!tree && !is_dir && strcmp(rel, a) == 0)
             return true;
+        if (is_dir && len < n && strncmp(a, rel, len) == 0 && a[len] == '/')
+            return true; /* the tree itself, or a directory leading to an entry */
+    }
     return false;
 }
 
@@ -53,142 +132,417 @@ int stage_make_dir(char *template_path, struct ags_error *err)
     return 0;
 }
 
-static int copy_file(int src_dir, const char *name, const char *dst, const struct stat *st,
-                     struct copy_ctx *cx)
+/* Opens name in dirfd only if it is still the regular file st describes:
+ * O_NONBLOCK so that a FIFO swapped in after the stat cannot block the open,
+ * then the same device and inode, then blocking reads again. */
+static int open_regular_at(int dirfd, const char *name, const struct stat *st, const char *shown,
+                           struct ags_error *err)
 {
-    cx->bytes += (unsigned long long)st->st_size;
-    if (cx->bytes > STAGE_MAX_BYTES)
-        return ags_error_set(cx->err, -EFBIG, "the agent home is larger than %llu MiB; not "
-                                              "staging it for --lockdown", STAGE_MAX_BYTES >> 20);
-    _cleanup_close_ int in = openat(src_dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (in < 0)
-        return ags_error_set(cx->err, -errno, "cannot read '%s' for staging: %m", name);
-    _cleanup_close_ int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-                                   st->st_mode & 0777);
-    if (out < 0)
-        return ags_error_set(cx->err, -errno, "cannot create '%s': %m", dst);
+    _cleanup_close_ int fd =
+            openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return ags_error_set(err, -errno, "cannot read '%s' for staging: %m", shown);
+    struct stat now;
+    if (fstat(fd, &now) < 0 || !S_ISREG(now.st_mode) || now.st_dev != st->st_dev ||
+        now.st_ino != st->st_ino)
+        return ags_error_set(err, -EINVAL, "'%s' changed while it was being staged and is no "
+                                           "longer the same regular file; not staging it for "
+                                           "--lockdown", shown);
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+        return ags_error_set(err, -errno, "cannot read '%s' for staging: %m", shown);
+    return TAKE_FD(fd);
+}
+
+static int too_big(struct copy_ctx *cx)
+{
+    return ags_error_set(cx->err, -EFBIG, "the agent home %s is larger than %llu MiB; not "
+                                          "staging it for --lockdown", cx->from, cx->max >> 20);
+}
+
+/* Copies in to out, counting the bytes actually read against the budget (a
+ * file that grows while it is copied cannot get past it). */
+static int copy_bytes(int in, int out, const char *shown, struct copy_ctx *cx)
+{
     char buf[65536];
     for (;;) {
         ssize_t n = read(in, buf, sizeof(buf));
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return ags_error_set(cx->err, -errno, "reading '%s': %m", name);
+            return ags_error_set(cx->err, -errno, "reading '%s': %m", shown);
         if (n == 0)
             return 0;
+        if ((unsigned long long)n > cx->max - cx->bytes)
+            return too_big(cx);
+        cx->bytes += (unsigned long long)n;
         for (ssize_t off = 0; off < n;) {
             ssize_t w = write(out, buf + off, (size_t)(n - off));
             if (w < 0 && errno == EINTR)
                 continue;
             if (w < 0)
-                return ags_error_set(cx->err, -errno, "writing '%s': %m", dst);
+                return ags_error_set(cx->err, -errno, "writing the staged copy of '%s': %m",
+                                     shown);
             off += w;
         }
     }
 }
 
-/* Copies directory fd src into dst (created), dropping symlinks and anything
- * that is neither a file nor a directory.  top: apply the agent allowlists. */
-static int copy_dir(int src, const char *dst, mode_t mode, const struct ags_plan *p, bool top,
-                    unsigned depth, struct copy_ctx *cx)
+static int create_copy(int dst_dir, const char *name, mode_t mode, const char *shown,
+                       struct copy_ctx *cx)
+{
+    int out = openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                     mode & 0777);
+    if (out < 0)
+        return ags_error_set(cx->err, -errno, "cannot create the staged copy of '%s': %m", shown);
+    return out;
+}
+
+static int copy_file(int src_dir, const char *name, const char *shown, const struct stat *st,
+                     int dst_dir, const char *dst_name, struct copy_ctx *cx)
+{
+    if ((unsigned long long)st->st_size > cx->max - cx->bytes)
+        return too_big(cx);
+    _cleanup_close_ int in = open_regular_at(src_dir, name, st, shown, cx->err);
+    if (in < 0)
+        return in;
+    _cleanup_close_ int out = create_copy(dst_dir, dst_name, st->st_mode, shown, cx);
+    if (out < 0)
+        return out;
+    return copy_bytes(in, out, shown, cx);
+}
+
+/* Copies directory src into dst, keeping what the home's allowlist names and
+ * dropping symlinks and anything that is neither a file nor a directory. */
+static int copy_dir(int src, int dst, const char *rel, unsigned depth, struct copy_ctx *cx)
 {
     if (depth > STAGE_MAX_DEPTH)
-        return ags_error_set(cx->err, -ELOOP, "'%s' is nested too deeply to stage", dst);
-    int r = mkdir_parents(dst, mode & 0777, cx->err);
-    if (r < 0)
-        return r;
+        return ags_error_set(cx->err, -ELOOP, "'%s/%s' is nested too deeply to stage", cx->from,
+                             rel);
     int dfd = dup(src);
     DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
     if (!d) {
         if (dfd >= 0)
             (void)close(dfd);
-        return ags_error_set(cx->err, -errno, "cannot list '%s': %m", dst);
+        return ags_error_set(cx->err, -errno, "cannot list '%s/%s': %m", cx->from, rel);
     }
-    bool claude = p->agent == PLAN_AGENT_CLAUDE;
+    int r = 0;
     struct dirent *de;
     while (r == 0 && (de = readdir(d))) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
+        const char *name = de->d_name;
         struct stat st;
-        if (fstatat(src, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || dropped_anywhere(name) ||
+            fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
             continue;
-        _cleanup_free_ char *to = xasprintf("%s/%s", dst, de->d_name);
+        _cleanup_free_ char *sub = *rel ? xasprintf("%s/%s", rel, name) : xstrdup(name);
+        if (!allowed(sub, S_ISDIR(st.st_mode), cx->allow))
+            continue;
+        _cleanup_free_ char *shown = xasprintf("%s/%s", cx->from, sub);
         if (S_ISREG(st.st_mode)) {
-            if (!top || listed(de->d_name, keep_files, claude ? keep_files_claude : NULL))
-                r = copy_file(src, de->d_name, to, &st, cx);
+            r = copy_file(src, name, shown, &st, dst, name, cx);
         } else if (S_ISDIR(st.st_mode)) {
-            if (top && !listed(de->d_name, keep_dirs, claude ? keep_dirs_claude : NULL))
+            _cleanup_close_ int from = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                                                                 O_CLOEXEC);
+            if (from < 0)
                 continue;
-            _cleanup_close_ int sub =
-                    openat(src, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-            if (sub < 0)
-                continue;
-            r = copy_dir(sub, to, st.st_mode, p, false, depth + 1, cx);
+            _cleanup_close_ int to = -EBADF;
+            r = open_dir_below(dst, cx->to, name, 0700, true, &to, cx->err);
+            if (r == 0)
+                r = copy_dir(from, to, sub, depth + 1, cx);
+            if (r == 0 && fchmod(to, (st.st_mode & 0777) | 0700) < 0)
+                r = ags_error_set(cx->err, -errno, "cannot set the mode of the copy of '%s': %m",
+                                  shown);
         } /* symlinks, sockets, devices: never staged */
     }
     closedir(d);
     return r;
 }
 
-static int stage_one(const struct ags_plan *p, const struct plan_mount *m, struct copy_ctx *cx)
+/* ~/.claude.json without the per-project state: only claude_json_keys. */
+static int stage_claude_json(const struct stat *st, const char *from, int dst_dir,
+                             const char *dst_name, struct copy_ctx *cx)
+{
+    if ((unsigned long long)st->st_size > cx->max - cx->bytes)
+        return too_big(cx);
+    _cleanup_close_ int in = open_regular_at(AT_FDCWD, from, st, from, cx->err);
+    if (in < 0)
+        return in;
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    int r = read_fd_bounded(in, (size_t)(cx->max - cx->bytes), &text, &len, cx->err);
+    if (r < 0)
+        return r == -EFBIG ? too_big(cx) : ags_error_prefix(cx->err, "reading '%s'", from);
+    cx->bytes += len;
+    json_error_t jerr;
+    json_t *all = json_loadb(text, len, 0, &jerr);
+    if (!json_is_object(all)) {
+        json_decref(all);
+        return ags_error_set(cx->err, -EINVAL, "'%s' is not a JSON object (line %d: %s); not "
+                             "staging it for --lockdown", from, jerr.line, jerr.text);
+    }
+    json_t *kept = json_object();
+    for (size_t i = 0; claude_json_keys[i]; i++) {
+        json_t *v = json_object_get(all, claude_json_keys[i]);
+        if (v)
+            (void)json_object_set(kept, claude_json_keys[i], v);
+    }
+    char *out_text = json_dumps(kept, JSON_INDENT(2));
+    json_decref(kept);
+    json_decref(all);
+    if (!out_text)
+        return ags_error_set(cx->err, -ENOMEM, "cannot write the staged copy of '%s'", from);
+    _cleanup_close_ int out = create_copy(dst_dir, dst_name, st->st_mode, from, cx);
+    r = out;
+    if (out >= 0) {
+        size_t n = strlen(out_text);
+        r = write(out, out_text, n) == (ssize_t)n
+                    ? 0
+                    : ags_error_set(cx->err, -EIO, "cannot write the staged copy of '%s'", from);
+    }
+    free(out_text);
+    return r;
+}
+
+/* The mount's source relative to the staging dir (plan-mounts puts it there). */
+static const char *below_staging(const char *source, const char *staging_dir)
+{
+    size_t n = strlen(staging_dir);
+    if (strncmp(source, staging_dir, n) != 0 || source[n] != '/')
+        return NULL;
+    return source + n + 1;
+}
+
+static int stage_file(const struct ags_plan *p, const struct plan_mount *m, const struct stat *st,
+                      int staging, const char *rel, struct copy_ctx *cx)
+{
+    _cleanup_free_ char *dir = xstrdup(rel);
+    char *slash = strrchr(dir, '/');
+    const char *name = slash ? slash + 1 : dir;
+    if (slash)
+        *slash = '\0';
+    _cleanup_close_ int dfd = -EBADF;
+    int r = open_dir_below(staging, cx->to, slash ? dir : "", 0700, true, &dfd, cx->err);
+    if (r < 0)
+        return r;
+    if (p->agent == PLAN_AGENT_CLAUDE && strcmp(m->destination, CLAUDE_JSON) == 0)
+        return stage_claude_json(st, m->stage_from, dfd, name, cx);
+    return copy_file(AT_FDCWD, m->stage_from, m->stage_from, st, dfd, name, cx);
+}
+
+static int stage_one(const struct ags_plan *p, const struct plan_mount *m, int staging,
+                     const char *rel, struct copy_ctx *cx)
 {
     struct stat st;
     if (lstat(m->stage_from, &st) < 0)
         return ags_error_set(cx->err, -errno, "cannot stage '%s' for --lockdown: %m",
                              m->stage_from);
-    if (S_ISREG(st.st_mode)) {
-        _cleanup_free_ char *dir = xstrdup(m->source);
-        char *slash = strrchr(dir, '/');
-        if (slash && slash != dir) {
-            *slash = '\0';
-            int r = mkdir_parents(dir, 0700, cx->err);
-            if (r < 0)
-                return r;
-        }
-        return copy_file(AT_FDCWD, m->stage_from, m->source, &st, cx);
-    }
+    cx->from = m->stage_from;
+    if (S_ISREG(st.st_mode))
+        return stage_file(p, m, &st, staging, rel, cx);
     if (!S_ISDIR(st.st_mode))
         return ags_error_set(cx->err, -EINVAL, "'%s' is neither a file nor a directory; "
                                                "--lockdown stages only those", m->stage_from);
-    _cleanup_close_ int fd = open(m->stage_from, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
+    _cleanup_close_ int from = open(m->stage_from, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (from < 0)
         return ags_error_set(cx->err, -errno, "cannot open '%s': %m", m->stage_from);
-    return copy_dir(fd, m->source, st.st_mode, p, true, 0, cx);
+    _cleanup_close_ int to = -EBADF;
+    int r = open_dir_below(staging, cx->to, rel, 0700, true, &to, cx->err);
+    if (r < 0)
+        return r;
+    cx->allow = allowlist_for(p, m->destination);
+    r = copy_dir(from, to, "", 0, cx);
+    if (r == 0 && fchmod(to, (st.st_mode & 0777) | 0700) < 0)
+        r = ags_error_set(cx->err, -errno, "cannot set the mode of '%s': %m", m->source);
+    return r;
 }
 
-int stage_lockdown(const struct ags_plan *p, const char *staging_dir, struct ags_error *err)
+int stage_lockdown_within(const struct ags_plan *p, const char *staging_dir,
+                          unsigned long long max_bytes, struct ags_error *err)
 {
-    size_t n = strlen(staging_dir);
-    struct copy_ctx cx = {.err = err};
+    _cleanup_close_ int staging = open(staging_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (staging < 0)
+        return ags_error_set(err, -errno, "cannot open the staging directory '%s': %m",
+                             staging_dir);
+    struct copy_ctx cx = {.max = max_bytes, .to = staging_dir, .err = err};
     for (size_t i = 0; i < p->n_mounts; i++) {
         const struct plan_mount *m = &p->mounts[i];
+        const char *rel = below_staging(m->source, staging_dir);
         int r = 0;
-        if (m->stage_from)
-            r = stage_one(p, m, &cx);
-        else if (strncmp(m->source, staging_dir, n) == 0 && m->source[n] == '/')
-            r = mkdir_parents(m->source, 0755, err); /* e.g. the fresh claude hook directory */
+        if (m->stage_from && !rel)
+            r = ags_error_set(err, -EINVAL, "staged copy '%s' is not inside '%s'", m->source,
+                              staging_dir);
+        else if (m->stage_from)
+            r = stage_one(p, m, staging, rel, &cx);
+        else if (rel) { /* e.g. the fresh claude hook directory */
+            _cleanup_close_ int fd = -EBADF;
+            r = open_dir_below(staging, staging_dir, rel, 0755, true, &fd, err);
+        }
         if (r < 0)
             return r;
     }
     return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+int stage_lockdown(const struct ags_plan *p, const char *staging_dir, struct ags_error *err)
 {
-    (void)st;
-    (void)ftw;
-    int r = flag == FTW_DP ? rmdir(path) : unlink(path);
-    return r < 0 && errno != ENOENT ? -1 : 0;
+    return stage_lockdown_within(p, staging_dir, STAGE_MAX_BYTES, err);
+}
+
+/*
+ * Removal of a tree the agent had write access to: it may have locked
+ * directories (chmod 000), nested them far deeper than PATH_MAX, or planted
+ * symlinks.  Everything is done relative to directory fds with O_NOFOLLOW;
+ * each directory gets its owner's rwx back before it is read; recursion stops
+ * at REMOVE_MAX_DEPTH, where a deeper directory is moved up to the top of the
+ * tree and removed in a later pass, so no depth needs more than a few fds.
+ */
+#define REMOVE_MAX_DEPTH 16
+
+struct rm_ctx {
+    int root;              /* the tree's top directory */
+    unsigned moved;        /* names handed out for moved-up directories */
+    bool progress;         /* this pass removed or moved something */
+    int error;             /* first errno of this pass */
+    char error_at[256];    /* and the name it happened at */
+};
+
+static void rm_note(struct rm_ctx *rc, int e, const char *name)
+{
+    if (rc->error)
+        return;
+    rc->error = e;
+    (void)snprintf(rc->error_at, sizeof(rc->error_at), "%s", name);
+}
+
+/* Opens directory name in dirfd (never a symlink) with its owner's rwx
+ * restored.  A directory without read permission is first reached with
+ * O_PATH and changed through /proc/self/fd, which names exactly that inode. */
+static int open_for_removal(int dirfd, const char *name)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == EACCES) {
+        _cleanup_close_ int path = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+                                                               O_CLOEXEC);
+        if (path < 0)
+            return -1;
+        char proc[64];
+        (void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", path);
+        if (chmod(proc, 0700) < 0)
+            return -1;
+        fd = openat(path, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 0700) != 0700)
+        (void)fchmod(fd, (st.st_mode & 07777) | 0700);
+    return fd;
+}
+
+/* Moves directory name up to the top of the tree under a fresh name. */
+static void rm_move_up(int dirfd, const char *name, struct rm_ctx *rc)
+{
+    int fd = open_for_removal(dirfd, name); /* renaming a directory needs its write bit */
+    if (fd < 0) {
+        rm_note(rc, errno, name);
+        return;
+    }
+    (void)close(fd);
+    for (int attempt = 0; attempt < 64; attempt++) {
+        char fresh[32];
+        (void)snprintf(fresh, sizeof(fresh), ".ags-rm-%u", rc->moved++);
+        if (renameat(dirfd, name, rc->root, fresh) == 0) {
+            rc->progress = true;
+            return;
+        }
+        if (errno != EEXIST && errno != ENOTEMPTY)
+            break;
+    }
+    rm_note(rc, errno, name);
+}
+
+static void rm_contents(int dfd, unsigned depth, struct rm_ctx *rc)
+{
+    int copy = dup(dfd);
+    DIR *d = copy >= 0 ? fdopendir(copy) : NULL;
+    if (!d) {
+        if (copy >= 0)
+            (void)close(copy);
+        rm_note(rc, errno, ".");
+        return;
+    }
+    rewinddir(d); /* the dup shares its offset with dfd, which an earlier pass read to the end */
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *name = de->d_name;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
+        if (unlinkat(dfd, name, 0) == 0) {
+            rc->progress = true;
+            continue;
+        }
+        if (errno == ENOENT)
+            continue;
+        if (errno != EISDIR && errno != EPERM) {
+            rm_note(rc, errno, name);
+            continue;
+        }
+        if (depth >= REMOVE_MAX_DEPTH) {
+            rm_move_up(dfd, name, rc);
+            continue;
+        }
+        int sub = open_for_removal(dfd, name);
+        if (sub < 0) {
+            rm_note(rc, errno, name);
+            continue;
+        }
+        rm_contents(sub, depth + 1, rc);
+        (void)close(sub);
+        if (unlinkat(dfd, name, AT_REMOVEDIR) == 0)
+            rc->progress = true;
+        else if (errno != ENOENT)
+            rm_note(rc, errno, name);
+    }
+    closedir(d);
+}
+
+static int remove_tree_at(int parent, const char *name, const char *shown, struct ags_error *err)
+{
+    int root = open_for_removal(parent, name);
+    if (root < 0 && errno == ENOENT)
+        return 0;
+    if (root < 0 && (errno == ENOTDIR || errno == ELOOP)) /* a file or a symlink: itself */
+        return unlinkat(parent, name, 0) == 0 || errno == ENOENT
+                       ? 0
+                       : ags_error_set(err, -errno, "cannot remove '%s': %m", shown);
+    if (root < 0)
+        return ags_error_set(err, -errno, "cannot remove '%s': %m", shown);
+    struct rm_ctx rc = {.root = root};
+    do { /* a pass that moved directories up leaves work for the next one */
+        rc.progress = false;
+        rc.error = 0;
+        rm_contents(root, 0, &rc);
+    } while (rc.progress);
+    (void)close(root);
+    if (unlinkat(parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+        return 0;
+    if (rc.error)
+        return ags_error_set(err, -rc.error, "cannot remove '%s' (at '%s'): %s", shown,
+                             rc.error_at, strerror(rc.error));
+    return ags_error_set(err, -errno, "cannot remove '%s': %m", shown);
 }
 
 int stage_remove_tree(const char *path, struct ags_error *err)
 {
-    struct stat st;
-    if (lstat(path, &st) < 0 && errno == ENOENT)
-        return 0;
-    if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-        return ags_error_set(err, -errno, "cannot remove '%s': %m", path);
-    return 0;
+    _cleanup_free_ char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    const char *name = slash ? path + (slash - dir) + 1 : path;
+    if (slash == dir)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    _cleanup_close_ int parent = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (parent < 0)
+        return errno == ENOENT ? 0 : ags_error_set(err, -errno, "cannot remove '%s': %m", path);
+    return remove_tree_at(parent, name, path, err);
 }
 
 /* The owner pid of "ags-lockdown-<pid>-<agent>-XXXXXX", or 0. */
@@ -220,7 +574,7 @@ int stage_sweep(const char *tmp_dir, size_t *ret_removed, struct ags_error *err)
     TAKE_FD(fd);
     int r = 0;
     struct dirent *e;
-    while ((e = readdir(d)) && r == 0) {
+    while ((e = readdir(d))) {
         uint32_t pid = staging_owner(e->d_name);
         struct stat st;
         /* Only our own directories (never a symlink), of an ags that is gone. */
@@ -230,9 +584,12 @@ int stage_sweep(const char *tmp_dir, size_t *ret_removed, struct ags_error *err)
         if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue;
         _cleanup_free_ char *path = xasprintf("%s/%s", tmp_dir, e->d_name);
-        r = stage_remove_tree(path, err);
-        if (r == 0)
+        /* One that cannot be removed does not keep the others: the first error is reported. */
+        int k = remove_tree_at(dirfd(d), e->d_name, path, r == 0 ? err : NULL);
+        if (k == 0)
             (*ret_removed)++;
+        else if (r == 0)
+            r = k;
     }
     closedir(d);
     return r;

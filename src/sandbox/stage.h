@@ -24,8 +24,14 @@ int stage_make_dir(char *template_path, struct ags_error *err) _warn_unused_;
  * and creates the other mount sources that live inside staging_dir. */
 int stage_lockdown(const struct ags_plan *p, const char *staging_dir, struct ags_error *err)
         _warn_unused_;
-/* Removes a tree without following symlinks; a missing path is not an error. */
+/* stage_lockdown with another byte budget than STAGE_MAX_BYTES (tests). */
+int stage_lockdown_within(const struct ags_plan *p, const char *staging_dir,
+                          unsigned long long max_bytes, struct ags_error *err) _warn_unused_;
+/* Removes a tree without following symlinks, however deep it is and whatever
+ * permissions its directories have (each gets its owner's rwx back first); a
+ * missing path is not an error. */
 int stage_remove_tree(const char *path, struct ags_error *err) _warn_unused_;
 /* Removes the staging directories in tmp_dir that belong to this user and to
- * an ags process that is gone (killed before it could clean up). */
+ * an ags process that is gone (killed before it could clean up).  One that
+ * cannot be removed does not stop the others; the first error is returned. */
 int stage_sweep(const char *tmp_dir, size_t *ret_removed, struct ags_error *err) _warn_unused_;

@@ -4,9 +4,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,6 +56,8 @@ static void test_lockdown_staging_keeps_only_allowlisted_entries_of_the_agent_ho
     assert_int_equal(st.st_mode & 0777, 0700);
 
     put(home, "auth.json", "{}");
+    dir(home, "agent");
+    put(home, "agent/auth.json", "{}");
     put(home, ".credentials.json", "{}");
     put(home, "transcript.log", "secret history");
     dir(home, "sessions");
@@ -74,8 +83,9 @@ static void test_lockdown_staging_keeps_only_allowlisted_entries_of_the_agent_ho
     struct ags_plan plan = {.agent = PLAN_AGENT_CLAUDE, .mounts = mounts, .n_mounts = 2};
     assert_int_equal(stage_lockdown(&plan, stage, &err), 0);
 
-    assert_true(exists(dest, "auth.json"));
-    assert_true(exists(dest, ".credentials.json")); /* claude-only allowlist */
+    assert_false(exists(dest, "auth.json")); /* each agent has its own allowlist */
+    assert_false(exists(dest, "agent"));
+    assert_true(exists(dest, ".credentials.json"));
     assert_true(exists(dest, "skills/a.md"));
     assert_true(exists(dest, "skills/nested/b.md"));
     assert_false(exists(dest, "transcript.log"));
@@ -94,7 +104,8 @@ static void test_lockdown_staging_keeps_only_allowlisted_entries_of_the_agent_ho
                             .stage_from = home};
     struct ags_plan pplan = {.agent = PLAN_AGENT_PI, .mounts = &pm, .n_mounts = 1};
     assert_int_equal(stage_lockdown(&pplan, stage2, &err), 0);
-    assert_true(exists(dest2, "auth.json"));
+    assert_true(exists(dest2, "agent/auth.json"));
+    assert_false(exists(dest2, "auth.json"));
     assert_false(exists(dest2, ".credentials.json"));
 
     assert_int_equal(stage_remove_tree(stage, &err), 0);
@@ -252,6 +263,501 @@ static void test_sweep_removes_only_own_staging_of_dead_owners(void **state)
     assert_int_equal(stage_sweep("/nonexistent-ags-tmp", &removed, &err), 0);
 }
 
+/* ---- hostile agent homes (issue 10, items 8 to 10) ---- */
+
+/* Checks inside a forked child, where cmocka's asserts cannot be used. */
+#define CHECK(cond)                                                                   \
+    do {                                                                              \
+        if (!(cond)) {                                                                \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+            return 1;                                                                 \
+        }                                                                             \
+    } while (0)
+
+/* Runs fn in a child that is an ordinary user (nobody when the suite runs as
+ * root, so that permissions apply) and is killed after timeout seconds: a
+ * regression that blocks fails the test instead of hanging the suite. */
+static void run_in_child(int (*fn)(void *), void *arg, unsigned timeout)
+{
+    (void)fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (geteuid() == 0 && (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0))
+            _exit(3);
+        (void)prctl(PR_SET_DUMPABLE, 1); /* setuid cleared it: /proc/self stays ours */
+        alarm(timeout);
+        _exit(fn(arg));
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+        fail_msg("the child was killed by signal %d (SIGALRM is %d: it blocked)",
+                 WTERMSIG(status), SIGALRM);
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* Creates each entry below root: "dir/" is a directory, anything else a file
+ * whose content is its own path. */
+static int build(const char *root, const char *const *entries)
+{
+    struct ags_error err;
+    for (size_t i = 0; entries[i]; i++) {
+        _cleanup_free_ char *path = xasprintf("%s/%s", root, entries[i]);
+        size_t n = strlen(path);
+        if (path[n - 1] == '/') {
+            path[n - 1] = '\0';
+            if (mkdir_parents(path, 0700, &err) < 0)
+                return -1;
+            continue;
+        }
+        _cleanup_free_ char *dir = xstrdup(path);
+        *strrchr(dir, '/') = '\0';
+        if (mkdir_parents(dir, 0700, &err) < 0 ||
+            write_file_atomic(path, entries[i], strlen(entries[i]), 0600, &err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static bool gone(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) < 0 && errno == ENOENT;
+}
+
+/* One agent's real on-disk layout (docs/run-mode.md, "Lockdown staging"). */
+struct layout {
+    enum plan_agent agent;
+    const char *destination;    /* the home's path in the sandbox */
+    const char *const *present; /* the user's real home */
+    const char *const *staged;  /* what the sandbox gets */
+    const char *const *dropped; /* what it must not get */
+};
+
+static void check_layout(const struct layout *l)
+{
+    char home[] = "/tmp/ags-test-layout-XXXXXX";
+    char stage[] = "/tmp/ags-test-stage-XXXXXX";
+    assert_non_null(mkdtemp(home));
+    struct ags_error err = {0};
+    assert_int_equal(stage_make_dir(stage, &err), 0);
+    assert_int_equal(build(home, l->present), 0);
+    _cleanup_free_ char *dest = xasprintf("%s%s", stage, l->destination);
+    _cleanup_free_ char *destination = xstrdup(l->destination);
+    struct plan_mount m = {.type = PLAN_MOUNT_BIND, .source = dest, .destination = destination,
+                           .stage_from = home};
+    struct ags_plan plan = {.agent = l->agent, .mounts = &m, .n_mounts = 1};
+    int r = stage_lockdown(&plan, stage, &err);
+    if (r < 0)
+        fail_msg("%s", err.msg);
+    for (size_t i = 0; l->staged[i]; i++)
+        if (!exists(dest, l->staged[i]))
+            fail_msg("%s: '%s' was not staged", l->destination, l->staged[i]);
+    for (size_t i = 0; l->dropped[i]; i++)
+        if (exists(dest, l->dropped[i]))
+            fail_msg("%s: '%s' was staged", l->destination, l->dropped[i]);
+    assert_int_equal(stage_remove_tree(stage, &err), 0);
+    assert_int_equal(stage_remove_tree(home, &err), 0);
+}
+
+static void test_lockdown_stages_pi_config_but_no_sessions_at_any_depth(void **state)
+{
+    (void)state;
+    static const char *const present[] = {
+        "agent/auth.json", "agent/settings.json", "agent/models.json", "agent/keybindings.json",
+        "agent/AGENTS.md", "agent/SYSTEM.md", "agent/extensions/guard-mine.ts",
+        "agent/extensions/pkg/index.ts", "agent/extensions/pkg/node_modules/x/index.js",
+        "agent/extensions/pkg/logs/run.log", "agent/prompts/review.md",
+        "agent/skills/s1/SKILL.md", "agent/skills/s1/history.jsonl",
+        "agent/skills/s1/sessions/a.json", "agent/themes/dark.json",
+        "agent/sessions/--home-u-secret--/2025-01-01T00-00-00_abc.jsonl",
+        "agent/pi-debug.log", "agent/bin/rg", "other/notes.txt", NULL,
+    };
+    static const char *const staged[] = {
+        "agent/auth.json", "agent/settings.json", "agent/models.json", "agent/keybindings.json",
+        "agent/AGENTS.md", "agent/SYSTEM.md", "agent/extensions/guard-mine.ts",
+        "agent/extensions/pkg/index.ts", "agent/extensions/pkg/node_modules/x/index.js",
+        "agent/prompts/review.md", "agent/skills/s1/SKILL.md", "agent/themes/dark.json", NULL,
+    };
+    static const char *const dropped[] = {
+        "agent/sessions", "agent/pi-debug.log", "agent/bin", "agent/extensions/pkg/logs",
+        "agent/skills/s1/history.jsonl", "agent/skills/s1/sessions", "other", NULL,
+    };
+    check_layout(&(struct layout){PLAN_AGENT_PI, PLAN_PI_HOME, present, staged, dropped});
+}
+
+static void test_lockdown_stages_claude_config_but_no_transcripts_or_history(void **state)
+{
+    (void)state;
+    static const char *const present[] = {
+        ".credentials.json", "settings.json", "CLAUDE.md", "keybindings.json",
+        "agents/reviewer.md", "commands/ship.md", "skills/s/SKILL.md",
+        "skills/s/transcripts/t.md", "output-styles/terse.md", "hooks/pre.sh",
+        "plugins/installed_plugins.json", "plugins/known_marketplaces.json",
+        "plugins/marketplaces/m/.claude-plugin/marketplace.json",
+        "plugins/cache/m/p/1.0.0/.claude-plugin/plugin.json", "history.jsonl",
+        "projects/-home-u-secret/0340f328.jsonl", "projects/-home-u-secret/memory/MEMORY.md",
+        "todos/0340f328-agent.json", "shell-snapshots/snapshot-bash-1.sh",
+        "file-history/0340f328/abc@v1", "session-env/0340f328/", "debug/0340f328.txt",
+        "plans/plan.md", "statsig/statsig.cached.evaluations.1", "ide/1234.lock",
+        "paste-cache/p.txt", "stats-cache.json", "backups/.claude.json.backup", NULL,
+    };
+    static const char *const staged[] = {
+        ".credentials.json", "settings.json", "CLAUDE.md", "keybindings.json",
+        "agents/reviewer.md", "commands/ship.md", "skills/s/SKILL.md", "output-styles/terse.md",
+        "hooks/pre.sh", "plugins/installed_plugins.json", "plugins/known_marketplaces.json",
+        "plugins/marketplaces/m/.claude-plugin/marketplace.json",
+        "plugins/cache/m/p/1.0.0/.claude-plugin/plugin.json", NULL,
+    };
+    static const char *const dropped[] = {
+        "history.jsonl", "projects", "todos", "shell-snapshots", "file-history", "session-env",
+        "debug", "plans", "statsig", "ide", "paste-cache", "stats-cache.json", "backups",
+        "skills/s/transcripts", NULL,
+    };
+    check_layout(&(struct layout){PLAN_AGENT_CLAUDE, "/home/dev/.claude", present, staged,
+                                  dropped});
+}
+
+static void test_lockdown_stages_codex_config_but_no_sessions_history_or_logs(void **state)
+{
+    (void)state;
+    static const char *const present[] = {
+        "auth.json", "config.toml", "AGENTS.md", "prompts/fix.md", "skills/s/SKILL.md",
+        "rules/default.rules", "sessions/2025/01/01/rollout-2025-01-01T00-00-00-x.jsonl",
+        "archived_sessions/rollout-x.jsonl", "history.jsonl", "log/codex-tui.log",
+        "state_5.sqlite", "session_index.jsonl", NULL,
+    };
+    static const char *const staged[] = {
+        "auth.json", "config.toml", "AGENTS.md", "prompts/fix.md", "skills/s/SKILL.md",
+        "rules/default.rules", NULL,
+    };
+    static const char *const dropped[] = {
+        "sessions", "archived_sessions", "history.jsonl", "log", "state_5.sqlite",
+        "session_index.jsonl", NULL,
+    };
+    check_layout(&(struct layout){PLAN_AGENT_CODEX, "/home/dev/.codex", present, staged,
+                                  dropped});
+}
+
+static void test_lockdown_stages_gemini_config_but_no_chats_or_checkpoints(void **state)
+{
+    (void)state;
+    static const char *const present[] = {
+        "settings.json", "oauth_creds.json", "google_accounts.json", "installation_id",
+        "GEMINI.md", ".env", "commands/review.toml", "extensions/e/gemini-extension.json",
+        "skills/s/SKILL.md", "tmp/384e9530/chats/session-2025-01-01T00-00-x.json",
+        "tmp/384e9530/logs.json", "tmp/384e9530/checkpoint-x.json", "history/384e9530/h",
+        "state.json", NULL,
+    };
+    static const char *const staged[] = {
+        "settings.json", "oauth_creds.json", "google_accounts.json", "installation_id",
+        "GEMINI.md", ".env", "commands/review.toml", "extensions/e/gemini-extension.json",
+        "skills/s/SKILL.md", NULL,
+    };
+    static const char *const dropped[] = {"tmp", "history", "state.json", NULL};
+    check_layout(&(struct layout){PLAN_AGENT_GEMINI, "/home/dev/.gemini", present, staged,
+                                  dropped});
+}
+
+static void test_lockdown_stages_opencode_config_dir_only(void **state)
+{
+    (void)state;
+    static const char *const present[] = {
+        "opencode.json", "opencode.jsonc", "tui.json", "AGENTS.md", "agent/a.md",
+        "agents/b.md", "command/c.md", "commands/d.md", "plugin/p.ts", "plugins/q.ts",
+        "mode/m.md", "modes/n.md", "themes/t.json", "tool/t.ts", "tools/u.ts",
+        "skill/s/SKILL.md", "skills/s/SKILL.md", "package.json", "node_modules/x/index.js",
+        "storage/session/x.json", "log/2025.log", "auth.json", NULL,
+    };
+    static const char *const staged[] = {
+        "opencode.json", "opencode.jsonc", "tui.json", "AGENTS.md", "agent/a.md",
+        "agents/b.md", "command/c.md", "commands/d.md", "plugin/p.ts", "plugins/q.ts",
+        "mode/m.md", "modes/n.md", "themes/t.json", "tool/t.ts", "tools/u.ts",
+        "skill/s/SKILL.md", "skills/s/SKILL.md", "package.json", "node_modules/x/index.js", NULL,
+    };
+    static const char *const dropped[] = {"storage", "log", "auth.json", NULL};
+    check_layout(&(struct layout){PLAN_AGENT_OPENCODE, "/home/dev/.config/opencode", present,
+                                  staged, dropped});
+}
+
+static void test_lockdown_stages_claude_json_without_project_history(void **state)
+{
+    (void)state;
+    char home[] = "/tmp/ags-test-claudejson-XXXXXX";
+    char stage[] = "/tmp/ags-test-stage-XXXXXX";
+    assert_non_null(mkdtemp(home));
+    struct ags_error err = {0};
+    assert_int_equal(stage_make_dir(stage, &err), 0);
+    put(home, ".claude.json",
+        "{\"numStartups\": 3, \"hasCompletedOnboarding\": true, \"theme\": \"dark\",\n"
+        " \"userID\": \"u1\", \"oauthAccount\": {\"emailAddress\": \"me@example.org\"},\n"
+        " \"projects\": {\"/home/u/secret-repo\": {\"history\": [{\"display\": \"SECRET-PROMPT\"}],"
+        " \"lastSessionId\": \"0340f328\"}},\n"
+        " \"githubRepoPaths\": {\"me/secret-repo\": [\"/home/u/secret-repo\"]},\n"
+        " \"mcpServers\": {\"x\": {\"env\": {\"TOKEN\": \"SECRET-TOKEN\"}}}}\n");
+    _cleanup_free_ char *from = xasprintf("%s/.claude.json", home);
+    _cleanup_free_ char *dest = xasprintf("%s/home/dev/.claude.json", stage);
+    char destination[] = "/home/dev/.claude.json";
+    struct plan_mount m = {.type = PLAN_MOUNT_BIND, .source = dest, .destination = destination,
+                           .stage_from = from};
+    struct ags_plan plan = {.agent = PLAN_AGENT_CLAUDE, .mounts = &m, .n_mounts = 1};
+    int r = stage_lockdown(&plan, stage, &err);
+    if (r < 0)
+        fail_msg("%s", err.msg);
+    _cleanup_free_ char *text = slurp(stage, "home/dev/.claude.json");
+    assert_non_null(strstr(text, "\"hasCompletedOnboarding\""));
+    assert_non_null(strstr(text, "me@example.org"));
+    assert_non_null(strstr(text, "\"userID\""));
+    assert_null(strstr(text, "SECRET-PROMPT"));
+    assert_null(strstr(text, "secret-repo"));
+    assert_null(strstr(text, "SECRET-TOKEN"));
+    assert_int_equal(mode_of(stage, "home/dev/.claude.json"), 0600);
+    assert_int_equal(stage_remove_tree(stage, &err), 0);
+    assert_int_equal(stage_remove_tree(home, &err), 0);
+}
+
+/* In a child: stage_remove_tree succeeds and nothing is left. */
+static int removed_entirely(const char *path)
+{
+    struct ags_error err = {0};
+    int r = stage_remove_tree(path, &err);
+    if (r < 0)
+        fprintf(stderr, "stage_remove_tree: %s\n", err.msg);
+    CHECK(r == 0);
+    CHECK(gone(path));
+    return 0;
+}
+
+/* A staged home whose agent locked directories away (chmod 000, 0500, 0300). */
+static int remove_locked_tree(void *arg)
+{
+    (void)arg;
+    char stage[] = "/tmp/ags-test-locked-XXXXXX";
+    CHECK(mkdtemp(stage));
+    static const char *const tree[] = {
+        "home/dev/.pi/agent/auth.json", "home/dev/.pi/agent/locked/a",
+        "home/dev/.pi/agent/locked/inner/b", "home/dev/.pi/agent/readonly/c",
+        "home/dev/.pi/agent/noread/d", NULL,
+    };
+    CHECK(build(stage, tree) == 0);
+    static const struct {
+        const char *rel;
+        mode_t mode;
+    } locks[] = {
+        {"home/dev/.pi/agent/locked/inner", 0}, {"home/dev/.pi/agent/locked", 0},
+        {"home/dev/.pi/agent/readonly", 0500}, {"home/dev/.pi/agent/noread", 0300},
+        {"home/dev/.pi", 0},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(locks); i++) {
+        _cleanup_free_ char *p = xasprintf("%s/%s", stage, locks[i].rel);
+        CHECK(chmod(p, locks[i].mode) == 0);
+    }
+    return removed_entirely(stage);
+}
+
+static void test_removal_restores_permissions_of_directories_the_agent_locked(void **state)
+{
+    (void)state;
+    run_in_child(remove_locked_tree, NULL, 30);
+}
+
+#define DEEP_LEVELS 3000 /* "d/" x 3000: far beyond PATH_MAX */
+
+static int remove_deep_tree(void *arg)
+{
+    (void)arg;
+    char stage[] = "/tmp/ags-test-deep-XXXXXX";
+    CHECK(mkdtemp(stage));
+    int fd = open(stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int lock = -1;
+    CHECK(fd >= 0);
+    for (unsigned i = 0; i < DEEP_LEVELS; i++) {
+        CHECK(mkdirat(fd, "d", 0700) == 0);
+        if (i % 1000 == 500) {
+            int f = openat(fd, "auth.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+            CHECK(f >= 0);
+            (void)close(f);
+        }
+        int sub = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (i == DEEP_LEVELS - 10)
+            lock = dup(fd);
+        (void)close(fd);
+        fd = sub;
+        CHECK(fd >= 0);
+    }
+    (void)close(fd);
+    CHECK(lock >= 0 && fchmod(lock, 0) == 0); /* and a locked directory down there */
+    (void)close(lock);
+    return removed_entirely(stage);
+}
+
+static void test_removal_removes_a_tree_deeper_than_path_max(void **state)
+{
+    (void)state;
+    run_in_child(remove_deep_tree, NULL, 120);
+}
+
+#define SWEEP_GOOD 20
+
+/* A dead run's staging dir that cannot be removed (a mount point inside,
+ * in a private mount namespace) must not keep the sweep from the others. */
+static int sweep_past_a_failure(void *arg)
+{
+    (void)arg;
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+    CHECK(unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0);
+    _cleanup_free_ char *uid_map = xasprintf("%u %u 1\n", (unsigned)uid, (unsigned)uid);
+    _cleanup_free_ char *gid_map = xasprintf("%u %u 1\n", (unsigned)gid, (unsigned)gid);
+    struct ags_error err = {0};
+    int f = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC);
+    CHECK(f >= 0 && write(f, "deny", 4) == 4);
+    (void)close(f);
+    f = open("/proc/self/uid_map", O_WRONLY | O_CLOEXEC);
+    CHECK(f >= 0 && write(f, uid_map, strlen(uid_map)) == (ssize_t)strlen(uid_map));
+    (void)close(f);
+    f = open("/proc/self/gid_map", O_WRONLY | O_CLOEXEC);
+    CHECK(f >= 0 && write(f, gid_map, strlen(gid_map)) == (ssize_t)strlen(gid_map));
+    (void)close(f);
+
+    char tmp[] = "/tmp/ags-test-sweep2-XXXXXX";
+    CHECK(mkdtemp(tmp));
+    pid_t dead = fork();
+    if (dead == 0)
+        _exit(0);
+    CHECK(dead > 0 && waitpid(dead, NULL, 0) == dead);
+    _cleanup_free_ char *bad = xasprintf("%s/ags-lockdown-%d-pi-bad000", tmp, (int)dead);
+    _cleanup_free_ char *busy = xasprintf("%s/home", bad);
+    CHECK(mkdir(bad, 0700) == 0 && mkdir(busy, 0700) == 0);
+    CHECK(mount("tmpfs", busy, "tmpfs", 0, "size=64k") == 0);
+    for (int i = 0; i < SWEEP_GOOD; i++) {
+        _cleanup_free_ char *good = xasprintf("ags-lockdown-%d-pi-good%02d/home/dev/.pi/agent/",
+                                              (int)dead, i);
+        _cleanup_free_ char *auth = xasprintf("%sauth.json", good);
+        const char *const entries[] = {good, auth, NULL};
+        CHECK(build(tmp, entries) == 0);
+    }
+    size_t removed = 0;
+    int r = stage_sweep(tmp, &removed, &err);
+    CHECK(r < 0);
+    CHECK(strstr(err.msg, "bad000") != NULL);
+    if (removed != SWEEP_GOOD)
+        fprintf(stderr, "removed %zu of %d\n", removed, SWEEP_GOOD);
+    CHECK(removed == SWEEP_GOOD);
+    CHECK(umount(busy) == 0);
+    CHECK(stage_remove_tree(tmp, &err) == 0);
+    return 0;
+}
+
+static void test_sweep_keeps_going_after_a_staging_dir_it_cannot_remove(void **state)
+{
+    (void)state;
+    run_in_child(sweep_past_a_failure, NULL, 60);
+}
+
+/* openat is wrapped (-Wl,--wrap=openat): the next open of a file named
+ * g_swap_name first renames g_swap_with over g_swap_target, the way another
+ * process could between ags's stat and its open. */
+static const char *g_swap_name;
+static char g_swap_target[512], g_swap_with[512];
+static off_t g_grow_to; /* instead of the swap: the file grows to this size */
+
+int __real_openat(int dirfd, const char *path, int flags, ...);
+int __wrap_openat(int dirfd, const char *path, int flags, ...);
+int __wrap_openat(int dirfd, const char *path, int flags, ...)
+{
+    mode_t mode = 0;
+    if (flags & O_CREAT) {
+        va_list ap;
+        va_start(ap, flags);
+        mode = va_arg(ap, mode_t);
+        va_end(ap);
+    }
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (g_swap_name && !(flags & O_CREAT) && strcmp(base, g_swap_name) == 0) {
+        g_swap_name = NULL;
+        if (g_grow_to > 0 ? truncate(g_swap_target, g_grow_to) < 0
+                          : rename(g_swap_with, g_swap_target) < 0)
+            abort();
+    }
+    return __real_openat(dirfd, path, flags, mode);
+}
+
+/* Stages a pi home (in-tree file) or claude's ~/.claude.json (top-level file
+ * mount) while a FIFO is swapped in for the file at the moment ags opens it. */
+static int stage_with_fifo_swapped_in(void *arg)
+{
+    bool top_level = arg != NULL;
+    char home[] = "/tmp/ags-test-fifo-XXXXXX";
+    char stage[] = "/tmp/ags-test-stage-XXXXXX";
+    struct ags_error err = {0};
+    CHECK(mkdtemp(home) && stage_make_dir(stage, &err) == 0);
+    const char *name = top_level ? ".claude.json" : "auth.json";
+    const char *const entries[] = {top_level ? ".claude.json" : "agent/auth.json", NULL};
+    CHECK(build(home, entries) == 0);
+    (void)snprintf(g_swap_target, sizeof(g_swap_target), "%s/%s%s", home,
+                   top_level ? "" : "agent/", name);
+    (void)snprintf(g_swap_with, sizeof(g_swap_with), "%s/fifo", home);
+    CHECK(mkfifo(g_swap_with, 0600) == 0);
+    g_swap_name = name;
+    _cleanup_free_ char *from = top_level ? xasprintf("%s/.claude.json", home) : xstrdup(home);
+    const char *to = top_level ? "/home/dev/.claude.json" : PLAN_PI_HOME;
+    _cleanup_free_ char *dest = xasprintf("%s%s", stage, to);
+    _cleanup_free_ char *destination = xstrdup(to);
+    struct plan_mount m = {.type = PLAN_MOUNT_BIND, .source = dest, .destination = destination,
+                           .stage_from = from};
+    struct ags_plan plan = {.agent = top_level ? PLAN_AGENT_CLAUDE : PLAN_AGENT_PI,
+                            .mounts = &m, .n_mounts = 1};
+    int r = stage_lockdown(&plan, stage, &err);
+    CHECK(g_swap_name == NULL); /* the swap happened */
+    CHECK(r < 0);
+    CHECK(strstr(err.msg, name) != NULL);
+    CHECK(strstr(err.msg, "regular file") != NULL);
+    CHECK(stage_remove_tree(stage, &err) == 0 && stage_remove_tree(home, &err) == 0);
+    return 0;
+}
+
+static void test_staging_refuses_a_fifo_swapped_in_after_the_stat_without_blocking(void **state)
+{
+    (void)state;
+    run_in_child(stage_with_fifo_swapped_in, NULL, 10);
+    static char top_level[] = "top-level";
+    run_in_child(stage_with_fifo_swapped_in, top_level, 10);
+}
+
+static void test_staging_caps_the_bytes_copied_not_the_size_seen_before(void **state)
+{
+    (void)state;
+    char home[] = "/tmp/ags-test-grow-XXXXXX";
+    char stage[] = "/tmp/ags-test-stage-XXXXXX";
+    struct ags_error err = {0};
+    assert_non_null(mkdtemp(home));
+    assert_int_equal(stage_make_dir(stage, &err), 0);
+    static const char *const entries[] = {"agent/auth.json", NULL};
+    assert_int_equal(build(home, entries), 0);
+    _cleanup_free_ char *dest = xasprintf("%s%s", stage, PLAN_PI_HOME);
+    char destination[] = PLAN_PI_HOME;
+    struct plan_mount m = {.type = PLAN_MOUNT_BIND, .source = dest, .destination = destination,
+                           .stage_from = home};
+    struct ags_plan plan = {.agent = PLAN_AGENT_PI, .mounts = &m, .n_mounts = 1};
+    /* the file grows from 15 bytes to 4 MiB between the stat and the open */
+    (void)snprintf(g_swap_target, sizeof(g_swap_target), "%s/agent/auth.json", home);
+    g_grow_to = 4 << 20;
+    g_swap_name = "auth.json";
+    int r = stage_lockdown_within(&plan, stage, 1 << 20, &err);
+    g_grow_to = 0;
+    assert_null(g_swap_name); /* it grew */
+    assert_int_equal(r, -EFBIG);
+    assert_non_null(strstr(err.msg, "larger than 1 MiB"));
+    _cleanup_free_ char *copy = xasprintf("%s/agent/auth.json", dest);
+    struct stat st;
+    assert_true(stat(copy, &st) < 0 || st.st_size <= 1 << 20);
+    assert_int_equal(stage_remove_tree(stage, &err), 0);
+    assert_int_equal(stage_remove_tree(home, &err), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +766,17 @@ int main(void)
         cmocka_unit_test(test_pi_without_a_pi_mount_gets_a_note_and_shell_or_yolo_stay_silent),
         cmocka_unit_test(test_claude_hook_and_plugin_go_into_the_hooks_mount_normal_and_lockdown),
         cmocka_unit_test(test_sweep_removes_only_own_staging_of_dead_owners),
+        cmocka_unit_test(test_lockdown_stages_pi_config_but_no_sessions_at_any_depth),
+        cmocka_unit_test(test_lockdown_stages_claude_config_but_no_transcripts_or_history),
+        cmocka_unit_test(test_lockdown_stages_codex_config_but_no_sessions_history_or_logs),
+        cmocka_unit_test(test_lockdown_stages_gemini_config_but_no_chats_or_checkpoints),
+        cmocka_unit_test(test_lockdown_stages_opencode_config_dir_only),
+        cmocka_unit_test(test_lockdown_stages_claude_json_without_project_history),
+        cmocka_unit_test(test_removal_restores_permissions_of_directories_the_agent_locked),
+        cmocka_unit_test(test_removal_removes_a_tree_deeper_than_path_max),
+        cmocka_unit_test(test_sweep_keeps_going_after_a_staging_dir_it_cannot_remove),
+        cmocka_unit_test(test_staging_refuses_a_fifo_swapped_in_after_the_stat_without_blocking),
+        cmocka_unit_test(test_staging_caps_the_bytes_copied_not_the_size_seen_before),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
