@@ -533,8 +533,10 @@ static int remove_tree_at(int parent, const char *name, const char *shown, struc
 int stage_remove_tree(const char *path, struct ags_error *err)
 {
     _cleanup_free_ char *dir = xstrdup(path);
+    for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
+        dir[n - 1] = '\0'; /* "x/" is x */
     char *slash = strrchr(dir, '/');
-    const char *name = slash ? path + (slash - dir) + 1 : path;
+    _cleanup_free_ char *name = xstrdup(slash ? slash + 1 : dir);
     if (slash == dir)
         slash[1] = '\0';
     else if (slash)

@@ -115,6 +115,11 @@ static void test_lockdown_staging_keeps_only_allowlisted_entries_of_the_agent_ho
     assert_false(exists(home, ""));
     assert_int_equal(stat("/etc/passwd", &st), 0); /* removal never followed a symlink */
     assert_int_equal(stage_remove_tree(stage, &err), 0); /* already gone: fine */
+    assert_non_null(mkdtemp(strcpy(home, "/tmp/ags-test-home-XXXXXX")));
+    put(home, "f", "x");
+    _cleanup_free_ char *slashed = xasprintf("%s//", home);
+    assert_int_equal(stage_remove_tree(slashed, &err), 0); /* a trailing slash names the dir */
+    assert_false(exists(home, ""));
 }
 
 /* agent-assets/ of this source tree (the test is compiled from an absolute path). */
