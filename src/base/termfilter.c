@@ -247,6 +247,8 @@ static bool csi_allowed(const struct termfilter *f, unsigned char final)
         return !star;
     case '|': /* CSI $ | DECSCPP, CSI * | DECSNLS: resize the window */
         return !star && !dollar;
+    case ']': /* Linux console settings: blanking, bell, power saving */
+        return false;
     case 't':
         return window_op_allowed(p, end);
     default:

@@ -145,6 +145,8 @@ static void test_dcs_apc_pm_sos_are_dropped(void **state)
     /* tmux passthrough wrapping OSC 52, DECRQSS, sixel, DECUDK */
     FILTERS("a\033Ptmux;\033\033]52;c;SGVsbG8=\a\033\\b", "ab");
     FILTERS("a\033P$qm\033\\b\033Pq#0;2;0;0;0#0~~-\033\\c\033P1|17/6865\033\\d", "abcd");
+    /* kitty remote control, XTGETTCAP */
+    FILTERS("a\033P@kitty-cmd{\"cmd\":\"launch\"}\033\\b\033P+q544e\033\\c", "abc");
     /* kitty graphics reading a host file; PM; SOS */
     FILTERS("a\033_Gf=100,t=f;L2V0Yy9wYXNzd2Q=\033\\b\033^pm\033\\c\033Xsos\033\\d", "abcd");
     /* BEL does not end a DCS: only ST does */
@@ -159,8 +161,11 @@ static void test_window_ops_printer_and_screen_checksums_are_dropped(void **stat
     FILTERS("a\033[21t\033[20t\033[8;50;100t\033[2t\033[1t\033[3;0;0t\033[5t\033[9;1t"
             "\033[48t\033[t\033[>3t\033[ 1t\033[15t\033[19tb",
             "ab");
-    /* media copy (printer controller mode), DECRQCRA, DECSCPP, DECSNLS */
-    FILTERS("a\033[5i\033[4i\033[i\033[?5i\033[1;1;1;1;1;1*y\033[132$|\033[50*|b", "ab");
+    /* media copy (printer controller mode), DECRQCRA, DECSCPP, DECSNLS,
+     * Linux console settings (screen blanking, bell) */
+    FILTERS("a\033[5i\033[4i\033[i\033[?5i\033[1;1;1;1;1;1*y\033[132$|\033[50*|"
+            "\033[9;0]\033[11;1000]b",
+            "ab");
 }
 
 static void test_c1_controls_raw_are_dropped(void **state)
