@@ -29,9 +29,9 @@
 
 struct termfilter {
     uint8_t state;
-    uint8_t utf8_need;   /* bytes of the UTF-8 character being collected */
-    uint8_t flags;       /* per sequence */
-    uint16_t len;        /* bytes held in seq */
+    uint8_t utf8_need; /* bytes of the UTF-8 character being collected */
+    uint8_t flags;     /* per sequence */
+    uint16_t len;      /* bytes held in seq */
     unsigned char seq[AGS_TERM_SEQ_MAX];
 };
 

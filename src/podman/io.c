@@ -24,10 +24,10 @@ struct pump {
     size_t in_len, in_off;
     char out[PUMP_OUT_BUF];
     char *filtered; /* PUMP_OUT_BUF + the largest slack, with an output filter */
-    bool in_open; /* still reading in_fd */
-    bool in_eof;  /* in_fd reached its end */
-    bool wr_open; /* the write side of the socket is open */
-    int detach;   /* 0, 1 after a lone ctrl-p, 2 after ctrl-p then a lone ctrl-q */
+    bool in_open;   /* still reading in_fd */
+    bool in_eof;    /* in_fd reached its end */
+    bool wr_open;   /* the write side of the socket is open */
+    int detach;     /* 0, 1 after a lone ctrl-p, 2 after ctrl-p then a lone ctrl-q */
 };
 
 const char *podman_detach_keys(const struct podman_io *io, const struct podman_attach_opts *aopts)

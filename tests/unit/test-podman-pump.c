@@ -65,7 +65,10 @@ static void pump(const struct podman_io *io, const char *stream, size_t n, const
     struct podman_session session = PODMAN_SESSION_INIT;
     struct ags_error err = {0};
     assert_int_equal(podman_session_begin(&session, io, &err), 0);
-    struct podman_pump p = {.sock = sv[0], .pending = pending, .n_pending = n_pending, .io = io,
+    struct podman_pump p = {.sock = sv[0],
+                            .pending = pending,
+                            .n_pending = n_pending,
+                            .io = io,
                             .session = &session};
     bool detach = true;
     int r = podman_pump_run(&p, &detach, &err);
@@ -81,8 +84,7 @@ static void test_tty_stream_goes_through_the_out_filter(void **state)
     struct drop_x d = {0};
     struct podman_output_filter f = {.filter = drop_x, .state = &d};
     int out = tmp_fd();
-    struct podman_io io = {.in_fd = -1, .out_fd = out, .err_fd = -1, .tty = true,
-                           .out_filter = &f};
+    struct podman_io io = {.in_fd = -1, .out_fd = out, .err_fd = -1, .tty = true, .out_filter = &f};
     pump(&io, "bxc", 3, "ax", 2);
     char buf[64];
     size_t n = read_back(out, buf, sizeof(buf));
@@ -99,8 +101,10 @@ static void test_frames_go_through_the_filter_of_their_own_fd(void **state)
     struct podman_output_filter f = {.filter = drop_x, .state = &d};
     int out = tmp_fd(), errfd = tmp_fd();
     struct podman_io io = {.in_fd = -1, .out_fd = out, .err_fd = errfd, .err_filter = &f};
-    static const char frames[] = "\1\0\0\0\0\0\0\2" "1x"
-                                 "\2\0\0\0\0\0\0\2" "2x";
+    static const char frames[] = "\1\0\0\0\0\0\0\2"
+                                 "1x"
+                                 "\2\0\0\0\0\0\0\2"
+                                 "2x";
     pump(&io, frames, sizeof(frames) - 1, NULL, 0);
     char buf[64];
     size_t n = read_back(out, buf, sizeof(buf));
@@ -125,8 +129,7 @@ static void test_long_input_is_filtered_in_pieces(void **state)
     struct drop_x d = {0};
     struct podman_output_filter f = {.filter = drop_x, .state = &d};
     int out = tmp_fd();
-    struct podman_io io = {.in_fd = -1, .out_fd = out, .err_fd = -1, .tty = true,
-                           .out_filter = &f};
+    struct podman_io io = {.in_fd = -1, .out_fd = out, .err_fd = -1, .tty = true, .out_filter = &f};
     pump(&io, "", 0, in, len);
     size_t n = read_back(out, buf, len);
     assert_int_equal(n, len / 2);

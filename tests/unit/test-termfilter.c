@@ -40,8 +40,8 @@ static void check_filter(const char *in, size_t n, const char *want, size_t want
     assert_non_null(again);
     size_t got = filter_pieces(in, n, n ? n : 1, 0, out);
     if (got != want_n || memcmp(out, want, got) != 0)
-        fail_msg("filtered to %zu bytes [%.*s], expected %zu [%.*s]", got, (int)got, out,
-                 want_n, (int)want_n, want);
+        fail_msg("filtered to %zu bytes [%.*s], expected %zu [%.*s]", got, (int)got, out, want_n,
+                 (int)want_n, want);
     assert_true(got <= n);
     /* Its output is its own fixed point. */
     assert_int_equal(filter_pieces(out, got, got ? got : 1, 0, again), got);
@@ -107,19 +107,19 @@ static void test_osc52_clipboard_is_dropped_with_bel_and_st(void **state)
 static void test_host_acting_osc_are_dropped(void **state)
 {
     (void)state;
-    FILTERS("1\033]5;0;x\a"                 /* special colours */
-            "2\033]7;file://host/etc\a"      /* working directory */
-            "3\033]9;notified\a"             /* notification */
-            "4\033]777;notify;t;b\a"         /* notification */
-            "5\033]99;i=1;hi\033\\"          /* kitty notification */
+    FILTERS("1\033]5;0;x\a"                    /* special colours */
+            "2\033]7;file://host/etc\a"        /* working directory */
+            "3\033]9;notified\a"               /* notification */
+            "4\033]777;notify;t;b\a"           /* notification */
+            "5\033]99;i=1;hi\033\\"            /* kitty notification */
             "6\033]1337;File=name=eA==:eA==\a" /* iTerm2 file transfer */
-            "7\033]50;fixed\a"               /* font */
-            "8\033]4;1;#ff0000\a"            /* palette set */
-            "9\033]4;1;?\a"                  /* palette query */
+            "7\033]50;fixed\a"                 /* font */
+            "8\033]4;1;#ff0000\a"              /* palette set */
+            "9\033]4;1;?\a"                    /* palette query */
             "a\033]10;?\a\033]11;#000\a\033]12;red\a\033]19;x\a"
-            "b\033]104\a\033]110\a"          /* colour resets */
-            "c\033]46;/tmp/log\a"            /* xterm log file */
-            "d\033]133;A\a\033]633;E;ls\a"   /* shell integration */
+            "b\033]104\a\033]110\a"        /* colour resets */
+            "c\033]46;/tmp/log\a"          /* xterm log file */
+            "d\033]133;A\a\033]633;E;ls\a" /* shell integration */
             "e\033]51;x\a\033]53;x\a\033]3;x=1\a\033]l;title\033\\\033];x\a",
             "123456789abcde");
 }
@@ -136,7 +136,13 @@ static void test_titles_are_kept_with_bel_and_their_controls_stripped(void **sta
     KEEPS("\033]0;my title\a\033]1;icon\a\033]2;t\xc3\xa9st\a");
     FILTERS("\033]2;build \xe2\x9c\x93\033\\", "\033]2;build \xe2\x9c\x93\a");
     /* C0 (ignored in a string), DEL, C1 raw and UTF-8 encoded, invalid UTF-8 */
-    FILTERS("\033]2;a\x01" "b\x7f" "c\x9b" "d\xc2\x9b" "e\xe0\x80\x80" "f\a", "\033]2;abcdef\a");
+    FILTERS("\033]2;a\x01"
+            "b\x7f"
+            "c\x9b"
+            "d\xc2\x9b"
+            "e\xe0\x80\x80"
+            "f\a",
+            "\033]2;abcdef\a");
 }
 
 static void test_dcs_apc_pm_sos_are_dropped(void **state)
@@ -172,14 +178,18 @@ static void test_c1_controls_raw_are_dropped(void **state)
 {
     (void)state;
     /* CSI OSC DCS PM APC SOS ST NEL as single bytes: their payload is text */
-    FILTERS("a\x9b" "31mb\x9d" "52;c;SGVsbG8=\ac\x90x\x9c\x9e\x9f\x98\x85z",
+    FILTERS("a\x9b"
+            "31mb\x9d"
+            "52;c;SGVsbG8=\ac\x90x\x9c\x9e\x9f\x98\x85z",
             "a31mb52;c;SGVsbG8=\acxz");
 }
 
 static void test_c1_controls_utf8_encoded_are_dropped(void **state)
 {
     (void)state;
-    FILTERS("a\xc2\x9b" "31mb\xc2\x9d" "52;x\xc2\x9c\xc2\x90\xc2\x9e\xc2\x9f\xc2\x98\xc2\x85"
+    FILTERS("a\xc2\x9b"
+            "31mb\xc2\x9d"
+            "52;x\xc2\x9c\xc2\x90\xc2\x9e\xc2\x9f\xc2\x98\xc2\x85"
             "\xc2\x80z\xc2\xa0",
             "a31mb52;xz\xc2\xa0");
 }
@@ -189,8 +199,13 @@ static void test_invalid_utf8_is_dropped(void **state)
     (void)state;
     /* overlong C1 and ESC, surrogate, beyond U+10FFFF, stray continuation,
      * truncated characters before text and before ESC */
-    FILTERS("a\xe0\x82\x9d" "b\xc1\x9b" "c\xc0\x9b" "d\xed\xa0\x80" "e\xf4\x90\x80\x80"
-            "f\x80\xbf" "g\xe2\x94h\xe2\x94\033[1mi\xff\xfe",
+    FILTERS("a\xe0\x82\x9d"
+            "b\xc1\x9b"
+            "c\xc0\x9b"
+            "d\xed\xa0\x80"
+            "e\xf4\x90\x80\x80"
+            "f\x80\xbf"
+            "g\xe2\x94h\xe2\x94\033[1mi\xff\xfe",
             "abcdefgh\033[1mi");
 }
 
@@ -210,8 +225,12 @@ static void test_controls_inside_a_sequence_drop_it(void **state)
     /* C0 in CSI runs as text; CAN and SUB cancel; DEL is ignored */
     FILTERS("\033[3\n1m", "\n1m");
     FILTERS("\033\n]52;c;x\a", "\n]52;c;x\a");
-    FILTERS("\033]52;c;abc\x18" "def\033Pq\x1ag", "defg");
-    FILTERS("\033[3\x7f" "1m", "\033[31m");
+    FILTERS("\033]52;c;abc\x18"
+            "def\033Pq\x1ag",
+            "defg");
+    FILTERS("\033[3\x7f"
+            "1m",
+            "\033[31m");
     /* malformed CSI: parameters after an intermediate, a late private marker */
     FILTERS("\033[1 2qa\033[1?5hb\033[?1049hc", "ab\033[?1049hc");
 }
@@ -219,7 +238,9 @@ static void test_controls_inside_a_sequence_drop_it(void **state)
 static void test_other_c0_controls_and_del_are_dropped(void **state)
 {
     (void)state;
-    FILTERS("a\x00\x01\x05\x11\x13\x1c\x1f\x7f" "b", "ab");
+    FILTERS("a\x00\x01\x05\x11\x13\x1c\x1f\x7f"
+            "b",
+            "ab");
 }
 
 static void test_overlong_sequences_are_dropped_whole(void **state)
