@@ -208,18 +208,29 @@ static bool on_esc_inter(struct termfilter *f, struct out *o, unsigned char c)
     return in_sequence_control(f, c);
 }
 
-/* The first parameter of a CSI (p..end: parameter bytes): -1 unless it is
- * plain digits (ended by ';' or the end). */
-static long first_param(const unsigned char *p, const unsigned char *end)
+/* Parses the parameter at *p (plain digits, ended by ';' or end) and moves
+ * *p past it and its ';'; -1 if it is empty or not plain digits. */
+static long next_param(const unsigned char **p, const unsigned char *end)
 {
     long v = 0;
-    const unsigned char *start = p;
-    for (; p < end && *p != ';'; p++) {
-        if (*p < '0' || *p > '9' || v > 100000)
-            return -1;
-        v = v * 10 + (*p - '0');
+    const unsigned char *q = *p;
+    bool digits = q < end && *q != ';';
+    for (; q < end && *q != ';'; q++) {
+        if (*q < '0' || *q > '9' || v > 100000)
+            digits = false;
+        else
+            v = v * 10 + (*q - '0');
     }
-    return p == start ? -1 : v;
+    *p = q < end ? q + 1 : q;
+    return digits ? v : -1;
+}
+
+static bool plain_params(const unsigned char *p, const unsigned char *end)
+{
+    for (; p < end; p++)
+        if ((*p < '0' || *p > '9') && *p != ';')
+            return false; /* private markers, sub-parameters, intermediates */
+    return true;
 }
 
 /* Window operations (xterm CSI Ps t) that only report the window's size in
@@ -227,11 +238,30 @@ static long first_param(const unsigned char *p, const unsigned char *end)
  * rest move, resize, iconify or raise the window or report its title. */
 static bool window_op_allowed(const unsigned char *p, const unsigned char *end)
 {
-    for (const unsigned char *q = p; q < end; q++)
-        if ((*q < '0' || *q > '9') && *q != ';')
-            return false; /* private markers, sub-parameters, intermediates */
-    long v = first_param(p, end);
+    if (!plain_params(p, end))
+        return false;
+    long v = next_param(&p, end);
     return v == 14 || v == 16 || v == 18 || v == 22 || v == 23;
+}
+
+/* Set/reset mode (CSI Pm h, CSI ? Pm h and their l) except the modes that
+ * change how the terminal parses what follows, so that it would read this
+ * filter's output differently (DECANM 2: VT52, DECTEK 38: Tektronix), and
+ * ANSI KAM (2), which locks the keyboard beyond the run.  Mode 2 goes
+ * whatever the private marker. */
+static bool mode_allowed(const unsigned char *p, const unsigned char *end)
+{
+    bool dec = p < end && *p == '?';
+    if (p < end && *p >= 0x3C)
+        p++;
+    if (!plain_params(p, end))
+        return false;
+    while (p < end) {
+        long v = next_param(&p, end);
+        if (v == 2 || (dec && v == 38))
+            return false;
+    }
+    return true;
 }
 
 /* Whether the CSI held in f (ESC [ ...) with this final byte may pass. */
@@ -251,6 +281,9 @@ static bool csi_allowed(const struct termfilter *f, unsigned char final)
         return false;
     case 't':
         return window_op_allowed(p, end);
+    case 'h':
+    case 'l':
+        return mode_allowed(p, end);
     default:
         return true;
     }

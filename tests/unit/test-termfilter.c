@@ -174,6 +174,19 @@ static void test_window_ops_printer_and_screen_checksums_are_dropped(void **stat
             "ab");
 }
 
+static void test_modes_that_change_parsing_or_lock_the_keyboard_are_dropped(void **state)
+{
+    (void)state;
+    /* VT52 (DECANM), Tektronix (DECTEK), keyboard lock (KAM); alone or in a
+     * list; with a leading zero, sub-parameters or another private marker */
+    FILTERS("a\033[?2l\033[?38h\033[2h\033[?1049;2lb\033[?25;38hc\033[4;2hd\033[?02le"
+            "\033[?1:2hf\033[>2hg",
+            "abcdefg");
+    /* the other modes pass, listed too */
+    KEEPS("\033[4h\033[4l\033[20h\033[?1049;1000;1006h\033[?3l\033[?25h\033[?1049l"
+          "\033[?12;25h");
+}
+
 static void test_c1_controls_raw_are_dropped(void **state)
 {
     (void)state;
@@ -321,6 +334,7 @@ int main(void)
             cmocka_unit_test(test_titles_are_kept_with_bel_and_their_controls_stripped),
             cmocka_unit_test(test_dcs_apc_pm_sos_are_dropped),
             cmocka_unit_test(test_window_ops_printer_and_screen_checksums_are_dropped),
+            cmocka_unit_test(test_modes_that_change_parsing_or_lock_the_keyboard_are_dropped),
             cmocka_unit_test(test_c1_controls_raw_are_dropped),
             cmocka_unit_test(test_c1_controls_utf8_encoded_are_dropped),
             cmocka_unit_test(test_invalid_utf8_is_dropped),
