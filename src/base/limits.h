@@ -8,3 +8,4 @@
 #define AGS_CONFIG_MAX_LAYERS      2u                   /* base + repo overlay */
 #define AGS_PODMAN_MAX_RESPONSE    (16u * 1024u * 1024u)
 #define AGS_PROXY_MAX_HEADER       (64u * 1024u)
+#define AGS_TERM_SEQ_MAX           512u /* a kept terminal escape sequence (lockdown output) */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/termfilter.h"
 #include "cli/cli.h"
 #include "podman/backend.h"
 #include "podman/podman.h"
@@ -287,6 +288,31 @@ static int prepare(struct podman_client *c, const struct ags_config *cfg, struct
     return rc ? rc : interrupted();
 }
 
+/* Lockdown output that reaches a terminal goes through the terminal filter
+ * (docs/security.md, "Terminal output in lockdown"): the agent must not
+ * reach the host's clipboard, notifications, window or printer through
+ * escape sequences.  Output to a pipe or a file keeps its exact bytes. */
+struct term_filter {
+    struct termfilter state;
+    struct podman_output_filter hook;
+};
+
+static size_t filter_terminal(void *state, const char *in, size_t n, char *out)
+{
+    return termfilter_feed(state, in, n, out);
+}
+
+static const struct podman_output_filter *terminal_filter(struct term_filter *f, int fd,
+                                                          bool lockdown)
+{
+    if (!lockdown || !isatty(fd))
+        return NULL;
+    termfilter_init(&f->state);
+    f->hook = (struct podman_output_filter){
+        .filter = filter_terminal, .state = &f->state, .slack = TERMFILTER_SLACK};
+    return &f->hook;
+}
+
 static int run_container(struct podman_client *c, struct ags_plan *p,
                          const struct backend_secrets *secrets)
 {
@@ -300,8 +326,11 @@ static int run_container(struct podman_client *c, struct ags_plan *p,
     int r = 0;
     bool attached = !g_signal;
     if (attached) {
-        struct podman_io io = {.in_fd = STDIN_FILENO, .out_fd = STDOUT_FILENO,
-                               .err_fd = STDERR_FILENO, .tty = tty};
+        struct term_filter out_filter, err_filter;
+        struct podman_io io = {
+            .in_fd = STDIN_FILENO, .out_fd = STDOUT_FILENO, .err_fd = STDERR_FILENO, .tty = tty,
+            .out_filter = terminal_filter(&out_filter, STDOUT_FILENO, p->lockdown),
+            .err_filter = terminal_filter(&err_filter, STDERR_FILENO, p->lockdown)};
         const struct podman_attach_opts aopts = {.on_started = end_turn};
         r = podman_run_attached_ex(c, id, &io, &aopts, &exit_code, &err);
     }

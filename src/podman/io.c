@@ -23,10 +23,11 @@ struct pump {
     char in[PUMP_IN_BUF];
     size_t in_len, in_off;
     char out[PUMP_OUT_BUF];
-    bool in_open; /* still reading in_fd */
-    bool in_eof;  /* in_fd reached its end */
-    bool wr_open; /* the write side of the socket is open */
-    int detach;   /* 0, 1 after a lone ctrl-p, 2 after ctrl-p then a lone ctrl-q */
+    char *filtered; /* PUMP_OUT_BUF + the largest slack, with an output filter */
+    bool in_open;   /* still reading in_fd */
+    bool in_eof;    /* in_fd reached its end */
+    bool wr_open;   /* the write side of the socket is open */
+    int detach;     /* 0, 1 after a lone ctrl-p, 2 after ctrl-p then a lone ctrl-q */
 };
 
 const char *podman_detach_keys(const struct podman_io *io, const struct podman_attach_opts *aopts)
@@ -74,18 +75,49 @@ static int write_out(struct pump *s, int fd, const char *p, size_t n)
     return 0;
 }
 
+/* Writes p through the output filter f (if any), in pieces that fit its buffer. */
+static int write_filtered(struct pump *s, int fd, const struct podman_output_filter *f,
+                          const char *p, size_t n)
+{
+    if (!f)
+        return write_out(s, fd, p, n);
+    while (n > 0) {
+        size_t len = n < PUMP_OUT_BUF ? n : PUMP_OUT_BUF;
+        size_t k = f->filter(f->state, p, len, s->filtered);
+        int r = write_out(s, fd, s->filtered, k);
+        if (r < 0)
+            return r;
+        p += len;
+        n -= len;
+    }
+    return 0;
+}
+
 static int on_frame(void *userdata, enum podman_stream_id stream, const char *p, size_t n)
 {
     struct pump *s = userdata;
-    int fd = stream == PODMAN_STREAM_STDERR ? s->p->io->err_fd : s->p->io->out_fd;
-    return write_out(s, fd, p, n);
+    const struct podman_io *io = s->p->io;
+    if (stream == PODMAN_STREAM_STDERR)
+        return write_filtered(s, io->err_fd, io->err_filter, p, n);
+    return write_filtered(s, io->out_fd, io->out_filter, p, n);
 }
 
 static int deliver(struct pump *s, const char *p, size_t n)
 {
     if (s->p->io->tty)
-        return write_out(s, s->p->io->out_fd, p, n);
+        return write_filtered(s, s->p->io->out_fd, s->p->io->out_filter, p, n);
     return podman_demux_feed(&s->demux, p, n, on_frame, s, s->err);
+}
+
+/* The filters' output buffer: checked slack (podman_check_io), one buffer. */
+static char *filter_buffer(const struct podman_io *io)
+{
+    size_t slack = 0;
+    if (io->out_filter)
+        slack = io->out_filter->slack;
+    if (io->err_filter && io->err_filter->slack > slack)
+        slack = io->err_filter->slack;
+    return io->out_filter || io->err_filter ? xmalloc(PUMP_OUT_BUF + slack) : NULL;
 }
 
 /* Returns 1 at the end of the stream. */
@@ -201,6 +233,8 @@ int podman_pump_run(const struct podman_pump *p, bool *ret_detach, struct ags_er
 {
     /* ~80 KiB of buffers: on the heap, not the stack. */
     _cleanup_free_ struct pump *s = xcalloc(1, sizeof(*s));
+    _cleanup_free_ char *filtered = filter_buffer(p->io);
+    s->filtered = filtered;
     s->p = p;
     s->err = err;
     s->wr_open = true;

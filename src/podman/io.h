@@ -5,7 +5,8 @@
  * The pump of a hijacked attach or exec stream (internal to src/podman),
  * shared by podman_run_attached() and podman_exec():
  *   stdin  -> socket  (non-TTY EOF: shutdown(SHUT_WR); TTY EOF: stop reading)
- *   socket -> out_fd  (TTY: raw bytes)  or  frames -> out_fd / err_fd
+ *   socket -> out_fd  (TTY: raw bytes)  or  frames -> out_fd / err_fd,
+ *             each through its output filter when the caller gave one
  *   SIGWINCH -> resize callback;  SIGINT/SIGTERM/SIGHUP -> -EINTR
  * It returns when the service closes the stream.
  */

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Terminal output in lockdown (issue 10 item 14), on a real pseudo-terminal:
+# an agent that writes escape sequences acting on the host (OSC 52 clipboard,
+# tmux passthrough, kitty graphics, hyperlinks, window ops, the printer, C1
+# controls) gets none of them to the user's terminal, while its screen
+# drawing (colours, alternate screen, title) passes; stdout to a file keeps
+# the exact bytes, stderr on the terminal is filtered on its own; default
+# mode is not filtered.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+[ -x "${AGS_BIN:-}" ] || e2e_abort "the ags binary is missing (AGS_BIN)"
+e2e_need git script
+
+WORK=$AGS_E2E_SCRATCH/repo
+export XDG_CONFIG_HOME=$AGS_E2E_SCRATCH/config
+mkdir -p "$XDG_CONFIG_HOME/ags"
+git init -q "$WORK"
+cat >"$XDG_CONFIG_HOME/ags/config.toml" <<TOML
+[sandbox]
+image = "$AGS_E2E_IMAGE"
+TOML
+cd "$WORK" || e2e_abort "cannot enter $WORK"
+
+# What a hostile agent writes: every class the filter drops, between the
+# screen drawing it keeps.  Octal escapes: the sandbox's printf is bash's.
+cat >"$WORK/emit.sh" <<'AGENT'
+printf 'start-of-output\n'
+printf '\033]52;c;SGVsbG8=\a'
+printf '\033]52;p;SGVsbG8=\033\\'
+printf '\033Ptmux;\033\033]52;c;SGVsbG8=\a\033\\'
+printf '\033P$qm\033\\'
+printf '\033_Gf=100,t=f;L2V0Yy9wYXNzd2Q=\033\\'
+printf '\033]8;;https://example.invalid/\033\\link-text\033]8;;\033\\\n'
+printf '\033]9;notified\a\033]777;notify;a;b\a\033]1337;File=name=eA==:eA==\a'
+printf '\033[21t\033[8;5;5t\033[5i\033[2;1;1;1;1;1*y'
+printf '\302\23552;c;SGVsbG8=\a'
+printf '\23552;c;SGVsbG8=\a\233?1049h'
+printf '\033]0;ags-title\a'
+printf '\033[?1049h\033[?2004h\033[?1049l\033[?2004l'
+printf '\033[31mred\033[0m\n'
+printf 'end-of-output\n'
+AGENT
+
+# check_absent DESC NEEDLE HAYSTACK (byte-wise)
+check_absent() {
+    local LC_ALL=C
+    if [[ $3 == *"$2"* ]]; then
+        fail "$1" "no '$(printf '%q' "$2")'" "$(printf '%q' "$3")"
+    else
+        ok "$1"
+    fi
+}
+
+# check_bytes DESC NEEDLE HAYSTACK (byte-wise)
+check_bytes() {
+    local LC_ALL=C
+    if [[ $3 == *"$2"* ]]; then
+        ok "$1"
+    else
+        fail "$1" "'$(printf '%q' "$2")'" "$(printf '%q' "$3")"
+    fi
+}
+
+# on_pty NAME COMMAND: runs COMMAND (a shell line) under script(1); PTY is
+# what the terminal received.  stdin stays open while ags runs (script
+# would send EOF), and the command's exit status is checked.
+on_pty() {
+    { sleep 10; } | script -qfec "$2; echo \"[pty-exit:\$?]\"" /dev/null \
+        >"$E2E_TMP/$1.pty" 2>&1 || true
+    PTY=$(cat "$E2E_TMP/$1.pty")
+}
+
+DROPPED=(
+    $'\e]52' $'\eP' $'\e_' $'\e]8;' $'\e]9;' $'\e]777' $'\e]1337' $'\e[21t' $'\e[8;5;5t'
+    $'\e[5i' '*y' $'\302\235' $'\235' $'\233'
+)
+
+# ---- lockdown, TTY: the attach stream is filtered
+on_pty lockdown-tty "'$AGS_BIN' --agent shell --lockdown -- emit.sh"
+check_bytes "lockdown tty: the run completes with status 0" "[pty-exit:0]" "$PTY"
+check_bytes "lockdown tty: text passes" "end-of-output" "$PTY"
+for s in "${DROPPED[@]}"; do
+    check_absent "lockdown tty: $(printf '%q' "$s") is dropped" "$s" "$PTY"
+done
+check_bytes "lockdown tty: SGR colours pass" $'\e[31mred\e[0m' "$PTY"
+check_bytes "lockdown tty: alternate screen and bracketed paste pass" \
+    $'\e[?1049h\e[?2004h\e[?1049l\e[?2004l' "$PTY"
+check_bytes "lockdown tty: the window title passes" $'\e]0;ags-title\a' "$PTY"
+check_bytes "lockdown tty: a hyperlink's text stays" "link-text" "$PTY"
+
+# ---- lockdown --tmux: tmux's full-screen drawing passes the filter; what
+# the agent writes inside tmux still loses its OSC 52
+on_pty lockdown-tmux "'$AGS_BIN' --agent shell --lockdown --tmux --stop-when-done -- -c 'echo \"in-tmux:\${TMUX:+yes}\"; bash emit.sh; sleep 2'"
+check_bytes "lockdown tmux: the agent runs inside tmux" "in-tmux:yes" "$PTY"
+check_bytes "lockdown tmux: the session ends with the agent" "[exited]" "$PTY"
+check_bytes "lockdown tmux: tmux switches to the alternate screen" $'\e[?1049h' "$PTY"
+check_absent "lockdown tmux: OSC 52 is dropped" $'\e]52' "$PTY"
+
+# ---- lockdown, no TTY: stderr on the terminal is filtered, stdout to a
+# file keeps the exact bytes
+on_pty lockdown-split "'$AGS_BIN' --agent shell --lockdown -- -c 'bash emit.sh; bash emit.sh >&2' </dev/null >'$E2E_TMP/split.out'"
+check_bytes "lockdown stderr: the run completes with status 0" "[pty-exit:0]" "$PTY"
+check_bytes "lockdown stderr: text passes" "end-of-output" "$PTY"
+check_absent "lockdown stderr on a terminal: OSC 52 is dropped" $'\e]52' "$PTY"
+check_absent "lockdown stderr on a terminal: APC is dropped" $'\e_' "$PTY"
+check_bytes "lockdown stderr on a terminal: SGR colours pass" $'\e[31mred\e[0m' "$PTY"
+SPLIT_OUT=$(cat "$E2E_TMP/split.out")
+EMITTED=$(bash "$WORK/emit.sh")
+check_eq "lockdown stdout to a file: the exact bytes" "$(printf '%q' "$EMITTED")" \
+    "$(printf '%q' "$SPLIT_OUT")"
+
+# ---- default mode is not filtered (docs/security.md)
+on_pty default-tty "'$AGS_BIN' --agent shell -- emit.sh"
+check_bytes "default tty: the run completes with status 0" "[pty-exit:0]" "$PTY"
+check_bytes "default tty: OSC 52 passes" $'\e]52;c;SGVsbG8=\a' "$PTY"
+check_bytes "default tty: DCS passes" $'\eP$qm\e\\' "$PTY"
+
+e2e_finish
