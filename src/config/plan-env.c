@@ -14,9 +14,13 @@
 #include "config/plan-internal.h"
 #include "base/banned.h"
 
+/* System directories first: everything after them is a volume or lies under
+ * the home, writable by the agent and kept between its runs, so it may add
+ * programs but never replace one of the image's.  No relative or empty entry:
+ * the workspace (a repo's node_modules/.bin) is never searched. */
 #define SANDBOX_PATH                                                                       \
-    "/home/dev/.local/bin:/home/dev/.cargo/bin:/home/dev/go/bin:/usr/local/cargo/bin:"     \
-    "/usr/local/bin:/usr/bin:/bin:/usr/local/pnpm:/usr/local/pnpm/bin:/home/dev/.npm-global/bin"
+    PLAN_SYSTEM_PATH ":/usr/local/cargo/bin:/home/dev/.local/bin:/home/dev/.cargo/bin:"    \
+    "/home/dev/go/bin:/usr/local/pnpm:/usr/local/pnpm/bin:/home/dev/.npm-global/bin"
 
 static void add_env(struct plan_builder *b, const char *name, const char *value,
                     const char *origin)
@@ -108,10 +112,10 @@ void plan_build_env(struct plan_builder *b)
         add_env(b, "AGS_HOST_SERVICES_HOST", PLAN_HOST_SERVICES, "default");
         add_env(b, "AGS_HOST_SERVICES_HINT", PLAN_HOST_SERVICES_HINT, "default");
         add_env(b, "PNPM_HOME", "/usr/local/pnpm", "agent volume");
-        add_env(b, "CARGO_HOME", "/home/dev/.cargo", "shared volume");
-        add_env(b, "GOPATH", "/home/dev/go", "shared volume");
-        add_env(b, "GOCACHE", "/home/dev/.cache/go-build", "shared volume");
-        add_env(b, "SCCACHE_DIR", "/home/dev/.cache/sccache", "shared volume");
+        add_env(b, "CARGO_HOME", "/home/dev/.cargo", "agent volume");
+        add_env(b, "GOPATH", "/home/dev/go", "agent volume");
+        add_env(b, "GOCACHE", "/home/dev/.cache/go-build", "agent volume");
+        add_env(b, "SCCACHE_DIR", "/home/dev/.cache/sccache", "agent volume");
         add_env(b, "NPM_CONFIG_PREFIX", "/home/dev/.npm-global", "agent volume");
     }
     if (in->flags.yolo)
