@@ -1448,6 +1448,38 @@ static void test_agent_homes_are_mounted_only_for_their_own_agent(void **state)
     fx_done(&f);
 }
 
+/* A secret or passthrough variable never sets what the plan sets itself (PATH:
+ * the entrypoint's own commands run on the system directories) nor what makes
+ * bash or the dynamic loader run a file first (BASH_ENV, LD_PRELOAD ...). */
+static void test_secrets_never_set_path_or_shell_and_loader_startup_variables(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, "[sandbox]\nimage = \"i\"\n"
+                "passthrough_env = [\"BASH_ENV\", \"LD_PRELOAD\", \"HOME\", \"KEEP\"]\n"
+                "[[secret]]\nenv = \"PATH\"\nfrom_env = \"X\"\n"
+                "[[secret]]\nenv = \"ENV\"\nfrom_env = \"X\"\n"
+                "[[secret]]\nenv = \"LD_LIBRARY_PATH\"\nfrom_env = \"X\"\n"
+                "[[secret]]\nenv = \"TOKEN\"\nfrom_env = \"X\"\n",
+            PLAN_AGENT_SHELL);
+    fx_ok(&f);
+    assert_int_equal(f.p->n_secrets, 2);
+    assert_string_equal(f.p->secrets[0].env, "TOKEN");
+    assert_int_equal(f.p->secrets[0].config_index, 3);
+    assert_string_equal(f.p->secrets[1].env, "KEEP");
+    static const char *const skipped[] = {"PATH", "ENV", "LD_LIBRARY_PATH", "BASH_ENV",
+                                          "LD_PRELOAD", "HOME"};
+    for (size_t i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++) {
+        char *note = xasprintf("%s skipped: ", skipped[i]);
+        if (!has_note(f.p, note))
+            fail_msg("no note '%s'", note);
+        free(note);
+    }
+    assert_lacks(script(f.p), "BASH_ENV");
+    assert_lacks(script(f.p), "LD_");
+    fx_done(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1504,6 +1536,7 @@ int main(void)
         cmocka_unit_test(test_entrypoint_starts_bin_bash_by_absolute_path_without_login_files),
         cmocka_unit_test(test_entrypoint_runs_commands_on_the_system_path_and_execs_absolute_paths),
         cmocka_unit_test(test_agent_homes_are_mounted_only_for_their_own_agent),
+        cmocka_unit_test(test_secrets_never_set_path_or_shell_and_loader_startup_variables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
