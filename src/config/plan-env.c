@@ -65,8 +65,8 @@ static bool is_secret_target(const struct ags_config *cfg, const char *name)
 
 /* Why a secret may not set this variable, or NULL.  The entrypoint exports
  * secrets before its own commands run: a PATH (or any variable the plan sets)
- * would replace the plan's, and these make bash or the dynamic loader run a
- * file before the agent does. */
+ * would replace the plan's, ags_path the PATH it hands over, and these make
+ * bash or the dynamic loader run a file before the agent does. */
 static const char *reserved_secret_name(const struct ags_plan *p, const char *name)
 {
     static const char *const startup[] = {"BASH_ENV",   "ENV",        "SHELLOPTS",
@@ -75,6 +75,8 @@ static const char *reserved_secret_name(const struct ags_plan *p, const char *na
     for (size_t i = 0; i < ARRAY_SIZE(startup); i++)
         if (strcmp(startup[i], name) == 0)
             return "it makes the shell or the dynamic loader run a file first";
+    if (str_has_prefix(name, "ags_"))
+        return "the entrypoint script uses ags_* variables itself";
     for (size_t i = 0; i < p->n_env; i++)
         if (strcmp(p->env[i].name, name) == 0)
             return "the sandbox sets it itself";

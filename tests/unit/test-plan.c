@@ -1456,7 +1456,8 @@ static void test_secrets_never_set_path_or_shell_and_loader_startup_variables(vo
     (void)state;
     struct fx f;
     fx_init(&f, "[sandbox]\nimage = \"i\"\n"
-                "passthrough_env = [\"BASH_ENV\", \"LD_PRELOAD\", \"HOME\", \"KEEP\"]\n"
+                "passthrough_env = [\"BASH_ENV\", \"LD_PRELOAD\", \"HOME\", \"ags_path\", "
+                "\"KEEP\"]\n"
                 "[[secret]]\nenv = \"PATH\"\nfrom_env = \"X\"\n"
                 "[[secret]]\nenv = \"ENV\"\nfrom_env = \"X\"\n"
                 "[[secret]]\nenv = \"LD_LIBRARY_PATH\"\nfrom_env = \"X\"\n"
@@ -1468,7 +1469,7 @@ static void test_secrets_never_set_path_or_shell_and_loader_startup_variables(vo
     assert_int_equal(f.p->secrets[0].config_index, 3);
     assert_string_equal(f.p->secrets[1].env, "KEEP");
     static const char *const skipped[] = {"PATH", "ENV", "LD_LIBRARY_PATH", "BASH_ENV",
-                                          "LD_PRELOAD", "HOME"};
+                                          "LD_PRELOAD", "HOME", "ags_path"};
     for (size_t i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++) {
         char *note = xasprintf("%s skipped: ", skipped[i]);
         if (!has_note(f.p, note))
