@@ -142,10 +142,10 @@ void plan_build_env(struct plan_builder *b)
         add_env(b, "AGS_HOST_SERVICES_HOST", PLAN_HOST_SERVICES, "default");
         add_env(b, "AGS_HOST_SERVICES_HINT", PLAN_HOST_SERVICES_HINT, "default");
         add_env(b, "PNPM_HOME", "/usr/local/pnpm", "agent volume");
-        add_env(b, "CARGO_HOME", "/home/dev/.cargo", "agent volume");
-        add_env(b, "GOPATH", "/home/dev/go", "agent volume");
-        add_env(b, "GOCACHE", "/home/dev/.cache/go-build", "agent volume");
-        add_env(b, "SCCACHE_DIR", "/home/dev/.cache/sccache", "agent volume");
+        add_env(b, "CARGO_HOME", "/home/dev/.cargo", "agent cache");
+        add_env(b, "GOPATH", "/home/dev/go", "agent cache");
+        add_env(b, "GOCACHE", "/home/dev/.cache/go-build", "agent cache");
+        add_env(b, "SCCACHE_DIR", "/home/dev/.cache/sccache", "agent cache");
         add_env(b, "NPM_CONFIG_PREFIX", "/home/dev/.npm-global", "agent volume");
     }
     if (in->flags.yolo)
