@@ -82,14 +82,14 @@ printf '[sandbox]\nimage = "%s"\n' "$image" >"$cfg/config.toml"
 
 # The spec ags builds for `--agent shell -- -c true` here (see `ags plan`).
 wd=$PWD
-script='mkdir -p /home/dev/.local/share/opencode /home/dev/.cache/opencode; if [ -t 1 ]; then echo '\''[ags] Host services: use host.containers.internal (localhost is container-local)'\'' >&2; fi; exec bash "$@"'
+script='ags_path=$PATH; PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; mkdir -p /home/dev/.local/share/opencode /home/dev/.cache/opencode; if [ -t 1 ]; then echo '\''[ags] Host services: use host.containers.internal (localhost is container-local)'\'' >&2; fi; PATH=$ags_path; exec /bin/bash "$@"'
 # shellcheck disable=SC2054 # commas belong to the option values
 spec=(--userns keep-id:uid=1000,gid=1000 --cap-drop-all --no-new-privileges --label-disable
       --pids-limit 4096 --network slirp4netns:allow_host_loopback=false
       -v "$wd:$wd" -w "$wd"
-      -v ags-shell-pnpm-home:/usr/local/pnpm -v ags-shared-cargo:/home/dev/.cargo
-      -v ags-shared-go:/home/dev/go -v ags-shared-go-build:/home/dev/.cache/go-build
-      -v ags-shared-sccache:/home/dev/.cache/sccache -v ags-shell-npm-global:/home/dev/.npm-global
+      -v ags-shell-pnpm-home:/usr/local/pnpm -v ags-shell-cargo:/home/dev/.cargo
+      -v ags-shell-go:/home/dev/go -v ags-shell-go-build:/home/dev/.cache/go-build
+      -v ags-shell-sccache:/home/dev/.cache/sccache -v ags-shell-npm-global:/home/dev/.npm-global
       -e HOME=/home/dev -e AGS_SANDBOX=1 -e PNPM_HOME=/usr/local/pnpm
       --label ags.managed=true --label ags.agent=shell)
 # shellcheck disable=SC2054
@@ -97,9 +97,9 @@ cli_spec=(--userns keep-id:uid=1000,gid=1000 --cap-drop all
           --security-opt no-new-privileges --security-opt label=disable
           --pids-limit 4096 --network slirp4netns:allow_host_loopback=false
           -v "$wd:$wd" -w "$wd"
-          -v ags-shell-pnpm-home:/usr/local/pnpm -v ags-shared-cargo:/home/dev/.cargo
-          -v ags-shared-go:/home/dev/go -v ags-shared-go-build:/home/dev/.cache/go-build
-          -v ags-shared-sccache:/home/dev/.cache/sccache -v ags-shell-npm-global:/home/dev/.npm-global
+          -v ags-shell-pnpm-home:/usr/local/pnpm -v ags-shell-cargo:/home/dev/.cargo
+          -v ags-shell-go:/home/dev/go -v ags-shell-go-build:/home/dev/.cache/go-build
+          -v ags-shell-sccache:/home/dev/.cache/sccache -v ags-shell-npm-global:/home/dev/.npm-global
           -e HOME=/home/dev -e AGS_SANDBOX=1 -e PNPM_HOME=/usr/local/pnpm
           --label ags.managed=true --label ags.agent=shell)
 
@@ -107,8 +107,8 @@ one() {
     case $1 in
         ags) "$ags" --agent shell -- -c true ;;
         plan) "$ags" plan --agent shell ;;
-        client) "$pr" run -i "${spec[@]}" --entrypoint bash "$image" -lc "$script" _ -c true ;;
-        cli) podman run --rm -i "${cli_spec[@]}" --entrypoint bash "$image" -lc "$script" _ -c true ;;
+        client) "$pr" run -i "${spec[@]}" --entrypoint /bin/bash "$image" -c "$script" _ -c true ;;
+        cli) podman run --rm -i "${cli_spec[@]}" --entrypoint /bin/bash "$image" -c "$script" _ -c true ;;
     esac
 }
 

@@ -15,7 +15,8 @@
 # pnpm ignoring lifecycle scripts, the containment probes (capabilities,
 # no_new_privs, seccomp, host loopback by address and by name), the
 # workspace (writable, files owned by you), lockdown's marker and bounded
-# /tmp, and a from_env secret reaching the agent. Exit status: the number of
+# /tmp, a from_env secret reaching the agent, and the agent's PATH (exactly
+# the plan's, whatever the image's login files do; bash from the image). Exit status: the number of
 # failed checks (0 = all passed), 2 for usage errors.
 set -uo pipefail
 
@@ -90,8 +91,16 @@ touch made-inside && echo workspace-writable
 echo "lockdown=${AGS_LOCKDOWN:-0}"
 grep -q " /tmp tmpfs .*size=1048576k" /proc/mounts && echo tmp-bounded
 echo "token=${CHECK_TOKEN:-unset}"
+echo "path=$PATH"
+case $(command -v bash) in /usr/bin/bash | /bin/bash) echo bash-from-the-image ;; esac
 '
 canary=canary-$$-$RANDOM
+# The agent gets exactly the PATH of the plan (system directories first): the
+# image's login files (Debian's /etc/profile resets PATH) are not read.
+plan_path() { # [FLAGS...]
+    "$ags" plan --agent shell "$@" --json | python3 -c 'import json, sys
+print(next(e["value"] for e in json.load(sys.stdin)["env"] if e["name"] == "PATH"))'
+}
 tools="bash git tmux node npm pnpm python3 rg jq curl ssh cc make"
 
 out=$(AGS_IMAGE_CHECK_CANARY=$canary "$ags" --agent shell -- -c "$probes" </dev/null 2>&1)
@@ -99,7 +108,7 @@ echo "== default mode (ags exit $?)"
 for l in "user=dev:1000 home=/home/dev" home-writable "volume-rw:/usr/local/pnpm" \
     "volume-rw:/home/dev/.npm-global" npm-ignore-scripts=true pnpm-ignore-scripts=true \
     caps-none nnp-on seccomp-filter host-loopback-closed host-name-closed workspace-writable \
-    lockdown=0 "token=$canary"; do
+    lockdown=0 "token=$canary" "path=$(plan_path)" bash-from-the-image; do
     check "default: ${l/$canary/<the canary>}" "$l" "$out"
 done
 for t in $tools; do check "default: $t installed" "tool:$t" "$out"; done
@@ -109,7 +118,8 @@ out=$(AGS_IMAGE_CHECK_CANARY=$canary "$ags" --agent shell --lockdown -- -c "$pro
 echo "== lockdown (ags exit $?)"
 for l in "user=dev:1000 home=/home/dev" "volume-ro:/usr/local/pnpm" \
     "volume-ro:/home/dev/.npm-global" caps-none nnp-on seccomp-filter host-loopback-closed \
-    host-name-closed workspace-writable lockdown=1 tmp-bounded token=unset; do
+    host-name-closed workspace-writable lockdown=1 tmp-bounded token=unset \
+    "path=$(plan_path --lockdown)" bash-from-the-image; do
     check "lockdown: $l" "$l" "$out"
 done
 

@@ -16,6 +16,12 @@
 #define SCRIPT_MAX  (1024u * 1024u)
 #define NAME_SLUG_MAX 40u
 #define TMUX_SCRIPT "/tmp/ags-run-in-tmux.sh"
+#define CLAUDE_BIN "/home/dev/.local/bin/claude"
+/* The script runs every command of its own on the image's system directories
+ * only; the plan's PATH (the container's, saved here) comes back for the final
+ * exec of the agent, whose program is named by absolute path. */
+#define SYSTEM_PATH_FIRST "ags_path=$PATH; PATH=" PLAN_SYSTEM_PATH "; "
+#define HAND_OVER "PATH=$ags_path; exec "
 
 static void put(struct strbuf *sb, const char *s)
 {
@@ -89,8 +95,8 @@ static struct profile agent_profile(const struct plan_input *in)
         }
         break;
     case PLAN_AGENT_CLAUDE:
-        pr.command = "claude";
-        pr.setup = "ln -sf /opt/claude-home/.local/bin/claude /home/dev/.local/bin/claude";
+        pr.command = CLAUDE_BIN;
+        pr.setup = "ln -sf /opt/claude-home/.local/bin/claude " CLAUDE_BIN;
         arg(&pr, "--dangerously-skip-permissions");
         if (guard) {
             bool ld = in->flags.lockdown;
@@ -114,7 +120,7 @@ static struct profile agent_profile(const struct plan_input *in)
     case PLAN_AGENT_OPENCODE:
     case PLAN_AGENT_SHELL:
     default:
-        pr.command = in->agent == PLAN_AGENT_SHELL ? "bash" : "/usr/local/pnpm/opencode";
+        pr.command = in->agent == PLAN_AGENT_SHELL ? "/bin/bash" : "/usr/local/pnpm/opencode";
         pr.boot_dirs[0] = "/home/dev/.local/share/opencode";
         pr.boot_dirs[1] = "/home/dev/.cache/opencode";
         break;
@@ -155,10 +161,12 @@ static void put_agent_check(struct strbuf *sb, const struct plan_input *in,
 }
 
 /* tmux replaces the final exec: a script in /tmp runs the agent inside session
- * `ags`; without --stop-when-done a shell stays open after the agent exits. */
+ * `ags`; without --stop-when-done a shell stays open after the agent exits.
+ * tmux is looked up while PATH is still the system one (an image without tmux
+ * must not run one planted in a volume) and started by that path. */
 static void put_tmux(struct strbuf *sb, const struct profile *pr, bool stop_when_done)
 {
-    put(sb, "if ! command -v tmux >/dev/null 2>&1; then echo '[ags] tmux is not available in "
+    put(sb, "if ! ags_tmux=$(command -v tmux); then echo '[ags] tmux is not available in "
             "the sandbox image. Run `ags update-image` to rebuild it.' >&2; exit 127; fi; ");
     put(sb, "cat > " TMUX_SCRIPT " <<'AGS_TMUX_EOF'\n#!/bin/bash\n");
     if (stop_when_done) {
@@ -169,10 +177,10 @@ static void put_tmux(struct strbuf *sb, const struct profile *pr, bool stop_when
         put_agent_command(sb, pr);
         put(sb, "\nAGS_EXIT=$?\n"
                 "echo \"[ags] Agent exited (code $AGS_EXIT). Shell is ready — type 'exit' to "
-                "stop the container.\"\nexec bash\n");
+                "stop the container.\"\nexec /bin/bash\n");
     }
-    put(sb, "AGS_TMUX_EOF\nchmod +x " TMUX_SCRIPT "; exec tmux new-session -A -s ags " TMUX_SCRIPT
-            " \"$@\"");
+    put(sb, "AGS_TMUX_EOF\nchmod +x " TMUX_SCRIPT "; " HAND_OVER "\"$ags_tmux\" new-session -A -s "
+            "ags " TMUX_SCRIPT " \"$@\"");
 }
 
 /* Secrets arrive as files (Podman secrets mounted at /run/secrets/<NAME>, never
@@ -204,6 +212,7 @@ static char *build_script(const struct plan_input *in, const struct ags_plan *p,
 {
     _cleanup_strbuf_ struct strbuf sb;
     strbuf_init(&sb, SCRIPT_MAX);
+    put(&sb, SYSTEM_PATH_FIRST);
     put_secret_exports(&sb, p);
     const struct cfg_strv *boot = &in->cfg->sandbox.container_boot_dirs;
     if (boot->n || pr->boot_dirs[0]) {
@@ -231,7 +240,7 @@ static char *build_script(const struct plan_input *in, const struct ags_plan *p,
     if (in->flags.tmux) {
         put_tmux(&sb, pr, in->flags.stop_when_done);
     } else {
-        put(&sb, "exec ");
+        put(&sb, HAND_OVER);
         put_agent_command(&sb, pr);
     }
     return strbuf_steal(&sb);
@@ -267,8 +276,11 @@ void plan_build_entrypoint(struct plan_builder *b)
     }
 
     p->argv = xcalloc(4 + n_defs + in->flags.n_passthrough + 1, sizeof(*p->argv));
-    p->argv[p->argc++] = xstrdup("bash");
-    p->argv[p->argc++] = xstrdup("-lc");
+    /* By absolute path: the runtime looks a bare word up on the container's
+     * PATH.  Not a login shell: Debian's /etc/profile resets PATH, and login
+     * files may source what an agent can write (~/.cargo/env). */
+    p->argv[p->argc++] = xstrdup("/bin/bash");
+    p->argv[p->argc++] = xstrdup("-c");
     p->argv[p->argc++] = build_script(in, p, &pr);
     p->argv[p->argc++] = xstrdup("_"); /* $0 of the script; user args become "$@" */
     for (size_t i = 0; i < n_defs; i++) {

@@ -14,9 +14,13 @@
 #include "config/plan-internal.h"
 #include "base/banned.h"
 
+/* System directories first: everything after them is a volume or lies under
+ * the home, writable by the agent and kept between its runs, so it may add
+ * programs but never replace one of the image's.  No relative or empty entry:
+ * the workspace (a repo's node_modules/.bin) is never searched. */
 #define SANDBOX_PATH                                                                       \
-    "/home/dev/.local/bin:/home/dev/.cargo/bin:/home/dev/go/bin:/usr/local/cargo/bin:"     \
-    "/usr/local/bin:/usr/bin:/bin:/usr/local/pnpm:/usr/local/pnpm/bin:/home/dev/.npm-global/bin"
+    PLAN_SYSTEM_PATH ":/usr/local/cargo/bin:/home/dev/.local/bin:/home/dev/.cargo/bin:"    \
+    "/home/dev/go/bin:/usr/local/pnpm:/usr/local/pnpm/bin:/home/dev/.npm-global/bin"
 
 static void add_env(struct plan_builder *b, const char *name, const char *value,
                     const char *origin)
@@ -59,6 +63,34 @@ static bool is_secret_target(const struct ags_config *cfg, const char *name)
     return false;
 }
 
+/* Why a secret may not set this variable, or NULL.  The entrypoint exports
+ * secrets before its own commands run: a PATH (or any variable the plan sets)
+ * would replace the plan's, ags_path the PATH it hands over, and these make
+ * bash or the dynamic loader run a file before the agent does. */
+static const char *reserved_secret_name(const struct ags_plan *p, const char *name)
+{
+    static const char *const startup[] = {"BASH_ENV",   "ENV",        "SHELLOPTS",
+                                          "BASHOPTS",   "LD_PRELOAD", "LD_LIBRARY_PATH",
+                                          "LD_AUDIT"};
+    for (size_t i = 0; i < ARRAY_SIZE(startup); i++)
+        if (strcmp(startup[i], name) == 0)
+            return "it makes the shell or the dynamic loader run a file first";
+    if (str_has_prefix(name, "ags_"))
+        return "the entrypoint script uses ags_* variables itself";
+    for (size_t i = 0; i < p->n_env; i++)
+        if (strcmp(p->env[i].name, name) == 0)
+            return "the sandbox sets it itself";
+    return NULL;
+}
+
+static bool skip_reserved(struct plan_builder *b, const char *what, const char *name)
+{
+    const char *why = reserved_secret_name(b->p, name);
+    if (why)
+        plan_note(b, "%s %s skipped: %s", what, name, why);
+    return why != NULL;
+}
+
 /* Every [[secret]] entry in order (the resolver keeps the first that yields a
  * value per target), then each passthrough_env name that no secret targets.
  * OP_* names are 1Password's session tokens: never handed to an agent. */
@@ -72,7 +104,9 @@ static void build_secrets(struct plan_builder *b)
         return;
     }
     for (size_t i = 0; i < cfg->n_secrets; i++)
-        add_secret(b, cfg->secrets[i].env.v, (long)i, NULL, plan_cfg_origin(&cfg->secrets[i].at));
+        if (!skip_reserved(b, "secret", cfg->secrets[i].env.v))
+            add_secret(b, cfg->secrets[i].env.v, (long)i, NULL,
+                       plan_cfg_origin(&cfg->secrets[i].at));
     _cleanup_free_ char *at = plan_cfg_origin(&pass->at);
     for (size_t i = 0; i < pass->n; i++) {
         const char *name = pass->v[i];
@@ -80,7 +114,7 @@ static void build_secrets(struct plan_builder *b)
             plan_note(b, "passthrough_env %s skipped (OP_* variables are never passed)", name);
             continue;
         }
-        if (is_secret_target(cfg, name))
+        if (is_secret_target(cfg, name) || skip_reserved(b, "passthrough_env", name))
             continue;
         add_secret(b, name, -1, name, xasprintf("sandbox.passthrough_env (%s)", at));
     }
@@ -108,10 +142,10 @@ void plan_build_env(struct plan_builder *b)
         add_env(b, "AGS_HOST_SERVICES_HOST", PLAN_HOST_SERVICES, "default");
         add_env(b, "AGS_HOST_SERVICES_HINT", PLAN_HOST_SERVICES_HINT, "default");
         add_env(b, "PNPM_HOME", "/usr/local/pnpm", "agent volume");
-        add_env(b, "CARGO_HOME", "/home/dev/.cargo", "shared volume");
-        add_env(b, "GOPATH", "/home/dev/go", "shared volume");
-        add_env(b, "GOCACHE", "/home/dev/.cache/go-build", "shared volume");
-        add_env(b, "SCCACHE_DIR", "/home/dev/.cache/sccache", "shared volume");
+        add_env(b, "CARGO_HOME", "/home/dev/.cargo", "agent cache");
+        add_env(b, "GOPATH", "/home/dev/go", "agent cache");
+        add_env(b, "GOCACHE", "/home/dev/.cache/go-build", "agent cache");
+        add_env(b, "SCCACHE_DIR", "/home/dev/.cache/sccache", "agent cache");
         add_env(b, "NPM_CONFIG_PREFIX", "/home/dev/.npm-global", "agent volume");
     }
     if (in->flags.yolo)

@@ -13,8 +13,9 @@
 #include "base/banned.h"
 
 /* Persistent named volumes that replace the original's cache_dir (decision 2).
- * Runtimes (what update-agents installs) belong to one agent, so an agent can
- * only ever tamper with its own CLI; build caches are shared by all agents. */
+ * Every one belongs to one agent: what an agent writes there (a program on
+ * its PATH, a poisoned go-build or sccache entry) only that agent meets again.
+ * The ags-shared-* volumes of earlier versions are no longer mounted. */
 struct volume_def {
     const char *what;
     const char *destination;
@@ -35,11 +36,11 @@ static const struct volume_def volumes[] = {
 static void add_volume(struct plan_builder *b, const struct volume_def *v)
 {
     bool lockdown = b->in->flags.lockdown;
-    const char *owner = v->runtime ? plan_agent_name(b->in->agent) : "shared";
+    const char *owner = plan_agent_name(b->in->agent);
     _cleanup_free_ char *name = xasprintf("ags-%s-%s", owner, v->what);
     struct plan_mount *m = plan_add_mount(b, PLAN_MOUNT_VOLUME, name, v->destination,
                                           lockdown && v->runtime,
-                                          xstrdup(v->runtime ? "agent volume" : "shared volume"));
+                                          xstrdup(v->runtime ? "agent volume" : "agent cache"));
     m->create = PLAN_CREATE_DIR;
     m->labels = xcalloc(4, sizeof(*m->labels));
     m->labels[0] = xstrdup(PLAN_LABEL_MANAGED "=true");
@@ -104,6 +105,29 @@ static void add_git_dirs(struct plan_builder *b)
     }
 }
 
+/* Each agent's home in the sandbox: what lockdown stages for it, and what no
+ * other agent gets mounted.  The shell has none. */
+static const char *const agent_homes[PLAN_AGENT_COUNT][3] = {
+    [PLAN_AGENT_PI] = {PLAN_PI_HOME},
+    [PLAN_AGENT_CLAUDE] = {"/home/dev/.claude.json", "/home/dev/.claude"},
+    [PLAN_AGENT_CODEX] = {"/home/dev/.codex"},
+    [PLAN_AGENT_GEMINI] = {"/home/dev/.gemini"},
+    [PLAN_AGENT_OPENCODE] = {"/home/dev/.config/opencode"},
+};
+
+/* The other agent whose home holds dest, or PLAN_AGENT_COUNT.  A home holds
+ * what its agent executes on start (pi extensions, claude hooks in
+ * settings.json, codex config): mounted for another agent, that agent could
+ * plant code for the owner's next run (and read its credentials). */
+static enum plan_agent foreign_home_owner(const struct plan_input *in, const char *dest)
+{
+    for (int a = 0; a < PLAN_AGENT_COUNT; a++)
+        for (size_t i = 0; a != (int)in->agent && i < 3 && agent_homes[a][i]; i++)
+            if (plan_path_under(dest, agent_homes[a][i]))
+                return (enum plan_agent)a;
+    return PLAN_AGENT_COUNT;
+}
+
 static int add_config_mount(struct plan_builder *b, const struct cfg_mount *cm)
 {
     _cleanup_free_ char *at = plan_cfg_origin(&cm->at);
@@ -111,6 +135,13 @@ static int add_config_mount(struct plan_builder *b, const struct cfg_mount *cm)
     if (cm->when.v == CFG_WHEN_BROWSER) {
         plan_note(b, "%s: mount of %s skipped (when = \"browser\"; browser mode is not supported)",
                   at, cm->host.v);
+        return 0;
+    }
+    enum plan_agent owner = foreign_home_owner(b->in, cm->container.v);
+    if (owner != PLAN_AGENT_COUNT) {
+        plan_note(b, "%s: %s (%s's home) not mounted for %s: an agent never gets another "
+                     "agent's home",
+                  at, cm->container.v, plan_agent_name(owner), plan_agent_name(b->in->agent));
         return 0;
     }
     bool is_dir = false;
@@ -146,13 +177,7 @@ static const struct cfg_mount *find_config_mount(const struct ags_config *cfg, c
  * runner stages under the private staging dir; the real home is never mounted. */
 static int add_lockdown_staging(struct plan_builder *b)
 {
-    static const char *const homes[PLAN_AGENT_COUNT][3] = {
-        [PLAN_AGENT_PI] = {PLAN_PI_HOME},
-        [PLAN_AGENT_CLAUDE] = {"/home/dev/.claude.json", "/home/dev/.claude"},
-        [PLAN_AGENT_CODEX] = {"/home/dev/.codex"},
-        [PLAN_AGENT_GEMINI] = {"/home/dev/.gemini"},
-        [PLAN_AGENT_OPENCODE] = {"/home/dev/.config/opencode"},
-    };
+    const char *const(*homes)[3] = agent_homes;
     const struct plan_input *in = b->in;
     const char *stage = in->host.lockdown_staging_dir;
     const char *agent = plan_agent_name(in->agent);

@@ -145,7 +145,7 @@ struct ags_plan {
     size_t n_env;
     struct plan_secret *secrets;
     size_t n_secrets;
-    char **argv;               /* entrypoint: bash -lc SCRIPT _ PASSTHROUGH..., NULL-terminated */
+    char **argv;               /* entrypoint: /bin/bash -c SCRIPT _ PASSTHROUGH..., NULL-terminated */
     size_t argc;
     size_t n_default_args;     /* how many passthrough args --defaults prepended */
     char *argv_origin;
@@ -166,12 +166,17 @@ struct ags_plan {
 #define PLAN_PI_HOME        "/home/dev/.pi"
 #define PLAN_HOOKS_DIR      "/home/dev/.config/ags/hooks"
 #define PLAN_LOCKDOWN_HOOKS "/run/ags-claude-hooks"
+/* The image's system directories (root-owned, never a volume): first on the
+ * sandbox PATH, and the whole PATH of the entrypoint script until it hands
+ * over to the agent, so nothing an agent planted in a volume or under its
+ * home shadows bash, git, env ... (docs/security.md). */
+#define PLAN_SYSTEM_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 /* Where Podman mounts each resolved secret as a file named like its variable. */
 #define PLAN_SECRETS_DIR "/run/secrets"
 
 #define PLAN_LABEL_MANAGED "ags.managed" /* "true" */
 #define PLAN_LABEL_SESSION "ags.session" /* the run's session id */
-#define PLAN_LABEL_AGENT   "ags.agent"   /* agent name; volumes: agent name or "shared" */
+#define PLAN_LABEL_AGENT   "ags.agent"   /* agent name (volumes too: none is shared) */
 #define PLAN_LABEL_PID     "ags.pid"     /* owning ags pid: sweeping skips live owners */
 #define PLAN_LABEL_VOLUME  "ags.volume"  /* volumes: what they hold (pnpm-home, cargo, ...) */
 

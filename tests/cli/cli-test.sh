@@ -157,7 +157,7 @@ assert d["agent"] == {"value": "shell", "origin": "flag --agent"}, d["agent"]
 assert d["image"]["origin"] == "config %s:7" % cfg, d["image"]
 assert d["mounts"][0] == {"type": "bind", "source": proj, "destination": proj, "read_only": False,
                           "create": None, "stage_from": None, "labels": [], "origin": "workdir"}
-assert d["argv"][:2] == ["bash", "-lc"] and d["argv"][3] == "_"
+assert d["argv"][:2] == ["/bin/bash", "-c"] and d["argv"][3] == "_"
 assert d["labels"]["ags.managed"] == "true" and d["labels"]["ags.agent"] == "shell"
 assert re.fullmatch(r"ags-[a-z0-9-]+-proj-[0-9a-f]{4}", d["name"]["value"]), d["name"]
 assert d["security"]["cap_drop_all"] and d["network"]["host_loopback"] is False

@@ -172,8 +172,8 @@ static bool has_note(const struct ags_plan *p, const char *needle)
 static const char *script(const struct ags_plan *p)
 {
     assert_true(p->argc >= 4);
-    assert_string_equal(p->argv[0], "bash");
-    assert_string_equal(p->argv[1], "-lc");
+    assert_string_equal(p->argv[0], "/bin/bash");
+    assert_string_equal(p->argv[1], "-c");
     assert_string_equal(p->argv[3], "_");
     return p->argv[2];
 }
@@ -206,6 +206,9 @@ static char *quoted(const char *s)
     } while (0)
 
 
+/* Every entrypoint script starts on the system directories alone. */
+#define SYS "ags_path=$PATH; PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; "
+
 /* ---- mounts (section 2.7) ---- */
 
 static void test_mount_order_workdir_gitconfig_volumes_gitdirs_config_adddir_ssh_proxy(void **state)
@@ -224,7 +227,7 @@ static void test_mount_order_workdir_gitconfig_volumes_gitdirs_config_adddir_ssh
         "/work/repo/sub", "/home/dev/.config/ags/gitconfig", "/usr/local/pnpm", "/home/dev/.cargo",
         "/home/dev/go", "/home/dev/.cache/go-build", "/home/dev/.cache/sccache",
         "/home/dev/.npm-global", "/work/repo/.git", "/data", "/new", "/home/dev/.pi",
-        "/home/dev/.claude", "/home/dev/.claude.json", "/extra", "/ssh-agent",
+        "/extra", "/ssh-agent",
         "/run/ags-auth-proxy", "/home/dev/.local/bin/auth-proxy-shim",
         "/home/dev/.ssh/ags-agent-auth.pub",
     };
@@ -273,7 +276,7 @@ static void test_gitconfig_mounted_ro_with_env_and_missing_gitconfig_leaves_no_e
     fx_done(&f);
 }
 
-static void test_runtime_volumes_are_per_agent_and_build_caches_shared_with_labels(void **state)
+static void test_runtime_volumes_and_build_caches_are_per_agent_with_labels(void **state)
 {
     (void)state;
     struct fx f;
@@ -289,11 +292,13 @@ static void test_runtime_volumes_are_per_agent_and_build_caches_shared_with_labe
     assert_null(pnpm->labels[3]);
     assert_string_equal(mount_at(f.p, "/home/dev/.npm-global")->source, "ags-codex-npm-global");
     const struct plan_mount *cargo = mount_at(f.p, "/home/dev/.cargo");
-    assert_string_equal(cargo->source, "ags-shared-cargo");
-    assert_string_equal(cargo->labels[1], "ags.agent=shared");
-    assert_string_equal(mount_at(f.p, "/home/dev/go")->source, "ags-shared-go");
-    assert_string_equal(mount_at(f.p, "/home/dev/.cache/go-build")->source, "ags-shared-go-build");
-    assert_string_equal(mount_at(f.p, "/home/dev/.cache/sccache")->source, "ags-shared-sccache");
+    assert_string_equal(cargo->source, "ags-codex-cargo");
+    assert_string_equal(cargo->labels[1], "ags.agent=codex");
+    assert_string_equal(cargo->labels[2], "ags.volume=cargo");
+    assert_string_equal(cargo->origin, "agent cache");
+    assert_string_equal(mount_at(f.p, "/home/dev/go")->source, "ags-codex-go");
+    assert_string_equal(mount_at(f.p, "/home/dev/.cache/go-build")->source, "ags-codex-go-build");
+    assert_string_equal(mount_at(f.p, "/home/dev/.cache/sccache")->source, "ags-codex-sccache");
     assert_null(mount_at(f.p, "/opt/claude-home"));
     assert_null(mount_at(f.p, "/home/dev/.config/ags/hooks"));
     fx_done(&f);
@@ -703,9 +708,10 @@ static void test_env_default_order_values_and_host_passthrough_names(void **stat
         assert_string_equal(f.p->env[i].name, want[i]);
     assert_string_equal(env_value(f.p, "HOME"), "/home/dev");
     assert_string_equal(env_value(f.p, "PATH"),
-                        "/home/dev/.local/bin:/home/dev/.cargo/bin:/home/dev/go/bin:"
-                        "/usr/local/cargo/bin:/usr/local/bin:/usr/bin:/bin:/usr/local/pnpm:"
-                        "/usr/local/pnpm/bin:/home/dev/.npm-global/bin");
+                        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:"
+                        "/usr/local/cargo/bin:/home/dev/.local/bin:/home/dev/.cargo/bin:"
+                        "/home/dev/go/bin:/usr/local/pnpm:/usr/local/pnpm/bin:"
+                        "/home/dev/.npm-global/bin");
     assert_string_equal(env_value(f.p, "AGS_HOST_SERVICES_HOST"), "host.containers.internal");
     assert_string_equal(env_value(f.p, "GOCACHE"), "/home/dev/.cache/go-build");
     assert_null(env_value(f.p, "TERM")); /* taken from the host by name */
@@ -760,7 +766,7 @@ static void test_entrypoint_exports_each_secret_once_from_its_file_and_lockdown_
     fx_ok(&f);
     assert_int_equal(f.p->n_secrets, 3); /* A twice (first that resolves wins), then B */
     static const char exports[] =
-            "for ags_n in A B; do if [ -r /run/secrets/\"$ags_n\" ]; then IFS= read "
+            SYS "for ags_n in A B; do if [ -r /run/secrets/\"$ags_n\" ]; then IFS= read "
             "-r -d '' \"$ags_n\" < /run/secrets/\"$ags_n\"; export \"$ags_n\"; fi; "
             "done; unset ags_n; ";
     assert_true(strncmp(script(f.p), exports, strlen(exports)) == 0);
@@ -774,6 +780,10 @@ static void test_entrypoint_exports_each_secret_once_from_its_file_and_lockdown_
 
 /* ---- agent profiles and entrypoint (sections 2.9, 2.10) ---- */
 
+/* HAND_OVER gives the agent the plan's PATH back (the script's own commands
+ * ran on SYS) and execs it. */
+#define HAND_OVER "PATH=$ags_path; exec "
+
 #define HINT_ECHO                                                                        \
     "if [ -t 1 ]; then echo '[ags] Host services: use host.containers.internal "         \
     "(localhost is container-local)' >&2; fi; "
@@ -782,7 +792,7 @@ static void test_entrypoint_exports_each_secret_once_from_its_file_and_lockdown_
     "for ags_n in GH_TOKEN OPENAI_API_KEY; do if [ -r /run/secrets/\"$ags_n\" ]; then "   \
     "IFS= read -r -d '' \"$ags_n\" < /run/secrets/\"$ags_n\"; export \"$ags_n\"; fi; " \
     "done; unset ags_n; "
-#define BOOT SECRETS "mkdir -p /home/dev/.ssh '/home/dev/my dir'; "
+#define BOOT SYS SECRETS "mkdir -p /home/dev/.ssh '/home/dev/my dir'; "
 #define HINT_ARG "'Sandbox: use host.containers.internal (localhost is container-local).'"
 /* Every agent but the shell first checks that its CLI is in its volume. */
 #define CHECK(cmd, name)                                                                   \
@@ -796,7 +806,7 @@ static void test_pi_profile_runs_pi_with_guard_extension_and_host_hint(void **st
     struct fx f;
     fx_init(&f, base_toml, PLAN_AGENT_PI);
     fx_ok(&f);
-    assert_string_equal(script(f.p), BOOT CHECK("/usr/local/pnpm/pi", "pi") HINT_ECHO "exec /usr/local/pnpm/pi -e "
+    assert_string_equal(script(f.p), BOOT CHECK("/usr/local/pnpm/pi", "pi") HINT_ECHO HAND_OVER "/usr/local/pnpm/pi -e "
                                      "/home/dev/.pi/agent/extensions/guard.ts "
                                      "--append-system-prompt " HINT_ARG " \"$@\"");
     assert_int_equal(f.p->argc, 4);
@@ -815,8 +825,8 @@ static void test_claude_profile_links_claude_and_passes_guard_settings_and_plugi
     assert_string_equal(
             script(f.p),
             BOOT "ln -sf /opt/claude-home/.local/bin/claude /home/dev/.local/bin/claude; "
-                 CHECK("claude", "claude") HINT_ECHO
-                 "exec claude --dangerously-skip-permissions --settings "
+                 CHECK("/home/dev/.local/bin/claude", "claude") HINT_ECHO HAND_OVER
+                 "/home/dev/.local/bin/claude --dangerously-skip-permissions --settings "
                  "'{\"sandbox\":{\"enabled\":false},\"hooks\":{\"PreToolUse\":[{\"matcher\":"
                  "\"Bash|Read|Write|Edit|Grep|Glob\",\"hooks\":[{\"type\":\"command\",\"command\":"
                  "\"/home/dev/.config/ags/hooks/guard.sh\",\"timeout\":5}]}]}}' --plugin-dir "
@@ -834,28 +844,29 @@ static void test_codex_gemini_opencode_and_shell_profiles(void **state)
     struct fx f;
     fx_init(&f, "[sandbox]\nimage = \"i\"\n", PLAN_AGENT_CODEX);
     fx_ok(&f);
-    assert_string_equal(script(f.p), CHECK("/usr/local/pnpm/codex", "codex") HINT_ECHO
-                                     "exec /usr/local/pnpm/codex -c "
+    assert_string_equal(script(f.p), SYS CHECK("/usr/local/pnpm/codex", "codex") HINT_ECHO
+                                     HAND_OVER "/usr/local/pnpm/codex -c "
                                      "'developer_instructions=\"Sandbox: use "
                                      "host.containers.internal (localhost is "
                                      "container-local).\"' \"$@\"");
     f.in.agent = PLAN_AGENT_GEMINI;
     fx_ok(&f);
-    assert_string_equal(script(f.p), CHECK("/usr/local/pnpm/gemini", "gemini") HINT_ECHO
-                                     "exec /usr/local/pnpm/gemini \"$@\"");
+    assert_string_equal(script(f.p), SYS CHECK("/usr/local/pnpm/gemini", "gemini") HINT_ECHO
+                                     HAND_OVER "/usr/local/pnpm/gemini \"$@\"");
     f.in.agent = PLAN_AGENT_OPENCODE;
     fx_ok(&f);
-    assert_string_equal(script(f.p), "mkdir -p /home/dev/.local/share/opencode "
+    assert_string_equal(script(f.p), SYS "mkdir -p /home/dev/.local/share/opencode "
                                      "/home/dev/.cache/opencode; "
                                      CHECK("/usr/local/pnpm/opencode", "opencode") HINT_ECHO
-                                     "exec /usr/local/pnpm/opencode \"$@\"");
+                                     HAND_OVER "/usr/local/pnpm/opencode \"$@\"");
     f.in.agent = PLAN_AGENT_SHELL;
     const char *pass[] = {"-c", "echo hi"};
     f.in.flags.passthrough = pass;
     f.in.flags.n_passthrough = 2;
     fx_ok(&f);
-    assert_string_equal(script(f.p), "mkdir -p /home/dev/.local/share/opencode "
-                                     "/home/dev/.cache/opencode; " HINT_ECHO "exec bash \"$@\"");
+    assert_string_equal(script(f.p), SYS "mkdir -p /home/dev/.local/share/opencode "
+                                     "/home/dev/.cache/opencode; " HINT_ECHO HAND_OVER
+                                     "/bin/bash \"$@\"");
     assert_int_equal(f.p->argc, 6);
     assert_string_equal(f.p->argv[4], "-c"); /* passed verbatim as "$@", never in the script */
     assert_string_equal(f.p->argv[5], "echo hi");
@@ -881,7 +892,8 @@ static void test_lockdown_injects_no_host_services_hint_into_prompts_or_script(v
     f.in.agent = PLAN_AGENT_CODEX;
     fx_ok(&f);
     assert_string_equal(script(f.p),
-                        CHECK("/usr/local/pnpm/codex", "codex") "exec /usr/local/pnpm/codex \"$@\"");
+                        SYS CHECK("/usr/local/pnpm/codex", "codex") HAND_OVER
+                        "/usr/local/pnpm/codex \"$@\"");
     f.in.cfg = f.cfg;
     config_free(cfg);
     fx_done(&f);
@@ -982,9 +994,9 @@ static void test_boot_dirs_from_config_are_quoted_before_profile_dirs(void **sta
     struct fx f;
     fx_init(&f, base_toml, PLAN_AGENT_SHELL);
     fx_ok(&f);
-    assert_true(strncmp(script(f.p), SECRETS "mkdir -p /home/dev/.ssh '/home/dev/my dir' "
+    assert_true(strncmp(script(f.p), SYS SECRETS "mkdir -p /home/dev/.ssh '/home/dev/my dir' "
                                      "/home/dev/.local/share/opencode /home/dev/.cache/opencode; ",
-                        strlen(SECRETS "mkdir -p /home/dev/.ssh '/home/dev/my dir' /home/dev/.local/share"
+                        strlen(SYS SECRETS "mkdir -p /home/dev/.ssh '/home/dev/my dir' /home/dev/.local/share"
                                "/opencode /home/dev/.cache/opencode; ")) == 0);
     fx_done(&f);
 }
@@ -998,18 +1010,18 @@ static void test_tmux_keeps_a_shell_after_the_agent_unless_stop_when_done(void *
     fx_ok(&f);
     assert_string_equal(
             script(f.p),
-            CHECK("/usr/local/pnpm/gemini", "gemini") HINT_ECHO "if ! command -v tmux >/dev/null 2>&1; then echo '[ags] tmux is not "
+            SYS CHECK("/usr/local/pnpm/gemini", "gemini") HINT_ECHO "if ! ags_tmux=$(command -v tmux); then echo '[ags] tmux is not "
                       "available in the sandbox image. Run `ags update-image` to rebuild it.' "
                       ">&2; exit 127; fi; cat > /tmp/ags-run-in-tmux.sh <<'AGS_TMUX_EOF'\n"
                       "#!/bin/bash\n/usr/local/pnpm/gemini \"$@\"\nAGS_EXIT=$?\n"
                       "echo \"[ags] Agent exited (code $AGS_EXIT). Shell is ready — type 'exit' "
-                      "to stop the container.\"\nexec bash\nAGS_TMUX_EOF\n"
-                      "chmod +x /tmp/ags-run-in-tmux.sh; exec tmux new-session -A -s ags "
+                      "to stop the container.\"\nexec /bin/bash\nAGS_TMUX_EOF\n"
+                      "chmod +x /tmp/ags-run-in-tmux.sh; " HAND_OVER "\"$ags_tmux\" new-session -A -s ags "
                       "/tmp/ags-run-in-tmux.sh \"$@\"");
     f.in.flags.stop_when_done = true;
     fx_ok(&f);
     assert_contains(script(f.p), "#!/bin/bash\nexec /usr/local/pnpm/gemini \"$@\"\nAGS_TMUX_EOF\n");
-    assert_lacks(script(f.p), "exec bash");
+    assert_lacks(script(f.p), "exec /bin/bash");
     assert_contains(f.p->argv_origin, "flag --stop-when-done");
     fx_done(&f);
 }
@@ -1179,13 +1191,303 @@ static void test_agent_names_round_trip_and_unknown_is_rejected(void **state)
     assert_int_equal(plan_agent_from_name("", &a), -EINVAL);
 }
 
+
+/* ---- what one run can plant for the next (issue 10, item 6) ---- */
+
+/* The image's system directories, in the order Debian's root PATH has them. */
+static const char *const system_dirs[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
+                                          "/usr/bin",        "/sbin",           "/bin"};
+#define N_SYSTEM_DIRS (sizeof(system_dirs) / sizeof(system_dirs[0]))
+
+/* Splits PATH into at most 32 entries (copies in buf); returns the count. */
+static size_t path_entries(const char *path, char *buf, size_t size, const char *out[32])
+{
+    assert_true(strlen(path) < size);
+    memcpy(buf, path, strlen(path) + 1);
+    size_t n = 0;
+    for (char *e = buf;; ) {
+        char *colon = strchr(e, ':');
+        if (colon)
+            *colon = '\0';
+        assert_true(n < 32);
+        out[n++] = e;
+        if (!colon)
+            return n;
+        e = colon + 1;
+    }
+}
+
+static bool under(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* Absolute, no empty, "." or ".." component. */
+static bool plain_absolute(const char *path)
+{
+    if (path[0] != '/')
+        return false;
+    for (const char *c = path; *c; c++) {
+        if (*c != '/')
+            continue;
+        const char *next = c + 1;
+        size_t len = strcspn(next, "/");
+        if (len == 0 || (len == 1 && next[0] == '.') ||
+            (len == 2 && next[0] == '.' && next[1] == '.'))
+            return false;
+    }
+    return true;
+}
+
+/* The mount whose destination holds path (the deepest one), or NULL. */
+static const struct plan_mount *mount_holding(const struct ags_plan *p, const char *path)
+{
+    const struct plan_mount *best = NULL;
+    for (size_t i = 0; i < p->n_mounts; i++)
+        if (under(path, p->mounts[i].destination) &&
+            (!best || strlen(p->mounts[i].destination) > strlen(best->destination)))
+            best = &p->mounts[i];
+    return best;
+}
+
+/* PATH of every agent, default and lockdown: the six system directories come
+ * first (a program planted in a volume or under the home can never shadow
+ * bash, git, env ...), and no entry is relative, empty (= the current
+ * directory) or inside the workspace (a repo's node_modules/.bin). */
+static void test_path_puts_every_system_dir_before_any_volume_or_home_dir(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, "[sandbox]\nimage = \"i\"\n", PLAN_AGENT_PI);
+    for (int a = 0; a < PLAN_AGENT_COUNT; a++) {
+        for (int ld = 0; ld < 2; ld++) {
+            f.in.agent = (enum plan_agent)a;
+            f.in.flags.lockdown = ld;
+            if (a != PLAN_AGENT_SHELL && ld)
+                continue; /* lockdown needs the agent's home mount: PATH is the same */
+            fx_ok(&f);
+            char buf[1024];
+            const char *e[32];
+            size_t n = path_entries(env_value(f.p, "PATH"), buf, sizeof(buf), e);
+            assert_true(n > N_SYSTEM_DIRS);
+            for (size_t i = 0; i < N_SYSTEM_DIRS; i++)
+                assert_string_equal(e[i], system_dirs[i]);
+            for (size_t i = 0; i < n; i++) {
+                if (!plain_absolute(e[i]))
+                    fail_msg("PATH entry '%s' is not a plain absolute path", e[i]);
+                assert_false(under(e[i], f.in.host.cwd));
+            }
+        }
+    }
+    fx_done(&f);
+}
+
+/* A PATH directory that lives in a named volume is in a volume of the agent
+ * that runs: what it finds there, only that agent could have put there. */
+static void test_path_dirs_in_volumes_belong_to_the_running_agent(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, "[sandbox]\nimage = \"i\"\n", PLAN_AGENT_PI);
+    for (int a = 0; a < PLAN_AGENT_COUNT; a++) {
+        f.in.agent = (enum plan_agent)a;
+        fx_ok(&f);
+        char buf[1024];
+        const char *e[32];
+        size_t n = path_entries(env_value(f.p, "PATH"), buf, sizeof(buf), e);
+        char *prefix = xasprintf("ags-%s-", plan_agent_name(f.in.agent));
+        size_t in_volumes = 0;
+        for (size_t i = 0; i < n; i++) {
+            const struct plan_mount *m = mount_holding(f.p, e[i]);
+            if (!m || m->type != PLAN_MOUNT_VOLUME)
+                continue;
+            in_volumes++;
+            if (strncmp(m->source, prefix, strlen(prefix)) != 0)
+                fail_msg("PATH entry %s is in volume %s, not one of %s's", e[i], m->source,
+                         plan_agent_name(f.in.agent));
+        }
+        assert_true(in_volumes >= 4); /* cargo, go, pnpm, npm-global bins */
+        free(prefix);
+    }
+    fx_done(&f);
+}
+
+/* No named volume is mounted for two agents: a planted binary and a poisoned
+ * build cache (go-build, sccache) are the same attack. */
+static void test_no_volume_is_shared_between_two_agents(void **state)
+{
+    (void)state;
+    struct fx f[PLAN_AGENT_COUNT];
+    for (int a = 0; a < PLAN_AGENT_COUNT; a++) {
+        fx_init(&f[a], "[sandbox]\nimage = \"i\"\n", (enum plan_agent)a);
+        fx_ok(&f[a]);
+    }
+    for (int a = 0; a < PLAN_AGENT_COUNT; a++) {
+        for (size_t i = 0; i < f[a].p->n_mounts; i++) {
+            const struct plan_mount *m = &f[a].p->mounts[i];
+            if (m->type != PLAN_MOUNT_VOLUME)
+                continue;
+            assert_string_equal(plan_label_value(m->labels, "ags.agent"),
+                                plan_agent_name((enum plan_agent)a));
+            for (int b = 0; b < PLAN_AGENT_COUNT; b++)
+                for (size_t j = 0; b != a && j < f[b].p->n_mounts; j++)
+                    if (strcmp(f[b].p->mounts[j].source, m->source) == 0)
+                        fail_msg("volume %s is mounted for %s and %s", m->source,
+                                 plan_agent_name((enum plan_agent)a),
+                                 plan_agent_name((enum plan_agent)b));
+        }
+    }
+    for (int a = 0; a < PLAN_AGENT_COUNT; a++)
+        fx_done(&f[a]);
+}
+
+/* The container starts /bin/bash by absolute path (the runtime looks a bare
+ * word up on the container's PATH) and without login files (Debian's
+ * /etc/profile resets PATH; ~/.profile may source agent-writable files). */
+static void test_entrypoint_starts_bin_bash_by_absolute_path_without_login_files(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_CODEX);
+    for (int a = 0; a < PLAN_AGENT_COUNT; a++) {
+        f.in.agent = (enum plan_agent)a;
+        fx_ok(&f);
+        assert_string_equal(f.p->argv[0], "/bin/bash");
+        assert_string_equal(f.p->argv[1], "-c");
+    }
+    fx_done(&f);
+}
+
+/* Every program the entrypoint script runs is found on the system directories
+ * alone or named by absolute path; the plan's PATH comes back only for the
+ * final exec, whose program is absolute too.  No bare `bash` anywhere. */
+static void check_script_runs_nothing_from_path(const struct ags_plan *p)
+{
+    const char *s = p->argv[2];
+    const char *sys = "ags_path=$PATH; PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+                      "/sbin:/bin; ";
+    if (strncmp(s, sys, strlen(sys)) != 0)
+        fail_msg("script does not start with the system PATH:\n%s", s);
+    const char *back = strstr(s, "PATH=$ags_path; exec ");
+    if (!back)
+        fail_msg("script never hands the plan's PATH to the agent:\n%s", s);
+    assert_null(strstr(back + 1, "PATH=$ags_path"));
+    const char *prog = back + strlen("PATH=$ags_path; exec ");
+    if (prog[0] != '/' && strncmp(prog, "\"$ags_tmux\" ", 12) != 0)
+        fail_msg("final exec is not absolute: %s", prog);
+    for (const char *x = strstr(s, "exec "); x; x = strstr(x + 1, "exec "))
+        if (x[5] != '/' && x[5] != '"')
+            fail_msg("bare exec at: %.40s", x);
+    for (const char *x = strstr(s, "bash"); x; x = strstr(x + 1, "bash"))
+        if (x == s || x[-1] != '/')
+            fail_msg("bare bash at: %.40s", x > s + 10 ? x - 10 : s);
+}
+
+static void test_entrypoint_runs_commands_on_the_system_path_and_execs_absolute_paths(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    for (int a = 0; a < PLAN_AGENT_COUNT; a++) {
+        f.in.agent = (enum plan_agent)a;
+        for (int t = 0; t < 3; t++) {
+            f.in.flags.tmux = t > 0;
+            f.in.flags.stop_when_done = t > 1;
+            fx_ok(&f);
+            check_script_runs_nothing_from_path(f.p);
+        }
+    }
+    f.in.flags.tmux = true;
+    f.in.flags.stop_when_done = false;
+    fx_ok(&f);
+    assert_contains(script(f.p), "if ! ags_tmux=$(command -v tmux); then");
+    fx_done(&f);
+}
+
+/* An agent's home holds what that agent executes (pi extensions, claude hooks
+ * in settings.json, codex config): a run of another agent, the shell
+ * included, never gets it mounted, from [[agent_mount]] or [[mount]]. */
+static void test_agent_homes_are_mounted_only_for_their_own_agent(void **state)
+{
+    (void)state;
+    static const char toml[] = "[sandbox]\nimage = \"i\"\n"
+                               "[[mount]]\nhost = \"/data/ro\"\n"
+                               "container = \"/home/dev/.pi/agent/extensions\"\nmode = \"rw\"\n"
+                               "[[agent_mount]]\nhost = \"/home/u/.pi\"\ncontainer = \"/home/dev/.pi\"\n"
+                               "[[agent_mount]]\nhost = \"/home/u/.claude\"\n"
+                               "container = \"/home/dev/.claude\"\n"
+                               "[[agent_mount]]\nhost = \"/home/u/.claude.json\"\n"
+                               "container = \"/home/dev/.claude.json\"\nkind = \"file\"\n";
+    struct fx f;
+    fx_init(&f, toml, PLAN_AGENT_PI);
+    fx_ok(&f);
+    assert_non_null(mount_at(f.p, "/home/dev/.pi"));
+    assert_non_null(mount_at(f.p, "/home/dev/.pi/agent/extensions"));
+    assert_null(mount_at(f.p, "/home/dev/.claude"));
+    assert_null(mount_at(f.p, "/home/dev/.claude.json"));
+    assert_true(has_note(f.p, "/home/dev/.claude (claude's home) not mounted for pi"));
+    f.in.agent = PLAN_AGENT_CLAUDE;
+    fx_ok(&f);
+    assert_non_null(mount_at(f.p, "/home/dev/.claude"));
+    assert_non_null(mount_at(f.p, "/home/dev/.claude.json"));
+    assert_null(mount_at(f.p, "/home/dev/.pi"));
+    assert_null(mount_at(f.p, "/home/dev/.pi/agent/extensions"));
+    assert_true(has_note(f.p, "/home/dev/.pi/agent/extensions (pi's home) not mounted for claude"));
+    static const enum plan_agent others[] = {PLAN_AGENT_CODEX, PLAN_AGENT_GEMINI,
+                                             PLAN_AGENT_OPENCODE, PLAN_AGENT_SHELL};
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+        f.in.agent = others[i];
+        fx_ok(&f);
+        for (size_t j = 0; j < f.p->n_mounts; j++)
+            if (f.p->mounts[j].type == PLAN_MOUNT_BIND &&
+                strncmp(f.p->mounts[j].destination, "/home/dev/.", 11) == 0 &&
+                strncmp(f.p->mounts[j].destination, "/home/dev/.config/ags", 21) != 0)
+                fail_msg("%s gets %s", plan_agent_name(others[i]), f.p->mounts[j].destination);
+    }
+    fx_done(&f);
+}
+
+/* A secret or passthrough variable never sets what the plan sets itself (PATH:
+ * the entrypoint's own commands run on the system directories) nor what makes
+ * bash or the dynamic loader run a file first (BASH_ENV, LD_PRELOAD ...). */
+static void test_secrets_never_set_path_or_shell_and_loader_startup_variables(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, "[sandbox]\nimage = \"i\"\n"
+                "passthrough_env = [\"BASH_ENV\", \"LD_PRELOAD\", \"HOME\", \"ags_path\", "
+                "\"KEEP\"]\n"
+                "[[secret]]\nenv = \"PATH\"\nfrom_env = \"X\"\n"
+                "[[secret]]\nenv = \"ENV\"\nfrom_env = \"X\"\n"
+                "[[secret]]\nenv = \"LD_LIBRARY_PATH\"\nfrom_env = \"X\"\n"
+                "[[secret]]\nenv = \"TOKEN\"\nfrom_env = \"X\"\n",
+            PLAN_AGENT_SHELL);
+    fx_ok(&f);
+    assert_int_equal(f.p->n_secrets, 2);
+    assert_string_equal(f.p->secrets[0].env, "TOKEN");
+    assert_int_equal(f.p->secrets[0].config_index, 3);
+    assert_string_equal(f.p->secrets[1].env, "KEEP");
+    static const char *const skipped[] = {"PATH", "ENV", "LD_LIBRARY_PATH", "BASH_ENV",
+                                          "LD_PRELOAD", "HOME", "ags_path"};
+    for (size_t i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++) {
+        char *note = xasprintf("%s skipped: ", skipped[i]);
+        if (!has_note(f.p, note))
+            fail_msg("no note '%s'", note);
+        free(note);
+    }
+    assert_lacks(script(f.p), "BASH_ENV");
+    assert_lacks(script(f.p), "LD_");
+    fx_done(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mount_order_workdir_gitconfig_volumes_gitdirs_config_adddir_ssh_proxy),
         cmocka_unit_test(test_workdir_is_first_rw_same_path_and_the_work_dir),
         cmocka_unit_test(test_gitconfig_mounted_ro_with_env_and_missing_gitconfig_leaves_no_env),
-        cmocka_unit_test(test_runtime_volumes_are_per_agent_and_build_caches_shared_with_labels),
+        cmocka_unit_test(test_runtime_volumes_and_build_caches_are_per_agent_with_labels),
         cmocka_unit_test(test_claude_gets_install_volume_and_guard_hooks_unless_yolo),
         cmocka_unit_test(test_git_dir_inside_workdir_is_not_mounted_again),
         cmocka_unit_test(test_linked_worktree_mounts_the_main_git_dir_once_rw),
@@ -1229,6 +1531,13 @@ int main(void)
         cmocka_unit_test(test_network_slirp_without_loopback_else_pasta_on_podman6_or_no_slirp),
         cmocka_unit_test(test_render_text_and_json_name_every_origin),
         cmocka_unit_test(test_agent_names_round_trip_and_unknown_is_rejected),
+        cmocka_unit_test(test_path_puts_every_system_dir_before_any_volume_or_home_dir),
+        cmocka_unit_test(test_path_dirs_in_volumes_belong_to_the_running_agent),
+        cmocka_unit_test(test_no_volume_is_shared_between_two_agents),
+        cmocka_unit_test(test_entrypoint_starts_bin_bash_by_absolute_path_without_login_files),
+        cmocka_unit_test(test_entrypoint_runs_commands_on_the_system_path_and_execs_absolute_paths),
+        cmocka_unit_test(test_agent_homes_are_mounted_only_for_their_own_agent),
+        cmocka_unit_test(test_secrets_never_set_path_or_shell_and_loader_startup_variables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
