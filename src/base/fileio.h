@@ -19,3 +19,13 @@ int write_file_atomic(const char *path, const char *data, size_t len, unsigned m
 /* mkdir -p: creates path and its missing parents with the given mode (an
  * existing directory is fine).  Errors name the directory that failed. */
 int mkdir_parents(const char *path, unsigned mode, struct ags_error *err) _warn_unused_;
+
+/* Reads name (relative to dirfd, or a path with AT_FDCWD) only if it is a
+ * regular file, without following a symlink at its last component and without
+ * blocking on a FIFO (O_NOFOLLOW | O_NONBLOCK, then fstat).  shown names it in
+ * errors.  -ELOOP: a symlink; -EINVAL: not a regular file; -ENOENT: absent.
+ * ret_st (may be NULL) receives what was read. */
+struct stat;
+int read_regular_file_at(int dirfd, const char *name, const char *shown, size_t max, char **ret,
+                         size_t *ret_len, struct stat *ret_st, struct ags_error *err)
+        _warn_unused_;

@@ -10,8 +10,6 @@
 #include "cli/cli.h"
 #include "base/banned.h"
 
-#define TRUST_PREVIEW_LINES 40
-
 static const char *env_lookup(const char *name)
 {
     return getenv(name);
@@ -41,33 +39,13 @@ void cli_host_done(struct cli_host *h)
     h->cwd = NULL;
 }
 
-static void preview(const struct cfg_trust_request *req)
-{
-    const char *p = req->content, *end = req->content + req->content_len;
-    unsigned lines = 0;
-    while (p < end && lines < TRUST_PREVIEW_LINES) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        fprintf(stderr, "  | %.*s\n", (int)n, p);
-        p += n + (nl ? 1 : 0);
-        lines++;
-    }
-    if (p < end)
-        fprintf(stderr, "  | ... (%zu more bytes)\n", (size_t)(end - p));
-}
-
 /* Interactive only: a run without a terminal never trusts anything new. */
 static enum cfg_trust_answer ask_trust(const struct cfg_trust_request *req, void *userdata _unused_)
 {
     if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
         return CFG_TRUST_SKIP;
-    fprintf(stderr,
-            "ags: the repo-local config %s %s.\n"
-            "It can add mounts, secrets and settings for agents started in %s:\n",
-            req->overlay_path,
-            req->changed ? "has CHANGED since you trusted it" : "is not trusted yet",
-            req->repo_root);
-    preview(req);
+    /* The config layer built the whole text, escaped (config/trust-view.c). */
+    fputs(req->view, stderr);
     for (int tries = 0; tries < 3; tries++) {
         fprintf(stderr, "Trust this exact content? [y/N] ");
         char line[64];
