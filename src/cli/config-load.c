@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/termesc.h"
 #include "cli/cli.h"
 #include "base/banned.h"
 
@@ -60,14 +61,21 @@ static enum cfg_trust_answer ask_trust(const struct cfg_trust_request *req, void
     return CFG_TRUST_SKIP;
 }
 
+/* Messages quote values from files a repository controls (its overlay is
+ * parsed before it is trusted): escaped, they cannot drive the terminal. */
+static void print_lines(const char *prefix, char **lines, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        _cleanup_free_ char *s = term_escape_str(lines[i]);
+        fprintf(stderr, "ags: %s%s\n", prefix, s);
+    }
+}
+
 static void print_diag(const struct cfg_diag *d)
 {
-    for (size_t i = 0; i < d->n_notes; i++)
-        fprintf(stderr, "ags: %s\n", d->notes[i]);
-    for (size_t i = 0; i < d->n_warnings; i++)
-        fprintf(stderr, "ags: warning: %s\n", d->warnings[i]);
-    for (size_t i = 0; i < d->n_errors; i++)
-        fprintf(stderr, "ags: error: %s\n", d->errors[i]);
+    print_lines("", d->notes, d->n_notes);
+    print_lines("warning: ", d->warnings, d->n_warnings);
+    print_lines("error: ", d->errors, d->n_errors);
 }
 
 int cli_load_config(const struct cli_host *h, const char *config_path, bool use_overlay,

@@ -12,49 +12,16 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "base/utf8.h"
+#include "base/termesc.h"
 #include "config/internal.h"
 #include "base/banned.h"
 
 /* The view of an 8 MiB cap would not be read; TRUST_VIEW_MAX_BYTES keeps it small. */
 #define TRUST_VIEW_TEXT_MAX (16u * TRUST_VIEW_MAX_BYTES + 1024u * 1024u)
 
-/* Characters that change what a terminal shows without being seen. */
-static bool invisible(uint32_t cp)
-{
-    return (cp >= 0x80 && cp <= 0x9f) || cp == 0xad || cp == 0x061c || cp == 0x180e ||
-           (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
-           (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb);
-}
-
-int trust_view_escape(struct strbuf *sb, const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        int r;
-        uint32_t cp = 0;
-        size_t len = p[i] < 0x80 ? 1 : utf8_decode(p + i, n - i, &cp);
-        if (p[i] == '\t' || p[i] == '\n') {
-            r = strbuf_appendc(sb, (char)p[i]);
-        } else if (p[i] < 0x20 || p[i] == 0x7f || len == 0) {
-            r = strbuf_appendf(sb, "\\x%02x", p[i]);
-            len = 1;
-        } else if (p[i] >= 0x80 && invisible(cp)) {
-            r = strbuf_appendf(sb, "\\u{%x}", cp);
-        } else {
-            r = strbuf_append(sb, s + i, len);
-        }
-        if (r < 0)
-            return r;
-        i += len;
-    }
-    return 0;
-}
-
 static void esc(struct strbuf *sb, const char *s)
 {
-    if (trust_view_escape(sb, s, strlen(s)) < 0)
+    if (term_escape(sb, s, strlen(s)) < 0)
         ags_oom();
 }
 
@@ -77,7 +44,7 @@ static void put_lines(struct strbuf *sb, const char *buf, size_t len)
     for (const char *p = buf, *end = buf + len; p < end; line++) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        if (strbuf_appendf(sb, "%6u | ", line) < 0 || trust_view_escape(sb, p, n) < 0 ||
+        if (strbuf_appendf(sb, "%6u | ", line) < 0 || term_escape(sb, p, n) < 0 ||
             strbuf_appends(sb, nl ? "\n" : "   (no newline at the end)\n") < 0)
             ags_oom();
         p += n + (nl ? 1 : 0);

@@ -99,6 +99,12 @@ expect bad-type "$err" "$work/bad.toml:2:9: sandbox.image: expected a string, fo
 expect bad-enum "$err" "$work/bad.toml:6:8: mount[0].mode: invalid value 'rx' (valid values: 'ro', 'rw')"
 [ -z "$out" ] && ok || bad "bad config printed to stdout: $out"
 
+# Messages quote values from files: controls in them reach the terminal escaped.
+printf '[sandbox]\nimage = "i"\n[[mount]]\nhost = "/a"\ncontainer = "/b"\nmode = "\\u009b2J"\n' >"$work/c1.toml"
+run c1-in-message 2 "$ags" config show --config "$work/c1.toml" &&
+    expect c1-in-message "$err" "invalid value '\\u{9b}2J'"
+[[ "$err" != *$'\xc2\x9b'* ]] && ok || bad "an error message printed a raw C1 control"
+
 printf '[sandbox]\nimage = "x"\n[sandbox]\n' >"$work/dup.toml"
 run duplicate-table 2 "$ags" config show --config "$work/dup.toml" && expect duplicate-table "$err" "$work/dup.toml:3:"
 

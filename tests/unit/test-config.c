@@ -810,20 +810,6 @@ static void test_overlay_fifo_and_symlinks_are_refused_without_hanging(void **st
 
 /* ---- the trust prompt shows exactly what is trusted (issue 10 item 4) ---- */
 
-static void test_trust_view_escapes_controls_c1_bidi_and_invalid_utf8(void **state)
-{
-    (void)state;
-    static const char in[] = "a\tb\x01" "c\r\x7f" "d\xc2\x9b" "e\xe2\x80\xae" "f\xe2\x81\xa6"
-                             "g\xe2\x80\x8f" "h\xff" "i\xc0\xaf" "j\xc3\xa9 \\x1b\n"
-                             "k\xe2\x80";
-    struct strbuf sb;
-    strbuf_init(&sb, 4096);
-    assert_int_equal(trust_view_escape(&sb, in, sizeof(in) - 1), 0);
-    assert_string_equal(sb.buf, "a\tb\\x01c\\x0d\\x7fd\\u{9b}e\\u{202e}f\\u{2066}g\\u{200f}h\\xff"
-                                "i\\xc0\\xafj\xc3\xa9 \\x1b\nk\\xe2\\x80");
-    strbuf_done(&sb);
-}
-
 struct view_log {
     int calls;
     char *view;
@@ -990,7 +976,6 @@ int main(void)
         cmocka_unit_test(test_overlay_path_leaving_the_repo_is_an_error_with_file_line_col),
         cmocka_unit_test(test_overlay_may_not_name_the_users_private_files),
         cmocka_unit_test(test_overlay_fifo_and_symlinks_are_refused_without_hanging),
-        cmocka_unit_test(test_trust_view_escapes_controls_c1_bidi_and_invalid_utf8),
         cmocka_unit_test(test_trust_prompt_shows_every_line_escaped_and_a_summary),
         cmocka_unit_test(test_overlay_too_large_to_show_is_not_offered),
         cmocka_unit_test(test_example_config_is_valid_and_warning_free),
