@@ -20,7 +20,8 @@ struct forbidden_key {
     const char *table, *key, *why;
 };
 
-/* Host paths that name the user's own files or programs, never the repo's. */
+/* Keys that name the user's own files or programs, never the repo's, or that
+ * act beyond this repository. */
 static const struct forbidden_key forbidden[] = {
     {"sandbox", "auth_key", "it names your private ssh key"},
     {"sandbox", "sign_key", "it names your private signing key"},
@@ -28,6 +29,10 @@ static const struct forbidden_key forbidden[] = {
     {"sandbox", "cache_dir", "it names ags's cache, which every run shares"},
     {"browser", "profile_dir", "it names your browser profile"},
     {"browser", "command", "it names a program ags would run on your machine"},
+    /* Host-side approvals and what every later run of every repository executes. */
+    {"auth_proxy", "auto_allow_domains", "it would open URLs on your machine without asking"},
+    {"update", "pi_spec", "it picks the package pi runs from in every repository"},
+    {"update", "minimum_release_age", "it shortens the wait before new releases are trusted"},
 };
 
 const char *cfg_overlay_forbidden(const char *table, const char *key)

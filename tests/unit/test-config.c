@@ -726,7 +726,7 @@ static void test_overlay_path_leaving_the_repo_is_an_error_with_file_line_col(vo
     remove_tree(f.s.root);
 }
 
-static void test_overlay_may_not_name_the_users_private_files(void **state)
+static void test_overlay_may_not_set_keys_that_reach_beyond_its_repository(void **state)
 {
     (void)state;
     static const char *const keys[] = {"auth_key", "sign_key", "gitconfig_path", "cache_dir"};
@@ -741,6 +741,10 @@ static void test_overlay_may_not_name_the_users_private_files(void **state)
     }
     write_text(f.overlay, "[browser]\nprofile_dir = \"p\"\n");
     expect_overlay_error(&f, "2:1: browser.profile_dir", "may not set");
+    write_text(f.overlay, "[update]\npi_spec = \"evil-pi\"\n");
+    expect_overlay_error(&f, "2:1: update.pi_spec", "may not set");
+    write_text(f.overlay, "[auth_proxy]\nauto_allow_domains = [\"evil.example\"]\n");
+    expect_overlay_error(&f, "2:1: auth_proxy.auto_allow_domains", "may not set");
     remove_tree(f.s.root);
 }
 
@@ -974,7 +978,7 @@ int main(void)
         cmocka_unit_test(test_error_in_overlay_names_the_overlay_and_returns_nothing),
         cmocka_unit_test(test_overlay_symlink_swap_asks_again_and_mounts_the_resolved_target),
         cmocka_unit_test(test_overlay_path_leaving_the_repo_is_an_error_with_file_line_col),
-        cmocka_unit_test(test_overlay_may_not_name_the_users_private_files),
+        cmocka_unit_test(test_overlay_may_not_set_keys_that_reach_beyond_its_repository),
         cmocka_unit_test(test_overlay_fifo_and_symlinks_are_refused_without_hanging),
         cmocka_unit_test(test_trust_prompt_shows_every_line_escaped_and_a_summary),
         cmocka_unit_test(test_overlay_too_large_to_show_is_not_offered),
