@@ -155,6 +155,11 @@ if command -v script >/dev/null; then
     expect prompt-c1-escaped "$prompt" '# hidden \u{9b}2K and \u{202e} reversed'
     expect prompt-summary "$prompt" "passes host variable AWS_SECRET_ACCESS_KEY"
     [[ "$prompt" != *$'\xc2\x9b'* ]] && ok || bad "prompt printed a raw C1 control"
+    env -i HOME="$work/home" PATH=/usr/bin:/bin TERM=dumb \
+        script -qec "$ags plan --agent shell --lockdown" /dev/null <"$work/answer" >"$work/prompt" 2>&1
+    prompt=$(cat "$work/prompt")
+    [[ "$prompt" != *"Trust this"* && "$prompt" != *AWS_SECRET* ]] && ok ||
+        bad "plan --lockdown offered the overlay on a terminal: $prompt"
 else
     bad "script(1) is needed for the trust prompt test (util-linux)"
 fi
