@@ -192,3 +192,35 @@ int mkdir_parents(const char *path, unsigned mode, struct ags_error *err)
         return ags_error_set(err, -errno, "cannot create directory '%s': %m", p);
     return 0;
 }
+
+int read_regular_file_at(int dirfd, const char *name, const char *shown, size_t max, char **ret,
+                         size_t *ret_len, struct stat *ret_st, struct ags_error *err)
+{
+    /* Classify before opening: opening a device can have side effects. */
+    struct stat pre;
+    if (fstatat(dirfd, name, &pre, AT_SYMLINK_NOFOLLOW) < 0)
+        return ags_error_set(err, -errno, "cannot open '%s': %m", shown);
+    if (S_ISLNK(pre.st_mode))
+        return ags_error_set(err, -ELOOP, "'%s' is a symlink; ags does not follow it", shown);
+    if (!S_ISREG(pre.st_mode))
+        return ags_error_set(err, -EINVAL, "'%s' is not a regular file", shown);
+    _cleanup_close_ int fd =
+            openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0 && errno == ELOOP)
+        return ags_error_set(err, -ELOOP, "'%s' is a symlink; ags does not follow it", shown);
+    if (fd < 0)
+        return ags_error_set(err, -errno, "cannot open '%s': %m", shown);
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return ags_error_set(err, -errno, "cannot stat '%s': %m", shown);
+    if (!S_ISREG(st.st_mode) || st.st_dev != pre.st_dev || st.st_ino != pre.st_ino)
+        return ags_error_set(err, -EINVAL, "'%s' is not a regular file", shown);
+    if ((size_t)st.st_size > max)
+        return ags_error_set(err, -EFBIG, "'%s' is larger than %zu bytes", shown, max);
+    int r = read_fd_bounded(fd, max, ret, ret_len, err);
+    if (r < 0)
+        return ags_error_prefix(err, "'%s'", shown);
+    if (ret_st)
+        *ret_st = st;
+    return 0;
+}

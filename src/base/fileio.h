@@ -38,3 +38,12 @@ int open_dir_below(int dirfd, const char *where, const char *rel, unsigned mode,
  * (a symlink there is replaced, never followed). */
 int write_file_atomic_at(int dirfd, const char *where, const char *name, const char *data,
                          size_t len, unsigned mode, struct ags_error *err) _warn_unused_;
+/* Reads name (relative to dirfd, or a path with AT_FDCWD) only if it is a
+ * regular file, without following a symlink at its last component and without
+ * blocking on a FIFO (O_NOFOLLOW | O_NONBLOCK, then fstat).  shown names it in
+ * errors.  -ELOOP: a symlink; -EINVAL: not a regular file; -ENOENT: absent.
+ * ret_st (may be NULL) receives what was read. */
+struct stat;
+int read_regular_file_at(int dirfd, const char *name, const char *shown, size_t max, char **ret,
+                         size_t *ret_len, struct stat *ret_st, struct ags_error *err)
+        _warn_unused_;

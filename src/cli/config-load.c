@@ -7,10 +7,9 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/termesc.h"
 #include "cli/cli.h"
 #include "base/banned.h"
-
-#define TRUST_PREVIEW_LINES 40
 
 static const char *env_lookup(const char *name)
 {
@@ -41,33 +40,13 @@ void cli_host_done(struct cli_host *h)
     h->cwd = NULL;
 }
 
-static void preview(const struct cfg_trust_request *req)
-{
-    const char *p = req->content, *end = req->content + req->content_len;
-    unsigned lines = 0;
-    while (p < end && lines < TRUST_PREVIEW_LINES) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        fprintf(stderr, "  | %.*s\n", (int)n, p);
-        p += n + (nl ? 1 : 0);
-        lines++;
-    }
-    if (p < end)
-        fprintf(stderr, "  | ... (%zu more bytes)\n", (size_t)(end - p));
-}
-
 /* Interactive only: a run without a terminal never trusts anything new. */
 static enum cfg_trust_answer ask_trust(const struct cfg_trust_request *req, void *userdata _unused_)
 {
     if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
         return CFG_TRUST_SKIP;
-    fprintf(stderr,
-            "ags: the repo-local config %s %s.\n"
-            "It can add mounts, secrets and settings for agents started in %s:\n",
-            req->overlay_path,
-            req->changed ? "has CHANGED since you trusted it" : "is not trusted yet",
-            req->repo_root);
-    preview(req);
+    /* The config layer built the whole text, escaped (config/trust-view.c). */
+    fputs(req->view, stderr);
     for (int tries = 0; tries < 3; tries++) {
         fprintf(stderr, "Trust this exact content? [y/N] ");
         char line[64];
@@ -82,14 +61,21 @@ static enum cfg_trust_answer ask_trust(const struct cfg_trust_request *req, void
     return CFG_TRUST_SKIP;
 }
 
+/* Messages quote values from files a repository controls (its overlay is
+ * parsed before it is trusted): escaped, they cannot drive the terminal. */
+static void print_lines(const char *prefix, char **lines, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        _cleanup_free_ char *s = term_escape_str(lines[i]);
+        fprintf(stderr, "ags: %s%s\n", prefix, s);
+    }
+}
+
 static void print_diag(const struct cfg_diag *d)
 {
-    for (size_t i = 0; i < d->n_notes; i++)
-        fprintf(stderr, "ags: %s\n", d->notes[i]);
-    for (size_t i = 0; i < d->n_warnings; i++)
-        fprintf(stderr, "ags: warning: %s\n", d->warnings[i]);
-    for (size_t i = 0; i < d->n_errors; i++)
-        fprintf(stderr, "ags: error: %s\n", d->errors[i]);
+    print_lines("", d->notes, d->n_notes);
+    print_lines("warning: ", d->warnings, d->n_warnings);
+    print_lines("error: ", d->errors, d->n_errors);
 }
 
 int cli_load_config(const struct cli_host *h, const char *config_path, bool use_overlay,

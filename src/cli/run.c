@@ -196,7 +196,9 @@ int cli_build_plan(const struct run_flags *f, bool for_run, struct ags_config **
     struct cli_host ch;
     cli_host_init(&ch);
     _cleanup_config_ struct ags_config *cfg = NULL;
-    int rc = cli_load_config(&ch, f->config_path, true, &cfg);
+    /* Lockdown never reads the repo overlay (not even to offer trust). */
+    int rc = cli_load_config(&ch, f->config_path, !f->lockdown, &cfg);
+    _cleanup_free_ char *ignored = f->lockdown ? config_overlay_path(&ch.host) : NULL;
     if (rc != 0) {
         cli_host_done(&ch);
         return rc;
@@ -212,6 +214,7 @@ int cli_build_plan(const struct run_flags *f, bool for_run, struct ags_config **
         },
     };
     gather(f, ch.cwd, &hf, &in.host);
+    in.host.ignored_overlay = ignored;
     /* A real run stages lockdown into a private directory made now; `ags plan`
      * shows the template. */
     struct ags_error err = {0};

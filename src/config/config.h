@@ -182,10 +182,14 @@ enum cfg_trust_answer {
 struct cfg_trust_request {
     const char *overlay_path;
     const char *repo_root;
-    const char *digest;   /* sha256 of the overlay's bytes, hex */
+    const char *digest;   /* sha256 of the overlay's bytes and resolved host paths, hex */
     bool changed;         /* the root was trusted before, with other content */
     const char *content;  /* the exact bytes that would be used */
     size_t content_len;
+    /* What to show before asking: every line numbered and escaped, then a
+     * summary of what the overlay adds (mounts with resolved targets, env,
+     * secrets, image, tools).  Print it as is. */
+    const char *view;
 };
 
 struct cfg_load_opts {
@@ -223,6 +227,9 @@ static inline void config_freep(struct ags_config **c)
 /* Default paths (owned by the caller). */
 char *config_default_path(const struct cfg_host *host);
 char *config_trust_store_path(const struct cfg_host *host);
+/* <git toplevel>/.ags/config.toml when something is there, without reading it
+ * (for saying that --lockdown ignored it); NULL otherwise. */
+char *config_overlay_path(const struct cfg_host *host);
 /* The built-in default config written on first run. */
 extern const char config_default_text[];
 

@@ -139,7 +139,7 @@ static char *decode_string(struct cfg_decoder *d, const struct toml_value *v, co
             cfg_report_error(d, v->pos, ctx, "%s", err.msg);
             return NULL;
         }
-        return out;
+        return d->repo_root ? cfg_overlay_resolve(d, v->pos, ctx, out) : out;
     case CFG_T_CONTAINER_PATH:
     case CFG_T_CONTAINER_PATHS:
         return check_container_path(d, v, ctx, s) ? xstrdup(s) : NULL;
@@ -381,6 +381,13 @@ void cfg_decode_fields(struct cfg_decoder *d, const struct toml_value *table, co
         char fctx[512];
         if (snprintf(fctx, sizeof(fctx), "%s.%s", ctx, f->key) >= (int)sizeof(fctx))
             fctx[sizeof(fctx) - 1] = '\0';
+        const char *why = d->is_overlay ? cfg_overlay_forbidden(schema->name, f->key) : NULL;
+        if (why) {
+            cfg_report_error(d, kv->key_pos, fctx,
+                             "a repo-local config may not set it (%s); set it in your own config "
+                             "if you want it", why);
+            continue;
+        }
         decode_field(d, kv->value, fctx, f, obj);
     }
     /* A singular table in an overlay only changes what it names. */

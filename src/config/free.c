@@ -90,6 +90,12 @@ void cfg_parts_done(struct cfg_parts *p)
     mounts_free(p->tool, p->n_tool);
     secrets_free(p->secrets, p->n_secrets);
     secrets_free(p->tool_secrets, p->n_tool_secrets);
+    for (size_t i = 0; i < p->n_resolved; i++) {
+        free(p->resolved[i].declared);
+        free(p->resolved[i].resolved);
+        free(p->resolved[i].key);
+    }
+    free(p->resolved);
     *p = (struct cfg_parts){0};
 }
 

@@ -5,9 +5,22 @@
 
 #include <stdbool.h>
 
+#include "base/sha256.h"
+#include "base/strbuf.h"
 #include "config/config.h"
 #include "config/schema.h"
 #include "toml/toml.h"
+
+/* A host path a repo overlay names, as written (after expansion) and as
+ * resolved at load time; the trust digest and the trust prompt cover both. */
+enum cfg_path_type { CFG_PATH_MISSING, CFG_PATH_FILE, CFG_PATH_DIR, CFG_PATH_OTHER };
+
+struct cfg_resolved {
+    char *declared; /* expanded, absolute, symlinks not resolved */
+    char *resolved; /* canonical; for a missing path, its canonical parent + the rest */
+    enum cfg_path_type type;
+    char *key;      /* "mount[0].host" */
+};
 
 /* What one file contributes, kept apart until the layers are merged so that
  * the final order is: every [[mount]], every [[agent_mount]], every tool. */
@@ -17,6 +30,8 @@ struct cfg_parts {
     struct cfg_secret *secrets, *tool_secrets;
     size_t n_secrets, cap_secrets, n_tool_secrets, cap_tool_secrets;
     size_t cap_tools;
+    struct cfg_resolved *resolved; /* overlay only: every host path, in file order */
+    size_t n_resolved, cap_resolved;
 };
 
 struct cfg_decoder {
@@ -25,6 +40,7 @@ struct cfg_decoder {
     const char *file;     /* owned by the config's files list */
     char *file_dir;       /* relative host paths resolve against it */
     bool is_overlay;
+    const char *repo_root; /* overlay: host paths must resolve inside it; NULL: not checked */
     struct ags_config *cfg; /* singular sections and tools of this layer */
     struct cfg_parts parts;
 };
@@ -48,6 +64,24 @@ struct cfg_origin cfg_origin_at(const struct cfg_decoder *d, struct toml_pos pos
 
 /* sections.c: the whole document of one layer. */
 void cfg_decode_document(struct cfg_decoder *d, const struct toml_value *root);
+
+/* overlay.c: the rules of a repo overlay (docs/config.md "Repo overlay rules"). */
+/* Why an overlay may not set table.key, or NULL when it may. */
+const char *cfg_overlay_forbidden(const char *table, const char *key);
+/* Resolves an overlay's expanded host path inside d->repo_root and records it;
+ * takes path, returns the resolved path or NULL after reporting why not. */
+char *cfg_overlay_resolve(struct cfg_decoder *d, struct toml_pos pos, const char *ctx, char *path);
+/* SHA-256 (hex) of the overlay's bytes and, when there are any, of its resolved paths. */
+void cfg_overlay_digest(const char *buf, size_t len, const struct cfg_parts *p,
+                        char out[SHA256_HEX_SIZE]);
+const char *cfg_path_type_name(enum cfg_path_type t);
+
+/* trust-view.c: the text the trust prompt shows (the cli prints it as is). */
+char *cfg_trust_view(const struct cfg_trust_request *req, const struct ags_config *overlay,
+                     const struct cfg_parts *parts);
+
+/* render.c: one field's value as TOML. */
+void cfg_render_value(struct strbuf *sb, const struct cfg_field *f, const void *obj);
 
 /* expand.c */
 int cfg_expand_path(const struct cfg_host *host, const char *in, const char *base_dir,

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config/internal.h"
 
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/fileio.h"
 #include "base/limits.h"
 #include "base/sha256.h"
+#include "config/trust-view.h"
 #include "config/trust.h"
 #include "base/banned.h"
 
@@ -24,8 +27,8 @@ static void layer_done(struct layer *l)
 
 /* Parses and decodes one file's bytes into l; file names the origin (owned by owner). */
 static int decode_layer(const struct cfg_host *host, struct ags_config *owner, const char *buf,
-                        size_t len, const char *path, bool is_overlay, struct layer *l,
-                        struct cfg_diag *diag)
+                        size_t len, const char *path, bool is_overlay, const char *repo_root,
+                        struct layer *l, struct cfg_diag *diag)
 {
     const char *file = cfg_add_file(owner, path);
     struct ags_error err;
@@ -38,7 +41,7 @@ static int decode_layer(const struct cfg_host *host, struct ags_config *owner, c
     _cleanup_free_ char *dir = cfg_path_dirname(file);
     struct cfg_decoder d = {
         .host = host, .diag = diag, .file = file, .file_dir = dir,
-        .is_overlay = is_overlay, .cfg = l->cfg,
+        .is_overlay = is_overlay, .repo_root = repo_root, .cfg = l->cfg,
     };
     cfg_decode_document(&d, root);
     l->parts = d.parts;
@@ -50,7 +53,7 @@ int config_load_buffer(const struct cfg_host *host, const char *buf, size_t len,
                        struct cfg_diag *diag)
 {
     struct layer l = {.cfg = cfg_new()};
-    int r = decode_layer(host, l.cfg, buf, len, filename, is_overlay, &l, diag);
+    int r = decode_layer(host, l.cfg, buf, len, filename, is_overlay, NULL, &l, diag);
     size_t before = diag->n_errors;
     cfg_finalize(l.cfg, &l.parts, host, diag);
     if (r == 0 && diag->n_errors > before)
@@ -129,20 +132,109 @@ static char *git_toplevel(const char *cwd)
     }
 }
 
-static bool same_file(const char *a, const char *b)
+static bool same_file(const struct stat *sa, const char *b)
 {
-    struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
+    struct stat sb;
+    return stat(b, &sb) == 0 && sa->st_dev == sb.st_dev && sa->st_ino == sb.st_ino;
 }
 
-/* Decides whether the overlay's exact bytes may be used. */
+static char *overlay_path_of(const char *root)
+{
+    return xasprintf("%s/.ags/config.toml", strcmp(root, "/") ? root : "");
+}
+
+char *config_overlay_path(const struct cfg_host *host)
+{
+    _cleanup_free_ char *root = git_toplevel(host->cwd);
+    if (!root)
+        return NULL;
+    char *path = overlay_path_of(root);
+    struct stat st;
+    if (lstat(path, &st) == 0)
+        return path;
+    free(path);
+    return NULL;
+}
+
+/* Reads <root>/.ags/config.toml only as a regular file inside the repository:
+ * .ags a real directory, config.toml a regular file, neither a symlink (it
+ * could name a private file, which the prompt would print) nor a FIFO or
+ * device (which would hang ags).  Anything else is skipped with a warning:
+ * the base config still applies and nothing of the repository is read.
+ * Returns 1 when read, 0 when there is nothing to use, or an error. */
+static int read_overlay(const char *root, const char *path, char **buf, size_t *len,
+                        struct stat *st, struct cfg_diag *diag)
+{
+    _cleanup_close_ int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat dst;
+    if (rootfd < 0 || fstatat(rootfd, ".ags", &dst, AT_SYMLINK_NOFOLLOW) < 0)
+        return 0;
+    _cleanup_free_ char *dir = cfg_path_dirname(path);
+    if (!S_ISDIR(dst.st_mode)) {
+        cfg_diag_warning(diag, "skipping repo-local config: '%s' %s; ags reads an overlay only "
+                               "from a real .ags directory of the repository",
+                         dir, S_ISLNK(dst.st_mode) ? "is a symlink" : "is not a directory");
+        return 0;
+    }
+    _cleanup_close_ int agsfd =
+            openat(rootfd, ".ags", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (agsfd < 0) {
+        cfg_diag_warning(diag, "skipping repo-local config: cannot open '%s': %m", dir);
+        return 0;
+    }
+    struct ags_error err;
+    int r = read_regular_file_at(agsfd, "config.toml", path, AGS_TOML_MAX_FILE_SIZE, buf, len,
+                                 st, &err);
+    if (r == -ENOENT)
+        return 0;
+    if (r == -ELOOP || r == -EINVAL) {
+        cfg_diag_warning(diag, "skipping repo-local config: %s (make it a regular file)",
+                         err.msg);
+        return 0;
+    }
+    if (r < 0) {
+        cfg_diag_error(diag, "%s", err.msg);
+        return r;
+    }
+    return 1;
+}
+
+static void diag_move(struct cfg_diag *to, struct cfg_diag *from)
+{
+    for (size_t i = 0; i < from->n_warnings; i++)
+        cfg_diag_warning(to, "%s", from->warnings[i]);
+    for (size_t i = 0; i < from->n_errors; i++)
+        cfg_diag_error(to, "%s", from->errors[i]);
+    cfg_diag_done(from);
+}
+
+static enum cfg_trust_answer ask(const struct cfg_load_opts *opts, struct cfg_trust_request *req,
+                                 const struct layer *l, struct cfg_diag *diag)
+{
+    if (req->content_len > TRUST_VIEW_MAX_BYTES) {
+        cfg_diag_warning(diag, "%s is %zu bytes; ags offers trust only for overlays of up to %u "
+                               "KiB, which it can show in full (read it yourself and copy what "
+                               "you need into your own config)",
+                         req->overlay_path, req->content_len, TRUST_VIEW_MAX_BYTES / 1024u);
+        return CFG_TRUST_SKIP;
+    }
+    if (!opts->ask_trust)
+        return CFG_TRUST_SKIP;
+    _cleanup_free_ char *view = cfg_trust_view(req, l->cfg, &l->parts);
+    req->view = view;
+    enum cfg_trust_answer a = opts->ask_trust(req, opts->userdata);
+    req->view = NULL;
+    return a;
+}
+
+/* Decides whether the overlay may be used: its exact bytes and the targets its
+ * host paths resolve to now (cfg_overlay_digest) must be the ones trusted. */
 static bool overlay_trusted(const struct cfg_host *host, const struct cfg_load_opts *opts,
                             const char *path, const char *root, const char *buf, size_t len,
-                            struct cfg_diag *diag)
+                            const struct layer *l, struct cfg_diag *diag)
 {
     char digest[SHA256_HEX_SIZE];
-    sha256_hex(buf, len, digest);
+    cfg_overlay_digest(buf, len, &l->parts, digest);
     _cleanup_free_ char *store = config_trust_store_path(host);
     struct ags_error err;
     enum trust_state state;
@@ -153,10 +245,11 @@ static bool overlay_trusted(const struct cfg_host *host, const struct cfg_load_o
     }
     if (state == TRUST_OK)
         return true;
-    struct cfg_trust_request req = {path, root, digest, state == TRUST_CHANGED, buf, len};
-    enum cfg_trust_answer answer =
-            opts->ask_trust ? opts->ask_trust(&req, opts->userdata) : CFG_TRUST_SKIP;
-    if (answer != CFG_TRUST_ACCEPT) {
+    struct cfg_trust_request req = {
+        .overlay_path = path, .repo_root = root, .digest = digest,
+        .changed = state == TRUST_CHANGED, .content = buf, .content_len = len,
+    };
+    if (ask(opts, &req, l, diag) != CFG_TRUST_ACCEPT) {
         cfg_diag_warning(diag, "skipping %s repo-local config %s",
                          state == TRUST_CHANGED ? "changed (no longer trusted)" : "untrusted",
                          path);
@@ -169,6 +262,9 @@ static bool overlay_trusted(const struct cfg_host *host, const struct cfg_load_o
     return true;
 }
 
+/* The overlay is parsed and its paths resolved before any trust question, so
+ * the prompt can show what it adds and the digest can pin where its paths
+ * lead; an overlay with errors stops the load (exit 2) and is never offered. */
 static int load_overlay(const struct cfg_host *host, const struct cfg_load_opts *opts,
                         struct ags_config *owner, const char *base_path, struct layer *ret,
                         struct cfg_diag *diag)
@@ -176,24 +272,26 @@ static int load_overlay(const struct cfg_host *host, const struct cfg_load_opts 
     _cleanup_free_ char *root = git_toplevel(host->cwd);
     if (!root)
         return 0;
-    _cleanup_free_ char *path = xasprintf("%s/.ags/config.toml", strcmp(root, "/") ? root : "");
-    struct stat st;
-    if (stat(path, &st) < 0 || same_file(path, base_path))
-        return 0;
+    _cleanup_free_ char *path = overlay_path_of(root);
     _cleanup_free_ char *buf = NULL;
     size_t len = 0;
-    struct ags_error err;
-    if (read_file_bounded(path, AGS_TOML_MAX_FILE_SIZE, &buf, &len, &err) < 0) {
-        cfg_diag_error(diag, "%s", err.msg);
-        return err.code;
-    }
-    if (!overlay_trusted(host, opts, path, root, buf, len, diag))
-        return 0;
+    struct stat st;
+    int r = read_overlay(root, path, &buf, &len, &st, diag);
+    if (r <= 0 || same_file(&st, base_path))
+        return r < 0 ? r : 0;
+    struct cfg_diag scratch = {0};
     ret->cfg = cfg_new();
-    int r = decode_layer(host, owner, buf, len, path, true, ret, diag);
-    if (r == 0)
-        owner->overlay_path = xstrdup(path);
-    return r;
+    r = decode_layer(host, ret->cfg, buf, len, path, true, root, ret, &scratch);
+    if (r < 0 || !overlay_trusted(host, opts, path, root, buf, len, ret, diag)) {
+        if (r < 0)
+            diag_move(diag, &scratch);
+        cfg_diag_done(&scratch);
+        layer_done(ret);
+        return r;
+    }
+    diag_move(diag, &scratch);
+    owner->overlay_path = xstrdup(path);
+    return 0;
 }
 
 int config_load(const struct cfg_host *host, const struct cfg_load_opts *opts,
@@ -206,7 +304,7 @@ int config_load(const struct cfg_host *host, const struct cfg_load_opts *opts,
         return r;
     struct layer base = {.cfg = cfg_new()}, overlay = {0};
     base.cfg->base_path = xstrdup(path);
-    r = decode_layer(host, base.cfg, buf, len, path, false, &base, diag);
+    r = decode_layer(host, base.cfg, buf, len, path, false, NULL, &base, diag);
     if (opts->use_overlay) {
         int ro = load_overlay(host, opts, base.cfg, path, &overlay, diag);
         if (r == 0)

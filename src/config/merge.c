@@ -88,6 +88,9 @@ void cfg_merge_layer(struct ags_config *base, struct cfg_parts *bp, struct ags_c
     APPEND(bp->tool_secrets, bp->n_tool_secrets, bp->cap_tool_secrets, op->tool_secrets,
            op->n_tool_secrets);
     APPEND(base->tools, base->n_tools, bp->cap_tools, overlay->tools, overlay->n_tools);
+    /* The overlay's origins point at its file name: it moves along. */
+    size_t cap_files = base->n_files;
+    APPEND(base->files, base->n_files, cap_files, overlay->files, overlay->n_files);
 }
 
 static void default_str(struct cfg_str *s, char *value)

@@ -172,6 +172,12 @@ static int check_input(const struct plan_input *in, struct ags_error *err)
         return ags_error_set(err, -EINVAL, "--lockdown needs a staging directory");
     if (!in->host.session_id || !in->host.path_exists || !in->cfg)
         return ags_error_set(err, -EINVAL, "incomplete plan input");
+    /* Lockdown is for repositories you do not trust: their overlay could
+     * supply staging sources, the image or pids_limit (issue 10 item 5). */
+    if (f->lockdown && in->cfg->overlay_path)
+        return ags_error_set(err, -EINVAL,
+                             "--lockdown never uses a repository's overlay, but the config "
+                             "includes %s", in->cfg->overlay_path);
     return 0;
 }
 
@@ -194,6 +200,9 @@ int plan_build(const struct plan_input *in, struct ags_plan **ret, struct ags_er
     p->name.v = plan_container_name(in->host.cwd, in->host.git_dir, in->host.git_common_dir,
                                     in->host.name_rand);
     p->name.origin = xstrdup("working directory (worktrees: main repository) + random suffix");
+    if (in->flags.lockdown && in->host.ignored_overlay)
+        plan_note(&b, "repo-local config %s ignored: --lockdown never reads a repository's "
+                      "overlay", in->host.ignored_overlay);
     build_security(&b);
     build_network(&b);
     r = plan_build_mounts(&b);

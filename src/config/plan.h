@@ -58,6 +58,7 @@ struct plan_host {
     const char *lockdown_staging_dir; /* private dir the runner stages into (lockdown) */
     const char *ssh_auth_sock;  /* host ssh-agent socket to forward, or NULL */
     const char *auth_proxy_dir; /* host dir of the auth proxy socket and shim, or NULL */
+    const char *ignored_overlay; /* lockdown: the repo overlay that was not read, or NULL */
     /* Does path exist?  *is_dir tells a directory from anything else. */
     bool (*path_exists)(const char *path, bool *is_dir);
 };

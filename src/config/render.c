@@ -79,6 +79,11 @@ static void put_value(struct strbuf *sb, const struct cfg_field *f, const void *
     }
 }
 
+void cfg_render_value(struct strbuf *sb, const struct cfg_field *f, const void *obj)
+{
+    put_value(sb, f, obj, false);
+}
+
 static bool field_present(const struct cfg_field *f, const void *obj)
 {
     const void *slot = (const char *)obj + f->off;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config/trust.h"
 
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -16,7 +17,8 @@
 static int read_store(const char *store, char **ret, struct ags_error *err)
 {
     size_t len;
-    int r = read_file_bounded(store, TRUST_STORE_MAX, ret, &len, err);
+    /* Ours, but a symlink or FIFO there was planted: never believe or block on it. */
+    int r = read_regular_file_at(AT_FDCWD, store, store, TRUST_STORE_MAX, ret, &len, NULL, err);
     if (r == -ENOENT) {
         *ret = xstrdup("");
         return 0;

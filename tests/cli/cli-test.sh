@@ -99,6 +99,12 @@ expect bad-type "$err" "$work/bad.toml:2:9: sandbox.image: expected a string, fo
 expect bad-enum "$err" "$work/bad.toml:6:8: mount[0].mode: invalid value 'rx' (valid values: 'ro', 'rw')"
 [ -z "$out" ] && ok || bad "bad config printed to stdout: $out"
 
+# Messages quote values from files: controls in them reach the terminal escaped.
+printf '[sandbox]\nimage = "i"\n[[mount]]\nhost = "/a"\ncontainer = "/b"\nmode = "\\u009b2J"\n' >"$work/c1.toml"
+run c1-in-message 2 "$ags" config show --config "$work/c1.toml" &&
+    expect c1-in-message "$err" "invalid value '\\u{9b}2J'"
+[[ "$err" != *$'\xc2\x9b'* ]] && ok || bad "an error message printed a raw C1 control"
+
 printf '[sandbox]\nimage = "x"\n[sandbox]\n' >"$work/dup.toml"
 run duplicate-table 2 "$ags" config show --config "$work/dup.toml" && expect duplicate-table "$err" "$work/dup.toml:3:"
 
@@ -117,6 +123,47 @@ run overlay-non-tty 0 "$ags" config show
 cd - >/dev/null || exit 1
 expect overlay-skipped "$err" "skipping untrusted repo-local config $work/repo/.ags/config.toml"
 expect overlay-not-used "$out" 'image = "localhost/ags-sandbox:latest"'
+
+# --lockdown never reads the repo overlay: a trusted one has no effect, an
+# untrusted one is not offered, and ags plan says it was ignored.
+repo_root=$(realpath "$work/repo")
+mkdir -p "$work/home/.config/ags"
+printf '%s %s\n' "$(sha256sum <"$work/repo/.ags/config.toml" | cut -c1-64)" "$repo_root" \
+    >"$work/home/.config/ags/trusted-overlays"
+cd "$work/repo" || exit 1
+run overlay-trusted-plan 0 "$ags" plan --agent shell && expect overlay-trusted-used "$out" "image: from-repo"
+run overlay-lockdown-plan 0 "$ags" plan --agent shell --lockdown
+[[ "$out" != *from-repo* ]] && ok || bad "plan --lockdown applied the trusted overlay: $out"
+expect overlay-lockdown-note "$out" "repo-local config $repo_root/.ags/config.toml ignored: --lockdown never reads a repository's overlay"
+printf '[sandbox]\nimage = "changed"\n' >"$work/repo/.ags/config.toml"
+run overlay-lockdown-untrusted 0 "$ags" plan --agent shell --lockdown
+[[ "$err" != *repo-local* && "$out" != *changed* ]] && ok || bad "plan --lockdown looked at the overlay: $err"
+
+# The trust prompt (on a terminal) shows the whole file, escaped, and a summary.
+{
+    printf '[sandbox]\n'
+    for i in $(seq 2 41); do printf '# filler %s\n' "$i"; done
+    printf '# hidden \xc2\x9b2K and \xe2\x80\xae reversed\n'
+    printf 'passthrough_env = ["AWS_SECRET_ACCESS_KEY"]\n'
+} >"$work/repo/.ags/config.toml"
+if command -v script >/dev/null; then
+    printf 'n\n' >"$work/answer"
+    env -i HOME="$work/home" PATH=/usr/bin:/bin TERM=dumb script -qec "$ags config show" /dev/null \
+        <"$work/answer" >"$work/prompt" 2>&1
+    prompt=$(cat "$work/prompt")
+    expect prompt-line-43 "$prompt" '43 | passthrough_env = ["AWS_SECRET_ACCESS_KEY"]'
+    expect prompt-c1-escaped "$prompt" '# hidden \u{9b}2K and \u{202e} reversed'
+    expect prompt-summary "$prompt" "passes host variable AWS_SECRET_ACCESS_KEY"
+    [[ "$prompt" != *$'\xc2\x9b'* ]] && ok || bad "prompt printed a raw C1 control"
+    env -i HOME="$work/home" PATH=/usr/bin:/bin TERM=dumb \
+        script -qec "$ags plan --agent shell --lockdown" /dev/null <"$work/answer" >"$work/prompt" 2>&1
+    prompt=$(cat "$work/prompt")
+    [[ "$prompt" != *"Trust this"* && "$prompt" != *AWS_SECRET* ]] && ok ||
+        bad "plan --lockdown offered the overlay on a terminal: $prompt"
+else
+    bad "script(1) is needed for the trust prompt test (util-linux)"
+fi
+cd - >/dev/null || exit 1
 
 # Run mode as root: refused before the config is read (root's Podman is
 # rootful, which has no keep-id user namespace). The next case then runs as

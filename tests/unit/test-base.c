@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/error.h"
@@ -11,6 +12,7 @@
 #include "base/sha256.h"
 #include "base/strbuf.h"
 #include "base/strutil.h"
+#include "base/termesc.h"
 
 static void test_sha256_matches_fips_180_vectors(void **state)
 {
@@ -84,6 +86,23 @@ static void test_json_string_escapes_controls_quotes_and_nul(void **state)
     strbuf_done(&sb);
 }
 
+static void test_term_escape_shows_controls_c1_bidi_and_invalid_utf8(void **state)
+{
+    (void)state;
+    static const char in[] = "a\tb\x01" "c\r\x7f" "d\xc2\x9b" "e\xe2\x80\xae" "f\xe2\x81\xa6"
+                             "g\xe2\x80\x8f" "h\xff" "i\xc0\xaf" "j\xc3\xa9 \\x1b\n"
+                             "k\xe2\x80";
+    struct strbuf sb;
+    strbuf_init(&sb, 4096);
+    assert_int_equal(term_escape(&sb, in, sizeof(in) - 1), 0);
+    assert_string_equal(sb.buf, "a\tb\\x01c\\x0d\\x7fd\\u{9b}e\\u{202e}f\\u{2066}g\\u{200f}h\\xff"
+                                "i\\xc0\\xafj\xc3\xa9 \\x1b\nk\\xe2\\x80");
+    strbuf_done(&sb);
+    char *s = term_escape_str("\xc2\x9b" "2J");
+    assert_string_equal(s, "\\u{9b}2J");
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -93,6 +112,7 @@ int main(void)
         cmocka_unit_test(test_error_prefix_keeps_the_root_cause_after_the_context),
         cmocka_unit_test(test_edit_distance_finds_typos_and_caps_early),
         cmocka_unit_test(test_json_string_escapes_controls_quotes_and_nul),
+        cmocka_unit_test(test_term_escape_shows_controls_c1_bidi_and_invalid_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,11 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/fileio.h"
+#include "base/sha256.h"
+#include "base/strbuf.h"
 #include "config/config.h"
 #include "config/schema.h"
+#include "config/trust-view.h"
 
 static const char *fake_env(const char *name)
 {
@@ -553,6 +557,339 @@ static void test_error_in_overlay_names_the_overlay_and_returns_nothing(void **s
     remove_tree(s.root);
 }
 
+/* ---- overlays: what they point at, how they are opened (issue 10 items 3, 12) ---- */
+
+/* A repo with an overlay, a base config, and a trust log answering `answer`. */
+struct overlay_fx {
+    struct sandbox_dirs s;
+    char base[256], overlay[256], store[256];
+    struct cfg_host h;
+    struct trust_log log;
+    struct cfg_load_opts opts;
+};
+
+static void overlay_fx_init(struct overlay_fx *f, const char *overlay_text)
+{
+    make_dirs(&f->s);
+    (void)snprintf(f->base, sizeof(f->base), "%s/base.toml", f->s.root);
+    (void)snprintf(f->overlay, sizeof(f->overlay), "%s/.ags/config.toml", f->s.repo);
+    (void)snprintf(f->store, sizeof(f->store), "%s/.config/ags/trusted-overlays", f->s.home);
+    write_text(f->base, "[sandbox]\nimage = \"base\"\n");
+    if (overlay_text)
+        write_text(f->overlay, overlay_text);
+    f->h = (struct cfg_host){.home = f->s.home, .cwd = f->s.repo, .getenv = fake_env};
+    f->log = (struct trust_log){.answer = CFG_TRUST_ACCEPT};
+    f->opts = (struct cfg_load_opts){f->base, true, record_trust, &f->log};
+}
+
+/* Loads; returns the status and keeps cfg (NULL on error) and the diag for checks. */
+static int overlay_fx_load(struct overlay_fx *f, struct ags_config **cfg, struct cfg_diag *diag)
+{
+    *diag = (struct cfg_diag){0};
+    *cfg = NULL;
+    return config_load(&f->h, &f->opts, cfg, diag);
+}
+
+static void fx_path(const struct overlay_fx *f, const char *rel, char *out, size_t size)
+{
+    (void)snprintf(out, size, "%s/%s", f->s.root, rel);
+}
+
+static void fx_mkdir(const struct overlay_fx *f, const char *rel)
+{
+    char p[512];
+    fx_path(f, rel, p, sizeof(p));
+    assert_int_equal(mkdir(p, 0700), 0);
+}
+
+static void fx_file(const struct overlay_fx *f, const char *rel, const char *text)
+{
+    char p[512];
+    fx_path(f, rel, p, sizeof(p));
+    write_text(p, text);
+}
+
+static void fx_symlink(const struct overlay_fx *f, const char *target, const char *rel)
+{
+    char p[512];
+    fx_path(f, rel, p, sizeof(p));
+    (void)unlink(p);
+    assert_int_equal(symlink(target, p), 0);
+}
+
+static const struct cfg_mount *mount_at(const struct ags_config *c, const char *container)
+{
+    for (size_t i = 0; i < c->n_mounts; i++)
+        if (strcmp(c->mounts[i].container.v, container) == 0)
+            return &c->mounts[i];
+    return NULL;
+}
+
+static const char tool_overlay[] = "[[tool]]\n"
+                                   "name = \"lint\"\n"
+                                   "path = \"../tools/lint\"\n"
+                                   "container_path = \"/usr/local/bin/lint\"\n";
+
+static void test_overlay_symlink_swap_asks_again_and_mounts_the_resolved_target(void **state)
+{
+    (void)state;
+    struct overlay_fx f;
+    overlay_fx_init(&f, tool_overlay);
+    char p[512];
+    fx_mkdir(&f, "repo/tools");
+    fx_file(&f, "repo/tools/real-lint", "#!/bin/sh\n");
+    fx_file(&f, "repo/tools/other-lint", "#!/bin/sh\n");
+    fx_symlink(&f, "real-lint", "repo/tools/lint");
+    struct ags_config *cfg;
+    struct cfg_diag diag;
+
+    /* Trusted once: the plan gets the resolved file, not the symlink. */
+    assert_int_equal(overlay_fx_load(&f, &cfg, &diag), 0);
+    assert_int_equal(f.log.calls, 1);
+    const struct cfg_mount *m = mount_at(cfg, "/usr/local/bin/lint");
+    assert_non_null(m);
+    fx_path(&f, "repo/tools/real-lint", p, sizeof(p));
+    assert_string_equal(m->host.v, p);
+    config_free(cfg);
+    cfg_diag_done(&diag);
+
+    /* Same bytes, same target: no question. */
+    assert_int_equal(overlay_fx_load(&f, &cfg, &diag), 0);
+    assert_int_equal(f.log.calls, 1);
+    config_free(cfg);
+    cfg_diag_done(&diag);
+
+    /* The symlink now points elsewhere (a git pull, or the agent): asked again. */
+    fx_symlink(&f, "other-lint", "repo/tools/lint");
+    f.log.answer = CFG_TRUST_SKIP;
+    assert_int_equal(overlay_fx_load(&f, &cfg, &diag), 0);
+    assert_int_equal(f.log.calls, 2);
+    assert_true(f.log.last_changed);
+    assert_null(mount_at(cfg, "/usr/local/bin/lint"));
+    config_free(cfg);
+    cfg_diag_done(&diag);
+    remove_tree(f.s.root);
+}
+
+static void expect_overlay_error(struct overlay_fx *f, const char *where, const char *what)
+{
+    struct ags_config *cfg;
+    struct cfg_diag diag;
+    int calls = f->log.calls;
+    assert_int_equal(overlay_fx_load(f, &cfg, &diag), -EINVAL);
+    assert_null(cfg);
+    char want[512];
+    (void)snprintf(want, sizeof(want), "%s:%s", f->overlay, where);
+    for (size_t i = 0; i < diag.n_errors; i++)
+        print_message("error: %s\n", diag.errors[i]);
+    assert_true(has_line(diag.errors, diag.n_errors, want));
+    assert_true(has_line(diag.errors, diag.n_errors, what));
+    /* Nothing that fails is offered for trust. */
+    assert_int_equal(f->log.calls, calls);
+    cfg_diag_done(&diag);
+}
+
+static void test_overlay_path_leaving_the_repo_is_an_error_with_file_line_col(void **state)
+{
+    (void)state;
+    struct overlay_fx f;
+    overlay_fx_init(&f, tool_overlay);
+    char p[512];
+    fx_mkdir(&f, "repo/tools");
+    fx_file(&f, "home/id_ed25519", "PRIVATE KEY\n");
+    fx_path(&f, "home/id_ed25519", p, sizeof(p));
+    fx_symlink(&f, p, "repo/tools/lint");
+    expect_overlay_error(&f, "3:8: tool[0].path", "outside the repository");
+
+    /* Plainly outside, through ~ or .. */
+    write_text(f.overlay, "[[mount]]\nhost = \"~\"\ncontainer = \"/h\"\nmode = \"rw\"\n");
+    expect_overlay_error(&f, "2:8: mount[0].host", "outside the repository");
+    write_text(f.overlay, "[[agent_mount]]\nhost = \"../../home\"\ncontainer = \"/home/dev/.pi\"\n");
+    expect_overlay_error(&f, "2:8: agent_mount[0].host", "outside the repository");
+
+    /* A path that does not exist yet is judged by what exists of it: a
+     * dangling symlink in the way is refused, a missing dir inside is fine. */
+    fx_path(&f, "home/made-later", p, sizeof(p));
+    fx_symlink(&f, p, "repo/dangling");
+    write_text(f.overlay, "[[mount]]\nhost = \"../dangling/x\"\ncontainer = \"/d\"\nmode = \"rw\"\n"
+                          "create = true\n");
+    expect_overlay_error(&f, "2:8: mount[0].host", "outside the repository");
+    write_text(f.overlay, "[[mount]]\nhost = \"../new/x\"\ncontainer = \"/d\"\nmode = \"rw\"\n"
+                          "create = true\n");
+    struct ags_config *cfg;
+    struct cfg_diag diag;
+    assert_int_equal(overlay_fx_load(&f, &cfg, &diag), 0);
+    fx_path(&f, "repo/new/x", p, sizeof(p));
+    assert_string_equal(mount_at(cfg, "/d")->host.v, p);
+    config_free(cfg);
+    cfg_diag_done(&diag);
+    remove_tree(f.s.root);
+}
+
+static void test_overlay_may_not_set_keys_that_reach_beyond_its_repository(void **state)
+{
+    (void)state;
+    static const char *const keys[] = {"auth_key", "sign_key", "gitconfig_path", "cache_dir"};
+    struct overlay_fx f;
+    overlay_fx_init(&f, NULL);
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        char text[128], what[128];
+        (void)snprintf(text, sizeof(text), "[sandbox]\n%s = \"key\"\n", keys[i]);
+        write_text(f.overlay, text);
+        (void)snprintf(what, sizeof(what), "sandbox.%s: a repo-local config may not set", keys[i]);
+        expect_overlay_error(&f, "2:", what);
+    }
+    write_text(f.overlay, "[browser]\nprofile_dir = \"p\"\n");
+    expect_overlay_error(&f, "2:1: browser.profile_dir", "may not set");
+    write_text(f.overlay, "[update]\npi_spec = \"evil-pi\"\n");
+    expect_overlay_error(&f, "2:1: update.pi_spec", "may not set");
+    write_text(f.overlay, "[auth_proxy]\nauto_allow_domains = [\"evil.example\"]\n");
+    expect_overlay_error(&f, "2:1: auth_proxy.auto_allow_domains", "may not set");
+    remove_tree(f.s.root);
+}
+
+static void expect_overlay_skipped(struct overlay_fx *f, const char *warning)
+{
+    struct ags_config *cfg;
+    struct cfg_diag diag;
+    int calls = f->log.calls;
+    assert_int_equal(overlay_fx_load(f, &cfg, &diag), 0);
+    for (size_t i = 0; i < diag.n_warnings; i++)
+        print_message("warning: %s\n", diag.warnings[i]);
+    assert_int_equal(f->log.calls, calls);
+    assert_string_equal(cfg->sandbox.image.v, "base");
+    assert_null(cfg->overlay_path);
+    assert_true(has_line(diag.warnings, diag.n_warnings, warning));
+    config_free(cfg);
+    cfg_diag_done(&diag);
+}
+
+static void test_overlay_fifo_and_symlinks_are_refused_without_hanging(void **state)
+{
+    (void)state;
+    alarm(20); /* a regression hangs on the FIFO: SIGALRM ends the test as failed */
+    struct overlay_fx f;
+    overlay_fx_init(&f, NULL);
+    assert_int_equal(mkfifo(f.overlay, 0600), 0);
+    expect_overlay_skipped(&f, "is not a regular file");
+    assert_int_equal(unlink(f.overlay), 0);
+
+    /* A symlink to a private file is never read, let alone shown. */
+    char p[600], dir[512];
+    fx_path(&f, "private.toml", p, sizeof(p));
+    write_text(p, "[sandbox]\nimage = \"private\"\n");
+    fx_symlink(&f, p, "repo/.ags/config.toml");
+    expect_overlay_skipped(&f, "is a symlink");
+    assert_int_equal(unlink(f.overlay), 0);
+
+    /* .ags itself a symlink to a directory outside the repo. */
+    fx_path(&f, "elsewhere", dir, sizeof(dir));
+    assert_int_equal(mkdir(dir, 0700), 0);
+    (void)snprintf(p, sizeof(p), "%s/config.toml", dir);
+    write_text(p, "[sandbox]\nimage = \"elsewhere\"\n");
+    fx_path(&f, "repo/.ags", p, sizeof(p));
+    assert_int_equal(rmdir(p), 0);
+    fx_symlink(&f, dir, "repo/.ags");
+    expect_overlay_skipped(&f, "is a symlink");
+    assert_int_equal(unlink(p), 0);
+    assert_int_equal(mkdir(p, 0700), 0);
+
+    /* A trust store that is a symlink is not believed, even if it says yes. */
+    static const char text[] = "[sandbox]\nimage = \"repo\"\n";
+    write_text(f.overlay, text);
+    char digest[SHA256_HEX_SIZE], line[1024];
+    sha256_hex(text, strlen(text), digest);
+    (void)snprintf(line, sizeof(line), "%s %s\n", digest, f.s.repo);
+    fx_path(&f, "planted-store", p, sizeof(p));
+    write_text(p, line);
+    fx_path(&f, "home/.config", dir, sizeof(dir));
+    assert_int_equal(mkdir(dir, 0700), 0);
+    fx_path(&f, "home/.config/ags", dir, sizeof(dir));
+    assert_int_equal(mkdir(dir, 0700), 0);
+    fx_symlink(&f, p, "home/.config/ags/trusted-overlays");
+    expect_overlay_skipped(&f, "is a symlink");
+    alarm(0);
+    remove_tree(f.s.root);
+}
+
+/* ---- the trust prompt shows exactly what is trusted (issue 10 item 4) ---- */
+
+struct view_log {
+    int calls;
+    char *view;
+};
+
+static enum cfg_trust_answer capture_view(const struct cfg_trust_request *req, void *userdata)
+{
+    struct view_log *log = userdata;
+    log->calls++;
+    free(log->view);
+    log->view = xstrdup(req->view);
+    return CFG_TRUST_SKIP;
+}
+
+static void test_trust_prompt_shows_every_line_escaped_and_a_summary(void **state)
+{
+    (void)state;
+    struct strbuf text;
+    strbuf_init(&text, 1u << 20);
+    assert_int_equal(strbuf_appends(&text, "[sandbox]\n"), 0);
+    for (int i = 2; i <= 41; i++)
+        assert_int_equal(strbuf_appendf(&text, "# filler %d\n", i), 0);
+    assert_int_equal(strbuf_appends(&text, "# \xc2\x9b" "2K hides \xe2\x80\xae this\n"
+                                           "passthrough_env = [\"AWS_SECRET_ACCESS_KEY\"]\n"
+                                           "pids_limit = 0\n"
+                                           "[[mount]]\nhost = \"../data\"\ncontainer = \"/data\"\n"
+                                           "mode = \"rw\"\n"
+                                           "[[secret]]\nenv = \"T\"\nfrom_env = \"GH_TOKEN\"\n"),
+                     0);
+    struct overlay_fx f;
+    overlay_fx_init(&f, text.buf);
+    strbuf_done(&text);
+    char data[512], want[1200];
+    fx_path(&f, "repo/data", data, sizeof(data));
+    assert_int_equal(mkdir(data, 0700), 0);
+    struct view_log log = {0};
+    f.opts.ask_trust = capture_view;
+    f.opts.userdata = &log;
+    struct ags_config *cfg;
+    struct cfg_diag diag;
+    assert_int_equal(overlay_fx_load(&f, &cfg, &diag), 0);
+    assert_int_equal(log.calls, 1);
+    const char *v = log.view;
+    assert_non_null(strstr(v, "     1 | [sandbox]\n"));
+    assert_non_null(strstr(v, "    42 | # \\u{9b}2K hides \\u{202e} this\n"));
+    assert_non_null(strstr(v, "    43 | passthrough_env = [\"AWS_SECRET_ACCESS_KEY\"]\n"));
+    assert_null(strstr(v, "\xc2\x9b"));
+    assert_null(strstr(v, "\xe2\x80\xae"));
+    assert_non_null(strstr(v, "passes host variable AWS_SECRET_ACCESS_KEY into the sandbox"));
+    assert_non_null(strstr(v, "sets sandbox.pids_limit = 0 (no limit on processes)"));
+    (void)snprintf(want, sizeof(want), "mounts %s -> /data (rw)", data);
+    assert_non_null(strstr(v, want));
+    (void)snprintf(want, sizeof(want), "mount[0].host: %s/.ags/../data -> %s (dir)", f.s.repo,
+                   data);
+    assert_non_null(strstr(v, want));
+    assert_non_null(strstr(v, "secret T from host variable GH_TOKEN"));
+    config_free(cfg);
+    cfg_diag_done(&diag);
+    free(log.view);
+    remove_tree(f.s.root);
+}
+
+static void test_overlay_too_large_to_show_is_not_offered(void **state)
+{
+    (void)state;
+    size_t n = TRUST_VIEW_MAX_BYTES + 1;
+    char *text = xcalloc(1, n + 1);
+    memset(text, '#', n);
+    text[n - 1] = '\n';
+    struct overlay_fx f;
+    overlay_fx_init(&f, text);
+    free(text);
+    expect_overlay_skipped(&f, "ags offers trust only for overlays of up to 256 KiB");
+    remove_tree(f.s.root);
+}
+
 /* ---- the documentation tells the truth ---- */
 
 static char *read_source(const char *rel)
@@ -639,6 +976,12 @@ int main(void)
         cmocka_unit_test(test_first_run_creates_the_default_config),
         cmocka_unit_test(test_overlay_trust_is_pinned_to_its_content),
         cmocka_unit_test(test_error_in_overlay_names_the_overlay_and_returns_nothing),
+        cmocka_unit_test(test_overlay_symlink_swap_asks_again_and_mounts_the_resolved_target),
+        cmocka_unit_test(test_overlay_path_leaving_the_repo_is_an_error_with_file_line_col),
+        cmocka_unit_test(test_overlay_may_not_set_keys_that_reach_beyond_its_repository),
+        cmocka_unit_test(test_overlay_fifo_and_symlinks_are_refused_without_hanging),
+        cmocka_unit_test(test_trust_prompt_shows_every_line_escaped_and_a_summary),
+        cmocka_unit_test(test_overlay_too_large_to_show_is_not_offered),
         cmocka_unit_test(test_example_config_is_valid_and_warning_free),
         cmocka_unit_test(test_every_schema_key_is_documented),
     };

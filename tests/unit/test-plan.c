@@ -594,6 +594,27 @@ static void test_lockdown_keeps_workdir_gitdirs_staging_adddirs_and_runtime_read
     fx_done(&f);
 }
 
+static void test_lockdown_never_plans_from_a_config_with_a_repo_overlay(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+    f.in.flags.lockdown = true;
+    f.in.host.ignored_overlay = "/work/repo/.ags/config.toml";
+    fx_ok(&f);
+    assert_true(has_note(f.p, "repo-local config /work/repo/.ags/config.toml ignored: --lockdown "
+                              "never reads a repository's overlay"));
+    /* A caller that loaded the overlay anyway gets no lockdown plan from it. */
+    f.cfg->overlay_path = xstrdup("/work/repo/.ags/config.toml");
+    fx_build(&f);
+    assert_int_equal(f.r, -EINVAL);
+    assert_string_equal(f.err.msg, "--lockdown never uses a repository's overlay, but the config "
+                                   "includes /work/repo/.ags/config.toml");
+    f.in.flags.lockdown = false;
+    fx_ok(&f);
+    fx_done(&f);
+}
+
 static void test_lockdown_adds_bounded_tmpfs_for_tmp_var_tmp_and_run(void **state)
 {
     (void)state;
@@ -1506,6 +1527,7 @@ int main(void)
         cmocka_unit_test(test_lockdown_adds_bounded_tmpfs_for_tmp_var_tmp_and_run),
         cmocka_unit_test(test_lockdown_claude_stages_both_homes_and_fresh_hooks),
         cmocka_unit_test(test_lockdown_requires_a_configured_mount_of_the_agent_home),
+        cmocka_unit_test(test_lockdown_never_plans_from_a_config_with_a_repo_overlay),
         cmocka_unit_test(test_lockdown_env_has_ags_lockdown_and_no_host_services_caches_or_secrets),
         cmocka_unit_test(test_lockdown_with_root_or_stop_when_done_without_tmux_is_rejected),
         cmocka_unit_test(test_env_default_order_values_and_host_passthrough_names),

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The rules of a repo overlay (issue 10 item 3, docs/config.md): it may not
+ * name the user's private files, and every host path it names must resolve,
+ * symlinks followed, inside its repository.  The resolved targets are part of
+ * what the user trusts (cfg_overlay_digest) and what the plan mounts, so a
+ * symlink swapped after the approval asks again instead of widening the mount.
+ */
+#include "config/internal.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/alloc.h"
+#include "base/banned.h"
+
+struct forbidden_key {
+    const char *table, *key, *why;
+};
+
+/* Keys that name the user's own files or programs, never the repo's, or that
+ * act beyond this repository. */
+static const struct forbidden_key forbidden[] = {
+    {"sandbox", "auth_key", "it names your private ssh key"},
+    {"sandbox", "sign_key", "it names your private signing key"},
+    {"sandbox", "gitconfig_path", "it names your own git config"},
+    {"sandbox", "cache_dir", "it names ags's cache, which every run shares"},
+    {"browser", "profile_dir", "it names your browser profile"},
+    {"browser", "command", "it names a program ags would run on your machine"},
+    /* Host-side approvals and what every later run of every repository executes. */
+    {"auth_proxy", "auto_allow_domains", "it would open URLs on your machine without asking"},
+    {"update", "pi_spec", "it picks the package pi runs from in every repository"},
+    {"update", "minimum_release_age", "it shortens the wait before new releases are trusted"},
+};
+
+const char *cfg_overlay_forbidden(const char *table, const char *key)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(forbidden); i++)
+        if (strcmp(forbidden[i].table, table) == 0 && strcmp(forbidden[i].key, key) == 0)
+            return forbidden[i].why;
+    return NULL;
+}
+
+const char *cfg_path_type_name(enum cfg_path_type t)
+{
+    static const char *const names[] = {"missing", "file", "dir", "other"};
+    return names[t];
+}
+
+static bool inside(const char *path, const char *root)
+{
+    size_t n = strlen(root);
+    if (strcmp(root, "/") == 0)
+        return true;
+    return strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static enum cfg_path_type type_of(const char *canon)
+{
+    struct stat st;
+    if (stat(canon, &st) < 0)
+        return CFG_PATH_MISSING;
+    return S_ISDIR(st.st_mode) ? CFG_PATH_DIR : S_ISREG(st.st_mode) ? CFG_PATH_FILE
+                                                                    : CFG_PATH_OTHER;
+}
+
+/* A missing rest may not climb back out ("new/../../x"). */
+static bool plain_components(const char *rest)
+{
+    for (const char *p = rest; *p;) {
+        size_t n = strcspn(p, "/");
+        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return false;
+        p += n + (p[n] == '/');
+    }
+    return true;
+}
+
+/* realpath() of a path that may not exist yet: its nearest existing ancestor,
+ * canonical, plus the missing rest.  An existing entry in the way that cannot
+ * be resolved (a dangling symlink) yields NULL with *dangling set. */
+static char *resolve_missing(const char *path, const char **dangling_end)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0) { /* there, yet realpath() found nothing */
+        *dangling_end = path + strlen(path);
+        return NULL;
+    }
+    _cleanup_free_ char *prefix = xstrdup(path);
+    for (;;) {
+        char *slash = strrchr(prefix, '/');
+        if (!slash || slash == prefix)
+            return NULL;
+        *slash = '\0';
+        if (lstat(prefix, &st) < 0)
+            continue;
+        char *canon = realpath(prefix, NULL);
+        if (!canon) {
+            *dangling_end = path + strlen(prefix);
+            return NULL;
+        }
+        const char *rest = path + strlen(prefix) + 1;
+        if (!plain_components(rest)) {
+            free(canon);
+            return NULL;
+        }
+        char *out = xasprintf("%s/%s", strcmp(canon, "/") ? canon : "", rest);
+        free(canon);
+        return out;
+    }
+}
+
+static void record(struct cfg_decoder *d, const char *ctx, const char *declared,
+                   const char *resolved, enum cfg_path_type type)
+{
+    struct cfg_parts *p = &d->parts;
+    p->resolved = xgrow(p->resolved, &p->cap_resolved, p->n_resolved + 1, sizeof(*p->resolved));
+    p->resolved[p->n_resolved++] = (struct cfg_resolved){
+        .declared = xstrdup(declared),
+        .resolved = xstrdup(resolved),
+        .type = type,
+        .key = xstrdup(ctx),
+    };
+}
+
+char *cfg_overlay_resolve(struct cfg_decoder *d, struct toml_pos pos, const char *ctx, char *path)
+{
+    _cleanup_free_ char *declared = path;
+    char *canon = realpath(declared, NULL);
+    enum cfg_path_type type = CFG_PATH_MISSING;
+    if (canon) {
+        type = type_of(canon);
+    } else if (errno == ENOENT) {
+        const char *dangling = NULL;
+        canon = resolve_missing(declared, &dangling);
+        if (!canon && dangling) {
+            cfg_report_error(d, pos, ctx,
+                             "'%s' leads through the dangling symlink '%.*s', which counts as "
+                             "outside the repository %s; a repo-local config may only name paths "
+                             "inside its repository (remove the symlink, or move this entry to "
+                             "your own config)",
+                             declared, (int)(dangling - declared), declared, d->repo_root);
+            return NULL;
+        }
+        if (!canon) {
+            cfg_report_error(d, pos, ctx, "cannot resolve '%s' ('.' or '..' after a missing "
+                                          "directory); write the path out", declared);
+            return NULL;
+        }
+    } else {
+        cfg_report_error(d, pos, ctx, "cannot resolve '%s': %m", declared);
+        return NULL;
+    }
+    if (!inside(canon, d->repo_root)) {
+        cfg_report_error(d, pos, ctx,
+                         "'%s' resolves to '%s', outside the repository %s; a repo-local config "
+                         "may only name paths inside its repository (move the file into the "
+                         "repository, or put this entry in your own config)",
+                         declared, canon, d->repo_root);
+        free(canon);
+        return NULL;
+    }
+    record(d, ctx, declared, canon, type);
+    return canon;
+}
+
+static void put_field(struct strbuf *sb, const char *s)
+{
+    if (strbuf_appendf(sb, "%zu:", strlen(s)) < 0 || strbuf_appends(sb, s) < 0)
+        ags_oom();
+}
+
+void cfg_overlay_digest(const char *buf, size_t len, const struct cfg_parts *p,
+                        char out[SHA256_HEX_SIZE])
+{
+    if (p->n_resolved == 0) { /* the digest earlier versions recorded */
+        sha256_hex(buf, len, out);
+        return;
+    }
+    _cleanup_strbuf_ struct strbuf sb;
+    strbuf_init(&sb, SIZE_MAX / 2);
+    if (strbuf_append(&sb, buf, len) < 0 || strbuf_appends(&sb, "\n#ags-resolved-paths\n") < 0)
+        ags_oom();
+    for (size_t i = 0; i < p->n_resolved; i++) {
+        const struct cfg_resolved *r = &p->resolved[i];
+        put_field(&sb, r->declared);
+        put_field(&sb, r->resolved);
+        put_field(&sb, cfg_path_type_name(r->type));
+    }
+    sha256_hex(sb.buf, sb.len, out);
+}
