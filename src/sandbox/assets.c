@@ -165,7 +165,6 @@ int assets_install(const struct ags_plan *p, const char *assets_dir, char **ret_
     *ret_note = NULL;
     switch (p->agent) {
     case PLAN_AGENT_PI:
-    case PLAN_AGENT_SHELL:
         return install_pi(p, assets_dir, ret_note, err);
     case PLAN_AGENT_CLAUDE:
         return install_claude(p, assets_dir, err);

@@ -37,12 +37,28 @@ run() { # ARGS...: RUN_RC, RUN_OUT, RUN_ERR; stdin from /dev/null
 victim_entries() { find "$VICTIM" -mindepth 1 | wc -l; }
 staging_dirs() { find "$TMPDIR" -maxdepth 1 -name 'ags-lockdown-*' | wc -l; }
 
+# install_pi SCRIPT: a stand-in pi in pi's runtime volume (the test image has
+# no pi; the volume is read-only in lockdown, like the real CLI's).
+install_pi() {
+    ctr_run "{\"image\": \"$AGS_E2E_IMAGE\", \"command\": [\"/bin/sh\", \"-c\",
+      $(json_str "printf '%s\n' \"\$0\" >/usr/local/pnpm/pi && chmod 0755 /usr/local/pnpm/pi"),
+      $(json_str "$1")],
+      \"volumes\": [{\"Name\": \"ags-pi-pnpm-home\", \"Dest\": \"/usr/local/pnpm\"}]}" ||
+        fail "install a stand-in pi" "a container run" "$CTR_ERROR"
+    check_eq "a stand-in pi is installed in ags-pi-pnpm-home" 0 "${CTR_EXIT:-unset}"
+}
+
 # ---- run 1 plants agent/extensions -> host dir; run 2 must not write there
-run --agent shell -- -c 'test -f ~/.pi/agent/extensions/guard.ts && echo guard-present
+# ~/.pi is mounted (read-write) for pi only: a pi that runs what it is given.
+# ags puts pi's own flags (-e guard.ts --append-system-prompt ...) first.
+install_pi '#!/bin/bash
+while [ $# -gt 0 ] && [ "$1" != -c ]; do shift; done
+exec /bin/bash "$@"'
+run --agent pi -- -c 'test -f ~/.pi/agent/extensions/guard.ts && echo guard-present
 rm -rf ~/.pi/agent/extensions && ln -s '"$VICTIM"' ~/.pi/agent/extensions && echo planted'
-check_eq "run 1 (shell, ~/.pi read-write) exits 0" 0 "$RUN_RC"
+check_eq "run 1 (pi, ~/.pi read-write) exits 0" 0 "$RUN_RC"
 check_eq "run 1 had the guard and planted the symlink" $'guard-present\nplanted' "$RUN_OUT"
-run --agent shell -- -c 'echo agent-ran'
+run --agent pi -- -c 'echo agent-ran'
 check_eq "run 2 is refused before the agent starts (exit 125)" 125 "$RUN_RC"
 check_eq "run 2: the agent never ran" "" "$RUN_OUT"
 check_contains "run 2 names the planted symlink" "$PIHOME/agent/extensions' is a symlink" "$RUN_ERR"
@@ -59,12 +75,11 @@ check_contains "the pi run names the planted symlink" "$PIHOME/agent' is a symli
 check_eq "neither guard.ts nor settings.json were written through it" 0 "$(victim_entries)"
 rm "$PIHOME/agent"
 mv "$AGS_E2E_SCRATCH/agent-moved" "$PIHOME/agent"
-run --agent shell -- -c 'test -f ~/.pi/agent/extensions/guard.ts && echo guard-back'
+run --agent pi -- -c 'test -f ~/.pi/agent/extensions/guard.ts && echo guard-back'
 check_eq "with the symlink gone the guard is installed again" guard-back "$RUN_OUT"
 
 # ---- a lockdown agent locks its staged home away; the staging is removed anyway
-# The test image has no pi: a stand-in in pi's runtime volume (read-only in
-# lockdown) plays the hostile agent.
+# A stand-in pi plays the hostile agent.
 FAKE_PI='#!/bin/bash
 cd /home/dev/.pi/agent || exit 1
 mkdir -p locked/inner && echo x >locked/inner/auth.json && chmod 000 locked/inner locked
@@ -79,12 +94,7 @@ while [ "$n" -lt 2048 ]; do
 done
 chmod 000 /home/dev/.pi/agent /home/dev/.pi
 echo fake-pi-locked-its-home'
-ctr_run "{\"image\": \"$AGS_E2E_IMAGE\", \"command\": [\"/bin/sh\", \"-c\",
-  $(json_str "printf '%s\n' \"\$0\" >/usr/local/pnpm/pi && chmod 0755 /usr/local/pnpm/pi"),
-  $(json_str "$FAKE_PI")],
-  \"volumes\": [{\"Name\": \"ags-pi-pnpm-home\", \"Dest\": \"/usr/local/pnpm\"}]}" ||
-    fail "install the stand-in pi" "a container run" "$CTR_ERROR"
-check_eq "the stand-in pi is installed in ags-pi-pnpm-home" 0 "${CTR_EXIT:-unset}"
+install_pi "$FAKE_PI"
 run --agent pi --lockdown
 check_eq "the lockdown run exits 0" 0 "$RUN_RC"
 check_contains "the agent locked its staged home away" fake-pi-locked-its-home "$RUN_OUT"
@@ -98,10 +108,7 @@ mkdir -p locked/inner && echo x >locked/inner/auth.json && chmod 000 locked/inne
 chmod 000 /home/dev/.pi/agent /home/dev/.pi
 echo locked
 sleep 60'
-ctr_run "{\"image\": \"$AGS_E2E_IMAGE\", \"command\": [\"/bin/sh\", \"-c\",
-  $(json_str "printf '%s\n' \"\$0\" >/usr/local/pnpm/pi"), $(json_str "$FAKE_SLOW")],
-  \"volumes\": [{\"Name\": \"ags-pi-pnpm-home\", \"Dest\": \"/usr/local/pnpm\"}]}" ||
-    fail "install the slow stand-in pi" "a container run" "$CTR_ERROR"
+install_pi "$FAKE_SLOW"
 "$AGS_BIN" --agent pi --lockdown </dev/null >"$E2E_TMP/slow.out" 2>&1 &
 AGS_PID=$!
 for _ in $(seq 300); do grep -q locked "$E2E_TMP/slow.out" && break; sleep 0.1; done

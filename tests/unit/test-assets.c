@@ -120,7 +120,7 @@ static void test_pi_guard_and_settings_are_not_written_through_a_planted_agent_s
     struct fixture *fx = *state;
     link_in(fx->home, "agent", fx->outside); /* e.g. agent -> ~ */
     struct ags_error err = {0};
-    int r = install(fx->home, PLAN_PI_HOME, PLAN_AGENT_SHELL, &err);
+    int r = install(fx->home, PLAN_PI_HOME, PLAN_AGENT_PI, &err);
     assert_refused(r, &err, "agent");
     assert_int_equal(entries_in(fx->outside), 0);
 }
