@@ -185,6 +185,8 @@ static void gather(const struct run_flags *f, const char *cwd, struct host_facts
         .dotgit_kind = hf->git.dotgit_kind,
         .dotgit_config = hf->git.dotgit_config,
         .dotgit_hooks = hf->git.dotgit_hooks,
+        .dotgit_modules = hf->git.dotgit_modules,
+        .dotgit_worktrees = hf->git.dotgit_worktrees,
         .git_note = hf->git.rejected,
         .home = hf->home,
         .own_dirs = hf->own,

@@ -48,27 +48,43 @@ int plan_check_workspace(struct plan_builder *b)
 
 /* Lockdown: a .git inside the workdir is writable through it, and git on the
  * host runs what .git/config and .git/hooks/ name (core.fsmonitor,
- * core.hooksPath, aliases, post-checkout ...), or follows what a .git file
- * names.  A .git file goes read-only; a .git directory is mounted on itself
- * (a mount point cannot be renamed away and replaced) with config and hooks/
- * read-only on top, created empty first when missing so that the agent
- * cannot create them. */
-static int add_git_member(struct plan_builder *b, const char *name, enum plan_git_entry e)
+ * core.hooksPath, aliases, post-checkout ...), what a submodule's config in
+ * .git/modules/ names (`git status` descends into submodules), follows what
+ * a linked worktree's .git/worktrees/<name>/commondir names, and follows a
+ * .git file.  A .git file goes read-only; a .git directory is mounted on
+ * itself (a mount point cannot be renamed away and replaced) with those
+ * read-only on top; config and hooks/ are created empty first when missing
+ * so that the agent cannot create them. */
+struct git_member {
+    const char *name;
+    bool dir, create;
+};
+
+static const struct git_member git_members[] = {
+    {"config", false, true},
+    {"hooks", true, true},
+    {"modules", true, false},
+    {"worktrees", true, false},
+};
+
+static int add_git_member(struct plan_builder *b, const struct git_member *gm,
+                          enum plan_git_entry e)
 {
-    bool dir = strcmp(name, "hooks") == 0;
-    const char *kind = dir ? "directory" : "file";
-    _cleanup_free_ char *path = xasprintf("%s/%s", b->in->host.dotgit, name);
-    if (e == PLAN_GIT_ODD || e == (dir ? PLAN_GIT_FILE : PLAN_GIT_DIR))
+    const char *kind = gm->dir ? "directory" : "file";
+    _cleanup_free_ char *path = xasprintf("%s/%s", b->in->host.dotgit, gm->name);
+    if (e == PLAN_GIT_MISSING && !gm->create)
+        return 0;
+    if (e == PLAN_GIT_ODD || e == (gm->dir ? PLAN_GIT_FILE : PLAN_GIT_DIR))
         return ags_error_set(b->err, -EINVAL,
                              "--lockdown: %s is not a plain %s (a symlink?): git on your host "
-                             "runs what it names, and the agent could change it; inspect it and "
+                             "uses what it names, and the agent could change it; inspect it and "
                              "replace it by a plain %s, then run again",
                              path, kind, kind);
     struct plan_mount *m = plan_add_mount(
             b, PLAN_MOUNT_BIND, path, path, true,
-            xasprintf("lockdown: git %s read-only (git on your host runs what it names)", name));
+            xasprintf("lockdown: git %s read-only (git on your host uses it)", gm->name));
     if (e == PLAN_GIT_MISSING)
-        m->create = dir ? PLAN_CREATE_DIR : PLAN_CREATE_FILE;
+        m->create = gm->dir ? PLAN_CREATE_DIR : PLAN_CREATE_FILE;
     return 0;
 }
 
@@ -86,8 +102,14 @@ static int protect_dotgit(struct plan_builder *b)
         return 0; /* a symlink or FIFO: git discovery said why in a note */
     plan_add_mount(b, PLAN_MOUNT_BIND, h->dotgit, h->dotgit, false,
                    xstrdup("lockdown: .git pinned (a mount point cannot be replaced)"));
-    int r = add_git_member(b, "config", h->dotgit_config);
-    return r < 0 ? r : add_git_member(b, "hooks", h->dotgit_hooks);
+    const enum plan_git_entry seen[ARRAY_SIZE(git_members)] = {
+        h->dotgit_config, h->dotgit_hooks, h->dotgit_modules, h->dotgit_worktrees};
+    for (size_t i = 0; i < ARRAY_SIZE(git_members); i++) {
+        int r = add_git_member(b, &git_members[i], seen[i]);
+        if (r < 0)
+            return r;
+    }
+    return 0;
 }
 
 /* Git metadata outside the workdir (linked worktrees, submodules, launches in

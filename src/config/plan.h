@@ -74,7 +74,8 @@ struct plan_host {
     const char *git_dir;        /* absolute --absolute-git-dir, or NULL outside git */
     const char *git_common_dir; /* absolute --git-common-dir, or NULL */
     const char *dotgit;         /* the nearest .git upwards, or NULL */
-    enum plan_git_entry dotgit_kind, dotgit_config, dotgit_hooks; /* .git, .git/config, .git/hooks */
+    enum plan_git_entry dotgit_kind; /* and below: .git/config, hooks, modules, worktrees */
+    enum plan_git_entry dotgit_config, dotgit_hooks, dotgit_modules, dotgit_worktrees;
     const char *git_note;       /* why a .git entry was not trusted, or NULL */
     const char *home;           /* canonical $HOME, or NULL */
     const struct plan_own_dir *own_dirs;

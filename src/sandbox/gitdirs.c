@@ -240,6 +240,8 @@ int gitdirs_find(const char *cwd, struct gitdirs *ret, struct ags_error *err)
     if (ret->dotgit_kind == PLAN_GIT_DIR) {
         ret->dotgit_config = entry_kind(lmode(ret->dotgit, "config"));
         ret->dotgit_hooks = entry_kind(lmode(ret->dotgit, "hooks"));
+        ret->dotgit_modules = entry_kind(lmode(ret->dotgit, "modules"));
+        ret->dotgit_worktrees = entry_kind(lmode(ret->dotgit, "worktrees"));
         from_dir(ret->dotgit, ret);
     } else if (ret->dotgit_kind == PLAN_GIT_FILE) {
         from_file(top, ret->dotgit, ret);

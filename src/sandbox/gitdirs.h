@@ -39,7 +39,8 @@ struct gitdirs {
     /* The nearest .git, accepted or not (lockdown protects one in the
      * workdir), and by lstat what it, its config and its hooks are. */
     char *dotgit;
-    enum plan_git_entry dotgit_kind, dotgit_config, dotgit_hooks;
+    enum plan_git_entry dotgit_kind;
+    enum plan_git_entry dotgit_config, dotgit_hooks, dotgit_modules, dotgit_worktrees;
 };
 
 /* Looks upwards from cwd (canonical, absolute).  A .git that is not trusted

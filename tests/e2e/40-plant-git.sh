@@ -4,7 +4,8 @@
 # widen its next sandbox (docs/security.md, "Git metadata").  In default and
 # lockdown mode run 1 writes $HOME into .git/commondir, or a `gitdir: $HOME`
 # file as .git; run 2 (ags plan and a probe inside) must not see the home.
-# Lockdown cannot write .git/config or .git/hooks, and mounts a linked
+# Lockdown cannot write .git/config, .git/hooks, a submodule's config or a
+# linked worktree's commondir, nor replace .git, and mounts a linked
 # worktree's main repository read-only (log works, commit does not).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -80,9 +81,13 @@ for MODE in default lockdown; do
     rm -rf "$REPO/sub"
 done
 
-# ---- lockdown: .git/config and .git/hooks cannot be planted for the host's git
+# ---- lockdown: .git/config, .git/hooks and a submodule's config cannot be
+# planted for the host's git (git status descends into submodules)
+mkdir -p "$REPO/.git/modules/lib"
+echo '[core]' >"$REPO/.git/modules/lib/config"
 CONFIG_SUM=$(sha256sum <"$REPO/.git/config")
 run --lockdown --agent shell -- -c '
+echo "[core] fsmonitor = /tmp/evil" >> .git/modules/lib/config 2>/dev/null && echo MODULE-CONFIG-WRITTEN
 echo "[core] fsmonitor = /tmp/evil" >> .git/config 2>/dev/null && echo CONFIG-WRITTEN
 git config core.hooksPath /tmp 2>/dev/null && echo HOOKSPATH-SET
 printf "#!/bin/sh\necho pwned\n" > .git/hooks/post-checkout 2>/dev/null && echo HOOK-WRITTEN
@@ -92,7 +97,7 @@ echo probed'
 check_contains "lockdown: the run goes on" probed "$RUN_OUT$RUN_ERR"
 check_contains "lockdown: git log works" log:initial "$RUN_OUT"
 check_contains "lockdown: git status works" status-ok "$RUN_OUT"
-for w in CONFIG-WRITTEN HOOKSPATH-SET HOOK-WRITTEN; do
+for w in CONFIG-WRITTEN HOOKSPATH-SET HOOK-WRITTEN MODULE-CONFIG-WRITTEN; do
     check_lacks "lockdown: $w is refused" "$w" "$RUN_OUT"
 done
 check_eq "lockdown: .git/config is unchanged on the host" "$CONFIG_SUM" \
@@ -126,5 +131,12 @@ check_contains "worktree lockdown: git log works" log:initial "$RUN_OUT"
 check_lacks "worktree lockdown: a commit is refused" COMMITTED "$RUN_OUT"
 check_eq "worktree lockdown: the branch is unchanged on the host" initial \
     "$(git -C "$REPO" log -1 --format=%s feature)"
+# From the main repository, lockdown cannot redirect the worktree's commondir
+# (git in the worktree on the host would follow it).
+cd "$REPO" || e2e_abort "cannot enter $REPO"
+run --lockdown --agent shell -- -c 'echo ../../../planted > .git/worktrees/wt/commondir 2>/dev/null && echo COMMONDIR-WRITTEN
+echo probed'
+check_contains "main lockdown: the run goes on" probed "$RUN_OUT$RUN_ERR"
+check_lacks "main lockdown: a worktree's commondir cannot be rewritten" COMMONDIR-WRITTEN "$RUN_OUT"
 
 e2e_finish

@@ -139,6 +139,15 @@ static void test_a_repository_found_from_a_subdirectory_is_its_own_common_dir(vo
     assert_int_equal(g.dotgit_kind, PLAN_GIT_DIR);
     assert_int_equal(g.dotgit_config, PLAN_GIT_FILE);
     assert_int_equal(g.dotgit_hooks, PLAN_GIT_DIR);
+    assert_int_equal(g.dotgit_modules, PLAN_GIT_MISSING);
+    assert_int_equal(g.dotgit_worktrees, PLAN_GIT_MISSING);
+    gitdirs_done(&g);
+    dir(&t, "repo/.git/modules/lib");
+    _cleanup_free_ char *wts = at(&t, "repo/.git/worktrees");
+    assert_int_equal(symlink("/tmp", wts), 0);
+    find(&t, "repo", &g);
+    assert_int_equal(g.dotgit_modules, PLAN_GIT_DIR);
+    assert_int_equal(g.dotgit_worktrees, PLAN_GIT_ODD);
     gitdirs_done(&g);
     tree_done(&t);
 }

@@ -714,7 +714,7 @@ static void test_lockdown_linked_worktree_mounts_the_main_git_dir_read_only(void
     }
 }
 
-static void test_lockdown_pins_the_workdir_dotgit_with_config_and_hooks_read_only(void **state)
+static void test_lockdown_pins_the_workdir_dotgit_with_config_hooks_and_modules_read_only(void **state)
 {
     (void)state;
     for (int lockdown = 0; lockdown < 2; lockdown++) {
@@ -725,6 +725,8 @@ static void test_lockdown_pins_the_workdir_dotgit_with_config_and_hooks_read_onl
         f.in.host.dotgit_kind = PLAN_GIT_DIR;
         f.in.host.dotgit_config = PLAN_GIT_FILE;
         f.in.host.dotgit_hooks = PLAN_GIT_MISSING;
+        f.in.host.dotgit_modules = PLAN_GIT_DIR;
+        f.in.host.dotgit_worktrees = PLAN_GIT_MISSING;
         fx_ok(&f);
         const struct plan_mount *pin = mount_at(f.p, "/work/repo/.git");
         const struct plan_mount *cfg = mount_at(f.p, "/work/repo/.git/config");
@@ -733,6 +735,7 @@ static void test_lockdown_pins_the_workdir_dotgit_with_config_and_hooks_read_onl
             assert_null(pin);
             assert_null(cfg);
             assert_null(hooks);
+            assert_null(mount_at(f.p, "/work/repo/.git/modules"));
             fx_done(&f);
             continue;
         }
@@ -743,13 +746,20 @@ static void test_lockdown_pins_the_workdir_dotgit_with_config_and_hooks_read_onl
         assert_int_equal(cfg->create, PLAN_CREATE_NONE);
         assert_true(hooks->read_only);
         assert_int_equal(hooks->create, PLAN_CREATE_DIR); /* made empty before the agent could */
+        /* submodules' git dirs (their config runs on `git status`) read-only;
+         * a missing worktrees/ is not created */
+        const struct plan_mount *modules = mount_at(f.p, "/work/repo/.git/modules");
+        assert_non_null(modules);
+        assert_true(modules->read_only);
+        assert_int_equal(modules->create, PLAN_CREATE_NONE);
+        assert_null(mount_at(f.p, "/work/repo/.git/worktrees"));
         assert_true(mount_index(f.p, "/work/repo") < mount_index(f.p, "/work/repo/.git"));
         assert_true(mount_index(f.p, "/work/repo/.git") < mount_index(f.p, "/work/repo/.git/config"));
         fx_done(&f);
     }
 }
 
-static void test_lockdown_refuses_a_symlinked_config_or_hooks_in_the_workdir_dotgit(void **state)
+static void test_lockdown_refuses_a_symlinked_config_hooks_or_worktrees_in_the_workdir_dotgit(void **state)
 {
     (void)state;
     struct fx f;
@@ -760,7 +770,7 @@ static void test_lockdown_refuses_a_symlinked_config_or_hooks_in_the_workdir_dot
     f.in.host.dotgit_config = PLAN_GIT_FILE;
     f.in.host.dotgit_hooks = PLAN_GIT_ODD;
     assert_plan_error(&f, "--lockdown: /work/repo/.git/hooks is not a plain directory (a "
-                          "symlink?): git on your host runs what it names, and the agent could "
+                          "symlink?): git on your host uses what it names, and the agent could "
                           "change it; inspect it and replace it by a plain directory, then run "
                           "again");
     f.in.host.dotgit_hooks = PLAN_GIT_DIR;
@@ -768,6 +778,11 @@ static void test_lockdown_refuses_a_symlinked_config_or_hooks_in_the_workdir_dot
     fx_build(&f);
     assert_int_equal(f.r, -EINVAL);
     assert_non_null(strstr(f.err.msg, "/work/repo/.git/config is not a plain file"));
+    f.in.host.dotgit_config = PLAN_GIT_FILE;
+    f.in.host.dotgit_worktrees = PLAN_GIT_ODD;
+    fx_build(&f);
+    assert_int_equal(f.r, -EINVAL);
+    assert_non_null(strstr(f.err.msg, "/work/repo/.git/worktrees is not a plain directory"));
     f.in.flags.lockdown = false; /* default mode: the agent is trusted with the repository */
     fx_ok(&f);
     fx_done(&f);
@@ -1423,8 +1438,8 @@ int main(void)
         cmocka_unit_test(test_git_metadata_at_home_root_or_ags_dirs_is_not_mounted_and_noted),
         cmocka_unit_test(test_git_discovery_note_is_shown_in_the_plan),
         cmocka_unit_test(test_lockdown_linked_worktree_mounts_the_main_git_dir_read_only),
-        cmocka_unit_test(test_lockdown_pins_the_workdir_dotgit_with_config_and_hooks_read_only),
-        cmocka_unit_test(test_lockdown_refuses_a_symlinked_config_or_hooks_in_the_workdir_dotgit),
+        cmocka_unit_test(test_lockdown_pins_the_workdir_dotgit_with_config_hooks_and_modules_read_only),
+        cmocka_unit_test(test_lockdown_refuses_a_symlinked_config_hooks_or_worktrees_in_the_workdir_dotgit),
         cmocka_unit_test(test_lockdown_keeps_workdir_gitdirs_staging_adddirs_and_runtime_read_only),
         cmocka_unit_test(test_lockdown_adds_bounded_tmpfs_for_tmp_var_tmp_and_run),
         cmocka_unit_test(test_lockdown_claude_stages_both_homes_and_fresh_hooks),
