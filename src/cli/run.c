@@ -268,6 +268,34 @@ static int refuse_root(void)
     return AGS_EXIT_USAGE;
 }
 
+#define PLANTED_SHOWN 20u
+
+/* Lockdown protects the workdir's own .git; a nested .git the agent made or
+ * changed would have the host's git run its config and hooks there. */
+static void warn_planted_git(const struct ags_plan *p, time_t since)
+{
+    char **found = NULL;
+    size_t n = 0;
+    bool truncated = false;
+    struct ags_error err = {0};
+    if (gitdirs_planted(p->work_dir.v, since, &found, &n, &truncated, &err) < 0) {
+        cli_warning("cannot look for .git entries the agent made: %s", err.msg);
+        return;
+    }
+    for (size_t i = 0; i < n && i < PLANTED_SHOWN; i++)
+        cli_warning("the agent created or changed %s/%s: git on your host runs its config and "
+                    "hooks in that directory; inspect or remove it before you run git there",
+                    p->work_dir.v, found[i]);
+    if (n > PLANTED_SHOWN)
+        cli_warning("... and %zu more such .git entries", n - PLANTED_SHOWN);
+    if (truncated)
+        cli_warning("stopped looking for .git entries the agent made after %u entries of %s",
+                    GITDIRS_SCAN_MAX_ENTRIES, p->work_dir.v);
+    for (size_t i = 0; i < n; i++)
+        free(found[i]);
+    free(found);
+}
+
 int cli_run_mode(int argc, char **argv)
 {
     struct run_flags f;
@@ -281,7 +309,11 @@ int cli_run_mode(int argc, char **argv)
         rc = cli_build_plan(&f, true, &cfg, &plan, &staging);
         if (rc == 0) {
             warn_weakened(plan);
+            /* file times are coarse: a second earlier misses nothing */
+            time_t since = time(NULL) - 1;
             rc = cli_run_plan(cfg, plan, staging);
+            if (plan->lockdown)
+                warn_planted_git(plan, since);
         }
         struct ags_error err = {0};
         if (staging && stage_remove_tree(staging, &err) < 0)

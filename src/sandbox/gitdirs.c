@@ -7,6 +7,7 @@
 #include "sandbox/gitdirs.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -259,4 +260,106 @@ void gitdirs_done(struct gitdirs *g)
     free(g->dotgit);
     free(g->rejected);
     *g = (struct gitdirs){0};
+}
+
+struct scan {
+    time_t since;
+    char **found;
+    size_t n, cap, budget;
+    bool truncated;
+};
+
+static bool changed_since(const struct stat *st, time_t since)
+{
+    return st->st_ctim.tv_sec >= since;
+}
+
+static bool child_changed(int dfd, const char *name, time_t since)
+{
+    struct stat st;
+    return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && changed_since(&st, since);
+}
+
+/* A .git directory's config, hooks/ or any hook changed since. */
+static bool dotgit_dir_changed(int parent, time_t since)
+{
+    _cleanup_close_ int g = openat(parent, ".git",
+                                   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (g < 0)
+        return false;
+    if (child_changed(g, "config", since) || child_changed(g, "hooks", since))
+        return true;
+    int h = openat(g, "hooks", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    DIR *d = h >= 0 ? fdopendir(h) : NULL;
+    if (!d) {
+        if (h >= 0)
+            (void)close(h);
+        return false;
+    }
+    bool hit = false;
+    for (struct dirent *e; !hit && (e = readdir(d));)
+        hit = e->d_name[0] != '.' && child_changed(h, e->d_name, since);
+    (void)closedir(d);
+    return hit;
+}
+
+static void scan_dir(int dfd, const char *rel, unsigned depth, struct scan *s);
+
+static void scan_entry(int dfd, const char *rel, const char *name, unsigned depth, struct scan *s)
+{
+    struct stat st;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return;
+    _cleanup_free_ char *path = rel[0] ? xasprintf("%s/%s", rel, name) : xstrdup(name);
+    if (strcmp(name, ".git") == 0) {
+        if (depth > 0 && (changed_since(&st, s->since) ||
+                          (S_ISDIR(st.st_mode) && dotgit_dir_changed(dfd, s->since)))) {
+            s->found = xgrow(s->found, &s->cap, s->n + 2, sizeof(*s->found));
+            s->found[s->n++] = TAKE_PTR(path);
+            s->found[s->n] = NULL;
+        }
+        return;
+    }
+    if (!S_ISDIR(st.st_mode) || depth + 1 >= GITDIRS_SCAN_MAX_DEPTH)
+        return;
+    int sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (sub >= 0)
+        scan_dir(sub, path, depth + 1, s);
+}
+
+/* Takes fd. */
+static void scan_dir(int fd, const char *rel, unsigned depth, struct scan *s)
+{
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        (void)close(fd);
+        return;
+    }
+    for (struct dirent *e; (e = readdir(d));) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (s->budget == 0) {
+            s->truncated = true;
+            break;
+        }
+        s->budget--;
+        scan_entry(dirfd(d), rel, e->d_name, depth, s);
+    }
+    (void)closedir(d);
+}
+
+int gitdirs_planted(const char *workdir, time_t since, char ***ret, size_t *ret_n,
+                    bool *ret_truncated, struct ags_error *err)
+{
+    int fd = open(workdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return ags_error_set(err, -errno, "cannot open '%s': %m", workdir);
+    struct scan s = {.since = since, .budget = GITDIRS_SCAN_MAX_ENTRIES};
+    s.found = xcalloc(1, sizeof(*s.found));
+    s.cap = 1;
+    scan_dir(fd, "", 0, &s);
+    *ret = s.found;
+    *ret_n = s.n;
+    *ret_truncated = s.truncated;
+    return 0;
 }

@@ -21,6 +21,10 @@
  * O_NONBLOCK|O_NOFOLLOW and must be regular, so a FIFO cannot hang ags.
  */
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
 #include "base/error.h"
 #include "config/plan.h"
 
@@ -48,3 +52,19 @@ struct gitdirs {
  * -EINVAL for a cwd that is not absolute. */
 int gitdirs_find(const char *cwd, struct gitdirs *ret, struct ags_error *err) _warn_unused_;
 void gitdirs_done(struct gitdirs *g);
+
+/* The walk for planted .git entries visits at most this many entries. */
+#define GITDIRS_SCAN_MAX_ENTRIES 200000u
+#define GITDIRS_SCAN_MAX_DEPTH   32u
+
+/*
+ * After a lockdown run: the .git entries below workdir (not workdir/.git,
+ * which lockdown protects) that were created or changed at or after since,
+ * themselves or their config, hooks/ or a hook: a nested repository or
+ * submodule the agent made, whose config git on the host would run there.
+ * Symlinks are not followed, .git directories not entered; the walk stops
+ * after GITDIRS_SCAN_MAX_ENTRIES (*ret_truncated).  *ret is a
+ * NULL-terminated list of paths relative to workdir.
+ */
+int gitdirs_planted(const char *workdir, time_t since, char ***ret, size_t *ret_n,
+                    bool *ret_truncated, struct ags_error *err) _warn_unused_;

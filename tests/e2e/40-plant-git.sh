@@ -75,6 +75,10 @@ for MODE in default lockdown; do
     # nearest .git upwards for a launch there)
     run "${FLAGS[@]}" --agent shell -- -c 'mkdir -p sub && printf "gitdir: %s\n" "'"$HOME"'" > sub/.git && echo planted'
     check_eq "$MODE run 1: the agent writes sub/.git" planted "$RUN_OUT"
+    if [ "$MODE" = lockdown ]; then
+        check_contains "lockdown run 1: ags warns about the planted sub/.git" \
+            "the agent created or changed $REPO/sub/.git" "$RUN_ERR"
+    fi
     cd "$REPO/sub" || e2e_abort "cannot enter $REPO/sub"
     run2 "$MODE gitdir=\$HOME" "${FLAGS[@]}"
     cd "$REPO" || e2e_abort "cannot enter $REPO"
@@ -104,6 +108,15 @@ check_eq "lockdown: .git/config is unchanged on the host" "$CONFIG_SUM" \
     "$(sha256sum <"$REPO/.git/config")"
 check_eq "lockdown: no post-checkout hook on the host" "" \
     "$(ls "$REPO/.git/hooks/post-checkout" 2>/dev/null)"
+
+# A nested repository the agent makes is not protected (the workdir is
+# writable): lockdown names it on the way out.
+run --lockdown --agent shell -- -c 'mkdir -p nested/.git/hooks && echo "[core]" > nested/.git/config && echo made'
+check_eq "lockdown: the agent can make a nested .git" made "$RUN_OUT"
+check_contains "lockdown: ags warns about the nested .git" \
+    "the agent created or changed $REPO/nested/.git: git on your host runs its config" "$RUN_ERR"
+check_lacks "lockdown: ags does not warn about the protected top .git" "$REPO/.git:" "$RUN_ERR"
+rm -rf "$REPO/nested"
 
 # ... nor by replacing hooks/ or the whole .git with fresh ones
 run --lockdown --agent shell -- -c '

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -410,6 +411,55 @@ static void test_a_dotgit_directory_without_git_structure_is_rejected_but_known(
     tree_done(&t);
 }
 
+static bool listed(char **found, const char *rel)
+{
+    for (size_t i = 0; found[i]; i++)
+        if (strcmp(found[i], rel) == 0)
+            return true;
+    return false;
+}
+
+static void free_list(char **found)
+{
+    for (size_t i = 0; found[i]; i++)
+        free(found[i]);
+    free(found);
+}
+
+static void test_planted_nested_dotgit_entries_are_found_but_not_the_top_one(void **state)
+{
+    (void)state;
+    struct tree t;
+    tree_init(&t);
+    time_t before = time(NULL) - 1;
+    git_dir(&t, "repo/.git");                 /* the workdir's own: lockdown protects it */
+    git_dir(&t, "repo/vendor/lib/.git");      /* a nested repository */
+    dir(&t, "repo/sub");
+    put(&t, "repo/sub/.git", "gitdir: /x\n"); /* a .git file */
+    git_dir(&t, "repo/.git/modules/m");       /* inside .git: not entered */
+    git_dir(&t, "elsewhere/deep/.git");
+    _cleanup_free_ char *target = at(&t, "elsewhere");
+    _cleanup_free_ char *link = at(&t, "repo/link");
+    assert_int_equal(symlink(target, link), 0); /* not followed */
+    _cleanup_free_ char *workdir = at(&t, "repo");
+    char **found = NULL;
+    size_t n = 0;
+    bool truncated = true;
+    struct ags_error err = {0};
+    assert_int_equal(gitdirs_planted(workdir, before, &found, &n, &truncated, &err), 0);
+    assert_int_equal(n, 2);
+    assert_true(listed(found, "vendor/lib/.git"));
+    assert_true(listed(found, "sub/.git"));
+    assert_false(truncated);
+    free_list(found);
+    /* nothing changed since a later moment */
+    assert_int_equal(gitdirs_planted(workdir, time(NULL) + 10, &found, &n, &truncated, &err), 0);
+    assert_int_equal(n, 0);
+    assert_null(found[0]);
+    free_list(found);
+    tree_done(&t);
+}
+
 static void test_a_relative_cwd_is_an_error(void **state)
 {
     (void)state;
@@ -434,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_fifos_named_commondir_or_gitdir_neither_block_nor_are_accepted),
         cmocka_unit_test(test_a_submodule_is_accepted_only_when_its_core_worktree_points_back),
         cmocka_unit_test(test_a_dotgit_directory_without_git_structure_is_rejected_but_known),
+        cmocka_unit_test(test_planted_nested_dotgit_entries_are_found_but_not_the_top_one),
         cmocka_unit_test(test_a_relative_cwd_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
