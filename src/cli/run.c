@@ -19,10 +19,9 @@
 #include "cli/config-load.h"
 #include "cli/run-exec.h"
 #include "cli/run-flags.h"
+#include "sandbox/gitdirs.h"
 #include "sandbox/stage.h"
 #include "base/banned.h"
-
-#define GIT_FILE_MAX 4096u /* a .git file or commondir holds one path */
 
 /* Helper directories where Podman looks for slirp4netns besides $PATH. */
 static const char *const podman_helper_dirs[] = {
@@ -30,16 +29,25 @@ static const char *const podman_helper_dirs[] = {
     "/usr/lib/podman",
 };
 
+/* ags's own directories besides the config dir: never a workspace. */
+enum { OWN_CONFIG, OWN_STATE, OWN_CACHE, OWN_RUNTIME, OWN_TMP, OWN_COUNT };
+
 struct host_facts {
-    char *git_dir, *git_common_dir, *staging, *session_id;
+    struct gitdirs git;
+    char *staging, *session_id, *home;
     char **add_dirs;
     size_t n_add_dirs;
+    char *own_paths[OWN_COUNT];
+    struct plan_own_dir own[OWN_COUNT];
+    size_t n_own;
 };
 
 static void host_facts_done(struct host_facts *hf)
 {
-    free(hf->git_dir);
-    free(hf->git_common_dir);
+    gitdirs_done(&hf->git);
+    free(hf->home);
+    for (size_t i = 0; i < OWN_COUNT; i++)
+        free(hf->own_paths[i]);
     free(hf->staging);
     free(hf->session_id);
     for (size_t i = 0; i < hf->n_add_dirs; i++)
@@ -54,61 +62,6 @@ static bool path_exists(const char *path, bool *is_dir)
         return false;
     *is_dir = S_ISDIR(st.st_mode);
     return true;
-}
-
-/* First line of a small file, or NULL. */
-static char *first_line(const char *path)
-{
-    char *text = NULL;
-    size_t len = 0;
-    if (read_file_bounded(path, GIT_FILE_MAX, &text, &len, NULL) < 0)
-        return NULL;
-    text[strcspn(text, "\r\n")] = '\0';
-    return text;
-}
-
-static char *canonical_from(const char *base, const char *p)
-{
-    _cleanup_free_ char *joined = p[0] == '/' ? xstrdup(p) : xasprintf("%s/%s", base, p);
-    return realpath(joined, NULL);
-}
-
-/* The git dir of a .git entry: the directory itself, or the target of a
- * "gitdir: X" file (linked worktrees, submodules). */
-static char *git_dir_of(const char *dir, const char *dotgit, const struct stat *st)
-{
-    if (S_ISDIR(st->st_mode))
-        return realpath(dotgit, NULL);
-    _cleanup_free_ char *line = first_line(dotgit);
-    if (!line || strncmp(line, "gitdir: ", 8) != 0)
-        return NULL;
-    return canonical_from(dir, line + 8);
-}
-
-/* What `git rev-parse --absolute-git-dir --git-common-dir` answers, found the
- * way git does (nearest .git upwards, commondir file), without running git. */
-static void find_git_dirs(const char *cwd, struct host_facts *hf)
-{
-    _cleanup_free_ char *dir = xstrdup(cwd);
-    for (;;) {
-        _cleanup_free_ char *dotgit = xasprintf("%s/.git", strcmp(dir, "/") == 0 ? "" : dir);
-        struct stat st;
-        if (stat(dotgit, &st) == 0) {
-            hf->git_dir = git_dir_of(dir, dotgit, &st);
-            if (!hf->git_dir)
-                return;
-            _cleanup_free_ char *cfile = xasprintf("%s/commondir", hf->git_dir);
-            _cleanup_free_ char *common = first_line(cfile);
-            hf->git_common_dir = common ? canonical_from(hf->git_dir, common) : NULL;
-            if (!hf->git_common_dir)
-                hf->git_common_dir = xstrdup(hf->git_dir);
-            return;
-        }
-        char *slash = strrchr(dir, '/');
-        if (!slash || strcmp(dir, "/") == 0)
-            return;
-        slash[slash == dir ? 1 : 0] = '\0';
-    }
 }
 
 static bool in_dir_executable(const char *dir, size_t n, const char *name)
@@ -159,10 +112,55 @@ static void canonical_add_dirs(const struct run_flags *f, const char *cwd, struc
     }
 }
 
+/* Canonical when it exists (the workspace is canonical too), else as given. */
+static char *canonical_or_same(const char *path)
+{
+    char *c = realpath(path, NULL);
+    return c ? c : xstrdup(path);
+}
+
+static char *xdg_ags_dir(const char *xdg, const char *home, const char *fallback)
+{
+    if (xdg && xdg[0] == '/')
+        return xasprintf("%s/ags", xdg);
+    return home ? xasprintf("%s/%s/ags", home, fallback) : NULL;
+}
+
+static void add_own(struct host_facts *hf, size_t which, const char *what, char *path,
+                    bool inside_ok)
+{
+    if (!path || path[0] != '/') {
+        free(path);
+        return;
+    }
+    hf->own_paths[which] = canonical_or_same(path);
+    free(path);
+    hf->own[hf->n_own++] = (struct plan_own_dir){what, hf->own_paths[which], inside_ok};
+}
+
+/* $HOME and ags's own directories: places the plan never mounts. */
+static void gather_places(const struct cli_host *ch, const struct ags_config *cfg,
+                          struct host_facts *hf)
+{
+    const char *home = ch->host.home;
+    hf->home = home && home[0] == '/' ? canonical_or_same(home) : NULL;
+    add_own(hf, OWN_CONFIG, "config", xdg_ags_dir(ch->host.xdg_config, home, ".config"), false);
+    add_own(hf, OWN_STATE, "state", xdg_ags_dir(getenv("XDG_STATE_HOME"), home, ".local/state"),
+            false);
+    add_own(hf, OWN_CACHE, "cache",
+            cfg->sandbox.cache_dir.v ? xstrdup(cfg->sandbox.cache_dir.v) : NULL, false);
+    add_own(hf, OWN_RUNTIME, "runtime",
+            ch->host.xdg_runtime ? xasprintf("%s/ags", ch->host.xdg_runtime) : NULL, false);
+    /* Lockdown staging lives directly in it: a workspace may be below it. */
+    add_own(hf, OWN_TMP, "temporary (lockdown staging)", xstrdup(cli_tmp_dir()), true);
+}
+
 static void gather(const struct run_flags *f, const char *cwd, struct host_facts *hf,
                    struct plan_host *h)
 {
-    find_git_dirs(cwd, hf);
+    struct ags_error err = {0};
+    if (gitdirs_find(cwd, &hf->git, &err) < 0)
+        hf->git.rejected = xstrdup(err.msg);
     canonical_add_dirs(f, cwd, hf);
     unsigned char id[8];
     random_bytes(id, sizeof(id));
@@ -181,8 +179,18 @@ static void gather(const struct run_flags *f, const char *cwd, struct host_facts
         .pid = (uint32_t)getpid(),
         .session_id = hf->session_id,
         .name_rand = rand16,
-        .git_dir = hf->git_dir,
-        .git_common_dir = hf->git_common_dir,
+        .git_dir = hf->git.git_dir,
+        .git_common_dir = hf->git.common_dir,
+        .dotgit = hf->git.dotgit,
+        .dotgit_kind = hf->git.dotgit_kind,
+        .dotgit_config = hf->git.dotgit_config,
+        .dotgit_hooks = hf->git.dotgit_hooks,
+        .dotgit_modules = hf->git.dotgit_modules,
+        .dotgit_worktrees = hf->git.dotgit_worktrees,
+        .git_note = hf->git.rejected,
+        .home = hf->home,
+        .own_dirs = hf->own,
+        .n_own_dirs = hf->n_own,
         .podman_major = 0, /* known once the runner has connected to Podman */
         .slirp4netns_available = have_slirp4netns(),
         .lockdown_staging_dir = hf->staging,
@@ -213,6 +221,7 @@ int cli_build_plan(const struct run_flags *f, bool for_run, struct ags_config **
             .passthrough = f->passthrough, .n_passthrough = f->n_passthrough,
         },
     };
+    gather_places(&ch, cfg, &hf);
     gather(f, ch.cwd, &hf, &in.host);
     in.host.ignored_overlay = ignored;
     /* A real run stages lockdown into a private directory made now; `ags plan`
@@ -262,6 +271,34 @@ static int refuse_root(void)
     return AGS_EXIT_USAGE;
 }
 
+#define PLANTED_SHOWN 20u
+
+/* Lockdown protects the workdir's own .git; a nested .git the agent made or
+ * changed would have the host's git run its config and hooks there. */
+static void warn_planted_git(const struct ags_plan *p, time_t since)
+{
+    char **found = NULL;
+    size_t n = 0;
+    bool truncated = false;
+    struct ags_error err = {0};
+    if (gitdirs_planted(p->work_dir.v, since, &found, &n, &truncated, &err) < 0) {
+        cli_warning("cannot look for .git entries the agent made: %s", err.msg);
+        return;
+    }
+    for (size_t i = 0; i < n && i < PLANTED_SHOWN; i++)
+        cli_warning("the agent created or changed %s/%s: git on your host runs its config and "
+                    "hooks in that directory; inspect or remove it before you run git there",
+                    p->work_dir.v, found[i]);
+    if (n > PLANTED_SHOWN)
+        cli_warning("... and %zu more such .git entries", n - PLANTED_SHOWN);
+    if (truncated)
+        cli_warning("stopped looking for .git entries the agent made after %u entries of %s",
+                    GITDIRS_SCAN_MAX_ENTRIES, p->work_dir.v);
+    for (size_t i = 0; i < n; i++)
+        free(found[i]);
+    free(found);
+}
+
 int cli_run_mode(int argc, char **argv)
 {
     struct run_flags f;
@@ -275,7 +312,11 @@ int cli_run_mode(int argc, char **argv)
         rc = cli_build_plan(&f, true, &cfg, &plan, &staging);
         if (rc == 0) {
             warn_weakened(plan);
+            /* file times are coarse: a second earlier misses nothing */
+            time_t since = time(NULL) - 1;
             rc = cli_run_plan(cfg, plan, staging);
+            if (plan->lockdown)
+                warn_planted_git(plan, since);
         }
         struct ags_error err = {0};
         if (staging && stage_remove_tree(staging, &err) < 0)

@@ -39,6 +39,12 @@ void plan_strv_free(char **v);
 /* plan-mounts.c: the ordered mount list and the lockdown tmpfs set. */
 int plan_build_mounts(struct plan_builder *b) _warn_unused_;
 
+/* plan-places.c: places never mounted, and the git metadata mounts. */
+/* Why path may not be mounted (owned), or NULL. */
+char *plan_refusal(const struct plan_host *h, const char *path);
+int plan_check_workspace(struct plan_builder *b) _warn_unused_;
+int plan_add_git_dirs(struct plan_builder *b) _warn_unused_;
+
 /* plan-env.c: environment and secret references (needs the mounts). */
 void plan_build_env(struct plan_builder *b);
 

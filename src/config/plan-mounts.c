@@ -85,26 +85,6 @@ static void add_gitconfig(struct plan_builder *b)
                    xasprintf("gitconfig (%s)", at));
 }
 
-/* Git metadata outside the workdir (linked worktrees, submodules, launches in
- * a subdirectory), read-write at the same path so commits work.  The common
- * dir comes first: a worktree's own git dir lies inside it and is covered. */
-static void add_git_dirs(struct plan_builder *b)
-{
-    const struct plan_host *h = &b->in->host;
-    const char *cand[2] = {h->git_common_dir, h->git_dir};
-    const char *what[2] = {"git metadata (common dir)", "git metadata (git dir)"};
-    const char *added = NULL;
-    for (size_t i = 0; i < 2; i++) {
-        const char *d = cand[i];
-        if (!d || d[0] != '/' || plan_path_under(d, h->cwd))
-            continue;
-        if (added && plan_path_under(d, added))
-            continue;
-        plan_add_mount(b, PLAN_MOUNT_BIND, d, d, false, xstrdup(what[i]));
-        added = d;
-    }
-}
-
 /* Each agent's home in the sandbox: what lockdown stages for it, and what no
  * other agent gets mounted.  The shell has none. */
 static const char *const agent_homes[PLAN_AGENT_COUNT][3] = {
@@ -215,6 +195,10 @@ static int add_extra_dir(struct plan_builder *b, const char *dir)
     bool is_dir = false;
     if (dir[0] != '/')
         return ags_error_set(b->err, -EINVAL, "--add-dir path '%s' is not absolute", dir);
+    _cleanup_free_ char *why = plan_refusal(&b->in->host, dir);
+    if (why)
+        return ags_error_set(b->err, -EINVAL,
+                             "refusing --add-dir %s: %s; add a project directory instead", dir, why);
     if (!b->in->host.path_exists(dir, &is_dir))
         return ags_error_set(b->err, -EINVAL, "required mount source missing: %s (--add-dir)",
                              dir);
@@ -285,11 +269,14 @@ int plan_build_mounts(struct plan_builder *b)
     const struct plan_input *in = b->in;
     bool lockdown = in->flags.lockdown;
     int r;
+    if ((r = plan_check_workspace(b)) < 0)
+        return r;
     plan_add_mount(b, PLAN_MOUNT_BIND, in->host.cwd, in->host.cwd, false, xstrdup("workdir"));
     if (!lockdown)
         add_gitconfig(b);
     add_volumes(b);
-    add_git_dirs(b);
+    if ((r = plan_add_git_dirs(b)) < 0)
+        return r;
     for (size_t i = 0; !lockdown && i < in->cfg->n_mounts; i++)
         if ((r = add_config_mount(b, &in->cfg->mounts[i])) < 0)
             return r;

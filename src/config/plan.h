@@ -45,6 +45,26 @@ struct plan_flags {
     size_t n_passthrough;
 };
 
+/* What the caller's git discovery (sandbox/gitdirs.c) saw, with lstat, at the
+ * nearest .git and at its config and hooks: in lockdown a .git inside the
+ * workdir is pinned (a mount point cannot be replaced) and its config and
+ * hooks/ are read-only, because git on the host runs what they name. */
+enum plan_git_entry {
+    PLAN_GIT_MISSING,
+    PLAN_GIT_DIR,
+    PLAN_GIT_FILE,
+    PLAN_GIT_ODD /* symlink, FIFO, device, ... */
+};
+
+/* A directory of ags's own (config, state, cache, runtime): never mounted,
+ * nor anything that contains it.  inside_ok: paths below it are fine (the
+ * temporary directory that holds lockdown staging). */
+struct plan_own_dir {
+    const char *what; /* "config", "cache", ... */
+    const char *path; /* canonical when it exists */
+    bool inside_ok;
+};
+
 /* Facts about the host, gathered by the caller before planning. */
 struct plan_host {
     const char *cwd;            /* canonical working directory */
@@ -53,6 +73,13 @@ struct plan_host {
     uint16_t name_rand;         /* random suffix of the container name */
     const char *git_dir;        /* absolute --absolute-git-dir, or NULL outside git */
     const char *git_common_dir; /* absolute --git-common-dir, or NULL */
+    const char *dotgit;         /* the nearest .git upwards, or NULL */
+    enum plan_git_entry dotgit_kind; /* and below: .git/config, hooks, modules, worktrees */
+    enum plan_git_entry dotgit_config, dotgit_hooks, dotgit_modules, dotgit_worktrees;
+    const char *git_note;       /* why a .git entry was not trusted, or NULL */
+    const char *home;           /* canonical $HOME, or NULL */
+    const struct plan_own_dir *own_dirs;
+    size_t n_own_dirs;
     unsigned podman_major;      /* 0: unknown */
     bool slirp4netns_available;
     const char *lockdown_staging_dir; /* private dir the runner stages into (lockdown) */

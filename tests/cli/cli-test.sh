@@ -186,8 +186,10 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 
 # Run mode without a reachable Podman: status 125 and one clear line.
+mkdir -p "$user_home/proj"
+[ "${#as_user[@]}" -eq 0 ] || chown 65534:65534 "$user_home/proj"
 run run-mode-no-podman 125 "${as_user[@]}" env HOME="$user_home" \
-    CONTAINER_HOST="unix://$work/no-podman.sock" bash -c 'cd "$HOME" && exec "$@"' _ \
+    CONTAINER_HOST="unix://$work/no-podman.sock" bash -c 'cd "$HOME/proj" && exec "$@"' _ \
     "$user_ags" --agent shell &&
     expect run-mode-no-podman "$err" "no Podman service at unix://$work/no-podman.sock"
 [ "$(wc -l <<<"$err")" -eq 1 ] && ok || bad "run mode: expected one line, got: $err"
@@ -252,6 +254,38 @@ plan_error run-json "unexpected flag '--json'" --agent shell --json
 plan_error run-stop-without-tmux "--stop-when-done requires --tmux" --agent shell --stop-when-done
 run plan-help 0 "$ags" plan --help && expect plan-help "$out" "Run flags:"
 run plan-passthrough-flags 0 "$ags" plan --agent shell -- --browser -1 x && expect plan-passthrough-flags "$out" "_ --browser -1 x"
+
+# The workspace (and --add-dir) is never /, $HOME, an ancestor of $HOME or a
+# directory holding ags's own config: exit 2 with what to do instead.
+cd "$work/home" || exit 1
+plan_error plan-refuses-home "refusing to use $work/home as the workspace: it is your home directory; cd into a project directory" plan --agent shell
+cd / || exit 1
+plan_error plan-refuses-root "refusing to use / as the workspace: it is the root directory; cd into a project directory" plan --agent shell
+cd "$work" || exit 1
+plan_error plan-refuses-home-ancestor "refusing to use $work as the workspace: it contains your home directory $work/home; cd into a project directory" plan --agent shell
+cd "$work/home/.config" || exit 1
+plan_error plan-refuses-ags-config-parent "refusing to use $work/home/.config as the workspace: it contains ags's config directory $work/home/.config/ags; cd into a project directory" plan --agent shell
+cd "$work/proj" || exit 1
+plan_error plan-refuses-add-dir-home "refusing --add-dir $work/home: it is your home directory; add a project directory instead" plan --agent shell --add-dir "$work/home"
+if [ "${#as_user[@]}" -gt 0 ]; then
+    run run-mode-refuses-home 2 "${as_user[@]}" env HOME="$user_home" \
+        CONTAINER_HOST="unix://$work/no-podman.sock" bash -c 'cd "$HOME" && exec "$@"' _ \
+        "$user_ags" --agent shell &&
+        expect run-mode-refuses-home "$err" "refusing to use $user_home as the workspace: it is your home directory"
+fi
+
+# A FIFO (or symlink) named .git is not git metadata: ags plan neither hangs
+# on it nor mounts anything for it, and says why.
+mkdir -p "$work/fifo-repo" "$work/link-repo"
+mkfifo "$work/fifo-repo/.git"
+ln -s "$work/home" "$work/link-repo/.git"
+for kind in fifo link; do
+    cd "$work/$kind-repo" || exit 1
+    if run "plan-$kind-dotgit" 0 timeout 20 "$ags" plan --agent shell; then
+        expect "plan-$kind-dotgit-note" "$out" "$work/$kind-repo/.git is a"
+        [[ "$out" != *"# git metadata ("* ]] && ok || bad "plan-$kind-dotgit mounts git metadata: $out"
+    fi
+done
 cd "$work" || exit 1
 
 echo "cli: $passed passed, $failed failed"

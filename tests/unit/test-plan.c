@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The launch plan rules (docs/run-mode.md), pinned with fake host facts. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -92,6 +93,12 @@ static struct ags_config *load_cfg(const char *toml)
     return cfg;
 }
 
+static const struct plan_own_dir own_dirs[] = {
+    {"config", "/home/u/.config/ags", false},
+    {"cache", "/home/u/.cache/ags", false},
+    {"temporary (lockdown staging)", "/tmp", true},
+};
+
 static void fx_init(struct fx *f, const char *toml, enum plan_agent agent)
 {
     *f = (struct fx){0};
@@ -106,6 +113,7 @@ static void fx_init(struct fx *f, const char *toml, enum plan_agent agent)
             .git_dir = "/work/repo/.git", .git_common_dir = "/work/repo/.git",
             .podman_major = 5, .slirp4netns_available = true,
             .lockdown_staging_dir = "/tmp/ags-lockdown-x",
+            .home = "/home/u", .own_dirs = own_dirs, .n_own_dirs = 3,
             .path_exists = fake_exists,
         },
     };
@@ -563,6 +571,228 @@ static void test_auth_proxy_dir_and_shim_mounted_with_env_unless_disabled(void *
     fx_done(&f);
 }
 
+/* ---- places never mounted, git metadata an agent could plant (issue 10) ---- */
+
+static void assert_plan_error(struct fx *f, const char *msg)
+{
+    fx_build(f);
+    assert_int_equal(f->r, -EINVAL);
+    assert_null(f->p);
+    assert_string_equal(f->err.msg, msg);
+}
+
+static void test_workspace_refused_at_root_home_its_ancestors_and_ags_own_dirs(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *cwd, *why;
+    } cases[] = {
+        {"/", "it is the root directory"},
+        {"/home/u", "it is your home directory"},
+        {"/home", "it contains your home directory /home/u"},
+        {"/home/u/.config", "it contains ags's config directory /home/u/.config/ags"},
+        {"/home/u/.config/ags", "it is ags's config directory /home/u/.config/ags"},
+        {"/home/u/.cache/ags/ags-hooks", "it is inside ags's cache directory /home/u/.cache/ags"},
+        {"/tmp", "it is ags's temporary (lockdown staging) directory /tmp"},
+    };
+    for (int lockdown = 0; lockdown < 2; lockdown++) {
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+            struct fx f;
+            fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+            f.in.flags.lockdown = lockdown;
+            f.in.host.cwd = cases[i].cwd;
+            _cleanup_free_ char *msg = xasprintf(
+                    "refusing to use %s as the workspace: %s; cd into a project directory",
+                    cases[i].cwd, cases[i].why);
+            assert_plan_error(&f, msg);
+            fx_done(&f);
+        }
+    }
+    /* below the temporary directory, or a project in the home: fine */
+    const char *fine[] = {"/tmp/proj", "/home/u/src/proj", "/work/repo"};
+    for (size_t i = 0; i < 3; i++) {
+        struct fx f;
+        fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+        f.in.host.cwd = fine[i];
+        fx_ok(&f);
+        fx_done(&f);
+    }
+}
+
+static void test_add_dir_refused_at_root_home_and_ags_own_dirs(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *dir, *why;
+    } cases[] = {
+        {"/", "it is the root directory"},
+        {"/home/u", "it is your home directory"},
+        {"/home/u/.cache", "it contains ags's cache directory /home/u/.cache/ags"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct fx f;
+        fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+        const char *add[] = {cases[i].dir};
+        f.in.flags.add_dirs = add;
+        f.in.flags.n_add_dirs = 1;
+        _cleanup_free_ char *msg = xasprintf(
+                "refusing --add-dir %s: %s; add a project directory instead", cases[i].dir,
+                cases[i].why);
+        assert_plan_error(&f, msg);
+        fx_done(&f);
+    }
+}
+
+static void test_git_metadata_at_home_root_or_ags_dirs_is_not_mounted_and_noted(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *git_dir, *common, *note;
+    } cases[] = {
+        {"/home/u/.git/worktrees/x", "/home/u",
+         "git metadata /home/u (common dir) not mounted: it is your home directory"},
+        {"/", "/", "git metadata / (common dir) not mounted: it is the root directory"},
+        {"/home", "/home",
+         "git metadata /home (common dir) not mounted: it contains your home directory /home/u"},
+        {"/home/u/.config/ags", "/home/u/.config/ags",
+         "git metadata /home/u/.config/ags (common dir) not mounted: it is ags's config "
+         "directory /home/u/.config/ags"},
+        {"/home/u/.config", "/work/main/.git",
+         "git metadata /home/u/.config (git dir) not mounted: it contains ags's config "
+         "directory /home/u/.config/ags"},
+    };
+    for (int lockdown = 0; lockdown < 2; lockdown++) {
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+            struct fx f;
+            fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+            f.in.flags.lockdown = lockdown;
+            f.in.host.git_dir = cases[i].git_dir;
+            f.in.host.git_common_dir = cases[i].common;
+            fx_ok(&f);
+            assert_true(has_note(f.p, cases[i].note));
+            for (size_t m = 0; m < f.p->n_mounts; m++)
+                assert_null(strstr(f.p->mounts[m].origin, "git metadata"));
+            fx_done(&f);
+        }
+    }
+}
+
+static void test_git_discovery_note_is_shown_in_the_plan(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+    f.in.host.git_dir = f.in.host.git_common_dir = NULL;
+    f.in.host.git_note = "/work/repo/.git is a FIFO, not a git directory or gitdir file; git "
+                         "metadata not mounted";
+    fx_ok(&f);
+    assert_true(has_note(f.p, "/work/repo/.git is a FIFO"));
+    fx_done(&f);
+}
+
+static void test_lockdown_linked_worktree_mounts_the_main_git_dir_read_only(void **state)
+{
+    (void)state;
+    for (int lockdown = 0; lockdown < 2; lockdown++) {
+        struct fx f;
+        fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+        f.in.flags.lockdown = lockdown;
+        f.in.host.cwd = "/work/wt";
+        f.in.host.git_dir = "/work/main/.git/worktrees/wt";
+        f.in.host.git_common_dir = "/work/main/.git";
+        f.in.host.dotgit = "/work/wt/.git";
+        f.in.host.dotgit_kind = PLAN_GIT_FILE;
+        fx_ok(&f);
+        const struct plan_mount *m = mount_at(f.p, "/work/main/.git");
+        assert_non_null(m);
+        assert_int_equal(m->read_only, lockdown);
+        /* the .git file is pinned read-only: rewritten, the host's git would follow it */
+        const struct plan_mount *file = mount_at(f.p, "/work/wt/.git");
+        if (lockdown) {
+            assert_non_null(file);
+            assert_true(file->read_only);
+            assert_string_equal(file->source, "/work/wt/.git");
+        } else {
+            assert_null(file);
+        }
+        fx_done(&f);
+    }
+}
+
+static void test_lockdown_pins_the_workdir_dotgit_with_config_hooks_and_modules_read_only(void **state)
+{
+    (void)state;
+    for (int lockdown = 0; lockdown < 2; lockdown++) {
+        struct fx f;
+        fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+        f.in.flags.lockdown = lockdown;
+        f.in.host.dotgit = "/work/repo/.git";
+        f.in.host.dotgit_kind = PLAN_GIT_DIR;
+        f.in.host.dotgit_config = PLAN_GIT_FILE;
+        f.in.host.dotgit_hooks = PLAN_GIT_MISSING;
+        f.in.host.dotgit_modules = PLAN_GIT_DIR;
+        f.in.host.dotgit_worktrees = PLAN_GIT_MISSING;
+        fx_ok(&f);
+        const struct plan_mount *pin = mount_at(f.p, "/work/repo/.git");
+        const struct plan_mount *cfg = mount_at(f.p, "/work/repo/.git/config");
+        const struct plan_mount *hooks = mount_at(f.p, "/work/repo/.git/hooks");
+        if (!lockdown) {
+            assert_null(pin);
+            assert_null(cfg);
+            assert_null(hooks);
+            assert_null(mount_at(f.p, "/work/repo/.git/modules"));
+            fx_done(&f);
+            continue;
+        }
+        assert_non_null(pin);
+        assert_false(pin->read_only);
+        assert_string_equal(pin->origin, "lockdown: .git pinned (a mount point cannot be replaced)");
+        assert_true(cfg->read_only);
+        assert_int_equal(cfg->create, PLAN_CREATE_NONE);
+        assert_true(hooks->read_only);
+        assert_int_equal(hooks->create, PLAN_CREATE_DIR); /* made empty before the agent could */
+        /* submodules' git dirs (their config runs on `git status`) read-only;
+         * a missing worktrees/ is not created */
+        const struct plan_mount *modules = mount_at(f.p, "/work/repo/.git/modules");
+        assert_non_null(modules);
+        assert_true(modules->read_only);
+        assert_int_equal(modules->create, PLAN_CREATE_NONE);
+        assert_null(mount_at(f.p, "/work/repo/.git/worktrees"));
+        assert_true(mount_index(f.p, "/work/repo") < mount_index(f.p, "/work/repo/.git"));
+        assert_true(mount_index(f.p, "/work/repo/.git") < mount_index(f.p, "/work/repo/.git/config"));
+        fx_done(&f);
+    }
+}
+
+static void test_lockdown_refuses_a_symlinked_config_hooks_or_worktrees_in_the_workdir_dotgit(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+    f.in.flags.lockdown = true;
+    f.in.host.dotgit = "/work/repo/.git";
+    f.in.host.dotgit_kind = PLAN_GIT_DIR;
+    f.in.host.dotgit_config = PLAN_GIT_FILE;
+    f.in.host.dotgit_hooks = PLAN_GIT_ODD;
+    assert_plan_error(&f, "--lockdown: /work/repo/.git/hooks is not a plain directory (a "
+                          "symlink?): git on your host uses what it names, and the agent could "
+                          "change it; inspect it and replace it by a plain directory, then run "
+                          "again");
+    f.in.host.dotgit_hooks = PLAN_GIT_DIR;
+    f.in.host.dotgit_config = PLAN_GIT_DIR;
+    fx_build(&f);
+    assert_int_equal(f.r, -EINVAL);
+    assert_non_null(strstr(f.err.msg, "/work/repo/.git/config is not a plain file"));
+    f.in.host.dotgit_config = PLAN_GIT_FILE;
+    f.in.host.dotgit_worktrees = PLAN_GIT_ODD;
+    fx_build(&f);
+    assert_int_equal(f.r, -EINVAL);
+    assert_non_null(strstr(f.err.msg, "/work/repo/.git/worktrees is not a plain directory"));
+    f.in.flags.lockdown = false; /* default mode: the agent is trusted with the repository */
+    fx_ok(&f);
+    fx_done(&f);
+}
+
 /* ---- lockdown (section 6) ---- */
 
 static void test_lockdown_keeps_workdir_gitdirs_staging_adddirs_and_runtime_read_only(void **state)
@@ -583,6 +813,9 @@ static void test_lockdown_keeps_workdir_gitdirs_staging_adddirs_and_runtime_read
     assert_int_equal(f.p->n_mounts, sizeof(want) / sizeof(want[0]));
     for (size_t i = 0; i < f.p->n_mounts; i++)
         assert_string_equal(f.p->mounts[i].destination, want[i]);
+    assert_true(mount_at(f.p, "/work/repo/.git")->read_only);
+    assert_string_equal(mount_at(f.p, "/work/repo/.git")->origin,
+                        "git metadata (common dir; read-only in lockdown)");
     assert_true(mount_at(f.p, "/usr/local/pnpm")->read_only);
     assert_true(mount_at(f.p, "/home/dev/.npm-global")->read_only);
     const struct plan_mount *home = mount_at(f.p, "/home/dev/.pi");
@@ -1093,7 +1326,7 @@ static void test_name_slug_is_capped_at_40_and_empty_becomes_work(void **state)
     (void)state;
     assert_name("/aaaaaaaaaaaaaaaaaaaa/bbbbbbbbbbbbbbbbbbb/cccccccccc", NULL, NULL,
                 "ags-aaaaaaaaaaaaaaaaaaaa-bbbbbbbbbbbbbbbbbbb-beef");
-    assert_name("/", NULL, NULL, "ags-work-beef");
+    assert_name("/___", NULL, NULL, "ags-work-beef"); /* "/" itself is refused as a workspace */
     assert_name("/___/\xc3\xa9\xc3\xa9", NULL, NULL, "ags-work-beef");
     char *n = name_for("/x", NULL, NULL);
     assert_string_equal(n, "ags-x-beef");
@@ -1523,6 +1756,13 @@ int main(void)
         cmocka_unit_test(test_add_dir_must_be_an_existing_directory_and_not_hide_a_mount),
         cmocka_unit_test(test_ssh_socket_mount_and_env_only_when_the_caller_provides_one),
         cmocka_unit_test(test_auth_proxy_dir_and_shim_mounted_with_env_unless_disabled),
+        cmocka_unit_test(test_workspace_refused_at_root_home_its_ancestors_and_ags_own_dirs),
+        cmocka_unit_test(test_add_dir_refused_at_root_home_and_ags_own_dirs),
+        cmocka_unit_test(test_git_metadata_at_home_root_or_ags_dirs_is_not_mounted_and_noted),
+        cmocka_unit_test(test_git_discovery_note_is_shown_in_the_plan),
+        cmocka_unit_test(test_lockdown_linked_worktree_mounts_the_main_git_dir_read_only),
+        cmocka_unit_test(test_lockdown_pins_the_workdir_dotgit_with_config_hooks_and_modules_read_only),
+        cmocka_unit_test(test_lockdown_refuses_a_symlinked_config_hooks_or_worktrees_in_the_workdir_dotgit),
         cmocka_unit_test(test_lockdown_keeps_workdir_gitdirs_staging_adddirs_and_runtime_read_only),
         cmocka_unit_test(test_lockdown_adds_bounded_tmpfs_for_tmp_var_tmp_and_run),
         cmocka_unit_test(test_lockdown_claude_stages_both_homes_and_fresh_hooks),

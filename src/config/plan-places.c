@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Places a sandbox never reaches (docs/security.md, "Places ags never
+ * mounts"): /, $HOME and its ancestors, ags's own config, state, cache and
+ * runtime directories and anything containing them.  The workspace and
+ * --add-dir are refused there; git metadata there is left out with a note.
+ * Also the git metadata mounts: read-write outside lockdown, read-only in
+ * lockdown, where a git dir inside the workdir gets its config and hooks/
+ * mounted read-only over the writable workdir.
+ */
+#include "config/plan.h"
+
+#include <string.h>
+
+#include "base/alloc.h"
+#include "config/plan-internal.h"
+#include "base/banned.h"
+
+char *plan_refusal(const struct plan_host *h, const char *path)
+{
+    if (strcmp(path, "/") == 0)
+        return xstrdup("it is the root directory");
+    if (h->home && strcmp(path, h->home) == 0)
+        return xstrdup("it is your home directory");
+    if (h->home && plan_path_under(h->home, path))
+        return xasprintf("it contains your home directory %s", h->home);
+    for (size_t i = 0; i < h->n_own_dirs; i++) {
+        const struct plan_own_dir *d = &h->own_dirs[i];
+        if (plan_path_under(d->path, path))
+            return xasprintf("it %s ags's %s directory %s",
+                             strcmp(d->path, path) == 0 ? "is" : "contains", d->what, d->path);
+        if (!d->inside_ok && plan_path_under(path, d->path))
+            return xasprintf("it is inside ags's %s directory %s", d->what, d->path);
+    }
+    return NULL;
+}
+
+int plan_check_workspace(struct plan_builder *b)
+{
+    const char *cwd = b->in->host.cwd;
+    _cleanup_free_ char *why = plan_refusal(&b->in->host, cwd);
+    if (!why)
+        return 0;
+    return ags_error_set(b->err, -EINVAL,
+                         "refusing to use %s as the workspace: %s; cd into a project directory",
+                         cwd, why);
+}
+
+/* Lockdown: a .git inside the workdir is writable through it, and git on the
+ * host runs what .git/config and .git/hooks/ name (core.fsmonitor,
+ * core.hooksPath, aliases, post-checkout ...), what a submodule's config in
+ * .git/modules/ names (`git status` descends into submodules), follows what
+ * a linked worktree's .git/worktrees/<name>/commondir names, and follows a
+ * .git file.  A .git file goes read-only; a .git directory is mounted on
+ * itself (a mount point cannot be renamed away and replaced) with those
+ * read-only on top; config and hooks/ are created empty first when missing
+ * so that the agent cannot create them. */
+struct git_member {
+    const char *name;
+    bool dir, create;
+};
+
+static const struct git_member git_members[] = {
+    {"config", false, true},
+    {"hooks", true, true},
+    {"modules", true, false},
+    {"worktrees", true, false},
+};
+
+static int add_git_member(struct plan_builder *b, const struct git_member *gm,
+                          enum plan_git_entry e)
+{
+    const char *kind = gm->dir ? "directory" : "file";
+    _cleanup_free_ char *path = xasprintf("%s/%s", b->in->host.dotgit, gm->name);
+    if (e == PLAN_GIT_MISSING && !gm->create)
+        return 0;
+    if (e == PLAN_GIT_ODD || e == (gm->dir ? PLAN_GIT_FILE : PLAN_GIT_DIR))
+        return ags_error_set(b->err, -EINVAL,
+                             "--lockdown: %s is not a plain %s (a symlink?): git on your host "
+                             "uses what it names, and the agent could change it; inspect it and "
+                             "replace it by a plain %s, then run again",
+                             path, kind, kind);
+    struct plan_mount *m = plan_add_mount(
+            b, PLAN_MOUNT_BIND, path, path, true,
+            xasprintf("lockdown: git %s read-only (git on your host uses it)", gm->name));
+    if (e == PLAN_GIT_MISSING)
+        m->create = gm->dir ? PLAN_CREATE_DIR : PLAN_CREATE_FILE;
+    return 0;
+}
+
+static int protect_dotgit(struct plan_builder *b)
+{
+    const struct plan_host *h = &b->in->host;
+    if (!h->dotgit || !plan_path_under(h->dotgit, h->cwd))
+        return 0; /* outside the workdir: not writable, or mounted read-only */
+    if (h->dotgit_kind == PLAN_GIT_FILE) {
+        plan_add_mount(b, PLAN_MOUNT_BIND, h->dotgit, h->dotgit, true,
+                       xstrdup("lockdown: .git file read-only (git on your host follows it)"));
+        return 0;
+    }
+    if (h->dotgit_kind != PLAN_GIT_DIR)
+        return 0; /* a symlink or FIFO: git discovery said why in a note */
+    plan_add_mount(b, PLAN_MOUNT_BIND, h->dotgit, h->dotgit, false,
+                   xstrdup("lockdown: .git pinned (a mount point cannot be replaced)"));
+    const enum plan_git_entry seen[ARRAY_SIZE(git_members)] = {
+        h->dotgit_config, h->dotgit_hooks, h->dotgit_modules, h->dotgit_worktrees};
+    for (size_t i = 0; i < ARRAY_SIZE(git_members); i++) {
+        int r = add_git_member(b, &git_members[i], seen[i]);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* Git metadata outside the workdir (linked worktrees, submodules, launches in
+ * a subdirectory), at the same path: read-write so that commits work, or
+ * read-only in lockdown.  The common dir comes first: a worktree's own git
+ * dir lies inside it and is covered.  Only what sandbox/gitdirs.c accepted
+ * arrives here; a place ags never mounts is left out with a note. */
+int plan_add_git_dirs(struct plan_builder *b)
+{
+    const struct plan_host *h = &b->in->host;
+    bool lockdown = b->in->flags.lockdown;
+    const char *cand[2] = {h->git_common_dir, h->git_dir};
+    const char *what[2] = {"common dir", "git dir"};
+    bool refused = false;
+    if (h->git_note)
+        plan_note(b, "%s", h->git_note);
+    for (size_t i = 0; i < 2 && !refused; i++) {
+        _cleanup_free_ char *why = cand[i] ? plan_refusal(h, cand[i]) : NULL;
+        if (why)
+            plan_note(b, "git metadata %s (%s) not mounted: %s", cand[i], what[i], why);
+        refused = why != NULL;
+    }
+    const char *added = NULL;
+    for (size_t i = 0; i < 2 && !refused; i++) {
+        const char *d = cand[i];
+        if (!d || d[0] != '/' || plan_path_under(d, h->cwd))
+            continue;
+        if (added && plan_path_under(d, added))
+            continue;
+        plan_add_mount(b, PLAN_MOUNT_BIND, d, d, lockdown,
+                       xasprintf("git metadata (%s%s)", what[i],
+                                 lockdown ? "; read-only in lockdown" : ""));
+        added = d;
+    }
+    return lockdown ? protect_dotgit(b) : 0;
+}

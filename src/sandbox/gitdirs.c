@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Git discovery that trusts only metadata belonging to this work tree
+ * (gitdirs.h).  Every check is made on canonical paths with lstat; the few
+ * small files are read without following a symlink or blocking on a FIFO.
+ */
+#include "sandbox/gitdirs.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/fileio.h"
+#include "base/banned.h"
+
+/* A small regular file: O_NOFOLLOW, and O_NONBLOCK so that opening a FIFO
+ * returns at once (fstat then rejects it). */
+static int read_small(const char *path, size_t max, char **ret)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return -EINVAL;
+    size_t len = 0;
+    return read_fd_bounded(fd, max, ret, &len, NULL);
+}
+
+/* The first line of a small file, or NULL (missing, not regular, empty). */
+static char *first_line(const char *path)
+{
+    char *text = NULL;
+    if (read_small(path, GITDIRS_FILE_MAX, &text) < 0)
+        return NULL;
+    text[strcspn(text, "\r\n")] = '\0';
+    if (text[0] == '\0') {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+static char *resolve(const char *base, const char *p)
+{
+    _cleanup_free_ char *joined = p[0] == '/' ? xstrdup(p) : xasprintf("%s/%s", base, p);
+    return realpath(joined, NULL);
+}
+
+/* lstat mode of dir/name, 0 when it cannot be seen. */
+static mode_t lmode(const char *dir, const char *name)
+{
+    _cleanup_free_ char *p = name ? xasprintf("%s/%s", dir, name) : xstrdup(dir);
+    struct stat st;
+    return lstat(p, &st) == 0 ? st.st_mode : 0;
+}
+
+static enum plan_git_entry entry_kind(mode_t m)
+{
+    if (m == 0)
+        return PLAN_GIT_MISSING;
+    return S_ISDIR(m) ? PLAN_GIT_DIR : S_ISREG(m) ? PLAN_GIT_FILE : PLAN_GIT_ODD;
+}
+
+/* git's own test (is_git_directory): HEAD, objects/ and refs/; here none of
+ * them, nor the directory, may be a symlink. */
+static bool is_git_dir(const char *path)
+{
+    return S_ISDIR(lmode(path, NULL)) && S_ISREG(lmode(path, "HEAD")) &&
+           S_ISDIR(lmode(path, "objects")) && S_ISDIR(lmode(path, "refs"));
+}
+
+static void reject(struct gitdirs *g, const char *fmt, ...) _printf_(2, 3);
+static void reject(struct gitdirs *g, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    g->rejected = xasprintf("%s; git metadata not mounted", buf);
+}
+
+static void accept(struct gitdirs *g, enum gitdirs_kind kind, char *git_dir, char *common)
+{
+    g->kind = kind;
+    g->git_dir = git_dir;
+    g->common_dir = common;
+}
+
+/* A linked worktree's git dir X: HEAD, commondir and gitdir; gitdir names
+ * this .git, commondir a git directory C with C/worktrees/<name> = X. */
+static void worktree(const char *dotgit, char *x, struct gitdirs *g)
+{
+    _cleanup_free_ char *gd = xasprintf("%s/gitdir", x);
+    _cleanup_free_ char *cd = xasprintf("%s/commondir", x);
+    _cleanup_free_ char *back = first_line(gd);
+    _cleanup_free_ char *back_path = back ? resolve(x, back) : NULL;
+    if (!S_ISREG(lmode(x, "HEAD")) || !back_path || strcmp(back_path, dotgit) != 0) {
+        reject(g, "%s names %s, whose gitdir file does not point back at it", dotgit, x);
+        free(x);
+        return;
+    }
+    _cleanup_free_ char *rel = first_line(cd);
+    _cleanup_free_ char *common = rel ? resolve(x, rel) : NULL;
+    const char *name = strrchr(x, '/') + 1;
+    _cleanup_free_ char *slot = common ? xasprintf("%s/worktrees/%s", common, name) : NULL;
+    _cleanup_free_ char *slot_path = slot ? realpath(slot, NULL) : NULL;
+    if (!common || !is_git_dir(common) || !slot_path || strcmp(slot_path, x) != 0) {
+        reject(g, "%s: the commondir of %s is not a git directory holding worktrees/%s", dotgit,
+               x, name);
+        free(x);
+        return;
+    }
+    accept(g, GITDIRS_WORKTREE, x, TAKE_PTR(common));
+}
+
+/* core.worktree of a git config, or NULL: the last value in a [core]
+ * section, quotes removed.  Anything unusual just does not match. */
+static char *core_worktree(const char *config)
+{
+    char *value = NULL;
+    bool in_core = false;
+    for (const char *p = config; *p;) {
+        size_t n = strcspn(p, "\n");
+        _cleanup_free_ char *line = xasprintf("%.*s", (int)n, p);
+        p += n + (p[n] == '\n');
+        char *s = line + strspn(line, " \t");
+        if (*s == '[') {
+            in_core = strncasecmp(s, "[core]", 6) == 0;
+            continue;
+        }
+        if (!in_core || strncasecmp(s, "worktree", 8) != 0)
+            continue;
+        s += 8 + strspn(s + 8, " \t");
+        if (*s++ != '=')
+            continue;
+        s += strspn(s, " \t");
+        size_t len = strlen(s);
+        while (len && isspace((unsigned char)s[len - 1]))
+            len--;
+        if (len >= 2 && s[0] == '"' && s[len - 1] == '"') {
+            s++;
+            len -= 2;
+        }
+        free(value);
+        value = xasprintf("%.*s", (int)len, s);
+    }
+    return value;
+}
+
+/* A submodule's git dir X: a git directory below "<git dir>/modules/" whose
+ * core.worktree is this work tree. */
+static void submodule(const char *top, const char *dotgit, char *x, struct gitdirs *g)
+{
+    bool under_modules = false;
+    for (char *m = strstr(x, "/modules/"); m && !under_modules; m = strstr(m + 1, "/modules/")) {
+        _cleanup_free_ char *super = xasprintf("%.*s", (int)(m - x), x);
+        under_modules = is_git_dir(super);
+    }
+    _cleanup_free_ char *cfile = xasprintf("%s/config", x);
+    _cleanup_free_ char *config = NULL;
+    _cleanup_free_ char *wt = NULL;
+    if (is_git_dir(x) && under_modules && read_small(cfile, GITDIRS_CONFIG_MAX, &config) == 0)
+        wt = core_worktree(config);
+    _cleanup_free_ char *wt_path = wt ? resolve(x, wt) : NULL;
+    if (!wt_path || strcmp(wt_path, top) != 0) {
+        reject(g, "%s names %s, which is neither a linked worktree's git dir nor a submodule's "
+                  "(under a git dir's modules/, with core.worktree = %s)",
+               dotgit, x, top);
+        free(x);
+        return;
+    }
+    accept(g, GITDIRS_SUBMODULE, x, xstrdup(x));
+}
+
+static void from_file(const char *top, const char *dotgit, struct gitdirs *g)
+{
+    _cleanup_free_ char *line = first_line(dotgit);
+    if (!line || strncmp(line, "gitdir: ", 8) != 0) {
+        reject(g, "%s is not a \"gitdir: PATH\" file", dotgit);
+        return;
+    }
+    char *x = resolve(top, line + 8);
+    if (!x || !S_ISDIR(lmode(x, NULL))) {
+        reject(g, "%s names %s, which is not a directory", dotgit, line + 8);
+        free(x);
+        return;
+    }
+    if (lmode(x, "commondir") != 0)
+        worktree(dotgit, x, g);
+    else
+        submodule(top, dotgit, x, g);
+}
+
+static void from_dir(const char *dotgit, struct gitdirs *g)
+{
+    if (!is_git_dir(dotgit))
+        reject(g, "%s is not a git directory (HEAD, objects/ and refs/)", dotgit);
+    else if (lmode(dotgit, "commondir") != 0)
+        reject(g, "%s has a commondir file, which only a linked worktree's git dir has", dotgit);
+    else
+        accept(g, GITDIRS_PLAIN, xstrdup(dotgit), xstrdup(dotgit));
+}
+
+static const char *kind_name(mode_t m)
+{
+    return S_ISLNK(m) ? "symlink" : S_ISFIFO(m) ? "FIFO" : S_ISSOCK(m) ? "socket" : "device";
+}
+
+int gitdirs_find(const char *cwd, struct gitdirs *ret, struct ags_error *err)
+{
+    *ret = (struct gitdirs){0};
+    if (!cwd || cwd[0] != '/')
+        return ags_error_set(err, -EINVAL, "git discovery needs an absolute directory");
+    _cleanup_free_ char *top = xstrdup(cwd);
+    for (;;) {
+        char *dotgit = xasprintf("%s/.git", strcmp(top, "/") == 0 ? "" : top);
+        mode_t m = lmode(dotgit, NULL);
+        if (m != 0) {
+            ret->dotgit = dotgit;
+            ret->dotgit_kind = entry_kind(m);
+            break;
+        }
+        free(dotgit);
+        char *slash = strrchr(top, '/');
+        if (strcmp(top, "/") == 0)
+            return 0;
+        slash[slash == top ? 1 : 0] = '\0';
+    }
+    if (ret->dotgit_kind == PLAN_GIT_DIR) {
+        ret->dotgit_config = entry_kind(lmode(ret->dotgit, "config"));
+        ret->dotgit_hooks = entry_kind(lmode(ret->dotgit, "hooks"));
+        ret->dotgit_modules = entry_kind(lmode(ret->dotgit, "modules"));
+        ret->dotgit_worktrees = entry_kind(lmode(ret->dotgit, "worktrees"));
+        from_dir(ret->dotgit, ret);
+    } else if (ret->dotgit_kind == PLAN_GIT_FILE) {
+        from_file(top, ret->dotgit, ret);
+    } else {
+        reject(ret, "%s is a %s, not a git directory or gitdir file", ret->dotgit,
+               kind_name(lmode(ret->dotgit, NULL)));
+    }
+    return 0;
+}
+
+void gitdirs_done(struct gitdirs *g)
+{
+    free(g->git_dir);
+    free(g->common_dir);
+    free(g->dotgit);
+    free(g->rejected);
+    *g = (struct gitdirs){0};
+}
+
+struct scan {
+    time_t since;
+    char **found;
+    size_t n, cap, budget;
+    bool truncated;
+};
+
+static bool changed_since(const struct stat *st, time_t since)
+{
+    return st->st_ctim.tv_sec >= since;
+}
+
+static bool child_changed(int dfd, const char *name, time_t since)
+{
+    struct stat st;
+    return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && changed_since(&st, since);
+}
+
+/* A .git directory's config, hooks/ or any hook changed since. */
+static bool dotgit_dir_changed(int parent, time_t since)
+{
+    _cleanup_close_ int g = openat(parent, ".git",
+                                   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (g < 0)
+        return false;
+    if (child_changed(g, "config", since) || child_changed(g, "hooks", since))
+        return true;
+    int h = openat(g, "hooks", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    DIR *d = h >= 0 ? fdopendir(h) : NULL;
+    if (!d) {
+        if (h >= 0)
+            (void)close(h);
+        return false;
+    }
+    bool hit = false;
+    for (struct dirent *e; !hit && (e = readdir(d));)
+        hit = e->d_name[0] != '.' && child_changed(h, e->d_name, since);
+    (void)closedir(d);
+    return hit;
+}
+
+static void scan_dir(int dfd, const char *rel, unsigned depth, struct scan *s);
+
+static void scan_entry(int dfd, const char *rel, const char *name, unsigned depth, struct scan *s)
+{
+    struct stat st;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return;
+    _cleanup_free_ char *path = rel[0] ? xasprintf("%s/%s", rel, name) : xstrdup(name);
+    if (strcmp(name, ".git") == 0) {
+        if (depth > 0 && (changed_since(&st, s->since) ||
+                          (S_ISDIR(st.st_mode) && dotgit_dir_changed(dfd, s->since)))) {
+            s->found = xgrow(s->found, &s->cap, s->n + 2, sizeof(*s->found));
+            s->found[s->n++] = TAKE_PTR(path);
+            s->found[s->n] = NULL;
+        }
+        return;
+    }
+    if (!S_ISDIR(st.st_mode) || depth + 1 >= GITDIRS_SCAN_MAX_DEPTH)
+        return;
+    int sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (sub >= 0)
+        scan_dir(sub, path, depth + 1, s);
+}
+
+/* Takes fd. */
+static void scan_dir(int fd, const char *rel, unsigned depth, struct scan *s)
+{
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        (void)close(fd);
+        return;
+    }
+    for (struct dirent *e; (e = readdir(d));) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (s->budget == 0) {
+            s->truncated = true;
+            break;
+        }
+        s->budget--;
+        scan_entry(dirfd(d), rel, e->d_name, depth, s);
+    }
+    (void)closedir(d);
+}
+
+int gitdirs_planted(const char *workdir, time_t since, char ***ret, size_t *ret_n,
+                    bool *ret_truncated, struct ags_error *err)
+{
+    int fd = open(workdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return ags_error_set(err, -errno, "cannot open '%s': %m", workdir);
+    struct scan s = {.since = since, .budget = GITDIRS_SCAN_MAX_ENTRIES};
+    s.found = xcalloc(1, sizeof(*s.found));
+    s.cap = 1;
+    scan_dir(fd, "", 0, &s);
+    *ret = s.found;
+    *ret_n = s.n;
+    *ret_truncated = s.truncated;
+    return 0;
+}
