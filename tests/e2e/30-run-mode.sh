@@ -17,13 +17,6 @@ image = "$AGS_E2E_IMAGE"
 TOML
 cd "$WORK" || e2e_abort "cannot enter $WORK"
 
-# run NAME ARGS...: RUN_RC, RUN_OUT, RUN_ERR (stdin from /dev/null unless piped)
-run() {
-    RUN_RC=0
-    "$AGS_BIN" "$@" >"$E2E_TMP/out" 2>"$E2E_TMP/err" || RUN_RC=$?
-    RUN_OUT=$(cat "$E2E_TMP/out")
-    RUN_ERR=$(cat "$E2E_TMP/err")
-}
 
 # ---- exit status and streams
 run --agent shell -- -c 'echo to-stdout; echo to-stderr >&2; exit 7' </dev/null

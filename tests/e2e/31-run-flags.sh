@@ -20,12 +20,6 @@ image = "$AGS_E2E_IMAGE"
 TOML
 cd "$WORK" || e2e_abort "cannot enter $WORK"
 
-run() { # ARGS...: RUN_RC, RUN_OUT, RUN_ERR; stdin from /dev/null
-    RUN_RC=0
-    "$AGS_BIN" "$@" </dev/null >"$E2E_TMP/out" 2>"$E2E_TMP/err" || RUN_RC=$?
-    RUN_OUT=$(cat "$E2E_TMP/out")
-    RUN_ERR=$(cat "$E2E_TMP/err")
-}
 
 # ---- --root: root inside, capabilities kept, files still the host user's
 run --root --agent shell -- -c 'id -u; grep CapEff /proc/self/status; echo x > made-as-root'

@@ -27,17 +27,6 @@ echo canary >"$CANARY"
 e2e_defer "rm -f '$CANARY' '$HOME/ags-e2e-planted-$$'"
 cd "$REPO" || e2e_abort "cannot enter $REPO"
 
-run() { # ARGS...: RUN_RC, RUN_OUT, RUN_ERR; stdin from /dev/null
-    RUN_RC=0
-    "$AGS_BIN" "$@" </dev/null >"$E2E_TMP/out" 2>"$E2E_TMP/err" || RUN_RC=$?
-    RUN_OUT=$(cat "$E2E_TMP/out")
-    RUN_ERR=$(cat "$E2E_TMP/err")
-}
-
-# check_lacks DESC NEEDLE HAYSTACK
-check_lacks() {
-    if [[ $3 != *"$2"* ]]; then ok "$1"; else fail "$1" "no '$2'" "$3"; fi
-}
 
 PROBE='[ -e "'"$CANARY"'" ] && echo HOME-VISIBLE
 touch "'"$HOME/ags-e2e-planted-$$"'" 2>/dev/null && echo HOME-WRITABLE

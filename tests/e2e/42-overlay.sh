@@ -18,12 +18,6 @@ TOML
 cd "$WORK" || e2e_abort "cannot enter $WORK"
 WORK=$(pwd -P)
 
-run() {
-    RUN_RC=0
-    "$AGS_BIN" "$@" </dev/null >"$E2E_TMP/out" 2>"$E2E_TMP/err" || RUN_RC=$?
-    RUN_OUT=$(cat "$E2E_TMP/out")
-    RUN_ERR=$(cat "$E2E_TMP/err")
-}
 
 # trust: records the overlay as trusted the way an accepted prompt would (the
 # digest of its bytes: it names no host path).

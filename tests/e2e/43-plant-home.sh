@@ -28,12 +28,6 @@ container = "/home/dev/.pi"
 TOML
 cd "$WORK" || e2e_abort "cannot enter $WORK"
 
-run() { # ARGS...: RUN_RC, RUN_OUT, RUN_ERR; stdin from /dev/null
-    RUN_RC=0
-    "$AGS_BIN" "$@" </dev/null >"$E2E_TMP/out" 2>"$E2E_TMP/err" || RUN_RC=$?
-    RUN_OUT=$(cat "$E2E_TMP/out")
-    RUN_ERR=$(cat "$E2E_TMP/err")
-}
 victim_entries() { find "$VICTIM" -mindepth 1 | wc -l; }
 staging_dirs() { find "$TMPDIR" -maxdepth 1 -name 'ags-lockdown-*' | wc -l; }
 

@@ -27,12 +27,6 @@ container = "/home/dev/.codex"
 TOML
 cd "$WORK" || e2e_abort "cannot enter $WORK"
 
-run() { # ARGS...: RUN_RC, RUN_OUT, RUN_ERR; stdin from /dev/null
-    RUN_RC=0
-    "$AGS_BIN" "$@" </dev/null >"$E2E_TMP/out" 2>"$E2E_TMP/err" || RUN_RC=$?
-    RUN_OUT=$(cat "$E2E_TMP/out")
-    RUN_ERR=$(cat "$E2E_TMP/err")
-}
 
 # The named volumes of the agents this test runs (and the volumes older ags
 # versions shared between agents): removed before, so run 1 plants into fresh

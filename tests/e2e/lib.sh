@@ -68,6 +68,24 @@ check_contains() {
     if [[ $3 == *"$2"* ]]; then ok "$1"; else fail "$1" "text containing '$2'" "$3"; fi
 }
 
+# check_lacks DESC NEEDLE HAYSTACK (byte-wise: NEEDLE may hold escape bytes)
+check_lacks() {
+    local LC_ALL=C
+    if [[ $3 == *"$2"* ]]; then
+        fail "$1" "no '$(printf '%q' "$2")'" "$(printf '%q' "$3")"
+    else
+        ok "$1"
+    fi
+}
+
+# run ARGS...: runs ags with stdin from /dev/null; sets RUN_RC, RUN_OUT, RUN_ERR
+run() {
+    RUN_RC=0
+    "$AGS_BIN" "$@" </dev/null >"$E2E_TMP/out" 2>"$E2E_TMP/err" || RUN_RC=$?
+    RUN_OUT=$(cat "$E2E_TMP/out")
+    RUN_ERR=$(cat "$E2E_TMP/err")
+}
+
 # check_status DESC EXPECTED_HTTP_STATUS  (of the last api call)
 check_status() {
     if [ "$API_STATUS" = "$2" ]; then
