@@ -239,6 +239,13 @@ void backend_lock_open(struct backend_lock *l, const char *runtime_dir)
     *l = (struct backend_lock){.fd = -1};
     _cleanup_free_ char *path = xasprintf("%s/ags-podman-%ld.lock", runtime_dir, (long)geteuid());
     l->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    /* In a shared /tmp another user could plant it and hold the lock forever:
+     * only our own file serialises anything. */
+    struct stat st;
+    if (l->fd >= 0 && (fstat(l->fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())) {
+        (void)close(l->fd);
+        l->fd = -1;
+    }
 }
 
 int backend_lock_take(struct backend_lock *l, const volatile sig_atomic_t *cancel)

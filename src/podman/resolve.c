@@ -238,6 +238,20 @@ static int resolve_from_conf(const struct podman_connect_opts *opts, const char 
 
 /* ---- the default ---- */
 
+bool podman_dir_is_private(const char *dir, uid_t uid)
+{
+    struct stat st;
+    return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid &&
+           (st.st_mode & 0700) == 0700 && (st.st_mode & 022) == 0;
+}
+
+/*
+ * Podman's rule (containers/storage GetRuntimeDir, Podman 4.3 util.
+ * GetRuntimeDir): /run/user/UID, then $TMPDIR/podman-run-UID (created 0700
+ * first), each only when it is ours and 0700, else $HOME/rundir.  Stricter
+ * than Podman in two ways: a symlink never counts, nor a directory that group
+ * or others may write to (they could swap the socket in it).
+ */
 char *podman_runtime_dir(const struct podman_connect_opts *opts, bool root)
 {
     const char *xdg = opts->xdg_runtime ? opts->xdg_runtime
@@ -248,12 +262,18 @@ char *podman_runtime_dir(const struct podman_connect_opts *opts, bool root)
         return xstrdup("/run");
     uid_t uid = geteuid();
     _cleanup_free_ char *run_user = xasprintf("/run/user/%u", (unsigned)uid);
-    struct stat st;
-    if (stat(run_user, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid &&
-        (st.st_mode & 07777) == 0700)
+    if (podman_dir_is_private(run_user, uid))
         return TAKE_PTR(run_user);
     const char *tmp = podman_opts_getenv(opts, "TMPDIR");
-    return xasprintf("%s/podman-run-%u", tmp ? tmp : "/tmp", (unsigned)uid);
+    _cleanup_free_ char *tmp_run = xasprintf("%s/podman-run-%u", tmp ? tmp : "/tmp",
+                                             (unsigned)uid);
+    /* As Podman does: once it is ours, nobody else can take the name. */
+    (void)mkdir(tmp_run, 0700);
+    if (podman_dir_is_private(tmp_run, uid))
+        return TAKE_PTR(tmp_run);
+    const char *home = opts->home ? opts->home : podman_opts_getenv(opts, "HOME");
+    /* Without a home, the name another user holds: the peer check refuses it. */
+    return home ? xasprintf("%s/rundir", home) : TAKE_PTR(tmp_run);
 }
 
 static int check_uri(const char *uri, const char *what, struct ags_error *err)
