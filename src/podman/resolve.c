@@ -2,14 +2,17 @@
 /* Which Podman service to talk to: podman 4.3's own resolution order. */
 #include "podman/connect-internal.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "base/alloc.h"
 #include "base/fileio.h"
 #include "base/limits.h"
+#include "podman/http.h"
 #include "toml/toml.h"
 #include "base/banned.h"
 
@@ -319,4 +322,47 @@ int podman_resolve_uri(const struct podman_connect_opts *opts, const char *const
     }
     *ret = res;
     return 0;
+}
+
+int podman_connect_target(const struct podman_connect_opts *opts, char **ret_uri,
+                          struct ags_error *err)
+{
+    struct podman_resolved res = {0};
+    int r = podman_resolve_uri(opts, NULL, geteuid() == 0, &res, err);
+    if (r == 0)
+        *ret_uri = TAKE_PTR(res.uri);
+    podman_resolved_done(&res);
+    return r;
+}
+
+static bool host_is_loopback(const char *host)
+{
+    if (strcasecmp(host, "localhost") == 0)
+        return true;
+    struct in_addr a4;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    char bare[INET6_ADDRSTRLEN + 1];
+    size_t n = strlen(host);
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof(bare)) {
+        memcpy(bare, host + 1, n - 2);
+        bare[n - 2] = '\0';
+        host = bare;
+    }
+    struct in6_addr a6;
+    if (inet_pton(AF_INET6, host, &a6) != 1)
+        return false;
+    if (IN6_IS_ADDR_V4MAPPED(&a6))
+        return a6.s6_addr[12] == 127;
+    return IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+bool podman_uri_is_network(const char *uri)
+{
+    struct podman_endpoint ep = {0};
+    if (podman_endpoint_parse(uri, &ep, NULL) < 0)
+        return false; /* podman_connect reports it */
+    bool network = ep.kind == PODMAN_EP_TCP && !host_is_loopback(ep.host);
+    podman_endpoint_done(&ep);
+    return network;
 }

@@ -368,6 +368,26 @@ static void test_peer_must_be_us_or_root(void **state)
     assert_false(podman_peer_allowed(1000, 0));
 }
 
+/* CONTAINER_HOST on the network is warned about; loopback and unix are not. */
+static void test_network_endpoints_are_told_from_loopback(void **state)
+{
+    (void)state;
+    const char *loopback[] = {"tcp://127.0.0.1:8080", "tcp://127.1.2.3:1", "tcp://localhost:80",
+                              "tcp://LOCALHOST:80", "tcp://[::1]:8080", "tcp://::1:8080",
+                              "tcp://[::ffff:127.0.0.1]:80", "unix:///run/podman.sock",
+                              "/run/podman.sock", "nonsense"};
+    const char *network[] = {"tcp://10.0.0.5:8080", "tcp://0.0.0.0:1", "tcp://[::]:80",
+                             "tcp://192.168.1.2:2375", "tcp://podman.example.com:80",
+                             "tcp://128.0.0.1:80", "tcp://[fe80::1]:80",
+                             "tcp://[::ffff:10.0.0.1]:80"};
+    for (size_t i = 0; i < sizeof(loopback) / sizeof(*loopback); i++)
+        if (podman_uri_is_network(loopback[i]))
+            fail_msg("%s counted as a network endpoint", loopback[i]);
+    for (size_t i = 0; i < sizeof(network) / sizeof(*network); i++)
+        if (!podman_uri_is_network(network[i]))
+            fail_msg("%s counted as loopback", network[i]);
+}
+
 static void test_version_check(void **state)
 {
     (void)state;
@@ -813,6 +833,7 @@ int main(void)
             cmocka_unit_test_setup(test_runtime_dir_fallbacks, reset_env),
             cmocka_unit_test_setup(test_runtime_dir_skips_dirs_others_control, reset_env),
             cmocka_unit_test(test_peer_must_be_us_or_root),
+            cmocka_unit_test(test_network_endpoints_are_told_from_loopback),
             cmocka_unit_test(test_version_check),
             cmocka_unit_test_setup(test_find_binary_on_path, reset_env),
             cmocka_unit_test_setup(test_connect_reads_the_version_header, reset_env),
