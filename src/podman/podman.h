@@ -128,6 +128,10 @@ int podman_secret_list(struct podman_client *c, const char *const *labels, char 
 int podman_secret_has_labels(struct podman_client *c, const char *name,
                              const char *const *labels, bool *ret_match, struct ags_error *err)
         _warn_unused_;
+/* Labels of one secret (name or id) as "key=value" strings, NULL-terminated
+ * (podman_strv_free; -ENOENT: no such secret). */
+int podman_secret_labels(struct podman_client *c, const char *name, char ***ret_labels,
+                         struct ags_error *err) _warn_unused_;
 int podman_secret_remove(struct podman_client *c, const char *name, struct ags_error *err)
         _warn_unused_;
 

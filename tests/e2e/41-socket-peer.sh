@@ -9,6 +9,10 @@
 #   - no XDG_RUNTIME_DIR, TMPDIR shared: the stranger planted
 #     $TMPDIR/podman-run-UID/podman/podman.sock; Podman's own rule skips a
 #     runtime dir that is not ours and ags looks in $HOME/rundir instead.
+# And the sweep (item 13) removes only what it can prove dead: containers
+# and secrets whose ags.owner is a live process in another PID namespace
+# (made with unshare) are kept; a dead owner of this namespace, or a live pid
+# with another start time (reused), is swept.
 #
 # Needs root (ctest as root, as CI runs e2e): only root can start a process
 # of a second user.  Run by ctest as root ("outer"): it starts the stranger,
@@ -119,5 +123,79 @@ check_contains "ags looked in \$HOME/rundir, Podman's fallback, instead" \
 check_eq "the stranger still received nothing" 0 "$(received)"
 check_eq "no canary in anything the stranger has" "" \
     "$(grep -lF "$C_SECRET" "$shared/received" 2>/dev/null || true)"
+
+# ---- the sweep: only proven-dead owners
+boot=$(tr -d '-' </proc/sys/kernel/random/boot_id)
+machine=$(cat /etc/machine-id 2>/dev/null || echo -)
+ourns=$(stat -L -c %i /proc/self/ns/pid)
+ident() { printf '1:%s:%s:%s:%s:%s' "$machine" "$boot" "$1" "$2" "$3"; } # NS PID START
+# A process of this namespace that has exited (reaped): its pid and start time.
+read -r DEAD_PID DEAD_START < <(bash -c 'read -r _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ st _ </proc/self/stat; echo "$$ $st"')
+# A live process in its own PID namespace (Flatpak, toolbox), as the test user.
+OTHER=$E2E_TMP/other-ns
+unshare --user --map-root-user --pid --fork --mount --mount-proc sh -c \
+    "echo \$(stat -L -c %i /proc/self/ns/pid) \$(cut -d' ' -f22 /proc/self/stat) >'$OTHER.tmp'; mv '$OTHER.tmp' '$OTHER'; exec sleep 300" &
+OTHER_PID=$!
+e2e_defer "kill $OTHER_PID"
+for _ in $(seq 100); do [ -s "$OTHER" ] && break; sleep 0.1; done
+read -r OTHER_NS OTHER_START <"$OTHER" || e2e_abort "unshare --pid did not start a process"
+check_eq "the other process lives in another PID namespace" 1 \
+    "$([ "$OTHER_NS" != "$ourns" ] && echo 1 || echo 0)"
+OWN_START=$(cut -d' ' -f22 /proc/$$/stat)
+
+# labels OWNER: ags.managed, ags.pid the dead pid (what an older ags decided
+# by) and, unless OWNER is empty, ags.owner=OWNER; as JSON.
+labels() {
+    python3 -c 'import json, sys
+l = {"ags.managed": "true", "ags.pid": sys.argv[1]}
+if sys.argv[2]:
+    l["ags.owner"] = sys.argv[2]
+print(json.dumps(l))' "$DEAD_PID" "$1"
+}
+owned() { # DESC OWNER: a managed container; sets CTR_ID
+    ctr_create "{\"image\":\"$AGS_E2E_IMAGE\",\"command\":[\"true\"],\"labels\":$(labels "$2")}"
+    check_status "created the container of $1" 201
+}
+owned_secret() { # NAME OWNER
+    local q
+    q=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' \
+        "$(labels "$2")")
+    api POST "secrets/create?name=$1&driver=file&labels=$q" \
+        -H 'Content-Type: application/octet-stream' --data-binary x
+    check_status "created secret $1" 200
+    e2e_defer "api DELETE secrets/$1"
+}
+
+owned "a live owner in another PID namespace" "$(ident "$OTHER_NS" 1 "$OTHER_START")"
+C_OTHER=$CTR_ID
+owned "a dead owner of this namespace" "$(ident "$ourns" "$DEAD_PID" "$DEAD_START")"
+C_DEAD=$CTR_ID
+owned "a reused pid (this shell, another start time)" "$(ident "$ourns" $$ $((OWN_START + 1)))"
+C_REUSED=$CTR_ID
+owned "this shell itself (alive)" "$(ident "$ourns" $$ "$OWN_START")"
+C_LIVE=$CTR_ID
+owned "an older ags (ags.pid only)" ""
+C_LEGACY=$CTR_ID
+tag=$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
+S_OTHER=ags-$DEAD_PID-e2e$tag-0
+S_DEAD=ags-$DEAD_PID-e2e$tag-1
+owned_secret "$S_OTHER" "$(ident "$OTHER_NS" 1 "$OTHER_START")"
+owned_secret "$S_DEAD" "$(ident "$ourns" "$DEAD_PID" "$DEAD_START")"
+
+RC=0
+CANARY_SRC=$C_SECRET "$AGS_BIN" --agent shell -- -c true </dev/null >"$E2E_TMP/out" \
+    2>"$E2E_TMP/err" || RC=$?
+check_eq "a run (which sweeps first) succeeds" 0 "$RC"
+exists() { api GET "$1/json"; [ "$API_STATUS" = 200 ] && echo kept || echo "gone ($API_STATUS)"; }
+check_eq "kept: the container of a live owner in another PID namespace" kept \
+    "$(exists "containers/$C_OTHER")"
+check_eq "swept: the container of a dead owner" "gone (404)" "$(exists "containers/$C_DEAD")"
+check_eq "swept: the container of a reused pid" "gone (404)" "$(exists "containers/$C_REUSED")"
+check_eq "kept: the container of a live owner" kept "$(exists "containers/$C_LIVE")"
+check_eq "kept: a container with only an old ags.pid label (nothing proven)" kept \
+    "$(exists "containers/$C_LEGACY")"
+check_eq "kept: the secret of a live owner in another PID namespace" kept \
+    "$(exists "secrets/$S_OTHER")"
+check_eq "swept: the secret of a dead owner" "gone (404)" "$(exists "secrets/$S_DEAD")"
 
 e2e_finish
