@@ -143,38 +143,39 @@ check_eq "the other process lives in another PID namespace" 1 \
     "$([ "$OTHER_NS" != "$ourns" ] && echo 1 || echo 0)"
 OWN_START=$(cut -d' ' -f22 /proc/$$/stat)
 
-# labels OWNER: ags.managed, ags.pid the dead pid (what an older ags decided
-# by) and, unless OWNER is empty, ags.owner=OWNER; as JSON.
+# labels PID OWNER: ags.managed, ags.pid=PID (what an older ags decided by)
+# and, unless OWNER is empty, ags.owner=OWNER; as JSON.
 labels() {
     python3 -c 'import json, sys
 l = {"ags.managed": "true", "ags.pid": sys.argv[1]}
 if sys.argv[2]:
     l["ags.owner"] = sys.argv[2]
-print(json.dumps(l))' "$DEAD_PID" "$1"
+print(json.dumps(l))' "$1" "$2"
 }
-owned() { # DESC OWNER: a managed container; sets CTR_ID
-    ctr_create "{\"image\":\"$AGS_E2E_IMAGE\",\"command\":[\"true\"],\"labels\":$(labels "$2")}"
+owned() { # DESC PID OWNER: a managed container; sets CTR_ID
+    ctr_create "{\"image\":\"$AGS_E2E_IMAGE\",\"command\":[\"true\"],\"labels\":$(labels "$2" "$3")}"
     check_status "created the container of $1" 201
 }
-owned_secret() { # NAME OWNER
+owned_secret() { # NAME OWNER (the pid in the name is the dead one)
     local q
     q=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' \
-        "$(labels "$2")")
+        "$(labels "$DEAD_PID" "$2")")
     api POST "secrets/create?name=$1&driver=file&labels=$q" \
         -H 'Content-Type: application/octet-stream' --data-binary x
     check_status "created secret $1" 200
     e2e_defer "api DELETE secrets/$1"
 }
 
-owned "a live owner in another PID namespace" "$(ident "$OTHER_NS" 1 "$OTHER_START")"
+# Its pid means nothing here: as ags.pid, a number that has no process here.
+owned "a live owner in another PID namespace" "$DEAD_PID" "$(ident "$OTHER_NS" 1 "$OTHER_START")"
 C_OTHER=$CTR_ID
-owned "a dead owner of this namespace" "$(ident "$ourns" "$DEAD_PID" "$DEAD_START")"
+owned "a dead owner of this namespace" "$DEAD_PID" "$(ident "$ourns" "$DEAD_PID" "$DEAD_START")"
 C_DEAD=$CTR_ID
-owned "a reused pid (this shell, another start time)" "$(ident "$ourns" $$ $((OWN_START + 1)))"
+owned "a reused pid (this shell, another start time)" $$ "$(ident "$ourns" $$ $((OWN_START + 1)))"
 C_REUSED=$CTR_ID
-owned "this shell itself (alive)" "$(ident "$ourns" $$ "$OWN_START")"
+owned "this shell itself (alive)" $$ "$(ident "$ourns" $$ "$OWN_START")"
 C_LIVE=$CTR_ID
-owned "an older ags (ags.pid only)" ""
+owned "an older ags (ags.pid only)" "$DEAD_PID" ""
 C_LEGACY=$CTR_ID
 tag=$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
 S_OTHER=ags-$DEAD_PID-e2e$tag-0
