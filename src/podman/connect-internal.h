@@ -30,7 +30,8 @@ enum podman_uri_source {
 struct podman_resolved {
     char *uri;                     /* owned */
     enum podman_uri_source source;
-    char *runtime_dir;             /* owned; the user's runtime dir (autostart lives below it) */
+    char *runtime_dir;             /* owned; the user's runtime dir (autostart lives below it);
+                                      PODMAN_URI_DEFAULT only, else NULL */
 };
 
 void podman_resolved_done(struct podman_resolved *r);

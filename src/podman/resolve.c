@@ -289,7 +289,7 @@ static int check_uri(const char *uri, const char *what, struct ags_error *err)
 int podman_resolve_uri(const struct podman_connect_opts *opts, const char *const *conf_files,
                        bool root, struct podman_resolved *ret, struct ags_error *err)
 {
-    struct podman_resolved res = {.runtime_dir = podman_runtime_dir(opts, root)};
+    struct podman_resolved res = {0};
     const char *env = podman_opts_getenv(opts, "CONTAINER_HOST");
     int r = 0;
     if (opts->url && opts->url[0]) {
@@ -312,6 +312,8 @@ int podman_resolve_uri(const struct podman_connect_opts *opts, const char *const
         res.source = PODMAN_URI_CONF;
     }
     if (r == 0 && !res.uri) {
+        /* Only the default needs it: finding it may create $TMPDIR/podman-run-UID. */
+        res.runtime_dir = podman_runtime_dir(opts, root);
         res.source = PODMAN_URI_DEFAULT;
         res.uri = root ? xstrdup("unix:///run/podman/podman.sock")
                        : xasprintf("unix://%s/podman/podman.sock", res.runtime_dir);

@@ -133,10 +133,13 @@ ident() { printf '1:%s:%s:%s:%s:%s' "$machine" "$boot" "$1" "$2" "$3"; } # NS PI
 read -r DEAD_PID DEAD_START < <(bash -c 'read -r _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ st _ </proc/self/stat; echo "$$ $st"')
 # A live process in its own PID namespace (Flatpak, toolbox), as the test user.
 OTHER=$E2E_TMP/other-ns
-unshare --user --map-root-user --pid --fork --mount --mount-proc sh -c \
-    "echo \$(stat -L -c %i /proc/self/ns/pid) \$(cut -d' ' -f22 /proc/self/stat) >'$OTHER.tmp'; mv '$OTHER.tmp' '$OTHER'; exec sleep 300" &
+# unshare ignores SIGTERM while it waits: SIGKILL, and --kill-child takes
+# the namespace's init (which ignores signals from outside) with it.
+unshare --user --map-root-user --pid --fork --kill-child --mount --mount-proc sh -c \
+    "echo \$(stat -L -c %i /proc/self/ns/pid) \$(cut -d' ' -f22 /proc/self/stat) >'$OTHER.tmp'; mv '$OTHER.tmp' '$OTHER'; exec sleep 300" \
+    </dev/null >/dev/null 2>&1 &
 OTHER_PID=$!
-e2e_defer "kill $OTHER_PID"
+e2e_defer "kill -KILL $OTHER_PID"
 for _ in $(seq 100); do [ -s "$OTHER" ] && break; sleep 0.1; done
 read -r OTHER_NS OTHER_START <"$OTHER" || e2e_abort "unshare --pid did not start a process"
 check_eq "the other process lives in another PID namespace" 1 \
