@@ -61,8 +61,12 @@ int stage_make_dir(char *template_path, struct ags_error *err)
     _cleanup_free_ char *path = xasprintf("%s/" STAGE_OWNER_FILE, template_path);
     _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
                                   0600);
-    if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-        return ags_error_set(err, -errno, "cannot write '%s': %m", path);
+    if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+        int r = ags_error_set(err, -errno, "cannot write '%s': %m", path);
+        (void)unlink(path);
+        (void)rmdir(template_path);
+        return r;
+    }
     return 0;
 }
 
