@@ -45,8 +45,9 @@ int podman_connect_error(const struct podman_endpoint *ep, int e, struct ags_err
         return ags_error_set(err, -ENOENT, "no Podman service at %s (the socket does not exist)",
                              ep->uri);
     case ECONNREFUSED:
-        return ags_error_set(err, -ECONNREFUSED, "no Podman service answers at %s (stale "
-                                                 "socket, nothing listening)", ep->uri);
+        return ags_error_set(err, -ECONNREFUSED, "no Podman service answers at %s (%s)", ep->uri,
+                             ep->kind == PODMAN_EP_UNIX ? "stale socket, nothing listening"
+                                                        : "nothing listening");
     case EACCES:
         return ags_error_set(err, -EACCES, "permission denied connecting to %s", ep->uri);
     default:

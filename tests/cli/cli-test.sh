@@ -151,6 +151,7 @@ run run-mode-tcp-network 125 "${as_user[@]}" env HOME="$user_home" \
     CONTAINER_HOST="tcp://0.0.0.0:1" bash -c 'cd "$HOME" && exec "$@"' _ \
     "$user_ags" --agent shell &&
     expect run-mode-tcp-network "$err" "ags: warning: Podman is at tcp://0.0.0.0:1, a network endpoint"
+expect run-mode-tcp-refused "$err" "no Podman service answers at tcp://0.0.0.0:1 (nothing listening)"
 run run-mode-tcp-loopback 125 "${as_user[@]}" env HOME="$user_home" \
     CONTAINER_HOST="tcp://127.0.0.1:1" bash -c 'cd "$HOME" && exec "$@"' _ \
     "$user_ags" --agent shell &&
