@@ -104,6 +104,12 @@ static int connect_podman(const struct ags_config *cfg, struct podman_client **r
         .idle_seconds = cfg->sandbox.service_idle_seconds.v,
     };
     struct ags_error err = {0};
+    _cleanup_free_ char *target = NULL;
+    if (podman_connect_target(&opts, &target, NULL) == 0 && podman_uri_is_network(target))
+        cli_warning("Podman is at %s, a network endpoint: its API has no authentication and "
+                    "the sandbox may reach it over the network (and with it every container "
+                    "and secret). Use a unix socket (forward a remote one with ssh -L)",
+                    target);
     return podman_connect(&opts, ret, &err) < 0 ? launch_failed(&err) : 0;
 }
 

@@ -15,6 +15,7 @@
 
 #include "base/alloc.h"
 #include "base/fileio.h"
+#include "base/procid.h"
 #include "cli/cli.h"
 #include "cli/config-load.h"
 #include "cli/run-exec.h"
@@ -34,7 +35,7 @@ enum { OWN_CONFIG, OWN_STATE, OWN_CACHE, OWN_RUNTIME, OWN_TMP, OWN_COUNT };
 
 struct host_facts {
     struct gitdirs git;
-    char *staging, *session_id, *home;
+    char *staging, *session_id, *home, *owner;
     char **add_dirs;
     size_t n_add_dirs;
     char *own_paths[OWN_COUNT];
@@ -50,6 +51,7 @@ static void host_facts_done(struct host_facts *hf)
         free(hf->own_paths[i]);
     free(hf->staging);
     free(hf->session_id);
+    free(hf->owner);
     for (size_t i = 0; i < hf->n_add_dirs; i++)
         free(hf->add_dirs[i]);
     free(hf->add_dirs);
@@ -166,10 +168,15 @@ static void gather(const struct run_flags *f, const char *cwd, struct host_facts
     random_bytes(id, sizeof(id));
     hf->session_id = xasprintf("%02x%02x%02x%02x%02x%02x%02x%02x", id[0], id[1], id[2], id[3],
                                id[4], id[5], id[6], id[7]);
+    struct procid self;
+    if (procid_self(&self, NULL) == 0) {
+        hf->owner = xmalloc(PROCID_MAX_TEXT);
+        procid_format(&self, hf->owner, PROCID_MAX_TEXT);
+    }
     uint16_t rand16 = 0;
     random_bytes(&rand16, sizeof(rand16));
-    /* The runner creates it with mkdtemp; the plan shows the pattern.  The pid
-     * in the name lets the next run sweep it if this one is killed. */
+    /* The runner creates it with mkdtemp; the plan shows the pattern.  An
+     * owner file inside lets the next run sweep it if this one is killed. */
     hf->staging = xasprintf("%s/" STAGE_PREFIX "%ld-%s-XXXXXX", cli_tmp_dir(), (long)getpid(),
                             plan_agent_name(f->agent));
     *h = (struct plan_host){
@@ -178,6 +185,7 @@ static void gather(const struct run_flags *f, const char *cwd, struct host_facts
         .gid = (uint32_t)getgid(),
         .pid = (uint32_t)getpid(),
         .session_id = hf->session_id,
+        .owner = hf->owner,
         .name_rand = rand16,
         .git_dir = hf->git.git_dir,
         .git_common_dir = hf->git.common_dir,

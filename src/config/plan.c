@@ -149,12 +149,16 @@ static void build_labels(struct plan_builder *b)
 {
     const struct plan_input *in = b->in;
     struct ags_plan *p = b->p;
-    p->labels = xcalloc(5, sizeof(*p->labels));
+    p->labels = xcalloc(6, sizeof(*p->labels));
     p->labels[0] = xstrdup(PLAN_LABEL_MANAGED "=true");
     p->labels[1] = xasprintf(PLAN_LABEL_SESSION "=%s", in->host.session_id);
     p->labels[2] = xasprintf(PLAN_LABEL_AGENT "=%s", plan_agent_name(in->agent));
     p->labels[3] = xasprintf(PLAN_LABEL_PID "=%u", in->host.pid);
     p->n_labels = 4;
+    /* Without it (no /proc) nothing this run leaves can be proven dead: the
+     * sweep keeps it. */
+    if (in->host.owner)
+        p->labels[p->n_labels++] = xasprintf(PLAN_LABEL_OWNER "=%s", in->host.owner);
 }
 
 static int check_input(const struct plan_input *in, struct ags_error *err)

@@ -68,7 +68,8 @@ struct plan_own_dir {
 /* Facts about the host, gathered by the caller before planning. */
 struct plan_host {
     const char *cwd;            /* canonical working directory */
-    uint32_t uid, gid, pid;     /* pid: the owning ags process (labels, sweeping) */
+    uint32_t uid, gid, pid;     /* pid: the owning ags process (labels) */
+    const char *owner;          /* the owning process's identity (base/procid.h), or NULL */
     const char *session_id;     /* unique per run (labels) */
     uint16_t name_rand;         /* random suffix of the container name */
     const char *git_dir;        /* absolute --absolute-git-dir, or NULL outside git */
@@ -205,7 +206,8 @@ struct ags_plan {
 #define PLAN_LABEL_MANAGED "ags.managed" /* "true" */
 #define PLAN_LABEL_SESSION "ags.session" /* the run's session id */
 #define PLAN_LABEL_AGENT   "ags.agent"   /* agent name (volumes too: none is shared) */
-#define PLAN_LABEL_PID     "ags.pid"     /* owning ags pid: sweeping skips live owners */
+#define PLAN_LABEL_PID     "ags.pid"     /* owning ags pid (informational) */
+#define PLAN_LABEL_OWNER   "ags.owner"   /* owning ags process, base/procid.h: the sweep's proof */
 #define PLAN_LABEL_VOLUME  "ags.volume"  /* volumes: what they hold (pnpm-home, cargo, ...) */
 
 /*

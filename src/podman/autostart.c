@@ -80,6 +80,26 @@ static int private_dir(const char *dir, struct ags_error *err)
     return 0;
 }
 
+/* The runtime dir (resolved: a symlink is the user's own setup, e.g. in
+ * $XDG_RUNTIME_DIR) exists and is private to us; created 0700 if missing. */
+static int private_runtime_dir(const char *runtime_dir, char **ret, struct ags_error *err)
+{
+    if (mkdir(runtime_dir, 0700) < 0 && errno != EEXIST)
+        return ags_error_set(err, -errno, "cannot create the runtime directory '%s': %m",
+                             runtime_dir);
+    _cleanup_free_ char *real = realpath(runtime_dir, NULL);
+    if (!real)
+        return ags_error_set(err, -errno, "cannot resolve '%s': %m", runtime_dir);
+    if (!podman_dir_is_private(real, geteuid()))
+        return ags_error_set(err, -EPERM, "the runtime directory '%s' is not private to you "
+                                          "(it must be a directory of yours, mode 0700): "
+                                          "another user could serve or swap the Podman socket "
+                                          "in it. Set XDG_RUNTIME_DIR to a directory of yours",
+                             runtime_dir);
+    *ret = TAKE_PTR(real);
+    return 0;
+}
+
 static int take_lock(const char *dir, int *ret_fd, struct ags_error *err)
 {
     _cleanup_free_ char *path = xasprintf("%s/podman.lock", dir);
@@ -87,6 +107,11 @@ static int take_lock(const char *dir, int *ret_fd, struct ags_error *err)
                                   0600);
     if (fd < 0)
         return ags_error_set(err, -errno, "cannot open '%s': %m", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+        return ags_error_set(err, -EPERM, "'%s' is not a file of yours: remove it", path);
+    if ((st.st_mode & 077) != 0 && fchmod(fd, 0600) < 0)
+        return ags_error_set(err, -errno, "cannot make '%s' private: %m", path);
     long deadline = now_ms() + LOCK_WAIT_MS;
     while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
         if (errno != EWOULDBLOCK && errno != EINTR)
@@ -197,16 +222,16 @@ static int wait_ready(pid_t pid, const char *uri, const char *log_path, struct a
 int podman_autostart(const char *podman_bin, const char *runtime_dir, uint32_t idle_seconds,
                      char **ret_uri, struct ags_error *err)
 {
-    _cleanup_free_ char *dir = xasprintf("%s/ags", runtime_dir);
+    _cleanup_free_ char *real = NULL;
+    int r = private_runtime_dir(runtime_dir, &real, err);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *dir = xasprintf("%s/ags", real);
     _cleanup_free_ char *sock = xasprintf("%s/podman.sock", dir);
     _cleanup_free_ char *uri = xasprintf("unix://%s", sock);
     _cleanup_free_ char *log_path = xasprintf("%s/podman-service.log", dir);
     struct stat st;
-    int r = 0;
-    if (stat(runtime_dir, &st) < 0)
-        r = private_dir(runtime_dir, err);
-    if (r == 0)
-        r = private_dir(dir, err);
+    r = private_dir(dir, err);
     _cleanup_close_ int lock = -EBADF;
     if (r == 0)
         r = take_lock(dir, &lock, err);

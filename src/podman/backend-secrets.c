@@ -58,7 +58,8 @@ int backend_secrets_create(struct podman_client *c, const struct ags_plan *p,
     uint32_t owner = p->user.v && strcmp(p->user.v, "root") == 0 ? 0 : PLAN_SANDBOX_UID;
     uint32_t group = owner == 0 ? 0 : PLAN_SANDBOX_GID;
     for (size_t i = 0; i < n; i++) {
-        /* The owning pid leads the name: the sweep finds a dead run's secrets by it. */
+        /* ags-* names are what the sweep inspects (their ags.owner label decides);
+         * the pid is there for people reading `podman secret ls`. */
         char *name = xasprintf("ags-%ld-%s-%zu", (long)getpid(), session ? session : "x", i);
         s.names[s.n] = name;
         int r = podman_secret_create(c, name, values[i].value, values[i].len,

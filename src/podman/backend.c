@@ -12,6 +12,7 @@
 #include "base/alloc.h"
 #include "base/fileio.h"
 #include "base/parse-util.h"
+#include "base/procid.h"
 #include "base/banned.h"
 
 void backend_spec_done(struct backend_spec *s)
@@ -159,18 +160,19 @@ int backend_prepare(struct podman_client *c, const struct ags_plan *p, struct ag
     return 0;
 }
 
-/* Whether the ags that owns something is gone.  Unknown owners are kept. */
-static bool owner_is_dead(const char *pid_text)
+/* Whether the ags that owns something is proven gone (base/procid.h): an
+ * owner in another PID namespace, on another machine, or with an old label
+ * (ags.pid only) is kept. */
+static bool owner_is_dead(char *const *labels, const struct procid *self)
 {
-    uint32_t pid;
-    if (!pid_text || parse_u32(pid_text, &pid) < 0 || pid == 0)
-        return false;
-    return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+    const char *owner = plan_label_value(labels, PLAN_LABEL_OWNER);
+    return owner && procid_text_state(owner, self) == PROCID_DEAD;
 }
 
 static const char *const managed[] = {PLAN_LABEL_MANAGED "=true", NULL};
 
-static int sweep_containers(struct podman_client *c, size_t *removed, struct ags_error *err)
+static int sweep_containers(struct podman_client *c, const struct procid *self, size_t *removed,
+                            struct ags_error *err)
 {
     struct podman_container_info *infos = NULL;
     size_t n = 0;
@@ -178,7 +180,7 @@ static int sweep_containers(struct podman_client *c, size_t *removed, struct ags
     if (r < 0)
         return r;
     for (size_t i = 0; i < n && r == 0; i++) {
-        if (!owner_is_dead(plan_label_value(infos[i].labels, PLAN_LABEL_PID)))
+        if (!owner_is_dead(infos[i].labels, self))
             continue;
         r = podman_container_remove(c, infos[i].id, true, err);
         if (r == -ENOENT) /* another ags swept it first */
@@ -191,32 +193,28 @@ static int sweep_containers(struct podman_client *c, size_t *removed, struct ags
 }
 
 /* Secrets carry the same labels, but Podman 4.3 lists none (only inspect
- * shows them), so the runner puts the owner's pid in the name:
- * ags-<pid>-<session>-<n>.  Listing is one request; only the names of a dead
- * pid are inspected, to confirm they are ours (ags.managed=true). */
-static int sweep_secrets(struct podman_client *c, size_t *removed, struct ags_error *err)
+ * shows them): each ags-* secret is inspected, and removed when it is ours
+ * (ags.managed=true) and its owner is proven dead.  Only live runs and
+ * leftovers have such secrets, so this stays a handful of requests. */
+static int sweep_secrets(struct podman_client *c, const struct procid *self, size_t *removed,
+                         struct ags_error *err)
 {
     char **names = NULL;
     int r = podman_secret_list(c, NULL, &names, err);
     if (r < 0)
         return r;
     for (size_t i = 0; names && names[i] && r == 0; i++) {
-        char pid[16] = "";
         if (strncmp(names[i], "ags-", 4) != 0)
             continue;
-        size_t len = strcspn(names[i] + 4, "-");
-        if (len == 0 || len >= sizeof(pid))
-            continue;
-        memcpy(pid, names[i] + 4, len);
-        if (!owner_is_dead(pid))
-            continue;
-        bool ours = false;
-        r = podman_secret_has_labels(c, names[i], managed, &ours, err);
-        if (r == 0 && ours) {
+        char **labels = NULL;
+        r = podman_secret_labels(c, names[i], &labels, err);
+        const char *is_managed = r == 0 ? plan_label_value(labels, PLAN_LABEL_MANAGED) : NULL;
+        if (is_managed && strcmp(is_managed, "true") == 0 && owner_is_dead(labels, self)) {
             r = podman_secret_remove(c, names[i], err);
             if (r == 0)
                 (*removed)++;
         }
+        podman_strv_free(labels);
         if (r == -ENOENT)
             r = 0; /* gone meanwhile */
     }
@@ -227,9 +225,12 @@ static int sweep_secrets(struct podman_client *c, size_t *removed, struct ags_er
 int backend_sweep(struct podman_client *c, size_t *ret_removed, struct ags_error *err)
 {
     size_t removed = 0;
-    int r = sweep_containers(c, &removed, err);
+    struct procid self;
+    int r = procid_self(&self, err);
     if (r == 0)
-        r = sweep_secrets(c, &removed, err);
+        r = sweep_containers(c, &self, &removed, err);
+    if (r == 0)
+        r = sweep_secrets(c, &self, &removed, err);
     *ret_removed = removed;
     return r;
 }
@@ -239,6 +240,13 @@ void backend_lock_open(struct backend_lock *l, const char *runtime_dir)
     *l = (struct backend_lock){.fd = -1};
     _cleanup_free_ char *path = xasprintf("%s/ags-podman-%ld.lock", runtime_dir, (long)geteuid());
     l->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    /* In a shared /tmp another user could plant it and hold the lock forever:
+     * only our own file serialises anything. */
+    struct stat st;
+    if (l->fd >= 0 && (fstat(l->fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())) {
+        (void)close(l->fd);
+        l->fd = -1;
+    }
 }
 
 int backend_lock_take(struct backend_lock *l, const volatile sig_atomic_t *cancel)

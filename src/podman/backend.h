@@ -40,8 +40,9 @@ int backend_prepare(struct podman_client *c, const struct ags_plan *p, struct ag
 
 /*
  * Removes containers and secrets labelled ags.managed=true whose owning ags
- * (label ags.pid) is no longer alive.  What a live ags owns is never touched.
- * *ret_removed counts what was removed.
+ * (label ags.owner, base/procid.h) is proven gone.  What a live ags owns, or
+ * an ags in another PID namespace or on another machine, or one without that
+ * label, is never touched.  *ret_removed counts what was removed.
  */
 int backend_sweep(struct podman_client *c, size_t *ret_removed, struct ags_error *err)
         _warn_unused_;

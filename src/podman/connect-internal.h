@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "base/error.h"
 #include "podman/podman.h"
@@ -29,7 +30,8 @@ enum podman_uri_source {
 struct podman_resolved {
     char *uri;                     /* owned */
     enum podman_uri_source source;
-    char *runtime_dir;             /* owned; the user's runtime dir (autostart lives below it) */
+    char *runtime_dir;             /* owned; the user's runtime dir (autostart lives below it);
+                                      PODMAN_URI_DEFAULT only, else NULL */
 };
 
 void podman_resolved_done(struct podman_resolved *r);
@@ -61,9 +63,13 @@ int podman_resolve_uri(const struct podman_connect_opts *opts, const char *const
                        bool root, struct podman_resolved *ret, struct ags_error *err)
         _warn_unused_;
 
-/* The runtime dir as podman finds it: $XDG_RUNTIME_DIR, else /run/user/UID when
- * it is ours and 0700, else $TMPDIR/podman-run-UID; /run for root.  Owned. */
+/* The runtime dir as podman finds it: $XDG_RUNTIME_DIR, else /run/user/UID or
+ * $TMPDIR/podman-run-UID (created if missing) when private to us, else
+ * $HOME/rundir; /run for root.  Owned. */
 char *podman_runtime_dir(const struct podman_connect_opts *opts, bool root);
+/* dir is a real directory (not a symlink) of uid's, rwx for it and not
+ * writable by group or others: nobody else can put a socket in it. */
+bool podman_dir_is_private(const char *dir, uid_t uid);
 
 /* "4.3.1" -> ok; older than 4.0 or unparsable -> -EPROTONOSUPPORT / -EPROTO. */
 int podman_check_version(const char *version, struct ags_error *err) _warn_unused_;

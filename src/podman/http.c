@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/limits.h"
@@ -16,6 +17,8 @@ struct podman_http {
     CURL *curl; /* reused: keeps the connection to the service alive */
     struct podman_endpoint ep;
     const volatile sig_atomic_t *cancel; /* set by the caller's signal handler */
+    curl_socket_t sock;        /* the connection's socket (unix endpoints), -1 if none */
+    struct ags_error conn_err; /* why on_prereq refused the peer (code 0: it did not) */
 };
 
 struct sink {
@@ -77,6 +80,7 @@ int podman_http_new(const struct podman_endpoint *ep, struct podman_http **ret,
         return ags_error_set(err, -ENOMEM, "cannot create a libcurl handle");
     struct podman_http *h = xcalloc(1, sizeof(*h));
     h->curl = curl;
+    h->sock = -1;
     endpoint_copy(&h->ep, ep);
     *ret = h;
     return 0;
@@ -117,27 +121,50 @@ static int on_progress(void *userdata, curl_off_t dltotal _unused_, curl_off_t d
     return h->cancel && *h->cancel ? 1 : 0;
 }
 
+/*
+ * The peer check (podman_peer_check) for libcurl's connections: on_socket
+ * notes each new socket, on_close forgets it, and on_prereq, which libcurl
+ * calls once the connection is up (new or reused) and before the request's
+ * first byte, refuses a stranger.  (Connecting in the sockopt callback and
+ * returning CURL_SOCKOPT_ALREADY_CONNECTED does not work with libcurl 7.88,
+ * Debian 12's: it connects again and fails with EISCONN, curl issue 10626.)
+ */
+static int on_socket(void *userdata, curl_socket_t fd, curlsocktype purpose _unused_)
+{
+    struct podman_http *h = userdata;
+    h->sock = fd;
+    return CURL_SOCKOPT_OK;
+}
+
+static int on_close(void *userdata, curl_socket_t fd)
+{
+    struct podman_http *h = userdata;
+    if (h->sock == fd)
+        h->sock = -1;
+    return close(fd);
+}
+
+static int on_prereq(void *userdata, char *primary_ip _unused_, char *local_ip _unused_,
+                     int primary_port _unused_, int local_port _unused_)
+{
+    struct podman_http *h = userdata;
+    if (podman_peer_check(h->sock, h->ep.path, &h->conn_err) < 0)
+        return CURL_PREREQFUNC_ABORT;
+    return CURL_PREREQFUNC_OK;
+}
+
 /* Turns a transport failure into one line with what to do about it. */
 static int transport_error(const struct podman_http *h, const struct podman_req *req, CURLcode rc,
                            long os_errno, struct ags_error *err)
 {
     const char *where = h->ep.uri;
-    if (rc == CURLE_COULDNT_CONNECT) {
-        switch (os_errno) {
-        case ENOENT:
-            return ags_error_set(err, -ENOENT, "no Podman service at %s (the socket does not exist)",
-                                 where);
-        case ECONNREFUSED:
-            return ags_error_set(err, -ECONNREFUSED,
-                                 "no Podman service answers at %s (stale socket, nothing listening)",
-                                 where);
-        case EACCES:
-            return ags_error_set(err, -EACCES, "permission denied connecting to %s", where);
-        default:
-            return ags_error_set(err, -ECONNREFUSED, "cannot connect to Podman at %s: %s", where,
-                                 strerror((int)os_errno));
-        }
+    if (h->conn_err.code) {
+        if (err)
+            *err = h->conn_err;
+        return h->conn_err.code;
     }
+    if (rc == CURLE_COULDNT_CONNECT)
+        return podman_connect_error(&h->ep, os_errno ? (int)os_errno : ECONNREFUSED, err);
     if (rc == CURLE_ABORTED_BY_CALLBACK)
         return ags_error_set(err, -EINTR, "interrupted while talking to Podman at %s", where);
     if (rc == CURLE_OPERATION_TIMEDOUT && req->stall_seconds > 0 && req->timeout_ms == 0)
@@ -152,11 +179,19 @@ static int transport_error(const struct podman_http *h, const struct podman_req 
 }
 
 /* Points curl at the endpoint's socket and returns the request URL (owned). */
-static char *set_target(CURL *c, const struct podman_endpoint *ep, const struct podman_req *req)
+static char *set_target(struct podman_http *h, const struct podman_req *req)
 {
+    CURL *c = h->curl;
+    const struct podman_endpoint *ep = &h->ep;
     _cleanup_free_ char *origin = NULL;
     if (ep->kind == PODMAN_EP_UNIX) {
         curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, ep->path);
+        curl_easy_setopt(c, CURLOPT_SOCKOPTFUNCTION, on_socket);
+        curl_easy_setopt(c, CURLOPT_SOCKOPTDATA, h);
+        curl_easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, on_close);
+        curl_easy_setopt(c, CURLOPT_CLOSESOCKETDATA, h);
+        curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_prereq);
+        curl_easy_setopt(c, CURLOPT_PREREQDATA, h);
         origin = xstrdup("http://d"); /* the host part is ignored on a unix socket */
     } else {
         origin = xasprintf("http://%s:%u", ep->host, ep->port);
@@ -187,7 +222,8 @@ int podman_http_do(struct podman_http *h, const struct podman_req *req, struct p
 {
     CURL *c = h->curl;
     curl_easy_reset(c);
-    _cleanup_free_ char *url = set_target(c, &h->ep, req);
+    h->conn_err = (struct ags_error){0};
+    _cleanup_free_ char *url = set_target(h, req);
     curl_easy_setopt(c, CURLOPT_URL, url); /* libcurl copies the string */
     set_method(c, req);
 

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "base/error.h"
 
@@ -34,6 +35,21 @@ void podman_endpoint_done(struct podman_endpoint *ep);
 /* Parses unix:///abs/path and tcp://host:port; ssh:// is "not supported yet". */
 int podman_endpoint_parse(const char *uri, struct podman_endpoint *ret, struct ags_error *err)
         _warn_unused_;
+
+/* Whether a unix socket served by uid peer may hear from us (uid self): only
+ * we or root may (docs/security.md, "Talking to Podman"). */
+bool podman_peer_allowed(uid_t peer, uid_t self);
+/* -EPERM (with a message naming path and the peer's uid) unless the peer of
+ * the connected unix socket fd is allowed. */
+int podman_peer_check(int fd, const char *path, struct ags_error *err) _warn_unused_;
+/* "no Podman service at URI (the socket does not exist)" and the like for a
+ * connect that failed with errno e; returns -e (ENOENT, ECONNREFUSED, ...). */
+int podman_connect_error(const struct podman_endpoint *ep, int e, struct ags_error *err);
+/* Connects the unix socket fd to ep->path within timeout_ms, then checks the
+ * peer: the one way ags connects to a unix socket, so nothing is ever sent
+ * to a stranger.  Errors are podman_connect_error()'s or the peer's. */
+int podman_unix_connect(int fd, const struct podman_endpoint *ep, long timeout_ms,
+                        struct ags_error *err) _warn_unused_;
 
 struct podman_http;
 

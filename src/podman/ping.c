@@ -14,7 +14,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 
 #include "base/alloc.h"
@@ -48,35 +47,13 @@ static int wait_fd(int fd, short events, long deadline)
     }
 }
 
-static int connect_error(const struct podman_endpoint *ep, int e, struct ags_error *err)
-{
-    switch (e) {
-    case ENOENT:
-        return ags_error_set(err, -ENOENT, "no Podman service at %s (the socket does not exist)",
-                             ep->uri);
-    case ECONNREFUSED:
-        return ags_error_set(err, -ECONNREFUSED, "no Podman service answers at %s (stale "
-                                                 "socket, nothing listening)", ep->uri);
-    case EACCES:
-        return ags_error_set(err, -EACCES, "permission denied connecting to %s", ep->uri);
-    default:
-        return ags_error_set(err, -e, "cannot connect to Podman at %s: %s", ep->uri,
-                             strerror(e));
-    }
-}
-
-/* Non-blocking connect finished by the deadline; returns the fd. */
+/* Non-blocking TCP connect finished by the deadline; returns the fd. */
 static int connect_addr(const struct sockaddr *sa, socklen_t len, long deadline)
 {
     int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return -errno;
     int r = connect(fd, sa, len);
-    /* A unix listener with a full backlog says EAGAIN: try again until the deadline. */
-    while (r < 0 && errno == EAGAIN && now_ms() < deadline) {
-        (void)poll(NULL, 0, 10);
-        r = connect(fd, sa, len);
-    }
     if (r < 0 && errno == EINPROGRESS) {
         int w = wait_fd(fd, POLLOUT, deadline), soerr = 0;
         socklen_t sl = sizeof(soerr);
@@ -99,12 +76,14 @@ static int connect_addr(const struct sockaddr *sa, socklen_t len, long deadline)
 static int open_endpoint(const struct podman_endpoint *ep, long deadline, struct ags_error *err)
 {
     if (ep->kind == PODMAN_EP_UNIX) {
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        if (strlen(ep->path) >= sizeof(sa.sun_path))
-            return ags_error_set(err, -ENAMETOOLONG, "socket path '%s' is too long", ep->path);
-        memcpy(sa.sun_path, ep->path, strlen(ep->path) + 1);
-        int fd = connect_addr((const struct sockaddr *)&sa, sizeof(sa), deadline);
-        return fd < 0 ? connect_error(ep, -fd, err) : fd;
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return ags_error_set(err, -errno, "socket: %m");
+        long left = deadline - now_ms();
+        int r = podman_unix_connect(fd, ep, left > 0 ? left : 1, err);
+        if (r < 0)
+            (void)close(fd);
+        return r < 0 ? r : fd;
     }
     char service[8];
     (void)snprintf(service, sizeof(service), "%u", ep->port);
@@ -117,7 +96,7 @@ static int open_endpoint(const struct podman_endpoint *ep, long deadline, struct
     for (struct addrinfo *ai = res; ai && fd < 0 && now_ms() < deadline; ai = ai->ai_next)
         fd = connect_addr(ai->ai_addr, ai->ai_addrlen, deadline);
     freeaddrinfo(res);
-    return fd < 0 ? connect_error(ep, -fd, err) : fd;
+    return fd < 0 ? podman_connect_error(ep, -fd, err) : fd;
 }
 
 static int stalled(const struct podman_endpoint *ep, long timeout_ms, struct ags_error *err)

@@ -40,6 +40,16 @@ struct podman_connect_opts {
  */
 int podman_connect(const struct podman_connect_opts *opts, struct podman_client **ret,
                    struct ags_error *err) _warn_unused_;
+/* The URI podman_connect() tries first (no connection made; owned). */
+int podman_connect_target(const struct podman_connect_opts *opts, char **ret_uri,
+                          struct ags_error *err) _warn_unused_;
+/*
+ * Whether uri is a tcp:// endpoint on anything but loopback (127.0.0.0/8,
+ * ::1, localhost): Podman's API has no authentication there, and the sandbox
+ * (or anyone on the network) may reach it.  A hostname other than localhost
+ * counts as network: ags does not resolve it to decide.
+ */
+bool podman_uri_is_network(const char *uri);
 struct podman_client *podman_client_free(struct podman_client *c); /* NULL-safe */
 const char *podman_client_version(const struct podman_client *c);  /* "4.3.1" */
 const char *podman_client_uri(const struct podman_client *c);
@@ -118,6 +128,10 @@ int podman_secret_list(struct podman_client *c, const char *const *labels, char 
 int podman_secret_has_labels(struct podman_client *c, const char *name,
                              const char *const *labels, bool *ret_match, struct ags_error *err)
         _warn_unused_;
+/* Labels of one secret (name or id) as "key=value" strings, NULL-terminated
+ * (podman_strv_free; -ENOENT: no such secret). */
+int podman_secret_labels(struct podman_client *c, const char *name, char ***ret_labels,
+                         struct ags_error *err) _warn_unused_;
 int podman_secret_remove(struct podman_client *c, const char *name, struct ags_error *err)
         _warn_unused_;
 

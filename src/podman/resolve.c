@@ -2,14 +2,17 @@
 /* Which Podman service to talk to: podman 4.3's own resolution order. */
 #include "podman/connect-internal.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "base/alloc.h"
 #include "base/fileio.h"
 #include "base/limits.h"
+#include "podman/http.h"
 #include "toml/toml.h"
 #include "base/banned.h"
 
@@ -238,6 +241,20 @@ static int resolve_from_conf(const struct podman_connect_opts *opts, const char 
 
 /* ---- the default ---- */
 
+bool podman_dir_is_private(const char *dir, uid_t uid)
+{
+    struct stat st;
+    return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid &&
+           (st.st_mode & 0700) == 0700 && (st.st_mode & 022) == 0;
+}
+
+/*
+ * Podman's rule (containers/storage GetRuntimeDir, Podman 4.3 util.
+ * GetRuntimeDir): /run/user/UID, then $TMPDIR/podman-run-UID (created 0700
+ * first), each only when it is ours and 0700, else $HOME/rundir.  Stricter
+ * than Podman in two ways: a symlink never counts, nor a directory that group
+ * or others may write to (they could swap the socket in it).
+ */
 char *podman_runtime_dir(const struct podman_connect_opts *opts, bool root)
 {
     const char *xdg = opts->xdg_runtime ? opts->xdg_runtime
@@ -248,12 +265,18 @@ char *podman_runtime_dir(const struct podman_connect_opts *opts, bool root)
         return xstrdup("/run");
     uid_t uid = geteuid();
     _cleanup_free_ char *run_user = xasprintf("/run/user/%u", (unsigned)uid);
-    struct stat st;
-    if (stat(run_user, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid &&
-        (st.st_mode & 07777) == 0700)
+    if (podman_dir_is_private(run_user, uid))
         return TAKE_PTR(run_user);
     const char *tmp = podman_opts_getenv(opts, "TMPDIR");
-    return xasprintf("%s/podman-run-%u", tmp ? tmp : "/tmp", (unsigned)uid);
+    _cleanup_free_ char *tmp_run = xasprintf("%s/podman-run-%u", tmp ? tmp : "/tmp",
+                                             (unsigned)uid);
+    /* As Podman does: once it is ours, nobody else can take the name. */
+    (void)mkdir(tmp_run, 0700);
+    if (podman_dir_is_private(tmp_run, uid))
+        return TAKE_PTR(tmp_run);
+    const char *home = opts->home ? opts->home : podman_opts_getenv(opts, "HOME");
+    /* Without a home, the name another user holds: the peer check refuses it. */
+    return home ? xasprintf("%s/rundir", home) : TAKE_PTR(tmp_run);
 }
 
 static int check_uri(const char *uri, const char *what, struct ags_error *err)
@@ -266,7 +289,7 @@ static int check_uri(const char *uri, const char *what, struct ags_error *err)
 int podman_resolve_uri(const struct podman_connect_opts *opts, const char *const *conf_files,
                        bool root, struct podman_resolved *ret, struct ags_error *err)
 {
-    struct podman_resolved res = {.runtime_dir = podman_runtime_dir(opts, root)};
+    struct podman_resolved res = {0};
     const char *env = podman_opts_getenv(opts, "CONTAINER_HOST");
     int r = 0;
     if (opts->url && opts->url[0]) {
@@ -289,6 +312,8 @@ int podman_resolve_uri(const struct podman_connect_opts *opts, const char *const
         res.source = PODMAN_URI_CONF;
     }
     if (r == 0 && !res.uri) {
+        /* Only the default needs it: finding it may create $TMPDIR/podman-run-UID. */
+        res.runtime_dir = podman_runtime_dir(opts, root);
         res.source = PODMAN_URI_DEFAULT;
         res.uri = root ? xstrdup("unix:///run/podman/podman.sock")
                        : xasprintf("unix://%s/podman/podman.sock", res.runtime_dir);
@@ -299,4 +324,47 @@ int podman_resolve_uri(const struct podman_connect_opts *opts, const char *const
     }
     *ret = res;
     return 0;
+}
+
+int podman_connect_target(const struct podman_connect_opts *opts, char **ret_uri,
+                          struct ags_error *err)
+{
+    struct podman_resolved res = {0};
+    int r = podman_resolve_uri(opts, NULL, geteuid() == 0, &res, err);
+    if (r == 0)
+        *ret_uri = TAKE_PTR(res.uri);
+    podman_resolved_done(&res);
+    return r;
+}
+
+static bool host_is_loopback(const char *host)
+{
+    if (strcasecmp(host, "localhost") == 0)
+        return true;
+    struct in_addr a4;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    char bare[INET6_ADDRSTRLEN + 1];
+    size_t n = strlen(host);
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof(bare)) {
+        memcpy(bare, host + 1, n - 2);
+        bare[n - 2] = '\0';
+        host = bare;
+    }
+    struct in6_addr a6;
+    if (inet_pton(AF_INET6, host, &a6) != 1)
+        return false;
+    if (IN6_IS_ADDR_V4MAPPED(&a6))
+        return a6.s6_addr[12] == 127;
+    return IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+bool podman_uri_is_network(const char *uri)
+{
+    struct podman_endpoint ep = {0};
+    if (podman_endpoint_parse(uri, &ep, NULL) < 0)
+        return false; /* podman_connect reports it */
+    bool network = ep.kind == PODMAN_EP_TCP && !host_is_loopback(ep.host);
+    podman_endpoint_done(&ep);
+    return network;
 }

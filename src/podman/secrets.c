@@ -107,6 +107,19 @@ int podman_secret_has_labels(struct podman_client *c, const char *name,
     return 0;
 }
 
+int podman_secret_labels(struct podman_client *c, const char *name, char ***ret_labels,
+                         struct ags_error *err)
+{
+    json_t *root = NULL;
+    int r = podman_inspect_json(c, "/secrets", "secret", name, &root, err);
+    if (r < 0)
+        return r;
+    *ret_labels = podman_labels_from_json(json_object_get(json_object_get(root, "Spec"),
+                                                          "Labels"));
+    json_decref(root);
+    return 0;
+}
+
 int podman_secret_list(struct podman_client *c, const char *const *labels, char ***ret_names,
                        struct ags_error *err)
 {

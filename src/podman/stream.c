@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include "base/alloc.h"
 #include "base/limits.h"
@@ -69,21 +68,13 @@ void podman_stream_done(struct podman_stream *s)
     *s = (struct podman_stream){.fd = -1};
 }
 
-static int connect_unix(const char *path, struct ags_error *err)
+static int connect_unix(const struct podman_endpoint *ep, struct ags_error *err)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return ags_error_set(err, -ENAMETOOLONG, "socket path '%s' is too long", path);
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return ags_error_set(err, -errno, "socket: %m");
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        int e = -errno;
-        (void)close(fd);
-        return ags_error_set(err, e, "cannot connect to Podman at %s: %s", path, strerror(-e));
-    }
-    return fd;
+    int r = podman_unix_connect(fd, ep, HIJACK_TIMEOUT_MS, err);
+    return r < 0 ? r : TAKE_FD(fd);
 }
 
 static int connect_tcp(const char *host, uint16_t port, struct ags_error *err)
@@ -167,7 +158,7 @@ static long parse_status(const char *headers)
 int podman_hijack(const struct podman_endpoint *ep, const char *path, const char *query,
                   const char *json_body, struct podman_stream *ret, struct ags_error *err)
 {
-    int fd = ep->kind == PODMAN_EP_UNIX ? connect_unix(ep->path, err)
+    int fd = ep->kind == PODMAN_EP_UNIX ? connect_unix(ep, err)
                                         : connect_tcp(ep->host, ep->port, err);
     if (fd < 0)
         return fd;

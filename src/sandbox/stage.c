@@ -13,7 +13,7 @@
 
 #include "base/alloc.h"
 #include "base/fileio.h"
-#include "base/parse-util.h"
+#include "base/procid.h"
 #include "base/banned.h"
 
 /*
@@ -124,11 +124,29 @@ static bool allowed(const char *rel, bool is_dir, const char *const *allow)
     return false;
 }
 
+/* The owner file at the staging root (never mounted: only subdirectories
+ * are): who made it, for stage_sweep (base/procid.h). */
+#define STAGE_OWNER_FILE "owner"
+
 int stage_make_dir(char *template_path, struct ags_error *err)
 {
     if (!mkdtemp(template_path))
         return ags_error_set(err, -errno, "cannot create the lockdown staging directory '%s': %m",
                              template_path);
+    struct procid self;
+    if (procid_self(&self, NULL) < 0)
+        return 0; /* no proof of ownership: the sweep keeps it; the run still removes it */
+    char text[PROCID_MAX_TEXT];
+    procid_format(&self, text, sizeof(text));
+    _cleanup_free_ char *path = xasprintf("%s/" STAGE_OWNER_FILE, template_path);
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                                  0600);
+    if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+        int r = ags_error_set(err, -errno, "cannot write '%s': %m", path);
+        (void)unlink(path);
+        (void)rmdir(template_path);
+        return r;
+    }
     return 0;
 }
 
@@ -547,26 +565,31 @@ int stage_remove_tree(const char *path, struct ags_error *err)
     return remove_tree_at(parent, name, path, err);
 }
 
-/* The owner pid of "ags-lockdown-<pid>-<agent>-XXXXXX", or 0. */
-static uint32_t staging_owner(const char *name)
+/* Whether the ags that made staging dir `name` (in dir) is proven gone: its
+ * owner file, a regular file of ours, names a dead process.  Without one
+ * (an older ags, or no /proc) nothing is proven. */
+static bool staging_owner_dead(int dir, const char *name, const struct procid *self)
 {
-    static const char prefix[] = STAGE_PREFIX;
-    if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
-        return 0;
-    const char *p = name + sizeof(prefix) - 1;
-    size_t n = strspn(p, "0123456789");
-    char digits[16];
-    if (n == 0 || n >= sizeof(digits) || p[n] != '-')
-        return 0;
-    memcpy(digits, p, n);
-    digits[n] = '\0';
-    uint32_t pid = 0;
-    return parse_u32(digits, &pid) == 0 ? pid : 0;
+    _cleanup_free_ char *rel = xasprintf("%s/" STAGE_OWNER_FILE, name);
+    _cleanup_close_ int fd = openat(dir, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
+                                                      O_NOCTTY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+        return false;
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    if (read_fd_bounded(fd, PROCID_MAX_TEXT, &text, &len, NULL) < 0)
+        return false;
+    return procid_text_state(text, self) == PROCID_DEAD;
 }
 
 int stage_sweep(const char *tmp_dir, size_t *ret_removed, struct ags_error *err)
 {
     *ret_removed = 0;
+    struct procid self;
+    int r = procid_self(&self, err);
+    if (r < 0)
+        return r;
     _cleanup_close_ int fd = open(tmp_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? 0 : ags_error_set(err, -errno, "cannot open '%s': %m", tmp_dir);
@@ -574,16 +597,15 @@ int stage_sweep(const char *tmp_dir, size_t *ret_removed, struct ags_error *err)
     if (!d)
         return ags_error_set(err, -errno, "cannot read '%s': %m", tmp_dir);
     TAKE_FD(fd);
-    int r = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
-        uint32_t pid = staging_owner(e->d_name);
         struct stat st;
-        /* Only our own directories (never a symlink), of an ags that is gone. */
-        if (pid == 0 || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+        /* Only our own directories (never a symlink), of an ags proven gone. */
+        if (strncmp(e->d_name, STAGE_PREFIX, strlen(STAGE_PREFIX)) != 0 ||
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
             !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
             continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+        if (!staging_owner_dead(dirfd(d), e->d_name, &self))
             continue;
         _cleanup_free_ char *path = xasprintf("%s/%s", tmp_dir, e->d_name);
         /* One that cannot be removed does not keep the others: the first error is reported. */

@@ -194,6 +194,18 @@ run run-mode-no-podman 125 "${as_user[@]}" env HOME="$user_home" \
     expect run-mode-no-podman "$err" "no Podman service at unix://$work/no-podman.sock"
 [ "$(wc -l <<<"$err")" -eq 1 ] && ok || bad "run mode: expected one line, got: $err"
 
+# A network Podman endpoint is warned about (no authentication, the sandbox may
+# reach it); loopback is not.  Both refuse the connection at once (port 1).
+run run-mode-tcp-network 125 "${as_user[@]}" env HOME="$user_home" \
+    CONTAINER_HOST="tcp://0.0.0.0:1" bash -c 'cd "$HOME/proj" && exec "$@"' _ \
+    "$user_ags" --agent shell &&
+    expect run-mode-tcp-network "$err" "ags: warning: Podman is at tcp://0.0.0.0:1, a network endpoint"
+expect run-mode-tcp-refused "$err" "no Podman service answers at tcp://0.0.0.0:1 (nothing listening)"
+run run-mode-tcp-loopback 125 "${as_user[@]}" env HOME="$user_home" \
+    CONTAINER_HOST="tcp://127.0.0.1:1" bash -c 'cd "$HOME/proj" && exec "$@"' _ \
+    "$user_ags" --agent shell &&
+    [[ $err != *warning* ]] && ok || bad "loopback tcp:// warned: $err"
+
 # ags plan: the launch plan with provenance, nothing run.
 mkdir -p "$work/proj"
 cd "$work/proj" || exit 1

@@ -1357,6 +1357,15 @@ static void test_labels_carry_managed_session_agent_and_owning_pid(void **state)
     assert_string_equal(f.p->labels[3], "ags.pid=4242");
     assert_null(f.p->labels[4]);
     fx_done(&f);
+    /* the owner's identity, when the host could tell it: the sweep's proof */
+    fx_init(&f, base_toml, PLAN_AGENT_CLAUDE);
+    f.in.host.owner = "1:-:626c337a34dc4a50bc005961d9903cda:4026531836:4242:777";
+    fx_ok(&f);
+    assert_int_equal(f.p->n_labels, 5);
+    assert_string_equal(f.p->labels[4],
+                        "ags.owner=1:-:626c337a34dc4a50bc005961d9903cda:4026531836:4242:777");
+    assert_null(f.p->labels[5]);
+    fx_done(&f);
 }
 
 static void test_security_default_keep_id_no_new_privs_cap_drop_and_config_pids_limit(void **state)

@@ -14,11 +14,13 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -30,6 +32,7 @@
 #include "base/fileio.h"
 #include "podman/client.h"
 #include "podman/connect-internal.h"
+#include "podman/http.h"
 #include "podman/podman.h"
 
 static char tmpdir[] = "/tmp/test-podman-connect.XXXXXX";
@@ -301,6 +304,90 @@ static void test_runtime_dir_fallbacks(void **state)
     free(tmp);
 }
 
+/* Podman's rule, made strict: $TMPDIR/podman-run-UID counts only when it is a
+ * real directory of ours that nobody else can write to; else $HOME/rundir. */
+static void test_runtime_dir_skips_dirs_others_control(void **state)
+{
+    (void)state;
+    uid_t uid = geteuid();
+    char *run_user = xasprintf("/run/user/%u", (unsigned)uid);
+    if (podman_dir_is_private(run_user, uid))
+        fail_msg("%s is private here: it always wins, so this test cannot see the fallbacks",
+                 run_user);
+    char *tmp = tmp_path("rtmp");
+    assert_int_equal(mkdir(tmp, 0755), 0);
+    char *cand = xasprintf("%s/podman-run-%u", tmp, (unsigned)uid);
+    struct podman_connect_opts o = {.getenv = fake_getenv, .home = "/the/home"};
+    env_set("TMPDIR", tmp);
+    /* missing: created private, as Podman does, and used */
+    char *dir = podman_runtime_dir(&o, false);
+    assert_string_equal(dir, cand);
+    free(dir);
+    struct stat st;
+    assert_int_equal(lstat(cand, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0700);
+    /* writable by others: they could swap the socket in it */
+    assert_int_equal(chmod(cand, 0777), 0);
+    dir = podman_runtime_dir(&o, false);
+    assert_string_equal(dir, "/the/home/rundir");
+    free(dir);
+    /* another user's directory (root can make one) */
+    assert_int_equal(chmod(cand, 0700), 0);
+    if (uid == 0) {
+        assert_int_equal(chown(cand, 65534, 65534), 0);
+        dir = podman_runtime_dir(&o, false);
+        assert_string_equal(dir, "/the/home/rundir");
+        free(dir);
+        assert_int_equal(chown(cand, 0, 0), 0);
+    }
+    /* a symlink, even to a private directory of ours: whoever owns it can retarget it */
+    char *real = tmp_path("rtmp-real");
+    assert_int_equal(mkdir(real, 0700), 0);
+    assert_int_equal(rmdir(cand), 0);
+    assert_int_equal(symlink(real, cand), 0);
+    dir = podman_runtime_dir(&o, false);
+    assert_string_equal(dir, "/the/home/rundir");
+    free(dir);
+    assert_true(podman_dir_is_private(real, uid));
+    assert_false(podman_dir_is_private(cand, uid));
+    assert_false(podman_dir_is_private(real, uid + 1));
+    free(real);
+    free(cand);
+    free(tmp);
+    free(run_user);
+}
+
+static void test_peer_must_be_us_or_root(void **state)
+{
+    (void)state;
+    assert_true(podman_peer_allowed(1000, 1000));
+    assert_true(podman_peer_allowed(0, 1000));
+    assert_true(podman_peer_allowed(0, 0));
+    assert_false(podman_peer_allowed(1001, 1000));
+    assert_false(podman_peer_allowed(65534, 0));
+    assert_false(podman_peer_allowed(1000, 0));
+}
+
+/* CONTAINER_HOST on the network is warned about; loopback and unix are not. */
+static void test_network_endpoints_are_told_from_loopback(void **state)
+{
+    (void)state;
+    const char *loopback[] = {"tcp://127.0.0.1:8080", "tcp://127.1.2.3:1", "tcp://localhost:80",
+                              "tcp://LOCALHOST:80", "tcp://[::1]:8080", "tcp://::1:8080",
+                              "tcp://[::ffff:127.0.0.1]:80", "unix:///run/podman.sock",
+                              "/run/podman.sock", "nonsense"};
+    const char *network[] = {"tcp://10.0.0.5:8080", "tcp://0.0.0.0:1", "tcp://[::]:80",
+                             "tcp://192.168.1.2:2375", "tcp://podman.example.com:80",
+                             "tcp://128.0.0.1:80", "tcp://[fe80::1]:80",
+                             "tcp://[::ffff:10.0.0.1]:80"};
+    for (size_t i = 0; i < sizeof(loopback) / sizeof(*loopback); i++)
+        if (podman_uri_is_network(loopback[i]))
+            fail_msg("%s counted as a network endpoint", loopback[i]);
+    for (size_t i = 0; i < sizeof(network) / sizeof(*network); i++)
+        if (!podman_uri_is_network(network[i]))
+            fail_msg("%s counted as loopback", network[i]);
+}
+
 static void test_version_check(void **state)
 {
     (void)state;
@@ -464,6 +551,123 @@ static void test_stalled_absent_and_stale_sockets(void **state)
     free(path);
 }
 
+/* Without a Libpod-Api-Version header the version comes from GET /version,
+ * through libcurl: its connection is made and checked by our own callback. */
+static void test_connect_asks_version_over_checked_connection(void **state)
+{
+    (void)state;
+    struct fake_service f;
+    char *path = start_fake(&f, "v.sock", "HTTP/1.1 200 OK\r\nContent-Length: 19\r\n\r\n"
+                                          "{\"Version\":\"4.3.1\"}");
+    struct podman_client *c = NULL;
+    struct ags_error err = {0};
+    assert_int_equal(connect_url(path, &c, &err), 0);
+    assert_string_equal(podman_client_version(c), "4.3.1");
+    podman_client_free(c);
+    stop_fake(&f);
+    free(path);
+}
+
+/* ---- a stranger impersonating Podman ---- */
+
+static const char stranger_reply[] = "HTTP/1.1 200 OK\r\nLibpod-Api-Version: 4.3.1\r\n"
+                                     "Content-Length: 2\r\n\r\nOK";
+
+/* The child, as uid 65534: listens at sock and appends every byte it is sent
+ * to log (both in a world-writable directory, like /tmp). */
+static _noreturn_ void stranger_main(const char *sock, const char *log)
+{
+    alarm(60);
+    if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+        _exit(90);
+    (void)prctl(PR_SET_PDEATHSIG, SIGKILL); /* after setuid, which clears it */
+    int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    memcpy(sa.sun_path, sock, strlen(sock) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (out < 0 || fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+        chmod(sock, 0777) < 0 || listen(fd, 16) < 0)
+        _exit(91);
+    for (;;) {
+        int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0)
+            _exit(92);
+        char buf[4096];
+        ssize_t n;
+        while ((n = recv(c, buf, sizeof(buf), 0)) > 0) {
+            (void)write(out, buf, (size_t)n);
+            (void)send(c, stranger_reply, strlen(stranger_reply), MSG_NOSIGNAL);
+        }
+        close(c);
+    }
+}
+
+static void wait_for_socket(const char *path)
+{
+    struct stat st;
+    for (int i = 0; i < 500 && (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode)); i++)
+        usleep(10000);
+    assert_int_equal(stat(path, &st), 0);
+}
+
+/* Every way ags opens a unix connection (the raw _ping, libcurl's requests, a
+ * hijacked attach) refuses a socket served by another uid, before sending a
+ * byte: the stranger's log stays empty, and the error names path and uid.
+ * Needs root, to be that other uid (unit tests run as root in CI). */
+static void test_socket_of_another_user_hears_nothing(void **state)
+{
+    (void)state;
+    if (geteuid() != 0)
+        fail_msg("needs root: the fake service must run as another uid (65534)");
+    char dir[] = "/tmp/test-podman-stranger.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(chmod(dir, 01777), 0);
+    char *sock = xasprintf("%s/podman.sock", dir);
+    char *log = xasprintf("%s/received", dir);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        stranger_main(sock, log);
+    wait_for_socket(sock);
+    char *want = xasprintf("refusing to talk to the Podman socket %s: it is served by uid 65534, "
+                           "not by you (uid 0) or root", sock);
+    struct podman_client *c = NULL;
+    struct ags_error err = {0};
+    /* the raw _ping of podman_connect */
+    assert_int_equal(connect_url(sock, &c, &err), -EPERM);
+    assert_non_null(strstr(err.msg, want));
+    /* libcurl: a secret value */
+    char *uri = xasprintf("unix://%s", sock);
+    struct podman_endpoint ep = {0};
+    assert_int_equal(podman_endpoint_parse(uri, &ep, &err), 0);
+    assert_int_equal(podman_client_from_endpoint(&ep, "4.3.1", &c, &err), 0);
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(podman_secret_create(c, "ags-1-x-0", "hunter2", 7, NULL, &err), -EPERM);
+    assert_non_null(strstr(err.msg, want));
+    podman_client_free(c);
+    /* a hijacked attach */
+    struct podman_stream stream = {.fd = -1};
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(podman_hijack(&ep, "/containers/x/attach", "stdin=true", NULL, &stream,
+                                   &err), -EPERM);
+    assert_non_null(strstr(err.msg, want));
+    podman_endpoint_done(&ep);
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    assert_true(WIFSIGNALED(status)); /* it was serving, not failed to start */
+    struct stat st;
+    assert_int_equal(stat(log, &st), 0);
+    assert_int_equal(st.st_size, 0);
+    unlink(sock);
+    unlink(log);
+    rmdir(dir);
+    free(want);
+    free(uri);
+    free(log);
+    free(sock);
+}
+
 /* ---- autostart with a fake podman ---- */
 
 /* Records argv, session and stdin, then serves _ping on the unix:// argument. */
@@ -589,6 +793,36 @@ static void test_autostart_failures_say_why(void **state)
     free(path);
 }
 
+/* The service ags starts lives in the runtime dir: one that others may
+ * write to is refused, and nothing is started there. */
+static void test_autostart_refuses_a_runtime_dir_others_can_write(void **state)
+{
+    (void)state;
+    struct stat st;
+    if (geteuid() == 0 && stat("/run/podman/podman.sock", &st) == 0)
+        fail_msg("root's default socket /run/podman/podman.sock exists: this test needs it absent");
+    char *path = autostart_env();
+    char *rt = tmp_path("rt-shared");
+    assert_int_equal(mkdir(rt, 0700), 0);
+    assert_int_equal(chmod(rt, 0777), 0);
+    struct podman_connect_opts o = {.getenv = fake_getenv, .xdg_runtime = rt,
+                                    .home = "/nonexistent", .autostart = true};
+    struct podman_client *c = NULL;
+    struct ags_error err = {0};
+    char *rec = tmp_path("fakebin/started");
+    (void)unlink(rec);
+    assert_int_equal(podman_connect(&o, &c, &err), -EPERM);
+    assert_non_null(strstr(err.msg, "is not private to you"));
+    assert_non_null(strstr(err.msg, rt));
+    assert_int_equal(access(rec, F_OK), -1); /* the fake podman never ran */
+    char *agsdir = xasprintf("%s/ags", rt);
+    assert_int_equal(access(agsdir, F_OK), -1);
+    free(agsdir);
+    free(rec);
+    free(rt);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -597,13 +831,20 @@ int main(void)
             cmocka_unit_test_setup(test_resolution_errors, reset_env),
             cmocka_unit_test_setup(test_conf_file_list, reset_env),
             cmocka_unit_test_setup(test_runtime_dir_fallbacks, reset_env),
+            cmocka_unit_test_setup(test_runtime_dir_skips_dirs_others_control, reset_env),
+            cmocka_unit_test(test_peer_must_be_us_or_root),
+            cmocka_unit_test(test_network_endpoints_are_told_from_loopback),
             cmocka_unit_test(test_version_check),
             cmocka_unit_test_setup(test_find_binary_on_path, reset_env),
             cmocka_unit_test_setup(test_connect_reads_the_version_header, reset_env),
             cmocka_unit_test_setup(test_connect_refuses_old_and_foreign_services, reset_env),
             cmocka_unit_test(test_stalled_absent_and_stale_sockets),
+            cmocka_unit_test_setup(test_connect_asks_version_over_checked_connection, reset_env),
+            cmocka_unit_test_setup(test_socket_of_another_user_hears_nothing, reset_env),
             cmocka_unit_test_setup(test_autostart_starts_a_private_service, reset_env),
             cmocka_unit_test_setup(test_autostart_failures_say_why, reset_env),
+            cmocka_unit_test_setup(test_autostart_refuses_a_runtime_dir_others_can_write,
+                                   reset_env),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -6,9 +6,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -111,12 +114,42 @@ static void test_without_a_lock_file_runs_go_on_unserialised(void **state)
     backend_lock_close(&l);
 }
 
+/* In a shared /tmp (no runtime dir) another user may plant the lock file and
+ * hold it forever: only our own file is used, so such a plant stalls nothing.
+ * Needs root to be that other user (unit tests run as root in CI). */
+static void test_lock_file_of_another_user_is_not_used(void **state)
+{
+    (void)state;
+    if (geteuid() != 0)
+        fail_msg("needs root: the planted lock file must belong to another uid");
+    char dir[] = "/tmp/ags-test-lock-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *path = xasprintf("%s/ags-podman-%ld.lock", dir, (long)geteuid());
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    assert_true(fd >= 0);
+    assert_int_equal(fchown(fd, 65534, 65534), 0);
+    assert_int_equal(fchmod(fd, 0666), 0);
+    assert_int_equal(flock(fd, LOCK_EX), 0); /* the stranger holds it */
+    struct backend_lock l;
+    backend_lock_open(&l, dir);
+    assert_int_equal(l.fd, -1);
+    long long t0 = ms_now();
+    assert_int_equal(backend_lock_take(&l, NULL), 0); /* returns at once, unserialised */
+    assert_true(ms_now() - t0 < 1000);
+    backend_lock_close(&l);
+    close(fd);
+    (void)unlink(path);
+    (void)rmdir(dir);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_second_process_waits_until_the_first_releases),
         cmocka_unit_test(test_waiting_ends_with_eintr_when_the_cancel_flag_is_set),
         cmocka_unit_test(test_without_a_lock_file_runs_go_on_unserialised),
+        cmocka_unit_test(test_lock_file_of_another_user_is_not_used),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

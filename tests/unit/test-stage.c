@@ -20,6 +20,7 @@
 
 #include "base/alloc.h"
 #include "base/fileio.h"
+#include "base/procid.h"
 #include "sandbox/assets.h"
 #include "sandbox/stage.h"
 
@@ -232,11 +233,34 @@ static void test_claude_hook_and_plugin_go_into_the_hooks_mount_normal_and_lockd
     assert_int_equal(stage_remove_tree(hooks, &err), 0);
 }
 
+/* An owner file at the root of staging dir rel, saying id (with pid and pidns changed). */
+static void owner_file(const char *root, const char *rel, const struct procid *self,
+                       uint32_t pid, uint64_t pidns)
+{
+    struct procid id = *self;
+    id.pid = pid;
+    id.pidns = pidns;
+    char text[PROCID_MAX_TEXT];
+    procid_format(&id, text, sizeof(text));
+    _cleanup_free_ char *path = xasprintf("%s/%s/owner", root, rel);
+    struct ags_error err = {0};
+    if (write_file_atomic(path, text, strlen(text), 0600, &err) < 0)
+        fail_msg("%s", err.msg);
+}
+
+/* The sweep removes only what it can prove dead: the owner file at the root
+ * of a staging dir names a process of this boot and PID namespace that is
+ * gone.  A live owner, an owner in another PID namespace (Flatpak, toolbox:
+ * the pid in the name means nothing here), no owner file (an older ags) or
+ * an owner file that is not a regular file of ours: kept. */
 static void test_sweep_removes_only_own_staging_of_dead_owners(void **state)
 {
     (void)state;
     char tmp[] = "/tmp/ags-test-sweep-XXXXXX";
     assert_non_null(mkdtemp(tmp));
+    struct procid self;
+    struct ags_error err = {0};
+    assert_int_equal(procid_self(&self, &err), 0);
     /* A pid that is not running: a child that has been reaped. */
     pid_t dead = fork();
     if (dead == 0)
@@ -245,21 +269,35 @@ static void test_sweep_removes_only_own_staging_of_dead_owners(void **state)
     assert_int_equal(waitpid(dead, NULL, 0), dead);
     _cleanup_free_ char *gone = xasprintf("ags-lockdown-%d-pi-abc123", (int)dead);
     _cleanup_free_ char *live = xasprintf("ags-lockdown-%d-pi-def456", (int)getpid());
+    _cleanup_free_ char *elsewhere = xasprintf("ags-lockdown-%d-pi-ns0000", (int)dead);
+    _cleanup_free_ char *legacy = xasprintf("ags-lockdown-%d-pi-old000", (int)dead);
+    _cleanup_free_ char *linked = xasprintf("ags-lockdown-%d-pi-lnk000", (int)dead);
     dir(tmp, gone);
     _cleanup_free_ char *inner = xasprintf("%s/home", gone);
     dir(tmp, inner);
+    owner_file(tmp, gone, &self, (uint32_t)dead, self.pidns);
     dir(tmp, live);
-    dir(tmp, "ags-lockdown-pi-old-format");
+    owner_file(tmp, live, &self, self.pid, self.pidns);
+    dir(tmp, elsewhere);
+    owner_file(tmp, elsewhere, &self, (uint32_t)dead, self.pidns + 1);
+    dir(tmp, legacy);
+    dir(tmp, linked);
+    /* tmp/owner names a dead owner; linked/owner is a symlink to it */
+    _cleanup_free_ char *target = xasprintf("%s/owner", tmp);
+    _cleanup_free_ char *owner_link = xasprintf("%s/%s/owner", tmp, linked);
+    owner_file(tmp, ".", &self, (uint32_t)dead, self.pidns);
+    assert_int_equal(symlink(target, owner_link), 0);
     dir(tmp, "unrelated");
     _cleanup_free_ char *link = xasprintf("%s/ags-lockdown-%d-claude-lnk", tmp, (int)dead);
     assert_int_equal(symlink("/etc", link), 0);
     size_t removed = 0;
-    struct ags_error err;
     assert_int_equal(stage_sweep(tmp, &removed, &err), 0);
     assert_int_equal(removed, 1);
     assert_false(exists(tmp, gone));
-    assert_true(exists(tmp, live)); /* its owner (this test) is alive */
-    assert_true(exists(tmp, "ags-lockdown-pi-old-format"));
+    assert_true(exists(tmp, live));      /* its owner (this test) is alive */
+    assert_true(exists(tmp, elsewhere)); /* alive, perhaps, in another PID namespace */
+    assert_true(exists(tmp, legacy));    /* no owner file: nothing proven */
+    assert_true(exists(tmp, linked));    /* the owner file is a symlink: not trusted */
     assert_true(exists(tmp, "unrelated"));
     struct stat st;
     assert_int_equal(lstat(link, &st), 0); /* a symlink is never followed or removed */
@@ -636,12 +674,18 @@ static int sweep_past_a_failure(void *arg)
     _cleanup_free_ char *busy = xasprintf("%s/home", bad);
     CHECK(mkdir(bad, 0700) == 0 && mkdir(busy, 0700) == 0);
     CHECK(mount("tmpfs", busy, "tmpfs", 0, "size=64k") == 0);
+    /* every one carries an owner file naming the dead process: proven gone */
+    struct procid self;
+    CHECK(procid_self(&self, &err) == 0);
+    _cleanup_free_ char *bad_name = xasprintf("ags-lockdown-%d-pi-bad000", (int)dead);
+    owner_file(tmp, bad_name, &self, (uint32_t)dead, self.pidns);
     for (int i = 0; i < SWEEP_GOOD; i++) {
-        _cleanup_free_ char *good = xasprintf("ags-lockdown-%d-pi-good%02d/home/dev/.pi/agent/",
-                                              (int)dead, i);
+        _cleanup_free_ char *name = xasprintf("ags-lockdown-%d-pi-good%02d", (int)dead, i);
+        _cleanup_free_ char *good = xasprintf("%s/home/dev/.pi/agent/", name);
         _cleanup_free_ char *auth = xasprintf("%sauth.json", good);
         const char *const entries[] = {good, auth, NULL};
         CHECK(build(tmp, entries) == 0);
+        owner_file(tmp, name, &self, (uint32_t)dead, self.pidns);
     }
     size_t removed = 0;
     int r = stage_sweep(tmp, &removed, &err);
@@ -763,6 +807,29 @@ static void test_staging_caps_the_bytes_copied_not_the_size_seen_before(void **s
     assert_int_equal(stage_remove_tree(home, &err), 0);
 }
 
+/* stage_make_dir leaves a 0600 owner file naming this process at the root. */
+static void test_staging_dir_records_its_owner(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/" STAGE_PREFIX "1-pi-XXXXXX";
+    struct ags_error err = {0};
+    assert_int_equal(stage_make_dir(path, &err), 0);
+    _cleanup_free_ char *owner = xasprintf("%s/owner", path);
+    struct stat st;
+    assert_int_equal(lstat(owner, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(st.st_mode & 0777, 0600);
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(read_file_bounded(owner, PROCID_MAX_TEXT, &text, &len, &err), 0);
+    struct procid self, id;
+    assert_int_equal(procid_self(&self, &err), 0);
+    assert_int_equal(procid_parse(text, &id), 0);
+    assert_memory_equal(&id, &self, sizeof(id));
+    assert_int_equal(procid_text_state(text, &self), PROCID_ALIVE);
+    assert_int_equal(stage_remove_tree(path, &err), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -782,6 +849,7 @@ int main(void)
         cmocka_unit_test(test_sweep_keeps_going_after_a_staging_dir_it_cannot_remove),
         cmocka_unit_test(test_staging_refuses_a_fifo_swapped_in_after_the_stat_without_blocking),
         cmocka_unit_test(test_staging_caps_the_bytes_copied_not_the_size_seen_before),
+        cmocka_unit_test(test_staging_dir_records_its_owner),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
