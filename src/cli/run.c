@@ -5,6 +5,7 @@
  * Podman backend) is the next step of issue 5.
  */
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +34,21 @@ static const char *const podman_helper_dirs[] = {
 /* ags's own directories besides the config dir: never a workspace. */
 enum { OWN_CONFIG, OWN_STATE, OWN_CACHE, OWN_RUNTIME, OWN_TMP, OWN_COUNT };
 
+/* Identity chains (plan_place_id): cwd, $HOME, the passwd home, ags's dirs. */
+enum { ID_HOME, ID_PW_HOME, ID_OWN, ID_COUNT = ID_OWN + OWN_COUNT };
+
+struct id_chain {
+    struct plan_dir_id *v;
+    size_t n;
+};
+
 struct host_facts {
     struct gitdirs git;
+    char *pw_home;
+    char *whats[ID_COUNT];
+    struct id_chain cwd_ids, ids[ID_COUNT];
+    struct plan_place_id places[ID_COUNT];
+    size_t n_places;
     char *staging, *session_id, *home, *owner;
     char **add_dirs;
     size_t n_add_dirs;
@@ -46,6 +60,12 @@ struct host_facts {
 static void host_facts_done(struct host_facts *hf)
 {
     gitdirs_done(&hf->git);
+    free(hf->pw_home);
+    free(hf->cwd_ids.v);
+    for (size_t i = 0; i < ID_COUNT; i++) {
+        free(hf->ids[i].v);
+        free(hf->whats[i]);
+    }
     free(hf->home);
     for (size_t i = 0; i < OWN_COUNT; i++)
         free(hf->own_paths[i]);
@@ -157,13 +177,61 @@ static void gather_places(const struct cli_host *ch, const struct ags_config *cf
     add_own(hf, OWN_TMP, "temporary (lockdown staging)", xstrdup(cli_tmp_dir()), true);
 }
 
+/* path and its ancestors up to / by (st_dev, st_ino); stops at the first
+ * that cannot be seen (a place that does not exist has no alias). */
+static struct id_chain id_chain_of(const char *path)
+{
+    struct id_chain c = {0};
+    size_t cap = 0;
+    _cleanup_free_ char *p = xstrdup(path);
+    for (;;) {
+        struct stat st;
+        if (stat(p, &st) < 0)
+            break;
+        c.v = xgrow(c.v, &cap, c.n + 1, sizeof(*c.v));
+        c.v[c.n++] = (struct plan_dir_id){(uint64_t)st.st_dev, (uint64_t)st.st_ino};
+        char *slash = strrchr(p, '/');
+        if (!slash || strcmp(p, "/") == 0)
+            break;
+        slash[slash == p ? 1 : 0] = '\0';
+    }
+    return c;
+}
+
+static void add_place(struct host_facts *hf, size_t which, char *what, const char *path,
+                      bool inside_ok)
+{
+    hf->whats[which] = what;
+    if (!path || path[0] != '/')
+        return;
+    hf->ids[which] = id_chain_of(path);
+    hf->places[hf->n_places++] = (struct plan_place_id){what, path, inside_ok, hf->ids[which].v,
+                                                        hf->ids[which].n};
+}
+
+/* The places never mounted by identity, so that a bind mount of one at
+ * another path is refused too (plan_check_workspace). */
+static void gather_identities(const char *cwd, struct host_facts *hf)
+{
+    hf->cwd_ids = id_chain_of(cwd);
+    add_place(hf, ID_HOME, xstrdup("your home directory"), hf->home, true);
+    struct passwd *pw = getpwuid(getuid());
+    if (pw && pw->pw_dir && pw->pw_dir[0] == '/')
+        hf->pw_home = canonical_or_same(pw->pw_dir);
+    add_place(hf, ID_PW_HOME, xstrdup("your home directory"), hf->pw_home, true);
+    for (size_t i = 0; i < hf->n_own; i++)
+        add_place(hf, ID_OWN + i, xasprintf("ags's %s directory", hf->own[i].what),
+                  hf->own[i].path, hf->own[i].inside_ok);
+}
+
 static void gather(const struct run_flags *f, const char *cwd, struct host_facts *hf,
                    struct plan_host *h)
 {
     struct ags_error err = {0};
-    if (gitdirs_find(cwd, &hf->git, &err) < 0)
+    if (gitdirs_find(cwd, getuid(), &hf->git, &err) < 0)
         hf->git.rejected = xstrdup(err.msg);
     canonical_add_dirs(f, cwd, hf);
+    gather_identities(cwd, hf);
     unsigned char id[8];
     random_bytes(id, sizeof(id));
     hf->session_id = xasprintf("%02x%02x%02x%02x%02x%02x%02x%02x", id[0], id[1], id[2], id[3],
@@ -195,10 +263,15 @@ static void gather(const struct run_flags *f, const char *cwd, struct host_facts
         .dotgit_hooks = hf->git.dotgit_hooks,
         .dotgit_modules = hf->git.dotgit_modules,
         .dotgit_worktrees = hf->git.dotgit_worktrees,
+        .dotgit_config_worktree = hf->git.dotgit_config_worktree,
         .git_note = hf->git.rejected,
         .home = hf->home,
         .own_dirs = hf->own,
         .n_own_dirs = hf->n_own,
+        .cwd_chain = hf->cwd_ids.v,
+        .n_cwd_chain = hf->cwd_ids.n,
+        .places = hf->places,
+        .n_places = hf->n_places,
         .podman_major = 0, /* known once the runner has connected to Podman */
         .slirp4netns_available = have_slirp4netns(),
         .lockdown_staging_dir = hf->staging,
@@ -281,30 +354,88 @@ static int refuse_root(void)
 
 #define PLANTED_SHOWN 20u
 
-/* Lockdown protects the workdir's own .git; a nested .git the agent made or
- * changed would have the host's git run its config and hooks there. */
-static void warn_planted_git(const struct ags_plan *p, time_t since)
+static void warn_list(const char *workdir, char **v, size_t n, const char *lead,
+                      const char *advice)
 {
-    char **found = NULL;
-    size_t n = 0;
-    bool truncated = false;
+    for (size_t i = 0; i < n && i < PLANTED_SHOWN; i++)
+        cli_warning("%s %s/%s: %s", lead, workdir, v[i], advice);
+    if (n > PLANTED_SHOWN)
+        cli_warning("... and %zu more such directories", n - PLANTED_SHOWN);
+}
+
+/* Lockdown protects the workdir's own .git; a nested .git or bare-shaped
+ * directory the agent made or changed would have the host's git run its
+ * config and hooks there; what the walk cannot see is named too. */
+static void warn_planted_git(const struct ags_plan *p, time_t since, bool top_protected)
+{
+    struct gitdirs_planted found;
     struct ags_error err = {0};
-    if (gitdirs_planted(p->work_dir.v, since, &found, &n, &truncated, &err) < 0) {
+    if (gitdirs_planted(p->work_dir.v, since, top_protected, &found, &err) < 0) {
         cli_warning("cannot look for .git entries the agent made: %s", err.msg);
         return;
     }
-    for (size_t i = 0; i < n && i < PLANTED_SHOWN; i++)
-        cli_warning("the agent created or changed %s/%s: git on your host runs its config and "
-                    "hooks in that directory; inspect or remove it before you run git there",
-                    p->work_dir.v, found[i]);
-    if (n > PLANTED_SHOWN)
-        cli_warning("... and %zu more such .git entries", n - PLANTED_SHOWN);
-    if (truncated)
+    warn_list(p->work_dir.v, found.dotgits, found.n_dotgits, "the agent created or changed",
+              "git on your host runs its config and hooks in that directory; inspect or remove "
+              "it before you run git there");
+    warn_list(p->work_dir.v, found.bare, found.n_bare,
+              "the agent made a bare git repository (HEAD, objects/, refs/) of",
+              "git on your host runs its config there; remove it, and set `git config --global "
+              "safe.bareRepository explicit` (safe.bareRepository=explicit)");
+    warn_list(p->work_dir.v, found.unreadable, found.n_unreadable,
+              "cannot look for .git entries the agent made in the unreadable directory",
+              "inspect it before you run git there");
+    warn_list(p->work_dir.v, found.too_deep, found.n_too_deep,
+              "did not look for .git entries the agent made below the too deep directory",
+              "inspect it before you run git there");
+    if (found.truncated)
         cli_warning("stopped looking for .git entries the agent made after %u entries of %s",
                     GITDIRS_SCAN_MAX_ENTRIES, p->work_dir.v);
-    for (size_t i = 0; i < n; i++)
-        free(found[i]);
-    free(found);
+    gitdirs_planted_done(&found);
+}
+
+/* What lockdown's mounts cannot keep in the workdir's .git (gitdirs.h). */
+static void warn_guard(const struct gitdirs_guard *g, time_t since)
+{
+    struct gitdirs_event *ev = NULL;
+    size_t n = 0;
+    gitdirs_guard_check(g, since, &ev, &n);
+    for (size_t i = 0; i < n; i++) {
+        const struct gitdirs_event *e = &ev[i];
+        switch (e->kind) {
+        case GITDIRS_QUARANTINED:
+            cli_warning("the agent created %s, which makes git on your host use what it "
+                        "names; moved it aside to %s (inspect it, then delete it)",
+                        e->path, e->moved);
+            break;
+        case GITDIRS_CHANGED:
+            cli_warning("the agent changed %s (git on your host reads objects from where it "
+                        "names); inspect it before you run git there",
+                        e->path);
+            break;
+        case GITDIRS_RESTORED:
+            cli_warning("the agent made %s invalid, so that git on your host would look for "
+                        "another repository; put it back as it was at launch",
+                        e->path);
+            break;
+        case GITDIRS_BROKEN:
+            cli_warning("%s is no longer a git repository: git on your host would look for "
+                        "another one further up; do not run git there before you inspect it",
+                        e->path);
+            break;
+        case GITDIRS_BARE:
+            cli_warning("%s looks like a bare git repository (HEAD, objects/, refs/): git on "
+                        "your host would run its config there; remove them, and set `git config "
+                        "--global safe.bareRepository explicit` (safe.bareRepository=explicit)",
+                        e->path);
+            break;
+        case GITDIRS_FAILED:
+            cli_warning("the agent tampered with %s and ags could not undo it (%s): do not run "
+                        "git there before you inspect it",
+                        e->path, e->moved);
+            break;
+        }
+    }
+    gitdirs_events_free(ev, n);
 }
 
 int cli_run_mode(int argc, char **argv)
@@ -322,9 +453,15 @@ int cli_run_mode(int argc, char **argv)
             warn_weakened(plan);
             /* file times are coarse: a second earlier misses nothing */
             time_t since = time(NULL) - 1;
-            rc = cli_run_plan(cfg, plan, staging);
+            struct gitdirs_guard guard = {0};
             if (plan->lockdown)
-                warn_planted_git(plan, since);
+                gitdirs_guard_begin(plan->work_dir.v, &guard);
+            rc = cli_run_plan(cfg, plan, staging);
+            if (plan->lockdown) {
+                warn_guard(&guard, since);
+                warn_planted_git(plan, since, guard.top_protected);
+            }
+            gitdirs_guard_done(&guard);
         }
         struct ags_error err = {0};
         if (staging && stage_remove_tree(staging, &err) < 0)

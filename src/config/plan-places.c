@@ -16,6 +16,20 @@
 #include "config/plan-internal.h"
 #include "base/banned.h"
 
+bool plan_git_head_valid(const char *text)
+{
+    size_t n = strcspn(text, "\n");
+    if (text[n] == '\n' && text[n + 1] != '\0')
+        return false;
+    if (strncmp(text, "ref:", 4) == 0) {
+        const char *r = text + 4 + strspn(text + 4, " \t");
+        return strncmp(r, "refs/", 5) == 0 && (size_t)(r - text) + 5 < n;
+    }
+    if (n != 40 && n != 64)
+        return false;
+    return strspn(text, "0123456789abcdef") == n;
+}
+
 char *plan_refusal(const struct plan_host *h, const char *path)
 {
     if (strcmp(path, "/") == 0)
@@ -35,10 +49,46 @@ char *plan_refusal(const struct plan_host *h, const char *path)
     return NULL;
 }
 
+static bool same_dir(const struct plan_dir_id *a, const struct plan_dir_id *b)
+{
+    return a->dev == b->dev && a->ino == b->ino;
+}
+
+static bool in_chain(const struct plan_dir_id *id, const struct plan_dir_id *chain, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (same_dir(id, &chain[i]))
+            return true;
+    return false;
+}
+
+/* The workspace by identity: it is, or contains, a place never mounted, or
+ * lies inside one that allows nothing inside. */
+static char *refusal_by_identity(const struct plan_host *h)
+{
+    if (h->n_cwd_chain == 0)
+        return NULL;
+    for (size_t i = 0; i < h->n_places; i++) {
+        const struct plan_place_id *p = &h->places[i];
+        if (p->n_chain == 0)
+            continue;
+        if (in_chain(&h->cwd_chain[0], p->chain, p->n_chain))
+            return xasprintf("it %s %s %s (the same directory under another name)",
+                             same_dir(&h->cwd_chain[0], &p->chain[0]) ? "is" : "contains",
+                             p->what, p->path);
+        if (!p->inside_ok && in_chain(&p->chain[0], h->cwd_chain, h->n_cwd_chain))
+            return xasprintf("it is inside %s %s (the same directory under another name)",
+                             p->what, p->path);
+    }
+    return NULL;
+}
+
 int plan_check_workspace(struct plan_builder *b)
 {
     const char *cwd = b->in->host.cwd;
     _cleanup_free_ char *why = plan_refusal(&b->in->host, cwd);
+    if (!why)
+        why = refusal_by_identity(&b->in->host);
     if (!why)
         return 0;
     return ags_error_set(b->err, -EINVAL,
@@ -47,24 +97,34 @@ int plan_check_workspace(struct plan_builder *b)
 }
 
 /* Lockdown: a .git inside the workdir is writable through it, and git on the
- * host runs what .git/config and .git/hooks/ name (core.fsmonitor,
+ * host runs what .git/config, .git/config.worktree (with
+ * extensions.worktreeConfig) and .git/hooks/ name (core.fsmonitor,
  * core.hooksPath, aliases, post-checkout ...), what a submodule's config in
  * .git/modules/ names (`git status` descends into submodules), follows what
  * a linked worktree's .git/worktrees/<name>/commondir names, and follows a
  * .git file.  A .git file goes read-only; a .git directory is mounted on
  * itself (a mount point cannot be renamed away and replaced) with those
- * read-only on top; config and hooks/ are created empty first when missing
- * so that the agent cannot create them. */
+ * read-only on top; config, config.worktree and hooks/ are created empty
+ * first when missing so that the agent cannot create them.  objects/ and
+ * refs/ of an accepted git directory are pinned too (writable): without them
+ * .git is no repository and the host's git would take the next directory up
+ * that looks like one, e.g. the workspace root made bare-shaped by the agent.
+ * What a mount cannot keep (a new .git/commondir, HEAD) sandbox/gitdirs.c
+ * checks after the run. */
 struct git_member {
     const char *name;
-    bool dir, create;
+    bool dir, create, read_only;
+    bool repo_only; /* only in an accepted git directory (it exists) */
 };
 
 static const struct git_member git_members[] = {
-    {"config", false, true},
-    {"hooks", true, true},
-    {"modules", true, false},
-    {"worktrees", true, false},
+    {"config", false, true, true, false},
+    {"config.worktree", false, true, true, false},
+    {"hooks", true, true, true, false},
+    {"modules", true, false, true, false},
+    {"worktrees", true, false, true, false},
+    {"objects", true, false, false, true},
+    {"refs", true, false, false, true},
 };
 
 static int add_git_member(struct plan_builder *b, const struct git_member *gm,
@@ -81,8 +141,11 @@ static int add_git_member(struct plan_builder *b, const struct git_member *gm,
                              "replace it by a plain %s, then run again",
                              path, kind, kind);
     struct plan_mount *m = plan_add_mount(
-            b, PLAN_MOUNT_BIND, path, path, true,
-            xasprintf("lockdown: git %s read-only (git on your host uses it)", gm->name));
+            b, PLAN_MOUNT_BIND, path, path, gm->read_only,
+            gm->read_only ? xasprintf("lockdown: git %s read-only (git on your host uses it)",
+                                      gm->name)
+                          : xasprintf("lockdown: git %s pinned (git on your host needs it)",
+                                      gm->name));
     if (e == PLAN_GIT_MISSING)
         m->create = gm->dir ? PLAN_CREATE_DIR : PLAN_CREATE_FILE;
     return 0;
@@ -102,14 +165,39 @@ static int protect_dotgit(struct plan_builder *b)
         return 0; /* a symlink or FIFO: git discovery said why in a note */
     plan_add_mount(b, PLAN_MOUNT_BIND, h->dotgit, h->dotgit, false,
                    xstrdup("lockdown: .git pinned (a mount point cannot be replaced)"));
+    /* gitdirs.c accepted it: HEAD, objects/ and refs/ are there, not symlinks */
+    bool repo = h->git_dir && strcmp(h->git_dir, h->dotgit) == 0;
     const enum plan_git_entry seen[ARRAY_SIZE(git_members)] = {
-        h->dotgit_config, h->dotgit_hooks, h->dotgit_modules, h->dotgit_worktrees};
+        h->dotgit_config,  h->dotgit_config_worktree, h->dotgit_hooks, h->dotgit_modules,
+        h->dotgit_worktrees, PLAN_GIT_DIR,            PLAN_GIT_DIR};
     for (size_t i = 0; i < ARRAY_SIZE(git_members); i++) {
+        if (git_members[i].repo_only && !repo)
+            continue;
         int r = add_git_member(b, &git_members[i], seen[i]);
         if (r < 0)
             return r;
     }
     return 0;
+}
+
+/* Git metadata names directories the agent of an earlier run may have
+ * written: besides the places never mounted, it may not lead to another
+ * agent's home or any configured mount source (at, below or above one),
+ * which this run would then get read-write, or at all. */
+static char *git_refusal(const struct plan_builder *b, const char *path)
+{
+    char *why = plan_refusal(&b->in->host, path);
+    const struct ags_config *cfg = b->in->cfg;
+    if (plan_path_under(path, b->in->host.cwd))
+        return why; /* the workdir's own .git: mounted with it anyway */
+    for (size_t i = 0; !why && i < cfg->n_mounts; i++) {
+        const struct cfg_mount *m = &cfg->mounts[i];
+        if (m->host.v && (plan_path_under(path, m->host.v) || plan_path_under(m->host.v, path)))
+            why = xasprintf("it is at or below the host path of a configured mount, or contains "
+                            "it: %s (%s)",
+                            m->host.v, m->source.v ? m->source.v : "mount");
+    }
+    return why;
 }
 
 /* Git metadata outside the workdir (linked worktrees, submodules, launches in
@@ -127,7 +215,7 @@ int plan_add_git_dirs(struct plan_builder *b)
     if (h->git_note)
         plan_note(b, "%s", h->git_note);
     for (size_t i = 0; i < 2 && !refused; i++) {
-        _cleanup_free_ char *why = cand[i] ? plan_refusal(h, cand[i]) : NULL;
+        _cleanup_free_ char *why = cand[i] ? git_refusal(b, cand[i]) : NULL;
         if (why)
             plan_note(b, "git metadata %s (%s) not mounted: %s", cand[i], what[i], why);
         refused = why != NULL;

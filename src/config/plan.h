@@ -65,6 +65,23 @@ struct plan_own_dir {
     bool inside_ok;
 };
 
+/* A directory by identity (st_dev, st_ino): a bind mount of $HOME elsewhere
+ * has another path but the same identity. */
+struct plan_dir_id {
+    uint64_t dev, ino;
+};
+
+/* A place never mounted (docs/security.md) by identity: chain[0] is the
+ * place, then its ancestors up to /.  inside_ok: a workspace below it is fine
+ * ($HOME, the temporary directory). */
+struct plan_place_id {
+    const char *what; /* "your home directory", "ags's config directory" ... */
+    const char *path;
+    bool inside_ok;
+    const struct plan_dir_id *chain;
+    size_t n_chain;
+};
+
 /* Facts about the host, gathered by the caller before planning. */
 struct plan_host {
     const char *cwd;            /* canonical working directory */
@@ -77,10 +94,18 @@ struct plan_host {
     const char *dotgit;         /* the nearest .git upwards, or NULL */
     enum plan_git_entry dotgit_kind; /* and below: .git/config, hooks, modules, worktrees */
     enum plan_git_entry dotgit_config, dotgit_hooks, dotgit_modules, dotgit_worktrees;
+    enum plan_git_entry dotgit_config_worktree; /* .git/config.worktree */
     const char *git_note;       /* why a .git entry was not trusted, or NULL */
     const char *home;           /* canonical $HOME, or NULL */
     const struct plan_own_dir *own_dirs;
     size_t n_own_dirs;
+    /* The workspace and its ancestors up to / by identity (cwd_chain[0] the
+     * workspace), and the places never mounted: a workspace reached through
+     * another name (a bind mount) is refused like the place itself. */
+    const struct plan_dir_id *cwd_chain;
+    size_t n_cwd_chain;
+    const struct plan_place_id *places;
+    size_t n_places;
     unsigned podman_major;      /* 0: unknown */
     bool slirp4netns_available;
     const char *lockdown_staging_dir; /* private dir the runner stages into (lockdown) */
@@ -90,6 +115,11 @@ struct plan_host {
     /* Does path exist?  *is_dir tells a directory from anything else. */
     bool (*path_exists)(const char *path, bool *is_dir);
 };
+
+/* A HEAD git accepts (validate_headref): "ref: refs/..." or an object id in
+ * hex (SHA-1 or SHA-256), then an optional newline.  .git with any other HEAD
+ * is no repository to git, which then looks further up. */
+bool plan_git_head_valid(const char *text);
 
 struct plan_input {
     const struct ags_config *cfg;

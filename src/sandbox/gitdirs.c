@@ -7,6 +7,7 @@
 #include "sandbox/gitdirs.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -213,12 +214,29 @@ static void from_dir(const char *dotgit, struct gitdirs *g)
         accept(g, GITDIRS_PLAIN, xstrdup(dotgit), xstrdup(dotgit));
 }
 
+/* git's safe.directory rule: the work tree, the .git entry, the git dir and
+ * the common dir belong to the user.  Another user's repository (a .git in a
+ * shared parent such as /tmp) is never mounted. */
+static void check_owner(struct gitdirs *g, const char *path, const char *what, uid_t uid)
+{
+    struct stat st;
+    if (g->rejected || !path || lstat(path, &st) < 0 || st.st_uid == uid)
+        return;
+    free(g->git_dir);
+    free(g->common_dir);
+    g->git_dir = g->common_dir = NULL;
+    g->kind = GITDIRS_NONE;
+    reject(g, "%s (%s) belongs to uid %lu, not to you (uid %lu); git itself refuses such a "
+              "repository (safe.directory)",
+           path, what, (unsigned long)st.st_uid, (unsigned long)uid);
+}
+
 static const char *kind_name(mode_t m)
 {
     return S_ISLNK(m) ? "symlink" : S_ISFIFO(m) ? "FIFO" : S_ISSOCK(m) ? "socket" : "device";
 }
 
-int gitdirs_find(const char *cwd, struct gitdirs *ret, struct ags_error *err)
+int gitdirs_find(const char *cwd, uid_t uid, struct gitdirs *ret, struct ags_error *err)
 {
     *ret = (struct gitdirs){0};
     if (!cwd || cwd[0] != '/')
@@ -243,6 +261,7 @@ int gitdirs_find(const char *cwd, struct gitdirs *ret, struct ags_error *err)
         ret->dotgit_hooks = entry_kind(lmode(ret->dotgit, "hooks"));
         ret->dotgit_modules = entry_kind(lmode(ret->dotgit, "modules"));
         ret->dotgit_worktrees = entry_kind(lmode(ret->dotgit, "worktrees"));
+        ret->dotgit_config_worktree = entry_kind(lmode(ret->dotgit, "config.worktree"));
         from_dir(ret->dotgit, ret);
     } else if (ret->dotgit_kind == PLAN_GIT_FILE) {
         from_file(top, ret->dotgit, ret);
@@ -250,6 +269,10 @@ int gitdirs_find(const char *cwd, struct gitdirs *ret, struct ags_error *err)
         reject(ret, "%s is a %s, not a git directory or gitdir file", ret->dotgit,
                kind_name(lmode(ret->dotgit, NULL)));
     }
+    check_owner(ret, top, "the work tree", uid);
+    check_owner(ret, ret->dotgit, "its .git", uid);
+    check_owner(ret, ret->git_dir, "its git dir", uid);
+    check_owner(ret, ret->common_dir, "its common dir", uid);
     return 0;
 }
 
@@ -262,10 +285,29 @@ void gitdirs_done(struct gitdirs *g)
     *g = (struct gitdirs){0};
 }
 
+struct list {
+    char **v;
+    size_t n, cap;
+};
+
+static void list_add(struct list *l, char *item)
+{
+    l->v = xgrow(l->v, &l->cap, l->n + 2, sizeof(*l->v));
+    l->v[l->n++] = item;
+    l->v[l->n] = NULL;
+}
+
+static char **list_take(struct list *l, size_t *ret_n)
+{
+    *ret_n = l->n;
+    return l->v ? l->v : xcalloc(1, sizeof(char *));
+}
+
 struct scan {
     time_t since;
-    char **found;
-    size_t n, cap, budget;
+    bool top_protected;
+    struct list dotgits, bare, unreadable, too_deep;
+    size_t budget;
     bool truncated;
 };
 
@@ -280,16 +322,31 @@ static bool child_changed(int dfd, const char *name, time_t since)
     return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && changed_since(&st, since);
 }
 
-/* A .git directory's config, hooks/ or any hook changed since. */
-static bool dotgit_dir_changed(int parent, time_t since)
+static int open_dir_at(int dfd, const char *name)
 {
-    _cleanup_close_ int g = openat(parent, ".git",
-                                   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (g < 0)
-        return false;
-    if (child_changed(g, "config", since) || child_changed(g, "hooks", since))
+    return openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+}
+
+static bool is_kind_at(int dfd, const char *name, mode_t kind)
+{
+    struct stat st;
+    return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & S_IFMT) == kind;
+}
+
+/* git's is_git_directory shape: HEAD, objects/ and refs/. */
+static bool bare_shaped_at(int dfd)
+{
+    return is_kind_at(dfd, "HEAD", S_IFREG) && is_kind_at(dfd, "objects", S_IFDIR) &&
+           is_kind_at(dfd, "refs", S_IFDIR);
+}
+
+/* A git directory's HEAD, config, hooks/ or any hook changed since. */
+static bool git_dir_changed(int g, time_t since)
+{
+    if (child_changed(g, "HEAD", since) || child_changed(g, "config", since) ||
+        child_changed(g, "hooks", since))
         return true;
-    int h = openat(g, "hooks", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int h = open_dir_at(g, "hooks");
     DIR *d = h >= 0 ? fdopendir(h) : NULL;
     if (!d) {
         if (h >= 0)
@@ -303,28 +360,57 @@ static bool dotgit_dir_changed(int parent, time_t since)
     return hit;
 }
 
+static bool dotgit_dir_changed(int parent, time_t since)
+{
+    _cleanup_close_ int g = open_dir_at(parent, ".git");
+    return g >= 0 && git_dir_changed(g, since);
+}
+
 static void scan_dir(int dfd, const char *rel, unsigned depth, struct scan *s);
+
+static void scan_subdir(int dfd, const char *name, char *path, unsigned depth, struct scan *s)
+{
+    /* Not seen is not safe: the agent may hide a repository deeper than the
+     * walk goes or in a directory the walk cannot open (chmod 0311). */
+    if (depth + 1 >= GITDIRS_SCAN_MAX_DEPTH) {
+        list_add(&s->too_deep, path);
+        return;
+    }
+    int sub = open_dir_at(dfd, name);
+    if (sub < 0) {
+        list_add(&s->unreadable, path);
+        return;
+    }
+    if (bare_shaped_at(sub)) {
+        if (git_dir_changed(sub, s->since))
+            list_add(&s->bare, TAKE_PTR(path));
+        (void)close(sub);
+        free(path);
+        return;
+    }
+    scan_dir(sub, path, depth + 1, s);
+    free(path);
+}
 
 static void scan_entry(int dfd, const char *rel, const char *name, unsigned depth, struct scan *s)
 {
     struct stat st;
     if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
         return;
-    _cleanup_free_ char *path = rel[0] ? xasprintf("%s/%s", rel, name) : xstrdup(name);
+    char *path = rel[0] ? xasprintf("%s/%s", rel, name) : xstrdup(name);
     if (strcmp(name, ".git") == 0) {
-        if (depth > 0 && (changed_since(&st, s->since) ||
-                          (S_ISDIR(st.st_mode) && dotgit_dir_changed(dfd, s->since)))) {
-            s->found = xgrow(s->found, &s->cap, s->n + 2, sizeof(*s->found));
-            s->found[s->n++] = TAKE_PTR(path);
-            s->found[s->n] = NULL;
-        }
+        bool counts = depth > 0 || !s->top_protected;
+        if (counts && (changed_since(&st, s->since) ||
+                       (S_ISDIR(st.st_mode) && dotgit_dir_changed(dfd, s->since))))
+            list_add(&s->dotgits, TAKE_PTR(path));
+        free(path);
         return;
     }
-    if (!S_ISDIR(st.st_mode) || depth + 1 >= GITDIRS_SCAN_MAX_DEPTH)
+    if (!S_ISDIR(st.st_mode)) {
+        free(path);
         return;
-    int sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (sub >= 0)
-        scan_dir(sub, path, depth + 1, s);
+    }
+    scan_subdir(dfd, name, path, depth, s);
 }
 
 /* Takes fd. */
@@ -348,18 +434,194 @@ static void scan_dir(int fd, const char *rel, unsigned depth, struct scan *s)
     (void)closedir(d);
 }
 
-int gitdirs_planted(const char *workdir, time_t since, char ***ret, size_t *ret_n,
-                    bool *ret_truncated, struct ags_error *err)
+int gitdirs_planted(const char *workdir, time_t since, bool top_protected,
+                    struct gitdirs_planted *ret, struct ags_error *err)
 {
+    *ret = (struct gitdirs_planted){0};
     int fd = open(workdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return ags_error_set(err, -errno, "cannot open '%s': %m", workdir);
-    struct scan s = {.since = since, .budget = GITDIRS_SCAN_MAX_ENTRIES};
-    s.found = xcalloc(1, sizeof(*s.found));
-    s.cap = 1;
+    struct scan s = {.since = since, .top_protected = top_protected,
+                     .budget = GITDIRS_SCAN_MAX_ENTRIES};
     scan_dir(fd, "", 0, &s);
-    *ret = s.found;
-    *ret_n = s.n;
-    *ret_truncated = s.truncated;
+    ret->dotgits = list_take(&s.dotgits, &ret->n_dotgits);
+    ret->bare = list_take(&s.bare, &ret->n_bare);
+    ret->unreadable = list_take(&s.unreadable, &ret->n_unreadable);
+    ret->too_deep = list_take(&s.too_deep, &ret->n_too_deep);
+    ret->truncated = s.truncated;
     return 0;
+}
+
+void gitdirs_planted_done(struct gitdirs_planted *p)
+{
+    strv_free(p->dotgits);
+    strv_free(p->bare);
+    strv_free(p->unreadable);
+    strv_free(p->too_deep);
+    *p = (struct gitdirs_planted){0};
+}
+
+/* ---- the check after a lockdown run (gitdirs.h, struct gitdirs_guard) ---- */
+
+static bool present_at(int dfd, const char *name)
+{
+    struct stat st;
+    return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* HEAD as git would take it: a regular file with a valid content. */
+static char *valid_head_at(int dfd)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (read_regular_file_at(dfd, "HEAD", "HEAD", GITDIRS_FILE_MAX, &text, &len, NULL, NULL) < 0)
+        return NULL;
+    if (strlen(text) != len || !plan_git_head_valid(text)) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+void gitdirs_guard_begin(const char *workdir, struct gitdirs_guard *g)
+{
+    *g = (struct gitdirs_guard){.workdir = xstrdup(workdir)};
+    _cleanup_free_ char *dotgit = xasprintf("%s/.git", workdir);
+    mode_t m = lmode(dotgit, NULL);
+    g->top_protected = S_ISDIR(m) || S_ISREG(m);
+    _cleanup_close_ int fd = open(dotgit, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK |
+                                                  O_CLOEXEC);
+    if (fd < 0 || !bare_shaped_at(fd))
+        return;
+    g->dotgit_dir = true;
+    g->head = valid_head_at(fd);
+    g->had_commondir = present_at(fd, "commondir");
+    g->had_gitdir = present_at(fd, "gitdir");
+    g->had_alternates = fstatat(fd, "objects/info/alternates", &g->alternates,
+                                AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+void gitdirs_guard_done(struct gitdirs_guard *g)
+{
+    free(g->workdir);
+    free(g->head);
+    *g = (struct gitdirs_guard){0};
+}
+
+void gitdirs_events_free(struct gitdirs_event *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(e[i].path);
+        free(e[i].moved);
+    }
+    free(e);
+}
+
+struct events {
+    struct gitdirs_event *v;
+    size_t n, cap;
+};
+
+static void event(struct events *ev, enum gitdirs_event_kind kind, char *path, char *moved)
+{
+    ev->v = xgrow(ev->v, &ev->cap, ev->n + 1, sizeof(*ev->v));
+    ev->v[ev->n++] = (struct gitdirs_event){kind, path, moved};
+}
+
+/* Renames dir/name (relative to dfd) aside to name.ags-quarantine[-N], never
+ * over anything.  git reads none of those names. */
+static void quarantine(int dfd, const char *dir, const char *name, struct events *ev)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    for (unsigned i = 0; i < 100; i++) {
+        _cleanup_free_ char *to = i ? xasprintf("%s.ags-quarantine-%u", name, i)
+                                    : xasprintf("%s.ags-quarantine", name);
+        if (renameat2(dfd, name, dfd, to, RENAME_NOREPLACE) == 0) {
+            event(ev, GITDIRS_QUARANTINED, path, xasprintf("%s/%s", dir, to));
+            return;
+        }
+        if (errno != EEXIST)
+            break;
+    }
+    event(ev, GITDIRS_FAILED, path, xasprintf("cannot rename it aside: %s", strerror(errno)));
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static void check_alternates(const struct gitdirs_guard *g, int fd, const char *dotgit,
+                             struct events *ev)
+{
+    struct stat now;
+    bool has = fstatat(fd, "objects/info/alternates", &now, AT_SYMLINK_NOFOLLOW) == 0;
+    _cleanup_close_ int info = has ? open_dir_at(fd, "objects/info") : -1;
+    _cleanup_free_ char *dir = xasprintf("%s/objects/info", dotgit);
+    if (has && !g->had_alternates && info >= 0)
+        quarantine(info, dir, "alternates", ev);
+    else if (has != g->had_alternates || (has && !same_file(&now, &g->alternates)))
+        event(ev, GITDIRS_CHANGED, xasprintf("%s/alternates", dir), NULL);
+}
+
+static void check_head(const struct gitdirs_guard *g, int fd, const char *dotgit,
+                       struct events *ev)
+{
+    _cleanup_free_ char *head = valid_head_at(fd);
+    if (head)
+        return;
+    struct ags_error err = {0};
+    char *path = xasprintf("%s/HEAD", dotgit);
+    if (!g->head)
+        event(ev, GITDIRS_FAILED, path, xstrdup("it was not valid at launch either"));
+    else if (write_file_atomic_at(fd, dotgit, "HEAD", g->head, strlen(g->head), 0644, &err) < 0)
+        event(ev, GITDIRS_FAILED, path, xstrdup(err.msg));
+    else
+        event(ev, GITDIRS_RESTORED, path, NULL);
+}
+
+static void check_dotgit(const struct gitdirs_guard *g, struct events *ev)
+{
+    _cleanup_free_ char *dotgit = xasprintf("%s/.git", g->workdir);
+    _cleanup_close_ int fd = open(dotgit, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK |
+                                                  O_CLOEXEC);
+    if (fd < 0) {
+        event(ev, GITDIRS_BROKEN, TAKE_PTR(dotgit), NULL);
+        return;
+    }
+    if (!g->had_commondir && present_at(fd, "commondir"))
+        quarantine(fd, dotgit, "commondir", ev);
+    if (!g->had_gitdir && present_at(fd, "gitdir"))
+        quarantine(fd, dotgit, "gitdir", ev);
+    check_alternates(g, fd, dotgit, ev);
+    check_head(g, fd, dotgit, ev);
+    _cleanup_free_ char *head = valid_head_at(fd);
+    if (!bare_shaped_at(fd) || !head)
+        event(ev, GITDIRS_BROKEN, TAKE_PTR(dotgit), NULL);
+}
+
+/* The workdir itself bare-shaped: git takes it for a repository whenever
+ * .git is not one (and in the sandbox's next run, always as the agent's). */
+static void check_root(const struct gitdirs_guard *g, time_t since, struct events *ev)
+{
+    _cleanup_close_ int fd = open(g->workdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                                                      O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 || !bare_shaped_at(fd))
+        return;
+    event(ev, GITDIRS_BARE, xstrdup(g->workdir), NULL);
+    if (child_changed(fd, "HEAD", since))
+        quarantine(fd, g->workdir, "HEAD", ev);
+}
+
+void gitdirs_guard_check(const struct gitdirs_guard *g, time_t since, struct gitdirs_event **ret,
+                         size_t *ret_n)
+{
+    struct events ev = {0};
+    if (g->dotgit_dir)
+        check_dotgit(g, &ev);
+    check_root(g, since, &ev);
+    *ret = ev.v;
+    *ret_n = ev.n;
 }

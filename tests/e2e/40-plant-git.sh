@@ -32,15 +32,18 @@ PROBE='[ -e "'"$CANARY"'" ] && echo HOME-VISIBLE
 touch "'"$HOME/ags-e2e-planted-$$"'" 2>/dev/null && echo HOME-WRITABLE
 echo probed'
 
-# run2 MODE-FLAGS... : ags plan and a probe from the current directory
+# run2 NOTE LABEL MODE-FLAGS... : ags plan and a probe from the current
+# directory; NOTE=note: ags plan says why the git metadata is not mounted
 run2() {
-    local label=$1
-    shift
+    local note=$1 label=$2
+    shift 2
     run plan "$@" --agent shell
     check_eq "$label: ags plan exits 0" 0 "$RUN_RC"
     check_lacks "$label: ags plan mounts nothing of the home" "bind $HOME " "$RUN_OUT"
-    check_contains "$label: ags plan notes why the git metadata is not mounted" \
-        "git metadata not mounted" "$RUN_OUT"
+    if [ "$note" = note ]; then
+        check_contains "$label: ags plan notes why the git metadata is not mounted" \
+            "git metadata not mounted" "$RUN_OUT"
+    fi
     run "$@" --agent shell -- -c "$PROBE"
     check_contains "$label: run 2 runs" probed "$RUN_OUT$RUN_ERR"
     check_lacks "$label: run 2 cannot see the home" HOME-VISIBLE "$RUN_OUT"
@@ -57,7 +60,15 @@ for MODE in default lockdown; do
     cd "$REPO" || e2e_abort "cannot enter $REPO"
     run "${FLAGS[@]}" --agent shell -- -c 'printf "%s\n" "'"$HOME"'" > .git/commondir && echo planted'
     check_eq "$MODE run 1: the agent writes .git/commondir" planted "$RUN_OUT"
-    run2 "$MODE commondir=\$HOME" "${FLAGS[@]}"
+    NOTE=note
+    if [ "$MODE" = lockdown ]; then
+        # lockdown moves a new .git/commondir aside on the way out
+        check_contains "lockdown run 1: ags moves the planted .git/commondir aside" \
+            "moved it aside to $REPO/.git/commondir.ags-quarantine" "$RUN_ERR"
+        NOTE=none
+    fi
+    run2 "$NOTE" "$MODE commondir=\$HOME" "${FLAGS[@]}"
+    rm -f "$REPO/.git/commondir.ags-quarantine"
     rm -f "$REPO/.git/commondir"
 
     # ---- run 1 plants a .git file `gitdir: $HOME` (in a subdirectory, the
@@ -69,7 +80,7 @@ for MODE in default lockdown; do
             "the agent created or changed $REPO/sub/.git" "$RUN_ERR"
     fi
     cd "$REPO/sub" || e2e_abort "cannot enter $REPO/sub"
-    run2 "$MODE gitdir=\$HOME" "${FLAGS[@]}"
+    run2 note "$MODE gitdir=\$HOME" "${FLAGS[@]}"
     cd "$REPO" || e2e_abort "cannot enter $REPO"
     rm -rf "$REPO/sub"
 done
@@ -140,5 +151,92 @@ run --lockdown --agent shell -- -c 'echo ../../../planted > .git/worktrees/wt/co
 echo probed'
 check_contains "main lockdown: the run goes on" probed "$RUN_OUT$RUN_ERR"
 check_lacks "main lockdown: a worktree's commondir cannot be rewritten" COMMONDIR-WRITTEN "$RUN_OUT"
+
+
+# ---- lockdown: the host's git must not run code the agent wrote.  Each
+# attack gives its config a canary core.fsmonitor; after the run the host's
+# git (as this user, in the workspace) runs `git status`, and the canary
+# file must not appear.
+HOSTCANARY=$AGS_E2E_SCRATCH/fsmonitor-ran
+EVILCFG='printf "[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tfsmonitor = \"touch '"$HOSTCANARY"'; false\"\n"'
+# ... and, for a workspace root made bare-shaped, with core.worktree = .
+BARECFG='printf "[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tworktree = .\n\tfsmonitor = \"touch '"$HOSTCANARY"'; false\"\n"'
+host_git_status() {
+    local label=$1
+    rm -f "$HOSTCANARY"
+    (cd "$REPO" && git status >/dev/null 2>&1) || true
+    check_eq "$label: the host's git status does not run the agent's fsmonitor" "" \
+        "$(ls "$HOSTCANARY" 2>/dev/null)"
+}
+fresh_repo() {
+    cd "$AGS_E2E_SCRATCH" || e2e_abort "cannot enter $AGS_E2E_SCRATCH"
+    chmod -R u+rwx "$REPO" 2>/dev/null || true
+    rm -rf "$REPO"
+    git init -q "$REPO"
+    git -C "$REPO" -c user.name=t -c user.email=t@example.invalid commit -q --allow-empty -m initial
+    cd "$REPO" || e2e_abort "cannot enter $REPO"
+}
+
+# F1: .git/commondir names a directory with the agent's config
+fresh_repo
+run --lockdown --agent shell -- -c 'mkdir -p evil/objects evil/refs/heads && '"$EVILCFG"' > evil/config && echo ../evil > .git/commondir && echo planted'
+check_eq "lockdown commondir: the agent writes .git/commondir" planted "$RUN_OUT"
+check_contains "lockdown commondir: ags names the quarantined .git/commondir" \
+    "$REPO/.git/commondir" "$RUN_ERR"
+host_git_status "lockdown commondir"
+check_eq "lockdown commondir: no .git/commondir is left" "" "$(ls "$REPO/.git/commondir" 2>/dev/null)"
+
+# F1: .git/config.worktree with the agent's config (read when the repository
+# turns extensions.worktreeConfig on)
+fresh_repo
+git -C "$REPO" config extensions.worktreeConfig true
+run --lockdown --agent shell -- -c "$EVILCFG"' > .git/config.worktree 2>/dev/null && echo CONFIG-WORKTREE-WRITTEN; echo probed'
+check_contains "lockdown config.worktree: the run goes on" probed "$RUN_OUT$RUN_ERR"
+check_lacks "lockdown config.worktree: .git/config.worktree cannot be written" \
+    CONFIG-WORKTREE-WRITTEN "$RUN_OUT"
+host_git_status "lockdown config.worktree"
+
+# F2: a broken .git HEAD and a bare-shaped workspace root
+fresh_repo
+run --lockdown --agent shell -- -c 'echo garbage > .git/HEAD && mkdir -p objects refs && echo "ref: refs/heads/master" > HEAD && '"$BARECFG"' > config && echo planted'
+check_eq "lockdown bare root: the agent breaks .git/HEAD and makes a bare root" planted "$RUN_OUT"
+check_contains "lockdown bare root: ags repairs .git/HEAD and says so" "$REPO/.git/HEAD" "$RUN_ERR"
+check_contains "lockdown bare root: ags names the bare-shaped workspace" \
+    "safe.bareRepository=explicit" "$RUN_ERR"
+host_git_status "lockdown bare root"
+check_eq "lockdown bare root: the host's git still sees the repository" initial \
+    "$(git -C "$REPO" log -1 --format=%s 2>/dev/null)"
+
+# F2: deleting .git/objects or .git/refs would make .git no repository at all
+fresh_repo
+run --lockdown --agent shell -- -c 'rm -rf .git/objects 2>/dev/null; rm -rf .git/refs 2>/dev/null; [ -d .git/objects ] && [ -d .git/refs ] && echo still-there; mkdir -p objects refs && echo "ref: refs/heads/master" > HEAD && '"$BARECFG"' > config && echo planted'
+check_contains "lockdown objects: .git/objects and .git/refs stay directories" still-there "$RUN_OUT"
+host_git_status "lockdown objects"
+
+
+# F3: what the walk after a lockdown run must name: a nested bare repository,
+# a repository in a directory made unreadable or deeper than the walk goes,
+# and a new top .git in a workspace that had none.
+fresh_repo
+run --lockdown --agent shell -- -c 'mkdir -p sub/objects sub/refs && echo "ref: refs/heads/master" > sub/HEAD && '"$EVILCFG"' > sub/config
+mkdir -p hid/app && git init -q hid/app && chmod 0311 hid
+d=$(printf "d/%.0s" $(seq 1 33)) && mkdir -p "$d" && git init -q "$d"
+echo planted'
+check_eq "lockdown walk: the agent plants" planted "$RUN_OUT"
+check_contains "lockdown walk: ags names the nested bare repository" \
+    "bare git repository (HEAD, objects/, refs/) of $REPO/sub" "$RUN_ERR"
+check_contains "lockdown walk: ags names the unreadable directory" \
+    "unreadable directory $REPO/hid" "$RUN_ERR"
+check_contains "lockdown walk: ags names where it stopped going deeper" \
+    "too deep directory $REPO/d/d/d" "$RUN_ERR"
+chmod 0755 "$REPO/hid"
+NOGIT=$AGS_E2E_SCRATCH/nogit
+mkdir -p "$NOGIT"
+cd "$NOGIT" || e2e_abort "cannot enter $NOGIT"
+run --lockdown --agent shell -- -c 'git init -q . && echo planted'
+check_eq "lockdown walk: the agent makes a .git where there was none" planted "$RUN_OUT"
+check_contains "lockdown walk: ags names the new top .git" \
+    "the agent created or changed $NOGIT/.git:" "$RUN_ERR"
+cd "$REPO" || e2e_abort "cannot enter $REPO"
 
 e2e_finish

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +104,7 @@ static void find(const struct tree *t, const char *rel, struct gitdirs *g)
 {
     _cleanup_free_ char *cwd = at(t, rel);
     struct ags_error err = {0};
-    assert_int_equal(gitdirs_find(cwd, g, &err), 0);
+    assert_int_equal(gitdirs_find(cwd, getuid(), g, &err), 0);
 }
 
 static void assert_rejected(const struct gitdirs *g, const char *why)
@@ -419,13 +420,6 @@ static bool listed(char **found, const char *rel)
     return false;
 }
 
-static void free_list(char **found)
-{
-    for (size_t i = 0; found[i]; i++)
-        free(found[i]);
-    free(found);
-}
-
 static void test_planted_nested_dotgit_entries_are_found_but_not_the_top_one(void **state)
 {
     (void)state;
@@ -442,21 +436,179 @@ static void test_planted_nested_dotgit_entries_are_found_but_not_the_top_one(voi
     _cleanup_free_ char *link = at(&t, "repo/link");
     assert_int_equal(symlink(target, link), 0); /* not followed */
     _cleanup_free_ char *workdir = at(&t, "repo");
-    char **found = NULL;
-    size_t n = 0;
-    bool truncated = true;
+    struct gitdirs_planted found;
     struct ags_error err = {0};
-    assert_int_equal(gitdirs_planted(workdir, before, &found, &n, &truncated, &err), 0);
-    assert_int_equal(n, 2);
-    assert_true(listed(found, "vendor/lib/.git"));
-    assert_true(listed(found, "sub/.git"));
-    assert_false(truncated);
-    free_list(found);
+    assert_int_equal(gitdirs_planted(workdir, before, true, &found, &err), 0);
+    assert_int_equal(found.n_dotgits, 2);
+    assert_true(listed(found.dotgits, "vendor/lib/.git"));
+    assert_true(listed(found.dotgits, "sub/.git"));
+    assert_false(found.truncated);
+    gitdirs_planted_done(&found);
     /* nothing changed since a later moment */
-    assert_int_equal(gitdirs_planted(workdir, time(NULL) + 10, &found, &n, &truncated, &err), 0);
+    assert_int_equal(gitdirs_planted(workdir, time(NULL) + 10, true, &found, &err), 0);
+    assert_int_equal(found.n_dotgits, 0);
+    assert_null(found.dotgits[0]);
+    gitdirs_planted_done(&found);
+    tree_done(&t);
+}
+
+/* F3 of the git review: a new top .git when none was protected at launch, a
+ * nested bare repository (HEAD, objects/, refs/, config: git takes it for a
+ * repository without any .git) and a .git deeper than the walk goes. */
+static void test_planted_finds_a_new_top_dotgit_bare_repositories_and_what_is_too_deep(void **state)
+{
+    (void)state;
+    struct tree t;
+    tree_init(&t);
+    time_t before = time(NULL) - 1;
+    git_dir(&t, "repo/.git");
+    git_dir(&t, "repo/sub/bare");
+    char deep[256] = "repo";
+    for (unsigned i = 0; i < GITDIRS_SCAN_MAX_DEPTH + 2; i++)
+        strcat(deep, "/d");
+    _cleanup_free_ char *deep_git = xasprintf("%s/.git", deep);
+    git_dir(&t, deep_git);
+    _cleanup_free_ char *workdir = at(&t, "repo");
+    struct gitdirs_planted found;
+    struct ags_error err = {0};
+    assert_int_equal(gitdirs_planted(workdir, before, false, &found, &err), 0);
+    assert_true(listed(found.dotgits, ".git")); /* not protected at launch: it counts */
+    assert_int_equal(found.n_bare, 1);
+    assert_true(listed(found.bare, "sub/bare"));
+    assert_int_equal(found.n_too_deep, 1);
+    assert_non_null(strstr(found.too_deep[0], "d/d/d"));
+    gitdirs_planted_done(&found);
+    /* protected at launch: the top .git is not reported */
+    assert_int_equal(gitdirs_planted(workdir, before, true, &found, &err), 0);
+    assert_false(listed(found.dotgits, ".git"));
+    gitdirs_planted_done(&found);
+    /* an old bare repository nobody touched is not reported */
+    assert_int_equal(gitdirs_planted(workdir, time(NULL) + 10, true, &found, &err), 0);
+    assert_int_equal(found.n_bare, 0);
+    gitdirs_planted_done(&found);
+    tree_done(&t);
+}
+
+/* F4 of the git review: another user's repository in a shared parent (a
+ * 1777 /tmp/x with a .git made by nobody) is not mounted, as git itself
+ * refuses it ("dubious ownership"). */
+static void test_a_repository_of_another_user_is_rejected(void **state)
+{
+    (void)state;
+    struct tree t;
+    tree_init(&t);
+    git_dir(&t, "shared/.git");
+    dir(&t, "shared/mine");
+    _cleanup_free_ char *cwd = at(&t, "shared/mine");
+    struct gitdirs g;
+    struct ags_error err = {0};
+    assert_int_equal(gitdirs_find(cwd, getuid() + 1, &g, &err), 0);
+    assert_rejected(&g, "not to you");
+    assert_non_null(strstr(g.rejected, "safe.directory"));
+    gitdirs_done(&g);
+    assert_int_equal(gitdirs_find(cwd, getuid(), &g, &err), 0);
+    assert_non_null(g.git_dir);
+    gitdirs_done(&g);
+    tree_done(&t);
+}
+
+static bool has_event(const struct gitdirs_event *ev, size_t n, enum gitdirs_event_kind kind,
+                      const char *path)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].kind == kind && strcmp(ev[i].path, path) == 0)
+            return true;
+    return false;
+}
+
+static bool exists(const struct tree *t, const char *rel)
+{
+    _cleanup_free_ char *p = at(t, rel);
+    struct stat st;
+    return lstat(p, &st) == 0;
+}
+
+/* F1/F2 of the git review: after a lockdown run a new .git/commondir or
+ * gitdir is renamed aside, a new objects/info/alternates too, an invalid
+ * HEAD is put back, and a workdir made bare-shaped loses its new HEAD. */
+static void test_guard_neutralises_commondir_gitdir_alternates_head_and_a_bare_workdir(void **state)
+{
+    (void)state;
+    struct tree t;
+    tree_init(&t);
+    git_dir(&t, "repo/.git");
+    dir(&t, "repo/.git/objects/info");
+    _cleanup_free_ char *workdir = at(&t, "repo");
+    struct gitdirs_guard g;
+    gitdirs_guard_begin(workdir, &g);
+    assert_true(g.top_protected);
+    time_t since = time(NULL) - 1;
+    /* what the agent does */
+    put(&t, "repo/.git/commondir", "../evil\n");
+    put(&t, "repo/.git/gitdir", "/x\n");
+    put(&t, "repo/.git/objects/info/alternates", "/home/u\n");
+    put(&t, "repo/.git/HEAD", "garbage\n");
+    dir(&t, "repo/objects");
+    dir(&t, "repo/refs");
+    put(&t, "repo/HEAD", "ref: refs/heads/main\n");
+    struct gitdirs_event *ev = NULL;
+    size_t n = 0;
+    gitdirs_guard_check(&g, since, &ev, &n);
+    _cleanup_free_ char *commondir = at(&t, "repo/.git/commondir");
+    _cleanup_free_ char *gitdir = at(&t, "repo/.git/gitdir");
+    _cleanup_free_ char *alternates = at(&t, "repo/.git/objects/info/alternates");
+    _cleanup_free_ char *head = at(&t, "repo/.git/HEAD");
+    _cleanup_free_ char *root_head = at(&t, "repo/HEAD");
+    assert_true(has_event(ev, n, GITDIRS_QUARANTINED, commondir));
+    assert_true(has_event(ev, n, GITDIRS_QUARANTINED, gitdir));
+    assert_true(has_event(ev, n, GITDIRS_QUARANTINED, alternates));
+    assert_true(has_event(ev, n, GITDIRS_RESTORED, head));
+    assert_true(has_event(ev, n, GITDIRS_BARE, workdir));
+    assert_true(has_event(ev, n, GITDIRS_QUARANTINED, root_head));
+    assert_false(exists(&t, "repo/.git/commondir"));
+    assert_true(exists(&t, "repo/.git/commondir.ags-quarantine"));
+    assert_false(exists(&t, "repo/.git/gitdir"));
+    assert_false(exists(&t, "repo/.git/objects/info/alternates"));
+    assert_false(exists(&t, "repo/HEAD"));
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    struct ags_error err = {0};
+    assert_int_equal(read_regular_file_at(AT_FDCWD, head, head, 4096, &text, &len, NULL, &err), 0);
+    assert_string_equal(text, "ref: refs/heads/main\n");
+    gitdirs_events_free(ev, n);
+    /* a second check finds nothing left to do */
+    gitdirs_guard_check(&g, since, &ev, &n);
     assert_int_equal(n, 0);
-    assert_null(found[0]);
-    free_list(found);
+    gitdirs_events_free(ev, n);
+    gitdirs_guard_done(&g);
+    tree_done(&t);
+}
+
+/* What existed at launch is the user's: left alone, a changed alternates
+ * named; a valid HEAD the agent moved (git checkout) is kept. */
+static void test_guard_keeps_what_existed_at_launch_and_a_valid_new_head(void **state)
+{
+    (void)state;
+    struct tree t;
+    tree_init(&t);
+    git_dir(&t, "repo/.git");
+    dir(&t, "repo/.git/objects/info");
+    put(&t, "repo/.git/objects/info/alternates", "/srv/objects\n");
+    _cleanup_free_ char *workdir = at(&t, "repo");
+    struct gitdirs_guard g;
+    gitdirs_guard_begin(workdir, &g);
+    time_t since = time(NULL) - 1;
+    put(&t, "repo/.git/HEAD", "ref: refs/heads/feature\n");
+    put(&t, "repo/.git/objects/info/alternates", "/home/u\n");
+    struct gitdirs_event *ev = NULL;
+    size_t n = 0;
+    gitdirs_guard_check(&g, since, &ev, &n);
+    _cleanup_free_ char *alternates = at(&t, "repo/.git/objects/info/alternates");
+    assert_int_equal(n, 1);
+    assert_true(has_event(ev, n, GITDIRS_CHANGED, alternates));
+    assert_true(exists(&t, "repo/.git/objects/info/alternates"));
+    gitdirs_events_free(ev, n);
+    gitdirs_guard_done(&g);
     tree_done(&t);
 }
 
@@ -465,7 +617,7 @@ static void test_a_relative_cwd_is_an_error(void **state)
     (void)state;
     struct gitdirs g;
     struct ags_error err = {0};
-    assert_int_equal(gitdirs_find("repo", &g, &err), -EINVAL);
+    assert_int_equal(gitdirs_find("repo", getuid(), &g, &err), -EINVAL);
     assert_null(g.git_dir);
 }
 
@@ -485,6 +637,10 @@ int main(void)
         cmocka_unit_test(test_a_submodule_is_accepted_only_when_its_core_worktree_points_back),
         cmocka_unit_test(test_a_dotgit_directory_without_git_structure_is_rejected_but_known),
         cmocka_unit_test(test_planted_nested_dotgit_entries_are_found_but_not_the_top_one),
+        cmocka_unit_test(test_planted_finds_a_new_top_dotgit_bare_repositories_and_what_is_too_deep),
+        cmocka_unit_test(test_a_repository_of_another_user_is_rejected),
+        cmocka_unit_test(test_guard_neutralises_commondir_gitdir_alternates_head_and_a_bare_workdir),
+        cmocka_unit_test(test_guard_keeps_what_existed_at_launch_and_a_valid_new_head),
         cmocka_unit_test(test_a_relative_cwd_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -619,6 +619,53 @@ static void test_workspace_refused_at_root_home_its_ancestors_and_ags_own_dirs(v
     }
 }
 
+/* F6 of the git review: a bind mount of $HOME (or of an ags directory) at
+ * another path passes every rule on paths; by identity it is the same. */
+static void test_workspace_refused_when_it_is_a_place_under_another_name(void **state)
+{
+    (void)state;
+    /* / = 2, /home = 10, /home/u = 100, /home/u/.config/ags = 210 */
+    static const struct plan_dir_id home_chain[] = {{1, 100}, {1, 10}, {1, 2}};
+    static const struct plan_dir_id cfg_chain[] = {{1, 210}, {1, 200}, {1, 100}, {1, 10}, {1, 2}};
+    static const struct plan_place_id places[] = {
+        {"your home directory", "/home/u", true, home_chain, 3},
+        {"ags's config directory", "/home/u/.config/ags", false, cfg_chain, 5},
+    };
+    static const struct {
+        const char *cwd;
+        struct plan_dir_id chain[3];
+        const char *why;
+    } cases[] = {
+        {"/tmp/alias", {{1, 100}, {3, 1}, {1, 2}}, "it is your home directory /home/u"},
+        {"/tmp/root", {{1, 2}, {3, 1}, {1, 2}}, "it contains your home directory /home/u"},
+        {"/tmp/c/x", {{1, 300}, {1, 210}, {3, 1}}, "it is inside ags's config directory"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct fx f;
+        fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+        f.in.host.cwd = cases[i].cwd;
+        f.in.host.cwd_chain = cases[i].chain;
+        f.in.host.n_cwd_chain = 3;
+        f.in.host.places = places;
+        f.in.host.n_places = ARRAY_SIZE(places);
+        fx_build(&f);
+        assert_int_equal(f.r, -EINVAL);
+        if (!strstr(f.err.msg, cases[i].why) || !strstr(f.err.msg, "under another name"))
+            fail_msg("%s: %s", cases[i].cwd, f.err.msg);
+        fx_done(&f);
+    }
+    /* a project in the home (the home is an ancestor): fine */
+    static const struct plan_dir_id proj[] = {{1, 500}, {1, 100}, {1, 10}, {1, 2}};
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+    f.in.host.cwd_chain = proj;
+    f.in.host.n_cwd_chain = 4;
+    f.in.host.places = places;
+    f.in.host.n_places = ARRAY_SIZE(places);
+    fx_ok(&f);
+    fx_done(&f);
+}
+
 static void test_add_dir_refused_at_root_home_and_ags_own_dirs(void **state)
 {
     (void)state;
@@ -761,6 +808,72 @@ static void test_lockdown_pins_the_workdir_dotgit_with_config_hooks_and_modules_
         assert_true(mount_index(f.p, "/work/repo") < mount_index(f.p, "/work/repo/.git"));
         assert_true(mount_index(f.p, "/work/repo/.git") < mount_index(f.p, "/work/repo/.git/config"));
         fx_done(&f);
+    }
+}
+
+/* F1/F2 of the git review: a lockdown agent could delete .git/objects or
+ * .git/refs (the host's git would then take the workspace root, made
+ * bare-shaped, for the repository) or write .git/config.worktree (git reads
+ * it with extensions.worktreeConfig). */
+static void test_lockdown_pins_objects_and_refs_and_makes_config_worktree_read_only(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+    f.in.flags.lockdown = true;
+    f.in.host.git_dir = "/work/repo/.git";
+    f.in.host.git_common_dir = "/work/repo/.git";
+    f.in.host.dotgit = "/work/repo/.git";
+    f.in.host.dotgit_kind = PLAN_GIT_DIR;
+    f.in.host.dotgit_config = PLAN_GIT_FILE;
+    f.in.host.dotgit_hooks = PLAN_GIT_DIR;
+    fx_ok(&f);
+    const char *pinned[] = {"/work/repo/.git/objects", "/work/repo/.git/refs"};
+    for (size_t i = 0; i < ARRAY_SIZE(pinned); i++) {
+        const struct plan_mount *m = mount_at(f.p, pinned[i]);
+        if (!m)
+            fail_msg("%s is not pinned", pinned[i]);
+        assert_false(m->read_only); /* commits and fetches write there */
+        assert_int_equal(m->create, PLAN_CREATE_NONE);
+        assert_true(mount_index(f.p, "/work/repo/.git") < mount_index(f.p, pinned[i]));
+    }
+    const struct plan_mount *cw = mount_at(f.p, "/work/repo/.git/config.worktree");
+    assert_non_null(cw);
+    assert_true(cw->read_only);
+    assert_int_equal(cw->create, PLAN_CREATE_FILE); /* made empty before the agent could */
+    fx_done(&f);
+    /* a .git that is not an accepted git directory has nothing to pin */
+    fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+    f.in.flags.lockdown = true;
+    f.in.host.git_dir = NULL;
+    f.in.host.git_common_dir = NULL;
+    f.in.host.dotgit = "/work/repo/.git";
+    f.in.host.dotgit_kind = PLAN_GIT_DIR;
+    fx_ok(&f);
+    assert_null(mount_at(f.p, "/work/repo/.git/objects"));
+    fx_done(&f);
+}
+
+/* F5 of the git review: forged git metadata in another agent's home (a pi
+ * run writes ~/.pi/{HEAD,objects,refs,worktrees/w}) or in a configured mount
+ * source must not get that place mounted for a shell run as "git metadata". */
+static void test_git_metadata_in_an_agent_home_or_a_mount_source_is_not_mounted(void **state)
+{
+    (void)state;
+    const char *const common[] = {"/home/u/.pi", "/home/u/.claude/x", "/data/ro/repo/.git"};
+    for (size_t i = 0; i < ARRAY_SIZE(common); i++) {
+        for (int lockdown = 0; lockdown < 2; lockdown++) {
+            struct fx f;
+            fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+            f.in.flags.lockdown = lockdown;
+            f.in.host.git_common_dir = common[i];
+            f.in.host.git_dir = common[i];
+            fx_ok(&f);
+            if (mount_at(f.p, common[i]))
+                fail_msg("%s mounted as git metadata (lockdown %d)", common[i], lockdown);
+            assert_true(has_note(f.p, "not mounted: it is at or below the host path of"));
+            fx_done(&f);
+        }
     }
 }
 
@@ -1766,11 +1879,14 @@ int main(void)
         cmocka_unit_test(test_ssh_socket_mount_and_env_only_when_the_caller_provides_one),
         cmocka_unit_test(test_auth_proxy_dir_and_shim_mounted_with_env_unless_disabled),
         cmocka_unit_test(test_workspace_refused_at_root_home_its_ancestors_and_ags_own_dirs),
+        cmocka_unit_test(test_workspace_refused_when_it_is_a_place_under_another_name),
         cmocka_unit_test(test_add_dir_refused_at_root_home_and_ags_own_dirs),
         cmocka_unit_test(test_git_metadata_at_home_root_or_ags_dirs_is_not_mounted_and_noted),
         cmocka_unit_test(test_git_discovery_note_is_shown_in_the_plan),
         cmocka_unit_test(test_lockdown_linked_worktree_mounts_the_main_git_dir_read_only),
         cmocka_unit_test(test_lockdown_pins_the_workdir_dotgit_with_config_hooks_and_modules_read_only),
+        cmocka_unit_test(test_lockdown_pins_objects_and_refs_and_makes_config_worktree_read_only),
+        cmocka_unit_test(test_git_metadata_in_an_agent_home_or_a_mount_source_is_not_mounted),
         cmocka_unit_test(test_lockdown_refuses_a_symlinked_config_hooks_or_worktrees_in_the_workdir_dotgit),
         cmocka_unit_test(test_lockdown_keeps_workdir_gitdirs_staging_adddirs_and_runtime_read_only),
         cmocka_unit_test(test_lockdown_adds_bounded_tmpfs_for_tmp_var_tmp_and_run),
