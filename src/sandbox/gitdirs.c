@@ -340,11 +340,10 @@ static bool bare_shaped_at(int dfd)
            is_kind_at(dfd, "refs", S_IFDIR);
 }
 
-/* A git directory's HEAD, config, hooks/ or any hook changed since. */
+/* A git directory's config, hooks/ or any hook changed since. */
 static bool git_dir_changed(int g, time_t since)
 {
-    if (child_changed(g, "HEAD", since) || child_changed(g, "config", since) ||
-        child_changed(g, "hooks", since))
+    if (child_changed(g, "config", since) || child_changed(g, "hooks", since))
         return true;
     int h = open_dir_at(g, "hooks");
     DIR *d = h >= 0 ? fdopendir(h) : NULL;
@@ -382,7 +381,7 @@ static void scan_subdir(int dfd, const char *name, char *path, unsigned depth, s
         return;
     }
     if (bare_shaped_at(sub)) {
-        if (git_dir_changed(sub, s->since))
+        if (child_changed(sub, "HEAD", s->since) || git_dir_changed(sub, s->since))
             list_add(&s->bare, TAKE_PTR(path));
         (void)close(sub);
         free(path);
@@ -533,17 +532,17 @@ static void event(struct events *ev, enum gitdirs_event_kind kind, char *path, c
 static void quarantine(int dfd, const char *dir, const char *name, struct events *ev)
 {
     char *path = xasprintf("%s/%s", dir, name);
-    for (unsigned i = 0; i < 100; i++) {
+    int r = -EEXIST;
+    for (unsigned i = 0; i < 100 && r == -EEXIST; i++) {
         _cleanup_free_ char *to = i ? xasprintf("%s.ags-quarantine-%u", name, i)
                                     : xasprintf("%s.ags-quarantine", name);
-        if (renameat2(dfd, name, dfd, to, RENAME_NOREPLACE) == 0) {
+        r = renameat2(dfd, name, dfd, to, RENAME_NOREPLACE) == 0 ? 0 : -errno;
+        if (r == 0) {
             event(ev, GITDIRS_QUARANTINED, path, xasprintf("%s/%s", dir, to));
             return;
         }
-        if (errno != EEXIST)
-            break;
     }
-    event(ev, GITDIRS_FAILED, path, xasprintf("cannot rename it aside: %s", strerror(errno)));
+    event(ev, GITDIRS_FAILED, path, xasprintf("cannot rename it aside: %s", strerror(-r)));
 }
 
 static bool same_file(const struct stat *a, const struct stat *b)
@@ -566,17 +565,17 @@ static void check_alternates(const struct gitdirs_guard *g, int fd, const char *
         event(ev, GITDIRS_CHANGED, xasprintf("%s/alternates", dir), NULL);
 }
 
+/* Only a HEAD that was valid at launch is put back (a symlinked HEAD of an
+ * old repository is not read, and left as it is). */
 static void check_head(const struct gitdirs_guard *g, int fd, const char *dotgit,
                        struct events *ev)
 {
-    _cleanup_free_ char *head = valid_head_at(fd);
-    if (head)
+    _cleanup_free_ char *head = g->head ? valid_head_at(fd) : NULL;
+    if (!g->head || head)
         return;
     struct ags_error err = {0};
     char *path = xasprintf("%s/HEAD", dotgit);
-    if (!g->head)
-        event(ev, GITDIRS_FAILED, path, xstrdup("it was not valid at launch either"));
-    else if (write_file_atomic_at(fd, dotgit, "HEAD", g->head, strlen(g->head), 0644, &err) < 0)
+    if (write_file_atomic_at(fd, dotgit, "HEAD", g->head, strlen(g->head), 0644, &err) < 0)
         event(ev, GITDIRS_FAILED, path, xstrdup(err.msg));
     else
         event(ev, GITDIRS_RESTORED, path, NULL);
@@ -597,8 +596,8 @@ static void check_dotgit(const struct gitdirs_guard *g, struct events *ev)
         quarantine(fd, dotgit, "gitdir", ev);
     check_alternates(g, fd, dotgit, ev);
     check_head(g, fd, dotgit, ev);
-    _cleanup_free_ char *head = valid_head_at(fd);
-    if (!bare_shaped_at(fd) || !head)
+    _cleanup_free_ char *head = g->head ? valid_head_at(fd) : NULL;
+    if (!bare_shaped_at(fd) || (g->head && !head))
         event(ev, GITDIRS_BROKEN, TAKE_PTR(dotgit), NULL);
 }
 

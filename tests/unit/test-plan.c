@@ -666,6 +666,24 @@ static void test_workspace_refused_when_it_is_a_place_under_another_name(void **
     fx_done(&f);
 }
 
+/* After a lockdown run a HEAD git would not accept is put back: the rule. */
+static void test_git_head_valid_follows_git(void **state)
+{
+    (void)state;
+    const char *good[] = {"ref: refs/heads/main\n", "ref:refs/heads/x", "ref: \trefs/tags/v1\n",
+                          "0123456789abcdef0123456789abcdef01234567\n",
+                          "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"};
+    const char *bad[] = {"", "garbage\n", "ref: heads/main\n", "ref: refs/", "0123\n",
+                         "0123456789ABCDEF0123456789ABCDEF01234567\n",
+                         "ref: refs/heads/main\nmore\n"};
+    for (size_t i = 0; i < ARRAY_SIZE(good); i++)
+        if (!plan_git_head_valid(good[i]))
+            fail_msg("rejected: %s", good[i]);
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+        if (plan_git_head_valid(bad[i]))
+            fail_msg("accepted: %s", bad[i]);
+}
+
 static void test_add_dir_refused_at_root_home_and_ags_own_dirs(void **state)
 {
     (void)state;
@@ -1880,6 +1898,7 @@ int main(void)
         cmocka_unit_test(test_auth_proxy_dir_and_shim_mounted_with_env_unless_disabled),
         cmocka_unit_test(test_workspace_refused_at_root_home_its_ancestors_and_ags_own_dirs),
         cmocka_unit_test(test_workspace_refused_when_it_is_a_place_under_another_name),
+        cmocka_unit_test(test_git_head_valid_follows_git),
         cmocka_unit_test(test_add_dir_refused_at_root_home_and_ags_own_dirs),
         cmocka_unit_test(test_git_metadata_at_home_root_or_ags_dirs_is_not_mounted_and_noted),
         cmocka_unit_test(test_git_discovery_note_is_shown_in_the_plan),
