@@ -12,9 +12,11 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -527,14 +529,18 @@ static void event(struct events *ev, enum gitdirs_event_kind kind, char *path, c
     ev->v[ev->n++] = (struct gitdirs_event){kind, path, moved};
 }
 
-/* Renames dir/name (relative to dfd) aside to name.ags-quarantine[-N], never
- * over anything.  git reads none of those names. */
+/* Renames dir/name (relative to dfd) aside to name.ags-quarantine, or with a
+ * random suffix when the agent took that name, never over anything.  git
+ * reads none of those names. */
 static void quarantine(int dfd, const char *dir, const char *name, struct events *ev)
 {
     char *path = xasprintf("%s/%s", dir, name);
     int r = -EEXIST;
-    for (unsigned i = 0; i < 100 && r == -EEXIST; i++) {
-        _cleanup_free_ char *to = i ? xasprintf("%s.ags-quarantine-%u", name, i)
+    for (unsigned i = 0; i < 16 && r == -EEXIST; i++) {
+        uint32_t rnd = 0;
+        if (i && getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
+            rnd = (uint32_t)getpid() * 2654435761u + i;
+        _cleanup_free_ char *to = i ? xasprintf("%s.ags-quarantine-%08x", name, rnd)
                                     : xasprintf("%s.ags-quarantine", name);
         r = renameat2(dfd, name, dfd, to, RENAME_NOREPLACE) == 0 ? 0 : -errno;
         if (r == 0) {

@@ -546,6 +546,7 @@ static void test_guard_neutralises_commondir_gitdir_alternates_head_and_a_bare_w
     /* what the agent does */
     put(&t, "repo/.git/commondir", "../evil\n");
     put(&t, "repo/.git/gitdir", "/x\n");
+    put(&t, "repo/.git/gitdir.ags-quarantine", "taken\n"); /* the name is taken */
     put(&t, "repo/.git/objects/info/alternates", "/home/u\n");
     put(&t, "repo/.git/HEAD", "garbage\n");
     dir(&t, "repo/objects");
@@ -568,6 +569,9 @@ static void test_guard_neutralises_commondir_gitdir_alternates_head_and_a_bare_w
     assert_false(exists(&t, "repo/.git/commondir"));
     assert_true(exists(&t, "repo/.git/commondir.ags-quarantine"));
     assert_false(exists(&t, "repo/.git/gitdir"));
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(ev[i].path, gitdir) == 0)
+            assert_non_null(strstr(ev[i].moved, "/gitdir.ags-quarantine-"));
     assert_false(exists(&t, "repo/.git/objects/info/alternates"));
     assert_false(exists(&t, "repo/HEAD"));
     _cleanup_free_ char *text = NULL;
