@@ -250,6 +250,22 @@ static int install_guards(const struct ags_plan *p)
     return 0;
 }
 
+/* Lockdown staging; what it left out of the agent home is said (a few of
+ * them: the agent chooses how many there are). */
+static int stage_home(const struct ags_plan *p, const char *staging_dir)
+{
+    struct ags_error err = {0};
+    struct stage_notes notes = {0};
+    int r = stage_lockdown(p, staging_dir, &notes, &err);
+    for (size_t i = 0; i < STAGE_MAX_NOTES && notes.msg[i]; i++)
+        cli_warning("%s", notes.msg[i]);
+    if (notes.n > STAGE_MAX_NOTES)
+        cli_warning("%zu more entries of the agent home were not staged", notes.n -
+                                                                          STAGE_MAX_NOTES);
+    stage_notes_done(&notes);
+    return r < 0 ? launch_failed(&err) : 0;
+}
+
 /* Concurrent runs take turns for the steps that deadlock Podman 4.3
  * (backend.h): the sweep, and volumes through container start; removal. */
 static struct backend_lock g_lock = {.fd = -1};
@@ -280,8 +296,8 @@ static int prepare(struct podman_client *c, const struct ags_config *cfg, struct
     rc = interrupted();
     if (rc == 0)
         rc = ensure_image(c, cfg, p->image.v);
-    if (rc == 0 && p->lockdown && stage_lockdown(p, staging_dir, &err) < 0)
-        rc = launch_failed(&err);
+    if (rc == 0 && p->lockdown)
+        rc = stage_home(p, staging_dir);
     if (rc == 0)
         rc = interrupted();
     if (rc == 0)
