@@ -265,6 +265,11 @@ static int copy_entry(int src, const char *name, const char *shown, const struct
                                 shown, (uintmax_t)st->st_nlink));
         return 0;
     }
+    if ((unsigned long long)st->st_size > cx->max - cx->bytes) {
+        skip_note(cx, xasprintf("not staging '%s': it would take the staged copy over %llu "
+                                "MiB", shown, cx->max >> 20));
+        return 0;
+    }
     struct ags_error err = {0};
     _cleanup_close_ int in = open_regular_at(src, name, st, shown, &err);
     if (in == -EACCES || in == -EPERM) {
@@ -381,6 +386,25 @@ static int stage_claude_json(const struct stat *st, const char *from, int dst_di
     return r;
 }
 
+/* A file mount whose source the user cannot read (a normal run mounts it
+ * read-write, so its agent can chmod 000 it) gets an empty stand-in, so
+ * that it cannot keep every lockdown run from starting: "{}" for
+ * ~/.claude.json, nothing for others. */
+static int stage_placeholder(const char *from, bool claude_json, int dst_dir,
+                             const char *dst_name, struct copy_ctx *cx)
+{
+    skip_note(cx, xasprintf("not staging '%s': cannot read it (%s); the sandbox gets an "
+                            "empty file instead", from, strerror(EACCES)));
+    _cleanup_close_ int out = create_copy(dst_dir, dst_name, 0600, from, cx);
+    if (out < 0)
+        return out;
+    const char *text = claude_json ? "{}\n" : "";
+    size_t n = strlen(text);
+    if (write(out, text, n) != (ssize_t)n)
+        return ags_error_set(cx->err, -EIO, "cannot write the staged copy of '%s'", from);
+    return 0;
+}
+
 /* The mount's source relative to the staging dir (plan-mounts puts it there). */
 static const char *below_staging(const char *source, const char *staging_dir)
 {
@@ -402,7 +426,10 @@ static int stage_file(const struct ags_plan *p, const struct plan_mount *m, cons
     int r = open_dir_below(staging, cx->to, slash ? dir : "", 0700, true, &dfd, cx->err);
     if (r < 0)
         return r;
-    if (p->agent == PLAN_AGENT_CLAUDE && strcmp(m->destination, CLAUDE_JSON) == 0)
+    bool claude_json = p->agent == PLAN_AGENT_CLAUDE && strcmp(m->destination, CLAUDE_JSON) == 0;
+    if (faccessat(AT_FDCWD, m->stage_from, R_OK, AT_EACCESS) < 0 && errno == EACCES)
+        return stage_placeholder(m->stage_from, claude_json, dfd, name, cx);
+    if (claude_json)
         return stage_claude_json(st, m->stage_from, dfd, name, cx);
     return copy_file(AT_FDCWD, m->stage_from, m->stage_from, st, dfd, name, cx);
 }

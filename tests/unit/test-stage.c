@@ -966,10 +966,81 @@ static void test_lockdown_notes_are_bounded_and_counted(void **state)
     int r = -1;
     _cleanup_free_ char *dest = stage_pi_home(home, stage, &notes, &r);
     assert_int_equal(r, 0);
+    assert_false(exists(dest, "agent/skills/l00"));
     assert_int_equal(notes.n, 3 * STAGE_MAX_NOTES);
     for (size_t i = 0; i < STAGE_MAX_NOTES; i++)
         assert_non_null(notes.msg[i]);
     done_staging(&notes, stage, home);
+}
+
+/* A file that would take the staged copy over the cap (the agent wrote it
+ * into an allowlisted directory) is skipped with a note; the rest is staged. */
+static void test_lockdown_skips_a_file_over_the_cap_with_a_note(void **state)
+{
+    (void)state;
+    char home[] = "/tmp/ags-test-bigfile-XXXXXX";
+    assert_non_null(mkdtemp(home));
+    static const char *const entries[] = {"agent/auth.json", "agent/skills/big", NULL};
+    assert_int_equal(build(home, entries), 0);
+    _cleanup_free_ char *big = xasprintf("%s/agent/skills/big", home);
+    assert_int_equal(truncate(big, 2 << 20), 0);
+    char stage[] = "/tmp/ags-test-stage-XXXXXX";
+    struct ags_error err = {0};
+    assert_int_equal(stage_make_dir(stage, &err), 0);
+    _cleanup_free_ char *dest = xasprintf("%s%s", stage, PLAN_PI_HOME);
+    char destination[] = PLAN_PI_HOME;
+    struct plan_mount m = {.type = PLAN_MOUNT_BIND, .source = dest, .destination = destination,
+                           .stage_from = home};
+    struct ags_plan plan = {.agent = PLAN_AGENT_PI, .mounts = &m, .n_mounts = 1};
+    struct stage_notes notes = {0};
+    int r = stage_lockdown_within(&plan, stage, 1 << 20, &notes, &err);
+    if (r < 0)
+        fail_msg("%s", err.msg);
+    assert_true(exists(dest, "agent/auth.json"));
+    assert_false(exists(dest, "agent/skills/big"));
+    assert_int_equal(notes.n, 1);
+    assert_true(noted(&notes, "agent/skills/big", "1 MiB"));
+    done_staging(&notes, stage, home);
+}
+
+/* ~/.claude.json is mounted read-write as a file in a normal run: the agent
+ * can chmod 000 it.  Lockdown then stages an empty object, with a note. */
+static int stage_unreadable_claude_json(void *arg)
+{
+    (void)arg;
+    char home[] = "/tmp/ags-test-claudejson-XXXXXX";
+    CHECK(mkdtemp(home));
+    static const char *const entries[] = {".claude.json", NULL};
+    CHECK(build(home, entries) == 0);
+    _cleanup_free_ char *from = xasprintf("%s/.claude.json", home);
+    CHECK(chmod(from, 0) == 0);
+    char stage[] = "/tmp/ags-test-stage-XXXXXX";
+    struct ags_error err = {0};
+    CHECK(stage_make_dir(stage, &err) == 0);
+    _cleanup_free_ char *dest = xasprintf("%s/home/dev/.claude.json", stage);
+    char destination[] = "/home/dev/.claude.json";
+    struct plan_mount m = {.type = PLAN_MOUNT_BIND, .source = dest, .destination = destination,
+                           .stage_from = from};
+    struct ags_plan plan = {.agent = PLAN_AGENT_CLAUDE, .mounts = &m, .n_mounts = 1};
+    struct stage_notes notes = {0};
+    int r = stage_lockdown(&plan, stage, &notes, &err);
+    if (r < 0)
+        fprintf(stderr, "staging failed: %s\n", err.msg);
+    CHECK(r == 0);
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    CHECK(read_file_bounded(dest, 64, &text, &len, &err) == 0);
+    CHECK(strcmp(text, "{}\n") == 0);
+    CHECK(notes.n == 1 && noted(&notes, ".claude.json", "cannot read"));
+    stage_notes_done(&notes);
+    CHECK(stage_remove_tree(stage, &err) == 0 && stage_remove_tree(home, &err) == 0);
+    return 0;
+}
+
+static void test_lockdown_stages_an_empty_claude_json_for_an_unreadable_one(void **state)
+{
+    (void)state;
+    run_in_child(stage_unreadable_claude_json, NULL, 30);
 }
 
 int main(void)
@@ -995,6 +1066,8 @@ int main(void)
         cmocka_unit_test(test_lockdown_skips_hard_linked_files_with_a_note),
         cmocka_unit_test(test_lockdown_skips_unreadable_and_too_deep_entries_with_a_note),
         cmocka_unit_test(test_lockdown_notes_are_bounded_and_counted),
+        cmocka_unit_test(test_lockdown_skips_a_file_over_the_cap_with_a_note),
+        cmocka_unit_test(test_lockdown_stages_an_empty_claude_json_for_an_unreadable_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
