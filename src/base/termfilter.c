@@ -349,7 +349,10 @@ static bool csi_allowed(const struct termfilter *f, unsigned char final)
     const unsigned char *p = f->seq + 2, *end = f->seq + f->len;
     bool star = memchr(p, '*', (size_t)(end - p)) != NULL;
     bool dollar = memchr(p, '$', (size_t)(end - p)) != NULL;
+    bool quote = memchr(p, '"', (size_t)(end - p)) != NULL;
     switch (final) {
+    case 'p': /* CSI " p DECSCL: conformance level and 7/8-bit controls */
+        return !quote;
     case 'i': /* media copy: the printer (xterm pipes it to a command) */
         return false;
     case 'y': /* CSI * y DECRQCRA: checksums of what is on the screen */

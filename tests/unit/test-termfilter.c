@@ -357,6 +357,14 @@ static void test_non_utf8_terminal_gets_ascii_only(void **state)
     FILTERS_ASCII("\033]2;t\xc3\xa9st\a\033[31mred\033[0m\r\n", "\033]2;t?st\a\033[31mred\033[0m\r\n");
 }
 
+static void test_conformance_level_that_selects_8bit_controls_is_dropped(void **state)
+{
+    (void)state;
+    /* DECSCL (CSI Pl ; Pc " p) sets the level and 7/8-bit controls, like
+     * ESC SP G; DECSTR (CSI ! p) and DECRQM (CSI ? Ps $ p) stay */
+    FILTERS("a\033[62;0\"pb\033[65;1\"pc\033[!p\033[?2026$pd", "abc\033[!p\033[?2026$pd");
+}
+
 static void test_urgency_and_raise_window_on_bel_are_dropped(void **state)
 {
     (void)state;
@@ -430,6 +438,7 @@ int main(void)
             cmocka_unit_test(test_unfinished_sequence_waits_for_its_end),
             cmocka_unit_test(test_non_utf8_terminal_gets_ascii_only),
             cmocka_unit_test(test_urgency_and_raise_window_on_bel_are_dropped),
+            cmocka_unit_test(test_conformance_level_that_selects_8bit_controls_is_dropped),
             cmocka_unit_test(test_finish_resets_the_modes_the_stream_left_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
