@@ -10,6 +10,7 @@
 #include "base/termfilter.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/utf8.h"
@@ -20,6 +21,8 @@
 #define CAN 0x18
 #define SUB 0x1A
 #define DEL 0x7F
+#define SO 0x0E
+#define SI 0x0F
 
 /* C0 controls that only move the cursor or pick a character set:
  * BEL BS HT LF VT FF CR SO SI. */
@@ -44,6 +47,39 @@ enum {
     F_BEL_ENDS = 1u << 2, /* STR_SKIP: BEL ends it too (an OSC) */
     F_OSC_TEXT = 1u << 3, /* OSC: the number and ';' came, text follows */
 };
+
+/* Modes that outlive the program that set them and make the host shell
+ * unusable or garbled after the run (termfilter_finish resets them): the
+ * alternate screens first, so that the others apply to the normal one. */
+static const struct {
+    uint16_t mode;
+    bool on_by_default;
+} persistent[] = {
+    {1049, false}, {1047, false}, {47, false},   /* alternate screen */
+    {1, false},                                  /* application cursor keys */
+    {9, false},                                  /* X10 mouse */
+    {25, true},                                  /* cursor visible */
+    {66, false},                                 /* application keypad (DECNKM) */
+    {1000, false}, {1001, false}, {1002, false}, /* mouse tracking */
+    {1003, false}, {1004, false}, {1005, false}, /* ..., focus events, UTF-8 mouse */
+    {1006, false}, {1007, false}, {1015, false}, /* SGR mouse, alternate scroll, urxvt mouse */
+    {1016, false},                               /* SGR pixel mouse */
+    {2004, false},                               /* bracketed paste */
+    {2026, false},                               /* synchronized output */
+};
+
+/* termfilter.misc */
+enum {
+    M_KEYPAD = 1u << 0,     /* ESC = */
+    M_SHIFT_OUT = 1u << 1,  /* SO: G1 in use */
+    M_G0 = 1u << 2,         /* G0 is not ASCII */
+    M_OTHER_KEYS = 1u << 3, /* xterm's modifyOtherKeys */
+};
+
+static void set_misc(struct termfilter *f, unsigned bit, bool on)
+{
+    f->misc = (uint8_t)(on ? f->misc | bit : f->misc & ~bit);
+}
 
 struct out {
     char *p;
@@ -115,6 +151,8 @@ static void on_ground(struct termfilter *f, struct out *o, unsigned char c)
     } else if (c < 0x20) {
         if (KEPT_C0 & (1u << c))
             put(o, c);
+        if (c == SO || c == SI)
+            set_misc(f, M_SHIFT_OUT, c == SO);
     } else if (c > DEL && utf8_length(c)) {
         enter(f, ST_UTF8, c);
         f->utf8_need = (uint8_t)utf8_length(c);
@@ -135,8 +173,12 @@ static bool on_utf8(struct termfilter *f, struct out *o, unsigned char c)
     uint32_t cp;
     /* U+0080..U+009F are the C1 controls (C2 80..C2 9F): some terminals obey
      * them like their 8-bit forms. */
-    if (utf8_decode(f->seq, f->len, &cp) == f->len && cp >= 0xA0)
-        put_held(f, o);
+    if (utf8_decode(f->seq, f->len, &cp) == f->len && cp >= 0xA0) {
+        if (f->ascii)
+            put(o, '?');
+        else
+            put_held(f, o);
+    }
     to_ground(f);
     return true;
 }
@@ -184,6 +226,8 @@ static bool on_esc(struct termfilter *f, struct out *o, unsigned char c)
             put(o, ESC);
             put(o, c);
         }
+        if (c == '=' || c == '>')
+            set_misc(f, M_KEYPAD, c == '=');
         to_ground(f);
         return true;
     }
@@ -201,6 +245,8 @@ static bool on_esc_inter(struct termfilter *f, struct out *o, unsigned char c)
         if (f->flags & F_KEEP) {
             put_held(f, o);
             put(o, c);
+            if (f->seq[1] == '(')
+                set_misc(f, M_G0, f->len > 2 || c != 'B');
         }
         to_ground(f);
         return true;
@@ -258,10 +304,43 @@ static bool mode_allowed(const unsigned char *p, const unsigned char *end)
         return false;
     while (p < end) {
         long v = next_param(&p, end);
-        if (v == 2 || (dec && v == 38))
+        /* 1042 and 1043: BEL marks the window urgent or raises it */
+        if (v == 2 || (dec && (v == 38 || v == 1042 || v == 1043)))
             return false;
     }
     return true;
+}
+
+static void track_mode(struct termfilter *f, long mode, bool set)
+{
+    for (size_t i = 0; i < sizeof(persistent) / sizeof(persistent[0]); i++)
+        if (persistent[i].mode == mode)
+            f->modes = set != persistent[i].on_by_default ? f->modes | (1u << i)
+                                                          : f->modes & ~(1u << i);
+}
+
+/* Notes what a CSI that passed left changed in the terminal beyond the run:
+ * DEC modes, kitty keyboard flags (CSI > flags u pushes, CSI < n u pops),
+ * xterm's modifyOtherKeys (CSI > 4 ; n m). */
+static void track_csi(struct termfilter *f, unsigned char final)
+{
+    const unsigned char *p = f->seq + 2, *end = f->seq + f->len;
+    unsigned char marker = p < end && *p >= 0x3C ? *p++ : 0;
+    if (!plain_params(p, end))
+        return;
+    if (marker == '?' && (final == 'h' || final == 'l')) {
+        while (p < end)
+            track_mode(f, next_param(&p, end), final == 'h');
+    } else if (marker == '>' && final == 'u') {
+        if (f->kitty < UINT8_MAX)
+            f->kitty++;
+    } else if (marker == '<' && final == 'u') {
+        long n = next_param(&p, end);
+        n = n < 1 ? 1 : n;
+        f->kitty = n >= f->kitty ? 0 : (uint8_t)(f->kitty - n);
+    } else if (marker == '>' && final == 'm' && next_param(&p, end) == 4) {
+        set_misc(f, M_OTHER_KEYS, next_param(&p, end) > 0);
+    }
 }
 
 /* Whether the CSI held in f (ESC [ ...) with this final byte may pass. */
@@ -270,7 +349,10 @@ static bool csi_allowed(const struct termfilter *f, unsigned char final)
     const unsigned char *p = f->seq + 2, *end = f->seq + f->len;
     bool star = memchr(p, '*', (size_t)(end - p)) != NULL;
     bool dollar = memchr(p, '$', (size_t)(end - p)) != NULL;
+    bool quote = memchr(p, '"', (size_t)(end - p)) != NULL;
     switch (final) {
+    case 'p': /* CSI " p DECSCL: conformance level and 7/8-bit controls */
+        return !quote;
     case 'i': /* media copy: the printer (xterm pipes it to a command) */
         return false;
     case 'y': /* CSI * y DECRQCRA: checksums of what is on the screen */
@@ -309,6 +391,7 @@ static bool on_csi(struct termfilter *f, struct out *o, unsigned char c)
         if (csi_allowed(f, c)) {
             put_held(f, o);
             put(o, c);
+            track_csi(f, c);
         }
         to_ground(f);
         return true;
@@ -343,7 +426,9 @@ static void put_title(const struct termfilter *f, struct out *o)
             i++;
             continue;
         }
-        if ((cp >= 0x20 && cp < DEL) || cp >= 0xA0) {
+        if (cp >= 0xA0 && f->ascii) {
+            put(o, '?');
+        } else if ((cp >= 0x20 && cp < DEL) || cp >= 0xA0) {
             memcpy(o->p + o->n, f->seq + i, k);
             o->n += k;
         }
@@ -446,6 +531,48 @@ void termfilter_init(struct termfilter *f)
 {
     memset(f, 0, sizeof(*f));
     f->state = ST_GROUND;
+}
+
+void termfilter_init_ascii(struct termfilter *f)
+{
+    termfilter_init(f);
+    f->ascii = 1;
+}
+
+static void put_str(struct out *o, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(o->p + o->n, s, n);
+    o->n += n;
+}
+
+size_t termfilter_finish(struct termfilter *f, char *out)
+{
+    struct out o = {.p = out};
+    char buf[32];
+    for (size_t i = 0; i < sizeof(persistent) / sizeof(persistent[0]); i++) {
+        if (!(f->modes & (1u << i)))
+            continue;
+        (void)snprintf(buf, sizeof(buf), "\033[?%u%c", persistent[i].mode,
+                       persistent[i].on_by_default ? 'h' : 'l');
+        put_str(&o, buf);
+    }
+    if (f->misc & M_KEYPAD)
+        put_str(&o, "\033>");
+    if (f->kitty) {
+        (void)snprintf(buf, sizeof(buf), "\033[<%uu", (unsigned)f->kitty);
+        put_str(&o, buf);
+    }
+    if (f->misc & M_OTHER_KEYS)
+        put_str(&o, "\033[>4m");
+    if (f->misc & M_SHIFT_OUT)
+        put(&o, SI);
+    if (f->misc & M_G0)
+        put_str(&o, "\033(B");
+    f->modes = 0;
+    f->misc = 0;
+    f->kitty = 0;
+    return o.n;
 }
 
 size_t termfilter_feed(struct termfilter *f, const char *in, size_t n, char *out)

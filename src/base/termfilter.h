@@ -26,17 +26,35 @@
 
 /* Room feed() may need beyond its input: what it held from earlier feeds. */
 #define TERMFILTER_SLACK AGS_TERM_SEQ_MAX
+/* Room termfilter_finish() needs. */
+#define TERMFILTER_RESET_MAX 256
 
 struct termfilter {
     uint8_t state;
     uint8_t utf8_need; /* bytes of the UTF-8 character being collected */
     uint8_t flags;     /* per sequence */
+    uint8_t ascii;     /* the terminal is not UTF-8: no byte >= 0x80 comes out */
     uint16_t len;      /* bytes held in seq */
+    uint32_t modes;    /* persistent modes the stream left changed (termfilter_finish) */
+    uint8_t misc;      /* the same for keypad, character sets, modifyOtherKeys */
+    uint8_t kitty;     /* kitty keyboard flags pushed and not popped */
     unsigned char seq[AGS_TERM_SEQ_MAX];
 };
 
+/* For a UTF-8 terminal. */
 void termfilter_init(struct termfilter *f);
+/* For any other terminal (a Latin-1 xterm obeys the 8-bit C1 controls, so
+ * that the UTF-8 continuation byte 0x9D would start an OSC): every character
+ * beyond ASCII becomes '?', every other byte >= 0x80 is dropped. */
+void termfilter_init_ascii(struct termfilter *f);
 /* Filters n bytes into out, which has room for n + TERMFILTER_SLACK bytes;
  * returns the number of bytes written.  An unfinished sequence at the end of
  * the stream is simply never written. */
 size_t termfilter_feed(struct termfilter *f, const char *in, size_t n, char *out);
+/* At the end of the stream: writes into out (TERMFILTER_RESET_MAX bytes) the
+ * sequences that undo what the stream set and left set and that would
+ * outlive it in the terminal (the alternate screen, mouse and focus
+ * reporting, bracketed paste, synchronized output, application cursor keys
+ * and keypad, a hidden cursor, kitty keyboard flags, modifyOtherKeys, a
+ * shifted or line-drawing character set); returns their length. */
+size_t termfilter_finish(struct termfilter *f, char *out);

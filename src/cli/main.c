@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/alloc.h"
+#include "base/termesc.h"
 #include "base/banned.h"
 
 const struct ags_command *const ags_commands[] = {
@@ -24,11 +26,15 @@ const struct ags_command *cli_find_command(const char *name)
 
 static void vreport(const char *kind, const char *fmt, va_list ap) _printf_(2, 0);
 
+/* Messages quote names from outside (arguments, config values, paths in an
+ * agent home, Podman's errors), so every one is escaped (base/termesc.h):
+ * no byte of them reaches the terminal as a control. */
 static void vreport(const char *kind, const char *fmt, va_list ap)
 {
     char msg[2048];
     (void)vsnprintf(msg, sizeof(msg), fmt, ap);
-    fprintf(stderr, "ags: %s%s\n", kind, msg);
+    _cleanup_free_ char *shown = term_escape_str(msg);
+    fprintf(stderr, "ags: %s%s\n", kind, shown);
 }
 
 void cli_error(const char *fmt, ...)

@@ -8,10 +8,14 @@
  */
 #include "cli/run-exec.h"
 
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -113,9 +117,82 @@ static int connect_podman(const struct ags_config *cfg, struct podman_client **r
     return podman_connect(&opts, ret, &err) < 0 ? launch_failed(&err) : 0;
 }
 
+/* Whether the user's terminal takes UTF-8, from the locale (LC_ALL,
+ * LC_CTYPE, LANG) as the terminal's own programs see it; a locale that is
+ * named but not installed is judged by its name.  When unsure: no. */
+static bool terminal_is_utf8(void)
+{
+    locale_t loc = newlocale(LC_CTYPE_MASK, "", (locale_t)0);
+    if (loc != (locale_t)0) {
+        const char *cs = nl_langinfo_l(CODESET, loc);
+        bool utf8 = cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "UTF8") == 0);
+        freelocale(loc);
+        return utf8;
+    }
+    const char *name = nonempty_env("LC_ALL");
+    if (!name)
+        name = nonempty_env("LC_CTYPE");
+    if (!name)
+        name = nonempty_env("LANG");
+    return name && (strcasestr(name, ".utf-8") || strcasestr(name, ".utf8"));
+}
+
+static void filter_init_for_terminal(struct termfilter *f)
+{
+    if (terminal_is_utf8())
+        termfilter_init(f);
+    else
+        termfilter_init_ascii(f);
+}
+
+/* Writes what a filter has to undo at the end of its stream. */
+static void filter_finish_to(struct termfilter *f, int fd)
+{
+    char reset[TERMFILTER_RESET_MAX];
+    size_t n = termfilter_finish(f, reset);
+    for (size_t off = 0; off < n;) {
+        ssize_t w = write(fd, reset + off, n - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        off += (size_t)w;
+    }
+}
+
+/* Image build output on a terminal goes through the terminal filter, in
+ * every mode: RUN steps print what packages and scripts from the network
+ * print (docs/security.md, "Terminal output in lockdown"). */
+static struct {
+    bool started, filtered;
+    struct termfilter f;
+} g_build_filter;
+
 static void build_output(const char *text, size_t len, void *userdata _unused_)
 {
-    (void)fwrite(text, 1, len, stderr);
+    if (!g_build_filter.started) {
+        g_build_filter.started = true;
+        g_build_filter.filtered = isatty(STDERR_FILENO);
+        filter_init_for_terminal(&g_build_filter.f);
+    }
+    if (!g_build_filter.filtered) {
+        (void)fwrite(text, 1, len, stderr);
+        return;
+    }
+    char out[4096 + TERMFILTER_SLACK];
+    for (size_t off = 0; off < len; off += 4096) {
+        size_t n = len - off < 4096 ? len - off : 4096;
+        (void)fwrite(out, 1, termfilter_feed(&g_build_filter.f, text + off, n, out), stderr);
+    }
+}
+
+static void end_build_output(void)
+{
+    if (g_build_filter.filtered) {
+        (void)fflush(stderr);
+        filter_finish_to(&g_build_filter.f, STDERR_FILENO);
+    }
+    g_build_filter.started = g_build_filter.filtered = false;
 }
 
 /* A file shipped with ags: installed, or (for an ags run from its build tree)
@@ -250,6 +327,22 @@ static int install_guards(const struct ags_plan *p)
     return 0;
 }
 
+/* Lockdown staging; what it left out of the agent home is said (a few of
+ * them: the agent chooses how many there are). */
+static int stage_home(const struct ags_plan *p, const char *staging_dir)
+{
+    struct ags_error err = {0};
+    struct stage_notes notes = {0};
+    int r = stage_lockdown(p, staging_dir, &notes, &err);
+    for (size_t i = 0; i < STAGE_MAX_NOTES && notes.msg[i]; i++)
+        cli_warning("%s", notes.msg[i]);
+    if (notes.n > STAGE_MAX_NOTES)
+        cli_warning("%zu more entries of the agent home were not staged", notes.n -
+                                                                          STAGE_MAX_NOTES);
+    stage_notes_done(&notes);
+    return r < 0 ? launch_failed(&err) : 0;
+}
+
 /* Concurrent runs take turns for the steps that deadlock Podman 4.3
  * (backend.h): the sweep, and volumes through container start; removal. */
 static struct backend_lock g_lock = {.fd = -1};
@@ -280,8 +373,9 @@ static int prepare(struct podman_client *c, const struct ags_config *cfg, struct
     rc = interrupted();
     if (rc == 0)
         rc = ensure_image(c, cfg, p->image.v);
-    if (rc == 0 && p->lockdown && stage_lockdown(p, staging_dir, &err) < 0)
-        rc = launch_failed(&err);
+    end_build_output();
+    if (rc == 0 && p->lockdown)
+        rc = stage_home(p, staging_dir);
     if (rc == 0)
         rc = interrupted();
     if (rc == 0)
@@ -313,7 +407,7 @@ static const struct podman_output_filter *terminal_filter(struct term_filter *f,
 {
     if (!lockdown || !isatty(fd))
         return NULL;
-    termfilter_init(&f->state);
+    filter_init_for_terminal(&f->state);
     f->hook = (struct podman_output_filter){
         .filter = filter_terminal, .state = &f->state, .slack = TERMFILTER_SLACK};
     return &f->hook;
@@ -339,6 +433,12 @@ static int run_container(struct podman_client *c, struct ags_plan *p,
             .err_filter = terminal_filter(&err_filter, STDERR_FILENO, p->lockdown)};
         const struct podman_attach_opts aopts = {.on_started = end_turn};
         r = podman_run_attached_ex(c, id, &io, &aopts, &exit_code, &err);
+        /* What the agent set and left set (the alternate screen, mouse
+         * reporting, ...) would outlive the run in the user's terminal. */
+        if (io.out_filter)
+            filter_finish_to(&out_filter.state, STDOUT_FILENO);
+        if (io.err_filter)
+            filter_finish_to(&err_filter.state, STDERR_FILENO);
     }
     end_turn(NULL);
     struct ags_error rm_err = {0};

@@ -6,6 +6,7 @@
 #include <fnmatch.h>
 #include <jansson.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,8 +87,20 @@ struct copy_ctx {
     unsigned long long bytes, max;
     const char *from, *to;     /* the home being staged and its copy, for messages */
     const char *const *allow;  /* that home's allowlist */
+    struct stage_notes *notes; /* what was skipped, or NULL */
     struct ags_error *err;
 };
+
+/* Records that an entry was left out (the paths in msg come from the home). */
+static void skip_note(struct copy_ctx *cx, char *msg)
+{
+    struct stage_notes *notes = cx->notes;
+    if (notes && notes->n < STAGE_MAX_NOTES)
+        notes->msg[notes->n] = TAKE_PTR(msg);
+    if (notes)
+        notes->n++;
+    free(msg);
+}
 
 static const char *const *allowlist_for(const struct ags_plan *p, const char *destination)
 {
@@ -216,27 +229,80 @@ static int create_copy(int dst_dir, const char *name, mode_t mode, const char *s
     return out;
 }
 
-static int copy_file(int src_dir, const char *name, const char *shown, const struct stat *st,
-                     int dst_dir, const char *dst_name, struct copy_ctx *cx)
+/* Copies the opened file in (st) to dst_name in dst_dir. */
+static int copy_open_file(int in, const char *shown, const struct stat *st, int dst_dir,
+                          const char *dst_name, struct copy_ctx *cx)
 {
     if ((unsigned long long)st->st_size > cx->max - cx->bytes)
         return too_big(cx);
-    _cleanup_close_ int in = open_regular_at(src_dir, name, st, shown, cx->err);
-    if (in < 0)
-        return in;
     _cleanup_close_ int out = create_copy(dst_dir, dst_name, st->st_mode, shown, cx);
     if (out < 0)
         return out;
     return copy_bytes(in, out, shown, cx);
 }
 
+static int copy_file(int src_dir, const char *name, const char *shown, const struct stat *st,
+                     int dst_dir, const char *dst_name, struct copy_ctx *cx)
+{
+    _cleanup_close_ int in = open_regular_at(src_dir, name, st, shown, cx->err);
+    if (in < 0)
+        return in;
+    return copy_open_file(in, shown, st, dst_dir, dst_name, cx);
+}
+
+/* A file of the tree, unless it is not the agent's own: a hard link (st_nlink
+ * > 1) can make an allowlisted name share its content with a file staging
+ * leaves out (a normal run with the home read-write does `ln
+ * sessions/p/s.jsonl skills/notes.md`, and every later lockdown run would
+ * stage that transcript), so such a file is skipped.  So is one the user
+ * cannot read (chmod 000 by the agent): that must not stop every lockdown run. */
+static int copy_entry(int src, const char *name, const char *shown, const struct stat *st,
+                      int dst, struct copy_ctx *cx)
+{
+    if (st->st_nlink > 1) {
+        skip_note(cx, xasprintf("not staging '%s': it is a hard link (%ju names), which can "
+                                "share the content of a file that staging leaves out",
+                                shown, (uintmax_t)st->st_nlink));
+        return 0;
+    }
+    if ((unsigned long long)st->st_size > cx->max - cx->bytes) {
+        skip_note(cx, xasprintf("not staging '%s': it would take the staged copy over %llu "
+                                "MiB", shown, cx->max >> 20));
+        return 0;
+    }
+    struct ags_error err = {0};
+    _cleanup_close_ int in = open_regular_at(src, name, st, shown, &err);
+    if (in == -EACCES || in == -EPERM) {
+        skip_note(cx, xasprintf("not staging '%s': cannot read it (%s)", shown,
+                                strerror(-in)));
+        return 0;
+    }
+    if (in < 0)
+        return ags_error_set(cx->err, in, "%s", err.msg);
+    return copy_open_file(in, shown, st, dst, name, cx);
+}
+
+/* Opens directory name of the tree for copying; false (with a note) when it
+ * is nested too deeply or cannot be read, which skips it and what it holds. */
+static bool enter_dir(int src, const char *name, const char *shown, unsigned depth, int *ret_fd,
+                      struct copy_ctx *cx)
+{
+    if (depth >= STAGE_MAX_DEPTH) {
+        skip_note(cx, xasprintf("not staging '%s': it is nested too deeply (more than %d "
+                                "levels)", shown, STAGE_MAX_DEPTH));
+        return false;
+    }
+    *ret_fd = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int e = errno;
+    if (*ret_fd < 0 && e != ENOENT) /* ENOENT: gone since it was listed */
+        skip_note(cx, xasprintf("not staging '%s': cannot read it (%s)", shown, strerror(e)));
+    return *ret_fd >= 0;
+}
+
 /* Copies directory src into dst, keeping what the home's allowlist names and
  * dropping symlinks and anything that is neither a file nor a directory. */
 static int copy_dir(int src, int dst, const char *rel, unsigned depth, struct copy_ctx *cx)
 {
-    if (depth > STAGE_MAX_DEPTH)
-        return ags_error_set(cx->err, -ELOOP, "'%s/%s' is nested too deeply to stage", cx->from,
-                             rel);
     int dfd = dup(src);
     DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
     if (!d) {
@@ -257,11 +323,10 @@ static int copy_dir(int src, int dst, const char *rel, unsigned depth, struct co
             continue;
         _cleanup_free_ char *shown = xasprintf("%s/%s", cx->from, sub);
         if (S_ISREG(st.st_mode)) {
-            r = copy_file(src, name, shown, &st, dst, name, cx);
+            r = copy_entry(src, name, shown, &st, dst, cx);
         } else if (S_ISDIR(st.st_mode)) {
-            _cleanup_close_ int from = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                                                                 O_CLOEXEC);
-            if (from < 0)
+            _cleanup_close_ int from = -EBADF;
+            if (!enter_dir(src, name, shown, depth, &from, cx))
                 continue;
             _cleanup_close_ int to = -EBADF;
             r = open_dir_below(dst, cx->to, name, 0700, true, &to, cx->err);
@@ -321,6 +386,25 @@ static int stage_claude_json(const struct stat *st, const char *from, int dst_di
     return r;
 }
 
+/* A file mount whose source the user cannot read (a normal run mounts it
+ * read-write, so its agent can chmod 000 it) gets an empty stand-in, so
+ * that it cannot keep every lockdown run from starting: "{}" for
+ * ~/.claude.json, nothing for others. */
+static int stage_placeholder(const char *from, bool claude_json, int dst_dir,
+                             const char *dst_name, struct copy_ctx *cx)
+{
+    skip_note(cx, xasprintf("not staging '%s': cannot read it (%s); the sandbox gets an "
+                            "empty file instead", from, strerror(EACCES)));
+    _cleanup_close_ int out = create_copy(dst_dir, dst_name, 0600, from, cx);
+    if (out < 0)
+        return out;
+    const char *text = claude_json ? "{}\n" : "";
+    size_t n = strlen(text);
+    if (write(out, text, n) != (ssize_t)n)
+        return ags_error_set(cx->err, -EIO, "cannot write the staged copy of '%s'", from);
+    return 0;
+}
+
 /* The mount's source relative to the staging dir (plan-mounts puts it there). */
 static const char *below_staging(const char *source, const char *staging_dir)
 {
@@ -342,7 +426,10 @@ static int stage_file(const struct ags_plan *p, const struct plan_mount *m, cons
     int r = open_dir_below(staging, cx->to, slash ? dir : "", 0700, true, &dfd, cx->err);
     if (r < 0)
         return r;
-    if (p->agent == PLAN_AGENT_CLAUDE && strcmp(m->destination, CLAUDE_JSON) == 0)
+    bool claude_json = p->agent == PLAN_AGENT_CLAUDE && strcmp(m->destination, CLAUDE_JSON) == 0;
+    if (faccessat(AT_FDCWD, m->stage_from, R_OK, AT_EACCESS) < 0 && errno == EACCES)
+        return stage_placeholder(m->stage_from, claude_json, dfd, name, cx);
+    if (claude_json)
         return stage_claude_json(st, m->stage_from, dfd, name, cx);
     return copy_file(AT_FDCWD, m->stage_from, m->stage_from, st, dfd, name, cx);
 }
@@ -374,14 +461,22 @@ static int stage_one(const struct ags_plan *p, const struct plan_mount *m, int s
     return r;
 }
 
+void stage_notes_done(struct stage_notes *notes)
+{
+    for (size_t i = 0; i < STAGE_MAX_NOTES; i++)
+        free(notes->msg[i]);
+    *notes = (struct stage_notes){0};
+}
+
 int stage_lockdown_within(const struct ags_plan *p, const char *staging_dir,
-                          unsigned long long max_bytes, struct ags_error *err)
+                          unsigned long long max_bytes, struct stage_notes *notes,
+                          struct ags_error *err)
 {
     _cleanup_close_ int staging = open(staging_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (staging < 0)
         return ags_error_set(err, -errno, "cannot open the staging directory '%s': %m",
                              staging_dir);
-    struct copy_ctx cx = {.max = max_bytes, .to = staging_dir, .err = err};
+    struct copy_ctx cx = {.max = max_bytes, .to = staging_dir, .notes = notes, .err = err};
     for (size_t i = 0; i < p->n_mounts; i++) {
         const struct plan_mount *m = &p->mounts[i];
         const char *rel = below_staging(m->source, staging_dir);
@@ -401,9 +496,10 @@ int stage_lockdown_within(const struct ags_plan *p, const char *staging_dir,
     return 0;
 }
 
-int stage_lockdown(const struct ags_plan *p, const char *staging_dir, struct ags_error *err)
+int stage_lockdown(const struct ags_plan *p, const char *staging_dir, struct stage_notes *notes,
+                   struct ags_error *err)
 {
-    return stage_lockdown_within(p, staging_dir, STAGE_MAX_BYTES, err);
+    return stage_lockdown_within(p, staging_dir, STAGE_MAX_BYTES, notes, err);
 }
 
 /*

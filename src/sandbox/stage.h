@@ -20,13 +20,26 @@
 
 /* Creates the private 0700 staging directory from a "...XXXXXX" template (in place). */
 int stage_make_dir(char *template_path, struct ags_error *err) _warn_unused_;
+/* Entries of the agent home that staging leaves out although the allowlist
+ * names them (a hard-linked file, an unreadable or too deeply nested entry),
+ * for the user to see: the first STAGE_MAX_NOTES messages, and how many
+ * there were.  The paths in them come from the agent home: escape them. */
+#define STAGE_MAX_NOTES 8
+struct stage_notes {
+    char *msg[STAGE_MAX_NOTES];
+    size_t n;
+};
+void stage_notes_done(struct stage_notes *notes);
+
 /* Copies each mount's stage_from into its source, filtered for the plan's agent,
- * and creates the other mount sources that live inside staging_dir. */
-int stage_lockdown(const struct ags_plan *p, const char *staging_dir, struct ags_error *err)
-        _warn_unused_;
+ * and creates the other mount sources that live inside staging_dir.  What it
+ * skips goes to notes (may be NULL). */
+int stage_lockdown(const struct ags_plan *p, const char *staging_dir, struct stage_notes *notes,
+                   struct ags_error *err) _warn_unused_;
 /* stage_lockdown with another byte budget than STAGE_MAX_BYTES (tests). */
 int stage_lockdown_within(const struct ags_plan *p, const char *staging_dir,
-                          unsigned long long max_bytes, struct ags_error *err) _warn_unused_;
+                          unsigned long long max_bytes, struct stage_notes *notes,
+                          struct ags_error *err) _warn_unused_;
 /* Removes a tree without following symlinks, however deep it is and whatever
  * permissions its directories have (each gets its owner's rwx back first); a
  * missing path is not an error. */

@@ -46,6 +46,13 @@ for c in setup doctor update-image update-agents install uninstall create-aliase
 done
 run no-arguments 2 "$ags"
 run unknown-command 2 "$ags" frobnicate && expect unknown-command "$err" "unknown command 'frobnicate'"
+# ags's own messages quote names it was given: escaped, never raw controls (rev1 F5)
+if run unknown-command-escaped 2 "$ags" $'frob\e]52;c;SGk=\a\xc2\x9b'; then
+    expect unknown-command-escaped "$err" "unknown command 'frob\x1b]52;c;SGk=\x07\u{9b}'"
+    if LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' <<<"$err"; then
+        bad "unknown-command-escaped: raw control bytes in: $(printf '%q' "$err")"
+    else ok; fi
+fi
 run help 0 "$ags" --help
 help_out=$out
 for c in doctor update-image update-agents install uninstall create-aliases completions; do

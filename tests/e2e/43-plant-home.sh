@@ -7,6 +7,7 @@
 # nothing through it.  A lockdown run whose agent locks directories of its
 # staged home away (chmod 000, a read-only dir, a tree deeper than PATH_MAX)
 # still leaves no staging behind, and the next run's sweep is not stopped.
+# A hard link planted in the real home is not staged (review rev1, F3).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -71,6 +72,21 @@ rm "$PIHOME/agent"
 mv "$AGS_E2E_SCRATCH/agent-moved" "$PIHOME/agent"
 run --agent pi -- -c 'test -f ~/.pi/agent/extensions/guard.ts && echo guard-back'
 check_eq "with the symlink gone the guard is installed again" guard-back "$RUN_OUT"
+
+# ---- rev1 F3: run 1 (pi, ~/.pi read-write) hard-links another project's
+# session transcript into an allowlisted directory; the next lockdown run must
+# not stage it, and says so
+mkdir -p "$PIHOME/agent/sessions/--other-project--"
+echo 'SECRET PROMPT OF OTHER PROJECT' >"$PIHOME/agent/sessions/--other-project--/s.jsonl"
+run --agent pi -- -c 'mkdir -p ~/.pi/agent/skills &&
+ln ~/.pi/agent/sessions/--other-project--/s.jsonl ~/.pi/agent/skills/notes.md && echo linked'
+check_eq "run 1 hard-linked the transcript into agent/skills" linked "$RUN_OUT"
+run --agent pi --lockdown -- -c 'cat ~/.pi/agent/skills/notes.md 2>/dev/null || echo not-staged'
+check_eq "the lockdown run exits 0" 0 "$RUN_RC"
+check_eq "the lockdown run does not get the hard-linked transcript" not-staged "$RUN_OUT"
+check_contains "the lockdown run names the file it left out" \
+    "not staging '$PIHOME/agent/skills/notes.md': it is a hard link" "$RUN_ERR"
+rm -rf "$PIHOME/agent/sessions" "$PIHOME/agent/skills"
 
 # ---- a lockdown agent locks its staged home away; the staging is removed anyway
 # A stand-in pi plays the hostile agent.

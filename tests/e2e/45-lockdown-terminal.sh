@@ -101,6 +101,53 @@ EMITTED=$(bash "$WORK/emit.sh")
 check_eq "lockdown stdout to a file: the exact bytes" "$(printf '%q' "$EMITTED")" \
     "$(printf '%q' "$SPLIT_OUT")"
 
+# ---- rev1 F4: a terminal that is not UTF-8 (a Latin-1 xterm obeys 8-bit C1:
+# the UTF-8 continuation byte 0x9D is its OSC) gets ASCII only
+cat >"$WORK/latin1.sh" <<'AGENT'
+printf '\303\23552;c;SGVsbG8=\a'
+printf 'caf\303\251-end\n'
+AGENT
+on_pty lockdown-c-locale "LC_ALL=C '$AGS_BIN' --agent shell --lockdown -- latin1.sh"
+check_bytes "C locale: the run completes with status 0" "[pty-exit:0]" "$PTY"
+check_lacks "C locale: no UTF-8 lead byte 0xC3 reaches the terminal" $'\303' "$PTY"
+check_lacks "C locale: no byte 0x9D reaches the terminal" $'\235' "$PTY"
+check_bytes "C locale: a character beyond ASCII shows as '?'" "caf?-end" "$PTY"
+on_pty lockdown-utf8-locale "LC_ALL=C.UTF-8 '$AGS_BIN' --agent shell --lockdown -- latin1.sh"
+check_bytes "C.UTF-8 locale: UTF-8 text passes" $'caf\303\251-end' "$PTY"
+
+# ---- rev1 F4: an agent that leaves the alternate screen, mouse reporting
+# and bracketed paste on and hides the cursor gets them reset at the end of
+# the run; urgency and raise-on-bell (1042/1043) never reach the terminal
+on_pty lockdown-modes "'$AGS_BIN' --agent shell --lockdown -- -c 'printf \"\\033[?1049h\\033[?1000;1006h\\033[?2004h\\033[?25l\\033[?1042h\\033[?1043hmodes-set\\n\"'"
+check_bytes "modes left set: the run completes with status 0" "[pty-exit:0]" "$PTY"
+check_bytes "modes left set: the agent set them" $'\e[?1049h\e[?1000;1006h' "$PTY"
+check_bytes "modes left set: ags resets them after the run" \
+    $'\e[?1049l\e[?25h\e[?1000l\e[?1006l\e[?2004l' "$PTY"
+check_lacks "mode 1042 (urgency on BEL) is dropped" $'\e[?1042h' "$PTY"
+check_lacks "mode 1043 (raise window on BEL) is dropped" $'\e[?1043h' "$PTY"
+
+# ---- rev1 F5: image build output on a terminal is filtered too (RUN steps
+# print what packages from the network print), and ags's own messages are
+# escaped: a name with an OSC 52 in it does not reach the terminal raw
+BUILD_IMAGE=localhost/ags-e2e-term-build:$(date +%s)-$$
+mkdir -p "$E2E_TMP/termbuild"
+printf 'FROM %s\nRUN printf "\\033]52;c;QlVJTEQ=\\a build-step-ran\\n"\n' "$AGS_E2E_IMAGE" \
+    >"$E2E_TMP/termbuild/Containerfile"
+cat >"$E2E_TMP/termbuild.toml" <<TOML
+[sandbox]
+image = "$BUILD_IMAGE"
+containerfile = "$E2E_TMP/termbuild/Containerfile"
+TOML
+on_pty build-output "'$AGS_BIN' --config '$E2E_TMP/termbuild.toml' --agent shell -- -c 'echo agent-ran'"
+check_bytes "build on a terminal: the run completes with status 0" "[pty-exit:0]" "$PTY"
+check_bytes "build on a terminal: the build step's text is shown" "build-step-ran" "$PTY"
+check_lacks "build on a terminal: its OSC 52 is dropped" $'\e]52' "$PTY"
+api DELETE "/images/$(printf %s "$BUILD_IMAGE" | sed 's|/|%2F|g; s|:|%3A|g')?force=true"
+check_status "the built image is removed" 200
+on_pty escaped-message "'$AGS_BIN' \"\$(printf 'frob\\033]52;c;SGk=\\007')\""
+check_bytes "an unknown command is named escaped" "frob\\x1b]52;c;SGk=\\x07" "$PTY"
+check_lacks "ags's message carries no raw OSC 52" $'\e]52' "$PTY"
+
 # ---- default mode is not filtered (docs/security.md)
 on_pty default-tty "'$AGS_BIN' --agent shell -- emit.sh"
 check_bytes "default tty: the run completes with status 0" "[pty-exit:0]" "$PTY"

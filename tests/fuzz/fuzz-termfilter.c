@@ -6,10 +6,14 @@
  * the input; it is never longer than the input; it is valid UTF-8 without
  * NUL or C1 controls (U+0080..U+009F); no ESC in it starts a string other
  * than an OSC 0/1/2 title (so never ESC ] 5 2, DCS, APC, PM or SOS); and
- * filtering the output again changes nothing.
+ * filtering the output again changes nothing.  The same for a terminal that
+ * is not UTF-8, whose output has no byte >= 0x80 at all.  What
+ * termfilter_finish() writes at the end fits TERMFILTER_RESET_MAX, is the
+ * same in any chunking and passes the filter unchanged.
  *
  * Input: byte 0 = chunk size (1..256), the rest = the output stream.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +23,22 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static size_t filter(const char *in, size_t n, size_t step, char *out)
+static bool g_ascii;
+
+static void init(struct termfilter *f)
+{
+    if (g_ascii)
+        termfilter_init_ascii(f);
+    else
+        termfilter_init(f);
+}
+
+/* Filters in chunks of step; the reset finish() writes goes to reset. */
+static size_t filter_finish(const char *in, size_t n, size_t step, char *out, char *reset,
+                            size_t *ret_reset)
 {
     struct termfilter f;
-    termfilter_init(&f);
+    init(&f);
     size_t o = 0;
     for (size_t off = 0; off < n; off += step) {
         size_t len = n - off < step ? n - off : step;
@@ -31,7 +47,17 @@ static size_t filter(const char *in, size_t n, size_t step, char *out)
             abort();
         o += k;
     }
+    *ret_reset = termfilter_finish(&f, reset);
+    if (*ret_reset > TERMFILTER_RESET_MAX)
+        abort();
     return o;
+}
+
+static size_t filter(const char *in, size_t n, size_t step, char *out)
+{
+    char reset[TERMFILTER_RESET_MAX];
+    size_t r;
+    return filter_finish(in, n, step, out, reset, &r);
 }
 
 static void check_escapes(const char *s, size_t n)
@@ -60,10 +86,24 @@ static void check_text(const char *s, size_t n)
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void check_ascii(const char *s, size_t n)
 {
-    if (size < 1)
-        return 0;
+    for (size_t i = 0; g_ascii && i < n; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            abort();
+}
+
+static void check_reset(const char *reset, size_t r, const char *reset2, size_t r2)
+{
+    char again[TERMFILTER_RESET_MAX + TERMFILTER_SLACK];
+    if (r != r2 || memcmp(reset, reset2, r) != 0)
+        abort();
+    if (filter(reset, r, r ? r : 1, again) != r || memcmp(again, reset, r) != 0)
+        abort();
+}
+
+static void one_terminal(const uint8_t *data, size_t size)
+{
     size_t step = (size_t)data[0] + 1;
     const char *in = (const char *)data + 1;
     size_t n = size - 1;
@@ -72,11 +112,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *again = malloc(n + TERMFILTER_SLACK);
     if (!whole || !chunked || !again)
         abort();
-    size_t w = filter(in, n, n ? n : 1, whole);
-    size_t c = filter(in, n, step, chunked);
+    char reset[TERMFILTER_RESET_MAX], reset2[TERMFILTER_RESET_MAX];
+    size_t r = 0, r2 = 0;
+    size_t w = filter_finish(in, n, n ? n : 1, whole, reset, &r);
+    size_t c = filter_finish(in, n, step, chunked, reset2, &r2);
     if (w > n || c != w || memcmp(whole, chunked, w) != 0)
         abort();
+    check_reset(reset, r, reset2, r2);
     check_text(whole, w);
+    check_ascii(whole, w);
     check_escapes(whole, w);
     size_t a = filter(whole, w, w ? w : 1, again);
     if (a != w || memcmp(again, whole, w) != 0)
@@ -84,5 +128,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(whole);
     free(chunked);
     free(again);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    g_ascii = false;
+    one_terminal(data, size);
+    g_ascii = true;
+    one_terminal(data, size);
     return 0;
 }

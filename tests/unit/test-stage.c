@@ -82,7 +82,7 @@ static void test_lockdown_staging_keeps_only_allowlisted_entries_of_the_agent_ho
         {.type = PLAN_MOUNT_BIND, .source = hooks, .destination = hooks_dir, .read_only = true},
     };
     struct ags_plan plan = {.agent = PLAN_AGENT_CLAUDE, .mounts = mounts, .n_mounts = 2};
-    assert_int_equal(stage_lockdown(&plan, stage, &err), 0);
+    assert_int_equal(stage_lockdown(&plan, stage, NULL, &err), 0);
 
     assert_false(exists(dest, "auth.json")); /* each agent has its own allowlist */
     assert_false(exists(dest, "agent"));
@@ -104,7 +104,7 @@ static void test_lockdown_staging_keeps_only_allowlisted_entries_of_the_agent_ho
     struct plan_mount pm = {.type = PLAN_MOUNT_BIND, .source = dest2, .destination = pi_home,
                             .stage_from = home};
     struct ags_plan pplan = {.agent = PLAN_AGENT_PI, .mounts = &pm, .n_mounts = 1};
-    assert_int_equal(stage_lockdown(&pplan, stage2, &err), 0);
+    assert_int_equal(stage_lockdown(&pplan, stage2, NULL, &err), 0);
     assert_true(exists(dest2, "agent/auth.json"));
     assert_false(exists(dest2, "auth.json"));
     assert_false(exists(dest2, ".credentials.json"));
@@ -391,7 +391,7 @@ static void check_layout(const struct layout *l)
     struct plan_mount m = {.type = PLAN_MOUNT_BIND, .source = dest, .destination = destination,
                            .stage_from = home};
     struct ags_plan plan = {.agent = l->agent, .mounts = &m, .n_mounts = 1};
-    int r = stage_lockdown(&plan, stage, &err);
+    int r = stage_lockdown(&plan, stage, NULL, &err);
     if (r < 0)
         fail_msg("%s", err.msg);
     for (size_t i = 0; l->staged[i]; i++)
@@ -545,7 +545,7 @@ static void test_lockdown_stages_claude_json_without_project_history(void **stat
     struct plan_mount m = {.type = PLAN_MOUNT_BIND, .source = dest, .destination = destination,
                            .stage_from = from};
     struct ags_plan plan = {.agent = PLAN_AGENT_CLAUDE, .mounts = &m, .n_mounts = 1};
-    int r = stage_lockdown(&plan, stage, &err);
+    int r = stage_lockdown(&plan, stage, NULL, &err);
     if (r < 0)
         fail_msg("%s", err.msg);
     _cleanup_free_ char *text = slurp(stage, "home/dev/.claude.json");
@@ -759,7 +759,7 @@ static int stage_with_fifo_swapped_in(void *arg)
                            .stage_from = from};
     struct ags_plan plan = {.agent = top_level ? PLAN_AGENT_CLAUDE : PLAN_AGENT_PI,
                             .mounts = &m, .n_mounts = 1};
-    int r = stage_lockdown(&plan, stage, &err);
+    int r = stage_lockdown(&plan, stage, NULL, &err);
     CHECK(g_swap_name == NULL); /* the swap happened */
     CHECK(r < 0);
     CHECK(strstr(err.msg, name) != NULL);
@@ -795,7 +795,7 @@ static void test_staging_caps_the_bytes_copied_not_the_size_seen_before(void **s
     (void)snprintf(g_swap_target, sizeof(g_swap_target), "%s/agent/auth.json", home);
     g_grow_to = 4 << 20;
     g_swap_name = "auth.json";
-    int r = stage_lockdown_within(&plan, stage, 1 << 20, &err);
+    int r = stage_lockdown_within(&plan, stage, 1 << 20, NULL, &err);
     g_grow_to = 0;
     assert_null(g_swap_name); /* it grew */
     assert_int_equal(r, -EFBIG);
@@ -830,6 +830,219 @@ static void test_staging_dir_records_its_owner(void **state)
     assert_int_equal(stage_remove_tree(path, &err), 0);
 }
 
+/* ---- what a normal run plants in the real home for lockdown (rev1 F3, F5) ---- */
+
+/* Whether one of the notes contains both needles. */
+static bool noted(const struct stage_notes *notes, const char *a, const char *b)
+{
+    for (size_t i = 0; i < STAGE_MAX_NOTES && notes->msg[i]; i++)
+        if (strstr(notes->msg[i], a) && strstr(notes->msg[i], b))
+            return true;
+    return false;
+}
+
+/* Stages home as pi's home into a fresh staging dir; returns that dir's
+ * copy of the home (owned by the caller) and its staging dir in stage. */
+static char *stage_pi_home(const char *home, char stage[static 32], struct stage_notes *notes,
+                           int *ret)
+{
+    struct ags_error err = {0};
+    (void)snprintf(stage, 32, "%s", "/tmp/ags-test-stage-XXXXXX");
+    if (stage_make_dir(stage, &err) < 0)
+        return NULL;
+    char *dest = xasprintf("%s%s", stage, PLAN_PI_HOME);
+    char destination[] = PLAN_PI_HOME;
+    _cleanup_free_ char *from = xstrdup(home);
+    struct plan_mount m = {.type = PLAN_MOUNT_BIND, .source = dest, .destination = destination,
+                           .stage_from = from};
+    struct ags_plan plan = {.agent = PLAN_AGENT_PI, .mounts = &m, .n_mounts = 1};
+    *ret = stage_lockdown(&plan, stage, notes, &err);
+    if (*ret < 0)
+        fprintf(stderr, "staging failed: %s\n", err.msg);
+    return dest;
+}
+
+static void done_staging(struct stage_notes *notes, const char *stage, const char *home)
+{
+    stage_notes_done(notes);
+    struct ags_error err = {0};
+    assert_int_equal(stage_remove_tree(stage, &err), 0);
+    assert_int_equal(stage_remove_tree(home, &err), 0);
+}
+
+/* A normal run (~/.pi read-write) links a session transcript of another
+ * project into an allowlisted directory: lockdown must not stage it. */
+static void test_lockdown_skips_hard_linked_files_with_a_note(void **state)
+{
+    (void)state;
+    char home[] = "/tmp/ags-test-hardlink-XXXXXX";
+    assert_non_null(mkdtemp(home));
+    static const char *const entries[] = {
+        "agent/auth.json", "agent/skills/", "agent/sessions/--other-project--/s.jsonl", NULL};
+    assert_int_equal(build(home, entries), 0);
+    _cleanup_free_ char *session = xasprintf("%s/agent/sessions/--other-project--/s.jsonl", home);
+    _cleanup_free_ char *planted = xasprintf("%s/agent/skills/notes.md", home);
+    assert_int_equal(link(session, planted), 0);
+    char stage[32];
+    struct stage_notes notes = {0};
+    int r = -1;
+    _cleanup_free_ char *dest = stage_pi_home(home, stage, &notes, &r);
+    assert_int_equal(r, 0);
+    assert_true(exists(dest, "agent/auth.json"));
+    assert_true(exists(dest, "agent/skills"));
+    assert_false(exists(dest, "agent/skills/notes.md"));
+    assert_int_equal(notes.n, 1);
+    assert_true(noted(&notes, "agent/skills/notes.md", "hard link"));
+    done_staging(&notes, stage, home);
+}
+
+#define DEEP_NAME "\033]52;c;SGk=\a"
+
+/* An unreadable file, an unreadable directory and a tree deeper than
+ * STAGE_MAX_DEPTH (named like an OSC 52, as an attacker would) in allowlisted
+ * places: each is skipped with a note, the rest is staged, the run goes on. */
+static int stage_past_unreadable_and_deep_entries(void *arg)
+{
+    (void)arg;
+    char home[] = "/tmp/ags-test-unreadable-XXXXXX";
+    CHECK(mkdtemp(home));
+    static const char *const entries[] = {
+        "agent/auth.json", "agent/skills/secret.md", "agent/extensions/locked/x.ts",
+        "agent/prompts/ok.md", NULL};
+    CHECK(build(home, entries) == 0);
+    _cleanup_free_ char *secret = xasprintf("%s/agent/skills/secret.md", home);
+    _cleanup_free_ char *locked = xasprintf("%s/agent/extensions/locked", home);
+    CHECK(chmod(secret, 0) == 0 && chmod(locked, 0) == 0);
+    _cleanup_free_ char *deep = xasprintf("%s/agent/skills", home);
+    int fd = open(deep, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    for (int i = 0; fd >= 0 && i < STAGE_MAX_DEPTH + 8; i++) {
+        CHECK(mkdirat(fd, DEEP_NAME, 0700) == 0);
+        int sub = openat(fd, DEEP_NAME, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        (void)close(fd);
+        fd = sub;
+    }
+    CHECK(fd >= 0);
+    (void)close(fd);
+    char stage[32];
+    struct stage_notes notes = {0};
+    int r = -1;
+    _cleanup_free_ char *dest = stage_pi_home(home, stage, &notes, &r);
+    CHECK(r == 0);
+    CHECK(exists(dest, "agent/auth.json") && exists(dest, "agent/prompts/ok.md"));
+    CHECK(!exists(dest, "agent/skills/secret.md"));
+    CHECK(!exists(dest, "agent/extensions/locked"));
+    CHECK(notes.n == 3);
+    CHECK(noted(&notes, "agent/skills/secret.md", "cannot read"));
+    CHECK(noted(&notes, "agent/extensions/locked", "cannot read"));
+    CHECK(noted(&notes, "agent/skills/" DEEP_NAME, "nested too deeply"));
+    stage_notes_done(&notes);
+    struct ags_error err = {0};
+    CHECK(stage_remove_tree(stage, &err) == 0 && stage_remove_tree(home, &err) == 0);
+    return 0;
+}
+
+static void test_lockdown_skips_unreadable_and_too_deep_entries_with_a_note(void **state)
+{
+    (void)state;
+    run_in_child(stage_past_unreadable_and_deep_entries, NULL, 30);
+}
+
+/* More skipped entries than notes kept: the count is exact, the kept few
+ * are the first ones. */
+static void test_lockdown_notes_are_bounded_and_counted(void **state)
+{
+    (void)state;
+    char home[] = "/tmp/ags-test-manylinks-XXXXXX";
+    assert_non_null(mkdtemp(home));
+    static const char *const entries[] = {"agent/skills/", "agent/orig", NULL};
+    assert_int_equal(build(home, entries), 0);
+    _cleanup_free_ char *orig = xasprintf("%s/agent/orig", home);
+    for (int i = 0; i < 3 * STAGE_MAX_NOTES; i++) {
+        _cleanup_free_ char *l = xasprintf("%s/agent/skills/l%02d", home, i);
+        assert_int_equal(link(orig, l), 0);
+    }
+    char stage[32];
+    struct stage_notes notes = {0};
+    int r = -1;
+    _cleanup_free_ char *dest = stage_pi_home(home, stage, &notes, &r);
+    assert_int_equal(r, 0);
+    assert_false(exists(dest, "agent/skills/l00"));
+    assert_int_equal(notes.n, 3 * STAGE_MAX_NOTES);
+    for (size_t i = 0; i < STAGE_MAX_NOTES; i++)
+        assert_non_null(notes.msg[i]);
+    done_staging(&notes, stage, home);
+}
+
+/* A file that would take the staged copy over the cap (the agent wrote it
+ * into an allowlisted directory) is skipped with a note; the rest is staged. */
+static void test_lockdown_skips_a_file_over_the_cap_with_a_note(void **state)
+{
+    (void)state;
+    char home[] = "/tmp/ags-test-bigfile-XXXXXX";
+    assert_non_null(mkdtemp(home));
+    static const char *const entries[] = {"agent/auth.json", "agent/skills/big", NULL};
+    assert_int_equal(build(home, entries), 0);
+    _cleanup_free_ char *big = xasprintf("%s/agent/skills/big", home);
+    assert_int_equal(truncate(big, 2 << 20), 0);
+    char stage[] = "/tmp/ags-test-stage-XXXXXX";
+    struct ags_error err = {0};
+    assert_int_equal(stage_make_dir(stage, &err), 0);
+    _cleanup_free_ char *dest = xasprintf("%s%s", stage, PLAN_PI_HOME);
+    char destination[] = PLAN_PI_HOME;
+    struct plan_mount m = {.type = PLAN_MOUNT_BIND, .source = dest, .destination = destination,
+                           .stage_from = home};
+    struct ags_plan plan = {.agent = PLAN_AGENT_PI, .mounts = &m, .n_mounts = 1};
+    struct stage_notes notes = {0};
+    int r = stage_lockdown_within(&plan, stage, 1 << 20, &notes, &err);
+    if (r < 0)
+        fail_msg("%s", err.msg);
+    assert_true(exists(dest, "agent/auth.json"));
+    assert_false(exists(dest, "agent/skills/big"));
+    assert_int_equal(notes.n, 1);
+    assert_true(noted(&notes, "agent/skills/big", "1 MiB"));
+    done_staging(&notes, stage, home);
+}
+
+/* ~/.claude.json is mounted read-write as a file in a normal run: the agent
+ * can chmod 000 it.  Lockdown then stages an empty object, with a note. */
+static int stage_unreadable_claude_json(void *arg)
+{
+    (void)arg;
+    char home[] = "/tmp/ags-test-claudejson-XXXXXX";
+    CHECK(mkdtemp(home));
+    static const char *const entries[] = {".claude.json", NULL};
+    CHECK(build(home, entries) == 0);
+    _cleanup_free_ char *from = xasprintf("%s/.claude.json", home);
+    CHECK(chmod(from, 0) == 0);
+    char stage[] = "/tmp/ags-test-stage-XXXXXX";
+    struct ags_error err = {0};
+    CHECK(stage_make_dir(stage, &err) == 0);
+    _cleanup_free_ char *dest = xasprintf("%s/home/dev/.claude.json", stage);
+    char destination[] = "/home/dev/.claude.json";
+    struct plan_mount m = {.type = PLAN_MOUNT_BIND, .source = dest, .destination = destination,
+                           .stage_from = from};
+    struct ags_plan plan = {.agent = PLAN_AGENT_CLAUDE, .mounts = &m, .n_mounts = 1};
+    struct stage_notes notes = {0};
+    int r = stage_lockdown(&plan, stage, &notes, &err);
+    if (r < 0)
+        fprintf(stderr, "staging failed: %s\n", err.msg);
+    CHECK(r == 0);
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    CHECK(read_file_bounded(dest, 64, &text, &len, &err) == 0);
+    CHECK(strcmp(text, "{}\n") == 0);
+    CHECK(notes.n == 1 && noted(&notes, ".claude.json", "cannot read"));
+    stage_notes_done(&notes);
+    CHECK(stage_remove_tree(stage, &err) == 0 && stage_remove_tree(home, &err) == 0);
+    return 0;
+}
+
+static void test_lockdown_stages_an_empty_claude_json_for_an_unreadable_one(void **state)
+{
+    (void)state;
+    run_in_child(stage_unreadable_claude_json, NULL, 30);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -850,6 +1063,11 @@ int main(void)
         cmocka_unit_test(test_staging_refuses_a_fifo_swapped_in_after_the_stat_without_blocking),
         cmocka_unit_test(test_staging_caps_the_bytes_copied_not_the_size_seen_before),
         cmocka_unit_test(test_staging_dir_records_its_owner),
+        cmocka_unit_test(test_lockdown_skips_hard_linked_files_with_a_note),
+        cmocka_unit_test(test_lockdown_skips_unreadable_and_too_deep_entries_with_a_note),
+        cmocka_unit_test(test_lockdown_notes_are_bounded_and_counted),
+        cmocka_unit_test(test_lockdown_skips_a_file_over_the_cap_with_a_note),
+        cmocka_unit_test(test_lockdown_stages_an_empty_claude_json_for_an_unreadable_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

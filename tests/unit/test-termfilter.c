@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdlib.h>
@@ -17,11 +18,17 @@
 
 #define BIG (4u * 1024u * 1024u)
 
+/* The terminal of the check_filter() running: UTF-8 or not. */
+static bool g_ascii;
+
 /* Filters in[0..n) in pieces of `step` bytes (0: split once at `cut`). */
 static size_t filter_pieces(const char *in, size_t n, size_t step, size_t cut, char *out)
 {
     struct termfilter f;
-    termfilter_init(&f);
+    if (g_ascii)
+        termfilter_init_ascii(&f);
+    else
+        termfilter_init(&f);
     size_t o = 0;
     if (step == 0) {
         o += termfilter_feed(&f, in, cut, out + o);
@@ -58,6 +65,13 @@ static void check_filter(const char *in, size_t n, const char *want, size_t want
 }
 
 #define FILTERS(in, want) check_filter(in, sizeof(in) - 1, want, sizeof(want) - 1)
+/* The same for a terminal that is not UTF-8. */
+#define FILTERS_ASCII(in, want)                                 \
+    do {                                                        \
+        g_ascii = true;                                         \
+        check_filter(in, sizeof(in) - 1, want, sizeof(want) - 1); \
+        g_ascii = false;                                        \
+    } while (0)
 #define KEEPS(in)         FILTERS(in, in)
 
 static void test_text_utf8_and_screen_controls_pass(void **state)
@@ -321,6 +335,84 @@ static void test_unfinished_sequence_waits_for_its_end(void **state)
     assert_memory_equal(out, "\xe2\x86\x92", 3);
 }
 
+/* ---- rev1 F4: non-UTF-8 terminals, window raising, modes left set */
+
+static void test_non_utf8_terminal_gets_ascii_only(void **state)
+{
+    (void)state;
+    /* On a Latin-1 terminal C3 9D is 'Ã' and the 8-bit OSC: the characters
+     * become '?', whatever they are */
+    FILTERS_ASCII("\xc3\x9d"
+                  "52;c;SGVsbG8=\a",
+                  "?52;c;SGVsbG8=\a");
+    FILTERS_ASCII("\xc3\x90tmux;\033\033]52;c;SGk=\a\033\\x", "?tmux;x");
+    FILTERS_ASCII("caf\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x98\x80!", "caf? ? ?!");
+    /* raw high bytes, C1 encoded or not, and invalid UTF-8 go */
+    FILTERS_ASCII("a\x9b"
+                  "1m\xc2\x9d"
+                  "b\xff\xe2\x94"
+                  "c",
+                  "a1mbc");
+    /* titles too; ASCII and the kept sequences pass unchanged */
+    FILTERS_ASCII("\033]2;t\xc3\xa9st\a\033[31mred\033[0m\r\n", "\033]2;t?st\a\033[31mred\033[0m\r\n");
+}
+
+static void test_conformance_level_that_selects_8bit_controls_is_dropped(void **state)
+{
+    (void)state;
+    /* DECSCL (CSI Pl ; Pc " p) sets the level and 7/8-bit controls, like
+     * ESC SP G; DECSTR (CSI ! p) and DECRQM (CSI ? Ps $ p) stay */
+    FILTERS("a\033[62;0\"pb\033[65;1\"pc\033[!p\033[?2026$pd", "abc\033[!p\033[?2026$pd");
+}
+
+static void test_urgency_and_raise_window_on_bel_are_dropped(void **state)
+{
+    (void)state;
+    /* xterm's bellIsUrgent (1042) and popOnBell (1043), alone or listed */
+    FILTERS("a\033[?1042h\033[?1043hb\033[?1042;1049hc\033[?25;1043ld", "abcd");
+}
+
+/* Feeds in whole, then returns what finish() writes. */
+static size_t finish_after(const char *in, char *out)
+{
+    struct termfilter f;
+    termfilter_init(&f);
+    char sink[1024 + TERMFILTER_SLACK];
+    assert_true(strlen(in) <= 1024);
+    (void)termfilter_feed(&f, in, strlen(in), sink);
+    size_t n = termfilter_finish(&f, out);
+    assert_true(n <= TERMFILTER_RESET_MAX);
+    /* once finished, nothing is left to reset */
+    char again[TERMFILTER_RESET_MAX];
+    assert_int_equal(termfilter_finish(&f, again), 0);
+    return n;
+}
+
+#define FINISHES(in, want)                                              \
+    do {                                                                \
+        char out_[TERMFILTER_RESET_MAX];                                \
+        size_t n_ = finish_after(in, out_);                             \
+        if (n_ != sizeof(want) - 1 || memcmp(out_, want, n_) != 0)      \
+            fail_msg("finish wrote [%.*s], expected [%s]", (int)n_, out_, want); \
+    } while (0)
+
+static void test_finish_resets_the_modes_the_stream_left_set(void **state)
+{
+    (void)state;
+    FINISHES("", "");
+    FINISHES("\033[?1000h\033[?1000l\033[?25l\033[?25h\033[>1u\033[<u\x0e\x0f\033(0\033(B", "");
+    /* the alternate screen is left first, then the rest in a fixed order */
+    FINISHES("\033[?1049h\033[?1000;1006h\033[?2004h\033[?25l",
+             "\033[?1049l\033[?25h\033[?1000l\033[?1006l\033[?2004l");
+    FINISHES("\033[?1h\033=\033[?1002h\033[?1004h\033[?2026h\033[?47h",
+             "\033[?47l\033[?1l\033[?1002l\033[?1004l\033[?2026l\033>");
+    /* kitty keyboard flags pushed twice, popped once; modifyOtherKeys;
+     * shift out and a line-drawing G0 */
+    FINISHES("\033[>1u\033[>3u\033[<u\033[>4;2m\x0e\033(0", "\033[<1u\033[>4m\x0f\033(B");
+    /* what the filter dropped was never set */
+    FINISHES("\033[?1000;2h\033[?1049;38h\033[?1000:1h", "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -344,6 +436,10 @@ int main(void)
             cmocka_unit_test(test_overlong_sequences_are_dropped_whole),
             cmocka_unit_test(test_huge_dropped_strings_are_skipped_without_holding),
             cmocka_unit_test(test_unfinished_sequence_waits_for_its_end),
+            cmocka_unit_test(test_non_utf8_terminal_gets_ascii_only),
+            cmocka_unit_test(test_urgency_and_raise_window_on_bel_are_dropped),
+            cmocka_unit_test(test_conformance_level_that_selects_8bit_controls_is_dropped),
+            cmocka_unit_test(test_finish_resets_the_modes_the_stream_left_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
