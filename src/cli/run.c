@@ -203,6 +203,7 @@ static void gather(const struct run_flags *f, const char *cwd, struct host_facts
         .slirp4netns_available = have_slirp4netns(),
         .lockdown_staging_dir = hf->staging,
         .path_exists = path_exists,
+        .canonical = canonical_or_same,
     };
 }
 

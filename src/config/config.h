@@ -146,6 +146,9 @@ struct ags_config {
     size_t n_files;
     char *base_path;    /* the base config file */
     char *overlay_path; /* the repo overlay that was applied, or NULL */
+    /* The overlay's Containerfile: sha256 (hex) of the bytes trusted, which
+     * the build checks again; NULL when the Containerfile is not an overlay's. */
+    char *containerfile_sha256;
 };
 
 /* Problems found while loading; only the cli prints them. */
