@@ -151,6 +151,9 @@ struct ags_config {
     char *containerfile_sha256;
 };
 
+/* An overlay's Containerfile larger than this is neither trusted nor built. */
+#define CFG_CONTAINERFILE_MAX_SIZE (1024u * 1024u)
+
 /* Problems found while loading; only the cli prints them. */
 struct cfg_diag {
     char **errors; /* "FILE:LINE:COL: key.path: what is wrong" */

@@ -17,8 +17,6 @@
 #include "base/fileio.h"
 #include "base/banned.h"
 
-/* A Containerfile larger than this is not read (nor built). */
-#define CONTAINERFILE_MAX_SIZE (1024u * 1024u)
 
 struct forbidden_key {
     const char *table, *key, *why;
@@ -129,7 +127,7 @@ static int content_digest(struct cfg_decoder *d, struct toml_pos pos, const char
     _cleanup_free_ char *buf = NULL;
     size_t len = 0;
     struct ags_error err;
-    if (read_file_bounded(canon, CONTAINERFILE_MAX_SIZE, &buf, &len, &err) < 0) {
+    if (read_file_bounded(canon, CFG_CONTAINERFILE_MAX_SIZE, &buf, &len, &err) < 0) {
         cfg_report_error(d, pos, ctx, "%s", err.msg);
         return -EINVAL;
     }
