@@ -159,4 +159,29 @@ check_contains "swapped mount source: the error names it" \
     "$(cat "$E2E_TMP/err")"
 check_eq "nothing is left behind after the refused run" 0 "$(managed_containers)"
 
+
+# ---- rev1 note: the host side of a config mount.  Your own config mounting
+# the directory that holds ags's config read-write would let the agent
+# rewrite that config (and the trust store) for its next run.
+D=$AGS_E2E_SCRATCH/repoD
+mkdir -p "$D/.git"
+cat >"$XDG_CONFIG_HOME/ags/config.toml" <<TOML
+[sandbox]
+image = "$AGS_E2E_IMAGE"
+[[mount]]
+host = "$XDG_CONFIG_HOME"
+container = "/home/dev/.config"
+mode = "rw"
+TOML
+CONFIG_BEFORE=$(sha256sum <"$XDG_CONFIG_HOME/ags/config.toml")
+cd "$D" || e2e_abort "cannot enter $D"
+run --agent shell -- -c 'echo "[[mount]]" >> /home/dev/.config/ags/config.toml && echo wrote'
+check_eq "rw mount around ags's config: refused as a config error" 2 "$RUN_RC"
+check_contains "rw mount around ags's config: the error names the file, line and why" \
+    "$XDG_CONFIG_HOME/ags/config.toml:3: refusing to mount $XDG_CONFIG_HOME read-write (config): it contains ags's config directory $XDG_CONFIG_HOME/ags" \
+    "$RUN_ERR"
+check_eq "rw mount around ags's config: the config is unchanged" "$CONFIG_BEFORE" \
+    "$(sha256sum <"$XDG_CONFIG_HOME/ags/config.toml")"
+check_eq "nothing is left behind after the refused mount" 0 "$(managed_containers)"
+
 e2e_finish
