@@ -109,6 +109,10 @@ check_match "repo A: its image is a tag of its own" '^localhost/ags-repo-[0-9a-f
 run --agent shell -- -c 'cat /etc/which-image'
 check_eq "repo A: exit 0" 0 "$RUN_RC"
 check_eq "repo A runs its own Containerfile" IMAGE-OF-REPO-A "$RUN_OUT"
+api GET "/images/$(printf %s "$PLAN_IMAGE" | sed 's|/|%2F|g; s|:|%3A|g')/json"
+check_contains "repo A's image is labelled with the digest of the Containerfile it was built from" \
+    "\"ags.containerfile-sha256\": \"$(sha256sum <"$A/Containerfile" | cut -c1-64)\"" \
+    "$(jget Labels)"
 cd "$B" || e2e_abort "cannot enter $B"
 run --agent shell --lockdown -- -c 'cat /etc/which-image'
 check_eq "repo B, lockdown: exit 0" 0 "$RUN_RC"
