@@ -3,7 +3,10 @@
 # Repo overlays against real runs (issue 10 items 3 and 5): a trusted overlay
 # is applied in a normal run and never in --lockdown; a symlink the agent
 # plants in run 1 under a path the trusted overlay mounts does not hand it a
-# host file in run 2.
+# host file in run 2.  rev1: an overlay's Containerfile builds under a tag of
+# its own (never the user's image, which repo B and lockdown then use); a
+# trusted mount source swapped for a symlink while the image builds stops the
+# run; a read-write config mount around ags's own config dir is refused.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
