@@ -8,6 +8,7 @@
  */
 #include "cli/run-exec.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,7 +156,8 @@ static int check_containerfile(const struct ags_config *cfg, const char *file, c
     size_t len = 0;
     struct ags_error err = {0};
     char now[SHA256_HEX_SIZE];
-    if (read_file_bounded(file, CFG_CONTAINERFILE_MAX_SIZE, &buf, &len, &err) < 0)
+    if (read_regular_file_at(AT_FDCWD, file, file, CFG_CONTAINERFILE_MAX_SIZE, &buf, &len, NULL,
+                             &err) < 0)
         return launch_failed(&err);
     sha256_hex(buf, len, now);
     if (strcmp(now, cfg->containerfile_sha256) != 0) {

@@ -8,6 +8,7 @@
  */
 #include "config/internal.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,6 @@
 #include "base/alloc.h"
 #include "base/fileio.h"
 #include "base/banned.h"
-
 
 struct forbidden_key {
     const char *table, *key, *why;
@@ -127,7 +127,9 @@ static int content_digest(struct cfg_decoder *d, struct toml_pos pos, const char
     _cleanup_free_ char *buf = NULL;
     size_t len = 0;
     struct ags_error err;
-    if (read_file_bounded(canon, CFG_CONTAINERFILE_MAX_SIZE, &buf, &len, &err) < 0) {
+    /* Never blocks on a FIFO swapped in meanwhile, nor follows a new symlink. */
+    if (read_regular_file_at(AT_FDCWD, canon, canon, CFG_CONTAINERFILE_MAX_SIZE, &buf, &len,
+                             NULL, &err) < 0) {
         cfg_report_error(d, pos, ctx, "%s", err.msg);
         return -EINVAL;
     }
