@@ -142,6 +142,12 @@ static char *containerfile_path(const struct ags_config *cfg)
     return shipped_path("containerfile/Containerfile");
 }
 
+/* Was this setting made by the repo overlay? */
+static bool overlay_named(const struct ags_config *cfg, const struct cfg_origin *at)
+{
+    return cfg->overlay_path && at->file && strcmp(at->file, cfg->overlay_path) == 0;
+}
+
 /* An overlay's Containerfile builds only the bytes the user trusted (rev1
  * F1): its image tag was derived from them at load, so a file changed since
  * (by an agent of a concurrent run) is refused instead of built under it.
@@ -179,6 +185,13 @@ static int ensure_image(struct podman_client *c, const struct ags_config *cfg, c
     }
     if (exists)
         return 0;
+    if (overlay_named(cfg, &cfg->sandbox.image.at) && !cfg->containerfile_sha256) {
+        cli_error("the repo-local config %s names the image %s, which does not exist; ags "
+                  "builds an image that a repo-local config names only from that config's own "
+                  "containerfile (pull or build %s yourself, or remove it from that file)",
+                  cfg->overlay_path, image, image);
+        return AGS_EXIT_LAUNCH;
+    }
     _cleanup_free_ char *file = containerfile_path(cfg);
     _cleanup_free_ char *dir = xstrdup(file);
     char *slash = strrchr(dir, '/');
@@ -312,8 +325,7 @@ static bool from_overlay(const struct ags_config *cfg, const char *source)
 {
     for (size_t i = 0; cfg->overlay_path && i < cfg->n_mounts; i++) {
         const struct cfg_mount *m = &cfg->mounts[i];
-        if (m->at.file && strcmp(m->at.file, cfg->overlay_path) == 0 &&
-            strcmp(m->host.v, source) == 0)
+        if (overlay_named(cfg, &m->at) && strcmp(m->host.v, source) == 0)
             return true;
     }
     return false;

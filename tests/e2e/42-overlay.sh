@@ -123,6 +123,21 @@ check_eq "repo B, lockdown: the user's image, not repo A's" USER-IMAGE "$RUN_OUT
 run --agent shell -- -c 'cat /etc/which-image'
 check_eq "repo B: the user's image, not repo A's" USER-IMAGE "$RUN_OUT"
 
+# An overlay that names a missing image without a Containerfile of its own is
+# not built (it would build your Containerfile under a name of its choosing,
+# e.g. another repository's tag).
+NAMED_IMAGE=localhost/ags-e2e-overlay-named-$$:latest
+rm_image_later "$NAMED_IMAGE"
+printf '[sandbox]\nimage = "%s"\n' "$NAMED_IMAGE" >"$A/.ags/config.toml"
+cd "$A" || e2e_abort "cannot enter $A"
+trust_by_prompt
+run --agent shell -- -c 'cat /etc/which-image'
+check_eq "overlay naming a missing image: the run fails before the agent" 125 "$RUN_RC"
+check_contains "overlay naming a missing image: the error says why" \
+    "names the image $NAMED_IMAGE, which does not exist" "$RUN_ERR"
+api GET "/images/$(printf %s "$NAMED_IMAGE" | sed 's|/|%2F|g; s|:|%3A|g')/exists"
+check_status "overlay naming a missing image: nothing was built under that name" 404
+
 # ---- rev1 F2 (the overlay names an image of its own so that older versions
 # build too): a trusted overlay's mount source swapped for a symlink to a host
 # directory while the image builds (by an agent of another run in the same
