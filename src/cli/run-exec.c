@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/fileio.h"
+#include "base/sha256.h"
 #include "base/termfilter.h"
 #include "cli/cli.h"
 #include "podman/backend.h"
@@ -216,6 +219,40 @@ static char *containerfile_path(const struct ags_config *cfg)
     return shipped_path("containerfile/Containerfile");
 }
 
+/* Was this setting made by the repo overlay? */
+static bool overlay_named(const struct ags_config *cfg, const struct cfg_origin *at)
+{
+    return cfg->overlay_path && at->file && strcmp(at->file, cfg->overlay_path) == 0;
+}
+
+/* An overlay's Containerfile builds only the bytes the user trusted (rev1
+ * F1): its image tag was derived from them at load, so a file changed since
+ * (by an agent of a concurrent run) is refused instead of built under it.
+ * The window left is between this read and the tar of the build context. */
+static int check_containerfile(const struct ags_config *cfg, const char *file, char *label,
+                               size_t size)
+{
+    label[0] = '\0';
+    if (!cfg->containerfile_sha256)
+        return 0;
+    _cleanup_free_ char *buf = NULL;
+    size_t len = 0;
+    struct ags_error err = {0};
+    char now[SHA256_HEX_SIZE];
+    if (read_regular_file_at(AT_FDCWD, file, file, CFG_CONTAINERFILE_MAX_SIZE, &buf, &len, NULL,
+                             &err) < 0)
+        return launch_failed(&err);
+    sha256_hex(buf, len, now);
+    if (strcmp(now, cfg->containerfile_sha256) != 0) {
+        cli_error("%s changed since the repo-local config was trusted (sha256 %s, now %s); "
+                  "not building it: run ags again to review it",
+                  file, cfg->containerfile_sha256, now);
+        return AGS_EXIT_LAUNCH;
+    }
+    (void)snprintf(label, size, "ags.containerfile-sha256=%s", now);
+    return 0;
+}
+
 static int ensure_image(struct podman_client *c, const struct ags_config *cfg, const char *image)
 {
     struct ags_error err = {0};
@@ -225,18 +262,31 @@ static int ensure_image(struct podman_client *c, const struct ags_config *cfg, c
     }
     if (exists)
         return 0;
+    if (overlay_named(cfg, &cfg->sandbox.image.at) && !cfg->containerfile_sha256) {
+        cli_error("the repo-local config %s names the image %s, which does not exist; ags "
+                  "builds an image that a repo-local config names only from that config's own "
+                  "containerfile (pull or build %s yourself, or remove it from that file)",
+                  cfg->overlay_path, image, image);
+        return AGS_EXIT_LAUNCH;
+    }
     _cleanup_free_ char *file = containerfile_path(cfg);
     _cleanup_free_ char *dir = xstrdup(file);
     char *slash = strrchr(dir, '/');
     const char *name = slash ? slash + 1 : file;
     if (slash)
         *slash = '\0';
+    char label[128];
+    int rc = check_containerfile(cfg, file, label, sizeof(label));
+    if (rc != 0)
+        return rc;
     fprintf(stderr, "ags: building the sandbox image %s from %s\n", image, file);
     const char *tags[] = {image, NULL};
+    const char *labels[] = {label, NULL};
     struct podman_build_opts opts = {
         .context_dir = slash ? dir : ".",
         .containerfile = name,
         .tags = tags,
+        .labels = label[0] ? labels : NULL,
         .network = true, /* RUN steps install packages */
         .on_output = build_output,
     };
@@ -343,6 +393,106 @@ static int stage_home(const struct ags_plan *p, const char *staging_dir)
     return r < 0 ? launch_failed(&err) : 0;
 }
 
+/* rev1 F2: Podman resolves each bind source again when it starts the
+ * container, minutes after ags checked it (an image build lies between).  A
+ * concurrent agent that writes the workspace could swap a checked directory
+ * for a symlink to a host directory by then.  Each existing bind source is
+ * pinned (canonical path, device and inode) before the long steps and
+ * compared again once the container is created, right before it starts; an
+ * overlay's source must stay the canonical path resolved and trusted at
+ * load.  The window left is between that check and Podman's mount. */
+struct mount_pin {
+    const char *source; /* the plan's */
+    char *canon;        /* NULL: not pinned (missing: created later) */
+    dev_t dev;
+    ino_t ino;
+    bool canonical;     /* an overlay's: canon must equal source */
+};
+
+struct mount_pins {
+    struct mount_pin *v;
+    size_t n;
+};
+
+static bool from_overlay(const struct ags_config *cfg, const char *source)
+{
+    for (size_t i = 0; cfg->overlay_path && i < cfg->n_mounts; i++) {
+        const struct cfg_mount *m = &cfg->mounts[i];
+        if (overlay_named(cfg, &m->at) && strcmp(m->host.v, source) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The source's canonical path and identity now; false when it cannot be resolved. */
+static bool pin_now(const char *source, char **canon, struct stat *st)
+{
+    *canon = realpath(source, NULL);
+    if (*canon && stat(*canon, st) == 0)
+        return true;
+    free(*canon);
+    *canon = NULL;
+    return false;
+}
+
+static void pins_take(const struct ags_config *cfg, const struct ags_plan *p,
+                      struct mount_pins *pins)
+{
+    pins->v = xcalloc(p->n_mounts + 1, sizeof(*pins->v));
+    pins->n = 0;
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        const struct plan_mount *m = &p->mounts[i];
+        if (m->type != PLAN_MOUNT_BIND)
+            continue;
+        struct mount_pin *pin = &pins->v[pins->n++];
+        struct stat st;
+        pin->source = m->source;
+        pin->canonical = from_overlay(cfg, m->source);
+        if (pin_now(m->source, &pin->canon, &st)) {
+            pin->dev = st.st_dev;
+            pin->ino = st.st_ino;
+        }
+    }
+}
+
+static void pins_done(struct mount_pins *pins)
+{
+    for (size_t i = 0; i < pins->n; i++)
+        free(pins->v[i].canon);
+    free(pins->v);
+    *pins = (struct mount_pins){0};
+}
+
+static int pin_changed(const struct mount_pin *pin, const char *now)
+{
+    cli_error("the mount source %s changed since ags checked it (%s%s%s); not starting the "
+              "sandbox: something may be swapping it for a symlink (an agent of another run in "
+              "this checkout?); check it and run again",
+              pin->source, now ? "now " : "it is gone", now ? now : "",
+              now && pin->canon && strcmp(now, pin->canon) == 0 ? ", another file" : "");
+    return AGS_EXIT_LAUNCH;
+}
+
+static int pins_verify(const struct mount_pins *pins)
+{
+    for (size_t i = 0; i < pins->n; i++) {
+        const struct mount_pin *pin = &pins->v[i];
+        _cleanup_free_ char *now = NULL;
+        struct stat st;
+        bool there = pin_now(pin->source, &now, &st);
+        if (pin->canonical && pin->canon && strcmp(pin->canon, pin->source) != 0)
+            return pin_changed(pin, pin->canon);
+        if (pin->canonical && (!there || strcmp(now, pin->source) != 0))
+            return pin_changed(pin, there ? now : NULL);
+        if (!pin->canon)
+            continue; /* missing when pinned: created by this run */
+        if (!there || strcmp(now, pin->canon) != 0 || st.st_dev != pin->dev ||
+            st.st_ino != pin->ino)
+            return pin_changed(pin, there ? now : NULL);
+    }
+    return 0;
+}
+
 /* Concurrent runs take turns for the steps that deadlock Podman 4.3
  * (backend.h): the sweep, and volumes through container start; removal. */
 static struct backend_lock g_lock = {.fd = -1};
@@ -414,7 +564,7 @@ static const struct podman_output_filter *terminal_filter(struct term_filter *f,
 }
 
 static int run_container(struct podman_client *c, struct ags_plan *p,
-                         const struct backend_secrets *secrets)
+                         const struct backend_secrets *secrets, const struct mount_pins *pins)
 {
     bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     _cleanup_free_ char *id = NULL;
@@ -424,7 +574,8 @@ static int run_container(struct podman_client *c, struct ags_plan *p,
     int exit_code = 0;
     struct ags_error err = {0};
     int r = 0;
-    bool attached = !g_signal;
+    int refused = pins_verify(pins);
+    bool attached = !g_signal && refused == 0;
     if (attached) {
         struct term_filter out_filter, err_filter;
         struct podman_io io = {
@@ -448,6 +599,8 @@ static int run_container(struct podman_client *c, struct ags_plan *p,
     if (podman_container_remove(c, id, true, &rm_err) < 0 && rm_err.code != -ENOENT)
         cli_warning("could not remove container %s: %s", p->name.v, rm_err.msg);
     end_turn(NULL);
+    if (refused)
+        return refused;
     if (!attached)
         return interrupted();
     if (r == -EINTR) {
@@ -466,6 +619,8 @@ int cli_run_plan(const struct ags_config *cfg, struct ags_plan *plan, const char
     _cleanup_(podman_client_freep) struct podman_client *c = NULL;
     const char *runtime = nonempty_env("XDG_RUNTIME_DIR");
     backend_lock_open(&g_lock, runtime && runtime[0] == '/' ? runtime : cli_tmp_dir());
+    struct mount_pins pins;
+    pins_take(cfg, plan, &pins);
     int rc = connect_podman(cfg, &c);
     if (rc == 0) {
         /* Only the long steps (sweep, image build, volumes) are aborted by a
@@ -480,7 +635,7 @@ int cli_run_plan(const struct ags_config *cfg, struct ags_plan *plan, const char
     if (rc == 0)
         rc = interrupted();
     if (rc == 0)
-        rc = run_container(c, plan, &secrets);
+        rc = run_container(c, plan, &secrets, &pins);
     backend_lock_release(&g_lock); /* an early failure may still hold it */
     if (c) {
         struct ags_error err = {0};
@@ -489,6 +644,7 @@ int cli_run_plan(const struct ags_config *cfg, struct ags_plan *plan, const char
                         err.msg);
     }
     backend_lock_close(&g_lock);
+    pins_done(&pins);
     restore_signals(old);
     return rc;
 }

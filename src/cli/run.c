@@ -4,6 +4,7 @@
  * host facts the pure plan builder needs, build the plan.  Running it (the
  * Podman backend) is the next step of issue 5.
  */
+#include <errno.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -134,11 +135,20 @@ static void canonical_add_dirs(const struct run_flags *f, const char *cwd, struc
     }
 }
 
-/* Canonical when it exists (the workspace is canonical too), else as given. */
+/* Canonical when it exists (the workspace is canonical too); a missing path
+ * gets its nearest existing ancestor resolved (a symlink there must not hide
+ * where a mount with create = true would land); else as given. */
 static char *canonical_or_same(const char *path)
 {
     char *c = realpath(path, NULL);
-    return c ? c : xstrdup(path);
+    if (c || errno != ENOENT || path[0] != '/')
+        return c ? c : xstrdup(path);
+    const char *slash = strrchr(path, '/');
+    if (slash == path || strcmp(slash, "/..") == 0 || strcmp(slash, "/.") == 0)
+        return xstrdup(path);
+    _cleanup_free_ char *parent = xstrndup(path, (size_t)(slash - path));
+    _cleanup_free_ char *canon = canonical_or_same(parent);
+    return xasprintf("%s%s", strcmp(canon, "/") ? canon : "", slash);
 }
 
 static char *xdg_ags_dir(const char *xdg, const char *home, const char *fallback)
@@ -276,6 +286,7 @@ static void gather(const struct run_flags *f, const char *cwd, struct host_facts
         .slirp4netns_available = have_slirp4netns(),
         .lockdown_staging_dir = hf->staging,
         .path_exists = path_exists,
+        .canonical = canonical_or_same,
     };
 }
 

@@ -146,7 +146,13 @@ struct ags_config {
     size_t n_files;
     char *base_path;    /* the base config file */
     char *overlay_path; /* the repo overlay that was applied, or NULL */
+    /* The overlay's Containerfile: sha256 (hex) of the bytes trusted, which
+     * the build checks again; NULL when the Containerfile is not an overlay's. */
+    char *containerfile_sha256;
 };
+
+/* An overlay's Containerfile larger than this is neither trusted nor built. */
+#define CFG_CONTAINERFILE_MAX_SIZE (1024u * 1024u)
 
 /* Problems found while loading; only the cli prints them. */
 struct cfg_diag {

@@ -94,6 +94,7 @@ void cfg_parts_done(struct cfg_parts *p)
         free(p->resolved[i].declared);
         free(p->resolved[i].resolved);
         free(p->resolved[i].key);
+        free(p->resolved[i].content);
     }
     free(p->resolved);
     *p = (struct cfg_parts){0};
@@ -117,6 +118,7 @@ struct ags_config *config_free(struct ags_config *c)
     free(c->files);
     free(c->base_path);
     free(c->overlay_path);
+    free(c->containerfile_sha256);
     free(c);
     return NULL;
 }

@@ -20,6 +20,7 @@ struct cfg_resolved {
     char *resolved; /* canonical; for a missing path, its canonical parent + the rest */
     enum cfg_path_type type;
     char *key;      /* "mount[0].host" */
+    char *content;  /* sandbox.containerfile: sha256 (hex) of its bytes, or NULL */
 };
 
 /* What one file contributes, kept apart until the layers are merged so that
@@ -75,6 +76,10 @@ char *cfg_overlay_resolve(struct cfg_decoder *d, struct toml_pos pos, const char
 void cfg_overlay_digest(const char *buf, size_t len, const struct cfg_parts *p,
                         char out[SHA256_HEX_SIZE]);
 const char *cfg_path_type_name(enum cfg_path_type t);
+/* An overlay that sets sandbox.containerfile builds only under its own tag
+ * (rev1 F1): sets d->cfg's image to localhost/ags-repo-<hash of the repository
+ * and the Containerfile's bytes> and records the bytes' digest. */
+void cfg_overlay_pin_image(struct cfg_decoder *d);
 
 /* trust-view.c: the text the trust prompt shows (the cli prints it as is). */
 char *cfg_trust_view(const struct cfg_trust_request *req, const struct ags_config *overlay,

@@ -44,6 +44,7 @@ static int decode_layer(const struct cfg_host *host, struct ags_config *owner, c
         .is_overlay = is_overlay, .repo_root = repo_root, .cfg = l->cfg,
     };
     cfg_decode_document(&d, root);
+    cfg_overlay_pin_image(&d);
     l->parts = d.parts;
     return diag->n_errors > before ? -EINVAL : 0;
 }
@@ -310,8 +311,10 @@ int config_load(const struct cfg_host *host, const struct cfg_load_opts *opts,
         if (r == 0)
             r = ro;
     }
-    if (overlay.cfg)
+    if (overlay.cfg) {
+        base.cfg->containerfile_sha256 = TAKE_PTR(overlay.cfg->containerfile_sha256);
         cfg_merge_layer(base.cfg, &base.parts, overlay.cfg, &overlay.parts);
+    }
     layer_done(&overlay);
     size_t before = diag->n_errors;
     cfg_finalize(base.cfg, &base.parts, host, diag);

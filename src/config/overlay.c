@@ -8,12 +8,14 @@
  */
 #include "config/internal.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "base/alloc.h"
+#include "base/fileio.h"
 #include "base/banned.h"
 
 struct forbidden_key {
@@ -33,6 +35,8 @@ static const struct forbidden_key forbidden[] = {
     {"auth_proxy", "auto_allow_domains", "it would open URLs on your machine without asking"},
     {"update", "pi_spec", "it picks the package pi runs from in every repository"},
     {"update", "minimum_release_age", "it shortens the wait before new releases are trusted"},
+    {"sandbox", "service_idle_seconds",
+     "it sets how long a Podman service ags starts keeps running on your machine"},
 };
 
 const char *cfg_overlay_forbidden(const char *table, const char *key)
@@ -112,8 +116,30 @@ static char *resolve_missing(const char *path, const char **dangling_end)
     }
 }
 
+/* The Containerfile's bytes are part of what the user trusts: a changed file
+ * is a changed overlay, and its digest names the image it builds. */
+static int content_digest(struct cfg_decoder *d, struct toml_pos pos, const char *ctx,
+                          const char *canon, enum cfg_path_type type, char **ret)
+{
+    *ret = NULL;
+    if (strcmp(ctx, "sandbox.containerfile") != 0 || type != CFG_PATH_FILE)
+        return 0;
+    _cleanup_free_ char *buf = NULL;
+    size_t len = 0;
+    struct ags_error err;
+    /* Never blocks on a FIFO swapped in meanwhile, nor follows a new symlink. */
+    if (read_regular_file_at(AT_FDCWD, canon, canon, CFG_CONTAINERFILE_MAX_SIZE, &buf, &len,
+                             NULL, &err) < 0) {
+        cfg_report_error(d, pos, ctx, "%s", err.msg);
+        return -EINVAL;
+    }
+    *ret = xmalloc(SHA256_HEX_SIZE);
+    sha256_hex(buf, len, *ret);
+    return 0;
+}
+
 static void record(struct cfg_decoder *d, const char *ctx, const char *declared,
-                   const char *resolved, enum cfg_path_type type)
+                   const char *resolved, enum cfg_path_type type, char *content)
 {
     struct cfg_parts *p = &d->parts;
     p->resolved = xgrow(p->resolved, &p->cap_resolved, p->n_resolved + 1, sizeof(*p->resolved));
@@ -122,6 +148,7 @@ static void record(struct cfg_decoder *d, const char *ctx, const char *declared,
         .resolved = xstrdup(resolved),
         .type = type,
         .key = xstrdup(ctx),
+        .content = content,
     };
 }
 
@@ -162,7 +189,12 @@ char *cfg_overlay_resolve(struct cfg_decoder *d, struct toml_pos pos, const char
         free(canon);
         return NULL;
     }
-    record(d, ctx, declared, canon, type);
+    char *content = NULL;
+    if (content_digest(d, pos, ctx, canon, type, &content) < 0) {
+        free(canon);
+        return NULL;
+    }
+    record(d, ctx, declared, canon, type, content);
     return canon;
 }
 
@@ -188,6 +220,28 @@ void cfg_overlay_digest(const char *buf, size_t len, const struct cfg_parts *p,
         put_field(&sb, r->declared);
         put_field(&sb, r->resolved);
         put_field(&sb, cfg_path_type_name(r->type));
+        if (r->content)
+            put_field(&sb, r->content);
     }
     sha256_hex(sb.buf, sb.len, out);
+}
+
+void cfg_overlay_pin_image(struct cfg_decoder *d)
+{
+    struct cfg_sandbox *s = &d->cfg->sandbox;
+    if (!d->repo_root || !cfg_origin_set(&s->containerfile.at))
+        return;
+    const char *content = "missing";
+    for (size_t i = 0; i < d->parts.n_resolved; i++)
+        if (strcmp(d->parts.resolved[i].key, "sandbox.containerfile") == 0 &&
+            d->parts.resolved[i].content)
+            content = d->parts.resolved[i].content;
+    _cleanup_free_ char *both = xasprintf("%s%c%s", d->repo_root, '\0', content);
+    char id[SHA256_HEX_SIZE];
+    sha256_hex(both, strlen(d->repo_root) + 1 + strlen(content), id);
+    free(s->image.v);
+    s->image.v = xasprintf("localhost/ags-repo-%.16s:latest", id);
+    s->image.at = s->containerfile.at;
+    free(d->cfg->containerfile_sha256);
+    d->cfg->containerfile_sha256 = strcmp(content, "missing") ? xstrdup(content) : NULL;
 }

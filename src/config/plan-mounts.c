@@ -99,13 +99,73 @@ static const char *const agent_homes[PLAN_AGENT_COUNT][3] = {
  * what its agent executes on start (pi extensions, claude hooks in
  * settings.json, codex config): mounted for another agent, that agent could
  * plant code for the owner's next run (and read its credentials). */
+static enum plan_agent home_owner(const char *dest);
+
 static enum plan_agent foreign_home_owner(const struct plan_input *in, const char *dest)
 {
+    enum plan_agent a = home_owner(dest);
+    return a == in->agent ? PLAN_AGENT_COUNT : a;
+}
+
+/* The agent whose home in the sandbox holds dest, or PLAN_AGENT_COUNT. */
+static enum plan_agent home_owner(const char *dest)
+{
     for (int a = 0; a < PLAN_AGENT_COUNT; a++)
-        for (size_t i = 0; a != (int)in->agent && i < 3 && agent_homes[a][i]; i++)
+        for (size_t i = 0; i < 3 && agent_homes[a][i]; i++)
             if (plan_path_under(dest, agent_homes[a][i]))
                 return (enum plan_agent)a;
     return PLAN_AGENT_COUNT;
+}
+
+static char *canonical(const struct plan_host *h, const char *path)
+{
+    return h->canonical ? h->canonical(path) : xstrdup(path);
+}
+
+/* Why src (canonical) may not be mounted because of another agent's home on
+ * the host: the host side of a mount whose sandbox side is that home. */
+static char *foreign_home_refusal(const struct plan_builder *b, const char *src)
+{
+    const struct ags_config *cfg = b->in->cfg;
+    for (size_t i = 0; i < cfg->n_mounts; i++) {
+        const struct cfg_mount *o = &cfg->mounts[i];
+        enum plan_agent a = home_owner(o->container.v);
+        if (a == PLAN_AGENT_COUNT || a == b->in->agent)
+            continue;
+        _cleanup_free_ char *home = canonical(&b->in->host, o->host.v);
+        const char *how = plan_path_under(home, src)   ? strcmp(home, src) ? "contains" : "is"
+                          : plan_path_under(src, home) ? "is inside"
+                                                       : NULL;
+        if (!how)
+            continue;
+        _cleanup_free_ char *at = plan_cfg_origin(&o->at);
+        return xasprintf("it %s %s's home %s (%s)", how, plan_agent_name(a), home, at);
+    }
+    return NULL;
+}
+
+/* rev1: the sandbox side of a mount is not enough.  On the host, a mount must
+ * not reach another agent's home (its credentials and what it runs on
+ * start), and a read-write one must not be or contain $HOME, its ancestors or
+ * ags's own directories (the agent would rewrite the user's config and trust
+ * store for its next run); the rules of the workspace (plan_refusal). */
+static int check_host_side(struct plan_builder *b, const struct cfg_mount *cm, const char *label)
+{
+    _cleanup_free_ char *src = canonical(&b->in->host, cm->host.v);
+    const char *file = cm->at.file ? cm->at.file : "default";
+    _cleanup_free_ char *why = cm->mode.v == CFG_MODE_RW ? plan_refusal(&b->in->host, src) : NULL;
+    if (why)
+        return ags_error_set(b->err, -EINVAL,
+                             "%s:%u: refusing to mount %s read-write (%s): %s; mount it "
+                             "read-only or name a directory inside it",
+                             file, cm->at.line, cm->host.v, label, why);
+    _cleanup_free_ char *home = foreign_home_refusal(b, src);
+    if (home)
+        return ags_error_set(b->err, -EINVAL,
+                             "%s:%u: refusing to mount %s (%s): %s; an agent never gets another "
+                             "agent's home",
+                             file, cm->at.line, cm->host.v, label, home);
+    return 0;
 }
 
 static int add_config_mount(struct plan_builder *b, const struct cfg_mount *cm)
@@ -124,6 +184,9 @@ static int add_config_mount(struct plan_builder *b, const struct cfg_mount *cm)
                   at, cm->container.v, plan_agent_name(owner), plan_agent_name(b->in->agent));
         return 0;
     }
+    int r = check_host_side(b, cm, label);
+    if (r < 0)
+        return r;
     bool is_dir = false;
     enum plan_create create = PLAN_CREATE_NONE;
     if (!b->in->host.path_exists(cm->host.v, &is_dir)) {

@@ -114,6 +114,9 @@ struct plan_host {
     const char *ignored_overlay; /* lockdown: the repo overlay that was not read, or NULL */
     /* Does path exist?  *is_dir tells a directory from anything else. */
     bool (*path_exists)(const char *path, bool *is_dir);
+    /* The canonical form of path (owned; as given when it cannot be
+     * resolved); NULL: paths are taken as given. */
+    char *(*canonical)(const char *path);
 };
 
 /* A HEAD git accepts (validate_headref): "ref: refs/..." or an object id in

@@ -748,6 +748,79 @@ static void test_overlay_may_not_set_keys_that_reach_beyond_its_repository(void 
     remove_tree(f.s.root);
 }
 
+/* An overlay may not change how long a Podman service that ags starts on the
+ * host stays up (rev1 note): a host-side lifetime, not a repository's. */
+static void test_overlay_may_not_set_service_idle_seconds(void **state)
+{
+    (void)state;
+    struct overlay_fx f;
+    overlay_fx_init(&f, "[sandbox]\nservice_idle_seconds = 4000000\n");
+    expect_overlay_error(&f, "2:", "sandbox.service_idle_seconds: a repo-local config may not set");
+    remove_tree(f.s.root);
+}
+
+/* Loads f and returns a copy of the image it ends up with. */
+static char *loaded_image(struct overlay_fx *f)
+{
+    struct ags_config *cfg;
+    struct cfg_diag diag;
+    assert_int_equal(overlay_fx_load(f, &cfg, &diag), 0);
+    for (size_t i = 0; i < diag.n_errors; i++)
+        print_message("error: %s\n", diag.errors[i]);
+    char *image = xstrdup(cfg->sandbox.image.v);
+    config_free(cfg);
+    cfg_diag_done(&diag);
+    return image;
+}
+
+/* rev1 F1: an overlay's Containerfile never builds (or names) the user's
+ * image, which every other repository and lockdown use: its image is a
+ * per-repository tag derived from the repository and the Containerfile's
+ * bytes, whatever image the overlay names, and a changed Containerfile is a
+ * changed overlay (asked again). */
+static void test_overlay_containerfile_gets_its_own_image_tag_pinned_to_its_bytes(void **state)
+{
+    (void)state;
+    struct overlay_fx f;
+    overlay_fx_init(&f, "[sandbox]\ncontainerfile = \"../Containerfile\"\n");
+    fx_file(&f, "repo/Containerfile", "FROM debian\nRUN echo one\n");
+    _cleanup_free_ char *first = loaded_image(&f);
+    print_message("image: %s\n", first);
+    assert_int_equal(strncmp(first, "localhost/ags-repo-", 19), 0);
+    assert_int_equal(f.log.calls, 1);
+
+    /* Same bytes: same tag, no question. */
+    _cleanup_free_ char *again = loaded_image(&f);
+    assert_string_equal(again, first);
+    assert_int_equal(f.log.calls, 1);
+
+    /* Changed bytes: asked again, and a different tag. */
+    fx_file(&f, "repo/Containerfile", "FROM debian\nRUN echo two\n");
+    _cleanup_free_ char *second = loaded_image(&f);
+    assert_int_equal(f.log.calls, 2);
+    assert_true(f.log.last_changed);
+    assert_int_equal(strncmp(second, "localhost/ags-repo-", 19), 0);
+    assert_string_not_equal(second, first);
+
+    /* Naming the user's image (or any other) next to a Containerfile changes nothing. */
+    write_text(f.overlay, "[sandbox]\nimage = \"base\"\ncontainerfile = \"../Containerfile\"\n");
+    _cleanup_free_ char *named = loaded_image(&f);
+    assert_string_equal(named, second);
+
+    /* The same Containerfile in another repository gets another tag. */
+    char other[512];
+    fx_mkdir(&f, "repo/sub/.git");
+    fx_mkdir(&f, "repo/sub/.ags");
+    fx_file(&f, "repo/sub/Containerfile", "FROM debian\nRUN echo two\n");
+    fx_file(&f, "repo/sub/.ags/config.toml", "[sandbox]\ncontainerfile = \"../Containerfile\"\n");
+    fx_path(&f, "repo/sub", other, sizeof(other));
+    f.h.cwd = other;
+    _cleanup_free_ char *sub = loaded_image(&f);
+    assert_int_equal(strncmp(sub, "localhost/ags-repo-", 19), 0);
+    assert_string_not_equal(sub, second);
+    remove_tree(f.s.root);
+}
+
 static void expect_overlay_skipped(struct overlay_fx *f, const char *warning)
 {
     struct ags_config *cfg;
@@ -979,6 +1052,8 @@ int main(void)
         cmocka_unit_test(test_overlay_symlink_swap_asks_again_and_mounts_the_resolved_target),
         cmocka_unit_test(test_overlay_path_leaving_the_repo_is_an_error_with_file_line_col),
         cmocka_unit_test(test_overlay_may_not_set_keys_that_reach_beyond_its_repository),
+        cmocka_unit_test(test_overlay_may_not_set_service_idle_seconds),
+        cmocka_unit_test(test_overlay_containerfile_gets_its_own_image_tag_pinned_to_its_bytes),
         cmocka_unit_test(test_overlay_fifo_and_symlinks_are_refused_without_hanging),
         cmocka_unit_test(test_trust_prompt_shows_every_line_escaped_and_a_summary),
         cmocka_unit_test(test_overlay_too_large_to_show_is_not_offered),

@@ -456,6 +456,73 @@ static void test_required_mount_missing_is_an_error_naming_file_and_line(void **
     fx_done(&f);
 }
 
+static void assert_plan_error(struct fx *f, const char *msg);
+
+/* rev1 note: the host side of every bind source.  A read-write mount that is
+ * or contains $HOME, its ancestors or ags's own directories would let the
+ * agent rewrite the user's config and trust store for its next run; a mount
+ * of (or into, or around) another agent's home on the host would hand it
+ * that agent's credentials and start-up code, whatever the container path. */
+static void test_config_mount_host_side_refused_over_home_ags_dirs_and_other_agents_homes(void **state)
+{
+    (void)state;
+    static const char *const fs[] = {
+        "/work/repo/", "/home/u/", "/home/u/.config/", "/home/u/.config/ags/",
+        "/home/u/.config/opencode/", "/home/u/.pi/", "/home/u/.claude/", "/home/u/.claude.json",
+        "/home/u/.claude/skills/", "/home/u/.cache/", "/data/ro/", NULL};
+    static const char head[] = "[sandbox]\nimage = \"i\"\n"
+                               "[[agent_mount]]\nhost = \"/home/u/.pi\"\n"
+                               "container = \"/home/dev/.pi\"\n"                    /* 3 */
+                               "[[agent_mount]]\nhost = \"/home/u/.config/opencode\"\n"
+                               "container = \"/home/dev/.config/opencode\"\n"       /* 6 */
+                               "[[agent_mount]]\nhost = \"/home/u/.claude\"\n"
+                               "container = \"/home/dev/.claude\"\n"                /* 9 */
+                               "[[mount]]\n";                                       /* 12 */
+    static const struct {
+        const char *mount, *why;
+    } cases[] = {
+        {"host = \"/home/u/.config\"\ncontainer = \"/home/dev/.config\"\nmode = \"rw\"\n",
+         "refusing to mount /home/u/.config read-write (config): it contains ags's config "
+         "directory /home/u/.config/ags; mount it read-only or name a directory inside it"},
+        {"host = \"/home/u\"\ncontainer = \"/h\"\nmode = \"rw\"\n",
+         "refusing to mount /home/u read-write (config): it is your home directory; mount it "
+         "read-only or name a directory inside it"},
+        {"host = \"/home/u/.cache\"\ncontainer = \"/c\"\nmode = \"rw\"\n",
+         "refusing to mount /home/u/.cache read-write (config): it contains ags's cache "
+         "directory /home/u/.cache/ags; mount it read-only or name a directory inside it"},
+        {"host = \"/home/u/.config\"\ncontainer = \"/cfg\"\nmode = \"ro\"\n",
+         "refusing to mount /home/u/.config (config): it contains opencode's home "
+         "/home/u/.config/opencode (config /etc/ags.toml:6); an agent never gets another "
+         "agent's home"},
+        {"host = \"/home/u/.claude/skills\"\ncontainer = \"/skills\"\nmode = \"ro\"\n",
+         "refusing to mount /home/u/.claude/skills (config): it is inside claude's home "
+         "/home/u/.claude (config /etc/ags.toml:9); an agent never gets another agent's "
+         "home"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        _cleanup_free_ char *toml = xasprintf("%s%s", head, cases[i].mount);
+        struct fx f;
+        fx_init(&f, toml, PLAN_AGENT_PI);
+        fake_fs = fs;
+        _cleanup_free_ char *msg = xasprintf("/etc/ags.toml:12: %s", cases[i].why);
+        assert_plan_error(&f, msg);
+        fx_done(&f);
+    }
+    /* Read-only outside other agents' homes, or a directory below: fine. */
+    static const char *const fine[] = {
+        "host = \"/home/u/.cache\"\ncontainer = \"/c\"\nmode = \"ro\"\n",
+        "host = \"/data/ro\"\ncontainer = \"/d\"\nmode = \"rw\"\n",
+    };
+    for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+        _cleanup_free_ char *toml = xasprintf("%s%s", head, fine[i]);
+        struct fx f;
+        fx_init(&f, toml, PLAN_AGENT_PI);
+        fake_fs = fs;
+        fx_ok(&f);
+        fx_done(&f);
+    }
+}
+
 static void test_add_dirs_are_rw_same_path_in_flag_order_after_config_mounts(void **state)
 {
     (void)state;
@@ -1891,6 +1958,7 @@ int main(void)
         cmocka_unit_test(test_config_mount_create_is_recorded_for_the_runner),
         cmocka_unit_test(test_config_mount_optional_and_missing_is_skipped_with_a_note),
         cmocka_unit_test(test_required_mount_missing_is_an_error_naming_file_and_line),
+        cmocka_unit_test(test_config_mount_host_side_refused_over_home_ags_dirs_and_other_agents_homes),
         cmocka_unit_test(test_add_dirs_are_rw_same_path_in_flag_order_after_config_mounts),
         cmocka_unit_test(test_add_dir_identical_to_an_existing_mount_is_skipped),
         cmocka_unit_test(test_add_dir_must_be_an_existing_directory_and_not_hide_a_mount),
