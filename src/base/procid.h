@@ -10,7 +10,8 @@
  * The text form (label ags.owner, the staging dir's owner file) is
  *   1:<machine-id or ->:<boot id>:<pid namespace inode>:<pid>:<start time>
  * with the boot id's 32 hex digits (no dashes) and the start time of
- * /proc/<pid>/stat field 22 (clock ticks after boot).
+ * /proc/<pid>/stat field 22 (clock ticks after boot, on the host's boot clock:
+ * a reader in a time namespace shifts it back by its boottime offset).
  */
 
 #include <stdbool.h>

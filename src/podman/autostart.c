@@ -139,8 +139,27 @@ static char *log_tail(const char *path)
     return xasprintf("%.300s", line);
 }
 
-static int spawn_service(const char *bin, const char *sock, const char *log_path, uint32_t idle,
-                         pid_t *ret_pid, struct ags_error *err)
+/* environ with XDG_RUNTIME_DIR set to the runtime dir ags checked: without it,
+ * Podman picks its own (/tmp/podman-run-UID, which another user may plant as
+ * a symlink to a dir of theirs) and keeps its runRoot there.  The array is
+ * owned; its strings are environ's but the last one, *ret_own. */
+static char **service_env(const char *runtime_dir, char **ret_own)
+{
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = xcalloc(n + 2, sizeof(*env));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "XDG_RUNTIME_DIR=", 16) != 0)
+            env[k++] = environ[i];
+    env[k] = *ret_own = xasprintf("XDG_RUNTIME_DIR=%s", runtime_dir);
+    return env;
+}
+
+static int spawn_service(const char *bin, const char *runtime_dir, const char *sock,
+                         const char *log_path, uint32_t idle, pid_t *ret_pid,
+                         struct ags_error *err)
 {
     _cleanup_close_ int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
     _cleanup_close_ int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
@@ -173,7 +192,9 @@ static int spawn_service(const char *bin, const char *sock, const char *log_path
     posix_spawnattr_setsigdefault(&attr, &dfl);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
                                             POSIX_SPAWN_SETSIGDEF);
-    int e = posix_spawn(ret_pid, bin, &fa, &attr, argv, environ);
+    _cleanup_free_ char *xdg = NULL;
+    _cleanup_free_ char **env = service_env(runtime_dir, &xdg);
+    int e = posix_spawn(ret_pid, bin, &fa, &attr, argv, env);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     if (e != 0)
@@ -243,7 +264,7 @@ int podman_autostart(const char *podman_bin, const char *runtime_dir, uint32_t i
         if (lstat(sock, &st) == 0 && S_ISSOCK(st.st_mode))
             (void)unlink(sock);
         pid_t pid = 0;
-        r = spawn_service(podman_bin, sock, log_path, idle_seconds, &pid, err);
+        r = spawn_service(podman_bin, real, sock, log_path, idle_seconds, &pid, err);
         if (r == 0)
             r = wait_ready(pid, uri, log_path, err);
         if (r < 0)
