@@ -221,3 +221,11 @@ enum procid_state procid_text_state(const char *text, const struct procid *self)
         return PROCID_UNKNOWN;
     return procid_owner_state(&owner, self, procid_start_time);
 }
+
+enum procid_state procid_text_state_in_use(const char *text, const struct procid *self)
+{
+    struct procid owner;
+    if (procid_parse(text, &owner) < 0 || strcmp(owner.boot, self->boot) != 0)
+        return PROCID_UNKNOWN;
+    return procid_owner_state(&owner, self, procid_start_time);
+}

@@ -44,6 +44,36 @@ static void sleep_ms(int ms)
     (void)poll(NULL, 0, ms);
 }
 
+/* Owned by root or us, and others cannot replace it: not writable by group
+ * or others (a sticky directory, like /tmp, protects what others own). */
+static bool trusted_inode(const struct stat *st)
+{
+    bool owner_ok = st->st_uid == 0 || st->st_uid == geteuid();
+    bool sticky_dir = S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX);
+    return owner_ok && (!(st->st_mode & (S_IWGRP | S_IWOTH)) || sticky_dir);
+}
+
+/* The resolved path of cand when it and every directory above it are
+ * trusted: another user who could write there could replace the `podman`
+ * ags starts (it gets every secret); NULL otherwise. */
+static char *trusted_binary(const char *cand)
+{
+    _cleanup_free_ char *real = realpath(cand, NULL);
+    struct stat st;
+    if (!real || stat(real, &st) < 0 || !S_ISREG(st.st_mode) || !trusted_inode(&st) ||
+        access(real, X_OK) < 0)
+        return NULL;
+    _cleanup_free_ char *dir = xstrdup(real);
+    for (char *slash = strrchr(dir, '/'); slash; slash = strrchr(dir, '/')) {
+        slash[slash == dir] = '\0'; /* "/usr/bin" -> "/usr" -> "/" */
+        if (stat(dir, &st) < 0 || !trusted_inode(&st))
+            return NULL;
+        if (slash == dir)
+            break;
+    }
+    return TAKE_PTR(real);
+}
+
 char *podman_find_binary(const struct podman_connect_opts *opts)
 {
     const char *path = podman_opts_getenv(opts, "PATH");
@@ -53,11 +83,10 @@ char *podman_find_binary(const struct podman_connect_opts *opts)
         size_t n = strcspn(p, ":");
         /* Relative entries (".", "") would run whatever sits in the cwd. */
         if (n > 0 && n < 4096 && p[0] == '/') {
-            char *cand = xasprintf("%.*s/podman", (int)n, p);
-            struct stat st;
-            if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
-                return cand;
-            free(cand);
+            _cleanup_free_ char *cand = xasprintf("%.*s/podman", (int)n, p);
+            char *found = trusted_binary(cand);
+            if (found)
+                return found;
         }
         p += n;
         if (!*p)

@@ -433,6 +433,31 @@ static void test_find_binary_on_path(void **state)
     free(found);
     env_set("PATH", noexec);
     assert_null(podman_find_binary(&o));
+    /* A podman that another user can replace is skipped: in a dir of theirs,
+     * in a world-writable dir, or owned by them (unit tests run as root). */
+    const char *bad[] = {"theirs", "shared", "theirfile"};
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        char *d = tmp_path(bad[i]);
+        (void)mkdir(d, 0755);
+        char *rel = xasprintf("%s/podman", bad[i]);
+        char *bin = write_tmp(rel, "#!/bin/sh\n", 0755);
+        if (i == 0)
+            assert_int_equal(chown(d, 65534, 65534), 0);
+        if (i == 1)
+            assert_int_equal(chmod(d, 0777), 0);
+        if (i == 2)
+            assert_int_equal(chown(bin, 65534, 65534), 0);
+        free(path);
+        path = xasprintf("%s:%s", d, bindir);
+        env_set("PATH", path);
+        found = podman_find_binary(&o);
+        if (strcmp(found, fake) != 0)
+            fail_msg("PATH=%s: ran %s", path, found);
+        free(found);
+        free(bin);
+        free(rel);
+        free(d);
+    }
     free(path);
     free(bindir);
     free(fake);

@@ -133,6 +133,18 @@ static void test_text_round_trip_and_old_labels(void **state)
     assert_int_equal(procid_text_state("4242", &self_fake), PROCID_UNKNOWN);
 }
 
+/* me with the pid of a child that has exited and been reaped. */
+static struct procid reaped_child_of(const struct procid *me)
+{
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    assert_int_equal(waitpid(child, NULL, 0), child);
+    struct procid dead = *me;
+    dead.pid = (uint32_t)child;
+    return dead;
+}
+
 /* The real thing: this process is alive, a reaped child is dead, a forged
  * start time (pid reused) is dead. */
 static void test_real_process_and_reaped_child(void **state)
@@ -149,12 +161,7 @@ static void test_real_process_and_reaped_child(void **state)
     char text[PROCID_MAX_TEXT];
     procid_format(&me, text, sizeof(text));
     assert_int_equal(procid_text_state(text, &me), PROCID_ALIVE);
-    pid_t child = fork();
-    if (child == 0)
-        _exit(0);
-    assert_int_equal(waitpid(child, NULL, 0), child);
-    struct procid dead = me;
-    dead.pid = (uint32_t)child;
+    struct procid dead = reaped_child_of(&me);
     procid_format(&dead, text, sizeof(text));
     assert_int_equal(procid_text_state(text, &me), PROCID_DEAD);
     struct procid reused = me;
@@ -226,6 +233,29 @@ static void test_shifted_time_namespace_keeps_live_owner(void **state)
     assert_int_equal(WEXITSTATUS(status), PROCID_ALIVE);
 }
 
+/* Something in use (a running container, a secret a running container
+ * carries) of another boot id is kept even on the same machine id: cloned
+ * VMs sharing an engine and systemd-nspawn containers look like that.  Its
+ * owner's pid still proves it dead when the boot is ours. */
+static void test_in_use_needs_the_pid_proof(void **state)
+{
+    (void)state;
+    struct procid me;
+    struct ags_error err = {0};
+    assert_int_equal(procid_self(&me, &err), 0);
+    struct procid other_boot = me;
+    memcpy(other_boot.boot, "00000000000000000000000000000001", 33);
+    char text[PROCID_MAX_TEXT];
+    procid_format(&other_boot, text, sizeof(text));
+    assert_int_equal(procid_text_state(text, &me), PROCID_DEAD); /* not in use: rebooted */
+    assert_int_equal(procid_text_state_in_use(text, &me), PROCID_UNKNOWN);
+    struct procid dead = reaped_child_of(&me);
+    procid_format(&dead, text, sizeof(text));
+    assert_int_equal(procid_text_state_in_use(text, &me), PROCID_DEAD);
+    procid_format(&me, text, sizeof(text));
+    assert_int_equal(procid_text_state_in_use(text, &me), PROCID_ALIVE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +266,7 @@ int main(void)
             cmocka_unit_test(test_text_round_trip_and_old_labels),
             cmocka_unit_test(test_real_process_and_reaped_child),
             cmocka_unit_test(test_shifted_time_namespace_keeps_live_owner),
+            cmocka_unit_test(test_in_use_needs_the_pid_proof),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
