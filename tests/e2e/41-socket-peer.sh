@@ -6,6 +6,8 @@
 # secret configured, must send it nothing:
 #   - CONTAINER_HOST names the stranger's socket: refused, the error names the
 #     socket and uid 65534;
+#   - CONTAINER_HOST names a loopback port the stranger listens on: refused
+#     (the owner of the listener, from /proc/net/tcp);
 #   - no XDG_RUNTIME_DIR, TMPDIR shared: the stranger planted
 #     $TMPDIR/podman-run-UID/podman/podman.sock; Podman's own rule skips a
 #     runtime dir that is not ours and ags looks in $HOME/rundir instead.
@@ -56,6 +58,12 @@ def serve(s):
 os.umask(0)
 socks = [listen(os.path.join(shared, 'evil.sock')),
          listen(os.path.join(shared, 'podman-run-' + uid, 'podman', 'podman.sock'))]
+tcp = socket.socket(socket.AF_INET)
+tcp.bind(('127.0.0.1', 0))
+tcp.listen(16)
+socks.append(tcp)
+with open(os.path.join(shared, 'tcp-port'), 'w') as f:
+    f.write('%d\n' % tcp.getsockname()[1])
 open(os.path.join(shared, 'ready'), 'w').close()
 for s in socks[1:]:
     threading.Thread(target=serve, args=(s,), daemon=True).start()
@@ -109,6 +117,20 @@ check_eq "CONTAINER_HOST at another user's socket: ags fails" 1 "$([ "$RC" -ne 0
 check_contains "the error names the socket and the stranger's uid" \
     "refusing to talk to the Podman socket $shared/evil.sock: it is served by uid 65534" "$ERR"
 check_eq "the stranger received nothing (no _ping, no secret)" 0 "$(received)"
+
+# ---- CONTAINER_HOST names a loopback port another user serves (any local
+# user can listen there while the user's Podman does not)
+read -r TCP_PORT <"$shared/tcp-port"
+RC=0
+CONTAINER_HOST=tcp://127.0.0.1:$TCP_PORT CANARY_SRC=$C_SECRET \
+    "$AGS_BIN" --agent shell -- -c true </dev/null >"$E2E_TMP/out" 2>"$E2E_TMP/err" || RC=$?
+ERR=$(cat "$E2E_TMP/err")
+check_eq "CONTAINER_HOST at another user's loopback port: ags fails" 1 \
+    "$([ "$RC" -ne 0 ] && echo 1 || echo 0)"
+check_contains "the error names the port and the stranger's uid" \
+    "refusing to talk to Podman at tcp://127.0.0.1:$TCP_PORT: port $TCP_PORT is served by uid 65534" \
+    "$ERR"
+check_eq "the stranger on the port received nothing" 0 "$(received)"
 
 # ---- the fallback runtime dir was planted by another user
 RC=0
