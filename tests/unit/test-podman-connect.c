@@ -725,18 +725,30 @@ static void test_socket_of_another_user_hears_nothing(void **state)
 
 /* ---- tcp:// on loopback ---- */
 
-/* A loopback TCP listener on an ephemeral port; returns the fd, *port set. */
+/* A loopback TCP listener (127.0.0.1 or ::1) on an ephemeral port; returns
+ * the fd, *port set. */
+static int tcp_listen_on(int family, uint16_t *port)
+{
+    struct sockaddr_storage ss = {.ss_family = (sa_family_t)family};
+    struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+    if (family == AF_INET)
+        s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    else
+        s6->sin6_addr = in6addr_loopback;
+    socklen_t len = family == AF_INET ? sizeof(*s4) : sizeof(*s6);
+    int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&ss, len), 0);
+    assert_int_equal(listen(fd, 16), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
+    *port = ntohs(family == AF_INET ? s4->sin_port : s6->sin6_port);
+    return fd;
+}
+
 static int tcp_listen(uint16_t *port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof(sa);
-    assert_true(fd >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    assert_int_equal(listen(fd, 16), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    *port = ntohs(sa.sin_port);
-    return fd;
+    return tcp_listen_on(AF_INET, port);
 }
 
 static void tcp_fake_start(struct fake_service *f, const char *reply)
@@ -843,6 +855,39 @@ static void test_loopback_port_of_another_user_hears_nothing(void **state)
     free(want);
     free(uri);
     free(log);
+}
+
+/* tcp://[::1]:N connects (raw _ping and libcurl), and the peer check finds
+ * our own listener in /proc/net/tcp6. */
+static void test_ipv6_loopback_endpoint_connects(void **state)
+{
+    (void)state;
+    struct fake_service f = {.reply = stranger_reply};
+    f.listen_fd = tcp_listen_on(AF_INET6, &f.port);
+    assert_int_equal(pthread_create(&f.thread, NULL, serve, &f), 0);
+    char *uri = xasprintf("tcp://[::1]:%u", f.port);
+    struct podman_connect_opts o = opts_for_test();
+    o.url = uri;
+    struct podman_client *c = NULL;
+    struct ags_error err = {0};
+    if (podman_connect(&o, &c, &err) < 0)
+        fail_msg("%s: %s", uri, err.msg);
+    assert_string_equal(podman_client_version(c), "4.3.1");
+    podman_client_free(c);
+    struct podman_endpoint ep = {0};
+    struct podman_http *h = NULL;
+    assert_int_equal(podman_endpoint_parse(uri, &ep, &err), 0);
+    assert_int_equal(podman_http_new(&ep, &h, &err), 0);
+    struct podman_req req = {.method = "GET", .path = "/_ping"};
+    struct podman_reply reply = {0};
+    if (podman_http_do(h, &req, &reply, &err) < 0)
+        fail_msg("libcurl to %s: %s", uri, err.msg);
+    assert_int_equal(reply.status, 200);
+    podman_reply_done(&reply);
+    podman_http_free(h);
+    podman_endpoint_done(&ep);
+    stop_fake(&f);
+    free(uri);
 }
 
 /* ---- autostart with a fake podman ---- */
@@ -1032,6 +1077,7 @@ int main(void)
             cmocka_unit_test_setup(test_connect_asks_version_over_checked_connection, reset_env),
             cmocka_unit_test_setup(test_socket_of_another_user_hears_nothing, reset_env),
             cmocka_unit_test(test_tcp_requests_bypass_proxy_env),
+            cmocka_unit_test(test_ipv6_loopback_endpoint_connects),
             cmocka_unit_test_setup(test_loopback_port_of_another_user_hears_nothing, reset_env),
             cmocka_unit_test_setup(test_autostart_starts_a_private_service, reset_env),
             cmocka_unit_test_setup(test_autostart_failures_say_why, reset_env),
