@@ -45,6 +45,47 @@ static int read_hex_id(const char *path, char out[33])
     return n == 32 ? 0 : -EINVAL;
 }
 
+/*
+ * The reader's boot-clock offset in clock ticks: /proc/PID/stat field 22 is
+ * shifted by the reading process's time namespace (unshare --time
+ * --boottime N), so a start time read there is shifted back to the host's
+ * clock, which is what every procid records.  0 without time namespaces;
+ * -EPROTO for an offset that is not a whole number of ticks (the kernel
+ * rounds after adding it, so the shift back would be off by one).
+ */
+static int boottime_offset_ticks(int64_t *ret)
+{
+    _cleanup_free_ char *buf = NULL;
+    size_t len = 0;
+    *ret = 0;
+    int r = read_file_bounded("/proc/self/timens_offsets", 1024, &buf, &len, NULL);
+    if (r == -ENOENT)
+        return 0; /* a kernel without time namespaces */
+    if (r < 0)
+        return r;
+    for (const char *line = buf; *line;) {
+        char clock[16];
+        long long sec = 0;
+        long nsec = 0;
+        bool boottime = sscanf(line, "%15s %lld %ld", clock, &sec, &nsec) == 3 &&
+                        (strcmp(clock, "boottime") == 0 || strcmp(clock, "7") == 0);
+        if (boottime) {
+            long hz = sysconf(_SC_CLK_TCK);
+            long ns_per_tick = hz > 0 ? 1000000000L / hz : 0;
+            if (ns_per_tick <= 0 || nsec % ns_per_tick != 0 || sec > INT64_MAX / hz / 2 ||
+                sec < INT64_MIN / hz / 2)
+                return -EPROTO;
+            *ret = (int64_t)sec * hz + nsec / ns_per_tick;
+            return 0;
+        }
+        const char *nl = strchr(line, '\n');
+        if (!nl)
+            break;
+        line = nl + 1;
+    }
+    return 0;
+}
+
 int procid_start_time(uint32_t pid, uint64_t *ret)
 {
     char path[48];
@@ -72,7 +113,18 @@ int procid_start_time(uint32_t pid, uint64_t *ret)
         return -EPROTO;
     memcpy(digits, p + 1, n);
     digits[n] = '\0';
-    return parse_u64(digits, ret) < 0 ? -EPROTO : 0;
+    uint64_t start = 0;
+    int64_t offset = 0;
+    if (parse_u64(digits, &start) < 0)
+        return -EPROTO;
+    r = boottime_offset_ticks(&offset);
+    if (r < 0)
+        return r;
+    /* shifted back: may not go below the boot */
+    if ((offset > 0 && start < (uint64_t)offset) || (offset < 0 && start > UINT64_MAX + offset))
+        return -EPROTO;
+    *ret = start - (uint64_t)offset;
+    return 0;
 }
 
 int procid_self(struct procid *ret, struct ags_error *err)
@@ -166,6 +218,14 @@ enum procid_state procid_text_state(const char *text, const struct procid *self)
 {
     struct procid owner;
     if (procid_parse(text, &owner) < 0)
+        return PROCID_UNKNOWN;
+    return procid_owner_state(&owner, self, procid_start_time);
+}
+
+enum procid_state procid_text_state_in_use(const char *text, const struct procid *self)
+{
+    struct procid owner;
+    if (procid_parse(text, &owner) < 0 || strcmp(owner.boot, self->boot) != 0)
         return PROCID_UNKNOWN;
     return procid_owner_state(&owner, self, procid_start_time);
 }

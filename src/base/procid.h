@@ -10,7 +10,8 @@
  * The text form (label ags.owner, the staging dir's owner file) is
  *   1:<machine-id or ->:<boot id>:<pid namespace inode>:<pid>:<start time>
  * with the boot id's 32 hex digits (no dashes) and the start time of
- * /proc/<pid>/stat field 22 (clock ticks after boot).
+ * /proc/<pid>/stat field 22 (clock ticks after boot, on the host's boot clock:
+ * a reader in a time namespace shifts it back by its boottime offset).
  */
 
 #include <stdbool.h>
@@ -52,3 +53,8 @@ enum procid_state procid_owner_state(const struct procid *owner, const struct pr
                                      int (*start_time)(uint32_t pid, uint64_t *ret));
 /* procid_parse + procid_owner_state with /proc: an unparsable text is UNKNOWN. */
 enum procid_state procid_text_state(const char *text, const struct procid *self);
+/* The same for something still in use (a running container, or a secret a
+ * running container carries): only the pid proof counts; another boot is
+ * UNKNOWN, because cloned VMs sharing an engine and systemd-nspawn
+ * containers have the same machine id and their own boot ids. */
+enum procid_state procid_text_state_in_use(const char *text, const struct procid *self);

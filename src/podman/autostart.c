@@ -44,6 +44,36 @@ static void sleep_ms(int ms)
     (void)poll(NULL, 0, ms);
 }
 
+/* Owned by root or us, and others cannot replace it: not writable by group
+ * or others (a sticky directory, like /tmp, protects what others own). */
+static bool trusted_inode(const struct stat *st)
+{
+    bool owner_ok = st->st_uid == 0 || st->st_uid == geteuid();
+    bool sticky_dir = S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX);
+    return owner_ok && (!(st->st_mode & (S_IWGRP | S_IWOTH)) || sticky_dir);
+}
+
+/* The resolved path of cand when it and every directory above it are
+ * trusted: another user who could write there could replace the `podman`
+ * ags starts (it gets every secret); NULL otherwise. */
+static char *trusted_binary(const char *cand)
+{
+    _cleanup_free_ char *real = realpath(cand, NULL);
+    struct stat st;
+    if (!real || stat(real, &st) < 0 || !S_ISREG(st.st_mode) || !trusted_inode(&st) ||
+        access(real, X_OK) < 0)
+        return NULL;
+    _cleanup_free_ char *dir = xstrdup(real);
+    for (char *slash = strrchr(dir, '/'); slash; slash = strrchr(dir, '/')) {
+        slash[slash == dir] = '\0'; /* "/usr/bin" -> "/usr" -> "/" */
+        if (stat(dir, &st) < 0 || !trusted_inode(&st))
+            return NULL;
+        if (slash == dir)
+            break;
+    }
+    return TAKE_PTR(real);
+}
+
 char *podman_find_binary(const struct podman_connect_opts *opts)
 {
     const char *path = podman_opts_getenv(opts, "PATH");
@@ -53,11 +83,10 @@ char *podman_find_binary(const struct podman_connect_opts *opts)
         size_t n = strcspn(p, ":");
         /* Relative entries (".", "") would run whatever sits in the cwd. */
         if (n > 0 && n < 4096 && p[0] == '/') {
-            char *cand = xasprintf("%.*s/podman", (int)n, p);
-            struct stat st;
-            if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
-                return cand;
-            free(cand);
+            _cleanup_free_ char *cand = xasprintf("%.*s/podman", (int)n, p);
+            char *found = trusted_binary(cand);
+            if (found)
+                return found;
         }
         p += n;
         if (!*p)
@@ -139,8 +168,27 @@ static char *log_tail(const char *path)
     return xasprintf("%.300s", line);
 }
 
-static int spawn_service(const char *bin, const char *sock, const char *log_path, uint32_t idle,
-                         pid_t *ret_pid, struct ags_error *err)
+/* environ with XDG_RUNTIME_DIR set to the runtime dir ags checked: without it,
+ * Podman picks its own (/tmp/podman-run-UID, which another user may plant as
+ * a symlink to a dir of theirs) and keeps its runRoot there.  The array is
+ * owned; its strings are environ's but the last one, *ret_own. */
+static char **service_env(const char *runtime_dir, char **ret_own)
+{
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = xcalloc(n + 2, sizeof(*env));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "XDG_RUNTIME_DIR=", 16) != 0)
+            env[k++] = environ[i];
+    env[k] = *ret_own = xasprintf("XDG_RUNTIME_DIR=%s", runtime_dir);
+    return env;
+}
+
+static int spawn_service(const char *bin, const char *runtime_dir, const char *sock,
+                         const char *log_path, uint32_t idle, pid_t *ret_pid,
+                         struct ags_error *err)
 {
     _cleanup_close_ int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
     _cleanup_close_ int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
@@ -173,7 +221,9 @@ static int spawn_service(const char *bin, const char *sock, const char *log_path
     posix_spawnattr_setsigdefault(&attr, &dfl);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
                                             POSIX_SPAWN_SETSIGDEF);
-    int e = posix_spawn(ret_pid, bin, &fa, &attr, argv, environ);
+    _cleanup_free_ char *xdg = NULL;
+    _cleanup_free_ char **env = service_env(runtime_dir, &xdg);
+    int e = posix_spawn(ret_pid, bin, &fa, &attr, argv, env);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     if (e != 0)
@@ -243,7 +293,7 @@ int podman_autostart(const char *podman_bin, const char *runtime_dir, uint32_t i
         if (lstat(sock, &st) == 0 && S_ISSOCK(st.st_mode))
             (void)unlink(sock);
         pid_t pid = 0;
-        r = spawn_service(podman_bin, sock, log_path, idle_seconds, &pid, err);
+        r = spawn_service(podman_bin, real, sock, log_path, idle_seconds, &pid, err);
         if (r == 0)
             r = wait_ready(pid, uri, log_path, err);
         if (r < 0)

@@ -162,25 +162,45 @@ int backend_prepare(struct podman_client *c, const struct ags_plan *p, struct ag
 
 /* Whether the ags that owns something is proven gone (base/procid.h): an
  * owner in another PID namespace, on another machine, or with an old label
- * (ags.pid only) is kept. */
-static bool owner_is_dead(char *const *labels, const struct procid *self)
+ * (ags.pid only) is kept; so is the owner of something in use unless its
+ * pid proves it dead (another boot id is no proof there: cloned VMs and
+ * systemd-nspawn containers share a machine id and an engine). */
+static bool owner_is_dead(char *const *labels, const struct procid *self, bool in_use)
 {
     const char *owner = plan_label_value(labels, PLAN_LABEL_OWNER);
-    return owner && procid_text_state(owner, self) == PROCID_DEAD;
+    if (!owner)
+        return false;
+    enum procid_state s = in_use ? procid_text_state_in_use(owner, self)
+                                 : procid_text_state(owner, self);
+    return s == PROCID_DEAD;
+}
+
+static bool is_running(const struct podman_container_info *info)
+{
+    return info->state && strcmp(info->state, "running") == 0;
+}
+
+/* Whether a running container carries the run's session (its secrets). */
+static bool session_running(const struct podman_container_info *infos, size_t n,
+                            const char *session)
+{
+    for (size_t i = 0; session && i < n; i++) {
+        const char *s = plan_label_value(infos[i].labels, PLAN_LABEL_SESSION);
+        if (is_running(&infos[i]) && s && strcmp(s, session) == 0)
+            return true;
+    }
+    return false;
 }
 
 static const char *const managed[] = {PLAN_LABEL_MANAGED "=true", NULL};
 
-static int sweep_containers(struct podman_client *c, const struct procid *self, size_t *removed,
-                            struct ags_error *err)
+static int sweep_containers(struct podman_client *c, const struct procid *self,
+                            const struct podman_container_info *infos, size_t n,
+                            size_t *removed, struct ags_error *err)
 {
-    struct podman_container_info *infos = NULL;
-    size_t n = 0;
-    int r = podman_container_list(c, managed, &infos, &n, err);
-    if (r < 0)
-        return r;
+    int r = 0;
     for (size_t i = 0; i < n && r == 0; i++) {
-        if (!owner_is_dead(infos[i].labels, self))
+        if (!owner_is_dead(infos[i].labels, self, is_running(&infos[i])))
             continue;
         r = podman_container_remove(c, infos[i].id, true, err);
         if (r == -ENOENT) /* another ags swept it first */
@@ -188,16 +208,17 @@ static int sweep_containers(struct podman_client *c, const struct procid *self, 
         else if (r == 0)
             (*removed)++;
     }
-    podman_container_infos_free(infos, n);
     return r;
 }
 
 /* Secrets carry the same labels, but Podman 4.3 lists none (only inspect
  * shows them): each ags-* secret is inspected, and removed when it is ours
- * (ags.managed=true) and its owner is proven dead.  Only live runs and
- * leftovers have such secrets, so this stays a handful of requests. */
-static int sweep_secrets(struct podman_client *c, const struct procid *self, size_t *removed,
-                         struct ags_error *err)
+ * (ags.managed=true) and its owner is proven dead, by its pid alone while a
+ * running container carries its session.  Only live runs and leftovers have
+ * such secrets, so this stays a handful of requests. */
+static int sweep_secrets(struct podman_client *c, const struct procid *self,
+                         const struct podman_container_info *infos, size_t n,
+                         size_t *removed, struct ags_error *err)
 {
     char **names = NULL;
     int r = podman_secret_list(c, NULL, &names, err);
@@ -209,7 +230,10 @@ static int sweep_secrets(struct podman_client *c, const struct procid *self, siz
         char **labels = NULL;
         r = podman_secret_labels(c, names[i], &labels, err);
         const char *is_managed = r == 0 ? plan_label_value(labels, PLAN_LABEL_MANAGED) : NULL;
-        if (is_managed && strcmp(is_managed, "true") == 0 && owner_is_dead(labels, self)) {
+        bool in_use = r == 0 &&
+                      session_running(infos, n, plan_label_value(labels, PLAN_LABEL_SESSION));
+        if (is_managed && strcmp(is_managed, "true") == 0 &&
+            owner_is_dead(labels, self, in_use)) {
             r = podman_secret_remove(c, names[i], err);
             if (r == 0)
                 (*removed)++;
@@ -224,13 +248,17 @@ static int sweep_secrets(struct podman_client *c, const struct procid *self, siz
 
 int backend_sweep(struct podman_client *c, size_t *ret_removed, struct ags_error *err)
 {
-    size_t removed = 0;
+    size_t removed = 0, n = 0;
     struct procid self;
+    struct podman_container_info *infos = NULL;
     int r = procid_self(&self, err);
     if (r == 0)
-        r = sweep_containers(c, &self, &removed, err);
+        r = podman_container_list(c, managed, &infos, &n, err);
     if (r == 0)
-        r = sweep_secrets(c, &self, &removed, err);
+        r = sweep_containers(c, &self, infos, n, &removed, err);
+    if (r == 0)
+        r = sweep_secrets(c, &self, infos, n, &removed, err);
+    podman_container_infos_free(infos, n);
     *ret_removed = removed;
     return r;
 }

@@ -84,7 +84,9 @@ int podman_raw_ping(const struct podman_endpoint *ep, long timeout_ms, char **re
 /* One GET /_ping on a fresh connection to uri, bounded by timeout_ms. */
 int podman_ping_uri(const char *uri, long timeout_ms, struct ags_error *err) _warn_unused_;
 
-/* The absolute path of an executable `podman` on opts' PATH; NULL if none. */
+/* The resolved path of the first executable `podman` on opts' PATH that
+ * only root or we can replace (file and every directory above it); NULL if
+ * none. */
 char *podman_find_binary(const struct podman_connect_opts *opts);
 
 /*

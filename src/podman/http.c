@@ -17,7 +17,7 @@ struct podman_http {
     CURL *curl; /* reused: keeps the connection to the service alive */
     struct podman_endpoint ep;
     const volatile sig_atomic_t *cancel; /* set by the caller's signal handler */
-    curl_socket_t sock;        /* the connection's socket (unix endpoints), -1 if none */
+    curl_socket_t sock;        /* the connection's socket, -1 if none */
     struct ags_error conn_err; /* why on_prereq refused the peer (code 0: it did not) */
 };
 
@@ -148,7 +148,7 @@ static int on_prereq(void *userdata, char *primary_ip _unused_, char *local_ip _
                      int primary_port _unused_, int local_port _unused_)
 {
     struct podman_http *h = userdata;
-    if (podman_peer_check(h->sock, h->ep.path, &h->conn_err) < 0)
+    if (podman_endpoint_peer_check(h->sock, &h->ep, &h->conn_err) < 0)
         return CURL_PREREQFUNC_ABORT;
     return CURL_PREREQFUNC_OK;
 }
@@ -178,23 +178,36 @@ static int transport_error(const struct podman_http *h, const struct podman_req 
     return ags_error_set(err, -EIO, "talking to Podman at %s: %s", where, curl_easy_strerror(rc));
 }
 
-/* Points curl at the endpoint's socket and returns the request URL (owned). */
-static char *set_target(struct podman_http *h, const struct podman_req *req)
+/* Points curl at the endpoint's socket, with the peer check on every
+ * connection, and returns the request URL (owned); NULL (err set) if libcurl
+ * cannot run the check: then nothing is sent. */
+static char *set_target(struct podman_http *h, const struct podman_req *req,
+                        struct ags_error *err)
 {
     CURL *c = h->curl;
     const struct podman_endpoint *ep = &h->ep;
     _cleanup_free_ char *origin = NULL;
+    curl_easy_setopt(c, CURLOPT_SOCKOPTFUNCTION, on_socket);
+    curl_easy_setopt(c, CURLOPT_SOCKOPTDATA, h);
+    curl_easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, on_close);
+    curl_easy_setopt(c, CURLOPT_CLOSESOCKETDATA, h);
+    if (curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_prereq) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_PREREQDATA, h) != CURLE_OK) {
+        ags_error_set(err, -ENOTSUP, "refusing to talk to Podman at %s: this libcurl (%s) "
+                                     "cannot check who serves the connection (needs 7.80 or "
+                                     "newer)", ep->uri, curl_version());
+        return NULL;
+    }
+    /* API requests (secret values included) never go through http_proxy,
+     * ALL_PROXY and the like: the service is reached directly or not at all. */
+    curl_easy_setopt(c, CURLOPT_PROXY, "");
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
     if (ep->kind == PODMAN_EP_UNIX) {
         curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, ep->path);
-        curl_easy_setopt(c, CURLOPT_SOCKOPTFUNCTION, on_socket);
-        curl_easy_setopt(c, CURLOPT_SOCKOPTDATA, h);
-        curl_easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, on_close);
-        curl_easy_setopt(c, CURLOPT_CLOSESOCKETDATA, h);
-        curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_prereq);
-        curl_easy_setopt(c, CURLOPT_PREREQDATA, h);
         origin = xstrdup("http://d"); /* the host part is ignored on a unix socket */
     } else {
-        origin = xasprintf("http://%s:%u", ep->host, ep->port);
+        bool v6 = strchr(ep->host, ':') != NULL;
+        origin = xasprintf("http://%s%s%s:%u", v6 ? "[" : "", ep->host, v6 ? "]" : "", ep->port);
     }
     bool versioned = strncmp(req->path, "/_ping", 6) != 0;
     bool has_query = req->query && req->query[0];
@@ -223,7 +236,9 @@ int podman_http_do(struct podman_http *h, const struct podman_req *req, struct p
     CURL *c = h->curl;
     curl_easy_reset(c);
     h->conn_err = (struct ags_error){0};
-    _cleanup_free_ char *url = set_target(h, req);
+    _cleanup_free_ char *url = set_target(h, req, err);
+    if (!url)
+        return err ? err->code : -ENOTSUP;
     curl_easy_setopt(c, CURLOPT_URL, url); /* libcurl copies the string */
     set_method(c, req);
 

@@ -36,12 +36,21 @@ void podman_endpoint_done(struct podman_endpoint *ep);
 int podman_endpoint_parse(const char *uri, struct podman_endpoint *ret, struct ags_error *err)
         _warn_unused_;
 
-/* Whether a unix socket served by uid peer may hear from us (uid self): only
+/* Whether a socket served by uid peer may hear from us (uid self): only
  * we or root may (docs/security.md, "Talking to Podman"). */
 bool podman_peer_allowed(uid_t peer, uid_t self);
 /* -EPERM (with a message naming path and the peer's uid) unless the peer of
  * the connected unix socket fd is allowed. */
 int podman_peer_check(int fd, const char *path, struct ags_error *err) _warn_unused_;
+/* The same for a connected TCP socket fd (uri for messages): when the other
+ * end is a socket of this machine (/proc/net/tcp{,6}: the listener and the
+ * accepted socket of our exact connection), its owner must be us or root;
+ * -EPERM if it is not, or if a loopback peer's owner cannot be found.  A
+ * peer on another machine cannot be checked (podman_uri_is_network warns). */
+int podman_tcp_peer_check(int fd, const char *uri, struct ags_error *err) _warn_unused_;
+/* podman_peer_check or podman_tcp_peer_check, by the endpoint's kind. */
+int podman_endpoint_peer_check(int fd, const struct podman_endpoint *ep, struct ags_error *err)
+        _warn_unused_;
 /* "no Podman service at URI (the socket does not exist)" and the like for a
  * connect that failed with errno e; returns -e (ENOENT, ECONNREFUSED, ...). */
 int podman_connect_error(const struct podman_endpoint *ep, int e, struct ags_error *err);

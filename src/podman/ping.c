@@ -96,7 +96,14 @@ static int open_endpoint(const struct podman_endpoint *ep, long deadline, struct
     for (struct addrinfo *ai = res; ai && fd < 0 && now_ms() < deadline; ai = ai->ai_next)
         fd = connect_addr(ai->ai_addr, ai->ai_addrlen, deadline);
     freeaddrinfo(res);
-    return fd < 0 ? podman_connect_error(ep, -fd, err) : fd;
+    if (fd < 0)
+        return podman_connect_error(ep, -fd, err);
+    int r = podman_tcp_peer_check(fd, ep->uri, err);
+    if (r < 0) {
+        (void)close(fd);
+        return r;
+    }
+    return fd;
 }
 
 static int stalled(const struct podman_endpoint *ep, long timeout_ms, struct ags_error *err)

@@ -41,13 +41,20 @@ int podman_endpoint_parse(const char *uri, struct podman_endpoint *ret, struct a
             return ags_error_set(err, -EINVAL, "'%s': expected tcp://HOST:PORT", uri);
         }
         ep.kind = PODMAN_EP_TCP;
-        ep.host = xstrndup(hostport, (size_t)(colon - hostport));
+        size_t hlen = (size_t)(colon - hostport);
+        /* tcp://[::1]:N: getaddrinfo wants the address without brackets */
+        if (hlen > 2 && hostport[0] == '[' && hostport[hlen - 1] == ']')
+            ep.host = xstrndup(hostport + 1, hlen - 2);
+        else
+            ep.host = xstrndup(hostport, hlen);
     } else if (strncmp(uri, "ssh://", 6) == 0) {
         podman_endpoint_done(&ep);
         return ags_error_set(err, -EPROTONOSUPPORT,
                              "'%s': ssh:// Podman connections are not supported yet; forward the "
-                             "remote socket with `ssh -L /tmp/podman.sock:/run/user/UID/podman/"
-                             "podman.sock host` and use unix:///tmp/podman.sock", uri);
+                             "remote socket into your runtime directory with `ssh -L "
+                             "$XDG_RUNTIME_DIR/podman-remote.sock:/run/user/UID/podman/"
+                             "podman.sock host` and use unix://$XDG_RUNTIME_DIR/"
+                             "podman-remote.sock", uri);
     } else if (uri[0] == '/') {
         ep.kind = PODMAN_EP_UNIX;
         ep.path = xstrdup(uri);
@@ -77,8 +84,10 @@ static int connect_unix(const struct podman_endpoint *ep, struct ags_error *err)
     return r < 0 ? r : TAKE_FD(fd);
 }
 
-static int connect_tcp(const char *host, uint16_t port, struct ags_error *err)
+static int connect_tcp(const struct podman_endpoint *ep, struct ags_error *err)
 {
+    const char *host = ep->host;
+    uint16_t port = ep->port;
     char service[8];
     (void)snprintf(service, sizeof(service), "%u", port);
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
@@ -99,6 +108,11 @@ static int connect_tcp(const char *host, uint16_t port, struct ags_error *err)
     if (fd < 0)
         return ags_error_set(err, e, "cannot connect to Podman at %s:%u: %s", host, port,
                              strerror(-e));
+    int r = podman_tcp_peer_check(fd, ep->uri, err);
+    if (r < 0) {
+        (void)close(fd);
+        return r;
+    }
     return fd;
 }
 
@@ -159,7 +173,7 @@ int podman_hijack(const struct podman_endpoint *ep, const char *path, const char
                   const char *json_body, struct podman_stream *ret, struct ags_error *err)
 {
     int fd = ep->kind == PODMAN_EP_UNIX ? connect_unix(ep, err)
-                                        : connect_tcp(ep->host, ep->port, err);
+                                        : connect_tcp(ep, err);
     if (fd < 0)
         return fd;
     _cleanup_close_ int sock = fd;

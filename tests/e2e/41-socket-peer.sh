@@ -6,6 +6,8 @@
 # secret configured, must send it nothing:
 #   - CONTAINER_HOST names the stranger's socket: refused, the error names the
 #     socket and uid 65534;
+#   - CONTAINER_HOST names a loopback port the stranger listens on: refused
+#     (the owner of the listener, from /proc/net/tcp);
 #   - no XDG_RUNTIME_DIR, TMPDIR shared: the stranger planted
 #     $TMPDIR/podman-run-UID/podman/podman.sock; Podman's own rule skips a
 #     runtime dir that is not ours and ags looks in $HOME/rundir instead.
@@ -56,6 +58,12 @@ def serve(s):
 os.umask(0)
 socks = [listen(os.path.join(shared, 'evil.sock')),
          listen(os.path.join(shared, 'podman-run-' + uid, 'podman', 'podman.sock'))]
+tcp = socket.socket(socket.AF_INET)
+tcp.bind(('127.0.0.1', 0))
+tcp.listen(16)
+socks.append(tcp)
+with open(os.path.join(shared, 'tcp-port'), 'w') as f:
+    f.write('%d\n' % tcp.getsockname()[1])
 open(os.path.join(shared, 'ready'), 'w').close()
 for s in socks[1:]:
     threading.Thread(target=serve, args=(s,), daemon=True).start()
@@ -110,6 +118,20 @@ check_contains "the error names the socket and the stranger's uid" \
     "refusing to talk to the Podman socket $shared/evil.sock: it is served by uid 65534" "$ERR"
 check_eq "the stranger received nothing (no _ping, no secret)" 0 "$(received)"
 
+# ---- CONTAINER_HOST names a loopback port another user serves (any local
+# user can listen there while the user's Podman does not)
+read -r TCP_PORT <"$shared/tcp-port"
+RC=0
+CONTAINER_HOST=tcp://127.0.0.1:$TCP_PORT CANARY_SRC=$C_SECRET \
+    "$AGS_BIN" --agent shell -- -c true </dev/null >"$E2E_TMP/out" 2>"$E2E_TMP/err" || RC=$?
+ERR=$(cat "$E2E_TMP/err")
+check_eq "CONTAINER_HOST at another user's loopback port: ags fails" 1 \
+    "$([ "$RC" -ne 0 ] && echo 1 || echo 0)"
+check_contains "the error names the port and the stranger's uid" \
+    "refusing to talk to Podman at tcp://127.0.0.1:$TCP_PORT: port $TCP_PORT is served by uid 65534" \
+    "$ERR"
+check_eq "the stranger on the port received nothing" 0 "$(received)"
+
 # ---- the fallback runtime dir was planted by another user
 RC=0
 env -u XDG_RUNTIME_DIR -u CONTAINER_HOST TMPDIR="$shared" PATH=/nonexistent \
@@ -148,21 +170,24 @@ OWN_START=$(cut -d' ' -f22 /proc/$$/stat)
 
 # labels PID OWNER: ags.managed, ags.pid=PID (what an older ags decided by)
 # and, unless OWNER is empty, ags.owner=OWNER; as JSON.
+# labels PID OWNER [SESSION]: ... and ags.session=SESSION when given.
 labels() {
     python3 -c 'import json, sys
 l = {"ags.managed": "true", "ags.pid": sys.argv[1]}
 if sys.argv[2]:
     l["ags.owner"] = sys.argv[2]
-print(json.dumps(l))' "$1" "$2"
+if len(sys.argv) > 3:
+    l["ags.session"] = sys.argv[3]
+print(json.dumps(l))' "$@"
 }
-owned() { # DESC PID OWNER: a managed container; sets CTR_ID
-    ctr_create "{\"image\":\"$AGS_E2E_IMAGE\",\"command\":[\"true\"],\"labels\":$(labels "$2" "$3")}"
+owned() { # DESC PID OWNER [SESSION [COMMAND]]: a managed container; sets CTR_ID
+    ctr_create "{\"image\":\"$AGS_E2E_IMAGE\",\"command\":[\"${5:-true}\"${5:+,\"300\"}],\"labels\":$(labels "$2" "$3" ${4:+"$4"})}"
     check_status "created the container of $1" 201
 }
-owned_secret() { # NAME OWNER (the pid in the name is the dead one)
+owned_secret() { # NAME OWNER [SESSION] (the pid in the name is the dead one)
     local q
     q=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' \
-        "$(labels "$DEAD_PID" "$2")")
+        "$(labels "$DEAD_PID" "$2" ${3:+"$3"})")
     api POST "secrets/create?name=$1&driver=file&labels=$q" \
         -H 'Content-Type: application/octet-stream' --data-binary x
     check_status "created secret $1" 200
@@ -185,6 +210,21 @@ S_OTHER=ags-$DEAD_PID-e2e$tag-0
 S_DEAD=ags-$DEAD_PID-e2e$tag-1
 owned_secret "$S_OTHER" "$(ident "$OTHER_NS" 1 "$OTHER_START")"
 owned_secret "$S_DEAD" "$(ident "$ourns" "$DEAD_PID" "$DEAD_START")"
+# Same machine id, another boot id: a rebooted machine, or a cloned VM or an
+# nspawn container sharing this engine.  Proof enough only for what no longer
+# runs; a running container and the secret of its session are kept.
+other_boot=$(ident "$ourns" "$DEAD_PID" "$DEAD_START" | sed "s/$boot/00000000000000000000000000000001/")
+owned "another boot, running" "$DEAD_PID" "$other_boot" "e2e$tag-run" sleep
+C_BOOT_RUNNING=$CTR_ID
+e2e_defer "api DELETE 'containers/$C_BOOT_RUNNING?force=true'"
+api POST "containers/$C_BOOT_RUNNING/start"
+check_status "started the container of another boot" 204
+owned "another boot, not running" "$DEAD_PID" "$other_boot" "e2e$tag-old"
+C_BOOT_OLD=$CTR_ID
+S_BOOT_RUNNING=ags-$DEAD_PID-e2e$tag-2
+S_BOOT_OLD=ags-$DEAD_PID-e2e$tag-3
+owned_secret "$S_BOOT_RUNNING" "$other_boot" "e2e$tag-run"
+owned_secret "$S_BOOT_OLD" "$other_boot" "e2e$tag-old"
 
 RC=0
 CANARY_SRC=$C_SECRET "$AGS_BIN" --agent shell -- -c true </dev/null >"$E2E_TMP/out" \
@@ -201,5 +241,13 @@ check_eq "kept: a container with only an old ags.pid label (nothing proven)" kep
 check_eq "kept: the secret of a live owner in another PID namespace" kept \
     "$(exists "secrets/$S_OTHER")"
 check_eq "swept: the secret of a dead owner" "gone (404)" "$(exists "secrets/$S_DEAD")"
+check_eq "kept: a running container of another boot id" kept \
+    "$(exists "containers/$C_BOOT_RUNNING")"
+check_eq "kept: the secret of that running container's session" kept \
+    "$(exists "secrets/$S_BOOT_RUNNING")"
+check_eq "swept: a stopped container of another boot id (rebooted)" "gone (404)" \
+    "$(exists "containers/$C_BOOT_OLD")"
+check_eq "swept: the secret of another boot id, no running session" "gone (404)" \
+    "$(exists "secrets/$S_BOOT_OLD")"
 
 e2e_finish

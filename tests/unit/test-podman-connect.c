@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -388,6 +390,18 @@ static void test_network_endpoints_are_told_from_loopback(void **state)
             fail_msg("%s counted as loopback", network[i]);
 }
 
+/* tcp://[::1]:N reaches ::1: the brackets are URL syntax, not part of the host. */
+static void test_bracketed_ipv6_host_is_bare(void **state)
+{
+    (void)state;
+    struct podman_endpoint ep = {0};
+    struct ags_error err = {0};
+    assert_int_equal(podman_endpoint_parse("tcp://[::1]:8080", &ep, &err), 0);
+    assert_string_equal(ep.host, "::1");
+    assert_int_equal(ep.port, 8080);
+    podman_endpoint_done(&ep);
+}
+
 static void test_version_check(void **state)
 {
     (void)state;
@@ -419,6 +433,31 @@ static void test_find_binary_on_path(void **state)
     free(found);
     env_set("PATH", noexec);
     assert_null(podman_find_binary(&o));
+    /* A podman that another user can replace is skipped: in a dir of theirs,
+     * in a world-writable dir, or owned by them (unit tests run as root). */
+    const char *bad[] = {"theirs", "shared", "theirfile"};
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        char *d = tmp_path(bad[i]);
+        (void)mkdir(d, 0755);
+        char *rel = xasprintf("%s/podman", bad[i]);
+        char *bin = write_tmp(rel, "#!/bin/sh\n", 0755);
+        if (i == 0)
+            assert_int_equal(chown(d, 65534, 65534), 0);
+        if (i == 1)
+            assert_int_equal(chmod(d, 0777), 0);
+        if (i == 2)
+            assert_int_equal(chown(bin, 65534, 65534), 0);
+        free(path);
+        path = xasprintf("%s:%s", d, bindir);
+        env_set("PATH", path);
+        found = podman_find_binary(&o);
+        if (strcmp(found, fake) != 0)
+            fail_msg("PATH=%s: ran %s", path, found);
+        free(found);
+        free(bin);
+        free(rel);
+        free(d);
+    }
     free(path);
     free(bindir);
     free(fake);
@@ -430,6 +469,8 @@ static void test_find_binary_on_path(void **state)
 struct fake_service {
     int listen_fd;
     const char *reply;  /* NULL: accept and never answer */
+    size_t received;    /* bytes of the first read of each connection */
+    uint16_t port;      /* tcp fakes */
     pthread_t thread;
 };
 
@@ -442,6 +483,8 @@ static void *serve(void *arg)
             return NULL;
         char buf[4096];
         ssize_t n = recv(c, buf, sizeof(buf), 0);
+        if (n > 0)
+            __atomic_add_fetch(&f->received, (size_t)n, __ATOMIC_SEQ_CST);
         if (n > 0 && f->reply)
             (void)send(c, f->reply, strlen(f->reply), MSG_NOSIGNAL);
         if (f->reply)
@@ -573,6 +616,23 @@ static void test_connect_asks_version_over_checked_connection(void **state)
 static const char stranger_reply[] = "HTTP/1.1 200 OK\r\nLibpod-Api-Version: 4.3.1\r\n"
                                      "Content-Length: 2\r\n\r\nOK";
 
+/* Logs to out every byte sent to the listener fd, answering like Podman. */
+static _noreturn_ void stranger_serve(int fd, int out)
+{
+    for (;;) {
+        int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0)
+            _exit(92);
+        char buf[4096];
+        ssize_t n;
+        while ((n = recv(c, buf, sizeof(buf), 0)) > 0) {
+            (void)write(out, buf, (size_t)n);
+            (void)send(c, stranger_reply, strlen(stranger_reply), MSG_NOSIGNAL);
+        }
+        close(c);
+    }
+}
+
 /* The child, as uid 65534: listens at sock and appends every byte it is sent
  * to log (both in a world-writable directory, like /tmp). */
 static _noreturn_ void stranger_main(const char *sock, const char *log)
@@ -588,18 +648,7 @@ static _noreturn_ void stranger_main(const char *sock, const char *log)
     if (out < 0 || fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
         chmod(sock, 0777) < 0 || listen(fd, 16) < 0)
         _exit(91);
-    for (;;) {
-        int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
-        if (c < 0)
-            _exit(92);
-        char buf[4096];
-        ssize_t n;
-        while ((n = recv(c, buf, sizeof(buf), 0)) > 0) {
-            (void)write(out, buf, (size_t)n);
-            (void)send(c, stranger_reply, strlen(stranger_reply), MSG_NOSIGNAL);
-        }
-        close(c);
-    }
+    stranger_serve(fd, out);
 }
 
 static void wait_for_socket(const char *path)
@@ -608,6 +657,31 @@ static void wait_for_socket(const char *path)
     for (int i = 0; i < 500 && (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode)); i++)
         usleep(10000);
     assert_int_equal(stat(path, &st), 0);
+}
+
+/* The raw _ping of podman_connect, libcurl (a secret value) and a hijacked
+ * attach all fail with -EPERM and a message containing want. */
+static void expect_every_connection_refused(const char *uri, const char *want)
+{
+    struct podman_client *c = NULL;
+    struct ags_error err = {0};
+    struct podman_connect_opts o = opts_for_test();
+    o.url = uri;
+    assert_int_equal(podman_connect(&o, &c, &err), -EPERM);
+    assert_non_null(strstr(err.msg, want));
+    struct podman_endpoint ep = {0};
+    assert_int_equal(podman_endpoint_parse(uri, &ep, &err), 0);
+    assert_int_equal(podman_client_from_endpoint(&ep, "4.3.1", &c, &err), 0);
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(podman_secret_create(c, "ags-1-x-0", "hunter2", 7, NULL, &err), -EPERM);
+    assert_non_null(strstr(err.msg, want));
+    podman_client_free(c);
+    struct podman_stream stream = {.fd = -1};
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(podman_hijack(&ep, "/containers/x/attach", "stdin=true", NULL, &stream,
+                                   &err), -EPERM);
+    assert_non_null(strstr(err.msg, want));
+    podman_endpoint_done(&ep);
 }
 
 /* Every way ags opens a unix connection (the raw _ping, libcurl's requests, a
@@ -631,27 +705,8 @@ static void test_socket_of_another_user_hears_nothing(void **state)
     wait_for_socket(sock);
     char *want = xasprintf("refusing to talk to the Podman socket %s: it is served by uid 65534, "
                            "not by you (uid 0) or root", sock);
-    struct podman_client *c = NULL;
-    struct ags_error err = {0};
-    /* the raw _ping of podman_connect */
-    assert_int_equal(connect_url(sock, &c, &err), -EPERM);
-    assert_non_null(strstr(err.msg, want));
-    /* libcurl: a secret value */
     char *uri = xasprintf("unix://%s", sock);
-    struct podman_endpoint ep = {0};
-    assert_int_equal(podman_endpoint_parse(uri, &ep, &err), 0);
-    assert_int_equal(podman_client_from_endpoint(&ep, "4.3.1", &c, &err), 0);
-    memset(&err, 0, sizeof(err));
-    assert_int_equal(podman_secret_create(c, "ags-1-x-0", "hunter2", 7, NULL, &err), -EPERM);
-    assert_non_null(strstr(err.msg, want));
-    podman_client_free(c);
-    /* a hijacked attach */
-    struct podman_stream stream = {.fd = -1};
-    memset(&err, 0, sizeof(err));
-    assert_int_equal(podman_hijack(&ep, "/containers/x/attach", "stdin=true", NULL, &stream,
-                                   &err), -EPERM);
-    assert_non_null(strstr(err.msg, want));
-    podman_endpoint_done(&ep);
+    expect_every_connection_refused(uri, want);
     kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);
@@ -668,6 +723,173 @@ static void test_socket_of_another_user_hears_nothing(void **state)
     free(sock);
 }
 
+/* ---- tcp:// on loopback ---- */
+
+/* A loopback TCP listener (127.0.0.1 or ::1) on an ephemeral port; returns
+ * the fd, *port set. */
+static int tcp_listen_on(int family, uint16_t *port)
+{
+    struct sockaddr_storage ss = {.ss_family = (sa_family_t)family};
+    struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+    if (family == AF_INET)
+        s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    else
+        s6->sin6_addr = in6addr_loopback;
+    socklen_t len = family == AF_INET ? sizeof(*s4) : sizeof(*s6);
+    int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&ss, len), 0);
+    assert_int_equal(listen(fd, 16), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
+    *port = ntohs(family == AF_INET ? s4->sin_port : s6->sin6_port);
+    return fd;
+}
+
+static int tcp_listen(uint16_t *port)
+{
+    return tcp_listen_on(AF_INET, port);
+}
+
+static void tcp_fake_start(struct fake_service *f, const char *reply)
+{
+    *f = (struct fake_service){.reply = reply};
+    f->listen_fd = tcp_listen(&f->port);
+    assert_int_equal(pthread_create(&f->thread, NULL, serve, f), 0);
+}
+
+static const char json_reply[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+
+/* http_proxy, ALL_PROXY and friends never see an API request (secret values
+ * are in them): a tcp:// endpoint is talked to directly. */
+static void test_tcp_requests_bypass_proxy_env(void **state)
+{
+    (void)state;
+    struct fake_service svc, proxy;
+    tcp_fake_start(&svc, json_reply);
+    tcp_fake_start(&proxy, json_reply);
+    char *purl = xasprintf("http://127.0.0.1:%u", proxy.port);
+    const char *vars[] = {"http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"};
+    for (size_t i = 0; i < ARRAY_SIZE(vars); i++)
+        setenv(vars[i], purl, 1);
+    unsetenv("no_proxy");
+    unsetenv("NO_PROXY");
+    char *uri = xasprintf("tcp://127.0.0.1:%u", svc.port);
+    struct podman_endpoint ep = {0};
+    struct podman_http *h = NULL;
+    struct ags_error err = {0};
+    assert_int_equal(podman_endpoint_parse(uri, &ep, &err), 0);
+    assert_int_equal(podman_http_new(&ep, &h, &err), 0);
+    struct podman_req req = {.method = "POST", .path = "/secrets/create", .body = "canary",
+                             .body_len = 6, .content_type = "application/octet-stream"};
+    struct podman_reply reply = {0};
+    assert_int_equal(podman_http_do(h, &req, &reply, &err), 0);
+    assert_int_equal(reply.status, 200);
+    podman_reply_done(&reply);
+    podman_http_free(h);
+    podman_endpoint_done(&ep);
+    for (size_t i = 0; i < ARRAY_SIZE(vars); i++)
+        unsetenv(vars[i]);
+    stop_fake(&svc);
+    stop_fake(&proxy);
+    assert_int_equal(proxy.received, 0);
+    assert_true(svc.received > 0);
+    free(uri);
+    free(purl);
+}
+
+/* The child, as uid 65534: listens on 127.0.0.1:port and logs what it hears
+ * (like stranger_main: any local user can serve a loopback port); the
+ * caller already is uid 65534. */
+static _noreturn_ void tcp_stranger_main(int listen_fd, const char *log)
+{
+    alarm(60);
+    (void)prctl(PR_SET_PDEATHSIG, SIGKILL); /* after setuid, which clears it */
+    int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    if (out < 0)
+        _exit(91);
+    stranger_serve(listen_fd, out);
+}
+
+/* A loopback port served by another uid gets nothing from any of the three
+ * ways ags connects (raw _ping, libcurl, hijack): the listener's socket is
+ * created by the stranger after setuid, so the kernel records its uid. */
+static void test_loopback_port_of_another_user_hears_nothing(void **state)
+{
+    (void)state;
+    if (geteuid() != 0)
+        fail_msg("needs root: the fake service must run as another uid (65534)");
+    char dir[] = "/tmp/test-podman-tcp-stranger.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(chmod(dir, 01777), 0);
+    char *log = xasprintf("%s/received", dir);
+    int sync[2];
+    assert_int_equal(pipe2(sync, O_CLOEXEC), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+            _exit(89);
+        uint16_t port = 0;
+        int fd = tcp_listen(&port);
+        (void)write(sync[1], &port, sizeof(port));
+        tcp_stranger_main(fd, log);
+    }
+    close(sync[1]);
+    uint16_t port = 0;
+    assert_int_equal(read(sync[0], &port, sizeof(port)), (ssize_t)sizeof(port));
+    close(sync[0]);
+    char *uri = xasprintf("tcp://127.0.0.1:%u", port);
+    char *want = xasprintf("refusing to talk to Podman at %s: port %u is served by uid 65534, "
+                           "not by you (uid 0) or root", uri, port);
+    expect_every_connection_refused(uri, want);
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    assert_true(WIFSIGNALED(status));
+    struct stat st;
+    if (stat(log, &st) == 0 && st.st_size > 0)
+        fail_msg("the stranger on port %u received %lld bytes", port, (long long)st.st_size);
+    unlink(log);
+    rmdir(dir);
+    free(want);
+    free(uri);
+    free(log);
+}
+
+/* tcp://[::1]:N connects (raw _ping and libcurl), and the peer check finds
+ * our own listener in /proc/net/tcp6. */
+static void test_ipv6_loopback_endpoint_connects(void **state)
+{
+    (void)state;
+    struct fake_service f = {.reply = stranger_reply};
+    f.listen_fd = tcp_listen_on(AF_INET6, &f.port);
+    assert_int_equal(pthread_create(&f.thread, NULL, serve, &f), 0);
+    char *uri = xasprintf("tcp://[::1]:%u", f.port);
+    struct podman_connect_opts o = opts_for_test();
+    o.url = uri;
+    struct podman_client *c = NULL;
+    struct ags_error err = {0};
+    if (podman_connect(&o, &c, &err) < 0)
+        fail_msg("%s: %s", uri, err.msg);
+    assert_string_equal(podman_client_version(c), "4.3.1");
+    podman_client_free(c);
+    struct podman_endpoint ep = {0};
+    struct podman_http *h = NULL;
+    assert_int_equal(podman_endpoint_parse(uri, &ep, &err), 0);
+    assert_int_equal(podman_http_new(&ep, &h, &err), 0);
+    struct podman_req req = {.method = "GET", .path = "/_ping"};
+    struct podman_reply reply = {0};
+    if (podman_http_do(h, &req, &reply, &err) < 0)
+        fail_msg("libcurl to %s: %s", uri, err.msg);
+    assert_int_equal(reply.status, 200);
+    podman_reply_done(&reply);
+    podman_http_free(h);
+    podman_endpoint_done(&ep);
+    stop_fake(&f);
+    free(uri);
+}
+
 /* ---- autostart with a fake podman ---- */
 
 /* Records argv, session and stdin, then serves _ping on the unix:// argument. */
@@ -678,6 +900,8 @@ static const char fake_podman[] =
         "with open(os.path.join(d, 'started'), 'w') as f:\n"
         "    f.write('%s\\n%d\\n%s\\n%s\\n' % (' '.join(sys.argv[1:]), os.getsid(0) == os.getpid(),\n"
         "            os.readlink('/proc/self/fd/0'), os.getpid()))\n"
+        "with open(os.path.join(d, 'xdg'), 'w') as f:\n"
+        "    f.write(os.environ.get('XDG_RUNTIME_DIR', '(unset)'))\n"
         "print('fake podman says hello')\n"
         "sys.stdout.flush()\n"
         "if os.environ.get('FAKE_PODMAN_FAIL'):\n"
@@ -720,7 +944,9 @@ static void test_autostart_starts_a_private_service(void **state)
     struct stat st;
     if (geteuid() == 0 && stat("/run/podman/podman.sock", &st) == 0)
         skip();
+    setenv("XDG_RUNTIME_DIR", "/tmp/planted-by-another-user", 1);
     assert_int_equal(podman_connect(&o, &c, &err), 0);
+    unsetenv("XDG_RUNTIME_DIR");
     char *uri = xasprintf("unix://%s/ags/podman.sock", rt);
     assert_string_equal(podman_client_uri(c), uri);
     assert_string_equal(podman_client_version(c), "4.3.1");
@@ -738,6 +964,14 @@ static void test_autostart_starts_a_private_service(void **state)
     assert_string_equal(text, "fake podman says hello\n");
     assert_int_equal(stat(rt, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0700);
+    /* Podman places its runRoot by XDG_RUNTIME_DIR: it gets the dir ags checked,
+     * never the caller's (here: a dir another user could point anywhere). */
+    char *xdg_rec = tmp_path("fakebin/xdg");
+    free(text);
+    text = NULL;
+    assert_int_equal(read_file_bounded(xdg_rec, 4096, &text, &len, &err), 0);
+    assert_string_equal(text, rt);
+    free(xdg_rec);
     /* a second connect reuses the running service */
     assert_int_equal(unlink(rec), 0);
     assert_int_equal(podman_connect(&o, &c, &err), 0);
@@ -834,6 +1068,7 @@ int main(void)
             cmocka_unit_test_setup(test_runtime_dir_skips_dirs_others_control, reset_env),
             cmocka_unit_test(test_peer_must_be_us_or_root),
             cmocka_unit_test(test_network_endpoints_are_told_from_loopback),
+            cmocka_unit_test(test_bracketed_ipv6_host_is_bare),
             cmocka_unit_test(test_version_check),
             cmocka_unit_test_setup(test_find_binary_on_path, reset_env),
             cmocka_unit_test_setup(test_connect_reads_the_version_header, reset_env),
@@ -841,6 +1076,9 @@ int main(void)
             cmocka_unit_test(test_stalled_absent_and_stale_sockets),
             cmocka_unit_test_setup(test_connect_asks_version_over_checked_connection, reset_env),
             cmocka_unit_test_setup(test_socket_of_another_user_hears_nothing, reset_env),
+            cmocka_unit_test(test_tcp_requests_bypass_proxy_env),
+            cmocka_unit_test(test_ipv6_loopback_endpoint_connects),
+            cmocka_unit_test_setup(test_loopback_port_of_another_user_hears_nothing, reset_env),
             cmocka_unit_test_setup(test_autostart_starts_a_private_service, reset_env),
             cmocka_unit_test_setup(test_autostart_failures_say_why, reset_env),
             cmocka_unit_test_setup(test_autostart_refuses_a_runtime_dir_others_can_write,

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -131,6 +133,18 @@ static void test_text_round_trip_and_old_labels(void **state)
     assert_int_equal(procid_text_state("4242", &self_fake), PROCID_UNKNOWN);
 }
 
+/* me with the pid of a child that has exited and been reaped. */
+static struct procid reaped_child_of(const struct procid *me)
+{
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    assert_int_equal(waitpid(child, NULL, 0), child);
+    struct procid dead = *me;
+    dead.pid = (uint32_t)child;
+    return dead;
+}
+
 /* The real thing: this process is alive, a reaped child is dead, a forged
  * start time (pid reused) is dead. */
 static void test_real_process_and_reaped_child(void **state)
@@ -147,12 +161,7 @@ static void test_real_process_and_reaped_child(void **state)
     char text[PROCID_MAX_TEXT];
     procid_format(&me, text, sizeof(text));
     assert_int_equal(procid_text_state(text, &me), PROCID_ALIVE);
-    pid_t child = fork();
-    if (child == 0)
-        _exit(0);
-    assert_int_equal(waitpid(child, NULL, 0), child);
-    struct procid dead = me;
-    dead.pid = (uint32_t)child;
+    struct procid dead = reaped_child_of(&me);
     procid_format(&dead, text, sizeof(text));
     assert_int_equal(procid_text_state(text, &me), PROCID_DEAD);
     struct procid reused = me;
@@ -166,6 +175,87 @@ static void test_real_process_and_reaped_child(void **state)
     assert_true(start == me.start);
 }
 
+/* A sweeping ags in a time namespace with a shifted boot clock (unshare
+ * --time --boottime N) reads every start time shifted: the live owner must
+ * still be alive to it, and its own identity must read alive from outside.
+ * Needs root, for the time namespace (unit tests run as root in CI). */
+static void test_shifted_time_namespace_keeps_live_owner(void **state)
+{
+    (void)state;
+    if (geteuid() != 0)
+        fail_msg("needs root: unshare(CLONE_NEWTIME)");
+    struct procid me;
+    struct ags_error err = {0};
+    assert_int_equal(procid_self(&me, &err), 0);
+    char text[PROCID_MAX_TEXT], theirs[PROCID_MAX_TEXT] = "";
+    procid_format(&me, text, sizeof(text));
+    int up[2], down[2];
+    assert_int_equal(pipe2(up, O_CLOEXEC), 0);
+    assert_int_equal(pipe2(down, O_CLOEXEC), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        close(up[0]);
+        close(down[1]); /* the parent's close must reach the inner child */
+        static const char shift[] = "boottime 1000 0\n";
+        int fd = unshare(CLONE_NEWTIME) == 0
+                         ? open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC) : -1;
+        if (fd < 0 || write(fd, shift, strlen(shift)) != (ssize_t)strlen(shift))
+            _exit(90);
+        pid_t inner = fork(); /* the first process in the new time namespace */
+        if (inner == 0) {
+            struct procid shifted;
+            if (procid_self(&shifted, NULL) < 0)
+                _exit(91);
+            char mine[PROCID_MAX_TEXT];
+            procid_format(&shifted, mine, sizeof(mine));
+            (void)write(up[1], mine, strlen(mine));
+            close(up[1]);
+            char c;
+            (void)read(down[0], &c, 1); /* lives until the parent looked */
+            _exit((int)procid_text_state(text, &shifted));
+        }
+        int status = 0;
+        waitpid(inner, &status, 0);
+        _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 92);
+    }
+    close(up[1]);
+    close(down[0]);
+    ssize_t n = read(up[0], theirs, sizeof(theirs) - 1);
+    assert_true(n > 0);
+    theirs[n] = '\0';
+    assert_int_equal(procid_text_state(theirs, &me), PROCID_ALIVE);
+    close(down[1]);
+    close(up[0]);
+    int status = 0;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), PROCID_ALIVE);
+}
+
+/* Something in use (a running container, a secret a running container
+ * carries) of another boot id is kept even on the same machine id: cloned
+ * VMs sharing an engine and systemd-nspawn containers look like that.  Its
+ * owner's pid still proves it dead when the boot is ours. */
+static void test_in_use_needs_the_pid_proof(void **state)
+{
+    (void)state;
+    struct procid me;
+    struct ags_error err = {0};
+    assert_int_equal(procid_self(&me, &err), 0);
+    struct procid other_boot = me;
+    memcpy(other_boot.boot, "00000000000000000000000000000001", 33);
+    char text[PROCID_MAX_TEXT];
+    procid_format(&other_boot, text, sizeof(text));
+    assert_int_equal(procid_text_state(text, &me), PROCID_DEAD); /* not in use: rebooted */
+    assert_int_equal(procid_text_state_in_use(text, &me), PROCID_UNKNOWN);
+    struct procid dead = reaped_child_of(&me);
+    procid_format(&dead, text, sizeof(text));
+    assert_int_equal(procid_text_state_in_use(text, &me), PROCID_DEAD);
+    procid_format(&me, text, sizeof(text));
+    assert_int_equal(procid_text_state_in_use(text, &me), PROCID_ALIVE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -175,6 +265,8 @@ int main(void)
             cmocka_unit_test(test_other_boot_dead_only_on_this_machine),
             cmocka_unit_test(test_text_round_trip_and_old_labels),
             cmocka_unit_test(test_real_process_and_reaped_child),
+            cmocka_unit_test(test_shifted_time_namespace_keeps_live_owner),
+            cmocka_unit_test(test_in_use_needs_the_pid_proof),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
