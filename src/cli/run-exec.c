@@ -225,8 +225,8 @@ static bool overlay_named(const struct ags_config *cfg, const struct cfg_origin 
     return cfg->overlay_path && at->file && strcmp(at->file, cfg->overlay_path) == 0;
 }
 
-/* An overlay's Containerfile builds only the bytes the user trusted (rev1
- * F1): its image tag was derived from them at load, so a file changed since
+/* An overlay's Containerfile builds only the bytes the user trusted: its
+ * image tag was derived from them at load, so a file changed since
  * (by an agent of a concurrent run) is refused instead of built under it.
  * The window left is between this read and the tar of the build context. */
 static int check_containerfile(const struct ags_config *cfg, const char *file, char *label,
@@ -393,7 +393,7 @@ static int stage_home(const struct ags_plan *p, const char *staging_dir)
     return r < 0 ? launch_failed(&err) : 0;
 }
 
-/* rev1 F2: Podman resolves each bind source again when it starts the
+/* Podman resolves each bind source again when it starts the
  * container, minutes after ags checked it (an image build lies between).  A
  * concurrent agent that writes the workspace could swap a checked directory
  * for a symlink to a host directory by then.  Each existing bind source is

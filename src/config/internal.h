@@ -77,7 +77,7 @@ void cfg_overlay_digest(const char *buf, size_t len, const struct cfg_parts *p,
                         char out[SHA256_HEX_SIZE]);
 const char *cfg_path_type_name(enum cfg_path_type t);
 /* An overlay that sets sandbox.containerfile builds only under its own tag
- * (rev1 F1): sets d->cfg's image to localhost/ags-repo-<hash of the repository
+ * and sets d->cfg's image to localhost/ags-repo-<hash of the repository
  * and the Containerfile's bytes> and records the bytes' digest. */
 void cfg_overlay_pin_image(struct cfg_decoder *d);
 

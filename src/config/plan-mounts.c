@@ -144,7 +144,7 @@ static char *foreign_home_refusal(const struct plan_builder *b, const char *src)
     return NULL;
 }
 
-/* rev1: the sandbox side of a mount is not enough.  On the host, a mount must
+/* The sandbox side of a mount is not enough.  On the host, a mount must
  * not reach another agent's home (its credentials and what it runs on
  * start), and a read-write one must not be or contain $HOME, its ancestors or
  * ags's own directories (the agent would rewrite the user's config and trust

@@ -46,7 +46,7 @@ for c in setup doctor update-image update-agents install uninstall create-aliase
 done
 run no-arguments 2 "$ags"
 run unknown-command 2 "$ags" frobnicate && expect unknown-command "$err" "unknown command 'frobnicate'"
-# ags's own messages quote names it was given: escaped, never raw controls (rev1 F5)
+# ags's own messages quote names it was given: escaped, never raw controls
 if run unknown-command-escaped 2 "$ags" $'frob\e]52;c;SGk=\a\xc2\x9b'; then
     expect unknown-command-escaped "$err" "unknown command 'frob\x1b]52;c;SGk=\x07\u{9b}'"
     if LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' <<<"$err"; then

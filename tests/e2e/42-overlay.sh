@@ -3,7 +3,7 @@
 # Repo overlays against real runs (issue 10 items 3 and 5): a trusted overlay
 # is applied in a normal run and never in --lockdown; a symlink the agent
 # plants in run 1 under a path the trusted overlay mounts does not hand it a
-# host file in run 2.  rev1: an overlay's Containerfile builds under a tag of
+# host file in run 2.  An overlay's Containerfile builds under a tag of
 # its own (never the user's image, which repo B and lockdown then use); a
 # trusted mount source swapped for a symlink while the image builds stops the
 # run; a read-write config mount around ags's own config dir is refused.
@@ -86,7 +86,7 @@ trust_by_prompt() {
     PLAN_IMAGE=$(sed -n 's/^image: \([^ ]*\) .*/\1/p' "$E2E_TMP/prompt" | tr -d '\r')
 }
 
-# ---- rev1 F1: an overlay's Containerfile never builds the user's own image
+# ---- an overlay's Containerfile never builds the user's own image
 # (which every other repository and lockdown run): it builds under a tag of its
 # repository and bytes, whatever image the overlay names.
 A=$AGS_E2E_SCRATCH/repoA
@@ -138,7 +138,7 @@ check_contains "overlay naming a missing image: the error says why" \
 api GET "/images/$(printf %s "$NAMED_IMAGE" | sed 's|/|%2F|g; s|:|%3A|g')/exists"
 check_status "overlay naming a missing image: nothing was built under that name" 404
 
-# ---- rev1 F2 (the overlay names an image of its own so that older versions
+# ---- (the overlay names an image of its own so that older versions
 # build too): a trusted overlay's mount source swapped for a symlink to a host
 # directory while the image builds (by an agent of another run in the same
 # checkout) stops the run before the sandbox starts.
@@ -182,7 +182,7 @@ check_contains "swapped mount source: the error names it" \
 check_eq "nothing is left behind after the refused run" 0 "$(managed_containers)"
 
 
-# ---- rev1 note: the host side of a config mount.  Your own config mounting
+# ---- the host side of a config mount.  Your own config mounting
 # the directory that holds ags's config read-write would let the agent
 # rewrite that config (and the trust store) for its next run.
 D=$AGS_E2E_SCRATCH/repoD

@@ -7,7 +7,7 @@
 # nothing through it.  A lockdown run whose agent locks directories of its
 # staged home away (chmod 000, a read-only dir, a tree deeper than PATH_MAX)
 # still leaves no staging behind, and the next run's sweep is not stopped.
-# A hard link planted in the real home is not staged (review rev1, F3).
+# A hard link planted in the real home is not staged.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -73,7 +73,7 @@ mv "$AGS_E2E_SCRATCH/agent-moved" "$PIHOME/agent"
 run --agent pi -- -c 'test -f ~/.pi/agent/extensions/guard.ts && echo guard-back'
 check_eq "with the symlink gone the guard is installed again" guard-back "$RUN_OUT"
 
-# ---- rev1 F3: run 1 (pi, ~/.pi read-write) hard-links another project's
+# ---- run 1 (pi, ~/.pi read-write) hard-links another project's
 # session transcript into an allowlisted directory; the next lockdown run must
 # not stage it, and says so
 mkdir -p "$PIHOME/agent/sessions/--other-project--"

@@ -101,7 +101,7 @@ EMITTED=$(bash "$WORK/emit.sh")
 check_eq "lockdown stdout to a file: the exact bytes" "$(printf '%q' "$EMITTED")" \
     "$(printf '%q' "$SPLIT_OUT")"
 
-# ---- rev1 F4: a terminal that is not UTF-8 (a Latin-1 xterm obeys 8-bit C1:
+# ---- a terminal that is not UTF-8 (a Latin-1 xterm obeys 8-bit C1:
 # the UTF-8 continuation byte 0x9D is its OSC) gets ASCII only
 cat >"$WORK/latin1.sh" <<'AGENT'
 printf '\303\23552;c;SGVsbG8=\a'
@@ -115,7 +115,7 @@ check_bytes "C locale: a character beyond ASCII shows as '?'" "caf?-end" "$PTY"
 on_pty lockdown-utf8-locale "LC_ALL=C.UTF-8 '$AGS_BIN' --agent shell --lockdown -- latin1.sh"
 check_bytes "C.UTF-8 locale: UTF-8 text passes" $'caf\303\251-end' "$PTY"
 
-# ---- rev1 F4: an agent that leaves the alternate screen, mouse reporting
+# ---- an agent that leaves the alternate screen, mouse reporting
 # and bracketed paste on and hides the cursor gets them reset at the end of
 # the run; urgency and raise-on-bell (1042/1043) never reach the terminal
 on_pty lockdown-modes "'$AGS_BIN' --agent shell --lockdown -- -c 'printf \"\\033[?1049h\\033[?1000;1006h\\033[?2004h\\033[?25l\\033[?1042h\\033[?1043hmodes-set\\n\"'"
@@ -126,7 +126,7 @@ check_bytes "modes left set: ags resets them after the run" \
 check_lacks "mode 1042 (urgency on BEL) is dropped" $'\e[?1042h' "$PTY"
 check_lacks "mode 1043 (raise window on BEL) is dropped" $'\e[?1043h' "$PTY"
 
-# ---- rev1 F5: image build output on a terminal is filtered too (RUN steps
+# ---- image build output on a terminal is filtered too (RUN steps
 # print what packages from the network print), and ags's own messages are
 # escaped: a name with an OSC 52 in it does not reach the terminal raw
 BUILD_IMAGE=localhost/ags-e2e-term-build:$(date +%s)-$$

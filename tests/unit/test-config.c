@@ -749,7 +749,7 @@ static void test_overlay_may_not_set_keys_that_reach_beyond_its_repository(void 
 }
 
 /* An overlay may not change how long a Podman service that ags starts on the
- * host stays up (rev1 note): a host-side lifetime, not a repository's. */
+ * host stays up: a host-side lifetime, not a repository's. */
 static void test_overlay_may_not_set_service_idle_seconds(void **state)
 {
     (void)state;
@@ -773,7 +773,7 @@ static char *loaded_image(struct overlay_fx *f)
     return image;
 }
 
-/* rev1 F1: an overlay's Containerfile never builds (or names) the user's
+/* An overlay's Containerfile never builds (or names) the user's
  * image, which every other repository and lockdown use: its image is a
  * per-repository tag derived from the repository and the Containerfile's
  * bytes, whatever image the overlay names, and a changed Containerfile is a

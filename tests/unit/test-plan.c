@@ -458,7 +458,7 @@ static void test_required_mount_missing_is_an_error_naming_file_and_line(void **
 
 static void assert_plan_error(struct fx *f, const char *msg);
 
-/* rev1 note: the host side of every bind source.  A read-write mount that is
+/* The host side of every bind source.  A read-write mount that is
  * or contains $HOME, its ancestors or ags's own directories would let the
  * agent rewrite the user's config and trust store for its next run; a mount
  * of (or into, or around) another agent's home on the host would hand it

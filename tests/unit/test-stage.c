@@ -830,7 +830,7 @@ static void test_staging_dir_records_its_owner(void **state)
     assert_int_equal(stage_remove_tree(path, &err), 0);
 }
 
-/* ---- what a normal run plants in the real home for lockdown (rev1 F3, F5) ---- */
+/* ---- what a normal run plants in the real home for lockdown ---- */
 
 /* Whether one of the notes contains both needles. */
 static bool noted(const struct stage_notes *notes, const char *a, const char *b)

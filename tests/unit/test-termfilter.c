@@ -335,7 +335,7 @@ static void test_unfinished_sequence_waits_for_its_end(void **state)
     assert_memory_equal(out, "\xe2\x86\x92", 3);
 }
 
-/* ---- rev1 F4: non-UTF-8 terminals, window raising, modes left set */
+/* ---- non-UTF-8 terminals, window raising, modes left set */
 
 static void test_non_utf8_terminal_gets_ascii_only(void **state)
 {
