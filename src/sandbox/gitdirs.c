@@ -24,20 +24,12 @@
 #include "base/fileio.h"
 #include "base/banned.h"
 
-/* A small regular file: O_NOFOLLOW, and O_NONBLOCK so that opening a FIFO
- * returns at once (fstat then rejects it). */
+/* A small regular file, never a symlink, FIFO or device (read_regular_file_at
+ * opens without blocking and checks what it opened). */
 static int read_small(const char *path, size_t max, char **ret)
 {
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return -errno;
-    if (!S_ISREG(st.st_mode))
-        return -EINVAL;
     size_t len = 0;
-    return read_fd_bounded(fd, max, ret, &len, NULL);
+    return read_regular_file_at(AT_FDCWD, path, path, max, ret, &len, NULL, NULL);
 }
 
 /* The first line of a small file, or NULL (missing, not regular, empty). */

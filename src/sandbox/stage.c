@@ -667,14 +667,11 @@ int stage_remove_tree(const char *path, struct ags_error *err)
 static bool staging_owner_dead(int dir, const char *name, const struct procid *self)
 {
     _cleanup_free_ char *rel = xasprintf("%s/" STAGE_OWNER_FILE, name);
-    _cleanup_close_ int fd = openat(dir, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
-                                                      O_NOCTTY);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
-        return false;
     _cleanup_free_ char *text = NULL;
     size_t len = 0;
-    if (read_fd_bounded(fd, PROCID_MAX_TEXT, &text, &len, NULL) < 0)
+    struct stat st;
+    if (read_regular_file_at(dir, rel, rel, PROCID_MAX_TEXT, &text, &len, &st, NULL) < 0 ||
+        st.st_uid != geteuid())
         return false;
     return procid_text_state(text, self) == PROCID_DEAD;
 }
