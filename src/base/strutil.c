@@ -96,3 +96,13 @@ int toml_append_string(struct strbuf *sb, const char *s)
 {
     return append_escaped(sb, s, strlen(s));
 }
+
+bool path_under(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    if (n == 1 && dir[0] == '/')
+        return path[0] == '/';
+    return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}

@@ -11,6 +11,8 @@ size_t str_edit_distance(const char *a, const char *b, size_t cap);
 /* [A-Za-z_][A-Za-z0-9_]* */
 bool str_is_env_name(const char *s);
 bool str_has_prefix(const char *s, const char *prefix);
+/* path is dir itself or below it (component-wise; dir's trailing slashes ignored). */
+bool path_under(const char *path, const char *dir);
 /* Appends s as a JSON string literal (quotes included); len bytes, may hold NUL. */
 int json_append_string(struct strbuf *sb, const char *s, size_t len) _warn_unused_;
 /* Appends s in double quotes with TOML basic-string escaping. */

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "base/alloc.h"
+#include "base/strutil.h"
 #include "base/fileio.h"
 #include "base/banned.h"
 
@@ -51,14 +52,6 @@ const char *cfg_path_type_name(enum cfg_path_type t)
 {
     static const char *const names[] = {"missing", "file", "dir", "other"};
     return names[t];
-}
-
-static bool inside(const char *path, const char *root)
-{
-    size_t n = strlen(root);
-    if (strcmp(root, "/") == 0)
-        return true;
-    return strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
 static enum cfg_path_type type_of(const char *canon)
@@ -180,7 +173,7 @@ char *cfg_overlay_resolve(struct cfg_decoder *d, struct toml_pos pos, const char
         cfg_report_error(d, pos, ctx, "cannot resolve '%s': %m", declared);
         return NULL;
     }
-    if (!inside(canon, d->repo_root)) {
+    if (!path_under(canon, d->repo_root)) {
         cfg_report_error(d, pos, ctx,
                          "'%s' resolves to '%s', outside the repository %s; a repo-local config "
                          "may only name paths inside its repository (move the file into the "

@@ -3,6 +3,7 @@
 
 /* Shared by the plan*.c files only. */
 
+#include "base/strutil.h"
 #include "config/plan.h"
 
 /* Fixed container paths of the sandbox image (containerfile/Containerfile). */
@@ -28,8 +29,6 @@ struct plan_builder {
 void plan_note(struct plan_builder *b, const char *fmt, ...) _printf_(2, 3);
 /* "config FILE:LINE" or "default"; owned. */
 char *plan_cfg_origin(const struct cfg_origin *at);
-/* path is dir itself or below it. */
-bool plan_path_under(const char *path, const char *dir);
 struct plan_mount *plan_add_mount(struct plan_builder *b, enum plan_mount_type type,
                                   const char *source, const char *destination, bool read_only,
                                   char *origin /* taken */);

@@ -112,7 +112,7 @@ static enum plan_agent home_owner(const char *dest)
 {
     for (int a = 0; a < PLAN_AGENT_COUNT; a++)
         for (size_t i = 0; i < 3 && agent_homes[a][i]; i++)
-            if (plan_path_under(dest, agent_homes[a][i]))
+            if (path_under(dest, agent_homes[a][i]))
                 return (enum plan_agent)a;
     return PLAN_AGENT_COUNT;
 }
@@ -133,8 +133,8 @@ static char *foreign_home_refusal(const struct plan_builder *b, const char *src)
         if (a == PLAN_AGENT_COUNT || a == b->in->agent)
             continue;
         _cleanup_free_ char *home = canonical(&b->in->host, o->host.v);
-        const char *how = plan_path_under(home, src)   ? strcmp(home, src) ? "contains" : "is"
-                          : plan_path_under(src, home) ? "is inside"
+        const char *how = path_under(home, src)   ? strcmp(home, src) ? "contains" : "is"
+                          : path_under(src, home) ? "is inside"
                                                        : NULL;
         if (!how)
             continue;

@@ -36,14 +36,14 @@ char *plan_refusal(const struct plan_host *h, const char *path)
         return xstrdup("it is the root directory");
     if (h->home && strcmp(path, h->home) == 0)
         return xstrdup("it is your home directory");
-    if (h->home && plan_path_under(h->home, path))
+    if (h->home && path_under(h->home, path))
         return xasprintf("it contains your home directory %s", h->home);
     for (size_t i = 0; i < h->n_own_dirs; i++) {
         const struct plan_own_dir *d = &h->own_dirs[i];
-        if (plan_path_under(d->path, path))
+        if (path_under(d->path, path))
             return xasprintf("it %s ags's %s directory %s",
                              strcmp(d->path, path) == 0 ? "is" : "contains", d->what, d->path);
-        if (!d->inside_ok && plan_path_under(path, d->path))
+        if (!d->inside_ok && path_under(path, d->path))
             return xasprintf("it is inside ags's %s directory %s", d->what, d->path);
     }
     return NULL;
@@ -154,7 +154,7 @@ static int add_git_member(struct plan_builder *b, const struct git_member *gm,
 static int protect_dotgit(struct plan_builder *b)
 {
     const struct plan_host *h = &b->in->host;
-    if (!h->dotgit || !plan_path_under(h->dotgit, h->cwd))
+    if (!h->dotgit || !path_under(h->dotgit, h->cwd))
         return 0; /* outside the workdir: not writable, or mounted read-only */
     if (h->dotgit_kind == PLAN_GIT_FILE) {
         plan_add_mount(b, PLAN_MOUNT_BIND, h->dotgit, h->dotgit, true,
@@ -188,11 +188,11 @@ static char *git_refusal(const struct plan_builder *b, const char *path)
 {
     char *why = plan_refusal(&b->in->host, path);
     const struct ags_config *cfg = b->in->cfg;
-    if (plan_path_under(path, b->in->host.cwd))
+    if (path_under(path, b->in->host.cwd))
         return why; /* the workdir's own .git: mounted with it anyway */
     for (size_t i = 0; !why && i < cfg->n_mounts; i++) {
         const struct cfg_mount *m = &cfg->mounts[i];
-        if (m->host.v && (plan_path_under(path, m->host.v) || plan_path_under(m->host.v, path)))
+        if (m->host.v && (path_under(path, m->host.v) || path_under(m->host.v, path)))
             why = xasprintf("it is at or below the host path of a configured mount, or contains "
                             "it: %s (%s)",
                             m->host.v, m->source.v ? m->source.v : "mount");
@@ -223,9 +223,9 @@ int plan_add_git_dirs(struct plan_builder *b)
     const char *added = NULL;
     for (size_t i = 0; i < 2 && !refused; i++) {
         const char *d = cand[i];
-        if (!d || d[0] != '/' || plan_path_under(d, h->cwd))
+        if (!d || d[0] != '/' || path_under(d, h->cwd))
             continue;
-        if (added && plan_path_under(d, added))
+        if (added && path_under(d, added))
             continue;
         plan_add_mount(b, PLAN_MOUNT_BIND, d, d, lockdown,
                        xasprintf("git metadata (%s%s)", what[i],

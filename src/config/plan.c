@@ -50,15 +50,6 @@ char *plan_cfg_origin(const struct cfg_origin *at)
     return xasprintf("config %s:%u", at->file, at->line);
 }
 
-bool plan_path_under(const char *path, const char *dir)
-{
-    size_t n = strlen(dir);
-    while (n > 1 && dir[n - 1] == '/')
-        n--;
-    if (n == 1 && dir[0] == '/')
-        return path[0] == '/';
-    return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
 
 struct plan_mount *plan_add_mount(struct plan_builder *b, enum plan_mount_type type,
                                   const char *source, const char *destination, bool read_only,
