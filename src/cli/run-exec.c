@@ -26,10 +26,10 @@
 #include "base/sha256.h"
 #include "base/termfilter.h"
 #include "cli/cli.h"
-#include "podman/backend.h"
+#include "backend/podman.h"
 #include "podman/podman.h"
-#include "sandbox/assets.h"
-#include "sandbox/stage.h"
+#include "run/assets.h"
+#include "run/stage.h"
 #include "secrets/secrets.h"
 #include "base/banned.h"
 
@@ -544,7 +544,7 @@ static int prepare(struct podman_client *c, const struct ags_config *cfg, struct
  * escape sequences.  Output to a pipe or a file keeps its exact bytes. */
 struct term_filter {
     struct termfilter state;
-    struct podman_output_filter hook;
+    struct output_filter hook;
 };
 
 static size_t filter_terminal(void *state, const char *in, size_t n, char *out)
@@ -552,13 +552,13 @@ static size_t filter_terminal(void *state, const char *in, size_t n, char *out)
     return termfilter_feed(state, in, n, out);
 }
 
-static const struct podman_output_filter *terminal_filter(struct term_filter *f, int fd,
+static const struct output_filter *terminal_filter(struct term_filter *f, int fd,
                                                           bool lockdown)
 {
     if (!lockdown || !isatty(fd))
         return NULL;
     filter_init_for_terminal(&f->state);
-    f->hook = (struct podman_output_filter){
+    f->hook = (struct output_filter){
         .filter = filter_terminal, .state = &f->state, .slack = TERMFILTER_SLACK};
     return &f->hook;
 }

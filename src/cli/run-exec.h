@@ -2,7 +2,7 @@
 #pragma once
 
 #include "config/config.h"
-#include "config/plan.h"
+#include "plan/plan.h"
 
 /* Runs the plan with the Podman backend; returns the agent's exit status, or
  * AGS_EXIT_LAUNCH when ags or Podman failed before or around it.  The

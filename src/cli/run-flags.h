@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "config/config.h"
-#include "config/plan.h"
+#include "plan/plan.h"
 
 /* Run flags of `ags --agent ...` and `ags plan ...` (ags-behaviour.md 1.1/1.2). */
 struct run_flags {

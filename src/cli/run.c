@@ -22,8 +22,8 @@
 #include "cli/config-load.h"
 #include "cli/run-exec.h"
 #include "cli/run-flags.h"
-#include "sandbox/gitdirs.h"
-#include "sandbox/stage.h"
+#include "run/gitdirs.h"
+#include "run/stage.h"
 #include "base/banned.h"
 
 /* Helper directories where Podman looks for slirp4netns besides $PATH. */

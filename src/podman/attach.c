@@ -44,12 +44,12 @@ int podman_check_io(const struct podman_io *io, struct ags_error *err)
 {
     if (!io || io->out_fd < 0 || (!io->tty && io->err_fd < 0))
         return ags_error_set(err, -EBADF, "an attached run needs output file descriptors");
-    const struct podman_output_filter *f[2] = {io->out_filter, io->err_filter};
+    const struct output_filter *f[2] = {io->out_filter, io->err_filter};
     for (size_t i = 0; i < ARRAY_SIZE(f); i++)
-        if (f[i] && (!f[i]->filter || f[i]->slack > PODMAN_FILTER_SLACK_MAX))
+        if (f[i] && (!f[i]->filter || f[i]->slack > OUTPUT_FILTER_SLACK_MAX))
             return ags_error_set(err, -EINVAL,
                                  "an output filter needs a function and at most %u bytes of slack",
-                                 PODMAN_FILTER_SLACK_MAX);
+                                 OUTPUT_FILTER_SLACK_MAX);
     return 0;
 }
 

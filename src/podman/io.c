@@ -76,7 +76,7 @@ static int write_out(struct pump *s, int fd, const char *p, size_t n)
 }
 
 /* Writes p through the output filter f (if any), in pieces that fit its buffer. */
-static int write_filtered(struct pump *s, int fd, const struct podman_output_filter *f,
+static int write_filtered(struct pump *s, int fd, const struct output_filter *f,
                           const char *p, size_t n)
 {
     if (!f)

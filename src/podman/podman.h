@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/outfilter.h"
 
 struct podman_client;
 
@@ -230,28 +231,14 @@ int podman_container_list(struct podman_client *c, const char *const *labels,
 
 /* ---- running attached (attach.c, io.c) ---- */
 
-/*
- * Rewrites the bytes bound for one output fd on their way there (a caller's
- * terminal filter, say).  It may hold bytes back for a later call; what it
- * holds at the end of the stream is never written.  filter() writes at most
- * n + slack bytes to out and returns how many.
- */
-struct podman_output_filter {
-    size_t (*filter)(void *state, const char *in, size_t n, char *out);
-    void *state;
-    size_t slack; /* at most PODMAN_FILTER_SLACK_MAX */
-};
-
-#define PODMAN_FILTER_SLACK_MAX (64u * 1024u)
-
 struct podman_io {
     int in_fd;   /* -1: no stdin */
     int out_fd;
     int err_fd;
     bool tty;    /* raw passthrough; else demultiplex the 8-byte framed stream */
     /* NULL: the bytes as they come.  With a TTY only out_filter applies. */
-    const struct podman_output_filter *out_filter;
-    const struct podman_output_filter *err_filter;
+    const struct output_filter *out_filter;
+    const struct output_filter *err_filter;
 };
 
 /*

@@ -15,7 +15,7 @@
 
 #include "base/error.h"
 #include "config/config.h"
-#include "config/plan.h"
+#include "plan/plan.h"
 
 #define SECRET_HELPER_TIMEOUT_MS 5000u
 #define SECRET_HELPER_MAX_OUTPUT (64u * 1024u)

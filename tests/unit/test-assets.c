@@ -18,8 +18,8 @@
 
 #include "base/alloc.h"
 #include "base/fileio.h"
-#include "sandbox/assets.h"
-#include "sandbox/stage.h"
+#include "run/assets.h"
+#include "run/stage.h"
 
 /* agent-assets/ of this source tree (the test is compiled from an absolute path). */
 static char *assets_dir(void)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Git discovery (sandbox/gitdirs.c) against real trees: what an agent could
+/* Git discovery (run/gitdirs.c) against real trees: what an agent could
  * have planted in an earlier run is never accepted, FIFOs never block. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,8 +16,8 @@
 
 #include "base/alloc.h"
 #include "base/fileio.h"
-#include "sandbox/gitdirs.h"
-#include "sandbox/stage.h"
+#include "run/gitdirs.h"
+#include "run/stage.h"
 
 struct tree {
     char root[64];

@@ -12,7 +12,7 @@
 
 #include "base/alloc.h"
 #include "config/config.h"
-#include "config/plan.h"
+#include "plan/plan.h"
 
 static const char *fake_env(const char *name)
 {

@@ -82,7 +82,7 @@ static void test_tty_stream_goes_through_the_out_filter(void **state)
 {
     (void)state;
     struct drop_x d = {0};
-    struct podman_output_filter f = {.filter = drop_x, .state = &d};
+    struct output_filter f = {.filter = drop_x, .state = &d};
     int out = tmp_fd();
     struct podman_io io = {.in_fd = -1, .out_fd = out, .err_fd = -1, .tty = true, .out_filter = &f};
     pump(&io, "bxc", 3, "ax", 2);
@@ -98,7 +98,7 @@ static void test_frames_go_through_the_filter_of_their_own_fd(void **state)
 {
     (void)state;
     struct drop_x d = {0};
-    struct podman_output_filter f = {.filter = drop_x, .state = &d};
+    struct output_filter f = {.filter = drop_x, .state = &d};
     int out = tmp_fd(), errfd = tmp_fd();
     struct podman_io io = {.in_fd = -1, .out_fd = out, .err_fd = errfd, .err_filter = &f};
     static const char frames[] = "\1\0\0\0\0\0\0\2"
@@ -127,7 +127,7 @@ static void test_long_input_is_filtered_in_pieces(void **state)
     for (size_t i = 0; i < len; i++)
         in[i] = i % 2 ? 'x' : (char)('a' + i % 26);
     struct drop_x d = {0};
-    struct podman_output_filter f = {.filter = drop_x, .state = &d};
+    struct output_filter f = {.filter = drop_x, .state = &d};
     int out = tmp_fd();
     struct podman_io io = {.in_fd = -1, .out_fd = out, .err_fd = -1, .tty = true, .out_filter = &f};
     pump(&io, "", 0, in, len);
@@ -146,9 +146,9 @@ static void test_check_io_refuses_bad_filters(void **state)
 {
     (void)state;
     struct drop_x d = {0};
-    struct podman_output_filter no_fn = {.state = &d};
-    struct podman_output_filter big = {.filter = drop_x, .slack = PODMAN_FILTER_SLACK_MAX + 1};
-    struct podman_output_filter ok = {.filter = drop_x, .slack = PODMAN_FILTER_SLACK_MAX};
+    struct output_filter no_fn = {.state = &d};
+    struct output_filter big = {.filter = drop_x, .slack = OUTPUT_FILTER_SLACK_MAX + 1};
+    struct output_filter ok = {.filter = drop_x, .slack = OUTPUT_FILTER_SLACK_MAX};
     struct podman_io io = {.in_fd = -1, .out_fd = 1, .err_fd = 2, .out_filter = &no_fn};
     struct ags_error err = {0};
     assert_int_equal(podman_check_io(&io, &err), -EINVAL);

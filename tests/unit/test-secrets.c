@@ -22,7 +22,7 @@
 #include "base/alloc.h"
 #include "base/fileio.h"
 #include "config/config.h"
-#include "config/plan.h"
+#include "plan/plan.h"
 #include "secrets/secrets.h"
 
 static char g_dir[] = "/tmp/ags-test-secrets-XXXXXX";

@@ -21,8 +21,8 @@
 #include "base/alloc.h"
 #include "base/fileio.h"
 #include "base/procid.h"
-#include "sandbox/assets.h"
-#include "sandbox/stage.h"
+#include "run/assets.h"
+#include "run/stage.h"
 
 static void put(const char *root, const char *rel, const char *text)
 {

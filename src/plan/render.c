@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `ags plan` output: every setting followed by where it came from. */
-#include "config/plan.h"
+#include "plan/plan.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 
 #include "base/alloc.h"
 #include "base/strutil.h"
-#include "config/plan-internal.h"
+#include "plan/internal.h"
 #include "base/banned.h"
 
 /* The plan is built from bounded inputs; this only guards against runaway output. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "podman/backend.h"
+#include "backend/podman.h"
 
 #include <fcntl.h>
 #include <signal.h>

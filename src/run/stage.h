@@ -8,7 +8,7 @@
  */
 
 #include "base/error.h"
-#include "config/plan.h"
+#include "plan/plan.h"
 
 /* Staging never copies more than this in total: a home that large is not
  * something an untrusted repository's agent should get a copy of. */

@@ -9,7 +9,7 @@
  */
 
 #include "base/error.h"
-#include "config/plan.h"
+#include "plan/plan.h"
 
 /* Writes what the plan's agent needs from assets_dir (the installed or source
  * agent-assets directory):

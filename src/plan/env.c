@@ -5,13 +5,13 @@
  * index or a host variable name that the runner resolves at launch and hands
  * over as an ephemeral Podman secret.
  */
-#include "config/plan.h"
+#include "plan/plan.h"
 
 #include <string.h>
 
 #include "base/alloc.h"
 #include "base/strutil.h"
-#include "config/plan-internal.h"
+#include "plan/internal.h"
 #include "base/banned.h"
 
 /* System directories first: everything after them is a volume or lies under

@@ -45,7 +45,7 @@ struct plan_flags {
     size_t n_passthrough;
 };
 
-/* What the caller's git discovery (sandbox/gitdirs.c) saw, with lstat, at the
+/* What the caller's git discovery (run/gitdirs.c) saw, with lstat, at the
  * nearest .git and at its config and hooks: in lockdown a .git inside the
  * workdir is pinned (a mount point cannot be replaced) and its config and
  * hooks/ are read-only, because git on the host runs what they name. */
@@ -224,7 +224,7 @@ struct ags_plan {
 #define PLAN_SANDBOX_GID 1000u
 #define PLAN_USERNS_KEEP_ID "keep-id:uid=1000,gid=1000"
 
-/* Container paths the runner writes guard assets behind (sandbox/assets.c). */
+/* Container paths the runner writes guard assets behind (run/assets.c). */
 #define PLAN_PI_HOME        "/home/dev/.pi"
 #define PLAN_HOOKS_DIR      "/home/dev/.config/ags/hooks"
 #define PLAN_LOCKDOWN_HOOKS "/run/ags-claude-hooks"

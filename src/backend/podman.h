@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The Podman backend of a launch plan (config/plan.h): renders the plan as a
+ * The Podman backend of a launch plan (plan/plan.h): renders the plan as a
  * SpecGenerator, prepares what the plan asks for (named volumes, host paths
  * to create), runs the container attached and removes it again, and sweeps
  * what ags processes that died left behind.
@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #include "base/error.h"
-#include "config/plan.h"
+#include "plan/plan.h"
 #include "podman/podman.h"
 
 /* A podman_spec and the storage its pointers refer to. */

@@ -5,7 +5,7 @@
  * `secret_env` (on Podman 4.x that puts the value into `podman inspect`).
  * The entrypoint reads the files into the agent's environment.
  */
-#include "podman/backend.h"
+#include "backend/podman.h"
 
 #include <errno.h>
 #include <stdlib.h>

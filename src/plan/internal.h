@@ -4,7 +4,7 @@
 /* Shared by the plan*.c files only. */
 
 #include "base/strutil.h"
-#include "config/plan.h"
+#include "plan/plan.h"
 
 /* Fixed container paths of the sandbox image (containerfile/Containerfile). */
 #define PLAN_HOME            "/home/dev"
@@ -35,19 +35,19 @@ struct plan_mount *plan_add_mount(struct plan_builder *b, enum plan_mount_type t
 char **plan_strv_new(size_t n, ...);
 void plan_strv_free(char **v);
 
-/* plan-mounts.c: the ordered mount list and the lockdown tmpfs set. */
+/* mounts.c: the ordered mount list and the lockdown tmpfs set. */
 int plan_build_mounts(struct plan_builder *b) _warn_unused_;
 
-/* plan-places.c: places never mounted, and the git metadata mounts. */
+/* places.c: places never mounted, and the git metadata mounts. */
 /* Why path may not be mounted (owned), or NULL. */
 char *plan_refusal(const struct plan_host *h, const char *path);
 int plan_check_workspace(struct plan_builder *b) _warn_unused_;
 int plan_add_git_dirs(struct plan_builder *b) _warn_unused_;
 
-/* plan-env.c: environment and secret references (needs the mounts). */
+/* env.c: environment and secret references (needs the mounts). */
 void plan_build_env(struct plan_builder *b);
 
-/* plan-entry.c: agent profile and the bash entrypoint. */
+/* entry.c: agent profile and the bash entrypoint. */
 void plan_build_entrypoint(struct plan_builder *b);
 /* Container name ags-<slug>-<4 hex> from the workdir (worktree: main repo). */
 char *plan_container_name(const char *cwd, const char *git_dir, const char *git_common_dir,

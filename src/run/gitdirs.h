@@ -32,7 +32,7 @@
 #include <time.h>
 
 #include "base/error.h"
-#include "config/plan.h"
+#include "plan/plan.h"
 
 /* A .git file, gitdir or commondir holds one path. */
 #define GITDIRS_FILE_MAX 4096u

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The turn-taking lock of concurrent runs (podman/backend.h). */
+/* The turn-taking lock of concurrent runs (backend/podman.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
-#include "podman/backend.h"
+#include "backend/podman.h"
 
 static long long ms_now(void)
 {

@@ -4,13 +4,13 @@
  * quoting (2.9), and the container name (2.5).  The sidecar parts of the
  * original script (socat, webview relay, 1Password) are out of scope.
  */
-#include "config/plan.h"
+#include "plan/plan.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "base/alloc.h"
-#include "config/plan-internal.h"
+#include "plan/internal.h"
 #include "base/banned.h"
 
 #define SCRIPT_MAX  (1024u * 1024u)

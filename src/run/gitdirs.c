@@ -4,7 +4,7 @@
  * (gitdirs.h).  Every check is made on canonical paths with lstat; the few
  * small files are read without following a symlink or blocking on a FIFO.
  */
-#include "sandbox/gitdirs.h"
+#include "run/gitdirs.h"
 
 #include <ctype.h>
 #include <errno.h>

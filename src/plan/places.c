@@ -8,12 +8,12 @@
  * lockdown, where a git dir inside the workdir gets its config and hooks/
  * mounted read-only over the writable workdir.
  */
-#include "config/plan.h"
+#include "plan/plan.h"
 
 #include <string.h>
 
 #include "base/alloc.h"
-#include "config/plan-internal.h"
+#include "plan/internal.h"
 #include "base/banned.h"
 
 bool plan_git_head_valid(const char *text)
@@ -109,7 +109,7 @@ int plan_check_workspace(struct plan_builder *b)
  * refs/ of an accepted git directory are pinned too (writable): without them
  * .git is no repository and the host's git would take the next directory up
  * that looks like one, e.g. the workspace root made bare-shaped by the agent.
- * What a mount cannot keep (a new .git/commondir, HEAD) sandbox/gitdirs.c
+ * What a mount cannot keep (a new .git/commondir, HEAD) run/gitdirs.c
  * checks after the run. */
 struct git_member {
     const char *name;
@@ -203,7 +203,7 @@ static char *git_refusal(const struct plan_builder *b, const char *path)
 /* Git metadata outside the workdir (linked worktrees, submodules, launches in
  * a subdirectory), at the same path: read-write so that commits work, or
  * read-only in lockdown.  The common dir comes first: a worktree's own git
- * dir lies inside it and is covered.  Only what sandbox/gitdirs.c accepted
+ * dir lies inside it and is covered.  Only what run/gitdirs.c accepted
  * arrives here; a place ags never mounts is left out with a note. */
 int plan_add_git_dirs(struct plan_builder *b)
 {

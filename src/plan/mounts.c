@@ -4,12 +4,12 @@
  * docs/run-mode.md): workdir, gitconfig, volumes, external git dirs, config
  * mounts, lockdown staging, --add-dir, ssh agent, auth proxy, public keys.
  */
-#include "config/plan.h"
+#include "plan/plan.h"
 
 #include <string.h>
 
 #include "base/alloc.h"
-#include "config/plan-internal.h"
+#include "plan/internal.h"
 #include "base/banned.h"
 
 /* Persistent named volumes that replace the original's cache_dir (decision 2).

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "sandbox/stage.h"
+#include "run/stage.h"
 
 #include <dirent.h>
 #include <fcntl.h>

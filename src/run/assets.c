@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "sandbox/assets.h"
+#include "run/assets.h"
 
 #include <errno.h>
 #include <fcntl.h>

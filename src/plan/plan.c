@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "config/plan.h"
+#include "plan/plan.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/alloc.h"
-#include "config/plan-internal.h"
+#include "plan/internal.h"
 #include "base/banned.h"
 
 static const char *const agent_names[PLAN_AGENT_COUNT] = {

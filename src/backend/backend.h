@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The one interface between a run (src/run/) and the engine that carries out
+ * its launch plan: Podman's REST API today (backend/podman.c), bubblewrap
+ * later.  A backend maps the plan's intent (plan/plan.h) to its engine once
+ * it knows the engine and its version.  The run calls the operations in this
+ * order and undoes what succeeded on every way out:
+ *
+ *   sweep? -> image_exists / image_build? -> prepare -> secrets_create?
+ *          -> create -> start_attached -> remove -> secrets_remove -> close
+ *
+ * Every operation returns 0 or a negative errno with *err filled (the
+ * library convention, base/error.h).  -EINTR: the run's cancel flag
+ * (backend_open_opts.cancel) became non-zero while the step waited; long
+ * steps (sweep, image, prepare) give up, steps that create something finish
+ * so that it can be undone.  No operation prints: warnings go through the
+ * open options' warn callback.
+ */
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "base/outfilter.h"
+#include "plan/plan.h"
+
+struct backend;
+
+/* A resolved secret for one run: the value stays the caller's (and is wiped by it). */
+struct backend_secret_value {
+    const char *env; /* the variable it becomes inside the sandbox */
+    const void *value;
+    size_t len;
+};
+
+/* Building the sandbox image from a Containerfile. */
+struct backend_image_build {
+    const char *context_dir;
+    const char *containerfile;  /* relative to context_dir */
+    const char *const *labels;  /* "key=value", NULL-terminated, or NULL */
+    /* Build output as it streams (NULL: dropped). */
+    void (*on_output)(const char *text, size_t len, void *userdata);
+    void *userdata;
+};
+
+/* The caller's side of an attached run. */
+struct backend_io {
+    int in_fd; /* -1: no stdin */
+    int out_fd;
+    int err_fd;
+    bool tty; /* raw passthrough of one stream; else stdout and stderr apart */
+    /* NULL: the bytes as they come.  With a TTY only out_filter applies. */
+    const struct output_filter *out_filter;
+    const struct output_filter *err_filter;
+};
+
+struct backend_ops {
+    const char *name; /* "podman" */
+    /* Removes sandboxes and secrets of ags processes proven dead
+     * (base/procid.h); *ret_removed counts them. */
+    int (*sweep)(struct backend *b, size_t *ret_removed, struct ags_error *err);
+    int (*image_exists)(struct backend *b, const char *image, bool *ret,
+                        struct ags_error *err);
+    int (*image_build)(struct backend *b, const char *image,
+                       const struct backend_image_build *opts, struct ags_error *err);
+    /* Named volumes (with the plan's labels) and host paths the plan marks
+     * for creation.  What it creates stays (volumes persist by design). */
+    int (*prepare)(struct backend *b, const struct ags_plan *p, struct ags_error *err);
+    /* Hands values to the engine for the sandbox created next (each at
+     * PLAN_SECRETS_DIR/<env>, 0400, owned by the sandbox user).  On failure
+     * nothing of it is left behind. */
+    int (*secrets_create)(struct backend *b, const struct ags_plan *p,
+                          const struct backend_secret_value *values, size_t n,
+                          struct ags_error *err);
+    /* Creates (not starts) the sandbox; *ret_id names it for the steps below.
+     * -EEXIST: the plan's name is taken (the caller picks another and tries
+     * again); nothing was created then. */
+    int (*create)(struct backend *b, const struct ags_plan *p, bool tty, char **ret_id,
+                  struct ags_error *err);
+    /* Starts it attached to io and waits for it: *ret_exit is its exit
+     * status.  -EINTR: SIGINT, SIGTERM or SIGHUP ended the session (the
+     * sandbox may still run: remove it). */
+    int (*start_attached)(struct backend *b, const char *id, const struct backend_io *io,
+                          int *ret_exit, struct ags_error *err);
+    /* Stops (if needed) and removes the sandbox; -ENOENT when it is gone. */
+    int (*remove)(struct backend *b, const char *id, struct ags_error *err);
+    /* Removes every secret secrets_create made (all of them even after a
+     * failure: the first failure is returned).  Idempotent. */
+    int (*secrets_remove)(struct backend *b, struct ags_error *err);
+    void (*close)(struct backend *b); /* NULL-safe through backend_close() */
+};
+
+/* Every backend instance starts with this (the rest is the backend's). */
+struct backend {
+    const struct backend_ops *ops;
+};
+
+struct backend_open_opts {
+    /* Requests give up with -EINTR while *cancel is non-zero (the run's
+     * signal flag); NULL: never. */
+    const volatile sig_atomic_t *cancel;
+    /* Something the user should know that does not stop the run. */
+    void (*warn)(const char *msg, void *userdata);
+    void *userdata;
+    /* Environment as the run sees it (tests inject it). */
+    const char *(*getenv)(const char *name);
+    uint32_t service_idle_seconds; /* of an engine service the backend starts */
+    const char *runtime_dir;       /* per-user runtime dir (locks), absolute */
+};
+
+static inline void backend_close(struct backend *b)
+{
+    if (b)
+        b->ops->close(b);
+}
+
+static inline void backend_closep(struct backend **b)
+{
+    backend_close(*b);
+}
+
+#define _cleanup_backend_ _cleanup_(backend_closep)
