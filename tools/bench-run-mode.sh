@@ -3,8 +3,8 @@
 # Benchmark: run mode. `ags --agent shell -- -c true` against the same
 # container started by the podman CLI and by the bare client sequence.
 #
-#   tools/bench-run-mode.sh --e2e BUILD_DIR [-n N]        (as root)
-#   tools/bench-run-mode.sh --ags PATH --podman-run PATH [-n N] [--image IMG]
+#   tools/bench-run-mode.sh --e2e BUILD_DIR [-n N] [--old AGS]        (as root)
+#   tools/bench-run-mode.sh --ags PATH --podman-run PATH [-n N] [--image IMG] [--old AGS]
 #
 # Times, alternately in one run (after one warm-up each), N times (default 15):
 #   ags     ags --agent shell -- -c true     (config, plan, connect, sweep,
@@ -19,6 +19,10 @@
 # `ags plan --agent shell` (process start, config, git facts, the plan; no
 # Podman) is timed too.
 #
+# --old AGS: another ags binary (say, built from the commit before a
+# restructure) timed the same way in the same alternation; prints
+# "ratio new/old = R" (no slowdown: R within noise of 1.00).
+#
 # --e2e BUILD_DIR: as the e2e test user against the service that
 # tests/e2e/setup.sh started for BUILD_DIR, with its test image; ags and
 # podman-run come from BUILD_DIR. Build without sanitizers for meaningful
@@ -30,6 +34,7 @@ image=${AGS_E2E_IMAGE:-localhost/ags-test:latest}
 ags=
 pr=
 e2e=
+old=
 while [ $# -gt 0 ]; do
     case $1 in
         -n) n=$2; shift 2 ;;
@@ -37,7 +42,8 @@ while [ $# -gt 0 ]; do
         --ags) ags=$2; shift 2 ;;
         --podman-run) pr=$2; shift 2 ;;
         --e2e) e2e=$2; shift 2 ;;
-        *) echo "usage: $0 --e2e BUILD_DIR [-n N] | --ags PATH --podman-run PATH [-n N] [--image IMG]" >&2
+        --old) old=$2; shift 2 ;;
+        *) echo "usage: $0 --e2e BUILD_DIR [-n N] [--old AGS] | --ags PATH --podman-run PATH [-n N] [--image IMG] [--old AGS]" >&2
            exit 2 ;;
     esac
 done
@@ -56,12 +62,17 @@ if [ -n "$e2e" ]; then
     cp "${pr:-$e2e/tests/podman-run}" "$dir/podman-run"
     cp "$0" "$dir/bench.sh"
     cp "$(dirname "$0")/bench-lib.sh" "$dir/bench-lib.sh"
+    oldargs=()
+    if [ -n "$old" ]; then
+        cp "$old" "$dir/ags-old"
+        oldargs=(--old "$dir/ags-old")
+    fi
     run=(env -i HOME="$AGS_E2E_HOME" USER="$AGS_E2E_USER" LOGNAME="$AGS_E2E_USER"
          PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="$AGS_E2E_XDG_RUNTIME_DIR"
          XDG_CONFIG_HOME="$dir/config" DBUS_SESSION_BUS_ADDRESS=disabled:
          CONTAINER_HOST="unix://$AGS_E2E_SOCKET"
          bash "$dir/bench.sh" -n "$n" --image "$AGS_E2E_IMAGE" --ags "$dir/ags"
-         --podman-run "$dir/podman-run")
+         --podman-run "$dir/podman-run" "${oldargs[@]}")
     cd "$dir/repo"
     if [ "$AGS_E2E_MODE" = root ]; then
         chown -R "$AGS_E2E_UID:$AGS_E2E_GID" "$dir"
@@ -72,6 +83,7 @@ fi
 
 [ -x "$ags" ] || { echo "bench: --ags PATH is required" >&2; exit 2; }
 [ -x "$pr" ] || { echo "bench: --podman-run PATH is required" >&2; exit 2; }
+[ -z "$old" ] || [ -x "$old" ] || { echo "bench: --old $old is not an executable" >&2; exit 2; }
 [ -n "${CONTAINER_HOST:-}" ] || { echo "bench: CONTAINER_HOST is not set" >&2; exit 1; }
 command -v podman >/dev/null || { echo "bench: podman is not installed" >&2; exit 1; }
 
@@ -106,6 +118,7 @@ cli_spec=(--userns keep-id:uid=1000,gid=1000 --cap-drop all
 one() {
     case $1 in
         ags) "$ags" --agent shell -- -c true ;;
+        old) "$old" --agent shell -- -c true ;;
         plan) "$ags" plan --agent shell ;;
         client) "$pr" run -i "${spec[@]}" --entrypoint /bin/bash "$image" -c "$script" _ -c true ;;
         cli) podman run --rm -i "${cli_spec[@]}" --entrypoint /bin/bash "$image" -c "$script" _ -c true ;;
@@ -113,6 +126,7 @@ one() {
 }
 
 variants=(ags client cli plan)
+[ -z "$old" ] || variants+=(old)
 # shellcheck source=bench-lib.sh
 . "$(dirname "$0")/bench-lib.sh"
 tmp=$(mktemp -d)
@@ -129,9 +143,14 @@ for v in "${variants[@]}"; do
         client) what="podman-run run SPEC (bare client)" ;;
         cli) what="podman run --rm SPEC (CLI)" ;;
         plan) what="ags plan --agent shell (no Podman)" ;;
+        old) what="old ags --agent shell -- -c true" ;;
     esac
     printf '%-36s median %7.1f ms  min %7.1f  max %7.1f\n' "$what" "$med" "$lo" "$hi"
 done
 awk -v a="${median[ags]}" -v c="${median[cli]}" -v b="${median[client]}" 'BEGIN {
     printf "ratio ags/cli = %.2f (goal <= 0.9)\n", a / c
     printf "ags overhead = ags - client = %.1f ms (goal <= 20 ms)\n", a - b }'
+if [ -n "$old" ]; then
+    awk -v a="${median[ags]}" -v o="${median[old]}" -v c="${median[cli]}" 'BEGIN {
+        printf "ratio new/old = %.3f (old ags/cli = %.2f)\n", a / o, o / c }'
+fi
