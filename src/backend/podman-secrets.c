@@ -54,9 +54,9 @@ int backend_secrets_create(struct podman_client *c, const struct ags_plan *p,
         .targets = xcalloc(n + 1, sizeof(*s.targets)),
         .mounts = xcalloc(n + 1, sizeof(*s.mounts)),
     };
-    /* --root runs the agent as root; otherwise it is the image user dev. */
-    uint32_t owner = p->user.v && strcmp(p->user.v, "root") == 0 ? 0 : PLAN_SANDBOX_UID;
-    uint32_t group = owner == 0 ? 0 : PLAN_SANDBOX_GID;
+    /* The files belong to whoever the agent is inside: dev, or root (--root). */
+    uint32_t owner = p->identity.uid;
+    uint32_t group = p->identity.gid;
     for (size_t i = 0; i < n; i++) {
         /* ags-* names are what the sweep inspects (their ags.owner label decides);
          * the pid is there for people reading `podman secret ls`. */

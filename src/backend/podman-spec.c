@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The launch plan as a libpod SpecGenerator (podman/podman.h's podman_spec). */
+/* The launch plan as a libpod SpecGenerator (podman/podman.h's podman_spec):
+ * the plan states intent, this maps it to what the connected Podman offers. */
 #include "backend/podman.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +23,10 @@ void backend_spec_done(struct backend_spec *s)
     free(s->mount_options);
     free(s->mounts);
     free(s->volumes);
+    free(s->userns);
+    for (size_t i = 0; s->network_options && s->network_options[i]; i++)
+        free(s->network_options[i]);
+    free(s->network_options);
     *s = (struct backend_spec){0};
 }
 
@@ -55,6 +61,27 @@ static void add_env(const struct ags_plan *p, const char *(*getenv_fn)(const cha
     }
 }
 
+/* "size=1g", "size=256m", ...: the largest suffix that divides the size. */
+static char *tmpfs_size(uint64_t size)
+{
+    static const char suffixes[] = {'k', 'm', 'g'};
+    size_t n = 0;
+    while (size && size % 1024 == 0 && n < sizeof(suffixes)) {
+        size /= 1024;
+        n++;
+    }
+    if (n == 0)
+        return xasprintf("size=%" PRIu64, size);
+    return xasprintf("size=%" PRIu64 "%c", size, suffixes[n - 1]);
+}
+
+/* The plan's tmpfs as the options Podman passes to mount(2). */
+static char *tmpfs_options(const struct plan_tmpfs *t)
+{
+    _cleanup_free_ char *size = tmpfs_size(t->size);
+    return xasprintf("rw,nosuid,nodev,%s%s", t->noexec ? "noexec," : "", size);
+}
+
 static void add_mounts(const struct ags_plan *p, struct backend_spec *s)
 {
     size_t total = p->n_mounts + p->n_tmpfs;
@@ -75,7 +102,8 @@ static void add_mounts(const struct ags_plan *p, struct backend_spec *s)
         nm++;
     }
     for (size_t i = 0; i < p->n_tmpfs; i++) {
-        s->mount_options[nm] = split_options(p->tmpfs[i].options);
+        _cleanup_free_ char *options = tmpfs_options(&p->tmpfs[i]);
+        s->mount_options[nm] = split_options(options);
         s->mounts[nm] = (struct podman_mount){"tmpfs", "tmpfs", p->tmpfs[i].destination,
                                               (const char *const *)s->mount_options[nm]};
         nm++;
@@ -86,28 +114,54 @@ static void add_mounts(const struct ags_plan *p, struct backend_spec *s)
     s->spec.n_volumes = nv;
 }
 
-void backend_spec_from_plan(const struct ags_plan *p, bool tty, bool stdin_open,
+/* The sandbox user is the caller: keep-id maps the caller's uid and gid onto
+ * the image user; root inside needs no mapping at all, because rootless
+ * Podman's root already is the caller. */
+static void map_identity(const struct plan_identity *id, struct backend_spec *s)
+{
+    if (id->uid == 0) {
+        s->spec.user = "root";
+        return;
+    }
+    s->userns = xasprintf("keep-id:uid=%u,gid=%u", id->uid, id->gid);
+    s->spec.userns = s->userns;
+}
+
+/* slirp4netns without the host's loopback; pasta where Podman dropped
+ * slirp4netns (6.x) or it is not installed.  Podman runs pasta with
+ * --no-map-gw unless told otherwise, so the host's loopback stays closed
+ * there too (the plan never opens it). */
+static void map_network(const struct backend_engine *engine, struct backend_spec *s)
+{
+    bool slirp = engine->slirp4netns && engine->major < 6;
+    s->network_options = xcalloc(2, sizeof(char *));
+    if (slirp)
+        s->network_options[0] = xstrdup("allow_host_loopback=false");
+    s->spec.netns = slirp ? "slirp4netns" : "pasta";
+    s->spec.network_options = (const char *const *)s->network_options;
+}
+
+void backend_spec_from_plan(const struct ags_plan *p, const struct backend_engine *engine,
+                            bool tty, bool stdin_open,
                             const char *(*getenv_fn)(const char *name), struct backend_spec *ret)
 {
     struct backend_spec s = {0};
     add_env(p, getenv_fn, &s);
     add_mounts(p, &s);
+    map_identity(&p->identity, &s);
+    map_network(engine, &s);
     s.spec.image = p->image.v;
     s.spec.name = p->name.v;
     s.spec.entrypoint = (const char *const *)p->argv;
     s.spec.env = (const char *const *)s.env;
     s.spec.labels = (const char *const *)p->labels;
     s.spec.work_dir = p->work_dir.v;
-    s.spec.user = p->user.v;
-    s.spec.userns = p->userns.v;
     s.spec.terminal = tty;
     s.spec.stdin_open = stdin_open;
     s.spec.no_new_privileges = p->security.no_new_privileges;
     s.spec.cap_drop_all = p->security.cap_drop_all;
     s.spec.selinux_disable = p->security.selinux_disable;
     s.spec.pids_limit = p->security.pids_limit;
-    s.spec.netns = p->network.mode;
-    s.spec.network_options = (const char *const *)p->network.options;
     s.spec.stop_timeout = 10;
     *ret = s;
 }

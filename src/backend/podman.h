@@ -22,16 +22,31 @@ struct backend_spec {
     struct podman_mount *mounts;
     char ***mount_options;        /* per mount, NULL-terminated */
     struct podman_volume_mount *volumes;
+    char *userns;                 /* "keep-id:uid=...,gid=...", or NULL */
+    char **network_options;       /* NULL-terminated */
+};
+
+/* What the backend learnt about the engine once connected. */
+struct backend_engine {
+    unsigned major;   /* Podman's major version; 0: unknown */
+    bool slirp4netns; /* slirp4netns is installed where Podman looks */
 };
 
 void backend_spec_done(struct backend_spec *s);
 /*
- * Pure: plan -> spec.  Env entries without a value take the host's value
- * through getenv (and are left out when it is unset).  tty and stdin_open
- * come from whether ags's own stdin/stdout are terminals.
+ * Pure: plan -> spec, the plan's intent mapped for the engine.  The sandbox
+ * user (uid 1000) is the caller through keep-id, root (--root) without a
+ * user namespace of its own; the isolated network is slirp4netns with
+ * allow_host_loopback=false when engine->major < 6 (0 counts) and
+ * engine->slirp4netns, else pasta; tmpfs get "rw,nosuid,nodev[,noexec],size=N".
+ * Env entries without a value take the host's value through getenv (and are
+ * left out when it is unset).  tty and stdin_open come from whether ags's own
+ * stdin/stdout are terminals.
  */
-void backend_spec_from_plan(const struct ags_plan *p, bool tty, bool stdin_open,
-                            const char *(*getenv_fn)(const char *name), struct backend_spec *ret);
+void backend_spec_from_plan(const struct ags_plan *p, const struct backend_engine *engine,
+                            bool tty, bool stdin_open,
+                            const char *(*getenv_fn)(const char *name),
+                            struct backend_spec *ret);
 
 /* Creates missing named volumes (with the plan's labels) and the host paths
  * the plan marks for creation. */

@@ -342,9 +342,11 @@ static int create_container(struct podman_client *c, struct ags_plan *p, bool tt
                             const struct backend_secrets *secrets, char **ret_id)
 {
     struct ags_error err = {0};
+    /* The Podman major version stays unknown here, as before the backend learns it. */
+    const struct backend_engine engine = {.major = 0, .slirp4netns = cli_have_slirp4netns()};
     for (int attempt = 0;; attempt++) {
         struct backend_spec spec;
-        backend_spec_from_plan(p, tty, true, env_lookup, &spec);
+        backend_spec_from_plan(p, &engine, tty, true, env_lookup, &spec);
         spec.spec.secrets = secrets->mounts;
         spec.spec.n_secrets = secrets->n;
         int r = podman_container_create(c, &spec.spec, ret_id, &err);

@@ -10,5 +10,8 @@
  * and removed by the caller. */
 int cli_run_plan(const struct ags_config *cfg, struct ags_plan *plan, const char *staging_dir);
 
+/* Whether slirp4netns is on $PATH or where Podman looks for its helpers. */
+bool cli_have_slirp4netns(void);
+
 /* $TMPDIR if it is absolute, else /tmp: where lockdown staging lives. */
 const char *cli_tmp_dir(void);

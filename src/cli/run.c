@@ -93,7 +93,7 @@ static bool in_dir_executable(const char *dir, size_t n, const char *name)
     return access(p, X_OK) == 0;
 }
 
-static bool have_slirp4netns(void)
+bool cli_have_slirp4netns(void)
 {
     const char *path = getenv("PATH");
     for (const char *p = path; p && *p;) {
@@ -282,8 +282,6 @@ static void gather(const struct run_flags *f, const char *cwd, struct host_facts
         .n_cwd_chain = hf->cwd_ids.n,
         .places = hf->places,
         .n_places = hf->n_places,
-        .podman_major = 0, /* known once the runner has connected to Podman */
-        .slirp4netns_available = have_slirp4netns(),
         .lockdown_staging_dir = hf->staging,
         .path_exists = path_exists,
         .canonical = canonical_or_same,

@@ -316,13 +316,14 @@ static void add_services(struct plan_builder *b)
     }
 }
 
-static void add_tmpfs(struct plan_builder *b, const char *dest, const char *options)
+static void add_tmpfs(struct plan_builder *b, const char *dest, uint64_t size, bool noexec)
 {
     struct ags_plan *p = b->p;
     p->tmpfs = xgrow(p->tmpfs, &b->cap_tmpfs, p->n_tmpfs + 1, sizeof(*p->tmpfs));
     p->tmpfs[p->n_tmpfs++] = (struct plan_tmpfs){
         .destination = xstrdup(dest),
-        .options = xstrdup(options),
+        .size = size,
+        .noexec = noexec,
         .origin = xstrdup("flag --lockdown"),
     };
 }
@@ -353,9 +354,9 @@ int plan_build_mounts(struct plan_builder *b)
     if (!lockdown)
         add_services(b);
     if (lockdown) {
-        add_tmpfs(b, "/tmp", "rw,nosuid,nodev,size=1g");
-        add_tmpfs(b, "/var/tmp", "rw,nosuid,nodev,noexec,size=256m");
-        add_tmpfs(b, "/run", "rw,nosuid,nodev,noexec,size=64m");
+        add_tmpfs(b, "/tmp", PLAN_GIB, false);
+        add_tmpfs(b, "/var/tmp", 256 * PLAN_MIB, true);
+        add_tmpfs(b, "/run", 64 * PLAN_MIB, true);
     }
     return 0;
 }

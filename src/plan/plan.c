@@ -68,17 +68,6 @@ struct plan_mount *plan_add_mount(struct plan_builder *b, enum plan_mount_type t
     return m;
 }
 
-char **plan_strv_new(size_t n, ...)
-{
-    char **v = xcalloc(n + 1, sizeof(*v));
-    va_list ap;
-    va_start(ap, n);
-    for (size_t i = 0; i < n; i++)
-        v[i] = xstrdup(va_arg(ap, const char *));
-    va_end(ap);
-    return v;
-}
-
 void plan_strv_free(char **v)
 {
     for (size_t i = 0; v && v[i]; i++)
@@ -92,16 +81,16 @@ static void str_done(struct plan_str *s)
     free(s->origin);
 }
 
-/* Section 2.3: --root trades keep-id and the hardening for root in the sandbox. */
+/* Section 2.3: --root trades the image user dev and the hardening for root
+ * in the sandbox; inside ids map to the caller either way. */
 static void build_security(struct plan_builder *b)
 {
     const struct plan_input *in = b->in;
     struct ags_plan *p = b->p;
     bool root = in->flags.root;
-    p->userns.v = root ? NULL : xstrdup(PLAN_USERNS_KEEP_ID);
-    p->userns.origin = xstrdup(root ? "flag --root" : "default");
-    p->user.v = root ? xstrdup("root") : NULL;
-    p->user.origin = xstrdup(root ? "flag --root" : "default");
+    p->identity.uid = root ? 0 : PLAN_SANDBOX_UID;
+    p->identity.gid = root ? 0 : PLAN_SANDBOX_GID;
+    p->identity.origin = xstrdup(root ? "flag --root" : "default");
     p->uid = in->host.uid;
     p->gid = in->host.gid;
     p->security.no_new_privileges = !root;
@@ -113,27 +102,13 @@ static void build_security(struct plan_builder *b)
     p->security.pids_origin = plan_cfg_origin(&in->cfg->sandbox.pids_limit.at);
 }
 
-/* Section 2.4: slirp4netns without host loopback; pasta where Podman dropped
- * slirp4netns (6.x) or it is not installed.  Podman runs pasta with
- * --no-map-gw unless told otherwise, so the host's loopback stays closed. */
+/* Section 2.4: the backend picks the engine's means (docs/run-mode.md). */
 static void build_network(struct plan_builder *b)
 {
-    const struct plan_host *h = &b->in->host;
     struct plan_network *n = &b->p->network;
+    n->mode = PLAN_NETWORK_ISOLATED;
     n->host_loopback = false;
-    if (h->podman_major >= 6) {
-        n->mode = xstrdup("pasta");
-        n->options = plan_strv_new(0);
-        n->origin = xasprintf("Podman %u has no slirp4netns", h->podman_major);
-    } else if (!h->slirp4netns_available) {
-        n->mode = xstrdup("pasta");
-        n->options = plan_strv_new(0);
-        n->origin = xstrdup("slirp4netns is not installed");
-    } else {
-        n->mode = xstrdup("slirp4netns");
-        n->options = plan_strv_new(1, "allow_host_loopback=false");
-        n->origin = xstrdup("default");
-    }
+    n->origin = xstrdup("default");
 }
 
 static void build_labels(struct plan_builder *b)
@@ -225,13 +200,10 @@ struct ags_plan *plan_free(struct ags_plan *p)
         return NULL;
     str_done(&p->image);
     str_done(&p->name);
-    str_done(&p->userns);
-    str_done(&p->user);
     str_done(&p->work_dir);
+    free(p->identity.origin);
     free(p->security.origin);
     free(p->security.pids_origin);
-    free(p->network.mode);
-    plan_strv_free(p->network.options);
     free(p->network.origin);
     for (size_t i = 0; i < p->n_mounts; i++) {
         struct plan_mount *m = &p->mounts[i];
@@ -244,7 +216,6 @@ struct ags_plan *plan_free(struct ags_plan *p)
     free(p->mounts);
     for (size_t i = 0; i < p->n_tmpfs; i++) {
         free(p->tmpfs[i].destination);
-        free(p->tmpfs[i].options);
         free(p->tmpfs[i].origin);
     }
     free(p->tmpfs);

@@ -6,8 +6,10 @@
  * decided by a pure function of the config, the run flags and host facts that
  * the caller gathered.  plan_build() does no I/O at all (existence checks go
  * through the injected path_exists), so tests pin every rule with fakes.  It
- * lives in the config layer so that both the Podman and the bubblewrap
- * backend, one layer up, can read it.  docs/run-mode.md describes the rules.
+ * states intent ("uid 1000 inside is the caller", "an isolated network with
+ * the host's loopback closed", "a 1 GiB tmpfs at /tmp"), never an engine's
+ * flags: each backend (src/backend/) maps it to its engine once it knows the
+ * engine.  docs/run-mode.md describes the rules.
  *
  * Every decision carries a provenance string ("config FILE:LINE", "flag
  * --add-dir", "default", "agent profile claude", ...) that `ags plan` prints.
@@ -106,8 +108,6 @@ struct plan_host {
     size_t n_cwd_chain;
     const struct plan_place_id *places;
     size_t n_places;
-    unsigned podman_major;      /* 0: unknown */
-    bool slirp4netns_available;
     const char *lockdown_staging_dir; /* private dir the runner stages into (lockdown) */
     const char *ssh_auth_sock;  /* host ssh-agent socket to forward, or NULL */
     const char *auth_proxy_dir; /* host dir of the auth proxy socket and shim, or NULL */
@@ -152,9 +152,14 @@ struct plan_mount {
     char *origin;
 };
 
+#define PLAN_MIB (UINT64_C(1) << 20)
+#define PLAN_GIB (UINT64_C(1) << 30)
+
+/* A writable memory file system, mounted nosuid and nodev. */
 struct plan_tmpfs {
     char *destination;
-    char *options; /* comma-separated, e.g. "rw,nosuid,nodev,noexec,size=256m" */
+    uint64_t size; /* bytes */
+    bool noexec;
     char *origin;
 };
 
@@ -164,7 +169,8 @@ struct plan_env {
     char *origin;
 };
 
-/* A secret the runner resolves and hands over as an ephemeral Podman secret. */
+/* A secret the runner resolves and the backend hands over as a file (Podman: an
+ * ephemeral secret). */
 struct plan_secret {
     char *env;          /* variable name inside the sandbox */
     long config_index;  /* index into cfg->secrets; -1: a [sandbox].passthrough_env name */
@@ -181,9 +187,21 @@ struct plan_security {
     char *pids_origin;
 };
 
+/* Who the agent is inside the sandbox.  Every id inside maps to the caller
+ * (plan uid/gid) outside, never to another host user. */
+struct plan_identity {
+    uint32_t uid, gid; /* PLAN_SANDBOX_UID/GID (the image user dev), or 0/0 with --root */
+    char *origin;
+};
+
+enum plan_network_mode {
+    /* Its own network stack (its own loopback), outbound traffic through a
+     * user-mode NAT: no host interface is shared. */
+    PLAN_NETWORK_ISOLATED,
+};
+
 struct plan_network {
-    char *mode;      /* "slirp4netns" or "pasta" */
-    char **options;  /* NULL-terminated, e.g. {"allow_host_loopback=false", NULL} */
+    enum plan_network_mode mode;
     bool host_loopback; /* always false: the host's 127.0.0.1 is unreachable */
     char *origin;
 };
@@ -193,10 +211,9 @@ struct ags_plan {
     bool lockdown, tmux, root, yolo;
     struct plan_str image;
     struct plan_str name;    /* ags-<slug>-<4 hex> */
-    struct plan_str userns;  /* PLAN_USERNS_KEEP_ID, or v == NULL (--root: container root = host user) */
-    struct plan_str user;    /* NULL, or "root" */
     struct plan_str work_dir;
-    uint32_t uid, gid;       /* the host user keep-id maps */
+    struct plan_identity identity; /* inside */
+    uint32_t uid, gid;       /* the caller outside, whom identity maps to */
     struct plan_security security;
     struct plan_network network;
     struct plan_mount *mounts; /* in mount order */
@@ -217,12 +234,10 @@ struct ags_plan {
     size_t n_notes;
 };
 
-/* Label keys on everything ags creates (docs/run-mode.md). */
-/* The image's user `dev`: keep-id maps the host user onto it, so /home/dev and
- * the volumes the image prepared stay writable whatever the host uid is. */
+/* The image's user `dev`: the caller is mapped onto it, so /home/dev and the
+ * volumes the image prepared stay writable whatever the host uid is. */
 #define PLAN_SANDBOX_UID 1000u
 #define PLAN_SANDBOX_GID 1000u
-#define PLAN_USERNS_KEEP_ID "keep-id:uid=1000,gid=1000"
 
 /* Container paths the runner writes guard assets behind (run/assets.c). */
 #define PLAN_PI_HOME        "/home/dev/.pi"
@@ -233,9 +248,10 @@ struct ags_plan {
  * over to the agent, so nothing an agent planted in a volume or under its
  * home shadows bash, git, env ... (docs/security.md). */
 #define PLAN_SYSTEM_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-/* Where Podman mounts each resolved secret as a file named like its variable. */
+/* Where the backend puts each resolved secret as a file named like its variable. */
 #define PLAN_SECRETS_DIR "/run/secrets"
 
+/* Label keys on everything ags creates (docs/run-mode.md). */
 #define PLAN_LABEL_MANAGED "ags.managed" /* "true" */
 #define PLAN_LABEL_SESSION "ags.session" /* the run's session id */
 #define PLAN_LABEL_AGENT   "ags.agent"   /* agent name (volumes too: none is shared) */

@@ -2,6 +2,7 @@
 /* `ags plan` output: every setting followed by where it came from. */
 #include "plan/plan.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +56,29 @@ static const char *create_name(enum plan_create c)
     return c == PLAN_CREATE_DIR ? "dir" : c == PLAN_CREATE_FILE ? "file" : NULL;
 }
 
+/* The name of the user inside: the image's, or root. */
+static const char *identity_user(const struct plan_identity *id)
+{
+    return id->uid == 0 ? "root" : "dev";
+}
+
+static const char *network_mode_name(enum plan_network_mode m)
+{
+    return m == PLAN_NETWORK_ISOLATED ? "isolated" : "?";
+}
+
+/* "1 GiB", "256 MiB", ...: the largest binary unit that divides size. */
+static char *size_text(uint64_t size)
+{
+    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+    unsigned u = 0;
+    while (size && size % 1024 == 0 && u + 1 < ARRAY_SIZE(units)) {
+        size /= 1024;
+        u++;
+    }
+    return xasprintf("%" PRIu64 " %s", size, units[u]);
+}
+
 /* ---- text ---- */
 
 static void text_line(struct strbuf *sb, const char *key, const char *value, const char *origin)
@@ -90,7 +114,12 @@ static void text_mounts(struct strbuf *sb, const struct ags_plan *p)
     }
     for (size_t i = 0; i < p->n_tmpfs; i++) {
         const struct plan_tmpfs *t = &p->tmpfs[i];
-        putf(sb, "  tmpfs %s (%s)  # %s\n", t->destination, t->options, t->origin);
+        _cleanup_free_ char *size = size_text(t->size);
+        put(sb, "  tmpfs ");
+        put(sb, t->destination);
+        putf(sb, " (%s, nosuid, nodev%s)  # ", size, t->noexec ? ", noexec" : "");
+        put(sb, t->origin);
+        put(sb, "\n");
     }
 }
 
@@ -151,11 +180,11 @@ char *plan_render_text(const struct ags_plan *p)
     text_line(&sb, "image", p->image.v, p->image.origin);
     text_line(&sb, "name", p->name.v, p->name.origin);
     text_line(&sb, "workdir", p->work_dir.v, p->work_dir.origin);
-    _cleanup_free_ char *userns = p->userns.v ? xasprintf("%s (host uid %u, gid %u)", p->userns.v,
-                                                          p->uid, p->gid)
-                                              : xstrdup("none (container root = your user)");
-    text_line(&sb, "userns", userns, p->userns.origin);
-    text_line(&sb, "user", p->user.v ? p->user.v : "dev (uid 1000 inside = your uid outside)", p->user.origin);
+    const struct plan_identity *id = &p->identity;
+    _cleanup_free_ char *identity = xasprintf("%s (uid %u, gid %u) inside = your uid %u, gid %u "
+                                              "outside", identity_user(id), id->uid, id->gid,
+                                              p->uid, p->gid);
+    text_line(&sb, "identity", identity, id->origin);
     const struct plan_security *s = &p->security;
     _cleanup_free_ char *sec = xasprintf("%s%slabel=disable",
                                          s->no_new_privileges ? "no-new-privileges, " : "",
@@ -163,9 +192,9 @@ char *plan_render_text(const struct ags_plan *p)
     text_line(&sb, "security", sec, s->origin);
     _cleanup_free_ char *pids = xasprintf("%u", s->pids_limit);
     text_line(&sb, "pids_limit", pids, s->pids_origin);
-    _cleanup_free_ char *net = xasprintf("%s%s%s", p->network.mode,
-                                         p->network.options[0] ? ":" : "",
-                                         p->network.options[0] ? p->network.options[0] : "");
+    _cleanup_free_ char *net = xasprintf("%s (its own stack), host loopback %s",
+                                         network_mode_name(p->network.mode),
+                                         p->network.host_loopback ? "open" : "closed");
     text_line(&sb, "network", net, p->network.origin);
     text_mounts(&sb, p);
     text_env(&sb, p);
@@ -226,9 +255,8 @@ static void json_mounts(struct strbuf *sb, const struct ags_plan *p)
     for (size_t i = 0; i < p->n_tmpfs; i++) {
         put(sb, i ? ",\n    {\"destination\": " : "\n    {\"destination\": ");
         putj(sb, p->tmpfs[i].destination);
-        put(sb, ", \"options\": ");
-        putj(sb, p->tmpfs[i].options);
-        put(sb, ", \"origin\": ");
+        putf(sb, ", \"size\": %" PRIu64 ", \"noexec\": %s, \"origin\": ", p->tmpfs[i].size,
+             p->tmpfs[i].noexec ? "true" : "false");
         putj(sb, p->tmpfs[i].origin);
         put(sb, "}");
     }
@@ -297,8 +325,12 @@ char *plan_render_json(const struct ags_plan *p)
     json_kv(&sb, "image", p->image.v, p->image.origin);
     json_kv(&sb, "name", p->name.v, p->name.origin);
     json_kv(&sb, "work_dir", p->work_dir.v, p->work_dir.origin);
-    json_kv(&sb, "userns", p->userns.v, p->userns.origin);
-    json_kv(&sb, "user", p->user.v, p->user.origin);
+    const struct plan_identity *id = &p->identity;
+    put(&sb, "  \"identity\": {\"user\": ");
+    putj(&sb, identity_user(id));
+    putf(&sb, ", \"uid\": %u, \"gid\": %u, \"origin\": ", id->uid, id->gid);
+    putj(&sb, id->origin);
+    put(&sb, "},\n");
     putf(&sb, "  \"uid\": %u,\n  \"gid\": %u,\n  \"lockdown\": %s,\n", p->uid, p->gid,
          p->lockdown ? "true" : "false");
     const struct plan_security *s = &p->security;
@@ -311,9 +343,7 @@ char *plan_render_json(const struct ags_plan *p)
     put(&sb, ", \"pids_origin\": ");
     putj(&sb, s->pids_origin);
     put(&sb, "},\n  \"network\": {\"mode\": ");
-    putj(&sb, p->network.mode);
-    put(&sb, ", \"options\": ");
-    json_strv(&sb, p->network.options, strv_len(p->network.options));
+    putj(&sb, network_mode_name(p->network.mode));
     putf(&sb, ", \"host_loopback\": %s, \"origin\": ", p->network.host_loopback ? "true" : "false");
     putj(&sb, p->network.origin);
     put(&sb, "},\n");

@@ -111,7 +111,6 @@ static void fx_init(struct fx *f, const char *toml, enum plan_agent agent)
             .cwd = "/work/repo", .uid = 1000, .gid = 1000, .pid = 4242,
             .session_id = "s123", .name_rand = 0xbeef,
             .git_dir = "/work/repo/.git", .git_common_dir = "/work/repo/.git",
-            .podman_major = 5, .slirp4netns_available = true,
             .lockdown_staging_dir = "/tmp/ags-lockdown-x",
             .home = "/home/u", .own_dirs = own_dirs, .n_own_dirs = 3,
             .path_exists = fake_exists,
@@ -1055,11 +1054,14 @@ static void test_lockdown_adds_bounded_tmpfs_for_tmp_var_tmp_and_run(void **stat
     fx_ok(&f);
     assert_int_equal(f.p->n_tmpfs, 3);
     assert_string_equal(f.p->tmpfs[0].destination, "/tmp");
-    assert_string_equal(f.p->tmpfs[0].options, "rw,nosuid,nodev,size=1g");
+    assert_int_equal(f.p->tmpfs[0].size, 1024u * 1024u * 1024u);
+    assert_false(f.p->tmpfs[0].noexec);
     assert_string_equal(f.p->tmpfs[1].destination, "/var/tmp");
-    assert_string_equal(f.p->tmpfs[1].options, "rw,nosuid,nodev,noexec,size=256m");
+    assert_int_equal(f.p->tmpfs[1].size, 256u * 1024u * 1024u);
+    assert_true(f.p->tmpfs[1].noexec);
     assert_string_equal(f.p->tmpfs[2].destination, "/run");
-    assert_string_equal(f.p->tmpfs[2].options, "rw,nosuid,nodev,noexec,size=64m");
+    assert_int_equal(f.p->tmpfs[2].size, 64u * 1024u * 1024u);
+    assert_true(f.p->tmpfs[2].noexec);
     assert_string_equal(f.p->tmpfs[2].origin, "flag --lockdown");
     /* shell has no home to stage: workdir and its two runtime volumes */
     assert_int_equal(f.p->n_mounts, 3);
@@ -1361,8 +1363,9 @@ static void test_root_adds_the_root_prompt_for_pi_and_claude_and_drops_hardening
     assert_contains(script(f.p), "--append-system-prompt 'Sandbox: use host.containers.internal "
                                  "(localhost is container-local). You have root access. Install "
                                  "any packages you need with apt-get/pip.' \"$@\"");
-    assert_null(f.p->userns.v);
-    assert_string_equal(f.p->user.v, "root");
+    assert_int_equal(f.p->identity.uid, 0);
+    assert_int_equal(f.p->identity.gid, 0);
+    assert_string_equal(f.p->identity.origin, "flag --root");
     assert_false(f.p->security.no_new_privileges);
     assert_false(f.p->security.cap_drop_all);
     assert_true(f.p->security.selinux_disable);
@@ -1566,14 +1569,17 @@ static void test_labels_carry_managed_session_agent_and_owning_pid(void **state)
     fx_done(&f);
 }
 
-static void test_security_default_keep_id_no_new_privs_cap_drop_and_config_pids_limit(void **state)
+static void test_security_default_dev_is_caller_no_new_privs_cap_drop_and_config_pids_limit(void **state)
 {
     (void)state;
     struct fx f;
     fx_init(&f, base_toml, PLAN_AGENT_PI);
+    f.in.host.uid = 1234;
+    f.in.host.gid = 4321;
     fx_ok(&f);
-    assert_string_equal(f.p->userns.v, "keep-id:uid=1000,gid=1000");
-    assert_null(f.p->user.v);
+    assert_int_equal(f.p->identity.uid, 1000);
+    assert_int_equal(f.p->identity.gid, 1000);
+    assert_string_equal(f.p->identity.origin, "default");
     assert_true(f.p->security.no_new_privileges);
     assert_true(f.p->security.cap_drop_all);
     assert_true(f.p->security.selinux_disable);
@@ -1581,10 +1587,11 @@ static void test_security_default_keep_id_no_new_privs_cap_drop_and_config_pids_
     assert_string_equal(f.p->security.pids_origin, "config /etc/ags.toml:6");
     assert_string_equal(f.p->image.v, "img:1");
     assert_string_equal(f.p->image.origin, "config /etc/ags.toml:2");
-    assert_int_equal(f.p->uid, 1000);
+    assert_int_equal(f.p->uid, 1234);
+    assert_int_equal(f.p->gid, 4321);
     f.in.flags.lockdown = true;
     fx_ok(&f);
-    assert_string_equal(f.p->userns.v, "keep-id:uid=1000,gid=1000");
+    assert_int_equal(f.p->identity.uid, 1000);
     assert_true(f.p->security.cap_drop_all);
     fx_done(&f);
     fx_init(&f, "[sandbox]\nimage = \"i\"\n", PLAN_AGENT_PI);
@@ -1594,25 +1601,23 @@ static void test_security_default_keep_id_no_new_privs_cap_drop_and_config_pids_
     fx_done(&f);
 }
 
-static void test_network_slirp_without_loopback_else_pasta_on_podman6_or_no_slirp(void **state)
+static void test_network_is_isolated_with_host_loopback_closed_in_every_mode(void **state)
 {
     (void)state;
     struct fx f;
     fx_init(&f, base_toml, PLAN_AGENT_SHELL);
     fx_ok(&f);
-    assert_string_equal(f.p->network.mode, "slirp4netns");
-    assert_string_equal(f.p->network.options[0], "allow_host_loopback=false");
-    assert_null(f.p->network.options[1]);
+    assert_int_equal(f.p->network.mode, PLAN_NETWORK_ISOLATED);
     assert_false(f.p->network.host_loopback);
-    f.in.host.podman_major = 6;
+    assert_string_equal(f.p->network.origin, "default");
+    f.in.flags.root = true;
     fx_ok(&f);
-    assert_string_equal(f.p->network.mode, "pasta");
-    assert_null(f.p->network.options[0]);
-    assert_string_equal(f.p->network.origin, "Podman 6 has no slirp4netns");
-    f.in.host.podman_major = 5;
-    f.in.host.slirp4netns_available = false;
+    assert_int_equal(f.p->network.mode, PLAN_NETWORK_ISOLATED);
+    assert_false(f.p->network.host_loopback);
+    f.in.flags.root = false;
+    f.in.flags.lockdown = true;
     fx_ok(&f);
-    assert_string_equal(f.p->network.mode, "pasta");
+    assert_int_equal(f.p->network.mode, PLAN_NETWORK_ISOLATED);
     assert_false(f.p->network.host_loopback);
     fx_done(&f);
 }
@@ -1626,6 +1631,9 @@ static void test_render_text_and_json_name_every_origin(void **state)
     char *text = plan_render_text(f.p);
     assert_contains(text, "image: img:1  # config /etc/ags.toml:2\n");
     assert_contains(text, "pids_limit: 512  # config /etc/ags.toml:6\n");
+    assert_contains(text, "identity: dev (uid 1000, gid 1000) inside = your uid 1000, gid 1000 "
+                          "outside  # default\n");
+    assert_contains(text, "network: isolated (its own stack), host loopback closed  # default\n");
     assert_contains(text, "  bind /data/ro -> /data (ro)  # config /etc/ags.toml:7\n");
     assert_contains(text, "  OPENAI_API_KEY <- host variable OPENAI_API_KEY (resolved at launch, file "
                           "/run/secrets/OPENAI_API_KEY)");
@@ -1633,8 +1641,45 @@ static void test_render_text_and_json_name_every_origin(void **state)
     char *json = plan_render_json(f.p);
     assert_contains(json, "\"image\": {\"value\": \"img:1\", \"origin\": \"config /etc/ags.toml:2\"}");
     assert_contains(json, "\"labels\": {\"ags.managed\": \"true\", \"ags.session\": \"s123\"");
+    assert_contains(json, "\"identity\": {\"user\": \"dev\", \"uid\": 1000, \"gid\": 1000, "
+                          "\"origin\": \"default\"},\n  \"uid\": 1000,");
+    assert_contains(json, "\"network\": {\"mode\": \"isolated\", \"host_loopback\": false, "
+                          "\"origin\": \"default\"}");
     assert_contains(json, "{\"name\": \"TERM\", \"value\": null, \"origin\": \"host passthrough\"}");
     assert_contains(json, "\"host_env\": \"OPENAI_API_KEY\", \"file\": \"/run/secrets/OPENAI_API_KEY\"");
+    free(json);
+    fx_done(&f);
+}
+
+static void test_render_states_root_identity_and_tmpfs_sizes_as_intent(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+    f.in.host.uid = 1234;
+    f.in.host.gid = 4321;
+    f.in.flags.root = true;
+    fx_ok(&f);
+    char *text = plan_render_text(f.p);
+    assert_contains(text, "identity: root (uid 0, gid 0) inside = your uid 1234, gid 4321 "
+                          "outside  # flag --root\n");
+    free(text);
+    char *json = plan_render_json(f.p);
+    assert_contains(json, "\"identity\": {\"user\": \"root\", \"uid\": 0, \"gid\": 0, "
+                          "\"origin\": \"flag --root\"},\n  \"uid\": 1234,\n  \"gid\": 4321,");
+    free(json);
+    f.in.flags.root = false;
+    f.in.flags.lockdown = true;
+    fx_ok(&f);
+    text = plan_render_text(f.p);
+    assert_contains(text, "  tmpfs /tmp (1 GiB, nosuid, nodev)  # flag --lockdown\n");
+    assert_contains(text, "  tmpfs /var/tmp (256 MiB, nosuid, nodev, noexec)  # flag --lockdown\n");
+    assert_contains(text, "  tmpfs /run (64 MiB, nosuid, nodev, noexec)  # flag --lockdown\n");
+    free(text);
+    json = plan_render_json(f.p);
+    assert_contains(json, "{\"destination\": \"/tmp\", \"size\": 1073741824, \"noexec\": false, "
+                          "\"origin\": \"flag --lockdown\"}");
+    assert_contains(json, "{\"destination\": \"/var/tmp\", \"size\": 268435456, \"noexec\": true, ");
     free(json);
     fx_done(&f);
 }
@@ -2001,9 +2046,10 @@ int main(void)
         cmocka_unit_test(test_name_slug_is_capped_at_40_and_empty_becomes_work),
         cmocka_unit_test(test_name_suffix_is_the_random_16_bits_in_hex),
         cmocka_unit_test(test_labels_carry_managed_session_agent_and_owning_pid),
-        cmocka_unit_test(test_security_default_keep_id_no_new_privs_cap_drop_and_config_pids_limit),
-        cmocka_unit_test(test_network_slirp_without_loopback_else_pasta_on_podman6_or_no_slirp),
+        cmocka_unit_test(test_security_default_dev_is_caller_no_new_privs_cap_drop_and_config_pids_limit),
+        cmocka_unit_test(test_network_is_isolated_with_host_loopback_closed_in_every_mode),
         cmocka_unit_test(test_render_text_and_json_name_every_origin),
+        cmocka_unit_test(test_render_states_root_identity_and_tmpfs_sizes_as_intent),
         cmocka_unit_test(test_agent_names_round_trip_and_unknown_is_rejected),
         cmocka_unit_test(test_path_puts_every_system_dir_before_any_volume_or_home_dir),
         cmocka_unit_test(test_path_dirs_in_volumes_belong_to_the_running_agent),
