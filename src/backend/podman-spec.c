@@ -86,8 +86,10 @@ static void add_mounts(const struct ags_plan *p, struct backend_spec *s)
     s->spec.n_volumes = nv;
 }
 
-void backend_spec_from_plan(const struct ags_plan *p, bool tty, bool stdin_open,
-                            const char *(*getenv_fn)(const char *name), struct backend_spec *ret)
+void backend_spec_from_plan(const struct ags_plan *p, const struct backend_engine *engine _unused_,
+                            bool tty, bool stdin_open,
+                            const char *(*getenv_fn)(const char *name),
+                            struct backend_spec *ret)
 {
     struct backend_spec s = {0};
     add_env(p, getenv_fn, &s);
