@@ -52,7 +52,7 @@ static int take_turn(struct podman_backend *pb, struct ags_error *err)
     return backend_lock_take(&pb->lock, pb->cancel) < 0 ? interrupted_error(err) : 0;
 }
 
-static int podman_sweep(struct backend *b, size_t *ret_removed, struct ags_error *err)
+static int pb_sweep(struct backend *b, size_t *ret_removed, struct ags_error *err)
 {
     struct podman_backend *pb = podman_of(b);
     *ret_removed = 0;
@@ -66,8 +66,8 @@ static int podman_sweep(struct backend *b, size_t *ret_removed, struct ags_error
     return r;
 }
 
-static int podman_image_exists_op(struct backend *b, const char *image, bool *ret,
-                                  struct ags_error *err)
+static int pb_image_exists(struct backend *b, const char *image, bool *ret,
+                           struct ags_error *err)
 {
     struct podman_backend *pb = podman_of(b);
     podman_client_set_cancel(pb->c, pb->cancel);
@@ -76,8 +76,8 @@ static int podman_image_exists_op(struct backend *b, const char *image, bool *re
     return r;
 }
 
-static int podman_image_build_op(struct backend *b, const char *image,
-                                 const struct backend_image_build *o, struct ags_error *err)
+static int pb_image_build(struct backend *b, const char *image,
+                          const struct backend_image_build *o, struct ags_error *err)
 {
     struct podman_backend *pb = podman_of(b);
     const char *tags[] = {image, NULL};
@@ -98,7 +98,7 @@ static int podman_image_build_op(struct backend *b, const char *image,
 }
 
 /* The turn taken here is held until the container has started (or is removed). */
-static int podman_prepare_op(struct backend *b, const struct ags_plan *p, struct ags_error *err)
+static int pb_prepare(struct backend *b, const struct ags_plan *p, struct ags_error *err)
 {
     struct podman_backend *pb = podman_of(b);
     int r = take_turn(pb, err);
@@ -110,9 +110,9 @@ static int podman_prepare_op(struct backend *b, const struct ags_plan *p, struct
     return r;
 }
 
-static int podman_secrets_create_op(struct backend *b, const struct ags_plan *p,
-                                    const struct backend_secret_value *values, size_t n,
-                                    struct ags_error *err)
+static int pb_secrets_create(struct backend *b, const struct ags_plan *p,
+                             const struct backend_secret_value *values, size_t n,
+                             struct ags_error *err)
 {
     struct podman_backend *pb = podman_of(b);
     if (pb->secrets.n > 0)
@@ -132,8 +132,8 @@ static int create_once(struct podman_backend *pb, const struct ags_plan *p, bool
     return r;
 }
 
-static int podman_create_op(struct backend *b, const struct ags_plan *p, bool tty,
-                            char **ret_id, struct ags_error *err)
+static int pb_create(struct backend *b, const struct ags_plan *p, bool tty, char **ret_id,
+                     struct ags_error *err)
 {
     struct podman_backend *pb = podman_of(b);
     for (int attempt = 0;; attempt++) {
@@ -158,9 +158,8 @@ static void end_turn(void *userdata)
     backend_lock_release(userdata);
 }
 
-static int podman_start_attached_op(struct backend *b, const char *id,
-                                    const struct backend_io *io, int *ret_exit,
-                                    struct ags_error *err)
+static int pb_start_attached(struct backend *b, const char *id, const struct backend_io *io,
+                             int *ret_exit, struct ags_error *err)
 {
     struct podman_backend *pb = podman_of(b);
     const struct podman_io pio = {
@@ -178,7 +177,7 @@ static int podman_start_attached_op(struct backend *b, const char *id,
 }
 
 /* Waits for the turn without giving up: removal must happen. */
-static int podman_remove_op(struct backend *b, const char *id, struct ags_error *err)
+static int pb_remove(struct backend *b, const char *id, struct ags_error *err)
 {
     struct podman_backend *pb = podman_of(b);
     (void)backend_lock_take(&pb->lock, NULL);
@@ -187,14 +186,14 @@ static int podman_remove_op(struct backend *b, const char *id, struct ags_error 
     return r;
 }
 
-static int podman_secrets_remove_op(struct backend *b, struct ags_error *err)
+static int pb_secrets_remove(struct backend *b, struct ags_error *err)
 {
     struct podman_backend *pb = podman_of(b);
     backend_lock_release(&pb->lock); /* an early failure may still hold it */
     return backend_secrets_remove(pb->c, &pb->secrets, err);
 }
 
-static void podman_close_op(struct backend *b)
+static void pb_close(struct backend *b)
 {
     struct podman_backend *pb = podman_of(b);
     if (pb->secrets.n > 0)
@@ -206,16 +205,16 @@ static void podman_close_op(struct backend *b)
 
 static const struct backend_ops podman_ops = {
     .name = "podman",
-    .sweep = podman_sweep,
-    .image_exists = podman_image_exists_op,
-    .image_build = podman_image_build_op,
-    .prepare = podman_prepare_op,
-    .secrets_create = podman_secrets_create_op,
-    .create = podman_create_op,
-    .start_attached = podman_start_attached_op,
-    .remove = podman_remove_op,
-    .secrets_remove = podman_secrets_remove_op,
-    .close = podman_close_op,
+    .sweep = pb_sweep,
+    .image_exists = pb_image_exists,
+    .image_build = pb_image_build,
+    .prepare = pb_prepare,
+    .secrets_create = pb_secrets_create,
+    .create = pb_create,
+    .start_attached = pb_start_attached,
+    .remove = pb_remove,
+    .secrets_remove = pb_secrets_remove,
+    .close = pb_close,
 };
 
 static const char *nonempty_env(const struct backend_open_opts *o, const char *name)

@@ -45,7 +45,7 @@ static void warn_planted_git(const struct ags_plan *p, time_t since, bool top_pr
               "inspect it before you run git there");
     if (found.truncated)
         run_warnf(cb, "stopped looking for .git entries the agent made after %u entries of %s",
-                    GITDIRS_SCAN_MAX_ENTRIES, p->work_dir.v);
+                  GITDIRS_SCAN_MAX_ENTRIES, p->work_dir.v);
     gitdirs_planted_done(&found);
 }
 
@@ -61,34 +61,34 @@ static void warn_guard(const struct gitdirs_guard *g, time_t since,
         switch (e->kind) {
         case GITDIRS_QUARANTINED:
             run_warnf(cb, "the agent created %s, which makes git on your host use what it "
-                        "names; moved it aside to %s (inspect it, then delete it)",
-                        e->path, e->moved);
+                      "names; moved it aside to %s (inspect it, then delete it)",
+                      e->path, e->moved);
             break;
         case GITDIRS_CHANGED:
             run_warnf(cb, "the agent changed %s (git on your host reads objects from where it "
-                        "names); inspect it before you run git there",
-                        e->path);
+                      "names); inspect it before you run git there",
+                      e->path);
             break;
         case GITDIRS_RESTORED:
             run_warnf(cb, "the agent made %s invalid, so that git on your host would look for "
-                        "another repository; put it back as it was at launch",
-                        e->path);
+                      "another repository; put it back as it was at launch",
+                      e->path);
             break;
         case GITDIRS_BROKEN:
             run_warnf(cb, "%s is no longer a git repository: git on your host would look for "
-                        "another one further up; do not run git there before you inspect it",
-                        e->path);
+                      "another one further up; do not run git there before you inspect it",
+                      e->path);
             break;
         case GITDIRS_BARE:
             run_warnf(cb, "%s looks like a bare git repository (HEAD, objects/, refs/): git on "
-                        "your host would run its config there; remove them, and set `git config "
-                        "--global safe.bareRepository explicit` (safe.bareRepository=explicit)",
-                        e->path);
+                      "your host would run its config there; remove them, and set `git config "
+                      "--global safe.bareRepository explicit` (safe.bareRepository=explicit)",
+                      e->path);
             break;
         case GITDIRS_FAILED:
             run_warnf(cb, "the agent tampered with %s and ags could not undo it (%s): do not run "
-                        "git there before you inspect it",
-                        e->path, e->moved);
+                      "git there before you inspect it",
+                      e->path, e->moved);
             break;
         }
     }

@@ -264,8 +264,9 @@ static void gather(const struct run_request *req, const char *cwd, struct host_f
         .n_cwd_chain = hf->cwd_ids.n,
         .places = hf->places,
         .n_places = hf->n_places,
-        /* TEMPORARY until the plan states intent and the backend maps it
-         * (backend_engine): the network mode still depends on it. */
+        /* TEMPORARY: goes when the plan states network intent and the
+         * backend maps it with struct backend_engine; until then the plan's
+         * network mode still depends on it (podman_major stays unset). */
         .slirp4netns_available = backend_podman_has_slirp4netns(host_getenv),
         .lockdown_staging_dir = hf->staging,
         .path_exists = path_exists,
