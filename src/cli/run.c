@@ -91,7 +91,8 @@ static void run_output(const char *text, size_t len, void *userdata _unused_)
 
 /* The agent's exit status, or AGS_EXIT_LAUNCH when ags or the engine failed
  * before or around it (interrupted included). */
-static int run_built_plan(const struct ags_config *cfg, struct ags_plan *plan, char *staging)
+static int run_built_plan(const struct ags_config *cfg, struct ags_plan *plan,
+                          const char *staging)
 {
     const struct run_opts opts = {
         .cfg = cfg,

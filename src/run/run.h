@@ -58,7 +58,7 @@ typedef int run_open_backend_fn(const struct backend_open_opts *o, struct backen
 struct run_opts {
     const struct ags_config *cfg;
     struct ags_plan *plan;   /* its name changes when another sandbox has it */
-    char *staging_dir;       /* lockdown (run_build_plan's): filled, then removed */
+    const char *staging_dir; /* lockdown (run_build_plan's): filled, then removed */
     struct run_callbacks cb;
     run_open_backend_fn *open_backend;    /* NULL: backend_podman_open */
     const char *(*getenv)(const char *name); /* NULL: getenv */
