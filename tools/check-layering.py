@@ -32,8 +32,7 @@ USES = {
     "notify": _BELOW_PLAN,
     "backend": _BELOW_PLAN | {"podman", "bwrap"},
     "run": _BELOW_PLAN | {"secrets", "ssh", "proxy", "notify", "backend"},
-    "cli": _BELOW_PLAN | {"secrets", "ssh", "proxy", "notify", "backend", "run",
-            "podman"},  # TEMPORARY: until run/ takes cli/run-exec.c over
+    "cli": _BELOW_PLAN | {"secrets", "ssh", "proxy", "notify", "backend", "run"},
     "main": {"cli"},  # src/main.c
 }
 # Third-party headers and the only layers allowed to include them.  run: the

@@ -11,9 +11,31 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "backend/backend.h"
 #include "base/error.h"
 #include "plan/plan.h"
 #include "podman/podman.h"
+
+/*
+ * The Podman backend behind backend.h: connects (starting a private service
+ * when none answers, warning through o->warn when the endpoint is on the
+ * network), learns the engine (struct backend_engine) and implements every
+ * operation of struct backend_ops with the helpers below.
+ */
+int backend_podman_open(const struct backend_open_opts *o, struct backend **ret,
+                        struct ags_error *err) _warn_unused_;
+
+/* What the backend learnt about the engine once connected. */
+struct backend_engine {
+    unsigned major;   /* Podman's major version; 0: unknown */
+    bool slirp4netns; /* slirp4netns is installed where Podman looks */
+};
+
+/* The engine facts from Podman's version text ("4.3.1") and the helper
+ * directories and $PATH (from getenv_fn) where Podman looks for slirp4netns. */
+void backend_podman_engine(const char *version, const char *(*getenv_fn)(const char *name),
+                           struct backend_engine *ret);
+bool backend_podman_has_slirp4netns(const char *(*getenv_fn)(const char *name));
 
 /* A podman_spec and the storage its pointers refer to. */
 struct backend_spec {
@@ -24,12 +46,6 @@ struct backend_spec {
     struct podman_volume_mount *volumes;
     char *userns;                 /* "keep-id:uid=...,gid=...", or NULL */
     char **network_options;       /* NULL-terminated */
-};
-
-/* What the backend learnt about the engine once connected. */
-struct backend_engine {
-    unsigned major;   /* Podman's major version; 0: unknown */
-    bool slirp4netns; /* slirp4netns is installed where Podman looks */
 };
 
 void backend_spec_done(struct backend_spec *s);
@@ -61,13 +77,6 @@ int backend_prepare(struct podman_client *c, const struct ags_plan *p, struct ag
  */
 int backend_sweep(struct podman_client *c, size_t *ret_removed, struct ags_error *err)
         _warn_unused_;
-
-/* A resolved secret for one run: the value stays the caller's (and is wiped by it). */
-struct backend_secret_value {
-    const char *env; /* the variable it becomes inside the sandbox */
-    const void *value;
-    size_t len;
-};
 
 /* The Podman secrets of one run and the spec entries that mount them. */
 struct backend_secrets {

@@ -31,11 +31,12 @@ int run_flags_parse(int argc, char **argv, int first, bool allow_json, struct ru
 void run_flags_done(struct run_flags *f);
 
 /*
- * Loads the config for the flags, gathers the host facts (cwd, git metadata,
- * uid, pid, a session id) and builds the plan.  Prints every problem; returns
- * 0 or an exit status.  Both results are owned by the caller.  for_run with
- * --lockdown creates the private staging directory (*ret_staging, owned; the
- * caller removes it, also when planning failed).
+ * Loads the config for the flags and builds the plan (run_build_plan: host
+ * facts, a session id).  Prints every problem; returns 0 or an exit status
+ * (AGS_EXIT_USAGE for config and plan errors).  Both results are owned by the
+ * caller.  for_run with --lockdown creates the private staging directory
+ * (*ret_staging, owned; run_plan removes it, and it is gone already when
+ * planning failed).
  */
 int cli_build_plan(const struct run_flags *f, bool for_run, struct ags_config **ret_cfg,
                    struct ags_plan **ret_plan, char **ret_staging);

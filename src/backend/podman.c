@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The Podman backend (backend.h) on the REST client: each operation is one
+ * step of today's run.  Requests of the long steps (sweep, image, prepare)
+ * give up when the run's cancel flag is set; what creates or removes
+ * something finishes.  Concurrent ags processes take turns (podman.h,
+ * backend_lock) for the sweep and from prepare until the container started,
+ * and for the removal.
+ */
+#include "backend/podman.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/banned.h"
+
+/* A create that Podman 4.3 refuses for a keep-id race is tried this often. */
+#define KEEPID_RETRIES 5
+#define KEEPID_RETRY_USEC 200000
+
+struct podman_backend {
+    struct backend base;
+    struct podman_client *c;
+    const volatile sig_atomic_t *cancel;
+    const char *(*getenv)(const char *name);
+    struct backend_engine engine;
+    struct backend_lock lock;
+    struct backend_secrets secrets;
+};
+
+static struct podman_backend *podman_of(struct backend *b)
+{
+    return (struct podman_backend *)b;
+}
+
+static bool cancelled(const struct podman_backend *pb)
+{
+    return pb->cancel && *pb->cancel;
+}
+
+static int interrupted_error(struct ags_error *err)
+{
+    return ags_error_set(err, -EINTR, "interrupted");
+}
+
+/* Takes this user's turn, giving up when the run is cancelled. */
+static int take_turn(struct podman_backend *pb, struct ags_error *err)
+{
+    return backend_lock_take(&pb->lock, pb->cancel) < 0 ? interrupted_error(err) : 0;
+}
+
+static int pb_sweep(struct backend *b, size_t *ret_removed, struct ags_error *err)
+{
+    struct podman_backend *pb = podman_of(b);
+    *ret_removed = 0;
+    int r = take_turn(pb, err);
+    if (r < 0)
+        return r;
+    podman_client_set_cancel(pb->c, pb->cancel);
+    r = backend_sweep(pb->c, ret_removed, err);
+    podman_client_set_cancel(pb->c, NULL);
+    backend_lock_release(&pb->lock);
+    return r;
+}
+
+static int pb_image_exists(struct backend *b, const char *image, bool *ret,
+                           struct ags_error *err)
+{
+    struct podman_backend *pb = podman_of(b);
+    podman_client_set_cancel(pb->c, pb->cancel);
+    int r = podman_image_exists(pb->c, image, ret, err);
+    podman_client_set_cancel(pb->c, NULL);
+    return r;
+}
+
+static int pb_image_build(struct backend *b, const char *image,
+                          const struct backend_image_build *o, struct ags_error *err)
+{
+    struct podman_backend *pb = podman_of(b);
+    const char *tags[] = {image, NULL};
+    struct podman_build_opts opts = {
+        .context_dir = o->context_dir,
+        .containerfile = o->containerfile,
+        .tags = tags,
+        .labels = o->labels,
+        .network = true, /* RUN steps install packages */
+        .on_output = o->on_output,
+        .userdata = o->userdata,
+    };
+    _cleanup_free_ char *id = NULL;
+    podman_client_set_cancel(pb->c, pb->cancel);
+    int r = podman_image_build(pb->c, &opts, &id, err);
+    podman_client_set_cancel(pb->c, NULL);
+    return r;
+}
+
+/* The turn taken here is held until the container has started (or is removed). */
+static int pb_prepare(struct backend *b, const struct ags_plan *p, struct ags_error *err)
+{
+    struct podman_backend *pb = podman_of(b);
+    int r = take_turn(pb, err);
+    if (r < 0)
+        return r;
+    podman_client_set_cancel(pb->c, pb->cancel);
+    r = backend_prepare(pb->c, p, err);
+    podman_client_set_cancel(pb->c, NULL);
+    return r;
+}
+
+static int pb_secrets_create(struct backend *b, const struct ags_plan *p,
+                             const struct backend_secret_value *values, size_t n,
+                             struct ags_error *err)
+{
+    struct podman_backend *pb = podman_of(b);
+    if (pb->secrets.n > 0)
+        return ags_error_set(err, -EBUSY, "the secrets of this run were created already");
+    return backend_secrets_create(pb->c, p, values, n, &pb->secrets, err);
+}
+
+static int create_once(struct podman_backend *pb, const struct ags_plan *p, bool tty,
+                       char **ret_id, struct ags_error *err)
+{
+    struct backend_spec spec;
+    backend_spec_from_plan(p, &pb->engine, tty, true, pb->getenv, &spec);
+    spec.spec.secrets = pb->secrets.mounts;
+    spec.spec.n_secrets = pb->secrets.n;
+    int r = podman_container_create(pb->c, &spec.spec, ret_id, err);
+    backend_spec_done(&spec);
+    return r;
+}
+
+static int pb_create(struct backend *b, const struct ags_plan *p, bool tty, char **ret_id,
+                     struct ags_error *err)
+{
+    struct podman_backend *pb = podman_of(b);
+    for (int attempt = 0;; attempt++) {
+        int r = create_once(pb, p, tty, ret_id, err);
+        if (r == -EBUSY) { /* Podman's "name is in use": the interface says -EEXIST */
+            if (err)
+                err->code = -EEXIST;
+            return -EEXIST;
+        }
+        /* Podman 4.3 sometimes fails a keep-id create while other containers
+         * are being created concurrently ("keep-id requires additional UIDs");
+         * the same request succeeds a moment later. */
+        if (r == 0 || !strstr(err->msg, "keep-id requires additional") ||
+            attempt >= KEEPID_RETRIES || cancelled(pb))
+            return r;
+        (void)usleep(KEEPID_RETRY_USEC);
+    }
+}
+
+static void end_turn(void *userdata)
+{
+    backend_lock_release(userdata);
+}
+
+static int pb_start_attached(struct backend *b, const char *id, const struct backend_io *io,
+                             int *ret_exit, struct ags_error *err)
+{
+    struct podman_backend *pb = podman_of(b);
+    const struct podman_io pio = {
+        .in_fd = io->in_fd,
+        .out_fd = io->out_fd,
+        .err_fd = io->err_fd,
+        .tty = io->tty,
+        .out_filter = io->out_filter,
+        .err_filter = io->err_filter,
+    };
+    const struct podman_attach_opts aopts = {.on_started = end_turn, .userdata = &pb->lock};
+    int r = podman_run_attached_ex(pb->c, id, &pio, &aopts, ret_exit, err);
+    backend_lock_release(&pb->lock);
+    return r;
+}
+
+/* Waits for the turn without giving up: removal must happen. */
+static int pb_remove(struct backend *b, const char *id, struct ags_error *err)
+{
+    struct podman_backend *pb = podman_of(b);
+    (void)backend_lock_take(&pb->lock, NULL);
+    int r = podman_container_remove(pb->c, id, true, err);
+    backend_lock_release(&pb->lock);
+    return r;
+}
+
+static int pb_secrets_remove(struct backend *b, struct ags_error *err)
+{
+    struct podman_backend *pb = podman_of(b);
+    backend_lock_release(&pb->lock); /* an early failure may still hold it */
+    return backend_secrets_remove(pb->c, &pb->secrets, err);
+}
+
+static void pb_close(struct backend *b)
+{
+    struct podman_backend *pb = podman_of(b);
+    if (pb->secrets.n > 0)
+        (void)backend_secrets_remove(pb->c, &pb->secrets, NULL);
+    backend_lock_close(&pb->lock);
+    podman_client_free(pb->c);
+    free(pb);
+}
+
+static const struct backend_ops podman_ops = {
+    .name = "podman",
+    .sweep = pb_sweep,
+    .image_exists = pb_image_exists,
+    .image_build = pb_image_build,
+    .prepare = pb_prepare,
+    .secrets_create = pb_secrets_create,
+    .create = pb_create,
+    .start_attached = pb_start_attached,
+    .remove = pb_remove,
+    .secrets_remove = pb_secrets_remove,
+    .close = pb_close,
+};
+
+static const char *nonempty_env(const struct backend_open_opts *o, const char *name)
+{
+    const char *v = o->getenv ? o->getenv(name) : NULL;
+    return v && *v ? v : NULL;
+}
+
+int backend_podman_open(const struct backend_open_opts *o, struct backend **ret,
+                        struct ags_error *err)
+{
+    struct podman_connect_opts copts = {
+        .home = nonempty_env(o, "HOME"),
+        .xdg_runtime = nonempty_env(o, "XDG_RUNTIME_DIR"),
+        .xdg_config = nonempty_env(o, "XDG_CONFIG_HOME"),
+        .getenv = o->getenv,
+        .autostart = true,
+        .idle_seconds = o->service_idle_seconds,
+    };
+    _cleanup_free_ char *target = NULL;
+    if (podman_connect_target(&copts, &target, NULL) == 0 && podman_uri_is_network(target) &&
+        o->warn) {
+        _cleanup_free_ char *msg = xasprintf(
+                "Podman is at %s, a network endpoint: its API has no authentication and "
+                "the sandbox may reach it over the network (and with it every container "
+                "and secret). Use a unix socket (forward a remote one with ssh -L)",
+                target);
+        o->warn(msg, o->userdata);
+    }
+    struct podman_backend *pb = xcalloc(1, sizeof(*pb));
+    pb->base.ops = &podman_ops;
+    pb->cancel = o->cancel;
+    pb->getenv = o->getenv;
+    backend_lock_open(&pb->lock, o->runtime_dir);
+    int r = podman_connect(&copts, &pb->c, err);
+    if (r < 0) {
+        backend_lock_close(&pb->lock);
+        free(pb);
+        return r;
+    }
+    backend_podman_engine(podman_client_version(pb->c), o->getenv, &pb->engine);
+    *ret = &pb->base;
+    return 0;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Small helpers the files of run/ share. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "run/internal.h"
+#include "base/banned.h"
+
+void run_warnf(const struct run_callbacks *cb, const char *fmt, ...)
+{
+    if (!cb->warn)
+        return;
+    _cleanup_free_ char *msg = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (r < 0)
+        ags_oom();
+    cb->warn(msg, cb->userdata);
+}
+
+char *run_shipped_path(const char *rel)
+{
+    const char *const roots[] = {AGS_DATADIR, AGS_SOURCE_DIR};
+    for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
+        _cleanup_free_ char *path = xasprintf("%s/%s", roots[i], rel);
+        if (access(path, R_OK) == 0)
+            return TAKE_PTR(path);
+    }
+    return xasprintf("%s/%s", roots[0], rel);
+}
+
+bool run_overlay_named(const struct ags_config *cfg, const struct cfg_origin *at)
+{
+    return cfg->overlay_path && at->file && strcmp(at->file, cfg->overlay_path) == 0;
+}

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The steps of a run behind the backend interface (backend/backend.h):
+ * open the backend, sweep what dead ags processes left, make sure the image
+ * exists, stage lockdown, install the guard assets, prepare volumes and
+ * paths, hand over the secrets, create the sandbox, run it attached; then
+ * undo on every way out what was done: the sandbox, the secrets, the
+ * backend, the signal dispositions (run_plan: the staging).
+ *
+ * SIGINT, SIGTERM and SIGHUP only set a flag for the run's length (the
+ * attached session has its own handlers, podman/tty.c): the backend's long
+ * requests give up on it and each step checks it, so the undo runs instead
+ * of the default disposition killing ags.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "backend/podman.h"
+#include "base/alloc.h"
+#include "base/signals.h"
+#include "run/assets.h"
+#include "run/gitdirs.h"
+#include "run/internal.h"
+#include "run/stage.h"
+#include "secrets/secrets.h"
+#include "base/banned.h"
+
+/* How often a taken sandbox name is replaced by a fresh one. */
+#define NAME_RETRIES 5
+
+static volatile sig_atomic_t run_signal;
+static const int run_signals[] = {SIGINT, SIGTERM, SIGHUP};
+
+static void on_run_signal(int sig)
+{
+    if (!run_signal)
+        run_signal = sig;
+}
+
+struct run_state {
+    const struct run_opts *o;
+    const struct run_callbacks *cb;
+    const char *(*getenv)(const char *name);
+    struct ags_plan *p;
+    struct backend *b;
+    struct mount_pins pins;
+    char *id;          /* the sandbox once created */
+    bool secrets_made; /* secrets_create succeeded */
+};
+
+static const char *process_getenv(const char *name)
+{
+    return getenv(name);
+}
+
+static const char *nonempty_env(const struct run_state *s, const char *name)
+{
+    const char *v = s->getenv(name);
+    return v && *v ? v : NULL;
+}
+
+/* -EINTR with *err once a signal arrived, else 0. */
+static int interrupted(struct ags_error *err)
+{
+    if (!run_signal)
+        return 0;
+    const char *name = sigabbrev_np(run_signal);
+    return ags_error_set(err, -EINTR,
+                         "interrupted by SIG%s before the agent started; nothing was left behind",
+                         name ? name : "?");
+}
+
+/* A failed step: one that a signal aborted says only that. */
+static int step_failed(int r, struct ags_error *err)
+{
+    return run_signal ? interrupted(err) : r;
+}
+
+/* The sweep is best effort: a failure is said and the run goes on. */
+static int sweep(struct run_state *s, struct ags_error *err)
+{
+    struct ags_error e = {0};
+    size_t swept = 0;
+    int r = s->b->ops->sweep(s->b, &swept, &e);
+    if (r < 0 && r != -EINTR)
+        run_warnf(s->cb, "could not sweep what earlier runs left: %s", e.msg);
+    if (stage_sweep(run_tmp_dir(), &swept, &e) < 0)
+        run_warnf(s->cb, "could not sweep old lockdown staging: %s", e.msg);
+    return interrupted(err);
+}
+
+/* Lockdown staging; what it left out of the agent home is said (a few of
+ * them: the agent chooses how many there are). */
+static int stage_home(struct run_state *s, struct ags_error *err)
+{
+    struct stage_notes notes = {0};
+    int r = stage_lockdown(s->p, s->o->staging_dir, &notes, err);
+    for (size_t i = 0; i < STAGE_MAX_NOTES && notes.msg[i]; i++)
+        run_warnf(s->cb, "%s", notes.msg[i]);
+    if (notes.n > STAGE_MAX_NOTES)
+        run_warnf(s->cb, "%zu more entries of the agent home were not staged",
+                  notes.n - STAGE_MAX_NOTES);
+    stage_notes_done(&notes);
+    return r;
+}
+
+static int install_guards(struct run_state *s, struct ags_error *err)
+{
+    _cleanup_free_ char *shipped = s->o->assets_dir ? NULL : run_shipped_path("agent-assets");
+    _cleanup_free_ char *note = NULL;
+    int r = assets_install(s->p, s->o->assets_dir ? s->o->assets_dir : shipped, &note, err);
+    if (r >= 0 && note)
+        run_warnf(s->cb, "%s", note);
+    return r < 0 ? r : 0;
+}
+
+/* Everything before the secrets: the steps a signal may cut short. */
+static int prepare(struct run_state *s, struct ags_error *err)
+{
+    int r = sweep(s, err);
+    if (r == 0)
+        r = run_ensure_image(s->b, s->o->cfg, s->p->image.v, s->cb, err);
+    if (r == 0 && s->p->lockdown)
+        r = stage_home(s, err);
+    if (r == 0)
+        r = interrupted(err);
+    if (r == 0)
+        r = install_guards(s, err);
+    if (r == 0)
+        r = s->b->ops->prepare(s->b, s->p, err);
+    return r < 0 ? step_failed(r, err) : interrupted(err);
+}
+
+/* Resolves the plan's secrets (never in lockdown) and hands each value to
+ * the backend; ags's copies are wiped right after. */
+static int deliver_secrets(struct run_state *s, struct ags_error *err)
+{
+    if (s->p->lockdown || s->p->n_secrets == 0)
+        return 0;
+    char **helper_env = secret_helper_env(environ);
+    struct secret_host host = {
+        .getenv = s->getenv,
+        .home = nonempty_env(s, "HOME"),
+        .helper_env = helper_env,
+    };
+    struct secret_set set;
+    secrets_resolve(s->o->cfg, s->p, &host, &set);
+    strv_free(helper_env);
+    for (size_t i = 0; i < set.n_warnings; i++)
+        run_warnf(s->cb, "%s", set.warnings[i]);
+    struct backend_secret_value *values = xcalloc(set.n + 1, sizeof(*values));
+    for (size_t i = 0; i < set.n; i++)
+        values[i] = (struct backend_secret_value){set.v[i].env, set.v[i].value, set.v[i].len};
+    int r = s->b->ops->secrets_create(s->b, s->p, values, set.n, err);
+    free(values);
+    secret_set_done(&set);
+    s->secrets_made = r == 0;
+    return r < 0 ? step_failed(r, err) : 0;
+}
+
+/* A fresh random 4-hex suffix for a name that is already taken. */
+static void rename_sandbox(struct ags_plan *p)
+{
+    uint16_t r = 0;
+    if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+        r = (uint16_t)(getpid() ^ (pid_t)r);
+    size_t n = strlen(p->name.v);
+    if (n > 4)
+        (void)snprintf(p->name.v + n - 4, 5, "%04x", r);
+}
+
+static int create(struct run_state *s, bool tty, struct ags_error *err)
+{
+    for (int attempt = 0;; attempt++) {
+        int r = s->b->ops->create(s->b, s->p, tty, &s->id, err);
+        if (r != -EEXIST || attempt >= NAME_RETRIES || run_signal)
+            return r < 0 ? step_failed(r, err) : 0;
+        rename_sandbox(s->p); /* a concurrent run picked the same name */
+    }
+}
+
+static int attach(struct run_state *s, bool tty, int *ret_exit, struct ags_error *err)
+{
+    struct term_filter out_filter, err_filter;
+    const struct backend_io io = {
+        .in_fd = STDIN_FILENO,
+        .out_fd = STDOUT_FILENO,
+        .err_fd = STDERR_FILENO,
+        .tty = tty,
+        .out_filter = run_terminal_filter(&out_filter, STDOUT_FILENO, s->p->lockdown),
+        .err_filter = run_terminal_filter(&err_filter, STDERR_FILENO, s->p->lockdown),
+    };
+    int r = s->b->ops->start_attached(s->b, s->id, &io, ret_exit, err);
+    if (io.out_filter)
+        run_terminal_finish(&out_filter, STDOUT_FILENO);
+    if (io.err_filter)
+        run_terminal_finish(&err_filter, STDERR_FILENO);
+    return r;
+}
+
+/* On success, on errors and after a signal: the sandbox goes. */
+static void remove_sandbox(struct run_state *s)
+{
+    struct ags_error e = {0};
+    int r = s->b->ops->remove(s->b, s->id, &e);
+    if (r < 0 && r != -ENOENT)
+        run_warnf(s->cb, "could not remove container %s: %s", s->p->name.v, e.msg);
+    free(s->id);
+    s->id = NULL;
+}
+
+static int run_sandbox(struct run_state *s, int *ret_exit, struct ags_error *err)
+{
+    bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    int r = create(s, tty, err);
+    if (r < 0)
+        return r;
+    struct ags_error attach_err = {0};
+    int refused = pins_verify(&s->pins, err);
+    bool attached = !run_signal && refused == 0;
+    int ar = attached ? attach(s, tty, ret_exit, &attach_err) : 0;
+    remove_sandbox(s);
+    if (refused)
+        return refused;
+    if (!attached)
+        return interrupted(err);
+    if (ar == -EINTR)
+        return ags_error_set(err, -EINTR, "%s; the sandbox was removed", attach_err.msg);
+    if (ar < 0) {
+        *err = attach_err;
+        return step_failed(ar, err);
+    }
+    return 0;
+}
+
+static int open_backend(struct run_state *s, struct ags_error *err)
+{
+    const char *runtime = nonempty_env(s, "XDG_RUNTIME_DIR");
+    const struct backend_open_opts bo = {
+        .cancel = &run_signal,
+        .warn = s->cb->warn,
+        .userdata = s->cb->userdata,
+        .getenv = s->getenv,
+        .service_idle_seconds = s->o->cfg->sandbox.service_idle_seconds.v,
+        .runtime_dir = runtime && runtime[0] == '/' ? runtime : run_tmp_dir(),
+    };
+    run_open_backend_fn *open_fn = s->o->open_backend ? s->o->open_backend : backend_podman_open;
+    int r = open_fn(&bo, &s->b, err);
+    return r < 0 ? step_failed(r, err) : 0;
+}
+
+static void remove_secrets(struct run_state *s)
+{
+    struct ags_error e = {0};
+    if (s->secrets_made && s->b->ops->secrets_remove(s->b, &e) < 0)
+        run_warnf(s->cb, "could not remove a secret of this run: %s (the next run removes it)",
+                  e.msg);
+    s->secrets_made = false;
+}
+
+static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *err)
+{
+    struct run_state s = {
+        .o = o,
+        .cb = &o->cb,
+        .getenv = o->getenv ? o->getenv : process_getenv,
+        .p = o->plan,
+    };
+    pins_take(o->cfg, o->plan, &s.pins);
+    int r = open_backend(&s, err);
+    if (r == 0)
+        r = prepare(&s, err);
+    if (r == 0)
+        r = deliver_secrets(&s, err);
+    if (r == 0)
+        r = interrupted(err);
+    if (r == 0)
+        r = run_sandbox(&s, ret_exit, err);
+    if (s.b)
+        remove_secrets(&s);
+    backend_close(s.b);
+    pins_done(&s.pins);
+    return r;
+}
+
+static int run_caught(const struct run_opts *o, int *ret_exit, struct ags_error *err)
+{
+    struct signals_saved saved = {0};
+    run_signal = 0;
+    int r = signals_catch(&saved, run_signals, ARRAY_SIZE(run_signals), on_run_signal);
+    if (r < 0)
+        r = ags_error_set(err, r, "cannot catch SIGINT, SIGTERM and SIGHUP for the run");
+    else
+        r = run_steps(o, ret_exit, err);
+    signals_restore(&saved);
+    return r;
+}
+
+int run_plan(const struct run_opts *o, int *ret_exit, struct ags_error *err)
+{
+    *ret_exit = 0;
+    /* file times are coarse: a second earlier misses nothing */
+    time_t since = time(NULL) - 1;
+    struct gitdirs_guard guard = {0};
+    if (o->plan->lockdown)
+        gitdirs_guard_begin(o->plan->work_dir.v, &guard);
+    int r = run_caught(o, ret_exit, err);
+    if (o->plan->lockdown)
+        run_warn_git_guard(o->plan, &guard, since, &o->cb);
+    gitdirs_guard_done(&guard);
+    struct ags_error e = {0};
+    if (o->staging_dir && stage_remove_tree(o->staging_dir, &e) < 0)
+        run_warnf(&o->cb, "%s", e.msg);
+    return r;
+}

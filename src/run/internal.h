@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* Between the files of run/ (run.h is the interface). */
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "base/termfilter.h"
+#include "run/run.h"
+
+/* cb->warn with a formatted message (nothing when cb->warn is NULL). */
+void run_warnf(const struct run_callbacks *cb, const char *fmt, ...) _printf_(2, 3);
+
+/* A file shipped with ags: installed, or (for an ags run from its build
+ * tree) in the source tree.  Owned. */
+char *run_shipped_path(const char *rel);
+
+/* Was this setting made by the repo overlay? */
+bool run_overlay_named(const struct ags_config *cfg, const struct cfg_origin *at);
+
+/* ---- image.c ---- */
+int run_ensure_image(struct backend *b, const struct ags_config *cfg, const char *image,
+                     const struct run_callbacks *cb, struct ags_error *err) _warn_unused_;
+
+/* ---- pins.c: mount sources pinned before the long steps ---- */
+struct mount_pin {
+    const char *source; /* the plan's */
+    char *canon;        /* NULL: not pinned (missing: created later) */
+    dev_t dev;
+    ino_t ino;
+    bool canonical;     /* an overlay's: canon must equal source */
+};
+
+struct mount_pins {
+    struct mount_pin *v;
+    size_t n;
+};
+
+void pins_take(const struct ags_config *cfg, const struct ags_plan *p, struct mount_pins *pins);
+/* -EPERM with *err when a source changed since pins_take. */
+int pins_verify(const struct mount_pins *pins, struct ags_error *err) _warn_unused_;
+void pins_done(struct mount_pins *pins);
+
+/* ---- terminal.c ---- */
+/* The lockdown filter of an attached output stream. */
+struct term_filter {
+    struct termfilter state;
+    struct output_filter hook;
+};
+
+/* NULL unless lockdown and fd is a terminal; else f set up for fd. */
+const struct output_filter *run_terminal_filter(struct term_filter *f, int fd, bool lockdown);
+/* Writes what a filter has to undo at the end of its stream. */
+void run_terminal_finish(struct term_filter *f, int fd);
+
+/* Image build output on its way to cb->output. */
+struct build_sink {
+    const struct run_callbacks *cb;
+    bool started, filtered;
+    struct termfilter f;
+};
+
+void build_sink_write(const char *text, size_t len, void *userdata);
+void build_sink_end(struct build_sink *s);
+
+/* ---- guard.c ---- */
+struct gitdirs_guard;
+/* What the agent did to git metadata in the workdir of a lockdown run. */
+void run_warn_git_guard(const struct ags_plan *p, const struct gitdirs_guard *g, time_t since,
+                        const struct run_callbacks *cb);

@@ -1,0 +1,626 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The run's undo (run/run.h) on every way out, with a fake backend that
+ * records each operation: for each step failing in turn and for each signal
+ * arriving during each step, exactly what was created is removed again (the
+ * sandbox iff created, the secrets iff handed over, the backend closed iff
+ * opened, the lockdown staging always), and the signal dispositions are
+ * those from before.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/fileio.h"
+#include "config/config.h"
+#include "plan/plan.h"
+#include "run/run.h"
+#include "run/stage.h"
+
+enum op {
+    OP_OPEN,
+    OP_SWEEP,
+    OP_IMAGE_EXISTS,
+    OP_IMAGE_BUILD,
+    OP_PREPARE,
+    OP_SECRETS_CREATE,
+    OP_CREATE,
+    OP_START,
+    OP_REMOVE,
+    OP_SECRETS_REMOVE,
+    OP_CLOSE,
+    OP_COUNT,
+    OP_NONE = OP_COUNT
+};
+
+static const char *const op_names[OP_COUNT] = {
+    "open", "sweep", "image_exists", "image_build", "prepare", "secrets_create",
+    "create", "start_attached", "remove", "secrets_remove", "close",
+};
+
+#define FAKE_EXIT 42
+#define MAX_NAMES 8
+#define MAX_WARNINGS 32
+
+/* What the fake does and what it saw; reset before each run. */
+static struct {
+    enum op fail_at;   /* this op fails with -EIO */
+    enum op signal_at; /* this op raises signal */
+    int signal;
+    int clashes;       /* create says -EEXIST this many times */
+    int calls[OP_COUNT];
+    int created;       /* sandboxes there now */
+    int created_total; /* creates that succeeded */
+    int secrets_made;  /* secret sets there now */
+    int secrets_total; /* secrets_create that succeeded */
+    size_t n_secret_values;
+    char names[MAX_NAMES][128];
+    int n_names;
+    char *warnings[MAX_WARNINGS];
+    int n_warnings;
+    size_t output_bytes;
+    bool closed;
+} fk;
+
+static int fake_step(enum op op, struct ags_error *err)
+{
+    fk.calls[op]++;
+    if (fk.signal_at == op)
+        (void)raise(fk.signal);
+    if (fk.fail_at == op)
+        return ags_error_set(err, -EIO, "fake %s failed", op_names[op]);
+    return 0;
+}
+
+/* The long steps give up once the run's cancel flag is set, like Podman's. */
+static const volatile sig_atomic_t *fake_cancel;
+
+static int fake_long_step(enum op op, struct ags_error *err)
+{
+    int r = fake_step(op, err);
+    if (r == 0 && fake_cancel && *fake_cancel)
+        return ags_error_set(err, -EINTR, "fake %s interrupted", op_names[op]);
+    return r;
+}
+
+static int fake_sweep(struct backend *b _unused_, size_t *ret_removed, struct ags_error *err)
+{
+    *ret_removed = 0;
+    return fake_long_step(OP_SWEEP, err);
+}
+
+static int fake_image_exists(struct backend *b _unused_, const char *image _unused_, bool *ret,
+                             struct ags_error *err)
+{
+    *ret = false;
+    return fake_long_step(OP_IMAGE_EXISTS, err);
+}
+
+static int fake_image_build(struct backend *b _unused_, const char *image _unused_,
+                            const struct backend_image_build *o, struct ags_error *err)
+{
+    if (o->on_output)
+        o->on_output("STEP 1/1\n", 9, o->userdata);
+    return fake_long_step(OP_IMAGE_BUILD, err);
+}
+
+static int fake_prepare(struct backend *b _unused_, const struct ags_plan *p _unused_,
+                        struct ags_error *err)
+{
+    return fake_long_step(OP_PREPARE, err);
+}
+
+static int fake_secrets_create(struct backend *b _unused_, const struct ags_plan *p _unused_,
+                               const struct backend_secret_value *values _unused_, size_t n,
+                               struct ags_error *err)
+{
+    int r = fake_step(OP_SECRETS_CREATE, err);
+    fk.n_secret_values = n;
+    fk.secrets_made += r == 0;
+    fk.secrets_total += r == 0;
+    return r;
+}
+
+static int fake_create(struct backend *b _unused_, const struct ags_plan *p, bool tty _unused_,
+                       char **ret_id, struct ags_error *err)
+{
+    if (fk.n_names < MAX_NAMES)
+        (void)snprintf(fk.names[fk.n_names++], sizeof(fk.names[0]), "%s", p->name.v);
+    int r = fake_step(OP_CREATE, err);
+    if (r == 0 && fk.clashes > 0) {
+        fk.clashes--;
+        return ags_error_set(err, -EEXIST, "the name %s is in use", p->name.v);
+    }
+    if (r == 0) {
+        fk.created++;
+        fk.created_total++;
+        *ret_id = xstrdup("c0ffee");
+    }
+    return r;
+}
+
+static int fake_start(struct backend *b _unused_, const char *id, const struct backend_io *io,
+                      int *ret_exit, struct ags_error *err)
+{
+    assert_string_equal(id, "c0ffee");
+    assert_int_equal(io->out_fd, STDOUT_FILENO);
+    int r = fake_step(OP_START, err);
+    if (r == 0 && fk.signal_at == OP_START) /* the attached session's own handling */
+        return ags_error_set(err, -EINTR, "interrupted by SIG%s", sigabbrev_np(fk.signal));
+    if (r == 0)
+        *ret_exit = FAKE_EXIT;
+    return r;
+}
+
+static int fake_remove(struct backend *b _unused_, const char *id, struct ags_error *err)
+{
+    assert_string_equal(id, "c0ffee");
+    int r = fake_step(OP_REMOVE, err);
+    if (r == 0)
+        fk.created--;
+    return r;
+}
+
+static int fake_secrets_remove(struct backend *b _unused_, struct ags_error *err)
+{
+    int r = fake_step(OP_SECRETS_REMOVE, err);
+    fk.secrets_made--; /* all of them go even when one fails (backend.h) */
+    return r;
+}
+
+static void fake_close(struct backend *b)
+{
+    fk.calls[OP_CLOSE]++;
+    fk.closed = true;
+    free(b);
+}
+
+static const struct backend_ops fake_ops = {
+    .name = "fake",
+    .sweep = fake_sweep,
+    .image_exists = fake_image_exists,
+    .image_build = fake_image_build,
+    .prepare = fake_prepare,
+    .secrets_create = fake_secrets_create,
+    .create = fake_create,
+    .start_attached = fake_start,
+    .remove = fake_remove,
+    .secrets_remove = fake_secrets_remove,
+    .close = fake_close,
+};
+
+static int fake_open(const struct backend_open_opts *o, struct backend **ret,
+                     struct ags_error *err)
+{
+    fake_cancel = o->cancel;
+    int r = fake_step(OP_OPEN, err);
+    if (r < 0)
+        return r;
+    struct backend *b = xcalloc(1, sizeof(*b));
+    b->ops = &fake_ops;
+    *ret = b;
+    return 0;
+}
+
+static const char *fake_env(const char *name)
+{
+    if (strcmp(name, "HOST_GH") == 0)
+        return "token-from-host";
+    return getenv(name);
+}
+
+static void record_warning(const char *msg, void *userdata _unused_)
+{
+    if (fk.n_warnings < MAX_WARNINGS)
+        fk.warnings[fk.n_warnings++] = xstrdup(msg);
+}
+
+static void record_output(const char *text _unused_, size_t len, void *userdata _unused_)
+{
+    fk.output_bytes += len;
+}
+
+static bool warned(const char *part)
+{
+    for (int i = 0; i < fk.n_warnings; i++)
+        if (strstr(fk.warnings[i], part))
+            return true;
+    return false;
+}
+
+/* ---- a plan from a small config in a private directory ---- */
+
+static char root[] = "/tmp/ags-test-run-XXXXXX";
+static char *home_dir, *work_dir, *tmp_dir;
+
+static void make_dir(const char *path)
+{
+    assert_int_equal(mkdir(path, 0700), 0);
+}
+
+static int setup_dirs(void **state _unused_)
+{
+    assert_non_null(mkdtemp(root));
+    home_dir = xasprintf("%s/home", root);
+    work_dir = xasprintf("%s/work", root);
+    tmp_dir = xasprintf("%s/tmp", root);
+    make_dir(home_dir);
+    make_dir(work_dir);
+    make_dir(tmp_dir);
+    _cleanup_free_ char *pi = xasprintf("%s/.pi", home_dir);
+    make_dir(pi);
+    /* Lockdown staging and its sweep live in $TMPDIR. */
+    assert_int_equal(setenv("TMPDIR", tmp_dir, 1), 0);
+    assert_int_equal(unsetenv("XDG_RUNTIME_DIR"), 0);
+    return 0;
+}
+
+static int teardown_dirs(void **state _unused_)
+{
+    assert_int_equal(stage_remove_tree(root, NULL), 0);
+    free(home_dir);
+    free(work_dir);
+    free(tmp_dir);
+    return 0;
+}
+
+struct fixture {
+    struct cfg_host host;
+    struct ags_config *cfg;
+    struct ags_plan *plan;
+    char *staging;
+};
+
+static void fixture_build(struct fixture *f, bool lockdown)
+{
+    _cleanup_free_ char *toml = xasprintf(
+            "[sandbox]\n"
+            "image = \"ags-test-run:1\"\n"
+            "[[agent_mount]]\n"
+            "host = \"%s/.pi\"\ncontainer = \"/home/dev/.pi\"\n"
+            "[[secret]]\n"
+            "env = \"GH_TOKEN\"\nfrom_env = \"HOST_GH\"\n",
+            home_dir);
+    f->host = (struct cfg_host){.home = home_dir, .cwd = work_dir, .getenv = fake_env};
+    struct cfg_diag diag = {0};
+    int r = config_load_buffer(&f->host, toml, strlen(toml), "/etc/ags.toml", false, &f->cfg,
+                               &diag);
+    for (size_t i = 0; i < diag.n_errors; i++)
+        print_message("config error: %s\n", diag.errors[i]);
+    cfg_diag_done(&diag);
+    assert_int_equal(r, 0);
+    const struct run_request req = {
+        .cfg = f->cfg,
+        .agent = PLAN_AGENT_PI,
+        .flags = {.lockdown = lockdown},
+        .host = &f->host,
+    };
+    struct ags_error err = {0};
+    f->staging = NULL;
+    r = run_build_plan(&req, true, &f->plan, &f->staging, &err);
+    if (r < 0)
+        print_message("plan error: %s\n", err.msg);
+    assert_int_equal(r, 0);
+    assert_int_equal(f->staging != NULL, lockdown);
+}
+
+static void fixture_done(struct fixture *f)
+{
+    plan_free(f->plan);
+    config_free(f->cfg);
+    free(f->staging);
+    for (int i = 0; i < fk.n_warnings; i++)
+        free(fk.warnings[i]);
+    fk.n_warnings = 0;
+}
+
+/* ---- the signal dispositions around the run ---- */
+
+static volatile sig_atomic_t test_handler_hits;
+
+static void test_handler(int sig _unused_)
+{
+    test_handler_hits++;
+}
+
+static const int run_sigs[] = {SIGINT, SIGTERM, SIGHUP};
+
+static void install_test_handlers(void)
+{
+    struct sigaction sa = {.sa_handler = test_handler};
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < ARRAY_SIZE(run_sigs); i++)
+        assert_int_equal(sigaction(run_sigs[i], &sa, NULL), 0);
+    test_handler_hits = 0;
+}
+
+static void assert_test_handlers_back(void)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(run_sigs); i++) {
+        struct sigaction now;
+        assert_int_equal(sigaction(run_sigs[i], NULL, &now), 0);
+        assert_ptr_equal(now.sa_handler, test_handler);
+    }
+    /* The run caught every signal raised during it. */
+    assert_int_equal(test_handler_hits, 0);
+}
+
+/* How often the next run's create finds its name taken. */
+static int next_clashes;
+
+struct outcome {
+    int r;
+    int exit_status;
+    struct ags_error err;
+};
+
+static struct outcome run_fixture(struct fixture *f, enum op fail_at, enum op signal_at,
+                                  int sig)
+{
+    memset(&fk, 0, sizeof(fk));
+    fk.fail_at = fail_at;
+    fk.signal_at = signal_at;
+    fk.signal = sig;
+    fk.clashes = next_clashes;
+    next_clashes = 0;
+    install_test_handlers();
+    const struct run_opts o = {
+        .cfg = f->cfg,
+        .plan = f->plan,
+        .staging_dir = f->staging,
+        .cb = {.warn = record_warning, .output = record_output},
+        .open_backend = fake_open,
+        .getenv = fake_env,
+    };
+    struct outcome out = {0};
+    out.r = run_plan(&o, &out.exit_status, &out.err);
+    return out;
+}
+
+/* Exactly what was made is gone again. */
+static void assert_all_undone(const struct fixture *f)
+{
+    assert_int_equal(fk.created, 0);
+    assert_int_equal(fk.calls[OP_REMOVE], fk.created_total);
+    assert_int_equal(fk.secrets_made, 0);
+    assert_int_equal(fk.calls[OP_SECRETS_REMOVE], fk.secrets_total);
+    assert_int_equal(fk.calls[OP_CLOSE], fk.calls[OP_OPEN] - (fk.fail_at == OP_OPEN));
+    struct stat st;
+    if (f->staging)
+        assert_int_equal(lstat(f->staging, &st), -1);
+    assert_test_handlers_back();
+}
+
+/* Nothing after the step that ended the run was started. */
+static void assert_stopped_after(enum op last)
+{
+    for (enum op op = last + 1; op <= OP_START; op++)
+        if (op != OP_SECRETS_CREATE || last < OP_SECRETS_CREATE)
+            assert_int_equal(fk.calls[op], 0);
+}
+
+static void expect_failure_undone(bool lockdown, enum op step)
+{
+    struct fixture f;
+    fixture_build(&f, lockdown);
+    struct outcome out = run_fixture(&f, step, OP_NONE, 0);
+    assert_int_equal(out.r, -EIO);
+    _cleanup_free_ char *msg = xasprintf("fake %s failed", op_names[step]);
+    assert_non_null(strstr(out.err.msg, msg));
+    assert_int_equal(fk.calls[step], 1);
+    assert_stopped_after(step);
+    assert_all_undone(&f);
+    fixture_done(&f);
+}
+
+static void expect_signal_undone(bool lockdown, enum op step, int sig)
+{
+    struct fixture f;
+    fixture_build(&f, lockdown);
+    struct outcome out = run_fixture(&f, OP_NONE, step, sig);
+    assert_int_equal(out.r, -EINTR);
+    _cleanup_free_ char *what = xasprintf("interrupted by SIG%s", sigabbrev_np(sig));
+    assert_non_null(strstr(out.err.msg, what));
+    assert_non_null(strstr(out.err.msg, step == OP_START
+                                                 ? "; the sandbox was removed"
+                                                 : " before the agent started; nothing was "
+                                                   "left behind"));
+    assert_int_equal(fk.calls[OP_START], step == OP_START);
+    assert_all_undone(&f);
+    fixture_done(&f);
+}
+
+/* ---- success ---- */
+
+static void test_run_passes_the_agent_exit_status_through_and_undoes_everything(void **s _unused_)
+{
+    struct fixture f;
+    fixture_build(&f, false);
+    struct outcome out = run_fixture(&f, OP_NONE, OP_NONE, 0);
+    assert_int_equal(out.r, 0);
+    assert_int_equal(out.exit_status, FAKE_EXIT);
+    for (enum op op = OP_OPEN; op < OP_COUNT; op++)
+        assert_int_equal(fk.calls[op], 1);
+    assert_int_equal(fk.n_secret_values, 1);
+    assert_int_equal(fk.output_bytes, 9);
+    assert_all_undone(&f);
+    fixture_done(&f);
+}
+
+static void test_run_in_lockdown_hands_over_no_secrets_and_removes_the_staging(void **s _unused_)
+{
+    struct fixture f;
+    fixture_build(&f, true);
+    struct stat st;
+    assert_int_equal(lstat(f.staging, &st), 0);
+    struct outcome out = run_fixture(&f, OP_NONE, OP_NONE, 0);
+    assert_int_equal(out.r, 0);
+    assert_int_equal(out.exit_status, FAKE_EXIT);
+    assert_int_equal(fk.calls[OP_SECRETS_CREATE], 0);
+    assert_int_equal(fk.calls[OP_SECRETS_REMOVE], 0);
+    assert_int_equal(fk.calls[OP_REMOVE], 1);
+    assert_all_undone(&f);
+    fixture_done(&f);
+}
+
+static void test_run_renames_the_sandbox_when_its_name_is_taken(void **s _unused_)
+{
+    struct fixture f;
+    fixture_build(&f, false);
+    next_clashes = 2;
+    struct outcome out = run_fixture(&f, OP_NONE, OP_NONE, 0);
+    assert_int_equal(out.r, 0);
+    assert_int_equal(out.exit_status, FAKE_EXIT);
+    assert_int_equal(fk.calls[OP_CREATE], 3);
+    assert_string_not_equal(fk.names[0], fk.names[1]);
+    assert_string_not_equal(fk.names[1], fk.names[2]);
+    assert_int_equal(strlen(fk.names[0]), strlen(fk.names[2]));
+    assert_int_equal(fk.calls[OP_REMOVE], 1);
+    assert_all_undone(&f);
+    fixture_done(&f);
+}
+
+static void test_run_gives_up_after_five_renames(void **s _unused_)
+{
+    struct fixture f;
+    fixture_build(&f, false);
+    next_clashes = 100;
+    struct outcome out = run_fixture(&f, OP_NONE, OP_NONE, 0);
+    assert_int_equal(out.r, -EEXIST);
+    assert_int_equal(fk.calls[OP_CREATE], 6);
+    assert_int_equal(fk.calls[OP_START], 0);
+    assert_all_undone(&f);
+    fixture_done(&f);
+}
+
+/* ---- failures that only warn ---- */
+
+static void test_failed_sweep_warns_and_the_run_goes_on(void **s _unused_)
+{
+    struct fixture f;
+    fixture_build(&f, false);
+    struct outcome out = run_fixture(&f, OP_SWEEP, OP_NONE, 0);
+    assert_int_equal(out.r, 0);
+    assert_int_equal(out.exit_status, FAKE_EXIT);
+    assert_true(warned("could not sweep what earlier runs left: fake sweep failed"));
+    assert_int_equal(fk.calls[OP_START], 1);
+    assert_all_undone(&f);
+    fixture_done(&f);
+}
+
+static void test_failed_removal_warns_and_keeps_the_exit_status(void **s _unused_)
+{
+    struct fixture f;
+    fixture_build(&f, false);
+    struct outcome out = run_fixture(&f, OP_REMOVE, OP_NONE, 0);
+    assert_int_equal(out.r, 0);
+    assert_int_equal(out.exit_status, FAKE_EXIT);
+    assert_true(warned("could not remove container"));
+    assert_int_equal(fk.calls[OP_SECRETS_REMOVE], 1);
+    assert_int_equal(fk.calls[OP_CLOSE], 1);
+    assert_test_handlers_back();
+    fixture_done(&f);
+}
+
+static void test_failed_secret_removal_warns_and_keeps_the_exit_status(void **s _unused_)
+{
+    struct fixture f;
+    fixture_build(&f, false);
+    struct outcome out = run_fixture(&f, OP_SECRETS_REMOVE, OP_NONE, 0);
+    assert_int_equal(out.r, 0);
+    assert_int_equal(out.exit_status, FAKE_EXIT);
+    assert_true(warned("could not remove a secret of this run: fake secrets_remove failed"));
+    assert_all_undone(&f);
+    fixture_done(&f);
+}
+
+/* ---- each step failing ---- */
+
+#define FAILING(step, lockdown, name)                                                      \
+    static void test_failing_##name(void **s _unused_)                                    \
+    {                                                                                     \
+        expect_failure_undone(lockdown, step);                                            \
+    }
+
+FAILING(OP_OPEN, false, open_leaves_nothing_to_undo)
+FAILING(OP_IMAGE_EXISTS, false, image_lookup_closes_the_backend)
+FAILING(OP_IMAGE_BUILD, false, image_build_closes_the_backend)
+FAILING(OP_PREPARE, false, prepare_closes_the_backend)
+FAILING(OP_SECRETS_CREATE, false, secrets_create_closes_the_backend)
+FAILING(OP_CREATE, false, create_removes_the_secrets)
+FAILING(OP_START, false, start_removes_the_sandbox_and_the_secrets)
+FAILING(OP_OPEN, true, open_in_lockdown_removes_the_staging)
+FAILING(OP_IMAGE_EXISTS, true, image_lookup_in_lockdown_removes_the_staging)
+FAILING(OP_IMAGE_BUILD, true, image_build_in_lockdown_removes_the_staging)
+FAILING(OP_PREPARE, true, prepare_in_lockdown_removes_the_staging)
+FAILING(OP_CREATE, true, create_in_lockdown_removes_the_staging)
+FAILING(OP_START, true, start_in_lockdown_removes_the_sandbox_and_the_staging)
+
+/* ---- each signal during each step ---- */
+
+static const enum op signalled_steps[] = {
+    OP_OPEN, OP_SWEEP, OP_IMAGE_EXISTS, OP_IMAGE_BUILD, OP_PREPARE,
+    OP_SECRETS_CREATE, OP_CREATE, OP_START,
+};
+
+static void each_signal_during_each_step(bool lockdown)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(signalled_steps); i++) {
+        for (size_t j = 0; j < ARRAY_SIZE(run_sigs); j++) {
+            if (lockdown && signalled_steps[i] == OP_SECRETS_CREATE)
+                continue; /* lockdown hands over no secrets */
+            print_message("signal %s during %s\n", sigabbrev_np(run_sigs[j]),
+                          op_names[signalled_steps[i]]);
+            expect_signal_undone(lockdown, signalled_steps[i], run_sigs[j]);
+        }
+    }
+}
+
+static void test_each_signal_during_each_step_is_interrupted_and_undone(void **s _unused_)
+{
+    each_signal_during_each_step(false);
+}
+
+static void test_each_signal_during_each_lockdown_step_removes_the_staging(void **s _unused_)
+{
+    each_signal_during_each_step(true);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_run_passes_the_agent_exit_status_through_and_undoes_everything),
+        cmocka_unit_test(test_run_in_lockdown_hands_over_no_secrets_and_removes_the_staging),
+        cmocka_unit_test(test_run_renames_the_sandbox_when_its_name_is_taken),
+        cmocka_unit_test(test_run_gives_up_after_five_renames),
+        cmocka_unit_test(test_failed_sweep_warns_and_the_run_goes_on),
+        cmocka_unit_test(test_failed_removal_warns_and_keeps_the_exit_status),
+        cmocka_unit_test(test_failed_secret_removal_warns_and_keeps_the_exit_status),
+        cmocka_unit_test(test_failing_open_leaves_nothing_to_undo),
+        cmocka_unit_test(test_failing_image_lookup_closes_the_backend),
+        cmocka_unit_test(test_failing_image_build_closes_the_backend),
+        cmocka_unit_test(test_failing_prepare_closes_the_backend),
+        cmocka_unit_test(test_failing_secrets_create_closes_the_backend),
+        cmocka_unit_test(test_failing_create_removes_the_secrets),
+        cmocka_unit_test(test_failing_start_removes_the_sandbox_and_the_secrets),
+        cmocka_unit_test(test_failing_open_in_lockdown_removes_the_staging),
+        cmocka_unit_test(test_failing_image_lookup_in_lockdown_removes_the_staging),
+        cmocka_unit_test(test_failing_image_build_in_lockdown_removes_the_staging),
+        cmocka_unit_test(test_failing_prepare_in_lockdown_removes_the_staging),
+        cmocka_unit_test(test_failing_create_in_lockdown_removes_the_staging),
+        cmocka_unit_test(test_failing_start_in_lockdown_removes_the_sandbox_and_the_staging),
+        cmocka_unit_test(test_each_signal_during_each_step_is_interrupted_and_undone),
+        cmocka_unit_test(test_each_signal_during_each_lockdown_step_removes_the_staging),
+    };
+    return cmocka_run_group_tests(tests, setup_dirs, teardown_dirs);
+}
