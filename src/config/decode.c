@@ -8,6 +8,7 @@
 
 #include "base/alloc.h"
 #include "base/strutil.h"
+#include "base/strv.h"
 #include "base/banned.h"
 
 bool cfg_origin_set(const struct cfg_origin *at)
@@ -170,9 +171,7 @@ static void decode_strv(struct cfg_decoder *d, const struct toml_value *v, const
             items[got++] = s;
     }
     if (got != n) { /* an element was reported; keep nothing half-decoded */
-        for (size_t i = 0; i < got; i++)
-            free(items[i]);
-        free(items);
+        strv_free_n(items, got);
         return;
     }
     out->v = items;

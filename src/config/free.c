@@ -3,13 +3,13 @@
 
 #include <stdlib.h>
 
+#include "base/strv.h"
+
 #include "base/banned.h"
 
 static void cfg_strv_free(struct cfg_strv *v)
 {
-    for (size_t i = 0; i < v->n; i++)
-        free(v->v[i]);
-    free(v->v);
+    strv_free_n(v->v, v->n);
     *v = (struct cfg_strv){0};
 }
 
@@ -113,9 +113,7 @@ struct ags_config *config_free(struct ags_config *c)
         cfg_free_fields(&cfg_schema_tool, &c->tools[i]);
     free(c->tools);
     secrets_free(c->secrets, c->n_secrets);
-    for (size_t i = 0; i < c->n_files; i++)
-        free(c->files[i]);
-    free(c->files);
+    strv_free_n(c->files, c->n_files);
     free(c->base_path);
     free(c->overlay_path);
     free(c->containerfile_sha256);

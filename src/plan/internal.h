@@ -32,8 +32,6 @@ char *plan_cfg_origin(const struct cfg_origin *at);
 struct plan_mount *plan_add_mount(struct plan_builder *b, enum plan_mount_type type,
                                   const char *source, const char *destination, bool read_only,
                                   char *origin /* taken */);
-char **plan_strv_new(size_t n, ...);
-void plan_strv_free(char **v);
 
 /* mounts.c: the ordered mount list and the lockdown tmpfs set. */
 int plan_build_mounts(struct plan_builder *b) _warn_unused_;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/strv.h"
 #include "plan/internal.h"
 #include "base/banned.h"
 
@@ -68,24 +69,6 @@ struct plan_mount *plan_add_mount(struct plan_builder *b, enum plan_mount_type t
     return m;
 }
 
-char **plan_strv_new(size_t n, ...)
-{
-    char **v = xcalloc(n + 1, sizeof(*v));
-    va_list ap;
-    va_start(ap, n);
-    for (size_t i = 0; i < n; i++)
-        v[i] = xstrdup(va_arg(ap, const char *));
-    va_end(ap);
-    return v;
-}
-
-void plan_strv_free(char **v)
-{
-    for (size_t i = 0; v && v[i]; i++)
-        free(v[i]);
-    free(v);
-}
-
 static void str_done(struct plan_str *s)
 {
     free(s->v);
@@ -123,15 +106,15 @@ static void build_network(struct plan_builder *b)
     n->host_loopback = false;
     if (h->podman_major >= 6) {
         n->mode = xstrdup("pasta");
-        n->options = plan_strv_new(0);
+        n->options = strv_new(0);
         n->origin = xasprintf("Podman %u has no slirp4netns", h->podman_major);
     } else if (!h->slirp4netns_available) {
         n->mode = xstrdup("pasta");
-        n->options = plan_strv_new(0);
+        n->options = strv_new(0);
         n->origin = xstrdup("slirp4netns is not installed");
     } else {
         n->mode = xstrdup("slirp4netns");
-        n->options = plan_strv_new(1, "allow_host_loopback=false");
+        n->options = strv_new(1, "allow_host_loopback=false");
         n->origin = xstrdup("default");
     }
 }
@@ -231,14 +214,14 @@ struct ags_plan *plan_free(struct ags_plan *p)
     free(p->security.origin);
     free(p->security.pids_origin);
     free(p->network.mode);
-    plan_strv_free(p->network.options);
+    strv_free(p->network.options);
     free(p->network.origin);
     for (size_t i = 0; i < p->n_mounts; i++) {
         struct plan_mount *m = &p->mounts[i];
         free(m->source);
         free(m->destination);
         free(m->stage_from);
-        plan_strv_free(m->labels);
+        strv_free(m->labels);
         free(m->origin);
     }
     free(p->mounts);
@@ -260,10 +243,10 @@ struct ags_plan *plan_free(struct ags_plan *p)
         free(p->secrets[i].origin);
     }
     free(p->secrets);
-    plan_strv_free(p->argv);
+    strv_free(p->argv);
     free(p->argv_origin);
-    plan_strv_free(p->labels);
-    plan_strv_free(p->notes);
+    strv_free(p->labels);
+    strv_free(p->notes);
     free(p);
     return NULL;
 }

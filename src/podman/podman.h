@@ -9,7 +9,7 @@
  * (negative errno, optional *err filled only on failure); nothing prints.
  *
  * Strings returned through ret_* are owned by the caller (free()); arrays of
- * strings end with NULL and are freed with podman_strv_free().
+ * strings end with NULL and are freed with strv_free().
  */
 
 #include <stdbool.h>
@@ -18,6 +18,7 @@
 
 #include "base/error.h"
 #include "base/outfilter.h"
+#include "base/strv.h"
 
 struct podman_client;
 
@@ -58,7 +59,6 @@ const char *podman_client_uri(const struct podman_client *c);
  * handler) is non-zero; NULL turns that off.  Hijacked streams (attach, exec)
  * have their own signal handling (tty.h). */
 void podman_client_set_cancel(struct podman_client *c, const volatile sig_atomic_t *flag);
-void podman_strv_free(char **v);
 
 /* Labels are "key=value" strings in a NULL-terminated array. */
 
@@ -130,7 +130,7 @@ int podman_secret_has_labels(struct podman_client *c, const char *name,
                              const char *const *labels, bool *ret_match, struct ags_error *err)
         _warn_unused_;
 /* Labels of one secret (name or id) as "key=value" strings, NULL-terminated
- * (podman_strv_free; -ENOENT: no such secret). */
+ * (strv_free; -ENOENT: no such secret). */
 int podman_secret_labels(struct podman_client *c, const char *name, char ***ret_labels,
                          struct ags_error *err) _warn_unused_;
 int podman_secret_remove(struct podman_client *c, const char *name, struct ags_error *err)
@@ -198,7 +198,7 @@ int podman_spec_check(const struct podman_spec *spec, struct ags_error *err) _wa
 int podman_container_create(struct podman_client *c, const struct podman_spec *spec,
                             char **ret_id, struct ags_error *err) _warn_unused_;
 /* The same, also returning the service's warnings (e.g. resource limits ignored on
- * cgroup v1) as an owned NULL-terminated array (podman_strv_free()); ret_warnings may be NULL. */
+ * cgroup v1) as an owned NULL-terminated array (strv_free()); ret_warnings may be NULL. */
 int podman_container_create_ex(struct podman_client *c, const struct podman_spec *spec,
                                char **ret_id, char ***ret_warnings, struct ags_error *err)
         _warn_unused_;

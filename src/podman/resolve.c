@@ -12,6 +12,7 @@
 #include "base/alloc.h"
 #include "base/fileio.h"
 #include "base/limits.h"
+#include "base/strv.h"
 #include "podman/http.h"
 #include "toml/toml.h"
 #include "base/banned.h"
@@ -114,7 +115,7 @@ int podman_conf_files(const struct podman_connect_opts *opts, bool root, char **
         }
     }
     if (r < 0) {
-        podman_strv_free(l.v);
+        strv_free(l.v);
         return r;
     }
     *ret = l.v;
@@ -308,7 +309,7 @@ int podman_resolve_uri(const struct podman_connect_opts *opts, const char *const
         }
         if (r == 0)
             r = resolve_from_conf(opts, conf_files, &res.uri, err);
-        podman_strv_free(own);
+        strv_free(own);
         res.source = PODMAN_URI_CONF;
     }
     if (r == 0 && !res.uri) {

@@ -5,6 +5,7 @@
 
 #include "base/alloc.h"
 #include "base/strbuf.h"
+#include "base/strv.h"
 #include "podman/errors.h"
 #include "podman/query.h"
 #include "base/banned.h"
@@ -115,16 +116,16 @@ static int cmp_str(const void *a, const void *b)
 
 char **podman_labels_from_json(json_t *obj)
 {
-    struct podman_strv s = {0};
+    struct strv_builder s = {0};
     const char *key;
     json_t *value;
     if (json_is_object(obj)) {
         json_object_foreach (obj, key, value) {
             if (json_is_string(value))
-                podman_strv_push(&s, xasprintf("%s=%s", key, json_string_value(value)));
+                strv_builder_push(&s, xasprintf("%s=%s", key, json_string_value(value)));
         }
     }
-    char **v = podman_strv_steal(&s);
+    char **v = strv_builder_steal(&s);
     size_t n = 0;
     while (v[n])
         n++;
@@ -142,28 +143,6 @@ bool podman_labels_match(const json_t *obj, const char *const *labels)
             return false;
     }
     return true;
-}
-
-void podman_strv_push(struct podman_strv *s, char *owned)
-{
-    s->v = xgrow(s->v, &s->cap, s->n + 2, sizeof(*s->v));
-    s->v[s->n++] = owned;
-    s->v[s->n] = NULL;
-}
-
-char **podman_strv_steal(struct podman_strv *s)
-{
-    char **v = s->v ? s->v : xcalloc(1, sizeof(char *));
-    *s = (struct podman_strv){0};
-    return v;
-}
-
-void podman_strv_done(struct podman_strv *s)
-{
-    for (size_t i = 0; i < s->n; i++)
-        free(s->v[i]);
-    free(s->v);
-    *s = (struct podman_strv){0};
 }
 
 int podman_inspect_json(struct podman_client *c, const char *prefix, const char *what,

@@ -56,12 +56,3 @@ int podman_kv_to_json(const char *const *kv, const char *what, json_t **ret,
 char **podman_labels_from_json(json_t *obj);
 /* Every label matches: "k=v" needs obj[k] == "v", a bare "k" needs obj[k]. */
 bool podman_labels_match(const json_t *obj, const char *const *labels);
-
-/* A NULL-terminated string list being built (owned until stolen). */
-struct podman_strv {
-    char **v;
-    size_t n, cap;
-};
-void podman_strv_push(struct podman_strv *s, char *owned);
-char **podman_strv_steal(struct podman_strv *s); /* never NULL */
-void podman_strv_done(struct podman_strv *s);

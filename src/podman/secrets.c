@@ -12,6 +12,7 @@
 
 #include "base/alloc.h"
 #include "base/strbuf.h"
+#include "base/strv.h"
 #include "podman/errors.h"
 #include "podman/query.h"
 #include "podman/resource.h"
@@ -131,7 +132,7 @@ int podman_secret_list(struct podman_client *c, const char *const *labels, char 
         json_decref(root);
         return ags_error_set(err, -EPROTO, "listing secrets: Podman's answer is not a list");
     }
-    struct podman_strv names = {0};
+    struct strv_builder names = {0};
     size_t i;
     json_t *entry;
     json_array_foreach (root, i, entry) {
@@ -160,14 +161,14 @@ int podman_secret_list(struct podman_client *c, const char *const *labels, char 
             }
         }
         if (match)
-            podman_strv_push(&names, xstrdup(name));
+            strv_builder_push(&names, xstrdup(name));
     }
     json_decref(root);
     if (r < 0) {
-        podman_strv_done(&names);
+        strv_builder_done(&names);
         return r;
     }
-    *ret_names = podman_strv_steal(&names);
+    *ret_names = strv_builder_steal(&names);
     return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "base/alloc.h"
 #include "base/strbuf.h"
+#include "base/strv.h"
 #include "podman/errors.h"
 #include "podman/query.h"
 #include "podman/resource.h"
@@ -111,16 +112,16 @@ int podman_volume_list(struct podman_client *c, const char *const *labels, char 
         json_decref(root);
         return ags_error_set(err, -EPROTO, "listing volumes: Podman's answer is not a list");
     }
-    struct podman_strv names = {0};
+    struct strv_builder names = {0};
     size_t i;
     json_t *vol;
     json_array_foreach (root, i, vol) {
         const char *name = json_string_value(json_object_get(vol, "Name"));
         if (name && podman_labels_match(json_object_get(vol, "Labels"), labels))
-            podman_strv_push(&names, xstrdup(name));
+            strv_builder_push(&names, xstrdup(name));
     }
     json_decref(root);
-    *ret_names = podman_strv_steal(&names);
+    *ret_names = strv_builder_steal(&names);
     return 0;
 }
 

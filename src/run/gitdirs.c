@@ -22,6 +22,7 @@
 
 #include "base/alloc.h"
 #include "base/fileio.h"
+#include "base/strv.h"
 #include "base/banned.h"
 
 /* A small regular file, never a symlink, FIFO or device (read_regular_file_at

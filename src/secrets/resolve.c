@@ -12,6 +12,7 @@
 
 #include "base/alloc.h"
 #include "base/strutil.h"
+#include "base/strv.h"
 #include "base/banned.h"
 
 const char *secret_source_name(enum secret_source s)
@@ -261,9 +262,7 @@ void secret_set_done(struct secret_set *s)
         free(s->v[i].origin);
     }
     free(s->v);
-    for (size_t i = 0; i < s->n_warnings; i++)
-        free(s->warnings[i]);
-    free(s->warnings);
+    strv_free_n(s->warnings, s->n_warnings);
     *s = (struct secret_set){0};
 }
 

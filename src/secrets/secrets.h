@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "base/error.h"
+#include "base/strv.h"
 #include "config/config.h"
 #include "plan/plan.h"
 

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "base/parse-util.h"
+#include "base/strv.h"
 #include "podman/podman.h"
 #include "base/banned.h"
 
@@ -229,7 +230,7 @@ static int create(struct podman_client *c, struct flags *f, char **ret_id, struc
     for (size_t i = 0; r == 0 && warnings[i]; i++)
         fprintf(stderr, "podman-run: warning: %s\n", warnings[i]);
     if (r == 0)
-        podman_strv_free(warnings);
+        strv_free(warnings);
     return r;
 }
 

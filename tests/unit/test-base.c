@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/alloc.h"
 #include "base/error.h"
 #include "base/parse-util.h"
 #include "base/sha256.h"
 #include "base/strbuf.h"
 #include "base/strutil.h"
+#include "base/strv.h"
 #include "base/termesc.h"
 
 static void test_sha256_matches_fips_180_vectors(void **state)
@@ -103,6 +105,49 @@ static void test_term_escape_shows_controls_c1_bidi_and_invalid_utf8(void **stat
     free(s);
 }
 
+static void test_strv_builder_stays_null_terminated_and_steals_an_empty_vector(void **state)
+{
+    (void)state;
+    struct strv_builder s = {0};
+    char **empty = strv_builder_steal(&s);
+    assert_non_null(empty);
+    assert_null(empty[0]);
+    assert_true(strv_empty((const char *const *)empty));
+    strv_free(empty);
+    for (int i = 0; i < 100; i++)
+        strv_builder_push(&s, xasprintf("%d", i));
+    assert_int_equal(s.n, 100);
+    assert_string_equal(s.v[99], "99");
+    assert_null(s.v[100]);
+    assert_int_equal(strv_len(s.v), 100);
+    strv_builder_done(&s);
+    assert_null(s.v);
+    assert_int_equal(s.n, 0);
+    strv_free(NULL);
+}
+
+static void test_strv_new_copies_and_len_counts_to_the_null(void **state)
+{
+    (void)state;
+    char arg[] = "b";
+    _cleanup_strv_free_ char **v = strv_new(3, "a", arg, "");
+    arg[0] = 'x'; /* a copy, not the caller's storage */
+    assert_int_equal(strv_len(v), 3);
+    assert_string_equal(v[0], "a");
+    assert_string_equal(v[1], "b");
+    assert_string_equal(v[2], "");
+    assert_null(v[3]);
+    assert_false(strv_empty((const char *const *)v));
+    assert_int_equal(strv_len(NULL), 0);
+    assert_true(strv_empty(NULL));
+    /* strv_free_n stops at n: freeing the literal past it would crash under ASan. */
+    char **counted = xcalloc(3, sizeof(char *));
+    counted[0] = xstrdup("owned");
+    counted[1] = arg;
+    strv_free_n(counted, 1);
+    strv_free_n(NULL, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -113,6 +158,8 @@ int main(void)
         cmocka_unit_test(test_edit_distance_finds_typos_and_caps_early),
         cmocka_unit_test(test_json_string_escapes_controls_quotes_and_nul),
         cmocka_unit_test(test_term_escape_shows_controls_c1_bidi_and_invalid_utf8),
+        cmocka_unit_test(test_strv_builder_stays_null_terminated_and_steals_an_empty_vector),
+        cmocka_unit_test(test_strv_new_copies_and_len_counts_to_the_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/strv.h"
 #include "podman/podman.h"
 #include "podman/resource.h"
 
@@ -85,11 +86,11 @@ static void test_labels_from_json_are_sorted_strings(void **state)
     assert_string_equal(v[0], "a=2");
     assert_string_equal(v[1], "z=1");
     assert_null(v[2]); /* non-strings left out */
-    podman_strv_free(v);
+    strv_free(v);
     json_decref(obj);
     v = podman_labels_from_json(NULL); /* 4.3 secrets list: "Labels": null */
     assert_null(v[0]);
-    podman_strv_free(v);
+    strv_free(v);
 }
 
 static void test_labels_match_is_an_and(void **state)
@@ -114,23 +115,6 @@ static void test_labels_match_is_an_and(void **state)
     json_decref(obj);
 }
 
-static void test_strv_builder(void **state)
-{
-    (void)state;
-    struct podman_strv s = {0};
-    char **empty = podman_strv_steal(&s);
-    assert_non_null(empty);
-    assert_null(empty[0]);
-    podman_strv_free(empty);
-    for (int i = 0; i < 100; i++)
-        podman_strv_push(&s, xasprintf("%d", i));
-    assert_int_equal(s.n, 100);
-    assert_string_equal(s.v[99], "99");
-    assert_null(s.v[100]);
-    podman_strv_done(&s);
-    podman_strv_free(NULL);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -138,7 +122,6 @@ int main(void)
             cmocka_unit_test(test_labels_to_json),
             cmocka_unit_test(test_labels_from_json_are_sorted_strings),
             cmocka_unit_test(test_labels_match_is_an_and),
-            cmocka_unit_test(test_strv_builder),
-    };
+        };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@
 
 #include "base/alloc.h"
 #include "base/fileio.h"
+#include "base/strv.h"
 #include "config/config.h"
 #include "plan/plan.h"
 #include "secrets/secrets.h"
