@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/limits.h"
 #include "base/strbuf.h"
 #include "base/strv.h"
 #include "podman/errors.h"
@@ -18,7 +19,6 @@
 #include "podman/resource.h"
 #include "base/banned.h"
 
-#define SECRET_MAX_VALUE 512000u /* libpod's own limit */
 #define SECRET_MAX_NAME  253u
 
 /* [A-Za-z0-9][A-Za-z0-9_.-]*: the server checks the rest. */
@@ -66,9 +66,9 @@ int podman_secret_create(struct podman_client *c, const char *name, const void *
     int r = check_name(name, err);
     if (r < 0)
         return r;
-    if (len == 0 || len > SECRET_MAX_VALUE)
+    if (len == 0 || len > AGS_SECRET_MAX_VALUE)
         return ags_error_set(err, -EINVAL, "the value of secret '%s' must be 1 to %u bytes "
-                                           "(it has %zu)", name, SECRET_MAX_VALUE, len);
+                                           "(it has %zu)", name, AGS_SECRET_MAX_VALUE, len);
     _cleanup_strbuf_ struct strbuf q;
     strbuf_init(&q, 8 * PODMAN_MAX_LABEL);
     r = create_query(name, labels, &q, err);

@@ -79,8 +79,8 @@ static bool try_env(const struct secret_host *host, const char *var, struct atte
     if (!v || !v[0])
         return false;
     size_t len = strlen(v);
-    if (len > SECRET_MAX_VALUE) {
-        a->reason = xasprintf("$%s is longer than %u bytes", var, SECRET_MAX_VALUE);
+    if (len > AGS_SECRET_MAX_VALUE) {
+        a->reason = xasprintf("$%s is longer than %u bytes", var, AGS_SECRET_MAX_VALUE);
         return false;
     }
     a->value = xstrndup(v, len);
