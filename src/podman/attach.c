@@ -101,14 +101,8 @@ static int exit_status(struct podman_client *c, const char *id, bool detach, int
 }
 
 int podman_run_attached(struct podman_client *c, const char *id, const struct podman_io *io,
-                        int *ret_exit_code, struct ags_error *err)
-{
-    return podman_run_attached_ex(c, id, io, NULL, ret_exit_code, err);
-}
-
-int podman_run_attached_ex(struct podman_client *c, const char *id, const struct podman_io *io,
-                           const struct podman_attach_opts *aopts, int *ret_exit_code,
-                           struct ags_error *err)
+                        const struct podman_attach_opts *aopts, int *ret_exit_code,
+                        struct ags_error *err)
 {
     int r = podman_check_io(io, err);
     if (r < 0)

@@ -211,14 +211,8 @@ static int exec_result(struct podman_client *c, const char *eid, bool detach, in
 }
 
 int podman_exec(struct podman_client *c, const char *id, const struct podman_exec_opts *opts,
-                const struct podman_io *io, int *ret_exit_code, struct ags_error *err)
-{
-    return podman_exec_ex(c, id, opts, io, NULL, ret_exit_code, err);
-}
-
-int podman_exec_ex(struct podman_client *c, const char *id, const struct podman_exec_opts *opts,
-                   const struct podman_io *io, const struct podman_attach_opts *aopts,
-                   int *ret_exit_code, struct ags_error *err)
+                const struct podman_io *io, const struct podman_attach_opts *aopts,
+                int *ret_exit_code, struct ags_error *err)
 {
     _cleanup_free_ char *body = NULL, *eid = NULL;
     int r = podman_check_io(io, err);

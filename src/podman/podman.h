@@ -248,9 +248,6 @@ struct podman_io {
  * resize; non-TTY: stdin EOF delivered as a half-close), then wait.
  * *ret_exit_code is the container's exit status.
  */
-int podman_run_attached(struct podman_client *c, const char *id, const struct podman_io *io,
-                        int *ret_exit_code, struct ags_error *err) _warn_unused_;
-
 /*
  * Details of podman_run_attached() and podman_exec():
  *  - The caller removes the container afterwards (podman_container_remove()):
@@ -260,7 +257,7 @@ int podman_run_attached(struct podman_client *c, const char *id, const struct po
  *    else from wait.
  *  - No detach keys: every byte of stdin reaches the process (ctrl-p too),
  *    and a caller that removes the container after the run cannot lose it to
- *    a detach.  The _ex variants with detach_keys set enable podman's
+ *    a detach.  aopts (may be NULL) with detach_keys set enables podman's
  *    ctrl-p,ctrl-q in TTY mode (each key on its own, as a terminal sends
  *    them); a detach returns PODMAN_DETACHED, the process keeps running and
  *    *ret_exit_code is not set.
@@ -285,9 +282,13 @@ struct podman_attach_opts {
     void *userdata;
 };
 
-int podman_run_attached_ex(struct podman_client *c, const char *id, const struct podman_io *io,
-                           const struct podman_attach_opts *aopts, int *ret_exit_code,
-                           struct ags_error *err) _warn_unused_;
+/* aopts may be NULL (no detach keys, no on_started). */
+int podman_run_attached(struct podman_client *c, const char *id, const struct podman_io *io,
+                        const struct podman_attach_opts *aopts, int *ret_exit_code,
+                        struct ags_error *err) _warn_unused_;
+/* TEMPORARY: src/cli/run-exec.c still spells the old name until it moves into
+ * run/ (issue 11); remove this line when that call is renamed. */
+#define podman_run_attached_ex podman_run_attached
 
 /* ---- exec (exec.c) ---- */
 
@@ -299,13 +300,10 @@ struct podman_exec_opts {
     bool tty;
 };
 
+/* Detach keys and on_started as for podman_run_attached(); aopts may be NULL. */
 int podman_exec(struct podman_client *c, const char *id, const struct podman_exec_opts *opts,
-                const struct podman_io *io, int *ret_exit_code, struct ags_error *err)
-        _warn_unused_;
-/* With detach keys (see podman_run_attached_ex()); aopts may be NULL. */
-int podman_exec_ex(struct podman_client *c, const char *id, const struct podman_exec_opts *opts,
-                   const struct podman_io *io, const struct podman_attach_opts *aopts,
-                   int *ret_exit_code, struct ags_error *err) _warn_unused_;
+                const struct podman_io *io, const struct podman_attach_opts *aopts,
+                int *ret_exit_code, struct ags_error *err) _warn_unused_;
 
 static inline void podman_client_freep(struct podman_client **c)
 {

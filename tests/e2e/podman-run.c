@@ -256,7 +256,7 @@ static int cmd_run(struct podman_client *c, int argc, char **argv, struct ags_er
                                .err_fd = STDERR_FILENO,
                                .tty = f.spec.terminal};
         int code = 0;
-        int r = podman_run_attached_ex(c, id, &io, &aopts, &code, err);
+        int r = podman_run_attached(c, id, &io, &aopts, &code, err);
         if (r == PODMAN_DETACHED) {
             fprintf(stderr, "podman-run: detached from %.12s\n", id);
             f.keep = true;
@@ -327,7 +327,7 @@ static int cmd_exec(struct podman_client *c, int argc, char **argv, struct ags_e
                            .err_fd = STDERR_FILENO,
                            .tty = opts.tty};
     int code = 0;
-    int r = podman_exec_ex(c, argv[i], &opts, &io, &aopts, &code, err);
+    int r = podman_exec(c, argv[i], &opts, &io, &aopts, &code, err);
     if (r == PODMAN_DETACHED)
         return 0;
     if (r == -EINTR) {
