@@ -19,6 +19,7 @@
 #include "podman/containers.h"
 #include "podman/io.h"
 #include "podman/query.h"
+#include "podman/resource.h"
 #include "podman/tty.h"
 #include "base/banned.h"
 
@@ -65,7 +66,7 @@ static int attach(struct podman_client *c, const char *id, const struct podman_i
         podman_query_add(&q, "detachKeys", detach_keys) < 0)
         return ags_error_set(err, -E2BIG, "attach: query too long");
     _cleanup_free_ char *path = NULL;
-    int r = podman_id_path("/containers/", id, "/attach", &path, err);
+    int r = podman_name_path("/containers", "container", id, "/attach", &path, err);
     if (r < 0)
         return r;
     r = podman_hijack(&c->ep, path, q.buf, NULL, ret, err);

@@ -30,11 +30,27 @@ int podman_name_path(const char *prefix, const char *what, const char *name, con
     return 0;
 }
 
-int podman_call(struct podman_client *c, struct podman_req req, struct podman_reply *ret,
+int podman_call(struct podman_client *c, const struct podman_call *call, struct podman_reply *ret,
                 struct ags_error *err)
 {
-    if (req.timeout_ms == 0 && !req.on_data)
-        req.timeout_ms = PODMAN_OP_TIMEOUT_MS;
+    _cleanup_free_ char *path = NULL;
+    if (call->what) {
+        int r = podman_name_path(call->path, call->what, call->name,
+                                 call->suffix ? call->suffix : "", &path, err);
+        if (r < 0)
+            return r;
+    }
+    struct podman_req req = {
+            .method = call->method,
+            .path = path ? path : call->path,
+            .query = call->query,
+            .content_type = call->json ? "application/json" : call->content_type,
+            .body = call->json ? call->json : call->body,
+            .body_len = call->json ? strlen(call->json) : call->body_len,
+            .timeout_ms = call->timeout_ms == 0                   ? PODMAN_OP_TIMEOUT_MS
+                          : call->timeout_ms == PODMAN_NO_TIMEOUT ? 0
+                                                                  : call->timeout_ms,
+    };
     return podman_http_do(c->http, &req, ret, err);
 }
 
@@ -42,7 +58,7 @@ int podman_get_json(struct podman_client *c, const char *path, const char *query
                     const char *what, json_t **ret, struct ags_error *err)
 {
     struct podman_reply reply = {0};
-    int r = podman_call(c, (struct podman_req){.method = "GET", .path = path, .query = query},
+    int r = podman_call(c, &(struct podman_call){.method = "GET", .path = path, .query = query},
                         &reply, err);
     if (r < 0)
         return r;
@@ -65,7 +81,7 @@ int podman_get_exists(struct podman_client *c, const char *path, const char *wha
                       struct ags_error *err)
 {
     struct podman_reply reply = {0};
-    int r = podman_call(c, (struct podman_req){.method = "GET", .path = path}, &reply, err);
+    int r = podman_call(c, &(struct podman_call){.method = "GET", .path = path}, &reply, err);
     if (r < 0)
         return r;
     if (reply.status == 204 || reply.status == 404)

@@ -76,7 +76,7 @@ int podman_secret_create(struct podman_client *c, const char *name, const void *
         return r;
     struct podman_reply reply = {0};
     r = podman_call(c,
-                    (struct podman_req){.method = "POST", .path = "/secrets/create",
+                    &(struct podman_call){.method = "POST", .path = "/secrets/create",
                                         .query = q.buf,
                                         .content_type = "application/octet-stream",
                                         .body = value, .body_len = len},
@@ -174,12 +174,9 @@ int podman_secret_list(struct podman_client *c, const char *const *labels, char 
 
 int podman_secret_remove(struct podman_client *c, const char *name, struct ags_error *err)
 {
-    _cleanup_free_ char *path = NULL;
-    int r = podman_name_path("/secrets", "secret", name, "", &path, err);
-    if (r < 0)
-        return r;
+    struct podman_call call = {.method = "DELETE", .path = "/secrets", .what = "secret", .name = name};
     struct podman_reply reply = {0};
-    r = podman_call(c, (struct podman_req){.method = "DELETE", .path = path}, &reply, err);
+    int r = podman_call(c, &call, &reply, err);
     if (r == 0 && reply.status != 204 && reply.status != 200) {
         _cleanup_free_ char *what = xasprintf("removing secret '%.200s'", name);
         r = podman_reply_error(&reply, what, err);

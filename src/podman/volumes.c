@@ -34,9 +34,8 @@ int podman_volume_create(struct podman_client *c, const char *name, const char *
         return ags_error_set(err, -EINVAL, "volume name '%.200s' is not valid UTF-8", name);
     struct podman_reply reply = {0};
     r = podman_call(c,
-                    (struct podman_req){.method = "POST", .path = "/volumes/create",
-                                        .content_type = "application/json", .body = text,
-                                        .body_len = strlen(text)},
+                    &(struct podman_call){.method = "POST", .path = "/volumes/create",
+                                          .json = text},
                     &reply, err);
     free(text);
     if (r == 0 && reply.status != 201) {
@@ -127,12 +126,9 @@ int podman_volume_list(struct podman_client *c, const char *const *labels, char 
 
 int podman_volume_remove(struct podman_client *c, const char *name, struct ags_error *err)
 {
-    _cleanup_free_ char *path = NULL;
-    int r = podman_name_path("/volumes", "volume", name, "", &path, err);
-    if (r < 0)
-        return r;
+    struct podman_call call = {.method = "DELETE", .path = "/volumes", .what = "volume", .name = name};
     struct podman_reply reply = {0};
-    r = podman_call(c, (struct podman_req){.method = "DELETE", .path = path}, &reply, err);
+    int r = podman_call(c, &call, &reply, err);
     if (r == 0 && reply.status == 409) {
         /* Never forced: force would remove the containers that use it. */
         struct ags_error why = {0};
