@@ -321,28 +321,6 @@ static void decode_field(struct cfg_decoder *d, const struct toml_value *v, cons
     }
 }
 
-const struct cfg_origin *cfg_field_origin(const struct cfg_field *f, const void *obj)
-{
-    const void *slot = (const char *)obj + f->off;
-    switch (f->type) {
-    case CFG_T_BOOL:
-        return &((const struct cfg_bool *)slot)->at;
-    case CFG_T_U32:
-    case CFG_T_PORT:
-    case CFG_T_ENUM:
-        return &((const struct cfg_u32 *)slot)->at;
-    case CFG_T_STRV:
-    case CFG_T_ENV_NAMES:
-    case CFG_T_CONTAINER_PATHS:
-    case CFG_T_ARGV:
-        return &((const struct cfg_strv *)slot)->at;
-    case CFG_T_MAP:
-        return &((const struct cfg_map *)slot)->at;
-    default:
-        return &((const struct cfg_str *)slot)->at;
-    }
-}
-
 static bool is_extra_key(const char *key, const char *const *extra_keys)
 {
     for (size_t i = 0; extra_keys && extra_keys[i]; i++)

@@ -28,29 +28,21 @@ void cfg_free_fields(const struct cfg_table_schema *schema, void *obj)
     for (size_t i = 0; i < schema->n_fields; i++) {
         const struct cfg_field *f = &schema->fields[i];
         void *slot = (char *)obj + f->off;
-        switch (f->type) {
-        case CFG_T_STRING:
-        case CFG_T_PATH:
-        case CFG_T_CONTAINER_PATH:
-        case CFG_T_ENV_NAME: {
+        switch (cfg_shape_of(f->type)) {
+        case CFG_SHAPE_STR: {
             struct cfg_str *s = slot;
             free(s->v);
             *s = (struct cfg_str){0};
             break;
         }
-        case CFG_T_STRV:
-        case CFG_T_ENV_NAMES:
-        case CFG_T_CONTAINER_PATHS:
-        case CFG_T_ARGV:
+        case CFG_SHAPE_STRV:
             cfg_strv_free(slot);
             break;
-        case CFG_T_MAP:
+        case CFG_SHAPE_MAP:
             map_free(slot);
             break;
-        case CFG_T_BOOL:
-        case CFG_T_U32:
-        case CFG_T_PORT:
-        case CFG_T_ENUM:
+        case CFG_SHAPE_BOOL:
+        case CFG_SHAPE_U32:
             break;
         }
     }
