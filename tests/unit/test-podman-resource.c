@@ -15,6 +15,7 @@
 
 #include "base/alloc.h"
 #include "base/strv.h"
+#include "podman/client.h"
 #include "podman/podman.h"
 #include "podman/resource.h"
 
@@ -115,9 +116,40 @@ static void test_labels_match_is_an_and(void **state)
     json_decref(obj);
 }
 
+/* podman_call checks and escapes the name before any request: a bad name
+ * fails with its own message, not with the transport's error about the
+ * socket that does not exist. */
+static void test_call_refuses_a_bad_name_before_connecting(void **state)
+{
+    (void)state;
+    struct podman_endpoint ep = {0};
+    struct podman_client *c = NULL;
+    struct ags_error err = {0};
+    assert_int_equal(podman_endpoint_parse("unix:///nonexistent/podman.sock", &ep, &err), 0);
+    assert_int_equal(podman_client_from_endpoint(&ep, "4.3.1", &c, &err), 0);
+    struct podman_reply reply = {0};
+    const char *bad[] = {"", "a\nb", NULL};
+    for (size_t i = 0; i < 3; i++) {
+        struct podman_call call = {.method = "POST", .path = "/containers",
+                                   .what = "container", .name = bad[i], .suffix = "/start"};
+        memset(&err, 0, sizeof(err));
+        assert_int_equal(podman_call(c, &call, &reply, &err), -EINVAL);
+        assert_non_null(strstr(err.msg, "container name"));
+    }
+    /* without what, the path goes out as is: the transport's error */
+    struct podman_call plain = {.method = "GET", .path = "/containers/json"};
+    memset(&err, 0, sizeof(err));
+    int r = podman_call(c, &plain, &reply, &err);
+    assert_true(r < 0 && r != -EINVAL);
+    podman_reply_done(&reply);
+    podman_client_free(c);
+    podman_endpoint_done(&ep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_call_refuses_a_bad_name_before_connecting),
             cmocka_unit_test(test_name_path_escapes_one_segment),
             cmocka_unit_test(test_labels_to_json),
             cmocka_unit_test(test_labels_from_json_are_sorted_strings),
