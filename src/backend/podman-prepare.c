@@ -15,6 +15,7 @@
 #include "base/fileio.h"
 #include "base/parse-util.h"
 #include "base/procid.h"
+#include "base/strv.h"
 #include "base/banned.h"
 
 static int create_host_path(const struct plan_mount *m, struct ags_error *err)
@@ -136,11 +137,11 @@ static int sweep_secrets(struct podman_client *c, const struct procid *self,
             if (r == 0)
                 (*removed)++;
         }
-        podman_strv_free(labels);
+        strv_free(labels);
         if (r == -ENOENT)
             r = 0; /* gone meanwhile */
     }
-    podman_strv_free(names);
+    strv_free(names);
     return r;
 }
 

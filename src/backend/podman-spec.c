@@ -8,18 +8,14 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/strv.h"
 #include "base/banned.h"
 
 void backend_spec_done(struct backend_spec *s)
 {
-    for (size_t i = 0; s->env && s->env[i]; i++)
-        free(s->env[i]);
-    free(s->env);
-    for (size_t i = 0; i < s->spec.n_mounts; i++) {
-        for (size_t j = 0; s->mount_options[i] && s->mount_options[i][j]; j++)
-            free(s->mount_options[i][j]);
-        free(s->mount_options[i]);
-    }
+    strv_free(s->env);
+    for (size_t i = 0; i < s->spec.n_mounts; i++)
+        strv_free(s->mount_options[i]);
     free(s->mount_options);
     free(s->mounts);
     free(s->volumes);

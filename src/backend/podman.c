@@ -127,7 +127,7 @@ static int create_once(struct podman_backend *pb, const struct ags_plan *p, bool
     backend_spec_from_plan(p, &pb->engine, tty, true, pb->getenv, &spec);
     spec.spec.secrets = pb->secrets.mounts;
     spec.spec.n_secrets = pb->secrets.n;
-    int r = podman_container_create(pb->c, &spec.spec, ret_id, err);
+    int r = podman_container_create(pb->c, &spec.spec, ret_id, NULL, err);
     backend_spec_done(&spec);
     return r;
 }
@@ -171,7 +171,7 @@ static int pb_start_attached(struct backend *b, const char *id, const struct bac
         .err_filter = io->err_filter,
     };
     const struct podman_attach_opts aopts = {.on_started = end_turn, .userdata = &pb->lock};
-    int r = podman_run_attached_ex(pb->c, id, &pio, &aopts, ret_exit, err);
+    int r = podman_run_attached(pb->c, id, &pio, &aopts, ret_exit, err);
     backend_lock_release(&pb->lock);
     return r;
 }

@@ -78,10 +78,3 @@ char *xasprintf(const char *fmt, ...)
         ags_oom();
     return s;
 }
-
-void strv_free(char **v)
-{
-    for (size_t i = 0; v && v[i]; i++)
-        free(v[i]);
-    free(v);
-}

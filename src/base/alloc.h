@@ -19,5 +19,3 @@ void *xgrow(void *p, size_t *cap, size_t need, size_t elem_size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) _printf_(1, 2);
-/* Frees a NULL-terminated array of strings and the strings (NULL-safe). */
-void strv_free(char **v);

@@ -8,4 +8,7 @@
 #define AGS_CONFIG_MAX_LAYERS      2u                   /* base + repo overlay */
 #define AGS_PODMAN_MAX_RESPONSE    (16u * 1024u * 1024u)
 #define AGS_PROXY_MAX_HEADER       (64u * 1024u)
+/* One secret value: libpod's own limit; the keyring, env and prompt values are
+ * held to it too so every resolved value can be delivered. */
+#define AGS_SECRET_MAX_VALUE       512000u
 #define AGS_TERM_SEQ_MAX           512u /* a kept terminal escape sequence (lockdown output) */

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "base/macro.h"
 
@@ -17,6 +18,8 @@ enum {
 struct ags_command {
     const char *name;
     const char *summary; /* one line for `ags --help` */
+    const char *args;    /* what may follow the name, a second help line; NULL: none */
+    bool not_built;      /* help marks it; running it says so (cli_not_built) */
     bool hidden;         /* left out of help and completions */
     /* argv[0] is the subcommand name; returns an exit status. */
     int (*run)(int argc, char **argv);
@@ -33,7 +36,9 @@ const struct ags_command *cli_find_command(const char *name);
 int cli_main(int argc, char **argv);
 /* Run mode: `ags --agent NAME [flags] [-- args]` (cli/run.c). */
 int cli_run_mode(int argc, char **argv);
-void cli_print_help(void);
+/* `ags --help`: the fixed parts and one entry per visible command of ags_commands. */
+void cli_write_help(FILE *out);
+void cli_print_help(void); /* to stdout */
 
 /* Diagnostics go to stderr prefixed "ags: "; stdout carries only data. */
 void cli_error(const char *fmt, ...) _printf_(1, 2);

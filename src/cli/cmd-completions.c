@@ -10,6 +10,8 @@ static int completions_run(int argc _unused_, char **argv _unused_)
 const struct ags_command cmd_completions = {
     .name = "completions",
     .summary = "print a completion script",
+    .args = "--shell fish|zsh|bash",
+    .not_built = true,
     .hidden = false,
     .run = completions_run,
 };

@@ -34,7 +34,8 @@ static int config_run(int argc, char **argv)
 
 const struct ags_command cmd_config = {
     .name = "config",
-    .summary = "print the effective config",
+    .summary = "print the effective config with provenance",
+    .args = "show [--config FILE] [--json]",
     .hidden = false,
     .run = config_run,
 };

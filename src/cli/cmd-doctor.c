@@ -10,6 +10,7 @@ static int doctor_run(int argc _unused_, char **argv _unused_)
 const struct ags_command cmd_doctor = {
     .name = "doctor",
     .summary = "check the host, config, image and secrets",
+    .not_built = true,
     .hidden = false,
     .run = doctor_run,
 };

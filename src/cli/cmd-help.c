@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "base/banned.h"
 
-/* The whole command surface; commands that are not built yet are marked, and say
- * so when called. */
-static const char help_text[] =
+/* The parts of the help around the command list, which comes from the
+ * command table (ags_commands: name, summary, args, not_built). */
+static const char help_head[] =
         "ags - run AI coding agents in rootless sandboxes\n"
         "\n"
         "Usage:\n"
@@ -27,19 +28,9 @@ static const char help_text[] =
         "  -d, --add-dir DIR      also mount DIR read-write at the same path (repeatable)\n"
         "  --                     pass everything after it to the agent\n"
         "\n"
-        "Commands:\n"
-        "  setup                  store the secret_store secrets in the desktop keyring\n"
-        "  doctor                 check the host, config, image and secrets  (not built yet)\n"
-        "  update-image           rebuild the sandbox image  [--keep-existing]  (not built yet)\n"
-        "  update-agents          install or update the agent CLIs  (not built yet)\n"
-        "  install                install ags assets  (not built yet)\n"
-        "                         [--link-self] [--force] [--add-agent-mounts]\n"
-        "  uninstall              remove installed assets  (not built yet)\n"
-        "  create-aliases         write wrapper scripts or shell aliases  (not built yet)\n"
-        "                         [--shell fish|zsh|bash] [--mode wrappers|aliases|both] [--force]\n"
-        "  completions            print a completion script  --shell fish|zsh|bash  (not built yet)\n"
-        "  config show            print the effective config with provenance  [--config FILE] [--json]\n"
-        "  plan                   print the launch plan for a run  (run flags) [--json]\n"
+        "Commands:\n";
+
+static const char help_tail[] =
         "\n"
         "Other:\n"
         "  -h, --help             show this help\n"
@@ -48,9 +39,48 @@ static const char help_text[] =
         "Exit status: the agent's own; 2 for usage and config errors; 125 when ags or\n"
         "Podman fails before the agent runs; 1 when a command fails.\n";
 
+/* The width of the name column, as in the flag lists above, and of a line. */
+#define HELP_NAME_WIDTH 22
+#define HELP_INDENT     (2 + HELP_NAME_WIDTH + 1)
+#define HELP_WIDTH      80
+
+/* "NAME ARGS" below the summary; a line that would pass HELP_WIDTH breaks
+ * before a "[" (one optional part stays whole) and goes on further in. */
+static void write_args(FILE *out, const struct ags_command *cmd)
+{
+    int col = fprintf(out, "%*s%s", HELP_INDENT, "", cmd->name);
+    for (const char *p = cmd->args; *p;) {
+        const char *end = strstr(p + 1, " [");
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (col + 1 + (int)len > HELP_WIDTH && *p == '[')
+            col = fprintf(out, "\n%*s", HELP_INDENT + 1, "") - 1;
+        col += fprintf(out, " %.*s", (int)len, p);
+        p += len;
+        p += *p == ' ';
+    }
+    fputc('\n', out);
+}
+
+static void write_command(FILE *out, const struct ags_command *cmd)
+{
+    fprintf(out, "  %-*s %s%s\n", HELP_NAME_WIDTH, cmd->name, cmd->summary,
+            cmd->not_built ? "  (not built yet)" : "");
+    if (cmd->args)
+        write_args(out, cmd);
+}
+
+void cli_write_help(FILE *out)
+{
+    fputs(help_head, out);
+    for (size_t i = 0; ags_commands[i]; i++)
+        if (!ags_commands[i]->hidden)
+            write_command(out, ags_commands[i]);
+    fputs(help_tail, out);
+}
+
 void cli_print_help(void)
 {
-    fputs(help_text, stdout);
+    cli_write_help(stdout);
 }
 
 static int help_run(int argc _unused_, char **argv _unused_)

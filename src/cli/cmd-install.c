@@ -10,6 +10,8 @@ static int install_run(int argc _unused_, char **argv _unused_)
 const struct ags_command cmd_install = {
     .name = "install",
     .summary = "install ags assets",
+    .args = "[--link-self] [--force] [--add-agent-mounts]",
+    .not_built = true,
     .hidden = false,
     .run = install_run,
 };

@@ -30,7 +30,8 @@ static int plan_run(int argc, char **argv)
 
 const struct ags_command cmd_plan = {
     .name = "plan",
-    .summary = "print the launch plan",
+    .summary = "print the launch plan for a run",
+    .args = "(run flags) [--json]",
     .hidden = false,
     .run = plan_run,
 };

@@ -19,7 +19,7 @@
 static const char setup_usage[] = "usage: ags setup [--config FILE]";
 
 /* A value typed at the prompt: Podman's bound, plus the newline. */
-#define SETUP_MAX_VALUE (SECRET_MAX_VALUE + 2u)
+#define SETUP_MAX_VALUE (AGS_SECRET_MAX_VALUE + 2u)
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -95,7 +95,7 @@ static int setup_target(const struct ags_config *cfg, const char *env)
     int r = cli_prompt_secret(prompt, value, SETUP_MAX_VALUE, &len);
     int rc = 0;
     if (r == -EMSGSIZE) {
-        cli_error("the value for %s is longer than %u bytes; not stored", env, SECRET_MAX_VALUE);
+        cli_error("the value for %s is longer than %u bytes; not stored", env, AGS_SECRET_MAX_VALUE);
         rc = 1;
     } else if (r < 0) {
         rc = r;

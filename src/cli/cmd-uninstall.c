@@ -10,6 +10,7 @@ static int uninstall_run(int argc _unused_, char **argv _unused_)
 const struct ags_command cmd_uninstall = {
     .name = "uninstall",
     .summary = "remove installed assets",
+    .not_built = true,
     .hidden = false,
     .run = uninstall_run,
 };

@@ -10,6 +10,7 @@ static int update_agents_run(int argc _unused_, char **argv _unused_)
 const struct ags_command cmd_update_agents = {
     .name = "update-agents",
     .summary = "install or update the agent CLIs",
+    .not_built = true,
     .hidden = false,
     .run = update_agents_run,
 };

@@ -10,6 +10,8 @@ static int update_image_run(int argc _unused_, char **argv _unused_)
 const struct ags_command cmd_update_image = {
     .name = "update-image",
     .summary = "rebuild the sandbox image",
+    .args = "[--keep-existing]",
+    .not_built = true,
     .hidden = false,
     .run = update_image_run,
 };

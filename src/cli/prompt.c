@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/signals.h"
 #include "base/banned.h"
 
 /* The terminal state to put back if a signal ends ags mid-prompt. */
@@ -26,34 +27,33 @@ static void restore_and_reraise(int sig)
 
 static const int prompt_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP};
 
-static int echo_off(int fd, struct sigaction old[ARRAY_SIZE(prompt_signals)])
+static int echo_off(int fd, struct signals_saved *old)
 {
     if (tcgetattr(fd, &g_saved) < 0)
         return -errno;
-    struct sigaction sa = {.sa_handler = restore_and_reraise};
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < ARRAY_SIZE(prompt_signals); i++)
-        (void)sigaction(prompt_signals[i], &sa, &old[i]);
+    int r = signals_catch(old, prompt_signals, ARRAY_SIZE(prompt_signals), restore_and_reraise);
+    if (r < 0) {
+        signals_restore(old);
+        return r;
+    }
     struct termios quiet = g_saved;
     quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
     g_tty_fd = fd;
     if (tcsetattr(fd, TCSANOW, &quiet) < 0) { /* keep typeahead */
         int e = -errno;
         g_tty_fd = -1;
-        for (size_t i = 0; i < ARRAY_SIZE(prompt_signals); i++)
-            (void)sigaction(prompt_signals[i], &old[i], NULL);
+        signals_restore(old);
         return e;
     }
     return 0;
 }
 
-static void echo_on(int fd, const struct sigaction old[ARRAY_SIZE(prompt_signals)])
+static void echo_on(int fd, struct signals_saved *old)
 {
     while (tcsetattr(fd, TCSANOW, &g_saved) < 0 && errno == EINTR)
         ;
     g_tty_fd = -1;
-    for (size_t i = 0; i < ARRAY_SIZE(prompt_signals); i++)
-        (void)sigaction(prompt_signals[i], &old[i], NULL);
+    signals_restore(old);
 }
 
 /* One line from fd, byte by byte (no stdio buffer keeps a copy of it). */
@@ -89,17 +89,17 @@ int cli_prompt_secret(const char *prompt, char *buf, size_t size, size_t *ret_le
 {
     int fd = STDIN_FILENO;
     bool tty = isatty(fd);
-    struct sigaction old[ARRAY_SIZE(prompt_signals)];
+    struct signals_saved old = {0};
     fputs(prompt, stderr);
     fflush(stderr);
     if (tty) {
-        int r = echo_off(fd, old);
+        int r = echo_off(fd, &old);
         if (r < 0)
             return r;
     }
     int r = read_line(fd, buf, size, ret_len);
     if (tty) {
-        echo_on(fd, old);
+        echo_on(fd, &old);
         fputc('\n', stderr); /* the newline the user typed was not echoed */
     }
     if (r < 0)

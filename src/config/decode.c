@@ -8,6 +8,7 @@
 
 #include "base/alloc.h"
 #include "base/strutil.h"
+#include "base/strv.h"
 #include "base/banned.h"
 
 bool cfg_origin_set(const struct cfg_origin *at)
@@ -170,9 +171,7 @@ static void decode_strv(struct cfg_decoder *d, const struct toml_value *v, const
             items[got++] = s;
     }
     if (got != n) { /* an element was reported; keep nothing half-decoded */
-        for (size_t i = 0; i < got; i++)
-            free(items[i]);
-        free(items);
+        strv_free_n(items, got);
         return;
     }
     out->v = items;
@@ -319,28 +318,6 @@ static void decode_field(struct cfg_decoder *d, const struct toml_value *v, cons
     case CFG_T_ARGV:
         decode_argv(d, v, ctx, slot);
         break;
-    }
-}
-
-const struct cfg_origin *cfg_field_origin(const struct cfg_field *f, const void *obj)
-{
-    const void *slot = (const char *)obj + f->off;
-    switch (f->type) {
-    case CFG_T_BOOL:
-        return &((const struct cfg_bool *)slot)->at;
-    case CFG_T_U32:
-    case CFG_T_PORT:
-    case CFG_T_ENUM:
-        return &((const struct cfg_u32 *)slot)->at;
-    case CFG_T_STRV:
-    case CFG_T_ENV_NAMES:
-    case CFG_T_CONTAINER_PATHS:
-    case CFG_T_ARGV:
-        return &((const struct cfg_strv *)slot)->at;
-    case CFG_T_MAP:
-        return &((const struct cfg_map *)slot)->at;
-    default:
-        return &((const struct cfg_str *)slot)->at;
     }
 }
 

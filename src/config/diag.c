@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "base/alloc.h"
+#include "base/strv.h"
 #include "base/banned.h"
 
 /* A config with thousands of mistakes is reported in full up to this many lines. */
@@ -47,13 +48,6 @@ void cfg_diag_note(struct cfg_diag *d, const char *fmt, ...)
     va_start(ap, fmt);
     push(&d->notes, &d->n_notes, &d->cap_notes, fmt, ap);
     va_end(ap);
-}
-
-static void strv_free_n(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
 }
 
 void cfg_diag_done(struct cfg_diag *d)

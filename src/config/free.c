@@ -3,13 +3,13 @@
 
 #include <stdlib.h>
 
+#include "base/strv.h"
+
 #include "base/banned.h"
 
 static void cfg_strv_free(struct cfg_strv *v)
 {
-    for (size_t i = 0; i < v->n; i++)
-        free(v->v[i]);
-    free(v->v);
+    strv_free_n(v->v, v->n);
     *v = (struct cfg_strv){0};
 }
 
@@ -28,29 +28,21 @@ void cfg_free_fields(const struct cfg_table_schema *schema, void *obj)
     for (size_t i = 0; i < schema->n_fields; i++) {
         const struct cfg_field *f = &schema->fields[i];
         void *slot = (char *)obj + f->off;
-        switch (f->type) {
-        case CFG_T_STRING:
-        case CFG_T_PATH:
-        case CFG_T_CONTAINER_PATH:
-        case CFG_T_ENV_NAME: {
+        switch (cfg_shape_of(f->type)) {
+        case CFG_SHAPE_STR: {
             struct cfg_str *s = slot;
             free(s->v);
             *s = (struct cfg_str){0};
             break;
         }
-        case CFG_T_STRV:
-        case CFG_T_ENV_NAMES:
-        case CFG_T_CONTAINER_PATHS:
-        case CFG_T_ARGV:
+        case CFG_SHAPE_STRV:
             cfg_strv_free(slot);
             break;
-        case CFG_T_MAP:
+        case CFG_SHAPE_MAP:
             map_free(slot);
             break;
-        case CFG_T_BOOL:
-        case CFG_T_U32:
-        case CFG_T_PORT:
-        case CFG_T_ENUM:
+        case CFG_SHAPE_BOOL:
+        case CFG_SHAPE_U32:
             break;
         }
     }
@@ -113,9 +105,7 @@ struct ags_config *config_free(struct ags_config *c)
         cfg_free_fields(&cfg_schema_tool, &c->tools[i]);
     free(c->tools);
     secrets_free(c->secrets, c->n_secrets);
-    for (size_t i = 0; i < c->n_files; i++)
-        free(c->files[i]);
-    free(c->files);
+    strv_free_n(c->files, c->n_files);
     free(c->base_path);
     free(c->overlay_path);
     free(c->containerfile_sha256);

@@ -24,28 +24,6 @@ const char *cfg_add_file(struct ags_config *c, const char *path)
     return c->files[c->n_files++];
 }
 
-/* Size of the value struct a field type lives in. */
-static size_t slot_size(enum cfg_ftype t)
-{
-    switch (t) {
-    case CFG_T_BOOL:
-        return sizeof(struct cfg_bool);
-    case CFG_T_U32:
-    case CFG_T_PORT:
-    case CFG_T_ENUM:
-        return sizeof(struct cfg_u32);
-    case CFG_T_STRV:
-    case CFG_T_ENV_NAMES:
-    case CFG_T_CONTAINER_PATHS:
-    case CFG_T_ARGV:
-        return sizeof(struct cfg_strv);
-    case CFG_T_MAP:
-        return sizeof(struct cfg_map);
-    default:
-        return sizeof(struct cfg_str);
-    }
-}
-
 /* Each setting the overlay names replaces the base's; arrays are replaced whole. */
 static void merge_fields(const struct cfg_table_schema *schema, void *base, void *overlay)
 {
@@ -58,8 +36,8 @@ static void merge_fields(const struct cfg_table_schema *schema, void *base, void
         /* Free the base value by freeing a one-field view of it. */
         const struct cfg_table_schema one = {schema->name, false, f, 1};
         cfg_free_fields(&one, base);
-        memcpy(bslot, oslot, slot_size(f->type));
-        memset(oslot, 0, slot_size(f->type));
+        memcpy(bslot, oslot, cfg_shape_size(f->type));
+        memset(oslot, 0, cfg_shape_size(f->type));
     }
 }
 

@@ -30,24 +30,21 @@ static void putq(struct strbuf *sb, const char *s, bool json)
 static void put_value(struct strbuf *sb, const struct cfg_field *f, const void *obj, bool json)
 {
     const void *slot = (const char *)obj + f->off;
-    switch (f->type) {
-    case CFG_T_BOOL:
+    switch (cfg_shape_of(f->type)) {
+    case CFG_SHAPE_BOOL:
         put(sb, ((const struct cfg_bool *)slot)->v ? "true" : "false");
         break;
-    case CFG_T_U32:
-    case CFG_T_PORT: {
+    case CFG_SHAPE_U32: {
+        uint32_t v = ((const struct cfg_u32 *)slot)->v;
         char num[16];
-        (void)snprintf(num, sizeof(num), "%u", ((const struct cfg_u32 *)slot)->v);
-        put(sb, num);
+        (void)snprintf(num, sizeof(num), "%u", v);
+        if (f->type == CFG_T_ENUM) /* stored as the index of its name */
+            putq(sb, f->names[v], json);
+        else
+            put(sb, num);
         break;
     }
-    case CFG_T_ENUM:
-        putq(sb, f->names[((const struct cfg_u32 *)slot)->v], json);
-        break;
-    case CFG_T_STRV:
-    case CFG_T_ENV_NAMES:
-    case CFG_T_CONTAINER_PATHS:
-    case CFG_T_ARGV: {
+    case CFG_SHAPE_STRV: {
         const struct cfg_strv *v = slot;
         put(sb, "[");
         for (size_t i = 0; i < v->n; i++) {
@@ -57,7 +54,7 @@ static void put_value(struct strbuf *sb, const struct cfg_field *f, const void *
         put(sb, "]");
         break;
     }
-    case CFG_T_MAP: {
+    case CFG_SHAPE_MAP: {
         const struct cfg_map *m = slot;
         put(sb, "{");
         for (size_t i = 0; i < m->n; i++) {
@@ -69,7 +66,7 @@ static void put_value(struct strbuf *sb, const struct cfg_field *f, const void *
         put(sb, json || m->n == 0 ? "}" : " }");
         break;
     }
-    default: {
+    case CFG_SHAPE_STR: {
         const struct cfg_str *s = slot;
         if (s->v || !json)
             putq(sb, s->v ? s->v : "", json);

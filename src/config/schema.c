@@ -4,7 +4,55 @@
 #include <stddef.h>
 
 #include "base/macro.h"
+#include "config/internal.h"
 #include "base/banned.h"
+
+/* The one table from field type to storage. */
+static const enum cfg_shape shape_of_type[] = {
+    [CFG_T_STRING] = CFG_SHAPE_STR,
+    [CFG_T_PATH] = CFG_SHAPE_STR,
+    [CFG_T_CONTAINER_PATH] = CFG_SHAPE_STR,
+    [CFG_T_ENV_NAME] = CFG_SHAPE_STR,
+    [CFG_T_BOOL] = CFG_SHAPE_BOOL,
+    [CFG_T_U32] = CFG_SHAPE_U32,
+    [CFG_T_PORT] = CFG_SHAPE_U32,
+    [CFG_T_ENUM] = CFG_SHAPE_U32,
+    [CFG_T_STRV] = CFG_SHAPE_STRV,
+    [CFG_T_ENV_NAMES] = CFG_SHAPE_STRV,
+    [CFG_T_CONTAINER_PATHS] = CFG_SHAPE_STRV,
+    [CFG_T_ARGV] = CFG_SHAPE_STRV,
+    [CFG_T_MAP] = CFG_SHAPE_MAP,
+};
+
+static const struct {
+    size_t size, at_off;
+} shapes[] = {
+    [CFG_SHAPE_STR] = {sizeof(struct cfg_str), offsetof(struct cfg_str, at)},
+    [CFG_SHAPE_BOOL] = {sizeof(struct cfg_bool), offsetof(struct cfg_bool, at)},
+    [CFG_SHAPE_U32] = {sizeof(struct cfg_u32), offsetof(struct cfg_u32, at)},
+    [CFG_SHAPE_STRV] = {sizeof(struct cfg_strv), offsetof(struct cfg_strv, at)},
+    [CFG_SHAPE_MAP] = {sizeof(struct cfg_map), offsetof(struct cfg_map, at)},
+};
+
+/* A type added without its shape would silently be stored as a string. */
+_Static_assert(ARRAY_SIZE(shape_of_type) == CFG_T_ARGV + 1, "every field type has a shape");
+
+enum cfg_shape cfg_shape_of(enum cfg_ftype t)
+{
+    return shape_of_type[t];
+}
+
+size_t cfg_shape_size(enum cfg_ftype t)
+{
+    return shapes[shape_of_type[t]].size;
+}
+
+const struct cfg_origin *cfg_field_origin(const struct cfg_field *f, const void *obj)
+{
+    /* through void *: the offset comes from offsetof, so the origin is aligned */
+    const void *at = (const char *)obj + f->off + shapes[shape_of_type[f->type]].at_off;
+    return at;
+}
 
 const char *const cfg_mode_names[] = {"ro", "rw", NULL};
 const char *const cfg_kind_names[] = {"dir", "file", NULL};

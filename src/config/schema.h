@@ -24,8 +24,21 @@ enum cfg_ftype {
     CFG_T_ENV_NAMES,       /* array of variable names */
     CFG_T_CONTAINER_PATHS, /* array of absolute sandbox paths */
     CFG_T_MAP,             /* table of strings, at least one key */
-    CFG_T_ARGV,            /* array of strings, [0] expanded and absolute */
+    CFG_T_ARGV,            /* array of strings, [0] expanded and absolute (the last) */
 };
+
+/* The value struct a field type is stored in: what freeing, merging, origin
+ * lookup and rendering depend on (decoding and presence depend on the type). */
+enum cfg_shape {
+    CFG_SHAPE_STR,  /* struct cfg_str */
+    CFG_SHAPE_BOOL, /* struct cfg_bool */
+    CFG_SHAPE_U32,  /* struct cfg_u32 */
+    CFG_SHAPE_STRV, /* struct cfg_strv */
+    CFG_SHAPE_MAP,  /* struct cfg_map */
+};
+enum cfg_shape cfg_shape_of(enum cfg_ftype t);
+/* sizeof the value struct of type t. */
+size_t cfg_shape_size(enum cfg_ftype t);
 
 struct cfg_field {
     const char *key;

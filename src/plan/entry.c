@@ -16,7 +16,7 @@
 #define SCRIPT_MAX  (1024u * 1024u)
 #define NAME_SLUG_MAX 40u
 #define TMUX_SCRIPT "/tmp/ags-run-in-tmux.sh"
-#define CLAUDE_BIN "/home/dev/.local/bin/claude"
+#define CLAUDE_BIN PLAN_HOME "/.local/bin/claude"
 /* The script runs every command of its own on the image's system directories
  * only; the plan's PATH (the container's, saved here) comes back for the final
  * exec of the agent, whose program is named by absolute path. */
@@ -121,8 +121,8 @@ static struct profile agent_profile(const struct plan_input *in)
     case PLAN_AGENT_SHELL:
     default:
         pr.command = in->agent == PLAN_AGENT_SHELL ? "/bin/bash" : "/usr/local/pnpm/opencode";
-        pr.boot_dirs[0] = "/home/dev/.local/share/opencode";
-        pr.boot_dirs[1] = "/home/dev/.cache/opencode";
+        pr.boot_dirs[0] = PLAN_HOME "/.local/share/opencode";
+        pr.boot_dirs[1] = PLAN_HOME "/.cache/opencode";
         break;
     }
     if ((in->agent == PLAN_AGENT_PI || in->agent == PLAN_AGENT_CLAUDE) && prompt) {

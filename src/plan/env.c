@@ -18,9 +18,13 @@
  * the home, writable by the agent and kept between its runs, so it may add
  * programs but never replace one of the image's.  No relative or empty entry:
  * the workspace (a repo's node_modules/.bin) is never searched. */
-#define SANDBOX_PATH                                                                       \
-    PLAN_SYSTEM_PATH ":/usr/local/cargo/bin:/home/dev/.local/bin:/home/dev/.cargo/bin:"    \
-    "/home/dev/go/bin:/usr/local/pnpm:/usr/local/pnpm/bin:/home/dev/.npm-global/bin"
+#define SANDBOX_PATH                        \
+    PLAN_SYSTEM_PATH ":/usr/local/cargo/bin" \
+    ":" PLAN_HOME "/.local/bin"              \
+    ":" PLAN_HOME "/.cargo/bin"              \
+    ":" PLAN_HOME "/go/bin"                  \
+    ":/usr/local/pnpm:/usr/local/pnpm/bin"   \
+    ":" PLAN_HOME "/.npm-global/bin"
 
 static void add_env(struct plan_builder *b, const char *name, const char *value,
                     const char *origin)
@@ -142,11 +146,11 @@ void plan_build_env(struct plan_builder *b)
         add_env(b, "AGS_HOST_SERVICES_HOST", PLAN_HOST_SERVICES, "default");
         add_env(b, "AGS_HOST_SERVICES_HINT", PLAN_HOST_SERVICES_HINT, "default");
         add_env(b, "PNPM_HOME", "/usr/local/pnpm", "agent volume");
-        add_env(b, "CARGO_HOME", "/home/dev/.cargo", "agent cache");
-        add_env(b, "GOPATH", "/home/dev/go", "agent cache");
-        add_env(b, "GOCACHE", "/home/dev/.cache/go-build", "agent cache");
-        add_env(b, "SCCACHE_DIR", "/home/dev/.cache/sccache", "agent cache");
-        add_env(b, "NPM_CONFIG_PREFIX", "/home/dev/.npm-global", "agent volume");
+        add_env(b, "CARGO_HOME", PLAN_HOME "/.cargo", "agent cache");
+        add_env(b, "GOPATH", PLAN_HOME "/go", "agent cache");
+        add_env(b, "GOCACHE", PLAN_HOME "/.cache/go-build", "agent cache");
+        add_env(b, "SCCACHE_DIR", PLAN_HOME "/.cache/sccache", "agent cache");
+        add_env(b, "NPM_CONFIG_PREFIX", PLAN_HOME "/.npm-global", "agent volume");
     }
     if (in->flags.yolo)
         add_env(b, "AGS_GUARD_YOLO", "1", "flag --yolo");

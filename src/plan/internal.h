@@ -7,11 +7,10 @@
 #include "plan/plan.h"
 
 /* Fixed container paths of the sandbox image (containerfile/Containerfile). */
-#define PLAN_HOME            "/home/dev"
-#define PLAN_GITCONFIG       "/home/dev/.config/ags/gitconfig"
+#define PLAN_GITCONFIG       PLAN_HOME "/.config/ags/gitconfig"
 #define PLAN_SSH_SOCK        "/ssh-agent"
 #define PLAN_AUTH_PROXY_DIR  "/run/ags-auth-proxy"
-#define PLAN_AUTH_PROXY_SHIM "/home/dev/.local/bin/auth-proxy-shim"
+#define PLAN_AUTH_PROXY_SHIM PLAN_HOME "/.local/bin/auth-proxy-shim"
 #define PLAN_HOST_HINT       "Sandbox: use host.containers.internal (localhost is container-local)."
 #define PLAN_HOST_SERVICES   "host.containers.internal"
 #define PLAN_HOST_SERVICES_HINT \
@@ -32,7 +31,6 @@ char *plan_cfg_origin(const struct cfg_origin *at);
 struct plan_mount *plan_add_mount(struct plan_builder *b, enum plan_mount_type type,
                                   const char *source, const char *destination, bool read_only,
                                   char *origin /* taken */);
-void plan_strv_free(char **v);
 
 /* mounts.c: the ordered mount list and the lockdown tmpfs set. */
 int plan_build_mounts(struct plan_builder *b) _warn_unused_;

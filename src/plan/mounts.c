@@ -26,11 +26,11 @@ struct volume_def {
 static const struct volume_def volumes[] = {
     {"pnpm-home", "/usr/local/pnpm", true, false},
     {"install", "/opt/claude-home", true, true},
-    {"cargo", "/home/dev/.cargo", false, false},
-    {"go", "/home/dev/go", false, false},
-    {"go-build", "/home/dev/.cache/go-build", false, false},
-    {"sccache", "/home/dev/.cache/sccache", false, false},
-    {"npm-global", "/home/dev/.npm-global", true, false},
+    {"cargo", PLAN_HOME "/.cargo", false, false},
+    {"go", PLAN_HOME "/go", false, false},
+    {"go-build", PLAN_HOME "/.cache/go-build", false, false},
+    {"sccache", PLAN_HOME "/.cache/sccache", false, false},
+    {"npm-global", PLAN_HOME "/.npm-global", true, false},
 };
 
 static void add_volume(struct plan_builder *b, const struct volume_def *v)
@@ -89,10 +89,10 @@ static void add_gitconfig(struct plan_builder *b)
  * other agent gets mounted.  The shell has none. */
 static const char *const agent_homes[PLAN_AGENT_COUNT][3] = {
     [PLAN_AGENT_PI] = {PLAN_PI_HOME},
-    [PLAN_AGENT_CLAUDE] = {"/home/dev/.claude.json", "/home/dev/.claude"},
-    [PLAN_AGENT_CODEX] = {"/home/dev/.codex"},
-    [PLAN_AGENT_GEMINI] = {"/home/dev/.gemini"},
-    [PLAN_AGENT_OPENCODE] = {"/home/dev/.config/opencode"},
+    [PLAN_AGENT_CLAUDE] = {PLAN_HOME "/.claude.json", PLAN_HOME "/.claude"},
+    [PLAN_AGENT_CODEX] = {PLAN_HOME "/.codex"},
+    [PLAN_AGENT_GEMINI] = {PLAN_HOME "/.gemini"},
+    [PLAN_AGENT_OPENCODE] = {PLAN_HOME "/.config/opencode"},
 };
 
 /* The other agent whose home holds dest, or PLAN_AGENT_COUNT.  A home holds
@@ -302,8 +302,8 @@ static void add_services(struct plan_builder *b)
     if (!h->ssh_auth_sock)
         return;
     const struct cfg_str *keys[2] = {&in->cfg->sandbox.auth_key, &in->cfg->sandbox.sign_key};
-    const char *dest[2] = {"/home/dev/.ssh/ags-agent-auth.pub",
-                           "/home/dev/.ssh/ags-agent-signing.pub"};
+    const char *dest[2] = {PLAN_HOME "/.ssh/ags-agent-auth.pub",
+                           PLAN_HOME "/.ssh/ags-agent-signing.pub"};
     for (size_t i = 0; i < 2; i++) {
         if (!keys[i]->v)
             continue;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/strv.h"
 #include "plan/internal.h"
 #include "base/banned.h"
 
@@ -66,13 +67,6 @@ struct plan_mount *plan_add_mount(struct plan_builder *b, enum plan_mount_type t
         .origin = origin,
     };
     return m;
-}
-
-void plan_strv_free(char **v)
-{
-    for (size_t i = 0; v && v[i]; i++)
-        free(v[i]);
-    free(v);
 }
 
 static void str_done(struct plan_str *s)
@@ -210,7 +204,7 @@ struct ags_plan *plan_free(struct ags_plan *p)
         free(m->source);
         free(m->destination);
         free(m->stage_from);
-        plan_strv_free(m->labels);
+        strv_free(m->labels);
         free(m->origin);
     }
     free(p->mounts);
@@ -231,10 +225,10 @@ struct ags_plan *plan_free(struct ags_plan *p)
         free(p->secrets[i].origin);
     }
     free(p->secrets);
-    plan_strv_free(p->argv);
+    strv_free(p->argv);
     free(p->argv_origin);
-    plan_strv_free(p->labels);
-    plan_strv_free(p->notes);
+    strv_free(p->labels);
+    strv_free(p->notes);
     free(p);
     return NULL;
 }

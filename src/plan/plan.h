@@ -239,9 +239,12 @@ struct ags_plan {
 #define PLAN_SANDBOX_UID 1000u
 #define PLAN_SANDBOX_GID 1000u
 
+/* The home of the image's user `dev` (containerfile/Containerfile); every
+ * container path below it is spelled PLAN_HOME "/..." */
+#define PLAN_HOME "/home/dev"
 /* Container paths the runner writes guard assets behind (run/assets.c). */
-#define PLAN_PI_HOME        "/home/dev/.pi"
-#define PLAN_HOOKS_DIR      "/home/dev/.config/ags/hooks"
+#define PLAN_PI_HOME        PLAN_HOME "/.pi"
+#define PLAN_HOOKS_DIR      PLAN_HOME "/.config/ags/hooks"
 #define PLAN_LOCKDOWN_HOOKS "/run/ags-claude-hooks"
 /* The image's system directories (root-owned, never a volume): first on the
  * sandbox PATH, and the whole PATH of the entrypoint script until it hands

@@ -9,6 +9,7 @@
 
 #include "base/alloc.h"
 #include "base/strutil.h"
+#include "base/strv.h"
 #include "plan/internal.h"
 #include "base/banned.h"
 
@@ -221,14 +222,6 @@ static void json_strv(struct strbuf *sb, char *const *v, size_t n)
         putj(sb, v[i]);
     }
     put(sb, "]");
-}
-
-static size_t strv_len(char *const *v)
-{
-    size_t n = 0;
-    while (v && v[n])
-        n++;
-    return n;
 }
 
 static void json_mounts(struct strbuf *sb, const struct ags_plan *p)

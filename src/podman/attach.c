@@ -19,6 +19,7 @@
 #include "podman/containers.h"
 #include "podman/io.h"
 #include "podman/query.h"
+#include "podman/resource.h"
 #include "podman/tty.h"
 #include "base/banned.h"
 
@@ -65,7 +66,7 @@ static int attach(struct podman_client *c, const char *id, const struct podman_i
         podman_query_add(&q, "detachKeys", detach_keys) < 0)
         return ags_error_set(err, -E2BIG, "attach: query too long");
     _cleanup_free_ char *path = NULL;
-    int r = podman_id_path("/containers/", id, "/attach", &path, err);
+    int r = podman_name_path("/containers", "container", id, "/attach", &path, err);
     if (r < 0)
         return r;
     r = podman_hijack(&c->ep, path, q.buf, NULL, ret, err);
@@ -101,14 +102,8 @@ static int exit_status(struct podman_client *c, const char *id, bool detach, int
 }
 
 int podman_run_attached(struct podman_client *c, const char *id, const struct podman_io *io,
-                        int *ret_exit_code, struct ags_error *err)
-{
-    return podman_run_attached_ex(c, id, io, NULL, ret_exit_code, err);
-}
-
-int podman_run_attached_ex(struct podman_client *c, const char *id, const struct podman_io *io,
-                           const struct podman_attach_opts *aopts, int *ret_exit_code,
-                           struct ags_error *err)
+                        const struct podman_attach_opts *aopts, int *ret_exit_code,
+                        struct ags_error *err)
 {
     int r = podman_check_io(io, err);
     if (r < 0)

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "base/error.h"
+#include "base/strv.h"
 #include "podman/podman.h"
 
 /* Bounds on what the environment and containers.conf may hand us. */
@@ -46,7 +47,7 @@ const char *podman_opts_getenv(const struct podman_connect_opts *opts, const cha
  * containers.conf and /etc/containers/containers.conf.d/ *.conf, then (rootless
  * only, as podman does) $XDG_CONFIG_HOME/containers/containers.conf (or
  * ~/.config/...) and its containers.conf.d/ *.conf.  Files that do not exist
- * are left out.  Returns an owned NULL-terminated list (podman_strv_free()).
+ * are left out.  Returns an owned NULL-terminated list (strv_free()).
  */
 int podman_conf_files(const struct podman_connect_opts *opts, bool root, char ***ret,
                       struct ags_error *err) _warn_unused_;

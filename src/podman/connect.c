@@ -16,11 +16,6 @@
 #define PODMAN_MAX_VERSION_REPLY (64u * 1024u)
 #define PODMAN_MAX_VERSION_LEN   64u
 
-void podman_strv_free(char **v)
-{
-    strv_free(v);
-}
-
 struct podman_client *podman_client_free(struct podman_client *c)
 {
     if (!c)

@@ -7,6 +7,7 @@
 
 #include "base/alloc.h"
 #include "base/parse-util.h"
+#include "base/strv.h"
 #include "base/banned.h"
 
 /* Ids and names are short; a longer string is garbage, not an id. */

@@ -12,6 +12,7 @@
 #include "podman/containers-json.h"
 #include "podman/errors.h"
 #include "podman/query.h"
+#include "podman/resource.h"
 #include "base/banned.h"
 
 /* Whole-request limits.  Create copies the image on vfs; start runs
@@ -20,47 +21,13 @@
 #define START_TIMEOUT_MS  120000L
 #define SMALL_TIMEOUT_MS  30000L
 #define REMOVE_TIMEOUT_MS 120000L
-#define PATH_MAX_LEN      1024u
-
-int podman_id_path(const char *prefix, const char *id, const char *suffix, char **ret,
-                   struct ags_error *err)
-{
-    if (!id || !id[0])
-        return ags_error_set(err, -EINVAL, "no container or exec id");
-    _cleanup_strbuf_ struct strbuf sb;
-    strbuf_init(&sb, PATH_MAX_LEN);
-    if (strbuf_appends(&sb, prefix) < 0 || podman_url_escape(&sb, id) < 0 ||
-        strbuf_appends(&sb, suffix ? suffix : "") < 0)
-        return ags_error_set(err, -ENAMETOOLONG, "id '%.64s...' is too long", id);
-    *ret = strbuf_steal(&sb);
-    return 0;
-}
-
-int podman_ctr_call(struct podman_client *c, const struct podman_ctr_call *call,
-                    struct podman_reply *ret, struct ags_error *err)
-{
-    _cleanup_free_ char *path = NULL;
-    int r = call->id ? podman_id_path(call->prefix, call->id, call->suffix, &path, err) : 0;
-    if (r < 0)
-        return r;
-    struct podman_req req = {
-            .method = call->method,
-            .path = path ? path : call->prefix,
-            .query = call->query,
-            .content_type = call->json ? "application/json" : NULL,
-            .body = call->json,
-            .body_len = call->json ? strlen(call->json) : 0,
-            .timeout_ms = call->timeout_ms,
-    };
-    return podman_http_do(c->http, &req, ret, err);
-}
 
 /* Calls and maps every status but the accepted ones (up to two) to an error. */
-static int simple(struct podman_client *c, const struct podman_ctr_call *call, long ok1, long ok2,
+static int simple(struct podman_client *c, const struct podman_call *call, long ok1, long ok2,
                   const char *what, struct ags_error *err)
 {
     struct podman_reply reply = {0};
-    int r = podman_ctr_call(c, call, &reply, err);
+    int r = podman_call(c, call, &reply, err);
     if (r < 0)
         return podman_prefix_error(err, r, what);
     if (reply.status != ok1 && reply.status != ok2)
@@ -75,8 +42,8 @@ static char *what_ctr(const char *verb, const char *id)
     return xasprintf("%s container %.12s", verb, id ? id : "");
 }
 
-int podman_container_create_ex(struct podman_client *c, const struct podman_spec *spec,
-                               char **ret_id, char ***ret_warnings, struct ags_error *err)
+int podman_container_create(struct podman_client *c, const struct podman_spec *spec,
+                            char **ret_id, char ***ret_warnings, struct ags_error *err)
 {
     _cleanup_free_ char *json = NULL;
     int r = podman_spec_render(spec, &json, err);
@@ -84,12 +51,12 @@ int podman_container_create_ex(struct podman_client *c, const struct podman_spec
         return r;
     _cleanup_free_ char *w =
             xasprintf("create container%s%s", spec->name ? " " : "", spec->name ? spec->name : "");
-    struct podman_ctr_call call = {.method = "POST",
-                                   .prefix = "/containers/create",
+    struct podman_call call = {.method = "POST",
+                                   .path = "/containers/create",
                                    .json = json,
                                    .timeout_ms = CREATE_TIMEOUT_MS};
     struct podman_reply reply = {0};
-    r = podman_ctr_call(c, &call, &reply, err);
+    r = podman_call(c, &call, &reply, err);
     if (r < 0)
         return podman_prefix_error(err, r, w);
     if (reply.status == 201)
@@ -100,18 +67,13 @@ int podman_container_create_ex(struct podman_client *c, const struct podman_spec
     return r;
 }
 
-int podman_container_create(struct podman_client *c, const struct podman_spec *spec, char **ret_id,
-                            struct ags_error *err)
-{
-    return podman_container_create_ex(c, spec, ret_id, NULL, err);
-}
-
 int podman_container_start(struct podman_client *c, const char *id, struct ags_error *err)
 {
     _cleanup_free_ char *w = what_ctr("start", id);
-    struct podman_ctr_call call = {.method = "POST",
-                                   .prefix = "/containers/",
-                                   .id = id,
+    struct podman_call call = {.method = "POST",
+                                   .path = "/containers",
+                                   .what = "container",
+                                   .name = id,
                                    .suffix = "/start",
                                    .timeout_ms = START_TIMEOUT_MS};
     /* 304: already running, which is what the caller wants. */
@@ -124,9 +86,10 @@ int podman_container_resize(struct podman_client *c, const char *id, unsigned ro
     char query[64];
     (void)snprintf(query, sizeof(query), "h=%u&w=%u", rows, cols);
     _cleanup_free_ char *w = what_ctr("resize the terminal of", id);
-    struct podman_ctr_call call = {.method = "POST",
-                                   .prefix = "/containers/",
-                                   .id = id,
+    struct podman_call call = {.method = "POST",
+                                   .path = "/containers",
+                                   .what = "container",
+                                   .name = id,
                                    .suffix = "/resize",
                                    .query = query,
                                    .timeout_ms = SMALL_TIMEOUT_MS};
@@ -138,13 +101,15 @@ int podman_container_wait(struct podman_client *c, const char *id, int *ret_exit
 {
     _cleanup_free_ char *w = what_ctr("wait for", id);
     /* No time limit: this returns when the container exits. */
-    struct podman_ctr_call call = {.method = "POST",
-                                   .prefix = "/containers/",
-                                   .id = id,
+    struct podman_call call = {.method = "POST",
+                                   .path = "/containers",
+                                   .what = "container",
+                                   .name = id,
                                    .suffix = "/wait",
-                                   .query = "condition=exited"};
+                                   .query = "condition=exited",
+                                   .timeout_ms = PODMAN_NO_TIMEOUT};
     struct podman_reply reply = {0};
-    int r = podman_ctr_call(c, &call, &reply, err);
+    int r = podman_call(c, &call, &reply, err);
     if (r < 0)
         return podman_prefix_error(err, r, w);
     if (reply.status == 200)
@@ -161,9 +126,10 @@ int podman_container_stop(struct podman_client *c, const char *id, unsigned time
     char query[32];
     (void)snprintf(query, sizeof(query), "timeout=%u", timeout_s);
     _cleanup_free_ char *w = what_ctr("stop", id);
-    struct podman_ctr_call call = {.method = "POST",
-                                   .prefix = "/containers/",
-                                   .id = id,
+    struct podman_call call = {.method = "POST",
+                                   .path = "/containers",
+                                   .what = "container",
+                                   .name = id,
                                    .suffix = "/stop",
                                    .query = query,
                                    .timeout_ms = (long)timeout_s * 1000L + SMALL_TIMEOUT_MS};
@@ -179,9 +145,10 @@ int podman_container_kill(struct podman_client *c, const char *id, const char *s
     if (podman_query_add(&q, "signal", signal ? signal : "SIGKILL") < 0)
         return ags_error_set(err, -EINVAL, "signal name '%.32s' is too long", signal);
     _cleanup_free_ char *w = what_ctr("kill", id);
-    struct podman_ctr_call call = {.method = "POST",
-                                   .prefix = "/containers/",
-                                   .id = id,
+    struct podman_call call = {.method = "POST",
+                                   .path = "/containers",
+                                   .what = "container",
+                                   .name = id,
                                    .suffix = "/kill",
                                    .query = q.buf,
                                    .timeout_ms = SMALL_TIMEOUT_MS};
@@ -195,9 +162,10 @@ int podman_container_remove(struct podman_client *c, const char *id, bool force,
     /* "volumes", not "v": v=true is ignored on libpod paths. */
     const char *query = force ? "force=true&volumes=true" : "force=false&volumes=true";
     _cleanup_free_ char *w = what_ctr("remove", id);
-    struct podman_ctr_call call = {.method = "DELETE",
-                                   .prefix = "/containers/",
-                                   .id = id,
+    struct podman_call call = {.method = "DELETE",
+                                   .path = "/containers",
+                                   .what = "container",
+                                   .name = id,
                                    .query = query,
                                    .timeout_ms = REMOVE_TIMEOUT_MS};
     /* 404 -> -ENOENT; running without force -> "container state improper" -> -EBUSY. */
@@ -218,12 +186,12 @@ int podman_container_list(struct podman_client *c, const char *const *labels,
     if (podman_query_add_bool(&q, "all", true) < 0 ||
         (filtered && podman_query_add(&q, "filters", filter) < 0))
         return ags_error_set(err, -E2BIG, "list containers: the label filter is too long");
-    struct podman_ctr_call call = {.method = "GET",
-                                   .prefix = "/containers/json",
+    struct podman_call call = {.method = "GET",
+                                   .path = "/containers/json",
                                    .query = q.buf,
                                    .timeout_ms = SMALL_TIMEOUT_MS};
     struct podman_reply reply = {0};
-    r = podman_ctr_call(c, &call, &reply, err);
+    r = podman_call(c, &call, &reply, err);
     if (r < 0)
         return podman_prefix_error(err, r, "list containers");
     if (reply.status == 200)
@@ -238,13 +206,14 @@ int podman_container_state(struct podman_client *c, const char *id, struct podma
                            struct ags_error *err)
 {
     _cleanup_free_ char *w = what_ctr("inspect", id);
-    struct podman_ctr_call call = {.method = "GET",
-                                   .prefix = "/containers/",
-                                   .id = id,
+    struct podman_call call = {.method = "GET",
+                                   .path = "/containers",
+                                   .what = "container",
+                                   .name = id,
                                    .suffix = "/json",
                                    .timeout_ms = SMALL_TIMEOUT_MS};
     struct podman_reply reply = {0};
-    int r = podman_ctr_call(c, &call, &reply, err);
+    int r = podman_call(c, &call, &reply, err);
     if (r < 0)
         return podman_prefix_error(err, r, w);
     if (reply.status == 200)

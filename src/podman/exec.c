@@ -19,6 +19,7 @@
 #include "podman/containers.h"
 #include "podman/errors.h"
 #include "podman/io.h"
+#include "podman/resource.h"
 #include "podman/tty.h"
 #include "base/banned.h"
 
@@ -106,14 +107,15 @@ static int exec_body(const struct podman_exec_opts *opts, const struct podman_io
 static int exec_create(struct podman_client *c, const char *id, const char *body, char **ret_eid,
                        struct ags_error *err)
 {
-    struct podman_ctr_call call = {.method = "POST",
-                                   .prefix = "/containers/",
-                                   .id = id,
+    struct podman_call call = {.method = "POST",
+                                   .path = "/containers",
+                                   .what = "container",
+                                   .name = id,
                                    .suffix = "/exec",
                                    .json = body,
                                    .timeout_ms = EXEC_TIMEOUT_MS};
     struct podman_reply reply = {0};
-    int r = podman_ctr_call(c, &call, &reply, err);
+    int r = podman_call(c, &call, &reply, err);
     if (r < 0)
         return podman_prefix_error(err, r, "exec");
     if (reply.status == 201)
@@ -134,14 +136,15 @@ static void resize_exec(void *userdata, unsigned rows, unsigned cols)
     const struct exec_ctx *x = userdata;
     char query[64];
     (void)snprintf(query, sizeof(query), "h=%u&w=%u", rows, cols);
-    struct podman_ctr_call call = {.method = "POST",
-                                   .prefix = "/exec/",
-                                   .id = x->eid,
+    struct podman_call call = {.method = "POST",
+                                   .path = "/exec",
+                                   .what = "exec session",
+                                   .name = x->eid,
                                    .suffix = "/resize",
                                    .query = query,
                                    .timeout_ms = EXEC_TIMEOUT_MS};
     struct podman_reply reply = {0};
-    if (podman_ctr_call(x->c, &call, &reply, NULL) == 0) /* 201; 500 once it exited */
+    if (podman_call(x->c, &call, &reply, NULL) == 0) /* 201; 500 once it exited */
         podman_reply_done(&reply);
 }
 
@@ -157,7 +160,7 @@ static int exec_start(struct podman_client *c, const char *eid, const struct pod
         (void)snprintf(body, sizeof(body), "{\"Detach\":false,\"Tty\":%s}",
                        io->tty ? "true" : "false");
     _cleanup_free_ char *path = NULL;
-    int r = podman_id_path("/exec/", eid, "/start", &path, err);
+    int r = podman_name_path("/exec", "exec session", eid, "/start", &path, err);
     if (r < 0)
         return r;
     r = podman_hijack(&c->ep, path, NULL, body, ret, err);
@@ -167,13 +170,14 @@ static int exec_start(struct podman_client *c, const char *eid, const struct pod
 static int exec_inspect(struct podman_client *c, const char *eid, bool *ret_running, int *ret_code,
                         struct ags_error *err)
 {
-    struct podman_ctr_call call = {.method = "GET",
-                                   .prefix = "/exec/",
-                                   .id = eid,
+    struct podman_call call = {.method = "GET",
+                                   .path = "/exec",
+                                   .what = "exec session",
+                                   .name = eid,
                                    .suffix = "/json",
                                    .timeout_ms = EXEC_TIMEOUT_MS};
     struct podman_reply reply = {0};
-    int r = podman_ctr_call(c, &call, &reply, err);
+    int r = podman_call(c, &call, &reply, err);
     if (r < 0)
         return podman_prefix_error(err, r, "exec inspect");
     if (reply.status == 200)
@@ -211,14 +215,8 @@ static int exec_result(struct podman_client *c, const char *eid, bool detach, in
 }
 
 int podman_exec(struct podman_client *c, const char *id, const struct podman_exec_opts *opts,
-                const struct podman_io *io, int *ret_exit_code, struct ags_error *err)
-{
-    return podman_exec_ex(c, id, opts, io, NULL, ret_exit_code, err);
-}
-
-int podman_exec_ex(struct podman_client *c, const char *id, const struct podman_exec_opts *opts,
-                   const struct podman_io *io, const struct podman_attach_opts *aopts,
-                   int *ret_exit_code, struct ags_error *err)
+                const struct podman_io *io, const struct podman_attach_opts *aopts,
+                int *ret_exit_code, struct ags_error *err)
 {
     _cleanup_free_ char *body = NULL, *eid = NULL;
     int r = podman_check_io(io, err);

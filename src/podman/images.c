@@ -79,12 +79,9 @@ static int image_in_use(const struct podman_reply *reply, const char *name,
 
 int podman_image_remove(struct podman_client *c, const char *name, struct ags_error *err)
 {
-    _cleanup_free_ char *path = NULL;
-    int r = podman_name_path("/images", "image", name, "", &path, err);
-    if (r < 0)
-        return r;
+    struct podman_call call = {.method = "DELETE", .path = "/images", .what = "image", .name = name};
     struct podman_reply reply = {0};
-    r = podman_call(c, (struct podman_req){.method = "DELETE", .path = path}, &reply, err);
+    int r = podman_call(c, &call, &reply, err);
     if (r < 0)
         return r;
     if (reply.status == 409) {

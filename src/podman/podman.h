@@ -9,7 +9,7 @@
  * (negative errno, optional *err filled only on failure); nothing prints.
  *
  * Strings returned through ret_* are owned by the caller (free()); arrays of
- * strings end with NULL and are freed with podman_strv_free().
+ * strings end with NULL and are freed with strv_free().
  */
 
 #include <stdbool.h>
@@ -18,6 +18,7 @@
 
 #include "base/error.h"
 #include "base/outfilter.h"
+#include "base/strv.h"
 
 struct podman_client;
 
@@ -58,7 +59,6 @@ const char *podman_client_uri(const struct podman_client *c);
  * handler) is non-zero; NULL turns that off.  Hijacked streams (attach, exec)
  * have their own signal handling (tty.h). */
 void podman_client_set_cancel(struct podman_client *c, const volatile sig_atomic_t *flag);
-void podman_strv_free(char **v);
 
 /* Labels are "key=value" strings in a NULL-terminated array. */
 
@@ -130,7 +130,7 @@ int podman_secret_has_labels(struct podman_client *c, const char *name,
                              const char *const *labels, bool *ret_match, struct ags_error *err)
         _warn_unused_;
 /* Labels of one secret (name or id) as "key=value" strings, NULL-terminated
- * (podman_strv_free; -ENOENT: no such secret). */
+ * (strv_free; -ENOENT: no such secret). */
 int podman_secret_labels(struct podman_client *c, const char *name, char ***ret_labels,
                          struct ags_error *err) _warn_unused_;
 int podman_secret_remove(struct podman_client *c, const char *name, struct ags_error *err)
@@ -195,12 +195,11 @@ char *podman_spec_to_json(const struct podman_spec *spec);
  * spec podman_spec_to_json() returns NULL. */
 int podman_spec_check(const struct podman_spec *spec, struct ags_error *err) _warn_unused_;
 
+/* Creates (not starts) the container; *ret_warnings (may be NULL) gets the
+ * service's warnings (e.g. resource limits ignored on cgroup v1) as an owned
+ * NULL-terminated array (strv_free()). */
 int podman_container_create(struct podman_client *c, const struct podman_spec *spec,
-                            char **ret_id, struct ags_error *err) _warn_unused_;
-/* The same, also returning the service's warnings (e.g. resource limits ignored on
- * cgroup v1) as an owned NULL-terminated array (podman_strv_free()); ret_warnings may be NULL. */
-int podman_container_create_ex(struct podman_client *c, const struct podman_spec *spec,
-                               char **ret_id, char ***ret_warnings, struct ags_error *err)
+                            char **ret_id, char ***ret_warnings, struct ags_error *err)
         _warn_unused_;
 int podman_container_start(struct podman_client *c, const char *id, struct ags_error *err)
         _warn_unused_;
@@ -248,9 +247,6 @@ struct podman_io {
  * resize; non-TTY: stdin EOF delivered as a half-close), then wait.
  * *ret_exit_code is the container's exit status.
  */
-int podman_run_attached(struct podman_client *c, const char *id, const struct podman_io *io,
-                        int *ret_exit_code, struct ags_error *err) _warn_unused_;
-
 /*
  * Details of podman_run_attached() and podman_exec():
  *  - The caller removes the container afterwards (podman_container_remove()):
@@ -260,7 +256,7 @@ int podman_run_attached(struct podman_client *c, const char *id, const struct po
  *    else from wait.
  *  - No detach keys: every byte of stdin reaches the process (ctrl-p too),
  *    and a caller that removes the container after the run cannot lose it to
- *    a detach.  The _ex variants with detach_keys set enable podman's
+ *    a detach.  aopts (may be NULL) with detach_keys set enables podman's
  *    ctrl-p,ctrl-q in TTY mode (each key on its own, as a terminal sends
  *    them); a detach returns PODMAN_DETACHED, the process keeps running and
  *    *ret_exit_code is not set.
@@ -285,9 +281,10 @@ struct podman_attach_opts {
     void *userdata;
 };
 
-int podman_run_attached_ex(struct podman_client *c, const char *id, const struct podman_io *io,
-                           const struct podman_attach_opts *aopts, int *ret_exit_code,
-                           struct ags_error *err) _warn_unused_;
+/* aopts may be NULL (no detach keys, no on_started). */
+int podman_run_attached(struct podman_client *c, const char *id, const struct podman_io *io,
+                        const struct podman_attach_opts *aopts, int *ret_exit_code,
+                        struct ags_error *err) _warn_unused_;
 
 /* ---- exec (exec.c) ---- */
 
@@ -299,13 +296,10 @@ struct podman_exec_opts {
     bool tty;
 };
 
+/* Detach keys and on_started as for podman_run_attached(); aopts may be NULL. */
 int podman_exec(struct podman_client *c, const char *id, const struct podman_exec_opts *opts,
-                const struct podman_io *io, int *ret_exit_code, struct ags_error *err)
-        _warn_unused_;
-/* With detach keys (see podman_run_attached_ex()); aopts may be NULL. */
-int podman_exec_ex(struct podman_client *c, const char *id, const struct podman_exec_opts *opts,
-                   const struct podman_io *io, const struct podman_attach_opts *aopts,
-                   int *ret_exit_code, struct ags_error *err) _warn_unused_;
+                const struct podman_io *io, const struct podman_attach_opts *aopts,
+                int *ret_exit_code, struct ags_error *err) _warn_unused_;
 
 static inline void podman_client_freep(struct podman_client **c)
 {

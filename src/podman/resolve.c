@@ -12,6 +12,7 @@
 #include "base/alloc.h"
 #include "base/fileio.h"
 #include "base/limits.h"
+#include "base/strv.h"
 #include "podman/http.h"
 #include "toml/toml.h"
 #include "base/banned.h"
@@ -31,25 +32,18 @@ const char *podman_opts_getenv(const struct podman_connect_opts *opts, const cha
 
 /* ---- the list of files ---- */
 
-struct file_list {
-    char **v;
-    size_t n, cap;
-};
-
-static int list_add(struct file_list *l, char *path, struct ags_error *err)
+static int list_add(struct strv_builder *l, char *path, struct ags_error *err)
 {
     if (l->n + 1 >= PODMAN_MAX_CONF_FILES) {
         free(path);
         return ags_error_set(err, -E2BIG, "more than %u containers.conf files",
                              PODMAN_MAX_CONF_FILES - 1);
     }
-    l->v = xgrow(l->v, &l->cap, l->n + 2, sizeof(*l->v));
-    l->v[l->n++] = path;
-    l->v[l->n] = NULL;
+    strv_builder_push(l, path);
     return 0;
 }
 
-static int add_if_exists(struct file_list *l, const char *path, struct ags_error *err)
+static int add_if_exists(struct strv_builder *l, const char *path, struct ags_error *err)
 {
     struct stat st;
     if (stat(path, &st) < 0)
@@ -63,7 +57,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* DIR/ *.conf in lexical order (containers/common addConfigs). */
-static int add_dropins(struct file_list *l, const char *dir, struct ags_error *err)
+static int add_dropins(struct strv_builder *l, const char *dir, struct ags_error *err)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -86,7 +80,7 @@ static int add_dropins(struct file_list *l, const char *dir, struct ags_error *e
 int podman_conf_files(const struct podman_connect_opts *opts, bool root, char ***ret,
                       struct ags_error *err)
 {
-    struct file_list l = {.v = xcalloc(1, sizeof(char *)), .cap = 1}; /* never NULL */
+    struct strv_builder l = {0};
     int r = 0;
     const char *only = podman_opts_getenv(opts, "CONTAINERS_CONF");
     struct stat st;
@@ -114,10 +108,10 @@ int podman_conf_files(const struct podman_connect_opts *opts, bool root, char **
         }
     }
     if (r < 0) {
-        podman_strv_free(l.v);
+        strv_builder_done(&l);
         return r;
     }
-    *ret = l.v;
+    *ret = strv_builder_steal(&l); /* never NULL */
     return 0;
 }
 
@@ -308,7 +302,7 @@ int podman_resolve_uri(const struct podman_connect_opts *opts, const char *const
         }
         if (r == 0)
             r = resolve_from_conf(opts, conf_files, &res.uri, err);
-        podman_strv_free(own);
+        strv_free(own);
         res.source = PODMAN_URI_CONF;
     }
     if (r == 0 && !res.uri) {

@@ -5,6 +5,7 @@
 
 #include "base/alloc.h"
 #include "base/strbuf.h"
+#include "base/strv.h"
 #include "podman/errors.h"
 #include "podman/query.h"
 #include "base/banned.h"
@@ -29,11 +30,27 @@ int podman_name_path(const char *prefix, const char *what, const char *name, con
     return 0;
 }
 
-int podman_call(struct podman_client *c, struct podman_req req, struct podman_reply *ret,
+int podman_call(struct podman_client *c, const struct podman_call *call, struct podman_reply *ret,
                 struct ags_error *err)
 {
-    if (req.timeout_ms == 0 && !req.on_data)
-        req.timeout_ms = PODMAN_OP_TIMEOUT_MS;
+    _cleanup_free_ char *path = NULL;
+    if (call->what) {
+        int r = podman_name_path(call->path, call->what, call->name,
+                                 call->suffix ? call->suffix : "", &path, err);
+        if (r < 0)
+            return r;
+    }
+    struct podman_req req = {
+            .method = call->method,
+            .path = path ? path : call->path,
+            .query = call->query,
+            .content_type = call->json ? "application/json" : call->content_type,
+            .body = call->json ? call->json : call->body,
+            .body_len = call->json ? strlen(call->json) : call->body_len,
+            .timeout_ms = call->timeout_ms == 0                   ? PODMAN_OP_TIMEOUT_MS
+                          : call->timeout_ms == PODMAN_NO_TIMEOUT ? 0
+                                                                  : call->timeout_ms,
+    };
     return podman_http_do(c->http, &req, ret, err);
 }
 
@@ -41,7 +58,7 @@ int podman_get_json(struct podman_client *c, const char *path, const char *query
                     const char *what, json_t **ret, struct ags_error *err)
 {
     struct podman_reply reply = {0};
-    int r = podman_call(c, (struct podman_req){.method = "GET", .path = path, .query = query},
+    int r = podman_call(c, &(struct podman_call){.method = "GET", .path = path, .query = query},
                         &reply, err);
     if (r < 0)
         return r;
@@ -64,7 +81,7 @@ int podman_get_exists(struct podman_client *c, const char *path, const char *wha
                       struct ags_error *err)
 {
     struct podman_reply reply = {0};
-    int r = podman_call(c, (struct podman_req){.method = "GET", .path = path}, &reply, err);
+    int r = podman_call(c, &(struct podman_call){.method = "GET", .path = path}, &reply, err);
     if (r < 0)
         return r;
     if (reply.status == 204 || reply.status == 404)
@@ -115,16 +132,16 @@ static int cmp_str(const void *a, const void *b)
 
 char **podman_labels_from_json(json_t *obj)
 {
-    struct podman_strv s = {0};
+    struct strv_builder s = {0};
     const char *key;
     json_t *value;
     if (json_is_object(obj)) {
         json_object_foreach (obj, key, value) {
             if (json_is_string(value))
-                podman_strv_push(&s, xasprintf("%s=%s", key, json_string_value(value)));
+                strv_builder_push(&s, xasprintf("%s=%s", key, json_string_value(value)));
         }
     }
-    char **v = podman_strv_steal(&s);
+    char **v = strv_builder_steal(&s);
     size_t n = 0;
     while (v[n])
         n++;
@@ -142,28 +159,6 @@ bool podman_labels_match(const json_t *obj, const char *const *labels)
             return false;
     }
     return true;
-}
-
-void podman_strv_push(struct podman_strv *s, char *owned)
-{
-    s->v = xgrow(s->v, &s->cap, s->n + 2, sizeof(*s->v));
-    s->v[s->n++] = owned;
-    s->v[s->n] = NULL;
-}
-
-char **podman_strv_steal(struct podman_strv *s)
-{
-    char **v = s->v ? s->v : xcalloc(1, sizeof(char *));
-    *s = (struct podman_strv){0};
-    return v;
-}
-
-void podman_strv_done(struct podman_strv *s)
-{
-    for (size_t i = 0; i < s->n; i++)
-        free(s->v[i]);
-    free(s->v);
-    *s = (struct podman_strv){0};
 }
 
 int podman_inspect_json(struct podman_client *c, const char *prefix, const char *what,

@@ -2,7 +2,8 @@
 #pragma once
 
 /*
- * Helpers shared by images.c, build.c, volumes.c and secrets.c (internal to
+ * Helpers shared by the resource files (containers.c, exec.c, images.c, build.c,
+ * volumes.c, secrets.c) (internal to
  * src/podman; jansson is allowed here and nowhere above this layer).
  */
 
@@ -27,8 +28,27 @@
 int podman_name_path(const char *prefix, const char *what, const char *name, const char *suffix,
                      char **ret, struct ags_error *err) _warn_unused_;
 
-/* One request with PODMAN_OP_TIMEOUT_MS unless req sets its own. */
-int podman_call(struct podman_client *c, struct podman_req req, struct podman_reply *ret,
+/* One buffered request of a resource file.  With what set, the path is
+ * podman_name_path(path, what, name, suffix): the name is checked and escaped
+ * as one segment; else path alone.  json (or content_type, body, body_len)
+ * is the body; query is already encoded (podman/query.h). */
+struct podman_call {
+    const char *method;
+    const char *path;
+    const char *what; /* the thing name names, for errors ("image", "container") */
+    const char *name;
+    const char *suffix; /* after the name, or NULL */
+    const char *query;
+    const char *json;
+    const char *content_type;
+    const void *body;
+    size_t body_len;
+    long timeout_ms; /* 0: PODMAN_OP_TIMEOUT_MS; PODMAN_NO_TIMEOUT: none (wait) */
+};
+#define PODMAN_NO_TIMEOUT (-1L)
+
+/* Any HTTP status is a success here; the caller interprets it. */
+int podman_call(struct podman_client *c, const struct podman_call *call, struct podman_reply *ret,
                 struct ags_error *err) _warn_unused_;
 
 /* GET path (query may be NULL) expecting 200 and a JSON body; other statuses
@@ -56,12 +76,3 @@ int podman_kv_to_json(const char *const *kv, const char *what, json_t **ret,
 char **podman_labels_from_json(json_t *obj);
 /* Every label matches: "k=v" needs obj[k] == "v", a bare "k" needs obj[k]. */
 bool podman_labels_match(const json_t *obj, const char *const *labels);
-
-/* A NULL-terminated string list being built (owned until stolen). */
-struct podman_strv {
-    char **v;
-    size_t n, cap;
-};
-void podman_strv_push(struct podman_strv *s, char *owned);
-char **podman_strv_steal(struct podman_strv *s); /* never NULL */
-void podman_strv_done(struct podman_strv *s);

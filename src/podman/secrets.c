@@ -11,13 +11,14 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/limits.h"
 #include "base/strbuf.h"
+#include "base/strv.h"
 #include "podman/errors.h"
 #include "podman/query.h"
 #include "podman/resource.h"
 #include "base/banned.h"
 
-#define SECRET_MAX_VALUE 512000u /* libpod's own limit */
 #define SECRET_MAX_NAME  253u
 
 /* [A-Za-z0-9][A-Za-z0-9_.-]*: the server checks the rest. */
@@ -65,9 +66,9 @@ int podman_secret_create(struct podman_client *c, const char *name, const void *
     int r = check_name(name, err);
     if (r < 0)
         return r;
-    if (len == 0 || len > SECRET_MAX_VALUE)
+    if (len == 0 || len > AGS_SECRET_MAX_VALUE)
         return ags_error_set(err, -EINVAL, "the value of secret '%s' must be 1 to %u bytes "
-                                           "(it has %zu)", name, SECRET_MAX_VALUE, len);
+                                           "(it has %zu)", name, AGS_SECRET_MAX_VALUE, len);
     _cleanup_strbuf_ struct strbuf q;
     strbuf_init(&q, 8 * PODMAN_MAX_LABEL);
     r = create_query(name, labels, &q, err);
@@ -75,7 +76,7 @@ int podman_secret_create(struct podman_client *c, const char *name, const void *
         return r;
     struct podman_reply reply = {0};
     r = podman_call(c,
-                    (struct podman_req){.method = "POST", .path = "/secrets/create",
+                    &(struct podman_call){.method = "POST", .path = "/secrets/create",
                                         .query = q.buf,
                                         .content_type = "application/octet-stream",
                                         .body = value, .body_len = len},
@@ -131,7 +132,7 @@ int podman_secret_list(struct podman_client *c, const char *const *labels, char 
         json_decref(root);
         return ags_error_set(err, -EPROTO, "listing secrets: Podman's answer is not a list");
     }
-    struct podman_strv names = {0};
+    struct strv_builder names = {0};
     size_t i;
     json_t *entry;
     json_array_foreach (root, i, entry) {
@@ -160,25 +161,22 @@ int podman_secret_list(struct podman_client *c, const char *const *labels, char 
             }
         }
         if (match)
-            podman_strv_push(&names, xstrdup(name));
+            strv_builder_push(&names, xstrdup(name));
     }
     json_decref(root);
     if (r < 0) {
-        podman_strv_done(&names);
+        strv_builder_done(&names);
         return r;
     }
-    *ret_names = podman_strv_steal(&names);
+    *ret_names = strv_builder_steal(&names);
     return 0;
 }
 
 int podman_secret_remove(struct podman_client *c, const char *name, struct ags_error *err)
 {
-    _cleanup_free_ char *path = NULL;
-    int r = podman_name_path("/secrets", "secret", name, "", &path, err);
-    if (r < 0)
-        return r;
+    struct podman_call call = {.method = "DELETE", .path = "/secrets", .what = "secret", .name = name};
     struct podman_reply reply = {0};
-    r = podman_call(c, (struct podman_req){.method = "DELETE", .path = path}, &reply, err);
+    int r = podman_call(c, &call, &reply, err);
     if (r == 0 && reply.status != 204 && reply.status != 200) {
         _cleanup_free_ char *what = xasprintf("removing secret '%.200s'", name);
         r = podman_reply_error(&reply, what, err);

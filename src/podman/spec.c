@@ -16,6 +16,7 @@
 
 #include "base/alloc.h"
 #include "base/strutil.h"
+#include "base/strv.h"
 #include "base/banned.h"
 
 /* Collects the first error; later calls become no-ops that return a
@@ -189,11 +190,6 @@ static json_t *b_secrets(struct builder *b, const struct podman_spec *s)
         push(arr, o);
     }
     return arr;
-}
-
-static bool strv_empty(const char *const *v)
-{
-    return !v || !v[0];
 }
 
 /* Names as podman accepts them: [a-zA-Z0-9][a-zA-Z0-9_.-]*. */

@@ -10,6 +10,7 @@
 
 #include "base/alloc.h"
 #include "base/strbuf.h"
+#include "base/strv.h"
 #include "base/banned.h"
 
 #define TAR_NAME_LEN   100u
@@ -268,9 +269,7 @@ static int walk(struct tar_out *o, int dfd, struct strbuf *rel, unsigned depth,
         qsort(names, n, sizeof(*names), cmp_name);
     for (size_t i = 0; r == 0 && i < n; i++)
         r = put_entry(o, dirfd(d), names[i], rel, depth, err);
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    strv_free_n(names, n);
     closedir(d);
     return r;
 }

@@ -8,9 +8,6 @@
 
 #include "base/banned.h"
 
-static const int session_signals[PODMAN_SESSION_NSIG] = {SIGWINCH, SIGINT, SIGTERM, SIGHUP,
-                                                         SIGPIPE};
-
 /* Shared with the signal handler: only sig_atomic_t flags, and a termios
  * written before g_raw_fd publishes it. */
 static volatile sig_atomic_t g_pipe_wr = -1;
@@ -39,26 +36,18 @@ static void on_signal(int sig)
 
 static int install_handlers(struct podman_session *s, bool tty)
 {
-    /* First the current dispositions, so that the end restores exactly them
-     * even if an install below fails. */
-    for (size_t i = 0; i < PODMAN_SESSION_NSIG; i++)
-        if (sigaction(session_signals[i], NULL, &s->old[i]) < 0)
-            return -errno;
-    s->saved_handlers = true;
-    /* No SA_RESTART: a blocking write to a stuck output returns EINTR, so
-     * the pump notices the signal. */
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    struct sigaction ign = {.sa_handler = SIG_IGN};
-    sigemptyset(&ign.sa_mask);
-    for (size_t i = 0; i < PODMAN_SESSION_NSIG; i++) {
-        int sig = session_signals[i];
-        if (sig == SIGWINCH && !tty)
-            continue;
-        if (sigaction(sig, sig == SIGPIPE ? &ign : &sa, NULL) < 0)
-            return -errno;
-    }
-    return 0;
+    /* signals_catch installs without SA_RESTART: a blocking write to a stuck
+     * output returns EINTR, so the pump notices the signal.  What it saved
+     * comes back in podman_session_end() even if an install here fails. */
+    static const int winch[] = {SIGWINCH};
+    static const int ending[] = {SIGINT, SIGTERM, SIGHUP};
+    static const int pipe_sig[] = {SIGPIPE};
+    int r = tty ? signals_catch(&s->signals, winch, ARRAY_SIZE(winch), on_signal) : 0;
+    if (r >= 0)
+        r = signals_catch(&s->signals, ending, ARRAY_SIZE(ending), on_signal);
+    if (r >= 0)
+        r = signals_catch(&s->signals, pipe_sig, ARRAY_SIZE(pipe_sig), SIG_IGN);
+    return r;
 }
 
 static int enter_raw(struct podman_session *s, int fd, struct ags_error *err)
@@ -122,8 +111,7 @@ void podman_session_end(struct podman_session *s)
     if (!s->active)
         return;
     podman_session_restore_tty(s);
-    for (size_t i = 0; s->saved_handlers && i < PODMAN_SESSION_NSIG; i++)
-        (void)sigaction(session_signals[i], &s->old[i], NULL);
+    signals_restore(&s->signals);
     g_pipe_wr = -1;
     (void)close(s->sig_rd);
     (void)close(s->sig_wr);

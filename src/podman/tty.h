@@ -19,9 +19,8 @@
 #include <termios.h>
 
 #include "base/error.h"
+#include "base/signals.h"
 #include "podman/podman.h"
-
-enum { PODMAN_SESSION_NSIG = 5 };
 
 struct podman_session {
     bool active;
@@ -29,8 +28,7 @@ struct podman_session {
     struct termios saved;
     int sig_rd; /* self-pipe, read end (non-blocking) */
     int sig_wr;
-    bool saved_handlers;
-    struct sigaction old[PODMAN_SESSION_NSIG];
+    struct signals_saved signals; /* the dispositions before the session */
 };
 
 #define PODMAN_SESSION_INIT                     \

@@ -11,6 +11,7 @@
 
 #include "base/alloc.h"
 #include "base/strbuf.h"
+#include "base/strv.h"
 #include "podman/errors.h"
 #include "podman/query.h"
 #include "podman/resource.h"
@@ -33,9 +34,8 @@ int podman_volume_create(struct podman_client *c, const char *name, const char *
         return ags_error_set(err, -EINVAL, "volume name '%.200s' is not valid UTF-8", name);
     struct podman_reply reply = {0};
     r = podman_call(c,
-                    (struct podman_req){.method = "POST", .path = "/volumes/create",
-                                        .content_type = "application/json", .body = text,
-                                        .body_len = strlen(text)},
+                    &(struct podman_call){.method = "POST", .path = "/volumes/create",
+                                          .json = text},
                     &reply, err);
     free(text);
     if (r == 0 && reply.status != 201) {
@@ -111,27 +111,24 @@ int podman_volume_list(struct podman_client *c, const char *const *labels, char 
         json_decref(root);
         return ags_error_set(err, -EPROTO, "listing volumes: Podman's answer is not a list");
     }
-    struct podman_strv names = {0};
+    struct strv_builder names = {0};
     size_t i;
     json_t *vol;
     json_array_foreach (root, i, vol) {
         const char *name = json_string_value(json_object_get(vol, "Name"));
         if (name && podman_labels_match(json_object_get(vol, "Labels"), labels))
-            podman_strv_push(&names, xstrdup(name));
+            strv_builder_push(&names, xstrdup(name));
     }
     json_decref(root);
-    *ret_names = podman_strv_steal(&names);
+    *ret_names = strv_builder_steal(&names);
     return 0;
 }
 
 int podman_volume_remove(struct podman_client *c, const char *name, struct ags_error *err)
 {
-    _cleanup_free_ char *path = NULL;
-    int r = podman_name_path("/volumes", "volume", name, "", &path, err);
-    if (r < 0)
-        return r;
+    struct podman_call call = {.method = "DELETE", .path = "/volumes", .what = "volume", .name = name};
     struct podman_reply reply = {0};
-    r = podman_call(c, (struct podman_req){.method = "DELETE", .path = path}, &reply, err);
+    int r = podman_call(c, &call, &reply, err);
     if (r == 0 && reply.status == 409) {
         /* Never forced: force would remove the containers that use it. */
         struct ags_error why = {0};

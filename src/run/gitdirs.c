@@ -22,6 +22,7 @@
 
 #include "base/alloc.h"
 #include "base/fileio.h"
+#include "base/strv.h"
 #include "base/banned.h"
 
 /* A small regular file, never a symlink, FIFO or device (read_regular_file_at
@@ -279,28 +280,16 @@ void gitdirs_done(struct gitdirs *g)
     *g = (struct gitdirs){0};
 }
 
-struct list {
-    char **v;
-    size_t n, cap;
-};
-
-static void list_add(struct list *l, char *item)
-{
-    l->v = xgrow(l->v, &l->cap, l->n + 2, sizeof(*l->v));
-    l->v[l->n++] = item;
-    l->v[l->n] = NULL;
-}
-
-static char **list_take(struct list *l, size_t *ret_n)
+static char **list_take(struct strv_builder *l, size_t *ret_n)
 {
     *ret_n = l->n;
-    return l->v ? l->v : xcalloc(1, sizeof(char *));
+    return strv_builder_steal(l);
 }
 
 struct scan {
     time_t since;
     bool top_protected;
-    struct list dotgits, bare, unreadable, too_deep;
+    struct strv_builder dotgits, bare, unreadable, too_deep;
     size_t budget;
     bool truncated;
 };
@@ -366,17 +355,17 @@ static void scan_subdir(int dfd, const char *name, char *path, unsigned depth, s
     /* Not seen is not safe: the agent may hide a repository deeper than the
      * walk goes or in a directory the walk cannot open (chmod 0311). */
     if (depth + 1 >= GITDIRS_SCAN_MAX_DEPTH) {
-        list_add(&s->too_deep, path);
+        strv_builder_push(&s->too_deep, path);
         return;
     }
     int sub = open_dir_at(dfd, name);
     if (sub < 0) {
-        list_add(&s->unreadable, path);
+        strv_builder_push(&s->unreadable, path);
         return;
     }
     if (bare_shaped_at(sub)) {
         if (child_changed(sub, "HEAD", s->since) || git_dir_changed(sub, s->since))
-            list_add(&s->bare, TAKE_PTR(path));
+            strv_builder_push(&s->bare, TAKE_PTR(path));
         (void)close(sub);
         free(path);
         return;
@@ -395,7 +384,7 @@ static void scan_entry(int dfd, const char *rel, const char *name, unsigned dept
         bool counts = depth > 0 || !s->top_protected;
         if (counts && (changed_since(&st, s->since) ||
                        (S_ISDIR(st.st_mode) && dotgit_dir_changed(dfd, s->since))))
-            list_add(&s->dotgits, TAKE_PTR(path));
+            strv_builder_push(&s->dotgits, TAKE_PTR(path));
         free(path);
         return;
     }

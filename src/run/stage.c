@@ -66,7 +66,7 @@ static const char *const claude_json_keys[] = {
     "lastOnboardingVersion", "oauthAccount", "primaryApiKey", "theme", "userID", "verbose",
     NULL,
 };
-#define CLAUDE_JSON "/home/dev/.claude.json"
+#define CLAUDE_JSON PLAN_HOME "/.claude.json"
 
 static const struct home_rules {
     enum plan_agent agent;
@@ -74,10 +74,10 @@ static const struct home_rules {
     const char *const *allow;
 } home_rules[] = {
     {PLAN_AGENT_PI, PLAN_PI_HOME, allow_pi},
-    {PLAN_AGENT_CLAUDE, "/home/dev/.claude", allow_claude},
-    {PLAN_AGENT_CODEX, "/home/dev/.codex", allow_codex},
-    {PLAN_AGENT_GEMINI, "/home/dev/.gemini", allow_gemini},
-    {PLAN_AGENT_OPENCODE, "/home/dev/.config/opencode", allow_opencode},
+    {PLAN_AGENT_CLAUDE, PLAN_HOME "/.claude", allow_claude},
+    {PLAN_AGENT_CODEX, PLAN_HOME "/.codex", allow_codex},
+    {PLAN_AGENT_GEMINI, PLAN_HOME "/.gemini", allow_gemini},
+    {PLAN_AGENT_OPENCODE, PLAN_HOME "/.config/opencode", allow_opencode},
 };
 
 /* A home no rule names stages nothing. */

@@ -74,7 +74,7 @@ static int take_value(SecretValue *value, char **ret, size_t *ret_len)
     while (len > 0 && is_blank(data[len - 1]))
         len--;
     /* An environment variable cannot carry a NUL: such a value is unusable. */
-    if (len == 0 || len > SECRET_MAX_VALUE || memchr(data, '\0', len))
+    if (len == 0 || len > AGS_SECRET_MAX_VALUE || memchr(data, '\0', len))
         return -ENOENT;
     char *v = xmalloc(len + 1);
     memcpy(v, data, len);

@@ -12,6 +12,7 @@
 
 #include "base/alloc.h"
 #include "base/strutil.h"
+#include "base/strv.h"
 #include "base/banned.h"
 
 const char *secret_source_name(enum secret_source s)
@@ -78,8 +79,8 @@ static bool try_env(const struct secret_host *host, const char *var, struct atte
     if (!v || !v[0])
         return false;
     size_t len = strlen(v);
-    if (len > SECRET_MAX_VALUE) {
-        a->reason = xasprintf("$%s is longer than %u bytes", var, SECRET_MAX_VALUE);
+    if (len > AGS_SECRET_MAX_VALUE) {
+        a->reason = xasprintf("$%s is longer than %u bytes", var, AGS_SECRET_MAX_VALUE);
         return false;
     }
     a->value = xstrndup(v, len);
@@ -261,9 +262,7 @@ void secret_set_done(struct secret_set *s)
         free(s->v[i].origin);
     }
     free(s->v);
-    for (size_t i = 0; i < s->n_warnings; i++)
-        free(s->warnings[i]);
-    free(s->warnings);
+    strv_free_n(s->warnings, s->n_warnings);
     *s = (struct secret_set){0};
 }
 

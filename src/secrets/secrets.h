@@ -14,14 +14,13 @@
 #include <stddef.h>
 
 #include "base/error.h"
+#include "base/limits.h"
+#include "base/strv.h"
 #include "config/config.h"
 #include "plan/plan.h"
 
 #define SECRET_HELPER_TIMEOUT_MS 5000u
 #define SECRET_HELPER_MAX_OUTPUT (64u * 1024u)
-/* Podman takes at most 512000 bytes per secret; the keyring and env values are
- * held to the same bound so every resolved value can be delivered. */
-#define SECRET_MAX_VALUE 512000u
 
 enum secret_source {
     SECRET_SOURCE_ENV,         /* from_env, or legacy provider = "env" */

@@ -30,6 +30,7 @@
 
 #include "base/fileio.h"
 #include "base/parse-util.h"
+#include "base/strv.h"
 #include "podman/podman.h"
 #include "base/banned.h"
 
@@ -54,7 +55,7 @@ static void print_strv(char **v)
 {
     for (size_t i = 0; v[i]; i++)
         printf("%s\n", v[i]);
-    podman_strv_free(v);
+    strv_free(v);
 }
 
 static void on_output(const char *text, size_t len, void *userdata)

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "base/parse-util.h"
+#include "base/strv.h"
 #include "podman/podman.h"
 #include "base/banned.h"
 
@@ -225,11 +226,11 @@ static int run_failure_status(const struct ags_error *err)
 static int create(struct podman_client *c, struct flags *f, char **ret_id, struct ags_error *err)
 {
     char **warnings = NULL;
-    int r = podman_container_create_ex(c, &f->spec, ret_id, &warnings, err);
+    int r = podman_container_create(c, &f->spec, ret_id, &warnings, err);
     for (size_t i = 0; r == 0 && warnings[i]; i++)
         fprintf(stderr, "podman-run: warning: %s\n", warnings[i]);
     if (r == 0)
-        podman_strv_free(warnings);
+        strv_free(warnings);
     return r;
 }
 
@@ -255,7 +256,7 @@ static int cmd_run(struct podman_client *c, int argc, char **argv, struct ags_er
                                .err_fd = STDERR_FILENO,
                                .tty = f.spec.terminal};
         int code = 0;
-        int r = podman_run_attached_ex(c, id, &io, &aopts, &code, err);
+        int r = podman_run_attached(c, id, &io, &aopts, &code, err);
         if (r == PODMAN_DETACHED) {
             fprintf(stderr, "podman-run: detached from %.12s\n", id);
             f.keep = true;
@@ -326,7 +327,7 @@ static int cmd_exec(struct podman_client *c, int argc, char **argv, struct ags_e
                            .err_fd = STDERR_FILENO,
                            .tty = opts.tty};
     int code = 0;
-    int r = podman_exec_ex(c, argv[i], &opts, &io, &aopts, &code, err);
+    int r = podman_exec(c, argv[i], &opts, &io, &aopts, &code, err);
     if (r == PODMAN_DETACHED)
         return 0;
     if (r == -EINTR) {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/strv.h"
 
 #include "podman/containers-json.h"
 #include "podman/frames.h"
@@ -109,7 +110,7 @@ static void fuzz_parsers(const char *p, size_t n)
         if (!id[0] || strchr(id, '/'))
             abort();
         free(id);
-        podman_strv_free(warnings);
+        strv_free(warnings);
     }
 
     bool running = false;

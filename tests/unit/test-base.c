@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -7,11 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/alloc.h"
 #include "base/error.h"
 #include "base/parse-util.h"
 #include "base/sha256.h"
+#include "base/signals.h"
 #include "base/strbuf.h"
 #include "base/strutil.h"
+#include "base/strv.h"
 #include "base/termesc.h"
 
 static void test_sha256_matches_fips_180_vectors(void **state)
@@ -103,6 +107,133 @@ static void test_term_escape_shows_controls_c1_bidi_and_invalid_utf8(void **stat
     free(s);
 }
 
+static void test_strv_builder_stays_null_terminated_and_steals_an_empty_vector(void **state)
+{
+    (void)state;
+    struct strv_builder s = {0};
+    char **empty = strv_builder_steal(&s);
+    assert_non_null(empty);
+    assert_null(empty[0]);
+    assert_true(strv_empty((const char *const *)empty));
+    strv_free(empty);
+    for (int i = 0; i < 100; i++)
+        strv_builder_push(&s, xasprintf("%d", i));
+    assert_int_equal(s.n, 100);
+    assert_string_equal(s.v[99], "99");
+    assert_null(s.v[100]);
+    assert_int_equal(strv_len(s.v), 100);
+    strv_builder_done(&s);
+    assert_null(s.v);
+    assert_int_equal(s.n, 0);
+    strv_free(NULL);
+}
+
+static void test_strv_new_copies_and_len_counts_to_the_null(void **state)
+{
+    (void)state;
+    char arg[] = "b";
+    _cleanup_strv_free_ char **v = strv_new(3, "a", arg, "");
+    arg[0] = 'x'; /* a copy, not the caller's storage */
+    assert_int_equal(strv_len(v), 3);
+    assert_string_equal(v[0], "a");
+    assert_string_equal(v[1], "b");
+    assert_string_equal(v[2], "");
+    assert_null(v[3]);
+    assert_false(strv_empty((const char *const *)v));
+    assert_int_equal(strv_len(NULL), 0);
+    assert_true(strv_empty(NULL));
+    /* strv_free_n stops at n: freeing the literal past it would crash under ASan. */
+    char **counted = xcalloc(3, sizeof(char *));
+    counted[0] = xstrdup("owned");
+    counted[1] = arg;
+    strv_free_n(counted, 1);
+    strv_free_n(NULL, 3);
+}
+
+static volatile sig_atomic_t g_caught;
+
+static void note_signal(int sig)
+{
+    g_caught = sig;
+}
+
+static void other_handler(int sig)
+{
+    (void)sig;
+}
+
+static void (*handler_of(int sig))(int)
+{
+    struct sigaction sa;
+    assert_int_equal(sigaction(sig, NULL, &sa), 0);
+    return sa.sa_handler;
+}
+
+static void test_signals_restore_puts_back_the_exact_dispositions(void **state)
+{
+    (void)state;
+    /* A disposition with flags and a mask the catch does not use. */
+    struct sigaction before = {.sa_handler = other_handler, .sa_flags = SA_RESTART};
+    sigemptyset(&before.sa_mask);
+    sigaddset(&before.sa_mask, SIGQUIT);
+    assert_int_equal(sigaction(SIGUSR1, &before, NULL), 0);
+    assert_int_equal(sigaction(SIGUSR2, &(struct sigaction){.sa_handler = SIG_DFL}, NULL), 0);
+
+    struct signals_saved saved = {0};
+    static const int sigs[] = {SIGUSR1, SIGUSR2};
+    assert_int_equal(signals_catch(&saved, sigs, 2, note_signal), 0);
+    assert_int_equal(saved.n, 2);
+    assert_ptr_equal(handler_of(SIGUSR1), note_signal);
+    assert_ptr_equal(handler_of(SIGUSR2), note_signal);
+    g_caught = 0;
+    assert_int_equal(raise(SIGUSR2), 0);
+    assert_int_equal(g_caught, SIGUSR2);
+
+    signals_restore(&saved);
+    assert_int_equal(saved.n, 0);
+    struct sigaction after;
+    assert_int_equal(sigaction(SIGUSR1, NULL, &after), 0);
+    assert_ptr_equal(after.sa_handler, other_handler);
+    assert_true(after.sa_flags & SA_RESTART);
+    assert_true(sigismember(&after.sa_mask, SIGQUIT));
+    assert_ptr_equal(handler_of(SIGUSR2), SIG_DFL);
+    signals_restore(&saved); /* idempotent: nothing left to put back */
+    assert_ptr_equal(handler_of(SIGUSR1), other_handler);
+    assert_int_equal(sigaction(SIGUSR1, &(struct sigaction){.sa_handler = SIG_DFL}, NULL), 0);
+}
+
+static void test_signals_caught_twice_keep_the_first_saved_disposition(void **state)
+{
+    (void)state;
+    assert_int_equal(sigaction(SIGUSR1, &(struct sigaction){.sa_handler = other_handler}, NULL),
+                     0);
+    struct signals_saved saved = {0};
+    static const int usr1[] = {SIGUSR1};
+    assert_int_equal(signals_catch(&saved, usr1, 1, note_signal), 0);
+    assert_int_equal(signals_catch(&saved, usr1, 1, SIG_IGN), 0);
+    assert_int_equal(saved.n, 1);
+    assert_ptr_equal(handler_of(SIGUSR1), SIG_IGN); /* the latest install is in force */
+    signals_restore(&saved);
+    assert_ptr_equal(handler_of(SIGUSR1), other_handler); /* not note_signal */
+    assert_int_equal(sigaction(SIGUSR1, &(struct sigaction){.sa_handler = SIG_DFL}, NULL), 0);
+}
+
+static void test_signals_catch_refuses_more_than_signals_max(void **state)
+{
+    (void)state;
+    int sigs[SIGNALS_MAX + 1];
+    for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+        sigs[i] = SIGRTMIN + (int)i;
+    struct signals_saved saved = {0};
+    assert_int_equal(signals_catch(&saved, sigs, ARRAY_SIZE(sigs), SIG_IGN), -E2BIG);
+    assert_int_equal(saved.n, SIGNALS_MAX);
+    assert_ptr_equal(handler_of(sigs[SIGNALS_MAX - 1]), SIG_IGN);
+    assert_ptr_equal(handler_of(sigs[SIGNALS_MAX]), SIG_DFL); /* the one too many: untouched */
+    signals_restore(&saved);
+    for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+        assert_ptr_equal(handler_of(sigs[i]), SIG_DFL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -113,6 +244,11 @@ int main(void)
         cmocka_unit_test(test_edit_distance_finds_typos_and_caps_early),
         cmocka_unit_test(test_json_string_escapes_controls_quotes_and_nul),
         cmocka_unit_test(test_term_escape_shows_controls_c1_bidi_and_invalid_utf8),
+        cmocka_unit_test(test_strv_builder_stays_null_terminated_and_steals_an_empty_vector),
+        cmocka_unit_test(test_strv_new_copies_and_len_counts_to_the_null),
+        cmocka_unit_test(test_signals_restore_puts_back_the_exact_dispositions),
+        cmocka_unit_test(test_signals_caught_twice_keep_the_first_saved_disposition),
+        cmocka_unit_test(test_signals_catch_refuses_more_than_signals_max),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

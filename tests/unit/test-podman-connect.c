@@ -32,6 +32,7 @@
 
 #include "base/alloc.h"
 #include "base/fileio.h"
+#include "base/strv.h"
 #include "podman/client.h"
 #include "podman/connect-internal.h"
 #include "podman/http.h"
@@ -231,13 +232,6 @@ static void test_resolution_errors(void **state)
     free(c);
 }
 
-static size_t strv_len(char **v)
-{
-    size_t n = 0;
-    while (v[n])
-        n++;
-    return n;
-}
 
 static void test_conf_file_list(void **state)
 {
@@ -260,18 +254,18 @@ static void test_conf_file_list(void **state)
     char *a = xasprintf("%s/10-a.conf", d), *b = xasprintf("%s/20-b.conf", d);
     assert_string_equal(files[n - 2], a);
     assert_string_equal(files[n - 1], b);
-    podman_strv_free(files);
+    strv_free(files);
     /* root: podman reads no user file */
     assert_int_equal(podman_conf_files(&o, true, &files, &err), 0);
     for (size_t i = 0; files[i]; i++)
         assert_null(strstr(files[i], tmpdir));
-    podman_strv_free(files);
+    strv_free(files);
     /* CONTAINERS_CONF: that file alone, and it must exist */
     env_set("CONTAINERS_CONF", a);
     assert_int_equal(podman_conf_files(&o, false, &files, &err), 0);
     assert_int_equal(strv_len(files), 1);
     assert_string_equal(files[0], a);
-    podman_strv_free(files);
+    strv_free(files);
     env_set("CONTAINERS_CONF", "/nonexistent.conf");
     assert_int_equal(podman_conf_files(&o, false, &files, &err), -ENOENT);
     assert_non_null(strstr(err.msg, "CONTAINERS_CONF='/nonexistent.conf'"));

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "base/strbuf.h"
+#include "base/strv.h"
 #include "podman/containers-json.h"
 #include "podman/podman.h"
 #include "podman/query.h"
@@ -86,14 +87,14 @@ static void test_create_reply(void **state)
     assert_null(warnings[1]);
     assert_non_null(strstr(warnings[0], "cgroups V1"));
     free(id);
-    podman_strv_free(warnings);
+    strv_free(warnings);
 
     body = "{\"Id\":\"ab\",\"Warnings\":null}";
     assert_int_equal(podman_parse_create_reply(body, strlen(body), "create", &id, &warnings, NULL),
                      0);
     assert_null(warnings[0]);
     free(id);
-    podman_strv_free(warnings);
+    strv_free(warnings);
 
     struct ags_error err = {0};
     const char *bad[] = {"",

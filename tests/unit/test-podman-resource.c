@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/strv.h"
+#include "podman/client.h"
 #include "podman/podman.h"
 #include "podman/resource.h"
 
@@ -85,11 +87,11 @@ static void test_labels_from_json_are_sorted_strings(void **state)
     assert_string_equal(v[0], "a=2");
     assert_string_equal(v[1], "z=1");
     assert_null(v[2]); /* non-strings left out */
-    podman_strv_free(v);
+    strv_free(v);
     json_decref(obj);
     v = podman_labels_from_json(NULL); /* 4.3 secrets list: "Labels": null */
     assert_null(v[0]);
-    podman_strv_free(v);
+    strv_free(v);
 }
 
 static void test_labels_match_is_an_and(void **state)
@@ -114,31 +116,44 @@ static void test_labels_match_is_an_and(void **state)
     json_decref(obj);
 }
 
-static void test_strv_builder(void **state)
+/* podman_call checks and escapes the name before any request: a bad name
+ * fails with its own message, not with the transport's error about the
+ * socket that does not exist. */
+static void test_call_refuses_a_bad_name_before_connecting(void **state)
 {
     (void)state;
-    struct podman_strv s = {0};
-    char **empty = podman_strv_steal(&s);
-    assert_non_null(empty);
-    assert_null(empty[0]);
-    podman_strv_free(empty);
-    for (int i = 0; i < 100; i++)
-        podman_strv_push(&s, xasprintf("%d", i));
-    assert_int_equal(s.n, 100);
-    assert_string_equal(s.v[99], "99");
-    assert_null(s.v[100]);
-    podman_strv_done(&s);
-    podman_strv_free(NULL);
+    struct podman_endpoint ep = {0};
+    struct podman_client *c = NULL;
+    struct ags_error err = {0};
+    assert_int_equal(podman_endpoint_parse("unix:///nonexistent/podman.sock", &ep, &err), 0);
+    assert_int_equal(podman_client_from_endpoint(&ep, "4.3.1", &c, &err), 0);
+    struct podman_reply reply = {0};
+    const char *bad[] = {"", "a\nb", NULL};
+    for (size_t i = 0; i < 3; i++) {
+        struct podman_call call = {.method = "POST", .path = "/containers",
+                                   .what = "container", .name = bad[i], .suffix = "/start"};
+        memset(&err, 0, sizeof(err));
+        assert_int_equal(podman_call(c, &call, &reply, &err), -EINVAL);
+        assert_non_null(strstr(err.msg, "container name"));
+    }
+    /* without what, the path goes out as is: the transport's error */
+    struct podman_call plain = {.method = "GET", .path = "/containers/json"};
+    memset(&err, 0, sizeof(err));
+    int r = podman_call(c, &plain, &reply, &err);
+    assert_true(r < 0 && r != -EINVAL);
+    podman_reply_done(&reply);
+    podman_client_free(c);
+    podman_endpoint_done(&ep);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_call_refuses_a_bad_name_before_connecting),
             cmocka_unit_test(test_name_path_escapes_one_segment),
             cmocka_unit_test(test_labels_to_json),
             cmocka_unit_test(test_labels_from_json_are_sorted_strings),
             cmocka_unit_test(test_labels_match_is_an_and),
-            cmocka_unit_test(test_strv_builder),
-    };
+        };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@
 
 #include "base/alloc.h"
 #include "base/fileio.h"
+#include "base/strv.h"
 #include "config/config.h"
 #include "plan/plan.h"
 #include "secrets/secrets.h"
@@ -233,7 +234,7 @@ static void test_oversized_environment_value_is_a_warning_not_a_value(void **sta
     struct plan_secret buf[2];
     struct ags_plan plan = plan_of(cfg, buf, 2, NULL);
     struct secret_host h = host();
-    size_t n = SECRET_MAX_VALUE + 1;
+    size_t n = AGS_SECRET_MAX_VALUE + 1;
     char *big = xmalloc(strlen("BIG=") + n + 1);
     memcpy(big, "BIG=", 4);
     memset(big + 4, 'x', n);
