@@ -78,13 +78,15 @@ check_eq "^C: the container's shell got SIGINT (its trap's status)" 9 "$RC"
 check_contains "^C: the trap ran" "got-INT" "$PTY_OUT"
 
 # ------------------------------------------------------------ SIGWINCH
-# The container prints the size once it differs from the first one.
+# The container prints its size once it is the new one (at most 10 s):
+# GNU stty sets rows and cols with one ioctl each, so a container that
+# stopped at the first change could see "41 60" in between.
 key="ags-e2e-tty=$$-winch"
 cat >"$T/winch.sh" <<'EOF'
 stty rows 20 cols 60
 echo $$ >"$1"
 exec "$PR" run -t -i --label "$lbl" --label "$2" "$img" \
-    sh -c 'while [ "$(stty size)" = "20 60" ]; do sleep 0.1; done; stty size'
+    sh -c 'i=0; while [ "$(stty size)" != "41 123" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done; stty size'
 EOF
 rm -f "$T/pid"
 pty_bg winch "$T/winch.sh" "$T/pid" "$key"
