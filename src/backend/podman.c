@@ -136,11 +136,13 @@ static int pb_create(struct backend *b, const struct ags_plan *p, bool tty, char
                      struct ags_error *err)
 {
     struct podman_backend *pb = podman_of(b);
+    struct ags_error local = {0}; /* err is optional (base/error.h); the retry reads the message */
+    if (!err)
+        err = &local;
     for (int attempt = 0;; attempt++) {
         int r = create_once(pb, p, tty, ret_id, err);
         if (r == -EBUSY) { /* Podman's "name is in use": the interface says -EEXIST */
-            if (err)
-                err->code = -EEXIST;
+            err->code = -EEXIST;
             return -EEXIST;
         }
         /* Podman 4.3 sometimes fails a keep-id create while other containers
