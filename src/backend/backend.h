@@ -112,6 +112,17 @@ struct backend_open_opts {
     const char *runtime_dir;       /* per-user runtime dir (locks), absolute */
 };
 
+/* The backends there are (each in backend/<name>*.c). */
+
+/*
+ * The Podman backend behind backend.h: connects (starting a private service
+ * when none answers, warning through o->warn when the endpoint is on the
+ * network), learns the engine (struct backend_engine) and implements every
+ * operation of struct backend_ops (backend/podman*.c).
+ */
+int backend_podman_open(const struct backend_open_opts *o, struct backend **ret,
+                        struct ags_error *err) _warn_unused_;
+
 static inline void backend_close(struct backend *b)
 {
     if (b)

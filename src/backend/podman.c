@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/strutil.h"
 #include "base/banned.h"
 
 /* A create that Podman 4.3 refuses for a keep-id race is tried this often. */
@@ -219,19 +220,13 @@ static const struct backend_ops podman_ops = {
     .close = pb_close,
 };
 
-static const char *nonempty_env(const struct backend_open_opts *o, const char *name)
-{
-    const char *v = o->getenv ? o->getenv(name) : NULL;
-    return v && *v ? v : NULL;
-}
-
 int backend_podman_open(const struct backend_open_opts *o, struct backend **ret,
                         struct ags_error *err)
 {
     struct podman_connect_opts copts = {
-        .home = nonempty_env(o, "HOME"),
-        .xdg_runtime = nonempty_env(o, "XDG_RUNTIME_DIR"),
-        .xdg_config = nonempty_env(o, "XDG_CONFIG_HOME"),
+        .home = env_nonempty(o->getenv, "HOME"),
+        .xdg_runtime = env_nonempty(o->getenv, "XDG_RUNTIME_DIR"),
+        .xdg_config = env_nonempty(o->getenv, "XDG_CONFIG_HOME"),
         .getenv = o->getenv,
         .autostart = true,
         .idle_seconds = o->service_idle_seconds,

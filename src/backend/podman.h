@@ -16,15 +16,6 @@
 #include "plan/plan.h"
 #include "podman/podman.h"
 
-/*
- * The Podman backend behind backend.h: connects (starting a private service
- * when none answers, warning through o->warn when the endpoint is on the
- * network), learns the engine (struct backend_engine) and implements every
- * operation of struct backend_ops with the helpers below.
- */
-int backend_podman_open(const struct backend_open_opts *o, struct backend **ret,
-                        struct ags_error *err) _warn_unused_;
-
 /* What the backend learnt about the engine once connected. */
 struct backend_engine {
     unsigned major;   /* Podman's major version; 0: unknown */

@@ -54,14 +54,16 @@ int read_file_bounded(const char *path, size_t max, char **ret, size_t *ret_len,
     return 0;
 }
 
-static int write_all(int fd, const char *data, size_t len)
+int write_all(int fd, const void *data, size_t len)
 {
     for (size_t off = 0; off < len;) {
-        ssize_t n = write(fd, data + off, len - off);
+        ssize_t n = write(fd, (const char *)data + off, len - off);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
             return -errno;
+        if (n == 0)
+            return -EIO;
         off += (size_t)n;
     }
     return 0;

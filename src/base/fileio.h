@@ -6,6 +6,9 @@
 
 #include "base/error.h"
 
+/* Writes all len bytes (again after EINTR and short writes): 0, or -errno. */
+int write_all(int fd, const void *data, size_t len) _warn_unused_;
+
 /* Reads a whole regular file of at most max bytes.  *ret is NUL-terminated and
  * owned by the caller.  Errors name the path: "cannot open 'p': ...",
  * "'p' is larger than N bytes". */

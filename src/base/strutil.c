@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "base/strutil.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -105,4 +106,10 @@ bool path_under(const char *path, const char *dir)
     if (n == 1 && dir[0] == '/')
         return path[0] == '/';
     return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+const char *env_nonempty(const char *(*getenv_fn)(const char *name), const char *name)
+{
+    const char *v = getenv_fn ? getenv_fn(name) : getenv(name);
+    return v && *v ? v : NULL;
 }

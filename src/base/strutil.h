@@ -11,6 +11,9 @@ size_t str_edit_distance(const char *a, const char *b, size_t cap);
 /* [A-Za-z_][A-Za-z0-9_]* */
 bool str_is_env_name(const char *s);
 bool str_has_prefix(const char *s, const char *prefix);
+/* The variable's value when it is set and not empty, else NULL; getenv_fn
+ * NULL: the process environment. */
+const char *env_nonempty(const char *(*getenv_fn)(const char *name), const char *name);
 /* path is dir itself or below it (component-wise; dir's trailing slashes ignored). */
 bool path_under(const char *path, const char *dir);
 /* Appends s as a JSON string literal (quotes included); len bytes, may hold NUL. */

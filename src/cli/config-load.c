@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/strutil.h"
 #include "base/termesc.h"
 #include "cli/cli.h"
 #include "base/banned.h"
@@ -16,21 +17,15 @@ static const char *env_lookup(const char *name)
     return getenv(name);
 }
 
-static const char *nonempty_env(const char *name)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
-}
-
 void cli_host_init(struct cli_host *h)
 {
     *h = (struct cli_host){0};
     h->cwd = realpath(".", NULL);
-    h->host.home = nonempty_env("HOME");
+    h->host.home = env_nonempty(NULL, "HOME");
     h->host.cwd = h->cwd;
-    h->host.xdg_config = nonempty_env("XDG_CONFIG_HOME");
-    h->host.xdg_cache = nonempty_env("XDG_CACHE_HOME");
-    h->host.xdg_runtime = nonempty_env("XDG_RUNTIME_DIR");
+    h->host.xdg_config = env_nonempty(NULL, "XDG_CONFIG_HOME");
+    h->host.xdg_cache = env_nonempty(NULL, "XDG_CACHE_HOME");
+    h->host.xdg_runtime = env_nonempty(NULL, "XDG_RUNTIME_DIR");
     h->host.getenv = env_lookup;
 }
 

@@ -20,8 +20,9 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "backend/podman.h"
+#include "backend/backend.h"
 #include "base/alloc.h"
+#include "base/strutil.h"
 #include "base/signals.h"
 #include "run/assets.h"
 #include "run/gitdirs.h"
@@ -56,12 +57,6 @@ struct run_state {
 static const char *process_getenv(const char *name)
 {
     return getenv(name);
-}
-
-static const char *nonempty_env(const struct run_state *s, const char *name)
-{
-    const char *v = s->getenv(name);
-    return v && *v ? v : NULL;
 }
 
 /* -EINTR with *err once a signal arrived, else 0. */
@@ -145,7 +140,7 @@ static int deliver_secrets(struct run_state *s, struct ags_error *err)
     char **helper_env = secret_helper_env(environ);
     struct secret_host host = {
         .getenv = s->getenv,
-        .home = nonempty_env(s, "HOME"),
+        .home = env_nonempty(s->getenv, "HOME"),
         .helper_env = helper_env,
     };
     struct secret_set set;
@@ -240,7 +235,7 @@ static int run_sandbox(struct run_state *s, int *ret_exit, struct ags_error *err
 
 static int open_backend(struct run_state *s, struct ags_error *err)
 {
-    const char *runtime = nonempty_env(s, "XDG_RUNTIME_DIR");
+    const char *runtime = env_nonempty(s->getenv, "XDG_RUNTIME_DIR");
     const struct backend_open_opts bo = {
         .cancel = &run_signal,
         .warn = s->cb->warn,

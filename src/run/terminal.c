@@ -16,14 +16,10 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "base/fileio.h"
+#include "base/strutil.h"
 #include "run/internal.h"
 #include "base/banned.h"
-
-static const char *nonempty_env(const char *name)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
-}
 
 /* Whether the user's terminal takes UTF-8, from the locale (LC_ALL,
  * LC_CTYPE, LANG) as the terminal's own programs see it; a locale that is
@@ -37,11 +33,11 @@ static bool terminal_is_utf8(void)
         freelocale(loc);
         return utf8;
     }
-    const char *name = nonempty_env("LC_ALL");
+    const char *name = env_nonempty(NULL, "LC_ALL");
     if (!name)
-        name = nonempty_env("LC_CTYPE");
+        name = env_nonempty(NULL, "LC_CTYPE");
     if (!name)
-        name = nonempty_env("LANG");
+        name = env_nonempty(NULL, "LANG");
     return name && (strcasestr(name, ".utf-8") || strcasestr(name, ".utf8"));
 }
 
@@ -51,18 +47,6 @@ static void filter_init_for_terminal(struct termfilter *f)
         termfilter_init(f);
     else
         termfilter_init_ascii(f);
-}
-
-static void write_all(int fd, const char *buf, size_t n)
-{
-    for (size_t off = 0; off < n;) {
-        ssize_t w = write(fd, buf + off, n - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return;
-        off += (size_t)w;
-    }
 }
 
 static size_t filter_terminal(void *state, const char *in, size_t n, char *out)
@@ -85,7 +69,8 @@ const struct output_filter *run_terminal_filter(struct term_filter *f, int fd, b
 void run_terminal_finish(struct term_filter *f, int fd)
 {
     char reset[TERMFILTER_RESET_MAX];
-    write_all(fd, reset, termfilter_finish(&f->state, reset));
+    int r = write_all(fd, reset, termfilter_finish(&f->state, reset));
+    (void)r; /* a terminal that is gone has nothing left to reset */
 }
 
 static void sink_emit(const struct build_sink *s, const char *text, size_t len)
