@@ -16,15 +16,23 @@ bench_timed() {
 
 # bench_rounds N VARIANT...: one warm-up each (caches, volumes, the pause
 # process), then N rounds in which every variant runs once, in turn; the
-# times land in $tmp/VARIANT.
+# times land in $tmp/VARIANT.  Odd rounds run the variants in reverse order:
+# Podman is still cleaning up after a container run when the next variant
+# starts, so a fixed order would always give the same variant the same
+# (busy or quiet) predecessor.
 bench_rounds() {
     local n=$1 v i
     shift
+    local order=("$@") reversed=()
+    for ((i = $# - 1; i >= 0; i--)); do
+        reversed+=("${order[i]}")
+    done
     for v in "$@"; do
         bench_timed "$v" >/dev/null
         : >"$tmp/$v"
     done
     for ((i = 0; i < n; i++)); do
+        if ((i % 2)); then set -- "${reversed[@]}"; else set -- "${order[@]}"; fi
         for v in "$@"; do
             bench_timed "$v" >>"$tmp/$v"
         done
