@@ -74,8 +74,12 @@ argv_leaks() { # pids whose argv holds a canary
 
 # ---- a run that keeps the sandbox up while we look around
 AGENT='for v in CANARY_ENV CANARY_CMD CANARY_PASS; do printf %s "${!v}" | sha256sum | cut -d" " -f1; done
-ls /run/secrets | tr "\n" " "; echo; touch agent-up; sleep 10'
-rm -f "$MARKER" agent-up
+ls /run/secrets | tr "\n" " "; echo; touch agent-up
+for i in $(seq 600); do [ -e looked ] && break; sleep 0.1; done'
+# The sandbox stays up until the test has looked (touch looked; at most
+# 60 s): a fixed sleep was too short when a loaded machine made the argv
+# scan below slow.
+rm -f "$MARKER" agent-up looked
 CANARY_SRC=$C_ENV CANARY_PASS=$C_PASS "$AGS_BIN" --agent shell -- -c "$AGENT" </dev/null \
     >"$E2E_TMP/out" 2>"$E2E_TMP/err" &
 AGS_PID=$!
@@ -98,6 +102,7 @@ check_eq "the run has one Podman secret per resolved value" 3 "$(managed_secrets
 # the user's own storage). This also proves the leak scanner below finds them.
 check_match "during the run the values sit in Podman's secret store (and the scanner sees them)" \
     'secrets/filedriver/secretsdata\.json' "$(leaks_in "$HOME/.local/share/containers/storage/secrets")"
+touch looked
 
 RC=0
 wait "$AGS_PID" || RC=$?
