@@ -202,7 +202,7 @@ enum plan_network_mode {
 
 struct plan_network {
     enum plan_network_mode mode;
-    bool host_loopback; /* always false: the host's 127.0.0.1 is unreachable */
+    bool host_loopback; /* the host's 127.0.0.1 is reachable ([network] host_loopback) */
     char *origin;
 };
 
