@@ -59,6 +59,27 @@ check_eq "bash -l: ~/.profile still ran" '\u@ags-test:\w$ ' "$RUN_OUT"
 run --agent shell -- -c 'echo "$PATH"'
 check_eq "bash -c (no login): PATH is the plan's" "$SHELL_PATH" "$RUN_OUT"
 
+# ---- --tmux: the agent inside the session, and a new window (a login shell
+# that tmux starts) get the plan's PATH; run on a pty, as tmux needs one
+e2e_need script
+cat >"$WORK/tmux-probe.sh" <<'EOF'
+out=$1
+echo "$PATH" >"$out/tmux-agent"
+export TERM=screen # the test image has no tmux-256color entry, which the tmux client wants
+tmux new-window -d -n probe
+sleep 1
+tmux send-keys -t probe "echo \"\$PATH\" >$out/tmux-window.tmp; command -v ags-path-probe >>$out/tmux-window.tmp; mv $out/tmux-window.tmp $out/tmux-window; exit" Enter
+for _ in $(seq 50); do [ -e "$out/tmux-window" ] && break; sleep 0.2; done
+EOF
+WORK_REAL=$(pwd -P)
+{ sleep 20; } | script -qec "'$AGS_BIN' --tmux --stop-when-done --agent shell -- '$WORK_REAL/tmux-probe.sh' '$WORK_REAL'" \
+    /dev/null >"$E2E_TMP/tmux.out" 2>&1 || true
+check_eq "--tmux: the agent's PATH is the plan's" "$SHELL_PATH" "$(cat "$WORK/tmux-agent" 2>&1)"
+check_eq "--tmux: a new window's login shell has the plan's PATH" "$SHELL_PATH" \
+    "$(sed -n 1p "$WORK/tmux-window" 2>&1)"
+check_eq "--tmux: a new window finds the tool on it" /usr/local/pnpm/ags-path-probe \
+    "$(sed -n 2p "$WORK/tmux-window" 2>&1)"
+
 # ---- an agent profile: a fake pi planted in pi's own volume runs its commands
 # through a login shell, as codex does with bash -lc
 run --agent pi -- --version
