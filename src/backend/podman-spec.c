@@ -58,7 +58,7 @@ static void add_env(const struct ags_plan *p, const char *(*getenv_fn)(const cha
         s->env[n++] = xasprintf("%s=%s", p->env[i].name, value);
     }
     if (host_loopback)
-        s->env[n++] = xasprintf(BACKEND_HOST_LOOPBACK_ENV "=%s", host_loopback);
+        s->env[n++] = xasprintf(PLAN_HOST_LOOPBACK_ENV "=%s", host_loopback);
 }
 
 /* "size=1g", "size=256m", ...: the largest suffix that divides the size. */

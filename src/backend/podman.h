@@ -28,8 +28,6 @@ struct backend_engine {
 /* The address that reaches the host's loopback from inside slirp4netns's
  * default network (10.0.2.0/24): its second address. */
 #define BACKEND_SLIRP_HOST_LOOPBACK "10.0.2.2"
-/* The variable that tells the agent that address (docs/run-mode.md). */
-#define BACKEND_HOST_LOOPBACK_ENV "AGS_HOST_LOOPBACK"
 
 /* The gateway of the first default route in /proc/net/route's text, dotted
  * ("" when there is none): pasta gives the sandbox the same one. */

@@ -2027,7 +2027,8 @@ static void test_agent_homes_are_mounted_only_for_their_own_agent(void **state)
 }
 
 /* A secret or passthrough variable never sets what the plan sets itself (PATH:
- * the entrypoint's own commands run on the system directories) nor what makes
+ * the entrypoint's own commands run on the system directories; the backend's
+ * AGS_HOST_LOOPBACK, which would point the agent elsewhere) nor what makes
  * bash or the dynamic loader run a file first (BASH_ENV, LD_PRELOAD ...). */
 static void test_secrets_never_set_path_or_shell_and_loader_startup_variables(void **state)
 {
@@ -2035,7 +2036,7 @@ static void test_secrets_never_set_path_or_shell_and_loader_startup_variables(vo
     struct fx f;
     fx_init(&f, "[sandbox]\nimage = \"i\"\n"
                 "passthrough_env = [\"BASH_ENV\", \"LD_PRELOAD\", \"HOME\", \"ags_path\", "
-                "\"KEEP\"]\n"
+                "\"AGS_HOST_LOOPBACK\", \"KEEP\"]\n"
                 "[[secret]]\nenv = \"PATH\"\nfrom_env = \"X\"\n"
                 "[[secret]]\nenv = \"ENV\"\nfrom_env = \"X\"\n"
                 "[[secret]]\nenv = \"LD_LIBRARY_PATH\"\nfrom_env = \"X\"\n"
@@ -2047,7 +2048,8 @@ static void test_secrets_never_set_path_or_shell_and_loader_startup_variables(vo
     assert_int_equal(f.p->secrets[0].config_index, 3);
     assert_string_equal(f.p->secrets[1].env, "KEEP");
     static const char *const skipped[] = {"PATH", "ENV", "LD_LIBRARY_PATH", "BASH_ENV",
-                                          "LD_PRELOAD", "HOME", "ags_path"};
+                                          "LD_PRELOAD", "HOME", "ags_path",
+                                          "AGS_HOST_LOOPBACK"};
     for (size_t i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++) {
         char *note = xasprintf("%s skipped: ", skipped[i]);
         if (!has_note(f.p, note))
