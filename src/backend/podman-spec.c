@@ -42,10 +42,12 @@ static char **split_options(const char *csv)
     return v;
 }
 
+/* The plan's environment; host_loopback: the address of the host's loopback
+ * inside (only the engine knows it), told to the agent as AGS_HOST_LOOPBACK. */
 static void add_env(const struct ags_plan *p, const char *(*getenv_fn)(const char *),
-                    struct backend_spec *s)
+                    const char *host_loopback, struct backend_spec *s)
 {
-    s->env = xcalloc(p->n_env + 1, sizeof(char *));
+    s->env = xcalloc(p->n_env + 2, sizeof(char *));
     size_t n = 0;
     for (size_t i = 0; i < p->n_env; i++) {
         const char *value = p->env[i].value;
@@ -55,6 +57,8 @@ static void add_env(const struct ags_plan *p, const char *(*getenv_fn)(const cha
             continue;
         s->env[n++] = xasprintf("%s=%s", p->env[i].name, value);
     }
+    if (host_loopback)
+        s->env[n++] = xasprintf(PLAN_HOST_LOOPBACK_ENV "=%s", host_loopback);
 }
 
 /* "size=1g", "size=256m", ...: the largest suffix that divides the size. */
@@ -123,18 +127,29 @@ static void map_identity(const struct plan_identity *id, struct backend_spec *s)
     s->spec.userns = s->userns;
 }
 
-/* slirp4netns without the host's loopback; pasta where Podman dropped
- * slirp4netns (6.x) or it is not installed.  Podman runs pasta with
- * --no-map-gw unless told otherwise, so the host's loopback stays closed
- * there too (the plan never opens it). */
-static void map_network(const struct backend_engine *engine, struct backend_spec *s)
+/* slirp4netns, or pasta where Podman dropped slirp4netns (6.x) or it is not
+ * installed.  The host's loopback stays closed unless the plan opens it:
+ * slirp4netns says so with allow_host_loopback (then 10.0.2.2 is the host's
+ * 127.0.0.1); Podman runs pasta with --no-map-gw unless its options hold
+ * --map-gw (which Podman takes out again), and with --map-gw connections to
+ * the default gateway, which pasta copies from the host, reach the host's
+ * loopback.  Returns the address that reaches it, or NULL. */
+static const char *map_network(const struct plan_network *n, const struct backend_engine *engine,
+                               struct backend_spec *s)
 {
     bool slirp = engine->slirp4netns && engine->major < 6;
     s->network_options = xcalloc(2, sizeof(char *));
-    if (slirp)
-        s->network_options[0] = xstrdup("allow_host_loopback=false");
     s->spec.netns = slirp ? "slirp4netns" : "pasta";
     s->spec.network_options = (const char *const *)s->network_options;
+    if (slirp) {
+        s->network_options[0] = xasprintf("allow_host_loopback=%s",
+                                          n->host_loopback ? "true" : "false");
+        return n->host_loopback ? BACKEND_SLIRP_HOST_LOOPBACK : NULL;
+    }
+    if (!n->host_loopback)
+        return NULL;
+    s->network_options[0] = xstrdup("--map-gw");
+    return engine->gateway[0] ? engine->gateway : NULL;
 }
 
 void backend_spec_from_plan(const struct ags_plan *p, const struct backend_engine *engine,
@@ -142,10 +157,10 @@ void backend_spec_from_plan(const struct ags_plan *p, const struct backend_engin
                             const char *(*getenv_fn)(const char *name), struct backend_spec *ret)
 {
     struct backend_spec s = {0};
-    add_env(p, getenv_fn, &s);
+    const char *host_loopback = map_network(&p->network, engine, &s);
+    add_env(p, getenv_fn, host_loopback, &s);
     add_mounts(p, &s);
     map_identity(&p->identity, &s);
-    map_network(engine, &s);
     s.spec.image = p->image.v;
     s.spec.name = p->name.v;
     s.spec.entrypoint = (const char *const *)p->argv;

@@ -20,7 +20,18 @@
 struct backend_engine {
     unsigned major;   /* Podman's major version; 0: unknown */
     bool slirp4netns; /* slirp4netns is installed where Podman looks */
+    /* The host's default IPv4 gateway ("" unknown): pasta copies the host's
+     * routes, and with --map-gw this address reaches the host's loopback. */
+    char gateway[16];
 };
+
+/* The address that reaches the host's loopback from inside slirp4netns's
+ * default network (10.0.2.0/24): its second address. */
+#define BACKEND_SLIRP_HOST_LOOPBACK "10.0.2.2"
+
+/* The gateway of the first default route in /proc/net/route's text, dotted
+ * ("" when there is none): pasta gives the sandbox the same one. */
+void backend_route_gateway(const char *proc_net_route, char out[16]);
 
 /* The engine facts from Podman's version text ("4.3.1") and the helper
  * directories and $PATH (from getenv_fn) where Podman looks for slirp4netns. */

@@ -12,3 +12,4 @@
  * held to it too so every resolved value can be delivered. */
 #define AGS_SECRET_MAX_VALUE       512000u
 #define AGS_TERM_SEQ_MAX           512u /* a kept terminal escape sequence (lockdown output) */
+#define AGS_ROUTE_TABLE_MAX        (256u * 1024u) /* /proc/net/route: the host gateway (pasta) */

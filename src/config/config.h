@@ -127,8 +127,14 @@ struct cfg_update {
     struct cfg_u32 minimum_release_age; /* minutes */
 };
 
+/* [network]: what the sandbox may reach beyond its own stack. */
+struct cfg_network {
+    struct cfg_bool host_loopback; /* the host's 127.0.0.1; only the user's own config opens it */
+};
+
 struct ags_config {
     struct cfg_sandbox sandbox;
+    struct cfg_network network;
     struct cfg_browser browser;
     struct cfg_auth_proxy auth_proxy;
     struct cfg_update update;

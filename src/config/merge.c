@@ -59,6 +59,7 @@ void cfg_merge_layer(struct ags_config *base, struct cfg_parts *bp, struct ags_c
     merge_fields(&cfg_schema_browser, &base->browser, &overlay->browser);
     merge_fields(&cfg_schema_auth_proxy, &base->auth_proxy, &overlay->auth_proxy);
     merge_fields(&cfg_schema_update, &base->update, &overlay->update);
+    merge_fields(&cfg_schema_network, &base->network, &overlay->network);
     APPEND(bp->plain, bp->n_plain, bp->cap_plain, op->plain, op->n_plain);
     APPEND(bp->agent, bp->n_agent, bp->cap_agent, op->agent, op->n_agent);
     APPEND(bp->tool, bp->n_tool, bp->cap_tool, op->tool, op->n_tool);
@@ -115,6 +116,7 @@ static void apply_defaults(struct ags_config *c, const struct cfg_host *h)
     default_bool(&c->auth_proxy.enabled, true);
     default_str(&c->update.pi_spec, xstrdup(DEFAULT_PI_SPEC));
     default_u32(&c->update.minimum_release_age, DEFAULT_MIN_RELEASE_AGE);
+    default_bool(&c->network.host_loopback, false);
 }
 
 static void origin_error(struct cfg_diag *diag, const struct cfg_origin *at, const char *ctx,

@@ -38,6 +38,10 @@ static const struct forbidden_key forbidden[] = {
     {"update", "minimum_release_age", "it shortens the wait before new releases are trusted"},
     {"sandbox", "service_idle_seconds",
      "it sets how long a Podman service ags starts keeps running on your machine"},
+    /* Even "false": the key is the user's decision alone, and a repository
+     * that names it at all is asking for a hole in the sandbox. */
+    {"network", "host_loopback",
+     "it would open your machine's loopback (127.0.0.1 services) to the sandbox"},
 };
 
 const char *cfg_overlay_forbidden(const char *table, const char *key)

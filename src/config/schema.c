@@ -133,6 +133,10 @@ static const struct cfg_field update_fields[] = {
     F(struct cfg_update, "minimum_release_age", CFG_T_U32, minimum_release_age, false),
 };
 
+static const struct cfg_field network_fields[] = {
+    F(struct cfg_network, "host_loopback", CFG_T_BOOL, host_loopback, false),
+};
+
 #define SCHEMA(var, name, array, fields) \
     const struct cfg_table_schema var = {name, array, fields, ARRAY_SIZE(fields)}
 
@@ -146,10 +150,11 @@ SCHEMA(cfg_schema_tool_secret, "tool.secret", true, secret_fields);
 SCHEMA(cfg_schema_browser, "browser", false, browser_fields);
 SCHEMA(cfg_schema_auth_proxy, "auth_proxy", false, auth_proxy_fields);
 SCHEMA(cfg_schema_update, "update", false, update_fields);
+SCHEMA(cfg_schema_network, "network", false, network_fields);
 
 const struct cfg_table_schema *const cfg_schemas[] = {
     &cfg_schema_sandbox,        &cfg_schema_mount,  &cfg_schema_agent_mount,
     &cfg_schema_tool,           &cfg_schema_tool_directory, &cfg_schema_tool_secret,
     &cfg_schema_secret,         &cfg_schema_auth_proxy, &cfg_schema_browser,
-    &cfg_schema_update,         NULL,
+    &cfg_schema_update,         &cfg_schema_network, NULL,
 };

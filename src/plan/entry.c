@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/strutil.h"
 #include "plan/internal.h"
 #include "base/banned.h"
 
@@ -207,12 +208,60 @@ static void put_secret_exports(struct strbuf *sb, const struct ags_plan *p)
                 "unset ags_n; ");
 }
 
+/* The login files a login shell reads after /etc/profile (bash: the first of
+ * these that exists; sh: ~/.profile). */
+static const char *const login_files[] = {PLAN_HOME "/.bash_profile", PLAN_HOME "/.bash_login",
+                                          PLAN_HOME "/.profile"};
+
+static bool under_a_mount(const struct ags_plan *p, const char *path)
+{
+    for (size_t i = 0; i < p->n_mounts; i++)
+        if (path_under(path, p->mounts[i].destination))
+            return true;
+    return false;
+}
+
+/* A login shell (`bash -l`, `bash -lc` as codex runs commands, a new tmux
+ * window, `su -`) reads /etc/profile, which on Debian replaces PATH, and
+ * ~/.profile, which prepends ~/.local/bin.  The container's home is the
+ * image's, fresh every run, so appending one line that sets the plan's PATH
+ * to each login file there gives every login shell of this run exactly the
+ * plan's PATH.  A login file a mount provides is the user's (or a volume's)
+ * and is never written; neither is one that cannot be (a read-only image). */
+static void put_login_path(struct strbuf *sb, const struct ags_plan *p)
+{
+    const char *path = NULL;
+    for (size_t i = 0; i < p->n_env && !path; i++)
+        if (strcmp(p->env[i].name, "PATH") == 0)
+            path = p->env[i].value;
+    if (!path)
+        return;
+    _cleanup_strbuf_ struct strbuf line;
+    strbuf_init(&line, SCRIPT_MAX);
+    put(&line, "PATH=");
+    putq(&line, path);
+    put(&line, "; export PATH");
+    put(sb, "ags_login=");
+    putq(sb, line.buf);
+    put(sb, "; for ags_f in");
+    for (size_t i = 0; i < ARRAY_SIZE(login_files); i++)
+        if (!under_a_mount(p, login_files[i])) {
+            put(sb, " ");
+            putq(sb, login_files[i]);
+        }
+    /* ~/.profile always (sh reads it), the bash-only ones where they exist. */
+    put(sb, "; do if [ -f \"$ags_f\" ] || [ \"$ags_f\" = " PLAN_HOME "/.profile ]; then "
+            "printf '%s\\n' \"$ags_login\" 2>/dev/null >> \"$ags_f\"; fi; done; "
+            "unset ags_f ags_login; ");
+}
+
 static char *build_script(const struct plan_input *in, const struct ags_plan *p,
                           const struct profile *pr)
 {
     _cleanup_strbuf_ struct strbuf sb;
     strbuf_init(&sb, SCRIPT_MAX);
     put(&sb, SYSTEM_PATH_FIRST);
+    put_login_path(&sb, p);
     put_secret_exports(&sb, p);
     const struct cfg_strv *boot = &in->cfg->sandbox.container_boot_dirs;
     if (boot->n || pr->boot_dirs[0]) {

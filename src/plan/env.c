@@ -81,6 +81,8 @@ static const char *reserved_secret_name(const struct ags_plan *p, const char *na
             return "it makes the shell or the dynamic loader run a file first";
     if (str_has_prefix(name, "ags_"))
         return "the entrypoint script uses ags_* variables itself";
+    if (strcmp(name, PLAN_HOST_LOOPBACK_ENV) == 0)
+        return "the sandbox sets it itself (the host loopback's address)";
     for (size_t i = 0; i < p->n_env; i++)
         if (strcmp(p->env[i].name, name) == 0)
             return "the sandbox sets it itself";

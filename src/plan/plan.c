@@ -96,13 +96,24 @@ static void build_security(struct plan_builder *b)
     p->security.pids_origin = plan_cfg_origin(&in->cfg->sandbox.pids_limit.at);
 }
 
-/* Section 2.4: the backend picks the engine's means (docs/run-mode.md). */
+/* Section 2.4: the backend picks the engine's means (docs/run-mode.md).  The
+ * host's loopback opens only when the user's own config asks (an overlay may
+ * not name the key), and never in lockdown, which is for repositories whose
+ * agent must not reach what listens on 127.0.0.1 (docs/security.md). */
 static void build_network(struct plan_builder *b)
 {
+    const struct cfg_bool *want = &b->in->cfg->network.host_loopback;
     struct plan_network *n = &b->p->network;
     n->mode = PLAN_NETWORK_ISOLATED;
-    n->host_loopback = false;
-    n->origin = xstrdup("default");
+    n->host_loopback = want->v && !b->in->flags.lockdown;
+    if (want->v && b->in->flags.lockdown) {
+        _cleanup_free_ char *at = plan_cfg_origin(&want->at);
+        plan_note(b, "network.host_loopback (%s) ignored: --lockdown keeps the host's loopback "
+                     "closed", at);
+        n->origin = xstrdup("flag --lockdown");
+        return;
+    }
+    n->origin = plan_cfg_origin(&want->at);
 }
 
 static void build_labels(struct plan_builder *b)

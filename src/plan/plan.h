@@ -202,7 +202,7 @@ enum plan_network_mode {
 
 struct plan_network {
     enum plan_network_mode mode;
-    bool host_loopback; /* always false: the host's 127.0.0.1 is unreachable */
+    bool host_loopback; /* the host's 127.0.0.1 is reachable ([network] host_loopback) */
     char *origin;
 };
 
@@ -251,6 +251,9 @@ struct ags_plan {
  * over to the agent, so nothing an agent planted in a volume or under its
  * home shadows bash, git, env ... (docs/security.md). */
 #define PLAN_SYSTEM_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+/* The variable in which the backend tells the agent the address of the
+ * host's loopback when the plan opens it (only the backend knows it). */
+#define PLAN_HOST_LOOPBACK_ENV "AGS_HOST_LOOPBACK"
 /* Where the backend puts each resolved secret as a file named like its variable. */
 #define PLAN_SECRETS_DIR "/run/secrets"
 

@@ -254,7 +254,18 @@ chmod 0755 "$ctx/rootfs/workspace" "$ctx/home-dev"
 printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'dev:x:1000:1000:dev:/home/dev:/bin/bash' \
     'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' >"$ctx/rootfs/etc/passwd"
 printf '%s\n' 'root:x:0:' 'dev:x:1000:' 'nogroup:x:65534:' >"$ctx/rootfs/etc/group"
-printf '%s\n' 'export PS1="\u@ags-test:\w\$ "' >"$ctx/home-dev/.profile"
+# Login files like Debian's: /etc/profile replaces PATH and ~/.profile prepends
+# ~/.local/bin, so the e2e tests meet what agents' login shells meet there.
+cat >"$ctx/rootfs/etc/profile" <<'EOF'
+if [ "$(id -u)" -eq 0 ]; then
+  PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+else
+  PATH="/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games"
+fi
+export PATH
+EOF
+printf '%s\n' 'export PS1="\u@ags-test:\w\$ "' \
+    'if [ -d "$HOME/.local/bin" ]; then PATH="$HOME/.local/bin:$PATH"; fi' >"$ctx/home-dev/.profile"
 cat >"$ctx/Containerfile" <<'EOF'
 # ags e2e test image: static busybox + static bash, tmux and git.
 FROM scratch

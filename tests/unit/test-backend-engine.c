@@ -63,11 +63,44 @@ static void test_slirp4netns_is_found_in_a_path_directory(void **s _unused_)
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* /proc/net/route: header, then the routes; the first default route with a
+ * gateway wins, in the kernel's (little-endian) byte order. */
+static void test_route_gateway_is_the_default_routes_gateway_dotted(void **s _unused_)
+{
+    static const char table[] =
+        "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+        "eth0\t0010A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"
+        "eth0\t00000000\t0100A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n"
+        "wlan0\t00000000\t0200000A\t0003\t0\t0\t600\t00000000\t0\t0\t0\n";
+    char gw[16] = "x";
+    backend_route_gateway(table, gw);
+    assert_string_equal(gw, "192.168.0.1");
+}
+
+static void test_route_gateway_is_empty_without_a_default_route(void **s _unused_)
+{
+    char gw[16] = "x";
+    backend_route_gateway("Iface\tDestination\tGateway\n"
+                          "eth0\t0010A8C0\t00000000\t0001\n"
+                          "eth0\t00000000\t00000000\t0001\n" /* default via no gateway */
+                          "eth0\t00000000\t0100A8\t0003\n", /* truncated */
+                          gw);
+    assert_string_equal(gw, "");
+    backend_route_gateway("", gw);
+    assert_string_equal(gw, "");
+    backend_route_gateway(NULL, gw);
+    assert_string_equal(gw, "");
+    backend_route_gateway("Iface\tDestination\tGateway\neth0\t00000000\t0100A8XZ\t0003\n", gw);
+    assert_string_equal(gw, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engine_major_is_the_leading_number_of_the_version),
         cmocka_unit_test(test_engine_major_is_unknown_without_a_version),
+        cmocka_unit_test(test_route_gateway_is_the_default_routes_gateway_dotted),
+        cmocka_unit_test(test_route_gateway_is_empty_without_a_default_route),
         cmocka_unit_test(test_slirp4netns_is_found_in_a_path_directory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -170,6 +170,7 @@ static void test_network_podman4_with_slirp4netns_closes_host_loopback(void **st
     assert_string_equal(f.s.spec.netns, "slirp4netns");
     assert_int_equal(strv_count(f.s.spec.network_options), 1);
     assert_string_equal(f.s.spec.network_options[0], "allow_host_loopback=false");
+    assert_null(env_value(&f.s, "AGS_HOST_LOOPBACK"));
     /* An unknown version (0) is taken as an old one. */
     fx_map(&f, &(struct backend_engine){.major = 0, .slirp4netns = true}, false);
     assert_string_equal(f.s.spec.netns, "slirp4netns");
@@ -196,6 +197,55 @@ static void test_network_podman6_is_pasta_even_with_slirp4netns_installed(void *
     fx_map(&f, &(struct backend_engine){.major = 6, .slirp4netns = true}, false);
     assert_string_equal(f.s.spec.netns, "pasta");
     assert_int_equal(strv_count(f.s.spec.network_options), 0);
+    fx_done(&f);
+}
+
+/* [network] host_loopback = true: slirp4netns lets 10.0.2.2 reach the host's
+ * 127.0.0.1 and the agent is told that address. */
+static void test_network_host_loopback_opens_slirp4netns_and_names_10_0_2_2(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f);
+    f.cfg->network.host_loopback.v = true;
+    fx_map(&f, &podman4_slirp, false);
+    assert_string_equal(f.s.spec.netns, "slirp4netns");
+    assert_int_equal(strv_count(f.s.spec.network_options), 1);
+    assert_string_equal(f.s.spec.network_options[0], "allow_host_loopback=true");
+    assert_string_equal(env_value(&f.s, "AGS_HOST_LOOPBACK"), "10.0.2.2");
+    /* Lockdown keeps it closed whatever the config says. */
+    f.in.flags.lockdown = true;
+    fx_map(&f, &podman4_slirp, false);
+    assert_string_equal(f.s.spec.network_options[0], "allow_host_loopback=false");
+    assert_null(env_value(&f.s, "AGS_HOST_LOOPBACK"));
+    fx_done(&f);
+}
+
+/* pasta: Podman's own --map-gw (it drops its default --no-map-gw), and the
+ * host's gateway, which pasta copies into the sandbox, is the address; when
+ * it is unknown the agent is not told a wrong one. */
+static void test_network_host_loopback_on_pasta_maps_the_gateway(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f);
+    f.cfg->network.host_loopback.v = true;
+    struct backend_engine e = {.major = 5, .slirp4netns = false, .gateway = "192.168.0.1"};
+    fx_map(&f, &e, false);
+    assert_string_equal(f.s.spec.netns, "pasta");
+    assert_int_equal(strv_count(f.s.spec.network_options), 1);
+    assert_string_equal(f.s.spec.network_options[0], "--map-gw");
+    assert_string_equal(env_value(&f.s, "AGS_HOST_LOOPBACK"), "192.168.0.1");
+    e.gateway[0] = '\0';
+    fx_map(&f, &e, false);
+    assert_string_equal(f.s.spec.network_options[0], "--map-gw");
+    assert_null(env_value(&f.s, "AGS_HOST_LOOPBACK"));
+    /* Closed: no option, no variable, even with a gateway known. */
+    f.cfg->network.host_loopback.v = false;
+    struct backend_engine e6 = {.major = 6, .slirp4netns = true, .gateway = "10.1.1.1"};
+    fx_map(&f, &e6, false);
+    assert_int_equal(strv_count(f.s.spec.network_options), 0);
+    assert_null(env_value(&f.s, "AGS_HOST_LOOPBACK"));
     fx_done(&f);
 }
 
@@ -367,6 +417,8 @@ int main(void)
         cmocka_unit_test(test_network_podman4_with_slirp4netns_closes_host_loopback),
         cmocka_unit_test(test_network_podman4_without_slirp4netns_is_pasta_without_options),
         cmocka_unit_test(test_network_podman6_is_pasta_even_with_slirp4netns_installed),
+        cmocka_unit_test(test_network_host_loopback_opens_slirp4netns_and_names_10_0_2_2),
+        cmocka_unit_test(test_network_host_loopback_on_pasta_maps_the_gateway),
         cmocka_unit_test(test_binds_keep_their_mode_and_volumes_go_by_name),
         cmocka_unit_test(test_lockdown_tmpfs_become_podman_mount_options_with_size_suffixes),
         cmocka_unit_test(test_env_values_and_host_passthrough_only_when_set_on_the_host),

@@ -92,7 +92,24 @@ static void test_file_with_only_sandbox_image_is_complete(void **state)
     assert_false(l.cfg->browser.enabled.v);
     assert_string_equal(l.cfg->update.pi_spec.v, "@earendil-works/pi-coding-agent");
     assert_int_equal(l.cfg->update.minimum_release_age.v, 1440);
+    assert_false(l.cfg->network.host_loopback.v);
+    assert_null(l.cfg->network.host_loopback.at.file);
     assert_int_equal(l.cfg->n_mounts, 0);
+    loaded_done(&l);
+}
+
+static void test_network_host_loopback_is_read_with_its_origin(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"x\"\n[network]\nhost_loopback = true\n");
+    assert_int_equal(l.r, 0);
+    assert_true(l.cfg->network.host_loopback.v);
+    assert_string_equal(l.cfg->network.host_loopback.at.file, "/etc/t.toml");
+    assert_int_equal(l.cfg->network.host_loopback.at.line, 4);
+    loaded_done(&l);
+    l = load("[sandbox]\nimage = \"x\"\n[network]\nhost_loopback = \"yes\"\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/t.toml:4:17: network.host_loopback: expected true or false");
     loaded_done(&l);
 }
 
@@ -748,6 +765,20 @@ static void test_overlay_may_not_set_keys_that_reach_beyond_its_repository(void 
     remove_tree(f.s.root);
 }
 
+/* The host's loopback is the user's hole to open: a repository may not even
+ * name the key (false included), so `ags plan` never shows a repo's origin. */
+static void test_overlay_may_not_set_network_host_loopback(void **state)
+{
+    (void)state;
+    struct overlay_fx f;
+    overlay_fx_init(&f, "[network]\nhost_loopback = true\n");
+    expect_overlay_error(&f, "2:1: network.host_loopback", "may not set");
+    expect_overlay_error(&f, "2:1: network.host_loopback", "loopback");
+    write_text(f.overlay, "[network]\nhost_loopback = false\n");
+    expect_overlay_error(&f, "2:1: network.host_loopback", "may not set");
+    remove_tree(f.s.root);
+}
+
 /* An overlay may not change how long a Podman service that ags starts on the
  * host stays up: a host-side lifetime, not a repository's. */
 static void test_overlay_may_not_set_service_idle_seconds(void **state)
@@ -1053,6 +1084,8 @@ int main(void)
         cmocka_unit_test(test_overlay_path_leaving_the_repo_is_an_error_with_file_line_col),
         cmocka_unit_test(test_overlay_may_not_set_keys_that_reach_beyond_its_repository),
         cmocka_unit_test(test_overlay_may_not_set_service_idle_seconds),
+        cmocka_unit_test(test_overlay_may_not_set_network_host_loopback),
+        cmocka_unit_test(test_network_host_loopback_is_read_with_its_origin),
         cmocka_unit_test(test_overlay_containerfile_gets_its_own_image_tag_pinned_to_its_bytes),
         cmocka_unit_test(test_overlay_fifo_and_symlinks_are_refused_without_hanging),
         cmocka_unit_test(test_trust_prompt_shows_every_line_escaped_and_a_summary),

@@ -214,7 +214,19 @@ static char *quoted(const char *s)
 
 
 /* Every entrypoint script starts on the system directories alone. */
-#define SYS "ags_path=$PATH; PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; "
+#define PLAN_PATH_TEXT                                                                    \
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/cargo/bin:"  \
+    "/home/dev/.local/bin:/home/dev/.cargo/bin:/home/dev/go/bin:/usr/local/pnpm:"         \
+    "/usr/local/pnpm/bin:/home/dev/.npm-global/bin"
+#define LOGIN_LOOP                                                                         \
+    "do if [ -f \"$ags_f\" ] || [ \"$ags_f\" = /home/dev/.profile ]; then printf '%s\\n' " \
+    "\"$ags_login\" 2>/dev/null >> \"$ags_f\"; fi; done; unset ags_f ags_login; "
+/* Login shells of the run (bash -lc, a tmux window) end their login files on
+ * the plan's PATH: one line appended to each of the container's own. */
+#define LOGIN                                                                              \
+    "ags_login='PATH='\\''" PLAN_PATH_TEXT "'\\''; export PATH'; for ags_f in "            \
+    "/home/dev/.bash_profile /home/dev/.bash_login /home/dev/.profile; " LOGIN_LOOP
+#define SYS "ags_path=$PATH; PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; " LOGIN
 
 /* ---- mounts (section 2.7) ---- */
 
@@ -1622,6 +1634,69 @@ static void test_network_is_isolated_with_host_loopback_closed_in_every_mode(voi
     fx_done(&f);
 }
 
+/* Both renderings of p hold their part. */
+static void assert_renders(const struct ags_plan *p, const char *text_part, const char *json_part)
+{
+    char *text = plan_render_text(p);
+    assert_contains(text, text_part);
+    free(text);
+    char *json = plan_render_json(p);
+    assert_contains(json, json_part);
+    free(json);
+}
+
+/* [network] host_loopback = true opens it with the key's origin, also with
+ * --root; --lockdown keeps it closed and says why. */
+static void test_network_host_loopback_follows_the_config_except_in_lockdown(void **state)
+{
+    (void)state;
+    static const char toml[] = "[sandbox]\nimage = \"img:1\"\n[network]\nhost_loopback = true\n";
+    struct fx f;
+    fx_init(&f, toml, PLAN_AGENT_SHELL);
+    fx_ok(&f);
+    assert_int_equal(f.p->network.mode, PLAN_NETWORK_ISOLATED);
+    assert_true(f.p->network.host_loopback);
+    assert_string_equal(f.p->network.origin, "config /etc/ags.toml:4");
+    assert_false(has_note(f.p, "host_loopback"));
+    assert_renders(f.p, "network: isolated (its own stack), host loopback open  "
+                        "# config /etc/ags.toml:4\n",
+                   "\"network\": {\"mode\": \"isolated\", \"host_loopback\": true, "
+                   "\"origin\": \"config /etc/ags.toml:4\"}");
+    f.in.flags.root = true;
+    fx_ok(&f);
+    assert_true(f.p->network.host_loopback);
+    f.in.flags.root = false;
+    f.in.flags.lockdown = true;
+    fx_ok(&f);
+    assert_false(f.p->network.host_loopback);
+    assert_string_equal(f.p->network.origin, "flag --lockdown");
+    assert_true(has_note(f.p, "network.host_loopback (config /etc/ags.toml:4) ignored: --lockdown "
+                              "keeps the host's loopback closed"));
+    assert_renders(f.p, "host loopback closed  # flag --lockdown\n",
+                   "\"host_loopback\": false, \"origin\": \"flag --lockdown\"}");
+    fx_done(&f);
+}
+
+/* A login file that a mount provides is the user's (or a volume's): the
+ * entrypoint never appends to it, only to the image's own. */
+static void test_entrypoint_leaves_login_files_under_a_mount_alone(void **state)
+{
+    (void)state;
+    static const char toml[] = "[sandbox]\nimage = \"img:1\"\n"
+                               "[[mount]]\nhost = \"/a-file\"\ncontainer = \"/home/dev/.profile\"\n"
+                               "mode = \"ro\"\nkind = \"file\"\n";
+    struct fx f;
+    fx_init(&f, toml, PLAN_AGENT_SHELL);
+    fx_ok(&f);
+    assert_contains(f.p->argv[2], "for ags_f in /home/dev/.bash_profile /home/dev/.bash_login; "
+                                  LOGIN_LOOP);
+    fx_done(&f);
+    fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+    fx_ok(&f);
+    assert_contains(f.p->argv[2], SYS);
+    fx_done(&f);
+}
+
 static void test_render_text_and_json_name_every_origin(void **state)
 {
     (void)state;
@@ -1660,23 +1735,19 @@ static void test_render_states_root_identity_and_tmpfs_sizes_as_intent(void **st
     f.in.host.gid = 4321;
     f.in.flags.root = true;
     fx_ok(&f);
-    char *text = plan_render_text(f.p);
-    assert_contains(text, "identity: root (uid 0, gid 0) inside = your uid 1234, gid 4321 "
-                          "outside  # flag --root\n");
-    free(text);
-    char *json = plan_render_json(f.p);
-    assert_contains(json, "\"identity\": {\"user\": \"root\", \"uid\": 0, \"gid\": 0, "
-                          "\"origin\": \"flag --root\"},\n  \"uid\": 1234,\n  \"gid\": 4321,");
-    free(json);
+    assert_renders(f.p, "identity: root (uid 0, gid 0) inside = your uid 1234, gid 4321 "
+                        "outside  # flag --root\n",
+                   "\"identity\": {\"user\": \"root\", \"uid\": 0, \"gid\": 0, "
+                   "\"origin\": \"flag --root\"},\n  \"uid\": 1234,\n  \"gid\": 4321,");
     f.in.flags.root = false;
     f.in.flags.lockdown = true;
     fx_ok(&f);
-    text = plan_render_text(f.p);
+    char *text = plan_render_text(f.p);
     assert_contains(text, "  tmpfs /tmp (1 GiB, nosuid, nodev)  # flag --lockdown\n");
     assert_contains(text, "  tmpfs /var/tmp (256 MiB, nosuid, nodev, noexec)  # flag --lockdown\n");
     assert_contains(text, "  tmpfs /run (64 MiB, nosuid, nodev, noexec)  # flag --lockdown\n");
     free(text);
-    json = plan_render_json(f.p);
+    char *json = plan_render_json(f.p);
     assert_contains(json, "{\"destination\": \"/tmp\", \"size\": 1073741824, \"noexec\": false, "
                           "\"origin\": \"flag --lockdown\"}");
     assert_contains(json, "{\"destination\": \"/var/tmp\", \"size\": 268435456, \"noexec\": true, ");
@@ -1885,8 +1956,9 @@ static void check_script_runs_nothing_from_path(const struct ags_plan *p)
     for (const char *x = strstr(s, "exec "); x; x = strstr(x + 1, "exec "))
         if (x[5] != '/' && x[5] != '"')
             fail_msg("bare exec at: %.40s", x);
+    /* ".bash_profile" and ".bash_login" are login file names, not commands. */
     for (const char *x = strstr(s, "bash"); x; x = strstr(x + 1, "bash"))
-        if (x == s || x[-1] != '/')
+        if (x == s || (x[-1] != '/' && !(x[-1] == '.' && x[4] == '_')))
             fail_msg("bare bash at: %.40s", x > s + 10 ? x - 10 : s);
 }
 
@@ -1955,7 +2027,8 @@ static void test_agent_homes_are_mounted_only_for_their_own_agent(void **state)
 }
 
 /* A secret or passthrough variable never sets what the plan sets itself (PATH:
- * the entrypoint's own commands run on the system directories) nor what makes
+ * the entrypoint's own commands run on the system directories; the backend's
+ * AGS_HOST_LOOPBACK, which would point the agent elsewhere) nor what makes
  * bash or the dynamic loader run a file first (BASH_ENV, LD_PRELOAD ...). */
 static void test_secrets_never_set_path_or_shell_and_loader_startup_variables(void **state)
 {
@@ -1963,7 +2036,7 @@ static void test_secrets_never_set_path_or_shell_and_loader_startup_variables(vo
     struct fx f;
     fx_init(&f, "[sandbox]\nimage = \"i\"\n"
                 "passthrough_env = [\"BASH_ENV\", \"LD_PRELOAD\", \"HOME\", \"ags_path\", "
-                "\"KEEP\"]\n"
+                "\"AGS_HOST_LOOPBACK\", \"KEEP\"]\n"
                 "[[secret]]\nenv = \"PATH\"\nfrom_env = \"X\"\n"
                 "[[secret]]\nenv = \"ENV\"\nfrom_env = \"X\"\n"
                 "[[secret]]\nenv = \"LD_LIBRARY_PATH\"\nfrom_env = \"X\"\n"
@@ -1975,7 +2048,8 @@ static void test_secrets_never_set_path_or_shell_and_loader_startup_variables(vo
     assert_int_equal(f.p->secrets[0].config_index, 3);
     assert_string_equal(f.p->secrets[1].env, "KEEP");
     static const char *const skipped[] = {"PATH", "ENV", "LD_LIBRARY_PATH", "BASH_ENV",
-                                          "LD_PRELOAD", "HOME", "ags_path"};
+                                          "LD_PRELOAD", "HOME", "ags_path",
+                                          "AGS_HOST_LOOPBACK"};
     for (size_t i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++) {
         char *note = xasprintf("%s skipped: ", skipped[i]);
         if (!has_note(f.p, note))
@@ -2048,6 +2122,8 @@ int main(void)
         cmocka_unit_test(test_labels_carry_managed_session_agent_and_owning_pid),
         cmocka_unit_test(test_security_default_dev_is_caller_no_new_privs_cap_drop_and_config_pids_limit),
         cmocka_unit_test(test_network_is_isolated_with_host_loopback_closed_in_every_mode),
+        cmocka_unit_test(test_network_host_loopback_follows_the_config_except_in_lockdown),
+        cmocka_unit_test(test_entrypoint_leaves_login_files_under_a_mount_alone),
         cmocka_unit_test(test_render_text_and_json_name_every_origin),
         cmocka_unit_test(test_render_states_root_identity_and_tmpfs_sizes_as_intent),
         cmocka_unit_test(test_agent_names_round_trip_and_unknown_is_rejected),
