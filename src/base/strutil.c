@@ -108,6 +108,11 @@ bool path_under(const char *path, const char *dir)
     return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
+const char *env_process(const char *name)
+{
+    return getenv(name);
+}
+
 const char *env_nonempty(const char *(*getenv_fn)(const char *name), const char *name)
 {
     const char *v = getenv_fn ? getenv_fn(name) : getenv(name);

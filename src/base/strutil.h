@@ -13,6 +13,8 @@ bool str_is_env_name(const char *s);
 bool str_has_prefix(const char *s, const char *prefix);
 /* The variable's value when it is set and not empty, else NULL; getenv_fn
  * NULL: the process environment. */
+/* getenv() with the signature of an injectable getenv_fn. */
+const char *env_process(const char *name);
 const char *env_nonempty(const char *(*getenv_fn)(const char *name), const char *name);
 /* path is dir itself or below it (component-wise; dir's trailing slashes ignored). */
 bool path_under(const char *path, const char *dir);

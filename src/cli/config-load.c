@@ -12,11 +12,6 @@
 #include "cli/cli.h"
 #include "base/banned.h"
 
-static const char *env_lookup(const char *name)
-{
-    return getenv(name);
-}
-
 void cli_host_init(struct cli_host *h)
 {
     *h = (struct cli_host){0};
@@ -26,7 +21,7 @@ void cli_host_init(struct cli_host *h)
     h->host.xdg_config = env_nonempty(NULL, "XDG_CONFIG_HOME");
     h->host.xdg_cache = env_nonempty(NULL, "XDG_CACHE_HOME");
     h->host.xdg_runtime = env_nonempty(NULL, "XDG_RUNTIME_DIR");
-    h->host.getenv = env_lookup;
+    h->host.getenv = env_process;
 }
 
 void cli_host_done(struct cli_host *h)

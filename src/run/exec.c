@@ -54,11 +54,6 @@ struct run_state {
     bool secrets_made; /* secrets_create succeeded */
 };
 
-static const char *process_getenv(const char *name)
-{
-    return getenv(name);
-}
-
 /* -EINTR with *err once a signal arrived, else 0. */
 static int interrupted(struct ags_error *err)
 {
@@ -263,7 +258,7 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
     struct run_state s = {
         .o = o,
         .cb = &o->cb,
-        .getenv = o->getenv ? o->getenv : process_getenv,
+        .getenv = o->getenv ? o->getenv : env_process,
         .p = o->plan,
     };
     pins_take(o->cfg, o->plan, &s.pins);
