@@ -190,6 +190,8 @@ char *config_render_text(const struct ags_config *c)
     text_fields(&sb, &cfg_schema_browser, &c->browser);
     text_header(&sb, "[update]", NULL);
     text_fields(&sb, &cfg_schema_update, &c->update);
+    text_header(&sb, "[image]", NULL);
+    text_fields(&sb, &cfg_schema_image, &c->image);
     return strbuf_steal(&sb);
 }
 
@@ -281,6 +283,8 @@ char *config_render_json(const struct ags_config *c)
     json_fields(&sb, &cfg_schema_browser, &c->browser);
     put(&sb, ", \"update\": ");
     json_fields(&sb, &cfg_schema_update, &c->update);
+    put(&sb, ", \"image\": ");
+    json_fields(&sb, &cfg_schema_image, &c->image);
     put(&sb, "}\n");
     return strbuf_steal(&sb);
 }

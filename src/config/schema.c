@@ -133,6 +133,13 @@ static const struct cfg_field update_fields[] = {
     F(struct cfg_update, "minimum_release_age", CFG_T_U32, minimum_release_age, false),
 };
 
+static const struct cfg_field image_fields[] = {
+    F(struct cfg_image, "base", CFG_T_STRING, base, false),
+    F(struct cfg_image, "debian_suite", CFG_T_STRING, debian_suite, false),
+    F(struct cfg_image, "trust_host_ca", CFG_T_BOOL, trust_host_ca, false),
+    F(struct cfg_image, "ca_bundle", CFG_T_PATH, ca_bundle, false),
+};
+
 #define SCHEMA(var, name, array, fields) \
     const struct cfg_table_schema var = {name, array, fields, ARRAY_SIZE(fields)}
 
@@ -146,10 +153,11 @@ SCHEMA(cfg_schema_tool_secret, "tool.secret", true, secret_fields);
 SCHEMA(cfg_schema_browser, "browser", false, browser_fields);
 SCHEMA(cfg_schema_auth_proxy, "auth_proxy", false, auth_proxy_fields);
 SCHEMA(cfg_schema_update, "update", false, update_fields);
+SCHEMA(cfg_schema_image, "image", false, image_fields);
 
 const struct cfg_table_schema *const cfg_schemas[] = {
     &cfg_schema_sandbox,        &cfg_schema_mount,  &cfg_schema_agent_mount,
     &cfg_schema_tool,           &cfg_schema_tool_directory, &cfg_schema_tool_secret,
     &cfg_schema_secret,         &cfg_schema_auth_proxy, &cfg_schema_browser,
-    &cfg_schema_update,         NULL,
+    &cfg_schema_update,         &cfg_schema_image,          NULL,
 };

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/strutil.h"
 #include "run/internal.h"
 #include "base/banned.h"
 
@@ -38,4 +39,25 @@ char *run_shipped_path(const char *rel)
 bool run_overlay_named(const struct ags_config *cfg, const struct cfg_origin *at)
 {
     return cfg->overlay_path && at->file && strcmp(at->file, cfg->overlay_path) == 0;
+}
+
+const char *run_getenv(const char *name)
+{
+    return getenv(name);
+}
+
+void run_backend_open_opts(const struct ags_config *cfg, const char *(*getenv_fn)(const char *),
+                           const struct run_callbacks *cb, const volatile sig_atomic_t *cancel,
+                           struct backend_open_opts *ret)
+{
+    const char *(*get)(const char *) = getenv_fn ? getenv_fn : run_getenv;
+    const char *runtime = env_nonempty(get, "XDG_RUNTIME_DIR");
+    *ret = (struct backend_open_opts){
+            .cancel = cancel,
+            .warn = cb->warn,
+            .userdata = cb->userdata,
+            .getenv = get,
+            .service_idle_seconds = cfg->sandbox.service_idle_seconds.v,
+            .runtime_dir = runtime && runtime[0] == '/' ? runtime : run_tmp_dir(),
+    };
 }
