@@ -15,8 +15,9 @@
 /* cb->warn with a formatted message (nothing when cb->warn is NULL). */
 void run_warnf(const struct run_callbacks *cb, const char *fmt, ...) _printf_(2, 3);
 
-/* A file shipped with ags: installed, or (for an ags run from its build
- * tree) in the source tree.  Owned. */
+/* A file shipped with ags: for the installed ags the installed one, for
+ * any other binary (the build tree's) the source tree's; the other place
+ * when it is not there.  Owned. */
 char *run_shipped_path(const char *rel);
 
 /* Was this setting made by the repo overlay? */
