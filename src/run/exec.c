@@ -54,10 +54,6 @@ struct run_state {
     bool secrets_made; /* secrets_create succeeded */
 };
 
-static const char *process_getenv(const char *name)
-{
-    return getenv(name);
-}
 
 /* -EINTR with *err once a signal arrived, else 0. */
 static int interrupted(struct ags_error *err)
@@ -235,15 +231,8 @@ static int run_sandbox(struct run_state *s, int *ret_exit, struct ags_error *err
 
 static int open_backend(struct run_state *s, struct ags_error *err)
 {
-    const char *runtime = env_nonempty(s->getenv, "XDG_RUNTIME_DIR");
-    const struct backend_open_opts bo = {
-        .cancel = &run_signal,
-        .warn = s->cb->warn,
-        .userdata = s->cb->userdata,
-        .getenv = s->getenv,
-        .service_idle_seconds = s->o->cfg->sandbox.service_idle_seconds.v,
-        .runtime_dir = runtime && runtime[0] == '/' ? runtime : run_tmp_dir(),
-    };
+    struct backend_open_opts bo;
+    run_backend_open_opts(s->o->cfg, s->getenv, s->cb, &run_signal, &bo);
     run_open_backend_fn *open_fn = s->o->open_backend ? s->o->open_backend : backend_podman_open;
     int r = open_fn(&bo, &s->b, err);
     return r < 0 ? step_failed(r, err) : 0;
@@ -263,7 +252,7 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
     struct run_state s = {
         .o = o,
         .cb = &o->cb,
-        .getenv = o->getenv ? o->getenv : process_getenv,
+        .getenv = o->getenv ? o->getenv : run_getenv,
         .p = o->plan,
     };
     pins_take(o->cfg, o->plan, &s.pins);

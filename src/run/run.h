@@ -74,3 +74,53 @@ struct run_opts {
  * did to git metadata in the workdir is then said through cb.warn.
  */
 int run_plan(const struct run_opts *o, int *ret_exit, struct ags_error *err) _warn_unused_;
+
+/* ---- ags update-image (image.c, image-base.c, image-context.c) ---- */
+
+/* The host's CA bundle in the build context (the Containerfile copies it). */
+#define RUN_IMAGE_CA_FILE "ags-ca-bundle.crt"
+/* Labels of a built image: the digest of its build context (what
+ * run_image_expected_digest gives for an unchanged context), its base, when. */
+#define RUN_IMAGE_LABEL_CONTEXT "ags.image.context-sha256"
+#define RUN_IMAGE_LABEL_BASE    "ags.image.base"
+#define RUN_IMAGE_LABEL_BUILT   "ags.image.built"
+
+struct run_image_opts {
+    const struct ags_config *cfg; /* [sandbox] image and containerfile, [image] */
+    const char *base;             /* --base: used as is; NULL: chosen */
+    bool local_base;              /* --local-base: the mmdebstrap base */
+    bool keep_existing;           /* keep the image the tag named before */
+    struct run_callbacks cb;
+    run_open_backend_fn *open_backend;       /* NULL: backend_podman_open */
+    const char *(*getenv)(const char *name); /* NULL: getenv */
+};
+
+struct run_image_result {
+    char *base;            /* what it was built on */
+    char *id;              /* the new image */
+    char *previous_id;     /* the image the tag named before, when another one */
+    bool previous_removed; /* else kept: a container uses it (cb.warn said so) */
+    double build_seconds;  /* the build alone, without the base */
+};
+
+/* Builds the sandbox image anew (docs/ags.1.md update-image).  The result is
+ * the caller's (run_image_result_done). */
+int run_update_image(const struct run_image_opts *o, struct run_image_result *ret,
+                     struct ags_error *err) _warn_unused_;
+void run_image_result_done(struct run_image_result *r);
+
+/* The context digest an image built now from cfg's context would carry
+ * (RUN_IMAGE_LABEL_CONTEXT), for telling an outdated image. */
+int run_image_expected_digest(const struct ags_config *cfg, char hex[65],
+                              struct ags_error *err) _warn_unused_;
+
+/* How the base is found first (run_image_pick_base does it). */
+enum run_base_step {
+    RUN_BASE_GIVEN,  /* --base */
+    RUN_BASE_STORED, /* the configured base, in local storage */
+    RUN_BASE_PULL,   /* the configured base from its registry; else RUN_BASE_LOCAL */
+    RUN_BASE_LOCAL,  /* localhost/ags-base:SUITE, made with mmdebstrap when missing */
+};
+
+enum run_base_step run_image_base_step(const char *flag_base, bool local_base,
+                                       bool configured_stored);
