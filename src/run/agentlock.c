@@ -46,8 +46,8 @@ static int open_lock_file(const char *path, int *ret_fd, struct ags_error *err)
 
 int run_agent_lock(const struct run_agent_lock_opts *o, int *ret_fd, struct ags_error *err)
 {
-    _cleanup_free_ char *path = xasprintf("%s/ags-agent-%s.lock", o->runtime_dir,
-                                          plan_agent_name(o->agent));
+    _cleanup_free_ char *path = xasprintf("%s/ags-agent-%ld-%s.lock", o->runtime_dir,
+                                          (long)geteuid(), plan_agent_name(o->agent));
     _cleanup_close_ int fd = -1;
     int r = open_lock_file(path, &fd, err);
     if (r < 0)

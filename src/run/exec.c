@@ -270,8 +270,14 @@ static int lock_agent(struct run_state *s, struct ags_error *err)
         .on_wait = say_lock_wait,
         .userdata = s,
     };
-    int r = run_agent_lock(&lo, &s->agent_lock, err);
-    return r < 0 ? step_failed(r, err) : 0;
+    struct ags_error e = {0};
+    int r = run_agent_lock(&lo, &s->agent_lock, &e);
+    if (r == -EINTR || run_signal)
+        return interrupted(err);
+    /* A lock file someone else planted must not stop the run. */
+    if (r < 0)
+        run_warnf(s->cb, "%s; starting without waiting for `ags update-agents`", e.msg);
+    return 0;
 }
 
 static int open_backend(struct run_state *s, struct ags_error *err)

@@ -98,7 +98,7 @@ struct run_agent_lock_opts {
     const void *userdata;
 };
 
-/* Takes the agent's lock (<runtime_dir>/ags-agent-<name>.lock), waiting while
+/* Takes the agent's lock (<runtime_dir>/ags-agent-<euid>-<name>.lock), waiting while
  * the other kind holds it: *ret_fd holds it until closed.  -EINTR when
  * *cancel became non-zero while it waited. */
 int run_agent_lock(const struct run_agent_lock_opts *o, int *ret_fd, struct ags_error *err)

@@ -18,7 +18,7 @@
 [ -x "${AGS_BIN:-}" ] || e2e_abort "the ags binary is missing (AGS_BIN)"
 SANDBOX_IMAGE=${AGS_E2E_SANDBOX_IMAGE:-localhost/ags-sandbox:latest}
 PI_SPEC=@mariozechner/pi-coding-agent@0.73.1
-SECOND=opencode
+SECOND=codex
 
 api GET "/images/$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$SANDBOX_IMAGE")/exists"
 [ "$API_STATUS" = 204 ] ||
@@ -39,15 +39,7 @@ cd "$WORK" || e2e_abort "cannot enter $WORK"
 
 # pi's and the second agent's volumes: fresh before, gone after.
 remove_agent_volumes() {
-    api GET '/volumes/json'
-    local names
-    names=$(python3 -c 'import json, sys
-for v in json.load(sys.stdin) or []:
-    if v["Name"].startswith(("ags-pi-", "ags-'"$SECOND"'-")):
-        print(v["Name"])' <"$API_BODY_FILE")
-    for n in $names; do
-        api DELETE "/volumes/$n?force=true"
-    done
+    remove_volumes_named ags-pi- "ags-$SECOND-"
 }
 remove_agent_volumes
 e2e_defer remove_agent_volumes

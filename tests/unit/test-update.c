@@ -241,7 +241,7 @@ static void lock_fx_init(struct lock_fx *f)
 static void lock_fx_done(struct lock_fx *f)
 {
     for (int a = 0; a < PLAN_AGENT_COUNT; a++) {
-        _cleanup_free_ char *p = xasprintf("%s/ags-agent-%s.lock", f->dir,
+        _cleanup_free_ char *p = xasprintf("%s/ags-agent-%ld-%s.lock", f->dir, (long)geteuid(),
                                            plan_agent_name((enum plan_agent)a));
         (void)unlink(p);
     }
@@ -290,7 +290,7 @@ static void test_a_lock_file_of_another_user_or_a_symlink_is_refused(void **stat
     (void)state;
     struct lock_fx f;
     lock_fx_init(&f);
-    _cleanup_free_ char *path = xasprintf("%s/ags-agent-pi.lock", f.dir);
+    _cleanup_free_ char *path = xasprintf("%s/ags-agent-%ld-pi.lock", f.dir, (long)geteuid());
     assert_int_equal(symlink("/tmp", path), 0);
     int fd = -1;
     assert_int_not_equal(take(&f, PLAN_AGENT_PI, true, &fd), 0);
