@@ -71,13 +71,12 @@ void run_backend_open_opts(const struct ags_config *cfg, const char *(*getenv_fn
                            struct backend_open_opts *ret)
 {
     const char *(*get)(const char *) = getenv_fn ? getenv_fn : run_getenv;
-    const char *runtime = env_nonempty(get, "XDG_RUNTIME_DIR");
     *ret = (struct backend_open_opts){
             .cancel = cancel,
             .warn = cb->warn,
             .userdata = cb->userdata,
             .getenv = get,
             .service_idle_seconds = cfg->sandbox.service_idle_seconds.v,
-            .runtime_dir = runtime && runtime[0] == '/' ? runtime : run_tmp_dir(),
+            .runtime_dir = run_runtime_dir(get),
     };
 }
