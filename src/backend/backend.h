@@ -37,11 +37,21 @@ struct backend_secret_value {
     size_t len;
 };
 
+/* A host file that joins the build context at its top level as name (a
+ * plain file name that the context directory does not have). */
+struct backend_context_file {
+    const char *name;
+    const char *path; /* NULL: an empty file */
+};
+
 /* Building the sandbox image from a Containerfile. */
 struct backend_image_build {
     const char *context_dir;
     const char *containerfile;  /* relative to context_dir */
     const char *const *labels;  /* "key=value", NULL-terminated, or NULL */
+    const char *const *buildargs; /* "KEY=VALUE", NULL-terminated, or NULL */
+    const struct backend_context_file *files;
+    size_t n_files;
     /* Build output as it streams (NULL: dropped). */
     void (*on_output)(const char *text, size_t len, void *userdata);
     void *userdata;
@@ -92,6 +102,20 @@ struct backend_ops {
      * failure: the first failure is returned).  Idempotent. */
     int (*secrets_remove)(struct backend *b, struct ags_error *err);
     void (*close)(struct backend *b); /* NULL-safe through backend_close() */
+
+    /* ---- image maintenance (ags update-image) ---- */
+    /* The image's id (hex, owned); -ENOENT when there is none. */
+    int (*image_id)(struct backend *b, const char *image, char **ret_id,
+                    struct ags_error *err);
+    /* Removes an image (never forced); -EBUSY when a container uses it. */
+    int (*image_remove)(struct backend *b, const char *image, struct ags_error *err);
+    /* Fetches image from its registry unless it is local; a registry that
+     * sends nothing for stall_seconds fails it (-ETIMEDOUT). */
+    int (*image_pull)(struct backend *b, const char *image, unsigned stall_seconds,
+                      struct ags_error *err);
+    /* Imports a root filesystem tarball as image. */
+    int (*image_import)(struct backend *b, const char *tarball, const char *image,
+                        struct ags_error *err);
 };
 
 /* Every backend instance starts with this (the rest is the backend's). */

@@ -16,6 +16,7 @@
 
 #include "base/alloc.h"
 #include "base/strutil.h"
+#include "podman/tar.h"
 #include "base/banned.h"
 
 /* A create that Podman 4.3 refuses for a keep-id race is tried this often. */
@@ -82,11 +83,17 @@ static int pb_image_build(struct backend *b, const char *image,
 {
     struct podman_backend *pb = podman_of(b);
     const char *tags[] = {image, NULL};
+    _cleanup_free_ struct podman_tar_extra *extra = xcalloc(o->n_files + 1, sizeof(*extra));
+    for (size_t i = 0; i < o->n_files; i++)
+        extra[i] = (struct podman_tar_extra){o->files[i].name, o->files[i].path};
     struct podman_build_opts opts = {
         .context_dir = o->context_dir,
         .containerfile = o->containerfile,
         .tags = tags,
         .labels = o->labels,
+        .buildargs = o->buildargs,
+        .extra = extra,
+        .n_extra = o->n_files,
         .network = true, /* RUN steps install packages */
         .on_output = o->on_output,
         .userdata = o->userdata,
@@ -94,6 +101,43 @@ static int pb_image_build(struct backend *b, const char *image,
     _cleanup_free_ char *id = NULL;
     podman_client_set_cancel(pb->c, pb->cancel);
     int r = podman_image_build(pb->c, &opts, &id, err);
+    podman_client_set_cancel(pb->c, NULL);
+    return r;
+}
+
+static int pb_image_id(struct backend *b, const char *image, char **ret_id,
+                       struct ags_error *err)
+{
+    struct podman_backend *pb = podman_of(b);
+    bool exists = false;
+    int r = podman_image_exists(pb->c, image, &exists, err);
+    if (r == 0 && !exists)
+        r = ags_error_set(err, -ENOENT, "there is no image '%s'", image);
+    return r < 0 ? r : podman_image_id(pb->c, image, ret_id, err);
+}
+
+static int pb_image_remove(struct backend *b, const char *image, struct ags_error *err)
+{
+    return podman_image_remove(podman_of(b)->c, image, err);
+}
+
+static int pb_image_pull(struct backend *b, const char *image, unsigned stall_seconds,
+                         struct ags_error *err)
+{
+    struct podman_backend *pb = podman_of(b);
+    podman_client_set_cancel(pb->c, pb->cancel);
+    int r = podman_image_pull(pb->c, image, stall_seconds, err);
+    podman_client_set_cancel(pb->c, NULL);
+    return r;
+}
+
+static int pb_image_import(struct backend *b, const char *tarball, const char *image,
+                           struct ags_error *err)
+{
+    struct podman_backend *pb = podman_of(b);
+    _cleanup_free_ char *id = NULL;
+    podman_client_set_cancel(pb->c, pb->cancel);
+    int r = podman_image_import(pb->c, tarball, image, &id, err);
     podman_client_set_cancel(pb->c, NULL);
     return r;
 }
@@ -218,6 +262,10 @@ static const struct backend_ops podman_ops = {
     .remove = pb_remove,
     .secrets_remove = pb_secrets_remove,
     .close = pb_close,
+    .image_id = pb_image_id,
+    .image_remove = pb_image_remove,
+    .image_pull = pb_image_pull,
+    .image_import = pb_image_import,
 };
 
 int backend_podman_open(const struct backend_open_opts *o, struct backend **ret,

@@ -1,16 +1,131 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ags update-agents [--config FILE] [AGENT...]: installs or updates the agent
+ * CLIs in their volumes (run/update.c), one line per agent on stdout, progress
+ * on stderr.  Exit 1 when any agent failed; the others are still updated.
+ */
+#include <stdio.h>
+#include <string.h>
+
 #include "cli/cli.h"
+#include "cli/config-load.h"
+#include "run/run.h"
 #include "base/banned.h"
 
-static int update_agents_run(int argc _unused_, char **argv _unused_)
+#define USAGE "usage: ags update-agents [--config FILE] [pi|claude|codex|gemini|opencode ...]"
+
+struct update_args {
+    const char *config_path;
+    bool help;
+    bool wanted[PLAN_AGENT_COUNT];
+    size_t n_wanted;
+};
+
+static int want_agent(struct update_args *a, const char *name)
 {
-    return cli_not_built("'ags update-agents'");
+    enum plan_agent agent;
+    if (plan_agent_from_name(name, &agent) < 0 || agent == PLAN_AGENT_SHELL) {
+        cli_error("'%s' is not an agent ags installs (pi, claude, codex, gemini, opencode)\n"
+                  USAGE, name);
+        return AGS_EXIT_USAGE;
+    }
+    a->n_wanted += !a->wanted[agent];
+    a->wanted[agent] = true;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, struct update_args *a)
+{
+    *a = (struct update_args){0};
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            a->help = true;
+        } else if (strcmp(argv[i], "--config") == 0) {
+            if (i + 1 >= argc || !argv[i + 1][0]) {
+                cli_error("missing value for --config\n" USAGE);
+                return AGS_EXIT_USAGE;
+            }
+            a->config_path = argv[++i];
+        } else if (strncmp(argv[i], "--config=", 9) == 0 && argv[i][9]) {
+            a->config_path = argv[i] + 9;
+        } else if (argv[i][0] == '-') {
+            cli_error("unknown option '%s'\n" USAGE, argv[i]);
+            return AGS_EXIT_USAGE;
+        } else {
+            int rc = want_agent(a, argv[i]);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static void update_warning(const char *msg, void *userdata _unused_)
+{
+    cli_warning("%s", msg);
+}
+
+static void update_progress(const char *msg, void *userdata _unused_)
+{
+    fprintf(stderr, "ags: %s\n", msg);
+}
+
+static void update_output(const char *text, size_t len, void *userdata _unused_)
+{
+    (void)fwrite(text, 1, len, stderr);
+}
+
+/* Every wanted agent in turn, a failure does not stop the next one. */
+static int update_all(const struct update_args *a, const struct run_request *req)
+{
+    const struct run_update_request u = {
+        .req = req,
+        .cb = {.warn = update_warning, .progress = update_progress, .output = update_output},
+    };
+    int rc = AGS_EXIT_OK;
+    for (size_t i = 0; i < RUN_UPDATE_N_AGENTS; i++) {
+        enum plan_agent agent = run_update_agents[i];
+        if (a->n_wanted && !a->wanted[agent])
+            continue;
+        struct run_update_result res;
+        struct ags_error err = {0};
+        int r = run_update_agent(&u, agent, &res, &err);
+        _cleanup_free_ char *line = run_update_line(agent, &res);
+        printf("%s\n", line);
+        (void)fflush(stdout);
+        if (r < 0 || !res.ok)
+            rc = AGS_EXIT_FAILURE;
+    }
+    return rc;
+}
+
+static int update_agents_run(int argc, char **argv)
+{
+    struct update_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc || a.help) {
+        if (a.help)
+            printf("%s\n", USAGE);
+        return rc;
+    }
+    struct cli_host ch;
+    cli_host_init(&ch);
+    _cleanup_config_ struct ags_config *cfg = NULL;
+    /* The volumes are the user's, not a repository's: no repo overlay. */
+    rc = cli_load_config(&ch, a.config_path, false, &cfg);
+    if (rc == 0) {
+        const struct run_request req = {.cfg = cfg, .host = &ch.host};
+        rc = update_all(&a, &req);
+    }
+    cli_host_done(&ch);
+    return rc;
 }
 
 const struct ags_command cmd_update_agents = {
     .name = "update-agents",
     .summary = "install or update the agent CLIs",
-    .not_built = true,
+    .args = "[--config FILE] [AGENT...]",
+    .not_built = false,
     .hidden = false,
     .run = update_agents_run,
 };

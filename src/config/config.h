@@ -132,12 +132,21 @@ struct cfg_network {
     struct cfg_bool host_loopback; /* the host's 127.0.0.1; only the user's own config opens it */
 };
 
+/* ags update-image (docs/config.md [image]). */
+struct cfg_image {
+    struct cfg_str base;          /* the base image; debian_suite names its suite */
+    struct cfg_str debian_suite;  /* of the local mmdebstrap base without a registry */
+    struct cfg_bool trust_host_ca; /* the host's CA bundle becomes the image's */
+    struct cfg_str ca_bundle;     /* that bundle (PEM) */
+};
+
 struct ags_config {
     struct cfg_sandbox sandbox;
     struct cfg_network network;
     struct cfg_browser browser;
     struct cfg_auth_proxy auth_proxy;
     struct cfg_update update;
+    struct cfg_image image;
     /* [[mount]]s, then [[agent_mount]]s, then per tool its binary and directories;
      * base layer entries before overlay entries. */
     struct cfg_mount *mounts;

@@ -9,6 +9,9 @@
 
 #define DEFAULT_PI_SPEC              "@earendil-works/pi-coding-agent"
 #define DEFAULT_MIN_RELEASE_AGE      1440u
+#define DEFAULT_IMAGE_BASE           "docker.io/library/debian:trixie"
+#define DEFAULT_IMAGE_SUITE          "trixie"
+#define DEFAULT_IMAGE_CA_BUNDLE      "/etc/ssl/certs/ca-certificates.crt"
 #define DEFAULT_PIDS_LIMIT           4096u
 #define DEFAULT_SERVICE_IDLE_SECONDS 600u
 
@@ -60,6 +63,7 @@ void cfg_merge_layer(struct ags_config *base, struct cfg_parts *bp, struct ags_c
     merge_fields(&cfg_schema_auth_proxy, &base->auth_proxy, &overlay->auth_proxy);
     merge_fields(&cfg_schema_update, &base->update, &overlay->update);
     merge_fields(&cfg_schema_network, &base->network, &overlay->network);
+    merge_fields(&cfg_schema_image, &base->image, &overlay->image);
     APPEND(bp->plain, bp->n_plain, bp->cap_plain, op->plain, op->n_plain);
     APPEND(bp->agent, bp->n_agent, bp->cap_agent, op->agent, op->n_agent);
     APPEND(bp->tool, bp->n_tool, bp->cap_tool, op->tool, op->n_tool);
@@ -117,6 +121,10 @@ static void apply_defaults(struct ags_config *c, const struct cfg_host *h)
     default_str(&c->update.pi_spec, xstrdup(DEFAULT_PI_SPEC));
     default_u32(&c->update.minimum_release_age, DEFAULT_MIN_RELEASE_AGE);
     default_bool(&c->network.host_loopback, false);
+    default_str(&c->image.base, xstrdup(DEFAULT_IMAGE_BASE));
+    default_str(&c->image.debian_suite, xstrdup(DEFAULT_IMAGE_SUITE));
+    default_bool(&c->image.trust_host_ca, true);
+    default_str(&c->image.ca_bundle, xstrdup(DEFAULT_IMAGE_CA_BUNDLE));
 }
 
 static void origin_error(struct cfg_diag *diag, const struct cfg_origin *at, const char *ctx,

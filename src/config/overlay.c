@@ -36,6 +36,11 @@ static const struct forbidden_key forbidden[] = {
     {"auth_proxy", "auto_allow_domains", "it would open URLs on your machine without asking"},
     {"update", "pi_spec", "it picks the package pi runs from in every repository"},
     {"update", "minimum_release_age", "it shortens the wait before new releases are trusted"},
+    /* The image every repository's runs start from, and what it trusts. */
+    {"image", "base", "it picks the base of the image every repository runs in"},
+    {"image", "debian_suite", "it picks the base of the image every repository runs in"},
+    {"image", "trust_host_ca", "it decides which CAs the shared image trusts"},
+    {"image", "ca_bundle", "it decides which CAs the shared image trusts"},
     {"sandbox", "service_idle_seconds",
      "it sets how long a Podman service ags starts keeps running on your machine"},
     /* Even "false": the key is the user's decision alone, and a repository

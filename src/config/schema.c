@@ -137,6 +137,13 @@ static const struct cfg_field network_fields[] = {
     F(struct cfg_network, "host_loopback", CFG_T_BOOL, host_loopback, false),
 };
 
+static const struct cfg_field image_fields[] = {
+    F(struct cfg_image, "base", CFG_T_STRING, base, false),
+    F(struct cfg_image, "debian_suite", CFG_T_STRING, debian_suite, false),
+    F(struct cfg_image, "trust_host_ca", CFG_T_BOOL, trust_host_ca, false),
+    F(struct cfg_image, "ca_bundle", CFG_T_PATH, ca_bundle, false),
+};
+
 #define SCHEMA(var, name, array, fields) \
     const struct cfg_table_schema var = {name, array, fields, ARRAY_SIZE(fields)}
 
@@ -151,10 +158,11 @@ SCHEMA(cfg_schema_browser, "browser", false, browser_fields);
 SCHEMA(cfg_schema_auth_proxy, "auth_proxy", false, auth_proxy_fields);
 SCHEMA(cfg_schema_update, "update", false, update_fields);
 SCHEMA(cfg_schema_network, "network", false, network_fields);
+SCHEMA(cfg_schema_image, "image", false, image_fields);
 
 const struct cfg_table_schema *const cfg_schemas[] = {
     &cfg_schema_sandbox,        &cfg_schema_mount,  &cfg_schema_agent_mount,
     &cfg_schema_tool,           &cfg_schema_tool_directory, &cfg_schema_tool_secret,
     &cfg_schema_secret,         &cfg_schema_auth_proxy, &cfg_schema_browser,
-    &cfg_schema_update,         &cfg_schema_network, NULL,
+    &cfg_schema_update,         &cfg_schema_network, &cfg_schema_image, NULL,
 };

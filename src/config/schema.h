@@ -55,7 +55,7 @@ struct cfg_table_schema {
     size_t n_fields;
 };
 
-extern const struct cfg_table_schema cfg_schema_sandbox, cfg_schema_mount, cfg_schema_agent_mount,
+extern const struct cfg_table_schema cfg_schema_sandbox, cfg_schema_image, cfg_schema_mount, cfg_schema_agent_mount,
         cfg_schema_tool, cfg_schema_tool_directory, cfg_schema_secret, cfg_schema_tool_secret,
         cfg_schema_browser, cfg_schema_auth_proxy, cfg_schema_update,
         cfg_schema_network;

@@ -24,17 +24,20 @@
 #define SYSTEM_PATH_FIRST "ags_path=$PATH; PATH=" PLAN_SYSTEM_PATH "; "
 #define HAND_OVER "PATH=$ags_path; exec "
 
-static void put(struct strbuf *sb, const char *s)
+void plan_script_put(struct strbuf *sb, const char *s)
 {
     if (strbuf_appends(sb, s) < 0)
         ags_oom();
 }
 
-static void putq(struct strbuf *sb, const char *s)
+void plan_script_putq(struct strbuf *sb, const char *s)
 {
     if (plan_shell_quote(sb, s) < 0)
         ags_oom();
 }
+
+#define put  plan_script_put
+#define putq plan_script_putq
 
 int plan_shell_quote(struct strbuf *sb, const char *s)
 {
@@ -306,10 +309,27 @@ static bool in_list(const char *a, const char *const *v, size_t n)
 /* --defaults prepends the agent's defaults to the passthrough arguments, minus
  * any the profile or the user already pass (inconsistency 13: claude always
  * gets --dangerously-skip-permissions, so -D must not repeat it). */
+/* The maintenance script runs as it is, on the plan's PATH (the agent's
+ * volumes are where it installs). */
+static void build_maintenance_entrypoint(struct plan_builder *b)
+{
+    struct ags_plan *p = b->p;
+    p->argv = xcalloc(5, sizeof(*p->argv));
+    p->argv[p->argc++] = xstrdup("/bin/bash");
+    p->argv[p->argc++] = xstrdup("-c");
+    p->argv[p->argc++] = xstrdup(b->in->flags.maintenance);
+    p->argv[p->argc++] = xstrdup("_");
+    p->argv_origin = xasprintf("maintenance of %s", plan_agent_name(b->in->agent));
+}
+
 void plan_build_entrypoint(struct plan_builder *b)
 {
     const struct plan_input *in = b->in;
     struct ags_plan *p = b->p;
+    if (in->flags.maintenance) {
+        build_maintenance_entrypoint(b);
+        return;
+    }
     struct profile pr = agent_profile(in);
     static const char *const claude_defaults[] = {"--strict-mcp-config",
                                                   "--dangerously-skip-permissions"};

@@ -143,7 +143,7 @@ void plan_build_env(struct plan_builder *b)
          * no dangling variable behind (inconsistency 5). */
         if (has_mount(b->p, PLAN_GITCONFIG))
             add_env(b, "GIT_CONFIG_GLOBAL", PLAN_GITCONFIG, "gitconfig");
-        if (in->host.ssh_auth_sock)
+        if (in->host.ssh_auth_sock && !in->flags.maintenance)
             add_env(b, "SSH_AUTH_SOCK", PLAN_SSH_SOCK, "ssh agent");
         add_env(b, "AGS_HOST_SERVICES_HOST", PLAN_HOST_SERVICES, "default");
         add_env(b, "AGS_HOST_SERVICES_HINT", PLAN_HOST_SERVICES_HINT, "default");
@@ -160,6 +160,8 @@ void plan_build_env(struct plan_builder *b)
         add_env(b, "AGS_AUTH_PROXY_SOCK", PLAN_AUTH_PROXY_DIR "/auth-proxy.sock", "auth proxy");
         add_env(b, "BROWSER", PLAN_AUTH_PROXY_SHIM, "auth proxy");
     }
+    if (in->flags.maintenance)
+        return; /* nothing of the host: no passthrough, no secret */
     if (!lockdown) {
         static const char *const names[] = {"TERM", "COLORTERM", "EDITOR", "VISUAL"};
         for (size_t i = 0; i < ARRAY_SIZE(names); i++)

@@ -60,7 +60,7 @@ static void add_volumes(struct plan_builder *b)
         /* The claude guard hooks sit between the caches and npm-global, as in
          * the original order; the runner writes fresh hook files into the dir. */
         if (strcmp(v->what, "npm-global") == 0 && in->agent == PLAN_AGENT_CLAUDE &&
-            !in->flags.lockdown && !in->flags.yolo) {
+            !in->flags.lockdown && !in->flags.yolo && !in->flags.maintenance) {
             _cleanup_free_ char *dir = xasprintf("%s/ags-hooks", in->cfg->sandbox.cache_dir.v);
             struct plan_mount *m = plan_add_mount(b, PLAN_MOUNT_BIND, dir, PLAN_HOOKS_DIR, true,
                                                   xstrdup("claude guard hooks"));
@@ -333,6 +333,10 @@ int plan_build_mounts(struct plan_builder *b)
     const struct plan_input *in = b->in;
     bool lockdown = in->flags.lockdown;
     int r;
+    if (in->flags.maintenance) {
+        add_volumes(b);
+        return 0;
+    }
     if ((r = plan_check_workspace(b)) < 0)
         return r;
     plan_add_mount(b, PLAN_MOUNT_BIND, in->host.cwd, in->host.cwd, false, xstrdup("workdir"));

@@ -141,6 +141,8 @@ static int check_input(const struct plan_input *in, struct ags_error *err)
         return ags_error_set(err, -EINVAL, "--stop-when-done requires --tmux");
     if (f->lockdown && f->root)
         return ags_error_set(err, -EINVAL, "--lockdown cannot be combined with --root");
+    if (f->maintenance && (f->lockdown || f->root || f->tmux || f->n_add_dirs || f->n_passthrough))
+        return ags_error_set(err, -EINVAL, "a maintenance run takes no run flags");
     if (!in->host.cwd || in->host.cwd[0] != '/')
         return ags_error_set(err, -EINVAL, "the working directory must be an absolute path");
     if (f->lockdown && !in->host.lockdown_staging_dir)
@@ -170,11 +172,21 @@ int plan_build(const struct plan_input *in, struct ags_plan **ret, struct ags_er
     p->yolo = in->flags.yolo;
     p->image.v = xstrdup(in->cfg->sandbox.image.v);
     p->image.origin = plan_cfg_origin(&in->cfg->sandbox.image.at);
-    p->work_dir.v = xstrdup(in->host.cwd);
-    p->work_dir.origin = xstrdup("working directory");
-    p->name.v = plan_container_name(in->host.cwd, in->host.git_dir, in->host.git_common_dir,
-                                    in->host.name_rand);
-    p->name.origin = xstrdup("working directory (worktrees: main repository) + random suffix");
+    p->maintenance = in->flags.maintenance != NULL;
+    if (p->maintenance) {
+        /* Nothing of the host is mounted: it works in the sandbox home. */
+        p->work_dir.v = xstrdup(PLAN_HOME);
+        p->work_dir.origin = xstrdup("maintenance");
+        p->name.v = xasprintf("ags-update-%s-%04x", plan_agent_name(in->agent),
+                              (unsigned)in->host.name_rand);
+        p->name.origin = xstrdup("maintenance + random suffix");
+    } else {
+        p->work_dir.v = xstrdup(in->host.cwd);
+        p->work_dir.origin = xstrdup("working directory");
+        p->name.v = plan_container_name(in->host.cwd, in->host.git_dir,
+                                        in->host.git_common_dir, in->host.name_rand);
+        p->name.origin = xstrdup("working directory (worktrees: main repository) + random suffix");
+    }
     if (in->flags.lockdown && in->host.ignored_overlay)
         plan_note(&b, "repo-local config %s ignored: --lockdown never reads a repository's "
                       "overlay", in->host.ignored_overlay);

@@ -45,6 +45,10 @@ struct plan_flags {
     size_t n_add_dirs;
     const char *const *passthrough; /* everything after `--` */
     size_t n_passthrough;
+    /* A bash script run in the agent's sandbox instead of the agent (`ags
+     * update-agents`), or NULL.  Such a plan mounts the agent's volumes and
+     * nothing of the host (no workspace, config mount, socket or secret). */
+    const char *maintenance;
 };
 
 /* What the caller's git discovery (run/gitdirs.c) saw, with lstat, at the
@@ -209,6 +213,7 @@ struct plan_network {
 struct ags_plan {
     enum plan_agent agent;
     bool lockdown, tmux, root, yolo;
+    bool maintenance; /* plan_flags.maintenance: the agent's volumes only */
     struct plan_str image;
     struct plan_str name;    /* ags-<slug>-<4 hex> */
     struct plan_str work_dir;
@@ -286,6 +291,10 @@ static inline void plan_freep(struct ags_plan **p)
 /* Appends s quoted for bash: bare when it is non-empty and only
  * [A-Za-z0-9/._-], else in single quotes with ' written as '\''. */
 int plan_shell_quote(struct strbuf *sb, const char *s) _warn_unused_;
+/* Script builders: s as it is, or quoted; a script past its bound aborts
+ * like an allocation failure (the bounds are far above any real script). */
+void plan_script_put(struct strbuf *sb, const char *s);
+void plan_script_putq(struct strbuf *sb, const char *s);
 
 /* `ags plan` output; owned strings. */
 char *plan_render_text(const struct ags_plan *p);

@@ -108,7 +108,8 @@ static int tar_context(const struct podman_build_opts *opts, void **ret, size_t 
     if (fd < 0)
         return ags_error_set(err, -errno, "memfd_create: %m");
     uint64_t size = 0;
-    int r = podman_tar_dir(opts->context_dir, fd, PODMAN_TAR_MAX_SIZE, &size, err);
+    int r = podman_tar_dir(opts->context_dir, opts->extra, opts->n_extra, fd, PODMAN_TAR_MAX_SIZE,
+                           &size, err);
     if (r < 0)
         return r;
     void *p = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Images: exists, id, remove (never forced), import.  Builds are in build.c. */
+/* Images: exists, id, remove (never forced), pull, import.  Builds are in build.c. */
 #include "podman/podman.h"
 
 #include <fcntl.h>
@@ -91,6 +91,52 @@ int podman_image_remove(struct podman_client *c, const char *name, struct ags_er
         r = podman_reply_error(&reply, what, err);
     }
     podman_reply_done(&reply);
+    return r;
+}
+
+static int on_pull_data(const char *p, size_t n, void *userdata)
+{
+    struct podman_build_stream *s = userdata;
+    /* Only the error text matters; a malformed line fails the pull below. */
+    return podman_build_stream_feed(s, p, n, NULL) < 0 ? -1 : 0;
+}
+
+/* The reply streams JSON lines like a build's ({"stream":..}, {"error":..},
+ * finally {"images":[..],"id":..}), still HTTP 200 when the pull fails. */
+int podman_image_pull(struct podman_client *c, const char *reference, unsigned stall_seconds,
+                      struct ags_error *err)
+{
+    _cleanup_strbuf_ struct strbuf q;
+    strbuf_init(&q, 4 * PODMAN_MAX_NAME);
+    if (!reference || !reference[0] || strlen(reference) > PODMAN_MAX_NAME ||
+        podman_query_add(&q, "reference", reference) < 0 ||
+        podman_query_add(&q, "policy", "missing") < 0)
+        return ags_error_set(err, -EINVAL, "pulling: no valid image reference");
+    struct podman_build_stream s;
+    podman_build_stream_init(&s, NULL, NULL);
+    struct podman_reply reply = {0};
+    int r = podman_http_do(
+            c->http,
+            &(struct podman_req){.method = "POST", .path = "/images/pull", .query = q.buf,
+                                 .on_data = on_pull_data, .userdata = &s,
+                                 .stall_seconds = stall_seconds ? stall_seconds
+                                                                : PODMAN_BUILD_STALL_SECONDS},
+            &reply, err);
+    _cleanup_free_ char *what = xasprintf("pulling '%.200s'", reference);
+    if (r < 0)
+        (void)ags_error_prefix(err, "%s", what);
+    else if (reply.status != 200)
+        r = podman_reply_error(&reply, what, err);
+    else if (s.error)
+        r = ags_error_set(err, -EIO, "%s: %s", what, s.error);
+    podman_reply_done(&reply);
+    podman_build_stream_done(&s);
+    if (r < 0)
+        return r;
+    bool exists = false;
+    r = podman_image_exists(c, reference, &exists, err);
+    if (r == 0 && !exists)
+        r = ags_error_set(err, -EIO, "%s: the pull ended without the image", what);
     return r;
 }
 

@@ -73,12 +73,17 @@ int podman_image_id(struct podman_client *c, const char *name, char **ret_id,
 int podman_image_remove(struct podman_client *c, const char *name, struct ags_error *err)
         _warn_unused_;
 
+struct podman_tar_extra;
+
 struct podman_build_opts {
     const char *context_dir;     /* tarred in-process */
     const char *containerfile;   /* path relative to context_dir */
     const char *const *tags;     /* NULL-terminated */
     const char *const *buildargs; /* "KEY=VALUE", NULL-terminated, may be NULL */
     const char *const *labels;   /* "key=value", may be NULL */
+    /* Host files added at the context's top level (podman/tar.h). */
+    const struct podman_tar_extra *extra;
+    size_t n_extra;
     bool network;                /* RUN steps get a private network (else none) */
     /* Fail when Podman sends nothing for this long; 0 = PODMAN_BUILD_STALL_SECONDS. */
     unsigned stall_seconds;
@@ -96,6 +101,10 @@ struct podman_build_opts {
  * sends nothing for stall_seconds. */
 int podman_image_build(struct podman_client *c, const struct podman_build_opts *opts,
                        char **ret_id, struct ags_error *err) _warn_unused_;
+/* Pulls reference unless it is in local storage; -ETIMEDOUT when the
+ * registry sends nothing for stall_seconds (0: PODMAN_BUILD_STALL_SECONDS). */
+int podman_image_pull(struct podman_client *c, const char *reference, unsigned stall_seconds,
+                      struct ags_error *err) _warn_unused_;
 /* Imports a root filesystem tarball as reference. */
 int podman_image_import(struct podman_client *c, const char *tarball, const char *reference,
                         char **ret_id, struct ags_error *err) _warn_unused_;

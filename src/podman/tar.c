@@ -156,30 +156,65 @@ static int put_header(struct tar_out *o, const char *path, enum podman_tar_type 
 
 /* ---- entries ---- */
 
-static int put_file(struct tar_out *o, int dfd, const char *name, const char *path,
-                    const struct stat *st, struct ags_error *err)
+/* The contents of fd (which st described when it was chosen) as path;
+ * shown names it in messages. */
+static int put_file_fd(struct tar_out *o, int fd, const char *path, const char *shown,
+                       const struct stat *st, uint32_t mode, struct ags_error *err)
 {
-    _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
     struct stat now;
-    if (fd < 0 || fstat(fd, &now) < 0)
-        return ags_error_set(err, -errno, "cannot read '%s/%s': %m", o->root, path);
+    if (fstat(fd, &now) < 0)
+        return ags_error_set(err, -errno, "cannot read '%s': %m", shown);
     if (now.st_dev != st->st_dev || now.st_ino != st->st_ino || now.st_size != st->st_size)
-        return ags_error_set(err, -EAGAIN, "'%s/%s' changed while the build context was read",
-                             o->root, path);
+        return ags_error_set(err, -EAGAIN, "'%s' changed while the build context was read",
+                             shown);
     uint64_t size = (uint64_t)st->st_size;
-    int r = put_header(o, path, PODMAN_TAR_FILE, st->st_mode, size, NULL, err);
+    int r = put_header(o, path, PODMAN_TAR_FILE, mode, size, NULL, err);
     char chunk[TAR_BUF_SIZE];
     for (uint64_t left = size; r == 0 && left > 0;) {
         ssize_t n = read(fd, chunk, left < sizeof(chunk) ? (size_t)left : sizeof(chunk));
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            return ags_error_set(err, n < 0 ? -errno : -EAGAIN, "reading '%s/%s': %s", o->root,
-                                 path, n < 0 ? strerror(errno) : "the file shrank");
+            return ags_error_set(err, n < 0 ? -errno : -EAGAIN, "reading '%s': %s", shown,
+                                 n < 0 ? strerror(errno) : "the file shrank");
         r = put(o, chunk, (size_t)n, err);
         left -= (uint64_t)n;
     }
     return r < 0 ? r : put_padding(o, size, err);
+}
+
+static int put_file(struct tar_out *o, int dfd, const char *name, const char *path,
+                    const struct stat *st, struct ags_error *err)
+{
+    _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+    if (fd < 0)
+        return ags_error_set(err, -errno, "cannot read '%s/%s': %m", o->root, path);
+    _cleanup_free_ char *shown = xasprintf("%s/%s", o->root, path);
+    return put_file_fd(o, fd, path, shown, st, st->st_mode, err);
+}
+
+/* A host file that joins the context at the top level under its own name
+ * (symlinks followed: it is the user's choice of file, not the context's). */
+static int put_extra(struct tar_out *o, int ctx_fd, const struct podman_tar_extra *x,
+                     struct ags_error *err)
+{
+    struct stat st;
+    if (!x->name[0] || strchr(x->name, '/') || x->name[0] == '.')
+        return ags_error_set(err, -EINVAL, "'%s' is not a plain file name for the build context",
+                             x->name);
+    if (fstatat(ctx_fd, x->name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        return ags_error_set(err, -EEXIST, "the build context '%s' already has a '%s', which "
+                             "ags adds itself", o->root, x->name);
+    if (!x->path) {
+        int r = put_header(o, x->name, PODMAN_TAR_FILE, 0644, 0, NULL, err);
+        return r;
+    }
+    _cleanup_close_ int fd = open(x->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return ags_error_set(err, -errno, "cannot read '%s': %m", x->path);
+    if (!S_ISREG(st.st_mode))
+        return ags_error_set(err, -EINVAL, "'%s' is not a regular file", x->path);
+    return put_file_fd(o, fd, x->name, x->path, &st, 0644, err);
 }
 
 static int put_symlink(struct tar_out *o, int dfd, const char *name, const char *path,
@@ -274,12 +309,18 @@ static int walk(struct tar_out *o, int dfd, struct strbuf *rel, unsigned depth,
     return r;
 }
 
-int podman_tar_dir(const char *dir, int out_fd, uint64_t max_size, uint64_t *ret_size,
-                   struct ags_error *err)
+int podman_tar_dir(const char *dir, const struct podman_tar_extra *extra, size_t n_extra,
+                   int out_fd, uint64_t max_size, uint64_t *ret_size, struct ags_error *err)
 {
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return ags_error_set(err, -errno, "cannot open the build context '%s': %m", dir);
+    _cleanup_close_ int ctx_fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+    if (ctx_fd < 0) {
+        int e = -errno;
+        (void)close(dfd);
+        return ags_error_set(err, e, "cannot open the build context '%s': %s", dir, strerror(-e));
+    }
     struct tar_out *o = xcalloc(1, sizeof(*o));
     *o = (struct tar_out){.fd = out_fd, .max = max_size, .root = dir};
     struct strbuf rel;
@@ -290,6 +331,8 @@ int podman_tar_dir(const char *dir, int out_fd, uint64_t max_size, uint64_t *ret
         r = walk(o, dfd, &rel, 0, err);
     else
         (void)close(dfd);
+    for (size_t i = 0; r == 0 && i < n_extra; i++)
+        r = put_extra(o, ctx_fd, &extra[i], err);
     if (r == 0)
         r = put(o, end, sizeof(end), err);
     if (r == 0)

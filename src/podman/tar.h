@@ -20,6 +20,7 @@
  * a context directory is written afresh.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/error.h"
@@ -41,7 +42,17 @@ int podman_tar_header(unsigned char hdr[PODMAN_TAR_BLOCK], const char *path,
                       enum podman_tar_type type, uint32_t mode, uint64_t size,
                       const char *linkname, struct ags_error *err) _warn_unused_;
 
-/* Writes the archive of the tree at dir to out_fd (at most max_size bytes,
- * else -EFBIG); *ret_size gets the bytes written. */
-int podman_tar_dir(const char *dir, int out_fd, uint64_t max_size, uint64_t *ret_size,
+/* A host file added to the context at its top level as name (mode 0644,
+ * after the tree): how ags ships a file that does not live in the
+ * containerfile directory, such as the host's CA bundle. */
+struct podman_tar_extra {
+    const char *name; /* a plain file name; -EEXIST when the tree has it too */
+    const char *path; /* host path, symlinks followed, a regular file; NULL: empty */
+};
+
+/* Writes the archive of the tree at dir, then the n_extra extra files, to
+ * out_fd (at most max_size bytes, else -EFBIG); *ret_size gets the bytes
+ * written. */
+int podman_tar_dir(const char *dir, const struct podman_tar_extra *extra, size_t n_extra,
+                   int out_fd, uint64_t max_size, uint64_t *ret_size,
                    struct ags_error *err) _warn_unused_;

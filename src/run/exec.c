@@ -52,6 +52,7 @@ struct run_state {
     struct mount_pins pins;
     char *id;          /* the sandbox once created */
     bool secrets_made; /* secrets_create succeeded */
+    int agent_lock;    /* shared, until the sandbox is created */
 };
 
 /* -EINTR with *err once a signal arrived, else 0. */
@@ -119,7 +120,7 @@ static int prepare(struct run_state *s, struct ags_error *err)
         r = stage_home(s, err);
     if (r == 0)
         r = interrupted(err);
-    if (r == 0)
+    if (r == 0 && !s->p->maintenance)
         r = install_guards(s, err);
     if (r == 0)
         r = s->b->ops->prepare(s->b, s->p, err);
@@ -176,6 +177,11 @@ static int create(struct run_state *s, bool tty, struct ags_error *err)
 
 static int attach(struct run_state *s, bool tty, int *ret_exit, struct ags_error *err)
 {
+    if (s->o->capture) {
+        const struct backend_io captured = {
+            .in_fd = -1, .out_fd = s->o->capture_fd, .err_fd = s->o->capture_fd};
+        return s->b->ops->start_attached(s->b, s->id, &captured, ret_exit, err);
+    }
     struct term_filter out_filter, err_filter;
     const struct backend_io io = {
         .in_fd = STDIN_FILENO,
@@ -204,10 +210,18 @@ static void remove_sandbox(struct run_state *s)
     s->id = NULL;
 }
 
+static void unlock_agent(struct run_state *s)
+{
+    if (s->agent_lock >= 0)
+        (void)close(s->agent_lock);
+    s->agent_lock = -EBADF;
+}
+
 static int run_sandbox(struct run_state *s, int *ret_exit, struct ags_error *err)
 {
-    bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    bool tty = !s->o->capture && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     int r = create(s, tty, err);
+    unlock_agent(s); /* the sandbox exists (or never will): an update may go on */
     if (r < 0)
         return r;
     struct ags_error attach_err = {0};
@@ -228,17 +242,43 @@ static int run_sandbox(struct run_state *s, int *ret_exit, struct ags_error *err
     return 0;
 }
 
+static void say_lock_wait(const void *userdata)
+{
+    const struct run_state *s = userdata;
+    if (s->cb->progress) {
+        _cleanup_free_ char *msg = xasprintf("waiting for `ags update-agents` to finish with %s",
+                                             plan_agent_name(s->p->agent));
+        s->cb->progress(msg, s->cb->userdata);
+    }
+}
+
+/* Shared: an update of the agent's volumes waits for the sandbox to exist,
+ * and this run for an update to finish. */
+static int lock_agent(struct run_state *s, struct ags_error *err)
+{
+    if (s->o->agent_lock_held)
+        return 0;
+    const struct run_agent_lock_opts lo = {
+        .runtime_dir = run_runtime_dir(s->getenv),
+        .agent = s->p->agent,
+        .cancel = &run_signal,
+        .on_wait = say_lock_wait,
+        .userdata = s,
+    };
+    struct ags_error e = {0};
+    int r = run_agent_lock(&lo, &s->agent_lock, &e);
+    if (r == -EINTR || run_signal)
+        return interrupted(err);
+    /* A lock file someone else planted must not stop the run. */
+    if (r < 0)
+        run_warnf(s->cb, "%s; starting without waiting for `ags update-agents`", e.msg);
+    return 0;
+}
+
 static int open_backend(struct run_state *s, struct ags_error *err)
 {
-    const char *runtime = env_nonempty(s->getenv, "XDG_RUNTIME_DIR");
-    const struct backend_open_opts bo = {
-        .cancel = &run_signal,
-        .warn = s->cb->warn,
-        .userdata = s->cb->userdata,
-        .getenv = s->getenv,
-        .service_idle_seconds = s->o->cfg->sandbox.service_idle_seconds.v,
-        .runtime_dir = runtime && runtime[0] == '/' ? runtime : run_tmp_dir(),
-    };
+    struct backend_open_opts bo;
+    run_backend_open_opts(s->o->cfg, s->getenv, s->cb, &run_signal, &bo);
     run_open_backend_fn *open_fn = s->o->open_backend ? s->o->open_backend : backend_podman_open;
     int r = open_fn(&bo, &s->b, err);
     return r < 0 ? step_failed(r, err) : 0;
@@ -260,9 +300,12 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
         .cb = &o->cb,
         .getenv = o->getenv ? o->getenv : env_process,
         .p = o->plan,
+        .agent_lock = -EBADF,
     };
     pins_take(o->cfg, o->plan, &s.pins);
-    int r = open_backend(&s, err);
+    int r = lock_agent(&s, err);
+    if (r == 0)
+        r = open_backend(&s, err);
     if (r == 0)
         r = prepare(&s, err);
     if (r == 0)
@@ -275,6 +318,7 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
         remove_secrets(&s);
     backend_close(s.b);
     pins_done(&s.pins);
+    unlock_agent(&s);
     return r;
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/alloc.h"
 #include "base/fileio.h"
@@ -48,30 +49,91 @@ static int check_containerfile(const struct ags_config *cfg, const char *file, c
     return 0;
 }
 
-static int build_image(struct backend *b, const struct ags_config *cfg, const char *image,
-                       const struct run_callbacks *cb, struct ags_error *err)
+/* What update-image and a run's first build put into the image's build:
+ * the Containerfile's directory as the context, the host's CA bundle (or an
+ * empty file: the Containerfile copies it either way) next to it. */
+struct image_context {
+    char *file; /* the Containerfile */
+    char *dir;  /* its directory, the context */
+    const char *name;
+    struct backend_context_file ca;
+};
+
+static void context_of(const struct ags_config *cfg, struct image_context *ret)
 {
-    _cleanup_free_ char *file = containerfile_path(cfg);
-    _cleanup_free_ char *dir = xstrdup(file);
-    char *slash = strrchr(dir, '/');
-    const char *name = slash ? slash + 1 : file;
-    if (slash)
-        *slash = '\0';
-    char label[128];
-    int r = check_containerfile(cfg, file, label, sizeof(label), err);
+    ret->file = containerfile_path(cfg);
+    const char *slash = strrchr(ret->file, '/');
+    ret->name = slash ? slash + 1 : ret->file;
+    ret->dir = slash ? xstrndup(ret->file, (size_t)(slash - ret->file)) : xstrdup(".");
+    ret->ca = (struct backend_context_file){
+            .name = RUN_IMAGE_CA_FILE,
+            .path = cfg->image.trust_host_ca.v ? cfg->image.ca_bundle.v : NULL,
+    };
+}
+
+static void context_done(struct image_context *c)
+{
+    free(c->file);
+    free(c->dir);
+}
+
+int run_image_expected_digest(const struct ags_config *cfg, char hex[SHA256_HEX_SIZE],
+                              struct ags_error *err)
+{
+    struct image_context ctx;
+    context_of(cfg, &ctx);
+    int r = run_image_context_digest(ctx.dir, &ctx.ca, 1, hex, err);
+    context_done(&ctx);
+    return r;
+}
+
+/* "YYYY-mm-ddTHH:MM:SSZ": every build is a new image, so that the previous
+ * one can be told apart (and removed) even when every layer was cached. */
+static void utc_now(char *buf, size_t size)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    if (!gmtime_r(&now, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        (void)snprintf(buf, size, "%lld", (long long)now);
+}
+
+/* base NULL: the Containerfile's own FROM (no BASE_IMAGE argument). */
+static int build_image(struct backend *b, const struct ags_config *cfg, const char *image,
+                       const char *base, const struct run_callbacks *cb, struct ags_error *err)
+{
+    _cleanup_(context_done) struct image_context ctx;
+    context_of(cfg, &ctx);
+    char sha_label[128];
+    int r = check_containerfile(cfg, ctx.file, sha_label, sizeof(sha_label), err);
     if (r < 0)
         return r;
+    char digest[SHA256_HEX_SIZE];
+    r = run_image_context_digest(ctx.dir, &ctx.ca, 1, digest, err);
+    if (r < 0)
+        return ags_error_prefix(err, "building the sandbox image failed");
+    char when[64];
+    utc_now(when, sizeof(when));
+    _cleanup_free_ char *digest_label = xasprintf("%s=%s", RUN_IMAGE_LABEL_CONTEXT, digest);
+    _cleanup_free_ char *base_label = xasprintf("%s=%s", RUN_IMAGE_LABEL_BASE, base ? base : "");
+    _cleanup_free_ char *built_label = xasprintf("%s=%s", RUN_IMAGE_LABEL_BUILT, when);
+    _cleanup_free_ char *base_arg = base ? xasprintf("BASE_IMAGE=%s", base) : NULL;
+    const char *labels[] = {digest_label, built_label, base ? base_label : NULL, NULL, NULL};
+    if (sha_label[0])
+        labels[base ? 3 : 2] = sha_label;
+    const char *buildargs[] = {base_arg, NULL};
     if (cb->progress) {
-        _cleanup_free_ char *msg = xasprintf("building the sandbox image %s from %s", image,
-                                             file);
+        _cleanup_free_ char *msg = xasprintf("building the sandbox image %s from %s%s%s", image,
+                                             ctx.file, base ? " on " : "", base ? base : "");
         cb->progress(msg, cb->userdata);
     }
-    const char *labels[] = {label, NULL};
     struct build_sink sink = {.cb = cb};
     const struct backend_image_build opts = {
-        .context_dir = slash ? dir : ".",
-        .containerfile = name,
-        .labels = label[0] ? labels : NULL,
+        .context_dir = ctx.dir,
+        .containerfile = ctx.name,
+        .labels = labels,
+        .buildargs = base ? buildargs : NULL,
+        .files = &ctx.ca,
+        .n_files = 1,
         .on_output = build_sink_write,
         .userdata = &sink,
     };
@@ -94,5 +156,93 @@ int run_ensure_image(struct backend *b, const struct ags_config *cfg, const char
                 "builds an image that a repo-local config names only from that config's own "
                 "containerfile (pull or build %s yourself, or remove it from that file)",
                 cfg->overlay_path, image, image);
-    return build_image(b, cfg, image, cb, err);
+    /* The shipped Containerfile takes its base from ags (no registry needed);
+     * a configured one keeps its own FROM. */
+    _cleanup_free_ char *base = NULL;
+    if (!cfg->sandbox.containerfile.v || !cfg->sandbox.containerfile.v[0]) {
+        r = run_image_pick_base(b, cfg, NULL, false, cb, &base, err);
+        if (r < 0)
+            return ags_error_prefix(err, "the base of the sandbox image");
+    }
+    return build_image(b, cfg, image, base, cb, err);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* The image the tag named before: removed unless a container uses it. */
+static void drop_previous(struct backend *b, struct run_image_result *res,
+                          const struct run_callbacks *cb)
+{
+    if (!res->previous_id || (res->id && strcmp(res->previous_id, res->id) == 0)) {
+        free(res->previous_id);
+        res->previous_id = NULL;
+        return;
+    }
+    struct ags_error e = {0};
+    int r = b->ops->image_remove(b, res->previous_id, &e);
+    if (r == 0)
+        res->previous_removed = true;
+    else if (r == -EBUSY)
+        run_warnf(cb, "kept the previous image %.12s: a container uses it (remove that "
+                      "container, then: podman image rm %.12s)", res->previous_id,
+                  res->previous_id);
+    else
+        run_warnf(cb, "could not remove the previous image %.12s: %s", res->previous_id,
+                  e.msg);
+}
+
+static int update_with(struct backend *b, const struct run_image_opts *o,
+                       struct run_image_result *res, struct ags_error *err)
+{
+    const char *image = o->cfg->sandbox.image.v;
+    int r = 0;
+    if (!o->keep_existing) {
+        r = b->ops->image_id(b, image, &res->previous_id, err);
+        if (r == -ENOENT)
+            r = 0;
+        if (r < 0)
+            return r;
+    }
+    r = run_image_pick_base(b, o->cfg, o->base, o->local_base, &o->cb, &res->base, err);
+    if (r < 0)
+        return ags_error_prefix(err, "the base of the sandbox image");
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    r = build_image(b, o->cfg, image, res->base, &o->cb, err);
+    res->build_seconds = seconds_since(&t0);
+    if (r == 0)
+        r = b->ops->image_id(b, image, &res->id, err);
+    if (r == 0)
+        drop_previous(b, res, &o->cb);
+    return r;
+}
+
+int run_update_image(const struct run_image_opts *o, struct run_image_result *ret,
+                     struct ags_error *err)
+{
+    *ret = (struct run_image_result){0};
+    struct backend_open_opts bo;
+    run_backend_open_opts(o->cfg, o->getenv, &o->cb, NULL, &bo);
+    run_open_backend_fn *open_fn = o->open_backend ? o->open_backend : backend_podman_open;
+    _cleanup_backend_ struct backend *b = NULL;
+    int r = open_fn(&bo, &b, err);
+    if (r < 0)
+        return r;
+    r = update_with(b, o, ret, err);
+    if (r < 0)
+        run_image_result_done(ret);
+    return r;
+}
+
+void run_image_result_done(struct run_image_result *r)
+{
+    free(r->base);
+    free(r->id);
+    free(r->previous_id);
+    *r = (struct run_image_result){0};
 }

@@ -3,26 +3,43 @@
 
 /* Between the files of run/ (run.h is the interface). */
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 #include <time.h>
 
+#include "base/sha256.h"
 #include "base/termfilter.h"
 #include "run/run.h"
 
 /* cb->warn with a formatted message (nothing when cb->warn is NULL). */
 void run_warnf(const struct run_callbacks *cb, const char *fmt, ...) _printf_(2, 3);
 
-/* A file shipped with ags: installed, or (for an ags run from its build
- * tree) in the source tree.  Owned. */
+/* A file shipped with ags: for the installed ags the installed one, for
+ * any other binary (the build tree's) the source tree's; the other place
+ * when it is not there.  Owned. */
 char *run_shipped_path(const char *rel);
 
 /* Was this setting made by the repo overlay? */
 bool run_overlay_named(const struct ags_config *cfg, const struct cfg_origin *at);
 
-/* ---- image.c ---- */
+
+/* The options of backend_open for a command of cfg (cancel may be NULL). */
+void run_backend_open_opts(const struct ags_config *cfg, const char *(*getenv_fn)(const char *),
+                           const struct run_callbacks *cb, const volatile sig_atomic_t *cancel,
+                           struct backend_open_opts *ret);
+
+/* ---- image.c, image-base.c, image-context.c ---- */
 int run_ensure_image(struct backend *b, const struct ags_config *cfg, const char *image,
                      const struct run_callbacks *cb, struct ags_error *err) _warn_unused_;
+/* The base to build on (run.h, enum run_base_step); owned. */
+int run_image_pick_base(struct backend *b, const struct ags_config *cfg, const char *flag_base,
+                        bool flag_local, const struct run_callbacks *cb, char **ret,
+                        struct ags_error *err) _warn_unused_;
+/* sha256 (hex) of the context directory's tree and the added files. */
+int run_image_context_digest(const char *dir, const struct backend_context_file *files,
+                             size_t n_files, char hex[SHA256_HEX_SIZE],
+                             struct ags_error *err) _warn_unused_;
 
 /* ---- pins.c: mount sources pinned before the long steps ---- */
 struct mount_pin {

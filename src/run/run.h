@@ -10,8 +10,10 @@
  * come back as a negative errno with *err (base/error.h).
  */
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "backend/backend.h"
 #include "base/error.h"
@@ -63,6 +65,13 @@ struct run_opts {
     run_open_backend_fn *open_backend;    /* NULL: backend_podman_open */
     const char *(*getenv)(const char *name); /* NULL: getenv */
     const char *assets_dir;  /* NULL: the agent-assets shipped with ags */
+    /* capture: no stdin, no TTY, stdout and stderr both into capture_fd
+     * (ags update-agents reads what its script said); else the terminal. */
+    bool capture;
+    int capture_fd;
+    /* The caller holds the agent's lock exclusively (run_agent_lock): the
+     * run does not take it shared. */
+    bool agent_lock_held;
 };
 
 /*
@@ -74,3 +83,120 @@ struct run_opts {
  * did to git metadata in the workdir is then said through cb.warn.
  */
 int run_plan(const struct run_opts *o, int *ret_exit, struct ags_error *err) _warn_unused_;
+
+/* ---- ags update-image (image.c, image-base.c, image-context.c) ---- */
+
+/* The host's CA bundle in the build context (the Containerfile copies it). */
+#define RUN_IMAGE_CA_FILE "ags-ca-bundle.crt"
+/* Labels of a built image: the digest of its build context (what
+ * run_image_expected_digest gives for an unchanged context), its base, when. */
+#define RUN_IMAGE_LABEL_CONTEXT "ags.image.context-sha256"
+#define RUN_IMAGE_LABEL_BASE    "ags.image.base"
+#define RUN_IMAGE_LABEL_BUILT   "ags.image.built"
+
+struct run_image_opts {
+    const struct ags_config *cfg; /* [sandbox] image and containerfile, [image] */
+    const char *base;             /* --base: used as is; NULL: chosen */
+    bool local_base;              /* --local-base: the mmdebstrap base */
+    bool keep_existing;           /* keep the image the tag named before */
+    struct run_callbacks cb;
+    run_open_backend_fn *open_backend;       /* NULL: backend_podman_open */
+    const char *(*getenv)(const char *name); /* NULL: getenv */
+};
+
+struct run_image_result {
+    char *base;            /* what it was built on */
+    char *id;              /* the new image */
+    char *previous_id;     /* the image the tag named before, when another one */
+    bool previous_removed; /* else kept: a container uses it (cb.warn said so) */
+    double build_seconds;  /* the build alone, without the base */
+};
+
+/* Builds the sandbox image anew (docs/ags.1.md update-image).  The result is
+ * the caller's (run_image_result_done). */
+int run_update_image(const struct run_image_opts *o, struct run_image_result *ret,
+                     struct ags_error *err) _warn_unused_;
+void run_image_result_done(struct run_image_result *r);
+
+/* The context digest an image built now from cfg's context would carry
+ * (RUN_IMAGE_LABEL_CONTEXT), for telling an outdated image. */
+int run_image_expected_digest(const struct ags_config *cfg, char hex[65],
+                              struct ags_error *err) _warn_unused_;
+
+/* How the base is found first (run_image_pick_base does it). */
+enum run_base_step {
+    RUN_BASE_GIVEN,  /* --base */
+    RUN_BASE_STORED, /* the configured base, in local storage */
+    RUN_BASE_PULL,   /* the configured base from its registry; else RUN_BASE_LOCAL */
+    RUN_BASE_LOCAL,  /* localhost/ags-base:SUITE, made with mmdebstrap when missing */
+};
+
+enum run_base_step run_image_base_step(const char *flag_base, bool local_base,
+                                       bool configured_stored);
+
+/* ---- the agent lock (agentlock.c) ---- */
+
+/* $XDG_RUNTIME_DIR when absolute, else run_tmp_dir(): where locks live. */
+const char *run_runtime_dir(const char *(*getenv_fn)(const char *name));
+
+struct run_agent_lock_opts {
+    const char *runtime_dir;
+    enum plan_agent agent;
+    bool exclusive; /* ags update-agents; else shared (a run starting) */
+    const volatile sig_atomic_t *cancel; /* NULL: wait until it is free */
+    void (*on_wait)(const void *userdata); /* once, when the lock is busy */
+    const void *userdata;
+};
+
+/* Takes the agent's lock (<runtime_dir>/ags-agent-<euid>-<name>.lock), waiting while
+ * the other kind holds it: *ret_fd holds it until closed.  -EINTR when
+ * *cancel became non-zero while it waited. */
+int run_agent_lock(const struct run_agent_lock_opts *o, int *ret_fd, struct ags_error *err)
+        _warn_unused_;
+
+/* ---- ags update-agents (update.c) ---- */
+
+/* The agents update-agents installs, in its order (not the shell). */
+#define RUN_UPDATE_N_AGENTS 5
+extern const enum plan_agent run_update_agents[RUN_UPDATE_N_AGENTS];
+
+/* 0 when spec is a package spec to pass on (npm name, optional @version or
+ * tag); else -EINVAL with *err naming it. */
+int run_update_spec_check(const char *spec, struct ags_error *err) _warn_unused_;
+/* The package update-agents installs for a (pi: pi_spec). */
+const char *run_update_package(enum plan_agent a, const char *pi_spec);
+/* The maintenance script (plan_flags.maintenance) that reports the installed
+ * version, installs spec with scripts off and releases younger than
+ * min_age_minutes refused (0: any), then runs the new --version.  Owned. */
+char *run_update_script(enum plan_agent a, const char *spec, uint32_t min_age_minutes);
+
+#define RUN_VERSION_MAX 64
+struct run_update_result {
+    bool ok;
+    char old_version[RUN_VERSION_MAX]; /* "": it was not installed */
+    char new_version[RUN_VERSION_MAX];
+    char step[16];    /* what failed: "sandbox", "check", "install", "verify" */
+    char detail[256]; /* the last thing it said then */
+    double seconds;
+};
+
+/* The version in a --version line: the first word that starts with a digit
+ * (or v and a digit), else the line itself, cut to fit; "" for none. */
+void run_update_version(const char *line, char *out, size_t size);
+/* Reads what the script wrote and its exit status into *res. */
+void run_update_parse(const char *output, int exit_status, struct run_update_result *res);
+/* The line update-agents prints for a: "pi: 0.73.0 -> 0.73.1 (9.1 s)",
+ * "pi: up to date (0.73.1)", "pi: failed at install: ...".  Owned. */
+char *run_update_line(enum plan_agent a, const struct run_update_result *res);
+
+struct run_update_request {
+    const struct run_request *req;     /* its agent and flags are ignored */
+    run_open_backend_fn *open_backend; /* NULL: backend_podman_open */
+    struct run_callbacks cb;
+};
+
+/* Updates agent a under its exclusive lock in a maintenance sandbox; *res
+ * says how it went (also on failure: step "sandbox" when the sandbox could
+ * not run, with *err). */
+int run_update_agent(const struct run_update_request *u, enum plan_agent a,
+                     struct run_update_result *res, struct ags_error *err) _warn_unused_;

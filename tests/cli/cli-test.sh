@@ -55,13 +55,32 @@ if run unknown-command-escaped 2 "$ags" $'frob\e]52;c;SGk=\a\xc2\x9b'; then
 fi
 run help 0 "$ags" --help
 help_out=$out
-for c in doctor update-image update-agents install uninstall create-aliases completions; do
+for c in doctor install uninstall create-aliases completions; do
     if run "$c not built" 2 "$ags" "$c"; then
         [ "$(wc -l <<<"$err")" -eq 1 ] && ok || bad "$c: expected one line, got: $err"
         expect "$c not built" "$err" "'ags $c' is not built yet in this version of ags"
     fi
     if grep -Eq "^  $c .*\(not built yet\)$" <<<"$help_out"; then ok; else bad "help does not mark $c as not built"; fi
 done
+
+# ags update-image: flags are checked before anything is built; never as root.
+run update-image-help 0 "$ags" update-image --help && expect update-image-help "$out" "--local-base"
+run update-image-bad-flag 2 "$ags" update-image --bogus &&
+    expect update-image-bad-flag "$err" "unexpected argument '--bogus'"
+run update-image-base-and-local 2 "$ags" update-image --base x --local-base &&
+    expect update-image-base-and-local "$err" "--base and --local-base exclude each other"
+if [ "$(id -u)" -eq 0 ]; then
+    run update-image-as-root 2 "$ags" update-image &&
+        expect update-image-as-root "$err" "run ags update-image as your ordinary user"
+fi
+# update-agents refuses what it does not install before it reads any config.
+if run update-agents-unknown 2 "$ags" update-agents pi frobnicate; then
+    expect update-agents-unknown "$err" "'frobnicate' is not an agent ags installs"
+fi
+run update-agents-shell 2 "$ags" update-agents shell
+run update-agents-option 2 "$ags" update-agents --frob
+run update-agents-help 0 "$ags" update-agents --help && expect update-agents-help "$out" "usage: ags update-agents"
+[ ! -e "$work/home/.config/ags/config.toml" ] && ok || bad "update-agents with bad arguments wrote a config"
 
 # ags setup without a keyring at hand: what it says per target (the keyring
 # itself is exercised in tests/secrets/keyring-test.sh).

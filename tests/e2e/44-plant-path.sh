@@ -32,16 +32,7 @@ cd "$WORK" || e2e_abort "cannot enter $WORK"
 # versions shared between agents): removed before, so run 1 plants into fresh
 # ones, and after, so no later test meets a planted program.
 remove_agent_volumes() {
-    api GET '/volumes/json'
-    local names
-    names=$(python3 -c 'import json, sys
-for v in json.load(sys.stdin) or []:
-    n = v["Name"]
-    if n.startswith(("ags-shell-", "ags-codex-", "ags-shared-")):
-        print(n)' <"$API_BODY_FILE")
-    for n in $names; do
-        api DELETE "/volumes/$n?force=true"
-    done
+    remove_volumes_named ags-shell- ags-codex- ags-shared-
 }
 remove_agent_volumes
 e2e_defer remove_agent_volumes

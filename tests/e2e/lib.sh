@@ -329,3 +329,17 @@ managed_containers() {
     api GET '/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ags.managed%3Dtrue%22%5D%7D'
     python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' <"$API_BODY_FILE"
 }
+
+# remove_volumes_named PREFIX...: removes (force) every volume whose name
+# starts with one of the prefixes, e.g. an agent's ags-pi- volumes.
+remove_volumes_named() {
+    api GET '/volumes/json'
+    local names n
+    names=$(python3 -c 'import json, sys
+for v in json.load(open(sys.argv[1])) or []:
+    if v["Name"].startswith(tuple(sys.argv[2:])):
+        print(v["Name"])' "$API_BODY_FILE" "$@")
+    for n in $names; do
+        api DELETE "/volumes/$n?force=true"
+    done
+}

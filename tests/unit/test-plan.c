@@ -2061,6 +2061,58 @@ static void test_secrets_never_set_path_or_shell_and_loader_startup_variables(vo
     fx_done(&f);
 }
 
+/* ags update-agents: the agent's volumes and nothing of the host, the script
+ * as the whole command, even from a workspace a run would refuse. */
+static void test_maintenance_plan_mounts_only_the_agents_volumes_and_runs_the_script(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_CLAUDE);
+    f.in.host.cwd = "/home/u"; /* the home: never a workspace of a run */
+    f.in.host.ssh_auth_sock = "/run/user/1000/ssh.sock";
+    f.in.flags.maintenance = "pnpm add -g x";
+    fx_ok(&f);
+    assert_true(f.p->maintenance);
+    assert_true(f.p->n_mounts > 0);
+    for (size_t i = 0; i < f.p->n_mounts; i++) {
+        assert_int_equal(f.p->mounts[i].type, PLAN_MOUNT_VOLUME);
+        assert_false(f.p->mounts[i].read_only);
+        assert_non_null(strstr(f.p->mounts[i].source, "ags-claude-"));
+    }
+    assert_non_null(mount_at(f.p, "/opt/claude-home"));
+    assert_non_null(mount_at(f.p, "/usr/local/pnpm"));
+    assert_int_equal(f.p->n_secrets, 0);
+    assert_null(env_of(f.p, "SSH_AUTH_SOCK"));
+    assert_null(env_of(f.p, "TERM"));
+    assert_string_equal(env_value(f.p, "PNPM_HOME"), "/usr/local/pnpm");
+    assert_string_equal(f.p->work_dir.v, PLAN_HOME);
+    assert_int_equal(f.p->argc, 4);
+    assert_string_equal(f.p->argv[0], "/bin/bash");
+    assert_string_equal(f.p->argv[1], "-c");
+    assert_string_equal(f.p->argv[2], "pnpm add -g x");
+    assert_string_equal(f.p->name.v, "ags-update-claude-beef");
+    fx_done(&f);
+}
+
+static void test_maintenance_plan_takes_no_run_flags(void **state)
+{
+    (void)state;
+    static const char *const args[] = {"--help"};
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    f.in.flags.maintenance = "true";
+    f.in.flags.root = true;
+    fx_build(&f);
+    assert_int_equal(f.r, -EINVAL);
+    f.in.flags.root = false;
+    f.in.flags.passthrough = args;
+    f.in.flags.n_passthrough = 1;
+    fx_build(&f);
+    assert_int_equal(f.r, -EINVAL);
+    assert_non_null(strstr(f.err.msg, "maintenance"));
+    fx_done(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2134,6 +2186,8 @@ int main(void)
         cmocka_unit_test(test_entrypoint_runs_commands_on_the_system_path_and_execs_absolute_paths),
         cmocka_unit_test(test_agent_homes_are_mounted_only_for_their_own_agent),
         cmocka_unit_test(test_secrets_never_set_path_or_shell_and_loader_startup_variables),
+        cmocka_unit_test(test_maintenance_plan_mounts_only_the_agents_volumes_and_runs_the_script),
+        cmocka_unit_test(test_maintenance_plan_takes_no_run_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

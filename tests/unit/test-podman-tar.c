@@ -75,7 +75,7 @@ static int tar_to_file(const char *dir, uint64_t max, uint64_t *size, struct ags
     char *out = xasprintf("%s/out.tar", tmpdir);
     int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     assert_true(fd >= 0);
-    int r = podman_tar_dir(src, fd, max, size, err);
+    int r = podman_tar_dir(src, NULL, 0, fd, max, size, err);
     close(fd);
     free(src);
     free(out);
@@ -216,6 +216,45 @@ static void test_tree_reads_back_with_python_tarfile(void **state)
     free(listing);
 }
 
+/* The host's CA bundle travels as a file in the context: added after the
+ * tree under its own name, 0644, through a symlink; never over a tree entry. */
+static void test_extra_host_file_joins_the_context(void **state)
+{
+    (void)state;
+    write_at("ctx/Containerfile", "FROM scratch\n", 0644);
+    write_at("bundle.pem", "CERT\n", 0600);
+    char *target = xasprintf("%s/bundle.pem", tmpdir);
+    char *link = xasprintf("%s/bundle-link.pem", tmpdir);
+    assert_int_equal(symlink(target, link), 0);
+    char *src = xasprintf("%s/ctx", tmpdir);
+    char *out = xasprintf("%s/out.tar", tmpdir);
+    int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    const struct podman_tar_extra extra[] = {{"ags-ca-bundle.crt", link}};
+    uint64_t size = 0;
+    struct ags_error err = {0};
+    assert_int_equal(podman_tar_dir(src, extra, 1, fd, PODMAN_TAR_MAX_SIZE, &size, &err), 0);
+    char *listing = python_listing();
+    assert_string_equal(listing, "Containerfile 0 644 13 0 0 0 - FROM scratch\n"
+                                 "ags-ca-bundle.crt 0 644 5 0 0 0 - CERT\n");
+    free(listing);
+    const struct podman_tar_extra clash[] = {{"Containerfile", target}};
+    assert_int_equal(podman_tar_dir(src, clash, 1, fd, PODMAN_TAR_MAX_SIZE, &size, &err),
+                     -EEXIST);
+    assert_non_null(strstr(err.msg, "Containerfile"));
+    const struct podman_tar_extra nested[] = {{"sub/ca.crt", target}};
+    assert_int_equal(podman_tar_dir(src, nested, 1, fd, PODMAN_TAR_MAX_SIZE, &size, &err),
+                     -EINVAL);
+    const struct podman_tar_extra dir[] = {{"ca.crt", tmpdir}};
+    assert_int_equal(podman_tar_dir(src, dir, 1, fd, PODMAN_TAR_MAX_SIZE, &size, &err),
+                     -EINVAL);
+    close(fd);
+    free(out);
+    free(src);
+    free(link);
+    free(target);
+}
+
 static void test_archive_is_reproducible(void **state)
 {
     (void)state;
@@ -326,6 +365,7 @@ int main(void)
             cmocka_unit_test(test_header_layout_and_checksum),
             cmocka_unit_test(test_header_splits_long_paths_at_a_slash),
             cmocka_unit_test_setup(test_tree_reads_back_with_python_tarfile, clean_ctx),
+            cmocka_unit_test_setup(test_extra_host_file_joins_the_context, clean_ctx),
             cmocka_unit_test_setup(test_archive_is_reproducible, clean_ctx),
             cmocka_unit_test_setup(test_long_paths_in_a_tree, clean_ctx),
             cmocka_unit_test_setup(test_refusals, clean_ctx),

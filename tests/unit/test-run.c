@@ -70,6 +70,9 @@ static struct {
     int n_warnings;
     size_t output_bytes;
     bool closed;
+    int base_lookups; /* image_exists of the base */
+    bool base_arg;    /* the build got BASE_IMAGE=<the stored base> */
+    bool ca_file;     /* the build context got the host's CA bundle */
 } fk;
 
 static int fake_step(enum op op, struct ags_error *err)
@@ -99,9 +102,16 @@ static int fake_sweep(struct backend *b _unused_, size_t *ret_removed, struct ag
     return fake_long_step(OP_SWEEP, err);
 }
 
-static int fake_image_exists(struct backend *b _unused_, const char *image _unused_, bool *ret,
+/* The base of the shipped Containerfile ([image] base) is in storage: the
+ * first build of a run then needs no registry and no mmdebstrap. */
+static int fake_image_exists(struct backend *b _unused_, const char *image, bool *ret,
                              struct ags_error *err)
 {
+    if (strcmp(image, "docker.io/library/debian:trixie") == 0) {
+        fk.base_lookups++;
+        *ret = true;
+        return 0;
+    }
     *ret = false;
     return fake_long_step(OP_IMAGE_EXISTS, err);
 }
@@ -109,6 +119,10 @@ static int fake_image_exists(struct backend *b _unused_, const char *image _unus
 static int fake_image_build(struct backend *b _unused_, const char *image _unused_,
                             const struct backend_image_build *o, struct ags_error *err)
 {
+    for (size_t i = 0; o->buildargs && o->buildargs[i]; i++)
+        fk.base_arg = strcmp(o->buildargs[i], "BASE_IMAGE=docker.io/library/debian:trixie") == 0;
+    for (size_t i = 0; i < o->n_files; i++)
+        fk.ca_file = strcmp(o->files[i].name, "ags-ca-bundle.crt") == 0;
     if (o->on_output)
         o->on_output("STEP 1/1\n", 9, o->userdata);
     return fake_long_step(OP_IMAGE_BUILD, err);
@@ -453,6 +467,9 @@ static void test_run_passes_the_agent_exit_status_through_and_undoes_everything(
         assert_int_equal(fk.calls[op], 1);
     assert_int_equal(fk.n_secret_values, 1);
     assert_int_equal(fk.output_bytes, 9);
+    assert_int_equal(fk.base_lookups, 1);
+    assert_true(fk.base_arg);
+    assert_true(fk.ca_file);
     assert_all_undone(&f);
     fixture_done(&f);
 }

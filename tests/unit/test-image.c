@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The image build's pure parts: which base comes first, and the digest of
+ * the build context that the image carries as a label. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/fileio.h"
+#include "run/internal.h"
+
+static char tmpdir[] = "/tmp/test-image.XXXXXX";
+
+/* Through base/fileio, then chmod: the mode is part of what is hashed. */
+static void write_at(const char *rel, const char *data, mode_t mode)
+{
+    char *path = xasprintf("%s/%s", tmpdir, rel);
+    struct ags_error err = {0};
+    assert_int_equal(write_file_atomic(path, data, strlen(data), 0600, &err), 0);
+    assert_int_equal(chmod(path, mode), 0);
+    free(path);
+}
+
+static void digest(const char *ca_path, char hex[SHA256_HEX_SIZE])
+{
+    char *ctx = xasprintf("%s/ctx", tmpdir);
+    const struct backend_context_file ca = {RUN_IMAGE_CA_FILE, ca_path};
+    struct ags_error err = {0};
+    assert_int_equal(run_image_context_digest(ctx, &ca, 1, hex, &err), 0);
+    free(ctx);
+}
+
+static void test_base_flag_wins_then_local_then_storage_then_registry(void **state)
+{
+    (void)state;
+    assert_int_equal(run_image_base_step("localhost/mine", true, true), RUN_BASE_GIVEN);
+    assert_int_equal(run_image_base_step("", false, true), RUN_BASE_STORED);
+    assert_int_equal(run_image_base_step(NULL, true, true), RUN_BASE_LOCAL);
+    assert_int_equal(run_image_base_step(NULL, false, true), RUN_BASE_STORED);
+    assert_int_equal(run_image_base_step(NULL, false, false), RUN_BASE_PULL);
+}
+
+/* Equal contexts give equal digests; any change the build would see (a
+ * file's bytes, its mode, a new file, the CA bundle, no bundle) changes it. */
+static void test_context_digest_follows_what_the_build_sees(void **state)
+{
+    (void)state;
+    char *ctx = xasprintf("%s/ctx", tmpdir);
+    assert_int_equal(mkdir(ctx, 0755), 0);
+    write_at("ctx/Containerfile", "FROM scratch\n", 0644);
+    write_at("ca.pem", "CERT A\n", 0644);
+    char *ca = xasprintf("%s/ca.pem", tmpdir);
+    char a[SHA256_HEX_SIZE], b[SHA256_HEX_SIZE];
+    digest(ca, a);
+    digest(ca, b);
+    assert_string_equal(a, b);
+    assert_int_equal(strlen(a), 64);
+
+    write_at("ca.pem", "CERT B\n", 0644);
+    digest(ca, b);
+    assert_string_not_equal(a, b);
+    digest(NULL, b);
+    assert_string_not_equal(a, b);
+
+    write_at("ca.pem", "CERT A\n", 0644);
+    write_at("ctx/Containerfile", "FROM scratch\n", 0755);
+    digest(ca, b);
+    assert_string_not_equal(a, b);
+    write_at("ctx/Containerfile", "FROM scratch\n", 0644);
+    digest(ca, b);
+    assert_string_equal(a, b);
+
+    write_at("ctx/tmux.conf", "", 0644);
+    digest(ca, b);
+    assert_string_not_equal(a, b);
+
+    /* A missing bundle is an error, not a silent empty file. */
+    char *gone = xasprintf("%s/nope.pem", tmpdir);
+    const struct backend_context_file missing = {RUN_IMAGE_CA_FILE, gone};
+    struct ags_error err = {0};
+    assert_int_equal(run_image_context_digest(ctx, &missing, 1, a, &err), -ENOENT);
+    assert_non_null(strstr(err.msg, "nope.pem"));
+    free(gone);
+    free(ca);
+    free(ctx);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char *cmd = xasprintf("rm -rf '%s'", tmpdir);
+    int r = system(cmd);
+    free(cmd);
+    return r == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_base_flag_wins_then_local_then_storage_then_registry),
+            cmocka_unit_test(test_context_digest_follows_what_the_build_sees),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
