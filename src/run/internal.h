@@ -23,7 +23,6 @@ char *run_shipped_path(const char *rel);
 /* Was this setting made by the repo overlay? */
 bool run_overlay_named(const struct ags_config *cfg, const struct cfg_origin *at);
 
-
 /* The options of backend_open for a command of cfg (cancel may be NULL). */
 void run_backend_open_opts(const struct ags_config *cfg, const char *(*getenv_fn)(const char *),
                            const struct run_callbacks *cb, const volatile sig_atomic_t *cancel,
