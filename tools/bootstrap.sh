@@ -31,12 +31,15 @@ apt_install() {
     apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-# The main job: the shell agent in a real rootless sandbox.  Rootless Podman
-# needs an unprivileged user, so as root this reuses the e2e fixture: it
-# creates the user agsdemo (override: AGS_DEMO_USER), starts a private Podman
-# service for it and builds the small local sandbox image (busybox + bash, no
-# registry needed); tools/demo/shell-agent.sh then runs the installed ags as
-# that user; the fixture is torn down afterwards whatever happened.
+# The main job: the shell agent in a real rootless sandbox, then pi answering
+# a prompt.  Rootless Podman needs an unprivileged user, so as root this reuses
+# the e2e fixture: it creates the user agsdemo (override: AGS_DEMO_USER),
+# starts a private Podman service for it and builds the small local test
+# image; tools/demo/shell-agent.sh runs the installed ags as that user with
+# the shell agent, then tools/demo/pi-agent.sh builds the real sandbox image
+# (`ags update-image`, no registry), installs pi (`ags update-agents pi`) and
+# has it answer a prompt from a local OpenAI-compatible server; the fixture is
+# torn down afterwards whatever happened.
 demo_deps=(busybox-static bash-static curl python3)
 cmd_run() {
     apt_install "${build_deps[@]}" "${runtime_deps[@]}" "${demo_deps[@]}"
@@ -46,7 +49,9 @@ cmd_run() {
     export AGS_E2E_USER=${AGS_DEMO_USER:-agsdemo} AGS_E2E_STATE=$top/build-release/demo
     local rc=0
     bash "$top/tests/e2e/setup.sh" "$AGS_E2E_STATE" /usr/local/bin/ags &&
-        bash "$top/tests/e2e/run-as-user.sh" "$top/tools/demo/shell-agent.sh" || rc=$?
+        bash "$top/tests/e2e/run-as-user.sh" "$top/tools/demo/shell-agent.sh" &&
+        AGS_E2E_EXTRA_BINS=$top/tests/e2e/openai-fixture.py \
+            bash "$top/tests/e2e/run-as-user.sh" "$top/tools/demo/pi-agent.sh" || rc=$?
     bash "$top/tests/e2e/teardown.sh" "$AGS_E2E_STATE" >/dev/null || true
     return "$rc"
 }
@@ -97,6 +102,12 @@ gcc_tests() {
         ctest --test-dir "$top/build-test" --output-on-failure --timeout 600 -j 2 2>&1 |
         tee "$top/build-test/ctest.log"
     local rc=${PIPESTATUS[0]}
+    # The figures the tests measure (image build time and size, update-agents
+    # per agent, pi's answer): ctest keeps a passing test's output only in
+    # its log.
+    echo "==> figures measured by the tests"
+    grep -hE '^# (update-image|node in the image|timing|update-agents|ags --agent)' \
+        "$top/build-test/Testing/Temporary/LastTest.log" 2>/dev/null | sed 's/^# /  /' || true
     # Fold ctest's own counts into the closing line.
     local line total bad
     line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$top/build-test/ctest.log" | tail -n 1)

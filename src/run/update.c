@@ -6,7 +6,10 @@
  * image's pnpm (global bin dir /usr/local/pnpm, the pnpm-home volume), claude
  * from its npm package into /opt/claude-home (the install volume); scripts
  * stay off and releases younger than [update].minimum_release_age are not
- * taken.  The script marks its steps on stdout, so the output says which
+ * taken.  Two agents (opencode, claude) ship their native binary as an
+ * optional dependency that their own postinstall script puts in place: that
+ * one script of the agent's own package runs, named explicitly (`npm run
+ * postinstall` in its directory), never a script of a dependency.  The script marks its steps on stdout, so the output says which
  * step failed and which versions were there before and after.
  */
 #include <errno.h>
@@ -37,25 +40,29 @@ const enum plan_agent run_update_agents[RUN_UPDATE_N_AGENTS] = {
 struct agent_install {
     const char *package; /* NULL: pi_spec */
     const char *command; /* what --version runs, by absolute path */
+    const char *own_script_dir; /* shell word: the package directory whose own
+                                   postinstall runs after the install, or NULL */
 };
 
 static struct agent_install install_of(enum plan_agent a)
 {
     switch (a) {
     case PLAN_AGENT_PI:
-        return (struct agent_install){NULL, "/usr/local/pnpm/pi"};
+        return (struct agent_install){.command = "/usr/local/pnpm/pi"};
     case PLAN_AGENT_CODEX:
-        return (struct agent_install){"@openai/codex", "/usr/local/pnpm/codex"};
+        return (struct agent_install){"@openai/codex", "/usr/local/pnpm/codex", NULL};
     case PLAN_AGENT_GEMINI:
-        return (struct agent_install){"@google/gemini-cli", "/usr/local/pnpm/gemini"};
+        return (struct agent_install){"@google/gemini-cli", "/usr/local/pnpm/gemini", NULL};
     case PLAN_AGENT_OPENCODE:
-        return (struct agent_install){"opencode-ai", "/usr/local/pnpm/opencode"};
+        return (struct agent_install){"opencode-ai", "/usr/local/pnpm/opencode",
+                                      "\"$(pnpm root -g)\"/opencode-ai"};
     case PLAN_AGENT_CLAUDE:
-        return (struct agent_install){"@anthropic-ai/claude-code", CLAUDE_LINK};
+        return (struct agent_install){"@anthropic-ai/claude-code", CLAUDE_LINK,
+                                      CLAUDE_PREFIX "/lib/node_modules/@anthropic-ai/claude-code"};
     case PLAN_AGENT_SHELL:
     case PLAN_AGENT_COUNT:
     default:
-        return (struct agent_install){NULL, NULL};
+        return (struct agent_install){0};
     }
 }
 
@@ -89,7 +96,8 @@ int run_update_spec_check(const char *spec, struct ags_error *err)
 #define put  plan_script_put
 #define putq plan_script_putq
 
-static void put_install(struct strbuf *sb, enum plan_agent a, const char *spec, uint32_t age)
+static void put_install(struct strbuf *sb, enum plan_agent a, const char *spec, uint32_t age,
+                        const char *own_script_dir)
 {
     char num[16];
     (void)snprintf(num, sizeof(num), "%u", age);
@@ -103,8 +111,6 @@ static void put_install(struct strbuf *sb, enum plan_agent a, const char *spec, 
         }
         put(sb, " ");
         putq(sb, spec);
-        put(sb, " && mkdir -p /opt/claude-home/.local/bin && ln -sfn " CLAUDE_PREFIX
-                "/bin/claude " CLAUDE_LINK);
     } else {
         put(sb, "pnpm add -g --ignore-scripts");
         if (age) {
@@ -114,6 +120,16 @@ static void put_install(struct strbuf *sb, enum plan_agent a, const char *spec, 
         put(sb, " ");
         putq(sb, spec);
     }
+    if (own_script_dir) {
+        /* `npm run` runs the named script even with ignore-scripts set (and
+         * no pre/post hook); the subshell keeps the directory change local. */
+        put(sb, " && (cd ");
+        put(sb, own_script_dir);
+        put(sb, " && npm run --silent postinstall)");
+    }
+    if (a == PLAN_AGENT_CLAUDE)
+        put(sb, " && mkdir -p /opt/claude-home/.local/bin && ln -sfn " CLAUDE_PREFIX
+                "/bin/claude " CLAUDE_LINK);
 }
 
 char *run_update_script(enum plan_agent a, const char *spec, uint32_t min_age_minutes)
@@ -131,7 +147,7 @@ char *run_update_script(enum plan_agent a, const char *spec, uint32_t min_age_mi
     put(&sb, " ]; then echo \"" MARK "old $(ags_v ");
     putq(&sb, in.command);
     put(&sb, ")\"; fi; echo '" MARK "step install'; ");
-    put_install(&sb, a, spec, min_age_minutes);
+    put_install(&sb, a, spec, min_age_minutes, in.own_script_dir);
     put(&sb, " || exit 1; echo '" MARK "step verify'; ags_out=$(");
     putq(&sb, in.command);
     put(&sb, " --version </dev/null 2>&1) || { printf '%s\\n' \"$ags_out\"; exit 1; }; "

@@ -13,7 +13,7 @@
 [ -x "${AGS_BIN:-}" ] || e2e_abort "the ags binary is missing (AGS_BIN)"
 e2e_need mmdebstrap
 e2e_need openssl
-IMAGE=localhost/ags-e2e-update-image:latest
+IMAGE=${AGS_E2E_SANDBOX_IMAGE:-localhost/ags-sandbox:latest}
 WORK=$AGS_E2E_SCRATCH/repo
 export XDG_CONFIG_HOME=$AGS_E2E_SCRATCH/config
 mkdir -p "$WORK/.git" "$XDG_CONFIG_HOME/ags" "$E2E_TMP/ca"

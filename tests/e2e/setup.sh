@@ -148,6 +148,37 @@ fi
 rm -f "$E2E_SOCK"
 t_clean=$(date +%s.%N)
 
+# ---------------------------------------------------------------- storage
+# Root mode: the test user's images live on the kernel's rootless overlay.
+# Podman falls back to vfs here, which copies every layer: the real sandbox
+# image then builds ~3x slower (docs: CONTRIBUTING.md). A store made with
+# another driver is reset once; where overlay does not work, vfs stays.
+storage_driver() { # prints the driver the user's Podman uses (file, not a
+    # pipe: the first podman command may leave a pause process holding it)
+    h_as_user podman info --format '{{.Store.GraphDriverName}}' \
+        </dev/null >"$state/storage-driver" 2>>"$state/podman-info.log" || true
+    cat "$state/storage-driver"
+}
+if [ "$E2E_MODE" = root ]; then
+    storage_conf=$conf_dir/storage.conf
+    want_storage=$'# written by ags tests/e2e/setup.sh\n[storage]\ndriver = "overlay"\n'
+    if [ "$(cat "$storage_conf" 2>/dev/null)"$'\n' != "$want_storage" ]; then
+        # shellcheck disable=SC2016
+        printf '%s' "$want_storage" | h_as_user sh -c 'cat >"$1"' sh "$storage_conf"
+    fi
+    driver=$(storage_driver)
+    if [ "$driver" != overlay ]; then
+        h_log "resetting the container storage of $E2E_USER (${driver:-unknown} -> overlay)"
+        h_as_user podman system reset --force </dev/null >>"$state/podman-info.log" 2>&1 || true
+        driver=$(storage_driver)
+    fi
+    if [ "$driver" != overlay ]; then
+        h_log "rootless overlay does not work here: $E2E_USER keeps ${driver:-vfs} (slow builds)"
+        rm -f "$storage_conf"
+    fi
+    h_log "storage driver of $E2E_USER: $(storage_driver)"
+fi
+
 # ---------------------------------------------------------------- service
 log=$state/podman-service.log
 : >"$log"

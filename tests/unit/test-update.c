@@ -89,10 +89,27 @@ static void test_pnpm_agents_install_with_scripts_off_and_the_minimum_age(void *
     assert_true(check && old && install && verify && fresh);
     assert_true(check < old && old < install && install < verify && verify < fresh);
     assert_null(strstr(s, "npm install"));
+    assert_null(strstr(s, "postinstall"));
     _cleanup_free_ char *any = run_update_script(PLAN_AGENT_CODEX, "@openai/codex", 0);
     assert_non_null(strstr(any, "pnpm add -g --ignore-scripts '@openai/codex' || exit 1"));
     assert_null(strstr(any, "minimum-release-age"));
     assert_non_null(strstr(any, "/usr/local/pnpm/codex --version"));
+    assert_null(strstr(any, "postinstall"));
+}
+
+/* opencode and claude put their native binary in place in their own
+ * postinstall: that one script runs, by name, after the scripts-off install. */
+static void test_opencode_and_claude_run_only_their_own_postinstall(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *oc = run_update_script(PLAN_AGENT_OPENCODE, "opencode-ai", 0);
+    assert_non_null(strstr(oc, "pnpm add -g --ignore-scripts opencode-ai && "
+                               "(cd \"$(pnpm root -g)\"/opencode-ai && "
+                               "npm run --silent postinstall) || exit 1"));
+    _cleanup_free_ char *cl = run_update_script(PLAN_AGENT_CLAUDE, "@anthropic-ai/claude-code", 0);
+    assert_non_null(strstr(cl, "'@anthropic-ai/claude-code' && (cd "
+                               "/opt/claude-home/npm/lib/node_modules/@anthropic-ai/claude-code"
+                               " && npm run --silent postinstall) && mkdir -p"));
 }
 
 static void test_claude_installs_its_npm_package_into_the_install_volume(void **state)
@@ -313,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_packages_pi_from_config_the_others_fixed_shell_none),
         cmocka_unit_test(test_pnpm_agents_install_with_scripts_off_and_the_minimum_age),
         cmocka_unit_test(test_claude_installs_its_npm_package_into_the_install_volume),
+        cmocka_unit_test(test_opencode_and_claude_run_only_their_own_postinstall),
         cmocka_unit_test(test_version_is_the_first_word_starting_with_a_digit),
         cmocka_unit_test(test_version_is_cut_to_fit),
         cmocka_unit_test(test_parse_a_fresh_install),
