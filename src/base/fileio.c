@@ -2,6 +2,8 @@
 #include "base/fileio.h"
 
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -225,4 +227,28 @@ int read_regular_file_at(int dirfd, const char *name, const char *shown, size_t 
     if (ret_st)
         *ret_st = st;
     return 0;
+}
+
+static bool trusted_inode(const struct stat *st)
+{
+    bool owner_ok = st->st_uid == 0 || st->st_uid == geteuid();
+    bool sticky_dir = S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX);
+    return owner_ok && (!(st->st_mode & (S_IWGRP | S_IWOTH)) || sticky_dir);
+}
+
+char *trusted_realpath(const char *path)
+{
+    _cleanup_free_ char *real = realpath(path, NULL);
+    struct stat st;
+    if (!real || stat(real, &st) < 0 || !trusted_inode(&st))
+        return NULL;
+    _cleanup_free_ char *dir = xstrdup(real);
+    for (char *slash = strrchr(dir, '/'); slash; slash = strrchr(dir, '/')) {
+        slash[slash == dir] = '\0'; /* "/usr/bin" -> "/usr" -> "/" */
+        if (stat(dir, &st) < 0 || !trusted_inode(&st))
+            return NULL;
+        if (slash == dir)
+            break;
+    }
+    return TAKE_PTR(real);
 }

@@ -50,3 +50,10 @@ struct stat;
 int read_regular_file_at(int dirfd, const char *name, const char *shown, size_t max, char **ret,
                          size_t *ret_len, struct stat *ret_st, struct ags_error *err)
         _warn_unused_;
+
+/* The resolved path of path when it and every directory above it belong to
+ * root or to us and nobody else can replace them (not writable by group or
+ * others; a sticky directory such as /tmp protects what others own); NULL
+ * otherwise (absent included).  For files ags runs or builds from: another
+ * user who could write on the way could swap them. */
+char *trusted_realpath(const char *path);

@@ -44,33 +44,15 @@ static void sleep_ms(int ms)
     (void)poll(NULL, 0, ms);
 }
 
-/* Owned by root or us, and others cannot replace it: not writable by group
- * or others (a sticky directory, like /tmp, protects what others own). */
-static bool trusted_inode(const struct stat *st)
-{
-    bool owner_ok = st->st_uid == 0 || st->st_uid == geteuid();
-    bool sticky_dir = S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX);
-    return owner_ok && (!(st->st_mode & (S_IWGRP | S_IWOTH)) || sticky_dir);
-}
-
 /* The resolved path of cand when it and every directory above it are
  * trusted: another user who could write there could replace the `podman`
  * ags starts (it gets every secret); NULL otherwise. */
 static char *trusted_binary(const char *cand)
 {
-    _cleanup_free_ char *real = realpath(cand, NULL);
+    _cleanup_free_ char *real = trusted_realpath(cand);
     struct stat st;
-    if (!real || stat(real, &st) < 0 || !S_ISREG(st.st_mode) || !trusted_inode(&st) ||
-        access(real, X_OK) < 0)
+    if (!real || stat(real, &st) < 0 || !S_ISREG(st.st_mode) || access(real, X_OK) < 0)
         return NULL;
-    _cleanup_free_ char *dir = xstrdup(real);
-    for (char *slash = strrchr(dir, '/'); slash; slash = strrchr(dir, '/')) {
-        slash[slash == dir] = '\0'; /* "/usr/bin" -> "/usr" -> "/" */
-        if (stat(dir, &st) < 0 || !trusted_inode(&st))
-            return NULL;
-        if (slash == dir)
-            break;
-    }
     return TAKE_PTR(real);
 }
 

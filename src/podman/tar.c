@@ -186,7 +186,10 @@ static int put_file_fd(struct tar_out *o, int fd, const char *path, const char *
 static int put_file(struct tar_out *o, int dfd, const char *name, const char *path,
                     const struct stat *st, struct ags_error *err)
 {
-    _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+    /* O_NONBLOCK: a file swapped for a FIFO after it was chosen opens at once
+     * (and then fails the identity check) instead of blocking the build. */
+    _cleanup_close_ int fd =
+            openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         return ags_error_set(err, -errno, "cannot read '%s/%s': %m", o->root, path);
     _cleanup_free_ char *shown = xasprintf("%s/%s", o->root, path);

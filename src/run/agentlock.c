@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/fileio.h"
 #include "base/strutil.h"
 #include "run/run.h"
 #include "base/banned.h"
@@ -28,8 +29,41 @@ const char *run_runtime_dir(const char *(*getenv_fn)(const char *name))
     return runtime && runtime[0] == '/' ? runtime : run_tmp_dir();
 }
 
-/* Our own regular file only: in a shared /tmp another user could plant one
- * and hold the lock forever. */
+/* A directory of ours that nobody else may write or read (lstat: not a
+ * symlink to one). */
+static bool private_dir(const char *dir)
+{
+    struct stat st;
+    return dir && dir[0] == '/' && lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+           st.st_uid == geteuid() && (st.st_mode & 077) == 0;
+}
+
+int run_agent_lock_dir(const char *(*getenv_fn)(const char *name), const char *cache_dir,
+                       char **ret, struct ags_error *err)
+{
+    const char *runtime = env_nonempty(getenv_fn, "XDG_RUNTIME_DIR");
+    if (private_dir(runtime)) {
+        *ret = xstrdup(runtime);
+        return 0;
+    }
+    /* Not the shared temporary directory: there another user could take the
+     * lock's name first (a file or a directory) and block every update. */
+    if (!cache_dir || cache_dir[0] != '/')
+        return ags_error_set(err, -EINVAL, "no private directory for the agent lock: set "
+                                           "XDG_RUNTIME_DIR or an absolute [sandbox] cache_dir");
+    int r = mkdir_parents(cache_dir, 0700, err);
+    if (r < 0)
+        return r;
+    if (!private_dir(cache_dir))
+        return ags_error_set(err, -EPERM, "the cache directory %s must be a directory of yours "
+                                          "that only you can use (chmod 0700 %s)",
+                             cache_dir, cache_dir);
+    *ret = xstrdup(cache_dir);
+    return 0;
+}
+
+/* Our own regular file only: a file someone else planted (in a directory
+ * they could write) must not hold the lock forever. */
 static int open_lock_file(const char *path, int *ret_fd, struct ags_error *err)
 {
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -46,7 +80,7 @@ static int open_lock_file(const char *path, int *ret_fd, struct ags_error *err)
 
 int run_agent_lock(const struct run_agent_lock_opts *o, int *ret_fd, struct ags_error *err)
 {
-    _cleanup_free_ char *path = xasprintf("%s/ags-agent-%ld-%s.lock", o->runtime_dir,
+    _cleanup_free_ char *path = xasprintf("%s/ags-agent-%ld-%s.lock", o->dir,
                                           (long)geteuid(), plan_agent_name(o->agent));
     _cleanup_close_ int fd = -1;
     int r = open_lock_file(path, &fd, err);

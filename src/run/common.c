@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/fileio.h"
 #include "base/strutil.h"
 #include "run/internal.h"
 #include "base/banned.h"
@@ -42,7 +43,10 @@ static bool running_installed(void)
 
 /* The installed ags uses the installed files; any other binary (the build
  * tree's, a copy of it) the source tree's, so that it builds and mounts the
- * files of its own version, not those of an older installed ags. */
+ * files of its own version, not those of an older installed ags.  Either
+ * root only when nobody but root and us can change it (trusted_realpath): a
+ * checkout left in a place another user can write (a deleted /tmp/ags that
+ * someone re-creates) must not hand them the image and the guard assets. */
 char *run_shipped_path(const char *rel)
 {
     bool installed = running_installed();
@@ -50,7 +54,8 @@ char *run_shipped_path(const char *rel)
                                  installed ? AGS_SOURCE_DIR : AGS_DATADIR};
     for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
         _cleanup_free_ char *path = xasprintf("%s/%s", roots[i], rel);
-        if (access(path, R_OK) == 0)
+        _cleanup_free_ char *real = trusted_realpath(path);
+        if (real && access(real, R_OK) == 0)
             return TAKE_PTR(path);
     }
     return xasprintf("%s/%s", roots[0], rel);

@@ -258,14 +258,19 @@ static int lock_agent(struct run_state *s, struct ags_error *err)
 {
     if (s->o->agent_lock_held)
         return 0;
+    struct ags_error e = {0};
+    _cleanup_free_ char *dir = NULL;
+    if (run_agent_lock_dir(s->getenv, s->o->cfg->sandbox.cache_dir.v, &dir, &e) < 0) {
+        run_warnf(s->cb, "%s; starting without waiting for `ags update-agents`", e.msg);
+        return 0;
+    }
     const struct run_agent_lock_opts lo = {
-        .runtime_dir = run_runtime_dir(s->getenv),
+        .dir = dir,
         .agent = s->p->agent,
         .cancel = &run_signal,
         .on_wait = say_lock_wait,
         .userdata = s,
     };
-    struct ags_error e = {0};
     int r = run_agent_lock(&lo, &s->agent_lock, &e);
     if (r == -EINTR || run_signal)
         return interrupted(err);

@@ -47,19 +47,25 @@ static bool fresh_file(const char *path)
            time(NULL) - st.st_mtime < BASE_CACHE_MAX_AGE;
 }
 
-/* mmdebstrap's output goes to cb->output as it comes. */
+/* mmdebstrap's output goes to cb->output as it comes, through the build
+ * output's terminal filter: apt prints what mirrors and proxies say. */
 static int drain(int fd, const struct run_callbacks *cb)
 {
+    struct build_sink sink = {.cb = cb};
     char buf[4096];
+    int r = 0;
     for (;;) {
         ssize_t n = read(fd, buf, sizeof(buf));
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
-            return n < 0 ? -errno : 0;
-        if (cb->output)
-            cb->output(buf, (size_t)n, cb->userdata);
+        if (n <= 0) {
+            r = n < 0 ? -errno : 0;
+            break;
+        }
+        build_sink_write(buf, (size_t)n, &sink);
     }
+    build_sink_end(&sink);
+    return r;
 }
 
 static int spawn_mmdebstrap(char *const argv[], const struct run_callbacks *cb,

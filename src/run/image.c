@@ -97,6 +97,13 @@ static void utc_now(char *buf, size_t size)
         (void)snprintf(buf, size, "%lld", (long long)now);
 }
 
+void run_image_refresh_arg(time_t now, char *buf, size_t size)
+{
+    struct tm tm;
+    if (!gmtime_r(&now, &tm) || strftime(buf, size, RUN_IMAGE_REFRESH_ARG "=%G-W%V", &tm) == 0)
+        (void)snprintf(buf, size, RUN_IMAGE_REFRESH_ARG "=%lld", (long long)(now / 604800));
+}
+
 /* base NULL: the Containerfile's own FROM (no BASE_IMAGE argument). */
 static int build_image(struct backend *b, const struct ags_config *cfg, const char *image,
                        const char *base, const struct run_callbacks *cb, struct ags_error *err)
@@ -117,10 +124,12 @@ static int build_image(struct backend *b, const struct ags_config *cfg, const ch
     _cleanup_free_ char *base_label = xasprintf("%s=%s", RUN_IMAGE_LABEL_BASE, base ? base : "");
     _cleanup_free_ char *built_label = xasprintf("%s=%s", RUN_IMAGE_LABEL_BUILT, when);
     _cleanup_free_ char *base_arg = base ? xasprintf("BASE_IMAGE=%s", base) : NULL;
+    char refresh[32];
+    run_image_refresh_arg(time(NULL), refresh, sizeof(refresh));
     const char *labels[] = {digest_label, built_label, base ? base_label : NULL, NULL, NULL};
     if (sha_label[0])
         labels[base ? 3 : 2] = sha_label;
-    const char *buildargs[] = {base_arg, NULL};
+    const char *buildargs[] = {refresh, base_arg, NULL};
     if (cb->progress) {
         _cleanup_free_ char *msg = xasprintf("building the sandbox image %s from %s%s%s", image,
                                              ctx.file, base ? " on " : "", base ? base : "");
@@ -131,7 +140,7 @@ static int build_image(struct backend *b, const struct ags_config *cfg, const ch
         .context_dir = ctx.dir,
         .containerfile = ctx.name,
         .labels = labels,
-        .buildargs = base ? buildargs : NULL,
+        .buildargs = buildargs,
         .files = &ctx.ca,
         .n_files = 1,
         .on_output = build_sink_write,

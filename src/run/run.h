@@ -12,6 +12,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <time.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -93,6 +94,12 @@ int run_plan(const struct run_opts *o, int *ret_exit, struct ags_error *err) _wa
 #define RUN_IMAGE_LABEL_CONTEXT "ags.image.context-sha256"
 #define RUN_IMAGE_LABEL_BASE    "ags.image.base"
 #define RUN_IMAGE_LABEL_BUILT   "ags.image.built"
+/* The build argument that changes every ISO week: the Containerfile declares
+ * it before its apt step, so a weekly build runs apt-get upgrade again
+ * instead of taking that layer from the cache (security updates). */
+#define RUN_IMAGE_REFRESH_ARG "AGS_REFRESH"
+/* "AGS_REFRESH=2026-W49" for now (UTC). */
+void run_image_refresh_arg(time_t now, char *buf, size_t size);
 
 struct run_image_opts {
     const struct ags_config *cfg; /* [sandbox] image and containerfile, [image] */
@@ -139,8 +146,13 @@ enum run_base_step run_image_base_step(const char *flag_base, bool local_base,
 /* $XDG_RUNTIME_DIR when absolute, else run_tmp_dir(): where locks live. */
 const char *run_runtime_dir(const char *(*getenv_fn)(const char *name));
 
+/* Where the agent locks live (owned): $XDG_RUNTIME_DIR when it is a private
+ * directory of ours, else cache_dir (made 0700), never the shared /tmp. */
+int run_agent_lock_dir(const char *(*getenv_fn)(const char *name), const char *cache_dir,
+                       char **ret, struct ags_error *err) _warn_unused_;
+
 struct run_agent_lock_opts {
-    const char *runtime_dir;
+    const char *dir; /* run_agent_lock_dir */
     enum plan_agent agent;
     bool exclusive; /* ags update-agents; else shared (a run starting) */
     const volatile sig_atomic_t *cancel; /* NULL: wait until it is free */
@@ -148,7 +160,7 @@ struct run_agent_lock_opts {
     const void *userdata;
 };
 
-/* Takes the agent's lock (<runtime_dir>/ags-agent-<euid>-<name>.lock), waiting while
+/* Takes the agent's lock (<dir>/ags-agent-<euid>-<name>.lock), waiting while
  * the other kind holds it: *ret_fd holds it until closed.  -EINTR when
  * *cancel became non-zero while it waited. */
 int run_agent_lock(const struct run_agent_lock_opts *o, int *ret_fd, struct ags_error *err)

@@ -23,10 +23,13 @@
 #include "base/alloc.h"
 #include "base/fileio.h"
 #include "base/strbuf.h"
+#include "base/strutil.h"
+#include "base/termesc.h"
 #include "run/internal.h"
 #include "base/banned.h"
 
 #define MARK "ags-update: "
+#define VERSION_TIMEOUT "60" /* seconds an agent's --version may take */
 #define SCRIPT_MAX (64u * 1024u)
 #define SPEC_MAX 214u             /* npm's name limit; a version suffix fits in it too */
 #define OUTPUT_MAX (8u << 20)     /* what a script may say before it is cut */
@@ -139,8 +142,11 @@ char *run_update_script(enum plan_agent a, const char *spec, uint32_t min_age_mi
         return NULL;
     _cleanup_strbuf_ struct strbuf sb;
     strbuf_init(&sb, SCRIPT_MAX);
-    /* One line each: whatever the agent prints, only its first line. */
-    put(&sb, "ags_v() { \"$@\" --version </dev/null 2>&1 | head -n 1; }; ");
+    /* The agent's binary is agent-writable content (its volume): it runs
+     * with a time limit and its output goes to a file, not a pipe, so a child
+     * it leaves behind cannot hold the script up.  One line: its first. */
+    put(&sb, "ags_v() { timeout -k 5 " VERSION_TIMEOUT " \"$@\" --version </dev/null "
+             ">/tmp/ags-version 2>&1; ags_rc=$?; head -n 1 /tmp/ags-version; return $ags_rc; }; ");
     put(&sb, "echo '" MARK "step check'; ");
     put(&sb, "if [ -x ");
     putq(&sb, in.command);
@@ -148,10 +154,10 @@ char *run_update_script(enum plan_agent a, const char *spec, uint32_t min_age_mi
     putq(&sb, in.command);
     put(&sb, ")\"; fi; echo '" MARK "step install'; ");
     put_install(&sb, a, spec, min_age_minutes, in.own_script_dir);
-    put(&sb, " || exit 1; echo '" MARK "step verify'; ags_out=$(");
+    put(&sb, " || exit 1; echo '" MARK "step verify'; ags_new=$(ags_v ");
     putq(&sb, in.command);
-    put(&sb, " --version </dev/null 2>&1) || { printf '%s\\n' \"$ags_out\"; exit 1; }; "
-             "echo \"" MARK "new $(printf '%s\\n' \"$ags_out\" | head -n 1)\"");
+    put(&sb, ") || { head -n 20 /tmp/ags-version; exit 1; }; "
+             "echo \"" MARK "new $ags_new\"");
     return strbuf_steal(&sb);
 }
 
@@ -243,13 +249,18 @@ void run_update_parse(const char *output, int exit_status, struct run_update_res
 char *run_update_line(enum plan_agent a, const struct run_update_result *res)
 {
     const char *name = plan_agent_name(a);
-    if (!res->ok)
-        return xasprintf("%s: failed at %s: %s", name, res->step, res->detail);
+    /* The agent's words: escaped for the terminal (C1 controls, bidi). */
+    _cleanup_free_ char *old = term_escape_str(res->old_version[0] ? res->old_version
+                                                                   : "not installed");
+    _cleanup_free_ char *fresh = term_escape_str(res->new_version);
+    if (!res->ok) {
+        _cleanup_free_ char *step = term_escape_str(res->step);
+        _cleanup_free_ char *detail = term_escape_str(res->detail);
+        return xasprintf("%s: failed at %s: %s", name, step, detail);
+    }
     if (strcmp(res->old_version, res->new_version) == 0)
-        return xasprintf("%s: up to date (%s, %.1f s)", name, res->new_version, res->seconds);
-    return xasprintf("%s: %s -> %s (%.1f s)", name,
-                     res->old_version[0] ? res->old_version : "not installed",
-                     res->new_version, res->seconds);
+        return xasprintf("%s: up to date (%s, %.1f s)", name, fresh, res->seconds);
+    return xasprintf("%s: %s -> %s (%.1f s)", name, old, fresh, res->seconds);
 }
 
 static double now_seconds(void)
@@ -290,11 +301,6 @@ static int run_script(const struct run_update_request *u, enum plan_agent a, con
     return run_plan(&opts, ret_exit, err);
 }
 
-static const char *process_getenv(const char *name)
-{
-    return getenv(name);
-}
-
 static void say_busy(const void *userdata)
 {
     const struct run_update_request *u = userdata;
@@ -315,8 +321,11 @@ int run_update_agent(const struct run_update_request *u, enum plan_agent a,
     if (r == 0 && !(script = run_update_script(a, spec, cfg->update.minimum_release_age.v)))
         r = ags_error_set(err, -EINVAL, "%s is not an agent ags installs", plan_agent_name(a));
     _cleanup_close_ int lock = -EBADF;
+    _cleanup_free_ char *lock_dir = NULL;
+    if (r == 0)
+        r = run_agent_lock_dir(env_process, cfg->sandbox.cache_dir.v, &lock_dir, err);
     const struct run_agent_lock_opts lo = {
-        .runtime_dir = run_runtime_dir(process_getenv),
+        .dir = lock_dir,
         .agent = a,
         .exclusive = true,
         .on_wait = say_busy,

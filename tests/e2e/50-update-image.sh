@@ -65,6 +65,8 @@ api GET "images/$IMAGE/history"
 check_status "the image has a history" 200
 check_lacks "the CA bundle is no build argument (not in the image history)" \
     "$(sed -n 2p "$E2E_TMP/ca/trusted-ca.pem")" "$API_BODY"
+check_contains "the apt step depends on this week's refresh argument (security updates)" \
+    "AGS_REFRESH=$(date -u +%G-W%V)" "$API_BODY"
 image_json "$IMAGE"
 check_status "the image exists" 200
 ID1=$(jget Id)

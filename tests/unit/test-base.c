@@ -5,11 +5,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/error.h"
+#include "base/fileio.h"
 #include "base/parse-util.h"
 #include "base/sha256.h"
 #include "base/signals.h"
@@ -169,6 +173,43 @@ static void (*handler_of(int sig))(int)
     return sa.sa_handler;
 }
 
+/* Files ags builds from or runs are taken only when nobody but root and us
+ * can change them or any directory above them. */
+static void test_trusted_realpath_refuses_what_another_user_could_change(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ags-test-trust-XXXXXX"; /* /tmp: sticky, root's */
+    assert_non_null(mkdtemp(dir));
+    _cleanup_free_ char *sub = xasprintf("%s/containerfile", dir);
+    _cleanup_free_ char *file = xasprintf("%s/Containerfile", sub);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    (void)fclose(f);
+
+    _cleanup_free_ char *ok = trusted_realpath(file);
+    assert_non_null(ok);
+    assert_string_equal(ok, file);
+
+    assert_int_equal(chmod(sub, 0777), 0); /* anyone may swap the file */
+    assert_null(trusted_realpath(file));
+    assert_int_equal(chmod(sub, 01777), 0); /* sticky: others' own files only */
+    _cleanup_free_ char *sticky = trusted_realpath(file);
+    assert_non_null(sticky);
+    assert_int_equal(chmod(sub, 0755), 0);
+    if (geteuid() == 0) { /* a directory another user owns */
+        assert_int_equal(chown(sub, 65534, 65534), 0);
+        assert_null(trusted_realpath(file));
+        assert_int_equal(chown(sub, 0, 0), 0);
+    }
+    _cleanup_free_ char *absent = xasprintf("%s/nothing", dir);
+    assert_null(trusted_realpath(absent));
+
+    assert_int_equal(unlink(file), 0);
+    assert_int_equal(rmdir(sub), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_signals_restore_puts_back_the_exact_dispositions(void **state)
 {
     (void)state;
@@ -246,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_term_escape_shows_controls_c1_bidi_and_invalid_utf8),
         cmocka_unit_test(test_strv_builder_stays_null_terminated_and_steals_an_empty_vector),
         cmocka_unit_test(test_strv_new_copies_and_len_counts_to_the_null),
+        cmocka_unit_test(test_trusted_realpath_refuses_what_another_user_could_change),
         cmocka_unit_test(test_signals_restore_puts_back_the_exact_dispositions),
         cmocka_unit_test(test_signals_caught_twice_keep_the_first_saved_disposition),
         cmocka_unit_test(test_signals_catch_refuses_more_than_signals_max),

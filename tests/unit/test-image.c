@@ -110,11 +110,29 @@ static int teardown(void **state)
     return r == 0 ? 0 : -1;
 }
 
+/* The refresh argument changes once per ISO week (so a weekly build runs
+ * apt-get upgrade again) and is the same all week (so the cache still works
+ * within it); ISO years cross calendar years. */
+static void test_refresh_arg_is_the_iso_week(void **state)
+{
+    (void)state;
+    char buf[32];
+    run_image_refresh_arg(1796212800, buf, sizeof(buf)); /* Wed 2026-12-02 */
+    assert_string_equal(buf, "AGS_REFRESH=2026-W49");
+    run_image_refresh_arg(1796558400, buf, sizeof(buf)); /* Sun 2026-12-06 */
+    assert_string_equal(buf, "AGS_REFRESH=2026-W49");
+    run_image_refresh_arg(1796644800, buf, sizeof(buf)); /* Mon 2026-12-07 */
+    assert_string_equal(buf, "AGS_REFRESH=2026-W50");
+    run_image_refresh_arg(1798804800, buf, sizeof(buf)); /* Fri 2027-01-01 */
+    assert_string_equal(buf, "AGS_REFRESH=2026-W53");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_base_flag_wins_then_local_then_storage_then_registry),
             cmocka_unit_test(test_context_digest_follows_what_the_build_sees),
+            cmocka_unit_test(test_refresh_arg_is_the_iso_week),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

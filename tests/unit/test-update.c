@@ -85,15 +85,19 @@ static void test_pnpm_agents_install_with_scripts_off_and_the_minimum_age(void *
     const char *old = strstr(s, "ags-update: old $(ags_v /usr/local/pnpm/pi)");
     const char *install = strstr(s, "ags-update: step install");
     const char *verify = strstr(s, "ags-update: step verify");
-    const char *fresh = strstr(s, "ags_out=$(/usr/local/pnpm/pi --version");
+    const char *fresh = strstr(s, "ags_new=$(ags_v /usr/local/pnpm/pi)");
     assert_true(check && old && install && verify && fresh);
     assert_true(check < old && old < install && install < verify && verify < fresh);
+    /* the agent's binary (agent-writable) runs with a time limit and writes a
+     * file, so neither it nor a child it leaves can hold the update up */
+    assert_non_null(strstr(s, "ags_v() { timeout -k 5 60 \"$@\" --version </dev/null "
+                              ">/tmp/ags-version 2>&1;"));
     assert_null(strstr(s, "npm install"));
     assert_null(strstr(s, "postinstall"));
     _cleanup_free_ char *any = run_update_script(PLAN_AGENT_CODEX, "@openai/codex", 0);
     assert_non_null(strstr(any, "pnpm add -g --ignore-scripts '@openai/codex' || exit 1"));
     assert_null(strstr(any, "minimum-release-age"));
-    assert_non_null(strstr(any, "/usr/local/pnpm/codex --version"));
+    assert_non_null(strstr(any, "ags_new=$(ags_v /usr/local/pnpm/codex)"));
     assert_null(strstr(any, "postinstall"));
 }
 
@@ -121,8 +125,28 @@ static void test_claude_installs_its_npm_package_into_the_install_volume(void **
     assert_non_null(strstr(s, "- 60 * 60 ))"));
     assert_non_null(strstr(s, "ln -sfn /opt/claude-home/npm/bin/claude "
                               "/opt/claude-home/.local/bin/claude"));
-    assert_non_null(strstr(s, "ags_out=$(/opt/claude-home/.local/bin/claude --version"));
+    assert_non_null(strstr(s, "ags_new=$(ags_v /opt/claude-home/.local/bin/claude)"));
     assert_null(strstr(s, "pnpm"));
+}
+
+/* The versions, step and detail are the agent's words (its binary, its
+ * volume): the line that reaches the terminal shows C1 controls and bidi
+ * overrides as escapes, never as what a terminal acts on. */
+static void test_the_line_escapes_what_the_agent_wrote(void **state)
+{
+    (void)state;
+    struct run_update_result res = {0};
+    run_update_parse("ags-update: step install\n"
+                     "Error: \xc2\x9b" "2J\xc2\x9d" "0;owned\xc2\x9c \xe2\x80\xae" "gnp.txt\n",
+                     1, &res);
+    _cleanup_free_ char *line = run_update_line(PLAN_AGENT_PI, &res);
+    assert_null(strstr(line, "\xc2\x9b"));
+    assert_null(strstr(line, "\xc2\x9d"));
+    assert_null(strstr(line, "\xe2\x80\xae"));
+    assert_non_null(strstr(line, "pi: failed at install: Error: \\u{9b}2J"));
+    run_update_parse("ags-update: step verify\nags-update: new 1.0\xe2\x80\xae\n", 0, &res);
+    _cleanup_free_ char *ok = run_update_line(PLAN_AGENT_CODEX, &res);
+    assert_null(strstr(ok, "\xe2\x80\xae"));
 }
 
 /* ---- versions, output, lines ---- */
@@ -240,7 +264,7 @@ static int take(struct lock_fx *f, enum plan_agent a, bool exclusive, int *fd)
 {
     static const volatile sig_atomic_t cancelled = 1;
     const struct run_agent_lock_opts o = {
-        .runtime_dir = f->dir, .agent = a, .exclusive = exclusive,
+        .dir = f->dir, .agent = a, .exclusive = exclusive,
         .cancel = &cancelled, /* never wait in a test: busy is -EINTR */
         .on_wait = on_wait, .userdata = f,
     };
@@ -263,6 +287,51 @@ static void lock_fx_done(struct lock_fx *f)
         (void)unlink(p);
     }
     assert_int_equal(rmdir(f->dir), 0);
+}
+
+static const char *fake_runtime;
+static const char *fake_getenv(const char *name)
+{
+    return strcmp(name, "XDG_RUNTIME_DIR") == 0 ? fake_runtime : NULL;
+}
+
+/* The lock lives in a private runtime dir, else in the cache dir (made
+ * 0700): never in a directory another user can write, such as /tmp, where a
+ * planted file or directory of the lock's name would block every update. */
+static void test_the_lock_dir_is_private_never_the_shared_tmp(void **state)
+{
+    (void)state;
+    struct lock_fx f;
+    lock_fx_init(&f); /* mkdtemp: 0700, ours */
+    struct ags_error err = {0};
+    _cleanup_free_ char *cache = xasprintf("%s/cache/ags", f.dir);
+    char *dir = NULL;
+
+    fake_runtime = f.dir;
+    assert_int_equal(run_agent_lock_dir(fake_getenv, cache, &dir, &err), 0);
+    assert_string_equal(dir, f.dir);
+    free(dir);
+
+    fake_runtime = "/tmp"; /* world-writable: not private */
+    assert_int_equal(run_agent_lock_dir(fake_getenv, cache, &dir, &err), 0);
+    assert_string_equal(dir, cache);
+    free(dir);
+    struct stat st;
+    assert_int_equal(lstat(cache, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+
+    fake_runtime = NULL;
+    assert_int_equal(chmod(cache, 0770), 0); /* a cache dir others may use */
+    dir = NULL;
+    assert_int_equal(run_agent_lock_dir(fake_getenv, cache, &dir, &err), -EPERM);
+    assert_null(dir);
+    assert_non_null(strstr(err.msg, "chmod 0700"));
+    assert_int_equal(run_agent_lock_dir(fake_getenv, "relative", &dir, &err), -EINVAL);
+
+    _cleanup_free_ char *parent = xasprintf("%s/cache", f.dir);
+    assert_int_equal(rmdir(cache), 0);
+    assert_int_equal(rmdir(parent), 0);
+    lock_fx_done(&f);
 }
 
 static void test_runs_share_the_lock_an_update_waits_for_them(void **state)
@@ -331,12 +400,14 @@ int main(void)
         cmocka_unit_test(test_pnpm_agents_install_with_scripts_off_and_the_minimum_age),
         cmocka_unit_test(test_claude_installs_its_npm_package_into_the_install_volume),
         cmocka_unit_test(test_opencode_and_claude_run_only_their_own_postinstall),
+        cmocka_unit_test(test_the_line_escapes_what_the_agent_wrote),
         cmocka_unit_test(test_version_is_the_first_word_starting_with_a_digit),
         cmocka_unit_test(test_version_is_cut_to_fit),
         cmocka_unit_test(test_parse_a_fresh_install),
         cmocka_unit_test(test_parse_an_update_and_a_noop),
         cmocka_unit_test(test_parse_a_failed_install_names_the_step_and_last_line),
         cmocka_unit_test(test_parse_without_a_new_version_is_a_failure),
+        cmocka_unit_test(test_the_lock_dir_is_private_never_the_shared_tmp),
         cmocka_unit_test(test_runs_share_the_lock_an_update_waits_for_them),
         cmocka_unit_test(test_an_update_holds_off_runs_and_updates_of_that_agent_only),
         cmocka_unit_test(test_a_lock_file_of_another_user_or_a_symlink_is_refused),
