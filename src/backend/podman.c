@@ -10,6 +10,7 @@
 #include "backend/podman.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -250,6 +251,41 @@ static void pb_close(struct backend *b)
     free(pb);
 }
 
+/* Fills a fixed word from an engine string ("" stays ""). */
+static void copy_word(char dst[BACKEND_INFO_WORD], const char *src)
+{
+    (void)snprintf(dst, BACKEND_INFO_WORD, "%s", src ? src : "");
+}
+
+static int pb_engine_info(struct backend *b, struct backend_engine_info *ret,
+                          struct ags_error *err)
+{
+    struct podman_info info = {0};
+    int r = podman_info(podman_of(b)->c, &info, err);
+    if (r < 0)
+        return r;
+    *ret = (struct backend_engine_info){.rootless = info.rootless};
+    copy_word(ret->version, info.version);
+    copy_word(ret->runtime, info.runtime);
+    copy_word(ret->storage_driver, info.storage_driver);
+    copy_word(ret->cgroup_version, info.cgroup_version);
+    copy_word(ret->cgroup_manager, info.cgroup_manager);
+    podman_info_done(&info);
+    return 0;
+}
+
+static int pb_image_labels(struct backend *b, const char *image, char ***ret_labels,
+                           struct ags_error *err)
+{
+    return podman_image_labels(podman_of(b)->c, image, ret_labels, err);
+}
+
+static int pb_volume_path(struct backend *b, const char *name, char **ret_path,
+                          struct ags_error *err)
+{
+    return podman_volume_mountpoint(podman_of(b)->c, name, ret_path, err);
+}
+
 static const struct backend_ops podman_ops = {
     .name = "podman",
     .sweep = pb_sweep,
@@ -266,19 +302,35 @@ static const struct backend_ops podman_ops = {
     .image_remove = pb_image_remove,
     .image_pull = pb_image_pull,
     .image_import = pb_image_import,
+    .engine_info = pb_engine_info,
+    .image_labels = pb_image_labels,
+    .volume_path = pb_volume_path,
 };
 
-int backend_podman_open(const struct backend_open_opts *o, struct backend **ret,
-                        struct ags_error *err)
+static struct podman_connect_opts connect_opts(const struct backend_open_opts *o)
 {
-    struct podman_connect_opts copts = {
+    return (struct podman_connect_opts){
         .home = env_nonempty(o->getenv, "HOME"),
         .xdg_runtime = env_nonempty(o->getenv, "XDG_RUNTIME_DIR"),
         .xdg_config = env_nonempty(o->getenv, "XDG_CONFIG_HOME"),
         .getenv = o->getenv,
-        .autostart = true,
+        .autostart = !o->no_autostart,
         .idle_seconds = o->service_idle_seconds,
+        .timeout_ms = o->timeout_ms,
     };
+}
+
+int backend_podman_target(const struct backend_open_opts *o, char **ret_uri,
+                          struct ags_error *err)
+{
+    struct podman_connect_opts copts = connect_opts(o);
+    return podman_connect_target(&copts, ret_uri, err);
+}
+
+int backend_podman_open(const struct backend_open_opts *o, struct backend **ret,
+                        struct ags_error *err)
+{
+    struct podman_connect_opts copts = connect_opts(o);
     _cleanup_free_ char *target = NULL;
     if (podman_connect_target(&copts, &target, NULL) == 0 && podman_uri_is_network(target) &&
         o->warn) {

@@ -55,6 +55,18 @@ int podman_image_id(struct podman_client *c, const char *name, char **ret_id,
     return 0;
 }
 
+int podman_image_labels(struct podman_client *c, const char *name, char ***ret_labels,
+                        struct ags_error *err)
+{
+    json_t *root = NULL;
+    int r = podman_inspect_json(c, "/images", "image", name, &root, err);
+    if (r < 0)
+        return r;
+    *ret_labels = podman_labels_from_json(json_object_get(root, "Labels"));
+    json_decref(root);
+    return 0;
+}
+
 /* 409: "image used by <container id>: image is in use by a container: ..." */
 static int image_in_use(const struct podman_reply *reply, const char *name,
                         struct ags_error *err)
