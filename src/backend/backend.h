@@ -68,15 +68,19 @@ struct backend_io {
     const struct output_filter *err_filter;
 };
 
-/* What the engine says of itself (ags doctor); "" where it said nothing. */
+/* What ags doctor learns of the engine without asking it anything slow
+ * (Podman 4.3 takes seconds to answer GET /info): what the connection
+ * learnt.  "" where it is unknown. */
 #define BACKEND_INFO_WORD 65
 struct backend_engine_info {
-    char version[BACKEND_INFO_WORD];        /* "4.3.1" */
-    bool rootless;
-    char runtime[BACKEND_INFO_WORD];        /* OCI runtime: "runc", "crun" */
-    char storage_driver[BACKEND_INFO_WORD]; /* "overlay", "vfs" */
-    char cgroup_version[BACKEND_INFO_WORD]; /* "v1", "v2" */
-    char cgroup_manager[BACKEND_INFO_WORD]; /* "systemd", "cgroupfs" */
+    char version[BACKEND_INFO_WORD]; /* "4.3.1" */
+    bool rootless;                   /* the service runs as this (non-root) user */
+};
+
+/* An image as ags doctor sees it. */
+struct backend_image_info {
+    char **labels;                          /* "key=value", NULL-terminated (strv_free) */
+    char storage_driver[BACKEND_INFO_WORD]; /* where it is stored: "overlay", "vfs"; "" unknown */
 };
 
 struct backend_ops {
@@ -131,10 +135,9 @@ struct backend_ops {
     /* ---- facts for ags doctor (nothing is changed) ---- */
     int (*engine_info)(struct backend *b, struct backend_engine_info *ret,
                        struct ags_error *err);
-    /* The image's labels, "key=value", NULL-terminated (strv_free); -ENOENT:
-     * no such image. */
-    int (*image_labels)(struct backend *b, const char *image, char ***ret_labels,
-                        struct ags_error *err);
+    /* -ENOENT: no such image. */
+    int (*image_info)(struct backend *b, const char *image, struct backend_image_info *ret,
+                      struct ags_error *err);
     /* Where a named volume's files are on the host (owned); -ENOENT: no such
      * volume.  What is there is the sandbox's: read it without following links. */
     int (*volume_path)(struct backend *b, const char *name, char **ret_path,

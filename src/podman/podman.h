@@ -65,22 +65,6 @@ void podman_client_set_cancel(struct podman_client *c, const volatile sig_atomic
 
 /* Labels are "key=value" strings in a NULL-terminated array. */
 
-/* ---- the engine (info.c) ---- */
-
-/* What GET /libpod/info says of the engine (strings owned, "" unknown). */
-struct podman_info {
-    char *version;        /* version.Version, "4.3.1" */
-    bool rootless;        /* host.security.rootless */
-    char *runtime;        /* host.ociRuntime.name, "runc" */
-    char *storage_driver; /* store.graphDriverName, "overlay", "vfs" */
-    char *cgroup_version; /* host.cgroupVersion, "v1" or "v2" */
-    char *cgroup_manager; /* host.cgroupManager, "systemd" or "cgroupfs" */
-};
-
-void podman_info_done(struct podman_info *i);
-int podman_info(struct podman_client *c, struct podman_info *ret, struct ags_error *err)
-        _warn_unused_;
-
 /* ---- images (images.c) ---- */
 
 int podman_image_exists(struct podman_client *c, const char *name, bool *ret,
@@ -88,9 +72,11 @@ int podman_image_exists(struct podman_client *c, const char *name, bool *ret,
 /* The full image id ("sha256:" stripped). */
 int podman_image_id(struct podman_client *c, const char *name, char **ret_id,
                     struct ags_error *err) _warn_unused_;
-/* The image's labels as "key=value" strings (-ENOENT: no such image). */
+/* The image's labels as "key=value" strings and (ret_driver may be NULL) the
+ * storage driver that holds it (GraphDriver.Name: "overlay", "vfs"; owned,
+ * "" unknown).  -ENOENT: no such image. */
 int podman_image_labels(struct podman_client *c, const char *name, char ***ret_labels,
-                        struct ags_error *err) _warn_unused_;
+                        char **ret_driver, struct ags_error *err) _warn_unused_;
 /* -EBUSY when a container uses it (never forced: force would remove containers). */
 int podman_image_remove(struct podman_client *c, const char *name, struct ags_error *err)
         _warn_unused_;

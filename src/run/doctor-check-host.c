@@ -31,17 +31,8 @@ static void check_api(const struct doctor_engine_facts *e, struct doctor_report 
                    or_unknown(e->uri), e->error ? e->error : "no answer");
         return;
     }
-    if (!e->info_ok) {
-        doctor_add(r, S_ENGINE, "podman-api", DOCTOR_WARN, "podman info",
-                   "Podman at %s answers, but not about itself: %s", or_unknown(e->uri),
-                   e->info_error ? e->info_error : "no answer");
-        return;
-    }
-    doctor_add(r, S_ENGINE, "podman-api", DOCTOR_OK, NULL,
-               "Podman %s at %s (%s, runtime %s, cgroup %s %s)", or_unknown(e->info.version),
-               or_unknown(e->uri), e->info.rootless ? "rootless" : "as root",
-               or_unknown(e->info.runtime), or_unknown(e->info.cgroup_version),
-               or_unknown(e->info.cgroup_manager));
+    doctor_add(r, S_ENGINE, "podman-api", DOCTOR_OK, NULL, "Podman %s at %s",
+               or_unknown(e->info.version), or_unknown(e->uri));
 }
 
 static void check_rootless(const struct doctor_engine_facts *e, struct doctor_report *r)
@@ -54,9 +45,12 @@ static void check_rootless(const struct doctor_engine_facts *e, struct doctor_re
                    "Podman runs as root: a sandbox escape would be root on this host");
 }
 
-static void check_storage(const struct doctor_engine_facts *e, struct doctor_report *r)
+/* The driver that holds the image: known once there is one. */
+static void check_storage(const struct doctor_image_facts *im, struct doctor_report *r)
 {
-    if (strcmp(e->info.storage_driver, "vfs") == 0)
+    if (!im->storage_driver[0])
+        return;
+    if (strcmp(im->storage_driver, "vfs") == 0)
         doctor_add(r, S_ENGINE, "storage-driver", DOCTOR_WARN,
                    "write ~/.config/containers/storage.conf with [storage] driver = \"overlay\", "
                    "then `podman system reset` (it deletes every image, container and volume "
@@ -65,16 +59,17 @@ static void check_storage(const struct doctor_engine_facts *e, struct doctor_rep
                    "the whole image");
     else
         doctor_add(r, S_ENGINE, "storage-driver", DOCTOR_OK, NULL, "storage driver %s",
-                   or_unknown(e->info.storage_driver));
+                   im->storage_driver);
 }
 
 void doctor_check_engine(const struct doctor_facts *f, struct doctor_report *r)
 {
     check_api(&f->engine, r);
-    if (!f->engine.reachable || !f->engine.info_ok)
+    if (!f->engine.reachable)
         return;
     check_rootless(&f->engine, r);
-    check_storage(&f->engine, r);
+    if (f->have_image && f->image.labels_r == 0)
+        check_storage(&f->image, r);
 }
 
 /* "name:start:count" or "uid:start:count" lines; the counts of user's add up. */
@@ -165,17 +160,18 @@ bool doctor_controllers_have(const char *controllers, const char *controller)
     return false;
 }
 
+#define DELEGATE_FIX "delegate them: a systemd drop-in user@.service.d/delegate.conf with " \
+                     "[Service] Delegate=pids memory cpu io, then systemctl daemon-reload " \
+                     "and log in again"
 #define LIMITS_NOT_ENFORCED "resource limits ([sandbox] pids_limit) are accepted but not " \
                             "enforced on this host"
 
-/* Rootless Podman enforces limits only on cgroup v2, through systemd, with
- * the pids and memory controllers delegated to the user's service. */
+/* Rootless Podman enforces limits only on cgroup v2 with the pids and
+ * memory controllers delegated to the user (systemd's user service). */
 static void check_limits(const struct doctor_facts *f, struct doctor_report *r)
 {
     const struct doctor_host_facts *h = &f->host;
-    const char *engine_v = f->engine.info_ok ? f->engine.info.cgroup_version : "";
-    bool v2 = engine_v[0] ? strcmp(engine_v, "v2") == 0 : h->cgroup2;
-    bool cgroupfs = f->engine.info_ok && strcmp(f->engine.info.cgroup_manager, "cgroupfs") == 0;
+    bool v2 = h->cgroup2;
     bool pids = doctor_controllers_have(h->controllers, "pids");
     bool memory = doctor_controllers_have(h->controllers, "memory");
     if (!v2)
@@ -184,23 +180,14 @@ static void check_limits(const struct doctor_facts *f, struct doctor_report *r)
                    "command line)", LIMITS_NOT_ENFORCED " (cgroup v1)");
     else if (!h->controllers)
         doctor_add(r, S_HOST, "resource-limits", DOCTOR_WARN,
-                   "delegate them: a systemd drop-in user@.service.d/delegate.conf with "
-                   "[Service] Delegate=pids memory cpu io, then systemctl daemon-reload and log "
-                   "in again",
+                   DELEGATE_FIX,
                    LIMITS_NOT_ENFORCED " (cgroup v2, but no controllers are delegated to you)");
     else if (!pids || !memory)
         doctor_add(r, S_HOST, "resource-limits", DOCTOR_WARN,
-                   "delegate them: a systemd drop-in user@.service.d/delegate.conf with "
-                   "[Service] Delegate=pids memory cpu io, then systemctl daemon-reload and log "
-                   "in again",
+                   DELEGATE_FIX,
                    LIMITS_NOT_ENFORCED " (cgroup v2 without the %s%s%s controller delegated "
                    "in %s)", pids ? "" : "pids", !pids && !memory ? " and " : "",
                    memory ? "" : "memory", or_unknown(h->controllers_at));
-    else if (cgroupfs)
-        doctor_add(r, S_HOST, "resource-limits", DOCTOR_WARN,
-                   "set [engine] cgroup_manager = \"systemd\" in "
-                   "~/.config/containers/containers.conf",
-                   LIMITS_NOT_ENFORCED " (cgroup v2, but Podman uses cgroupfs)");
     else
         doctor_add(r, S_HOST, "resource-limits", DOCTOR_OK, NULL,
                    "resource limits are enforced (cgroup v2, pids and memory delegated)");

@@ -36,7 +36,8 @@ static void check_image_present(const struct doctor_image_facts *im, struct doct
     else if (strcmp(have, im->expected) != 0)
         doctor_add(r, S_IMAGE, "image", DOCTOR_WARN, "ags update-image",
                    "image %s is outdated: run `ags update-image` (its build context%s "
-                   "changed since it was built)", im->image, from);
+                   "changed since it was built: %s %.64s, now %s)", im->image, from,
+                   RUN_IMAGE_LABEL_CONTEXT, have, im->expected);
     else
         doctor_add(r, S_IMAGE, "image", DOCTOR_OK, NULL, "image %s is current%s (built %s)",
                    im->image, from, built ? built : "at an unknown time");

@@ -30,7 +30,10 @@ static int gather_image(struct backend *b, const struct ags_config *cfg,
         im->expected_error = xstrdup(err.msg);
     }
     err = (struct ags_error){0};
-    im->labels_r = b->ops->image_labels(b, im->image, &im->labels, &err);
+    struct backend_image_info info = {0};
+    im->labels_r = b->ops->image_info(b, im->image, &info, &err);
+    im->labels = info.labels;
+    memcpy(im->storage_driver, info.storage_driver, sizeof(im->storage_driver));
     if (im->labels_r < 0 && im->labels_r != -ENOENT)
         im->labels_error = xstrdup(err.msg);
     return im->labels_r;
@@ -92,13 +95,8 @@ void doctor_gather_engine(const struct run_doctor_opts *o, const struct ags_conf
         return;
     }
     e->reachable = true;
-    int r = b->ops->engine_info(b, &e->info, &err);
-    e->info_ok = r == 0;
-    if (r < 0) {
-        e->info_error = xstrdup(err.msg);
-        if (gave_up(r))
-            return;
-    }
+    if (b->ops->engine_info(b, &e->info, &err) < 0)
+        e->info = (struct backend_engine_info){0}; /* unknown: said as such */
     f->have_image = true;
     if (gave_up(gather_image(b, cfg, &f->image)))
         return;

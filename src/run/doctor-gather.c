@@ -211,7 +211,6 @@ void doctor_facts_done(struct doctor_facts *f)
 {
     free(f->engine.uri);
     free(f->engine.error);
-    free(f->engine.info_error);
     free(f->host.user);
     free(f->host.subuid);
     free(f->host.subgid);

@@ -53,9 +53,7 @@ struct doctor_engine_facts {
     char *uri;     /* the endpoint tried ("" unknown) */
     bool reachable;
     char *error;   /* why not, when !reachable */
-    bool info_ok;
     struct backend_engine_info info;
-    char *info_error;
 };
 
 struct doctor_host_facts {
@@ -65,7 +63,7 @@ struct doctor_host_facts {
     char *subgid;
     int tun_errno;      /* 0: /dev/net/tun opens read-write, else why not */
     bool slirp4netns, pasta;
-    /* cgroups (the engine's cgroup_version wins when it answered) */
+    /* cgroups */
     bool cgroup2;          /* /sys/fs/cgroup is the unified hierarchy */
     char *controllers;     /* cgroup.controllers delegated to the user, NULL unknown */
     char *controllers_at;  /* the file it came from */
@@ -76,6 +74,7 @@ struct doctor_image_facts {
     bool own_containerfile; /* [sandbox].containerfile is the user's or an overlay's */
     int labels_r;        /* 0: present with labels; -ENOENT: absent; else the error */
     char **labels;       /* "key=value" */
+    char storage_driver[BACKEND_INFO_WORD]; /* that holds the image, "" unknown */
     char *labels_error;
     char expected[65];   /* the digest an image built now would carry, "" unknown */
     char *expected_error;
