@@ -55,14 +55,8 @@ variant() {
               name, v[int((NR + 1) / 2)], v[1], v[NR], rcs }'
 }
 
-python3 -u -c 'import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1])
-s.listen(64)
-print("ready")
-held = []
-while True:
-    held.append(s.accept()[0])' "$tmp/hung.sock" >"$tmp/hung.log" 2>&1 &
+python3 "$(dirname "$0")/../tests/e2e/53-doctor.d/silent-socket.py" "$tmp/hung.sock" \
+    >"$tmp/hung.log" 2>&1 &
 hung_pid=$!
 for _ in $(seq 100); do grep -q ready "$tmp/hung.log" 2>/dev/null && break; sleep 0.1; done
 

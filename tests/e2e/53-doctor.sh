@@ -195,14 +195,7 @@ echo "# doctor with no Podman socket: ${DOCTOR_MS} ms"
 
 # A socket that accepts and never answers (a hung service).
 HUNG=$AGS_E2E_SCRATCH/hung.sock
-python3 -u -c 'import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1])
-s.listen(16)
-print("ready")
-held = []
-while True:
-    held.append(s.accept()[0])' "$HUNG" >"$E2E_TMP/hung.log" 2>&1 &
+python3 "$HERE/53-doctor.d/silent-socket.py" "$HUNG" >"$E2E_TMP/hung.log" 2>&1 &
 HUNG_PID=$!
 e2e_defer "kill $HUNG_PID"
 for _ in $(seq 100); do grep -q ready "$E2E_TMP/hung.log" && break; sleep 0.1; done
