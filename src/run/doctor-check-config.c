@@ -100,18 +100,18 @@ void doctor_check_config(const struct doctor_facts *f, struct doctor_report *r)
 static void check_keyring(const struct doctor_secret_facts *s, struct doctor_report *r)
 {
     const char *why = s->keyring_error ? s->keyring_error : "no answer";
-    if (s->keyring_r == 0)
+    if (s->n_keyring_users == 0)
+        doctor_add(r, S_SECRETS, "keyring", DOCTOR_OK, NULL,
+                   "no secret uses the desktop keyring (not asked)");
+    else if (s->keyring_r == 0)
         doctor_add(r, S_SECRETS, "keyring", DOCTOR_OK, NULL, "desktop keyring reachable");
-    else if (s->n_keyring_users > 0)
+    else
         doctor_add(r, S_SECRETS, "keyring", DOCTOR_WARN,
                    "unlock your desktop keyring (gnome-keyring-daemon), or give those secrets "
                    "from_env",
                    "desktop keyring not reachable (%s): %zu secret source%s use%s it", why,
                    s->n_keyring_users, s->n_keyring_users == 1 ? "" : "s",
                    s->n_keyring_users == 1 ? "s" : "");
-    else
-        doctor_add(r, S_SECRETS, "keyring", DOCTOR_OK, NULL,
-                   "desktop keyring not reachable (%s); no secret uses it", why);
 }
 
 static void check_one_secret(const struct secret_check *c, bool helpers_run,

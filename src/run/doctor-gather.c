@@ -175,13 +175,15 @@ static size_t keyring_users(const struct ags_config *cfg)
 static void gather_secrets(const struct run_doctor_opts *o, const struct ags_config *cfg,
                            bool loaded, struct doctor_secret_facts *s)
 {
-    struct ags_error err = {0};
-    s->keyring_r = secrets_keyring_probe(&err);
-    if (s->keyring_r < 0)
-        s->keyring_error = xstrdup(err.msg);
     if (!loaded || !cfg)
         return;
     s->n_keyring_users = keyring_users(cfg);
+    /* Only when a secret needs it: a session bus without a secret service
+     * may take its D-Bus timeout to say so. */
+    struct ags_error err = {0};
+    s->keyring_r = s->n_keyring_users ? secrets_keyring_probe(&err) : -ENOTCONN;
+    if (s->keyring_r < 0)
+        s->keyring_error = xstrdup(s->n_keyring_users ? err.msg : "not asked");
     s->checked_helpers = o->check_secrets;
     char **helper_env = secret_helper_env(environ);
     const struct secret_host host = {

@@ -20,7 +20,17 @@ export XDG_CONFIG_HOME=$AGS_E2E_SCRATCH/config
 mkdir -p "$XDG_CONFIG_HOME/ags" "$AGS_E2E_SCRATCH/repo/.git"
 cd "$AGS_E2E_SCRATCH/repo" || e2e_abort "cannot enter the scratch repo"
 CONFIG=$XDG_CONFIG_HOME/ags/config.toml
-printf '[sandbox]\nimage = "%s"\n' "$IMAGE" >"$CONFIG"
+# A secret from the environment and one from a helper that leaves a marker.
+HELPER=$AGS_E2E_SCRATCH/helper.sh
+MARKER=$AGS_E2E_SCRATCH/helper-ran
+printf '#!/bin/sh\ntouch %s\necho helper-canary-value\n' "$MARKER" >"$HELPER"
+chmod 0755 "$HELPER"
+write_config() { # write_config [EXTRA LINE]: the healthy config, plus one line of [sandbox]
+    printf '[sandbox]\nimage = "%s"\n%s\n[[secret]]\nenv = "DOCTOR_TOKEN"\nfrom_env = "DOCTOR_HOST_TOKEN"\n[[secret]]\nenv = "DOCTOR_HELPED"\ncommand = ["%s"]\n' \
+        "$IMAGE" "${1:-}" "$HELPER" >"$CONFIG"
+}
+write_config
+export DOCTOR_HOST_TOKEN=env-canary-value
 printf '[user]\n\tname = Doctor Test\n\temail = doctor@example.org\n' \
     >"$XDG_CONFIG_HOME/ags/gitconfig-agent"
 
@@ -159,6 +169,19 @@ check_eq "Podman is reachable" ok "$(status_of podman-api)"
 check_match "the API check names the version" '^Podman [0-9]+\.[0-9]+' "$(field_of podman-api message)"
 echo "# doctor healthy: ${HEALTHY_MS} ms"
 
+check_eq "a secret from the environment is OK" ok "$(status_of secret-DOCTOR_TOKEN)"
+check_contains "its source is named" "from_env DOCTOR_HOST_TOKEN" "$(field_of secret-DOCTOR_TOKEN message)"
+check_lacks "no secret value is printed" canary-value "$RUN_OUT"
+[ ! -e "$MARKER" ] && ok "without --check-secrets no helper runs" || fail "without --check-secrets no helper runs"
+check_contains "the helper's secret says how to check it" "ags doctor --check-secrets" \
+    "$(field_of secret-DOCTOR_HELPED message)"
+doctor_run --json --check-secrets
+check_eq "--check-secrets: exit 0" 0 "$RUN_RC"
+[ -e "$MARKER" ] && ok "--check-secrets runs the helper" || fail "--check-secrets runs the helper"
+check_contains "--check-secrets: the helper resolves it" "command $HELPER" \
+    "$(field_of secret-DOCTOR_HELPED message)"
+check_lacks "--check-secrets: no secret value is printed" canary-value "$RUN_OUT"
+
 run doctor
 check_eq "text: exit 0" 0 "$RUN_RC"
 check_contains "text: sections" "== Podman ==" "$RUN_OUT"
@@ -208,16 +231,16 @@ check_eq "hung Podman: the API check fails" fail "$(status_of podman-api)"
 echo "# doctor with a hung Podman socket: ${DOCTOR_MS} ms"
 
 # ---- a broken config: FAIL at FILE:LINE:COL, the other sections still run
-printf '[sandbox]\nimage = "%s"\npids_limit = "many"\n' "$IMAGE" >"$CONFIG"
+write_config 'pids_limit = "many"'
 doctor_run --json
 check_eq "broken config: exit 1" 1 "$RUN_RC"
 check_eq "broken config: the config check fails" fail "$(status_of config)"
-check_match "the FAIL names FILE:LINE:COL" "^$CONFIG:3:[0-9]+: " "$(field_of config message)"
+check_match "the FAIL names FILE:LINE:COL" "^$CONFIG:3:[0-9]+: .*pids_limit" "$(field_of config message)"
 check_eq "broken config: Podman is still checked" ok "$(status_of podman-api)"
 check_match "broken config: the image is still checked (the built-in default's)" '^(ok|warn|fail)$' \
     "$(status_of image)"
 schema_check "broken config: --json matches the documented schema"
-printf '[sandbox]\nimage = "%s"\n' "$IMAGE" >"$CONFIG"
+write_config
 
 # ---- the image removed: FAIL with its fix
 api DELETE "images/$IMAGE?force=true"

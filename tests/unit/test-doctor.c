@@ -436,12 +436,18 @@ static void test_secret_verdicts_never_need_a_value(void **s _unused_)
     doctor_report_free(&r);
     f.secrets.keyring_r = -ENOTCONN;
     f.secrets.keyring_error = xstrdup("no D-Bus session bus");
-    assert_int_equal(verdict(&f, &r, "keyring")->status, DOCTOR_OK);
+    const struct doctor_check *k = verdict(&f, &r, "keyring");
+    assert_int_equal(k->status, DOCTOR_OK);
+    assert_has(k->message, "no secret uses the desktop keyring");
     doctor_report_free(&r);
     f.secrets.n_keyring_users = 2;
     c = verdict(&f, &r, "keyring");
     assert_int_equal(c->status, DOCTOR_WARN);
-    assert_has(c->message, "2 secret sources use it");
+    assert_has(c->message, "desktop keyring not reachable (no D-Bus session bus): 2 secret "
+                           "sources use it");
+    doctor_report_free(&r);
+    f.secrets.keyring_r = 0;
+    assert_has(verdict(&f, &r, "keyring")->message, "desktop keyring reachable");
     doctor_report_free(&r);
     doctor_facts_done(&f);
 }
