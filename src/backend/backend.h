@@ -68,6 +68,21 @@ struct backend_io {
     const struct output_filter *err_filter;
 };
 
+/* What ags doctor learns of the engine without asking it anything slow
+ * (Podman 4.3 takes seconds to answer GET /info): what the connection
+ * learnt.  "" where it is unknown. */
+#define BACKEND_INFO_WORD 65
+struct backend_engine_info {
+    char version[BACKEND_INFO_WORD]; /* "4.3.1" */
+    bool rootless;                   /* the service runs as this (non-root) user */
+};
+
+/* An image as ags doctor sees it. */
+struct backend_image_info {
+    char **labels;                          /* "key=value", NULL-terminated (strv_free) */
+    char storage_driver[BACKEND_INFO_WORD]; /* where it is stored: "overlay", "vfs"; "" unknown */
+};
+
 struct backend_ops {
     const char *name; /* "podman" */
     /* Removes sandboxes and secrets of ags processes proven dead
@@ -116,6 +131,17 @@ struct backend_ops {
     /* Imports a root filesystem tarball as image. */
     int (*image_import)(struct backend *b, const char *tarball, const char *image,
                         struct ags_error *err);
+
+    /* ---- facts for ags doctor (nothing is changed) ---- */
+    int (*engine_info)(struct backend *b, struct backend_engine_info *ret,
+                       struct ags_error *err);
+    /* -ENOENT: no such image. */
+    int (*image_info)(struct backend *b, const char *image, struct backend_image_info *ret,
+                      struct ags_error *err);
+    /* Where a named volume's files are on the host (owned); -ENOENT: no such
+     * volume.  What is there is the sandbox's: read it without following links. */
+    int (*volume_path)(struct backend *b, const char *name, char **ret_path,
+                       struct ags_error *err);
 };
 
 /* Every backend instance starts with this (the rest is the backend's). */
@@ -134,6 +160,10 @@ struct backend_open_opts {
     const char *(*getenv)(const char *name);
     uint32_t service_idle_seconds; /* of an engine service the backend starts */
     const char *runtime_dir;       /* per-user runtime dir (locks), absolute */
+    /* ags doctor: never start an engine service, and give up on a silent one
+     * after timeout_ms for the connect and each request (0: usual limits). */
+    bool no_autostart;
+    long timeout_ms;
 };
 
 /* The backends there are (each in backend/<name>*.c). */
@@ -146,6 +176,13 @@ struct backend_open_opts {
  */
 int backend_podman_open(const struct backend_open_opts *o, struct backend **ret,
                         struct ags_error *err) _warn_unused_;
+
+/* Whether Podman finds the helper program name (slirp4netns, pasta) on
+ * $PATH (from getenv_fn) or in its helper directories. */
+bool backend_podman_has_helper(const char *(*getenv_fn)(const char *name), const char *name);
+/* The endpoint backend_podman_open would try first (owned), for messages. */
+int backend_podman_target(const struct backend_open_opts *o, char **ret_uri,
+                          struct ags_error *err) _warn_unused_;
 
 static inline void backend_close(struct backend *b)
 {

@@ -25,19 +25,24 @@ static bool in_dir_executable(const char *dir, size_t n, const char *name)
     return access(p, X_OK) == 0;
 }
 
-bool backend_podman_has_slirp4netns(const char *(*getenv_fn)(const char *name))
+bool backend_podman_has_helper(const char *(*getenv_fn)(const char *name), const char *name)
 {
     const char *path = getenv_fn ? getenv_fn("PATH") : NULL;
     for (const char *p = path; p && *p;) {
         size_t n = strcspn(p, ":");
-        if (n && in_dir_executable(p, n, "slirp4netns"))
+        if (n && in_dir_executable(p, n, name))
             return true;
         p += n + (p[n] == ':');
     }
     for (size_t i = 0; i < ARRAY_SIZE(podman_helper_dirs); i++)
-        if (in_dir_executable(podman_helper_dirs[i], strlen(podman_helper_dirs[i]), "slirp4netns"))
+        if (in_dir_executable(podman_helper_dirs[i], strlen(podman_helper_dirs[i]), name))
             return true;
     return false;
+}
+
+bool backend_podman_has_slirp4netns(const char *(*getenv_fn)(const char *name))
+{
+    return backend_podman_has_helper(getenv_fn, "slirp4netns");
 }
 
 static unsigned hex_digit(char c)

@@ -10,6 +10,7 @@
 #include "backend/podman.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -250,6 +251,34 @@ static void pb_close(struct backend *b)
     free(pb);
 }
 
+static int pb_engine_info(struct backend *b, struct backend_engine_info *ret,
+                          struct ags_error *err _unused_)
+{
+    /* The peer check admits only this user's or root's service, and root's
+     * socket is not open to others: a non-root caller talks to its own. */
+    *ret = (struct backend_engine_info){.rootless = geteuid() != 0};
+    (void)snprintf(ret->version, sizeof(ret->version), "%s",
+                   podman_client_version(podman_of(b)->c));
+    return 0;
+}
+
+static int pb_image_info(struct backend *b, const char *image, struct backend_image_info *ret,
+                         struct ags_error *err)
+{
+    _cleanup_free_ char *driver = NULL;
+    *ret = (struct backend_image_info){0};
+    int r = podman_image_labels(podman_of(b)->c, image, &ret->labels, &driver, err);
+    if (r == 0)
+        (void)snprintf(ret->storage_driver, sizeof(ret->storage_driver), "%s", driver);
+    return r;
+}
+
+static int pb_volume_path(struct backend *b, const char *name, char **ret_path,
+                          struct ags_error *err)
+{
+    return podman_volume_mountpoint(podman_of(b)->c, name, ret_path, err);
+}
+
 static const struct backend_ops podman_ops = {
     .name = "podman",
     .sweep = pb_sweep,
@@ -266,19 +295,35 @@ static const struct backend_ops podman_ops = {
     .image_remove = pb_image_remove,
     .image_pull = pb_image_pull,
     .image_import = pb_image_import,
+    .engine_info = pb_engine_info,
+    .image_info = pb_image_info,
+    .volume_path = pb_volume_path,
 };
 
-int backend_podman_open(const struct backend_open_opts *o, struct backend **ret,
-                        struct ags_error *err)
+static struct podman_connect_opts connect_opts(const struct backend_open_opts *o)
 {
-    struct podman_connect_opts copts = {
+    return (struct podman_connect_opts){
         .home = env_nonempty(o->getenv, "HOME"),
         .xdg_runtime = env_nonempty(o->getenv, "XDG_RUNTIME_DIR"),
         .xdg_config = env_nonempty(o->getenv, "XDG_CONFIG_HOME"),
         .getenv = o->getenv,
-        .autostart = true,
+        .autostart = !o->no_autostart,
         .idle_seconds = o->service_idle_seconds,
+        .timeout_ms = o->timeout_ms,
     };
+}
+
+int backend_podman_target(const struct backend_open_opts *o, char **ret_uri,
+                          struct ags_error *err)
+{
+    struct podman_connect_opts copts = connect_opts(o);
+    return podman_connect_target(&copts, ret_uri, err);
+}
+
+int backend_podman_open(const struct backend_open_opts *o, struct backend **ret,
+                        struct ags_error *err)
+{
+    struct podman_connect_opts copts = connect_opts(o);
     _cleanup_free_ char *target = NULL;
     if (podman_connect_target(&copts, &target, NULL) == 0 && podman_uri_is_network(target) &&
         o->warn) {

@@ -38,16 +38,12 @@ static int parse_args(int argc, char **argv, struct update_args *a)
 {
     *a = (struct update_args){0};
     for (int i = 1; i < argc; i++) {
+        int c = 0;
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             a->help = true;
-        } else if (strcmp(argv[i], "--config") == 0) {
-            if (i + 1 >= argc || !argv[i + 1][0]) {
-                cli_error("missing value for --config\n" USAGE);
-                return AGS_EXIT_USAGE;
-            }
-            a->config_path = argv[++i];
-        } else if (strncmp(argv[i], "--config=", 9) == 0 && argv[i][9]) {
-            a->config_path = argv[i] + 9;
+        } else if ((c = cli_config_flag(argc, argv, &i, USAGE, &a->config_path)) != 0) {
+            if (c == AGS_EXIT_USAGE)
+                return c;
         } else if (argv[i][0] == '-') {
             cli_error("unknown option '%s'\n" USAGE, argv[i]);
             return AGS_EXIT_USAGE;

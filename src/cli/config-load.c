@@ -93,21 +93,35 @@ int cli_load_config(const struct cli_host *h, const char *config_path, bool use_
     return r < 0 ? AGS_EXIT_USAGE : 0;
 }
 
+int cli_config_flag(int argc, char **argv, int *i, const char *usage, const char **ret_path)
+{
+    const char *arg = argv[*i];
+    if (strcmp(arg, "--config") == 0) {
+        if (*i + 1 >= argc || !argv[*i + 1][0]) {
+            cli_error("missing value for --config\n%s", usage);
+            return AGS_EXIT_USAGE;
+        }
+        *ret_path = argv[++*i];
+        return 1;
+    }
+    if (strncmp(arg, "--config=", 9) == 0 && arg[9]) {
+        *ret_path = arg + 9;
+        return 1;
+    }
+    return 0;
+}
+
 int cli_config_from_args(int argc, char **argv, const char *usage, bool *json,
                          struct ags_config **ret)
 {
     const char *path = NULL;
     for (int i = 1; i < argc; i++) {
+        int c = 0;
         if (json && strcmp(argv[i], "--json") == 0) {
             *json = true;
-        } else if (strcmp(argv[i], "--config") == 0) {
-            if (i + 1 >= argc || !argv[i + 1][0]) {
-                cli_error("missing value for --config\n%s", usage);
-                return AGS_EXIT_USAGE;
-            }
-            path = argv[++i];
-        } else if (strncmp(argv[i], "--config=", 9) == 0 && argv[i][9]) {
-            path = argv[i] + 9;
+        } else if ((c = cli_config_flag(argc, argv, &i, usage, &path)) != 0) {
+            if (c == AGS_EXIT_USAGE)
+                return c;
         } else {
             cli_error("unexpected argument '%s'\n%s", argv[i], usage);
             return AGS_EXIT_USAGE;

@@ -127,19 +127,25 @@ static int fetch_version(struct podman_client *c, struct ags_error *err)
     return r;
 }
 
-/* Ping (5 s at most), learn the version, check it. */
-static int connect_uri(const char *uri, struct podman_client **ret, struct ags_error *err)
+/* Ping (5 s at most, or opts->timeout_ms), learn the version, check it. */
+static int connect_uri(const struct podman_connect_opts *opts, const char *uri,
+                       struct podman_client **ret, struct ags_error *err)
 {
+    long timeout_ms = opts->timeout_ms > 0 && opts->timeout_ms < PODMAN_PING_TIMEOUT_MS
+                              ? opts->timeout_ms
+                              : PODMAN_PING_TIMEOUT_MS;
     struct podman_endpoint ep = {0};
     _cleanup_free_ char *version = NULL;
     _cleanup_(client_freep) struct podman_client *c = NULL;
     int r = podman_endpoint_parse(uri, &ep, err);
     if (r < 0)
         return r;
-    r = podman_raw_ping(&ep, PODMAN_PING_TIMEOUT_MS, &version, err);
+    r = podman_raw_ping(&ep, timeout_ms, &version, err);
     if (r == 0)
         r = podman_client_from_endpoint(&ep, version, &c, err);
     podman_endpoint_done(&ep);
+    if (r == 0)
+        podman_http_set_cap(c->http, opts->timeout_ms);
     if (r == 0 && !c->version)
         r = fetch_version(c, err);
     if (r == 0)
@@ -161,7 +167,7 @@ static int connect_fallback(const struct podman_connect_opts *opts, const char *
 {
     _cleanup_free_ char *own = xasprintf("unix://%s/ags/podman.sock", runtime_dir);
     struct ags_error own_err = {0};
-    int r = connect_uri(own, ret, &own_err);
+    int r = connect_uri(opts, own, ret, &own_err);
     if (r == 0)
         return 0;
     if (!nobody_home(r)) {
@@ -184,7 +190,7 @@ static int connect_fallback(const struct podman_connect_opts *opts, const char *
             (void)ags_error_prefix(err, "%s, and starting one failed", first->msg);
         return r;
     }
-    return connect_uri(uri, ret, err);
+    return connect_uri(opts, uri, ret, err);
 }
 
 int podman_connect(const struct podman_connect_opts *opts, struct podman_client **ret,
@@ -195,7 +201,7 @@ int podman_connect(const struct podman_connect_opts *opts, struct podman_client 
     if (r < 0)
         return r;
     struct ags_error first = {0};
-    r = connect_uri(res.uri, ret, &first);
+    r = connect_uri(opts, res.uri, ret, &first);
     if (r < 0 && res.source == PODMAN_URI_DEFAULT && nobody_home(r))
         r = connect_fallback(opts, res.runtime_dir, &first, ret, err);
     else if (r < 0 && err)

@@ -19,6 +19,7 @@ struct podman_http {
     const volatile sig_atomic_t *cancel; /* set by the caller's signal handler */
     curl_socket_t sock;        /* the connection's socket, -1 if none */
     struct ags_error conn_err; /* why on_prereq refused the peer (code 0: it did not) */
+    long cap_ms; /* every request and connect within this (0: no cap) */
 };
 
 struct sink {
@@ -110,6 +111,19 @@ void podman_reply_done(struct podman_reply *r)
 void podman_http_set_cancel(struct podman_http *h, const volatile sig_atomic_t *flag)
 {
     h->cancel = flag;
+}
+
+void podman_http_set_cap(struct podman_http *h, long cap_ms)
+{
+    h->cap_ms = cap_ms > 0 ? cap_ms : 0;
+}
+
+/* The request's own limit, or the cap when that is shorter (0: none). */
+static long capped(long timeout_ms, long cap_ms)
+{
+    if (cap_ms > 0 && (timeout_ms <= 0 || timeout_ms > cap_ms))
+        return cap_ms;
+    return timeout_ms;
 }
 
 /* Called by libcurl about once a second and on every read: a signal the
@@ -249,9 +263,9 @@ int podman_http_do(struct podman_http *h, const struct podman_req *req, struct p
         headers = curl_slist_append(headers, ctype);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, PODMAN_CONNECT_TIMEOUT_MS);
-    if (req->timeout_ms > 0)
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, capped(PODMAN_CONNECT_TIMEOUT_MS, h->cap_ms));
+    long timeout_ms = capped(req->timeout_ms, h->cap_ms);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 0L);
     if (req->stall_seconds > 0) {
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, req->stall_seconds);

@@ -98,6 +98,8 @@ int podman_http_do(struct podman_http *h, const struct podman_req *req, struct p
 const struct podman_endpoint *podman_http_endpoint(const struct podman_http *h);
 /* While *flag (may be NULL: never) is non-zero, requests abort with -EINTR. */
 void podman_http_set_cancel(struct podman_http *h, const volatile sig_atomic_t *flag);
+/* Caps the connect and every request at cap_ms (0: each request's own limit). */
+void podman_http_set_cap(struct podman_http *h, long cap_ms);
 
 /* A hijacked connection (attach, exec start): the raw stream after the reply
  * headers; pending holds stream bytes that arrived with the headers. */

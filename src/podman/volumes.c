@@ -72,6 +72,23 @@ int podman_volume_labels(struct podman_client *c, const char *name, char ***ret_
     return 0;
 }
 
+int podman_volume_mountpoint(struct podman_client *c, const char *name, char **ret_path,
+                             struct ags_error *err)
+{
+    json_t *root = NULL;
+    int r = podman_inspect_json(c, "/volumes", "volume", name, &root, err);
+    if (r < 0)
+        return r;
+    const char *mp = json_string_value(json_object_get(root, "Mountpoint"));
+    if (mp && mp[0] == '/' && strlen(mp) < 4096)
+        *ret_path = xstrdup(mp);
+    else
+        r = ags_error_set(err, -EPROTO, "inspecting volume '%.200s': Podman's answer has no "
+                                        "Mountpoint", name);
+    json_decref(root);
+    return r;
+}
+
 /* filters={"label":["<first label>"]}, or no query without labels. */
 static int list_query(const char *const *labels, char **ret, struct ags_error *err)
 {

@@ -10,6 +10,7 @@
 
 #include "base/alloc.h"
 #include "base/fileio.h"
+#include "base/strv.h"
 #include "base/banned.h"
 
 /* Our own files, a few KiB each: anything bigger is not ours. */
@@ -171,4 +172,23 @@ int assets_install(const struct ags_plan *p, const char *assets_dir, char **ret_
     default:
         return 0;
     }
+}
+
+static void add_missing(struct strv_builder *b, const char *assets_dir, const struct asset *v,
+                        size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        _cleanup_free_ char *path = xasprintf("%s/%s", assets_dir, v[i].from);
+        if (access(path, R_OK) != 0)
+            strv_builder_push(b, xstrdup(v[i].from));
+    }
+}
+
+char **assets_missing(const char *assets_dir)
+{
+    struct strv_builder b = {0};
+    add_missing(&b, assets_dir, pi_assets, ARRAY_SIZE(pi_assets));
+    add_missing(&b, assets_dir, claude_assets, ARRAY_SIZE(claude_assets));
+    char **v = strv_builder_steal(&b);
+    return v ? v : xcalloc(1, sizeof(*v));
 }

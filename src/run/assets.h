@@ -22,3 +22,7 @@
  * go (no /home/dev/.pi mount): the caller warns and the run goes on. */
 int assets_install(const struct ags_plan *p, const char *assets_dir, char **ret_note,
                    struct ags_error *err) _warn_unused_;
+
+/* The files of assets_install's tables missing or unreadable in assets_dir,
+ * NULL-terminated (strv_free; empty when all are there).  For ags doctor. */
+char **assets_missing(const char *assets_dir);

@@ -100,9 +100,16 @@ static bool try_keyring(const struct secret_host *host, const struct cfg_map *at
     return false;
 }
 
+/* The reason of a helper that skip_helpers kept from running. */
+static const char helper_skipped[] = "not run";
+
 static bool try_command(const struct secret_host *host, const struct cfg_strv *cmd,
                         struct attempt *a)
 {
+    if (host->skip_helpers) {
+        a->reason = xstrdup(helper_skipped);
+        return false;
+    }
     _cleanup_free_ char **argv = xcalloc(cmd->n + 1, sizeof(*argv));
     for (size_t i = 0; i < cmd->n; i++)
         argv[i] = cmd->v[i];
@@ -277,6 +284,8 @@ static void note_failure(const struct attempt *a, void *ud)
 {
     struct note_ctx *n = ud;
     struct secret_check *c = n->check;
+    if (a->source == SECRET_SOURCE_COMMAND && a->reason && strcmp(a->reason, helper_skipped) == 0)
+        c->helper_skipped = true;
     c->notes = xgrow(c->notes, &n->cap, c->n_notes + 1, sizeof(*c->notes));
     c->notes[c->n_notes++] = a->reason ? xasprintf("%s: %s", a->what, a->reason)
                                        : xasprintf("%s: not set", a->what);

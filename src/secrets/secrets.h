@@ -40,6 +40,9 @@ struct secret_host {
     /* Keyring lookup; NULL = the desktop keyring (secrets_keyring_lookup). */
     int (*keyring_lookup)(const struct cfg_map *attrs, char **ret, size_t *ret_len,
                           struct ags_error *err);
+    /* Helper commands are not run (ags doctor without --check-secrets: a
+     * helper may prompt); such a source yields nothing. */
+    bool skip_helpers;
 };
 
 struct secret_value {
@@ -123,6 +126,7 @@ struct secret_check {
     char *source;   /* resolved: "from_env HOST_VAR (config FILE:LINE)"; else NULL */
     char **notes;   /* per failing source, in order: why it yielded nothing */
     size_t n_notes;
+    bool helper_skipped; /* a helper command would have been tried (skip_helpers) */
 };
 
 /*

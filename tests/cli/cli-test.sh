@@ -55,7 +55,7 @@ if run unknown-command-escaped 2 "$ags" $'frob\e]52;c;SGk=\a\xc2\x9b'; then
 fi
 run help 0 "$ags" --help
 help_out=$out
-for c in doctor install uninstall create-aliases completions; do
+for c in install uninstall create-aliases completions; do
     if run "$c not built" 2 "$ags" "$c"; then
         [ "$(wc -l <<<"$err")" -eq 1 ] && ok || bad "$c: expected one line, got: $err"
         expect "$c not built" "$err" "'ags $c' is not built yet in this version of ags"
@@ -73,6 +73,12 @@ if [ "$(id -u)" -eq 0 ]; then
     run update-image-as-root 2 "$ags" update-image &&
         expect update-image-as-root "$err" "run ags update-image as your ordinary user"
 fi
+# doctor: flags checked first; it writes no config (a run does).
+run doctor-bad-flag 2 "$ags" doctor --frob && expect doctor-bad-flag "$err" "unexpected argument '--frob'"
+run doctor-help 0 "$ags" doctor --help && expect doctor-help "$out" "--check-secrets"
+CONTAINER_HOST=unix://$work/no-podman.sock run doctor-no-config 1 "$ags" doctor --json &&
+    expect doctor-no-config "$out" '"name":"config","status":"ok","message":"no config at'
+[ ! -e "$work/home/.config/ags/config.toml" ] && ok || bad "doctor wrote a config"
 # update-agents refuses what it does not install before it reads any config.
 if run update-agents-unknown 2 "$ags" update-agents pi frobnicate; then
     expect update-agents-unknown "$err" "'frobnicate' is not an agent ags installs"

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Doctor facts of the host, the config, ags's files and the secrets. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/fileio.h"
+#include "base/strutil.h"
+#include "base/strv.h"
+#include "run/assets.h"
+#include "run/doctor-internal.h"
+#include "run/internal.h"
+#include "base/banned.h"
+
+#define SUBID_MAX       (1024u * 1024u)
+#define CGROUP_FILE_MAX (64u * 1024u)
+#define GITCONFIG_MAX   (256u * 1024u)
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+static char *read_or_null(const char *path, size_t max)
+{
+    char *text = NULL;
+    size_t len = 0;
+    return read_file_bounded(path, max, &text, &len, NULL) == 0 ? text : NULL;
+}
+
+/* The controllers delegated to the user: those of systemd's user service,
+ * else of this process's own cgroup ("0::<path>" in /proc/self/cgroup). */
+static void gather_controllers(struct doctor_host_facts *h)
+{
+    h->controllers_at = xasprintf("/sys/fs/cgroup/user.slice/user-%u.slice/user@%u.service/"
+                                  "cgroup.controllers", (unsigned)h->uid, (unsigned)h->uid);
+    h->controllers = read_or_null(h->controllers_at, CGROUP_FILE_MAX);
+    if (h->controllers)
+        return;
+    _cleanup_free_ char *self = read_or_null("/proc/self/cgroup", CGROUP_FILE_MAX);
+    const char *p = self ? strstr(self, "0::/") : NULL;
+    if (!p || (p != self && p[-1] != '\n'))
+        return;
+    p += 3;
+    size_t n = strcspn(p, "\n");
+    if (memmem(p, n, "..", 2))
+        return;
+    free(h->controllers_at);
+    h->controllers_at = xasprintf("/sys/fs/cgroup%.*s/cgroup.controllers", (int)n, p);
+    h->controllers = read_or_null(h->controllers_at, CGROUP_FILE_MAX);
+}
+
+static void gather_host(const char *(*getenv_fn)(const char *), struct doctor_host_facts *h)
+{
+    h->uid = geteuid();
+    const struct passwd *pw = getpwuid(h->uid);
+    h->user = pw && pw->pw_name ? xstrdup(pw->pw_name) : NULL;
+    h->subuid = read_or_null("/etc/subuid", SUBID_MAX);
+    h->subgid = read_or_null("/etc/subgid", SUBID_MAX);
+    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+    h->tun_errno = fd < 0 ? errno : 0;
+    if (fd >= 0)
+        (void)close(fd);
+    h->slirp4netns = backend_podman_has_helper(getenv_fn, "slirp4netns");
+    h->pasta = backend_podman_has_helper(getenv_fn, "pasta");
+    struct statfs st;
+    h->cgroup2 = statfs("/sys/fs/cgroup", &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC;
+    if (h->cgroup2)
+        gather_controllers(h);
+}
+
+struct trust_seen {
+    bool asked;
+    char *path;
+};
+
+/* Doctor never trusts: an overlay it is asked about is untrusted. */
+static enum cfg_trust_answer note_untrusted(const struct cfg_trust_request *req, void *userdata)
+{
+    struct trust_seen *t = userdata;
+    t->asked = true;
+    free(t->path);
+    t->path = xstrdup(req->overlay_path);
+    return CFG_TRUST_SKIP;
+}
+
+/* The built-in default, for checking the rest when there is no usable config. */
+static struct ags_config *default_config(const struct cfg_host *host)
+{
+    struct ags_config *cfg = NULL;
+    struct cfg_diag d = {0};
+    if (config_load_buffer(host, config_default_text, strlen(config_default_text),
+                           "built-in default", false, &cfg, &d) < 0)
+        cfg = NULL;
+    cfg_diag_done(&d);
+    return cfg;
+}
+
+/* No config yet: a run would write the default (doctor writes nothing), and
+ * an overlay cannot have been trusted without a run. */
+static struct ags_config *gather_no_config(const struct run_doctor_opts *o,
+                                           struct doctor_config_facts *c)
+{
+    c->loaded = true;
+    c->missing = true;
+    c->overlay_path = config_overlay_path(o->host);
+    c->overlay = c->overlay_path ? DOCTOR_OVERLAY_UNTRUSTED : DOCTOR_OVERLAY_NONE;
+    return default_config(o->host);
+}
+
+/* Loads the config as a run would (without asking); when it fails, the
+ * built-in default stands in so the image and agents are still checked. */
+static struct ags_config *gather_config(const struct run_doctor_opts *o,
+                                        struct doctor_config_facts *c)
+{
+    c->path = o->config_path ? xstrdup(o->config_path) : config_default_path(o->host);
+    if (!o->config_path && access(c->path, F_OK) != 0 && errno == ENOENT)
+        return gather_no_config(o, c);
+    struct trust_seen seen = {0};
+    struct cfg_diag diag = {0};
+    const struct cfg_load_opts lo = {.config_path = o->config_path, .use_overlay = true,
+                                     .ask_trust = note_untrusted, .userdata = &seen};
+    struct ags_config *cfg = NULL;
+    c->loaded = config_load(o->host, &lo, &cfg, &diag) == 0;
+    c->errors = TAKE_PTR(diag.errors);
+    c->n_errors = diag.n_errors;
+    diag.n_errors = 0;
+    cfg_diag_done(&diag);
+    if (c->loaded && cfg->overlay_path) {
+        c->overlay = DOCTOR_OVERLAY_TRUSTED;
+        c->overlay_path = xstrdup(cfg->overlay_path);
+    } else if (seen.asked) {
+        c->overlay = DOCTOR_OVERLAY_UNTRUSTED;
+        c->overlay_path = TAKE_PTR(seen.path);
+    }
+    free(seen.path);
+    return c->loaded ? cfg : default_config(o->host);
+}
+
+static bool names_identity(const char *text)
+{
+    return text && strstr(text, "[user]") && strstr(text, "name") && strstr(text, "email");
+}
+
+static void gather_files(const struct run_doctor_opts *o, const struct ags_config *cfg,
+                         struct doctor_file_facts *fl)
+{
+    fl->assets_dir = o->assets_dir ? xstrdup(o->assets_dir) : run_shipped_path("agent-assets");
+    fl->missing_assets = assets_missing(fl->assets_dir);
+    const char *g = cfg ? cfg->sandbox.gitconfig_path.v : NULL;
+    fl->gitconfig_r = -ENOENT;
+    if (!g || !g[0])
+        return;
+    fl->gitconfig = xstrdup(g);
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    fl->gitconfig_r = read_regular_file_at(AT_FDCWD, g, g, GITCONFIG_MAX, &text, &len, NULL, NULL);
+    fl->gitconfig_identity = fl->gitconfig_r == 0 && names_identity(text);
+}
+
+static size_t keyring_users(const struct ags_config *cfg)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->n_secrets; i++)
+        n += cfg->secrets[i].secret_store.n > 0 ||
+             cfg->secrets[i].provider.v == CFG_PROVIDER_SECRET_TOOL;
+    return n;
+}
+
+
+static void gather_secrets(const struct run_doctor_opts *o, const struct ags_config *cfg,
+                           bool loaded, struct doctor_secret_facts *s)
+{
+    if (!loaded || !cfg)
+        return;
+    s->n_keyring_users = keyring_users(cfg);
+    /* Only when a secret needs it: a session bus without a secret service
+     * may take its D-Bus timeout to say so. */
+    struct ags_error err = {0};
+    s->keyring_r = s->n_keyring_users ? secrets_keyring_probe(&err) : -ENOTCONN;
+    if (s->keyring_r < 0)
+        s->keyring_error = xstrdup(s->n_keyring_users ? err.msg : "not asked");
+    s->checked_helpers = o->check_secrets;
+    char **helper_env = secret_helper_env(environ);
+    const struct secret_host host = {
+        .getenv = o->getenv ? o->getenv : env_process,
+        .home = o->host->home,
+        .helper_env = helper_env,
+        .skip_helpers = !o->check_secrets,
+    };
+    secrets_diagnose(cfg, &host, &s->checks, &s->n_checks);
+    strv_free(helper_env);
+}
+
+void doctor_gather(const struct run_doctor_opts *o, struct doctor_facts *ret)
+{
+    *ret = (struct doctor_facts){0};
+    const char *(*getenv_fn)(const char *) = o->getenv ? o->getenv : env_process;
+    gather_host(getenv_fn, &ret->host);
+    _cleanup_config_ struct ags_config *cfg = gather_config(o, &ret->config);
+    gather_files(o, cfg, &ret->files);
+    ret->have_secrets = ret->config.loaded;
+    gather_secrets(o, cfg, ret->config.loaded, &ret->secrets);
+    if (cfg)
+        doctor_gather_engine(o, cfg, ret);
+}
+
+void doctor_facts_done(struct doctor_facts *f)
+{
+    free(f->engine.uri);
+    free(f->engine.error);
+    free(f->host.user);
+    free(f->host.subuid);
+    free(f->host.subgid);
+    free(f->host.controllers);
+    free(f->host.controllers_at);
+    strv_free(f->image.labels);
+    free(f->image.labels_error);
+    free(f->image.expected_error);
+    free(f->image.image);
+    for (size_t i = 0; i < f->n_agents; i++)
+        free(f->agents[i].error);
+    free(f->config.path);
+    strv_free_n(f->config.errors, f->config.n_errors);
+    free(f->config.overlay_path);
+    free(f->files.assets_dir);
+    strv_free(f->files.missing_assets);
+    free(f->files.gitconfig);
+    free(f->secrets.keyring_error);
+    secret_checks_free(f->secrets.checks, f->secrets.n_checks);
+    *f = (struct doctor_facts){0};
+}
