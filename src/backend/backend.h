@@ -116,6 +116,17 @@ struct backend_ops {
     /* Imports a root filesystem tarball as image. */
     int (*image_import)(struct backend *b, const char *tarball, const char *image,
                         struct ags_error *err);
+
+    /* ---- what is there (ags setup) ---- */
+    /* The image's labels ("key=value", sorted, NULL-terminated, owned: strv_free);
+     * -ENOENT when there is no such image. */
+    int (*image_labels)(struct backend *b, const char *image, char ***ret_labels,
+                        struct ags_error *err);
+    /* Where a named volume's files are on this host (absolute, owned);
+     * -ENOENT when there is no such volume.  What is in it is the sandbox's:
+     * read it without following symlinks. */
+    int (*volume_path)(struct backend *b, const char *name, char **ret_path,
+                       struct ags_error *err);
 };
 
 /* Every backend instance starts with this (the rest is the backend's). */

@@ -240,6 +240,18 @@ static int pb_secrets_remove(struct backend *b, struct ags_error *err)
     return backend_secrets_remove(pb->c, &pb->secrets, err);
 }
 
+static int pb_image_labels(struct backend *b, const char *image, char ***ret_labels,
+                           struct ags_error *err)
+{
+    return podman_image_labels(podman_of(b)->c, image, ret_labels, err);
+}
+
+static int pb_volume_path(struct backend *b, const char *name, char **ret_path,
+                          struct ags_error *err)
+{
+    return podman_volume_mountpoint(podman_of(b)->c, name, ret_path, err);
+}
+
 static void pb_close(struct backend *b)
 {
     struct podman_backend *pb = podman_of(b);
@@ -266,6 +278,8 @@ static const struct backend_ops podman_ops = {
     .image_remove = pb_image_remove,
     .image_pull = pb_image_pull,
     .image_import = pb_image_import,
+    .image_labels = pb_image_labels,
+    .volume_path = pb_volume_path,
 };
 
 int backend_podman_open(const struct backend_open_opts *o, struct backend **ret,

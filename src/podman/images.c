@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Images: exists, id, remove (never forced), pull, import.  Builds are in build.c. */
+/* Images: exists, id, labels, remove (never forced), pull, import.  Builds are in build.c. */
 #include "podman/podman.h"
 
 #include <fcntl.h>
@@ -52,6 +52,18 @@ int podman_image_id(struct podman_client *c, const char *name, char **ret_id,
         return ags_error_set(err, -EPROTO, "inspecting image '%.200s': Podman's answer has no "
                                            "image Id", name);
     *ret_id = id;
+    return 0;
+}
+
+int podman_image_labels(struct podman_client *c, const char *name, char ***ret_labels,
+                        struct ags_error *err)
+{
+    json_t *root = NULL;
+    int r = podman_inspect_json(c, "/images", "image", name, &root, err);
+    if (r < 0)
+        return r;
+    *ret_labels = podman_labels_from_json(json_object_get(root, "Labels"));
+    json_decref(root);
     return 0;
 }
 

@@ -7,6 +7,7 @@
  */
 #include "podman/podman.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -70,6 +71,23 @@ int podman_volume_labels(struct podman_client *c, const char *name, char ***ret_
     *ret_labels = podman_labels_from_json(json_object_get(root, "Labels"));
     json_decref(root);
     return 0;
+}
+
+int podman_volume_mountpoint(struct podman_client *c, const char *name, char **ret,
+                             struct ags_error *err)
+{
+    json_t *root = NULL;
+    int r = podman_inspect_json(c, "/volumes", "volume", name, &root, err);
+    if (r < 0)
+        return r;
+    const char *mp = json_string_value(json_object_get(root, "Mountpoint"));
+    if (mp && mp[0] == '/' && strlen(mp) < PATH_MAX)
+        *ret = xstrdup(mp);
+    else
+        r = ags_error_set(err, -EPROTO, "inspecting volume '%.200s': Podman's answer has no "
+                                        "absolute Mountpoint", name);
+    json_decref(root);
+    return r;
 }
 
 /* filters={"label":["<first label>"]}, or no query without labels. */
