@@ -68,6 +68,13 @@ struct backend_io {
     const struct output_filter *err_filter;
 };
 
+/* An image as ags setup and ags doctor see it. */
+#define BACKEND_INFO_WORD 65
+struct backend_image_info {
+    char **labels;                          /* "key=value", NULL-terminated (strv_free) */
+    char storage_driver[BACKEND_INFO_WORD]; /* where it is stored: "overlay", "vfs"; "" unknown */
+};
+
 struct backend_ops {
     const char *name; /* "podman" */
     /* Removes sandboxes and secrets of ags processes proven dead
@@ -117,14 +124,12 @@ struct backend_ops {
     int (*image_import)(struct backend *b, const char *tarball, const char *image,
                         struct ags_error *err);
 
-    /* ---- what is there (ags setup) ---- */
-    /* The image's labels ("key=value", sorted, NULL-terminated, owned: strv_free);
-     * -ENOENT when there is no such image. */
-    int (*image_labels)(struct backend *b, const char *image, char ***ret_labels,
-                        struct ags_error *err);
-    /* Where a named volume's files are on this host (absolute, owned);
-     * -ENOENT when there is no such volume.  What is in it is the sandbox's:
-     * read it without following symlinks. */
+    /* ---- what is there (ags setup; ags doctor) ---- */
+    /* -ENOENT: no such image. */
+    int (*image_info)(struct backend *b, const char *image, struct backend_image_info *ret,
+                      struct ags_error *err);
+    /* Where a named volume's files are on the host (owned); -ENOENT: no such
+     * volume.  What is there is the sandbox's: read it without following links. */
     int (*volume_path)(struct backend *b, const char *name, char **ret_path,
                        struct ags_error *err);
 };

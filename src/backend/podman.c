@@ -10,6 +10,7 @@
 #include "backend/podman.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -240,10 +241,15 @@ static int pb_secrets_remove(struct backend *b, struct ags_error *err)
     return backend_secrets_remove(pb->c, &pb->secrets, err);
 }
 
-static int pb_image_labels(struct backend *b, const char *image, char ***ret_labels,
-                           struct ags_error *err)
+static int pb_image_info(struct backend *b, const char *image, struct backend_image_info *ret,
+                         struct ags_error *err)
 {
-    return podman_image_labels(podman_of(b)->c, image, ret_labels, err);
+    _cleanup_free_ char *driver = NULL;
+    *ret = (struct backend_image_info){0};
+    int r = podman_image_labels(podman_of(b)->c, image, &ret->labels, &driver, err);
+    if (r == 0)
+        (void)snprintf(ret->storage_driver, sizeof(ret->storage_driver), "%s", driver);
+    return r;
 }
 
 static int pb_volume_path(struct backend *b, const char *name, char **ret_path,
@@ -278,7 +284,7 @@ static const struct backend_ops podman_ops = {
     .image_remove = pb_image_remove,
     .image_pull = pb_image_pull,
     .image_import = pb_image_import,
-    .image_labels = pb_image_labels,
+    .image_info = pb_image_info,
     .volume_path = pb_volume_path,
 };
 

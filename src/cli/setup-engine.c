@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/strbuf.h"
@@ -116,6 +117,11 @@ int cli_setup_engine(const struct ags_config *cfg, const struct cfg_host *host,
         .cfg = cfg,
         .cb = {.warn = on_warn, .progress = on_progress},
     };
+    if (geteuid() == 0) { /* root's Podman is rootful: not where a run looks */
+        printf("image, agents: skipped: as root; ags builds and runs in your ordinary user's "
+               "rootless Podman: run ags setup as that user\n");
+        return AGS_EXIT_FAILURE;
+    }
     struct run_setup_facts f;
     struct ags_error err = {0};
     if (run_setup_look(&req, &f, &err) < 0) {

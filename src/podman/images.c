@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Images: exists, id, labels, remove (never forced), pull, import.  Builds are in build.c. */
+/* Images: exists, id, remove (never forced), pull, import.  Builds are in build.c. */
 #include "podman/podman.h"
 
 #include <fcntl.h>
@@ -55,14 +55,22 @@ int podman_image_id(struct podman_client *c, const char *name, char **ret_id,
     return 0;
 }
 
+/* A storage driver's name is a short word. */
+#define PODMAN_MAX_DRIVER_NAME 64u
+
 int podman_image_labels(struct podman_client *c, const char *name, char ***ret_labels,
-                        struct ags_error *err)
+                        char **ret_driver, struct ags_error *err)
 {
     json_t *root = NULL;
     int r = podman_inspect_json(c, "/images", "image", name, &root, err);
     if (r < 0)
         return r;
     *ret_labels = podman_labels_from_json(json_object_get(root, "Labels"));
+    if (ret_driver) {
+        const char *d = json_string_value(json_object_get(json_object_get(root, "GraphDriver"),
+                                                          "Name"));
+        *ret_driver = xstrdup(d && strlen(d) <= PODMAN_MAX_DRIVER_NAME ? d : "");
+    }
     json_decref(root);
     return 0;
 }

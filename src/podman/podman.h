@@ -69,10 +69,11 @@ int podman_image_exists(struct podman_client *c, const char *name, bool *ret,
 /* The full image id ("sha256:" stripped). */
 int podman_image_id(struct podman_client *c, const char *name, char **ret_id,
                     struct ags_error *err) _warn_unused_;
-/* Labels of an image as "key=value" strings (owned, NULL-terminated); -ENOENT
- * when there is no such image. */
+/* The image's labels as "key=value" strings and (ret_driver may be NULL) the
+ * storage driver that holds it (GraphDriver.Name: "overlay", "vfs"; owned,
+ * "" unknown).  -ENOENT: no such image. */
 int podman_image_labels(struct podman_client *c, const char *name, char ***ret_labels,
-                        struct ags_error *err) _warn_unused_;
+                        char **ret_driver, struct ags_error *err) _warn_unused_;
 /* -EBUSY when a container uses it (never forced: force would remove containers). */
 int podman_image_remove(struct podman_client *c, const char *name, struct ags_error *err)
         _warn_unused_;
@@ -122,9 +123,9 @@ int podman_volume_exists(struct podman_client *c, const char *name, bool *ret,
 /* Labels of a volume as "key=value" strings. */
 int podman_volume_labels(struct podman_client *c, const char *name, char ***ret_labels,
                          struct ags_error *err) _warn_unused_;
-/* Where the volume's files are on this host (its Mountpoint, an absolute
- * path; owned); -ENOENT when there is no such volume. */
-int podman_volume_mountpoint(struct podman_client *c, const char *name, char **ret,
+/* Where a local volume's data is on the host (its Mountpoint; -ENOENT: no
+ * such volume). */
+int podman_volume_mountpoint(struct podman_client *c, const char *name, char **ret_path,
                              struct ags_error *err) _warn_unused_;
 /* Volumes carrying every label given (libpod ORs volume filters; we AND them). */
 int podman_volume_list(struct podman_client *c, const char *const *labels, char ***ret_names,

@@ -7,7 +7,6 @@
  */
 #include "podman/podman.h"
 
-#include <limits.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -73,7 +72,7 @@ int podman_volume_labels(struct podman_client *c, const char *name, char ***ret_
     return 0;
 }
 
-int podman_volume_mountpoint(struct podman_client *c, const char *name, char **ret,
+int podman_volume_mountpoint(struct podman_client *c, const char *name, char **ret_path,
                              struct ags_error *err)
 {
     json_t *root = NULL;
@@ -81,11 +80,11 @@ int podman_volume_mountpoint(struct podman_client *c, const char *name, char **r
     if (r < 0)
         return r;
     const char *mp = json_string_value(json_object_get(root, "Mountpoint"));
-    if (mp && mp[0] == '/' && strlen(mp) < PATH_MAX)
-        *ret = xstrdup(mp);
+    if (mp && mp[0] == '/' && strlen(mp) < 4096)
+        *ret_path = xstrdup(mp);
     else
         r = ags_error_set(err, -EPROTO, "inspecting volume '%.200s': Podman's answer has no "
-                                        "absolute Mountpoint", name);
+                                        "Mountpoint", name);
     json_decref(root);
     return r;
 }

@@ -45,8 +45,9 @@ enum run_setup_image run_setup_image_state(bool exists, const char *const *label
 static int look_image(struct backend *b, const struct ags_config *cfg,
                       enum run_setup_image *ret, struct ags_error *err)
 {
-    _cleanup_strv_free_ char **labels = NULL;
-    int r = b->ops->image_labels(b, cfg->sandbox.image.v, &labels, err);
+    struct backend_image_info info = {0};
+    int r = b->ops->image_info(b, cfg->sandbox.image.v, &info, err);
+    _cleanup_strv_free_ char **labels = info.labels;
     if (r == -ENOENT) {
         *ret = RUN_SETUP_IMAGE_MISSING;
         return 0;

@@ -162,7 +162,19 @@ check_contains "--yes, all there: says nothing changed" "setup: nothing was chan
 check_eq "--yes, all there: the image is the same" "$rebuilt_id" "$(image_id)"
 check_eq "--yes, all there: files untouched" "$before" "$(state "$CFG" "$GITCFG")"
 
-# ---- 6. a symlink planted at the gitconfig path: refused, its target untouched
+# ---- 6. Podman not answering: the other steps still run, then exit 1
+rc=0
+CONTAINER_HOST=unix://$AGS_E2E_SCRATCH/no-podman.sock "$AGS_BIN" setup </dev/null \
+    >"$E2E_TMP/out" 2>"$E2E_TMP/err" || rc=$?
+check_eq "no Podman: exit 1" 1 "$rc"
+check_contains "no Podman: the step says it did not look" "image, agents: not checked" \
+    "$(cat "$E2E_TMP/out")"
+check_contains "no Podman: the error names the socket" "no-podman.sock" "$(cat "$E2E_TMP/err")"
+check_contains "no Podman: the earlier steps ran" "gitconfig: $GITCFG is there; left as is" \
+    "$(cat "$E2E_TMP/out")"
+check_eq "no Podman: the image is the same" "$rebuilt_id" "$(image_id)"
+
+# ---- 7. a symlink planted at the gitconfig path: refused, its target untouched
 printf 'precious\n' >"$AGS_E2E_SCRATCH/victim"
 rm -f "$GITCFG"
 ln -s "$AGS_E2E_SCRATCH/victim" "$GITCFG"

@@ -179,17 +179,18 @@ struct fake_backend {
 };
 static const char *const *g_labels; /* NULL: no image */
 
-static int fake_image_labels(struct backend *b, const char *image, char ***ret,
-                             struct ags_error *err)
+static int fake_image_info(struct backend *b, const char *image, struct backend_image_info *ret,
+                           struct ags_error *err)
 {
     (void)b;
     assert_string_equal(image, "localhost/setup-test:1");
+    *ret = (struct backend_image_info){0};
     if (!g_labels)
         return ags_error_set(err, -ENOENT, "no image");
     struct strv_builder sb = {0};
     for (size_t i = 0; g_labels[i]; i++)
         strv_builder_push(&sb, xstrdup(g_labels[i]));
-    *ret = strv_builder_steal(&sb);
+    ret->labels = strv_builder_steal(&sb);
     return 0;
 }
 
@@ -216,7 +217,7 @@ static void fake_close(struct backend *b)
 static const struct backend_ops fake_ops = {
     .name = "fake",
     .close = fake_close,
-    .image_labels = fake_image_labels,
+    .image_info = fake_image_info,
     .volume_path = fake_volume_path,
 };
 
