@@ -133,8 +133,9 @@ static int worst(int a, int b)
     return a != AGS_EXIT_OK ? a : b;
 }
 
-/* One line: what this run changed, or that it changed nothing. */
-static void say_changes(const bool changed[4])
+/* One line: what this run changed, or that it changed nothing (after a
+ * failed step it may have changed part of that step: no such claim then). */
+static void say_changes(const bool changed[4], int rc)
 {
     static const char *const what[4] = {"created the config", "wrote the gitconfig",
                                         "stored secrets", "built the image or installed agents"};
@@ -145,7 +146,11 @@ static void say_changes(const bool changed[4])
         printf("%s%s", sep, what[i]);
         sep = ", ";
     }
-    printf("%s\n", strcmp(sep, ", ") == 0 ? "" : "setup: nothing was changed");
+    if (strcmp(sep, ", ") == 0)
+        printf("%s\n", rc == AGS_EXIT_OK ? "" : "; a step failed (see above)");
+    else
+        printf("%s\n", rc == AGS_EXIT_OK ? "setup: nothing was changed"
+                                         : "setup: a step failed (see above)");
 }
 
 static int setup_run(int argc, char **argv)
@@ -166,7 +171,7 @@ static int setup_run(int argc, char **argv)
         rc = gitconfig_step(cfg, &written);
         rc = worst(rc, cli_setup_secrets(cfg, &stored));
         rc = worst(rc, cli_setup_engine(cfg, &h.host, mode_of(f.yes), &engine));
-        say_changes((const bool[]){created, written, stored, engine});
+        say_changes((const bool[]){created, written, stored, engine}, rc);
         doctor_step(f.config_path);
     }
     cli_host_done(&h);

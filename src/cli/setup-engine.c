@@ -106,7 +106,7 @@ static int agents_step(const struct ags_config *cfg, const struct cfg_host *host
         wanted[missing[i]] = true;
     const struct run_request req = {.cfg = cfg, .host = host};
     int rc = cli_update_agents(&req, wanted);
-    *installed = true;
+    *installed = rc == AGS_EXIT_OK;
     return rc;
 }
 

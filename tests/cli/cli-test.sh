@@ -109,7 +109,7 @@ else
     expect setup-no-podman "$err" "no-podman.sock"
     expect setup-not-checked "$out" "image, agents: not checked"
 fi
-expect setup-nothing-changed "$out" "setup: nothing was changed"
+expect setup-failed-step "$out" "setup: a step failed (see above)"
 [ ! -e "$work/home/.config/ags/gitconfig-agent" ] && ok || bad "setup wrote a gitconfig without an identity"
 printf '[sandbox]\nimage = "i"\n[[secret]]\nenv = "K"\nsecret_store = { service = "s" }\n' >"$work/kr.toml"
 run setup-without-keyring 1 "${nopod[@]}" "$ags" setup --config "$work/kr.toml" &&

@@ -187,6 +187,8 @@ check_eq "planted symlink: the target is untouched" "$victim_before" \
     "$(state "$AGS_E2E_SCRATCH/victim")"
 [ -L "$GITCFG" ] && ok "planted symlink: still the symlink" || fail "planted symlink: still the symlink"
 check_contains "planted symlink: the other steps still ran" "image: $IMAGE is up to date" "$RUN_OUT"
+check_contains "planted symlink: the summary says a step failed" "setup: a step failed (see above)" \
+    "$RUN_OUT"
 rm -f "$GITCFG"
 ln -s "$AGS_E2E_SCRATCH/not-there" "$GITCFG"
 run setup
