@@ -32,7 +32,7 @@ static int parse_flags(int argc, char **argv, struct setup_flags *f)
     *f = (struct setup_flags){0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--yes") == 0 || strcmp(a, "-y") == 0) {
+        if (strcmp(a, "--yes") == 0) {
             f->yes = true;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             f->help = true;
