@@ -125,7 +125,7 @@ int cli_setup_secrets(const struct ags_config *cfg, bool *stored)
     size_t n = 0;
     _cleanup_free_ char **targets = targets_of(cfg, &n);
     if (n == 0)
-        printf("No secrets are configured ([[secret]] in %s).\n", cfg->base_path);
+        printf("secrets: none configured ([[secret]] in %s); nothing to do\n", cfg->base_path);
     /* Nobody should type a secret that cannot be stored. */
     struct ags_error err = {0};
     if (uses_keyring(cfg) && secrets_keyring_probe(&err) < 0) {

@@ -120,7 +120,7 @@ run setup-bad-flag 2 "$ags" setup --frobnicate && expect setup-bad-flag "$err" "
 run setup-help 0 "$ags" setup --help && expect setup-help "$out" "usage: ags setup [--yes] [--config FILE]"
 printf '[sandbox]\nimage = "i"\n' >"$work/nosecrets.toml"
 run setup-no-secrets 1 "${nopod[@]}" "$ags" setup --config "$work/nosecrets.toml" &&
-    expect setup-no-secrets "$out" "No secrets are configured"
+    expect setup-no-secrets "$out" "secrets: none configured ([[secret]] in $work/nosecrets.toml); nothing to do"
 # A broken config: FILE:LINE:COL, exit 2, no other step runs.
 printf '[sandbox]\nimage = 3\n' >"$work/setup-bad.toml"
 run setup-bad-config 2 "${nopod[@]}" "$ags" setup --config "$work/setup-bad.toml" &&

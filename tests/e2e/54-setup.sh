@@ -60,6 +60,7 @@ check_eq "gitconfig-agent holds the host's name (as git reads it)" 'Setup E2E "T
     "$(git config -f "$GITCFG" --get user.name)"
 check_eq "gitconfig-agent holds the host's email" setup-e2e@example.org \
     "$(git config -f "$GITCFG" --get user.email)"
+check_contains "no tty: no secrets to store" "secrets: none configured" "$RUN_OUT"
 check_contains "no tty: the image is missing" \
     "image: localhost/ags-sandbox:latest is missing" "$RUN_OUT"
 check_contains "no tty: the build is skipped with the command for later" \
@@ -104,6 +105,7 @@ t0=$(date +%s%N)
 python3 "$ANSWER" "$E2E_TMP/pty" y n -- "$AGS_BIN" setup || rc=$?
 echo "e2e: timing: ags setup on a pty, building the tiny image: $((($(date +%s%N) - t0) / 1000000)) ms"
 PTY=$(cat "$E2E_TMP/pty")
+tr -d '\r' <"$E2E_TMP/pty" | sed 's/^/  pty| /' # what the user saw, for the log
 check_eq "pty: exit 0 after yes and no" 0 "$rc"
 check_contains "pty: asks to build the missing image" \
     "image: $IMAGE is missing" "$PTY"
