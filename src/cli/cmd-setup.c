@@ -1,159 +1,187 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ags setup: for every secret target with a secret_store source, ask for the
- * value (no echo on a terminal) and store it in the desktop keyring through
- * libsecret.  SSH keys and the agent gitconfig are not part of this ags yet.
+ * ags setup [--yes] [--config FILE]: the first-run path.  In order: the
+ * config (created when missing), the agent gitconfig, the keyring secrets,
+ * the image and the agents, then the doctor's report.  Each step says what
+ * it did or that nothing was needed, so a second run changes nothing and
+ * says so.  Exit 0 when every step that ran succeeded (whatever the doctor
+ * finds), 1 when one failed, 2 for bad flags or a bad config (then nothing
+ * else is done).
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "cli/cli.h"
 #include "cli/config-load.h"
-#include "cli/prompt.h"
-#include "secrets/secrets.h"
+#include "cli/setup.h"
 #include "base/banned.h"
 
-static const char setup_usage[] = "usage: ags setup [--config FILE]";
+#define SETUP_USAGE "usage: ags setup [--yes] [--config FILE]"
 
-/* A value typed at the prompt: Podman's bound, plus the newline. */
-#define SETUP_MAX_VALUE (AGS_SECRET_MAX_VALUE + 2u)
+struct setup_flags {
+    const char *config_path;
+    bool yes, help;
+};
 
-static int cmp_str(const void *a, const void *b)
+static int parse_flags(int argc, char **argv, struct setup_flags *f)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Distinct target names, sorted. */
-static char **targets_of(const struct ags_config *cfg, size_t *ret_n)
-{
-    char **v = xcalloc(cfg->n_secrets + 1, sizeof(*v));
-    size_t n = 0;
-    for (size_t i = 0; i < cfg->n_secrets; i++) {
-        bool seen = false;
-        for (size_t k = 0; k < n && !seen; k++)
-            seen = strcmp(v[k], cfg->secrets[i].env.v) == 0;
-        if (!seen)
-            v[n++] = cfg->secrets[i].env.v;
-    }
-    qsort(v, n, sizeof(*v), cmp_str);
-    *ret_n = n;
-    return v;
-}
-
-/* The keyring attribute sets of one target: secret_store, and the legacy
- * provider = "secret-tool" attributes. */
-static size_t keyring_maps(const struct ags_config *cfg, const char *env,
-                           const struct cfg_map **out, size_t cap, bool *has_command)
-{
-    size_t n = 0;
-    *has_command = false;
-    for (size_t i = 0; i < cfg->n_secrets; i++) {
-        const struct cfg_secret *s = &cfg->secrets[i];
-        if (strcmp(s->env.v, env) != 0)
-            continue;
-        *has_command = *has_command || s->command.n > 0;
-        if (s->secret_store.n && n < cap)
-            out[n++] = &s->secret_store;
-        if (s->provider.v == CFG_PROVIDER_SECRET_TOOL && s->attributes.n && n < cap)
-            out[n++] = &s->attributes;
-    }
-    return n;
-}
-
-static bool uses_keyring(const struct ags_config *cfg)
-{
-    for (size_t i = 0; i < cfg->n_secrets; i++)
-        if (cfg->secrets[i].secret_store.n ||
-            (cfg->secrets[i].provider.v == CFG_PROVIDER_SECRET_TOOL && cfg->secrets[i].attributes.n))
-            return true;
-    return false;
-}
-
-static void print_attrs(const struct cfg_map *m)
-{
-    for (size_t i = 0; i < m->n; i++)
-        printf("%s%s=%s", i ? " " : "", m->v[i].key, m->v[i].value);
-}
-
-/* Asks for one target and stores it; returns 0, 1 (a store failed) or -ENODATA. */
-static int setup_target(const struct ags_config *cfg, const char *env)
-{
-    const struct cfg_map *maps[16];
-    bool has_command = false;
-    size_t n = keyring_maps(cfg, env, maps, ARRAY_SIZE(maps), &has_command);
-    if (n == 0) {
-        printf("No secret_store configured for %s (%s).\n", env,
-               has_command ? "command sources are lookup-only" : "env-only");
-        return 0;
-    }
-    _cleanup_free_ char *prompt = xasprintf("%s: ", env);
-    char *value = xmalloc(SETUP_MAX_VALUE);
-    size_t len = 0;
-    int r = cli_prompt_secret(prompt, value, SETUP_MAX_VALUE, &len);
-    int rc = 0;
-    if (r == -EMSGSIZE) {
-        cli_error("the value for %s is longer than %u bytes; not stored", env, AGS_SECRET_MAX_VALUE);
-        rc = 1;
-    } else if (r < 0) {
-        rc = r;
-    } else if (len == 0) {
-        printf("Skipped %s\n", env);
-    } else {
-        _cleanup_free_ char *label = xasprintf("ags %s", env);
-        for (size_t i = 0; i < n; i++) {
-            struct ags_error err = {0};
-            if (secrets_keyring_store(maps[i], label, value, len, &err) < 0) {
-                cli_error("could not store %s: %s", env, err.msg);
-                rc = 1;
-                continue;
+    *f = (struct setup_flags){0};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--yes") == 0) {
+            f->yes = true;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            f->help = true;
+        } else if (strcmp(a, "--config") == 0) {
+            if (i + 1 >= argc || !argv[i + 1][0]) {
+                cli_error("missing value for --config\n" SETUP_USAGE);
+                return AGS_EXIT_USAGE;
             }
-            printf("Stored %s in the keyring (", env);
-            print_attrs(maps[i]);
-            printf(")\n");
+            f->config_path = argv[++i];
+        } else if (strncmp(a, "--config=", 9) == 0 && a[9]) {
+            f->config_path = a + 9;
+        } else {
+            cli_error("unexpected argument '%s'\n" SETUP_USAGE, a);
+            return AGS_EXIT_USAGE;
         }
     }
-    explicit_bzero(value, SETUP_MAX_VALUE);
-    free(value);
-    fflush(stdout);
-    return rc;
+    return 0;
+}
+
+/* Step 1: the config, created from the built-in default when the default
+ * path has none (config_load does that), then loaded: only the user's own
+ * file, no repo overlay (the image, agents and keyring are the user's). */
+static int config_step(const struct cli_host *h, const char *path, struct ags_config **ret,
+                       bool *created)
+{
+    _cleanup_free_ char *def = h->host.home ? config_default_path(&h->host) : NULL;
+    struct stat st;
+    bool existed = path || !def || lstat(def, &st) == 0;
+    int rc = cli_load_config(h, path, false, ret);
+    if (rc != 0)
+        return rc;
+    *created = !existed;
+    if (*created)
+        printf("config: created %s (`ags config show` prints every setting and where it comes "
+               "from)\n", (*ret)->base_path);
+    else
+        printf("config: %s is there; nothing to do\n", (*ret)->base_path);
+    return 0;
+}
+
+/* Step 2: the agent gitconfig.  Returns an exit status. */
+static int gitconfig_step(const struct ags_config *cfg, bool *written)
+{
+    const struct cfg_str *g = &cfg->sandbox.gitconfig_path;
+    enum run_setup_gitconfig what = RUN_GITCONFIG_THERE;
+    struct ags_error err = {0};
+    if (run_setup_gitconfig(cfg, run_git_config_get, &what, &err) < 0) {
+        cli_error("gitconfig: %s", err.msg);
+        return AGS_EXIT_FAILURE;
+    }
+    switch (what) {
+    case RUN_GITCONFIG_WRITTEN:
+        *written = true;
+        printf("gitconfig: wrote %s (0600) from your git identity; the agent commits as you\n",
+               g->v);
+        break;
+    case RUN_GITCONFIG_THERE:
+        printf("gitconfig: %s is there; left as is\n", g->v);
+        break;
+    case RUN_GITCONFIG_NO_IDENTITY:
+        printf("gitconfig: skipped: %s; set it with\n"
+               "  git config --global user.name \"Your Name\"\n"
+               "  git config --global user.email you@example.com\n"
+               "and run ags setup again (without it the agent's commits have no author)\n",
+               err.msg);
+        break;
+    case RUN_GITCONFIG_USERS:
+    default:
+        printf("gitconfig: sandbox.gitconfig_path is %s (%s:%u:%u): yours; left as is\n",
+               g->v ? g->v : "unset", g->at.file ? g->at.file : "default", g->at.line,
+               g->at.col);
+        break;
+    }
+    return AGS_EXIT_OK;
+}
+
+/* Step 5: the doctor's report; its verdict does not change setup's status. */
+static void doctor_step(const char *config_path)
+{
+    (void)fflush(stdout);
+    char *argv[] = {xstrdup("doctor"), config_path ? xstrdup("--config") : NULL,
+                    config_path ? xstrdup(config_path) : NULL, NULL};
+    (void)cmd_doctor.run(config_path ? 3 : 1, argv);
+    for (size_t i = 0; argv[i]; i++)
+        free(argv[i]);
+    (void)fflush(stdout);
+}
+
+static enum run_setup_mode mode_of(bool yes)
+{
+    if (yes)
+        return RUN_SETUP_YES;
+    return isatty(STDIN_FILENO) && isatty(STDERR_FILENO) ? RUN_SETUP_ASK : RUN_SETUP_NO_TTY;
+}
+
+static int worst(int a, int b)
+{
+    return a != AGS_EXIT_OK ? a : b;
+}
+
+/* One line: what this run changed, or that it changed nothing (after a
+ * failed step it may have changed part of that step: no such claim then). */
+static void say_changes(const bool changed[4], int rc)
+{
+    static const char *const what[4] = {"created the config", "wrote the gitconfig",
+                                        "stored secrets", "built the image or installed agents"};
+    const char *sep = "setup: ";
+    for (size_t i = 0; i < 4; i++) {
+        if (!changed[i])
+            continue;
+        printf("%s%s", sep, what[i]);
+        sep = ", ";
+    }
+    if (strcmp(sep, ", ") == 0)
+        printf("%s\n", rc == AGS_EXIT_OK ? "" : "; a step failed (see above)");
+    else
+        printf("%s\n", rc == AGS_EXIT_OK ? "setup: nothing was changed"
+                                         : "setup: a step failed (see above)");
 }
 
 static int setup_run(int argc, char **argv)
 {
-    _cleanup_config_ struct ags_config *cfg = NULL;
-    int rc = cli_config_from_args(argc, argv, setup_usage, NULL, &cfg);
-    if (rc != 0)
+    struct setup_flags f;
+    int rc = parse_flags(argc, argv, &f);
+    if (rc != 0 || f.help) {
+        if (f.help)
+            puts(SETUP_USAGE);
         return rc;
-    size_t n = 0;
-    _cleanup_free_ char **targets = targets_of(cfg, &n);
-    if (n == 0)
-        printf("No secrets are configured ([[secret]] in %s).\n", cfg->base_path);
-    /* Nobody should type a secret that cannot be stored. */
-    struct ags_error err = {0};
-    if (uses_keyring(cfg) && secrets_keyring_probe(&err) < 0) {
-        cli_error("%s; nothing was asked or stored", err.msg);
-        return AGS_EXIT_FAILURE;
     }
-    for (size_t i = 0; i < n; i++) {
-        int r = setup_target(cfg, targets[i]);
-        if (r == -ENODATA) {
-            cli_warning("input ended: the remaining secrets were not asked for");
-            return AGS_EXIT_FAILURE;
-        }
-        if (r != 0)
-            rc = AGS_EXIT_FAILURE;
+    struct cli_host h;
+    cli_host_init(&h);
+    _cleanup_config_ struct ags_config *cfg = NULL;
+    bool created = false, written = false, stored = false, engine = false;
+    rc = config_step(&h, f.config_path, &cfg, &created);
+    if (rc == 0) {
+        rc = gitconfig_step(cfg, &written);
+        rc = worst(rc, cli_setup_secrets(cfg, &stored));
+        rc = worst(rc, cli_setup_engine(cfg, &h.host, mode_of(f.yes), &engine));
+        say_changes((const bool[]){created, written, stored, engine}, rc);
+        doctor_step(f.config_path);
     }
-    printf("SSH keys and the agent gitconfig are not created by this ags yet; "
-           "ags runs without them.\n");
+    cli_host_done(&h);
     return rc;
 }
 
 const struct ags_command cmd_setup = {
     .name = "setup",
-    .summary = "store the configured secrets in the desktop keyring",
+    .summary = "first run: config, agent gitconfig, keyring secrets, image and agents",
+    .args = "[--yes] [--config FILE]",
     .hidden = false,
     .run = setup_run,
 };

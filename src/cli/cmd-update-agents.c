@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/config-load.h"
+#include "cli/maintain.h"
 #include "run/run.h"
 #include "base/banned.h"
 
@@ -71,8 +72,7 @@ static void update_output(const char *text, size_t len, void *userdata _unused_)
     (void)fwrite(text, 1, len, stderr);
 }
 
-/* Every wanted agent in turn, a failure does not stop the next one. */
-static int update_all(const struct update_args *a, const struct run_request *req)
+int cli_update_agents(const struct run_request *req, const bool wanted[PLAN_AGENT_COUNT])
 {
     const struct run_update_request u = {
         .req = req,
@@ -81,7 +81,7 @@ static int update_all(const struct update_args *a, const struct run_request *req
     int rc = AGS_EXIT_OK;
     for (size_t i = 0; i < RUN_UPDATE_N_AGENTS; i++) {
         enum plan_agent agent = run_update_agents[i];
-        if (a->n_wanted && !a->wanted[agent])
+        if (wanted && !wanted[agent])
             continue;
         struct run_update_result res;
         struct ags_error err = {0};
@@ -111,7 +111,7 @@ static int update_agents_run(int argc, char **argv)
     rc = cli_load_config(&ch, a.config_path, false, &cfg);
     if (rc == 0) {
         const struct run_request req = {.cfg = cfg, .host = &ch.host};
-        rc = update_all(&a, &req);
+        rc = cli_update_agents(&req, a.n_wanted ? a.wanted : NULL);
     }
     cli_host_done(&ch);
     return rc;

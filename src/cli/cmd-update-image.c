@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "cli/config-load.h"
+#include "cli/maintain.h"
 #include "run/run.h"
 #include "base/banned.h"
 
@@ -96,6 +97,30 @@ static int report(const struct ags_config *cfg, const struct run_image_result *r
     return fflush(stdout) == 0 ? AGS_EXIT_OK : AGS_EXIT_FAILURE;
 }
 
+int cli_update_image(const struct ags_config *cfg, const char *base, bool local_base,
+                     bool keep_existing)
+{
+    struct step_clock clock = {.line_start = true};
+    clock_gettime(CLOCK_MONOTONIC, &clock.t0);
+    const struct run_image_opts opts = {
+        .cfg = cfg,
+        .base = base,
+        .local_base = local_base,
+        .keep_existing = keep_existing,
+        .cb = {.warn = on_warn, .progress = on_progress, .output = on_output,
+               .userdata = &clock},
+    };
+    struct run_image_result res;
+    struct ags_error err = {0};
+    if (run_update_image(&opts, &res, &err) < 0) {
+        cli_error("%s", err.msg);
+        return AGS_EXIT_FAILURE;
+    }
+    int rc = report(cfg, &res, elapsed(&clock));
+    run_image_result_done(&res);
+    return rc;
+}
+
 static int update_image_run(int argc, char **argv)
 {
     struct update_image_flags f;
@@ -117,25 +142,7 @@ static int update_image_run(int argc, char **argv)
     cli_host_done(&h);
     if (rc != 0)
         return rc;
-    struct step_clock clock = {.line_start = true};
-    clock_gettime(CLOCK_MONOTONIC, &clock.t0);
-    const struct run_image_opts opts = {
-        .cfg = cfg,
-        .base = f.base,
-        .local_base = f.local_base,
-        .keep_existing = f.keep_existing,
-        .cb = {.warn = on_warn, .progress = on_progress, .output = on_output,
-               .userdata = &clock},
-    };
-    struct run_image_result res;
-    struct ags_error err = {0};
-    if (run_update_image(&opts, &res, &err) < 0) {
-        cli_error("%s", err.msg);
-        return AGS_EXIT_FAILURE;
-    }
-    rc = report(cfg, &res, elapsed(&clock));
-    run_image_result_done(&res);
-    return rc;
+    return cli_update_image(cfg, f.base, f.local_base, f.keep_existing);
 }
 
 const struct ags_command cmd_update_image = {

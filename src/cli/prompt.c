@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -105,4 +106,21 @@ int cli_prompt_secret(const char *prompt, char *buf, size_t size, size_t *ret_le
     if (r < 0)
         explicit_bzero(buf, size);
     return r;
+}
+
+bool cli_prompt_yes_no(const char *question)
+{
+    fprintf(stderr, "%s [y/N] ", question);
+    fflush(stderr);
+    char line[64];
+    size_t len = 0;
+    int r = read_line(STDIN_FILENO, line, sizeof(line), &len);
+    if (r == -EMSGSIZE) { /* the rest of the line is not an answer to the next question */
+        char ch;
+        while (read(STDIN_FILENO, &ch, 1) == 1 && ch != '\n')
+            ;
+    }
+    if (r == -ENODATA)
+        fputc('\n', stderr);
+    return r == 0 && (strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0);
 }

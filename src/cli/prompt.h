@@ -12,3 +12,11 @@
  * -EMSGSIZE for a line that does not fit (buf is wiped on every failure).
  */
 int cli_prompt_secret(const char *prompt, char *buf, size_t size, size_t *ret_len);
+
+/*
+ * Prints question and " [y/N] " on stderr and reads one line from stdin
+ * (echoed, byte by byte: nothing is left in a stdio buffer for a later
+ * prompt).  true only for "y" or "yes"; an empty line, end of input or
+ * anything else is no.
+ */
+bool cli_prompt_yes_no(const char *question);

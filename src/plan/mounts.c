@@ -6,6 +6,7 @@
  */
 #include "plan/plan.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -32,6 +33,22 @@ static const struct volume_def volumes[] = {
     {"sccache", PLAN_HOME "/.cache/sccache", false, false},
     {"npm-global", PLAN_HOME "/.npm-global", true, false},
 };
+
+int plan_agent_volume_of(enum plan_agent a, const char *path, char **ret_volume,
+                         const char **ret_rel)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(volumes); i++) {
+        const struct volume_def *v = &volumes[i];
+        size_t n = strlen(v->destination);
+        if ((v->claude_only && a != PLAN_AGENT_CLAUDE) || strncmp(path, v->destination, n) != 0 ||
+            (path[n] != '/' && path[n] != '\0'))
+            continue;
+        *ret_volume = xasprintf("ags-%s-%s", plan_agent_name(a), v->what);
+        *ret_rel = path + n + (path[n] == '/');
+        return 0;
+    }
+    return -ENOENT;
+}
 
 static void add_volume(struct plan_builder *b, const struct volume_def *v)
 {

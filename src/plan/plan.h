@@ -38,6 +38,12 @@ const char *plan_agent_name(enum plan_agent a);
 /* 0, or -EINVAL for a name that is not one of the six agents. */
 int plan_agent_from_name(const char *name, enum plan_agent *ret) _warn_unused_;
 
+/* The agent's named volume (ags-<agent>-<what>, owned) that holds the
+ * sandbox path `path`, and where in it (*ret_rel points into path, "" for the
+ * volume's top); -ENOENT when none of a's volumes holds it. */
+int plan_agent_volume_of(enum plan_agent a, const char *path, char **ret_volume,
+                         const char **ret_rel) _warn_unused_;
+
 /* Run flags, already parsed (cli/run-flags.c). Arrays are borrowed. */
 struct plan_flags {
     bool tmux, stop_when_done, yolo, root, lockdown, defaults;

@@ -177,6 +177,9 @@ extern const enum plan_agent run_update_agents[RUN_UPDATE_N_AGENTS];
 int run_update_spec_check(const char *spec, struct ags_error *err) _warn_unused_;
 /* The package update-agents installs for a (pi: pi_spec). */
 const char *run_update_package(enum plan_agent a, const char *pi_spec);
+/* The program update-agents installs for a, by its absolute path in the
+ * sandbox (in one of a's volumes); NULL for the shell. */
+const char *run_update_command(enum plan_agent a);
 /* The maintenance script (plan_flags.maintenance) that reports the installed
  * version, installs spec with scripts off and releases younger than
  * min_age_minutes refused (0: any), then runs the new --version.  Owned. */

@@ -75,6 +75,11 @@ const char *run_update_package(enum plan_agent a, const char *pi_spec)
     return a == PLAN_AGENT_PI ? pi_spec : in.package;
 }
 
+const char *run_update_command(enum plan_agent a)
+{
+    return install_of(a).command;
+}
+
 /* npm names are lower-case URL-safe words with one optional @scope/; a
  * version, range or tag may follow an @.  No option, no space, no path. */
 int run_update_spec_check(const char *spec, struct ags_error *err)

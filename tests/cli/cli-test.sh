@@ -89,7 +89,11 @@ run update-agents-help 0 "$ags" update-agents --help && expect update-agents-hel
 [ ! -e "$work/home/.config/ags/config.toml" ] && ok || bad "update-agents with bad arguments wrote a config"
 
 # ags setup without a keyring at hand: what it says per target (the keyring
-# itself is exercised in tests/secrets/keyring-test.sh).
+# itself is exercised in tests/secrets/keyring-test.sh).  No Podman here
+# (CONTAINER_HOST names a socket nobody listens on, so nothing is started):
+# the image and agents step fails (as root it is refused: a run is rootless),
+# so setup exits 1 after the other steps.
+nopod=(env "CONTAINER_HOST=unix://$work/no-podman.sock")
 cat >"$work/setup.toml" <<'TOML'
 [sandbox]
 image = "i"
@@ -100,18 +104,34 @@ from_env = "X"
 env = "A_HELPER"
 command = ["/bin/echo", "v"]
 TOML
-run setup-lists-targets 0 "$ags" setup --config "$work/setup.toml"
-expect setup-sorted-first "$(head -n1 <<<"$out")" "No secret_store configured for A_HELPER (command sources are lookup-only)."
+run setup-lists-targets 1 "${nopod[@]}" "$ags" setup --config "$work/setup.toml"
+expect setup-sorted-first "$(grep -m1 '^No secret_store' <<<"$out")" "No secret_store configured for A_HELPER (command sources are lookup-only)."
 expect setup-env-only "$out" "No secret_store configured for B_ENV_ONLY (env-only)."
+expect setup-config-step "$out" "config: $work/setup.toml is there; nothing to do"
+expect setup-no-identity "$out" "gitconfig: skipped: user.name is not set in your git config"
+if [ "$(id -u)" -eq 0 ]; then
+    expect setup-not-as-root "$out" "image, agents: skipped: as root"
+else
+    expect setup-no-podman "$err" "no-podman.sock"
+    expect setup-not-checked "$out" "image, agents: not checked"
+fi
+expect setup-failed-step "$out" "setup: a step failed (see above)"
+[ ! -e "$work/home/.config/ags/gitconfig-agent" ] && ok || bad "setup wrote a gitconfig without an identity"
 printf '[sandbox]\nimage = "i"\n[[secret]]\nenv = "K"\nsecret_store = { service = "s" }\n' >"$work/kr.toml"
-run setup-without-keyring 1 "$ags" setup --config "$work/kr.toml" &&
+run setup-without-keyring 1 "${nopod[@]}" "$ags" setup --config "$work/kr.toml" &&
     expect setup-without-keyring "$err" "no D-Bus session bus" &&
     expect setup-asks-nothing-without-keyring "$err" "nothing was asked or stored"
 [[ "$err" != *"K: "* ]] && ok || bad "setup prompted although the keyring is unreachable"
 run setup-bad-flag 2 "$ags" setup --frobnicate && expect setup-bad-flag "$err" "unexpected argument '--frobnicate'"
+run setup-help 0 "$ags" setup --help && expect setup-help "$out" "usage: ags setup [--yes] [--config FILE]"
 printf '[sandbox]\nimage = "i"\n' >"$work/nosecrets.toml"
-run setup-no-secrets 0 "$ags" setup --config "$work/nosecrets.toml" &&
-    expect setup-no-secrets "$out" "No secrets are configured"
+run setup-no-secrets 1 "${nopod[@]}" "$ags" setup --config "$work/nosecrets.toml" &&
+    expect setup-no-secrets "$out" "secrets: none configured ([[secret]] in $work/nosecrets.toml); nothing to do"
+# A broken config: FILE:LINE:COL, exit 2, no other step runs.
+printf '[sandbox]\nimage = 3\n' >"$work/setup-bad.toml"
+run setup-bad-config 2 "${nopod[@]}" "$ags" setup --config "$work/setup-bad.toml" &&
+    expect setup-bad-config "$err" "$work/setup-bad.toml:2:9: sandbox.image"
+[[ "$out" != *gitconfig* && "$err" != *no-podman* ]] && ok || bad "setup went on after a config error: $out $err"
 
 # First run writes the default config and shows its provenance.
 run config-show-first-run 0 "$ags" config show

@@ -80,6 +80,13 @@ for a in "${OTHERS[@]}"; do
         "${VERSION[$a]:-no version}" "$RUN_OUT$RUN_ERR"
 done
 
+# ---- ags doctor reads each version from the volumes, starting no container
+run doctor
+for a in "${OTHERS[@]}"; do
+    check_match "ags doctor names $a's installed version" \
+        "\\[OK\\] $a ${VERSION[$a]:-no version} \\(volume ags-$a-" "$RUN_OUT"
+done
+
 # ---- a second update is a no-op
 timed "update-agents ${OTHERS[*]} (up to date)" run update-agents "${OTHERS[@]}"
 check_eq "the second update-agents exits 0" 0 "$RUN_RC"

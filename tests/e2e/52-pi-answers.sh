@@ -65,6 +65,9 @@ check_eq "update-agents pi exits 0" 0 "$RUN_RC"
 check_match "it says pi went from nothing to a version" \
     '^pi: not installed -> [0-9]+\.[0-9]+\.[0-9]+ \([0-9.]+ s\)$' "$RUN_OUT"
 VERSION=$(sed -nE 's/^pi: not installed -> ([^ ]+) .*/\1/p' <<<"$RUN_OUT")
+run doctor
+check_contains "ags doctor reads pi's version from its volume (no container)" \
+    "[OK] pi ${VERSION:-?} (volume ags-pi-pnpm-home)" "$RUN_OUT"
 run --agent pi -- --version
 check_eq "pi --version exits 0" 0 "$RUN_RC"
 check_contains "pi --version prints what update-agents installed" "${VERSION:-?}" "$RUN_OUT$RUN_ERR"

@@ -61,7 +61,9 @@ fi
 
 # ags setup on a terminal (script(1) gives it a pty): the typed value is not
 # echoed, lands in the keyring under the configured attributes, and an empty
-# answer skips the target.
+# answer skips the target.  No Podman here (CONTAINER_HOST names a socket
+# nobody listens on, so none is started; as root the step is refused): its
+# step fails last, exit 1.
 cat >"$HOME/setup.toml" <<'TOML'
 [sandbox]
 image = "i"
@@ -77,9 +79,15 @@ rc=0
 # The answers come after ags has had time to turn echo off (typeahead would
 # be echoed by the terminal before any program could stop it).
 { sleep 2; printf '%s\n' "$typed"; sleep 1; printf '\n'; } |
-    script -qec "'$ags' setup --config '$HOME/setup.toml'" /dev/null >"$HOME/transcript" 2>&1 ||
+    script -qec "CONTAINER_HOST=unix://$HOME/no-podman.sock '$ags' setup --config '$HOME/setup.toml'" \
+        /dev/null >"$HOME/transcript" 2>&1 ||
     rc=$?
-[ "$rc" = 0 ] || fail "ags setup exited $rc: $(cat "$HOME/transcript")"
+[ "$rc" = 1 ] || fail "ags setup exited $rc, not 1 (Podman's step): $(cat "$HOME/transcript")"
+grep -q 'image, agents: \(not checked\|skipped: as root\)' "$HOME/transcript" ||
+    fail "ags setup did not say why it failed: $(cat "$HOME/transcript")"
+if grep -q 'could not store' "$HOME/transcript"; then
+    fail "ags setup failed to store: $(cat "$HOME/transcript")"
+fi
 grep -q 'TOKEN_A: ' "$HOME/transcript" || fail "ags setup did not prompt for TOKEN_A"
 if grep -qF "$typed" "$HOME/transcript"; then
     fail "ags setup echoed the secret on the terminal"
