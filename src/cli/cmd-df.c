@@ -17,8 +17,12 @@ static int df_run(int argc, char **argv)
 {
     _cleanup_config_ struct ags_config *cfg = NULL;
     const struct cli_owned_flags flags = {0};
-    int rc = cli_owned_args(argc, argv, df_usage, &flags, &cfg);
-    if (rc != 0 || !cfg)
+    const char *config_path = NULL;
+    bool help = false;
+    int rc = cli_owned_parse(argc, argv, df_usage, &flags, &config_path, &help);
+    if (rc == 0 && !help)
+        rc = cli_owned_config(config_path, &cfg);
+    if (rc != 0 || help)
         return rc;
     struct run_owned_list l;
     rc = cli_owned_gather(cfg, &l);

@@ -87,11 +87,14 @@ static int prune_run(int argc, char **argv)
     struct prune_flags f = {0};
     const struct cli_owned_flags flags = {.dry_run = &f.dry_run, .all = &f.all, .yes = &f.yes};
     _cleanup_config_ struct ags_config *cfg = NULL;
-    int rc = cli_owned_args(argc, argv, prune_usage, &flags, &cfg);
-    if (rc != 0 || !cfg)
-        return rc;
-    rc = check_answerable(&f);
-    if (rc != 0)
+    const char *config_path = NULL;
+    bool help = false;
+    int rc = cli_owned_parse(argc, argv, prune_usage, &flags, &config_path, &help);
+    if (rc == 0 && !help)
+        rc = check_answerable(&f);
+    if (rc == 0 && !help)
+        rc = cli_owned_config(config_path, &cfg);
+    if (rc != 0 || help)
         return rc;
     struct run_owned_list l;
     rc = cli_owned_gather(cfg, &l);

@@ -149,28 +149,34 @@ static bool *flag_slot(const struct cli_owned_flags *f, const char *a)
     return NULL;
 }
 
-int cli_owned_args(int argc, char **argv, const char *usage, const struct cli_owned_flags *f,
-                   struct ags_config **ret)
+int cli_owned_parse(int argc, char **argv, const char *usage, const struct cli_owned_flags *f,
+                    const char **ret_config, bool *ret_help)
 {
-    *ret = NULL;
-    const char *path = NULL;
+    *ret_config = NULL;
+    *ret_help = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool *slot = flag_slot(f, a);
         if (slot) {
             *slot = true;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            puts(usage);
-            return 0;
+            *ret_help = true;
         } else if (strcmp(a, "--config") == 0 && i + 1 < argc && argv[i + 1][0]) {
-            path = argv[++i];
+            *ret_config = argv[++i];
         } else if (strncmp(a, "--config=", 9) == 0 && a[9]) {
-            path = a + 9;
+            *ret_config = a + 9;
         } else {
             cli_error("unexpected argument '%s'\n%s", a, usage);
             return AGS_EXIT_USAGE;
         }
     }
+    if (*ret_help)
+        puts(usage);
+    return 0;
+}
+
+int cli_owned_config(const char *path, struct ags_config **ret)
+{
     struct cli_host h;
     cli_host_init(&h);
     int rc = cli_load_config(&h, path, false, ret);

@@ -23,14 +23,16 @@ size_t cli_owned_print_removals(FILE *out, const struct run_owned_list *l, bool 
 const char *cli_owned_kind_name(enum run_owned_kind k);
 
 /* The flags of ags df and ags prune (a NULL pointer: that flag is not
- * accepted), then the config without the repo overlay (what ags owns is
- * every repo's).  Returns 0 with *ret set, 0 with *ret NULL after --help, or
- * an exit status after saying why. */
+ * accepted) and --config; --help prints usage and sets *ret_help.  Returns 0
+ * or an exit status after saying why. */
 struct cli_owned_flags {
     bool *dry_run, *all, *yes;
 };
-int cli_owned_args(int argc, char **argv, const char *usage, const struct cli_owned_flags *f,
-                   struct ags_config **ret);
+int cli_owned_parse(int argc, char **argv, const char *usage, const struct cli_owned_flags *f,
+                    const char **ret_config, bool *ret_help);
+/* The config without the repo overlay (what ags owns is every repo's): 0 or
+ * an exit status. */
+int cli_owned_config(const char *path, struct ags_config **ret);
 
 /* run_owned_gather with warnings on stderr: 0, or an exit status after
  * saying why. */

@@ -248,6 +248,8 @@ static int remove_one(struct run_owned_list *l, const struct run_owned *x, struc
     if (x->kind == RUN_OWNED_STAGING || x->kind == RUN_OWNED_CACHE)
         return run_owned_remove_dir(x, err);
     struct backend *b = l->backend;
+    if (!b || !b->ops->remove_owned)
+        return ags_error_set(err, -EOPNOTSUPP, "this backend cannot remove what ags owns");
     return b->ops->remove_owned(b, &l->objs.v[x->obj], err);
 }
 

@@ -55,6 +55,33 @@ secrets() {
 }
 state() { printf 'volumes: %s\nimages: %s\ncontainers: %s\nsecrets: %s\nstaging: %s\ncache: %s\n' \
     "$(volumes)" "$(images)" "$(containers)" "$(secrets)" "$(ls "$TMPDIR")" "$(ls "$XDG_CACHE_HOME/ags/base")"; }
+# pty_answer ANSWER ARGS...: ags ARGS on a terminal, ANSWER typed at its
+# [y/N] question; prints what it wrote, exits with its status.
+pty_answer() {
+    python3 - "$AGS_BIN" "$@" <<'PY'
+import os, pty, select, sys
+ags, answer, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(ags, [ags] + args)
+out, sent = b"", False
+while True:
+    try:
+        ready, _, _ = select.select([fd], [], [], 60)
+        data = os.read(fd, 4096) if ready else b""
+    except OSError:
+        data = b""
+    if not data:
+        break
+    out += data
+    if not sent and b"[y/N]" in out:
+        os.write(fd, answer.encode() + b"\n")
+        sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+PY
+}
 has_word() { [[ " $2 " == *" $1 "* ]] && echo yes || echo no; }
 # wait_running NAME_PREFIX: until an ags container whose name starts so runs.
 wait_running() {
@@ -190,6 +217,14 @@ check_eq "prune --all without a terminal or --yes exits 2" 2 "$RUN_RC"
 check_contains "and says to add --yes" '--yes' "$RUN_ERR"
 check_eq "and removed nothing" "$before" "$(state)"
 
+rc=0
+out=$(pty_answer n prune --all) || rc=$?
+check_eq "prune --all answered n on a terminal exits 1" 1 "$rc"
+check_contains "its question lists gemini's volumes" 'volume ags-gemini-pnpm-home' "$out"
+check_contains "and asks" '[y/N]' "$out"
+check_contains "and says nothing was removed" 'nothing removed' "$out"
+check_eq "and nothing was removed" "$before" "$(state)"
+
 # ---- prune: the dead run's leftovers, the shared volume, the stale tarball
 run prune
 check_eq "prune exits 0" 0 "$RUN_RC"
@@ -222,8 +257,10 @@ check_eq "the live session still runs" yes "$(kill -0 "$LIVE_PID" 2>/dev/null &&
 kill -TERM "$LIVE_PID"
 wait "$LIVE_PID" 2>/dev/null || true
 check_eq "the live session's container went with it" 0 "$(managed_containers)"
-run prune --all --yes
-check_eq "prune --all --yes exits 0 again" 0 "$RUN_RC"
+rc=0
+out=$(pty_answer y prune --all) || rc=$?
+check_eq "prune --all answered y on a terminal exits 0" 0 "$rc"
+check_contains "and says what it removed" "removed image $IMAGE" "$out"
 check_eq "the shell agent's volumes are gone" no "$(has_word ags-shell-pnpm-home "$(volumes)")"
 imgs=$(images)
 check_eq "the image ags built is gone" no "$(has_word "$IMAGE" "$imgs")"
