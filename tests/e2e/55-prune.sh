@@ -147,6 +147,11 @@ head -c 200000 /dev/zero >"$XDG_CACHE_HOME/ags/base/debian-fresh.tar"
 # after prepare made them).
 run --agent gemini
 check_eq "a gemini run creates gemini's volumes" yes "$(has_word ags-gemini-npm-global "$(volumes)")"
+# 3 MB in one of them, for df to measure.
+ctr_run "{\"image\": \"$AGS_E2E_IMAGE\", \"command\": [\"/bin/sh\", \"-c\", \"head -c 3000000 /dev/zero >/v/blob\"],
+  \"volumes\": [{\"Name\": \"ags-gemini-pnpm-home\", \"Dest\": \"/v\"}]}" ||
+    e2e_abort "writing into gemini's volume: $CTR_ERROR"
+ctr_rm "$CTR_ID" || e2e_abort "removing the writer: HTTP $API_STATUS"
 
 # A live session and two dead ones (kill -9 of their ags): a lockdown run
 # leaves its staging, an ordinary one its secret.
@@ -171,6 +176,7 @@ check_match "the dead run left its lockdown staging" '^ags-lockdown-' "$STAGING"
 echo keep >"$E2E_TMP/outside"
 ln -s "$E2E_TMP/outside" "$TMPDIR/$STAGING/link-out"
 ln -s "$E2E_TMP" "$TMPDIR/$STAGING/dir-out"
+head -c 200000 /dev/urandom >"$TMPDIR/$STAGING/blob"
 
 # ---- ags df
 t0=$(date +%s%N)
@@ -181,15 +187,15 @@ check_eq "ags df exits 0" 0 "$RUN_RC"
 df_out=$RUN_OUT
 check_match "df lists the shell agent's volume with a size, in use by the live session" \
     'ags-shell-pnpm-home +[0-9.]+ [kMG]?B +live session' "$df_out"
-check_match "df lists gemini's volume as removed by prune --all" \
-    'ags-gemini-pnpm-home +[0-9.]+ [kMG]?B +- +prune --all' "$df_out"
+check_match "df lists gemini's volume with the 3 MB in it, removed by prune --all" \
+    'ags-gemini-pnpm-home +3\.[0-9] MB +- +prune --all' "$df_out"
 check_match "df lists the old shared volume as removed by prune" \
     'ags-shared-cargo +[0-9.]+ [kMG]?B +- +prune' "$df_out"
 check_match "df lists the image ags built with its size, in use by the live session" \
     "$IMAGE +[0-9.]+ MB +live session" "$df_out"
 check_match "df lists the imported base" 'localhost/ags-base:prune-e2e +[0-9.]+ [kMG]?B' "$df_out"
 check_match "df lists the dead run's staging with its size" \
-    "$STAGING +[0-9.]+ [kMG]?B +dead run +prune" "$df_out"
+    "$STAGING +2[0-9][0-9]\.[0-9] kB +dead run +prune" "$df_out"
 check_match "df lists the stale base tarball" 'debian-old.tar +[0-9.]+ kB +- +prune$' "$(grep debian-old <<<"$df_out")"
 check_match "df lists the dead run's secret" "-$DEAD_SESSION-0 +- +dead run +prune" "$df_out"
 check_eq "df lists both dead runs' containers" 2 "$(sed -n '/^Containers/,/total/p' <<<"$df_out" | grep -c 'dead run  *prune')"
