@@ -83,6 +83,34 @@ struct backend_image_info {
     char storage_driver[BACKEND_INFO_WORD]; /* where it is stored: "overlay", "vfs"; "" unknown */
 };
 
+/* Something of ags's in the engine (ags df, ags prune). */
+enum backend_object_kind {
+    BACKEND_OBJ_CONTAINER,
+    BACKEND_OBJ_SECRET,
+    BACKEND_OBJ_VOLUME,
+    BACKEND_OBJ_IMAGE,
+};
+
+struct backend_object {
+    enum backend_object_kind kind;
+    char *id;       /* what remove_owned removes: container id, secret, volume name, image id */
+    char *name;     /* for people: container, secret or volume name, image's first tag or "" */
+    char **labels;  /* "key=value", NULL-terminated */
+    char **tags;    /* images: every name (empty: untagged); else empty */
+    uint64_t size;  /* bytes, when size_known */
+    bool size_known;
+    bool running;   /* containers */
+    /* Images and volumes: the ids of the containers (anyone's) that use it. */
+    char **users;
+};
+
+struct backend_objects {
+    struct backend_object *v;
+    size_t n;
+};
+
+void backend_objects_done(struct backend_objects *o); /* backend/objects.c */
+
 struct backend_ops {
     const char *name; /* "podman" */
     /* Removes sandboxes and secrets of ags processes proven dead
@@ -128,8 +156,22 @@ struct backend_ops {
      * sends nothing for stall_seconds fails it (-ETIMEDOUT). */
     int (*image_pull)(struct backend *b, const char *image, unsigned stall_seconds,
                       struct ags_error *err);
-    /* Imports a root filesystem tarball as image. */
+    /* Imports a root filesystem tarball as image with labels ("key=value",
+     * NULL-terminated, may be NULL). */
     int (*image_import)(struct backend *b, const char *tarball, const char *image,
+                        const char *const *labels, struct ags_error *err);
+
+    /* ---- what ags owns (ags df, ags prune) ---- */
+    /* Containers and volumes labelled ags.managed=true, ags's secrets (ags-*
+     * names labelled ags.managed=true), and the images carrying any of
+     * image_labels (keys) with their users; which of them are ags's and in
+     * use is the caller's decision (run/prune.c). */
+    int (*list_owned)(struct backend *b, const char *const *image_labels,
+                      struct backend_objects *ret, struct ags_error *err);
+    /* Removes one object listed: a container even when it runs (it belongs
+     * to a run proven dead), a volume or image never forced (-EBUSY when a
+     * container uses it); -ENOENT when it is gone. */
+    int (*remove_owned)(struct backend *b, const struct backend_object *o,
                         struct ags_error *err);
 
     /* ---- facts for ags doctor (nothing is changed) ---- */

@@ -133,13 +133,36 @@ static int pb_image_pull(struct backend *b, const char *image, unsigned stall_se
 }
 
 static int pb_image_import(struct backend *b, const char *tarball, const char *image,
-                           struct ags_error *err)
+                           const char *const *labels, struct ags_error *err)
 {
     struct podman_backend *pb = podman_of(b);
     _cleanup_free_ char *id = NULL;
     podman_client_set_cancel(pb->c, pb->cancel);
-    int r = podman_image_import(pb->c, tarball, image, &id, err);
+    int r = podman_image_import(pb->c, tarball, image, labels, &id, err);
     podman_client_set_cancel(pb->c, NULL);
+    return r;
+}
+
+static int pb_list_owned(struct backend *b, const char *const *image_labels,
+                         struct backend_objects *ret, struct ags_error *err)
+{
+    struct podman_backend *pb = podman_of(b);
+    podman_client_set_cancel(pb->c, pb->cancel);
+    int r = backend_list_owned(pb->c, image_labels, ret, err);
+    podman_client_set_cancel(pb->c, NULL);
+    return r;
+}
+
+/* Removals take turns with starting runs like the sweep (podman.h, backend_lock). */
+static int pb_remove_owned(struct backend *b, const struct backend_object *o,
+                           struct ags_error *err)
+{
+    struct podman_backend *pb = podman_of(b);
+    int r = take_turn(pb, err);
+    if (r < 0)
+        return r;
+    r = backend_remove_owned(pb->c, o, err);
+    backend_lock_release(&pb->lock);
     return r;
 }
 
@@ -298,6 +321,8 @@ static const struct backend_ops podman_ops = {
     .engine_info = pb_engine_info,
     .image_info = pb_image_info,
     .volume_path = pb_volume_path,
+    .list_owned = pb_list_owned,
+    .remove_owned = pb_remove_owned,
 };
 
 static struct podman_connect_opts connect_opts(const struct backend_open_opts *o)

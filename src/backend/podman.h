@@ -80,6 +80,12 @@ int backend_prepare(struct podman_client *c, const struct ags_plan *p, struct ag
 int backend_sweep(struct podman_client *c, size_t *ret_removed, struct ags_error *err)
         _warn_unused_;
 
+/* backend.h list_owned and remove_owned on the REST client (podman-owned.c). */
+int backend_list_owned(struct podman_client *c, const char *const *image_labels,
+                       struct backend_objects *ret, struct ags_error *err) _warn_unused_;
+int backend_remove_owned(struct podman_client *c, const struct backend_object *o,
+                         struct ags_error *err) _warn_unused_;
+
 /* The Podman secrets of one run and the spec entries that mount them. */
 struct backend_secrets {
     char **names;   /* ags-<pid>-<session>-<n> */

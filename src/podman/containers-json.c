@@ -145,11 +145,13 @@ static int parse_one(json_t *o, struct podman_container_info *info)
         return -EPROTO;
     const char *name = json_string_value(json_array_get(json_object_get(o, "Names"), 0));
     const char *state = json_string_value(json_object_get(o, "State"));
+    const char *image = json_string_value(json_object_get(o, "ImageID"));
     *info = (struct podman_container_info){
             .id = xstrdup(id),
             .name = xstrdup(name ? name : ""),
             .state = xstrdup(state ? state : ""),
             .labels = parse_labels(json_object_get(o, "Labels")),
+            .image_id = xstrdup(image && valid_id(image) ? image : ""),
     };
     return 0;
 }
@@ -183,6 +185,7 @@ void podman_container_infos_free(struct podman_container_info *v, size_t n)
         free(v[i].name);
         free(v[i].state);
         strv_free(v[i].labels);
+        free(v[i].image_id);
     }
     free(v);
 }

@@ -183,14 +183,40 @@ static int map_file(const char *path, uint64_t max, void **ret, size_t *ret_len,
     return 0;
 }
 
+/* A label an import's "LABEL k=v" change carries unquoted. */
+static bool plain_label(const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    size_t n = strlen(kv);
+    return eq && eq != kv && n < 256 &&
+           strspn(kv, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/:-=") == n &&
+           !strchr(eq + 1, '=');
+}
+
+/* reference=R&changes=LABEL k=v... into q. */
+static int import_query(struct strbuf *q, const char *reference, const char *const *labels)
+{
+    if (!reference || !reference[0] || strlen(reference) > PODMAN_MAX_NAME ||
+        podman_query_add(q, "reference", reference) < 0)
+        return -EINVAL;
+    for (size_t i = 0; labels && labels[i]; i++) {
+        if (!plain_label(labels[i]))
+            return -EINVAL;
+        _cleanup_free_ char *change = xasprintf("LABEL %s", labels[i]);
+        if (podman_query_add(q, "changes", change) < 0)
+            return -EINVAL;
+    }
+    return 0;
+}
+
 int podman_image_import(struct podman_client *c, const char *tarball, const char *reference,
-                        char **ret_id, struct ags_error *err)
+                        const char *const *labels, char **ret_id, struct ags_error *err)
 {
     _cleanup_strbuf_ struct strbuf q;
-    strbuf_init(&q, 4 * PODMAN_MAX_NAME);
-    if (!reference || !reference[0] || strlen(reference) > PODMAN_MAX_NAME ||
-        podman_query_add(&q, "reference", reference) < 0)
-        return ags_error_set(err, -EINVAL, "importing '%s': no valid image reference", tarball);
+    strbuf_init(&q, 8 * PODMAN_MAX_NAME);
+    if (import_query(&q, reference, labels) < 0)
+        return ags_error_set(err, -EINVAL, "importing '%s': no valid image reference or label",
+                             tarball);
     void *body = NULL;
     size_t len = 0;
     int r = map_file(tarball, PODMAN_MAX_IMPORT, &body, &len, err);

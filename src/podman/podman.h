@@ -113,9 +113,40 @@ int podman_image_build(struct podman_client *c, const struct podman_build_opts *
  * registry sends nothing for stall_seconds (0: PODMAN_BUILD_STALL_SECONDS). */
 int podman_image_pull(struct podman_client *c, const char *reference, unsigned stall_seconds,
                       struct ags_error *err) _warn_unused_;
-/* Imports a root filesystem tarball as reference. */
+/* Imports a root filesystem tarball as reference, with labels ("key=value",
+ * NULL-terminated, may be NULL; keys and values of [A-Za-z0-9._/:-] only). */
 int podman_image_import(struct podman_client *c, const char *tarball, const char *reference,
-                        char **ret_id, struct ags_error *err) _warn_unused_;
+                        const char *const *labels, char **ret_id, struct ags_error *err)
+        _warn_unused_;
+
+/* ---- disk use (usage.c) ---- */
+
+struct podman_image_info {
+    char *id;          /* full hex id */
+    char **tags;       /* RepoTags, NULL-terminated (empty: untagged) */
+    char **labels;     /* "key=value" */
+    uint64_t size;     /* bytes, shared layers included */
+    unsigned containers; /* containers (any) that use it */
+};
+
+void podman_image_infos_free(struct podman_image_info *v, size_t n);
+/* Images carrying label ("key" or "key=value"). */
+int podman_image_list(struct podman_client *c, const char *label, struct podman_image_info **ret,
+                      size_t *ret_n, struct ags_error *err) _warn_unused_;
+
+struct podman_volume_info {
+    char *name;
+    char **labels;   /* "key=value" */
+    uint64_t size;   /* bytes (GET /system/df) */
+    bool size_known;
+    unsigned links;  /* containers (any) that use it */
+};
+
+void podman_volume_infos_free(struct podman_volume_info *v, size_t n);
+/* Volumes carrying label ("key" or "key=value") with their sizes and links. */
+int podman_volume_usage(struct podman_client *c, const char *label,
+                        struct podman_volume_info **ret, size_t *ret_n, struct ags_error *err)
+        _warn_unused_;
 
 /* ---- volumes (volumes.c) ---- */
 
@@ -241,6 +272,7 @@ struct podman_container_info {
     char *name;
     char *state;   /* created, running, exited, ... */
     char **labels; /* "key=value" */
+    char *image_id; /* ImageID ("" unknown) */
 };
 
 void podman_container_infos_free(struct podman_container_info *v, size_t n);
@@ -248,6 +280,10 @@ void podman_container_infos_free(struct podman_container_info *v, size_t n);
 int podman_container_list(struct podman_client *c, const char *const *labels,
                           struct podman_container_info **ret, size_t *ret_n,
                           struct ags_error *err) _warn_unused_;
+/* All containers (running or not) that use the named volume (usage.c). */
+int podman_container_list_volume(struct podman_client *c, const char *volume,
+                                 struct podman_container_info **ret, size_t *ret_n,
+                                 struct ags_error *err) _warn_unused_;
 
 /* ---- running attached (attach.c, io.c) ---- */
 

@@ -27,8 +27,6 @@
 
 /* A registry that sends nothing for this long does not answer. */
 #define PULL_STALL_SECONDS 20u
-/* A cached base tarball older than this is made again (security updates). */
-#define BASE_CACHE_MAX_AGE (7 * 24 * 3600)
 
 enum run_base_step run_image_base_step(const char *flag_base, bool local_base,
                                        bool configured_stored)
@@ -44,7 +42,7 @@ static bool fresh_file(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-           time(NULL) - st.st_mtime < BASE_CACHE_MAX_AGE;
+           time(NULL) - st.st_mtime < RUN_BASE_CACHE_MAX_AGE;
 }
 
 /* mmdebstrap's output goes to cb->output as it comes, through the build
@@ -149,7 +147,7 @@ static int local_base(struct backend *b, const struct ags_config *cfg,
                       const struct run_callbacks *cb, char **ret, struct ags_error *err)
 {
     const char *suite = cfg->image.debian_suite.v;
-    _cleanup_free_ char *ref = xasprintf("localhost/ags-base:%s", suite);
+    _cleanup_free_ char *ref = xasprintf(RUN_BASE_IMAGE_PREFIX "%s", suite);
     bool stored = false;
     int r = b->ops->image_exists(b, ref, &stored, err);
     if (r < 0)
@@ -168,7 +166,10 @@ static int local_base(struct backend *b, const struct ags_config *cfg,
                 return r;
         }
         progress(cb, xasprintf("importing %s as %s", tar, ref));
-        r = b->ops->image_import(b, tar, ref, err);
+        /* The label is how ags df and ags prune know the base as ags's. */
+        _cleanup_free_ char *label = xasprintf("%s=%s", RUN_IMAGE_LABEL_IMPORTED, suite);
+        const char *labels[] = {label, NULL};
+        r = b->ops->image_import(b, tar, ref, labels, err);
         if (r < 0)
             return r;
     }

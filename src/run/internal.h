@@ -29,6 +29,8 @@ void run_backend_open_opts(const struct ags_config *cfg, const char *(*getenv_fn
                            struct backend_open_opts *ret);
 
 /* ---- image.c, image-base.c, image-context.c ---- */
+/* A cached base tarball older than this is made again (security updates). */
+#define RUN_BASE_CACHE_MAX_AGE (7 * 24 * 3600)
 int run_ensure_image(struct backend *b, const struct ags_config *cfg, const char *image,
                      const struct run_callbacks *cb, struct ags_error *err) _warn_unused_;
 /* The base to build on (run.h, enum run_base_step); owned. */
@@ -86,3 +88,15 @@ struct gitdirs_guard;
 /* What the agent did to git metadata in the workdir of a lockdown run. */
 void run_warn_git_guard(const struct ags_plan *p, const struct gitdirs_guard *g, time_t since,
                         const struct run_callbacks *cb);
+
+/* ---- prune.c, prune-dirs.c ---- */
+/* Appends one thing (name owned) to l. */
+struct run_owned *run_owned_push(struct run_owned_list *l, enum run_owned_kind kind,
+                                 char *name);
+/* Something of one run: a dead run's goes with prune, a live one's stays. */
+void run_owned_mark_dead(struct run_owned *x, bool dead);
+/* The staging directories in tmp_dir and the base cache under cache_dir. */
+void run_owned_add_dirs(const char *tmp_dir, const char *cache_dir, const struct procid *self,
+                        struct run_owned_list *l);
+/* Removes a staging directory or a cache file without following a symlink. */
+int run_owned_remove_dir(const struct run_owned *x, struct ags_error *err) _warn_unused_;

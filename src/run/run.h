@@ -18,6 +18,7 @@
 
 #include "backend/backend.h"
 #include "base/error.h"
+#include "base/procid.h"
 #include "config/config.h"
 #include "plan/plan.h"
 
@@ -100,6 +101,10 @@ int run_plan(const struct run_opts *o, int *ret_exit, struct ags_error *err) _wa
 #define RUN_IMAGE_REFRESH_ARG "AGS_REFRESH"
 /* "AGS_REFRESH=2026-W49" for now (UTC). */
 void run_image_refresh_arg(time_t now, char *buf, size_t size);
+/* The label of the Debian base ags imports (localhost/ags-base:SUITE): its
+ * suite.  Images built on it inherit it. */
+#define RUN_IMAGE_LABEL_IMPORTED "ags.image.imported-base"
+#define RUN_BASE_IMAGE_PREFIX    "localhost/ags-base:"
 
 struct run_image_opts {
     const struct ags_config *cfg; /* [sandbox] image and containerfile, [image] */
@@ -215,3 +220,87 @@ struct run_update_request {
  * not run, with *err). */
 int run_update_agent(const struct run_update_request *u, enum plan_agent a,
                      struct run_update_result *res, struct ags_error *err) _warn_unused_;
+
+/* ---- ags df and ags prune (prune.c, prune-dirs.c) ---- */
+
+/* What ags owns on this host, in the order prune removes it. */
+enum run_owned_kind {
+    RUN_OWNED_CONTAINER, /* a sandbox (ags.managed=true) */
+    RUN_OWNED_SECRET,    /* a run's Podman secret */
+    RUN_OWNED_VOLUME,    /* an agent's volume, or an old ags-shared-* one */
+    RUN_OWNED_IMAGE,     /* the sandbox image ags built, its imported Debian base */
+    RUN_OWNED_STAGING,   /* a lockdown staging directory */
+    RUN_OWNED_CACHE,     /* the cached base tarball (<cache_dir>/base) */
+};
+#define RUN_OWNED_KINDS 6
+
+/* Who uses it. */
+enum run_owned_use {
+    RUN_USE_NONE,
+    RUN_USE_DEAD,  /* only containers of runs proven dead (prune removes those first) */
+    RUN_USE_OTHER, /* a container that is not ags's */
+    RUN_USE_LIVE,  /* a live session (or one ags cannot prove dead) */
+};
+
+/* When prune removes it. */
+enum run_prune_when {
+    RUN_PRUNE_NEVER,  /* in use */
+    RUN_PRUNE_ALWAYS, /* ags prune */
+    RUN_PRUNE_ALL,    /* only ags prune --all */
+};
+
+struct run_owned {
+    enum run_owned_kind kind;
+    char *name;       /* shown: a container, volume or secret name, an image tag, a path */
+    uint64_t size;    /* bytes, when size_known */
+    bool size_known;
+    bool size_partial; /* a bounded walk stopped early: at least size */
+    enum run_owned_use use;
+    enum run_prune_when when;
+    size_t obj;       /* engine kinds: index into run_owned_list.objs */
+    char *dir, *entry; /* staging and cache: entry in directory dir */
+};
+
+struct run_owned_list {
+    struct run_owned *v;
+    size_t n;
+    struct backend_objects objs; /* what the engine listed */
+    struct backend *backend;     /* open until run_owned_done */
+};
+
+void run_owned_done(struct run_owned_list *l);
+
+/* The facts the decision needs (tests inject them). */
+struct run_owned_facts {
+    const char *image; /* [sandbox] image: the name ags builds */
+    /* The owner label's state (base/procid.h; in_use: its container runs). */
+    enum procid_state (*owner_state)(const char *owner, bool in_use, void *userdata);
+    void *userdata;
+};
+
+/* Pure: the engine's objects as ags's things with their use and when prune
+ * removes them, appended to out (images that are not ags's are left out). */
+void run_owned_classify(const struct backend_objects *objs, const struct run_owned_facts *f,
+                        struct run_owned_list *out);
+/* Pure: when prune removes a file of the base cache (name, its age in seconds). */
+enum run_prune_when run_base_cache_when(const char *name, int64_t age_seconds);
+
+struct run_owned_opts {
+    const struct ags_config *cfg;     /* [sandbox] image, cache_dir */
+    const char *tmp_dir;              /* NULL: run_tmp_dir() */
+    struct run_callbacks cb;
+    run_open_backend_fn *open_backend; /* NULL: backend_podman_open */
+    const char *(*getenv)(const char *name); /* NULL: getenv */
+};
+
+/* Everything ags owns with sizes and use (the engine's and ags's own
+ * directories); the backend stays open for run_prune_remove. */
+int run_owned_gather(const struct run_owned_opts *o, struct run_owned_list *ret,
+                     struct ags_error *err) _warn_unused_;
+
+/* Removes what prune removes (all: RUN_PRUNE_ALL too), in list order; each
+ * removal (or failure) is reported through done.  Returns how many failed. */
+size_t run_prune_remove(struct run_owned_list *l, bool all,
+                        void (*done)(const struct run_owned *x, int r, const char *why,
+                                     void *userdata),
+                        void *userdata);

@@ -661,10 +661,7 @@ int stage_remove_tree(const char *path, struct ags_error *err)
     return remove_tree_at(parent, name, path, err);
 }
 
-/* Whether the ags that made staging dir `name` (in dir) is proven gone: its
- * owner file, a regular file of ours, names a dead process.  Without one
- * (an older ags, or no /proc) nothing is proven. */
-static bool staging_owner_dead(int dir, const char *name, const struct procid *self)
+enum procid_state stage_owner_state(int dir, const char *name, const struct procid *self)
 {
     _cleanup_free_ char *rel = xasprintf("%s/" STAGE_OWNER_FILE, name);
     _cleanup_free_ char *text = NULL;
@@ -672,8 +669,8 @@ static bool staging_owner_dead(int dir, const char *name, const struct procid *s
     struct stat st;
     if (read_regular_file_at(dir, rel, rel, PROCID_MAX_TEXT, &text, &len, &st, NULL) < 0 ||
         st.st_uid != geteuid())
-        return false;
-    return procid_text_state(text, self) == PROCID_DEAD;
+        return PROCID_UNKNOWN;
+    return procid_text_state(text, self);
 }
 
 int stage_sweep(const char *tmp_dir, size_t *ret_removed, struct ags_error *err)
@@ -698,7 +695,7 @@ int stage_sweep(const char *tmp_dir, size_t *ret_removed, struct ags_error *err)
             fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
             !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
             continue;
-        if (!staging_owner_dead(dirfd(d), e->d_name, &self))
+        if (stage_owner_state(dirfd(d), e->d_name, &self) != PROCID_DEAD)
             continue;
         _cleanup_free_ char *path = xasprintf("%s/%s", tmp_dir, e->d_name);
         /* One that cannot be removed does not keep the others: the first error is reported. */

@@ -8,6 +8,7 @@
  */
 
 #include "base/error.h"
+#include "base/procid.h"
 #include "plan/plan.h"
 
 /* Staging never copies more than this in total: a home that large is not
@@ -48,3 +49,7 @@ int stage_remove_tree(const char *path, struct ags_error *err) _warn_unused_;
  * an ags process that is gone (killed before it could clean up).  One that
  * cannot be removed does not stop the others; the first error is returned. */
 int stage_sweep(const char *tmp_dir, size_t *ret_removed, struct ags_error *err) _warn_unused_;
+/* The state of the ags that made staging dir name (in dir): its owner file,
+ * a regular file of ours, names it.  Without one (an older ags, no /proc):
+ * PROCID_UNKNOWN, nothing is proven. */
+enum procid_state stage_owner_state(int dir, const char *name, const struct procid *self);

@@ -39,7 +39,7 @@ mkdir -p "$work/home"
 run version 0 "$ags" --version && expect version "$out" "ags "
 run help 0 "$ags" --help
 for c in setup doctor update-image update-agents install uninstall create-aliases completions \
-    "config show" plan --agent --tmux --stop-when-done --yolo --root --lockdown --defaults \
+    "config show" plan df prune --dry-run --all --yes --agent --tmux --stop-when-done --yolo --root --lockdown --defaults \
     --config --add-dir; do
     expect "help lists $c" "$out" "$c"
     expect "man page documents $c" "$(cat "$src/docs/ags.1.md")" "$c"
@@ -86,6 +86,14 @@ fi
 run update-agents-shell 2 "$ags" update-agents shell
 run update-agents-option 2 "$ags" update-agents --frob
 run update-agents-help 0 "$ags" update-agents --help && expect update-agents-help "$out" "usage: ags update-agents"
+# prune and df refuse bad arguments, and prune --all with no one to answer,
+# before they read (or write) any config.
+run prune-option 2 "$ags" prune --frob && expect prune-option "$err" "unexpected argument '--frob'"
+run df-option 2 "$ags" df --all && expect df-option "$err" "usage: ags df"
+if run prune-all-no-tty 2 "$ags" prune --all; then
+    expect prune-all-no-tty "$err" "stdin is not a terminal: add --yes"
+fi
+run prune-help 0 "$ags" prune --help && expect prune-help "$out" "usage: ags prune [--dry-run] [--all] [--yes]"
 [ ! -e "$work/home/.config/ags/config.toml" ] && ok || bad "update-agents with bad arguments wrote a config"
 
 # ags setup without a keyring at hand: what it says per target (the keyring

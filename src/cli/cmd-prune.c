@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* ags prune [--dry-run] [--all] [--yes] [--config FILE]: removes what ags
+ * owns and no live session uses (run_prune_remove); --all also the images
+ * and the agent volumes, after listing them and asking. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/termesc.h"
+#include "cli/cli.h"
+#include "cli/owned-view.h"
+#include "run/run.h"
+#include "base/banned.h"
+
+static const char prune_usage[] =
+        "usage: ags prune [--dry-run] [--all] [--yes] [--config FILE]";
+
+struct prune_flags {
+    bool dry_run, all, yes;
+};
+
+/* y/Y/yes from a line of stdin; anything else (and end of input) is no. */
+static bool confirm(const char *question)
+{
+    fprintf(stderr, "%s [y/N] ", question);
+    fflush(stderr);
+    char line[16];
+    size_t n = 0;
+    for (;;) {
+        char ch;
+        ssize_t k = read(STDIN_FILENO, &ch, 1);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0 || ch == '\n')
+            break;
+        if (n + 1 < sizeof(line))
+            line[n++] = ch;
+    }
+    line[n] = '\0';
+    return strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 || strcmp(line, "yes") == 0;
+}
+
+static void on_removed(const struct run_owned *x, int r, const char *why, void *userdata _unused_)
+{
+    _cleanup_free_ char *name = term_escape_str(x->name);
+    if (r == 0)
+        printf("removed %s %s\n", cli_owned_kind_name(x->kind), name);
+    else
+        cli_warning("kept %s %s: %s", cli_owned_kind_name(x->kind), name, why);
+}
+
+/* --all without --yes needs someone to answer. */
+static int check_answerable(const struct prune_flags *f)
+{
+    if (!f->all || f->yes || f->dry_run || isatty(STDIN_FILENO))
+        return 0;
+    cli_error("prune --all removes the sandbox image and the agents' volumes and asks first, "
+              "but stdin is not a terminal: add --yes to remove them without asking, or "
+              "--dry-run to see what it would remove");
+    return AGS_EXIT_USAGE;
+}
+
+static int prune_list(const struct prune_flags *f, struct run_owned_list *l)
+{
+    if (f->dry_run) {
+        printf("ags prune%s would remove:\n", f->all ? " --all" : "");
+        if (cli_owned_print_removals(stdout, l, f->all) == 0)
+            printf("  nothing\n");
+        return fflush(stdout) == 0 ? AGS_EXIT_OK : AGS_EXIT_FAILURE;
+    }
+    if (f->all && !f->yes) {
+        fprintf(stderr, "ags prune --all removes:\n");
+        if (cli_owned_print_removals(stderr, l, true) > 0 &&
+            !confirm("Remove these (the agents must be installed again)?")) {
+            fprintf(stderr, "ags: nothing removed\n");
+            return AGS_EXIT_FAILURE;
+        }
+    }
+    size_t failed = run_prune_remove(l, f->all, on_removed, NULL);
+    return fflush(stdout) == 0 && failed == 0 ? AGS_EXIT_OK : AGS_EXIT_FAILURE;
+}
+
+static int prune_run(int argc, char **argv)
+{
+    struct prune_flags f = {0};
+    const struct cli_owned_flags flags = {.dry_run = &f.dry_run, .all = &f.all, .yes = &f.yes};
+    _cleanup_config_ struct ags_config *cfg = NULL;
+    const char *config_path = NULL;
+    bool help = false;
+    int rc = cli_owned_parse(argc, argv, prune_usage, &flags, &config_path, &help);
+    if (rc == 0 && !help)
+        rc = check_answerable(&f);
+    if (rc == 0 && !help)
+        rc = cli_owned_config(config_path, &cfg);
+    if (rc != 0 || help)
+        return rc;
+    struct run_owned_list l;
+    rc = cli_owned_gather(cfg, &l);
+    if (rc != 0)
+        return rc;
+    rc = prune_list(&f, &l);
+    run_owned_done(&l);
+    return rc;
+}
+
+const struct ags_command cmd_prune = {
+    .name = "prune",
+    .summary = "remove what ags stored and no live session uses",
+    .args = "[--dry-run] [--all] [--yes] [--config FILE]",
+    .run = prune_run,
+};

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* How ags df and ags prune show what ags owns (names come from the engine and
+ * from directories a sandbox can write: escaped before they reach the terminal). */
+#include "cli/owned-view.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/termesc.h"
+#include "cli/cli.h"
+#include "cli/config-load.h"
+#include "base/banned.h"
+
+static const char *const kind_title[RUN_OWNED_KINDS] = {
+        [RUN_OWNED_CONTAINER] = "Containers",
+        [RUN_OWNED_SECRET] = "Secrets",
+        [RUN_OWNED_VOLUME] = "Volumes",
+        [RUN_OWNED_IMAGE] = "Images",
+        [RUN_OWNED_STAGING] = "Lockdown staging",
+        [RUN_OWNED_CACHE] = "Base image cache",
+};
+
+static const char *const kind_name[RUN_OWNED_KINDS] = {
+        [RUN_OWNED_CONTAINER] = "container",
+        [RUN_OWNED_SECRET] = "secret",
+        [RUN_OWNED_VOLUME] = "volume",
+        [RUN_OWNED_IMAGE] = "image",
+        [RUN_OWNED_STAGING] = "staging",
+        [RUN_OWNED_CACHE] = "cache",
+};
+
+const char *cli_owned_kind_name(enum run_owned_kind k)
+{
+    return kind_name[k];
+}
+
+static void format_bytes(uint64_t n, char *buf, size_t size)
+{
+    static const char *const unit[] = {"B", "kB", "MB", "GB", "TB"};
+    double v = (double)n;
+    size_t u = 0;
+    while (v >= 1000.0 && u + 1 < ARRAY_SIZE(unit)) {
+        v /= 1000.0;
+        u++;
+    }
+    if (u == 0)
+        (void)snprintf(buf, size, "%" PRIu64 " B", n);
+    else
+        (void)snprintf(buf, size, "%.1f %s", v, unit[u]);
+}
+
+void cli_format_size(const struct run_owned *x, char *buf, size_t size)
+{
+    if (!x->size_known) {
+        (void)snprintf(buf, size, "-");
+        return;
+    }
+    char n[32];
+    format_bytes(x->size, n, sizeof(n));
+    (void)snprintf(buf, size, "%s%s", x->size_partial ? ">= " : "", n);
+}
+
+static const char *use_text(enum run_owned_use u)
+{
+    switch (u) {
+    case RUN_USE_NONE:
+        return "-";
+    case RUN_USE_DEAD:
+        return "dead run";
+    case RUN_USE_OTHER:
+        return "other container";
+    case RUN_USE_LIVE:
+        return "live session";
+    }
+    return "?";
+}
+
+static const char *when_text(enum run_prune_when w)
+{
+    return w == RUN_PRUNE_ALWAYS ? "prune" : w == RUN_PRUNE_ALL ? "prune --all" : "-";
+}
+
+static void print_kind(FILE *out, const struct run_owned_list *l, enum run_owned_kind k,
+                       uint64_t *grand)
+{
+    uint64_t total = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        const struct run_owned *x = &l->v[i];
+        if (x->kind != k)
+            continue;
+        if (n++ == 0)
+            fprintf(out, "%s\n  %-44s %12s  %-15s %s\n", kind_title[k], "NAME", "SIZE",
+                    "IN USE BY", "REMOVED BY");
+        char size[48];
+        cli_format_size(x, size, sizeof(size));
+        _cleanup_free_ char *name = term_escape_str(x->name);
+        fprintf(out, "  %-44s %12s  %-15s %s\n", name, size, use_text(x->use),
+                when_text(x->when));
+        total += x->size_known ? x->size : 0;
+    }
+    if (n == 0)
+        return;
+    char t[32];
+    format_bytes(total, t, sizeof(t));
+    fprintf(out, "  %-44s %12s\n\n", "total", t);
+    *grand += total;
+}
+
+void cli_owned_print_tables(FILE *out, const struct run_owned_list *l)
+{
+    uint64_t grand = 0;
+    for (int k = 0; k < RUN_OWNED_KINDS; k++)
+        print_kind(out, l, (enum run_owned_kind)k, &grand);
+    char t[32];
+    format_bytes(grand, t, sizeof(t));
+    if (l->n == 0)
+        fprintf(out, "ags owns nothing on this host\n");
+    else
+        fprintf(out, "Total: %s\n", t);
+}
+
+size_t cli_owned_print_removals(FILE *out, const struct run_owned_list *l, bool all)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        const struct run_owned *x = &l->v[i];
+        if (x->when == RUN_PRUNE_NEVER || (x->when == RUN_PRUNE_ALL && !all))
+            continue;
+        char size[48];
+        cli_format_size(x, size, sizeof(size));
+        _cleanup_free_ char *name = term_escape_str(x->name);
+        fprintf(out, "  %s %s (%s)\n", kind_name[x->kind], name, size);
+        n++;
+    }
+    return n;
+}
+
+static bool *flag_slot(const struct cli_owned_flags *f, const char *a)
+{
+    if (strcmp(a, "--dry-run") == 0)
+        return f->dry_run;
+    if (strcmp(a, "--all") == 0)
+        return f->all;
+    if (strcmp(a, "--yes") == 0 || strcmp(a, "-y") == 0)
+        return f->yes;
+    return NULL;
+}
+
+int cli_owned_parse(int argc, char **argv, const char *usage, const struct cli_owned_flags *f,
+                    const char **ret_config, bool *ret_help)
+{
+    *ret_config = NULL;
+    *ret_help = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool *slot = flag_slot(f, a);
+        if (slot) {
+            *slot = true;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            *ret_help = true;
+        } else if (strcmp(a, "--config") == 0 && i + 1 < argc && argv[i + 1][0]) {
+            *ret_config = argv[++i];
+        } else if (strncmp(a, "--config=", 9) == 0 && a[9]) {
+            *ret_config = a + 9;
+        } else {
+            cli_error("unexpected argument '%s'\n%s", a, usage);
+            return AGS_EXIT_USAGE;
+        }
+    }
+    if (*ret_help)
+        puts(usage);
+    return 0;
+}
+
+int cli_owned_config(const char *path, struct ags_config **ret)
+{
+    struct cli_host h;
+    cli_host_init(&h);
+    int rc = cli_load_config(&h, path, false, ret);
+    cli_host_done(&h);
+    return rc;
+}
+
+static void on_warn(const char *msg, void *userdata _unused_)
+{
+    cli_warning("%s", msg);
+}
+
+int cli_owned_gather(const struct ags_config *cfg, struct run_owned_list *ret)
+{
+    const struct run_owned_opts opts = {.cfg = cfg, .cb = {.warn = on_warn}};
+    struct ags_error err = {0};
+    if (run_owned_gather(&opts, ret, &err) < 0) {
+        cli_error("%s", err.msg);
+        return AGS_EXIT_FAILURE;
+    }
+    return 0;
+}

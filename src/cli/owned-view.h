@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "config/config.h"
+#include "run/run.h"
+
+/* "812.3 MB" (decimal units like podman), "-" for unknown, ">= " for a
+ * partial walk; into buf. */
+void cli_format_size(const struct run_owned *x, char *buf, size_t size);
+
+/* ags df's tables: one per kind that has something, each with its total,
+ * then the total of everything. */
+void cli_owned_print_tables(FILE *out, const struct run_owned_list *l);
+
+/* One line per thing prune removes ("  volume ags-pi-cargo (12.0 MB)"):
+ * all includes what only --all removes.  Returns how many. */
+size_t cli_owned_print_removals(FILE *out, const struct run_owned_list *l, bool all);
+
+/* "container", "volume", ... */
+const char *cli_owned_kind_name(enum run_owned_kind k);
+
+/* The flags of ags df and ags prune (a NULL pointer: that flag is not
+ * accepted) and --config; --help prints usage and sets *ret_help.  Returns 0
+ * or an exit status after saying why. */
+struct cli_owned_flags {
+    bool *dry_run, *all, *yes;
+};
+int cli_owned_parse(int argc, char **argv, const char *usage, const struct cli_owned_flags *f,
+                    const char **ret_config, bool *ret_help);
+/* The config without the repo overlay (what ags owns is every repo's): 0 or
+ * an exit status. */
+int cli_owned_config(const char *path, struct ags_config **ret);
+
+/* run_owned_gather with warnings on stderr: 0, or an exit status after
+ * saying why. */
+int cli_owned_gather(const struct ags_config *cfg, struct run_owned_list *ret);
