@@ -137,9 +137,10 @@ static int open_volume(const char *mountpoint, int *ret_fd, struct ags_error *er
     return 0;
 }
 
-/* The package directory under node_modules (nm): a directory of its own, or
- * pnpm's link into .pnpm, followed by hand. */
-static int open_package(int nm, const char *where, const char *package, int *ret_fd,
+/* The package directory under the layout directory (lay, global/N): a
+ * directory of its own in node_modules, or pnpm's link into its virtual store
+ * (global/N/.pnpm, beside node_modules), followed by hand and kept inside lay. */
+static int open_package(int lay, const char *where, const char *package, int *ret_fd,
                         struct ags_error *err)
 {
     _cleanup_free_ char *scope = NULL;
@@ -147,31 +148,33 @@ static int open_package(int nm, const char *where, const char *package, int *ret
     if (slash)
         scope = xstrndup(package, (size_t)(slash - package));
     const char *leaf = slash ? slash + 1 : package;
+    _cleanup_free_ char *dir = xasprintf("node_modules%s%s", scope ? "/" : "", scope ? scope : "");
     _cleanup_close_ int parent = -1;
-    int r = open_dir_below(nm, where, scope ? scope : "", 0, false, &parent, err);
+    int r = open_dir_below(lay, where, dir, 0, false, &parent, err);
     if (r < 0)
         return r;
     char target[LINK_MAX_LEN + 1];
     ssize_t n = readlinkat(parent, leaf, target, LINK_MAX_LEN);
+    _cleanup_free_ char *own = xasprintf("node_modules/%s", package);
     if (n < 0 && errno != EINVAL)
-        return ags_error_set(err, -errno, "%s/%s: %m", where, package);
+        return ags_error_set(err, -errno, "%s/%s: %m", where, own);
     if (n < 0) /* not a link: a directory of its own */
-        return open_dir_below(nm, where, package, 0, false, ret_fd, err);
+        return open_dir_below(lay, where, own, 0, false, ret_fd, err);
     target[n] = '\0';
     _cleanup_free_ char *rel = NULL;
-    if (doctor_link_below(scope ? scope : "", target, &rel) < 0)
-        return ags_error_set(err, -EPERM, "%s/%s links outside node_modules", where, package);
-    return open_dir_below(nm, where, rel, 0, false, ret_fd, err);
+    if (doctor_link_below(dir, target, &rel) < 0)
+        return ags_error_set(err, -EPERM, "%s/%s links outside %s", where, own, where);
+    return open_dir_below(lay, where, rel, 0, false, ret_fd, err);
 }
 
 static int version_in_layout(int global, const char *layout, const char *package, char *out,
                              size_t size, struct ags_error *err)
 {
-    _cleanup_free_ char *where = xasprintf("global/%s/node_modules", layout);
-    _cleanup_close_ int nm = -1, pkg = -1;
-    int r = open_dir_below(global, "global", where + strlen("global/"), 0, false, &nm, err);
+    _cleanup_free_ char *where = xasprintf("global/%s", layout);
+    _cleanup_close_ int lay = -1, pkg = -1;
+    int r = open_dir_below(global, "global", layout, 0, false, &lay, err);
     if (r == 0)
-        r = open_package(nm, where, package, &pkg, err);
+        r = open_package(lay, where, package, &pkg, err);
     if (r == 0)
         r = read_version_at(pkg, package, out, size, err);
     return r;

@@ -531,7 +531,9 @@ static void test_package_version_is_the_top_level_one(void **s _unused_)
 static void test_links_resolve_only_inside_the_root(void **s _unused_)
 {
     char *rel = NULL;
-    assert_int_equal(doctor_link_below("@openai", "../.pnpm/@openai+codex@1/node_modules/@openai/codex",
+    /* pnpm's own link, as in a real global dir (global/5/.pnpm beside node_modules) */
+    assert_int_equal(doctor_link_below("node_modules/@openai",
+                                       "../../.pnpm/@openai+codex@1/node_modules/@openai/codex",
                                        &rel), 0);
     assert_string_equal(rel, ".pnpm/@openai+codex@1/node_modules/@openai/codex");
     free(rel);
@@ -584,10 +586,11 @@ static void test_pnpm_version_follows_pnpms_own_link_by_hand(void **s _unused_)
     char v[RUN_VERSION_MAX];
     struct ags_error err = {0};
     assert_int_equal(doctor_pnpm_version(vol, "@openai/codex", v, sizeof(v), &err), -ENOENT);
-    put_file("global/5/node_modules/.pnpm/@openai+codex@0.171.0/node_modules/@openai/codex/"
+    /* the layout pnpm 10 makes (e2e/update-agents reads a real one) */
+    put_file("global/5/.pnpm/@openai+codex@0.171.0/node_modules/@openai/codex/"
              "package.json", "{\"name\":\"@openai/codex\",\"version\":\"0.171.0\"}");
     put_link("global/5/node_modules/@openai/codex",
-             "../.pnpm/@openai+codex@0.171.0/node_modules/@openai/codex");
+             "../../.pnpm/@openai+codex@0.171.0/node_modules/@openai/codex");
     assert_int_equal(doctor_pnpm_version(vol, "@openai/codex", v, sizeof(v), &err), 0);
     assert_string_equal(v, "0.171.0");
     /* a package installed as a directory of its own */
@@ -604,12 +607,16 @@ static void test_planted_links_and_huge_files_are_not_read(void **s _unused_)
     /* a link out of node_modules, to the host's files */
     put_file("outside/package.json", "{\"version\":\"6.6.6\"}");
     put_link("global/5/node_modules/evil", "../../../outside");
+    /* out of the layout dir into its sibling, even by way of node_modules/.. */
+    put_file("global/6/package.json", "{\"version\":\"6.6.6\"}");
+    put_link("global/5/node_modules/sibling", "../../6");
+    assert_int_equal(doctor_pnpm_version(vol, "sibling", v, sizeof(v), &err), -EPERM);
     assert_int_equal(doctor_pnpm_version(vol, "evil", v, sizeof(v), &err), -EPERM);
     put_link("global/5/node_modules/abs", "/etc");
     assert_int_equal(doctor_pnpm_version(vol, "abs", v, sizeof(v), &err), -EPERM);
     /* a link inside node_modules whose own path has a planted link */
-    put_link("global/5/node_modules/.pnpm/hop", "../../../../outside");
-    put_link("global/5/node_modules/hopper", ".pnpm/hop");
+    put_link("global/5/.pnpm/hop", "../../../outside");
+    put_link("global/5/node_modules/hopper", "../.pnpm/hop");
     assert_int_equal(doctor_pnpm_version(vol, "hopper", v, sizeof(v), &err), -ELOOP);
     /* package.json itself a link */
     put_link("global/5/node_modules/linked/package.json", "../../../../outside/package.json");
