@@ -10,9 +10,15 @@
 
 #include "base/banned.h"
 
+/* A file with n hard links counts 1/n of its blocks per link, so linking one
+ * big file many times (inside a tree an agent writes) does not inflate the
+ * total; links that point outside the tree make it an underestimate. */
 static void du_add(struct du_result *r, const struct stat *st)
 {
-    r->bytes += (uint64_t)st->st_blocks * 512u;
+    uint64_t bytes = (uint64_t)st->st_blocks * 512u;
+    if (!S_ISDIR(st->st_mode) && st->st_nlink > 1)
+        bytes /= (uint64_t)st->st_nlink;
+    r->bytes += bytes;
     r->entries++;
 }
 

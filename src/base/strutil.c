@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/utf8.h"
+#include "base/termesc.h"
 #include "base/banned.h"
 
 size_t str_edit_distance(const char *a, const char *b, size_t cap)
@@ -53,37 +55,42 @@ bool str_has_prefix(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* The escapes used are valid in both JSON strings and TOML basic strings. */
+/* The escapes used are valid in both JSON strings and TOML basic strings.
+ * The text may come from outside (file names an agent chose, link targets in
+ * a repository): invalid UTF-8 becomes U+FFFD, so the output is always valid
+ * JSON/TOML, and C1 controls, bidi overrides and the other invisible
+ * characters of term_invisible are written as \uXXXX escapes, so that a
+ * terminal or a viewer shows them instead of acting on them. */
 static int append_escaped(struct strbuf *sb, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
     int r = strbuf_appendc(sb, '"');
-    for (size_t i = 0; r == 0 && i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        switch (c) {
-        case '"':
-            r = strbuf_append(sb, "\\\"", 2);
-            break;
-        case '\\':
-            r = strbuf_append(sb, "\\\\", 2);
-            break;
-        case '\n':
-            r = strbuf_append(sb, "\\n", 2);
-            break;
-        case '\t':
-            r = strbuf_append(sb, "\\t", 2);
-            break;
-        case '\r':
-            r = strbuf_append(sb, "\\r", 2);
-            break;
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-                r = strbuf_append(sb, u, sizeof(u));
-            } else {
-                r = strbuf_appendc(sb, (char)c);
-            }
+    for (size_t i = 0; r == 0 && i < len;) {
+        unsigned char c = p[i];
+        uint32_t cp = c;
+        size_t n = c < 0x80 ? 1 : utf8_decode(p + i, len - i, &cp);
+        if (n == 0) { /* not UTF-8 */
+            r = strbuf_append(sb, "\\ufffd", 6);
+            i++;
+            continue;
         }
+        if (c == '"')
+            r = strbuf_append(sb, "\\\"", 2);
+        else if (c == '\\')
+            r = strbuf_append(sb, "\\\\", 2);
+        else if (c == '\n')
+            r = strbuf_append(sb, "\\n", 2);
+        else if (c == '\t')
+            r = strbuf_append(sb, "\\t", 2);
+        else if (c == '\r')
+            r = strbuf_append(sb, "\\r", 2);
+        else if (c < 0x20 || c == 0x7f || (c >= 0x80 && term_invisible(cp)))
+            r = strbuf_appendf(sb, "\\u%c%c%c%c", hex[(cp >> 12) & 15], hex[(cp >> 8) & 15],
+                               hex[(cp >> 4) & 15], hex[cp & 15]);
+        else
+            r = strbuf_append(sb, s + i, n);
+        i += n;
     }
     return r ? r : strbuf_appendc(sb, '"');
 }

@@ -9,8 +9,7 @@
 #include "base/utf8.h"
 #include "base/banned.h"
 
-/* Characters that change what a terminal shows without being seen. */
-static bool invisible(uint32_t cp)
+bool term_invisible(uint32_t cp)
 {
     return (cp >= 0x80 && cp <= 0x9f) || cp == 0xad || cp == 0x061c || cp == 0x180e ||
            (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
@@ -30,7 +29,7 @@ int term_escape(struct strbuf *sb, const char *s, size_t n)
         } else if (p[i] < 0x20 || p[i] == 0x7f || len == 0) {
             r = strbuf_appendf(sb, "\\x%02x", p[i]);
             len = 1;
-        } else if (p[i] >= 0x80 && invisible(cp)) {
+        } else if (p[i] >= 0x80 && term_invisible(cp)) {
             r = strbuf_appendf(sb, "\\u{%x}", cp);
         } else {
             r = strbuf_append(sb, s + i, len);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/strbuf.h"
 
@@ -17,3 +19,7 @@
 int term_escape(struct strbuf *sb, const char *s, size_t n) _warn_unused_;
 /* The escaped copy of a NUL-terminated string (owned by the caller). */
 char *term_escape_str(const char *s);
+/* Characters that change what a terminal shows without being seen: C1
+ * controls, bidi overrides and isolates, zero-width and other format
+ * characters, line and paragraph separators. */
+bool term_invisible(uint32_t cp);

@@ -7,10 +7,13 @@
  * tests pin it from injected lists.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/fileio.h"
+#include "base/strutil.h"
 #include "base/strv.h"
 #include "run/internal.h"
 #include "base/banned.h"
@@ -25,6 +28,7 @@ void run_owned_done(struct run_owned_list *l)
     free(l->v);
     backend_objects_done(&l->objs);
     backend_close(l->backend);
+    free(l->lock_dir);
     *l = (struct run_owned_list){0};
 }
 
@@ -110,18 +114,30 @@ static bool has_tag(char *const *tags, const char *want, bool prefix)
     return false;
 }
 
-/* The image ags built (named as configured, or untagged: a previous build a
- * container kept), or the base it imported (localhost/ags-base:*).  An image
- * built FROM them inherits their labels, so the labels alone do not say it:
- * a user's own image on top of ags's, under its own name, is not ags's. */
+/* The image ags built (named as configured, or untagged while one of ags's
+ * containers uses it: a previous build a running sandbox kept), or the base
+ * it imported (localhost/ags-base:*).  An image built FROM them inherits
+ * their labels, so the labels alone do not say it: a user's own image on top
+ * of ags's, under its own name or left untagged by a rebuild of it, is not
+ * ags's. */
 enum image_role { IMAGE_NOT_OURS, IMAGE_BUILT, IMAGE_BASE };
 
-static enum image_role image_role(const struct backend_object *o, const char *image)
+static bool used_by_ags(const struct backend_objects *objs, const struct backend_object *o)
+{
+    for (size_t i = 0; o->users && o->users[i]; i++)
+        if (find_container(objs, o->users[i]))
+            return true;
+    return false;
+}
+
+static enum image_role image_role(const struct backend_objects *objs,
+                                  const struct backend_object *o, const char *image)
 {
     bool untagged = !o->tags || !o->tags[0];
     if (has_label(o->labels, RUN_IMAGE_LABEL_CONTEXT))
-        return untagged || (image && has_tag(o->tags, image, false)) ? IMAGE_BUILT
-                                                                      : IMAGE_NOT_OURS;
+        return (untagged && used_by_ags(objs, o)) || (image && has_tag(o->tags, image, false))
+                       ? IMAGE_BUILT
+                       : IMAGE_NOT_OURS;
     if (has_label(o->labels, RUN_IMAGE_LABEL_IMPORTED))
         return untagged || has_tag(o->tags, RUN_BASE_IMAGE_PREFIX, true) ? IMAGE_BASE
                                                                          : IMAGE_NOT_OURS;
@@ -181,7 +197,7 @@ static void classify_images(const struct backend_objects *objs, const struct run
 {
     for (size_t i = 0; i < objs->n; i++) {
         const struct backend_object *o = &objs->v[i];
-        if (o->kind != BACKEND_OBJ_IMAGE || image_role(o, f->image) != role)
+        if (o->kind != BACKEND_OBJ_IMAGE || image_role(objs, o, f->image) != role)
             continue;
         struct run_owned *x = push_obj(out, RUN_OWNED_IMAGE, objs, i);
         if (!o->name[0]) { /* untagged: its short id, as podman images shows it */
@@ -240,7 +256,33 @@ int run_owned_gather(const struct run_owned_opts *o, struct run_owned_list *ret,
     run_owned_classify(&ret->objs, &f, ret);
     run_owned_add_dirs(o->tmp_dir ? o->tmp_dir : run_tmp_dir(), o->cfg->sandbox.cache_dir.v,
                        &self, ret);
+    /* Without a lock dir, agent volumes are not removed (remove_one). */
+    if (run_agent_lock_dir(o->getenv ? o->getenv : env_process, o->cfg->sandbox.cache_dir.v,
+                           &ret->lock_dir, NULL) < 0)
+        ret->lock_dir = NULL;
     return 0;
+}
+
+/* An agent's volume goes only while prune holds that agent's lock, taken
+ * without waiting: a run holds it shared from before it prepares its volumes
+ * until its sandbox exists, so a volume is never removed under a starting run
+ * (Podman would hand that run a fresh, empty volume without ags's labels). */
+static int lock_agent_of(const struct run_owned_list *l, const struct backend_object *o,
+                         int *ret_fd, struct ags_error *err)
+{
+    enum plan_agent agent;
+    const char *name = plan_label_value(o->labels, PLAN_LABEL_AGENT);
+    if (o->kind != BACKEND_OBJ_VOLUME || !name || plan_agent_from_name(name, &agent) < 0)
+        return 0; /* not an agent's volume (the old shared ones: no run mounts them) */
+    if (!l->lock_dir)
+        return ags_error_set(err, -EPERM, "no private directory for the %s lock: kept", name);
+    static const volatile sig_atomic_t no_wait = 1;
+    const struct run_agent_lock_opts lo = {
+        .dir = l->lock_dir, .agent = agent, .exclusive = true, .cancel = &no_wait};
+    int r = run_agent_lock(&lo, ret_fd, err);
+    if (r == -EINTR)
+        return ags_error_set(err, -EBUSY, "a run of %s is starting: kept (try again)", name);
+    return r;
 }
 
 static int remove_one(struct run_owned_list *l, const struct run_owned *x, struct ags_error *err)
@@ -250,7 +292,10 @@ static int remove_one(struct run_owned_list *l, const struct run_owned *x, struc
     struct backend *b = l->backend;
     if (!b || !b->ops->remove_owned)
         return ags_error_set(err, -EOPNOTSUPP, "this backend cannot remove what ags owns");
-    return b->ops->remove_owned(b, &l->objs.v[x->obj], err);
+    const struct backend_object *o = &l->objs.v[x->obj];
+    _cleanup_close_ int lock = -EBADF;
+    int r = lock_agent_of(l, o, &lock, err);
+    return r < 0 ? r : b->ops->remove_owned(b, o, err);
 }
 
 size_t run_prune_remove(struct run_owned_list *l, bool all,

@@ -266,6 +266,7 @@ struct run_owned_list {
     size_t n;
     struct backend_objects objs; /* what the engine listed */
     struct backend *backend;     /* open until run_owned_done */
+    char *lock_dir;              /* the agent locks (run_agent_lock_dir); NULL: none */
 };
 
 void run_owned_done(struct run_owned_list *l);

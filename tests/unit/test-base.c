@@ -21,6 +21,7 @@
 #include "base/strutil.h"
 #include "base/strv.h"
 #include "base/termesc.h"
+#include "base/utf8.h"
 
 static void test_sha256_matches_fips_180_vectors(void **state)
 {
@@ -91,6 +92,21 @@ static void test_json_string_escapes_controls_quotes_and_nul(void **state)
     strbuf_init(&sb, 1024);
     assert_int_equal(json_append_string(&sb, "a\"b\\c\n\x01\0z", 9), 0);
     assert_string_equal(sb.buf, "\"a\\\"b\\\\c\\n\\u0001\\u0000z\"");
+    strbuf_done(&sb);
+}
+
+/* Outside text (a file name an agent chose) never makes invalid JSON nor
+ * carries what a terminal acts on: invalid UTF-8 -> U+FFFD, C1 (CSI), bidi
+ * override and line separator -> \uXXXX; other UTF-8 passes as it is. */
+static void test_json_string_stays_valid_utf8_and_escapes_c1_and_bidi(void **state)
+{
+    (void)state;
+    struct strbuf sb;
+    strbuf_init(&sb, 1024);
+    const char in[] = "x\xff\xc2\x9b" "31m\xe2\x80\xae" "Z\xe2\x80\xa8\xc3\xa9\xc2";
+    assert_int_equal(json_append_string(&sb, in, sizeof(in) - 1), 0);
+    assert_string_equal(sb.buf, "\"x\\ufffd\\u009b31m\\u202eZ\\u2028\xc3\xa9\\ufffd\"");
+    assert_true(utf8_valid(sb.buf, sb.len));
     strbuf_done(&sb);
 }
 
@@ -284,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_error_prefix_keeps_the_root_cause_after_the_context),
         cmocka_unit_test(test_edit_distance_finds_typos_and_caps_early),
         cmocka_unit_test(test_json_string_escapes_controls_quotes_and_nul),
+        cmocka_unit_test(test_json_string_stays_valid_utf8_and_escapes_c1_and_bidi),
         cmocka_unit_test(test_term_escape_shows_controls_c1_bidi_and_invalid_utf8),
         cmocka_unit_test(test_strv_builder_stays_null_terminated_and_steals_an_empty_vector),
         cmocka_unit_test(test_strv_new_copies_and_len_counts_to_the_null),

@@ -196,19 +196,27 @@ static void test_images_are_ags_s_by_label_and_name_built_before_base(void **sta
     add(&o, BACKEND_OBJ_IMAGE, "base", "ags.image.imported-base=bookworm",
         "localhost/ags-base:bookworm", "", false);
     add(&o, BACKEND_OBJ_IMAGE, "built", ctx, IMAGE, "", false);
-    add(&o, BACKEND_OBJ_IMAGE, "old-build", ctx, "", "", false);
+    /* an earlier build that a sandbox (dead here) still holds */
+    add(&o, BACKEND_OBJ_CONTAINER, "dead", "ags.managed=true|" DEAD, "", "", true);
+    add(&o, BACKEND_OBJ_IMAGE, "old-build", ctx, "", "dead", false);
     add(&o, BACKEND_OBJ_IMAGE, "users-own", ctx, "localhost/mine:1", "", false);
+    /* the user rebuilt mine:1: its old image, untagged, inherits ags's labels */
+    add(&o, BACKEND_OBJ_IMAGE, "users-old", ctx, "", "", false);
+    add(&o, BACKEND_OBJ_IMAGE, "users-old-used", ctx, "", "not-ags", false);
     add(&o, BACKEND_OBJ_IMAGE, "base-renamed", "ags.image.imported-base=x", "docker.io/x:1", "",
         false);
     add(&o, BACKEND_OBJ_IMAGE, "lookalike", "other=1", "localhost/ags-base:fake", "", false);
     struct run_owned_list l;
     classify(&o, &l);
-    assert_int_equal(l.n, 3);
-    assert_string_equal(l.v[0].name, IMAGE);
-    assert_string_equal(l.v[1].name, "<none> old-build");
-    assert_string_equal(l.v[2].name, "localhost/ags-base:bookworm"); /* after what is built on it */
-    for (size_t i = 0; i < l.n; i++)
+    assert_int_equal(l.n, 4); /* the container, then three images */
+    assert_int_equal(l.v[0].kind, RUN_OWNED_CONTAINER);
+    assert_string_equal(l.v[1].name, IMAGE);
+    assert_string_equal(l.v[2].name, "<none> old-build");
+    assert_string_equal(l.v[3].name, "localhost/ags-base:bookworm"); /* after what is built on it */
+    for (size_t i = 1; i < l.n; i++)
         assert_int_equal(l.v[i].when, RUN_PRUNE_ALL);
+    assert_null(find(&l, "<none> users-old"));
+    assert_null(find(&l, "<none> users-old-used"));
     done(&o, &l);
 }
 
@@ -271,16 +279,24 @@ static void count_done(const struct run_owned *x, int r, const char *why, void *
         (*(int *)userdata)++;
 }
 
-static size_t prune_with(int v2_result, bool all, char *removed, size_t size)
+static size_t prune_with_run(int v2_result, bool all, bool pi_starting, char *removed,
+                             size_t size)
 {
     struct fake f = {.base.ops = &fake_ops, .result_for_v2 = v2_result};
+    char lock_dir[] = "/tmp/ags-test-prune-lock-XXXXXX";
+    assert_non_null(mkdtemp(lock_dir));
+    int run_lock = -1; /* a run of pi between its prepare and its create */
+    if (pi_starting) {
+        const struct run_agent_lock_opts lo = {.dir = lock_dir, .agent = PLAN_AGENT_PI};
+        assert_int_equal(run_agent_lock(&lo, &run_lock, NULL), 0);
+    }
     struct backend_objects o = {0};
     add(&o, BACKEND_OBJ_CONTAINER, "dead", "ags.managed=true|" DEAD, "", "", true);
     add(&o, BACKEND_OBJ_CONTAINER, "live", "ags.managed=true|" LIVE, "", "", true);
     add(&o, BACKEND_OBJ_VOLUME, "v1", "ags.managed=true|ags.agent=pi", "", "dead", false);
     add(&o, BACKEND_OBJ_VOLUME, "v2", "ags.managed=true|ags.agent=shared", "", "", false);
     add(&o, BACKEND_OBJ_VOLUME, "v3", "ags.managed=true|ags.agent=pi", "", "live", false);
-    struct run_owned_list l = {.backend = &f.base};
+    struct run_owned_list l = {.backend = &f.base, .lock_dir = xstrdup(lock_dir)};
     run_owned_classify(&o, &facts, &l);
     l.objs = o;
     int reported = 0;
@@ -288,7 +304,17 @@ static size_t prune_with(int v2_result, bool all, char *removed, size_t size)
     assert_int_equal((size_t)reported, failed);
     (void)snprintf(removed, size, "%s", f.removed);
     run_owned_done(&l);
+    if (run_lock >= 0)
+        (void)close(run_lock);
+    _cleanup_free_ char *lock = xasprintf("%s/ags-agent-%ld-pi.lock", lock_dir, (long)geteuid());
+    (void)unlink(lock);
+    assert_int_equal(rmdir(lock_dir), 0);
     return failed;
+}
+
+static size_t prune_with(int v2_result, bool all, char *removed, size_t size)
+{
+    return prune_with_run(v2_result, all, false, removed, size);
 }
 
 static void test_prune_removes_dead_runs_first_and_all_adds_agent_volumes(void **state)
@@ -303,6 +329,16 @@ static void test_prune_removes_dead_runs_first_and_all_adds_agent_volumes(void *
     assert_int_equal(prune_with(-ENOENT, true, removed, sizeof(removed)), 0);
     assert_int_equal(prune_with(-EBUSY, true, removed, sizeof(removed)), 1);
     assert_string_equal(removed, "dead v1 v2 ");
+}
+
+/* A run of pi that is starting holds pi's lock: prune --all keeps pi's
+ * volume (a failure to report, try again) instead of removing it under it. */
+static void test_prune_all_keeps_the_volumes_of_an_agent_whose_run_is_starting(void **state)
+{
+    (void)state;
+    char removed[256];
+    assert_int_equal(prune_with_run(0, true, true, removed, sizeof(removed)), 1);
+    assert_string_equal(removed, "dead v2 ");
 }
 
 /* ---- directories ---- */
@@ -344,6 +380,27 @@ static void test_du_counts_a_symlink_as_itself_never_its_target(void **state)
     assert_true(r.bytes < 64 * 1024);
     assert_int_equal(du_tree_at(AT_FDCWD, big, &r), 0);
     assert_true(r.bytes >= 1 << 20);
+    struct ags_error err = {0};
+    assert_int_equal(stage_remove_tree(d, &err), 0);
+}
+
+/* One 1 MiB file hard-linked 200 times inside the tree counts about once,
+ * not 200 times (a lockdown agent could inflate what df shows). */
+static void test_du_counts_a_hard_linked_file_about_once(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *d = scratch();
+    _cleanup_free_ char *big = xasprintf("%s/big", d);
+    write_file(big, 1 << 20);
+    for (int i = 0; i < 200; i++) {
+        _cleanup_free_ char *l = xasprintf("%s/link%d", d, i);
+        assert_int_equal(link(big, l), 0);
+    }
+    struct du_result r;
+    assert_int_equal(du_tree_at(AT_FDCWD, d, &r), 0);
+    assert_true(r.complete);
+    assert_true(r.bytes >= 1 << 20);
+    assert_true(r.bytes < 2u << 20);
     struct ags_error err = {0};
     assert_int_equal(stage_remove_tree(d, &err), 0);
 }
@@ -461,7 +518,9 @@ int main(void)
         cmocka_unit_test(test_an_image_a_live_session_uses_is_kept),
         cmocka_unit_test(test_base_cache_files_by_age),
         cmocka_unit_test(test_prune_removes_dead_runs_first_and_all_adds_agent_volumes),
+        cmocka_unit_test(test_prune_all_keeps_the_volumes_of_an_agent_whose_run_is_starting),
         cmocka_unit_test(test_du_counts_a_symlink_as_itself_never_its_target),
+        cmocka_unit_test(test_du_counts_a_hard_linked_file_about_once),
         cmocka_unit_test(test_du_stops_at_its_depth_bound),
         cmocka_unit_test(test_staging_of_a_dead_run_is_pruned_a_live_one_and_symlinks_never),
         cmocka_unit_test(test_base_cache_lists_ags_s_tarballs_only),
