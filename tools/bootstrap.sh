@@ -106,7 +106,7 @@ gcc_tests() {
     # per agent, pi's answer): ctest keeps a passing test's output only in
     # its log.
     echo "==> figures measured by the tests"
-    grep -hE '^# (update-image|node in the image|timing|update-agents|ags --agent)' \
+    grep -hE '^# (update-image|built |node in the image|timing|update-agents|ags --agent|(pi|codex|gemini|opencode|claude): )' \
         "$top/build-test/Testing/Temporary/LastTest.log" 2>/dev/null | sed 's/^# /  /' || true
     # Fold ctest's own counts into the closing line.
     local line total bad
