@@ -29,6 +29,7 @@ void run_owned_done(struct run_owned_list *l)
     backend_objects_done(&l->objs);
     backend_close(l->backend);
     free(l->lock_dir);
+    free(l->cache_dir);
     *l = (struct run_owned_list){0};
 }
 
@@ -256,10 +257,10 @@ int run_owned_gather(const struct run_owned_opts *o, struct run_owned_list *ret,
     run_owned_classify(&ret->objs, &f, ret);
     run_owned_add_dirs(o->tmp_dir ? o->tmp_dir : run_tmp_dir(), o->cfg->sandbox.cache_dir.v,
                        &self, ret);
-    /* Without a lock dir, agent volumes are not removed (remove_one). */
-    if (run_agent_lock_dir(o->getenv ? o->getenv : env_process, o->cfg->sandbox.cache_dir.v,
-                           &ret->lock_dir, NULL) < 0)
-        ret->lock_dir = NULL;
+    /* The lock dir is found (and the cache dir made) only when prune removes
+     * an agent's volume: ags df only looks. */
+    ret->cache_dir = o->cfg->sandbox.cache_dir.v ? xstrdup(o->cfg->sandbox.cache_dir.v) : NULL;
+    ret->getenv = o->getenv ? o->getenv : env_process;
     return 0;
 }
 
@@ -267,15 +268,19 @@ int run_owned_gather(const struct run_owned_opts *o, struct run_owned_list *ret,
  * without waiting: a run holds it shared from before it prepares its volumes
  * until its sandbox exists, so a volume is never removed under a starting run
  * (Podman would hand that run a fresh, empty volume without ags's labels). */
-static int lock_agent_of(const struct run_owned_list *l, const struct backend_object *o,
+static int lock_agent_of(struct run_owned_list *l, const struct backend_object *o,
                          int *ret_fd, struct ags_error *err)
 {
     enum plan_agent agent;
     const char *name = plan_label_value(o->labels, PLAN_LABEL_AGENT);
     if (o->kind != BACKEND_OBJ_VOLUME || !name || plan_agent_from_name(name, &agent) < 0)
         return 0; /* not an agent's volume (the old shared ones: no run mounts them) */
-    if (!l->lock_dir)
-        return ags_error_set(err, -EPERM, "no private directory for the %s lock: kept", name);
+    if (!l->lock_dir) {
+        int r = run_agent_lock_dir(l->getenv ? l->getenv : env_process, l->cache_dir,
+                                   &l->lock_dir, err);
+        if (r < 0)
+            return ags_error_prefix(err, "%s's volumes kept", name);
+    }
     static const volatile sig_atomic_t no_wait = 1;
     const struct run_agent_lock_opts lo = {
         .dir = l->lock_dir, .agent = agent, .exclusive = true, .cancel = &no_wait};

@@ -266,7 +266,9 @@ struct run_owned_list {
     size_t n;
     struct backend_objects objs; /* what the engine listed */
     struct backend *backend;     /* open until run_owned_done */
-    char *lock_dir;              /* the agent locks (run_agent_lock_dir); NULL: none */
+    char *lock_dir;              /* the agent locks (run_agent_lock_dir); NULL: not yet */
+    char *cache_dir;             /* where lock_dir falls back to, made only when prune needs it */
+    const char *(*getenv)(const char *name);
 };
 
 void run_owned_done(struct run_owned_list *l);
