@@ -85,3 +85,14 @@ bool utf8_valid(const char *s, size_t n)
     }
     return true;
 }
+
+size_t utf8_cut(const char *s, size_t n, size_t max)
+{
+    if (n <= max)
+        return n;
+    size_t len = max;
+    /* s[len] starts the part cut off: back up while it continues a sequence. */
+    while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+        len--;
+    return len;
+}

@@ -6,6 +6,7 @@
 
 #include "base/alloc.h"
 #include "base/banned.h"
+#include "base/utf8.h"
 
 bool podman_is_hex(const char *s, size_t n)
 {
@@ -28,6 +29,7 @@ void podman_build_stream_done(struct podman_build_stream *s)
     strbuf_done(&s->line);
     free(s->id);
     free(s->error);
+    free(s->step);
     *s = (struct podman_build_stream){0};
 }
 
@@ -55,14 +57,58 @@ static void take_id(struct podman_build_stream *s, const char *text, size_t len)
     }
 }
 
+/* Keeps the last "STEP N/M: text" output line (without its newline; a line
+ * is bounded by PODMAN_BUILD_MAX_LINE). */
+static void take_step(struct podman_build_stream *s, const char *text, size_t len)
+{
+    if (len < 5 || strncmp(text, "STEP ", 5) != 0)
+        return;
+    if (text[len - 1] == '\n') /* only that: the step's own text may end in a space */
+        len--;
+    free(s->step);
+    s->step = xstrndup(text, len);
+}
+
+/* The cause in 'building at STEP "<step>": <cause>' when <step> is the last
+ * step seen (storing how to name that step), else NULL. */
+static const char *step_error_cause(const struct podman_build_stream *s, const char *text,
+                                    struct strbuf *step_name)
+{
+    static const char prefix[] = "building at STEP \"";
+    const char *colon = s->step ? strstr(s->step, ": ") : NULL;
+    if (!colon || strncmp(text, prefix, sizeof(prefix) - 1) != 0)
+        return NULL;
+    const char *step = colon + 2;
+    size_t step_len = strlen(step);
+    const char *at = text + sizeof(prefix) - 1;
+    if (strncmp(at, step, step_len) != 0 || strncmp(at + step_len, "\": ", 3) != 0)
+        return NULL;
+    size_t shown = utf8_cut(step, step_len, PODMAN_BUILD_STEP_SHOWN);
+    if (strbuf_appendf(step_name, "step %.*s (%.*s%s)", (int)(colon - (s->step + 5)),
+                      s->step + 5, (int)shown, step, shown < step_len ? "..." : "") < 0)
+        return NULL;
+    return at + step_len + 3;
+}
+
+/* Keeps the first error as one bounded line; a failed step is named by its
+ * number and the start of its text (a RUN step may be kilobytes long and
+ * would push the cause out of the bound). */
 static void take_error(struct podman_build_stream *s, const char *text)
 {
     if (s->error || !text)
         return;
+    _cleanup_strbuf_ struct strbuf step_name;
+    strbuf_init(&step_name, 256);
+    const char *cause = step_error_cause(s, text, &step_name);
+    if (cause)
+        text = cause;
     size_t len = strnlen(text, PODMAN_BUILD_MAX_ERROR);
     while (len > 0 && is_space(text[len - 1]))
         len--;
-    s->error = xstrndup(text, len);
+    if (cause)
+        s->error = xasprintf("%s failed: %.*s", step_name.buf, (int)len, text);
+    else
+        s->error = xstrndup(text, len);
     /* One line for the error message: inner newlines become ';'. */
     for (char *p = s->error; *p; p++)
         if (*p == '\n' || *p == '\r')
@@ -82,6 +128,7 @@ static void handle_object(struct podman_build_stream *s, const json_t *obj)
         if (s->on_output && len > 0)
             s->on_output(text, len, s->userdata);
         take_id(s, text, len);
+        take_step(s, text, len);
     }
     const char *aux_id = json_string_value(json_object_get(json_object_get(obj, "aux"), "ID"));
     if (aux_id)

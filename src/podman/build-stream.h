@@ -11,6 +11,9 @@
  *   {"aux":{"ID":"sha256:<hex>"}}            -> the image id (compat builds)
  *   {"error":"...","errorDetail":{...}}      -> failure with that text
  *   {"cause":"...","message":"..."}          -> failure (an error object in the stream)
+ * A failure 'building at STEP "<the whole step>": <cause>' is told as
+ * 'step N/M (<its start>...) failed: <cause>': a RUN step may be kilobytes long
+ * and would push the cause off the end of the message.
  * Lines are bounded (PODMAN_BUILD_MAX_LINE); a line that is not a JSON
  * object is a protocol error.
  */
@@ -23,11 +26,13 @@
 
 #define PODMAN_BUILD_MAX_LINE  (1024u * 1024u)
 #define PODMAN_BUILD_MAX_ERROR 4096u /* bytes of the build's error text kept */
+#define PODMAN_BUILD_STEP_SHOWN 60u  /* bytes of a failed step's text in the error */
 
 struct podman_build_stream {
     struct strbuf line; /* the incomplete last line */
     char *id;           /* owned; the last image id seen */
     char *error;        /* owned; the first error text seen */
+    char *step;         /* owned; the last "STEP N/M: text" line, bounded */
     size_t lines;
     void (*on_output)(const char *text, size_t len, void *userdata);
     void *userdata;

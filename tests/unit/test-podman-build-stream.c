@@ -85,7 +85,7 @@ static void test_error_line_fails_with_the_build_text(void **state)
     struct ags_error err = {0};
     assert_int_equal(run(failure, 5, &out, &id, &err), -EIO);
     assert_null(id);
-    assert_string_equal(err.msg, "the image build failed: building at STEP \"RUN exit 3\": "
+    assert_string_equal(err.msg, "the image build failed: step 2/2 (RUN exit 3) failed: "
                                  "while running runtime: exit status 3");
     assert_string_equal(out.buf, "STEP 1/2: FROM localhost/bb:latest\nSTEP 2/2: RUN exit 3\n");
     strbuf_done(&out);
@@ -211,6 +211,47 @@ static void test_error_text_is_one_bounded_line(void **state)
     strbuf_done(&text);
 }
 
+/* A RUN step of kilobytes: the message names the step by number and start,
+ * and keeps the cause (the exit status) that followed the step's text. */
+static void test_long_failed_step_keeps_its_cause(void **state)
+{
+    (void)state;
+    struct strbuf step, text;
+    strbuf_init(&step, 1 << 20);
+    strbuf_init(&text, 1 << 20);
+    /* 59 bytes, then a 2-byte character across the 60-byte cut. */
+    assert_int_equal(strbuf_appends(&step, "RUN set -eux; 0123456789012345678901234567890123456789"
+                                           "01234\u00e9"), 0);
+    for (int i = 0; i < 800; i++)
+        assert_int_equal(strbuf_appends(&step, "apt-get "), 0);
+    assert_int_equal(strbuf_appendf(&text, "{\"stream\":\"STEP 11/19: %s\\n\"}\n"
+                                           "{\"stream\":\"Get:3 http://deb.debian.org\\n\"}\n"
+                                           "{\"error\":\"building at STEP \\\"%s\\\": while "
+                                           "running runtime: exit status 100\\n\"}\n",
+                                    step.buf, step.buf), 0);
+    char *id = NULL;
+    struct ags_error err = {0};
+    assert_int_equal(run(text.buf, 700, NULL, &id, &err), -EIO);
+    assert_string_equal(err.msg, "the image build failed: step 11/19 (RUN set -eux; "
+                                 "012345678901234567890123456789012345678901234...) failed: "
+                                 "while running runtime: exit status 100");
+    strbuf_done(&step);
+    strbuf_done(&text);
+}
+
+/* An error about another step than the last one seen stays as it was. */
+static void test_error_of_an_unseen_step_is_kept_whole(void **state)
+{
+    (void)state;
+    char *id = NULL;
+    struct ags_error err = {0};
+    const char *text = "{\"stream\":\"STEP 1/2: RUN true\\n\"}\n"
+                       "{\"error\":\"building at STEP \\\"RUN false\\\": exit status 1\"}\n";
+    assert_int_equal(run(text, 9, NULL, &id, &err), -EIO);
+    assert_string_equal(err.msg, "the image build failed: building at STEP \"RUN false\": exit "
+                                 "status 1");
+}
+
 static void test_is_hex(void **state)
 {
     (void)state;
@@ -232,6 +273,8 @@ int main(void)
             cmocka_unit_test(test_non_json_line_is_a_protocol_error),
             cmocka_unit_test(test_long_line_is_bounded),
             cmocka_unit_test(test_error_text_is_one_bounded_line),
+            cmocka_unit_test(test_long_failed_step_keeps_its_cause),
+            cmocka_unit_test(test_error_of_an_unseen_step_is_kept_whole),
             cmocka_unit_test(test_is_hex),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
