@@ -44,7 +44,11 @@ echo "# package: $(basename "$deb"), $(stat -c %s "$deb") bytes," \
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "# Depends: $depends"
 echo "# Recommends: $(dpkg-deb -f "$deb" Recommends)"
-for d in libc6 libcurl4 libjansson4 libsecret-1-0 libssh2-1 libnotify4 podman slirp4netns uidmap; do
+# Each library the binary needs comes from a package that Depends names.
+needed=$(objdump -p "$work/build/ags" | awk '$1 == "NEEDED" { print $2 }')
+[ -n "$needed" ] || fail "objdump finds no NEEDED library in $work/build/ags"
+libpkgs=$(for so in $needed; do dpkg-query -S "*/$so" | sed -n '1s/[:,].*//p'; done | sort -u)
+for d in $libpkgs podman slirp4netns uidmap; do
     grep -Eq "(^|, )$d( |,|$)" <<<"$depends" || fail "Depends lacks $d: $depends"
 done
 dpkg-deb -f "$deb" Recommends | grep -q mmdebstrap || fail "Recommends lacks mmdebstrap"
