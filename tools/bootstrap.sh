@@ -15,11 +15,12 @@ top=$PWD
 jobs=${AGS_JOBS:-$(nproc)}
 fuzz_seconds=${AGS_FUZZ_SECONDS:-60}
 
-build_deps=(build-essential cmake pkg-config git
+build_deps=(build-essential cmake pkg-config git python3
     libcurl4-openssl-dev libjansson-dev libsecret-1-dev libssh2-1-dev libnotify-dev)
 runtime_deps=(podman runc slirp4netns uidmap fuse-overlayfs catatonit netavark bubblewrap openssh-client mmdebstrap)
 test_deps=(libcmocka-dev clang-14 libclang-rt-14-dev python3 curl shellcheck
-    busybox-static bash-static tmux gnome-keyring libsecret-tools dbus-daemon dbus-x11 nodejs jq)
+    busybox-static bash-static tmux gnome-keyring libsecret-tools dbus-daemon dbus-x11 nodejs jq
+    man-db lintian file dpkg-dev golang-github-burntsushi-toml-dev)
 
 apt_install() {
     if [ "$(id -u)" -ne 0 ]; then

@@ -26,41 +26,6 @@ void run_warnf(const struct run_callbacks *cb, const char *fmt, ...)
     cb->warn(msg, cb->userdata);
 }
 
-/* Is this process the installed ags (in the install prefix's bin)? */
-static bool running_installed(void)
-{
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n <= 0)
-        return true;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return true;
-    *slash = '\0';
-    return strcmp(exe, AGS_BINDIR) == 0;
-}
-
-/* The installed ags uses the installed files; any other binary (the build
- * tree's, a copy of it) the source tree's, so that it builds and mounts the
- * files of its own version, not those of an older installed ags.  Either
- * root only when nobody but root and us can change it (trusted_realpath): a
- * checkout left in a place another user can write (a deleted /tmp/ags that
- * someone re-creates) must not hand them the image and the guard assets. */
-char *run_shipped_path(const char *rel)
-{
-    bool installed = running_installed();
-    const char *const roots[] = {installed ? AGS_DATADIR : AGS_SOURCE_DIR,
-                                 installed ? AGS_SOURCE_DIR : AGS_DATADIR};
-    for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
-        _cleanup_free_ char *path = xasprintf("%s/%s", roots[i], rel);
-        _cleanup_free_ char *real = trusted_realpath(path);
-        if (real && access(real, R_OK) == 0)
-            return TAKE_PTR(path);
-    }
-    return xasprintf("%s/%s", roots[0], rel);
-}
-
 bool run_overlay_named(const struct ags_config *cfg, const struct cfg_origin *at)
 {
     return cfg->overlay_path && at->file && strcmp(at->file, cfg->overlay_path) == 0;

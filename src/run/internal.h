@@ -15,9 +15,17 @@
 /* cb->warn with a formatted message (nothing when cb->warn is NULL). */
 void run_warnf(const struct run_callbacks *cb, const char *fmt, ...) _printf_(2, 3);
 
-/* A file shipped with ags: for the installed ags the installed one, for
- * any other binary (the build tree's) the source tree's; the other place
- * when it is not there.  Owned. */
+/* ---- shipped.c: the files shipped with ags (containerfile/, agent-assets/) ---- */
+/* Where the build tree's binary is and the source tree it was built from. */
+struct shipped_tree {
+    const char *build_dir;
+    const char *source_dir;
+};
+/* A file shipped with ags for the binary at exe: the build tree's binary
+ * uses the source tree, any other <PREFIX>/bin/ags <PREFIX>/share/ags; the
+ * other place when it is not there (or not trusted).  Owned. */
+char *run_shipped_path_for(const char *exe, const struct shipped_tree *tree, const char *rel);
+/* The same for this process (/proc/self/exe and the tree it was built in). */
 char *run_shipped_path(const char *rel);
 
 /* Was this setting made by the repo overlay? */

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# cmake --install into a throwaway prefix: every file lands where Debian tools
+# look (the manifest lists exactly what is there), `man ags` finds the page
+# through the prefix's MANPATH, and the installed ags finds its shipped files
+# relative to its own executable: in the prefix, after the prefix is moved,
+# through a symlink to it (as ~/.local/bin/ags may be); the build tree's
+# binary uses the source tree.
+#
+# usage: install-test.sh BUILD_DIR SOURCE_DIR
+set -euo pipefail
+build=$(realpath "$1")
+src=$(realpath "$2")
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+# Under the build directory, not the shared /tmp: its owner is the test's.
+work=$(mktemp -d "$build/install-test.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+mkdir -m 0700 "$work/home" "$work/run"
+: >"$work/config.toml" # no secrets: doctor asks no keyring
+
+cmake --install "$build" --prefix "$work/prefix" >/dev/null
+prefix=$work/prefix
+for f in bin/ags share/ags/containerfile/Containerfile share/ags/agent-assets/claude/guard.sh \
+    share/man/man1/ags.1.gz share/doc/ags/copyright share/doc/ags/changelog.gz; do
+    [ -f "$prefix/$f" ] || fail "cmake --install did not place $f"
+done
+[ -x "$prefix/bin/ags" ] && [ -x "$prefix/share/ags/agent-assets/claude/guard.sh" ] ||
+    fail "bin/ags or the Claude guard hook is not executable"
+# What the install manifest lists is exactly what the prefix holds.
+diff <(sort "$build/install_manifest.txt") <(find "$prefix" -type f | sort) >&2 ||
+    fail "install_manifest.txt and the files in the prefix differ"
+page=$(MANPATH=$prefix/share/man man -w ags) || fail "man -w ags does not find the page"
+[ "$page" = "$prefix/share/man/man1/ags.1.gz" ] || fail "man -w ags gives $page"
+zcat "$page" | grep -q '^\.TH "AGS" "1"' || fail "$page is not the generated page"
+
+# The agent-assets directory the ags at $1 uses, as its doctor reports it.
+assets_of() {
+    local out
+    out=$(cd "$work" && env -u CONTAINER_HOST -u DBUS_SESSION_BUS_ADDRESS -u DISPLAY \
+        HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_RUNTIME_DIR="$work/run" \
+        "$1" doctor --json --config "$work/config.toml") || true
+    python3 -c '
+import json, sys
+checks = json.loads(sys.argv[1])["checks"]
+print(next(c["message"] for c in checks if c["name"] == "guard-assets"))' "$out"
+}
+expect_assets() {
+    local got
+    got=$(assets_of "$1")
+    [ "$got" = "guard assets in $2" ] || fail "$1 uses '$got', want $2"
+    echo "ok: $1 -> $2"
+}
+expect_assets "$prefix/bin/ags" "$prefix/share/ags/agent-assets"
+mv "$prefix" "$work/moved"
+expect_assets "$work/moved/bin/ags" "$work/moved/share/ags/agent-assets"
+mkdir -p "$work/home/.local/bin"
+ln -s "$work/moved/bin/ags" "$work/home/.local/bin/ags"
+expect_assets "$work/home/.local/bin/ags" "$work/moved/share/ags/agent-assets"
+expect_assets "$build/ags" "$src/agent-assets"
