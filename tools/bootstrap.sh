@@ -20,7 +20,8 @@ build_deps=(build-essential cmake pkg-config git python3
 runtime_deps=(podman runc slirp4netns uidmap fuse-overlayfs catatonit netavark bubblewrap openssh-client mmdebstrap)
 test_deps=(libcmocka-dev clang-14 libclang-rt-14-dev python3 curl shellcheck
     busybox-static bash-static tmux gnome-keyring libsecret-tools dbus-daemon dbus-x11 nodejs jq
-    man-db lintian file dpkg-dev golang-github-burntsushi-toml-dev)
+    man-db lintian file dpkg-dev golang-github-burntsushi-toml-dev
+    bash-completion zsh fish)
 
 apt_install() {
     if [ "$(id -u)" -ne 0 ]; then

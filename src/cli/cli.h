@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "base/macro.h"
+#include "cli/flags.h"
 
 /* Exit statuses (docs/ags.1.md lists them). */
 enum {
@@ -21,6 +22,12 @@ struct ags_command {
     const char *args;    /* what may follow the name, a second help line; NULL: none */
     bool not_built;      /* help marks it; running it says so (cli_not_built) */
     bool hidden;         /* left out of help and completions */
+    /* Its flags: what its parser matches (cli_flag_next) and what `ags
+     * completions` offers after its name.  NULL: none. */
+    const struct cli_flag *flags;
+    bool takes_run_flags;    /* also the run flags (`ags plan`) */
+    enum cli_value operands; /* what its positional arguments are */
+    const char *operand_choices; /* CLI_VALUE_CHOICE: words separated by one space */
     /* argv[0] is the subcommand name; returns an exit status. */
     int (*run)(int argc, char **argv);
 };
@@ -31,6 +38,8 @@ extern const struct ags_command cmd_setup, cmd_doctor, cmd_update_image, cmd_upd
 
 /* NULL-terminated, in help order. */
 extern const struct ags_command *const ags_commands[];
+/* The flags only the first word may be (--version). */
+extern const struct cli_flag cli_main_flags[];
 
 const struct ags_command *cli_find_command(const char *name);
 int cli_main(int argc, char **argv);

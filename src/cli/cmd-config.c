@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,15 +10,38 @@
 
 static const char config_usage[] = "usage: ags config show [--config FILE] [--json]";
 
-/* ags config show [--config FILE] [--json] */
+struct show_flags {
+    const char *config_path;
+    bool json, help;
+};
+
+#define AT(field) offsetof(struct show_flags, field)
+static const struct cli_flag config_show_flags[] = {
+    CLI_FLAG_HELP_AT(AT(help)),
+    {"--json", NULL, CLI_VALUE_NONE, NULL, "print the config as JSON", AT(json)},
+    CLI_FLAG_CONFIG_AT(AT(config_path)),
+    CLI_FLAGS_END,
+};
+#undef AT
+
+/* ags config show [--config FILE] [--json]: with the repo overlay. */
 static int config_show(int argc, char **argv)
 {
-    bool json = false;
+    struct show_flags f = {0};
+    int rc = cli_flags_parse(config_show_flags, argc, argv, config_usage, &f);
+    if (rc != 0 || f.help) {
+        if (f.help)
+            puts(config_usage);
+        return rc;
+    }
+    struct cli_host h;
+    cli_host_init(&h);
     _cleanup_config_ struct ags_config *cfg = NULL;
-    int rc = cli_config_from_args(argc, argv, config_usage, &json, &cfg);
+    rc = cli_load_config(&h, f.config_path, true, &cfg);
+    cli_host_done(&h);
     if (rc != 0)
         return rc;
-    char *out = json ? config_render_json(cfg) : config_render_text(cfg);
+    char *out = f.json ? config_render_json(cfg) : config_render_text(cfg);
     fputs(out, stdout);
     free(out);
     return fflush(stdout) == 0 ? AGS_EXIT_OK : AGS_EXIT_FAILURE;
@@ -37,5 +61,8 @@ const struct ags_command cmd_config = {
     .summary = "print the effective config with provenance",
     .args = "show [--config FILE] [--json]",
     .hidden = false,
+    .flags = config_show_flags,
+    .operands = CLI_VALUE_CHOICE,
+    .operand_choices = "show",
     .run = config_run,
 };

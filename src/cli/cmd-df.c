@@ -16,13 +16,11 @@ static const char df_usage[] = "usage: ags df [--config FILE]";
 static int df_run(int argc, char **argv)
 {
     _cleanup_config_ struct ags_config *cfg = NULL;
-    const struct cli_owned_flags flags = {0};
-    const char *config_path = NULL;
-    bool help = false;
-    int rc = cli_owned_parse(argc, argv, df_usage, &flags, &config_path, &help);
-    if (rc == 0 && !help)
-        rc = cli_owned_config(config_path, &cfg);
-    if (rc != 0 || help)
+    struct cli_owned_flags f;
+    int rc = cli_owned_parse(argc, argv, df_usage, cli_df_flags, &f);
+    if (rc == 0 && !f.help)
+        rc = cli_owned_config(f.config_path, &cfg);
+    if (rc != 0 || f.help)
         return rc;
     struct run_owned_list l;
     rc = cli_owned_gather(cfg, &l);
@@ -37,5 +35,6 @@ const struct ags_command cmd_df = {
     .name = "df",
     .summary = "show what ags stores on this host and its size",
     .args = "[--config FILE]",
+    .flags = cli_df_flags,
     .run = df_run,
 };

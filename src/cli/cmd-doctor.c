@@ -4,8 +4,8 @@
  * this host, config, image, agents and secrets, each WARN and FAIL with the
  * command that fixes it (run/doctor*.c).  Exit 1 iff a check failed.
  */
+#include <stddef.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "cli/cli.h"
 #include "cli/config-load.h"
@@ -19,32 +19,21 @@ struct doctor_args {
     bool json, check_secrets, help;
 };
 
-static int parse_args(int argc, char **argv, struct doctor_args *a)
-{
-    *a = (struct doctor_args){0};
-    for (int i = 1; i < argc; i++) {
-        int c = 0;
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            a->help = true;
-        } else if (strcmp(argv[i], "--json") == 0) {
-            a->json = true;
-        } else if (strcmp(argv[i], "--check-secrets") == 0) {
-            a->check_secrets = true;
-        } else if ((c = cli_config_flag(argc, argv, &i, USAGE, &a->config_path)) != 0) {
-            if (c == AGS_EXIT_USAGE)
-                return c;
-        } else {
-            cli_error("unexpected argument '%s'\n" USAGE, argv[i]);
-            return AGS_EXIT_USAGE;
-        }
-    }
-    return 0;
-}
+#define AT(field) offsetof(struct doctor_args, field)
+static const struct cli_flag doctor_flags[] = {
+    CLI_FLAG_HELP_AT(AT(help)),
+    {"--json", NULL, CLI_VALUE_NONE, NULL, "print the report as JSON", AT(json)},
+    {"--check-secrets", NULL, CLI_VALUE_NONE, NULL, "also run the secret helper commands",
+     AT(check_secrets)},
+    CLI_FLAG_CONFIG_AT(AT(config_path)),
+    CLI_FLAGS_END,
+};
+#undef AT
 
 static int doctor_run(int argc, char **argv)
 {
-    struct doctor_args a;
-    int rc = parse_args(argc, argv, &a);
+    struct doctor_args a = {0};
+    int rc = cli_flags_parse(doctor_flags, argc, argv, USAGE, &a);
     if (rc || a.help) {
         if (a.help)
             printf("%s\n", USAGE);
@@ -78,5 +67,6 @@ const struct ags_command cmd_doctor = {
     .args = "[--config FILE] [--json] [--check-secrets]",
     .not_built = false,
     .hidden = false,
+    .flags = doctor_flags,
     .run = doctor_run,
 };

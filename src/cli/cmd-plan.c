@@ -33,5 +33,7 @@ const struct ags_command cmd_plan = {
     .summary = "print the launch plan for a run",
     .args = "(run flags) [--json]",
     .hidden = false,
+    .flags = cli_plan_flags,
+    .takes_run_flags = true,
     .run = plan_run,
 };

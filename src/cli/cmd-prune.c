@@ -17,10 +17,6 @@
 static const char prune_usage[] =
         "usage: ags prune [--dry-run] [--all] [--yes] [--config FILE]";
 
-struct prune_flags {
-    bool dry_run, all, yes;
-};
-
 /* y/Y/yes from a line of stdin; anything else (and end of input) is no. */
 static bool confirm(const char *question)
 {
@@ -52,7 +48,7 @@ static void on_removed(const struct run_owned *x, int r, const char *why, void *
 }
 
 /* --all without --yes needs someone to answer. */
-static int check_answerable(const struct prune_flags *f)
+static int check_answerable(const struct cli_owned_flags *f)
 {
     if (!f->all || f->yes || f->dry_run || isatty(STDIN_FILENO))
         return 0;
@@ -62,7 +58,7 @@ static int check_answerable(const struct prune_flags *f)
     return AGS_EXIT_USAGE;
 }
 
-static int prune_list(const struct prune_flags *f, struct run_owned_list *l)
+static int prune_list(const struct cli_owned_flags *f, struct run_owned_list *l)
 {
     if (f->dry_run) {
         printf("ags prune%s would remove:\n", f->all ? " --all" : "");
@@ -84,17 +80,14 @@ static int prune_list(const struct prune_flags *f, struct run_owned_list *l)
 
 static int prune_run(int argc, char **argv)
 {
-    struct prune_flags f = {0};
-    const struct cli_owned_flags flags = {.dry_run = &f.dry_run, .all = &f.all, .yes = &f.yes};
+    struct cli_owned_flags f;
     _cleanup_config_ struct ags_config *cfg = NULL;
-    const char *config_path = NULL;
-    bool help = false;
-    int rc = cli_owned_parse(argc, argv, prune_usage, &flags, &config_path, &help);
-    if (rc == 0 && !help)
+    int rc = cli_owned_parse(argc, argv, prune_usage, cli_prune_flags, &f);
+    if (rc == 0 && !f.help)
         rc = check_answerable(&f);
-    if (rc == 0 && !help)
-        rc = cli_owned_config(config_path, &cfg);
-    if (rc != 0 || help)
+    if (rc == 0 && !f.help)
+        rc = cli_owned_config(f.config_path, &cfg);
+    if (rc != 0 || f.help)
         return rc;
     struct run_owned_list l;
     rc = cli_owned_gather(cfg, &l);
@@ -109,5 +102,6 @@ const struct ags_command cmd_prune = {
     .name = "prune",
     .summary = "remove what ags stored and no live session uses",
     .args = "[--dry-run] [--all] [--yes] [--config FILE]",
+    .flags = cli_prune_flags,
     .run = prune_run,
 };

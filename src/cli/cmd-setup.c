@@ -9,6 +9,7 @@
  * else is done).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,30 +28,14 @@ struct setup_flags {
     bool yes, help;
 };
 
-static int parse_flags(int argc, char **argv, struct setup_flags *f)
-{
-    *f = (struct setup_flags){0};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--yes") == 0) {
-            f->yes = true;
-        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            f->help = true;
-        } else if (strcmp(a, "--config") == 0) {
-            if (i + 1 >= argc || !argv[i + 1][0]) {
-                cli_error("missing value for --config\n" SETUP_USAGE);
-                return AGS_EXIT_USAGE;
-            }
-            f->config_path = argv[++i];
-        } else if (strncmp(a, "--config=", 9) == 0 && a[9]) {
-            f->config_path = a + 9;
-        } else {
-            cli_error("unexpected argument '%s'\n" SETUP_USAGE, a);
-            return AGS_EXIT_USAGE;
-        }
-    }
-    return 0;
-}
+#define AT(field) offsetof(struct setup_flags, field)
+static const struct cli_flag setup_flag_table[] = {
+    {"--yes", NULL, CLI_VALUE_NONE, NULL, "do every step without asking", AT(yes)},
+    CLI_FLAG_HELP_AT(AT(help)),
+    CLI_FLAG_CONFIG_AT(AT(config_path)),
+    CLI_FLAGS_END,
+};
+#undef AT
 
 /* Step 1: the config, created from the built-in default when the default
  * path has none (config_load does that), then loaded: only the user's own
@@ -155,8 +140,8 @@ static void say_changes(const bool changed[4], int rc)
 
 static int setup_run(int argc, char **argv)
 {
-    struct setup_flags f;
-    int rc = parse_flags(argc, argv, &f);
+    struct setup_flags f = {0};
+    int rc = cli_flags_parse(setup_flag_table, argc, argv, SETUP_USAGE, &f);
     if (rc != 0 || f.help) {
         if (f.help)
             puts(SETUP_USAGE);
@@ -183,5 +168,6 @@ const struct ags_command cmd_setup = {
     .summary = "first run: config, agent gitconfig, keyring secrets, image and agents",
     .args = "[--yes] [--config FILE]",
     .hidden = false,
+    .flags = setup_flag_table,
     .run = setup_run,
 };

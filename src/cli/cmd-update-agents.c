@@ -15,6 +15,13 @@
 
 #define USAGE "usage: ags update-agents [--config FILE] [pi|claude|codex|gemini|opencode ...]"
 
+enum { UF_HELP, UF_CONFIG };
+static const struct cli_flag update_agents_flags[] = {
+    [UF_HELP] = CLI_FLAG_HELP,
+    [UF_CONFIG] = CLI_FLAG_CONFIG,
+    CLI_FLAGS_END,
+};
+
 struct update_args {
     const char *config_path;
     bool help;
@@ -39,12 +46,15 @@ static int parse_args(int argc, char **argv, struct update_args *a)
 {
     *a = (struct update_args){0};
     for (int i = 1; i < argc; i++) {
-        int c = 0;
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+        const struct cli_flag *f = NULL;
+        const char *val = NULL;
+        int c = cli_flag_next(update_agents_flags, argc, argv, &i, USAGE, &f, &val);
+        if (c > 1)
+            return c;
+        if (c == 1 && f - update_agents_flags == UF_HELP) {
             a->help = true;
-        } else if ((c = cli_config_flag(argc, argv, &i, USAGE, &a->config_path)) != 0) {
-            if (c == AGS_EXIT_USAGE)
-                return c;
+        } else if (c == 1) {
+            a->config_path = val;
         } else if (argv[i][0] == '-') {
             cli_error("unknown option '%s'\n" USAGE, argv[i]);
             return AGS_EXIT_USAGE;
@@ -123,5 +133,7 @@ const struct ags_command cmd_update_agents = {
     .args = "[--config FILE] [AGENT...]",
     .not_built = false,
     .hidden = false,
+    .flags = update_agents_flags,
+    .operands = CLI_VALUE_UPDATE_AGENT,
     .run = update_agents_run,
 };

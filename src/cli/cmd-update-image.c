@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ags update-image [--keep-existing] [--base IMAGE] [--local-base] [--config FILE]:
  * builds the sandbox image anew (run_update_image) and says how it went. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -21,6 +22,18 @@ struct update_image_flags {
     const char *config_path;
     bool keep_existing, local_base, help;
 };
+
+#define AT(field) offsetof(struct update_image_flags, field)
+static const struct cli_flag update_image_flag_table[] = {
+    {"--keep-existing", NULL, CLI_VALUE_NONE, NULL, "keep the image the tag named before",
+     AT(keep_existing)},
+    {"--local-base", NULL, CLI_VALUE_NONE, NULL, "build the base with mmdebstrap", AT(local_base)},
+    {"--base", NULL, CLI_VALUE_WORD, NULL, "build FROM this image", AT(base)},
+    CLI_FLAG_CONFIG_AT(AT(config_path)),
+    CLI_FLAG_HELP_AT(AT(help)),
+    CLI_FLAGS_END,
+};
+#undef AT
 
 /* Build output as it streams; each build step ("STEP 3/9: ...") is
  * prefixed with the time since the command started. */
@@ -60,26 +73,9 @@ static void on_warn(const char *msg, void *userdata _unused_)
 static int parse_flags(int argc, char **argv, struct update_image_flags *f)
 {
     *f = (struct update_image_flags){0};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--keep-existing") == 0) {
-            f->keep_existing = true;
-        } else if (strcmp(a, "--local-base") == 0) {
-            f->local_base = true;
-        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            f->help = true;
-        } else if ((strcmp(a, "--base") == 0 || strcmp(a, "--config") == 0) && i + 1 < argc &&
-                   argv[i + 1][0]) {
-            *(a[2] == 'b' ? &f->base : &f->config_path) = argv[++i];
-        } else if (strncmp(a, "--base=", 7) == 0 && a[7]) {
-            f->base = a + 7;
-        } else if (strncmp(a, "--config=", 9) == 0 && a[9]) {
-            f->config_path = a + 9;
-        } else {
-            cli_error("unexpected argument '%s'\n%s", a, update_image_usage);
-            return AGS_EXIT_USAGE;
-        }
-    }
+    int rc = cli_flags_parse(update_image_flag_table, argc, argv, update_image_usage, f);
+    if (rc != 0)
+        return rc;
     if (f->base && f->local_base) {
         cli_error("--base and --local-base exclude each other\n%s", update_image_usage);
         return AGS_EXIT_USAGE;
@@ -150,5 +146,6 @@ const struct ags_command cmd_update_image = {
     .summary = "rebuild the sandbox image",
     .args = "[--keep-existing] [--base IMAGE] [--local-base] [--config FILE]",
     .hidden = false,
+    .flags = update_image_flag_table,
     .run = update_image_run,
 };

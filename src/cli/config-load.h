@@ -22,18 +22,3 @@ void cli_host_done(struct cli_host *h);
  */
 int cli_load_config(const struct cli_host *h, const char *config_path, bool use_overlay,
                     struct ags_config **ret);
-
-/*
- * Whether argv[*i] is `--config FILE` or `--config=FILE`: 1 with *ret_path
- * set (and *i past the value), 0 for any other argument, AGS_EXIT_USAGE
- * after printing why (with usage) when the value is missing.
- */
-int cli_config_flag(int argc, char **argv, int *i, const char *usage, const char **ret_path);
-
-/*
- * `[--config FILE] [--json]` of a subcommand (argv[0] is its name), then the
- * config loaded as cli_load_config does.  json NULL: --json is not accepted.
- * Returns 0, or an exit status after printing why (usage errors: 2).
- */
-int cli_config_from_args(int argc, char **argv, const char *usage, bool *json,
-                         struct ags_config **ret);

@@ -16,6 +16,13 @@ const struct ags_command *const ags_commands[] = {
     &cmd_prune,     &cmd_help,          &cmd_version,      NULL,
 };
 
+/* What only the first word may be besides a command or a run flag (--help
+ * is a run flag, so it is completed there too). */
+const struct cli_flag cli_main_flags[] = {
+    {"--version", "-V", CLI_VALUE_NONE, NULL, "show the version", 0},
+    CLI_FLAGS_END,
+};
+
 const struct ags_command *cli_find_command(const char *name)
 {
     for (size_t i = 0; ags_commands[i]; i++)
@@ -68,7 +75,7 @@ int cli_main(int argc, char **argv)
     const char *first = argv[1];
     if (strcmp(first, "-h") == 0 || strcmp(first, "--help") == 0)
         return cmd_help.run(argc - 1, argv + 1);
-    if (strcmp(first, "-V") == 0 || strcmp(first, "--version") == 0)
+    if (cli_flag_named(cli_main_flags, first))
         return cmd_version.run(argc - 1, argv + 1);
     if (first[0] != '-') {
         const struct ags_command *cmd = cli_find_command(first);

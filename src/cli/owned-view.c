@@ -4,6 +4,7 @@
 #include "cli/owned-view.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,41 +139,30 @@ size_t cli_owned_print_removals(FILE *out, const struct run_owned_list *l, bool 
     return n;
 }
 
-static bool *flag_slot(const struct cli_owned_flags *f, const char *a)
-{
-    if (strcmp(a, "--dry-run") == 0)
-        return f->dry_run;
-    if (strcmp(a, "--all") == 0)
-        return f->all;
-    if (strcmp(a, "--yes") == 0 || strcmp(a, "-y") == 0)
-        return f->yes;
-    return NULL;
-}
+#define AT(field) offsetof(struct cli_owned_flags, field)
+const struct cli_flag cli_prune_flags[] = {
+    CLI_FLAG_HELP_AT(AT(help)),
+    CLI_FLAG_CONFIG_AT(AT(config_path)),
+    {"--dry-run", NULL, CLI_VALUE_NONE, NULL, "only list what it would remove", AT(dry_run)},
+    {"--all", NULL, CLI_VALUE_NONE, NULL, "also the image and the agent volumes", AT(all)},
+    {"--yes", "-y", CLI_VALUE_NONE, NULL, "do not ask before removing", AT(yes)},
+    CLI_FLAGS_END,
+};
+const struct cli_flag cli_df_flags[] = {
+    CLI_FLAG_HELP_AT(AT(help)),
+    CLI_FLAG_CONFIG_AT(AT(config_path)),
+    CLI_FLAGS_END,
+};
+#undef AT
 
-int cli_owned_parse(int argc, char **argv, const char *usage, const struct cli_owned_flags *f,
-                    const char **ret_config, bool *ret_help)
+int cli_owned_parse(int argc, char **argv, const char *usage, const struct cli_flag *table,
+                    struct cli_owned_flags *f)
 {
-    *ret_config = NULL;
-    *ret_help = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool *slot = flag_slot(f, a);
-        if (slot) {
-            *slot = true;
-        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            *ret_help = true;
-        } else if (strcmp(a, "--config") == 0 && i + 1 < argc && argv[i + 1][0]) {
-            *ret_config = argv[++i];
-        } else if (strncmp(a, "--config=", 9) == 0 && a[9]) {
-            *ret_config = a + 9;
-        } else {
-            cli_error("unexpected argument '%s'\n%s", a, usage);
-            return AGS_EXIT_USAGE;
-        }
-    }
-    if (*ret_help)
+    *f = (struct cli_owned_flags){0};
+    int rc = cli_flags_parse(table, argc, argv, usage, f);
+    if (rc == 0 && f->help)
         puts(usage);
-    return 0;
+    return rc;
 }
 
 int cli_owned_config(const char *path, struct ags_config **ret)

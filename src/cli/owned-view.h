@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cli/flags.h"
 #include "config/config.h"
 #include "run/run.h"
 
@@ -22,14 +23,20 @@ size_t cli_owned_print_removals(FILE *out, const struct run_owned_list *l, bool 
 /* "container", "volume", ... */
 const char *cli_owned_kind_name(enum run_owned_kind k);
 
-/* The flags of ags df and ags prune (a NULL pointer: that flag is not
- * accepted) and --config; --help prints usage and sets *ret_help.  Returns 0
- * or an exit status after saying why. */
+/* The flag tables of ags df (--help, --config) and ags prune (the same,
+ * then --dry-run, --all, --yes). */
+extern const struct cli_flag cli_df_flags[];
+extern const struct cli_flag cli_prune_flags[];
+
+/* What ags df and ags prune were given (df has only --config and --help). */
 struct cli_owned_flags {
-    bool *dry_run, *all, *yes;
+    const char *config_path;
+    bool dry_run, all, yes, help;
 };
-int cli_owned_parse(int argc, char **argv, const char *usage, const struct cli_owned_flags *f,
-                    const char **ret_config, bool *ret_help);
+/* Parses argv by table (cli_df_flags or cli_prune_flags) into *f; --help
+ * prints usage.  Returns 0 or an exit status after saying why. */
+int cli_owned_parse(int argc, char **argv, const char *usage, const struct cli_flag *table,
+                    struct cli_owned_flags *f);
 /* The config without the repo overlay (what ags owns is every repo's): 0 or
  * an exit status. */
 int cli_owned_config(const char *path, struct ags_config **ret);

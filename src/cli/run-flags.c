@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Hand-written parser of the run flags, shared by run mode and `ags plan`. */
+/* The run flags' table and parser, shared by run mode and `ags plan`. */
 #include "cli/run-flags.h"
 
 #include <stdarg.h>
@@ -12,28 +12,62 @@
 
 #define AGENT_CHOICES "pi, claude, codex, gemini, opencode or shell"
 
-/* Flags of the original's integrations that this ags leaves out. */
-struct unsupported {
-    const char *flag;
-    const char *alias;
-    bool takes_value;
-    const char *why;
+/* The run flags, shared by run mode and `ags plan`; `ags --help` lists them. */
+enum {
+    RF_AGENT,
+    RF_CONFIG,
+    RF_ADD_DIR,
+    RF_TMUX,
+    RF_STOP_WHEN_DONE,
+    RF_YOLO,
+    RF_ROOT,
+    RF_LOCKDOWN,
+    RF_DEFAULTS,
+    RF_HELP,
 };
 
-static const struct unsupported unsupported_flags[] = {
-    {"--browser", NULL, false, "the browser sidecar is out of scope"},
-    {"--psp", NULL, false, "the podman-socket-proxy sidecar is out of scope"},
-    {"--psp-keep", NULL, false, "the podman-socket-proxy sidecar is out of scope"},
-    {"--op-secret-set", "-1", true, "1Password Secure Notes are out of scope"},
-    {"--wayland-compositor-passthrough", NULL, false, "Wayland passthrough is out of scope"},
+const struct cli_flag cli_run_flags[] = {
+    [RF_AGENT] = {"--agent", NULL, CLI_VALUE_AGENT, NULL, "which agent to launch", 0},
+    [RF_CONFIG] = CLI_FLAG_CONFIG,
+    [RF_ADD_DIR] = {"--add-dir", "-d", CLI_VALUE_DIR, NULL, "also mount DIR read-write", 0},
+    [RF_TMUX] = {"--tmux", NULL, CLI_VALUE_NONE, NULL, "run the agent inside tmux", 0},
+    [RF_STOP_WHEN_DONE] = {"--stop-when-done", NULL, CLI_VALUE_NONE, NULL,
+                           "with --tmux: the container exits with the agent", 0},
+    [RF_YOLO] = {"--yolo", NULL, CLI_VALUE_NONE, NULL, "disable the ags guards", 0},
+    [RF_ROOT] = {"--root", NULL, CLI_VALUE_NONE, NULL, "run as root inside the sandbox", 0},
+    [RF_LOCKDOWN] = {"--lockdown", NULL, CLI_VALUE_NONE, NULL,
+                     "hardened run for untrusted repositories", 0},
+    [RF_DEFAULTS] = {"--defaults", "-D", CLI_VALUE_NONE, NULL,
+                     "prepend the agent's default arguments", 0},
+    [RF_HELP] = CLI_FLAG_HELP,
+    CLI_FLAGS_END,
+};
+
+const struct cli_flag cli_plan_flags[] = {
+    {"--json", NULL, CLI_VALUE_NONE, NULL, "print the plan as JSON", 0},
+    CLI_FLAGS_END,
+};
+
+/* Flags of the original's integrations that this ags leaves out (never
+ * completed); help says why. */
+static const struct cli_flag unsupported_flags[] = {
+    {"--browser", NULL, CLI_VALUE_NONE, NULL, "the browser sidecar is out of scope", 0},
+    {"--psp", NULL, CLI_VALUE_NONE, NULL, "the podman-socket-proxy sidecar is out of scope", 0},
+    {"--psp-keep", NULL, CLI_VALUE_NONE, NULL, "the podman-socket-proxy sidecar is out of scope",
+     0},
+    {"--op-secret-set", "-1", CLI_VALUE_WORD, NULL, "1Password Secure Notes are out of scope", 0},
+    {"--wayland-compositor-passthrough", NULL, CLI_VALUE_NONE, NULL,
+     "Wayland passthrough is out of scope", 0},
+    CLI_FLAGS_END,
 };
 
 struct parser {
     int argc;
     char **argv;
     int i;
+    bool allow_json;
     struct run_flags *f;
-    const struct unsupported *unsupported; /* the first one seen */
+    const struct cli_flag *unsupported; /* the first one seen */
 };
 
 static int usage(const char *fmt, ...) _printf_(1, 2);
@@ -49,95 +83,73 @@ static int usage(const char *fmt, ...)
     return AGS_EXIT_USAGE;
 }
 
-/*
- * Matches argv[i] against a value flag (`--name V`, `--name=V`, or the short
- * alias `-x V`).  Returns 1 with *val set, 0 when it is another flag, or an
- * exit status for a missing value.
- */
-static int value_flag(struct parser *ps, const char *name, const char *alias, const char **val)
+static bool *switch_of(struct run_flags *f, const struct cli_flag *flag)
 {
-    const char *a = ps->argv[ps->i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) == 0 && a[n] == '=') {
-        if (!a[n + 1])
-            goto missing;
-        *val = a + n + 1;
-        return 1;
-    }
-    if (strcmp(a, name) != 0 && !(alias && strcmp(a, alias) == 0))
-        return 0;
-    if (ps->i + 1 >= ps->argc || !ps->argv[ps->i + 1][0])
-        goto missing;
-    *val = ps->argv[++ps->i];
-    return 1;
-missing:
-    if (alias)
-        return usage("missing value for %s / %s", name, alias);
-    return usage("missing value for %s", name);
-}
-
-static bool *bool_flag(struct run_flags *f, const char *a, bool allow_json)
-{
-    if (strcmp(a, "--tmux") == 0)
+    switch (flag - cli_run_flags) {
+    case RF_TMUX:
         return &f->tmux;
-    if (strcmp(a, "--stop-when-done") == 0)
+    case RF_STOP_WHEN_DONE:
         return &f->stop_when_done;
-    if (strcmp(a, "--yolo") == 0)
+    case RF_YOLO:
         return &f->yolo;
-    if (strcmp(a, "--root") == 0)
+    case RF_ROOT:
         return &f->root;
-    if (strcmp(a, "--lockdown") == 0)
+    case RF_LOCKDOWN:
         return &f->lockdown;
-    if (strcmp(a, "--defaults") == 0 || strcmp(a, "-D") == 0)
+    case RF_DEFAULTS:
         return &f->defaults;
-    if (allow_json && strcmp(a, "--json") == 0)
-        return &f->json;
-    return NULL;
-}
-
-/* Returns 1 when argv[i] was an unsupported flag (its value consumed), 0 when
- * not, or an exit status. */
-static int unsupported_flag(struct parser *ps)
-{
-    for (size_t k = 0; k < ARRAY_SIZE(unsupported_flags); k++) {
-        const struct unsupported *u = &unsupported_flags[k];
-        const char *val = NULL;
-        int r = 0;
-        if (u->takes_value)
-            r = value_flag(ps, u->flag, u->alias, &val);
-        else if (strcmp(ps->argv[ps->i], u->flag) == 0)
-            r = 1;
-        if (r == 0)
-            continue;
-        if (r > 1)
-            return r;
-        if (!ps->unsupported)
-            ps->unsupported = u;
-        return 1;
+    case RF_HELP:
+        return &f->help;
+    default:
+        return NULL;
     }
-    return 0;
 }
 
-static int one_value_flag(struct parser *ps)
+/* Stores one flag of cli_run_flags.  Returns 0 or an exit status. */
+static int apply_run_flag(struct run_flags *f, const struct cli_flag *flag, const char *val)
 {
-    struct run_flags *f = ps->f;
-    const char *val = NULL;
-    int r = value_flag(ps, "--agent", NULL, &val);
-    if (r == 1) {
+    bool *b = switch_of(f, flag);
+    if (b) {
+        *b = true;
+        return 0;
+    }
+    switch (flag - cli_run_flags) {
+    case RF_AGENT:
         if (plan_agent_from_name(val, &f->agent) < 0)
             return usage("invalid agent '%s' (expected " AGENT_CHOICES ")", val);
         f->have_agent = true;
-        return 1;
-    }
-    if (r == 0 && (r = value_flag(ps, "--config", NULL, &val)) == 1) {
+        return 0;
+    case RF_CONFIG:
         f->config_path = val;
-        return 1;
-    }
-    if (r == 0 && (r = value_flag(ps, "--add-dir", "-d", &val)) == 1) {
+        return 0;
+    default: /* RF_ADD_DIR */
         f->add_dirs = xrealloc(f->add_dirs, (f->n_add_dirs + 1) * sizeof(*f->add_dirs));
         f->add_dirs[f->n_add_dirs++] = val;
+        return 0;
+    }
+}
+
+/* Returns 1 when argv[i] was a flag (its value consumed), 0 when not, or an
+ * exit status. */
+static int one_flag(struct parser *ps)
+{
+    const struct cli_flag *flag = NULL;
+    const char *val = NULL;
+    int r = cli_flag_next(cli_run_flags, ps->argc, ps->argv, &ps->i, NULL, &flag, &val);
+    if (r == 1) {
+        int rc = apply_run_flag(ps->f, flag, val);
+        return rc ? rc : 1;
+    }
+    if (r == 0 && ps->allow_json)
+        r = cli_flag_next(cli_plan_flags, ps->argc, ps->argv, &ps->i, NULL, &flag, &val);
+    if (r == 1) {
+        ps->f->json = true; /* the one flag of cli_plan_flags */
         return 1;
     }
+    if (r == 0)
+        r = cli_flag_next(unsupported_flags, ps->argc, ps->argv, &ps->i, NULL, &flag, &val);
+    if (r == 1 && !ps->unsupported)
+        ps->unsupported = flag;
     return r;
 }
 
@@ -145,10 +157,10 @@ static int check_combination(const struct parser *ps)
 {
     const struct run_flags *f = ps->f;
     if (ps->unsupported && f->lockdown)
-        return usage("--lockdown cannot be combined with %s", ps->unsupported->flag);
+        return usage("--lockdown cannot be combined with %s", ps->unsupported->name);
     if (ps->unsupported)
-        return usage("%s is not supported by this ags (%s)", ps->unsupported->flag,
-                     ps->unsupported->why);
+        return usage("%s is not supported by this ags (%s)", ps->unsupported->name,
+                     ps->unsupported->help);
     if (!f->have_agent)
         return usage("missing --agent (expected " AGENT_CHOICES ")");
     if (f->lockdown && f->root)
@@ -161,7 +173,7 @@ static int check_combination(const struct parser *ps)
 int run_flags_parse(int argc, char **argv, int first, bool allow_json, struct run_flags *ret)
 {
     *ret = (struct run_flags){0};
-    struct parser ps = {.argc = argc, .argv = argv, .f = ret};
+    struct parser ps = {.argc = argc, .argv = argv, .allow_json = allow_json, .f = ret};
     for (ps.i = first; ps.i < argc; ps.i++) {
         const char *a = argv[ps.i];
         if (strcmp(a, "--") == 0) {
@@ -169,18 +181,9 @@ int run_flags_parse(int argc, char **argv, int first, bool allow_json, struct ru
             ret->n_passthrough = (size_t)(argc - ps.i - 1);
             break;
         }
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            ret->help = true;
-            return 0;
-        }
-        bool *b = bool_flag(ret, a, allow_json);
-        if (b) {
-            *b = true;
-            continue;
-        }
-        int r = one_value_flag(&ps);
-        if (r == 0)
-            r = unsupported_flag(&ps);
+        int r = one_flag(&ps);
+        if (r == 1 && ret->help)
+            return 0; /* the rest is not checked: the caller prints help */
         if (r == 1)
             continue;
         if (r > 1)

@@ -4,8 +4,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cli/flags.h"
 #include "config/config.h"
 #include "plan/plan.h"
+
+/* The run flags' table (run mode, `ags plan`) and `ags plan`'s own (--json). */
+extern const struct cli_flag cli_run_flags[];
+extern const struct cli_flag cli_plan_flags[];
 
 /* Run flags of `ags --agent ...` and `ags plan ...` (ags-behaviour.md 1.1/1.2). */
 struct run_flags {
