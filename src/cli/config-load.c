@@ -93,22 +93,33 @@ int cli_load_config(const struct cli_host *h, const char *config_path, bool use_
     return r < 0 ? AGS_EXIT_USAGE : 0;
 }
 
-int cli_config_flag(int argc, char **argv, int *i, const char *usage, const char **ret_path)
+int cli_value_flag(int argc, char **argv, int *i, const char *name, const char *usage,
+                   const char **ret_value)
 {
     const char *arg = argv[*i];
-    if (strcmp(arg, "--config") == 0) {
+    size_t n = strlen(name);
+    if (strcmp(arg, name) == 0) {
         if (*i + 1 >= argc || !argv[*i + 1][0]) {
-            cli_error("missing value for --config\n%s", usage);
+            cli_error("missing value for %s\n%s", name, usage);
             return AGS_EXIT_USAGE;
         }
-        *ret_path = argv[++*i];
+        *ret_value = argv[++*i];
         return 1;
     }
-    if (strncmp(arg, "--config=", 9) == 0 && arg[9]) {
-        *ret_path = arg + 9;
+    if (strncmp(arg, name, n) == 0 && arg[n] == '=') {
+        if (!arg[n + 1]) {
+            cli_error("missing value for %s\n%s", name, usage);
+            return AGS_EXIT_USAGE;
+        }
+        *ret_value = arg + n + 1;
         return 1;
     }
     return 0;
+}
+
+int cli_config_flag(int argc, char **argv, int *i, const char *usage, const char **ret_path)
+{
+    return cli_value_flag(argc, argv, i, "--config", usage, ret_path);
 }
 
 int cli_config_from_args(int argc, char **argv, const char *usage, bool *json,

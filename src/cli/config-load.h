@@ -29,6 +29,9 @@ int cli_load_config(const struct cli_host *h, const char *config_path, bool use_
  * after printing why (with usage) when the value is missing.
  */
 int cli_config_flag(int argc, char **argv, int *i, const char *usage, const char **ret_path);
+/* The same for any flag NAME that takes a value ("--shell X", "--shell=X"). */
+int cli_value_flag(int argc, char **argv, int *i, const char *name, const char *usage,
+                   const char **ret_value);
 
 /*
  * `[--config FILE] [--json]` of a subcommand (argv[0] is its name), then the
