@@ -5,6 +5,9 @@
 #        relative to its executable: run/shipped.c, so any prefix works)
 #   share/man/man1/ags.1.gz   generated from docs/ags.1.md (tools/md2man.py)
 #   share/doc/ags/{copyright,changelog.gz}   what Debian policy asks of a package
+#   share/bash-completion/completions/ags, share/zsh/vendor-completions/_ags,
+#   share/fish/vendor_completions.d/ags.fish   written by the built
+#        `ags completions` (the flag tables the parsers read)
 include(GNUInstallDirs)
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 find_program(AGS_GZIP gzip REQUIRED)
@@ -34,7 +37,26 @@ add_custom_command(
     VERBATIM)
 add_custom_target(ags-docs ALL DEPENDS ${AGS_MAN_PAGE}.gz ${AGS_CHANGELOG}.gz)
 
+# The completion scripts, from the binary just built.
+set(AGS_COMPLETIONS_DIR ${CMAKE_BINARY_DIR}/completions)
+set(AGS_COMPLETIONS ${AGS_COMPLETIONS_DIR}/ags.bash ${AGS_COMPLETIONS_DIR}/_ags
+    ${AGS_COMPLETIONS_DIR}/ags.fish)
+add_custom_command(
+    OUTPUT ${AGS_COMPLETIONS}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${AGS_COMPLETIONS_DIR}
+    COMMAND $<TARGET_FILE:ags> completions --shell bash > ${AGS_COMPLETIONS_DIR}/ags.bash
+    COMMAND $<TARGET_FILE:ags> completions --shell zsh > ${AGS_COMPLETIONS_DIR}/_ags
+    COMMAND $<TARGET_FILE:ags> completions --shell fish > ${AGS_COMPLETIONS_DIR}/ags.fish
+    DEPENDS ags
+    COMMENT "Writing the bash, zsh and fish completions with ags completions")
+add_custom_target(ags-completions ALL DEPENDS ${AGS_COMPLETIONS})
+
 install(FILES ${AGS_MAN_PAGE}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${AGS_COMPLETIONS_DIR}/ags.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
+        RENAME ags)
+install(FILES ${AGS_COMPLETIONS_DIR}/_ags DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
+install(FILES ${AGS_COMPLETIONS_DIR}/ags.fish
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d)
 install(FILES ${CMAKE_SOURCE_DIR}/cmake/deb/copyright ${AGS_CHANGELOG}.gz
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
 

@@ -11,41 +11,12 @@
 #include "base/termesc.h"
 #include "cli/cli.h"
 #include "cli/owned-view.h"
+#include "cli/prompt.h"
 #include "run/run.h"
 #include "base/banned.h"
 
 static const char prune_usage[] =
         "usage: ags prune [--dry-run] [--all] [--yes] [--config FILE]";
-
-/* y/Y/yes from a line of stdin; anything else (and end of input) is no. */
-static bool confirm(const char *question)
-{
-    fprintf(stderr, "%s [y/N] ", question);
-    fflush(stderr);
-    char line[16];
-    size_t n = 0;
-    for (;;) {
-        char ch;
-        ssize_t k = read(STDIN_FILENO, &ch, 1);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0 || ch == '\n')
-            break;
-        if (n + 1 < sizeof(line))
-            line[n++] = ch;
-    }
-    line[n] = '\0';
-    return strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 || strcmp(line, "yes") == 0;
-}
-
-static void on_removed(const struct run_owned *x, int r, const char *why, void *userdata _unused_)
-{
-    _cleanup_free_ char *name = term_escape_str(x->name);
-    if (r == 0)
-        printf("removed %s %s\n", cli_owned_kind_name(x->kind), name);
-    else
-        cli_warning("kept %s %s: %s", cli_owned_kind_name(x->kind), name, why);
-}
 
 /* --all without --yes needs someone to answer. */
 static int check_answerable(const struct cli_owned_flags *f)
@@ -69,12 +40,12 @@ static int prune_list(const struct cli_owned_flags *f, struct run_owned_list *l)
     if (f->all && !f->yes) {
         fprintf(stderr, "ags prune --all removes:\n");
         if (cli_owned_print_removals(stderr, l, true) > 0 &&
-            !confirm("Remove these (the agents must be installed again)?")) {
+            !cli_prompt_yes_no("Remove these (the agents must be installed again)?")) {
             fprintf(stderr, "ags: nothing removed\n");
             return AGS_EXIT_FAILURE;
         }
     }
-    size_t failed = run_prune_remove(l, f->all, on_removed, NULL);
+    size_t failed = run_prune_remove(l, f->all, cli_owned_report_removed, NULL);
     return fflush(stdout) == 0 && failed == 0 ? AGS_EXIT_OK : AGS_EXIT_FAILURE;
 }
 

@@ -28,6 +28,32 @@ const struct cli_flag *cli_flag_named(const struct cli_flag *table, const char *
     return NULL;
 }
 
+/* value is one word of f->choices (words separated by one space). */
+static bool is_choice(const struct cli_flag *f, const char *value)
+{
+    size_t n = strlen(value);
+    for (const char *w = f->choices; w && *w;) {
+        const char *end = strchr(w, ' ');
+        size_t len = end ? (size_t)(end - w) : strlen(w);
+        if (len == n && strncmp(w, value, n) == 0)
+            return true;
+        w += len + (end ? 1 : 0);
+    }
+    return false;
+}
+
+static int checked_value(const struct cli_flag *f, const char *value, const char *usage,
+                         const char **ret_value)
+{
+    if (f->value == CLI_VALUE_CHOICE && !is_choice(f, value)) {
+        cli_error("invalid value '%s' for %s (expected one of: %s)%s%s", value, f->name,
+                  f->choices, usage ? "\n" : "", usage ? usage : "");
+        return AGS_EXIT_USAGE;
+    }
+    *ret_value = value;
+    return 1;
+}
+
 int cli_flag_next(const struct cli_flag *table, int argc, char **argv, int *i, const char *usage,
                   const struct cli_flag **ret_flag, const char **ret_value)
 {
@@ -39,8 +65,7 @@ int cli_flag_next(const struct cli_flag *table, int argc, char **argv, int *i, c
             if (!arg[n + 1])
                 return missing_value(f, usage);
             *ret_flag = f;
-            *ret_value = arg + n + 1;
-            return 1;
+            return checked_value(f, arg + n + 1, usage, ret_value);
         }
         if (!is_named(f, arg))
             continue;
@@ -50,8 +75,7 @@ int cli_flag_next(const struct cli_flag *table, int argc, char **argv, int *i, c
             return 1;
         if (*i + 1 >= argc || !argv[*i + 1][0])
             return missing_value(f, usage);
-        *ret_value = argv[++*i];
-        return 1;
+        return checked_value(f, argv[++*i], usage, ret_value);
     }
     return 0;
 }

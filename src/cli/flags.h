@@ -49,7 +49,8 @@ const struct cli_flag *cli_flag_named(const struct cli_flag *table, const char *
  * `--name V`, `-a V` and `--name=V`.  Returns 1 with *ret_flag and
  * *ret_value (NULL for a switch) set and *i on the last word it used; 0 when
  * argv[*i] is no flag of the table; AGS_EXIT_USAGE after printing "missing
- * value for ..." and usage (when not NULL) for an empty or absent value.
+ * value for ..." and usage (when not NULL) for an empty or absent value, or
+ * "invalid value ..." for a CLI_VALUE_CHOICE value that is none of its words.
  */
 int cli_flag_next(const struct cli_flag *table, int argc, char **argv, int *i, const char *usage,
                   const struct cli_flag **ret_flag, const char **ret_value);

@@ -189,3 +189,13 @@ int cli_owned_gather(const struct ags_config *cfg, struct run_owned_list *ret)
     }
     return 0;
 }
+
+void cli_owned_report_removed(const struct run_owned *x, int r, const char *why,
+                              void *userdata _unused_)
+{
+    _cleanup_free_ char *name = term_escape_str(x->name);
+    if (r == 0)
+        printf("removed %s %s\n", cli_owned_kind_name(x->kind), name);
+    else
+        cli_warning("kept %s %s: %s", cli_owned_kind_name(x->kind), name, why);
+}

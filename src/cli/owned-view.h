@@ -44,3 +44,8 @@ int cli_owned_config(const char *path, struct ags_config **ret);
 /* run_owned_gather with warnings on stderr: 0, or an exit status after
  * saying why. */
 int cli_owned_gather(const struct ags_config *cfg, struct run_owned_list *ret);
+
+/* run_prune_remove's report: "removed KIND NAME" on stdout, a warning with
+ * why when it was kept. */
+void cli_owned_report_removed(const struct run_owned *x, int r, const char *why,
+                              void *userdata);

@@ -140,9 +140,15 @@ struct cfg_image {
     struct cfg_str ca_bundle;     /* that bundle (PEM) */
 };
 
+/* [aliases]: the short names ags create-aliases writes. */
+struct cfg_aliases {
+    struct cfg_map commands; /* NAME = "COMMAND" (n == 0: the built-in set) */
+};
+
 struct ags_config {
     struct cfg_sandbox sandbox;
     struct cfg_network network;
+    struct cfg_aliases aliases;
     struct cfg_browser browser;
     struct cfg_auth_proxy auth_proxy;
     struct cfg_update update;

@@ -212,7 +212,7 @@ static void decode_map(struct cfg_decoder *d, const struct toml_value *v, const 
         return;
     }
     if (v->u.tab.len == 0) {
-        cfg_report_error(d, v->pos, ctx, "must include at least one lookup attribute");
+        cfg_report_error(d, v->pos, ctx, "must include at least one key");
         return;
     }
     struct cfg_kv *kv = xcalloc(v->u.tab.len, sizeof(*kv));

@@ -63,6 +63,7 @@ void cfg_merge_layer(struct ags_config *base, struct cfg_parts *bp, struct ags_c
     merge_fields(&cfg_schema_auth_proxy, &base->auth_proxy, &overlay->auth_proxy);
     merge_fields(&cfg_schema_update, &base->update, &overlay->update);
     merge_fields(&cfg_schema_network, &base->network, &overlay->network);
+    merge_fields(&cfg_schema_aliases, &base->aliases, &overlay->aliases);
     merge_fields(&cfg_schema_image, &base->image, &overlay->image);
     APPEND(bp->plain, bp->n_plain, bp->cap_plain, op->plain, op->n_plain);
     APPEND(bp->agent, bp->n_agent, bp->cap_agent, op->agent, op->n_agent);

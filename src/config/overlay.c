@@ -47,6 +47,7 @@ static const struct forbidden_key forbidden[] = {
      * that names it at all is asking for a hole in the sandbox. */
     {"network", "host_loopback",
      "it would open your machine's loopback (127.0.0.1 services) to the sandbox"},
+    {"aliases", "commands", "it decides what the wrappers in ~/.local/bin run"},
 };
 
 const char *cfg_overlay_forbidden(const char *table, const char *key)

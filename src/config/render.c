@@ -192,6 +192,8 @@ char *config_render_text(const struct ags_config *c)
     text_fields(&sb, &cfg_schema_update, &c->update);
     text_header(&sb, "[network]", NULL);
     text_fields(&sb, &cfg_schema_network, &c->network);
+    text_header(&sb, "[aliases]", NULL);
+    text_fields(&sb, &cfg_schema_aliases, &c->aliases);
     text_header(&sb, "[image]", NULL);
     text_fields(&sb, &cfg_schema_image, &c->image);
     return strbuf_steal(&sb);
@@ -287,6 +289,8 @@ char *config_render_json(const struct ags_config *c)
     json_fields(&sb, &cfg_schema_update, &c->update);
     put(&sb, ", \"network\": ");
     json_fields(&sb, &cfg_schema_network, &c->network);
+    put(&sb, ", \"aliases\": ");
+    json_fields(&sb, &cfg_schema_aliases, &c->aliases);
     put(&sb, ", \"image\": ");
     json_fields(&sb, &cfg_schema_image, &c->image);
     put(&sb, "}\n");

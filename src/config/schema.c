@@ -144,6 +144,10 @@ static const struct cfg_field image_fields[] = {
     F(struct cfg_image, "ca_bundle", CFG_T_PATH, ca_bundle, false),
 };
 
+static const struct cfg_field aliases_fields[] = {
+    F(struct cfg_aliases, "commands", CFG_T_MAP, commands, false),
+};
+
 #define SCHEMA(var, name, array, fields) \
     const struct cfg_table_schema var = {name, array, fields, ARRAY_SIZE(fields)}
 
@@ -159,10 +163,11 @@ SCHEMA(cfg_schema_auth_proxy, "auth_proxy", false, auth_proxy_fields);
 SCHEMA(cfg_schema_update, "update", false, update_fields);
 SCHEMA(cfg_schema_network, "network", false, network_fields);
 SCHEMA(cfg_schema_image, "image", false, image_fields);
+SCHEMA(cfg_schema_aliases, "aliases", false, aliases_fields);
 
 const struct cfg_table_schema *const cfg_schemas[] = {
     &cfg_schema_sandbox,        &cfg_schema_mount,  &cfg_schema_agent_mount,
     &cfg_schema_tool,           &cfg_schema_tool_directory, &cfg_schema_tool_secret,
     &cfg_schema_secret,         &cfg_schema_auth_proxy, &cfg_schema_browser,
-    &cfg_schema_update,         &cfg_schema_network, &cfg_schema_image, NULL,
+    &cfg_schema_update,         &cfg_schema_network, &cfg_schema_image, &cfg_schema_aliases, NULL,
 };

@@ -136,7 +136,7 @@ done < <(sed '/unsupported_flags\[\] = {/,/^};/d' "$src"/src/cli/*.c |
 "$ags" completions >/dev/null 2>"$work/err"
 [ $? -eq 2 ] && grep -q 'missing --shell (bash, zsh or fish)' "$work/err" && ok || bad "completions without --shell: $(cat "$work/err")"
 "$ags" completions --shell tcsh >/dev/null 2>"$work/err"
-[ $? -eq 2 ] && grep -q "unknown shell 'tcsh'" "$work/err" && ok || bad "completions --shell tcsh: $(cat "$work/err")"
+[ $? -eq 2 ] && grep -q "invalid value 'tcsh' for --shell (expected one of: bash zsh fish)" "$work/err" && ok || bad "completions --shell tcsh: $(cat "$work/err")"
 bash -n "$work/bc/completions/ags" && ok || bad "the bash script does not parse"
 zsh -n "$work/zfunc/_ags" && ok || bad "the zsh script does not parse"
 fish --no-execute "$work/ags.fish" && ok || bad "the fish script does not parse"

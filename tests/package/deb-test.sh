@@ -88,11 +88,17 @@ grep -q '"guard assets in /usr/share/ags/agent-assets"' <<<"$out" ||
     fail "the installed ags does not use /usr/share/ags: $out"
 for c in /usr/share/bash-completion/completions/ags /usr/share/zsh/vendor-completions/_ags \
     /usr/share/fish/vendor_completions.d/ags.fish; do
-    if grep -qx "$c" "$work/files"; then
-        [ -s "$c" ] || fail "the completion file $c is empty"
-        echo "# completion: $c"
-    fi
+    grep -qx "$c" "$work/files" || fail "the package has no completion file $c"
+    [ -s "$c" ] || fail "the completion file $c is empty"
+    echo "# completion: $c"
 done
+# Real shells find them where they look for packaged completions.
+got=$(env -i HOME="$work/home" PATH=/usr/bin:/bin bash --norc -c \
+    'source /usr/share/bash-completion/bash_completion; _completion_loader ags; complete -p ags' 2>&1)
+[[ "$got" == "complete -F "* ]] || fail "bash-completion does not load the packaged completion: $got"
+got=$(env -i HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" PATH=/usr/bin:/bin \
+    fish -c 'complete -C "ags --ag"' 2>&1 | cut -f1)
+[ "$got" = "--agent" ] || fail "fish does not complete 'ags --ag' from the package: $got"
 echo "# files: $(wc -l <"$work/files")"
 
 DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq ags >"$work/apt.log" 2>&1 || {

@@ -23,7 +23,9 @@ mkdir -m 0700 "$work/home" "$work/run"
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
 prefix=$work/prefix
 for f in bin/ags share/ags/containerfile/Containerfile share/ags/agent-assets/claude/guard.sh \
-    share/man/man1/ags.1.gz share/doc/ags/copyright share/doc/ags/changelog.gz; do
+    share/man/man1/ags.1.gz share/doc/ags/copyright share/doc/ags/changelog.gz \
+    share/bash-completion/completions/ags share/zsh/vendor-completions/_ags \
+    share/fish/vendor_completions.d/ags.fish; do
     [ -f "$prefix/$f" ] || fail "cmake --install did not place $f"
 done
 [ -x "$prefix/bin/ags" ] && [ -x "$prefix/share/ags/agent-assets/claude/guard.sh" ] ||

@@ -232,8 +232,14 @@ static const char *sample_value(const struct cli_flag *f)
         return "pi";
     case CLI_VALUE_DIR:
         return "/tmp";
-    case CLI_VALUE_CHOICE:
-        return "bash"; /* the only choice flag: --shell */
+    case CLI_VALUE_CHOICE: { /* its first word */
+        static char word[64];
+        size_t n = strcspn(f->choices, " ");
+        assert_true(n > 0 && n < sizeof(word));
+        memcpy(word, f->choices, n);
+        word[n] = '\0';
+        return word;
+    }
     default:
         return "/nonexistent/x";
     }
@@ -301,6 +307,24 @@ static void test_each_parser_takes_every_flag_of_its_table_and_no_other(void **s
     }
 }
 
+/* A choice flag takes only its words (the completion offers exactly those). */
+static void test_a_choice_flag_refuses_a_word_outside_its_choices(void **state)
+{
+    (void)state;
+    size_t checked = 0;
+    for (size_t i = 0; ags_commands[i]; i++) {
+        const struct ags_command *c = ags_commands[i];
+        for (const struct cli_flag *f = c->flags; f && f->name; f++) {
+            if (f->value != CLI_VALUE_CHOICE)
+                continue;
+            const char *words[] = {c->name, f->name, "no-such-choice", NULL};
+            assert_int_equal(run_words(c->run, words), AGS_EXIT_USAGE);
+            checked++;
+        }
+    }
+    assert_true(checked >= 3); /* completions --shell, create-aliases --shell and --mode */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_zsh_offers_every_flag_of_every_context),
         cmocka_unit_test(test_fish_has_a_line_for_every_flag_of_every_context),
         cmocka_unit_test(test_each_parser_takes_every_flag_of_its_table_and_no_other),
+        cmocka_unit_test(test_a_choice_flag_refuses_a_word_outside_its_choices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -113,6 +113,22 @@ static void test_network_host_loopback_is_read_with_its_origin(void **state)
     loaded_done(&l);
 }
 
+static void test_aliases_commands_are_read_sorted_with_their_origin(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"x\"\n[aliases]\n"
+                           "commands = { zz = \"ags --agent pi --\", aa = \"ags --agent codex --\" }\n");
+    assert_int_equal(l.r, 0);
+    assert_int_equal(l.cfg->aliases.commands.n, 2);
+    assert_string_equal(l.cfg->aliases.commands.v[0].key, "aa");
+    assert_string_equal(l.cfg->aliases.commands.v[1].value, "ags --agent pi --");
+    assert_int_equal(l.cfg->aliases.commands.at.line, 4);
+    loaded_done(&l);
+    l = load("[sandbox]\nimage = \"x\"\n[aliases]\ncommands = { a = 1 }\n");
+    assert_int_equal(l.r, -EINVAL);
+    loaded_done(&l);
+}
+
 static void test_missing_sandbox_table_is_an_error(void **state)
 {
     (void)state;
@@ -779,6 +795,17 @@ static void test_overlay_may_not_set_network_host_loopback(void **state)
     remove_tree(f.s.root);
 }
 
+/* What ~/.local/bin wrappers run is the user's: a repository naming it could
+ * put its own command behind a name the user types every day. */
+static void test_overlay_may_not_set_aliases_commands(void **state)
+{
+    (void)state;
+    struct overlay_fx f;
+    overlay_fx_init(&f, "[aliases]\ncommands = { aspi = \"sh -c evil\" }\n");
+    expect_overlay_error(&f, "2:1: aliases.commands", "may not set");
+    remove_tree(f.s.root);
+}
+
 /* An overlay may not change how long a Podman service that ags starts on the
  * host stays up: a host-side lifetime, not a repository's. */
 static void test_overlay_may_not_set_service_idle_seconds(void **state)
@@ -1086,6 +1113,8 @@ int main(void)
         cmocka_unit_test(test_overlay_may_not_set_service_idle_seconds),
         cmocka_unit_test(test_overlay_may_not_set_network_host_loopback),
         cmocka_unit_test(test_network_host_loopback_is_read_with_its_origin),
+        cmocka_unit_test(test_aliases_commands_are_read_sorted_with_their_origin),
+        cmocka_unit_test(test_overlay_may_not_set_aliases_commands),
         cmocka_unit_test(test_overlay_containerfile_gets_its_own_image_tag_pinned_to_its_bytes),
         cmocka_unit_test(test_overlay_fifo_and_symlinks_are_refused_without_hanging),
         cmocka_unit_test(test_trust_prompt_shows_every_line_escaped_and_a_summary),
