@@ -92,10 +92,13 @@ static int write_assets(const char *assets_dir, const struct dest *d, const stru
     return 0;
 }
 
-/* Opens dir (created if missing): the mount source, or the directory holding it. */
+/* Opens dir (created if missing): the mount source, or the directory holding
+ * it.  What it creates is private (0700): ags's cache directory, which the
+ * agent lock refuses when others can enter it, or an agent home that will
+ * hold the agent's credentials. */
 static int open_dest(const char *dir, struct ags_error *err)
 {
-    int r = mkdir_parents(dir, 0755, err);
+    int r = mkdir_parents(dir, 0700, err);
     if (r < 0)
         return r;
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

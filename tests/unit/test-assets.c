@@ -176,7 +176,7 @@ static void test_claude_hooks_are_not_written_through_a_planted_symlink(void **s
     assert_int_equal(entries_in(fx->outside), 0);
 }
 
-static void test_guard_installation_creates_missing_directories_below_the_mount(void **state)
+static void test_guard_installation_creates_missing_directories_private(void **state)
 {
     struct fixture *fx = *state;
     _cleanup_free_ char *fresh = xasprintf("%s/new/pi", fx->home);
@@ -189,6 +189,14 @@ static void test_guard_installation_creates_missing_directories_below_the_mount(
     assert_true(exists_in(hooks, "skills/guard/SKILL.md"));
     assert_true(exists_in(hooks, ".claude-plugin/plugin.json"));
     assert_int_equal(entries_in(fx->outside), 0);
+    /* What they create is private: the cache directory (the agent lock
+     * refuses a cache directory others can enter) and the agent home. */
+    struct stat st;
+    _cleanup_free_ char *cache = xasprintf("%s/cache", fx->home);
+    assert_int_equal(stat(cache, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0700);
+    assert_int_equal(stat(fresh, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0700);
 }
 
 int main(void)
@@ -208,7 +216,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_claude_hooks_are_not_written_through_a_planted_symlink,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
-                test_guard_installation_creates_missing_directories_below_the_mount, setup,
+                test_guard_installation_creates_missing_directories_private, setup,
                 teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
