@@ -236,8 +236,31 @@ static bool trusted_inode(const struct stat *st)
     return owner_ok && (!(st->st_mode & (S_IWGRP | S_IWOTH)) || sticky_dir);
 }
 
+/* Every component of path as written (a symlink counts as itself, by its
+ * owner): nobody else may have made or be able to replace any of them. */
+static bool trusted_as_written(const char *path)
+{
+    _cleanup_free_ char *p = xstrdup(path);
+    for (char *slash = strchr(p + 1, '/');; slash = strchr(slash + 1, '/')) {
+        if (slash)
+            *slash = '\0';
+        struct stat st;
+        if (lstat(p, &st) < 0)
+            return false;
+        bool ok = S_ISLNK(st.st_mode) ? st.st_uid == 0 || st.st_uid == geteuid()
+                                      : trusted_inode(&st);
+        if (!ok)
+            return false;
+        if (!slash)
+            return true;
+        *slash = '/';
+    }
+}
+
 char *trusted_realpath(const char *path)
 {
+    if (path[0] != '/' || !trusted_as_written(path))
+        return NULL;
     _cleanup_free_ char *real = realpath(path, NULL);
     struct stat st;
     if (!real || stat(real, &st) < 0 || !trusted_inode(&st))

@@ -51,9 +51,11 @@ int read_regular_file_at(int dirfd, const char *name, const char *shown, size_t 
                          size_t *ret_len, struct stat *ret_st, struct ags_error *err)
         _warn_unused_;
 
-/* The resolved path of path when it and every directory above it belong to
- * root or to us and nobody else can replace them (not writable by group or
- * others; a sticky directory such as /tmp protects what others own); NULL
- * otherwise (absent included).  For files ags runs or builds from: another
- * user who could write on the way could swap them. */
+/* The resolved path of the absolute path when it and every directory above
+ * it belong to root or to us and nobody else can replace them (not writable
+ * by group or others; a sticky directory such as /tmp protects what others
+ * own), and so does every component of path as written (a symlink on the way
+ * that another user made would let them choose where it leads); NULL
+ * otherwise (absent or relative included).  For files ags runs or builds
+ * from: another user who could write on the way could swap them. */
 char *trusted_realpath(const char *path);

@@ -28,15 +28,18 @@ static char *prefix_datadir(const char *exe)
     return xasprintf("%s/share/ags", dir);
 }
 
-/* Is exe the binary the build tree made (in its top directory)? */
+/* Is exe the binary the build tree made (in its top directory)?  Lexical,
+ * never through realpath(build_dir): a build directory that is gone could be
+ * re-created by anyone as a link to the installed copy's directory, and the
+ * installed copy would then prefer the source tree (which may be gone and
+ * re-created as well). */
 static bool in_build_tree(const char *exe, const char *build_dir)
 {
-    _cleanup_free_ char *build = build_dir ? realpath(build_dir, NULL) : NULL;
-    if (!build)
+    if (!build_dir || build_dir[0] != '/')
         return false;
     const char *slash = strrchr(exe, '/');
     size_t len = slash ? (size_t)(slash - exe) : 0;
-    return slash && strlen(build) == len && strncmp(exe, build, len) == 0;
+    return slash && strlen(build_dir) == len && strncmp(exe, build_dir, len) == 0;
 }
 
 /* Either place counts only when nobody but root and us can change it
@@ -54,8 +57,10 @@ char *run_shipped_path_for(const char *exe, const struct shipped_tree *tree, con
             continue;
         _cleanup_free_ char *path = xasprintf("%s/%s", roots[i], rel);
         _cleanup_free_ char *real = trusted_realpath(path);
+        /* The resolved path: every directory of it is root's or ours, so
+         * nobody else can swap what it names after this check. */
         if (real && access(real, R_OK) == 0)
-            return TAKE_PTR(path);
+            return TAKE_PTR(real);
     }
     return xasprintf("%s/%s", roots[0], rel);
 }

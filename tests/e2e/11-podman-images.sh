@@ -97,7 +97,7 @@ printf 'FROM %s\nRUN echo step-before-failure\nRUN echo about-to-fail && false\n
 drv build "$ctx" "$bad" -f Containerfile.bad
 check_eq "RUN false fails the build" 1 "$DRV_RC"
 check_contains "with the build's own error text" \
-    'the image build failed: building at STEP "RUN echo about-to-fail && false": while running runtime: exit status 1 [EIO]' \
+    'the image build failed: step 3/3 (RUN echo about-to-fail && false) failed: while running runtime: exit status 1 [EIO]' \
     "$DRV_ERR"
 check_contains "after streaming the output so far" "about-to-fail" "$DRV_OUT"
 drv image-exists "$bad"

@@ -115,6 +115,36 @@ static void test_a_prefix_another_user_can_write_is_not_used(void **state)
     free(p);
 }
 
+/* A build directory that is gone, re-created by someone as a link to the
+ * installed copy's bin/: the installed copy still uses its own prefix. */
+static void test_a_build_dir_recreated_as_a_link_does_not_redirect_an_installed_copy(void **state)
+{
+    (void)state;
+    char *gone = at("gone-build"), *bin = at("home/.local/bin"), *exe = at("home/.local/bin/ags");
+    char *src = at("src");
+    assert_int_equal(symlink(bin, gone), 0);
+    const struct shipped_tree tree = {gone, src};
+    char *path = run_shipped_path_for(exe, &tree, CF);
+    char *want = at("home/.local/share/ags/" CF);
+    assert_string_equal(path, want);
+    free(gone), free(bin), free(exe), free(src), free(path), free(want);
+}
+
+/* A source tree reached through a link in a directory others can write is
+ * not used, although the link leads to a tree of ours. */
+static void test_a_source_tree_behind_a_link_others_could_swap_is_not_used(void **state)
+{
+    (void)state;
+    char *link = at("open/share/ags/src-link"), *src = at("src"), *build = at("build");
+    char *exe = at("opt/bin/ags");
+    assert_int_equal(symlink(src, link), 0);
+    const struct shipped_tree tree = {build, link};
+    char *path = run_shipped_path_for(exe, &tree, CF);
+    char *want = at("opt/share/ags/" CF); /* where it belongs: for the error */
+    assert_string_equal(path, want);
+    free(link), free(src), free(build), free(exe), free(path), free(want);
+}
+
 /* With the file nowhere, the path names where it belongs (for the error). */
 static void test_a_missing_file_is_named_in_the_prefix_or_the_source_tree(void **state)
 {
@@ -152,6 +182,8 @@ int main(void)
             cmocka_unit_test(test_a_prefix_without_the_file_falls_back_to_the_source_tree),
             cmocka_unit_test(test_a_prefix_another_user_can_write_is_not_used),
             cmocka_unit_test(test_a_missing_file_is_named_in_the_prefix_or_the_source_tree),
+            cmocka_unit_test(test_a_build_dir_recreated_as_a_link_does_not_redirect_an_installed_copy),
+            cmocka_unit_test(test_a_source_tree_behind_a_link_others_could_swap_is_not_used),
             cmocka_unit_test(test_this_process_finds_the_source_tree_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
