@@ -120,9 +120,12 @@ static int write_wrappers(const char *home, const struct alias_set *set, bool fo
 
 static char *rc_path(const struct cfg_host *h, const char *shell)
 {
+    /* XDG: a relative XDG_CONFIG_HOME is ignored (it would name a file in
+     * whatever directory ags runs in, a repository's say). */
     if (strcmp(shell, "fish") == 0)
-        return h->xdg_config ? xasprintf("%s/fish/config.fish", h->xdg_config)
-                             : xasprintf("%s/.config/fish/config.fish", h->home);
+        return h->xdg_config && h->xdg_config[0] == '/'
+                       ? xasprintf("%s/fish/config.fish", h->xdg_config)
+                       : xasprintf("%s/.config/fish/config.fish", h->home);
     return xasprintf("%s/.%src", h->home, shell);
 }
 
@@ -152,7 +155,7 @@ static int write_aliases(const struct cfg_host *h, const struct alias_set *set,
     _cleanup_free_ char *rc = rc_path(h, shell);
     bool changed = false;
     struct ags_error err = {0};
-    if (run_alias_write_rc(rc, set->v, set->n, &changed, &err) < 0) {
+    if (run_alias_write_rc(rc, set->v, set->n, strcmp(shell, "fish") == 0, &changed, &err) < 0) {
         cli_error("%s", err.msg);
         return AGS_EXIT_FAILURE;
     }

@@ -166,6 +166,12 @@ static int uninstall_run(int argc, char **argv)
         rc = check_args(&a);
     if (rc != 0)
         return rc;
+    if (geteuid() == 0) {
+        cli_error("ags uninstall removes a per-user install below ~/.local and does not run as "
+                  "root (run it as the user who installed; the Debian package goes with apt "
+                  "remove ags)");
+        return AGS_EXIT_USAGE;
+    }
     const char *home = env_nonempty(NULL, "HOME");
     if (!home || home[0] != '/') {
         cli_error("$HOME is not an absolute path; ags uninstall removes below $HOME/.local");

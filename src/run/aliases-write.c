@@ -127,12 +127,12 @@ static int ensure_parent(const char *path, struct ags_error *err)
     return mkdir_parents(dir, 0755, err);
 }
 
-int run_alias_write_rc(const char *path, const struct run_alias *v, size_t n, bool *ret_changed,
-                       struct ags_error *err)
+int run_alias_write_rc(const char *path, const struct run_alias *v, size_t n, bool fish,
+                       bool *ret_changed, struct ags_error *err)
 {
     unsigned mode = 0644;
     _cleanup_free_ char *target = NULL, *old = NULL, *new = NULL;
-    _cleanup_free_ char *block = run_alias_block(v, n);
+    _cleanup_free_ char *block = run_alias_block(v, n, fish);
     int r = rc_target(path, &target, &mode, err);
     if (r == 0)
         r = read_rc(target, &old, err);

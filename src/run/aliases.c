@@ -78,18 +78,27 @@ bool run_alias_is_managed(const char *text)
     return nl && line_is(nl + 1, RUN_ALIAS_MARKER);
 }
 
-static void append_quoted(struct strbuf *sb, const char *s)
+/* s in single quotes: POSIX shells end the quote for a ' ('\''); fish's
+ * single quotes know two escapes, \' and \\ (a lone backslash before a
+ * quote would end fish's string where POSIX's does not). */
+static void append_quoted(struct strbuf *sb, const char *s, bool fish)
 {
     int r = strbuf_appendc(sb, '\'');
-    for (; *s && r == 0; s++)
-        r = *s == '\'' ? strbuf_appends(sb, "'\\''") : strbuf_appendc(sb, *s);
+    for (; *s && r == 0; s++) {
+        if (fish && (*s == '\'' || *s == '\\'))
+            r = strbuf_appendc(sb, '\\') < 0 ? -1 : strbuf_appendc(sb, *s);
+        else if (*s == '\'')
+            r = strbuf_appends(sb, "'\\''");
+        else
+            r = strbuf_appendc(sb, *s);
+    }
     if (r == 0)
         r = strbuf_appendc(sb, '\'');
     if (r < 0)
         ags_oom();
 }
 
-char *run_alias_block(const struct run_alias *v, size_t n)
+char *run_alias_block(const struct run_alias *v, size_t n, bool fish)
 {
     _cleanup_strbuf_ struct strbuf sb;
     strbuf_init(&sb, ALIAS_TEXT_MAX);
@@ -98,7 +107,7 @@ char *run_alias_block(const struct run_alias *v, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (strbuf_appendf(&sb, "alias %s=", v[i].name) < 0)
             ags_oom();
-        append_quoted(&sb, v[i].command);
+        append_quoted(&sb, v[i].command, fish);
         if (strbuf_appendc(&sb, '\n') < 0)
             ags_oom();
     }

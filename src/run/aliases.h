@@ -41,8 +41,9 @@ char *run_alias_wrapper_text(const char *command);
 /* Whether a file's contents are a wrapper ags wrote (its second line is the marker). */
 bool run_alias_is_managed(const char *text);
 /* The marker block: begin line, "alias NAME='COMMAND'" per alias (a ' in the
- * command as '\''), end line, each ending in a newline. */
-char *run_alias_block(const struct run_alias *v, size_t n);
+ * command as '\'' for POSIX shells; for fish, ' and \ as \' and \\), end
+ * line, each ending in a newline. */
+char *run_alias_block(const struct run_alias *v, size_t n, bool fish);
 /*
  * rc with block in place of its managed block (from the begin marker line
  * through the end marker line and one newline after it), or appended after a
@@ -65,8 +66,9 @@ enum run_alias_outcome {
  * missing), never following a symlink at NAME. */
 int run_alias_write_wrapper(const char *bindir, const struct run_alias *a, bool force,
                             enum run_alias_outcome *ret, struct ags_error *err) _warn_unused_;
-/* Puts the block into the rc file at path (created, with its directory, when
- * missing; a symlinked rc file, as dotfile managers make, is edited where it
- * points).  *ret_changed: false when it already held this block. */
-int run_alias_write_rc(const char *path, const struct run_alias *v, size_t n, bool *ret_changed,
-                       struct ags_error *err) _warn_unused_;
+/* Puts the block (fish: quoted for fish) into the rc file at path (created,
+ * with its directory, when missing; a symlinked rc file, as dotfile managers
+ * make, is edited where it points).  *ret_changed: false when it already held
+ * this block. */
+int run_alias_write_rc(const char *path, const struct run_alias *v, size_t n, bool fish,
+                       bool *ret_changed, struct ags_error *err) _warn_unused_;

@@ -29,13 +29,19 @@ int run_install_manifest_load(const char *home, struct run_manifest *ret, struct
     _cleanup_free_ char *path = run_install_manifest_path(home);
     _cleanup_free_ char *text = NULL;
     size_t len = 0;
-    int r = read_regular_file_at(AT_FDCWD, path, path, MANIFEST_MAX, &text, &len, NULL, err);
+    struct stat st;
+    int r = read_regular_file_at(AT_FDCWD, path, path, MANIFEST_MAX, &text, &len, &st, err);
     if (r == -ENOENT) {
         ags_error_clear(err);
         return 0;
     }
     if (r < 0)
         return r;
+    /* What it lists is removed and replaced: only the caller's own list counts. */
+    if (st.st_uid != geteuid())
+        return ags_error_set(err, -EPERM, "'%s' belongs to uid %u, not to you (uid %u): ags "
+                             "install and uninstall work only from your own manifest",
+                             path, (unsigned)st.st_uid, (unsigned)geteuid());
     if (strlen(text) != len)
         return ags_error_set(err, -EINVAL, "'%s' contains a NUL byte", path);
     return run_manifest_parse(text, path, ret, err);

@@ -29,20 +29,69 @@ static void keep(struct removal *rm, const struct run_manifest_entry *e, const c
         rm->kept(e->path, why, rm->userdata);
 }
 
-/* Where install writes: a manifest naming anything else was not written by it. */
-static bool below_local(const struct removal *rm, const char *path)
+/* What install writes below ~/.local ("share/ags/" and all below it), and
+ * for a directory entry the directories above those. */
+static const char *const install_places[] = {
+    "bin/ags",
+    "share/ags/",
+    "share/bash-completion/completions/ags",
+    "share/zsh/site-functions/_ags",
+    "share/fish/vendor_completions.d/ags.fish",
+};
+
+static bool install_place(const char *rel, bool dir)
+{
+    size_t n = strlen(rel);
+    for (size_t i = 0; i < ARRAY_SIZE(install_places); i++) {
+        const char *p = install_places[i];
+        size_t k = strlen(p);
+        if (strcmp(rel, p) == 0)
+            return true; /* the file itself */
+        if (p[k - 1] == '/' && n > k && strncmp(rel, p, k) == 0)
+            return true; /* below share/ags/ */
+        if (dir && k > n && strncmp(p, rel, n) == 0 && p[n] == '/')
+            return true; /* a directory above one of them */
+    }
+    return false;
+}
+
+/* No directory between ~/.local and path is a symlink: what install made
+ * there were directories, and a link would lead the removal elsewhere. */
+static bool no_link_on_the_way(const char *local, const char *path)
+{
+    _cleanup_free_ char *p = xstrdup(path);
+    for (char *slash = p + strlen(local) + 1; (slash = strchr(slash, '/')); slash++) {
+        *slash = '\0';
+        struct stat st;
+        bool dir = lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
+        *slash = '/';
+        if (!dir)
+            return false;
+    }
+    return true;
+}
+
+/* Where install writes: a manifest naming anything else was not written by
+ * it (a manifest is a file of the user's, but what it may make uninstall
+ * remove stays within what install writes). */
+static bool below_local(const struct removal *rm, const char *path, bool dir)
 {
     _cleanup_free_ char *local = xasprintf("%s/.local", rm->home);
     size_t n = strlen(path);
-    bool dotdot = strstr(path, "/../") || (n >= 3 && strcmp(path + n - 3, "/..") == 0);
-    return path_under(path, local) && !dotdot;
+    bool dotdot = strstr(path, "/../") || strstr(path, "/./") || strstr(path, "//") ||
+                  (n >= 3 && strcmp(path + n - 3, "/..") == 0);
+    if (dotdot || !path_under(path, local))
+        return false;
+    if (strcmp(path, local) == 0)
+        return dir; /* ~/.local itself, when install made it */
+    return install_place(path + strlen(local) + 1, dir) && no_link_on_the_way(local, path);
 }
 
 /* A file or link: removed only while it is as install left it. */
 static void remove_entry(struct removal *rm, const struct run_manifest_entry *e)
 {
-    if (!below_local(rm, e->path)) {
-        keep(rm, e, "not below ~/.local, where ags install writes");
+    if (!below_local(rm, e->path, false)) {
+        keep(rm, e, "not a place below ~/.local where ags install writes");
         return;
     }
     struct stat st;
@@ -76,7 +125,7 @@ static void remove_dirs(struct removal *rm, const struct run_manifest *m)
 {
     _cleanup_free_ bool *stays = xcalloc(m->n + 1, sizeof(*stays));
     for (size_t i = m->n; i-- > 0;) {
-        if (m->v[i].kind != RUN_MANIFEST_DIR || !below_local(rm, m->v[i].path))
+        if (m->v[i].kind != RUN_MANIFEST_DIR || !below_local(rm, m->v[i].path, true))
             continue;
         if (rmdir(m->v[i].path) == 0)
             rm->res->removed++;

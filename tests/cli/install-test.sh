@@ -170,6 +170,11 @@ fi
 same aliases-config-wrapper "$(tail -1 "$bin/my.opus")" 'exec ags --agent claude -- --model opus "$@"'
 expect aliases-config-block "$(cat "$home/.bashrc")" "alias myai='ags --agent pi --'"
 if grep -q "alias aspi=" "$home/.bashrc"; then bad "configured names did not replace the built-in block"; else ok; fi
+# fish reads its own quoting: a backslash before a quote stays the command's.
+printf '[sandbox]\nimage = "localhost/x:1"\n[aliases]\ncommands = { q = "echo A\\\\'"'"'B" }\n' >"$cfg"
+run aliases-fish-quoting 0 create-aliases --config "$cfg" --mode aliases --shell fish
+same fish-runs-the-alias-as-written "$(env -i HOME="$home" XDG_CONFIG_HOME="$work/fish-config" PATH=/usr/bin:/bin \
+    fish --no-config -c "source '$home/.config/fish/config.fish'; q" 2>&1)" "A'B"
 printf '[sandbox]\nimage = "localhost/x:1"\n[aliases]\ncommands = { "../evil" = "ags" }\n' >"$cfg"
 run aliases-config-bad-name 2 create-aliases --config "$cfg" &&
     expect aliases-config-bad-name "$err" "$cfg:4:12: aliases.commands.../evil: not a name"

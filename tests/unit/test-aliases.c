@@ -57,8 +57,19 @@ static void test_default_names_are_the_originals_and_valid(void **state _unused_
 
 static void test_block_quotes_single_quotes(void **state _unused_)
 {
-    _cleanup_free_ char *b = run_alias_block(two, 2);
+    _cleanup_free_ char *b = run_alias_block(two, 2, false);
     assert_string_equal(b, two_block);
+}
+
+/* fish's single quotes take \' and \\ as escapes: both are escaped there,
+ * and a ' is not written the POSIX way. */
+static void test_fish_block_escapes_backslashes_and_quotes_the_fish_way(void **state _unused_)
+{
+    const struct run_alias a[] = {{"q", "echo A\\'; touch X; echo \\' C:\\"}};
+    _cleanup_free_ char *b = run_alias_block(a, 1, true);
+    assert_string_equal(b, RUN_ALIAS_BLOCK_BEGIN "\n"
+                           "alias q='echo A\\\\\\'; touch X; echo \\\\\\' C:\\\\'\n"
+                           RUN_ALIAS_BLOCK_END "\n");
 }
 
 static char *update(const char *rc, const char *block)
@@ -81,7 +92,7 @@ static void test_block_is_appended_after_a_blank_line(void **state _unused_)
 
 static void test_block_is_replaced_in_place_and_a_second_run_changes_nothing(void **state _unused_)
 {
-    _cleanup_free_ char *block = run_alias_block(two, 1);
+    _cleanup_free_ char *block = run_alias_block(two, 1, false);
     _cleanup_free_ char *first = update("a\n" RUN_ALIAS_BLOCK_BEGIN "\nalias old='x'\n"
                                         RUN_ALIAS_BLOCK_END "\nb\n", block);
     _cleanup_free_ char *want = xasprintf("a\n%sb\n", block);
@@ -219,7 +230,7 @@ static void test_rc_through_a_dotfiles_symlink_is_edited_where_it_points(void **
     _cleanup_free_ char *rc = xasprintf("%s/.bashrc", fx->dir);
     assert_int_equal(symlink("dotfiles-bashrc", rc), 0);
     bool changed = false;
-    assert_int_equal(run_alias_write_rc(rc, two, 2, &changed, NULL), 0);
+    assert_int_equal(run_alias_write_rc(rc, two, 2, false, &changed, NULL), 0);
     assert_true(changed);
     _cleanup_free_ char *text = slurp(fx->dir, "dotfiles-bashrc");
     _cleanup_free_ char *want = xasprintf("export A=1\n\n%s", two_block);
@@ -227,7 +238,7 @@ static void test_rc_through_a_dotfiles_symlink_is_edited_where_it_points(void **
     struct stat st;
     assert_int_equal(lstat(rc, &st), 0);
     assert_true(S_ISLNK(st.st_mode));
-    assert_int_equal(run_alias_write_rc(rc, two, 2, &changed, NULL), 0);
+    assert_int_equal(run_alias_write_rc(rc, two, 2, false, &changed, NULL), 0);
     assert_false(changed);
 }
 
@@ -236,7 +247,7 @@ static void test_missing_fish_config_is_created_with_its_directory(void **state)
     struct fx *fx = *state;
     _cleanup_free_ char *rc = xasprintf("%s/.config/fish/config.fish", fx->dir);
     bool changed = false;
-    assert_int_equal(run_alias_write_rc(rc, two, 2, &changed, NULL), 0);
+    assert_int_equal(run_alias_write_rc(rc, two, 2, false, &changed, NULL), 0);
     assert_true(changed);
     _cleanup_free_ char *dir = xasprintf("%s/.config/fish", fx->dir);
     _cleanup_free_ char *text = slurp(dir, "config.fish");
@@ -251,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_wrapper_runs_the_command_with_the_users_arguments),
         cmocka_unit_test(test_default_names_are_the_originals_and_valid),
         cmocka_unit_test(test_block_quotes_single_quotes),
+        cmocka_unit_test(test_fish_block_escapes_backslashes_and_quotes_the_fish_way),
         cmocka_unit_test(test_block_is_appended_after_a_blank_line),
         cmocka_unit_test(test_block_is_replaced_in_place_and_a_second_run_changes_nothing),
         cmocka_unit_test(test_markers_inside_a_line_are_not_the_block),

@@ -257,6 +257,36 @@ static void test_uninstall_keeps_a_changed_file_and_lists_it_again(void **state)
     assert_int_equal(access(local, F_OK), -1);
 }
 
+/* A manifest line naming a place install never writes, or a place reached
+ * through a symlink below ~/.local, is kept even with --force. */
+static void test_uninstall_removes_only_places_install_writes_never_through_a_link(void **state)
+{
+    struct fx *fx = *state;
+    assert_int_equal(install(fx, false, false), 0);
+    _cleanup_free_ char *keyring = xasprintf("%s/.local/share/keyrings/login.keyring", fx->home);
+    _cleanup_free_ char *outside = xasprintf("%s/outside/victim", fx->root);
+    _cleanup_free_ char *link = xasprintf("%s/.local/share/ags/agent-assets/linkdir", fx->home);
+    _cleanup_free_ char *through = xasprintf("%s/victim", link);
+    _cleanup_free_ char *outside_dir = xasprintf("%s/outside", fx->root);
+    put(keyring, "secret\n", 0600);
+    put(outside, "v\n", 0644);
+    assert_int_equal(symlink(outside_dir, link), 0);
+    struct run_manifest m;
+    assert_int_equal(run_install_manifest_load(fx->home, &m, NULL), 0);
+    static const char digest[] = "00000000000000000000000000000000"
+                                 "00000000000000000000000000000000";
+    run_manifest_add(&m, RUN_MANIFEST_FILE, keyring, digest, 0600);
+    run_manifest_add(&m, RUN_MANIFEST_FILE, through, digest, 0644);
+    _cleanup_free_ char *text = run_manifest_render(&m);
+    _cleanup_free_ char *path = run_install_manifest_path(fx->home);
+    assert_int_equal(write_file_atomic(path, text, strlen(text), 0644, NULL), 0);
+    run_manifest_done(&m);
+    struct run_uninstall_result res = uninstall(fx, true);
+    assert_int_equal(res.kept, 2);
+    assert_int_equal(access(keyring, F_OK), 0);
+    assert_int_equal(access(outside, F_OK), 0);
+}
+
 static void test_uninstall_without_a_manifest_says_so(void **state)
 {
     struct fx *fx = *state;
@@ -303,6 +333,7 @@ int main(void)
         T(test_an_installed_file_changed_by_the_user_is_in_the_way),
         T(test_uninstall_leaves_exactly_the_tree_from_before),
         T(test_uninstall_keeps_a_changed_file_and_lists_it_again),
+        T(test_uninstall_removes_only_places_install_writes_never_through_a_link),
         T(test_uninstall_without_a_manifest_says_so),
         T(test_link_self_links_and_uninstall_removes_only_the_link),
         T(test_a_binary_beside_a_cmake_cache_is_in_a_build_tree),
