@@ -104,6 +104,42 @@ void run_image_refresh_arg(time_t now, char *buf, size_t size)
         (void)snprintf(buf, size, RUN_IMAGE_REFRESH_ARG "=%lld", (long long)(now / 604800));
 }
 
+/* Podman 4.3's builds (buildah before 1.31) now and then kill a RUN step
+ * while other API requests run alongside: the step's runtime gets SIGKILL
+ * when the Go thread that started it goes away (PR_SET_PDEATHSIG;
+ * containers/podman#17918, fixed in buildah 1.31).  Another ags starting a
+ * session is such a request. */
+bool run_image_build_killed_by_podman(const char *msg)
+{
+    return strstr(msg, "while running runtime: signal: killed") ||
+           strstr(msg, "did not get container create message from subprocess");
+}
+
+#define BUILD_TRIES 3
+
+/* The build, again when Podman's fault killed it (the steps before the killed
+ * one come from the layer cache). */
+static int build_with_retries(struct backend *b, const char *image,
+                              const struct backend_image_build *opts,
+                              const struct run_callbacks *cb, struct ags_error *err)
+{
+    for (int try = 1;; try++) {
+        struct build_sink sink = {.cb = cb};
+        struct backend_image_build o = *opts;
+        o.userdata = &sink;
+        struct ags_error e = {0};
+        int r = b->ops->image_build(b, image, &o, &e);
+        build_sink_end(&sink);
+        if (r >= 0)
+            return r;
+        if (try == BUILD_TRIES || !run_image_build_killed_by_podman(e.msg))
+            return ags_error_set(err, r, "%s", e.msg);
+        run_warnf(cb, "Podman killed a step of the build (%s), a fault of Podman 4.3 when other "
+                      "requests run alongside (containers/podman#17918): building again, try %d "
+                      "of %d", e.msg, try + 1, BUILD_TRIES);
+    }
+}
+
 /* base NULL: the Containerfile's own FROM (no BASE_IMAGE argument). */
 static int build_image(struct backend *b, const struct ags_config *cfg, const char *image,
                        const char *base, const struct run_callbacks *cb, struct ags_error *err)
@@ -135,7 +171,6 @@ static int build_image(struct backend *b, const struct ags_config *cfg, const ch
                                              ctx.file, base ? " on " : "", base ? base : "");
         cb->progress(msg, cb->userdata);
     }
-    struct build_sink sink = {.cb = cb};
     const struct backend_image_build opts = {
         .context_dir = ctx.dir,
         .containerfile = ctx.name,
@@ -144,10 +179,8 @@ static int build_image(struct backend *b, const struct ags_config *cfg, const ch
         .files = &ctx.ca,
         .n_files = 1,
         .on_output = build_sink_write,
-        .userdata = &sink,
     };
-    r = b->ops->image_build(b, image, &opts, err);
-    build_sink_end(&sink);
+    r = build_with_retries(b, image, &opts, cb, err);
     return r < 0 ? ags_error_prefix(err, "building the sandbox image failed") : 0;
 }
 

@@ -36,6 +36,11 @@ void run_backend_open_opts(const struct ags_config *cfg, const char *(*getenv_fn
                            const struct run_callbacks *cb, const volatile sig_atomic_t *cancel,
                            struct backend_open_opts *ret);
 
+/* Whether a build error is Podman 4.3 killing a RUN step (a fault of its
+ * builds while other requests run alongside, containers/podman#17918):
+ * update-image and a run's first build then build again, at most 3 times. */
+bool run_image_build_killed_by_podman(const char *msg);
+
 /* ---- image.c, image-base.c, image-context.c ---- */
 /* A cached base tarball older than this is made again (security updates). */
 #define RUN_BASE_CACHE_MAX_AGE (7 * 24 * 3600)

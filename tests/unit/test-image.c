@@ -113,6 +113,23 @@ static int teardown(void **state)
 /* The refresh argument changes once per ISO week (so a weekly build runs
  * apt-get upgrade again) and is the same all week (so the cache still works
  * within it); ISO years cross calendar years. */
+/* The two ways Podman 4.3 reports a RUN step it killed itself are built
+ * again; a step that failed on its own is not. */
+static void test_a_build_killed_by_podman_is_told_from_a_failing_step(void **state)
+{
+    (void)state;
+    assert_true(run_image_build_killed_by_podman(
+            "the image build failed: step 11/19 (RUN set -eux; ...) failed: while running "
+            "runtime: signal: killed"));
+    assert_true(run_image_build_killed_by_podman(
+            "the image build failed: step 2/3 (RUN x) failed: did not get container create "
+            "message from subprocess: EOF"));
+    assert_false(run_image_build_killed_by_podman(
+            "the image build failed: step 3/3 (RUN false) failed: while running runtime: exit "
+            "status 1"));
+    assert_false(run_image_build_killed_by_podman("connection refused"));
+}
+
 static void test_refresh_arg_is_the_iso_week(void **state)
 {
     (void)state;
@@ -132,7 +149,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_base_flag_wins_then_local_then_storage_then_registry),
             cmocka_unit_test(test_context_digest_follows_what_the_build_sees),
-            cmocka_unit_test(test_refresh_arg_is_the_iso_week),
+            cmocka_unit_test(test_a_build_killed_by_podman_is_told_from_a_failing_step),
+        cmocka_unit_test(test_refresh_arg_is_the_iso_week),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
