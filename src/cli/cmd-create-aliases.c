@@ -84,7 +84,7 @@ static int pick_aliases(const struct ags_config *cfg, struct alias_set *ret)
         cli_error("%s:%u:%u: aliases.commands.%s: %s", file, m->at.line, m->at.col, key,
                   name_ok ? "the command is empty or holds a control character"
                           : "not a name for a wrapper or an alias (letters, digits and _, "
-                            "then also - and ., at most 64)");
+                            "then also - and ., at most 64; not ags itself)");
         return AGS_EXIT_USAGE;
     }
     ret->v = xcalloc(m->n, sizeof(*ret->v));

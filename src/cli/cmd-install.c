@@ -53,6 +53,12 @@ static int check_caller(const struct install_args *a, const char *exe)
         cli_error("cannot find the running ags binary through /proc/self/exe");
         return AGS_EXIT_FAILURE;
     }
+    if (strpbrk(exe, "\t\n")) {
+        _cleanup_free_ char *shown = term_escape_str(exe);
+        cli_error("the running binary's path '%s' holds a tab or a newline, which the install "
+                  "manifest cannot record: move it and run ags install again", shown);
+        return AGS_EXIT_USAGE;
+    }
     if (a->link_self && !a->force && run_install_exe_in_build_tree(exe)) {
         _cleanup_free_ char *shown = term_escape_str(exe);
         cli_error("--link-self would link ~/.local/bin/ags to '%s' in a build directory, which "

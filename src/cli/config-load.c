@@ -83,6 +83,7 @@ int cli_load_config(const struct cli_host *h, const char *config_path, bool use_
     struct cfg_load_opts opts = {
         .config_path = config_path,
         .use_overlay = use_overlay,
+        .read_only = h->config_read_only,
         .ask_trust = ask_trust,
     };
     int r = config_load(&h->host, &opts, ret, &diag);

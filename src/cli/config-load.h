@@ -9,6 +9,7 @@
 struct cli_host {
     struct cfg_host host;
     char *cwd;
+    bool config_read_only; /* cfg_load_opts.read_only */
 };
 
 void cli_host_init(struct cli_host *h);

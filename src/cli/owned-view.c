@@ -169,6 +169,7 @@ int cli_owned_config(const char *path, struct ags_config **ret)
 {
     struct cli_host h;
     cli_host_init(&h);
+    h.config_read_only = true; /* looking or removing writes no config */
     int rc = cli_load_config(&h, path, false, ret);
     cli_host_done(&h);
     return rc;

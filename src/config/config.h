@@ -225,11 +225,14 @@ struct cfg_load_opts {
     /* Called for an overlay that is not trusted with its current content. */
     enum cfg_trust_answer (*ask_trust)(const struct cfg_trust_request *req, void *userdata);
     void *userdata;
+    /* A missing default config is the built-in default, not written (for
+     * commands that only look, or remove: df, prune, uninstall --purge). */
+    bool read_only;
 };
 
 /*
  * Loads the base config (creating it from the built-in default when the default
- * path does not exist yet), then the trusted overlay, validates and merges them.
+ * path does not exist yet, unless read_only), then the trusted overlay, validates and merges them.
  * On any error in any file nothing is returned, *diag lists every problem, and
  * the result is -EINVAL (config error) or another negative errno (I/O).
  */

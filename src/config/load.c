@@ -96,6 +96,12 @@ static int read_base(const struct cfg_host *host, const struct cfg_load_opts *op
             opts->config_path ? absolute(host, opts->config_path) : config_default_path(host);
     struct stat st;
     if (!opts->config_path && stat(path, &st) < 0 && errno == ENOENT) {
+        if (opts->read_only) {
+            *ret_len = strlen(config_default_text);
+            *ret_buf = xstrdup(config_default_text);
+            *ret_path = TAKE_PTR(path);
+            return 0;
+        }
         int r = create_default(path, diag);
         if (r < 0)
             return r;

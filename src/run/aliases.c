@@ -46,7 +46,8 @@ bool run_alias_name_valid(const char *name)
     for (size_t i = 0; i < n; i++)
         if (!name_char(name[i], i == 0))
             return false;
-    return true;
+    /* A wrapper named ags would run itself instead of ags. */
+    return strcmp(name, "ags") != 0;
 }
 
 bool run_alias_command_valid(const char *command)

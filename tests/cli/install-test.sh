@@ -179,6 +179,12 @@ printf '[sandbox]\nimage = "localhost/x:1"\n[aliases]\ncommands = { "../evil" = 
 run aliases-config-bad-name 2 create-aliases --config "$cfg" &&
     expect aliases-config-bad-name "$err" "$cfg:4:12: aliases.commands.../evil: not a name"
 
+# ---- commands that only look or remove write no config ----
+rm -rf "$home/.config/ags"
+env -i HOME="$home" PATH=/usr/bin:/bin CONTAINER_HOST="unix://$work/no.sock" "$ags" df \
+    >/dev/null 2>&1 </dev/null
+[ -e "$home/.config/ags" ] && bad "ags df created $home/.config/ags" || ok
+
 # ---- uninstall --purge: ags's own directories (Podman is not reachable here) ----
 purge_home() { # fills the config, state and cache directories, plus a planted link
     mkdir -p "$home/.config/ags" "$home/.local/state/ags/x" "$home/outside"

@@ -49,6 +49,7 @@ static void test_default_names_are_the_originals_and_valid(void **state _unused_
     assert_false(run_alias_name_valid("-rf"));
     assert_false(run_alias_name_valid("a b"));
     assert_false(run_alias_name_valid(".hidden"));
+    assert_false(run_alias_name_valid("ags")); /* the wrapper would run itself */
     assert_true(run_alias_command_valid("ags --agent pi --"));
     assert_false(run_alias_command_valid(""));
     assert_false(run_alias_command_valid("ags\nrm -rf ~"));

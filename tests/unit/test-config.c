@@ -509,7 +509,8 @@ static void test_overlay_trust_is_pinned_to_its_content(void **state)
                         "[[mount]]\nhost = \"data\"\ncontainer = \"/o\"\nmode = \"rw\"\n");
     struct cfg_host h = {.home = s.home, .cwd = s.sub, .getenv = fake_env};
     struct trust_log log = {.answer = CFG_TRUST_SKIP};
-    struct cfg_load_opts opts = {base, true, record_trust, &log};
+    struct cfg_load_opts opts = {.config_path = base, .use_overlay = true,
+                                 .ask_trust = record_trust, .userdata = &log};
     struct ags_config *cfg = NULL;
     struct cfg_diag diag = {0};
 
@@ -578,7 +579,8 @@ static void test_error_in_overlay_names_the_overlay_and_returns_nothing(void **s
     write_text(overlay, "[sandbox]\nimage = true\n");
     struct cfg_host h = {.home = s.home, .cwd = s.repo, .getenv = fake_env};
     struct trust_log log = {.answer = CFG_TRUST_ACCEPT};
-    struct cfg_load_opts opts = {base, true, record_trust, &log};
+    struct cfg_load_opts opts = {.config_path = base, .use_overlay = true,
+                                 .ask_trust = record_trust, .userdata = &log};
     struct ags_config *cfg = NULL;
     struct cfg_diag diag = {0};
     assert_int_equal(config_load(&h, &opts, &cfg, &diag), -EINVAL);
@@ -612,7 +614,8 @@ static void overlay_fx_init(struct overlay_fx *f, const char *overlay_text)
         write_text(f->overlay, overlay_text);
     f->h = (struct cfg_host){.home = f->s.home, .cwd = f->s.repo, .getenv = fake_env};
     f->log = (struct trust_log){.answer = CFG_TRUST_ACCEPT};
-    f->opts = (struct cfg_load_opts){f->base, true, record_trust, &f->log};
+    f->opts = (struct cfg_load_opts){.config_path = f->base, .use_overlay = true,
+                                     .ask_trust = record_trust, .userdata = &f->log};
 }
 
 /* Loads; returns the status and keeps cfg (NULL on error) and the diag for checks. */
