@@ -58,7 +58,7 @@ t0=$(date +%s)
 run update-image
 t1=$(date +%s)
 check_eq "ags update-image succeeds" 0 "$RUN_RC"
-[ "$RUN_RC" = 0 ] || printf '%s\n' "$RUN_ERR" | tail -n 40 >&2
+[ "$RUN_RC" = 0 ] || printf '%s\n' "$RUN_ERR" | tail -n 150 >&2
 check_contains "the build steps stream with elapsed time" "s] STEP 1/" "$RUN_ERR"
 check_contains "it says what it built" "built $IMAGE" "$RUN_OUT"
 api GET "images/$IMAGE/history"
