@@ -173,8 +173,9 @@ static int uninstall_run(int argc, char **argv)
         return AGS_EXIT_USAGE;
     }
     const char *home = env_nonempty(NULL, "HOME");
-    if (!home || home[0] != '/') {
-        cli_error("$HOME is not an absolute path; ags uninstall removes below $HOME/.local");
+    if (!run_install_home_plain(home)) {
+        cli_error("$HOME is not a plain absolute path (no '.', '..', '//' or trailing '/'); ags "
+                  "uninstall removes below $HOME/.local what install recorded there");
         return AGS_EXIT_USAGE;
     }
     struct purge p = {0};

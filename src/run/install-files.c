@@ -2,6 +2,7 @@
 /* What ags install copies: the binary and the shipped asset trees. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -59,16 +60,32 @@ bool run_install_exe_in_build_tree(const char *exe)
     return access(cache, F_OK) == 0;
 }
 
+/* The regular file at from (never through a symlink at its name, never
+ * blocking on a FIFO swapped in since the walk looked), as rel.  mode 0: 0755
+ * when the file read is executable, else 0644. */
 static int add_file(struct run_install_items *l, const char *from, const char *rel, size_t max,
                     unsigned mode, struct ags_error *err)
 {
     char *data = NULL;
     size_t len = 0;
-    int r = read_file_bounded(from, max, &data, &len, err);
+    struct stat st;
+    int r = read_regular_file_at(AT_FDCWD, from, from, max, &data, &len, &st, err);
     if (r < 0)
         return r;
+    if (mode == 0)
+        mode = (st.st_mode & 0111) ? 0755 : 0644;
     run_install_items_add(l, rel, data, len, mode);
     return 0;
+}
+
+bool run_install_home_plain(const char *home)
+{
+    size_t n = home ? strlen(home) : 0;
+    if (n < 2 || home[0] != '/' || home[n - 1] == '/' || strstr(home, "//") ||
+        strstr(home, "/./") || strstr(home, "/../"))
+        return false;
+    return !(n >= 2 && strcmp(home + n - 2, "/.") == 0) &&
+           !(n >= 3 && strcmp(home + n - 3, "/..") == 0);
 }
 
 static int walk(struct run_install_items *l, const char *dir, const char *rel, int depth,
@@ -88,7 +105,7 @@ static int walk_entry(struct run_install_items *l, const char *dir, const char *
     if (!S_ISREG(st.st_mode))
         return ags_error_set(err, -EINVAL, "'%s' is not a regular file; the ags sources "
                              "hold only files and directories there", from);
-    return add_file(l, from, to, ASSET_MAX, (st.st_mode & 0111) ? 0755 : 0644, err);
+    return add_file(l, from, to, ASSET_MAX, 0, err);
 }
 
 static int walk(struct run_install_items *l, const char *dir, const char *rel, int depth,

@@ -287,6 +287,21 @@ static void test_uninstall_removes_only_places_install_writes_never_through_a_li
     assert_int_equal(access(outside, F_OK), 0);
 }
 
+/* The manifest records paths as HOME spells them: only a plain spelling. */
+static void test_only_a_plain_absolute_home_is_used(void **state _unused_)
+{
+    assert_true(run_install_home_plain("/home/u"));
+    assert_true(run_install_home_plain("/home/u.v/x..y"));
+    assert_false(run_install_home_plain(NULL));
+    assert_false(run_install_home_plain("/"));
+    assert_false(run_install_home_plain("home/u"));
+    assert_false(run_install_home_plain("/home/u/"));
+    assert_false(run_install_home_plain("/home//u"));
+    assert_false(run_install_home_plain("/home/./u"));
+    assert_false(run_install_home_plain("/tmp/x/sub/.."));
+    assert_false(run_install_home_plain("/tmp/x/."));
+}
+
 static void test_uninstall_without_a_manifest_says_so(void **state)
 {
     struct fx *fx = *state;
@@ -335,6 +350,7 @@ int main(void)
         T(test_uninstall_keeps_a_changed_file_and_lists_it_again),
         T(test_uninstall_removes_only_places_install_writes_never_through_a_link),
         T(test_uninstall_without_a_manifest_says_so),
+        cmocka_unit_test(test_only_a_plain_absolute_home_is_used),
         T(test_link_self_links_and_uninstall_removes_only_the_link),
         T(test_a_binary_beside_a_cmake_cache_is_in_a_build_tree),
     };
