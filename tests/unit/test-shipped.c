@@ -127,7 +127,12 @@ static void test_a_build_dir_recreated_as_a_link_does_not_redirect_an_installed_
     char *path = run_shipped_path_for(exe, &tree, CF);
     char *want = at("home/.local/share/ags/" CF);
     assert_string_equal(path, want);
-    free(gone), free(bin), free(exe), free(src), free(path), free(want);
+    free(gone);
+    free(bin);
+    free(exe);
+    free(src);
+    free(path);
+    free(want);
 }
 
 /* A source tree reached through a link in a directory others can write is
@@ -142,7 +147,12 @@ static void test_a_source_tree_behind_a_link_others_could_swap_is_not_used(void 
     char *path = run_shipped_path_for(exe, &tree, CF);
     char *want = at("opt/share/ags/" CF); /* where it belongs: for the error */
     assert_string_equal(path, want);
-    free(link), free(src), free(build), free(exe), free(path), free(want);
+    free(link);
+    free(src);
+    free(build);
+    free(exe);
+    free(path);
+    free(want);
 }
 
 /* With the file nowhere, the path names where it belongs (for the error). */
