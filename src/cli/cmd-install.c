@@ -206,7 +206,7 @@ static int install_run(int argc, char **argv)
     _cleanup_free_ char *exe = run_install_self_exe();
     rc = check_caller(&a, exe);
     const char *home = env_nonempty(NULL, "HOME");
-    if (rc == 0 && !run_install_home_plain(home)) {
+    if (rc == 0 && !run_install_path_plain(home)) {
         cli_error("$HOME is not a plain absolute path (no '.', '..', '//' or trailing '/'); ags "
                   "install writes below $HOME/.local and records those paths as written");
         rc = AGS_EXIT_USAGE;

@@ -173,7 +173,7 @@ static int uninstall_run(int argc, char **argv)
         return AGS_EXIT_USAGE;
     }
     const char *home = env_nonempty(NULL, "HOME");
-    if (!run_install_home_plain(home)) {
+    if (!run_install_path_plain(home)) {
         cli_error("$HOME is not a plain absolute path (no '.', '..', '//' or trailing '/'); ags "
                   "uninstall removes below $HOME/.local what install recorded there");
         return AGS_EXIT_USAGE;

@@ -18,6 +18,7 @@
 #include "base/alloc.h"
 #include "base/procid.h"
 #include "run/gitdirs.h"
+#include "run/internal.h"
 #include "run/run.h"
 #include "run/stage.h"
 #include "base/banned.h"
@@ -127,7 +128,7 @@ static char *canonical_or_same(const char *path)
     return xasprintf("%s%s", strcmp(canon, "/") ? canon : "", slash);
 }
 
-static char *xdg_ags_dir(const char *xdg, const char *home, const char *fallback)
+char *run_xdg_ags_dir(const char *xdg, const char *home, const char *fallback)
 {
     if (xdg && xdg[0] == '/')
         return xasprintf("%s/ags", xdg);
@@ -152,9 +153,10 @@ static void gather_places(const struct cfg_host *host, const struct ags_config *
 {
     const char *home = host->home;
     hf->home = home && home[0] == '/' ? canonical_or_same(home) : NULL;
-    add_own(hf, OWN_CONFIG, "config", xdg_ags_dir(host->xdg_config, home, ".config"), false);
-    add_own(hf, OWN_STATE, "state", xdg_ags_dir(getenv("XDG_STATE_HOME"), home, ".local/state"),
+    add_own(hf, OWN_CONFIG, "config", run_xdg_ags_dir(host->xdg_config, home, ".config"),
             false);
+    add_own(hf, OWN_STATE, "state",
+            run_xdg_ags_dir(getenv("XDG_STATE_HOME"), home, ".local/state"), false);
     add_own(hf, OWN_CACHE, "cache",
             cfg->sandbox.cache_dir.v ? xstrdup(cfg->sandbox.cache_dir.v) : NULL, false);
     add_own(hf, OWN_RUNTIME, "runtime",

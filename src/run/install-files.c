@@ -78,14 +78,14 @@ static int add_file(struct run_install_items *l, const char *from, const char *r
     return 0;
 }
 
-bool run_install_home_plain(const char *home)
+bool run_install_path_plain(const char *path)
 {
-    size_t n = home ? strlen(home) : 0;
-    if (n < 2 || home[0] != '/' || home[n - 1] == '/' || strstr(home, "//") ||
-        strstr(home, "/./") || strstr(home, "/../"))
+    size_t n = path ? strlen(path) : 0;
+    if (n < 2 || path[0] != '/' || path[n - 1] == '/' || strstr(path, "//") ||
+        strstr(path, "/./") || strstr(path, "/../"))
         return false;
-    return !(n >= 2 && strcmp(home + n - 2, "/.") == 0) &&
-           !(n >= 3 && strcmp(home + n - 3, "/..") == 0);
+    return !(n >= 2 && strcmp(path + n - 2, "/.") == 0) &&
+           !(n >= 3 && strcmp(path + n - 3, "/..") == 0);
 }
 
 static int walk(struct run_install_items *l, const char *dir, const char *rel, int depth,

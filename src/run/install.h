@@ -75,10 +75,11 @@ struct run_install_opts {
     bool link_self;                /* bin/ags a symlink to exe instead of a copy */
 };
 
-/* Whether home is a plain absolute path (no ".", "..", "//" component, no
- * trailing '/'): the manifest records paths below it as written, so the same
- * home must spell them the same way at install and at uninstall. */
-bool run_install_home_plain(const char *home);
+/* Whether path is a plain absolute path (no ".", "..", "//" component, no
+ * trailing '/'): the manifest records paths below HOME as written, so HOME
+ * must spell them the same way at install and at uninstall, and a listed
+ * path must not step out of where it seems to be. */
+bool run_install_path_plain(const char *path);
 
 /* The running binary, resolved (NULL if /proc does not say). */
 char *run_install_self_exe(void);

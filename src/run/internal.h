@@ -41,6 +41,10 @@ void run_backend_open_opts(const struct ags_config *cfg, const char *(*getenv_fn
  * update-image and a run's first build then build again, at most 3 times. */
 bool run_image_build_killed_by_podman(const char *msg);
 
+/* "<xdg>/ags" for an absolute XDG base directory, else "<home>/<fallback>/ags"
+ * (NULL without home): ags's config, state, ... directory. */
+char *run_xdg_ags_dir(const char *xdg, const char *home, const char *fallback);
+
 /* ---- image.c, image-base.c, image-context.c ---- */
 /* A cached base tarball older than this is made again (security updates). */
 #define RUN_BASE_CACHE_MAX_AGE (7 * 24 * 3600)

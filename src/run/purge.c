@@ -16,15 +16,9 @@
 #include "base/alloc.h"
 #include "base/du.h"
 #include "run/install.h"
+#include "run/internal.h"
 #include "run/stage.h"
 #include "base/banned.h"
-
-static char *xdg_ags_dir(const char *xdg, const char *home, const char *fallback)
-{
-    if (xdg && xdg[0] == '/')
-        return xasprintf("%s/ags", xdg);
-    return home && home[0] == '/' ? xasprintf("%s/%s/ags", home, fallback) : NULL;
-}
 
 static bool named_ags(const char *path)
 {
@@ -64,8 +58,8 @@ void run_purge_dirs_find(const char *home, const char *xdg_config, const char *x
                          const char *cache_dir, struct run_purge_dirs *ret)
 {
     *ret = (struct run_purge_dirs){0};
-    add_dir(ret, "config", xdg_ags_dir(xdg_config, home, ".config"));
-    add_dir(ret, "state", xdg_ags_dir(xdg_state, home, ".local/state"));
+    add_dir(ret, "config", run_xdg_ags_dir(xdg_config, home, ".config"));
+    add_dir(ret, "state", run_xdg_ags_dir(xdg_state, home, ".local/state"));
     add_dir(ret, "cache", cache_dir ? xstrdup(cache_dir) : NULL);
 }
 

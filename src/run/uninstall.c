@@ -77,10 +77,7 @@ static bool no_link_on_the_way(const char *local, const char *path)
 static bool below_local(const struct removal *rm, const char *path, bool dir)
 {
     _cleanup_free_ char *local = xasprintf("%s/.local", rm->home);
-    size_t n = strlen(path);
-    bool dotdot = strstr(path, "/../") || strstr(path, "/./") || strstr(path, "//") ||
-                  (n >= 3 && strcmp(path + n - 3, "/..") == 0);
-    if (dotdot || !path_under(path, local))
+    if (!run_install_path_plain(path) || !path_under(path, local))
         return false;
     if (strcmp(path, local) == 0)
         return dir; /* ~/.local itself, when install made it */

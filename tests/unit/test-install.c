@@ -290,16 +290,16 @@ static void test_uninstall_removes_only_places_install_writes_never_through_a_li
 /* The manifest records paths as HOME spells them: only a plain spelling. */
 static void test_only_a_plain_absolute_home_is_used(void **state _unused_)
 {
-    assert_true(run_install_home_plain("/home/u"));
-    assert_true(run_install_home_plain("/home/u.v/x..y"));
-    assert_false(run_install_home_plain(NULL));
-    assert_false(run_install_home_plain("/"));
-    assert_false(run_install_home_plain("home/u"));
-    assert_false(run_install_home_plain("/home/u/"));
-    assert_false(run_install_home_plain("/home//u"));
-    assert_false(run_install_home_plain("/home/./u"));
-    assert_false(run_install_home_plain("/tmp/x/sub/.."));
-    assert_false(run_install_home_plain("/tmp/x/."));
+    assert_true(run_install_path_plain("/home/u"));
+    assert_true(run_install_path_plain("/home/u.v/x..y"));
+    assert_false(run_install_path_plain(NULL));
+    assert_false(run_install_path_plain("/"));
+    assert_false(run_install_path_plain("home/u"));
+    assert_false(run_install_path_plain("/home/u/"));
+    assert_false(run_install_path_plain("/home//u"));
+    assert_false(run_install_path_plain("/home/./u"));
+    assert_false(run_install_path_plain("/tmp/x/sub/.."));
+    assert_false(run_install_path_plain("/tmp/x/."));
 }
 
 static void test_uninstall_without_a_manifest_says_so(void **state)
