@@ -166,13 +166,18 @@ int agent_filter_sign_reply(const uint8_t *answer, size_t len, struct strbuf *cl
 {
     int type = agent_msg_type(answer, len);
     struct agent_str sig;
+    int r = -EBADMSG;
     if (type == AGENT_SIGN_RESPONSE && agent_parse_sign_response(answer, len, &sig, err) == 0) {
-        int r = agent_build_sign_response(client, sig);
-        return r < 0 ? ags_error_set(err, r, "the signature does not fit") : 1;
+        r = agent_build_sign_response(client, sig);
+        if (r >= 0)
+            return 1;
+        (void)ags_error_set(err, r, "the signature does not fit");
     }
-    int r = agent_build_empty(client, AGENT_FAILURE);
-    if (r < 0)
-        return ags_error_set(err, r, "no room for the failure answer");
+    int rf = agent_build_empty(client, AGENT_FAILURE);
+    if (rf < 0)
+        return ags_error_set(err, rf, "no room for the failure answer");
+    if (r != -EBADMSG)
+        return r;
     if (type == AGENT_FAILURE)
         return agent_parse_empty(answer, len, AGENT_FAILURE, err) == 0 ? 0 : -EBADMSG;
     if (type == AGENT_SIGN_RESPONSE)

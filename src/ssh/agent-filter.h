@@ -74,7 +74,8 @@ int agent_filter_identities(const struct ssh_pubkey *keys, size_t n_keys, const 
  * The real agent's answer to a forwarded SIGN_REQUEST: appends to client a
  * SIGN_RESPONSE rebuilt from it and returns 1, or appends FAILURE and returns
  * 0 when the agent refused, or appends FAILURE and returns -EBADMSG for any
- * other answer (err says what).
+ * other answer and -E2BIG when the signature does not fit client's bound
+ * (err says what).  Only when not even FAILURE fits is nothing appended.
  */
 int agent_filter_sign_reply(const uint8_t *answer, size_t len, struct strbuf *client,
                             struct ags_error *err) _warn_unused_;

@@ -1099,6 +1099,18 @@ static void test_sign_reply_passes_a_signature_and_nothing_else(void **state)
         assert_int_equal(body[0], AGENT_FAILURE);
         assert_true(err.msg[0] != '\0');
     }
+    /* A signature beyond the client buffer's bound: FAILURE instead. */
+    struct tbuf big = {0};
+    uint8_t sig[64] = {0};
+    t_u8(&big, AGENT_SIGN_RESPONSE);
+    t_bytes(&big, sig, sizeof(sig));
+    struct strbuf small;
+    strbuf_init(&small, 16);
+    assert_int_equal(agent_filter_sign_reply(big.b, big.n, &small, &err), -E2BIG);
+    body = one_frame(&small, &len);
+    assert_int_equal(len, 1);
+    assert_int_equal(body[0], AGENT_FAILURE);
+    strbuf_done(&small);
 }
 
 static int setup_group(void **state)
