@@ -13,3 +13,9 @@
 #define AGS_SECRET_MAX_VALUE       512000u
 #define AGS_TERM_SEQ_MAX           512u /* a kept terminal escape sequence (lockdown output) */
 #define AGS_ROUTE_TABLE_MAX        (256u * 1024u) /* /proc/net/route: the host gateway (pasta) */
+/* One ssh-agent protocol message body (OpenSSH's ssh-agent uses the same bound). */
+#define AGS_SSH_AGENT_MAX_MESSAGE  (256u * 1024u)
+#define AGS_SSH_PUBKEY_FILE_MAX    (16u * 1024u) /* a configured key's .pub file */
+/* A decoded .pub key: Ed25519/ECDSA take < 200 bytes; room for RSA up to 16384 bits, so
+ * that one is refused by name rather than by size. */
+#define AGS_SSH_KEY_BLOB_MAX       4096u

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/macro.h"
+
+/*
+ * Decodes standard base64 (RFC 4648 section 4, '=' padding, no whitespace,
+ * as in an OpenSSH .pub line) into out, of room max bytes.  Only canonical
+ * text is accepted: a length that is a multiple of 4, padding only at the
+ * end, and zero bits where padding cuts a byte, so one blob has exactly one
+ * spelling.  Returns the decoded length; -EINVAL for anything else, -E2BIG
+ * when the result would not fit in max.
+ */
+long ssh_base64_decode(const char *in, size_t len, uint8_t *out, size_t max) _warn_unused_;
