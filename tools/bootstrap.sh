@@ -21,7 +21,7 @@ runtime_deps=(podman runc slirp4netns uidmap fuse-overlayfs catatonit netavark b
 test_deps=(libcmocka-dev clang-14 libclang-rt-14-dev python3 curl shellcheck
     busybox-static bash-static tmux gnome-keyring libsecret-tools dbus-daemon dbus-x11 nodejs jq
     man-db lintian file dpkg-dev golang-github-burntsushi-toml-dev
-    bash-completion zsh fish)
+    bash-completion zsh fish openssh-server)
 
 apt_install() {
     if [ "$(id -u)" -ne 0 ]; then
@@ -29,8 +29,17 @@ apt_install() {
         exit 2
     fi
     export DEBIAN_FRONTEND=noninteractive
+    # The tests start sshd themselves (as the test user, on 127.0.0.1); the
+    # package must not start the system's sshd on port 22.
+    local no_services=
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        no_services=1
+    fi
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+    [ -z "$no_services" ] || rm -f /usr/sbin/policy-rc.d
 }
 
 # The main job: the shell agent in a real rootless sandbox, then pi answering

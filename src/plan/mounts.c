@@ -306,9 +306,11 @@ static void add_services(struct plan_builder *b)
 {
     const struct plan_input *in = b->in;
     const struct plan_host *h = &in->host;
-    if (h->ssh_auth_sock)
+    if (h->ssh_auth_sock) {
+        b->p->ssh_agent_sock = xstrdup(h->ssh_auth_sock);
         plan_add_mount(b, PLAN_MOUNT_BIND, h->ssh_auth_sock, PLAN_SSH_SOCK, false,
-                       xstrdup("ssh agent"));
+                       xstrdup("ssh agent (filtered by ags)"));
+    }
     if (h->auth_proxy_dir && in->cfg->auth_proxy.enabled.v) {
         _cleanup_free_ char *shim = xasprintf("%s/auth-proxy-shim", h->auth_proxy_dir);
         plan_add_mount(b, PLAN_MOUNT_BIND, h->auth_proxy_dir, PLAN_AUTH_PROXY_DIR, false,

@@ -119,7 +119,9 @@ struct plan_host {
     const struct plan_place_id *places;
     size_t n_places;
     const char *lockdown_staging_dir; /* private dir the runner stages into (lockdown) */
-    const char *ssh_auth_sock;  /* host ssh-agent socket to forward, or NULL */
+    /* The filtering agent proxy's socket, in a private per-run directory the
+     * runner makes (never the user's own agent socket), or NULL. */
+    const char *ssh_auth_sock;
     const char *auth_proxy_dir; /* host dir of the auth proxy socket and shim, or NULL */
     const char *ignored_overlay; /* lockdown: the repo overlay that was not read, or NULL */
     /* Does path exist?  *is_dir tells a directory from anything else. */
@@ -227,6 +229,9 @@ struct ags_plan {
     uint32_t uid, gid;       /* the caller outside, whom identity maps to */
     struct plan_security security;
     struct plan_network network;
+    /* Host path of the filtering ssh agent socket the runner serves before
+     * the sandbox starts (run/ssh.c), mounted at PLAN_SSH_SOCK; NULL: none. */
+    char *ssh_agent_sock;
     struct plan_mount *mounts; /* in mount order */
     size_t n_mounts;
     struct plan_tmpfs *tmpfs;  /* lockdown only */

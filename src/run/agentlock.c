@@ -38,19 +38,28 @@ static bool private_dir(const char *dir)
            st.st_uid == geteuid() && (st.st_mode & 077) == 0;
 }
 
+const char *run_private_dir_pick(const char *(*getenv_fn)(const char *name),
+                                 const char *cache_dir)
+{
+    const char *runtime = env_nonempty(getenv_fn, "XDG_RUNTIME_DIR");
+    if (private_dir(runtime))
+        return runtime;
+    return cache_dir && cache_dir[0] == '/' ? cache_dir : NULL;
+}
+
 int run_agent_lock_dir(const char *(*getenv_fn)(const char *name), const char *cache_dir,
                        char **ret, struct ags_error *err)
 {
-    const char *runtime = env_nonempty(getenv_fn, "XDG_RUNTIME_DIR");
-    if (private_dir(runtime)) {
-        *ret = xstrdup(runtime);
-        return 0;
-    }
+    const char *dir = run_private_dir_pick(getenv_fn, cache_dir);
     /* Not the shared temporary directory: there another user could take the
      * lock's name first (a file or a directory) and block every update. */
-    if (!cache_dir || cache_dir[0] != '/')
+    if (!dir)
         return ags_error_set(err, -EINVAL, "no private directory for the agent lock: set "
                                            "XDG_RUNTIME_DIR or an absolute [sandbox] cache_dir");
+    if (dir != cache_dir) {
+        *ret = xstrdup(dir);
+        return 0;
+    }
     int r = mkdir_parents(cache_dir, 0700, err);
     if (r < 0)
         return r;

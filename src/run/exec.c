@@ -52,6 +52,7 @@ struct run_state {
     struct mount_pins pins;
     char *id;          /* the sandbox once created */
     bool secrets_made; /* secrets_create succeeded */
+    struct run_ssh ssh; /* the filtering ssh agent (plan->ssh_agent_sock) */
     int agent_lock;    /* shared, until the sandbox is created */
 };
 
@@ -82,6 +83,9 @@ static int sweep(struct run_state *s, struct ags_error *err)
         run_warnf(s->cb, "could not sweep what earlier runs left: %s", e.msg);
     if (stage_sweep(run_tmp_dir(), &swept, &e) < 0)
         run_warnf(s->cb, "could not sweep old lockdown staging: %s", e.msg);
+    const char *priv = run_private_dir_pick(s->getenv, s->o->cfg->sandbox.cache_dir.v);
+    if (priv && stage_sweep_prefix(priv, RUN_SSH_DIR_PREFIX, &swept, &e) < 0)
+        run_warnf(s->cb, "could not sweep an old ssh agent directory: %s", e.msg);
     return interrupted(err);
 }
 
@@ -124,6 +128,20 @@ static int prepare(struct run_state *s, struct ags_error *err)
         r = install_guards(s, err);
     if (r == 0)
         r = s->b->ops->prepare(s->b, s->p, err);
+    return r < 0 ? step_failed(r, err) : interrupted(err);
+}
+
+/* The filtering ssh agent the plan mounts (none in lockdown). */
+static int serve_ssh(struct run_state *s, struct ags_error *err)
+{
+    const struct run_ssh_opts so = {
+        .cfg = s->o->cfg,
+        .plan = s->p,
+        .cb = s->cb,
+        .getenv = s->getenv,
+        .tty = !s->o->capture && isatty(STDIN_FILENO),
+    };
+    int r = run_ssh_begin(&s->ssh, &so, err);
     return r < 0 ? step_failed(r, err) : interrupted(err);
 }
 
@@ -306,6 +324,7 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
         .getenv = o->getenv ? o->getenv : env_process,
         .p = o->plan,
         .agent_lock = -EBADF,
+        .ssh = {.log_fd = -EBADF},
     };
     pins_take(o->cfg, o->plan, &s.pins);
     int r = lock_agent(&s, err);
@@ -314,6 +333,8 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
     if (r == 0)
         r = prepare(&s, err);
     if (r == 0)
+        r = serve_ssh(&s, err);
+    if (r == 0)
         r = deliver_secrets(&s, err);
     if (r == 0)
         r = interrupted(err);
@@ -321,6 +342,7 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
         r = run_sandbox(&s, ret_exit, err);
     if (s.b)
         remove_secrets(&s);
+    run_ssh_end(&s.ssh, s.cb);
     backend_close(s.b);
     pins_done(&s.pins);
     unlock_agent(&s);

@@ -17,6 +17,7 @@
 
 #include "base/alloc.h"
 #include "base/procid.h"
+#include "base/strutil.h"
 #include "run/gitdirs.h"
 #include "run/internal.h"
 #include "run/run.h"
@@ -47,7 +48,7 @@ struct host_facts {
     struct id_chain cwd_ids, ids[ID_COUNT];
     struct plan_place_id places[ID_COUNT];
     size_t n_places;
-    char *staging, *session_id, *home, *owner;
+    char *staging, *session_id, *home, *owner, *ssh_sock;
     char **add_dirs;
     size_t n_add_dirs;
     char *own_paths[OWN_COUNT];
@@ -68,6 +69,7 @@ static void host_facts_done(struct host_facts *hf)
     for (size_t i = 0; i < OWN_COUNT; i++)
         free(hf->own_paths[i]);
     free(hf->staging);
+    free(hf->ssh_sock);
     free(hf->session_id);
     free(hf->owner);
     for (size_t i = 0; i < hf->n_add_dirs; i++)
@@ -212,6 +214,33 @@ static void gather_identities(const char *cwd, struct host_facts *hf)
                   hf->own[i].path, hf->own[i].inside_ok);
 }
 
+/* Is there a configured key to offer (its .pub exists)? */
+static bool ssh_key_offered(const struct ags_config *cfg)
+{
+    const char *keys[2] = {cfg->sandbox.auth_key.v, cfg->sandbox.sign_key.v};
+    for (size_t i = 0; i < 2; i++) {
+        if (!keys[i])
+            continue;
+        _cleanup_free_ char *pub = xasprintf("%s.pub", keys[i]);
+        bool is_dir = false;
+        if (path_exists(pub, &is_dir) && !is_dir)
+            return true;
+    }
+    return false;
+}
+
+/* The filtering ssh agent's socket (run/ssh.c) for a run outside lockdown
+ * and maintenance that has a key to offer: in a private directory of ours
+ * named after the unguessable session id, which the runner makes. */
+static char *ssh_sock_for(const struct run_request *req, const char *session_id)
+{
+    if (req->flags.lockdown || req->flags.maintenance || !ssh_key_offered(req->cfg))
+        return NULL;
+    const char *dir = run_private_dir_pick(req->host->getenv ? req->host->getenv : env_process,
+                                           req->cfg->sandbox.cache_dir.v);
+    return dir ? run_ssh_sock_path(dir, session_id) : NULL;
+}
+
 static void gather(const struct run_request *req, const char *cwd, struct host_facts *hf,
                    struct plan_host *h)
 {
@@ -235,6 +264,7 @@ static void gather(const struct run_request *req, const char *cwd, struct host_f
      * owner file inside lets the next run sweep it if this one is killed. */
     hf->staging = xasprintf("%s/" STAGE_PREFIX "%ld-%s-XXXXXX", run_tmp_dir(), (long)getpid(),
                             plan_agent_name(req->agent));
+    hf->ssh_sock = ssh_sock_for(req, hf->session_id);
     *h = (struct plan_host){
         .cwd = cwd,
         .uid = (uint32_t)getuid(),
@@ -261,6 +291,7 @@ static void gather(const struct run_request *req, const char *cwd, struct host_f
         .places = hf->places,
         .n_places = hf->n_places,
         .lockdown_staging_dir = hf->staging,
+        .ssh_auth_sock = hf->ssh_sock,
         .path_exists = path_exists,
         .canonical = canonical_or_same,
     };

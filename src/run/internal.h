@@ -10,6 +10,7 @@
 
 #include "base/sha256.h"
 #include "base/termfilter.h"
+#include "ssh/pubkey.h"
 #include "run/run.h"
 
 /* cb->warn with a formatted message (nothing when cb->warn is NULL). */
@@ -117,3 +118,38 @@ void run_owned_add_dirs(const char *tmp_dir, const char *cache_dir, const struct
                         struct run_owned_list *l);
 /* Removes a staging directory or a cache file without following a symlink. */
 int run_owned_remove_dir(const struct run_owned *x, struct ags_error *err) _warn_unused_;
+
+/* ---- ssh.c: the filtering ssh agent of a run (docs/security.md) ---- */
+/* The per-run directory <private dir>/ags-ssh-<session id> holds the proxy's
+ * socket and the owner file that lets a later run sweep it. */
+#define RUN_SSH_DIR_PREFIX "ags-ssh-"
+#define RUN_SSH_SOCK_NAME  "agent.sock"
+/* ags's own ssh-agent in the private dir, when the user runs none. */
+#define RUN_SSH_OWN_AGENT "ags-ssh-agent.sock"
+char *run_ssh_sock_path(const char *private_dir, const char *session_id);
+
+struct ssh_proxy;
+struct run_ssh {
+    char *dir;                  /* made by run_ssh_begin, removed by run_ssh_end */
+    struct ssh_pubkey keys[2];
+    size_t n_keys;
+    int log_fd;
+    char *log_path;
+    struct ssh_proxy *proxy;
+};
+struct run_ssh_opts {
+    const struct ags_config *cfg;
+    const struct ags_plan *plan;
+    const struct run_callbacks *cb;
+    const char *(*getenv)(const char *name);
+    bool tty; /* ssh-add may ask for a passphrase on the terminal */
+};
+/* Serves plan->ssh_agent_sock (nothing when it is NULL): the per-run dir,
+ * the user's agent (or ags's own, started when none answers) with the
+ * configured keys loaded, the session's log, the proxy.  Problems that leave
+ * the sandbox without a usable key are warnings; an error only when the
+ * socket the plan mounts cannot be served. */
+int run_ssh_begin(struct run_ssh *rs, const struct run_ssh_opts *o, struct ags_error *err)
+        _warn_unused_;
+/* Stops the proxy and removes the per-run dir; safe on a zeroed or failed rs. */
+void run_ssh_end(struct run_ssh *rs, const struct run_callbacks *cb);

@@ -151,6 +151,11 @@ enum run_base_step run_image_base_step(const char *flag_base, bool local_base,
 /* $XDG_RUNTIME_DIR when absolute, else run_tmp_dir(): where locks live. */
 const char *run_runtime_dir(const char *(*getenv_fn)(const char *name));
 
+/* $XDG_RUNTIME_DIR when it is a private directory of ours, else cache_dir
+ * when absolute (maybe not made yet), else NULL: nothing is created. */
+const char *run_private_dir_pick(const char *(*getenv_fn)(const char *name),
+                                 const char *cache_dir);
+
 /* Where the agent locks live (owned): $XDG_RUNTIME_DIR when it is a private
  * directory of ours, else cache_dir (made 0700), never the shared /tmp. */
 int run_agent_lock_dir(const char *(*getenv_fn)(const char *name), const char *cache_dir,

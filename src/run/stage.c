@@ -141,26 +141,33 @@ static bool allowed(const char *rel, bool is_dir, const char *const *allow)
  * are): who made it, for stage_sweep (base/procid.h). */
 #define STAGE_OWNER_FILE "owner"
 
-int stage_make_dir(char *template_path, struct ags_error *err)
+int stage_write_owner(const char *dir, struct ags_error *err)
 {
-    if (!mkdtemp(template_path))
-        return ags_error_set(err, -errno, "cannot create the lockdown staging directory '%s': %m",
-                             template_path);
     struct procid self;
     if (procid_self(&self, NULL) < 0)
         return 0; /* no proof of ownership: the sweep keeps it; the run still removes it */
     char text[PROCID_MAX_TEXT];
     procid_format(&self, text, sizeof(text));
-    _cleanup_free_ char *path = xasprintf("%s/" STAGE_OWNER_FILE, template_path);
+    _cleanup_free_ char *path = xasprintf("%s/" STAGE_OWNER_FILE, dir);
     _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
                                   0600);
     if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
         int r = ags_error_set(err, -errno, "cannot write '%s': %m", path);
         (void)unlink(path);
-        (void)rmdir(template_path);
         return r;
     }
     return 0;
+}
+
+int stage_make_dir(char *template_path, struct ags_error *err)
+{
+    if (!mkdtemp(template_path))
+        return ags_error_set(err, -errno, "cannot create the lockdown staging directory '%s': %m",
+                             template_path);
+    int r = stage_write_owner(template_path, err);
+    if (r < 0)
+        (void)rmdir(template_path);
+    return r;
 }
 
 /* Opens name in dirfd only if it is still the regular file st describes:
@@ -675,6 +682,12 @@ enum procid_state stage_owner_state(int dir, const char *name, const struct proc
 
 int stage_sweep(const char *tmp_dir, size_t *ret_removed, struct ags_error *err)
 {
+    return stage_sweep_prefix(tmp_dir, STAGE_PREFIX, ret_removed, err);
+}
+
+int stage_sweep_prefix(const char *tmp_dir, const char *prefix, size_t *ret_removed,
+                       struct ags_error *err)
+{
     *ret_removed = 0;
     struct procid self;
     int r = procid_self(&self, err);
@@ -691,7 +704,7 @@ int stage_sweep(const char *tmp_dir, size_t *ret_removed, struct ags_error *err)
     while ((e = readdir(d))) {
         struct stat st;
         /* Only our own directories (never a symlink), of an ags proven gone. */
-        if (strncmp(e->d_name, STAGE_PREFIX, strlen(STAGE_PREFIX)) != 0 ||
+        if (strncmp(e->d_name, prefix, strlen(prefix)) != 0 ||
             fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
             !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
             continue;

@@ -49,6 +49,13 @@ int stage_remove_tree(const char *path, struct ags_error *err) _warn_unused_;
  * an ags process that is gone (killed before it could clean up).  One that
  * cannot be removed does not stop the others; the first error is returned. */
 int stage_sweep(const char *tmp_dir, size_t *ret_removed, struct ags_error *err) _warn_unused_;
+/* The same for the directories named prefix... (the ssh agent proxy's too). */
+int stage_sweep_prefix(const char *tmp_dir, const char *prefix, size_t *ret_removed,
+                       struct ags_error *err) _warn_unused_;
+/* Writes the owner file (this process, base/procid.h) into the fresh private
+ * directory dir, so that a sweep can prove it left behind once ags is gone.
+ * Without /proc no file is written (0): the sweep then keeps the directory. */
+int stage_write_owner(const char *dir, struct ags_error *err) _warn_unused_;
 /* The state of the ags that made staging dir name (in dir): its owner file,
  * a regular file of ours, names it.  Without one (an older ags, no /proc):
  * PROCID_UNKNOWN, nothing is proven. */

@@ -612,10 +612,12 @@ static void test_ssh_socket_mount_and_env_only_when_the_caller_provides_one(void
     assert_null(mount_at(f.p, "/ssh-agent"));
     assert_null(env_of(f.p, "SSH_AUTH_SOCK"));
     assert_null(mount_at(f.p, "/home/dev/.ssh/ags-agent-auth.pub"));
+    assert_null(f.p->ssh_agent_sock); /* the runner serves nothing */
     f.in.host.ssh_auth_sock = "/s.sock";
     fx_ok(&f);
     const struct plan_mount *m = mount_at(f.p, "/ssh-agent");
     assert_string_equal(m->source, "/s.sock");
+    assert_string_equal(f.p->ssh_agent_sock, "/s.sock"); /* what the runner serves */
     assert_false(m->read_only);
     assert_string_equal(env_value(f.p, "SSH_AUTH_SOCK"), "/ssh-agent");
     const struct plan_mount *pub = mount_at(f.p, "/home/dev/.ssh/ags-agent-auth.pub");
@@ -1019,6 +1021,7 @@ static void test_lockdown_keeps_workdir_gitdirs_staging_adddirs_and_runtime_read
     fx_ok(&f);
     static const char *const want[] = {"/work/repo/sub", "/usr/local/pnpm", "/home/dev/.npm-global",
                                        "/work/repo/.git", "/home/dev/.pi", "/extra"};
+    assert_null(f.p->ssh_agent_sock); /* lockdown: no ssh agent is served */
     assert_int_equal(f.p->n_mounts, sizeof(want) / sizeof(want[0]));
     for (size_t i = 0; i < f.p->n_mounts; i++)
         assert_string_equal(f.p->mounts[i].destination, want[i]);

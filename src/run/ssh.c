@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The filtering ssh agent of a run (issue 15, docs/security.md "The ssh
+ * agent"): the sandbox never sees the user's agent.  Before the sandbox
+ * starts, ags makes a private per-run directory, finds the user's agent
+ * ($SSH_AUTH_SOCK) or starts its own in the private dir when none answers
+ * (the original ags always starts its own), has ssh-add load a configured key
+ * the agent lacks (its passphrase asked on the terminal, before the agent
+ * shares it), opens the session's log and serves the socket the plan mounts
+ * through the filter of src/ssh.  After the sandbox is gone the proxy stops
+ * and the directory goes; a run killed with -9 leaves it to the next run's
+ * sweep (its owner file).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/fileio.h"
+#include "base/strutil.h"
+#include "base/strv.h"
+#include "run/internal.h"
+#include "run/stage.h"
+#include "ssh/agent-query.h"
+#include "ssh/agent-server.h"
+#include "base/banned.h"
+
+/* How long a real agent may take to list its keys. */
+#define AGENT_LIST_TIMEOUT_MS 5000
+
+char *run_ssh_sock_path(const char *private_dir, const char *session_id)
+{
+    return xasprintf("%s/" RUN_SSH_DIR_PREFIX "%s/" RUN_SSH_SOCK_NAME, private_dir, session_id);
+}
+
+/* The per-run dir from the plan's socket path: made fresh (an existing one is
+ * refused, never reused), 0700, with the owner file. */
+static int make_dir(struct run_ssh *rs, const char *sock, struct ags_error *err)
+{
+    _cleanup_free_ char *dir = xstrdup(sock);
+    char *slash = strrchr(dir, '/');
+    if (!slash || strcmp(slash + 1, RUN_SSH_SOCK_NAME) != 0)
+        return ags_error_set(err, -EINVAL, "internal: unexpected ssh socket path %s", sock);
+    *slash = '\0';
+    /* The parent is the private dir (run_private_dir_pick): the cache dir may not exist yet. */
+    char *parent_end = strrchr(dir, '/');
+    if (!parent_end || strncmp(parent_end + 1, RUN_SSH_DIR_PREFIX, strlen(RUN_SSH_DIR_PREFIX)))
+        return ags_error_set(err, -EINVAL, "internal: unexpected ssh socket path %s", sock);
+    *parent_end = '\0';
+    int r = mkdir_parents(dir, 0700, err);
+    *parent_end = '/';
+    if (r < 0)
+        return r;
+    if (mkdir(dir, 0700) < 0)
+        return ags_error_set(err, -errno, "cannot create the ssh agent directory %s: %m", dir);
+    rs->dir = TAKE_PTR(dir);
+    return stage_write_owner(rs->dir, err);
+}
+
+static void load_keys(struct run_ssh *rs, const struct ags_config *cfg,
+                      const struct run_callbacks *cb)
+{
+    const char *paths[2] = {cfg->sandbox.auth_key.v, cfg->sandbox.sign_key.v};
+    const enum ssh_key_purpose purposes[2] = {SSH_KEY_AUTH, SSH_KEY_SIGN};
+    for (size_t i = 0; i < 2; i++) {
+        if (!paths[i])
+            continue;
+        _cleanup_free_ char *pub = xasprintf("%s.pub", paths[i]);
+        struct ags_error e = {0};
+        int r = ssh_pubkey_load(pub, purposes[i], &rs->keys[rs->n_keys], &e);
+        if (r == 0)
+            rs->n_keys++;
+        else if (r != -ENOENT)
+            run_warnf(cb, "the sandbox's ssh agent does not offer the %s key: %s",
+                      ssh_key_purpose_name(purposes[i]), e.msg);
+    }
+}
+
+/* Is there an agent at path that lists its keys?  *keys gets them. */
+static bool agent_answers(const char *path, struct ssh_agent_keys *keys, struct ags_error *err)
+{
+    return ssh_agent_list(path, AGENT_LIST_TIMEOUT_MS, keys, err) == 0;
+}
+
+/* Runs args (a NULL-terminated list) with envp and waits: on the terminal,
+ * or with stdin and stdout on /dev/null. */
+static int spawn_wait(const char *const args[], char *const envp[], bool terminal, int *status,
+                      struct ags_error *err)
+{
+    size_t n = 0;
+    while (args[n])
+        n++;
+    _cleanup_strv_free_ char **argv = xcalloc(n + 1, sizeof(*argv));
+    for (size_t i = 0; i < n; i++)
+        argv[i] = xstrdup(args[i]);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addchdir_np(&fa, "/");
+    if (!terminal) {
+        posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    }
+    pid_t pid;
+    int e = posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    if (e != 0)
+        return ags_error_set(err, -e, "cannot run %s: %s", argv[0], strerror(e));
+    while (waitpid(pid, status, 0) < 0)
+        if (errno != EINTR)
+            return ags_error_set(err, -errno, "waiting for %s: %m", argv[0]);
+    return 0;
+}
+
+/* environ with SSH_AUTH_SOCK set to sock (the strings are environ's but one). */
+static char **env_with_sock(const char *sock, char **set)
+{
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **v = xcalloc(n + 2, sizeof(*v));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "SSH_AUTH_SOCK=", 14) != 0)
+            v[k++] = environ[i];
+    *set = xasprintf("SSH_AUTH_SOCK=%s", sock);
+    v[k] = *set;
+    return v;
+}
+
+/* Starts ags's own agent at sock (ssh-agent -a: it detaches itself). */
+static int start_own_agent(const char *sock, struct ags_error *err)
+{
+    struct stat st;
+    /* What is left of an agent that is gone: only our own socket is removed. */
+    if (lstat(sock, &st) == 0) {
+        if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid())
+            return ags_error_set(err, -EEXIST, "%s is in the way of ags's ssh agent and is not "
+                                               "a socket of yours: remove it", sock);
+        (void)unlink(sock);
+    }
+    const char *argv[] = {"ssh-agent", "-a", sock, NULL};
+    int status = 0;
+    int r = spawn_wait(argv, environ, false, &status, err);
+    if (r < 0)
+        return r;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return ags_error_set(err, -EIO, "ssh-agent -a %s failed", sock);
+    return 0;
+}
+
+/* The real agent: $SSH_AUTH_SOCK when it answers, else ags's own (started
+ * when it does not answer either).  *keys: what it holds. */
+static int find_upstream(const struct run_ssh_opts *o, char **ret, struct ssh_agent_keys *keys,
+                         struct ags_error *err)
+{
+    const char *user = env_nonempty(o->getenv, "SSH_AUTH_SOCK");
+    struct ags_error e = {0};
+    if (user && user[0] == '/' && agent_answers(user, keys, &e)) {
+        *ret = xstrdup(user);
+        return 0;
+    }
+    if (user)
+        run_warnf(o->cb, "%s; using ags's own ssh agent", e.msg);
+    const char *dir = run_private_dir_pick(o->getenv, o->cfg->sandbox.cache_dir.v);
+    if (!dir)
+        return ags_error_set(err, -EINVAL, "no private directory for ags's ssh agent: set "
+                                           "XDG_RUNTIME_DIR or an absolute [sandbox] cache_dir");
+    _cleanup_free_ char *own = xasprintf("%s/" RUN_SSH_OWN_AGENT, dir);
+    if (!agent_answers(own, keys, &e)) {
+        int r = start_own_agent(own, err);
+        if (r < 0)
+            return r;
+        if (!agent_answers(own, keys, err))
+            return ags_error_prefix(err, "ags started ssh-agent");
+    }
+    *ret = TAKE_PTR(own);
+    return 0;
+}
+
+/* ssh-add for each configured key the agent lacks: on the terminal, where it
+ * asks for the passphrase; without one the user is told the command. */
+static void add_missing_keys(const struct run_ssh *rs, const struct run_ssh_opts *o,
+                             const char *upstream, const struct ssh_agent_keys *held)
+{
+    const char *paths[2] = {o->cfg->sandbox.auth_key.v, o->cfg->sandbox.sign_key.v};
+    for (size_t i = 0; i < rs->n_keys; i++) {
+        const struct ssh_pubkey *k = &rs->keys[i];
+        const char *path = paths[k->purpose == SSH_KEY_AUTH ? 0 : 1];
+        if (ssh_agent_keys_have(held, k))
+            continue;
+        if (!o->tty) {
+            run_warnf(o->cb, "your %s key is not in the ssh agent, so the sandbox cannot use it; "
+                             "load it with: SSH_AUTH_SOCK=%s ssh-add %s",
+                      ssh_key_purpose_name(k->purpose), upstream, path);
+            continue;
+        }
+        if (o->cb->progress) {
+            _cleanup_free_ char *msg = xasprintf("adding your %s key %s to the ssh agent",
+                                                 ssh_key_purpose_name(k->purpose), path);
+            o->cb->progress(msg, o->cb->userdata);
+        }
+        _cleanup_free_ char *set = NULL;
+        _cleanup_free_ char **envp = env_with_sock(upstream, &set);
+        const char *argv[] = {"ssh-add", path, NULL};
+        int status = 0;
+        struct ags_error e = {0};
+        if (spawn_wait(argv, envp, true, &status, &e) < 0)
+            run_warnf(o->cb, "%s", e.msg);
+        else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            run_warnf(o->cb, "ssh-add %s failed: the sandbox cannot use your %s key", path,
+                      ssh_key_purpose_name(k->purpose));
+    }
+}
+
+/* <state dir>/ssh/<session>.log, 0600 in a 0700 dir: one line per request. */
+static void open_log(struct run_ssh *rs, const struct run_ssh_opts *o)
+{
+    rs->log_fd = -EBADF;
+    _cleanup_free_ char *state = run_xdg_ags_dir(env_nonempty(o->getenv, "XDG_STATE_HOME"),
+                                                 env_nonempty(o->getenv, "HOME"), ".local/state");
+    const char *session = plan_label_value(o->plan->labels, PLAN_LABEL_SESSION);
+    if (!state || state[0] != '/' || !session) {
+        run_warnf(o->cb, "no state directory for the ssh agent's log: set HOME");
+        return;
+    }
+    _cleanup_free_ char *dir = xasprintf("%s/ssh", state);
+    struct ags_error e = {0};
+    if (mkdir_parents(dir, 0700, &e) < 0) {
+        run_warnf(o->cb, "the ssh agent's requests are not logged: %s", e.msg);
+        return;
+    }
+    rs->log_path = xasprintf("%s/%s.log", dir, session);
+    rs->log_fd = open(rs->log_path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW |
+                                        O_CLOEXEC, 0600);
+    if (rs->log_fd < 0)
+        run_warnf(o->cb, "the ssh agent's requests are not logged: cannot create %s: %m",
+                  rs->log_path);
+}
+
+int run_ssh_begin(struct run_ssh *rs, const struct run_ssh_opts *o, struct ags_error *err)
+{
+    *rs = (struct run_ssh){.log_fd = -EBADF};
+    const char *sock = o->plan->ssh_agent_sock;
+    if (!sock)
+        return 0;
+    int r = make_dir(rs, sock, err);
+    if (r < 0)
+        return r;
+    load_keys(rs, o->cfg, o->cb);
+    _cleanup_free_ char *upstream = NULL;
+    struct ssh_agent_keys held = {0};
+    struct ags_error e = {0};
+    /* Without a real agent the proxy still serves the socket the plan
+     * mounts: it answers every request with a failure. */
+    if (find_upstream(o, &upstream, &held, &e) < 0)
+        run_warnf(o->cb, "the sandbox has no usable ssh agent: %s", e.msg);
+    else
+        add_missing_keys(rs, o, upstream, &held);
+    ssh_agent_keys_done(&held);
+    open_log(rs, o);
+    const struct ssh_proxy_opts po = {
+        .listen_path = sock,
+        .upstream_path = upstream ? upstream : "/nonexistent",
+        .keys = rs->keys,
+        .n_keys = rs->n_keys,
+        .confirm = SSH_CONFIRM_NEVER, /* XXX-merge: cfg->ssh.confirm */
+        .approve = NULL, /* no approver yet: the desktop notification layer comes with issue 16 */
+        .log_fd = rs->log_fd,
+    };
+    return ssh_proxy_start(&po, &rs->proxy, err);
+}
+
+void run_ssh_end(struct run_ssh *rs, const struct run_callbacks *cb)
+{
+    ssh_proxy_stop(rs->proxy);
+    rs->proxy = NULL;
+    if (rs->log_fd >= 0)
+        (void)close(rs->log_fd);
+    rs->log_fd = -EBADF;
+    free(rs->log_path);
+    rs->log_path = NULL;
+    for (size_t i = 0; i < rs->n_keys; i++)
+        ssh_pubkey_done(&rs->keys[i]);
+    rs->n_keys = 0;
+    struct ags_error e = {0};
+    if (rs->dir && stage_remove_tree(rs->dir, &e) < 0)
+        run_warnf(cb, "%s (the next run removes it)", e.msg);
+    free(rs->dir);
+    rs->dir = NULL;
+}
