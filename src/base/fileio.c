@@ -275,3 +275,32 @@ char *trusted_realpath(const char *path)
     }
     return TAKE_PTR(real);
 }
+
+/* cand when trusted_realpath accepts it and it is a regular executable file. */
+static char *trusted_executable(const char *cand)
+{
+    _cleanup_free_ char *real = trusted_realpath(cand);
+    struct stat st;
+    if (!real || stat(real, &st) < 0 || !S_ISREG(st.st_mode) || access(real, X_OK) < 0)
+        return NULL;
+    return TAKE_PTR(real);
+}
+
+char *trusted_program(const char *path_env, const char *name)
+{
+    if (!path_env)
+        path_env = "/usr/local/bin:/usr/bin:/bin";
+    for (const char *p = path_env;; p++) {
+        size_t n = strcspn(p, ":");
+        /* Relative entries (".", "") would run whatever sits in the cwd. */
+        if (n > 0 && n < 4096 && p[0] == '/') {
+            _cleanup_free_ char *cand = xasprintf("%.*s/%s", (int)n, p, name);
+            char *found = trusted_executable(cand);
+            if (found)
+                return found;
+        }
+        p += n;
+        if (!*p)
+            return NULL;
+    }
+}

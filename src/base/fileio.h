@@ -59,3 +59,8 @@ int read_regular_file_at(int dirfd, const char *name, const char *shown, size_t 
  * otherwise (absent or relative included).  For files ags runs or builds
  * from: another user who could write on the way could swap them. */
 char *trusted_realpath(const char *path);
+/* The first name in the directories of path_env (a $PATH; NULL: a default
+ * one) that trusted_realpath accepts and that is an executable regular file,
+ * resolved; NULL when none is.  Relative entries are skipped.  For the
+ * programs ags starts itself (podman, ssh-keygen). */
+char *trusted_program(const char *path_env, const char *name);

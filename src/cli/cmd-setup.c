@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ags setup [--yes] [--config FILE]: the first-run path.  In order: the
- * config (created when missing), the agent gitconfig, the keyring secrets,
- * the image and the agents, then the doctor's report.  Each step says what
+ * config (created when missing), the agent's ssh keys, the agent gitconfig,
+ * the keyring secrets, the image and the agents, then the doctor's report.  Each step says what
  * it did or that nothing was needed, so a second run changes nothing and
  * says so.  Exit 0 when every step that ran succeeded (whatever the doctor
  * finds), 1 when one failed, 2 for bad flags or a bad config (then nothing
@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "cli/config-load.h"
 #include "cli/setup.h"
+#include "plan/plan.h"
 #include "base/banned.h"
 
 #define SETUP_USAGE "usage: ags setup [--yes] [--config FILE]"
@@ -58,24 +59,47 @@ static int config_step(const struct cli_host *h, const char *path, struct ags_co
     return 0;
 }
 
-/* Step 2: the agent gitconfig.  Returns an exit status. */
-static int gitconfig_step(const struct ags_config *cfg, bool *written)
+/* The signing lines' part of the gitconfig step's report. */
+static void say_signing(const struct run_gitconfig_result *res, bool signing_ready)
+{
+    if (res->added[0])
+        printf("gitconfig: commits in the sandbox are signed with the signing key (%s)\n",
+               res->added);
+    else if (!res->signing && !signing_ready)
+        printf("gitconfig: no commit signing yet: the signing key is not usable (see keys: "
+               "above); run ags setup again once it is\n");
+}
+
+/* Step 3: the agent gitconfig.  Returns an exit status. */
+static int gitconfig_step(const struct ags_config *cfg, bool signing_ready, bool *written)
 {
     const struct cfg_str *g = &cfg->sandbox.gitconfig_path;
-    enum run_setup_gitconfig what = RUN_GITCONFIG_THERE;
+    struct run_gitconfig_result res;
     struct ags_error err = {0};
-    if (run_setup_gitconfig(cfg, run_git_config_get, &what, &err) < 0) {
+    if (run_setup_gitconfig(cfg, run_git_config_get, signing_ready, &res, &err) < 0) {
         cli_error("gitconfig: %s", err.msg);
         return AGS_EXIT_FAILURE;
     }
-    switch (what) {
+    switch (res.what) {
     case RUN_GITCONFIG_WRITTEN:
         *written = true;
         printf("gitconfig: wrote %s (0600) from your git identity; the agent commits as you\n",
                g->v);
+        say_signing(&res, signing_ready);
+        break;
+    case RUN_GITCONFIG_ADDED:
+        *written = true;
+        printf("gitconfig: added %s to %s (commits in the sandbox are signed with the signing "
+               "key); everything else in it is as it was\n", res.added, g->v);
         break;
     case RUN_GITCONFIG_THERE:
         printf("gitconfig: %s is there; left as is\n", g->v);
+        say_signing(&res, signing_ready);
+        break;
+    case RUN_GITCONFIG_NOT_OURS:
+        printf("gitconfig: %s is there without ags's header: yours, left as is%s\n", g->v,
+               res.signing ? "" : " (for signed commits: git config -f FILE gpg.format ssh; "
+                                  "user.signingkey " PLAN_SIGNING_PUB "; commit.gpgsign true)");
         break;
     case RUN_GITCONFIG_NO_IDENTITY:
         printf("gitconfig: skipped: %s; set it with\n"
@@ -94,7 +118,7 @@ static int gitconfig_step(const struct ags_config *cfg, bool *written)
     return AGS_EXIT_OK;
 }
 
-/* Step 5: the doctor's report; its verdict does not change setup's status. */
+/* Last: the doctor's report; its verdict does not change setup's status. */
 static void doctor_step(const char *config_path)
 {
     (void)fflush(stdout);
@@ -120,12 +144,15 @@ static int worst(int a, int b)
 
 /* One line: what this run changed, or that it changed nothing (after a
  * failed step it may have changed part of that step: no such claim then). */
-static void say_changes(const bool changed[4], int rc)
+#define SETUP_STEPS 5
+
+static void say_changes(const bool changed[SETUP_STEPS], int rc)
 {
-    static const char *const what[4] = {"created the config", "wrote the gitconfig",
-                                        "stored secrets", "built the image or installed agents"};
+    static const char *const what[SETUP_STEPS] = {
+            "created the config", "made ssh keys", "wrote the gitconfig", "stored secrets",
+            "built the image or installed agents"};
     const char *sep = "setup: ";
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < SETUP_STEPS; i++) {
         if (!changed[i])
             continue;
         printf("%s%s", sep, what[i]);
@@ -150,13 +177,15 @@ static int setup_run(int argc, char **argv)
     struct cli_host h;
     cli_host_init(&h);
     _cleanup_config_ struct ags_config *cfg = NULL;
-    bool created = false, written = false, stored = false, engine = false;
+    bool created = false, keys = false, signing = false, written = false, stored = false,
+         engine = false;
     rc = config_step(&h, f.config_path, &cfg, &created);
     if (rc == 0) {
-        rc = gitconfig_step(cfg, &written);
+        rc = cli_setup_keys(cfg, &keys, &signing);
+        rc = worst(rc, gitconfig_step(cfg, signing, &written));
         rc = worst(rc, cli_setup_secrets(cfg, &stored));
         rc = worst(rc, cli_setup_engine(cfg, &h.host, mode_of(f.yes), &engine));
-        say_changes((const bool[]){created, written, stored, engine}, rc);
+        say_changes((const bool[]){created, keys, written, stored, engine}, rc);
         doctor_step(f.config_path);
     }
     cli_host_done(&h);
@@ -165,7 +194,7 @@ static int setup_run(int argc, char **argv)
 
 const struct ags_command cmd_setup = {
     .name = "setup",
-    .summary = "first run: config, agent gitconfig, keyring secrets, image and agents",
+    .summary = "first run: config, ssh keys, agent gitconfig, keyring secrets, image and agents",
     .args = "[--yes] [--config FILE]",
     .hidden = false,
     .flags = setup_flag_table,

@@ -8,6 +8,12 @@
 #include "config/config.h"
 #include "run/setup.h"
 
+/* Makes the missing agent keys on a terminal, says what is wrong with a
+ * broken one and shows both public keys (setup-keys.c); *made is set when
+ * a key was made, *signing_ready when the signing key is usable.  Returns
+ * an exit status. */
+int cli_setup_keys(const struct ags_config *cfg, bool *made, bool *signing_ready);
+
 /* Asks for each keyring secret and stores it (setup-secrets.c); *stored is
  * set when one was.  Returns an exit status. */
 int cli_setup_secrets(const struct ags_config *cfg, bool *stored);

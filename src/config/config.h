@@ -132,6 +132,13 @@ struct cfg_network {
     struct cfg_bool host_loopback; /* the host's 127.0.0.1; only the user's own config opens it */
 };
 
+/* [ssh]: what the agent may do with the user's keys (the ssh-agent filter). */
+enum cfg_ssh_confirm { CFG_SSH_CONFIRM_NEVER, CFG_SSH_CONFIRM_ALWAYS };
+
+struct cfg_ssh {
+    struct cfg_u32 confirm; /* enum cfg_ssh_confirm: ask before each signature */
+};
+
 /* ags update-image (docs/config.md [image]). */
 struct cfg_image {
     struct cfg_str base;          /* the base image; debian_suite names its suite */
@@ -148,6 +155,7 @@ struct cfg_aliases {
 struct ags_config {
     struct cfg_sandbox sandbox;
     struct cfg_network network;
+    struct cfg_ssh ssh;
     struct cfg_aliases aliases;
     struct cfg_browser browser;
     struct cfg_auth_proxy auth_proxy;

@@ -63,6 +63,7 @@ void cfg_merge_layer(struct ags_config *base, struct cfg_parts *bp, struct ags_c
     merge_fields(&cfg_schema_auth_proxy, &base->auth_proxy, &overlay->auth_proxy);
     merge_fields(&cfg_schema_update, &base->update, &overlay->update);
     merge_fields(&cfg_schema_network, &base->network, &overlay->network);
+    merge_fields(&cfg_schema_ssh, &base->ssh, &overlay->ssh);
     merge_fields(&cfg_schema_aliases, &base->aliases, &overlay->aliases);
     merge_fields(&cfg_schema_image, &base->image, &overlay->image);
     APPEND(bp->plain, bp->n_plain, bp->cap_plain, op->plain, op->n_plain);
@@ -122,6 +123,7 @@ static void apply_defaults(struct ags_config *c, const struct cfg_host *h)
     default_str(&c->update.pi_spec, xstrdup(DEFAULT_PI_SPEC));
     default_u32(&c->update.minimum_release_age, DEFAULT_MIN_RELEASE_AGE);
     default_bool(&c->network.host_loopback, false);
+    default_u32(&c->ssh.confirm, CFG_SSH_CONFIRM_NEVER);
     default_str(&c->image.base, xstrdup(DEFAULT_IMAGE_BASE));
     default_str(&c->image.debian_suite, xstrdup(DEFAULT_IMAGE_SUITE));
     default_bool(&c->image.trust_host_ca, true);

@@ -48,6 +48,9 @@ static const struct forbidden_key forbidden[] = {
     {"network", "host_loopback",
      "it would open your machine's loopback (127.0.0.1 services) to the sandbox"},
     {"aliases", "commands", "it decides what the wrappers in ~/.local/bin run"},
+    /* Even "always": whether the agent may use the user's keys unasked is
+     * the user's decision alone. */
+    {"ssh", "confirm", "it decides whether the sandbox may use your ssh keys without asking"},
 };
 
 const char *cfg_overlay_forbidden(const char *table, const char *key)

@@ -192,6 +192,8 @@ char *config_render_text(const struct ags_config *c)
     text_fields(&sb, &cfg_schema_update, &c->update);
     text_header(&sb, "[network]", NULL);
     text_fields(&sb, &cfg_schema_network, &c->network);
+    text_header(&sb, "[ssh]", NULL);
+    text_fields(&sb, &cfg_schema_ssh, &c->ssh);
     text_header(&sb, "[aliases]", NULL);
     text_fields(&sb, &cfg_schema_aliases, &c->aliases);
     text_header(&sb, "[image]", NULL);
@@ -289,6 +291,8 @@ char *config_render_json(const struct ags_config *c)
     json_fields(&sb, &cfg_schema_update, &c->update);
     put(&sb, ", \"network\": ");
     json_fields(&sb, &cfg_schema_network, &c->network);
+    put(&sb, ", \"ssh\": ");
+    json_fields(&sb, &cfg_schema_ssh, &c->ssh);
     put(&sb, ", \"aliases\": ");
     json_fields(&sb, &cfg_schema_aliases, &c->aliases);
     put(&sb, ", \"image\": ");

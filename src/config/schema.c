@@ -59,6 +59,7 @@ const char *const cfg_kind_names[] = {"dir", "file", NULL};
 const char *const cfg_when_names[] = {"always", "browser", NULL};
 /* Index 0 (no provider) is never written in a file. */
 const char *const cfg_provider_names[] = {"", "env", "secret-tool", NULL};
+const char *const cfg_ssh_confirm_names[] = {"never", "always", NULL};
 
 #define F(struct_, key, type, member, required) \
     {key, type, offsetof(struct_, member), required, NULL}
@@ -137,6 +138,10 @@ static const struct cfg_field network_fields[] = {
     F(struct cfg_network, "host_loopback", CFG_T_BOOL, host_loopback, false),
 };
 
+static const struct cfg_field ssh_fields[] = {
+    E(struct cfg_ssh, "confirm", confirm, false, cfg_ssh_confirm_names),
+};
+
 static const struct cfg_field image_fields[] = {
     F(struct cfg_image, "base", CFG_T_STRING, base, false),
     F(struct cfg_image, "debian_suite", CFG_T_STRING, debian_suite, false),
@@ -162,6 +167,7 @@ SCHEMA(cfg_schema_browser, "browser", false, browser_fields);
 SCHEMA(cfg_schema_auth_proxy, "auth_proxy", false, auth_proxy_fields);
 SCHEMA(cfg_schema_update, "update", false, update_fields);
 SCHEMA(cfg_schema_network, "network", false, network_fields);
+SCHEMA(cfg_schema_ssh, "ssh", false, ssh_fields);
 SCHEMA(cfg_schema_image, "image", false, image_fields);
 SCHEMA(cfg_schema_aliases, "aliases", false, aliases_fields);
 
@@ -169,5 +175,5 @@ const struct cfg_table_schema *const cfg_schemas[] = {
     &cfg_schema_sandbox,        &cfg_schema_mount,  &cfg_schema_agent_mount,
     &cfg_schema_tool,           &cfg_schema_tool_directory, &cfg_schema_tool_secret,
     &cfg_schema_secret,         &cfg_schema_auth_proxy, &cfg_schema_browser,
-    &cfg_schema_update,         &cfg_schema_network, &cfg_schema_image, &cfg_schema_aliases, NULL,
+    &cfg_schema_update,         &cfg_schema_network, &cfg_schema_ssh, &cfg_schema_image, &cfg_schema_aliases, NULL,
 };

@@ -300,39 +300,66 @@ static int add_extra_dir(struct plan_builder *b, const char *dir)
     return 0;
 }
 
-/* Host services that only exist outside lockdown and only when the caller set
- * them up: forwarded ssh agent (+ public keys) and the auth proxy. */
-static void add_services(struct plan_builder *b)
+/* The spot of the ssh-agent filter's socket (issue 15: the run starts the
+ * filter, src/ssh, and passes its socket here).  It is the only way the
+ * sandbox reaches a key: the user's own agent socket is never mounted. */
+static void add_ssh_agent_socket(struct plan_builder *b)
 {
-    const struct plan_input *in = b->in;
-    const struct plan_host *h = &in->host;
-    if (h->ssh_auth_sock) {
-        b->p->ssh_agent_sock = xstrdup(h->ssh_auth_sock);
-        plan_add_mount(b, PLAN_MOUNT_BIND, h->ssh_auth_sock, PLAN_SSH_SOCK, false,
-                       xstrdup("ssh agent (filtered by ags)"));
-    }
-    if (h->auth_proxy_dir && in->cfg->auth_proxy.enabled.v) {
-        _cleanup_free_ char *shim = xasprintf("%s/auth-proxy-shim", h->auth_proxy_dir);
-        plan_add_mount(b, PLAN_MOUNT_BIND, h->auth_proxy_dir, PLAN_AUTH_PROXY_DIR, false,
-                       xstrdup("auth proxy"));
-        plan_add_mount(b, PLAN_MOUNT_BIND, shim, PLAN_AUTH_PROXY_SHIM, true,
-                       xstrdup("auth proxy"));
-    }
+    const struct plan_host *h = &b->in->host;
     if (!h->ssh_auth_sock)
         return;
-    const struct cfg_str *keys[2] = {&in->cfg->sandbox.auth_key, &in->cfg->sandbox.sign_key};
-    const char *dest[2] = {PLAN_HOME "/.ssh/ags-agent-auth.pub",
-                           PLAN_HOME "/.ssh/ags-agent-signing.pub"};
-    for (size_t i = 0; i < 2; i++) {
-        if (!keys[i]->v)
-            continue;
-        _cleanup_free_ char *pub = xasprintf("%s.pub", keys[i]->v);
-        bool is_dir = false;
-        if (!h->path_exists(pub, &is_dir) || is_dir)
-            continue;
-        _cleanup_free_ char *at = plan_cfg_origin(&keys[i]->at);
-        plan_add_mount(b, PLAN_MOUNT_BIND, pub, dest[i], true, xasprintf("ssh public key (%s)", at));
+    b->p->ssh_agent_sock = xstrdup(h->ssh_auth_sock); /* the runner serves it */
+    plan_add_mount(b, PLAN_MOUNT_BIND, h->ssh_auth_sock, PLAN_SSH_SOCK, false,
+                   xstrdup("ssh agent (filtered by ags)"));
+}
+
+static void add_auth_proxy(struct plan_builder *b)
+{
+    const struct plan_host *h = &b->in->host;
+    if (!h->auth_proxy_dir || !b->in->cfg->auth_proxy.enabled.v)
+        return;
+    _cleanup_free_ char *shim = xasprintf("%s/auth-proxy-shim", h->auth_proxy_dir);
+    plan_add_mount(b, PLAN_MOUNT_BIND, h->auth_proxy_dir, PLAN_AUTH_PROXY_DIR, false,
+                   xstrdup("auth proxy"));
+    plan_add_mount(b, PLAN_MOUNT_BIND, shim, PLAN_AUTH_PROXY_SHIM, true, xstrdup("auth proxy"));
+}
+
+/* One key's public half, read-only.  Only KEY.pub is ever mounted: a key
+ * without its .pub is left out (never the private key in its place), and so
+ * is a .pub that is the private key under another name (a link to it). */
+static void add_public_key(struct plan_builder *b, const struct cfg_str *key, const char *dest)
+{
+    const struct plan_host *h = &b->in->host;
+    if (!key->v || !key->v[0])
+        return;
+    _cleanup_free_ char *at = plan_cfg_origin(&key->at);
+    _cleanup_free_ char *pub = xasprintf("%s.pub", key->v);
+    bool is_dir = false;
+    if (!h->path_exists(pub, &is_dir) || is_dir) {
+        plan_note(b, "%s: %s is missing; %s not mounted (the private key never is; `ags setup` "
+                     "says how to make it)", at, pub, dest);
+        return;
     }
+    _cleanup_free_ char *real_pub = canonical(h, pub);
+    _cleanup_free_ char *real_key = canonical(h, key->v);
+    if (strcmp(real_pub, real_key) == 0) {
+        plan_note(b, "%s: %s is the private key %s itself; not mounted", at, pub, key->v);
+        return;
+    }
+    plan_add_mount(b, PLAN_MOUNT_BIND, real_pub, dest, true,
+                   xasprintf("ssh public key (%s)", at));
+}
+
+/* Host services that only exist outside lockdown: the ssh-agent filter's
+ * socket and the auth proxy when the caller set them up, and the public keys
+ * (git needs the signing one to sign, ssh the auth one to pick its key). */
+static void add_services(struct plan_builder *b)
+{
+    const struct ags_config *cfg = b->in->cfg;
+    add_ssh_agent_socket(b);
+    add_auth_proxy(b);
+    add_public_key(b, &cfg->sandbox.auth_key, PLAN_AUTH_PUB);
+    add_public_key(b, &cfg->sandbox.sign_key, PLAN_SIGNING_PUB);
 }
 
 static void add_tmpfs(struct plan_builder *b, const char *dest, uint64_t size, bool noexec)

@@ -119,8 +119,8 @@ struct plan_host {
     const struct plan_place_id *places;
     size_t n_places;
     const char *lockdown_staging_dir; /* private dir the runner stages into (lockdown) */
-    /* The filtering agent proxy's socket, in a private per-run directory the
-     * runner makes (never the user's own agent socket), or NULL. */
+    /* The socket of the run's ssh-agent filter (src/ssh, issue 15), or NULL:
+     * mounted at /ssh-agent with SSH_AUTH_SOCK.  Never the user's own agent. */
     const char *ssh_auth_sock;
     const char *auth_proxy_dir; /* host dir of the auth proxy socket and shim, or NULL */
     const char *ignored_overlay; /* lockdown: the repo overlay that was not read, or NULL */
@@ -258,6 +258,11 @@ struct ags_plan {
 /* The home of the image's user `dev` (containerfile/Containerfile); every
  * container path below it is spelled PLAN_HOME "/..." */
 #define PLAN_HOME "/home/dev"
+/* The public halves of sandbox.auth_key and sandbox.sign_key (read-only; the
+ * private keys never enter the sandbox): the agent gitconfig names the
+ * signing one as user.signingkey. */
+#define PLAN_AUTH_PUB    PLAN_HOME "/.ssh/ags-agent-auth.pub"
+#define PLAN_SIGNING_PUB PLAN_HOME "/.ssh/ags-agent-signing.pub"
 /* Container paths the runner writes guard assets behind (run/assets.c). */
 #define PLAN_PI_HOME        PLAN_HOME "/.pi"
 #define PLAN_HOOKS_DIR      PLAN_HOME "/.config/ags/hooks"

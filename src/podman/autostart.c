@@ -44,36 +44,12 @@ static void sleep_ms(int ms)
     (void)poll(NULL, 0, ms);
 }
 
-/* The resolved path of cand when it and every directory above it are
- * trusted: another user who could write there could replace the `podman`
- * ags starts (it gets every secret); NULL otherwise. */
-static char *trusted_binary(const char *cand)
-{
-    _cleanup_free_ char *real = trusted_realpath(cand);
-    struct stat st;
-    if (!real || stat(real, &st) < 0 || !S_ISREG(st.st_mode) || access(real, X_OK) < 0)
-        return NULL;
-    return TAKE_PTR(real);
-}
-
+/* Only a `podman` that it and every directory above it are trusted:
+ * another user who could write there could replace the `podman` ags starts
+ * (it gets every secret). */
 char *podman_find_binary(const struct podman_connect_opts *opts)
 {
-    const char *path = podman_opts_getenv(opts, "PATH");
-    if (!path)
-        path = "/usr/local/bin:/usr/bin:/bin";
-    for (const char *p = path;; p++) {
-        size_t n = strcspn(p, ":");
-        /* Relative entries (".", "") would run whatever sits in the cwd. */
-        if (n > 0 && n < 4096 && p[0] == '/') {
-            _cleanup_free_ char *cand = xasprintf("%.*s/podman", (int)n, p);
-            char *found = trusted_binary(cand);
-            if (found)
-                return found;
-        }
-        p += n;
-        if (!*p)
-            return NULL;
-    }
+    return trusted_program(podman_opts_getenv(opts, "PATH"), "podman");
 }
 
 /* dir exists, is ours and private (0700). */

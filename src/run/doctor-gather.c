@@ -160,6 +160,18 @@ static void gather_files(const struct run_doctor_opts *o, const struct ags_confi
     size_t len = 0;
     fl->gitconfig_r = read_regular_file_at(AT_FDCWD, g, g, GITCONFIG_MAX, &text, &len, NULL, NULL);
     fl->gitconfig_identity = fl->gitconfig_r == 0 && names_identity(text);
+    run_gitconfig_signing_of(fl->gitconfig_r == 0 ? text : NULL, &fl->gitconfig_signing);
+}
+
+static void gather_keys(const struct ags_config *cfg, struct doctor_key_facts keys[RUN_KEY_ROLES])
+{
+    for (int r = 0; cfg && r < RUN_KEY_ROLES; r++) {
+        const struct cfg_str *p = run_key_path(cfg, (enum run_key_role)r);
+        if (!p->v || !p->v[0])
+            continue;
+        keys[r].path = xstrdup(p->v);
+        ssh_keyfile_gather(p->v, run_key_role_info(r)->purpose, &keys[r].files);
+    }
 }
 
 static size_t keyring_users(const struct ags_config *cfg)
@@ -203,6 +215,7 @@ void doctor_gather(const struct run_doctor_opts *o, struct doctor_facts *ret)
     gather_host(getenv_fn, &ret->host);
     _cleanup_config_ struct ags_config *cfg = gather_config(o, &ret->config);
     gather_files(o, cfg, &ret->files);
+    gather_keys(cfg, ret->keys);
     ret->have_secrets = ret->config.loaded;
     gather_secrets(o, cfg, ret->config.loaded, &ret->secrets);
     if (cfg)
@@ -230,6 +243,10 @@ void doctor_facts_done(struct doctor_facts *f)
     free(f->files.assets_dir);
     strv_free(f->files.missing_assets);
     free(f->files.gitconfig);
+    for (int r = 0; r < RUN_KEY_ROLES; r++) {
+        free(f->keys[r].path);
+        ssh_keyfile_facts_done(&f->keys[r].files);
+    }
     free(f->secrets.keyring_error);
     secret_checks_free(f->secrets.checks, f->secrets.n_checks);
     *f = (struct doctor_facts){0};

@@ -61,6 +61,7 @@ void doctor_check_all(const struct doctor_facts *f, struct doctor_report *r)
     doctor_check_image(f, r);
     doctor_check_agents(f, r);
     doctor_check_config(f, r);
+    doctor_check_keys(f, r);
     doctor_check_secrets(f, r);
 }
 

@@ -20,7 +20,9 @@
 #include "base/error.h"
 #include "base/strbuf.h"
 #include "config/config.h"
+#include "run/keys.h"
 #include "run/run.h"
+#include "run/setup.h"
 #include "secrets/secrets.h"
 
 enum doctor_status { DOCTOR_OK, DOCTOR_WARN, DOCTOR_FAIL };
@@ -106,6 +108,13 @@ struct doctor_file_facts {
     char *gitconfig;       /* [sandbox].gitconfig_path */
     int gitconfig_r;       /* 0: a regular file; -ENOENT; -ELOOP: a symlink; ... */
     bool gitconfig_identity; /* it names user.name and user.email */
+    struct run_gitconfig_signing gitconfig_signing; /* its commit-signing lines */
+};
+
+/* The agent's ssh keys (sandbox.auth_key, sandbox.sign_key). */
+struct doctor_key_facts {
+    char *path;                     /* NULL: no config to name it */
+    struct ssh_keyfile_facts files; /* the key and its .pub */
 };
 
 struct doctor_secret_facts {
@@ -126,6 +135,7 @@ struct doctor_facts {
     size_t n_agents;
     struct doctor_config_facts config;
     struct doctor_file_facts files;
+    struct doctor_key_facts keys[RUN_KEY_ROLES];
     bool have_secrets; /* the config loaded */
     struct doctor_secret_facts secrets;
 };
@@ -139,6 +149,8 @@ void doctor_check_host(const struct doctor_facts *f, struct doctor_report *r);
 void doctor_check_image(const struct doctor_facts *f, struct doctor_report *r);
 void doctor_check_agents(const struct doctor_facts *f, struct doctor_report *r);
 void doctor_check_config(const struct doctor_facts *f, struct doctor_report *r);
+/* "Keys": each key usable, and the gitconfig signing with the signing key. */
+void doctor_check_keys(const struct doctor_facts *f, struct doctor_report *r);
 void doctor_check_secrets(const struct doctor_facts *f, struct doctor_report *r);
 /* Every section in order. */
 void doctor_check_all(const struct doctor_facts *f, struct doctor_report *r);

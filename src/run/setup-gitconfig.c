@@ -3,8 +3,9 @@
  * The agent gitconfig (sandbox.gitconfig_path, by default
  * <XDG config>/ags/gitconfig-agent, mounted read-only into the sandbox as the
  * agent's global git config): written once by `ags setup` from the host's
- * git identity, an ags-managed file that later features may extend.  It is
- * created, never replaced: a file there is the user's to keep, and a
+ * git identity, an ags-managed file that later features extend.  It is
+ * created, never replaced: a file there is the user's to keep (setup only
+ * adds the commit-signing keys it lacks to a file with ags's header), and a
  * symlink there is refused rather than written through.
  */
 #include "run/setup.h"
@@ -23,7 +24,7 @@
 #include "base/strbuf.h"
 #include "base/banned.h"
 
-#define GITCONFIG_MAX 4096u
+#define GITCONFIG_MAX (64u * 1024u)
 
 static const char gitconfig_header[] =
         "# Managed by ags: `ags setup` wrote it from your git identity, and later\n"
@@ -167,23 +168,63 @@ static int create_new(int dfd, const char *name, const char *path, const char *t
     return 0;
 }
 
-static int read_identity(run_git_get_fn *get, char **ret, struct ags_error *err)
+/* The new file: the identity, and with signing the signing lines. */
+static int read_identity(run_git_get_fn *get, bool signing, struct run_gitconfig_result *res,
+                         char **ret, struct ags_error *err)
 {
     char name[RUN_GIT_VALUE_MAX], email[RUN_GIT_VALUE_MAX];
     int r = get("user.name", name, sizeof(name), err);
     if (r == 0)
         r = get("user.email", email, sizeof(email), err);
-    return r < 0 ? r : run_setup_gitconfig_text(name, email, ret, err);
+    _cleanup_free_ char *text = NULL;
+    if (r == 0)
+        r = run_setup_gitconfig_text(name, email, &text, err);
+    if (r < 0)
+        return r;
+    const struct run_gitconfig_signing none = {0};
+    _cleanup_free_ char *lines =
+            signing ? run_gitconfig_signing_lines(&none, res->added, sizeof(res->added)) : NULL;
+    res->signing = signing;
+    *ret = xasprintf("%s%s", text, lines ? lines : "");
+    return 0;
 }
 
-int run_setup_gitconfig(const struct ags_config *cfg, run_git_get_fn *get,
-                        enum run_setup_gitconfig *ret, struct ags_error *err)
+/* An existing regular file: ags's own gains the signing lines it lacks. */
+static int add_signing(int dfd, const char *dir, const char *name, const char *path,
+                       bool signing, struct run_gitconfig_result *res, struct ags_error *err)
+{
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    int r = read_regular_file_at(dfd, name, path, GITCONFIG_MAX, &text, &len, NULL, err);
+    if (r < 0)
+        return r;
+    struct run_gitconfig_signing s;
+    run_gitconfig_signing_of(text, &s);
+    res->what = s.managed ? RUN_GITCONFIG_THERE : RUN_GITCONFIG_NOT_OURS;
+    res->signing = run_gitconfig_signing_complete(&s);
+    if (!s.managed || !signing || res->signing)
+        return 0;
+    _cleanup_free_ char *lines = run_gitconfig_signing_lines(&s, res->added, sizeof(res->added));
+    _cleanup_free_ char *merged =
+            xasprintf("%s%s%s", text, len > 0 && text[len - 1] != '\n' ? "\n" : "", lines);
+    if (strlen(merged) > GITCONFIG_MAX)
+        return ags_error_set(err, -E2BIG, "%s would grow past %u bytes; add the signing lines "
+                                          "yourself", path, GITCONFIG_MAX);
+    r = write_file_atomic_at(dfd, dir, name, merged, strlen(merged), 0600, err);
+    if (r < 0)
+        return r;
+    res->what = RUN_GITCONFIG_ADDED;
+    res->signing = true;
+    return 0;
+}
+
+int run_setup_gitconfig(const struct ags_config *cfg, run_git_get_fn *get, bool signing,
+                        struct run_gitconfig_result *ret, struct ags_error *err)
 {
     const struct cfg_str *g = &cfg->sandbox.gitconfig_path;
-    if (g->at.file || !g->v || g->v[0] != '/') {
-        *ret = RUN_GITCONFIG_USERS;
+    *ret = (struct run_gitconfig_result){.what = RUN_GITCONFIG_USERS};
+    if (g->at.file || !g->v || g->v[0] != '/')
         return 0;
-    }
     const char *slash = strrchr(g->v, '/');
     _cleanup_free_ char *dir = slash == g->v ? xstrdup("/") : xstrndup(g->v, (size_t)(slash - g->v));
     const char *name = slash + 1;
@@ -193,13 +234,13 @@ int run_setup_gitconfig(const struct ags_config *cfg, run_git_get_fn *get,
         return ags_error_set(err, -errno, "cannot open %s: %m", dir);
     int r = dfd >= 0 ? existing(dfd, name, g->v, err) : -ENOENT;
     if (r != -ENOENT) {
-        *ret = RUN_GITCONFIG_THERE;
-        return r;
+        ret->what = RUN_GITCONFIG_THERE;
+        return r < 0 ? r : add_signing(dfd, dir, name, g->v, signing, ret, err);
     }
     _cleanup_free_ char *text = NULL;
-    r = read_identity(get, &text, err);
+    r = read_identity(get, signing, ret, &text, err);
     if (r == -ENOENT) {
-        *ret = RUN_GITCONFIG_NO_IDENTITY;
+        ret->what = RUN_GITCONFIG_NO_IDENTITY;
         return 0;
     }
     if (r < 0)
@@ -213,9 +254,9 @@ int run_setup_gitconfig(const struct ags_config *cfg, run_git_get_fn *get,
             return ags_error_set(err, -errno, "cannot open %s: %m", dir);
     }
     r = create_new(dfd, name, g->v, text, err);
-    *ret = RUN_GITCONFIG_WRITTEN;
+    ret->what = RUN_GITCONFIG_WRITTEN;
     if (r == -EEXIST) { /* made meanwhile: whatever it is, it is not ours to replace */
-        *ret = RUN_GITCONFIG_THERE;
+        *ret = (struct run_gitconfig_result){.what = RUN_GITCONFIG_THERE};
         r = existing(dfd, name, g->v, err);
     }
     return r;

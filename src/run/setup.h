@@ -89,14 +89,43 @@ int run_setup_gitconfig_text(const char *name, const char *email, char **ret,
 
 enum run_setup_gitconfig {
     RUN_GITCONFIG_WRITTEN,     /* created from the git identity */
-    RUN_GITCONFIG_THERE,       /* a file is there already: left as is */
+    RUN_GITCONFIG_ADDED,       /* ags's file was there: the missing signing lines added */
+    RUN_GITCONFIG_THERE,       /* a file is there already: nothing to add */
+    RUN_GITCONFIG_NOT_OURS,    /* a file without ags's header: left as is */
     RUN_GITCONFIG_NO_IDENTITY, /* user.name or user.email unset: *err says which */
     RUN_GITCONFIG_USERS,       /* sandbox.gitconfig_path is the user's own choice */
 };
 
+struct run_gitconfig_result {
+    enum run_setup_gitconfig what;
+    char added[96]; /* WRITTEN, ADDED: the signing keys written ("gpg.format, ..."), or "" */
+    bool signing;   /* the file (now) sets all three signing keys */
+};
+
 /* Creates cfg's sandbox.gitconfig_path (0600, O_CREAT|O_EXCL|O_NOFOLLOW, its
  * directory 0700 when missing) from the identity get reads, unless a file
- * is there or the user configured the path.  A symlink at the path is
- * refused (-ELOOP), never followed or replaced.  *ret says what happened. */
-int run_setup_gitconfig(const struct ags_config *cfg, run_git_get_fn *get,
-                        enum run_setup_gitconfig *ret, struct ags_error *err) _warn_unused_;
+ * is there or the user configured the path.  With signing (the signing key
+ * is usable) the commit-signing lines go in too, and an ags-managed file
+ * that is there gains those it lacks (replaced atomically, 0600; every
+ * other line kept as it is).  A symlink at the path is refused (-ELOOP),
+ * never followed or replaced.  *ret says what happened. */
+int run_setup_gitconfig(const struct ags_config *cfg, run_git_get_fn *get, bool signing,
+                        struct run_gitconfig_result *ret, struct ags_error *err) _warn_unused_;
+
+/* ---- its commit-signing lines (setup-gitconfig-sign.c) ---- */
+
+/* What a gitconfig's text says about commit signing. */
+struct run_gitconfig_signing {
+    bool managed;                         /* it starts with ags's header */
+    bool has_format, format_ssh;          /* gpg.format, = ssh */
+    bool has_signingkey, signingkey_ours; /* user.signingkey, = PLAN_SIGNING_PUB */
+    bool has_gpgsign, gpgsign_on;         /* commit.gpgsign, true */
+};
+
+void run_gitconfig_signing_of(const char *text, struct run_gitconfig_signing *ret);
+/* All three keys are set (to whatever: a value the user chose stays). */
+bool run_gitconfig_signing_complete(const struct run_gitconfig_signing *s);
+/* The lines that set the keys s lacks (owned; "" when none), and their names
+ * into added ("gpg.format, commit.gpgsign"). */
+char *run_gitconfig_signing_lines(const struct run_gitconfig_signing *s, char *added,
+                                  size_t size);

@@ -268,7 +268,8 @@ int run_ssh_begin(struct run_ssh *rs, const struct run_ssh_opts *o, struct ags_e
         .upstream_path = upstream ? upstream : "/nonexistent",
         .keys = rs->keys,
         .n_keys = rs->n_keys,
-        .confirm = SSH_CONFIRM_NEVER, /* XXX-merge: cfg->ssh.confirm */
+        .confirm = o->cfg->ssh.confirm.v == CFG_SSH_CONFIRM_ALWAYS ? SSH_CONFIRM_ALWAYS
+                                                                 : SSH_CONFIRM_NEVER,
         .approve = NULL, /* no approver yet: the desktop notification layer comes with issue 16 */
         .log_fd = rs->log_fd,
     };

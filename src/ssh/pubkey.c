@@ -2,7 +2,9 @@
 #include "ssh/pubkey.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/alloc.h"
 #include "base/fileio.h"
@@ -27,22 +29,84 @@ static const struct ecdsa_curve ecdsa_curves[] = {
         {"ecdsa-sha2-nistp521", "nistp521", 133},
 };
 
+static enum ssh_key_kind kind_of_str(struct agent_str t)
+{
+    if (t.len == 0)
+        return SSH_KEY_UNKNOWN;
+    if (agent_str_is(t, "ssh-ed25519"))
+        return SSH_KEY_ED25519;
+    for (size_t i = 0; i < ARRAY_SIZE(ecdsa_curves); i++)
+        if (agent_str_is(t, ecdsa_curves[i].type))
+            return SSH_KEY_ECDSA;
+    if (agent_str_is(t, "ssh-rsa"))
+        return SSH_KEY_RSA;
+    if (agent_str_is(t, "ssh-dss"))
+        return SSH_KEY_DSA;
+    if (t.len >= 3 && memcmp(t.p, "sk-", 3) == 0)
+        return SSH_KEY_SECURITY;
+    return SSH_KEY_OTHER;
+}
+
+enum ssh_key_kind ssh_key_kind_of(const char *type)
+{
+    return kind_of_str((struct agent_str){.p = (const uint8_t *)type, .len = strlen(type)});
+}
+
+bool ssh_key_kind_allowed(enum ssh_key_kind kind)
+{
+    return kind == SSH_KEY_ED25519 || kind == SSH_KEY_ECDSA;
+}
+
+const char *ssh_key_kind_name(enum ssh_key_kind kind)
+{
+    switch (kind) {
+    case SSH_KEY_ED25519:
+        return "Ed25519";
+    case SSH_KEY_ECDSA:
+        return "ECDSA";
+    case SSH_KEY_RSA:
+        return "RSA";
+    case SSH_KEY_DSA:
+        return "DSA";
+    case SSH_KEY_SECURITY:
+        return "security-key (FIDO)";
+    case SSH_KEY_OTHER:
+        return "certificate or other";
+    case SSH_KEY_UNKNOWN:
+    default:
+        return "unknown";
+    }
+}
+
+enum ssh_key_kind ssh_key_blob_kind(const uint8_t *blob, size_t len)
+{
+    struct agent_cursor c = agent_cursor_of(blob, len);
+    struct agent_str t;
+    if (agent_get_string(&c, &t) < 0)
+        return SSH_KEY_UNKNOWN;
+    return kind_of_str(t);
+}
+
 static int refuse_type(struct agent_str t, struct ags_error *err)
 {
     const char *use = "create an Ed25519 key with ssh-keygen -t ed25519";
-    if (agent_str_is(t, "ssh-rsa"))
+    static const char cert[] = "-cert-v01@openssh.com";
+    switch (kind_of_str(t)) {
+    case SSH_KEY_RSA:
         return ags_error_set(err, -ENOTSUP,
                              "RSA keys are not supported (libssh2 1.10 lacks rsa-sha2 and "
                              "current OpenSSH refuses ssh-rsa signatures): %s",
                              use);
-    if (agent_str_is(t, "ssh-dss"))
+    case SSH_KEY_DSA:
         return ags_error_set(err, -ENOTSUP,
                              "DSA keys are not supported (current OpenSSH "
                              "refuses them): %s",
                              use);
-    if (t.len >= 3 && memcmp(t.p, "sk-", 3) == 0)
+    case SSH_KEY_SECURITY:
         return ags_error_set(err, -ENOTSUP, "security-key (sk-) keys are not supported: %s", use);
-    static const char cert[] = "-cert-v01@openssh.com";
+    default:
+        break;
+    }
     if (t.len >= sizeof(cert) - 1 &&
         memcmp(t.p + t.len - (sizeof(cert) - 1), cert, sizeof(cert) - 1) == 0)
         return ags_error_set(err, -ENOTSUP, "certificates are not supported: %s", use);
@@ -129,42 +193,89 @@ static size_t word(const char **p, const char *end, const char **w)
     return (size_t)(*p - *w);
 }
 
-int ssh_pubkey_parse(const char *text, size_t len, enum ssh_key_purpose purpose,
-                     struct ssh_pubkey *key, struct ags_error *err)
+/* A .pub key line cut into its words, and its blob decoded. */
+struct key_line {
+    const char *line, *type, *comment, *end;
+    size_t line_len, type_len;
+    uint8_t blob[AGS_SSH_KEY_BLOB_MAX];
+    size_t blob_len;
+};
+
+static int split_key_line(const char *text, size_t len, struct key_line *kl,
+                          struct ags_error *err)
 {
-    size_t n;
-    const char *line = key_line(text, len, &n);
-    if (!line)
+    kl->line = key_line(text, len, &kl->line_len);
+    if (!kl->line)
         return ags_error_set(err, -EINVAL, "no public key in it");
-    if (memchr(line, '\0', n))
+    if (memchr(kl->line, '\0', kl->line_len))
         return ags_error_set(err, -EINVAL, "a NUL byte in the key line");
-    const char *p = line, *end = line + n, *t, *b64, *comment;
-    size_t t_len = word(&p, end, &t);
-    size_t b64_len = word(&p, end, &b64);
-    word(&p, end, &comment);
+    const char *p = kl->line, *b64;
+    kl->end = kl->line + kl->line_len;
+    kl->type_len = word(&p, kl->end, &kl->type);
+    size_t b64_len = word(&p, kl->end, &b64);
+    word(&p, kl->end, &kl->comment);
     if (b64_len == 0)
         return ags_error_set(err, -EINVAL, "not a public key line (type, base64 key, comment)");
-    uint8_t blob[AGS_SSH_KEY_BLOB_MAX];
-    long blob_len = ssh_base64_decode(b64, b64_len, blob, sizeof(blob));
+    long blob_len = ssh_base64_decode(b64, b64_len, kl->blob, sizeof(kl->blob));
     if (blob_len == -E2BIG)
         return ags_error_set(err, -E2BIG, "the key is larger than %u bytes", AGS_SSH_KEY_BLOB_MAX);
     if (blob_len < 0)
         return ags_error_set(err, -EINVAL, "the key is not valid base64");
-    const char *type;
-    int r = ssh_key_blob_check(blob, (size_t)blob_len, &type, err);
+    kl->blob_len = (size_t)blob_len;
+    return 0;
+}
+
+int ssh_pubkey_parse(const char *text, size_t len, enum ssh_key_purpose purpose,
+                     struct ssh_pubkey *key, struct ags_error *err)
+{
+    struct key_line kl;
+    int r = split_key_line(text, len, &kl, err);
     if (r < 0)
         return r;
-    if (strlen(type) != t_len || memcmp(type, t, t_len) != 0)
+    const char *type;
+    r = ssh_key_blob_check(kl.blob, kl.blob_len, &type, err);
+    if (r < 0)
+        return r;
+    if (strlen(type) != kl.type_len || memcmp(type, kl.type, kl.type_len) != 0)
         return ags_error_set(err, -EBADMSG, "the line says '%.*s' but the key is %s",
-                             (int)(t_len > 64 ? 64 : t_len), t, type);
+                             (int)(kl.type_len > 64 ? 64 : kl.type_len), kl.type, type);
     *key = (struct ssh_pubkey){
             .purpose = purpose,
             .type = xstrdup(type),
-            .blob = xmalloc((size_t)blob_len),
-            .blob_len = (size_t)blob_len,
-            .comment = xstrndup(comment, (size_t)(end - comment)),
+            .blob = xmalloc(kl.blob_len),
+            .blob_len = kl.blob_len,
+            .comment = xstrndup(kl.comment, (size_t)(kl.end - kl.comment)),
+            .line = xstrndup(kl.line, kl.line_len),
     };
-    memcpy(key->blob, blob, (size_t)blob_len);
+    memcpy(key->blob, kl.blob, kl.blob_len);
+    return 0;
+}
+
+enum ssh_key_kind ssh_pubkey_text_kind(const char *text, size_t len)
+{
+    struct key_line kl;
+    if (split_key_line(text, len, &kl, NULL) < 0)
+        return SSH_KEY_UNKNOWN;
+    return ssh_key_blob_kind(kl.blob, kl.blob_len);
+}
+
+int ssh_key_file_read(const char *path, size_t max, char **ret, size_t *ret_len,
+                      struct ags_error *err)
+{
+    /* The user's own file ([sandbox] keys cannot come from an overlay): a
+     * symlink into a dotfiles repository is theirs to make.  O_NONBLOCK
+     * keeps the open of a FIFO from waiting for a writer. */
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return ags_error_set(err, -errno, "cannot open '%s': %m", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return ags_error_set(err, -errno, "cannot stat '%s': %m", path);
+    if (!S_ISREG(st.st_mode))
+        return ags_error_set(err, -EINVAL, "%s is not a regular file", path);
+    int r = read_fd_bounded(fd, max, ret, ret_len, err);
+    if (r < 0)
+        return ags_error_prefix(err, "'%s'", path);
     return 0;
 }
 
@@ -173,9 +284,7 @@ int ssh_pubkey_load(const char *path, enum ssh_key_purpose purpose, struct ssh_p
 {
     _cleanup_free_ char *text = NULL;
     size_t len;
-    /* The user's own file ([sandbox] keys cannot come from an overlay): a
-     * symlink into a dotfiles repository is theirs to make. */
-    int r = read_file_bounded(path, AGS_SSH_PUBKEY_FILE_MAX, &text, &len, err);
+    int r = ssh_key_file_read(path, AGS_SSH_PUBKEY_FILE_MAX, &text, &len, err);
     if (r < 0)
         return r;
     r = ssh_pubkey_parse(text, len, purpose, key, err);
@@ -189,5 +298,6 @@ void ssh_pubkey_done(struct ssh_pubkey *key)
     free(key->type);
     free(key->blob);
     free(key->comment);
+    free(key->line);
     *key = (struct ssh_pubkey){0};
 }

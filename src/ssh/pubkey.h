@@ -8,6 +8,7 @@
  * signing with SHA-1 fails against current OpenSSH.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,8 +25,32 @@ struct ssh_pubkey {
     char *type;    /* "ssh-ed25519", "ecdsa-sha2-nistp256", ... */
     uint8_t *blob; /* the wire encoding the agent matches keys by */
     size_t blob_len;
-    char *comment; /* from the .pub line ("" when it has none) */
+    char *comment; /* from the .pub line ("" when it has none); outside text: escape it to show it */
+    char *line;    /* the key line as in the file, without the blanks around it: what to paste
+                    * at a forge (NULL for a key that came from no line) */
 };
+
+/* The family of a key type name: what a message calls a key, and whether ags
+ * takes it at all. */
+enum ssh_key_kind {
+    SSH_KEY_UNKNOWN, /* no type name */
+    SSH_KEY_ED25519,
+    SSH_KEY_ECDSA,
+    SSH_KEY_RSA,
+    SSH_KEY_DSA,
+    SSH_KEY_SECURITY, /* sk-*: a FIDO security key */
+    SSH_KEY_OTHER,    /* certificates and anything else */
+};
+
+/* The kind of a type name ("ssh-ed25519", "ecdsa-sha2-nistp256", "ssh-rsa" ...). */
+enum ssh_key_kind ssh_key_kind_of(const char *type);
+/* Ed25519 and ECDSA: the only kinds ssh_key_blob_check accepts. */
+bool ssh_key_kind_allowed(enum ssh_key_kind kind);
+/* "Ed25519", "ECDSA", "RSA", "DSA", "security-key (FIDO)", "certificate or other", "unknown". */
+const char *ssh_key_kind_name(enum ssh_key_kind kind);
+/* The kind a key blob's type string (its first field) names, the rest
+ * unchecked; SSH_KEY_UNKNOWN when the blob has no type. */
+enum ssh_key_kind ssh_key_blob_kind(const uint8_t *blob, size_t len);
 
 /* "auth" or "signing": how the log and messages name a purpose. */
 const char *ssh_key_purpose_name(enum ssh_key_purpose purpose);
@@ -50,8 +75,18 @@ int ssh_key_blob_check(const uint8_t *blob, size_t len, const char **type, struc
  */
 int ssh_pubkey_parse(const char *text, size_t len, enum ssh_key_purpose purpose,
                      struct ssh_pubkey *key, struct ags_error *err) _warn_unused_;
-/* Reads the .pub file path (at most AGS_SSH_PUBKEY_FILE_MAX bytes) and parses
- * it; errors name the purpose and the path. */
+/* Reads a key file the user named, of at most max bytes (a link is followed:
+ * the files are the user's own).  Only a regular file is read: a FIFO or a
+ * device at the path is -EINVAL, opened without waiting for a writer, so it
+ * cannot stall ags.  Errors name the path. */
+int ssh_key_file_read(const char *path, size_t max, char **ret, size_t *ret_len,
+                      struct ags_error *err) _warn_unused_;
+/* Reads the .pub file path (at most AGS_SSH_PUBKEY_FILE_MAX bytes, by
+ * ssh_key_file_read) and parses it; errors name the purpose and the path. */
 int ssh_pubkey_load(const char *path, enum ssh_key_purpose purpose, struct ssh_pubkey *key,
                     struct ags_error *err) _warn_unused_;
+/* The kind of the key a .pub text holds, by its blob as ssh_pubkey_parse
+ * decodes it, also when ssh_pubkey_parse refuses that kind (to name an RSA
+ * key as such); SSH_KEY_UNKNOWN when the text holds no decodable key line. */
+enum ssh_key_kind ssh_pubkey_text_kind(const char *text, size_t len);
 void ssh_pubkey_done(struct ssh_pubkey *key);

@@ -136,6 +136,49 @@ run setup-bad-config 2 "${nopod[@]}" "$ags" setup --config "$work/setup-bad.toml
     expect setup-bad-config "$err" "$work/setup-bad.toml:2:9: sandbox.image"
 [[ "$out" != *gitconfig* && "$err" != *no-podman* ]] && ok || bad "setup went on after a config error: $out $err"
 
+# ags setup and the agent's ssh keys, with a throwaway HOME and the real
+# ssh-keygen.  No terminal on stdin: no key is made, not even with --yes (the
+# passphrase needs a person), and setup names the command; the gitconfig
+# does not sign without a signing key.  With keys there (made here without a
+# passphrase), setup shows both public keys and the gitconfig gains the
+# signing lines.
+khome=$work/khome
+mkdir -p "$khome"
+printf '[user]\n\tname = Key Tester\n\temail = keys@example.org\n' >"$khome/.gitconfig"
+keys_env=(env "HOME=$khome" "CONTAINER_HOST=unix://$work/no-podman.sock")
+gc=$khome/.config/ags/gitconfig-agent
+run setup-keys-no-tty 1 "${keys_env[@]}" "$ags" setup --yes
+expect setup-keys-no-tty "$out" "keys: no auth key at $khome/.ssh/ags-agent-auth; none created: stdin is not a terminal"
+expect setup-keys-auth-command "$out" "ssh-keygen -t ed25519 -a 64 -f $khome/.ssh/ags-agent-auth -C ags-agent-auth"
+expect setup-keys-signing-command "$out" "ssh-keygen -t ed25519 -a 64 -f $khome/.ssh/ags-agent-signing -C ags-agent-signing"
+[ ! -e "$khome/.ssh" ] && ok || bad "setup made something in ~/.ssh without a terminal"
+expect setup-keys-no-signing-yet "$out" "gitconfig: no commit signing yet"
+[ -z "$(git config -f "$gc" commit.gpgsign)" ] && ok || bad "the gitconfig signs without a signing key"
+mkdir -m 700 "$khome/.ssh"
+for k in auth signing; do
+    ssh-keygen -q -t ed25519 -N '' -f "$khome/.ssh/ags-agent-$k" -C "ags-agent-$k" </dev/null >/dev/null
+done
+run setup-keys-there 1 "${keys_env[@]}" "$ags" setup --yes
+expect setup-keys-auth-pub "$out" "$(cat "$khome/.ssh/ags-agent-auth.pub")"
+expect setup-keys-signing-pub "$out" "$(cat "$khome/.ssh/ags-agent-signing.pub")"
+expect setup-keys-forge-auth "$out" "type Authentication Key"
+expect setup-keys-forge-signing "$out" "type Signing Key"
+expect setup-keys-gitconfig-added "$out" "gitconfig: added gpg.format, user.signingkey, commit.gpgsign to $gc (commits"
+[ "$(git config -f "$gc" commit.gpgsign)" = true ] && ok || bad "gitconfig: no commit.gpgsign = true"
+[ "$(git config -f "$gc" gpg.format)" = ssh ] && ok || bad "gitconfig: no gpg.format = ssh"
+[ "$(git config -f "$gc" user.signingkey)" = /home/dev/.ssh/ags-agent-signing.pub ] && ok ||
+    bad "gitconfig: user.signingkey is not the sandbox's signing .pub"
+[ "$(git config -f "$gc" user.name)" = "Key Tester" ] && ok || bad "gitconfig lost the identity"
+run doctor-keys-json 1 "${keys_env[@]}" "$ags" doctor --json &&
+    expect doctor-keys-json "$out" '"name":"key-signing","status":"ok"' &&
+    expect doctor-signing-json "$out" '"name":"gitconfig-signing","status":"ok"'
+# An RSA key is named with its fix, and the step fails.
+ssh-keygen -q -t rsa -b 1024 -N '' -f "$khome/rsa" </dev/null >/dev/null
+printf '[sandbox]\nimage = "i"\nauth_key = "%s"\n' "$khome/rsa" >"$work/rsa.toml"
+run setup-keys-rsa 1 "${keys_env[@]}" "$ags" setup --config "$work/rsa.toml" &&
+    expect setup-keys-rsa "$out" "auth key $khome/rsa is an RSA key: ags takes only Ed25519 or ECDSA keys" &&
+    expect setup-keys-rsa-fix "$out" "fix: mv $khome/rsa $khome/rsa.old"
+
 # First run writes the default config and shows its provenance.
 run config-show-first-run 0 "$ags" config show
 expect first-run-note "$err" "created default config at $work/home/.config/ags/config.toml"

@@ -25,14 +25,20 @@ HELPER=$AGS_E2E_SCRATCH/helper.sh
 MARKER=$AGS_E2E_SCRATCH/helper-ran
 printf '#!/bin/sh\ntouch %s\necho helper-canary-value\n' "$MARKER" >"$HELPER"
 chmod 0755 "$HELPER"
+# The agent's keys, usable (made without a passphrase: doctor never needs one).
+KEYS=$AGS_E2E_SCRATCH/keys
+mkdir -m 700 "$KEYS"
+for k in auth signing; do
+    ssh-keygen -q -t ed25519 -N '' -f "$KEYS/$k" -C "ags-agent-$k" </dev/null >/dev/null
+done
 write_config() { # write_config [EXTRA LINE]: the healthy config, plus one line of [sandbox]
-    printf '[sandbox]\nimage = "%s"\n%s\n[[secret]]\nenv = "DOCTOR_TOKEN"\nfrom_env = "DOCTOR_HOST_TOKEN"\n[[secret]]\nenv = "DOCTOR_HELPED"\ncommand = ["%s"]\n' \
-        "$IMAGE" "${1:-}" "$HELPER" >"$CONFIG"
+    printf '[sandbox]\nimage = "%s"\n%s\nauth_key = "%s"\nsign_key = "%s"\n[[secret]]\nenv = "DOCTOR_TOKEN"\nfrom_env = "DOCTOR_HOST_TOKEN"\n[[secret]]\nenv = "DOCTOR_HELPED"\ncommand = ["%s"]\n' \
+        "$IMAGE" "${1:-}" "$KEYS/auth" "$KEYS/signing" "$HELPER" >"$CONFIG"
 }
 write_config
 export DOCTOR_HOST_TOKEN=env-canary-value
-printf '[user]\n\tname = Doctor Test\n\temail = doctor@example.org\n' \
-    >"$XDG_CONFIG_HOME/ags/gitconfig-agent"
+printf '[user]\n\tname = Doctor Test\n\temail = doctor@example.org\n\tsigningkey = %s\n[gpg]\n\tformat = ssh\n[commit]\n\tgpgsign = true\n' \
+    /home/dev/.ssh/ags-agent-signing.pub >"$XDG_CONFIG_HOME/ags/gitconfig-agent"
 
 # doctor_run ARGS...: ags doctor with RUN_* set and DOCTOR_MS its wall time.
 doctor_run() {
@@ -166,6 +172,9 @@ done
 check_eq "healthy: exactly the WARNs this host earns" \
     "$(printf '%s\n' "${want_warn[@]}" | sort | xargs)" "$(names_with warn | tr ' ' '\n' | sort | xargs)"
 check_eq "Podman is reachable" ok "$(status_of podman-api)"
+check_eq "the auth key is usable" ok "$(status_of key-auth)"
+check_eq "the signing key is usable" ok "$(status_of key-signing)"
+check_eq "the gitconfig signs commits" ok "$(status_of gitconfig-signing)"
 check_match "the API check names the version" '^Podman [0-9]+\.[0-9]+' "$(field_of podman-api message)"
 echo "# doctor healthy: ${HEALTHY_MS} ms"
 

@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 
 [ -x "${AGS_BIN:-}" ] || e2e_abort "the ags binary is missing (AGS_BIN)"
-e2e_need git python3 sha256sum stat
+e2e_need git python3 sha256sum stat ssh-keygen
 ANSWER=$(dirname "$0")/54-setup.d/answer.py
 
 export XDG_CONFIG_HOME=$AGS_E2E_SCRATCH/config
@@ -72,6 +72,9 @@ check_contains "no tty: the agents wait for the image" \
     "agents: skipped: they are installed with the image, which is missing; later: ags update-image, then ags update-agents pi codex gemini opencode claude" \
     "$RUN_OUT"
 check_lacks "no tty: nothing was asked" "[y/N]" "$RUN_ERR"
+check_contains "no tty: no ssh key made, the command named" \
+    "none created: stdin is not a terminal" "$RUN_OUT"
+check_contains "no tty: the keygen command" "ssh-keygen -t ed25519 -a 64 -f" "$RUN_OUT"
 check_contains "no tty: what changed" "setup: created the config, wrote the gitconfig" "$RUN_OUT"
 api GET volumes/json
 check_eq "no tty: no agent volume was made" "" "$(python3 -c 'import json, sys
@@ -92,12 +95,21 @@ check_contains "second run: the gitconfig is left" "gitconfig: $GITCFG is there;
 check_contains "second run: says nothing changed" "setup: nothing was changed" "$RUN_OUT"
 
 # ---- 3. a pty: yes to the image (a tiny one ags builds and labels), no to the agents
+# The keys are there (made here without a passphrase): on a pty setup would
+# otherwise run ssh-keygen, whose passphrase prompt is not this test's.
+KEYS=$AGS_E2E_SCRATCH/keys
+mkdir -m 700 "$KEYS"
+for k in auth signing; do
+    ssh-keygen -q -t ed25519 -N '' -f "$KEYS/$k" -C "ags-agent-$k" </dev/null >/dev/null
+done
 mkdir -p "$CTX"
 printf 'FROM %s\nLABEL ags-e2e.setup=1\n' "$AGS_E2E_IMAGE" >"$CTX/Containerfile"
 cat >"$CFG" <<TOML
 [sandbox]
 image = "$IMAGE"
 containerfile = "$CTX/Containerfile"
+auth_key = "$KEYS/auth"
+sign_key = "$KEYS/signing"
 
 [image]
 base = "$AGS_E2E_IMAGE"
@@ -115,6 +127,9 @@ check_contains "pty: asks to build the missing image" \
 check_contains "pty: the question" "Build the sandbox image now (ags update-image: several minutes)? [y/N]" \
     "$PTY"
 check_contains "pty: built it" "built $IMAGE" "$PTY"
+check_contains "pty: shows the signing key" "$(cat "$KEYS/signing.pub")" "$PTY"
+check_contains "pty: the gitconfig gains the signing lines" \
+    "gitconfig: added gpg.format, user.signingkey, commit.gpgsign to $GITCFG" "$PTY"
 check_contains "pty: then asks about the agents" \
     "Install them now (ags update-agents: about a minute)? [y/N]" "$PTY"
 check_contains "pty: no to the agents leaves them, with the command" \

@@ -44,8 +44,10 @@ static void init_keys(void)
     memset(g_auth_blob + 19, 0xa1, 32);
     memcpy(g_sign_blob, BLOB_HEAD, 19);
     memset(g_sign_blob + 19, 0x51, 32);
-    g_keys[0] = (struct ssh_pubkey){SSH_KEY_AUTH, g_type, g_auth_blob, 51, g_auth_comment};
-    g_keys[1] = (struct ssh_pubkey){SSH_KEY_SIGN, g_type, g_sign_blob, 51, g_sign_comment};
+    g_keys[0] = (struct ssh_pubkey){.purpose = SSH_KEY_AUTH, .type = g_type, .blob = g_auth_blob,
+                                    .blob_len = 51, .comment = g_auth_comment};
+    g_keys[1] = (struct ssh_pubkey){.purpose = SSH_KEY_SIGN, .type = g_type, .blob = g_sign_blob,
+                                    .blob_len = 51, .comment = g_sign_comment};
 }
 
 static void check_printable(const char *s)

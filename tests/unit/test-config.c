@@ -168,6 +168,30 @@ static void test_bad_enum_lists_the_valid_values(void **state)
     loaded_done(&l);
 }
 
+static void test_ssh_confirm_defaults_to_never_and_takes_always(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\n");
+    assert_int_equal(l.r, 0);
+    assert_int_equal(l.cfg->ssh.confirm.v, CFG_SSH_CONFIRM_NEVER);
+    assert_null(l.cfg->ssh.confirm.at.file);
+    loaded_done(&l);
+    l = load("[sandbox]\nimage = \"i\"\n[ssh]\nconfirm = \"always\"\n");
+    assert_int_equal(l.r, 0);
+    assert_int_equal(l.cfg->ssh.confirm.v, CFG_SSH_CONFIRM_ALWAYS);
+    assert_int_equal(l.cfg->ssh.confirm.at.line, 4);
+    loaded_done(&l);
+    l = load("[sandbox]\nimage = \"i\"\n[ssh]\nconfirm = \"sometimes\"\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/t.toml:4:11: ssh.confirm: invalid value 'sometimes' (valid values: "
+                    "'never', 'always')");
+    loaded_done(&l);
+    l = load("[sandbox]\nimage = \"i\"\n[ssh]\nconfirm = true\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/t.toml:4:11: ssh.confirm:");
+    loaded_done(&l);
+}
+
 static void test_enum_values_are_case_insensitive(void **state)
 {
     (void)state;
@@ -798,6 +822,19 @@ static void test_overlay_may_not_set_network_host_loopback(void **state)
     remove_tree(f.s.root);
 }
 
+/* Whether the agent may use the user's keys without asking protects those
+ * keys: a repository may not name it, not even to ask for more care. */
+static void test_overlay_may_not_set_ssh_confirm(void **state)
+{
+    (void)state;
+    struct overlay_fx f;
+    overlay_fx_init(&f, "[ssh]\nconfirm = \"never\"\n");
+    expect_overlay_error(&f, "2:1: ssh.confirm", "may not set");
+    write_text(f.overlay, "[ssh]\nconfirm = \"always\"\n");
+    expect_overlay_error(&f, "2:1: ssh.confirm", "your ssh keys");
+    remove_tree(f.s.root);
+}
+
 /* What ~/.local/bin wrappers run is the user's: a repository naming it could
  * put its own command behind a name the user types every day. */
 static void test_overlay_may_not_set_aliases_commands(void **state)
@@ -1118,6 +1155,8 @@ int main(void)
         cmocka_unit_test(test_network_host_loopback_is_read_with_its_origin),
         cmocka_unit_test(test_aliases_commands_are_read_sorted_with_their_origin),
         cmocka_unit_test(test_overlay_may_not_set_aliases_commands),
+        cmocka_unit_test(test_overlay_may_not_set_ssh_confirm),
+        cmocka_unit_test(test_ssh_confirm_defaults_to_never_and_takes_always),
         cmocka_unit_test(test_overlay_containerfile_gets_its_own_image_tag_pinned_to_its_bytes),
         cmocka_unit_test(test_overlay_fifo_and_symlinks_are_refused_without_hanging),
         cmocka_unit_test(test_trust_prompt_shows_every_line_escaped_and_a_summary),

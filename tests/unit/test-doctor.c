@@ -26,6 +26,25 @@
 
 /* ---- helpers ---- */
 
+/* A usable Ed25519 key: the private file shows the same blob as its .pub. */
+static void good_key(struct doctor_key_facts *k, const char *path)
+{
+    static const unsigned char blob[] = {0, 0, 0, 11, 's', 's', 'h', '-', 'e', 'd', '2', '5',
+                                         '5', '1', '9', 0, 0, 0, 1, 42};
+    *k = (struct doctor_key_facts){.path = xstrdup(path)};
+    struct ssh_keyfile_facts *f = &k->files;
+    f->key_size = f->pub_size = 100;
+    f->key.format = SSH_PRIV_OPENSSH;
+    f->key.kind = SSH_KEY_ED25519;
+    strcpy(f->key.type, "ssh-ed25519");
+    f->pub.type = xstrdup("ssh-ed25519");
+    f->key.blob = xmalloc(sizeof(blob));
+    f->pub.blob = xmalloc(sizeof(blob));
+    memcpy(f->key.blob, blob, sizeof(blob));
+    memcpy(f->pub.blob, blob, sizeof(blob));
+    f->key.blob_len = f->pub.blob_len = sizeof(blob);
+}
+
 /* Facts of a healthy host: every check OK. */
 static void healthy(struct doctor_facts *f)
 {
@@ -59,6 +78,11 @@ static void healthy(struct doctor_facts *f)
     f->files.missing_assets = xcalloc(1, sizeof(char *));
     f->files.gitconfig = xstrdup("/home/alice/.config/ags/gitconfig-agent");
     f->files.gitconfig_identity = true;
+    f->files.gitconfig_signing = (struct run_gitconfig_signing){
+            .managed = true, .has_format = true, .format_ssh = true, .has_signingkey = true,
+            .signingkey_ours = true, .has_gpgsign = true, .gpgsign_on = true};
+    good_key(&f->keys[RUN_KEY_AUTH], "/home/alice/.ssh/ags-agent-auth");
+    good_key(&f->keys[RUN_KEY_SIGNING], "/home/alice/.ssh/ags-agent-signing");
     f->have_secrets = true;
 }
 
@@ -393,6 +417,98 @@ static void test_assets_and_gitconfig_verdicts(void **s _unused_)
     f.files.gitconfig_r = 0;
     f.files.gitconfig_identity = false;
     assert_has(verdict(&f, &r, "gitconfig")->message, "no user.name and user.email");
+    doctor_report_free(&r);
+    doctor_facts_done(&f);
+}
+
+/* Each key's verdict with the exact command that fixes it; missing is a
+ * warning (setup makes it), a key that cannot work as configured fails. */
+static void test_key_verdicts_and_their_fixes(void **s _unused_)
+{
+    struct doctor_facts f;
+    struct doctor_report r;
+    healthy(&f);
+    const struct doctor_check *c = verdict(&f, &r, "key-signing");
+    assert_int_equal(c->status, DOCTOR_OK);
+    assert_has(c->message, "Ed25519");
+    assert_has(c->message, "/home/dev/.ssh/ags-agent-signing.pub");
+    doctor_report_free(&r);
+
+    struct ssh_keyfile_facts *k = &f.keys[RUN_KEY_AUTH].files;
+    k->pub.blob[k->pub.blob_len - 1] ^= 1; /* another key's .pub */
+    c = verdict(&f, &r, "key-auth");
+    assert_int_equal(c->status, DOCTOR_FAIL);
+    assert_has(c->message, "is not the public half of /home/alice/.ssh/ags-agent-auth");
+    assert_string_equal(c->fix, "ssh-keygen -y -f /home/alice/.ssh/ags-agent-auth > "
+                                "/home/alice/.ssh/ags-agent-auth.pub");
+    doctor_report_free(&r);
+
+    k->pub_r = -ENOENT;
+    k->pub_size = 0;
+    c = verdict(&f, &r, "key-auth");
+    assert_int_equal(c->status, DOCTOR_FAIL);
+    assert_has(c->message, "has no /home/alice/.ssh/ags-agent-auth.pub");
+    doctor_report_free(&r);
+
+    k->key.kind = SSH_KEY_RSA;
+    strcpy(k->key.type, "ssh-rsa");
+    c = verdict(&f, &r, "key-auth");
+    assert_int_equal(c->status, DOCTOR_FAIL);
+    assert_has(c->message, "is an RSA key: ags takes only Ed25519 or ECDSA keys");
+    assert_has(c->fix, "ags setup");
+    doctor_report_free(&r);
+
+    k->key_size = 0;
+    c = verdict(&f, &r, "key-auth");
+    assert_int_equal(c->status, DOCTOR_FAIL);
+    assert_has(c->message, "auth key /home/alice/.ssh/ags-agent-auth is empty");
+    assert_string_equal(c->fix, "rm -f /home/alice/.ssh/ags-agent-auth "
+                                "/home/alice/.ssh/ags-agent-auth.pub && ags setup");
+    doctor_report_free(&r);
+
+    k->key_r = -ENOENT;
+    c = verdict(&f, &r, "key-auth");
+    assert_int_equal(c->status, DOCTOR_WARN);
+    assert_has(c->message, "no auth key at /home/alice/.ssh/ags-agent-auth");
+    assert_has(c->fix, "ssh-keygen -t ed25519 -a 64 -f /home/alice/.ssh/ags-agent-auth "
+                       "-C ags-agent-auth");
+    doctor_report_free(&r);
+    doctor_facts_done(&f);
+}
+
+static void test_gitconfig_signing_verdicts(void **s _unused_)
+{
+    struct doctor_facts f;
+    struct doctor_report r;
+    healthy(&f);
+    assert_int_equal(verdict(&f, &r, "gitconfig-signing")->status, DOCTOR_OK);
+    doctor_report_free(&r);
+    f.files.gitconfig_signing.has_gpgsign = false;
+    const struct doctor_check *c = verdict(&f, &r, "gitconfig-signing");
+    assert_int_equal(c->status, DOCTOR_WARN);
+    assert_has(c->message, "lacks commit signing");
+    assert_has(c->fix, "ags setup");
+    doctor_report_free(&r);
+    f.files.gitconfig_signing.managed = false; /* the user's file: the git commands */
+    c = verdict(&f, &r, "gitconfig-signing");
+    assert_has(c->fix, "git config -f /home/alice/.config/ags/gitconfig-agent commit.gpgsign "
+                       "true");
+    doctor_report_free(&r);
+    f.files.gitconfig_signing.has_gpgsign = true;
+    f.files.gitconfig_signing.gpgsign_on = false;
+    c = verdict(&f, &r, "gitconfig-signing");
+    assert_int_equal(c->status, DOCTOR_WARN);
+    assert_has(c->message, "turns ssh commit signing off");
+    doctor_report_free(&r);
+    f.files.gitconfig_signing.gpgsign_on = true;
+    f.files.gitconfig_signing.signingkey_ours = false;
+    c = verdict(&f, &r, "gitconfig-signing");
+    assert_has(c->message, "names another user.signingkey");
+    doctor_report_free(&r);
+    f.files.gitconfig_r = -ENOENT; /* the gitconfig check speaks for it */
+    *(&r) = (struct doctor_report){0};
+    doctor_check_all(&f, &r);
+    assert_null(find(&r, "gitconfig-signing"));
     doctor_report_free(&r);
     doctor_facts_done(&f);
 }
@@ -774,6 +890,8 @@ int main(void)
         cmocka_unit_test(test_config_errors_fail_each_with_its_place),
         cmocka_unit_test(test_overlay_states),
         cmocka_unit_test(test_assets_and_gitconfig_verdicts),
+        cmocka_unit_test(test_key_verdicts_and_their_fixes),
+        cmocka_unit_test(test_gitconfig_signing_verdicts),
         cmocka_unit_test(test_secret_verdicts_never_need_a_value),
         cmocka_unit_test(test_text_has_sections_fix_lines_and_summary),
         cmocka_unit_test(test_json_is_the_documented_object),

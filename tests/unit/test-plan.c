@@ -611,7 +611,6 @@ static void test_ssh_socket_mount_and_env_only_when_the_caller_provides_one(void
     fx_ok(&f);
     assert_null(mount_at(f.p, "/ssh-agent"));
     assert_null(env_of(f.p, "SSH_AUTH_SOCK"));
-    assert_null(mount_at(f.p, "/home/dev/.ssh/ags-agent-auth.pub"));
     assert_null(f.p->ssh_agent_sock); /* the runner serves nothing */
     f.in.host.ssh_auth_sock = "/s.sock";
     fx_ok(&f);
@@ -1004,6 +1003,70 @@ static void test_lockdown_refuses_a_symlinked_config_hooks_or_worktrees_in_the_w
     fx_done(&f);
 }
 
+/* A host with both keys and their .pub files. */
+static const char *const keys_fs[] = {"/work/repo/", "/home/u/gitconfig", "/data/ro/",
+                                      "/home/u/.pi/", "/home/u/.ssh/ags-agent-auth",
+                                      "/home/u/.ssh/ags-agent-auth.pub",
+                                      "/home/u/.ssh/ags-agent-signing",
+                                      "/home/u/.ssh/ags-agent-signing.pub", NULL};
+
+/* The public keys do not wait for an agent socket: git reads the signing
+ * .pub to sign, ssh the auth .pub to pick its identity. */
+static void test_public_keys_mounted_read_only_without_an_agent_socket(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    fake_fs = keys_fs;
+    fx_ok(&f);
+    const struct plan_mount *auth = mount_at(f.p, "/home/dev/.ssh/ags-agent-auth.pub");
+    const struct plan_mount *sign = mount_at(f.p, "/home/dev/.ssh/ags-agent-signing.pub");
+    assert_non_null(auth);
+    assert_non_null(sign);
+    assert_true(auth->read_only);
+    assert_true(sign->read_only);
+    assert_string_equal(auth->source, "/home/u/.ssh/ags-agent-auth.pub");
+    assert_string_equal(sign->source, "/home/u/.ssh/ags-agent-signing.pub");
+    assert_string_equal(sign->origin, "ssh public key (default)");
+    assert_null(mount_at(f.p, "/ssh-agent"));
+    for (size_t i = 0; i < f.p->n_mounts; i++) { /* nothing of ~/.ssh but the .pub files */
+        size_t n = strlen(f.p->mounts[i].source);
+        assert_false(n > 4 && strncmp(f.p->mounts[i].source, "/home/u/.ssh/", 13) == 0 &&
+                     strcmp(f.p->mounts[i].source + n - 4, ".pub") != 0);
+    }
+    fx_done(&f);
+}
+
+/* A key without its .pub is not mounted at all: never the private key in
+ * its place, never a .pub that resolves to the private key. */
+static char *pub_is_private_key(const char *path)
+{
+    if (strcmp(path, "/home/u/.ssh/ags-agent-signing.pub") == 0)
+        return xstrdup("/home/u/.ssh/ags-agent-signing");
+    return xstrdup(path);
+}
+
+static void test_key_without_pub_or_whose_pub_is_the_key_is_not_mounted(void **state)
+{
+    (void)state;
+    static const char *const fs[] = {"/work/repo/", "/home/u/gitconfig", "/data/ro/",
+                                     "/home/u/.pi/", "/home/u/.ssh/ags-agent-auth",
+                                     "/home/u/.ssh/ags-agent-signing",
+                                     "/home/u/.ssh/ags-agent-signing.pub", NULL};
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    fake_fs = fs;
+    f.in.host.canonical = pub_is_private_key;
+    fx_ok(&f);
+    assert_null(mount_at(f.p, "/home/dev/.ssh/ags-agent-auth.pub"));
+    assert_null(mount_at(f.p, "/home/dev/.ssh/ags-agent-signing.pub"));
+    for (size_t i = 0; i < f.p->n_mounts; i++)
+        assert_null(strstr(f.p->mounts[i].source, "/.ssh/"));
+    assert_true(has_note(f.p, "/home/u/.ssh/ags-agent-auth.pub is missing"));
+    assert_true(has_note(f.p, "is the private key /home/u/.ssh/ags-agent-signing itself"));
+    fx_done(&f);
+}
+
 /* ---- lockdown (section 6) ---- */
 
 static void test_lockdown_keeps_workdir_gitdirs_staging_adddirs_and_runtime_read_only(void **state)
@@ -1116,6 +1179,33 @@ static void test_lockdown_requires_a_configured_mount_of_the_agent_home(void **s
     assert_string_equal(f.err.msg, "--lockdown requires a configured codex mount for "
                                    "/home/dev/.codex (an [[agent_mount]] with container = "
                                    "\"/home/dev/.codex\")");
+    fx_done(&f);
+}
+
+/* Lockdown: no key of the user's reaches the sandbox, not even a public
+ * one, no agent socket and no gitconfig, whatever the host has. */
+static void test_lockdown_has_no_public_key_agent_socket_or_gitconfig(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    fake_fs = keys_fs;
+    f.in.host.ssh_auth_sock = "/s.sock";
+    fx_ok(&f); /* the same host without lockdown has all of them */
+    assert_non_null(mount_at(f.p, "/home/dev/.ssh/ags-agent-signing.pub"));
+    assert_non_null(mount_at(f.p, "/ssh-agent"));
+    assert_non_null(mount_at(f.p, "/home/dev/.config/ags/gitconfig"));
+    f.in.flags.lockdown = true;
+    fx_ok(&f);
+    for (size_t i = 0; i < f.p->n_mounts; i++) {
+        assert_null(strstr(f.p->mounts[i].source, "/.ssh/"));
+        assert_null(strstr(f.p->mounts[i].destination, "/.ssh"));
+        assert_null(strstr(f.p->mounts[i].source, "gitconfig"));
+        assert_string_not_equal(f.p->mounts[i].destination, "/ssh-agent");
+        assert_string_not_equal(f.p->mounts[i].source, "/s.sock");
+    }
+    assert_null(env_of(f.p, "SSH_AUTH_SOCK"));
+    assert_null(env_of(f.p, "GIT_CONFIG_GLOBAL"));
     fx_done(&f);
 }
 
@@ -2023,7 +2113,8 @@ static void test_agent_homes_are_mounted_only_for_their_own_agent(void **state)
         for (size_t j = 0; j < f.p->n_mounts; j++)
             if (f.p->mounts[j].type == PLAN_MOUNT_BIND &&
                 strncmp(f.p->mounts[j].destination, "/home/dev/.", 11) == 0 &&
-                strncmp(f.p->mounts[j].destination, "/home/dev/.config/ags", 21) != 0)
+                strncmp(f.p->mounts[j].destination, "/home/dev/.config/ags", 21) != 0 &&
+                strncmp(f.p->mounts[j].destination, "/home/dev/.ssh/", 15) != 0) /* public keys */
                 fail_msg("%s gets %s", plan_agent_name(others[i]), f.p->mounts[j].destination);
     }
     fx_done(&f);
@@ -2190,6 +2281,9 @@ int main(void)
         cmocka_unit_test(test_agent_homes_are_mounted_only_for_their_own_agent),
         cmocka_unit_test(test_secrets_never_set_path_or_shell_and_loader_startup_variables),
         cmocka_unit_test(test_maintenance_plan_mounts_only_the_agents_volumes_and_runs_the_script),
+        cmocka_unit_test(test_public_keys_mounted_read_only_without_an_agent_socket),
+        cmocka_unit_test(test_key_without_pub_or_whose_pub_is_the_key_is_not_mounted),
+        cmocka_unit_test(test_lockdown_has_no_public_key_agent_socket_or_gitconfig),
         cmocka_unit_test(test_maintenance_plan_takes_no_run_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

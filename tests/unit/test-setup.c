@@ -4,7 +4,9 @@
  * labels, which agents count as installed (a fake backend hands out volume
  * directories a hostile sandbox could have filled), what setup offers in
  * each mode, and the agent gitconfig: its text, created once, never through
- * a symlink, never over the user's own file.
+ * a symlink, never over the user's own file, and its commit-signing lines
+ * added to ags's own file without touching what the user edited; the agent
+ * keys: what setup does about each, and how it runs ssh-keygen.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -22,6 +24,7 @@
 #include "base/alloc.h"
 #include "base/fileio.h"
 #include "base/strv.h"
+#include "run/keys.h"
 #include "run/setup.h"
 
 static char tmpdir[] = "/tmp/test-setup.XXXXXX";
@@ -343,10 +346,10 @@ static void test_gitconfig_created_once_0600_then_left_as_is(void **state)
     assert_string_equal(cfg->sandbox.gitconfig_path.v, path);
     g_name = "Jane Doe";
     g_email = "jane@example.org";
-    enum run_setup_gitconfig what;
+    struct run_gitconfig_result what;
     struct ags_error err = {0};
-    assert_int_equal(run_setup_gitconfig(cfg, fake_git, &what, &err), 0);
-    assert_int_equal(what, RUN_GITCONFIG_WRITTEN);
+    assert_int_equal(run_setup_gitconfig(cfg, fake_git, false, &what, &err), 0);
+    assert_int_equal(what.what, RUN_GITCONFIG_WRITTEN);
     struct stat st;
     assert_int_equal(lstat(path, &st), 0);
     assert_true(S_ISREG(st.st_mode));
@@ -358,8 +361,8 @@ static void test_gitconfig_created_once_0600_then_left_as_is(void **state)
     /* Second run: another identity by now, the file is still left alone. */
     g_name = "Somebody Else";
     g_git_calls = 0;
-    assert_int_equal(run_setup_gitconfig(cfg, fake_git, &what, &err), 0);
-    assert_int_equal(what, RUN_GITCONFIG_THERE);
+    assert_int_equal(run_setup_gitconfig(cfg, fake_git, false, &what, &err), 0);
+    assert_int_equal(what.what, RUN_GITCONFIG_THERE);
     assert_int_equal(g_git_calls, 0);
     _cleanup_free_ char *second = slurp(path);
     assert_string_equal(first, second);
@@ -377,9 +380,9 @@ static void test_gitconfig_symlink_refused_and_its_target_untouched(void **state
     /* A dangling one must not create its target either. */
     g_name = "Jane Doe";
     g_email = "jane@example.org";
-    enum run_setup_gitconfig what;
+    struct run_gitconfig_result what;
     struct ags_error err = {0};
-    assert_int_equal(run_setup_gitconfig(cfg, fake_git, &what, &err), -ELOOP);
+    assert_int_equal(run_setup_gitconfig(cfg, fake_git, false, &what, &err), -ELOOP);
     assert_non_null(strstr(err.msg, "is a symlink"));
     _cleanup_free_ char *content = slurp(victim);
     assert_string_equal(content, "precious\n");
@@ -387,7 +390,7 @@ static void test_gitconfig_symlink_refused_and_its_target_untouched(void **state
     assert_int_equal(unlink(link), 0);
     _cleanup_free_ char *gone = at("not-there");
     assert_int_equal(symlink(gone, link), 0);
-    assert_int_equal(run_setup_gitconfig(cfg, fake_git, &what, &err), -ELOOP);
+    assert_int_equal(run_setup_gitconfig(cfg, fake_git, false, &what, &err), -ELOOP);
     struct stat st;
     assert_int_equal(lstat(gone, &st), -1);
     assert_int_equal(unlink(link), 0);
@@ -400,10 +403,10 @@ static void test_gitconfig_without_identity_or_on_users_own_path_writes_nothing(
     _cleanup_config_ struct ags_config *cfg = load("[sandbox]\nimage = \"i\"\n", fresh);
     g_name = "Jane Doe";
     g_email = NULL;
-    enum run_setup_gitconfig what;
+    struct run_gitconfig_result what;
     struct ags_error err = {0};
-    assert_int_equal(run_setup_gitconfig(cfg, fake_git, &what, &err), 0);
-    assert_int_equal(what, RUN_GITCONFIG_NO_IDENTITY);
+    assert_int_equal(run_setup_gitconfig(cfg, fake_git, false, &what, &err), 0);
+    assert_int_equal(what.what, RUN_GITCONFIG_NO_IDENTITY);
     assert_non_null(strstr(err.msg, "user.email is not set"));
     struct stat st;
     assert_int_equal(lstat(fresh, &st), -1); /* not even its directory */
@@ -414,10 +417,228 @@ static void test_gitconfig_without_identity_or_on_users_own_path_writes_nothing(
     _cleanup_config_ struct ags_config *own = load(toml, tmpdir);
     g_email = "jane@example.org";
     g_git_calls = 0;
-    assert_int_equal(run_setup_gitconfig(own, fake_git, &what, &err), 0);
-    assert_int_equal(what, RUN_GITCONFIG_USERS);
+    assert_int_equal(run_setup_gitconfig(own, fake_git, false, &what, &err), 0);
+    assert_int_equal(what.what, RUN_GITCONFIG_USERS);
     assert_int_equal(g_git_calls, 0);
     assert_int_equal(lstat(mine, &st), -1);
+}
+
+
+/* ---- commit signing in the agent gitconfig ---- */
+
+static void test_gitconfig_signing_is_read_as_git_reads_it(void **state)
+{
+    (void)state;
+    struct run_gitconfig_signing s;
+    run_gitconfig_signing_of("# Managed by ags: x\n[user]\n\tname = J\n", &s);
+    assert_true(s.managed);
+    assert_false(s.has_format || s.has_signingkey || s.has_gpgsign);
+    run_gitconfig_signing_of("[GPG]\n  FORMAT = \"ssh\" ; mine\n"
+                             "[user] signingKey = /home/dev/.ssh/ags-agent-signing.pub\n"
+                             "[commit]\n\tgpgsign\n", &s);
+    assert_false(s.managed);
+    assert_true(s.has_format && s.format_ssh);
+    assert_true(s.has_signingkey && s.signingkey_ours);
+    assert_true(s.has_gpgsign && s.gpgsign_on);
+    /* A subsection is another section; the last value wins. */
+    run_gitconfig_signing_of("[gpg \"ssh\"]\n\tformat = ssh\n[commit]\n\tgpgsign = true\n"
+                             "\tgpgsign = off\n# [user]\n# signingkey = x\n", &s);
+    assert_false(s.has_format);
+    assert_false(s.has_signingkey);
+    assert_true(s.has_gpgsign);
+    assert_false(s.gpgsign_on);
+    run_gitconfig_signing_of(NULL, &s);
+    assert_false(s.managed || s.has_format);
+}
+
+static void test_new_gitconfig_signs_only_with_a_usable_signing_key(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *xdg = at("sign-new");
+    _cleanup_config_ struct ags_config *cfg = load("[sandbox]\nimage = \"i\"\n", xdg);
+    g_name = "Jane Doe";
+    g_email = "jane@example.org";
+    struct run_gitconfig_result what;
+    struct ags_error err = {0};
+    assert_int_equal(run_setup_gitconfig(cfg, fake_git, true, &what, &err), 0);
+    assert_int_equal(what.what, RUN_GITCONFIG_WRITTEN);
+    assert_string_equal(what.added, "gpg.format, user.signingkey, commit.gpgsign");
+    assert_true(what.signing);
+    _cleanup_free_ char *text = slurp(cfg->sandbox.gitconfig_path.v);
+    assert_non_null(strstr(text, "\tname = \"Jane Doe\"\n"));
+    assert_non_null(strstr(text, "[gpg]\n\tformat = ssh\n"));
+    assert_non_null(strstr(text, "[user]\n\tsigningkey = /home/dev/.ssh/ags-agent-signing.pub\n"));
+    assert_non_null(strstr(text, "[commit]\n\tgpgsign = true\n"));
+    assert_int_equal(unlink(cfg->sandbox.gitconfig_path.v), 0);
+    assert_int_equal(run_setup_gitconfig(cfg, fake_git, false, &what, &err), 0);
+    assert_int_equal(what.what, RUN_GITCONFIG_WRITTEN);
+    assert_string_equal(what.added, "");
+    _cleanup_free_ char *plain = slurp(cfg->sandbox.gitconfig_path.v);
+    assert_null(strstr(plain, "gpgsign"));
+    assert_null(strstr(plain, "signingkey"));
+}
+
+/* ags's file gains only the keys it lacks, appended: every line the user
+ * wrote stays, a value the user chose (even false) is never overridden. */
+static void test_managed_gitconfig_gains_missing_signing_lines_and_keeps_user_edits(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *xdg = at("sign-merge");
+    _cleanup_config_ struct ags_config *cfg = load("[sandbox]\nimage = \"i\"\n", xdg);
+    const char *path = cfg->sandbox.gitconfig_path.v;
+    static const char edited[] = "# Managed by ags: `ags setup` wrote it\n[user]\n"
+                                 "\tname = \"Jane\"\n\temail = \"j@e.org\"\n"
+                                 "[alias]\n\tst = status\n"
+                                 "[commit]\n\tgpgsign = false"; /* no final newline */
+    put_dir("sign-merge/ags");
+    put_file("sign-merge/ags/gitconfig-agent", edited);
+    assert_int_equal(chmod(path, 0600), 0);
+    g_git_calls = 0;
+    struct run_gitconfig_result what;
+    struct ags_error err = {0};
+    assert_int_equal(run_setup_gitconfig(cfg, fake_git, true, &what, &err), 0);
+    assert_int_equal(what.what, RUN_GITCONFIG_ADDED);
+    assert_string_equal(what.added, "gpg.format, user.signingkey");
+    assert_int_equal(g_git_calls, 0);
+    _cleanup_free_ char *text = slurp(path);
+    assert_memory_equal(text, edited, strlen(edited)); /* the user's bytes first, unchanged */
+    assert_int_equal(text[strlen(edited)], '\n');
+    assert_non_null(strstr(text, "[gpg]\n\tformat = ssh\n"));
+    assert_null(strstr(text, "gpgsign = true"));
+    struct run_gitconfig_signing s;
+    run_gitconfig_signing_of(text, &s);
+    assert_true(run_gitconfig_signing_complete(&s));
+    assert_false(s.gpgsign_on);
+    struct stat st;
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(st.st_mode & 07777, 0600);
+    /* Again: nothing left to add, nothing written. */
+    assert_int_equal(run_setup_gitconfig(cfg, fake_git, true, &what, &err), 0);
+    assert_int_equal(what.what, RUN_GITCONFIG_THERE);
+    assert_string_equal(what.added, "");
+    _cleanup_free_ char *again = slurp(path);
+    assert_string_equal(text, again);
+}
+
+static void test_gitconfig_without_header_or_signing_key_is_left_as_is(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *xdg = at("sign-theirs");
+    _cleanup_config_ struct ags_config *cfg = load("[sandbox]\nimage = \"i\"\n", xdg);
+    const char *path = cfg->sandbox.gitconfig_path.v;
+    put_dir("sign-theirs/ags");
+    put_file("sign-theirs/ags/gitconfig-agent", "[user]\n\tname = Me\n");
+    struct run_gitconfig_result what;
+    struct ags_error err = {0};
+    assert_int_equal(run_setup_gitconfig(cfg, fake_git, true, &what, &err), 0);
+    assert_int_equal(what.what, RUN_GITCONFIG_NOT_OURS);
+    _cleanup_free_ char *text = slurp(path);
+    assert_string_equal(text, "[user]\n\tname = Me\n");
+    put_file("sign-theirs/ags/gitconfig-agent", "# Managed by ags\n[user]\n\tname = Me\n");
+    assert_int_equal(run_setup_gitconfig(cfg, fake_git, false, &what, &err), 0);
+    assert_int_equal(what.what, RUN_GITCONFIG_THERE);
+    assert_false(what.signing);
+    _cleanup_free_ char *managed = slurp(path);
+    assert_string_equal(managed, "# Managed by ags\n[user]\n\tname = Me\n");
+}
+
+/* ---- the agent keys ---- */
+
+static void test_key_action_makes_keys_only_with_a_terminal(void **state)
+{
+    (void)state;
+    assert_int_equal(run_setup_key_action(SSH_KEY_OK, false), RUN_SETUP_KEY_READY);
+    assert_int_equal(run_setup_key_action(SSH_KEY_MISSING, true), RUN_SETUP_KEY_CREATE);
+    assert_int_equal(run_setup_key_action(SSH_KEY_MISSING, false), RUN_SETUP_KEY_TELL);
+    static const enum ssh_key_verdict broken[] = {
+            SSH_KEY_PUB_ONLY, SSH_KEY_UNREADABLE, SSH_KEY_EMPTY, SSH_KEY_NOT_A_KEY,
+            SSH_KEY_PUB_MISSING, SSH_KEY_PUB_EMPTY, SSH_KEY_PUB_INVALID, SSH_KEY_MISMATCH,
+            SSH_KEY_TYPE_REFUSED};
+    for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+        assert_int_equal(run_setup_key_action(broken[i], true), RUN_SETUP_KEY_PROBLEM);
+        assert_int_equal(run_setup_key_action(broken[i], false), RUN_SETUP_KEY_PROBLEM);
+    }
+    _cleanup_free_ char *cmd = run_keygen_command(RUN_KEY_SIGNING, "/home/j d/.ssh/k");
+    assert_string_equal(cmd, "ssh-keygen -t ed25519 -a 64 -f '/home/j d/.ssh/k' "
+                             "-C ags-agent-signing");
+}
+
+/* A stand-in ssh-keygen in a private directory: it records its argv and
+ * stdin's kind, and writes the two files as the real one would. */
+static char *fake_keygen_dir(void)
+{
+    put_dir("bin");
+    assert_int_equal(chmod(tmpdir, 0700), 0);
+    _cleanup_free_ char *bin = at("bin");
+    assert_int_equal(chmod(bin, 0700), 0);
+    _cleanup_free_ char *log = at("keygen.args");
+    _cleanup_free_ char *script = xasprintf(
+            "#!/bin/sh\nprintf '%%s\\n' \"$@\" > '%s'\n"
+            "while [ $# -gt 0 ]; do [ \"$1\" = -f ] && f=$2; shift; done\n"
+            "echo key > \"$f\" && echo 'ssh-ed25519 AAAA c' > \"$f.pub\"\n", log);
+    put_file("bin/ssh-keygen", script);
+    _cleanup_free_ char *exe = at("bin/ssh-keygen");
+    assert_int_equal(chmod(exe, 0700), 0);
+    return TAKE_PTR(bin);
+}
+
+static void test_key_create_runs_ssh_keygen_without_a_passphrase_in_argv(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *bin = fake_keygen_dir();
+    _cleanup_free_ char *key = at("home/.ssh/agent-auth");
+    struct ags_error err = {0};
+    assert_int_equal(run_setup_key_create(RUN_KEY_AUTH, key, bin, &err), 0);
+    _cleanup_free_ char *log = at("keygen.args");
+    _cleanup_free_ char *args = slurp(log);
+    _cleanup_free_ char *want = xasprintf("-t\ned25519\n-a\n64\n-f\n%s\n-C\nags-agent-auth\n", key);
+    assert_string_equal(args, want); /* no -N, no passphrase: ssh-keygen asks the user */
+    _cleanup_free_ char *home = at("home");
+    _cleanup_free_ char *ssh = at("home/.ssh");
+    struct stat st;
+    assert_int_equal(lstat(home, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0700);
+    assert_int_equal(lstat(ssh, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0700);
+    /* Made: a second call refuses to replace it. */
+    assert_int_equal(run_setup_key_create(RUN_KEY_AUTH, key, bin, &err), -EEXIST);
+    /* No trusted ssh-keygen on the PATH given: nothing runs. */
+    assert_int_equal(run_setup_key_create(RUN_KEY_AUTH, key, "relative/bin:", &err), -ENOENT);
+}
+
+static void test_key_create_never_writes_through_a_link(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *bin = fake_keygen_dir();
+    _cleanup_free_ char *log = at("keygen.args");
+    (void)unlink(log);
+    /* A dangling link where the key goes: ssh-keygen would write through it. */
+    put_dir("lk/.ssh");
+    _cleanup_free_ char *lkssh = at("lk/.ssh");
+    assert_int_equal(chmod(lkssh, 0700), 0);
+    _cleanup_free_ char *victim = at("victim-key");
+    put_link(victim, "lk/.ssh/k");
+    _cleanup_free_ char *key = at("lk/.ssh/k");
+    struct ags_error err = {0};
+    assert_int_equal(run_setup_key_create(RUN_KEY_SIGNING, key, bin, &err), -EEXIST);
+    assert_non_null(strstr(err.msg, "a symlink"));
+    struct stat st;
+    assert_int_equal(lstat(victim, &st), -1);
+    /* A key directory that is a link is refused, not followed. */
+    put_dir("elsewhere");
+    _cleanup_free_ char *elsewhere = at("elsewhere");
+    assert_int_equal(chmod(elsewhere, 0700), 0);
+    put_link(elsewhere, "lk/linked");
+    _cleanup_free_ char *key2 = at("lk/linked/k");
+    assert_int_equal(run_setup_key_create(RUN_KEY_SIGNING, key2, bin, &err), -ELOOP);
+    /* A directory others can write: refused. */
+    put_dir("open");
+    _cleanup_free_ char *open_dir = at("open");
+    assert_int_equal(chmod(open_dir, 0777), 0);
+    _cleanup_free_ char *key3 = at("open/k");
+    assert_int_equal(run_setup_key_create(RUN_KEY_SIGNING, key3, bin, &err), -EPERM);
+    assert_int_equal(lstat(log, &st), -1); /* ssh-keygen never ran */
 }
 
 static int setup(void **state)
@@ -448,6 +669,13 @@ int main(void)
             cmocka_unit_test(test_gitconfig_created_once_0600_then_left_as_is),
             cmocka_unit_test(test_gitconfig_symlink_refused_and_its_target_untouched),
             cmocka_unit_test(test_gitconfig_without_identity_or_on_users_own_path_writes_nothing),
+            cmocka_unit_test(test_gitconfig_signing_is_read_as_git_reads_it),
+            cmocka_unit_test(test_new_gitconfig_signs_only_with_a_usable_signing_key),
+            cmocka_unit_test(test_managed_gitconfig_gains_missing_signing_lines_and_keeps_user_edits),
+            cmocka_unit_test(test_gitconfig_without_header_or_signing_key_is_left_as_is),
+            cmocka_unit_test(test_key_action_makes_keys_only_with_a_terminal),
+            cmocka_unit_test(test_key_create_runs_ssh_keygen_without_a_passphrase_in_argv),
+            cmocka_unit_test(test_key_create_never_writes_through_a_link),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
