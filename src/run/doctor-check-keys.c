@@ -71,9 +71,57 @@ static void check_signing(const struct doctor_file_facts *fl, struct doctor_repo
     }
 }
 
+static void check_agent_holds(const struct doctor_facts *f, enum run_key_role role,
+                              struct doctor_report *r)
+{
+    const struct doctor_key_facts *k = &f->keys[role];
+    const struct run_key_role_info *info = run_key_role_info(role);
+    if (!k->path || k->files.pub_parse_r != 0)
+        return; /* the key's own check says why */
+    const char *agent = f->ssh_agent.own ? "ags's ssh agent" : "your ssh agent";
+    _cleanup_free_ char *id = xasprintf("ssh-agent-%s", info->id);
+    if (ssh_agent_keys_have(&f->ssh_agent.keys, &k->files.pub)) {
+        doctor_add(r, S_KEYS, id, DOCTOR_OK, NULL, "%s is loaded in %s", info->label, agent);
+        return;
+    }
+    _cleanup_free_ char *fix = xasprintf("SSH_AUTH_SOCK=%s ssh-add %s", f->ssh_agent.path, k->path);
+    doctor_add(r, S_KEYS, id, DOCTOR_WARN, fix,
+               "%s is not loaded in %s: a run on a terminal loads it (ssh-add asks for its "
+               "passphrase), a run without one cannot use it", info->label, agent);
+}
+
+/* The real agent behind the sandbox's filtered one (run/ssh.c). */
+static void check_agent(const struct doctor_facts *f, struct doctor_report *r)
+{
+    const struct run_ssh_agent_probe *a = &f->ssh_agent;
+    if (!f->have_ssh_agent)
+        return;
+    if (a->user_error)
+        doctor_add(r, S_KEYS, "ssh-agent-user", DOCTOR_WARN,
+                   "start your ssh agent, or unset SSH_AUTH_SOCK to use ags's own",
+                   "%s: runs use ags's own agent instead", a->user_error);
+    if (a->r < 0 && !a->path) {
+        doctor_add(r, S_KEYS, "ssh-agent", DOCTOR_FAIL,
+                   "set XDG_RUNTIME_DIR or an absolute [sandbox] cache_dir", "%s", a->error);
+        return;
+    }
+    if (a->r < 0) {
+        doctor_add(r, S_KEYS, "ssh-agent", DOCTOR_OK, NULL,
+                   "no ssh agent runs yet: a run starts ags's own at %s and loads the keys",
+                   a->path);
+        return;
+    }
+    doctor_add(r, S_KEYS, "ssh-agent", DOCTOR_OK, NULL, "%s at %s answers (%zu keys; the "
+               "sandbox sees only the configured ones)",
+               a->own ? "ags's ssh agent" : "your ssh agent", a->path, a->keys.n);
+    for (int role = 0; role < RUN_KEY_ROLES; role++)
+        check_agent_holds(f, (enum run_key_role)role, r);
+}
+
 void doctor_check_keys(const struct doctor_facts *f, struct doctor_report *r)
 {
     for (int role = 0; role < RUN_KEY_ROLES; role++)
         check_key(&f->keys[role], (enum run_key_role)role, r);
+    check_agent(f, r);
     check_signing(&f->files, r);
 }

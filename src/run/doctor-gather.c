@@ -174,6 +174,16 @@ static void gather_keys(const struct ags_config *cfg, struct doctor_key_facts ke
     }
 }
 
+/* The agent a run would use, when a run would serve one (no agent is started). */
+static void gather_ssh_agent(const char *(*getenv_fn)(const char *), const struct ags_config *cfg,
+                             struct doctor_facts *f)
+{
+    for (int r = 0; cfg && r < RUN_KEY_ROLES; r++)
+        f->have_ssh_agent |= f->keys[r].path && f->keys[r].files.pub_parse_r == 0;
+    if (f->have_ssh_agent)
+        run_ssh_agent_probe(getenv_fn, cfg->sandbox.cache_dir.v, &f->ssh_agent);
+}
+
 static size_t keyring_users(const struct ags_config *cfg)
 {
     size_t n = 0;
@@ -216,6 +226,7 @@ void doctor_gather(const struct run_doctor_opts *o, struct doctor_facts *ret)
     _cleanup_config_ struct ags_config *cfg = gather_config(o, &ret->config);
     gather_files(o, cfg, &ret->files);
     gather_keys(cfg, ret->keys);
+    gather_ssh_agent(getenv_fn, cfg, ret);
     ret->have_secrets = ret->config.loaded;
     gather_secrets(o, cfg, ret->config.loaded, &ret->secrets);
     if (cfg)
@@ -247,6 +258,7 @@ void doctor_facts_done(struct doctor_facts *f)
         free(f->keys[r].path);
         ssh_keyfile_facts_done(&f->keys[r].files);
     }
+    run_ssh_agent_probe_done(&f->ssh_agent);
     free(f->secrets.keyring_error);
     secret_checks_free(f->secrets.checks, f->secrets.n_checks);
     *f = (struct doctor_facts){0};

@@ -20,6 +20,7 @@
 #include "base/error.h"
 #include "base/strbuf.h"
 #include "config/config.h"
+#include "run/internal.h"
 #include "run/keys.h"
 #include "run/run.h"
 #include "run/setup.h"
@@ -136,6 +137,8 @@ struct doctor_facts {
     struct doctor_config_facts config;
     struct doctor_file_facts files;
     struct doctor_key_facts keys[RUN_KEY_ROLES];
+    bool have_ssh_agent; /* a key's .pub parsed, so a run serves the ssh agent */
+    struct run_ssh_agent_probe ssh_agent;
     bool have_secrets; /* the config loaded */
     struct doctor_secret_facts secrets;
 };

@@ -10,6 +10,7 @@
 
 #include "base/sha256.h"
 #include "base/termfilter.h"
+#include "ssh/agent-query.h"
 #include "ssh/pubkey.h"
 #include "run/run.h"
 
@@ -127,6 +128,20 @@ int run_owned_remove_dir(const struct run_owned *x, struct ags_error *err) _warn
 /* ags's own ssh-agent in the private dir, when the user runs none. */
 #define RUN_SSH_OWN_AGENT "ags-ssh-agent.sock"
 char *run_ssh_sock_path(const char *private_dir, const char *session_id);
+
+/* The agent a run uses, without starting one (doctor asks too): the user's
+ * when $SSH_AUTH_SOCK answers, else ags's own in the private dir. */
+struct run_ssh_agent_probe {
+    char *path;       /* the agent's socket; NULL: no private dir for ags's own */
+    bool own;         /* ags's own: a run starts it when it does not answer */
+    char *user_error; /* $SSH_AUTH_SOCK is set but no agent answers there: why */
+    int r;            /* 0: it answers and keys holds its keys; else -errno and error */
+    char *error;
+    struct ssh_agent_keys keys;
+};
+void run_ssh_agent_probe(const char *(*getenv_fn)(const char *name), const char *cache_dir,
+                         struct run_ssh_agent_probe *ret);
+void run_ssh_agent_probe_done(struct run_ssh_agent_probe *p);
 
 struct ssh_proxy;
 struct run_ssh {

@@ -81,12 +81,6 @@ static void load_keys(struct run_ssh *rs, const struct ags_config *cfg,
     }
 }
 
-/* Is there an agent at path that lists its keys?  *keys gets them. */
-static bool agent_answers(const char *path, struct ssh_agent_keys *keys, struct ags_error *err)
-{
-    return ssh_agent_list(path, AGENT_LIST_TIMEOUT_MS, keys, err) == 0;
-}
-
 /* Runs args (a NULL-terminated list) with envp and waits: on the terminal,
  * or with stdin and stdout on /dev/null. */
 static int spawn_wait(const char *const args[], char *const envp[], bool terminal, int *status,
@@ -153,33 +147,70 @@ static int start_own_agent(const char *sock, struct ags_error *err)
     return 0;
 }
 
+void run_ssh_agent_probe(const char *(*getenv_fn)(const char *name), const char *cache_dir,
+                         struct run_ssh_agent_probe *ret)
+{
+    *ret = (struct run_ssh_agent_probe){0};
+    struct ags_error e = {0};
+    const char *user = env_nonempty(getenv_fn, "SSH_AUTH_SOCK");
+    if (user && user[0] == '/' &&
+        ssh_agent_list(user, AGENT_LIST_TIMEOUT_MS, &ret->keys, &e) == 0) {
+        ret->path = xstrdup(user);
+        return;
+    }
+    if (user)
+        ret->user_error = user[0] == '/' ? xstrdup(e.msg)
+                                         : xasprintf("SSH_AUTH_SOCK=%s is not an absolute "
+                                                     "path", user);
+    ret->own = true;
+    const char *dir = run_private_dir_pick(getenv_fn, cache_dir);
+    if (!dir) {
+        ret->r = -EINVAL;
+        ret->error = xstrdup("no private directory for ags's ssh agent: set XDG_RUNTIME_DIR "
+                             "or an absolute [sandbox] cache_dir");
+        return;
+    }
+    ret->path = xasprintf("%s/" RUN_SSH_OWN_AGENT, dir);
+    ags_error_clear(&e);
+    ret->r = ssh_agent_list(ret->path, AGENT_LIST_TIMEOUT_MS, &ret->keys, &e);
+    if (ret->r < 0)
+        ret->error = xstrdup(e.msg);
+}
+
+void run_ssh_agent_probe_done(struct run_ssh_agent_probe *p)
+{
+    free(p->path);
+    free(p->user_error);
+    free(p->error);
+    ssh_agent_keys_done(&p->keys);
+    *p = (struct run_ssh_agent_probe){0};
+}
+
 /* The real agent: $SSH_AUTH_SOCK when it answers, else ags's own (started
  * when it does not answer either).  *keys: what it holds. */
 static int find_upstream(const struct run_ssh_opts *o, char **ret, struct ssh_agent_keys *keys,
                          struct ags_error *err)
 {
-    const char *user = env_nonempty(o->getenv, "SSH_AUTH_SOCK");
-    struct ags_error e = {0};
-    if (user && user[0] == '/' && agent_answers(user, keys, &e)) {
-        *ret = xstrdup(user);
-        return 0;
+    struct run_ssh_agent_probe p;
+    run_ssh_agent_probe(o->getenv, o->cfg->sandbox.cache_dir.v, &p);
+    if (p.user_error)
+        run_warnf(o->cb, "%s; using ags's own ssh agent", p.user_error);
+    int r = p.r;
+    if (r < 0 && p.path) {
+        ags_error_clear(err);
+        r = start_own_agent(p.path, err);
+        if (r == 0 && (r = ssh_agent_list(p.path, AGENT_LIST_TIMEOUT_MS, &p.keys, err)) < 0)
+            (void)ags_error_prefix(err, "ags started ssh-agent");
+    } else if (r < 0) {
+        r = ags_error_set(err, r, "%s", p.error);
     }
-    if (user)
-        run_warnf(o->cb, "%s; using ags's own ssh agent", e.msg);
-    const char *dir = run_private_dir_pick(o->getenv, o->cfg->sandbox.cache_dir.v);
-    if (!dir)
-        return ags_error_set(err, -EINVAL, "no private directory for ags's ssh agent: set "
-                                           "XDG_RUNTIME_DIR or an absolute [sandbox] cache_dir");
-    _cleanup_free_ char *own = xasprintf("%s/" RUN_SSH_OWN_AGENT, dir);
-    if (!agent_answers(own, keys, &e)) {
-        int r = start_own_agent(own, err);
-        if (r < 0)
-            return r;
-        if (!agent_answers(own, keys, err))
-            return ags_error_prefix(err, "ags started ssh-agent");
+    if (r == 0) {
+        *ret = TAKE_PTR(p.path);
+        *keys = p.keys;
+        p.keys = (struct ssh_agent_keys){0};
     }
-    *ret = TAKE_PTR(own);
-    return 0;
+    run_ssh_agent_probe_done(&p);
+    return r;
 }
 
 /* ssh-add for each configured key the agent lacks: on the terminal, where it

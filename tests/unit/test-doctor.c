@@ -423,6 +423,61 @@ static void test_assets_and_gitconfig_verdicts(void **s _unused_)
 
 /* Each key's verdict with the exact command that fixes it; missing is a
  * warning (setup makes it), a key that cannot work as configured fails. */
+/* The real agent behind the sandbox's: what a run will do, and the fix for a
+ * key it lacks. */
+static void test_ssh_agent_checks_say_what_a_run_will_do(void **s _unused_)
+{
+    struct doctor_facts f;
+    struct doctor_report r;
+    healthy(&f);
+    struct ssh_keyfile_facts *auth = &f.keys[RUN_KEY_AUTH].files;
+    auth->key.blob[auth->key.blob_len - 1] ^= 1; /* another key than the signing one */
+    auth->pub.blob[auth->pub.blob_len - 1] ^= 1;
+    f.have_ssh_agent = true;
+    f.ssh_agent = (struct run_ssh_agent_probe){
+            .path = xstrdup("/run/user/1000/ags-ssh-agent.sock"), .own = true,
+            .r = -ECONNREFUSED, .error = xstrdup("no ssh agent answers")};
+    const struct doctor_check *c = verdict(&f, &r, "ssh-agent");
+    assert_int_equal(c->status, DOCTOR_OK);
+    assert_has(c->message, "a run starts ags's own at /run/user/1000/ags-ssh-agent.sock");
+    assert_null(find(&r, "ssh-agent-key-auth")); /* nothing is known of its keys */
+    doctor_report_free(&r);
+
+    const struct ssh_pubkey *sign = &f.keys[RUN_KEY_SIGNING].files.pub;
+    f.ssh_agent.r = 0;
+    f.ssh_agent.keys.n = 1;
+    f.ssh_agent.keys.blob = xcalloc(1, sizeof(uint8_t *));
+    f.ssh_agent.keys.len = xcalloc(1, sizeof(size_t));
+    f.ssh_agent.keys.blob[0] = xmalloc(sign->blob_len);
+    memcpy(f.ssh_agent.keys.blob[0], sign->blob, sign->blob_len);
+    f.ssh_agent.keys.len[0] = sign->blob_len;
+    c = verdict(&f, &r, "ssh-agent-key-signing");
+    assert_int_equal(c->status, DOCTOR_OK);
+    assert_has(c->message, "signing key is loaded in ags's ssh agent");
+    c = find(&r, "ssh-agent-key-auth");
+    assert_non_null(c);
+    assert_int_equal(c->status, DOCTOR_WARN);
+    assert_string_equal(c->fix, "SSH_AUTH_SOCK=/run/user/1000/ags-ssh-agent.sock ssh-add "
+                                "/home/alice/.ssh/ags-agent-auth");
+    assert_null(find(&r, "ssh-agent-user"));
+    doctor_report_free(&r);
+
+    f.ssh_agent.user_error = xstrdup("no ssh agent answers at /tmp/gone: Connection refused");
+    c = verdict(&f, &r, "ssh-agent-user");
+    assert_int_equal(c->status, DOCTOR_WARN);
+    assert_has(c->message, "/tmp/gone");
+    doctor_report_free(&r);
+
+    free(f.ssh_agent.path);
+    f.ssh_agent.path = NULL;
+    f.ssh_agent.r = -EINVAL;
+    c = verdict(&f, &r, "ssh-agent");
+    assert_int_equal(c->status, DOCTOR_FAIL);
+    assert_has(c->fix, "XDG_RUNTIME_DIR");
+    doctor_report_free(&r);
+    doctor_facts_done(&f);
+}
+
 static void test_key_verdicts_and_their_fixes(void **s _unused_)
 {
     struct doctor_facts f;
@@ -891,6 +946,7 @@ int main(void)
         cmocka_unit_test(test_overlay_states),
         cmocka_unit_test(test_assets_and_gitconfig_verdicts),
         cmocka_unit_test(test_key_verdicts_and_their_fixes),
+        cmocka_unit_test(test_ssh_agent_checks_say_what_a_run_will_do),
         cmocka_unit_test(test_gitconfig_signing_verdicts),
         cmocka_unit_test(test_secret_verdicts_never_need_a_value),
         cmocka_unit_test(test_text_has_sections_fix_lines_and_summary),
