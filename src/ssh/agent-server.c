@@ -147,8 +147,13 @@ static void *serve(void *arg)
         int64_t now = agent_now_ms();
         size_t n = fill_pollfds(p, fds, now);
         int r = poll(fds, n, poll_timeout(p, now));
-        if (r < 0 && errno != EINTR)
+        if (r < 0 && errno != EINTR) {
+            char why[96];
+            (void)snprintf(why, sizeof(why), "the proxy stopped serving: poll: %s",
+                           strerror(errno));
+            log_connection(p, 0, "failed", why);
             break;
+        }
         if (r < 0)
             continue;
         if (fds[0].revents)
