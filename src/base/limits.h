@@ -19,3 +19,6 @@
 /* A decoded .pub key: Ed25519/ECDSA take < 200 bytes; room for RSA up to 16384 bits, so
  * that one is refused by name rather than by size. */
 #define AGS_SSH_KEY_BLOB_MAX       4096u
+/* Clients of one session's ssh-agent proxy at once: ssh and git hold one each; beyond
+ * this a connection is closed at once (a sandbox opening hundreds cannot exhaust fds). */
+#define AGS_SSH_PROXY_MAX_CLIENTS  64u

@@ -4,8 +4,8 @@
  * OpenSSH: keys made by ssh-keygen at test time, a real ssh-agent holding
  * three of them (two configured, one not), and ssh-add and ssh-keygen -Y
  * talking to a minimal proxy built here from agent_reader and the filter
- * (the socket server of the next session does the same with more care:
- * many clients, partial writes, confirmation).  So the SSHSIG blobs the
+ * (src/ssh/agent-server.c does the same with more care, and
+ * test-ssh-server.c drives it the same way).  So the SSHSIG blobs the
  * filter accepts are the ones OpenSSH really sends, and its refusals are
  * the ones OpenSSH's tools really fail on.
  */
@@ -16,7 +16,6 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,14 +34,11 @@
 #include "ssh/agent-filter.h"
 #include "ssh/agent-proto.h"
 #include "ssh/pubkey.h"
+#include "ssh-tools.h"
 
-#define MUT(s) ((char *)(uintptr_t)(s))
-
-static char g_dir[] = "/tmp/ags-test-ssh-XXXXXX";
-static char *g_agent_sock, *g_proxy_sock;
-static pid_t g_agent_pid = -1;
+static struct ssh_fixture g_fx;
+static char *g_proxy_sock;
 static int g_listen = -1;
-static struct ssh_pubkey g_keys[2]; /* auth, signing */
 
 /* What the proxy decided, in order, since the last reset. */
 struct logged {
@@ -51,58 +47,6 @@ struct logged {
 };
 static struct logged g_log[64];
 static size_t g_n_log;
-
-static char *path_in(const char *name)
-{
-    return xasprintf("%s/%s", g_dir, name);
-}
-
-/* ---- processes ---- */
-
-struct child_io {
-    const char *sock;     /* SSH_AUTH_SOCK, or NULL for none */
-    const char *in, *out; /* files for stdin/stdout, or NULL for /dev/null */
-};
-
-static void redirect(const char *path, int fd, int flags)
-{
-    int f = open(path ? path : "/dev/null", flags | O_CLOEXEC, 0600);
-    if (f < 0 || dup2(f, fd) < 0)
-        _exit(126);
-}
-
-static pid_t start(char *const argv[], const struct child_io *io)
-{
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        if (io->sock)
-            setenv("SSH_AUTH_SOCK", io->sock, 1);
-        else
-            unsetenv("SSH_AUTH_SOCK");
-        char *askpass = path_in("askpass");
-        setenv("SSH_ASKPASS", askpass, 1);
-        setenv("SSH_ASKPASS_REQUIRE", "force", 1);
-        redirect(io->in, 0, O_RDONLY);
-        redirect(io->out, 1, O_WRONLY | O_CREAT | O_TRUNC);
-        /* stderr stays: ctest shows what the tools said when a test fails. */
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-static int wait_status(pid_t pid)
-{
-    int st;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static int run(char *const argv[], const struct child_io *io)
-{
-    return wait_status(start(argv, io));
-}
 
 /* ---- the minimal proxy ---- */
 
@@ -128,17 +72,6 @@ static void read_answer(int fd, struct agent_reader *r)
     }
 }
 
-static int connect_unix(const char *path)
-{
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    assert_true(strlen(path) < sizeof(sa.sun_path));
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    assert_true(fd >= 0);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    return fd;
-}
-
 /* Asks the real agent and passes its answer through the filter. */
 static void relay(int client, int *agent, const struct agent_decision *d,
                   const struct strbuf *upstream)
@@ -149,12 +82,13 @@ static void relay(int client, int *agent, const struct agent_decision *d,
     strbuf_init(&reply, AGENT_FRAME_MAX);
     agent_reader_init(&ar);
     if (*agent < 0)
-        *agent = connect_unix(g_agent_sock);
+        *agent = connect_unix(g_fx.agent_sock);
     write_frame(*agent, upstream);
     read_answer(*agent, &ar);
     const uint8_t *ans = agent_reader_body(&ar, &len);
     if (d->action == AGENT_LIST_IDENTITIES)
-        assert_int_equal(agent_filter_identities(g_keys, 2, ans, len, &reply, &n_listed, NULL), 0);
+        assert_int_equal(agent_filter_identities(g_fx.keys, 2, ans, len, &reply, &n_listed, NULL),
+                         0);
     else
         assert_true(agent_filter_sign_reply(ans, len, &reply, NULL) >= 0);
     write_frame(client, &reply);
@@ -167,7 +101,7 @@ static void handle(int client, int *agent, const uint8_t *body, size_t len)
     struct strbuf upstream, refusal;
     struct agent_decision d;
     strbuf_init(&upstream, AGENT_FRAME_MAX);
-    assert_int_equal(agent_filter_request(g_keys, 2, body, len, &upstream, &d), 0);
+    assert_int_equal(agent_filter_request(g_fx.keys, 2, body, len, &upstream, &d), 0);
     assert_true(g_n_log < ARRAY_SIZE(g_log));
     g_log[g_n_log].action = d.action;
     memcpy(g_log[g_n_log++].reason, d.reason, sizeof(d.reason));
@@ -238,37 +172,6 @@ static int run_through_proxy(char *const argv[], const char *in, const char *out
 
 /* ---- fixture: keys, the real agent, the proxy socket ---- */
 
-static void keygen(const char *name, const char *type, const char *comment)
-{
-    char *path = path_in(name);
-    char *argv[] = {MUT("ssh-keygen"), MUT("-q"),    MUT("-t"), MUT(type), MUT("-N"), MUT(""),
-                    MUT("-C"),         MUT(comment), MUT("-f"), path,      NULL};
-    struct child_io io = {0};
-    assert_int_equal(run(argv, &io), 0);
-    free(path);
-}
-
-static void agent_add(const char *name)
-{
-    char *path = path_in(name);
-    char *argv[] = {MUT("ssh-add"), MUT("-q"), path, NULL};
-    struct child_io io = {.sock = g_agent_sock};
-    assert_int_equal(run(argv, &io), 0);
-    free(path);
-}
-
-static void start_agent(void)
-{
-    g_agent_sock = path_in("agent.sock");
-    char *argv[] = {MUT("ssh-agent"), MUT("-D"), MUT("-a"), g_agent_sock, NULL};
-    struct child_io io = {0};
-    g_agent_pid = start(argv, &io);
-    struct stat st;
-    for (int i = 0; i < 500 && stat(g_agent_sock, &st) < 0; i++)
-        usleep(10000);
-    assert_true(S_ISSOCK(st.st_mode));
-}
-
 static void listen_proxy(void)
 {
     g_proxy_sock = path_in("proxy.sock");
@@ -280,95 +183,24 @@ static void listen_proxy(void)
     assert_int_equal(listen(g_listen, 8), 0);
 }
 
-/* A directory holding only a key's .pub, so ssh-keygen -Y sign can only use the agent. */
-static void pub_only(const char *name)
-{
-    _cleanup_free_ char *from = path_in(name), *dir = path_in("pub"), *to = NULL;
-    _cleanup_free_ char *src = xasprintf("%s.pub", from), *text = NULL;
-    size_t len;
-    to = xasprintf("%s/%s.pub", dir, name);
-    (void)mkdir(dir, 0700);
-    assert_int_equal(read_file_bounded(src, 65536, &text, &len, NULL), 0);
-    assert_int_equal(write_file_atomic(to, text, len, 0600, NULL), 0);
-}
-
 static int setup_group(void **state)
 {
     (void)state;
-    assert_non_null(mkdtemp(g_dir));
-    keygen("auth", "ed25519", "ags-agent-auth");
-    keygen("sign", "ed25519", "ags-agent-signing");
-    keygen("other", "ecdsa", "someone's other key");
-    keygen("extra", "ed25519", "a key the sandbox made");
-    pub_only("auth");
-    pub_only("sign");
-    _cleanup_free_ char *askpass = path_in("askpass");
-    assert_int_equal(write_file_atomic(askpass, "#!/bin/sh\necho pw\n", 18, 0700, NULL), 0);
-    start_agent();
-    agent_add("auth");
-    agent_add("sign");
-    agent_add("other");
-    _cleanup_free_ char *auth = path_in("auth.pub"), *sign = path_in("sign.pub");
-    assert_int_equal(ssh_pubkey_load(auth, SSH_KEY_AUTH, &g_keys[0], NULL), 0);
-    assert_int_equal(ssh_pubkey_load(sign, SSH_KEY_SIGN, &g_keys[1], NULL), 0);
+    ssh_fixture_up(&g_fx);
     listen_proxy();
     return 0;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
 }
 
 static int teardown_group(void **state)
 {
     (void)state;
-    if (g_agent_pid > 0) {
-        kill(g_agent_pid, SIGTERM);
-        (void)waitpid(g_agent_pid, NULL, 0);
-    }
     if (g_listen >= 0)
         close(g_listen);
-    ssh_pubkey_done(&g_keys[0]);
-    ssh_pubkey_done(&g_keys[1]);
-    free(g_agent_sock);
     free(g_proxy_sock);
-    return nftw(g_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return ssh_fixture_down(&g_fx);
 }
 
 /* ---- helpers for checks ---- */
-
-static char *slurp(const char *name)
-{
-    _cleanup_free_ char *path = path_in(name);
-    char *text = NULL;
-    size_t len;
-    assert_int_equal(read_file_bounded(path, 1u << 20, &text, &len, NULL), 0);
-    return text;
-}
-
-static size_t count_lines(const char *text)
-{
-    size_t n = 0;
-    for (const char *p = text; *p; p++)
-        n += *p == '\n';
-    return n;
-}
-
-/* "type base64" of a .pub file: what ssh-add -L prints before the comment. */
-static char *key_words(const char *pub_name)
-{
-    char *text = slurp(pub_name);
-    char *sp = strchr(text, ' ');
-    assert_non_null(sp);
-    sp = strchr(sp + 1, ' ');
-    assert_non_null(sp);
-    *sp = '\0';
-    return text;
-}
 
 static bool logged(enum agent_action action, const char *needle)
 {
@@ -383,12 +215,12 @@ static bool logged(enum agent_action action, const char *needle)
 static void test_pub_files_from_ssh_keygen_give_the_agents_blobs(void **state)
 {
     (void)state;
-    assert_string_equal(g_keys[0].type, "ssh-ed25519");
-    assert_int_equal(g_keys[0].blob_len, 4 + 11 + 4 + 32);
-    assert_string_equal(g_keys[0].comment, "ags-agent-auth");
-    assert_string_equal(g_keys[1].comment, "ags-agent-signing");
+    assert_string_equal(g_fx.keys[0].type, "ssh-ed25519");
+    assert_int_equal(g_fx.keys[0].blob_len, 4 + 11 + 4 + 32);
+    assert_string_equal(g_fx.keys[0].comment, "ags-agent-auth");
+    assert_string_equal(g_fx.keys[1].comment, "ags-agent-signing");
     /* The real agent lists exactly these blobs (and the third key's). */
-    int fd = connect_unix(g_agent_sock);
+    int fd = connect_unix(g_fx.agent_sock);
     assert_int_equal(write_all(fd, "\0\0\0\1\x0b", 5), 0);
     struct agent_reader r;
     agent_reader_init(&r);
@@ -403,7 +235,7 @@ static void test_pub_files_from_ssh_keygen_give_the_agents_blobs(void **state)
     for (size_t i = 0; i < n; i++)
         for (size_t k = 0; k < 2; k++)
             found += agent_str_equal(ids[i].blob,
-                                     (struct agent_str){g_keys[k].blob, g_keys[k].blob_len});
+                                     (struct agent_str){g_fx.keys[k].blob, g_fx.keys[k].blob_len});
     assert_int_equal(found, 2);
     free(ids);
     agent_reader_done(&r);
@@ -512,7 +344,7 @@ static void test_ssh_add_cannot_change_the_agent(void **state)
     /* The real agent still holds its three keys, unlocked. */
     char *list[] = {MUT("ssh-add"), MUT("-l"), NULL};
     _cleanup_free_ char *out = path_in("direct.out");
-    struct child_io io = {.sock = g_agent_sock, .out = out};
+    struct child_io io = {.sock = g_fx.agent_sock, .out = out};
     assert_int_equal(run(list, &io), 0);
     _cleanup_free_ char *text = slurp("direct.out");
     assert_int_equal(count_lines(text), 3);
