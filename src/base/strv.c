@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/alloc.h"
 
@@ -59,4 +60,16 @@ void strv_builder_done(struct strv_builder *s)
 {
     strv_free_n(s->v, s->n);
     *s = (struct strv_builder){0};
+}
+
+char **strv_env_with(char *const *env, const char *name, const char *value, char **ret_own)
+{
+    size_t n = strv_len(env), len = strlen(name);
+    char **v = xcalloc(n + 2, sizeof(*v));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(env[i], name, len) != 0 || env[i][len] != '=')
+            v[k++] = env[i];
+    v[k] = *ret_own = xasprintf("%s=%s", name, value);
+    return v;
 }

@@ -21,6 +21,11 @@ static inline void strv_freep(char ***v)
 }
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
 
+/* env (an environment list) with name set to value for a child process: the
+ * array is owned (free it alone), its strings are env's but the one for name,
+ * *ret_own (free it too), which replaces any name= already there. */
+char **strv_env_with(char *const *env, const char *name, const char *value, char **ret_own);
+
 /* Number of strings before the NULL (0 for NULL). */
 size_t strv_len(char *const *v);
 /* NULL or no strings. */

@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "base/alloc.h"
+#include "base/strv.h"
 #include "base/fileio.h"
 #include "base/banned.h"
 
@@ -126,24 +127,6 @@ static char *log_tail(const char *path)
     return xasprintf("%.300s", line);
 }
 
-/* environ with XDG_RUNTIME_DIR set to the runtime dir ags checked: without it,
- * Podman picks its own (/tmp/podman-run-UID, which another user may plant as
- * a symlink to a dir of theirs) and keeps its runRoot there.  The array is
- * owned; its strings are environ's but the last one, *ret_own. */
-static char **service_env(const char *runtime_dir, char **ret_own)
-{
-    size_t n = 0;
-    while (environ[n])
-        n++;
-    char **env = xcalloc(n + 2, sizeof(*env));
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "XDG_RUNTIME_DIR=", 16) != 0)
-            env[k++] = environ[i];
-    env[k] = *ret_own = xasprintf("XDG_RUNTIME_DIR=%s", runtime_dir);
-    return env;
-}
-
 static int spawn_service(const char *bin, const char *runtime_dir, const char *sock,
                          const char *log_path, uint32_t idle, pid_t *ret_pid,
                          struct ags_error *err)
@@ -180,7 +163,10 @@ static int spawn_service(const char *bin, const char *runtime_dir, const char *s
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
                                             POSIX_SPAWN_SETSIGDEF);
     _cleanup_free_ char *xdg = NULL;
-    _cleanup_free_ char **env = service_env(runtime_dir, &xdg);
+    /* XDG_RUNTIME_DIR set to the runtime dir ags checked: without it, Podman
+     * picks its own (/tmp/podman-run-UID, which another user may plant as a
+     * symlink to a dir of theirs) and keeps its runRoot there. */
+    _cleanup_free_ char **env = strv_env_with(environ, "XDG_RUNTIME_DIR", runtime_dir, &xdg);
     int e = posix_spawn(ret_pid, bin, &fa, &attr, argv, env);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);

@@ -110,22 +110,6 @@ static int spawn_wait(const char *const args[], char *const envp[], bool termina
     return 0;
 }
 
-/* environ with SSH_AUTH_SOCK set to sock (the strings are environ's but one). */
-static char **env_with_sock(const char *sock, char **set)
-{
-    size_t n = 0;
-    while (environ[n])
-        n++;
-    char **v = xcalloc(n + 2, sizeof(*v));
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "SSH_AUTH_SOCK=", 14) != 0)
-            v[k++] = environ[i];
-    *set = xasprintf("SSH_AUTH_SOCK=%s", sock);
-    v[k] = *set;
-    return v;
-}
-
 /* Starts ags's own agent at sock (ssh-agent -a: it detaches itself). */
 static int start_own_agent(const char *sock, struct ags_error *err)
 {
@@ -236,7 +220,7 @@ static void add_missing_keys(const struct run_ssh *rs, const struct run_ssh_opts
             o->cb->progress(msg, o->cb->userdata);
         }
         _cleanup_free_ char *set = NULL;
-        _cleanup_free_ char **envp = env_with_sock(upstream, &set);
+        _cleanup_free_ char **envp = strv_env_with(environ, "SSH_AUTH_SOCK", upstream, &set);
         const char *argv[] = {"ssh-add", path, NULL};
         int status = 0;
         struct ags_error e = {0};

@@ -148,6 +148,21 @@ static void test_strv_builder_stays_null_terminated_and_steals_an_empty_vector(v
     strv_free(NULL);
 }
 
+static void test_strv_env_with_replaces_only_the_named_variable(void **state)
+{
+    (void)state;
+    char *env[] = {(char *)(uintptr_t)"A=1", (char *)(uintptr_t)"SSH_AUTH_SOCK=/old",
+                   (char *)(uintptr_t)"SSH_AUTH_SOCKET=keep", NULL};
+    char *own = NULL;
+    _cleanup_free_ char **v = strv_env_with(env, "SSH_AUTH_SOCK", "/new", &own);
+    assert_int_equal(strv_len(v), 3);
+    assert_string_equal(v[0], "A=1");
+    assert_string_equal(v[1], "SSH_AUTH_SOCKET=keep"); /* a longer name is another variable */
+    assert_string_equal(v[2], "SSH_AUTH_SOCK=/new");
+    assert_ptr_equal(v[2], own);
+    free(own);
+}
+
 static void test_strv_new_copies_and_len_counts_to_the_null(void **state)
 {
     (void)state;
@@ -304,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_term_escape_shows_controls_c1_bidi_and_invalid_utf8),
         cmocka_unit_test(test_strv_builder_stays_null_terminated_and_steals_an_empty_vector),
         cmocka_unit_test(test_strv_new_copies_and_len_counts_to_the_null),
+        cmocka_unit_test(test_strv_env_with_replaces_only_the_named_variable),
         cmocka_unit_test(test_trusted_realpath_refuses_what_another_user_could_change),
         cmocka_unit_test(test_signals_restore_puts_back_the_exact_dispositions),
         cmocka_unit_test(test_signals_caught_twice_keep_the_first_saved_disposition),
