@@ -296,7 +296,7 @@ static void test_socket_is_0600_and_stop_unlinks_it(void **state)
     restart_proxy(NULL, 0);
 }
 
-static void test_start_refuses_a_path_that_exists_and_leaves_it(void **state)
+static void test_start_refuses_an_existing_path_a_long_one_and_none(void **state)
 {
     (void)state;
     write_in_dir("planted", "not a socket\n");
@@ -321,6 +321,11 @@ static void test_start_refuses_a_path_that_exists_and_leaves_it(void **state)
     longer[sizeof(longer) - 1] = '\0';
     o.listen_path = longer;
     assert_int_equal(ssh_proxy_start(&o, &p, &err), -ENAMETOOLONG);
+    o.listen_path = planted;
+    o.upstream_path = NULL;
+    assert_int_equal(ssh_proxy_start(&o, &p, &err), -EINVAL);
+    assert_string_equal(err.msg, "agent proxy: the real agent's socket path missing");
+    assert_null(p);
 }
 
 static void test_ssh_add_lists_only_the_configured_keys(void **state)
@@ -459,6 +464,43 @@ static void test_a_client_that_leaves_mid_message_is_logged_and_others_go_on(voi
     /* The order of the two lines depends on when the proxy saw the close. */
     assert_logged(" dropped connection: left mid-message\n");
     assert_logged(" refused message type 254: unknown message type 254\n");
+}
+
+/* Frames of random length (small, or past the bound) and random bodies, in random
+ * pieces, from 16 clients at once: the proxy answers or drops each, and serves on. */
+static void test_random_bytes_from_many_clients_leave_the_proxy_serving(void **state)
+{
+    (void)state;
+    unsigned seed = 15;
+    int fds[16];
+    for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+        fds[i] = connect_unix(g_proxy_sock);
+    for (int round = 0; round < 64; round++) {
+        for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+            if (fds[i] < 0)
+                continue;
+            uint8_t frame[4 + 64];
+            uint32_t len = rand_r(&seed) % 8 == 0 ? 0x40001u : 1 + (uint32_t)rand_r(&seed) % 64;
+            frame[0] = (uint8_t)(len >> 24);
+            frame[1] = (uint8_t)(len >> 16);
+            frame[2] = (uint8_t)(len >> 8);
+            frame[3] = (uint8_t)len;
+            size_t n = 4 + (len <= 64 ? len : 0);
+            for (size_t k = 4; k < n; k++)
+                frame[k] = (uint8_t)rand_r(&seed);
+            /* A peer that was dropped makes send fail: that client is done. */
+            if (send(fds[i], frame, n, MSG_NOSIGNAL) < 0) {
+                close(fds[i]);
+                fds[i] = -1;
+            }
+        }
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    assert_int_equal(list_once(), 2);
+    assert_true(log_count(" dropped connection: ") > 0);
+    assert_true(log_count(" refused ") > 0);
 }
 
 static void test_a_stalled_client_is_dropped_after_the_timeout(void **state)
@@ -780,7 +822,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
             T(test_socket_is_0600_and_stop_unlinks_it),
-            T(test_start_refuses_a_path_that_exists_and_leaves_it),
+            T(test_start_refuses_an_existing_path_a_long_one_and_none),
             T(test_ssh_add_lists_only_the_configured_keys),
             T(test_ssh_add_cannot_remove_lock_or_add_keys),
             T(test_ssh_keygen_signs_for_git_and_verify_accepts_it),
@@ -790,6 +832,7 @@ int main(void)
             T(test_a_half_frame_does_not_stop_another_client),
             T(test_an_oversized_length_drops_only_that_client),
             T(test_a_client_that_leaves_mid_message_is_logged_and_others_go_on),
+            T(test_random_bytes_from_many_clients_leave_the_proxy_serving),
             T(test_a_stalled_client_is_dropped_after_the_timeout),
             T(test_a_client_that_does_not_read_does_not_stop_others),
             T(test_clients_beyond_the_cap_are_closed_and_logged_once),
