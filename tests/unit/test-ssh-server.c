@@ -603,16 +603,22 @@ static void test_a_dead_real_agent_gives_failure_and_a_new_one_is_used(void **st
     (void)wait_status(agent);
 }
 
-static void test_a_silent_real_agent_gives_failure_after_the_timeout(void **state)
+/* A socket that listens but never accepts: connect succeeds, no answer comes. */
+static int listen_silent(const char *path)
 {
-    (void)state;
-    /* A socket that listens but never accepts: connect succeeds, no answer comes. */
-    _cleanup_free_ char *silent = path_in("silent.sock");
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    memcpy(sa.sun_path, silent, strlen(silent) + 1);
+    memcpy(sa.sun_path, path, strlen(path) + 1);
     int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
     assert_int_equal(listen(l, 8), 0);
+    return l;
+}
+
+static void test_a_silent_real_agent_gives_failure_after_the_timeout(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *silent = path_in("silent.sock");
+    int l = listen_silent(silent);
     restart_proxy(silent, 200);
     int client = connect_unix(g_proxy_sock);
     int other = connect_unix(g_proxy_sock);
@@ -628,6 +634,33 @@ static void test_a_silent_real_agent_gives_failure_after_the_timeout(void **stat
     close(other);
     close(l);
     unlink(silent);
+}
+
+static void test_stop_closes_clients_in_every_state(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *silent = path_in("silent2.sock");
+    int l = listen_silent(silent);
+    restart_proxy(silent, 0);
+    int idle = connect_unix(g_proxy_sock), stalled = connect_unix(g_proxy_sock);
+    int waiting = connect_unix(g_proxy_sock);
+    send_bytes(stalled, list_request, 2);
+    send_bytes(waiting, list_request, 5);
+    /* The request has reached the silent agent: its connection is in the backlog. */
+    struct pollfd p = {.fd = l, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, 10000), 1);
+    int64_t t0 = now_ms();
+    proxy_down();
+    assert_true(now_ms() - t0 < 5000);
+    expect_eof(idle);
+    expect_eof(stalled);
+    expect_eof(waiting);
+    close(idle);
+    close(stalled);
+    close(waiting);
+    close(l);
+    unlink(silent);
+    restart_proxy(NULL, 0);
 }
 
 /* ---- confirmation ---- */
@@ -838,6 +871,7 @@ int main(void)
             T(test_clients_beyond_the_cap_are_closed_and_logged_once),
             T(test_a_dead_real_agent_gives_failure_and_a_new_one_is_used),
             T(test_a_silent_real_agent_gives_failure_after_the_timeout),
+            T(test_stop_closes_clients_in_every_state),
             T(test_confirm_always_without_a_way_to_ask_refuses_saying_why),
             T(test_the_approval_callback_is_asked_and_obeyed),
             T(test_the_proxy_thread_takes_no_signals),
