@@ -541,6 +541,29 @@ static void test_a_client_that_does_not_read_does_not_stop_others(void **state)
     assert_int_equal(log_count(" refused SSH_AGENTC_LOCK: "), N);
 }
 
+/* 16 requests of exactly one read's size (4096 bytes) in one write: the proxy reads
+ * 16 times in one wakeup and must still answer the last (nothing more will wake it). */
+static void test_requests_filling_every_read_of_a_wakeup_are_all_answered(void **state)
+{
+    (void)state;
+
+    enum { N = 16, FRAME = 4096 };
+
+    _cleanup_free_ uint8_t *many = xcalloc(N, FRAME);
+    for (size_t i = 0; i < N; i++) {
+        uint8_t *f = many + i * FRAME;
+        f[2] = (FRAME - 4) >> 8; /* length 4092: LOCK and 4091 bytes of passphrase */
+        f[3] = (FRAME - 4) & 0xff;
+        f[4] = AGENTC_LOCK;
+    }
+    int fd = connect_unix(g_proxy_sock);
+    send_bytes(fd, many, (size_t)N * FRAME);
+    for (size_t i = 0; i < N; i++)
+        expect_failure(fd);
+    close(fd);
+    assert_int_equal(log_count(" refused SSH_AGENTC_LOCK: "), N);
+}
+
 static void test_clients_beyond_the_cap_are_closed_and_logged_once(void **state)
 {
     (void)state;
@@ -868,6 +891,7 @@ int main(void)
             T(test_random_bytes_from_many_clients_leave_the_proxy_serving),
             T(test_a_stalled_client_is_dropped_after_the_timeout),
             T(test_a_client_that_does_not_read_does_not_stop_others),
+            T(test_requests_filling_every_read_of_a_wakeup_are_all_answered),
             T(test_clients_beyond_the_cap_are_closed_and_logged_once),
             T(test_a_dead_real_agent_gives_failure_and_a_new_one_is_used),
             T(test_a_silent_real_agent_gives_failure_after_the_timeout),
