@@ -262,11 +262,14 @@ static bool feed(const struct agent_serve_conf *conf, struct agent_client *c, in
 
 static bool read_requests(const struct agent_serve_conf *conf, struct agent_client *c, int64_t now)
 {
-    for (int i = 0; i < CLIENT_READS_PER_STEP; i++) {
+    for (int i = 0;; i++) {
         if (!feed(conf, c, now))
             return false;
         if (c->state != CLIENT_READ)
             return true;
+        /* All that was read is fed: what the client sends on waits for the next POLLIN. */
+        if (i == CLIENT_READS_PER_STEP)
+            break;
         ssize_t n = recv(c->fd, c->in, sizeof(c->in), MSG_DONTWAIT);
         if (n < 0 && errno == EINTR)
             continue;

@@ -220,6 +220,9 @@ static int start_thread(struct ssh_proxy *p, struct ags_error *err)
 
 int ssh_proxy_start(const struct ssh_proxy_opts *o, struct ssh_proxy **ret, struct ags_error *err)
 {
+    if (!o->listen_path || !o->upstream_path)
+        return ags_error_set(err, -EINVAL, "agent proxy: %s socket path missing",
+                             o->listen_path ? "the real agent's" : "its own");
     struct ssh_proxy *p = xcalloc(1, sizeof(*p));
     p->listen_fd = p->wake_fd = -1;
     p->listen_path = xstrdup(o->listen_path);

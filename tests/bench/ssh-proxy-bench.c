@@ -71,7 +71,7 @@ static int sign_once(const char *sock, const struct strbuf *frame)
         size_t used;
         rc = n <= 0 ? -1 : agent_reader_feed(&r, buf, (size_t)n, &used, NULL);
     }
-    size_t len;
+    size_t len = 0;
     const uint8_t *body = rc == 1 ? agent_reader_body(&r, &len) : NULL;
     int ok = body && agent_msg_type(body, len) == AGENT_SIGN_RESPONSE ? 0 : -1;
     agent_reader_done(&r);

@@ -296,7 +296,7 @@ static void test_socket_is_0600_and_stop_unlinks_it(void **state)
     restart_proxy(NULL, 0);
 }
 
-static void test_start_refuses_a_path_that_exists_and_leaves_it(void **state)
+static void test_start_refuses_an_existing_path_a_long_one_and_none(void **state)
 {
     (void)state;
     write_in_dir("planted", "not a socket\n");
@@ -321,6 +321,11 @@ static void test_start_refuses_a_path_that_exists_and_leaves_it(void **state)
     longer[sizeof(longer) - 1] = '\0';
     o.listen_path = longer;
     assert_int_equal(ssh_proxy_start(&o, &p, &err), -ENAMETOOLONG);
+    o.listen_path = planted;
+    o.upstream_path = NULL;
+    assert_int_equal(ssh_proxy_start(&o, &p, &err), -EINVAL);
+    assert_string_equal(err.msg, "agent proxy: the real agent's socket path missing");
+    assert_null(p);
 }
 
 static void test_ssh_add_lists_only_the_configured_keys(void **state)
@@ -461,6 +466,43 @@ static void test_a_client_that_leaves_mid_message_is_logged_and_others_go_on(voi
     assert_logged(" refused message type 254: unknown message type 254\n");
 }
 
+/* Frames of random length (small, or past the bound) and random bodies, in random
+ * pieces, from 16 clients at once: the proxy answers or drops each, and serves on. */
+static void test_random_bytes_from_many_clients_leave_the_proxy_serving(void **state)
+{
+    (void)state;
+    unsigned seed = 15;
+    int fds[16];
+    for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+        fds[i] = connect_unix(g_proxy_sock);
+    for (int round = 0; round < 64; round++) {
+        for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+            if (fds[i] < 0)
+                continue;
+            uint8_t frame[4 + 64];
+            uint32_t len = rand_r(&seed) % 8 == 0 ? 0x40001u : 1 + (uint32_t)rand_r(&seed) % 64;
+            frame[0] = (uint8_t)(len >> 24);
+            frame[1] = (uint8_t)(len >> 16);
+            frame[2] = (uint8_t)(len >> 8);
+            frame[3] = (uint8_t)len;
+            size_t n = 4 + (len <= 64 ? len : 0);
+            for (size_t k = 4; k < n; k++)
+                frame[k] = (uint8_t)rand_r(&seed);
+            /* A peer that was dropped makes send fail: that client is done. */
+            if (send(fds[i], frame, n, MSG_NOSIGNAL) < 0) {
+                close(fds[i]);
+                fds[i] = -1;
+            }
+        }
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    assert_int_equal(list_once(), 2);
+    assert_true(log_count(" dropped connection: ") > 0);
+    assert_true(log_count(" refused ") > 0);
+}
+
 static void test_a_stalled_client_is_dropped_after_the_timeout(void **state)
 {
     (void)state;
@@ -496,6 +538,29 @@ static void test_a_client_that_does_not_read_does_not_stop_others(void **state)
     for (size_t i = 0; i < N; i++)
         expect_failure(greedy);
     close(greedy);
+    assert_int_equal(log_count(" refused SSH_AGENTC_LOCK: "), N);
+}
+
+/* 16 requests of exactly one read's size (4096 bytes) in one write: the proxy reads
+ * 16 times in one wakeup and must still answer the last (nothing more will wake it). */
+static void test_requests_filling_every_read_of_a_wakeup_are_all_answered(void **state)
+{
+    (void)state;
+
+    enum { N = 16, FRAME = 4096 };
+
+    _cleanup_free_ uint8_t *many = xcalloc(N, FRAME);
+    for (size_t i = 0; i < N; i++) {
+        uint8_t *f = many + i * FRAME;
+        f[2] = (FRAME - 4) >> 8; /* length 4092: LOCK and 4091 bytes of passphrase */
+        f[3] = (FRAME - 4) & 0xff;
+        f[4] = AGENTC_LOCK;
+    }
+    int fd = connect_unix(g_proxy_sock);
+    send_bytes(fd, many, (size_t)N * FRAME);
+    for (size_t i = 0; i < N; i++)
+        expect_failure(fd);
+    close(fd);
     assert_int_equal(log_count(" refused SSH_AGENTC_LOCK: "), N);
 }
 
@@ -561,16 +626,22 @@ static void test_a_dead_real_agent_gives_failure_and_a_new_one_is_used(void **st
     (void)wait_status(agent);
 }
 
-static void test_a_silent_real_agent_gives_failure_after_the_timeout(void **state)
+/* A socket that listens but never accepts: connect succeeds, no answer comes. */
+static int listen_silent(const char *path)
 {
-    (void)state;
-    /* A socket that listens but never accepts: connect succeeds, no answer comes. */
-    _cleanup_free_ char *silent = path_in("silent.sock");
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    memcpy(sa.sun_path, silent, strlen(silent) + 1);
+    memcpy(sa.sun_path, path, strlen(path) + 1);
     int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
     assert_int_equal(listen(l, 8), 0);
+    return l;
+}
+
+static void test_a_silent_real_agent_gives_failure_after_the_timeout(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *silent = path_in("silent.sock");
+    int l = listen_silent(silent);
     restart_proxy(silent, 200);
     int client = connect_unix(g_proxy_sock);
     int other = connect_unix(g_proxy_sock);
@@ -586,6 +657,33 @@ static void test_a_silent_real_agent_gives_failure_after_the_timeout(void **stat
     close(other);
     close(l);
     unlink(silent);
+}
+
+static void test_stop_closes_clients_in_every_state(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *silent = path_in("silent2.sock");
+    int l = listen_silent(silent);
+    restart_proxy(silent, 0);
+    int idle = connect_unix(g_proxy_sock), stalled = connect_unix(g_proxy_sock);
+    int waiting = connect_unix(g_proxy_sock);
+    send_bytes(stalled, list_request, 2);
+    send_bytes(waiting, list_request, 5);
+    /* The request has reached the silent agent: its connection is in the backlog. */
+    struct pollfd p = {.fd = l, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, 10000), 1);
+    int64_t t0 = now_ms();
+    proxy_down();
+    assert_true(now_ms() - t0 < 5000);
+    expect_eof(idle);
+    expect_eof(stalled);
+    expect_eof(waiting);
+    close(idle);
+    close(stalled);
+    close(waiting);
+    close(l);
+    unlink(silent);
+    restart_proxy(NULL, 0);
 }
 
 /* ---- confirmation ---- */
@@ -780,7 +878,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
             T(test_socket_is_0600_and_stop_unlinks_it),
-            T(test_start_refuses_a_path_that_exists_and_leaves_it),
+            T(test_start_refuses_an_existing_path_a_long_one_and_none),
             T(test_ssh_add_lists_only_the_configured_keys),
             T(test_ssh_add_cannot_remove_lock_or_add_keys),
             T(test_ssh_keygen_signs_for_git_and_verify_accepts_it),
@@ -790,11 +888,14 @@ int main(void)
             T(test_a_half_frame_does_not_stop_another_client),
             T(test_an_oversized_length_drops_only_that_client),
             T(test_a_client_that_leaves_mid_message_is_logged_and_others_go_on),
+            T(test_random_bytes_from_many_clients_leave_the_proxy_serving),
             T(test_a_stalled_client_is_dropped_after_the_timeout),
             T(test_a_client_that_does_not_read_does_not_stop_others),
+            T(test_requests_filling_every_read_of_a_wakeup_are_all_answered),
             T(test_clients_beyond_the_cap_are_closed_and_logged_once),
             T(test_a_dead_real_agent_gives_failure_and_a_new_one_is_used),
             T(test_a_silent_real_agent_gives_failure_after_the_timeout),
+            T(test_stop_closes_clients_in_every_state),
             T(test_confirm_always_without_a_way_to_ask_refuses_saying_why),
             T(test_the_approval_callback_is_asked_and_obeyed),
             T(test_the_proxy_thread_takes_no_signals),
