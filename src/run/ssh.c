@@ -11,6 +11,7 @@
  * and the directory goes; a run killed with -9 leaves it to the next run's
  * sweep (its owner file).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -232,6 +234,32 @@ static void add_missing_keys(const struct run_ssh *rs, const struct run_ssh_opts
     }
 }
 
+/* Logs of runs older than this go when a run opens its own: the record of
+ * what sandboxes did with your keys, without growing for ever. */
+#define LOG_KEEP_SECONDS (30 * 24 * 3600)
+
+/* Removes our own regular *.log files in dir older than LOG_KEEP_SECONDS. */
+static void sweep_old_logs(const char *dir)
+{
+    _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d)
+        return;
+    TAKE_FD(fd);
+    time_t before = time(NULL) - LOG_KEEP_SECONDS;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        struct stat st;
+        if (n < 5 || strcmp(e->d_name + n - 4, ".log") != 0 ||
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+            st.st_uid != geteuid() || st.st_mtime >= before)
+            continue;
+        (void)unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
 /* <state dir>/ssh/<session>.log, 0600 in a 0700 dir: one line per request. */
 static void open_log(struct run_ssh *rs, const struct run_ssh_opts *o)
 {
@@ -249,6 +277,7 @@ static void open_log(struct run_ssh *rs, const struct run_ssh_opts *o)
         run_warnf(o->cb, "the ssh agent's requests are not logged: %s", e.msg);
         return;
     }
+    sweep_old_logs(dir);
     rs->log_path = xasprintf("%s/%s.log", dir, session);
     rs->log_fd = open(rs->log_path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW |
                                         O_CLOEXEC, 0600);
@@ -295,6 +324,10 @@ void run_ssh_end(struct run_ssh *rs, const struct run_callbacks *cb)
 {
     ssh_proxy_stop(rs->proxy);
     rs->proxy = NULL;
+    struct stat st;
+    /* A run whose sandbox never asked anything leaves no empty log behind. */
+    if (rs->log_fd >= 0 && fstat(rs->log_fd, &st) == 0 && st.st_size == 0)
+        (void)unlink(rs->log_path);
     if (rs->log_fd >= 0)
         (void)close(rs->log_fd);
     rs->log_fd = -EBADF;

@@ -292,6 +292,27 @@ static void test_the_sweep_removes_a_dead_runs_dir_and_keeps_a_live_one(void **s
     run_ssh_end(&f.rs, &f.cb);
 }
 
+static void test_month_old_logs_go_and_a_run_that_asked_nothing_leaves_no_log(void **s _unused_)
+{
+    start_user_agent("auth");
+    sh("mkdir -p %s/ags/ssh && cd %s/ags/ssh && touch -d '31 days ago' old.log && "
+       "touch -d '29 days ago' recent.log && touch -d '31 days ago' old.txt", t.state, t.state);
+    struct fx f;
+    fx_init(&f);
+    assert_int_equal(begin(&f), 0);
+    char path[256];
+    (void)snprintf(path, sizeof(path), "%s/ags/ssh/old.log", t.state);
+    assert_int_equal(access(path, F_OK), -1);
+    (void)snprintf(path, sizeof(path), "%s/ags/ssh/recent.log", t.state);
+    assert_int_equal(access(path, F_OK), 0);
+    (void)snprintf(path, sizeof(path), "%s/ags/ssh/old.txt", t.state); /* not a log of ours */
+    assert_int_equal(access(path, F_OK), 0);
+    (void)snprintf(path, sizeof(path), "%s/ags/ssh/%s.log", t.state, SESSION);
+    assert_int_equal(access(path, F_OK), 0);
+    run_ssh_end(&f.rs, &f.cb); /* nothing asked: the empty log goes */
+    assert_int_equal(access(path, F_OK), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +327,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_the_sweep_removes_a_dead_runs_dir_and_keeps_a_live_one,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+                test_month_old_logs_go_and_a_run_that_asked_nothing_leaves_no_log, setup,
+                teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
