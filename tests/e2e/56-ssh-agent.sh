@@ -161,13 +161,17 @@ check_contains "lockdown: no agent socket" "'/ssh-agent': No such file" "$RUN_OU
 check_lacks "lockdown: no public keys" "ags-agent" "$RUN_OUT"
 check_contains "lockdown: no gitconfig" "GIT:unset" "$RUN_OUT"
 
-# ---- kill -9: the socket dir stays behind, the next run sweeps it
-"$AGS_BIN" --agent shell -- -c 'sleep 60' </dev/null >/dev/null 2>&1 &
+# ---- kill -9: the socket dir stays behind, the next run sweeps it (and the
+# container).  The kill comes once the sandbox runs: killed while Podman
+# still creates the container, the container appears after the next run's
+# sweep (the run after that one sweeps it).
+rm -f agent-up
+"$AGS_BIN" --agent shell -- -c 'touch agent-up; sleep 60' </dev/null >/dev/null 2>&1 &
 AGS_PID=$!
 DIRS=()
 for _ in $(seq 300); do
     mapfile -t DIRS < <(find "$XDG_RUNTIME_DIR" -maxdepth 1 -name 'ags-ssh-*' -type d 2>/dev/null)
-    [ "${#DIRS[@]}" -gt 0 ] && [ -S "${DIRS[0]}/agent.sock" ] && break
+    [ "${#DIRS[@]}" -gt 0 ] && [ -S "${DIRS[0]}/agent.sock" ] && [ -e agent-up ] && break
     sleep 0.1
 done
 check_eq "a run serves its socket in one dir" 1 "${#DIRS[@]}"

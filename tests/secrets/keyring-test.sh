@@ -17,7 +17,7 @@ fail() { echo "FAIL - $*" >&2; exit 1; }
 
 if [ "$inner" != --inside ]; then
     for c in dbus-run-session:dbus-daemon gnome-keyring-daemon:gnome-keyring \
-        secret-tool:libsecret-tools script:bsdutils; do
+        secret-tool:libsecret-tools script:bsdutils ssh-keygen:openssh-client; do
         command -v "${c%%:*}" >/dev/null || fail "${c%%:*} is missing: install the Debian package ${c#*:}"
     done
     # No bus at all first, outside any session.
@@ -74,6 +74,13 @@ secret_store = { service = "ags-setup", account = "a" }
 env = "TOKEN_B"
 secret_store = { service = "ags-setup", account = "b" }
 TOML
+# The agent's keys exist already: otherwise setup's keys step runs
+# ssh-keygen, whose passphrase prompt would take the answers meant for the
+# secrets (e2e/setup-first-run covers the keys step).
+mkdir -m 0700 -p "$HOME/.ssh"
+for k in auth signing; do
+    ssh-keygen -q -t ed25519 -N '' -f "$HOME/.ssh/ags-agent-$k" -C "ags-agent-$k" </dev/null >/dev/null
+done
 typed=typed-value-$RANDOM$RANDOM
 rc=0
 # The answers come after ags has had time to turn echo off (typeahead would
