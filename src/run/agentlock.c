@@ -47,22 +47,31 @@ const char *run_private_dir_pick(const char *(*getenv_fn)(const char *name),
     return cache_dir && cache_dir[0] == '/' ? cache_dir : NULL;
 }
 
-int run_agent_lock_dir(const char *(*getenv_fn)(const char *name), const char *cache_dir,
-                       char **ret, struct ags_error *err)
+int run_private_dir(const char *(*getenv_fn)(const char *name), const char *cache_dir, bool create,
+                    char **ret, struct ags_error *err)
 {
     const char *dir = run_private_dir_pick(getenv_fn, cache_dir);
-    /* Not the shared temporary directory: there another user could take the
-     * lock's name first (a file or a directory) and block every update. */
+    /* Not the shared temporary directory: there another user could take a
+     * lock's name first (a file or a directory) and block every update, or
+     * listen where ags looks for its own ssh agent. */
     if (!dir)
-        return ags_error_set(err, -EINVAL, "no private directory for the agent lock: set "
-                                           "XDG_RUNTIME_DIR or an absolute [sandbox] cache_dir");
+        return ags_error_set(err, -EINVAL, "no private directory for ags's locks and sockets: "
+                                           "set XDG_RUNTIME_DIR or an absolute [sandbox] "
+                                           "cache_dir");
     if (dir != cache_dir) {
         *ret = xstrdup(dir);
         return 0;
     }
-    int r = mkdir_parents(cache_dir, 0700, err);
-    if (r < 0)
-        return r;
+    if (create) {
+        int r = mkdir_parents(cache_dir, 0700, err);
+        if (r < 0)
+            return r;
+    } else {
+        struct stat st;
+        if (lstat(cache_dir, &st) < 0 && errno == ENOENT)
+            return ags_error_set(err, -ENOENT, "the cache directory %s does not exist yet",
+                                 cache_dir);
+    }
     if (!private_dir(cache_dir))
         return ags_error_set(err, -EPERM, "the cache directory %s must be a directory of yours "
                                           "that only you can use (chmod 0700 %s)",
@@ -73,15 +82,15 @@ int run_agent_lock_dir(const char *(*getenv_fn)(const char *name), const char *c
 
 /* Our own regular file only: a file someone else planted (in a directory
  * they could write) must not hold the lock forever. */
-static int open_lock_file(const char *path, int *ret_fd, struct ags_error *err)
+int run_lock_file_open(const char *path, int *ret_fd, struct ags_error *err)
 {
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
-        return ags_error_set(err, -errno, "cannot open the agent lock %s: %m", path);
+        return ags_error_set(err, -errno, "cannot open the lock %s: %m", path);
     struct stat st;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
         (void)close(fd);
-        return ags_error_set(err, -EPERM, "the agent lock %s is not a file of yours", path);
+        return ags_error_set(err, -EPERM, "the lock %s is not a file of yours", path);
     }
     *ret_fd = fd;
     return 0;
@@ -92,7 +101,7 @@ int run_agent_lock(const struct run_agent_lock_opts *o, int *ret_fd, struct ags_
     _cleanup_free_ char *path = xasprintf("%s/ags-agent-%ld-%s.lock", o->dir,
                                           (long)geteuid(), plan_agent_name(o->agent));
     _cleanup_close_ int fd = -1;
-    int r = open_lock_file(path, &fd, err);
+    int r = run_lock_file_open(path, &fd, err);
     if (r < 0)
         return r;
     int how = (o->exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB;

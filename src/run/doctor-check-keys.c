@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Doctor section "Keys": the agent's ssh keys and commit signing, pure
  * verdicts from gathered facts (the messages and fixes are setup's too). */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "base/alloc.h"
@@ -100,9 +101,12 @@ static void check_agent(const struct doctor_facts *f, struct doctor_report *r)
         doctor_add(r, S_KEYS, "ssh-agent-user", DOCTOR_WARN,
                    "start your ssh agent, or unset SSH_AUTH_SOCK to use ags's own",
                    "%s: runs use ags's own agent instead", a->user_error);
-    if (a->r < 0 && !a->path) {
+    if (a->r < 0 && (!a->path || a->r == -EPERM)) {
         doctor_add(r, S_KEYS, "ssh-agent", DOCTOR_FAIL,
-                   "set XDG_RUNTIME_DIR or an absolute [sandbox] cache_dir", "%s", a->error);
+                   a->path ? "remove it (ags starts its own agent there)"
+                   : a->r == -EPERM ? "chmod 0700 the cache directory, or set XDG_RUNTIME_DIR"
+                                    : "set XDG_RUNTIME_DIR or an absolute [sandbox] cache_dir",
+                   "%s", a->error);
         return;
     }
     if (a->r < 0) {

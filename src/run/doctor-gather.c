@@ -181,7 +181,7 @@ static void gather_ssh_agent(const char *(*getenv_fn)(const char *), const struc
     for (int r = 0; cfg && r < RUN_KEY_ROLES; r++)
         f->have_ssh_agent |= f->keys[r].path && f->keys[r].files.pub_parse_r == 0;
     if (f->have_ssh_agent)
-        run_ssh_agent_probe(getenv_fn, cfg->sandbox.cache_dir.v, &f->ssh_agent);
+        run_ssh_agent_probe(getenv_fn, cfg->sandbox.cache_dir.v, false, &f->ssh_agent);
 }
 
 static size_t keyring_users(const struct ags_config *cfg)

@@ -83,8 +83,11 @@ static int sweep(struct run_state *s, struct ags_error *err)
         run_warnf(s->cb, "could not sweep what earlier runs left: %s", e.msg);
     if (stage_sweep(run_tmp_dir(), &swept, &e) < 0)
         run_warnf(s->cb, "could not sweep old lockdown staging: %s", e.msg);
-    const char *priv = run_private_dir_pick(s->getenv, s->o->cfg->sandbox.cache_dir.v);
-    if (priv && stage_sweep_prefix(priv, RUN_SSH_DIR_PREFIX, &swept, &e) < 0)
+    /* Only in a directory nobody else can write: there every ags-ssh-* is ours. */
+    _cleanup_free_ char *priv = NULL;
+    struct ags_error none = {0};
+    if (run_private_dir(s->getenv, s->o->cfg->sandbox.cache_dir.v, false, &priv, &none) == 0 &&
+        stage_sweep_prefix(priv, RUN_SSH_DIR_PREFIX, &swept, &e) < 0)
         run_warnf(s->cb, "could not sweep an old ssh agent directory: %s", e.msg);
     return interrupted(err);
 }
@@ -278,7 +281,7 @@ static int lock_agent(struct run_state *s, struct ags_error *err)
         return 0;
     struct ags_error e = {0};
     _cleanup_free_ char *dir = NULL;
-    if (run_agent_lock_dir(s->getenv, s->o->cfg->sandbox.cache_dir.v, &dir, &e) < 0) {
+    if (run_private_dir(s->getenv, s->o->cfg->sandbox.cache_dir.v, true, &dir, &e) < 0) {
         run_warnf(s->cb, "%s; starting without waiting for `ags update-agents`", e.msg);
         return 0;
     }

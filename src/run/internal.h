@@ -132,15 +132,16 @@ char *run_ssh_sock_path(const char *private_dir, const char *session_id);
 /* The agent a run uses, without starting one (doctor asks too): the user's
  * when $SSH_AUTH_SOCK answers, else ags's own in the private dir. */
 struct run_ssh_agent_probe {
-    char *path;       /* the agent's socket; NULL: no private dir for ags's own */
+    char *path;       /* the agent's socket; NULL: no private dir for ags's own (error says) */
     bool own;         /* ags's own: a run starts it when it does not answer */
     char *user_error; /* $SSH_AUTH_SOCK is set but no agent answers there: why */
     int r;            /* 0: it answers and keys holds its keys; else -errno and error */
     char *error;
     struct ssh_agent_keys keys;
 };
+/* create: make the cache dir when it is the private dir (a run; doctor does not). */
 void run_ssh_agent_probe(const char *(*getenv_fn)(const char *name), const char *cache_dir,
-                         struct run_ssh_agent_probe *ret);
+                         bool create, struct run_ssh_agent_probe *ret);
 void run_ssh_agent_probe_done(struct run_ssh_agent_probe *p);
 
 struct ssh_proxy;

@@ -276,8 +276,8 @@ static int lock_agent_of(struct run_owned_list *l, const struct backend_object *
     if (o->kind != BACKEND_OBJ_VOLUME || !name || plan_agent_from_name(name, &agent) < 0)
         return 0; /* not an agent's volume (the old shared ones: no run mounts them) */
     if (!l->lock_dir) {
-        int r = run_agent_lock_dir(l->getenv ? l->getenv : env_process, l->cache_dir,
-                                   &l->lock_dir, err);
+        int r = run_private_dir(l->getenv ? l->getenv : env_process, l->cache_dir, true,
+                                &l->lock_dir, err);
         if (r < 0)
             return ags_error_prefix(err, "%s's volumes kept", name);
     }

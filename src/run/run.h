@@ -156,13 +156,19 @@ const char *run_runtime_dir(const char *(*getenv_fn)(const char *name));
 const char *run_private_dir_pick(const char *(*getenv_fn)(const char *name),
                                  const char *cache_dir);
 
-/* Where the agent locks live (owned): $XDG_RUNTIME_DIR when it is a private
- * directory of ours, else cache_dir (made 0700), never the shared /tmp. */
-int run_agent_lock_dir(const char *(*getenv_fn)(const char *name), const char *cache_dir,
-                       char **ret, struct ags_error *err) _warn_unused_;
+/* Where ags's locks and sockets live (owned): $XDG_RUNTIME_DIR when it is a
+ * private directory of ours, else cache_dir when it is one (made 0700 first
+ * when create; -ENOENT when it is missing and !create; -EPERM when others may
+ * use it), never the shared /tmp. */
+int run_private_dir(const char *(*getenv_fn)(const char *name), const char *cache_dir, bool create,
+                    char **ret, struct ags_error *err) _warn_unused_;
+
+/* Opens (creating, 0600) the lock file path, which must be a regular file of
+ * ours (never through a symlink). */
+int run_lock_file_open(const char *path, int *ret_fd, struct ags_error *err) _warn_unused_;
 
 struct run_agent_lock_opts {
-    const char *dir; /* run_agent_lock_dir */
+    const char *dir; /* run_private_dir */
     enum plan_agent agent;
     bool exclusive; /* ags update-agents; else shared (a run starting) */
     const volatile sig_atomic_t *cancel; /* NULL: wait until it is free */
@@ -271,7 +277,7 @@ struct run_owned_list {
     size_t n;
     struct backend_objects objs; /* what the engine listed */
     struct backend *backend;     /* open until run_owned_done */
-    char *lock_dir;              /* the agent locks (run_agent_lock_dir); NULL: not yet */
+    char *lock_dir;              /* the agent locks (run_private_dir); NULL: not yet */
     char *cache_dir;             /* where lock_dir falls back to, made only when prune needs it */
     const char *(*getenv)(const char *name);
 };

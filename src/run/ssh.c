@@ -17,6 +17,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -41,23 +42,30 @@ char *run_ssh_sock_path(const char *private_dir, const char *session_id)
 }
 
 /* The per-run dir from the plan's socket path: made fresh (an existing one is
- * refused, never reused), 0700, with the owner file. */
-static int make_dir(struct run_ssh *rs, const char *sock, struct ags_error *err)
+ * refused, never reused), 0700, with the owner file, in ags's private
+ * directory (run_private_dir: a cache_dir that others may write is refused,
+ * they could otherwise take the socket's place). */
+static int make_dir(struct run_ssh *rs, const struct run_ssh_opts *o, struct ags_error *err)
 {
+    const char *sock = o->plan->ssh_agent_sock;
     _cleanup_free_ char *dir = xstrdup(sock);
     char *slash = strrchr(dir, '/');
     if (!slash || strcmp(slash + 1, RUN_SSH_SOCK_NAME) != 0)
         return ags_error_set(err, -EINVAL, "internal: unexpected ssh socket path %s", sock);
     *slash = '\0';
-    /* The parent is the private dir (run_private_dir_pick): the cache dir may not exist yet. */
     char *parent_end = strrchr(dir, '/');
     if (!parent_end || strncmp(parent_end + 1, RUN_SSH_DIR_PREFIX, strlen(RUN_SSH_DIR_PREFIX)))
         return ags_error_set(err, -EINVAL, "internal: unexpected ssh socket path %s", sock);
-    *parent_end = '\0';
-    int r = mkdir_parents(dir, 0700, err);
-    *parent_end = '/';
+    _cleanup_free_ char *priv = NULL;
+    int r = run_private_dir(o->getenv, o->cfg->sandbox.cache_dir.v, true, &priv, err);
     if (r < 0)
-        return r;
+        return ags_error_prefix(err, "the sandbox's ssh agent");
+    *parent_end = '\0';
+    bool inside = strcmp(dir, priv) == 0;
+    *parent_end = '/';
+    if (!inside)
+        return ags_error_set(err, -EPERM, "the ssh agent's socket %s is not in ags's private "
+                                          "directory %s", sock, priv);
     if (mkdir(dir, 0700) < 0)
         return ags_error_set(err, -errno, "cannot create the ssh agent directory %s: %m", dir);
     rs->dir = TAKE_PTR(dir);
@@ -83,11 +91,16 @@ static void load_keys(struct run_ssh *rs, const struct ags_config *cfg,
     }
 }
 
-/* Runs args (a NULL-terminated list) with envp and waits: on the terminal,
- * or with stdin and stdout on /dev/null. */
-static int spawn_wait(const char *const args[], char *const envp[], bool terminal, int *status,
-                      struct ags_error *err)
+/* Runs args (a NULL-terminated list; args[0] found by trusted_program on
+ * path_env, never a look-alike that another user could put on PATH) with
+ * envp and waits: on the terminal, or with stdin and stdout on /dev/null. */
+static int spawn_wait(const char *path_env, const char *const args[], char *const envp[],
+                      bool terminal, int *status, struct ags_error *err)
 {
+    _cleanup_free_ char *prog = trusted_program(path_env, args[0]);
+    if (!prog)
+        return ags_error_set(err, -ENOENT, "no %s on PATH in a directory only root or you can "
+                                           "change (install openssh-client)", args[0]);
     size_t n = 0;
     while (args[n])
         n++;
@@ -102,30 +115,50 @@ static int spawn_wait(const char *const args[], char *const envp[], bool termina
         posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
     }
     pid_t pid;
-    int e = posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp);
+    int e = posix_spawn(&pid, prog, &fa, NULL, argv, envp);
     posix_spawn_file_actions_destroy(&fa);
     if (e != 0)
-        return ags_error_set(err, -e, "cannot run %s: %s", argv[0], strerror(e));
+        return ags_error_set(err, -e, "cannot run %s: %s", prog, strerror(e));
     while (waitpid(pid, status, 0) < 0)
         if (errno != EINTR)
-            return ags_error_set(err, -errno, "waiting for %s: %m", argv[0]);
+            return ags_error_set(err, -errno, "waiting for %s: %m", prog);
     return 0;
 }
 
-/* Starts ags's own agent at sock (ssh-agent -a: it detaches itself). */
-static int start_own_agent(const char *sock, struct ags_error *err)
+/* Nothing at sock (-ENOENT), or a socket of ours (0); anything else is in
+ * the way (-EPERM). */
+static int own_socket_check(const char *sock, struct ags_error *err)
 {
     struct stat st;
-    /* What is left of an agent that is gone: only our own socket is removed. */
-    if (lstat(sock, &st) == 0) {
-        if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid())
-            return ags_error_set(err, -EEXIST, "%s is in the way of ags's ssh agent and is not "
-                                               "a socket of yours: remove it", sock);
+    if (lstat(sock, &st) < 0)
+        return ags_error_set(err, -errno, "no ssh agent at %s: %m", sock);
+    if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid())
+        return ags_error_set(err, -EPERM, "%s is in the way of ags's ssh agent and is not a "
+                                          "socket of yours: remove it", sock);
+    return 0;
+}
+
+/* ags's own agent at sock: its keys, when it is ours and answers. */
+static int list_own(const char *sock, struct ssh_agent_keys *keys, struct ags_error *err)
+{
+    int r = own_socket_check(sock, err);
+    return r < 0 ? r : ssh_agent_list(sock, AGENT_LIST_TIMEOUT_MS, keys, err);
+}
+
+/* Starts ags's own agent at sock (ssh-agent -a: it detaches itself).  A
+ * socket of ours is removed first only when nothing listens on it
+ * (was_r, what listing it gave, is -ECONNREFUSED): an agent that was merely
+ * slow keeps its socket. */
+static int start_own_agent(const char *path_env, const char *sock, int was_r,
+                           struct ags_error *err)
+{
+    if (was_r == -ECONNREFUSED)
         (void)unlink(sock);
-    }
+    else if (was_r != -ENOENT)
+        return ags_error_set(err, was_r, "ags's ssh agent at %s does not answer", sock);
     const char *argv[] = {"ssh-agent", "-a", sock, NULL};
     int status = 0;
-    int r = spawn_wait(argv, environ, false, &status, err);
+    int r = spawn_wait(path_env, argv, environ, false, &status, err);
     if (r < 0)
         return r;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
@@ -134,7 +167,7 @@ static int start_own_agent(const char *sock, struct ags_error *err)
 }
 
 void run_ssh_agent_probe(const char *(*getenv_fn)(const char *name), const char *cache_dir,
-                         struct run_ssh_agent_probe *ret)
+                         bool create, struct run_ssh_agent_probe *ret)
 {
     *ret = (struct run_ssh_agent_probe){0};
     struct ags_error e = {0};
@@ -149,17 +182,17 @@ void run_ssh_agent_probe(const char *(*getenv_fn)(const char *name), const char 
                                          : xasprintf("SSH_AUTH_SOCK=%s is not an absolute "
                                                      "path", user);
     ret->own = true;
-    const char *dir = run_private_dir_pick(getenv_fn, cache_dir);
-    if (!dir) {
-        ret->r = -EINVAL;
-        ret->error = xstrdup("no private directory for ags's ssh agent: set XDG_RUNTIME_DIR "
-                             "or an absolute [sandbox] cache_dir");
-        return;
-    }
-    ret->path = xasprintf("%s/" RUN_SSH_OWN_AGENT, dir);
     ags_error_clear(&e);
-    ret->r = ssh_agent_list(ret->path, AGENT_LIST_TIMEOUT_MS, &ret->keys, &e);
-    if (ret->r < 0)
+    _cleanup_free_ char *dir = NULL;
+    int r = run_private_dir(getenv_fn, cache_dir, create, &dir, &e);
+    if (r == -ENOENT) /* no cache dir yet (!create): no agent of ours either */
+        ret->path = xasprintf("%s/" RUN_SSH_OWN_AGENT, cache_dir);
+    else if (r == 0)
+        ret->path = xasprintf("%s/" RUN_SSH_OWN_AGENT, dir);
+    if (r == 0)
+        r = list_own(ret->path, &ret->keys, &e);
+    ret->r = r;
+    if (r < 0)
         ret->error = xstrdup(e.msg);
 }
 
@@ -172,26 +205,63 @@ void run_ssh_agent_probe_done(struct run_ssh_agent_probe *p)
     *p = (struct run_ssh_agent_probe){0};
 }
 
+/* How long a run waits for another that is starting ags's own agent. */
+#define OWN_AGENT_LOCK_TIMEOUT_MS 15000
+
+static int lock_within(int fd, const char *path, struct ags_error *err)
+{
+    for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited += 50) {
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            return ags_error_set(err, -errno, "cannot take the lock %s: %m", path);
+        if (waited >= OWN_AGENT_LOCK_TIMEOUT_MS)
+            return ags_error_set(err, -ETIMEDOUT, "another ags holds %s for too long", path);
+        const struct timespec ts = {.tv_sec = 0, .tv_nsec = 50L * 1000L * 1000L};
+        (void)nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+/* Starts ags's own agent at p->path unless another run started it first:
+ * runs starting together take turns (a lock beside the socket), the second
+ * finds the first one's agent answering. */
+static int start_own_agent_once(const char *path_env, struct run_ssh_agent_probe *p,
+                                struct ags_error *err)
+{
+    _cleanup_free_ char *lock_path = xasprintf("%s.lock", p->path);
+    _cleanup_close_ int fd = -EBADF;
+    int r = run_lock_file_open(lock_path, &fd, err);
+    if (r == 0)
+        r = lock_within(fd, lock_path, err);
+    if (r < 0)
+        return r;
+    ssh_agent_keys_done(&p->keys);
+    r = list_own(p->path, &p->keys, err);
+    if (r == 0 || (r != -ECONNREFUSED && r != -ENOENT))
+        return r;
+    ags_error_clear(err);
+    r = start_own_agent(path_env, p->path, r, err);
+    if (r == 0 && (r = ssh_agent_list(p->path, AGENT_LIST_TIMEOUT_MS, &p->keys, err)) < 0)
+        (void)ags_error_prefix(err, "ags started ssh-agent");
+    return r;
+}
+
 /* The real agent: $SSH_AUTH_SOCK when it answers, else ags's own (started
- * when it does not answer either).  *keys: what it holds. */
+ * when it does not answer either).  *ret: its socket, also when it failed
+ * (the proxy asks it again for each request); *keys: what it holds. */
 static int find_upstream(const struct run_ssh_opts *o, char **ret, struct ssh_agent_keys *keys,
                          struct ags_error *err)
 {
     struct run_ssh_agent_probe p;
-    run_ssh_agent_probe(o->getenv, o->cfg->sandbox.cache_dir.v, &p);
+    run_ssh_agent_probe(o->getenv, o->cfg->sandbox.cache_dir.v, true, &p);
     if (p.user_error)
         run_warnf(o->cb, "%s; using ags's own ssh agent", p.user_error);
     int r = p.r;
-    if (r < 0 && p.path) {
-        ags_error_clear(err);
-        r = start_own_agent(p.path, err);
-        if (r == 0 && (r = ssh_agent_list(p.path, AGENT_LIST_TIMEOUT_MS, &p.keys, err)) < 0)
-            (void)ags_error_prefix(err, "ags started ssh-agent");
-    } else if (r < 0) {
+    if (r < 0 && p.path && (r == -ECONNREFUSED || r == -ENOENT))
+        r = start_own_agent_once(env_nonempty(o->getenv, "PATH"), &p, err);
+    else if (r < 0)
         r = ags_error_set(err, r, "%s", p.error);
-    }
+    *ret = TAKE_PTR(p.path);
     if (r == 0) {
-        *ret = TAKE_PTR(p.path);
         *keys = p.keys;
         p.keys = (struct ssh_agent_keys){0};
     }
@@ -223,10 +293,10 @@ static void add_missing_keys(const struct run_ssh *rs, const struct run_ssh_opts
         }
         _cleanup_free_ char *set = NULL;
         _cleanup_free_ char **envp = strv_env_with(environ, "SSH_AUTH_SOCK", upstream, &set);
-        const char *argv[] = {"ssh-add", path, NULL};
+        const char *argv[] = {"ssh-add", "--", path, NULL};
         int status = 0;
         struct ags_error e = {0};
-        if (spawn_wait(argv, envp, true, &status, &e) < 0)
+        if (spawn_wait(env_nonempty(o->getenv, "PATH"), argv, envp, true, &status, &e) < 0)
             run_warnf(o->cb, "%s", e.msg);
         else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
             run_warnf(o->cb, "ssh-add %s failed: the sandbox cannot use your %s key", path,
@@ -292,7 +362,7 @@ int run_ssh_begin(struct run_ssh *rs, const struct run_ssh_opts *o, struct ags_e
     const char *sock = o->plan->ssh_agent_sock;
     if (!sock)
         return 0;
-    int r = make_dir(rs, sock, err);
+    int r = make_dir(rs, o, err);
     if (r < 0)
         return r;
     load_keys(rs, o->cfg, o->cb);

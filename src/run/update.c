@@ -328,7 +328,7 @@ int run_update_agent(const struct run_update_request *u, enum plan_agent a,
     _cleanup_close_ int lock = -EBADF;
     _cleanup_free_ char *lock_dir = NULL;
     if (r == 0)
-        r = run_agent_lock_dir(env_process, cfg->sandbox.cache_dir.v, &lock_dir, err);
+        r = run_private_dir(env_process, cfg->sandbox.cache_dir.v, true, &lock_dir, err);
     const struct run_agent_lock_opts lo = {
         .dir = lock_dir,
         .agent = a,

@@ -77,7 +77,7 @@ TOML
 # The agent's keys exist already: otherwise setup's keys step runs
 # ssh-keygen, whose passphrase prompt would take the answers meant for the
 # secrets (e2e/setup-first-run covers the keys step).
-mkdir -m 0700 -p "$HOME/.ssh"
+mkdir -p "$HOME/.ssh" && chmod 0700 "$HOME/.ssh"
 for k in auth signing; do
     ssh-keygen -q -t ed25519 -N '' -f "$HOME/.ssh/ags-agent-$k" -C "ags-agent-$k" </dev/null >/dev/null
 done

@@ -4,8 +4,10 @@
  * made fresh and private and goes at the end; the socket serves only the
  * configured keys of the user's agent; a key the agent lacks is named with
  * the ssh-add command when there is no terminal; without a user's agent ags
- * starts its own; an existing per-run dir is refused, not reused; the sweep
- * removes a dead run's dir only.
+ * starts its own (once, when runs start together); an existing per-run dir
+ * is refused, not reused; the sweep removes a dead run's dir only; a cache
+ * dir that others may write is refused and what is in the own agent's place
+ * that is not a socket of ours is never used.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +42,7 @@ static struct {
     char *sock_path;
     char user_agent_pid[32];
     bool user_agent;
+    bool no_runtime; /* no XDG_RUNTIME_DIR: a su/ssh/cron session */
     char *warnings[16];
     size_t n_warnings;
 } t;
@@ -49,7 +52,7 @@ static const char *fake_getenv(const char *name)
     if (strcmp(name, "SSH_AUTH_SOCK") == 0)
         return t.user_agent ? t.user_sock : NULL;
     if (strcmp(name, "XDG_RUNTIME_DIR") == 0)
-        return t.priv;
+        return t.no_runtime ? NULL : t.priv;
     if (strcmp(name, "XDG_STATE_HOME") == 0)
         return t.state;
     if (strcmp(name, "HOME") == 0)
@@ -313,6 +316,131 @@ static void test_month_old_logs_go_and_a_run_that_asked_nothing_leaves_no_log(vo
     assert_int_equal(access(path, F_OK), -1);
 }
 
+/* A listening socket at path that nobody accepts on (connections queue up). */
+static int listen_at(const char *path)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    assert_true(strlen(path) < sizeof(sa.sun_path));
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(chmod(path, 0777), 0);
+    assert_int_equal(listen(fd, 16), 0);
+    return fd;
+}
+
+/* Without a private XDG_RUNTIME_DIR the cache dir holds ags's own agent; one
+ * that others may write is refused: another user's socket planted there
+ * would be taken for ags's agent and ssh-add would hand it the private key. */
+static void test_a_cache_dir_others_may_write_is_refused_and_a_planted_agent_is_never_asked(
+        void **s _unused_)
+{
+    t.no_runtime = true;
+    char shared[200], planted[260];
+    (void)snprintf(shared, sizeof(shared), "%s/shared-cache", t.root);
+    assert_int_equal(mkdir(shared, 0700), 0);
+    assert_int_equal(chmod(shared, 01777), 0);
+    (void)snprintf(planted, sizeof(planted), "%s/" RUN_SSH_OWN_AGENT, shared);
+    int lfd = listen_at(planted);
+    struct fx f;
+    fx_init(&f);
+    f.cfg.sandbox.cache_dir.v = shared;
+    _cleanup_free_ char *sock = run_ssh_sock_path(shared, SESSION);
+    f.plan.ssh_agent_sock = sock;
+    const struct run_ssh_opts o = {
+        .cfg = &f.cfg, .plan = &f.plan, .cb = &f.cb, .getenv = fake_getenv, .tty = true};
+    struct ags_error err = {0};
+    assert_int_equal(run_ssh_begin(&f.rs, &o, &err), -EPERM);
+    assert_non_null(strstr(err.msg, "chmod 0700"));
+    run_ssh_end(&f.rs, &f.cb);
+    assert_int_equal(accept(lfd, NULL, NULL), -1); /* nobody connected to it */
+    assert_int_equal(errno, EAGAIN);
+    (void)close(lfd);
+    char dir[260];
+    (void)snprintf(dir, sizeof(dir), "%s/" RUN_SSH_DIR_PREFIX SESSION, shared);
+    assert_int_equal(access(dir, F_OK), -1); /* nothing made there either */
+
+    /* doctor's probe says the same without creating anything */
+    struct run_ssh_agent_probe p;
+    run_ssh_agent_probe(fake_getenv, shared, false, &p);
+    assert_int_equal(p.r, -EPERM);
+    assert_null(p.path);
+    run_ssh_agent_probe_done(&p);
+}
+
+/* Something that is not a socket of ours where ags's own agent listens is
+ * left alone and not used; the run still serves its socket (every request
+ * fails). */
+static void test_a_file_in_the_own_agents_place_is_left_alone(void **s _unused_)
+{
+    char own[256];
+    (void)snprintf(own, sizeof(own), "%s/" RUN_SSH_OWN_AGENT, t.priv);
+    sh("echo not-a-socket >%s", own);
+    struct fx f;
+    fx_init(&f);
+    assert_int_equal(begin(&f), 0);
+    assert_true(warned("is in the way of ags's ssh agent"));
+    struct stat st;
+    assert_int_equal(lstat(t.sock_path, &st), 0);
+    assert_true(S_ISSOCK(st.st_mode));
+    run_ssh_end(&f.rs, &f.cb);
+    sh("grep -q not-a-socket %s", own);
+}
+
+static int own_agents_running(const char *own)
+{
+    char cmd[512];
+    (void)snprintf(cmd, sizeof(cmd),
+                   "ps -eo comm=,args= | awk -v p='%s' '$1 == \"ssh-agent\" && index($0, p)' "
+                   "| wc -l", own);
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    int n = -1;
+    assert_int_equal(fscanf(f, "%d", &n), 1);
+    assert_int_equal(pclose(f), 0);
+    return n;
+}
+
+/* Runs that start together with no agent running take turns: one starts
+ * ags's own agent and the others use it (none is left with no agent, none
+ * removes the socket of one that runs). */
+static void test_runs_starting_together_share_one_own_agent(void **s _unused_)
+{
+    char own[256];
+    (void)snprintf(own, sizeof(own), "%s/" RUN_SSH_OWN_AGENT, t.priv);
+    for (int round = 0; round < 3; round++) {
+        pid_t kids[3];
+        for (int k = 0; k < 3; k++) {
+            kids[k] = fork();
+            assert_true(kids[k] >= 0);
+            if (kids[k] > 0)
+                continue;
+            struct fx f;
+            fx_init(&f);
+            char sess[32];
+            (void)snprintf(sess, sizeof(sess), "00000000000000%d%d", round, k);
+            (void)snprintf(f.label, sizeof(f.label), PLAN_LABEL_SESSION "=%s", sess);
+            f.plan.ssh_agent_sock = run_ssh_sock_path(t.priv, sess);
+            int r = begin(&f);
+            /* Served by an agent that answers: no warning about an unusable one. */
+            bool ok = r == 0 && !warned("no usable ssh agent");
+            run_ssh_end(&f.rs, &f.cb);
+            _exit(ok ? 0 : 1);
+        }
+        for (int k = 0; k < 3; k++) {
+            int status = 0;
+            assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+            assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        }
+        assert_int_equal(own_agents_running(own), 1);
+        assert_listed(own, 0);
+        sh("pkill -f '[s]sh-agent -a %s'", own);
+        for (int i = 0; i < 100 && own_agents_running(own) > 0; i++)
+            (void)usleep(20000);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -330,6 +458,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(
                 test_month_old_logs_go_and_a_run_that_asked_nothing_leaves_no_log, setup,
                 teardown),
+        cmocka_unit_test_setup_teardown(
+                test_a_cache_dir_others_may_write_is_refused_and_a_planted_agent_is_never_asked,
+                setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_file_in_the_own_agents_place_is_left_alone, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_runs_starting_together_share_one_own_agent, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -308,12 +308,12 @@ static void test_the_lock_dir_is_private_never_the_shared_tmp(void **state)
     char *dir = NULL;
 
     fake_runtime = f.dir;
-    assert_int_equal(run_agent_lock_dir(fake_getenv, cache, &dir, &err), 0);
+    assert_int_equal(run_private_dir(fake_getenv, cache, true, &dir, &err), 0);
     assert_string_equal(dir, f.dir);
     free(dir);
 
     fake_runtime = "/tmp"; /* world-writable: not private */
-    assert_int_equal(run_agent_lock_dir(fake_getenv, cache, &dir, &err), 0);
+    assert_int_equal(run_private_dir(fake_getenv, cache, true, &dir, &err), 0);
     assert_string_equal(dir, cache);
     free(dir);
     struct stat st;
@@ -323,10 +323,10 @@ static void test_the_lock_dir_is_private_never_the_shared_tmp(void **state)
     fake_runtime = NULL;
     assert_int_equal(chmod(cache, 0770), 0); /* a cache dir others may use */
     dir = NULL;
-    assert_int_equal(run_agent_lock_dir(fake_getenv, cache, &dir, &err), -EPERM);
+    assert_int_equal(run_private_dir(fake_getenv, cache, true, &dir, &err), -EPERM);
     assert_null(dir);
     assert_non_null(strstr(err.msg, "chmod 0700"));
-    assert_int_equal(run_agent_lock_dir(fake_getenv, "relative", &dir, &err), -EINVAL);
+    assert_int_equal(run_private_dir(fake_getenv, "relative", true, &dir, &err), -EINVAL);
 
     _cleanup_free_ char *parent = xasprintf("%s/cache", f.dir);
     assert_int_equal(rmdir(cache), 0);
