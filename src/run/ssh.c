@@ -26,6 +26,7 @@
 #include "base/fileio.h"
 #include "base/strutil.h"
 #include "base/strv.h"
+#include "run/approve.h"
 #include "run/internal.h"
 #include "run/stage.h"
 #include "ssh/agent-query.h"
@@ -314,7 +315,7 @@ int run_ssh_begin(struct run_ssh *rs, const struct run_ssh_opts *o, struct ags_e
         .n_keys = rs->n_keys,
         .confirm = o->cfg->ssh.confirm.v == CFG_SSH_CONFIRM_ALWAYS ? SSH_CONFIRM_ALWAYS
                                                                  : SSH_CONFIRM_NEVER,
-        .approve = NULL, /* no approver yet: the desktop notification layer comes with issue 16 */
+        .approve = run_ssh_approve, /* a desktop question (run/approve.h) */
         .log_fd = rs->log_fd,
     };
     return ssh_proxy_start(&po, &rs->proxy, err);
