@@ -86,6 +86,8 @@ static char **dialog_argv(enum notify_path path, const char *prog,
     if (path == NOTIFY_PATH_ZENITY) {
         argv[n++] = xstrdup("--question");
         argv[n++] = xstrdup("--no-markup");
+        /* Enter on a dialog that grabbed the focus mid-typing must not allow. */
+        argv[n++] = xstrdup("--default-cancel");
         argv[n++] = xasprintf("--title=%s", q->title);
         argv[n++] = xasprintf("--text=%s\n\n%s", q->title, q->body);
         argv[n++] = xasprintf("--ok-label=%s", q->allow_label);

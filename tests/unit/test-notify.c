@@ -289,7 +289,7 @@ static void test_zenity_asks_when_the_server_has_no_actions(void **state)
                              sizeof(why)), 1);
     assert_string_equal(why, "allowed");
     _cleanup_free_ char *args = get("dialog-args");
-    expect_in(args, "--question\n--end--\n--no-markup\n--end--\n--title=Open <b>x</b>?\n--end--\n"
+    expect_in(args, "--question\n--end--\n--no-markup\n--end--\n--default-cancel\n--end--\n--title=Open <b>x</b>?\n--end--\n"
                     "--text=Open <b>x</b>?\n\nhttps://example.com/?a=1&b=\\x1b\n--end--\n"
                     "--ok-label=Allow\n--end--\n--cancel-label=Deny\n--end--\n--timeout=10\n");
     put("dialog-answer", "1\n", 0600);
