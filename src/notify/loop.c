@@ -54,8 +54,10 @@ static void *loop_main(void *arg)
 {
     (void)arg;
     g_main_context_push_thread_default(g_loop.ctx);
-    (void)g_log_set_handler("libnotify", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL |
-                                                 G_LOG_FLAG_RECURSION, drop_log, NULL);
+    /* Every level: GLib's flags are an enum that no single constant covers. */
+    (void)g_log_set_handler("libnotify", (GLogLevelFlags)(G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL |
+                                                          G_LOG_FLAG_RECURSION),
+                            drop_log, NULL);
     (void)notify_init("ags");
     g_main_loop_run(g_loop.loop);
     notify_uninit();
