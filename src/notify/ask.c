@@ -85,6 +85,12 @@ int notify_send(const char *title, const char *body, char *why, size_t why_size)
     return notify_server_send(t, b, m, why, why_size);
 }
 
+void notify_cancel_questions(void)
+{
+    notify_server_cancel("ags is ending");
+    notify_dialog_cancel("ags is ending");
+}
+
 void notify_probe(struct notify_probe *ret)
 {
     *ret = (struct notify_probe){.path = NOTIFY_PATH_NONE};

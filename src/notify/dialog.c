@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -29,6 +30,59 @@
 #define KILL_GRACE_MS 1000
 /* zenity's exit status when its own --timeout ran out. */
 #define ZENITY_TIMEOUT_STATUS 5
+
+/* A dialog on the screen (under notify_lock): notify_dialog_cancel ends it. */
+struct open_dialog {
+    int pidfd; /* signals go through it: the pid cannot have been reused */
+    pid_t pid;
+    bool cancelled;
+    char why[128];
+    struct open_dialog *next;
+};
+static struct open_dialog *g_open;
+
+static void open_add(struct open_dialog *d)
+{
+    pthread_mutex_lock(&notify_lock);
+    d->next = g_open;
+    g_open = d;
+    pthread_mutex_unlock(&notify_lock);
+}
+
+/* Unlists d: whether it was cancelled meanwhile. */
+static bool open_remove(struct open_dialog *d)
+{
+    pthread_mutex_lock(&notify_lock);
+    for (struct open_dialog **p = &g_open; *p; p = &(*p)->next)
+        if (*p == d) {
+            *p = d->next;
+            break;
+        }
+    bool cancelled = d->cancelled;
+    pthread_mutex_unlock(&notify_lock);
+    return cancelled;
+}
+
+/* Through the pidfd when there is one: a dialog already reaped is then
+ * ESRCH, never a process that got its pid since. */
+static void terminate(int pidfd, pid_t pid)
+{
+    if (pidfd >= 0)
+        (void)pidfd_send_signal(pidfd, SIGTERM, NULL, 0);
+    else
+        (void)kill(pid, SIGTERM);
+}
+
+void notify_dialog_cancel(const char *why)
+{
+    pthread_mutex_lock(&notify_lock);
+    for (struct open_dialog *d = g_open; d; d = d->next) {
+        d->cancelled = true;
+        (void)snprintf(d->why, sizeof(d->why), "%s", why);
+        terminate(d->pidfd, d->pid);
+    }
+    pthread_mutex_unlock(&notify_lock);
+}
 
 static bool have_display(void)
 {
@@ -151,13 +205,22 @@ int notify_dialog_ask(enum notify_path path, const char *prog, const struct noti
         return -e;
     }
     _cleanup_close_ int pidfd = pidfd_open(pid, 0);
+    struct open_dialog me = {.pidfd = pidfd, .pid = pid};
+    open_add(&me);
     int status = 0;
-    if (!wait_until(pid, pidfd, deadline, &status)) {
-        (void)kill(pid, SIGTERM);
+    bool ended = wait_until(pid, pidfd, deadline, &status);
+    if (!ended) {
+        terminate(pidfd, pid);
         if (!wait_until(pid, pidfd, notify_now_ms() + KILL_GRACE_MS, &status)) {
             (void)kill(pid, SIGKILL);
             (void)waitpid(pid, &status, 0);
         }
+    }
+    if (open_remove(&me)) {
+        (void)snprintf(why, why_size, "%s", me.why);
+        return 0;
+    }
+    if (!ended) {
         (void)snprintf(why, why_size, "no answer in the %s dialog in time", name);
         return 0;
     }

@@ -40,6 +40,8 @@ int notify_server_ask(const struct notify_question *safe, const char *body_marku
                       int64_t deadline, char *why, size_t why_size);
 int notify_server_send(const char *title, const char *body, const char *body_markup,
                        char *why, size_t why_size);
+/* Answers every question waiting for the server 0 with why. */
+void notify_server_cancel(const char *why);
 /* 1: a server with actions (what: its name and version); 0: none or without (what: why). */
 int notify_server_probe(char *what, size_t what_size);
 
@@ -48,6 +50,8 @@ int notify_server_probe(char *what, size_t what_size);
 /* The dialog program to use: NOTIFY_PATH_ZENITY or _KDIALOG with *prog (owned),
  * or NOTIFY_PATH_NONE with why. */
 enum notify_path notify_dialog_find(char **prog, char *why, size_t why_size);
+/* Ends every open dialog: its question is answered 0 with why. */
+void notify_dialog_cancel(const char *why);
 /* Runs the dialog and waits until deadline (then kills it): 1, 0 (why), -errno (why). */
 int notify_dialog_ask(enum notify_path path, const char *prog, const struct notify_question *safe,
                       int64_t deadline, char *why, size_t why_size);

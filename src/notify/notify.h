@@ -74,6 +74,12 @@ void notify_probe(struct notify_probe *ret);
 /* "notification server", "zenity", "kdialog", "none". */
 const char *notify_path_name(enum notify_path path);
 
+/* Answers every question still waiting 0, "ags is ending" (the notification
+ * is withdrawn, a dialog killed): for a service that stops while one of its
+ * questions is on the desktop, so that stopping does not wait for the user.
+ * Questions asked afterwards are asked as usual. */
+void notify_cancel_questions(void);
+
 /* Stops the loop thread if it runs (also done at exit); questions asked
  * afterwards take the dialog path or none. */
 void notify_stop(void);

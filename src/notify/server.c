@@ -41,10 +41,14 @@ struct job {
     bool done; /* result and why are final */
     int result;
     char why[512];
+    struct job *next_waiting; /* in g_waiting while its caller waits */
     /* The loop thread's. */
     NotifyNotification *n;
     bool closed; /* the server said it is gone */
 };
+
+/* The questions whose callers wait (under notify_lock): notify_cancel_questions answers them. */
+static struct job *g_waiting;
 
 static struct job *job_new(enum job_kind kind)
 {
@@ -305,8 +309,19 @@ static bool wait_locked(struct job *j, int64_t deadline)
     return true;
 }
 
-/* Posts fn and waits until deadline; on time-out the job gets timeout_result
- * and timeout_why (fmt of one int: the seconds waited).  Returns the result. */
+static void unlink_waiting_locked(struct job *j)
+{
+    for (struct job **p = &g_waiting; *p; p = &(*p)->next_waiting)
+        if (*p == j) {
+            *p = j->next_waiting;
+            return;
+        }
+}
+
+/* Posts fn and waits until deadline; on time-out the job's answer is
+ * timeout_result, "no answer within N s".  Returns the result.  A question
+ * leaves the screen once its caller has the answer (release is a no-op when
+ * the server closed it). */
 static int run_job(struct job *j, void (*fn)(void *data), int64_t deadline, int timeout_result,
                    char *why, size_t why_size)
 {
@@ -319,20 +334,38 @@ static int run_job(struct job *j, void (*fn)(void *data), int64_t deadline, int 
         return r;
     }
     pthread_mutex_lock(&notify_lock);
-    bool answered = wait_locked(j, deadline);
-    if (!answered) {
+    if (j->kind == JOB_ASK) {
+        j->next_waiting = g_waiting;
+        g_waiting = j;
+    }
+    if (!wait_locked(j, deadline)) {
         j->done = true;
         j->result = timeout_result;
         long waited = (long)((notify_now_ms() - start + 999) / 1000);
         (void)snprintf(j->why, sizeof(j->why), "no answer within %ld s", waited);
     }
+    if (j->kind == JOB_ASK)
+        unlink_waiting_locked(j);
     r = j->result;
     (void)snprintf(why, why_size, "%s", j->why);
     pthread_mutex_unlock(&notify_lock);
-    if (!answered && j->kind == JOB_ASK)
+    if (j->kind == JOB_ASK)
         (void)job_post(release_posted, j);
     job_unref(j);
     return r;
+}
+
+void notify_server_cancel(const char *why)
+{
+    pthread_mutex_lock(&notify_lock);
+    for (struct job *j = g_waiting; j; j = j->next_waiting)
+        if (!j->done) {
+            j->done = true;
+            j->result = 0;
+            (void)snprintf(j->why, sizeof(j->why), "%s", why);
+            pthread_cond_signal(&j->cond);
+        }
+    pthread_mutex_unlock(&notify_lock);
 }
 
 static int no_bus(char *why, size_t why_size, int r)

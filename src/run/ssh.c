@@ -26,6 +26,7 @@
 #include "base/fileio.h"
 #include "base/strutil.h"
 #include "base/strv.h"
+#include "notify/notify.h"
 #include "run/approve.h"
 #include "run/internal.h"
 #include "run/stage.h"
@@ -323,6 +324,10 @@ int run_ssh_begin(struct run_ssh *rs, const struct run_ssh_opts *o, struct ags_e
 
 void run_ssh_end(struct run_ssh *rs, const struct run_callbacks *cb)
 {
+    /* A signature still waiting for the user is refused now: the proxy's
+     * thread, which waits for the answer, is joined next. */
+    if (rs->proxy)
+        notify_cancel_questions();
     ssh_proxy_stop(rs->proxy);
     rs->proxy = NULL;
     struct stat st;

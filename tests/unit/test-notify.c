@@ -227,6 +227,26 @@ static void test_questions_from_several_threads_each_get_their_own_answer(void *
     assert_int_equal(count(rec, "\"summary\": \"question q"), 6);
 }
 
+static void test_cancel_answers_a_waiting_question_no_and_withdraws_it(void **state)
+{
+    (void)state;
+    put("answers", "* none\n", 0600);
+    struct asker a = {.answer = -1};
+    (void)snprintf(a.title, sizeof(a.title), "cancelled?");
+    int64_t t0 = notify_now_ms();
+    assert_int_equal(pthread_create(&a.thread, NULL, ask_thread, &a), 0);
+    await_record("\"summary\": \"cancelled?\"");
+    notify_cancel_questions();
+    assert_int_equal(pthread_join(a.thread, NULL), 0);
+    assert_int_equal(a.answer, 0);
+    assert_string_equal(a.why, "ags is ending");
+    assert_true(a.ended - t0 < 5000); /* not the question's 10 s */
+    await_record("{\"close\": ");
+    /* The next question is asked as usual. */
+    put("answers", "* allow\n", 0600);
+    assert_int_equal(ask_for("after?", "b", 10000, NULL, 0), 1);
+}
+
 static void test_send_shows_a_plain_notification(void **state)
 {
     (void)state;
@@ -311,6 +331,31 @@ static void test_a_dialog_open_at_the_deadline_is_killed_and_means_no(void **sta
     assert_int_equal(ask_for("Hang?", "b", 300, why, sizeof(why)), 0);
     assert_true(notify_now_ms() - t0 < 5000);
     assert_string_equal(why, "no answer in the zenity dialog in time");
+}
+
+static void test_cancel_ends_an_open_dialog_with_no(void **state)
+{
+    (void)state;
+    dialog_env(true);
+    install_dialog("zenity");
+    put("dialog-answer", "hang\n", 0600);
+    _cleanup_free_ char *args = in_dir("dialog-args");
+    (void)unlink(args);
+    struct asker a = {.answer = -1};
+    (void)snprintf(a.title, sizeof(a.title), "cancelled?");
+    int64_t t0 = notify_now_ms();
+    assert_int_equal(pthread_create(&a.thread, NULL, ask_thread, &a), 0);
+    /* The dialog is up once it wrote its arguments (bounded wait). */
+    struct stat st;
+    while (stat(args, &st) != 0 || st.st_size == 0) {
+        assert_true(notify_now_ms() - t0 < 5000);
+        (void)usleep(20000);
+    }
+    notify_cancel_questions();
+    assert_int_equal(pthread_join(a.thread, NULL), 0);
+    assert_int_equal(a.answer, 0);
+    assert_string_equal(a.why, "ags is ending");
+    assert_true(a.ended - t0 < 5000);
 }
 
 static void test_kdialog_asks_with_its_text_escaped_as_rich_text(void **state)
@@ -463,6 +508,7 @@ int main(int argc, char **argv)
                 T(test_outside_text_is_escaped_and_markup_in_the_body_is_text),
                 T(test_a_long_text_is_cut_to_its_bound),
                 T(test_questions_from_several_threads_each_get_their_own_answer),
+                T(test_cancel_answers_a_waiting_question_no_and_withdraws_it),
                 T(test_send_shows_a_plain_notification),
                 T(test_probe_names_the_server_with_actions),
         };
@@ -472,6 +518,7 @@ int main(int argc, char **argv)
         const struct CMUnitTest tests[] = {
                 T(test_zenity_asks_when_the_server_has_no_actions),
                 T(test_a_dialog_open_at_the_deadline_is_killed_and_means_no),
+                T(test_cancel_ends_an_open_dialog_with_no),
                 T(test_kdialog_asks_with_its_text_escaped_as_rich_text),
                 T(test_probe_names_the_dialog),
                 T(test_no_display_means_no_way_to_ask_saying_why),

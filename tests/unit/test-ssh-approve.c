@@ -23,6 +23,7 @@
 
 #include "base/alloc.h"
 #include "base/fileio.h"
+#include "notify/notify.h"
 #include "run/approve.h"
 #include "ssh/agent-server.h"
 #include "ssh-tools.h"
@@ -144,6 +145,40 @@ static void test_a_denied_signature_is_refused_and_logged(void **state)
                    "approved: denied\n");
 }
 
+/* How many questions the server has been asked so far. */
+static size_t questions_asked(void)
+{
+    _cleanup_free_ char *path = xasprintf("%s/record.jsonl", g_dir);
+    _cleanup_free_ char *rec = text_of(path);
+    size_t n = 0;
+    for (const char *p = rec; (p = strstr(p, "\"summary\": ")); p++)
+        n++;
+    return n;
+}
+
+static void test_a_question_cancelled_when_the_run_ends_refuses_at_once(void **state)
+{
+    (void)state;
+    answer("* none\n");
+    _cleanup_free_ char *msg = path_in("commit-cancelled"),
+                        *pub = xasprintf("%s/pub/sign.pub", ssh_test_dir);
+    assert_int_equal(write_file_atomic(msg, "tree 2\n", 7, 0600, NULL), 0);
+    char *argv[] = {MUT("ssh-keygen"), MUT("-Y"), MUT("sign"), MUT("-n"), MUT("git"),
+                    MUT("-f"),         pub,       msg,         NULL};
+    struct child_io io = {.sock = g_proxy_sock};
+    size_t before = questions_asked();
+    pid_t pid = start(argv, &io);
+    /* The question is on the desktop (a bounded wait), then the run ends. */
+    for (int i = 0; questions_asked() == before; i++) {
+        assert_true(i < 500);
+        (void)usleep(20000);
+    }
+    notify_cancel_questions();
+    assert_int_not_equal(wait_status(pid), 0);
+    _cleanup_free_ char *log = text_of(g_log_path);
+    expect_in(log, "(sha512); not approved: ags is ending\n");
+}
+
 static void test_with_no_way_to_ask_the_signature_is_refused_saying_why(void **state)
 {
     (void)state;
@@ -170,6 +205,7 @@ int main(int argc, char **argv)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_an_allowed_signature_is_made_after_the_desktop_question),
                 cmocka_unit_test(test_a_denied_signature_is_refused_and_logged),
+                cmocka_unit_test(test_a_question_cancelled_when_the_run_ends_refuses_at_once),
         };
         return cmocka_run_group_tests_name("ssh approve server", tests, setup_group,
                                            teardown_group);
