@@ -20,6 +20,7 @@ build_deps=(build-essential cmake pkg-config git python3
 runtime_deps=(podman runc slirp4netns uidmap fuse-overlayfs catatonit netavark bubblewrap openssh-client mmdebstrap)
 test_deps=(libcmocka-dev clang-14 libclang-rt-14-dev python3 curl shellcheck
     busybox-static bash-static tmux gnome-keyring libsecret-tools dbus-daemon dbus-x11 nodejs jq
+    python3-dbus python3-gi
     man-db lintian file dpkg-dev golang-github-burntsushi-toml-dev
     bash-completion zsh fish openssh-server)
 

@@ -193,6 +193,27 @@ static void check_limits(const struct doctor_facts *f, struct doctor_report *r)
                    "resource limits are enforced (cgroup v2, pids and memory delegated)");
 }
 
+/* How a question (a signature with [ssh] confirm = "always") reaches the user. */
+static void check_approval(const struct doctor_facts *f, struct doctor_report *r)
+{
+    const struct notify_probe *p = &f->approval;
+    if (p->path == NOTIFY_PATH_SERVER)
+        doctor_add(r, S_HOST, "approval-path", DOCTOR_OK, NULL,
+                   "approvals ask through desktop notifications: %s", p->what);
+    else if (p->path != NOTIFY_PATH_NONE)
+        doctor_add(r, S_HOST, "approval-path", DOCTOR_OK, NULL, "approvals ask through %s: %s",
+                   notify_path_name(p->path), p->what);
+    else if (f->ssh_confirm_always)
+        doctor_add(r, S_HOST, "approval-path", DOCTOR_WARN,
+                   "run a notification daemon with actions (desktops have one) or install "
+                   "zenity; or set [ssh] confirm = \"never\"",
+                   "nothing can ask for approvals, so [ssh] confirm = \"always\" refuses every "
+                   "signature: %s", p->what);
+    else
+        doctor_add(r, S_HOST, "approval-path", DOCTOR_OK, NULL,
+                   "no desktop approvals (headless): %s", p->what);
+}
+
 void doctor_check_host(const struct doctor_facts *f, struct doctor_report *r)
 {
     check_subid(&f->host, "/etc/subuid", f->host.subuid, "subuid", r);
@@ -200,4 +221,5 @@ void doctor_check_host(const struct doctor_facts *f, struct doctor_report *r)
     check_tun(&f->host, r);
     check_net_helper(&f->host, r);
     check_limits(f, r);
+    check_approval(f, r);
 }

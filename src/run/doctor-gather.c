@@ -227,6 +227,8 @@ void doctor_gather(const struct run_doctor_opts *o, struct doctor_facts *ret)
     gather_files(o, cfg, &ret->files);
     gather_keys(cfg, ret->keys);
     gather_ssh_agent(getenv_fn, cfg, ret);
+    notify_probe(&ret->approval);
+    ret->ssh_confirm_always = cfg && cfg->ssh.confirm.v == CFG_SSH_CONFIRM_ALWAYS;
     ret->have_secrets = ret->config.loaded;
     gather_secrets(o, cfg, ret->config.loaded, &ret->secrets);
     if (cfg)

@@ -20,6 +20,7 @@
 #include "base/error.h"
 #include "base/strbuf.h"
 #include "config/config.h"
+#include "notify/notify.h"
 #include "run/internal.h"
 #include "run/keys.h"
 #include "run/run.h"
@@ -141,6 +142,8 @@ struct doctor_facts {
     struct run_ssh_agent_probe ssh_agent;
     bool have_secrets; /* the config loaded */
     struct doctor_secret_facts secrets;
+    struct notify_probe approval; /* how a question would reach the user (notify_probe) */
+    bool ssh_confirm_always;      /* [ssh] confirm = "always": each signature needs an answer */
 };
 
 void doctor_facts_done(struct doctor_facts *f);

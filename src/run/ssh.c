@@ -27,6 +27,8 @@
 #include "base/fileio.h"
 #include "base/strutil.h"
 #include "base/strv.h"
+#include "notify/notify.h"
+#include "run/approve.h"
 #include "run/internal.h"
 #include "run/stage.h"
 #include "ssh/agent-query.h"
@@ -384,7 +386,7 @@ int run_ssh_begin(struct run_ssh *rs, const struct run_ssh_opts *o, struct ags_e
         .n_keys = rs->n_keys,
         .confirm = o->cfg->ssh.confirm.v == CFG_SSH_CONFIRM_ALWAYS ? SSH_CONFIRM_ALWAYS
                                                                  : SSH_CONFIRM_NEVER,
-        .approve = NULL, /* no approver yet: the desktop notification layer comes with issue 16 */
+        .approve = run_ssh_approve, /* a desktop question (run/approve.h) */
         .log_fd = rs->log_fd,
     };
     return ssh_proxy_start(&po, &rs->proxy, err);
@@ -392,6 +394,10 @@ int run_ssh_begin(struct run_ssh *rs, const struct run_ssh_opts *o, struct ags_e
 
 void run_ssh_end(struct run_ssh *rs, const struct run_callbacks *cb)
 {
+    /* A signature still waiting for the user is refused now: the proxy's
+     * thread, which waits for the answer, is joined next. */
+    if (rs->proxy)
+        notify_cancel_questions();
     ssh_proxy_stop(rs->proxy);
     rs->proxy = NULL;
     struct stat st;

@@ -9,27 +9,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <libsecret/secret.h>
 
 #include "base/alloc.h"
+#include "base/session-bus.h"
 #include "base/banned.h"
-
-/* GDBus would autolaunch a session bus through dbus-launch (X11) when it
- * finds none: say "no session bus" instead of starting processes. */
-static bool session_bus_known(void)
-{
-    const char *addr = getenv("DBUS_SESSION_BUS_ADDRESS");
-    if (addr && addr[0])
-        return true;
-    const char *rt = getenv("XDG_RUNTIME_DIR");
-    if (!rt || rt[0] != '/')
-        return false;
-    _cleanup_free_ char *bus = xasprintf("%s/bus", rt);
-    struct stat st;
-    return stat(bus, &st) == 0 && S_ISSOCK(st.st_mode);
-}
 
 static GHashTable *attributes_of(const struct cfg_map *attrs)
 {

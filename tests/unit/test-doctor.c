@@ -478,6 +478,46 @@ static void test_ssh_agent_checks_say_what_a_run_will_do(void **s _unused_)
     doctor_facts_done(&f);
 }
 
+static void test_approval_path_names_how_a_question_reaches_the_user(void **s _unused_)
+{
+    struct doctor_facts f;
+    healthy(&f);
+    struct doctor_report r;
+    f.approval = (struct notify_probe){.path = NOTIFY_PATH_SERVER, .what = "dunst 1.9 (knopwob)"};
+    const struct doctor_check *c = verdict(&f, &r, "approval-path");
+    assert_int_equal(c->status, DOCTOR_OK);
+    assert_string_equal(c->message, "approvals ask through desktop notifications: dunst 1.9 "
+                                    "(knopwob)");
+    doctor_report_free(&r);
+
+    f.approval = (struct notify_probe){.path = NOTIFY_PATH_KDIALOG, .what = "/usr/bin/kdialog"};
+    c = verdict(&f, &r, "approval-path");
+    assert_int_equal(c->status, DOCTOR_OK);
+    assert_string_equal(c->message, "approvals ask through kdialog: /usr/bin/kdialog");
+    doctor_report_free(&r);
+
+    /* Headless is fine until a signature needs an answer. */
+    f.approval = (struct notify_probe){.path = NOTIFY_PATH_NONE, .what = "no session bus"};
+    c = verdict(&f, &r, "approval-path");
+    assert_int_equal(c->status, DOCTOR_OK);
+    assert_string_equal(c->message, "no desktop approvals (headless): no session bus");
+    doctor_report_free(&r);
+
+    f.ssh_confirm_always = true;
+    c = verdict(&f, &r, "approval-path");
+    assert_int_equal(c->status, DOCTOR_WARN);
+    assert_string_equal(c->message, "nothing can ask for approvals, so [ssh] confirm = \"always\" "
+                                    "refuses every signature: no session bus");
+    assert_has(c->fix, "install zenity; or set [ssh] confirm = \"never\"");
+    doctor_report_free(&r);
+
+    f.approval.path = NOTIFY_PATH_ZENITY;
+    c = verdict(&f, &r, "approval-path");
+    assert_int_equal(c->status, DOCTOR_OK);
+    doctor_report_free(&r);
+    doctor_facts_done(&f);
+}
+
 static void test_key_verdicts_and_their_fixes(void **s _unused_)
 {
     struct doctor_facts f;
@@ -945,6 +985,7 @@ int main(void)
         cmocka_unit_test(test_config_errors_fail_each_with_its_place),
         cmocka_unit_test(test_overlay_states),
         cmocka_unit_test(test_assets_and_gitconfig_verdicts),
+        cmocka_unit_test(test_approval_path_names_how_a_question_reaches_the_user),
         cmocka_unit_test(test_key_verdicts_and_their_fixes),
         cmocka_unit_test(test_ssh_agent_checks_say_what_a_run_will_do),
         cmocka_unit_test(test_gitconfig_signing_verdicts),

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The questions a run asks the user (approve.h). */
+#include "run/approve.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base/alloc.h"
+#include "notify/notify.h"
+#include "base/banned.h"
+
+int run_ssh_approve(const struct ssh_sign_question *q, char *why, size_t why_size, void *userdata)
+{
+    const int *timeout = userdata;
+    const char *comment = q->key->comment && q->key->comment[0] ? q->key->comment : q->key->type;
+    _cleanup_free_ char *title = xasprintf("Allow the sandbox to sign with %s (%s)?", comment,
+                                           ssh_key_purpose_name(q->key->purpose));
+    _cleanup_free_ char *who = q->peer_pid > 0 ? xasprintf("process %ld", (long)q->peer_pid)
+                                               : xstrdup("an unknown process");
+    _cleanup_free_ char *body = xasprintf("%s.\nAsked by %s through the sandbox's ssh agent.",
+                                          q->what, who);
+    const struct notify_question nq = {
+            .title = title,
+            .body = body,
+            .allow_label = "Sign",
+            .deny_label = "Refuse",
+            .timeout_ms = timeout ? *timeout : RUN_SSH_APPROVE_TIMEOUT_MS,
+    };
+    return notify_ask(&nq, why, why_size);
+}

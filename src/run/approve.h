@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The user's approvals that run/ wires between a host-side service and the
+ * desktop (notify/notify.h): the service takes a callback, so ssh/ never
+ * includes notify/.
+ */
+
+#include <stddef.h>
+
+#include "ssh/agent-server.h"
+
+/* How long a signature waits for the user's answer: then it is refused. */
+#define RUN_SSH_APPROVE_TIMEOUT_MS 60000
+
+/*
+ * The ssh_approve_fn of a run's agent proxy ([ssh] confirm = "always"):
+ * "Allow the sandbox to sign with <key comment> (<purpose>)?" with what would
+ * be signed (the filter's reason) and the client's pid, through notify_ask.
+ * 1 allowed; 0 denied or unanswered (why says which); negative errno when
+ * there is no way to ask (why says why).  userdata: NULL, or a const int *
+ * timeout in ms instead of RUN_SSH_APPROVE_TIMEOUT_MS.
+ */
+int run_ssh_approve(const struct ssh_sign_question *q, char *why, size_t why_size, void *userdata);
