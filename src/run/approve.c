@@ -17,8 +17,14 @@ int run_ssh_approve(const struct ssh_sign_question *q, char *why, size_t why_siz
                                            ssh_key_purpose_name(q->key->purpose));
     _cleanup_free_ char *who = q->peer_pid > 0 ? xasprintf("process %ld", (long)q->peer_pid)
                                                : xstrdup("an unknown process");
-    _cleanup_free_ char *body = xasprintf("%s.\nAsked by %s through the sandbox's ssh agent.",
-                                          q->what, who);
+    /* The quoted account name of a user authentication is the sandbox's
+     * choice: said so, so that a name made to look like ags's words cannot
+     * pass as them. */
+    bool auth = q->key->purpose == SSH_KEY_AUTH;
+    _cleanup_free_ char *body = xasprintf("%s.\nAsked by %s through the sandbox's ssh agent%s.",
+                                          q->what, who,
+                                          auth ? " (the account name is the sandbox's, unchecked)"
+                                               : "");
     const struct notify_question nq = {
             .title = title,
             .body = body,
