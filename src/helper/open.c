@@ -47,16 +47,18 @@ static int start_relay(struct helper_conn *c, uint16_t port)
         (void)dup2(null, STDOUT_FILENO);
         (void)dup2(null, STDERR_FILENO);
     }
+    frame_reader_next(&c->r); /* the OPENED that started it */
     _exit(helper_relay(c, port));
 }
 
-/* One answer of the host: 1 to read on, else the exit status. */
+/* One answer of the host: READ_ON, else the exit status. */
+#define READ_ON (-1)
 static int on_answer(struct helper_conn *c, const struct proxy_msg *m, const char *url)
 {
     switch (m->type) {
     case PROXY_WAITING:
         fprintf(stderr, "ags: %.*s\n", (int)m->text.len, m->text.p);
-        return 1;
+        return READ_ON;
     case PROXY_REFUSED:
         fprintf(stderr, "ags: %.*s\n", (int)m->text.len, m->text.p);
         return HELPER_EXIT_FAILED;
@@ -99,7 +101,7 @@ static int await_answer(struct helper_conn *c, const char *url)
         int status = on_answer(c, &m, url);
         proxy_msg_done(&m);
         frame_reader_next(&c->r);
-        if (status != 1)
+        if (status != READ_ON)
             return status;
     }
 }

@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ags-helper's `open` (src/helper) run for real against a tiny auth proxy
+ * played here on a unix socket: the bytes it sends, what it prints and its
+ * exit status for opened, waiting, refused and a host that goes away; its
+ * own refusals without a connection; and the callback relay, replayed to a
+ * real HTTP server on 127.0.0.1 in this test, byte for byte both ways.
+ * Expected protocol bytes are written out here, not built by the library.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/frame-reader.h"
+#include "proxy/proto.h"
+
+#define WAIT_MS 10000 /* a bound for each step, never a sleep */
+
+struct fixture {
+    char dir[64], sock[128];
+    int lfd; /* the proxy's listening socket */
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    strcpy(f->dir, "/tmp/ags-opener-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->sock, sizeof(f->sock), "%s/auth-proxy.sock", f->dir);
+    f->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    strcpy(sa.sun_path, f->sock);
+    assert_int_equal(bind(f->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(f->lfd, 4), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    close(f->lfd);
+    unlink(f->sock);
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+struct run {
+    pid_t pid;
+    int err; /* read end of its stderr */
+};
+
+/* Starts the helper under the name argv0 with the given arguments. */
+static struct run start(const struct fixture *f, const char *argv0, const char *a1,
+                        const char *a2)
+{
+    int p[2];
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(p[1], STDERR_FILENO);
+        setenv(PROXY_SOCKET_ENV, f->sock, 1);
+        char *argv[] = {strdup(argv0), a1 ? strdup(a1) : NULL, a2 ? strdup(a2) : NULL, NULL};
+        execv(AGS_HELPER_PATH, argv);
+        _exit(127);
+    }
+    close(p[1]);
+    return (struct run){.pid = pid, .err = p[0]};
+}
+
+/* Its stderr to the end and its exit status. */
+static int finish(struct run *r, char *text, size_t size)
+{
+    size_t n = 0;
+    for (;;) {
+        struct pollfd p = {.fd = r->err, .events = POLLIN};
+        assert_int_equal(poll(&p, 1, WAIT_MS), 1);
+        ssize_t got = read(r->err, text + n, size - 1 - n);
+        assert_true(got >= 0);
+        if (got == 0)
+            break;
+        n += (size_t)got;
+    }
+    text[n] = '\0';
+    close(r->err);
+    int status;
+    assert_int_equal(waitpid(r->pid, &status, 0), r->pid);
+    assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+static int accept_within(int lfd)
+{
+    struct pollfd p = {.fd = lfd, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, WAIT_MS), 1);
+    int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+    assert_true(fd >= 0);
+    return fd;
+}
+
+/* Reads exactly n bytes. */
+static void read_exactly(int fd, void *buf, size_t n)
+{
+    for (size_t off = 0; off < n;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        assert_int_equal(poll(&p, 1, WAIT_MS), 1);
+        ssize_t got = read(fd, (char *)buf + off, n - off);
+        assert_true(got > 0);
+        off += (size_t)got;
+    }
+}
+
+/* The peer closed: the next read gives 0 within the bound. */
+static void assert_closed(int fd)
+{
+    char c;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, WAIT_MS), 1);
+    assert_int_equal(read(fd, &c, 1), 0);
+}
+
+static void send_bytes(int fd, const void *p, size_t n)
+{
+    assert_int_equal(send(fd, p, n, MSG_NOSIGNAL), (ssize_t)n);
+}
+
+/* A frame of a text message: length, type, string. */
+static void send_text(int fd, uint8_t type, const char *text)
+{
+    uint32_t n = (uint32_t)strlen(text);
+    uint8_t head[9] = {0, 0, 0, (uint8_t)(5 + n), type, 0, 0, 0, (uint8_t)n};
+    send_bytes(fd, head, sizeof(head));
+    send_bytes(fd, text, n);
+}
+
+static void send_opened(int fd, uint16_t port)
+{
+    uint8_t b[7] = {0, 0, 0, 3, 17, (uint8_t)(port >> 8), (uint8_t)port};
+    send_bytes(fd, b, sizeof(b));
+}
+
+#define URL "https://auth.example/authorize?client_id=x"
+
+/* The OPEN the helper sends for URL: length 1+4+4+42, type 1, version 1, the URL. */
+static void expect_open(int fd, const char *url)
+{
+    size_t n = strlen(url);
+    uint8_t want[9 + 4 + 256] = {0, 0, 0, (uint8_t)(9 + n), 1, 0, 0, 0, 1, 0, 0, 0, (uint8_t)n};
+    memcpy(want + 13, url, n);
+    uint8_t got[sizeof(want)];
+    read_exactly(fd, got, 13 + n);
+    assert_memory_equal(got, want, 13 + n);
+}
+
+static void test_opened_after_waiting_exits_0_and_says_so(void **state)
+{
+    struct fixture *f = *state;
+    struct run r = start(f, "xdg-open", URL, NULL);
+    int c = accept_within(f->lfd);
+    expect_open(c, URL);
+    send_text(c, 16, "waiting for your approval (ags approve)");
+    send_opened(c, 0);
+    char text[4096];
+    assert_int_equal(finish(&r, text, sizeof(text)), 0);
+    assert_string_equal(text, "ags: waiting for your approval (ags approve)\n"
+                              "ags: opened on the host: " URL "\n");
+    close(c);
+}
+
+static void test_refused_exits_1_with_the_hosts_message(void **state)
+{
+    struct fixture *f = *state;
+    struct run r = start(f, "ags-helper", "open", URL);
+    int c = accept_within(f->lfd);
+    expect_open(c, URL);
+    send_text(c, 18, "the user denied opening https://auth.example");
+    char text[4096];
+    assert_int_equal(finish(&r, text, sizeof(text)), 1);
+    assert_string_equal(text, "ags: the user denied opening https://auth.example\n");
+    close(c);
+}
+
+static void test_host_that_closes_or_answers_garbage_is_a_failure(void **state)
+{
+    struct fixture *f = *state;
+    struct run r = start(f, "ags-open", URL, NULL);
+    int c = accept_within(f->lfd);
+    expect_open(c, URL);
+    close(c);
+    char text[4096];
+    assert_int_equal(finish(&r, text, sizeof(text)), 1);
+    assert_non_null(strstr(text, "closed the connection"));
+
+    r = start(f, "ags-open", URL, NULL);
+    c = accept_within(f->lfd);
+    expect_open(c, URL);
+    send_bytes(c, "\0\0\0\1\x01", 5); /* an OPEN from the host */
+    assert_int_equal(finish(&r, text, sizeof(text)), 1);
+    assert_non_null(strstr(text, "type 1 from the host"));
+    close(c);
+
+    r = start(f, "ags-open", URL, NULL);
+    c = accept_within(f->lfd);
+    expect_open(c, URL);
+    send_bytes(c, "\0\0\0\1\x14", 5); /* DONE before any answer */
+    assert_int_equal(finish(&r, text, sizeof(text)), 1);
+    assert_non_null(strstr(text, "DONE out of turn"));
+    close(c);
+}
+
+/* Refused before the host is asked: nothing connects. */
+static void test_unopenable_urls_never_reach_the_host(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const urls[] = {"file:///etc/passwd", "javascript:alert(1)",
+                                       "http://localhost:8080/", "https://u:p@auth.example/"};
+    for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+        struct run r = start(f, "xdg-open", urls[i], NULL);
+        char text[4096];
+        assert_int_equal(finish(&r, text, sizeof(text)), 1);
+        assert_true(strncmp(text, "ags: not opening the URL: ", 26) == 0);
+        struct pollfd p = {.fd = f->lfd, .events = POLLIN};
+        assert_int_equal(poll(&p, 1, 0), 0);
+    }
+}
+
+static void test_wrong_arguments_and_no_proxy(void **state)
+{
+    struct fixture *f = *state;
+    char text[4096];
+    struct run r = start(f, "xdg-open", NULL, NULL);
+    assert_int_equal(finish(&r, text, sizeof(text)), 2);
+    r = start(f, "ags-helper", "frobnicate", NULL);
+    assert_int_equal(finish(&r, text, sizeof(text)), 2);
+    assert_non_null(strstr(text, "usage: ags-helper open URL"));
+    r = start(f, "xdg-open", URL, "second");
+    assert_int_equal(finish(&r, text, sizeof(text)), 2);
+    close(f->lfd);
+    unlink(f->sock);
+    f->lfd = -1;
+    r = start(f, "xdg-open", URL, NULL);
+    assert_int_equal(finish(&r, text, sizeof(text)), 1);
+    assert_non_null(strstr(text, "cannot reach ags's auth proxy at"));
+    f->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0); /* for teardown */
+}
+
+/* ---- the relay ---- */
+
+static int tcp_listener(uint16_t *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(fd, 4), 0);
+    socklen_t len = sizeof(sa);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    *port = ntohs(sa.sin_port);
+    return fd;
+}
+
+static void put_u32(uint8_t *b, uint32_t v)
+{
+    b[0] = (uint8_t)(v >> 24);
+    b[1] = (uint8_t)(v >> 16);
+    b[2] = (uint8_t)(v >> 8);
+    b[3] = (uint8_t)v;
+}
+
+static size_t put_str(uint8_t *b, const char *s, size_t n)
+{
+    put_u32(b, (uint32_t)n);
+    memcpy(b + 4, s, n);
+    return 4 + n;
+}
+
+/* CALLBACK_REQUEST id 5: POST /cb?code=abc&state=xyz, two headers, a body with a NUL. */
+static void send_callback_request(int fd)
+{
+    uint8_t b[512];
+    size_t n = 4;
+    b[n++] = 19;
+    put_u32(b + n, 5);
+    n += 4;
+    n += put_str(b + n, "POST", 4);
+    n += put_str(b + n, "/cb?code=abc&state=xyz", 22);
+    put_u32(b + n, 2);
+    n += 4;
+    n += put_str(b + n, "Host", 4);
+    n += put_str(b + n, "127.0.0.1:1455", 14);
+    n += put_str(b + n, "Content-Type", 12);
+    n += put_str(b + n, "application/x-www-form-urlencoded", 33);
+    n += put_str(b + n, "a=1\0b", 5);
+    put_u32(b, (uint32_t)(n - 4));
+    send_bytes(fd, b, n);
+}
+
+#define REPLAYED                                                                                   \
+    "POST /cb?code=abc&state=xyz HTTP/1.1\r\n"                                                     \
+    "Host: 127.0.0.1:1455\r\n"                                                                     \
+    "Content-Type: application/x-www-form-urlencoded\r\n"                                          \
+    "Content-Length: 5\r\n"                                                                        \
+    "Connection: close\r\n\r\n"                                                                    \
+    "a=1\0b"
+
+/* The sandbox's server answers in chunks, with a header the relay must drop. */
+#define SERVER_ANSWER                                                                              \
+    "HTTP/1.1 200 OK\r\n"                                                                          \
+    "Content-Type: text/html\r\n"                                                                  \
+    "Transfer-Encoding: chunked\r\n"                                                               \
+    "Set-Cookie: s=1\r\n\r\n"                                                                      \
+    "5\r\n<b>ok\r\n3\r\n\xff\0!\r\n0\r\n\r\n"
+
+static void expect_callback_response(int fd)
+{
+    uint8_t want[256];
+    size_t n = 4;
+    want[n++] = 2;
+    put_u32(want + n, 5);
+    n += 4;
+    want[n++] = 0;
+    want[n++] = 200;
+    put_u32(want + n, 2);
+    n += 4;
+    n += put_str(want + n, "Content-Type", 12);
+    n += put_str(want + n, "text/html", 9);
+    n += put_str(want + n, "Set-Cookie", 10);
+    n += put_str(want + n, "s=1", 3);
+    n += put_str(want + n, "<b>ok\xff\0!", 8);
+    put_u32(want, (uint32_t)(n - 4));
+    uint8_t got[256];
+    read_exactly(fd, got, n);
+    assert_memory_equal(got, want, n);
+}
+
+static void test_relay_replays_the_callback_and_returns_the_response(void **state)
+{
+    struct fixture *f = *state;
+    uint16_t port;
+    int web = tcp_listener(&port);
+    struct run r = start(f, "xdg-open", URL, NULL);
+    int c = accept_within(f->lfd);
+    expect_open(c, URL);
+    send_opened(c, port);
+    char text[4096];
+    /* The caller goes on at once: the relay runs in the background. */
+    assert_int_equal(finish(&r, text, sizeof(text)), 0);
+    char want_text[256];
+    snprintf(want_text, sizeof(want_text),
+             "ags: opened on the host: " URL "\nags: relaying its callback to 127.0.0.1:%u\n",
+             (unsigned)port);
+    assert_string_equal(text, want_text);
+
+    send_callback_request(c);
+    int s = accept_within(web);
+    char got[sizeof(REPLAYED) - 1];
+    read_exactly(s, got, sizeof(got));
+    assert_memory_equal(got, REPLAYED, sizeof(got));
+    send_bytes(s, SERVER_ANSWER, sizeof(SERVER_ANSWER) - 1);
+    close(s);
+    expect_callback_response(c);
+
+    /* A second callback to a server that is gone: the relay says why. */
+    close(web);
+    send_callback_request(c);
+    uint8_t head[9];
+    read_exactly(c, head, sizeof(head));
+    assert_int_equal(head[4], 3); /* CALLBACK_FAILED */
+    assert_memory_equal(head + 5, "\0\0\0\5", 4);
+    uint32_t len = (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 | (uint32_t)head[2] << 8 |
+                   head[3];
+    char reason[1100] = "";
+    read_exactly(c, reason, len - 5);
+    assert_non_null(strstr(reason + 4, "callback replay failed: cannot connect to 127.0.0.1"));
+
+    send_bytes(c, "\0\0\0\1\x14", 5); /* DONE: the relay ends and closes */
+    assert_closed(c);
+    close(c);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(test_opened_after_waiting_exits_0_and_says_so, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_refused_exits_1_with_the_hosts_message, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_host_that_closes_or_answers_garbage_is_a_failure,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_unopenable_urls_never_reach_the_host, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_wrong_arguments_and_no_proxy, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                    test_relay_replays_the_callback_and_returns_the_response, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
