@@ -172,7 +172,7 @@ int proxy_msg_parse(const uint8_t *body, size_t len, enum proxy_peer from, struc
     if (!sent_by(body[0], from))
         return ags_error_set(err, -EBADMSG, "auth proxy message of type %u from the %s",
                              body[0], from == PROXY_FROM_SANDBOX ? "sandbox" : "host");
-    m->type = (enum proxy_msg_type)body[0];
+    m->type = body[0];
     struct cursor c = {.p = body, .len = len, .off = 1};
     const char *name = proxy_msg_name(m->type);
     int r = 0;

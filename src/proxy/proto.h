@@ -76,7 +76,7 @@ struct proxy_http {
 };
 
 struct proxy_msg {
-    enum proxy_msg_type type;
+    uint8_t type;          /* an enum proxy_msg_type */
     uint32_t version;      /* OPEN */
     uint32_t id;           /* CALLBACK_*: the relay's number, echoed in the answer */
     uint16_t port;         /* OPENED */

@@ -51,7 +51,7 @@ static void rebuild(const struct proxy_msg *m, const uint8_t *body, size_t len)
     switch (m->type) {
     case PROXY_OPEN: r = proxy_build_open(&out, m->text.p, m->text.len); break;
     case PROXY_WAITING:
-    case PROXY_REFUSED: r = proxy_build_text(&out, m->type, text); break;
+    case PROXY_REFUSED: r = proxy_build_text(&out, (enum proxy_msg_type)m->type, text); break;
     case PROXY_OPENED: r = proxy_build_opened(&out, m->port); break;
     case PROXY_DONE: r = proxy_build_done(&out); break;
     case PROXY_CALLBACK_REQUEST: r = proxy_build_callback_request(&out, m->id, &m->http); break;
