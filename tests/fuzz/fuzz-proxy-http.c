@@ -7,7 +7,7 @@
  * (a prefix is never whole before the full message is); a parsed message
  * passes the protocol's builders and is written back out; an accepted URL's
  * host holds only name or address characters and is never loopback; a
- * callback port is at least 1024; a name or IPv4 host is auto-allowed by
+ * callback port is at least 1024; a refusal's text builds as REFUSED; a name or IPv4 host is auto-allowed by
  * an entry equal to it.
  *
  * Input: byte 0 bit 0 = request or response, bit 1 = the peer closed; the
@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "base/strbuf.h"
+#include "proxy/decide.h"
 #include "proxy/http.h"
 #include "proxy/url.h"
 
@@ -54,8 +55,24 @@ static void http(const char *p, size_t n, bool request, bool eof)
     }
 }
 
+/* Every refusal's text is one the protocol carries. */
+static void decision(const char *p, size_t n)
+{
+    struct proxy_open_decision d;
+    proxy_open_decide(p, n, NULL, &d);
+    if (d.verdict == PROXY_VERDICT_ALLOW)
+        abort(); /* nothing is allowed without a list */
+    if (d.verdict != PROXY_VERDICT_REFUSE)
+        return;
+    _cleanup_strbuf_ struct strbuf out;
+    strbuf_init(&out, PROXY_FRAME_MAX);
+    if (proxy_build_text(&out, PROXY_REFUSED, d.message) != 0)
+        abort();
+}
+
 static void url(const char *p, size_t n)
 {
+    decision(p, n);
     struct proxy_url u;
     if (proxy_url_parse(p, n, &u, NULL) < 0)
         return;

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proxy/decide.h"
+#include "proxy/proto.h"
 #include "proxy/url.h"
 
 static int parse(const char *url, struct proxy_url *u, struct ags_error *err)
@@ -297,6 +299,47 @@ static void test_auto_allow_ignores_entries_that_name_no_domain(void **state)
     assert_false(allowed("https://11.2.3.4/", exact));
 }
 
+static void decide(const char *url, const char *const *list, struct proxy_open_decision *d)
+{
+    char **domains = list ? strv_of(list) : NULL;
+    proxy_open_decide(url, strlen(url), domains, d);
+    for (size_t i = 0; domains && domains[i]; i++)
+        free(domains[i]);
+    free(domains);
+}
+
+static void test_open_decision_refuses_asks_or_allows(void **state)
+{
+    (void)state;
+    const char *const list[] = {"auth.example", NULL};
+    struct proxy_open_decision d;
+    decide("https://auth.example/a?redirect_uri=http%3A%2F%2Flocalhost%3A1455%2Fcb", list, &d);
+    assert_int_equal(d.verdict, PROXY_VERDICT_ALLOW);
+    assert_int_equal(d.callback_port, 1455);
+    assert_string_equal(d.url.host, "auth.example");
+    decide("https://login.other.example/a", list, &d);
+    assert_int_equal(d.verdict, PROXY_VERDICT_ASK);
+    assert_int_equal(d.callback_port, 0);
+    decide("https://auth.example/a", NULL, &d);
+    assert_int_equal(d.verdict, PROXY_VERDICT_ASK);
+    /* Refused, even when allowed: the text is one the protocol carries. */
+    static const char *const refused[] = {
+        "javascript:alert(1)",
+        "https://auth.example/a?redirect_uri=http%3A%2F%2Flocalhost%3A80%2F",
+        "https://auth.example/a?redirect_uri=https://localhost:8443/",
+        "http://127.0.0.1:8080/",
+        "https://auth.example/\x1b",
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        decide(refused[i], list, &d);
+        assert_int_equal(d.verdict, PROXY_VERDICT_REFUSE);
+        assert_true(strncmp(d.message, "ags does not open this URL: ", 28) == 0);
+        _cleanup_strbuf_ struct strbuf sb;
+        strbuf_init(&sb, PROXY_FRAME_MAX);
+        assert_int_equal(proxy_build_text(&sb, PROXY_REFUSED, d.message), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,6 +352,7 @@ int main(void)
             cmocka_unit_test(test_callbacks_that_cannot_be_relayed_are_refused),
             cmocka_unit_test(test_auto_allow_is_a_dot_bounded_suffix),
             cmocka_unit_test(test_auto_allow_ignores_entries_that_name_no_domain),
+            cmocka_unit_test(test_open_decision_refuses_asks_or_allows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
