@@ -44,8 +44,8 @@ static int take_length(struct frame_reader *r, struct ags_error *err)
     if (r->want == 0)
         return ags_error_set(err, -EBADMSG, "%s of length 0", r->what);
     if (r->want > r->max)
-        return ags_error_set(err, -EMSGSIZE, "%s of %u bytes (more than the %u allowed)",
-                             r->what, r->want, r->max);
+        return ags_error_set(err, -EMSGSIZE, "%s of %u bytes (more than the %u allowed)", r->what,
+                             r->want, r->max);
     return 0;
 }
 

@@ -52,8 +52,8 @@ int helper_write_all(int fd, const void *p, size_t n)
 static int feed_pending(struct helper_conn *c)
 {
     size_t used;
-    int rc = frame_reader_feed(&c->r, c->pend + c->pend_off, c->pend_len - c->pend_off, &used,
-                               NULL);
+    int rc =
+            frame_reader_feed(&c->r, c->pend + c->pend_off, c->pend_len - c->pend_off, &used, NULL);
     c->pend_off += used;
     return rc;
 }

@@ -53,6 +53,7 @@ static int start_relay(struct helper_conn *c, uint16_t port)
 
 /* One answer of the host: READ_ON, else the exit status. */
 #define READ_ON (-1)
+
 static int on_answer(struct helper_conn *c, const struct proxy_msg *m, const char *url)
 {
     switch (m->type) {
@@ -75,8 +76,7 @@ static int on_answer(struct helper_conn *c, const struct proxy_msg *m, const cha
         }
         return HELPER_EXIT_OK;
     default:
-        fprintf(stderr, "ags: the auth proxy answered %s out of turn\n",
-                proxy_msg_name(m->type));
+        fprintf(stderr, "ags: the auth proxy answered %s out of turn\n", proxy_msg_name(m->type));
         return HELPER_EXIT_FAILED;
     }
 }
@@ -123,8 +123,7 @@ int helper_open(int argc, char **argv)
     const char *path = socket_path();
     struct helper_conn c = {.fd = helper_connect_unix(path)};
     if (c.fd < 0) {
-        fprintf(stderr, "ags: cannot reach ags's auth proxy at %s: %s\n", path,
-                strerror(-c.fd));
+        fprintf(stderr, "ags: cannot reach ags's auth proxy at %s: %s\n", path, strerror(-c.fd));
         return HELPER_EXIT_FAILED;
     }
     proxy_reader_init(&c.r);

@@ -43,8 +43,8 @@ static int read_response(int fd, struct strbuf *raw, struct proxy_http *resp, st
     long long deadline = now_ms() + REPLAY_TIMEOUT_MS;
     for (bool eof = false;;) {
         size_t used;
-        int r = proxy_http_parse(raw->buf ? raw->buf : "", raw->len, false, eof, resp, body,
-                                 &used, err);
+        int r = proxy_http_parse(raw->buf ? raw->buf : "", raw->len, false, eof, resp, body, &used,
+                                 err);
         if (r != 0)
             return r;
         long long left = deadline - now_ms();
@@ -53,8 +53,8 @@ static int read_response(int fd, struct strbuf *raw, struct proxy_http *resp, st
         if (pr < 0 && errno == EINTR)
             continue;
         if (pr <= 0)
-            return ags_error_set(err, pr < 0 ? -errno : -ETIMEDOUT,
-                                 "no whole response within %d s", REPLAY_TIMEOUT_MS / 1000);
+            return ags_error_set(err, pr < 0 ? -errno : -ETIMEDOUT, "no whole response within %d s",
+                                 REPLAY_TIMEOUT_MS / 1000);
         char buf[16384];
         ssize_t n = read(fd, buf, sizeof(buf));
         if (n < 0 && errno == EINTR)

@@ -31,6 +31,6 @@ void proxy_open_decide(const char *url, size_t len, char *const *auto_allow,
         return;
     }
     d->callback_port = port;
-    d->verdict = proxy_host_auto_allowed(&d->url, auto_allow) ? PROXY_VERDICT_ALLOW
-                                                                 : PROXY_VERDICT_ASK;
+    d->verdict =
+            proxy_host_auto_allowed(&d->url, auto_allow) ? PROXY_VERDICT_ALLOW : PROXY_VERDICT_ASK;
 }

@@ -256,8 +256,8 @@ static int take_body(const char *buf, size_t len, size_t off, bool request, bool
     return strbuf_append(body, buf + off, avail) < 0 ? -EMSGSIZE : 1;
 }
 
-static int parse_message(const char *buf, size_t len, bool request, bool eof,
-                         struct proxy_http *h, struct strbuf *body, size_t *consumed)
+static int parse_message(const char *buf, size_t len, bool request, bool eof, struct proxy_http *h,
+                         struct strbuf *body, size_t *consumed)
 {
     size_t end = head_end(buf, len);
     if (end == 0)
@@ -290,10 +290,9 @@ int proxy_http_parse(const char *buf, size_t len, bool request, bool eof, struct
         return 0;
     const char *what = request ? "callback request" : "callback response";
     if (r == -EMSGSIZE)
-        return ags_error_set(err, r, "a %s over the relay's bounds (head %u, body %u bytes)",
-                             what, AGS_PROXY_MAX_HEADER, AGS_PROXY_MAX_BODY);
+        return ags_error_set(err, r, "a %s over the relay's bounds (head %u, body %u bytes)", what,
+                             AGS_PROXY_MAX_HEADER, AGS_PROXY_MAX_BODY);
     if (r == -ENOTSUP)
-        return ags_error_set(err, r, "a %s with a transfer coding the relay does not take",
-                             what);
+        return ags_error_set(err, r, "a %s with a transfer coding the relay does not take", what);
     return ags_error_set(err, -EBADMSG, "a malformed %s", what);
 }

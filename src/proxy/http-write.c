@@ -14,16 +14,31 @@ static const char *reason_phrase(unsigned status)
         unsigned status;
         const char *reason;
     } reasons[] = {
-        {200, "OK"},          {201, "Created"},           {202, "Accepted"},
-        {204, "No Content"},  {301, "Moved Permanently"}, {302, "Found"},
-        {303, "See Other"},   {304, "Not Modified"},      {307, "Temporary Redirect"},
-        {308, "Permanent Redirect"}, {400, "Bad Request"}, {401, "Unauthorized"},
-        {403, "Forbidden"},   {404, "Not Found"},         {405, "Method Not Allowed"},
-        {411, "Length Required"}, {413, "Content Too Large"},
-        {431, "Request Header Fields Too Large"}, {500, "Internal Server Error"},
-        {501, "Not Implemented"}, {502, "Bad Gateway"},   {503, "Service Unavailable"},
-        {504, "Gateway Timeout"},
+            {200, "OK"},
+            {201, "Created"},
+            {202, "Accepted"},
+            {204, "No Content"},
+            {301, "Moved Permanently"},
+            {302, "Found"},
+            {303, "See Other"},
+            {304, "Not Modified"},
+            {307, "Temporary Redirect"},
+            {308, "Permanent Redirect"},
+            {400, "Bad Request"},
+            {401, "Unauthorized"},
+            {403, "Forbidden"},
+            {404, "Not Found"},
+            {405, "Method Not Allowed"},
+            {411, "Length Required"},
+            {413, "Content Too Large"},
+            {431, "Request Header Fields Too Large"},
+            {500, "Internal Server Error"},
+            {501, "Not Implemented"},
+            {502, "Bad Gateway"},
+            {503, "Service Unavailable"},
+            {504, "Gateway Timeout"},
     };
+
     for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
         if (reasons[i].status == status)
             return reasons[i].reason;
@@ -34,9 +49,8 @@ static int put_headers_and_body(struct strbuf *out, const struct proxy_http *h, 
 {
     int r = 0;
     for (size_t i = 0; r == 0 && i < h->n_headers; i++)
-        r = strbuf_appendf(out, "%.*s: %.*s\r\n", (int)h->headers[i].name.len,
-                           h->headers[i].name.p, (int)h->headers[i].value.len,
-                           h->headers[i].value.p);
+        r = strbuf_appendf(out, "%.*s: %.*s\r\n", (int)h->headers[i].name.len, h->headers[i].name.p,
+                           (int)h->headers[i].value.len, h->headers[i].value.p);
     if (r == 0 && length)
         r = strbuf_appendf(out, "Content-Length: %zu\r\n", h->body.len);
     if (r == 0)

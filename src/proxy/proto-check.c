@@ -61,8 +61,8 @@ static bool value_ok(struct proxy_str v)
 bool proxy_header_is_framing(const char *name, size_t len)
 {
     static const char *const framing[] = {
-        "content-length", "transfer-encoding", "connection", "keep-alive", "proxy-connection",
-        "upgrade",        "te",                "trailer",
+            "content-length",   "transfer-encoding", "connection", "keep-alive",
+            "proxy-connection", "upgrade",           "te",         "trailer",
     };
     for (size_t i = 0; i < sizeof(framing) / sizeof(framing[0]); i++)
         if (strlen(framing[i]) == len && strncasecmp(framing[i], name, len) == 0)

@@ -70,8 +70,8 @@ static bool take_request(struct cursor *c, struct proxy_msg *m)
 {
     return take_u32(c, &m->id, "relay id") &&
            take_str(c, &m->http.method, AGS_PROXY_MAX_HEADER, "method") &&
-           take_str(c, &m->http.target, AGS_PROXY_MAX_URL, "target") &&
-           take_headers(c, &m->http) && take_str(c, &m->http.body, AGS_PROXY_MAX_BODY, "body");
+           take_str(c, &m->http.target, AGS_PROXY_MAX_URL, "target") && take_headers(c, &m->http) &&
+           take_str(c, &m->http.body, AGS_PROXY_MAX_BODY, "body");
 }
 
 static bool take_response(struct cursor *c, struct proxy_msg *m)
@@ -113,22 +113,31 @@ void proxy_reader_init(struct frame_reader *r)
 const char *proxy_msg_name(unsigned type)
 {
     switch (type) {
-    case PROXY_OPEN: return "OPEN";
-    case PROXY_CALLBACK_RESPONSE: return "CALLBACK_RESPONSE";
-    case PROXY_CALLBACK_FAILED: return "CALLBACK_FAILED";
-    case PROXY_WAITING: return "WAITING";
-    case PROXY_OPENED: return "OPENED";
-    case PROXY_REFUSED: return "REFUSED";
-    case PROXY_CALLBACK_REQUEST: return "CALLBACK_REQUEST";
-    case PROXY_DONE: return "DONE";
-    default: return NULL;
+    case PROXY_OPEN:
+        return "OPEN";
+    case PROXY_CALLBACK_RESPONSE:
+        return "CALLBACK_RESPONSE";
+    case PROXY_CALLBACK_FAILED:
+        return "CALLBACK_FAILED";
+    case PROXY_WAITING:
+        return "WAITING";
+    case PROXY_OPENED:
+        return "OPENED";
+    case PROXY_REFUSED:
+        return "REFUSED";
+    case PROXY_CALLBACK_REQUEST:
+        return "CALLBACK_REQUEST";
+    case PROXY_DONE:
+        return "DONE";
+    default:
+        return NULL;
     }
 }
 
 static bool sent_by(unsigned type, enum proxy_peer from)
 {
-    bool from_sandbox = type == PROXY_OPEN || type == PROXY_CALLBACK_RESPONSE ||
-                        type == PROXY_CALLBACK_FAILED;
+    bool from_sandbox =
+            type == PROXY_OPEN || type == PROXY_CALLBACK_RESPONSE || type == PROXY_CALLBACK_FAILED;
     return proxy_msg_name(type) && from_sandbox == (from == PROXY_FROM_SANDBOX);
 }
 
@@ -170,8 +179,8 @@ int proxy_msg_parse(const uint8_t *body, size_t len, enum proxy_peer from, struc
     if (len == 0)
         return ags_error_set(err, -EBADMSG, "an empty auth proxy message");
     if (!sent_by(body[0], from))
-        return ags_error_set(err, -EBADMSG, "auth proxy message of type %u from the %s",
-                             body[0], from == PROXY_FROM_SANDBOX ? "sandbox" : "host");
+        return ags_error_set(err, -EBADMSG, "auth proxy message of type %u from the %s", body[0],
+                             from == PROXY_FROM_SANDBOX ? "sandbox" : "host");
     m->type = body[0];
     struct cursor c = {.p = body, .len = len, .off = 1};
     const char *name = proxy_msg_name(m->type);

@@ -76,11 +76,11 @@ struct proxy_http {
 };
 
 struct proxy_msg {
-    uint8_t type;          /* an enum proxy_msg_type */
-    uint32_t version;      /* OPEN */
-    uint32_t id;           /* CALLBACK_*: the relay's number, echoed in the answer */
-    uint16_t port;         /* OPENED */
-    struct proxy_str text; /* OPEN: the URL; WAITING, REFUSED: the message; FAILED: reason */
+    uint8_t type;           /* an enum proxy_msg_type */
+    uint32_t version;       /* OPEN */
+    uint32_t id;            /* CALLBACK_*: the relay's number, echoed in the answer */
+    uint16_t port;          /* OPENED */
+    struct proxy_str text;  /* OPEN: the URL; WAITING, REFUSED: the message; FAILED: reason */
     struct proxy_http http; /* CALLBACK_REQUEST, CALLBACK_RESPONSE */
 };
 
@@ -112,13 +112,11 @@ bool proxy_header_is_framing(const char *name, size_t len);
  */
 int proxy_build_open(struct strbuf *out, const char *url, size_t len) _warn_unused_;
 /* WAITING or REFUSED: text is printable (no control character). */
-int proxy_build_text(struct strbuf *out, enum proxy_msg_type type, const char *text)
-        _warn_unused_;
+int proxy_build_text(struct strbuf *out, enum proxy_msg_type type, const char *text) _warn_unused_;
 int proxy_build_opened(struct strbuf *out, uint16_t relay_port) _warn_unused_;
 int proxy_build_done(struct strbuf *out) _warn_unused_;
 int proxy_build_callback_request(struct strbuf *out, uint32_t id, const struct proxy_http *req)
         _warn_unused_;
 int proxy_build_callback_response(struct strbuf *out, uint32_t id, const struct proxy_http *resp)
         _warn_unused_;
-int proxy_build_callback_failed(struct strbuf *out, uint32_t id, const char *reason)
-        _warn_unused_;
+int proxy_build_callback_failed(struct strbuf *out, uint32_t id, const char *reason) _warn_unused_;

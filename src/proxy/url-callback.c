@@ -45,8 +45,7 @@ static bool is_callback_param(const char *name, size_t n)
 /* The loopback names of the issue: what an OAuth client registers as its redirect. */
 static bool callback_host(const char *h)
 {
-    return strcmp(h, "localhost") == 0 || strcmp(h, "127.0.0.1") == 0 ||
-           strcmp(h, "[::1]") == 0;
+    return strcmp(h, "localhost") == 0 || strcmp(h, "127.0.0.1") == 0 || strcmp(h, "[::1]") == 0;
 }
 
 /* One parameter's value: 1 with *port for a loopback http redirect, 0 for any other
@@ -103,8 +102,7 @@ int proxy_url_callback_port(const char *url, size_t len, uint16_t *port, struct 
             /* Two redirects on different ports: which one the provider uses is its
              * choice, so ags would bind a port the login never calls back on. */
             if (r > 0 && found && this_port != found)
-                return ags_error_set(err, -EINVAL,
-                                     "redirect parameters name two ports (%u and %u)",
+                return ags_error_set(err, -EINVAL, "redirect parameters name two ports (%u and %u)",
                                      (unsigned)found, (unsigned)this_port);
             if (r > 0)
                 found = this_port;

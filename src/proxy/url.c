@@ -39,8 +39,7 @@ static int check_bytes(const char *url, size_t len, struct ags_error *err)
 }
 
 /* "http://" or "https://"; *off is past the "//". */
-static int take_scheme(const char *url, size_t len, bool *https, size_t *off,
-                       struct ags_error *err)
+static int take_scheme(const char *url, size_t len, bool *https, size_t *off, struct ags_error *err)
 {
     size_t n = 0;
     while (n < len && url[n] != ':' && url[n] != '/' && url[n] != '?' && url[n] != '#')
@@ -119,8 +118,7 @@ static int take_host(const char *h, size_t n, struct proxy_url *u, struct ags_er
     if (n == 0)
         return ags_error_set(err, -EINVAL, "a URL without a host");
     if (n > AGS_PROXY_MAX_HOST)
-        return ags_error_set(err, -EINVAL, "a host of more than %u characters",
-                             AGS_PROXY_MAX_HOST);
+        return ags_error_set(err, -EINVAL, "a host of more than %u characters", AGS_PROXY_MAX_HOST);
     for (size_t i = 0; i < n; i++)
         u->host[i] = lower(h[i]);
     u->host[n] = '\0';

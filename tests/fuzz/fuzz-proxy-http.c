@@ -7,8 +7,8 @@
  * (a prefix is never whole before the full message is); a parsed message
  * passes the protocol's builders and is written back out; an accepted URL's
  * host holds only name or address characters and is never loopback; a
- * callback port is at least 1024; a refusal's text builds as REFUSED; a name or IPv4 host is auto-allowed by
- * an entry equal to it.
+ * callback port is at least 1024; a refusal's text builds as REFUSED; a name or IPv4 host is
+ * auto-allowed by an entry equal to it.
  *
  * Input: byte 0 bit 0 = request or response, bit 1 = the peer closed; the
  * rest = the bytes (also read as a URL).

@@ -49,16 +49,28 @@ static void rebuild(const struct proxy_msg *m, const uint8_t *body, size_t len)
     char *text = strndup(m->text.p ? m->text.p : "", m->text.len);
     int r = -1;
     switch (m->type) {
-    case PROXY_OPEN: r = proxy_build_open(&out, m->text.p, m->text.len); break;
+    case PROXY_OPEN:
+        r = proxy_build_open(&out, m->text.p, m->text.len);
+        break;
     case PROXY_WAITING:
-    case PROXY_REFUSED: r = proxy_build_text(&out, (enum proxy_msg_type)m->type, text); break;
-    case PROXY_OPENED: r = proxy_build_opened(&out, m->port); break;
-    case PROXY_DONE: r = proxy_build_done(&out); break;
-    case PROXY_CALLBACK_REQUEST: r = proxy_build_callback_request(&out, m->id, &m->http); break;
+    case PROXY_REFUSED:
+        r = proxy_build_text(&out, (enum proxy_msg_type)m->type, text);
+        break;
+    case PROXY_OPENED:
+        r = proxy_build_opened(&out, m->port);
+        break;
+    case PROXY_DONE:
+        r = proxy_build_done(&out);
+        break;
+    case PROXY_CALLBACK_REQUEST:
+        r = proxy_build_callback_request(&out, m->id, &m->http);
+        break;
     case PROXY_CALLBACK_RESPONSE:
         r = proxy_build_callback_response(&out, m->id, &m->http);
         break;
-    case PROXY_CALLBACK_FAILED: r = proxy_build_callback_failed(&out, m->id, text); break;
+    case PROXY_CALLBACK_FAILED:
+        r = proxy_build_callback_failed(&out, m->id, text);
+        break;
     }
     free(text);
     if (r != 0 || out.len != len + 4 || memcmp(out.buf + 4, body, len) != 0)
@@ -76,8 +88,7 @@ static void one_body(const uint8_t *body, size_t len)
                 abort(); /* a failed parse leaves nothing to free */
             continue;
         }
-        if (m.type == PROXY_WAITING || m.type == PROXY_REFUSED ||
-            m.type == PROXY_CALLBACK_FAILED)
+        if (m.type == PROXY_WAITING || m.type == PROXY_REFUSED || m.type == PROXY_CALLBACK_FAILED)
             check_text(m.text);
         check_http(&m.http);
         rebuild(&m, body, len);

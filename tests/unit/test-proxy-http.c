@@ -27,10 +27,10 @@ static int parse(const char *buf, size_t len, bool request, bool eof, struct pro
     return r;
 }
 
-#define REQ                                                                                        \
-    "GET /cb?code=abc&state=xyz HTTP/1.1\r\n"                                                      \
-    "Host: 127.0.0.1:1455\r\n"                                                                     \
-    "User-Agent:  Firefox \r\n"                                                                    \
+#define REQ                                   \
+    "GET /cb?code=abc&state=xyz HTTP/1.1\r\n" \
+    "Host: 127.0.0.1:1455\r\n"                \
+    "User-Agent:  Firefox \r\n"               \
     "Connection: keep-alive\r\n\r\n"
 
 static void test_request_whole_only_at_its_end_and_framing_dropped(void **state)
@@ -76,27 +76,28 @@ static void test_request_body_by_content_length(void **state)
 static void test_smuggling_shapes_and_malformed_heads_refused(void **state)
 {
     (void)state;
+
     static const struct {
         const char *msg;
         int code;
     } bad[] = {
-        {"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", -EBADMSG},
-        {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", -ENOTSUP},
-        {"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", -EBADMSG},
-        {"POST / HTTP/1.1\r\nContent-Length: 1 2\r\n\r\n", -EBADMSG},
-        {"POST / HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n", -EBADMSG},
-        {"POST / HTTP/1.1\r\nContent-Length: 1048577\r\n\r\n", -EMSGSIZE},
-        {"GET / HTTP/1.1\nHost: x\r\n\r\n", -EBADMSG},
-        {"GET / HTTP/1.1\r\nHost: x\ry\r\n\r\n", -EBADMSG},
-        {"GET / HTTP/1.1\r\nHost : x\r\n\r\n", -EBADMSG},
-        {"GET / HTTP/1.1\r\n folded\r\n\r\n", -EBADMSG},
-        {"GET / HTTP/1.1\r\nNoColon\r\n\r\n", -EBADMSG},
-        {"GET / HTTP/1.1\r\nX: a\x01\r\n\r\n", -EBADMSG},
-        {"GET / HTTP/2.0\r\n\r\n", -EBADMSG},
-        {"GET /\r\n\r\n", -EBADMSG},
-        {"GET http://evil/ HTTP/1.1\r\n\r\n", -EBADMSG},
-        {"GET  / HTTP/1.1\r\n\r\n", -EBADMSG},
-        {"\r\n\r\n", -EBADMSG},
+            {"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", -EBADMSG},
+            {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", -ENOTSUP},
+            {"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", -EBADMSG},
+            {"POST / HTTP/1.1\r\nContent-Length: 1 2\r\n\r\n", -EBADMSG},
+            {"POST / HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n", -EBADMSG},
+            {"POST / HTTP/1.1\r\nContent-Length: 1048577\r\n\r\n", -EMSGSIZE},
+            {"GET / HTTP/1.1\nHost: x\r\n\r\n", -EBADMSG},
+            {"GET / HTTP/1.1\r\nHost: x\ry\r\n\r\n", -EBADMSG},
+            {"GET / HTTP/1.1\r\nHost : x\r\n\r\n", -EBADMSG},
+            {"GET / HTTP/1.1\r\n folded\r\n\r\n", -EBADMSG},
+            {"GET / HTTP/1.1\r\nNoColon\r\n\r\n", -EBADMSG},
+            {"GET / HTTP/1.1\r\nX: a\x01\r\n\r\n", -EBADMSG},
+            {"GET / HTTP/2.0\r\n\r\n", -EBADMSG},
+            {"GET /\r\n\r\n", -EBADMSG},
+            {"GET http://evil/ HTTP/1.1\r\n\r\n", -EBADMSG},
+            {"GET  / HTTP/1.1\r\n\r\n", -EBADMSG},
+            {"\r\n\r\n", -EBADMSG},
     };
     _cleanup_strbuf_ struct strbuf body;
     strbuf_init(&body, AGS_PROXY_MAX_BODY);
@@ -172,15 +173,15 @@ static void test_response_chunked_length_or_until_close(void **state)
     proxy_http_done(&h);
 
     static const char *const bad[] = {
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZ\r\n",
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX\r\n",
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n100001\r\n",
-        "HTTP/1.1 101 Switching Protocols\r\n\r\n",
-        "HTTP/1.1 20 OK\r\n\r\n",
-        "HTTP/1.1 abc OK\r\n\r\n",
-        "HTP/1.1 200 OK\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZ\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n100001\r\n",
+            "HTTP/1.1 101 Switching Protocols\r\n\r\n",
+            "HTTP/1.1 20 OK\r\n\r\n",
+            "HTTP/1.1 abc OK\r\n\r\n",
+            "HTP/1.1 200 OK\r\n\r\n",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int r = parse(bad[i], strlen(bad[i]), false, true, &h, &body, &used);
@@ -217,8 +218,8 @@ static void test_writers(void **state)
     struct proxy_header hd[] = {{S("Host"), S("127.0.0.1:1455")}};
     _cleanup_strbuf_ struct strbuf out;
     strbuf_init(&out, 4096);
-    struct proxy_http get = {.method = S("GET"), .target = S("/cb?x=1"), .headers = hd,
-                             .n_headers = 1};
+    struct proxy_http get = {
+            .method = S("GET"), .target = S("/cb?x=1"), .headers = hd, .n_headers = 1};
     assert_int_equal(proxy_http_write_request(&out, &get), 0);
     assert_string_equal(out.buf, "GET /cb?x=1 HTTP/1.1\r\nHost: 127.0.0.1:1455\r\n"
                                  "Connection: close\r\n\r\n");

@@ -68,8 +68,7 @@ struct run {
 };
 
 /* Starts the helper under the name argv0 with the given arguments. */
-static struct run start(const struct fixture *f, const char *argv0, const char *a1,
-                        const char *a2)
+static struct run start(const struct fixture *f, const char *argv0, const char *a1, const char *a2)
 {
     int p[2];
     assert_int_equal(pipe2(p, O_CLOEXEC), 0);
@@ -313,20 +312,20 @@ static void send_callback_request(int fd)
     send_bytes(fd, b, n);
 }
 
-#define REPLAYED                                                                                   \
-    "POST /cb?code=abc&state=xyz HTTP/1.1\r\n"                                                     \
-    "Host: 127.0.0.1:1455\r\n"                                                                     \
-    "Content-Type: application/x-www-form-urlencoded\r\n"                                          \
-    "Content-Length: 5\r\n"                                                                        \
-    "Connection: close\r\n\r\n"                                                                    \
+#define REPLAYED                                          \
+    "POST /cb?code=abc&state=xyz HTTP/1.1\r\n"            \
+    "Host: 127.0.0.1:1455\r\n"                            \
+    "Content-Type: application/x-www-form-urlencoded\r\n" \
+    "Content-Length: 5\r\n"                               \
+    "Connection: close\r\n\r\n"                           \
     "a=1\0b"
 
 /* The sandbox's server answers in chunks, with a header the relay must drop. */
-#define SERVER_ANSWER                                                                              \
-    "HTTP/1.1 200 OK\r\n"                                                                          \
-    "Content-Type: text/html\r\n"                                                                  \
-    "Transfer-Encoding: chunked\r\n"                                                               \
-    "Set-Cookie: s=1\r\n\r\n"                                                                      \
+#define SERVER_ANSWER                \
+    "HTTP/1.1 200 OK\r\n"            \
+    "Content-Type: text/html\r\n"    \
+    "Transfer-Encoding: chunked\r\n" \
+    "Set-Cookie: s=1\r\n\r\n"        \
     "5\r\n<b>ok\r\n3\r\n\xff\0!\r\n0\r\n\r\n"
 
 static void expect_callback_response(int fd)
@@ -385,8 +384,8 @@ static void test_relay_replays_the_callback_and_returns_the_response(void **stat
     read_exactly(c, head, sizeof(head));
     assert_int_equal(head[4], 3); /* CALLBACK_FAILED */
     assert_memory_equal(head + 5, "\0\0\0\5", 4);
-    uint32_t len = (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 | (uint32_t)head[2] << 8 |
-                   head[3];
+    uint32_t len =
+            (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 | (uint32_t)head[2] << 8 | head[3];
     char reason[1100] = "";
     read_exactly(c, reason, len - 5);
     assert_non_null(strstr(reason + 4, "callback replay failed: cannot connect to 127.0.0.1"));

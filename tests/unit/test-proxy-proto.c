@@ -248,16 +248,18 @@ static void test_texts_must_be_printable(void **state)
 }
 
 static struct proxy_header req_headers[] = {
-    {S("Host"), S("127.0.0.1:8765")},
-    {S("Cookie"), S("a=b; c=d")},
+        {S("Host"), S("127.0.0.1:8765")},
+        {S("Cookie"), S("a=b; c=d")},
 };
 
 static void test_callback_request_round_trip(void **state)
 {
     (void)state;
-    struct proxy_http req = {.method = S("POST"), .target = S("/cb?code=x&state=y"),
+    struct proxy_http req = {.method = S("POST"),
+                             .target = S("/cb?code=x&state=y"),
                              .headers = req_headers,
-                             .n_headers = 2, .body = {.p = "a\0b", .len = 3}};
+                             .n_headers = 2,
+                             .body = {.p = "a\0b", .len = 3}};
     _cleanup_strbuf_ struct strbuf sb;
     strbuf_init(&sb, PROXY_FRAME_MAX);
     assert_int_equal(proxy_build_callback_request(&sb, 7, &req), 0);
@@ -289,9 +291,9 @@ static void test_callback_response_round_trip_with_binary_body(void **state)
 {
     (void)state;
     static struct proxy_header h[] = {{S("Content-Type"), S("text/html")},
-                                            {S("Set-Cookie"), S("s=1")}};
-    struct proxy_http resp = {.status = 302, .headers = h, .n_headers = 2,
-                              .body = {.p = "\xff\x00\r\n", .len = 4}};
+                                      {S("Set-Cookie"), S("s=1")}};
+    struct proxy_http resp = {
+            .status = 302, .headers = h, .n_headers = 2, .body = {.p = "\xff\x00\r\n", .len = 4}};
     _cleanup_strbuf_ struct strbuf sb;
     strbuf_init(&sb, PROXY_FRAME_MAX);
     assert_int_equal(proxy_build_callback_response(&sb, 3, &resp), 0);
@@ -332,21 +334,23 @@ static struct tbuf response_with(uint16_t status, const char *name, const char *
 static void test_response_header_splitting_framing_and_status_refused(void **state)
 {
     (void)state;
+
     static const struct {
         uint16_t status;
         const char *name, *value;
     } bad[] = {
-        {200, "X", "a\r\nSet-Cookie: evil=1"}, /* splitting */
-        {200, "X", "nul\0"},                    /* (strlen stops: see below) */
-        {200, "Bad Name", "v"},
-        {200, "", "v"},
-        {200, "Content-Length", "0"},
-        {200, "transfer-encoding", "chunked"},
-        {200, "Connection", "keep-alive"},
-        {101, "X", "v"},
-        {199, "X", "v"},
-        {600, "X", "v"},
+            {200, "X", "a\r\nSet-Cookie: evil=1"}, /* splitting */
+            {200, "X", "nul\0"},                   /* (strlen stops: see below) */
+            {200, "Bad Name", "v"},
+            {200, "", "v"},
+            {200, "Content-Length", "0"},
+            {200, "transfer-encoding", "chunked"},
+            {200, "Connection", "keep-alive"},
+            {101, "X", "v"},
+            {199, "X", "v"},
+            {600, "X", "v"},
     };
+
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         if (i == 1)
             continue; /* a NUL cannot travel through t_str; the next case covers controls */
@@ -441,8 +445,7 @@ static void test_unknown_and_empty_types_refused(void **state)
         assert_int_equal(parse(&b, PROXY_FROM_HOST, &m), -EBADMSG);
         free(b.b);
     }
-    assert_int_equal(proxy_msg_parse((const uint8_t *)"", 0, PROXY_FROM_HOST, &m, NULL),
-                     -EBADMSG);
+    assert_int_equal(proxy_msg_parse((const uint8_t *)"", 0, PROXY_FROM_HOST, &m, NULL), -EBADMSG);
 }
 
 static void test_bounds_of_head_body_and_header_count(void **state)

@@ -26,21 +26,23 @@ static int parse(const char *url, struct proxy_url *u, struct ags_error *err)
 static void test_http_and_https_urls_give_their_host_and_port(void **state)
 {
     (void)state;
+
     static const struct {
         const char *url, *host;
         uint16_t port;
         bool https, ip;
     } ok[] = {
-        {"https://Login.Example.COM/oauth/authorize?client_id=x&scope=a%20b#frag",
-         "login.example.com", 443, true, false},
-        {"http://example.com", "example.com", 80, false, false},
-        {"HTTPS://example.com:8443?x", "example.com", 8443, true, false},
-        {"https://example.com./", "example.com.", 443, true, false},
-        {"https://93.184.216.34/", "93.184.216.34", 443, true, true},
-        {"https://[2001:DB8::1]:444/", "[2001:db8::1]", 444, true, true},
-        {"https://xn--bcher-kva.example/", "xn--bcher-kva.example", 443, true, false},
-        {"https://a_b.example/", "a_b.example", 443, true, false},
+            {"https://Login.Example.COM/oauth/authorize?client_id=x&scope=a%20b#frag",
+             "login.example.com", 443, true, false},
+            {"http://example.com", "example.com", 80, false, false},
+            {"HTTPS://example.com:8443?x", "example.com", 8443, true, false},
+            {"https://example.com./", "example.com.", 443, true, false},
+            {"https://93.184.216.34/", "93.184.216.34", 443, true, true},
+            {"https://[2001:DB8::1]:444/", "[2001:db8::1]", 444, true, true},
+            {"https://xn--bcher-kva.example/", "xn--bcher-kva.example", 443, true, false},
+            {"https://a_b.example/", "a_b.example", 443, true, false},
     };
+
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         struct proxy_url u;
         struct ags_error err = {0};
@@ -57,17 +59,16 @@ static void test_http_and_https_urls_give_their_host_and_port(void **state)
 static void test_other_schemes_are_refused_by_name(void **state)
 {
     (void)state;
+
     static const struct {
         const char *url, *shown;
     } bad[] = {
-        {"file:///etc/passwd", "'file:'"},
-        {"javascript:alert(1)", "'javascript:'"},
-        {"JavaScript:alert(1)", "'JavaScript:'"},
-        {"data:text/html,<script>", "'data:'"},
-        {"ftp://example.com/", "'ftp:'"},
-        {"vscode://x", "'vscode:'"},
-        {"httpx://example.com/", "'httpx:'"},
+            {"file:///etc/passwd", "'file:'"},        {"javascript:alert(1)", "'javascript:'"},
+            {"JavaScript:alert(1)", "'JavaScript:'"}, {"data:text/html,<script>", "'data:'"},
+            {"ftp://example.com/", "'ftp:'"},         {"vscode://x", "'vscode:'"},
+            {"httpx://example.com/", "'httpx:'"},
     };
+
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct proxy_url u;
         struct ags_error err = {0};
@@ -79,49 +80,51 @@ static void test_other_schemes_are_refused_by_name(void **state)
 static void test_credentials_loopback_and_odd_bytes_are_refused(void **state)
 {
     (void)state;
+
     static const struct {
         const char *url;
         int code;
     } bad[] = {
-        {"https://user:pw@example.com/", -EACCES},
-        {"https://example.com@evil.test/", -EACCES},
-        {"https://evil.test\\@example.com/", -EINVAL}, /* backslash: two readings */
-        {"http://localhost:8080/", -EACCES},
-        {"http://LOCALHOST./", -EACCES},
-        {"http://app.localhost/", -EACCES},
-        {"http://127.0.0.1:631/", -EACCES},
-        {"http://127.1.2.3/", -EACCES},
-        {"http://0.0.0.0/", -EACCES},
-        {"http://[::1]:8080/", -EACCES},
-        {"http://[::]/", -EACCES},
-        {"http://[::ffff:127.0.0.1]/", -EACCES},
-        {"http://2130706433/", -EINVAL}, /* 127.0.0.1 to a browser */
-        {"http://0x7f.1/", -EINVAL},
-        {"http://127.1/", -EINVAL},
-        {"http://010.0.0.1/", -EINVAL},
-        {"http://1.2.3.4./", -EINVAL},
-        {"https://exa mple.com/", -EINVAL},
-        {"https://example.com/\x1b[2J", -EINVAL},
-        {"https://example.com/\xc3\xa9", -EINVAL},
-        {"https://ex\xc3\xa4mple.com/", -EINVAL},
-        {"https://", -EINVAL},
-        {"https:///path", -EINVAL},
-        {"https:example.com", -EINVAL},
-        {"//example.com/", -EINVAL},
-        {"example.com", -EINVAL},
-        {"", -EINVAL},
-        {"https://example.com:/", -EINVAL},
-        {"https://example.com:0/", -EINVAL},
-        {"https://example.com:65536/", -EINVAL},
-        {"https://example.com:+80/", -EINVAL},
-        {"https://a..b/", -EINVAL},
-        {"https://.example.com/", -EINVAL},
-        {"https://exa%6dple.com/", -EINVAL},
-        {"https://[::1/", -EINVAL},
-        {"https://[fe80::1%25eth0]/", -EINVAL},
-        {"https://[::1]x/", -EINVAL},
-        {"https://[example.com]/", -EINVAL},
+            {"https://user:pw@example.com/", -EACCES},
+            {"https://example.com@evil.test/", -EACCES},
+            {"https://evil.test\\@example.com/", -EINVAL}, /* backslash: two readings */
+            {"http://localhost:8080/", -EACCES},
+            {"http://LOCALHOST./", -EACCES},
+            {"http://app.localhost/", -EACCES},
+            {"http://127.0.0.1:631/", -EACCES},
+            {"http://127.1.2.3/", -EACCES},
+            {"http://0.0.0.0/", -EACCES},
+            {"http://[::1]:8080/", -EACCES},
+            {"http://[::]/", -EACCES},
+            {"http://[::ffff:127.0.0.1]/", -EACCES},
+            {"http://2130706433/", -EINVAL}, /* 127.0.0.1 to a browser */
+            {"http://0x7f.1/", -EINVAL},
+            {"http://127.1/", -EINVAL},
+            {"http://010.0.0.1/", -EINVAL},
+            {"http://1.2.3.4./", -EINVAL},
+            {"https://exa mple.com/", -EINVAL},
+            {"https://example.com/\x1b[2J", -EINVAL},
+            {"https://example.com/\xc3\xa9", -EINVAL},
+            {"https://ex\xc3\xa4mple.com/", -EINVAL},
+            {"https://", -EINVAL},
+            {"https:///path", -EINVAL},
+            {"https:example.com", -EINVAL},
+            {"//example.com/", -EINVAL},
+            {"example.com", -EINVAL},
+            {"", -EINVAL},
+            {"https://example.com:/", -EINVAL},
+            {"https://example.com:0/", -EINVAL},
+            {"https://example.com:65536/", -EINVAL},
+            {"https://example.com:+80/", -EINVAL},
+            {"https://a..b/", -EINVAL},
+            {"https://.example.com/", -EINVAL},
+            {"https://exa%6dple.com/", -EINVAL},
+            {"https://[::1/", -EINVAL},
+            {"https://[fe80::1%25eth0]/", -EINVAL},
+            {"https://[::1]x/", -EINVAL},
+            {"https://[example.com]/", -EINVAL},
     };
+
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct proxy_url u;
         struct ags_error err = {0};
@@ -164,22 +167,25 @@ static int callback(const char *url, uint16_t *port, struct ags_error *err)
 static void test_callback_port_from_each_redirect_parameter(void **state)
 {
     (void)state;
+
     static const struct {
         const char *url;
         uint16_t port;
     } ok[] = {
-        {"https://auth.example/authorize?client_id=a&redirect_uri=http%3A%2F%2Flocalhost%3A8765"
-         "%2Fcallback&state=s",
-         8765},
-        {"https://auth.example/a?redirect_uri=http://127.0.0.1:1455/auth/callback", 1455},
-        {"https://auth.example/a?x=1&callback_url=http%3A%2F%2F%5B%3A%3A1%5D%3A54545%2F", 54545},
-        {"https://auth.example/a?return_url=HTTP%3A%2F%2FLocalHost%3A1024", 1024},
-        {"https://auth.example/a?redirect_url=http%3a%2f%2flocalhost%3a65535%2fcb", 65535},
-        /* Two that agree are one port. */
-        {"https://auth.example/a?redirect_uri=http://localhost:3000/&callback_url=http://"
-         "127.0.0.1:3000/x",
-         3000},
+            {"https://auth.example/authorize?client_id=a&redirect_uri=http%3A%2F%2Flocalhost%3A8765"
+             "%2Fcallback&state=s",
+             8765},
+            {"https://auth.example/a?redirect_uri=http://127.0.0.1:1455/auth/callback", 1455},
+            {"https://auth.example/a?x=1&callback_url=http%3A%2F%2F%5B%3A%3A1%5D%3A54545%2F",
+             54545},
+            {"https://auth.example/a?return_url=HTTP%3A%2F%2FLocalHost%3A1024", 1024},
+            {"https://auth.example/a?redirect_url=http%3a%2f%2flocalhost%3a65535%2fcb", 65535},
+            /* Two that agree are one port. */
+            {"https://auth.example/a?redirect_uri=http://localhost:3000/&callback_url=http://"
+             "127.0.0.1:3000/x",
+             3000},
     };
+
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         uint16_t port;
         struct ags_error err = {0};
@@ -194,15 +200,15 @@ static void test_no_callback_when_the_redirect_is_elsewhere(void **state)
 {
     (void)state;
     static const char *const none[] = {
-        "https://auth.example/a",
-        "https://auth.example/a?client_id=x",
-        "https://auth.example/a?redirect_uri=https%3A%2F%2Fapp.example%2Fcb",
-        "https://auth.example/a?redirect_uri=urn:ietf:wg:oauth:2.0:oob",
-        "https://auth.example/a?redirect_uri=http%3A%2F%2F127.0.0.2%3A8000%2F",
-        "https://auth.example/a?next=http%3A%2F%2Flocalhost%3A8000%2F",
-        "https://auth.example/a?xredirect_uri=http://localhost:8000/",
-        "https://auth.example/a#redirect_uri=http://localhost:8000/",
-        "https://auth.example/a?redirect_uri",
+            "https://auth.example/a",
+            "https://auth.example/a?client_id=x",
+            "https://auth.example/a?redirect_uri=https%3A%2F%2Fapp.example%2Fcb",
+            "https://auth.example/a?redirect_uri=urn:ietf:wg:oauth:2.0:oob",
+            "https://auth.example/a?redirect_uri=http%3A%2F%2F127.0.0.2%3A8000%2F",
+            "https://auth.example/a?next=http%3A%2F%2Flocalhost%3A8000%2F",
+            "https://auth.example/a?xredirect_uri=http://localhost:8000/",
+            "https://auth.example/a#redirect_uri=http://localhost:8000/",
+            "https://auth.example/a?redirect_uri",
     };
     for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
         uint16_t port;
@@ -217,22 +223,24 @@ static void test_no_callback_when_the_redirect_is_elsewhere(void **state)
 static void test_callbacks_that_cannot_be_relayed_are_refused(void **state)
 {
     (void)state;
+
     static const struct {
         const char *url;
         int code;
         const char *says;
     } bad[] = {
-        {"https://a.example/?redirect_uri=http%3A%2F%2Flocalhost%3A80%2Fcb", -EACCES, "80"},
-        {"https://a.example/?redirect_uri=http%3A%2F%2Flocalhost%2Fcb", -EACCES, "80"},
-        {"https://a.example/?redirect_uri=http://127.0.0.1:1023/", -EACCES, "1023"},
-        {"https://a.example/?redirect_uri=https://localhost:8443/", -EPROTONOSUPPORT, "https"},
-        {"https://a.example/?redirect_uri=http://localhost:3000/&return_url=http://"
-         "localhost:3001/",
-         -EINVAL, "3000 and 3001"},
-        {"https://a.example/?redirect_uri=http%3A%2F%2Flocalhost%3A3000%2", -EINVAL, "escape"},
-        {"https://a.example/?redirect_uri=http%3A%2F%2Flocal%20host%3A3000", -EINVAL, "URL"},
-        {"https://a.example/?redirect_uri=http%3A%2F%2Flocalhost%3A3000%00", -EINVAL, "URL"},
+            {"https://a.example/?redirect_uri=http%3A%2F%2Flocalhost%3A80%2Fcb", -EACCES, "80"},
+            {"https://a.example/?redirect_uri=http%3A%2F%2Flocalhost%2Fcb", -EACCES, "80"},
+            {"https://a.example/?redirect_uri=http://127.0.0.1:1023/", -EACCES, "1023"},
+            {"https://a.example/?redirect_uri=https://localhost:8443/", -EPROTONOSUPPORT, "https"},
+            {"https://a.example/?redirect_uri=http://localhost:3000/&return_url=http://"
+             "localhost:3001/",
+             -EINVAL, "3000 and 3001"},
+            {"https://a.example/?redirect_uri=http%3A%2F%2Flocalhost%3A3000%2", -EINVAL, "escape"},
+            {"https://a.example/?redirect_uri=http%3A%2F%2Flocal%20host%3A3000", -EINVAL, "URL"},
+            {"https://a.example/?redirect_uri=http%3A%2F%2Flocalhost%3A3000%00", -EINVAL, "URL"},
     };
+
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         uint16_t port;
         struct ags_error err = {0};
@@ -288,8 +296,16 @@ static void test_auto_allow_is_a_dot_bounded_suffix(void **state)
 static void test_auto_allow_ignores_entries_that_name_no_domain(void **state)
 {
     (void)state;
-    const char *const domains[] = {"", "  ", ".", "*.example.com", "example.com/path", "example.com:443",
-                       "exa mple.com", "3.4", "db8::1", NULL};
+    const char *const domains[] = {"",
+                                   "  ",
+                                   ".",
+                                   "*.example.com",
+                                   "example.com/path",
+                                   "example.com:443",
+                                   "exa mple.com",
+                                   "3.4",
+                                   "db8::1",
+                                   NULL};
     assert_false(allowed("https://example.com/", domains));
     assert_false(allowed("https://a.example.com/", domains));
     /* An address is not a domain: "3.4" is no suffix of 1.2.3.4 that names anything. */
@@ -324,11 +340,11 @@ static void test_open_decision_refuses_asks_or_allows(void **state)
     assert_int_equal(d.verdict, PROXY_VERDICT_ASK);
     /* Refused, even when allowed: the text is one the protocol carries. */
     static const char *const refused[] = {
-        "javascript:alert(1)",
-        "https://auth.example/a?redirect_uri=http%3A%2F%2Flocalhost%3A80%2F",
-        "https://auth.example/a?redirect_uri=https://localhost:8443/",
-        "http://127.0.0.1:8080/",
-        "https://auth.example/\x1b",
+            "javascript:alert(1)",
+            "https://auth.example/a?redirect_uri=http%3A%2F%2Flocalhost%3A80%2F",
+            "https://auth.example/a?redirect_uri=https://localhost:8443/",
+            "http://127.0.0.1:8080/",
+            "https://auth.example/\x1b",
     };
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
         decide(refused[i], list, &d);
