@@ -190,6 +190,33 @@ static void test_response_chunked_length_or_until_close(void **state)
     }
 }
 
+/* A head of exactly the bound, its status line without a reason, passes whole. */
+static void test_response_head_at_the_bound_passes(void **state)
+{
+    (void)state;
+    _cleanup_strbuf_ struct strbuf body, msg;
+    strbuf_init(&body, AGS_PROXY_MAX_BODY);
+    strbuf_init(&msg, 2 * AGS_PROXY_MAX_HEADER);
+    assert_int_equal(strbuf_appends(&msg, "HTTP/1.1 200\r\nX: "), 0);
+    while (msg.len < AGS_PROXY_MAX_HEADER - 4)
+        assert_int_equal(strbuf_appendc(&msg, 'v'), 0);
+    assert_int_equal(strbuf_appends(&msg, "\r\n\r\n"), 0);
+    assert_int_equal(msg.len, AGS_PROXY_MAX_HEADER);
+    struct proxy_http h;
+    size_t used;
+    assert_int_equal(parse(msg.buf, msg.len, false, true, &h, &body, &used), 1);
+    assert_int_equal(h.status, 200);
+    assert_int_equal(h.headers[0].value.len, AGS_PROXY_MAX_HEADER - 21);
+    proxy_http_done(&h);
+    /* One byte more is over. */
+    strbuf_reset(&msg);
+    assert_int_equal(strbuf_appends(&msg, "HTTP/1.1 200\r\nX: "), 0);
+    while (msg.len < AGS_PROXY_MAX_HEADER - 3)
+        assert_int_equal(strbuf_appendc(&msg, 'v'), 0);
+    assert_int_equal(strbuf_appends(&msg, "\r\n\r\n"), 0);
+    assert_int_equal(parse(msg.buf, msg.len, false, true, &h, &body, &used), -EMSGSIZE);
+}
+
 static void test_response_body_bound_until_close(void **state)
 {
     (void)state;
@@ -259,6 +286,7 @@ int main(void)
             cmocka_unit_test(test_smuggling_shapes_and_malformed_heads_refused),
             cmocka_unit_test(test_head_and_header_count_bounds),
             cmocka_unit_test(test_response_chunked_length_or_until_close),
+            cmocka_unit_test(test_response_head_at_the_bound_passes),
             cmocka_unit_test(test_response_body_bound_until_close),
             cmocka_unit_test(test_writers),
     };
