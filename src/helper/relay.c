@@ -37,13 +37,13 @@ static long long now_ms(void)
 }
 
 /* Reads the server's response into raw until it is whole: 1, or negative errno. */
-static int read_response(int fd, struct strbuf *raw, struct proxy_http *resp, struct strbuf *body,
-                         struct ags_error *err)
+static int read_response(int fd, enum proxy_http_kind kind, struct strbuf *raw,
+                         struct proxy_http *resp, struct strbuf *body, struct ags_error *err)
 {
     long long deadline = now_ms() + REPLAY_TIMEOUT_MS;
     for (bool eof = false;;) {
         size_t used;
-        int r = proxy_http_parse(raw->buf ? raw->buf : "", raw->len, false, eof, resp, body, &used,
+        int r = proxy_http_parse(raw->buf ? raw->buf : "", raw->len, kind, eof, resp, body, &used,
                                  err);
         if (r != 0)
             return r;
@@ -86,7 +86,9 @@ static int replay(uint16_t port, uint32_t id, const struct proxy_http *req, stru
     if (r < 0)
         return ags_error_set(err, r, "sending the request: %s", strerror(-r));
     struct proxy_http resp;
-    r = read_response(fd, &raw, &resp, &body, err);
+    bool head = req->method.len == 4 && memcmp(req->method.p, "HEAD", 4) == 0;
+    r = read_response(fd, head ? PROXY_HTTP_RESPONSE_TO_HEAD : PROXY_HTTP_RESPONSE, &raw, &resp,
+                      &body, err);
     if (r < 0)
         return r;
     r = proxy_build_callback_response(out, id, &resp);

@@ -229,12 +229,14 @@ static int dechunk(const char *buf, size_t len, size_t off, struct strbuf *body,
 }
 
 /* The body after the head at off: 1 when whole (*end past it), 0 for more bytes. */
-static int take_body(const char *buf, size_t len, size_t off, bool request, bool eof,
-                     const struct proxy_http *h, const struct framing *f, struct strbuf *body,
-                     size_t *end)
+static int take_body(const char *buf, size_t len, size_t off, enum proxy_http_kind kind,
+                     bool eof, const struct proxy_http *h, const struct framing *f,
+                     struct strbuf *body, size_t *end)
 {
     size_t avail = len - off;
-    bool bodyless = !request && (h->status == 204 || h->status == 304);
+    bool request = kind == PROXY_HTTP_REQUEST;
+    bool bodyless = kind == PROXY_HTTP_RESPONSE_TO_HEAD ||
+                    (!request && (h->status == 204 || h->status == 304));
     if (bodyless || (request && !f->has_length)) {
         *end = off;
         return 1;
@@ -256,16 +258,17 @@ static int take_body(const char *buf, size_t len, size_t off, bool request, bool
     return strbuf_append(body, buf + off, avail) < 0 ? -EMSGSIZE : 1;
 }
 
-static int parse_message(const char *buf, size_t len, bool request, bool eof, struct proxy_http *h,
-                         struct strbuf *body, size_t *consumed)
+static int parse_message(const char *buf, size_t len, enum proxy_http_kind kind, bool eof,
+                         struct proxy_http *h, struct strbuf *body, size_t *consumed)
 {
+    bool request = kind == PROXY_HTTP_REQUEST;
     size_t end = head_end(buf, len);
     if (end == 0)
         return len >= AGS_PROXY_MAX_HEADER ? -EMSGSIZE : 0;
     struct framing f = {0};
     int r = parse_head(buf, end, request, h, &f);
     if (r == 0)
-        r = take_body(buf, len, end, request, eof, h, &f, body, consumed);
+        r = take_body(buf, len, end, kind, eof, h, &f, body, consumed);
     if (r == 1) {
         h->body = (struct proxy_str){.p = body->buf ? body->buf : "", .len = body->len};
         if (proxy_http_check(h, request, NULL) < 0)
@@ -274,12 +277,14 @@ static int parse_message(const char *buf, size_t len, bool request, bool eof, st
     return r;
 }
 
-int proxy_http_parse(const char *buf, size_t len, bool request, bool eof, struct proxy_http *h,
-                     struct strbuf *body, size_t *consumed, struct ags_error *err)
+int proxy_http_parse(const char *buf, size_t len, enum proxy_http_kind kind, bool eof,
+                     struct proxy_http *h, struct strbuf *body, size_t *consumed,
+                     struct ags_error *err)
 {
+    bool request = kind == PROXY_HTTP_REQUEST;
     *h = (struct proxy_http){0};
     strbuf_reset(body);
-    int r = parse_message(buf, len, request, eof, h, body, consumed);
+    int r = parse_message(buf, len, kind, eof, h, body, consumed);
     if (r == 0 && eof)
         r = -EBADMSG;
     if (r == 1)

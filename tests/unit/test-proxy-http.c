@@ -21,7 +21,8 @@ static int parse(const char *buf, size_t len, bool request, bool eof, struct pro
                  struct strbuf *body, size_t *used)
 {
     struct ags_error err = {0};
-    int r = proxy_http_parse(buf, len, request, eof, h, body, used, &err);
+    int r = proxy_http_parse(buf, len, request ? PROXY_HTTP_REQUEST : PROXY_HTTP_RESPONSE, eof, h,
+                             body, used, &err);
     if (r < 0)
         assert_true(err.msg[0] != '\0');
     return r;

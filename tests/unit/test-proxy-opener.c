@@ -350,6 +350,54 @@ static void expect_callback_response(int fd)
     assert_memory_equal(got, want, n);
 }
 
+/* CALLBACK_REQUEST id 6: HEAD /cb, no headers, no body. */
+static void send_head_request(int fd)
+{
+    uint8_t b[64];
+    size_t n = 4;
+    b[n++] = 19;
+    put_u32(b + n, 6);
+    n += 4;
+    n += put_str(b + n, "HEAD", 4);
+    n += put_str(b + n, "/cb", 3);
+    put_u32(b + n, 0);
+    n += 4;
+    n += put_str(b + n, "", 0);
+    put_u32(b, (uint32_t)(n - 4));
+    send_bytes(fd, b, n);
+}
+
+/* The answer to HEAD has the GET's length and no body; the server keeps the connection:
+ * the relay answers without waiting for a body or a close. */
+static void relay_head(int c, int web)
+{
+    send_head_request(c);
+    int s = accept_within(web);
+    static const char replayed[] = "HEAD /cb HTTP/1.1\r\nConnection: close\r\n\r\n";
+    char got[sizeof(replayed) - 1];
+    read_exactly(s, got, sizeof(got));
+    assert_memory_equal(got, replayed, sizeof(got));
+    static const char answer[] = "HTTP/1.1 200 OK\r\nContent-Length: 7\r\nX-A: b\r\n\r\n";
+    send_bytes(s, answer, sizeof(answer) - 1);
+    uint8_t want[64];
+    size_t n = 4;
+    want[n++] = 2;
+    put_u32(want + n, 6);
+    n += 4;
+    want[n++] = 0;
+    want[n++] = 200;
+    put_u32(want + n, 1);
+    n += 4;
+    n += put_str(want + n, "X-A", 3);
+    n += put_str(want + n, "b", 1);
+    n += put_str(want + n, "", 0);
+    put_u32(want, (uint32_t)(n - 4));
+    uint8_t frame[64];
+    read_exactly(c, frame, n);
+    assert_memory_equal(frame, want, n);
+    close(s);
+}
+
 static void test_relay_replays_the_callback_and_returns_the_response(void **state)
 {
     struct fixture *f = *state;
@@ -376,8 +424,9 @@ static void test_relay_replays_the_callback_and_returns_the_response(void **stat
     send_bytes(s, SERVER_ANSWER, sizeof(SERVER_ANSWER) - 1);
     close(s);
     expect_callback_response(c);
+    relay_head(c, web);
 
-    /* A second callback to a server that is gone: the relay says why. */
+    /* A further callback to a server that is gone: the relay says why. */
     close(web);
     send_callback_request(c);
     uint8_t head[9];
