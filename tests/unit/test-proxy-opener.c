@@ -276,40 +276,69 @@ static int tcp_listener(uint16_t *port)
     return fd;
 }
 
-static void put_u32(uint8_t *b, uint32_t v)
+/* ---- an independent writer of protocol frames (docs/auth-proxy.md) ---- */
+
+struct tframe {
+    uint8_t b[512];
+    size_t n;
+};
+
+static void tf_u32(struct tframe *t, uint32_t v)
 {
-    b[0] = (uint8_t)(v >> 24);
-    b[1] = (uint8_t)(v >> 16);
-    b[2] = (uint8_t)(v >> 8);
-    b[3] = (uint8_t)v;
+    const uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+    memcpy(t->b + t->n, b, 4);
+    t->n += 4;
 }
 
-static size_t put_str(uint8_t *b, const char *s, size_t n)
+static void tf_str(struct tframe *t, const char *s, size_t n)
 {
-    put_u32(b, (uint32_t)n);
-    memcpy(b + 4, s, n);
-    return 4 + n;
+    tf_u32(t, (uint32_t)n);
+    memcpy(t->b + t->n, s, n);
+    t->n += n;
+}
+
+/* A relayed message: type, id, then (request) method and target or (response) status,
+ * the headers as name/value pairs, the body. */
+static struct tframe tf_http(uint8_t type, uint32_t id, const char *method, const char *target,
+                             uint16_t status, const char *const *headers, size_t n_headers,
+                             const char *body, size_t body_len)
+{
+    struct tframe t = {.n = 4};
+    t.b[t.n++] = type;
+    tf_u32(&t, id);
+    if (method) {
+        tf_str(&t, method, strlen(method));
+        tf_str(&t, target, strlen(target));
+    } else {
+        t.b[t.n++] = (uint8_t)(status >> 8);
+        t.b[t.n++] = (uint8_t)status;
+    }
+    tf_u32(&t, (uint32_t)n_headers);
+    for (size_t i = 0; i < 2 * n_headers; i++)
+        tf_str(&t, headers[i], strlen(headers[i]));
+    tf_str(&t, body, body_len);
+    const size_t n = t.n;
+    t.n = 0;
+    tf_u32(&t, (uint32_t)(n - 4));
+    t.n = n;
+    return t;
 }
 
 /* CALLBACK_REQUEST id 5: POST /cb?code=abc&state=xyz, two headers, a body with a NUL. */
 static void send_callback_request(int fd)
 {
-    uint8_t b[512];
-    size_t n = 4;
-    b[n++] = 19;
-    put_u32(b + n, 5);
-    n += 4;
-    n += put_str(b + n, "POST", 4);
-    n += put_str(b + n, "/cb?code=abc&state=xyz", 22);
-    put_u32(b + n, 2);
-    n += 4;
-    n += put_str(b + n, "Host", 4);
-    n += put_str(b + n, "127.0.0.1:1455", 14);
-    n += put_str(b + n, "Content-Type", 12);
-    n += put_str(b + n, "application/x-www-form-urlencoded", 33);
-    n += put_str(b + n, "a=1\0b", 5);
-    put_u32(b, (uint32_t)(n - 4));
-    send_bytes(fd, b, n);
+    static const char *const h[] = {"Host", "127.0.0.1:1455", "Content-Type",
+                                    "application/x-www-form-urlencoded"};
+    struct tframe t = tf_http(19, 5, "POST", "/cb?code=abc&state=xyz", 0, h, 2, "a=1\0b", 5);
+    send_bytes(fd, t.b, t.n);
+}
+
+/* Reads the next frame and compares it with want. */
+static void expect_frame(int fd, const struct tframe *want)
+{
+    uint8_t got[sizeof(want->b)];
+    read_exactly(fd, got, want->n);
+    assert_memory_equal(got, want->b, want->n);
 }
 
 #define REPLAYED                                          \
@@ -330,48 +359,17 @@ static void send_callback_request(int fd)
 
 static void expect_callback_response(int fd)
 {
-    uint8_t want[256];
-    size_t n = 4;
-    want[n++] = 2;
-    put_u32(want + n, 5);
-    n += 4;
-    want[n++] = 0;
-    want[n++] = 200;
-    put_u32(want + n, 2);
-    n += 4;
-    n += put_str(want + n, "Content-Type", 12);
-    n += put_str(want + n, "text/html", 9);
-    n += put_str(want + n, "Set-Cookie", 10);
-    n += put_str(want + n, "s=1", 3);
-    n += put_str(want + n, "<b>ok\xff\0!", 8);
-    put_u32(want, (uint32_t)(n - 4));
-    uint8_t got[256];
-    read_exactly(fd, got, n);
-    assert_memory_equal(got, want, n);
-}
-
-/* CALLBACK_REQUEST id 6: HEAD /cb, no headers, no body. */
-static void send_head_request(int fd)
-{
-    uint8_t b[64];
-    size_t n = 4;
-    b[n++] = 19;
-    put_u32(b + n, 6);
-    n += 4;
-    n += put_str(b + n, "HEAD", 4);
-    n += put_str(b + n, "/cb", 3);
-    put_u32(b + n, 0);
-    n += 4;
-    n += put_str(b + n, "", 0);
-    put_u32(b, (uint32_t)(n - 4));
-    send_bytes(fd, b, n);
+    static const char *const h[] = {"Content-Type", "text/html", "Set-Cookie", "s=1"};
+    struct tframe want = tf_http(2, 5, NULL, NULL, 200, h, 2, "<b>ok\xff\0!", 8);
+    expect_frame(fd, &want);
 }
 
 /* The answer to HEAD has the GET's length and no body; the server keeps the connection:
  * the relay answers without waiting for a body or a close. */
 static void relay_head(int c, int web)
 {
-    send_head_request(c);
+    struct tframe head = tf_http(19, 6, "HEAD", "/cb", 0, NULL, 0, "", 0);
+    send_bytes(c, head.b, head.n);
     int s = accept_within(web);
     static const char replayed[] = "HEAD /cb HTTP/1.1\r\nConnection: close\r\n\r\n";
     char got[sizeof(replayed) - 1];
@@ -379,22 +377,9 @@ static void relay_head(int c, int web)
     assert_memory_equal(got, replayed, sizeof(got));
     static const char answer[] = "HTTP/1.1 200 OK\r\nContent-Length: 7\r\nX-A: b\r\n\r\n";
     send_bytes(s, answer, sizeof(answer) - 1);
-    uint8_t want[64];
-    size_t n = 4;
-    want[n++] = 2;
-    put_u32(want + n, 6);
-    n += 4;
-    want[n++] = 0;
-    want[n++] = 200;
-    put_u32(want + n, 1);
-    n += 4;
-    n += put_str(want + n, "X-A", 3);
-    n += put_str(want + n, "b", 1);
-    n += put_str(want + n, "", 0);
-    put_u32(want, (uint32_t)(n - 4));
-    uint8_t frame[64];
-    read_exactly(c, frame, n);
-    assert_memory_equal(frame, want, n);
+    static const char *const h[] = {"X-A", "b"};
+    struct tframe want = tf_http(2, 6, NULL, NULL, 200, h, 1, "", 0);
+    expect_frame(c, &want);
     close(s);
 }
 
