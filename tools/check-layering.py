@@ -3,6 +3,7 @@
 header leaves its adapter directory.
 
     base <- toml <- config <- plan <- {secrets, ssh, proxy, notify, backend} <- run <- cli
+    helper (the in-sandbox program) -> {proxy, base}
     backend -> {podman, bwrap}: the engine clients sit below the backend and
     know nothing of config or plan (podman: base and toml only).
 
@@ -34,6 +35,9 @@ USES = {
     "run": _BELOW_PLAN | {"secrets", "ssh", "proxy", "notify", "backend"},
     "cli": _BELOW_PLAN | {"secrets", "ssh", "proxy", "notify", "backend", "run"},
     "main": {"cli"},  # src/main.c
+    # ags-helper, the static program mounted into the sandbox: the protocol's pure code
+    # and libc, nothing that reads config or talks to the engine.
+    "helper": {"base", "proxy"},
 }
 # Third-party headers and the only layers allowed to include them.  run: the
 # lockdown staging edits the agent's ~/.claude.json (run/stage.c).
@@ -114,6 +118,8 @@ SELF_TEST = [
     ("run/exec.c", '#include "podman/podman.h"\n', 1),           # past the backend
     ("secrets/x.c", "#include <curl/curl.h>\n", 1),              # third party outside its adapter
     ("sandbox/x.c", "", 1),                                      # a directory that is no layer
+    ("helper/open.c", '#include "proxy/proto.h"\n#include "config/config.h"\n', 1),
+    ("helper/x.c", "#include <jansson.h>\n", 1),                # the static helper: libc only
 ]
 
 

@@ -22,3 +22,13 @@
 /* Clients of one session's ssh-agent proxy at once: ssh and git hold one each; beyond
  * this a connection is closed at once (a sandbox opening hundreds cannot exhaust fds). */
 #define AGS_SSH_PROXY_MAX_CLIENTS  64u
+/* The auth proxy (docs/auth-proxy.md).  A relayed callback's head (method, target and every
+ * header name and value, 4 bytes each for the separators) is held to AGS_PROXY_MAX_HEADER and
+ * its body to AGS_PROXY_MAX_BODY, both ways; a message of the protocol to the sum and a
+ * little room for its own fields. */
+#define AGS_PROXY_MAX_BODY         (1024u * 1024u)
+#define AGS_PROXY_MAX_MESSAGE      (AGS_PROXY_MAX_HEADER + AGS_PROXY_MAX_BODY + 4096u)
+#define AGS_PROXY_MAX_HEADERS      128u  /* header lines of one relayed request or response */
+#define AGS_PROXY_MAX_URL          8192u /* a URL to open; an OAuth authorize URL takes ~1-2 KiB */
+#define AGS_PROXY_MAX_HOST         253u  /* a DNS name (RFC 1035); an IPv6 literal is shorter */
+#define AGS_PROXY_MAX_TEXT         1024u /* a message for the agent or a failed relay's reason */

@@ -56,3 +56,14 @@ int parse_port(const char *s, uint16_t *ret)
     *ret = (uint16_t)v;
     return 0;
 }
+
+int hex_digit_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

@@ -10,3 +10,5 @@
 int parse_u32(const char *s, uint32_t *ret) _warn_unused_;
 int parse_i64(const char *s, int64_t *ret) _warn_unused_;
 int parse_port(const char *s, uint16_t *ret) _warn_unused_;
+/* The value of one hexadecimal digit (either case), -1 for any other character. */
+int hex_digit_value(int c);

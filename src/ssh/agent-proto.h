@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/frame-reader.h"
 #include "base/limits.h"
 #include "base/strbuf.h"
 #include "ssh/agent-wire.h"
@@ -52,14 +53,9 @@ enum agent_msg_type {
  * protocol's obsolete numbers included; NULL for a number no version used. */
 const char *agent_msg_name(unsigned type);
 
-/* The incremental frame reader: any chunking, one byte at a time included. */
+/* The incremental frame reader (base/frame-reader.h) held to AGENT_MAX_MESSAGE. */
 struct agent_reader {
-    uint8_t hdr[4];
-    size_t hdr_len;
-    uint32_t want; /* body length, once the 4 length bytes are in */
-    uint8_t *body; /* grows with what arrived, never ahead of it */
-    size_t have, cap;
-    bool ready; /* a whole body is held */
+    struct frame_reader f;
 };
 
 void agent_reader_init(struct agent_reader *r);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/limits.h"
+#include "base/parse-util.h"
 #include "base/strbuf.h"
 #include "base/banned.h"
 
@@ -32,17 +33,6 @@ static int put_run(struct toml_parser *P, struct strbuf *sb, int quote, bool esc
     return put(P, sb, start, (size_t)(P->p - start));
 }
 
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* \uXXXX, \UXXXXXXXX or \xHH with the cursor after the letter. */
 static int parse_hex_escape(struct toml_parser *P, struct toml_pos at, int letter,
                             struct strbuf *sb)
@@ -50,7 +40,7 @@ static int parse_hex_escape(struct toml_parser *P, struct toml_pos at, int lette
     unsigned ndigits = letter == 'x' ? 2 : letter == 'u' ? 4 : 8;
     uint32_t cp = 0;
     for (unsigned i = 0; i < ndigits; i++) {
-        int h = hex_value(scan_peek(P));
+        int h = hex_digit_value(scan_peek(P));
         if (h < 0)
             return toml_fail(P, at, -EINVAL,
                              "invalid escape sequence: '\\%c' needs exactly %u hex digits", letter,

@@ -277,8 +277,8 @@ static void test_reader_refuses_an_oversized_length_before_buffering(void **stat
         }
         assert_int_equal(rc, -EMSGSIZE);
         assert_int_equal(fed, 4);
-        assert_null(r.body);
-        assert_int_equal(r.cap, 0);
+        assert_null(r.f.body);
+        assert_int_equal(r.f.cap, 0);
         agent_reader_done(&r);
     }
 }

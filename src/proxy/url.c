@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* proxy_url_parse: a URL the sandbox asks the host to open, checked byte by byte. */
+#include "proxy/url.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "base/parse-util.h"
+#include "proxy/url-internal.h"
+#include "base/banned.h"
+
+#define SCHEME_SHOWN_MAX 32 /* how much of a refused scheme the message repeats */
+
+static char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Visible ASCII only.  A backslash is refused because browsers read it as '/' in http
+ * URLs while other parsers do not: "https://evil.test\@good.test" names two hosts. */
+static int check_bytes(const char *url, size_t len, struct ags_error *err)
+{
+    if (len == 0)
+        return ags_error_set(err, -EINVAL, "an empty URL");
+    if (len > AGS_PROXY_MAX_URL)
+        return ags_error_set(err, -EINVAL, "a URL of %zu bytes (at most %u)", len,
+                             AGS_PROXY_MAX_URL);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)url[i];
+        if (c <= 0x20 || c >= 0x7f || c == '\\')
+            return ags_error_set(err, -EINVAL,
+                                 "a URL with a space, a control character, a backslash or a "
+                                 "non-ASCII byte (at byte %zu)",
+                                 i + 1);
+    }
+    return 0;
+}
+
+/* "http://" or "https://"; *off is past the "//". */
+static int take_scheme(const char *url, size_t len, bool *https, size_t *off, struct ags_error *err)
+{
+    size_t n = 0;
+    while (n < len && url[n] != ':' && url[n] != '/' && url[n] != '?' && url[n] != '#')
+        n++;
+    if (n == len || url[n] != ':' || n == 0)
+        return ags_error_set(err, -EINVAL, "not an absolute URL (no scheme)");
+    char scheme[8] = "";
+    for (size_t i = 0; i < n && i < sizeof(scheme) - 1; i++)
+        scheme[i] = lower(url[i]);
+    if (n > 5 || (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
+        return ags_error_set(err, -EPROTONOSUPPORT,
+                             "only http and https URLs are opened, not '%.*s:'",
+                             (int)(n < SCHEME_SHOWN_MAX ? n : SCHEME_SHOWN_MAX), url);
+    if (len - n < 3 || url[n + 1] != '/' || url[n + 2] != '/')
+        return ags_error_set(err, -EINVAL, "an %s URL without '//' and a host", scheme);
+    *https = n == 5;
+    *off = n + 3;
+    return 0;
+}
+
+static bool all_digits(const char *p, size_t n)
+{
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+    return true;
+}
+
+/* Exactly a.b.c.d in decimal, 0..255, no leading zero: what every parser agrees on. */
+static bool dotted_quad(const char *h)
+{
+    struct in_addr a;
+    char back[INET_ADDRSTRLEN];
+    return inet_pton(AF_INET, h, &a) == 1 && inet_ntop(AF_INET, &a, back, sizeof(back)) &&
+           strcmp(back, h) == 0;
+}
+
+/* A browser reads a name whose last label is a number (or 0x...) as an IPv4 address in
+ * any of several notations ("2130706433", "0x7f.1"): only the dotted quad is taken, so the
+ * host the user approves is the one the browser visits. */
+static bool looks_numeric(const char *h, size_t n)
+{
+    if (n > 0 && h[n - 1] == '.')
+        n--;
+    size_t start = n;
+    while (start > 0 && h[start - 1] != '.')
+        start--;
+    const char *last = h + start;
+    size_t ln = n - start;
+    return all_digits(last, ln) || (ln >= 2 && last[0] == '0' && last[1] == 'x');
+}
+
+static int check_dns_name(const char *h, size_t n, struct ags_error *err)
+{
+    size_t label = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = h[i];
+        if (c == '.') {
+            if (label == 0)
+                return ags_error_set(err, -EINVAL, "a host with an empty label");
+            label = 0;
+            continue;
+        }
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return ags_error_set(err, -EINVAL, "a host with the character '%c'", c);
+        if (++label > 63)
+            return ags_error_set(err, -EINVAL, "a host label of more than 63 characters");
+    }
+    return 0;
+}
+
+static int take_host(const char *h, size_t n, struct proxy_url *u, struct ags_error *err)
+{
+    if (n == 0)
+        return ags_error_set(err, -EINVAL, "a URL without a host");
+    if (n > AGS_PROXY_MAX_HOST)
+        return ags_error_set(err, -EINVAL, "a host of more than %u characters", AGS_PROXY_MAX_HOST);
+    for (size_t i = 0; i < n; i++)
+        u->host[i] = lower(h[i]);
+    u->host[n] = '\0';
+    if (u->host[0] == '[') {
+        struct in6_addr a6;
+        char inner[AGS_PROXY_MAX_HOST + 1];
+        if (n < 3 || u->host[n - 1] != ']')
+            return ags_error_set(err, -EINVAL, "an IPv6 host without its ']'");
+        memcpy(inner, u->host + 1, n - 2);
+        inner[n - 2] = '\0';
+        /* inet_pton takes no zone ("%eth0") and no other notation. */
+        if (inet_pton(AF_INET6, inner, &a6) != 1)
+            return ags_error_set(err, -EINVAL, "an IPv6 host that is no IPv6 address");
+        u->ip_literal = true;
+        return 0;
+    }
+    if (looks_numeric(u->host, n)) {
+        if (!dotted_quad(u->host))
+            return ags_error_set(err, -EINVAL,
+                                 "a numeric host that is not a dotted-quad IPv4 address");
+        u->ip_literal = true;
+        return 0;
+    }
+    return check_dns_name(u->host, n, err);
+}
+
+static int take_port(const char *p, size_t n, struct proxy_url *u, struct ags_error *err)
+{
+    char digits[8];
+    if (n == 0 || n >= sizeof(digits) || !all_digits(p, n))
+        return ags_error_set(err, -EINVAL, "a URL whose port is not a number");
+    memcpy(digits, p, n);
+    digits[n] = '\0';
+    if (parse_port(digits, &u->port) < 0)
+        return ags_error_set(err, -EINVAL, "a URL whose port is not 1 to 65535");
+    return 0;
+}
+
+/* host[:port]; a user or password ("user:pw@") is refused: the approval would show the
+ * host after '@' while the text before it reads like one. */
+static int take_authority(const char *a, size_t n, struct proxy_url *u, struct ags_error *err)
+{
+    if (memchr(a, '@', n))
+        return ags_error_set(err, -EACCES, "a URL with a user name or password");
+    size_t host_end = n;
+    if (n > 0 && a[0] == '[') {
+        const char *close = memchr(a, ']', n);
+        host_end = close ? (size_t)(close - a) + 1 : n;
+    } else {
+        const char *colon = memchr(a, ':', n);
+        host_end = colon ? (size_t)(colon - a) : n;
+    }
+    u->port = u->https ? 443 : 80;
+    if (host_end < n && a[host_end] != ':')
+        return ags_error_set(err, -EINVAL, "a URL with characters after its IPv6 host");
+    int r = take_host(a, host_end, u, err);
+    if (r == 0 && host_end < n)
+        r = take_port(a + host_end + 1, n - host_end - 1, u, err);
+    return r;
+}
+
+int proxy_url_split(const char *url, size_t len, struct proxy_url *u, size_t *path_off,
+                    struct ags_error *err)
+{
+    *u = (struct proxy_url){0};
+    size_t off = 0;
+    int r = check_bytes(url, len, err);
+    if (r == 0)
+        r = take_scheme(url, len, &u->https, &off, err);
+    if (r < 0)
+        return r;
+    size_t end = off;
+    while (end < len && url[end] != '/' && url[end] != '?' && url[end] != '#')
+        end++;
+    r = take_authority(url + off, end - off, u, err);
+    if (r < 0)
+        return r;
+    *path_off = end;
+    return 0;
+}
+
+static bool name_is_localhost(const char *h)
+{
+    size_t n = strlen(h);
+    if (n > 0 && h[n - 1] == '.')
+        n--;
+    static const char suffix[] = ".localhost";
+    size_t sn = sizeof(suffix) - 1;
+    return (n == sn - 1 && memcmp(h, suffix + 1, n) == 0) ||
+           (n > sn && memcmp(h + n - sn, suffix, sn) == 0);
+}
+
+static bool v4_is_loopback(const uint8_t *b)
+{
+    return b[0] == 127 || (b[0] == 0 && b[1] == 0 && b[2] == 0 && b[3] == 0);
+}
+
+bool proxy_host_is_loopback(const struct proxy_url *u)
+{
+    if (!u->ip_literal)
+        return name_is_localhost(u->host);
+    if (u->host[0] != '[') {
+        struct in_addr a;
+        return inet_pton(AF_INET, u->host, &a) == 1 && v4_is_loopback((const uint8_t *)&a);
+    }
+    char inner[AGS_PROXY_MAX_HOST + 1];
+    size_t n = strlen(u->host);
+    memcpy(inner, u->host + 1, n - 2);
+    inner[n - 2] = '\0';
+    struct in6_addr a6;
+    if (inet_pton(AF_INET6, inner, &a6) != 1)
+        return true; /* cannot be: proxy_url_split checked it; refuse rather than guess */
+    return IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_UNSPECIFIED(&a6) ||
+           (IN6_IS_ADDR_V4MAPPED(&a6) && v4_is_loopback(a6.s6_addr + 12));
+}
+
+int proxy_url_parse(const char *url, size_t len, struct proxy_url *u, struct ags_error *err)
+{
+    size_t path_off;
+    int r = proxy_url_split(url, len, u, &path_off, err);
+    if (r < 0)
+        return r;
+    /* The browser would reach the host's own services, not the sandbox's: a way for the
+     * sandbox to drive requests at what listens on the user's loopback. */
+    if (proxy_host_is_loopback(u))
+        return ags_error_set(err, -EACCES,
+                             "'%s' is the host's loopback, not the sandbox's: ags does not "
+                             "open it",
+                             u->host);
+    return 0;
+}
