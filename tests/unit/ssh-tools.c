@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,4 +200,26 @@ int ssh_fixture_down(struct ssh_fixture *f)
     ssh_pubkey_done(&f->keys[1]);
     free(f->agent_sock);
     return ssh_test_dir_remove();
+}
+
+size_t assert_log_shape(const char *text)
+{
+    regex_t re;
+    assert_int_equal(regcomp(&re,
+                             "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z "
+                             "pid=([1-9][0-9]*|[?]) ((allowed|refused|failed|dropped) "
+                             "(SSH_AGENTC_[A-Z_]+|message type [0-9]+|empty message|connection)"
+                             "( key=[ -~]+ [(](auth|signing)[)])?|log truncated): [ -~]+$",
+                             REG_EXTENDED | REG_NOSUB),
+                     0);
+    _cleanup_free_ char *copy = xstrdup(text);
+    size_t lines = 0;
+    for (char *line = copy, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+        *nl = '\0';
+        if (regexec(&re, line, 0, NULL, 0) != 0)
+            fail_msg("log line of another shape: %s", line);
+        lines++;
+    }
+    regfree(&re);
+    return lines;
 }

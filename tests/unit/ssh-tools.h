@@ -48,6 +48,9 @@ char *slurp(const char *name);
 size_t count_lines(const char *text);
 /* "type base64" of a .pub file: what ssh-add -L prints before the comment. */
 char *key_words(const char *pub_name);
+/* Fails unless every line of the proxy's log text has the documented shape
+ * (docs/security.md, the log's own "log truncated" lines included); the lines. */
+size_t assert_log_shape(const char *text);
 
 /*
  * What both tests start from: ssh_test_dir with keys auth, sign (the two
