@@ -183,6 +183,6 @@ check_eq "the next run succeeds" 0 "$RUN_RC"
 check_eq "the next run swept the dead run's dir" no "$([ -d "${DIRS[0]:-/nonexistent}" ] && echo yes || echo no)"
 check_eq "and left none of its own" 0 \
     "$(find "$XDG_RUNTIME_DIR" -maxdepth 1 -name 'ags-ssh-*' | wc -l)"
-check_eq "nothing is left behind" 0 "$(managed_containers)"
+check_eq "nothing is left behind" 0 "$(managed_containers_of shell "$SANDBOX_IMAGE")"
 
 e2e_finish

@@ -330,6 +330,18 @@ managed_containers() {
     python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' <"$API_BODY_FILE"
 }
 
+# managed_containers_of AGENT IMAGE: the number of ags's containers (any
+# state) of that agent from that image: what one test left, while other
+# tests run their own sandboxes on the same Podman service (ctest -j).
+managed_containers_of() {
+    api GET '/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ags.managed%3Dtrue%22%5D%7D'
+    python3 -c 'import json, sys
+agent, image = sys.argv[1], sys.argv[2]
+print(sum(1 for c in json.load(sys.stdin)
+          if (c.get("Labels") or {}).get("ags.agent") == agent and c.get("Image") == image))' \
+        "$1" "$2" <"$API_BODY_FILE"
+}
+
 # remove_volumes_named PREFIX...: removes (force) every volume whose name
 # starts with one of the prefixes, e.g. an agent's ags-pi- volumes.
 remove_volumes_named() {

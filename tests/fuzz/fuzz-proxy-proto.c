@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/alloc.h"
 #include "base/frame-reader.h"
 #include "base/strbuf.h"
 #include "proxy/proto.h"
@@ -46,7 +47,8 @@ static void rebuild(const struct proxy_msg *m, const uint8_t *body, size_t len)
 {
     _cleanup_strbuf_ struct strbuf out;
     strbuf_init(&out, PROXY_FRAME_MAX);
-    char *text = strndup(m->text.p ? m->text.p : "", m->text.len);
+    /* A view is not NUL-terminated (strndup would read past it: strict_string_checks). */
+    char *text = xstrndup(m->text.p ? m->text.p : "", m->text.len);
     int r = -1;
     switch (m->type) {
     case PROXY_OPEN:
