@@ -48,6 +48,23 @@ static bool callback_host(const char *h)
     return strcmp(h, "localhost") == 0 || strcmp(h, "127.0.0.1") == 0 || strcmp(h, "[::1]") == 0;
 }
 
+/* The checks of a loopback callback URL u that callback_host accepted. */
+static int relayable(const struct proxy_url *u, uint16_t *port, struct ags_error *err)
+{
+    if (u->https)
+        return ags_error_set(err, -EPROTONOSUPPORT,
+                             "the callback https://%s:%u cannot be relayed (ags relays plain "
+                             "http callbacks)",
+                             u->host, (unsigned)u->port);
+    if (u->port < 1024)
+        return ags_error_set(err, -EACCES,
+                             "the callback port %u is below 1024: ags binds only ports from "
+                             "1024 on the host",
+                             (unsigned)u->port);
+    *port = u->port;
+    return 1;
+}
+
 /* One parameter's value: 1 with *port for a loopback http redirect, 0 for any other
  * redirect (a web page, urn:ietf:wg:oauth:2.0:oob), negative when it cannot be relayed. */
 static int value_port(const char *raw, size_t n, uint16_t *port, struct ags_error *err)
@@ -65,18 +82,20 @@ static int value_port(const char *raw, size_t n, uint16_t *port, struct ags_erro
         return ags_error_set(err, -EINVAL, "a redirect parameter that is no URL ags can read");
     if (!callback_host(u.host))
         return 0;
-    if (u.https)
-        return ags_error_set(err, -EPROTONOSUPPORT,
-                             "the callback https://%s:%u cannot be relayed (ags relays plain "
-                             "http callbacks)",
-                             u.host, (unsigned)u.port);
-    if (u.port < 1024)
-        return ags_error_set(err, -EACCES,
-                             "the callback port %u is below 1024: ags binds only ports from "
-                             "1024 on the host",
-                             (unsigned)u.port);
-    *port = u.port;
-    return 1;
+    return relayable(&u, port, err);
+}
+
+int proxy_url_loopback_callback(const char *url, size_t len, uint16_t *port, size_t *target_off,
+                                struct ags_error *err)
+{
+    struct proxy_url u;
+    int r = proxy_url_split(url, len, &u, target_off, err);
+    if (r < 0)
+        return r;
+    if (!callback_host(u.host))
+        return ags_error_set(err, -EINVAL, "the host %s is not localhost, 127.0.0.1 or [::1]",
+                             u.host);
+    return relayable(&u, port, err) < 0 ? -EINVAL : 0;
 }
 
 int proxy_url_callback_port(const char *url, size_t len, uint16_t *port, struct ags_error *err)

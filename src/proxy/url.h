@@ -50,6 +50,16 @@ int proxy_url_callback_port(const char *url, size_t len, uint16_t *port, struct 
         _warn_unused_;
 
 /*
+ * A callback address the user pastes into `ags auth-callback`: an http URL on
+ * localhost, 127.0.0.1 or [::1] with a port from 1024 on.  0 with *port and
+ * *target_off (where the path and query start: len when there is none),
+ * -EINVAL with err saying why otherwise (a fragment, never sent by a browser,
+ * is the caller's to cut).
+ */
+int proxy_url_loopback_callback(const char *url, size_t len, uint16_t *port, size_t *target_off,
+                                struct ags_error *err) _warn_unused_;
+
+/*
  * [auth_proxy].auto_allow_domains: host is one of domains or below one of
  * them at a dot (example.com allows example.com and api.example.com, never
  * evil-example.com or example.com.evil.test).  Entries are trimmed of
