@@ -25,6 +25,7 @@
 #include "base/strutil.h"
 #include "base/signals.h"
 #include "run/assets.h"
+#include "run/authproxy.h"
 #include "run/gitdirs.h"
 #include "run/internal.h"
 #include "run/stage.h"
@@ -53,6 +54,7 @@ struct run_state {
     char *id;          /* the sandbox once created */
     bool secrets_made; /* secrets_create succeeded */
     struct run_ssh ssh; /* the filtering ssh agent (plan->ssh_agent_sock) */
+    struct run_authproxy proxy; /* the auth proxy (plan->auth_proxy_sock) */
     int agent_lock;    /* shared, until the sandbox is created */
 };
 
@@ -83,12 +85,16 @@ static int sweep(struct run_state *s, struct ags_error *err)
         run_warnf(s->cb, "could not sweep what earlier runs left: %s", e.msg);
     if (stage_sweep(run_tmp_dir(), &swept, &e) < 0)
         run_warnf(s->cb, "could not sweep old lockdown staging: %s", e.msg);
-    /* Only in a directory nobody else can write: there every ags-ssh-* is ours. */
+    /* Only in a directory nobody else can write: there every ags-ssh-* and
+     * ags-proxy-* is ours. */
     _cleanup_free_ char *priv = NULL;
     struct ags_error none = {0};
-    if (run_private_dir(s->getenv, s->o->cfg->sandbox.cache_dir.v, false, &priv, &none) == 0 &&
-        stage_sweep_prefix(priv, RUN_SSH_DIR_PREFIX, &swept, &e) < 0)
+    if (run_private_dir(s->getenv, s->o->cfg->sandbox.cache_dir.v, false, &priv, &none) < 0)
+        return interrupted(err);
+    if (stage_sweep_prefix(priv, RUN_SSH_DIR_PREFIX, &swept, &e) < 0)
         run_warnf(s->cb, "could not sweep an old ssh agent directory: %s", e.msg);
+    if (stage_sweep_prefix(priv, RUN_PROXY_DIR_PREFIX, &swept, &e) < 0)
+        run_warnf(s->cb, "could not sweep an old auth proxy directory: %s", e.msg);
     return interrupted(err);
 }
 
@@ -145,6 +151,15 @@ static int serve_ssh(struct run_state *s, struct ags_error *err)
         .tty = !s->o->capture && isatty(STDIN_FILENO),
     };
     int r = run_ssh_begin(&s->ssh, &so, err);
+    return r < 0 ? step_failed(r, err) : interrupted(err);
+}
+
+/* The auth proxy the plan mounts (none in lockdown). */
+static int serve_auth_proxy(struct run_state *s, struct ags_error *err)
+{
+    const struct run_authproxy_opts ao = {
+        .cfg = s->o->cfg, .plan = s->p, .cb = s->cb, .getenv = s->getenv};
+    int r = run_authproxy_begin(&s->proxy, &ao, err);
     return r < 0 ? step_failed(r, err) : interrupted(err);
 }
 
@@ -338,6 +353,8 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
     if (r == 0)
         r = serve_ssh(&s, err);
     if (r == 0)
+        r = serve_auth_proxy(&s, err);
+    if (r == 0)
         r = deliver_secrets(&s, err);
     if (r == 0)
         r = interrupted(err);
@@ -345,6 +362,7 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
         r = run_sandbox(&s, ret_exit, err);
     if (s.b)
         remove_secrets(&s);
+    run_authproxy_end(&s.proxy);
     run_ssh_end(&s.ssh, s.cb);
     backend_close(s.b);
     pins_done(&s.pins);
