@@ -89,9 +89,8 @@ int proxy_url_loopback_callback(const char *url, size_t len, uint16_t *port, siz
                                 struct ags_error *err)
 {
     struct proxy_url u;
-    int r = proxy_url_split(url, len, &u, target_off, err);
-    if (r < 0)
-        return r;
+    if (proxy_url_split(url, len, &u, target_off, err) < 0)
+        return -EINVAL;
     if (!callback_host(u.host))
         return ags_error_set(err, -EINVAL, "the host %s is not localhost, 127.0.0.1 or [::1]",
                              u.host);
