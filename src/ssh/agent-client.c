@@ -15,7 +15,8 @@
 #include "ssh/agent-log.h"
 #include "base/banned.h"
 
-/* Reads per wakeup: a client that keeps sending cannot hold the loop. */
+/* Reads per step, besides SSH_PROXY_REQUESTS_PER_STEP: a client that keeps sending a
+ * large message cannot hold the loop either. */
 #define CLIENT_READS_PER_STEP 16
 
 int64_t agent_now_ms(void)
@@ -51,6 +52,11 @@ void agent_client_free(struct agent_client *c)
     free(c);
 }
 
+bool agent_client_has_unserved(const struct agent_client *c)
+{
+    return c->state == CLIENT_READ && c->in_off < c->in_len;
+}
+
 short agent_client_events(const struct agent_client *c, int *up_fd, short *up_events)
 {
     *up_fd = -1;
@@ -71,10 +77,11 @@ short agent_client_events(const struct agent_client *c, int *up_fd, short *up_ev
 /* ---- the log ---- */
 
 static void log_request(const struct agent_serve_conf *conf, const struct agent_client *c,
-                        const char *verdict, const char *fmt, ...) _printf_(4, 5);
+                        enum agent_log_share share, const char *verdict, const char *fmt, ...)
+        _printf_(5, 6);
 
 static void log_request(const struct agent_serve_conf *conf, const struct agent_client *c,
-                        const char *verdict, const char *fmt, ...)
+                        enum agent_log_share share, const char *verdict, const char *fmt, ...)
 {
     char what[64], reason[AGENT_LOG_LINE_MAX];
     va_list ap;
@@ -84,7 +91,14 @@ static void log_request(const struct agent_serve_conf *conf, const struct agent_
     agent_log_request_name(what, sizeof(what), c->d.type);
     struct agent_log_entry e = {
             .pid = c->pid, .verdict = verdict, .what = what, .key = c->d.key, .reason = reason};
-    agent_log_write(conf->log_fd, &e);
+    agent_log_write(conf->log, share, &e);
+}
+
+/* The share of the log budget of a request that went (or was on its way) to the
+ * real agent: a signature keeps its own, so that no flood can hide it. */
+static enum agent_log_share forwarded_share(const struct agent_client *c)
+{
+    return c->d.action == AGENT_FORWARD_SIGN ? AGENT_LOG_SIGNATURE : AGENT_LOG_COMMON;
 }
 
 /* false, after the log line saying why the client is dropped. */
@@ -92,7 +106,7 @@ static bool drop(const struct agent_serve_conf *conf, const struct agent_client 
 {
     struct agent_log_entry e = {
             .pid = c->pid, .verdict = "dropped", .what = "connection", .reason = why};
-    agent_log_write(conf->log_fd, &e);
+    agent_log_write(conf->log, AGENT_LOG_COMMON, &e);
     return false;
 }
 
@@ -129,6 +143,7 @@ static bool flush(const struct agent_serve_conf *conf, struct agent_client *c, i
 /* SSH_AGENT_FAILURE: 5 bytes, which the out buffer always has room for. */
 static bool answer_failure(const struct agent_serve_conf *conf, struct agent_client *c, int64_t now)
 {
+    c->failures_in_row++;
     strbuf_reset(&c->out);
     if (agent_build_empty(&c->out, AGENT_FAILURE) < 0)
         return drop(conf, c, "no room for SSH_AGENT_FAILURE");
@@ -141,7 +156,7 @@ static bool upstream_failed(const struct agent_serve_conf *conf, struct agent_cl
                             const char *why, int64_t now)
 {
     agent_upstream_close(&c->up);
-    log_request(conf, c, "failed", "%s; %s", c->d.reason, why);
+    log_request(conf, c, forwarded_share(c), "failed", "%s; %s", c->d.reason, why);
     return answer_failure(conf, c, now);
 }
 
@@ -157,15 +172,18 @@ static bool upstream_answered(const struct agent_serve_conf *conf, struct agent_
         r = agent_filter_identities(conf->keys, conf->n_keys, body, len, &c->out, &n_listed, &err);
         if (r < 0)
             return upstream_failed(conf, c, err.msg, now);
-        log_request(conf, c, "allowed", "%s; %zu listed", c->d.reason, n_listed);
+        log_request(conf, c, AGENT_LOG_COMMON, "allowed", "%s; %zu listed", c->d.reason, n_listed);
+        c->failures_in_row = 0;
     } else {
         r = agent_filter_sign_reply(body, len, &c->out, &err);
         if (r == 1)
-            log_request(conf, c, "allowed", "%s; signed", c->d.reason);
+            log_request(conf, c, AGENT_LOG_SIGNATURE, "allowed", "%s; signed", c->d.reason);
         else if (r == 0)
-            log_request(conf, c, "failed", "%s; the real agent refused to sign", c->d.reason);
+            log_request(conf, c, AGENT_LOG_SIGNATURE, "failed",
+                        "%s; the real agent refused to sign", c->d.reason);
         else
-            log_request(conf, c, "failed", "%s; %s", c->d.reason, err.msg);
+            log_request(conf, c, AGENT_LOG_SIGNATURE, "failed", "%s; %s", c->d.reason, err.msg);
+        c->failures_in_row = r == 1 ? 0 : c->failures_in_row + 1;
         /* Only when not even FAILURE fitted is out empty. */
         if (c->out.len == 0 && agent_build_empty(&c->out, AGENT_FAILURE) < 0)
             return drop(conf, c, "no room for SSH_AGENT_FAILURE");
@@ -223,6 +241,14 @@ static int approved(const struct agent_serve_conf *conf, const struct agent_clie
 
 static bool handle_request(const struct agent_serve_conf *conf, struct agent_client *c, int64_t now)
 {
+    /* A client that only asks what is refused (a flood of 5-byte LOCKs, each a log
+     * line) is cut off; an honest one does not fail this often on one connection. */
+    if (c->failures_in_row >= SSH_PROXY_FAILURES_IN_ROW) {
+        char why[96];
+        (void)snprintf(why, sizeof(why), "%u requests in a row refused or failed",
+                       SSH_PROXY_FAILURES_IN_ROW);
+        return drop(conf, c, why);
+    }
     size_t len;
     const uint8_t *body = agent_reader_body(&c->reader, &len);
     agent_upstream_close(&c->up);
@@ -232,21 +258,23 @@ static bool handle_request(const struct agent_serve_conf *conf, struct agent_cli
         c->d.action = AGENT_REFUSE;
     agent_reader_next(&c->reader);
     if (c->d.action == AGENT_REFUSE) {
-        log_request(conf, c, "refused", "%s", c->d.reason);
+        log_request(conf, c, AGENT_LOG_COMMON, "refused", "%s", c->d.reason);
         return answer_failure(conf, c, now);
     }
     char why[320];
     if (c->d.action == AGENT_FORWARD_SIGN && !approved(conf, c, why, sizeof(why))) {
-        log_request(conf, c, "refused", "%s; %s", c->d.reason, why);
+        log_request(conf, c, AGENT_LOG_COMMON, "refused", "%s; %s", c->d.reason, why);
         return answer_failure(conf, c, now);
     }
     return ask_upstream(conf, c, now);
 }
 
-/* Feeds what was read; a whole request is handled at once. */
-static bool feed(const struct agent_serve_conf *conf, struct agent_client *c, int64_t now)
+/* Feeds what was read; a whole request is handled at once, up to *served_left of
+ * them (the rest stays in c->in for the next step). */
+static bool feed(const struct agent_serve_conf *conf, struct agent_client *c, int64_t now,
+                 unsigned *served_left)
 {
-    while (c->state == CLIENT_READ && c->in_off < c->in_len) {
+    while (*served_left > 0 && c->state == CLIENT_READ && c->in_off < c->in_len) {
         size_t used;
         struct ags_error err;
         int r = agent_reader_feed(&c->reader, c->in + c->in_off, c->in_len - c->in_off, &used,
@@ -254,19 +282,27 @@ static bool feed(const struct agent_serve_conf *conf, struct agent_client *c, in
         if (r < 0)
             return drop(conf, c, err.msg);
         c->in_off += used;
-        if (r == 1 && !handle_request(conf, c, now))
-            return false;
+        if (r == 1) {
+            (*served_left)--;
+            if (!handle_request(conf, c, now))
+                return false;
+        }
     }
     return true;
 }
 
 static bool read_requests(const struct agent_serve_conf *conf, struct agent_client *c, int64_t now)
 {
+    unsigned served_left = SSH_PROXY_REQUESTS_PER_STEP;
     for (int i = 0;; i++) {
-        if (!feed(conf, c, now))
+        if (!feed(conf, c, now, &served_left))
             return false;
         if (c->state != CLIENT_READ)
             return true;
+        /* This step's requests are served: the rest of c->in waits for the next
+         * step (without poll waiting), what is in the socket for the next POLLIN. */
+        if (served_left == 0)
+            break;
         /* All that was read is fed: what the client sends on waits for the next POLLIN. */
         if (i == CLIENT_READS_PER_STEP)
             break;

@@ -12,8 +12,12 @@
  *   WRITE     the answer is partly written; the rest waits for POLLOUT
  *
  * One request at a time: further requests wait in the socket until the
- * answer is out, so per client at most one frame is buffered each way.
- * Each step that waits on the peer has a deadline (conf->timeout_ms).
+ * answer is out, so per client at most one frame is buffered each way
+ * (and one read's worth of requests sent ahead).  A step serves at most
+ * SSH_PROXY_REQUESTS_PER_STEP requests; what was read beyond them is served
+ * in the next steps, which the server makes without waiting in poll
+ * (agent_client_has_unserved).  Each step that waits on the peer has a
+ * deadline (conf->timeout_ms).
  */
 
 #include <stdbool.h>
@@ -22,10 +26,11 @@
 
 #include "base/strbuf.h"
 #include "ssh/agent-filter.h"
+#include "ssh/agent-log.h"
 #include "ssh/agent-proto.h"
 #include "ssh/agent-server.h"
 
-/* What every client of one proxy shares (the proxy's options, copied). */
+/* What every client of one proxy shares (the proxy's options, copied, and its log). */
 struct agent_serve_conf {
     const char *upstream_path;
     const struct ssh_pubkey *keys;
@@ -33,7 +38,7 @@ struct agent_serve_conf {
     enum ssh_confirm confirm;
     ssh_approve_fn *approve;
     void *approve_data;
-    int log_fd;
+    struct agent_log *log;
     int timeout_ms;
 };
 
@@ -65,12 +70,15 @@ struct agent_client {
     int64_t deadline;        /* CLOCK_MONOTONIC ms of the step that waits; 0: none */
     struct agent_decision d; /* the request in progress */
     struct agent_upstream up;
+    unsigned failures_in_row; /* requests answered SSH_AGENT_FAILURE since the last success */
 };
 
 /* Takes fd (closed by agent_client_free). */
 struct agent_client *agent_client_new(int fd, pid_t pid);
 void agent_client_free(struct agent_client *c);
 
+/* Requests read and not yet served: the next step must come without waiting. */
+bool agent_client_has_unserved(const struct agent_client *c);
 /* What poll should wait for: on the client's fd, and on *up_fd (-1: none). */
 short agent_client_events(const struct agent_client *c, int *up_fd, short *up_events);
 /*

@@ -26,6 +26,7 @@
 
 struct ssh_proxy {
     struct agent_serve_conf conf;
+    struct agent_log log; /* conf.log */
     char *listen_path, *upstream_path;
     int listen_fd, wake_fd;
     pthread_t thread;
@@ -35,12 +36,11 @@ struct ssh_proxy {
     int64_t listen_paused_to; /* 0: accepting */
 };
 
-static void log_connection(const struct ssh_proxy *p, pid_t pid, const char *verdict,
-                           const char *why)
+static void log_connection(struct ssh_proxy *p, pid_t pid, const char *verdict, const char *why)
 {
     struct agent_log_entry e = {
             .pid = pid, .verdict = verdict, .what = "connection", .reason = why};
-    agent_log_write(p->conf.log_fd, &e);
+    agent_log_write(&p->log, AGENT_LOG_COMMON, &e);
 }
 
 static pid_t peer_pid(int fd)
@@ -91,11 +91,14 @@ static void remove_client(struct ssh_proxy *p, size_t i)
     p->cap_logged = false;
 }
 
-/* The poll timeout: until the nearest deadline, or forever. */
+/* The poll timeout: none while a client has requests read and not served,
+ * else until the nearest deadline, or forever. */
 static int poll_timeout(const struct ssh_proxy *p, int64_t now)
 {
     int64_t next = p->listen_paused_to;
     for (size_t i = 0; i < p->n_clients; i++) {
+        if (agent_client_has_unserved(p->clients[i]))
+            return 0;
         int64_t d = p->clients[i]->deadline;
         if (d != 0 && (next == 0 || d < next))
             next = d;
@@ -225,6 +228,7 @@ int ssh_proxy_start(const struct ssh_proxy_opts *o, struct ssh_proxy **ret, stru
                              o->listen_path ? "the real agent's" : "its own");
     struct ssh_proxy *p = xcalloc(1, sizeof(*p));
     p->listen_fd = p->wake_fd = -1;
+    agent_log_init(&p->log, o->log_fd, o->log_budget ? o->log_budget : SSH_PROXY_LOG_BUDGET);
     p->listen_path = xstrdup(o->listen_path);
     p->upstream_path = xstrdup(o->upstream_path);
     p->conf = (struct agent_serve_conf){
@@ -234,7 +238,7 @@ int ssh_proxy_start(const struct ssh_proxy_opts *o, struct ssh_proxy **ret, stru
             .confirm = o->confirm,
             .approve = o->approve,
             .approve_data = o->approve_data,
-            .log_fd = o->log_fd,
+            .log = &p->log,
             .timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : SSH_PROXY_TIMEOUT_MS,
     };
     int r = bind_socket(p, err);
@@ -265,5 +269,6 @@ void ssh_proxy_stop(struct ssh_proxy *p)
     while (w < 0 && errno == EINTR);
     (void)pthread_join(p->thread, NULL);
     (void)unlink(p->listen_path);
+    agent_log_finish(&p->log);
     proxy_free(p);
 }

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,4 +200,56 @@ int ssh_fixture_down(struct ssh_fixture *f)
     ssh_pubkey_done(&f->keys[1]);
     free(f->agent_sock);
     return ssh_test_dir_remove();
+}
+
+size_t assert_log_shape(const char *text)
+{
+    regex_t re;
+    assert_int_equal(regcomp(&re,
+                             "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z "
+                             "pid=([1-9][0-9]*|[?]) ((allowed|refused|failed|dropped) "
+                             "(SSH_AGENTC_[A-Z_]+|message type [0-9]+|empty message|connection)"
+                             "( key=[ -~]+ [(](auth|signing)[)])?|log truncated): [ -~]+$",
+                             REG_EXTENDED | REG_NOSUB),
+                     0);
+    _cleanup_free_ char *copy = xstrdup(text);
+    size_t lines = 0;
+    for (char *line = copy, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+        *nl = '\0';
+        if (regexec(&re, line, 0, NULL, 0) != 0)
+            fail_msg("log line of another shape: %s", line);
+        lines++;
+    }
+    regfree(&re);
+    return lines;
+}
+
+struct ssh_proxy_opts ssh_fixture_proxy_opts(const struct ssh_fixture *f, const char *sock,
+                                             int log_fd)
+{
+    return (struct ssh_proxy_opts){
+            .listen_path = sock,
+            .upstream_path = f->agent_sock,
+            .keys = f->keys,
+            .n_keys = 2,
+            .confirm = SSH_CONFIRM_NEVER,
+            .log_fd = log_fd,
+    };
+}
+
+struct ssh_proxy *ssh_fixture_proxy_up(const struct ssh_proxy_opts *o)
+{
+    struct ssh_proxy *p = NULL;
+    struct ags_error err = {0};
+    if (ssh_proxy_start(o, &p, &err) < 0)
+        fail_msg("ssh_proxy_start: %s", err.msg);
+    return p;
+}
+
+int log_open(const char *name, char **ret_path)
+{
+    *ret_path = path_in(name);
+    int fd = open(*ret_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    return fd;
 }

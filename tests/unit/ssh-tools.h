@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "ssh/agent-server.h"
 #include "ssh/pubkey.h"
 
 #define MUT(s) ((char *)(uintptr_t)(s))
@@ -22,6 +23,9 @@ void ssh_test_dir_make(void);
 int ssh_test_dir_remove(void);
 /* ssh_test_dir/name, xasprintf'd. */
 char *path_in(const char *name);
+/* Creates (append, 0600) the file name in ssh_test_dir for a proxy's log:
+ * its fd, *ret_path its path (freed by the caller). */
+int log_open(const char *name, char **ret_path);
 
 struct child_io {
     const char *sock;     /* SSH_AUTH_SOCK, or NULL for none */
@@ -48,6 +52,9 @@ char *slurp(const char *name);
 size_t count_lines(const char *text);
 /* "type base64" of a .pub file: what ssh-add -L prints before the comment. */
 char *key_words(const char *pub_name);
+/* Fails unless every line of the proxy's log text has the documented shape
+ * (docs/security.md, the log's own "log truncated" lines included); the lines. */
+size_t assert_log_shape(const char *text);
 
 /*
  * What both tests start from: ssh_test_dir with keys auth, sign (the two
@@ -63,3 +70,9 @@ struct ssh_fixture {
 void ssh_fixture_up(struct ssh_fixture *f);
 /* Stops the agent and removes ssh_test_dir. */
 int ssh_fixture_down(struct ssh_fixture *f);
+/* A proxy at sock in front of the fixture's agent offering its two keys,
+ * logging to log_fd, asking nobody (the caller changes what it tests). */
+struct ssh_proxy_opts ssh_fixture_proxy_opts(const struct ssh_fixture *f, const char *sock,
+                                             int log_fd);
+/* ssh_proxy_start, failing the test when it fails. */
+struct ssh_proxy *ssh_fixture_proxy_up(const struct ssh_proxy_opts *o);

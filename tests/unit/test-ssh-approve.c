@@ -60,21 +60,11 @@ static int setup_group(void **state)
     (void)state;
     ssh_fixture_up(&g_fx);
     g_proxy_sock = path_in("proxy.sock");
-    g_log_path = path_in("proxy.log");
-    g_log_fd = open(g_log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    assert_true(g_log_fd >= 0);
-    const struct ssh_proxy_opts o = {
-            .listen_path = g_proxy_sock,
-            .upstream_path = g_fx.agent_sock,
-            .keys = g_fx.keys,
-            .n_keys = 2,
-            .confirm = SSH_CONFIRM_ALWAYS,
-            .approve = run_ssh_approve,
-            .log_fd = g_log_fd,
-    };
-    struct ags_error err = {0};
-    if (ssh_proxy_start(&o, &g_proxy, &err) < 0)
-        fail_msg("ssh_proxy_start: %s", err.msg);
+    g_log_fd = log_open("proxy.log", &g_log_path);
+    struct ssh_proxy_opts o = ssh_fixture_proxy_opts(&g_fx, g_proxy_sock, g_log_fd);
+    o.confirm = SSH_CONFIRM_ALWAYS;
+    o.approve = run_ssh_approve;
+    g_proxy = ssh_fixture_proxy_up(&o);
     return 0;
 }
 

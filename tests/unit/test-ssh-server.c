@@ -16,7 +16,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +30,7 @@
 #include "base/alloc.h"
 #include "base/fileio.h"
 #include "base/limits.h"
+#include "ssh/agent-client.h"
 #include "ssh/agent-filter.h"
 #include "ssh/agent-log.h"
 #include "ssh/agent-proto.h"
@@ -47,22 +47,12 @@ static struct ssh_proxy *g_proxy;
 
 static struct ssh_proxy_opts base_opts(void)
 {
-    return (struct ssh_proxy_opts){
-            .listen_path = g_proxy_sock,
-            .upstream_path = g_fx.agent_sock,
-            .keys = g_fx.keys,
-            .n_keys = 2,
-            .confirm = SSH_CONFIRM_NEVER,
-            .log_fd = g_log_fd,
-    };
+    return ssh_fixture_proxy_opts(&g_fx, g_proxy_sock, g_log_fd);
 }
 
 static void proxy_up(const struct ssh_proxy_opts *o)
 {
-    struct ags_error err = {0};
-    int r = ssh_proxy_start(o, &g_proxy, &err);
-    if (r < 0)
-        fail_msg("ssh_proxy_start: %s", err.msg);
+    g_proxy = ssh_fixture_proxy_up(o);
 }
 
 static void proxy_down(void)
@@ -225,9 +215,7 @@ static int setup_group(void **state)
     (void)state;
     ssh_fixture_up(&g_fx);
     g_proxy_sock = path_in("proxy.sock");
-    g_log_path = path_in("proxy.log");
-    g_log_fd = open(g_log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    assert_true(g_log_fd >= 0);
+    g_log_fd = log_open("proxy.log", &g_log_path);
     return 0;
 }
 
@@ -524,21 +512,28 @@ static void test_a_client_that_does_not_read_does_not_stop_others(void **state)
 {
     (void)state;
 
-    /* 5000 LOCK requests in one go: their 5000 answers are far more than the
-     * socket holds, so the proxy's writes to this client stop part way. */
-    enum { N = 5000 };
+    /* 5000 requests in one go, LOCKs with a listing after every 32 (so that the
+     * client is not dropped for only asking what is refused): their answers are
+     * far more than the socket holds, so the proxy's writes to this client stop
+     * part way. */
+    enum { N = 5000, EVERY = 33 };
 
     static const char lock[] = "\0\0\0\1\x16";
     _cleanup_free_ char *many = xmalloc(N * 5);
     for (size_t i = 0; i < N; i++)
-        memcpy(many + i * 5, lock, 5);
+        memcpy(many + i * 5, i % EVERY == EVERY - 1 ? list_request : lock, 5);
     int greedy = connect_unix(g_proxy_sock);
     send_bytes(greedy, many, N * 5);
     assert_int_equal(list_once(), 2);
-    for (size_t i = 0; i < N; i++)
-        expect_failure(greedy);
+    for (size_t i = 0; i < N; i++) {
+        if (i % EVERY == EVERY - 1)
+            assert_int_equal(read_list(greedy), 2);
+        else
+            expect_failure(greedy);
+    }
     close(greedy);
-    assert_int_equal(log_count(" refused SSH_AGENTC_LOCK: "), N);
+    assert_int_equal(log_count(" refused SSH_AGENTC_LOCK: "), N - N / EVERY);
+    assert_int_equal(log_count(" allowed SSH_AGENTC_REQUEST_IDENTITIES: "), N / EVERY + 1);
 }
 
 /* 16 requests of exactly one read's size (4096 bytes) in one write: the proxy reads
@@ -562,6 +557,86 @@ static void test_requests_filling_every_read_of_a_wakeup_are_all_answered(void *
         expect_failure(fd);
     close(fd);
     assert_int_equal(log_count(" refused SSH_AGENTC_LOCK: "), N);
+}
+
+/* LOCK frames of 64 bytes (a 59-byte passphrase) written at once, on a fresh
+ * connection: a turn of the loop serves 16 of them, and those read beyond wait in
+ * the proxy, not in the socket, so no POLLIN comes for them.  64 of them are
+ * exactly one read (4096 bytes) and as many failures as a client may have in a row. */
+static void test_requests_past_one_turn_are_answered_though_nothing_more_arrives(void **state)
+{
+    (void)state;
+
+    enum { FRAME = 64 };
+
+    static const size_t counts[] = {1,
+                                    SSH_PROXY_REQUESTS_PER_STEP - 1,
+                                    SSH_PROXY_REQUESTS_PER_STEP,
+                                    SSH_PROXY_REQUESTS_PER_STEP + 1,
+                                    2 * SSH_PROXY_REQUESTS_PER_STEP + 1,
+                                    SSH_PROXY_FAILURES_IN_ROW};
+    uint8_t many[SSH_PROXY_FAILURES_IN_ROW * FRAME] = {0};
+    for (size_t i = 0; i < SSH_PROXY_FAILURES_IN_ROW; i++) {
+        many[i * FRAME + 3] = FRAME - 4;
+        many[i * FRAME + 4] = AGENTC_LOCK;
+        many[i * FRAME + 8] = FRAME - 9;
+    }
+    size_t total = 0;
+    for (size_t k = 0; k < ARRAY_SIZE(counts); k++) {
+        int fd = connect_unix(g_proxy_sock);
+        send_bytes(fd, many, counts[k] * FRAME);
+        for (size_t i = 0; i < counts[k]; i++)
+            expect_failure(fd);
+        close(fd);
+        total += counts[k];
+    }
+    assert_int_equal(sizeof(many), AGENT_CLIENT_CHUNK);
+    assert_int_equal(log_count(" refused SSH_AGENTC_LOCK: "), total);
+    assert_int_equal(log_count(" dropped connection: "), 0);
+}
+
+/* 64 failures in a row (refused, or failed at the real agent) and the next request
+ * drops the client; a request that succeeds starts the count again. */
+static void test_a_client_is_dropped_at_its_next_request_after_64_failures_in_a_row(void **state)
+{
+    (void)state;
+
+    enum { MAX = SSH_PROXY_FAILURES_IN_ROW };
+
+    static const char lock[] = "\0\0\0\1\x16";
+    char many[(2 * MAX) * 5];
+    for (size_t i = 0; i < 2 * MAX; i++)
+        memcpy(many + i * 5, i == MAX - 1 ? list_request : lock, 5);
+    int fd = connect_unix(g_proxy_sock);
+    send_bytes(fd, many, sizeof(many));
+    for (size_t i = 0; i < 2 * MAX; i++) {
+        if (i == MAX - 1)
+            assert_int_equal(read_list(fd), 2);
+        else
+            expect_failure(fd);
+    }
+    /* 63 + 1 allowed + 64 refused: the next one, allowed or not, is not served. */
+    send_bytes(fd, list_request, 5);
+    expect_eof(fd);
+    close(fd);
+    assert_int_equal(log_count(" refused SSH_AGENTC_LOCK: "), 2 * MAX - 1);
+    assert_int_equal(log_count(" allowed SSH_AGENTC_REQUEST_IDENTITIES: "), 1);
+    assert_logged(" dropped connection: 64 requests in a row refused or failed\n");
+
+    /* Failures at the real agent count too. */
+    _cleanup_free_ char *none = path_in("no-agent.sock");
+    restart_proxy(none, 0);
+    fd = connect_unix(g_proxy_sock);
+    for (size_t i = 0; i < MAX; i++)
+        memcpy(many + i * 5, list_request, 5);
+    send_bytes(fd, many, MAX * 5);
+    for (size_t i = 0; i < MAX; i++)
+        expect_failure(fd);
+    send_bytes(fd, list_request, 5);
+    expect_eof(fd);
+    close(fd);
+    assert_int_equal(log_count(" failed SSH_AGENTC_REQUEST_IDENTITIES: "), MAX);
+    assert_int_equal(log_count(" dropped connection: 64 requests in a row refused or failed\n"), 2);
 }
 
 static void test_clients_beyond_the_cap_are_closed_and_logged_once(void **state)
@@ -769,6 +844,81 @@ static void test_the_approval_callback_is_asked_and_obeyed(void **state)
     assert_int_equal(a.asked, 3);
 }
 
+/* The approval callback that holds the proxy's loop until the test lets it go. */
+struct held_question {
+    int asked[2], release[2]; /* pipes */
+};
+
+static int approve_when_released(const struct ssh_sign_question *q, char *why, size_t why_size,
+                                 void *data)
+{
+    (void)q;
+    struct held_question *h = data;
+    char b = 'a';
+    assert_int_equal(write(h->asked[1], &b, 1), 1);
+    assert_int_equal(read(h->release[0], &b, 1), 1);
+    snprintf(why, why_size, "released by the test");
+    return 0;
+}
+
+/* With the loop held, one client queues 64 refused requests and another one: in
+ * the next turn the other is served after at most 16 of the flooder's. */
+static void test_another_client_is_served_after_at_most_16_of_a_flooders_requests(void **state)
+{
+    (void)state;
+    struct held_question h;
+    assert_int_equal(pipe2(h.asked, O_CLOEXEC), 0);
+    assert_int_equal(pipe2(h.release, O_CLOEXEC), 0);
+    proxy_down();
+    struct ssh_proxy_opts o = base_opts();
+    o.confirm = SSH_CONFIRM_ALWAYS;
+    o.approve = approve_when_released;
+    o.approve_data = &h;
+    proxy_up(&o);
+    /* Taken in this order (each answered once), so each turn serves the flooder first. */
+    int other = connect_unix(g_proxy_sock);
+    assert_int_equal(list_on(other), 2);
+    int flooder = connect_unix(g_proxy_sock);
+    assert_int_equal(list_on(flooder), 2);
+    write_in_dir("commit6", "tree 6\n");
+    _cleanup_free_ char *msg = path_in("commit6"),
+                        *pub = xasprintf("%s/pub/sign.pub", ssh_test_dir);
+    char *argv[] = {MUT("ssh-keygen"), MUT("-Y"), MUT("sign"), MUT("-n"), MUT("git"),
+                    MUT("-f"),         pub,       msg,         NULL};
+    struct child_io io = {.sock = g_proxy_sock};
+    pid_t signer = start(argv, &io);
+    struct pollfd p = {.fd = h.asked[0], .events = POLLIN};
+    assert_int_equal(poll(&p, 1, 10000), 1);
+
+    static const char lock[] = "\0\0\0\1\x16";
+    char many[SSH_PROXY_FAILURES_IN_ROW * 5];
+    for (size_t i = 0; i < SSH_PROXY_FAILURES_IN_ROW; i++)
+        memcpy(many + i * 5, lock, 5);
+    send_bytes(flooder, many, sizeof(many));
+    send_bytes(other, "\0\0\0\1\x13", 5); /* REMOVE_ALL_IDENTITIES */
+    assert_int_equal(write(h.release[1], "r", 1), 1);
+    for (size_t i = 0; i < SSH_PROXY_FAILURES_IN_ROW; i++)
+        expect_failure(flooder);
+    expect_failure(other);
+    assert_int_not_equal(wait_status(signer), 0);
+    close(flooder);
+    close(other);
+    for (int i = 0; i < 2; i++) {
+        close(h.asked[i]);
+        close(h.release[i]);
+    }
+
+    _cleanup_free_ char *text = log_text();
+    char *remove_all = strstr(text, " refused SSH_AGENTC_REMOVE_ALL_IDENTITIES: ");
+    assert_non_null(remove_all);
+    *remove_all = '\0';
+    size_t before = 0;
+    for (const char *q = text; (q = strstr(q, " refused SSH_AGENTC_LOCK: ")); q++)
+        before++;
+    if (before > SSH_PROXY_REQUESTS_PER_STEP)
+        fail_msg("the other client waited for %zu of the flooder's requests", before);
+}
+
 /* ---- the thread and the log ---- */
 
 static volatile sig_atomic_t g_usr1;
@@ -822,23 +972,8 @@ static void test_every_log_line_has_the_documented_shape(void **state)
     expect_failure(c);
     close(c);
 
-    regex_t re;
-    assert_int_equal(regcomp(&re,
-                             "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z "
-                             "pid=([1-9][0-9]*|[?]) (allowed|refused|failed|dropped) "
-                             "(SSH_AGENTC_[A-Z_]+|message type [0-9]+|empty message|connection)"
-                             "( key=[ -~]+ [(](auth|signing)[)])?: [ -~]+$",
-                             REG_EXTENDED | REG_NOSUB),
-                     0);
     _cleanup_free_ char *text = log_text();
-    size_t lines = 0;
-    for (char *line = text, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
-        *nl = '\0';
-        if (regexec(&re, line, 0, NULL, 0) != 0)
-            fail_msg("log line of another shape: %s", line);
-        lines++;
-    }
-    regfree(&re);
+    size_t lines = assert_log_shape(text);
     /* ssh-keygen -Y sign lists the keys before it asks for a signature. */
     assert_int_equal(lines, 6);
     assert_int_equal(log_count(" allowed SSH_AGENTC_REQUEST_IDENTITIES"), 2);
@@ -892,12 +1027,15 @@ int main(void)
             T(test_a_stalled_client_is_dropped_after_the_timeout),
             T(test_a_client_that_does_not_read_does_not_stop_others),
             T(test_requests_filling_every_read_of_a_wakeup_are_all_answered),
+            T(test_requests_past_one_turn_are_answered_though_nothing_more_arrives),
+            T(test_a_client_is_dropped_at_its_next_request_after_64_failures_in_a_row),
             T(test_clients_beyond_the_cap_are_closed_and_logged_once),
             T(test_a_dead_real_agent_gives_failure_and_a_new_one_is_used),
             T(test_a_silent_real_agent_gives_failure_after_the_timeout),
             T(test_stop_closes_clients_in_every_state),
             T(test_confirm_always_without_a_way_to_ask_refuses_saying_why),
             T(test_the_approval_callback_is_asked_and_obeyed),
+            T(test_another_client_is_served_after_at_most_16_of_a_flooders_requests),
             T(test_the_proxy_thread_takes_no_signals),
             T(test_every_log_line_has_the_documented_shape),
             T(test_log_lines_make_client_text_printable),
