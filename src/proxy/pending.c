@@ -66,9 +66,8 @@ static void *asker_run(void *arg)
     a->result = a->approve(&a->q, a->cancel_fd, a->timeout_ms, a->why, sizeof(a->why), a->userdata);
     /* why reaches the events, which are printed: printable ASCII only. */
     a->why[sizeof(a->why) - 1] = '\0';
-    for (char *p = a->why; *p; p++)
-        if (*p < 0x20 || *p > 0x7e)
-            *p = '?';
+    if (a->why[0])
+        proxy_printable_text(a->why, sizeof(a->why), a->why);
     signal_fd(a->done_fd);
     return NULL;
 }

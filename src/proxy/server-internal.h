@@ -160,6 +160,9 @@ int proxy_out_flush(struct proxy_out *o, int fd);
 ssize_t proxy_recv(int fd, void *buf, size_t n);
 /* s->event, when set. */
 void proxy_emit(const struct proxy_server *s, const struct proxy_event *e);
+/* The protocol's and the events' texts are printable ASCII of at most AGS_PROXY_MAX_TEXT
+ * bytes: anything else is replaced by '?', an empty one says "refused".  dst may be src. */
+void proxy_printable_text(char *dst, size_t size, const char *src);
 /* "PREFIX URL SUFFIX" cut to a text the protocol carries (AGS_PROXY_MAX_TEXT). */
 void proxy_url_text(char *buf, size_t size, const char *prefix, const char *url,
                     const char *suffix);

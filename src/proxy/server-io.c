@@ -68,6 +68,16 @@ void proxy_emit(const struct proxy_server *s, const struct proxy_event *e)
         s->event(e, s->userdata);
 }
 
+void proxy_printable_text(char *dst, size_t size, const char *src)
+{
+    size_t n = 0;
+    for (; src[n] && n + 1 < size && n < AGS_PROXY_MAX_TEXT; n++)
+        dst[n] = src[n] >= 0x20 && src[n] <= 0x7e ? src[n] : '?';
+    dst[n] = '\0';
+    if (n == 0)
+        (void)snprintf(dst, size, "refused");
+}
+
 void proxy_url_text(char *buf, size_t size, const char *prefix, const char *url, const char *suffix)
 {
     /* Room for the prefix, the suffix and "...": the URL is what gives way. */

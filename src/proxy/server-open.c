@@ -54,9 +54,11 @@ void sandbox_open_allowed(struct proxy_server *s, struct sandbox_conn *c, const 
     if (s->open)
         r = s->open(c->url, why, sizeof(why), s->userdata);
     if (r < 0) {
+        why[sizeof(why) - 1] = '\0';
         if (!why[0])
             (void)snprintf(why, sizeof(why), "%s",
                            s->open ? strerror(-r) : "no way to open a URL on this host");
+        proxy_printable_text(why, sizeof(why), why);
         struct proxy_event e = {
                 .kind = PROXY_EV_OPEN_FAILED, .url = c->url, .text = why, .port = port};
         proxy_emit(s, &e);

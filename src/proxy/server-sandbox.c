@@ -47,21 +47,10 @@ void sandbox_conn_free(struct proxy_server *s, struct sandbox_conn *c)
 
 /* ---- what the sandbox is told ---- */
 
-/* The protocol's texts are printable ASCII of bounded length: anything else is replaced. */
-static void printable_text(char *dst, size_t size, const char *src)
-{
-    size_t n = 0;
-    for (; src[n] && n + 1 < size && n < AGS_PROXY_MAX_TEXT; n++)
-        dst[n] = src[n] >= 0x20 && src[n] <= 0x7e ? src[n] : '?';
-    dst[n] = '\0';
-    if (n == 0)
-        (void)snprintf(dst, size, "refused");
-}
-
 void sandbox_send_text(struct sandbox_conn *c, enum proxy_msg_type type, const char *text)
 {
     char t[AGS_PROXY_MAX_TEXT + 1];
-    printable_text(t, sizeof(t), text);
+    proxy_printable_text(t, sizeof(t), text);
     /* The buffer holds two whole frames, so a text fits after any one: should it not, the
      * connection ends rather than go on out of step. */
     if (proxy_build_text(&c->out.buf, type, t) < 0 || type == PROXY_REFUSED)
@@ -76,9 +65,11 @@ void sandbox_send_opened(struct sandbox_conn *c, uint16_t port)
 
 void sandbox_refuse(struct proxy_server *s, struct sandbox_conn *c, const char *text)
 {
-    struct proxy_event e = {.kind = PROXY_EV_REFUSED, .url = c->url, .text = text};
+    char t[AGS_PROXY_MAX_TEXT + 1];
+    proxy_printable_text(t, sizeof(t), text);
+    struct proxy_event e = {.kind = PROXY_EV_REFUSED, .url = c->url, .text = t};
     proxy_emit(s, &e);
-    sandbox_send_text(c, PROXY_REFUSED, text);
+    sandbox_send_text(c, PROXY_REFUSED, t);
 }
 
 /* ---- the OPEN ---- */
