@@ -103,7 +103,7 @@ static void asker_start(struct proxy_server *s, const struct pending *p)
     s->asker = a;
 }
 
-void asker_cancel(struct asker *a)
+static void asker_cancel(struct asker *a)
 {
     if (a->cancelled)
         return;
@@ -111,14 +111,55 @@ void asker_cancel(struct asker *a)
     signal_fd(a->cancel_fd);
 }
 
-void asker_join(struct proxy_server *s)
+/* The request was answered elsewhere: its callback is told to stop asking and is joined
+ * once it returns, while a new request may already be asked about. */
+static void retire_asker(struct proxy_server *s)
 {
     if (!s->asker)
         return;
     asker_cancel(s->asker);
-    (void)pthread_join(s->asker->thread, NULL);
-    asker_free(s->asker);
+    /* pending_can_start kept a place free for it. */
+    s->retired[s->n_retired++] = s->asker;
     s->asker = NULL;
+}
+
+bool pending_can_start(const struct proxy_server *s)
+{
+    return !s->pending && s->n_retired < PROXY_MAX_RETIRED_ASKERS;
+}
+
+static void asker_reap(struct asker *a)
+{
+    uint64_t v;
+    (void)!read(a->done_fd, &v, sizeof(v));
+    (void)pthread_join(a->thread, NULL);
+}
+
+void askers_cancel_all(struct proxy_server *s)
+{
+    if (s->asker)
+        asker_cancel(s->asker);
+    for (size_t i = 0; i < s->n_retired; i++)
+        asker_cancel(s->retired[i]);
+}
+
+void askers_join_all(struct proxy_server *s)
+{
+    askers_cancel_all(s);
+    retire_asker(s);
+    for (size_t i = 0; i < s->n_retired; i++) {
+        (void)pthread_join(s->retired[i]->thread, NULL);
+        asker_free(s->retired[i]);
+    }
+    s->n_retired = 0;
+}
+
+void askers_pollfds(const struct proxy_server *s, struct pollfd *fds)
+{
+    fds[0] = (struct pollfd){.fd = s->asker ? s->asker->done_fd : -1, .events = POLLIN};
+    for (size_t i = 0; i < PROXY_MAX_RETIRED_ASKERS; i++)
+        fds[1 + i] = (struct pollfd){.fd = i < s->n_retired ? s->retired[i]->done_fd : -1,
+                                     .events = POLLIN};
 }
 
 /* ---- the request ---- */
@@ -160,8 +201,7 @@ static void resolve(struct proxy_server *s, bool allow, const char *why, const c
 {
     struct pending *p = s->pending;
     s->pending = NULL;
-    if (s->asker)
-        asker_cancel(s->asker);
+    retire_asker(s);
     struct proxy_question q = pending_question(p);
     struct proxy_event e = {
             .kind = allow ? PROXY_EV_ALLOWED : PROXY_EV_DENIED, .question = &q, .text = why};
@@ -198,8 +238,7 @@ void pending_drop(struct proxy_server *s, const char *why, const char *refused)
     if (!p)
         return;
     s->pending = NULL;
-    if (s->asker)
-        asker_cancel(s->asker);
+    retire_asker(s);
     struct proxy_question q = pending_question(p);
     struct proxy_event e = {.kind = PROXY_EV_DENIED, .question = &q, .text = why};
     proxy_emit(s, &e);
@@ -220,19 +259,30 @@ void pending_check_deadline(struct proxy_server *s, int64_t now)
     resolve(s, false, why, refused, now);
 }
 
-void asker_finished(struct proxy_server *s, int64_t now)
+/* The current request's callback returned: its answer is the request's. */
+static void current_finished(struct proxy_server *s, int64_t now)
 {
     struct asker *a = s->asker;
-    uint64_t v;
-    (void)!read(a->done_fd, &v, sizeof(v));
-    (void)pthread_join(a->thread, NULL);
+    asker_reap(a);
     s->asker = NULL;
-    /* Answered elsewhere meanwhile: the callback's value is ignored. */
-    bool current = !a->cancelled && s->pending && strcmp(s->pending->id, a->id) == 0;
-    if (current && a->result > 0)
+    if (s->pending && a->result > 0)
         resolve(s, true, a->why[0] ? a->why : "approved by the user", NULL, now);
-    else if (current && a->result == 0)
+    else if (s->pending && a->result == 0)
         deny(s, a->why[0] ? a->why : "denied by the user", now);
     /* Negative: no way to ask here; the request waits for `ags approve` or its timeout. */
     asker_free(a);
+}
+
+void askers_step(struct proxy_server *s, const struct pollfd *fds, int64_t now)
+{
+    /* A retired one's value is ignored: its request was answered elsewhere. */
+    for (size_t i = s->n_retired; i-- > 0;) {
+        if (!fds[1 + i].revents || fds[1 + i].fd != s->retired[i]->done_fd)
+            continue;
+        asker_reap(s->retired[i]);
+        asker_free(s->retired[i]);
+        s->retired[i] = s->retired[--s->n_retired];
+    }
+    if (fds[0].revents && s->asker && fds[0].fd == s->asker->done_fd)
+        current_finished(s, now);
 }

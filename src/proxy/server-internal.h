@@ -42,6 +42,9 @@
 #define PROXY_DEFAULT_LINGER_MS         10000
 /* Control clients at once: `ags approve` and the like, one short request each. */
 #define PROXY_MAX_CONTROL_CLIENTS 4u
+/* Approval callbacks answered elsewhere that may still be returning (each returns at once
+ * when its cancel_fd fires); a new request waits only while one of these places is free. */
+#define PROXY_MAX_RETIRED_ASKERS 4u
 /* The largest OPEN: type, version, the URL's length and the URL. */
 #define PROXY_OPEN_FRAME_MAX (1u + 4u + 4u + AGS_PROXY_MAX_URL)
 
@@ -146,7 +149,10 @@ struct proxy_server {
     struct control_conn *ctls[PROXY_MAX_CONTROL_CLIENTS];
     size_t n_ctls;
     struct pending *pending;
-    struct asker *asker;
+    struct asker *asker; /* the pending request's callback, while it runs */
+    /* Callbacks of requests answered elsewhere, told to stop and not yet returned. */
+    struct asker *retired[PROXY_MAX_RETIRED_ASKERS];
+    size_t n_retired;
 };
 
 /* ---- server-io.c ---- */
@@ -226,11 +232,17 @@ int pending_answer(struct proxy_server *s, const char *id, bool allow, const cha
 /* Denied without an answer (timeout, the sandbox left, the server stops). */
 void pending_drop(struct proxy_server *s, const char *why, const char *refused);
 void pending_check_deadline(struct proxy_server *s, int64_t now);
-/* The worker's done_fd fired: join it and act on its answer. */
-void asker_finished(struct proxy_server *s, int64_t now);
-/* Fires the worker's cancel_fd (once). */
-void asker_cancel(struct asker *a);
-void asker_join(struct proxy_server *s);
+/* No request waits, and a retired callback's place is free. */
+bool pending_can_start(const struct proxy_server *s);
+/* The askers' done_fds: the current one's, then each retired one's. */
+#define ASKER_POLLFDS (1 + PROXY_MAX_RETIRED_ASKERS)
+void askers_pollfds(const struct proxy_server *s, struct pollfd *fds);
+/* A done_fd fired: the worker is joined; the current one's answer is acted on. */
+void askers_step(struct proxy_server *s, const struct pollfd *fds, int64_t now);
+/* Fires every worker's cancel_fd (once each). */
+void askers_cancel_all(struct proxy_server *s);
+/* Cancels and joins every worker (stop, after the loop ended). */
+void askers_join_all(struct proxy_server *s);
 struct proxy_question pending_question(const struct pending *p);
 
 /* ---- server-control.c ---- */

@@ -99,7 +99,7 @@ static void on_open_message(struct proxy_server *s, struct sandbox_conn *c,
         return;
     case PROXY_VERDICT_ASK:
         /* One prompt per session: a hostile agent cannot queue or flood them. */
-        if (s->pending || s->asker)
+        if (!pending_can_start(s))
             sandbox_refuse(s, c, "another request waits for approval");
         else
             pending_start(s, c, now);

@@ -77,10 +77,11 @@ static void remove_control(struct proxy_server *s, size_t i)
 
 /* ---- the loop ---- */
 
-/* pollfd layout: wake, the two listeners, the asker's done_fd, SANDBOX_POLLFDS per sandbox
+/* pollfd layout: wake, the two listeners, the askers' done_fds, SANDBOX_POLLFDS per sandbox
  * connection, one per control client. */
-#define POLL_FIXED 4
-#define POLL_MAX   (POLL_FIXED + SANDBOX_POLLFDS * AGS_PROXY_MAX_CLIENTS + PROXY_MAX_CONTROL_CLIENTS)
+#define POLL_ASKERS 3
+#define POLL_FIXED  (POLL_ASKERS + ASKER_POLLFDS)
+#define POLL_MAX    (POLL_FIXED + SANDBOX_POLLFDS * AGS_PROXY_MAX_CLIENTS + PROXY_MAX_CONTROL_CLIENTS)
 
 static size_t fill_pollfds(struct proxy_server *s, struct pollfd *fds, int64_t now)
 {
@@ -91,7 +92,7 @@ static size_t fill_pollfds(struct proxy_server *s, struct pollfd *fds, int64_t n
     /* A negative fd is skipped by poll: the listeners rest while paused. */
     fds[1] = (struct pollfd){.fd = paused ? -1 : s->sandbox_lfd, .events = POLLIN};
     fds[2] = (struct pollfd){.fd = paused ? -1 : s->control_lfd, .events = POLLIN};
-    fds[3] = (struct pollfd){.fd = s->asker ? s->asker->done_fd : -1, .events = POLLIN};
+    askers_pollfds(s, &fds[POLL_ASKERS]);
     size_t n = POLL_FIXED;
     for (size_t i = 0; i < s->n_conns; i++, n += SANDBOX_POLLFDS)
         sandbox_conn_pollfds(s->conns[i], &fds[n]);
@@ -125,9 +126,8 @@ static int poll_timeout(const struct proxy_server *s, int64_t now)
 static void serve_polled(struct proxy_server *s, const struct pollfd *fds, int64_t now)
 {
     size_t n_conns = s->n_conns, n_ctls = s->n_ctls;
-    /* The asker first: its answer may change a connection's state before its step. */
-    if (fds[3].revents && s->asker && fds[3].fd == s->asker->done_fd)
-        asker_finished(s, now);
+    /* The askers first: an answer may change a connection's state before its step. */
+    askers_step(s, &fds[POLL_ASKERS], now);
     pending_check_deadline(s, now);
     /* Backwards: removing i moves the last one into its place.  Connections accepted in
      * this round were not polled and are not stepped. */
@@ -151,8 +151,7 @@ static void serve_polled(struct proxy_server *s, const struct pollfd *fds, int64
 static void shutdown_all(struct proxy_server *s)
 {
     pending_drop(s, "the session ended", "ags stopped before the request was answered");
-    if (s->asker)
-        asker_cancel(s->asker);
+    askers_cancel_all(s);
     for (size_t i = 0; i < s->n_conns; i++)
         sandbox_conn_shutdown(s, s->conns[i]);
 }
@@ -311,8 +310,8 @@ void proxy_server_stop(struct proxy_server *s)
         w = write(s->wake_fd, &one, sizeof(one));
     while (w < 0 && errno == EINTR);
     (void)pthread_join(s->thread, NULL);
-    /* The loop cancelled the approval; the callback returns at once then. */
-    asker_join(s);
+    /* The loop cancelled the approvals; each callback returns at once then. */
+    askers_join_all(s);
     (void)unlink(s->sandbox_path);
     (void)unlink(s->control_path);
     server_free(s);

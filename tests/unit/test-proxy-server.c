@@ -617,6 +617,34 @@ static void test_an_unanswered_request_times_out_as_denied(void **state)
     assert_int_equal(f->n_opened, 0);
 }
 
+/* The question is withdrawn when the answer can no longer matter: the sandbox gave up, or
+ * the request timed out. */
+static void test_a_question_is_withdrawn_when_the_sandbox_leaves_or_time_is_up(void **state)
+{
+    struct fixture *f = *state;
+    f->mode = APPROVE_BLOCK;
+    struct proxy_server_opts o = base_opts(f);
+    o.approval_timeout_ms = 400;
+    start(f, &o);
+    int fd = ask_open(f, "https://login.example/left");
+    expect_text(fd, PROXY_WAITING, waiting_text);
+    wait_approve(f, 1, false);
+    close(fd);
+    wait_approve(f, 1, true);
+    size_t at = 0;
+    assert_string_equal(wait_event(f, PROXY_EV_DENIED, &at)->text,
+                        "the sandbox closed the connection");
+    /* The callback's own bound is the server's: the server's timer answers first. */
+    pthread_mutex_lock(&f->mu);
+    f->cancel_seen = false;
+    pthread_mutex_unlock(&f->mu);
+    fd = ask_open(f, "https://login.example/slow");
+    expect_text(fd, PROXY_WAITING, waiting_text);
+    expect_text(fd, PROXY_REFUSED, "timed out");
+    wait_approve(f, 2, true);
+    close(fd);
+}
+
 static void test_a_second_request_while_one_waits_is_refused(void **state)
 {
     struct fixture *f = *state;
@@ -958,6 +986,150 @@ static void test_the_window_closes_with_done_after_the_linger(void **state)
     proxy_listing_done(&l);
 }
 
+/* ---- the relay against a raw sandbox ---- */
+
+/* A browser that sent its request and reads the answer later. */
+static int browser_send(uint16_t port, const char *req)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    send_bytes(fd, req, strlen(req));
+    return fd;
+}
+
+/* Its answer to the server's close (malloc'd). */
+static char *browser_answer(int fd, size_t *len)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (n + 65536 > cap)
+            buf = realloc(buf, cap = 2 * cap + 65536);
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        assert_int_equal(poll(&p, 1, WAIT_MS), 1);
+        ssize_t got = read(fd, buf + n, cap - n - 1);
+        assert_true(got >= 0);
+        if (got == 0)
+            break;
+        n += (size_t)got;
+    }
+    close(fd);
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* The next frame is a CALLBACK_REQUEST: its id. */
+static uint32_t expect_callback_request(int fd, const char *target)
+{
+    struct host_msg hm;
+    read_msg(fd, &hm);
+    assert_int_equal(hm.m.type, PROXY_CALLBACK_REQUEST);
+    assert_int_equal(hm.m.http.target.len, strlen(target));
+    assert_memory_equal(hm.m.http.target.p, target, strlen(target));
+    uint32_t id = hm.m.id;
+    msg_done(&hm);
+    return id;
+}
+
+static void send_response(int fd, uint32_t id, const char *body, size_t len)
+{
+    struct proxy_header h = {.name = {"Content-Type", 12}, .value = {"text/plain", 10}};
+    struct proxy_http resp = {.status = 200, .headers = &h, .n_headers = 1, .body = {body, len}};
+    _cleanup_strbuf_ struct strbuf out;
+    strbuf_init(&out, PROXY_FRAME_MAX);
+    assert_int_equal(proxy_build_callback_response(&out, id, &resp), 0);
+    send_bytes(fd, out.buf, out.len);
+}
+
+/* An auto-allowed login from a raw sandbox connection: its relay port. */
+static uint16_t raw_login(struct fixture *f, int *fd)
+{
+    char url[256];
+    uint16_t port = login_url(url, sizeof(url), "auth.example", "127.0.0.1");
+    *fd = ask_open(f, url);
+    assert_int_equal(expect_opened(*fd), port);
+    return port;
+}
+
+/* After a 504 the sandbox's late answer is read and dropped; the next callback is relayed. */
+static void test_a_late_answer_after_a_504_is_dropped(void **state)
+{
+    struct fixture *f = *state;
+    struct proxy_server_opts o = auto_opts(f);
+    o.relay_ms = 300;
+    start(f, &o);
+    int s;
+    uint16_t port = raw_login(f, &s);
+    int b1 = browser_send(port, "GET /one HTTP/1.1\r\n\r\n");
+    uint32_t id1 = expect_callback_request(s, "/one");
+    size_t len;
+    char *answer = browser_answer(b1, &len);
+    assert_non_null(strstr(answer, "HTTP/1.1 504 Gateway Timeout\r\n"));
+    free(answer);
+    send_response(s, id1, "late", 4);
+    int b2 = browser_send(port, "GET /two HTTP/1.1\r\n\r\n");
+    uint32_t id2 = expect_callback_request(s, "/two");
+    assert_int_equal(id2, id1 + 1);
+    send_response(s, id2, "second", 6);
+    answer = browser_answer(b2, &len);
+    assert_non_null(strstr(answer, "HTTP/1.1 200 OK\r\n"));
+    assert_non_null(strstr(answer, "\r\n\r\nsecond"));
+    free(answer);
+    close(s);
+}
+
+/* An answer with an id no request had: the sandbox is out of step, the browser gets 502
+ * and the window closes. */
+static void test_an_answer_out_of_step_ends_the_relay_with_502(void **state)
+{
+    struct fixture *f = *state;
+    struct proxy_server_opts o = auto_opts(f);
+    start(f, &o);
+    int s;
+    uint16_t port = raw_login(f, &s);
+    int b = browser_send(port, "GET /cb HTTP/1.1\r\n\r\n");
+    uint32_t id = expect_callback_request(s, "/cb");
+    send_response(s, id + 7, "forged", 6);
+    size_t len;
+    char *answer = browser_answer(b, &len);
+    assert_non_null(strstr(answer, "HTTP/1.1 502 Bad Gateway\r\n"));
+    free(answer);
+    expect_closed(s);
+    close(s);
+    size_t at = 0;
+    assert_int_equal(wait_event(f, PROXY_EV_RELAY_DONE, &at)->port, port);
+    assert_false(port_listens(port));
+}
+
+/* The bounds' largest answer (a 1 MiB body) reaches the browser whole. */
+static void test_a_megabyte_answer_is_relayed_whole(void **state)
+{
+    struct fixture *f = *state;
+    struct proxy_server_opts o = auto_opts(f);
+    start(f, &o);
+    int s;
+    uint16_t port = raw_login(f, &s);
+    int b = browser_send(port, "GET /cb HTTP/1.1\r\n\r\n");
+    uint32_t id = expect_callback_request(s, "/cb");
+    char *body = malloc(AGS_PROXY_MAX_BODY);
+    for (size_t i = 0; i < AGS_PROXY_MAX_BODY; i++)
+        body[i] = (char)(i * 7 + 3);
+    send_response(s, id, body, AGS_PROXY_MAX_BODY);
+    size_t len;
+    char *answer = browser_answer(b, &len);
+    static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                               "Content-Length: 1048576\r\nConnection: close\r\n\r\n";
+    assert_int_equal(len, sizeof(head) - 1 + AGS_PROXY_MAX_BODY);
+    assert_memory_equal(answer, head, sizeof(head) - 1);
+    assert_memory_equal(answer + sizeof(head) - 1, body, AGS_PROXY_MAX_BODY);
+    free(answer);
+    free(body);
+    close(s);
+}
+
 static void test_a_window_without_a_callback_closes_with_done(void **state)
 {
     struct fixture *f = *state;
@@ -1195,6 +1367,7 @@ int main(int argc, char **argv)
             T(test_without_a_way_to_ask_ags_approve_lists_and_allows_it),
             T(test_an_answer_from_ags_approve_withdraws_the_question),
             T(test_an_unanswered_request_times_out_as_denied),
+            T(test_a_question_is_withdrawn_when_the_sandbox_leaves_or_time_is_up),
             T(test_a_second_request_while_one_waits_is_refused),
             T(test_urls_that_cannot_be_opened_are_refused_without_asking),
             T(test_ags_helper_prints_the_refusal_of_a_port_below_1024),
@@ -1207,6 +1380,9 @@ int main(int argc, char **argv)
             T(test_a_malformed_browser_request_gets_its_4xx_without_reaching_the_sandbox),
             T(test_the_window_closes_with_done_after_the_linger),
             T(test_a_window_without_a_callback_closes_with_done),
+            T(test_a_late_answer_after_a_504_is_dropped),
+            T(test_an_answer_out_of_step_ends_the_relay_with_502),
+            T(test_a_megabyte_answer_is_relayed_whole),
             T(test_a_malformed_control_line_gets_error),
             T(test_stop_with_a_pending_question_cancels_it_and_returns_promptly),
             T(test_40_connections_at_once_keep_the_bound_and_the_server),
