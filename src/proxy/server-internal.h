@@ -174,7 +174,8 @@ void proxy_url_text(char *buf, size_t size, const char *prefix, const char *url,
                     const char *suffix);
 /* "300 s", or "250 ms" for a bound that is no whole number of seconds (tests use those). */
 void proxy_duration_text(char *buf, size_t size, int ms);
-/* After EMFILE and the like the listeners rest a moment instead of spinning on poll. */
+/* After an accept that failed for want of fds or memory (errno), every listener rests a
+ * moment instead of spinning on poll. */
 void proxy_pause_accepting(struct proxy_server *s, int64_t now);
 /* The peer's credentials: false when unknown. */
 bool proxy_peer_cred(int fd, pid_t *pid, uid_t *uid);
@@ -192,7 +193,8 @@ void sandbox_end_window(struct proxy_server *s, struct sandbox_conn *c);
 void sandbox_refuse(struct proxy_server *s, struct sandbox_conn *c, const char *text);
 /* Number of pollfds of a connection (its socket, the window's two ports and browser). */
 #define SANDBOX_POLLFDS 4
-void sandbox_conn_pollfds(const struct sandbox_conn *c, struct pollfd *fds);
+/* accepting: false while the listeners rest (EMFILE): the relay ports rest too. */
+void sandbox_conn_pollfds(const struct sandbox_conn *c, bool accepting, struct pollfd *fds);
 /* Acts on what poll returned and on passed deadlines: false when c is finished. */
 bool sandbox_conn_step(struct proxy_server *s, struct sandbox_conn *c, const struct pollfd *fds,
                        int64_t now);
@@ -210,7 +212,7 @@ void sandbox_open_allowed(struct proxy_server *s, struct sandbox_conn *c, const 
 int relay_window_open(struct sandbox_conn *c, uint16_t port, bool ipv6, int64_t closes_at);
 /* Closes the ports and answers a browser still waiting 502; event RELAY_DONE. */
 void relay_window_close(struct proxy_server *s, struct sandbox_conn *c);
-void relay_window_pollfds(const struct relay_window *w, struct pollfd *fds);
+void relay_window_pollfds(const struct relay_window *w, bool accepting, struct pollfd *fds);
 /* Browser side: false when the window is to close. */
 bool relay_window_step(struct proxy_server *s, struct sandbox_conn *c, const struct pollfd *fds,
                        int64_t now);

@@ -285,10 +285,10 @@ bool relay_window_answer(struct proxy_server *s, struct sandbox_conn *c, const u
 
 /* ---- the step ---- */
 
-void relay_window_pollfds(const struct relay_window *w, struct pollfd *fds)
+void relay_window_pollfds(const struct relay_window *w, bool accepting, struct pollfd *fds)
 {
     /* One browser at a time: the next ones wait in the accept queue. */
-    bool accepting = w->bstate == BROWSER_NONE;
+    accepting = accepting && w->bstate == BROWSER_NONE;
     fds[0] = (struct pollfd){.fd = accepting ? w->lfd[0] : -1, .events = POLLIN};
     fds[1] = (struct pollfd){.fd = accepting ? w->lfd[1] : -1, .events = POLLIN};
     short events = 0;
@@ -327,18 +327,20 @@ static void browser_timed_out(struct proxy_server *s, struct relay_window *w, in
         browser_close(w); /* it does not read its answer */
 }
 
-static void browser_accept(struct relay_window *w, const struct pollfd *fds, int64_t now,
-                           int64_t io_ms)
+static void browser_accept(struct proxy_server *s, struct relay_window *w, const struct pollfd *fds,
+                           int64_t now)
 {
     for (int i = 0; i < 2 && w->bstate == BROWSER_NONE; i++) {
         if (w->lfd[i] < 0 || fds[i].fd != w->lfd[i] || !fds[i].revents)
             continue;
         int fd = accept4(w->lfd[i], NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (fd < 0)
+        if (fd < 0) {
+            proxy_pause_accepting(s, now);
             continue;
+        }
         w->bfd = fd;
         w->bstate = BROWSER_READ;
-        w->bdeadline = now + io_ms;
+        w->bdeadline = now + s->io_ms;
     }
 }
 
@@ -355,7 +357,7 @@ bool relay_window_step(struct proxy_server *s, struct sandbox_conn *c, const str
         browser_close(w); /* it left: the sandbox's answer will be dropped */
     if (w->bstate != BROWSER_NONE && now >= w->bdeadline)
         browser_timed_out(s, w, now);
-    browser_accept(w, fds, now, s->io_ms);
+    browser_accept(s, w, fds, now);
     /* The window closes only between browsers: one being served is answered first. */
     return w->bstate != BROWSER_NONE || now < w->closes_at;
 }

@@ -205,7 +205,7 @@ static bool read_sandbox(struct proxy_server *s, struct sandbox_conn *c, int64_t
 
 /* ---- the step ---- */
 
-void sandbox_conn_pollfds(const struct sandbox_conn *c, struct pollfd *fds)
+void sandbox_conn_pollfds(const struct sandbox_conn *c, bool accepting, struct pollfd *fds)
 {
     short events = proxy_out_busy(&c->out) ? POLLOUT : 0;
     /* While closing, only its hangup matters (poll reports it unasked). */
@@ -213,7 +213,7 @@ void sandbox_conn_pollfds(const struct sandbox_conn *c, struct pollfd *fds)
         events |= POLLIN;
     fds[0] = (struct pollfd){.fd = c->fd, .events = events};
     if (c->win)
-        relay_window_pollfds(c->win, fds + 1);
+        relay_window_pollfds(c->win, accepting, fds + 1);
     else
         for (int i = 1; i < SANDBOX_POLLFDS; i++)
             fds[i] = (struct pollfd){.fd = -1};

@@ -95,7 +95,7 @@ static size_t fill_pollfds(struct proxy_server *s, struct pollfd *fds, int64_t n
     askers_pollfds(s, &fds[POLL_ASKERS]);
     size_t n = POLL_FIXED;
     for (size_t i = 0; i < s->n_conns; i++, n += SANDBOX_POLLFDS)
-        sandbox_conn_pollfds(s->conns[i], &fds[n]);
+        sandbox_conn_pollfds(s->conns[i], !paused, &fds[n]);
     for (size_t i = 0; i < s->n_ctls; i++, n++)
         fds[n] = (struct pollfd){.fd = s->ctls[i]->fd, .events = control_conn_events(s->ctls[i])};
     return n;
