@@ -411,6 +411,34 @@ static bool port_listens(uint16_t port)
     return ok;
 }
 
+static bool port_listens6(uint16_t port)
+{
+    int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
+    sa.sin6_addr = in6addr_loopback;
+    bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* A listener on [::1]:port (0: any), or -1 when this host has no IPv6 loopback. */
+static int listen6(uint16_t *port)
+{
+    int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons(*port)};
+    sa.sin6_addr = in6addr_loopback;
+    socklen_t len = sizeof(sa);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0 ||
+        getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    *port = ntohs(sa.sin6_port);
+    return fd;
+}
+
 /* A server whose approval callback blocks on its cancel_fd, and a raw connection whose
  * request it is asked about (approval_timeout_ms: timeout, 0 the default). */
 static int ask_blocking(struct fixture *f, int timeout, const char *url)
@@ -738,6 +766,46 @@ static void test_a_port_in_use_on_the_host_is_refused_and_nothing_opened(void **
     assert_string_equal(wait_event(f, PROXY_EV_REFUSED, &at)->text, want);
     assert_int_equal(f->n_opened, 0);
     assert_int_equal(count_events(f, PROXY_EV_OPENED), 0);
+}
+
+/* A browser may resolve localhost to ::1: a localhost or [::1] redirect is bound there too
+ * when the host has IPv6 loopback (and a port taken there refuses the login), a 127.0.0.1
+ * redirect only on 127.0.0.1. */
+static void test_a_localhost_redirect_is_bound_on_both_loopbacks(void **state)
+{
+    struct fixture *f = *state;
+    struct proxy_server_opts o = auto_opts(f);
+    start(f, &o);
+    uint16_t probe = 0;
+    int v6 = listen6(&probe);
+    if (v6 >= 0)
+        close(v6);
+    char url[256];
+    uint16_t port = login_url(url, sizeof(url), "auth.example", "localhost");
+    int fd = ask_open(f, url);
+    assert_int_equal(expect_opened(fd), port);
+    assert_true(port_listens(port));
+    assert_int_equal(port_listens6(port), v6 >= 0);
+    close(fd);
+    port = login_url(url, sizeof(url), "auth.example", "127.0.0.1");
+    fd = ask_open(f, url);
+    assert_int_equal(expect_opened(fd), port);
+    assert_true(port_listens(port));
+    assert_false(port_listens6(port));
+    close(fd);
+    if (v6 < 0)
+        return; /* no IPv6 loopback here: 127.0.0.1 was all there was to bind */
+    uint16_t taken = 0;
+    int held = listen6(&taken);
+    assert_true(held >= 0);
+    login_url_on(url, sizeof(url), "auth.example", "[::1]", taken);
+    fd = ask_open(f, url);
+    char want[64];
+    snprintf(want, sizeof(want), "port %u is in use on the host", (unsigned)taken);
+    expect_text(fd, PROXY_REFUSED, want);
+    close(fd);
+    close(held);
+    assert_false(port_listens(taken));
 }
 
 /* No browser here: the event says so, the sandbox hears it, the relay stays open for
@@ -1370,6 +1438,7 @@ int main(int argc, char **argv)
             T(test_urls_that_cannot_be_opened_are_refused_without_asking),
             T(test_ags_helper_prints_the_refusal_of_a_port_below_1024),
             T(test_a_port_in_use_on_the_host_is_refused_and_nothing_opened),
+            T(test_a_localhost_redirect_is_bound_on_both_loopbacks),
             T(test_an_open_that_fails_keeps_the_relay_open),
             T(test_another_protocol_version_is_refused_naming_both),
             T(test_a_get_callback_is_relayed_byte_for_byte_through_ags_helper),
