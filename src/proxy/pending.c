@@ -14,6 +14,8 @@
 #include "proxy/server-internal.h"
 #include "base/banned.h"
 
+#define APPROVAL_GRACE_MS 1000
+
 #define WAITING_TEXT \
     "waiting for approval: run `ags approve` on the host, or answer the notification"
 
@@ -84,7 +86,10 @@ static void asker_start(struct proxy_server *s, const struct pending *p)
             .id = a->id, .url = a->url, .host = a->host, .relay_port = p->port, .peer_pid = p->pid};
     a->approve = s->approve;
     a->userdata = s->userdata;
-    a->timeout_ms = s->approval_ms;
+    /* The server's own timer denies the request at approval_ms and withdraws the question;
+     * the callback's bound is a little later, so a request that times out is told so and
+     * not reported as denied by the user. */
+    a->timeout_ms = s->approval_ms + APPROVAL_GRACE_MS;
     a->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     a->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (a->cancel_fd < 0 || a->done_fd < 0) {

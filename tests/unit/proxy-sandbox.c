@@ -207,7 +207,7 @@ static void serve(const struct psbx_opts *o, int lfd, int report_fd)
     free(buf);
 }
 
-static void child_main(const struct psbx_opts *o, int report_fd)
+__attribute__((noreturn)) static void child_main(const struct psbx_opts *o, int report_fd)
 {
     signal(SIGPIPE, SIG_IGN);
     if (o->own_netns && enter_netns() < 0)
