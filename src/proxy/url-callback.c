@@ -65,9 +65,10 @@ static int relayable(const struct proxy_url *u, uint16_t *port, struct ags_error
     return 1;
 }
 
-/* One parameter's value: 1 with *port for a loopback http redirect, 0 for any other
- * redirect (a web page, urn:ietf:wg:oauth:2.0:oob), negative when it cannot be relayed. */
-static int value_port(const char *raw, size_t n, uint16_t *port, struct ags_error *err)
+/* One parameter's value: 1 with *port for a loopback http redirect (*ipv6: on localhost or
+ * [::1], which a browser may reach on ::1), 0 for any other redirect (a web page,
+ * urn:ietf:wg:oauth:2.0:oob), negative when it cannot be relayed. */
+static int value_port(const char *raw, size_t n, uint16_t *port, bool *ipv6, struct ags_error *err)
 {
     char value[AGS_PROXY_MAX_URL];
     size_t len;
@@ -82,7 +83,10 @@ static int value_port(const char *raw, size_t n, uint16_t *port, struct ags_erro
         return ags_error_set(err, -EINVAL, "a redirect parameter that is no URL ags can read");
     if (!callback_host(u.host))
         return 0;
-    return relayable(&u, port, err);
+    r = relayable(&u, port, err);
+    if (r > 0)
+        *ipv6 = strcmp(u.host, "127.0.0.1") != 0;
+    return r;
 }
 
 int proxy_url_loopback_callback(const char *url, size_t len, uint16_t *port, size_t *target_off,
@@ -99,6 +103,13 @@ int proxy_url_loopback_callback(const char *url, size_t len, uint16_t *port, siz
 
 int proxy_url_callback_port(const char *url, size_t len, uint16_t *port, struct ags_error *err)
 {
+    bool ipv6;
+    return proxy_url_callback(url, len, port, &ipv6, err);
+}
+
+int proxy_url_callback(const char *url, size_t len, uint16_t *port, bool *ipv6,
+                       struct ags_error *err)
+{
     if (len > AGS_PROXY_MAX_URL)
         return ags_error_set(err, -EINVAL, "a URL of %zu bytes (at most %u)", len,
                              AGS_PROXY_MAX_URL);
@@ -108,13 +119,15 @@ int proxy_url_callback_port(const char *url, size_t len, uint16_t *port, struct 
     const char *frag = memchr(q, '#', len - (size_t)(q - url));
     const char *end = frag ? frag : url + len;
     uint16_t found = 0;
+    bool any_ipv6 = false;
     for (const char *p = q + 1; p < end;) {
         const char *amp = memchr(p, '&', (size_t)(end - p));
         const char *stop = amp ? amp : end;
         const char *eq = memchr(p, '=', (size_t)(stop - p));
         uint16_t this_port;
+        bool this_ipv6;
         if (eq && is_callback_param(p, (size_t)(eq - p))) {
-            int r = value_port(eq + 1, (size_t)(stop - eq - 1), &this_port, err);
+            int r = value_port(eq + 1, (size_t)(stop - eq - 1), &this_port, &this_ipv6, err);
             if (r < 0)
                 return r;
             /* Two redirects on different ports: which one the provider uses is its
@@ -122,13 +135,16 @@ int proxy_url_callback_port(const char *url, size_t len, uint16_t *port, struct 
             if (r > 0 && found && this_port != found)
                 return ags_error_set(err, -EINVAL, "redirect parameters name two ports (%u and %u)",
                                      (unsigned)found, (unsigned)this_port);
-            if (r > 0)
+            if (r > 0) {
                 found = this_port;
+                any_ipv6 |= this_ipv6;
+            }
         }
         p = stop + 1;
     }
     if (!found)
         return 0;
     *port = found;
+    *ipv6 = any_ipv6;
     return 1;
 }

@@ -48,6 +48,10 @@ int proxy_url_parse(const char *url, size_t len, struct proxy_url *u, struct ags
  */
 int proxy_url_callback_port(const char *url, size_t len, uint16_t *port, struct ags_error *err)
         _warn_unused_;
+/* The same, and *ipv6: a redirect names localhost or [::1], which a browser may reach on
+ * ::1, so the host binds the port there too (127.0.0.1 alone: only 127.0.0.1). */
+int proxy_url_callback(const char *url, size_t len, uint16_t *port, bool *ipv6,
+                       struct ags_error *err) _warn_unused_;
 
 /*
  * A callback address the user pastes into `ags auth-callback`: an http URL on

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -397,6 +398,30 @@ static void test_a_pasted_callback_address_names_its_port_and_path(void **state 
     }
 }
 
+/* localhost and [::1] may be reached on ::1, so the host binds it too; 127.0.0.1 alone not. */
+static void test_the_decision_says_which_loopbacks_the_redirect_names(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *redirect;
+        bool ipv6;
+    } cases[] = {
+            {"redirect_uri=http://localhost:1455/cb", true},
+            {"redirect_uri=http://%5B::1%5D:1455/cb", true},
+            {"redirect_uri=http://127.0.0.1:1455/cb", false},
+            {"redirect_uri=http://127.0.0.1:1455/cb&callback_url=http://localhost:1455/", true},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char url[256];
+        snprintf(url, sizeof(url), "https://auth.example/a?%s", cases[i].redirect);
+        struct proxy_open_decision d;
+        decide(url, NULL, &d);
+        assert_int_equal(d.verdict, PROXY_VERDICT_ASK);
+        assert_int_equal(d.callback_port, 1455);
+        assert_int_equal(d.callback_ipv6, cases[i].ipv6);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -411,6 +436,7 @@ int main(void)
             cmocka_unit_test(test_auto_allow_ignores_entries_that_name_no_domain),
             cmocka_unit_test(test_open_decision_refuses_asks_or_allows),
             cmocka_unit_test(test_a_pasted_callback_address_names_its_port_and_path),
+            cmocka_unit_test(test_the_decision_says_which_loopbacks_the_redirect_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
