@@ -31,6 +31,7 @@ int run_ssh_approve(const struct ssh_sign_question *q, char *why, size_t why_siz
             .allow_label = "Sign",
             .deny_label = "Refuse",
             .timeout_ms = timeout ? *timeout : RUN_SSH_APPROVE_TIMEOUT_MS,
+            .cancel_fd = -1,
     };
     return notify_ask(&nq, why, why_size);
 }
