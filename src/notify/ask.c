@@ -72,7 +72,13 @@ int notify_ask(const struct notify_question *q, char *why, size_t why_size)
         safe_done(&s);
         return r;
     }
-    /* No server with actions, or it failed: a dialog, with the time left. */
+    /* No server with actions, or it failed: a dialog, with the time left,
+     * unless the answer came meanwhile. */
+    if (notify_cancelled(q->cancel_fd, 0)) {
+        (void)snprintf(why, why_size, NOTIFY_ANSWERED_ELSEWHERE);
+        safe_done(&s);
+        return 0;
+    }
     char dialog_why[256] = "";
     _cleanup_free_ char *prog = NULL;
     enum notify_path path = notify_dialog_find(&prog, dialog_why, sizeof(dialog_why));

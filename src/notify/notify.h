@@ -48,8 +48,9 @@ struct notify_question {
 /*
  * Asks q and waits for the answer, at most q->timeout_ms (plus the time a
  * dialog takes to die when killed).  1: allowed; 0: denied, timed out, the
- * notification was closed or q->cancel_fd fired, and why says which; negative errno: no way to ask
- * (-ENOTSUP: no notification server with actions, no zenity or kdialog;
+ * notification was closed or q->cancel_fd fired, and why says which;
+ * negative errno: no way to ask (-ENOTSUP: no notification server with
+ * actions, no zenity or kdialog;
  * -EIO: the server refused the notification ...), and why says why.  why may
  * be NULL.
  */

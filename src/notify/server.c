@@ -241,7 +241,9 @@ static void watch_cancel(struct job *j)
 {
     if (j->cancel_fd < 0)
         return;
-    j->cancel_src = g_unix_fd_source_new(j->cancel_fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+    /* GLib's conditions are an enum that no single constant covers. */
+    j->cancel_src = g_unix_fd_source_new(j->cancel_fd,
+                                         (GIOCondition)(G_IO_IN | G_IO_HUP | G_IO_ERR));
     g_source_set_callback(j->cancel_src, G_SOURCE_FUNC(on_cancel_fd), j, NULL);
     (void)g_source_attach(j->cancel_src, g_main_context_get_thread_default());
 }
@@ -260,7 +262,13 @@ static void ask_on_loop(void *data)
     char why[sizeof(j->why)] = "";
     bool markup;
     int r = server_caps(&markup, why, sizeof(why));
-    /* A caller that gave up meanwhile is shown nothing. */
+    /* A caller that gave up meanwhile is shown nothing, nor one that has its
+     * answer from elsewhere already (the capabilities may take seconds). */
+    if (r > 0 && notify_cancelled(j->cancel_fd, 0)) {
+        job_answer(j, 0, NOTIFY_ANSWERED_ELSEWHERE);
+        job_unref(j);
+        return;
+    }
     if (r <= 0 || job_done(j)) {
         job_answer(j, -ENOTSUP, "%s", why);
         job_unref(j);

@@ -61,13 +61,14 @@ expect_assets() {
 # The ags-helper the ags at $1 would mount, as its `ags plan --json` says.
 helper_of() {
     local out
-    out=$(cd "$work/project" && env -u CONTAINER_HOST -u DBUS_SESSION_BUS_ADDRESS HOME="$work/home" \
-        XDG_CONFIG_HOME="$work/home/.config" XDG_RUNTIME_DIR="$work/run" \
+    out=$(cd "$work/project" && env -u CONTAINER_HOST -u DBUS_SESSION_BUS_ADDRESS \
+        HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_RUNTIME_DIR="$work/run" \
         "$1" plan --json --agent shell --config "$work/plan.toml") || fail "$1 plan failed: $out"
     python3 -c '
 import json, sys
 mounts = json.loads(sys.argv[1])["mounts"]
-print(next((m["source"] for m in mounts if m["destination"] == "/opt/ags/bin/ags-helper"), ""))' "$out"
+dest = "/opt/ags/bin/ags-helper"
+print(next((m["source"] for m in mounts if m["destination"] == dest), ""))' "$out"
 }
 expect_helper() {
     local got

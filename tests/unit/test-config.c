@@ -229,7 +229,8 @@ static void test_approval_timeout_is_held_to_10_to_3600_seconds(void **state)
     loaded_done(&l);
     l = load("[sandbox]\nimage = \"i\"\n[auth_proxy]\napproval_timeout = 9\n");
     assert_int_equal(l.r, -EINVAL);
-    assert_error(l, "/etc/t.toml:4:20: auth_proxy.approval_timeout: 9 is out of range (10 to 3600)");
+    assert_error(l, "/etc/t.toml:4:20: auth_proxy.approval_timeout: 9 is out of range "
+                    "(10 to 3600)");
     loaded_done(&l);
     l = load("[sandbox]\nimage = \"i\"\n[auth_proxy]\napproval_timeout = 3601\n");
     assert_int_equal(l.r, -EINVAL);

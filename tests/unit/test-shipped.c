@@ -226,7 +226,7 @@ static void test_an_installed_binary_uses_the_helper_in_its_prefix_lib(void **st
     free(usr);
 }
 
-static void test_the_build_tree_binary_uses_the_build_tree_helper_even_beside_a_prefix(void **state)
+static void test_the_build_tree_binary_uses_its_own_helper_even_beside_a_prefix(void **state)
 {
     (void)state;
     char *p = helper_for("build/ags"); /* build/../lib/ags/ags-helper exists too */
@@ -280,7 +280,7 @@ int main(void)
             cmocka_unit_test(test_a_source_tree_behind_a_link_others_could_swap_is_not_used),
             cmocka_unit_test(test_this_process_finds_the_source_tree_file),
             cmocka_unit_test(test_an_installed_binary_uses_the_helper_in_its_prefix_lib),
-            cmocka_unit_test(test_the_build_tree_binary_uses_the_build_tree_helper_even_beside_a_prefix),
+            cmocka_unit_test(test_the_build_tree_binary_uses_its_own_helper_even_beside_a_prefix),
             cmocka_unit_test(test_a_prefix_without_the_helper_has_none),
             cmocka_unit_test(test_a_helper_others_could_change_or_not_executable_is_not_used),
             cmocka_unit_test(test_a_linked_helper_resolves_to_its_file),

@@ -29,6 +29,8 @@
 #include "ssh/agent-server.h"
 #include "ssh-tools.h"
 
+#define expect_in notify_fx_expect_in
+
 static struct ssh_fixture g_fx;
 static char *g_proxy_sock, *g_log_path;
 static int g_log_fd = -1;
@@ -106,9 +108,9 @@ static void test_an_allowed_signature_is_made_after_the_desktop_question(void **
             "ssh agent.\", \"actions\": [\"allow\", \"Sign\", \"deny\", \"Refuse\"], "
             "\"timeout\": %d",
             (long)pid, RUN_SSH_APPROVE_TIMEOUT_MS);
-    notify_fx_expect_in(rec, asked);
+    expect_in(rec, asked);
     _cleanup_free_ char *log = notify_fx_text(g_log_path);
-    notify_fx_expect_in(log, " allowed SSH_AGENTC_SIGN_REQUEST key=ags-agent-signing (signing)");
+    expect_in(log, " allowed SSH_AGENTC_SIGN_REQUEST key=ags-agent-signing (signing)");
 }
 
 static void test_a_denied_signature_is_refused_and_logged(void **state)
@@ -118,7 +120,7 @@ static void test_a_denied_signature_is_refused_and_logged(void **state)
     pid_t pid;
     assert_int_not_equal(sign_git("commit-denied", &pid), 0);
     _cleanup_free_ char *log = notify_fx_text(g_log_path);
-    notify_fx_expect_in(log, " refused SSH_AGENTC_SIGN_REQUEST key=ags-agent-signing (signing): sign with "
+    expect_in(log, " refused SSH_AGENTC_SIGN_REQUEST key=ags-agent-signing (signing): sign with "
                    "the signing key 'ags-agent-signing': SSHSIG namespace 'git' (sha512); not "
                    "approved: denied\n");
 }
@@ -153,7 +155,7 @@ static void test_a_question_cancelled_when_the_run_ends_refuses_at_once(void **s
     notify_cancel_questions();
     assert_int_not_equal(wait_status(pid), 0);
     _cleanup_free_ char *log = notify_fx_text(g_log_path);
-    notify_fx_expect_in(log, "(sha512); not approved: ags is ending\n");
+    expect_in(log, "(sha512); not approved: ags is ending\n");
 }
 
 static void test_with_no_way_to_ask_the_signature_is_refused_saying_why(void **state)
@@ -164,10 +166,10 @@ static void test_with_no_way_to_ask_the_signature_is_refused_saying_why(void **s
     pid_t pid;
     assert_int_not_equal(sign_git("commit-unasked", &pid), 0);
     _cleanup_free_ char *log = notify_fx_text(g_log_path);
-    notify_fx_expect_in(log, "(sha512); no way to ask: no notification server with actions (no "
+    expect_in(log, "(sha512); no way to ask: no notification server with actions (no "
                    "notification server on the session bus (");
-    notify_fx_expect_in(log, "), no zenity or kdialog (");
-    notify_fx_expect_in(log, " (confirm = \"always\")\n");
+    expect_in(log, "), no zenity or kdialog (");
+    expect_in(log, " (confirm = \"always\")\n");
 }
 
 int main(int argc, char **argv)
