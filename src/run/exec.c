@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend/backend.h"
@@ -56,6 +57,8 @@ struct run_state {
     struct run_ssh ssh; /* the filtering ssh agent (plan->ssh_agent_sock) */
     struct run_authproxy proxy; /* the auth proxy (plan->auth_proxy_sock) */
     int agent_lock;    /* shared, until the sandbox is created */
+    bool ran;          /* the session ran to its end: exit status and session_ms hold */
+    uint64_t session_ms;
 };
 
 /* -EINTR with *err once a signal arrived, else 0. */
@@ -253,6 +256,28 @@ static void unlock_agent(struct run_state *s)
     s->agent_lock = -EBADF;
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* After everything is undone, so that the terminal is the user's again. */
+static void tell_session_end(const struct run_state *s, int exit_status)
+{
+    const struct cfg_notify *n = &s->o->cfg->notify;
+    const struct run_session_end e = {
+            .enabled = n->enabled.v,
+            .min_seconds = n->min_seconds.v,
+            .maintenance = s->p->maintenance,
+            .agent = plan_agent_name(s->p->agent),
+            .exit_status = exit_status,
+            .elapsed_ms = s->session_ms,
+    };
+    run_session_end_notify(&e, s->o->notify_send);
+}
+
 static int run_sandbox(struct run_state *s, int *ret_exit, struct ags_error *err)
 {
     bool tty = !s->o->capture && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
@@ -263,7 +288,12 @@ static int run_sandbox(struct run_state *s, int *ret_exit, struct ags_error *err
     struct ags_error attach_err = {0};
     int refused = pins_verify(&s->pins, err);
     bool attached = !run_signal && refused == 0;
+    int64_t start = attached ? now_ms() : 0;
     int ar = attached ? attach(s, tty, ret_exit, &attach_err) : 0;
+    if (attached && ar == 0) {
+        s->ran = true;
+        s->session_ms = (uint64_t)(now_ms() - start);
+    }
     remove_sandbox(s);
     if (refused)
         return refused;
@@ -367,6 +397,8 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
     backend_close(s.b);
     pins_done(&s.pins);
     unlock_agent(&s);
+    if (r == 0 && s.ran)
+        tell_session_end(&s, *ret_exit);
     return r;
 }
 
