@@ -41,11 +41,8 @@ int cli_build_plan(const struct run_flags *f, bool for_run, struct ags_config **
         },
         .host = &ch.host,
         .ignored_overlay = ignored,
-        /* `ags plan` shows the auth proxy's mounts; a run leaves them out
-         * until it serves the socket (issue 16: the host server is wired
-         * next), since a mount of a socket that is not there fails the
-         * container. */
-        .auth_proxy = !for_run,
+        /* A run serves the socket its plan mounts (run/authproxy.c). */
+        .auth_proxy = true,
     };
     struct ags_error err = {0};
     int r = run_build_plan(&req, for_run, ret_plan, ret_staging, &err);

@@ -149,10 +149,6 @@ char *run_proxy_sock_path(const char *private_dir, const char *session_id);
 #define RUN_SSH_SOCK_NAME  "agent.sock"
 /* ags's own ssh-agent in the private dir, when the user runs none. */
 #define RUN_SSH_OWN_AGENT "ags-ssh-agent.sock"
-/* The auth proxy of a run: <private>/ags-proxy-<session>/{auth-proxy.sock,control.sock}. */
-#define RUN_PROXY_DIR_PREFIX   "ags-proxy-"
-#define RUN_PROXY_SOCK_NAME    "auth-proxy.sock"
-#define RUN_PROXY_CONTROL_NAME "control.sock"
 char *run_ssh_sock_path(const char *private_dir, const char *session_id);
 
 /* The agent a run uses, without starting one (doctor asks too): the user's
