@@ -1,8 +1,9 @@
 # What `cmake --install` places besides the binary and the shipped files
 # (src/CMakeLists.txt), and the Debian package `cpack -G DEB` makes of it.
 #
-#   bin/ags, share/ags/{containerfile,agent-assets}   (ags finds these
-#        relative to its executable: run/shipped.c, so any prefix works)
+#   bin/ags, lib/ags/ags-helper, share/ags/{containerfile,agent-assets}
+#        (ags finds these relative to its executable: run/shipped.c, so any
+#        prefix works; the helper is a static PIE, which lintian accepts)
 #   share/man/man1/ags.1.gz   generated from docs/ags.1.md (tools/md2man.py)
 #   share/doc/ags/{copyright,changelog.gz}   what Debian policy asks of a package
 #   share/bash-completion/completions/ags, share/zsh/vendor-completions/_ags,

@@ -32,3 +32,8 @@
 #define AGS_PROXY_MAX_URL          8192u /* a URL to open; an OAuth authorize URL takes ~1-2 KiB */
 #define AGS_PROXY_MAX_HOST         253u  /* a DNS name (RFC 1035); an IPv6 literal is shorter */
 #define AGS_PROXY_MAX_TEXT         1024u /* a message for the agent or a failed relay's reason */
+/* Sandbox connections of one session's auth proxy at once: an opener holds one per URL (and
+ * keeps it while its relay window is open); beyond this one is refused at once. */
+#define AGS_PROXY_MAX_CLIENTS      32u
+/* Relay windows (callback ports bound on the host's loopback) of one session at once. */
+#define AGS_PROXY_MAX_RELAYS       16u

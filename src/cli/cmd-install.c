@@ -102,8 +102,10 @@ static int gather(const char *home, const struct install_args *a, const char *ex
 {
     _cleanup_free_ char *cf = run_install_shipped_dir("containerfile");
     _cleanup_free_ char *assets = run_install_shipped_dir("agent-assets");
-    const struct run_install_opts o = {.home = home, .exe = exe, .containerfile_dir = cf,
-                                       .assets_dir = assets, .link_self = a->link_self};
+    _cleanup_free_ char *helper = run_install_helper();
+    const struct run_install_opts o = {.home = home, .exe = exe, .helper = helper,
+                                       .containerfile_dir = cf, .assets_dir = assets,
+                                       .link_self = a->link_self};
     struct ags_error err = {0};
     int r = run_install_collect(&o, items, &err);
     if (r == 0)

@@ -13,7 +13,8 @@ const struct ags_command *const ags_commands[] = {
     &cmd_setup,     &cmd_doctor,        &cmd_update_image, &cmd_update_agents,
     &cmd_install,   &cmd_uninstall,     &cmd_create_aliases, &cmd_completions,
     &cmd_config,    &cmd_plan,          &cmd_update,       &cmd_df,
-    &cmd_prune,     &cmd_help,          &cmd_version,      NULL,
+    &cmd_prune,     &cmd_approve,       &cmd_deny,         &cmd_auth_callback,
+    &cmd_help,      &cmd_version,       NULL,
 };
 
 /* What only the first word may be besides a command or a run flag (--help

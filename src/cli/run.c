@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "base/alloc.h"
+#include "base/termesc.h"
 #include "cli/cli.h"
 #include "cli/config-load.h"
 #include "cli/run-flags.h"
@@ -39,6 +41,8 @@ int cli_build_plan(const struct run_flags *f, bool for_run, struct ags_config **
         },
         .host = &ch.host,
         .ignored_overlay = ignored,
+        /* A run serves the socket its plan mounts (run/authproxy.c). */
+        .auth_proxy = true,
     };
     struct ags_error err = {0};
     int r = run_build_plan(&req, for_run, ret_plan, ret_staging, &err);
@@ -74,9 +78,18 @@ static int refuse_root(void)
     return AGS_EXIT_USAGE;
 }
 
+/* A run's warnings may come while the sandbox has the terminal in raw mode
+ * (the auth proxy's, from its thread): there "\n" does not return the
+ * carriage, so on a terminal each line starts at column 0 and ends in CR LF
+ * (harmless on a cooked terminal). */
 static void run_warning(const char *msg, void *userdata _unused_)
 {
-    cli_warning("%s", msg);
+    if (!isatty(STDERR_FILENO)) {
+        cli_warning("%s", msg);
+        return;
+    }
+    _cleanup_free_ char *shown = term_escape_str(msg);
+    fprintf(stderr, "\rags: warning: %s\r\n", shown);
 }
 
 static void run_progress(const char *msg, void *userdata _unused_)

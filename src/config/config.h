@@ -118,8 +118,21 @@ struct cfg_browser {
 };
 
 struct cfg_auth_proxy {
-    struct cfg_bool enabled;
+    struct cfg_bool enabled;             /* a repo overlay may only turn it off */
     struct cfg_strv auto_allow_domains;
+    struct cfg_strv browser_command;     /* argv, the URL appended (n == 0: xdg-open) */
+    struct cfg_u32 approval_timeout;     /* seconds an approval waits: then denied */
+};
+
+/* [auth_proxy] approval_timeout: its bounds and default (seconds). */
+#define CFG_APPROVAL_TIMEOUT_MIN     10u
+#define CFG_APPROVAL_TIMEOUT_MAX     3600u
+#define CFG_APPROVAL_TIMEOUT_DEFAULT 300u
+
+/* [notify]: desktop notifications beyond approvals. */
+struct cfg_notify {
+    struct cfg_bool enabled;
+    struct cfg_u32 min_seconds; /* a session at least this long says that it ended */
 };
 
 struct cfg_update {
@@ -159,6 +172,7 @@ struct ags_config {
     struct cfg_aliases aliases;
     struct cfg_browser browser;
     struct cfg_auth_proxy auth_proxy;
+    struct cfg_notify notify;
     struct cfg_update update;
     struct cfg_image image;
     /* [[mount]]s, then [[agent_mount]]s, then per tool its binary and directories;

@@ -188,7 +188,7 @@ static void decode_argv(struct cfg_decoder *d, const struct toml_value *v, const
     struct ags_error err;
     char *argv0 = NULL;
     if (out->n == 0) {
-        cfg_report_error(d, v->pos, ctx, "must include at least one element (the helper's "
+        cfg_report_error(d, v->pos, ctx, "must include at least one element (the program's "
                                          "absolute path)");
     } else if (cfg_expand_command(d->host, out->v[0], &argv0, &err) < 0) {
         cfg_report_error(d, v->u.arr.items[0]->pos, ctx, "%s", err.msg);
@@ -233,13 +233,20 @@ static void decode_map(struct cfg_decoder *d, const struct toml_value *v, const 
 }
 
 static void decode_u32(struct cfg_decoder *d, const struct toml_value *v, const char *ctx,
-                       enum cfg_ftype type, struct cfg_u32 *out)
+                       const struct cfg_field *f, struct cfg_u32 *out)
 {
     if (v->type != TOML_INTEGER) {
         cfg_report_error(d, v->pos, ctx, "expected an integer, found %s", article_type(v->type));
         return;
     }
-    int64_t lo = type == CFG_T_PORT ? 1 : 0, hi = type == CFG_T_PORT ? 65535 : UINT32_MAX;
+    int64_t lo = 0, hi = UINT32_MAX;
+    if (f->type == CFG_T_PORT) {
+        lo = 1;
+        hi = 65535;
+    } else if (f->max > 0) {
+        lo = f->min;
+        hi = f->max;
+    }
     if (v->u.i < lo || v->u.i > hi) {
         cfg_report_error(d, v->pos, ctx, "%lld is out of range (%lld to %lld)",
                          (long long)v->u.i, (long long)lo, (long long)hi);
@@ -302,7 +309,7 @@ static void decode_field(struct cfg_decoder *d, const struct toml_value *v, cons
     }
     case CFG_T_U32:
     case CFG_T_PORT:
-        decode_u32(d, v, ctx, f->type, slot);
+        decode_u32(d, v, ctx, f, slot);
         break;
     case CFG_T_ENUM:
         decode_enum(d, v, ctx, f->names, slot);
@@ -363,6 +370,12 @@ void cfg_decode_fields(struct cfg_decoder *d, const struct toml_value *table, co
             cfg_report_error(d, kv->key_pos, fctx,
                              "a repo-local config may not set it (%s); set it in your own config "
                              "if you want it", why);
+            continue;
+        }
+        why = d->is_overlay ? cfg_overlay_loosens(schema->name, f->key, kv->value) : NULL;
+        if (why) {
+            cfg_report_error(d, kv->value->pos, fctx,
+                             "a repo-local config may only make it stricter (%s)", why);
             continue;
         }
         decode_field(d, kv->value, fctx, f, obj);

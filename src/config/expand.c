@@ -103,7 +103,8 @@ int cfg_expand_command(const struct cfg_host *host, const char *in, char **ret,
     if (sb.len == 0 || sb.buf[0] != '/')
         return ags_error_set(err, -EINVAL,
                              "'%s' must be an absolute path to an executable (after ~ and $VAR "
-                             "expansion); ags does not search PATH for helpers", in);
+                             "expansion); ags does not search PATH for the programs a config "
+                             "names", in);
     *ret = strbuf_steal(&sb);
     return 0;
 }

@@ -69,6 +69,9 @@ void cfg_decode_document(struct cfg_decoder *d, const struct toml_value *root);
 /* overlay.c: the rules of a repo overlay (docs/config.md "Repo overlay rules"). */
 /* Why an overlay may not set table.key, or NULL when it may. */
 const char *cfg_overlay_forbidden(const char *table, const char *key);
+/* Why an overlay may not give table.key the value v (it may only make the
+ * setting stricter), or NULL when it may. */
+const char *cfg_overlay_loosens(const char *table, const char *key, const struct toml_value *v);
 /* Resolves an overlay's expanded host path inside d->repo_root and records it;
  * takes path, returns the resolved path or NULL after reporting why not. */
 char *cfg_overlay_resolve(struct cfg_decoder *d, struct toml_pos pos, const char *ctx, char *path);

@@ -14,6 +14,7 @@
 #define DEFAULT_IMAGE_CA_BUNDLE      "/etc/ssl/certs/ca-certificates.crt"
 #define DEFAULT_PIDS_LIMIT           4096u
 #define DEFAULT_SERVICE_IDLE_SECONDS 600u
+#define DEFAULT_NOTIFY_MIN_SECONDS   60u
 
 struct ags_config *cfg_new(void)
 {
@@ -64,6 +65,7 @@ void cfg_merge_layer(struct ags_config *base, struct cfg_parts *bp, struct ags_c
     merge_fields(&cfg_schema_update, &base->update, &overlay->update);
     merge_fields(&cfg_schema_network, &base->network, &overlay->network);
     merge_fields(&cfg_schema_ssh, &base->ssh, &overlay->ssh);
+    merge_fields(&cfg_schema_notify, &base->notify, &overlay->notify);
     merge_fields(&cfg_schema_aliases, &base->aliases, &overlay->aliases);
     merge_fields(&cfg_schema_image, &base->image, &overlay->image);
     APPEND(bp->plain, bp->n_plain, bp->cap_plain, op->plain, op->n_plain);
@@ -120,6 +122,9 @@ static void apply_defaults(struct ags_config *c, const struct cfg_host *h)
     default_str(&c->browser.profile_dir, xasprintf("%s/browser-profile", s->cache_dir.v));
     default_str(&c->browser.pi_skill_path, xstrdup(""));
     default_bool(&c->auth_proxy.enabled, true);
+    default_u32(&c->auth_proxy.approval_timeout, CFG_APPROVAL_TIMEOUT_DEFAULT);
+    default_bool(&c->notify.enabled, true);
+    default_u32(&c->notify.min_seconds, DEFAULT_NOTIFY_MIN_SECONDS);
     default_str(&c->update.pi_spec, xstrdup(DEFAULT_PI_SPEC));
     default_u32(&c->update.minimum_release_age, DEFAULT_MIN_RELEASE_AGE);
     default_bool(&c->network.host_loopback, false);

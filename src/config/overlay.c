@@ -32,8 +32,11 @@ static const struct forbidden_key forbidden[] = {
     {"sandbox", "cache_dir", "it names ags's cache, which every run shares"},
     {"browser", "profile_dir", "it names your browser profile"},
     {"browser", "command", "it names a program ags would run on your machine"},
+    {"auth_proxy", "browser_command", "it names a program ags would run on your machine"},
     /* Host-side approvals and what every later run of every repository executes. */
     {"auth_proxy", "auto_allow_domains", "it would open URLs on your machine without asking"},
+    {"auth_proxy", "approval_timeout", "it decides how long a URL the sandbox asks to open waits "
+                                       "for your answer"},
     {"update", "pi_spec", "it picks the package pi runs from in every repository"},
     {"update", "minimum_release_age", "it shortens the wait before new releases are trusted"},
     /* The image every repository's runs start from, and what it trusts. */
@@ -58,6 +61,29 @@ const char *cfg_overlay_forbidden(const char *table, const char *key)
     for (size_t i = 0; i < ARRAY_SIZE(forbidden); i++)
         if (strcmp(forbidden[i].table, table) == 0 && strcmp(forbidden[i].key, key) == 0)
             return forbidden[i].why;
+    return NULL;
+}
+
+/* Switches a repository may only turn the careful way: off what lets the
+ * sandbox reach the host, never on again after the user turned it off. */
+struct stricter_only {
+    const char *table, *key;
+    bool allowed; /* the one value an overlay may write */
+    const char *why;
+};
+
+static const struct stricter_only stricter_only[] = {
+    {"auth_proxy", "enabled", false,
+     "only false: whether the sandbox may ask to open URLs on your machine is yours to allow"},
+};
+
+const char *cfg_overlay_loosens(const char *table, const char *key, const struct toml_value *v)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(stricter_only); i++) {
+        const struct stricter_only *s = &stricter_only[i];
+        if (strcmp(s->table, table) == 0 && strcmp(s->key, key) == 0)
+            return v->type == TOML_BOOL && v->u.b != s->allowed ? s->why : NULL;
+    }
     return NULL;
 }
 

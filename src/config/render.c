@@ -194,6 +194,8 @@ char *config_render_text(const struct ags_config *c)
     text_fields(&sb, &cfg_schema_network, &c->network);
     text_header(&sb, "[ssh]", NULL);
     text_fields(&sb, &cfg_schema_ssh, &c->ssh);
+    text_header(&sb, "[notify]", NULL);
+    text_fields(&sb, &cfg_schema_notify, &c->notify);
     text_header(&sb, "[aliases]", NULL);
     text_fields(&sb, &cfg_schema_aliases, &c->aliases);
     text_header(&sb, "[image]", NULL);
@@ -293,6 +295,8 @@ char *config_render_json(const struct ags_config *c)
     json_fields(&sb, &cfg_schema_network, &c->network);
     put(&sb, ", \"ssh\": ");
     json_fields(&sb, &cfg_schema_ssh, &c->ssh);
+    put(&sb, ", \"notify\": ");
+    json_fields(&sb, &cfg_schema_notify, &c->notify);
     put(&sb, ", \"aliases\": ");
     json_fields(&sb, &cfg_schema_aliases, &c->aliases);
     put(&sb, ", \"image\": ");

@@ -62,9 +62,12 @@ const char *const cfg_provider_names[] = {"", "env", "secret-tool", NULL};
 const char *const cfg_ssh_confirm_names[] = {"never", "always", NULL};
 
 #define F(struct_, key, type, member, required) \
-    {key, type, offsetof(struct_, member), required, NULL}
+    {key, type, offsetof(struct_, member), required, NULL, 0, 0}
 #define E(struct_, key, member, required, names) \
-    {key, CFG_T_ENUM, offsetof(struct_, member), required, names}
+    {key, CFG_T_ENUM, offsetof(struct_, member), required, names, 0, 0}
+/* An integer that must lie in min..max. */
+#define R(struct_, key, member, min, max) \
+    {key, CFG_T_U32, offsetof(struct_, member), false, NULL, min, max}
 
 static const struct cfg_field sandbox_fields[] = {
     F(struct cfg_sandbox, "image", CFG_T_STRING, image, true),
@@ -127,6 +130,14 @@ static const struct cfg_field browser_fields[] = {
 static const struct cfg_field auth_proxy_fields[] = {
     F(struct cfg_auth_proxy, "enabled", CFG_T_BOOL, enabled, false),
     F(struct cfg_auth_proxy, "auto_allow_domains", CFG_T_STRV, auto_allow_domains, false),
+    F(struct cfg_auth_proxy, "browser_command", CFG_T_ARGV, browser_command, false),
+    R(struct cfg_auth_proxy, "approval_timeout", approval_timeout, CFG_APPROVAL_TIMEOUT_MIN,
+      CFG_APPROVAL_TIMEOUT_MAX),
+};
+
+static const struct cfg_field notify_fields[] = {
+    F(struct cfg_notify, "enabled", CFG_T_BOOL, enabled, false),
+    F(struct cfg_notify, "min_seconds", CFG_T_U32, min_seconds, false),
 };
 
 static const struct cfg_field update_fields[] = {
@@ -168,6 +179,7 @@ SCHEMA(cfg_schema_auth_proxy, "auth_proxy", false, auth_proxy_fields);
 SCHEMA(cfg_schema_update, "update", false, update_fields);
 SCHEMA(cfg_schema_network, "network", false, network_fields);
 SCHEMA(cfg_schema_ssh, "ssh", false, ssh_fields);
+SCHEMA(cfg_schema_notify, "notify", false, notify_fields);
 SCHEMA(cfg_schema_image, "image", false, image_fields);
 SCHEMA(cfg_schema_aliases, "aliases", false, aliases_fields);
 
@@ -175,5 +187,6 @@ const struct cfg_table_schema *const cfg_schemas[] = {
     &cfg_schema_sandbox,        &cfg_schema_mount,  &cfg_schema_agent_mount,
     &cfg_schema_tool,           &cfg_schema_tool_directory, &cfg_schema_tool_secret,
     &cfg_schema_secret,         &cfg_schema_auth_proxy, &cfg_schema_browser,
-    &cfg_schema_update,         &cfg_schema_network, &cfg_schema_ssh, &cfg_schema_image, &cfg_schema_aliases, NULL,
+    &cfg_schema_update,         &cfg_schema_network, &cfg_schema_ssh, &cfg_schema_notify,
+    &cfg_schema_image,          &cfg_schema_aliases, NULL,
 };

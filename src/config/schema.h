@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config/config.h"
 
@@ -46,6 +47,7 @@ struct cfg_field {
     size_t off;               /* of the cfg_str/cfg_u32/... inside the struct */
     bool required;
     const char *const *names; /* CFG_T_ENUM: NULL-terminated */
+    uint32_t min, max;        /* CFG_T_U32: the range when max > 0 (else 0 .. UINT32_MAX) */
 };
 
 struct cfg_table_schema {
@@ -58,7 +60,7 @@ struct cfg_table_schema {
 extern const struct cfg_table_schema cfg_schema_sandbox, cfg_schema_image, cfg_schema_mount, cfg_schema_agent_mount,
         cfg_schema_tool, cfg_schema_tool_directory, cfg_schema_secret, cfg_schema_tool_secret,
         cfg_schema_browser, cfg_schema_auth_proxy, cfg_schema_update,
-        cfg_schema_network, cfg_schema_ssh, cfg_schema_aliases;
+        cfg_schema_network, cfg_schema_ssh, cfg_schema_aliases, cfg_schema_notify;
 
 /* Every table, NULL-terminated, in documentation order. */
 extern const struct cfg_table_schema *const cfg_schemas[];

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* notify.h: each question tries the server, then a dialog, then says why it cannot ask. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -24,7 +25,8 @@ static void safe_init(struct safe_question *s, const struct notify_question *q)
     s->allow = notify_text(q->allow_label ? q->allow_label : "Allow", LABEL_MAX, true, false);
     s->deny = notify_text(q->deny_label ? q->deny_label : "Deny", LABEL_MAX, true, false);
     s->q = (struct notify_question){.title = s->title, .body = s->body, .allow_label = s->allow,
-                                    .deny_label = s->deny, .timeout_ms = q->timeout_ms};
+                                    .deny_label = s->deny, .timeout_ms = q->timeout_ms,
+                                    .cancel_fd = q->cancel_fd};
 }
 
 static void safe_done(struct safe_question *s)
@@ -34,6 +36,14 @@ static void safe_done(struct safe_question *s)
     free(s->body_markup);
     free(s->allow);
     free(s->deny);
+}
+
+bool notify_cancelled(int cancel_fd, int wait_ms)
+{
+    if (cancel_fd < 0)
+        return false;
+    struct pollfd p = {.fd = cancel_fd, .events = POLLIN};
+    return poll(&p, 1, wait_ms) > 0;
 }
 
 int notify_ask(const struct notify_question *q, char *why, size_t why_size)
@@ -47,6 +57,11 @@ int notify_ask(const struct notify_question *q, char *why, size_t why_size)
         (void)snprintf(why, why_size, "internal: a question without a timeout");
         return -EINVAL;
     }
+    /* Answered before it was asked: nothing reaches the desktop. */
+    if (notify_cancelled(q->cancel_fd, 0)) {
+        (void)snprintf(why, why_size, NOTIFY_ANSWERED_ELSEWHERE);
+        return 0;
+    }
     int64_t deadline = notify_now_ms() + q->timeout_ms;
     struct safe_question s;
     safe_init(&s, q);
@@ -57,7 +72,13 @@ int notify_ask(const struct notify_question *q, char *why, size_t why_size)
         safe_done(&s);
         return r;
     }
-    /* No server with actions, or it failed: a dialog, with the time left. */
+    /* No server with actions, or it failed: a dialog, with the time left,
+     * unless the answer came meanwhile. */
+    if (notify_cancelled(q->cancel_fd, 0)) {
+        (void)snprintf(why, why_size, NOTIFY_ANSWERED_ELSEWHERE);
+        safe_done(&s);
+        return 0;
+    }
     char dialog_why[256] = "";
     _cleanup_free_ char *prog = NULL;
     enum notify_path path = notify_dialog_find(&prog, dialog_why, sizeof(dialog_why));

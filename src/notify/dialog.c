@@ -5,7 +5,8 @@
  * root or the user can write (trusted_program) and only with a display.
  * The text goes as arguments (no shell); zenity is told it is no markup,
  * kdialog (which guesses rich text) gets it escaped inside <qt>.  A dialog
- * still open at the deadline is killed: no answer is a no.
+ * still open at the deadline is killed: no answer is a no; so is one whose
+ * question's cancel_fd fired (the answer came from elsewhere).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -167,21 +168,27 @@ static void free_argv(char **argv)
     free(argv);
 }
 
-/* Waits for pid until deadline: true with *status when it ended. */
-static bool wait_until(pid_t pid, int pidfd, int64_t deadline, int *status)
+enum wait_end { WAIT_EXITED, WAIT_DEADLINE, WAIT_CANCELLED };
+
+/* Waits for pid until deadline or until cancel_fd (-1: none) fires: with
+ * WAIT_EXITED, *status. */
+static enum wait_end wait_until(pid_t pid, int pidfd, int cancel_fd, int64_t deadline,
+                                int *status)
 {
     for (;;) {
         pid_t got = waitpid(pid, status, WNOHANG);
         if (got == pid)
-            return true;
+            return WAIT_EXITED;
         if (got < 0 && errno != EINTR)
-            return false;
+            return WAIT_DEADLINE;
         int64_t left = deadline - notify_now_ms();
         if (left <= 0)
-            return false;
+            return WAIT_DEADLINE;
         /* Without a pidfd (an old kernel) the exit is looked for every 50 ms. */
-        struct pollfd p = {.fd = pidfd, .events = POLLIN};
-        (void)poll(&p, 1, pidfd < 0 && left > 50 ? 50 : (int)left);
+        struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN},
+                              {.fd = cancel_fd, .events = POLLIN}};
+        if (poll(p, 2, pidfd < 0 && left > 50 ? 50 : (int)left) > 0 && p[1].revents)
+            return WAIT_CANCELLED;
     }
 }
 
@@ -208,16 +215,21 @@ int notify_dialog_ask(enum notify_path path, const char *prog, const struct noti
     struct open_dialog me = {.pidfd = pidfd, .pid = pid};
     open_add(&me);
     int status = 0;
-    bool ended = wait_until(pid, pidfd, deadline, &status);
+    enum wait_end end = wait_until(pid, pidfd, q->cancel_fd, deadline, &status);
+    bool ended = end == WAIT_EXITED;
     if (!ended) {
         terminate(pidfd, pid);
-        if (!wait_until(pid, pidfd, notify_now_ms() + KILL_GRACE_MS, &status)) {
+        if (wait_until(pid, pidfd, -1, notify_now_ms() + KILL_GRACE_MS, &status) != WAIT_EXITED) {
             (void)kill(pid, SIGKILL);
             (void)waitpid(pid, &status, 0);
         }
     }
     if (open_remove(&me)) {
         (void)snprintf(why, why_size, "%s", me.why);
+        return 0;
+    }
+    if (end == WAIT_CANCELLED) {
+        (void)snprintf(why, why_size, NOTIFY_ANSWERED_ELSEWHERE);
         return 0;
     }
     if (!ended) {

@@ -28,6 +28,12 @@ int notify_loop_post(void (*fn)(void *data), void *data);
 /* Milliseconds on CLOCK_MONOTONIC. */
 int64_t notify_now_ms(void);
 
+/* ---- ask.c ---- */
+
+/* Did cancel_fd (a question's, -1: none) fire within wait_ms?  Readable, hung
+ * up or closed all count: the caller has the answer or is gone. */
+bool notify_cancelled(int cancel_fd, int wait_ms);
+
 /* ---- server.c: the notification server (runs jobs on the loop) ---- */
 
 /*

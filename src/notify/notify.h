@@ -35,13 +35,22 @@ struct notify_question {
     const char *allow_label; /* the buttons: "Allow", "Deny" */
     const char *deny_label;
     int timeout_ms;          /* no answer within it counts as denied (> 0) */
+    /* -1: none.  Else an fd that becomes readable (or hangs up) when the
+     * caller has the answer from elsewhere (`ags approve`, the sandbox gave
+     * up): the notification is withdrawn, a dialog killed, and the question
+     * answered 0, "answered elsewhere".  Only watched, never read or closed. */
+    int cancel_fd;
 };
+
+/* The why of a question whose cancel_fd fired. */
+#define NOTIFY_ANSWERED_ELSEWHERE "answered elsewhere"
 
 /*
  * Asks q and waits for the answer, at most q->timeout_ms (plus the time a
- * dialog takes to die when killed).  1: allowed; 0: denied, timed out or the
- * notification was closed, and why says which; negative errno: no way to ask
- * (-ENOTSUP: no notification server with actions, no zenity or kdialog;
+ * dialog takes to die when killed).  1: allowed; 0: denied, timed out, the
+ * notification was closed or q->cancel_fd fired, and why says which;
+ * negative errno: no way to ask (-ENOTSUP: no notification server with
+ * actions, no zenity or kdialog;
  * -EIO: the server refused the notification ...), and why says why.  why may
  * be NULL.
  */

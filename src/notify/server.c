@@ -6,16 +6,20 @@
  * until its own deadline; the loop asks the server for its capabilities
  * (GDBus, with a bound, so an absent server is named with the bus's reason),
  * shows the notification through libnotify with an allow and a deny action,
- * and the first of action, closing or the caller's deadline is the answer.
- * A caller that gave up has the notification withdrawn.
+ * and the first of action, closing, the caller's cancel_fd or the caller's
+ * deadline is the answer.  A caller that gave up, or that had the answer from
+ * elsewhere, has the notification withdrawn.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
+#include <glib-unix.h>
 #include <libnotify/notify.h>
 
 #include "base/alloc.h"
@@ -35,6 +39,7 @@ struct job {
     /* Inputs, fixed before the job is posted. */
     char *title, *body, *body_markup, *allow, *deny;
     int timeout_ms;
+    int cancel_fd; /* the caller's, duplicated: the caller may close its own; -1 none */
     /* Under notify_lock. */
     int refs; /* the caller's, the shown notification's, each posted call's */
     pthread_cond_t cond;
@@ -44,6 +49,7 @@ struct job {
     struct job *next_waiting; /* in g_waiting while its caller waits */
     /* The loop thread's. */
     NotifyNotification *n;
+    GSource *cancel_src; /* watches cancel_fd while n is shown */
     bool closed; /* the server said it is gone */
 };
 
@@ -55,6 +61,7 @@ static struct job *job_new(enum job_kind kind)
     struct job *j = xcalloc(1, sizeof(*j));
     j->kind = kind;
     j->refs = 1;
+    j->cancel_fd = -1;
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -78,6 +85,8 @@ static void job_unref(struct job *j)
     if (!last)
         return;
     pthread_cond_destroy(&j->cond);
+    if (j->cancel_fd >= 0)
+        (void)close(j->cancel_fd);
     free(j->title);
     free(j->body);
     free(j->body_markup);
@@ -170,6 +179,11 @@ static int server_caps(bool *markup, char *why, size_t why_size)
  * it, and the job loses the reference the shown notification held. */
 static void release(struct job *j)
 {
+    if (j->cancel_src) {
+        g_source_destroy(j->cancel_src);
+        g_source_unref(j->cancel_src);
+        j->cancel_src = NULL;
+    }
     if (!j->n)
         return;
     g_signal_handlers_disconnect_by_data(j->n, j);
@@ -210,6 +224,30 @@ static void on_closed(NotifyNotification *n, gpointer data)
     release_later(j);
 }
 
+/* The caller has its answer from elsewhere: the question leaves the screen
+ * (CloseNotification) and is answered no. */
+static gboolean on_cancel_fd(gint fd, GIOCondition cond, gpointer data)
+{
+    (void)fd;
+    (void)cond;
+    struct job *j = data;
+    job_answer(j, 0, NOTIFY_ANSWERED_ELSEWHERE);
+    release(j); /* destroys this source too */
+    return G_SOURCE_REMOVE;
+}
+
+/* Watches j's cancel_fd on the loop for as long as its notification is shown. */
+static void watch_cancel(struct job *j)
+{
+    if (j->cancel_fd < 0)
+        return;
+    /* GLib's conditions are an enum that no single constant covers. */
+    j->cancel_src = g_unix_fd_source_new(j->cancel_fd,
+                                         (GIOCondition)(G_IO_IN | G_IO_HUP | G_IO_ERR));
+    g_source_set_callback(j->cancel_src, G_SOURCE_FUNC(on_cancel_fd), j, NULL);
+    (void)g_source_attach(j->cancel_src, g_main_context_get_thread_default());
+}
+
 static NotifyNotification *make(const struct job *j, bool markup)
 {
     NotifyNotification *n =
@@ -224,7 +262,13 @@ static void ask_on_loop(void *data)
     char why[sizeof(j->why)] = "";
     bool markup;
     int r = server_caps(&markup, why, sizeof(why));
-    /* A caller that gave up meanwhile is shown nothing. */
+    /* A caller that gave up meanwhile is shown nothing, nor one that has its
+     * answer from elsewhere already (the capabilities may take seconds). */
+    if (r > 0 && notify_cancelled(j->cancel_fd, 0)) {
+        job_answer(j, 0, NOTIFY_ANSWERED_ELSEWHERE);
+        job_unref(j);
+        return;
+    }
     if (r <= 0 || job_done(j)) {
         job_answer(j, -ENOTSUP, "%s", why);
         job_unref(j);
@@ -248,6 +292,7 @@ static void ask_on_loop(void *data)
     }
     /* The posted reference is the shown notification's now (release drops it). */
     j->n = n;
+    watch_cancel(j);
 }
 
 static void send_on_loop(void *data)
@@ -386,6 +431,8 @@ int notify_server_ask(const struct notify_question *safe, const char *body_marku
     j->allow = xstrdup(safe->allow_label);
     j->deny = xstrdup(safe->deny_label);
     j->timeout_ms = safe->timeout_ms;
+    if (safe->cancel_fd >= 0)
+        j->cancel_fd = fcntl(safe->cancel_fd, F_DUPFD_CLOEXEC, 3);
     int r = run_job(j, ask_on_loop, deadline, 0, why, why_size);
     return r == -ESHUTDOWN ? -ENOTSUP : r;
 }

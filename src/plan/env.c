@@ -131,7 +131,12 @@ void plan_build_env(struct plan_builder *b)
     const struct plan_input *in = b->in;
     bool lockdown = in->flags.lockdown;
     add_env(b, "HOME", PLAN_HOME, "default");
-    add_env(b, "PATH", SANDBOX_PATH, "default");
+    /* Before the system directories: the image's own xdg-open (if any)
+     * cannot open anything on the host; the helper's is read-only. */
+    if (has_mount(b->p, PLAN_HELPER_XDG_OPEN))
+        add_env(b, "PATH", PLAN_HELPER_DIR ":" SANDBOX_PATH, "default, auth proxy opener first");
+    else
+        add_env(b, "PATH", SANDBOX_PATH, "default");
     add_env(b, "RUSTUP_HOME", "/usr/local/rustup", "default");
     add_env(b, "AGS_SANDBOX", "1", "default");
     add_env(b, "NPM_CONFIG_STORE_DIR", "/usr/local/pnpm/.store", "default");
@@ -156,10 +161,8 @@ void plan_build_env(struct plan_builder *b)
     }
     if (in->flags.yolo)
         add_env(b, "AGS_GUARD_YOLO", "1", "flag --yolo");
-    if (has_mount(b->p, PLAN_AUTH_PROXY_DIR)) {
-        add_env(b, "AGS_AUTH_PROXY_SOCK", PLAN_AUTH_PROXY_DIR "/auth-proxy.sock", "auth proxy");
-        add_env(b, "BROWSER", PLAN_AUTH_PROXY_SHIM, "auth proxy");
-    }
+    if (has_mount(b->p, PLAN_HELPER_XDG_OPEN))
+        add_env(b, "BROWSER", PLAN_HELPER_XDG_OPEN, "auth proxy");
     if (in->flags.maintenance)
         return; /* nothing of the host: no passthrough, no secret */
     if (!lockdown) {

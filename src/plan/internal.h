@@ -9,8 +9,6 @@
 /* Fixed container paths of the sandbox image (containerfile/Containerfile). */
 #define PLAN_GITCONFIG       PLAN_HOME "/.config/ags/gitconfig"
 #define PLAN_SSH_SOCK        "/ssh-agent"
-#define PLAN_AUTH_PROXY_DIR  "/run/ags-auth-proxy"
-#define PLAN_AUTH_PROXY_SHIM PLAN_HOME "/.local/bin/auth-proxy-shim"
 #define PLAN_HOST_HINT       "Sandbox: use host.containers.internal (localhost is container-local)."
 #define PLAN_HOST_SERVICES   "host.containers.internal"
 #define PLAN_HOST_SERVICES_HINT \

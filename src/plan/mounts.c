@@ -313,15 +313,36 @@ static void add_ssh_agent_socket(struct plan_builder *b)
                    xstrdup("ssh agent (filtered by ags)"));
 }
 
+/* The auth proxy (docs/auth-proxy.md): the socket the runner serves, and the
+ * opener that talks to it, read-only, once under its own name and once as
+ * xdg-open (it is multi-call by argv[0]).  The helper file is the same in
+ * every sandbox and never writable there: nothing an agent does to it
+ * outlives the run or reaches the host. */
 static void add_auth_proxy(struct plan_builder *b)
 {
     const struct plan_host *h = &b->in->host;
-    if (!h->auth_proxy_dir || !b->in->cfg->auth_proxy.enabled.v)
+    const struct cfg_bool *enabled = &b->in->cfg->auth_proxy.enabled;
+    if (!h->auth_proxy_sock)
         return;
-    _cleanup_free_ char *shim = xasprintf("%s/auth-proxy-shim", h->auth_proxy_dir);
-    plan_add_mount(b, PLAN_MOUNT_BIND, h->auth_proxy_dir, PLAN_AUTH_PROXY_DIR, false,
-                   xstrdup("auth proxy"));
-    plan_add_mount(b, PLAN_MOUNT_BIND, shim, PLAN_AUTH_PROXY_SHIM, true, xstrdup("auth proxy"));
+    if (!enabled->v) {
+        _cleanup_free_ char *at = plan_cfg_origin(&enabled->at);
+        plan_note(b, "auth proxy off ([auth_proxy] enabled = false, %s): no BROWSER, no "
+                     "xdg-open for the agent", at);
+        return;
+    }
+    if (!h->helper_path) {
+        plan_note(b, "auth proxy off: ags-helper was not found beside ags (<PREFIX>/lib/ags/"
+                     "ags-helper, or the build tree's ags-helper) in a directory only root or "
+                     "you can write");
+        return;
+    }
+    b->p->auth_proxy_sock = xstrdup(h->auth_proxy_sock); /* the runner serves it */
+    plan_add_mount(b, PLAN_MOUNT_BIND, h->auth_proxy_sock, PLAN_AUTH_PROXY_SOCK, false,
+                   xstrdup("auth proxy (served by ags)"));
+    plan_add_mount(b, PLAN_MOUNT_BIND, h->helper_path, PLAN_HELPER, true,
+                   xstrdup("auth proxy opener"));
+    plan_add_mount(b, PLAN_MOUNT_BIND, h->helper_path, PLAN_HELPER_XDG_OPEN, true,
+                   xstrdup("auth proxy opener (as xdg-open)"));
 }
 
 /* One key's public half, read-only.  Only KEY.pub is ever mounted: a key

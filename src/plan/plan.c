@@ -223,6 +223,7 @@ struct ags_plan *plan_free(struct ags_plan *p)
     free(p->security.pids_origin);
     free(p->network.origin);
     free(p->ssh_agent_sock);
+    free(p->auth_proxy_sock);
     for (size_t i = 0; i < p->n_mounts; i++) {
         struct plan_mount *m = &p->mounts[i];
         free(m->source);

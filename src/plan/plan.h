@@ -122,7 +122,13 @@ struct plan_host {
     /* The socket of the run's ssh-agent filter (src/ssh, issue 15), or NULL:
      * mounted at /ssh-agent with SSH_AUTH_SOCK.  Never the user's own agent. */
     const char *ssh_auth_sock;
-    const char *auth_proxy_dir; /* host dir of the auth proxy socket and shim, or NULL */
+    /* The auth proxy (docs/auth-proxy.md), both needed, neither in lockdown or
+     * maintenance: the host path of the sandbox's socket the run serves
+     * (<private dir>/ags-proxy-<session>/auth-proxy.sock), mounted at
+     * PLAN_AUTH_PROXY_SOCK, and the ags-helper binary on the host, mounted
+     * read-only at PLAN_HELPER and PLAN_HELPER_XDG_OPEN.  NULL: none. */
+    const char *auth_proxy_sock;
+    const char *helper_path;
     const char *ignored_overlay; /* lockdown: the repo overlay that was not read, or NULL */
     /* Does path exist?  *is_dir tells a directory from anything else. */
     bool (*path_exists)(const char *path, bool *is_dir);
@@ -232,6 +238,9 @@ struct ags_plan {
     /* Host path of the filtering ssh agent socket the runner serves before
      * the sandbox starts (run/ssh.c), mounted at PLAN_SSH_SOCK; NULL: none. */
     char *ssh_agent_sock;
+    /* Host path of the auth proxy's sandbox socket the runner serves before
+     * the sandbox starts, mounted at PLAN_AUTH_PROXY_SOCK; NULL: none. */
+    char *auth_proxy_sock;
     struct plan_mount *mounts; /* in mount order */
     size_t n_mounts;
     struct plan_tmpfs *tmpfs;  /* lockdown only */
@@ -277,6 +286,16 @@ struct ags_plan {
 #define PLAN_HOST_LOOPBACK_ENV "AGS_HOST_LOOPBACK"
 /* Where the backend puts each resolved secret as a file named like its variable. */
 #define PLAN_SECRETS_DIR "/run/secrets"
+/* The auth proxy's socket in the sandbox: PROXY_SANDBOX_SOCKET of
+ * proxy/proto.h, which plan (below proxy) may not include; unit/plan pins
+ * that both are the same. */
+#define PLAN_AUTH_PROXY_SOCK "/run/ags-auth-proxy/auth-proxy.sock"
+/* ags-helper (multi-call by its name): the one directory of ags's programs in
+ * the sandbox, first on its PATH while the helper is mounted; BROWSER names
+ * the xdg-open there. */
+#define PLAN_HELPER_DIR      "/opt/ags/bin"
+#define PLAN_HELPER          PLAN_HELPER_DIR "/ags-helper"
+#define PLAN_HELPER_XDG_OPEN PLAN_HELPER_DIR "/xdg-open"
 
 /* Label keys on everything ags creates (docs/run-mode.md). */
 #define PLAN_LABEL_MANAGED "ags.managed" /* "true" */

@@ -26,11 +26,13 @@ void proxy_open_decide(const char *url, size_t len, char *const *auto_allow,
         return;
     }
     uint16_t port = 0;
-    if (proxy_url_callback_port(url, len, &port, &err) < 0) {
+    bool ipv6 = false;
+    if (proxy_url_callback(url, len, &port, &ipv6, &err) < 0) {
         refuse(d, err.msg);
         return;
     }
     d->callback_port = port;
+    d->callback_ipv6 = ipv6;
     d->verdict =
             proxy_host_auto_allowed(&d->url, auto_allow) ? PROXY_VERDICT_ALLOW : PROXY_VERDICT_ASK;
 }

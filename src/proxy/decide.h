@@ -8,6 +8,7 @@
  * bind for the relay.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "base/limits.h"
@@ -23,6 +24,7 @@ struct proxy_open_decision {
     enum proxy_verdict verdict;
     struct proxy_url url;   /* ASK, ALLOW: the host the approval shows */
     uint16_t callback_port; /* ASK, ALLOW: the relay's port, 0 for none */
+    bool callback_ipv6;     /* ... named as localhost or [::1]: bound on ::1 too */
     /* REFUSE: printable ASCII for PROXY_REFUSED (proxy_build_text takes it as it is). */
     char message[AGS_PROXY_MAX_TEXT];
 };

@@ -48,9 +48,27 @@ static bool callback_host(const char *h)
     return strcmp(h, "localhost") == 0 || strcmp(h, "127.0.0.1") == 0 || strcmp(h, "[::1]") == 0;
 }
 
-/* One parameter's value: 1 with *port for a loopback http redirect, 0 for any other
- * redirect (a web page, urn:ietf:wg:oauth:2.0:oob), negative when it cannot be relayed. */
-static int value_port(const char *raw, size_t n, uint16_t *port, struct ags_error *err)
+/* The checks of a loopback callback URL u that callback_host accepted. */
+static int relayable(const struct proxy_url *u, uint16_t *port, struct ags_error *err)
+{
+    if (u->https)
+        return ags_error_set(err, -EPROTONOSUPPORT,
+                             "the callback https://%s:%u cannot be relayed (ags relays plain "
+                             "http callbacks)",
+                             u->host, (unsigned)u->port);
+    if (u->port < 1024)
+        return ags_error_set(err, -EACCES,
+                             "the callback port %u is below 1024: ags binds only ports from "
+                             "1024 on the host",
+                             (unsigned)u->port);
+    *port = u->port;
+    return 1;
+}
+
+/* One parameter's value: 1 with *port for a loopback http redirect (*ipv6: on localhost or
+ * [::1], which a browser may reach on ::1), 0 for any other redirect (a web page,
+ * urn:ietf:wg:oauth:2.0:oob), negative when it cannot be relayed. */
+static int value_port(const char *raw, size_t n, uint16_t *port, bool *ipv6, struct ags_error *err)
 {
     char value[AGS_PROXY_MAX_URL];
     size_t len;
@@ -65,21 +83,32 @@ static int value_port(const char *raw, size_t n, uint16_t *port, struct ags_erro
         return ags_error_set(err, -EINVAL, "a redirect parameter that is no URL ags can read");
     if (!callback_host(u.host))
         return 0;
-    if (u.https)
-        return ags_error_set(err, -EPROTONOSUPPORT,
-                             "the callback https://%s:%u cannot be relayed (ags relays plain "
-                             "http callbacks)",
-                             u.host, (unsigned)u.port);
-    if (u.port < 1024)
-        return ags_error_set(err, -EACCES,
-                             "the callback port %u is below 1024: ags binds only ports from "
-                             "1024 on the host",
-                             (unsigned)u.port);
-    *port = u.port;
-    return 1;
+    r = relayable(&u, port, err);
+    if (r > 0)
+        *ipv6 = strcmp(u.host, "127.0.0.1") != 0;
+    return r;
+}
+
+int proxy_url_loopback_callback(const char *url, size_t len, uint16_t *port, size_t *target_off,
+                                struct ags_error *err)
+{
+    struct proxy_url u;
+    if (proxy_url_split(url, len, &u, target_off, err) < 0)
+        return -EINVAL;
+    if (!callback_host(u.host))
+        return ags_error_set(err, -EINVAL, "the host %s is not localhost, 127.0.0.1 or [::1]",
+                             u.host);
+    return relayable(&u, port, err) < 0 ? -EINVAL : 0;
 }
 
 int proxy_url_callback_port(const char *url, size_t len, uint16_t *port, struct ags_error *err)
+{
+    bool ipv6;
+    return proxy_url_callback(url, len, port, &ipv6, err);
+}
+
+int proxy_url_callback(const char *url, size_t len, uint16_t *port, bool *ipv6,
+                       struct ags_error *err)
 {
     if (len > AGS_PROXY_MAX_URL)
         return ags_error_set(err, -EINVAL, "a URL of %zu bytes (at most %u)", len,
@@ -90,13 +119,15 @@ int proxy_url_callback_port(const char *url, size_t len, uint16_t *port, struct 
     const char *frag = memchr(q, '#', len - (size_t)(q - url));
     const char *end = frag ? frag : url + len;
     uint16_t found = 0;
+    bool any_ipv6 = false;
     for (const char *p = q + 1; p < end;) {
         const char *amp = memchr(p, '&', (size_t)(end - p));
         const char *stop = amp ? amp : end;
         const char *eq = memchr(p, '=', (size_t)(stop - p));
         uint16_t this_port;
+        bool this_ipv6;
         if (eq && is_callback_param(p, (size_t)(eq - p))) {
-            int r = value_port(eq + 1, (size_t)(stop - eq - 1), &this_port, err);
+            int r = value_port(eq + 1, (size_t)(stop - eq - 1), &this_port, &this_ipv6, err);
             if (r < 0)
                 return r;
             /* Two redirects on different ports: which one the provider uses is its
@@ -104,13 +135,16 @@ int proxy_url_callback_port(const char *url, size_t len, uint16_t *port, struct 
             if (r > 0 && found && this_port != found)
                 return ags_error_set(err, -EINVAL, "redirect parameters name two ports (%u and %u)",
                                      (unsigned)found, (unsigned)this_port);
-            if (r > 0)
+            if (r > 0) {
                 found = this_port;
+                any_ipv6 |= this_ipv6;
+            }
         }
         p = stop + 1;
     }
     if (!found)
         return 0;
     *port = found;
+    *ipv6 = any_ipv6;
     return 1;
 }

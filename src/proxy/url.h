@@ -48,6 +48,20 @@ int proxy_url_parse(const char *url, size_t len, struct proxy_url *u, struct ags
  */
 int proxy_url_callback_port(const char *url, size_t len, uint16_t *port, struct ags_error *err)
         _warn_unused_;
+/* The same, and *ipv6: a redirect names localhost or [::1], which a browser may reach on
+ * ::1, so the host binds the port there too (127.0.0.1 alone: only 127.0.0.1). */
+int proxy_url_callback(const char *url, size_t len, uint16_t *port, bool *ipv6,
+                       struct ags_error *err) _warn_unused_;
+
+/*
+ * A callback address the user pastes into `ags auth-callback`: an http URL on
+ * localhost, 127.0.0.1 or [::1] with a port from 1024 on.  0 with *port and
+ * *target_off (where the path and query start: len when there is none),
+ * -EINVAL with err saying why otherwise (a fragment, never sent by a browser,
+ * is the caller's to cut).
+ */
+int proxy_url_loopback_callback(const char *url, size_t len, uint16_t *port, size_t *target_off,
+                                struct ags_error *err) _warn_unused_;
 
 /*
  * [auth_proxy].auto_allow_domains: host is one of domains or below one of

@@ -31,6 +31,33 @@ int run_ssh_approve(const struct ssh_sign_question *q, char *why, size_t why_siz
             .allow_label = "Sign",
             .deny_label = "Refuse",
             .timeout_ms = timeout ? *timeout : RUN_SSH_APPROVE_TIMEOUT_MS,
+            .cancel_fd = -1,
+    };
+    return notify_ask(&nq, why, why_size);
+}
+
+int run_proxy_approve(const struct proxy_question *q, int cancel_fd, int timeout_ms, char *why,
+                      size_t why_size, void *userdata)
+{
+    (void)userdata;
+    _cleanup_free_ char *title = xasprintf("Open a URL for the sandbox (%s)?", q->host);
+    _cleanup_free_ char *relay =
+            q->relay_port ? xasprintf("\nThen relay the login's callback on port %u of this "
+                                      "machine into the sandbox.", (unsigned)q->relay_port)
+                          : xstrdup("");
+    _cleanup_free_ char *who = q->peer_pid > 0 ? xasprintf("process %ld", (long)q->peer_pid)
+                                               : xstrdup("an unknown process");
+    /* The whole URL, never only the host: the user decides on what the
+     * browser will load.  Request id for `ags approve ID` in another terminal. */
+    _cleanup_free_ char *body = xasprintf("%s%s\nAsked by %s in the sandbox (request %s).",
+                                          q->url, relay, who, q->id);
+    const struct notify_question nq = {
+            .title = title,
+            .body = body,
+            .allow_label = "Open",
+            .deny_label = "Deny",
+            .timeout_ms = timeout_ms,
+            .cancel_fd = cancel_fd,
     };
     return notify_ask(&nq, why, why_size);
 }

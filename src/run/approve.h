@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "proxy/server.h"
 #include "ssh/agent-server.h"
 
 /* How long a signature waits for the user's answer: then it is refused. */
@@ -23,3 +24,15 @@
  * timeout in ms instead of RUN_SSH_APPROVE_TIMEOUT_MS.
  */
 int run_ssh_approve(const struct ssh_sign_question *q, char *why, size_t why_size, void *userdata);
+
+/*
+ * The proxy_approve_fn of a run's auth proxy (proxy/server.h): "Open a URL
+ * for the sandbox (HOST)?" with the full URL, and when the login's callback is
+ * to be relayed, on which port, through notify_ask with Open and Deny, for
+ * timeout_ms, withdrawn when cancel_fd fires.  1 open, 0 denied, unanswered
+ * or answered elsewhere (why says which), negative errno when there is no way
+ * to ask here (why says why; the server then waits for `ags approve`).
+ * userdata: unused.
+ */
+int run_proxy_approve(const struct proxy_question *q, int cancel_fd, int timeout_ms, char *why,
+                      size_t why_size, void *userdata);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend/backend.h"
@@ -25,6 +26,7 @@
 #include "base/strutil.h"
 #include "base/signals.h"
 #include "run/assets.h"
+#include "run/authproxy.h"
 #include "run/gitdirs.h"
 #include "run/internal.h"
 #include "run/stage.h"
@@ -53,7 +55,10 @@ struct run_state {
     char *id;          /* the sandbox once created */
     bool secrets_made; /* secrets_create succeeded */
     struct run_ssh ssh; /* the filtering ssh agent (plan->ssh_agent_sock) */
+    struct run_authproxy proxy; /* the auth proxy (plan->auth_proxy_sock) */
     int agent_lock;    /* shared, until the sandbox is created */
+    bool ran;          /* the session ran to its end: exit status and session_ms hold */
+    uint64_t session_ms;
 };
 
 /* -EINTR with *err once a signal arrived, else 0. */
@@ -83,12 +88,16 @@ static int sweep(struct run_state *s, struct ags_error *err)
         run_warnf(s->cb, "could not sweep what earlier runs left: %s", e.msg);
     if (stage_sweep(run_tmp_dir(), &swept, &e) < 0)
         run_warnf(s->cb, "could not sweep old lockdown staging: %s", e.msg);
-    /* Only in a directory nobody else can write: there every ags-ssh-* is ours. */
+    /* Only in a directory nobody else can write: there every ags-ssh-* and
+     * ags-proxy-* is ours. */
     _cleanup_free_ char *priv = NULL;
     struct ags_error none = {0};
-    if (run_private_dir(s->getenv, s->o->cfg->sandbox.cache_dir.v, false, &priv, &none) == 0 &&
-        stage_sweep_prefix(priv, RUN_SSH_DIR_PREFIX, &swept, &e) < 0)
+    if (run_private_dir(s->getenv, s->o->cfg->sandbox.cache_dir.v, false, &priv, &none) < 0)
+        return interrupted(err);
+    if (stage_sweep_prefix(priv, RUN_SSH_DIR_PREFIX, &swept, &e) < 0)
         run_warnf(s->cb, "could not sweep an old ssh agent directory: %s", e.msg);
+    if (stage_sweep_prefix(priv, RUN_PROXY_DIR_PREFIX, &swept, &e) < 0)
+        run_warnf(s->cb, "could not sweep an old auth proxy directory: %s", e.msg);
     return interrupted(err);
 }
 
@@ -145,6 +154,15 @@ static int serve_ssh(struct run_state *s, struct ags_error *err)
         .tty = !s->o->capture && isatty(STDIN_FILENO),
     };
     int r = run_ssh_begin(&s->ssh, &so, err);
+    return r < 0 ? step_failed(r, err) : interrupted(err);
+}
+
+/* The auth proxy the plan mounts (none in lockdown). */
+static int serve_auth_proxy(struct run_state *s, struct ags_error *err)
+{
+    const struct run_authproxy_opts ao = {
+        .cfg = s->o->cfg, .plan = s->p, .cb = s->cb, .getenv = s->getenv};
+    int r = run_authproxy_begin(&s->proxy, &ao, err);
     return r < 0 ? step_failed(r, err) : interrupted(err);
 }
 
@@ -238,6 +256,28 @@ static void unlock_agent(struct run_state *s)
     s->agent_lock = -EBADF;
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* After everything is undone, so that the terminal is the user's again. */
+static void tell_session_end(const struct run_state *s, int exit_status)
+{
+    const struct cfg_notify *n = &s->o->cfg->notify;
+    const struct run_session_end e = {
+            .enabled = n->enabled.v,
+            .min_seconds = n->min_seconds.v,
+            .maintenance = s->p->maintenance,
+            .agent = plan_agent_name(s->p->agent),
+            .exit_status = exit_status,
+            .elapsed_ms = s->session_ms,
+    };
+    run_session_end_notify(&e, s->o->notify_send);
+}
+
 static int run_sandbox(struct run_state *s, int *ret_exit, struct ags_error *err)
 {
     bool tty = !s->o->capture && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
@@ -248,7 +288,12 @@ static int run_sandbox(struct run_state *s, int *ret_exit, struct ags_error *err
     struct ags_error attach_err = {0};
     int refused = pins_verify(&s->pins, err);
     bool attached = !run_signal && refused == 0;
+    int64_t start = attached ? now_ms() : 0;
     int ar = attached ? attach(s, tty, ret_exit, &attach_err) : 0;
+    if (attached && ar == 0) {
+        s->ran = true;
+        s->session_ms = (uint64_t)(now_ms() - start);
+    }
     remove_sandbox(s);
     if (refused)
         return refused;
@@ -338,6 +383,8 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
     if (r == 0)
         r = serve_ssh(&s, err);
     if (r == 0)
+        r = serve_auth_proxy(&s, err);
+    if (r == 0)
         r = deliver_secrets(&s, err);
     if (r == 0)
         r = interrupted(err);
@@ -345,10 +392,13 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
         r = run_sandbox(&s, ret_exit, err);
     if (s.b)
         remove_secrets(&s);
+    run_authproxy_end(&s.proxy);
     run_ssh_end(&s.ssh, s.cb);
     backend_close(s.b);
     pins_done(&s.pins);
     unlock_agent(&s);
+    if (r == 0 && s.ran)
+        tell_session_end(&s, *ret_exit);
     return r;
 }
 

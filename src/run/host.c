@@ -48,7 +48,7 @@ struct host_facts {
     struct id_chain cwd_ids, ids[ID_COUNT];
     struct plan_place_id places[ID_COUNT];
     size_t n_places;
-    char *staging, *session_id, *home, *owner, *ssh_sock;
+    char *staging, *session_id, *home, *owner, *ssh_sock, *proxy_sock, *helper;
     char **add_dirs;
     size_t n_add_dirs;
     char *own_paths[OWN_COUNT];
@@ -70,6 +70,8 @@ static void host_facts_done(struct host_facts *hf)
         free(hf->own_paths[i]);
     free(hf->staging);
     free(hf->ssh_sock);
+    free(hf->proxy_sock);
+    free(hf->helper);
     free(hf->session_id);
     free(hf->owner);
     for (size_t i = 0; i < hf->n_add_dirs; i++)
@@ -241,6 +243,25 @@ static char *ssh_sock_for(const struct run_request *req, const char *session_id)
     return dir ? run_ssh_sock_path(dir, session_id) : NULL;
 }
 
+char *run_proxy_sock_path(const char *private_dir, const char *session_id)
+{
+    return xasprintf("%s/" RUN_PROXY_DIR_PREFIX "%s/" RUN_PROXY_SOCK_NAME, private_dir,
+                     session_id);
+}
+
+/* The auth proxy's sandbox socket for a run outside lockdown and maintenance,
+ * beside the ssh agent's in ags's private directory (a dir named after the
+ * unguessable session id, which the runner makes).  The plan decides whether
+ * it is used ([auth_proxy] enabled, the helper found) and notes why not. */
+static char *proxy_sock_for(const struct run_request *req, const char *session_id)
+{
+    if (!req->auth_proxy || req->flags.lockdown || req->flags.maintenance)
+        return NULL;
+    const char *dir = run_private_dir_pick(req->host->getenv ? req->host->getenv : env_process,
+                                           req->cfg->sandbox.cache_dir.v);
+    return dir ? run_proxy_sock_path(dir, session_id) : NULL;
+}
+
 static void gather(const struct run_request *req, const char *cwd, struct host_facts *hf,
                    struct plan_host *h)
 {
@@ -265,6 +286,8 @@ static void gather(const struct run_request *req, const char *cwd, struct host_f
     hf->staging = xasprintf("%s/" STAGE_PREFIX "%ld-%s-XXXXXX", run_tmp_dir(), (long)getpid(),
                             plan_agent_name(req->agent));
     hf->ssh_sock = ssh_sock_for(req, hf->session_id);
+    hf->proxy_sock = proxy_sock_for(req, hf->session_id);
+    hf->helper = hf->proxy_sock ? run_helper_path() : NULL;
     *h = (struct plan_host){
         .cwd = cwd,
         .uid = (uint32_t)getuid(),
@@ -292,6 +315,8 @@ static void gather(const struct run_request *req, const char *cwd, struct host_f
         .n_places = hf->n_places,
         .lockdown_staging_dir = hf->staging,
         .ssh_auth_sock = hf->ssh_sock,
+        .auth_proxy_sock = hf->proxy_sock,
+        .helper_path = hf->helper,
         .path_exists = path_exists,
         .canonical = canonical_or_same,
     };

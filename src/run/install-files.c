@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* What ags install copies: the binary and the shipped asset trees. */
+/* What ags install copies: the binary, its helper and the shipped asset trees. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +47,11 @@ char *run_install_self_exe(void)
 char *run_install_shipped_dir(const char *rel)
 {
     return run_shipped_path(rel);
+}
+
+char *run_install_helper(void)
+{
+    return run_helper_path();
 }
 
 bool run_install_exe_in_build_tree(const char *exe)
@@ -128,17 +133,31 @@ static int walk(struct run_install_items *l, const char *dir, const char *rel, i
     return r;
 }
 
+/* A program: copied, or with link_self a symlink to where it is. */
+static int add_program(struct run_install_items *l, const char *from, const char *rel,
+                       bool link, struct ags_error *err)
+{
+    if (!link)
+        return add_file(l, from, rel, BINARY_MAX, 0755, err);
+    run_install_items_add(l, rel, NULL, 0, 0777);
+    l->v[l->n - 1].link_target = xstrdup(from);
+    return 0;
+}
+
 int run_install_collect(const struct run_install_opts *o, struct run_install_items *ret,
                         struct ags_error *err)
 {
     *ret = (struct run_install_items){0};
-    int r = 0;
-    if (o->link_self) {
-        run_install_items_add(ret, "bin/ags", NULL, 0, 0777);
-        ret->v[0].link_target = xstrdup(o->exe);
-    } else {
-        r = add_file(ret, o->exe, "bin/ags", BINARY_MAX, 0755, err);
-    }
+    /* Beside bin/ags where an installed ags looks for it (run/shipped.c):
+     * without it, its runs would have no auth proxy. */
+    if (!o->helper)
+        return ags_error_set(err, -ENOENT, "ags-helper, the program ags mounts into its "
+                                           "sandboxes, is not beside this ags (%s) in a "
+                                           "directory only root or you can write; build it "
+                                           "(cmake --build) or reinstall ags", o->exe);
+    int r = add_program(ret, o->exe, "bin/ags", o->link_self, err);
+    if (r == 0)
+        r = add_program(ret, o->helper, RUN_HELPER_REL, o->link_self, err);
     if (r == 0)
         r = walk(ret, o->containerfile_dir, "share/ags/containerfile", 0, err);
     if (r == 0)

@@ -3,7 +3,8 @@
 
 /*
  * ags install / ags uninstall: a per-user install below ~/.local (the binary
- * in bin/, containerfile/ and agent-assets/ in share/ags/) with a manifest of
+ * in bin/, ags-helper in lib/ags/, containerfile/ and agent-assets/ in
+ * share/ags/) with a manifest of
  * every file, link and directory it made, so that uninstall removes exactly
  * those and only while they are as install left them.
  */
@@ -70,9 +71,11 @@ void run_install_items_add(struct run_install_items *l, const char *rel, char *d
 struct run_install_opts {
     const char *home;
     const char *exe;               /* the running binary, resolved */
+    const char *helper;            /* its ags-helper (run_install_helper) */
     const char *containerfile_dir; /* the shipped containerfile/ and agent-assets/ */
     const char *assets_dir;
-    bool link_self;                /* bin/ags a symlink to exe instead of a copy */
+    bool link_self;                /* bin/ags a symlink to exe instead of a copy (and
+                                      lib/ags/ags-helper to helper) */
 };
 
 /* Whether path is a plain absolute path (no ".", "..", "//" component, no
@@ -85,13 +88,16 @@ bool run_install_path_plain(const char *path);
 char *run_install_self_exe(void);
 /* The shipped directory rel ("containerfile", "agent-assets") this ags uses. */
 char *run_install_shipped_dir(const char *rel);
+/* The ags-helper this ags mounts into its sandboxes (run_helper_path), NULL
+ * when there is none it may use. */
+char *run_install_helper(void);
 
 /* Whether exe sits in a CMake build directory (CMakeCache.txt beside it): a
  * link to it would break with the next clean build. */
 bool run_install_exe_in_build_tree(const char *exe);
 
-/* The binary (or the link to it) and every regular file of the two asset
- * trees, in a stable order. */
+/* The binary and the helper (or the links to them) and every regular file of
+ * the two asset trees, in a stable order. */
 int run_install_collect(const struct run_install_opts *o, struct run_install_items *ret,
                         struct ags_error *err) _warn_unused_;
 

@@ -29,6 +29,18 @@ struct shipped_tree {
 char *run_shipped_path_for(const char *exe, const struct shipped_tree *tree, const char *rel);
 /* The same for this process (/proc/self/exe and the tree it was built in). */
 char *run_shipped_path(const char *rel);
+/* ags-helper, the program a run mounts into its sandbox (docs/auth-proxy.md):
+ * installed at <PREFIX>/lib/ags beside <PREFIX>/bin/ags, built beside the
+ * build tree's ags. */
+#define RUN_HELPER_NAME "ags-helper"
+#define RUN_HELPER_REL  "lib/ags/" RUN_HELPER_NAME
+/* The helper for the binary at exe: <PREFIX>/RUN_HELPER_REL, or the build
+ * tree's (build_dir/ags-helper) for the build tree's binary; resolved, and
+ * NULL when it is missing, not an executable regular file, or in a place
+ * another user could change (trusted_realpath).  Owned. */
+char *run_helper_path_for(const char *exe, const char *build_dir);
+/* The same for this process. */
+char *run_helper_path(void);
 
 /* Was this setting made by the repo overlay? */
 bool run_overlay_named(const struct ags_config *cfg, const struct cfg_origin *at);
@@ -119,6 +131,16 @@ void run_owned_add_dirs(const char *tmp_dir, const char *cache_dir, const struct
                         struct run_owned_list *l);
 /* Removes a staging directory or a cache file without following a symlink. */
 int run_owned_remove_dir(const struct run_owned *x, struct ags_error *err) _warn_unused_;
+
+/* ---- the auth proxy of a run (docs/auth-proxy.md) ---- */
+/* The per-run directory <private dir>/ags-proxy-<session id> holds the
+ * sandbox's socket (mounted at PLAN_AUTH_PROXY_SOCK), the control socket
+ * `ags approve` talks to (never mounted), and the owner file that lets a later
+ * run sweep it. */
+#define RUN_PROXY_DIR_PREFIX   "ags-proxy-"
+#define RUN_PROXY_SOCK_NAME    "auth-proxy.sock"
+#define RUN_PROXY_CONTROL_NAME "control.sock"
+char *run_proxy_sock_path(const char *private_dir, const char *session_id);
 
 /* ---- ssh.c: the filtering ssh agent of a run (docs/security.md) ---- */
 /* The per-run directory <private dir>/ags-ssh-<session id> holds the proxy's

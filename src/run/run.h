@@ -32,6 +32,9 @@ struct run_request {
     struct plan_flags flags;       /* add_dirs as given on the command line */
     const struct cfg_host *host;   /* home, cwd (canonical), xdg_config, xdg_runtime */
     const char *ignored_overlay;   /* lockdown: the repo overlay it did not read, or NULL */
+    /* Plan the auth proxy (its socket in a private dir, the helper) when the
+     * config enables it; the run must then serve plan->auth_proxy_sock. */
+    bool auth_proxy;
 };
 
 /*
@@ -58,6 +61,8 @@ struct run_callbacks {
 
 typedef int run_open_backend_fn(const struct backend_open_opts *o, struct backend **ret,
                                 struct ags_error *err);
+/* notify_send's shape: a plain desktop notification, 0 or -errno with why. */
+typedef int run_notify_send_fn(const char *title, const char *body, char *why, size_t why_size);
 
 struct run_opts {
     const struct ags_config *cfg;
@@ -74,6 +79,8 @@ struct run_opts {
     /* The caller holds the agent's lock exclusively (run_agent_lock): the
      * run does not take it shared. */
     bool agent_lock_held;
+    /* How a long session's end is told ([notify]); NULL: notify_send. */
+    run_notify_send_fn *notify_send;
 };
 
 /*
@@ -85,6 +92,25 @@ struct run_opts {
  * did to git metadata in the workdir is then said through cb.warn.
  */
 int run_plan(const struct run_opts *o, int *ret_exit, struct ags_error *err) _warn_unused_;
+
+/* ---- the notification that a session ended (session-end.c) ---- */
+
+struct run_session_end {
+    bool enabled;          /* [notify] enabled */
+    uint32_t min_seconds;  /* [notify] min_seconds */
+    bool maintenance;      /* ags update-agents: never told */
+    const char *agent;     /* its name */
+    int exit_status;       /* the agent's */
+    uint64_t elapsed_ms;   /* from the attach to the sandbox's end */
+};
+
+/* Whether a notification is due (enabled, no maintenance, at least
+ * min_seconds whole seconds): then *title "ags: AGENT session ended" and
+ * *body "exit status N after M min S s" (owned).  Pure. */
+bool run_session_end_notice(const struct run_session_end *s, char **title, char **body);
+/* Sends the notification when it is due, through send (NULL: notify_send);
+ * its failure is not reported (no session bus is normal). */
+void run_session_end_notify(const struct run_session_end *s, run_notify_send_fn *send);
 
 /* ---- ags update-image (image.c, image-base.c, image-context.c) ---- */
 

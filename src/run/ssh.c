@@ -30,6 +30,7 @@
 #include "notify/notify.h"
 #include "run/approve.h"
 #include "run/internal.h"
+#include "run/sessiondir.h"
 #include "run/stage.h"
 #include "ssh/agent-query.h"
 #include "ssh/agent-server.h"
@@ -41,37 +42,6 @@
 char *run_ssh_sock_path(const char *private_dir, const char *session_id)
 {
     return xasprintf("%s/" RUN_SSH_DIR_PREFIX "%s/" RUN_SSH_SOCK_NAME, private_dir, session_id);
-}
-
-/* The per-run dir from the plan's socket path: made fresh (an existing one is
- * refused, never reused), 0700, with the owner file, in ags's private
- * directory (run_private_dir: a cache_dir that others may write is refused,
- * they could otherwise take the socket's place). */
-static int make_dir(struct run_ssh *rs, const struct run_ssh_opts *o, struct ags_error *err)
-{
-    const char *sock = o->plan->ssh_agent_sock;
-    _cleanup_free_ char *dir = xstrdup(sock);
-    char *slash = strrchr(dir, '/');
-    if (!slash || strcmp(slash + 1, RUN_SSH_SOCK_NAME) != 0)
-        return ags_error_set(err, -EINVAL, "internal: unexpected ssh socket path %s", sock);
-    *slash = '\0';
-    char *parent_end = strrchr(dir, '/');
-    if (!parent_end || strncmp(parent_end + 1, RUN_SSH_DIR_PREFIX, strlen(RUN_SSH_DIR_PREFIX)))
-        return ags_error_set(err, -EINVAL, "internal: unexpected ssh socket path %s", sock);
-    _cleanup_free_ char *priv = NULL;
-    int r = run_private_dir(o->getenv, o->cfg->sandbox.cache_dir.v, true, &priv, err);
-    if (r < 0)
-        return ags_error_prefix(err, "the sandbox's ssh agent");
-    *parent_end = '\0';
-    bool inside = strcmp(dir, priv) == 0;
-    *parent_end = '/';
-    if (!inside)
-        return ags_error_set(err, -EPERM, "the ssh agent's socket %s is not in ags's private "
-                                          "directory %s", sock, priv);
-    if (mkdir(dir, 0700) < 0)
-        return ags_error_set(err, -errno, "cannot create the ssh agent directory %s: %m", dir);
-    rs->dir = TAKE_PTR(dir);
-    return stage_write_owner(rs->dir, err);
 }
 
 static void load_keys(struct run_ssh *rs, const struct ags_config *cfg,
@@ -364,7 +334,8 @@ int run_ssh_begin(struct run_ssh *rs, const struct run_ssh_opts *o, struct ags_e
     const char *sock = o->plan->ssh_agent_sock;
     if (!sock)
         return 0;
-    int r = make_dir(rs, o, err);
+    int r = run_session_dir_make(o->getenv, o->cfg->sandbox.cache_dir.v, sock, RUN_SSH_DIR_PREFIX,
+                                 RUN_SSH_SOCK_NAME, &rs->dir, err);
     if (r < 0)
         return r;
     load_keys(rs, o->cfg, o->cb);

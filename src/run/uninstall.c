@@ -10,6 +10,7 @@
 #include "base/fileio.h"
 #include "base/strutil.h"
 #include "run/install.h"
+#include "run/internal.h"
 #include "base/banned.h"
 
 struct removal {
@@ -33,6 +34,7 @@ static void keep(struct removal *rm, const struct run_manifest_entry *e, const c
  * for a directory entry the directories above those. */
 static const char *const install_places[] = {
     "bin/ags",
+    RUN_HELPER_REL,
     "share/ags/",
     "share/bash-completion/completions/ags",
     "share/zsh/site-functions/_ags",

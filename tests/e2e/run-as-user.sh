@@ -54,6 +54,13 @@ if [ -n "${AGS_E2E_AGS_BINARY:-}" ] && [ -f "$AGS_E2E_AGS_BINARY" ]; then
     cp "$AGS_E2E_AGS_BINARY" "$dir/bin/ags"
     chmod 0755 "$dir/bin/ags"
     ags=$dir/bin/ags
+    # The in-sandbox opener where an installed ags finds it (<prefix>/lib/ags).
+    helper=$(dirname "$AGS_E2E_AGS_BINARY")/ags-helper
+    if [ -f "$helper" ]; then
+        mkdir -p "$dir/lib/ags"
+        cp "$helper" "$dir/lib/ags/ags-helper"
+        chmod 0755 "$dir/lib/ags/ags-helper"
+    fi
 fi
 # Extra test binaries (e.g. podman-driver): ctest sets AGS_E2E_EXTRA_BINS to a
 # colon-separated list of paths; each is copied into bin/ under its own name.

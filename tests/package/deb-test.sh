@@ -2,8 +2,11 @@
 # The Debian package, as root on a Debian 12 machine (CI): a release build of
 # the source tree, `cpack -G DEB` -> ags_<version>_<arch>.deb with Depends
 # from dpkg-shlibdeps plus the runtime tools, lintian without an error (and
-# no overrides), `apt-get install ./ags_*.deb`, /usr/bin/ags --version,
-# `man -w ags`, the shipped files found through the installed binary, then
+# no overrides: ags-helper is a static PIE, which lintian does not call a
+# static binary, only warns shared-library-lacks-prerequisites about),
+# `apt-get install ./ags_*.deb`, /usr/bin/ags --version,
+# `man -w ags`, the shipped files and /usr/lib/ags/ags-helper found through
+# the installed binary, then
 # `apt-get remove ags` and not one file of the package left behind.  A
 # package named ags installed before the test is refused, never replaced.
 #
@@ -86,6 +89,17 @@ out=$(cd "$work" && env -u CONTAINER_HOST -u DBUS_SESSION_BUS_ADDRESS -u DISPLAY
     /usr/bin/ags doctor --json --config "$work/config.toml") || true
 grep -q '"guard assets in /usr/share/ags/agent-assets"' <<<"$out" ||
     fail "the installed ags does not use /usr/share/ags: $out"
+# The opener every sandbox gets: installed executable, and the one the
+# installed ags plans to mount.
+grep -qx /usr/lib/ags/ags-helper "$work/files" || fail "the package has no /usr/lib/ags/ags-helper"
+[ -x /usr/lib/ags/ags-helper ] || fail "/usr/lib/ags/ags-helper is not executable"
+mkdir -p "$work/project"
+printf '[sandbox]\nimage = "ags-deb-test"\n' >"$work/plan.toml"
+out=$(cd "$work/project" && env -u CONTAINER_HOST HOME="$work/home" XDG_RUNTIME_DIR="$work/run" \
+    /usr/bin/ags plan --agent shell --config "$work/plan.toml") ||
+    fail "the installed ags cannot plan a run: $out"
+grep -q '^  bind /usr/lib/ags/ags-helper -> /opt/ags/bin/xdg-open (ro)' <<<"$out" ||
+    fail "the installed ags does not mount /usr/lib/ags/ags-helper: $out"
 for c in /usr/share/bash-completion/completions/ags /usr/share/zsh/vendor-completions/_ags \
     /usr/share/fish/vendor_completions.d/ags.fish; do
     grep -qx "$c" "$work/files" || fail "the package has no completion file $c"

@@ -192,6 +192,86 @@ static void test_ssh_confirm_defaults_to_never_and_takes_always(void **state)
     loaded_done(&l);
 }
 
+static void test_auth_proxy_and_notify_defaults(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\n");
+    assert_int_equal(l.r, 0);
+    assert_true(l.cfg->auth_proxy.enabled.v);
+    assert_int_equal(l.cfg->auth_proxy.browser_command.n, 0);
+    assert_int_equal(l.cfg->auth_proxy.approval_timeout.v, 300);
+    assert_null(l.cfg->auth_proxy.approval_timeout.at.file);
+    assert_true(l.cfg->notify.enabled.v);
+    assert_int_equal(l.cfg->notify.min_seconds.v, 60);
+    char *text = config_render_text(l.cfg);
+    assert_non_null(strstr(text, "[notify]\n"));
+    assert_non_null(strstr(text, "min_seconds = 60 "));
+    assert_non_null(strstr(text, "approval_timeout = 300 "));
+    free(text);
+    char *json = config_render_json(l.cfg);
+    assert_non_null(strstr(json, "\"notify\": {\"enabled\": {\"value\": true, \"origin\": null}, "
+                                 "\"min_seconds\": {\"value\": 60, \"origin\": null}}"));
+    free(json);
+    loaded_done(&l);
+}
+
+static void test_approval_timeout_is_held_to_10_to_3600_seconds(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\n[auth_proxy]\napproval_timeout = 10\n");
+    assert_int_equal(l.r, 0);
+    assert_int_equal(l.cfg->auth_proxy.approval_timeout.v, 10);
+    assert_int_equal(l.cfg->auth_proxy.approval_timeout.at.line, 4);
+    loaded_done(&l);
+    l = load("[sandbox]\nimage = \"i\"\n[auth_proxy]\napproval_timeout = 3600\n");
+    assert_int_equal(l.r, 0);
+    assert_int_equal(l.cfg->auth_proxy.approval_timeout.v, 3600);
+    loaded_done(&l);
+    l = load("[sandbox]\nimage = \"i\"\n[auth_proxy]\napproval_timeout = 9\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/t.toml:4:20: auth_proxy.approval_timeout: 9 is out of range "
+                    "(10 to 3600)");
+    loaded_done(&l);
+    l = load("[sandbox]\nimage = \"i\"\n[auth_proxy]\napproval_timeout = 3601\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "auth_proxy.approval_timeout: 3601 is out of range (10 to 3600)");
+    loaded_done(&l);
+    /* Other integers keep their whole range. */
+    l = load("[sandbox]\nimage = \"i\"\n[notify]\nmin_seconds = 0\nenabled = false\n");
+    assert_int_equal(l.r, 0);
+    assert_int_equal(l.cfg->notify.min_seconds.v, 0);
+    assert_false(l.cfg->notify.enabled.v);
+    loaded_done(&l);
+}
+
+/* The program that opens an approved URL: named by absolute path (after ~ and
+ * $VAR), its arguments as written; PATH is never searched. */
+static void test_browser_command_is_an_absolute_program_and_its_arguments(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\n[auth_proxy]\n"
+                           "browser_command = [\"$TOOLS/firefox\", \"--new-window\", \"$HOME\"]\n");
+    assert_int_equal(l.r, 0);
+    const struct cfg_strv *b = &l.cfg->auth_proxy.browser_command;
+    assert_int_equal(b->n, 3);
+    assert_string_equal(b->v[0], "/opt/tools/firefox");
+    assert_string_equal(b->v[1], "--new-window");
+    assert_string_equal(b->v[2], "$HOME");
+    char *text = config_render_text(l.cfg);
+    assert_non_null(strstr(text, "browser_command = [\"/opt/tools/firefox\", \"--new-window\", "
+                                 "\"$HOME\"]"));
+    free(text);
+    loaded_done(&l);
+    l = load("[sandbox]\nimage = \"i\"\n[auth_proxy]\nbrowser_command = [\"firefox\"]\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "auth_proxy.browser_command: 'firefox' must be an absolute path");
+    loaded_done(&l);
+    l = load("[sandbox]\nimage = \"i\"\n[auth_proxy]\nbrowser_command = []\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "auth_proxy.browser_command: must include at least one element");
+    loaded_done(&l);
+}
+
 static void test_enum_values_are_case_insensitive(void **state)
 {
     (void)state;
@@ -837,6 +917,34 @@ static void test_overlay_may_not_set_ssh_confirm(void **state)
 
 /* What ~/.local/bin wrappers run is the user's: a repository naming it could
  * put its own command behind a name the user types every day. */
+/* The auth proxy runs a program and asks the user on the host: a repository
+ * may turn it off, never on, and may not pick the program or the wait. */
+static void test_overlay_may_only_turn_the_auth_proxy_off(void **state)
+{
+    (void)state;
+    struct overlay_fx f;
+    overlay_fx_init(&f, "[auth_proxy]\nenabled = true\n");
+    expect_overlay_error(&f, "2:11: auth_proxy.enabled", "may only make it stricter (only false");
+    write_text(f.overlay, "[auth_proxy]\nbrowser_command = [\"/bin/sh\", \"-c\", \"evil\"]\n");
+    expect_overlay_error(&f, "2:1: auth_proxy.browser_command", "may not set");
+    write_text(f.overlay, "[auth_proxy]\napproval_timeout = 3600\n");
+    expect_overlay_error(&f, "2:1: auth_proxy.approval_timeout", "may not set");
+    write_text(f.overlay, "[auth_proxy]\nenabled = false\n[notify]\nmin_seconds = 5\n");
+    struct ags_config *cfg;
+    struct cfg_diag diag;
+    assert_int_equal(overlay_fx_load(&f, &cfg, &diag), 0);
+    assert_false(cfg->auth_proxy.enabled.v);
+    assert_string_equal(cfg->auth_proxy.enabled.at.file, f.overlay);
+    assert_int_equal(cfg->notify.min_seconds.v, 5);
+    config_free(cfg);
+    cfg_diag_done(&diag);
+    /* The user's own false stays false whatever the overlay says. */
+    write_text(f.base, "[sandbox]\nimage = \"base\"\n[auth_proxy]\nenabled = false\n");
+    write_text(f.overlay, "[auth_proxy]\nenabled = true\n");
+    expect_overlay_error(&f, "2:11: auth_proxy.enabled", "stricter");
+    remove_tree(f.s.root);
+}
+
 static void test_overlay_may_not_set_aliases_commands(void **state)
 {
     (void)state;
@@ -1156,6 +1264,10 @@ int main(void)
         cmocka_unit_test(test_aliases_commands_are_read_sorted_with_their_origin),
         cmocka_unit_test(test_overlay_may_not_set_aliases_commands),
         cmocka_unit_test(test_overlay_may_not_set_ssh_confirm),
+        cmocka_unit_test(test_overlay_may_only_turn_the_auth_proxy_off),
+        cmocka_unit_test(test_auth_proxy_and_notify_defaults),
+        cmocka_unit_test(test_approval_timeout_is_held_to_10_to_3600_seconds),
+        cmocka_unit_test(test_browser_command_is_an_absolute_program_and_its_arguments),
         cmocka_unit_test(test_ssh_confirm_defaults_to_never_and_takes_always),
         cmocka_unit_test(test_overlay_containerfile_gets_its_own_image_tag_pinned_to_its_bytes),
         cmocka_unit_test(test_overlay_fifo_and_symlinks_are_refused_without_hanging),

@@ -63,7 +63,7 @@ static void test_manifest_lines_ags_did_not_write_are_refused_with_their_line(vo
 
 struct fx {
     char root[64];
-    char *home, *src, *exe;
+    char *home, *src, *exe, *helper;
 };
 
 static void put(const char *path, const char *text, unsigned mode)
@@ -83,6 +83,7 @@ static int setup(void **state)
     fx->home = xasprintf("%s/home", fx->root);
     fx->src = xasprintf("%s/src", fx->root);
     fx->exe = xasprintf("%s/build/ags", fx->root);
+    fx->helper = xasprintf("%s/build/ags-helper", fx->root);
     if (mkdir(fx->home, 0700) < 0)
         return -1;
     _cleanup_free_ char *cf = xasprintf("%s/containerfile/Containerfile", fx->src);
@@ -92,6 +93,7 @@ static int setup(void **state)
     put(guard, "#!/bin/sh\n", 0755);
     put(ts, "export {}\n", 0644);
     put(fx->exe, "\177ELF pretend\n", 0755);
+    put(fx->helper, "\177ELF helper\n", 0755);
     *state = fx;
     return 0;
 }
@@ -104,6 +106,7 @@ static int teardown(void **state)
     free(fx->home);
     free(fx->src);
     free(fx->exe);
+    free(fx->helper);
     free(fx);
     return r == 0 ? 0 : -1;
 }
@@ -127,7 +130,7 @@ static int install(struct fx *fx, bool link_self, bool force)
 {
     _cleanup_free_ char *cf = xasprintf("%s/containerfile", fx->src);
     _cleanup_free_ char *assets = xasprintf("%s/agent-assets", fx->src);
-    const struct run_install_opts o = {.home = fx->home, .exe = fx->exe,
+    const struct run_install_opts o = {.home = fx->home, .exe = fx->exe, .helper = fx->helper,
                                        .containerfile_dir = cf, .assets_dir = assets,
                                        .link_self = link_self};
     struct run_install_items items;
@@ -179,12 +182,17 @@ static void test_install_copies_binary_and_assets_with_their_modes(void **state)
     _cleanup_free_ char *bin = read_at(fx->home, ".local/bin/ags");
     assert_string_equal(bin, "\177ELF pretend\n");
     assert_int_equal(mode_at(fx->home, ".local/bin/ags"), 0755);
+    /* The helper where an installed ags looks for it (run_helper_path). */
+    _cleanup_free_ char *helper = read_at(fx->home, ".local/lib/ags/ags-helper");
+    assert_string_equal(helper, "\177ELF helper\n");
+    assert_int_equal(mode_at(fx->home, ".local/lib/ags/ags-helper"), 0755);
     assert_int_equal(mode_at(fx->home, ".local/share/ags/agent-assets/claude/guard.sh"), 0755);
     assert_int_equal(mode_at(fx->home, ".local/share/ags/agent-assets/pi/guard.ts"), 0644);
     _cleanup_free_ char *cf = read_at(fx->home, ".local/share/ags/containerfile/Containerfile");
     assert_string_equal(cf, "FROM debian\n");
     _cleanup_free_ char *m = read_at(fx->home, ".local/share/ags/install-manifest");
     assert_non_null(strstr(m, "/.local/bin/ags\n"));
+    assert_non_null(strstr(m, "/.local/lib/ags/ags-helper\n"));
     assert_non_null(strstr(m, "dir\t"));
 }
 
@@ -319,11 +327,31 @@ static void test_link_self_links_and_uninstall_removes_only_the_link(void **stat
     char target[256] = {0};
     assert_true(readlink(bin, target, sizeof(target) - 1) > 0);
     assert_string_equal(target, fx->exe);
+    _cleanup_free_ char *helper = xasprintf("%s/.local/lib/ags/ags-helper", fx->home);
+    memset(target, 0, sizeof(target));
+    assert_true(readlink(helper, target, sizeof(target) - 1) > 0);
+    assert_string_equal(target, fx->helper);
     assert_int_equal(install(fx, false, false), 0); /* our link becomes a copy */
     assert_int_equal(mode_at(fx->home, ".local/bin/ags"), 0755);
     assert_int_equal(install(fx, true, false), 0);
     assert_int_equal(uninstall(fx, false).kept, 0);
     assert_int_equal(access(fx->exe, F_OK), 0);
+    assert_int_equal(access(fx->helper, F_OK), 0);
+}
+
+/* An install without the helper would give runs no auth proxy: refused. */
+static void test_install_without_a_helper_installs_nothing_and_says_why(void **state)
+{
+    struct fx *fx = *state;
+    _cleanup_free_ char *cf = xasprintf("%s/containerfile", fx->src);
+    _cleanup_free_ char *assets = xasprintf("%s/agent-assets", fx->src);
+    const struct run_install_opts o = {.home = fx->home, .exe = fx->exe,
+                                       .containerfile_dir = cf, .assets_dir = assets};
+    struct run_install_items items;
+    struct ags_error err = {0};
+    assert_int_equal(run_install_collect(&o, &items, &err), -ENOENT);
+    assert_non_null(strstr(err.msg, "ags-helper, the program ags mounts into its sandboxes, is "
+                                    "not beside this ags"));
 }
 
 static void test_a_binary_beside_a_cmake_cache_is_in_a_build_tree(void **state)
@@ -352,6 +380,7 @@ int main(void)
         T(test_uninstall_without_a_manifest_says_so),
         cmocka_unit_test(test_only_a_plain_absolute_home_is_used),
         T(test_link_self_links_and_uninstall_removes_only_the_link),
+        T(test_install_without_a_helper_installs_nothing_and_says_why),
         T(test_a_binary_beside_a_cmake_cache_is_in_a_build_tree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

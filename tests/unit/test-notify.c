@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,11 +79,18 @@ static int fresh(void **state)
     return 0;
 }
 
-static int ask_for(const char *title, const char *body, int timeout_ms, char *why, size_t size)
+static int ask_cancellable(const char *title, const char *body, int timeout_ms, int cancel_fd,
+                           char *why, size_t size)
 {
     const struct notify_question q = {.title = title, .body = body, .allow_label = "Allow",
-                                      .deny_label = "Deny", .timeout_ms = timeout_ms};
+                                      .deny_label = "Deny", .timeout_ms = timeout_ms,
+                                      .cancel_fd = cancel_fd};
     return notify_ask(&q, why, size);
+}
+
+static int ask_for(const char *title, const char *body, int timeout_ms, char *why, size_t size)
+{
+    return ask_cancellable(title, body, timeout_ms, -1, why, size);
 }
 
 /* Waits (bounded) until the record holds needle. */
@@ -188,6 +196,7 @@ static void test_a_long_text_is_cut_to_its_bound(void **state)
 struct asker {
     pthread_t thread;
     char title[32];
+    int cancel_fd; /* -1: none */
     int answer;
     char why[128];
     int64_t ended;
@@ -196,7 +205,8 @@ struct asker {
 static void *ask_thread(void *data)
 {
     struct asker *a = data;
-    a->answer = ask_for(a->title, "concurrent", 10000, a->why, sizeof(a->why));
+    a->answer = ask_cancellable(a->title, "concurrent", 10000, a->cancel_fd, a->why,
+                                sizeof(a->why));
     a->ended = notify_now_ms();
     return NULL;
 }
@@ -209,7 +219,7 @@ static void test_questions_from_several_threads_each_get_their_own_answer(void *
     static const int want[] = {1, 0, 1, 0, 0, 1};
     struct asker a[6];
     for (size_t i = 0; i < 6; i++) {
-        a[i] = (struct asker){.answer = -1};
+        a[i] = (struct asker){.answer = -1, .cancel_fd = -1};
         (void)snprintf(a[i].title, sizeof(a[i].title), "question q%zu", i);
         assert_int_equal(pthread_create(&a[i].thread, NULL, ask_thread, &a[i]), 0);
     }
@@ -231,7 +241,7 @@ static void test_cancel_answers_a_waiting_question_no_and_withdraws_it(void **st
 {
     (void)state;
     put("answers", "* none\n", 0600);
-    struct asker a = {.answer = -1};
+    struct asker a = {.answer = -1, .cancel_fd = -1};
     (void)snprintf(a.title, sizeof(a.title), "cancelled?");
     int64_t t0 = notify_now_ms();
     assert_int_equal(pthread_create(&a.thread, NULL, ask_thread, &a), 0);
@@ -245,6 +255,51 @@ static void test_cancel_answers_a_waiting_question_no_and_withdraws_it(void **st
     /* The next question is asked as usual. */
     put("answers", "* allow\n", 0600);
     assert_int_equal(ask_for("after?", "b", 10000, NULL, 0), 1);
+}
+
+/* The caller got its answer elsewhere (`ags approve`): the notification is
+ * withdrawn (CloseNotification) and the question answered no at once. */
+static void test_a_fired_cancel_fd_withdraws_the_notification_and_answers_no(void **state)
+{
+    (void)state;
+    put("answers", "* none\n", 0600);
+    int p[2];
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    struct asker a = {.answer = -1, .cancel_fd = p[0]};
+    (void)snprintf(a.title, sizeof(a.title), "withdrawn?");
+    assert_int_equal(pthread_create(&a.thread, NULL, ask_thread, &a), 0);
+    await_record("\"summary\": \"withdrawn?\"");
+    int64_t fired = notify_now_ms();
+    assert_int_equal(write(p[1], "x", 1), 1);
+    assert_int_equal(pthread_join(a.thread, NULL), 0);
+    assert_int_equal(a.answer, 0);
+    assert_string_equal(a.why, NOTIFY_ANSWERED_ELSEWHERE);
+    assert_true(a.ended - fired < 2000); /* not the question's 10 s */
+    _cleanup_free_ char *rec = get("record.jsonl");
+    char *id = strstr(rec, "{\"id\": ");
+    assert_non_null(id);
+    _cleanup_free_ char *close_line = xasprintf("{\"close\": %ld}", strtol(id + 7, NULL, 10));
+    await_record(close_line);
+    close(p[0]);
+    close(p[1]);
+    /* A hung-up cancel_fd counts too: the caller is gone. */
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    a = (struct asker){.answer = -1, .cancel_fd = p[0]};
+    (void)snprintf(a.title, sizeof(a.title), "caller gone?");
+    assert_int_equal(pthread_create(&a.thread, NULL, ask_thread, &a), 0);
+    await_record("\"summary\": \"caller gone?\"");
+    close(p[1]);
+    assert_int_equal(pthread_join(a.thread, NULL), 0);
+    assert_int_equal(a.answer, 0);
+    assert_string_equal(a.why, NOTIFY_ANSWERED_ELSEWHERE);
+    close(p[0]);
+    /* An answer on the desktop still wins while cancel_fd stays quiet. */
+    put("answers", "* allow\n", 0600);
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    char why[128];
+    assert_int_equal(ask_cancellable("quiet cancel?", "b", 10000, p[0], why, sizeof(why)), 1);
+    close(p[0]);
+    close(p[1]);
 }
 
 static void test_send_shows_a_plain_notification(void **state)
@@ -333,29 +388,53 @@ static void test_a_dialog_open_at_the_deadline_is_killed_and_means_no(void **sta
     assert_string_equal(why, "no answer in the zenity dialog in time");
 }
 
-static void test_cancel_ends_an_open_dialog_with_no(void **state)
+/* Starts a's question on a thread with a stand-in zenity that never answers
+ * and returns once the dialog is up; the time it started. */
+static int64_t start_hanging_dialog(struct asker *a, const char *title)
 {
-    (void)state;
     dialog_env(true);
     install_dialog("zenity");
     put("dialog-answer", "hang\n", 0600);
     _cleanup_free_ char *args = in_dir("dialog-args");
     (void)unlink(args);
-    struct asker a = {.answer = -1};
-    (void)snprintf(a.title, sizeof(a.title), "cancelled?");
+    (void)snprintf(a->title, sizeof(a->title), "%s", title);
     int64_t t0 = notify_now_ms();
-    assert_int_equal(pthread_create(&a.thread, NULL, ask_thread, &a), 0);
+    assert_int_equal(pthread_create(&a->thread, NULL, ask_thread, a), 0);
     /* The dialog is up once it wrote its arguments (bounded wait). */
     struct stat st;
     while (stat(args, &st) != 0 || st.st_size == 0) {
         assert_true(notify_now_ms() - t0 < 5000);
         (void)usleep(20000);
     }
+    return t0;
+}
+
+static void test_cancel_ends_an_open_dialog_with_no(void **state)
+{
+    (void)state;
+    struct asker a = {.answer = -1, .cancel_fd = -1};
+    int64_t t0 = start_hanging_dialog(&a, "cancelled?");
     notify_cancel_questions();
     assert_int_equal(pthread_join(a.thread, NULL), 0);
     assert_int_equal(a.answer, 0);
     assert_string_equal(a.why, "ags is ending");
     assert_true(a.ended - t0 < 5000);
+}
+
+static void test_a_fired_cancel_fd_kills_the_dialog_and_answers_no(void **state)
+{
+    (void)state;
+    int p[2];
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    struct asker a = {.answer = -1, .cancel_fd = p[0]};
+    int64_t t0 = start_hanging_dialog(&a, "withdrawn?");
+    assert_int_equal(write(p[1], "x", 1), 1);
+    assert_int_equal(pthread_join(a.thread, NULL), 0);
+    assert_int_equal(a.answer, 0);
+    assert_string_equal(a.why, NOTIFY_ANSWERED_ELSEWHERE);
+    assert_true(a.ended - t0 < 5000);
+    close(p[0]);
+    close(p[1]);
 }
 
 static void test_kdialog_asks_with_its_text_escaped_as_rich_text(void **state)
@@ -472,6 +551,20 @@ static void test_a_question_needs_a_timeout(void **state)
     assert_int_equal(ask_for("t", "b", 0, why, sizeof(why)), -EINVAL);
 }
 
+/* Answered before it is asked: no way to ask is no matter then. */
+static void test_a_question_cancelled_beforehand_is_answered_no_unasked(void **state)
+{
+    (void)state;
+    int p[2];
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    assert_int_equal(write(p[1], "x", 1), 1);
+    char why[128];
+    assert_int_equal(ask_cancellable("t", "b", 10000, p[0], why, sizeof(why)), 0);
+    assert_string_equal(why, NOTIFY_ANSWERED_ELSEWHERE);
+    close(p[0]);
+    close(p[1]);
+}
+
 static void test_text_is_escaped_cut_on_a_character_and_marked(void **state)
 {
     (void)state;
@@ -509,6 +602,7 @@ int main(int argc, char **argv)
                 T(test_a_long_text_is_cut_to_its_bound),
                 T(test_questions_from_several_threads_each_get_their_own_answer),
                 T(test_cancel_answers_a_waiting_question_no_and_withdraws_it),
+                T(test_a_fired_cancel_fd_withdraws_the_notification_and_answers_no),
                 T(test_send_shows_a_plain_notification),
                 T(test_probe_names_the_server_with_actions),
         };
@@ -519,6 +613,7 @@ int main(int argc, char **argv)
                 T(test_zenity_asks_when_the_server_has_no_actions),
                 T(test_a_dialog_open_at_the_deadline_is_killed_and_means_no),
                 T(test_cancel_ends_an_open_dialog_with_no),
+                T(test_a_fired_cancel_fd_kills_the_dialog_and_answers_no),
                 T(test_kdialog_asks_with_its_text_escaped_as_rich_text),
                 T(test_probe_names_the_dialog),
                 T(test_no_display_means_no_way_to_ask_saying_why),
@@ -537,6 +632,7 @@ int main(int argc, char **argv)
         const struct CMUnitTest tests[] = {
                 T(test_without_a_session_bus_nothing_waits),
                 T(test_a_question_needs_a_timeout),
+                T(test_a_question_cancelled_beforehand_is_answered_no_unasked),
                 T(test_text_is_escaped_cut_on_a_character_and_marked),
         };
         return cmocka_run_group_tests_name("notify nobus", tests, NULL, NULL);

@@ -13,6 +13,11 @@
 #include "base/alloc.h"
 #include "config/config.h"
 #include "plan/plan.h"
+#include "proxy/proto.h"
+
+/* What the run's host side would pass (run/host.c). */
+#define PROXY_SOCK "/run/user/1000/ags/ags-proxy-s123/auth-proxy.sock"
+#define HELPER     "/usr/lib/ags/ags-helper"
 
 static const char *fake_env(const char *name)
 {
@@ -240,14 +245,15 @@ static void test_mount_order_workdir_gitconfig_volumes_gitdirs_config_adddir_ssh
     f.in.flags.add_dirs = add;
     f.in.flags.n_add_dirs = 1;
     f.in.host.ssh_auth_sock = "/home/u/.cache/ags/ssh-agent.sock";
-    f.in.host.auth_proxy_dir = "/run/user/1000/ags/ags-auth-proxy-4242";
+    f.in.host.auth_proxy_sock = PROXY_SOCK;
+    f.in.host.helper_path = HELPER;
     fx_ok(&f);
     static const char *const want[] = {
         "/work/repo/sub", "/home/dev/.config/ags/gitconfig", "/usr/local/pnpm", "/home/dev/.cargo",
         "/home/dev/go", "/home/dev/.cache/go-build", "/home/dev/.cache/sccache",
         "/home/dev/.npm-global", "/work/repo/.git", "/data", "/new", "/home/dev/.pi",
         "/extra", "/ssh-agent",
-        "/run/ags-auth-proxy", "/home/dev/.local/bin/auth-proxy-shim",
+        "/run/ags-auth-proxy/auth-proxy.sock", "/opt/ags/bin/ags-helper", "/opt/ags/bin/xdg-open",
         "/home/dev/.ssh/ags-agent-auth.pub",
     };
     assert_int_equal(f.p->n_mounts, sizeof(want) / sizeof(want[0]));
@@ -626,27 +632,116 @@ static void test_ssh_socket_mount_and_env_only_when_the_caller_provides_one(void
     fx_done(&f);
 }
 
-static void test_auth_proxy_dir_and_shim_mounted_with_env_unless_disabled(void **state)
+/* The helper speaks the proxy's protocol at the path proxy/proto.h names;
+ * plan (below proxy) spells it itself. */
+static void test_the_planned_socket_is_where_the_helper_looks(void **state)
+{
+    (void)state;
+    assert_string_equal(PLAN_AUTH_PROXY_SOCK, PROXY_SANDBOX_SOCKET);
+}
+
+/* Nothing of the auth proxy is left in a plan: no socket, no helper, no
+ * BROWSER, the sandbox's own PATH. */
+static void assert_no_auth_proxy(const struct ags_plan *p)
+{
+    assert_null(p->auth_proxy_sock);
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        assert_false(strstr(p->mounts[i].destination, "auth-proxy"));
+        assert_false(strstr(p->mounts[i].destination, "/opt/ags"));
+        assert_false(strstr(p->mounts[i].source, "ags-helper"));
+    }
+    assert_null(env_of(p, "BROWSER"));
+    assert_null(strstr(env_value(p, "PATH"), "/opt/ags"));
+}
+
+static void test_auth_proxy_socket_and_read_only_helper_with_browser_and_path(void **state)
 {
     (void)state;
     struct fx f;
     fx_init(&f, base_toml, PLAN_AGENT_PI);
-    f.in.host.auth_proxy_dir = "/run/user/1000/ags/ap";
+    f.in.host.auth_proxy_sock = PROXY_SOCK;
+    f.in.host.helper_path = HELPER;
     fx_ok(&f);
-    assert_false(mount_at(f.p, "/run/ags-auth-proxy")->read_only);
-    const struct plan_mount *shim = mount_at(f.p, "/home/dev/.local/bin/auth-proxy-shim");
-    assert_string_equal(shim->source, "/run/user/1000/ags/ap/auth-proxy-shim");
-    assert_true(shim->read_only);
-    assert_string_equal(env_value(f.p, "AGS_AUTH_PROXY_SOCK"),
-                        "/run/ags-auth-proxy/auth-proxy.sock");
-    assert_string_equal(env_value(f.p, "BROWSER"), "/home/dev/.local/bin/auth-proxy-shim");
+    assert_string_equal(f.p->auth_proxy_sock, PROXY_SOCK); /* the runner serves it */
+    const struct plan_mount *sock = mount_at(f.p, "/run/ags-auth-proxy/auth-proxy.sock");
+    assert_string_equal(sock->source, PROXY_SOCK);
+    assert_string_equal(sock->origin, "auth proxy (served by ags)");
+    static const char *const opener[] = {"/opt/ags/bin/ags-helper", "/opt/ags/bin/xdg-open"};
+    for (size_t i = 0; i < 2; i++) {
+        const struct plan_mount *m = mount_at(f.p, opener[i]);
+        assert_int_equal(m->type, PLAN_MOUNT_BIND);
+        assert_string_equal(m->source, HELPER);
+        assert_true(m->read_only);
+        assert_int_equal(m->create, PLAN_CREATE_NONE);
+    }
+    assert_string_equal(env_value(f.p, "BROWSER"), "/opt/ags/bin/xdg-open");
+    assert_string_equal(env_value(f.p, "PATH"),
+                        "/opt/ags/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:"
+                        "/bin:/usr/local/cargo/bin:/home/dev/.local/bin:/home/dev/.cargo/bin:"
+                        "/home/dev/go/bin:/usr/local/pnpm:/usr/local/pnpm/bin:"
+                        "/home/dev/.npm-global/bin");
+    assert_null(env_of(f.p, "AGS_AUTH_PROXY_SOCK")); /* the helper's default path */
+    /* Login shells get that PATH too (the entrypoint writes it). */
+    assert_non_null(strstr(f.p->argv[2], "/opt/ags/bin:/usr/local/sbin:"));
+    /* `ags plan` shows them. */
+    char *text = plan_render_text(f.p);
+    assert_non_null(strstr(text, "  bind " HELPER " -> /opt/ags/bin/xdg-open (ro)  # auth proxy "
+                                 "opener (as xdg-open)\n"));
+    assert_non_null(strstr(text, "  bind " PROXY_SOCK " -> /run/ags-auth-proxy/auth-proxy.sock "
+                                 "(rw)  # auth proxy (served by ags)\n"));
+    free(text);
+    char *json = plan_render_json(f.p);
+    assert_non_null(strstr(json, "\"source\": \"" HELPER "\", \"destination\": "
+                                 "\"/opt/ags/bin/ags-helper\", \"read_only\": true"));
+    free(json);
+    fx_done(&f);
+}
+
+static void test_auth_proxy_needs_the_config_the_socket_and_the_helper(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    fx_ok(&f); /* the host side set up nothing */
+    assert_no_auth_proxy(f.p);
+    f.in.host.auth_proxy_sock = PROXY_SOCK;
+    fx_ok(&f); /* no helper found */
+    assert_no_auth_proxy(f.p);
+    assert_true(has_note(f.p, "auth proxy off: ags-helper was not found beside ags"));
+    f.in.host.helper_path = HELPER;
     struct ags_config *off = load_cfg("[sandbox]\nimage = \"i\"\n[auth_proxy]\nenabled = false\n");
     f.in.cfg = off;
     fx_ok(&f);
-    assert_null(mount_at(f.p, "/run/ags-auth-proxy"));
-    assert_null(env_of(f.p, "BROWSER"));
+    assert_no_auth_proxy(f.p);
+    assert_true(has_note(f.p, "auth proxy off ([auth_proxy] enabled = false, config "
+                              "/etc/ags.toml:4)"));
     f.in.cfg = f.cfg;
     config_free(off);
+    fx_done(&f);
+}
+
+/* Lockdown and maintenance have no host service: none of it even when the
+ * caller offers it. */
+static void test_lockdown_and_maintenance_get_no_auth_proxy(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_PI);
+    f.in.host.auth_proxy_sock = PROXY_SOCK;
+    f.in.host.helper_path = HELPER;
+    f.in.flags.lockdown = true;
+    fx_ok(&f);
+    assert_no_auth_proxy(f.p);
+    assert_string_equal(env_value(f.p, "PATH"), "/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+                                                "/usr/bin:/sbin:/bin:/usr/local/cargo/bin:"
+                                                "/home/dev/.local/bin:/home/dev/.cargo/bin:"
+                                                "/home/dev/go/bin:/usr/local/pnpm:"
+                                                "/usr/local/pnpm/bin:/home/dev/.npm-global/bin");
+    f.in.flags.lockdown = false;
+    f.in.flags.maintenance = "true";
+    f.in.host.cwd = "/home/u";
+    fx_ok(&f);
+    assert_no_auth_proxy(f.p);
     fx_done(&f);
 }
 
@@ -1080,11 +1175,13 @@ static void test_lockdown_keeps_workdir_gitdirs_staging_adddirs_and_runtime_read
     f.in.flags.n_add_dirs = 1;
     f.in.host.cwd = "/work/repo/sub";
     f.in.host.ssh_auth_sock = "/s.sock";
-    f.in.host.auth_proxy_dir = "/ap";
+    f.in.host.auth_proxy_sock = PROXY_SOCK;
+    f.in.host.helper_path = HELPER;
     fx_ok(&f);
     static const char *const want[] = {"/work/repo/sub", "/usr/local/pnpm", "/home/dev/.npm-global",
                                        "/work/repo/.git", "/home/dev/.pi", "/extra"};
     assert_null(f.p->ssh_agent_sock); /* lockdown: no ssh agent is served */
+    assert_no_auth_proxy(f.p);       /* nor an auth proxy */
     assert_int_equal(f.p->n_mounts, sizeof(want) / sizeof(want[0]));
     for (size_t i = 0; i < f.p->n_mounts; i++)
         assert_string_equal(f.p->mounts[i].destination, want[i]);
@@ -2228,7 +2325,10 @@ int main(void)
         cmocka_unit_test(test_add_dir_identical_to_an_existing_mount_is_skipped),
         cmocka_unit_test(test_add_dir_must_be_an_existing_directory_and_not_hide_a_mount),
         cmocka_unit_test(test_ssh_socket_mount_and_env_only_when_the_caller_provides_one),
-        cmocka_unit_test(test_auth_proxy_dir_and_shim_mounted_with_env_unless_disabled),
+        cmocka_unit_test(test_the_planned_socket_is_where_the_helper_looks),
+        cmocka_unit_test(test_auth_proxy_socket_and_read_only_helper_with_browser_and_path),
+        cmocka_unit_test(test_auth_proxy_needs_the_config_the_socket_and_the_helper),
+        cmocka_unit_test(test_lockdown_and_maintenance_get_no_auth_proxy),
         cmocka_unit_test(test_workspace_refused_at_root_home_its_ancestors_and_ags_own_dirs),
         cmocka_unit_test(test_workspace_refused_when_it_is_a_place_under_another_name),
         cmocka_unit_test(test_git_head_valid_follows_git),

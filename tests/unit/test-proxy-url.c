@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -356,6 +357,71 @@ static void test_open_decision_refuses_asks_or_allows(void **state)
     }
 }
 
+/* What `ags auth-callback` takes: an http address on the loopback names with
+ * a port from 1024 on, and where its path starts. */
+static void test_a_pasted_callback_address_names_its_port_and_path(void **state _unused_)
+{
+    static const struct {
+        const char *url;
+        int r;
+        uint16_t port;
+        const char *target;
+    } cases[] = {
+        {"http://localhost:1455/cb?code=a&state=b", 0, 1455, "/cb?code=a&state=b"},
+        {"http://127.0.0.1:8080/", 0, 8080, "/"},
+        {"http://[::1]:4000/auth/callback", 0, 4000, "/auth/callback"},
+        {"HTTP://LOCALHOST:1455/cb", 0, 1455, "/cb"},
+        {"http://localhost:1455", 0, 1455, ""},
+        {"http://localhost:80/cb", -EINVAL, 0, NULL},
+        {"http://localhost/cb", -EINVAL, 0, NULL},
+        {"https://localhost:1455/cb", -EINVAL, 0, NULL},
+        {"http://example.com:1455/cb", -EINVAL, 0, NULL},
+        {"http://127.0.0.2:1455/cb", -EINVAL, 0, NULL},
+        {"file:///etc/passwd", -EINVAL, 0, NULL},
+        {"http://localhost:1455/c b", -EINVAL, 0, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint16_t port = 0;
+        size_t off = 0;
+        struct ags_error err = {0};
+        const char *u = cases[i].url;
+        int r = proxy_url_loopback_callback(u, strlen(u), &port, &off, &err);
+        if (r != cases[i].r)
+            print_message("%s: %d %s\n", u, r, err.msg);
+        assert_int_equal(r, cases[i].r);
+        if (r < 0) {
+            assert_true(err.msg[0] != '\0');
+            continue;
+        }
+        assert_int_equal(port, cases[i].port);
+        assert_string_equal(u + off, cases[i].target);
+    }
+}
+
+/* localhost and [::1] may be reached on ::1, so the host binds it too; 127.0.0.1 alone not. */
+static void test_the_decision_says_which_loopbacks_the_redirect_names(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *redirect;
+        bool ipv6;
+    } cases[] = {
+            {"redirect_uri=http://localhost:1455/cb", true},
+            {"redirect_uri=http://%5B::1%5D:1455/cb", true},
+            {"redirect_uri=http://127.0.0.1:1455/cb", false},
+            {"redirect_uri=http://127.0.0.1:1455/cb&callback_url=http://localhost:1455/", true},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char url[256];
+        snprintf(url, sizeof(url), "https://auth.example/a?%s", cases[i].redirect);
+        struct proxy_open_decision d;
+        decide(url, NULL, &d);
+        assert_int_equal(d.verdict, PROXY_VERDICT_ASK);
+        assert_int_equal(d.callback_port, 1455);
+        assert_int_equal(d.callback_ipv6, cases[i].ipv6);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -369,6 +435,8 @@ int main(void)
             cmocka_unit_test(test_auto_allow_is_a_dot_bounded_suffix),
             cmocka_unit_test(test_auto_allow_ignores_entries_that_name_no_domain),
             cmocka_unit_test(test_open_decision_refuses_asks_or_allows),
+            cmocka_unit_test(test_a_pasted_callback_address_names_its_port_and_path),
+            cmocka_unit_test(test_the_decision_says_which_loopbacks_the_redirect_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,7 @@
 #include "base/fileio.h"
 #include "config/config.h"
 #include "plan/plan.h"
+#include "run/internal.h"
 #include "run/run.h"
 #include "run/stage.h"
 
@@ -239,6 +240,21 @@ static void record_warning(const char *msg, void *userdata _unused_)
         fk.warnings[fk.n_warnings++] = xstrdup(msg);
 }
 
+/* The session-end notifications a run sent (never to the real desktop). */
+static struct {
+    int calls;
+    char title[128], body[128];
+} sent;
+
+static int record_notify(const char *title, const char *body, char *why _unused_,
+                         size_t why_size _unused_)
+{
+    sent.calls++;
+    (void)snprintf(sent.title, sizeof(sent.title), "%s", title);
+    (void)snprintf(sent.body, sizeof(sent.body), "%s", body);
+    return 0;
+}
+
 static void record_output(const char *text _unused_, size_t len, void *userdata _unused_)
 {
     fk.output_bytes += len;
@@ -295,7 +311,9 @@ struct fixture {
     char *staging;
 };
 
-static void fixture_build(struct fixture *f, bool lockdown)
+/* extra: more config after the fixture's; auth_proxy: run_request's. */
+static void fixture_build_with(struct fixture *f, bool lockdown, const char *extra,
+                               bool auth_proxy)
 {
     _cleanup_free_ char *toml = xasprintf(
             "[sandbox]\n"
@@ -303,8 +321,8 @@ static void fixture_build(struct fixture *f, bool lockdown)
             "[[agent_mount]]\n"
             "host = \"%s/.pi\"\ncontainer = \"/home/dev/.pi\"\n"
             "[[secret]]\n"
-            "env = \"GH_TOKEN\"\nfrom_env = \"HOST_GH\"\n",
-            home_dir);
+            "env = \"GH_TOKEN\"\nfrom_env = \"HOST_GH\"\n%s",
+            home_dir, extra);
     f->host = (struct cfg_host){.home = home_dir, .cwd = work_dir, .getenv = fake_env};
     struct cfg_diag diag = {0};
     int r = config_load_buffer(&f->host, toml, strlen(toml), "/etc/ags.toml", false, &f->cfg,
@@ -318,6 +336,7 @@ static void fixture_build(struct fixture *f, bool lockdown)
         .agent = PLAN_AGENT_PI,
         .flags = {.lockdown = lockdown},
         .host = &f->host,
+        .auth_proxy = auth_proxy,
     };
     struct ags_error err = {0};
     f->staging = NULL;
@@ -326,6 +345,11 @@ static void fixture_build(struct fixture *f, bool lockdown)
         print_message("plan error: %s\n", err.msg);
     assert_int_equal(r, 0);
     assert_int_equal(f->staging != NULL, lockdown);
+}
+
+static void fixture_build(struct fixture *f, bool lockdown)
+{
+    fixture_build_with(f, lockdown, "", false);
 }
 
 static void fixture_done(struct fixture *f)
@@ -382,6 +406,7 @@ static struct outcome run_fixture(struct fixture *f, enum op fail_at, enum op si
                                   int sig)
 {
     memset(&fk, 0, sizeof(fk));
+    memset(&sent, 0, sizeof(sent));
     fk.fail_at = fail_at;
     fk.signal_at = signal_at;
     fk.signal = sig;
@@ -395,6 +420,7 @@ static struct outcome run_fixture(struct fixture *f, enum op fail_at, enum op si
         .cb = {.warn = record_warning, .output = record_output},
         .open_backend = fake_open,
         .getenv = fake_env,
+        .notify_send = record_notify,
     };
     struct outcome out = {0};
     out.r = run_plan(&o, &out.exit_status, &out.err);
@@ -535,6 +561,55 @@ static void test_failed_sweep_warns_and_the_run_goes_on(void **s _unused_)
     fixture_done(&f);
 }
 
+/* [notify]: the session's end is told once it ran (here min_seconds = 0:
+ * every session), with the agent and its exit status; the default 60 s
+ * keeps a short session quiet, and a run that failed or was interrupted
+ * before its end says nothing. */
+static void test_a_session_that_ran_long_enough_is_told_when_it_ends(void **s _unused_)
+{
+    struct fixture f;
+    fixture_build_with(&f, false, "[notify]\nmin_seconds = 0\n", false);
+    struct outcome out = run_fixture(&f, OP_NONE, OP_NONE, 0);
+    assert_int_equal(out.r, 0);
+    assert_int_equal(sent.calls, 1);
+    assert_string_equal(sent.title, "ags: pi session ended");
+    _cleanup_free_ char *body = xasprintf("exit status %d after 0 min 0 s", FAKE_EXIT);
+    assert_string_equal(sent.body, body);
+    out = run_fixture(&f, OP_CREATE, OP_NONE, 0);
+    assert_int_equal(out.r, -EIO);
+    assert_int_equal(sent.calls, 0);
+    out = run_fixture(&f, OP_NONE, OP_START, SIGTERM);
+    assert_int_equal(out.r, -EINTR);
+    assert_int_equal(sent.calls, 0);
+    fixture_done(&f);
+    fixture_build(&f, false);
+    out = run_fixture(&f, OP_NONE, OP_NONE, 0);
+    assert_int_equal(out.r, 0);
+    assert_int_equal(sent.calls, 0);
+    fixture_done(&f);
+}
+
+/* A run that asked for the auth proxy had its socket planned in ags's
+ * private dir: this test binary has no ags-helper beside it, so the plan
+ * leaves the proxy out and says why; lockdown plans none at all. */
+static void test_a_run_asking_for_the_auth_proxy_needs_the_helper(void **s _unused_)
+{
+    struct fixture f;
+    fixture_build_with(&f, false, "", true);
+    assert_null(f.plan->auth_proxy_sock);
+    bool noted = false;
+    for (size_t i = 0; i < f.plan->n_notes; i++)
+        noted = noted || strstr(f.plan->notes[i], "auth proxy off: ags-helper was not found");
+    assert_true(noted);
+    fixture_done(&f);
+    fixture_build_with(&f, true, "", true);
+    for (size_t i = 0; i < f.plan->n_notes; i++)
+        assert_null(strstr(f.plan->notes[i], "auth proxy"));
+    fixture_done(&f);
+    _cleanup_free_ char *path = run_proxy_sock_path("/run/user/1000", "0123abcd");
+    assert_string_equal(path, "/run/user/1000/ags-proxy-0123abcd/auth-proxy.sock");
+}
+
 static void test_failed_removal_warns_and_keeps_the_exit_status(void **s _unused_)
 {
     struct fixture f;
@@ -622,6 +697,8 @@ int main(void)
         cmocka_unit_test(test_run_gives_up_after_five_renames),
         cmocka_unit_test(test_failed_sweep_warns_and_the_run_goes_on),
         cmocka_unit_test(test_failed_removal_warns_and_keeps_the_exit_status),
+        cmocka_unit_test(test_a_session_that_ran_long_enough_is_told_when_it_ends),
+        cmocka_unit_test(test_a_run_asking_for_the_auth_proxy_needs_the_helper),
         cmocka_unit_test(test_failed_secret_removal_warns_and_keeps_the_exit_status),
         cmocka_unit_test(test_failing_open_leaves_nothing_to_undo),
         cmocka_unit_test(test_failing_image_lookup_closes_the_backend),

@@ -29,17 +29,24 @@ static char *at(const char *rel)
     return xasprintf("%s/%s", tmpdir, rel);
 }
 
-/* Creates tmpdir/rel (and its directories) holding a line. */
-static void put(const char *rel)
+/* Creates tmpdir/rel (and its directories) holding a line, with mode. */
+static void put_mode(const char *rel, unsigned mode)
 {
     char *path = at(rel), *dir = xstrdup(path);
     *strrchr(dir, '/') = '\0';
     struct ags_error err = {0};
     assert_int_equal(mkdir_parents(dir, 0755, &err), 0);
     free(dir);
-    assert_int_equal(write_file_atomic(path, "x\n", 2, 0644, &err), 0);
+    assert_int_equal(write_file_atomic(path, "x\n", 2, mode, &err), 0);
     free(path);
 }
+
+static void put(const char *rel)
+{
+    put_mode(rel, 0644);
+}
+
+#define HELPER "lib/ags/ags-helper"
 
 static int setup(void **state)
 {
@@ -51,7 +58,16 @@ static int setup(void **state)
     put("home/.local/share/ags/" CF); /* an `ags install` prefix */
     put("share/ags/" CF);             /* what build/../share/ags would be */
     put("open/share/ags/" CF);        /* a prefix another user can write */
+    put_mode("usr/" HELPER, 0755);               /* the package's helper */
+    put_mode("build/ags-helper", 0755);          /* the build tree's */
+    put_mode(HELPER, 0755);                      /* what build/../lib/ags would be */
+    put_mode("open/" HELPER, 0755);              /* in the prefix others can write */
+    put_mode("home/.local/" HELPER, 0644);       /* not executable */
+    put_mode("dir/" HELPER "/inside", 0644);     /* a directory in its place */
     char *writable = at("open/share/ags");
+    assert_int_equal(chmod(writable, 0777), 0);
+    free(writable);
+    writable = at("open/lib/ags");
     assert_int_equal(chmod(writable, 0777), 0);
     free(writable);
     return 0;
@@ -184,6 +200,74 @@ static void test_this_process_finds_the_source_tree_file(void **state)
     free(p);
 }
 
+/* ---- ags-helper, mounted into every sandbox ---- */
+
+/* The helper chosen for the executable exe (relative to tmpdir), relative to
+ * tmpdir again, or NULL. */
+static char *helper_for(const char *exe_rel)
+{
+    char *exe = at(exe_rel), *build = at("build");
+    char *path = run_helper_path_for(exe, build);
+    free(exe);
+    free(build);
+    if (!path)
+        return NULL;
+    assert_int_equal(strncmp(path, tmpdir, strlen(tmpdir)), 0);
+    char *rel = xstrdup(path + strlen(tmpdir) + 1);
+    free(path);
+    return rel;
+}
+
+static void test_an_installed_binary_uses_the_helper_in_its_prefix_lib(void **state)
+{
+    (void)state;
+    char *usr = helper_for("usr/bin/ags");
+    assert_string_equal(usr, "usr/" HELPER);
+    free(usr);
+}
+
+static void test_the_build_tree_binary_uses_its_own_helper_even_beside_a_prefix(void **state)
+{
+    (void)state;
+    char *p = helper_for("build/ags"); /* build/../lib/ags/ags-helper exists too */
+    assert_string_equal(p, "build/ags-helper");
+    free(p);
+}
+
+/* No fallback: an installed copy never mounts a build tree's helper. */
+static void test_a_prefix_without_the_helper_has_none(void **state)
+{
+    (void)state;
+    assert_null(helper_for("opt/bin/ags"));
+    assert_null(run_helper_path_for(NULL, "/nonexistent"));
+    assert_null(run_helper_path_for("ags", "/nonexistent"));
+}
+
+static void test_a_helper_others_could_change_or_not_executable_is_not_used(void **state)
+{
+    (void)state;
+    assert_null(helper_for("open/bin/ags"));
+    assert_null(helper_for("home/.local/bin/ags"));
+    assert_null(helper_for("dir/bin/ags"));
+}
+
+/* A link to the helper is followed: what is mounted is the file it names. */
+static void test_a_linked_helper_resolves_to_its_file(void **state)
+{
+    (void)state;
+    char *target = at("usr/" HELPER), *link = at("linked/" HELPER);
+    char *dir = xstrdup(link);
+    *strrchr(dir, '/') = '\0';
+    assert_int_equal(mkdir_parents(dir, 0755, NULL), 0);
+    assert_int_equal(symlink(target, link), 0);
+    char *p = helper_for("linked/bin/ags");
+    assert_string_equal(p, "usr/" HELPER);
+    free(p);
+    free(target);
+    free(link);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +279,11 @@ int main(void)
             cmocka_unit_test(test_a_build_dir_recreated_as_a_link_does_not_redirect_an_installed_copy),
             cmocka_unit_test(test_a_source_tree_behind_a_link_others_could_swap_is_not_used),
             cmocka_unit_test(test_this_process_finds_the_source_tree_file),
+            cmocka_unit_test(test_an_installed_binary_uses_the_helper_in_its_prefix_lib),
+            cmocka_unit_test(test_the_build_tree_binary_uses_its_own_helper_even_beside_a_prefix),
+            cmocka_unit_test(test_a_prefix_without_the_helper_has_none),
+            cmocka_unit_test(test_a_helper_others_could_change_or_not_executable_is_not_used),
+            cmocka_unit_test(test_a_linked_helper_resolves_to_its_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

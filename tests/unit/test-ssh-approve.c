@@ -24,36 +24,17 @@
 #include "base/alloc.h"
 #include "base/fileio.h"
 #include "notify/notify.h"
+#include "notify-server-tools.h"
 #include "run/approve.h"
 #include "ssh/agent-server.h"
 #include "ssh-tools.h"
+
+#define expect_in notify_fx_expect_in
 
 static struct ssh_fixture g_fx;
 static char *g_proxy_sock, *g_log_path;
 static int g_log_fd = -1;
 static struct ssh_proxy *g_proxy;
-static const char *g_dir; /* NOTIFY_TEST_DIR: the server's answers and record */
-
-static char *text_of(const char *path)
-{
-    char *text = NULL;
-    size_t len;
-    if (read_file_bounded(path, 1u << 20, &text, &len, NULL) < 0)
-        return xstrdup("");
-    return text;
-}
-
-static void expect_in(const char *text, const char *needle)
-{
-    if (!strstr(text, needle))
-        fail_msg("'%s' not in:\n%s", needle, text);
-}
-
-static void answer(const char *how)
-{
-    _cleanup_free_ char *path = xasprintf("%s/answers", g_dir);
-    assert_int_equal(write_file_atomic(path, how, strlen(how), 0600, NULL), 0);
-}
 
 static int setup_group(void **state)
 {
@@ -95,7 +76,7 @@ static int sign_git(const char *msg_name, pid_t *pid)
 static void test_an_allowed_signature_is_made_after_the_desktop_question(void **state)
 {
     (void)state;
-    answer("* allow\n");
+    notify_fx_answer("* allow\n");
     pid_t pid;
     assert_int_equal(sign_git("commit-allowed", &pid), 0);
     /* The signature is the real agent's, for the signing key, over the message. */
@@ -109,8 +90,7 @@ static void test_an_allowed_signature_is_made_after_the_desktop_question(void **
     struct child_io io = {.in = msg};
     assert_int_equal(run(verify, &io), 0);
     /* What the user was shown. */
-    _cleanup_free_ char *rec_path = xasprintf("%s/record.jsonl", g_dir);
-    _cleanup_free_ char *rec = text_of(rec_path);
+    _cleanup_free_ char *rec = notify_fx_record();
     _cleanup_free_ char *asked = xasprintf(
             "\"summary\": \"Allow the sandbox to sign with ags-agent-signing (signing)?\", "
             "\"body\": \"sign with the signing key &apos;ags-agent-signing&apos;: SSHSIG "
@@ -119,17 +99,17 @@ static void test_an_allowed_signature_is_made_after_the_desktop_question(void **
             "\"timeout\": %d",
             (long)pid, RUN_SSH_APPROVE_TIMEOUT_MS);
     expect_in(rec, asked);
-    _cleanup_free_ char *log = text_of(g_log_path);
+    _cleanup_free_ char *log = notify_fx_text(g_log_path);
     expect_in(log, " allowed SSH_AGENTC_SIGN_REQUEST key=ags-agent-signing (signing)");
 }
 
 static void test_a_denied_signature_is_refused_and_logged(void **state)
 {
     (void)state;
-    answer("* deny\n");
+    notify_fx_answer("* deny\n");
     pid_t pid;
     assert_int_not_equal(sign_git("commit-denied", &pid), 0);
-    _cleanup_free_ char *log = text_of(g_log_path);
+    _cleanup_free_ char *log = notify_fx_text(g_log_path);
     expect_in(log, " refused SSH_AGENTC_SIGN_REQUEST key=ags-agent-signing (signing): sign with "
                    "the signing key 'ags-agent-signing': SSHSIG namespace 'git' (sha512); not "
                    "approved: denied\n");
@@ -138,8 +118,7 @@ static void test_a_denied_signature_is_refused_and_logged(void **state)
 /* How many questions the server has been asked so far. */
 static size_t questions_asked(void)
 {
-    _cleanup_free_ char *path = xasprintf("%s/record.jsonl", g_dir);
-    _cleanup_free_ char *rec = text_of(path);
+    _cleanup_free_ char *rec = notify_fx_record();
     size_t n = 0;
     for (const char *p = rec; (p = strstr(p, "\"summary\": ")); p++)
         n++;
@@ -149,7 +128,7 @@ static size_t questions_asked(void)
 static void test_a_question_cancelled_when_the_run_ends_refuses_at_once(void **state)
 {
     (void)state;
-    answer("* none\n");
+    notify_fx_answer("* none\n");
     _cleanup_free_ char *msg = path_in("commit-cancelled"),
                         *pub = xasprintf("%s/pub/sign.pub", ssh_test_dir);
     assert_int_equal(write_file_atomic(msg, "tree 2\n", 7, 0600, NULL), 0);
@@ -165,7 +144,7 @@ static void test_a_question_cancelled_when_the_run_ends_refuses_at_once(void **s
     }
     notify_cancel_questions();
     assert_int_not_equal(wait_status(pid), 0);
-    _cleanup_free_ char *log = text_of(g_log_path);
+    _cleanup_free_ char *log = notify_fx_text(g_log_path);
     expect_in(log, "(sha512); not approved: ags is ending\n");
 }
 
@@ -176,7 +155,7 @@ static void test_with_no_way_to_ask_the_signature_is_refused_saying_why(void **s
     (void)unsetenv("WAYLAND_DISPLAY");
     pid_t pid;
     assert_int_not_equal(sign_git("commit-unasked", &pid), 0);
-    _cleanup_free_ char *log = text_of(g_log_path);
+    _cleanup_free_ char *log = notify_fx_text(g_log_path);
     expect_in(log, "(sha512); no way to ask: no notification server with actions (no "
                    "notification server on the session bus (");
     expect_in(log, "), no zenity or kdialog (");
@@ -185,8 +164,7 @@ static void test_with_no_way_to_ask_the_signature_is_refused_saying_why(void **s
 
 int main(int argc, char **argv)
 {
-    g_dir = getenv("NOTIFY_TEST_DIR");
-    if (argc != 2 || !g_dir) {
+    if (argc != 2 || !notify_fx_dir()) {
         fprintf(stderr, "usage: NOTIFY_TEST_DIR=DIR test-ssh-approve server|noserver "
                         "(run by tests/notify/notify-test.sh)\n");
         return 2;
