@@ -267,6 +267,6 @@ check_contains "lockdown: no opener" "'/opt/ags/bin': No such file" "$RUN_OUT"
 check_contains "lockdown: no proxy socket" "'/run/ags-auth-proxy': No such file" "$RUN_OUT"
 check_eq "nothing of the proxies is left" 0 \
     "$(find "$XDG_RUNTIME_DIR" -maxdepth 1 -name 'ags-proxy-*' | wc -l)"
-check_eq "nothing is left behind" 0 "$(managed_containers)"
+check_eq "nothing is left behind" 0 "$(managed_containers_of shell "$SANDBOX_IMAGE")"
 
 e2e_finish
