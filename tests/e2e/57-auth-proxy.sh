@@ -200,7 +200,7 @@ run --agent shell -- -c "$(login "$PORT" denied.example.test 2)"
 wait "$APPROVER" || true
 check_eq "ags deny: it answered" 0 "$(cat "$E2E_TMP/approver.rc" 2>/dev/null)"
 check_lacks "ags deny: the opener fails" "OPEN_RC:0" "$RUN_OUT"
-check_contains "ags deny: the agent is told" "denied" "$RUN_OUT"
+check_contains "ags deny: the agent is told" "denied" "$RUN_OUT$RUN_ERR"
 check_eq "ags deny: nothing opened on the host" no "$([ -e "$E2E_TMP/opened" ] && echo yes || echo no)"
 check_eq "ags deny: the callback port was never bound" no "$(listening "$PORT")"
 
