@@ -10,8 +10,8 @@
 # process; the desktop notification answering Open (a test notification
 # server on a private session bus); `ags deny` (the agent sees the refusal,
 # nothing is bound on the host, nothing opened); a POST callback with a body;
-# a headless host completed with `ags auth-callback`; file:, javascript: and
-# a port below 1024 refused; a flood of requests (one waits, the rest are
+# a headless host completed with `ags approve` and `ags auth-callback`; file:,
+# javascript: and a port below 1024 refused; a flood of requests (one waits, the rest are
 # refused) ending in the approval timeout; lockdown has no socket, no
 # BROWSER and no opener.
 # shellcheck source=lib.sh
@@ -103,7 +103,9 @@ sleep 0.5
 echo "SEEN:$(cat seen.txt 2>/dev/null)"
 kill $srv'
 }
-reset_browser() { rm -f "$E2E_TMP/opened" "$E2E_TMP/browser."* "$E2E_TMP/post-body"; }
+reset_browser() {
+    rm -f "$E2E_TMP/opened" "$E2E_TMP/browser."* "$E2E_TMP/post-body" "$E2E_TMP/approver."*
+}
 expect_relayed() { # WHAT PORT CODE
     check_contains "$1: the agent's opener succeeds" "OPEN_RC:0" "$RUN_OUT"
     check_contains "$1: the login server got exactly the callback" \
@@ -214,12 +216,15 @@ check_match "refused: file: is named" "file" "$RUN_OUT$RUN_ERR"
 check_match "refused: the port below 1024 is named" "below 1024" "$RUN_OUT$RUN_ERR"
 check_eq "refused: nothing opened" no "$([ -e "$E2E_TMP/opened" ] && echo yes || echo no)"
 
-# ---- headless: no display and no browser_command; `ags auth-callback` completes it
+# ---- headless: no display, no browser_command, no notification: `ags approve`
+# from a second terminal, then `ags auth-callback` with the address the login
+# ended on (on another device)
 unset DISPLAY
-config 'auto_allow_domains = ["auth.example.test"]'
+config ''
 PORT=$(free_port)
 reset_browser
 paster() {
+    approver approve
     for _ in $(seq 300); do
         if "$AGS_BIN" approve 2>/dev/null | grep -q "callback on port $PORT"; then
             "$AGS_BIN" auth-callback "http://localhost:$PORT/cb?code=pasted-$NONCE&state=xyz#frag" \
@@ -234,6 +239,7 @@ paster &
 PASTER=$!
 run --agent shell -- -c "$(login "$PORT" login.auth.example.test)"
 wait "$PASTER" || true
+check_eq "headless: ags approve answered" 0 "$(cat "$E2E_TMP/approver.rc" 2>/dev/null)"
 check_contains "headless: the user is told to open the URL elsewhere" "ags auth-callback" "$RUN_ERR"
 check_eq "headless: nothing opened on the host" no "$([ -e "$E2E_TMP/opened" ] && echo yes || echo no)"
 check_eq "headless: ags auth-callback succeeds" 0 "$(cat "$E2E_TMP/paster.rc" 2>/dev/null)"
