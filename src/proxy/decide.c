@@ -33,6 +33,10 @@ void proxy_open_decide(const char *url, size_t len, char *const *auto_allow,
     }
     d->callback_port = port;
     d->callback_ipv6 = ipv6;
-    d->verdict =
-            proxy_host_auto_allowed(&d->url, auto_allow) ? PROXY_VERDICT_ALLOW : PROXY_VERDICT_ASK;
+    /* auto_allow_domains only opens pages: a login whose code would be
+     * relayed into the sandbox is always asked about.  A provider that skips
+     * its consent page for an app the user authorized before would otherwise
+     * hand the sandbox a code for the user's account without a click. */
+    d->verdict = !port && proxy_host_auto_allowed(&d->url, auto_allow) ? PROXY_VERDICT_ALLOW
+                                                                        : PROXY_VERDICT_ASK;
 }

@@ -200,6 +200,9 @@ int proxy_url_split(const char *url, size_t len, struct proxy_url *u, size_t *pa
     return 0;
 }
 
+/* localhost, a name below .localhost, and the other names distributions'
+ * /etc/hosts give the loopback (Debian's ip6-*, Fedora's localhost4/6 and
+ * localhost.localdomain). */
 static bool name_is_localhost(const char *h)
 {
     size_t n = strlen(h);
@@ -207,8 +210,16 @@ static bool name_is_localhost(const char *h)
         n--;
     static const char suffix[] = ".localhost";
     size_t sn = sizeof(suffix) - 1;
-    return (n == sn - 1 && memcmp(h, suffix + 1, n) == 0) ||
-           (n > sn && memcmp(h + n - sn, suffix, sn) == 0);
+    if ((n == sn - 1 && memcmp(h, suffix + 1, n) == 0) ||
+        (n > sn && memcmp(h + n - sn, suffix, sn) == 0))
+        return true;
+    static const char *const aliases[] = {"ip6-localhost", "ip6-loopback", "localhost4",
+                                          "localhost6", "localhost.localdomain",
+                                          "localhost4.localdomain4", "localhost6.localdomain6"};
+    for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+        if (strlen(aliases[i]) == n && memcmp(h, aliases[i], n) == 0)
+            return true;
+    return false;
 }
 
 static bool v4_is_loopback(const uint8_t *b)

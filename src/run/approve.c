@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/alloc.h"
 #include "notify/notify.h"
@@ -36,21 +37,35 @@ int run_ssh_approve(const struct ssh_sign_question *q, char *why, size_t why_siz
     return notify_ask(&nq, why, why_size);
 }
 
+/* A long host is cut from the left: its registrable end is what tells
+ * where the page is (accounts.google.com.<...>.evil.test). */
+static char *host_for_title(const char *host)
+{
+    size_t n = strlen(host);
+    return n <= RUN_PROXY_TITLE_HOST_MAX ? xstrdup(host)
+                                         : xasprintf("...%s", host + n - (RUN_PROXY_TITLE_HOST_MAX - 3));
+}
+
 int run_proxy_approve(const struct proxy_question *q, int cancel_fd, int timeout_ms, char *why,
                       size_t why_size, void *userdata)
 {
     (void)userdata;
-    _cleanup_free_ char *title = xasprintf("Open a URL for the sandbox (%s)?", q->host);
+    _cleanup_free_ char *host = host_for_title(q->host);
+    _cleanup_free_ char *title =
+            q->relay_port ? xasprintf("Open a login for the sandbox (%s, callback port %u)?", host,
+                                      (unsigned)q->relay_port)
+                          : xasprintf("Open a URL for the sandbox (%s)?", host);
     _cleanup_free_ char *relay =
-            q->relay_port ? xasprintf("\nThen relay the login's callback on port %u of this "
-                                      "machine into the sandbox.", (unsigned)q->relay_port)
+            q->relay_port ? xasprintf("Then relay the login's callback on port %u of this "
+                                      "machine into the sandbox.\n", (unsigned)q->relay_port)
                           : xstrdup("");
     _cleanup_free_ char *who = q->peer_pid > 0 ? xasprintf("process %ld", (long)q->peer_pid)
                                                : xstrdup("an unknown process");
     /* The whole URL, never only the host: the user decides on what the
-     * browser will load.  Request id for `ags approve ID` in another terminal. */
-    _cleanup_free_ char *body = xasprintf("%s%s\nAsked by %s in the sandbox (request %s).",
-                                          q->url, relay, who, q->id);
+     * browser will load.  It comes last: a long one is what gets cut, never
+     * the relay or the request id (for `ags approve ID` in another terminal). */
+    _cleanup_free_ char *body = xasprintf("%sAsked by %s in the sandbox (request %s).\n%s", relay,
+                                          who, q->id, q->url);
     const struct notify_question nq = {
             .title = title,
             .body = body,

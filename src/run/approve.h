@@ -34,5 +34,8 @@ int run_ssh_approve(const struct ssh_sign_question *q, char *why, size_t why_siz
  * to ask here (why says why; the server then waits for `ags approve`).
  * userdata: unused.
  */
+/* The most of a host a question's title shows (cut from the left). */
+#define RUN_PROXY_TITLE_HOST_MAX 60u
+
 int run_proxy_approve(const struct proxy_question *q, int cancel_fd, int timeout_ms, char *why,
                       size_t why_size, void *userdata);

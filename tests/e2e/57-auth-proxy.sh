@@ -6,7 +6,8 @@
 # fake xdg-open on the test's PATH records the URL and acts as the browser
 # (curl to http://127.0.0.1:PORT/cb?... on the host).  The in-sandbox server
 # gets exactly that request and its answer reaches the fake browser byte for
-# byte.  Variants: an auto-allowed domain; `ags approve ID` from a second
+# byte.  Variants: an auto-allowed domain (a page opens without asking, a
+# login is asked all the same); `ags approve ID` from a second
 # process; the desktop notification answering Open (a test notification
 # server on a private session bus); `ags deny` (the agent sees the refusal,
 # nothing is bound on the host, nothing opened); a POST callback with a body;
@@ -119,22 +120,6 @@ expect_browser_got_the_answer() { # WHAT
         "$(cat "$E2E_TMP/browser.head" 2>/dev/null)"
 }
 
-# ---- an auto-allowed domain: opened without asking, the callback relayed
-export DISPLAY=:e2e # a display for xdg-open to use (the fake one needs none)
-config 'auto_allow_domains = ["auth.example.test"]'
-PORT=$(free_port)
-reset_browser
-run --agent shell -- -c "$(login "$PORT" login.auth.example.test)"
-check_eq "auto-allowed: the run succeeds" 0 "$RUN_RC"
-check_contains "auto-allowed: BROWSER is ags's opener" "BROWSER:/opt/ags/bin/xdg-open" "$RUN_OUT"
-check_match "auto-allowed: the host opened the URL" \
-    "^https://login\\.auth\\.example\\.test/authorize\\?client_id=agent&redirect_uri=http%3A%2F%2Flocalhost%3A$PORT" \
-    "$(cat "$E2E_TMP/opened" 2>/dev/null)"
-expect_relayed "auto-allowed" "$PORT" "abc-$NONCE"
-expect_browser_got_the_answer "auto-allowed"
-check_eq "auto-allowed: the relay port is closed after the run" no "$(listening "$PORT")"
-
-# ---- asked: `ags approve ID` from a second process
 approver() { # approve|deny: answers the first request `ags approve` lists
     local id
     for _ in $(seq 300); do
@@ -147,6 +132,35 @@ approver() { # approve|deny: answers the first request `ags approve` lists
         sleep 0.1
     done
 }
+# ---- auto_allow_domains: a page opens without asking; a login whose callback
+# would be relayed into the sandbox is asked about all the same
+export DISPLAY=:e2e # a display for xdg-open to use (the fake one needs none)
+config 'auto_allow_domains = ["auth.example.test"]'
+reset_browser
+run --agent shell -- -c '"$BROWSER" "https://docs.auth.example.test/page?x=1"; echo "OPEN_RC:$?"'
+check_contains "auto-allowed page: the opener succeeds" "OPEN_RC:0" "$RUN_OUT"
+check_eq "auto-allowed page: the host opened it without asking" \
+    "https://docs.auth.example.test/page?x=1" "$(cat "$E2E_TMP/opened" 2>/dev/null)"
+check_lacks "auto-allowed page: no question" "ags approve" "$RUN_ERR"
+PORT=$(free_port)
+reset_browser
+approver approve &
+APPROVER=$!
+run --agent shell -- -c "$(login "$PORT" login.auth.example.test)"
+wait "$APPROVER" || true
+check_eq "auto-allowed login: the run succeeds" 0 "$RUN_RC"
+check_eq "auto-allowed login: it was asked all the same" 0 \
+    "$(cat "$E2E_TMP/approver.rc" 2>/dev/null)"
+check_contains "auto-allowed login: BROWSER is ags's opener" "BROWSER:/opt/ags/bin/xdg-open" \
+    "$RUN_OUT"
+check_match "auto-allowed login: the host opened the URL" \
+    "^https://login\\.auth\\.example\\.test/authorize\\?client_id=agent&redirect_uri=http%3A%2F%2Flocalhost%3A$PORT" \
+    "$(cat "$E2E_TMP/opened" 2>/dev/null)"
+expect_relayed "auto-allowed login" "$PORT" "abc-$NONCE"
+expect_browser_got_the_answer "auto-allowed login"
+check_eq "auto-allowed login: the relay port is closed after the run" no "$(listening "$PORT")"
+
+# ---- asked: `ags approve ID` from a second process
 config ''
 PORT=$(free_port)
 reset_browser

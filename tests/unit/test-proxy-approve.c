@@ -55,12 +55,37 @@ static void test_an_opened_url_was_shown_with_its_host_url_and_relay_port(void *
     _cleanup_free_ char *rec = notify_fx_record();
     /* The body is markup to this server: '&' and '<' arrive as entities. */
     notify_fx_expect_in(
-            rec, "\"summary\": \"Open a URL for the sandbox (auth.example.com)?\", \"body\": "
-                 "\"https://auth.example.com/authorize?client_id=x&amp;redirect_uri="
-                 "http%3A%2F%2Flocalhost%3A1455%2Fcb&amp;state=&lt;s&gt;\\nThen relay the "
-                 "login&apos;s callback on port 1455 of this machine into the sandbox.\\n"
-                 "Asked by process 4242 in the sandbox (request 0123456789ab).\", \"actions\": "
+            rec, "\"summary\": \"Open a login for the sandbox (auth.example.com, callback port "
+                 "1455)?\", \"body\": \"Then relay the login&apos;s callback on port 1455 of this "
+                 "machine into the sandbox.\\nAsked by process 4242 in the sandbox (request "
+                 "0123456789ab).\\nhttps://auth.example.com/authorize?client_id=x&amp;redirect_uri="
+                 "http%3A%2F%2Flocalhost%3A1455%2Fcb&amp;state=&lt;s&gt;\", \"actions\": "
                  "[\"allow\", \"Open\", \"deny\", \"Deny\"], \"timeout\": 10000");
+}
+
+/* A URL long enough to be cut (8 KiB are allowed) loses its own end, never
+ * the relay line or the request id; a long host keeps its end in the title. */
+static void test_a_long_url_or_host_keeps_the_relay_the_id_and_the_hosts_end(void **state)
+{
+    (void)state;
+    notify_fx_answer("* deny\n");
+    char host[254], url[3200];
+    memset(host, 'x', sizeof(host) - 1);
+    memcpy(host, "accounts.google.com.", 20);
+    memcpy(host + sizeof(host) - 1 - 10, ".evil.test", 10);
+    host[sizeof(host) - 1] = '\0';
+    int n = snprintf(url, sizeof(url), "https://%s/a?redirect_uri=http%%3A%%2F%%2Flocalhost%%3A"
+                     "5432%%2F&pad=", host);
+    memset(url + n, 'p', sizeof(url) - 1 - (size_t)n);
+    url[sizeof(url) - 1] = '\0';
+    const struct proxy_question q = {
+            .id = "abcdefabcdef", .url = url, .host = host, .relay_port = 5432, .peer_pid = 7};
+    char why[256];
+    assert_int_equal(run_proxy_approve(&q, -1, 10000, why, sizeof(why), NULL), 0);
+    _cleanup_free_ char *rec = notify_fx_record();
+    notify_fx_expect_in(rec, "x.evil.test, callback port 5432)?");
+    notify_fx_expect_in(rec, "on port 5432 of this machine");
+    notify_fx_expect_in(rec, "(request abcdefabcdef)");
 }
 
 static void test_a_url_without_a_relay_says_none_and_deny_is_no(void **state)
@@ -74,8 +99,8 @@ static void test_a_url_without_a_relay_says_none_and_deny_is_no(void **state)
     assert_string_equal(why, "denied");
     _cleanup_free_ char *rec = notify_fx_record();
     notify_fx_expect_in(rec,
-                        "\"body\": \"https://example.org/x\\nAsked by an unknown process in the "
-                        "sandbox (request ffffffffffff).\"");
+                        "\"body\": \"Asked by an unknown process in the sandbox (request "
+                        "ffffffffffff).\\nhttps://example.org/x\"");
 }
 
 struct asking {
@@ -103,7 +128,8 @@ static void test_a_question_answered_elsewhere_is_withdrawn_at_once(void **state
     struct asking a = {.cancel_fd = p[0], .answer = -100};
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, ask_thread, &a), 0);
-    notify_fx_await("\"summary\": \"Open a URL for the sandbox (auth.example.com)?\"");
+    notify_fx_await("\"summary\": \"Open a login for the sandbox (auth.example.com, callback "
+                    "port 1455)?\"");
     int64_t fired = notify_fx_now_ms();
     assert_int_equal(write(p[1], "x", 1), 1);
     assert_int_equal(pthread_join(t, NULL), 0);
@@ -142,6 +168,7 @@ int main(int argc, char **argv)
         const struct CMUnitTest tests[] = {
                 T(test_an_opened_url_was_shown_with_its_host_url_and_relay_port),
                 T(test_a_url_without_a_relay_says_none_and_deny_is_no),
+                T(test_a_long_url_or_host_keeps_the_relay_the_id_and_the_hosts_end),
                 T(test_a_question_answered_elsewhere_is_withdrawn_at_once),
         };
         return cmocka_run_group_tests_name("proxy approve server", tests, NULL, NULL);

@@ -92,6 +92,11 @@ static void test_credentials_loopback_and_odd_bytes_are_refused(void **state)
             {"http://localhost:8080/", -EACCES},
             {"http://LOCALHOST./", -EACCES},
             {"http://app.localhost/", -EACCES},
+            {"http://ip6-localhost:8080/", -EACCES}, /* the other names /etc/hosts gives it */
+            {"http://ip6-loopback/", -EACCES},
+            {"http://localhost.localdomain/", -EACCES},
+            {"http://localhost4/", -EACCES},
+            {"http://localhost6./", -EACCES},
             {"http://127.0.0.1:631/", -EACCES},
             {"http://127.1.2.3/", -EACCES},
             {"http://0.0.0.0/", -EACCES},
@@ -330,10 +335,14 @@ static void test_open_decision_refuses_asks_or_allows(void **state)
     (void)state;
     const char *const list[] = {"auth.example", NULL};
     struct proxy_open_decision d;
+    /* auto_allow_domains opens pages; a login relayed into the sandbox is always asked. */
     decide("https://auth.example/a?redirect_uri=http%3A%2F%2Flocalhost%3A1455%2Fcb", list, &d);
-    assert_int_equal(d.verdict, PROXY_VERDICT_ALLOW);
+    assert_int_equal(d.verdict, PROXY_VERDICT_ASK);
     assert_int_equal(d.callback_port, 1455);
     assert_string_equal(d.url.host, "auth.example");
+    decide("https://auth.example/docs", list, &d);
+    assert_int_equal(d.verdict, PROXY_VERDICT_ALLOW);
+    assert_int_equal(d.callback_port, 0);
     decide("https://login.other.example/a", list, &d);
     assert_int_equal(d.verdict, PROXY_VERDICT_ASK);
     assert_int_equal(d.callback_port, 0);
