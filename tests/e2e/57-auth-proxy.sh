@@ -132,6 +132,14 @@ approver() { # approve|deny: answers the first request `ags approve` lists
         sleep 0.1
     done
 }
+# login_answered approve|deny PORT HOST [WAIT_S]: the login in the sandbox while
+# a second process answers its question with `ags approve|deny ID`.
+login_answered() {
+    approver "$1" &
+    local pid=$!
+    run --agent shell -- -c "$(login "$2" "$3" "${4:-30}")"
+    wait "$pid" || true
+}
 # ---- auto_allow_domains: a page opens without asking; a login whose callback
 # would be relayed into the sandbox is asked about all the same
 export DISPLAY=:e2e # a display for xdg-open to use (the fake one needs none)
@@ -144,10 +152,7 @@ check_eq "auto-allowed page: the host opened it without asking" \
 check_lacks "auto-allowed page: no question" "ags approve" "$RUN_ERR"
 PORT=$(free_port)
 reset_browser
-approver approve &
-APPROVER=$!
-run --agent shell -- -c "$(login "$PORT" login.auth.example.test)"
-wait "$APPROVER" || true
+login_answered approve "$PORT" login.auth.example.test
 check_eq "auto-allowed login: the run succeeds" 0 "$RUN_RC"
 check_eq "auto-allowed login: it was asked all the same" 0 \
     "$(cat "$E2E_TMP/approver.rc" 2>/dev/null)"
@@ -164,10 +169,7 @@ check_eq "auto-allowed login: the relay port is closed after the run" no "$(list
 config ''
 PORT=$(free_port)
 reset_browser
-approver approve &
-APPROVER=$!
-run --agent shell -- -c "$(login "$PORT" auth.other.test)"
-wait "$APPROVER" || true
+login_answered approve "$PORT" auth.other.test
 check_eq "ags approve: it answered" 0 "$(cat "$E2E_TMP/approver.rc" 2>/dev/null)"
 check_contains "ags approve: it says so" "approved request" "$(cat "$E2E_TMP/approver.out")"
 check_contains "ags approve: the run said a request waits" "run \`ags approve\`" "$RUN_ERR"
@@ -178,10 +180,7 @@ expect_browser_got_the_answer "ags approve"
 PORT=$(free_port)
 reset_browser
 printf 'posted=%s&x=1' "$NONCE" >"$E2E_TMP/post-body"
-approver approve &
-APPROVER=$!
-run --agent shell -- -c "$(login "$PORT" auth.other.test)"
-wait "$APPROVER" || true
+login_answered approve "$PORT" auth.other.test
 check_contains "POST: the login server got the body" \
     "SEEN:POST /cb?code=abc-$NONCE&state=xyz posted=$NONCE&x=1" "$RUN_OUT"
 expect_browser_got_the_answer "POST"
@@ -210,10 +209,7 @@ expect_browser_got_the_answer "notification"
 # ---- denied: the agent sees it, nothing is opened, nothing bound on the host
 PORT=$(free_port)
 reset_browser
-approver deny &
-APPROVER=$!
-run --agent shell -- -c "$(login "$PORT" denied.example.test 2)"
-wait "$APPROVER" || true
+login_answered deny "$PORT" denied.example.test 2
 check_eq "ags deny: it answered" 0 "$(cat "$E2E_TMP/approver.rc" 2>/dev/null)"
 check_lacks "ags deny: the opener fails" "OPEN_RC:0" "$RUN_OUT"
 check_contains "ags deny: the agent is told" "denied" "$RUN_OUT$RUN_ERR"
