@@ -128,9 +128,35 @@ static void retire_asker(struct proxy_server *s)
     s->asker = NULL;
 }
 
-bool pending_can_start(const struct proxy_server *s)
+bool pending_can_start(const struct proxy_server *s, int64_t now, char *why, size_t size)
 {
-    return !s->pending && s->n_retired < PROXY_MAX_RETIRED_ASKERS;
+    if (s->pending || s->n_retired >= PROXY_MAX_RETIRED_ASKERS) {
+        (void)snprintf(why, size, "another request waits for approval");
+        return false;
+    }
+    int64_t until = s->cooldown_from + s->cooldown_ms;
+    if (s->cooldown_ms > 0 && now < until) {
+        /* Whole seconds, rounded up: "in 0 s" would invite a retry that is refused. */
+        (void)snprintf(why, size,
+                       "wait: the last request was withdrawn or denied %lld s ago "
+                       "(ask again in %lld s)",
+                       (long long)((now - s->cooldown_from) / 1000),
+                       (long long)((until - now + 999) / 1000));
+        return false;
+    }
+    return true;
+}
+
+/* A question ended without an allow: withdrawn by the sandbox or denied by the user. */
+static void cool_down(struct proxy_server *s, int64_t now)
+{
+    if (s->cooldown_ms == 0)
+        s->cooldown_ms = PROXY_COOLDOWN_FIRST_MS;
+    else if (s->cooldown_ms < PROXY_COOLDOWN_MAX_MS / 2)
+        s->cooldown_ms *= 2;
+    else
+        s->cooldown_ms = PROXY_COOLDOWN_MAX_MS;
+    s->cooldown_from = now;
 }
 
 static void asker_reap(struct asker *a)
@@ -212,10 +238,12 @@ static void resolve(struct proxy_server *s, bool allow, const char *why, const c
             .kind = allow ? PROXY_EV_ALLOWED : PROXY_EV_DENIED, .question = &q, .text = why};
     proxy_emit(s, &e);
     struct sandbox_conn *c = p->conn;
-    if (allow)
+    if (allow) {
+        s->cooldown_ms = 0; /* the user said yes: the next login is asked about at once */
         sandbox_open_allowed(s, c, "approved", now);
-    else
+    } else {
         sandbox_send_text(c, PROXY_REFUSED, refused);
+    }
     pending_free(p);
 }
 
@@ -223,6 +251,7 @@ static void deny(struct proxy_server *s, const char *why, int64_t now)
 {
     char refused[AGS_PROXY_MAX_TEXT];
     proxy_url_text(refused, sizeof(refused), "the user denied opening ", s->pending->url, "");
+    cool_down(s, now);
     resolve(s, false, why, refused, now);
 }
 
@@ -237,11 +266,13 @@ int pending_answer(struct proxy_server *s, const char *id, bool allow, const cha
     return 0;
 }
 
-void pending_drop(struct proxy_server *s, const char *why, const char *refused)
+void pending_drop(struct proxy_server *s, const char *why, const char *refused, bool withdrawn)
 {
     struct pending *p = s->pending;
     if (!p)
         return;
+    if (withdrawn)
+        cool_down(s, proxy_now_ms());
     s->pending = NULL;
     retire_asker(s);
     struct proxy_question q = pending_question(p);

@@ -45,6 +45,10 @@
 /* Approval callbacks answered elsewhere that may still be returning (each returns at once
  * when its cancel_fd fires); a new request waits only while one of these places is free. */
 #define PROXY_MAX_RETIRED_ASKERS 4u
+/* The pause before the next question after one withdrawn or denied: a sandbox that asks
+ * and hangs up in a loop cannot flash questions under the user's pointer. */
+#define PROXY_COOLDOWN_FIRST_MS 2000
+#define PROXY_COOLDOWN_MAX_MS   30000
 /* The largest OPEN: type, version, the URL's length and the URL. */
 #define PROXY_OPEN_FRAME_MAX (1u + 4u + 4u + AGS_PROXY_MAX_URL)
 
@@ -153,6 +157,11 @@ struct proxy_server {
     /* Callbacks of requests answered elsewhere, told to stop and not yet returned. */
     struct asker *retired[PROXY_MAX_RETIRED_ASKERS];
     size_t n_retired;
+    /* After a question the sandbox withdrew (it hung up) or the user denied, the session's
+     * next one waits cooldown_ms from cooldown_from: 0 none, else from
+     * PROXY_COOLDOWN_FIRST_MS doubling to PROXY_COOLDOWN_MAX_MS; an allow resets it. */
+    int64_t cooldown_from;
+    int cooldown_ms;
 };
 
 /* ---- server-io.c ---- */
@@ -226,16 +235,35 @@ int64_t relay_window_deadline(const struct relay_window *w);
 size_t relay_windows_list(const struct proxy_server *s, uint16_t *ports, size_t max);
 size_t relay_windows_count(const struct proxy_server *s);
 
+/* ---- relay-headers.c ---- */
+/* The browser's request as the sandbox gets it: its Cookie headers left out.  headers has
+ * room for req->n_headers; out's strings are req's. */
+void relay_request_view(const struct proxy_http *req, struct proxy_header *headers,
+                        struct proxy_http *out);
+/* The headers relay_response_view adds: Content-Security-Policy: sandbox and
+ * X-Content-Type-Options: nosniff. */
+#define RELAY_ADDED_HEADERS 2
+/* The sandbox's response as the browser gets it: without Set-Cookie, Set-Cookie2, Refresh
+ * or a Location relay_location_allowed refuses, with the added headers in place of the
+ * sandbox's own.  headers has room for resp->n_headers + RELAY_ADDED_HEADERS. */
+void relay_response_view(const struct proxy_http *resp, uint16_t port,
+                         struct proxy_header *headers, struct proxy_http *out);
+/* A Location the browser may follow: a path on the relay ("/x", not "//x"), an http URL on
+ * the relay's own loopback port, or a public http(s) URL (proxy_url_parse). */
+bool relay_location_allowed(struct proxy_str v, uint16_t port);
+
 /* ---- pending.c ---- */
 /* An ASK: the pending request, event PENDING, WAITING, the approval started. */
 void pending_start(struct proxy_server *s, struct sandbox_conn *c, int64_t now);
 /* allow/deny the pending request (by says who): 0, or -ENOENT when id is not pending. */
 int pending_answer(struct proxy_server *s, const char *id, bool allow, const char *by, int64_t now);
-/* Denied without an answer (timeout, the sandbox left, the server stops). */
-void pending_drop(struct proxy_server *s, const char *why, const char *refused);
+/* Denied without an answer (the sandbox left: withdrawn, which starts the cool-down; the
+ * server stops). */
+void pending_drop(struct proxy_server *s, const char *why, const char *refused, bool withdrawn);
 void pending_check_deadline(struct proxy_server *s, int64_t now);
-/* No request waits, and a retired callback's place is free. */
-bool pending_can_start(const struct proxy_server *s);
+/* No request waits, a retired callback's place is free and no cool-down runs: true, or false
+ * with why (a text for the sandbox). */
+bool pending_can_start(const struct proxy_server *s, int64_t now, char *why, size_t size);
 /* The askers' done_fds: the current one's, then each retired one's. */
 #define ASKER_POLLFDS (1 + PROXY_MAX_RETIRED_ASKERS)
 void askers_pollfds(const struct proxy_server *s, struct pollfd *fds);

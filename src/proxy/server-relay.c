@@ -178,7 +178,14 @@ static void relay_request(struct sandbox_conn *c, const struct proxy_http *req, 
                           int64_t io_ms)
 {
     struct relay_window *w = c->win;
-    if (proxy_build_callback_request(&c->out.buf, w->next_id, req) < 0) {
+    struct proxy_header headers[AGS_PROXY_MAX_HEADERS];
+    struct proxy_http relayed;
+    if (req->n_headers > AGS_PROXY_MAX_HEADERS) {
+        browser_error(w, 431, "too many header lines", now, io_ms);
+        return;
+    }
+    relay_request_view(req, headers, &relayed);
+    if (proxy_build_callback_request(&c->out.buf, w->next_id, &relayed) < 0) {
         browser_error(w, 503, "the sandbox's connection is busy", now, io_ms);
         return;
     }
@@ -237,6 +244,19 @@ bool relay_window_expects_answer(const struct relay_window *w)
     return w->expect_id != w->next_id;
 }
 
+/* The sandbox's answer as the browser gets it (relay_response_view).  The added headers
+ * may pass the bounds of a head: such an answer is refused. */
+static int write_response(struct relay_window *w, const struct proxy_http *m)
+{
+    /* The protocol bounds the sandbox's headers: room for them and the relay's own. */
+    struct proxy_header headers[AGS_PROXY_MAX_HEADERS + RELAY_ADDED_HEADERS];
+    struct proxy_http resp;
+    if (m->n_headers > AGS_PROXY_MAX_HEADERS)
+        return -EINVAL;
+    relay_response_view(m, w->port, headers, &resp);
+    return proxy_http_write_response(&w->bout.buf, &resp);
+}
+
 static void deliver(struct proxy_server *s, struct relay_window *w, const struct proxy_msg *m,
                     int64_t now)
 {
@@ -251,7 +271,7 @@ static void deliver(struct proxy_server *s, struct relay_window *w, const struct
         e.status = m->http.status;
         strbuf_reset(&w->bout.buf);
         w->bout.off = 0;
-        if (proxy_http_write_response(&w->bout.buf, &m->http) < 0)
+        if (write_response(w, &m->http) < 0)
             browser_error(w, 502, "a response the relay cannot write", now, s->io_ms);
         else
             browser_write(w, now, s->io_ms);

@@ -34,7 +34,7 @@ void sandbox_conn_free(struct proxy_server *s, struct sandbox_conn *c)
     if (!c)
         return;
     if (s->pending && s->pending->conn == c)
-        pending_drop(s, "the sandbox closed the connection", NULL);
+        pending_drop(s, "the sandbox closed the connection", NULL, true);
     if (c->win)
         relay_window_close(s, c);
     frame_reader_done(&c->reader);
@@ -97,13 +97,16 @@ static void on_open_message(struct proxy_server *s, struct sandbox_conn *c,
     case PROXY_VERDICT_ALLOW:
         sandbox_open_allowed(s, c, "auto-allowed", now);
         return;
-    case PROXY_VERDICT_ASK:
-        /* One prompt per session: a hostile agent cannot queue or flood them. */
-        if (!pending_can_start(s))
-            sandbox_refuse(s, c, "another request waits for approval");
+    case PROXY_VERDICT_ASK: {
+        /* One prompt per session, and a pause after one withdrawn or denied: a hostile agent
+         * cannot queue, flood or cycle them. */
+        char why[AGS_PROXY_MAX_TEXT];
+        if (!pending_can_start(s, now, why, sizeof(why)))
+            sandbox_refuse(s, c, why);
         else
             pending_start(s, c, now);
         return;
+    }
     }
 }
 

@@ -150,7 +150,8 @@ static void serve_polled(struct proxy_server *s, const struct pollfd *fds, int64
  * fits at once. */
 static void shutdown_all(struct proxy_server *s)
 {
-    pending_drop(s, "the session ended", "ags stopped before the request was answered");
+    pending_drop(s, "the session ended", "ags stopped before the request was answered",
+                 false);
     askers_cancel_all(s);
     for (size_t i = 0; i < s->n_conns; i++)
         sandbox_conn_shutdown(s, s->conns[i]);

@@ -35,6 +35,7 @@
 #include "proxy-sandbox.h"
 #include "proxy/control.h"
 #include "proxy/proto.h"
+#include "proxy/server-internal.h"
 #include "proxy/server.h"
 
 #define WAIT_MS    10000 /* a bound for each step, never a sleep */
@@ -676,21 +677,24 @@ static void test_an_unanswered_request_times_out_as_denied(void **state)
 static void test_a_question_is_withdrawn_when_the_sandbox_leaves_or_time_is_up(void **state)
 {
     struct fixture *f = *state;
-    int fd = ask_blocking(f, 400, "https://login.example/left");
-    close(fd);
-    wait_approve(f, 1, true);
-    size_t at = 0;
-    assert_string_equal(wait_event(f, PROXY_EV_DENIED, &at)->text,
-                        "the sandbox closed the connection");
     /* The callback's own bound is the server's: the server's timer answers first. */
+    int fd = ask_blocking(f, 400, "https://login.example/slow");
+    expect_text(fd, PROXY_REFUSED, "timed out");
+    wait_approve(f, 1, true);
+    close(fd);
+    size_t at = 0;
+    assert_string_equal(wait_event(f, PROXY_EV_DENIED, &at)->text, "no answer within 400 ms");
+    /* A timeout starts no cool-down (a withdrawal does, so the sandbox leaves second). */
     pthread_mutex_lock(&f->mu);
     f->cancel_seen = false;
     pthread_mutex_unlock(&f->mu);
-    fd = ask_open(f, "https://login.example/slow");
+    fd = ask_open(f, "https://login.example/left");
     expect_text(fd, PROXY_WAITING, waiting_text);
-    expect_text(fd, PROXY_REFUSED, "timed out");
-    wait_approve(f, 2, true);
+    wait_approve(f, 2, false);
     close(fd);
+    wait_approve(f, 2, true);
+    assert_string_equal(wait_event(f, PROXY_EV_DENIED, &at)->text,
+                        "the sandbox closed the connection");
 }
 
 static void test_a_second_request_while_one_waits_is_refused(void **state)
@@ -917,7 +921,7 @@ static void sandbox_received(struct fixture *f, const char *want, size_t want_le
     free(got);
 }
 
-static void test_a_get_callback_is_relayed_byte_for_byte_through_ags_helper(void **state)
+static void test_a_get_callback_is_relayed_through_ags_helper_without_cookies(void **state)
 {
     struct fixture *f = *state;
     struct proxy_server_opts o = auto_opts(f);
@@ -930,10 +934,11 @@ static void test_a_get_callback_is_relayed_byte_for_byte_through_ags_helper(void
     char *answer;
     size_t len;
     browser(port, req, (size_t)n, &answer, &len);
+    /* The sandbox's cookies stay out of the browser, its page is sandboxed. */
     static const char want_answer[] = "HTTP/1.1 200 OK\r\n"
                                       "Content-Type: text/html\r\n"
-                                      "Set-Cookie: a=1\r\n"
-                                      "Set-Cookie: b=2\r\n"
+                                      "Content-Security-Policy: sandbox\r\n"
+                                      "X-Content-Type-Options: nosniff\r\n"
                                       "Content-Length: 26\r\n"
                                       "Connection: close\r\n"
                                       "\r\n"
@@ -944,7 +949,7 @@ static void test_a_get_callback_is_relayed_byte_for_byte_through_ags_helper(void
     char want_req[256];
     int wn = snprintf(want_req, sizeof(want_req),
                       "GET /cb?code=abc%%2F1&state=s HTTP/1.1\r\nHost: localhost:%u\r\n"
-                      "User-Agent: test-browser\r\nAccept: */*\r\nCookie: x=1; y=2\r\n"
+                      "User-Agent: test-browser\r\nAccept: */*\r\n" /* no Cookie */
                       "Connection: close\r\n\r\n",
                       (unsigned)port);
     sandbox_received(f, want_req, (size_t)wn);
@@ -990,6 +995,8 @@ static void test_a_post_callback_with_a_body_is_relayed_byte_for_byte(void **sta
     size_t len;
     browser(port, req, req_len, &answer, &len);
     static const char want_answer[] = "HTTP/1.1 302 Found\r\nLocation: /done\r\n"
+                                      "Content-Security-Policy: sandbox\r\n"
+                                      "X-Content-Type-Options: nosniff\r\n"
                                       "Content-Length: 4\r\nConnection: close\r\n\r\n"
                                       "\x01\x00\xff\n";
     assert_int_equal(len, sizeof(want_answer) - 1);
@@ -1209,6 +1216,8 @@ static void test_a_megabyte_answer_is_relayed_whole(void **state)
     size_t len;
     char *answer = browser_answer(b, &len);
     static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                               "Content-Security-Policy: sandbox\r\n"
+                               "X-Content-Type-Options: nosniff\r\n"
                                "Content-Length: 1048576\r\nConnection: close\r\n\r\n";
     assert_int_equal(len, sizeof(head) - 1 + AGS_PROXY_MAX_BODY);
     assert_memory_equal(answer, head, sizeof(head) - 1);
@@ -1216,6 +1225,148 @@ static void test_a_megabyte_answer_is_relayed_whole(void **state)
     free(answer);
     free(body);
     close(s);
+}
+
+/* The next CALLBACK_REQUEST's headers as "Name: value\n" lines, and its id. */
+static uint32_t callback_request_headers(int fd, char *lines, size_t size)
+{
+    struct host_msg hm;
+    read_msg(fd, &hm);
+    assert_int_equal(hm.m.type, PROXY_CALLBACK_REQUEST);
+    size_t n = 0;
+    lines[0] = '\0';
+    for (size_t i = 0; i < hm.m.http.n_headers && n < size; i++) {
+        const struct proxy_header *h = &hm.m.http.headers[i];
+        n += (size_t)snprintf(lines + n, size - n, "%.*s: %.*s\n", (int)h->name.len, h->name.p,
+                              (int)h->value.len, h->value.p);
+    }
+    uint32_t id = hm.m.id;
+    msg_done(&hm);
+    return id;
+}
+
+/* The sandbox answers 302 with these headers: what the browser gets (malloc'd). */
+static char *relay_answer(int s, uint16_t port, struct proxy_header *h, size_t n)
+{
+    int b = browser_send(port, "GET /cb HTTP/1.1\r\n\r\n");
+    uint32_t id = expect_callback_request(s, "/cb");
+    struct proxy_http resp = {.status = 302, .headers = h, .n_headers = n};
+    _cleanup_strbuf_ struct strbuf out;
+    strbuf_init(&out, PROXY_FRAME_MAX);
+    assert_int_equal(proxy_build_callback_response(&out, id, &resp), 0);
+    send_bytes(s, out.buf, out.len);
+    size_t len;
+    return browser_answer(b, &len);
+}
+
+#define HDR(n, v) {.name = {n, sizeof(n) - 1}, .value = {v, sizeof(v) - 1}}
+
+/* A browser sends every localhost cookie to every port: none reaches the sandbox. */
+static void test_the_browsers_cookies_never_reach_the_sandbox(void **state)
+{
+    struct fixture *f = *state;
+    struct proxy_server_opts o = auto_opts(f);
+    start(f, &o);
+    int s;
+    uint16_t port = raw_login(f, &s);
+    int b = browser_send(port, "GET /cb?code=c HTTP/1.1\r\nHost: localhost\r\n"
+                               "Cookie: username-localhost-8888=\"2|1:0|JUPYTER\"\r\n"
+                               "cOOKIE: _xsrf=XSRF\r\nAccept: */*\r\n\r\n");
+    char lines[1024];
+    uint32_t id = callback_request_headers(s, lines, sizeof(lines));
+    assert_string_equal(lines, "Host: localhost\nAccept: */*\n");
+    send_response(s, id, "ok", 2);
+    size_t len;
+    free(browser_answer(b, &len));
+    close(s);
+}
+
+/* The sandbox's answer sets no cookie for localhost and sends the browser to no other
+ * service on the host's loopback (which the proxy refuses to open), and the page is
+ * sandboxed: the sandbox's own CSP is replaced, not doubled. */
+static void test_the_sandboxs_cookies_and_loopback_redirects_never_reach_the_browser(void **state)
+{
+    struct fixture *f = *state;
+    struct proxy_server_opts o = auto_opts(f);
+    start(f, &o);
+    int s;
+    uint16_t port = raw_login(f, &s);
+    struct proxy_header evil[] = {
+            HDR("Location", "http://localhost:631/admin?op=add-printer"),
+            HDR("Set-Cookie", "username-localhost-8888=ATTACKER; Path=/"),
+            HDR("set-cookie2", "b=2"),
+            HDR("Refresh", "0; url=http://127.0.0.1:8888/"),
+            HDR("Content-Security-Policy", "default-src *"),
+            HDR("x-content-type-options", "off"),
+            HDR("Cache-Control", "no-store"),
+    };
+    char *answer = relay_answer(s, port, evil, sizeof(evil) / sizeof(evil[0]));
+    static const char want[] = "HTTP/1.1 302 Found\r\nCache-Control: no-store\r\n"
+                               "Content-Security-Policy: sandbox\r\n"
+                               "X-Content-Type-Options: nosniff\r\n"
+                               "Content-Length: 0\r\nConnection: close\r\n\r\n";
+    if (strcmp(answer, want) != 0)
+        fail_msg("the browser got '%s'", answer);
+    free(answer);
+    close(s);
+}
+
+/* A path on the relay and the relay's own loopback origin are followed as before. */
+static void test_a_relative_or_same_port_redirect_reaches_the_browser(void **state)
+{
+    struct fixture *f = *state;
+    struct proxy_server_opts o = auto_opts(f);
+    start(f, &o);
+    int s;
+    uint16_t port = raw_login(f, &s);
+    char same[64], want[96];
+    snprintf(same, sizeof(same), "http://localhost:%u/done?x=1", (unsigned)port);
+    const char *kept[] = {"/done", same, "https://auth.example/consent"};
+    for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+        struct proxy_header h = {.name = {"Location", 8}, .value = {kept[i], strlen(kept[i])}};
+        char *answer = relay_answer(s, port, &h, 1);
+        snprintf(want, sizeof(want), "\r\nLocation: %s\r\n", kept[i]);
+        if (!strstr(answer, want) || !strstr(answer, "Content-Security-Policy: sandbox\r\n"))
+            fail_msg("the browser got '%s'", answer);
+        free(answer);
+    }
+    close(s);
+}
+
+static void test_a_location_is_kept_only_on_the_relay_or_a_public_page(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *v;
+        bool kept;
+    } cases[] = {
+            {"/done", true},
+            {"/", true},
+            {"//evil.example/", false},
+            {"/\\evil.example/", false},
+            {"/a b", false},
+            {"", false},
+            {"done", false},
+            {"http://localhost:40000/cb", true},
+            {"http://127.0.0.1:40000/", true},
+            {"http://[::1]:40000/", true},
+            {"http://localhost:40001/", false},
+            {"http://127.0.0.1:8888/", false},
+            {"https://localhost:40000/", false},
+            {"http://localhost/", false},
+            {"http://user@localhost:40000/", false},
+            {"https://auth.example/next", true},
+            {"http://auth.example/next", true},
+            {"http://127.0.0.2:40000/", false},
+            {"http://0.0.0.0:40000/", false},
+            {"javascript:alert(1)", false},
+            {"file:///etc/passwd", false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct proxy_str v = {cases[i].v, strlen(cases[i].v)};
+        if (relay_location_allowed(v, 40000) != cases[i].kept)
+            fail_msg("Location '%s': %s", cases[i].v, cases[i].kept ? "dropped" : "kept");
+    }
 }
 
 static void test_a_window_without_a_callback_closes_with_done(void **state)
@@ -1303,6 +1454,105 @@ static int64_t mono_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Asks for url and says what came back: true for WAITING, false for REFUSED holding want. */
+static bool asked_or_refused(const struct fixture *f, const char *url, const char *want, int *fd)
+{
+    *fd = ask_open(f, url);
+    struct host_msg hm;
+    read_msg(*fd, &hm);
+    char text[AGS_PROXY_MAX_TEXT + 1];
+    snprintf(text, sizeof(text), "%.*s", (int)hm.m.text.len, hm.m.text.p);
+    bool waiting = hm.m.type == PROXY_WAITING;
+    if (!waiting && (hm.m.type != PROXY_REFUSED || !strstr(text, want)))
+        fail_msg("expected WAITING or REFUSED holding '%s', got %s '%s'", want,
+                 proxy_msg_name(hm.m.type), text);
+    msg_done(&hm);
+    return waiting;
+}
+
+/* Asks until a question is put (a retry each 100 ms within WAIT_MS): its connection. */
+static int ask_after_the_cool_down(const struct fixture *f, const char *url)
+{
+    int64_t t0 = mono_ms();
+    for (;;) {
+        int fd;
+        if (asked_or_refused(f, url, "wait: the last request was withdrawn or denied", &fd))
+            return fd;
+        close(fd);
+        assert_true(mono_ms() - t0 < WAIT_MS);
+        (void)poll(NULL, 0, 100);
+    }
+}
+
+/* A sandbox that asks and hangs up in a loop puts one question, not hundreds a second; the
+ * next is asked once the cool-down is over, and a denial doubles it. */
+static void test_questions_withdrawn_in_a_loop_wait_a_cool_down_that_doubles(void **state)
+{
+    struct fixture *f = *state;
+    f->mode = APPROVE_BLOCK;
+    struct proxy_server_opts o = base_opts(f);
+    start(f, &o);
+    const char *urls[] = {"https://auth.example/authorize", "https://evil.example/authorize"};
+    int64_t t0 = mono_ms(), first_hangup = 0;
+    int refused = 0;
+    for (int i = 0; mono_ms() - t0 < 1000; i++) {
+        int fd;
+        if (!asked_or_refused(f, urls[i & 1], "(ask again in 2 s)", &fd))
+            refused++;
+        close(fd);
+        if (!first_hangup)
+            first_hangup = mono_ms();
+        (void)poll(NULL, 0, 10);
+    }
+    pthread_mutex_lock(&f->mu);
+    int asked = f->approve_calls;
+    pthread_mutex_unlock(&f->mu);
+    assert_true(asked <= 2);
+    assert_true(count_events(f, PROXY_EV_PENDING) <= 2);
+    assert_true(refused > 10);
+
+    int fd = ask_after_the_cool_down(f, urls[0]);
+    assert_true(mono_ms() - first_hangup >= 1900);
+    wait_approve(f, asked + 1, false);
+    struct ags_error err = {0};
+    assert_int_equal(proxy_control_answer(f->ctl, f->q.id, false, &err), 1);
+    expect_text(fd, PROXY_REFUSED, "the user denied opening");
+    close(fd);
+    fd = ask_open(f, urls[1]);
+    expect_text(fd, PROXY_REFUSED,
+                "wait: the last request was withdrawn or denied 0 s ago (ask again in 4 s)");
+    close(fd);
+}
+
+/* An allowed request ends the cool-down: the next withdrawal starts again at 2 s. */
+static void test_an_allowed_request_resets_the_cool_down(void **state)
+{
+    struct fixture *f = *state;
+    f->mode = APPROVE_BLOCK;
+    struct proxy_server_opts o = base_opts(f);
+    start(f, &o);
+    int fd = ask_open(f, "https://auth.example/one");
+    expect_text(fd, PROXY_WAITING, waiting_text);
+    wait_approve(f, 1, false);
+    close(fd); /* withdrawn: 2 s */
+    fd = ask_after_the_cool_down(f, "https://auth.example/two");
+    wait_approve(f, 2, false);
+    struct ags_error err = {0};
+    assert_int_equal(proxy_control_answer(f->ctl, f->q.id, true, &err), 1);
+    assert_int_equal(expect_opened(fd), 0);
+    close(fd);
+    /* Right after an allow a question is asked at once, and its withdrawal counts from 2 s
+     * again (without the reset: 4 s). */
+    fd = ask_open(f, "https://auth.example/three");
+    expect_text(fd, PROXY_WAITING, waiting_text);
+    wait_approve(f, 3, false);
+    close(fd);
+    wait_approve(f, 3, true);
+    fd = ask_open(f, "https://auth.example/four");
+    expect_text(fd, PROXY_REFUSED, "(ask again in 2 s)");
+    close(fd);
 }
 
 static void test_stop_with_a_pending_question_cancels_it_and_returns_promptly(void **state)
@@ -1458,7 +1708,7 @@ int main(int argc, char **argv)
             T(test_a_localhost_redirect_is_bound_on_both_loopbacks),
             T(test_an_open_that_fails_keeps_the_relay_open),
             T(test_another_protocol_version_is_refused_naming_both),
-            T(test_a_get_callback_is_relayed_byte_for_byte_through_ags_helper),
+            T(test_a_get_callback_is_relayed_through_ags_helper_without_cookies),
             T(test_a_post_callback_with_a_body_is_relayed_byte_for_byte),
             T(test_a_sandbox_that_does_not_answer_gives_the_browser_504),
             T(test_a_malformed_browser_request_gets_its_4xx_without_reaching_the_sandbox),
@@ -1467,7 +1717,13 @@ int main(int argc, char **argv)
             T(test_a_late_answer_after_a_504_is_dropped),
             T(test_an_answer_out_of_step_ends_the_relay_with_502),
             T(test_a_megabyte_answer_is_relayed_whole),
+            T(test_the_browsers_cookies_never_reach_the_sandbox),
+            T(test_the_sandboxs_cookies_and_loopback_redirects_never_reach_the_browser),
+            T(test_a_relative_or_same_port_redirect_reaches_the_browser),
+            T(test_a_location_is_kept_only_on_the_relay_or_a_public_page),
             T(test_a_malformed_control_line_gets_error),
+            T(test_questions_withdrawn_in_a_loop_wait_a_cool_down_that_doubles),
+            T(test_an_allowed_request_resets_the_cool_down),
             T(test_stop_with_a_pending_question_cancels_it_and_returns_promptly),
             T(test_40_connections_at_once_keep_the_bound_and_the_server),
             T(test_a_sandbox_that_stalls_mid_frame_is_dropped_at_its_deadline),
