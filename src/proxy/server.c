@@ -3,18 +3,16 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/strv.h"
 #include "proxy/server-internal.h"
+#include "base/usock.h"
 #include "base/banned.h"
 
 #define LISTEN_BACKLOG 16
@@ -179,32 +177,6 @@ static void *serve(void *arg)
 
 /* ---- sockets ---- */
 
-static int bind_unix(const char *path, const char *what, int *ret, struct ags_error *err)
-{
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    size_t len = strlen(path);
-    if (len >= sizeof(sa.sun_path))
-        return ags_error_set(err, -ENAMETOOLONG,
-                             "%s '%s': longer than a unix socket path may be (%zu)", what, path,
-                             sizeof(sa.sun_path) - 1);
-    memcpy(sa.sun_path, path, len + 1);
-    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return ags_error_set(err, -errno, "%s: %s", what, strerror(errno));
-    /* bind never replaces an existing file: a path planted there is refused, not removed. */
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-        return ags_error_set(err, -errno, "%s '%s': %s", what, path,
-                             errno == EADDRINUSE ? "the path exists already" : strerror(errno));
-    /* Nobody can connect before listen, so the mode is right before anyone can. */
-    if (chmod(path, 0600) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
-        int e = -errno;
-        (void)unlink(path);
-        return ags_error_set(err, e, "%s '%s': %s", what, path, strerror(-e));
-    }
-    *ret = TAKE_FD(fd);
-    return 0;
-}
-
 static void server_free(struct proxy_server *s)
 {
     for (size_t i = 0; i < s->n_conns; i++)
@@ -226,14 +198,8 @@ static void server_free(struct proxy_server *s)
 /* The thread starts with every signal blocked: it inherits the mask of its creator. */
 static int start_thread(struct proxy_server *s, struct ags_error *err)
 {
-    sigset_t all, old;
-    (void)sigfillset(&all);
-    (void)pthread_sigmask(SIG_SETMASK, &all, &old);
-    int r = pthread_create(&s->thread, NULL, serve, s);
-    (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (r != 0)
-        return ags_error_set(err, -r, "auth proxy thread: %s", strerror(r));
-    return 0;
+    int r = thread_start_signals_blocked(&s->thread, serve, s);
+    return r < 0 ? ags_error_set(err, r, "auth proxy thread: %s", strerror(-r)) : 0;
 }
 
 static int or_default(int v, int def)
@@ -278,9 +244,11 @@ int proxy_server_start(const struct proxy_server_opts *o, struct proxy_server **
         return ags_error_set(err, -EINVAL, "auth proxy: the %s socket's path is missing",
                              o->sandbox_socket ? "control" : "sandbox");
     struct proxy_server *s = server_new(o);
-    int r = bind_unix(s->sandbox_path, "auth proxy socket", &s->sandbox_lfd, err);
+    int r = usock_listen_private(s->sandbox_path, "auth proxy socket", LISTEN_BACKLOG,
+                                 &s->sandbox_lfd, err);
     if (r == 0) {
-        r = bind_unix(s->control_path, "auth proxy control socket", &s->control_lfd, err);
+        r = usock_listen_private(s->control_path, "auth proxy control socket", LISTEN_BACKLOG,
+                                 &s->control_lfd, err);
         if (r < 0)
             (void)unlink(s->sandbox_path);
     }

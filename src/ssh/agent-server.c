@@ -5,19 +5,17 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/limits.h"
 #include "ssh/agent-client.h"
 #include "ssh/agent-log.h"
+#include "base/usock.h"
 #include "base/banned.h"
 
 #define LISTEN_BACKLOG 16
@@ -172,27 +170,8 @@ static void *serve(void *arg)
 
 static int bind_socket(struct ssh_proxy *p, struct ags_error *err)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    size_t len = strlen(p->listen_path);
-    if (len >= sizeof(sa.sun_path))
-        return ags_error_set(err, -ENAMETOOLONG,
-                             "agent socket '%s': longer than a unix socket path may be (%zu)",
-                             p->listen_path, sizeof(sa.sun_path) - 1);
-    memcpy(sa.sun_path, p->listen_path, len + 1);
-    p->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (p->listen_fd < 0)
-        return ags_error_set(err, -errno, "agent socket: %s", strerror(errno));
-    /* bind never replaces an existing file: a path planted there is refused, not removed. */
-    if (bind(p->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-        return ags_error_set(err, -errno, "agent socket '%s': %s", p->listen_path,
-                             errno == EADDRINUSE ? "the path exists already" : strerror(errno));
-    /* Nobody can connect before listen, so the mode is right before anyone can. */
-    if (chmod(p->listen_path, 0600) < 0 || listen(p->listen_fd, LISTEN_BACKLOG) < 0) {
-        int e = -errno;
-        (void)unlink(p->listen_path);
-        return ags_error_set(err, e, "agent socket '%s': %s", p->listen_path, strerror(-e));
-    }
-    return 0;
+    return usock_listen_private(p->listen_path, "agent socket", LISTEN_BACKLOG, &p->listen_fd,
+                                err);
 }
 
 static void proxy_free(struct ssh_proxy *p)
@@ -208,17 +187,11 @@ static void proxy_free(struct ssh_proxy *p)
     free(p);
 }
 
-/* The thread starts with every signal blocked: it inherits the mask of its creator. */
+/* The thread starts with every signal blocked: ags's handlers run on the main thread. */
 static int start_thread(struct ssh_proxy *p, struct ags_error *err)
 {
-    sigset_t all, old;
-    (void)sigfillset(&all);
-    (void)pthread_sigmask(SIG_SETMASK, &all, &old);
-    int r = pthread_create(&p->thread, NULL, serve, p);
-    (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (r != 0)
-        return ags_error_set(err, -r, "agent proxy thread: %s", strerror(r));
-    return 0;
+    int r = thread_start_signals_blocked(&p->thread, serve, p);
+    return r < 0 ? ags_error_set(err, r, "agent proxy thread: %s", strerror(-r)) : 0;
 }
 
 int ssh_proxy_start(const struct ssh_proxy_opts *o, struct ssh_proxy **ret, struct ags_error *err)

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * What the host-side socket servers (the ssh-agent filter, the auth proxy)
+ * share: a listening unix socket that only its owner can use, and a server
+ * thread that never takes the process's signals.
+ */
+
+#include <pthread.h>
+
+#include "base/error.h"
+
+/*
+ * Binds a nonblocking, close-on-exec stream socket at path (an existing file
+ * there is refused with "the path exists already", never removed), makes it
+ * 0600 before it listens (nobody can connect in between) and listens with
+ * backlog.  *ret_fd: the socket.  what names it in errors ("agent socket").
+ */
+int usock_listen_private(const char *path, const char *what, int backlog, int *ret_fd,
+                         struct ags_error *err) _warn_unused_;
+
+/* pthread_create with every signal blocked in the new thread (it inherits the
+ * mask of its creator), so the process's handlers run on the main thread.
+ * 0 or a negative errno. */
+int thread_start_signals_blocked(pthread_t *t, void *(*fn)(void *), void *arg) _warn_unused_;
