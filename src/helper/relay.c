@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/macro.h"
 #include "helper/helper.h"
 #include "proxy/http.h"
@@ -29,25 +30,18 @@ static int connect_loopback(uint16_t port)
     return helper_connect((const struct sockaddr *)&sa, sizeof(sa));
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Reads the server's response into raw until it is whole: 1, or negative errno. */
 static int read_response(int fd, enum proxy_http_kind kind, struct strbuf *raw,
                          struct proxy_http *resp, struct strbuf *body, struct ags_error *err)
 {
-    long long deadline = now_ms() + REPLAY_TIMEOUT_MS;
+    long long deadline = monotonic_ms() + REPLAY_TIMEOUT_MS;
     for (bool eof = false;;) {
         size_t used;
         int r = proxy_http_parse(raw->buf ? raw->buf : "", raw->len, kind, eof, resp, body, &used,
                                  err);
         if (r != 0)
             return r;
-        long long left = deadline - now_ms();
+        long long left = deadline - monotonic_ms();
         struct pollfd p = {.fd = fd, .events = POLLIN};
         int pr = left > 0 ? poll(&p, 1, (int)left) : 0;
         if (pr < 0 && errno == EINTR)

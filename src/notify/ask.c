@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "base/alloc.h"
+#include "base/clock.h"
 #include "notify/internal.h"
 #include "base/banned.h"
 
@@ -62,7 +63,7 @@ int notify_ask(const struct notify_question *q, char *why, size_t why_size)
         (void)snprintf(why, why_size, NOTIFY_ANSWERED_ELSEWHERE);
         return 0;
     }
-    int64_t deadline = notify_now_ms() + q->timeout_ms;
+    int64_t deadline = monotonic_ms() + q->timeout_ms;
     struct safe_question s;
     safe_init(&s, q);
     char server_why[512] = "";

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/clock.h"
 #include "base/fileio.h"
 #include "base/strbuf.h"
 #include "notify/internal.h"
@@ -181,7 +182,7 @@ static enum wait_end wait_until(pid_t pid, int pidfd, int cancel_fd, int64_t dea
             return WAIT_EXITED;
         if (got < 0 && errno != EINTR)
             return WAIT_DEADLINE;
-        int64_t left = deadline - notify_now_ms();
+        int64_t left = deadline - monotonic_ms();
         if (left <= 0)
             return WAIT_DEADLINE;
         /* Without a pidfd (an old kernel) the exit is looked for every 50 ms. */
@@ -196,7 +197,7 @@ int notify_dialog_ask(enum notify_path path, const char *prog, const struct noti
                       int64_t deadline, char *why, size_t why_size)
 {
     const char *name = path == NOTIFY_PATH_ZENITY ? "zenity" : "kdialog";
-    char **argv = dialog_argv(path, prog, q, deadline - notify_now_ms());
+    char **argv = dialog_argv(path, prog, q, deadline - monotonic_ms());
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -219,7 +220,7 @@ int notify_dialog_ask(enum notify_path path, const char *prog, const struct noti
     bool ended = end == WAIT_EXITED;
     if (!ended) {
         terminate(pidfd, pid);
-        if (wait_until(pid, pidfd, -1, notify_now_ms() + KILL_GRACE_MS, &status) != WAIT_EXITED) {
+        if (wait_until(pid, pidfd, -1, monotonic_ms() + KILL_GRACE_MS, &status) != WAIT_EXITED) {
             (void)kill(pid, SIGKILL);
             (void)waitpid(pid, &status, 0);
         }

@@ -25,8 +25,6 @@ extern pthread_mutex_t notify_lock;
  * notify_stop, -errno when the thread cannot start. */
 int notify_loop_post(void (*fn)(void *data), void *data);
 
-/* Milliseconds on CLOCK_MONOTONIC. */
-int64_t notify_now_ms(void);
 
 /* ---- ask.c ---- */
 

@@ -33,13 +33,6 @@ static struct {
     int start_error;
 } g_loop;
 
-int64_t notify_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* libnotify's warnings (a server that went away) would reach the terminal the
  * agent uses: only cli prints, and the caller gets why instead. */
 static void drop_log(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)

@@ -23,6 +23,7 @@
 #include <libnotify/notify.h>
 
 #include "base/alloc.h"
+#include "base/clock.h"
 #include "base/session-bus.h"
 #include "notify/internal.h"
 #include "base/banned.h"
@@ -370,7 +371,7 @@ static void unlink_waiting_locked(struct job *j)
 static int run_job(struct job *j, void (*fn)(void *data), int64_t deadline, int timeout_result,
                    char *why, size_t why_size)
 {
-    int64_t start = notify_now_ms();
+    int64_t start = monotonic_ms();
     int r = job_post(fn, j);
     if (r < 0) {
         (void)snprintf(why, why_size, "the notification thread is %s",
@@ -386,7 +387,7 @@ static int run_job(struct job *j, void (*fn)(void *data), int64_t deadline, int 
     if (!wait_locked(j, deadline)) {
         j->done = true;
         j->result = timeout_result;
-        long waited = (long)((notify_now_ms() - start + 999) / 1000);
+        long waited = (long)((monotonic_ms() - start + 999) / 1000);
         (void)snprintf(j->why, sizeof(j->why), "no answer within %ld s", waited);
     }
     if (j->kind == JOB_ASK)
@@ -446,7 +447,7 @@ int notify_server_send(const char *title, const char *body, const char *body_mar
     j->title = xstrdup(title);
     j->body = xstrdup(body);
     j->body_markup = xstrdup(body_markup);
-    return run_job(j, send_on_loop, notify_now_ms() + NOTIFY_BUS_TIMEOUT_MS, -ETIMEDOUT, why,
+    return run_job(j, send_on_loop, monotonic_ms() + NOTIFY_BUS_TIMEOUT_MS, -ETIMEDOUT, why,
                    why_size);
 }
 
@@ -455,7 +456,7 @@ int notify_server_probe(char *what, size_t what_size)
     if (!session_bus_known())
         return no_bus(what, what_size, 0);
     struct job *j = job_new(JOB_PROBE);
-    int r = run_job(j, probe_on_loop, notify_now_ms() + NOTIFY_BUS_TIMEOUT_MS, 0, what,
+    int r = run_job(j, probe_on_loop, monotonic_ms() + NOTIFY_BUS_TIMEOUT_MS, 0, what,
                     what_size);
     return r > 0 ? 1 : 0;
 }

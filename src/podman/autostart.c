@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "base/alloc.h"
+#include "base/clock.h"
 #include "base/strv.h"
 #include "base/fileio.h"
 #include "base/banned.h"
@@ -32,13 +33,6 @@
 #define LOCK_WAIT_MS  (PODMAN_AUTOSTART_WAIT_MS + 5000L)
 #define POLL_STEP_MS  50
 #define LOG_TAIL_MAX  (64u * 1024u)
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static void sleep_ms(int ms)
 {
@@ -100,11 +94,11 @@ static int take_lock(const char *dir, int *ret_fd, struct ags_error *err)
         return ags_error_set(err, -EPERM, "'%s' is not a file of yours: remove it", path);
     if ((st.st_mode & 077) != 0 && fchmod(fd, 0600) < 0)
         return ags_error_set(err, -errno, "cannot make '%s' private: %m", path);
-    long deadline = now_ms() + LOCK_WAIT_MS;
+    long deadline = monotonic_ms() + LOCK_WAIT_MS;
     while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
         if (errno != EWOULDBLOCK && errno != EINTR)
             return ags_error_set(err, -errno, "cannot lock '%s': %m", path);
-        if (now_ms() > deadline)
+        if (monotonic_ms() > deadline)
             return ags_error_set(err, -ETIMEDOUT, "another ags has held '%s' for %ld s", path,
                                  LOCK_WAIT_MS / 1000);
         sleep_ms(POLL_STEP_MS);
@@ -190,7 +184,7 @@ static void stop_service(pid_t pid)
 
 static int wait_ready(pid_t pid, const char *uri, const char *log_path, struct ags_error *err)
 {
-    long deadline = now_ms() + PODMAN_AUTOSTART_WAIT_MS;
+    long deadline = monotonic_ms() + PODMAN_AUTOSTART_WAIT_MS;
     for (;;) {
         int status = 0;
         if (waitpid(pid, &status, WNOHANG) == pid) {
@@ -202,7 +196,7 @@ static int wait_ready(pid_t pid, const char *uri, const char *log_path, struct a
         }
         if (podman_ping_uri(uri, 1000, NULL) == 0)
             return 0;
-        if (now_ms() > deadline) {
+        if (monotonic_ms() > deadline) {
             stop_service(pid);
             _cleanup_free_ char *tail = log_tail(log_path);
             return ags_error_set(err, -ETIMEDOUT, "`podman system service` did not answer "

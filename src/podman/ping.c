@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "base/alloc.h"
+#include "base/clock.h"
 #include "base/strbuf.h"
 #include "podman/http.h"
 #include "base/banned.h"
@@ -24,18 +25,11 @@
 #define PING_MAX_HEADERS (16u * 1024u)
 #define PING_REQUEST "GET /_ping HTTP/1.1\r\nHost: d\r\nUser-Agent: ags\r\nConnection: close\r\n\r\n"
 
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* Waits for events on fd until deadline: 1 ready, 0 timed out, <0 -errno. */
 static int wait_fd(int fd, short events, long deadline)
 {
     for (;;) {
-        long left = deadline - now_ms();
+        long left = deadline - monotonic_ms();
         if (left <= 0)
             return 0;
         struct pollfd pfd = {.fd = fd, .events = events};
@@ -79,7 +73,7 @@ static int open_endpoint(const struct podman_endpoint *ep, long deadline, struct
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
             return ags_error_set(err, -errno, "socket: %m");
-        long left = deadline - now_ms();
+        long left = deadline - monotonic_ms();
         int r = podman_unix_connect(fd, ep, left > 0 ? left : 1, err);
         if (r < 0)
             (void)close(fd);
@@ -93,7 +87,7 @@ static int open_endpoint(const struct podman_endpoint *ep, long deadline, struct
         return ags_error_set(err, -EHOSTUNREACH, "cannot resolve '%s': %s", ep->host,
                              gai_strerror(gr));
     int fd = -ECONNREFUSED;
-    for (struct addrinfo *ai = res; ai && fd < 0 && now_ms() < deadline; ai = ai->ai_next)
+    for (struct addrinfo *ai = res; ai && fd < 0 && monotonic_ms() < deadline; ai = ai->ai_next)
         fd = connect_addr(ai->ai_addr, ai->ai_addrlen, deadline);
     freeaddrinfo(res);
     if (fd < 0)
@@ -167,7 +161,7 @@ static char *header_value(const char *head, const char *name)
 int podman_raw_ping(const struct podman_endpoint *ep, long timeout_ms, char **ret_version,
                     struct ags_error *err)
 {
-    long deadline = now_ms() + timeout_ms;
+    long deadline = monotonic_ms() + timeout_ms;
     int fd = open_endpoint(ep, deadline, err);
     if (fd < 0)
         return fd;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/strbuf.h"
 #include "proxy/control-line.h"
 #include "base/banned.h"
@@ -26,18 +27,11 @@ bool proxy_id_valid(const char *id)
     return i == PROXY_ID_LEN;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for events on fd until deadline: 0, or -ETIMEDOUT / -errno. */
 static int wait_fd(int fd, short events, int64_t deadline)
 {
     for (;;) {
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - monotonic_ms();
         if (left <= 0)
             return -ETIMEDOUT;
         struct pollfd p = {.fd = fd, .events = events};
@@ -118,7 +112,7 @@ static int read_answer(int fd, struct strbuf *answer, int64_t deadline)
 /* Sends line and reads the answer within PROXY_CONTROL_TIMEOUT_MS. */
 static int ask(const char *path, const char *line, struct strbuf *answer, struct ags_error *err)
 {
-    int64_t deadline = mono_ms() + PROXY_CONTROL_TIMEOUT_MS;
+    int64_t deadline = monotonic_ms() + PROXY_CONTROL_TIMEOUT_MS;
     _cleanup_close_ int fd = connect_control(path, err);
     if (fd < 0)
         return fd;

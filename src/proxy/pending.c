@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/clock.h"
 #include "proxy/server-internal.h"
 #include "base/banned.h"
 
@@ -272,7 +273,7 @@ void pending_drop(struct proxy_server *s, const char *why, const char *refused, 
     if (!p)
         return;
     if (withdrawn)
-        cool_down(s, proxy_now_ms());
+        cool_down(s, monotonic_ms());
     s->pending = NULL;
     retire_asker(s);
     struct proxy_question q = pending_question(p);

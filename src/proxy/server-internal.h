@@ -164,8 +164,6 @@ struct proxy_server {
     int cooldown_ms;
 };
 
-/* ---- server-io.c ---- */
-int64_t proxy_now_ms(void);
 void proxy_out_init(struct proxy_out *o, size_t max);
 void proxy_out_done(struct proxy_out *o);
 bool proxy_out_busy(const struct proxy_out *o);

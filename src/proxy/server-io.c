@@ -9,13 +9,6 @@
 #include "proxy/server-internal.h"
 #include "base/banned.h"
 
-int64_t proxy_now_ms(void)
-{
-    struct timespec ts;
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void proxy_out_init(struct proxy_out *o, size_t max)
 {
     strbuf_init(&o->buf, max);

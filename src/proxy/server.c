@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/clock.h"
 #include "base/strv.h"
 #include "proxy/server-internal.h"
 #include "base/usock.h"
@@ -160,7 +161,7 @@ static void *serve(void *arg)
     struct proxy_server *s = arg;
     struct pollfd fds[POLL_MAX];
     for (;;) {
-        int64_t now = proxy_now_ms();
+        int64_t now = monotonic_ms();
         size_t n = fill_pollfds(s, fds, now);
         int r = poll(fds, n, poll_timeout(s, now));
         if (r < 0 && errno != EINTR)
@@ -169,7 +170,7 @@ static void *serve(void *arg)
             continue;
         if (fds[0].revents)
             break;
-        serve_polled(s, fds, proxy_now_ms());
+        serve_polled(s, fds, monotonic_ms());
     }
     shutdown_all(s);
     return NULL;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/clock.h"
 #include "base/strbuf.h"
 #include "proxy/http.h"
 #include "proxy/url.h"
@@ -111,13 +112,6 @@ static const struct run_proxy_session *relaying(const struct run_proxy_sessions 
     return NULL;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int connect_loopback(uint16_t port, int *ret_fd, struct ags_error *err)
 {
     _cleanup_close_ int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -151,7 +145,7 @@ static int read_status(int fd, uint16_t *status, struct ags_error *err)
     struct strbuf in, body;
     strbuf_init(&in, AGS_PROXY_MAX_HEADER + AGS_PROXY_MAX_BODY + 4096u);
     strbuf_init(&body, AGS_PROXY_MAX_BODY);
-    int64_t deadline = now_ms() + CALLBACK_TIMEOUT_MS;
+    int64_t deadline = monotonic_ms() + CALLBACK_TIMEOUT_MS;
     int r = 0;
     for (bool eof = false; r == 0;) {
         struct proxy_http h = {0};
@@ -168,7 +162,7 @@ static int read_status(int fd, uint16_t *status, struct ags_error *err)
             r = ags_error_set(err, -EBADMSG, "the relay closed before a whole answer");
             break;
         }
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - monotonic_ms();
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (left <= 0 || poll(&p, 1, (int)left) == 0) {
             r = ags_error_set(err, -ETIMEDOUT, "no answer from the relay within %d s",

@@ -23,6 +23,7 @@
 
 #include "backend/backend.h"
 #include "base/alloc.h"
+#include "base/clock.h"
 #include "base/strutil.h"
 #include "base/signals.h"
 #include "run/assets.h"
@@ -256,13 +257,6 @@ static void unlock_agent(struct run_state *s)
     s->agent_lock = -EBADF;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* After everything is undone, so that the terminal is the user's again. */
 static void tell_session_end(const struct run_state *s, int exit_status)
 {
@@ -288,11 +282,11 @@ static int run_sandbox(struct run_state *s, int *ret_exit, struct ags_error *err
     struct ags_error attach_err = {0};
     int refused = pins_verify(&s->pins, err);
     bool attached = !run_signal && refused == 0;
-    int64_t start = attached ? now_ms() : 0;
+    int64_t start = attached ? monotonic_ms() : 0;
     int ar = attached ? attach(s, tty, ret_exit, &attach_err) : 0;
     if (attached && ar == 0) {
         s->ran = true;
-        s->session_ms = (uint64_t)(now_ms() - start);
+        s->session_ms = (uint64_t)(monotonic_ms() - start);
     }
     remove_sandbox(s);
     if (refused)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/clock.h"
 #include "base/utf8.h"
 #include "base/banned.h"
 
@@ -47,13 +48,6 @@ long secret_output_check(const char *out, size_t len, const char **ret_reason)
     if (!utf8_valid(out, len))
         return because(ret_reason, "helper stdout was not valid UTF-8", -EINVAL);
     return (long)len;
-}
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* In the child: stdio wired, own process group, cwd, then exec.  An exec
@@ -138,7 +132,7 @@ static void pump(struct run *r, long long deadline)
 {
     char chunk[4096];
     for (;;) {
-        long long left = deadline - now_ms();
+        long long left = deadline - monotonic_ms();
         if (left <= 0) {
             r->timed_out = true;
             return;
@@ -171,7 +165,7 @@ static void pump(struct run *r, long long deadline)
 static void wait_exit(struct run *r, long long deadline)
 {
     while (!r->exited) {
-        long long left = deadline - now_ms();
+        long long left = deadline - monotonic_ms();
         if (left <= 0) {
             r->timed_out = true;
             return;
@@ -262,7 +256,7 @@ int secret_helper_run(char *const argv[], const char *cwd, char *const envp[],
         free(r.buf);
         return rc;
     }
-    long long deadline = now_ms() + (long long)(timeout_ms ? timeout_ms : SECRET_HELPER_TIMEOUT_MS);
+    long long deadline = monotonic_ms() + (long long)(timeout_ms ? timeout_ms : SECRET_HELPER_TIMEOUT_MS);
     pump(&r, deadline);
     if (!r.timed_out && !r.too_big)
         wait_exit(&r, deadline); /* stdout closed: the helper may still be finishing */

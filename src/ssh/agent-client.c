@@ -19,13 +19,6 @@
  * large message cannot hold the loop either. */
 #define CLIENT_READS_PER_STEP 16
 
-int64_t agent_now_ms(void)
-{
-    struct timespec ts;
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct agent_client *agent_client_new(int fd, pid_t pid)
 {
     struct agent_client *c = xcalloc(1, sizeof(*c));

@@ -89,8 +89,6 @@ short agent_client_events(const struct agent_client *c, int *up_fd, short *up_ev
 bool agent_client_step(const struct agent_serve_conf *conf, struct agent_client *c, short revents,
                        short up_revents, int64_t now);
 
-/* CLOCK_MONOTONIC in milliseconds. */
-int64_t agent_now_ms(void);
 
 /* ---- the real agent's side (agent-upstream.c) ---- */
 

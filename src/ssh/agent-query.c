@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/clock.h"
 #include "base/macro.h"
 #include "ssh/agent-query.h"
 #include "ssh/agent-proto.h"
@@ -22,18 +23,11 @@ void ssh_agent_keys_done(struct ssh_agent_keys *k)
     *k = (struct ssh_agent_keys){0};
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for events on fd until the deadline: 0, or -ETIMEDOUT. */
 static int wait_fd(int fd, short events, int64_t deadline)
 {
     for (;;) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - monotonic_ms();
         if (left <= 0)
             return -ETIMEDOUT;
         struct pollfd p = {.fd = fd, .events = events};
@@ -122,7 +116,7 @@ int ssh_agent_list(const char *socket_path, int timeout_ms, struct ssh_agent_key
                    struct ags_error *err)
 {
     *ret = (struct ssh_agent_keys){0};
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = monotonic_ms() + timeout_ms;
     _cleanup_close_ int fd = -EBADF;
     int r = connect_agent(socket_path, &fd, err);
     if (r < 0)

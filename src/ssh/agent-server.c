@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/clock.h"
 #include "base/limits.h"
 #include "ssh/agent-client.h"
 #include "ssh/agent-log.h"
@@ -145,7 +146,7 @@ static void *serve(void *arg)
     struct ssh_proxy *p = arg;
     struct pollfd fds[POLL_MAX];
     for (;;) {
-        int64_t now = agent_now_ms();
+        int64_t now = monotonic_ms();
         size_t n = fill_pollfds(p, fds, now);
         int r = poll(fds, n, poll_timeout(p, now));
         if (r < 0 && errno != EINTR) {
@@ -159,7 +160,7 @@ static void *serve(void *arg)
             continue;
         if (fds[0].revents)
             break;
-        now = agent_now_ms();
+        now = monotonic_ms();
         /* Clients first: those accepted now were not in fds. */
         serve_clients(p, fds, n, now);
         if (fds[1].revents)
