@@ -16,7 +16,7 @@ jobs=${AGS_JOBS:-$(nproc)}
 fuzz_seconds=${AGS_FUZZ_SECONDS:-60}
 
 build_deps=(build-essential cmake pkg-config git python3
-    libcurl4-openssl-dev libjansson-dev libsecret-1-dev libssh2-1-dev libnotify-dev)
+    libcurl4-openssl-dev libjansson-dev libsecret-1-dev libssh2-1-dev libnotify-dev libseccomp-dev)
 runtime_deps=(podman runc slirp4netns uidmap fuse-overlayfs catatonit netavark bubblewrap openssh-client mmdebstrap)
 test_deps=(libcmocka-dev clang-14 libclang-rt-14-dev python3 curl shellcheck
     busybox-static bash-static tmux gnome-keyring libsecret-tools dbus-daemon dbus-x11 nodejs jq

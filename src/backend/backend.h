@@ -191,7 +191,19 @@ struct backend {
     const struct backend_ops *ops;
 };
 
+/* Which engine runs the plan ([sandbox].backend, --backend). */
+enum backend_kind {
+    BACKEND_AUTO, /* Podman when its API answers or can be started, else bubblewrap */
+    BACKEND_PODMAN,
+    BACKEND_BWRAP,
+};
+
+const char *backend_kind_name(enum backend_kind k);
+/* 0, or -EINVAL for a name that is not auto, podman or bwrap. */
+int backend_kind_from_name(const char *name, enum backend_kind *ret) _warn_unused_;
+
 struct backend_open_opts {
+    enum backend_kind kind;
     /* Requests give up with -EINTR while *cancel is non-zero (the run's
      * signal flag); NULL: never. */
     const volatile sig_atomic_t *cancel;
@@ -218,6 +230,20 @@ struct backend_open_opts {
  */
 int backend_podman_open(const struct backend_open_opts *o, struct backend **ret,
                         struct ags_error *err) _warn_unused_;
+
+/*
+ * The bubblewrap backend behind backend.h (backend/bwrap*.c): the plan run by
+ * bwrap from a root file system in ags's data directory, slirp4netns for the
+ * network.  -ENOENT when bwrap is not installed.
+ */
+int backend_bwrap_open(const struct backend_open_opts *o, struct backend **ret,
+                       struct ags_error *err) _warn_unused_;
+
+/* The backend o->kind names; BACKEND_AUTO: Podman when it opens (its API
+ * answers or a service can be started), else bubblewrap, with a warning that
+ * says why Podman was not used (backend/open.c). */
+int backend_open(const struct backend_open_opts *o, struct backend **ret,
+                 struct ags_error *err) _warn_unused_;
 
 /* Whether Podman finds the helper program name (slirp4netns, pasta) on
  * $PATH (from getenv_fn) or in its helper directories. */

@@ -95,7 +95,11 @@ struct cfg_tool {
     struct cfg_origin at;
 };
 
+/* [sandbox].backend: the same order as enum backend_kind (backend/backend.h). */
+enum cfg_backend { CFG_BACKEND_AUTO, CFG_BACKEND_PODMAN, CFG_BACKEND_BWRAP };
+
 struct cfg_sandbox {
+    struct cfg_u32 backend; /* enum cfg_backend */
     struct cfg_str image;
     struct cfg_str containerfile; /* "" = the Containerfile shipped with ags */
     struct cfg_str cache_dir;

@@ -44,6 +44,7 @@ static const struct forbidden_key forbidden[] = {
     {"image", "debian_suite", "it picks the base of the image every repository runs in"},
     {"image", "trust_host_ca", "it decides which CAs the shared image trusts"},
     {"image", "ca_bundle", "it decides which CAs the shared image trusts"},
+    {"sandbox", "backend", "it picks the engine that contains every run on your machine"},
     {"sandbox", "service_idle_seconds",
      "it sets how long a Podman service ags starts keeps running on your machine"},
     /* Even "false": the key is the user's decision alone, and a repository

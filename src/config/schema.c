@@ -60,6 +60,7 @@ const char *const cfg_when_names[] = {"always", "browser", NULL};
 /* Index 0 (no provider) is never written in a file. */
 const char *const cfg_provider_names[] = {"", "env", "secret-tool", NULL};
 const char *const cfg_ssh_confirm_names[] = {"never", "always", NULL};
+const char *const cfg_backend_names[] = {"auto", "podman", "bwrap", NULL};
 
 #define F(struct_, key, type, member, required) \
     {key, type, offsetof(struct_, member), required, NULL, 0, 0}
@@ -70,6 +71,7 @@ const char *const cfg_ssh_confirm_names[] = {"never", "always", NULL};
     {key, CFG_T_U32, offsetof(struct_, member), false, NULL, min, max}
 
 static const struct cfg_field sandbox_fields[] = {
+    E(struct cfg_sandbox, "backend", backend, false, cfg_backend_names),
     F(struct cfg_sandbox, "image", CFG_T_STRING, image, true),
     F(struct cfg_sandbox, "containerfile", CFG_T_PATH, containerfile, false),
     F(struct cfg_sandbox, "cache_dir", CFG_T_PATH, cache_dir, false),

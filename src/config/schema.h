@@ -70,6 +70,7 @@ extern const char *const cfg_kind_names[];
 extern const char *const cfg_when_names[];
 extern const char *const cfg_provider_names[];
 extern const char *const cfg_ssh_confirm_names[];
+extern const char *const cfg_backend_names[];
 
 /* Sub-tables that are not plain fields of their parent. */
 #define CFG_TOOL_DIRECTORY_KEY "directory"

@@ -31,12 +31,18 @@ bool run_overlay_named(const struct ags_config *cfg, const struct cfg_origin *at
     return cfg->overlay_path && at->file && strcmp(at->file, cfg->overlay_path) == 0;
 }
 
+_Static_assert((int)CFG_BACKEND_AUTO == (int)BACKEND_AUTO &&
+                       (int)CFG_BACKEND_PODMAN == (int)BACKEND_PODMAN &&
+                       (int)CFG_BACKEND_BWRAP == (int)BACKEND_BWRAP,
+               "[sandbox].backend names follow enum backend_kind");
+
 void run_backend_open_opts(const struct ags_config *cfg, const char *(*getenv_fn)(const char *),
                            const struct run_callbacks *cb, const volatile sig_atomic_t *cancel,
                            struct backend_open_opts *ret)
 {
     const char *(*get)(const char *) = getenv_fn ? getenv_fn : env_process;
     *ret = (struct backend_open_opts){
+            .kind = (enum backend_kind)cfg->sandbox.backend.v,
             .cancel = cancel,
             .warn = cb->warn,
             .userdata = cb->userdata,

@@ -87,7 +87,7 @@ void doctor_gather_engine(const struct run_doctor_opts *o, const struct ags_conf
     struct doctor_engine_facts *e = &f->engine;
     if (backend_podman_target(&bo, &e->uri, NULL) < 0)
         e->uri = xstrdup("");
-    run_open_backend_fn *open = o->open_backend ? o->open_backend : backend_podman_open;
+    run_open_backend_fn *open = o->open_backend ? o->open_backend : backend_open;
     _cleanup_backend_ struct backend *b = NULL;
     struct ags_error err = {0};
     if (open(&bo, &b, &err) < 0) {

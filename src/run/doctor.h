@@ -187,7 +187,7 @@ struct run_doctor_opts {
     const char *config_path;  /* --config, or NULL */
     bool check_secrets;       /* run secret helper commands (they may prompt) */
     const char *(*getenv)(const char *name); /* NULL: the process environment */
-    run_open_backend_fn *open_backend;       /* NULL: backend_podman_open */
+    run_open_backend_fn *open_backend;       /* NULL: backend_open */
     const char *assets_dir;   /* NULL: the shipped agent-assets */
 };
 

@@ -344,7 +344,7 @@ static int open_backend(struct run_state *s, struct ags_error *err)
 {
     struct backend_open_opts bo;
     run_backend_open_opts(s->o->cfg, s->getenv, s->cb, &run_signal, &bo);
-    run_open_backend_fn *open_fn = s->o->open_backend ? s->o->open_backend : backend_podman_open;
+    run_open_backend_fn *open_fn = s->o->open_backend ? s->o->open_backend : backend_open;
     int r = open_fn(&bo, &s->b, err);
     return r < 0 ? step_failed(r, err) : 0;
 }

@@ -270,7 +270,7 @@ int run_update_image(const struct run_image_opts *o, struct run_image_result *re
     *ret = (struct run_image_result){0};
     struct backend_open_opts bo;
     run_backend_open_opts(o->cfg, o->getenv, &o->cb, NULL, &bo);
-    run_open_backend_fn *open_fn = o->open_backend ? o->open_backend : backend_podman_open;
+    run_open_backend_fn *open_fn = o->open_backend ? o->open_backend : backend_open;
     _cleanup_backend_ struct backend *b = NULL;
     int r = open_fn(&bo, &b, err);
     if (r < 0)

@@ -236,7 +236,7 @@ int run_owned_gather(const struct run_owned_opts *o, struct run_owned_list *ret,
         return r;
     struct backend_open_opts bo;
     run_backend_open_opts(o->cfg, o->getenv, &o->cb, NULL, &bo);
-    r = (o->open_backend ? o->open_backend : backend_podman_open)(&bo, &ret->backend, err);
+    r = (o->open_backend ? o->open_backend : backend_open)(&bo, &ret->backend, err);
     if (r < 0)
         return r;
     const char *const image_labels[] = {RUN_IMAGE_LABEL_CONTEXT, RUN_IMAGE_LABEL_IMPORTED, NULL};

@@ -69,7 +69,7 @@ struct run_opts {
     struct ags_plan *plan;   /* its name changes when another sandbox has it */
     const char *staging_dir; /* lockdown (run_build_plan's): filled, then removed */
     struct run_callbacks cb;
-    run_open_backend_fn *open_backend;    /* NULL: backend_podman_open */
+    run_open_backend_fn *open_backend;    /* NULL: backend_open */
     const char *(*getenv)(const char *name); /* NULL: getenv */
     const char *assets_dir;  /* NULL: the agent-assets shipped with ags */
     /* capture: no stdin, no TTY, stdout and stderr both into capture_fd
@@ -138,7 +138,7 @@ struct run_image_opts {
     bool local_base;              /* --local-base: the mmdebstrap base */
     bool keep_existing;           /* keep the image the tag named before */
     struct run_callbacks cb;
-    run_open_backend_fn *open_backend;       /* NULL: backend_podman_open */
+    run_open_backend_fn *open_backend;       /* NULL: backend_open */
     const char *(*getenv)(const char *name); /* NULL: getenv */
 };
 
@@ -248,7 +248,7 @@ char *run_update_line(enum plan_agent a, const struct run_update_result *res);
 
 struct run_update_request {
     const struct run_request *req;     /* its agent and flags are ignored */
-    run_open_backend_fn *open_backend; /* NULL: backend_podman_open */
+    run_open_backend_fn *open_backend; /* NULL: backend_open */
     struct run_callbacks cb;
 };
 
@@ -329,7 +329,7 @@ struct run_owned_opts {
     const struct ags_config *cfg;     /* [sandbox] image, cache_dir */
     const char *tmp_dir;              /* NULL: run_tmp_dir() */
     struct run_callbacks cb;
-    run_open_backend_fn *open_backend; /* NULL: backend_podman_open */
+    run_open_backend_fn *open_backend; /* NULL: backend_open */
     const char *(*getenv)(const char *name); /* NULL: getenv */
 };
 

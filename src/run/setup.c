@@ -105,7 +105,7 @@ int run_setup_look(const struct run_setup_request *req, struct run_setup_facts *
     *ret = (struct run_setup_facts){0};
     struct backend_open_opts bo;
     run_backend_open_opts(req->cfg, req->getenv, &req->cb, NULL, &bo);
-    run_open_backend_fn *open_fn = req->open_backend ? req->open_backend : backend_podman_open;
+    run_open_backend_fn *open_fn = req->open_backend ? req->open_backend : backend_open;
     _cleanup_backend_ struct backend *b = NULL;
     int r = open_fn(&bo, &b, err);
     if (r == 0)

@@ -35,7 +35,7 @@ enum run_setup_image run_setup_image_state(bool exists, const char *const *label
 
 struct run_setup_request {
     const struct ags_config *cfg;
-    run_open_backend_fn *open_backend;       /* NULL: backend_podman_open */
+    run_open_backend_fn *open_backend;       /* NULL: backend_open */
     const char *(*getenv)(const char *name); /* NULL: the process environment */
     struct run_callbacks cb;
 };
