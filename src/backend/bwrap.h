@@ -103,7 +103,8 @@ int bwrap_store_image_remove(struct backend *b, const char *image, struct ags_er
 int bwrap_store_image_pull(struct backend *b, const char *image, unsigned stall_seconds,
                            struct ags_error *err);
 int bwrap_store_image_import(struct backend *b, const char *tarball, const char *image,
-                             const char *const *labels, struct ags_error *err);
+                             const char *const *labels, const char *const *env,
+                             struct ags_error *err);
 int bwrap_store_image_info(struct backend *b, const char *image,
                            struct backend_image_info *ret, struct ags_error *err);
 /* Named volumes that do not exist yet, each filled from the image's content

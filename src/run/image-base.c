@@ -169,7 +169,7 @@ static int local_base(struct backend *b, const struct ags_config *cfg,
         /* The label is how ags df and ags prune know the base as ags's. */
         _cleanup_free_ char *label = xasprintf("%s=%s", RUN_IMAGE_LABEL_IMPORTED, suite);
         const char *labels[] = {label, NULL};
-        r = b->ops->image_import(b, tar, ref, labels, err);
+        r = b->ops->image_import(b, tar, ref, labels, NULL, err);
         if (r < 0)
             return r;
     }
