@@ -113,6 +113,9 @@ void backend_objects_done(struct backend_objects *o); /* backend/objects.c */
 
 struct backend_ops {
     const char *name; /* "podman" */
+    /* image_build builds a Containerfile; else the run layer makes the
+     * image itself (run/image-bootstrap.c) and hands it to image_import. */
+    bool builds_containerfiles;
     /* Removes sandboxes and secrets of ags processes proven dead
      * (base/procid.h); *ret_removed counts them. */
     int (*sweep)(struct backend *b, size_t *ret_removed, struct ags_error *err);

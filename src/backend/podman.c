@@ -319,6 +319,7 @@ static const struct backend_ops podman_ops = {
     .image_remove = pb_image_remove,
     .image_pull = pb_image_pull,
     .image_import = pb_image_import,
+    .builds_containerfiles = true,
     .engine_info = pb_engine_info,
     .image_info = pb_image_info,
     .volume_path = pb_volume_path,
