@@ -17,6 +17,7 @@
 #include "base/fileio.h"
 #include "base/macro.h"
 #include "base/procid.h"
+#include "base/rmtree.h"
 #include "base/strv.h"
 #include "bwrap/launch.h"
 #include "bwrap/seccomp.h"
@@ -248,7 +249,7 @@ static int make_run_dir(struct bwrap_backend *b, const struct ags_plan *p, const
         r = image_has_dir(root, "/home") ? bwrap_copy_tree(home_src, home, err)
                                          : (mkdir(home, 0755) < 0 ? -errno : 0);
     if (r < 0) {
-        (void)bwrap_remove_tree(dir, NULL); /* the sweep removes what is left */
+        (void)!rmtree(dir, NULL); /* the sweep removes what is left */
         return r;
     }
     *ret_dir = TAKE_PTR(dir);
@@ -399,7 +400,7 @@ int bwrap_create(struct backend *base, const struct ags_plan *p, bool tty, char 
         r = build_command(b, p, tty, root, image_env, sb, err);
     if (r < 0) {
         if (sb->run_dir)
-            (void)bwrap_remove_tree(sb->run_dir, NULL);
+            (void)!rmtree(sb->run_dir, NULL);
         sandbox_free(sb);
         return r;
     }
@@ -455,7 +456,7 @@ int bwrap_remove(struct backend *base, const char *id, struct ags_error *err)
         return ags_error_set(err, -ENOENT, "no sandbox %s", id);
     if (sb->started)
         bwrap_stop(&sb->proc);
-    int r = bwrap_remove_tree(sb->run_dir, err);
+    int r = rmtree(sb->run_dir, err);
     b->sb = NULL;
     sandbox_free(sb);
     return r;
@@ -495,7 +496,7 @@ int bwrap_sweep(struct backend *base, size_t *ret_removed, struct ags_error *err
         if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != geteuid() || !owner_dead(fd, &self))
             continue;
         _cleanup_free_ char *path = xasprintf("%s/%s", b->runtime_dir, de->d_name);
-        if (bwrap_remove_tree(path, NULL) == 0)
+        if (rmtree(path, NULL) == 0)
             (*ret_removed)++;
     }
     (void)closedir(d);
