@@ -16,73 +16,16 @@ reading.  On a 32-bit architecture (x86, x32, arm) only an argument's low 32
 bits reach the kernel, so both sides compare those.
 """
 import itertools
-import json
 import os
 import struct
 import subprocess
 import sys
 
-DEFAULT_PROFILE = "/usr/share/containers/seccomp.json"
-# The profile's names for the native architecture ("includes.arches").
-PROFILE_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
-# What the kernel puts in seccomp_data.arch (x32 calls carry x86_64's token and bit 30).
-KERNEL_TOKEN = {"x86_64": 0xC000003E, "x86": 0x40000003, "x32": 0xC000003E,
-                "aarch64": 0xC00000B7, "arm": 0x40000028}
-NARROW = {"x86", "x32", "arm"}
-RANGES = {"x32": [range(0x40000000, 0x40000400)], "arm": [range(0, 1024), range(0xF0000, 0xF0100)]}
-MASK64 = (1 << 64) - 1
+from seccomp_profile import (DEFAULT_PROFILE, KERNEL_TOKEN, MASK64, NARROW, RANGES, fail,
+                             load_profile, profile_verdict, read_listing, denied_rules)
+
 GENERIC_VALUES = [0, 1, 9, 16, 0x5412, 0x541C, 0xFFFFFFFF, MASK64]
-
-RET_ALLOW, RET_ERRNO = 0x7FFF0000, 0x00050000
-
-
-def fail(msg):
-    print("seccomp-covers: " + msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def load_profile():
-    path = os.environ.get("AGS_SECCOMP_PROFILE") or DEFAULT_PROFILE
-    if not os.path.exists(path):
-        fail("%s is missing: install containers-common (Debian: golang-github-containers-common, "
-             "which podman pulls in) or point AGS_SECCOMP_PROFILE at a copy of its seccomp.json"
-             % path)
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
-
-
-def applies(rule, arch):
-    inc, exc = rule.get("includes") or {}, rule.get("excludes") or {}
-    if inc.get("caps"):
-        return False  # a sandbox process has no capabilities
-    if inc.get("arches") and arch not in inc["arches"]:
-        return False
-    return not (exc.get("arches") and arch in exc["arches"])
-
-
-def cond_holds(c, args, narrow):
-    width = 0xFFFFFFFF if narrow else MASK64
-    a, v, v2 = args[c["index"]] & width, c["value"] & width, c.get("valueTwo", 0) & width
-    op = c["op"]
-    if op == "SCMP_CMP_MASKED_EQ":
-        return (a & v) == v2
-    return {"SCMP_CMP_EQ": a == v, "SCMP_CMP_NE": a != v, "SCMP_CMP_LT": a < v,
-            "SCMP_CMP_LE": a <= v, "SCMP_CMP_GE": a >= v, "SCMP_CMP_GT": a > v}[op]
-
-
-def profile_verdict(profile, rules, name, args, narrow):
-    """("allow", 0) or ("errno", N): any matching denial wins over an allowance."""
-    matching = [r for r in rules if name in r["names"]
-                and all(cond_holds(c, args, narrow) for c in (r.get("args") or []))]
-    denials = [r for r in matching if r["action"] == "SCMP_ACT_ERRNO"]
-    if denials:
-        return ("errno", denials[0].get("errnoRet", profile.get("defaultErrnoRet", 1)))
-    if any(r["action"] == "SCMP_ACT_ALLOW" for r in matching):
-        return ("allow", 0)
-    if profile["defaultAction"] != "SCMP_ACT_ERRNO":
-        fail("the profile's default action %s is not modelled" % profile["defaultAction"])
-    return ("errno", profile.get("defaultErrnoRet", 1))
-
+RET_ERRNO = 0x00050000
 
 def run_bpf(prog, nr, arch, args, seen=None):
     """The program's return value; seen (a set) learns whether an argument was loaded."""
@@ -197,26 +140,14 @@ def main():
         fail("usage: seccomp-covers.py SECCOMP_TOOL")
     tool = sys.argv[1]
     profile = load_profile()
-    listing = subprocess.run([tool, "list"], check=True, capture_output=True, text=True).stdout
+    arches, names = read_listing(tool)
     raw = subprocess.run([tool, "bpf"], check=True, capture_output=True).stdout
     prog = [struct.unpack_from("<HBBI", raw, i) for i in range(0, len(raw), 8)]
-    arches, names = [], {}
-    for line in listing.splitlines():
-        f = line.split()
-        if f[0] == "arch":
-            arches.append(f[2])
-        else:
-            names.setdefault(int(f[1]), {})[int(f[2])] = f[3]
-    native = arches[0]
-    if native not in PROFILE_ARCH:
-        fail("no profile architecture name for %s" % native)
-    tokens = dict(zip(arches, [int(line.split()[1]) for line in listing.splitlines()
-                               if line.startswith("arch ")]))
-    rules = [r for r in profile["syscalls"] if applies(r, PROFILE_ARCH[native])]
+    rules = denied_rules(profile, arches[0])
     constants = program_constants(prog)
     problems, summary = [], []
     for arch in arches:
-        table = names.get(tokens[arch], {})
+        table = names[arch]
         narrow = arch in NARROW
         numbers = sorted({n for rg in RANGES.get(arch, [range(0, 1024)]) for n in rg}
                          | {1024, 4095, 0x3FFFFFFF} - ({0x3FFFFFFF} if arch == "x32" else set()))

@@ -83,6 +83,11 @@ static void test_program_is_whole_instructions_within_the_kernel_limit(void **st
     assert_true(len > 0);
     assert_int_equal(len % sizeof(struct sock_filter), 0);
     assert_true(len / sizeof(struct sock_filter) <= BPF_MAXINSNS);
+    /* The first thing it reads is the architecture: a syscall number means nothing before. */
+    struct sock_filter first;
+    memcpy(&first, prog, sizeof(first));
+    assert_int_equal(first.code, BPF_LD | BPF_W | BPF_ABS);
+    assert_int_equal(first.k, offsetof(struct seccomp_data, arch));
 }
 
 static void test_program_is_the_same_bytes_every_time_and_what_the_table_compiles_to(void **state)

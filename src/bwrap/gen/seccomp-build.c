@@ -89,7 +89,7 @@ static int add_names(scmp_filter_ctx ctx, const struct bwrap_seccomp_names *t, u
 static int add_personality(scmp_filter_ctx ctx, struct ags_error *err)
 {
     for (size_t i = 0; i < ARRAY_SIZE(personality_allowed); i++) {
-        struct scmp_arg_cmp eq = SCMP_A0_64(SCMP_CMP_EQ, personality_allowed[i]);
+        struct scmp_arg_cmp eq = SCMP_CMP64(0, SCMP_CMP_EQ, personality_allowed[i], 0);
         int r = add_rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(personality), 1, &eq, err);
         if (r < 0)
             return r;
