@@ -395,6 +395,7 @@ int bwrap_create(struct backend *base, const struct ags_plan *p, bool tty, char 
     struct bwrap_sandbox *sb = xcalloc(1, sizeof(*sb));
     sb->tty = tty;
     sb->host_loopback = p->network.host_loopback;
+    sb->pids_limit = p->security.pids_limit;
     r = make_run_dir(b, p, root, image_id, &sb->run_dir, err);
     if (r == 0)
         r = build_command(b, p, tty, root, image_env, sb, err);
@@ -434,6 +435,7 @@ int bwrap_start_attached(struct backend *base, const char *id, const struct back
         .slirp4netns = b->slirp4netns,
         .host_loopback = sb->host_loopback,
         .slirp_log_fd = log,
+        .nproc_limit = sb->pids_limit,
         .tty = sb->tty,
         .in_fd = io->in_fd,
         .out_fd = io->out_fd,

@@ -38,6 +38,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "backend/backend.h"
@@ -57,6 +58,7 @@ struct bwrap_sandbox {
     size_t n_keep_fds;
     bool tty;
     bool host_loopback;
+    uint32_t pids_limit; /* the plan's, 0: none */
     bool started;
     struct bwrap_proc proc;
 };

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -304,7 +305,7 @@ static int make_streams(const struct bwrap_start_opts *o, struct bwrap_proc *p,
 {
     *s = (struct streams){.ctty = -1};
     if (o->tty) {
-        int slave;
+        int slave = -1;
         int r = open_pty(o, &p->master, &slave, err);
         if (r < 0)
             return r;
@@ -379,6 +380,11 @@ int bwrap_start(const struct bwrap_start_opts *o, struct bwrap_proc *ret, struct
     if (r == 0)
         r = read_child_pid(info[0], &child, err);
     close_fd(&info[0]);
+    if (r == 0 && child && o->nproc_limit) {
+        const struct rlimit lim = {o->nproc_limit, o->nproc_limit};
+        if (prlimit(child, RLIMIT_NPROC, &lim, NULL) < 0)
+            r = ags_error_set(err, -errno, "cannot limit the sandbox's processes: %m");
+    }
     if (r == 0 && child && o->slirp4netns)
         r = start_slirp(o, child, &p, err);
     /* Released: the command runs now (or, when bwrap failed, nothing waits). */
