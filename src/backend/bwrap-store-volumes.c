@@ -7,10 +7,8 @@
  * setuid or setgid, nothing followed out of the image), and the host paths
  * the plan marks for creation.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,108 +21,6 @@
 #include "base/fileio.h"
 #include "base/strv.h"
 #include "base/banned.h"
-
-/* Deeper than any image's tree below a mount point; a bound all the same. */
-#define FILL_MAX_DEPTH 64u
-
-struct fill {
-    struct bwrap_backend *b;
-    const char *dest; /* the mount point, for messages */
-};
-
-static int copy_bytes(int in, int out)
-{
-    char buf[65536];
-    for (;;) {
-        ssize_t n = read(in, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 ? -errno : 0;
-        int r = write_all(out, buf, (size_t)n);
-        if (r < 0)
-            return r;
-    }
-}
-
-static int fill_file(int src, int dst, const char *name, mode_t mode)
-{
-    _cleanup_close_ int in = openat(src, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (in < 0)
-        return -errno;
-    struct stat st;
-    if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode))
-        return 0; /* swapped meanwhile: not the file that was listed */
-    _cleanup_close_ int out = openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-                                                        O_CLOEXEC, 0600);
-    if (out < 0)
-        return -errno;
-    int r = copy_bytes(in, out);
-    return r < 0 ? r : fchmod(out, mode) < 0 ? -errno : 0;
-}
-
-static int fill_link(int src, int dst, const char *name)
-{
-    char target[PATH_MAX];
-    ssize_t n = readlinkat(src, name, target, sizeof(target) - 1);
-    if (n < 0)
-        return -errno;
-    target[n] = '\0';
-    return symlinkat(target, dst, name) < 0 ? -errno : 0;
-}
-
-static int fill_dir(const struct fill *f, int src, int dst, unsigned depth);
-
-static int fill_subdir(const struct fill *f, int src, int dst, const char *name, mode_t mode,
-                       unsigned depth)
-{
-    if (depth >= FILL_MAX_DEPTH)
-        return -ELOOP;
-    if (mkdirat(dst, name, 0700) < 0)
-        return -errno;
-    _cleanup_close_ int in = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    _cleanup_close_ int out = openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (in < 0 || out < 0)
-        return -errno;
-    int r = fill_dir(f, in, out, depth + 1);
-    /* The mode last: a directory the image made read-only must take its copy first. */
-    return r < 0 ? r : fchmod(out, mode) < 0 ? -errno : 0;
-}
-
-static int fill_entry(const struct fill *f, int src, int dst, const char *name, unsigned depth)
-{
-    struct stat st;
-    if (fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return -errno;
-    mode_t mode = st.st_mode & 01777; /* never setuid or setgid */
-    if (S_ISDIR(st.st_mode))
-        return fill_subdir(f, src, dst, name, mode, depth);
-    if (S_ISREG(st.st_mode))
-        return fill_file(src, dst, name, mode);
-    if (S_ISLNK(st.st_mode))
-        return fill_link(src, dst, name);
-    return 0; /* devices, FIFOs, sockets: nothing a volume starts with */
-}
-
-static int fill_dir(const struct fill *f, int src, int dst, unsigned depth)
-{
-    if (bwrap_store_cancelled(f->b))
-        return -EINTR;
-    int fd = dup(src);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    if (!d) {
-        if (fd >= 0)
-            (void)close(fd);
-        return -errno;
-    }
-    int r = 0;
-    struct dirent *e;
-    while (r == 0 && (e = readdir(d)))
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            r = fill_entry(f, src, dst, e->d_name, depth);
-    closedir(d);
-    return r;
-}
 
 /* _data filled from the image's dest; an image without that directory (or
  * with a symlink on the way to it) gives an empty volume, as in Podman. */
@@ -144,15 +40,8 @@ static int fill_volume(struct bwrap_backend *b, const char *image, const char *d
     _cleanup_close_ int src = -EBADF;
     if (open_dir_below(root, root_path, dest, 0, false, &src, NULL) < 0)
         return 0;
-    struct stat st;
-    if (fstat(src, &st) < 0 || fchmod(data, st.st_mode & 01777) < 0)
-        return ags_error_set(err, -errno, "cannot copy the mode of '/%s': %m", dest);
-    const struct fill f = {.b = b, .dest = dest};
-    r = fill_dir(&f, src, data, 0);
-    if (r < 0)
-        return ags_error_set(err, r, "cannot fill a volume from the image's /%s: %s", dest,
-                             strerror(-r));
-    return 0;
+    r = bwrap_copy_tree_fd(src, data, err);
+    return r < 0 ? ags_error_prefix(err, "filling a volume from the image") : 0;
 }
 
 /* volumes/<name> with its labels and _data, made under a temporary name. */

@@ -25,6 +25,7 @@ static const char help_head[] =
         "  --lockdown             hardened run for untrusted repositories\n"
         "  -D, --defaults         prepend the agent's default arguments\n"
         "  --config FILE          use FILE as the base config\n"
+        "  --backend ENGINE       auto, podman or bwrap ([sandbox].backend)\n"
         "  -d, --add-dir DIR      also mount DIR read-write at the same path (repeatable)\n"
         "  --                     pass everything after it to the agent\n"
         "\n"

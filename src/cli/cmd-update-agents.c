@@ -13,17 +13,19 @@
 #include "run/run.h"
 #include "base/banned.h"
 
-#define USAGE "usage: ags update-agents [--config FILE] [pi|claude|codex|gemini|opencode ...]"
+#define USAGE "usage: ags update-agents [--config FILE] [--backend auto|podman|bwrap] [pi|claude|codex|gemini|opencode ...]"
 
-enum { UF_HELP, UF_CONFIG };
+enum { UF_HELP, UF_CONFIG, UF_BACKEND };
 static const struct cli_flag update_agents_flags[] = {
     [UF_HELP] = CLI_FLAG_HELP,
     [UF_CONFIG] = CLI_FLAG_CONFIG,
+    [UF_BACKEND] = CLI_FLAG_BACKEND_AT(0),
     CLI_FLAGS_END,
 };
 
 struct update_args {
     const char *config_path;
+    const char *backend;
     bool help;
     bool wanted[PLAN_AGENT_COUNT];
     size_t n_wanted;
@@ -53,6 +55,8 @@ static int parse_args(int argc, char **argv, struct update_args *a)
             return c;
         if (c == 1 && f - update_agents_flags == UF_HELP) {
             a->help = true;
+        } else if (c == 1 && f - update_agents_flags == UF_BACKEND) {
+            a->backend = val;
         } else if (c == 1) {
             a->config_path = val;
         } else if (argv[i][0] == '-') {
@@ -116,6 +120,7 @@ static int update_agents_run(int argc, char **argv)
     }
     struct cli_host ch;
     cli_host_init(&ch);
+    ch.backend = a.backend;
     _cleanup_config_ struct ags_config *cfg = NULL;
     /* The volumes are the user's, not a repository's: no repo overlay. */
     rc = cli_load_config(&ch, a.config_path, false, &cfg);

@@ -10,6 +10,7 @@
 #include "base/strutil.h"
 #include "base/termesc.h"
 #include "cli/cli.h"
+#include "config/schema.h"
 #include "base/banned.h"
 
 void cli_host_init(struct cli_host *h)
@@ -68,6 +69,16 @@ static void print_diag(const struct cfg_diag *d)
     print_lines("error: ", d->errors, d->n_errors);
 }
 
+/* The flag's word was checked against the same names by the flag parser. */
+static void apply_backend_flag(struct ags_config *cfg, const char *name)
+{
+    for (uint32_t i = 0; cfg_backend_names[i]; i++)
+        if (strcmp(cfg_backend_names[i], name) == 0) {
+            cfg->sandbox.backend.v = i;
+            cfg->sandbox.backend.at = (struct cfg_origin){0};
+        }
+}
+
 int cli_load_config(const struct cli_host *h, const char *config_path, bool use_overlay,
                     struct ags_config **ret)
 {
@@ -87,6 +98,8 @@ int cli_load_config(const struct cli_host *h, const char *config_path, bool use_
         .ask_trust = ask_trust,
     };
     int r = config_load(&h->host, &opts, ret, &diag);
+    if (r == 0 && h->backend)
+        apply_backend_flag(*ret, h->backend);
     print_diag(&diag);
     if (r < 0 && diag.n_errors > 1)
         fprintf(stderr, "ags: %zu problems in the config; nothing was changed\n", diag.n_errors);

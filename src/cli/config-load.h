@@ -10,6 +10,7 @@ struct cli_host {
     struct cfg_host host;
     char *cwd;
     bool config_read_only; /* cfg_load_opts.read_only */
+    const char *backend;   /* --backend: replaces [sandbox].backend; NULL: none */
 };
 
 void cli_host_init(struct cli_host *h);

@@ -36,6 +36,10 @@ struct cli_flag {
 #define CLI_FLAG_HELP_AT(off) {"--help", "-h", CLI_VALUE_NONE, NULL, "show the usage", (off)}
 #define CLI_FLAG_CONFIG_AT(off) \
     {"--config", NULL, CLI_VALUE_FILE, NULL, "use FILE as the base config", (off)}
+/* [sandbox].backend for this command (cli_host.backend). */
+#define CLI_FLAG_BACKEND_AT(off)                                                       \
+    {"--backend", NULL, CLI_VALUE_CHOICE, "auto podman bwrap",                           \
+     "the engine that runs the sandbox", (off)}
 #define CLI_FLAG_HELP   CLI_FLAG_HELP_AT(0)
 #define CLI_FLAG_CONFIG CLI_FLAG_CONFIG_AT(0)
 /* A table ends with an entry without a name. */

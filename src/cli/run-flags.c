@@ -23,6 +23,7 @@ enum {
     RF_ROOT,
     RF_LOCKDOWN,
     RF_DEFAULTS,
+    RF_BACKEND,
     RF_HELP,
 };
 
@@ -39,6 +40,7 @@ const struct cli_flag cli_run_flags[] = {
                      "hardened run for untrusted repositories", 0},
     [RF_DEFAULTS] = {"--defaults", "-D", CLI_VALUE_NONE, NULL,
                      "prepend the agent's default arguments", 0},
+    [RF_BACKEND] = CLI_FLAG_BACKEND_AT(0),
     [RF_HELP] = CLI_FLAG_HELP,
     CLI_FLAGS_END,
 };
@@ -121,6 +123,9 @@ static int apply_run_flag(struct run_flags *f, const struct cli_flag *flag, cons
         return 0;
     case RF_CONFIG:
         f->config_path = val;
+        return 0;
+    case RF_BACKEND:
+        f->backend = val;
         return 0;
     default: /* RF_ADD_DIR */
         f->add_dirs = xrealloc(f->add_dirs, (f->n_add_dirs + 1) * sizeof(*f->add_dirs));

@@ -20,6 +20,7 @@ struct run_flags {
     bool json; /* `ags plan --json` only */
     bool help; /* -h/--help before `--`: the caller prints help */
     const char *config_path;
+    const char *backend; /* --backend, or NULL */
     const char **add_dirs; /* borrowed from argv, in order */
     size_t n_add_dirs;
     const char *const *passthrough; /* argv after `--` */

@@ -20,7 +20,7 @@
 #include "podman/io.h"
 #include "podman/query.h"
 #include "podman/resource.h"
-#include "podman/tty.h"
+#include "base/ttysession.h"
 #include "base/banned.h"
 
 /* Inspect polls after the stream ended before falling back to wait. */
@@ -108,8 +108,8 @@ int podman_run_attached(struct podman_client *c, const char *id, const struct po
     int r = podman_check_io(io, err);
     if (r < 0)
         return r;
-    _cleanup_(podman_session_end) struct podman_session session = PODMAN_SESSION_INIT;
-    r = podman_session_begin(&session, io, err);
+    _cleanup_(tty_session_end) struct tty_session session = TTY_SESSION_INIT;
+    r = tty_session_begin(&session, io->in_fd, io->tty, err);
     if (r < 0)
         return r;
     _cleanup_(podman_stream_done) struct podman_stream stream = {.fd = -1};
@@ -119,7 +119,7 @@ int podman_run_attached(struct podman_client *c, const char *id, const struct po
         return r;
     unsigned rows, cols;
     struct attach_ctx ctx = {.c = c, .id = id};
-    if (io->tty && podman_term_size(io, &rows, &cols) == 0)
+    if (io->tty && tty_term_size(io->out_fd, io->in_fd, &rows, &cols) == 0)
         resize_container(&ctx, rows, cols);
     r = podman_container_start(c, id, err);
     if (aopts && aopts->on_started)
@@ -132,4 +132,9 @@ int podman_run_attached(struct podman_client *c, const char *id, const struct po
     if (r < 0)
         return r;
     return exit_status(c, id, detach, ret_exit_code, err);
+}
+
+int podman_interrupt_signal(void)
+{
+    return tty_session_last_interrupt();
 }

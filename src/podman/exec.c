@@ -20,7 +20,7 @@
 #include "podman/errors.h"
 #include "podman/io.h"
 #include "podman/resource.h"
-#include "podman/tty.h"
+#include "base/ttysession.h"
 #include "base/banned.h"
 
 #define EXEC_TIMEOUT_MS 30000L
@@ -153,7 +153,7 @@ static int exec_start(struct podman_client *c, const char *eid, const struct pod
 {
     unsigned rows = 0, cols = 0;
     char body[96];
-    if (io->tty && podman_term_size(io, &rows, &cols) == 0)
+    if (io->tty && tty_term_size(io->out_fd, io->in_fd, &rows, &cols) == 0)
         (void)snprintf(body, sizeof(body), "{\"Detach\":false,\"Tty\":true,\"h\":%u,\"w\":%u}",
                        rows, cols);
     else
@@ -227,8 +227,8 @@ int podman_exec(struct podman_client *c, const char *id, const struct podman_exe
         r = exec_create(c, id, body, &eid, err);
     if (r < 0)
         return r;
-    _cleanup_(podman_session_end) struct podman_session session = PODMAN_SESSION_INIT;
-    r = podman_session_begin(&session, io, err);
+    _cleanup_(tty_session_end) struct tty_session session = TTY_SESSION_INIT;
+    r = tty_session_begin(&session, io->in_fd, io->tty, err);
     if (r < 0)
         return r;
     _cleanup_(podman_stream_done) struct podman_stream stream = {.fd = -1};

@@ -37,7 +37,7 @@ const char *podman_detach_keys(const struct podman_io *io, const struct podman_a
 
 static int interrupted(struct pump *s)
 {
-    int sig = podman_session_interrupted();
+    int sig = tty_session_interrupted();
     const char *name = sig ? sigabbrev_np(sig) : NULL;
     return ags_error_set(s->err, -EINTR, "interrupted by SIG%s", name ? name : "?");
 }
@@ -56,7 +56,7 @@ static int wait_writable(struct pump *s, int fd)
 static int write_out(struct pump *s, int fd, const char *p, size_t n)
 {
     while (n > 0) {
-        if (podman_session_interrupted())
+        if (tty_session_interrupted())
             return interrupted(s);
         ssize_t w = write(fd, p, n);
         if (w < 0 && errno == EINTR)
@@ -193,10 +193,10 @@ static void maybe_half_close(struct pump *s)
 static int handle_signals(struct pump *s)
 {
     bool winch = false;
-    if (podman_session_poll_signals(s->p->session, &winch))
+    if (tty_session_poll_signals(s->p->session, &winch))
         return interrupted(s);
     unsigned rows, cols;
-    if (winch && s->p->resize && podman_term_size(s->p->io, &rows, &cols) == 0)
+    if (winch && s->p->resize && tty_term_size(s->p->io->out_fd, s->p->io->in_fd, &rows, &cols) == 0)
         s->p->resize(s->p->userdata, rows, cols);
     return 0;
 }
@@ -253,7 +253,7 @@ int podman_pump_run(const struct podman_pump *p, bool *ret_detach, struct ags_er
 }
 
 int podman_pump_stream(struct podman_stream *stream, const struct podman_io *io,
-                       bool detach_keys, struct podman_session *session,
+                       bool detach_keys, struct tty_session *session,
                        void (*resize)(void *userdata, unsigned rows, unsigned cols),
                        void *userdata, bool *ret_detach, struct ags_error *err)
 {
@@ -269,7 +269,7 @@ int podman_pump_stream(struct podman_stream *stream, const struct podman_io *io,
             .userdata = userdata,
     };
     int r = podman_pump_run(&pump, ret_detach, err);
-    podman_session_restore_tty(session);
+    tty_session_restore_tty(session);
     podman_stream_done(stream);
     return r;
 }

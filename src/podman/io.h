@@ -17,7 +17,7 @@
 #include "base/error.h"
 #include "podman/podman.h"
 #include "podman/http.h"
-#include "podman/tty.h"
+#include "base/ttysession.h"
 
 struct podman_pump {
     int sock;            /* the hijacked connection (borrowed) */
@@ -26,7 +26,7 @@ struct podman_pump {
     const struct podman_io *io;
     bool stdin_attached; /* the service reads stdin from the stream */
     bool detach_keys;    /* TTY: the service detaches on ctrl-p,ctrl-q */
-    struct podman_session *session;
+    struct tty_session *session;
     /* TTY size changes; errors are ignored (the process may have exited). */
     void (*resize)(void *userdata, unsigned rows, unsigned cols);
     void *userdata;
@@ -35,7 +35,7 @@ struct podman_pump {
 /* Pumps a hijacked stream (attach or exec) to its end, then leaves raw mode
  * and closes the stream, whatever the outcome. */
 int podman_pump_stream(struct podman_stream *stream, const struct podman_io *io,
-                       bool detach_keys, struct podman_session *session,
+                       bool detach_keys, struct tty_session *session,
                        void (*resize)(void *userdata, unsigned rows, unsigned cols),
                        void *userdata, bool *ret_detach, struct ags_error *err) _warn_unused_;
 

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "podman/io.h"
-#include "podman/tty.h"
+#include "base/ttysession.h"
 
 /* Drops every 'x'; counts its calls and the largest input it was given. */
 struct drop_x {
@@ -62,9 +62,9 @@ static void pump(const struct podman_io *io, const char *stream, size_t n, const
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
     assert_int_equal(write(sv[1], stream, n), (ssize_t)n);
     close(sv[1]);
-    struct podman_session session = PODMAN_SESSION_INIT;
+    struct tty_session session = TTY_SESSION_INIT;
     struct ags_error err = {0};
-    assert_int_equal(podman_session_begin(&session, io, &err), 0);
+    assert_int_equal(tty_session_begin(&session, io->in_fd, io->tty, &err), 0);
     struct podman_pump p = {.sock = sv[0],
                             .pending = pending,
                             .n_pending = n_pending,
@@ -72,7 +72,7 @@ static void pump(const struct podman_io *io, const char *stream, size_t n, const
                             .session = &session};
     bool detach = true;
     int r = podman_pump_run(&p, &detach, &err);
-    podman_session_end(&session);
+    tty_session_end(&session);
     close(sv[0]);
     assert_int_equal(r, 0);
     assert_false(detach);

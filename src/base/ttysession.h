@@ -2,7 +2,8 @@
 #pragma once
 
 /*
- * The terminal and signal side of an attached run (internal to src/podman).
+ * The terminal and signal side of an attached run, shared by the engine
+ * clients (podman/attach.c and exec.c, bwrap/).
  * A session puts the caller's terminal in raw mode (TTY runs whose stdin is
  * a terminal) and catches signals for its duration:
  *   SIGWINCH               a byte in the self-pipe: the pump resizes;
@@ -20,9 +21,8 @@
 
 #include "base/error.h"
 #include "base/signals.h"
-#include "podman/podman.h"
 
-struct podman_session {
+struct tty_session {
     bool active;
     int in_fd; /* the terminal in raw mode, or -1 */
     struct termios saved;
@@ -31,24 +31,28 @@ struct podman_session {
     struct signals_saved signals; /* the dispositions before the session */
 };
 
-#define PODMAN_SESSION_INIT                     \
+#define TTY_SESSION_INIT                     \
     {                                           \
         .in_fd = -1, .sig_rd = -1, .sig_wr = -1 \
     }
 
 /* -EBUSY when another session is active. */
-int podman_session_begin(struct podman_session *s, const struct podman_io *io,
-                         struct ags_error *err) _warn_unused_;
+/* tty: a TTY run (raw mode when in_fd is a terminal; SIGWINCH caught). */
+int tty_session_begin(struct tty_session *s, int in_fd, bool tty,
+                      struct ags_error *err) _warn_unused_;
 /* Leaves raw mode (idempotent); the signal handlers stay. */
-void podman_session_restore_tty(struct podman_session *s);
+void tty_session_restore_tty(struct tty_session *s);
 /* Restores everything; for _cleanup_.  Safe on a session that never began. */
-void podman_session_end(struct podman_session *s);
+void tty_session_end(struct tty_session *s);
 
 /* Drains the self-pipe: *ret_winch when SIGWINCH came; returns the
  * interrupting signal (SIGINT, SIGTERM, SIGHUP) or 0. */
-int podman_session_poll_signals(struct podman_session *s, bool *ret_winch);
+int tty_session_poll_signals(struct tty_session *s, bool *ret_winch);
 /* The interrupting signal seen so far in this session, or 0. */
-int podman_session_interrupted(void);
+int tty_session_interrupted(void);
+
+/* The interrupting signal of the last session once it ended; 0 while one runs. */
+int tty_session_last_interrupt(void);
 
 /* The window size of out_fd's terminal, else in_fd's: 0, or -ENOTTY. */
-int podman_term_size(const struct podman_io *io, unsigned *ret_rows, unsigned *ret_cols);
+int tty_term_size(int out_fd, int in_fd, unsigned *ret_rows, unsigned *ret_cols);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "podman/tty.h"
+#include "base/ttysession.h"
+
+#include <errno.h>
 
 #include <fcntl.h>
 #include <string.h>
@@ -34,11 +36,11 @@ static void on_signal(int sig)
     errno = saved_errno;
 }
 
-static int install_handlers(struct podman_session *s, bool tty)
+static int install_handlers(struct tty_session *s, bool tty)
 {
     /* signals_catch installs without SA_RESTART: a blocking write to a stuck
      * output returns EINTR, so the pump notices the signal.  What it saved
-     * comes back in podman_session_end() even if an install here fails. */
+     * comes back in tty_session_end() even if an install here fails. */
     static const int winch[] = {SIGWINCH};
     static const int ending[] = {SIGINT, SIGTERM, SIGHUP};
     static const int pipe_sig[] = {SIGPIPE};
@@ -50,7 +52,7 @@ static int install_handlers(struct podman_session *s, bool tty)
     return r;
 }
 
-static int enter_raw(struct podman_session *s, int fd, struct ags_error *err)
+static int enter_raw(struct tty_session *s, int fd, struct ags_error *err)
 {
     if (tcgetattr(fd, &s->saved) < 0)
         return ags_error_set(err, -errno, "cannot read the terminal settings: %m");
@@ -68,34 +70,33 @@ static int enter_raw(struct podman_session *s, int fd, struct ags_error *err)
     return 0;
 }
 
-int podman_session_begin(struct podman_session *s, const struct podman_io *io,
-                         struct ags_error *err)
+int tty_session_begin(struct tty_session *s, int in_fd, bool tty, struct ags_error *err)
 {
     if (g_active)
         return ags_error_set(err, -EBUSY, "another attached run is active in this process");
     int p[2];
     if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
         return ags_error_set(err, -errno, "pipe: %m");
-    *s = (struct podman_session){.active = true, .in_fd = -1, .sig_rd = p[0], .sig_wr = p[1]};
+    *s = (struct tty_session){.active = true, .in_fd = -1, .sig_rd = p[0], .sig_wr = p[1]};
     g_active = true;
     g_interrupt = 0;
     g_pipe_wr = p[1];
-    int r = install_handlers(s, io->tty);
+    int r = install_handlers(s, tty);
     if (r < 0) {
-        podman_session_end(s);
+        tty_session_end(s);
         return ags_error_set(err, r, "cannot install signal handlers: %s", strerror(-r));
     }
-    if (io->tty && io->in_fd >= 0 && isatty(io->in_fd)) {
-        r = enter_raw(s, io->in_fd, err);
+    if (tty && in_fd >= 0 && isatty(in_fd)) {
+        r = enter_raw(s, in_fd, err);
         if (r < 0) {
-            podman_session_end(s);
+            tty_session_end(s);
             return r;
         }
     }
     return 0;
 }
 
-void podman_session_restore_tty(struct podman_session *s)
+void tty_session_restore_tty(struct tty_session *s)
 {
     if (s->in_fd < 0)
         return;
@@ -106,11 +107,11 @@ void podman_session_restore_tty(struct podman_session *s)
     s->in_fd = -1;
 }
 
-void podman_session_end(struct podman_session *s)
+void tty_session_end(struct tty_session *s)
 {
     if (!s->active)
         return;
-    podman_session_restore_tty(s);
+    tty_session_restore_tty(s);
     signals_restore(&s->signals);
     g_pipe_wr = -1;
     (void)close(s->sig_rd);
@@ -120,7 +121,7 @@ void podman_session_end(struct podman_session *s)
     g_active = false;
 }
 
-int podman_session_poll_signals(struct podman_session *s, bool *ret_winch)
+int tty_session_poll_signals(struct tty_session *s, bool *ret_winch)
 {
     unsigned char buf[64];
     ssize_t n;
@@ -132,19 +133,19 @@ int podman_session_poll_signals(struct podman_session *s, bool *ret_winch)
     return g_interrupt;
 }
 
-int podman_session_interrupted(void)
+int tty_session_interrupted(void)
 {
     return g_interrupt;
 }
 
-int podman_interrupt_signal(void)
+int tty_session_last_interrupt(void)
 {
     return g_active ? 0 : g_interrupt;
 }
 
-int podman_term_size(const struct podman_io *io, unsigned *ret_rows, unsigned *ret_cols)
+int tty_term_size(int out_fd, int in_fd, unsigned *ret_rows, unsigned *ret_cols)
 {
-    const int fds[2] = {io->out_fd, io->in_fd};
+    const int fds[2] = {out_fd, in_fd};
     for (size_t i = 0; i < 2; i++) {
         struct winsize ws = {0};
         if (fds[i] >= 0 && ioctl(fds[i], TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
