@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "backend/bwrap-args.h"
+#include "backend/bwrap-store.h"
 #include "backend/bwrap.h"
 #include "base/alloc.h"
 #include "base/fileio.h"
@@ -23,11 +24,9 @@
 #include "bwrap/seccomp.h"
 #include "base/banned.h"
 
-#define RUN_DIR_PREFIX "ags-bwrap-"
 /* slirp4netns's network: its DNS forwarder and the host's loopback. */
 #define SLIRP_DNS           "10.0.2.3"
 #define SLIRP_HOST_LOOPBACK "10.0.2.2"
-#define OWNER_MAX           256
 
 /* ---- secrets: one sealed memory file each ---- */
 
@@ -211,7 +210,7 @@ static int gather_shadows(const char *root, const struct ags_plan *p, struct bwr
 
 static char *run_dir_of(const struct bwrap_backend *b, const char *name)
 {
-    return xasprintf("%s/" RUN_DIR_PREFIX "%s", b->runtime_dir, name);
+    return xasprintf("%s/" BWRAP_RUN_DIR_PREFIX "%s", b->runtime_dir, name);
 }
 
 static int write_small(const char *dir, const char *name, const char *text,
@@ -242,9 +241,9 @@ static int make_run_dir(struct bwrap_backend *b, const struct ags_plan *p, const
     _cleanup_free_ char *image_line = xasprintf("%s\n", image_id);
     _cleanup_free_ char *home_src = xasprintf("%s/home", root);
     _cleanup_free_ char *home = xasprintf("%s/home", dir);
-    int r = write_small(dir, "owner", owner_line, err);
+    int r = write_small(dir, BWRAP_RUN_OWNER_FILE, owner_line, err);
     if (r == 0)
-        r = write_small(dir, "image-id", image_line, err);
+        r = write_small(dir, BWRAP_RUN_IMAGE_FILE, image_line, err);
     if (r == 0)
         r = image_has_dir(root, "/home") ? bwrap_copy_tree(home_src, home, err)
                                          : (mkdir(home, 0755) < 0 ? -errno : 0);
@@ -466,16 +465,6 @@ int bwrap_remove(struct backend *base, const char *id, struct ags_error *err)
 
 /* ---- the sweep: run directories whose ags is proven gone ---- */
 
-static bool owner_dead(int dir, const struct procid *self)
-{
-    _cleanup_free_ char *text = NULL;
-    size_t len = 0;
-    if (read_regular_file_at(dir, "owner", "owner", OWNER_MAX, &text, &len, NULL, NULL) < 0)
-        return false;
-    text[strcspn(text, "\n")] = '\0';
-    return procid_text_state(text, self) == PROCID_DEAD;
-}
-
 int bwrap_sweep(struct backend *base, size_t *ret_removed, struct ags_error *err)
 {
     struct bwrap_backend *b = bwrap_of(base);
@@ -490,12 +479,13 @@ int bwrap_sweep(struct backend *base, size_t *ret_removed, struct ags_error *err
                                                     b->runtime_dir);
     struct dirent *de;
     while ((de = readdir(d))) {
-        if (strncmp(de->d_name, RUN_DIR_PREFIX, strlen(RUN_DIR_PREFIX)) != 0)
+        if (strncmp(de->d_name, BWRAP_RUN_DIR_PREFIX, strlen(BWRAP_RUN_DIR_PREFIX)) != 0)
             continue;
         struct stat st;
         _cleanup_close_ int fd =
                 openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != geteuid() || !owner_dead(fd, &self))
+        if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != geteuid() ||
+            procid_file_state(fd, BWRAP_RUN_OWNER_FILE, &self) != PROCID_DEAD)
             continue;
         _cleanup_free_ char *path = xasprintf("%s/%s", b->runtime_dir, de->d_name);
         if (rmtree(path, NULL) == 0)

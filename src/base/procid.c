@@ -238,5 +238,6 @@ enum procid_state procid_file_state(int dir, const char *rel, const struct proci
     if (read_regular_file_at(dir, rel, rel, PROCID_MAX_TEXT, &text, &len, &st, NULL) < 0 ||
         st.st_uid != geteuid())
         return PROCID_UNKNOWN;
+    text[strcspn(text, "\n")] = '\0'; /* one line, as a writer may end it */
     return procid_text_state(text, self);
 }

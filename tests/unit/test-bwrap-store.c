@@ -263,8 +263,9 @@ static void plant_run(const char *name, const char *id, const struct procid *own
 {
     _cleanup_free_ char *dir = xasprintf("%s/run/" BWRAP_RUN_DIR_PREFIX "%s", top, name);
     assert_int_equal(mkdir(dir, 0700), 0);
-    char text[PROCID_MAX_TEXT];
-    procid_format(owner, text, sizeof(text));
+    char text[PROCID_MAX_TEXT + 1];
+    procid_format(owner, text, PROCID_MAX_TEXT);
+    strcat(text, "\n"); /* as bwrap-run.c writes it */
     _cleanup_free_ char *o = xasprintf("%s/" BWRAP_RUN_OWNER_FILE, dir);
     _cleanup_free_ char *i = xasprintf("%s/" BWRAP_RUN_IMAGE_FILE, dir);
     assert_int_equal(write_file_atomic(o, text, strlen(text), 0600, NULL), 0);
