@@ -15,6 +15,10 @@
 #include "base/banned.h"
 
 #define OP_MAX_WORDS 6
+/* What a shadow's tmpfs holds: mount points only. */
+#define SHADOW_TMPFS_SIZE "1048576"
+/* /run outside lockdown (lockdown's plan sizes it): sockets and small files. */
+#define RUN_TMPFS_SIZE (64u * 1024u * 1024u)
 
 /* One file-system step of the command line, its words and where it goes. */
 struct fs_op {
@@ -81,7 +85,7 @@ static char *join(const char *dir, const char *name)
 static void add_shadow(struct op_list *l, const char *root, const struct bwrap_shadow *s)
 {
     if (strcmp(s->path, "/") != 0)
-        op(l, s->path, "--tmpfs", s->path, NULL);
+        op(l, s->path, "--size", SHADOW_TMPFS_SIZE, "--tmpfs", s->path, NULL);
     for (size_t i = 0; i < s->n_entries; i++) {
         const struct bwrap_entry *e = &s->entries[i];
         _cleanup_free_ char *dest = join(s->path, e->name);
@@ -104,17 +108,25 @@ static const struct plan_tmpfs *plan_tmpfs_at(const struct ags_plan *p, const ch
     return NULL;
 }
 
-/* A tmpfs the plan sizes (lockdown), else an unsized one. */
-static void add_tmpfs(struct op_list *l, const struct ags_plan *p, const char *dest)
+static void add_sized_tmpfs(struct op_list *l, const char *dest, uint64_t size)
+{
+    char num[32];
+    (void)snprintf(num, sizeof(num), "%" PRIu64, size);
+    op(l, dest, "--perms", "1777", "--size", num, "--tmpfs", dest, NULL);
+}
+
+/* The plan's sized tmpfs (lockdown), else host_dir (per-run, on disk), else
+ * a tmpfs of fallback_size. */
+static void add_scratch(struct op_list *l, const struct ags_plan *p, const char *dest,
+                        const char *host_dir, uint64_t fallback_size)
 {
     const struct plan_tmpfs *t = plan_tmpfs_at(p, dest);
-    if (!t) {
-        op(l, dest, "--perms", "1777", "--tmpfs", dest, NULL);
-        return;
-    }
-    char size[32];
-    (void)snprintf(size, sizeof(size), "%" PRIu64, t->size);
-    op(l, dest, "--perms", "1777", "--size", size, "--tmpfs", dest, NULL);
+    if (t)
+        add_sized_tmpfs(l, dest, t->size);
+    else if (host_dir)
+        op(l, dest, "--bind", host_dir, dest, NULL);
+    else
+        add_sized_tmpfs(l, dest, fallback_size);
 }
 
 static void add_fresh(struct op_list *l, const struct bwrap_args_in *in)
@@ -122,14 +134,14 @@ static void add_fresh(struct op_list *l, const struct bwrap_args_in *in)
     const struct ags_plan *p = in->plan;
     op(l, "/proc", "--proc", "/proc", NULL);
     op(l, "/dev", "--dev", "/dev", NULL);
-    add_tmpfs(l, p, "/tmp");
-    add_tmpfs(l, p, "/run");
-    add_tmpfs(l, p, "/var/tmp");
+    add_scratch(l, p, "/tmp", in->tmp_dir, RUN_TMPFS_SIZE);
+    add_scratch(l, p, "/run", NULL, RUN_TMPFS_SIZE);
+    add_scratch(l, p, "/var/tmp", in->var_tmp_dir, RUN_TMPFS_SIZE);
     /* Any other tmpfs the plan asks for. */
     for (size_t i = 0; i < p->n_tmpfs; i++) {
         const char *d = p->tmpfs[i].destination;
         if (strcmp(d, "/tmp") && strcmp(d, "/run") && strcmp(d, "/var/tmp"))
-            add_tmpfs(l, p, d);
+            add_sized_tmpfs(l, d, p->tmpfs[i].size);
     }
     op(l, "/home", "--bind", in->home_copy, "/home", NULL);
 }
@@ -216,6 +228,12 @@ static void add_fs(struct strv_builder *b, const struct bwrap_args_in *in)
         for (size_t k = 0; k < OP_MAX_WORDS && l.v[i].w[k]; k++)
             strv_builder_push(b, l.v[i].w[k]);
     free(l.v);
+    /* After every mount point in them is made (not recursive: what is
+     * mounted on them keeps its own mode). */
+    for (size_t i = 0; i < in->n_shadows; i++) {
+        push(b, "--remount-ro");
+        push(b, in->shadows[i].path);
+    }
 }
 
 static void add_command(struct strv_builder *b, const struct ags_plan *p)

@@ -13,13 +13,17 @@
  *     made; and the nearest directory of the image above a plan mount whose
  *     destination the image lacks, since a read-only bind cannot take a new
  *     mount point), symlinks made again as symlinks;
- *   - /proc, a minimal /dev, tmpfs on /tmp, /var/tmp and /run (the plan's
- *     sizes in lockdown), the per-run copy of the image's /home;
+ *   - /proc, a minimal /dev, /tmp and /var/tmp (the plan's sized tmpfs in
+ *     lockdown, else per-run directories on disk), a sized tmpfs on /run, the
+ *     per-run copy of the image's /home;
  *   - the plan's binds and volumes (read-only where the plan says so);
  *   - the secrets as 0400 files on /run's tmpfs, copied by bwrap from memory
  *     files (never on disk, never in argv);
  *   - /etc/hosts and /etc/resolv.conf for slirp4netns's network where the
- *     image has them.
+ *     image has them;
+ *   - last, "/" and every shadow remounted read-only: their tmpfs only hold
+ *     mount points (and are sized so), nothing the sandbox could fill or plant
+ *     into.
  * Namespaces: user (the caller is the plan's uid/gid inside, nothing else is
  * mapped), pid, ipc, uts, net, cgroup; no further user namespaces inside; all
  * capabilities dropped; bwrap sets no_new_privs; the seccomp program; dies
@@ -54,6 +58,9 @@ struct bwrap_args_in {
     const struct bwrap_shadow *shadows; /* shadows[0] is "/" */
     size_t n_shadows;
     const char *home_copy; /* host dir bound read-write at /home */
+    /* Per-run host dirs bound at /tmp and /var/tmp where the plan has no
+     * tmpfs there (on disk, as a Podman container's own layer; NULL: tmpfs). */
+    const char *tmp_dir, *var_tmp_dir;
     const char *const *volume_dirs; /* per plan mount: a volume's host dir, else NULL */
     int seccomp_fd;        /* -1: none */
     const char *const *secret_names;

@@ -203,7 +203,16 @@ static int gather_shadows(const char *root, const struct ags_plan *p, struct bwr
 
 static char *run_dir_of(const struct bwrap_backend *b, const char *name)
 {
-    return xasprintf("%s/" BWRAP_RUN_DIR_PREFIX "%s", b->runtime_dir, name);
+    return xasprintf("%s/" BWRAP_STORE_RUNS "/" BWRAP_RUN_DIR_PREFIX "%s", b->data_dir, name);
+}
+
+/* A scratch directory of the run, 1777 as the image's /tmp. */
+static int make_scratch(const char *dir, const char *name, struct ags_error *err)
+{
+    _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+    if (mkdir(path, 0700) < 0 || chmod(path, 01777) < 0)
+        return ags_error_set(err, -errno, "cannot make %s: %m", path);
+    return 0;
 }
 
 static int write_small(const char *dir, const char *name, const char *text,
@@ -225,16 +234,24 @@ static int write_small(const char *dir, const char *name, const char *text,
 static int make_run_dir(struct bwrap_backend *b, const struct ags_plan *p, const char *root,
                         const char *image_id, char **ret_dir, struct ags_error *err)
 {
+    _cleanup_close_ int runs = -EBADF;
+    int r = bwrap_store_open(b, BWRAP_STORE_RUNS, true, &runs, err);
+    if (r < 0)
+        return r;
     _cleanup_free_ char *dir = run_dir_of(b, p->name.v);
-    if (mkdir(dir, 0700) < 0)
-        return errno == EEXIST ? -EEXIST
-                               : ags_error_set(err, -errno, "cannot make %s: %m", dir);
+    _cleanup_free_ char *name = xasprintf(BWRAP_RUN_DIR_PREFIX "%s", p->name.v);
+    if (mkdirat(runs, name, 0700) < 0)
+        return ags_error_set(err, -errno, "cannot make %s: %m", dir);
     const char *owner = plan_label_value(p->labels, PLAN_LABEL_OWNER);
     _cleanup_free_ char *owner_line = xasprintf("%s\n", owner ? owner : "");
     _cleanup_free_ char *image_line = xasprintf("%s\n", image_id);
     _cleanup_free_ char *home_src = xasprintf("%s/home", root);
     _cleanup_free_ char *home = xasprintf("%s/home", dir);
-    int r = write_small(dir, BWRAP_RUN_OWNER_FILE, owner_line, err);
+    r = write_small(dir, BWRAP_RUN_OWNER_FILE, owner_line, err);
+    if (r == 0)
+        r = make_scratch(dir, "tmp", err);
+    if (r == 0)
+        r = make_scratch(dir, "var-tmp", err);
     if (r == 0)
         r = write_small(dir, BWRAP_RUN_IMAGE_FILE, image_line, err);
     if (r == 0)
@@ -340,7 +357,11 @@ static int build_command(struct bwrap_backend *b, const struct ags_plan *p, bool
 {
     struct bwrap_args_in in = {.plan = p, .root = root, .home_copy = NULL, .tty = tty};
     _cleanup_free_ char *home = xasprintf("%s/home", sb->run_dir);
+    _cleanup_free_ char *tmp = xasprintf("%s/tmp", sb->run_dir);
+    _cleanup_free_ char *var_tmp = xasprintf("%s/var-tmp", sb->run_dir);
     in.home_copy = home;
+    in.tmp_dir = tmp;
+    in.var_tmp_dir = var_tmp;
     struct bwrap_shadow *shadows = NULL;
     size_t n_shadows = 0;
     char **vols = NULL;
@@ -466,22 +487,28 @@ int bwrap_sweep(struct backend *base, size_t *ret_removed, struct ags_error *err
     int r = procid_self(&self, err);
     if (r < 0)
         return r;
-    DIR *d = opendir(b->runtime_dir);
-    if (!d)
-        return errno == ENOENT ? 0 : ags_error_set(err, -errno, "cannot list %s: %m",
-                                                    b->runtime_dir);
+    int fd = -EBADF;
+    r = bwrap_store_open(b, BWRAP_STORE_RUNS, false, &fd, err);
+    if (r == -ENOENT)
+        return 0;
+    if (r < 0)
+        return r;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        r = -errno;
+        (void)close(fd);
+        return ags_error_set(err, r, "cannot list %s/" BWRAP_STORE_RUNS ": %s", b->data_dir,
+                             strerror(-r));
+    }
     struct dirent *de;
     while ((de = readdir(d))) {
         if (strncmp(de->d_name, BWRAP_RUN_DIR_PREFIX, strlen(BWRAP_RUN_DIR_PREFIX)) != 0)
             continue;
-        struct stat st;
-        _cleanup_close_ int fd =
+        _cleanup_close_ int run =
                 openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != geteuid() ||
-            procid_file_state(fd, BWRAP_RUN_OWNER_FILE, &self) != PROCID_DEAD)
+        if (run < 0 || procid_file_state(run, BWRAP_RUN_OWNER_FILE, &self) != PROCID_DEAD)
             continue;
-        _cleanup_free_ char *path = xasprintf("%s/%s", b->runtime_dir, de->d_name);
-        if (rmtree(path, NULL) == 0)
+        if (rmtree_at(dirfd(d), de->d_name, de->d_name, NULL) == 0)
             (*ret_removed)++;
     }
     (void)closedir(d);

@@ -246,7 +246,9 @@ char **bwrap_store_live_runs(struct bwrap_backend *b, const char *id)
     struct strv_builder out = {0};
     struct procid self;
     bool know_self = procid_self(&self, NULL) == 0;
-    int fd = open(b->runtime_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = -EBADF;
+    if (bwrap_store_open(b, BWRAP_STORE_RUNS, false, &fd, NULL) < 0)
+        fd = -EBADF;
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (!d) {
         if (fd >= 0)

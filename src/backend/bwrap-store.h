@@ -22,9 +22,11 @@
 #define BWRAP_STORE_ROOT    "root"
 #define BWRAP_STORE_DATA    "_data"
 
-/* The launch half's per-run directory <runtime_dir>/ags-bwrap-<name>/: the
- * image id it runs and its owner (base/procid.h text), which tell the store
- * which images are in use. */
+/* The launch half's per-run directory <data_dir>/runs/ags-bwrap-<name>/ (on
+ * disk, private, never mounted: not in a shared /tmp another user could
+ * squat, nor on the small runtime tmpfs): the image id it runs and its owner
+ * (base/procid.h text), which tell the store which images are in use. */
+#define BWRAP_STORE_RUNS     "runs"
 #define BWRAP_RUN_DIR_PREFIX "ags-bwrap-"
 #define BWRAP_RUN_IMAGE_FILE "image-id"
 #define BWRAP_RUN_OWNER_FILE "owner"

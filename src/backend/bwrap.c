@@ -19,7 +19,6 @@ static void bw_close(struct backend *base)
         (void)bwrap_remove(base, b->sb->id, NULL);
     (void)bwrap_secrets_remove(base, NULL);
     free(b->data_dir);
-    free(b->runtime_dir);
     free(b->bwrap);
     free(b->slirp4netns);
     free(b);
@@ -74,8 +73,6 @@ int backend_bwrap_open(const struct backend_open_opts *o, struct backend **ret,
         return ags_error_set(err, -EINVAL,
                              "neither XDG_DATA_HOME nor HOME is an absolute path: the bubblewrap "
                              "backend keeps its images and volumes there");
-    if (!o->runtime_dir || o->runtime_dir[0] != '/')
-        return ags_error_set(err, -EINVAL, "the bubblewrap backend needs a runtime directory");
     struct bwrap_backend *b = xcalloc(1, sizeof(*b));
     b->base.ops = &bwrap_ops;
     b->cancel = o->cancel;
@@ -83,7 +80,6 @@ int backend_bwrap_open(const struct backend_open_opts *o, struct backend **ret,
     b->userdata = o->userdata;
     b->getenv = o->getenv;
     b->data_dir = TAKE_PTR(data);
-    b->runtime_dir = xstrdup(o->runtime_dir);
     b->bwrap = TAKE_PTR(bwrap);
     b->slirp4netns = trusted_program(path, "slirp4netns");
     *ret = &b->base;

@@ -29,6 +29,8 @@
  *   volumes/<name>/_data/ a named volume's files (the sandbox's: read them
  *                         without following links)
  *   volumes/<name>/labels "key=value" lines
+ *   runs/ags-bwrap-<name>/ a live sandbox's owner, image-id, /home copy,
+ *                         /tmp and /var/tmp, slirp4netns's log (the launch)
  *
  * <id> is 64 hex digits (sha256 of what was imported), as Podman's image ids.
  * A new entry is written under a temporary name and renamed into place, so
@@ -49,7 +51,7 @@
 /* A sandbox created (bwrap_create) and not yet removed. */
 struct bwrap_sandbox {
     char *id;          /* the plan's name */
-    char *run_dir;     /* <runtime>/ags-bwrap-<name>/: owner, image-id, home copy; 0700 */
+    char *run_dir;     /* <data>/runs/ags-bwrap-<name>/: owner, image-id, home, tmp; 0700 */
     char **argv;       /* bwrap's options and command (no secret in it) */
     char **envp;       /* the sandbox's environment */
     int *own_fds;      /* made for it: seccomp program, hosts, resolv.conf */
@@ -70,7 +72,6 @@ struct bwrap_backend {
     void *userdata;
     const char *(*getenv)(const char *name);
     char *data_dir;    /* absolute */
-    char *runtime_dir; /* absolute: where per-run directories go */
     char *bwrap;       /* the bwrap program (absolute, from a trusted directory) */
     char *slirp4netns; /* absolute, or NULL when it is not installed */
     /* Secrets handed over for the sandbox created next: one sealed memory

@@ -84,7 +84,8 @@ enum { P_SIG, P_EXIT, P_IN, P_OUT, P_ERR, P_N };
 struct relay {
     struct pollfd pfd[P_N];
     struct out_stream out, err;
-    int in_to; /* the pty's master, or -1: stdin goes to the sandbox directly */
+    int in_to; /* the pty's master or a relayed stdin's pipe, or -1: stdin goes to the
+                * sandbox directly */
 };
 
 static void relay_init(struct relay *r, struct bwrap_proc *p, const struct bwrap_start_opts *o,
@@ -112,6 +113,10 @@ static void relay_init(struct relay *r, struct bwrap_proc *p, const struct bwrap
         r->err = (struct out_stream){p->err_rd, o->err_fd, o->err_filter, NULL};
         r->pfd[P_OUT].fd = p->out_rd;
         r->pfd[P_ERR].fd = p->err_rd;
+        if (p->in_wr >= 0) {
+            r->pfd[P_IN].fd = o->in_fd;
+            r->in_to = p->in_wr;
+        }
     }
     if (r->out.filter)
         r->out.scratch = xmalloc(RELAY_BUF + slack);
@@ -169,8 +174,11 @@ static int relay_round(struct relay *r, struct tty_session *ts, struct bwrap_pro
         resize(o, p->master);
     if (n <= 0)
         return 1;
-    if (r->pfd[P_IN].revents && pump_in(r->pfd[P_IN].fd, r->in_to) == 0)
+    if (r->pfd[P_IN].revents && pump_in(r->pfd[P_IN].fd, r->in_to) == 0) {
         r->pfd[P_IN].fd = -1;
+        if (!p->tty)
+            close_fd(&p->in_wr); /* the sandbox's stdin sees the end */
+    }
     struct out_stream *s[] = {&r->out, &r->err};
     for (size_t i = 0; i < ARRAY_SIZE(s); i++) {
         if (!r->pfd[P_OUT + i].revents)
@@ -238,6 +246,7 @@ void bwrap_stop(struct bwrap_proc *p)
     close_fd(&p->master);
     close_fd(&p->out_rd);
     close_fd(&p->err_rd);
+    close_fd(&p->in_wr);
 }
 
 int bwrap_version(const char *program, char *buf, size_t size, struct ags_error *err)

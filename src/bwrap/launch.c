@@ -288,15 +288,16 @@ static void streams_done(struct streams *s)
     s->n_close = 0;
 }
 
-static int pipe_for(int *ret_child_end, int *ret_parent_end, struct streams *s,
+/* A pipe between the child's stream and the relay; out: the child writes. */
+static int pipe_for(bool out, int *ret_child_end, int *ret_parent_end, struct streams *s,
                     struct ags_error *err)
 {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) < 0)
         return ags_error_set(err, -errno, "pipe: %m");
-    *ret_parent_end = fds[0];
-    *ret_child_end = fds[1];
-    s->close_after[s->n_close++] = fds[1];
+    *ret_parent_end = fds[out ? 0 : 1];
+    *ret_child_end = fds[out ? 1 : 0];
+    s->close_after[s->n_close++] = *ret_child_end;
     return 0;
 }
 
@@ -314,6 +315,9 @@ static int make_streams(const struct bwrap_start_opts *o, struct bwrap_proc *p,
         return 0;
     }
     s->std[0] = o->in_fd;
+    int r = 0;
+    if (o->in_fd >= 0 && isatty(o->in_fd))
+        r = pipe_for(false, &s->std[0], &p->in_wr, s, err);
     if (o->in_fd < 0) {
         s->std[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (s->std[0] < 0)
@@ -322,11 +326,10 @@ static int make_streams(const struct bwrap_start_opts *o, struct bwrap_proc *p,
     }
     s->std[1] = o->out_fd;
     s->std[2] = o->err_fd;
-    int r = 0;
-    if (o->out_filter)
-        r = pipe_for(&s->std[1], &p->out_rd, s, err);
-    if (r == 0 && o->err_filter)
-        r = pipe_for(&s->std[2], &p->err_rd, s, err);
+    if (r == 0 && (o->out_filter || isatty(o->out_fd)))
+        r = pipe_for(true, &s->std[1], &p->out_rd, s, err);
+    if (r == 0 && (o->err_filter || isatty(o->err_fd)))
+        r = pipe_for(true, &s->std[2], &p->err_rd, s, err);
     return r;
 }
 

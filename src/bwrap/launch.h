@@ -45,10 +45,11 @@ struct bwrap_start_opts {
      * before it is released: inside its own user namespace only its own
      * processes count against it (0: none). */
     uint32_t nproc_limit;
-    /* The caller's side.  tty: the sandbox gets a pseudo-terminal of its own
-     * (never the caller's terminal), its output relayed to out_fd; else its
-     * stdin is in_fd (-1: /dev/null) and its stdout/stderr are out_fd/err_fd,
-     * through a pipe only where a filter rewrites them. */
+    /* The caller's side.  The sandbox never gets a descriptor of the caller's
+     * terminal (it could change its modes for good, flush or read it).  tty:
+     * a pseudo-terminal of its own, relayed; else its stdin is in_fd (-1:
+     * /dev/null) and its stdout/stderr are out_fd/err_fd, through a relayed
+     * pipe where that is a terminal or a filter rewrites it. */
     bool tty;
     int in_fd, out_fd, err_fd;
     const struct output_filter *out_filter, *err_filter;
@@ -59,14 +60,15 @@ struct bwrap_proc {
     pid_t slirp_pid;  /* 0: none or reaped */
     int slirp_exit_wr; /* closing it ends slirp4netns */
     int master;       /* the pty's master (tty), else -1 */
-    int out_rd, err_rd; /* filtered streams' read ends, else -1 */
+    int out_rd, err_rd; /* relayed output streams' read ends, else -1 */
+    int in_wr;          /* a relayed stdin's write end, else -1 */
     int status;       /* bwrap's wait status once reaped */
     bool tty;
 };
 
 #define BWRAP_PROC_INIT                                                                \
     {                                                                                  \
-        .slirp_exit_wr = -1, .master = -1, .out_rd = -1, .err_rd = -1,                 \
+        .slirp_exit_wr = -1, .master = -1, .out_rd = -1, .err_rd = -1, .in_wr = -1,    \
     }
 
 /* Starts the sandbox and, with slirp4netns, its network.  On failure nothing

@@ -31,10 +31,10 @@ const char *run_tmp_dir(void)
 }
 
 /* ags's own directories besides the config dir: never a workspace. */
-enum { OWN_CONFIG, OWN_STATE, OWN_CACHE, OWN_RUNTIME, OWN_TMP, OWN_COUNT };
+enum { OWN_CONFIG, OWN_STATE, OWN_CACHE, OWN_DATA, OWN_RUNTIME, OWN_TMP, OWN_COUNT };
 
 /* Identity chains (plan_place_id): cwd, $HOME, the passwd home, ags's dirs. */
-enum { ID_HOME, ID_PW_HOME, ID_OWN, ID_COUNT = ID_OWN + OWN_COUNT };
+enum { ID_HOME, ID_PW_HOME, ID_PODMAN_STORE, ID_OWN, ID_COUNT = ID_OWN + OWN_COUNT };
 
 struct id_chain {
     struct plan_dir_id *v;
@@ -44,6 +44,7 @@ struct id_chain {
 struct host_facts {
     struct gitdirs git;
     char *pw_home;
+    char *podman_store;
     char *whats[ID_COUNT];
     struct id_chain cwd_ids, ids[ID_COUNT];
     struct plan_place_id places[ID_COUNT];
@@ -60,6 +61,7 @@ static void host_facts_done(struct host_facts *hf)
 {
     gitdirs_done(&hf->git);
     free(hf->pw_home);
+    free(hf->podman_store);
     free(hf->cwd_ids.v);
     for (size_t i = 0; i < ID_COUNT; i++) {
         free(hf->ids[i].v);
@@ -163,6 +165,10 @@ static void gather_places(const struct cfg_host *host, const struct ags_config *
             run_xdg_ags_dir(getenv("XDG_STATE_HOME"), home, ".local/state"), false);
     add_own(hf, OWN_CACHE, "cache",
             cfg->sandbox.cache_dir.v ? xstrdup(cfg->sandbox.cache_dir.v) : NULL, false);
+    /* The bubblewrap backend's images, volumes and runs (docs/bwrap.md): a
+     * sandbox that could write them would poison every later run. */
+    add_own(hf, OWN_DATA, "data", run_xdg_ags_dir(getenv("XDG_DATA_HOME"), home, ".local/share"),
+            false);
     add_own(hf, OWN_RUNTIME, "runtime",
             host->xdg_runtime ? xasprintf("%s/ags", host->xdg_runtime) : NULL, false);
     /* Lockdown staging lives directly in it: a workspace may be below it. */
@@ -201,6 +207,18 @@ static void add_place(struct host_facts *hf, size_t which, char *what, const cha
                                                         hf->ids[which].n};
 }
 
+/* ${XDG_DATA_HOME:-~/.local/share}/containers/storage, canonical; NULL
+ * without an absolute one. */
+static char *podman_store_dir(const char *home)
+{
+    const char *xdg = getenv("XDG_DATA_HOME");
+    _cleanup_free_ char *dir = xdg && xdg[0] == '/' ? xasprintf("%s/containers/storage", xdg)
+                               : home             ? xasprintf("%s/.local/share/containers/storage",
+                                                              home)
+                                                  : NULL;
+    return dir ? canonical_or_same(dir) : NULL;
+}
+
 /* The places never mounted by identity, so that a bind mount of one at
  * another path is refused too (plan_check_workspace). */
 static void gather_identities(const char *cwd, struct host_facts *hf)
@@ -211,6 +229,11 @@ static void gather_identities(const char *cwd, struct host_facts *hf)
     if (pw && pw->pw_dir && pw->pw_dir[0] == '/')
         hf->pw_home = canonical_or_same(pw->pw_dir);
     add_place(hf, ID_PW_HOME, xstrdup("your home directory"), hf->pw_home, true);
+    /* Rootless Podman's images, containers and volumes: the same, for Podman. */
+    hf->podman_store = podman_store_dir(hf->home);
+    add_place(hf, ID_PODMAN_STORE, xstrdup("Podman's storage (your images, containers and "
+                                           "volumes)"),
+              hf->podman_store, false);
     for (size_t i = 0; i < hf->n_own; i++)
         add_place(hf, ID_OWN + i, xasprintf("ags's %s directory", hf->own[i].what),
                   hf->own[i].path, hf->own[i].inside_ok);

@@ -375,6 +375,18 @@ cd "$work" || exit 1
 plan_error plan-refuses-home-ancestor "refusing to use $work as the workspace: it contains your home directory $work/home; cd into a project directory" plan --agent shell
 cd "$work/home/.config" || exit 1
 plan_error plan-refuses-ags-config-parent "refusing to use $work/home/.config as the workspace: it contains ags's config directory $work/home/.config/ags; cd into a project directory" plan --agent shell
+# The bubblewrap store (images, volumes, runs) and Podman's storage: a sandbox
+# that could write them would poison every later run (issue 17's attacker
+# review: run 1 replaced the image's git).
+mkdir -p "$work/home/.local/share/ags/rootfs" "$work/home/.local/share/containers/storage/x"
+cd "$work/home/.local/share/ags/rootfs" || exit 1
+plan_error plan-refuses-bwrap-store "refusing to use $work/home/.local/share/ags/rootfs as the workspace: it is inside ags's data directory $work/home/.local/share/ags; cd into a project directory" plan --agent shell
+cd "$work/home/.local/share" || exit 1
+plan_error plan-refuses-bwrap-store-parent "refusing to use $work/home/.local/share as the workspace: it contains ags's data directory $work/home/.local/share/ags; cd into a project directory" plan --agent shell
+cd "$work/home/.local/share/containers/storage/x" || exit 1
+plan_error plan-refuses-podman-storage "refusing to use $work/home/.local/share/containers/storage/x as the workspace: it is inside Podman's storage (your images, containers and volumes) $work/home/.local/share/containers/storage" plan --agent shell
+cd "$work/proj" || exit 1
+plan_error plan-refuses-add-dir-bwrap-store "refusing --add-dir $work/home/.local/share/ags: it is ags's data directory $work/home/.local/share/ags; add a project directory instead" plan --agent shell --add-dir "$work/home/.local/share/ags"
 cd "$work/proj" || exit 1
 plan_error plan-refuses-add-dir-home "refusing --add-dir $work/home: it is your home directory; add a project directory instead" plan --agent shell --add-dir "$work/home"
 if [ "${#as_user[@]}" -gt 0 ]; then

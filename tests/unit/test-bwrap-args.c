@@ -71,7 +71,8 @@ static void fx_build(struct fx *f, bool lockdown, bool tty, size_t n_secrets)
     static const int fds[] = {7, 8};
     const struct bwrap_args_in in = {
         .plan = f->p, .root = "/store/root", .shadows = &f->root, .n_shadows = 1,
-        .home_copy = "/run/u/ags-bwrap-x/home", .volume_dirs = vols, .seccomp_fd = 5,
+        .home_copy = "/run/u/ags-bwrap-x/home", .tmp_dir = "/run/u/ags-bwrap-x/tmp",
+        .var_tmp_dir = "/run/u/ags-bwrap-x/var-tmp", .volume_dirs = vols, .seccomp_fd = 5,
         .secret_names = names, .secret_fds = fds, .n_secrets = n_secrets,
         .hosts_fd = 9, .resolv_fd = -1, .tty = tty,
     };
@@ -143,8 +144,15 @@ static void test_the_image_is_bound_read_only_entry_by_entry_and_links_are_links
     assert_int_equal(find3(f.argv, "--ro-bind", "/store/root/tmp", "/tmp"), -1);
     assert_int_equal(find3(f.argv, "--ro-bind", "/store/root/home", "/home"), -1);
     assert_true(find3(f.argv, "--bind", "/run/u/ags-bwrap-x/home", "/home") >= 0);
-    assert_true(find3(f.argv, "1777", "--tmpfs", "/tmp") >= 0);
+    /* /tmp and /var/tmp on disk as a container's own layer; /run a sized tmpfs. */
+    assert_true(find3(f.argv, "--bind", "/run/u/ags-bwrap-x/tmp", "/tmp") >= 0);
+    assert_true(find3(f.argv, "--bind", "/run/u/ags-bwrap-x/var-tmp", "/var/tmp") >= 0);
+    assert_true(find3(f.argv, "67108864", "--tmpfs", "/run") >= 0);
     assert_true(find2(f.argv, "--proc", "/proc") >= 0);
+    /* "/" holds mount points only: read-only once they are made, after every mount. */
+    long ro = find2(f.argv, "--remount-ro", "/");
+    assert_true(ro > find3(f.argv, "--bind", "/work/repo", "/work/repo"));
+    assert_true(ro > find2(f.argv, "--ro-bind-data", "9"));
     assert_true(find2(f.argv, "--dev", "/dev") >= 0);
     fx_done(&f);
 }
@@ -176,7 +184,7 @@ static void test_secrets_are_0400_files_from_their_fds_and_never_values(void **s
     assert_string_equal(f.argv[a - 2], "--perms");
     assert_string_equal(f.argv[a - 1], "0400");
     /* After the tmpfs on /run that holds them. */
-    assert_true(find3(f.argv, "1777", "--tmpfs", "/run") < a);
+    assert_true(find3(f.argv, "67108864", "--tmpfs", "/run") < a);
     assert_true(find3(f.argv, "--ro-bind-data", "9", "/etc/hosts") >= 0);
     assert_int_equal(find2(f.argv, "--ro-bind-data", "-1"), -1);
     fx_done(&f);

@@ -52,9 +52,7 @@ static void sh(const char *fmt, ...)
 
 static struct backend *open_store(void)
 {
-    _cleanup_free_ char *run = xasprintf("%s/run", top);
-    (void)mkdir(run, 0700);
-    struct backend_open_opts o = {.kind = BACKEND_BWRAP, .getenv = fake_env, .runtime_dir = run};
+    struct backend_open_opts o = {.kind = BACKEND_BWRAP, .getenv = fake_env};
     struct backend *b = NULL;
     struct ags_error err = {0};
     int r = backend_bwrap_open(&o, &b, &err);
@@ -261,7 +259,9 @@ static void test_info_labels_and_the_environment_round_trip(void **s _unused_)
 /* A per-run directory as the launch half leaves it. */
 static void plant_run(const char *name, const char *id, const struct procid *owner)
 {
-    _cleanup_free_ char *dir = xasprintf("%s/run/" BWRAP_RUN_DIR_PREFIX "%s", top, name);
+    _cleanup_free_ char *runs = xasprintf("%s/ags/" BWRAP_STORE_RUNS, xdg);
+    (void)mkdir(runs, 0700);
+    _cleanup_free_ char *dir = xasprintf("%s/" BWRAP_RUN_DIR_PREFIX "%s", runs, name);
     assert_int_equal(mkdir(dir, 0700), 0);
     char text[PROCID_MAX_TEXT + 1];
     procid_format(owner, text, PROCID_MAX_TEXT);
@@ -291,7 +291,7 @@ static void test_remove_refuses_an_image_a_live_run_uses_but_not_a_dead_runs(voi
     struct ags_error err = {0};
     assert_int_equal(b->ops->image_remove(b, "busy", &err), -EBUSY);
     assert_non_null(strstr(err.msg, "live"));
-    _cleanup_free_ char *live = xasprintf("%s/run/" BWRAP_RUN_DIR_PREFIX "live", top);
+    _cleanup_free_ char *live = xasprintf("%s/ags/" BWRAP_STORE_RUNS "/" BWRAP_RUN_DIR_PREFIX "live", xdg);
     assert_int_equal(rmtree(live, NULL), 0);
     assert_int_equal(b->ops->image_remove(b, "busy", NULL), 0);
 }
