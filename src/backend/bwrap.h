@@ -42,20 +42,23 @@
 
 #include "backend/backend.h"
 #include "base/error.h"
+#include "bwrap/launch.h"
 #include "plan/plan.h"
 
 /* A sandbox created (bwrap_create) and not yet removed. */
 struct bwrap_sandbox {
     char *id;          /* the plan's name */
-    char *run_dir;     /* <runtime>/ags-bwrap-<name>/: private per-run state, 0700 */
-    char **argv;       /* the bwrap command line (no secret in it) */
-    int *keep_fds;     /* fds the child keeps (seccomp, secrets, info, block) */
+    char *run_dir;     /* <runtime>/ags-bwrap-<name>/: owner, image-id, home copy; 0700 */
+    char **argv;       /* bwrap's options and command (no secret in it) */
+    char **envp;       /* the sandbox's environment */
+    int *own_fds;      /* made for it: seccomp program, hosts, resolv.conf */
+    size_t n_own_fds;
+    int *keep_fds;     /* what bwrap inherits: own_fds and the secrets */
     size_t n_keep_fds;
     bool tty;
-    bool slirp;        /* attach slirp4netns to its network namespace */
     bool host_loopback;
-    pid_t pid;         /* bwrap, once started; 0 before */
-    pid_t slirp_pid;
+    bool started;
+    struct bwrap_proc proc;
 };
 
 struct bwrap_backend {
@@ -116,6 +119,16 @@ int bwrap_store_remove_owned(struct backend *b, const struct backend_object *o,
                              struct ags_error *err);
 int bwrap_store_volume_path(struct backend *b, const char *name, char **ret_path,
                             struct ags_error *err);
+
+/* ---- trees a sandbox may have written (backend/bwrap-tree.c) ---- */
+
+/* Copies the tree at src to dst (made 0700, then src's mode): directories,
+ * regular files and symlinks (as symlinks), modes without setuid, setgid or
+ * sticky bits; nothing else is carried and no link is followed. */
+int bwrap_copy_tree(const char *src, const char *dst, struct ags_error *err) _warn_unused_;
+/* Removes the tree at path without following a link in it, opening up the
+ * directories whose modes would stop it; -ENOENT-free when it is gone. */
+int bwrap_remove_tree(const char *path, struct ags_error *err);
 
 /* ---- the launch (backend/bwrap-run*.c) ---- */
 
