@@ -63,6 +63,11 @@ leaks_in() { # DIR...: paths of files that hold any canary
     grep -rlsF "${pats[@]}" "$@" 2>/dev/null || true
 }
 
+host_leaks() { # files of ags's, of its store, runtime and temporary dirs holding a canary
+    leaks_in "$XDG_CONFIG_HOME" "$TMPDIR" "$E2E_BWRAP_DATA" "$HOME/.config" "$HOME/.cache" \
+        "$XDG_RUNTIME_DIR" "$WORK"
+}
+
 argv_leaks() { # pids whose argv holds a canary
     local p
     for p in /proc/[0-9]*; do
@@ -113,8 +118,7 @@ else
         "$(leaks_in "$E2E_TMP")"
     rm -f "$E2E_TMP/scanner-control"
     check_eq "bwrap: while the agent runs no file on the host holds a canary" "" \
-        "$(leaks_in "$XDG_CONFIG_HOME" "$TMPDIR" "$E2E_BWRAP_DATA" "$HOME/.config" \
-            "$HOME/.cache" "$XDG_RUNTIME_DIR" "$WORK")"
+        "$(host_leaks)"
 fi
 touch looked
 
@@ -139,19 +143,22 @@ check_eq "no file of ags, of Podman's storage or of the runtime dir holds a cana
         "$HOME/.config" "$HOME/.cache" "$XDG_RUNTIME_DIR" "$WORK")"
 
 # ---- kill -9 mid-run: the secrets outlive ags, the next run sweeps them
-if podman_only "kill -9 leaves Podman secrets, swept by the next run (bwrap: they die with ags, below)"; then
+kill9_run() { # a run with the secrets, killed (-9) while its agent runs
     rm -f agent-up
-    # Not ours although named like a run's (no ags.managed label): never swept.
-    api DELETE '/secrets/ags-4194303-notours-0' # left by an interrupted earlier run
-    api POST '/secrets/create?name=ags-4194303-notours-0&driver=file' \
-        -H 'Content-Type: application/octet-stream' --data-binary 'not-a-canary'
-    check_status "a look-alike secret without labels is created" 200
     CANARY_SRC=$C_ENV CANARY_PASS=$C_PASS "$AGS_BIN" --agent shell -- -c 'touch agent-up; sleep 60' \
         </dev/null >/dev/null 2>&1 &
     AGS_PID=$!
     for _ in $(seq 300); do [ -e agent-up ] && break; sleep 0.1; done
     kill -KILL "$AGS_PID"
     wait "$AGS_PID" 2>/dev/null || true
+}
+if podman_only "kill -9 leaves Podman secrets, swept by the next run (bwrap: they die with ags, below)"; then
+    # Not ours although named like a run's (no ags.managed label): never swept.
+    api DELETE '/secrets/ags-4194303-notours-0' # left by an interrupted earlier run
+    api POST '/secrets/create?name=ags-4194303-notours-0&driver=file' \
+        -H 'Content-Type: application/octet-stream' --data-binary 'not-a-canary'
+    check_status "a look-alike secret without labels is created" 200
+    kill9_run
     check_eq "kill -9 leaves the run's secrets behind" 4 "$(managed_secrets)" # + the look-alike
     RC=0
     "$AGS_BIN" --agent shell -- -c 'exit 0' </dev/null >/dev/null 2>"$E2E_TMP/err" || RC=$?
@@ -164,17 +171,10 @@ if podman_only "kill -9 leaves Podman secrets, swept by the next run (bwrap: the
 else
     # ---- kill -9 mid-run on bwrap: the values die with ags (memory files);
     # its per-run directory stays until the next run's sweep
-    rm -f agent-up
-    CANARY_SRC=$C_ENV CANARY_PASS=$C_PASS "$AGS_BIN" --agent shell -- -c 'touch agent-up; sleep 60' \
-        </dev/null >/dev/null 2>&1 &
-    AGS_PID=$!
-    for _ in $(seq 300); do [ -e agent-up ] && break; sleep 0.1; done
-    kill -KILL "$AGS_PID"
-    wait "$AGS_PID" 2>/dev/null || true
+    kill9_run
     check_eq "bwrap: kill -9 leaves the per-run directory" 1 "$(managed_containers)"
     check_eq "bwrap: after kill -9 no file on the host holds a canary" "" \
-        "$(leaks_in "$XDG_CONFIG_HOME" "$TMPDIR" "$E2E_BWRAP_DATA" "$HOME/.config" \
-            "$HOME/.cache" "$XDG_RUNTIME_DIR" "$WORK")"
+        "$(host_leaks)"
     RC=0
     "$AGS_BIN" --agent shell -- -c 'exit 0' </dev/null >/dev/null 2>"$E2E_TMP/err" || RC=$?
     check_eq "the next run succeeds" 0 "$RC"
