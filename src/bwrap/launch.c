@@ -137,7 +137,10 @@ static int read_child_pid(int fd, pid_t *ret, struct ags_error *err)
     size_t len = 0;
     int64_t deadline = monotonic_ms() + SETUP_TIMEOUT_MS;
     *ret = 0;
-    while (!*ret && len < INFO_MAX) {
+    buf[0] = '\0';
+    /* To its end: bwrap writes the info in several pieces, then closes it,
+     * and a pipe closed before its last piece kills bwrap with SIGPIPE. */
+    while (len < INFO_MAX) {
         int64_t now = monotonic_ms();
         if (now >= deadline)
             return ags_error_set(err, -ETIMEDOUT,
@@ -157,11 +160,13 @@ static int read_child_pid(int fd, pid_t *ret, struct ags_error *err)
         if (got < 0)
             return ags_error_set(err, -errno, "reading bwrap's info: %m");
         if (got == 0)
-            return 0;
+            break;
         len += (size_t)got;
         buf[len] = '\0';
-        *ret = info_child_pid(buf);
     }
+    *ret = info_child_pid(buf);
+    if (len < INFO_MAX && !*ret)
+        return 0; /* bwrap ended without a sandbox: its exit status says why */
     if (!*ret)
         return ags_error_set(err, -EPROTO, "bwrap's info names no sandbox pid");
     return 0;
