@@ -191,6 +191,7 @@ fi
 # ---- kill -9 (of a lockdown run): the container and the staging survive
 # ags, and the next run sweeps both
 staging_dirs() { find "$E2E_TMP/stg" -maxdepth 1 -name 'ags-lockdown-*' | wc -l; }
+mkdir -p "$E2E_TMP/stg"
 TMPDIR=$E2E_TMP/stg "$AGS_BIN" --agent shell --lockdown -- -c 'sleep 60' </dev/null >/dev/null 2>&1 &
 AGS_PID=$!
 for _ in $(seq 100); do [ "$(managed_containers)" = 1 ] && break; sleep 0.1; done
