@@ -45,3 +45,21 @@ bench_stats() {
         m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
         printf "%.1f %.1f %.1f\n", m / 1000, a[1] / 1000, a[NR] / 1000 }'
 }
+
+# bench_report VARIANT WHAT: prints WHAT with VARIANT's median, min and max,
+# and records the median in the associative array `median` (the caller's).
+bench_report() {
+    local med lo hi
+    read -r med lo hi < <(bench_stats "$1")
+    # shellcheck disable=SC2034 # the caller's array
+    median[$1]=$med
+    printf '%-36s median %7.1f ms  min %7.1f  max %7.1f\n' "$2" "$med" "$lo" "$hi"
+}
+
+# bench_e2e_env BUILD_DIR: loads the e2e fixture's env file (tests/e2e/setup.sh).
+bench_e2e_env() {
+    local envfile=$1/e2e/env
+    [ -f "$envfile" ] || { echo "bench: $envfile missing: run tests/e2e/setup.sh first" >&2; exit 1; }
+    # shellcheck disable=SC1090
+    . "$envfile"
+}

@@ -113,6 +113,9 @@ void backend_objects_done(struct backend_objects *o); /* backend/objects.c */
 
 struct backend_ops {
     const char *name; /* "podman" */
+    /* image_build builds a Containerfile; else the run layer makes the
+     * image itself (run/image-bootstrap.c) and hands it to image_import. */
+    bool builds_containerfiles;
     /* Removes sandboxes and secrets of ags processes proven dead
      * (base/procid.h); *ret_removed counts them. */
     int (*sweep)(struct backend *b, size_t *ret_removed, struct ags_error *err);
@@ -157,9 +160,12 @@ struct backend_ops {
     int (*image_pull)(struct backend *b, const char *image, unsigned stall_seconds,
                       struct ags_error *err);
     /* Imports a root filesystem tarball as image with labels ("key=value",
-     * NULL-terminated, may be NULL). */
+     * NULL-terminated, may be NULL) and the environment env ("KEY=VALUE",
+     * NULL-terminated, may be NULL) that a run of it starts with (what a
+     * Containerfile's ENV gives an image). */
     int (*image_import)(struct backend *b, const char *tarball, const char *image,
-                        const char *const *labels, struct ags_error *err);
+                        const char *const *labels, const char *const *env,
+                        struct ags_error *err);
 
     /* ---- what ags owns (ags df, ags prune) ---- */
     /* Containers and volumes labelled ags.managed=true, ags's secrets (ags-*

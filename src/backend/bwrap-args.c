@@ -218,21 +218,11 @@ static void add_fs(struct strv_builder *b, const struct bwrap_args_in *in)
     free(l.v);
 }
 
-/* /bin/bash lowers the pids limit (soft, then hard: the agent cannot raise
- * it again) and becomes the plan's entrypoint. */
 static void add_command(struct strv_builder *b, const struct ags_plan *p)
 {
     push(b, "--chdir");
     push(b, p->work_dir.v);
     push(b, "--");
-    if (p->security.pids_limit) {
-        push(b, "/bin/bash");
-        push(b, "-c");
-        strv_builder_push(b, xasprintf("ulimit -Su %" PRIu32 " && ulimit -Hu %" PRIu32
-                                       " || exit 125; exec \"$@\"",
-                                       p->security.pids_limit, p->security.pids_limit));
-        push(b, "ags-pids-limit");
-    }
     for (size_t i = 0; p->argv[i]; i++)
         push(b, p->argv[i]);
 }

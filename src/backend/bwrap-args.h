@@ -24,9 +24,8 @@
  * mapped), pid, ipc, uts, net, cgroup; no further user namespaces inside; all
  * capabilities dropped; bwrap sets no_new_privs; the seccomp program; dies
  * with ags; outside a terminal a new session (no TIOCSTI into the caller's
- * terminal).  The command runs through /bin/bash, which first lowers the
- * sandbox's RLIMIT_NPROC (soft and hard) to the plan's pids limit: inside the
- * new user namespace that counts only the sandbox's processes.
+ * terminal).  The command is the plan's entrypoint.  (The pids limit is the
+ * launch's: bwrap_start_opts.nproc_limit.)
  */
 
 #include <stdbool.h>

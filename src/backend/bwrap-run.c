@@ -12,21 +12,21 @@
 #include <unistd.h>
 
 #include "backend/bwrap-args.h"
+#include "backend/bwrap-store.h"
 #include "backend/bwrap.h"
 #include "base/alloc.h"
 #include "base/fileio.h"
 #include "base/macro.h"
 #include "base/procid.h"
+#include "base/rmtree.h"
 #include "base/strv.h"
 #include "bwrap/launch.h"
 #include "bwrap/seccomp.h"
 #include "base/banned.h"
 
-#define RUN_DIR_PREFIX "ags-bwrap-"
 /* slirp4netns's network: its DNS forwarder and the host's loopback. */
 #define SLIRP_DNS           "10.0.2.3"
 #define SLIRP_HOST_LOOPBACK "10.0.2.2"
-#define OWNER_MAX           256
 
 /* ---- secrets: one sealed memory file each ---- */
 
@@ -210,7 +210,7 @@ static int gather_shadows(const char *root, const struct ags_plan *p, struct bwr
 
 static char *run_dir_of(const struct bwrap_backend *b, const char *name)
 {
-    return xasprintf("%s/" RUN_DIR_PREFIX "%s", b->runtime_dir, name);
+    return xasprintf("%s/" BWRAP_RUN_DIR_PREFIX "%s", b->runtime_dir, name);
 }
 
 static int write_small(const char *dir, const char *name, const char *text,
@@ -241,14 +241,14 @@ static int make_run_dir(struct bwrap_backend *b, const struct ags_plan *p, const
     _cleanup_free_ char *image_line = xasprintf("%s\n", image_id);
     _cleanup_free_ char *home_src = xasprintf("%s/home", root);
     _cleanup_free_ char *home = xasprintf("%s/home", dir);
-    int r = write_small(dir, "owner", owner_line, err);
+    int r = write_small(dir, BWRAP_RUN_OWNER_FILE, owner_line, err);
     if (r == 0)
-        r = write_small(dir, "image-id", image_line, err);
+        r = write_small(dir, BWRAP_RUN_IMAGE_FILE, image_line, err);
     if (r == 0)
         r = image_has_dir(root, "/home") ? bwrap_copy_tree(home_src, home, err)
                                          : (mkdir(home, 0755) < 0 ? -errno : 0);
     if (r < 0) {
-        (void)bwrap_remove_tree(dir, NULL); /* the sweep removes what is left */
+        (void)!rmtree(dir, NULL); /* the sweep removes what is left */
         return r;
     }
     *ret_dir = TAKE_PTR(dir);
@@ -394,12 +394,13 @@ int bwrap_create(struct backend *base, const struct ags_plan *p, bool tty, char 
     struct bwrap_sandbox *sb = xcalloc(1, sizeof(*sb));
     sb->tty = tty;
     sb->host_loopback = p->network.host_loopback;
+    sb->pids_limit = p->security.pids_limit;
     r = make_run_dir(b, p, root, image_id, &sb->run_dir, err);
     if (r == 0)
         r = build_command(b, p, tty, root, image_env, sb, err);
     if (r < 0) {
         if (sb->run_dir)
-            (void)bwrap_remove_tree(sb->run_dir, NULL);
+            (void)!rmtree(sb->run_dir, NULL);
         sandbox_free(sb);
         return r;
     }
@@ -433,6 +434,7 @@ int bwrap_start_attached(struct backend *base, const char *id, const struct back
         .slirp4netns = b->slirp4netns,
         .host_loopback = sb->host_loopback,
         .slirp_log_fd = log,
+        .nproc_limit = sb->pids_limit,
         .tty = sb->tty,
         .in_fd = io->in_fd,
         .out_fd = io->out_fd,
@@ -455,23 +457,13 @@ int bwrap_remove(struct backend *base, const char *id, struct ags_error *err)
         return ags_error_set(err, -ENOENT, "no sandbox %s", id);
     if (sb->started)
         bwrap_stop(&sb->proc);
-    int r = bwrap_remove_tree(sb->run_dir, err);
+    int r = rmtree(sb->run_dir, err);
     b->sb = NULL;
     sandbox_free(sb);
     return r;
 }
 
 /* ---- the sweep: run directories whose ags is proven gone ---- */
-
-static bool owner_dead(int dir, const struct procid *self)
-{
-    _cleanup_free_ char *text = NULL;
-    size_t len = 0;
-    if (read_regular_file_at(dir, "owner", "owner", OWNER_MAX, &text, &len, NULL, NULL) < 0)
-        return false;
-    text[strcspn(text, "\n")] = '\0';
-    return procid_text_state(text, self) == PROCID_DEAD;
-}
 
 int bwrap_sweep(struct backend *base, size_t *ret_removed, struct ags_error *err)
 {
@@ -487,15 +479,16 @@ int bwrap_sweep(struct backend *base, size_t *ret_removed, struct ags_error *err
                                                     b->runtime_dir);
     struct dirent *de;
     while ((de = readdir(d))) {
-        if (strncmp(de->d_name, RUN_DIR_PREFIX, strlen(RUN_DIR_PREFIX)) != 0)
+        if (strncmp(de->d_name, BWRAP_RUN_DIR_PREFIX, strlen(BWRAP_RUN_DIR_PREFIX)) != 0)
             continue;
         struct stat st;
         _cleanup_close_ int fd =
                 openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != geteuid() || !owner_dead(fd, &self))
+        if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != geteuid() ||
+            procid_file_state(fd, BWRAP_RUN_OWNER_FILE, &self) != PROCID_DEAD)
             continue;
         _cleanup_free_ char *path = xasprintf("%s/%s", b->runtime_dir, de->d_name);
-        if (bwrap_remove_tree(path, NULL) == 0)
+        if (rmtree(path, NULL) == 0)
             (*ret_removed)++;
     }
     (void)closedir(d);

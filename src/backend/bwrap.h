@@ -38,6 +38,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "backend/backend.h"
@@ -57,6 +58,7 @@ struct bwrap_sandbox {
     size_t n_keep_fds;
     bool tty;
     bool host_loopback;
+    uint32_t pids_limit; /* the plan's, 0: none */
     bool started;
     struct bwrap_proc proc;
 };
@@ -106,7 +108,8 @@ int bwrap_store_image_remove(struct backend *b, const char *image, struct ags_er
 int bwrap_store_image_pull(struct backend *b, const char *image, unsigned stall_seconds,
                            struct ags_error *err);
 int bwrap_store_image_import(struct backend *b, const char *tarball, const char *image,
-                             const char *const *labels, struct ags_error *err);
+                             const char *const *labels, const char *const *env,
+                             struct ags_error *err);
 int bwrap_store_image_info(struct backend *b, const char *image,
                            struct backend_image_info *ret, struct ags_error *err);
 /* Named volumes that do not exist yet, each filled from the image's content
@@ -120,15 +123,14 @@ int bwrap_store_remove_owned(struct backend *b, const struct backend_object *o,
 int bwrap_store_volume_path(struct backend *b, const char *name, char **ret_path,
                             struct ags_error *err);
 
-/* ---- trees a sandbox may have written (backend/bwrap-tree.c) ---- */
+/* ---- copies of the image's trees (backend/bwrap-copy.c) ---- */
 
-/* Copies the tree at src to dst (made 0700, then src's mode): directories,
- * regular files and symlinks (as symlinks), modes without setuid, setgid or
- * sticky bits; nothing else is carried and no link is followed. */
+/* src's entries into dst (fds of directories): directories, regular files
+ * and symlinks (as symlinks), modes without setuid or setgid; nothing else,
+ * nothing followed.  b (may be NULL): its cancel flag stops it (-EINTR). */
+int bwrap_copy_dir_at(const struct bwrap_backend *b, int src, int dst) _warn_unused_;
+/* The same for the tree at src into a new directory dst. */
 int bwrap_copy_tree(const char *src, const char *dst, struct ags_error *err) _warn_unused_;
-/* Removes the tree at path without following a link in it, opening up the
- * directories whose modes would stop it; -ENOENT-free when it is gone. */
-int bwrap_remove_tree(const char *path, struct ags_error *err);
 
 /* ---- the launch (backend/bwrap-run*.c) ---- */
 

@@ -2,6 +2,7 @@
 /* What a run needs before its container exists (volumes, host paths), and the
  * sweep of what dead runs left. */
 #include "backend/podman.h"
+#include "backend/prepare-paths.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -18,25 +19,6 @@
 #include "base/strv.h"
 #include "base/banned.h"
 
-static int create_host_path(const struct plan_mount *m, struct ags_error *err)
-{
-    if (m->create == PLAN_CREATE_DIR)
-        return mkdir_parents(m->source, 0755, err);
-    _cleanup_free_ char *dir = xstrdup(m->source);
-    char *slash = strrchr(dir, '/');
-    if (slash && slash != dir) {
-        *slash = '\0';
-        int r = mkdir_parents(dir, 0755, err);
-        if (r < 0)
-            return r;
-    }
-    int fd = open(m->source, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return ags_error_set(err, -errno, "cannot create '%s': %m", m->source);
-    (void)close(fd);
-    return 0;
-}
-
 int backend_prepare(struct podman_client *c, const struct ags_plan *p, struct ags_error *err)
 {
     for (size_t i = 0; i < p->n_mounts; i++) {
@@ -51,7 +33,7 @@ int backend_prepare(struct podman_client *c, const struct ags_plan *p, struct ag
             if (r == -EBUSY)
                 r = 0;
         } else if (m->create != PLAN_CREATE_NONE) {
-            r = create_host_path(m, err);
+            r = backend_create_host_path(m, err);
         }
         if (r < 0)
             return r;

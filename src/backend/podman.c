@@ -133,12 +133,13 @@ static int pb_image_pull(struct backend *b, const char *image, unsigned stall_se
 }
 
 static int pb_image_import(struct backend *b, const char *tarball, const char *image,
-                           const char *const *labels, struct ags_error *err)
+                           const char *const *labels, const char *const *env,
+                           struct ags_error *err)
 {
     struct podman_backend *pb = podman_of(b);
     _cleanup_free_ char *id = NULL;
     podman_client_set_cancel(pb->c, pb->cancel);
-    int r = podman_image_import(pb->c, tarball, image, labels, &id, err);
+    int r = podman_image_import(pb->c, tarball, image, labels, env, &id, err);
     podman_client_set_cancel(pb->c, NULL);
     return r;
 }
@@ -318,6 +319,7 @@ static const struct backend_ops podman_ops = {
     .image_remove = pb_image_remove,
     .image_pull = pb_image_pull,
     .image_import = pb_image_import,
+    .builds_containerfiles = true,
     .engine_info = pb_engine_info,
     .image_info = pb_image_info,
     .volume_path = pb_volume_path,

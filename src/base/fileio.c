@@ -71,19 +71,37 @@ int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
+/* An unpredictable name ".ags-tmp-<16 hex>" into tmp. */
+static void temp_name(char tmp[static 32], int attempt)
+{
+    uint64_t rnd = 0;
+    if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        rnd ^= (uint64_t)getpid() << 20 ^ (uint64_t)attempt;
+    (void)snprintf(tmp, 32, ".ags-tmp-%016llx", (unsigned long long)rnd);
+}
+
 /* Creates a new file with an unpredictable name in dirfd (O_EXCL: never an
  * existing file or a planted symlink), its name in tmp. */
 static int create_temp_at(int dirfd, char tmp[static 32], unsigned mode)
 {
     for (int attempt = 0; attempt < 16; attempt++) {
-        uint64_t rnd = 0;
-        if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-            rnd ^= (uint64_t)getpid() << 20 ^ (uint64_t)attempt;
-        (void)snprintf(tmp, 32, ".ags-tmp-%016llx", (unsigned long long)rnd);
+        temp_name(tmp, attempt);
         int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
                         (mode_t)mode);
         if (fd >= 0 || errno != EEXIST)
             return fd < 0 ? -errno : fd;
+    }
+    return -EEXIST;
+}
+
+int mkdir_temp_at(int dirfd, char tmp[static 32], unsigned mode)
+{
+    for (int attempt = 0; attempt < 16; attempt++) {
+        temp_name(tmp, attempt);
+        if (mkdirat(dirfd, tmp, (mode_t)mode) == 0)
+            return 0;
+        if (errno != EEXIST)
+            return -errno;
     }
     return -EEXIST;
 }

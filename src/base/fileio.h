@@ -41,6 +41,10 @@ int open_dir_below(int dirfd, const char *where, const char *rel, unsigned mode,
  * (a symlink there is replaced, never followed). */
 int write_file_atomic_at(int dirfd, const char *where, const char *name, const char *data,
                          size_t len, unsigned mode, struct ags_error *err) _warn_unused_;
+/* Creates a new directory with an unpredictable name ".ags-tmp-..." in dirfd
+ * (its name in tmp): where an entry is built before it is renamed into place.
+ * 0 or -errno. */
+int mkdir_temp_at(int dirfd, char tmp[static 32], unsigned mode) _warn_unused_;
 /* Reads name (relative to dirfd, or a path with AT_FDCWD) only if it is a
  * regular file, without following a symlink at its last component and without
  * blocking on a FIFO (O_NOFOLLOW | O_NONBLOCK, then fstat).  shown names it in

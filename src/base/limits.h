@@ -37,3 +37,8 @@
 #define AGS_PROXY_MAX_CLIENTS      32u
 /* Relay windows (callback ports bound on the host's loopback) of one session at once. */
 #define AGS_PROXY_MAX_RELAYS       16u
+/* A file of the bubblewrap backend's store (labels, env, a tag): written by ags, read
+ * bounded all the same; an image's environment takes well under 4 KiB. */
+#define AGS_BWRAP_STORE_FILE_MAX   (64u * 1024u)
+/* An image or volume name in that store. */
+#define AGS_BWRAP_STORE_NAME_MAX   255u

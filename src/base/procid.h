@@ -53,6 +53,9 @@ enum procid_state procid_owner_state(const struct procid *owner, const struct pr
                                      int (*start_time)(uint32_t pid, uint64_t *ret));
 /* procid_parse + procid_owner_state with /proc: an unparsable text is UNKNOWN. */
 enum procid_state procid_text_state(const char *text, const struct procid *self);
+/* The state of the owner that the file rel in dir names (a regular file of
+ * ours, not a symlink, in the text form): PROCID_UNKNOWN without one. */
+enum procid_state procid_file_state(int dir, const char *rel, const struct procid *self);
 /* The same for something still in use (a running container, or a secret a
  * running container carries): only the pid proof counts; another boot is
  * UNKNOWN, because cloned VMs sharing an engine and systemd-nspawn

@@ -56,43 +56,77 @@ static void compress(uint32_t h[8], const uint8_t block[64])
     h[7] += k;
 }
 
-void sha256(const void *data, size_t len, uint8_t out[SHA256_DIGEST_SIZE])
+void sha256_init(struct sha256_ctx *c)
 {
-    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    memcpy(c->h, h0, sizeof(h0));
+    c->n = 0;
+    c->total = 0;
+}
+
+void sha256_update(struct sha256_ctx *c, const void *data, size_t len)
+{
     const uint8_t *p = data;
-    size_t left = len;
-    while (left >= 64) {
-        compress(h, p);
-        p += 64;
-        left -= 64;
+    c->total += len;
+    if (c->n) { /* fill the partial block first */
+        size_t take = len < 64 - c->n ? len : 64 - c->n;
+        memcpy(c->buf + c->n, p, take);
+        c->n += take;
+        p += take;
+        len -= take;
+        if (c->n < 64)
+            return;
+        compress(c->h, c->buf);
+        c->n = 0;
     }
+    for (; len >= 64; p += 64, len -= 64)
+        compress(c->h, p);
+    memcpy(c->buf, p, len);
+    c->n = len;
+}
+
+void sha256_final(struct sha256_ctx *c, uint8_t out[SHA256_DIGEST_SIZE])
+{
     uint8_t tail[128] = {0};
-    memcpy(tail, p, left);
-    tail[left] = 0x80;
-    size_t tail_len = left < 56 ? 64 : 128;
-    uint64_t bits = (uint64_t)len * 8;
+    memcpy(tail, c->buf, c->n);
+    tail[c->n] = 0x80;
+    size_t tail_len = c->n < 56 ? 64 : 128;
+    uint64_t bits = c->total * 8;
     for (unsigned i = 0; i < 8; i++)
         tail[tail_len - 1 - i] = (uint8_t)(bits >> (8 * i));
-    compress(h, tail);
+    compress(c->h, tail);
     if (tail_len == 128)
-        compress(h, tail + 64);
+        compress(c->h, tail + 64);
     for (unsigned i = 0; i < 8; i++) {
-        out[4 * i] = (uint8_t)(h[i] >> 24);
-        out[4 * i + 1] = (uint8_t)(h[i] >> 16);
-        out[4 * i + 2] = (uint8_t)(h[i] >> 8);
-        out[4 * i + 3] = (uint8_t)h[i];
+        out[4 * i] = (uint8_t)(c->h[i] >> 24);
+        out[4 * i + 1] = (uint8_t)(c->h[i] >> 16);
+        out[4 * i + 2] = (uint8_t)(c->h[i] >> 8);
+        out[4 * i + 3] = (uint8_t)c->h[i];
     }
 }
 
-void sha256_hex(const void *data, size_t len, char out[SHA256_HEX_SIZE])
+void sha256(const void *data, size_t len, uint8_t out[SHA256_DIGEST_SIZE])
+{
+    struct sha256_ctx c;
+    sha256_init(&c);
+    sha256_update(&c, data, len);
+    sha256_final(&c, out);
+}
+
+void sha256_hex_of(const uint8_t d[SHA256_DIGEST_SIZE], char out[SHA256_HEX_SIZE])
 {
     static const char hex[] = "0123456789abcdef";
-    uint8_t d[SHA256_DIGEST_SIZE];
-    sha256(data, len, d);
     for (unsigned i = 0; i < SHA256_DIGEST_SIZE; i++) {
         out[2 * i] = hex[d[i] >> 4];
         out[2 * i + 1] = hex[d[i] & 15];
     }
     out[64] = '\0';
+}
+
+void sha256_hex(const void *data, size_t len, char out[SHA256_HEX_SIZE])
+{
+    uint8_t d[SHA256_DIGEST_SIZE];
+    sha256(data, len, d);
+    sha256_hex_of(d, out);
 }

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -133,14 +135,13 @@ static pid_t info_child_pid(const char *info)
  * closed it first (it failed: it says why on its stderr). */
 static int read_child_pid(int fd, pid_t *ret, struct ags_error *err)
 {
-    char buf[INFO_MAX + 1];
+    char buf[INFO_MAX + 1] = "";
     size_t len = 0;
     int64_t deadline = monotonic_ms() + SETUP_TIMEOUT_MS;
     *ret = 0;
-    buf[0] = '\0';
-    /* To its end: bwrap writes the info in several pieces, then closes it,
-     * and a pipe closed before its last piece kills bwrap with SIGPIPE. */
-    while (len < INFO_MAX) {
+    /* To its closing brace: bwrap dies of SIGPIPE if the pipe closes while
+     * it still writes. */
+    while ((!*ret || !strchr(buf, '}')) && len < INFO_MAX) {
         int64_t now = monotonic_ms();
         if (now >= deadline)
             return ags_error_set(err, -ETIMEDOUT,
@@ -160,13 +161,11 @@ static int read_child_pid(int fd, pid_t *ret, struct ags_error *err)
         if (got < 0)
             return ags_error_set(err, -errno, "reading bwrap's info: %m");
         if (got == 0)
-            break;
+            return 0;
         len += (size_t)got;
         buf[len] = '\0';
+        *ret = info_child_pid(buf);
     }
-    *ret = info_child_pid(buf);
-    if (len < INFO_MAX && !*ret)
-        return 0; /* bwrap ended without a sandbox: its exit status says why */
     if (!*ret)
         return ags_error_set(err, -EPROTO, "bwrap's info names no sandbox pid");
     return 0;
@@ -306,7 +305,7 @@ static int make_streams(const struct bwrap_start_opts *o, struct bwrap_proc *p,
 {
     *s = (struct streams){.ctty = -1};
     if (o->tty) {
-        int slave;
+        int slave = -1;
         int r = open_pty(o, &p->master, &slave, err);
         if (r < 0)
             return r;
@@ -350,7 +349,8 @@ static int spawn_bwrap(const struct bwrap_start_opts *o, const struct streams *s
 {
     _cleanup_strv_free_ char **argv = full_argv(o, info_wr, block_rd);
     int *keep = xcalloc(o->n_keep_fds + 2, sizeof(int));
-    memcpy(keep, o->keep_fds, o->n_keep_fds * sizeof(int));
+    if (o->n_keep_fds)
+        memcpy(keep, o->keep_fds, o->n_keep_fds * sizeof(int));
     keep[o->n_keep_fds] = info_wr;
     keep[o->n_keep_fds + 1] = block_rd;
     int r = bwrap_fork_exec(o->program, argv, o->envp, s->std, s->ctty, keep,
@@ -366,7 +366,10 @@ int bwrap_start(const struct bwrap_start_opts *o, struct bwrap_proc *ret, struct
     struct streams s;
     int info[2] = {-1, -1}, block[2] = {-1, -1};
     int r = make_streams(o, &p, &s, err);
-    if (r == 0 && (pipe2(info, O_CLOEXEC) < 0 || pipe2(block, O_CLOEXEC) < 0))
+    /* The block fd is a socket so that releasing a bwrap that already
+     * exited is EPIPE, not SIGPIPE. */
+    if (r == 0 && (pipe2(info, O_CLOEXEC) < 0 ||
+                   socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, block) < 0))
         r = ags_error_set(err, -errno, "pipe: %m");
     if (r == 0)
         r = spawn_bwrap(o, &s, info[1], block[0], &p, err);
@@ -377,10 +380,15 @@ int bwrap_start(const struct bwrap_start_opts *o, struct bwrap_proc *ret, struct
     if (r == 0)
         r = read_child_pid(info[0], &child, err);
     close_fd(&info[0]);
+    if (r == 0 && child && o->nproc_limit) {
+        const struct rlimit lim = {o->nproc_limit, o->nproc_limit};
+        if (prlimit(child, RLIMIT_NPROC, &lim, NULL) < 0)
+            r = ags_error_set(err, -errno, "cannot limit the sandbox's processes: %m");
+    }
     if (r == 0 && child && o->slirp4netns)
         r = start_slirp(o, child, &p, err);
     /* Released: the command runs now (or, when bwrap failed, nothing waits). */
-    if (r == 0 && child && write(block[1], "x", 1) != 1)
+    if (r == 0 && child && send(block[1], "x", 1, MSG_NOSIGNAL) != 1)
         r = ags_error_set(err, -errno, "cannot release the sandbox: %m");
     close_fd(&block[1]);
     if (r < 0) {

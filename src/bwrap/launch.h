@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "base/error.h"
@@ -40,6 +41,10 @@ struct bwrap_start_opts {
     const char *slirp4netns;
     bool host_loopback;
     int slirp_log_fd;          /* slirp4netns's stdout and stderr (-1: /dev/null) */
+    /* The sandbox's RLIMIT_NPROC (soft and hard), set on its first process
+     * before it is released: inside its own user namespace only its own
+     * processes count against it (0: none). */
+    uint32_t nproc_limit;
     /* The caller's side.  tty: the sandbox gets a pseudo-terminal of its own
      * (never the caller's terminal), its output relayed to out_fd; else its
      * stdin is in_fd (-1: /dev/null) and its stdout/stderr are out_fd/err_fd,

@@ -193,8 +193,25 @@ static bool plain_label(const char *kv)
            !strchr(eq + 1, '=');
 }
 
-/* reference=R&changes=LABEL k=v... into q. */
-static int import_query(struct strbuf *q, const char *reference, const char *const *labels)
+/* KEY=VALUE that Podman's ENV change keeps as it is. */
+static bool plain_env(const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    if (!eq || eq == kv || strlen(kv) > 4096)
+        return false;
+    for (const char *k = kv; k < eq; k++)
+        if (!(*k == '_' || (*k >= 'A' && *k <= 'Z') || (*k >= 'a' && *k <= 'z') ||
+              (k > kv && *k >= '0' && *k <= '9')))
+            return false;
+    for (const char *v = eq + 1; *v; v++)
+        if ((unsigned char)*v <= ' ' || *v == '"' || *v == '\'' || *v == '\\' || *v == 0x7f)
+            return false;
+    return true;
+}
+
+/* reference=R&changes=LABEL k=v...&changes=ENV K=V... into q. */
+static int import_query(struct strbuf *q, const char *reference, const char *const *labels,
+                        const char *const *env)
 {
     if (!reference || !reference[0] || strlen(reference) > PODMAN_MAX_NAME ||
         podman_query_add(q, "reference", reference) < 0)
@@ -206,16 +223,25 @@ static int import_query(struct strbuf *q, const char *reference, const char *con
         if (podman_query_add(q, "changes", change) < 0)
             return -EINVAL;
     }
+    for (size_t i = 0; env && env[i]; i++) {
+        if (!plain_env(env[i]))
+            return -EINVAL;
+        _cleanup_free_ char *change = xasprintf("ENV %s", env[i]);
+        if (podman_query_add(q, "changes", change) < 0)
+            return -EINVAL;
+    }
     return 0;
 }
 
 int podman_image_import(struct podman_client *c, const char *tarball, const char *reference,
-                        const char *const *labels, char **ret_id, struct ags_error *err)
+                        const char *const *labels, const char *const *env, char **ret_id,
+                        struct ags_error *err)
 {
     _cleanup_strbuf_ struct strbuf q;
     strbuf_init(&q, 8 * PODMAN_MAX_NAME);
-    if (import_query(&q, reference, labels) < 0)
-        return ags_error_set(err, -EINVAL, "importing '%s': no valid image reference or label",
+    if (import_query(&q, reference, labels, env) < 0)
+        return ags_error_set(err, -EINVAL,
+                             "importing '%s': no valid image reference, label or environment",
                              tarball);
     void *body = NULL;
     size_t len = 0;

@@ -114,9 +114,13 @@ int podman_image_build(struct podman_client *c, const struct podman_build_opts *
 int podman_image_pull(struct podman_client *c, const char *reference, unsigned stall_seconds,
                       struct ags_error *err) _warn_unused_;
 /* Imports a root filesystem tarball as reference, with labels ("key=value",
- * NULL-terminated, may be NULL; keys and values of [A-Za-z0-9._/:-] only). */
+ * NULL-terminated, may be NULL; keys and values of [A-Za-z0-9._/:-] only) and
+ * the image's environment env ("KEY=VALUE", NULL-terminated, may be NULL; a
+ * value without blanks, quotes or backslashes: Podman's ENV change would
+ * split or unquote them), each as a change ("LABEL k=v", "ENV K=V"). */
 int podman_image_import(struct podman_client *c, const char *tarball, const char *reference,
-                        const char *const *labels, char **ret_id, struct ags_error *err)
+                        const char *const *labels, const char *const *env, char **ret_id,
+                        struct ags_error *err)
         _warn_unused_;
 
 /* ---- disk use (usage.c) ---- */

@@ -23,6 +23,16 @@ static const char *or_unknown(const char *s)
 
 static void check_api(const struct doctor_engine_facts *e, struct doctor_report *r)
 {
+    if (e->looked_at == BACKEND_BWRAP) {
+        if (e->reachable)
+            doctor_add(r, S_ENGINE, "bwrap", DOCTOR_OK, NULL,
+                       "bubblewrap %s runs the sandboxes ([sandbox].backend = %s)",
+                       or_unknown(e->info.version), backend_kind_name(e->configured));
+        else
+            doctor_add(r, S_ENGINE, "bwrap", DOCTOR_FAIL, "sudo apt-get install bubblewrap",
+                       "the bubblewrap backend cannot run: %s", e->error ? e->error : "unknown");
+        return;
+    }
     if (!e->reachable) {
         doctor_add(r, S_ENGINE, "podman-api", DOCTOR_FAIL,
                    "a run starts it (podman system service); or: systemctl --user start "
@@ -65,7 +75,7 @@ static void check_storage(const struct doctor_image_facts *im, struct doctor_rep
 void doctor_check_engine(const struct doctor_facts *f, struct doctor_report *r)
 {
     check_api(&f->engine, r);
-    if (!f->engine.reachable)
+    if (!f->engine.reachable || f->engine.looked_at == BACKEND_BWRAP)
         return;
     check_rootless(&f->engine, r);
     if (f->have_image && f->image.labels_r == 0)
@@ -214,8 +224,37 @@ static void check_approval(const struct doctor_facts *f, struct doctor_report *r
                    "no desktop approvals (headless): %s", p->what);
 }
 
+/* Which engines this host can run sandboxes with, and why not. */
+static void check_backends(const struct doctor_host_facts *h, struct doctor_report *r)
+{
+    if (h->podman)
+        doctor_add(r, S_HOST, "backend-podman", DOCTOR_OK, NULL,
+                   "Podman is installed: [sandbox].backend = \"podman\" can be used");
+    else
+        doctor_add(r, S_HOST, "backend-podman", DOCTOR_WARN,
+                   "sudo apt-get install podman (or use [sandbox].backend = \"bwrap\")",
+                   "Podman is not installed: the Podman backend cannot be used");
+    const char *why = !h->bwrap         ? "bwrap is not installed"
+                      : h->userns_off   ? h->userns_off
+                      : !h->slirp4netns ? "slirp4netns is not installed (the sandbox's network)"
+                                        : NULL;
+    const char *fix = !h->bwrap         ? "sudo apt-get install bubblewrap"
+                      : h->userns_off   ? "allow unprivileged user namespaces (sysctl)"
+                      : !h->slirp4netns ? "sudo apt-get install slirp4netns"
+                                        : NULL;
+    if (why)
+        doctor_add(r, S_HOST, "backend-bwrap", DOCTOR_WARN, fix,
+                   "the bubblewrap backend cannot be used: %s", why);
+    else
+        doctor_add(r, S_HOST, "backend-bwrap", DOCTOR_OK, NULL,
+                   "bubblewrap can run sandboxes: [sandbox].backend = \"bwrap\" can be used%s",
+                   h->mmdebstrap ? "" : " (its image builds need mmdebstrap: apt-get install "
+                                        "mmdebstrap)");
+}
+
 void doctor_check_host(const struct doctor_facts *f, struct doctor_report *r)
 {
+    check_backends(&f->host, r);
     check_subid(&f->host, "/etc/subuid", f->host.subuid, "subuid", r);
     check_subid(&f->host, "/etc/subgid", f->host.subgid, "subgid", r);
     check_tun(&f->host, r);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/strutil.h"
 #include "base/strv.h"
 #include "run/doctor-internal.h"
 #include "run/internal.h"
@@ -85,6 +86,13 @@ void doctor_gather_engine(const struct run_doctor_opts *o, const struct ags_conf
     bo.no_autostart = true;
     bo.timeout_ms = DOCTOR_ENGINE_TIMEOUT_MS;
     struct doctor_engine_facts *e = &f->engine;
+    e->configured = bo.kind;
+    /* Doctor never starts Podman, so "auto" is decided as a run would: Podman
+     * where it is installed (a run starts its service), else bubblewrap. */
+    if (bo.kind == BACKEND_AUTO)
+        bo.kind = f->host.podman || env_nonempty(bo.getenv, "CONTAINER_HOST") ? BACKEND_PODMAN
+                                                                              : BACKEND_BWRAP;
+    e->looked_at = bo.kind;
     if (backend_podman_target(&bo, &e->uri, NULL) < 0)
         e->uri = xstrdup("");
     run_open_backend_fn *open = o->open_backend ? o->open_backend : backend_open;

@@ -11,6 +11,7 @@
 
 #include "base/alloc.h"
 #include "base/fileio.h"
+#include "base/parse-util.h"
 #include "base/strutil.h"
 #include "base/strv.h"
 #include "run/assets.h"
@@ -54,6 +55,44 @@ static void gather_controllers(struct doctor_host_facts *h)
     h->controllers = read_or_null(h->controllers_at, CGROUP_FILE_MAX);
 }
 
+/* A sysctl's number, -1 when it cannot be read. */
+static long sysctl_number(const char *path)
+{
+    _cleanup_free_ char *text = read_or_null(path, 64);
+    uint32_t v;
+    if (!text)
+        return -1;
+    text[strcspn(text, "\n")] = '\0';
+    return parse_u32(text, &v) == 0 ? (long)v : -1;
+}
+
+/* The knobs that turn unprivileged user namespaces off (Debian's, AppArmor's,
+ * and the count); NULL when none does. */
+static char *userns_off(void)
+{
+    if (sysctl_number("/proc/sys/kernel/unprivileged_userns_clone") == 0)
+        return xstrdup("kernel.unprivileged_userns_clone is 0");
+    if (sysctl_number("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
+        return xstrdup("kernel.apparmor_restrict_unprivileged_userns is 1");
+    if (sysctl_number("/proc/sys/user/max_user_namespaces") == 0)
+        return xstrdup("user.max_user_namespaces is 0");
+    return NULL;
+}
+
+static bool installed(const char *(*getenv_fn)(const char *), const char *name)
+{
+    _cleanup_free_ char *path = trusted_program(env_nonempty(getenv_fn, "PATH"), name);
+    return path != NULL;
+}
+
+static void gather_backends(const char *(*getenv_fn)(const char *), struct doctor_host_facts *h)
+{
+    h->podman = installed(getenv_fn, "podman");
+    h->bwrap = installed(getenv_fn, "bwrap");
+    h->mmdebstrap = installed(getenv_fn, "mmdebstrap");
+    h->userns_off = userns_off();
+}
+
 static void gather_host(const char *(*getenv_fn)(const char *), struct doctor_host_facts *h)
 {
     h->uid = geteuid();
@@ -67,6 +106,7 @@ static void gather_host(const char *(*getenv_fn)(const char *), struct doctor_ho
         (void)close(fd);
     h->slirp4netns = backend_podman_has_helper(getenv_fn, "slirp4netns");
     h->pasta = backend_podman_has_helper(getenv_fn, "pasta");
+    gather_backends(getenv_fn, h);
     struct statfs st;
     h->cgroup2 = statfs("/sys/fs/cgroup", &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC;
     if (h->cgroup2)
@@ -244,6 +284,7 @@ void doctor_facts_done(struct doctor_facts *f)
     free(f->host.subgid);
     free(f->host.controllers);
     free(f->host.controllers_at);
+    free(f->host.userns_off);
     strv_free(f->image.labels);
     free(f->image.labels_error);
     free(f->image.expected_error);

@@ -54,6 +54,8 @@ void doctor_add(struct doctor_report *r, const char *section, const char *name,
 /* ---- the facts ---- */
 
 struct doctor_engine_facts {
+    enum backend_kind configured; /* [sandbox].backend (or --backend) */
+    enum backend_kind looked_at;  /* the one doctor opened: Podman or bubblewrap */
     char *uri;     /* the endpoint tried ("" unknown) */
     bool reachable;
     char *error;   /* why not, when !reachable */
@@ -67,6 +69,11 @@ struct doctor_host_facts {
     char *subgid;
     int tun_errno;      /* 0: /dev/net/tun opens read-write, else why not */
     bool slirp4netns, pasta;
+    /* The backends this host can use (docs/bwrap.md). */
+    bool podman;          /* the podman program is installed */
+    bool bwrap;           /* bwrap is installed where only root can change it */
+    bool mmdebstrap;      /* bwrap's image builds need it */
+    char *userns_off;     /* why unprivileged user namespaces are off, NULL: they are on */
     /* cgroups */
     bool cgroup2;          /* /sys/fs/cgroup is the unified hierarchy */
     char *controllers;     /* cgroup.controllers delegated to the user, NULL unknown */

@@ -22,6 +22,7 @@
 
 #include "base/alloc.h"
 #include "base/fileio.h"
+#include "base/strv.h"
 #include "run/internal.h"
 #include "base/banned.h"
 
@@ -105,8 +106,8 @@ static int spawn_mmdebstrap(char *const argv[], const struct run_callbacks *cb,
 
 /* The apt variant is Essential + apt, like the official debian image, with
  * the official image's sources (main, updates, security). */
-static int make_tarball(const char *suite, const char *tar, const struct run_callbacks *cb,
-                        struct ags_error *err)
+int run_image_mmdebstrap(const char *suite, const char *tar, const char *const *hooks,
+                         const struct run_callbacks *cb, struct ags_error *err)
 {
     _cleanup_free_ char *tmp = xasprintf("%s.part", tar);
     _cleanup_free_ char *main_src = xasprintf("deb http://deb.debian.org/debian %s main", suite);
@@ -114,19 +115,24 @@ static int make_tarball(const char *suite, const char *tar, const struct run_cal
             xasprintf("deb http://deb.debian.org/debian %s-updates main", suite);
     _cleanup_free_ char *sec_src =
             xasprintf("deb http://deb.debian.org/debian-security %s-security main", suite);
-    char *argv[] = {
-            xstrdup("mmdebstrap"), xstrdup("--mode=unshare"), xstrdup("--variant=apt"),
-            xstrdup("--format=tar"),
-            xstrdup("--dpkgopt=path-exclude=/usr/share/doc/*"),
-            xstrdup("--dpkgopt=path-include=/usr/share/doc/*/copyright"),
-            xstrdup("--dpkgopt=path-exclude=/usr/share/man/*"),
-            xstrdup("--dpkgopt=path-exclude=/usr/share/locale/*"),
-            xstrdup("--aptopt=Acquire::Retries \"3\""), xstrdup(suite), tmp, main_src,
-            upd_src, sec_src, NULL};
+    static const char *const head[] = {
+            "mmdebstrap", "--mode=unshare", "--variant=apt", "--format=tar",
+            "--dpkgopt=path-exclude=/usr/share/doc/*",
+            "--dpkgopt=path-include=/usr/share/doc/*/copyright",
+            "--dpkgopt=path-exclude=/usr/share/man/*",
+            "--dpkgopt=path-exclude=/usr/share/locale/*",
+            "--aptopt=Acquire::Retries \"3\"", NULL};
+    struct strv_builder sb = {0};
+    for (size_t i = 0; head[i]; i++)
+        strv_builder_push(&sb, xstrdup(head[i]));
+    for (size_t i = 0; hooks && hooks[i]; i++)
+        strv_builder_push(&sb, xasprintf("--customize-hook=%s", hooks[i]));
+    const char *tail[] = {suite, tmp, main_src, upd_src, sec_src, NULL};
+    for (size_t i = 0; tail[i]; i++)
+        strv_builder_push(&sb, xstrdup(tail[i]));
+    _cleanup_strv_free_ char **argv = strv_builder_steal(&sb);
     (void)unlink(tmp);
     int r = spawn_mmdebstrap(argv, cb, err);
-    for (size_t i = 0; i < 10; i++) /* the xstrdup'ed ones */
-        free(argv[i]);
     if (r == 0 && rename(tmp, tar) < 0)
         r = ags_error_set(err, -errno, "cannot rename '%s': %m", tmp);
     if (r < 0)
@@ -161,7 +167,7 @@ static int local_base(struct backend *b, const struct ags_config *cfg,
         if (!fresh_file(tar)) {
             progress(cb, xasprintf("making a Debian %s base with mmdebstrap into %s", suite,
                                    tar));
-            r = make_tarball(suite, tar, cb, err);
+            r = run_image_mmdebstrap(suite, tar, NULL, cb, err);
             if (r < 0)
                 return r;
         }
@@ -169,7 +175,7 @@ static int local_base(struct backend *b, const struct ags_config *cfg,
         /* The label is how ags df and ags prune know the base as ags's. */
         _cleanup_free_ char *label = xasprintf("%s=%s", RUN_IMAGE_LABEL_IMPORTED, suite);
         const char *labels[] = {label, NULL};
-        r = b->ops->image_import(b, tar, ref, labels, err);
+        r = b->ops->image_import(b, tar, ref, labels, NULL, err);
         if (r < 0)
             return r;
     }

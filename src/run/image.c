@@ -11,6 +11,7 @@
 #include "base/alloc.h"
 #include "base/fileio.h"
 #include "base/sha256.h"
+#include "base/strv.h"
 #include "run/internal.h"
 #include "base/banned.h"
 
@@ -140,6 +141,18 @@ static int build_with_retries(struct backend *b, const char *image,
     }
 }
 
+char **run_image_build_labels(const char *digest, const char *base)
+{
+    char when[64];
+    utc_now(when, sizeof(when));
+    struct strv_builder sb = {0};
+    strv_builder_push(&sb, xasprintf("%s=%s", RUN_IMAGE_LABEL_CONTEXT, digest));
+    strv_builder_push(&sb, xasprintf("%s=%s", RUN_IMAGE_LABEL_BUILT, when));
+    if (base)
+        strv_builder_push(&sb, xasprintf("%s=%s", RUN_IMAGE_LABEL_BASE, base));
+    return strv_builder_steal(&sb);
+}
+
 /* base NULL: the Containerfile's own FROM (no BASE_IMAGE argument). */
 static int build_image(struct backend *b, const struct ags_config *cfg, const char *image,
                        const char *base, const struct run_callbacks *cb, struct ags_error *err)
@@ -154,17 +167,16 @@ static int build_image(struct backend *b, const struct ags_config *cfg, const ch
     r = run_image_context_digest(ctx.dir, &ctx.ca, 1, digest, err);
     if (r < 0)
         return ags_error_prefix(err, "building the sandbox image failed");
-    char when[64];
-    utc_now(when, sizeof(when));
-    _cleanup_free_ char *digest_label = xasprintf("%s=%s", RUN_IMAGE_LABEL_CONTEXT, digest);
-    _cleanup_free_ char *base_label = xasprintf("%s=%s", RUN_IMAGE_LABEL_BASE, base ? base : "");
-    _cleanup_free_ char *built_label = xasprintf("%s=%s", RUN_IMAGE_LABEL_BUILT, when);
+    _cleanup_strv_free_ char **labels = run_image_build_labels(digest, base);
+    if (sha_label[0]) {
+        size_t n = strv_len(labels);
+        labels = xrealloc(labels, (n + 2) * sizeof(*labels));
+        labels[n] = xstrdup(sha_label);
+        labels[n + 1] = NULL;
+    }
     _cleanup_free_ char *base_arg = base ? xasprintf("BASE_IMAGE=%s", base) : NULL;
     char refresh[32];
     run_image_refresh_arg(time(NULL), refresh, sizeof(refresh));
-    const char *labels[] = {digest_label, built_label, base ? base_label : NULL, NULL, NULL};
-    if (sha_label[0])
-        labels[base ? 3 : 2] = sha_label;
     const char *buildargs[] = {refresh, base_arg, NULL};
     if (cb->progress) {
         _cleanup_free_ char *msg = xasprintf("building the sandbox image %s from %s%s%s", image,
@@ -174,7 +186,7 @@ static int build_image(struct backend *b, const struct ags_config *cfg, const ch
     const struct backend_image_build opts = {
         .context_dir = ctx.dir,
         .containerfile = ctx.name,
-        .labels = labels,
+        .labels = (const char *const *)labels,
         .buildargs = buildargs,
         .files = &ctx.ca,
         .n_files = 1,
@@ -198,6 +210,8 @@ int run_ensure_image(struct backend *b, const struct ags_config *cfg, const char
                 "builds an image that a repo-local config names only from that config's own "
                 "containerfile (pull or build %s yourself, or remove it from that file)",
                 cfg->overlay_path, image, image);
+    if (!b->ops->builds_containerfiles)
+        return run_image_bootstrap(b, cfg, image, cb, err);
     /* The shipped Containerfile takes its base from ags (no registry needed);
      * a configured one keeps its own FROM. */
     _cleanup_free_ char *base = NULL;
@@ -250,12 +264,18 @@ static int update_with(struct backend *b, const struct run_image_opts *o,
         if (r < 0)
             return r;
     }
-    r = run_image_pick_base(b, o->cfg, o->base, o->local_base, &o->cb, &res->base, err);
-    if (r < 0)
-        return ags_error_prefix(err, "the base of the sandbox image");
     struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    r = build_image(b, o->cfg, image, res->base, &o->cb, err);
+    if (b->ops->builds_containerfiles) {
+        r = run_image_pick_base(b, o->cfg, o->base, o->local_base, &o->cb, &res->base, err);
+        if (r < 0)
+            return ags_error_prefix(err, "the base of the sandbox image");
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        r = build_image(b, o->cfg, image, res->base, &o->cb, err);
+    } else {
+        res->base = xasprintf("debian:%s", o->cfg->image.debian_suite.v);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        r = run_image_bootstrap(b, o->cfg, image, &o->cb, err);
+    }
     res->build_seconds = seconds_since(&t0);
     if (r == 0)
         r = b->ops->image_id(b, image, &res->id, err);

@@ -68,6 +68,23 @@ int run_ensure_image(struct backend *b, const struct ags_config *cfg, const char
 int run_image_pick_base(struct backend *b, const struct ags_config *cfg, const char *flag_base,
                         bool flag_local, const struct run_callbacks *cb, char **ret,
                         struct ags_error *err) _warn_unused_;
+/* mmdebstrap --mode=unshare --variant=apt --format=tar of Debian suite into
+ * tar (written as tar.part, renamed when done), as the user, with its output
+ * through cb; hooks: shell commands for --customize-hook (may be NULL). */
+int run_image_mmdebstrap(const char *suite, const char *tar, const char *const *hooks,
+                         const struct run_callbacks *cb, struct ags_error *err) _warn_unused_;
+/* The labels every build of the sandbox image gets (the context digest, the
+ * time it was built, its base when base is not NULL), NULL-terminated, owned. */
+char **run_image_build_labels(const char *digest, const char *base);
+/* For a backend that cannot build Containerfiles: the image made from Debian
+ * [image].debian_suite by mmdebstrap with containerfile/setup.sh run inside,
+ * imported with the Containerfile's environment (run/image-bootstrap.c). */
+int run_image_bootstrap(struct backend *b, const struct ags_config *cfg, const char *image,
+                        const struct run_callbacks *cb, struct ags_error *err) _warn_unused_;
+/* The ENV instructions of a Containerfile's text as KEY=VALUE: those before
+ * its first RUN (*ret_build: what the RUN step sees) and all (*ret_image). */
+int run_containerfile_env(const char *text, char ***ret_build, char ***ret_image,
+                          struct ags_error *err) _warn_unused_;
 /* sha256 (hex) of the context directory's tree and the added files. */
 int run_image_context_digest(const char *dir, const struct backend_context_file *files,
                              size_t n_files, char hex[SHA256_HEX_SIZE],

@@ -74,12 +74,16 @@ run --agent shell --lockdown -- -c "$PROBES"'
 [ "${AGS_LOCKDOWN:-}" = 1 ] && echo lockdown-env
 grep -q " /tmp tmpfs .*size=1048576k" /proc/mounts && echo tmp-bounded
 grep -q " /var/tmp tmpfs .*noexec" /proc/mounts && echo vartmp-noexec
+grep -q " /var/tmp tmpfs " /proc/mounts && echo vartmp-tmpfs
 [ -z "${GIT_CONFIG_GLOBAL:-}" ] && echo no-gitconfig
 ' </dev/null
 check_eq "lockdown run exits 0" 0 "$RUN_RC"
+# bwrap mounts a tmpfs without noexec (docs/bwrap.md, "Differences")
+VARTMP=vartmp-noexec
+on_backend bwrap && VARTMP=vartmp-tmpfs
 for p in caps-none nnp-on seccomp-filter host-pids-hidden host-home-hidden no-podman-socket \
     host-loopback-closed workspace-writable no-ssh-agent lockdown-env tmp-bounded \
-    vartmp-noexec no-gitconfig; do
+    "$VARTMP" no-gitconfig; do
     check_contains "lockdown: $p" "$p" "$RUN_OUT"
 done
 check_eq "lockdown staging is removed after the run" "" \

@@ -183,7 +183,7 @@ static int run(struct podman_client *c, int argc, char **argv, struct ags_error 
     if (strcmp(cmd, "secret-create") == 0)
         return cmd_secret_create(c, argv, err);
     if (strcmp(cmd, "image-import") == 0 && argc == 3)
-        return print_id(podman_image_import(c, argv[1], argv[2], NULL, &id, err), &id, err);
+        return print_id(podman_image_import(c, argv[1], argv[2], NULL, NULL, &id, err), &id, err);
     return argc == 2 ? cmd_name(c, cmd, argv[1], err) : usage();
 }
 

@@ -36,6 +36,27 @@ static void test_sha256_matches_fips_180_vectors(void **state)
     assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
+/* Pieces of every size across block boundaries give the one-shot digest. */
+static void test_sha256_in_pieces_equals_the_one_shot_digest(void **state)
+{
+    (void)state;
+    char data[300];
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (char)(i * 7 + 3);
+    char want[SHA256_HEX_SIZE], got[SHA256_HEX_SIZE];
+    sha256_hex(data, sizeof(data), want);
+    for (size_t piece = 1; piece <= 130; piece++) {
+        struct sha256_ctx c;
+        sha256_init(&c);
+        for (size_t off = 0; off < sizeof(data); off += piece)
+            sha256_update(&c, data + off, off + piece > sizeof(data) ? sizeof(data) - off : piece);
+        uint8_t d[SHA256_DIGEST_SIZE];
+        sha256_final(&c, d);
+        sha256_hex_of(d, got);
+        assert_string_equal(got, want);
+    }
+}
+
 static void test_strbuf_refuses_to_grow_past_its_cap(void **state)
 {
     (void)state;
@@ -310,6 +331,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256_matches_fips_180_vectors),
+        cmocka_unit_test(test_sha256_in_pieces_equals_the_one_shot_digest),
         cmocka_unit_test(test_strbuf_refuses_to_grow_past_its_cap),
         cmocka_unit_test(test_parse_u32_rejects_signs_spaces_garbage_and_overflow),
         cmocka_unit_test(test_error_prefix_keeps_the_root_cause_after_the_context),

@@ -58,6 +58,9 @@ static void healthy(struct doctor_facts *f)
     f->host.subuid = xstrdup("bob:100000:65536\nalice:165536:65536\n");
     f->host.subgid = xstrdup("1000:165536:65536\n");
     f->host.slirp4netns = true;
+    f->host.podman = true;
+    f->host.bwrap = true;
+    f->host.mmdebstrap = true;
     f->host.cgroup2 = true;
     f->host.controllers = xstrdup("cpuset cpu io memory pids\n");
     f->host.controllers_at = xstrdup("/sys/fs/cgroup/user.slice/cgroup.controllers");
@@ -126,6 +129,56 @@ static void test_healthy_facts_give_only_ok(void **s _unused_)
     assert_int_equal(r.n_warn + r.n_fail, 0);
     assert_int_equal(r.n_ok, r.n);
     assert_non_null(find(&r, "agent-claude"));
+    doctor_report_free(&r);
+    doctor_facts_done(&f);
+}
+
+/* ---- backends ---- */
+
+static void test_each_backend_the_host_cannot_use_says_why_and_the_fix(void **s _unused_)
+{
+    struct doctor_facts f;
+    healthy(&f);
+    struct doctor_report r;
+    f.host.podman = false;
+    const struct doctor_check *c = verdict(&f, &r, "backend-podman");
+    assert_int_equal(c->status, DOCTOR_WARN);
+    assert_has(c->fix, "apt-get install podman");
+    doctor_report_free(&r);
+    f.host.bwrap = false;
+    c = verdict(&f, &r, "backend-bwrap");
+    assert_int_equal(c->status, DOCTOR_WARN);
+    assert_has(c->message, "bwrap is not installed");
+    assert_has(c->fix, "apt-get install bubblewrap");
+    doctor_report_free(&r);
+    f.host.bwrap = true;
+    f.host.userns_off = strdup("kernel.unprivileged_userns_clone is 0");
+    c = verdict(&f, &r, "backend-bwrap");
+    assert_int_equal(c->status, DOCTOR_WARN);
+    assert_has(c->message, "unprivileged_userns_clone is 0");
+    doctor_report_free(&r);
+    free(f.host.userns_off);
+    f.host.userns_off = NULL;
+    f.host.slirp4netns = false;
+    c = verdict(&f, &r, "backend-bwrap");
+    assert_has(c->message, "slirp4netns is not installed");
+    doctor_report_free(&r);
+    doctor_facts_done(&f);
+}
+
+static void test_the_bwrap_engine_is_reported_as_such(void **s _unused_)
+{
+    struct doctor_facts f;
+    healthy(&f);
+    f.engine.looked_at = BACKEND_BWRAP;
+    f.engine.configured = BACKEND_AUTO;
+    snprintf(f.engine.info.version, sizeof(f.engine.info.version), "0.8.0");
+    struct doctor_report r;
+    const struct doctor_check *c = verdict(&f, &r, "bwrap");
+    assert_int_equal(c->status, DOCTOR_OK);
+    assert_has(c->message, "bubblewrap 0.8.0");
+    assert_has(c->message, "= auto");
+    assert_null(find(&r, "podman-api"));
     doctor_report_free(&r);
     doctor_facts_done(&f);
 }
@@ -972,6 +1025,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_healthy_facts_give_only_ok),
+        cmocka_unit_test(test_each_backend_the_host_cannot_use_says_why_and_the_fix),
+        cmocka_unit_test(test_the_bwrap_engine_is_reported_as_such),
         cmocka_unit_test(test_unreachable_podman_fails_with_the_commands_that_start_it),
         cmocka_unit_test(test_vfs_storage_warns_and_the_fix_says_reset_deletes),
         cmocka_unit_test(test_rootful_podman_warns),

@@ -17,6 +17,7 @@
 
 #include "base/alloc.h"
 #include "base/fileio.h"
+#include "base/strv.h"
 #include "run/internal.h"
 
 static char tmpdir[] = "/tmp/test-image.XXXXXX";
@@ -144,6 +145,45 @@ static void test_refresh_arg_is_the_iso_week(void **state)
     assert_string_equal(buf, "AGS_REFRESH=2026-W53");
 }
 
+/* The bubblewrap image's environment comes from the shipped Containerfile:
+ * its RUN step sees the ENV before it, the image keeps every ENV. */
+static void test_containerfile_env_splits_what_the_setup_sees_from_what_the_image_keeps(
+        void **state)
+{
+    (void)state;
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(read_file_bounded(AGS_SOURCE_DIR "/containerfile/Containerfile", 1u << 20,
+                                       &text, &len, NULL),
+                     0);
+    char **build = NULL, **image = NULL;
+    assert_int_equal(run_containerfile_env(text, &build, &image, NULL), 0);
+    assert_int_equal(strv_len(build), 3);
+    assert_string_equal(build[0], "LANG=C.UTF-8");
+    assert_string_equal(build[2], "NODE_USE_ENV_PROXY=1");
+    bool home = false, path = false;
+    for (size_t i = 0; image[i]; i++) {
+        home |= strcmp(image[i], "HOME=/home/dev") == 0;
+        path |= strncmp(image[i], "PATH=/usr/local/sbin:", 21) == 0;
+    }
+    assert_true(home && path);
+    assert_true(strv_len(image) > strv_len(build));
+    strv_free(build);
+    strv_free(image);
+    /* Continuations, comments inside them, and what it cannot mean refused. */
+    assert_int_equal(run_containerfile_env("FROM x\nENV A=1 \\\n# c\n    B=2\nRUN true\nENV C=3\n",
+                                           &build, &image, NULL),
+                     0);
+    assert_int_equal(strv_len(build), 2);
+    assert_string_equal(build[1], "B=2");
+    assert_int_equal(strv_len(image), 3);
+    strv_free(build);
+    strv_free(image);
+    assert_int_equal(run_containerfile_env("ENV A=\"x y\"\n", &build, &image, NULL), -EINVAL);
+    assert_int_equal(run_containerfile_env("ENV A=$B\n", &build, &image, NULL), -EINVAL);
+    assert_int_equal(run_containerfile_env("ENV A 1\n", &build, &image, NULL), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -151,6 +191,7 @@ int main(void)
             cmocka_unit_test(test_context_digest_follows_what_the_build_sees),
             cmocka_unit_test(test_a_build_killed_by_podman_is_told_from_a_failing_step),
         cmocka_unit_test(test_refresh_arg_is_the_iso_week),
+        cmocka_unit_test(test_containerfile_env_splits_what_the_setup_sees_from_what_the_image_keeps),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -205,6 +205,7 @@ static const struct backend_ops fake_ops = {
     .sweep = fake_sweep,
     .image_exists = fake_image_exists,
     .image_build = fake_image_build,
+    .builds_containerfiles = true,
     .prepare = fake_prepare,
     .secrets_create = fake_secrets_create,
     .create = fake_create,
