@@ -35,17 +35,10 @@ static int memfd_with(const char *name, const void *data, size_t len, struct ags
     int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0)
         return ags_error_set(err, -errno, "memfd_create: %m");
-    const char *p = data;
-    for (size_t off = 0; off < len;) {
-        ssize_t w = write(fd, p + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            int e = -errno;
-            (void)close(fd);
-            return ags_error_set(err, e, "writing a memory file: %s", strerror(-e));
-        }
-        off += (size_t)w;
+    int r = write_all(fd, data, len);
+    if (r < 0) {
+        (void)close(fd);
+        return ags_error_set(err, r, "writing a memory file: %s", strerror(-r));
     }
     if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0 ||
         lseek(fd, 0, SEEK_SET) < 0) {

@@ -2,6 +2,7 @@
 #include "base/fileio.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -62,6 +63,12 @@ int write_all(int fd, const void *data, size_t len)
         ssize_t n = write(fd, (const char *)data + off, len - off);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && errno == EAGAIN) {
+            /* A non-blocking fd (a terminal someone else made so): wait. */
+            struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+            (void)poll(&pfd, 1, -1);
+            continue;
+        }
         if (n < 0)
             return -errno;
         if (n == 0)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/fileio.h"
 #include "base/macro.h"
 #include "base/ttysession.h"
 #include "bwrap/internal.h"
@@ -24,25 +25,6 @@
 #define RELAY_BUF 16384
 /* How often the wait looks at the cancel flag when nothing else happens. */
 #define CANCEL_POLL_MS 200
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && errno == EAGAIN) {
-            struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-            (void)poll(&pfd, 1, -1);
-            continue;
-        }
-        if (w < 0)
-            return -errno;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
 
 /* One output stream: what the sandbox wrote, through its filter. */
 struct out_stream {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "podman/http.h"
 
-#include <curl/curl.h>
+#include "podman/curl-lib.h"
+
 #include <string.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #define PODMAN_CONNECT_TIMEOUT_MS 5000L
 
 struct podman_http {
+    const struct podman_curl *lib; /* libcurl, loaded with the first handle */
     CURL *curl; /* reused: keeps the connection to the service alive */
     struct podman_endpoint ep;
     const volatile sig_atomic_t *cancel; /* set by the caller's signal handler */
@@ -70,16 +72,14 @@ static void endpoint_copy(struct podman_endpoint *dst, const struct podman_endpo
 int podman_http_new(const struct podman_endpoint *ep, struct podman_http **ret,
                     struct ags_error *err)
 {
-    static bool curl_ready;
-    if (!curl_ready) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-            return ags_error_set(err, -EIO, "cannot initialise libcurl");
-        curl_ready = true;
-    }
-    CURL *curl = curl_easy_init();
+    const struct podman_curl *lib = podman_curl(err);
+    if (!lib)
+        return -ELIBACC;
+    CURL *curl = lib->easy_init();
     if (!curl)
         return ags_error_set(err, -ENOMEM, "cannot create a libcurl handle");
     struct podman_http *h = xcalloc(1, sizeof(*h));
+    h->lib = lib;
     h->curl = curl;
     h->sock = -1;
     endpoint_copy(&h->ep, ep);
@@ -91,7 +91,7 @@ struct podman_http *podman_http_free(struct podman_http *h)
 {
     if (!h)
         return NULL;
-    curl_easy_cleanup(h->curl);
+    h->lib->easy_cleanup(h->curl);
     podman_endpoint_done(&h->ep);
     free(h);
     return NULL;
@@ -189,7 +189,7 @@ static int transport_error(const struct podman_http *h, const struct podman_req 
         return ags_error_set(err, -ETIMEDOUT,
                              "the Podman service at %s did not answer in time (is it stalled?)",
                              where);
-    return ags_error_set(err, -EIO, "talking to Podman at %s: %s", where, curl_easy_strerror(rc));
+    return ags_error_set(err, -EIO, "talking to Podman at %s: %s", where, h->lib->easy_strerror(rc));
 }
 
 /* Points curl at the endpoint's socket, with the peer check on every
@@ -201,23 +201,23 @@ static char *set_target(struct podman_http *h, const struct podman_req *req,
     CURL *c = h->curl;
     const struct podman_endpoint *ep = &h->ep;
     _cleanup_free_ char *origin = NULL;
-    curl_easy_setopt(c, CURLOPT_SOCKOPTFUNCTION, on_socket);
-    curl_easy_setopt(c, CURLOPT_SOCKOPTDATA, h);
-    curl_easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, on_close);
-    curl_easy_setopt(c, CURLOPT_CLOSESOCKETDATA, h);
-    if (curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_prereq) != CURLE_OK ||
-        curl_easy_setopt(c, CURLOPT_PREREQDATA, h) != CURLE_OK) {
+    h->lib->easy_setopt(c, CURLOPT_SOCKOPTFUNCTION, on_socket);
+    h->lib->easy_setopt(c, CURLOPT_SOCKOPTDATA, h);
+    h->lib->easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, on_close);
+    h->lib->easy_setopt(c, CURLOPT_CLOSESOCKETDATA, h);
+    if (h->lib->easy_setopt(c, CURLOPT_PREREQFUNCTION, on_prereq) != CURLE_OK ||
+        h->lib->easy_setopt(c, CURLOPT_PREREQDATA, h) != CURLE_OK) {
         ags_error_set(err, -ENOTSUP, "refusing to talk to Podman at %s: this libcurl (%s) "
                                      "cannot check who serves the connection (needs 7.80 or "
-                                     "newer)", ep->uri, curl_version());
+                                     "newer)", ep->uri, h->lib->version());
         return NULL;
     }
     /* API requests (secret values included) never go through http_proxy,
      * ALL_PROXY and the like: the service is reached directly or not at all. */
-    curl_easy_setopt(c, CURLOPT_PROXY, "");
-    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    h->lib->easy_setopt(c, CURLOPT_PROXY, "");
+    h->lib->easy_setopt(c, CURLOPT_NOPROXY, "*");
     if (ep->kind == PODMAN_EP_UNIX) {
-        curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, ep->path);
+        h->lib->easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, ep->path);
         origin = xstrdup("http://d"); /* the host part is ignored on a unix socket */
     } else {
         bool v6 = strchr(ep->host, ':') != NULL;
@@ -229,17 +229,17 @@ static char *set_target(struct podman_http *h, const struct podman_req *req,
                      has_query ? "?" : "", has_query ? req->query : "");
 }
 
-static void set_method(CURL *c, const struct podman_req *req)
+static void set_method(const struct podman_http *h, CURL *c, const struct podman_req *req)
 {
     if (strcmp(req->method, "HEAD") == 0) {
-        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+        h->lib->easy_setopt(c, CURLOPT_NOBODY, 1L);
     } else if (strcmp(req->method, "GET") == 0) {
-        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+        h->lib->easy_setopt(c, CURLOPT_HTTPGET, 1L);
     } else {
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+        h->lib->easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
         if (strcmp(req->method, "POST") == 0 || req->body) {
-            curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
-            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+            h->lib->easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+            h->lib->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
         }
     }
 }
@@ -248,44 +248,44 @@ int podman_http_do(struct podman_http *h, const struct podman_req *req, struct p
                    struct ags_error *err)
 {
     CURL *c = h->curl;
-    curl_easy_reset(c);
+    h->lib->easy_reset(c);
     h->conn_err = (struct ags_error){0};
     _cleanup_free_ char *url = set_target(h, req, err);
     if (!url)
         return err ? err->code : -ENOTSUP;
-    curl_easy_setopt(c, CURLOPT_URL, url); /* libcurl copies the string */
-    set_method(c, req);
+    h->lib->easy_setopt(c, CURLOPT_URL, url); /* libcurl copies the string */
+    set_method(h, c, req);
 
-    struct curl_slist *headers = curl_slist_append(NULL, "Expect:");
+    struct curl_slist *headers = h->lib->slist_append(NULL, "Expect:");
     _cleanup_free_ char *ctype =
             req->content_type ? xasprintf("Content-Type: %s", req->content_type) : NULL;
     if (ctype)
-        headers = curl_slist_append(headers, ctype);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, capped(PODMAN_CONNECT_TIMEOUT_MS, h->cap_ms));
+        headers = h->lib->slist_append(headers, ctype);
+    h->lib->easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    h->lib->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    h->lib->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, capped(PODMAN_CONNECT_TIMEOUT_MS, h->cap_ms));
     long timeout_ms = capped(req->timeout_ms, h->cap_ms);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 0L);
+    h->lib->easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 0L);
     if (req->stall_seconds > 0) {
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, req->stall_seconds);
+        h->lib->easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        h->lib->easy_setopt(c, CURLOPT_LOW_SPEED_TIME, req->stall_seconds);
     }
     if (h->cancel) {
-        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(c, CURLOPT_XFERINFODATA, h);
+        h->lib->easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+        h->lib->easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        h->lib->easy_setopt(c, CURLOPT_XFERINFODATA, h);
     }
 
     struct sink sink = {.req = req};
     strbuf_init(&sink.buf, req->max_reply ? req->max_reply : AGS_PODMAN_MAX_RESPONSE);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    h->lib->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
+    h->lib->easy_setopt(c, CURLOPT_WRITEDATA, &sink);
 
-    CURLcode rc = curl_easy_perform(c);
+    CURLcode rc = h->lib->easy_perform(c);
     long status = 0, os_errno = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
-    curl_slist_free_all(headers);
+    h->lib->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    h->lib->easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
+    h->lib->slist_free_all(headers);
 
     int r = 0;
     if (sink.too_big)

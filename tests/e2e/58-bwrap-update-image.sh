@@ -95,4 +95,20 @@ check_contains "the CA of the configured bundle is trusted inside" "leaf.pem: OK
 check_contains "files inside belong to the sandbox's own uid" "$(id -u)" \
     "$(in_image stat -c %u /usr/local/bin/node 2>&1)"
 
+# ---- ags update-agents on bwrap: pi into its volumes (directories of the
+# store), then pi runs in a bwrap sandbox from them.
+t0=$(date +%s)
+run update-agents pi
+t1=$(date +%s)
+echo "# update-agents bwrap pi: $((t1 - t0)) s"
+check_eq "ags update-agents pi on bwrap succeeds" 0 "$RUN_RC"
+[ "$RUN_RC" = 0 ] || printf '%s\n' "$RUN_ERR" | tail -n 60 >&2
+check_match "it installed pi" '^pi: not installed -> [0-9]' "$(grep '^pi: ' <<<"$RUN_OUT")"
+check_eq "pi's volumes are directories of the store" "yes" \
+    "$([ -d "$STORE/volumes/ags-pi-pnpm-home/_data" ] && echo yes)"
+run --agent pi -- --version </dev/null
+check_eq "pi --version in a bwrap sandbox exits 0" 0 "$RUN_RC"
+check_match "pi --version prints a version" '[0-9]+\.[0-9]+\.[0-9]+' "$RUN_OUT$RUN_ERR"
+echo "# pi in bwrap: $(printf '%s' "$RUN_OUT" | head -n1)"
+
 e2e_finish

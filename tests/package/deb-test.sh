@@ -51,9 +51,13 @@ echo "# Recommends: $(dpkg-deb -f "$deb" Recommends)"
 needed=$(objdump -p "$work/build/ags" | awk '$1 == "NEEDED" { print $2 }')
 [ -n "$needed" ] || fail "objdump finds no NEEDED library in $work/build/ags"
 libpkgs=$(for so in $needed; do dpkg-query -S "*/$so" | sed -n '1s/[:,].*//p'; done | sort -u)
-for d in $libpkgs podman slirp4netns uidmap; do
+# libcurl4 too: it is loaded at the first Podman connection (dpkg-shlibdeps
+# cannot see it); either engine will do (docs/bwrap.md).
+for d in $libpkgs libcurl4 podman slirp4netns uidmap; do
     grep -Eq "(^|, )$d( |,|$)" <<<"$depends" || fail "Depends lacks $d: $depends"
 done
+grep -Eq "(^|, )podman \| bubblewrap(,|$)" <<<"$depends" ||
+    fail "Depends does not take bubblewrap for podman: $depends"
 dpkg-deb -f "$deb" Recommends | grep -q mmdebstrap || fail "Recommends lacks mmdebstrap"
 if dpkg-deb -c "$deb" | grep -q 'lintian/overrides'; then
     fail "the package carries lintian overrides"

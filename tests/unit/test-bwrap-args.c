@@ -19,17 +19,7 @@
 #include "config/config.h"
 #include "plan/plan.h"
 
-static const char *fake_env(const char *name)
-{
-    return strcmp(name, "HOME") == 0 ? "/home/u" : NULL;
-}
-
-static const char *host_env(const char *name)
-{
-    return strcmp(name, "TERM") == 0 ? "xterm-256color" : NULL;
-}
-
-static const struct cfg_host cfg_host = {.home = "/home/u", .cwd = "/work/repo", .getenv = fake_env};
+#include "backend-fixture.h"
 
 static const char toml[] = "[sandbox]\n"
                            "image = \"img:1\"\n"
@@ -38,17 +28,6 @@ static const char toml[] = "[sandbox]\n"
                            "host = \"/data/ro\"\ncontainer = \"/data/deep/ro\"\nmode = \"ro\"\n"
                            "[[mount]]\n"
                            "host = \"/data/rw\"\ncontainer = \"/out\"\nmode = \"rw\"\n";
-
-static bool fake_exists(const char *path, bool *is_dir)
-{
-    static const char *const dirs[] = {"/work/repo", "/data/ro", "/data/rw", NULL};
-    for (size_t i = 0; dirs[i]; i++)
-        if (strcmp(path, dirs[i]) == 0) {
-            *is_dir = true;
-            return true;
-        }
-    return false;
-}
 
 struct fx {
     struct ags_config *cfg;
