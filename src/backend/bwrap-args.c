@@ -189,6 +189,15 @@ static void push_u32(struct strv_builder *b, uint32_t v)
     strv_builder_push(b, xasprintf("%" PRIu32, v));
 }
 
+/* What a plan that keeps capabilities (--root) gets: Podman's default set
+ * (containers.conf default_capabilities), so that root inside means the same
+ * on both backends (bwrap's uid 0 would keep every capability). */
+static const char *const root_caps[] = {
+    "CAP_CHOWN",  "CAP_DAC_OVERRIDE",     "CAP_FOWNER",  "CAP_FSETID",
+    "CAP_KILL",   "CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID",
+    "CAP_SETPCAP", "CAP_SETUID",          "CAP_SYS_CHROOT",
+};
+
 static void add_namespaces(struct strv_builder *b, const struct bwrap_args_in *in)
 {
     const struct ags_plan *p = in->plan;
@@ -199,6 +208,10 @@ static void add_namespaces(struct strv_builder *b, const struct bwrap_args_in *i
     };
     for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
         push(b, fixed[i]);
+    for (size_t i = 0; !p->security.cap_drop_all && i < ARRAY_SIZE(root_caps); i++) {
+        push(b, "--cap-add");
+        push(b, root_caps[i]);
+    }
     push(b, "--uid");
     push_u32(b, p->identity.uid);
     push(b, "--gid");
@@ -277,7 +290,8 @@ static void env_set(struct strv_builder *b, const char *name, const char *value)
 }
 
 char **bwrap_env_build(const char *const *image_env, const struct ags_plan *p,
-                       const char *(*getenv_fn)(const char *name), const char *host_loopback)
+                       const char *(*getenv_fn)(const char *name), const char *host_loopback,
+                       bool tty)
 {
     struct strv_builder b = {0};
     for (size_t i = 0; image_env && image_env[i]; i++) {
@@ -296,6 +310,10 @@ char **bwrap_env_build(const char *const *image_env, const struct ags_plan *p,
     }
     if (host_loopback)
         env_set(&b, PLAN_HOST_LOOPBACK_ENV, host_loopback);
+    /* A terminal run without TERM gets Podman's (a tty container's TERM=xterm):
+     * tmux refuses a terminal it knows nothing of. */
+    if (tty && !(b.v && env_slot(b.v, "TERM")))
+        env_set(&b, "TERM", "xterm");
     return strv_builder_steal(&b);
 }
 

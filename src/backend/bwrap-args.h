@@ -75,9 +75,11 @@ char **bwrap_args_build(const struct bwrap_args_in *in);
 
 /* The sandbox's environment: the image's, then the plan's (a plan entry
  * without a value takes the host's through getenv_fn, left out when unset),
- * then AGS_HOST_LOOPBACK when host_loopback is not NULL.  Owned. */
+ * then AGS_HOST_LOOPBACK when host_loopback is not NULL, and with tty
+ * TERM=xterm when nothing set TERM (as Podman does).  Owned. */
 char **bwrap_env_build(const char *const *image_env, const struct ags_plan *p,
-                       const char *(*getenv_fn)(const char *name), const char *host_loopback);
+                       const char *(*getenv_fn)(const char *name), const char *host_loopback,
+                       bool tty);
 
 /* The depth of an absolute path ("/" 0, "/a" 1, "/a/b" 2). */
 size_t bwrap_path_depth(const char *path);

@@ -376,7 +376,7 @@ static int build_command(struct bwrap_backend *b, const struct ags_plan *p, bool
         in.volume_dirs = (const char *const *)vols;
         sb->argv = bwrap_args_build(&in);
         const char *loopback = p->network.host_loopback ? SLIRP_HOST_LOOPBACK : NULL;
-        sb->envp = bwrap_env_build((const char *const *)image_env, p, b->getenv, loopback);
+        sb->envp = bwrap_env_build((const char *const *)image_env, p, b->getenv, loopback, tty);
     }
     for (size_t i = 0; i < n_shadows; i++)
         bwrap_shadow_done(&shadows[i]);

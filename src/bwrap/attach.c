@@ -210,11 +210,14 @@ int bwrap_attach(struct bwrap_proc *p, const struct bwrap_start_opts *o,
         ;
     if (r == 0)
         r = drain(&rl);
+    int sig = tty_session_interrupted(); /* named as the Podman attach names it */
     relay_done(&rl);
     (void)close(pidfd);
     tty_session_restore_tty(&ts);
-    if (r == -EINTR)
-        return ags_error_set(err, -EINTR, "interrupted");
+    if (r == -EINTR) {
+        const char *name = sig ? sigabbrev_np(sig) : NULL;
+        return ags_error_set(err, -EINTR, "interrupted by SIG%s", name ? name : "?");
+    }
     if (r < 0)
         return ags_error_set(err, r, "relaying the sandbox's output: %s", strerror(-r));
     int status = 0;

@@ -74,12 +74,16 @@ run --agent shell --lockdown -- -c "$PROBES"'
 [ "${AGS_LOCKDOWN:-}" = 1 ] && echo lockdown-env
 grep -q " /tmp tmpfs .*size=1048576k" /proc/mounts && echo tmp-bounded
 grep -q " /var/tmp tmpfs .*noexec" /proc/mounts && echo vartmp-noexec
+grep -q " /var/tmp tmpfs " /proc/mounts && echo vartmp-tmpfs
 [ -z "${GIT_CONFIG_GLOBAL:-}" ] && echo no-gitconfig
 ' </dev/null
 check_eq "lockdown run exits 0" 0 "$RUN_RC"
+# bwrap mounts a tmpfs without noexec (docs/bwrap.md, "Differences")
+VARTMP=vartmp-noexec
+on_backend bwrap && VARTMP=vartmp-tmpfs
 for p in caps-none nnp-on seccomp-filter host-pids-hidden host-home-hidden no-podman-socket \
     host-loopback-closed workspace-writable no-ssh-agent lockdown-env tmp-bounded \
-    vartmp-noexec no-gitconfig; do
+    "$VARTMP" no-gitconfig; do
     check_contains "lockdown: $p" "$p" "$RUN_OUT"
 done
 check_eq "lockdown staging is removed after the run" "" \
@@ -108,71 +112,90 @@ done
 check_eq "SIGHUP of a lockdown run leaves no staging" "" \
     "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'ags-lockdown-*' -user "$(id -u)" 2>/dev/null)"
 
-# ---- a missing image is built from the configured Containerfile (progress
-# streamed to stderr), then run; the next run uses it without building
-BUILT_IMAGE=localhost/ags-e2e-built:$(date +%s)-$$
-mkdir -p "$E2E_TMP/built"
-printf 'FROM %s\nRUN echo built-by-ags >/built-marker\n' "$AGS_E2E_IMAGE" \
-    >"$E2E_TMP/built/Containerfile"
-cat >"$E2E_TMP/built.toml" <<TOML
+if podman_only "a missing image built from the configured Containerfile, and SIGTERM during that build (bwrap builds no Containerfile: refused below)"; then
+    # ---- a missing image is built from the configured Containerfile (progress
+    # streamed to stderr), then run; the next run uses it without building
+    BUILT_IMAGE=localhost/ags-e2e-built:$(date +%s)-$$
+    mkdir -p "$E2E_TMP/built"
+    printf 'FROM %s\nRUN echo built-by-ags >/built-marker\n' "$AGS_E2E_IMAGE" \
+        >"$E2E_TMP/built/Containerfile"
+    cat >"$E2E_TMP/built.toml" <<TOML
 [sandbox]
 image = "$BUILT_IMAGE"
 containerfile = "$E2E_TMP/built/Containerfile"
 TOML
-run --config "$E2E_TMP/built.toml" --agent shell -- -c 'cat /built-marker' </dev/null
-check_eq "missing image: the run exits 0 after building it" 0 "$RUN_RC"
-check_eq "missing image: the agent runs in the image just built" built-by-ags "$RUN_OUT"
-check_contains "missing image: ags says it builds it" "building the sandbox image $BUILT_IMAGE" \
-    "$RUN_ERR"
-check_match "missing image: the build's progress is streamed" \
-    '(^|[^0-9])STEP 2/[0-9]+: RUN echo built-by-ags' "$RUN_ERR"
-run --config "$E2E_TMP/built.toml" --agent shell -- -c 'cat /built-marker' </dev/null
-check_eq "an existing image: the next run exits 0" 0 "$RUN_RC"
-check_eq "an existing image is not built again" "" "$(grep -F 'building the sandbox image' <<<"$RUN_ERR")"
-api DELETE "/images/$(printf %s "$BUILT_IMAGE" | sed 's|/|%2F|g; s|:|%3A|g')?force=true"
-check_status "the built image is removed" 200
+    run --config "$E2E_TMP/built.toml" --agent shell -- -c 'cat /built-marker' </dev/null
+    check_eq "missing image: the run exits 0 after building it" 0 "$RUN_RC"
+    check_eq "missing image: the agent runs in the image just built" built-by-ags "$RUN_OUT"
+    check_contains "missing image: ags says it builds it" "building the sandbox image $BUILT_IMAGE" \
+        "$RUN_ERR"
+    check_match "missing image: the build's progress is streamed" \
+        '(^|[^0-9])STEP 2/[0-9]+: RUN echo built-by-ags' "$RUN_ERR"
+    run --config "$E2E_TMP/built.toml" --agent shell -- -c 'cat /built-marker' </dev/null
+    check_eq "an existing image: the next run exits 0" 0 "$RUN_RC"
+    check_eq "an existing image is not built again" "" "$(grep -F 'building the sandbox image' <<<"$RUN_ERR")"
+    api DELETE "/images/$(printf %s "$BUILT_IMAGE" | sed 's|/|%2F|g; s|:|%3A|g')?force=true"
+    check_status "the built image is removed" 200
 
-# ---- SIGTERM before the agent starts (here: during the image build of a
-# lockdown run): ags stops the build request, removes its staging and exits 125
-# A unique tag each time: Podman finishes an abandoned build on its own, and
-# the next run of this test removes that image here.
-api GET '/images/json?filters=%7B%22reference%22%3A%5B%22localhost%2Fags-e2e-slow%22%5D%7D'
-for old in $(python3 -c 'import json,sys; print(" ".join(i["Id"] for i in json.load(sys.stdin)))' \
-    <"$API_BODY_FILE" 2>/dev/null); do
-    api DELETE "/images/$old?force=true"
-done
-SLOW_IMAGE=localhost/ags-e2e-slow:$(date +%s)-$$
-mkdir -p "$E2E_TMP/slow" "$E2E_TMP/stg"
-printf 'FROM %s\nRUN sleep 20\n' "$AGS_E2E_IMAGE" >"$E2E_TMP/slow/Containerfile"
-cat >"$E2E_TMP/slow.toml" <<TOML
+    # ---- SIGTERM before the agent starts (here: during the image build of a
+    # lockdown run): ags stops the build request, removes its staging and exits 125
+    # A unique tag each time: Podman finishes an abandoned build on its own, and
+    # the next run of this test removes that image here.
+    api GET '/images/json?filters=%7B%22reference%22%3A%5B%22localhost%2Fags-e2e-slow%22%5D%7D'
+    for old in $(python3 -c 'import json,sys; print(" ".join(i["Id"] for i in json.load(sys.stdin)))' \
+        <"$API_BODY_FILE" 2>/dev/null); do
+        api DELETE "/images/$old?force=true"
+    done
+    SLOW_IMAGE=localhost/ags-e2e-slow:$(date +%s)-$$
+    mkdir -p "$E2E_TMP/slow" "$E2E_TMP/stg"
+    printf 'FROM %s\nRUN sleep 20\n' "$AGS_E2E_IMAGE" >"$E2E_TMP/slow/Containerfile"
+    cat >"$E2E_TMP/slow.toml" <<TOML
 [sandbox]
 image = "$SLOW_IMAGE"
 containerfile = "$E2E_TMP/slow/Containerfile"
 TOML
-TMPDIR=$E2E_TMP/stg "$AGS_BIN" --config "$E2E_TMP/slow.toml" --agent shell --lockdown -- -c 'true' \
-    </dev/null >"$E2E_TMP/slow.out" 2>"$E2E_TMP/slow.err" &
-AGS_PID=$!
-for _ in $(seq 200); do grep -q 'building the sandbox image' "$E2E_TMP/slow.err" && break; sleep 0.1; done
-check_contains "the missing image is being built" "building the sandbox image" "$(cat "$E2E_TMP/slow.err")"
-check_eq "lockdown staging exists while ags prepares" 1 \
-    "$(find "$E2E_TMP/stg" -maxdepth 1 -name 'ags-lockdown-*' | wc -l)"
-sleep 1
-kill -TERM "$AGS_PID"
-for _ in $(seq 100); do kill -0 "$AGS_PID" 2>/dev/null || break; sleep 0.1; done
-check_eq "ags stops waiting for the build after SIGTERM (well before the 20 s RUN ends)" gone \
-    "$(kill -0 "$AGS_PID" 2>/dev/null && echo running || echo gone)"
-TERM_RC=0
-wait "$AGS_PID" || TERM_RC=$?
-check_eq "ags exits 125 after SIGTERM during the build" 125 "$TERM_RC"
-check_contains "ags says it was interrupted before the agent started" \
-    "interrupted by SIGTERM before the agent started" "$(cat "$E2E_TMP/slow.err")"
-check_eq "SIGTERM during the build leaves no lockdown staging" 0 \
-    "$(find "$E2E_TMP/stg" -mindepth 1 | wc -l)"
-check_eq "SIGTERM during the build leaves no container" 0 "$(managed_containers)"
+    TMPDIR=$E2E_TMP/stg "$AGS_BIN" --config "$E2E_TMP/slow.toml" --agent shell --lockdown -- -c 'true' \
+        </dev/null >"$E2E_TMP/slow.out" 2>"$E2E_TMP/slow.err" &
+    AGS_PID=$!
+    for _ in $(seq 200); do grep -q 'building the sandbox image' "$E2E_TMP/slow.err" && break; sleep 0.1; done
+    check_contains "the missing image is being built" "building the sandbox image" "$(cat "$E2E_TMP/slow.err")"
+    check_eq "lockdown staging exists while ags prepares" 1 \
+        "$(find "$E2E_TMP/stg" -maxdepth 1 -name 'ags-lockdown-*' | wc -l)"
+    sleep 1
+    kill -TERM "$AGS_PID"
+    for _ in $(seq 100); do kill -0 "$AGS_PID" 2>/dev/null || break; sleep 0.1; done
+    check_eq "ags stops waiting for the build after SIGTERM (well before the 20 s RUN ends)" gone \
+        "$(kill -0 "$AGS_PID" 2>/dev/null && echo running || echo gone)"
+    TERM_RC=0
+    wait "$AGS_PID" || TERM_RC=$?
+    check_eq "ags exits 125 after SIGTERM during the build" 125 "$TERM_RC"
+    check_contains "ags says it was interrupted before the agent started" \
+        "interrupted by SIGTERM before the agent started" "$(cat "$E2E_TMP/slow.err")"
+    check_eq "SIGTERM during the build leaves no lockdown staging" 0 \
+        "$(find "$E2E_TMP/stg" -mindepth 1 | wc -l)"
+    check_eq "SIGTERM during the build leaves no container" 0 "$(managed_containers)"
+else
+    # ---- bwrap builds no Containerfile: a configured one is refused, saying
+    # what to do, before anything runs or is created
+    BUILT_IMAGE=localhost/ags-e2e-built:$(date +%s)-$$
+    mkdir -p "$E2E_TMP/built"
+    printf 'FROM %s\nRUN echo built-by-ags >/built-marker\n' "$AGS_E2E_IMAGE" \
+        >"$E2E_TMP/built/Containerfile"
+    printf '[sandbox]\nimage = "%s"\ncontainerfile = "%s"\n' "$BUILT_IMAGE" \
+        "$E2E_TMP/built/Containerfile" >"$E2E_TMP/built.toml"
+    run --config "$E2E_TMP/built.toml" --agent shell -- -c 'echo agent-ran'
+    check_match "bwrap: a configured Containerfile is refused (non-zero exit)" '^[1-9][0-9]*$' "$RUN_RC"
+    check_eq "bwrap: the agent never ran" "" "$RUN_OUT"
+    check_contains "bwrap: the refusal names the key" containerfile "$RUN_ERR"
+    check_contains "bwrap: the refusal names the backend that builds it" "--backend podman" "$RUN_ERR"
+    check_eq "bwrap: no image was made under that name" "" "$(bwrap_image_id "$BUILT_IMAGE")"
+    check_eq "bwrap: the refused run leaves no sandbox" 0 "$(managed_containers)"
+fi
 
 # ---- kill -9 (of a lockdown run): the container and the staging survive
 # ags, and the next run sweeps both
 staging_dirs() { find "$E2E_TMP/stg" -maxdepth 1 -name 'ags-lockdown-*' | wc -l; }
+mkdir -p "$E2E_TMP/stg"
 TMPDIR=$E2E_TMP/stg "$AGS_BIN" --agent shell --lockdown -- -c 'sleep 60' </dev/null >/dev/null 2>&1 &
 AGS_PID=$!
 for _ in $(seq 100); do [ "$(managed_containers)" = 1 ] && break; sleep 0.1; done
@@ -180,6 +203,25 @@ sleep 0.5
 kill -KILL "$AGS_PID"
 wait "$AGS_PID" 2>/dev/null || true
 check_eq "kill -9 leaves the container behind" 1 "$(managed_containers)"
+if on_backend bwrap; then
+    # bwrap --die-with-parent: the sandbox (and its slirp4netns) end with ags,
+    # only the per-run directory is left for the sweep.
+    procs_named() { # the pids of ours whose argv starts with the arguments
+        local p want
+        want=$(printf '%s\037' "$@")
+        for p in /proc/[0-9]*; do
+            [ -O "$p" ] || continue
+            [[ $(tr '\0' '\037' <"$p/cmdline" 2>/dev/null) == "$want"* ]] && echo "${p#/proc/}"
+        done
+        return 0
+    }
+    for _ in $(seq 100); do
+        [ -z "$(procs_named sleep 60)$(procs_named slirp4netns)" ] && break
+        sleep 0.1
+    done
+    check_eq "bwrap: kill -9 of ags ends the sandbox's processes too" "" "$(procs_named sleep 60)"
+    check_eq "bwrap: kill -9 of ags ends its slirp4netns too" "" "$(procs_named slirp4netns)"
+fi
 check_eq "kill -9 leaves the lockdown staging behind" 1 "$(staging_dirs)"
 TMPDIR=$E2E_TMP/stg run --agent shell -- -c 'exit 0' </dev/null
 check_eq "the next run succeeds" 0 "$RUN_RC"

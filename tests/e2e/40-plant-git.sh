@@ -47,7 +47,12 @@ run2() {
     run "$@" --agent shell -- -c "$PROBE"
     check_contains "$label: run 2 runs" probed "$RUN_OUT$RUN_ERR"
     check_lacks "$label: run 2 cannot see the home" HOME-VISIBLE "$RUN_OUT"
-    check_lacks "$label: run 2 cannot write the home" HOME-WRITABLE "$RUN_OUT"
+    # bwrap: the sandbox's /home is a per-run copy of the image's, in which
+    # the workspace mount's parents (the host home's path among them) are
+    # empty directories the sandbox user may write; what it writes there goes
+    # with the run, never to the host's home (the check below)
+    on_backend bwrap ||
+        check_lacks "$label: run 2 cannot write the home" HOME-WRITABLE "$RUN_OUT"
     check_eq "$label: nothing was written into the home" "" \
         "$(ls "$HOME/ags-e2e-planted-$$" 2>/dev/null)"
 }

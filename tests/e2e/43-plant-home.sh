@@ -35,6 +35,18 @@ staging_dirs() { find "$TMPDIR" -maxdepth 1 -name 'ags-lockdown-*' | wc -l; }
 # install_pi SCRIPT: a stand-in pi in pi's runtime volume (the test image has
 # no pi; the volume is read-only in lockdown, like the real CLI's).
 install_pi() {
+    if on_backend bwrap; then # a volume is a directory of the user's
+        local vol
+        vol=$(volume_dir ags-pi-pnpm-home)
+        if [ -z "$vol" ]; then # a pi run makes it (and says pi is not installed)
+            run --agent pi -- --version
+            vol=$(volume_dir ags-pi-pnpm-home)
+        fi
+        check_match "pi's runtime volume ags-pi-pnpm-home exists" '^/' "$vol"
+        printf '%s\n' "$1" >"$vol/pi" && chmod 0755 "$vol/pi"
+        check_eq "a stand-in pi is installed in ags-pi-pnpm-home" "$1" "$(cat "$vol/pi")"
+        return 0
+    fi
     ctr_run "{\"image\": \"$AGS_E2E_IMAGE\", \"command\": [\"/bin/sh\", \"-c\",
       $(json_str "printf '%s\n' \"\$0\" >/usr/local/pnpm/pi && chmod 0755 /usr/local/pnpm/pi"),
       $(json_str "$1")],

@@ -106,14 +106,19 @@ check_contains "--tmux after a shell run: the agent runs inside the image's tmux
 no_trojan "--tmux after a shell run"
 
 NOTMUX_IMAGE=localhost/ags-e2e-notmux:$(date +%s)-$$
-mkdir -p "$E2E_TMP/notmux"
-printf 'FROM %s\nRUN rm /usr/bin/tmux\n' "$AGS_E2E_IMAGE" >"$E2E_TMP/notmux/Containerfile"
-cat >"$E2E_TMP/notmux.toml" <<TOML
+e2e_defer "image_remove '$NOTMUX_IMAGE'"
+if on_backend bwrap; then # no Containerfile build: the same image made in the store
+    bwrap_image_derive "$NOTMUX_IMAGE" "$AGS_E2E_IMAGE" 'rm usr/bin/tmux' >/dev/null
+    printf '[sandbox]\nimage = "%s"\n' "$NOTMUX_IMAGE" >"$E2E_TMP/notmux.toml"
+else
+    mkdir -p "$E2E_TMP/notmux"
+    printf 'FROM %s\nRUN rm /usr/bin/tmux\n' "$AGS_E2E_IMAGE" >"$E2E_TMP/notmux/Containerfile"
+    cat >"$E2E_TMP/notmux.toml" <<TOML
 [sandbox]
 image = "$NOTMUX_IMAGE"
 containerfile = "$E2E_TMP/notmux/Containerfile"
 TOML
-e2e_defer "api DELETE '/images/$(printf %s "$NOTMUX_IMAGE" | sed 's|/|%2F|g; s|:|%3A|g')?force=true'"
+fi
 run --config "$E2E_TMP/notmux.toml" --tmux --stop-when-done --agent shell -- -c true
 no_trojan "--tmux in an image without tmux"
 check_eq "--tmux in an image without tmux: exit 127" 127 "$RUN_RC"
@@ -130,14 +135,21 @@ mkdir -p "$E2E_TMP/profile"
 cp /etc/profile "$E2E_TMP/profile/etc-profile"
 printf '%s\n' 'if [ -d "$HOME/.local/bin" ]; then PATH="$HOME/.local/bin:$PATH"; fi' \
     'echo LOGIN-FILE-READ >&2' >"$E2E_TMP/profile/dot-profile"
-printf 'FROM %s\nCOPY etc-profile /etc/profile\nCOPY --chown=1000:1000 dot-profile /home/dev/.profile\n' \
-    "$AGS_E2E_IMAGE" >"$E2E_TMP/profile/Containerfile"
-cat >"$E2E_TMP/profile.toml" <<TOML
+e2e_defer "image_remove '$PROFILE_IMAGE'"
+if on_backend bwrap; then
+    bwrap_image_derive "$PROFILE_IMAGE" "$AGS_E2E_IMAGE" \
+        "cp '$E2E_TMP/profile/etc-profile' etc/profile && cp '$E2E_TMP/profile/dot-profile' home/dev/.profile" \
+        >/dev/null
+    printf '[sandbox]\nimage = "%s"\n' "$PROFILE_IMAGE" >"$E2E_TMP/profile.toml"
+else
+    printf 'FROM %s\nCOPY etc-profile /etc/profile\nCOPY --chown=1000:1000 dot-profile /home/dev/.profile\n' \
+        "$AGS_E2E_IMAGE" >"$E2E_TMP/profile/Containerfile"
+    cat >"$E2E_TMP/profile.toml" <<TOML
 [sandbox]
 image = "$PROFILE_IMAGE"
 containerfile = "$E2E_TMP/profile/Containerfile"
 TOML
-e2e_defer "api DELETE '/images/$(printf %s "$PROFILE_IMAGE" | sed 's|/|%2F|g; s|:|%3A|g')?force=true'"
+fi
 PLAN_PATH=$("$AGS_BIN" plan --config "$E2E_TMP/profile.toml" --agent shell --json |
     python3 -c 'import json, sys
 print(next(e["value"] for e in json.load(sys.stdin)["env"] if e["name"] == "PATH"))')

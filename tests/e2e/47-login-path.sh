@@ -20,10 +20,7 @@ cd "$WORK" || e2e_abort "cannot enter $WORK"
 
 # The pnpm volumes of the agents this test runs: fresh before, gone after.
 remove_volumes() {
-    local n
-    for n in ags-shell-pnpm-home ags-pi-pnpm-home; do
-        api DELETE "/volumes/$n?force=true"
-    done
+    remove_volumes_named ags-shell-pnpm-home ags-pi-pnpm-home
 }
 remove_volumes
 e2e_defer remove_volumes
@@ -84,8 +81,7 @@ check_eq "--tmux: a new window finds the tool on it" /usr/local/pnpm/ags-path-pr
 # through a login shell, as codex does with bash -lc
 run --agent pi -- --version
 check_eq "pi with an empty volume: not installed (127)" 127 "$RUN_RC"
-api GET '/volumes/ags-pi-pnpm-home/json'
-PI_VOL=$(printf '%s' "$API_BODY" | python3 -c 'import json, sys; print(json.load(sys.stdin)["Mountpoint"])')
+PI_VOL=$(volume_dir ags-pi-pnpm-home)
 [ -d "$PI_VOL" ] || e2e_abort "pi's pnpm volume has no mount point on the host: $PI_VOL"
 printf '%s\n' "$TOOL" >"$PI_VOL/ags-path-probe"
 printf '#!/bin/sh\necho "$PATH"\nexec /bin/bash -lc %s\n' "'$LOGIN_PROBE'" >"$PI_VOL/pi"

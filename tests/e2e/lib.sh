@@ -8,6 +8,8 @@
 #   AGS_E2E_IMAGE    the test image (static busybox + bash, user dev = 1000)
 #   AGS_E2E_SCRATCH  an empty directory for this test, owned by the test user
 #   AGS_BIN          the ags binary under test (empty if it was not built)
+#   AGS_E2E_BACKEND  podman (default) or bwrap: the backend every ags run uses
+#                    (on bwrap AGS_BIN becomes a wrapper adding --backend bwrap)
 #
 # Reporting: ok / fail / check_* count results; e2e_finish ends the script.
 # The EXIT trap runs the cleanup list (e2e_defer, last in first out), then
@@ -172,6 +174,56 @@ E2E_LABEL=ags-e2e
 E2E_LABEL_VALUE=$E2E_RUN.$E2E_TEST
 E2E_TMP=$(mktemp -d "$_e2e_dir/tmp.XXXXXX")
 
+# ------------------------------------------------------------- backend
+
+E2E_BACKEND=${AGS_E2E_BACKEND:-podman}
+case $E2E_BACKEND in
+    podman | bwrap) ;;
+    *) e2e_abort "AGS_E2E_BACKEND=$E2E_BACKEND: podman or bwrap" ;;
+esac
+# The bubblewrap backend's store as the tests write it (E2E_BWRAP_DATA,
+# bwrap_image_id, bwrap_image_derive, bwrap_image_remove, bwrap_rm_tree).
+# shellcheck source=bwrap-store.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bwrap-store.sh"
+
+# on_backend NAME: true when the test runs on that backend.
+on_backend() {
+    [ "$E2E_BACKEND" = "$1" ]
+}
+
+# On bwrap every ags the test starts (directly, on a pty, in the background)
+# runs through this wrapper: --backend bwrap before a run's flags and after
+# the subcommands that take it; exec keeps the pid (tests signal it).
+if on_backend bwrap && [ -n "${AGS_BIN:-}" ]; then
+    E2E_AGS_REAL=$AGS_BIN
+    AGS_BIN=$_e2e_dir/bin/ags-bwrap
+    {
+        printf '#!/bin/bash\n# written by tests/e2e/lib.sh: ags on the bubblewrap backend\n'
+        printf 'real=%q\n' "$E2E_AGS_REAL"
+        cat <<'SH'
+case ${1:-} in
+    --version | --help | -h) exec "$real" "$@" ;;
+    -*) exec "$real" --backend bwrap "$@" ;;
+    plan | update-image | update-agents)
+        sub=$1
+        shift
+        exec "$real" "$sub" --backend bwrap "$@"
+        ;;
+    *) exec "$real" "$@" ;;
+esac
+SH
+    } >"$AGS_BIN"
+    chmod 0755 "$AGS_BIN"
+fi
+
+# podman_only WHAT: true on Podman; elsewhere says that this part of the
+# script is Podman by nature and skipped (tests/e2e/README.md lists them).
+podman_only() {
+    on_backend podman && return 0
+    printf '# podman only: %s\n' "$1"
+    return 1
+}
+
 # ------------------------------------------------------------- API
 
 # api METHOD PATH [CURL ARGS...]
@@ -324,16 +376,48 @@ drv() {
     fi
 }
 
-# The number of containers (any state) labelled ags.managed=true.
+# ------------------------------------------------------------- sandboxes, volumes, images
+# Backend-neutral: a sandbox is a Podman container labelled ags.managed=true,
+# or on bwrap a per-run directory <runtime>/ags-bwrap-<name>/ that the run
+# makes and removes at its end (a kill -9 of ags leaves it for the next run's
+# sweep, as it leaves a container).  A named volume is a Podman volume or the
+# directory volumes/<name>/_data of the bwrap store.
+
+# The per-run directories of bwrap sandboxes (runtime dir: XDG_RUNTIME_DIR,
+# else TMPDIR or /tmp, as ags picks it).
+bwrap_run_dirs() {
+    local runtime=${XDG_RUNTIME_DIR:-}
+    [ "${runtime:0:1}" = / ] || runtime=${TMPDIR:-/tmp}
+    find "$runtime" -mindepth 1 -maxdepth 1 -type d -name 'ags-bwrap-*' -user "$(id -u)" \
+        2>/dev/null || true
+}
+
+# The number of sandboxes (any state) of ags's.
 managed_containers() {
+    if on_backend bwrap; then
+        bwrap_run_dirs | grep -c . || true
+        return 0
+    fi
     api GET '/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ags.managed%3Dtrue%22%5D%7D'
     python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' <"$API_BODY_FILE"
 }
 
-# managed_containers_of AGENT IMAGE: the number of ags's containers (any
+# managed_containers_of AGENT IMAGE: the number of ags's sandboxes (any
 # state) of that agent from that image: what one test left, while other
-# tests run their own sandboxes on the same Podman service (ctest -j).
+# tests run their own sandboxes on the same Podman service (ctest -j).  A
+# bwrap per-run directory records its image (image-id) but not its agent:
+# there it counts the sandboxes of the image.
 managed_containers_of() {
+    if on_backend bwrap; then
+        local d n=0 id
+        id=$(bwrap_image_id "$2")
+        for d in $(bwrap_run_dirs); do
+            [ -n "$id" ] && [ "$(cat "$d/image-id" 2>/dev/null)" = "$id" ] || continue
+            n=$((n + 1))
+        done
+        echo "$n"
+        return 0
+    fi
     api GET '/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ags.managed%3Dtrue%22%5D%7D'
     python3 -c 'import json, sys
 agent, image = sys.argv[1], sys.argv[2]
@@ -345,8 +429,17 @@ print(sum(1 for c in json.load(sys.stdin)
 # remove_volumes_named PREFIX...: removes (force) every volume whose name
 # starts with one of the prefixes, e.g. an agent's ags-pi- volumes.
 remove_volumes_named() {
+    local names n p
+    if on_backend bwrap; then
+        for n in "$E2E_BWRAP_DATA"/volumes/*; do
+            [ -d "$n" ] || continue
+            for p in "$@"; do
+                [[ ${n##*/} == "$p"* ]] && bwrap_rm_tree "$n" && break
+            done
+        done
+        return 0
+    fi
     api GET '/volumes/json'
-    local names n
     names=$(python3 -c 'import json, sys
 for v in json.load(open(sys.argv[1])) or []:
     if v["Name"].startswith(tuple(sys.argv[2:])):
@@ -354,4 +447,37 @@ for v in json.load(open(sys.argv[1])) or []:
     for n in $names; do
         api DELETE "/volumes/$n?force=true"
     done
+}
+
+# volume_dir NAME: where the files of named volume NAME are on the host
+# (empty when it does not exist).
+volume_dir() {
+    if on_backend bwrap; then
+        [ ! -d "$E2E_BWRAP_DATA/volumes/$1/_data" ] || printf '%s\n' "$E2E_BWRAP_DATA/volumes/$1/_data"
+        return 0
+    fi
+    api GET "/volumes/$1/json"
+    [ "$API_STATUS" = 200 ] || return 0
+    printf '%s' "$API_BODY" | python3 -c 'import json, sys; print(json.load(sys.stdin)["Mountpoint"])'
+}
+
+# image_exists IMAGE: prints yes or no.
+image_exists() {
+    if on_backend bwrap; then
+        [ -n "$(bwrap_image_id "$1")" ] && echo yes || echo no
+        return 0
+    fi
+    api GET "/images/$(printf %s "$1" | sed 's|/|%2F|g; s|:|%3A|g')/exists"
+    [ "$API_STATUS" = 204 ] && echo yes || echo no
+}
+
+# image_remove IMAGE: removes an image (forced on Podman: API_STATUS 200;
+# on bwrap its tag and, when no other tag names it, its tree).
+image_remove() {
+    if on_backend bwrap; then
+        API_STATUS=200
+        bwrap_image_remove "$1" || API_STATUS=404
+        return 0
+    fi
+    api DELETE "/images/$(printf %s "$1" | sed 's|/|%2F|g; s|:|%3A|g')?force=true"
 }

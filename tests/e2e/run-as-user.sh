@@ -6,12 +6,15 @@
 #
 # ctest sets AGS_E2E_STATE. The build dir (and the source tree) may be
 # unreadable for the test user (a repo under /root, mode 0700), so the script,
-# lib.sh, an optional data dir SCRIPT-without-.sh + ".d", the built ags
-# binary and the files in AGS_E2E_EXTRA_BINS (colon-separated; into bin/) are
-# first copied into <per-run scratch>/<test name>/, owned by the test user.
+# lib.sh and the bwrap-store.sh it sources, an optional data dir
+# SCRIPT-without-.sh + ".d", the built ags binary and the files in
+# AGS_E2E_EXTRA_BINS (colon-separated; into bin/) are first copied into
+# <per-run scratch>/<test name>/, owned by the test user.
 # The test runs there with only HOME USER LOGNAME PATH XDG_RUNTIME_DIR
-# CONTAINER_HOST AGS_E2E_IMAGE AGS_E2E_SCRATCH AGS_BIN (plus ASAN_OPTIONS
-# UBSAN_OPTIONS LSAN_OPTIONS if the caller has them) set.
+# CONTAINER_HOST AGS_E2E_IMAGE AGS_E2E_SCRATCH AGS_BIN AGS_E2E_BACKEND (plus
+# ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS if the caller has them) set.
+# AGS_E2E_BACKEND (podman, the default, or bwrap; ctest sets it for the
+# e2e/bwrap/* variants) is the backend every ags the test runs uses (lib.sh).
 # The exit status is the test's.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -35,17 +38,25 @@ h_identity || h_die "cannot resolve user $AGS_E2E_USER"
 
 script=$1
 shift
+backend=${AGS_E2E_BACKEND:-podman}
+case $backend in
+    podman | bwrap) ;;
+    *) h_die "AGS_E2E_BACKEND=$backend: podman or bwrap" ;;
+esac
 [ -f "$script" ] || h_die "no such test script: $script"
 script=$(cd "$(dirname "$script")" && pwd)/$(basename "$script")
 name=$(basename "$script" .sh)
 [ -d "$AGS_E2E_SCRATCH_ROOT" ] || h_die "scratch dir $AGS_E2E_SCRATCH_ROOT is gone: rerun setup"
 dir=$AGS_E2E_SCRATCH_ROOT/$name
+# The bwrap variant of a script gets a directory of its own (both may run in
+# one ctest invocation).
+[ "$backend" = podman ] || dir=$AGS_E2E_SCRATCH_ROOT/$backend-$name
 
 # A fresh copy per invocation.
 h_remove_scratch "$dir" || h_die "cannot clear $dir"
 mkdir -p "$dir/bin" "$dir/scratch"
 cp "$script" "$dir/$name.sh"
-cp "$here/lib.sh" "$dir/lib.sh"
+cp "$here/lib.sh" "$here/bwrap-store.sh" "$dir/"
 if [ -d "${script%.sh}.d" ]; then
     cp -r "${script%.sh}.d" "$dir/$name.d"
 fi
@@ -78,7 +89,8 @@ chmod 0700 "$dir"
 
 env_v=(HOME="$E2E_HOME" USER="$E2E_USER" LOGNAME="$E2E_USER" PATH="$H_PATH"
        XDG_RUNTIME_DIR="$E2E_XDG" CONTAINER_HOST="unix://$AGS_E2E_SOCKET"
-       AGS_E2E_IMAGE="$AGS_E2E_IMAGE" AGS_E2E_SCRATCH="$dir/scratch" AGS_BIN="$ags")
+       AGS_E2E_IMAGE="$AGS_E2E_IMAGE" AGS_E2E_SCRATCH="$dir/scratch" AGS_BIN="$ags"
+       AGS_E2E_BACKEND="$backend")
 for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
     if [ -n "${!v+x}" ]; then
         env_v+=("$v=${!v}")

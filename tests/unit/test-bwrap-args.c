@@ -38,7 +38,14 @@ struct fx {
     struct bwrap_shadow root;
 };
 
+static void fx_build_flags(struct fx *f, struct plan_flags flags, bool tty, size_t n_secrets);
+
 static void fx_build(struct fx *f, bool lockdown, bool tty, size_t n_secrets)
+{
+    fx_build_flags(f, (struct plan_flags){.lockdown = lockdown}, tty, n_secrets);
+}
+
+static void fx_build_flags(struct fx *f, struct plan_flags flags, bool tty, size_t n_secrets)
 {
     *f = (struct fx){0};
     struct cfg_diag diag = {0};
@@ -49,7 +56,7 @@ static void fx_build(struct fx *f, bool lockdown, bool tty, size_t n_secrets)
     f->in = (struct plan_input){
         .cfg = f->cfg,
         .agent = PLAN_AGENT_SHELL,
-        .flags = {.lockdown = lockdown},
+        .flags = flags,
         .host = {.cwd = "/work/repo", .uid = 1234, .gid = 4321, .pid = 4242,
                  .session_id = "s123", .name_rand = 0xbeef,
                  .lockdown_staging_dir = "/tmp/ags-lockdown-x", .path_exists = fake_exists},
@@ -226,7 +233,7 @@ static void test_environment_is_the_images_then_the_plans(void **state)
     struct fx f;
     fx_build(&f, false, false, 0);
     const char *const image_env[] = {"PATH=/image/path", "LANG=C.UTF-8", "junk", NULL};
-    char **env = bwrap_env_build(image_env, f.p, host_env, "10.0.2.2");
+    char **env = bwrap_env_build(image_env, f.p, host_env, "10.0.2.2", true);
     bool lang = false, term = false, loop = false;
     for (size_t i = 0; env[i]; i++) {
         assert_string_not_equal(env[i], "PATH=/image/path"); /* the plan's PATH wins */
@@ -237,6 +244,47 @@ static void test_environment_is_the_images_then_the_plans(void **state)
     }
     assert_true(lang && term && loop);
     strv_free(env);
+    fx_done(&f);
+}
+
+static bool env_has(char **env, const char *entry)
+{
+    for (size_t i = 0; env[i]; i++)
+        if (strcmp(env[i], entry) == 0)
+            return true;
+    return false;
+}
+
+static void test_a_terminal_without_term_gets_xterm_as_on_podman(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_build(&f, false, true, 0);
+    char **tty = bwrap_env_build(NULL, f.p, NULL, NULL, true); /* the host has no TERM */
+    char **pipe = bwrap_env_build(NULL, f.p, NULL, NULL, false);
+    assert_true(env_has(tty, "TERM=xterm"));
+    for (size_t i = 0; pipe[i]; i++)
+        assert_false(strncmp(pipe[i], "TERM=", 5) == 0);
+    strv_free(tty);
+    strv_free(pipe);
+    fx_done(&f);
+}
+
+static void test_root_keeps_podmans_default_capabilities_only(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_build(&f, false, false, 0);
+    assert_int_equal(find2(f.argv, "--cap-add", NULL), -1);
+    fx_done(&f);
+    fx_build_flags(&f, (struct plan_flags){.root = true}, false, 0);
+    assert_true(find2(f.argv, "--uid", "0") >= 0);
+    long drop = find2(f.argv, "--cap-drop", "ALL");
+    assert_true(drop >= 0);
+    assert_true(find2(f.argv, "--cap-add", "CAP_SETUID") > drop);
+    assert_true(find2(f.argv, "--cap-add", "CAP_CHOWN") > drop);
+    assert_int_equal(find2(f.argv, "--cap-add", "CAP_SYS_ADMIN"), -1);
+    assert_int_equal(find2(f.argv, "--cap-add", "ALL"), -1);
     fx_done(&f);
 }
 
@@ -260,6 +308,8 @@ int main(void)
         cmocka_unit_test(test_lockdown_tmpfs_keep_the_plans_sizes),
         cmocka_unit_test(test_the_command_is_the_plans_entrypoint_word_for_word),
         cmocka_unit_test(test_environment_is_the_images_then_the_plans),
+        cmocka_unit_test(test_root_keeps_podmans_default_capabilities_only),
+        cmocka_unit_test(test_a_terminal_without_term_gets_xterm_as_on_podman),
         cmocka_unit_test(test_path_depth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
