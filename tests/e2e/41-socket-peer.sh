@@ -266,13 +266,14 @@ print(json.dumps(l))' "$@"
         "$(exists "secrets/$S_BOOT_OLD")"
 
 else
-    # ---- bwrap: the per-run directories <runtime>/ags-bwrap-<name>/ of runs
+    # ---- bwrap: the per-run directories <store>/runs/ags-bwrap-<name>/ of runs
     # whose owner file (the same text as the label ags.owner) proves them dead
     # are swept; a live owner's (here or in another PID namespace), and one
     # without an owner file, stay
     tag=$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
     rundir() { # SUFFIX [OWNER]: plants a per-run directory; sets RUNDIR
-        RUNDIR=$XDG_RUNTIME_DIR/ags-bwrap-ags-e2e$tag-$1
+        RUNDIR=$E2E_BWRAP_DATA/runs/ags-bwrap-ags-e2e$tag-$1
+        [ -d "$E2E_BWRAP_DATA/runs" ] || mkdir -m 0700 "$E2E_BWRAP_DATA/runs"
         mkdir -m 0700 "$RUNDIR"
         [ $# -lt 2 ] || printf '%s' "$2" >"$RUNDIR/owner"
         e2e_defer "bwrap_rm_tree '$RUNDIR'"

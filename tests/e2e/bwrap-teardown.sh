@@ -25,7 +25,7 @@ if ! h_identity 2>/dev/null; then
 fi
 # shellcheck disable=SC2016 # expanded by the user's shell
 h_as_user bash -c "$(cat "$here/bwrap-store.sh")"'
-for d in "$XDG_RUNTIME_DIR"/ags-bwrap-*; do
+for d in "$E2E_BWRAP_DATA"/runs/ags-bwrap-*; do
     [ -d "$d" ] && [ ! -L "$d" ] || continue
     echo "e2e: removing the leftover sandbox directory $d"
     bwrap_rm_tree "$d"

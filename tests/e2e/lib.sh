@@ -378,18 +378,15 @@ drv() {
 
 # ------------------------------------------------------------- sandboxes, volumes, images
 # Backend-neutral: a sandbox is a Podman container labelled ags.managed=true,
-# or on bwrap a per-run directory <runtime>/ags-bwrap-<name>/ that the run
+# or on bwrap a per-run directory <store>/runs/ags-bwrap-<name>/ that the run
 # makes and removes at its end (a kill -9 of ags leaves it for the next run's
 # sweep, as it leaves a container).  A named volume is a Podman volume or the
 # directory volumes/<name>/_data of the bwrap store.
 
-# The per-run directories of bwrap sandboxes (runtime dir: XDG_RUNTIME_DIR,
-# else TMPDIR or /tmp, as ags picks it).
+# The per-run directories of bwrap sandboxes (in the store: docs/bwrap.md).
 bwrap_run_dirs() {
-    local runtime=${XDG_RUNTIME_DIR:-}
-    [ "${runtime:0:1}" = / ] || runtime=${TMPDIR:-/tmp}
-    find "$runtime" -mindepth 1 -maxdepth 1 -type d -name 'ags-bwrap-*' -user "$(id -u)" \
-        2>/dev/null || true
+    find "${XDG_DATA_HOME:-$HOME/.local/share}/ags/runs" -mindepth 1 -maxdepth 1 -type d \
+        -name 'ags-bwrap-*' -user "$(id -u)" 2>/dev/null || true
 }
 
 # The number of sandboxes (any state) of ags's.
