@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 jobs=${AGS_JOBS:-$(nproc)}
-fuzz_seconds=${AGS_FUZZ_SECONDS:-60}
+fuzz_seconds=${AGS_FUZZ_SECONDS:-40}
 
 build_deps=(build-essential cmake pkg-config git python3
     libcurl4-openssl-dev libjansson-dev libsecret-1-dev libssh2-1-dev libnotify-dev libseccomp-dev)
