@@ -99,8 +99,7 @@ static int list_dir(const char *root, const char *path, struct bwrap_shadow *ret
     *ret = (struct bwrap_shadow){.path = xstrdup(path)};
     size_t cap = 0;
     struct dirent *de;
-    int r = 0;
-    while (r == 0 && (de = readdir(d))) {
+    while ((de = readdir(d))) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
         struct stat st;
@@ -124,7 +123,7 @@ static int list_dir(const char *root, const char *path, struct bwrap_shadow *ret
         ret->entries[ret->n_entries++] = e;
     }
     (void)closedir(d);
-    return r;
+    return 0;
 }
 
 /* What the image holds at path: 1 a directory, 0 nothing (or something that
@@ -215,18 +214,12 @@ static int make_scratch(const char *dir, const char *name, struct ags_error *err
     return 0;
 }
 
+/* A small file of the run's directory (nobody else writes there). */
 static int write_small(const char *dir, const char *name, const char *text,
                        struct ags_error *err)
 {
     _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
-    _cleanup_close_ int fd =
-            open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return ags_error_set(err, -errno, "cannot create %s: %m", path);
-    size_t len = strlen(text);
-    if (write(fd, text, len) != (ssize_t)len)
-        return ags_error_set(err, -EIO, "cannot write %s", path);
-    return 0;
+    return write_file_atomic(path, text, strlen(text), 0600, err);
 }
 
 /* The run's private directory with its owner (the sweep's proof), the image
@@ -396,13 +389,10 @@ int bwrap_create(struct backend *base, const struct ags_plan *p, bool tty, char 
         return ags_error_set(err, -ENOENT,
                              "slirp4netns is not installed in a directory only root can change: "
                              "the sandbox's network needs it (apt-get install slirp4netns)");
-    _cleanup_free_ char *root = NULL;
+    _cleanup_free_ char *root = NULL, *image_id = NULL;
     _cleanup_strv_free_ char **image_env = NULL;
-    int r = bwrap_store_image_root(b, p->image.v, &root, &image_env, err);
-    if (r < 0)
-        return r;
-    _cleanup_free_ char *image_id = NULL;
-    r = bwrap_store_image_id(base, p->image.v, &image_id, err);
+    /* The id recorded is the one of the tree the run binds (image_remove). */
+    int r = bwrap_store_image_root(b, p->image.v, &root, &image_env, &image_id, err);
     if (r < 0)
         return r;
     struct bwrap_sandbox *sb = xcalloc(1, sizeof(*sb));

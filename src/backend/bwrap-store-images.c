@@ -44,7 +44,7 @@ static int image_lines(int rootfs, const char *id, const char *name, char ***ret
 }
 
 int bwrap_store_image_root(struct bwrap_backend *b, const char *image, char **ret_root,
-                           char ***ret_env, struct ags_error *err)
+                           char ***ret_env, char **ret_id, struct ags_error *err)
 {
     _cleanup_close_ int rootfs = -EBADF;
     char id[SHA256_HEX_SIZE];
@@ -61,6 +61,8 @@ int bwrap_store_image_root(struct bwrap_backend *b, const char *image, char **re
         return r;
     *ret_root = xasprintf("%s/" BWRAP_STORE_ROOTFS "/%s/" BWRAP_STORE_ROOT, b->data_dir, id);
     *ret_env = env;
+    if (ret_id)
+        *ret_id = xstrdup(id);
     return 0;
 }
 

@@ -31,7 +31,7 @@ static int fill_volume(struct bwrap_backend *b, const char *image, const char *d
 {
     _cleanup_free_ char *root_path = NULL;
     _cleanup_strv_free_ char **env = NULL;
-    int r = bwrap_store_image_root(b, image, &root_path, &env, err);
+    int r = bwrap_store_image_root(b, image, &root_path, &env, NULL, err);
     if (r < 0)
         return r;
     _cleanup_close_ int root = open(root_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -208,19 +208,6 @@ int bwrap_store_resolve(int rootfs, const char *image, char id[SHA256_HEX_SIZE],
     return 0;
 }
 
-/* A small file of a per-run directory (ours, regular, bounded); NULL if none. */
-static char *run_file(int dir, const char *name)
-{
-    _cleanup_free_ char *text = NULL;
-    size_t len = 0;
-    struct stat st;
-    if (read_regular_file_at(dir, name, name, PROCID_MAX_TEXT, &text, &len, &st, NULL) < 0 ||
-        st.st_uid != geteuid())
-        return NULL;
-    text[strcspn(text, "\n")] = '\0';
-    return TAKE_PTR(text);
-}
-
 /* Whether the run of per-run directory dir may still run: its owner is not
  * proven dead (no owner file, as while the launch half writes it: alive). */
 static bool run_alive(int dir, const struct procid *self)
@@ -236,7 +223,7 @@ static void consider_run(int parent, const char *name, const char *id, const str
     struct stat st;
     if (dir < 0 || fstat(dir, &st) < 0 || st.st_uid != geteuid() || !run_alive(dir, self))
         return;
-    _cleanup_free_ char *runs = id ? run_file(dir, BWRAP_RUN_IMAGE_FILE) : NULL;
+    _cleanup_free_ char *runs = id ? read_own_line_at(dir, BWRAP_RUN_IMAGE_FILE, PROCID_MAX_TEXT) : NULL;
     if (!id || !runs || strcmp(runs, id) == 0) /* no image file yet: it may be this one */
         strv_builder_push(out, xstrdup(name + strlen(BWRAP_RUN_DIR_PREFIX)));
 }

@@ -89,11 +89,12 @@ static inline struct bwrap_backend *bwrap_of(struct backend *b)
 
 /* ---- the store (backend/bwrap-store*.c) ---- */
 
-/* The root directory of image (owned, "<data>/rootfs/<id>/root") and its
- * environment ("KEY=VALUE", NULL-terminated, owned; strv_free); -ENOENT: no
- * such image. */
+/* The root directory of image (owned, "<data>/rootfs/<id>/root"), its
+ * environment ("KEY=VALUE", NULL-terminated, owned; strv_free) and, when
+ * ret_id is not NULL, its id (owned): all from one look-up of the name, which
+ * a concurrent update-image may point elsewhere; -ENOENT: no such image. */
 int bwrap_store_image_root(struct bwrap_backend *b, const char *image, char **ret_root,
-                           char ***ret_env, struct ags_error *err) _warn_unused_;
+                           char ***ret_env, char **ret_id, struct ags_error *err) _warn_unused_;
 /* The host directory of named volume name (owned, "<data>/volumes/<name>/_data");
  * -ENOENT when it does not exist. */
 int bwrap_store_volume_dir(struct bwrap_backend *b, const char *name, char **ret_dir,

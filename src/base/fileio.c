@@ -57,6 +57,18 @@ int read_file_bounded(const char *path, size_t max, char **ret, size_t *ret_len,
     return 0;
 }
 
+char *read_own_line_at(int dirfd, const char *name, size_t max)
+{
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    struct stat st;
+    if (read_regular_file_at(dirfd, name, name, max, &text, &len, &st, NULL) < 0 ||
+        st.st_uid != geteuid())
+        return NULL;
+    text[strcspn(text, "\n")] = '\0';
+    return TAKE_PTR(text);
+}
+
 int write_all(int fd, const void *data, size_t len)
 {
     for (size_t off = 0; off < len;) {

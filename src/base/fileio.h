@@ -54,6 +54,11 @@ struct stat;
 int read_regular_file_at(int dirfd, const char *name, const char *shown, size_t max, char **ret,
                          size_t *ret_len, struct stat *ret_st, struct ags_error *err)
         _warn_unused_;
+/* The first line of name in dirfd (owned, without its newline), read as
+ * read_regular_file_at reads it (at most max bytes), only when the file is
+ * ours (our euid); NULL otherwise: a bookkeeping file such as an owner file
+ * that another user, or nobody yet, wrote proves nothing. */
+char *read_own_line_at(int dirfd, const char *name, size_t max);
 
 /* The resolved path of the absolute path when it and every directory above
  * it belong to root or to us and nobody else can replace them (not writable

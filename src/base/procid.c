@@ -232,12 +232,6 @@ enum procid_state procid_text_state_in_use(const char *text, const struct procid
 
 enum procid_state procid_file_state(int dir, const char *rel, const struct procid *self)
 {
-    _cleanup_free_ char *text = NULL;
-    size_t len = 0;
-    struct stat st;
-    if (read_regular_file_at(dir, rel, rel, PROCID_MAX_TEXT, &text, &len, &st, NULL) < 0 ||
-        st.st_uid != geteuid())
-        return PROCID_UNKNOWN;
-    text[strcspn(text, "\n")] = '\0'; /* one line, as a writer may end it */
-    return procid_text_state(text, self);
+    _cleanup_free_ char *text = read_own_line_at(dir, rel, PROCID_MAX_TEXT);
+    return text ? procid_text_state(text, self) : PROCID_UNKNOWN;
 }

@@ -131,6 +131,26 @@ static pid_t info_child_pid(const char *info)
     return (pid_t)v;
 }
 
+/* One read of fd once it is readable before deadline (ms): the bytes read,
+ * 0 at its end, -ETIMEDOUT, or another negative errno. */
+static ssize_t read_by(int fd, void *buf, size_t size, int64_t deadline)
+{
+    for (;;) {
+        int64_t now = monotonic_ms();
+        if (now >= deadline)
+            return -ETIMEDOUT;
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int n = poll(&pfd, 1, (int)(deadline - now));
+        if (n < 0 && errno != EINTR)
+            return -errno;
+        if (n <= 0)
+            continue;
+        ssize_t got = read(fd, buf, size);
+        if (got >= 0 || errno != EINTR)
+            return got < 0 ? -errno : got;
+    }
+}
+
 /* Reads the info pipe until the sandbox's pid is in it; 0 when bwrap
  * closed it first (it failed: it says why on its stderr). */
 static int read_child_pid(int fd, pid_t *ret, struct ags_error *err)
@@ -142,24 +162,14 @@ static int read_child_pid(int fd, pid_t *ret, struct ags_error *err)
     /* To its closing brace: bwrap dies of SIGPIPE if the pipe closes while
      * it still writes. */
     while ((!*ret || !strchr(buf, '}')) && len < INFO_MAX) {
-        int64_t now = monotonic_ms();
-        if (now >= deadline)
+        ssize_t got = read_by(fd, buf + len, INFO_MAX - len, deadline);
+        if (got == -ETIMEDOUT)
             return ags_error_set(err, -ETIMEDOUT,
                                  "bwrap did not set the sandbox up within %d s",
                                  SETUP_TIMEOUT_MS / 1000);
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        int n = poll(&pfd, 1, (int)(deadline - now));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return ags_error_set(err, -errno, "poll: %m");
-        if (n == 0)
-            continue;
-        ssize_t got = read(fd, buf + len, INFO_MAX - len);
-        if (got < 0 && errno == EINTR)
-            continue;
         if (got < 0)
-            return ags_error_set(err, -errno, "reading bwrap's info: %m");
+            return ags_error_set(err, (int)got, "reading bwrap's info: %s",
+                                 strerror((int)-got));
         if (got == 0)
             return 0;
         len += (size_t)got;
@@ -174,27 +184,15 @@ static int read_child_pid(int fd, pid_t *ret, struct ags_error *err)
 /* Waits for slirp4netns's one ready byte. */
 static int wait_ready(int fd, struct ags_error *err)
 {
-    int64_t deadline = monotonic_ms() + SETUP_TIMEOUT_MS;
-    for (;;) {
-        int64_t now = monotonic_ms();
-        if (now >= deadline)
-            return ags_error_set(err, -ETIMEDOUT, "slirp4netns was not ready within %d s",
-                                 SETUP_TIMEOUT_MS / 1000);
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        int n = poll(&pfd, 1, (int)(deadline - now));
-        if (n < 0 && errno != EINTR)
-            return ags_error_set(err, -errno, "poll: %m");
-        if (n <= 0)
-            continue;
-        char b;
-        ssize_t got = read(fd, &b, 1);
-        if (got == 1)
-            return 0;
-        if (got < 0 && errno == EINTR)
-            continue;
-        return ags_error_set(err, -EIO,
-                             "slirp4netns could not set up the sandbox's network (it exited)");
-    }
+    char b;
+    ssize_t got = read_by(fd, &b, 1, monotonic_ms() + SETUP_TIMEOUT_MS);
+    if (got == 1)
+        return 0;
+    if (got == -ETIMEDOUT)
+        return ags_error_set(err, -ETIMEDOUT, "slirp4netns was not ready within %d s",
+                             SETUP_TIMEOUT_MS / 1000);
+    return ags_error_set(err, -EIO,
+                         "slirp4netns could not set up the sandbox's network (it exited)");
 }
 
 /* slirp4netns into the sandbox's network namespace, through the user

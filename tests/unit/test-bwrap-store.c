@@ -243,7 +243,7 @@ static void test_info_labels_and_the_environment_round_trip(void **s _unused_)
     strv_free(info.labels);
     _cleanup_free_ char *root = NULL;
     _cleanup_strv_free_ char **got = NULL;
-    assert_int_equal(bwrap_store_image_root(bwrap_of(b), "x:1", &root, &got, NULL), 0);
+    assert_int_equal(bwrap_store_image_root(bwrap_of(b), "x:1", &root, &got, NULL, NULL), 0);
     assert_int_equal(strv_len(got), 3);
     for (size_t i = 0; i < 3; i++)
         assert_string_equal(got[i], env[i]);
