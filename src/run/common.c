@@ -12,18 +12,32 @@
 #include "run/internal.h"
 #include "base/banned.h"
 
-void run_warnf(const struct run_callbacks *cb, const char *fmt, ...)
+/* fmt's message handed to fn (when the caller gave one). */
+_printf_(3, 0) static void callback_vf(void (*fn)(const char *msg, void *userdata),
+                                       void *userdata, const char *fmt, va_list ap)
 {
-    if (!cb->warn)
+    if (!fn)
         return;
     _cleanup_free_ char *msg = NULL;
+    if (vasprintf(&msg, fmt, ap) < 0)
+        ags_oom();
+    fn(msg, userdata);
+}
+
+void run_warnf(const struct run_callbacks *cb, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    int r = vasprintf(&msg, fmt, ap);
+    callback_vf(cb->warn, cb->userdata, fmt, ap);
     va_end(ap);
-    if (r < 0)
-        ags_oom();
-    cb->warn(msg, cb->userdata);
+}
+
+void run_progressf(const struct run_callbacks *cb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    callback_vf(cb->progress, cb->userdata, fmt, ap);
+    va_end(ap);
 }
 
 bool run_overlay_named(const struct ags_config *cfg, const struct cfg_origin *at)

@@ -140,13 +140,6 @@ int run_image_mmdebstrap(const char *suite, const char *tar, const char *const *
     return r;
 }
 
-static void progress(const struct run_callbacks *cb, char *msg)
-{
-    if (cb->progress)
-        cb->progress(msg, cb->userdata);
-    free(msg);
-}
-
 /* localhost/ags-base:SUITE: in storage, else imported from the cached
  * tarball, else from a tarball mmdebstrap makes now. */
 static int local_base(struct backend *b, const struct ags_config *cfg,
@@ -165,13 +158,12 @@ static int local_base(struct backend *b, const struct ags_config *cfg,
         if (r < 0)
             return r;
         if (!fresh_file(tar)) {
-            progress(cb, xasprintf("making a Debian %s base with mmdebstrap into %s", suite,
-                                   tar));
+            run_progressf(cb, "making a Debian %s base with mmdebstrap into %s", suite, tar);
             r = run_image_mmdebstrap(suite, tar, NULL, cb, err);
             if (r < 0)
                 return r;
         }
-        progress(cb, xasprintf("importing %s as %s", tar, ref));
+        run_progressf(cb, "importing %s as %s", tar, ref);
         /* The label is how ags df and ags prune know the base as ags's. */
         _cleanup_free_ char *label = xasprintf("%s=%s", RUN_IMAGE_LABEL_IMPORTED, suite);
         const char *labels[] = {label, NULL};
@@ -203,7 +195,7 @@ int run_image_pick_base(struct backend *b, const struct ags_config *cfg, const c
         return 0;
     case RUN_BASE_PULL: {
         struct ags_error pull_err = {0};
-        progress(cb, xasprintf("pulling %s", configured));
+        run_progressf(cb, "pulling %s", configured);
         r = b->ops->image_pull(b, configured, PULL_STALL_SECONDS, &pull_err);
         if (r == 0) {
             *ret = xstrdup(configured);

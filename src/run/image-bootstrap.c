@@ -97,21 +97,12 @@ int run_containerfile_env(const char *text, char ***ret_build, char ***ret_image
     return 0;
 }
 
-/* s in single quotes for sh (and mmdebstrap's special hooks). */
-static void quote(struct strbuf *sb, const char *s)
-{
-    (void)!strbuf_appendc(sb, '\'');
-    for (; *s; s++)
-        (void)(*s == '\'' ? strbuf_appends(sb, "'\\''") : strbuf_appendc(sb, *s));
-    (void)!strbuf_appendc(sb, '\'');
-}
-
 static char *upload_hook(const char *outside, const char *inside_name)
 {
     struct strbuf sb;
     strbuf_init(&sb, 16384);
     (void)!strbuf_appends(&sb, "upload ");
-    quote(&sb, outside);
+    plan_script_putq(&sb, outside);
     (void)!strbuf_appendf(&sb, " /tmp/ags-setup/%s", inside_name);
     return sb.buf ? sb.buf : xstrdup("");
 }
@@ -128,10 +119,10 @@ static char *setup_hook(char *const *env, const char *refresh)
                               "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     for (size_t i = 0; env[i]; i++) {
         (void)!strbuf_appendc(&sb, ' ');
-        quote(&sb, env[i]);
+        plan_script_putq(&sb, env[i]);
     }
     (void)!strbuf_appendc(&sb, ' ');
-    quote(&sb, refresh);
+    plan_script_putq(&sb, refresh);
     for (size_t i = 0; proxies[i]; i++)
         (void)!strbuf_appendf(&sb, " ${%s+\"%s=$%s\"}", proxies[i], proxies[i], proxies[i]);
     (void)!strbuf_appends(&sb, " sh /tmp/ags-setup/setup.sh");
@@ -180,13 +171,6 @@ static int refuse_own_containerfile(const struct ags_config *cfg, struct ags_err
                          own);
 }
 
-static void progress(const struct run_callbacks *cb, char *msg)
-{
-    if (cb->progress)
-        cb->progress(msg, cb->userdata);
-    free(msg);
-}
-
 int run_image_bootstrap(struct backend *b, const struct ags_config *cfg, const char *image,
                         const struct run_callbacks *cb, struct ags_error *err)
 {
@@ -208,13 +192,13 @@ int run_image_bootstrap(struct backend *b, const struct ags_config *cfg, const c
     r = mkdir_parents(cache, 0700, err);
     if (r < 0)
         return r;
-    progress(cb, xasprintf("building the sandbox image %s from Debian %s with mmdebstrap and "
-                           "%s/setup.sh into %s",
-                           image, suite, dir, tar));
+    run_progressf(cb, "building the sandbox image %s from Debian %s with mmdebstrap and "
+                      "%s/setup.sh into %s",
+                  image, suite, dir, tar);
     _cleanup_strv_free_ char **hooks = hooks_for(cfg, dir, build_env);
     r = run_image_mmdebstrap(suite, tar, (const char *const *)hooks, cb, err);
     if (r == 0) {
-        progress(cb, xasprintf("importing %s as %s", tar, image));
+        run_progressf(cb, "importing %s as %s", tar, image);
         _cleanup_strv_free_ char **labels = run_image_build_labels(digest, NULL);
         r = b->ops->image_import(b, tar, image, (const char *const *)labels,
                                  (const char *const *)image_env, err);

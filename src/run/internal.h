@@ -16,6 +16,8 @@
 
 /* cb->warn with a formatted message (nothing when cb->warn is NULL). */
 void run_warnf(const struct run_callbacks *cb, const char *fmt, ...) _printf_(2, 3);
+/* The same for cb->progress. */
+void run_progressf(const struct run_callbacks *cb, const char *fmt, ...) _printf_(2, 3);
 
 /* ---- shipped.c: the files shipped with ags (containerfile/, agent-assets/) ---- */
 /* Where the build tree's binary is and the source tree it was built from. */
