@@ -28,6 +28,7 @@
 #include "base/signals.h"
 #include "run/assets.h"
 #include "run/authproxy.h"
+#include "run/egress.h"
 #include "run/gitdirs.h"
 #include "run/internal.h"
 #include "run/stage.h"
@@ -57,6 +58,7 @@ struct run_state {
     bool secrets_made; /* secrets_create succeeded */
     struct run_ssh ssh; /* the filtering ssh agent (plan->ssh_agent_sock) */
     struct run_authproxy proxy; /* the auth proxy (plan->auth_proxy_sock) */
+    struct run_egress egress;   /* the egress proxy (plan->egress_sock, allowlist mode) */
     int agent_lock;    /* shared, until the sandbox is created */
     bool ran;          /* the session ran to its end: exit status and session_ms hold */
     uint64_t session_ms;
@@ -89,8 +91,8 @@ static int sweep(struct run_state *s, struct ags_error *err)
         run_warnf(s->cb, "could not sweep what earlier runs left: %s", e.msg);
     if (stage_sweep(run_tmp_dir(), &swept, &e) < 0)
         run_warnf(s->cb, "could not sweep old lockdown staging: %s", e.msg);
-    /* Only in a directory nobody else can write: there every ags-ssh-* and
-     * ags-proxy-* is ours. */
+    /* Only in a directory nobody else can write: there every ags-ssh-*,
+     * ags-proxy-* and ags-egress-* is ours. */
     _cleanup_free_ char *priv = NULL;
     struct ags_error none = {0};
     if (run_private_dir(s->getenv, s->o->cfg->sandbox.cache_dir.v, false, &priv, &none) < 0)
@@ -99,6 +101,8 @@ static int sweep(struct run_state *s, struct ags_error *err)
         run_warnf(s->cb, "could not sweep an old ssh agent directory: %s", e.msg);
     if (stage_sweep_prefix(priv, RUN_PROXY_DIR_PREFIX, &swept, &e) < 0)
         run_warnf(s->cb, "could not sweep an old auth proxy directory: %s", e.msg);
+    if (stage_sweep_prefix(priv, RUN_EGRESS_DIR_PREFIX, &swept, &e) < 0)
+        run_warnf(s->cb, "could not sweep an old egress proxy directory: %s", e.msg);
     return interrupted(err);
 }
 
@@ -164,6 +168,15 @@ static int serve_auth_proxy(struct run_state *s, struct ags_error *err)
     const struct run_authproxy_opts ao = {
         .cfg = s->o->cfg, .plan = s->p, .cb = s->cb, .getenv = s->getenv};
     int r = run_authproxy_begin(&s->proxy, &ao, err);
+    return r < 0 ? step_failed(r, err) : interrupted(err);
+}
+
+/* The egress proxy the plan mounts (allowlist mode only). */
+static int serve_egress(struct run_state *s, struct ags_error *err)
+{
+    const struct run_egress_opts eo = {
+        .cfg = s->o->cfg, .plan = s->p, .cb = s->cb, .getenv = s->getenv};
+    int r = run_egress_begin(&s->egress, &eo, err);
     return r < 0 ? step_failed(r, err) : interrupted(err);
 }
 
@@ -367,6 +380,7 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
         .p = o->plan,
         .agent_lock = -EBADF,
         .ssh = {.log_fd = -EBADF},
+        .egress = {.log_fd = -EBADF},
     };
     pins_take(o->cfg, o->plan, &s.pins);
     int r = lock_agent(&s, err);
@@ -379,6 +393,8 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
     if (r == 0)
         r = serve_auth_proxy(&s, err);
     if (r == 0)
+        r = serve_egress(&s, err);
+    if (r == 0)
         r = deliver_secrets(&s, err);
     if (r == 0)
         r = interrupted(err);
@@ -386,6 +402,7 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
         r = run_sandbox(&s, ret_exit, err);
     if (s.b)
         remove_secrets(&s);
+    run_egress_end(&s.egress, s.cb);
     run_authproxy_end(&s.proxy);
     run_ssh_end(&s.ssh, s.cb);
     backend_close(s.b);

@@ -31,6 +31,7 @@
 #include "run/approve.h"
 #include "run/internal.h"
 #include "run/sessiondir.h"
+#include "run/statelog.h"
 #include "run/stage.h"
 #include "ssh/agent-query.h"
 #include "ssh/agent-server.h"
@@ -276,56 +277,14 @@ static void add_missing_keys(const struct run_ssh *rs, const struct run_ssh_opts
     }
 }
 
-/* Logs of runs older than this go when a run opens its own: the record of
- * what sandboxes did with your keys, without growing for ever. */
-#define LOG_KEEP_SECONDS (30 * 24 * 3600)
-
-/* Removes our own regular *.log files in dir older than LOG_KEEP_SECONDS. */
-static void sweep_old_logs(const char *dir)
-{
-    _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    if (!d)
-        return;
-    TAKE_FD(fd);
-    time_t before = time(NULL) - LOG_KEEP_SECONDS;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t n = strlen(e->d_name);
-        struct stat st;
-        if (n < 5 || strcmp(e->d_name + n - 4, ".log") != 0 ||
-            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
-            st.st_uid != geteuid() || st.st_mtime >= before)
-            continue;
-        (void)unlinkat(dirfd(d), e->d_name, 0);
-    }
-    closedir(d);
-}
-
-/* <state dir>/ssh/<session>.log, 0600 in a 0700 dir: one line per request. */
+/* <state dir>/ssh/<session>.log (run/statelog.h): one line per request. */
 static void open_log(struct run_ssh *rs, const struct run_ssh_opts *o)
 {
-    rs->log_fd = -EBADF;
-    _cleanup_free_ char *state = run_xdg_ags_dir(env_nonempty(o->getenv, "XDG_STATE_HOME"),
-                                                 env_nonempty(o->getenv, "HOME"), ".local/state");
-    const char *session = plan_label_value(o->plan->labels, PLAN_LABEL_SESSION);
-    if (!state || state[0] != '/' || !session) {
-        run_warnf(o->cb, "no state directory for the ssh agent's log: set HOME");
-        return;
-    }
-    _cleanup_free_ char *dir = xasprintf("%s/ssh", state);
     struct ags_error e = {0};
-    if (mkdir_parents(dir, 0700, &e) < 0) {
-        run_warnf(o->cb, "the ssh agent's requests are not logged: %s", e.msg);
-        return;
-    }
-    sweep_old_logs(dir);
-    rs->log_path = xasprintf("%s/%s.log", dir, session);
-    rs->log_fd = open(rs->log_path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW |
-                                        O_CLOEXEC, 0600);
+    const char *session = plan_label_value(o->plan->labels, PLAN_LABEL_SESSION);
+    rs->log_fd = run_state_log_open(o->getenv, "ssh", session, ".log", &rs->log_path, &e);
     if (rs->log_fd < 0)
-        run_warnf(o->cb, "the ssh agent's requests are not logged: cannot create %s: %m",
-                  rs->log_path);
+        run_warnf(o->cb, "the ssh agent's requests are not logged: %s", e.msg);
 }
 
 int run_ssh_begin(struct run_ssh *rs, const struct run_ssh_opts *o, struct ags_error *err)
@@ -371,12 +330,7 @@ void run_ssh_end(struct run_ssh *rs, const struct run_callbacks *cb)
         notify_cancel_questions();
     ssh_proxy_stop(rs->proxy);
     rs->proxy = NULL;
-    struct stat st;
-    /* A run whose sandbox never asked anything leaves no empty log behind. */
-    if (rs->log_fd >= 0 && fstat(rs->log_fd, &st) == 0 && st.st_size == 0)
-        (void)unlink(rs->log_path);
-    if (rs->log_fd >= 0)
-        (void)close(rs->log_fd);
+    run_state_log_close(rs->log_fd, rs->log_path);
     rs->log_fd = -EBADF;
     free(rs->log_path);
     rs->log_path = NULL;
