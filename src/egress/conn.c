@@ -306,9 +306,10 @@ void *egress_conn_main(void *arg)
     t.a = (struct egress_attempt){.method = t.method, .host = t.host, .address = t.address,
                                   .reason = t.reason, .start_unix_ms = egress_now_unix_ms()};
     serve(&t);
-    /* The address of a refusal or failure is the one checked last; none before it. */
-    (void)close(t.client);
     t.a.duration_ms = (uint64_t)(monotonic_ms() - t.start_ms);
+    /* Recorded before the client sees its end: the warning and the log line are there by the
+     * time the refused tool reports its failure. */
     egress_record(t.s, &t.a, t.a.decision == EGRESS_REFUSED ? t.warn : NULL);
+    (void)close(t.client);
     return NULL;
 }
