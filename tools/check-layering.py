@@ -4,6 +4,7 @@ header leaves its adapter directory.
 
     base <- toml <- config <- plan <- {secrets, ssh, proxy, notify, backend} <- run <- cli
     helper (the in-sandbox program) -> {proxy, base}
+    egress (the egress proxy) -> {base}: no config or plan, the policy comes as callbacks
     backend -> {podman, bwrap}: the engine clients sit below the backend and
     know nothing of config or plan (podman: base and toml only).
 
@@ -31,9 +32,11 @@ USES = {
     "ssh": _BELOW_PLAN,
     "proxy": _BELOW_PLAN,
     "notify": _BELOW_PLAN,
+    # The egress proxy takes its policy as callbacks: libc, pthreads and base only.
+    "egress": {"base"},
     "backend": _BELOW_PLAN | {"podman", "bwrap"},
-    "run": _BELOW_PLAN | {"secrets", "ssh", "proxy", "notify", "backend"},
-    "cli": _BELOW_PLAN | {"secrets", "ssh", "proxy", "notify", "backend", "run"},
+    "run": _BELOW_PLAN | {"secrets", "ssh", "proxy", "notify", "egress", "backend"},
+    "cli": _BELOW_PLAN | {"secrets", "ssh", "proxy", "notify", "egress", "backend", "run"},
     "main": {"cli"},  # src/main.c
     # ags-helper, the static program mounted into the sandbox: the protocol's pure code
     # and libc, nothing that reads config or talks to the engine.
@@ -116,6 +119,10 @@ SELF_TEST = [
     ("ssh/agent.c", '#include "notify/notify.h"\n', 1),          # sibling: use a callback
     ("proxy/proxy.c", '#include "notify/notify.h"\n', 1),
     ("run/exec.c", '#include "podman/podman.h"\n', 1),           # past the backend
+    ("run/net.c", '#include "egress/egress.h"\n', 0),
+    ("egress/conn.c", '#include "config/config.h"\n', 1),      # egress takes callbacks
+    ("egress/server.c", '#include "plan/plan.h"\n', 1),
+    ("egress/x.c", '#include "proxy/http.h"\n', 1),            # sibling
     ("secrets/x.c", "#include <curl/curl.h>\n", 1),              # third party outside its adapter
     ("sandbox/x.c", "", 1),                                      # a directory that is no layer
     ("helper/open.c", '#include "proxy/proto.h"\n#include "config/config.h"\n', 1),

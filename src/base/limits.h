@@ -42,3 +42,15 @@
 #define AGS_BWRAP_STORE_FILE_MAX   (64u * 1024u)
 /* An image or volume name in that store. */
 #define AGS_BWRAP_STORE_NAME_MAX   255u
+/* The egress proxy of a session's network policy (docs/security.md, "Network policy: the
+ * egress proxy").  A request head (request line and headers) and its header lines: a
+ * client that sends more gets 431 and is closed. */
+#define AGS_EGRESS_MAX_HEAD        (16u * 1024u)
+#define AGS_EGRESS_MAX_HEADERS     100u
+/* Connections of one session's egress proxy at once (each holds a thread, two sockets and
+ * two pipes); beyond this one is answered 503 and closed at once. */
+#define AGS_EGRESS_MAX_CONNECTIONS 256u
+/* Bytes of one session's audit log; past it lines are counted, not written. */
+#define AGS_EGRESS_LOG_BUDGET      (16u * 1024u * 1024u)
+/* Connections one in-sandbox forwarder (ags-helper forward) relays at once. */
+#define AGS_FORWARD_MAX_CONNECTIONS 256u

@@ -24,6 +24,10 @@
 /* `open URL`: asks the host's auth proxy to open URL (docs/auth-proxy.md). */
 int helper_open(int argc, char **argv);
 
+/* `forward LISTEN_ADDR:PORT SOCKET_PATH`: the sandbox's end of the egress proxy
+ * (forward.c). */
+int helper_forward(int argc, char **argv);
+
 /* The callback relay of an opened URL (relay.c): replays each CALLBACK_REQUEST to
  * 127.0.0.1:port until DONE or the host closes; returns the exit status. */
 struct helper_conn;

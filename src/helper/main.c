@@ -15,6 +15,7 @@ static const char *base_name(const char *path)
 static int usage(void)
 {
     fputs("usage: ags-helper open URL\n"
+          "       ags-helper forward LISTEN_ADDR:PORT SOCKET_PATH\n"
           "       (as xdg-open or ags-open: URL)\n",
           stderr);
     return HELPER_EXIT_USAGE;
@@ -30,5 +31,7 @@ int main(int argc, char **argv)
         return helper_open(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "open") == 0)
         return helper_open(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "forward") == 0)
+        return helper_forward(argc - 2, argv + 2);
     return usage();
 }
