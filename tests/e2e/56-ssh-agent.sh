@@ -29,10 +29,8 @@ WORK=$AGS_E2E_SCRATCH/ssh-repo
 KEYS=$E2E_TMP/keys
 export XDG_CONFIG_HOME=$AGS_E2E_SCRATCH/config XDG_STATE_HOME=$AGS_E2E_SCRATCH/state
 # A runtime directory of this test's own: other e2e tests run ags at the same
-# time as the same user, and "nothing is left" below counts ags-ssh-* in it.
-# Podman is reached through CONTAINER_HOST, not through this directory.
-export XDG_RUNTIME_DIR=$E2E_TMP/xdg
-mkdir -m 700 "$XDG_RUNTIME_DIR"
+# time as the same user, and "nothing is left" below counts what is in it.
+e2e_own_runtime_dir
 rm -rf "$WORK" "$XDG_STATE_HOME/ags/ssh"
 mkdir -p "$WORK" "$XDG_CONFIG_HOME/ags" "$KEYS"
 chmod 700 "$KEYS"

@@ -31,10 +31,8 @@ api GET "/images/$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quot
 WORK=$AGS_E2E_SCRATCH/auth-repo
 export XDG_CONFIG_HOME=$AGS_E2E_SCRATCH/config XDG_STATE_HOME=$AGS_E2E_SCRATCH/state
 # A runtime directory of this test's own: other e2e tests run ags at the same
-# time as the same user, and "nothing is left" below counts ags-proxy-* in it.
-# Podman is reached through CONTAINER_HOST, not through this directory.
-export XDG_RUNTIME_DIR=$E2E_TMP/xdg
-mkdir -m 700 "$XDG_RUNTIME_DIR"
+# time as the same user, and "nothing is left" below counts what is in it.
+e2e_own_runtime_dir
 rm -rf "$WORK"
 mkdir -p "$WORK" "$XDG_CONFIG_HOME/ags" "$E2E_TMP/bin"
 chmod 700 "$E2E_TMP/bin"

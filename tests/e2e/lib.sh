@@ -174,6 +174,17 @@ E2E_LABEL=ags-e2e
 E2E_LABEL_VALUE=$E2E_RUN.$E2E_TEST
 E2E_TMP=$(mktemp -d "$_e2e_dir/tmp.XXXXXX")
 
+# e2e_own_runtime_dir: XDG_RUNTIME_DIR becomes a fresh directory of this test
+# alone (removed at exit), for tests that count what ags leaves in it while
+# other tests run ags as the same user.  Under /tmp and short: the sockets ags
+# makes in it (<dir>/ags-ssh-<session>/ssh-agent.sock) must fit a unix socket
+# address (108 bytes), which a directory below the scratch tree does not.
+e2e_own_runtime_dir() {
+    XDG_RUNTIME_DIR=$(mktemp -d /tmp/ags-rt.XXXXXX) || e2e_abort "mktemp failed"
+    export XDG_RUNTIME_DIR
+    e2e_defer "rm -rf '$XDG_RUNTIME_DIR'"
+}
+
 # ------------------------------------------------------------- backend
 
 E2E_BACKEND=${AGS_E2E_BACKEND:-podman}
