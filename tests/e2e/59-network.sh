@@ -26,8 +26,7 @@ WORK=$AGS_E2E_SCRATCH/net-repo
 export XDG_CONFIG_HOME=$AGS_E2E_SCRATCH/config XDG_STATE_HOME=$AGS_E2E_SCRATCH/state
 # A runtime directory of this test's own (other tests run ags at the same time
 # as the same user): "nothing is left" below counts ags-egress-* in it.
-export XDG_RUNTIME_DIR=$E2E_TMP/xdg
-mkdir -m 700 "$XDG_RUNTIME_DIR"
+e2e_own_runtime_dir
 rm -rf "$WORK" "$XDG_STATE_HOME/ags/network"
 mkdir -p "$WORK/.git" "$XDG_CONFIG_HOME/ags" "$E2E_TMP/www"
 cd "$WORK" || e2e_abort "cannot enter $WORK"

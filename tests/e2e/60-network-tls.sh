@@ -19,8 +19,7 @@ api GET "/images/$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quot
 
 WORK=$AGS_E2E_SCRATCH/tls-repo
 export XDG_CONFIG_HOME=$AGS_E2E_SCRATCH/config XDG_STATE_HOME=$AGS_E2E_SCRATCH/state
-export XDG_RUNTIME_DIR=$E2E_TMP/xdg # this test's own (others run ags at the same time)
-mkdir -m 700 "$XDG_RUNTIME_DIR"
+e2e_own_runtime_dir # this test's own (others run ags at the same time)
 rm -rf "$WORK"
 mkdir -p "$WORK/.git" "$XDG_CONFIG_HOME/ags"
 cd "$WORK" || e2e_abort "cannot enter $WORK"
