@@ -42,3 +42,8 @@
 #define AGS_BWRAP_STORE_FILE_MAX   (64u * 1024u)
 /* An image or volume name in that store. */
 #define AGS_BWRAP_STORE_NAME_MAX   255u
+/* [network].allow (docs/config.md): one entry's text (a 253-character name, "*.", a port and
+ * room for an IPv6 network), and the entries of one allowlist after the flags and an agent's
+ * defaults joined it (every entry is compared with every base entry for the overlay rule). */
+#define AGS_NET_RULE_MAX_TEXT      300u
+#define AGS_NET_ALLOW_MAX          1024u
