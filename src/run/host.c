@@ -49,7 +49,7 @@ struct host_facts {
     struct id_chain cwd_ids, ids[ID_COUNT];
     struct plan_place_id places[ID_COUNT];
     size_t n_places;
-    char *staging, *session_id, *home, *owner, *ssh_sock, *proxy_sock, *helper;
+    char *staging, *session_id, *home, *owner, *ssh_sock, *proxy_sock, *egress_sock, *helper;
     char **add_dirs;
     size_t n_add_dirs;
     char *own_paths[OWN_COUNT];
@@ -73,6 +73,7 @@ static void host_facts_done(struct host_facts *hf)
     free(hf->staging);
     free(hf->ssh_sock);
     free(hf->proxy_sock);
+    free(hf->egress_sock);
     free(hf->helper);
     free(hf->session_id);
     free(hf->owner);
@@ -285,6 +286,19 @@ static char *proxy_sock_for(const struct run_request *req, const char *session_i
     return dir ? run_proxy_sock_path(dir, session_id) : NULL;
 }
 
+/* The egress proxy's socket, for the plan to mount when its mode is
+ * allowlist (it decides the mode); every run but maintenance, which is open. */
+static char *egress_sock_for(const struct run_request *req, const char *session_id)
+{
+    if (req->flags.maintenance)
+        return NULL;
+    const char *dir = run_private_dir_pick(req->host->getenv ? req->host->getenv : env_process,
+                                           req->cfg->sandbox.cache_dir.v);
+    return dir ? xasprintf("%s/" RUN_EGRESS_DIR_PREFIX "%s/" RUN_EGRESS_SOCK_NAME, dir,
+                           session_id)
+               : NULL;
+}
+
 static void gather(const struct run_request *req, const char *cwd, struct host_facts *hf,
                    struct plan_host *h)
 {
@@ -310,7 +324,8 @@ static void gather(const struct run_request *req, const char *cwd, struct host_f
                             plan_agent_name(req->agent));
     hf->ssh_sock = ssh_sock_for(req, hf->session_id);
     hf->proxy_sock = proxy_sock_for(req, hf->session_id);
-    hf->helper = hf->proxy_sock ? run_helper_path() : NULL;
+    hf->egress_sock = egress_sock_for(req, hf->session_id);
+    hf->helper = hf->proxy_sock || hf->egress_sock ? run_helper_path() : NULL;
     *h = (struct plan_host){
         .cwd = cwd,
         .uid = (uint32_t)getuid(),
@@ -340,6 +355,7 @@ static void gather(const struct run_request *req, const char *cwd, struct host_f
         .ssh_auth_sock = hf->ssh_sock,
         .auth_proxy_sock = hf->proxy_sock,
         .helper_path = hf->helper,
+        .egress_sock = hf->egress_sock,
         .path_exists = path_exists,
         .canonical = canonical_or_same,
     };
