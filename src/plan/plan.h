@@ -6,7 +6,7 @@
  * decided by a pure function of the config, the run flags and host facts that
  * the caller gathered.  plan_build() does no I/O at all (existence checks go
  * through the injected path_exists), so tests pin every rule with fakes.  It
- * states intent ("uid 1000 inside is the caller", "an isolated network with
+ * states intent ("uid 1000 inside is the caller", "an open network with
  * the host's loopback closed", "a 1 GiB tmpfs at /tmp"), never an engine's
  * flags: each backend (src/backend/) maps it to its engine once it knows the
  * engine.  docs/run-mode.md describes the rules.
