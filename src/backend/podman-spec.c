@@ -139,6 +139,11 @@ static const char *map_network(const struct plan_network *n, const struct backen
 {
     bool slirp = engine->slirp4netns && engine->major < 6;
     s->network_options = xcalloc(2, sizeof(char *));
+    /* No route out: in allowlist the egress proxy's socket is the only way out. */
+    if (n->mode != PLAN_NETWORK_OPEN) {
+        s->spec.netns = "none";
+        return NULL;
+    }
     s->spec.netns = slirp ? "slirp4netns" : "pasta";
     s->spec.network_options = (const char *const *)s->network_options;
     if (slirp) {

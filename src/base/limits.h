@@ -54,3 +54,8 @@
 #define AGS_EGRESS_LOG_BUDGET      (16u * 1024u * 1024u)
 /* Connections one in-sandbox forwarder (ags-helper forward) relays at once. */
 #define AGS_FORWARD_MAX_CONNECTIONS 256u
+/* [network].allow (docs/config.md): one entry's text (a 253-character name, "*.", a port and
+ * room for an IPv6 network), and the entries of one allowlist after the flags and an agent's
+ * defaults joined it (every entry is compared with every base entry for the overlay rule). */
+#define AGS_NET_RULE_MAX_TEXT      300u
+#define AGS_NET_ALLOW_MAX          1024u

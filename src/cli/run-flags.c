@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/netrule.h"
 #include "cli/cli.h"
 #include "base/banned.h"
 
@@ -24,6 +25,8 @@ enum {
     RF_LOCKDOWN,
     RF_DEFAULTS,
     RF_BACKEND,
+    RF_NETWORK,
+    RF_ALLOW,
     RF_HELP,
 };
 
@@ -41,6 +44,10 @@ const struct cli_flag cli_run_flags[] = {
     [RF_DEFAULTS] = {"--defaults", "-D", CLI_VALUE_NONE, NULL,
                      "prepend the agent's default arguments", 0},
     [RF_BACKEND] = CLI_FLAG_BACKEND_AT(0),
+    [RF_NETWORK] = {"--network", NULL, CLI_VALUE_CHOICE, "open allowlist none",
+                    "what the sandbox may reach, for this run", 0},
+    [RF_ALLOW] = {"--allow", NULL, CLI_VALUE_HOST, NULL,
+                  "also allow HOST[:PORT] in allowlist mode (repeatable)", 0},
     [RF_HELP] = CLI_FLAG_HELP,
     CLI_FLAGS_END,
 };
@@ -107,6 +114,18 @@ static bool *switch_of(struct run_flags *f, const struct cli_flag *flag)
     }
 }
 
+/* Checked here, so a bad entry is a usage error naming the flag. */
+static int add_allow(struct run_flags *f, const char *val)
+{
+    struct netrule r;
+    const char *why = NULL;
+    if (netrule_parse(val, &r, &why) < 0)
+        return usage("invalid value '%s' for --allow: %s", val, why);
+    f->allow = xrealloc(f->allow, (f->n_allow + 1) * sizeof(*f->allow));
+    f->allow[f->n_allow++] = val;
+    return 0;
+}
+
 /* Stores one flag of cli_run_flags.  Returns 0 or an exit status. */
 static int apply_run_flag(struct run_flags *f, const struct cli_flag *flag, const char *val)
 {
@@ -127,6 +146,13 @@ static int apply_run_flag(struct run_flags *f, const struct cli_flag *flag, cons
     case RF_BACKEND:
         f->backend = val;
         return 0;
+    case RF_NETWORK: /* cli_flag_next checked it is one of the choices */
+        if (plan_network_mode_from_name(val, &f->network) < 0)
+            return usage("invalid value '%s' for --network", val);
+        f->network_set = true;
+        return 0;
+    case RF_ALLOW:
+        return add_allow(f, val);
     default: /* RF_ADD_DIR */
         f->add_dirs = xrealloc(f->add_dirs, (f->n_add_dirs + 1) * sizeof(*f->add_dirs));
         f->add_dirs[f->n_add_dirs++] = val;
@@ -205,4 +231,7 @@ void run_flags_done(struct run_flags *f)
     free(f->add_dirs);
     f->add_dirs = NULL;
     f->n_add_dirs = 0;
+    free(f->allow);
+    f->allow = NULL;
+    f->n_allow = 0;
 }

@@ -23,6 +23,10 @@ struct run_flags {
     const char *backend; /* --backend, or NULL */
     const char **add_dirs; /* borrowed from argv, in order */
     size_t n_add_dirs;
+    bool network_set;      /* --network MODE */
+    enum plan_network_mode network;
+    const char **allow;    /* --allow entries, borrowed from argv, in order */
+    size_t n_allow;
     const char *const *passthrough; /* argv after `--` */
     size_t n_passthrough;
 };

@@ -38,6 +38,8 @@ int cli_build_plan(const struct run_flags *f, bool for_run, struct ags_config **
             .tmux = f->tmux, .stop_when_done = f->stop_when_done, .yolo = f->yolo,
             .root = f->root, .lockdown = f->lockdown, .defaults = f->defaults,
             .add_dirs = f->add_dirs, .n_add_dirs = f->n_add_dirs,
+            .network_set = f->network_set, .network = f->network,
+            .allow = f->allow, .n_allow = f->n_allow,
             .passthrough = f->passthrough, .n_passthrough = f->n_passthrough,
         },
         .host = &ch.host,

@@ -41,7 +41,8 @@ struct cfg_u32 {
 struct cfg_strv {
     char **v;
     size_t n;
-    struct cfg_origin at;
+    struct cfg_origin at;      /* the array */
+    struct cfg_origin *item_at; /* each element (NULL for a built-in default) */
 };
 
 struct cfg_kv {
@@ -144,9 +145,15 @@ struct cfg_update {
     struct cfg_u32 minimum_release_age; /* minutes */
 };
 
+/* [network].mode, strictest last (a repo overlay may only move it right). */
+enum cfg_network_mode { CFG_NETWORK_OPEN, CFG_NETWORK_ALLOWLIST, CFG_NETWORK_NONE };
+
 /* [network]: what the sandbox may reach beyond its own stack. */
 struct cfg_network {
+    struct cfg_u32 mode;           /* enum cfg_network_mode */
+    struct cfg_strv allow;         /* allowlist entries, each valid for netrule_parse */
     struct cfg_bool host_loopback; /* the host's 127.0.0.1; only the user's own config opens it */
+    struct cfg_bool lockdown_may_open; /* --network open with --lockdown; own config only */
 };
 
 /* [ssh]: what the agent may do with the user's keys (the ssh-agent filter). */

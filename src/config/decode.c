@@ -7,6 +7,8 @@
 #include <strings.h>
 
 #include "base/alloc.h"
+#include "base/limits.h"
+#include "base/netrule.h"
 #include "base/strutil.h"
 #include "base/strv.h"
 #include "base/banned.h"
@@ -121,6 +123,21 @@ static bool check_env_name(struct cfg_decoder *d, const struct toml_value *v, co
     return true;
 }
 
+/* Checked once here, where the entry's FILE:LINE:COL is known: the plan and
+ * the overlay rule parse it again and may take it as valid. */
+static bool check_net_rule(struct cfg_decoder *d, const struct toml_value *v, const char *ctx,
+                           const char *s)
+{
+    struct netrule r;
+    const char *why = NULL;
+    if (netrule_parse(s, &r, &why) < 0) {
+        cfg_report_error(d, v->pos, ctx, "'%s' is no allow entry: %s (docs/config.md [network])",
+                         s, why);
+        return false;
+    }
+    return true;
+}
+
 /* Decodes one string of a scalar or list field; returns an owned string or NULL. */
 static char *decode_string(struct cfg_decoder *d, const struct toml_value *v, const char *ctx,
                            enum cfg_ftype type, bool required)
@@ -147,6 +164,8 @@ static char *decode_string(struct cfg_decoder *d, const struct toml_value *v, co
     case CFG_T_ENV_NAME:
     case CFG_T_ENV_NAMES:
         return check_env_name(d, v, ctx, s) ? xstrdup(s) : NULL;
+    case CFG_T_NET_RULES:
+        return check_net_rule(d, v, ctx, s) ? xstrdup(s) : NULL;
     default:
         return xstrdup(s);
     }
@@ -161,22 +180,32 @@ static void decode_strv(struct cfg_decoder *d, const struct toml_value *v, const
         return;
     }
     size_t n = v->u.arr.len;
+    if (type == CFG_T_NET_RULES && n > AGS_NET_ALLOW_MAX) {
+        cfg_report_error(d, v->pos, ctx, "%zu entries, more than the %u ags takes", n,
+                         AGS_NET_ALLOW_MAX);
+        return;
+    }
     char **items = xcalloc(n + 1, sizeof(char *));
+    struct cfg_origin *item_at = xcalloc(n + 1, sizeof(*item_at));
     size_t got = 0;
     for (size_t i = 0; i < n; i++) {
         _cleanup_free_ char *ictx = xasprintf("%s[%zu]", ctx, i);
         enum cfg_ftype item_type = type == CFG_T_ARGV && i == 0 ? CFG_T_STRING : type;
         char *s = decode_string(d, v->u.arr.items[i], ictx, item_type, true);
-        if (s)
+        if (s) {
+            item_at[got] = cfg_origin_at(d, v->u.arr.items[i]->pos);
             items[got++] = s;
+        }
     }
     if (got != n) { /* an element was reported; keep nothing half-decoded */
         strv_free_n(items, got);
+        free(item_at);
         return;
     }
     out->v = items;
     out->n = n;
     out->at = cfg_origin_at(d, v->pos);
+    out->item_at = item_at;
 }
 
 static void decode_argv(struct cfg_decoder *d, const struct toml_value *v, const char *ctx,
@@ -317,6 +346,7 @@ static void decode_field(struct cfg_decoder *d, const struct toml_value *v, cons
     case CFG_T_STRV:
     case CFG_T_ENV_NAMES:
     case CFG_T_CONTAINER_PATHS:
+    case CFG_T_NET_RULES:
         decode_strv(d, v, ctx, f->type, slot);
         break;
     case CFG_T_MAP:

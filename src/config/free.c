@@ -10,6 +10,7 @@
 static void cfg_strv_free(struct cfg_strv *v)
 {
     strv_free_n(v->v, v->n);
+    free(v->item_at);
     *v = (struct cfg_strv){0};
 }
 

@@ -72,6 +72,11 @@ const char *cfg_overlay_forbidden(const char *table, const char *key);
 /* Why an overlay may not give table.key the value v (it may only make the
  * setting stricter), or NULL when it may. */
 const char *cfg_overlay_loosens(const char *table, const char *key, const struct toml_value *v);
+/* [network] of an overlay against the base it would be merged into: mode
+ * only stricter, and over an allowlist base every allow entry covered by one
+ * of the base's (netrule_covers); errors at the overlay's FILE:LINE:COL. */
+void cfg_overlay_check_network(const struct ags_config *base, const struct ags_config *overlay,
+                               struct cfg_diag *diag);
 /* Resolves an overlay's expanded host path inside d->repo_root and records it;
  * takes path, returns the resolved path or NULL after reporting why not. */
 char *cfg_overlay_resolve(struct cfg_decoder *d, struct toml_pos pos, const char *ctx, char *path);

@@ -289,6 +289,14 @@ static int load_overlay(const struct cfg_host *host, const struct cfg_load_opts 
     struct cfg_diag scratch = {0};
     ret->cfg = cfg_new();
     r = decode_layer(host, ret->cfg, buf, len, path, true, root, ret, &scratch);
+    /* Before any trust question: an overlay that would widen the network
+     * policy is an error like any other, never offered. */
+    if (r == 0) {
+        size_t before = scratch.n_errors;
+        cfg_overlay_check_network(owner, ret->cfg, &scratch);
+        if (scratch.n_errors > before)
+            r = -EINVAL;
+    }
     if (r < 0 || !overlay_trusted(host, opts, path, root, buf, len, ret, diag)) {
         if (r < 0)
             diag_move(diag, &scratch);

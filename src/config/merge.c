@@ -127,7 +127,9 @@ static void apply_defaults(struct ags_config *c, const struct cfg_host *h)
     default_u32(&c->notify.min_seconds, DEFAULT_NOTIFY_MIN_SECONDS);
     default_str(&c->update.pi_spec, xstrdup(DEFAULT_PI_SPEC));
     default_u32(&c->update.minimum_release_age, DEFAULT_MIN_RELEASE_AGE);
+    default_u32(&c->network.mode, CFG_NETWORK_OPEN);
     default_bool(&c->network.host_loopback, false);
+    default_bool(&c->network.lockdown_may_open, false);
     default_u32(&c->ssh.confirm, CFG_SSH_CONFIRM_NEVER);
     default_str(&c->image.base, xstrdup(DEFAULT_IMAGE_BASE));
     default_str(&c->image.debian_suite, xstrdup(DEFAULT_IMAGE_SUITE));

@@ -10,11 +10,13 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "base/alloc.h"
+#include "base/netrule.h"
 #include "base/strutil.h"
 #include "base/fileio.h"
 #include "base/banned.h"
@@ -51,6 +53,8 @@ static const struct forbidden_key forbidden[] = {
      * that names it at all is asking for a hole in the sandbox. */
     {"network", "host_loopback",
      "it would open your machine's loopback (127.0.0.1 services) to the sandbox"},
+    {"network", "lockdown_may_open",
+     "it decides whether a --lockdown run may have an open network"},
     {"aliases", "commands", "it decides what the wrappers in ~/.local/bin run"},
     /* Even "always": whether the agent may use the user's keys unasked is
      * the user's decision alone. */
@@ -86,6 +90,60 @@ const char *cfg_overlay_loosens(const char *table, const char *key, const struct
             return v->type == TOML_BOOL && v->u.b != s->allowed ? s->why : NULL;
     }
     return NULL;
+}
+
+static void network_error(struct cfg_diag *diag, const struct cfg_origin *at, const char *ctx,
+                          const char *msg)
+{
+    cfg_diag_error(diag, "%s:%u:%u: %s: %s", at->file, at->line, at->col, ctx, msg);
+}
+
+static char *origin_text(const struct cfg_origin *at)
+{
+    return at->file ? xasprintf("%s:%u:%u", at->file, at->line, at->col) : xstrdup("default");
+}
+
+/* Whether some base entry allows everything entry does. */
+static bool base_covers(const struct cfg_strv *base, const char *entry)
+{
+    struct netrule narrow, wide;
+    if (netrule_parse(entry, &narrow, NULL) < 0)
+        return false; /* decoding reported it */
+    for (size_t i = 0; i < base->n; i++)
+        if (netrule_parse(base->v[i], &wide, NULL) == 0 && netrule_covers(&wide, &narrow))
+            return true;
+    return false;
+}
+
+void cfg_overlay_check_network(const struct ags_config *base, const struct ags_config *overlay,
+                               struct cfg_diag *diag)
+{
+    const struct cfg_network *b = &base->network, *o = &overlay->network;
+    if (cfg_origin_set(&o->mode.at) && o->mode.v < b->mode.v) {
+        _cleanup_free_ char *at = origin_text(&b->mode.at);
+        char msg[1024];
+        (void)snprintf(msg, sizeof(msg),
+                       "a repo-local config may only make it stricter (open < allowlist < none): "
+                       "'%s' is looser than your own config's '%s' (%s)",
+                       cfg_network_mode_names[o->mode.v], cfg_network_mode_names[b->mode.v], at);
+        network_error(diag, &o->mode.at, "network.mode", msg);
+        return;
+    }
+    uint32_t merged = cfg_origin_set(&o->mode.at) ? o->mode.v : b->mode.v;
+    /* Over an open base the overlay's list is tighter whatever it holds. */
+    if (merged != CFG_NETWORK_ALLOWLIST || b->mode.v != CFG_NETWORK_ALLOWLIST)
+        return;
+    for (size_t i = 0; i < o->allow.n; i++) {
+        if (base_covers(&b->allow, o->allow.v[i]))
+            continue;
+        char ctx[64], msg[1024];
+        (void)snprintf(ctx, sizeof(ctx), "network.allow[%zu]", i);
+        (void)snprintf(msg, sizeof(msg),
+                       "'%s' widens the base's [network].allow; a repository may only narrow it "
+                       "(no entry of your own config allows all that it does)",
+                       o->allow.v[i]);
+        network_error(diag, &o->allow.item_at[i], ctx, msg);
+    }
 }
 
 const char *cfg_path_type_name(enum cfg_path_type t)

@@ -20,6 +20,7 @@ static const enum cfg_shape shape_of_type[] = {
     [CFG_T_STRV] = CFG_SHAPE_STRV,
     [CFG_T_ENV_NAMES] = CFG_SHAPE_STRV,
     [CFG_T_CONTAINER_PATHS] = CFG_SHAPE_STRV,
+    [CFG_T_NET_RULES] = CFG_SHAPE_STRV,
     [CFG_T_ARGV] = CFG_SHAPE_STRV,
     [CFG_T_MAP] = CFG_SHAPE_MAP,
 };
@@ -61,6 +62,7 @@ const char *const cfg_when_names[] = {"always", "browser", NULL};
 const char *const cfg_provider_names[] = {"", "env", "secret-tool", NULL};
 const char *const cfg_ssh_confirm_names[] = {"never", "always", NULL};
 const char *const cfg_backend_names[] = {"auto", "podman", "bwrap", NULL};
+const char *const cfg_network_mode_names[] = {"open", "allowlist", "none", NULL};
 
 #define F(struct_, key, type, member, required) \
     {key, type, offsetof(struct_, member), required, NULL, 0, 0}
@@ -148,7 +150,10 @@ static const struct cfg_field update_fields[] = {
 };
 
 static const struct cfg_field network_fields[] = {
+    E(struct cfg_network, "mode", mode, false, cfg_network_mode_names),
+    F(struct cfg_network, "allow", CFG_T_NET_RULES, allow, false),
     F(struct cfg_network, "host_loopback", CFG_T_BOOL, host_loopback, false),
+    F(struct cfg_network, "lockdown_may_open", CFG_T_BOOL, lockdown_may_open, false),
 };
 
 static const struct cfg_field ssh_fields[] = {

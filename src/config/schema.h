@@ -25,6 +25,7 @@ enum cfg_ftype {
     CFG_T_ENV_NAMES,       /* array of variable names */
     CFG_T_CONTAINER_PATHS, /* array of absolute sandbox paths */
     CFG_T_MAP,             /* table of strings, at least one key */
+    CFG_T_NET_RULES,       /* array of allowlist entries (base/netrule.h) */
     CFG_T_ARGV,            /* array of strings, [0] expanded and absolute (the last) */
 };
 
@@ -71,6 +72,7 @@ extern const char *const cfg_when_names[];
 extern const char *const cfg_provider_names[];
 extern const char *const cfg_ssh_confirm_names[];
 extern const char *const cfg_backend_names[];
+extern const char *const cfg_network_mode_names[];
 
 /* Sub-tables that are not plain fields of their parent. */
 #define CFG_TOOL_DIRECTORY_KEY "directory"

@@ -264,6 +264,7 @@ static char *build_script(const struct plan_input *in, const struct ags_plan *p,
     _cleanup_strbuf_ struct strbuf sb;
     strbuf_init(&sb, SCRIPT_MAX);
     put(&sb, SYSTEM_PATH_FIRST);
+    plan_put_forwarder(&sb, p);
     put_login_path(&sb, p);
     put_secret_exports(&sb, p);
     const struct cfg_strv *boot = &in->cfg->sandbox.container_boot_dirs;

@@ -26,8 +26,8 @@
     ":/usr/local/pnpm:/usr/local/pnpm/bin"   \
     ":" PLAN_HOME "/.npm-global/bin"
 
-static void add_env(struct plan_builder *b, const char *name, const char *value,
-                    const char *origin)
+void plan_add_env(struct plan_builder *b, const char *name, const char *value,
+                  const char *origin)
 {
     struct ags_plan *p = b->p;
     p->env = xgrow(p->env, &b->cap_env, p->n_env + 1, sizeof(*p->env));
@@ -130,45 +130,47 @@ void plan_build_env(struct plan_builder *b)
 {
     const struct plan_input *in = b->in;
     bool lockdown = in->flags.lockdown;
-    add_env(b, "HOME", PLAN_HOME, "default");
+    plan_add_env(b, "HOME", PLAN_HOME, "default");
     /* Before the system directories: the image's own xdg-open (if any)
      * cannot open anything on the host; the helper's is read-only. */
     if (has_mount(b->p, PLAN_HELPER_XDG_OPEN))
-        add_env(b, "PATH", PLAN_HELPER_DIR ":" SANDBOX_PATH, "default, auth proxy opener first");
+        plan_add_env(b, "PATH", PLAN_HELPER_DIR ":" SANDBOX_PATH,
+                     "default, auth proxy opener first");
     else
-        add_env(b, "PATH", SANDBOX_PATH, "default");
-    add_env(b, "RUSTUP_HOME", "/usr/local/rustup", "default");
-    add_env(b, "AGS_SANDBOX", "1", "default");
-    add_env(b, "NPM_CONFIG_STORE_DIR", "/usr/local/pnpm/.store", "default");
-    add_env(b, "NPM_CONFIG_GLOBAL_BIN_DIR", "/usr/local/pnpm", "default");
+        plan_add_env(b, "PATH", SANDBOX_PATH, "default");
+    plan_add_env(b, "RUSTUP_HOME", "/usr/local/rustup", "default");
+    plan_add_env(b, "AGS_SANDBOX", "1", "default");
+    plan_add_env(b, "NPM_CONFIG_STORE_DIR", "/usr/local/pnpm/.store", "default");
+    plan_add_env(b, "NPM_CONFIG_GLOBAL_BIN_DIR", "/usr/local/pnpm", "default");
     if (lockdown) {
-        add_env(b, "AGS_LOCKDOWN", "1", "flag --lockdown");
+        plan_add_env(b, "AGS_LOCKDOWN", "1", "flag --lockdown");
     } else {
         /* Only what is really there: a missing gitconfig or ssh agent leaves
          * no dangling variable behind (inconsistency 5). */
         if (has_mount(b->p, PLAN_GITCONFIG))
-            add_env(b, "GIT_CONFIG_GLOBAL", PLAN_GITCONFIG, "gitconfig");
+            plan_add_env(b, "GIT_CONFIG_GLOBAL", PLAN_GITCONFIG, "gitconfig");
         if (in->host.ssh_auth_sock && !in->flags.maintenance)
-            add_env(b, "SSH_AUTH_SOCK", PLAN_SSH_SOCK, "ssh agent");
-        add_env(b, "AGS_HOST_SERVICES_HOST", PLAN_HOST_SERVICES, "default");
-        add_env(b, "AGS_HOST_SERVICES_HINT", PLAN_HOST_SERVICES_HINT, "default");
-        add_env(b, "PNPM_HOME", "/usr/local/pnpm", "agent volume");
-        add_env(b, "CARGO_HOME", PLAN_HOME "/.cargo", "agent cache");
-        add_env(b, "GOPATH", PLAN_HOME "/go", "agent cache");
-        add_env(b, "GOCACHE", PLAN_HOME "/.cache/go-build", "agent cache");
-        add_env(b, "SCCACHE_DIR", PLAN_HOME "/.cache/sccache", "agent cache");
-        add_env(b, "NPM_CONFIG_PREFIX", PLAN_HOME "/.npm-global", "agent volume");
+            plan_add_env(b, "SSH_AUTH_SOCK", PLAN_SSH_SOCK, "ssh agent");
+        plan_add_env(b, "AGS_HOST_SERVICES_HOST", PLAN_HOST_SERVICES, "default");
+        plan_add_env(b, "AGS_HOST_SERVICES_HINT", PLAN_HOST_SERVICES_HINT, "default");
+        plan_add_env(b, "PNPM_HOME", "/usr/local/pnpm", "agent volume");
+        plan_add_env(b, "CARGO_HOME", PLAN_HOME "/.cargo", "agent cache");
+        plan_add_env(b, "GOPATH", PLAN_HOME "/go", "agent cache");
+        plan_add_env(b, "GOCACHE", PLAN_HOME "/.cache/go-build", "agent cache");
+        plan_add_env(b, "SCCACHE_DIR", PLAN_HOME "/.cache/sccache", "agent cache");
+        plan_add_env(b, "NPM_CONFIG_PREFIX", PLAN_HOME "/.npm-global", "agent volume");
     }
     if (in->flags.yolo)
-        add_env(b, "AGS_GUARD_YOLO", "1", "flag --yolo");
+        plan_add_env(b, "AGS_GUARD_YOLO", "1", "flag --yolo");
+    plan_add_egress_env(b);
     if (has_mount(b->p, PLAN_HELPER_XDG_OPEN))
-        add_env(b, "BROWSER", PLAN_HELPER_XDG_OPEN, "auth proxy");
+        plan_add_env(b, "BROWSER", PLAN_HELPER_XDG_OPEN, "auth proxy");
     if (in->flags.maintenance)
         return; /* nothing of the host: no passthrough, no secret */
     if (!lockdown) {
         static const char *const names[] = {"TERM", "COLORTERM", "EDITOR", "VISUAL"};
         for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-            add_env(b, names[i], NULL, "host passthrough");
+            plan_add_env(b, names[i], NULL, "host passthrough");
     }
     build_secrets(b);
 }

@@ -30,6 +30,17 @@ struct plan_mount *plan_add_mount(struct plan_builder *b, enum plan_mount_type t
                                   const char *source, const char *destination, bool read_only,
                                   char *origin /* taken */);
 
+/* "config FILE:LINE:COL" or "default"; owned. */
+char *plan_cfg_origin_col(const struct cfg_origin *at);
+
+/* network.c: the mode with its origin, the allowlist (agent defaults, config,
+ * --allow), and in allowlist mode the egress socket, helper and env. */
+int plan_build_network(struct plan_builder *b) _warn_unused_;
+void plan_add_egress_mounts(struct plan_builder *b);
+void plan_add_egress_env(struct plan_builder *b);
+/* The command that starts the forwarder, for the entrypoint (allowlist). */
+void plan_put_forwarder(struct strbuf *sb, const struct ags_plan *p);
+
 /* mounts.c: the ordered mount list and the lockdown tmpfs set. */
 int plan_build_mounts(struct plan_builder *b) _warn_unused_;
 
@@ -41,6 +52,9 @@ int plan_add_git_dirs(struct plan_builder *b) _warn_unused_;
 
 /* env.c: environment and secret references (needs the mounts). */
 void plan_build_env(struct plan_builder *b);
+/* value NULL: taken by name from the host at run time. */
+void plan_add_env(struct plan_builder *b, const char *name, const char *value,
+                  const char *origin);
 
 /* entry.c: agent profile and the bash entrypoint. */
 void plan_build_entrypoint(struct plan_builder *b);

@@ -424,6 +424,7 @@ int plan_build_mounts(struct plan_builder *b)
             return r;
     if (!lockdown)
         add_services(b);
+    plan_add_egress_mounts(b);
     if (lockdown) {
         add_tmpfs(b, "/tmp", PLAN_GIB, false);
         add_tmpfs(b, "/var/tmp", 256 * PLAN_MIB, true);

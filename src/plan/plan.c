@@ -51,6 +51,13 @@ char *plan_cfg_origin(const struct cfg_origin *at)
     return xasprintf("config %s:%u", at->file, at->line);
 }
 
+char *plan_cfg_origin_col(const struct cfg_origin *at)
+{
+    if (!at || !at->file)
+        return xstrdup("default");
+    return xasprintf("config %s:%u:%u", at->file, at->line, at->col);
+}
+
 
 struct plan_mount *plan_add_mount(struct plan_builder *b, enum plan_mount_type type,
                                   const char *source, const char *destination, bool read_only,
@@ -96,26 +103,6 @@ static void build_security(struct plan_builder *b)
     p->security.pids_origin = plan_cfg_origin(&in->cfg->sandbox.pids_limit.at);
 }
 
-/* Section 2.4: the backend picks the engine's means (docs/run-mode.md).  The
- * host's loopback opens only when the user's own config asks (an overlay may
- * not name the key), and never in lockdown, which is for repositories whose
- * agent must not reach what listens on 127.0.0.1 (docs/security.md). */
-static void build_network(struct plan_builder *b)
-{
-    const struct cfg_bool *want = &b->in->cfg->network.host_loopback;
-    struct plan_network *n = &b->p->network;
-    n->mode = PLAN_NETWORK_ISOLATED;
-    n->host_loopback = want->v && !b->in->flags.lockdown;
-    if (want->v && b->in->flags.lockdown) {
-        _cleanup_free_ char *at = plan_cfg_origin(&want->at);
-        plan_note(b, "network.host_loopback (%s) ignored: --lockdown keeps the host's loopback "
-                     "closed", at);
-        n->origin = xstrdup("flag --lockdown");
-        return;
-    }
-    n->origin = plan_cfg_origin(&want->at);
-}
-
 static void build_labels(struct plan_builder *b)
 {
     const struct plan_input *in = b->in;
@@ -141,7 +128,8 @@ static int check_input(const struct plan_input *in, struct ags_error *err)
         return ags_error_set(err, -EINVAL, "--stop-when-done requires --tmux");
     if (f->lockdown && f->root)
         return ags_error_set(err, -EINVAL, "--lockdown cannot be combined with --root");
-    if (f->maintenance && (f->lockdown || f->root || f->tmux || f->n_add_dirs || f->n_passthrough))
+    if (f->maintenance && (f->lockdown || f->root || f->tmux || f->n_add_dirs || f->n_passthrough ||
+                           f->network_set || f->n_allow))
         return ags_error_set(err, -EINVAL, "a maintenance run takes no run flags");
     if (!in->host.cwd || in->host.cwd[0] != '/')
         return ags_error_set(err, -EINVAL, "the working directory must be an absolute path");
@@ -191,7 +179,9 @@ int plan_build(const struct plan_input *in, struct ags_plan **ret, struct ags_er
         plan_note(&b, "repo-local config %s ignored: --lockdown never reads a repository's "
                       "overlay", in->host.ignored_overlay);
     build_security(&b);
-    build_network(&b);
+    r = plan_build_network(&b);
+    if (r < 0)
+        return r;
     r = plan_build_mounts(&b);
     if (r < 0)
         return r;
@@ -222,8 +212,15 @@ struct ags_plan *plan_free(struct ags_plan *p)
     free(p->security.origin);
     free(p->security.pids_origin);
     free(p->network.origin);
+    free(p->network.loopback_origin);
+    for (size_t i = 0; i < p->network.n_allow; i++) {
+        free(p->network.allow[i].text);
+        free(p->network.allow[i].origin);
+    }
+    free(p->network.allow);
     free(p->ssh_agent_sock);
     free(p->auth_proxy_sock);
+    free(p->egress_sock);
     for (size_t i = 0; i < p->n_mounts; i++) {
         struct plan_mount *m = &p->mounts[i];
         free(m->source);

@@ -6,7 +6,7 @@
  * decided by a pure function of the config, the run flags and host facts that
  * the caller gathered.  plan_build() does no I/O at all (existence checks go
  * through the injected path_exists), so tests pin every rule with fakes.  It
- * states intent ("uid 1000 inside is the caller", "an isolated network with
+ * states intent ("uid 1000 inside is the caller", "an open network with
  * the host's loopback closed", "a 1 GiB tmpfs at /tmp"), never an engine's
  * flags: each backend (src/backend/) maps it to its engine once it knows the
  * engine.  docs/run-mode.md describes the rules.
@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/netrule.h"
 #include "base/strbuf.h"
 #include "config/config.h"
 
@@ -44,11 +45,31 @@ int plan_agent_from_name(const char *name, enum plan_agent *ret) _warn_unused_;
 int plan_agent_volume_of(enum plan_agent a, const char *path, char **ret_volume,
                          const char **ret_rel) _warn_unused_;
 
+enum plan_network_mode {
+    /* Its own network stack (its own loopback), outbound traffic through a
+     * user-mode NAT: no host interface is shared. */
+    PLAN_NETWORK_OPEN,
+    /* No route out at all: the only way out is the egress proxy ags runs on
+     * the host, through its socket and the forwarder (PLAN_EGRESS_*). */
+    PLAN_NETWORK_ALLOWLIST,
+    /* No network at all (its own loopback only). */
+    PLAN_NETWORK_NONE,
+};
+
+/* "open", "allowlist", "none" ([network].mode, --network). */
+const char *plan_network_mode_name(enum plan_network_mode m);
+/* 0, or -EINVAL for another name. */
+int plan_network_mode_from_name(const char *name, enum plan_network_mode *ret) _warn_unused_;
+
 /* Run flags, already parsed (cli/run-flags.c). Arrays are borrowed. */
 struct plan_flags {
     bool tmux, stop_when_done, yolo, root, lockdown, defaults;
     const char *const *add_dirs; /* canonical absolute paths when they exist */
     size_t n_add_dirs;
+    bool network_set;                /* --network given */
+    enum plan_network_mode network;  /* its mode */
+    const char *const *allow;        /* --allow entries, in order (valid for netrule_parse) */
+    size_t n_allow;
     const char *const *passthrough; /* everything after `--` */
     size_t n_passthrough;
     /* A bash script run in the agent's sandbox instead of the agent (`ags
@@ -129,6 +150,11 @@ struct plan_host {
      * read-only at PLAN_HELPER and PLAN_HELPER_XDG_OPEN.  NULL: none. */
     const char *auth_proxy_sock;
     const char *helper_path;
+    /* The egress proxy's socket the run serves for an allowlist run (issue
+     * 18; <private dir>/ags-egress-<session>/egress.sock), mounted at
+     * PLAN_EGRESS_SOCK with helper_path at PLAN_HELPER for the forwarder.
+     * NULL: none, and an allowlist plan is an error (it cannot be enforced). */
+    const char *egress_sock;
     const char *ignored_overlay; /* lockdown: the repo overlay that was not read, or NULL */
     /* Does path exist?  *is_dir tells a directory from anything else. */
     bool (*path_exists)(const char *path, bool *is_dir);
@@ -212,16 +238,21 @@ struct plan_identity {
     char *origin;
 };
 
-enum plan_network_mode {
-    /* Its own network stack (its own loopback), outbound traffic through a
-     * user-mode NAT: no host interface is shared. */
-    PLAN_NETWORK_ISOLATED,
+/* One entry of the effective allowlist. */
+struct plan_net_allow {
+    struct netrule rule;
+    char *text;   /* canonical (netrule_format) */
+    char *origin; /* "config FILE:LINE:COL", "--allow", "agent NAME default" */
 };
 
 struct plan_network {
     enum plan_network_mode mode;
-    bool host_loopback; /* the host's 127.0.0.1 is reachable ([network] host_loopback) */
-    char *origin;
+    char *origin; /* of the mode: "default", "config FILE:LINE:COL", "--network",
+                   * "--lockdown default", "maintenance" */
+    bool host_loopback; /* the host's 127.0.0.1 is reachable ([network] host_loopback; open only) */
+    char *loopback_origin;
+    struct plan_net_allow *allow; /* allowlist mode only; agent defaults, config, --allow */
+    size_t n_allow;
 };
 
 struct ags_plan {
@@ -241,6 +272,9 @@ struct ags_plan {
     /* Host path of the auth proxy's sandbox socket the runner serves before
      * the sandbox starts, mounted at PLAN_AUTH_PROXY_SOCK; NULL: none. */
     char *auth_proxy_sock;
+    /* Host path of the egress proxy's socket the runner serves before the
+     * sandbox starts (allowlist mode), mounted at PLAN_EGRESS_SOCK; NULL: none. */
+    char *egress_sock;
     struct plan_mount *mounts; /* in mount order */
     size_t n_mounts;
     struct plan_tmpfs *tmpfs;  /* lockdown only */
@@ -296,6 +330,16 @@ struct ags_plan {
 #define PLAN_HELPER_DIR      "/opt/ags/bin"
 #define PLAN_HELPER          PLAN_HELPER_DIR "/ags-helper"
 #define PLAN_HELPER_XDG_OPEN PLAN_HELPER_DIR "/xdg-open"
+/* The egress proxy in an allowlist sandbox: its socket, and the port on the
+ * sandbox's own loopback where `ags-helper forward` listens (the entrypoint
+ * starts it before anything else) and the proxy variables point. */
+#define PLAN_EGRESS_SOCK   "/run/ags-egress/egress.sock"
+#define PLAN_EGRESS_PORT   3128
+#define PLAN_STR_(x)       #x
+#define PLAN_STR(x)        PLAN_STR_(x)
+#define PLAN_EGRESS_LISTEN "127.0.0.1:" PLAN_STR(PLAN_EGRESS_PORT)
+#define PLAN_EGRESS_URL    "http://" PLAN_EGRESS_LISTEN
+#define PLAN_NO_PROXY      "localhost,127.0.0.1,::1"
 
 /* Label keys on everything ags creates (docs/run-mode.md). */
 #define PLAN_LABEL_MANAGED "ags.managed" /* "true" */

@@ -63,9 +63,18 @@ static const char *identity_user(const struct plan_identity *id)
     return id->uid == 0 ? "root" : "dev";
 }
 
-static const char *network_mode_name(enum plan_network_mode m)
+/* What each mode means for the sandbox, for `ags plan`. */
+static const char *network_mode_text(enum plan_network_mode m)
 {
-    return m == PLAN_NETWORK_ISOLATED ? "isolated" : "?";
+    switch (m) {
+    case PLAN_NETWORK_OPEN:
+        return "its own stack, outbound through user-mode NAT";
+    case PLAN_NETWORK_ALLOWLIST:
+        return "no route out; only the entries below, through ags's egress proxy";
+    case PLAN_NETWORK_NONE:
+        return "no network at all";
+    }
+    return "?";
 }
 
 /* "1 GiB", "256 MiB", ...: the largest binary unit that divides size. */
@@ -90,6 +99,21 @@ static void text_line(struct strbuf *sb, const char *key, const char *value, con
     put(sb, "  # ");
     put(sb, origin);
     put(sb, "\n");
+}
+
+static void text_network(struct strbuf *sb, const struct plan_network *n)
+{
+    _cleanup_free_ char *mode = xasprintf("%s (%s)", plan_network_mode_name(n->mode),
+                                          network_mode_text(n->mode));
+    text_line(sb, "network", mode, n->origin);
+    text_line(sb, "  host loopback", n->host_loopback ? "open" : "closed", n->loopback_origin);
+    for (size_t i = 0; i < n->n_allow; i++) {
+        _cleanup_free_ char *key = xasprintf("  allow %s", n->allow[i].text);
+        put(sb, key);
+        put(sb, "  # ");
+        put(sb, n->allow[i].origin);
+        put(sb, "\n");
+    }
 }
 
 static void text_mounts(struct strbuf *sb, const struct ags_plan *p)
@@ -193,10 +217,7 @@ char *plan_render_text(const struct ags_plan *p)
     text_line(&sb, "security", sec, s->origin);
     _cleanup_free_ char *pids = xasprintf("%u", s->pids_limit);
     text_line(&sb, "pids_limit", pids, s->pids_origin);
-    _cleanup_free_ char *net = xasprintf("%s (its own stack), host loopback %s",
-                                         network_mode_name(p->network.mode),
-                                         p->network.host_loopback ? "open" : "closed");
-    text_line(&sb, "network", net, p->network.origin);
+    text_network(&sb, &p->network);
     text_mounts(&sb, p);
     text_env(&sb, p);
     text_rest(&sb, p);
@@ -222,6 +243,29 @@ static void json_strv(struct strbuf *sb, char *const *v, size_t n)
         putj(sb, v[i]);
     }
     put(sb, "]");
+}
+
+static void json_network(struct strbuf *sb, const struct ags_plan *p)
+{
+    const struct plan_network *n = &p->network;
+    put(sb, "  \"network\": {\"mode\": ");
+    putj(sb, plan_network_mode_name(n->mode));
+    put(sb, ", \"origin\": ");
+    putj(sb, n->origin);
+    putf(sb, ", \"host_loopback\": %s, \"host_loopback_origin\": ",
+         n->host_loopback ? "true" : "false");
+    putj(sb, n->loopback_origin);
+    put(sb, ", \"egress_sock\": ");
+    putj(sb, p->egress_sock);
+    put(sb, ", \"allow\": [");
+    for (size_t i = 0; i < n->n_allow; i++) {
+        put(sb, i ? ", {\"entry\": " : "{\"entry\": ");
+        putj(sb, n->allow[i].text);
+        put(sb, ", \"origin\": ");
+        putj(sb, n->allow[i].origin);
+        put(sb, "}");
+    }
+    put(sb, "]},\n");
 }
 
 static void json_mounts(struct strbuf *sb, const struct ags_plan *p)
@@ -335,11 +379,8 @@ char *plan_render_json(const struct ags_plan *p)
     putj(&sb, s->origin);
     put(&sb, ", \"pids_origin\": ");
     putj(&sb, s->pids_origin);
-    put(&sb, "},\n  \"network\": {\"mode\": ");
-    putj(&sb, network_mode_name(p->network.mode));
-    putf(&sb, ", \"host_loopback\": %s, \"origin\": ", p->network.host_loopback ? "true" : "false");
-    putj(&sb, p->network.origin);
     put(&sb, "},\n");
+    json_network(&sb, p);
     json_mounts(&sb, p);
     json_env(&sb, p);
     json_rest(&sb, p);

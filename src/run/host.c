@@ -286,9 +286,8 @@ static char *proxy_sock_for(const struct run_request *req, const char *session_i
     return dir ? run_proxy_sock_path(dir, session_id) : NULL;
 }
 
-/* The egress proxy's socket for any run but maintenance, in a private dir
- * named after the session like the auth proxy's; the plan uses it only in
- * allowlist mode. */
+/* The egress proxy's socket, for the plan to mount when its mode is
+ * allowlist (it decides the mode); every run but maintenance, which is open. */
 static char *egress_sock_for(const struct run_request *req, const char *session_id)
 {
     if (req->flags.maintenance)
@@ -355,8 +354,8 @@ static void gather(const struct run_request *req, const char *cwd, struct host_f
         .lockdown_staging_dir = hf->staging,
         .ssh_auth_sock = hf->ssh_sock,
         .auth_proxy_sock = hf->proxy_sock,
-        .egress_sock = hf->egress_sock,
         .helper_path = hf->helper,
+        .egress_sock = hf->egress_sock,
         .path_exists = path_exists,
         .canonical = canonical_or_same,
     };

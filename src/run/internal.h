@@ -159,9 +159,13 @@ int run_owned_remove_dir(const struct run_owned *x, struct ags_error *err) _warn
 #define RUN_PROXY_DIR_PREFIX   "ags-proxy-"
 #define RUN_PROXY_SOCK_NAME    "auth-proxy.sock"
 #define RUN_PROXY_CONTROL_NAME "control.sock"
-#define RUN_EGRESS_DIR_PREFIX  "ags-egress-"
-#define RUN_EGRESS_SOCK_NAME   "egress.sock"
 char *run_proxy_sock_path(const char *private_dir, const char *session_id);
+
+/* ---- the egress proxy of an allowlist run (issue 18) ---- */
+/* <private dir>/ags-egress-<session id>/egress.sock, mounted at
+ * PLAN_EGRESS_SOCK; the run that serves it makes the directory. */
+#define RUN_EGRESS_DIR_PREFIX "ags-egress-"
+#define RUN_EGRESS_SOCK_NAME  "egress.sock"
 
 /* ---- ssh.c: the filtering ssh agent of a run (docs/security.md) ---- */
 /* The per-run directory <private dir>/ags-ssh-<session id> holds the proxy's

@@ -32,6 +32,8 @@ static const char toml[] = "[sandbox]\n"
                            "host = \"/data/rw\"\ncontainer = \"/out\"\nmode = \"rw\"\n";
 
 static const struct backend_engine podman4_slirp = {.major = 4, .slirp4netns = true};
+/* What run/host.c gives for the egress proxy's socket (an allowlist plan mounts it). */
+#define EGRESS_SOCK "/run/user/1234/ags/ags-egress-s123/egress.sock"
 
 struct fx {
     struct ags_config *cfg;
@@ -58,6 +60,7 @@ static void fx_init(struct fx *f)
             .session_id = "s123", .name_rand = 0xbeef,
             .lockdown_staging_dir = "/tmp/ags-lockdown-x",
             .path_exists = fake_exists,
+            .egress_sock = EGRESS_SOCK, .helper_path = "/usr/lib/ags/ags-helper",
         },
     };
 }
@@ -191,11 +194,50 @@ static void test_network_host_loopback_opens_slirp4netns_and_names_10_0_2_2(void
     assert_int_equal(strv_count(f.s.spec.network_options), 1);
     assert_string_equal(f.s.spec.network_options[0], "allow_host_loopback=true");
     assert_string_equal(env_value(&f.s, "AGS_HOST_LOOPBACK"), "10.0.2.2");
-    /* Lockdown keeps it closed whatever the config says. */
+    /* Lockdown keeps it closed whatever the config says: no network but
+     * the egress proxy's socket (its allowlist), nor with --network open. */
     f.in.flags.lockdown = true;
     fx_map(&f, &podman4_slirp, false);
+    assert_string_equal(f.s.spec.netns, "none");
+    assert_int_equal(strv_count(f.s.spec.network_options), 0);
+    assert_null(env_value(&f.s, "AGS_HOST_LOOPBACK"));
+    f.cfg->network.lockdown_may_open.v = true;
+    f.in.flags.network_set = true;
+    f.in.flags.network = PLAN_NETWORK_OPEN;
+    fx_map(&f, &podman4_slirp, false);
+    assert_string_equal(f.s.spec.netns, "slirp4netns");
     assert_string_equal(f.s.spec.network_options[0], "allow_host_loopback=false");
     assert_null(env_value(&f.s, "AGS_HOST_LOOPBACK"));
+    fx_done(&f);
+}
+
+/* allowlist and none: no route out at all, on every engine (allowlist's
+ * only way out is the egress socket, a bind mount like any other). */
+static void test_network_allowlist_and_none_have_no_network_namespace_route(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f);
+    f.cfg->network.host_loopback.v = true; /* ignored outside open */
+    f.in.flags.network_set = true;
+    struct backend_engine e5 = {.major = 5, .slirp4netns = false, .gateway = "192.168.0.1"};
+    const struct backend_engine *engines[] = {&podman4_slirp, &e5};
+    for (size_t m = 0; m < 2; m++) {
+        f.in.flags.network = m ? PLAN_NETWORK_NONE : PLAN_NETWORK_ALLOWLIST;
+        for (size_t i = 0; i < 2; i++) {
+            fx_map(&f, engines[i], false);
+            assert_string_equal(f.s.spec.netns, "none");
+            assert_int_equal(strv_count(f.s.spec.network_options), 0);
+            assert_null(env_value(&f.s, "AGS_HOST_LOOPBACK"));
+        }
+    }
+    f.in.flags.network = PLAN_NETWORK_ALLOWLIST;
+    fx_map(&f, &podman4_slirp, false);
+    const struct podman_mount *sock = mount_at(&f.s, PLAN_EGRESS_SOCK);
+    assert_non_null(sock);
+    assert_string_equal(sock->type, "bind");
+    assert_string_equal(sock->source, EGRESS_SOCK);
+    assert_string_equal(env_value(&f.s, "HTTPS_PROXY"), "http://127.0.0.1:3128");
     fx_done(&f);
 }
 
@@ -371,9 +413,8 @@ static void test_mapped_lockdown_spec_renders_as_libpod_json(void **state)
     assert_non_null(o);
     assert_string_equal(STR_AT(o, "userns", "nsmode"), "keep-id");
     assert_string_equal(STR_AT(o, "userns", "value"), "uid=1000,gid=1000");
-    assert_string_equal(STR_AT(o, "netns", "nsmode"), "slirp4netns");
-    assert_string_equal(STR_AT(o, "network_options", "slirp4netns", "0"),
-                        "allow_host_loopback=false");
+    assert_string_equal(STR_AT(o, "netns", "nsmode"), "none"); /* lockdown's allowlist */
+    assert_null(json_object_get(o, "network_options"));
     json_t *mounts = json_object_get(o, "mounts");
     json_t *tmp = NULL;
     for (size_t i = 0; i < json_array_size(mounts); i++)
@@ -397,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_network_podman6_is_pasta_even_with_slirp4netns_installed),
         cmocka_unit_test(test_network_host_loopback_opens_slirp4netns_and_names_10_0_2_2),
         cmocka_unit_test(test_network_host_loopback_on_pasta_maps_the_gateway),
+        cmocka_unit_test(test_network_allowlist_and_none_have_no_network_namespace_route),
         cmocka_unit_test(test_binds_keep_their_mode_and_volumes_go_by_name),
         cmocka_unit_test(test_lockdown_tmpfs_become_podman_mount_options_with_size_suffixes),
         cmocka_unit_test(test_env_values_and_host_passthrough_only_when_set_on_the_host),

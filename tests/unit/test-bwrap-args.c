@@ -59,7 +59,9 @@ static void fx_build_flags(struct fx *f, struct plan_flags flags, bool tty, size
         .flags = flags,
         .host = {.cwd = "/work/repo", .uid = 1234, .gid = 4321, .pid = 4242,
                  .session_id = "s123", .name_rand = 0xbeef,
-                 .lockdown_staging_dir = "/tmp/ags-lockdown-x", .path_exists = fake_exists},
+                 .lockdown_staging_dir = "/tmp/ags-lockdown-x", .path_exists = fake_exists,
+                 .egress_sock = "/run/user/1234/ags/ags-egress-s123/egress.sock",
+                 .helper_path = "/usr/lib/ags/ags-helper"},
     };
     struct ags_error err = {0};
     int r = plan_build(&f->in, &f->p, &err);

@@ -12,6 +12,7 @@
 
 #include "base/alloc.h"
 #include "base/fileio.h"
+#include "base/limits.h"
 #include "base/sha256.h"
 #include "base/strbuf.h"
 #include "config/config.h"
@@ -110,6 +111,71 @@ static void test_network_host_loopback_is_read_with_its_origin(void **state)
     l = load("[sandbox]\nimage = \"x\"\n[network]\nhost_loopback = \"yes\"\n");
     assert_int_equal(l.r, -EINVAL);
     assert_error(l, "/etc/t.toml:4:17: network.host_loopback: expected true or false");
+    loaded_done(&l);
+}
+
+static void test_network_mode_and_allow_default_to_open_and_empty(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"x\"\n");
+    assert_int_equal(l.r, 0);
+    assert_int_equal(l.cfg->network.mode.v, CFG_NETWORK_OPEN);
+    assert_null(l.cfg->network.mode.at.file);
+    assert_int_equal(l.cfg->network.allow.n, 0);
+    assert_false(l.cfg->network.lockdown_may_open.v);
+    loaded_done(&l);
+}
+
+static void test_network_allow_entries_keep_each_file_line_col(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"x\"\n[network]\nmode = \"allowlist\"\n"
+                           "allow = [\"github.com\",\n  \"*.example.org:443\"]\n"
+                           "lockdown_may_open = true\n");
+    assert_int_equal(l.r, 0);
+    assert_int_equal(l.cfg->network.mode.v, CFG_NETWORK_ALLOWLIST);
+    assert_int_equal(l.cfg->network.mode.at.line, 4);
+    assert_int_equal(l.cfg->network.allow.n, 2);
+    assert_string_equal(l.cfg->network.allow.v[1], "*.example.org:443");
+    assert_string_equal(l.cfg->network.allow.item_at[0].file, "/etc/t.toml");
+    assert_int_equal(l.cfg->network.allow.item_at[0].line, 5);
+    assert_int_equal(l.cfg->network.allow.item_at[0].col, 10);
+    assert_int_equal(l.cfg->network.allow.item_at[1].line, 6);
+    assert_int_equal(l.cfg->network.allow.item_at[1].col, 3);
+    assert_true(l.cfg->network.lockdown_may_open.v);
+    loaded_done(&l);
+}
+
+static void test_network_bad_allow_entry_is_an_error_at_its_element(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"x\"\n[network]\n"
+                           "allow = [\"ok.org\", \"bad_host.org\"]\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/t.toml:4:20: network.allow[1]: 'bad_host.org' is no allow entry: a host "
+                    "name may hold only letters");
+    loaded_done(&l);
+    l = load("[sandbox]\nimage = \"x\"\n[network]\nallow = [\"h.org:0\"]\n");
+    assert_error(l, "/etc/t.toml:4:10: network.allow[0]: 'h.org:0' is no allow entry: a port");
+    loaded_done(&l);
+    l = load("[sandbox]\nimage = \"x\"\n[network]\nmode = \"closed\"\n");
+    assert_error(l, "/etc/t.toml:4:8: network.mode: invalid value 'closed' (valid values: 'open', "
+                    "'allowlist', 'none')");
+    loaded_done(&l);
+}
+
+static void test_network_allow_list_is_bounded(void **state)
+{
+    (void)state;
+    _cleanup_strbuf_ struct strbuf sb;
+    strbuf_init(&sb, SIZE_MAX / 2);
+    assert_int_equal(strbuf_appends(&sb, "[sandbox]\nimage = \"x\"\n[network]\nallow = ["), 0);
+    for (unsigned i = 0; i <= AGS_NET_ALLOW_MAX; i++)
+        assert_int_equal(strbuf_appendf(&sb, "%s\"h%u.org\"", i ? "," : "", i), 0);
+    assert_int_equal(strbuf_appends(&sb, "]\n"), 0);
+    struct loaded l = load(sb.buf);
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "network.allow: 1025 entries, more than the 1024 ags takes");
     loaded_done(&l);
 }
 
@@ -902,8 +968,120 @@ static void test_overlay_may_not_set_network_host_loopback(void **state)
     remove_tree(f.s.root);
 }
 
-/* Whether the agent may use the user's keys without asking protects those
- * keys: a repository may not name it, not even to ask for more care. */
+/* Whether a lockdown run may have an open network is the user's alone. */
+static void test_overlay_may_not_set_network_lockdown_may_open(void **state)
+{
+    (void)state;
+    struct overlay_fx f;
+    overlay_fx_init(&f, "[network]\nlockdown_may_open = false\n");
+    expect_overlay_error(&f, "2:1: network.lockdown_may_open", "may not set");
+    expect_overlay_error(&f, "2:1: network.lockdown_may_open", "set it in your own config");
+    remove_tree(f.s.root);
+}
+
+static void expect_overlay_loads(struct overlay_fx *f, struct ags_config **cfg,
+                                 struct cfg_diag *diag)
+{
+    int r = overlay_fx_load(f, cfg, diag);
+    for (size_t i = 0; i < diag->n_errors; i++)
+        print_message("error: %s\n", diag->errors[i]);
+    assert_int_equal(r, 0);
+    assert_non_null((*cfg)->overlay_path);
+}
+
+/* open < allowlist < none: a repository may only move the mode right. */
+static void test_overlay_network_mode_only_stricter(void **state)
+{
+    (void)state;
+    struct overlay_fx f;
+    struct ags_config *cfg;
+    struct cfg_diag diag;
+    overlay_fx_init(&f, "[network]\nmode = \"open\"\n");
+    write_text(f.base, "[sandbox]\nimage = \"base\"\n[network]\nmode = \"allowlist\"\n");
+    expect_overlay_error(&f, "2:8: network.mode", "'open' is looser than your own config's "
+                                                 "'allowlist' (");
+    expect_overlay_error(&f, "2:8: network.mode", "base.toml:4:8)");
+    write_text(f.base, "[sandbox]\nimage = \"base\"\n[network]\nmode = \"none\"\n");
+    write_text(f.overlay, "[network]\nmode = \"allowlist\"\n");
+    expect_overlay_error(&f, "2:8: network.mode", "'allowlist' is looser than your own config's "
+                                                 "'none'");
+    /* Over the default (open) any mode is as strict or stricter. */
+    write_text(f.base, "[sandbox]\nimage = \"base\"\n");
+    write_text(f.overlay, "[network]\nmode = \"none\"\n");
+    expect_overlay_loads(&f, &cfg, &diag);
+    assert_int_equal(cfg->network.mode.v, CFG_NETWORK_NONE);
+    assert_string_equal(cfg->network.mode.at.file, f.overlay);
+    config_free(cfg);
+    cfg_diag_done(&diag);
+    write_text(f.overlay, "[network]\nmode = \"open\"\n");
+    expect_overlay_loads(&f, &cfg, &diag);
+    assert_int_equal(cfg->network.mode.v, CFG_NETWORK_OPEN);
+    config_free(cfg);
+    cfg_diag_done(&diag);
+    remove_tree(f.s.root);
+}
+
+static const char allowlist_base[] = "[sandbox]\nimage = \"base\"\n[network]\n"
+                                     "mode = \"allowlist\"\n"
+                                     "allow = [\"*.example.org\", \"github.com:443\", "
+                                     "\"10.0.0.0/8\"]\n";
+
+/* Over the user's allowlist a repository's list replaces it, and may only
+ * narrow it: each entry covered by one of the user's. */
+static void test_overlay_network_allow_may_only_narrow_the_base(void **state)
+{
+    (void)state;
+    struct overlay_fx f;
+    struct ags_config *cfg;
+    struct cfg_diag diag;
+    overlay_fx_init(&f, "[network]\nallow = [\"api.example.org:443\", \"github.com\"]\n");
+    write_text(f.base, allowlist_base);
+    expect_overlay_error(&f, "2:33: network.allow[1]", "'github.com' widens the base's "
+                                                       "[network].allow; a repository may only "
+                                                       "narrow it");
+    write_text(f.overlay, "[network]\nallow = [\"example.org\"]\n");
+    expect_overlay_error(&f, "2:10: network.allow[0]", "widens");
+    write_text(f.overlay, "[network]\nallow = [\"10.0.0.0/7\"]\n");
+    expect_overlay_error(&f, "2:10: network.allow[0]", "widens");
+    /* Also when the overlay names the same mode again, or none at all. */
+    write_text(f.overlay, "[network]\nmode = \"allowlist\"\nallow = [\"evil.net\"]\n");
+    expect_overlay_error(&f, "3:10: network.allow[0]", "widens");
+    write_text(f.overlay, "[network]\nallow = [\"a.b.example.org:8443\", \"github.com:443\", "
+                          "\"10.1.0.0/16:22\"]\n");
+    expect_overlay_loads(&f, &cfg, &diag);
+    assert_int_equal(cfg->network.allow.n, 3); /* replaced, not appended */
+    assert_string_equal(cfg->network.allow.v[0], "a.b.example.org:8443");
+    assert_string_equal(cfg->network.allow.item_at[0].file, f.overlay);
+    config_free(cfg);
+    cfg_diag_done(&diag);
+    remove_tree(f.s.root);
+}
+
+/* Over an open base an allowlist is tighter whatever it lists; over none the
+ * list does not matter. */
+static void test_overlay_network_allowlist_over_open_base_is_its_own_list(void **state)
+{
+    (void)state;
+    struct overlay_fx f;
+    struct ags_config *cfg;
+    struct cfg_diag diag;
+    overlay_fx_init(&f, "[network]\nmode = \"allowlist\"\nallow = [\"anything.net\"]\n");
+    write_text(f.base, "[sandbox]\nimage = \"base\"\n[network]\nallow = [\"github.com\"]\n");
+    expect_overlay_loads(&f, &cfg, &diag);
+    assert_int_equal(cfg->network.mode.v, CFG_NETWORK_ALLOWLIST);
+    assert_int_equal(cfg->network.allow.n, 1);
+    assert_string_equal(cfg->network.allow.v[0], "anything.net");
+    config_free(cfg);
+    cfg_diag_done(&diag);
+    write_text(f.base, allowlist_base);
+    write_text(f.overlay, "[network]\nmode = \"none\"\nallow = [\"anything.net\"]\n");
+    expect_overlay_loads(&f, &cfg, &diag);
+    assert_int_equal(cfg->network.mode.v, CFG_NETWORK_NONE);
+    config_free(cfg);
+    cfg_diag_done(&diag);
+    remove_tree(f.s.root);
+}
+
 static void test_overlay_may_not_set_ssh_confirm(void **state)
 {
     (void)state;
@@ -1261,9 +1439,17 @@ int main(void)
         cmocka_unit_test(test_overlay_may_not_set_service_idle_seconds),
         cmocka_unit_test(test_overlay_may_not_set_network_host_loopback),
         cmocka_unit_test(test_network_host_loopback_is_read_with_its_origin),
+        cmocka_unit_test(test_network_mode_and_allow_default_to_open_and_empty),
+        cmocka_unit_test(test_network_allow_entries_keep_each_file_line_col),
+        cmocka_unit_test(test_network_bad_allow_entry_is_an_error_at_its_element),
+        cmocka_unit_test(test_network_allow_list_is_bounded),
         cmocka_unit_test(test_aliases_commands_are_read_sorted_with_their_origin),
         cmocka_unit_test(test_overlay_may_not_set_aliases_commands),
         cmocka_unit_test(test_overlay_may_not_set_ssh_confirm),
+        cmocka_unit_test(test_overlay_may_not_set_network_lockdown_may_open),
+        cmocka_unit_test(test_overlay_network_mode_only_stricter),
+        cmocka_unit_test(test_overlay_network_allow_may_only_narrow_the_base),
+        cmocka_unit_test(test_overlay_network_allowlist_over_open_base_is_its_own_list),
         cmocka_unit_test(test_overlay_may_only_turn_the_auth_proxy_off),
         cmocka_unit_test(test_auth_proxy_and_notify_defaults),
         cmocka_unit_test(test_approval_timeout_is_held_to_10_to_3600_seconds),

@@ -18,6 +18,7 @@
 /* What the run's host side would pass (run/host.c). */
 #define PROXY_SOCK "/run/user/1000/ags/ags-proxy-s123/auth-proxy.sock"
 #define HELPER     "/usr/lib/ags/ags-helper"
+#define EGRESS_SOCK "/run/user/1000/ags/ags-egress-s123/egress.sock"
 
 static const char *fake_env(const char *name)
 {
@@ -119,6 +120,8 @@ static void fx_init(struct fx *f, const char *toml, enum plan_agent agent)
             .lockdown_staging_dir = "/tmp/ags-lockdown-x",
             .home = "/home/u", .own_dirs = own_dirs, .n_own_dirs = 3,
             .path_exists = fake_exists,
+            /* As run/host.c gives them: the plan uses them in allowlist mode. */
+            .egress_sock = EGRESS_SOCK, .helper_path = HELPER,
         },
     };
 }
@@ -231,7 +234,13 @@ static char *quoted(const char *s)
 #define LOGIN                                                                              \
     "ags_login='PATH='\\''" PLAN_PATH_TEXT "'\\''; export PATH'; for ags_f in "            \
     "/home/dev/.bash_profile /home/dev/.bash_login /home/dev/.profile; " LOGIN_LOOP
-#define SYS "ags_path=$PATH; PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; " LOGIN
+#define SYS_PATH "ags_path=$PATH; PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; "
+#define SYS SYS_PATH LOGIN
+/* An allowlist run starts its forwarder first (and stops when it does not). */
+#define FORWARDER                                                                          \
+    "/opt/ags/bin/ags-helper forward 127.0.0.1:3128 /run/ags-egress/egress.sock || "      \
+    "{ echo 'ags: the network forwarder did not start' >&2; exit 125; }; "
+#define SYS_ALLOWLIST SYS_PATH FORWARDER LOGIN
 
 /* ---- mounts (section 2.7) ---- */
 
@@ -640,15 +649,18 @@ static void test_the_planned_socket_is_where_the_helper_looks(void **state)
     assert_string_equal(PLAN_AUTH_PROXY_SOCK, PROXY_SANDBOX_SOCKET);
 }
 
-/* Nothing of the auth proxy is left in a plan: no socket, no helper, no
- * BROWSER, the sandbox's own PATH. */
+/* Nothing of the auth proxy is left in a plan: no socket, no opener (the
+ * helper only as an allowlist run's forwarder), no BROWSER, the sandbox's
+ * own PATH. */
 static void assert_no_auth_proxy(const struct ags_plan *p)
 {
     assert_null(p->auth_proxy_sock);
     for (size_t i = 0; i < p->n_mounts; i++) {
-        assert_false(strstr(p->mounts[i].destination, "auth-proxy"));
-        assert_false(strstr(p->mounts[i].destination, "/opt/ags"));
-        assert_false(strstr(p->mounts[i].source, "ags-helper"));
+        const struct plan_mount *m = &p->mounts[i];
+        assert_false(strstr(m->destination, "auth-proxy"));
+        assert_false(strstr(m->destination, "xdg-open"));
+        if (strstr(m->source, "ags-helper") || strstr(m->destination, "/opt/ags"))
+            assert_string_equal(m->origin, "egress forwarder");
     }
     assert_null(env_of(p, "BROWSER"));
     assert_null(strstr(env_value(p, "PATH"), "/opt/ags"));
@@ -702,6 +714,7 @@ static void test_auth_proxy_needs_the_config_the_socket_and_the_helper(void **st
     (void)state;
     struct fx f;
     fx_init(&f, base_toml, PLAN_AGENT_PI);
+    f.in.host.helper_path = NULL;
     fx_ok(&f); /* the host side set up nothing */
     assert_no_auth_proxy(f.p);
     f.in.host.auth_proxy_sock = PROXY_SOCK;
@@ -1179,7 +1192,8 @@ static void test_lockdown_keeps_workdir_gitdirs_staging_adddirs_and_runtime_read
     f.in.host.helper_path = HELPER;
     fx_ok(&f);
     static const char *const want[] = {"/work/repo/sub", "/usr/local/pnpm", "/home/dev/.npm-global",
-                                       "/work/repo/.git", "/home/dev/.pi", "/extra"};
+                                       "/work/repo/.git", "/home/dev/.pi", "/extra",
+                                       PLAN_EGRESS_SOCK, PLAN_HELPER};
     assert_null(f.p->ssh_agent_sock); /* lockdown: no ssh agent is served */
     assert_no_auth_proxy(f.p);       /* nor an auth proxy */
     assert_int_equal(f.p->n_mounts, sizeof(want) / sizeof(want[0]));
@@ -1238,8 +1252,9 @@ static void test_lockdown_adds_bounded_tmpfs_for_tmp_var_tmp_and_run(void **stat
     assert_int_equal(f.p->tmpfs[2].size, 64u * 1024u * 1024u);
     assert_true(f.p->tmpfs[2].noexec);
     assert_string_equal(f.p->tmpfs[2].origin, "flag --lockdown");
-    /* shell has no home to stage: workdir and its two runtime volumes */
-    assert_int_equal(f.p->n_mounts, 3);
+    /* shell has no home to stage: workdir and its two runtime volumes, and
+     * the egress socket and forwarder of lockdown's allowlist */
+    assert_int_equal(f.p->n_mounts, 5);
     assert_string_equal(f.p->mounts[1].source, "ags-shell-pnpm-home");
     assert_true(f.p->mounts[1].read_only);
     fx_done(&f);
@@ -1316,7 +1331,9 @@ static void test_lockdown_env_has_ags_lockdown_and_no_host_services_caches_or_se
     fx_ok(&f);
     static const char *const want[] = {"HOME", "PATH", "RUSTUP_HOME", "AGS_SANDBOX",
                                        "NPM_CONFIG_STORE_DIR", "NPM_CONFIG_GLOBAL_BIN_DIR",
-                                       "AGS_LOCKDOWN"};
+                                       "AGS_LOCKDOWN", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
+                                       "http_proxy", "https_proxy", "all_proxy", "NO_PROXY",
+                                       "no_proxy", "NODE_USE_ENV_PROXY"};
     assert_int_equal(f.p->n_env, sizeof(want) / sizeof(want[0]));
     for (size_t i = 0; i < f.p->n_env; i++)
         assert_string_equal(f.p->env[i].name, want[i]);
@@ -1548,7 +1565,7 @@ static void test_lockdown_injects_no_host_services_hint_into_prompts_or_script(v
     f.in.agent = PLAN_AGENT_CODEX;
     fx_ok(&f);
     assert_string_equal(script(f.p),
-                        SYS CHECK("/usr/local/pnpm/codex", "codex") HAND_OVER
+                        SYS_ALLOWLIST CHECK("/usr/local/pnpm/codex", "codex") HAND_OVER
                         "/usr/local/pnpm/codex \"$@\"");
     f.in.cfg = f.cfg;
     config_free(cfg);
@@ -1803,23 +1820,33 @@ static void test_security_default_dev_is_caller_no_new_privs_cap_drop_and_config
     fx_done(&f);
 }
 
-static void test_network_is_isolated_with_host_loopback_closed_in_every_mode(void **state)
+/* Nothing of the egress proxy: no socket, no forwarder, no proxy variables. */
+static void assert_no_egress(const struct ags_plan *p)
+{
+    assert_null(p->egress_sock);
+    assert_null(mount_at(p, PLAN_EGRESS_SOCK));
+    assert_null(env_of(p, "HTTPS_PROXY"));
+    assert_null(env_of(p, "https_proxy"));
+    assert_null(env_of(p, "NODE_USE_ENV_PROXY"));
+    assert_lacks(script(p), "forward");
+}
+
+static void test_network_is_open_with_host_loopback_closed_by_default(void **state)
 {
     (void)state;
     struct fx f;
     fx_init(&f, base_toml, PLAN_AGENT_SHELL);
     fx_ok(&f);
-    assert_int_equal(f.p->network.mode, PLAN_NETWORK_ISOLATED);
-    assert_false(f.p->network.host_loopback);
+    assert_int_equal(f.p->network.mode, PLAN_NETWORK_OPEN);
     assert_string_equal(f.p->network.origin, "default");
+    assert_false(f.p->network.host_loopback);
+    assert_string_equal(f.p->network.loopback_origin, "default");
+    assert_int_equal(f.p->network.n_allow, 0);
+    assert_no_egress(f.p);
+    assert_null(mount_at(f.p, PLAN_HELPER)); /* no auth proxy socket given either */
     f.in.flags.root = true;
     fx_ok(&f);
-    assert_int_equal(f.p->network.mode, PLAN_NETWORK_ISOLATED);
-    assert_false(f.p->network.host_loopback);
-    f.in.flags.root = false;
-    f.in.flags.lockdown = true;
-    fx_ok(&f);
-    assert_int_equal(f.p->network.mode, PLAN_NETWORK_ISOLATED);
+    assert_int_equal(f.p->network.mode, PLAN_NETWORK_OPEN);
     assert_false(f.p->network.host_loopback);
     fx_done(&f);
 }
@@ -1836,22 +1863,24 @@ static void assert_renders(const struct ags_plan *p, const char *text_part, cons
 }
 
 /* [network] host_loopback = true opens it with the key's origin, also with
- * --root; --lockdown keeps it closed and says why. */
-static void test_network_host_loopback_follows_the_config_except_in_lockdown(void **state)
+ * --root; --lockdown keeps it closed and says why; allowlist and none ignore
+ * it and say so. */
+static void test_network_host_loopback_only_in_open_mode_and_never_in_lockdown(void **state)
 {
     (void)state;
     static const char toml[] = "[sandbox]\nimage = \"img:1\"\n[network]\nhost_loopback = true\n";
     struct fx f;
     fx_init(&f, toml, PLAN_AGENT_SHELL);
     fx_ok(&f);
-    assert_int_equal(f.p->network.mode, PLAN_NETWORK_ISOLATED);
+    assert_int_equal(f.p->network.mode, PLAN_NETWORK_OPEN);
     assert_true(f.p->network.host_loopback);
-    assert_string_equal(f.p->network.origin, "config /etc/ags.toml:4");
+    assert_string_equal(f.p->network.loopback_origin, "config /etc/ags.toml:4");
     assert_false(has_note(f.p, "host_loopback"));
-    assert_renders(f.p, "network: isolated (its own stack), host loopback open  "
-                        "# config /etc/ags.toml:4\n",
-                   "\"network\": {\"mode\": \"isolated\", \"host_loopback\": true, "
-                   "\"origin\": \"config /etc/ags.toml:4\"}");
+    assert_renders(f.p, "network: open (its own stack, outbound through user-mode NAT)  # default\n"
+                        "  host loopback: open  # config /etc/ags.toml:4\n",
+                   "\"network\": {\"mode\": \"open\", \"origin\": \"default\", "
+                   "\"host_loopback\": true, \"host_loopback_origin\": \"config /etc/ags.toml:4\", "
+                   "\"egress_sock\": null, \"allow\": []}");
     f.in.flags.root = true;
     fx_ok(&f);
     assert_true(f.p->network.host_loopback);
@@ -1859,11 +1888,352 @@ static void test_network_host_loopback_follows_the_config_except_in_lockdown(voi
     f.in.flags.lockdown = true;
     fx_ok(&f);
     assert_false(f.p->network.host_loopback);
-    assert_string_equal(f.p->network.origin, "flag --lockdown");
+    assert_string_equal(f.p->network.loopback_origin, "flag --lockdown");
     assert_true(has_note(f.p, "network.host_loopback (config /etc/ags.toml:4) ignored: --lockdown "
                               "keeps the host's loopback closed"));
-    assert_renders(f.p, "host loopback closed  # flag --lockdown\n",
-                   "\"host_loopback\": false, \"origin\": \"flag --lockdown\"}");
+    assert_renders(f.p, "  host loopback: closed  # flag --lockdown\n",
+                   "\"host_loopback\": false, \"host_loopback_origin\": \"flag --lockdown\"");
+    f.in.flags.lockdown = false;
+    f.in.flags.network_set = true;
+    f.in.flags.network = PLAN_NETWORK_ALLOWLIST;
+    fx_ok(&f);
+    assert_false(f.p->network.host_loopback);
+    assert_true(has_note(f.p, "network.host_loopback (config /etc/ags.toml:4) ignored: network "
+                              "allowlist (list 127.0.0.1:PORT in [network].allow"));
+    f.in.flags.network = PLAN_NETWORK_NONE;
+    fx_ok(&f);
+    assert_false(f.p->network.host_loopback);
+    assert_true(has_note(f.p, "ignored: network none"));
+    fx_done(&f);
+}
+
+/* --lockdown without a mode anywhere: allowlist with the agent's own hosts,
+ * the egress socket and the forwarder (the helper only: lockdown has no auth
+ * proxy), the proxy variables, and the forwarder first in the script. */
+static void test_lockdown_defaults_to_allowlist_with_the_agent_hosts_and_the_proxy(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_CLAUDE);
+    f.in.flags.lockdown = true;
+    fx_ok(&f);
+    const struct plan_network *n = &f.p->network;
+    assert_int_equal(n->mode, PLAN_NETWORK_ALLOWLIST);
+    assert_string_equal(n->origin, "--lockdown default");
+    static const char *const hosts[] = {"api.anthropic.com:443", "statsig.anthropic.com:443",
+                                        "console.anthropic.com:443", "claude.ai:443"};
+    assert_int_equal(n->n_allow, 4);
+    for (size_t i = 0; i < 4; i++) {
+        assert_string_equal(n->allow[i].text, hosts[i]);
+        assert_string_equal(n->allow[i].origin, "agent claude default");
+        assert_int_equal(n->allow[i].rule.port, 443);
+    }
+    assert_string_equal(f.p->egress_sock, EGRESS_SOCK); /* the runner serves it */
+    const struct plan_mount *sock = mount_at(f.p, PLAN_EGRESS_SOCK);
+    assert_non_null(sock);
+    assert_string_equal(sock->source, EGRESS_SOCK);
+    assert_false(sock->read_only);
+    const struct plan_mount *helper = mount_at(f.p, PLAN_HELPER);
+    assert_non_null(helper);
+    assert_string_equal(helper->source, HELPER);
+    assert_true(helper->read_only);
+    assert_string_equal(helper->origin, "egress forwarder");
+    assert_no_auth_proxy(f.p);
+    static const char *const proxies[] = {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
+                                          "http_proxy", "https_proxy", "all_proxy"};
+    for (size_t i = 0; i < 6; i++) {
+        assert_string_equal(env_value(f.p, proxies[i]), "http://127.0.0.1:3128");
+        assert_string_equal(env_of(f.p, proxies[i])->origin, "network allowlist");
+    }
+    assert_string_equal(env_value(f.p, "NO_PROXY"), "localhost,127.0.0.1,::1");
+    assert_string_equal(env_value(f.p, "no_proxy"), "localhost,127.0.0.1,::1");
+    assert_string_equal(env_value(f.p, "NODE_USE_ENV_PROXY"), "1");
+    assert_int_equal(strncmp(script(f.p), SYS_PATH FORWARDER, strlen(SYS_PATH FORWARDER)), 0);
+    assert_renders(f.p,
+                   "network: allowlist (no route out; only the entries below, through ags's "
+                   "egress proxy)  # --lockdown default\n  host loopback: closed  # default\n"
+                   "  allow api.anthropic.com:443  # agent claude default\n",
+                   "\"network\": {\"mode\": \"allowlist\", \"origin\": \"--lockdown default\", "
+                   "\"host_loopback\": false, \"host_loopback_origin\": \"default\", "
+                   "\"egress_sock\": \"" EGRESS_SOCK "\", \"allow\": [{\"entry\": "
+                   "\"api.anthropic.com:443\", \"origin\": \"agent claude default\"}, ");
+    fx_done(&f);
+}
+
+/* Every agent has its hosts (shell none), added whenever the mode is
+ * allowlist, lockdown or not. */
+static void test_agent_default_hosts_join_every_allowlist(void **state)
+{
+    (void)state;
+    static const struct {
+        enum plan_agent agent;
+        size_t n;
+        const char *first;
+    } want[] = {
+        {PLAN_AGENT_PI, 4, "api.anthropic.com:443"},
+        {PLAN_AGENT_CLAUDE, 4, "api.anthropic.com:443"},
+        {PLAN_AGENT_CODEX, 3, "api.openai.com:443"},
+        {PLAN_AGENT_GEMINI, 4, "generativelanguage.googleapis.com:443"},
+        {PLAN_AGENT_OPENCODE, 4, "api.anthropic.com:443"},
+        {PLAN_AGENT_SHELL, 0, NULL},
+    };
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+    f.in.flags.network_set = true;
+    f.in.flags.network = PLAN_NETWORK_ALLOWLIST;
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        f.in.agent = want[i].agent;
+        fx_ok(&f);
+        assert_string_equal(f.p->network.origin, "--network");
+        assert_int_equal(f.p->network.n_allow, want[i].n);
+        if (want[i].first)
+            assert_string_equal(f.p->network.allow[0].text, want[i].first);
+    }
+    fx_done(&f);
+}
+
+/* The agent's hosts, then the config's entries at their FILE:LINE:COL, then
+ * --allow; an entry already listed is listed once, with its first origin. */
+static void test_allowlist_entries_in_order_with_their_origins(void **state)
+{
+    (void)state;
+    static const char toml[] = "[sandbox]\nimage = \"img:1\"\n[network]\nmode = \"allowlist\"\n"
+                               "allow = [\"GitHub.com\", \"api.openai.com:443\",\n"
+                               "         \"10.0.0.0/8:5432\"]\n";
+    struct fx f;
+    fx_init(&f, toml, PLAN_AGENT_CODEX);
+    const char *flags[] = {"*.example.org:8443", "github.com"};
+    f.in.flags.allow = flags;
+    f.in.flags.n_allow = 2;
+    fx_ok(&f);
+    const struct plan_network *n = &f.p->network;
+    assert_string_equal(n->origin, "config /etc/ags.toml:4:8");
+    static const char *const texts[] = {"api.openai.com:443", "auth.openai.com:443",
+                                        "chatgpt.com:443", "github.com", "10.0.0.0/8:5432",
+                                        "*.example.org:8443"};
+    static const char *const origins[] = {"agent codex default", "agent codex default",
+                                          "agent codex default", "config /etc/ags.toml:5:10",
+                                          "config /etc/ags.toml:6:10", "--allow"};
+    assert_int_equal(n->n_allow, 6);
+    for (size_t i = 0; i < 6; i++) {
+        assert_string_equal(n->allow[i].text, texts[i]);
+        assert_string_equal(n->allow[i].origin, origins[i]);
+    }
+    assert_renders(f.p, "  allow *.example.org:8443  # --allow\n",
+                   "{\"entry\": \"10.0.0.0/8:5432\", \"origin\": \"config /etc/ags.toml:6:10\"}");
+    fx_done(&f);
+}
+
+/* --network open with --lockdown only with the user's permission. */
+static void test_network_open_with_lockdown_needs_lockdown_may_open(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+    f.in.flags.lockdown = true;
+    f.in.flags.network_set = true;
+    f.in.flags.network = PLAN_NETWORK_OPEN;
+    fx_build(&f);
+    assert_int_equal(f.r, -EINVAL);
+    assert_null(f.p);
+    assert_string_equal(f.err.msg, "--network open with --lockdown needs "
+                                   "[network].lockdown_may_open = true in your own config");
+    fx_done(&f);
+    fx_init(&f, "[sandbox]\nimage = \"i\"\n[network]\nlockdown_may_open = true\n",
+            PLAN_AGENT_SHELL);
+    f.in.flags.lockdown = true;
+    f.in.flags.network_set = true;
+    f.in.flags.network = PLAN_NETWORK_OPEN;
+    fx_ok(&f);
+    assert_int_equal(f.p->network.mode, PLAN_NETWORK_OPEN);
+    assert_string_equal(f.p->network.origin, "--network");
+    assert_false(f.p->network.host_loopback);
+    assert_no_egress(f.p);
+    /* The stricter modes need no permission. */
+    f.in.flags.network = PLAN_NETWORK_NONE;
+    fx_ok(&f);
+    assert_int_equal(f.p->network.mode, PLAN_NETWORK_NONE);
+    fx_done(&f);
+}
+
+/* Under --lockdown the user's own mode = "open" is replaced by the allowlist
+ * (noted) unless lockdown_may_open; a stricter mode of theirs stands. */
+static void test_config_open_under_lockdown_is_replaced_unless_permitted(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, "[sandbox]\nimage = \"i\"\n[network]\nmode = \"open\"\n", PLAN_AGENT_SHELL);
+    f.in.flags.lockdown = true;
+    fx_ok(&f);
+    assert_int_equal(f.p->network.mode, PLAN_NETWORK_ALLOWLIST);
+    assert_string_equal(f.p->network.origin, "--lockdown default");
+    assert_true(has_note(f.p, "network.mode = \"open\" (config /etc/ags.toml:4:8) ignored: "
+                              "--lockdown defaults to allowlist unless "
+                              "[network].lockdown_may_open = true"));
+    fx_done(&f);
+    fx_init(&f, "[sandbox]\nimage = \"i\"\n[network]\nmode = \"open\"\nlockdown_may_open = true\n",
+            PLAN_AGENT_SHELL);
+    f.in.flags.lockdown = true;
+    fx_ok(&f);
+    assert_int_equal(f.p->network.mode, PLAN_NETWORK_OPEN);
+    assert_string_equal(f.p->network.origin, "config /etc/ags.toml:4:8");
+    assert_no_egress(f.p);
+    fx_done(&f);
+    fx_init(&f, "[sandbox]\nimage = \"i\"\n[network]\nmode = \"none\"\n", PLAN_AGENT_SHELL);
+    f.in.flags.lockdown = true;
+    fx_ok(&f);
+    assert_int_equal(f.p->network.mode, PLAN_NETWORK_NONE);
+    assert_string_equal(f.p->network.origin, "config /etc/ags.toml:4:8");
+    fx_done(&f);
+}
+
+/* The host's loopback is never reachable in lockdown: entries that name any
+ * of it are dropped with a note; outside lockdown they stay. */
+static void test_lockdown_drops_loopback_entries_with_a_note(void **state)
+{
+    (void)state;
+    static const char toml[] = "[sandbox]\nimage = \"i\"\n[network]\nmode = \"allowlist\"\n"
+                               "allow = [\"127.0.0.1:8080\", \"LocalHost\", \"[::1]:5432\", "
+                               "\"0.0.0.0/0\", \"127.9.0.0/16\", \"db.internal:5432\"]\n";
+    struct fx f;
+    fx_init(&f, toml, PLAN_AGENT_SHELL);
+    const char *flags[] = {"*.localhost:3000", "[::ffff:127.0.0.1]:22"};
+    f.in.flags.allow = flags;
+    f.in.flags.n_allow = 2;
+    f.in.flags.lockdown = true;
+    fx_ok(&f);
+    assert_int_equal(f.p->network.n_allow, 1);
+    assert_string_equal(f.p->network.allow[0].text, "db.internal:5432");
+    static const char *const dropped[] = {"127.0.0.1:8080", "localhost", "[::1]:5432",
+                                          "0.0.0.0/0", "127.9.0.0/16", "*.localhost:3000",
+                                          "127.0.0.1:22"};
+    for (size_t i = 0; i < sizeof(dropped) / sizeof(dropped[0]); i++) {
+        char note[256];
+        (void)snprintf(note, sizeof(note), "network allow %s (", dropped[i]);
+        assert_true(has_note(f.p, note));
+    }
+    assert_true(has_note(f.p, "network allow 127.0.0.1:8080 (config /etc/ags.toml:5:10) dropped: "
+                              "--lockdown never reaches the host's loopback"));
+    f.in.flags.lockdown = false;
+    fx_ok(&f);
+    assert_int_equal(f.p->network.n_allow, 8);
+    assert_false(has_note(f.p, "dropped"));
+    fx_done(&f);
+}
+
+/* none: no network at all, and nothing of the proxy. */
+static void test_none_mode_has_no_proxy_env_mount_or_forwarder(void **state)
+{
+    (void)state;
+    static const char toml[] = "[sandbox]\nimage = \"i\"\n[network]\nallow = [\"a.org\"]\n";
+    struct fx f;
+    fx_init(&f, toml, PLAN_AGENT_SHELL);
+    f.in.flags.network_set = true;
+    f.in.flags.network = PLAN_NETWORK_NONE;
+    fx_ok(&f);
+    assert_int_equal(f.p->network.mode, PLAN_NETWORK_NONE);
+    assert_string_equal(f.p->network.origin, "--network");
+    assert_int_equal(f.p->network.n_allow, 0);
+    assert_no_egress(f.p);
+    assert_null(mount_at(f.p, PLAN_HELPER));
+    assert_true(has_note(f.p, "1 network allow entry ignored: network none"));
+    assert_renders(f.p, "network: none (no network at all)  # --network\n",
+                   "\"mode\": \"none\"");
+    f.in.flags.lockdown = true;
+    fx_ok(&f);
+    assert_no_egress(f.p);
+    fx_done(&f);
+}
+
+/* An allowlist it cannot enforce is an error, never a silent open network. */
+static void test_allowlist_without_egress_socket_or_helper_is_an_error(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+    f.in.flags.network_set = true;
+    f.in.flags.network = PLAN_NETWORK_ALLOWLIST;
+    f.in.host.egress_sock = NULL;
+    fx_build(&f);
+    assert_int_equal(f.r, -EINVAL);
+    assert_string_equal(f.err.msg, "network allowlist (--network) cannot be enforced: no egress "
+                                   "proxy socket");
+    f.in.host.egress_sock = EGRESS_SOCK;
+    f.in.host.helper_path = NULL;
+    fx_build(&f);
+    assert_int_equal(f.r, -EINVAL);
+    assert_string_equal(f.err.msg, "network allowlist (--network) cannot be enforced: ags-helper "
+                                   "was not found beside ags (<PREFIX>/lib/ags/ags-helper)");
+    f.in.flags.network_set = false;
+    fx_ok(&f); /* open needs neither */
+    fx_done(&f);
+}
+
+/* Outside lockdown an allowlist run keeps the auth proxy: one helper mount
+ * serves both (the opener's), beside its xdg-open name. */
+static void test_allowlist_with_the_auth_proxy_mounts_the_helper_once(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+    f.in.flags.network_set = true;
+    f.in.flags.network = PLAN_NETWORK_ALLOWLIST;
+    f.in.host.auth_proxy_sock = PROXY_SOCK;
+    fx_ok(&f);
+    size_t helpers = 0;
+    for (size_t i = 0; i < f.p->n_mounts; i++)
+        helpers += strcmp(f.p->mounts[i].destination, PLAN_HELPER) == 0;
+    assert_int_equal(helpers, 1);
+    assert_string_equal(mount_at(f.p, PLAN_HELPER)->origin, "auth proxy opener");
+    assert_non_null(mount_at(f.p, PLAN_HELPER_XDG_OPEN));
+    assert_non_null(mount_at(f.p, PLAN_EGRESS_SOCK));
+    assert_string_equal(env_value(f.p, "BROWSER"), PLAN_HELPER_XDG_OPEN);
+    assert_string_equal(env_value(f.p, "HTTPS_PROXY"), "http://127.0.0.1:3128");
+    fx_done(&f);
+}
+
+/* A secret may not replace the proxy variables the sandbox sets. */
+static void test_secrets_may_not_set_the_proxy_variables(void **state)
+{
+    (void)state;
+    static const char toml[] = "[sandbox]\nimage = \"i\"\npassthrough_env = [\"HTTPS_PROXY\"]\n"
+                               "[network]\nmode = \"allowlist\"\n";
+    struct fx f;
+    fx_init(&f, toml, PLAN_AGENT_SHELL);
+    fx_ok(&f);
+    assert_int_equal(f.p->n_secrets, 0);
+    assert_true(has_note(f.p, "passthrough_env HTTPS_PROXY skipped: the sandbox sets it itself"));
+    fx_done(&f);
+}
+
+/* update-agents installs from registries and runs no agent: always open,
+ * whatever the config says; and it takes no network flags. */
+static void test_maintenance_plan_is_always_open(void **state)
+{
+    (void)state;
+    static const char toml[] = "[sandbox]\nimage = \"i\"\n[network]\nmode = \"none\"\n";
+    struct fx f;
+    fx_init(&f, toml, PLAN_AGENT_PI);
+    f.in.host.cwd = "/home/u";
+    f.in.flags.maintenance = "true";
+    fx_ok(&f);
+    assert_int_equal(f.p->network.mode, PLAN_NETWORK_OPEN);
+    assert_string_equal(f.p->network.origin, "maintenance");
+    assert_true(has_note(f.p, "network open: a maintenance run installs from package registries "
+                              "and runs no agent"));
+    assert_null(f.p->egress_sock);
+    assert_null(env_of(f.p, "HTTPS_PROXY"));
+    f.in.flags.network_set = true;
+    f.in.flags.network = PLAN_NETWORK_ALLOWLIST;
+    fx_build(&f);
+    assert_int_equal(f.r, -EINVAL);
+    assert_string_equal(f.err.msg, "a maintenance run takes no run flags");
+    f.in.flags.network_set = false;
+    const char *allow[] = {"a.org"};
+    f.in.flags.allow = allow;
+    f.in.flags.n_allow = 1;
+    fx_build(&f);
+    assert_int_equal(f.r, -EINVAL);
     fx_done(&f);
 }
 
@@ -1898,7 +2268,8 @@ static void test_render_text_and_json_name_every_origin(void **state)
     assert_contains(text, "pids_limit: 512  # config /etc/ags.toml:6\n");
     assert_contains(text, "identity: dev (uid 1000, gid 1000) inside = your uid 1000, gid 1000 "
                           "outside  # default\n");
-    assert_contains(text, "network: isolated (its own stack), host loopback closed  # default\n");
+    assert_contains(text, "network: open (its own stack, outbound through user-mode NAT)  # default\n"
+                          "  host loopback: closed  # default\n");
     assert_contains(text, "  bind /data/ro -> /data (ro)  # config /etc/ags.toml:7\n");
     assert_contains(text, "  OPENAI_API_KEY <- host variable OPENAI_API_KEY (resolved at launch, file "
                           "/run/secrets/OPENAI_API_KEY)");
@@ -1908,8 +2279,9 @@ static void test_render_text_and_json_name_every_origin(void **state)
     assert_contains(json, "\"labels\": {\"ags.managed\": \"true\", \"ags.session\": \"s123\"");
     assert_contains(json, "\"identity\": {\"user\": \"dev\", \"uid\": 1000, \"gid\": 1000, "
                           "\"origin\": \"default\"},\n  \"uid\": 1000,");
-    assert_contains(json, "\"network\": {\"mode\": \"isolated\", \"host_loopback\": false, "
-                          "\"origin\": \"default\"}");
+    assert_contains(json, "\"network\": {\"mode\": \"open\", \"origin\": \"default\", "
+                          "\"host_loopback\": false, \"host_loopback_origin\": \"default\", "
+                          "\"egress_sock\": null, \"allow\": []},\n");
     assert_contains(json, "{\"name\": \"TERM\", \"value\": null, \"origin\": \"host passthrough\"}");
     assert_contains(json, "\"host_env\": \"OPENAI_API_KEY\", \"file\": \"/run/secrets/OPENAI_API_KEY\"");
     free(json);
@@ -2367,8 +2739,19 @@ int main(void)
         cmocka_unit_test(test_name_suffix_is_the_random_16_bits_in_hex),
         cmocka_unit_test(test_labels_carry_managed_session_agent_and_owning_pid),
         cmocka_unit_test(test_security_default_dev_is_caller_no_new_privs_cap_drop_and_config_pids_limit),
-        cmocka_unit_test(test_network_is_isolated_with_host_loopback_closed_in_every_mode),
-        cmocka_unit_test(test_network_host_loopback_follows_the_config_except_in_lockdown),
+        cmocka_unit_test(test_network_is_open_with_host_loopback_closed_by_default),
+        cmocka_unit_test(test_network_host_loopback_only_in_open_mode_and_never_in_lockdown),
+        cmocka_unit_test(test_lockdown_defaults_to_allowlist_with_the_agent_hosts_and_the_proxy),
+        cmocka_unit_test(test_agent_default_hosts_join_every_allowlist),
+        cmocka_unit_test(test_allowlist_entries_in_order_with_their_origins),
+        cmocka_unit_test(test_network_open_with_lockdown_needs_lockdown_may_open),
+        cmocka_unit_test(test_config_open_under_lockdown_is_replaced_unless_permitted),
+        cmocka_unit_test(test_lockdown_drops_loopback_entries_with_a_note),
+        cmocka_unit_test(test_none_mode_has_no_proxy_env_mount_or_forwarder),
+        cmocka_unit_test(test_allowlist_without_egress_socket_or_helper_is_an_error),
+        cmocka_unit_test(test_allowlist_with_the_auth_proxy_mounts_the_helper_once),
+        cmocka_unit_test(test_secrets_may_not_set_the_proxy_variables),
+        cmocka_unit_test(test_maintenance_plan_is_always_open),
         cmocka_unit_test(test_entrypoint_leaves_login_files_under_a_mount_alone),
         cmocka_unit_test(test_render_text_and_json_name_every_origin),
         cmocka_unit_test(test_render_states_root_identity_and_tmpfs_sizes_as_intent),

@@ -335,7 +335,10 @@ static void fixture_build_with(struct fixture *f, bool lockdown, const char *ext
     const struct run_request req = {
         .cfg = f->cfg,
         .agent = PLAN_AGENT_PI,
-        .flags = {.lockdown = lockdown},
+        /* Lockdown's default allowlist needs ags-helper for its forwarder,
+         * and this test binary has none beside it: none keeps every other
+         * lockdown rule under test (unit/plan pins the allowlist). */
+        .flags = {.lockdown = lockdown, .network_set = lockdown, .network = PLAN_NETWORK_NONE},
         .host = &f->host,
         .auth_proxy = auth_proxy,
     };
