@@ -385,7 +385,7 @@ int bwrap_create(struct backend *base, const struct ags_plan *p, bool tty, char 
     struct bwrap_backend *b = bwrap_of(base);
     if (b->sb)
         return ags_error_set(err, -EBUSY, "this bubblewrap backend already has a sandbox");
-    if (!b->slirp4netns)
+    if (p->network.mode == PLAN_NETWORK_OPEN && !b->slirp4netns)
         return ags_error_set(err, -ENOENT,
                              "slirp4netns is not installed in a directory only root can change: "
                              "the sandbox's network needs it (apt-get install slirp4netns)");
@@ -398,6 +398,9 @@ int bwrap_create(struct backend *base, const struct ags_plan *p, bool tty, char 
     struct bwrap_sandbox *sb = xcalloc(1, sizeof(*sb));
     sb->tty = tty;
     sb->host_loopback = p->network.host_loopback;
+    /* allowlist and none: bwrap's own network namespace with its loopback
+     * only, no slirp4netns: no route out (the egress proxy's socket is a bind). */
+    sb->network = p->network.mode == PLAN_NETWORK_OPEN;
     sb->pids_limit = p->security.pids_limit;
     r = make_run_dir(b, p, root, image_id, &sb->run_dir, err);
     if (r == 0)
@@ -435,7 +438,7 @@ int bwrap_start_attached(struct backend *base, const char *id, const struct back
         .envp = (const char *const *)sb->envp,
         .keep_fds = sb->keep_fds,
         .n_keep_fds = sb->n_keep_fds,
-        .slirp4netns = b->slirp4netns,
+        .slirp4netns = sb->network ? b->slirp4netns : NULL,
         .host_loopback = sb->host_loopback,
         .slirp_log_fd = log,
         .nproc_limit = sb->pids_limit,

@@ -60,6 +60,7 @@ struct bwrap_sandbox {
     size_t n_keep_fds;
     bool tty;
     bool host_loopback;
+    bool network; /* slirp4netns: the plan's mode is open */
     uint32_t pids_limit; /* the plan's, 0: none */
     bool started;
     struct bwrap_proc proc;
