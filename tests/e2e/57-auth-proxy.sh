@@ -280,9 +280,9 @@ check_contains "flood: the one that waited timed out" "TIMED_OUT:1" "$RUN_OUT"
 check_eq "flood: nothing opened" no "$([ -e "$E2E_TMP/opened" ] && echo yes || echo no)"
 
 # ---- lockdown: no socket, no BROWSER, no opener
-run --lockdown --agent shell -- -c 'echo "BROWSER:${BROWSER-unset}"; ls /opt/ags/bin /run/ags-auth-proxy 2>&1 | head -2'
+run --lockdown --agent shell -- -c 'echo "BROWSER:${BROWSER-unset}"; ls /opt/ags/bin/xdg-open /run/ags-auth-proxy 2>&1 | head -2'
 check_contains "lockdown: no BROWSER" "BROWSER:unset" "$RUN_OUT"
-check_contains "lockdown: no opener" "'/opt/ags/bin': No such file" "$RUN_OUT"
+check_contains "lockdown: no opener" "'/opt/ags/bin/xdg-open': No such file" "$RUN_OUT"
 check_contains "lockdown: no proxy socket" "'/run/ags-auth-proxy': No such file" "$RUN_OUT"
 check_eq "nothing of the proxies is left" 0 \
     "$(find "$XDG_RUNTIME_DIR" -maxdepth 1 -name 'ags-proxy-*' | wc -l)"
