@@ -42,9 +42,9 @@ if [ -n "$e2e" ]; then
     bench_e2e_env "$e2e"
     dir=$AGS_E2E_SCRATCH_ROOT/bench-egress
     rm -rf "$dir"
-    mkdir -p "$dir/repo/.git" "$dir/bin"
+    mkdir -p "$dir/repo/.git" "$dir/bin" "$dir/lib/ags"
     cp "$e2e/ags" "$dir/bin/"
-    [ ! -x "$e2e/ags-helper" ] || cp "$e2e/ags-helper" "$dir/"
+    cp "$e2e/ags-helper" "$dir/lib/ags/" # <PREFIX>/lib/ags beside <PREFIX>/bin
     cp "$0" "$dir/bench.sh"
     cp "$(dirname "$0")/bench-lib.sh" "$dir/bench-lib.sh"
     run=(env -i HOME="$AGS_E2E_HOME" USER="$AGS_E2E_USER" LOGNAME="$AGS_E2E_USER"
@@ -84,17 +84,17 @@ cfg=${XDG_CONFIG_HOME:-$HOME/.config}/ags
 mkdir -p "$cfg"
 # In the sandbox: R downloads of the big file (bytes per second each), then N
 # small fetches (seconds each), one number per line with its kind.
-probe='host=$1; for i in $(seq '"$r"'); do
+probe='host=${1:-$AGS_HOST_LOOPBACK}; for i in $(seq '"$r"'); do
   env -u NO_PROXY -u no_proxy curl -sS -o /dev/null -w "BIG %{speed_download}\n" "http://$host:'"$port"'/big"; done
 for i in $(seq '"$n"'); do
   env -u NO_PROXY -u no_proxy curl -sS -o /dev/null -w "SMALL %{time_total}\n" "http://$host:'"$port"'/small"; done'
 
 printf '[sandbox]\nimage = "%s"\n[network]\nhost_loopback = true\n' "$image" >"$cfg/config.toml"
-"$ags" --backend "$backend" --agent shell -- -c "$probe"' "$AGS_HOST_LOOPBACK"' >"$tmp/open" 2>"$tmp/open.err" ||
+"$ags" --backend "$backend" --agent shell -- -c "$probe" >"$tmp/open" 2>"$tmp/open.err" ||
     { echo "bench: the open run failed: $(cat "$tmp/open.err")" >&2; exit 1; }
 printf '[sandbox]\nimage = "%s"\n[network]\nmode = "allowlist"\nallow = ["127.0.0.1:%s"]\n' \
     "$image" "$port" >"$cfg/config.toml"
-"$ags" --backend "$backend" --agent shell -- -c "$probe"' 127.0.0.1' >"$tmp/allow" 2>"$tmp/allow.err" ||
+"$ags" --backend "$backend" --agent shell -- -c "$probe" _ 127.0.0.1 >"$tmp/allow" 2>"$tmp/allow.err" ||
     { echo "bench: the allowlist run failed: $(cat "$tmp/allow.err")" >&2; exit 1; }
 
 # median KIND FILE
