@@ -285,6 +285,22 @@ bool netrule_covers(const struct netrule *wide, const struct netrule *narrow)
            prefix_equal(wide->addr, narrow->addr, wide->prefix);
 }
 
+bool netrule_reaches_loopback(const struct netrule *r)
+{
+    static const char *const loopback[] = {"127.0.0.0/8", "::1",       "0.0.0.0",
+                                           "::",          "localhost", "*.localhost"};
+    struct netrule any = *r;
+    any.port = 0;
+    for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++) {
+        struct netrule l;
+        if (netrule_parse(loopback[i], &l, NULL) < 0)
+            continue;
+        if (netrule_covers(&l, &any) || netrule_covers(&any, &l))
+            return true;
+    }
+    return false;
+}
+
 int netrule_format(const struct netrule *r, char *buf, size_t size)
 {
     char addr[INET6_ADDRSTRLEN] = "", net[INET6_ADDRSTRLEN + 8] = "", port[8] = "";

@@ -55,6 +55,13 @@ bool netrule_match_addr(const struct netrule *r, int family, const void *addr, u
 /* Every connection narrow allows, wide allows too (names never cover
  * addresses nor the other way: a name may resolve anywhere). */
 bool netrule_covers(const struct netrule *wide, const struct netrule *narrow);
+/* Whether r allows some address of the host's own loopback, at any port:
+ * 127.0.0.0/8, ::1, the unspecified 0.0.0.0 and :: (a connect to them
+ * reaches the local host), localhost and its subdomains, or a network
+ * around any of them (0.0.0.0/0).  An allowlist is served by a proxy on the
+ * host: such an entry opens what an open sandbox reaches only with
+ * host_loopback. */
+bool netrule_reaches_loopback(const struct netrule *r);
 /* The canonical text (what netrule_parse reads back to the same rule);
  * returns its length, or -ENOSPC when size is short of NETRULE_FORMAT_MAX
  * and the text did not fit. */

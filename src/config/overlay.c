@@ -115,6 +115,26 @@ static bool base_covers(const struct cfg_strv *base, const char *entry)
     return false;
 }
 
+/* Why an overlay's entry would allow more than the user's own config does, or NULL.  Over
+ * the user's allowlist each entry must be covered by one of theirs.  Over open (or none)
+ * a list is tighter, except toward the host's loopback: the egress proxy connects from
+ * the host, and an open sandbox reaches the loopback only with host_loopback. */
+static const char *allow_widens(const struct cfg_network *b, const char *entry)
+{
+    if (b->mode.v == CFG_NETWORK_ALLOWLIST)
+        return base_covers(&b->allow, entry)
+                       ? NULL
+                       : "widens the base's [network].allow; a repository may only narrow it "
+                         "(no entry of your own config allows all that it does)";
+    struct netrule r;
+    if (netrule_parse(entry, &r, NULL) < 0 || !netrule_reaches_loopback(&r))
+        return NULL;
+    if (b->mode.v == CFG_NETWORK_OPEN && b->host_loopback.v)
+        return NULL;
+    return "reaches the host's loopback, which your own config keeps closed (only your "
+           "config may open it: network.host_loopback, or the entry in its allow list)";
+}
+
 void cfg_overlay_check_network(const struct ags_config *base, const struct ags_config *overlay,
                                struct cfg_diag *diag)
 {
@@ -129,19 +149,14 @@ void cfg_overlay_check_network(const struct ags_config *base, const struct ags_c
         network_error(diag, &o->mode.at, "network.mode", msg);
         return;
     }
-    uint32_t merged = cfg_origin_set(&o->mode.at) ? o->mode.v : b->mode.v;
-    /* Over an open base the overlay's list is tighter whatever it holds. */
-    if (merged != CFG_NETWORK_ALLOWLIST || b->mode.v != CFG_NETWORK_ALLOWLIST)
-        return;
+    /* Whatever the overlay's own mode, `--network allowlist` can make its list the run's. */
     for (size_t i = 0; i < o->allow.n; i++) {
-        if (base_covers(&b->allow, o->allow.v[i]))
+        const char *why = allow_widens(b, o->allow.v[i]);
+        if (!why)
             continue;
         char ctx[64], msg[1024];
         (void)snprintf(ctx, sizeof(ctx), "network.allow[%zu]", i);
-        (void)snprintf(msg, sizeof(msg),
-                       "'%s' widens the base's [network].allow; a repository may only narrow it "
-                       "(no entry of your own config allows all that it does)",
-                       o->allow.v[i]);
+        (void)snprintf(msg, sizeof(msg), "'%s' %s", o->allow.v[i], why);
         network_error(diag, &o->allow.item_at[i], ctx, msg);
     }
 }

@@ -25,8 +25,8 @@ struct egress_log {
 /* The line for a (newline included); -E2BIG when it would not fit out's bound. */
 int egress_log_format(struct strbuf *out, const char *session, const char *agent,
                       const struct egress_attempt *a) _warn_unused_;
-/* One write(2) of a's line while the budget has room (room is kept for the last line),
- * else a is counted.  A failed write is ignored: the log must not stop the proxy. */
+/* One write(2) of a's line while the budget has room (room is kept for the last line;
+ * a line of a refused or failed attempt only in the first half), else a is counted.  A failed write is ignored: the log must not stop the proxy. */
 void egress_log_write(struct egress_log *l, const struct egress_attempt *a);
 /* At stop: {"time":...,"session":...,"agent":...,"not_logged":N} when lines were left out. */
 void egress_log_finish(struct egress_log *l, int64_t now_unix_ms);

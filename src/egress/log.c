@@ -85,8 +85,11 @@ void egress_log_write(struct egress_log *l, const struct egress_attempt *a)
         return;
     _cleanup_strbuf_ struct strbuf line;
     strbuf_init(&line, EGRESS_LOG_LINE_MAX);
+    /* A refusal costs the client nothing: a flood of them may fill half the log, never the
+     * room the lines of connections that went out need. */
+    size_t budget = a->decision == EGRESS_ALLOWED ? l->budget : l->budget / 2;
     if (egress_log_format(&line, l->session, l->agent, a) < 0 ||
-        l->written + line.len + LOG_FINAL_RESERVE > l->budget) {
+        l->written + line.len + LOG_FINAL_RESERVE > budget) {
         l->left_out++;
         return;
     }

@@ -129,23 +129,6 @@ static void pick_host_loopback(struct plan_builder *b)
     n->host_loopback = true;
 }
 
-/* Whether r allows any address of the host's loopback (127.0.0.0/8, ::1,
- * localhost and its subdomains, or a network around them). */
-static bool reaches_loopback(const struct netrule *r)
-{
-    static const char *const loopback[] = {"127.0.0.0/8", "::1", "localhost", "*.localhost"};
-    struct netrule any = *r;
-    any.port = 0;
-    for (size_t i = 0; i < ARRAY_SIZE(loopback); i++) {
-        struct netrule l;
-        if (netrule_parse(loopback[i], &l, NULL) < 0)
-            continue;
-        if (netrule_covers(&l, &any) || netrule_covers(&any, &l))
-            return true;
-    }
-    return false;
-}
-
 static bool listed(const struct plan_network *n, const char *text)
 {
     for (size_t i = 0; i < n->n_allow; i++)
@@ -168,7 +151,7 @@ static int add_allow(struct plan_builder *b, size_t *cap, const char *text, char
     char canon[NETRULE_FORMAT_MAX];
     if (netrule_format(&r, canon, sizeof(canon)) < 0)
         return ags_error_set(b->err, -EINVAL, "network allow entry '%s' (%s)", text, origin);
-    if (b->in->flags.lockdown && reaches_loopback(&r)) {
+    if (b->in->flags.lockdown && netrule_reaches_loopback(&r)) {
         plan_note(b, "network allow %s (%s) dropped: --lockdown never reaches the host's "
                      "loopback", canon, origin);
         return 0;

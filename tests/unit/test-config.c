@@ -1057,8 +1057,9 @@ static void test_overlay_network_allow_may_only_narrow_the_base(void **state)
     remove_tree(f.s.root);
 }
 
-/* Over an open base an allowlist is tighter whatever it lists; over none the
- * list does not matter. */
+/* Over an open base an allowlist is tighter whatever it lists (but the
+ * host's loopback, below); over the user's allowlist an overlay's "none"
+ * still keeps to the user's entries (a flag may bring the allowlist back). */
 static void test_overlay_network_allowlist_over_open_base_is_its_own_list(void **state)
 {
     (void)state;
@@ -1074,11 +1075,60 @@ static void test_overlay_network_allowlist_over_open_base_is_its_own_list(void *
     config_free(cfg);
     cfg_diag_done(&diag);
     write_text(f.base, allowlist_base);
-    write_text(f.overlay, "[network]\nmode = \"none\"\nallow = [\"anything.net\"]\n");
+    write_text(f.overlay, "[network]\nmode = \"none\"\nallow = [\"github.com:443\"]\n");
     expect_overlay_loads(&f, &cfg, &diag);
     assert_int_equal(cfg->network.mode.v, CFG_NETWORK_NONE);
     config_free(cfg);
     cfg_diag_done(&diag);
+    remove_tree(f.s.root);
+}
+
+/* The attacker review (issue 18): the egress proxy runs on the host, so an
+ * allowlist entry for 127.0.0.1 reaches the host's loopback, which an open
+ * sandbox never reaches without the user's own host_loopback.  Over a base
+ * that is not an allowlist such an entry is a widening, whatever mode the
+ * overlay names (--network allowlist could make its list the run's). */
+static void test_overlay_network_allow_may_not_reach_host_loopback_over_open_base(void **state)
+{
+    (void)state;
+    static const char *const entries[] = {"127.0.0.1:5432", "127.0.0.0/8", "[::1]:8080",
+                                          "0.0.0.0:6379", "[::]:22",     "0.0.0.0/0",
+                                          "[::ffff:127.0.0.1]", "localhost:80", "::/0"};
+    struct overlay_fx f;
+    struct ags_config *cfg;
+    struct cfg_diag diag;
+    overlay_fx_init(&f, "");
+    for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
+        char text[256];
+        snprintf(text, sizeof(text), "[network]\nmode = \"allowlist\"\nallow = [\"%s\"]\n",
+                 entries[i]);
+        write_text(f.overlay, text);
+        print_message("entry %s\n", entries[i]);
+        expect_overlay_error(&f, "3:10: network.allow[0]", "the host's loopback");
+        /* Without a mode of its own: --network allowlist would use its list. */
+        snprintf(text, sizeof(text), "[network]\nallow = [\"%s\"]\n", entries[i]);
+        write_text(f.overlay, text);
+        expect_overlay_error(&f, "2:10: network.allow[0]", "the host's loopback");
+    }
+    /* Your own host_loopback opens all of it in open mode: one port of it is tighter. */
+    write_text(f.base, "[sandbox]\nimage = \"base\"\n[network]\nhost_loopback = true\n");
+    write_text(f.overlay, "[network]\nmode = \"allowlist\"\nallow = [\"127.0.0.1:5432\"]\n");
+    expect_overlay_loads(&f, &cfg, &diag);
+    config_free(cfg);
+    cfg_diag_done(&diag);
+    remove_tree(f.s.root);
+}
+
+/* The coverage rule holds whatever mode the overlay names: a flag
+ * (--network allowlist) can bring an overlay's "none" back to an allowlist,
+ * and the list it then uses is the overlay's. */
+static void test_overlay_network_allow_must_be_covered_even_under_its_mode_none(void **state)
+{
+    (void)state;
+    struct overlay_fx f;
+    overlay_fx_init(&f, "[network]\nmode = \"none\"\nallow = [\"evil.net\"]\n");
+    write_text(f.base, allowlist_base);
+    expect_overlay_error(&f, "3:10: network.allow[0]", "widens");
     remove_tree(f.s.root);
 }
 
@@ -1450,6 +1500,8 @@ int main(void)
         cmocka_unit_test(test_overlay_network_mode_only_stricter),
         cmocka_unit_test(test_overlay_network_allow_may_only_narrow_the_base),
         cmocka_unit_test(test_overlay_network_allowlist_over_open_base_is_its_own_list),
+        cmocka_unit_test(test_overlay_network_allow_may_not_reach_host_loopback_over_open_base),
+        cmocka_unit_test(test_overlay_network_allow_must_be_covered_even_under_its_mode_none),
         cmocka_unit_test(test_overlay_may_only_turn_the_auth_proxy_off),
         cmocka_unit_test(test_auth_proxy_and_notify_defaults),
         cmocka_unit_test(test_approval_timeout_is_held_to_10_to_3600_seconds),

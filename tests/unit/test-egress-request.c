@@ -217,6 +217,35 @@ static void test_a_log_line_is_json_for_any_byte(void **state)
                         "\"duration_ms\":12}\n");
 }
 
+/* The attacker review: refusals cost the client nothing, so a flood of them
+ * must not use the budget the allowed connections' lines need; a refusal
+ * line is written only while the log is under half its budget. */
+static void test_refusals_cannot_use_up_the_allowed_lines_budget(void **state)
+{
+    (void)state;
+    FILE *tmp = tmpfile();
+    assert_non_null(tmp);
+    struct egress_log l = {.fd = fileno(tmp), .session = "s1", .agent = "claude",
+                           .budget = 16384};
+    struct egress_attempt refused = {.method = "CONNECT", .host = "evil.example", .port = 443,
+                                     .address = "", .decision = EGRESS_REFUSED,
+                                     .reason = "not in the allowlist"};
+    struct egress_attempt allowed = refused;
+    allowed.host = "api.example.org";
+    allowed.decision = EGRESS_ALLOWED;
+    allowed.reason = "";
+    for (int i = 0; i < 1000; i++)
+        egress_log_write(&l, &refused);
+    assert_true(l.written <= l.budget / 2);
+    assert_true(l.left_out > 900);
+    size_t before = l.written;
+    egress_log_write(&l, &allowed);
+    assert_true(l.written > before); /* the allowed line is there */
+    egress_log_finish(&l, 0);
+    assert_true(l.written <= l.budget);
+    fclose(tmp);
+}
+
 static char warned[16][160];
 static unsigned n_warned;
 
@@ -262,6 +291,7 @@ int main(void)
             cmocka_unit_test(test_special_addresses_are_recognised),
             cmocka_unit_test(test_a_log_line_is_json_for_any_byte),
             cmocka_unit_test(test_refusal_warnings_are_rate_limited_with_a_summary),
+            cmocka_unit_test(test_refusals_cannot_use_up_the_allowed_lines_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

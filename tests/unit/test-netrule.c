@@ -284,6 +284,30 @@ static void test_covers_only_what_is_narrower(void **state)
     assert_false(covers("*.org", "192.0.2.1"));
 }
 
+/* What reaches the host's own loopback through a proxy on the host: the
+ * loopback ranges, the unspecified addresses (a connect to 0.0.0.0 or ::
+ * lands on the local host), localhost, and any network around them. */
+static void test_reaches_loopback_includes_unspecified_addresses(void **state)
+{
+    (void)state;
+    static const char *const yes[] = {"127.0.0.1:80", "127.8.0.0/16", "[::1]", "0.0.0.0",
+                                      "0.0.0.0:6379", "0.0.0.0/8",    "[::]:22", "::/0",
+                                      "0.0.0.0/0",    "localhost:1",  "a.localhost",
+                                      "[::ffff:127.0.0.1]", "[::ffff:0.0.0.0]"};
+    static const char *const no[] = {"10.0.0.0/8", "1.0.0.0/8", "128.0.0.0/1", "[2001:db8::1]",
+                                     "localhost.example.org", "example.org", "[::2]"};
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        struct netrule r = rule(yes[i]);
+        print_message("%s\n", yes[i]);
+        assert_true(netrule_reaches_loopback(&r));
+    }
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+        struct netrule r = rule(no[i]);
+        print_message("%s\n", no[i]);
+        assert_false(netrule_reaches_loopback(&r));
+    }
+}
+
 static void test_format_reports_a_short_buffer(void **state)
 {
     (void)state;
@@ -308,6 +332,7 @@ int main(void)
             cmocka_unit_test(test_addr_match_cidr_port_and_mapped),
             cmocka_unit_test(test_list_matches_any),
             cmocka_unit_test(test_covers_only_what_is_narrower),
+            cmocka_unit_test(test_reaches_loopback_includes_unspecified_addresses),
             cmocka_unit_test(test_format_reports_a_short_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2097,16 +2097,19 @@ static void test_lockdown_drops_loopback_entries_with_a_note(void **state)
                                "\"0.0.0.0/0\", \"127.9.0.0/16\", \"db.internal:5432\"]\n";
     struct fx f;
     fx_init(&f, toml, PLAN_AGENT_SHELL);
-    const char *flags[] = {"*.localhost:3000", "[::ffff:127.0.0.1]:22"};
+    /* A connect to the unspecified 0.0.0.0 or :: reaches the local host (attacker review). */
+    const char *flags[] = {"*.localhost:3000", "[::ffff:127.0.0.1]:22", "0.0.0.0:6379",
+                           "0.0.0.0/8", "[::]:5432"};
     f.in.flags.allow = flags;
-    f.in.flags.n_allow = 2;
+    f.in.flags.n_allow = 5;
     f.in.flags.lockdown = true;
     fx_ok(&f);
     assert_int_equal(f.p->network.n_allow, 1);
     assert_string_equal(f.p->network.allow[0].text, "db.internal:5432");
     static const char *const dropped[] = {"127.0.0.1:8080", "localhost", "[::1]:5432",
                                           "0.0.0.0/0", "127.9.0.0/16", "*.localhost:3000",
-                                          "127.0.0.1:22"};
+                                          "127.0.0.1:22", "0.0.0.0:6379", "0.0.0.0/8",
+                                          "[::]:5432"};
     for (size_t i = 0; i < sizeof(dropped) / sizeof(dropped[0]); i++) {
         char note[256];
         (void)snprintf(note, sizeof(note), "network allow %s (", dropped[i]);
@@ -2116,7 +2119,7 @@ static void test_lockdown_drops_loopback_entries_with_a_note(void **state)
                               "--lockdown never reaches the host's loopback"));
     f.in.flags.lockdown = false;
     fx_ok(&f);
-    assert_int_equal(f.p->network.n_allow, 8);
+    assert_int_equal(f.p->network.n_allow, 11);
     assert_false(has_note(f.p, "dropped"));
     fx_done(&f);
 }
