@@ -121,7 +121,9 @@ static bool base_covers(const struct cfg_strv *base, const char *entry)
  * the host, and an open sandbox reaches the loopback only with host_loopback. */
 static const char *allow_widens(const struct cfg_network *b, const char *entry)
 {
-    if (b->mode.v == CFG_NETWORK_ALLOWLIST)
+    /* Your own list is the widest an overlay's may be, also when your mode is
+     * open (`--network allowlist` makes your list the run's). */
+    if (b->mode.v == CFG_NETWORK_ALLOWLIST || b->allow.n > 0)
         return base_covers(&b->allow, entry)
                        ? NULL
                        : "widens the base's [network].allow; a repository may only narrow it "

@@ -57,7 +57,10 @@ struct egress_server {
     int listen_fd;
     int stop_pipe[2]; /* every wait polls [0]; egress_stop closes [1] */
     pthread_t accept_thread;
-    pthread_mutex_t lock; /* active, log, warn */
+    pthread_mutex_t lock; /* active, log */
+    /* warn alone: its callback writes to the user's terminal, which may block
+     * (a paused terminal) and must never hold up the log or other connections. */
+    pthread_mutex_t warn_lock;
     pthread_cond_t idle;  /* active dropped to 0 */
     unsigned active;
     uint64_t allowed, refused, failed; /* __atomic */

@@ -34,9 +34,12 @@ void egress_record(struct egress_server *s, const struct egress_attempt *a, cons
     __atomic_add_fetch(count, 1, __ATOMIC_RELAXED);
     pthread_mutex_lock(&s->lock);
     egress_log_write(&s->log, a);
-    if (warn_line)
-        egress_warn_refusal(&s->warn, monotonic_ms(), warn_line);
     pthread_mutex_unlock(&s->lock);
+    if (warn_line) {
+        pthread_mutex_lock(&s->warn_lock);
+        egress_warn_refusal(&s->warn, monotonic_ms(), warn_line);
+        pthread_mutex_unlock(&s->warn_lock);
+    }
 }
 
 /* A connection past the bound: answered at once without a thread, and logged. */
@@ -124,6 +127,7 @@ static void server_free(struct egress_server *s)
             (void)close(s->stop_pipe[i]);
     pthread_cond_destroy(&s->idle);
     pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->warn_lock);
     free(s->socket_path);
     free(s);
 }
@@ -142,6 +146,7 @@ int egress_start(const struct egress_opts *o, struct egress_server **ret, struct
                                  .budget = AGS_EGRESS_LOG_BUDGET};
     s->warn = (struct egress_warn){.fn = o->warn, .ctx = o->warn_ctx};
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->warn_lock, NULL);
     pthread_cond_init(&s->idle, NULL);
     int r = usock_listen_private(o->socket_path, "egress proxy socket", 128, &s->listen_fd, err);
     if (r == 0 && pipe2(s->stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0)

@@ -42,12 +42,14 @@ static void warn_line(void *ctx, const char *line)
     run_warnf(c->cb, "%s", line);
 }
 
-static void open_log(struct run_egress *re, const struct run_egress_opts *o, const char *session)
+/* Without its audit log an allowlist run does not start: the policy promises
+ * a record of every attempt (a full disk fails the run, it is not a way to
+ * connect unseen). */
+static int open_log(struct run_egress *re, const struct run_egress_opts *o, const char *session,
+                    struct ags_error *err)
 {
-    struct ags_error e = {0};
-    re->log_fd = run_state_log_open(o->getenv, "network", session, ".jsonl", &re->log_path, &e);
-    if (re->log_fd < 0)
-        run_warnf(o->cb, "the sandbox's connections are not logged: %s", e.msg);
+    re->log_fd = run_state_log_open(o->getenv, "network", session, ".jsonl", &re->log_path, err);
+    return re->log_fd < 0 ? ags_error_prefix(err, "the network audit log") : 0;
 }
 
 int run_egress_begin(struct run_egress *re, const struct run_egress_opts *o,
@@ -71,11 +73,13 @@ int run_egress_begin(struct run_egress *re, const struct run_egress_opts *o,
     for (size_t i = 0; i < p->network.n_allow; i++)
         re->ctx->rules[i] = p->network.allow[i].rule;
     const char *session = plan_label_value(p->labels, PLAN_LABEL_SESSION);
-    open_log(re, o, session);
+    r = open_log(re, o, session, err);
+    if (r < 0)
+        return r;
     const struct egress_opts eo = {
         .socket_path = sock,
         .policy = {.name_allowed = name_allowed, .addr_listed = addr_listed, .ctx = re->ctx},
-        .log_fd = re->log_fd >= 0 ? re->log_fd : -1,
+        .log_fd = re->log_fd,
         .session = session ? session : "",
         .agent = plan_agent_name(p->agent),
         .warn = warn_line,

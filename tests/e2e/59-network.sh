@@ -149,6 +149,14 @@ check_contains "net-log: the text view" "refused" "$("$AGS_BIN" net-log 2>&1)"
 run net-log ../../etc/passwd
 check_eq "net-log: a bad session id is a usage error" 2 "$RUN_RC"
 
+# ---- no audit log, no run: an allowlist sandbox never connects unrecorded
+chmod 500 "$XDG_STATE_HOME/ags/network"
+run --agent shell --network allowlist -- -c 'echo ran'
+chmod 700 "$XDG_STATE_HOME/ags/network"
+check_eq "no audit log: the run fails" 125 "$RUN_RC"
+check_contains "no audit log: says why" "network audit log" "$RUN_ERR"
+check_eq "no audit log: nothing ran" "" "$RUN_OUT"
+
 # ---- none: no proxy, nothing leaves
 config '[network]' 'mode = "none"'
 run --agent shell -- -c "$LIB"'echo "HTTP_PROXY=${HTTP_PROXY-unset}"; HTTP_PROXY=http://127.0.0.1:3128 ask GET http://localhost/; direct 192.0.2.1 80'

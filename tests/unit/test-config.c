@@ -1066,12 +1066,21 @@ static void test_overlay_network_allowlist_over_open_base_is_its_own_list(void *
     struct overlay_fx f;
     struct ags_config *cfg;
     struct cfg_diag diag;
+    /* An open base without a list of its own: any list is tighter than open. */
     overlay_fx_init(&f, "[network]\nmode = \"allowlist\"\nallow = [\"anything.net\"]\n");
-    write_text(f.base, "[sandbox]\nimage = \"base\"\n[network]\nallow = [\"github.com\"]\n");
     expect_overlay_loads(&f, &cfg, &diag);
     assert_int_equal(cfg->network.mode.v, CFG_NETWORK_ALLOWLIST);
     assert_int_equal(cfg->network.allow.n, 1);
     assert_string_equal(cfg->network.allow.v[0], "anything.net");
+    config_free(cfg);
+    cfg_diag_done(&diag);
+    /* An open base with a list (what --network allowlist would use): the
+     * overlay's entries must be covered by it (attacker review). */
+    write_text(f.base, "[sandbox]\nimage = \"base\"\n[network]\nallow = [\"*.github.com\"]\n");
+    expect_overlay_error(&f, "3:10: network.allow[0]", "widens the base's [network].allow");
+    write_text(f.overlay, "[network]\nmode = \"allowlist\"\nallow = [\"api.github.com:443\"]\n");
+    expect_overlay_loads(&f, &cfg, &diag);
+    assert_string_equal(cfg->network.allow.v[0], "api.github.com:443");
     config_free(cfg);
     cfg_diag_done(&diag);
     write_text(f.base, allowlist_base);
