@@ -7,13 +7,13 @@
 #                             (-Werror, ASan+UBSan) and clang (-Werror), run every
 #                             test tier under ctest, fuzz each target
 #
-# Environment: AGS_FUZZ_SECONDS (default 60) per fuzz target; AGS_JOBS (default nproc).
+# Environment: AGS_FUZZ_SECONDS (default 30) per fuzz target; AGS_JOBS (default nproc).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 top=$PWD
 jobs=${AGS_JOBS:-$(nproc)}
-fuzz_seconds=${AGS_FUZZ_SECONDS:-40}
+fuzz_seconds=${AGS_FUZZ_SECONDS:-30}
 
 build_deps=(build-essential cmake pkg-config git python3
     libcurl4-openssl-dev libjansson-dev libsecret-1-dev libssh2-1-dev libnotify-dev libseccomp-dev)
