@@ -130,11 +130,14 @@ int egress_request_parse(const char *buf, size_t len, struct egress_request *req
     return 1;
 }
 
-/* The headers of the client's hop only, and Host, which is replaced by the checked one. */
+/* The headers of the client's hop only (every Proxy-* header: they are meant
+ * for this proxy, never for the server), and Host, which is replaced by the
+ * checked one. */
 static bool dropped(const struct egress_header *h)
 {
-    static const char *const names[] = {"host", "connection", "proxy-connection", "keep-alive",
-                                        "proxy-authorization"};
+    static const char *const names[] = {"host", "connection", "keep-alive"};
+    if (h->name_len >= 6 && strncasecmp(h->name, "proxy-", 6) == 0)
+        return true;
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (h->name_len == strlen(names[i]) && strncasecmp(h->name, names[i], h->name_len) == 0)
             return true;

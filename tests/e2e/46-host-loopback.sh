@@ -56,7 +56,7 @@ echo "${out:-unreachable}"'
 config '[network]' 'host_loopback = true'
 PLAN_TEXT=$("$AGS_BIN" plan --agent shell)
 check_contains "ags plan: host loopback open, with the key's origin" \
-    "host loopback open  # config $XDG_CONFIG_HOME/ags/config.toml:4" "$PLAN_TEXT"
+    "  host loopback: open  # config $XDG_CONFIG_HOME/ags/config.toml:4" "$PLAN_TEXT"
 run --agent shell -- -c "$PROBE"
 check_eq "on: exit 0" 0 "$RUN_RC"
 check_eq "on: AGS_HOST_LOOPBACK is slirp4netns's host address" 10.0.2.2 "$(head -n1 <<<"$RUN_OUT")"

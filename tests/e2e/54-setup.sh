@@ -22,7 +22,8 @@ CFG=$XDG_CONFIG_HOME/ags/config.toml
 GITCFG=$XDG_CONFIG_HOME/ags/gitconfig-agent
 IMAGE=localhost/ags-setup-e2e:latest
 CTX=$AGS_E2E_SCRATCH/ctx
-AGENT_VOLUMES=(ags-pi- ags-codex- ags-gemini- ags-opencode- ags-claude-)
+# ags-shell-: other tests leave the shell's volumes, and the check below counts every ags volume.
+AGENT_VOLUMES=(ags-pi- ags-codex- ags-gemini- ags-opencode- ags-claude- ags-shell-)
 cd "$AGS_E2E_SCRATCH" || e2e_abort "cannot enter the scratch dir"
 
 remove_volumes_named "${AGENT_VOLUMES[@]}"

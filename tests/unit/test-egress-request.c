@@ -139,6 +139,7 @@ static void test_plain_http_is_rewritten_to_origin_form(void **state)
                                "Host: evil.test\r\n"
                                "Proxy-Connection: keep-alive\r\n"
                                "Proxy-Authorization: Basic eA==\r\n"
+                               "proxy-anything-else: x\r\n"
                                "Accept: */*\r\n"
                                "Connection: keep-alive\r\n"
                                "Keep-Alive: 5\r\n"
