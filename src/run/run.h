@@ -371,6 +371,7 @@ void run_sessions_done(struct run_sessions *l);
 /* Pure: a listed session as a row, its owner's state given. */
 void run_session_row_from(const struct backend_session *s, enum procid_state owner,
                           struct run_session_row *ret);
+void run_session_row_done(struct run_session_row *r);
 /* Pure: whether ags ps shows it: a running sandbox always (even when its
  * owner is gone: that is what a user must see to stop it); with all also
  * the created and exited ones. */

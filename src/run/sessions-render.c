@@ -88,6 +88,17 @@ void run_session_row_from(const struct backend_session *s, enum procid_state own
         ret->started = 0;
 }
 
+void run_session_row_done(struct run_session_row *r)
+{
+    free(r->name);
+    free(r->id);
+    free(r->session);
+    free(r->agent);
+    free(r->network);
+    free(r->workdir);
+    *r = (struct run_session_row){0};
+}
+
 bool run_session_shown(const struct run_session_row *r, bool all)
 {
     return all || r->state == BACKEND_SESSION_RUNNING;

@@ -22,15 +22,8 @@
 
 void run_sessions_done(struct run_sessions *l)
 {
-    for (size_t i = 0; i < l->n; i++) {
-        struct run_session_row *x = &l->v[i];
-        free(x->name);
-        free(x->id);
-        free(x->session);
-        free(x->agent);
-        free(x->network);
-        free(x->workdir);
-    }
+    for (size_t i = 0; i < l->n; i++)
+        run_session_row_done(&l->v[i]);
     free(l->v);
     backend_sessions_done(&l->raw);
     backend_close(l->backend);

@@ -63,15 +63,8 @@ static void list_of(struct run_sessions *l, const struct backend_session *s,
 /* Only the rows: raw and backend are the caller's in these tests. */
 static void rows_done(struct run_sessions *l)
 {
-    for (size_t i = 0; i < l->n; i++) {
-        struct run_session_row *x = &l->v[i];
-        free(x->name);
-        free(x->id);
-        free(x->session);
-        free(x->agent);
-        free(x->network);
-        free(x->workdir);
-    }
+    for (size_t i = 0; i < l->n; i++)
+        run_session_row_done(&l->v[i]);
     free(l->v);
 }
 
