@@ -23,7 +23,7 @@ enum { SF_HELP, SF_ALL, SF_TIMEOUT, SF_CONFIG, SF_BACKEND };
 static const struct cli_flag stop_flags[] = {
     [SF_HELP] = CLI_FLAG_HELP,
     [SF_ALL] = {"--all", "-a", CLI_VALUE_NONE, NULL, "every session of yours", 0},
-    [SF_TIMEOUT] = {"--timeout", "-t", CLI_VALUE_WORD, NULL, "seconds before SIGKILL", 0},
+    [SF_TIMEOUT] = {"--timeout", "-t", CLI_VALUE_SECONDS, NULL, "seconds before SIGKILL", 0},
     [SF_CONFIG] = CLI_FLAG_CONFIG,
     [SF_BACKEND] = CLI_FLAG_BACKEND_AT(0),
     CLI_FLAGS_END,
