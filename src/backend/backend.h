@@ -111,6 +111,28 @@ struct backend_objects {
 
 void backend_objects_done(struct backend_objects *o); /* backend/objects.c */
 
+/* A sandbox of this user carrying ags.managed=true (ags ps, ags stop): its
+ * labels are what the run wrote, shown but never trusted. */
+enum backend_session_state {
+    BACKEND_SESSION_CREATED, /* not started yet */
+    BACKEND_SESSION_RUNNING,
+    BACKEND_SESSION_EXITED,  /* ended, not removed */
+};
+
+struct backend_session {
+    char *id;     /* what stop_session and remove_session take */
+    char *name;   /* the name ags printed */
+    enum backend_session_state state;
+    char **labels; /* "key=value", NULL-terminated */
+};
+
+struct backend_sessions {
+    struct backend_session *v;
+    size_t n;
+};
+
+void backend_sessions_done(struct backend_sessions *s); /* backend/objects.c */
+
 struct backend_ops {
     const char *name; /* "podman" */
     /* image_build builds a Containerfile; else the run layer makes the
@@ -179,6 +201,21 @@ struct backend_ops {
      * container uses it); -ENOENT when it is gone. */
     int (*remove_owned)(struct backend *b, const struct backend_object *o,
                         struct ags_error *err);
+
+    /* ---- sessions (ags ps, ags stop) ---- */
+    /* Every sandbox of this user with ags's labels, one engine request (or
+     * one directory walk). */
+    int (*list_sessions)(struct backend *b, struct backend_sessions *ret, struct ags_error *err);
+    /* Ends a listed session's sandbox: SIGTERM, SIGKILL after timeout_s; waits
+     * for it and sets *ret_exit to the agent's exit status (-1: unknown, such
+     * as when its owner removed it first).  Removes nothing: a live owner
+     * removes it and undoes the rest; -ENOENT when it is gone. */
+    int (*stop_session)(struct backend *b, const struct backend_session *s, unsigned timeout_s,
+                        int *ret_exit, struct ags_error *err);
+    /* Removes what a session left whose owner is gone: its sandbox (stopped
+     * first) and its secrets.  Gone already is fine. */
+    int (*remove_session)(struct backend *b, const struct backend_session *s,
+                          struct ags_error *err);
 
     /* ---- facts for ags doctor (nothing is changed) ---- */
     int (*engine_info)(struct backend *b, struct backend_engine_info *ret,

@@ -222,6 +222,33 @@ static int write_small(const char *dir, const char *name, const char *text,
     return write_file_atomic(path, text, strlen(text), 0600, err);
 }
 
+/* The plan's labels, what ags ps reads (values are single words: plan.h). */
+static int write_labels(const char *dir, const struct ags_plan *p, struct ags_error *err)
+{
+    _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return ags_error_set(err, -errno, "cannot open %s: %m", dir);
+    return bwrap_store_write_lines(fd, dir, BWRAP_STORE_LABELS, (const char *const *)p->labels,
+                                   err);
+}
+
+/* The bwrap process's identity, so that ags stop can prove a pid is still
+ * this sandbox before it signals it.  Without it stop cannot signal: only
+ * a warning's worth, the run goes on. */
+static void record_sandbox(const char *dir, pid_t pid)
+{
+    struct procid id;
+    uint64_t start;
+    if (procid_self(&id, NULL) < 0 || procid_start_time((uint32_t)pid, &start) < 0)
+        return;
+    id.pid = (uint32_t)pid;
+    id.start = start;
+    char text[PROCID_MAX_TEXT];
+    procid_format(&id, text, sizeof(text));
+    _cleanup_free_ char *line = xasprintf("%s\n", text);
+    (void)write_small(dir, BWRAP_RUN_SANDBOX_FILE, line, NULL);
+}
+
 /* The run's private directory with its owner (the sweep's proof), the image
  * it runs (image_remove's "in use") and the copy of the image's /home. */
 static int make_run_dir(struct bwrap_backend *b, const struct ags_plan *p, const char *root,
@@ -241,6 +268,8 @@ static int make_run_dir(struct bwrap_backend *b, const struct ags_plan *p, const
     _cleanup_free_ char *home_src = xasprintf("%s/home", root);
     _cleanup_free_ char *home = xasprintf("%s/home", dir);
     r = write_small(dir, BWRAP_RUN_OWNER_FILE, owner_line, err);
+    if (r == 0)
+        r = write_labels(dir, p, err);
     if (r == 0)
         r = make_scratch(dir, "tmp", err);
     if (r == 0)
@@ -453,6 +482,7 @@ int bwrap_start_attached(struct backend *base, const char *id, const struct back
     if (r < 0)
         return ags_error_prefix(err, "starting the bubblewrap sandbox");
     sb->started = true;
+    record_sandbox(sb->run_dir, sb->proc.pid);
     return bwrap_attach(&sb->proc, &o, b->cancel, ret_exit, err);
 }
 

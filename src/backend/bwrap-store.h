@@ -30,6 +30,10 @@
 #define BWRAP_RUN_DIR_PREFIX "ags-bwrap-"
 #define BWRAP_RUN_IMAGE_FILE "image-id"
 #define BWRAP_RUN_OWNER_FILE "owner"
+/* The run's labels (BWRAP_STORE_LABELS, for ags ps) and, once started, the
+ * bwrap process's identity (base/procid.h text: ags stop signals that pid
+ * only while it is still that process). */
+#define BWRAP_RUN_SANDBOX_FILE "sandbox"
 
 /* Opens <data_dir>/<sub> ("" : data_dir itself), each directory ours and
  * private (data_dir is made 0700), never through a symlink; create makes

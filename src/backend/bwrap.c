@@ -45,6 +45,9 @@ static const struct backend_ops bwrap_ops = {
     .volume_path = bwrap_store_volume_path,
     .list_owned = bwrap_store_list_owned,
     .remove_owned = bwrap_store_remove_owned,
+    .list_sessions = bwrap_list_sessions,
+    .stop_session = bwrap_stop_session,
+    .remove_session = bwrap_remove_session,
 };
 
 /* ${XDG_DATA_HOME:-$HOME/.local/share}/ags; NULL without an absolute one. */

@@ -29,7 +29,8 @@
  *   volumes/<name>/_data/ a named volume's files (the sandbox's: read them
  *                         without following links)
  *   volumes/<name>/labels "key=value" lines
- *   runs/ags-bwrap-<name>/ a live sandbox's owner, image-id, /home copy,
+ *   runs/ags-bwrap-<name>/ a live sandbox's owner, image-id, labels, the
+ *                         bwrap process's identity (sandbox), /home copy,
  *                         /tmp and /var/tmp, slirp4netns's log (the launch)
  *
  * <id> is 64 hex digits (sha256 of what was imported), as Podman's image ids.
@@ -147,5 +148,11 @@ int bwrap_create(struct backend *b, const struct ags_plan *p, bool tty, char **r
 int bwrap_start_attached(struct backend *b, const char *id, const struct backend_io *io,
                          int *ret_exit, struct ags_error *err);
 int bwrap_remove(struct backend *b, const char *id, struct ags_error *err);
+/* ags ps and ags stop (backend/bwrap-sessions.c). */
+int bwrap_list_sessions(struct backend *b, struct backend_sessions *ret, struct ags_error *err);
+int bwrap_stop_session(struct backend *b, const struct backend_session *s, unsigned timeout_s,
+                       int *ret_exit, struct ags_error *err);
+int bwrap_remove_session(struct backend *b, const struct backend_session *s,
+                         struct ags_error *err);
 int bwrap_engine_info(struct backend *b, struct backend_engine_info *ret,
                       struct ags_error *err);

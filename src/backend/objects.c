@@ -20,3 +20,14 @@ void backend_objects_done(struct backend_objects *o)
     free(o->v);
     *o = (struct backend_objects){0};
 }
+
+void backend_sessions_done(struct backend_sessions *s)
+{
+    for (size_t i = 0; s->v && i < s->n; i++) {
+        free(s->v[i].id);
+        free(s->v[i].name);
+        strv_free(s->v[i].labels);
+    }
+    free(s->v);
+    *s = (struct backend_sessions){0};
+}

@@ -303,6 +303,24 @@ static int pb_volume_path(struct backend *b, const char *name, char **ret_path,
     return podman_volume_mountpoint(podman_of(b)->c, name, ret_path, err);
 }
 
+static int pb_list_sessions(struct backend *b, struct backend_sessions *ret,
+                            struct ags_error *err)
+{
+    return backend_list_sessions(podman_of(b)->c, ret, err);
+}
+
+static int pb_stop_session(struct backend *b, const struct backend_session *s,
+                           unsigned timeout_s, int *ret_exit, struct ags_error *err)
+{
+    return backend_stop_session(podman_of(b)->c, s, timeout_s, ret_exit, err);
+}
+
+static int pb_remove_session(struct backend *b, const struct backend_session *s,
+                             struct ags_error *err)
+{
+    return backend_remove_session(podman_of(b)->c, s, err);
+}
+
 static const struct backend_ops podman_ops = {
     .name = "podman",
     .sweep = pb_sweep,
@@ -325,6 +343,9 @@ static const struct backend_ops podman_ops = {
     .volume_path = pb_volume_path,
     .list_owned = pb_list_owned,
     .remove_owned = pb_remove_owned,
+    .list_sessions = pb_list_sessions,
+    .stop_session = pb_stop_session,
+    .remove_session = pb_remove_session,
 };
 
 static struct podman_connect_opts connect_opts(const struct backend_open_opts *o)

@@ -87,6 +87,15 @@ int backend_remove_owned(struct podman_client *c, const struct backend_object *o
                          struct ags_error *err) _warn_unused_;
 
 /* The Podman secrets of one run and the spec entries that mount them. */
+/* ags ps and ags stop (backend/podman-sessions.c; backend.h list_sessions,
+ * stop_session, remove_session). */
+int backend_list_sessions(struct podman_client *c, struct backend_sessions *ret,
+                          struct ags_error *err) _warn_unused_;
+int backend_stop_session(struct podman_client *c, const struct backend_session *s,
+                         unsigned timeout_s, int *ret_exit, struct ags_error *err) _warn_unused_;
+int backend_remove_session(struct podman_client *c, const struct backend_session *s,
+                           struct ags_error *err) _warn_unused_;
+
 struct backend_secrets {
     char **names;   /* ags-<pid>-<session>-<n> */
     char **targets; /* the variable names: files under PLAN_SECRETS_DIR */

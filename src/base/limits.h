@@ -39,6 +39,11 @@
 #define AGS_PROXY_MAX_RELAYS       16u
 /* A file of the bubblewrap backend's store (labels, env, a tag): written by ags, read
  * bounded all the same; an image's environment takes well under 4 KiB. */
+/* A label value ags ps shows (the percent-encoded work dir is the longest:
+ * 3 x PATH_MAX). */
+#define AGS_SESSION_LABEL_MAX      (16u * 1024u)
+/* ags stop --timeout: seconds between SIGTERM and SIGKILL. */
+#define AGS_STOP_TIMEOUT_MAX       3600u
 #define AGS_BWRAP_STORE_FILE_MAX   (64u * 1024u)
 /* An image or volume name in that store. */
 #define AGS_BWRAP_STORE_NAME_MAX   255u

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "base/strutil.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/parse-util.h"
 #include "base/utf8.h"
 #include "base/termesc.h"
 #include "base/banned.h"
@@ -48,6 +50,43 @@ bool str_is_env_name(const char *s)
               (*s >= '0' && *s <= '9')))
             return false;
     return true;
+}
+
+char *str_pct_encode(const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = xmalloc(strlen(s) * 3 + 1), *o = out;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p > ' ' && *p < 0x7f && *p != '%') {
+            *o++ = (char)*p;
+            continue;
+        }
+        *o++ = '%';
+        *o++ = hex[*p >> 4];
+        *o++ = hex[*p & 15];
+    }
+    *o = '\0';
+    return out;
+}
+
+int str_pct_decode(const char *s, char **ret)
+{
+    _cleanup_free_ char *out = xmalloc(strlen(s) + 1);
+    char *o = out;
+    for (const char *p = s; *p; p++) {
+        if (*p != '%') {
+            *o++ = *p;
+            continue;
+        }
+        int hi = hex_digit_value(p[1]), lo = hi < 0 ? -1 : hex_digit_value(p[2]);
+        if (lo < 0 || (hi | lo) == 0)
+            return -EINVAL;
+        *o++ = (char)(hi << 4 | lo);
+        p += 2;
+    }
+    *o = '\0';
+    *ret = TAKE_PTR(out);
+    return 0;
 }
 
 bool str_has_prefix(const char *s, const char *prefix)

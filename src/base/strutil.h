@@ -18,6 +18,12 @@ const char *env_process(const char *name);
 const char *env_nonempty(const char *(*getenv_fn)(const char *name), const char *name);
 /* path is dir itself or below it (component-wise; dir's trailing slashes ignored). */
 bool path_under(const char *path, const char *dir);
+/* s with every byte outside '!'..'~' and every '%' as %XX (uppercase hex):
+ * one printable ASCII word, whatever bytes s holds (a label value). */
+char *str_pct_encode(const char *s);
+/* The reverse: 0, or -EINVAL for a '%' not followed by two hex digits or a
+ * %00 (the result is a C string). */
+int str_pct_decode(const char *s, char **ret) _warn_unused_;
 /* Appends s as a JSON string literal (quotes included); len bytes, may hold NUL. */
 int json_append_string(struct strbuf *sb, const char *s, size_t len) _warn_unused_;
 /* Appends s in double quotes with TOML basic-string escaping. */

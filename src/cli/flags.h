@@ -20,6 +20,7 @@ enum cli_value {
     CLI_VALUE_FILE,   /* a file */
     CLI_VALUE_CHOICE, /* one word of choices */
     CLI_VALUE_HOST,   /* a [network].allow entry (base/netrule.h): nothing to complete */
+    CLI_VALUE_SECONDS, /* a whole number of seconds: nothing to complete */
 };
 
 struct cli_flag {

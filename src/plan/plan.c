@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/clock.h"
+#include "base/strutil.h"
 #include "base/strv.h"
 #include "plan/internal.h"
 #include "base/banned.h"
@@ -103,11 +105,28 @@ static void build_security(struct plan_builder *b)
     p->security.pids_origin = plan_cfg_origin(&in->cfg->sandbox.pids_limit.at);
 }
 
+/* The labels ags ps shows: outside input there (any byte in a path), so the
+ * work dir is percent-encoded into one printable word that every engine and
+ * the bwrap store's line files keep as it is. */
+static void add_session_labels(const struct plan_input *in, struct ags_plan *p)
+{
+    _cleanup_free_ char *dir = str_pct_encode(p->work_dir.v);
+    p->labels[p->n_labels++] = xasprintf(PLAN_LABEL_WORKDIR "=%s", dir);
+    p->labels[p->n_labels++] =
+            xasprintf(PLAN_LABEL_LOCKDOWN "=%s", p->lockdown ? "true" : "false");
+    p->labels[p->n_labels++] =
+            xasprintf(PLAN_LABEL_NETWORK "=%s", plan_network_mode_name(p->network.mode));
+    char started[CLOCK_UTC_TEXT];
+    clock_format_utc(in->host.started, started, sizeof(started));
+    if (in->host.started > 0 && started[0])
+        p->labels[p->n_labels++] = xasprintf(PLAN_LABEL_STARTED "=%s", started);
+}
+
 static void build_labels(struct plan_builder *b)
 {
     const struct plan_input *in = b->in;
     struct ags_plan *p = b->p;
-    p->labels = xcalloc(6, sizeof(*p->labels));
+    p->labels = xcalloc(10, sizeof(*p->labels));
     p->labels[0] = xstrdup(PLAN_LABEL_MANAGED "=true");
     p->labels[1] = xasprintf(PLAN_LABEL_SESSION "=%s", in->host.session_id);
     p->labels[2] = xasprintf(PLAN_LABEL_AGENT "=%s", plan_agent_name(in->agent));
@@ -117,6 +136,7 @@ static void build_labels(struct plan_builder *b)
      * sweep keeps it. */
     if (in->host.owner)
         p->labels[p->n_labels++] = xasprintf(PLAN_LABEL_OWNER "=%s", in->host.owner);
+    add_session_labels(in, p);
 }
 
 static int check_input(const struct plan_input *in, struct ags_error *err)

@@ -121,6 +121,7 @@ struct plan_host {
     uint32_t uid, gid, pid;     /* pid: the owning ags process (labels) */
     const char *owner;          /* the owning process's identity (base/procid.h), or NULL */
     const char *session_id;     /* unique per run (labels) */
+    int64_t started;            /* when the run began, seconds since the epoch (labels); 0: unknown */
     uint16_t name_rand;         /* random suffix of the container name */
     const char *git_dir;        /* absolute --absolute-git-dir, or NULL outside git */
     const char *git_common_dir; /* absolute --git-common-dir, or NULL */
@@ -348,6 +349,11 @@ struct ags_plan {
 #define PLAN_LABEL_PID     "ags.pid"     /* owning ags pid (informational) */
 #define PLAN_LABEL_OWNER   "ags.owner"   /* owning ags process, base/procid.h: the sweep's proof */
 #define PLAN_LABEL_VOLUME  "ags.volume"  /* volumes: what they hold (pnpm-home, cargo, ...) */
+/* What ags ps shows of a sandbox (display only: a label is never trusted). */
+#define PLAN_LABEL_WORKDIR  "ags.workdir"  /* the work dir, str_pct_encode'd (any byte) */
+#define PLAN_LABEL_LOCKDOWN "ags.lockdown" /* "true" or "false" */
+#define PLAN_LABEL_NETWORK  "ags.network"  /* open, allowlist or none */
+#define PLAN_LABEL_STARTED  "ags.started"  /* plan_host.started, RFC 3339 UTC */
 
 /*
  * Builds the plan.  On failure returns -EINVAL (a usage or config problem,

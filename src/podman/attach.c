@@ -11,6 +11,8 @@
  */
 #include "podman/podman.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 
@@ -98,7 +100,13 @@ static int exit_status(struct podman_client *c, const char *id, bool detach, int
         struct timespec ts = {.tv_nsec = EXIT_POLL_NS};
         (void)nanosleep(&ts, NULL);
     }
-    return podman_container_wait(c, id, ret_code, err);
+    int r = podman_container_wait(c, id, ret_code, err);
+    if (r == -ENOENT) { /* removed from outside (ags stop, podman rm -f): it was killed */
+        ags_error_clear(err);
+        *ret_code = 128 + SIGKILL;
+        return 0;
+    }
+    return r;
 }
 
 int podman_run_attached(struct podman_client *c, const char *id, const struct podman_io *io,

@@ -332,6 +332,7 @@ static void gather(const struct run_request *req, const char *cwd, struct host_f
         .gid = (uint32_t)getgid(),
         .pid = (uint32_t)getpid(),
         .session_id = hf->session_id,
+        .started = (int64_t)time(NULL),
         .owner = hf->owner,
         .name_rand = rand16,
         .git_dir = hf->git.git_dir,

@@ -338,6 +338,67 @@ struct run_owned_opts {
 int run_owned_gather(const struct run_owned_opts *o, struct run_owned_list *ret,
                      struct ags_error *err) _warn_unused_;
 
+/* ---- ags ps and ags stop (sessions.c, sessions-render.c) ---- */
+
+/* Whether the ags that owns a session still runs (base/procid.h). */
+enum run_session_owner {
+    RUN_OWNER_ALIVE,   /* "attached": its ags serves it */
+    RUN_OWNER_GONE,    /* proven dead: the next sweep removes the session */
+    RUN_OWNER_UNKNOWN, /* no proof either way (another machine or PID namespace) */
+};
+
+/* One session as ags ps shows it: every text comes from labels (outside
+ * input: the renderers escape it). */
+struct run_session_row {
+    char *name, *id, *session, *agent, *network;
+    char *workdir;    /* decoded: any bytes; "" unknown */
+    int64_t started;  /* seconds since the epoch; 0 unknown */
+    bool lockdown;
+    enum backend_session_state state;
+    enum run_session_owner owner;
+};
+
+struct run_sessions {
+    struct run_session_row *v;
+    size_t n;
+    struct backend_sessions raw; /* v[i] is raw.v[i] */
+    struct backend *backend;     /* open until run_sessions_done */
+    const char *backend_name;
+};
+
+void run_sessions_done(struct run_sessions *l);
+
+/* Pure: a listed session as a row, its owner's state given. */
+void run_session_row_from(const struct backend_session *s, enum procid_state owner,
+                          struct run_session_row *ret);
+void run_session_row_done(struct run_session_row *r);
+/* Pure: whether ags ps shows it: a running sandbox always (even when its
+ * owner is gone: that is what a user must see to stop it); with all also
+ * the created and exited ones. */
+bool run_session_shown(const struct run_session_row *r, bool all);
+/* Pure: ags ps's table and JSON array (docs/ags.1.md) at time now; owned. */
+char *run_sessions_text(const struct run_sessions *l, bool all, int64_t now);
+char *run_sessions_json(const struct run_sessions *l, bool all, int64_t now);
+/* "3s", "4m", "2h", "5d"; "-" unknown; into buf. */
+void run_session_age(int64_t started, int64_t now, char *buf, size_t size);
+const char *run_session_state_name(enum backend_session_state s);
+const char *run_session_owner_name(enum run_session_owner o);
+
+/* The sessions of this user on the configured backend (o->cfg's
+ * [sandbox].backend): -ENOTCONN-like errors of the engine are returned as
+ * they are.  The backend stays open for run_session_stop. */
+int run_sessions_gather(const struct run_owned_opts *o, struct run_sessions *ret,
+                        struct ags_error *err) _warn_unused_;
+/* The index of the session named name (its name, its session id or its
+ * sandbox id); -ENOENT when none. */
+int run_session_find(const struct run_sessions *l, const char *name, size_t *ret) _warn_unused_;
+/* Stops session i (SIGTERM, SIGKILL after timeout_s) and sees it removed:
+ * a live owner removes it and undoes the rest itself (waited for a few
+ * seconds, then it is removed here); a gone owner's sandbox and secrets
+ * are removed here.  *ret_exit: the agent's exit status, -1 unknown. */
+int run_session_stop(struct run_sessions *l, size_t i, unsigned timeout_s, int *ret_exit,
+                     struct ags_error *err) _warn_unused_;
+
 /* Removes what prune removes (all: RUN_PRUNE_ALL too), in list order; each
  * removal (or failure) is reported through done.  Returns how many failed. */
 size_t run_prune_remove(struct run_owned_list *l, bool all,

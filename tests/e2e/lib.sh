@@ -215,7 +215,7 @@ if on_backend bwrap && [ -n "${AGS_BIN:-}" ]; then
 case ${1:-} in
     --version | --help | -h) exec "$real" "$@" ;;
     -*) exec "$real" --backend bwrap "$@" ;;
-    plan | update-image | update-agents)
+    plan | update-image | update-agents | ps | stop)
         sub=$1
         shift
         exec "$real" "$sub" --backend bwrap "$@"

@@ -234,6 +234,8 @@ static const char *sample_value(const struct cli_flag *f)
         return "/tmp";
     case CLI_VALUE_HOST:
         return "example.org:443";
+    case CLI_VALUE_SECONDS:
+        return "10";
     case CLI_VALUE_CHOICE: { /* its first word */
         static char word[64];
         size_t n = strcspn(f->choices, " ");

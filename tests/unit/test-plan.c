@@ -1770,21 +1770,48 @@ static void test_labels_carry_managed_session_agent_and_owning_pid(void **state)
     struct fx f;
     fx_init(&f, base_toml, PLAN_AGENT_CLAUDE);
     fx_ok(&f);
-    assert_int_equal(f.p->n_labels, 4);
+    assert_int_equal(f.p->n_labels, 7);
     assert_string_equal(f.p->labels[0], "ags.managed=true");
     assert_string_equal(f.p->labels[1], "ags.session=s123");
     assert_string_equal(f.p->labels[2], "ags.agent=claude");
     assert_string_equal(f.p->labels[3], "ags.pid=4242");
-    assert_null(f.p->labels[4]);
+    assert_null(f.p->labels[7]);
     fx_done(&f);
     /* the owner's identity, when the host could tell it: the sweep's proof */
     fx_init(&f, base_toml, PLAN_AGENT_CLAUDE);
     f.in.host.owner = "1:-:626c337a34dc4a50bc005961d9903cda:4026531836:4242:777";
     fx_ok(&f);
-    assert_int_equal(f.p->n_labels, 5);
+    assert_int_equal(f.p->n_labels, 8);
     assert_string_equal(f.p->labels[4],
                         "ags.owner=1:-:626c337a34dc4a50bc005961d9903cda:4026531836:4242:777");
-    assert_null(f.p->labels[5]);
+    assert_null(f.p->labels[8]);
+    fx_done(&f);
+}
+
+static void test_labels_for_ps_carry_encoded_workdir_lockdown_network_and_start(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_CLAUDE);
+    f.in.host.cwd = "/work/a b\n%\x1b[2J";
+    f.in.host.started = 1714564800; /* 2024-05-01T12:00:00Z */
+    f.in.flags.lockdown = true;
+    fx_ok(&f);
+    char *const *l = f.p->labels;
+    /* one printable word whatever the path holds: Podman and the bwrap
+     * store's line files keep it, ags ps decodes it */
+    assert_string_equal(plan_label_value(l, PLAN_LABEL_WORKDIR), "/work/a%20b%0A%25%1B[2J");
+    assert_string_equal(plan_label_value(l, PLAN_LABEL_LOCKDOWN), "true");
+    assert_string_equal(plan_label_value(l, PLAN_LABEL_NETWORK), "allowlist");
+    assert_string_equal(plan_label_value(l, PLAN_LABEL_STARTED), "2024-05-01T12:00:00Z");
+    fx_done(&f);
+    /* no start time known: no label rather than 1970 */
+    fx_init(&f, base_toml, PLAN_AGENT_SHELL);
+    fx_ok(&f);
+    assert_null(plan_label_value(f.p->labels, PLAN_LABEL_STARTED));
+    assert_string_equal(plan_label_value(f.p->labels, PLAN_LABEL_LOCKDOWN), "false");
+    assert_string_equal(plan_label_value(f.p->labels, PLAN_LABEL_NETWORK), "open");
+    assert_string_equal(plan_label_value(f.p->labels, PLAN_LABEL_WORKDIR), "/work/repo");
     fx_done(&f);
 }
 
@@ -2741,6 +2768,7 @@ int main(void)
         cmocka_unit_test(test_name_slug_is_capped_at_40_and_empty_becomes_work),
         cmocka_unit_test(test_name_suffix_is_the_random_16_bits_in_hex),
         cmocka_unit_test(test_labels_carry_managed_session_agent_and_owning_pid),
+        cmocka_unit_test(test_labels_for_ps_carry_encoded_workdir_lockdown_network_and_start),
         cmocka_unit_test(test_security_default_dev_is_caller_no_new_privs_cap_drop_and_config_pids_limit),
         cmocka_unit_test(test_network_is_open_with_host_loopback_closed_by_default),
         cmocka_unit_test(test_network_host_loopback_only_in_open_mode_and_never_in_lockdown),

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* ags ps [--all] [--json] [--config FILE] [--backend B]: the sessions of this
+ * user (run/sessions.c; the rendering escapes every label). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "base/alloc.h"
+#include "cli/cli.h"
+#include "cli/sessions-view.h"
+#include "base/banned.h"
+
+static const char ps_usage[] =
+        "usage: ags ps [--all] [--json] [--config FILE] [--backend auto|podman|bwrap]";
+
+struct ps_flags {
+    const char *config_path, *backend;
+    bool all, json, help;
+};
+
+#define AT(field) offsetof(struct ps_flags, field)
+static const struct cli_flag ps_flag_table[] = {
+    {"--all", "-a", CLI_VALUE_NONE, NULL, "also created and exited sessions", AT(all)},
+    {"--json", NULL, CLI_VALUE_NONE, NULL, "a JSON array", AT(json)},
+    CLI_FLAG_CONFIG_AT(AT(config_path)),
+    CLI_FLAG_BACKEND_AT(AT(backend)),
+    CLI_FLAG_HELP_AT(AT(help)),
+    CLI_FLAGS_END,
+};
+#undef AT
+
+static int ps_run(int argc, char **argv)
+{
+    struct ps_flags f = {0};
+    int rc = cli_flags_parse(ps_flag_table, argc, argv, ps_usage, &f);
+    if (rc != 0 || f.help) {
+        if (f.help)
+            puts(ps_usage);
+        return rc;
+    }
+    _cleanup_config_ struct ags_config *cfg = NULL;
+    struct run_sessions l;
+    rc = cli_sessions_gather(f.config_path, f.backend, &cfg, &l);
+    if (rc != 0)
+        return rc;
+    int64_t now = (int64_t)time(NULL);
+    _cleanup_free_ char *out = f.json ? run_sessions_json(&l, f.all, now)
+                                      : run_sessions_text(&l, f.all, now);
+    run_sessions_done(&l);
+    fputs(out, stdout);
+    return fflush(stdout) == 0 ? AGS_EXIT_OK : AGS_EXIT_FAILURE;
+}
+
+const struct ags_command cmd_ps = {
+    .name = "ps",
+    .summary = "list the sessions (sandboxes) of this user",
+    .args = "[--all] [--json] [--config FILE] [--backend B]",
+    .flags = ps_flag_table,
+    .run = ps_run,
+};

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What ags ps and ags stop share: the config and the sessions. */
+#include "cli/sessions-view.h"
+
+#include "cli/cli.h"
+#include "cli/config-load.h"
+#include "base/banned.h"
+
+static void on_warn(const char *msg, void *userdata _unused_)
+{
+    cli_warning("%s", msg);
+}
+
+int cli_sessions_gather(const char *config_path, const char *backend, struct ags_config **ret_cfg,
+                        struct run_sessions *ret)
+{
+    struct cli_host h;
+    cli_host_init(&h);
+    h.config_read_only = true; /* listing or stopping writes no config */
+    h.backend = backend;
+    int rc = cli_load_config(&h, config_path, false, ret_cfg);
+    cli_host_done(&h);
+    if (rc != 0)
+        return rc;
+    const struct run_owned_opts opts = {.cfg = *ret_cfg, .cb = {.warn = on_warn}};
+    struct ags_error err = {0};
+    if (run_sessions_gather(&opts, ret, &err) < 0) {
+        cli_error("cannot list the sessions: %s", err.msg);
+        return AGS_EXIT_FAILURE;
+    }
+    return 0;
+}

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include "run/run.h"
+
+/* The config (no repo overlay: sessions are every repo's) with --backend
+ * over [sandbox].backend, then the sessions (run_sessions_gather) with
+ * warnings on stderr: 0, or an exit status after saying why (1 when the
+ * engine cannot be reached). */
+int cli_sessions_gather(const char *config_path, const char *backend, struct ags_config **ret_cfg,
+                        struct run_sessions *ret);

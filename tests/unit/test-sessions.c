@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ags ps and ags stop (run/sessions-render.c, run/sessions.c): a listed
+ * sandbox's labels as a row, which rows are shown, the owner column, the
+ * table and JSON with hostile label values, finding a session by name; the
+ * label encoding and the RFC 3339 round trip they rely on (base).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "base/strutil.h"
+#include "base/strv.h"
+#include "run/run.h"
+
+#define T0 1714564800 /* 2024-05-01T12:00:00Z */
+
+static const char *const labels_hostile[] = {
+        "ags.managed=true",
+        "ags.session=0123456789abcdef",
+        "ags.agent=pi",
+        "ags.workdir=/w/evil%0A%1B]0;pwned%07%E2%80%AEtxt.sh",
+        "ags.lockdown=true",
+        "ags.network=allowlist",
+        "ags.started=2024-05-01T12:00:00Z",
+        NULL,
+};
+
+/* A listed session with copies of name and labels (session_done). */
+static struct backend_session session(const char *name, enum backend_session_state st,
+                                      const char *const *labels)
+{
+    struct strv_builder sb = {0};
+    for (size_t i = 0; labels[i]; i++)
+        strv_builder_push(&sb, xstrdup(labels[i]));
+    return (struct backend_session){.id = xstrdup(name), .name = xstrdup(name), .state = st,
+                                    .labels = strv_builder_steal(&sb)};
+}
+
+static void session_done(struct backend_session *s, size_t n)
+{
+    struct backend_sessions all = {.v = xcalloc(n, sizeof(*s)), .n = n};
+    memcpy(all.v, s, n * sizeof(*s));
+    backend_sessions_done(&all);
+}
+
+static void list_of(struct run_sessions *l, const struct backend_session *s,
+                    const enum procid_state *owner, size_t n)
+{
+    *l = (struct run_sessions){.backend_name = "podman"};
+    l->v = xcalloc(n, sizeof(*l->v));
+    for (l->n = 0; l->n < n; l->n++)
+        run_session_row_from(&s[l->n], owner[l->n], &l->v[l->n]);
+}
+
+/* Only the rows: raw and backend are the caller's in these tests. */
+static void rows_done(struct run_sessions *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        run_session_row_done(&l->v[i]);
+    free(l->v);
+}
+
+static void test_row_decodes_the_workdir_and_reads_mode_network_and_start(void **state)
+{
+    (void)state;
+    struct backend_session s = session("ags-w-1a2b", BACKEND_SESSION_RUNNING, labels_hostile);
+    struct run_session_row r;
+    run_session_row_from(&s, PROCID_ALIVE, &r);
+    assert_string_equal(r.workdir, "/w/evil\n\x1b]0;pwned\a\xe2\x80\xaetxt.sh");
+    assert_true(r.lockdown);
+    assert_string_equal(r.network, "allowlist");
+    assert_string_equal(r.agent, "pi");
+    assert_string_equal(r.session, "0123456789abcdef");
+    assert_int_equal(r.started, T0);
+    assert_int_equal(r.owner, RUN_OWNER_ALIVE);
+    struct run_sessions l = {.v = &r, .n = 1};
+    size_t i = 9;
+    assert_int_equal(run_session_find(&l, "ags-w-1a2b", &i), 0);
+    assert_int_equal(i, 0);
+    assert_int_equal(run_session_find(&l, "0123456789abcdef", &i), 0);
+    assert_int_equal(run_session_find(&l, "ags-w", &i), -ENOENT);
+    assert_int_equal(run_session_find(&l, "", &i), -ENOENT);
+    l.v = xcalloc(1, sizeof(r));
+    l.v[0] = r;
+    rows_done(&l);
+    session_done(&s, 1);
+}
+
+static void test_row_of_missing_or_malformed_labels_is_unknown_not_trusted(void **state)
+{
+    (void)state;
+    static const char *const labels[] = {"ags.managed=true", "ags.workdir=/a%zz", "ags.lockdown=yes",
+                      "ags.started=2024-05-01 12:00:00", NULL};
+    struct backend_session s = session("x", BACKEND_SESSION_EXITED, labels);
+    struct run_sessions l;
+    enum procid_state o = PROCID_DEAD;
+    list_of(&l, &s, &o, 1);
+    assert_string_equal(l.v[0].workdir, "/a%zz"); /* shown as written, escaped on output */
+    assert_false(l.v[0].lockdown);                 /* only "true" is lockdown */
+    assert_int_equal(l.v[0].started, 0);
+    assert_string_equal(l.v[0].agent, "");
+    assert_int_equal(l.v[0].owner, RUN_OWNER_GONE);
+    _cleanup_free_ char *json = run_sessions_json(&l, true, T0);
+    assert_non_null(strstr(json, "\"agent\": null"));
+    assert_non_null(strstr(json, "\"started\": null, \"age_seconds\": null"));
+    assert_non_null(strstr(json, "\"owner\": \"owner gone\", \"leftover\": true"));
+    rows_done(&l);
+    session_done(&s, 1);
+}
+
+static void test_ps_shows_running_sessions_and_all_adds_created_and_exited(void **state)
+{
+    (void)state;
+    struct backend_session s[] = {
+            session("ags-run-0001", BACKEND_SESSION_RUNNING, labels_hostile),
+            session("ags-new-0002", BACKEND_SESSION_CREATED, labels_hostile),
+            session("ags-old-0003", BACKEND_SESSION_EXITED, labels_hostile),
+            session("ags-orphan-0004", BACKEND_SESSION_RUNNING, labels_hostile),
+    };
+    enum procid_state o[] = {PROCID_ALIVE, PROCID_ALIVE, PROCID_DEAD, PROCID_DEAD};
+    struct run_sessions l;
+    list_of(&l, s, o, 4);
+    _cleanup_free_ char *text = run_sessions_text(&l, false, T0 + 125);
+    assert_non_null(strstr(text, "ags-run-0001"));
+    assert_null(strstr(text, "ags-new-0002"));
+    assert_null(strstr(text, "ags-old-0003"));
+    /* a running sandbox whose ags is gone: the user must see it to stop it */
+    assert_non_null(strstr(text, "ags-orphan-0004"));
+    assert_non_null(strstr(text, "owner gone"));
+    assert_non_null(strstr(text, " 2m "));
+    _cleanup_free_ char *all = run_sessions_text(&l, true, T0 + 125);
+    assert_non_null(strstr(all, "ags-new-0002"));
+    assert_non_null(strstr(all, "created"));
+    assert_non_null(strstr(all, "ags-old-0003"));
+    assert_non_null(strstr(all, "exited"));
+    rows_done(&l);
+    session_done(s, 4);
+}
+
+static void test_text_escapes_label_bytes_one_line_per_session(void **state)
+{
+    (void)state;
+    struct backend_session s = session("ags-w-1a2b", BACKEND_SESSION_RUNNING, labels_hostile);
+    enum procid_state o = PROCID_ALIVE;
+    struct run_sessions l;
+    list_of(&l, &s, &o, 1);
+    _cleanup_free_ char *text = run_sessions_text(&l, false, T0);
+    assert_null(strchr(text, '\x1b'));
+    assert_null(strchr(text, '\a'));
+    assert_null(strstr(text, "\xe2\x80\xae")); /* the bidi override */
+    assert_non_null(strstr(text, "/w/evil\\n\\x1b]0;pwned\\x07\\u{202e}txt.sh"));
+    size_t lines = 0;
+    for (const char *p = text; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 2); /* the header and the session */
+    assert_non_null(strstr(text, "attached"));
+    assert_non_null(strstr(text, "lockdown"));
+    rows_done(&l);
+    session_done(&s, 1);
+}
+
+static void test_json_is_ascii_with_the_documented_fields(void **state)
+{
+    (void)state;
+    struct backend_session s = session("ags-w-1a2b", BACKEND_SESSION_RUNNING, labels_hostile);
+    enum procid_state o = PROCID_UNKNOWN;
+    struct run_sessions l;
+    list_of(&l, &s, &o, 1);
+    _cleanup_free_ char *json = run_sessions_json(&l, false, T0 + 7);
+    for (const unsigned char *p = (const unsigned char *)json; *p; p++)
+        assert_true(*p < 0x7f && (*p >= 0x20 || *p == '\n'));
+    assert_string_equal(
+            json,
+            "[\n  {\"name\": \"ags-w-1a2b\", \"id\": \"ags-w-1a2b\", \"session\": "
+            "\"0123456789abcdef\", \"agent\": \"pi\", \"workdir\": "
+            "\"/w/evil\\n\\u001b]0;pwned\\u0007\\u202etxt.sh\", \"lockdown\": true, "
+            "\"network\": \"allowlist\", \"state\": \"running\", \"started\": "
+            "\"2024-05-01T12:00:00Z\", \"age_seconds\": 7, \"owner\": \"unknown\", "
+            "\"leftover\": false, \"backend\": \"podman\"}\n]\n");
+    _cleanup_free_ char *empty = NULL;
+    l.v[0].state = BACKEND_SESSION_EXITED;
+    empty = run_sessions_json(&l, false, T0);
+    assert_string_equal(empty, "[]\n");
+    rows_done(&l);
+    session_done(&s, 1);
+}
+
+static void test_age_is_shown_in_its_largest_unit(void **state)
+{
+    (void)state;
+    char b[32];
+    run_session_age(T0, T0 + 59, b, sizeof(b));
+    assert_string_equal(b, "59s");
+    run_session_age(T0, T0 + 3599, b, sizeof(b));
+    assert_string_equal(b, "59m");
+    run_session_age(T0, T0 + 7200, b, sizeof(b));
+    assert_string_equal(b, "2h");
+    run_session_age(T0, T0 + 3 * 86400, b, sizeof(b));
+    assert_string_equal(b, "3d");
+    run_session_age(0, T0, b, sizeof(b));
+    assert_string_equal(b, "-");
+    run_session_age(T0 + 10, T0, b, sizeof(b)); /* a start in the future: a lie */
+    assert_string_equal(b, "-");
+}
+
+static void test_label_encoding_round_trips_any_byte(void **state)
+{
+    (void)state;
+    const char in[] = "/a b/%/\n\t\x7f\xff=x";
+    _cleanup_free_ char *enc = str_pct_encode(in);
+    assert_string_equal(enc, "/a%20b/%25/%0A%09%7F%FF=x");
+    _cleanup_free_ char *dec = NULL;
+    assert_int_equal(str_pct_decode(enc, &dec), 0);
+    assert_string_equal(dec, in);
+    char *bad = NULL;
+    assert_int_equal(str_pct_decode("%0", &bad), -EINVAL);
+    assert_int_equal(str_pct_decode("%00", &bad), -EINVAL); /* would cut the string */
+    assert_int_equal(str_pct_decode("%g1", &bad), -EINVAL);
+    assert_null(bad);
+}
+
+static void test_utc_text_round_trips_and_refuses_look_alikes(void **state)
+{
+    (void)state;
+    char b[CLOCK_UTC_TEXT];
+    clock_format_utc(T0, b, sizeof(b));
+    assert_string_equal(b, "2024-05-01T12:00:00Z");
+    int64_t t = 0;
+    assert_int_equal(clock_parse_utc(b, &t), 0);
+    assert_int_equal(t, T0);
+    assert_int_equal(clock_parse_utc("2024-05-01T12:00:00", &t), -EINVAL);
+    assert_int_equal(clock_parse_utc("2024-05-01T12:00:00Zx", &t), -EINVAL);
+    assert_int_equal(clock_parse_utc("2024-5-01T12:00:00Z  ", &t), -EINVAL);
+    assert_int_equal(clock_parse_utc("2024-02-30T12:00:00Z", &t), -EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_row_decodes_the_workdir_and_reads_mode_network_and_start),
+        cmocka_unit_test(test_row_of_missing_or_malformed_labels_is_unknown_not_trusted),
+        cmocka_unit_test(test_ps_shows_running_sessions_and_all_adds_created_and_exited),
+        cmocka_unit_test(test_text_escapes_label_bytes_one_line_per_session),
+        cmocka_unit_test(test_json_is_ascii_with_the_documented_fields),
+        cmocka_unit_test(test_age_is_shown_in_its_largest_unit),
+        cmocka_unit_test(test_label_encoding_round_trips_any_byte),
+        cmocka_unit_test(test_utc_text_round_trips_and_refuses_look_alikes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Benchmark: ags ps with 20 sessions (issue 19, goal: median below 100 ms).
+# Starts S background runs (default 20) of `ags --agent shell -- -c 'sleep 120'`,
+# waits until ags ps lists all of them, times `ags ps` N times (default 15,
+# one warm-up), prints the median, then stops them all (ags stop --all).
+#
+#   tools/bench-ps.sh --e2e BUILD_DIR [-n N] [-s S] [--backend podman|bwrap]
+#       (as root, after `ctest -R 'e2e/setup$'` (and e2e/bwrap-setup for
+#       bwrap), under flock /work/e2e.lock: the e2e user, its Podman service
+#       and the test image; a build without sanitizers measures ags, not ASan)
+#   tools/bench-ps.sh --ags PATH [-n N] [-s S] [--backend B] [--image IMG]
+set -euo pipefail
+
+n=15
+sessions=20
+backend=podman
+image=${AGS_E2E_IMAGE:-localhost/ags-test:latest}
+ags=
+e2e=
+while [ $# -gt 0 ]; do
+    case $1 in
+        -n) n=$2; shift 2 ;;
+        -s) sessions=$2; shift 2 ;;
+        --backend) backend=$2; shift 2 ;;
+        --image) image=$2; shift 2 ;;
+        --ags) ags=$2; shift 2 ;;
+        --e2e) e2e=$2; shift 2 ;;
+        *) echo "usage: $0 --e2e BUILD_DIR | --ags PATH [-n N] [-s S] [--backend B] [--image IMG]" >&2; exit 2 ;;
+    esac
+done
+[[ $n =~ ^[1-9][0-9]*$ && $sessions =~ ^[1-9][0-9]*$ ]] ||
+    { echo "bench: -n and -s want positive numbers" >&2; exit 2; }
+
+# shellcheck source=bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
+if [ -n "$e2e" ]; then
+    bench_e2e_env "$e2e"
+    dir=$AGS_E2E_SCRATCH_ROOT/bench-ps
+    rm -rf "$dir"
+    mkdir -p "$dir/repo"
+    cp "$e2e/ags" "$dir/"
+    cp "$0" "$dir/bench.sh"
+    cp "$(dirname "$0")/bench-lib.sh" "$dir/bench-lib.sh"
+    run=(env -i HOME="$AGS_E2E_HOME" USER="$AGS_E2E_USER" LOGNAME="$AGS_E2E_USER"
+         PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="$AGS_E2E_XDG_RUNTIME_DIR"
+         XDG_CONFIG_HOME="$dir/config" DBUS_SESSION_BUS_ADDRESS=disabled:
+         CONTAINER_HOST="unix://$AGS_E2E_SOCKET"
+         bash "$dir/bench.sh" -n "$n" -s "$sessions" --backend "$backend"
+         --image "$AGS_E2E_IMAGE" --ags "$dir/ags")
+    cd "$dir/repo"
+    if [ "$AGS_E2E_MODE" = root ]; then
+        chown -R "$AGS_E2E_UID:$AGS_E2E_GID" "$dir"
+        exec setpriv --reuid="$AGS_E2E_UID" --regid="$AGS_E2E_GID" --init-groups -- "${run[@]}"
+    fi
+    exec "${run[@]}"
+fi
+[ -x "$ags" ] || { echo "bench: --ags PATH is required" >&2; exit 2; }
+
+cfg=${XDG_CONFIG_HOME:-$HOME/.config}/ags
+mkdir -p "$cfg"
+printf '[sandbox]\nimage = "%s"\nbackend = "%s"\n' "$image" "$backend" >"$cfg/config.toml"
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+    "$ags" stop --all --timeout 1 >/dev/null 2>&1 || true
+    kill "${pids[@]}" 2>/dev/null || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+for ((i = 0; i < sessions; i++)); do
+    mkdir -p "$tmp/w$i"
+    (cd "$tmp/w$i" && exec "$ags" --agent shell -- -c 'sleep 120' </dev/null >/dev/null 2>&1) &
+    pids+=($!)
+done
+listed() { "$ags" ps 2>/dev/null | tail -n +2 | grep -c . || true; }
+for _ in $(seq 900); do [ "$(listed)" -ge "$sessions" ] && break; sleep 0.2; done
+[ "$(listed)" -ge "$sessions" ] || { echo "bench: only $(listed) of $sessions sessions started" >&2; exit 1; }
+
+one() { "$ags" ps; }
+bench_rounds "$n" ps
+echo "ags ps on $backend, $sessions sessions, $n runs"
+declare -A median
+bench_report ps "ags ps"
+awk -v m="${median[ps]}" 'BEGIN { exit !(m < 100) }' && echo "goal (< 100 ms): met" ||
+    echo "goal (< 100 ms): NOT met"
