@@ -51,7 +51,7 @@ static void *resolve_main(void *arg)
     j->rc = rc;
     j->res = res;
     pthread_mutex_unlock(&j->lock);
-    (void)write(j->done_pipe[1], "", 1);
+    (void)!write(j->done_pipe[1], "", 1);
     job_unref(j);
     return NULL;
 }
