@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -360,6 +361,42 @@ static int spawn_bwrap(const struct bwrap_start_opts *o, const struct streams *s
     return r;
 }
 
+/* Whether lo of child's network namespace is up: its ::1 is in
+ * /proc/PID/net/if_inet6 (the kernel adds it when lo goes up).  1 up, 0 not
+ * yet, -1 no way to tell (no IPv6, or the sandbox is gone). */
+static int loopback_up(pid_t child)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof(path), "/proc/%d/net/if_inet6", (int)child);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    (void)close(fd);
+    if (n < 0)
+        return -1;
+    buf[n] = '\0';
+    return strstr(buf, "00000000000000000000000000000001 ") != NULL;
+}
+
+/*
+ * bwrap's sandbox process brings up its loopback (netlink) before it waits
+ * on the block fd; slirp4netns, started as soon as the pid is known, talks
+ * netlink to the same namespace.  Run at once, bwrap's request failed now and
+ * then ("loopback: Failed RTM_NEWADDR", ten concurrent runs in CI) and the
+ * sandbox never started.  So slirp4netns waits until lo is up (at most
+ * LOOPBACK_WAIT_MS; without IPv6 there is no sign to wait for).
+ */
+#define LOOPBACK_WAIT_MS 2000
+static void wait_loopback(pid_t child)
+{
+    int64_t deadline = monotonic_ms() + LOOPBACK_WAIT_MS;
+    while (loopback_up(child) == 0 && monotonic_ms() < deadline) {
+        const struct timespec ms = {0, 1000000};
+        (void)nanosleep(&ms, NULL);
+    }
+}
+
 int bwrap_start(const struct bwrap_start_opts *o, struct bwrap_proc *ret, struct ags_error *err)
 {
     struct bwrap_proc p = BWRAP_PROC_INIT;
@@ -386,8 +423,10 @@ int bwrap_start(const struct bwrap_start_opts *o, struct bwrap_proc *ret, struct
         if (prlimit(child, RLIMIT_NPROC, &lim, NULL) < 0)
             r = ags_error_set(err, -errno, "cannot limit the sandbox's processes: %m");
     }
-    if (r == 0 && child && o->slirp4netns)
+    if (r == 0 && child && o->slirp4netns) {
+        wait_loopback(child);
         r = start_slirp(o, child, &p, err);
+    }
     /* Released: the command runs now (or, when bwrap failed, nothing waits). */
     if (r == 0 && child && send(block[1], "x", 1, MSG_NOSIGNAL) != 1)
         r = ags_error_set(err, -errno, "cannot release the sandbox: %m");
