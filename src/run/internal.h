@@ -164,6 +164,11 @@ char *run_proxy_sock_path(const char *private_dir, const char *session_id);
 /* ---- the egress proxy of an allowlist run (issue 18) ---- */
 /* <private dir>/ags-egress-<session id>/egress.sock, mounted at
  * PLAN_EGRESS_SOCK; the run that serves it makes the directory. */
+/* What ags df, ags prune and ags ps start with (prune.c): this process's
+ * identity (owners are judged against it) and the backend o names. */
+struct procid;
+int run_owned_open(const struct run_owned_opts *o, struct procid *self, struct backend **ret,
+                   struct ags_error *err) _warn_unused_;
 #define RUN_EGRESS_DIR_PREFIX "ags-egress-"
 #define RUN_EGRESS_SOCK_NAME  "egress.sock"
 

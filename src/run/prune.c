@@ -226,17 +226,23 @@ static enum procid_state owner_state_proc(const char *owner, bool in_use, void *
     return in_use ? procid_text_state_in_use(owner, self) : procid_text_state(owner, self);
 }
 
+int run_owned_open(const struct run_owned_opts *o, struct procid *self, struct backend **ret,
+                   struct ags_error *err)
+{
+    int r = procid_self(self, err); /* without it no owner can be proven dead or alive */
+    if (r < 0)
+        return r;
+    struct backend_open_opts bo;
+    run_backend_open_opts(o->cfg, o->getenv, &o->cb, NULL, &bo);
+    return (o->open_backend ? o->open_backend : backend_open)(&bo, ret, err);
+}
+
 int run_owned_gather(const struct run_owned_opts *o, struct run_owned_list *ret,
                      struct ags_error *err)
 {
     *ret = (struct run_owned_list){0};
     struct procid self;
-    int r = procid_self(&self, err); /* without it nothing can be proven dead */
-    if (r < 0)
-        return r;
-    struct backend_open_opts bo;
-    run_backend_open_opts(o->cfg, o->getenv, &o->cb, NULL, &bo);
-    r = (o->open_backend ? o->open_backend : backend_open)(&bo, &ret->backend, err);
+    int r = run_owned_open(o, &self, &ret->backend, err);
     if (r < 0)
         return r;
     const char *const image_labels[] = {RUN_IMAGE_LABEL_CONTEXT, RUN_IMAGE_LABEL_IMPORTED, NULL};

@@ -58,12 +58,7 @@ int run_sessions_gather(const struct run_owned_opts *o, struct run_sessions *ret
 {
     *ret = (struct run_sessions){0};
     struct procid self;
-    int r = procid_self(&self, err); /* without it no owner can be told */
-    if (r < 0)
-        return r;
-    struct backend_open_opts bo;
-    run_backend_open_opts(o->cfg, o->getenv, &o->cb, NULL, &bo);
-    r = (o->open_backend ? o->open_backend : backend_open)(&bo, &ret->backend, err);
+    int r = run_owned_open(o, &self, &ret->backend, err);
     if (r < 0)
         return r;
     ret->backend_name = ret->backend->ops->name;
