@@ -216,6 +216,14 @@ struct backend_ops {
      * first) and its secrets.  Gone already is fine. */
     int (*remove_session)(struct backend *b, const struct backend_session *s,
                           struct ags_error *err);
+    /* Runs argv (absolute program, env "KEY=VALUE" or NULL) in a running
+     * session's sandbox as its user, in its work dir, attached to io (tty:
+     * a terminal of its own, sized from io->out_fd's and resized with it):
+     * ags attach and ags logs.  NULL: the backend cannot (bwrap today).
+     * -EINTR: SIGINT, SIGTERM or SIGHUP ended it (the command may go on). */
+    int (*exec_session)(struct backend *b, const char *id, const char *const *argv,
+                        const char *const *env, const struct backend_io *io, int *ret_exit,
+                        struct ags_error *err);
 
     /* ---- facts for ags doctor (nothing is changed) ---- */
     int (*engine_info)(struct backend *b, struct backend_engine_info *ret,

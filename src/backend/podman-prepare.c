@@ -61,16 +61,24 @@ static bool is_running(const struct podman_container_info *info)
     return info->state && strcmp(info->state, "running") == 0;
 }
 
-/* Whether a running container carries the run's session (its secrets). */
-static bool session_running(const struct podman_container_info *infos, size_t n,
-                            const char *session)
+/* A supervised session (docs/sessions.md) runs on without its supervisor:
+ * the sweep never removes it while it runs, whoever its owner was; ags stop
+ * does, and the sweep once it has ended. */
+static bool supervised_running(const struct podman_container_info *info)
+{
+    return is_running(info) && plan_label_is_true(info->labels, PLAN_LABEL_SUPERVISED);
+}
+
+/* The running container that carries the run's session (its secrets), or NULL. */
+static const struct podman_container_info *session_running(const struct podman_container_info *infos,
+                                                           size_t n, const char *session)
 {
     for (size_t i = 0; session && i < n; i++) {
         const char *s = plan_label_value(infos[i].labels, PLAN_LABEL_SESSION);
         if (is_running(&infos[i]) && s && strcmp(s, session) == 0)
-            return true;
+            return &infos[i];
     }
-    return false;
+    return NULL;
 }
 
 static const char *const managed[] = {PLAN_LABEL_MANAGED "=true", NULL};
@@ -81,7 +89,8 @@ static int sweep_containers(struct podman_client *c, const struct procid *self,
 {
     int r = 0;
     for (size_t i = 0; i < n && r == 0; i++) {
-        if (!owner_is_dead(infos[i].labels, self, is_running(&infos[i])))
+        if (supervised_running(&infos[i]) ||
+            !owner_is_dead(infos[i].labels, self, is_running(&infos[i])))
             continue;
         r = podman_container_remove(c, infos[i].id, true, err);
         if (r == -ENOENT) /* another ags swept it first */
@@ -111,10 +120,11 @@ static int sweep_secrets(struct podman_client *c, const struct procid *self,
         char **labels = NULL;
         r = podman_secret_labels(c, names[i], &labels, err);
         const char *is_managed = r == 0 ? plan_label_value(labels, PLAN_LABEL_MANAGED) : NULL;
-        bool in_use = r == 0 &&
-                      session_running(infos, n, plan_label_value(labels, PLAN_LABEL_SESSION));
-        if (is_managed && strcmp(is_managed, "true") == 0 &&
-            owner_is_dead(labels, self, in_use)) {
+        const struct podman_container_info *user =
+                r == 0 ? session_running(infos, n, plan_label_value(labels, PLAN_LABEL_SESSION))
+                       : NULL;
+        if (is_managed && strcmp(is_managed, "true") == 0 && !(user && supervised_running(user)) &&
+            owner_is_dead(labels, self, user != NULL)) {
             r = podman_secret_remove(c, names[i], err);
             if (r == 0)
                 (*removed)++;

@@ -230,11 +230,9 @@ static void end_turn(void *userdata)
     backend_lock_release(userdata);
 }
 
-static int pb_start_attached(struct backend *b, const char *id, const struct backend_io *io,
-                             int *ret_exit, struct ags_error *err)
+static void podman_io_of(const struct backend_io *io, struct podman_io *ret)
 {
-    struct podman_backend *pb = podman_of(b);
-    const struct podman_io pio = {
+    *ret = (struct podman_io){
         .in_fd = io->in_fd,
         .out_fd = io->out_fd,
         .err_fd = io->err_fd,
@@ -242,6 +240,14 @@ static int pb_start_attached(struct backend *b, const char *id, const struct bac
         .out_filter = io->out_filter,
         .err_filter = io->err_filter,
     };
+}
+
+static int pb_start_attached(struct backend *b, const char *id, const struct backend_io *io,
+                             int *ret_exit, struct ags_error *err)
+{
+    struct podman_backend *pb = podman_of(b);
+    struct podman_io pio;
+    podman_io_of(io, &pio);
     const struct podman_attach_opts aopts = {.on_started = end_turn, .userdata = &pb->lock};
     int r = podman_run_attached(pb->c, id, &pio, &aopts, ret_exit, err);
     backend_lock_release(&pb->lock);
@@ -321,6 +327,16 @@ static int pb_remove_session(struct backend *b, const struct backend_session *s,
     return backend_remove_session(podman_of(b)->c, s, err);
 }
 
+static int pb_exec_session(struct backend *b, const char *id, const char *const *argv,
+                           const char *const *env, const struct backend_io *io, int *ret_exit,
+                           struct ags_error *err)
+{
+    struct podman_io pio;
+    podman_io_of(io, &pio);
+    const struct podman_exec_opts eo = {.argv = argv, .env = env, .tty = io->tty};
+    return podman_exec(podman_of(b)->c, id, &eo, &pio, NULL, ret_exit, err);
+}
+
 static const struct backend_ops podman_ops = {
     .name = "podman",
     .sweep = pb_sweep,
@@ -346,6 +362,7 @@ static const struct backend_ops podman_ops = {
     .list_sessions = pb_list_sessions,
     .stop_session = pb_stop_session,
     .remove_session = pb_remove_session,
+    .exec_session = pb_exec_session,
 };
 
 static struct podman_connect_opts connect_opts(const struct backend_open_opts *o)

@@ -42,6 +42,11 @@
 /* A label value ags ps shows (the percent-encoded work dir is the longest:
  * 3 x PATH_MAX). */
 #define AGS_SESSION_LABEL_MAX      (16u * 1024u)
+/* ags logs: one capture of a session's tmux pane (scrollback and screen),
+ * and how many lines may have left its top between two captures of
+ * --follow for the new ones to be found. */
+#define AGS_SESSION_LOG_MAX        (32u * 1024u * 1024u)
+#define AGS_SESSION_LOG_SHIFT_MAX  100000u
 /* ags stop --timeout: seconds between SIGTERM and SIGKILL. */
 #define AGS_STOP_TIMEOUT_MAX       3600u
 #define AGS_BWRAP_STORE_FILE_MAX   (64u * 1024u)

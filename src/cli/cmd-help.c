@@ -19,6 +19,7 @@ static const char help_head[] =
         "Run flags:\n"
         "  --agent AGENT          which agent to launch (required)\n"
         "  --tmux                 run the agent inside tmux session 'ags'\n"
+        "  --detach               start it in the background in tmux (ags attach NAME)\n"
         "  --stop-when-done       with --tmux: the container exits with the agent\n"
         "  --yolo                 disable the ags guards for pi and claude\n"
         "  --root                 run as root inside the sandbox\n"

@@ -19,6 +19,7 @@ enum {
     RF_CONFIG,
     RF_ADD_DIR,
     RF_TMUX,
+    RF_DETACH,
     RF_STOP_WHEN_DONE,
     RF_YOLO,
     RF_ROOT,
@@ -35,6 +36,8 @@ const struct cli_flag cli_run_flags[] = {
     [RF_CONFIG] = CLI_FLAG_CONFIG,
     [RF_ADD_DIR] = {"--add-dir", "-d", CLI_VALUE_DIR, NULL, "also mount DIR read-write", 0},
     [RF_TMUX] = {"--tmux", NULL, CLI_VALUE_NONE, NULL, "run the agent inside tmux", 0},
+    [RF_DETACH] = {"--detach", NULL, CLI_VALUE_NONE, NULL,
+                   "start the agent in the background (tmux; ags attach NAME)", 0},
     [RF_STOP_WHEN_DONE] = {"--stop-when-done", NULL, CLI_VALUE_NONE, NULL,
                            "with --tmux: the container exits with the agent", 0},
     [RF_YOLO] = {"--yolo", NULL, CLI_VALUE_NONE, NULL, "disable the ags guards", 0},
@@ -97,6 +100,8 @@ static bool *switch_of(struct run_flags *f, const struct cli_flag *flag)
     switch (flag - cli_run_flags) {
     case RF_TMUX:
         return &f->tmux;
+    case RF_DETACH:
+        return &f->detach;
     case RF_STOP_WHEN_DONE:
         return &f->stop_when_done;
     case RF_YOLO:
@@ -196,8 +201,8 @@ static int check_combination(const struct parser *ps)
         return usage("missing --agent (expected " AGENT_CHOICES ")");
     if (f->lockdown && f->root)
         return usage("--lockdown cannot be combined with --root");
-    if (f->stop_when_done && !f->tmux)
-        return usage("--stop-when-done requires --tmux");
+    if (f->stop_when_done && !f->tmux && !f->detach)
+        return usage("--stop-when-done requires --tmux or --detach");
     return 0;
 }
 
@@ -223,6 +228,7 @@ int run_flags_parse(int argc, char **argv, int first, bool allow_json, struct ru
             return usage("unexpected flag '%s' (ags --help lists the flags)", a);
         return usage("unexpected positional argument '%s' (use '--' before passthrough args)", a);
     }
+    ret->tmux = ret->tmux || ret->detach; /* a detached session runs in tmux */
     return check_combination(&ps);
 }
 

@@ -16,7 +16,7 @@ extern const struct cli_flag cli_plan_flags[];
 struct run_flags {
     enum plan_agent agent;
     bool have_agent;
-    bool tmux, stop_when_done, yolo, root, lockdown, defaults;
+    bool tmux, detach, stop_when_done, yolo, root, lockdown, defaults;
     bool json; /* `ags plan --json` only */
     bool help; /* -h/--help before `--`: the caller prints help */
     const char *config_path;

@@ -5,6 +5,7 @@
  * says and mapping its result to an exit status.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "cli/config-load.h"
 #include "cli/run-flags.h"
 #include "run/run.h"
+#include "run/supervise.h"
 #include "base/banned.h"
 
 int cli_build_plan(const struct run_flags *f, bool for_run, struct ags_config **ret_cfg,
@@ -35,7 +37,7 @@ int cli_build_plan(const struct run_flags *f, bool for_run, struct ags_config **
         .cfg = cfg,
         .agent = f->agent,
         .flags = {
-            .tmux = f->tmux, .stop_when_done = f->stop_when_done, .yolo = f->yolo,
+            .tmux = f->tmux, .detach = f->detach, .stop_when_done = f->stop_when_done, .yolo = f->yolo,
             .root = f->root, .lockdown = f->lockdown, .defaults = f->defaults,
             .add_dirs = f->add_dirs, .n_add_dirs = f->n_add_dirs,
             .network_set = f->network_set, .network = f->network,
@@ -105,6 +107,78 @@ static void run_output(const char *text, size_t len, void *userdata _unused_)
     (void)fwrite(text, 1, len, stderr);
 }
 
+/* After the user detached from (or never attached to) a session. */
+static void say_background(const char *name, bool detached)
+{
+    _cleanup_free_ char *shown = term_escape_str(name);
+    fprintf(stderr,
+            "ags: %s %s in the background: `ags attach %s` returns to it, `ags logs %s` shows "
+            "its output, `ags diff %s` what it changed, `ags stop %s` ends it\n",
+            shown, detached ? "keeps running" : "runs", shown, shown, shown, shown);
+}
+
+/* A --tmux run after its supervisor started it: attached here until the
+ * user detaches (the session goes on: 0) or it ends (its exit status). */
+static int attach_started(const struct run_opts *opts, struct run_supervised *sv)
+{
+    const struct run_owned_opts oo = {.cfg = opts->cfg, .cb = opts->cb};
+    struct run_sessions l;
+    struct ags_error err = {0};
+    size_t i = 0;
+    bool running = false;
+    int r = run_sessions_gather(&oo, &l, &err);
+    if (r == 0) {
+        if (run_session_find(&l, sv->name, &i) < 0)
+            r = ags_error_set(&err, -ESRCH, "session %s is gone", sv->name);
+        else
+            r = run_session_attach(&l, i, &running, &err);
+        run_sessions_done(&l);
+    }
+    if (r < 0 && running) {
+        cli_error("%s", err.msg);
+        say_background(sv->name, true);
+        return AGS_EXIT_LAUNCH;
+    }
+    if (running) {
+        say_background(sv->name, true);
+        return AGS_EXIT_OK;
+    }
+    int exit_status = 0;
+    struct ags_error end_err = {0};
+    if (run_supervised_wait(sv, &opts->cb, &exit_status, &end_err) < 0) {
+        cli_error("%s", r < 0 ? err.msg : end_err.msg);
+        return AGS_EXIT_LAUNCH;
+    }
+    return exit_status;
+}
+
+/* A tmux run on a backend that attaches to running sandboxes: a
+ * supervised session (docs/sessions.md). */
+static int run_supervised(const struct run_opts *opts)
+{
+    if (!opts->plan->detach && !(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))) {
+        cli_error("--tmux needs a terminal to attach to; start it with --detach instead");
+        return AGS_EXIT_USAGE;
+    }
+    struct run_supervised sv;
+    int exit_status = 0;
+    struct ags_error err = {0};
+    if (run_supervise_start(opts, &sv, &exit_status, &err) < 0) {
+        cli_error("%s", err.msg);
+        return AGS_EXIT_LAUNCH;
+    }
+    /* Ended before its tmux started: what it said was relayed. */
+    int rc = exit_status ? exit_status : AGS_EXIT_LAUNCH;
+    if (!sv.name)
+        cli_error("the session ended before its tmux started (exit status %d)", exit_status);
+    else if (opts->plan->detach)
+        say_background(sv.name, false), rc = AGS_EXIT_OK;
+    else
+        rc = attach_started(opts, &sv);
+    run_supervised_done(&sv);
+    return rc;
+}
+
 /* The agent's exit status, or AGS_EXIT_LAUNCH when ags or the engine failed
  * before or around it (interrupted included). */
 static int run_built_plan(const struct ags_config *cfg, struct ags_plan *plan,
@@ -116,6 +190,21 @@ static int run_built_plan(const struct ags_config *cfg, struct ags_plan *plan,
         .staging_dir = staging,
         .cb = {.warn = run_warning, .progress = run_progress, .output = run_output},
     };
+    if (plan->tmux) {
+        bool can_attach = false;
+        struct ags_error e = {0};
+        if (run_backend_can_attach(&opts, &can_attach, &e) < 0) {
+            cli_error("%s", e.msg);
+            return AGS_EXIT_LAUNCH;
+        }
+        if (can_attach)
+            return run_supervised(&opts);
+        if (plan->detach) {
+            cli_error("--detach needs a backend that can attach to a running sandbox "
+                      "(Podman); the bubblewrap backend runs --tmux attached only");
+            return AGS_EXIT_USAGE;
+        }
+    }
     int exit_status = 0;
     struct ags_error err = {0};
     if (run_plan(&opts, &exit_status, &err) < 0) {

@@ -4,6 +4,8 @@
 
 #include "cli/cli.h"
 #include "cli/config-load.h"
+#include "base/alloc.h"
+#include "base/termesc.h"
 #include "base/banned.h"
 
 static void on_warn(const char *msg, void *userdata _unused_)
@@ -29,4 +31,27 @@ int cli_sessions_gather(const char *config_path, const char *backend, struct ags
         return AGS_EXIT_FAILURE;
     }
     return 0;
+}
+
+int cli_session_pick(const struct run_sessions *l, const char *name, const char *usage,
+                     size_t *ret)
+{
+    if (name) {
+        if (run_session_find(l, name, ret) == 0)
+            return 0;
+        _cleanup_free_ char *shown = term_escape_str(name);
+        cli_error("no session '%s' of yours: `ags ps --all` lists them", shown);
+        return AGS_EXIT_FAILURE;
+    }
+    size_t found = 0;
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i].supervised && l->v[i].state == BACKEND_SESSION_RUNNING && found++ == 0)
+            *ret = i;
+    if (found == 1)
+        return 0;
+    cli_error("%s\n%s", found ? "more than one session runs: name one (`ags ps` lists them)"
+                              : "no detachable session of yours runs (`ags --agent AGENT --detach` "
+                                "starts one)",
+              usage);
+    return AGS_EXIT_USAGE;
 }

@@ -9,3 +9,10 @@
  * engine cannot be reached). */
 int cli_sessions_gather(const char *config_path, const char *backend, struct ags_config **ret_cfg,
                         struct run_sessions *ret);
+
+/* The session NAME names (ags ps's name, its session id or sandbox id), or
+ * without a name the only running detachable one: 0 with *ret, or an exit
+ * status after saying why (1: no such session; 2: none or several, with
+ * usage). */
+int cli_session_pick(const struct run_sessions *l, const char *name, const char *usage,
+                     size_t *ret);

@@ -17,6 +17,7 @@
 #define SCRIPT_MAX  (1024u * 1024u)
 #define NAME_SLUG_MAX 40u
 #define TMUX_SCRIPT "/tmp/ags-run-in-tmux.sh"
+#define TMUX_EXIT_FILE "/tmp/ags-agent-exit"
 #define CLAUDE_BIN PLAN_HOME "/.local/bin/claude"
 /* The script runs every command of its own on the image's system directories
  * only; the plan's PATH (the container's, saved here) comes back for the final
@@ -164,27 +165,39 @@ static void put_agent_check(struct strbuf *sb, const struct plan_input *in,
     put(sb, " >&2; exit 127; fi; ");
 }
 
-/* tmux replaces the final exec: a script in /tmp runs the agent inside session
- * `ags`; without --stop-when-done a shell stays open after the agent exits.
- * tmux is looked up while PATH is still the system one (an image without tmux
- * must not run one planted in a volume) and started by that path. */
+/* tmux: a script in /tmp runs the agent inside session `ags`; without
+ * --stop-when-done a shell stays open after the agent exits.  tmux is looked
+ * up while PATH is still the system one (an image without tmux must not run
+ * one planted in a volume) and started by that path.
+ *
+ * With a terminal (an attached run, the bwrap backend) tmux is the final exec,
+ * as before.  Without one (a supervised session, docs/sessions.md) the session
+ * is started detached and this script stays the sandbox's main process: it
+ * outlives every client (ags attach comes and goes through exec), tells the
+ * supervisor on its stdout that the session is up, ends when
+ * the tmux session ends (or kills it on SIGTERM, ags stop) and exits with the
+ * agent's status, which the session's script leaves in a file. */
 static void put_tmux(struct strbuf *sb, const struct profile *pr, bool stop_when_done)
 {
     put(sb, "if ! ags_tmux=$(command -v tmux); then echo '[ags] tmux is not available in "
             "the sandbox image. Run `ags update-image` to rebuild it.' >&2; exit 127; fi; ");
     put(sb, "cat > " TMUX_SCRIPT " <<'AGS_TMUX_EOF'\n#!/bin/bash\n");
-    if (stop_when_done) {
-        put(sb, "exec ");
-        put_agent_command(sb, pr);
-        put(sb, "\n");
-    } else {
-        put_agent_command(sb, pr);
-        put(sb, "\nAGS_EXIT=$?\n"
-                "echo \"[ags] Agent exited (code $AGS_EXIT). Shell is ready — type 'exit' to "
+    put_agent_command(sb, pr);
+    put(sb, "\nAGS_EXIT=$?\nprintf '%s\\n' \"$AGS_EXIT\" > " TMUX_EXIT_FILE "\n");
+    if (stop_when_done)
+        put(sb, "exit \"$AGS_EXIT\"\n");
+    else
+        put(sb, "echo \"[ags] Agent exited (code $AGS_EXIT). Shell is ready — type 'exit' to "
                 "stop the container.\"\nexec /bin/bash\n");
-    }
-    put(sb, "AGS_TMUX_EOF\nchmod +x " TMUX_SCRIPT "; " HAND_OVER "\"$ags_tmux\" new-session -A -s "
-            "ags " TMUX_SCRIPT " \"$@\"");
+    put(sb, "AGS_TMUX_EOF\nchmod +x " TMUX_SCRIPT "; ");
+    put(sb, "if [ -t 0 ]; then " HAND_OVER "\"$ags_tmux\" new-session -A -s ags " TMUX_SCRIPT
+            " \"$@\"; fi; ");
+    put(sb, "PATH=$ags_path \"$ags_tmux\" new-session -d -s ags " TMUX_SCRIPT
+            " \"$@\" || exit 125; printf '" PLAN_SESSION_READY_SH "\\n'; ");
+    put(sb, "trap '\"$ags_tmux\" kill-server 2>/dev/null; exit 143' TERM INT HUP; ");
+    put(sb, "while \"$ags_tmux\" has-session -t ags 2>/dev/null; do sleep 0.5 & wait $!; done; ");
+    put(sb, "ags_x=$(cat " TMUX_EXIT_FILE " 2>/dev/null); case $ags_x in ''|*[!0-9]*) ags_x=0;; "
+            "esac; exit \"$ags_x\"");
 }
 
 /* Secrets arrive as files (Podman secrets mounted at /run/secrets/<NAME>, never

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -126,7 +127,7 @@ static void build_labels(struct plan_builder *b)
 {
     const struct plan_input *in = b->in;
     struct ags_plan *p = b->p;
-    p->labels = xcalloc(10, sizeof(*p->labels));
+    p->labels = xcalloc(PLAN_LABELS_MAX + 1, sizeof(*p->labels));
     p->labels[0] = xstrdup(PLAN_LABEL_MANAGED "=true");
     p->labels[1] = xasprintf(PLAN_LABEL_SESSION "=%s", in->host.session_id);
     p->labels[2] = xasprintf(PLAN_LABEL_AGENT "=%s", plan_agent_name(in->agent));
@@ -139,6 +140,31 @@ static void build_labels(struct plan_builder *b)
     add_session_labels(in, p);
 }
 
+/* The label key=... in p->labels, replaced by key=value (or added). */
+static void label_put(struct ags_plan *p, const char *key, const char *value)
+{
+    size_t n = strlen(key), i = 0;
+    while (i < p->n_labels && !(strncmp(p->labels[i], key, n) == 0 && p->labels[i][n] == '='))
+        i++;
+    if (i == p->n_labels) {
+        if (p->n_labels >= PLAN_LABELS_MAX)
+            return; /* cannot happen: PLAN_LABELS_MAX counts every label there is */
+        p->n_labels++;
+    }
+    free(p->labels[i]);
+    p->labels[i] = xasprintf("%s=%s", key, value);
+}
+
+void plan_set_supervisor(struct ags_plan *p, uint32_t pid, const char *owner)
+{
+    char text[16];
+    (void)snprintf(text, sizeof(text), "%u", pid);
+    label_put(p, PLAN_LABEL_PID, text);
+    if (owner)
+        label_put(p, PLAN_LABEL_OWNER, owner);
+    label_put(p, PLAN_LABEL_SUPERVISED, "true");
+}
+
 static int check_input(const struct plan_input *in, struct ags_error *err)
 {
     const struct plan_flags *f = &in->flags;
@@ -146,9 +172,11 @@ static int check_input(const struct plan_input *in, struct ags_error *err)
         return ags_error_set(err, -EINVAL, "invalid agent");
     if (f->stop_when_done && !f->tmux)
         return ags_error_set(err, -EINVAL, "--stop-when-done requires --tmux");
+    if (f->detach && !f->tmux)
+        return ags_error_set(err, -EINVAL, "--detach runs the agent in tmux: set tmux too");
     if (f->lockdown && f->root)
         return ags_error_set(err, -EINVAL, "--lockdown cannot be combined with --root");
-    if (f->maintenance && (f->lockdown || f->root || f->tmux || f->n_add_dirs || f->n_passthrough ||
+    if (f->maintenance && (f->lockdown || f->root || f->tmux || f->detach || f->n_add_dirs || f->n_passthrough ||
                            f->network_set || f->n_allow))
         return ags_error_set(err, -EINVAL, "a maintenance run takes no run flags");
     if (!in->host.cwd || in->host.cwd[0] != '/')
@@ -176,6 +204,7 @@ int plan_build(const struct plan_input *in, struct ags_plan **ret, struct ags_er
     p->agent = in->agent;
     p->lockdown = in->flags.lockdown;
     p->tmux = in->flags.tmux;
+    p->detach = in->flags.detach;
     p->root = in->flags.root;
     p->yolo = in->flags.yolo;
     p->image.v = xstrdup(in->cfg->sandbox.image.v);
@@ -219,6 +248,12 @@ const char *plan_label_value(char *const *labels, const char *key)
         if (strncmp(labels[i], key, n) == 0 && labels[i][n] == '=')
             return labels[i] + n + 1;
     return NULL;
+}
+
+bool plan_label_is_true(char *const *labels, const char *key)
+{
+    const char *v = plan_label_value(labels, key);
+    return v && strcmp(v, "true") == 0;
 }
 
 struct ags_plan *plan_free(struct ags_plan *p)

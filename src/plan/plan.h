@@ -64,6 +64,7 @@ int plan_network_mode_from_name(const char *name, enum plan_network_mode *ret) _
 /* Run flags, already parsed (cli/run-flags.c). Arrays are borrowed. */
 struct plan_flags {
     bool tmux, stop_when_done, yolo, root, lockdown, defaults;
+    bool detach; /* --detach: a supervised session ags returns from (needs tmux) */
     const char *const *add_dirs; /* canonical absolute paths when they exist */
     size_t n_add_dirs;
     bool network_set;                /* --network given */
@@ -259,6 +260,7 @@ struct plan_network {
 struct ags_plan {
     enum plan_agent agent;
     bool lockdown, tmux, root, yolo;
+    bool detach;      /* plan_flags.detach (tmux is set with it) */
     bool maintenance; /* plan_flags.maintenance: the agent's volumes only */
     struct plan_str image;
     struct plan_str name;    /* ags-<slug>-<4 hex> */
@@ -354,6 +356,17 @@ struct ags_plan {
 #define PLAN_LABEL_LOCKDOWN "ags.lockdown" /* "true" or "false" */
 #define PLAN_LABEL_NETWORK  "ags.network"  /* open, allowlist or none */
 #define PLAN_LABEL_STARTED  "ags.started"  /* plan_host.started, RFC 3339 UTC */
+/* "true": a session run by a supervisor (docs/sessions.md) that outlives any
+ * ags attached to it; the sweep keeps it while it runs, even when its owner
+ * (the supervisor) is gone. */
+#define PLAN_LABEL_SUPERVISED "ags.supervised"
+/* What a supervised session's main process prints once its tmux session is
+ * up (the supervisor then reports it started): a record-separator-framed
+ * word, as printf writes it and as the supervisor matches it. */
+#define PLAN_SESSION_READY_SH "\\036ags-session-ready\\036"
+#define PLAN_SESSION_READY    "\036ags-session-ready\036"
+/* Every label a plan may carry (the nine above and PLAN_LABEL_SUPERVISED). */
+#define PLAN_LABELS_MAX 10
 
 /*
  * Builds the plan.  On failure returns -EINVAL (a usage or config problem,
@@ -363,8 +376,15 @@ struct ags_plan {
 int plan_build(const struct plan_input *in, struct ags_plan **ret, struct ags_error *err)
         _warn_unused_;
 struct ags_plan *plan_free(struct ags_plan *p); /* NULL-safe */
+/* The supervisor of a session (run/supervise.c) owns what the run makes
+ * from then on: pid and owner labels name it, PLAN_LABEL_SUPERVISED marks
+ * the session.  owner may be NULL (no /proc: nothing is proven dead). */
+void plan_set_supervisor(struct ags_plan *p, uint32_t pid, const char *owner);
+
 /* The value of key in NULL-terminated "key=value" labels, or NULL. */
 const char *plan_label_value(char *const *labels, const char *key);
+/* Whether labels set key to "true". */
+bool plan_label_is_true(char *const *labels, const char *key);
 
 static inline void plan_freep(struct ags_plan **p)
 {

@@ -230,6 +230,14 @@ static int create(struct run_state *s, bool tty, struct ags_error *err)
 
 static int attach(struct run_state *s, bool tty, int *ret_exit, struct ags_error *err)
 {
+    if (s->o->supervised) { /* stdout and stderr are /dev/null there */
+        const struct backend_io relayed = {.in_fd = -1,
+                                           .out_fd = STDOUT_FILENO,
+                                           .err_fd = STDERR_FILENO,
+                                           .out_filter = s->o->supervised,
+                                           .err_filter = s->o->supervised};
+        return s->b->ops->start_attached(s->b, s->id, &relayed, ret_exit, err);
+    }
     if (s->o->capture) {
         const struct backend_io captured = {
             .in_fd = -1, .out_fd = s->o->capture_fd, .err_fd = s->o->capture_fd};
@@ -287,7 +295,8 @@ static void tell_session_end(const struct run_state *s, int exit_status)
 
 static int run_sandbox(struct run_state *s, int *ret_exit, struct ags_error *err)
 {
-    bool tty = !s->o->capture && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    bool tty = !s->o->capture && !s->o->supervised && isatty(STDIN_FILENO) &&
+               isatty(STDOUT_FILENO);
     int r = create(s, tty, err);
     unlock_agent(s); /* the sandbox exists (or never will): an update may go on */
     if (r < 0)

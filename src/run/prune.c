@@ -57,22 +57,27 @@ static const struct backend_object *find_container(const struct backend_objects 
     return NULL;
 }
 
+/* A running supervised session outlives its supervisor (the sweep's rule):
+ * never dead while it runs. */
 static bool container_dead(const struct backend_object *c, const struct run_owned_facts *f)
 {
+    if (c->running && plan_label_is_true(c->labels, PLAN_LABEL_SUPERVISED))
+        return false;
     const char *owner = plan_label_value(c->labels, PLAN_LABEL_OWNER);
     return owner && f->owner_state(owner, c->running, f->userdata) == PROCID_DEAD;
 }
 
-/* A running sandbox carries the session (the secret is in use). */
-static bool session_running(const struct backend_objects *objs, const char *session)
+/* The running sandbox that carries the session (the secret is in use), or NULL. */
+static const struct backend_object *session_running(const struct backend_objects *objs,
+                                                    const char *session)
 {
     for (size_t i = 0; session && i < objs->n; i++) {
         const struct backend_object *c = &objs->v[i];
         const char *s = plan_label_value(c->labels, PLAN_LABEL_SESSION);
         if (c->kind == BACKEND_OBJ_CONTAINER && c->running && s && strcmp(s, session) == 0)
-            return true;
+            return c;
     }
-    return false;
+    return NULL;
 }
 
 /* A secret's run is dead; while a running sandbox carries its session only
@@ -81,8 +86,11 @@ static bool secret_dead(const struct backend_objects *objs, const struct backend
                         const struct run_owned_facts *f)
 {
     const char *owner = plan_label_value(o->labels, PLAN_LABEL_OWNER);
-    bool in_use = session_running(objs, plan_label_value(o->labels, PLAN_LABEL_SESSION));
-    return owner && f->owner_state(owner, in_use, f->userdata) == PROCID_DEAD;
+    const struct backend_object *user =
+            session_running(objs, plan_label_value(o->labels, PLAN_LABEL_SESSION));
+    if (user && plan_label_is_true(user->labels, PLAN_LABEL_SUPERVISED))
+        return false;
+    return owner && f->owner_state(owner, user != NULL, f->userdata) == PROCID_DEAD;
 }
 
 void run_owned_mark_dead(struct run_owned *x, bool dead)

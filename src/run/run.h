@@ -81,6 +81,10 @@ struct run_opts {
     bool agent_lock_held;
     /* How a long session's end is told ([notify]); NULL: notify_send. */
     run_notify_send_fn *notify_send;
+    /* Set by the supervisor of a session (run/supervise.c): the sandbox runs
+     * without a terminal, its main process's output goes through this filter
+     * (which relays it) instead of to stdout and stderr. */
+    const struct output_filter *supervised;
 };
 
 /*
@@ -356,6 +360,7 @@ struct run_session_row {
     bool lockdown;
     enum backend_session_state state;
     enum run_session_owner owner;
+    bool supervised; /* PLAN_LABEL_SUPERVISED: detachable, outlives its ags */
 };
 
 struct run_sessions {
@@ -382,7 +387,11 @@ char *run_sessions_json(const struct run_sessions *l, bool all, int64_t now);
 /* "3s", "4m", "2h", "5d"; "-" unknown; into buf. */
 void run_session_age(int64_t started, int64_t now, char *buf, size_t size);
 const char *run_session_state_name(enum backend_session_state s);
-const char *run_session_owner_name(enum run_session_owner o);
+/* "attached", "owner gone", "unknown"; supervised: "services up", "services gone". */
+const char *run_session_owner_name(const struct run_session_row *x);
+/* What the next sweep removes: its owner is gone and it is not a running
+ * supervised session. */
+bool run_session_leftover(const struct run_session_row *x);
 
 /* The sessions of this user on the configured backend (o->cfg's
  * [sandbox].backend): -ENOTCONN-like errors of the engine are returned as
@@ -392,6 +401,21 @@ int run_sessions_gather(const struct run_owned_opts *o, struct run_sessions *ret
 /* The index of the session named name (its name, its session id or its
  * sandbox id); -ENOENT when none. */
 int run_session_find(const struct run_sessions *l, const char *name, size_t *ret) _warn_unused_;
+/* ags attach: session i's tmux through an exec with a terminal (tmux's own
+ * detach key leaves the session running); *ret_running: whether its tmux
+ * session still runs afterwards.  -EOPNOTSUPP: the backend cannot attach
+ * (bwrap); -EINVAL: not a supervised session; -ESRCH: not running;
+ * -ENOTTY: stdin or stdout is no terminal. */
+int run_session_attach(struct run_sessions *l, size_t i, bool *ret_running,
+                       struct ags_error *err) _warn_unused_;
+/* ags logs: what session i's tmux pane holds (scrollback and screen) to fd,
+ * through the terminal filter when fd is a terminal; follow: then what
+ * appears, checked every second, until the session ends or SIGINT. */
+int run_session_logs(struct run_sessions *l, size_t i, int fd, bool follow,
+                     struct ags_error *err) _warn_unused_;
+/* Pure (ags logs --follow): from which line of now the lines are new after
+ * prev, lines that left prev's top (a full scrollback) taken into account. */
+size_t run_logs_new_from(const char *const *prev, size_t np, const char *const *now, size_t nn);
 /* Stops session i (SIGTERM, SIGKILL after timeout_s) and sees it removed:
  * a live owner removes it and undoes the rest itself (waited for a few
  * seconds, then it is removed here); a gone owner's sandbox and secrets

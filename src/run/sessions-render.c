@@ -36,9 +36,15 @@ const char *run_session_state_name(enum backend_session_state s)
     return "?";
 }
 
-const char *run_session_owner_name(enum run_session_owner o)
+const char *run_session_owner_name(const struct run_session_row *x)
 {
-    switch (o) {
+    /* A supervised session's owner is the supervisor holding its host
+     * services (ssh agent filter, auth and egress proxies). */
+    if (x->supervised)
+        return x->owner == RUN_OWNER_ALIVE  ? "services up"
+               : x->owner == RUN_OWNER_GONE ? "services gone"
+                                            : "unknown";
+    switch (x->owner) {
     case RUN_OWNER_ALIVE:
         return "attached";
     case RUN_OWNER_GONE:
@@ -47,6 +53,12 @@ const char *run_session_owner_name(enum run_session_owner o)
         return "unknown";
     }
     return "?";
+}
+
+bool run_session_leftover(const struct run_session_row *x)
+{
+    return x->owner == RUN_OWNER_GONE &&
+           !(x->supervised && x->state == BACKEND_SESSION_RUNNING);
 }
 
 /* A copy held to AGS_SESSION_LABEL_MAX bytes. */
@@ -73,6 +85,7 @@ void run_session_row_from(const struct backend_session *s, enum procid_state own
             .agent = label_text(l, PLAN_LABEL_AGENT),
             .network = label_text(l, PLAN_LABEL_NETWORK),
             .state = s->state,
+            .supervised = plan_label_is_true(l, PLAN_LABEL_SUPERVISED),
             .owner = owner == PROCID_ALIVE  ? RUN_OWNER_ALIVE
                      : owner == PROCID_DEAD ? RUN_OWNER_GONE
                                             : RUN_OWNER_UNKNOWN,
@@ -156,7 +169,7 @@ char *run_sessions_text(const struct run_sessions *l, bool all, int64_t now)
                             *net = cell(x->network), *dir = cell(x->workdir);
         r = strbuf_appendf(&sb, "%-28s %-8s %-8s %-8s %-11s %-9s %-8s %s\n", name, agent,
                            run_session_state_name(x->state), age,
-                           run_session_owner_name(x->owner), net,
+                           run_session_owner_name(x), net,
                            x->lockdown ? "lockdown" : "normal", dir);
     }
     return strbuf_steal(&sb);
@@ -200,10 +213,11 @@ static int json_row(struct strbuf *sb, const struct run_session_row *x, const ch
     else if (r == 0)
         r = strbuf_appendf(sb, ", \"age_seconds\": null");
     if (r == 0)
-        r = json_field(sb, "owner", run_session_owner_name(x->owner), false);
+        r = json_field(sb, "owner", run_session_owner_name(x), false);
     if (r == 0)
-        r = strbuf_appendf(sb, ", \"leftover\": %s",
-                           x->owner == RUN_OWNER_GONE ? "true" : "false");
+        r = strbuf_appendf(sb, ", \"supervised\": %s, \"leftover\": %s",
+                           x->supervised ? "true" : "false",
+                           run_session_leftover(x) ? "true" : "false");
     if (r == 0)
         r = json_field(sb, "backend", backend, false);
     return r == 0 ? strbuf_append(sb, "}", 1) : r;

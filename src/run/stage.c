@@ -160,6 +160,14 @@ int stage_write_owner(const char *dir, struct ags_error *err)
     return 0;
 }
 
+int stage_rewrite_owner(const char *dir, struct ags_error *err)
+{
+    _cleanup_free_ char *path = xasprintf("%s/" STAGE_OWNER_FILE, dir);
+    if (unlink(path) < 0 && errno != ENOENT)
+        return ags_error_set(err, -errno, "cannot replace '%s': %m", path);
+    return stage_write_owner(dir, err);
+}
+
 int stage_make_dir(char *template_path, struct ags_error *err)
 {
     if (!mkdtemp(template_path))

@@ -56,6 +56,9 @@ int stage_sweep_prefix(const char *tmp_dir, const char *prefix, size_t *ret_remo
  * directory dir, so that a sweep can prove it left behind once ags is gone.
  * Without /proc no file is written (0): the sweep then keeps the directory. */
 int stage_write_owner(const char *dir, struct ags_error *err) _warn_unused_;
+/* The same for this process in place of the one that made dir (a
+ * supervisor takes over its session's staging, run/supervise.c). */
+int stage_rewrite_owner(const char *dir, struct ags_error *err) _warn_unused_;
 /* The state of the ags that made staging dir name (in dir): its owner file,
  * a regular file of ours, names it.  Without one (an older ags, no /proc):
  * PROCID_UNKNOWN, nothing is proven. */

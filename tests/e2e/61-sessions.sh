@@ -51,7 +51,7 @@ raw = open(path, "rb").read()
 assert all(c < 0x80 for c in raw), "the JSON is ASCII"
 rows = json.loads(raw)
 fields = {"name", "id", "session", "agent", "workdir", "lockdown", "network", "state",
-          "started", "age_seconds", "owner", "leftover", "backend"}
+          "started", "age_seconds", "owner", "supervised", "leftover", "backend"}
 for r in rows:
     assert set(r) == fields, sorted(r)
     assert r["agent"] == "shell" and r["state"] == "running", r

@@ -1688,13 +1688,19 @@ static void test_tmux_keeps_a_shell_after_the_agent_unless_stop_when_done(void *
                       "available in the sandbox image. Run `ags update-image` to rebuild it.' "
                       ">&2; exit 127; fi; cat > /tmp/ags-run-in-tmux.sh <<'AGS_TMUX_EOF'\n"
                       "#!/bin/bash\n/usr/local/pnpm/gemini \"$@\"\nAGS_EXIT=$?\n"
+                      "printf '%s\\n' \"$AGS_EXIT\" > /tmp/ags-agent-exit\n"
                       "echo \"[ags] Agent exited (code $AGS_EXIT). Shell is ready — type 'exit' "
                       "to stop the container.\"\nexec /bin/bash\nAGS_TMUX_EOF\n"
-                      "chmod +x /tmp/ags-run-in-tmux.sh; " HAND_OVER "\"$ags_tmux\" new-session -A -s ags "
-                      "/tmp/ags-run-in-tmux.sh \"$@\"");
+                      "chmod +x /tmp/ags-run-in-tmux.sh; if [ -t 0 ]; then " HAND_OVER
+                      "\"$ags_tmux\" new-session -A -s ags /tmp/ags-run-in-tmux.sh \"$@\"; fi; "
+                      "PATH=$ags_path \"$ags_tmux\" new-session -d -s ags /tmp/ags-run-in-tmux.sh "
+                      "\"$@\" || exit 125; printf '\\036ags-session-ready\\036\\n'; trap '\"$ags_tmux\" kill-server 2>/dev/null; exit 143' "
+                      "TERM INT HUP; while \"$ags_tmux\" has-session -t ags 2>/dev/null; do sleep "
+                      "0.5 & wait $!; done; ags_x=$(cat /tmp/ags-agent-exit 2>/dev/null); case "
+                      "$ags_x in ''|*[!0-9]*) ags_x=0;; esac; exit \"$ags_x\"");
     f.in.flags.stop_when_done = true;
     fx_ok(&f);
-    assert_contains(script(f.p), "#!/bin/bash\nexec /usr/local/pnpm/gemini \"$@\"\nAGS_TMUX_EOF\n");
+    assert_contains(script(f.p), "> /tmp/ags-agent-exit\nexit \"$AGS_EXIT\"\nAGS_TMUX_EOF\n");
     assert_lacks(script(f.p), "exec /bin/bash");
     assert_contains(f.p->argv_origin, "flag --stop-when-done");
     fx_done(&f);
@@ -1785,6 +1791,29 @@ static void test_labels_carry_managed_session_agent_and_owning_pid(void **state)
     assert_string_equal(f.p->labels[4],
                         "ags.owner=1:-:626c337a34dc4a50bc005961d9903cda:4026531836:4242:777");
     assert_null(f.p->labels[8]);
+    fx_done(&f);
+}
+
+/* A supervisor takes the run over: pid and owner name it from then on, and
+ * the session is marked as one the sweep keeps while it runs. */
+static void test_a_supervisor_replaces_pid_and_owner_and_marks_the_session(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_CLAUDE);
+    f.in.host.owner = "1:-:626c337a34dc4a50bc005961d9903cda:4026531836:4242:777";
+    fx_ok(&f);
+    size_t n = f.p->n_labels;
+    plan_set_supervisor(f.p, 5151, "1:-:626c337a34dc4a50bc005961d9903cda:4026531836:5151:999");
+    assert_int_equal(f.p->n_labels, n + 1);
+    assert_string_equal(plan_label_value(f.p->labels, "ags.pid"), "5151");
+    assert_string_equal(plan_label_value(f.p->labels, "ags.owner"),
+                        "1:-:626c337a34dc4a50bc005961d9903cda:4026531836:5151:999");
+    assert_true(plan_label_is_true(f.p->labels, "ags.supervised"));
+    assert_null(f.p->labels[f.p->n_labels]);
+    plan_set_supervisor(f.p, 6161, NULL); /* again: replaced, not added */
+    assert_int_equal(f.p->n_labels, n + 1);
+    assert_string_equal(plan_label_value(f.p->labels, "ags.pid"), "6161");
     fx_done(&f);
 }
 
@@ -2541,7 +2570,10 @@ static void check_script_runs_nothing_from_path(const struct ags_plan *p)
     const char *back = strstr(s, "PATH=$ags_path; exec ");
     if (!back)
         fail_msg("script never hands the plan's PATH to the agent:\n%s", s);
-    assert_null(strstr(back + 1, "PATH=$ags_path"));
+    /* ... and to the tmux that starts a supervised session's agent, by its path */
+    for (const char *x = strstr(back + 1, "PATH=$ags_path"); x; x = strstr(x + 1, "PATH=$ags_path"))
+        if (strncmp(x, "PATH=$ags_path \"$ags_tmux\" new-session -d ", 41) != 0)
+            fail_msg("the plan's PATH is used again at: %.40s", x);
     const char *prog = back + strlen("PATH=$ags_path; exec ");
     if (prog[0] != '/' && strncmp(prog, "\"$ags_tmux\" ", 12) != 0)
         fail_msg("final exec is not absolute: %s", prog);
@@ -2768,6 +2800,7 @@ int main(void)
         cmocka_unit_test(test_name_slug_is_capped_at_40_and_empty_becomes_work),
         cmocka_unit_test(test_name_suffix_is_the_random_16_bits_in_hex),
         cmocka_unit_test(test_labels_carry_managed_session_agent_and_owning_pid),
+        cmocka_unit_test(test_a_supervisor_replaces_pid_and_owner_and_marks_the_session),
         cmocka_unit_test(test_labels_for_ps_carry_encoded_workdir_lockdown_network_and_start),
         cmocka_unit_test(test_security_default_dev_is_caller_no_new_privs_cap_drop_and_config_pids_limit),
         cmocka_unit_test(test_network_is_open_with_host_loopback_closed_by_default),

@@ -148,6 +148,33 @@ static void test_a_secret_whose_session_runs_is_kept(void **state)
     done(&o, &l);
 }
 
+/* A detached session outlives its supervisor: while it runs neither it nor
+ * its secret is pruned, even with its owner proven dead; once it has ended,
+ * both are a dead run's leftovers. */
+static void test_a_running_supervised_session_and_its_secret_outlive_a_dead_owner(void **state)
+{
+    (void)state;
+    struct backend_objects o = {0};
+    add(&o, BACKEND_OBJ_CONTAINER, "c-sup-running",
+        "ags.managed=true|ags.session=s1|ags.supervised=true|" DEAD, "", "", true);
+    add(&o, BACKEND_OBJ_SECRET, "ags-1-s1-0", "ags.managed=true|ags.session=s1|" DEAD, "", "",
+        false);
+    add(&o, BACKEND_OBJ_CONTAINER, "c-sup-exited",
+        "ags.managed=true|ags.session=s2|ags.supervised=true|" DEAD, "", "", false);
+    add(&o, BACKEND_OBJ_SECRET, "ags-2-s2-0", "ags.managed=true|ags.session=s2|" DEAD, "", "",
+        false);
+    add(&o, BACKEND_OBJ_CONTAINER, "c-sup-false",
+        "ags.managed=true|ags.session=s3|ags.supervised=yes|" DEAD, "", "", true);
+    struct run_owned_list l;
+    classify(&o, &l);
+    assert_int_equal(when_of(&l, "c-sup-running"), RUN_PRUNE_NEVER);
+    assert_int_equal(when_of(&l, "ags-1-s1-0"), RUN_PRUNE_NEVER);
+    assert_int_equal(when_of(&l, "c-sup-exited"), RUN_PRUNE_ALWAYS);
+    assert_int_equal(when_of(&l, "ags-2-s2-0"), RUN_PRUNE_ALWAYS);
+    assert_int_equal(when_of(&l, "c-sup-false"), RUN_PRUNE_ALWAYS); /* only "true" counts */
+    done(&o, &l);
+}
+
 static void test_agent_volumes_need_all_and_old_shared_volumes_go_with_prune(void **state)
 {
     (void)state;
@@ -512,6 +539,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_only_containers_of_runs_proven_dead_are_pruned),
         cmocka_unit_test(test_a_secret_whose_session_runs_is_kept),
+        cmocka_unit_test(test_a_running_supervised_session_and_its_secret_outlive_a_dead_owner),
         cmocka_unit_test(test_agent_volumes_need_all_and_old_shared_volumes_go_with_prune),
         cmocka_unit_test(test_a_volume_a_live_session_or_another_container_uses_is_never_removed),
         cmocka_unit_test(test_images_are_ags_s_by_label_and_name_built_before_base),

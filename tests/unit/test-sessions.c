@@ -111,7 +111,7 @@ static void test_row_of_missing_or_malformed_labels_is_unknown_not_trusted(void 
     _cleanup_free_ char *json = run_sessions_json(&l, true, T0);
     assert_non_null(strstr(json, "\"agent\": null"));
     assert_non_null(strstr(json, "\"started\": null, \"age_seconds\": null"));
-    assert_non_null(strstr(json, "\"owner\": \"owner gone\", \"leftover\": true"));
+    assert_non_null(strstr(json, "\"owner\": \"owner gone\", \"supervised\": false, \"leftover\": true"));
     rows_done(&l);
     session_done(&s, 1);
 }
@@ -184,13 +184,53 @@ static void test_json_is_ascii_with_the_documented_fields(void **state)
             "\"/w/evil\\n\\u001b]0;pwned\\u0007\\u202etxt.sh\", \"lockdown\": true, "
             "\"network\": \"allowlist\", \"state\": \"running\", \"started\": "
             "\"2024-05-01T12:00:00Z\", \"age_seconds\": 7, \"owner\": \"unknown\", "
-            "\"leftover\": false, \"backend\": \"podman\"}\n]\n");
+            "\"supervised\": false, \"leftover\": false, \"backend\": \"podman\"}\n]\n");
     _cleanup_free_ char *empty = NULL;
     l.v[0].state = BACKEND_SESSION_EXITED;
     empty = run_sessions_json(&l, false, T0);
     assert_string_equal(empty, "[]\n");
     rows_done(&l);
     session_done(&s, 1);
+}
+
+static void test_supervised_session_shows_its_services_and_is_no_leftover_while_running(void **state)
+{
+    (void)state;
+    static const char *const sup[] = {"ags.managed=true", "ags.session=0123456789abcdef",
+                                      "ags.supervised=true", NULL};
+    struct backend_session s[3] = {session("a", BACKEND_SESSION_RUNNING, sup),
+                                   session("b", BACKEND_SESSION_RUNNING, sup),
+                                   session("c", BACKEND_SESSION_EXITED, sup)};
+    enum procid_state o[3] = {PROCID_ALIVE, PROCID_DEAD, PROCID_DEAD};
+    struct run_sessions l;
+    list_of(&l, s, o, 3);
+    assert_true(l.v[0].supervised);
+    assert_string_equal(run_session_owner_name(&l.v[0]), "services up");
+    assert_string_equal(run_session_owner_name(&l.v[1]), "services gone");
+    assert_false(run_session_leftover(&l.v[1])); /* the sweep keeps it: it runs */
+    assert_true(run_session_leftover(&l.v[2]));  /* ended and ownerless: swept */
+    _cleanup_free_ char *json = run_sessions_json(&l, true, T0);
+    assert_non_null(strstr(json, "\"owner\": \"services gone\", \"supervised\": true, "
+                                 "\"leftover\": false"));
+    rows_done(&l);
+    session_done(s, 3);
+}
+
+/* ags logs --follow prints what is new between two captures of the pane,
+ * also when lines left the top of a full scrollback. */
+static void test_logs_follow_finds_the_new_lines_after_a_scroll(void **state)
+{
+    (void)state;
+    const char *prev[] = {"a", "b", "c"};
+    const char *grown[] = {"a", "b", "c", "d"};
+    assert_int_equal(run_logs_new_from(prev, 3, grown, 4), 3);
+    const char *scrolled[] = {"b", "c", "d", "e"}; /* "a" left the top */
+    assert_int_equal(run_logs_new_from(prev, 3, scrolled, 4), 2);
+    const char *redrawn[] = {"a", "b", "X"}; /* the last line was redrawn */
+    assert_int_equal(run_logs_new_from(prev, 3, redrawn, 3), 2);
+    const char *other[] = {"x", "y"};
+    assert_int_equal(run_logs_new_from(prev, 3, other, 2), 0);
+    assert_int_equal(run_logs_new_from(NULL, 0, other, 2), 0);
 }
 
 static void test_age_is_shown_in_its_largest_unit(void **state)
@@ -250,6 +290,8 @@ int main(void)
         cmocka_unit_test(test_ps_shows_running_sessions_and_all_adds_created_and_exited),
         cmocka_unit_test(test_text_escapes_label_bytes_one_line_per_session),
         cmocka_unit_test(test_json_is_ascii_with_the_documented_fields),
+        cmocka_unit_test(test_supervised_session_shows_its_services_and_is_no_leftover_while_running),
+        cmocka_unit_test(test_logs_follow_finds_the_new_lines_after_a_scroll),
         cmocka_unit_test(test_age_is_shown_in_its_largest_unit),
         cmocka_unit_test(test_label_encoding_round_trips_any_byte),
         cmocka_unit_test(test_utc_text_round_trips_and_refuses_look_alikes),
