@@ -277,8 +277,9 @@ static int exit_from(const char *payload, int *ret_exit)
  * EXIT (0, *ret_exit) or ERROR (negative errno).  A signal here is passed
  * on to the supervisor as SIGTERM, which then undoes the run and reports.
  */
-static int relay_until(struct run_supervised *sv, const struct run_callbacks *cb,
-                       bool want_start, int *ret_exit, struct ags_error *err)
+static int relay_records(struct run_supervised *sv, const struct run_callbacks *cb,
+                         struct build_sink *sink, bool want_start, int *ret_exit,
+                         struct ags_error *err)
 {
     char payload[PAYLOAD_MAX + 1];
     uint32_t pid = 0;
@@ -310,8 +311,7 @@ static int relay_until(struct run_supervised *sv, const struct run_callbacks *cb
                 cb->progress(payload, cb->userdata);
             break;
         case REC_OUTPUT:
-            if (cb->output)
-                cb->output(payload, len, cb->userdata);
+            build_sink_write(payload, len, sink);
             break;
         case REC_STARTED:
             if (want_start) {
@@ -327,6 +327,18 @@ static int relay_until(struct run_supervised *sv, const struct run_callbacks *cb
             return ags_error_set(err, -EPROTO, "the session's supervisor said something unknown");
         }
     }
+}
+
+/* Output (image builds; the sandbox's before its session is up, which the
+ * agent may already reach) goes through the terminal filter when stderr is
+ * one, as an attached run's build output does. */
+static int relay_until(struct run_supervised *sv, const struct run_callbacks *cb,
+                       bool want_start, int *ret_exit, struct ags_error *err)
+{
+    struct build_sink sink = {.cb = cb};
+    int r = relay_records(sv, cb, &sink, want_start, ret_exit, err);
+    build_sink_end(&sink);
+    return r;
 }
 
 static int relay_caught(struct run_supervised *sv, const struct run_callbacks *cb,
