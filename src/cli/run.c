@@ -37,7 +37,10 @@ int cli_build_plan(const struct run_flags *f, bool for_run, struct ags_config **
         .cfg = cfg,
         .agent = f->agent,
         .flags = {
-            .tmux = f->tmux, .detach = f->detach, .stop_when_done = f->stop_when_done, .yolo = f->yolo,
+            /* [sandbox].detach makes every run a detached session */
+            .tmux = f->tmux || cfg->sandbox.detach.v,
+            .detach = f->detach || cfg->sandbox.detach.v,
+            .stop_when_done = f->stop_when_done, .yolo = f->yolo,
             .root = f->root, .lockdown = f->lockdown, .defaults = f->defaults,
             .add_dirs = f->add_dirs, .n_add_dirs = f->n_add_dirs,
             .network_set = f->network_set, .network = f->network,

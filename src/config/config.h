@@ -111,6 +111,7 @@ struct cfg_sandbox {
     struct cfg_strv passthrough_env;
     struct cfg_u32 pids_limit;
     struct cfg_u32 service_idle_seconds; /* idle timeout of a Podman service ags starts */
+    struct cfg_bool detach; /* runs start as detachable sessions (--detach) */
 };
 
 struct cfg_browser {

@@ -117,6 +117,7 @@ static void apply_defaults(struct ags_config *c, const struct cfg_host *h)
     default_str(&s->sign_key, xasprintf("%s/.ssh/ags-agent-signing", h->home ? h->home : ""));
     default_u32(&s->pids_limit, DEFAULT_PIDS_LIMIT);
     default_u32(&s->service_idle_seconds, DEFAULT_SERVICE_IDLE_SECONDS);
+    default_bool(&s->detach, false);
     default_bool(&c->browser.enabled, false);
     default_str(&c->browser.command, xstrdup(""));
     default_str(&c->browser.profile_dir, xasprintf("%s/browser-profile", s->cache_dir.v));

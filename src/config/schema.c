@@ -84,6 +84,7 @@ static const struct cfg_field sandbox_fields[] = {
     F(struct cfg_sandbox, "passthrough_env", CFG_T_ENV_NAMES, passthrough_env, false),
     F(struct cfg_sandbox, "pids_limit", CFG_T_U32, pids_limit, false),
     F(struct cfg_sandbox, "service_idle_seconds", CFG_T_U32, service_idle_seconds, false),
+    F(struct cfg_sandbox, "detach", CFG_T_BOOL, detach, false),
 };
 
 static const struct cfg_field mount_fields[] = {

@@ -119,7 +119,10 @@ image = "$NOTMUX_IMAGE"
 containerfile = "$E2E_TMP/notmux/Containerfile"
 TOML
 fi
-run --config "$E2E_TMP/notmux.toml" --tmux --stop-when-done --agent shell -- -c true
+# Without a terminal: a detached session on Podman (what its main process
+# said is relayed), --tmux run attached on bwrap (which has no detach).
+if on_backend bwrap; then TMUX_FLAG=--tmux; else TMUX_FLAG=--detach; fi
+run --config "$E2E_TMP/notmux.toml" "$TMUX_FLAG" --stop-when-done --agent shell -- -c true
 no_trojan "--tmux in an image without tmux"
 check_eq "--tmux in an image without tmux: exit 127" 127 "$RUN_RC"
 check_contains "--tmux in an image without tmux: ags says so" \
