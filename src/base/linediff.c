@@ -185,8 +185,11 @@ static int emit_hunk(const struct side *a, const struct side *b, const char *ops
         r = append_range(sb, '+', bi, nb);
     if (r == 0)
         r = strbuf_appends(sb, " @@\n");
-    for (size_t i = from; r == 0 && i < to; i++)
-        r = append_line(sb, ops[i], ops[i] == OP_ADD ? &b->v[bi++] : &a->v[ai++]);
+    for (size_t i = from; r == 0 && i < to; i++) {
+        r = append_line(sb, ops[i], ops[i] == OP_ADD ? &b->v[bi] : &a->v[ai]);
+        ai += ops[i] != OP_ADD;
+        bi += ops[i] != OP_DEL;
+    }
     return r;
 }
 

@@ -243,7 +243,8 @@ static int diff_tree(struct differ *d, const struct bl_manifest *m, const char *
     int r = bl_walk(&w, fcntl(d->wfd, F_DUPFD_CLOEXEC, 0));
     if (r < 0)
         return ags_error_set(err, r, "cannot walk %s: %s", wd, strerror(-r));
-    qsort(t.v, t.n, sizeof(*t.v), bl_entry_cmp);
+    if (t.n)
+        qsort(t.v, t.n, sizeof(*t.v), bl_entry_cmp);
     _cleanup_free_ char *branch = NULL, *commit = NULL;
     gitdirs_head(wd, geteuid(), &branch, &commit);
     struct run_diff_header h = {

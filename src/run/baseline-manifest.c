@@ -207,7 +207,8 @@ static int parse_entries(struct cursor *c, struct bl_manifest *m)
     if (!next_line(c) || !words_are(c, "end", 2) || parse_u64(c->w[1], &count) < 0 ||
         count != m->n || c->p != c->end)
         return -EBADMSG;
-    qsort(m->v, m->n, sizeof(*m->v), bl_entry_cmp);
+    if (m->n)
+        qsort(m->v, m->n, sizeof(*m->v), bl_entry_cmp);
     for (size_t i = 1; i < m->n; i++)
         if (strcmp(m->v[i - 1].path, m->v[i].path) == 0)
             return -EBADMSG;
