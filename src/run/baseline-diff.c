@@ -141,7 +141,7 @@ static int deleted(struct differ *d, const struct bl_entry *e)
     if (e->type != 'f' || !d->o->text)
         return report(d, &c);
     if (!e->has_sha || read_copy(d, e, &then, &len) < 0) {
-        c.content = RUN_CONTENT_NO_COPY;
+        c.content = e->has_sha ? RUN_CONTENT_BINARY : RUN_CONTENT_NO_COPY;
         return report(d, &c);
     }
     return report_text(d, &c, then, len, "", 0);
@@ -176,8 +176,12 @@ static int file_changed(struct differ *d, const struct bl_entry *o, const struct
         return report(d, c);
     }
     d->n.modified++;
-    if (r < 0 || !d->o->text || read_copy(d, o, &then, &tlen) < 0) {
+    if (r < 0 || !d->o->text) {
         c->content = r < 0 ? RUN_CONTENT_TOO_LARGE : RUN_CONTENT_NONE;
+        return report(d, c);
+    }
+    if (read_copy(d, o, &then, &tlen) < 0) {
+        c->content = RUN_CONTENT_BINARY; /* hashed, not stored: it was binary */
         return report(d, c);
     }
     return report_text(d, c, then, tlen, now, nlen);

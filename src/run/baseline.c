@@ -103,8 +103,8 @@ static int store(struct record *rc, const char *data, size_t len, const uint8_t 
     return 0;
 }
 
-/* A copy of a small regular file, within the total; none is fine (the diff
- * then says sizes only). */
+/* A copy of a small regular file, within the total (a binary one only
+ * hashed); none is fine (the diff then says sizes only). */
 static int copy(struct record *rc, int dfd, const char *name, struct bl_entry *e)
 {
     if (e->size > rc->lim->copy_file || rc->stored_bytes + e->size > rc->lim->copy_total)
@@ -120,10 +120,14 @@ static int copy(struct record *rc, int dfd, const char *name, struct bl_entry *e
         rc->stored_bytes + len > rc->lim->copy_total)
         return 0;
     sha256(data, len, e->sha);
+    e->has_sha = true;
+    /* A binary file's lines are never shown: its digest alone tells an
+     * edit from a touch, and build output in the tree costs no space. */
+    if (memchr(data, '\0', len < BL_BINARY_PROBE ? len : BL_BINARY_PROBE))
+        return 0;
     int r = store(rc, data, len, e->sha);
     if (r < 0)
         return r;
-    e->has_sha = true;
     rc->copied_files++;
     return 0;
 }

@@ -33,7 +33,8 @@ extern const struct run_baseline_limits run_baseline_default_limits;
 /* What a record did, for the run's closing note. */
 struct run_baseline_stats {
     uint64_t entries;       /* in the manifest */
-    uint64_t copied_files;  /* regular files with a copy (duplicates included) */
+    uint64_t copied_files;  /* text files with a copy (duplicates included; a
+                             * binary file is only hashed) */
     uint64_t stored_bytes;  /* bytes of the copies stored (each content once) */
     uint64_t manifest_bytes;
     int64_t ms;             /* how long it took */

@@ -376,12 +376,14 @@ static void test_touch_without_edit_is_no_change(void **state)
     seen_done(&l);
 }
 
-static void test_binary_file_differs(void **state)
+static void test_binary_file_is_hashed_not_stored_and_differs(void **state)
 {
     struct fx *f = *state;
     _cleanup_free_ char *p = at(f, "bin");
     assert_int_equal(write_file_atomic(p, "a\0b", 3, 0644, NULL), 0);
-    record(f);
+    struct run_baseline_stats st;
+    record_lim(f, &run_baseline_default_limits, &st);
+    assert_int_equal(st.stored_bytes, 0); /* hashed, not stored */
     tick();
     assert_int_equal(write_file_atomic(p, "a\0c", 3, 0644, NULL), 0);
     struct seen_list l;
@@ -653,7 +655,7 @@ int main(void)
             T(test_file_to_directory_is_a_type_change),
             T(test_edit_with_mtime_restored_is_still_seen),
             T(test_touch_without_edit_is_no_change),
-            T(test_binary_file_differs),
+            T(test_binary_file_is_hashed_not_stored_and_differs),
             T(test_big_file_without_copy_says_sizes),
             T(test_names_with_newlines_and_escapes),
             cmocka_unit_test(test_terminal_text_shows_control_bytes),
