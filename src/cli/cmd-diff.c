@@ -186,13 +186,7 @@ static int diff_run(int argc, char **argv)
     if (rc != 0)
         return rc;
     size_t i = 0;
-    if (a.name && run_session_find(&l, a.name, &i) < 0) {
-        _cleanup_free_ char *shown = term_escape_str(a.name);
-        cli_error("no session '%s' of yours: `ags ps --all` lists them", shown);
-        rc = AGS_EXIT_FAILURE;
-    } else if (!a.name) {
-        rc = pick_here(&l, &i);
-    }
+    rc = a.name ? cli_session_named(&l, a.name, &i) : pick_here(&l, &i);
     if (rc == 0)
         rc = show(&l.v[i], &a);
     run_sessions_done(&l);

@@ -2,6 +2,8 @@
 /* What ags ps and ags stop share: the config and the sessions. */
 #include "cli/sessions-view.h"
 
+#include "base/alloc.h"
+#include "base/termesc.h"
 #include "cli/cli.h"
 #include "cli/config-load.h"
 #include "base/banned.h"
@@ -29,4 +31,13 @@ int cli_sessions_gather(const char *config_path, const char *backend, struct ags
         return AGS_EXIT_FAILURE;
     }
     return 0;
+}
+
+int cli_session_named(const struct run_sessions *l, const char *name, size_t *ret)
+{
+    if (run_session_find(l, name, ret) == 0)
+        return 0;
+    _cleanup_free_ char *shown = term_escape_str(name);
+    cli_error("no session '%s' of yours: `ags ps --all` lists them", shown);
+    return AGS_EXIT_FAILURE;
 }

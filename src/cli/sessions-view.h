@@ -9,3 +9,7 @@
  * engine cannot be reached). */
 int cli_sessions_gather(const char *config_path, const char *backend, struct ags_config **ret_cfg,
                         struct run_sessions *ret);
+
+/* The index of the session of l named name (run_session_find): 0, or
+ * AGS_EXIT_FAILURE after saying that no session has that name. */
+int cli_session_named(const struct run_sessions *l, const char *name, size_t *ret);
