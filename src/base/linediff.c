@@ -89,11 +89,12 @@ static long search(struct myers *m)
     *vk(m, 1) = 0;
     for (long d = 0; d <= (long)m->dmax; d++) {
         for (long k = -d; k <= d; k += 2) {
-            long x = down(k, d, *vk(m, k - 1), *vk(m, k + 1)) ? *vk(m, k + 1)
-                                                               : *vk(m, k - 1) + 1;
+            long x = down(k, d, *vk(m, k - 1), *vk(m, k + 1)) ? *vk(m, k + 1) : *vk(m, k - 1) + 1;
             long y = x - k;
-            while (x < n && y < mm && same(&m->a->v[x], &m->b->v[y]))
-                x++, y++;
+            while (x < n && y < mm && same(&m->a->v[x], &m->b->v[y])) {
+                x++;
+                y++;
+            }
             *vk(m, k) = (int32_t)x;
             m->trace[d * d + (k + d)] = (int32_t)x;
         }
@@ -117,10 +118,13 @@ static void walk_back(const struct myers *m, long dend, char *ops, size_t *ret_n
         long pk = ins ? k + 1 : k - 1;
         long px = traced(m, d - 1, pk), py = px - pk;
         long mx = ins ? px : px + 1, my = ins ? py + 1 : py;
-        for (; x > mx && y > my; x--, y--)
+        for (; x > mx && y > my; x--) {
             ops[n++] = OP_SAME;
+            y--;
+        }
         ops[n++] = ins ? OP_ADD : OP_DEL;
-        x = px, y = py;
+        x = px;
+        y = py;
     }
     for (; x > 0; x--)
         ops[n++] = OP_SAME;
@@ -199,7 +203,9 @@ static int emit(const struct side *a, const struct side *b, const char *ops, siz
     size_t ai = 0, bi = 0, i = 0;
     while (i < n) {
         if (ops[i] == OP_SAME) {
-            ai++, bi++, i++;
+            ai++;
+            bi++;
+            i++;
             continue;
         }
         size_t from = i > context ? i - context : 0, back = i - from;
@@ -224,9 +230,9 @@ int linediff_unified(const char *a, size_t alen, const char *b, size_t blen,
     if (split(a, alen, l->max_lines, &sa) < 0 || split(b, blen, l->max_lines, &sb_) < 0)
         return -E2BIG;
     size_t dmax = l->max_edits < sa.n + sb_.n ? l->max_edits : sa.n + sb_.n;
-    struct myers m = {.a = &sa, .b = &sb_, .dmax = dmax};
-    _cleanup_free_ int32_t *v = m.v = xcalloc(2 * dmax + 3, sizeof(*m.v));
-    _cleanup_free_ int32_t *trace = m.trace = xcalloc((dmax + 1) * (dmax + 1), sizeof(*m.trace));
+    _cleanup_free_ int32_t *v = xcalloc(2 * dmax + 3, sizeof(*v));
+    _cleanup_free_ int32_t *trace = xcalloc((dmax + 1) * (dmax + 1), sizeof(*trace));
+    struct myers m = {.a = &sa, .b = &sb_, .dmax = dmax, .v = v, .trace = trace};
     long d = search(&m);
     if (d < 0)
         return -E2BIG;

@@ -15,8 +15,8 @@
 #include "run/baseline.h"
 #include "base/banned.h"
 
-#define DIFF_USAGE                                                                         \
-    "usage: ags diff [NAME] [--stat] [--name-only] [--config FILE] "                      \
+#define DIFF_USAGE                                                   \
+    "usage: ags diff [NAME] [--stat] [--name-only] [--config FILE] " \
     "[--backend auto|podman|bwrap]"
 
 struct diff_args {
@@ -26,12 +26,13 @@ struct diff_args {
 
 enum { DF_HELP, DF_STAT, DF_NAME_ONLY, DF_CONFIG, DF_BACKEND };
 static const struct cli_flag diff_flags[] = {
-    [DF_HELP] = CLI_FLAG_HELP,
-    [DF_STAT] = {"--stat", NULL, CLI_VALUE_NONE, NULL, "only the counts of changes", 0},
-    [DF_NAME_ONLY] = {"--name-only", NULL, CLI_VALUE_NONE, NULL, "one line per changed path", 0},
-    [DF_CONFIG] = CLI_FLAG_CONFIG,
-    [DF_BACKEND] = CLI_FLAG_BACKEND_AT(0),
-    CLI_FLAGS_END,
+        [DF_HELP] = CLI_FLAG_HELP,
+        [DF_STAT] = {"--stat", NULL, CLI_VALUE_NONE, NULL, "only the counts of changes", 0},
+        [DF_NAME_ONLY] = {"--name-only", NULL, CLI_VALUE_NONE, NULL, "one line per changed path",
+                          0},
+        [DF_CONFIG] = CLI_FLAG_CONFIG,
+        [DF_BACKEND] = CLI_FLAG_BACKEND_AT(0),
+        CLI_FLAGS_END,
 };
 
 static void take_flag(struct diff_args *a, ptrdiff_t which, const char *val)
@@ -127,8 +128,9 @@ static int pick_here(const struct run_sessions *l, size_t *ret)
     }
     if (found == 1)
         return 0;
-    cli_error("%s: name one\n%s", found ? "several sessions run in this directory"
-                                        : "no session of yours runs in this directory",
+    cli_error("%s: name one\n%s",
+              found ? "several sessions run in this directory"
+                    : "no session of yours runs in this directory",
               DIFF_USAGE);
     for (size_t i = 0; i < l->n; i++) {
         _cleanup_free_ char *name = term_escape_str(l->v[i].name);
@@ -147,8 +149,11 @@ static int show(const struct run_session_row *s, const struct diff_args *a)
     struct out o = {.tty = isatty(STDOUT_FILENO), .stat = a->stat, .name_only = a->name_only};
     if (o.tty)
         run_diff_terminal_init(&o.f);
-    struct run_diff_opts opts = {.text = !a->name_only, .header = on_header,
-                                 .change = on_change, .userdata = &o, .counts = &n};
+    struct run_diff_opts opts = {.text = !a->name_only,
+                                 .header = on_header,
+                                 .change = on_change,
+                                 .userdata = &o,
+                                 .counts = &n};
     int r = run_baseline_dir(NULL, s->session, &dir, &err);
     if (r == 0)
         r = run_baseline_diff(dir, NULL, &opts, &err);
@@ -194,10 +199,10 @@ static int diff_run(int argc, char **argv)
 }
 
 const struct ags_command cmd_diff = {
-    .name = "diff",
-    .summary = "show what a session changed in its workspace since it started",
-    .args = "[NAME] [--stat] [--name-only] [--config FILE] [--backend B]",
-    .flags = diff_flags,
-    .operands = CLI_VALUE_WORD,
-    .run = diff_run,
+        .name = "diff",
+        .summary = "show what a session changed in its workspace since it started",
+        .args = "[NAME] [--stat] [--name-only] [--config FILE] [--backend B]",
+        .flags = diff_flags,
+        .operands = CLI_VALUE_WORD,
+        .run = diff_run,
 };

@@ -38,7 +38,8 @@ static void tree_done(struct tree *t)
 
 static int collect(struct bl_walk *w, int dfd, const char *name, struct bl_entry *e)
 {
-    (void)dfd, (void)name;
+    (void)dfd;
+    (void)name;
     struct tree *t = w->userdata;
     t->v = xgrow(t->v, &t->cap, t->n + 1, sizeof(*t->v));
     t->v[t->n] = *e;
@@ -65,13 +66,12 @@ static int read_now(const struct differ *d, const char *path, char **ret, size_t
     return r;
 }
 
-static int read_copy(const struct differ *d, const struct bl_entry *e, char **ret,
-                     size_t *ret_len)
+static int read_copy(const struct differ *d, const struct bl_entry *e, char **ret, size_t *ret_len)
 {
     char hex[SHA256_HEX_SIZE];
     sha256_hex_of(e->sha, hex);
-    return read_regular_file_at(d->ofd, hex, hex, AGS_BASELINE_COPY_FILE_MAX, ret, ret_len,
-                                NULL, NULL);
+    return read_regular_file_at(d->ofd, hex, hex, AGS_BASELINE_COPY_FILE_MAX, ret, ret_len, NULL,
+                                NULL);
 }
 
 static bool binary(const char *p, size_t n)
@@ -229,8 +229,8 @@ static int load(int dfd, const char *dir, struct bl_manifest *m, struct ags_erro
 {
     _cleanup_free_ char *text = NULL;
     size_t len = 0;
-    int r = read_regular_file_at(dfd, BL_MANIFEST, BL_MANIFEST, BL_MANIFEST_MAX, &text, &len,
-                                 NULL, err);
+    int r = read_regular_file_at(dfd, BL_MANIFEST, BL_MANIFEST, BL_MANIFEST_MAX, &text, &len, NULL,
+                                 err);
     if (r == -ENOENT)
         return ags_error_set(err, -ENOENT, "no baseline in %s", dir);
     if (r < 0)
@@ -251,10 +251,15 @@ static int diff_tree(struct differ *d, const struct bl_manifest *m, const char *
         qsort(t.v, t.n, sizeof(*t.v), bl_entry_cmp);
     _cleanup_free_ char *branch = NULL, *commit = NULL;
     gitdirs_head(wd, geteuid(), &branch, &commit);
-    struct run_diff_header h = {
-            .workdir = wd, .created = m->created, .entries = m->n, .partial = m->partial,
-            .now_partial = w.partial, .branch_old = m->branch, .branch_new = branch,
-            .commit_old = m->commit, .commit_new = commit};
+    struct run_diff_header h = {.workdir = wd,
+                                .created = m->created,
+                                .entries = m->n,
+                                .partial = m->partial,
+                                .now_partial = w.partial,
+                                .branch_old = m->branch,
+                                .branch_new = branch,
+                                .commit_old = m->commit,
+                                .commit_new = commit};
     if (d->o->header)
         d->o->header(&h, d->o->userdata);
     r = merge(d, m, &t);
@@ -268,16 +273,15 @@ int run_baseline_diff(const char *dir, const char *workdir, const struct run_dif
 {
     _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dfd < 0)
-        return ags_error_set(err, errno == ENOENT ? -ENOENT : -errno, "no baseline in %s: %m",
-                             dir);
+        return ags_error_set(err, errno == ENOENT ? -ENOENT : -errno, "no baseline in %s: %m", dir);
     _cleanup_(bl_manifest_done) struct bl_manifest m = {0};
     int r = load(dfd, dir, &m, err);
     if (r < 0)
         return r;
     const char *wd = workdir ? workdir : m.workdir;
     _cleanup_close_ int wfd = open(wd, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    _cleanup_close_ int ofd = openat(dfd, BL_OBJECTS, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                                                           O_CLOEXEC);
+    _cleanup_close_ int ofd =
+            openat(dfd, BL_OBJECTS, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (wfd < 0 || ofd < 0)
         return ags_error_set(err, -errno, "cannot open %s: %m", wfd < 0 ? wd : "its objects");
     struct differ d = {.o = o, .wfd = wfd, .ofd = ofd};

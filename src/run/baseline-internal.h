@@ -13,9 +13,9 @@
 #include "base/strbuf.h"
 #include "run/baseline.h"
 
-#define BL_MANIFEST     "manifest"
-#define BL_OBJECTS      "objects"
-#define BL_MAGIC        "ags-baseline 1"
+#define BL_MANIFEST "manifest"
+#define BL_OBJECTS  "objects"
+#define BL_MAGIC    "ags-baseline 1"
 /* The header and footer lines beside the entries. */
 #define BL_MANIFEST_MAX (AGS_BASELINE_MANIFEST_MAX + 64u * 1024u)
 /* Binary: a NUL in this many first bytes. */
@@ -68,8 +68,8 @@ struct bl_manifest {
 };
 
 void bl_manifest_done(struct bl_manifest *m);
-int bl_manifest_header(struct strbuf *sb, const char *workdir, int64_t created,
-                       const char *branch, const char *commit) _warn_unused_;
+int bl_manifest_header(struct strbuf *sb, const char *workdir, int64_t created, const char *branch,
+                       const char *commit) _warn_unused_;
 int bl_manifest_entry(struct strbuf *sb, const struct bl_entry *e) _warn_unused_;
 int bl_manifest_footer(struct strbuf *sb, bool partial, size_t entries) _warn_unused_;
 /* Parses a manifest (text[len], NUL-terminated); header_only stops after the

@@ -37,12 +37,11 @@ static int append_pct(struct strbuf *sb, const char *s)
     return r < 0 ? r : strbuf_appends(sb, enc);
 }
 
-int bl_manifest_header(struct strbuf *sb, const char *workdir, int64_t created,
-                       const char *branch, const char *commit)
+int bl_manifest_header(struct strbuf *sb, const char *workdir, int64_t created, const char *branch,
+                       const char *commit)
 {
     _cleanup_free_ char *wd = str_pct_encode(workdir);
-    int r = strbuf_appendf(sb, BL_MAGIC "\nworkdir %s\ncreated %lld\nhead", wd,
-                           (long long)created);
+    int r = strbuf_appendf(sb, BL_MAGIC "\nworkdir %s\ncreated %lld\nhead", wd, (long long)created);
     if (r == 0)
         r = append_pct(sb, branch);
     if (r == 0)

@@ -32,8 +32,11 @@ char *run_diff_quote_path(const char *path)
     int r = strbuf_appendc(&sb, '"');
     for (size_t i = 0; r == 0 && i < n; i++) {
         unsigned char c = (unsigned char)path[i];
-        const char *esc = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '"' ? "\\\"" :
-                          c == '\\' ? "\\\\" : NULL;
+        const char *esc = c == '\n'   ? "\\n"
+                          : c == '\t' ? "\\t"
+                          : c == '"'  ? "\\\""
+                          : c == '\\' ? "\\\\"
+                                      : NULL;
         if (esc)
             r = strbuf_appends(&sb, esc);
         else if (c < ' ' || c > '~')
@@ -133,8 +136,10 @@ char *run_diff_change_text(const struct run_change *c, bool escape)
 
 char *run_diff_name_text(const struct run_change *c)
 {
-    static const char letters[] = {[RUN_CHANGE_ADDED] = 'A', [RUN_CHANGE_DELETED] = 'D',
-                                   [RUN_CHANGE_MODIFIED] = 'M', [RUN_CHANGE_TYPE] = 'T',
+    static const char letters[] = {[RUN_CHANGE_ADDED] = 'A',
+                                   [RUN_CHANGE_DELETED] = 'D',
+                                   [RUN_CHANGE_MODIFIED] = 'M',
+                                   [RUN_CHANGE_TYPE] = 'T',
                                    [RUN_CHANGE_MODE] = 'P'};
     _cleanup_free_ char *q = run_diff_quote_path(c->path);
     return xasprintf("%c\t%s%s\n", letters[c->kind], q,

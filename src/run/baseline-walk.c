@@ -45,12 +45,12 @@ static int64_t ns_of(const struct timespec *t)
 static void entry_from(const struct stat *st, dev_t dev, struct bl_entry *e)
 {
     *e = (struct bl_entry){
-        .type = type_of(st, dev),
-        .mode = (uint32_t)(st->st_mode & 07777),
-        .size = (uint64_t)st->st_size,
-        .ino = (uint64_t)st->st_ino,
-        .mtime_ns = ns_of(&st->st_mtim),
-        .ctime_ns = ns_of(&st->st_ctim),
+            .type = type_of(st, dev),
+            .mode = (uint32_t)(st->st_mode & 07777),
+            .size = (uint64_t)st->st_size,
+            .ino = (uint64_t)st->st_ino,
+            .mtime_ns = ns_of(&st->st_mtim),
+            .ctime_ns = ns_of(&st->st_ctim),
     };
     /* A directory's size says nothing of what changed in it (its entries
      * are compared one by one), nor does another filesystem's. */

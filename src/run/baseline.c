@@ -23,9 +23,9 @@
 #define SESSION_ID_MAX 64u
 
 const struct run_baseline_limits run_baseline_default_limits = {
-    .max_entries = AGS_BASELINE_MAX_ENTRIES,
-    .copy_total = AGS_BASELINE_COPY_TOTAL,
-    .copy_file = AGS_BASELINE_COPY_FILE_MAX,
+        .max_entries = AGS_BASELINE_MAX_ENTRIES,
+        .copy_total = AGS_BASELINE_COPY_TOTAL,
+        .copy_file = AGS_BASELINE_COPY_FILE_MAX,
 };
 
 static bool session_id_ok(const char *id)
@@ -35,8 +35,8 @@ static bool session_id_ok(const char *id)
            strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
 }
 
-int run_baseline_dir(const char *(*getenv_fn)(const char *name), const char *session_id,
-                     char **ret, struct ags_error *err)
+int run_baseline_dir(const char *(*getenv_fn)(const char *name), const char *session_id, char **ret,
+                     struct ags_error *err)
 {
     *ret = NULL;
     if (!session_id_ok(session_id))
@@ -58,7 +58,8 @@ static int open_parent(const char *dir, const char **ret_leaf, struct ags_error 
     if (dir[0] != '/' || !slash || !slash[1] || strcmp(slash + 1, "..") == 0 ||
         strcmp(slash + 1, ".") == 0)
         return ags_error_set(err, -EINVAL, "internal: not a baseline directory: %s", dir);
-    _cleanup_free_ char *parent = slash == dir ? xstrdup("/") : xstrndup(dir, (size_t)(slash - dir));
+    _cleanup_free_ char *parent =
+            slash == dir ? xstrdup("/") : xstrndup(dir, (size_t)(slash - dir));
     int r = mkdir_parents(parent, 0700, err);
     if (r < 0)
         return r;
@@ -70,8 +71,7 @@ static int open_parent(const char *dir, const char **ret_leaf, struct ags_error 
     if (fstat(fd, &st) < 0)
         return ags_error_set(err, -errno, "cannot stat %s: %m", parent);
     if (st.st_uid != geteuid() || (st.st_mode & 022))
-        return ags_error_set(err, -EPERM, "%s is not yours alone (owner or mode): refused",
-                             parent);
+        return ags_error_set(err, -EPERM, "%s is not yours alone (owner or mode): refused", parent);
     *ret_leaf = slash + 1;
     return TAKE_FD(fd);
 }
@@ -90,8 +90,8 @@ static int store(struct record *rc, const char *data, size_t len, const uint8_t 
 {
     char hex[SHA256_HEX_SIZE];
     sha256_hex_of(sha, hex);
-    _cleanup_close_ int fd = openat(rc->objects, hex,
-                                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    _cleanup_close_ int fd =
+            openat(rc->objects, hex, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0 && errno == EEXIST)
         return 0;
     if (fd < 0)
@@ -172,15 +172,16 @@ static int record_into(int tfd, const char *workdir, struct record *rc, struct b
     if (r == 0)
         r = bl_walk(w, wfd);
     if (r < 0)
-        return err && err->code ? r : ags_error_set(err, r, "cannot walk %s: %s", workdir,
-                                                     strerror(-r));
+        return err && err->code
+                       ? r
+                       : ags_error_set(err, r, "cannot walk %s: %s", workdir, strerror(-r));
     /* The footer has room beyond the entries' bound (BL_MANIFEST_MAX). */
     rc->manifest.max = BL_MANIFEST_MAX;
     r = bl_manifest_footer(&rc->manifest, w->partial, w->entries);
     if (r < 0)
         return ags_error_set(err, r, "the baseline's manifest is too large");
-    return write_file_atomic_at(tfd, "baseline", BL_MANIFEST, rc->manifest.buf,
-                                rc->manifest.len, 0600, err);
+    return write_file_atomic_at(tfd, "baseline", BL_MANIFEST, rc->manifest.buf, rc->manifest.len,
+                                0600, err);
 }
 
 int run_baseline_record_with(const char *workdir, const char *dir,
@@ -195,8 +196,7 @@ int run_baseline_record_with(const char *workdir, const char *dir,
     char tmp[32];
     int r = mkdir_temp_at(pfd, tmp, 0700);
     if (r < 0)
-        return ags_error_set(err, r, "cannot create a directory beside %s: %s", dir,
-                             strerror(-r));
+        return ags_error_set(err, r, "cannot create a directory beside %s: %s", dir, strerror(-r));
     struct record rc = {.lim = lim, .objects = -EBADF, .err = err};
     strbuf_init(&rc.manifest, AGS_BASELINE_MANIFEST_MAX);
     struct bl_walk w = {.max_entries = lim->max_entries, .entry = record_entry, .userdata = &rc};
@@ -239,9 +239,9 @@ int run_baseline_workdir(const char *dir, char **ret, struct ags_error *err)
 {
     *ret = NULL;
     _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    _cleanup_close_ int fd = dfd < 0 ? -errno
-                                     : openat(dfd, BL_MANIFEST,
-                                              O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    _cleanup_close_ int fd =
+            dfd < 0 ? -errno
+                    : openat(dfd, BL_MANIFEST, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
         return ags_error_set(err, -ENOENT, "no baseline in %s", dir);

@@ -32,20 +32,20 @@ extern const struct run_baseline_limits run_baseline_default_limits;
 
 /* What a record did, for the run's closing note. */
 struct run_baseline_stats {
-    uint64_t entries;       /* in the manifest */
-    uint64_t copied_files;  /* text files with a copy (duplicates included; a
-                             * binary file is only hashed) */
-    uint64_t stored_bytes;  /* bytes of the copies stored (each content once) */
+    uint64_t entries;      /* in the manifest */
+    uint64_t copied_files; /* text files with a copy (duplicates included; a
+                            * binary file is only hashed) */
+    uint64_t stored_bytes; /* bytes of the copies stored (each content once) */
     uint64_t manifest_bytes;
-    int64_t ms;             /* how long it took */
-    bool partial;           /* a bound was reached: not every entry is in it */
+    int64_t ms;   /* how long it took */
+    bool partial; /* a bound was reached: not every entry is in it */
 };
 
 /* <XDG_STATE_HOME or ~/.local/state>/ags/sessions/<session_id>, owned;
  * -EINVAL for a session id that is not [A-Za-z0-9_-]{1,64}, -ENOENT without
  * XDG_STATE_HOME and HOME.  getenv_fn NULL: the process environment. */
-int run_baseline_dir(const char *(*getenv_fn)(const char *name), const char *session_id,
-                     char **ret, struct ags_error *err) _warn_unused_;
+int run_baseline_dir(const char *(*getenv_fn)(const char *name), const char *session_id, char **ret,
+                     struct ags_error *err) _warn_unused_;
 
 /* Records the baseline of workdir (absolute) into dir, which must not exist:
  * its parent is made 0700 (with its parents) and refused when it is a
@@ -97,7 +97,7 @@ struct run_change_side {
 
 struct run_change {
     enum run_change_kind kind;
-    const char *path; /* relative to the work dir; any bytes but NUL */
+    const char *path;                /* relative to the work dir; any bytes but NUL */
     struct run_change_side old, new; /* old for all but ADDED, new for all but DELETED */
     enum run_change_content content;
     const char *diff; /* RUN_CONTENT_DIFF */
