@@ -69,3 +69,20 @@
  * defaults joined it (every entry is compared with every base entry for the overlay rule). */
 #define AGS_NET_RULE_MAX_TEXT      300u
 #define AGS_NET_ALLOW_MAX          1024u
+/* ags diff's workspace baseline (docs/sessions.md "ags diff"): recorded on the host before a
+ * session starts and walked again by ags diff in a tree the agent wrote.  Entries walked
+ * (beyond: the manifest is marked partial), one path's bytes, directory depth, the
+ * manifest's bytes, and the file copies a diff shows lines from: each file up to the per-file
+ * bound, all of them up to the total (content-addressed: a duplicate is stored once). */
+#define AGS_BASELINE_MAX_ENTRIES   200000u
+#define AGS_BASELINE_PATH_MAX      4096u
+#define AGS_BASELINE_MAX_DEPTH     128u
+#define AGS_BASELINE_MANIFEST_MAX  (64u * 1024u * 1024u)
+#define AGS_BASELINE_COPY_TOTAL    (64u * 1024u * 1024u)
+#define AGS_BASELINE_COPY_FILE_MAX (256u * 1024u)
+/* The unified diff of one file: lines of each side, and the edit distance (inserted plus
+ * deleted lines) the line diff searches; beyond either: "too large to show". */
+#define AGS_DIFF_MAX_LINES         50000u
+#define AGS_DIFF_MAX_EDITS         2000u
+/* packed-refs read for HEAD's commit (the loose ref file is a GITDIRS_FILE_MAX line). */
+#define AGS_BASELINE_PACKED_REFS_MAX (8u * 1024u * 1024u)

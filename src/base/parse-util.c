@@ -45,6 +45,22 @@ int parse_i64(const char *s, int64_t *ret)
     return 0;
 }
 
+int parse_u64(const char *s, uint64_t *ret)
+{
+    /* strtoull takes "-1" for ULLONG_MAX and skips blanks: digits only. */
+    if (!s || !isdigit((unsigned char)*s))
+        return -EINVAL;
+    errno = 0;
+    char *end = NULL;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno == ERANGE || v > UINT64_MAX)
+        return -ERANGE;
+    if (errno != 0 || *end != '\0')
+        return -EINVAL;
+    *ret = (uint64_t)v;
+    return 0;
+}
+
 int parse_port(const char *s, uint16_t *ret)
 {
     uint32_t v;

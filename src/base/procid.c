@@ -16,16 +16,6 @@
 
 #define PROC_STAT_MAX 4096u
 
-/* A decimal without sign; the values here (inode, clock ticks) fit int64. */
-static int parse_u64(const char *s, uint64_t *ret)
-{
-    int64_t v = 0;
-    if (!s || *s == '-' || *s == '+' || parse_i64(s, &v) < 0 || v < 0)
-        return -EINVAL;
-    *ret = (uint64_t)v;
-    return 0;
-}
-
 /* The first 32 hex digits of path's content, dashes skipped; -EINVAL if fewer. */
 static int read_hex_id(const char *path, char out[33])
 {

@@ -120,13 +120,8 @@ static int stop_run(int argc, char **argv)
     if (rc != 0)
         return rc;
     size_t i = 0;
-    if (a.name && run_session_find(&l, a.name, &i) < 0) {
-        _cleanup_free_ char *shown = term_escape_str(a.name);
-        cli_error("no session '%s' of yours: `ags ps --all` lists them", shown);
-        rc = AGS_EXIT_FAILURE;
-    } else if (a.name) {
+    if (a.name && (rc = cli_session_named(&l, a.name, &i)) == 0)
         rc = stop_one(&l, i, a.timeout);
-    }
     for (i = 0; a.all && i < l.n; i++)
         if (stop_one(&l, i, a.timeout) != AGS_EXIT_OK)
             rc = AGS_EXIT_FAILURE;

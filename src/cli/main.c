@@ -14,7 +14,8 @@ const struct ags_command *const ags_commands[] = {
     &cmd_install,   &cmd_uninstall,     &cmd_create_aliases, &cmd_completions,
     &cmd_config,    &cmd_plan,          &cmd_update,       &cmd_df,
     &cmd_prune,     &cmd_approve,       &cmd_deny,         &cmd_auth_callback,
-    &cmd_net_log,   &cmd_ps,            &cmd_stop,   &cmd_attach, &cmd_logs,
+    &cmd_net_log,   &cmd_ps,            &cmd_stop,         &cmd_attach,
+    &cmd_logs,      &cmd_diff,
     &cmd_help,      &cmd_version,       NULL,
 };
 

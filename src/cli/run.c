@@ -174,10 +174,12 @@ static int run_supervised(const struct run_opts *opts)
     int rc = exit_status ? exit_status : AGS_EXIT_LAUNCH;
     if (!sv.name)
         cli_error("the session ended before its tmux started (exit status %d)", exit_status);
-    else if (opts->plan->detach)
-        say_background(sv.name, false), rc = AGS_EXIT_OK;
-    else
+    else if (!opts->plan->detach)
         rc = attach_started(opts, &sv);
+    if (sv.name && opts->plan->detach) {
+        say_background(sv.name, false);
+        rc = AGS_EXIT_OK;
+    }
     run_supervised_done(&sv);
     return rc;
 }

@@ -2,10 +2,10 @@
 /* What ags ps and ags stop share: the config and the sessions. */
 #include "cli/sessions-view.h"
 
-#include "cli/cli.h"
-#include "cli/config-load.h"
 #include "base/alloc.h"
 #include "base/termesc.h"
+#include "cli/cli.h"
+#include "cli/config-load.h"
 #include "base/banned.h"
 
 static void on_warn(const char *msg, void *userdata _unused_)
@@ -36,13 +36,8 @@ int cli_sessions_gather(const char *config_path, const char *backend, struct ags
 int cli_session_pick(const struct run_sessions *l, const char *name, const char *usage,
                      size_t *ret)
 {
-    if (name) {
-        if (run_session_find(l, name, ret) == 0)
-            return 0;
-        _cleanup_free_ char *shown = term_escape_str(name);
-        cli_error("no session '%s' of yours: `ags ps --all` lists them", shown);
-        return AGS_EXIT_FAILURE;
-    }
+    if (name)
+        return cli_session_named(l, name, ret);
     size_t found = 0;
     for (size_t i = 0; i < l->n; i++)
         if (l->v[i].supervised && l->v[i].state == BACKEND_SESSION_RUNNING && found++ == 0)
@@ -54,4 +49,13 @@ int cli_session_pick(const struct run_sessions *l, const char *name, const char 
                                 "starts one)",
               usage);
     return AGS_EXIT_USAGE;
+}
+
+int cli_session_named(const struct run_sessions *l, const char *name, size_t *ret)
+{
+    if (run_session_find(l, name, ret) == 0)
+        return 0;
+    _cleanup_free_ char *shown = term_escape_str(name);
+    cli_error("no session '%s' of yours: `ags ps --all` lists them", shown);
+    return AGS_EXIT_FAILURE;
 }

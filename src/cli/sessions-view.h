@@ -16,3 +16,6 @@ int cli_sessions_gather(const char *config_path, const char *backend, struct ags
  * usage). */
 int cli_session_pick(const struct run_sessions *l, const char *name, const char *usage,
                      size_t *ret);
+/* The index of the session of l named name (run_session_find): 0, or
+ * AGS_EXIT_FAILURE after saying that no session has that name. */
+int cli_session_named(const struct run_sessions *l, const char *name, size_t *ret);

@@ -28,6 +28,7 @@
 #include "base/signals.h"
 #include "run/assets.h"
 #include "run/authproxy.h"
+#include "run/baseline.h"
 #include "run/egress.h"
 #include "run/gitdirs.h"
 #include "run/internal.h"
@@ -60,6 +61,7 @@ struct run_state {
     struct run_authproxy proxy; /* the auth proxy (plan->auth_proxy_sock) */
     struct run_egress egress;   /* the egress proxy (plan->egress_sock, allowlist mode) */
     int agent_lock;    /* shared, until the sandbox is created */
+    char *baseline;    /* a supervised session's, for ags diff (removed at the end) */
     bool ran;          /* the session ran to its end: exit status and session_ms hold */
     uint64_t session_ms;
 };
@@ -103,6 +105,7 @@ static int sweep(struct run_state *s, struct ags_error *err)
         run_warnf(s->cb, "could not sweep an old auth proxy directory: %s", e.msg);
     if (stage_sweep_prefix(priv, RUN_EGRESS_DIR_PREFIX, &swept, &e) < 0)
         run_warnf(s->cb, "could not sweep an old egress proxy directory: %s", e.msg);
+    run_sessions_sweep_baselines(s->b, s->getenv);
     return interrupted(err);
 }
 
@@ -380,6 +383,29 @@ static void remove_secrets(struct run_state *s)
     s->secrets_made = false;
 }
 
+/* A supervised session's workspace as it was before the agent started, for
+ * ags diff (docs/sessions.md); without one the session goes on and ags diff
+ * says so. */
+static void record_baseline(struct run_state *s)
+{
+    if (!s->o->supervised || s->p->maintenance)
+        return;
+    struct ags_error e = {0};
+    struct run_baseline_stats st = {0};
+    const char *id = plan_label_value(s->p->labels, PLAN_LABEL_SESSION);
+    int r = run_baseline_dir(s->getenv, id ? id : "", &s->baseline, &e);
+    if (r == 0)
+        r = run_baseline_record(s->p->work_dir.v, s->baseline, &st, &e);
+    if (r < 0) {
+        run_warnf(s->cb, "no baseline for `ags diff`: %s", e.msg);
+        free(s->baseline);
+        s->baseline = NULL;
+    } else if (st.partial) {
+        run_warnf(s->cb, "the baseline for `ags diff` is partial (a limit was reached): "
+                         "`ags diff` says so");
+    }
+}
+
 static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *err)
 {
     struct run_state s = {
@@ -408,7 +434,12 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
     if (r == 0)
         r = interrupted(err);
     if (r == 0)
+        record_baseline(&s);
+    if (r == 0)
         r = run_sandbox(&s, ret_exit, err);
+    if (s.baseline)
+        (void)run_baseline_remove(s.baseline);
+    free(s.baseline);
     if (s.b)
         remove_secrets(&s);
     run_egress_end(&s.egress, s.cb);

@@ -452,7 +452,7 @@ static bool present_at(int dfd, const char *name)
 }
 
 /* HEAD as git would take it: a regular file with a valid content. */
-static char *valid_head_at(int dfd)
+char *gitdirs_valid_head_at(int dfd)
 {
     char *text = NULL;
     size_t len = 0;
@@ -476,7 +476,7 @@ void gitdirs_guard_begin(const char *workdir, struct gitdirs_guard *g)
     if (fd < 0 || !bare_shaped_at(fd))
         return;
     g->dotgit_dir = true;
-    g->head = valid_head_at(fd);
+    g->head = gitdirs_valid_head_at(fd);
     g->had_commondir = present_at(fd, "commondir");
     g->had_gitdir = present_at(fd, "gitdir");
     g->had_alternates = fstatat(fd, "objects/info/alternates", &g->alternates,
@@ -557,7 +557,7 @@ static void check_alternates(const struct gitdirs_guard *g, int fd, const char *
 static void check_head(const struct gitdirs_guard *g, int fd, const char *dotgit,
                        struct events *ev)
 {
-    _cleanup_free_ char *head = g->head ? valid_head_at(fd) : NULL;
+    _cleanup_free_ char *head = g->head ? gitdirs_valid_head_at(fd) : NULL;
     if (!g->head || head)
         return;
     struct ags_error err = {0};
@@ -583,7 +583,7 @@ static void check_dotgit(const struct gitdirs_guard *g, struct events *ev)
         quarantine(fd, dotgit, "gitdir", ev);
     check_alternates(g, fd, dotgit, ev);
     check_head(g, fd, dotgit, ev);
-    _cleanup_free_ char *head = g->head ? valid_head_at(fd) : NULL;
+    _cleanup_free_ char *head = g->head ? gitdirs_valid_head_at(fd) : NULL;
     if (!bare_shaped_at(fd) || (g->head && !head))
         event(ev, GITDIRS_BROKEN, TAKE_PTR(dotgit), NULL);
 }

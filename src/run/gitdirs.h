@@ -129,3 +129,18 @@ void gitdirs_guard_check(const struct gitdirs_guard *g, time_t since, struct git
                          size_t *ret_n);
 void gitdirs_guard_done(struct gitdirs_guard *g);
 void gitdirs_events_free(struct gitdirs_event *e, size_t n);
+
+/* HEAD of the git dir dfd when it is a regular file git would take (owned,
+ * as it is in the file), else NULL. */
+char *gitdirs_valid_head_at(int dfd);
+
+/*
+ * HEAD of the work tree at workdir for ags diff (gitdirs-head.c), read
+ * without git and only from the git dir gitdirs_find trusts: HEAD, then the
+ * branch's loose ref file or its line in packed-refs (bounded reads, regular
+ * files only, no symlink on the way).  *ret_branch: "refs/heads/x" (NULL when
+ * detached), *ret_commit: the hex object id (NULL when unknown: an unborn
+ * branch, a ref beyond the bounds).  No git work tree (or none trusted, or
+ * workdir not absolute): both NULL.
+ */
+void gitdirs_head(const char *workdir, uid_t uid, char **ret_branch, char **ret_commit);

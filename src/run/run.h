@@ -401,6 +401,10 @@ int run_sessions_gather(const struct run_owned_opts *o, struct run_sessions *ret
 /* The index of the session named name (its name, its session id or its
  * sandbox id); -ENOENT when none. */
 int run_session_find(const struct run_sessions *l, const char *name, size_t *ret) _warn_unused_;
+/* Removes the ags diff baselines of sessions the backend no longer lists
+ * (older than a few minutes: one being recorded has no sandbox yet);
+ * best effort, part of a run's sweep. */
+void run_sessions_sweep_baselines(struct backend *b, const char *(*getenv_fn)(const char *name));
 /* ags attach: session i's tmux through an exec with a terminal (tmux's own
  * detach key leaves the session running); *ret_running: whether its tmux
  * session still runs afterwards.  -EOPNOTSUPP: the backend cannot attach

@@ -4,7 +4,11 @@
  * sandboxes with ags's labels, of this user's engine or store), each with
  * whether its owning ags still runs; stop through the backend alone.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,7 +16,9 @@
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "base/strutil.h"
+#include "run/baseline.h"
 #include "run/internal.h"
+#include "run/statelog.h"
 #include "base/banned.h"
 
 /* How long a live owner gets to see its agent end and remove its sandbox
@@ -112,6 +118,54 @@ static int wait_removed(struct run_sessions *l, const char *id, bool *ret_gone,
     return r;
 }
 
+/* The baseline of a session (ags diff) goes with it. */
+static void remove_baseline(const struct backend_session *s)
+{
+    const char *id = plan_label_value(s->labels, PLAN_LABEL_SESSION);
+    _cleanup_free_ char *dir = NULL;
+    if (id && run_baseline_dir(NULL, id, &dir, NULL) == 0)
+        (void)run_baseline_remove(dir);
+}
+
+/* How old a baseline without a listed session must be before the sweep
+ * removes it: one being recorded has no sandbox yet. */
+#define BASELINE_SWEEP_AGE_S (10 * 60)
+
+static bool session_listed(const struct backend_sessions *l, const char *id)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const char *s = plan_label_value(l->v[i].labels, PLAN_LABEL_SESSION);
+        if (s && strcmp(s, id) == 0)
+            return true;
+    }
+    return false;
+}
+
+void run_sessions_sweep_baselines(struct backend *b, const char *(*getenv_fn)(const char *name))
+{
+    struct backend_sessions l = {0};
+    _cleanup_free_ char *dir = run_state_log_dir(getenv_fn, "sessions");
+    if (!dir || !b->ops->list_sessions || b->ops->list_sessions(b, &l, NULL) < 0)
+        return;
+    _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d)
+        TAKE_FD(fd);
+    time_t before = time(NULL) - BASELINE_SWEEP_AGE_S;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        struct stat st;
+        if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+            !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || st.st_mtime >= before ||
+            session_listed(&l, e->d_name))
+            continue;
+        _cleanup_free_ char *path = xasprintf("%s/%s", dir, e->d_name);
+        (void)run_baseline_remove(path);
+    }
+    if (d)
+        closedir(d);
+    backend_sessions_done(&l);
+}
+
 int run_session_stop(struct run_sessions *l, size_t i, unsigned timeout_s, int *ret_exit,
                      struct ags_error *err)
 {
@@ -125,11 +179,13 @@ int run_session_stop(struct run_sessions *l, size_t i, unsigned timeout_s, int *
     if (s->state == BACKEND_SESSION_RUNNING)
         r = ops->stop_session(l->backend, s, timeout_s, ret_exit, err);
     if (r == -ENOENT)
-        return 0; /* gone meanwhile: stopped all the same */
+        r = 0; /* gone meanwhile: stopped all the same */
     bool gone = false;
     if (r == 0 && l->v[i].owner != RUN_OWNER_GONE)
         r = wait_removed(l, s->id, &gone, err);
     if (r == 0 && !gone)
         r = ops->remove_session(l->backend, s, err);
+    if (r == 0)
+        remove_baseline(s);
     return r;
 }

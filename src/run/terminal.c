@@ -18,6 +18,7 @@
 
 #include "base/fileio.h"
 #include "base/strutil.h"
+#include "run/baseline.h"
 #include "run/internal.h"
 #include "base/banned.h"
 
@@ -105,4 +106,9 @@ void build_sink_end(struct build_sink *s)
         sink_emit(s, reset, termfilter_finish(&s->f, reset));
     }
     s->started = s->filtered = false;
+}
+
+void run_diff_terminal_init(struct termfilter *f)
+{
+    filter_init_for_terminal(f);
 }

@@ -55,6 +55,11 @@ if run unknown-command-escaped 2 "$ags" $'frob\e]52;c;SGk=\a\xc2\x9b'; then
 fi
 run help 0 "$ags" --help
 help_out=$out
+# ags diff: usage errors before any engine is asked.
+run diff-help 0 "$ags" diff --help && expect diff-help "$out" "usage: ags diff [NAME] [--stat] [--name-only]"
+run diff-two-names 2 "$ags" diff a b && expect diff-two-names "$err" "unexpected argument 'b'"
+run diff-bad-flag 2 "$ags" diff --bogus
+expect help-lists-diff "$help_out" "diff"
 # Every command is built: help marks none as not built.
 if grep -q '(not built yet)' <<<"$help_out"; then bad "help marks a command as not built"; else ok; fi
 

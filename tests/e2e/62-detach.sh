@@ -20,7 +20,19 @@ export XDG_STATE_HOME=$AGS_E2E_SCRATCH/state
 export TMPDIR=$AGS_E2E_SCRATCH/tmp
 export CANARY_SRC=ags-detach-canary
 W=$AGS_E2E_SCRATCH/work
-mkdir -p "$W" "$XDG_CONFIG_HOME/ags" "$TMPDIR"
+P=$AGS_E2E_SCRATCH/plain
+mkdir -p "$W" "$P" "$XDG_CONFIG_HOME/ags" "$TMPDIR"
+# The workspace is a git repository whose config would run a script from
+# git status/diff (fsmonitor) and from hooks: ags diff must never run it.
+MARK=$AGS_E2E_SCRATCH/git-ran
+git -C "$W" init -q
+printf '#!/bin/sh\ntouch %s\n' "$MARK" >"$W/.git/evil.sh"
+chmod +x "$W/.git/evil.sh"
+git -C "$W" config core.fsmonitor "$W/.git/evil.sh"
+git -C "$W" config core.hooksPath "$W/.git"
+printf 'one\ntwo\n' >"$W/edit.txt"
+echo gone >"$W/del.txt"
+echo old >"$P/p-old.txt"
 e2e_own_runtime_dir
 cat >"$XDG_CONFIG_HOME/ags/config.toml" <<TOML
 [sandbox]
@@ -126,7 +138,8 @@ check_eq "ps shows its host services up" "services up" "$(field_of "$S1" owner)"
 check_eq "its secret exists while it runs" 1 "$(ags_secrets)"
 
 # ---- attach through a pty, type a command, detach with C-b d
-st=$(pty_session "$E2E_TMP/attach.out" "sleep:1.5" 'send:echo marker-$((6*7))x\r' \
+st=$(pty_session "$E2E_TMP/attach.out" "sleep:1.5" \
+    'send:echo three >> edit.txt; rm del.txt; echo new > added.txt; echo marker-$((6*7))x\r' \
     "wait:marker-42x" "sleep:0.5" 'send:\x02' "sleep:0.3" "send:d" -- "$AGS_BIN" attach "$S1")
 check_eq "attach ends with status 0 after C-b d" 0 "$st"
 check_contains "the typed command ran in the session" "marker-42x" "$(cat "$E2E_TMP/attach.out")"
@@ -136,6 +149,15 @@ check_eq "the session still runs after the detach" running "$(field_of "$S1" sta
 run logs "$S1"
 check_eq "logs succeeds" 0 "$RUN_RC"
 check_contains "logs shows the command's output" "marker-42x" "$RUN_OUT"
+
+# ---- ags diff: what the agent changed, without running anything of the repo's git
+run diff "$S1"
+check_eq "diff succeeds" 0 "$RUN_RC"
+check_contains "diff shows the added file" "added.txt" "$RUN_OUT"
+check_contains "diff shows the deleted file" "del.txt" "$RUN_OUT"
+check_contains "diff shows the edit as a line added" "+three" "$RUN_OUT"
+check_lacks "diff does not list the unchanged .git" ".git/config" "$RUN_OUT"
+if [ -e "$MARK" ]; then fail "diff never runs the repository's fsmonitor or hooks"; else ok "diff never runs the repository's fsmonitor or hooks"; fi
 
 # ---- attach without a name picks the only one; with two it asks
 cp "$E2E_TMP/before" "$E2E_TMP/before2"
@@ -178,15 +200,23 @@ if kill -0 "$SUP1" 2>/dev/null; then fail "its supervisor ended"; else ok "its s
 
 # ---- an attached --tmux run is detached with C-b d and runs on
 cp "$E2E_TMP/before" "$E2E_TMP/before3"
-st=$(cd "$W" && pty_session "$E2E_TMP/tmux.out" "sleep:2" 'send:echo tmux-$((5*5))y\r' \
+st=$(cd "$P" && pty_session "$E2E_TMP/tmux.out" "sleep:2" \
+    'send:rm p-old.txt; echo hi > p-new.txt; echo tmux-$((5*5))y\r' \
     "wait:tmux-25y" 'send:\x02' "sleep:0.3" "send:d" -- "$AGS_BIN" --agent shell --tmux)
 check_eq "an attached --tmux run ends with 0 when detached" 0 "$st"
 check_contains "it said it keeps running" "keeps running" "$(tr -d '\r' <"$E2E_TMP/tmux.out")"
 S3=$(new_session_name "$E2E_TMP/before3")
 check_eq "the detached --tmux session runs on" running "$(field_of "$S3" state)"
+run diff "$S3" --name-only
+check_eq "diff of a plain directory succeeds" 0 "$RUN_RC"
+check_contains "it names the added file" "p-new.txt" "$RUN_OUT"
+check_contains "it names the deleted file" "p-old.txt" "$RUN_OUT"
 run stop "$S3" --timeout 2
 check_eq "stop of it succeeds" 0 "$RUN_RC"
 
 check_eq "nothing of ags's is left: sandboxes" 0 "$(managed_containers)"
 check_eq "nothing of ags's is left: secrets" 0 "$(ags_secrets)"
+left=$(find "$XDG_STATE_HOME/ags/sessions" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)
+check_eq "nothing of ags's is left: diff baselines" 0 "$left"
+if [ -e "$MARK" ]; then fail "nothing ran the repository's git scripts"; else ok "nothing ran the repository's git scripts"; fi
 e2e_finish
