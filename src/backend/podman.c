@@ -375,6 +375,7 @@ static struct podman_connect_opts connect_opts(const struct backend_open_opts *o
         .autostart = !o->no_autostart,
         .idle_seconds = o->service_idle_seconds,
         .timeout_ms = o->timeout_ms,
+        .ssh_open = o->ssh_open,
     };
 }
 
