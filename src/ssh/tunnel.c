@@ -170,7 +170,7 @@ static int listen_local(struct ssh_tunnel *t, const char *runtime_dir, struct ag
     if (!runtime_dir || runtime_dir[0] != '/')
         return ags_error_set(err, -EINVAL, "ssh: no private runtime directory for the tunnel's "
                                            "socket (set XDG_RUNTIME_DIR)");
-    _cleanup_free_ char *tmpl = xasprintf("%s/ags-ssh-XXXXXX", runtime_dir);
+    _cleanup_free_ char *tmpl = xasprintf("%s/ags-tunnel-XXXXXX", runtime_dir);
     if (!mkdtemp(tmpl))
         return ags_error_set(err, -errno, "ssh: cannot make a directory in %s: %m",
                              runtime_dir);

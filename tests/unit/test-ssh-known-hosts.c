@@ -92,22 +92,24 @@ static void test_port_entry_has_no_fallback_to_the_bare_name(void **state)
                      SSH_KH_UNKNOWN);
     assert_int_equal(verdict("[127.0.0.1]:22 ssh-ed25519 " KEY_A "\n", "[127.0.0.1]:37701", &a),
                      SSH_KH_UNKNOWN);
-    assert_int_equal(verdict(NULL, "h", &a), SSH_KH_UNKNOWN);
+    assert_int_equal(verdict(NULL, "gpu.example.org", &a), SSH_KH_UNKNOWN);
 }
 
 static void test_changed_and_revoked_keys(void **state)
 {
     (void)state;
     struct ssh_host_key b = key_of(KEY_B, LIBSSH2_HOSTKEY_TYPE_ED25519);
-    assert_int_equal(verdict("h ssh-ed25519 " KEY_A "\n", "h", &b), SSH_KH_CHANGED);
-    assert_int_equal(verdict(HASHED_A "\n", "[127.0.0.1]:37701", &b), SSH_KH_CHANGED);
-    assert_int_equal(verdict("h ssh-ed25519 " KEY_B "\n@revoked h ssh-ed25519 " KEY_B "\n", "h",
+    assert_int_equal(verdict("gpu.example.org ssh-ed25519 " KEY_A "\n", "gpu.example.org", &b), SSH_KH_CHANGED);
+    /* hashed: libssh2 1.10 cannot tell a changed key from an unknown name
+     * there; refused all the same, with the new key's fingerprint */
+    assert_int_equal(verdict(HASHED_A "\n", "[127.0.0.1]:37701", &b), SSH_KH_UNKNOWN);
+    assert_int_equal(verdict("gpu.example.org ssh-ed25519 " KEY_B "\n@revoked h ssh-ed25519 " KEY_B "\n", "gpu.example.org",
                              &b), SSH_KH_REVOKED_KEY);
     /* a key of another type where one is known for the name: refused as
      * changed (libssh2 1.10 compares across types; OpenSSH refuses it too,
      * with its "different type of key exists" warning) */
     struct ssh_host_key c = key_of(KEY_C, LIBSSH2_HOSTKEY_TYPE_ECDSA_256);
-    assert_int_equal(verdict("h ssh-ed25519 " KEY_A "\n", "h", &c), SSH_KH_CHANGED);
+    assert_int_equal(verdict("gpu.example.org ssh-ed25519 " KEY_A "\n", "gpu.example.org", &c), SSH_KH_CHANGED);
 }
 
 static void test_unreadable_lines_hide_nothing(void **state)
@@ -119,8 +121,8 @@ static void test_unreadable_lines_hide_nothing(void **state)
                        "x sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29t\n"
                        "garbage\n"
                        "\n"
-                       "h ssh-ed25519 " KEY_A "\r\n";
-    assert_int_equal(verdict(text, "h", &a), SSH_KH_MATCH);
+                       "gpu.example.org ssh-ed25519 " KEY_A "\r\n";
+    assert_int_equal(verdict(text, "gpu.example.org", &a), SSH_KH_MATCH);
 }
 
 int main(void)
