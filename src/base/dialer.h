@@ -27,12 +27,12 @@ struct ags_dialer {
 
 /* What an ssh:// URI's dialer needs besides the URI. */
 struct ags_dial_target {
-    const char *uri;          /* ssh://[user@]host[:port]/path/to/podman.sock */
-    const char *identity;     /* a private key file (CONTAINER_SSHKEY, identity=), or NULL */
-    const char *home;         /* $HOME: ~/.ssh/known_hosts */
-    const char *runtime_dir;  /* private to us: the local socket's directory goes below it */
+    const char *uri;         /* ssh://[user@]host[:port]/path/to/podman.sock */
+    const char *identity;    /* a private key file (CONTAINER_SSHKEY, identity=), or NULL */
+    const char *home;        /* $HOME: ~/.ssh/known_hosts */
+    const char *runtime_dir; /* private to us: the local socket's directory goes below it */
     const char *(*getenv)(const char *name); /* SSH_AUTH_SOCK, USER */
-    long timeout_ms;          /* connect, handshake and auth together; 0: 10 s */
+    long timeout_ms;                         /* connect, handshake and auth together; 0: 10 s */
 };
 
 typedef int ags_dialer_open_fn(const struct ags_dial_target *t, struct ags_dialer **ret,

@@ -62,8 +62,7 @@ int tcp_connect_until(const char *host, uint16_t port, long deadline, struct ags
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
     int gr = getaddrinfo(host, service, &hints, &res);
     if (gr != 0)
-        return ags_error_set(err, -EHOSTUNREACH, "cannot resolve '%s': %s", host,
-                             gai_strerror(gr));
+        return ags_error_set(err, -EHOSTUNREACH, "cannot resolve '%s': %s", host, gai_strerror(gr));
     int fd = -ECONNREFUSED;
     for (struct addrinfo *ai = res; ai && fd < 0 && monotonic_ms() < deadline; ai = ai->ai_next)
         fd = connect_addr(ai->ai_addr, ai->ai_addrlen, deadline);

@@ -108,8 +108,10 @@ int ssh_known_hosts_verdict(void *session, const char *text, size_t len, const c
                             struct ags_error *err)
 {
     if (key_bits(key->type) == 0)
-        return ags_error_set(err, -EPROTONOSUPPORT, "%s offered a host key type ags does not "
-                                                    "check (only ed25519 and ECDSA)", name);
+        return ags_error_set(err, -EPROTONOSUPPORT,
+                             "%s offered a host key type ags does not "
+                             "check (only ed25519 and ECDSA)",
+                             name);
     int r = check(session, text, len, SSH_KH_REVOKED, name, key, err);
     if (r < 0)
         return r;

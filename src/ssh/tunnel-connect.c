@@ -60,13 +60,14 @@ static int handshake(struct ssh_tunnel *t, long timeout_ms, struct ags_error *er
                              "ssh: %s offers no host key type ags can check: ags takes ed25519 "
                              "and ECDSA host keys only (libssh2 1.10 lacks rsa-sha2); a server "
                              "with only an RSA host key needs an ed25519 one (`ssh-keygen -A` "
-                             "there as root, then reload sshd)", t->name);
+                             "there as root, then reload sshd)",
+                             t->name);
     if (r == LIBSSH2_ERROR_TIMEOUT)
         return ags_error_set(err, -ETIMEDOUT, "ssh: %s did not finish the handshake in %ld s",
                              t->name, timeout_ms / 1000);
     if (r < 0)
-        return ags_error_set(err, -ECONNREFUSED, "ssh: the handshake with %s failed: %s",
-                             t->name, session_error(t->session));
+        return ags_error_set(err, -ECONNREFUSED, "ssh: the handshake with %s failed: %s", t->name,
+                             session_error(t->session));
     return 0;
 }
 
@@ -102,8 +103,8 @@ static int check_host_key(struct ssh_tunnel *t, const char *home, struct ags_err
     _cleanup_free_ char *path = xasprintf("%s/.ssh/known_hosts", home ? home : "");
     _cleanup_free_ char *text = NULL;
     size_t tlen = 0;
-    int r = read_regular_file_at(AT_FDCWD, path, path, AGS_SSH_KNOWN_HOSTS_MAX, &text, &tlen,
-                                 NULL, err);
+    int r = read_regular_file_at(AT_FDCWD, path, path, AGS_SSH_KNOWN_HOSTS_MAX, &text, &tlen, NULL,
+                                 err);
     if (r < 0 && r != -ENOENT)
         return r;
     enum ssh_kh_verdict v;
@@ -117,15 +118,18 @@ static int check_host_key(struct ssh_tunnel *t, const char *home, struct ags_err
     case SSH_KH_MATCH:
         return 0;
     case SSH_KH_REVOKED_KEY:
-        return ags_error_set(err, -EPERM, "ssh: the host key of %s (%s %s) is marked @revoked "
-                                          "in %s: refusing to connect", t->name, kt, fp, path);
+        return ags_error_set(err, -EPERM,
+                             "ssh: the host key of %s (%s %s) is marked @revoked "
+                             "in %s: refusing to connect",
+                             t->name, kt, fp, path);
     case SSH_KH_CHANGED:
         return ags_error_set(err, -EPERM,
                              "ssh: WARNING: the host key of %s has CHANGED (it is now %s %s): "
                              "someone may be intercepting the connection, or the host was "
                              "reinstalled. ags refuses to connect. If you know why it changed, "
                              "remove the old key (`ssh-keygen -R '%s'`) and add the new one "
-                             "after checking its fingerprint", t->name, kt, fp, t->name);
+                             "after checking its fingerprint",
+                             t->name, kt, fp, t->name);
     case SSH_KH_UNKNOWN:
     default:
         return ags_error_set(err, -EPERM,
@@ -198,7 +202,8 @@ static int authenticate(struct ssh_tunnel *t, const struct ags_dial_target *tg,
                          "ssh: %s@%s accepted none of the keys offered (%u from the ssh-agent%s"
                          "%s%s): add your key to the agent (`ssh-add`) or name one with "
                          "CONTAINER_SSHKEY, and put its public half in the remote "
-                         "~/.ssh/authorized_keys", user, t->name, tried,
+                         "~/.ssh/authorized_keys",
+                         user, t->name, tried,
                          sock && sock[0] ? "" : ", which SSH_AUTH_SOCK does not name",
                          tg->identity ? " and " : "", tg->identity ? tg->identity : "");
 }
@@ -213,8 +218,8 @@ int ssh_tunnel_connect(struct ssh_tunnel *t, const struct ags_dial_target *tg,
         return t->sock;
     if (t->sock < 0)
         return ags_error_set(err, t->sock, "ssh: cannot connect to %s port %u: %s", t->uri.host,
-                             t->uri.port, t->sock == -ETIMEDOUT ? "no answer in 10 s"
-                                                                 : strerror(-t->sock));
+                             t->uri.port,
+                             t->sock == -ETIMEDOUT ? "no answer in 10 s" : strerror(-t->sock));
     int r = handshake(t, timeout_ms, err);
     if (r == 0)
         r = check_host_key(t, tg->home, err);

@@ -40,13 +40,13 @@ struct ssh_bridge {
 struct ssh_tunnel {
     struct ags_dialer base;
     struct ssh_uri uri;
-    char *name;         /* "host" or "[host]:port", as known_hosts names it */
-    int sock;           /* the TCP connection */
+    char *name; /* "host" or "[host]:port", as known_hosts names it */
+    int sock;   /* the TCP connection */
     LIBSSH2_SESSION *session;
-    char *listen_dir;   /* 0700, ours; holds the socket for libcurl */
+    char *listen_dir; /* 0700, ours; holds the socket for libcurl */
     char *listen_path;
     int listen_fd;
-    int wake_fd;        /* eventfd: a request was queued, or stop */
+    int wake_fd; /* eventfd: a request was queued, or stop */
     pthread_t thread;
     bool started;
     pthread_mutex_t lock; /* queue, stop, dead, dead_err; requests' done/abandoned */

@@ -68,8 +68,10 @@ static bool bridge_closed(const struct ssh_bridge *b)
 static void link_dead(struct ssh_tunnel *t, int code, const char *why)
 {
     struct ags_error e = {0};
-    (void)ags_error_set(&e, code, "ssh: lost the connection to %s (%s): the remote Podman "
-                                  "engine is unreachable", t->name, why);
+    (void)ags_error_set(&e, code,
+                        "ssh: lost the connection to %s (%s): the remote Podman "
+                        "engine is unreachable",
+                        t->name, why);
     pthread_mutex_lock(&t->lock);
     if (!t->dead) {
         t->dead = code;
@@ -131,8 +133,8 @@ static bool open_step(struct ssh_tunnel *t)
     (void)ags_error_set(&e, -ECONNREFUSED,
                         "ssh: %s would not open the remote socket %s (%s): is Podman's socket "
                         "there (`systemctl --user enable --now podman.socket`), and does its "
-                        "sshd allow AllowStreamLocalForwarding?", t->name, t->uri.path,
-                        last_error(t->session));
+                        "sshd allow AllowStreamLocalForwarding?",
+                        t->name, t->uri.path, last_error(t->session));
     bridge_close(t, b, e.code, &e);
     return true;
 }

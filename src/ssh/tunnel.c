@@ -168,12 +168,12 @@ static void tunnel_free(struct ags_dialer *d)
 static int listen_local(struct ssh_tunnel *t, const char *runtime_dir, struct ags_error *err)
 {
     if (!runtime_dir || runtime_dir[0] != '/')
-        return ags_error_set(err, -EINVAL, "ssh: no private runtime directory for the tunnel's "
-                                           "socket (set XDG_RUNTIME_DIR)");
+        return ags_error_set(err, -EINVAL,
+                             "ssh: no private runtime directory for the tunnel's "
+                             "socket (set XDG_RUNTIME_DIR)");
     _cleanup_free_ char *tmpl = xasprintf("%s/ags-tunnel-XXXXXX", runtime_dir);
     if (!mkdtemp(tmpl))
-        return ags_error_set(err, -errno, "ssh: cannot make a directory in %s: %m",
-                             runtime_dir);
+        return ags_error_set(err, -errno, "ssh: cannot make a directory in %s: %m", runtime_dir);
     t->listen_dir = TAKE_PTR(tmpl);
     t->listen_path = xasprintf("%s/podman.sock", t->listen_dir);
     return usock_listen_private(t->listen_path, "ssh tunnel socket", 16, &t->listen_fd, err);
@@ -183,8 +183,10 @@ int ssh_tunnel_open(const struct ags_dial_target *tg, struct ags_dialer **ret,
                     struct ags_error *err)
 {
     struct ssh_tunnel *t = xcalloc(1, sizeof(*t));
-    t->base = (struct ags_dialer){.dial = tunnel_dial, .local_path = tunnel_local_path,
-                                  .status = tunnel_status, .free = tunnel_free};
+    t->base = (struct ags_dialer){.dial = tunnel_dial,
+                                  .local_path = tunnel_local_path,
+                                  .status = tunnel_status,
+                                  .free = tunnel_free};
     t->sock = t->listen_fd = t->wake_fd = -1;
     pthread_mutex_init(&t->lock, NULL);
     pthread_condattr_t ca;
@@ -206,8 +208,7 @@ int ssh_tunnel_open(const struct ags_dial_target *tg, struct ags_dialer **ret,
     if (r == 0) {
         r = thread_start_signals_blocked(&t->thread, ssh_tunnel_pump, t);
         if (r < 0)
-            (void)ags_error_set(err, r, "ssh: cannot start the tunnel's thread: %s",
-                                strerror(-r));
+            (void)ags_error_set(err, r, "ssh: cannot start the tunnel's thread: %s", strerror(-r));
         t->started = r == 0;
     }
     if (r < 0) {

@@ -20,5 +20,5 @@
 #define SSH_TUNNEL_DEAD_MS            10000L
 
 /* An ags_dialer_open_fn: connects, checks and authenticates, starts the pump. */
-int ssh_tunnel_open(const struct ags_dial_target *t, struct ags_dialer **ret,
-                    struct ags_error *err) _warn_unused_;
+int ssh_tunnel_open(const struct ags_dial_target *t, struct ags_dialer **ret, struct ags_error *err)
+        _warn_unused_;

@@ -27,8 +27,10 @@ void ssh_uri_done(struct ssh_uri *u)
 
 static int bad(struct ags_error *err, const char *part, const char *why)
 {
-    return ags_error_set(err, -EINVAL, "ssh:// Podman URI: %s %s (expected ssh://[USER@]HOST"
-                                       "[:PORT]/path/to/podman.sock)", part, why);
+    return ags_error_set(err, -EINVAL,
+                         "ssh:// Podman URI: %s %s (expected ssh://[USER@]HOST"
+                         "[:PORT]/path/to/podman.sock)",
+                         part, why);
 }
 
 static bool unreserved_or_sub_delim(unsigned char ch)

@@ -164,12 +164,12 @@ static void test_canonical_text_and_known_hosts_name(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_user_host_port_path),
-        cmocka_unit_test(test_ipv6_in_brackets),
-        cmocka_unit_test(test_percent_decoding_of_user_and_path),
-        cmocka_unit_test(test_ambiguous_text_refused_naming_the_part),
-        cmocka_unit_test(test_bounds),
-        cmocka_unit_test(test_canonical_text_and_known_hosts_name),
+            cmocka_unit_test(test_user_host_port_path),
+            cmocka_unit_test(test_ipv6_in_brackets),
+            cmocka_unit_test(test_percent_decoding_of_user_and_path),
+            cmocka_unit_test(test_ambiguous_text_refused_naming_the_part),
+            cmocka_unit_test(test_bounds),
+            cmocka_unit_test(test_canonical_text_and_known_hosts_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
