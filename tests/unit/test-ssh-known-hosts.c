@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <libssh2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +82,42 @@ static void test_plain_and_hashed_entries_match(void **state)
     assert_int_equal(verdict(HASHED_A "\n", "[127.0.0.1]:37701", &a), SSH_KH_MATCH);
     assert_int_equal(verdict("a,example.com ssh-ed25519 " KEY_A " c\n", "example.com", &a),
                      SSH_KH_MATCH);
+    assert_int_equal(verdict("GPU.Example.ORG ssh-ed25519 " KEY_A "\n", "gpu.example.org", &a),
+                     SSH_KH_MATCH);
+    /* last: key_of reuses one buffer */
+    struct ssh_host_key c = key_of(KEY_C, LIBSSH2_HOSTKEY_TYPE_ECDSA_256);
+    assert_int_equal(
+            verdict("gpu.example.org ecdsa-sha2-nistp256 " KEY_C "\n", "gpu.example.org", &c),
+            SSH_KH_MATCH);
+}
+
+static void test_plain_ecdsa_entry_with_another_key_is_changed(void **state)
+{
+    (void)state;
+    struct ssh_host_key c = key_of(KEY_C, LIBSSH2_HOSTKEY_TYPE_ECDSA_256);
+    /* KEY_C with its last byte flipped: same type, same length, another key */
+    char other[] = KEY_C;
+    other[strlen(other) - 3] = other[strlen(other) - 3] == 'A' ? 'B' : 'A';
+    char text[512];
+    snprintf(text, sizeof(text), "gpu.example.org ecdsa-sha2-nistp256 %s\n", other);
+    assert_int_equal(verdict(text, "gpu.example.org", &c), SSH_KH_CHANGED);
+    /* a matching line anywhere wins over a changed one, as in OpenSSH */
+    snprintf(text, sizeof(text),
+             "gpu.example.org ecdsa-sha2-nistp256 %s\ngpu.example.org ecdsa-sha2-nistp256 " KEY_C
+             "\n",
+             other);
+    assert_int_equal(verdict(text, "gpu.example.org", &c), SSH_KH_MATCH);
+}
+
+static void test_negated_plain_name_does_not_match(void **state)
+{
+    (void)state;
+    struct ssh_host_key a = key_of(KEY_A, LIBSSH2_HOSTKEY_TYPE_ED25519);
+    assert_int_equal(verdict("!gpu.example.org,gpu.example.org ssh-ed25519 " KEY_A "\n",
+                             "gpu.example.org", &a),
+                     SSH_KH_UNKNOWN);
+    assert_int_equal(verdict("gpu.example.org.evil ssh-ed25519 " KEY_A "\n", "gpu.example.org", &a),
+                     SSH_KH_UNKNOWN);
 }
 
 static void test_port_entry_has_no_fallback_to_the_bare_name(void **state)
@@ -131,6 +168,8 @@ int main(void)
             cmocka_unit_test(test_fingerprint_as_ssh_keygen_prints_it),
             cmocka_unit_test(test_line_kinds),
             cmocka_unit_test(test_plain_and_hashed_entries_match),
+            cmocka_unit_test(test_plain_ecdsa_entry_with_another_key_is_changed),
+            cmocka_unit_test(test_negated_plain_name_does_not_match),
             cmocka_unit_test(test_port_entry_has_no_fallback_to_the_bare_name),
             cmocka_unit_test(test_changed_and_revoked_keys),
             cmocka_unit_test(test_unreadable_lines_hide_nothing),
