@@ -4,6 +4,9 @@
 # Starts S background runs (default 20) of `ags --agent shell -- -c 'sleep 120'`,
 # waits until ags ps lists all of them, times `ags ps` N times (default 15,
 # one warm-up), prints the median, then stops them all (ags stop --all).
+# --detach: the sessions are detachable ones (`ags --agent shell --detach`,
+# one after the other), and the median time of such a start (until ags
+# returns: the session's tmux runs) is printed too.
 #
 #   tools/bench-ps.sh --e2e BUILD_DIR [-n N] [-s S] [--backend podman|bwrap]
 #       (as root, after `ctest -R 'e2e/setup$'` (and e2e/bwrap-setup for
@@ -18,6 +21,7 @@ backend=podman
 image=${AGS_E2E_IMAGE:-localhost/ags-test:latest}
 ags=
 e2e=
+detach=
 while [ $# -gt 0 ]; do
     case $1 in
         -n) n=$2; shift 2 ;;
@@ -26,6 +30,7 @@ while [ $# -gt 0 ]; do
         --image) image=$2; shift 2 ;;
         --ags) ags=$2; shift 2 ;;
         --e2e) e2e=$2; shift 2 ;;
+        --detach) detach=1; shift ;;
         *) echo "usage: $0 --e2e BUILD_DIR | --ags PATH [-n N] [-s S] [--backend B] [--image IMG]" >&2; exit 2 ;;
     esac
 done
@@ -47,7 +52,7 @@ if [ -n "$e2e" ]; then
          XDG_CONFIG_HOME="$dir/config" DBUS_SESSION_BUS_ADDRESS=disabled:
          CONTAINER_HOST="unix://$AGS_E2E_SOCKET"
          bash "$dir/bench.sh" -n "$n" -s "$sessions" --backend "$backend"
-         --image "$AGS_E2E_IMAGE" --ags "$dir/ags")
+         --image "$AGS_E2E_IMAGE" --ags "$dir/ags" ${detach:+--detach})
     cd "$dir/repo"
     if [ "$AGS_E2E_MODE" = root ]; then
         chown -R "$AGS_E2E_UID:$AGS_E2E_GID" "$dir"
@@ -69,11 +74,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
+starts=()
 for ((i = 0; i < sessions; i++)); do
     mkdir -p "$tmp/w$i"
+    if [ -n "$detach" ]; then
+        t0=$(date +%s%N)
+        (cd "$tmp/w$i" && "$ags" --agent shell --detach </dev/null >/dev/null 2>&1)
+        starts+=($((($(date +%s%N) - t0) / 1000000)))
+        continue
+    fi
     (cd "$tmp/w$i" && exec "$ags" --agent shell -- -c 'sleep 120' </dev/null >/dev/null 2>&1) &
     pids+=($!)
 done
+if [ -n "$detach" ]; then
+    printf '%s\n' "${starts[@]}" | sort -n |
+        awk '{ v[NR] = $1 } END { printf "ags --detach start (until it returns), median of %d: %d ms\n", NR, v[int((NR + 1) / 2)] }'
+fi
 listed() { "$ags" ps 2>/dev/null | tail -n +2 | grep -c . || true; }
 for _ in $(seq 900); do [ "$(listed)" -ge "$sessions" ] && break; sleep 0.2; done
 [ "$(listed)" -ge "$sessions" ] || { echo "bench: only $(listed) of $sessions sessions started" >&2; exit 1; }

@@ -59,6 +59,10 @@
  * --follow for the new ones to be found. */
 #define AGS_SESSION_LOG_MAX        (32u * 1024u * 1024u)
 #define AGS_SESSION_LOG_SHIFT_MAX  100000u
+/* ... and how many line comparisons one --follow poll may spend aligning. */
+#define AGS_SESSION_LOG_ALIGN_WORK 2000000u
+/* A supervisor's log of what it could not report (docs/sessions.md). */
+#define AGS_SESSION_SUPERVISOR_LOG_MAX (1024u * 1024u)
 /* ags stop --timeout: seconds between SIGTERM and SIGKILL. */
 #define AGS_STOP_TIMEOUT_MAX       3600u
 #define AGS_BWRAP_STORE_FILE_MAX   (64u * 1024u)

@@ -143,7 +143,7 @@ const struct ags_command cmd_attach = {
     .summary = "attach to a detachable session's tmux (detach: C-b d)",
     .args = "[NAME] [--config FILE] [--backend B]",
     .flags = attach_flags,
-    .operands = CLI_VALUE_WORD,
+    .operands = CLI_VALUE_SESSION,
     .run = attach_run,
 };
 
@@ -152,6 +152,6 @@ const struct ags_command cmd_logs = {
     .summary = "show a detachable session's output (tmux scrollback)",
     .args = "[NAME] [--follow] [--config FILE] [--backend B]",
     .flags = logs_flags,
-    .operands = CLI_VALUE_WORD,
+    .operands = CLI_VALUE_SESSION,
     .run = logs_run,
 };

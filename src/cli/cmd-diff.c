@@ -203,6 +203,6 @@ const struct ags_command cmd_diff = {
         .summary = "show what a session changed in its workspace since it started",
         .args = "[NAME] [--stat] [--name-only] [--config FILE] [--backend B]",
         .flags = diff_flags,
-        .operands = CLI_VALUE_WORD,
+        .operands = CLI_VALUE_SESSION,
         .run = diff_run,
 };

@@ -6,22 +6,26 @@
 #include <time.h>
 
 #include "base/alloc.h"
+#include "base/limits.h"
+#include "base/strbuf.h"
+#include "base/termesc.h"
 #include "cli/cli.h"
 #include "cli/sessions-view.h"
 #include "base/banned.h"
 
 static const char ps_usage[] =
-        "usage: ags ps [--all] [--json] [--config FILE] [--backend auto|podman|bwrap]";
+        "usage: ags ps [--all] [--json|--quiet] [--config FILE] [--backend auto|podman|bwrap]";
 
 struct ps_flags {
     const char *config_path, *backend;
-    bool all, json, help;
+    bool all, json, quiet, help;
 };
 
 #define AT(field) offsetof(struct ps_flags, field)
 static const struct cli_flag ps_flag_table[] = {
     {"--all", "-a", CLI_VALUE_NONE, NULL, "also created and exited sessions", AT(all)},
     {"--json", NULL, CLI_VALUE_NONE, NULL, "a JSON array", AT(json)},
+    {"--quiet", "-q", CLI_VALUE_NONE, NULL, "only the names, one per line", AT(quiet)},
     CLI_FLAG_CONFIG_AT(AT(config_path)),
     CLI_FLAG_BACKEND_AT(AT(backend)),
     CLI_FLAG_HELP_AT(AT(help)),
@@ -29,10 +33,30 @@ static const struct cli_flag ps_flag_table[] = {
 };
 #undef AT
 
+/* The names of the sessions shown, one per line, escaped (the shells'
+ * completion of a session name reads them). */
+static char *names(const struct run_sessions *l, bool all)
+{
+    struct strbuf sb;
+    strbuf_init(&sb, AGS_SESSION_LABEL_MAX * 64);
+    for (size_t i = 0; i < l->n; i++) {
+        if (!run_session_shown(&l->v[i], all))
+            continue;
+        _cleanup_free_ char *name = term_escape_str(l->v[i].name);
+        if (strbuf_appendf(&sb, "%s\n", name) < 0)
+            break; /* bounded: the rest is left out */
+    }
+    return strbuf_steal(&sb);
+}
+
 static int ps_run(int argc, char **argv)
 {
     struct ps_flags f = {0};
     int rc = cli_flags_parse(ps_flag_table, argc, argv, ps_usage, &f);
+    if (rc == 0 && f.json && f.quiet) {
+        cli_error("--json and --quiet exclude each other\n%s", ps_usage);
+        return AGS_EXIT_USAGE;
+    }
     if (rc != 0 || f.help) {
         if (f.help)
             puts(ps_usage);
@@ -44,8 +68,9 @@ static int ps_run(int argc, char **argv)
     if (rc != 0)
         return rc;
     int64_t now = (int64_t)time(NULL);
-    _cleanup_free_ char *out = f.json ? run_sessions_json(&l, f.all, now)
-                                      : run_sessions_text(&l, f.all, now);
+    _cleanup_free_ char *out = f.json    ? run_sessions_json(&l, f.all, now)
+                               : f.quiet ? names(&l, f.all)
+                                         : run_sessions_text(&l, f.all, now);
     run_sessions_done(&l);
     fputs(out, stdout);
     return fflush(stdout) == 0 ? AGS_EXIT_OK : AGS_EXIT_FAILURE;
@@ -54,7 +79,7 @@ static int ps_run(int argc, char **argv)
 const struct ags_command cmd_ps = {
     .name = "ps",
     .summary = "list the sessions (sandboxes) of this user",
-    .args = "[--all] [--json] [--config FILE] [--backend B]",
+    .args = "[--all] [--json|--quiet] [--config FILE] [--backend B]",
     .flags = ps_flag_table,
     .run = ps_run,
 };

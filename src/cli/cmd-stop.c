@@ -134,6 +134,6 @@ const struct ags_command cmd_stop = {
     .summary = "stop and remove a session (or --all)",
     .args = "NAME|--all [--timeout S] [--config FILE] [--backend B]",
     .flags = stop_flags,
-    .operands = CLI_VALUE_WORD,
+    .operands = CLI_VALUE_SESSION,
     .run = stop_run,
 };

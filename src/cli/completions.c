@@ -55,6 +55,7 @@ static const struct context run_mode = {.tables = {cli_run_flags, NULL}};
 struct words {
     FILE *out;
     bool any;
+    bool fish; /* command substitution is (...) there, $(...) in bash and zsh */
 };
 
 static void put_word(struct words *w, const char *word)
@@ -80,6 +81,10 @@ static void put_value_words(struct words *w, enum cli_value v, const char *choic
         break;
     case CLI_VALUE_CHOICE:
         put_word(w, choices);
+        break;
+    case CLI_VALUE_SESSION: /* asked when completing: sessions come and go */
+        put_word(w, w->fish ? "(command ags ps --all --quiet 2>/dev/null)"
+                            : "$(command ags ps --all --quiet 2>/dev/null)");
         break;
     default:
         break;
@@ -262,7 +267,7 @@ static void fish_flag(FILE *out, const char *cmd, const struct cli_flag *f)
     } else if (f->value == CLI_VALUE_DIR) {
         fputs(" -x -a '(__fish_complete_directories)'", out);
     } else if (f->value != CLI_VALUE_NONE) {
-        struct words w = {.out = out};
+        struct words w = {.out = out, .fish = true};
         fputs(" -x -a '", out);
         put_value_words(&w, f->value, f->choices);
         fputs("'", out);
@@ -279,7 +284,7 @@ static void fish_context(FILE *out, const struct context *c)
             fish_flag(out, c->cmd, f);
     if (c->operands == CLI_VALUE_NONE)
         return;
-    struct words w = {.out = out};
+    struct words w = {.out = out, .fish = true};
     fish_condition(out, c->cmd);
     fputs(" -a '", out);
     put_value_words(&w, c->operands, c->operand_choices);

@@ -21,6 +21,7 @@ enum cli_value {
     CLI_VALUE_CHOICE, /* one word of choices */
     CLI_VALUE_HOST,   /* a [network].allow entry (base/netrule.h): nothing to complete */
     CLI_VALUE_SECONDS, /* a whole number of seconds: nothing to complete */
+    CLI_VALUE_SESSION, /* a session's name: completed from `ags ps --all --quiet` */
 };
 
 struct cli_flag {

@@ -148,7 +148,12 @@ static int attach_started(const struct run_opts *opts, struct run_supervised *sv
     }
     int exit_status = 0;
     struct ags_error end_err = {0};
-    if (run_supervised_wait(sv, &opts->cb, &exit_status, &end_err) < 0) {
+    int w = run_supervised_wait(sv, &opts->cb, &exit_status, &end_err);
+    if (w == -EINTR) { /* the user stopped waiting: whatever runs, runs on */
+        say_background(sv->name, true);
+        return AGS_EXIT_OK;
+    }
+    if (w < 0) {
         cli_error("%s", r < 0 ? err.msg : end_err.msg);
         return AGS_EXIT_LAUNCH;
     }
@@ -161,6 +166,7 @@ static int run_supervised(const struct run_opts *opts)
 {
     if (!opts->plan->detach && !(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))) {
         cli_error("--tmux needs a terminal to attach to; start it with --detach instead");
+        run_staging_discard(opts->staging_dir, &opts->cb);
         return AGS_EXIT_USAGE;
     }
     struct run_supervised sv;
@@ -198,16 +204,17 @@ static int run_built_plan(const struct ags_config *cfg, struct ags_plan *plan,
     if (plan->tmux) {
         bool can_attach = false;
         struct ags_error e = {0};
-        if (run_backend_can_attach(&opts, &can_attach, &e) < 0) {
-            cli_error("%s", e.msg);
-            return AGS_EXIT_LAUNCH;
-        }
-        if (can_attach)
+        int r = run_backend_can_attach(&opts, &can_attach, &e);
+        if (r == 0 && can_attach)
             return run_supervised(&opts);
-        if (plan->detach) {
+        if (r < 0)
+            cli_error("%s", e.msg);
+        else if (plan->detach)
             cli_error("--detach needs a backend that can attach to a running sandbox "
                       "(Podman); the bubblewrap backend runs --tmux attached only");
-            return AGS_EXIT_USAGE;
+        if (r < 0 || plan->detach) {
+            run_staging_discard(staging, &opts.cb);
+            return r < 0 ? AGS_EXIT_LAUNCH : AGS_EXIT_USAGE;
         }
     }
     int exit_status = 0;

@@ -25,6 +25,7 @@
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "base/strutil.h"
+#include "base/strv.h"
 #include "base/signals.h"
 #include "run/assets.h"
 #include "run/authproxy.h"
@@ -91,8 +92,16 @@ static int sweep(struct run_state *s, struct ags_error *err)
     int r = s->b->ops->sweep(s->b, &swept, &e);
     if (r < 0 && r != -EINTR)
         run_warnf(s->cb, "could not sweep what earlier runs left: %s", e.msg);
-    if (stage_sweep(run_tmp_dir(), &swept, &e) < 0)
+    /* A running supervised session keeps its staging and baseline even when
+     * its supervisor is gone (docs/sessions.md). */
+    struct backend_sessions live = {0};
+    bool listed = s->b->ops->list_sessions && s->b->ops->list_sessions(s->b, &live, NULL) == 0;
+    _cleanup_strv_free_ char **keep = run_supervised_running(&live);
+    if (stage_sweep(run_tmp_dir(), keep, &swept, &e) < 0)
         run_warnf(s->cb, "could not sweep old lockdown staging: %s", e.msg);
+    if (listed)
+        run_sessions_sweep_baselines(&live, s->getenv);
+    backend_sessions_done(&live);
     /* Only in a directory nobody else can write: there every ags-ssh-*,
      * ags-proxy-* and ags-egress-* is ours. */
     _cleanup_free_ char *priv = NULL;
@@ -105,7 +114,6 @@ static int sweep(struct run_state *s, struct ags_error *err)
         run_warnf(s->cb, "could not sweep an old auth proxy directory: %s", e.msg);
     if (stage_sweep_prefix(priv, RUN_EGRESS_DIR_PREFIX, &swept, &e) < 0)
         run_warnf(s->cb, "could not sweep an old egress proxy directory: %s", e.msg);
-    run_sessions_sweep_baselines(s->b, s->getenv);
     return interrupted(err);
 }
 
@@ -466,6 +474,13 @@ static int run_caught(const struct run_opts *o, int *ret_exit, struct ags_error 
     return r;
 }
 
+void run_staging_discard(const char *dir, const struct run_callbacks *cb)
+{
+    struct ags_error e = {0};
+    if (dir && stage_remove_tree(dir, &e) < 0)
+        run_warnf(cb, "%s", e.msg);
+}
+
 int run_plan(const struct run_opts *o, int *ret_exit, struct ags_error *err)
 {
     *ret_exit = 0;
@@ -478,8 +493,6 @@ int run_plan(const struct run_opts *o, int *ret_exit, struct ags_error *err)
     if (o->plan->lockdown)
         run_warn_git_guard(o->plan, &guard, since, &o->cb);
     gitdirs_guard_done(&guard);
-    struct ags_error e = {0};
-    if (o->staging_dir && stage_remove_tree(o->staging_dir, &e) < 0)
-        run_warnf(&o->cb, "%s", e.msg);
+    run_staging_discard(o->staging_dir, &o->cb);
     return r;
 }

@@ -147,7 +147,7 @@ struct run_owned *run_owned_push(struct run_owned_list *l, enum run_owned_kind k
 void run_owned_mark_dead(struct run_owned *x, bool dead);
 /* The staging directories in tmp_dir and the base cache under cache_dir. */
 void run_owned_add_dirs(const char *tmp_dir, const char *cache_dir, const struct procid *self,
-                        struct run_owned_list *l);
+                        char *const *keep, struct run_owned_list *l);
 /* Removes a staging directory or a cache file without following a symlink. */
 int run_owned_remove_dir(const struct run_owned *x, struct ags_error *err) _warn_unused_;
 

@@ -52,7 +52,8 @@ static void add_entry(struct run_owned_list *l, enum run_owned_kind kind, const 
     x->size_partial = !du->complete;
 }
 
-static void add_staging(const char *tmp_dir, const struct procid *self, struct run_owned_list *l)
+static void add_staging(const char *tmp_dir, const struct procid *self, char *const *keep,
+                        struct run_owned_list *l)
 {
     _cleanup_close_ int fd = open(tmp_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -68,7 +69,8 @@ static void add_staging(const char *tmp_dir, const struct procid *self, struct r
             !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
             du_tree_at(dirfd(d), e->d_name, &du) < 0)
             continue;
-        bool dead = stage_owner_state(dirfd(d), e->d_name, self) == PROCID_DEAD;
+        bool dead = stage_owner_state(dirfd(d), e->d_name, self) == PROCID_DEAD &&
+                    !stage_kept_for_session(dirfd(d), e->d_name, keep);
         add_entry(l, RUN_OWNED_STAGING, tmp_dir, e->d_name, &du);
         run_owned_mark_dead(&l->v[l->n - 1], dead);
     }
@@ -113,9 +115,9 @@ static void add_cache(const char *cache_dir, struct run_owned_list *l)
 }
 
 void run_owned_add_dirs(const char *tmp_dir, const char *cache_dir, const struct procid *self,
-                        struct run_owned_list *l)
+                        char *const *keep, struct run_owned_list *l)
 {
-    add_staging(tmp_dir, self, l);
+    add_staging(tmp_dir, self, keep, l);
     add_cache(cache_dir, l);
 }
 

@@ -228,6 +228,20 @@ void run_owned_classify(const struct backend_objects *objs, const struct run_own
     classify_images(objs, f, IMAGE_BASE, out);
 }
 
+/* The sessions of running supervised sandboxes: their staging stays. */
+static char **supervised_running(const struct backend_objects *objs)
+{
+    struct strv_builder b = {0};
+    for (size_t i = 0; i < objs->n; i++) {
+        const struct backend_object *c = &objs->v[i];
+        const char *id = plan_label_value(c->labels, PLAN_LABEL_SESSION);
+        if (c->kind == BACKEND_OBJ_CONTAINER && c->running && id &&
+            plan_label_is_true(c->labels, PLAN_LABEL_SUPERVISED))
+            strv_builder_push(&b, xstrdup(id));
+    }
+    return strv_builder_steal(&b);
+}
+
 static enum procid_state owner_state_proc(const char *owner, bool in_use, void *userdata)
 {
     const struct procid *self = userdata;
@@ -269,8 +283,9 @@ int run_owned_gather(const struct run_owned_opts *o, struct run_owned_list *ret,
             .userdata = &self,
     };
     run_owned_classify(&ret->objs, &f, ret);
+    _cleanup_strv_free_ char **keep = supervised_running(&ret->objs);
     run_owned_add_dirs(o->tmp_dir ? o->tmp_dir : run_tmp_dir(), o->cfg->sandbox.cache_dir.v,
-                       &self, ret);
+                       &self, keep, ret);
     /* The lock dir is found (and the cache dir made) only when prune removes
      * an agent's volume: ags df only looks. */
     ret->cache_dir = o->cfg->sandbox.cache_dir.v ? xstrdup(o->cfg->sandbox.cache_dir.v) : NULL;

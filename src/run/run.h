@@ -96,6 +96,9 @@ struct run_opts {
  * did to git metadata in the workdir is then said through cb.warn.
  */
 int run_plan(const struct run_opts *o, int *ret_exit, struct ags_error *err) _warn_unused_;
+/* The lockdown staging of a plan that will not run (run_plan removes it
+ * otherwise); NULL is fine.  Said through cb.warn when it cannot be. */
+void run_staging_discard(const char *dir, const struct run_callbacks *cb);
 
 /* ---- the notification that a session ended (session-end.c) ---- */
 
@@ -404,7 +407,11 @@ int run_session_find(const struct run_sessions *l, const char *name, size_t *ret
 /* Removes the ags diff baselines of sessions the backend no longer lists
  * (older than a few minutes: one being recorded has no sandbox yet);
  * best effort, part of a run's sweep. */
-void run_sessions_sweep_baselines(struct backend *b, const char *(*getenv_fn)(const char *name));
+void run_sessions_sweep_baselines(const struct backend_sessions *l,
+                                  const char *(*getenv_fn)(const char *name));
+/* The session ids of the running supervised sessions listed (owned strv):
+ * what the sweep keeps whatever their owner. */
+char **run_supervised_running(const struct backend_sessions *l);
 /* ags attach: session i's tmux through an exec with a terminal (tmux's own
  * detach key leaves the session running); *ret_running: whether its tmux
  * session still runs afterwards.  -EOPNOTSUPP: the backend cannot attach

@@ -8,10 +8,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "base/fileio.h"
 #include "base/limits.h"
 #include "base/signals.h"
+#include "base/strbuf.h"
 #include "base/strv.h"
 #include "run/internal.h"
 #include "base/banned.h"
@@ -135,30 +137,73 @@ static void split_lines(struct pane_text *t)
     }
 }
 
+/* What the exec writes, read while it runs and held to AGS_SESSION_LOG_MAX:
+ * past that the reader stops and closes its end, so the writer fails (the
+ * tmux answering is the sandbox's, and could answer without end). */
+struct drain {
+    int fd;
+    struct strbuf text;
+    bool over;
+};
+
+static void *drain_run(void *arg)
+{
+    struct drain *d = arg;
+    char buf[16384];
+    for (;;) {
+        ssize_t n = read(d->fd, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        if (strbuf_append(&d->text, buf, (size_t)n) < 0) {
+            d->over = true;
+            break;
+        }
+    }
+    (void)close(d->fd);
+    d->fd = -EBADF;
+    return NULL;
+}
+
 /* What the pane holds now (scrollback and screen, wrapped lines joined),
  * without the empty lines below the last one written; -ESRCH when the
- * session's tmux has ended. */
+ * session's tmux has ended, -EFBIG when it answered too much. */
 static int capture(struct run_sessions *l, size_t i, struct pane_text *ret, struct ags_error *err)
 {
     static const char *const argv[] = {TMUX, "capture-pane", "-p", "-J", "-S", "-",
                                        "-E",  "-",            "-t", "ags", NULL};
     *ret = (struct pane_text){0};
-    _cleanup_close_ int mem = memfd_create("ags-logs", MFD_CLOEXEC);
+    int sp[2];
     _cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (mem < 0 || null < 0)
+    if (null < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
         return ags_error_set(err, -errno, "cannot make room for the session's output: %m");
-    const struct backend_io io = {.in_fd = -1, .out_fd = mem, .err_fd = null};
+    struct drain d = {.fd = sp[0]};
+    strbuf_init(&d.text, AGS_SESSION_LOG_MAX);
+    pthread_t t;
+    int r = -pthread_create(&t, NULL, drain_run, &d);
+    if (r < 0) {
+        (void)close(sp[0]);
+        (void)close(sp[1]);
+        strbuf_done(&d.text);
+        return ags_error_set(err, r, "cannot start reading the session's output");
+    }
+    const struct backend_io io = {.in_fd = -1, .out_fd = sp[1], .err_fd = null};
     int code = -1;
-    int r = l->backend->ops->exec_session(l->backend, l->raw.v[i].id, argv, NULL, &io, &code, err);
-    if (r == 0 && code != 0)
+    r = l->backend->ops->exec_session(l->backend, l->raw.v[i].id, argv, NULL, &io, &code, err);
+    (void)close(sp[1]);
+    (void)pthread_join(t, NULL);
+    if (d.over)
+        r = ags_error_set(err, -EFBIG, "the session's tmux answered more than %u MiB",
+                          AGS_SESSION_LOG_MAX >> 20);
+    else if (r == 0 && code != 0)
         r = ags_error_set(err, -ESRCH, "the session's tmux has ended");
-    if (r == 0 && lseek(mem, 0, SEEK_SET) != 0)
-        r = ags_error_set(err, -errno, "cannot read the session's output: %m");
-    size_t len = 0;
-    if (r == 0)
-        r = read_fd_bounded(mem, AGS_SESSION_LOG_MAX, &ret->text, &len, err);
-    if (r < 0)
+    if (r < 0) {
+        strbuf_done(&d.text);
         return r;
+    }
+    size_t len = d.text.len;
+    ret->text = strbuf_steal(&d.text);
     while (len > 0 && ret->text[len - 1] == '\n')
         ret->text[--len] = '\0';
     split_lines(ret);
@@ -168,12 +213,18 @@ static int capture(struct run_sessions *l, size_t i, struct pane_text *ret, stru
 size_t run_logs_new_from(const char *const *prev, size_t np, const char *const *now, size_t nn)
 {
     /* Lines leave the top when the scrollback is full: the previous capture
-     * is aligned at the offset that keeps most of it in place. */
-    size_t best = 0;
+     * is aligned at the offset that keeps most of it in place.  The pane is
+     * the agent's (a scrollback of identical lines makes every offset look
+     * alike): the comparisons are held to AGS_SESSION_LOG_ALIGN_WORK, and
+     * what is found by then is taken. */
+    size_t best = 0, work = 0;
     for (size_t d = 0; d < np && d <= AGS_SESSION_LOG_SHIFT_MAX; d++) {
         size_t k = 0;
-        while (d + k < np && k < nn && strcmp(prev[d + k], now[k]) == 0)
+        while (d + k < np && k < nn && work++ < AGS_SESSION_LOG_ALIGN_WORK &&
+               strcmp(prev[d + k], now[k]) == 0)
             k++;
+        if (work >= AGS_SESSION_LOG_ALIGN_WORK)
+            return k > best ? k : best;
         if (k > best)
             best = k;
         if (d + k == np)

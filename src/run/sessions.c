@@ -16,6 +16,7 @@
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "base/strutil.h"
+#include "base/strv.h"
 #include "run/baseline.h"
 #include "run/internal.h"
 #include "run/statelog.h"
@@ -141,11 +142,23 @@ static bool session_listed(const struct backend_sessions *l, const char *id)
     return false;
 }
 
-void run_sessions_sweep_baselines(struct backend *b, const char *(*getenv_fn)(const char *name))
+char **run_supervised_running(const struct backend_sessions *l)
 {
-    struct backend_sessions l = {0};
+    struct strv_builder b = {0};
+    for (size_t i = 0; i < l->n; i++) {
+        const char *id = plan_label_value(l->v[i].labels, PLAN_LABEL_SESSION);
+        if (id && l->v[i].state == BACKEND_SESSION_RUNNING &&
+            plan_label_is_true(l->v[i].labels, PLAN_LABEL_SUPERVISED))
+            strv_builder_push(&b, xstrdup(id));
+    }
+    return strv_builder_steal(&b);
+}
+
+void run_sessions_sweep_baselines(const struct backend_sessions *l,
+                                  const char *(*getenv_fn)(const char *name))
+{
     _cleanup_free_ char *dir = run_state_log_dir(getenv_fn, "sessions");
-    if (!dir || !b->ops->list_sessions || b->ops->list_sessions(b, &l, NULL) < 0)
+    if (!dir)
         return;
     _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -156,14 +169,13 @@ void run_sessions_sweep_baselines(struct backend *b, const char *(*getenv_fn)(co
         struct stat st;
         if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
             !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || st.st_mtime >= before ||
-            session_listed(&l, e->d_name))
+            session_listed(l, e->d_name))
             continue;
         _cleanup_free_ char *path = xasprintf("%s/%s", dir, e->d_name);
         (void)run_baseline_remove(path);
     }
     if (d)
         closedir(d);
-    backend_sessions_done(&l);
 }
 
 int run_session_stop(struct run_sessions *l, size_t i, unsigned timeout_s, int *ret_exit,

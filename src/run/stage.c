@@ -160,6 +160,32 @@ int stage_write_owner(const char *dir, struct ags_error *err)
     return 0;
 }
 
+/* The session a supervisor's staging serves, beside the owner file: while
+ * that session's sandbox runs the sweep keeps it, owner or not. */
+#define STAGE_SESSION_FILE "session"
+
+int stage_write_session(const char *dir, const char *session, struct ags_error *err)
+{
+    _cleanup_free_ char *path = xasprintf("%s/" STAGE_SESSION_FILE, dir);
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                                  0600);
+    if (fd < 0 || write_all(fd, session, strlen(session)) < 0)
+        return ags_error_set(err, -errno, "cannot write '%s': %m", path);
+    return 0;
+}
+
+bool stage_kept_for_session(int dir, const char *name, char *const *keep)
+{
+    if (!keep || !keep[0])
+        return false;
+    _cleanup_free_ char *rel = xasprintf("%s/" STAGE_SESSION_FILE, name);
+    _cleanup_free_ char *session = read_own_line_at(dir, rel, STAGE_SESSION_MAX);
+    for (size_t i = 0; session && keep[i]; i++)
+        if (strcmp(keep[i], session) == 0)
+            return true;
+    return false;
+}
+
 int stage_rewrite_owner(const char *dir, struct ags_error *err)
 {
     _cleanup_free_ char *path = xasprintf("%s/" STAGE_OWNER_FILE, dir);
@@ -529,13 +555,23 @@ enum procid_state stage_owner_state(int dir, const char *name, const struct proc
     return procid_file_state(dir, rel, self);
 }
 
-int stage_sweep(const char *tmp_dir, size_t *ret_removed, struct ags_error *err)
+static int sweep_prefix(const char *tmp_dir, const char *prefix, char *const *keep,
+                        size_t *ret_removed, struct ags_error *err);
+
+int stage_sweep(const char *tmp_dir, char *const *keep, size_t *ret_removed,
+                struct ags_error *err)
 {
-    return stage_sweep_prefix(tmp_dir, STAGE_PREFIX, ret_removed, err);
+    return sweep_prefix(tmp_dir, STAGE_PREFIX, keep, ret_removed, err);
 }
 
 int stage_sweep_prefix(const char *tmp_dir, const char *prefix, size_t *ret_removed,
                        struct ags_error *err)
+{
+    return sweep_prefix(tmp_dir, prefix, NULL, ret_removed, err);
+}
+
+static int sweep_prefix(const char *tmp_dir, const char *prefix, char *const *keep,
+                        size_t *ret_removed, struct ags_error *err)
 {
     *ret_removed = 0;
     struct procid self;
@@ -557,7 +593,8 @@ int stage_sweep_prefix(const char *tmp_dir, const char *prefix, size_t *ret_remo
             fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
             !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
             continue;
-        if (stage_owner_state(dirfd(d), e->d_name, &self) != PROCID_DEAD)
+        if (stage_owner_state(dirfd(d), e->d_name, &self) != PROCID_DEAD ||
+            stage_kept_for_session(dirfd(d), e->d_name, keep))
             continue;
         _cleanup_free_ char *path = xasprintf("%s/%s", tmp_dir, e->d_name);
         /* One that cannot be removed does not keep the others: the first error is reported. */

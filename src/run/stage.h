@@ -46,9 +46,11 @@ int stage_lockdown_within(const struct ags_plan *p, const char *staging_dir,
  * missing path is not an error. */
 int stage_remove_tree(const char *path, struct ags_error *err) _warn_unused_;
 /* Removes the staging directories in tmp_dir that belong to this user and to
- * an ags process that is gone (killed before it could clean up).  One that
- * cannot be removed does not stop the others; the first error is returned. */
-int stage_sweep(const char *tmp_dir, size_t *ret_removed, struct ags_error *err) _warn_unused_;
+ * an ags process that is gone (killed before it could clean up), except
+ * those of a session in keep (stage_kept_for_session).  One that cannot be
+ * removed does not stop the others; the first error is returned. */
+int stage_sweep(const char *tmp_dir, char *const *keep, size_t *ret_removed,
+                struct ags_error *err) _warn_unused_;
 /* The same for the directories named prefix... (the ssh agent proxy's too). */
 int stage_sweep_prefix(const char *tmp_dir, const char *prefix, size_t *ret_removed,
                        struct ags_error *err) _warn_unused_;
@@ -59,6 +61,13 @@ int stage_write_owner(const char *dir, struct ags_error *err) _warn_unused_;
 /* The same for this process in place of the one that made dir (a
  * supervisor takes over its session's staging, run/supervise.c). */
 int stage_rewrite_owner(const char *dir, struct ags_error *err) _warn_unused_;
+/* The session (its id) a supervisor's staging serves: while its sandbox runs
+ * the sweep and prune keep the staging whoever its owner (keep: the running
+ * supervised sessions' ids, NULL-terminated, or NULL). */
+#define STAGE_SESSION_MAX 128u
+int stage_write_session(const char *dir, const char *session, struct ags_error *err)
+        _warn_unused_;
+bool stage_kept_for_session(int dir, const char *name, char *const *keep);
 /* The state of the ags that made staging dir name (in dir): its owner file,
  * a regular file of ours, names it.  Without one (an older ags, no /proc):
  * PROCID_UNKNOWN, nothing is proven. */

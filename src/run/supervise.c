@@ -17,6 +17,9 @@
  * (<state>/ags/sessions/<session>.log) instead, as text.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -28,6 +31,8 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/clock.h"
+#include "base/limits.h"
 #include "base/fileio.h"
 #include "base/parse-util.h"
 #include "base/procid.h"
@@ -43,6 +48,10 @@
 #define RECORD_HEAD 3u
 #define RECORD_MAX  PIPE_BUF
 #define PAYLOAD_MAX (RECORD_MAX - RECORD_HEAD)
+/* How long a record that must arrive waits for room in the pipe. */
+#define REPORT_WAIT_MS 5000
+/* Where the supervisor keeps its report pipe (above stdin, stdout, stderr). */
+#define SUPERVISOR_REPORT_FD 3
 
 enum record_type {
     REC_PID = 'I',      /* the supervisor's pid, decimal */
@@ -58,14 +67,19 @@ enum record_type {
 
 struct supervisor {
     int fd;          /* the pipe's write end, O_NONBLOCK */
-    int log_fd;      /* the session's log, once needed */
     const struct run_opts *o;
     const char *(*getenv)(const char *name);
     size_t ready_match; /* bytes of PLAN_SESSION_READY seen so far */
     bool started;
+    uint64_t dropped;   /* output bytes the pipe had no room for */
+    /* The session's log, opened when first needed; warnings come from the
+     * proxies' threads too. */
+    pthread_mutex_t log_lock;
+    int log_fd;
+    uint64_t logged; /* bytes, at most AGS_SESSION_SUPERVISOR_LOG_MAX */
 };
 
-static void log_text(struct supervisor *s, char type, const char *data, size_t len)
+static void log_line(struct supervisor *s, const char *line)
 {
     if (s->log_fd == -EBADF) {
         _cleanup_free_ char *path = NULL;
@@ -73,12 +87,59 @@ static void log_text(struct supervisor *s, char type, const char *data, size_t l
         s->log_fd = run_state_log_open(s->getenv, "sessions", s->o->plan->name.v, ".log", &path,
                                        &e);
     }
-    if (s->log_fd < 0 || type == REC_OUTPUT)
+    size_t len = strlen(line);
+    if (s->log_fd < 0 || s->logged >= AGS_SESSION_SUPERVISOR_LOG_MAX)
+        return;
+    /* The agent can make warnings come (a refused URL at the auth proxy, in
+     * a loop): the log stops at its cap, saying so. */
+    if (s->logged + len > AGS_SESSION_SUPERVISOR_LOG_MAX) {
+        line = "ags: the log reached its size limit; further messages are dropped\n";
+        len = strlen(line);
+        s->logged = AGS_SESSION_SUPERVISOR_LOG_MAX;
+    } else {
+        s->logged += len;
+    }
+    if (write_all(s->log_fd, line, len) < 0)
+        return; /* a full disk loses the log, never the session */
+}
+
+static void log_text(struct supervisor *s, char type, const char *data, size_t len)
+{
+    if (type == REC_OUTPUT)
         return; /* the sandbox's output is the session's own (ags logs) */
     _cleanup_free_ char *line = xasprintf("%s: %.*s\n", type == REC_WARN ? "warning" : "ags",
                                           (int)len, data);
-    if (write_all(s->log_fd, line, strlen(line)) < 0)
-        return; /* a full disk loses the log, never the session */
+    (void)pthread_mutex_lock(&s->log_lock);
+    log_line(s, line);
+    (void)pthread_mutex_unlock(&s->log_lock);
+}
+
+/* Until the session is up the starting ags reads every record: those that
+ * say how the run goes wait for room (up to REPORT_WAIT_MS, a reader that
+ * went away is EPIPE at once); the sandbox's output never waits (it is
+ * dropped, and how much is said).  Afterwards nothing waits but the exit
+ * status, which an attached --tmux run waits for. */
+static bool must_arrive(const struct supervisor *s, char type)
+{
+    if (type == REC_OUTPUT)
+        return false;
+    return !s->started || type == REC_EXIT || type == REC_ERROR || type == REC_STARTED;
+}
+
+static bool write_record(struct supervisor *s, const unsigned char *rec, size_t len, bool wait)
+{
+    int64_t end = monotonic_ms() + REPORT_WAIT_MS;
+    for (;;) {
+        /* At most PIPE_BUF bytes: the pipe takes the record whole or not at all. */
+        ssize_t n = write(s->fd, rec, len);
+        if (n == (ssize_t)len)
+            return true;
+        int64_t left = end - monotonic_ms();
+        if (n >= 0 || (errno != EAGAIN && errno != EINTR) || !wait || left <= 0)
+            return false;
+        struct pollfd p = {.fd = s->fd, .events = POLLOUT};
+        (void)poll(&p, 1, (int)(left < 1000 ? left : 1000));
+    }
 }
 
 static void report(struct supervisor *s, char type, const void *data, size_t len)
@@ -90,9 +151,11 @@ static void report(struct supervisor *s, char type, const void *data, size_t len
         rec[1] = (unsigned char)(n & 0xff);
         rec[2] = (unsigned char)(n >> 8);
         memcpy(rec + RECORD_HEAD, data, n);
-        /* At most PIPE_BUF bytes: the pipe takes the record whole or not at all. */
-        if (s->fd < 0 || write(s->fd, rec, RECORD_HEAD + n) != (ssize_t)(RECORD_HEAD + n))
+        if (s->fd < 0 || !write_record(s, rec, RECORD_HEAD + n, must_arrive(s, type))) {
+            if (type == REC_OUTPUT)
+                s->dropped += n;
             log_text(s, type, data, n);
+        }
         if (type != REC_OUTPUT)
             return; /* the others are one record, cut to fit */
         data = (const char *)data + n;
@@ -120,6 +183,17 @@ static void sup_output(const char *text, size_t len, void *userdata)
     report(userdata, REC_OUTPUT, text, len);
 }
 
+static void say_dropped(struct supervisor *s)
+{
+    if (!s->dropped)
+        return;
+    _cleanup_free_ char *msg = xasprintf(
+            "%" PRIu64 " bytes of the sandbox's output were not shown (the terminal was slow)",
+            s->dropped);
+    s->dropped = 0;
+    report(s, REC_WARN, msg, strlen(msg));
+}
+
 /* The sandbox's main process: what it says before the session is up is
  * relayed (why it failed, when it does); its ready line reports the start.
  * Nothing reaches the supervisor's /dev/null stdout.  The match restarts at
@@ -137,10 +211,11 @@ static size_t filter_main_output(void *state, const char *in, size_t n, char *ou
         else
             s->ready_match = in[i] == ready[0] ? 1 : 0;
         if (s->ready_match == sizeof(ready) - 1) {
-            s->started = true;
             if (i + 1 > s->ready_match)
                 report(s, REC_OUTPUT, in, i + 1 - s->ready_match);
+            say_dropped(s);
             report(s, REC_STARTED, s->o->plan->name.v, strlen(s->o->plan->name.v));
+            s->started = true;
             return 0;
         }
     }
@@ -160,28 +235,43 @@ static void take_ownership(const struct run_opts *o, struct supervisor *s)
         procid_format(&self, text, sizeof(text));
     plan_set_supervisor(o->plan, (uint32_t)getpid(), known ? text : NULL);
     struct ags_error e = {0};
-    if (o->staging_dir && stage_rewrite_owner(o->staging_dir, &e) < 0)
+    const char *session = plan_label_value(o->plan->labels, PLAN_LABEL_SESSION);
+    if (o->staging_dir && (stage_rewrite_owner(o->staging_dir, &e) < 0 ||
+                           (session && stage_write_session(o->staging_dir, session, &e) < 0)))
         report_str(s, REC_WARN, e.msg);
 }
 
 /* stdin, stdout and stderr on /dev/null: nothing of the session may wait on
- * or write to the terminal it was started from. */
-static void detach_stdio(void)
+ * or write to the terminal it was started from.  The report pipe becomes
+ * fd 3 and every other descriptor the starting ags inherited is closed (a
+ * caller's lock or pipe must not live as long as the session); the working
+ * directory is /, not the workspace (the plan holds absolute paths). */
+static int detach_fds(int report_fd)
 {
     int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
     for (int i = 0; fd >= 0 && i < 3; i++)
         (void)dup2(fd, i);
     if (fd > 2)
         (void)close(fd);
+    if (report_fd != SUPERVISOR_REPORT_FD) {
+        if (dup3(report_fd, SUPERVISOR_REPORT_FD, O_CLOEXEC) < 0)
+            _exit(1);
+        (void)close(report_fd);
+    }
+    (void)close_range(SUPERVISOR_REPORT_FD + 1, ~0U, 0);
+    if (chdir("/") < 0)
+        _exit(1);
+    return SUPERVISOR_REPORT_FD;
 }
 
 static _noreturn_ void supervise(const struct run_opts *o, int fd)
 {
-    detach_stdio();
+    fd = detach_fds(fd);
     (void)signal(SIGPIPE, SIG_IGN);
     struct supervisor s = {
         .fd = fd,
         .log_fd = -EBADF,
+        .log_lock = PTHREAD_MUTEX_INITIALIZER,
         .o = o,
         .getenv = o->getenv ? o->getenv : env_process,
     };
@@ -274,8 +364,11 @@ static int exit_from(const char *payload, int *ret_exit)
 
 /*
  * Relays records until the one that ends the wait: STARTED (1, *name),
- * EXIT (0, *ret_exit) or ERROR (negative errno).  A signal here is passed
- * on to the supervisor as SIGTERM, which then undoes the run and reports.
+ * EXIT (0, *ret_exit) or ERROR (negative errno).  While the session starts
+ * a signal here is passed on to the supervisor as SIGTERM (once its pid is
+ * known), which then undoes the run and reports; afterwards (an attached
+ * run waiting for the end) it only ends the wait (-EINTR): the session the
+ * user may just have detached from goes on.
  */
 static int relay_records(struct run_supervised *sv, const struct run_callbacks *cb,
                          struct build_sink *sink, bool want_start, int *ret_exit,
@@ -283,11 +376,15 @@ static int relay_records(struct run_supervised *sv, const struct run_callbacks *
 {
     char payload[PAYLOAD_MAX + 1];
     uint32_t pid = 0;
+    bool pending = false; /* a signal came before the supervisor's pid */
     for (;;) {
         char type = 0;
         size_t len = 0;
         int r = read_record(sv->fd, &type, payload, &len);
+        if (r == -EINTR && !want_start)
+            return ags_error_set(err, -EINTR, "stopped waiting for the session's end");
         if (r == -EINTR) {
+            pending = sv->pid <= 0;
             if (sv->pid > 0)
                 (void)kill(sv->pid, SIGTERM);
             fg_signal = 0;
@@ -301,6 +398,9 @@ static int relay_records(struct run_supervised *sv, const struct run_callbacks *
         switch (type) {
         case REC_PID:
             sv->pid = parse_u32(payload, &pid) == 0 && pid > 1 && pid <= INT32_MAX ? (pid_t)pid : 0;
+            if (pending && sv->pid > 0)
+                (void)kill(sv->pid, SIGTERM);
+            pending = false;
             break;
         case REC_WARN:
             if (cb->warn)

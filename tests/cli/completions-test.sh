@@ -115,6 +115,20 @@ check_has first-word 'ags ' setup doctor update-image update-agents completions 
 check_has first-word-flags 'ags -' --agent --version -V --help -h -d -D --tmux
 check_has doctor-flags 'ags doctor -' --json --check-secrets --config --help -h
 check_has plan-takes-run-flags 'ags plan --' --json --agent --add-dir --lockdown
+# Session names come from `ags ps --all --quiet` when completing (an ags on
+# PATH that lists two): after attach, logs, diff and stop.
+mkdir -p "$work/bin"
+printf '#!/bin/sh\n[ "$*" = "ps --all --quiet" ] && printf "ags-one-beef\\nags-two-cafe\\n"\n' \
+    >"$work/bin/ags"
+chmod +x "$work/bin/ags"
+saved_path=$PATH
+PATH="$work/bin:$PATH"
+check sessions-after-attach 'ags attach ags-' ags-one-beef ags-two-cafe
+check sessions-after-stop 'ags stop ags-t' ags-two-cafe
+check_has sessions-after-logs 'ags logs ' ags-one-beef
+check_has sessions-after-diff 'ags diff ' ags-two-cafe
+check_has session-command-flags 'ags logs -' --follow -f
+PATH=$saved_path
 # The hidden commands are not offered.
 for shell in bash zsh fish; do
     got=$("${shell}_offers" 'ags ')

@@ -214,6 +214,25 @@ check_contains "it names the deleted file" "p-old.txt" "$RUN_OUT"
 run stop "$S3" --timeout 2
 check_eq "stop of it succeeds" 0 "$RUN_RC"
 
+# ---- a lockdown session whose supervisor was killed keeps its staging
+cp "$E2E_TMP/before" "$E2E_TMP/before4"
+rc=0
+(cd "$P" && "$AGS_BIN" --agent shell --lockdown --detach </dev/null >/dev/null 2>"$E2E_TMP/d4.err") || rc=$?
+check_eq "a lockdown session starts detached" 0 "$rc"
+S4=$(new_session_name "$E2E_TMP/before4")
+[ -n "$S4" ] || e2e_abort "no lockdown session: $(cat "$E2E_TMP/d4.err")"
+staging() { find "$TMPDIR" -mindepth 1 -maxdepth 1 -name 'ags-lockdown-*' | wc -l; }
+check_eq "it has its staging" 1 "$(staging)"
+kill -9 "$(label_of "$S4" ags.pid)"
+rc=0
+(cd "$W" && "$AGS_BIN" --agent shell -- -c true </dev/null >/dev/null 2>&1) || rc=$?
+check_eq "a run (with its sweep) after the kill succeeds" 0 "$rc"
+check_eq "the sweep kept the running session's staging" 1 "$(staging)"
+run stop "$S4" --timeout 2
+check_eq "stop of the lockdown session succeeds" 0 "$RUN_RC"
+(cd "$W" && "$AGS_BIN" --agent shell -- -c true </dev/null >/dev/null 2>&1) || true
+check_eq "the next sweep removed its staging" 0 "$(staging)"
+
 check_eq "nothing of ags's is left: sandboxes" 0 "$(managed_containers)"
 check_eq "nothing of ags's is left: secrets" 0 "$(ags_secrets)"
 left=$(find "$XDG_STATE_HOME/ags/sessions" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)

@@ -489,7 +489,7 @@ static void test_staging_of_a_dead_run_is_pruned_a_live_one_and_symlinks_never(v
     struct procid self;
     assert_int_equal(procid_self(&self, NULL), 0);
     struct run_owned_list l = {0};
-    run_owned_add_dirs(tmp, NULL, &self, &l);
+    run_owned_add_dirs(tmp, NULL, &self, NULL, &l);
     assert_int_equal(l.n, 2);
     assert_int_equal(when_of(&l, dead), RUN_PRUNE_ALWAYS);
     assert_int_equal(find(&l, dead)->kind, RUN_OWNED_STAGING);
@@ -518,7 +518,7 @@ static void test_base_cache_lists_ags_s_tarballs_only(void **state)
     struct procid self;
     assert_int_equal(procid_self(&self, NULL), 0);
     struct run_owned_list l = {0};
-    run_owned_add_dirs("/nonexistent-ags-test", cache, &self, &l);
+    run_owned_add_dirs("/nonexistent-ags-test", cache, &self, NULL, &l);
     assert_int_equal(l.n, 1);
     assert_int_equal(l.v[0].kind, RUN_OWNED_CACHE);
     assert_int_equal(l.v[0].when, RUN_PRUNE_ALL);

@@ -291,7 +291,7 @@ static void test_sweep_removes_only_own_staging_of_dead_owners(void **state)
     _cleanup_free_ char *link = xasprintf("%s/ags-lockdown-%d-claude-lnk", tmp, (int)dead);
     assert_int_equal(symlink("/etc", link), 0);
     size_t removed = 0;
-    assert_int_equal(stage_sweep(tmp, &removed, &err), 0);
+    assert_int_equal(stage_sweep(tmp, NULL, &removed, &err), 0);
     assert_int_equal(removed, 1);
     assert_false(exists(tmp, gone));
     assert_true(exists(tmp, live));      /* its owner (this test) is alive */
@@ -303,7 +303,45 @@ static void test_sweep_removes_only_own_staging_of_dead_owners(void **state)
     assert_int_equal(lstat(link, &st), 0); /* a symlink is never followed or removed */
     assert_int_equal(stat("/etc/passwd", &st), 0);
     assert_int_equal(stage_remove_tree(tmp, &err), 0);
-    assert_int_equal(stage_sweep("/nonexistent-ags-tmp", &removed, &err), 0);
+    assert_int_equal(stage_sweep("/nonexistent-ags-tmp", NULL, &removed, &err), 0);
+}
+
+/* A running supervised session keeps its staging when its supervisor is
+ * gone (the sweep's rule for its sandbox and secrets); another session's,
+ * or one whose session file is not its owner's, goes. */
+static void test_sweep_keeps_the_staging_of_a_running_supervised_session(void **state)
+{
+    (void)state;
+    char tmp[] = "/tmp/ags-test-keep-XXXXXX";
+    assert_non_null(mkdtemp(tmp));
+    struct procid self;
+    struct ags_error err = {0};
+    assert_int_equal(procid_self(&self, &err), 0);
+    pid_t dead = fork();
+    if (dead == 0)
+        _exit(0);
+    assert_int_equal(waitpid(dead, NULL, 0), dead);
+    _cleanup_free_ char *kept = xasprintf("ags-lockdown-%d-pi-kept00", (int)dead);
+    _cleanup_free_ char *other = xasprintf("ags-lockdown-%d-pi-other0", (int)dead);
+    dir(tmp, kept);
+    owner_file(tmp, kept, &self, (uint32_t)dead, self.pidns);
+    _cleanup_free_ char *kept_path = xasprintf("%s/%s", tmp, kept);
+    assert_int_equal(stage_write_session(kept_path, "0123456789abcdef", &err), 0);
+    assert_int_equal(stage_write_session(kept_path, "again", &err) < 0, 1); /* never replaced */
+    dir(tmp, other);
+    owner_file(tmp, other, &self, (uint32_t)dead, self.pidns);
+    _cleanup_free_ char *other_path = xasprintf("%s/%s", tmp, other);
+    assert_int_equal(stage_write_session(other_path, "fedcba9876543210", &err), 0);
+    char id[] = "0123456789abcdef";
+    char *keep[] = {id, NULL};
+    size_t removed = 0;
+    assert_int_equal(stage_sweep(tmp, keep, &removed, &err), 0);
+    assert_int_equal(removed, 1);
+    assert_true(exists(tmp, kept));
+    assert_false(exists(tmp, other));
+    assert_int_equal(stage_sweep(tmp, NULL, &removed, &err), 0); /* the session ended */
+    assert_false(exists(tmp, kept));
+    assert_int_equal(stage_remove_tree(tmp, &err), 0);
 }
 
 /* ---- hostile agent homes (issue 10, items 8 to 10) ---- */
@@ -688,7 +726,7 @@ static int sweep_past_a_failure(void *arg)
         owner_file(tmp, name, &self, (uint32_t)dead, self.pidns);
     }
     size_t removed = 0;
-    int r = stage_sweep(tmp, &removed, &err);
+    int r = stage_sweep(tmp, NULL, &removed, &err);
     CHECK(r < 0);
     CHECK(strstr(err.msg, "bad000") != NULL);
     if (removed != SWEEP_GOOD)
@@ -1051,6 +1089,7 @@ int main(void)
         cmocka_unit_test(test_pi_without_a_pi_mount_gets_a_note_and_shell_or_yolo_stay_silent),
         cmocka_unit_test(test_claude_hook_and_plugin_go_into_the_hooks_mount_normal_and_lockdown),
         cmocka_unit_test(test_sweep_removes_only_own_staging_of_dead_owners),
+        cmocka_unit_test(test_sweep_keeps_the_staging_of_a_running_supervised_session),
         cmocka_unit_test(test_lockdown_stages_pi_config_but_no_sessions_at_any_depth),
         cmocka_unit_test(test_lockdown_stages_claude_config_but_no_transcripts_or_history),
         cmocka_unit_test(test_lockdown_stages_codex_config_but_no_sessions_history_or_logs),
