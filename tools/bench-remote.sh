@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Benchmark: the ssh:// transport (issue 20; goal: <= 150 ms over the local
 # engine and <= 0.8x `podman --remote run --rm`).  Starts its own sshd on a
 # loopback port (a fresh host and user key, AllowStreamLocalForwarding) in
@@ -9,6 +10,9 @@
 #   podman --remote --url ssh://... --identity KEY run --rm IMAGE true
 # and prints the medians and the overheads in ms.
 #
+#   tools/bench-remote.sh --e2e BUILD_DIR [-n N]
+#       (as root, after `ctest -R 'e2e/setup$'`, under flock /work/e2e.lock:
+#       as the e2e user with its Podman service and the test image)
 #   tools/bench-remote.sh --ags PATH [-n N] [--image IMG]
 #       (as a user with rootless Podman and the test image, e.g. the e2e
 #       user through setpriv as tools/bench-ps.sh does; a build without
@@ -18,14 +22,21 @@ set -euo pipefail
 n=15
 image=${AGS_E2E_IMAGE:-localhost/ags-test:latest}
 ags=
+e2e=
 while [ $# -gt 0 ]; do
     case $1 in
         -n) n=$2; shift 2 ;;
         --image) image=$2; shift 2 ;;
         --ags) ags=$2; shift 2 ;;
-        *) echo "usage: $0 --ags PATH [-n N] [--image IMG]" >&2; exit 2 ;;
+        --e2e) e2e=$2; shift 2 ;;
+        *) echo "usage: $0 --e2e BUILD_DIR | --ags PATH [-n N] [--image IMG]" >&2; exit 2 ;;
     esac
 done
+if [ -n "$e2e" ]; then
+    # shellcheck source=bench-lib.sh
+    . "$(dirname "$0")/bench-lib.sh"
+    bench_e2e_exec "$e2e" bench-remote "$0" -n "$n"
+fi
 [ -x "$ags" ] || { echo "bench-remote: --ags PATH is required" >&2; exit 2; }
 case ${CONTAINER_HOST:-} in
     unix://*) ;;
