@@ -101,7 +101,8 @@ local_ms=$(CONTAINER_HOST=$local_uri median_ms "$ags" --agent shell -- -c true)
 remote_ms=$(CONTAINER_HOST=$remote_uri median_ms "$ags" --agent shell -- -c true)
 echo "ags local engine:   ${local_ms} ms (median of $n)"
 echo "ags over ssh://:    ${remote_ms} ms (overhead $((remote_ms - local_ms)) ms; goal <= 150)"
-if podman_ms=$(env -u CONTAINER_HOST median_ms podman --remote --url "$remote_uri" \
+# a subshell, not env -u: median_ms is a function
+if podman_ms=$(unset CONTAINER_HOST; median_ms podman --remote --url "$remote_uri" \
         --identity "$dir/user_key" run --rm "$image" true 2>/dev/null); then
     echo "podman --remote:    ${podman_ms} ms (ags/podman $(awk -v a="$remote_ms" -v b="$podman_ms" 'BEGIN {printf "%.2f", a / b}'); goal <= 0.8)"
 else
