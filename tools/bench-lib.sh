@@ -63,3 +63,30 @@ bench_e2e_env() {
     # shellcheck disable=SC1090
     . "$envfile"
 }
+
+# bench_e2e_exec BUILD_DIR NAME SCRIPT ARGS...: runs a copy of SCRIPT (with
+# bench-lib.sh and BUILD_DIR's ags) as the e2e user, its Podman service in
+# CONTAINER_HOST, from $AGS_E2E_SCRATCH_ROOT/NAME/repo, with ARGS and then
+# --image and --ags; does not return.
+bench_e2e_exec() {
+    local build=$1 name=$2 script=$3
+    shift 3
+    bench_e2e_env "$build"
+    local dir=$AGS_E2E_SCRATCH_ROOT/$name
+    rm -rf "$dir"
+    mkdir -p "$dir/repo"
+    cp "$build/ags" "$dir/"
+    cp "$script" "$dir/bench.sh"
+    cp "$(dirname "$script")/bench-lib.sh" "$dir/bench-lib.sh"
+    local run=(env -i HOME="$AGS_E2E_HOME" USER="$AGS_E2E_USER" LOGNAME="$AGS_E2E_USER"
+               PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin XDG_RUNTIME_DIR="$AGS_E2E_XDG_RUNTIME_DIR"
+               XDG_CONFIG_HOME="$dir/config" DBUS_SESSION_BUS_ADDRESS=disabled:
+               CONTAINER_HOST="unix://$AGS_E2E_SOCKET"
+               bash "$dir/bench.sh" "$@" --image "$AGS_E2E_IMAGE" --ags "$dir/ags")
+    cd "$dir/repo" || exit 1
+    if [ "$AGS_E2E_MODE" = root ]; then
+        chown -R "$AGS_E2E_UID:$AGS_E2E_GID" "$dir"
+        exec setpriv --reuid="$AGS_E2E_UID" --regid="$AGS_E2E_GID" --init-groups -- "${run[@]}"
+    fi
+    exec "${run[@]}"
+}

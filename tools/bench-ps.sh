@@ -40,25 +40,8 @@ done
 # shellcheck source=bench-lib.sh
 . "$(dirname "$0")/bench-lib.sh"
 if [ -n "$e2e" ]; then
-    bench_e2e_env "$e2e"
-    dir=$AGS_E2E_SCRATCH_ROOT/bench-ps
-    rm -rf "$dir"
-    mkdir -p "$dir/repo"
-    cp "$e2e/ags" "$dir/"
-    cp "$0" "$dir/bench.sh"
-    cp "$(dirname "$0")/bench-lib.sh" "$dir/bench-lib.sh"
-    run=(env -i HOME="$AGS_E2E_HOME" USER="$AGS_E2E_USER" LOGNAME="$AGS_E2E_USER"
-         PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="$AGS_E2E_XDG_RUNTIME_DIR"
-         XDG_CONFIG_HOME="$dir/config" DBUS_SESSION_BUS_ADDRESS=disabled:
-         CONTAINER_HOST="unix://$AGS_E2E_SOCKET"
-         bash "$dir/bench.sh" -n "$n" -s "$sessions" --backend "$backend"
-         --image "$AGS_E2E_IMAGE" --ags "$dir/ags" ${detach:+--detach})
-    cd "$dir/repo"
-    if [ "$AGS_E2E_MODE" = root ]; then
-        chown -R "$AGS_E2E_UID:$AGS_E2E_GID" "$dir"
-        exec setpriv --reuid="$AGS_E2E_UID" --regid="$AGS_E2E_GID" --init-groups -- "${run[@]}"
-    fi
-    exec "${run[@]}"
+    # shellcheck disable=SC2086 # --detach or nothing
+    bench_e2e_exec "$e2e" bench-ps "$0" -n "$n" -s "$sessions" --backend "$backend" ${detach:+--detach}
 fi
 [ -x "$ags" ] || { echo "bench: --ags PATH is required" >&2; exit 2; }
 

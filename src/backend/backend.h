@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/dialer.h"
 #include "base/error.h"
 #include "base/outfilter.h"
 #include "plan/plan.h"
@@ -269,6 +270,9 @@ struct backend_open_opts {
      * after timeout_ms for the connect and each request (0: usual limits). */
     bool no_autostart;
     long timeout_ms;
+    /* The transport of an ssh:// engine URI (run/ wires ssh/tunnel.h's
+     * ssh_tunnel_open: the backend may not include ssh/); NULL refuses one. */
+    ags_dialer_open_fn *ssh_open;
 };
 
 /* The backends there are (each in backend/<name>*.c). */

@@ -375,6 +375,7 @@ static struct podman_connect_opts connect_opts(const struct backend_open_opts *o
         .autostart = !o->no_autostart,
         .idle_seconds = o->service_idle_seconds,
         .timeout_ms = o->timeout_ms,
+        .ssh_open = o->ssh_open,
     };
 }
 
@@ -395,7 +396,7 @@ int backend_podman_open(const struct backend_open_opts *o, struct backend **ret,
         _cleanup_free_ char *msg = xasprintf(
                 "Podman is at %s, a network endpoint: its API has no authentication and "
                 "the sandbox may reach it over the network (and with it every container "
-                "and secret). Use a unix socket (forward a remote one with ssh -L)",
+                "and secret). Use a unix socket, or ssh://USER@HOST/path/to/podman.sock",
                 target);
         o->warn(msg, o->userdata);
     }

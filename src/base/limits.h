@@ -22,6 +22,18 @@
 /* Clients of one session's ssh-agent proxy at once: ssh and git hold one each; beyond
  * this a connection is closed at once (a sandbox opening hundreds cannot exhaust fds). */
 #define AGS_SSH_PROXY_MAX_CLIENTS  64u
+/* An ssh:// Podman URI (CONTAINER_HOST, --url, containers.conf): Podman's own bound on a URI. */
+#define AGS_SSH_URI_MAX            4096u
+/* The remote socket path of an ssh:// URI, decoded: what fits in sockaddr_un.sun_path. */
+#define AGS_SSH_REMOTE_PATH_MAX    107u
+/* ~/.ssh/known_hosts: OpenSSH keeps no bound; 4 MiB is some 20000 hashed entries. */
+#define AGS_SSH_KNOWN_HOSTS_MAX    (4u * 1024u * 1024u)
+#define AGS_SSH_KNOWN_HOSTS_LINE   8192u /* one line of it (OpenSSH reads 8 KiB lines too) */
+/* Bytes the tunnel buffers each way per channel before it stops reading that side. */
+#define AGS_SSH_TUNNEL_BUF         (64u * 1024u)
+/* API connections (channels) of one tunnel at once: libcurl keeps one, attach and exec one
+ * each; beyond this a new one is refused. */
+#define AGS_SSH_TUNNEL_MAX_CHANNELS 32u
 /* The auth proxy (docs/auth-proxy.md).  A relayed callback's head (method, target and every
  * header name and value, 4 bytes each for the separators) is held to AGS_PROXY_MAX_HEADER and
  * its body to AGS_PROXY_MAX_BODY, both ways; a message of the protocol to the sum and a

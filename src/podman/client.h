@@ -18,6 +18,7 @@ struct podman_client {
     struct podman_http *http;  /* owned */
     struct podman_endpoint ep; /* owned; the endpoint the transport talks to */
     char *version;             /* owned, may be NULL; the service's version, e.g. "4.3.1" */
+    struct ags_dialer *dialer; /* owned; ssh:// only (ep.dialer borrows it) */
 };
 
 /*

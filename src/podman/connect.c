@@ -22,6 +22,8 @@ struct podman_client *podman_client_free(struct podman_client *c)
         return NULL;
     podman_http_free(c->http);
     podman_endpoint_done(&c->ep);
+    if (c->dialer)
+        c->dialer->free(c->dialer); /* after every user of it: joins the pump */
     free(c->version);
     free(c);
     return NULL;
@@ -51,13 +53,7 @@ int podman_client_from_endpoint(const struct podman_endpoint *ep, const char *ve
         return r;
     struct podman_client *c = xcalloc(1, sizeof(*c));
     c->http = http;
-    c->ep = (struct podman_endpoint){
-        .kind = ep->kind,
-        .path = ep->path ? xstrdup(ep->path) : NULL,
-        .host = ep->host ? xstrdup(ep->host) : NULL,
-        .port = ep->port,
-        .uri = xstrdup(ep->uri ? ep->uri : ""),
-    };
+    podman_endpoint_copy(&c->ep, ep);
     c->version = version ? xstrdup(version) : NULL;
     *ret = c;
     return 0;
@@ -127,6 +123,30 @@ static int fetch_version(struct podman_client *c, struct ags_error *err)
     return r;
 }
 
+/* The tunnel of an ssh:// endpoint: ep's dialer and local socket. */
+static int open_ssh(const struct podman_connect_opts *opts, struct podman_endpoint *ep,
+                    struct ags_dialer **ret, struct ags_error *err)
+{
+    if (!opts->ssh_open)
+        return ags_error_set(err, -EPROTONOSUPPORT, "'%s': this program has no ssh transport",
+                             ep->uri);
+    _cleanup_free_ char *runtime_dir = podman_runtime_dir(opts, geteuid() == 0);
+    struct ags_dial_target tg = {
+        .uri = ep->uri,
+        .identity = podman_opts_getenv(opts, "CONTAINER_SSHKEY"),
+        .home = opts->home,
+        .runtime_dir = runtime_dir,
+        .getenv = opts->getenv,
+        .timeout_ms = opts->timeout_ms,
+    };
+    int r = opts->ssh_open(&tg, ret, err);
+    if (r < 0)
+        return r;
+    ep->dialer = *ret;
+    ep->path = xstrdup((*ret)->local_path(*ret));
+    return 0;
+}
+
 /* Ping (5 s at most, or opts->timeout_ms), learn the version, check it. */
 static int connect_uri(const struct podman_connect_opts *opts, const char *uri,
                        struct podman_client **ret, struct ags_error *err)
@@ -137,13 +157,21 @@ static int connect_uri(const struct podman_connect_opts *opts, const char *uri,
     struct podman_endpoint ep = {0};
     _cleanup_free_ char *version = NULL;
     _cleanup_(client_freep) struct podman_client *c = NULL;
+    struct ags_dialer *dialer = NULL;
     int r = podman_endpoint_parse(uri, &ep, err);
-    if (r < 0)
-        return r;
-    r = podman_raw_ping(&ep, timeout_ms, &version, err);
+    if (r == 0 && ep.kind == PODMAN_EP_SSH)
+        r = open_ssh(opts, &ep, &dialer, err);
+    if (r == 0)
+        r = podman_raw_ping(&ep, timeout_ms, &version, err);
     if (r == 0)
         r = podman_client_from_endpoint(&ep, version, &c, err);
     podman_endpoint_done(&ep);
+    if (r == 0)
+        c->dialer = dialer;
+    else if (dialer)
+        dialer->free(dialer);
+    if (r < 0)
+        return r;
     if (r == 0)
         podman_http_set_cap(c->http, opts->timeout_ms);
     if (r == 0 && !c->version)

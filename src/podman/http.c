@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/dialer.h"
 #include "base/limits.h"
 #include "base/strbuf.h"
 #include "base/banned.h"
@@ -58,7 +59,7 @@ void podman_endpoint_done(struct podman_endpoint *ep)
     *ep = (struct podman_endpoint){0};
 }
 
-static void endpoint_copy(struct podman_endpoint *dst, const struct podman_endpoint *src)
+void podman_endpoint_copy(struct podman_endpoint *dst, const struct podman_endpoint *src)
 {
     *dst = (struct podman_endpoint){
         .kind = src->kind,
@@ -66,6 +67,7 @@ static void endpoint_copy(struct podman_endpoint *dst, const struct podman_endpo
         .host = src->host ? xstrdup(src->host) : NULL,
         .port = src->port,
         .uri = xstrdup(src->uri ? src->uri : ""),
+        .dialer = src->dialer,
     };
 }
 
@@ -82,7 +84,7 @@ int podman_http_new(const struct podman_endpoint *ep, struct podman_http **ret,
     h->lib = lib;
     h->curl = curl;
     h->sock = -1;
-    endpoint_copy(&h->ep, ep);
+    podman_endpoint_copy(&h->ep, ep);
     *ret = h;
     return 0;
 }
@@ -172,6 +174,8 @@ static int transport_error(const struct podman_http *h, const struct podman_req 
                            long os_errno, struct ags_error *err)
 {
     const char *where = h->ep.uri;
+    if (h->ep.dialer && h->ep.dialer->status(h->ep.dialer, err) < 0)
+        return err ? err->code : -ECONNRESET; /* the tunnel knows why: the link died */
     if (h->conn_err.code) {
         if (err)
             *err = h->conn_err;
@@ -216,7 +220,8 @@ static char *set_target(struct podman_http *h, const struct podman_req *req,
      * ALL_PROXY and the like: the service is reached directly or not at all. */
     h->lib->easy_setopt(c, CURLOPT_PROXY, "");
     h->lib->easy_setopt(c, CURLOPT_NOPROXY, "*");
-    if (ep->kind == PODMAN_EP_UNIX) {
+    if (ep->kind == PODMAN_EP_UNIX || ep->kind == PODMAN_EP_SSH) {
+        /* ssh: the tunnel's private local socket, each connection a channel */
         h->lib->easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, ep->path);
         origin = xstrdup("http://d"); /* the host part is ignored on a unix socket */
     } else {

@@ -21,18 +21,25 @@
 enum podman_endpoint_kind {
     PODMAN_EP_UNIX,
     PODMAN_EP_TCP,
+    PODMAN_EP_SSH, /* through a dialer (base/dialer.h) the caller's ssh_open made */
 };
+
+struct ags_dialer;
 
 struct podman_endpoint {
     enum podman_endpoint_kind kind;
-    char *path;    /* unix socket path */
+    char *path;    /* unix socket path; ssh: the dialer's local socket */
     char *host;    /* tcp host */
     uint16_t port; /* tcp port */
     char *uri;     /* as configured, for messages */
+    struct ags_dialer *dialer; /* ssh: borrowed (the client owns it); NULL until connected */
 };
 
 void podman_endpoint_done(struct podman_endpoint *ep);
-/* Parses unix:///abs/path and tcp://host:port; ssh:// is "not supported yet". */
+/* A deep copy (the dialer is shared, never copied). */
+void podman_endpoint_copy(struct podman_endpoint *dst, const struct podman_endpoint *src);
+/* Parses unix:///abs/path, tcp://host:port and ssh://... (kind PODMAN_EP_SSH:
+ * the rest of the URI is the dialer's to parse). */
 int podman_endpoint_parse(const char *uri, struct podman_endpoint *ret, struct ags_error *err)
         _warn_unused_;
 

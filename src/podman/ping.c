@@ -8,7 +8,6 @@
  */
 #include "podman/connect-internal.h"
 
-#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,54 +17,14 @@
 
 #include "base/alloc.h"
 #include "base/clock.h"
+#include "base/dialer.h"
 #include "base/strbuf.h"
+#include "base/tcpconn.h"
 #include "podman/http.h"
 #include "base/banned.h"
 
 #define PING_MAX_HEADERS (16u * 1024u)
 #define PING_REQUEST "GET /_ping HTTP/1.1\r\nHost: d\r\nUser-Agent: ags\r\nConnection: close\r\n\r\n"
-
-/* Waits for events on fd until deadline: 1 ready, 0 timed out, <0 -errno. */
-static int wait_fd(int fd, short events, long deadline)
-{
-    for (;;) {
-        long left = deadline - monotonic_ms();
-        if (left <= 0)
-            return 0;
-        struct pollfd pfd = {.fd = fd, .events = events};
-        int r = poll(&pfd, 1, (int)left);
-        if (r > 0)
-            return 1;
-        if (r < 0 && errno != EINTR)
-            return -errno;
-    }
-}
-
-/* Non-blocking TCP connect finished by the deadline; returns the fd. */
-static int connect_addr(const struct sockaddr *sa, socklen_t len, long deadline)
-{
-    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return -errno;
-    int r = connect(fd, sa, len);
-    if (r < 0 && errno == EINPROGRESS) {
-        int w = wait_fd(fd, POLLOUT, deadline), soerr = 0;
-        socklen_t sl = sizeof(soerr);
-        if (w <= 0)
-            errno = w == 0 ? ETIMEDOUT : -w;
-        else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
-            soerr = errno;
-        r = w <= 0 || soerr ? -1 : 0;
-        if (w > 0 && soerr)
-            errno = soerr;
-    }
-    if (r < 0) {
-        int e = errno ? errno : ECONNREFUSED;
-        (void)close(fd);
-        return -e;
-    }
-    return fd;
-}
 
 static int open_endpoint(const struct podman_endpoint *ep, long deadline, struct ags_error *err)
 {
@@ -79,17 +38,17 @@ static int open_endpoint(const struct podman_endpoint *ep, long deadline, struct
             (void)close(fd);
         return r < 0 ? r : fd;
     }
-    char service[8];
-    (void)snprintf(service, sizeof(service), "%u", ep->port);
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-    int gr = getaddrinfo(ep->host, service, &hints, &res);
-    if (gr != 0)
-        return ags_error_set(err, -EHOSTUNREACH, "cannot resolve '%s': %s", ep->host,
-                             gai_strerror(gr));
-    int fd = -ECONNREFUSED;
-    for (struct addrinfo *ai = res; ai && fd < 0 && monotonic_ms() < deadline; ai = ai->ai_next)
-        fd = connect_addr(ai->ai_addr, ai->ai_addrlen, deadline);
-    freeaddrinfo(res);
+    if (ep->kind == PODMAN_EP_SSH) {
+        long left = deadline - monotonic_ms();
+        return ep->dialer->dial(ep->dialer, left > 0 ? left : 1, err);
+    }
+    struct ags_error resolve_err = {0};
+    int fd = tcp_connect_until(ep->host, ep->port, deadline, &resolve_err);
+    if (fd == -EHOSTUNREACH && resolve_err.code) {
+        if (err)
+            *err = resolve_err;
+        return fd;
+    }
     if (fd < 0)
         return podman_connect_error(ep, -fd, err);
     int r = podman_tcp_peer_check(fd, ep->uri, err);
@@ -113,7 +72,7 @@ static int exchange(int fd, const struct podman_endpoint *ep, long deadline, lon
     const char *req = PING_REQUEST;
     size_t off = 0, len = strlen(req);
     while (off < len) {
-        int w = wait_fd(fd, POLLOUT, deadline);
+        int w = fd_wait_until(fd, POLLOUT, deadline);
         if (w <= 0)
             return w == 0 ? stalled(ep, timeout_ms, err) : ags_error_set(err, w, "poll: %m");
         ssize_t n = send(fd, req + off, len - off, MSG_NOSIGNAL);
@@ -122,7 +81,7 @@ static int exchange(int fd, const struct podman_endpoint *ep, long deadline, lon
         off += n > 0 ? (size_t)n : 0;
     }
     while (!sb->len || !strstr(sb->buf, "\r\n\r\n")) {
-        int w = wait_fd(fd, POLLIN, deadline);
+        int w = fd_wait_until(fd, POLLIN, deadline);
         if (w <= 0)
             return w == 0 ? stalled(ep, timeout_ms, err) : ags_error_set(err, w, "poll: %m");
         char chunk[4096];

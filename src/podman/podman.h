@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/dialer.h"
 #include "base/error.h"
 #include "base/outfilter.h"
 #include "base/strv.h"
@@ -35,6 +36,10 @@ struct podman_connect_opts {
     /* The ping and every request of the client within this (ags doctor: a
      * hung service is an answer, not a wait); 0: the usual limits. */
     long timeout_ms;
+    /* Opens the transport of an ssh:// URI (the caller's: ssh/tunnel.h, wired
+     * by run/); NULL: ssh:// is refused.  The identity file is
+     * CONTAINER_SSHKEY, as for podman --remote. */
+    ags_dialer_open_fn *ssh_open;
 };
 
 /*

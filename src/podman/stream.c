@@ -6,9 +6,11 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "base/alloc.h"
+#include "base/dialer.h"
 #include "base/limits.h"
 #include "base/parse-util.h"
 #include "base/strbuf.h"
@@ -47,21 +49,15 @@ int podman_endpoint_parse(const char *uri, struct podman_endpoint *ret, struct a
             ep.host = xstrndup(hostport + 1, hlen - 2);
         else
             ep.host = xstrndup(hostport, hlen);
-    } else if (strncmp(uri, "ssh://", 6) == 0) {
-        podman_endpoint_done(&ep);
-        return ags_error_set(err, -EPROTONOSUPPORT,
-                             "'%s': ssh:// Podman connections are not supported yet; forward the "
-                             "remote socket into your runtime directory with `ssh -L "
-                             "$XDG_RUNTIME_DIR/podman-remote.sock:/run/user/UID/podman/"
-                             "podman.sock host` and use unix://$XDG_RUNTIME_DIR/"
-                             "podman-remote.sock", uri);
+    } else if (strncasecmp(uri, "ssh://", 6) == 0) {
+        ep.kind = PODMAN_EP_SSH; /* the dialer parses the rest (ssh/uri.c) */
     } else if (uri[0] == '/') {
         ep.kind = PODMAN_EP_UNIX;
         ep.path = xstrdup(uri);
     } else {
         podman_endpoint_done(&ep);
         return ags_error_set(err, -EINVAL, "'%s' is not a Podman URL (unix:///path, tcp://host:"
-                                           "port)", uri);
+                                           "port, ssh://[user@]host[:port]/path)", uri);
     }
     *ret = ep;
     return 0;
@@ -172,8 +168,9 @@ static long parse_status(const char *headers)
 int podman_hijack(const struct podman_endpoint *ep, const char *path, const char *query,
                   const char *json_body, struct podman_stream *ret, struct ags_error *err)
 {
-    int fd = ep->kind == PODMAN_EP_UNIX ? connect_unix(ep, err)
-                                        : connect_tcp(ep, err);
+    int fd = ep->kind == PODMAN_EP_UNIX  ? connect_unix(ep, err)
+             : ep->kind == PODMAN_EP_SSH ? ep->dialer->dial(ep->dialer, HIJACK_TIMEOUT_MS, err)
+                                         : connect_tcp(ep, err);
     if (fd < 0)
         return fd;
     _cleanup_close_ int sock = fd;

@@ -10,6 +10,7 @@
 #include "base/fileio.h"
 #include "base/strutil.h"
 #include "run/internal.h"
+#include "ssh/tunnel.h"
 #include "base/banned.h"
 
 /* fmt's message handed to fn (when the caller gave one). */
@@ -63,5 +64,6 @@ void run_backend_open_opts(const struct ags_config *cfg, const char *(*getenv_fn
             .getenv = get,
             .service_idle_seconds = cfg->sandbox.service_idle_seconds.v,
             .runtime_dir = run_runtime_dir(get),
+            .ssh_open = ssh_tunnel_open,
     };
 }

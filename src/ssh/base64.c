@@ -64,3 +64,24 @@ long ssh_base64_decode(const char *in, size_t len, uint8_t *out, size_t max)
     }
     return (long)n;
 }
+
+void ssh_base64_encode_nopad(const uint8_t *data, size_t n, char *out)
+{
+    static const char alphabet[] =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)data[i] << 16;
+        if (i + 1 < n)
+            v |= (uint32_t)data[i + 1] << 8;
+        if (i + 2 < n)
+            v |= data[i + 2];
+        out[o++] = alphabet[(v >> 18) & 63];
+        out[o++] = alphabet[(v >> 12) & 63];
+        if (i + 1 < n)
+            out[o++] = alphabet[(v >> 6) & 63];
+        if (i + 2 < n)
+            out[o++] = alphabet[v & 63];
+    }
+    out[o] = '\0';
+}

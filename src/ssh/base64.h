@@ -15,3 +15,7 @@
  * when the result would not fit in max.
  */
 long ssh_base64_decode(const char *in, size_t len, uint8_t *out, size_t max) _warn_unused_;
+
+/* Encodes data[0..n) as standard base64 without '=' padding (as ssh prints
+ * a SHA256 fingerprint) into out, which must hold 4 * ((n + 2) / 3) + 1 bytes. */
+void ssh_base64_encode_nopad(const uint8_t *data, size_t n, char *out);
