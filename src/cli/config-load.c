@@ -98,8 +98,12 @@ int cli_load_config(const struct cli_host *h, const char *config_path, bool use_
         .ask_trust = ask_trust,
     };
     int r = config_load(&h->host, &opts, ret, &diag);
-    if (r == 0 && h->backend)
-        apply_backend_flag(*ret, h->backend);
+    if (r == 0 && h->engine.backend)
+        apply_backend_flag(*ret, h->engine.backend);
+    if (r == 0 && h->engine.connection)
+        (*ret)->engine.connection_flag = xstrdup(h->engine.connection);
+    if (r == 0 && h->engine.url)
+        (*ret)->engine.url = xstrdup(h->engine.url);
     print_diag(&diag);
     if (r < 0 && diag.n_errors > 1)
         fprintf(stderr, "ags: %zu problems in the config; nothing was changed\n", diag.n_errors);

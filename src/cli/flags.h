@@ -43,6 +43,10 @@ struct cli_flag {
 #define CLI_FLAG_BACKEND_AT(off)                                                       \
     {"--backend", NULL, CLI_VALUE_CHOICE, "auto podman bwrap",                           \
      "the engine that runs the sandbox", (off)}
+/* A containers.conf service destination (cli_host.engine.connection). */
+#define CLI_FLAG_CONNECTION_AT(off)                                                    \
+    {"--connection", NULL, CLI_VALUE_WORD, NULL,                                         \
+     "the Podman service destination (containers.conf) to use", (off)}
 #define CLI_FLAG_HELP   CLI_FLAG_HELP_AT(0)
 #define CLI_FLAG_CONFIG CLI_FLAG_CONFIG_AT(0)
 /* A table ends with an entry without a name. */

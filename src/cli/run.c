@@ -24,7 +24,7 @@ int cli_build_plan(const struct run_flags *f, bool for_run, struct ags_config **
 {
     struct cli_host ch;
     cli_host_init(&ch);
-    ch.backend = f->backend;
+    ch.engine = f->engine;
     _cleanup_config_ struct ags_config *cfg = NULL;
     /* Lockdown never reads the repo overlay (not even to offer trust). */
     int rc = cli_load_config(&ch, f->config_path, !f->lockdown, &cfg);

@@ -65,5 +65,14 @@ void run_backend_open_opts(const struct ags_config *cfg, const char *(*getenv_fn
             .service_idle_seconds = cfg->sandbox.service_idle_seconds.v,
             .runtime_dir = run_runtime_dir(get),
             .ssh_open = ssh_tunnel_open,
+            .url = cfg->engine.url,
+            .connection = cfg->engine.connection_flag,
+            /* "" (the example config's): unset */
+            .conf_connection = cfg->engine.connection.v && cfg->engine.connection.v[0]
+                                       ? cfg->engine.connection.v
+                                       : NULL,
+            .conf_connection_file = cfg->engine.connection.at.file,
+            .conf_connection_line = cfg->engine.connection.at.line,
+            .conf_connection_col = cfg->engine.connection.at.col,
     };
 }
