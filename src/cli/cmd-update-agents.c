@@ -127,6 +127,9 @@ static int update_agents_run(int argc, char **argv)
     _cleanup_config_ struct ags_config *cfg = NULL;
     /* The volumes are the user's, not a repository's: no repo overlay. */
     rc = cli_load_config(&ch, a.config_path, false, &cfg);
+    _cleanup_free_ char *uri = NULL, *origin = NULL;
+    if (rc == 0)
+        rc = cli_engine_target(cfg, &uri, &origin);
     if (rc == 0) {
         const struct run_request req = {.cfg = cfg, .host = &ch.host};
         rc = cli_update_agents(&req, a.n_wanted ? a.wanted : NULL);

@@ -140,6 +140,9 @@ static int update_image_run(int argc, char **argv)
     _cleanup_config_ struct ags_config *cfg = NULL;
     rc = cli_load_config(&h, f.config_path, false, &cfg); /* the image is every repo's */
     cli_host_done(&h);
+    _cleanup_free_ char *uri = NULL, *origin = NULL;
+    if (rc == 0)
+        rc = cli_engine_target(cfg, &uri, &origin);
     if (rc != 0)
         return rc;
     return cli_update_image(cfg, f.base, f.local_base, f.keep_existing);

@@ -11,6 +11,7 @@
 #include "base/termesc.h"
 #include "cli/cli.h"
 #include "config/schema.h"
+#include "run/run.h"
 #include "base/banned.h"
 
 void cli_host_init(struct cli_host *h)
@@ -77,6 +78,17 @@ static void apply_backend_flag(struct ags_config *cfg, const char *name)
             cfg->sandbox.backend.v = i;
             cfg->sandbox.backend.at = (struct cfg_origin){0};
         }
+}
+
+int cli_engine_target(const struct ags_config *cfg, char **ret_uri, char **ret_origin)
+{
+    struct ags_error err = {0};
+    if (run_engine_target(cfg, env_process, ret_uri, ret_origin, &err) < 0) {
+        _cleanup_free_ char *msg = term_escape_str(err.msg);
+        cli_error("%s", msg);
+        return AGS_EXIT_USAGE;
+    }
+    return 0;
 }
 
 int cli_load_config(const struct cli_host *h, const char *config_path, bool use_overlay,

@@ -31,3 +31,8 @@ void cli_host_done(struct cli_host *h);
  */
 int cli_load_config(const struct cli_host *h, const char *config_path, bool use_overlay,
                     struct ags_config **ret);
+
+/* The Podman endpoint cfg picks and what chose it (run_engine_target; the
+ * caller frees both, NULL for bwrap): 0, or AGS_EXIT_USAGE after saying why
+ * (an unknown connection name, a broken containers.conf). */
+int cli_engine_target(const struct ags_config *cfg, char **ret_uri, char **ret_origin);

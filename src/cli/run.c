@@ -53,12 +53,20 @@ int cli_build_plan(const struct run_flags *f, bool for_run, struct ags_config **
         .auth_proxy = true,
     };
     struct ags_error err = {0};
+    _cleanup_free_ char *engine = NULL, *engine_origin = NULL;
+    rc = cli_engine_target(cfg, &engine, &engine_origin);
+    if (rc != 0) {
+        cli_host_done(&ch);
+        return rc;
+    }
     int r = run_build_plan(&req, for_run, ret_plan, ret_staging, &err);
     cli_host_done(&ch);
     if (r < 0) {
         cli_error("%s", err.msg);
         return r == -EINVAL ? AGS_EXIT_USAGE : AGS_EXIT_LAUNCH;
     }
+    (*ret_plan)->engine.v = TAKE_PTR(engine);
+    (*ret_plan)->engine.origin = TAKE_PTR(engine_origin);
     *ret_cfg = TAKE_PTR(cfg);
     return 0;
 }

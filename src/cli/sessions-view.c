@@ -22,6 +22,9 @@ int cli_sessions_gather(const char *config_path, const struct cli_engine_flags *
     h.engine = *engine;
     int rc = cli_load_config(&h, config_path, false, ret_cfg);
     cli_host_done(&h);
+    _cleanup_free_ char *uri = NULL, *origin = NULL;
+    if (rc == 0)
+        rc = cli_engine_target(*ret_cfg, &uri, &origin);
     if (rc != 0)
         return rc;
     const struct run_owned_opts opts = {.cfg = *ret_cfg, .cb = {.warn = on_warn}};

@@ -76,3 +76,15 @@ void run_backend_open_opts(const struct ags_config *cfg, const char *(*getenv_fn
             .conf_connection_col = cfg->engine.connection.at.col,
     };
 }
+
+int run_engine_target(const struct ags_config *cfg, const char *(*getenv_fn)(const char *),
+                      char **ret_uri, char **ret_origin, struct ags_error *err)
+{
+    *ret_uri = *ret_origin = NULL;
+    const struct run_callbacks quiet = {0};
+    struct backend_open_opts bo;
+    run_backend_open_opts(cfg, getenv_fn, &quiet, NULL, &bo);
+    if (bo.kind == BACKEND_BWRAP)
+        return 0;
+    return backend_podman_target(&bo, ret_uri, ret_origin, err);
+}
