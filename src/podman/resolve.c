@@ -221,16 +221,35 @@ static int conf_string(const struct conf_set *s, const char *const *keys, const 
 /* "; the connections there are: a b (files read: F G)" from every file's
  * [engine.service_destinations] (at most PODMAN_MAX_LISTED_NAMES names): what
  * an unknown name is told with.  A message too long for sb is cut. */
+static const struct toml_value *destinations_of(const struct toml_value *tree)
+{
+    const struct toml_value *t = toml_table_get(tree, "engine");
+    t = t ? toml_table_get(t, "service_destinations") : NULL;
+    return t && t->type == TOML_TABLE ? t : NULL;
+}
+
+/* Whether a file before the i-th names the destination too (listed once). */
+static bool named_before(const struct conf_set *s, size_t i, const char *name)
+{
+    for (size_t j = 0; j < i; j++) {
+        const struct toml_value *t = destinations_of(s->trees[j]);
+        if (t && toml_table_get(t, name))
+            return true;
+    }
+    return false;
+}
+
 static void list_destinations(const struct conf_set *s, struct strbuf *sb)
 {
     size_t listed = 0;
     int r = strbuf_appends(sb, "; the connections there are:");
     for (size_t i = 0; i < s->n; i++) {
-        const struct toml_value *t = toml_table_get(s->trees[i], "engine");
-        t = t ? toml_table_get(t, "service_destinations") : NULL;
-        for (size_t k = 0; t && t->type == TOML_TABLE && k < t->u.tab.len; k++)
-            if (r == 0 && listed++ < PODMAN_MAX_LISTED_NAMES)
-                r = strbuf_appendf(sb, " %s", t->u.tab.items[k].key);
+        const struct toml_value *t = destinations_of(s->trees[i]);
+        for (size_t k = 0; t && k < t->u.tab.len; k++) {
+            const char *name = t->u.tab.items[k].key;
+            if (r == 0 && !named_before(s, i, name) && listed++ < PODMAN_MAX_LISTED_NAMES)
+                r = strbuf_appendf(sb, " %s", name);
+        }
     }
     if (r == 0)
         r = strbuf_appends(sb, listed == 0                           ? " none"
@@ -305,8 +324,13 @@ static int resolve_from_conf(const struct podman_connect_opts *opts, const char 
     else if (r == 0)
         r = conf_string_at(&s, (const char *[]){"engine", "remote_uri", NULL}, &remote, &at,
                            err);
+    const char *remote_identity = NULL;
+    if (r == 0 && remote)
+        r = conf_string(&s, (const char *[]){"engine", "remote_identity", NULL},
+                        &remote_identity, err);
     if (r == 0 && remote) {
         res->uri = xstrdup(remote);
+        res->identity = remote_identity ? xstrdup(remote_identity) : NULL;
         res->origin = xasprintf("containers.conf %s remote_uri", at);
     }
     conf_set_done(&s);

@@ -328,6 +328,14 @@ static void test_unknown_connection_lists_names_and_files(void **state)
                            "the connections there are: a b c (files read: %s)", conf);
     assert_string_equal(err.msg, want);
     free(want);
+    /* a name in two files is listed once */
+    char *more = write_tmp("more.conf",
+                           "[engine.service_destinations.b]\nidentity = \"/k\"\n"
+                           "[engine.service_destinations.d]\nuri = \"unix:///d\"\n", 0644);
+    const char *two[] = {conf, more, NULL};
+    assert_int_equal(podman_resolve_uri(&o, two, false, &res, &err), -ENOENT);
+    assert_non_null(strstr(err.msg, "the connections there are: a b c d (files read: "));
+    free(more);
     free(conf);
 }
 
@@ -348,6 +356,18 @@ static void test_default_origin_and_symlinked_conf(void **state)
     res = resolve_full(&o, files);
     assert_string_equal(res.uri, "unix:///c.sock");
     podman_resolved_done(&res);
+    /* remote_uri comes with remote_identity */
+    char *remote = write_tmp("remote.conf",
+                             "[engine]\nremote_uri = \"ssh://u@r/p.sock\"\n"
+                             "remote_identity = \"/keys/r\"\n", 0644);
+    const char *rf[] = {remote, NULL};
+    res = resolve_full(&o, rf);
+    assert_string_equal(res.identity, "/keys/r");
+    char *want = xasprintf("containers.conf %s:2:14 remote_uri", remote);
+    assert_string_equal(res.origin, want);
+    free(want);
+    podman_resolved_done(&res);
+    free(remote);
     free(link);
     free(conf);
 }
