@@ -423,6 +423,11 @@ run engine-unknown-name 2 "${cc[@]}" plan --agent shell --connection nope &&
     expect engine-unknown-name "$err" "ags: --connection nope names the connection 'nope', but no containers.conf has [engine.service_destinations.nope] with a uri; the connections there are: a remote (files read: $work/cc.conf)"
 run engine-unknown-name-ps 2 "${cc[@]}" ps --connection nope &&
     expect engine-unknown-name-ps "$err" "the connections there are: a remote"
+for c in df prune stop attach logs diff update-agents; do  # update-image refuses root first
+    args=(); [ "$c" = stop ] && args=(x)
+    run "engine-unknown-name-$c" 2 "${cc[@]}" "$c" "${args[@]}" --connection nope &&
+        expect "engine-unknown-name-$c" "$err" "--connection nope names the connection 'nope'"
+done
 printf '[engine\n' >"$work/broken.conf"
 run engine-broken-conf 2 env CONTAINERS_CONF="$work/broken.conf" "$ags" plan --agent shell &&
     expect engine-broken-conf "$err" "reading containers.conf: $work/broken.conf:1:"
