@@ -218,9 +218,6 @@ static int conf_string(const struct conf_set *s, const char *const *keys, const 
     return conf_string_at(s, keys, ret, NULL, err);
 }
 
-/* "; the connections there are: a b (files read: F G)" from every file's
- * [engine.service_destinations] (at most PODMAN_MAX_LISTED_NAMES names): what
- * an unknown name is told with.  A message too long for sb is cut. */
 static const struct toml_value *destinations_of(const struct toml_value *tree)
 {
     const struct toml_value *t = toml_table_get(tree, "engine");
@@ -239,6 +236,9 @@ static bool named_before(const struct conf_set *s, size_t i, const char *name)
     return false;
 }
 
+/* "; the connections there are: a b (files read: F G)" from every file's
+ * [engine.service_destinations] (at most PODMAN_MAX_LISTED_NAMES names): what
+ * an unknown name is told with.  A message too long for sb is cut. */
 static void list_destinations(const struct conf_set *s, struct strbuf *sb)
 {
     size_t listed = 0;
@@ -319,6 +319,9 @@ static int resolve_from_conf(const struct podman_connect_opts *opts, const char 
                        : env             ? env
                        : opts->conf_connection ? opts->conf_connection
                                          : active;
+    if (r == 0 && why && strlen(name) > AGS_CONNECTION_NAME_MAX)
+        r = ags_error_set(err, -E2BIG, "%.64s...: a connection name is at most %u bytes", why,
+                          AGS_CONNECTION_NAME_MAX);
     if (r == 0 && why)
         r = conf_destination(&s, name, why, res, err);
     else if (r == 0)

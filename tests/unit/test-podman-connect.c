@@ -32,6 +32,7 @@
 
 #include "base/alloc.h"
 #include "base/fileio.h"
+#include "base/limits.h"
 #include "base/strv.h"
 #include "podman/client.h"
 #include "podman/connect-internal.h"
@@ -328,6 +329,14 @@ static void test_unknown_connection_lists_names_and_files(void **state)
                            "the connections there are: a b c (files read: %s)", conf);
     assert_string_equal(err.msg, want);
     free(want);
+    /* a name no one typed is refused by its length */
+    char longname[AGS_CONNECTION_NAME_MAX + 2];
+    memset(longname, 'x', sizeof(longname) - 1);
+    longname[sizeof(longname) - 1] = '\0';
+    o.connection = longname;
+    assert_int_equal(podman_resolve_uri(&o, files, false, &res, &err), -E2BIG);
+    assert_non_null(strstr(err.msg, "a connection name is at most 256 bytes"));
+    o.connection = "nope";
     /* a name in two files is listed once */
     char *more = write_tmp("more.conf",
                            "[engine.service_destinations.b]\nidentity = \"/k\"\n"
