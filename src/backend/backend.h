@@ -314,6 +314,10 @@ bool backend_podman_has_helper(const char *(*getenv_fn)(const char *name), const
 int backend_podman_target(const struct backend_open_opts *o, char **ret_uri,
                           char **ret_origin, struct ags_error *err) _warn_unused_;
 
+/* The names containers.conf gives Podman services (--connection NAME). */
+int backend_podman_connections(const struct backend_open_opts *o, char ***ret,
+                               struct ags_error *err) _warn_unused_;
+
 static inline void backend_close(struct backend *b)
 {
     if (b)

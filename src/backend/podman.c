@@ -392,6 +392,13 @@ int backend_podman_target(const struct backend_open_opts *o, char **ret_uri,
     return podman_connect_target(&copts, ret_uri, ret_origin, err);
 }
 
+int backend_podman_connections(const struct backend_open_opts *o, char ***ret,
+                               struct ags_error *err)
+{
+    struct podman_connect_opts copts = connect_opts(o);
+    return podman_conf_connections(&copts, ret, err);
+}
+
 int backend_podman_open(const struct backend_open_opts *o, struct backend **ret,
                         struct ags_error *err)
 {

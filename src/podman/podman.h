@@ -57,6 +57,10 @@ struct podman_connect_opts {
  */
 int podman_connect(const struct podman_connect_opts *opts, struct podman_client **ret,
                    struct ags_error *err) _warn_unused_;
+/* The service destination names of the containers.conf files podman reads
+ * (each once, in file order; owned, strv_free). */
+int podman_conf_connections(const struct podman_connect_opts *opts, char ***ret,
+                            struct ags_error *err) _warn_unused_;
 /* The URI podman_connect() tries first (no connection made; owned). */
 int podman_connect_target(const struct podman_connect_opts *opts, char **ret_uri,
                           char **ret_origin, struct ags_error *err) _warn_unused_;

@@ -263,6 +263,31 @@ static void list_destinations(const struct conf_set *s, struct strbuf *sb)
         r = strbuf_appends(sb, s->n ? ")" : " none)");
 }
 
+int podman_conf_connections(const struct podman_connect_opts *opts, char ***ret,
+                            struct ags_error *err)
+{
+    char **files = NULL;
+    struct conf_set s = {0};
+    int r = podman_conf_files(opts, geteuid() == 0, &files, err);
+    if (r == 0)
+        r = conf_load((const char *const *)files, &s, err);
+    struct strv_builder names = {0};
+    for (size_t i = 0; r == 0 && i < s.n; i++) {
+        const struct toml_value *t = destinations_of(s.trees[i]);
+        for (size_t k = 0; t && k < t->u.tab.len; k++)
+            if (!named_before(&s, i, t->u.tab.items[k].key))
+                strv_builder_push(&names, xstrdup(t->u.tab.items[k].key));
+    }
+    conf_set_done(&s);
+    strv_free(files);
+    if (r < 0) {
+        strv_builder_done(&names);
+        return r;
+    }
+    *ret = strv_builder_steal(&names);
+    return 0;
+}
+
 /* [engine.service_destinations.NAME]: its uri (required) and identity, and
  * where the uri was set.  why says who named it (messages, res->origin). */
 static int conf_destination(const struct conf_set *s, const char *name, const char *why,

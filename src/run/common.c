@@ -77,6 +77,13 @@ void run_backend_open_opts(const struct ags_config *cfg, const char *(*getenv_fn
     };
 }
 
+int run_engine_connections(const char *(*getenv_fn)(const char *), char ***ret,
+                           struct ags_error *err)
+{
+    const struct backend_open_opts bo = {.getenv = getenv_fn ? getenv_fn : env_process};
+    return backend_podman_connections(&bo, ret, err);
+}
+
 int run_engine_target(const struct ags_config *cfg, const char *(*getenv_fn)(const char *),
                       char **ret_uri, char **ret_origin, struct ags_error *err)
 {

@@ -34,6 +34,10 @@ const char *run_tmp_dir(void);
 int run_engine_target(const struct ags_config *cfg, const char *(*getenv_fn)(const char *),
                       char **ret_uri, char **ret_origin, struct ags_error *err) _warn_unused_;
 
+/* The connection names containers.conf defines (owned, strv_free). */
+int run_engine_connections(const char *(*getenv_fn)(const char *), char ***ret,
+                           struct ags_error *err) _warn_unused_;
+
 /* What the caller knows of the host and the user's flags. */
 struct run_request {
     const struct ags_config *cfg;

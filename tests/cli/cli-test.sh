@@ -428,6 +428,8 @@ for c in df prune stop attach logs diff update-agents; do  # update-image refuse
     run "engine-unknown-name-$c" 2 "${cc[@]}" "$c" "${args[@]}" --connection nope &&
         expect "engine-unknown-name-$c" "$err" "--connection nope names the connection 'nope'"
 done
+run engine-connections 0 "${cc[@]}" config connections &&
+    { [ "$out" = $'a\nremote' ] && ok || bad "config connections: $out"; }
 printf '[engine\n' >"$work/broken.conf"
 run engine-broken-conf 2 env CONTAINERS_CONF="$work/broken.conf" "$ags" plan --agent shell &&
     expect engine-broken-conf "$err" "reading containers.conf: $work/broken.conf:1:"

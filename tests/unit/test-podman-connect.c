@@ -337,6 +337,18 @@ static void test_unknown_connection_lists_names_and_files(void **state)
     assert_int_equal(podman_resolve_uri(&o, files, false, &res, &err), -E2BIG);
     assert_non_null(strstr(err.msg, "a connection name is at most 256 bytes"));
     o.connection = "nope";
+    /* ags config connections: each name once, in file order (CONTAINERS_CONF alone) */
+    char *both = write_tmp("both.conf",
+                           "[engine.service_destinations.z]\nuri = \"unix:///z\"\n"
+                           "[engine.service_destinations.a]\nuri = \"unix:///a\"\n", 0644);
+    env_set("CONTAINERS_CONF", both);
+    char **names = NULL;
+    assert_int_equal(podman_conf_connections(&o, &names, &err), 0);
+    assert_string_equal(names[0], "z");
+    assert_string_equal(names[1], "a");
+    assert_null(names[2]);
+    strv_free(names);
+    free(both);
     /* a name in two files is listed once */
     char *more = write_tmp("more.conf",
                            "[engine.service_destinations.b]\nidentity = \"/k\"\n"
