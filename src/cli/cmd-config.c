@@ -76,6 +76,11 @@ static int config_run(int argc, char **argv)
         return config_show(argc - 1, argv + 1);
     if (argc == 2 && strcmp(argv[1], "connections") == 0)
         return config_connections();
+    if (argc == 3 && strcmp(argv[1], "connections") == 0 &&
+        (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+        puts(config_usage);
+        return AGS_EXIT_OK;
+    }
     cli_error("%s%s%s\n%s", argc >= 2 ? "unknown config command '" : "missing config command",
               argc >= 2 ? argv[1] : "", argc >= 2 ? "'" : "", config_usage);
     return AGS_EXIT_USAGE;
