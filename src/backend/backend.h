@@ -273,6 +273,11 @@ struct backend_open_opts {
     /* The transport of an ssh:// engine URI (run/ wires ssh/tunnel.h's
      * ssh_tunnel_open: the backend may not include ssh/); NULL refuses one. */
     ags_dialer_open_fn *ssh_open;
+    /* Which Podman (docs/ags.1.md REMOTE ENGINES): --url, --connection NAME
+     * (both before CONTAINER_HOST / CONTAINER_CONNECTION), and ags's
+     * [engine] connection (after them) with where it was set; NULL: none. */
+    const char *url, *connection, *conf_connection, *conf_connection_file;
+    uint32_t conf_connection_line, conf_connection_col;
 };
 
 /* The backends there are (each in backend/<name>*.c). */
@@ -303,9 +308,15 @@ int backend_open(const struct backend_open_opts *o, struct backend **ret,
 /* Whether Podman finds the helper program name (slirp4netns, pasta) on
  * $PATH (from getenv_fn) or in its helper directories. */
 bool backend_podman_has_helper(const char *(*getenv_fn)(const char *name), const char *name);
-/* The endpoint backend_podman_open would try first (owned), for messages. */
+/* The endpoint backend_podman_open would try first (owned), for messages,
+ * and (ret_origin may be NULL) what chose it: "--url", "CONTAINER_HOST",
+ * "--connection N, containers.conf FILE:L:C", "default"... (owned). */
 int backend_podman_target(const struct backend_open_opts *o, char **ret_uri,
-                          struct ags_error *err) _warn_unused_;
+                          char **ret_origin, struct ags_error *err) _warn_unused_;
+
+/* The names containers.conf gives Podman services (--connection NAME). */
+int backend_podman_connections(const struct backend_open_opts *o, char ***ret,
+                               struct ags_error *err) _warn_unused_;
 
 static inline void backend_close(struct backend *b)
 {

@@ -38,7 +38,8 @@ int backend_open(const struct backend_open_opts *o, struct backend **ret, struct
         return backend_bwrap_open(o, ret, err);
     /* An endpoint the user named is a choice of Podman: never replaced by
      * another engine behind their back. */
-    if (env_nonempty(o->getenv, "CONTAINER_HOST"))
+    if (env_nonempty(o->getenv, "CONTAINER_HOST") || o->url || o->connection ||
+        o->conf_connection)
         return backend_podman_open(o, ret, err);
     struct ags_error podman_err = {0};
     int r = backend_podman_open(o, ret, &podman_err);

@@ -376,14 +376,27 @@ static struct podman_connect_opts connect_opts(const struct backend_open_opts *o
         .idle_seconds = o->service_idle_seconds,
         .timeout_ms = o->timeout_ms,
         .ssh_open = o->ssh_open,
+        .url = o->url,
+        .connection = o->connection,
+        .conf_connection = o->conf_connection,
+        .conf_connection_file = o->conf_connection_file,
+        .conf_connection_line = o->conf_connection_line,
+        .conf_connection_col = o->conf_connection_col,
     };
 }
 
 int backend_podman_target(const struct backend_open_opts *o, char **ret_uri,
-                          struct ags_error *err)
+                          char **ret_origin, struct ags_error *err)
 {
     struct podman_connect_opts copts = connect_opts(o);
-    return podman_connect_target(&copts, ret_uri, err);
+    return podman_connect_target(&copts, ret_uri, ret_origin, err);
+}
+
+int backend_podman_connections(const struct backend_open_opts *o, char ***ret,
+                               struct ags_error *err)
+{
+    struct podman_connect_opts copts = connect_opts(o);
+    return podman_conf_connections(&copts, ret, err);
 }
 
 int backend_podman_open(const struct backend_open_opts *o, struct backend **ret,
@@ -391,7 +404,7 @@ int backend_podman_open(const struct backend_open_opts *o, struct backend **ret,
 {
     struct podman_connect_opts copts = connect_opts(o);
     _cleanup_free_ char *target = NULL;
-    if (podman_connect_target(&copts, &target, NULL) == 0 && podman_uri_is_network(target) &&
+    if (podman_connect_target(&copts, &target, NULL, NULL) == 0 && podman_uri_is_network(target) &&
         o->warn) {
         _cleanup_free_ char *msg = xasprintf(
                 "Podman is at %s, a network endpoint: its API has no authentication and "

@@ -24,6 +24,9 @@
 #define AGS_SSH_PROXY_MAX_CLIENTS  64u
 /* An ssh:// Podman URI (CONTAINER_HOST, --url, containers.conf): Podman's own bound on a URI. */
 #define AGS_SSH_URI_MAX            4096u
+/* A Podman connection name (--connection, CONTAINER_CONNECTION, [engine] connection,
+ * active_service): a containers.conf table key; longer is no name anyone typed. */
+#define AGS_CONNECTION_NAME_MAX    256u
 /* The remote socket path of an ssh:// URI, decoded: what fits in sockaddr_un.sun_path. */
 #define AGS_SSH_REMOTE_PATH_MAX    107u
 /* ~/.ssh/known_hosts: OpenSSH keeps no bound; 4 MiB is some 20000 hashed entries. */

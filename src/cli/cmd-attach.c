@@ -12,27 +12,30 @@
 #include "cli/sessions-view.h"
 #include "base/banned.h"
 
-#define ATTACH_USAGE "usage: ags attach [NAME] [--config FILE] [--backend auto|podman|bwrap]"
+#define ATTACH_USAGE "usage: ags attach [NAME] [--config FILE] [--backend auto|podman|bwrap] [--connection NAME]"
 #define LOGS_USAGE                                                                          \
-    "usage: ags logs [NAME] [--follow] [--config FILE] [--backend auto|podman|bwrap]"
+    "usage: ags logs [NAME] [--follow] [--config FILE] [--backend auto|podman|bwrap] [--connection NAME]"
 
-enum { AF_HELP, AF_CONFIG, AF_BACKEND, AF_FOLLOW };
+enum { AF_HELP, AF_CONFIG, AF_BACKEND, AF_CONNECTION, AF_FOLLOW };
 static const struct cli_flag attach_flags[] = {
     [AF_HELP] = CLI_FLAG_HELP,
     [AF_CONFIG] = CLI_FLAG_CONFIG,
     [AF_BACKEND] = CLI_FLAG_BACKEND_AT(0),
+    [AF_CONNECTION] = CLI_FLAG_CONNECTION_AT(0),
     CLI_FLAGS_END,
 };
 static const struct cli_flag logs_flags[] = {
     [AF_HELP] = CLI_FLAG_HELP,
     [AF_CONFIG] = CLI_FLAG_CONFIG,
     [AF_BACKEND] = CLI_FLAG_BACKEND_AT(0),
+    [AF_CONNECTION] = CLI_FLAG_CONNECTION_AT(0),
     [AF_FOLLOW] = {"--follow", "-f", CLI_VALUE_NONE, NULL, "go on showing what appears", 0},
     CLI_FLAGS_END,
 };
 
 struct session_args {
-    const char *name, *config_path, *backend;
+    const char *name, *config_path;
+    struct cli_engine_flags engine;
     bool follow, help;
 };
 
@@ -53,7 +56,9 @@ static int parse(int argc, char **argv, const struct cli_flag *flags, const char
             if (which == AF_CONFIG)
                 a->config_path = val;
             else if (which == AF_BACKEND)
-                a->backend = val;
+                a->engine.backend = val;
+            else if (which == AF_CONNECTION)
+                a->engine.connection = val;
             continue;
         }
         if (argv[i][0] == '-' || a->name) {
@@ -77,7 +82,7 @@ static int find_session(int argc, char **argv, const struct cli_flag *flags, con
     int rc = parse(argc, argv, flags, usage, a);
     if (rc != 0 || a->help)
         return rc != 0 ? rc : -1;
-    rc = cli_sessions_gather(a->config_path, a->backend, cfg, l);
+    rc = cli_sessions_gather(a->config_path, &a->engine, cfg, l);
     if (rc != 0)
         return rc;
     rc = cli_session_pick(l, a->name, usage, i);
@@ -141,7 +146,7 @@ static int logs_run(int argc, char **argv)
 const struct ags_command cmd_attach = {
     .name = "attach",
     .summary = "attach to a detachable session's tmux (detach: C-b d)",
-    .args = "[NAME] [--config FILE] [--backend B]",
+    .args = "[NAME] [--config FILE] [--backend B] [--connection NAME]",
     .flags = attach_flags,
     .operands = CLI_VALUE_SESSION,
     .run = attach_run,
@@ -150,7 +155,7 @@ const struct ags_command cmd_attach = {
 const struct ags_command cmd_logs = {
     .name = "logs",
     .summary = "show a detachable session's output (tmux scrollback)",
-    .args = "[NAME] [--follow] [--config FILE] [--backend B]",
+    .args = "[NAME] [--follow] [--config FILE] [--backend B] [--connection NAME]",
     .flags = logs_flags,
     .operands = CLI_VALUE_SESSION,
     .run = logs_run,

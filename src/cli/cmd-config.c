@@ -4,11 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/strv.h"
+#include "base/termesc.h"
 #include "cli/cli.h"
 #include "cli/config-load.h"
+#include "run/run.h"
 #include "base/banned.h"
 
-static const char config_usage[] = "usage: ags config show [--config FILE] [--json]";
+static const char config_usage[] =
+        "usage: ags config show [--config FILE] [--json] | ags config connections";
 
 struct show_flags {
     const char *config_path;
@@ -47,10 +51,36 @@ static int config_show(int argc, char **argv)
     return fflush(stdout) == 0 ? AGS_EXIT_OK : AGS_EXIT_FAILURE;
 }
 
+/* ags config connections: the names --connection takes, one per line
+ * (escaped: they come from files; the shells' completion reads them). */
+static int config_connections(void)
+{
+    char **names = NULL;
+    struct ags_error err = {0};
+    if (run_engine_connections(NULL, &names, &err) < 0) {
+        _cleanup_free_ char *msg = term_escape_str(err.msg);
+        cli_error("%s", msg);
+        return AGS_EXIT_USAGE;
+    }
+    for (size_t i = 0; names[i]; i++) {
+        _cleanup_free_ char *name = term_escape_str(names[i]);
+        printf("%s\n", name);
+    }
+    strv_free(names);
+    return fflush(stdout) == 0 ? AGS_EXIT_OK : AGS_EXIT_FAILURE;
+}
+
 static int config_run(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "show") == 0)
         return config_show(argc - 1, argv + 1);
+    if (argc == 2 && strcmp(argv[1], "connections") == 0)
+        return config_connections();
+    if (argc == 3 && strcmp(argv[1], "connections") == 0 &&
+        (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+        puts(config_usage);
+        return AGS_EXIT_OK;
+    }
     cli_error("%s%s%s\n%s", argc >= 2 ? "unknown config command '" : "missing config command",
               argc >= 2 ? argv[1] : "", argc >= 2 ? "'" : "", config_usage);
     return AGS_EXIT_USAGE;
@@ -59,10 +89,10 @@ static int config_run(int argc, char **argv)
 const struct ags_command cmd_config = {
     .name = "config",
     .summary = "print the effective config with provenance",
-    .args = "show [--config FILE] [--json]",
+    .args = "show [--config FILE] [--json] | connections",
     .hidden = false,
     .flags = config_show_flags,
     .operands = CLI_VALUE_CHOICE,
-    .operand_choices = "show",
+    .operand_choices = "show connections",
     .run = config_run,
 };

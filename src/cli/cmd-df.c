@@ -11,7 +11,7 @@
 #include "run/run.h"
 #include "base/banned.h"
 
-static const char df_usage[] = "usage: ags df [--config FILE]";
+static const char df_usage[] = "usage: ags df [--config FILE] [--backend B] [--connection NAME]";
 
 static int df_run(int argc, char **argv)
 {
@@ -19,7 +19,7 @@ static int df_run(int argc, char **argv)
     struct cli_owned_flags f;
     int rc = cli_owned_parse(argc, argv, df_usage, cli_df_flags, &f);
     if (rc == 0 && !f.help)
-        rc = cli_owned_config(f.config_path, &cfg);
+        rc = cli_owned_config(&f, true, &cfg);
     if (rc != 0 || f.help)
         return rc;
     struct run_owned_list l;
@@ -34,7 +34,7 @@ static int df_run(int argc, char **argv)
 const struct ags_command cmd_df = {
     .name = "df",
     .summary = "show what ags stores on this host and its size",
-    .args = "[--config FILE]",
+    .args = "[--config FILE] [--backend B] [--connection NAME]",
     .flags = cli_df_flags,
     .run = df_run,
 };

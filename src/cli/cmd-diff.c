@@ -17,14 +17,15 @@
 
 #define DIFF_USAGE                                                   \
     "usage: ags diff [NAME] [--stat] [--name-only] [--config FILE] " \
-    "[--backend auto|podman|bwrap]"
+    "[--backend auto|podman|bwrap] [--connection NAME]"
 
 struct diff_args {
-    const char *name, *config_path, *backend;
+    const char *name, *config_path;
+    struct cli_engine_flags engine;
     bool stat, name_only, help;
 };
 
-enum { DF_HELP, DF_STAT, DF_NAME_ONLY, DF_CONFIG, DF_BACKEND };
+enum { DF_HELP, DF_STAT, DF_NAME_ONLY, DF_CONFIG, DF_BACKEND, DF_CONNECTION };
 static const struct cli_flag diff_flags[] = {
         [DF_HELP] = CLI_FLAG_HELP,
         [DF_STAT] = {"--stat", NULL, CLI_VALUE_NONE, NULL, "only the counts of changes", 0},
@@ -32,6 +33,7 @@ static const struct cli_flag diff_flags[] = {
                           0},
         [DF_CONFIG] = CLI_FLAG_CONFIG,
         [DF_BACKEND] = CLI_FLAG_BACKEND_AT(0),
+        [DF_CONNECTION] = CLI_FLAG_CONNECTION_AT(0),
         CLI_FLAGS_END,
 };
 
@@ -45,8 +47,10 @@ static void take_flag(struct diff_args *a, ptrdiff_t which, const char *val)
         a->name_only = true;
     else if (which == DF_CONFIG)
         a->config_path = val;
+    else if (which == DF_CONNECTION)
+        a->engine.connection = val;
     else
-        a->backend = val;
+        a->engine.backend = val;
 }
 
 static int parse(int argc, char **argv, struct diff_args *a)
@@ -187,7 +191,7 @@ static int diff_run(int argc, char **argv)
     }
     _cleanup_config_ struct ags_config *cfg = NULL;
     struct run_sessions l;
-    rc = cli_sessions_gather(a.config_path, a.backend, &cfg, &l);
+    rc = cli_sessions_gather(a.config_path, &a.engine, &cfg, &l);
     if (rc != 0)
         return rc;
     size_t i = 0;
@@ -201,7 +205,7 @@ static int diff_run(int argc, char **argv)
 const struct ags_command cmd_diff = {
         .name = "diff",
         .summary = "show what a session changed in its workspace since it started",
-        .args = "[NAME] [--stat] [--name-only] [--config FILE] [--backend B]",
+        .args = "[NAME] [--stat] [--name-only] [--config FILE] [--backend B] [--connection NAME]",
         .flags = diff_flags,
         .operands = CLI_VALUE_SESSION,
         .run = diff_run,

@@ -27,6 +27,8 @@ static const char help_head[] =
         "  -D, --defaults         prepend the agent's default arguments\n"
         "  --config FILE          use FILE as the base config\n"
         "  --backend ENGINE       auto, podman or bwrap ([sandbox].backend)\n"
+        "  --connection NAME      the containers.conf service destination ([engine] connection)\n"
+        "  --url URI              the Podman service URI (over CONTAINER_HOST)\n"
         "  -d, --add-dir DIR      also mount DIR read-write at the same path (repeatable)\n"
         "  --                     pass everything after it to the agent\n"
         "\n"

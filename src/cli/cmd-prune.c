@@ -16,7 +16,8 @@
 #include "base/banned.h"
 
 static const char prune_usage[] =
-        "usage: ags prune [--dry-run] [--all] [--yes] [--config FILE]";
+        "usage: ags prune [--dry-run] [--all] [--yes] [--config FILE] [--backend B]"
+        " [--connection NAME]";
 
 /* --all without --yes needs someone to answer. */
 static int check_answerable(const struct cli_owned_flags *f)
@@ -57,7 +58,7 @@ static int prune_run(int argc, char **argv)
     if (rc == 0 && !f.help)
         rc = check_answerable(&f);
     if (rc == 0 && !f.help)
-        rc = cli_owned_config(f.config_path, &cfg);
+        rc = cli_owned_config(&f, true, &cfg);
     if (rc != 0 || f.help)
         return rc;
     struct run_owned_list l;
@@ -72,7 +73,7 @@ static int prune_run(int argc, char **argv)
 const struct ags_command cmd_prune = {
     .name = "prune",
     .summary = "remove what ags stored and no live session uses",
-    .args = "[--dry-run] [--all] [--yes] [--config FILE]",
+    .args = "[--dry-run] [--all] [--yes] [--config FILE] [--backend B] [--connection NAME]",
     .flags = cli_prune_flags,
     .run = prune_run,
 };

@@ -14,10 +14,12 @@
 #include "base/banned.h"
 
 static const char ps_usage[] =
-        "usage: ags ps [--all] [--json|--quiet] [--config FILE] [--backend auto|podman|bwrap]";
+        "usage: ags ps [--all] [--json|--quiet] [--config FILE] [--backend auto|podman|bwrap]"
+        " [--connection NAME]";
 
 struct ps_flags {
-    const char *config_path, *backend;
+    const char *config_path;
+    struct cli_engine_flags engine;
     bool all, json, quiet, help;
 };
 
@@ -27,7 +29,8 @@ static const struct cli_flag ps_flag_table[] = {
     {"--json", NULL, CLI_VALUE_NONE, NULL, "a JSON array", AT(json)},
     {"--quiet", "-q", CLI_VALUE_NONE, NULL, "only the names, one per line", AT(quiet)},
     CLI_FLAG_CONFIG_AT(AT(config_path)),
-    CLI_FLAG_BACKEND_AT(AT(backend)),
+    CLI_FLAG_BACKEND_AT(AT(engine.backend)),
+    CLI_FLAG_CONNECTION_AT(AT(engine.connection)),
     CLI_FLAG_HELP_AT(AT(help)),
     CLI_FLAGS_END,
 };
@@ -64,7 +67,7 @@ static int ps_run(int argc, char **argv)
     }
     _cleanup_config_ struct ags_config *cfg = NULL;
     struct run_sessions l;
-    rc = cli_sessions_gather(f.config_path, f.backend, &cfg, &l);
+    rc = cli_sessions_gather(f.config_path, &f.engine, &cfg, &l);
     if (rc != 0)
         return rc;
     int64_t now = (int64_t)time(NULL);
@@ -79,7 +82,7 @@ static int ps_run(int argc, char **argv)
 const struct ags_command cmd_ps = {
     .name = "ps",
     .summary = "list the sessions (sandboxes) of this user",
-    .args = "[--all] [--json|--quiet] [--config FILE] [--backend B]",
+    .args = "[--all] [--json|--quiet] [--config FILE] [--backend B] [--connection NAME]",
     .flags = ps_flag_table,
     .run = ps_run,
 };

@@ -15,22 +15,24 @@
 
 #define STOP_USAGE                                                                         \
     "usage: ags stop NAME|--all [--timeout S] [--config FILE] "                           \
-    "[--backend auto|podman|bwrap]"
+    "[--backend auto|podman|bwrap] [--connection NAME]"
 #define STOP_DEFAULT_TIMEOUT 10u
 #define STOP_TIMEOUT_MAX_TEXT "3600"
 
-enum { SF_HELP, SF_ALL, SF_TIMEOUT, SF_CONFIG, SF_BACKEND };
+enum { SF_HELP, SF_ALL, SF_TIMEOUT, SF_CONFIG, SF_BACKEND, SF_CONNECTION };
 static const struct cli_flag stop_flags[] = {
     [SF_HELP] = CLI_FLAG_HELP,
     [SF_ALL] = {"--all", "-a", CLI_VALUE_NONE, NULL, "every session of yours", 0},
     [SF_TIMEOUT] = {"--timeout", "-t", CLI_VALUE_SECONDS, NULL, "seconds before SIGKILL", 0},
     [SF_CONFIG] = CLI_FLAG_CONFIG,
     [SF_BACKEND] = CLI_FLAG_BACKEND_AT(0),
+    [SF_CONNECTION] = CLI_FLAG_CONNECTION_AT(0),
     CLI_FLAGS_END,
 };
 
 struct stop_args {
-    const char *name, *config_path, *backend;
+    const char *name, *config_path;
+    struct cli_engine_flags engine;
     uint32_t timeout;
     bool all, help;
 };
@@ -58,8 +60,11 @@ static int take_flag(struct stop_args *a, ptrdiff_t which, const char *val)
     case SF_CONFIG:
         a->config_path = val;
         break;
+    case SF_CONNECTION:
+        a->engine.connection = val;
+        break;
     default:
-        a->backend = val;
+        a->engine.backend = val;
     }
     return 0;
 }
@@ -116,7 +121,7 @@ static int stop_run(int argc, char **argv)
     }
     _cleanup_config_ struct ags_config *cfg = NULL;
     struct run_sessions l;
-    rc = cli_sessions_gather(a.config_path, a.backend, &cfg, &l);
+    rc = cli_sessions_gather(a.config_path, &a.engine, &cfg, &l);
     if (rc != 0)
         return rc;
     size_t i = 0;
@@ -132,7 +137,7 @@ static int stop_run(int argc, char **argv)
 const struct ags_command cmd_stop = {
     .name = "stop",
     .summary = "stop and remove a session (or --all)",
-    .args = "NAME|--all [--timeout S] [--config FILE] [--backend B]",
+    .args = "NAME|--all [--timeout S] [--config FILE] [--backend B] [--connection NAME]",
     .flags = stop_flags,
     .operands = CLI_VALUE_SESSION,
     .run = stop_run,

@@ -74,7 +74,8 @@ static int check_args(const struct uninstall_args *a)
 static int purge_gather(const struct uninstall_args *a, const char *home, struct purge *p)
 {
     _cleanup_config_ struct ags_config *cfg = NULL;
-    int rc = cli_owned_config(a->config_path, &cfg);
+    const struct cli_owned_flags f = {.config_path = a->config_path};
+    int rc = cli_owned_config(&f, false, &cfg);
     if (rc != 0)
         return rc;
     p->owned_listed = cli_owned_gather(cfg, &p->owned) == 0;

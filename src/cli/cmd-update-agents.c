@@ -13,19 +13,20 @@
 #include "run/run.h"
 #include "base/banned.h"
 
-#define USAGE "usage: ags update-agents [--config FILE] [--backend auto|podman|bwrap] [pi|claude|codex|gemini|opencode ...]"
+#define USAGE "usage: ags update-agents [--config FILE] [--backend auto|podman|bwrap] [--connection NAME] [pi|claude|codex|gemini|opencode ...]"
 
-enum { UF_HELP, UF_CONFIG, UF_BACKEND };
+enum { UF_HELP, UF_CONFIG, UF_BACKEND, UF_CONNECTION };
 static const struct cli_flag update_agents_flags[] = {
     [UF_HELP] = CLI_FLAG_HELP,
     [UF_CONFIG] = CLI_FLAG_CONFIG,
     [UF_BACKEND] = CLI_FLAG_BACKEND_AT(0),
+    [UF_CONNECTION] = CLI_FLAG_CONNECTION_AT(0),
     CLI_FLAGS_END,
 };
 
 struct update_args {
     const char *config_path;
-    const char *backend;
+    struct cli_engine_flags engine;
     bool help;
     bool wanted[PLAN_AGENT_COUNT];
     size_t n_wanted;
@@ -56,7 +57,9 @@ static int parse_args(int argc, char **argv, struct update_args *a)
         if (c == 1 && f - update_agents_flags == UF_HELP) {
             a->help = true;
         } else if (c == 1 && f - update_agents_flags == UF_BACKEND) {
-            a->backend = val;
+            a->engine.backend = val;
+        } else if (c == 1 && f - update_agents_flags == UF_CONNECTION) {
+            a->engine.connection = val;
         } else if (c == 1) {
             a->config_path = val;
         } else if (argv[i][0] == '-') {
@@ -120,10 +123,13 @@ static int update_agents_run(int argc, char **argv)
     }
     struct cli_host ch;
     cli_host_init(&ch);
-    ch.backend = a.backend;
+    ch.engine = a.engine;
     _cleanup_config_ struct ags_config *cfg = NULL;
     /* The volumes are the user's, not a repository's: no repo overlay. */
     rc = cli_load_config(&ch, a.config_path, false, &cfg);
+    _cleanup_free_ char *uri = NULL, *origin = NULL;
+    if (rc == 0)
+        rc = cli_engine_target(cfg, &uri, &origin);
     if (rc == 0) {
         const struct run_request req = {.cfg = cfg, .host = &ch.host};
         rc = cli_update_agents(&req, a.n_wanted ? a.wanted : NULL);
@@ -135,7 +141,7 @@ static int update_agents_run(int argc, char **argv)
 const struct ags_command cmd_update_agents = {
     .name = "update-agents",
     .summary = "install or update the agent CLIs",
-    .args = "[--config FILE] [AGENT...]",
+    .args = "[--config FILE] [--backend B] [--connection NAME] [AGENT...]",
     .not_built = false,
     .hidden = false,
     .flags = update_agents_flags,

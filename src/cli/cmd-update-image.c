@@ -15,12 +15,12 @@
 
 static const char update_image_usage[] =
         "usage: ags update-image [--keep-existing] [--base IMAGE] [--local-base] "
-        "[--config FILE] [--backend auto|podman|bwrap]";
+        "[--config FILE] [--backend auto|podman|bwrap] [--connection NAME]";
 
 struct update_image_flags {
     const char *base;
     const char *config_path;
-    const char *backend;
+    struct cli_engine_flags engine;
     bool keep_existing, local_base, help;
 };
 
@@ -31,7 +31,8 @@ static const struct cli_flag update_image_flag_table[] = {
     {"--local-base", NULL, CLI_VALUE_NONE, NULL, "build the base with mmdebstrap", AT(local_base)},
     {"--base", NULL, CLI_VALUE_WORD, NULL, "build FROM this image", AT(base)},
     CLI_FLAG_CONFIG_AT(AT(config_path)),
-    CLI_FLAG_BACKEND_AT(AT(backend)),
+    CLI_FLAG_BACKEND_AT(AT(engine.backend)),
+    CLI_FLAG_CONNECTION_AT(AT(engine.connection)),
     CLI_FLAG_HELP_AT(AT(help)),
     CLI_FLAGS_END,
 };
@@ -135,10 +136,13 @@ static int update_image_run(int argc, char **argv)
     }
     struct cli_host h;
     cli_host_init(&h);
-    h.backend = f.backend;
+    h.engine = f.engine;
     _cleanup_config_ struct ags_config *cfg = NULL;
     rc = cli_load_config(&h, f.config_path, false, &cfg); /* the image is every repo's */
     cli_host_done(&h);
+    _cleanup_free_ char *uri = NULL, *origin = NULL;
+    if (rc == 0)
+        rc = cli_engine_target(cfg, &uri, &origin);
     if (rc != 0)
         return rc;
     return cli_update_image(cfg, f.base, f.local_base, f.keep_existing);

@@ -11,6 +11,7 @@
 #include "base/termesc.h"
 #include "cli/cli.h"
 #include "config/schema.h"
+#include "run/run.h"
 #include "base/banned.h"
 
 void cli_host_init(struct cli_host *h)
@@ -79,6 +80,17 @@ static void apply_backend_flag(struct ags_config *cfg, const char *name)
         }
 }
 
+int cli_engine_target(const struct ags_config *cfg, char **ret_uri, char **ret_origin)
+{
+    struct ags_error err = {0};
+    if (run_engine_target(cfg, env_process, ret_uri, ret_origin, &err) < 0) {
+        _cleanup_free_ char *msg = term_escape_str(err.msg);
+        cli_error("%s", msg);
+        return AGS_EXIT_USAGE;
+    }
+    return 0;
+}
+
 int cli_load_config(const struct cli_host *h, const char *config_path, bool use_overlay,
                     struct ags_config **ret)
 {
@@ -98,8 +110,12 @@ int cli_load_config(const struct cli_host *h, const char *config_path, bool use_
         .ask_trust = ask_trust,
     };
     int r = config_load(&h->host, &opts, ret, &diag);
-    if (r == 0 && h->backend)
-        apply_backend_flag(*ret, h->backend);
+    if (r == 0 && h->engine.backend)
+        apply_backend_flag(*ret, h->engine.backend);
+    if (r == 0 && h->engine.connection)
+        (*ret)->engine.connection_flag = xstrdup(h->engine.connection);
+    if (r == 0 && h->engine.url)
+        (*ret)->engine.url = xstrdup(h->engine.url);
     print_diag(&diag);
     if (r < 0 && diag.n_errors > 1)
         fprintf(stderr, "ags: %zu problems in the config; nothing was changed\n", diag.n_errors);

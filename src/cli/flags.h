@@ -22,6 +22,7 @@ enum cli_value {
     CLI_VALUE_HOST,   /* a [network].allow entry (base/netrule.h): nothing to complete */
     CLI_VALUE_SECONDS, /* a whole number of seconds: nothing to complete */
     CLI_VALUE_SESSION, /* a session's name: completed from `ags ps --all --quiet` */
+    CLI_VALUE_CONNECTION, /* a Podman connection: completed from `ags config connections` */
 };
 
 struct cli_flag {
@@ -43,6 +44,10 @@ struct cli_flag {
 #define CLI_FLAG_BACKEND_AT(off)                                                       \
     {"--backend", NULL, CLI_VALUE_CHOICE, "auto podman bwrap",                           \
      "the engine that runs the sandbox", (off)}
+/* A containers.conf service destination (cli_host.engine.connection). */
+#define CLI_FLAG_CONNECTION_AT(off)                                                    \
+    {"--connection", NULL, CLI_VALUE_CONNECTION, NULL,                                         \
+     "the Podman service destination (containers.conf) to use", (off)}
 #define CLI_FLAG_HELP   CLI_FLAG_HELP_AT(0)
 #define CLI_FLAG_CONFIG CLI_FLAG_CONFIG_AT(0)
 /* A table ends with an entry without a name. */

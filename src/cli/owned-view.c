@@ -143,6 +143,8 @@ size_t cli_owned_print_removals(FILE *out, const struct run_owned_list *l, bool 
 const struct cli_flag cli_prune_flags[] = {
     CLI_FLAG_HELP_AT(AT(help)),
     CLI_FLAG_CONFIG_AT(AT(config_path)),
+    CLI_FLAG_BACKEND_AT(AT(engine.backend)),
+    CLI_FLAG_CONNECTION_AT(AT(engine.connection)),
     {"--dry-run", NULL, CLI_VALUE_NONE, NULL, "only list what it would remove", AT(dry_run)},
     {"--all", NULL, CLI_VALUE_NONE, NULL, "also the image and the agent volumes", AT(all)},
     {"--yes", "-y", CLI_VALUE_NONE, NULL, "do not ask before removing", AT(yes)},
@@ -151,6 +153,8 @@ const struct cli_flag cli_prune_flags[] = {
 const struct cli_flag cli_df_flags[] = {
     CLI_FLAG_HELP_AT(AT(help)),
     CLI_FLAG_CONFIG_AT(AT(config_path)),
+    CLI_FLAG_BACKEND_AT(AT(engine.backend)),
+    CLI_FLAG_CONNECTION_AT(AT(engine.connection)),
     CLI_FLAGS_END,
 };
 #undef AT
@@ -165,13 +169,18 @@ int cli_owned_parse(int argc, char **argv, const char *usage, const struct cli_f
     return rc;
 }
 
-int cli_owned_config(const char *path, struct ags_config **ret)
+int cli_owned_config(const struct cli_owned_flags *f, bool check_engine,
+                     struct ags_config **ret)
 {
     struct cli_host h;
     cli_host_init(&h);
     h.config_read_only = true; /* looking or removing writes no config */
-    int rc = cli_load_config(&h, path, false, ret);
+    h.engine = f->engine;
+    int rc = cli_load_config(&h, f->config_path, false, ret);
     cli_host_done(&h);
+    _cleanup_free_ char *uri = NULL, *origin = NULL;
+    if (rc == 0 && check_engine)
+        rc = cli_engine_target(*ret, &uri, &origin);
     return rc;
 }
 

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cli/config-load.h"
 #include "cli/flags.h"
 #include "config/config.h"
 #include "run/run.h"
@@ -28,18 +29,22 @@ const char *cli_owned_kind_name(enum run_owned_kind k);
 extern const struct cli_flag cli_df_flags[];
 extern const struct cli_flag cli_prune_flags[];
 
-/* What ags df and ags prune were given (df has only --config and --help). */
+/* What ags df and ags prune were given (df has no --dry-run, --all, --yes). */
 struct cli_owned_flags {
     const char *config_path;
+    struct cli_engine_flags engine; /* --backend, --connection */
     bool dry_run, all, yes, help;
 };
 /* Parses argv by table (cli_df_flags or cli_prune_flags) into *f; --help
  * prints usage.  Returns 0 or an exit status after saying why. */
 int cli_owned_parse(int argc, char **argv, const char *usage, const struct cli_flag *table,
                     struct cli_owned_flags *f);
-/* The config without the repo overlay (what ags owns is every repo's): 0 or
- * an exit status. */
-int cli_owned_config(const char *path, struct ags_config **ret);
+/* The config without the repo overlay (what ags owns is every repo's), with
+ * f's engine flags and, when check_engine, the endpoint resolved
+ * (cli_engine_target: an unknown connection is a usage error; uninstall
+ * goes on without the engine instead): 0 or an exit status. */
+int cli_owned_config(const struct cli_owned_flags *f, bool check_engine,
+                     struct ags_config **ret);
 
 /* run_owned_gather with warnings on stderr: 0, or an exit status after
  * saying why. */

@@ -26,6 +26,8 @@ enum {
     RF_LOCKDOWN,
     RF_DEFAULTS,
     RF_BACKEND,
+    RF_CONNECTION,
+    RF_URL,
     RF_NETWORK,
     RF_ALLOW,
     RF_HELP,
@@ -47,6 +49,9 @@ const struct cli_flag cli_run_flags[] = {
     [RF_DEFAULTS] = {"--defaults", "-D", CLI_VALUE_NONE, NULL,
                      "prepend the agent's default arguments", 0},
     [RF_BACKEND] = CLI_FLAG_BACKEND_AT(0),
+    [RF_CONNECTION] = CLI_FLAG_CONNECTION_AT(0),
+    [RF_URL] = {"--url", NULL, CLI_VALUE_WORD, NULL,
+                "the Podman service URI (unix://, ssh://, tcp://)", 0},
     [RF_NETWORK] = {"--network", NULL, CLI_VALUE_CHOICE, "open allowlist none",
                     "what the sandbox may reach, for this run", 0},
     [RF_ALLOW] = {"--allow", NULL, CLI_VALUE_HOST, NULL,
@@ -149,7 +154,13 @@ static int apply_run_flag(struct run_flags *f, const struct cli_flag *flag, cons
         f->config_path = val;
         return 0;
     case RF_BACKEND:
-        f->backend = val;
+        f->engine.backend = val;
+        return 0;
+    case RF_CONNECTION:
+        f->engine.connection = val;
+        return 0;
+    case RF_URL:
+        f->engine.url = val;
         return 0;
     case RF_NETWORK: /* cli_flag_next checked it is one of the choices */
         if (plan_network_mode_from_name(val, &f->network) < 0)

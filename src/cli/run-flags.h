@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cli/config-load.h"
 #include "cli/flags.h"
 #include "config/config.h"
 #include "plan/plan.h"
@@ -20,7 +21,7 @@ struct run_flags {
     bool json; /* `ags plan --json` only */
     bool help; /* -h/--help before `--`: the caller prints help */
     const char *config_path;
-    const char *backend; /* --backend, or NULL */
+    struct cli_engine_flags engine; /* --backend, --connection, --url (NULL: not given) */
     const char **add_dirs; /* borrowed from argv, in order */
     size_t n_add_dirs;
     bool network_set;      /* --network MODE */

@@ -24,7 +24,7 @@ int cli_build_plan(const struct run_flags *f, bool for_run, struct ags_config **
 {
     struct cli_host ch;
     cli_host_init(&ch);
-    ch.backend = f->backend;
+    ch.engine = f->engine;
     _cleanup_config_ struct ags_config *cfg = NULL;
     /* Lockdown never reads the repo overlay (not even to offer trust). */
     int rc = cli_load_config(&ch, f->config_path, !f->lockdown, &cfg);
@@ -53,12 +53,20 @@ int cli_build_plan(const struct run_flags *f, bool for_run, struct ags_config **
         .auth_proxy = true,
     };
     struct ags_error err = {0};
+    _cleanup_free_ char *engine = NULL, *engine_origin = NULL;
+    rc = cli_engine_target(cfg, &engine, &engine_origin);
+    if (rc != 0) {
+        cli_host_done(&ch);
+        return rc;
+    }
     int r = run_build_plan(&req, for_run, ret_plan, ret_staging, &err);
     cli_host_done(&ch);
     if (r < 0) {
         cli_error("%s", err.msg);
         return r == -EINVAL ? AGS_EXIT_USAGE : AGS_EXIT_LAUNCH;
     }
+    (*ret_plan)->engine.v = TAKE_PTR(engine);
+    (*ret_plan)->engine.origin = TAKE_PTR(engine_origin);
     *ret_cfg = TAKE_PTR(cfg);
     return 0;
 }

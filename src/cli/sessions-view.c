@@ -13,15 +13,18 @@ static void on_warn(const char *msg, void *userdata _unused_)
     cli_warning("%s", msg);
 }
 
-int cli_sessions_gather(const char *config_path, const char *backend, struct ags_config **ret_cfg,
-                        struct run_sessions *ret)
+int cli_sessions_gather(const char *config_path, const struct cli_engine_flags *engine,
+                        struct ags_config **ret_cfg, struct run_sessions *ret)
 {
     struct cli_host h;
     cli_host_init(&h);
     h.config_read_only = true; /* listing or stopping writes no config */
-    h.backend = backend;
+    h.engine = *engine;
     int rc = cli_load_config(&h, config_path, false, ret_cfg);
     cli_host_done(&h);
+    _cleanup_free_ char *uri = NULL, *origin = NULL;
+    if (rc == 0)
+        rc = cli_engine_target(*ret_cfg, &uri, &origin);
     if (rc != 0)
         return rc;
     const struct run_owned_opts opts = {.cfg = *ret_cfg, .cb = {.warn = on_warn}};

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include "cli/config-load.h"
 #include "run/run.h"
 
-/* The config (no repo overlay: sessions are every repo's) with --backend
- * over [sandbox].backend, then the sessions (run_sessions_gather) with
+/* The config (no repo overlay: sessions are every repo's) with the engine
+ * flags (--backend, --connection) applied, then the sessions (run_sessions_gather) with
  * warnings on stderr: 0, or an exit status after saying why (1 when the
  * engine cannot be reached). */
-int cli_sessions_gather(const char *config_path, const char *backend, struct ags_config **ret_cfg,
-                        struct run_sessions *ret);
+int cli_sessions_gather(const char *config_path, const struct cli_engine_flags *engine,
+                        struct ags_config **ret_cfg, struct run_sessions *ret);
 
 /* The session NAME names (ags ps's name, its session id or sandbox id), or
  * without a name the only running detachable one: 0 with *ret, or an exit

@@ -160,6 +160,14 @@ struct cfg_network {
 /* [ssh]: what the agent may do with the user's keys (the ssh-agent filter). */
 enum cfg_ssh_confirm { CFG_SSH_CONFIRM_NEVER, CFG_SSH_CONFIRM_ALWAYS };
 
+/* [engine]: which Podman service runs the sandboxes (docs/config.md). */
+struct cfg_engine {
+    struct cfg_str connection; /* a containers.conf service destination name, or NULL */
+    /* The command line's (not keys; owned): --connection NAME and --url URI
+     * choose before the environment does, [engine] connection after it. */
+    char *connection_flag, *url;
+};
+
 struct cfg_ssh {
     struct cfg_u32 confirm; /* enum cfg_ssh_confirm: ask before each signature */
 };
@@ -181,6 +189,7 @@ struct ags_config {
     struct cfg_sandbox sandbox;
     struct cfg_network network;
     struct cfg_ssh ssh;
+    struct cfg_engine engine;
     struct cfg_aliases aliases;
     struct cfg_browser browser;
     struct cfg_auth_proxy auth_proxy;

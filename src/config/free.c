@@ -103,6 +103,9 @@ struct ags_config *config_free(struct ags_config *c)
     cfg_free_fields(&cfg_schema_update, &c->update);
     cfg_free_fields(&cfg_schema_network, &c->network);
     cfg_free_fields(&cfg_schema_ssh, &c->ssh);
+    cfg_free_fields(&cfg_schema_engine, &c->engine);
+    free(c->engine.connection_flag);
+    free(c->engine.url);
     cfg_free_fields(&cfg_schema_notify, &c->notify);
     cfg_free_fields(&cfg_schema_aliases, &c->aliases);
     cfg_free_fields(&cfg_schema_image, &c->image);

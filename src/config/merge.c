@@ -65,6 +65,7 @@ void cfg_merge_layer(struct ags_config *base, struct cfg_parts *bp, struct ags_c
     merge_fields(&cfg_schema_update, &base->update, &overlay->update);
     merge_fields(&cfg_schema_network, &base->network, &overlay->network);
     merge_fields(&cfg_schema_ssh, &base->ssh, &overlay->ssh);
+    merge_fields(&cfg_schema_engine, &base->engine, &overlay->engine);
     merge_fields(&cfg_schema_notify, &base->notify, &overlay->notify);
     merge_fields(&cfg_schema_aliases, &base->aliases, &overlay->aliases);
     merge_fields(&cfg_schema_image, &base->image, &overlay->image);

@@ -58,6 +58,8 @@ static const struct forbidden_key forbidden[] = {
     {"aliases", "commands", "it decides what the wrappers in ~/.local/bin run"},
     /* Even "always": whether the agent may use the user's keys unasked is
      * the user's decision alone. */
+    /* Where the code runs: another machine is a trust decision of the user's. */
+    {"engine", "connection", "it picks the machine whose Podman runs your code"},
     {"ssh", "confirm", "it decides whether the sandbox may use your ssh keys without asking"},
 };
 

@@ -194,6 +194,8 @@ char *config_render_text(const struct ags_config *c)
     text_fields(&sb, &cfg_schema_network, &c->network);
     text_header(&sb, "[ssh]", NULL);
     text_fields(&sb, &cfg_schema_ssh, &c->ssh);
+    text_header(&sb, "[engine]", NULL);
+    text_fields(&sb, &cfg_schema_engine, &c->engine);
     text_header(&sb, "[notify]", NULL);
     text_fields(&sb, &cfg_schema_notify, &c->notify);
     text_header(&sb, "[aliases]", NULL);
@@ -295,6 +297,8 @@ char *config_render_json(const struct ags_config *c)
     json_fields(&sb, &cfg_schema_network, &c->network);
     put(&sb, ", \"ssh\": ");
     json_fields(&sb, &cfg_schema_ssh, &c->ssh);
+    put(&sb, ", \"engine\": ");
+    json_fields(&sb, &cfg_schema_engine, &c->engine);
     put(&sb, ", \"notify\": ");
     json_fields(&sb, &cfg_schema_notify, &c->notify);
     put(&sb, ", \"aliases\": ");

@@ -161,6 +161,10 @@ static const struct cfg_field ssh_fields[] = {
     E(struct cfg_ssh, "confirm", confirm, false, cfg_ssh_confirm_names),
 };
 
+static const struct cfg_field engine_fields[] = {
+    F(struct cfg_engine, "connection", CFG_T_STRING, connection, false),
+};
+
 static const struct cfg_field image_fields[] = {
     F(struct cfg_image, "base", CFG_T_STRING, base, false),
     F(struct cfg_image, "debian_suite", CFG_T_STRING, debian_suite, false),
@@ -187,6 +191,7 @@ SCHEMA(cfg_schema_auth_proxy, "auth_proxy", false, auth_proxy_fields);
 SCHEMA(cfg_schema_update, "update", false, update_fields);
 SCHEMA(cfg_schema_network, "network", false, network_fields);
 SCHEMA(cfg_schema_ssh, "ssh", false, ssh_fields);
+SCHEMA(cfg_schema_engine, "engine", false, engine_fields);
 SCHEMA(cfg_schema_notify, "notify", false, notify_fields);
 SCHEMA(cfg_schema_image, "image", false, image_fields);
 SCHEMA(cfg_schema_aliases, "aliases", false, aliases_fields);
@@ -195,6 +200,6 @@ const struct cfg_table_schema *const cfg_schemas[] = {
     &cfg_schema_sandbox,        &cfg_schema_mount,  &cfg_schema_agent_mount,
     &cfg_schema_tool,           &cfg_schema_tool_directory, &cfg_schema_tool_secret,
     &cfg_schema_secret,         &cfg_schema_auth_proxy, &cfg_schema_browser,
-    &cfg_schema_update,         &cfg_schema_network, &cfg_schema_ssh, &cfg_schema_notify,
+    &cfg_schema_update,         &cfg_schema_network, &cfg_schema_ssh, &cfg_schema_engine, &cfg_schema_notify,
     &cfg_schema_image,          &cfg_schema_aliases, NULL,
 };

@@ -61,7 +61,7 @@ struct cfg_table_schema {
 extern const struct cfg_table_schema cfg_schema_sandbox, cfg_schema_image, cfg_schema_mount, cfg_schema_agent_mount,
         cfg_schema_tool, cfg_schema_tool_directory, cfg_schema_secret, cfg_schema_tool_secret,
         cfg_schema_browser, cfg_schema_auth_proxy, cfg_schema_update,
-        cfg_schema_network, cfg_schema_ssh, cfg_schema_aliases, cfg_schema_notify;
+        cfg_schema_network, cfg_schema_ssh, cfg_schema_engine, cfg_schema_aliases, cfg_schema_notify;
 
 /* Every table, NULL-terminated, in documentation order. */
 extern const struct cfg_table_schema *const cfg_schemas[];

@@ -145,6 +145,7 @@ static void put_summary(struct strbuf *sb, const struct ags_config *o, const str
     put_settings(sb, &cfg_schema_update, &o->update);
     put_settings(sb, &cfg_schema_network, &o->network);
     put_settings(sb, &cfg_schema_ssh, &o->ssh);
+    put_settings(sb, &cfg_schema_engine, &o->engine);
     put_settings(sb, &cfg_schema_notify, &o->notify);
     put_settings(sb, &cfg_schema_aliases, &o->aliases);
     put_settings(sb, &cfg_schema_image, &o->image);

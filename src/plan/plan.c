@@ -263,6 +263,7 @@ struct ags_plan *plan_free(struct ags_plan *p)
     str_done(&p->image);
     str_done(&p->name);
     str_done(&p->work_dir);
+    str_done(&p->engine);
     free(p->identity.origin);
     free(p->security.origin);
     free(p->security.pids_origin);

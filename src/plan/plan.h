@@ -265,6 +265,9 @@ struct ags_plan {
     struct plan_str image;
     struct plan_str name;    /* ags-<slug>-<4 hex> */
     struct plan_str work_dir;
+    /* The Podman endpoint and what chose it (ags plan fills it; NULL v:
+     * not shown). */
+    struct plan_str engine;
     struct plan_identity identity; /* inside */
     uint32_t uid, gid;       /* the caller outside, whom identity maps to */
     struct plan_security security;

@@ -205,6 +205,8 @@ char *plan_render_text(const struct ags_plan *p)
     text_line(&sb, "image", p->image.v, p->image.origin);
     text_line(&sb, "name", p->name.v, p->name.origin);
     text_line(&sb, "workdir", p->work_dir.v, p->work_dir.origin);
+    if (p->engine.v)
+        text_line(&sb, "engine", p->engine.v, p->engine.origin);
     const struct plan_identity *id = &p->identity;
     _cleanup_free_ char *identity = xasprintf("%s (uid %u, gid %u) inside = your uid %u, gid %u "
                                               "outside", identity_user(id), id->uid, id->gid,
@@ -362,6 +364,8 @@ char *plan_render_json(const struct ags_plan *p)
     json_kv(&sb, "image", p->image.v, p->image.origin);
     json_kv(&sb, "name", p->name.v, p->name.origin);
     json_kv(&sb, "work_dir", p->work_dir.v, p->work_dir.origin);
+    if (p->engine.v)
+        json_kv(&sb, "engine", p->engine.v, p->engine.origin);
     const struct plan_identity *id = &p->identity;
     put(&sb, "  \"identity\": {\"user\": ");
     putj(&sb, identity_user(id));

@@ -17,6 +17,7 @@
 /* Bounds on what the environment and containers.conf may hand us. */
 #define PODMAN_MAX_URI         4096u
 #define PODMAN_MAX_CONF_FILES  64u  /* containers.conf plus drop-ins in *.d */
+#define PODMAN_MAX_LISTED_NAMES 32u /* connections named in an unknown-name error */
 #define PODMAN_PING_TIMEOUT_MS 5000L
 #define PODMAN_AUTOSTART_WAIT_MS 10000L
 
@@ -33,6 +34,9 @@ struct podman_resolved {
     enum podman_uri_source source;
     char *runtime_dir;             /* owned; the user's runtime dir (autostart lives below it);
                                       PODMAN_URI_DEFAULT only, else NULL */
+    char *identity;                /* owned; a service destination's identity=, or NULL */
+    char *origin;                  /* owned; what chose uri: "--url", "CONTAINER_HOST",
+                                      "--connection N, containers.conf F:L:C", "default"... */
 };
 
 void podman_resolved_done(struct podman_resolved *r);

@@ -123,9 +123,11 @@ static int fetch_version(struct podman_client *c, struct ags_error *err)
     return r;
 }
 
-/* The tunnel of an ssh:// endpoint: ep's dialer and local socket. */
-static int open_ssh(const struct podman_connect_opts *opts, struct podman_endpoint *ep,
-                    struct ags_dialer **ret, struct ags_error *err)
+/* The tunnel of an ssh:// endpoint: ep's dialer and local socket.  The key is
+ * the service destination's identity, else CONTAINER_SSHKEY (podman's
+ * ActiveDestination). */
+static int open_ssh(const struct podman_connect_opts *opts, const char *identity,
+                    struct podman_endpoint *ep, struct ags_dialer **ret, struct ags_error *err)
 {
     if (!opts->ssh_open)
         return ags_error_set(err, -EPROTONOSUPPORT, "'%s': this program has no ssh transport",
@@ -133,7 +135,7 @@ static int open_ssh(const struct podman_connect_opts *opts, struct podman_endpoi
     _cleanup_free_ char *runtime_dir = podman_runtime_dir(opts, geteuid() == 0);
     struct ags_dial_target tg = {
         .uri = ep->uri,
-        .identity = podman_opts_getenv(opts, "CONTAINER_SSHKEY"),
+        .identity = identity ? identity : podman_opts_getenv(opts, "CONTAINER_SSHKEY"),
         .home = opts->home,
         .runtime_dir = runtime_dir,
         .getenv = opts->getenv,
@@ -149,7 +151,7 @@ static int open_ssh(const struct podman_connect_opts *opts, struct podman_endpoi
 
 /* Ping (5 s at most, or opts->timeout_ms), learn the version, check it. */
 static int connect_uri(const struct podman_connect_opts *opts, const char *uri,
-                       struct podman_client **ret, struct ags_error *err)
+                       const char *identity, struct podman_client **ret, struct ags_error *err)
 {
     long timeout_ms = opts->timeout_ms > 0 && opts->timeout_ms < PODMAN_PING_TIMEOUT_MS
                               ? opts->timeout_ms
@@ -160,7 +162,7 @@ static int connect_uri(const struct podman_connect_opts *opts, const char *uri,
     struct ags_dialer *dialer = NULL;
     int r = podman_endpoint_parse(uri, &ep, err);
     if (r == 0 && ep.kind == PODMAN_EP_SSH)
-        r = open_ssh(opts, &ep, &dialer, err);
+        r = open_ssh(opts, identity, &ep, &dialer, err);
     if (r == 0)
         r = podman_raw_ping(&ep, timeout_ms, &version, err);
     if (r == 0)
@@ -195,7 +197,7 @@ static int connect_fallback(const struct podman_connect_opts *opts, const char *
 {
     _cleanup_free_ char *own = xasprintf("unix://%s/ags/podman.sock", runtime_dir);
     struct ags_error own_err = {0};
-    int r = connect_uri(opts, own, ret, &own_err);
+    int r = connect_uri(opts, own, NULL, ret, &own_err);
     if (r == 0)
         return 0;
     if (!nobody_home(r)) {
@@ -218,7 +220,7 @@ static int connect_fallback(const struct podman_connect_opts *opts, const char *
             (void)ags_error_prefix(err, "%s, and starting one failed", first->msg);
         return r;
     }
-    return connect_uri(opts, uri, ret, err);
+    return connect_uri(opts, uri, NULL, ret, err);
 }
 
 int podman_connect(const struct podman_connect_opts *opts, struct podman_client **ret,
@@ -229,7 +231,7 @@ int podman_connect(const struct podman_connect_opts *opts, struct podman_client 
     if (r < 0)
         return r;
     struct ags_error first = {0};
-    r = connect_uri(opts, res.uri, ret, &first);
+    r = connect_uri(opts, res.uri, res.identity, ret, &first);
     if (r < 0 && res.source == PODMAN_URI_DEFAULT && nobody_home(r))
         r = connect_fallback(opts, res.runtime_dir, &first, ret, err);
     else if (r < 0 && err)

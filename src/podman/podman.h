@@ -27,6 +27,13 @@ struct podman_client;
 
 struct podman_connect_opts {
     const char *url;          /* --url; NULL: CONTAINER_HOST, containers.conf, default socket */
+    /* --connection: a containers.conf service destination, before
+     * CONTAINER_HOST and CONTAINER_CONNECTION (after url). */
+    const char *connection;
+    /* ags's [engine] connection: after CONTAINER_HOST / CONTAINER_CONNECTION,
+     * before containers.conf's active_service; where it was set, for messages. */
+    const char *conf_connection, *conf_connection_file;
+    uint32_t conf_connection_line, conf_connection_col;
     const char *home;         /* $HOME */
     const char *xdg_runtime;  /* $XDG_RUNTIME_DIR or NULL */
     const char *xdg_config;   /* $XDG_CONFIG_HOME or NULL */
@@ -50,9 +57,13 @@ struct podman_connect_opts {
  */
 int podman_connect(const struct podman_connect_opts *opts, struct podman_client **ret,
                    struct ags_error *err) _warn_unused_;
+/* The service destination names of the containers.conf files podman reads
+ * (each once, in file order; owned, strv_free). */
+int podman_conf_connections(const struct podman_connect_opts *opts, char ***ret,
+                            struct ags_error *err) _warn_unused_;
 /* The URI podman_connect() tries first (no connection made; owned). */
 int podman_connect_target(const struct podman_connect_opts *opts, char **ret_uri,
-                          struct ags_error *err) _warn_unused_;
+                          char **ret_origin, struct ags_error *err) _warn_unused_;
 /*
  * Whether uri is a tcp:// endpoint on anything but loopback (127.0.0.0/8,
  * ::1, localhost): Podman's API has no authentication there, and the sandbox

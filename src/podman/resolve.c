@@ -12,6 +12,7 @@
 #include "base/alloc.h"
 #include "base/fileio.h"
 #include "base/limits.h"
+#include "base/strbuf.h"
 #include "base/strv.h"
 #include "podman/http.h"
 #include "toml/toml.h"
@@ -21,6 +22,8 @@ void podman_resolved_done(struct podman_resolved *r)
 {
     free(r->uri);
     free(r->runtime_dir);
+    free(r->identity);
+    free(r->origin);
     *r = (struct podman_resolved){0};
 }
 
@@ -130,12 +133,28 @@ static void conf_set_done(struct conf_set *s)
     s->n = 0;
 }
 
+/* A symlink may lead to our own file or root's, never to another user's: a
+ * file someone else can rewrite would choose where our code runs. */
+static int check_link_owner(const char *path, struct ags_error *err)
+{
+    struct stat lst, st;
+    if (lstat(path, &lst) < 0 || !S_ISLNK(lst.st_mode) || stat(path, &st) < 0)
+        return 0; /* not a symlink, or a dangling one: the read reports it */
+    if (st.st_uid != geteuid() && st.st_uid != 0)
+        return ags_error_set(err, -EPERM,
+                             "'%s' is a symlink to a file of another user (uid %u); not read",
+                             path, (unsigned)st.st_uid);
+    return 0;
+}
+
 static int conf_load(const char *const *files, struct conf_set *s, struct ags_error *err)
 {
     for (size_t i = 0; files[i] && s->n < PODMAN_MAX_CONF_FILES; i++) {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
-        int r = read_file_bounded(files[i], AGS_TOML_MAX_FILE_SIZE, &buf, &len, err);
+        int r = check_link_owner(files[i], err);
+        if (r == 0)
+            r = read_file_bounded(files[i], AGS_TOML_MAX_FILE_SIZE, &buf, &len, err);
         if (r == -ENOENT)
             continue;
         if (r == 0)
@@ -168,8 +187,8 @@ static const char *dotted(const char *const *keys, char *buf, size_t size)
  * The string at engine.<k1>[.<k2>.<k3>] in the file of highest precedence
  * that sets it (later files override earlier ones).  *ret = NULL if unset.
  */
-static int conf_string(const struct conf_set *s, const char *const *keys, const char **ret,
-                       struct ags_error *err)
+static int conf_string_at(const struct conf_set *s, const char *const *keys, const char **ret,
+                          char **ret_at, struct ags_error *err)
 {
     *ret = NULL;
     for (size_t i = s->n; i-- > 0;) {
@@ -186,48 +205,161 @@ static int conf_string(const struct conf_set *s, const char *const *keys, const 
             return ags_error_set(err, -E2BIG, "%s:%u:%u: value longer than %u bytes",
                                  s->paths[i], v->pos.line, v->pos.col, PODMAN_MAX_URI);
         *ret = v->u.s.len ? v->u.s.ptr : NULL;
+        if (ret_at && *ret)
+            *ret_at = xasprintf("%s:%u:%u", s->paths[i], v->pos.line, v->pos.col);
         return 0;
     }
     return 0;
 }
 
-static int conf_destination(const struct conf_set *s, const char *name, const char *why,
-                            char **ret, struct ags_error *err)
+static int conf_string(const struct conf_set *s, const char *const *keys, const char **ret,
+                       struct ags_error *err)
 {
-    const char *keys[] = {"engine", "service_destinations", name, "uri", NULL};
-    const char *uri = NULL;
-    int r = conf_string(s, keys, &uri, err);
-    if (r < 0)
+    return conf_string_at(s, keys, ret, NULL, err);
+}
+
+static const struct toml_value *destinations_of(const struct toml_value *tree)
+{
+    const struct toml_value *t = toml_table_get(tree, "engine");
+    t = t ? toml_table_get(t, "service_destinations") : NULL;
+    return t && t->type == TOML_TABLE ? t : NULL;
+}
+
+/* Whether a file before the i-th names the destination too (listed once). */
+static bool named_before(const struct conf_set *s, size_t i, const char *name)
+{
+    for (size_t j = 0; j < i; j++) {
+        const struct toml_value *t = destinations_of(s->trees[j]);
+        if (t && toml_table_get(t, name))
+            return true;
+    }
+    return false;
+}
+
+/* "; the connections there are: a b (files read: F G)" from every file's
+ * [engine.service_destinations] (at most PODMAN_MAX_LISTED_NAMES names): what
+ * an unknown name is told with.  A message too long for sb is cut. */
+static void list_destinations(const struct conf_set *s, struct strbuf *sb)
+{
+    size_t listed = 0;
+    int r = strbuf_appends(sb, "; the connections there are:");
+    for (size_t i = 0; i < s->n; i++) {
+        const struct toml_value *t = destinations_of(s->trees[i]);
+        for (size_t k = 0; t && k < t->u.tab.len; k++) {
+            const char *name = t->u.tab.items[k].key;
+            if (r == 0 && !named_before(s, i, name) && listed++ < PODMAN_MAX_LISTED_NAMES)
+                r = strbuf_appendf(sb, " %s", name);
+        }
+    }
+    if (r == 0)
+        r = strbuf_appends(sb, listed == 0                           ? " none"
+                               : listed > PODMAN_MAX_LISTED_NAMES ? " ..."
+                                                                   : "");
+    if (r == 0)
+        r = strbuf_appends(sb, " (files read:");
+    for (size_t i = 0; r == 0 && i < s->n; i++)
+        r = strbuf_appendf(sb, " %s", s->paths[i]);
+    if (r == 0)
+        r = strbuf_appends(sb, s->n ? ")" : " none)");
+}
+
+int podman_conf_connections(const struct podman_connect_opts *opts, char ***ret,
+                            struct ags_error *err)
+{
+    char **files = NULL;
+    struct conf_set s = {0};
+    int r = podman_conf_files(opts, geteuid() == 0, &files, err);
+    if (r == 0)
+        r = conf_load((const char *const *)files, &s, err);
+    struct strv_builder names = {0};
+    for (size_t i = 0; r == 0 && i < s.n; i++) {
+        const struct toml_value *t = destinations_of(s.trees[i]);
+        for (size_t k = 0; t && k < t->u.tab.len; k++)
+            if (!named_before(&s, i, t->u.tab.items[k].key))
+                strv_builder_push(&names, xstrdup(t->u.tab.items[k].key));
+    }
+    conf_set_done(&s);
+    strv_free(files);
+    if (r < 0) {
+        strv_builder_done(&names);
         return r;
-    if (!uri)
-        return ags_error_set(err, -ENOENT,
-                             "%s names the connection '%s', but no containers.conf has "
-                             "[engine.service_destinations.%s] with a uri",
-                             why, name, name);
-    *ret = xstrdup(uri);
+    }
+    *ret = strv_builder_steal(&names);
     return 0;
 }
 
-/* CONTAINER_CONNECTION, active_service, remote_uri; *ret stays NULL if none. */
+/* [engine.service_destinations.NAME]: its uri (required) and identity, and
+ * where the uri was set.  why says who named it (messages, res->origin). */
+static int conf_destination(const struct conf_set *s, const char *name, const char *why,
+                            struct podman_resolved *res, struct ags_error *err)
+{
+    const char *uri = NULL, *identity = NULL;
+    _cleanup_free_ char *at = NULL;
+    int r = conf_string_at(s, (const char *[]){"engine", "service_destinations", name, "uri",
+                                               NULL}, &uri, &at, err);
+    if (r == 0)
+        r = conf_string(s, (const char *[]){"engine", "service_destinations", name,
+                                            "identity", NULL}, &identity, err);
+    if (r < 0)
+        return r;
+    if (!uri) {
+        _cleanup_strbuf_ struct strbuf sb;
+        strbuf_init(&sb, AGS_ERROR_MSG_MAX);
+        if (strbuf_appendf(&sb, "%s names the connection '%s', but no containers.conf has "
+                                "[engine.service_destinations.%s] with a uri",
+                           why, name, name) == 0)
+            list_destinations(s, &sb);
+        return ags_error_set(err, -ENOENT, "%s", sb.buf ? sb.buf : why);
+    }
+    res->uri = xstrdup(uri);
+    res->identity = identity ? xstrdup(identity) : NULL;
+    res->origin = xasprintf("%s, containers.conf %s", why, at);
+    return 0;
+}
+
+/* The names in order: --connection, CONTAINER_CONNECTION, [engine] connection,
+ * active_service; then remote_uri.  res->uri stays NULL if none. */
 static int resolve_from_conf(const struct podman_connect_opts *opts, const char *const *files,
-                             char **ret, struct ags_error *err)
+                             struct podman_resolved *res, struct ags_error *err)
 {
     struct conf_set s = {0};
     int r = conf_load(files, &s, err);
-    const char *conn = podman_opts_getenv(opts, "CONTAINER_CONNECTION");
-    if (r == 0 && conn) {
-        _cleanup_free_ char *why = xasprintf("CONTAINER_CONNECTION=%s", conn);
-        r = conf_destination(&s, conn, why, ret, err);
-    } else if (r == 0) {
-        const char *active = NULL, *remote = NULL;
-        r = conf_string(&s, (const char *[]){"engine", "active_service", NULL}, &active, err);
-        if (r == 0 && active)
-            r = conf_destination(&s, active, "containers.conf [engine] active_service", ret,
-                                 err);
-        else if (r == 0)
-            r = conf_string(&s, (const char *[]){"engine", "remote_uri", NULL}, &remote, err);
-        if (r == 0 && remote)
-            *ret = xstrdup(remote);
+    const char *env = podman_opts_getenv(opts, "CONTAINER_CONNECTION");
+    const char *active = NULL, *remote = NULL;
+    _cleanup_free_ char *why = NULL, *at = NULL;
+    if (r == 0 && opts->connection)
+        why = xasprintf("--connection %s", opts->connection);
+    else if (r == 0 && env)
+        why = xasprintf("CONTAINER_CONNECTION=%s", env);
+    else if (r == 0 && opts->conf_connection)
+        why = xasprintf("[engine] connection = \"%s\" (%s:%u:%u)", opts->conf_connection,
+                        opts->conf_connection_file ? opts->conf_connection_file : "ags config",
+                        opts->conf_connection_line, opts->conf_connection_col);
+    else if (r == 0)
+        r = conf_string_at(&s, (const char *[]){"engine", "active_service", NULL}, &active,
+                           &at, err);
+    if (r == 0 && !why && active)
+        why = xasprintf("containers.conf [engine] active_service (%s)", at);
+    const char *name = opts->connection  ? opts->connection
+                       : env             ? env
+                       : opts->conf_connection ? opts->conf_connection
+                                         : active;
+    if (r == 0 && why && strlen(name) > AGS_CONNECTION_NAME_MAX)
+        r = ags_error_set(err, -E2BIG, "%.64s...: a connection name is at most %u bytes", why,
+                          AGS_CONNECTION_NAME_MAX);
+    if (r == 0 && why)
+        r = conf_destination(&s, name, why, res, err);
+    else if (r == 0)
+        r = conf_string_at(&s, (const char *[]){"engine", "remote_uri", NULL}, &remote, &at,
+                           err);
+    const char *remote_identity = NULL;
+    if (r == 0 && remote)
+        r = conf_string(&s, (const char *[]){"engine", "remote_identity", NULL},
+                        &remote_identity, err);
+    if (r == 0 && remote) {
+        res->uri = xstrdup(remote);
+        res->identity = remote_identity ? xstrdup(remote_identity) : NULL;
+        res->origin = xasprintf("containers.conf %s remote_uri", at);
     }
     conf_set_done(&s);
     return r;
@@ -290,10 +422,12 @@ int podman_resolve_uri(const struct podman_connect_opts *opts, const char *const
         r = check_uri(opts->url, "the Podman URL", err);
         res.uri = xstrdup(opts->url);
         res.source = PODMAN_URI_OPTION;
-    } else if (env) {
+        res.origin = xstrdup("--url");
+    } else if (env && !opts->connection) {
         r = check_uri(env, "CONTAINER_HOST", err);
         res.uri = xstrdup(env);
         res.source = PODMAN_URI_ENV;
+        res.origin = xstrdup("CONTAINER_HOST");
     } else {
         char **own = NULL;
         if (!conf_files) {
@@ -301,14 +435,16 @@ int podman_resolve_uri(const struct podman_connect_opts *opts, const char *const
             conf_files = (const char *const *)own;
         }
         if (r == 0)
-            r = resolve_from_conf(opts, conf_files, &res.uri, err);
+            r = resolve_from_conf(opts, conf_files, &res, err);
         strv_free(own);
-        res.source = PODMAN_URI_CONF;
+        res.source = opts->connection ? PODMAN_URI_OPTION : PODMAN_URI_CONF;
     }
     if (r == 0 && !res.uri) {
         /* Only the default needs it: finding it may create $TMPDIR/podman-run-UID. */
         res.runtime_dir = podman_runtime_dir(opts, root);
         res.source = PODMAN_URI_DEFAULT;
+        free(res.origin);
+        res.origin = xstrdup("default");
         res.uri = root ? xstrdup("unix:///run/podman/podman.sock")
                        : xasprintf("unix://%s/podman/podman.sock", res.runtime_dir);
     }
@@ -321,12 +457,14 @@ int podman_resolve_uri(const struct podman_connect_opts *opts, const char *const
 }
 
 int podman_connect_target(const struct podman_connect_opts *opts, char **ret_uri,
-                          struct ags_error *err)
+                          char **ret_origin, struct ags_error *err)
 {
     struct podman_resolved res = {0};
     int r = podman_resolve_uri(opts, NULL, geteuid() == 0, &res, err);
     if (r == 0)
         *ret_uri = TAKE_PTR(res.uri);
+    if (r == 0 && ret_origin)
+        *ret_origin = TAKE_PTR(res.origin);
     podman_resolved_done(&res);
     return r;
 }

@@ -65,5 +65,33 @@ void run_backend_open_opts(const struct ags_config *cfg, const char *(*getenv_fn
             .service_idle_seconds = cfg->sandbox.service_idle_seconds.v,
             .runtime_dir = run_runtime_dir(get),
             .ssh_open = ssh_tunnel_open,
+            .url = cfg->engine.url,
+            .connection = cfg->engine.connection_flag,
+            /* "" (the example config's): unset */
+            .conf_connection = cfg->engine.connection.v && cfg->engine.connection.v[0]
+                                       ? cfg->engine.connection.v
+                                       : NULL,
+            .conf_connection_file = cfg->engine.connection.at.file,
+            .conf_connection_line = cfg->engine.connection.at.line,
+            .conf_connection_col = cfg->engine.connection.at.col,
     };
+}
+
+int run_engine_connections(const char *(*getenv_fn)(const char *), char ***ret,
+                           struct ags_error *err)
+{
+    const struct backend_open_opts bo = {.getenv = getenv_fn ? getenv_fn : env_process};
+    return backend_podman_connections(&bo, ret, err);
+}
+
+int run_engine_target(const struct ags_config *cfg, const char *(*getenv_fn)(const char *),
+                      char **ret_uri, char **ret_origin, struct ags_error *err)
+{
+    *ret_uri = *ret_origin = NULL;
+    const struct run_callbacks quiet = {0};
+    struct backend_open_opts bo;
+    run_backend_open_opts(cfg, getenv_fn, &quiet, NULL, &bo);
+    if (bo.kind == BACKEND_BWRAP)
+        return 0;
+    return backend_podman_target(&bo, ret_uri, ret_origin, err);
 }

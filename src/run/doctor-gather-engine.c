@@ -90,10 +90,12 @@ void doctor_gather_engine(const struct run_doctor_opts *o, const struct ags_conf
     /* Doctor never starts Podman, so "auto" is decided as a run would: Podman
      * where it is installed (a run starts its service), else bubblewrap. */
     if (bo.kind == BACKEND_AUTO)
-        bo.kind = f->host.podman || env_nonempty(bo.getenv, "CONTAINER_HOST") ? BACKEND_PODMAN
-                                                                              : BACKEND_BWRAP;
+        bo.kind = f->host.podman || env_nonempty(bo.getenv, "CONTAINER_HOST") ||
+                                  bo.connection || bo.conf_connection || bo.url
+                          ? BACKEND_PODMAN
+                          : BACKEND_BWRAP;
     e->looked_at = bo.kind;
-    if (backend_podman_target(&bo, &e->uri, NULL) < 0)
+    if (backend_podman_target(&bo, &e->uri, NULL, NULL) < 0)
         e->uri = xstrdup("");
     run_open_backend_fn *open = o->open_backend ? o->open_backend : backend_open;
     _cleanup_backend_ struct backend *b = NULL;

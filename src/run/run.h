@@ -25,6 +25,19 @@
 /* $TMPDIR if it is absolute, else /tmp: where lockdown staging lives. */
 const char *run_tmp_dir(void);
 
+/*
+ * The Podman endpoint a run of cfg would try first and what chose it
+ * (docs/ags.1.md REMOTE ENGINES; both owned), without connecting.  Both NULL
+ * when [sandbox].backend is bwrap.  An unknown connection name, a broken or
+ * foreign containers.conf: negative errno with *err (a usage error).
+ */
+int run_engine_target(const struct ags_config *cfg, const char *(*getenv_fn)(const char *),
+                      char **ret_uri, char **ret_origin, struct ags_error *err) _warn_unused_;
+
+/* The connection names containers.conf defines (owned, strv_free). */
+int run_engine_connections(const char *(*getenv_fn)(const char *), char ***ret,
+                           struct ags_error *err) _warn_unused_;
+
 /* What the caller knows of the host and the user's flags. */
 struct run_request {
     const struct ags_config *cfg;

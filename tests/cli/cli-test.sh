@@ -401,6 +401,46 @@ if [ "${#as_user[@]}" -gt 0 ]; then
         expect run-mode-refuses-home "$err" "refusing to use $user_home as the workspace: it is your home directory"
 fi
 
+# The Podman endpoint: --url / --connection > CONTAINER_HOST / CONTAINER_CONNECTION >
+# [engine] connection > containers.conf active_service > the default, shown by ags plan.
+cd "$work/proj" || exit 1
+printf '[engine]\nactive_service = "a"\n[engine.service_destinations.a]\nuri = "unix:///a.sock"\n[engine.service_destinations.remote]\nuri = "ssh://u@box/run/podman.sock"\nidentity = "/keys/id"\n' >"$work/cc.conf"
+cat "$work/home/.config/ags/config.toml" >"$work/conn.toml"
+printf '\n[engine]\nconnection = "remote"\n' >>"$work/conn.toml"
+conn_line=$(grep -n '^connection = "remote"' "$work/conn.toml" | cut -d: -f1)
+cc=(env CONTAINERS_CONF="$work/cc.conf" "$ags")
+run engine-active 0 "${cc[@]}" plan --agent shell &&
+    expect engine-active "$out" "engine: unix:///a.sock  # containers.conf [engine] active_service ($work/cc.conf:2:18), containers.conf $work/cc.conf:4:7"
+run engine-config 0 "${cc[@]}" plan --agent shell --config "$work/conn.toml" &&
+    expect engine-config "$out" "engine: ssh://u@box/run/podman.sock  # [engine] connection = \"remote\" ($work/conn.toml:$conn_line:14), containers.conf $work/cc.conf:6:7"
+run engine-env-beats-config 0 env CONTAINER_CONNECTION=a "${cc[@]}" plan --agent shell --config "$work/conn.toml" &&
+    expect engine-env-beats-config "$out" "engine: unix:///a.sock  # CONTAINER_CONNECTION=a"
+run engine-flag-beats-env 0 env CONTAINER_HOST=unix:///env.sock "${cc[@]}" plan --agent shell --connection remote &&
+    expect engine-flag-beats-env "$out" "engine: ssh://u@box/run/podman.sock  # --connection remote"
+run engine-url 0 "${cc[@]}" plan --agent shell --connection remote --url unix:///u.sock &&
+    expect engine-url "$out" "engine: unix:///u.sock  # --url"
+run engine-unknown-name 2 "${cc[@]}" plan --agent shell --connection nope &&
+    expect engine-unknown-name "$err" "ags: --connection nope names the connection 'nope', but no containers.conf has [engine.service_destinations.nope] with a uri; the connections there are: a remote (files read: $work/cc.conf)"
+run engine-unknown-name-ps 2 "${cc[@]}" ps --connection nope &&
+    expect engine-unknown-name-ps "$err" "the connections there are: a remote"
+for c in df prune stop attach logs diff update-agents; do  # update-image refuses root first
+    args=(); [ "$c" = stop ] && args=(x)
+    run "engine-unknown-name-$c" 2 "${cc[@]}" "$c" "${args[@]}" --connection nope &&
+        expect "engine-unknown-name-$c" "$err" "--connection nope names the connection 'nope'"
+done
+run engine-connections 0 "${cc[@]}" config connections &&
+    { [ "$out" = $'a\nremote' ] && ok || bad "config connections: $out"; }
+printf '[engine\n' >"$work/broken.conf"
+run engine-broken-conf 2 env CONTAINERS_CONF="$work/broken.conf" "$ags" plan --agent shell &&
+    expect engine-broken-conf "$err" "reading containers.conf: $work/broken.conf:1:"
+mkdir -p "$work/conn-repo/.ags" "$work/conn-repo/.git"
+printf '[engine]\nconnection = "remote"\n' >"$work/conn-repo/.ags/config.toml"
+printf '%s %s\n' "$(sha256sum <"$work/conn-repo/.ags/config.toml" | cut -c1-64)" "$(realpath "$work/conn-repo")" \
+    >>"$work/home/.config/ags/trusted-overlays"
+cd "$work/conn-repo" || exit 1
+run engine-overlay-refused 2 "${cc[@]}" plan --agent shell &&
+    expect engine-overlay-refused "$err" "$work/conn-repo/.ags/config.toml:2:1: engine.connection: a repo-local config may not set it"
+
 # A FIFO (or symlink) named .git is not git metadata: ags plan neither hangs
 # on it nor mounts anything for it, and says why.
 mkdir -p "$work/fifo-repo" "$work/link-repo"

@@ -234,6 +234,25 @@ static void test_bad_enum_lists_the_valid_values(void **state)
     loaded_done(&l);
 }
 
+static void test_engine_connection_is_read_with_its_position(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\n");
+    assert_int_equal(l.r, 0);
+    assert_null(l.cfg->engine.connection.v);
+    loaded_done(&l);
+    l = load("[sandbox]\nimage = \"i\"\n[engine]\nconnection = \"box\"\n");
+    assert_int_equal(l.r, 0);
+    assert_string_equal(l.cfg->engine.connection.v, "box");
+    assert_string_equal(l.cfg->engine.connection.at.file, "/etc/t.toml");
+    assert_int_equal(l.cfg->engine.connection.at.line, 4);
+    loaded_done(&l);
+    l = load("[sandbox]\nimage = \"i\"\n[engine]\nconnection = 1\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/t.toml:4:14: engine.connection:");
+    loaded_done(&l);
+}
+
 static void test_ssh_confirm_defaults_to_never_and_takes_always(void **state)
 {
     (void)state;
@@ -1152,6 +1171,18 @@ static void test_overlay_may_not_set_ssh_confirm(void **state)
     remove_tree(f.s.root);
 }
 
+/* Which machine runs the code is the user's decision: a repository naming a
+ * connection could send the workspace (and its secrets) to another host. */
+static void test_overlay_may_not_set_engine_connection(void **state)
+{
+    (void)state;
+    struct overlay_fx f;
+    overlay_fx_init(&f, "[engine]\nconnection = \"elsewhere\"\n");
+    expect_overlay_error(&f, "2:1: engine.connection", "may not set");
+    expect_overlay_error(&f, "2:1: engine.connection", "the machine whose Podman runs your code");
+    remove_tree(f.s.root);
+}
+
 /* What ~/.local/bin wrappers run is the user's: a repository naming it could
  * put its own command behind a name the user types every day. */
 /* The auth proxy runs a program and asks the user on the host: a repository
@@ -1505,6 +1536,7 @@ int main(void)
         cmocka_unit_test(test_aliases_commands_are_read_sorted_with_their_origin),
         cmocka_unit_test(test_overlay_may_not_set_aliases_commands),
         cmocka_unit_test(test_overlay_may_not_set_ssh_confirm),
+        cmocka_unit_test(test_overlay_may_not_set_engine_connection),
         cmocka_unit_test(test_overlay_may_not_set_network_lockdown_may_open),
         cmocka_unit_test(test_overlay_network_mode_only_stricter),
         cmocka_unit_test(test_overlay_network_allow_may_only_narrow_the_base),
@@ -1516,6 +1548,7 @@ int main(void)
         cmocka_unit_test(test_approval_timeout_is_held_to_10_to_3600_seconds),
         cmocka_unit_test(test_browser_command_is_an_absolute_program_and_its_arguments),
         cmocka_unit_test(test_ssh_confirm_defaults_to_never_and_takes_always),
+        cmocka_unit_test(test_engine_connection_is_read_with_its_position),
         cmocka_unit_test(test_overlay_containerfile_gets_its_own_image_tag_pinned_to_its_bytes),
         cmocka_unit_test(test_overlay_fifo_and_symlinks_are_refused_without_hanging),
         cmocka_unit_test(test_trust_prompt_shows_every_line_escaped_and_a_summary),

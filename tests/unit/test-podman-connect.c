@@ -32,6 +32,7 @@
 
 #include "base/alloc.h"
 #include "base/fileio.h"
+#include "base/limits.h"
 #include "base/strv.h"
 #include "podman/client.h"
 #include "podman/connect-internal.h"
@@ -204,9 +205,12 @@ static void test_resolution_errors(void **state)
     char *a = write_tmp("a.conf", "[engine]\nactive_service = \"gone\"\n", 0644);
     const char *files[] = {a, NULL};
     assert_int_equal(podman_resolve_uri(&o, files, false, &res, &err), -ENOENT);
-    assert_string_equal(err.msg, "containers.conf [engine] active_service names the connection "
-                                 "'gone', but no containers.conf has "
-                                 "[engine.service_destinations.gone] with a uri");
+    char *gone = xasprintf("containers.conf [engine] active_service (%s:2:18) names the "
+                           "connection 'gone', but no containers.conf has "
+                           "[engine.service_destinations.gone] with a uri; the connections "
+                           "there are: none (files read: %s)", a, a);
+    assert_string_equal(err.msg, gone);
+    free(gone);
     env_set("CONTAINER_CONNECTION", "nope");
     assert_int_equal(podman_resolve_uri(&o, files, false, &res, &err), -ENOENT);
     assert_non_null(strstr(err.msg, "CONTAINER_CONNECTION=nope names the connection 'nope'"));
@@ -232,6 +236,162 @@ static void test_resolution_errors(void **state)
     free(c);
 }
 
+/* Resolves and hands back the whole result (the caller frees it). */
+static struct podman_resolved resolve_full(const struct podman_connect_opts *o,
+                                           const char *const *files)
+{
+    struct podman_resolved res = {0};
+    struct ags_error err = {0};
+    if (podman_resolve_uri(o, files, false, &res, &err) < 0)
+        fail_msg("resolve: %s", err.msg);
+    return res;
+}
+
+static char *three_destinations(void)
+{
+    return write_tmp("dest.conf",
+                     "[engine]\nactive_service = \"c\"\n"
+                     "[engine.service_destinations.a]\nuri = \"ssh://u@a/run/p.sock\"\n"
+                     "[engine.service_destinations.b]\nuri = \"ssh://u@b/run/p.sock\"\n"
+                     "identity = \"/keys/b\"\n"
+                     "[engine.service_destinations.c]\nuri = \"unix:///c.sock\"\n",
+                     0644);
+}
+
+static void test_connection_precedence_flag_env_config_active(void **state)
+{
+    (void)state;
+    char *conf = three_destinations();
+    const char *files[] = {conf, NULL};
+    struct podman_connect_opts o = opts_for_test();
+    /* nothing named: containers.conf's active_service */
+    struct podman_resolved res = resolve_full(&o, files);
+    assert_string_equal(res.uri, "unix:///c.sock");
+    char *want = xasprintf("containers.conf [engine] active_service (%s:2:18), "
+                           "containers.conf %s:9:7", conf, conf);
+    assert_string_equal(res.origin, want);
+    free(want);
+    podman_resolved_done(&res);
+    /* ags's [engine] connection beats active_service, with its identity */
+    o.conf_connection = "b";
+    o.conf_connection_file = "/home/u/.config/ags/config.toml";
+    o.conf_connection_line = 3;
+    o.conf_connection_col = 14;
+    res = resolve_full(&o, files);
+    assert_string_equal(res.uri, "ssh://u@b/run/p.sock");
+    assert_string_equal(res.identity, "/keys/b");
+    want = xasprintf("[engine] connection = \"b\" (/home/u/.config/ags/config.toml:3:14), "
+                     "containers.conf %s:6:7", conf);
+    assert_string_equal(res.origin, want);
+    free(want);
+    assert_int_equal(res.source, PODMAN_URI_CONF);
+    podman_resolved_done(&res);
+    /* the environment beats the config: CONTAINER_CONNECTION, then CONTAINER_HOST */
+    env_set("CONTAINER_CONNECTION", "a");
+    res = resolve_full(&o, files);
+    assert_string_equal(res.uri, "ssh://u@a/run/p.sock");
+    assert_null(res.identity);
+    podman_resolved_done(&res);
+    env_set("CONTAINER_HOST", "unix:///env.sock");
+    res = resolve_full(&o, files);
+    assert_string_equal(res.uri, "unix:///env.sock");
+    assert_string_equal(res.origin, "CONTAINER_HOST");
+    podman_resolved_done(&res);
+    /* --connection beats both variables */
+    o.connection = "b";
+    res = resolve_full(&o, files);
+    assert_string_equal(res.uri, "ssh://u@b/run/p.sock");
+    assert_string_equal(res.identity, "/keys/b");
+    assert_int_equal(res.source, PODMAN_URI_OPTION);
+    assert_non_null(strstr(res.origin, "--connection b, containers.conf "));
+    podman_resolved_done(&res);
+    /* --url beats --connection */
+    o.url = "unix:///url.sock";
+    res = resolve_full(&o, files);
+    assert_string_equal(res.uri, "unix:///url.sock");
+    assert_string_equal(res.origin, "--url");
+    podman_resolved_done(&res);
+    free(conf);
+}
+
+static void test_unknown_connection_lists_names_and_files(void **state)
+{
+    (void)state;
+    char *conf = three_destinations();
+    const char *files[] = {conf, NULL};
+    struct podman_connect_opts o = opts_for_test();
+    o.connection = "nope";
+    struct podman_resolved res = {0};
+    struct ags_error err = {0};
+    assert_int_equal(podman_resolve_uri(&o, files, false, &res, &err), -ENOENT);
+    char *want = xasprintf("--connection nope names the connection 'nope', but no "
+                           "containers.conf has [engine.service_destinations.nope] with a uri; "
+                           "the connections there are: a b c (files read: %s)", conf);
+    assert_string_equal(err.msg, want);
+    free(want);
+    /* a name no one typed is refused by its length */
+    char longname[AGS_CONNECTION_NAME_MAX + 2];
+    memset(longname, 'x', sizeof(longname) - 1);
+    longname[sizeof(longname) - 1] = '\0';
+    o.connection = longname;
+    assert_int_equal(podman_resolve_uri(&o, files, false, &res, &err), -E2BIG);
+    assert_non_null(strstr(err.msg, "a connection name is at most 256 bytes"));
+    o.connection = "nope";
+    /* ags config connections: each name once, in file order (CONTAINERS_CONF alone) */
+    char *both = write_tmp("both.conf",
+                           "[engine.service_destinations.z]\nuri = \"unix:///z\"\n"
+                           "[engine.service_destinations.a]\nuri = \"unix:///a\"\n", 0644);
+    env_set("CONTAINERS_CONF", both);
+    char **names = NULL;
+    assert_int_equal(podman_conf_connections(&o, &names, &err), 0);
+    assert_string_equal(names[0], "z");
+    assert_string_equal(names[1], "a");
+    assert_null(names[2]);
+    strv_free(names);
+    free(both);
+    /* a name in two files is listed once */
+    char *more = write_tmp("more.conf",
+                           "[engine.service_destinations.b]\nidentity = \"/k\"\n"
+                           "[engine.service_destinations.d]\nuri = \"unix:///d\"\n", 0644);
+    const char *two[] = {conf, more, NULL};
+    assert_int_equal(podman_resolve_uri(&o, two, false, &res, &err), -ENOENT);
+    assert_non_null(strstr(err.msg, "the connections there are: a b c d (files read: "));
+    free(more);
+    free(conf);
+}
+
+static void test_default_origin_and_symlinked_conf(void **state)
+{
+    (void)state;
+    struct podman_connect_opts o = opts_for_test();
+    const char *none[] = {NULL};
+    struct podman_resolved res = resolve_full(&o, none);
+    assert_string_equal(res.origin, "default");
+    podman_resolved_done(&res);
+    /* a symlink to a file of our own is read like the file */
+    char *conf = three_destinations();
+    char *link = tmp_path("link.conf");
+    (void)unlink(link);
+    assert_int_equal(symlink(conf, link), 0);
+    const char *files[] = {link, NULL};
+    res = resolve_full(&o, files);
+    assert_string_equal(res.uri, "unix:///c.sock");
+    podman_resolved_done(&res);
+    /* remote_uri comes with remote_identity */
+    char *remote = write_tmp("remote.conf",
+                             "[engine]\nremote_uri = \"ssh://u@r/p.sock\"\n"
+                             "remote_identity = \"/keys/r\"\n", 0644);
+    const char *rf[] = {remote, NULL};
+    res = resolve_full(&o, rf);
+    assert_string_equal(res.identity, "/keys/r");
+    char *want = xasprintf("containers.conf %s:2:14 remote_uri", remote);
+    assert_string_equal(res.origin, want);
+    free(want);
+    podman_resolved_done(&res);
+    free(remote);
+    free(link);
+    free(conf);
+}
 
 static void test_conf_file_list(void **state)
 {
@@ -1057,6 +1217,9 @@ int main(void)
             cmocka_unit_test_setup(test_precedence_url_env_conf_default, reset_env),
             cmocka_unit_test_setup(test_active_service_and_destinations, reset_env),
             cmocka_unit_test_setup(test_resolution_errors, reset_env),
+            cmocka_unit_test_setup(test_connection_precedence_flag_env_config_active, reset_env),
+            cmocka_unit_test_setup(test_unknown_connection_lists_names_and_files, reset_env),
+            cmocka_unit_test_setup(test_default_origin_and_symlinked_conf, reset_env),
             cmocka_unit_test_setup(test_conf_file_list, reset_env),
             cmocka_unit_test_setup(test_runtime_dir_fallbacks, reset_env),
             cmocka_unit_test_setup(test_runtime_dir_skips_dirs_others_control, reset_env),
