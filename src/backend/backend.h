@@ -273,6 +273,9 @@ struct backend_open_opts {
     /* The transport of an ssh:// engine URI (run/ wires ssh/tunnel.h's
      * ssh_tunnel_open: the backend may not include ssh/); NULL refuses one. */
     ags_dialer_open_fn *ssh_open;
+    /* How long an ssh:// connection outlives the run for the next one, idle
+     * (seconds; 0: one connection per run). */
+    unsigned ssh_persist_seconds;
     /* Which Podman (docs/ags.1.md REMOTE ENGINES): --url, --connection NAME
      * (both before CONTAINER_HOST / CONTAINER_CONNECTION), and ags's
      * [engine] connection (after them) with where it was set; NULL: none. */

@@ -376,6 +376,7 @@ static struct podman_connect_opts connect_opts(const struct backend_open_opts *o
         .idle_seconds = o->service_idle_seconds,
         .timeout_ms = o->timeout_ms,
         .ssh_open = o->ssh_open,
+        .ssh_persist_seconds = o->ssh_persist_seconds,
         .url = o->url,
         .connection = o->connection,
         .conf_connection = o->conf_connection,

@@ -33,6 +33,9 @@ struct ags_dial_target {
     const char *runtime_dir; /* private to us: the local socket's directory goes below it */
     const char *(*getenv)(const char *name); /* SSH_AUTH_SOCK, USER */
     long timeout_ms;                         /* connect, handshake and auth together; 0: 10 s */
+    /* > 0: the connection outlives the run in a process of its own, reused
+     * by later runs to the same target, until idle this long; 0: one per run. */
+    unsigned persist_seconds;
 };
 
 typedef int ags_dialer_open_fn(const struct ags_dial_target *t, struct ags_dialer **ret,

@@ -8,11 +8,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/clock.h"
 #include "base/strbuf.h"
 #include "base/banned.h"
 
@@ -340,4 +342,62 @@ char *trusted_program(const char *path_env, const char *name)
         if (!*p)
             return NULL;
     }
+}
+
+#define LOCKFILE_POLL_MS 20
+
+int lockfile_take(const char *path, long wait_ms, int *ret_fd, struct ags_error *err)
+{
+    _cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+                                  0600);
+    if (fd < 0)
+        return ags_error_set(err, -errno, "cannot open '%s': %m", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+        return ags_error_set(err, -EPERM, "'%s' is not a file of yours: remove it", path);
+    if ((st.st_mode & 077) != 0 && fchmod(fd, 0600) < 0)
+        return ags_error_set(err, -errno, "cannot make '%s' private: %m", path);
+    long deadline = monotonic_ms() + (wait_ms > 0 ? wait_ms : 0);
+    while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            return ags_error_set(err, -errno, "cannot lock '%s': %m", path);
+        if (monotonic_ms() > deadline)
+            return ags_error_set(err, -ETIMEDOUT, "another ags has held '%s' for %ld s", path,
+                                 (wait_ms + 999) / 1000);
+        (void)poll(NULL, 0, LOCKFILE_POLL_MS);
+    }
+    *ret_fd = TAKE_FD(fd);
+    return 0;
+}
+
+int mkdir_private(const char *dir, struct ags_error *err)
+{
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return ags_error_set(err, -errno, "cannot create '%s': %m", dir);
+    struct stat st;
+    if (lstat(dir, &st) < 0)
+        return ags_error_set(err, -errno, "cannot stat '%s': %m", dir);
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+        return ags_error_set(err, -EPERM, "'%s' is not a directory of yours", dir);
+    if ((st.st_mode & 077) != 0 && chmod(dir, 0700) < 0)
+        return ags_error_set(err, -errno, "cannot make '%s' private: %m", dir);
+    return 0;
+}
+
+int fds_detach(int keep_fd, int at)
+{
+    int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int i = 0; fd >= 0 && i < 3; i++)
+        (void)dup2(fd, i);
+    if (fd > 2)
+        (void)close(fd);
+    if (keep_fd != at) {
+        if (dup3(keep_fd, at, O_CLOEXEC) < 0)
+            _exit(1);
+        (void)close(keep_fd);
+    }
+    (void)close_range((unsigned)at + 1, ~0U, 0);
+    if (chdir("/") < 0)
+        _exit(1);
+    return at;
 }

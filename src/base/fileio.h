@@ -23,6 +23,18 @@ int write_file_atomic(const char *path, const char *data, size_t len, unsigned m
 /* mkdir -p: creates path and its missing parents with the given mode (an
  * existing directory is fine).  Errors name the directory that failed. */
 int mkdir_parents(const char *path, unsigned mode, struct ags_error *err) _warn_unused_;
+/* dir exists (made 0700 if missing), is a directory of ours and private
+ * (made 0700 if it was not). */
+int mkdir_private(const char *dir, struct ags_error *err) _warn_unused_;
+/* For a process that outlives its starter (a session's supervisor, an ssh
+ * tunnel): stdin, stdout and stderr on /dev/null, keep_fd moved to at (above
+ * 2), every descriptor above at closed (the starter's locks and pipes), the
+ * working directory /.  Returns at; _exit(1) when that cannot be done. */
+int fds_detach(int keep_fd, int at);
+/* An exclusive flock on path (created 0600; refused unless a regular file of
+ * ours), waiting at most wait_ms for another holder: *ret_fd holds it. */
+int lockfile_take(const char *path, long wait_ms, int *ret_fd, struct ags_error *err)
+        _warn_unused_;
 
 /*
  * Below a directory fd, never following a symlink: for paths inside a tree that

@@ -37,6 +37,8 @@
 /* API connections (channels) of one tunnel at once: libcurl keeps one, attach and exec one
  * each; beyond this a new one is refused. */
 #define AGS_SSH_TUNNEL_MAX_CHANNELS 32u
+/* Runs using one shared (persistent) tunnel at once. */
+#define AGS_SSH_TUNNEL_MAX_RUNS     32u
 /* The auth proxy (docs/auth-proxy.md).  A relayed callback's head (method, target and every
  * header name and value, 4 bytes each for the separators) is held to AGS_PROXY_MAX_HEADER and
  * its body to AGS_PROXY_MAX_BODY, both ways; a message of the protocol to the sum and a

@@ -15,6 +15,12 @@
 int usock_listen_private(const char *path, const char *what, int backlog, int *ret_fd,
                          struct ags_error *err)
 {
+    return usock_listen_private_type(path, what, SOCK_STREAM, backlog, ret_fd, err);
+}
+
+int usock_listen_private_type(const char *path, const char *what, int type, int backlog,
+                              int *ret_fd, struct ags_error *err)
+{
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     size_t len = strlen(path);
     if (len >= sizeof(sa.sun_path))
@@ -22,7 +28,7 @@ int usock_listen_private(const char *path, const char *what, int backlog, int *r
                              "%s '%s': longer than a unix socket path may be (%zu)", what, path,
                              sizeof(sa.sun_path) - 1);
     memcpy(sa.sun_path, path, len + 1);
-    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    _cleanup_close_ int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return ags_error_set(err, -errno, "%s: %s", what, strerror(errno));
     /* bind never replaces an existing file: a path planted there is refused, not removed. */

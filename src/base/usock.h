@@ -19,6 +19,9 @@
  */
 int usock_listen_private(const char *path, const char *what, int backlog, int *ret_fd,
                          struct ags_error *err) _warn_unused_;
+/* The same with another socket type (SOCK_SEQPACKET). */
+int usock_listen_private_type(const char *path, const char *what, int type, int backlog,
+                              int *ret_fd, struct ags_error *err) _warn_unused_;
 
 /* pthread_create with every signal blocked in the new thread (it inherits the
  * mask of its creator), so the process's handlers run on the main thread.

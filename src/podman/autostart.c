@@ -47,21 +47,6 @@ char *podman_find_binary(const struct podman_connect_opts *opts)
     return trusted_program(podman_opts_getenv(opts, "PATH"), "podman");
 }
 
-/* dir exists, is ours and private (0700). */
-static int private_dir(const char *dir, struct ags_error *err)
-{
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-        return ags_error_set(err, -errno, "cannot create '%s': %m", dir);
-    struct stat st;
-    if (lstat(dir, &st) < 0)
-        return ags_error_set(err, -errno, "cannot stat '%s': %m", dir);
-    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
-        return ags_error_set(err, -EPERM, "'%s' is not a directory of yours", dir);
-    if ((st.st_mode & 077) != 0 && chmod(dir, 0700) < 0)
-        return ags_error_set(err, -errno, "cannot make '%s' private: %m", dir);
-    return 0;
-}
-
 /* The runtime dir (resolved: a symlink is the user's own setup, e.g. in
  * $XDG_RUNTIME_DIR) exists and is private to us; created 0700 if missing. */
 static int private_runtime_dir(const char *runtime_dir, char **ret, struct ags_error *err)
@@ -85,26 +70,7 @@ static int private_runtime_dir(const char *runtime_dir, char **ret, struct ags_e
 static int take_lock(const char *dir, int *ret_fd, struct ags_error *err)
 {
     _cleanup_free_ char *path = xasprintf("%s/podman.lock", dir);
-    _cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
-                                  0600);
-    if (fd < 0)
-        return ags_error_set(err, -errno, "cannot open '%s': %m", path);
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
-        return ags_error_set(err, -EPERM, "'%s' is not a file of yours: remove it", path);
-    if ((st.st_mode & 077) != 0 && fchmod(fd, 0600) < 0)
-        return ags_error_set(err, -errno, "cannot make '%s' private: %m", path);
-    long deadline = monotonic_ms() + LOCK_WAIT_MS;
-    while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        if (errno != EWOULDBLOCK && errno != EINTR)
-            return ags_error_set(err, -errno, "cannot lock '%s': %m", path);
-        if (monotonic_ms() > deadline)
-            return ags_error_set(err, -ETIMEDOUT, "another ags has held '%s' for %ld s", path,
-                                 LOCK_WAIT_MS / 1000);
-        sleep_ms(POLL_STEP_MS);
-    }
-    *ret_fd = TAKE_FD(fd);
-    return 0;
+    return lockfile_take(path, LOCK_WAIT_MS, ret_fd, err);
 }
 
 /* The last non-empty line of the service log, for error messages. */
@@ -219,7 +185,7 @@ int podman_autostart(const char *podman_bin, const char *runtime_dir, uint32_t i
     _cleanup_free_ char *uri = xasprintf("unix://%s", sock);
     _cleanup_free_ char *log_path = xasprintf("%s/podman-service.log", dir);
     struct stat st;
-    r = private_dir(dir, err);
+    r = mkdir_private(dir, err);
     _cleanup_close_ int lock = -EBADF;
     if (r == 0)
         r = take_lock(dir, &lock, err);

@@ -140,6 +140,7 @@ static int open_ssh(const struct podman_connect_opts *opts, const char *identity
         .runtime_dir = runtime_dir,
         .getenv = opts->getenv,
         .timeout_ms = opts->timeout_ms,
+        .persist_seconds = opts->ssh_persist_seconds,
     };
     int r = opts->ssh_open(&tg, ret, err);
     if (r < 0)

@@ -47,6 +47,8 @@ struct podman_connect_opts {
      * by run/); NULL: ssh:// is refused.  The identity file is
      * CONTAINER_SSHKEY, as for podman --remote. */
     ags_dialer_open_fn *ssh_open;
+    /* The tunnel's life after the run (ags_dial_target.persist_seconds). */
+    unsigned ssh_persist_seconds;
 };
 
 /*

@@ -248,20 +248,7 @@ static void take_ownership(const struct run_opts *o, struct supervisor *s)
  * directory is /, not the workspace (the plan holds absolute paths). */
 static int detach_fds(int report_fd)
 {
-    int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-    for (int i = 0; fd >= 0 && i < 3; i++)
-        (void)dup2(fd, i);
-    if (fd > 2)
-        (void)close(fd);
-    if (report_fd != SUPERVISOR_REPORT_FD) {
-        if (dup3(report_fd, SUPERVISOR_REPORT_FD, O_CLOEXEC) < 0)
-            _exit(1);
-        (void)close(report_fd);
-    }
-    (void)close_range(SUPERVISOR_REPORT_FD + 1, ~0U, 0);
-    if (chdir("/") < 0)
-        _exit(1);
-    return SUPERVISOR_REPORT_FD;
+    return fds_detach(report_fd, SUPERVISOR_REPORT_FD);
 }
 
 static _noreturn_ void supervise(const struct run_opts *o, int fd)

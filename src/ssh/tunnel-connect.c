@@ -90,7 +90,7 @@ static const char *key_type_arg(int type)
 
 /* The host key against ~/.ssh/known_hosts: only a known, unchanged,
  * unrevoked key lets the connection go on. */
-static int check_host_key(struct ssh_tunnel *t, const char *home, struct ags_error *err)
+int ssh_tunnel_check_host_key(struct ssh_tunnel *t, const char *home, struct ags_error *err)
 {
     size_t len = 0;
     int type = 0;
@@ -222,7 +222,7 @@ int ssh_tunnel_connect(struct ssh_tunnel *t, const struct ags_dial_target *tg,
                              t->sock == -ETIMEDOUT ? "no answer in 10 s" : strerror(-t->sock));
     int r = handshake(t, timeout_ms, err);
     if (r == 0)
-        r = check_host_key(t, tg->home, err);
+        r = ssh_tunnel_check_host_key(t, tg->home, err);
     if (r == 0)
         r = authenticate(t, tg, err);
     if (r < 0)

@@ -41,12 +41,25 @@ static bool channel_error(int rc)
            rc == LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED || rc == LIBSSH2_ERROR_CHANNEL_OUTOFORDER;
 }
 
-static void bridge_close(struct ssh_tunnel *t, struct ssh_bridge *b, int result,
-                         const struct ags_error *err)
+/* The dial request behind b (if it waits): the channel's result. */
+static void bridge_answer(struct ssh_tunnel *t, struct ssh_bridge *b, int result,
+                          const struct ags_error *err)
 {
     if (b->req)
         ssh_tunnel_answer(t, b->req, result, err);
     b->req = NULL;
+    if (b->ctl)
+        ssh_shared_answer(t, b->ctl, result, b->pass_fd, err);
+    b->ctl = NULL;
+    if (b->pass_fd >= 0)
+        (void)close(b->pass_fd);
+    b->pass_fd = -1;
+}
+
+static void bridge_close(struct ssh_tunnel *t, struct ssh_bridge *b, int result,
+                         const struct ags_error *err)
+{
+    bridge_answer(t, b, result < 0 || !(b->req || b->ctl) ? result : -ECONNRESET, err);
     if (b->fd >= 0) {
         (void)shutdown(b->fd, SHUT_RDWR);
         (void)close(b->fd);
@@ -78,6 +91,8 @@ static void link_dead(struct ssh_tunnel *t, int code, const char *why)
         t->dead_err = e;
     }
     pthread_mutex_unlock(&t->lock);
+    if (t->shared)
+        ssh_shared_link_dead(t, &e); /* before the streams end: the runs read why */
     for (struct ssh_bridge *b = t->bridges; b; b = b->next)
         bridge_close(t, b, code, &e);
 }
@@ -117,9 +132,7 @@ static bool open_step(struct ssh_tunnel *t)
                                     (const char *)payload, (unsigned)plen);
     if (b->ch) {
         libssh2_channel_set_blocking(b->ch, 0);
-        if (b->req)
-            ssh_tunnel_answer(t, b->req, 0, NULL);
-        b->req = NULL;
+        bridge_answer(t, b, 0, NULL);
         return true;
     }
     int rc = libssh2_session_last_errno(t->session);
@@ -253,7 +266,8 @@ static void reap(struct ssh_tunnel *t)
     }
 }
 
-static void bridge_add(struct ssh_tunnel *t, int fd, struct ssh_dial_req *req)
+void ssh_tunnel_bridge_add(struct ssh_tunnel *t, int fd, struct ssh_dial_req *req,
+                           struct ssh_ctl *ctl, int pass_fd)
 {
     struct ags_error e = {0};
     if (t->dead || t->n_bridges >= AGS_SSH_TUNNEL_MAX_CHANNELS) {
@@ -262,8 +276,8 @@ static void bridge_add(struct ssh_tunnel *t, int fd, struct ssh_dial_req *req)
         else
             (void)ags_error_set(&e, -EMFILE, "ssh: %u connections to %s at once already",
                                 AGS_SSH_TUNNEL_MAX_CHANNELS, t->name);
-        if (req)
-            ssh_tunnel_answer(t, req, e.code, &e);
+        struct ssh_bridge gone = {.req = req, .ctl = ctl, .pass_fd = pass_fd};
+        bridge_answer(t, &gone, e.code, &e);
         (void)close(fd);
         return;
     }
@@ -272,6 +286,8 @@ static void bridge_add(struct ssh_tunnel *t, int fd, struct ssh_dial_req *req)
     struct ssh_bridge *b = xcalloc(1, sizeof(*b));
     b->fd = fd;
     b->req = req;
+    b->ctl = ctl;
+    b->pass_fd = pass_fd;
     b->up = xmalloc(AGS_SSH_TUNNEL_BUF);
     b->down = xmalloc(AGS_SSH_TUNNEL_BUF);
     struct ssh_bridge **pp = &t->bridges; /* at the end: channels open in order */
@@ -295,7 +311,7 @@ static bool take_queue(struct ssh_tunnel *t)
         struct ssh_dial_req *next = q->next;
         int fd = q->fd;
         q->fd = -1;
-        bridge_add(t, fd, q);
+        ssh_tunnel_bridge_add(t, fd, q, NULL, -1);
         q = next;
     }
     return stop;
@@ -313,7 +329,7 @@ static void take_accepted(struct ssh_tunnel *t)
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != geteuid())
             (void)close(fd);
         else
-            bridge_add(t, fd, NULL);
+            ssh_tunnel_bridge_add(t, fd, NULL, NULL, -1);
     }
 }
 
@@ -335,13 +351,23 @@ static int keepalive(struct ssh_tunnel *t)
     return next > 0 ? next : 1;
 }
 
-enum { PFD_WAKE, PFD_LISTEN, PFD_TCP, PFD_FIRST_BRIDGE };
+enum { PFD_WAKE, PFD_LISTEN, PFD_TCP, PFD_CTL_LISTEN, PFD_FIRST_BRIDGE };
 
-static nfds_t build_pollfds(struct ssh_tunnel *t, struct pollfd *p, struct ssh_bridge **who)
+struct pump_fds {
+    struct pollfd p[PFD_FIRST_BRIDGE + AGS_SSH_TUNNEL_MAX_CHANNELS + AGS_SSH_TUNNEL_MAX_RUNS];
+    struct ssh_bridge *bridge[AGS_SSH_TUNNEL_MAX_CHANNELS];
+    struct ssh_ctl *ctl[AGS_SSH_TUNNEL_MAX_RUNS];
+    nfds_t n_bridges, n_ctls;
+};
+
+static nfds_t build_pollfds(struct ssh_tunnel *t, struct pump_fds *f)
 {
+    struct pollfd *p = f->p;
     p[PFD_WAKE] = (struct pollfd){.fd = t->wake_fd, .events = POLLIN};
     p[PFD_LISTEN] = (struct pollfd){.fd = t->listen_fd, .events = POLLIN};
-    p[PFD_TCP] = (struct pollfd){.fd = t->dead ? -1 : t->sock};
+    p[PFD_CTL_LISTEN] = (struct pollfd){.fd = t->ctl_listen_fd, .events = POLLIN};
+    /* the server's end of the connection is noticed even while nothing reads */
+    p[PFD_TCP] = (struct pollfd){.fd = t->dead ? -1 : t->sock, .events = POLLRDHUP};
     if (!t->dead) {
         int dir = libssh2_session_block_directions(t->session);
         if (t->n_bridges > 0 || (dir & LIBSSH2_SESSION_BLOCK_INBOUND))
@@ -350,6 +376,7 @@ static nfds_t build_pollfds(struct ssh_tunnel *t, struct pollfd *p, struct ssh_b
             p[PFD_TCP].events |= POLLOUT;
     }
     nfds_t n = PFD_FIRST_BRIDGE;
+    f->n_bridges = f->n_ctls = 0;
     for (struct ssh_bridge *b = t->bridges; b; b = b->next) {
         if (bridge_closed(b) || !b->ch)
             continue;
@@ -358,30 +385,50 @@ static nfds_t build_pollfds(struct ssh_tunnel *t, struct pollfd *p, struct ssh_b
             ev |= POLLIN;
         if (b->down_len > 0)
             ev |= POLLOUT;
-        who[n - PFD_FIRST_BRIDGE] = b;
+        f->bridge[f->n_bridges++] = b;
         p[n++] = (struct pollfd){.fd = b->fd, .events = ev};
     }
+    for (struct ssh_ctl *c = t->ctls; c; c = c->next) {
+        f->ctl[f->n_ctls++] = c;
+        p[n++] = (struct pollfd){.fd = c->fd, .events = POLLIN};
+    }
     return n;
+}
+
+/* A shared tunnel's control connections that have something to say. */
+static void take_ctl_input(struct ssh_tunnel *t, const struct pump_fds *f)
+{
+    const struct pollfd *p = f->p + PFD_FIRST_BRIDGE + f->n_bridges;
+    for (nfds_t i = 0; i < f->n_ctls; i++)
+        if (p[i].revents)
+            ssh_shared_ctl_input(t, f->ctl[i]);
 }
 
 void *ssh_tunnel_pump(void *arg)
 {
     struct ssh_tunnel *t = arg;
-    struct pollfd pfds[PFD_FIRST_BRIDGE + AGS_SSH_TUNNEL_MAX_CHANNELS];
-    struct ssh_bridge *who[AGS_SSH_TUNNEL_MAX_CHANNELS];
+    struct pump_fds *f = xcalloc(1, sizeof(*f));
+    struct pollfd *pfds = f->p;
     bool moved = true;
     for (;;) {
         int next = keepalive(t);
-        nfds_t n = build_pollfds(t, pfds, who);
         int wait = moved ? 0 : (next * 1000 < PUMP_MAX_WAIT_MS ? next * 1000 : PUMP_MAX_WAIT_MS);
+        if (t->shared && (t->dead || ssh_shared_done(t, &wait)))
+            break;
+        nfds_t n = build_pollfds(t, f);
         if (poll(pfds, n, wait) < 0 && errno != EINTR)
             break;
         if ((pfds[PFD_WAKE].revents & POLLIN) && take_queue(t))
             break;
         if (pfds[PFD_LISTEN].revents & POLLIN)
             take_accepted(t);
+        if (pfds[PFD_CTL_LISTEN].revents & POLLIN)
+            ssh_shared_accept(t);
+        take_ctl_input(t, f);
         if (pfds[PFD_TCP].revents & (POLLERR | POLLHUP))
             link_dead(t, -ECONNRESET, "the connection failed");
+        else if (pfds[PFD_TCP].revents & POLLRDHUP)
+            link_dead(t, -ECONNRESET, "the server closed the connection");
         moved = false;
         if (!t->dead) {
             moved |= open_step(t);
@@ -392,5 +439,6 @@ void *ssh_tunnel_pump(void *arg)
     for (struct ssh_bridge *b = t->bridges; b; b = b->next)
         bridge_close(t, b, -ECANCELED, NULL);
     reap(t);
+    free(f);
     return NULL;
 }

@@ -131,9 +131,8 @@ static void session_end(struct ssh_tunnel *t)
     t->session = NULL;
 }
 
-static void tunnel_free(struct ags_dialer *d)
+void ssh_tunnel_destroy(struct ssh_tunnel *t)
 {
-    struct ssh_tunnel *t = (struct ssh_tunnel *)d;
     if (!t)
         return;
     if (t->started) {
@@ -149,14 +148,20 @@ static void tunnel_free(struct ags_dialer *d)
         (void)close(t->sock);
     if (t->listen_fd >= 0)
         (void)close(t->listen_fd);
+    if (t->ctl_listen_fd >= 0)
+        (void)close(t->ctl_listen_fd);
     if (t->wake_fd >= 0)
         (void)close(t->wake_fd);
-    if (t->listen_path)
+    /* a retired shared tunnel's names may be a newer one's by now */
+    if (t->listen_path && !t->retired)
         (void)unlink(t->listen_path);
+    if (t->ctl_path && !t->retired)
+        (void)unlink(t->ctl_path);
     if (t->listen_dir)
         (void)rmdir(t->listen_dir);
     free(t->listen_path);
     free(t->listen_dir);
+    free(t->ctl_path);
     free(t->name);
     ssh_uri_done(&t->uri);
     pthread_cond_destroy(&t->cond);
@@ -164,43 +169,59 @@ static void tunnel_free(struct ags_dialer *d)
     free(t);
 }
 
-/* The private socket libcurl connects to, in a fresh 0700 directory. */
-static int listen_local(struct ssh_tunnel *t, const char *runtime_dir, struct ags_error *err)
+static void tunnel_free(struct ags_dialer *d)
 {
-    if (!runtime_dir || runtime_dir[0] != '/')
-        return ags_error_set(err, -EINVAL,
-                             "ssh: no private runtime directory for the tunnel's "
-                             "socket (set XDG_RUNTIME_DIR)");
-    _cleanup_free_ char *tmpl = xasprintf("%s/ags-tunnel-XXXXXX", runtime_dir);
-    if (!mkdtemp(tmpl))
-        return ags_error_set(err, -errno, "ssh: cannot make a directory in %s: %m", runtime_dir);
-    t->listen_dir = TAKE_PTR(tmpl);
-    t->listen_path = xasprintf("%s/podman.sock", t->listen_dir);
+    ssh_tunnel_destroy((struct ssh_tunnel *)d);
+}
+
+int ssh_tunnel_listen(struct ssh_tunnel *t, const char *runtime_dir, const char *path,
+                      struct ags_error *err)
+{
+    if (!path) {
+        if (!runtime_dir || runtime_dir[0] != '/')
+            return ags_error_set(err, -EINVAL,
+                                 "ssh: no private runtime directory for the tunnel's "
+                                 "socket (set XDG_RUNTIME_DIR)");
+        _cleanup_free_ char *tmpl = xasprintf("%s/ags-tunnel-XXXXXX", runtime_dir);
+        if (!mkdtemp(tmpl))
+            return ags_error_set(err, -errno, "ssh: cannot make a directory in %s: %m",
+                                 runtime_dir);
+        t->listen_dir = TAKE_PTR(tmpl);
+    }
+    t->listen_path = path ? xstrdup(path) : xasprintf("%s/podman.sock", t->listen_dir);
     return usock_listen_private(t->listen_path, "ssh tunnel socket", 16, &t->listen_fd, err);
 }
 
-int ssh_tunnel_open(const struct ags_dial_target *tg, struct ags_dialer **ret,
-                    struct ags_error *err)
+struct ssh_tunnel *ssh_tunnel_new(void)
 {
     struct ssh_tunnel *t = xcalloc(1, sizeof(*t));
     t->base = (struct ags_dialer){.dial = tunnel_dial,
                                   .local_path = tunnel_local_path,
                                   .status = tunnel_status,
                                   .free = tunnel_free};
-    t->sock = t->listen_fd = t->wake_fd = -1;
+    t->sock = t->listen_fd = t->wake_fd = t->ctl_listen_fd = -1;
     pthread_mutex_init(&t->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&t->cond, &ca);
     pthread_condattr_destroy(&ca);
+    return t;
+}
+
+int ssh_tunnel_open(const struct ags_dial_target *tg, struct ags_dialer **ret,
+                    struct ags_error *err)
+{
+    if (tg->persist_seconds > 0)
+        return ssh_shared_open(tg, ret, err);
+    struct ssh_tunnel *t = ssh_tunnel_new();
     int r = ssh_uri_parse(tg->uri, &t->uri, err);
     if (r == 0) {
         t->name = ssh_uri_known_hosts_name(&t->uri);
         r = ssh_tunnel_connect(t, tg, err);
     }
     if (r == 0)
-        r = listen_local(t, tg->runtime_dir, err);
+        r = ssh_tunnel_listen(t, tg->runtime_dir, NULL, err);
     if (r == 0) {
         t->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         r = t->wake_fd < 0 ? ags_error_set(err, -errno, "eventfd: %m") : 0;
@@ -212,7 +233,7 @@ int ssh_tunnel_open(const struct ags_dial_target *tg, struct ags_dialer **ret,
         t->started = r == 0;
     }
     if (r < 0) {
-        tunnel_free(&t->base);
+        ssh_tunnel_destroy(t);
         return r;
     }
     *ret = &t->base;

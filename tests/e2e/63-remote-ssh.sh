@@ -7,6 +7,9 @@
 # exit status and a TTY run through the tunnel; an unknown and a changed host
 # key refused with the fingerprint (exit 125, no hang); identity-file auth
 # without the agent; a stopped per-connection sshd reported within 10 s.
+# The tunnel persists between runs (AGS_SSH_PERSIST, default 60 s): one sshd
+# login serves several runs, a host key replaced in known_hosts is refused
+# by the persisting tunnel (which then ends), link loss still ends the run.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -43,7 +46,20 @@ KbdInteractiveAuthentication no
 CFG
 /usr/sbin/sshd -D -f "$S/sshd_config" -e 2>"$S/sshd.log" &
 SSHD=$!
+# every descendant of the listener: the per-connection sshd and its children
+descendants() {
+    local p
+    for p in $(pgrep -P "$1"); do
+        echo "$p"
+        descendants "$p"
+    done
+}
+# the persisting tunnels end when their sshd connections do
 e2e_defer "kill $SSHD"
+e2e_defer 'kill $(descendants $SSHD) 2>/dev/null'
+logins() {
+    grep -c 'Accepted publickey' "$S/sshd.log" || true
+}
 for _ in $(seq 50); do
     python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 0.2)" 2>/dev/null && break
     sleep 0.1
@@ -73,9 +89,30 @@ timeout 120 script -qec "$AGS_BIN --agent shell -- -c 'test -t 0 && echo tty-yes
     >"$E2E_TMP/tty" 2>&1 </dev/null || RC=$?
 check_eq "a TTY run over ssh:// passes its exit status" 3 "$RC"
 check_contains "the sandbox has a terminal over ssh://" tty-yes "$(cat "$E2E_TMP/tty")"
+check_eq "one sshd login served all three runs (the tunnel persists)" 1 "$(logins)"
+
+AGS_SSH_PERSIST=0 run ps --json
+check_eq "AGS_SSH_PERSIST=0: a connection of its own works" 0 "$RUN_RC"
+check_eq "AGS_SSH_PERSIST=0: it logs in once more" 2 "$(logins)"
 
 # ---- host keys
-mv "$HOME/.ssh/known_hosts" "$S/known_hosts.good"
+# A key replaced in known_hosts while the tunnel persists: refused by it.
+[ -n "$(descendants "$SSHD")" ] && ok "the tunnel's sshd connection is still up" ||
+    fail "the tunnel's sshd connection is still up"
+cp "$HOME/.ssh/known_hosts" "$S/known_hosts.good"
+echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$S/other_key.pub")" >"$HOME/.ssh/known_hosts"
+RC=0
+timeout 30 "$AGS_BIN" --agent shell -- -c true </dev/null >/dev/null 2>"$E2E_TMP/err" || RC=$?
+check_eq "a key replaced in known_hosts: the persisting tunnel refuses the run" 125 "$RC"
+check_contains "loudly" "CHANGED" "$(cat "$E2E_TMP/err")"
+for _ in $(seq 50); do
+    [ -z "$(descendants "$SSHD")" ] && break
+    sleep 0.1
+done
+check_eq "and the tunnel ends (its sshd connection closed)" "" "$(descendants "$SSHD")"
+check_eq "no new login for the refusal" 2 "$(logins)"
+
+rm "$HOME/.ssh/known_hosts"
 RC=0
 timeout 30 "$AGS_BIN" --agent shell -- -c true </dev/null >/dev/null 2>"$E2E_TMP/err" || RC=$?
 check_eq "an unknown host key: the run is refused as a launch error" 125 "$RC"
@@ -98,6 +135,11 @@ RC=0
 env -u SSH_AUTH_SOCK timeout 30 "$AGS_BIN" ps --json </dev/null >/dev/null 2>"$E2E_TMP/err" || RC=$?
 check_eq "no agent and no identity: refused" 1 "$RC"
 check_contains "naming the remedy" "ssh-add" "$(cat "$E2E_TMP/err")"
+BEFORE=$(logins)
+run ps --json
+run ps --json
+check_eq "two runs after the host key checks: both work" 0 "$RUN_RC"
+check_eq "two runs after the host key checks: one new login" $((BEFORE + 1)) "$(logins)"
 
 # ---- link loss: the per-connection sshd stopped mid-run
 "$AGS_BIN" --agent shell -- -c 'sleep 30' </dev/null >"$E2E_TMP/lost-out" 2>"$E2E_TMP/lost-err" &
@@ -107,14 +149,6 @@ for _ in $(seq 300); do
     sleep 0.1
 done
 sleep 1
-# every descendant of the listener: the per-connection sshd and its children
-descendants() {
-    local p
-    for p in $(pgrep -P "$1"); do
-        echo "$p"
-        descendants "$p"
-    done
-}
 STOPPED=$(descendants "$SSHD" | tr '\n' ' ')
 [ -n "$STOPPED" ] || fail "a per-connection sshd process exists"
 # shellcheck disable=SC2086
