@@ -6,7 +6,11 @@
 # front of this user's Podman service (CONTAINER_HOST=unix://...), then times
 # N runs each (one warm-up) of
 #   ags --agent shell -- -c true           on the local socket
-#   the same over ssh://USER@127.0.0.1:PORT/<socket>
+#   the same over ssh://USER@127.0.0.1:PORT/<socket>:
+#     warm: the tunnel of the run before persists (the usual case)
+#     cold: a first run (the tunnel's sshd connection killed before each, so
+#           the run connects, authenticates and starts a tunnel process)
+#     AGS_SSH_PERSIST=0: a connection of its own per run, no tunnel process
 #   podman --remote --url ssh://... --identity KEY run --rm IMAGE true
 # and prints the medians and the overheads in ms.
 #
@@ -84,27 +88,90 @@ me=$(id -un)
 remote_uri="ssh://$me@127.0.0.1:$port$sock"
 cd "$dir/work"
 
-# median_ms CMD...: the median wall time of n runs (after one warm-up), in ms
-median_ms() {
-    "$@" >/dev/null 2>&1 </dev/null || { echo "bench-remote: failed: $*" >&2; exit 1; }
-    local i t0 t1 times=()
-    for ((i = 0; i < n; i++)); do
-        t0=$(date +%s%N)
-        "$@" >/dev/null 2>&1 </dev/null
-        t1=$(date +%s%N)
-        times+=($(((t1 - t0) / 1000000)))
+# every descendant of pid (the per-connection sshd processes of the listener)
+descendants() {
+    local p
+    for p in $(pgrep -P "$1"); do
+        echo "$p"
+        descendants "$p"
     done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'
+}
+# ends every tunnel to our sshd: its connections killed, their tunnel
+# processes see the link close and exit
+end_tunnels() {
+    local i pids
+    pids=$(descendants "$sshd_pid")
+    # shellcheck disable=SC2086
+    [ -z "$pids" ] || kill $pids 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        [ -z "$(descendants "$sshd_pid")" ] && break
+        sleep 0.05
+    done
+    sleep 0.1
 }
 
-local_ms=$(CONTAINER_HOST=$local_uri median_ms "$ags" --agent shell -- -c true)
-remote_ms=$(CONTAINER_HOST=$remote_uri median_ms "$ags" --agent shell -- -c true)
-echo "ags local engine:   ${local_ms} ms (median of $n)"
-echo "ags over ssh://:    ${remote_ms} ms (overhead $((remote_ms - local_ms)) ms; goal <= 150)"
-# a subshell, not env -u: median_ms is a function
-if podman_ms=$(unset CONTAINER_HOST; median_ms podman --remote --url "$remote_uri" \
-        --identity "$dir/user_key" run --rm "$image" true 2>/dev/null); then
-    echo "podman --remote:    ${podman_ms} ms (ags/podman $(awk -v a="$remote_ms" -v b="$podman_ms" 'BEGIN {printf "%.2f", a / b}'); goal <= 0.8)"
+# one VARIANT: runs it once
+one() {
+    case $1 in
+        local) CONTAINER_HOST=$local_uri "$ags" --agent shell -- -c true ;;
+        warm | cold) CONTAINER_HOST=$remote_uri "$ags" --agent shell -- -c true ;;
+        own) AGS_SSH_PERSIST=0 CONTAINER_HOST=$remote_uri "$ags" --agent shell -- -c true ;;
+        podman) (unset CONTAINER_HOST
+                 exec podman --remote --url "$remote_uri" --identity "$dir/user_key" \
+                     run --rm "$image" true) ;;
+    esac
+}
+# timed VARIANT: one run's wall time in ms appended to $dir/t.VARIANT; a cold
+# run first ends the tunnel (untimed)
+timed() {
+    local t0 t1
+    [ "$1" != cold ] || end_tunnels
+    t0=${EPOCHREALTIME/./}
+    one "$1" </dev/null >/dev/null 2>&1 || return 1
+    t1=${EPOCHREALTIME/./}
+    echo $(((t1 - t0) / 1000)) >>"$dir/t.$1"
+}
+median() {
+    sort -n "$dir/t.$1" | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'
+}
+# spread VARIANT: "min-max"
+spread() {
+    sort -n "$dir/t.$1" | awk 'NR == 1 {lo=$1} {hi=$1} END {print lo "-" hi}'
+}
+
+# One warm-up each, then n rounds of every variant, in turn (odd rounds in
+# reverse order: a variant never always follows the same one, and the load
+# of a shared machine reaches all of them alike).
+variants=(local warm cold own podman)
+for v in "${variants[@]}"; do
+    if ! timed "$v"; then
+        [ "$v" = podman ] || { echo "bench-remote: $v failed" >&2; exit 1; }
+        variants=("${variants[@]/podman/}")
+    fi
+    : >"$dir/t.$v"
+done
+for ((i = 0; i < n; i++)); do
+    order=("${variants[@]}")
+    if ((i % 2)); then
+        order=()
+        for ((k = ${#variants[@]} - 1; k >= 0; k--)); do order+=("${variants[k]}"); done
+    fi
+    for v in "${order[@]}"; do
+        [ -z "$v" ] || timed "$v" || { echo "bench-remote: $v failed" >&2; exit 1; }
+    done
+done
+end_tunnels
+local_ms=$(median local)
+remote_ms=$(median warm)
+cold_ms=$(median cold)
+own_ms=$(median own)
+echo "ags local engine:   ${local_ms} ms (median of $n; spread in ms: local $(spread local), warm $(spread warm), cold $(spread cold), own $(spread own))"
+echo "ags over ssh://:    ${remote_ms} ms warm (overhead $((remote_ms - local_ms)) ms; goal <= 150)"
+echo "                    ${cold_ms} ms cold, a first run (overhead $((cold_ms - local_ms)) ms)"
+echo "                    ${own_ms} ms with AGS_SSH_PERSIST=0 (overhead $((own_ms - local_ms)) ms)"
+if [ -s "$dir/t.podman" ]; then
+    podman_ms=$(median podman)
+    echo "podman --remote:    ${podman_ms} ms (ags/podman $(awk -v a="$remote_ms" -v b="$podman_ms" 'BEGIN {printf "%.2f", a / b}') warm, $(awk -v a="$cold_ms" -v b="$podman_ms" 'BEGIN {printf "%.2f", a / b}') cold; goal <= 0.8)"
 else
     echo "podman --remote:    did not run here"
 fi

@@ -7,6 +7,8 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -220,6 +222,9 @@ int ssh_tunnel_connect(struct ssh_tunnel *t, const struct ags_dial_target *tg,
         return ags_error_set(err, t->sock, "ssh: cannot connect to %s port %u: %s", t->uri.host,
                              t->uri.port,
                              t->sock == -ETIMEDOUT ? "no answer in 10 s" : strerror(-t->sock));
+    /* request and answer are small packets: never held back for an ACK */
+    int one = 1;
+    (void)setsockopt(t->sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     int r = handshake(t, timeout_ms, err);
     if (r == 0)
         r = ssh_tunnel_check_host_key(t, tg->home, err);

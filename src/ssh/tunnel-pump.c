@@ -239,6 +239,11 @@ static bool pump_bridges(struct ssh_tunnel *t)
             bridge_close(t, b, 0, NULL);
             moved = true;
         }
+        /* what libssh2 read for this channel while reading for another sits
+         * in its queue, not on the socket: poll would not wake for it */
+        if (!bridge_closed(b) && !b->chan_eof && b->down_len < AGS_SSH_TUNNEL_BUF &&
+            libssh2_poll_channel_read(b->ch, 0))
+            moved = true;
     }
     return moved;
 }
