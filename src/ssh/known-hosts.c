@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "ssh/known-hosts.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <libssh2.h>
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
 
+#include "base/alloc.h"
 #include "base/limits.h"
+#include "base/sha1.h"
 #include "base/sha256.h"
 #include "ssh/base64.h"
 #include "base/banned.h"
@@ -47,15 +51,14 @@ enum ssh_kh_line ssh_known_hosts_line(const char *line, size_t len, size_t *ret_
 
 struct kh_type {
     int hostkey;      /* LIBSSH2_HOSTKEY_TYPE_* */
-    int bits;         /* LIBSSH2_KNOWNHOST_KEY_* */
     const char *name; /* the key type as a known_hosts line spells it */
 };
 
 static const struct kh_type kh_types[] = {
-        {LIBSSH2_HOSTKEY_TYPE_ED25519, LIBSSH2_KNOWNHOST_KEY_ED25519, "ssh-ed25519"},
-        {LIBSSH2_HOSTKEY_TYPE_ECDSA_256, LIBSSH2_KNOWNHOST_KEY_ECDSA_256, "ecdsa-sha2-nistp256"},
-        {LIBSSH2_HOSTKEY_TYPE_ECDSA_384, LIBSSH2_KNOWNHOST_KEY_ECDSA_384, "ecdsa-sha2-nistp384"},
-        {LIBSSH2_HOSTKEY_TYPE_ECDSA_521, LIBSSH2_KNOWNHOST_KEY_ECDSA_521, "ecdsa-sha2-nistp521"},
+        {LIBSSH2_HOSTKEY_TYPE_ED25519, "ssh-ed25519"},
+        {LIBSSH2_HOSTKEY_TYPE_ECDSA_256, "ecdsa-sha2-nistp256"},
+        {LIBSSH2_HOSTKEY_TYPE_ECDSA_384, "ecdsa-sha2-nistp384"},
+        {LIBSSH2_HOSTKEY_TYPE_ECDSA_521, "ecdsa-sha2-nistp521"},
 };
 
 static const struct kh_type *type_of(int hostkey_type)
@@ -65,6 +68,9 @@ static const struct kh_type *type_of(int hostkey_type)
             return &kh_types[i];
     return NULL;
 }
+
+/* What one entry, or all of them, says about the name and key. */
+enum kh_check { KH_NOTFOUND, KH_MISMATCH, KH_MATCH };
 
 struct span {
     const char *p;
@@ -112,63 +118,64 @@ static bool hosts_name(struct span hosts, const char *name)
     return hit;
 }
 
-/* One plain entry (hosts keytype key) against name and key, compared here:
- * libssh2 1.10 reads a correct ECDSA entry as a changed key. */
-static int plain_check(const char *e, size_t len, const char *name, const struct kh_type *type,
-                       const struct ssh_host_key *key)
+/* Whether a hashed host field "|1|salt|hash" (both base64) names name
+ * (lowercase, as ssh hashes it): hash = HMAC-SHA1(salt, name). */
+static bool hashed_name(struct span hosts, const char *name)
+{
+    static const char magic[] = "|1|";
+    if (hosts.n <= 3 || memcmp(hosts.p, magic, 3) != 0)
+        return false;
+    const char *salt64 = hosts.p + 3;
+    const char *bar = memchr(salt64, '|', hosts.n - 3);
+    if (!bar)
+        return false;
+    uint8_t salt[SSH_KH_HASH_MAX], hash[SSH_KH_HASH_MAX];
+    long sn = ssh_base64_decode(salt64, (size_t)(bar - salt64), salt, sizeof(salt));
+    long hn = ssh_base64_decode(bar + 1, (size_t)(hosts.p + hosts.n - bar - 1), hash,
+                                sizeof(hash));
+    if (sn <= 0 || hn != SHA1_DIGEST_SIZE)
+        return false;
+    uint8_t want[SHA1_DIGEST_SIZE];
+    hmac_sha1(salt, (size_t)sn, name, strlen(name), want);
+    return memcmp(want, hash, SHA1_DIGEST_SIZE) == 0;
+}
+
+/* One entry (hosts keytype key [comment]) against name and key, plain or
+ * hashed, compared here: libssh2 1.10 reads a correct ECDSA entry as a
+ * changed key.  A line whose key does not decode is skipped, as OpenSSH
+ * skips it. */
+static enum kh_check entry_check(const char *e, size_t len, const char *name,
+                                 const struct kh_type *type, const struct ssh_host_key *key)
 {
     size_t at = 0;
     struct span hosts, ktype, b64;
     if (!next_field(e, len, &at, &hosts) || !next_field(e, len, &at, &ktype) ||
-        !next_field(e, len, &at, &b64) || !hosts_name(hosts, name) ||
-        !span_is(ktype, type->name, false))
-        return LIBSSH2_KNOWNHOST_CHECK_NOTFOUND;
+        !next_field(e, len, &at, &b64) || !span_is(ktype, type->name, false))
+        return KH_NOTFOUND;
+    bool named = hosts.p[0] == '|' ? hashed_name(hosts, name) : hosts_name(hosts, name);
+    if (!named)
+        return KH_NOTFOUND;
     uint8_t blob[AGS_SSH_KEY_BLOB_MAX];
     long n = ssh_base64_decode(b64.p, b64.n, blob, sizeof(blob));
     if (n < 0)
-        return LIBSSH2_KNOWNHOST_CHECK_NOTFOUND; /* unreadable: skipped, as OpenSSH does */
-    return (size_t)n == key->len && memcmp(blob, key->blob, key->len) == 0
-                   ? LIBSSH2_KNOWNHOST_CHECK_MATCH
-                   : LIBSSH2_KNOWNHOST_CHECK_MISMATCH;
+        return KH_NOTFOUND;
+    return (size_t)n == key->len && memcmp(blob, key->blob, key->len) == 0 ? KH_MATCH
+                                                                           : KH_MISMATCH;
 }
 
 /* OpenSSH's order: any matching entry wins over a changed one. */
-static int stronger(int a, int b)
+static enum kh_check stronger(enum kh_check a, enum kh_check b)
 {
-    if (a == LIBSSH2_KNOWNHOST_CHECK_MATCH || b == LIBSSH2_KNOWNHOST_CHECK_MATCH)
-        return LIBSSH2_KNOWNHOST_CHECK_MATCH;
-    if (a == LIBSSH2_KNOWNHOST_CHECK_MISMATCH || b == LIBSSH2_KNOWNHOST_CHECK_MISMATCH)
-        return LIBSSH2_KNOWNHOST_CHECK_MISMATCH;
-    return LIBSSH2_KNOWNHOST_CHECK_NOTFOUND;
+    return a > b ? a : b;
 }
 
-struct kh_scan {
-    LIBSSH2_KNOWNHOSTS *hashed; /* the hashed (|1|) entries, for libssh2 to match */
-    const char *name;
-    const struct kh_type *type;
-    const struct ssh_host_key *key;
-    int plain; /* the verdict of the plain entries so far */
-};
-
-/* One entry (trailing blanks cut): a plain one is checked here, a hashed
- * one goes to libssh2, which reads the key up to a NUL whatever its length
- * says, hence a NUL-terminated copy; a line it cannot read (a key type it
- * does not know) is skipped, as OpenSSH skips it. */
-static void scan_entry(struct kh_scan *sc, const char *e, size_t m)
+/* The verdict of the lines of kind for name ("[host]:port" as given: no
+ * fallback to the bare host, which OpenSSH would not do either). */
+static enum kh_check check(const char *text, size_t len, enum ssh_kh_line kind, const char *name,
+                           const struct kh_type *type, const struct ssh_host_key *key)
 {
-    if (m < 3 || memcmp(e, "|1|", 3) != 0) {
-        sc->plain = stronger(sc->plain, plain_check(e, m, sc->name, sc->type, sc->key));
-        return;
-    }
-    char line[AGS_SSH_KNOWN_HOSTS_LINE + 1];
-    memcpy(line, e, m);
-    line[m] = '\0';
-    (void)libssh2_knownhost_readline(sc->hashed, line, m, LIBSSH2_KNOWNHOST_FILE_OPENSSH);
-}
-
-static void scan(struct kh_scan *sc, const char *text, size_t len, enum ssh_kh_line kind)
-{
-    for (size_t at = 0; at < len;) {
+    enum kh_check r = KH_NOTFOUND;
+    for (size_t at = 0; text && at < len;) {
         const char *nl = memchr(text + at, '\n', len - at);
         size_t n = nl ? (size_t)(nl - (text + at)) : len - at;
         size_t off = 0;
@@ -176,60 +183,32 @@ static void scan(struct kh_scan *sc, const char *text, size_t len, enum ssh_kh_l
             size_t m = n - off;
             while (m > 0 && blank(text[at + off + m - 1]))
                 m--;
-            scan_entry(sc, text + at + off, m);
+            r = stronger(r, entry_check(text + at + off, m, name, type, key));
         }
         at += n + 1;
     }
+    return r;
 }
 
-/* The verdict of the lines of kind for name: plain entries compared here,
- * hashed ones by libssh2 (name as given: port -1, so no fallback from
- * "[host]:port" to the bare host, which OpenSSH would not do either). */
-static int check(LIBSSH2_SESSION *s, const char *text, size_t len, enum ssh_kh_line kind,
-                 const char *name, const struct ssh_host_key *key, struct ags_error *err)
-{
-    struct kh_scan sc = {
-            .hashed = libssh2_knownhost_init(s),
-            .name = name,
-            .type = type_of(key->type),
-            .key = key,
-            .plain = LIBSSH2_KNOWNHOST_CHECK_NOTFOUND,
-    };
-    if (!sc.hashed)
-        return ags_error_set(err, -ENOMEM, "libssh2 cannot hold known hosts");
-    if (text)
-        scan(&sc, text, len, kind);
-    struct libssh2_knownhost *entry = NULL;
-    int r = libssh2_knownhost_checkp(
-            sc.hashed, name, -1, (const char *)key->blob, key->len,
-            LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | sc.type->bits, &entry);
-    libssh2_knownhost_free(sc.hashed);
-    if (r == LIBSSH2_KNOWNHOST_CHECK_FAILURE)
-        return ags_error_set(err, -EIO, "libssh2 could not check the host key of %s", name);
-    return stronger(r, sc.plain);
-}
-
-int ssh_known_hosts_verdict(void *session, const char *text, size_t len, const char *name,
+int ssh_known_hosts_verdict(const char *text, size_t len, const char *name,
                             const struct ssh_host_key *key, enum ssh_kh_verdict *ret,
                             struct ags_error *err)
 {
-    if (!type_of(key->type))
+    const struct kh_type *type = type_of(key->type);
+    if (!type)
         return ags_error_set(err, -EPROTONOSUPPORT,
                              "%s offered a host key type ags does not "
                              "check (only ed25519 and ECDSA)",
                              name);
-    int r = check(session, text, len, SSH_KH_REVOKED, name, key, err);
-    if (r < 0)
-        return r;
-    if (r == LIBSSH2_KNOWNHOST_CHECK_MATCH) {
+    /* plain names compare without case; hashed ones were hashed lowercase */
+    _cleanup_free_ char *lower = xstrdup(name);
+    for (char *p = lower; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    if (check(text, len, SSH_KH_REVOKED, lower, type, key) == KH_MATCH) {
         *ret = SSH_KH_REVOKED_KEY;
         return 0;
     }
-    r = check(session, text, len, SSH_KH_KEY, name, key, err);
-    if (r < 0)
-        return r;
-    *ret = r == LIBSSH2_KNOWNHOST_CHECK_MATCH      ? SSH_KH_MATCH
-           : r == LIBSSH2_KNOWNHOST_CHECK_MISMATCH ? SSH_KH_CHANGED
-                                                   : SSH_KH_UNKNOWN;
+    enum kh_check r = check(text, len, SSH_KH_KEY, lower, type, key);
+    *ret = r == KH_MATCH ? SSH_KH_MATCH : r == KH_MISMATCH ? SSH_KH_CHANGED : SSH_KH_UNKNOWN;
     return 0;
 }

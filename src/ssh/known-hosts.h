@@ -7,11 +7,11 @@
  * other than 22 (and only those: no fallback to the bare name), @revoked
  * keys refused, @cert-authority lines and lines of key types libssh2 cannot
  * read skipped (one such line must not hide the rest).  The line
- * classification is pure (fuzzed).  Plain entries are matched here (names
- * without case, "!name" negations, same key type and key blob): libssh2
- * 1.10 reads a correct ECDSA entry as a changed key.  Hashed entries are
- * libssh2's to match (so a hashed ECDSA entry may still read as changed
- * with libssh2 1.10).
+ * classification and the verdict are pure (fuzzed: fuzz/ssh-known-hosts),
+ * and every entry is matched here, not by libssh2 (1.10 reads a correct
+ * ECDSA entry as a changed key): plain names without case and with "!name"
+ * negations, hashed names as HMAC-SHA1(salt, name), then the same key type
+ * and key blob.
  */
 
 #include <stddef.h>
@@ -47,8 +47,11 @@ struct ssh_host_key {
     int type; /* LIBSSH2_HOSTKEY_TYPE_* */
 };
 
+/* A hashed entry's salt and hash (base64-decoded): OpenSSH writes 20 bytes each. */
+#define SSH_KH_HASH_MAX 64u
+
 /* The verdict for name ("host" or "[host]:port") on the known_hosts text
- * (NULL: no file).  Opaque libssh2 session passed as void: the caller's. */
-int ssh_known_hosts_verdict(void *session, const char *text, size_t len, const char *name,
+ * (NULL: no file). */
+int ssh_known_hosts_verdict(const char *text, size_t len, const char *name,
                             const struct ssh_host_key *key, enum ssh_kh_verdict *ret,
                             struct ags_error *err) _warn_unused_;

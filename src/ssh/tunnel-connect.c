@@ -110,7 +110,7 @@ int ssh_tunnel_check_host_key(struct ssh_tunnel *t, const char *home, struct ags
     if (r < 0 && r != -ENOENT)
         return r;
     enum ssh_kh_verdict v;
-    r = ssh_known_hosts_verdict(t->session, text, tlen, t->name, &key, &v, err);
+    r = ssh_known_hosts_verdict(text, tlen, t->name, &key, &v, err);
     if (r < 0)
         return r;
     const char *kt = key_type_name(type);

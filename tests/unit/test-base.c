@@ -15,6 +15,7 @@
 #include "base/error.h"
 #include "base/fileio.h"
 #include "base/parse-util.h"
+#include "base/sha1.h"
 #include "base/sha256.h"
 #include "base/signals.h"
 #include "base/strbuf.h"
@@ -34,6 +35,57 @@ static void test_sha256_matches_fips_180_vectors(void **state)
     static const char two_blocks[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
     sha256_hex(two_blocks, sizeof(two_blocks) - 1, hex);
     assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+static void hex_of(const uint8_t *d, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        (void)snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* FIPS 180 examples, and a message of a million bytes (many blocks). */
+static void test_sha1_matches_fips_180_vectors(void **state)
+{
+    (void)state;
+    uint8_t d[SHA1_DIGEST_SIZE];
+    char hex[2 * SHA1_DIGEST_SIZE + 1];
+    sha1("", 0, d);
+    hex_of(d, sizeof(d), hex);
+    assert_string_equal(hex, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    sha1("abc", 3, d);
+    hex_of(d, sizeof(d), hex);
+    assert_string_equal(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
+    static const char two_blocks[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    sha1(two_blocks, sizeof(two_blocks) - 1, d);
+    hex_of(d, sizeof(d), hex);
+    assert_string_equal(hex, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+    char *million = malloc(1000000);
+    assert_non_null(million);
+    memset(million, 'a', 1000000);
+    sha1(million, 1000000, d);
+    free(million);
+    hex_of(d, sizeof(d), hex);
+    assert_string_equal(hex, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+}
+
+/* RFC 2202 test cases 1, 2 and 6 (a key longer than a block is hashed first). */
+static void test_hmac_sha1_matches_rfc_2202_vectors(void **state)
+{
+    (void)state;
+    uint8_t key[80], d[SHA1_DIGEST_SIZE];
+    char hex[2 * SHA1_DIGEST_SIZE + 1];
+    memset(key, 0x0b, 20);
+    hmac_sha1(key, 20, "Hi There", 8, d);
+    hex_of(d, sizeof(d), hex);
+    assert_string_equal(hex, "b617318655057264e28bc0b6fb378c8ef146be00");
+    hmac_sha1("Jefe", 4, "what do ya want for nothing?", 28, d);
+    hex_of(d, sizeof(d), hex);
+    assert_string_equal(hex, "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+    memset(key, 0xaa, sizeof(key));
+    static const char msg[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+    hmac_sha1(key, sizeof(key), msg, sizeof(msg) - 1, d);
+    hex_of(d, sizeof(d), hex);
+    assert_string_equal(hex, "aa4ae5e15272d00e95705637ce8a3b55ed402112");
 }
 
 /* Pieces of every size across block boundaries give the one-shot digest. */
@@ -331,6 +383,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256_matches_fips_180_vectors),
+        cmocka_unit_test(test_sha1_matches_fips_180_vectors),
+        cmocka_unit_test(test_hmac_sha1_matches_rfc_2202_vectors),
         cmocka_unit_test(test_sha256_in_pieces_equals_the_one_shot_digest),
         cmocka_unit_test(test_strbuf_refuses_to_grow_past_its_cap),
         cmocka_unit_test(test_parse_u32_rejects_signs_spaces_garbage_and_overflow),

@@ -2,15 +2,16 @@
 /*
  * The host key check of the ssh:// transport (ssh/known-hosts.h): the SHA256
  * fingerprint as ssh-keygen -l prints it, the line kinds, and the verdict on
- * plain, hashed and [host]:port entries (no fallback to the bare name), a
- * changed key, a revoked one, and lines libssh2 cannot read that must not
- * hide the rest.  Keys made by ssh-keygen once and pasted here.
+ * plain and hashed entries of every key type, [host]:port entries (no
+ * fallback to the bare name), a changed key, a revoked one, malformed hashed
+ * names, and lines of other kinds that must not hide the rest.  Keys made by ssh-keygen once and pasted here.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <ctype.h>
 #include <libssh2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,25 @@
 /* KEY_A for [127.0.0.1]:37701, hashed by ssh-keygen -H */
 #define HASHED_A "|1|DkAQMOg0vyXsa7cVlW1KwcUvNY8=|lsUVrswEJGDnUA+6qK7rYXi9bqg= ssh-ed25519 " KEY_A
 
+#define KEY_E256 \
+    "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBMfKNLOGv6HQFXluEcRi" \
+    "8OSIY4VBJsLegAFRlvDF8eZBqJjNyeJQVX3qrnImhMDDjIwqEn+YICYNczqA3fmJt0g="
+#define KEY_E384 \
+    "AAAAE2VjZHNhLXNoYTItbmlzdHAzODQAAAAIbmlzdHAzODQAAABhBAKeGb5oilHzyuPkTf1L" \
+    "l5D+609/VhhBoZYv30PZP0YLt6E9aLAUxVkTJgDdOisEUVAfwZ6bzKln0rKFNQFKH7xhkeVv" \
+    "dvj5/Tsub7ImjYgYT9geSeGUwg/1tXrWWM6Uig=="
+#define KEY_E521 \
+    "AAAAE2VjZHNhLXNoYTItbmlzdHA1MjEAAAAIbmlzdHA1MjEAAACFBAACqbrzpobhSGH/mQ53" \
+    "3+UotLdYS7pshaoHg8VkfGKAKUt+kmTGiUdRYLXgya2w5lZuuRB9G31pNfOLEDO9BOyr2AHU" \
+    "Jq5ZVoG/HUBqzaYS99uqDyf97BjqvFNd/KeSv5dejkTsJAKIvgWOvDgx+GzM7tOeVfxnfBAZ" \
+    "YxZRK3NuuOU+lg=="
+/* gpu.example.org with KEY_E256, KEY_E384, KEY_E521, and [gpu.example.org]:2222 with
+ * KEY_E256, hashed by ssh-keygen -H */
+#define H256 "|1|Rfu40eJ0Nj3PnH2+CSn3sGOs4JY=|g6uvVH+IIkpoI6WJoKkDBROPTEc="
+#define H384 "|1|N7IJzB0cpK4p1j9DGCEDriQ+47w=|diVNqMDQ3ZkXopAvA0DR6K0VpQE="
+#define H521 "|1|8Cr0dSuDTbB0fLGKA9LVO8bXVhw=|tXIq7mFXliDnmIIzqV0Qaw0lfkU="
+#define H256_PORT "|1|wmmdYiF2MCuHtfDRQAOh4vNkS8w=|BMs08Rovr8gYlOmP9/LgfY076Ps="
+
 static uint8_t blob[512];
 
 static struct ssh_host_key key_of(const char *b64, int type)
@@ -39,12 +59,10 @@ static struct ssh_host_key key_of(const char *b64, int type)
 
 static enum ssh_kh_verdict verdict(const char *text, const char *name, const struct ssh_host_key *k)
 {
-    LIBSSH2_SESSION *s = libssh2_session_init();
     enum ssh_kh_verdict v = SSH_KH_MATCH;
     struct ags_error err = {0};
-    if (ssh_known_hosts_verdict(s, text, text ? strlen(text) : 0, name, k, &v, &err) != 0)
+    if (ssh_known_hosts_verdict(text, text ? strlen(text) : 0, name, k, &v, &err) != 0)
         fail_msg("%s", err.msg);
-    libssh2_session_free(s);
     return v;
 }
 
@@ -89,6 +107,76 @@ static void test_plain_and_hashed_entries_match(void **state)
     assert_int_equal(
             verdict("gpu.example.org ecdsa-sha2-nistp256 " KEY_C "\n", "gpu.example.org", &c),
             SSH_KH_MATCH);
+}
+
+/* Hashed entries (ssh-keygen -H) of every key type ags takes match the name
+ * they hash (typed in any case) and no other: ags computes HMAC-SHA1(salt,
+ * name) itself, as libssh2 1.10 read hashed ECDSA entries as changed. */
+static void test_hashed_entries_of_every_key_type_match(void **state)
+{
+    (void)state;
+    const struct {
+        const char *hosts, *ktype, *b64, *name;
+        int type;
+    } cases[] = {
+            {H256, "ecdsa-sha2-nistp256", KEY_E256, "gpu.example.org",
+             LIBSSH2_HOSTKEY_TYPE_ECDSA_256},
+            {H384, "ecdsa-sha2-nistp384", KEY_E384, "gpu.example.org",
+             LIBSSH2_HOSTKEY_TYPE_ECDSA_384},
+            {H521, "ecdsa-sha2-nistp521", KEY_E521, "gpu.example.org",
+             LIBSSH2_HOSTKEY_TYPE_ECDSA_521},
+            {H256_PORT, "ecdsa-sha2-nistp256", KEY_E256, "[gpu.example.org]:2222",
+             LIBSSH2_HOSTKEY_TYPE_ECDSA_256},
+            {"|1|DkAQMOg0vyXsa7cVlW1KwcUvNY8=|lsUVrswEJGDnUA+6qK7rYXi9bqg=", "ssh-ed25519", KEY_A,
+             "[127.0.0.1]:37701", LIBSSH2_HOSTKEY_TYPE_ED25519},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ssh_host_key k = key_of(cases[i].b64, cases[i].type);
+        char text[1024], upper[64];
+        snprintf(text, sizeof(text), "%s %s %s\n", cases[i].hosts, cases[i].ktype, cases[i].b64);
+        assert_int_equal(verdict(text, cases[i].name, &k), SSH_KH_MATCH);
+        size_t n = strlen(cases[i].name);
+        for (size_t j = 0; j <= n; j++)
+            upper[j] = (char)(j % 2 ? cases[i].name[j] : toupper((unsigned char)cases[i].name[j]));
+        assert_int_equal(verdict(text, upper, &k), SSH_KH_MATCH);
+        assert_int_equal(verdict(text, "gpu.example.com", &k), SSH_KH_UNKNOWN);
+    }
+    /* the port's entry is not the bare name's, nor the other way round */
+    struct ssh_host_key e = key_of(KEY_E256, LIBSSH2_HOSTKEY_TYPE_ECDSA_256);
+    assert_int_equal(verdict(H256_PORT " ecdsa-sha2-nistp256 " KEY_E256 "\n", "gpu.example.org", &e),
+                     SSH_KH_UNKNOWN);
+    assert_int_equal(verdict(H256 " ecdsa-sha2-nistp256 " KEY_E256 "\n", "[gpu.example.org]:2222",
+                             &e),
+                     SSH_KH_UNKNOWN);
+}
+
+static void test_hashed_ecdsa_entry_with_another_key_is_changed(void **state)
+{
+    (void)state;
+    struct ssh_host_key c = key_of(KEY_C, LIBSSH2_HOSTKEY_TYPE_ECDSA_256);
+    assert_int_equal(verdict(H256 " ecdsa-sha2-nistp256 " KEY_E256 "\n", "gpu.example.org", &c),
+                     SSH_KH_CHANGED);
+    assert_int_equal(verdict("@revoked " H256 " ecdsa-sha2-nistp256 " KEY_C "\n"
+                             "gpu.example.org ecdsa-sha2-nistp256 " KEY_C "\n",
+                             "gpu.example.org", &c),
+                     SSH_KH_REVOKED_KEY);
+}
+
+/* A hashed field that does not decode (or has no hash part) names nothing. */
+static void test_malformed_hashed_entries_name_nothing(void **state)
+{
+    (void)state;
+    struct ssh_host_key e = key_of(KEY_E256, LIBSSH2_HOSTKEY_TYPE_ECDSA_256);
+    static const char *const bad[] = {
+            "|1|", "|1|Rfu40eJ0Nj3PnH2+CSn3sGOs4JY=", "|1|Rfu40eJ0Nj3PnH2+CSn3sGOs4JY=|",
+            "|1|!!!!|g6uvVH+IIkpoI6WJoKkDBROPTEc=", "|1|Rfu40eJ0Nj3PnH2+CSn3sGOs4JY=|g6uvVH+I",
+            "|2|Rfu40eJ0Nj3PnH2+CSn3sGOs4JY=|g6uvVH+IIkpoI6WJoKkDBROPTEc=",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[1024];
+        snprintf(text, sizeof(text), "%s ecdsa-sha2-nistp256 %s\n", bad[i], KEY_E256);
+        assert_int_equal(verdict(text, "gpu.example.org", &e), SSH_KH_UNKNOWN);
+    }
 }
 
 static void test_plain_ecdsa_entry_with_another_key_is_changed(void **state)
@@ -169,6 +257,9 @@ int main(void)
             cmocka_unit_test(test_line_kinds),
             cmocka_unit_test(test_plain_and_hashed_entries_match),
             cmocka_unit_test(test_plain_ecdsa_entry_with_another_key_is_changed),
+            cmocka_unit_test(test_hashed_entries_of_every_key_type_match),
+            cmocka_unit_test(test_hashed_ecdsa_entry_with_another_key_is_changed),
+            cmocka_unit_test(test_malformed_hashed_entries_name_nothing),
             cmocka_unit_test(test_negated_plain_name_does_not_match),
             cmocka_unit_test(test_port_entry_has_no_fallback_to_the_bare_name),
             cmocka_unit_test(test_changed_and_revoked_keys),
