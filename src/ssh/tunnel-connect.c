@@ -234,6 +234,6 @@ int ssh_tunnel_connect(struct ssh_tunnel *t, const struct ags_dial_target *tg,
         return r;
     t->last_rx = monotonic_ms();
     libssh2_session_set_blocking(t->session, 0);
-    libssh2_keepalive_config(t->session, 1, SSH_TUNNEL_KEEPALIVE_SECONDS);
+    libssh2_keepalive_config(t->session, 0, SSH_TUNNEL_KEEPALIVE_SECONDS); /* pump: replies */
     return 0;
 }

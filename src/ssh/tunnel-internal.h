@@ -73,20 +73,20 @@ struct ssh_tunnel {
     /* A shared tunnel's process (tunnel-shared.c): the runs' control
      * connections, the idle clock, the host key re-check. */
     bool shared;
-    int ctl_listen_fd; /* -1: none (or retired) */
+    int ctl_listen_fd; /* -1: none */
     char *ctl_path;
     struct ssh_ctl *ctls;
     size_t n_ctls;
     long persist_ms;  /* idle this long (no run, no connection): exit */
     long idle_since;  /* monotonic ms */
-    bool retired;     /* no new runs: the host key no longer checks out */
+    bool replies;     /* keepalives ask for answers (while streams are open) */
     const char *home; /* ~/.ssh/known_hosts, re-read for every run */
 };
 
 /* TCP connect to the URI's host within the deadline, the handshake (ed25519
  * and ECDSA host keys only), the host key against known_hosts, then the
- * agent and the identity file; leaves the session nonblocking with
- * keepalives on. */
+ * agent and the identity file; leaves the session nonblocking (the pump
+ * sends the keepalives). */
 int ssh_tunnel_connect(struct ssh_tunnel *t, const struct ags_dial_target *tg,
                        struct ags_error *err) _warn_unused_;
 
@@ -129,10 +129,11 @@ void ssh_shared_ctl_input(struct ssh_tunnel *t, struct ssh_ctl *c);
 /* Answers a dial request of c: the stream (fd), or the error. */
 void ssh_shared_answer(struct ssh_tunnel *t, struct ssh_ctl *c, int result, int fd,
                        const struct ags_error *err);
-/* The link died: every run told why, every control connection closed. */
+/* The link died (or the host key no longer checks out): every run told
+ * why; the process then ends. */
 void ssh_shared_link_dead(struct ssh_tunnel *t, const struct ags_error *why);
-/* Whether the shared tunnel is done (idle for persist, or retired and
- * unused); *wait_ms: at most this long until it may be. */
+/* Whether the shared tunnel is done (no run and no stream for persist);
+ * *wait_ms: lowered to when it may be. */
 bool ssh_shared_done(struct ssh_tunnel *t, int *wait_ms);
 
 /* Answers a request (under the tunnel's lock): frees an abandoned one. */

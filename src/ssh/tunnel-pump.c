@@ -346,6 +346,13 @@ static int keepalive(struct ssh_tunnel *t)
     int next = SSH_TUNNEL_KEEPALIVE_SECONDS;
     if (t->dead)
         return next;
+    /* Answers only while a stream is open: only then does anything read
+     * them (and judge the link by them); an idle tunnel that asked would
+     * pile them up unread for as long as it persists. */
+    if (t->replies != (t->n_bridges > 0)) {
+        t->replies = t->n_bridges > 0;
+        libssh2_keepalive_config(t->session, t->replies, SSH_TUNNEL_KEEPALIVE_SECONDS);
+    }
     int r = libssh2_keepalive_send(t->session, &next);
     if (r < 0 && r != LIBSSH2_ERROR_EAGAIN) {
         link_error(t);

@@ -142,23 +142,25 @@ void ssh_tunnel_destroy(struct ssh_tunnel *t)
         wake(t);
         (void)pthread_join(t->thread, NULL);
     }
-    session_end(t);
-    free(t->closing);
-    if (t->sock >= 0)
-        (void)close(t->sock);
+    /* the names first, then the sockets, and only then the (blocking)
+     * goodbye: a run arriving now finds nobody at once and starts anew,
+     * and one already queued is refused instead of waiting */
+    if (t->listen_path)
+        (void)unlink(t->listen_path);
+    if (t->ctl_path)
+        (void)unlink(t->ctl_path);
+    if (t->listen_dir)
+        (void)rmdir(t->listen_dir);
     if (t->listen_fd >= 0)
         (void)close(t->listen_fd);
     if (t->ctl_listen_fd >= 0)
         (void)close(t->ctl_listen_fd);
+    session_end(t);
+    free(t->closing);
+    if (t->sock >= 0)
+        (void)close(t->sock);
     if (t->wake_fd >= 0)
         (void)close(t->wake_fd);
-    /* a retired shared tunnel's names may be a newer one's by now */
-    if (t->listen_path && !t->retired)
-        (void)unlink(t->listen_path);
-    if (t->ctl_path && !t->retired)
-        (void)unlink(t->ctl_path);
-    if (t->listen_dir)
-        (void)rmdir(t->listen_dir);
     free(t->listen_path);
     free(t->listen_dir);
     free(t->ctl_path);
