@@ -12,67 +12,26 @@
 # by the persisting tunnel (which then ends), link loss still ends the run.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=remote-lib.sh
+. "$(dirname "$0")/remote-lib.sh"
 
 [ -x "${AGS_BIN:-}" ] || e2e_abort "the ags binary is missing (AGS_BIN)"
-e2e_need /usr/sbin/sshd ssh-keygen ssh-agent ssh-add script timeout
-S=$AGS_E2E_SCRATCH/ssh
+e2e_need script timeout
 WORK=$AGS_E2E_SCRATCH/repo
 export XDG_CONFIG_HOME=$AGS_E2E_SCRATCH/config
 export HOME=$AGS_E2E_SCRATCH/home
-mkdir -p "$S" "$WORK/.git" "$XDG_CONFIG_HOME/ags" "$HOME/.ssh"
-chmod 700 "$S" "$HOME/.ssh"
+mkdir -p "$WORK/.git" "$XDG_CONFIG_HOME/ags"
 cat >"$XDG_CONFIG_HOME/ags/config.toml" <<TOML
 [sandbox]
 image = "$AGS_E2E_IMAGE"
 TOML
 cd "$WORK" || e2e_abort "cannot enter $WORK"
 
-ssh-keygen -q -t ed25519 -N '' -C host -f "$S/host_key"
-ssh-keygen -q -t ed25519 -N '' -C other -f "$S/other_key"
-ssh-keygen -q -t ed25519 -N '' -C user -f "$S/user_key"
-cp "$S/user_key.pub" "$S/authorized_keys"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$S/sshd_config" <<CFG
-ListenAddress 127.0.0.1
-Port $PORT
-HostKey $S/host_key
-AuthorizedKeysFile $S/authorized_keys
-StrictModes no
-UsePAM no
-PidFile $S/sshd.pid
-AllowStreamLocalForwarding yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-CFG
-/usr/sbin/sshd -D -f "$S/sshd_config" -e 2>"$S/sshd.log" &
-SSHD=$!
-# every descendant of the listener: the per-connection sshd and its children
-descendants() {
-    local p
-    for p in $(pgrep -P "$1"); do
-        echo "$p"
-        descendants "$p"
-    done
-}
-# the persisting tunnels end when their sshd connections do
-e2e_defer "kill $SSHD"
-e2e_defer 'kill $(descendants $SSHD) 2>/dev/null'
+remote_sshd_start
+export CONTAINER_HOST=$REMOTE_URL
 logins() {
     grep -c 'Accepted publickey' "$S/sshd.log" || true
 }
-for _ in $(seq 50); do
-    python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 0.2)" 2>/dev/null && break
-    sleep 0.1
-done
-eval "$(ssh-agent -s)" >/dev/null
-e2e_defer "kill $SSH_AGENT_PID"
-ssh-add -q "$S/user_key" 2>/dev/null
-HOSTKEY=$(cut -d' ' -f1,2 "$S/host_key.pub")
-echo "[127.0.0.1]:$PORT $HOSTKEY" >"$HOME/.ssh/known_hosts"
-FP=$(ssh-keygen -lf "$S/host_key.pub" | cut -d' ' -f2)
-LOCAL=$CONTAINER_HOST
-ME=$(id -un)
-export CONTAINER_HOST="ssh://$ME@127.0.0.1:$PORT${LOCAL#unix://}"
 
 # ---- the API through the tunnel
 run ps --json
@@ -97,7 +56,7 @@ check_eq "AGS_SSH_PERSIST=0: it logs in once more" 2 "$(logins)"
 
 # ---- host keys
 # A key replaced in known_hosts while the tunnel persists: refused by it.
-[ -n "$(descendants "$SSHD")" ] && ok "the tunnel's sshd connection is still up" ||
+[ -n "$(remote_sessions)" ] && ok "the tunnel's sshd connection is still up" ||
     fail "the tunnel's sshd connection is still up"
 cp "$HOME/.ssh/known_hosts" "$S/known_hosts.good"
 echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$S/other_key.pub")" >"$HOME/.ssh/known_hosts"
@@ -106,10 +65,10 @@ timeout 30 "$AGS_BIN" --agent shell -- -c true </dev/null >/dev/null 2>"$E2E_TMP
 check_eq "a key replaced in known_hosts: the persisting tunnel refuses the run" 125 "$RC"
 check_contains "loudly" "CHANGED" "$(cat "$E2E_TMP/err")"
 for _ in $(seq 50); do
-    [ -z "$(descendants "$SSHD")" ] && break
+    [ -z "$(remote_sessions)" ] && break
     sleep 0.1
 done
-check_eq "and the tunnel ends (its sshd connection closed)" "" "$(descendants "$SSHD")"
+check_eq "and the tunnel ends (its sshd connection closed)" "" "$(remote_sessions)"
 check_eq "no new login for the refusal" 2 "$(logins)"
 
 rm "$HOME/.ssh/known_hosts"
@@ -149,7 +108,7 @@ for _ in $(seq 300); do
     sleep 0.1
 done
 sleep 1
-STOPPED=$(descendants "$SSHD" | tr '\n' ' ')
+STOPPED=$(remote_sessions | tr '\n' ' ')
 [ -n "$STOPPED" ] || fail "a per-connection sshd process exists"
 # shellcheck disable=SC2086
 kill -STOP $STOPPED
