@@ -191,7 +191,10 @@ int ssh_tunnel_listen(struct ssh_tunnel *t, const char *runtime_dir, const char 
         t->listen_dir = TAKE_PTR(tmpl);
     }
     t->listen_path = path ? xstrdup(path) : xasprintf("%s/podman.sock", t->listen_dir);
-    return usock_listen_private(t->listen_path, "ssh tunnel socket", 16, &t->listen_fd, err);
+    int r = usock_listen_private(t->listen_path, "ssh tunnel socket", 16, &t->listen_fd, err);
+    if (r < 0)
+        free(TAKE_PTR(t->listen_path)); /* not ours to remove */
+    return r;
 }
 
 struct ssh_tunnel *ssh_tunnel_new(void)
