@@ -16,7 +16,7 @@
 . "$(dirname "$0")/remote-lib.sh"
 
 [ -x "${AGS_BIN:-}" ] || e2e_abort "the ags binary is missing (AGS_BIN)"
-e2e_need script timeout
+e2e_need script timeout ss
 WORK=$AGS_E2E_SCRATCH/repo
 export XDG_CONFIG_HOME=$AGS_E2E_SCRATCH/config
 export HOME=$AGS_E2E_SCRATCH/home
@@ -99,6 +99,50 @@ run ps --json
 run ps --json
 check_eq "two runs after the host key checks: both work" 0 "$RUN_RC"
 check_eq "two runs after the host key checks: one new login" $((BEFORE + 1)) "$(logins)"
+
+# ---- a tunnel process killed outright leaves its sockets: the next run
+# finds them dead and starts a new tunnel
+# the tunnel processes this test's runs left (each serves a ctl socket)
+tunnels() {
+    ss -xlpn | awk '$5 ~ /\/ags\/ssh-[0-9a-f]+\/ctl$/' | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u
+}
+kill_tunnels() {
+    local t
+    t=$(tunnels)
+    # shellcheck disable=SC2086
+    [ -z "$t" ] || kill -9 $t
+    for _ in $(seq 50); do
+        [ -z "$(remote_sessions)" ] && break
+        sleep 0.1
+    done
+}
+[ -n "$(tunnels)" ] && ok "a tunnel process serves its ctl socket" ||
+    fail "a tunnel process serves its ctl socket"
+kill_tunnels
+[ -n "$(find "$XDG_RUNTIME_DIR/ags" -name ctl)" ] && ok "its sockets stay behind" ||
+    fail "its sockets stay behind"
+BEFORE=$(logins)
+run ps --json
+check_eq "a stale tunnel: the run still works" 0 "$RUN_RC"
+check_eq "a stale tunnel: replaced by a new one (one new login)" $((BEFORE + 1)) "$(logins)"
+
+# ---- runs starting together share the one tunnel they start (a lock
+# beside the sockets)
+kill_tunnels
+BEFORE=$(logins)
+PIDS=()
+for i in 1 2 3; do
+    "$AGS_BIN" ps --json </dev/null >/dev/null 2>"$E2E_TMP/together$i" &
+    PIDS+=($!)
+done
+RCS=""
+for p in "${PIDS[@]}"; do
+    RC=0
+    wait "$p" || RC=$?
+    RCS="$RCS$RC"
+done
+check_eq "three runs starting together all work" 000 "$RCS"
+check_eq "three runs starting together: one login" $((BEFORE + 1)) "$(logins)"
 
 # ---- link loss: the per-connection sshd stopped mid-run
 "$AGS_BIN" --agent shell -- -c 'sleep 30' </dev/null >"$E2E_TMP/lost-out" 2>"$E2E_TMP/lost-err" &

@@ -47,7 +47,7 @@ CFG
     SSHD=$!
     e2e_defer "kill $SSHD"
     # shellcheck disable=SC2016 # expanded at cleanup time
-    e2e_defer 'kill $(remote_sessions) 2>/dev/null'
+    e2e_defer 'kill $(remote_sessions) 2>/dev/null || true'
     local _
     for _ in $(seq 50); do
         python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 0.2)" 2>/dev/null && break

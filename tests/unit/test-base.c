@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -277,6 +278,59 @@ static void (*handler_of(int sig))(int)
     return sa.sa_handler;
 }
 
+/* A private directory: made 0700, a loose one of ours tightened, a symlink
+ * or a file in its place refused. */
+static void test_mkdir_private_makes_tightens_and_refuses(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ags-test-private-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    _cleanup_free_ char *made = xasprintf("%s/made", dir);
+    _cleanup_free_ char *loose = xasprintf("%s/loose", dir);
+    _cleanup_free_ char *link = xasprintf("%s/link", dir);
+    _cleanup_free_ char *file = xasprintf("%s/file", dir);
+    struct stat st;
+    assert_int_equal(mkdir_private(made, NULL), 0);
+    assert_int_equal(lstat(made, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0700);
+    assert_int_equal(mkdir(loose, 0755), 0);
+    assert_int_equal(mkdir_private(loose, NULL), 0);
+    assert_int_equal(lstat(loose, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0700);
+    assert_int_equal(symlink(made, link), 0);
+    struct ags_error err = {0};
+    assert_int_equal(mkdir_private(link, &err), -EPERM);
+    assert_non_null(strstr(err.msg, "not a directory of yours"));
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    (void)fclose(f);
+    assert_int_equal(mkdir_private(file, NULL), -EPERM);
+    (void)unlink(file);
+    (void)unlink(link);
+    (void)rmdir(loose);
+    (void)rmdir(made);
+    (void)rmdir(dir);
+}
+
+/* A lock another holder keeps is refused after the wait; released, taken. */
+static void test_lockfile_take_waits_then_gives_up(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ags-test-lock-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    _cleanup_free_ char *path = xasprintf("%s/lock", dir);
+    int a = -1, b = -1;
+    assert_int_equal(lockfile_take(path, 0, &a, NULL), 0);
+    struct ags_error err = {0};
+    assert_int_equal(lockfile_take(path, 100, &b, &err), -ETIMEDOUT);
+    assert_non_null(strstr(err.msg, "another ags has held"));
+    (void)close(a);
+    assert_int_equal(lockfile_take(path, 100, &b, NULL), 0);
+    (void)close(b);
+    (void)unlink(path);
+    (void)rmdir(dir);
+}
+
 /* Files ags builds from or runs are taken only when nobody but root and us
  * can change them or any directory above them. */
 static void test_trusted_realpath_refuses_what_another_user_could_change(void **state)
@@ -384,6 +438,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256_matches_fips_180_vectors),
         cmocka_unit_test(test_sha1_matches_fips_180_vectors),
+        cmocka_unit_test(test_mkdir_private_makes_tightens_and_refuses),
+        cmocka_unit_test(test_lockfile_take_waits_then_gives_up),
         cmocka_unit_test(test_hmac_sha1_matches_rfc_2202_vectors),
         cmocka_unit_test(test_sha256_in_pieces_equals_the_one_shot_digest),
         cmocka_unit_test(test_strbuf_refuses_to_grow_past_its_cap),
