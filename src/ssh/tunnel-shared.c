@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -351,6 +352,7 @@ static _noreturn_ void tunnel_process(const struct ags_dial_target *tg, const ch
                                       int report_fd)
 {
     report_fd = detach(report_fd);
+    (void)prctl(PR_SET_NAME, "ags-ssh-tunnel"); /* what ps and top show of it */
     struct ssh_tunnel *t = ssh_tunnel_new();
     struct ags_error e = {0};
     t->shared = true;
