@@ -109,3 +109,7 @@
 #define AGS_IGNORE_FILE_MAX        (256u * 1024u)
 #define AGS_IGNORE_MAX_LINE        4096u
 #define AGS_IGNORE_MAX_RULES       4096u
+/* Host files a remote run copies into its sandbox (PLAN_MOUNT_COPY: the agent gitconfig,
+ * the .pub keys): each one's bytes, and the whole archive. */
+#define AGS_COPY_IN_FILE_MAX       (1u * 1024u * 1024u)
+#define AGS_COPY_IN_MAX            (8u * 1024u * 1024u)
