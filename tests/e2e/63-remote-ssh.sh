@@ -74,7 +74,7 @@ run --agent shell -- -c 'f=$HOME/.config/ags/gitconfig; stat -c "%a %u" "$f";
     git config --global user.name; test -w "$f" || echo read-only'
 check_eq "the agent gitconfig is copied into the remote sandbox, 0444, the sandbox user's" \
     "$(printf '444 1000\nRemote Agent\nread-only')" "$RUN_OUT"
-run plan
+run plan --agent shell
 check_contains "ags plan says the engine is remote" "(remote: the workspace is uploaded)" \
     "$RUN_OUT"
 check_contains "ags plan shows the copied gitconfig" \
