@@ -404,7 +404,8 @@ struct ags_plan {
  * word, as printf writes it and as the supervisor matches it. */
 #define PLAN_SESSION_READY_SH "\\036ags-session-ready\\036"
 #define PLAN_SESSION_READY    "\036ags-session-ready\036"
-/* Every label a plan may carry (the nine above and PLAN_LABEL_SUPERVISED). */
+/* Every label a plan may carry on its container (managed, session, agent, pid,
+ * owner, workdir, lockdown, network, started and PLAN_LABEL_SUPERVISED). */
 #define PLAN_LABELS_MAX 10
 
 /*
