@@ -796,6 +796,63 @@ static void test_a_failed_copy_in_removes_the_sandbox_and_starts_nothing(void **
     fixture_done(&f);
 }
 
+/* A remote run's plan carries the work tree's HEAD commit, read without git,
+ * as the workspace volume's base (and "none" outside git). */
+static void test_a_remote_plan_names_the_head_commit_as_the_workspace_base(void **s _unused_)
+{
+    static const char toml[] = "[sandbox]\nimage = \"ags-test-run:1\"\n";
+    static const char head[] = "89abcdef0123456789abcdef0123456789abcdef";
+    struct cfg_host host = {.home = home_dir, .cwd = work_dir, .getenv = fake_env};
+    struct ags_config *cfg = NULL;
+    struct cfg_diag diag = {0};
+    assert_int_equal(config_load_buffer(&host, toml, strlen(toml), "/etc/ags.toml", false, &cfg,
+                                        &diag), 0);
+    cfg_diag_done(&diag);
+    const struct run_request req = {.cfg = cfg, .agent = PLAN_AGENT_SHELL, .host = &host,
+                                    .remote_engine = true};
+    for (int git = 0; git < 2; git++) {
+        if (git) {
+            _cleanup_free_ char *dot = xasprintf("%s/.git", work_dir);
+            _cleanup_free_ char *refs = xasprintf("%s/refs", dot), *heads = xasprintf("%s/heads", refs);
+            _cleanup_free_ char *objects = xasprintf("%s/objects", dot);
+            make_dir(dot);
+            make_dir(refs);
+            make_dir(heads);
+            make_dir(objects);
+            _cleanup_free_ char *h = xasprintf("%s/HEAD", dot), *ref = xasprintf("%s/main", heads);
+            assert_int_equal(write_file_atomic(h, "ref: refs/heads/main\n", 21, 0644, NULL), 0);
+            _cleanup_free_ char *line = xasprintf("%s\n", head);
+            assert_int_equal(write_file_atomic(ref, line, strlen(line), 0644, NULL), 0);
+        }
+        struct ags_plan *p = NULL;
+        struct ags_error err = {0};
+        int r = run_build_plan(&req, false, &p, NULL, &err);
+        if (r < 0)
+            print_message("plan error: %s\n", err.msg);
+        assert_int_equal(r, 0);
+        assert_true(p->remote);
+        assert_string_equal(plan_label_value(p->mounts[0].labels, PLAN_LABEL_BASE),
+                            git ? head : "none");
+        plan_free(p);
+    }
+    _cleanup_free_ char *dot = xasprintf("%s/.git", work_dir);
+    assert_int_equal(stage_remove_tree(dot, NULL), 0);
+    config_free(cfg);
+}
+
+/* Only ssh:// is another host: tcp:// is documented as this machine. */
+static void test_only_an_ssh_engine_is_remote(void **s _unused_)
+{
+    assert_true(run_engine_is_remote("ssh://me@build/run/user/1000/podman/podman.sock"));
+    assert_true(run_engine_is_remote("SSH://me@build:2222/run/podman.sock"));
+    assert_false(run_engine_is_remote("unix:///run/user/1000/podman/podman.sock"));
+    assert_false(run_engine_is_remote("/run/podman/podman.sock"));
+    assert_false(run_engine_is_remote("tcp://127.0.0.1:8080"));
+    assert_false(run_engine_is_remote("tcp://build.example:8080"));
+    assert_false(run_engine_is_remote("http://x"));
+    assert_false(run_engine_is_remote(NULL)); /* bwrap */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -806,6 +863,8 @@ int main(void)
         cmocka_unit_test(test_failed_sweep_warns_and_the_run_goes_on),
         cmocka_unit_test(test_a_remote_plans_host_files_are_copied_in_after_create_before_start),
         cmocka_unit_test(test_a_failed_copy_in_removes_the_sandbox_and_starts_nothing),
+        cmocka_unit_test(test_a_remote_plan_names_the_head_commit_as_the_workspace_base),
+        cmocka_unit_test(test_only_an_ssh_engine_is_remote),
         cmocka_unit_test(test_failed_removal_warns_and_keeps_the_exit_status),
         cmocka_unit_test(test_a_session_that_ran_long_enough_is_told_when_it_ends),
         cmocka_unit_test(test_a_run_asking_for_the_auth_proxy_needs_the_helper),
