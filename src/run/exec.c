@@ -398,7 +398,9 @@ static void remove_secrets(struct run_state *s)
  * says so. */
 static void record_baseline(struct run_state *s)
 {
-    if (!s->o->supervised || s->p->maintenance)
+    /* A remote session's agent works on the uploaded copy, not on this
+     * work dir: `ags pull` brings its changes back (docs/remote.md). */
+    if (!s->o->supervised || s->p->maintenance || s->p->remote)
         return;
     struct ags_error e = {0};
     struct run_baseline_stats st = {0};
