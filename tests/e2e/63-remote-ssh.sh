@@ -43,6 +43,20 @@ check_eq "the agent's exit status passes through the tunnel" 7 "$RUN_RC"
 check_eq "its output too" over-ssh "$RUN_OUT"
 check_eq "no container is left after the run" 0 "$(CONTAINER_HOST=$LOCAL managed_containers)"
 
+# ---- host files a remote sandbox gets as copies (PLAN_MOUNT_COPY, run/copyin.c)
+printf '[user]\n\tname = Remote Agent\n' >"$XDG_CONFIG_HOME/ags/gitconfig-agent"
+run --agent shell -- -c 'f=$HOME/.config/ags/gitconfig; stat -c "%a %u" "$f";
+    git config --global user.name; test -w "$f" || echo read-only'
+check_eq "the agent gitconfig is copied into the remote sandbox, 0444, the sandbox user's" \
+    "$(printf '444 1000\nRemote Agent\nread-only')" "$RUN_OUT"
+run plan --agent shell
+check_contains "ags plan says the engine is remote" "(remote: the workspace is uploaded)" \
+    "$RUN_OUT"
+check_contains "ags plan shows the copied gitconfig" \
+    "copy $XDG_CONFIG_HOME/ags/gitconfig-agent -> /home/dev/.config/ags/gitconfig (ro, copied in" \
+    "$RUN_OUT"
+rm "$XDG_CONFIG_HOME/ags/gitconfig-agent"
+
 RC=0
 timeout 120 script -qec "$AGS_BIN --agent shell -- -c 'test -t 0 && echo tty-yes; exit 3'" /dev/null \
     >"$E2E_TMP/tty" 2>&1 </dev/null || RC=$?
