@@ -54,6 +54,9 @@
 /* Beyond the connect timeout, how long a run waits for a starting tunnel
  * process's report (or for another run that is starting one). */
 #define SHARED_START_GRACE_MS 5000L
+/* In the directory's hash: an ags that speaks another ctl protocol (after
+ * an upgrade) never talks to a tunnel process of the old one. */
+#define SHARED_PROTOCOL "ags-ssh-tunnel/1"
 /* Where the tunnel process keeps its report pipe while it starts. */
 #define SHARED_REPORT_FD 3
 
@@ -281,9 +284,9 @@ bool ssh_shared_done(struct ssh_tunnel *t, int *wait_ms)
 
 /* ---- where a target's tunnel lives ---- */
 
-/* $XDG_RUNTIME_DIR/ags/ssh-<hash>: one per URI, identity file, agent socket
- * and home (whose known_hosts checks the host key), so a run never uses a
- * tunnel another way of authenticating or trusting made. */
+/* $XDG_RUNTIME_DIR/ags/ssh-<hash>: one per protocol version, URI, identity
+ * file, agent socket and home (whose known_hosts checks the host key), so a
+ * run never uses a tunnel another way of authenticating or trusting made. */
 static int shared_dir(const struct ags_dial_target *tg, char **ret, struct ags_error *err)
 {
     if (!tg->runtime_dir || tg->runtime_dir[0] != '/')
@@ -295,7 +298,7 @@ static int shared_dir(const struct ags_dial_target *tg, char **ret, struct ags_e
     if (r < 0)
         return r;
     const char *agent = tg->getenv ? tg->getenv("SSH_AUTH_SOCK") : NULL;
-    const char *parts[] = {tg->uri, tg->identity, agent, tg->home};
+    const char *parts[] = {SHARED_PROTOCOL, tg->uri, tg->identity, agent, tg->home};
     struct sha256_ctx ctx;
     sha256_init(&ctx);
     for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
