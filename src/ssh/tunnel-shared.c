@@ -100,9 +100,10 @@ static int ctl_send(int fd, enum ctl_kind kind, int code, const char *msg, int p
     return sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 ? -errno : 0;
 }
 
-/* One record (waiting until deadline; 0: not at all): its kind and code,
- * the message into *msg, a passed descriptor into *ret_fd (else -1).
- * -ECONNRESET: the other end closed; -EAGAIN: nothing by the deadline. */
+/* One record into rec (waiting until deadline; 0: not at all), its message
+ * NUL-terminated, a passed descriptor into *ret_fd (else -1).  -ECONNRESET:
+ * the other end closed; -EAGAIN: nothing by the deadline; -EPROTO: not a
+ * record of ours (a descriptor with it closed). */
 static int ctl_recv(int fd, long deadline, struct ctl_record *rec, int *ret_fd)
 {
     *ret_fd = -1;
