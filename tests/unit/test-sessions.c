@@ -21,6 +21,8 @@
 #include "run/run.h"
 
 #define T0 1714564800 /* 2024-05-01T12:00:00Z */
+/* One engine's list as the renderers take lists. */
+#define ONE(l) ((const struct run_sessions *const[]){(l)})
 
 static const char *const labels_hostile[] = {
         "ags.managed=true",
@@ -108,7 +110,7 @@ static void test_row_of_missing_or_malformed_labels_is_unknown_not_trusted(void 
     assert_int_equal(l.v[0].started, 0);
     assert_string_equal(l.v[0].agent, "");
     assert_int_equal(l.v[0].owner, RUN_OWNER_GONE);
-    _cleanup_free_ char *json = run_sessions_json(&l, true, T0);
+    _cleanup_free_ char *json = run_sessions_json(ONE(&l), 1, true, T0);
     assert_non_null(strstr(json, "\"agent\": null"));
     assert_non_null(strstr(json, "\"started\": null, \"age_seconds\": null"));
     assert_non_null(strstr(json, "\"owner\": \"owner gone\", \"supervised\": false, \"leftover\": true"));
@@ -128,7 +130,7 @@ static void test_ps_shows_running_sessions_and_all_adds_created_and_exited(void 
     enum procid_state o[] = {PROCID_ALIVE, PROCID_ALIVE, PROCID_DEAD, PROCID_DEAD};
     struct run_sessions l;
     list_of(&l, s, o, 4);
-    _cleanup_free_ char *text = run_sessions_text(&l, false, T0 + 125);
+    _cleanup_free_ char *text = run_sessions_text(ONE(&l), 1, false, T0 + 125);
     assert_non_null(strstr(text, "ags-run-0001"));
     assert_null(strstr(text, "ags-new-0002"));
     assert_null(strstr(text, "ags-old-0003"));
@@ -136,7 +138,7 @@ static void test_ps_shows_running_sessions_and_all_adds_created_and_exited(void 
     assert_non_null(strstr(text, "ags-orphan-0004"));
     assert_non_null(strstr(text, "owner gone"));
     assert_non_null(strstr(text, " 2m "));
-    _cleanup_free_ char *all = run_sessions_text(&l, true, T0 + 125);
+    _cleanup_free_ char *all = run_sessions_text(ONE(&l), 1, true, T0 + 125);
     assert_non_null(strstr(all, "ags-new-0002"));
     assert_non_null(strstr(all, "created"));
     assert_non_null(strstr(all, "ags-old-0003"));
@@ -152,7 +154,7 @@ static void test_text_escapes_label_bytes_one_line_per_session(void **state)
     enum procid_state o = PROCID_ALIVE;
     struct run_sessions l;
     list_of(&l, &s, &o, 1);
-    _cleanup_free_ char *text = run_sessions_text(&l, false, T0);
+    _cleanup_free_ char *text = run_sessions_text(ONE(&l), 1, false, T0);
     assert_null(strchr(text, '\x1b'));
     assert_null(strchr(text, '\a'));
     assert_null(strstr(text, "\xe2\x80\xae")); /* the bidi override */
@@ -174,7 +176,7 @@ static void test_json_is_ascii_with_the_documented_fields(void **state)
     enum procid_state o = PROCID_UNKNOWN;
     struct run_sessions l;
     list_of(&l, &s, &o, 1);
-    _cleanup_free_ char *json = run_sessions_json(&l, false, T0 + 7);
+    _cleanup_free_ char *json = run_sessions_json(ONE(&l), 1, false, T0 + 7);
     for (const unsigned char *p = (const unsigned char *)json; *p; p++)
         assert_true(*p < 0x7f && (*p >= 0x20 || *p == '\n'));
     assert_string_equal(
@@ -184,10 +186,11 @@ static void test_json_is_ascii_with_the_documented_fields(void **state)
             "\"/w/evil\\n\\u001b]0;pwned\\u0007\\u202etxt.sh\", \"lockdown\": true, "
             "\"network\": \"allowlist\", \"state\": \"running\", \"started\": "
             "\"2024-05-01T12:00:00Z\", \"age_seconds\": 7, \"owner\": \"unknown\", "
-            "\"supervised\": false, \"leftover\": false, \"backend\": \"podman\"}\n]\n");
+            "\"supervised\": false, \"leftover\": false, \"backend\": \"podman\", "
+            "\"engine\": \"local\"}\n]\n");
     _cleanup_free_ char *empty = NULL;
     l.v[0].state = BACKEND_SESSION_EXITED;
-    empty = run_sessions_json(&l, false, T0);
+    empty = run_sessions_json(ONE(&l), 1, false, T0);
     assert_string_equal(empty, "[]\n");
     rows_done(&l);
     session_done(&s, 1);
@@ -209,11 +212,94 @@ static void test_supervised_session_shows_its_services_and_is_no_leftover_while_
     assert_string_equal(run_session_owner_name(&l.v[1]), "services gone");
     assert_false(run_session_leftover(&l.v[1])); /* the sweep keeps it: it runs */
     assert_true(run_session_leftover(&l.v[2]));  /* ended and ownerless: swept */
-    _cleanup_free_ char *json = run_sessions_json(&l, true, T0);
+    _cleanup_free_ char *json = run_sessions_json(ONE(&l), 1, true, T0);
     assert_non_null(strstr(json, "\"owner\": \"services gone\", \"supervised\": true, "
                                  "\"leftover\": false"));
     rows_done(&l);
     session_done(s, 3);
+}
+
+static const char *const labels_started_late[] = {"ags.managed=true", "ags.agent=shell",
+                                                   "ags.started=2024-05-01T13:00:00Z", NULL};
+static const char *const labels_started_early[] = {"ags.managed=true", "ags.agent=shell",
+                                                    "ags.started=2024-05-01T11:00:00Z", NULL};
+static const char *const labels_no_start[] = {"ags.managed=true", "ags.agent=shell", NULL};
+
+/* ags ps across engines: the configured engine's rows first, then each
+ * connection's in containers.conf order; within an engine the oldest first
+ * (an unknown start before any), the name breaking ties; --all decides per row. */
+static void test_merge_orders_by_engine_then_start_then_name(void **state)
+{
+    (void)state;
+    struct backend_session here[] = {
+            session("h-late", BACKEND_SESSION_RUNNING, labels_started_late),
+            session("h-early", BACKEND_SESSION_RUNNING, labels_started_early),
+            session("h-exited", BACKEND_SESSION_EXITED, labels_started_early),
+    };
+    struct backend_session far[] = {
+            session("f-b", BACKEND_SESSION_RUNNING, labels_started_early),
+            session("f-unknown", BACKEND_SESSION_RUNNING, labels_no_start),
+            session("f-a", BACKEND_SESSION_RUNNING, labels_started_early),
+    };
+    enum procid_state o[] = {PROCID_ALIVE, PROCID_ALIVE, PROCID_DEAD};
+    struct run_sessions a, b;
+    list_of(&a, here, o, 3);
+    list_of(&b, far, o, 3);
+    const struct run_sessions *lists[] = {&a, &b};
+    size_t n = 0;
+    _cleanup_free_ struct run_session_ref *refs = run_sessions_merge(lists, 2, false, &n);
+    const char *want[] = {"h-early", "h-late", "f-unknown", "f-a", "f-b"};
+    assert_int_equal(n, ARRAY_SIZE(want));
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(lists[refs[i].list]->v[refs[i].row].name, want[i]);
+    _cleanup_free_ struct run_session_ref *all = run_sessions_merge(lists, 2, true, &n);
+    assert_int_equal(n, 6);
+    assert_string_equal(a.v[all[1].row].name, "h-exited"); /* early, then by name */
+    assert_int_equal(all[1].list, 0);
+    /* The engines the other way round: their rows follow. */
+    const struct run_sessions *swapped[] = {&b, &a};
+    _cleanup_free_ struct run_session_ref *sw = run_sessions_merge(swapped, 2, false, &n);
+    assert_string_equal(swapped[sw[0].list]->v[sw[0].row].name, "f-unknown");
+    assert_string_equal(swapped[sw[n - 1].list]->v[sw[n - 1].row].name, "h-late");
+    _cleanup_free_ struct run_session_ref *none = run_sessions_merge(lists, 0, true, &n);
+    assert_int_equal(n, 0);
+    rows_done(&a);
+    rows_done(&b);
+    session_done(here, 3);
+    session_done(far, 3);
+}
+
+/* Each row names its engine: "local" for the configured one, else the
+ * connection's name, escaped in the table (containers.conf is outside text). */
+static void test_table_and_json_name_each_rows_engine(void **state)
+{
+    (void)state;
+    struct backend_session here = session("ags-here", BACKEND_SESSION_RUNNING, labels_started_early);
+    struct backend_session far = session("ags-far", BACKEND_SESSION_RUNNING, labels_started_early);
+    enum procid_state o = PROCID_UNKNOWN;
+    struct run_sessions a, b;
+    list_of(&a, &here, &o, 1);
+    list_of(&b, &far, &o, 1);
+    b.engine = "gpu\x1b[2Jbox";
+    const struct run_sessions *lists[] = {&a, &b};
+    _cleanup_free_ char *text = run_sessions_text(lists, 2, false, T0);
+    assert_non_null(strstr(text, "NAME                         ENGINE     AGENT"));
+    assert_non_null(strstr(text, "ags-here                     local      shell"));
+    assert_null(strchr(text, '\x1b'));
+    const char *far_row = strstr(text, "ags-far ");
+    assert_non_null(far_row);
+    assert_non_null(strstr(far_row, "gpu\\x1b[2Jbox")); /* escaped, not acted on */
+    assert_true(strstr(text, "ags-here") < far_row);
+    b.engine = "gpu-box";
+    _cleanup_free_ char *json = run_sessions_json(lists, 2, false, T0);
+    assert_non_null(strstr(json, "\"name\": \"ags-here\""));
+    assert_non_null(strstr(json, "\"backend\": \"podman\", \"engine\": \"local\"}"));
+    assert_non_null(strstr(json, "\"backend\": \"podman\", \"engine\": \"gpu-box\"}"));
+    assert_true(strstr(json, "ags-here") < strstr(json, "ags-far"));
+    rows_done(&a);
+    rows_done(&b);
+    session_done(&here, 1);
+    session_done(&far, 1);
 }
 
 /* ags logs --follow prints what is new between two captures of the pane,
@@ -291,6 +377,8 @@ int main(void)
         cmocka_unit_test(test_text_escapes_label_bytes_one_line_per_session),
         cmocka_unit_test(test_json_is_ascii_with_the_documented_fields),
         cmocka_unit_test(test_supervised_session_shows_its_services_and_is_no_leftover_while_running),
+        cmocka_unit_test(test_merge_orders_by_engine_then_start_then_name),
+        cmocka_unit_test(test_table_and_json_name_each_rows_engine),
         cmocka_unit_test(test_logs_follow_finds_the_new_lines_after_a_scroll),
         cmocka_unit_test(test_age_is_shown_in_its_largest_unit),
         cmocka_unit_test(test_label_encoding_round_trips_any_byte),
