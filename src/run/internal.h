@@ -169,9 +169,6 @@ char *run_proxy_sock_path(const char *private_dir, const char *session_id);
 struct procid;
 int run_owned_open(const struct run_owned_opts *o, struct procid *self, struct backend **ret,
                    struct ags_error *err) _warn_unused_;
-/* The backend options run_owned_open opens with (o->connection and
- * o->timeout_ms applied). */
-void run_owned_backend_opts(const struct run_owned_opts *o, struct backend_open_opts *ret);
 #define RUN_EGRESS_DIR_PREFIX "ags-egress-"
 #define RUN_EGRESS_SOCK_NAME  "egress.sock"
 

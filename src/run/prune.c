@@ -248,7 +248,8 @@ static enum procid_state owner_state_proc(const char *owner, bool in_use, void *
     return in_use ? procid_text_state_in_use(owner, self) : procid_text_state(owner, self);
 }
 
-void run_owned_backend_opts(const struct run_owned_opts *o, struct backend_open_opts *ret)
+/* The backend options of o: o->connection and o->timeout_ms applied. */
+static void owned_backend_opts(const struct run_owned_opts *o, struct backend_open_opts *ret)
 {
     struct backend_open_opts bo;
     run_backend_open_opts(o->cfg, o->getenv, &o->cb, NULL, &bo);
@@ -271,7 +272,7 @@ int run_owned_open(const struct run_owned_opts *o, struct procid *self, struct b
     if (r < 0)
         return r;
     struct backend_open_opts bo;
-    run_owned_backend_opts(o, &bo);
+    owned_backend_opts(o, &bo);
     return (o->open_backend ? o->open_backend : backend_open)(&bo, ret, err);
 }
 

@@ -38,6 +38,12 @@ int run_engine_target(const struct ags_config *cfg, const char *(*getenv_fn)(con
 /* The connection names containers.conf defines (owned, strv_free). */
 int run_engine_connections(const char *(*getenv_fn)(const char *), char ***ret,
                            struct ags_error *err) _warn_unused_;
+/* The engines besides the one cfg configures (ags ps, ags doctor): the
+ * connection names of containers.conf in file order, less those that resolve
+ * to the configured engine's URI (owned strv); *ret_self (may be NULL) the
+ * first of those, the configured engine's name (NULL: none, it is "local"). */
+int run_engine_others(const struct ags_config *cfg, const char *(*getenv_fn)(const char *),
+                      char ***ret, char **ret_self, struct ags_error *err) _warn_unused_;
 
 /* What the caller knows of the host and the user's flags. */
 struct run_request {

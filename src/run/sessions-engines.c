@@ -59,41 +59,21 @@ static struct run_engine_sessions *add(struct run_sessions_all *a, const char *e
     return e;
 }
 
-/* The URI o's engine (or connection name's) resolves to, NULL when none
- * (bwrap) or it cannot be resolved. */
-static char *target_of(const struct run_owned_opts *o, const char *name)
-{
-    struct run_owned_opts oo = *o;
-    oo.connection = name;
-    struct backend_open_opts bo;
-    run_owned_backend_opts(&oo, &bo);
-    char *uri = NULL;
-    if (bo.kind == BACKEND_BWRAP || backend_podman_target(&bo, &uri, NULL, NULL) < 0)
-        return NULL;
-    return uri;
-}
-
 /* The configured engine first, then each other connection. */
 static int engines_of(const struct run_owned_opts *o, bool only_configured,
                       struct run_sessions_all *a, struct ags_error *err)
 {
-    struct run_engine_sessions *local = add(a, LOCAL, NULL);
-    if (only_configured)
+    if (only_configured) {
+        (void)add(a, LOCAL, NULL);
         return 0;
-    _cleanup_strv_free_ char **names = NULL;
-    int r = run_engine_connections(o->getenv, &names, err);
+    }
+    _cleanup_strv_free_ char **others = NULL;
+    _cleanup_free_ char *self = NULL;
+    int r = run_engine_others(o->cfg, o->getenv, &others, &self, err);
     if (r < 0)
         return r;
-    _cleanup_free_ char *here = target_of(o, NULL);
-    for (char **name = names; *name; name++) {
-        _cleanup_free_ char *uri = target_of(o, *name);
-        if (here && uri && strcmp(here, uri) == 0) {
-            if (strcmp(local->engine, LOCAL) == 0) { /* the first name that is it */
-                free(local->engine);
-                local->engine = xstrdup(*name);
-            }
-            continue;
-        }
+    (void)add(a, self ? self : LOCAL, NULL);
+    for (char **name = others; *name; name++) {
         if (a->n >= AGS_PS_ENGINES_MAX) {
             if (o->cb.warn)
                 o->cb.warn("more connections than ags ps asks at once: the rest are left out "
