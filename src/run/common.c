@@ -114,7 +114,8 @@ int run_engine_others(const struct ags_config *cfg, const char *(*getenv_fn)(con
     const struct run_callbacks quiet = {0};
     struct backend_open_opts bo;
     run_backend_open_opts(cfg, getenv_fn, &quiet, NULL, &bo);
-    _cleanup_free_ char *here = target_of(&bo, NULL);
+    /* No connection (the common case): no second resolution of the target. */
+    _cleanup_free_ char *here = names[0] ? target_of(&bo, NULL) : NULL;
     _cleanup_free_ char *self = NULL;
     struct strv_builder b = {0};
     for (char **name = names; *name; name++) {
