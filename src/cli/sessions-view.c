@@ -172,9 +172,8 @@ static int reopen(const struct ags_config *cfg, struct run_engine_sessions *e, s
     return no_such(id); /* gone meanwhile */
 }
 
-int cli_session_locate(const struct ags_config *cfg, struct run_sessions_all *all,
-                       const char *name, const char *usage, struct run_sessions **ret_l,
-                       size_t *ret_i)
+int cli_session_locate(const struct ags_config *cfg, struct run_sessions_all *all, const char *name,
+                       const char *usage, struct run_sessions **ret_l, size_t *ret_i)
 {
     struct found f = {0};
     strbuf_init(&f.where, AGS_CONNECTION_NAME_MAX * AGS_PS_ENGINES_MAX);

@@ -22,9 +22,8 @@ int cli_sessions_gather_all(const char *config_path, const struct cli_engine_fla
  * holds it, that engine asked again with the usual limits: 0 with *ret_l
  * (into all) and *ret_i, or an exit status after saying why (1: no such
  * session; 2: on several engines, or none or several without a name). */
-int cli_session_locate(const struct ags_config *cfg, struct run_sessions_all *all,
-                       const char *name, const char *usage, struct run_sessions **ret_l,
-                       size_t *ret_i);
+int cli_session_locate(const struct ags_config *cfg, struct run_sessions_all *all, const char *name,
+                       const char *usage, struct run_sessions **ret_l, size_t *ret_i);
 /* Engine e asked again with the usual limits when it is not the configured
  * one (its probe was bounded): 0, or AGS_EXIT_FAILURE after saying why. */
 int cli_sessions_reopen(const struct ags_config *cfg, struct run_engine_sessions *e);

@@ -28,8 +28,8 @@ struct engine_place {
     const char *section, *prefix, *flag;
 };
 
-static void check_image_present(const struct engine_place *at,
-                                const struct doctor_image_facts *im, struct doctor_report *r)
+static void check_image_present(const struct engine_place *at, const struct doctor_image_facts *im,
+                                struct doctor_report *r)
 {
     const char *have = label_value(im->labels, RUN_IMAGE_LABEL_CONTEXT);
     const char *built = label_value(im->labels, RUN_IMAGE_LABEL_BUILT);
@@ -39,7 +39,8 @@ static void check_image_present(const struct engine_place *at,
     if (!have)
         doctor_add(r, at->section, id, DOCTOR_WARN, fix,
                    "image %s was not built by ags update-image (no %s label): it may be "
-                   "outdated", im->image, RUN_IMAGE_LABEL_CONTEXT);
+                   "outdated",
+                   im->image, RUN_IMAGE_LABEL_CONTEXT);
     else if (!im->expected[0])
         doctor_add(r, at->section, id, DOCTOR_WARN, fix,
                    "image %s is there, but whether it is current is unknown: %s", im->image,
@@ -47,8 +48,8 @@ static void check_image_present(const struct engine_place *at,
     else if (strcmp(have, im->expected) != 0)
         doctor_add(r, at->section, id, DOCTOR_WARN, fix,
                    "image %s is outdated: run `%s` (its build context%s "
-                   "changed since it was built: %s %.64s, now %s)", im->image, fix, from,
-                   RUN_IMAGE_LABEL_CONTEXT, have, im->expected);
+                   "changed since it was built: %s %.64s, now %s)",
+                   im->image, fix, from, RUN_IMAGE_LABEL_CONTEXT, have, im->expected);
     else
         doctor_add(r, at->section, id, DOCTOR_OK, NULL, "image %s is current%s (built %s)",
                    im->image, from, built ? built : "at an unknown time");
@@ -85,14 +86,16 @@ static void check_agents_at(const struct engine_place *at, const struct doctor_a
                        "%s: volume %s is there (its version is read on that host only)", name,
                        a->volume);
         else if (a->r == 0)
-            doctor_add(r, at->section, id, DOCTOR_OK, NULL, "%s %s (volume %s)", name,
-                       a->version, a->volume);
+            doctor_add(r, at->section, id, DOCTOR_OK, NULL, "%s %s (volume %s)", name, a->version,
+                       a->volume);
         else if (a->r == -ENOENT)
             doctor_add(r, at->section, id, DOCTOR_WARN, fix, "%s is not installed (volume %s)",
                        name, a->volume);
         else
-            doctor_add(r, at->section, id, DOCTOR_WARN, fix, "%s: cannot read its version in "
-                       "volume %s: %s", name, a->volume, a->error ? a->error : "unreadable");
+            doctor_add(r, at->section, id, DOCTOR_WARN, fix,
+                       "%s: cannot read its version in "
+                       "volume %s: %s",
+                       name, a->volume, a->error ? a->error : "unreadable");
     }
 }
 

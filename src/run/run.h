@@ -398,7 +398,7 @@ struct run_sessions {
     struct backend_sessions raw; /* v[i] is raw.v[i] */
     struct backend *backend;     /* open until run_sessions_done */
     const char *backend_name;
-    const char *engine;          /* "local" or a connection's name (ags ps's ENGINE) */
+    const char *engine; /* "local" or a connection's name (ags ps's ENGINE) */
 };
 
 void run_sessions_done(struct run_sessions *l);
@@ -411,6 +411,7 @@ void run_session_row_done(struct run_session_row *r);
  * owner is gone: that is what a user must see to stop it); with all also
  * the created and exited ones. */
 bool run_session_shown(const struct run_session_row *r, bool all);
+
 /* One row of several engines' lists: list lists[list], row row. */
 struct run_session_ref {
     size_t list, row;
@@ -422,10 +423,8 @@ struct run_session_ref *run_sessions_merge(const struct run_sessions *const *lis
                                            bool all, size_t *ret_n);
 /* Pure: ags ps's table and JSON array (docs/ags.1.md) of n engines' lists
  * at time now; owned. */
-char *run_sessions_text(const struct run_sessions *const *lists, size_t n, bool all,
-                        int64_t now);
-char *run_sessions_json(const struct run_sessions *const *lists, size_t n, bool all,
-                        int64_t now);
+char *run_sessions_text(const struct run_sessions *const *lists, size_t n, bool all, int64_t now);
+char *run_sessions_json(const struct run_sessions *const *lists, size_t n, bool all, int64_t now);
 /* "3s", "4m", "2h", "5d"; "-" unknown; into buf. */
 void run_session_age(int64_t started, int64_t now, char *buf, size_t size);
 const char *run_session_state_name(enum backend_session_state s);
@@ -440,11 +439,12 @@ bool run_session_leftover(const struct run_session_row *x);
  * they are.  The backend stays open for run_session_stop. */
 int run_sessions_gather(const struct run_owned_opts *o, struct run_sessions *ret,
                         struct ags_error *err) _warn_unused_;
+
 /* ags ps across engines (sessions-engines.c): one engine's list or why not. */
 struct run_engine_sessions {
-    char *engine;          /* "local" or the connection's name */
-    char *connection;      /* the connection to open it again (NULL: the configured engine) */
-    int r;                 /* 0: l holds its sessions; else error says why not */
+    char *engine;     /* "local" or the connection's name */
+    char *connection; /* the connection to open it again (NULL: the configured engine) */
+    int r;            /* 0: l holds its sessions; else error says why not */
     char *error;
     struct run_sessions l;
     struct strv_builder warnings; /* what it said while it was asked (replayed) */
@@ -458,8 +458,7 @@ struct run_sessions_all {
 void run_sessions_all_done(struct run_sessions_all *a);
 /* The lists, in v order, of the engines that answered (pointers into a;
  * owned array, *ret_n of them). */
-const struct run_sessions **run_sessions_all_lists(const struct run_sessions_all *a,
-                                                   size_t *ret_n);
+const struct run_sessions **run_sessions_all_lists(const struct run_sessions_all *a, size_t *ret_n);
 
 /* How long ags ps waits for another engine than the configured one (its
  * connect, handshake and each request): an unreachable one costs this. */

@@ -34,8 +34,7 @@ void run_sessions_all_done(struct run_sessions_all *a)
     *a = (struct run_sessions_all){0};
 }
 
-const struct run_sessions **run_sessions_all_lists(const struct run_sessions_all *a,
-                                                   size_t *ret_n)
+const struct run_sessions **run_sessions_all_lists(const struct run_sessions_all *a, size_t *ret_n)
 {
     const struct run_sessions **v = xcalloc(a->n ? a->n : 1, sizeof(*v));
     size_t n = 0;

@@ -208,25 +208,23 @@ static const char *engine_of(const struct run_sessions *l)
 
 #define TEXT_ROW "%-28s %-10s %-8s %-8s %-8s %-11s %-9s %-8s %s\n"
 
-char *run_sessions_text(const struct run_sessions *const *lists, size_t n, bool all,
-                        int64_t now)
+char *run_sessions_text(const struct run_sessions *const *lists, size_t n, bool all, int64_t now)
 {
     struct strbuf sb;
     strbuf_init(&sb, PS_OUTPUT_MAX);
-    int r = strbuf_appendf(&sb, TEXT_ROW, "NAME", "ENGINE", "AGENT", "STATE", "STARTED",
-                           "OWNER", "NETWORK", "MODE", "WORKDIR");
+    int r = strbuf_appendf(&sb, TEXT_ROW, "NAME", "ENGINE", "AGENT", "STATE", "STARTED", "OWNER",
+                           "NETWORK", "MODE", "WORKDIR");
     size_t m = 0;
     _cleanup_free_ struct run_session_ref *refs = run_sessions_merge(lists, n, all, &m);
     for (size_t i = 0; r == 0 && i < m; i++) {
         const struct run_session_row *x = row_of(lists, refs[i]);
         char age[32];
         run_session_age(x->started, now, age, sizeof(age));
-        _cleanup_free_ char *name = cell(x->name), *agent = cell(x->agent),
-                            *net = cell(x->network), *dir = cell(x->workdir),
-                            *engine = cell(engine_of(lists[refs[i].list]));
+        _cleanup_free_ char *name = cell(x->name), *agent = cell(x->agent), *net = cell(x->network),
+                            *dir = cell(x->workdir), *engine = cell(engine_of(lists[refs[i].list]));
         r = strbuf_appendf(&sb, TEXT_ROW, name, engine, agent, run_session_state_name(x->state),
-                           age, run_session_owner_name(x), net,
-                           x->lockdown ? "lockdown" : "normal", dir);
+                           age, run_session_owner_name(x), net, x->lockdown ? "lockdown" : "normal",
+                           dir);
     }
     return strbuf_steal(&sb);
 }
@@ -281,8 +279,7 @@ static int json_row(struct strbuf *sb, const struct run_session_row *x,
     return r == 0 ? strbuf_append(sb, "}", 1) : r;
 }
 
-char *run_sessions_json(const struct run_sessions *const *lists, size_t n, bool all,
-                        int64_t now)
+char *run_sessions_json(const struct run_sessions *const *lists, size_t n, bool all, int64_t now)
 {
     struct strbuf sb;
     strbuf_init(&sb, PS_OUTPUT_MAX);

@@ -81,8 +81,7 @@ int run_sessions_gather(const struct run_owned_opts *o, struct run_sessions *ret
 
 bool run_session_is(const struct run_session_row *x, const char *name)
 {
-    return strcmp(x->name, name) == 0 || strcmp(x->session, name) == 0 ||
-           strcmp(x->id, name) == 0;
+    return strcmp(x->name, name) == 0 || strcmp(x->session, name) == 0 || strcmp(x->id, name) == 0;
 }
 
 int run_session_find(const struct run_sessions *l, const char *name, size_t *ret)

@@ -263,6 +263,7 @@ static void test_merge_orders_by_engine_then_start_then_name(void **state)
     assert_string_equal(swapped[sw[n - 1].list]->v[sw[n - 1].row].name, "h-late");
     _cleanup_free_ struct run_session_ref *none = run_sessions_merge(lists, 0, true, &n);
     assert_int_equal(n, 0);
+    assert_non_null(none); /* an empty array, never NULL */
     rows_done(&a);
     rows_done(&b);
     session_done(here, 3);
