@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* ags ps [--all] [--json] [--config FILE] [--backend B] [--connection NAME]:
+/* ags ps [--all] [--json] [--config FILE] [--backend B] [--connection NAME|--url URI]:
  * the sessions of this user on the configured engine and every connection of
  * containers.conf, or on the one an engine flag names (run/sessions.c,
  * run/sessions-engines.c; the rendering escapes every label). */
@@ -17,7 +17,7 @@
 
 static const char ps_usage[] =
         "usage: ags ps [--all] [--json|--quiet] [--config FILE] [--backend auto|podman|bwrap]"
-        " [--connection NAME]";
+        " [--connection NAME|--url URI]";
 
 struct ps_flags {
     const char *config_path;
@@ -33,6 +33,8 @@ static const struct cli_flag ps_flag_table[] = {
     CLI_FLAG_CONFIG_AT(AT(config_path)),
     CLI_FLAG_BACKEND_AT(AT(engine.backend)),
     CLI_FLAG_CONNECTION_AT(AT(engine.connection)),
+    {"--url", NULL, CLI_VALUE_WORD, NULL, "the Podman service URI (unix://, ssh://, tcp://)",
+     AT(engine.url)},
     CLI_FLAG_HELP_AT(AT(help)),
     CLI_FLAGS_END,
 };
@@ -86,7 +88,7 @@ static int ps_run(int argc, char **argv)
 const struct ags_command cmd_ps = {
     .name = "ps",
     .summary = "list the sessions (sandboxes) of this user",
-    .args = "[--all] [--json|--quiet] [--config FILE] [--backend B] [--connection NAME]",
+    .args = "[--all] [--json|--quiet] [--config FILE] [--backend B] [--connection NAME|--url URI]",
     .flags = ps_flag_table,
     .run = ps_run,
 };
