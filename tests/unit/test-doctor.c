@@ -23,6 +23,7 @@
 #include "base/fileio.h"
 #include "base/strv.h"
 #include "run/doctor-internal.h"
+#include "conf-fixture.h"
 
 /* ---- helpers ---- */
 
@@ -1022,21 +1023,6 @@ static void test_a_silent_engine_is_not_asked_again(void **s _unused_)
 }
 
 /* ---- other engines: containers.conf connections ---- */
-
-static char conf_path[64];
-static const char *conf_env(const char *name)
-{
-    return strcmp(name, "CONTAINERS_CONF") == 0 ? conf_path : NULL;
-}
-
-static void write_conf(const char *text)
-{
-    strcpy(conf_path, "/tmp/ags-test-doctor-conf-XXXXXX");
-    int fd = mkstemp(conf_path);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-}
 
 /* Each connection but the configured engine is asked, never started and
  * bounded; a remote volume's path means nothing here: only whether it is

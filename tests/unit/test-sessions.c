@@ -6,19 +6,23 @@
  * label encoding and the RFC 3339 round trip they rely on (base).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "base/strutil.h"
 #include "base/strv.h"
 #include "run/run.h"
+#include "conf-fixture.h"
 
 #define T0 1714564800 /* 2024-05-01T12:00:00Z */
 /* One engine's list as the renderers take lists. */
@@ -303,6 +307,153 @@ static void test_table_and_json_name_each_rows_engine(void **state)
     session_done(&far, 1);
 }
 
+/* ---- ags ps across engines through a fake backend ---- */
+
+/* What each open was asked (the probes run on threads of their own). */
+struct opened {
+    char what[32]; /* the connection name, or "configured" */
+    long timeout_ms;
+    bool no_autostart;
+    enum backend_kind kind;
+};
+static struct opened opened[8];
+static size_t n_opened;
+static pthread_mutex_t opened_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct fake_backend {
+    struct backend base;
+    char what[32];
+};
+
+static int fake_list(struct backend *b, struct backend_sessions *ret, struct ags_error *err)
+{
+    static const char *const labels[] = {"ags.managed=true", "ags.agent=shell", NULL};
+    const char *what = ((struct fake_backend *)b)->what;
+    if (strcmp(what, "down") == 0)
+        return ags_error_set(err, -ECONNREFUSED, "ssh: cannot connect to down: refused");
+    ret->v = xcalloc(1, sizeof(*ret->v));
+    ret->v[ret->n++] = session(what, BACKEND_SESSION_RUNNING, labels);
+    return 0;
+}
+
+static void fake_close(struct backend *b)
+{
+    free(b);
+}
+
+static const struct backend_ops fake_ops = {
+    .name = "fake",
+    .close = fake_close,
+    .list_sessions = fake_list,
+};
+
+static int fake_open(const struct backend_open_opts *o, struct backend **ret,
+                     struct ags_error *err _unused_)
+{
+    struct fake_backend *b = xcalloc(1, sizeof(*b));
+    b->base.ops = &fake_ops;
+    (void)snprintf(b->what, sizeof(b->what), "%s", o->connection ? o->connection : "configured");
+    if (o->warn && o->connection && strcmp(o->connection, "gpu") == 0)
+        o->warn("gpu says hello", o->userdata);
+    pthread_mutex_lock(&opened_lock);
+    if (n_opened < ARRAY_SIZE(opened)) {
+        opened[n_opened] = (struct opened){.timeout_ms = o->timeout_ms,
+                                           .no_autostart = o->no_autostart,
+                                           .kind = o->kind};
+        memcpy(opened[n_opened].what, b->what, sizeof(b->what));
+        n_opened++;
+    }
+    pthread_mutex_unlock(&opened_lock);
+    *ret = &b->base;
+    return 0;
+}
+
+static const struct opened *opened_for(const char *what)
+{
+    for (size_t i = 0; i < n_opened; i++)
+        if (strcmp(opened[i].what, what) == 0)
+            return &opened[i];
+    fail_msg("%s was not opened", what);
+    return NULL;
+}
+
+static struct strv_builder warned;
+static void keep_warning(const char *msg, void *userdata _unused_)
+{
+    strv_builder_push(&warned, xstrdup(msg));
+}
+
+/* The configured engine (named by the connection whose URI it is) and each
+ * other connection, every one asked: the others bounded and never started,
+ * the configured one as usual; one that fails is its own entry's error; the
+ * warnings come after, named by engine.  An engine flag asks one only. */
+static void test_gather_all_asks_each_engine_and_keeps_failures_apart(void **state)
+{
+    (void)state;
+    static const char conf[] =
+            "[engine]\nactive_service = \"here\"\n"
+            "[engine.service_destinations.here]\nuri = \"unix:///run/x.sock\"\n"
+            "[engine.service_destinations.gpu]\nuri = \"ssh://u@gpu.example/s.sock\"\n"
+            "[engine.service_destinations.down]\nuri = \"ssh://u@down.example/s.sock\"\n";
+    write_conf(conf);
+    static const struct cfg_host host = {.home = "/nonexistent-home", .cwd = "/"};
+    static const char text[] = "[sandbox]\nimage = \"localhost/t:1\"\nbackend = \"podman\"\n";
+    struct ags_config *cfg = NULL;
+    struct cfg_diag d = {0};
+    assert_int_equal(config_load_buffer(&host, text, strlen(text), "t.toml", false, &cfg, &d), 0);
+    cfg_diag_done(&d);
+    const struct run_owned_opts o = {
+            .cfg = cfg,
+            .cb = {.warn = keep_warning},
+            .open_backend = fake_open,
+            .getenv = conf_env,
+    };
+    struct run_sessions_all all;
+    struct ags_error err = {0};
+    n_opened = 0;
+    assert_int_equal(run_sessions_gather_all(&o, false, &all, &err), 0);
+    assert_int_equal(all.n, 3);
+    assert_string_equal(all.v[0].engine, "here"); /* the configured engine's own name */
+    assert_null(all.v[0].connection);
+    assert_int_equal(all.v[0].r, 0);
+    assert_string_equal(all.v[0].l.engine, "here");
+    assert_string_equal(all.v[0].l.v[0].name, "configured");
+    assert_string_equal(all.v[1].engine, "gpu");
+    assert_int_equal(all.v[1].r, 0);
+    assert_string_equal(all.v[1].l.v[0].name, "gpu");
+    assert_string_equal(all.v[2].engine, "down");
+    assert_int_equal(all.v[2].r, -ECONNREFUSED);
+    assert_string_equal(all.v[2].error, "ssh: cannot connect to down: refused");
+    assert_int_equal(n_opened, 3);
+    assert_int_equal(opened_for("configured")->timeout_ms, 0);
+    assert_false(opened_for("configured")->no_autostart);
+    assert_int_equal(opened_for("gpu")->timeout_ms, RUN_ENGINE_PROBE_MS);
+    assert_true(opened_for("gpu")->no_autostart);
+    assert_int_equal(opened_for("down")->kind, BACKEND_PODMAN);
+    assert_true(opened_for("down")->no_autostart);
+    assert_int_equal(warned.n, 1);
+    assert_string_equal(warned.v[0], "engine gpu: gpu says hello");
+    size_t n = 0;
+    _cleanup_free_ const struct run_sessions **lists = run_sessions_all_lists(&all, &n);
+    assert_int_equal(n, 2); /* down has none */
+    assert_ptr_equal(lists[1], &all.v[1].l);
+    /* gpu asked again for a stop: no bound now */
+    assert_int_equal(run_sessions_reopen(&o, &all.v[1], &err), 0);
+    assert_int_equal(opened[n_opened - 1].timeout_ms, 0);
+    assert_string_equal(all.v[1].l.engine, "gpu");
+    run_sessions_all_done(&all);
+    strv_builder_done(&warned);
+
+    n_opened = 0;
+    assert_int_equal(run_sessions_gather_all(&o, true, &all, &err), 0);
+    assert_int_equal(all.n, 1);
+    assert_string_equal(all.v[0].engine, "local");
+    assert_int_equal(n_opened, 1);
+    run_sessions_all_done(&all);
+    unlink(conf_path);
+    config_free(cfg);
+}
+
 /* ags logs --follow prints what is new between two captures of the pane,
  * also when lines left the top of a full scrollback. */
 static void test_logs_follow_finds_the_new_lines_after_a_scroll(void **state)
@@ -380,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_supervised_session_shows_its_services_and_is_no_leftover_while_running),
         cmocka_unit_test(test_merge_orders_by_engine_then_start_then_name),
         cmocka_unit_test(test_table_and_json_name_each_rows_engine),
+        cmocka_unit_test(test_gather_all_asks_each_engine_and_keeps_failures_apart),
         cmocka_unit_test(test_logs_follow_finds_the_new_lines_after_a_scroll),
         cmocka_unit_test(test_age_is_shown_in_its_largest_unit),
         cmocka_unit_test(test_label_encoding_round_trips_any_byte),
