@@ -8,7 +8,8 @@
 #    row with its engine; the two dead connections are said on stderr and
 #    cost the 2 s bound, not ssh's 10 s; a name on two engines is refused
 #    (exit 2, naming both); with the local engine gone, ags stop NAME finds
-#    the session on test-remote and stops it there;
+#    the session on test-remote and stops it there, and ags logs finds the
+#    one detachable session there;
 #  - ags doctor has a section per connection; --connection checks one;
 #  - ags update-image and ags update-agents through ssh://: a tiny image
 #    FROM the test image (its own Containerfile, so the build is seconds,
@@ -100,6 +101,23 @@ RC=0
 timeout 30 tail --pid="$RUN_PID" -f /dev/null || RC=$?
 check_eq "the session's own ags ended" 0 "$RC"
 check_eq "no sandbox is left" 0 "$(managed_containers)"
+
+# ---- a detachable session: ags logs finds it where it lives (an exec through ssh://)
+run --agent shell --detach -- -c 'echo hello-from-$((6*7)); sleep 120'
+check_eq "a detachable session starts on the local engine" 0 "$RUN_RC"
+DNAME=$(names_on local)
+[ -n "$DNAME" ] || e2e_abort "no detachable session: $RUN_ERR"
+RC=1
+for _ in $(seq 50); do
+    CONTAINER_HOST=$NONE run logs
+    RC=$RUN_RC
+    [ "$RC" = 0 ] && [[ $RUN_OUT == *hello-from-42* ]] && break
+    sleep 0.2
+done
+check_eq "ags logs without a name finds the one detachable session, on test-remote" 0 "$RC"
+check_contains "and shows its output through ssh://" hello-from-42 "$RUN_OUT"
+CONTAINER_HOST=$NONE run stop "$DNAME"
+check_eq "ags stop ends it there" 0 "$RUN_RC"
 
 # ---- ags doctor per connection
 run doctor --json
