@@ -129,7 +129,7 @@ char *doctor_report_text(const struct doctor_report *r)
         const struct doctor_check *c = &r->checks[i];
         if (!section || strcmp(section, c->section) != 0) {
             put(&sb, section ? "\n== " : "== ");
-            put(&sb, c->section);
+            put_escaped(&sb, c->section); /* "Connection NAME": containers.conf's text */
             put(&sb, " ==\n");
             section = c->section;
         }

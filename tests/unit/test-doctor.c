@@ -1115,6 +1115,13 @@ static void test_connection_verdicts_warn_in_their_own_section(void **s _unused_
     _cleanup_free_ char *text = doctor_report_text(&r);
     assert_has(text, "\n== Connection down ==\n[WARN] Podman not reachable at ssh://u@127.0.0.1:1/");
     doctor_report_free(&r);
+    free(down->name);
+    down->name = xstrdup("evil\x1b]0;x\a");
+    doctor_check_all(&f, &r);
+    _cleanup_free_ char *evil = doctor_report_text(&r);
+    assert_null(strchr(evil, '\x1b')); /* a section heading is outside text too */
+    assert_has(evil, "== Connection evil\\x1b]0;x\\x07 ==");
+    doctor_report_free(&r);
     doctor_facts_done(&f);
 }
 
