@@ -481,12 +481,12 @@ static void client_lost(struct ssh_client *c, int r)
 {
     char msg[AGS_ERROR_MSG_MAX];
     (void)snprintf(msg, sizeof(msg),
-                   "ssh: lost the connection to %s (the tunnel process %s): "
-                   "the remote Podman engine is unreachable",
+                   "ssh: lost the connection to %s (%s): the remote Podman engine is "
+                   "unreachable",
                    c->name,
-                   r == -EAGAIN   ? "did not answer"
-                   : r == -EPROTO ? "answered nonsense"
-                                  : "ended");
+                   r == -EAGAIN   ? "no channel opened in time"
+                   : r == -EPROTO ? "the tunnel process answered nonsense"
+                                  : "the tunnel process ended");
     client_dead(c, r == -EAGAIN ? -ETIMEDOUT : -ECONNRESET, msg);
 }
 
