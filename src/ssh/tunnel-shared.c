@@ -357,6 +357,13 @@ static _noreturn_ void tunnel_process(const struct ags_dial_target *tg, const ch
 {
     report_fd = detach(report_fd);
     (void)prctl(PR_SET_NAME, "ags-ssh-tunnel"); /* what ps and top show of it */
+    /* Forked from a run that may have other threads (ags ps probes engines
+     * on threads): a lock one of them held at the fork (the loader's, NSS's)
+     * stays held here.  Should starting hang on one, SIGALRM ends this
+     * process instead of leaving it stuck; the run reports it. */
+    long start_ms = (tg->timeout_ms > 0 ? tg->timeout_ms : SSH_TUNNEL_CONNECT_TIMEOUT_MS) +
+                    SHARED_START_GRACE_MS;
+    (void)alarm((unsigned)((start_ms + 999) / 1000));
     struct ssh_tunnel *t = ssh_tunnel_new();
     struct ags_error e = {0};
     t->shared = true;
@@ -385,6 +392,7 @@ static _noreturn_ void tunnel_process(const struct ags_dial_target *tg, const ch
         ssh_tunnel_destroy(t);
         report_and_exit(report_fd, r, e.msg);
     }
+    (void)alarm(0);
     struct ctl_record ok = {.kind = CTL_ANSWER};
     (void)!write(report_fd, &ok, CTL_HEAD);
     (void)close(report_fd);
