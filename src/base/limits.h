@@ -105,3 +105,7 @@
 #define AGS_DIFF_MAX_EDITS         2000u
 /* packed-refs read for HEAD's commit (the loose ref file is a GITDIRS_FILE_MAX line). */
 #define AGS_BASELINE_PACKED_REFS_MAX (8u * 1024u * 1024u)
+/* .agsignore (base/ignore.h, docs/remote.md): the repository's file, read bounded. */
+#define AGS_IGNORE_FILE_MAX        (256u * 1024u)
+#define AGS_IGNORE_MAX_LINE        4096u
+#define AGS_IGNORE_MAX_RULES       4096u
