@@ -314,6 +314,10 @@ bool backend_podman_has_helper(const char *(*getenv_fn)(const char *name), const
 int backend_podman_target(const struct backend_open_opts *o, char **ret_uri,
                           char **ret_origin, struct ags_error *err) _warn_unused_;
 
+/* Whether the endpoint uri (backend_podman_target's) runs on another host:
+ * ssh:// (docs/remote.md). */
+bool backend_podman_is_remote(const char *uri);
+
 /* The names containers.conf gives Podman services (--connection NAME). */
 int backend_podman_connections(const struct backend_open_opts *o, char ***ret,
                                struct ags_error *err) _warn_unused_;

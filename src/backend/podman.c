@@ -392,6 +392,11 @@ int backend_podman_target(const struct backend_open_opts *o, char **ret_uri,
     return podman_connect_target(&copts, ret_uri, ret_origin, err);
 }
 
+bool backend_podman_is_remote(const char *uri)
+{
+    return podman_uri_is_remote(uri);
+}
+
 int backend_podman_connections(const struct backend_open_opts *o, char ***ret,
                                struct ags_error *err)
 {

@@ -71,6 +71,9 @@ int podman_connect_target(const struct podman_connect_opts *opts, char **ret_uri
  * counts as network: ags does not resolve it to decide.
  */
 bool podman_uri_is_network(const char *uri);
+/* Whether uri is an ssh:// endpoint: a Podman on another host, whose
+ * containers cannot see this host's paths (tcp:// counts as this machine). */
+bool podman_uri_is_remote(const char *uri);
 struct podman_client *podman_client_free(struct podman_client *c); /* NULL-safe */
 const char *podman_client_version(const struct podman_client *c);  /* "4.3.1" */
 const char *podman_client_uri(const struct podman_client *c);
