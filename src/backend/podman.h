@@ -51,6 +51,19 @@ struct backend_spec {
 };
 
 void backend_spec_done(struct backend_spec *s);
+/* The user namespace of a sandbox user uid:gid inside: keep-id maps the
+ * caller onto it (owned); NULL for root, which rootless Podman's root
+ * already is (no namespace of its own). */
+char *backend_podman_userns(uint32_t uid, uint32_t gid);
+
+/* The helper container of h (backend.h), created, never started: *ret_id. */
+int backend_helper_create(struct podman_client *c, const struct backend_helper *h,
+                          char **ret_id, struct ags_error *err) _warn_unused_;
+/* backend_ops.helper_upload on c: create and PUT the archive (both cut
+ * short when *cancel is set), then remove, whatever happened. */
+int backend_helper_upload(struct podman_client *c, const volatile sig_atomic_t *cancel,
+                          const struct backend_helper *h, const char *dir, int tar_fd,
+                          struct ags_error *err) _warn_unused_;
 /*
  * Pure: plan -> spec, the plan's intent mapped for the engine.  The sandbox
  * user (uid 1000) is the caller through keep-id, root (--root) without a

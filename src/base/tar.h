@@ -59,7 +59,10 @@ struct tar_writer {
     size_t buf_len;
 };
 
-/* A writer to fd (not owned).  Free its buffer with tar_writer_done. */
+/* A writer to fd (not owned).  Free its buffer with tar_writer_done.  fd < 0:
+ * a measuring writer, which writes and reads nothing and only counts what
+ * the archive would take (w->size): the bound is checked before a byte is
+ * written anywhere. */
 void tar_writer_init(struct tar_writer *w, int fd, uint64_t max, size_t max_entries,
                      const char *what);
 void tar_writer_done(struct tar_writer *w);
@@ -77,7 +80,8 @@ int tar_put_entry(struct tar_writer *w, const struct tar_entry *e, struct ags_er
 /* The header of e and the contents of fd, which st described when the file was
  * chosen: a file replaced or resized since (another inode, another size) is
  * -EAGAIN, so the archive never holds something other than what was listed.
- * shown names the file in messages. */
+ * shown names the file in messages.  A measuring writer reads nothing (fd
+ * may be -1) and counts st's size. */
 int tar_put_file(struct tar_writer *w, const struct tar_entry *e, int fd, const struct stat *st,
                  const char *shown, struct ags_error *err) _warn_unused_;
 /* The two zero blocks that end an archive, and everything flushed to fd. */
