@@ -294,6 +294,24 @@ int tar_put_file(struct tar_writer *w, const struct tar_entry *e, int fd, const 
     return r < 0 ? r : put_padding(w, size, err);
 }
 
+int tar_put_symlink_at(struct tar_writer *w, int dfd, const char *name, const struct tar_entry *e,
+                       const char *shown, struct ags_error *err)
+{
+    size_t max = w->pax ? TAR_PAX_PATH_MAX : TAR_NAME_LEN;
+    char target[TAR_PAX_PATH_MAX + 2];
+    ssize_t n = readlinkat(dfd, name, target, max + 1);
+    if (n < 0)
+        return ags_error_set(err, -errno, "cannot read the symlink '%s': %m", shown);
+    if ((size_t)n > max)
+        return ags_error_set(err, -ENAMETOOLONG, "the target of the symlink '%s' is longer "
+                             "than %zu bytes%s", shown, max, w->pax ? "" : " (the ustar limit)");
+    target[n] = '\0';
+    struct tar_entry link = *e;
+    link.type = TAR_SYMLINK;
+    link.linkname = target;
+    return tar_put_entry(w, &link, err);
+}
+
 int tar_finish(struct tar_writer *w, struct ags_error *err)
 {
     static const unsigned char end[2 * TAR_BLOCK];

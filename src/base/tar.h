@@ -84,5 +84,10 @@ int tar_put_entry(struct tar_writer *w, const struct tar_entry *e, struct ags_er
  * may be -1) and counts st's size. */
 int tar_put_file(struct tar_writer *w, const struct tar_entry *e, int fd, const struct stat *st,
                  const char *shown, struct ags_error *err) _warn_unused_;
+/* The symlink name in dfd as e (e->linkname is read from it, never
+ * followed): a target longer than the writer takes (TAR_NAME_LEN, or
+ * TAR_PAX_PATH_MAX with pax) is -ENAMETOOLONG naming shown. */
+int tar_put_symlink_at(struct tar_writer *w, int dfd, const char *name, const struct tar_entry *e,
+                       const char *shown, struct ags_error *err) _warn_unused_;
 /* The two zero blocks that end an archive, and everything flushed to fd. */
 int tar_finish(struct tar_writer *w, struct ags_error *err) _warn_unused_;
