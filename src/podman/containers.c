@@ -4,8 +4,6 @@
 #include "podman/containers.h"
 
 #include <stdio.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -172,34 +170,6 @@ int podman_container_remove(struct podman_client *c, const char *id, bool force,
                                    .timeout_ms = REMOVE_TIMEOUT_MS};
     /* 404 -> -ENOENT; running without force -> "container state improper" -> -EBUSY. */
     return simple(c, &call, 200, 200, w, err);
-}
-
-int podman_container_put_archive(struct podman_client *c, const char *id, const char *dir,
-                                 int tar_fd, struct ags_error *err)
-{
-    _cleanup_free_ char *w = what_ctr("copy into", id);
-    struct stat st;
-    if (fstat(tar_fd, &st) < 0)
-        return ags_error_set(err, -errno, "%s: %m", w);
-    if (!S_ISREG(st.st_mode) || st.st_size <= 0 || (uint64_t)st.st_size > PODMAN_MAX_ARCHIVE)
-        return ags_error_set(err, -EINVAL, "%s: the archive is no regular file of 1 to %llu "
-                             "bytes", w, (unsigned long long)PODMAN_MAX_ARCHIVE);
-    _cleanup_strbuf_ struct strbuf q;
-    strbuf_init(&q, 3 * PODMAN_MAX_NAME + 16);
-    if (podman_query_add(&q, "path", dir) < 0)
-        return ags_error_set(err, -E2BIG, "%s: the path '%.64s' is too long", w, dir);
-    size_t len = (size_t)st.st_size;
-    void *body = mmap(NULL, len, PROT_READ, MAP_PRIVATE, tar_fd, 0);
-    if (body == MAP_FAILED)
-        return ags_error_set(err, -errno, "%s: cannot map the archive: %m", w);
-    /* No overall limit: gigabytes through an ssh tunnel take their time. */
-    struct podman_call call = {.method = "PUT", .path = "/containers", .what = "container",
-                               .name = id, .suffix = "/archive", .query = q.buf,
-                               .content_type = "application/x-tar", .body = body,
-                               .body_len = len, .timeout_ms = PODMAN_NO_TIMEOUT};
-    int r = simple(c, &call, 200, 200, w, err);
-    (void)munmap(body, len);
-    return r;
 }
 
 int podman_container_list(struct podman_client *c, const char *const *labels,

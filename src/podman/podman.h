@@ -286,14 +286,6 @@ int podman_container_stop(struct podman_client *c, const char *id, unsigned time
                           struct ags_error *err) _warn_unused_;
 int podman_container_kill(struct podman_client *c, const char *id, const char *signal,
                           struct ags_error *err) _warn_unused_;
-/* Unpacks the tar in tar_fd (a regular file, at most PODMAN_MAX_ARCHIVE
- * bytes) at dir inside the container (PUT .../archive?path=DIR): a path
- * below one of its volumes lands in the volume.  libpod chowns every entry
- * to the container's user (copyUIDGID, its default), mapped through the
- * container's user namespace; modes and mtimes are the tar's. */
-#define PODMAN_MAX_ARCHIVE (64ull << 30)
-int podman_container_put_archive(struct podman_client *c, const char *id, const char *dir,
-                                 int tar_fd, struct ags_error *err) _warn_unused_;
 /* force also stops a running container; removes its anonymous volumes. */
 int podman_container_remove(struct podman_client *c, const char *id, bool force,
                             struct ags_error *err) _warn_unused_;
