@@ -56,7 +56,7 @@ dir=$AGS_E2E_SCRATCH_ROOT/$name
 h_remove_scratch "$dir" || h_die "cannot clear $dir"
 mkdir -p "$dir/bin" "$dir/scratch"
 cp "$script" "$dir/$name.sh"
-cp "$here/lib.sh" "$here/bwrap-store.sh" "$dir/"
+cp "$here/lib.sh" "$here/bwrap-store.sh" "$here/sshd.sh" "$dir/"
 if [ -d "${script%.sh}.d" ]; then
     cp -r "${script%.sh}.d" "$dir/$name.d"
 fi
