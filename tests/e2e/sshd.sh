@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 # sshd.sh: the loopback "remote" of the ssh:// tests (63, 64), sourced after
 # lib.sh: our own sshd (a host key, a user key, AllowStreamLocalForwarding)
 # in front of the test user's own Podman service.
@@ -47,7 +47,8 @@ CFG
     echo "[127.0.0.1]:$PORT $hostkey" >"$HOME/.ssh/known_hosts"
     FP=$(ssh-keygen -lf "$dir/host_key.pub" | cut -d' ' -f2)
     LOCAL=$CONTAINER_HOST
-    export CONTAINER_HOST="ssh://$(id -un)@127.0.0.1:$PORT${LOCAL#unix://}"
+    CONTAINER_HOST="ssh://$(id -un)@127.0.0.1:$PORT${LOCAL#unix://}"
+    export CONTAINER_HOST
     # the workspace volumes remote runs leave (bringing them back is ags pull's)
     e2e_defer "remove_volumes_named ags-ws-"
 }
