@@ -114,8 +114,7 @@ CONTAINER_HOST=$LOCAL api GET '/volumes/json'
 BEFORE=$(python3 -c 'import json,sys; print(len(json.load(sys.stdin) or []))' <"$API_BODY_FILE")
 run --agent shell -- -c 'echo should-not-run'
 check_lacks "a workspace over max_upload never runs the agent" should-not-run "$RUN_OUT"
-check_match "it is refused (exit status 2 once the CLI maps it; a launch error before)" \
-    '^(2|125)$' "$RUN_RC"
+check_eq "it is refused as a usage error (exit status 2)" 2 "$RUN_RC"
 check_contains "naming the cap" 'max_upload = "1MiB"' "$RUN_ERR"
 check_contains "and the biggest entry first" "biggest entries: huge.bin 3.0 MiB" "$RUN_ERR"
 check_eq "no helper container was made for it" 0 "$(CONTAINER_HOST=$LOCAL managed_containers)"
