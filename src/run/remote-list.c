@@ -177,10 +177,14 @@ static int walk(int dfd, const char *rel, unsigned depth, const struct ignore_li
         return ags_error_set(err, e, "cannot list '%s': %s", rel, strerror(-e));
     }
     int r = 0;
-    struct dirent *de;
-    while (r == 0 && (errno = 0, de = readdir(d))) {
+    for (;;) {
+        errno = 0;
+        struct dirent *de = r == 0 ? readdir(d) : NULL;
+        if (!de)
+            break;
         const char *name = de->d_name;
-        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || (!rel[0] && strcmp(name, ".git") == 0))
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+            (!rel[0] && strcmp(name, ".git") == 0))
             continue;
         _cleanup_free_ char *path = rel[0] ? xasprintf("%s/%s", rel, name) : xstrdup(name);
         struct stat st;
@@ -209,7 +213,11 @@ static int walk_git_dir(int wfd, struct run_ws_list *l, struct ags_error *err)
     if (gfd < 0)
         return ags_error_set(err, -errno, "cannot open .git: %m");
     int r = push(l, xstrdup(".git"), err);
-    return r < 0 ? (close(gfd), r) : walk(gfd, ".git", 1, NULL, l, err);
+    if (r < 0) {
+        (void)close(gfd);
+        return r;
+    }
+    return walk(gfd, ".git", 1, NULL, l, err);
 }
 
 static int read_agsignore(int wfd, const char *dir, struct ignore_list *ret,

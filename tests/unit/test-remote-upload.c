@@ -187,7 +187,8 @@ static void test_over_the_cap_names_the_size_cap_and_biggest_entries(void **stat
     uint64_t size = 0;
     assert_int_equal(run_ws_tar(w, &l, 1000, 1000, -1, 100 * 1024, &size, &err), -EFBIG);
     assert_non_null(strstr(err.msg, "is 298.0 KiB, more than [remote] max_upload = \"100KiB\""));
-    assert_non_null(strstr(err.msg, "biggest entries: huge 294.0 KiB, small 2.0 KiB, tiny 1.0 KiB ("));
+    assert_non_null(
+            strstr(err.msg, "biggest entries: huge 294.0 KiB, small 2.0 KiB, tiny 1.0 KiB ("));
     assert_int_equal(run_ws_tar(w, &l, 1000, 1000, -1, 1 << 20, &size, &err), 0);
     run_ws_list_done(&l);
     free(w);
