@@ -132,6 +132,26 @@ int run_git_local(const char *dir, const char *const *args,
 
 /* ---- the lists ---- */
 
+/* A relative path of plain components: git never tracks another, but its
+ * index is the repository's, so one that climbs out ("../x", "/etc/x",
+ * "a//b") is not believed. */
+static bool plain_relative(const char *p, size_t len)
+{
+    if (len == 0 || p[0] == '/')
+        return false;
+    for (size_t i = 0; i < len;) {
+        size_t n = 0;
+        while (i + n < len && p[i + n] != '/')
+            n++;
+        if (n == 0 || (n == 1 && p[i] == '.') || (n == 2 && p[i] == '.' && p[i + 1] == '.'))
+            return false;
+        i += n + 1;
+        if (i == len) /* a trailing '/' */
+            return false;
+    }
+    return true;
+}
+
 /* Each NUL-terminated path of git's -z output that passes keep. */
 static int add_git_paths(struct run_ws_list *l, const char *out, size_t len,
                          const struct ignore_list *ignore, struct ags_error *err)
@@ -140,7 +160,12 @@ static int add_git_paths(struct run_ws_list *l, const char *out, size_t len,
         const char *nul = memchr(out + pos, '\0', len - pos);
         size_t end = nul ? (size_t)(nul - out) : len;
         const char *path = out + pos;
-        if (end > pos && (!ignore || !ignore_path(ignore, path, false))) {
+        if (!plain_relative(path, end - pos))
+            return ags_error_set(err, -EINVAL, "git lists '%.*s' in %s, which is no plain "
+                                 "relative path; not uploaded",
+                                 (int)(end - pos < 200 ? end - pos : 200), path,
+                                 ignore ? "the untracked files" : "the index");
+        if (!ignore || !ignore_path(ignore, path, false)) {
             int r = push(l, xstrndup(path, end - pos), err);
             if (r < 0)
                 return r;
