@@ -436,7 +436,11 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
         .egress = {.log_fd = -EBADF},
     };
     pins_take(o->cfg, o->plan, &s.pins);
-    int r = lock_agent(&s, err);
+    /* i20-upload: a workspace over [remote] max_upload stops the run before
+     * anything reaches the remote host. */
+    int r = s.p->remote ? run_remote_check(o->cfg, s.p, s.getenv, err) : 0;
+    if (r == 0)
+        r = lock_agent(&s, err);
     if (r == 0)
         r = open_backend(&s, err);
     if (r == 0)

@@ -302,6 +302,39 @@ static char **helper_labels(const struct ags_plan *p)
     return strv_builder_steal(&b);
 }
 
+/* The list of m's directory and the size of its tar, checked against the cap. */
+static int measure(const struct ags_config *cfg, const struct ags_plan *p,
+                   const struct plan_mount *m, const char *(*getenv_fn)(const char *),
+                   struct run_ws_list *ret, uint64_t *ret_size, struct ags_error *err)
+{
+    int r = run_ws_list(m->upload_from, getenv_fn, ret, err);
+    if (r == 0)
+        r = run_ws_tar(m->upload_from, ret, p->identity.uid, p->identity.gid, -1,
+                       cfg->remote.max_upload.v, ret_size, err);
+    if (r < 0)
+        run_ws_list_done(ret);
+    return r;
+}
+
+static bool uploads(const struct plan_mount *m)
+{
+    return m->upload_from && m->type == PLAN_MOUNT_VOLUME;
+}
+
+int run_remote_check(const struct ags_config *cfg, const struct ags_plan *p,
+                     const char *(*getenv_fn)(const char *name), struct ags_error *err)
+{
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < p->n_mounts; i++) {
+        struct run_ws_list l = {0};
+        uint64_t size = 0;
+        if (uploads(&p->mounts[i]))
+            r = measure(cfg, p, &p->mounts[i], getenv_fn, &l, &size, err);
+        run_ws_list_done(&l);
+    }
+    return r;
+}
+
 static int upload_one(struct backend *b, const struct ags_config *cfg, const struct ags_plan *p,
                       const struct plan_mount *m, const char *(*getenv_fn)(const char *),
                       const struct run_callbacks *cb, struct ags_error *err)
@@ -309,9 +342,8 @@ static int upload_one(struct backend *b, const struct ags_config *cfg, const str
     struct run_ws_list l = {0};
     uint64_t max = cfg->remote.max_upload.v, size = 0;
     uint32_t uid = p->identity.uid, gid = p->identity.gid;
-    int r = run_ws_list(m->upload_from, getenv_fn, &l, err);
-    if (r == 0) /* measured before a byte is written or sent */
-        r = run_ws_tar(m->upload_from, &l, uid, gid, -1, max, &size, err);
+    /* Measured again: the tree may have grown since run_remote_check. */
+    int r = measure(cfg, p, m, getenv_fn, &l, &size, err);
     _cleanup_close_ int fd = r == 0 ? private_file(cfg->sandbox.cache_dir.v, err) : -1;
     if (r == 0 && fd < 0)
         r = fd;
@@ -343,7 +375,7 @@ int run_remote_upload(struct backend *b, const struct ags_config *cfg, const str
     int r = 0;
     for (size_t i = 0; r == 0 && i < p->n_mounts; i++) {
         const struct plan_mount *m = &p->mounts[i];
-        if (!m->upload_from || m->type != PLAN_MOUNT_VOLUME)
+        if (!uploads(m))
             continue;
         if (!b->ops->helper_upload)
             return ags_error_set(err, -EOPNOTSUPP, "the %s backend cannot upload a workspace "

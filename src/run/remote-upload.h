@@ -60,6 +60,14 @@ int run_ws_tar(const char *dir, const struct run_ws_list *l, uint32_t uid, uint3
                int out_fd, uint64_t max, uint64_t *ret_size, struct ags_error *err)
         _warn_unused_;
 
+/* Lists and measures every upload_from of the plan against cfg's [remote]
+ * max_upload without the engine (-EFBIG over it, naming the sizes): what a
+ * run checks before it opens the backend, so nothing at all reaches a remote
+ * host for a workspace that would be refused. */
+int run_remote_check(const struct ags_config *cfg, const struct ags_plan *p,
+                     const char *(*getenv_fn)(const char *name), struct ags_error *err)
+        _warn_unused_;
+
 /*
  * Uploads every volume of the plan that has upload_from: listed, measured
  * against cfg's [remote] max_upload (over it: -EFBIG with the sizes, before

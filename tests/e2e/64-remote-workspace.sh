@@ -120,6 +120,6 @@ check_contains "and the biggest entry first" "biggest entries: huge.bin 3.0 MiB"
 check_eq "no helper container was made for it" 0 "$(CONTAINER_HOST=$LOCAL managed_containers)"
 CONTAINER_HOST=$LOCAL api GET '/volumes/json'
 AFTER=$(python3 -c 'import json,sys; print(len(json.load(sys.stdin) or []))' <"$API_BODY_FILE")
-echo "# volumes before $BEFORE, after $AFTER (the empty workspace volume prepare made)"
+check_eq "nothing reached the engine: not even its workspace volume was made" "$BEFORE" "$AFTER"
 
 e2e_finish
