@@ -24,35 +24,57 @@
 #include "base/macro.h"
 #include "base/banned.h"
 
-int backend_helper_create(struct podman_client *c, const struct backend_helper *h,
-                          char **ret_id, struct ags_error *err)
+void backend_helper_spec_done(struct backend_helper_spec *s)
 {
-    _cleanup_free_ struct podman_volume_mount *vols =
-            xcalloc(h->n_volumes + 1, sizeof(*vols));
-    for (size_t i = 0; i < h->n_volumes; i++) {
+    free(s->volumes);
+    free(s->userns);
+    free(s->user);
+    *s = (struct backend_helper_spec){0};
+}
+
+int backend_helper_spec(const struct backend_helper *h, struct backend_helper_spec *ret,
+                        struct ags_error *err)
+{
+    for (size_t i = 0; i < h->n_volumes; i++)
         if (h->volumes[i].type != PLAN_MOUNT_VOLUME)
             return ags_error_set(err, -EINVAL, "a helper container mounts volumes only, not "
                                  "'%s'", h->volumes[i].source);
-        vols[i] = (struct podman_volume_mount){h->volumes[i].source,
-                                               h->volumes[i].destination, false};
-    }
-    _cleanup_free_ char *userns = backend_podman_userns(h->uid, h->gid);
-    _cleanup_free_ char *user = xasprintf("%u:%u", h->uid, h->gid);
+    struct backend_helper_spec s = {
+        .volumes = xcalloc(h->n_volumes + 1, sizeof(*s.volumes)),
+        .userns = backend_podman_userns(h->uid, h->gid),
+        .user = xasprintf("%u:%u", h->uid, h->gid),
+    };
+    for (size_t i = 0; i < h->n_volumes; i++)
+        s.volumes[i] = (struct podman_volume_mount){h->volumes[i].source,
+                                                    h->volumes[i].destination, false};
     /* Never run for an upload; a command all the same, in case one is. */
     static const char *const never[] = {"/bin/false", NULL};
-    const struct podman_spec spec = {
+    s.spec = (struct podman_spec){
         .image = h->image,
         .entrypoint = never,
         .labels = h->labels,
-        .user = user,
-        .userns = userns,
+        .user = s.user,
+        .userns = s.userns,
         .no_new_privileges = true,
         .cap_drop_all = true,
         .netns = "none",
-        .volumes = vols,
+        .volumes = s.volumes,
         .n_volumes = h->n_volumes,
     };
-    return podman_container_create(c, &spec, ret_id, NULL, err);
+    *ret = s;
+    return 0;
+}
+
+int backend_helper_create(struct podman_client *c, const struct backend_helper *h,
+                          char **ret_id, struct ags_error *err)
+{
+    struct backend_helper_spec s;
+    int r = backend_helper_spec(h, &s, err);
+    if (r < 0)
+        return r;
+    r = podman_container_create(c, &s.spec, ret_id, NULL, err);
+    backend_helper_spec_done(&s);
+    return r;
 }
 
 int backend_helper_upload(struct podman_client *c, const volatile sig_atomic_t *cancel,
