@@ -80,7 +80,8 @@ eval "$(ssh-agent -s)" >/dev/null
 agent_pid=$SSH_AGENT_PID
 ssh-add -q "$dir/user_key" 2>/dev/null
 export HOME=$dir/home XDG_CONFIG_HOME=$dir/config
-mkdir -p "$HOME/.ssh" "$XDG_CONFIG_HOME/ags" "$dir/work/.git"
+mkdir -p "$HOME/.ssh" "$XDG_CONFIG_HOME/ags"
+git init -q "$dir/work" # a remote run uploads it: a real (empty) repository
 printf '[sandbox]\nimage = "%s"\n' "$image" >"$XDG_CONFIG_HOME/ags/config.toml"
 echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$dir/host_key.pub")" >"$HOME/.ssh/known_hosts"
 sleep 0.5

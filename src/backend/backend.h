@@ -134,6 +134,19 @@ struct backend_sessions {
 
 void backend_sessions_done(struct backend_sessions *s); /* backend/objects.c */
 
+/* A helper container (a remote engine's workspace, docs/remote.md): the
+ * plan's image, the volumes mounted, network none, every capability
+ * dropped, no-new-privileges, the sandbox user's mapping; removed on every
+ * path (a signal included: an owner label lets the sweep take what a
+ * killed ags left). */
+struct backend_helper {
+    const char *image;
+    const struct plan_mount *volumes; /* PLAN_MOUNT_VOLUME only */
+    size_t n_volumes;
+    const char *const *labels;        /* "key=value": ags.managed, ags.owner, ags.session... */
+    uint32_t uid, gid;                /* inside (the plan's identity) */
+};
+
 struct backend_ops {
     const char *name; /* "podman" */
     /* image_build builds a Containerfile; else the run layer makes the
@@ -243,6 +256,13 @@ struct backend_ops {
      * volume.  What is there is the sandbox's: read it without following links. */
     int (*volume_path)(struct backend *b, const char *name, char **ret_path,
                        struct ags_error *err);
+
+    /* ---- a remote engine (docs/remote.md); NULL where the backend has none ---- */
+    /* Unpacks the tar in tar_fd (a regular file) at dir inside a helper
+     * container that has h's volumes mounted: every entry owned by h's
+     * uid:gid as the sandbox sees it, modes and mtimes the tar's. */
+    int (*helper_upload)(struct backend *b, const struct backend_helper *h, const char *dir,
+                         int tar_fd, struct ags_error *err);
 };
 
 /* Every backend instance starts with this (the rest is the backend's). */

@@ -119,13 +119,18 @@ static void add_mounts(const struct ags_plan *p, struct backend_spec *s)
 /* The sandbox user is the caller: keep-id maps the caller's uid and gid onto
  * the image user; root inside needs no mapping at all, because rootless
  * Podman's root already is the caller. */
+char *backend_podman_userns(uint32_t uid, uint32_t gid)
+{
+    return uid == 0 ? NULL : xasprintf("keep-id:uid=%u,gid=%u", uid, gid);
+}
+
 static void map_identity(const struct plan_identity *id, struct backend_spec *s)
 {
-    if (id->uid == 0) {
+    s->userns = backend_podman_userns(id->uid, id->gid);
+    if (!s->userns) {
         s->spec.user = "root";
         return;
     }
-    s->userns = xasprintf("keep-id:uid=%u,gid=%u", id->uid, id->gid);
     s->spec.userns = s->userns;
 }
 

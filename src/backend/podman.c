@@ -363,6 +363,13 @@ static int pb_exec_session(struct backend *b, const char *id, const char *const 
     return podman_exec(podman_of(b)->c, id, &eo, &pio, NULL, ret_exit, err);
 }
 
+static int pb_helper_upload(struct backend *b, const struct backend_helper *h, const char *dir,
+                            int tar_fd, struct ags_error *err)
+{
+    struct podman_backend *pb = podman_of(b);
+    return backend_helper_upload(pb->c, pb->cancel, h, dir, tar_fd, err);
+}
+
 static const struct backend_ops podman_ops = {
     .name = "podman",
     .sweep = pb_sweep,
@@ -390,6 +397,7 @@ static const struct backend_ops podman_ops = {
     .stop_session = pb_stop_session,
     .remove_session = pb_remove_session,
     .exec_session = pb_exec_session,
+    .helper_upload = pb_helper_upload,
 };
 
 static struct podman_connect_opts connect_opts(const struct backend_open_opts *o)

@@ -51,6 +51,33 @@ struct backend_spec {
 };
 
 void backend_spec_done(struct backend_spec *s);
+/* The user namespace of a sandbox user uid:gid inside: keep-id maps the
+ * caller onto it (owned); NULL for root, which rootless Podman's root
+ * already is (no namespace of its own). */
+char *backend_podman_userns(uint32_t uid, uint32_t gid);
+
+/* A helper container's spec and the storage it points to (pure). */
+struct backend_helper_spec {
+    struct podman_spec spec;
+    struct podman_volume_mount *volumes;
+    char *userns, *user;
+};
+/* h (backend.h) as a spec: its image and labels, h's volumes read-write
+ * (also those the sandbox mounts read-only: the helper fills them), user
+ * uid:gid with the sandbox's keep-id mapping (none for root), network none,
+ * every capability dropped, no-new-privileges, /bin/false as its command.
+ * -EINVAL for a mount that is not a volume. */
+int backend_helper_spec(const struct backend_helper *h, struct backend_helper_spec *ret,
+                        struct ags_error *err) _warn_unused_;
+void backend_helper_spec_done(struct backend_helper_spec *s);
+/* The helper container of h (backend.h), created, never started: *ret_id. */
+int backend_helper_create(struct podman_client *c, const struct backend_helper *h,
+                          char **ret_id, struct ags_error *err) _warn_unused_;
+/* backend_ops.helper_upload on c: create and PUT the archive (both cut
+ * short when *cancel is set), then remove, whatever happened. */
+int backend_helper_upload(struct podman_client *c, const volatile sig_atomic_t *cancel,
+                          const struct backend_helper *h, const char *dir, int tar_fd,
+                          struct ags_error *err) _warn_unused_;
 /*
  * Pure: plan -> spec, the plan's intent mapped for the engine.  The sandbox
  * user (uid 1000) is the caller through keep-id, root (--root) without a

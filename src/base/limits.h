@@ -113,6 +113,13 @@
 #define AGS_DIFF_MAX_EDITS         2000u
 /* packed-refs read for HEAD's commit (the loose ref file is a GITDIRS_FILE_MAX line). */
 #define AGS_BASELINE_PACKED_REFS_MAX (8u * 1024u * 1024u)
+/* A remote engine's workspace upload (run/remote-upload.h): the entries of
+ * the list (files, links, directories; a large monorepo with its .git has a
+ * few hundred thousand), their nesting, and git ls-files's output (NUL-
+ * separated paths). */
+#define AGS_REMOTE_UPLOAD_MAX_ENTRIES 2000000u
+#define AGS_REMOTE_UPLOAD_MAX_DEPTH   256u
+#define AGS_REMOTE_GIT_LIST_MAX       (256u * 1024u * 1024u)
 /* .agsignore (base/ignore.h, docs/remote.md): the repository's file, read bounded. */
 #define AGS_IGNORE_FILE_MAX        (256u * 1024u)
 #define AGS_IGNORE_MAX_LINE        4096u

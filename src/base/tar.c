@@ -122,6 +122,10 @@ int tar_header(unsigned char hdr[TAR_BLOCK], const struct tar_entry *e, uint32_t
 
 static int flush_out(struct tar_writer *w, struct ags_error *err)
 {
+    if (w->fd < 0) { /* measuring */
+        w->buf_len = 0;
+        return 0;
+    }
     size_t off = 0;
     while (off < w->buf_len) {
         ssize_t n = write(w->fd, w->buf + off, w->buf_len - off);
@@ -135,12 +139,21 @@ static int flush_out(struct tar_writer *w, struct ags_error *err)
     return 0;
 }
 
-static int put(struct tar_writer *w, const void *p, size_t n, struct ags_error *err)
+/* Counts n more bytes against the bound. */
+static int reserve(struct tar_writer *w, uint64_t n, struct ags_error *err)
 {
     if (n > w->max - w->size)
         return ags_error_set(err, -EFBIG, "%s is larger than %llu bytes", w->what,
                              (unsigned long long)w->max);
     w->size += n;
+    return 0;
+}
+
+static int put(struct tar_writer *w, const void *p, size_t n, struct ags_error *err)
+{
+    int r = reserve(w, n, err);
+    if (r < 0 || w->fd < 0)
+        return r;
     const unsigned char *src = p;
     while (n > 0) {
         size_t take = TAR_BUF_SIZE - w->buf_len < n ? TAR_BUF_SIZE - w->buf_len : n;
@@ -148,11 +161,8 @@ static int put(struct tar_writer *w, const void *p, size_t n, struct ags_error *
         w->buf_len += take;
         src += take;
         n -= take;
-        if (w->buf_len == TAR_BUF_SIZE) {
-            int r = flush_out(w, err);
-            if (r < 0)
-                return r;
-        }
+        if (w->buf_len == TAR_BUF_SIZE && (r = flush_out(w, err)) < 0)
+            return r;
     }
     return 0;
 }
@@ -254,7 +264,9 @@ int tar_put_file(struct tar_writer *w, const struct tar_entry *e, int fd, const 
                  const char *shown, struct ags_error *err)
 {
     struct stat now;
-    if (fstat(fd, &now) < 0)
+    if (w->fd < 0) /* measuring: nothing is read, fd may be -1 */
+        now = *st;
+    else if (fstat(fd, &now) < 0)
         return ags_error_set(err, -errno, "cannot read '%s': %m", shown);
     if (now.st_dev != st->st_dev || now.st_ino != st->st_ino || now.st_size != st->st_size ||
         !S_ISREG(now.st_mode))
@@ -264,6 +276,10 @@ int tar_put_file(struct tar_writer *w, const struct tar_entry *e, int fd, const 
     file.type = TAR_FILE;
     file.size = size;
     int r = tar_put_entry(w, &file, err);
+    if (r == 0 && w->fd < 0) { /* measuring: the bytes are the size it had */
+        r = reserve(w, size, err);
+        return r < 0 ? r : put_padding(w, size, err);
+    }
     char chunk[TAR_BUF_SIZE];
     for (uint64_t left = size; r == 0 && left > 0;) {
         ssize_t n = read(fd, chunk, left < sizeof(chunk) ? (size_t)left : sizeof(chunk));
@@ -276,6 +292,24 @@ int tar_put_file(struct tar_writer *w, const struct tar_entry *e, int fd, const 
         left -= (uint64_t)n;
     }
     return r < 0 ? r : put_padding(w, size, err);
+}
+
+int tar_put_symlink_at(struct tar_writer *w, int dfd, const char *name, const struct tar_entry *e,
+                       const char *shown, struct ags_error *err)
+{
+    size_t max = w->pax ? TAR_PAX_PATH_MAX : TAR_NAME_LEN;
+    char target[TAR_PAX_PATH_MAX + 2];
+    ssize_t n = readlinkat(dfd, name, target, max + 1);
+    if (n < 0)
+        return ags_error_set(err, -errno, "cannot read the symlink '%s': %m", shown);
+    if ((size_t)n > max)
+        return ags_error_set(err, -ENAMETOOLONG, "the target of the symlink '%s' is longer "
+                             "than %zu bytes%s", shown, max, w->pax ? "" : " (the ustar limit)");
+    target[n] = '\0';
+    struct tar_entry link = *e;
+    link.type = TAR_SYMLINK;
+    link.linkname = target;
+    return tar_put_entry(w, &link, err);
 }
 
 int tar_finish(struct tar_writer *w, struct ags_error *err)

@@ -59,7 +59,10 @@ struct tar_writer {
     size_t buf_len;
 };
 
-/* A writer to fd (not owned).  Free its buffer with tar_writer_done. */
+/* A writer to fd (not owned).  Free its buffer with tar_writer_done.  fd < 0:
+ * a measuring writer, which writes and reads nothing and only counts what
+ * the archive would take (w->size): the bound is checked before a byte is
+ * written anywhere. */
 void tar_writer_init(struct tar_writer *w, int fd, uint64_t max, size_t max_entries,
                      const char *what);
 void tar_writer_done(struct tar_writer *w);
@@ -77,8 +80,14 @@ int tar_put_entry(struct tar_writer *w, const struct tar_entry *e, struct ags_er
 /* The header of e and the contents of fd, which st described when the file was
  * chosen: a file replaced or resized since (another inode, another size) is
  * -EAGAIN, so the archive never holds something other than what was listed.
- * shown names the file in messages. */
+ * shown names the file in messages.  A measuring writer reads nothing (fd
+ * may be -1) and counts st's size. */
 int tar_put_file(struct tar_writer *w, const struct tar_entry *e, int fd, const struct stat *st,
                  const char *shown, struct ags_error *err) _warn_unused_;
+/* The symlink name in dfd as e (e->linkname is read from it, never
+ * followed): a target longer than the writer takes (TAR_NAME_LEN, or
+ * TAR_PAX_PATH_MAX with pax) is -ENAMETOOLONG naming shown. */
+int tar_put_symlink_at(struct tar_writer *w, int dfd, const char *name, const struct tar_entry *e,
+                       const char *shown, struct ags_error *err) _warn_unused_;
 /* The two zero blocks that end an archive, and everything flushed to fd. */
 int tar_finish(struct tar_writer *w, struct ags_error *err) _warn_unused_;

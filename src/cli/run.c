@@ -228,9 +228,12 @@ static int run_built_plan(const struct ags_config *cfg, struct ags_plan *plan,
     }
     int exit_status = 0;
     struct ags_error err = {0};
-    if (run_plan(&opts, &exit_status, &err) < 0) {
+    int r = run_plan(&opts, &exit_status, &err);
+    if (r < 0) {
         cli_error("%s", err.msg);
-        return AGS_EXIT_LAUNCH;
+        /* A remote workspace over [remote] max_upload is the user's to fix
+         * (.agsignore or the cap), like a bad flag (docs/remote.md). */
+        return r == -EFBIG && plan->remote ? AGS_EXIT_USAGE : AGS_EXIT_LAUNCH;
     }
     return exit_status;
 }

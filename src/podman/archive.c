@@ -75,7 +75,11 @@ int podman_container_put_archive(struct podman_client *c, const char *id, const 
                                      .query = q.buf,
                                      .content_type = "application/x-tar",
                                      .body = body,
-                                     .body_len = len};
+                                     .body_len = len,
+                                     /* A workspace of gigabytes through an ssh
+                                      * tunnel takes longer than any fixed bound;
+                                      * the run's cancel flag still ends it. */
+                                     .timeout_ms = PODMAN_NO_TIMEOUT};
     struct podman_reply reply = {0};
     r = podman_call(c, &call, &reply, err);
     (void)munmap(body, len);

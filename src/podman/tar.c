@@ -78,15 +78,9 @@ static int put_extra(struct tar_out *o, int ctx_fd, const struct podman_tar_extr
 static int put_symlink(struct tar_out *o, int dfd, const char *name, const char *path,
                        const struct stat *st, struct ags_error *err)
 {
-    char target[TAR_NAME_LEN + 2];
-    ssize_t n = readlinkat(dfd, name, target, sizeof(target));
-    if (n < 0)
-        return ags_error_set(err, -errno, "cannot read symlink '%s/%s': %m", o->root, path);
-    if ((size_t)n > TAR_NAME_LEN)
-        return ags_error_set(err, -ENAMETOOLONG, "the target of symlink '%s' is longer than %u "
-                             "bytes (the ustar limit)", path, TAR_NAME_LEN);
-    target[n] = '\0';
-    return put_header(o, path, TAR_SYMLINK, st->st_mode & 0777, target, err);
+    struct tar_entry e = {.path = path, .mode = st->st_mode & 0777};
+    _cleanup_free_ char *shown = xasprintf("%s/%s", o->root, path);
+    return tar_put_symlink_at(&o->w, dfd, name, &e, shown, err);
 }
 
 static int walk(struct tar_out *o, int dfd, struct strbuf *rel, unsigned depth,

@@ -33,6 +33,7 @@
 #include "run/egress.h"
 #include "run/gitdirs.h"
 #include "run/internal.h"
+#include "run/remote-upload.h"
 #include "run/stage.h"
 #include "secrets/secrets.h"
 #include "base/banned.h"
@@ -156,6 +157,15 @@ static int prepare(struct run_state *s, struct ags_error *err)
         r = install_guards(s, err);
     if (r == 0)
         r = s->b->ops->prepare(s->b, s->p, err);
+    return r < 0 ? step_failed(r, err) : interrupted(err);
+}
+
+/* i20-upload (for the lead to keep or move): a remote engine's volumes get
+ * their upload_from directories (run/remote-upload.h) after prepare made
+ * the volumes and before anything starts. */
+static int upload_remote(struct run_state *s, struct ags_error *err)
+{
+    int r = s->p->remote ? run_remote_upload(s->b, s->o->cfg, s->p, s->getenv, s->cb, err) : 0;
     return r < 0 ? step_failed(r, err) : interrupted(err);
 }
 
@@ -430,11 +440,17 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
         .egress = {.log_fd = -EBADF},
     };
     pins_take(o->cfg, o->plan, &s.pins);
-    int r = lock_agent(&s, err);
+    /* i20-upload: a workspace over [remote] max_upload stops the run before
+     * anything reaches the remote host. */
+    int r = s.p->remote ? run_remote_check(o->cfg, s.p, s.getenv, err) : 0;
+    if (r == 0)
+        r = lock_agent(&s, err);
     if (r == 0)
         r = open_backend(&s, err);
     if (r == 0)
         r = prepare(&s, err);
+    if (r == 0) /* i20-upload */
+        r = upload_remote(&s, err);
     if (r == 0)
         r = serve_ssh(&s, err);
     if (r == 0)

@@ -14,12 +14,13 @@
 . "$(dirname "$0")/lib.sh"
 
 [ -x "${AGS_BIN:-}" ] || e2e_abort "the ags binary is missing (AGS_BIN)"
-e2e_need script timeout ss
+e2e_need script timeout ss git
 # shellcheck source=remote-sshd.sh
 . "$(dirname "$0")/remote-sshd.sh"
 WORK=$AGS_E2E_SCRATCH/repo
 export XDG_CONFIG_HOME=$AGS_E2E_SCRATCH/config
-mkdir -p "$WORK/.git" "$XDG_CONFIG_HOME/ags"
+mkdir -p "$XDG_CONFIG_HOME/ags"
+git init -q "$WORK" # a remote run uploads it (64 tests what)
 cat >"$XDG_CONFIG_HOME/ags/config.toml" <<TOML
 [sandbox]
 image = "$AGS_E2E_IMAGE"

@@ -68,3 +68,5 @@ FP=$(ssh-keygen -lf "$S/host_key.pub" | cut -d' ' -f2)
 LOCAL=$CONTAINER_HOST
 ME=$(id -un)
 REMOTE_URI="ssh://$ME@127.0.0.1:$PORT${LOCAL#unix://}"
+# the workspace volumes remote runs leave (bringing them back is ags pull's)
+e2e_defer "remove_volumes_named ags-ws-"

@@ -348,7 +348,7 @@ static void test_refusals(void **state)
     char *link = xasprintf("%s/ctx/long-link", tmpdir);
     assert_int_equal(symlink(target, link), 0);
     assert_int_equal(tar_to_file("ctx", PODMAN_TAR_MAX_SIZE, &size, &err), -ENAMETOOLONG);
-    assert_non_null(strstr(err.msg, "the target of symlink 'long-link'"));
+    assert_non_null(strstr(err.msg, "ctx/long-link' is longer than 100 bytes (the ustar limit)"));
     unlink(link);
     free(link);
     /* the size bound */

@@ -240,6 +240,49 @@ static void test_a_file_swapped_after_it_was_chosen_is_refused(void **state)
     close(fd);
 }
 
+/* The measuring writer counts exactly what the writing one writes, and
+ * holds the same bound, without a byte written or read. */
+static void test_measuring_counts_what_writing_writes(void **state)
+{
+    (void)state;
+    char *deep = long_path(300, 'd');
+    struct stat st;
+    int src = src_file("0123456789", &st);
+    uint64_t sizes[2];
+    for (int pass = 0; pass < 2; pass++) {
+        int fd = pass ? out_fd("m.tar") : -1;
+        struct tar_writer w;
+        tar_writer_init(&w, fd, 1 << 20, 10, "the workspace");
+        w.pax = true;
+        struct ags_error err = {0};
+        struct tar_entry e = {.path = deep, .mode = 0644};
+        assert_int_equal(lseek(src, 0, SEEK_SET), 0);
+        assert_int_equal(tar_put_file(&w, &e, pass ? src : -1, &st, "f", &err), 0);
+        e = (struct tar_entry){.path = "d/", .type = TAR_DIR, .mode = 0755};
+        assert_int_equal(tar_put_entry(&w, &e, &err), 0);
+        assert_int_equal(tar_finish(&w, &err), 0);
+        sizes[pass] = w.size;
+        tar_writer_done(&w);
+        if (fd >= 0) {
+            struct stat out;
+            assert_int_equal(fstat(fd, &out), 0);
+            assert_true((uint64_t)out.st_size == w.size);
+            close(fd);
+        }
+    }
+    assert_true(sizes[0] == sizes[1]);
+    struct tar_writer w;
+    tar_writer_init(&w, -1, 4 * TAR_BLOCK, 10, "the workspace");
+    struct ags_error err = {0};
+    struct tar_entry e = {.path = "f", .mode = 0644};
+    assert_int_equal(tar_put_file(&w, &e, -1, &st, "f", &err), 0);
+    st.st_size = 4096;
+    assert_int_equal(tar_put_file(&w, &e, -1, &st, "f", &err), -EFBIG);
+    tar_writer_done(&w);
+    close(src);
+    free(deep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_without_pax_long_names_are_refused_by_name),
         cmocka_unit_test(test_size_and_entry_bounds),
         cmocka_unit_test(test_a_file_swapped_after_it_was_chosen_is_refused),
+        cmocka_unit_test(test_measuring_counts_what_writing_writes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

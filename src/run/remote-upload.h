@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * A remote engine's workspace upload (docs/remote.md "What is uploaded"):
+ * what of a host directory goes into its volume, measured against
+ * [remote] max_upload before anything is written or sent, as a tar in a
+ * private unnamed file, through the backend's helper_upload.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend/backend.h"
+#include "base/error.h"
+#include "config/config.h"
+#include "plan/plan.h"
+#include "run/run.h"
+
+/* What of a directory is uploaded: relative paths, sorted, each once. */
+struct run_ws_list {
+    char **paths;
+    size_t n, cap;
+    bool git; /* the directory has its own .git directory */
+};
+
+void run_ws_list_done(struct run_ws_list *l);
+
+/*
+ * Lists dir: inside git (dir/.git a directory) every tracked file, the
+ * untracked ones git does not ignore and .agsignore does not, and the whole
+ * .git directory; outside git every file below dir that .agsignore does not
+ * exclude.  A .git that is a file or symlink (a linked worktree, a
+ * submodule) is refused (-EINVAL).  The host's git runs as
+ * run_git_local runs it.  getenv_fn gives HOME, XDG_CONFIG_HOME and PATH.
+ */
+int run_ws_list(const char *dir, const char *(*getenv_fn)(const char *name),
+                struct run_ws_list *ret, struct ags_error *err) _warn_unused_;
+
+/*
+ * The host's git on the repository at dir (its .git directory), hardened: a
+ * program trusted_program finds on PATH, `--git-dir=DIR/.git
+ * --work-tree=DIR`, `-c core.fsmonitor=false -c core.untrackedCache=false
+ * -c core.hooksPath=/dev/null`, run in dir with GIT_CONFIG_NOSYSTEM=1,
+ * GIT_OPTIONAL_LOCKS=0 and no environment but HOME, XDG_CONFIG_HOME, PATH
+ * and LC_ALL=C; stdin and stderr /dev/null.  Its stdout, at most max bytes
+ * (more: -EFBIG and git killed), into *ret (owned, NUL-terminated).  A
+ * status other than 0 is -EIO naming args[0].
+ */
+int run_git_local(const char *dir, const char *const *args,
+                  const char *(*getenv_fn)(const char *name), size_t max, char **ret,
+                  size_t *ret_len, struct ags_error *err) _warn_unused_;
+
+/* The tar of l below dir (owner uid:gid, modes & 0777, mtimes) into out_fd,
+ * at most max bytes.  out_fd < 0 measures: *ret_size is what it would take,
+ * and on -EFBIG err names the size, the cap and the five biggest top-level
+ * entries. */
+int run_ws_tar(const char *dir, const struct run_ws_list *l, uint32_t uid, uint32_t gid,
+               int out_fd, uint64_t max, uint64_t *ret_size, struct ags_error *err)
+        _warn_unused_;
+
+/* Lists and measures every upload_from of the plan against cfg's [remote]
+ * max_upload without the engine (-EFBIG over it, naming the sizes): what a
+ * run checks before it opens the backend, so nothing at all reaches a remote
+ * host for a workspace that would be refused. */
+int run_remote_check(const struct ags_config *cfg, const struct ags_plan *p,
+                     const char *(*getenv_fn)(const char *name), struct ags_error *err)
+        _warn_unused_;
+
+/*
+ * Uploads every volume of the plan that has upload_from: listed, measured
+ * against cfg's [remote] max_upload (over it: -EFBIG with the sizes, before
+ * anything is written or sent; the CLI's exit status 2), written to an
+ * unnamed 0600 file in cfg's cache dir, unpacked by the backend's
+ * helper_upload into the volume at its destination.  -EOPNOTSUPP for a
+ * backend without helper_upload.  The cache dir, not XDG_RUNTIME_DIR: a
+ * workspace of gigabytes does not belong in a tmpfs.  getenv_fn as for
+ * run_ws_list.
+ */
+int run_remote_upload(struct backend *b, const struct ags_config *cfg, const struct ags_plan *p,
+                      const char *(*getenv_fn)(const char *name),
+                      const struct run_callbacks *cb, struct ags_error *err) _warn_unused_;

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# The workspace through the API (issue 20 phase 2, docs/remote.md "What is
+# uploaded"): a repository with tracked, untracked, gitignored, .agsignore'd,
+# executable, symlinked, binary and non-ASCII-named files is run against the
+# loopback ssh:// engine (remote-sshd.sh).  Inside the sandbox every uploaded file
+# has the host's sha256 and mode, links are links, what is ignored is
+# absent, git sees the same HEAD and a clean tree, and the agent (uid 1000)
+# owns it all: it creates, edits and deletes.  A workspace over [remote]
+# max_upload is refused before anything is sent, naming its biggest entry;
+# no helper container is ever left.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+[ -x "${AGS_BIN:-}" ] || e2e_abort "the ags binary is missing (AGS_BIN)"
+e2e_need git sha256sum timeout
+# shellcheck source=remote-sshd.sh
+. "$(dirname "$0")/remote-sshd.sh"
+WORK=$AGS_E2E_SCRATCH/repo
+export XDG_CONFIG_HOME=$AGS_E2E_SCRATCH/config
+mkdir -p "$WORK" "$XDG_CONFIG_HOME/ags"
+cat >"$XDG_CONFIG_HOME/ags/config.toml" <<TOML
+[sandbox]
+image = "$AGS_E2E_IMAGE"
+TOML
+export CONTAINER_HOST=$REMOTE_URI
+
+# ---- the repository
+cd "$WORK" || e2e_abort "cannot enter $WORK"
+git init -q .
+git config user.email t@example.org
+git config user.name t
+printf 'tracked\n' >tracked.txt
+printf '#!/bin/sh\necho run\n' >run.sh
+chmod 755 run.sh
+printf 'private\n' >private.txt
+chmod 600 private.txt
+mkdir -p src/deep/er
+printf 'int x;\n' >src/deep/er/a.c
+head -c 65536 /dev/urandom >blob.bin
+printf 'caf\xc3\xa9\n' >"caf$(printf '\xc3\xa9') ü.txt"
+ln -s tracked.txt link
+ln -s ../../tracked.txt src/deep/uplink
+printf 'ignored.log\nbuild/\n' >.gitignore
+git add -A
+git commit -qm one
+printf 'untracked\n' >untracked.txt
+printf 'no\n' >ignored.log
+mkdir build && printf 'no\n' >build/out
+printf 'secret.env\n*.tmp\n' >.agsignore
+printf 'no\n' >secret.env
+printf 'no\n' >scratch.tmp
+HEAD=$(git rev-parse HEAD)
+
+# What must arrive: tracked, untracked and not ignored, and the whole .git.
+expected_files() {
+    {
+        git ls-files -z
+        git ls-files -z --others --exclude-standard | grep -zv -e '^secret\.env$' -e '\.tmp$'
+        find .git -type f -print0
+    } | LC_ALL=C sort -zu | while IFS= read -r -d '' f; do
+        [ -L "$f" ] || printf './%s\0' "$f"
+    done
+}
+expected_files | xargs -0 sha256sum | LC_ALL=C sort >"$E2E_TMP/host.sha"
+expected_files | xargs -0 stat -c '%a %n' | LC_ALL=C sort >"$E2E_TMP/host.mode"
+
+# ---- a run over ssh://: bytes, modes, links, git, ownership
+# shellcheck disable=SC2016
+run --agent shell -- -c '
+set -e
+export LC_ALL=C
+find . -type f -print0 | xargs -0 sha256sum | sort > /tmp/sha
+find . -type f -print0 | xargs -0 stat -c "%a %n" | sort > /tmp/mode
+echo "SHA $(sha256sum < /tmp/sha | cut -c1-64)"
+echo "MODE $(sha256sum < /tmp/mode | cut -c1-64)"
+echo "LINK $(readlink link) $(readlink src/deep/uplink) $(test -L link && echo islink)"
+echo "HEAD $(git rev-parse HEAD)"
+echo "STATUS $(git status --porcelain --untracked-files=no | wc -l)"
+echo "OWNER $(stat -c %u tracked.txt .git/index src/deep/er | sort -u | tr "\n" " ")"
+echo "ME $(id -u)"
+echo "ABSENT $(ls ignored.log build secret.env scratch.tmp 2>/dev/null | wc -l)"
+echo new > made.txt && echo edit >> tracked.txt && rm run.sh && mkdir -p src/deep/er/more &&
+    rm -r src/deep/er/a.c && echo "WRITE ok"
+echo "PWD $(pwd)"
+'
+check_eq "a run over ssh:// with the uploaded workspace exits 0" 0 "$RUN_RC"
+[ "$RUN_RC" = 0 ] || echo "$RUN_ERR" | tail -5
+line() { printf '%s\n' "$RUN_OUT" | sed -n "s/^$1 //p"; }
+check_eq "every uploaded file has the host's sha256" \
+    "$(sha256sum <"$E2E_TMP/host.sha" | cut -c1-64)" "$(line SHA)"
+check_eq "and the host's mode" "$(sha256sum <"$E2E_TMP/host.mode" | cut -c1-64)" "$(line MODE)"
+check_eq "symlinks arrive as the same links" "tracked.txt ../../tracked.txt islink" "$(line LINK)"
+check_eq "git in the sandbox sees the host's HEAD" "$HEAD" "$(line HEAD)"
+check_eq "and a clean tracked tree" 0 "$(line STATUS)"
+check_eq "ignored, .agsignore'd and build output are absent" 0 "$(line ABSENT)"
+check_eq "the sandbox runs as uid 1000" 1000 "$(line ME)"
+check_eq "files, the git dir and directories belong to the sandbox user" "1000 " "$(line OWNER)"
+check_eq "the agent creates, edits and deletes" ok "$(line WRITE)"
+check_eq "the workspace is at the local work dir's path" "$WORK" "$(line PWD)"
+check_eq "the host's work tree is untouched by the agent's edits" "tracked" "$(cat tracked.txt)"
+check_eq "no container is left after the run (the helper included)" 0 \
+    "$(CONTAINER_HOST=$LOCAL managed_containers)"
+
+# ---- Ctrl-C during the upload: the helper container goes too
+helpers() {
+    CONTAINER_HOST=$LOCAL api GET '/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ags.helper%3Dupload%22%5D%7D'
+    python3 -c 'import json,sys; print(len(json.load(sys.stdin) or []))' <"$API_BODY_FILE"
+}
+head -c $((512 * 1024 * 1024)) /dev/zero >big.bin
+"$AGS_BIN" --agent shell -- -c 'echo ran' </dev/null >"$E2E_TMP/int-out" 2>"$E2E_TMP/int-err" &
+AGS=$!
+SEEN=0
+for _ in $(seq 600); do
+    [ "$(helpers)" -ge 1 ] && SEEN=1 && break
+    sleep 0.05
+done
+kill -INT "$AGS"
+RC=0
+wait "$AGS" || RC=$?
+check_eq "the helper container existed while the workspace was sent" 1 "$SEEN"
+check_eq "an interrupted upload ends as a launch error" 125 "$RC"
+check_lacks "and never runs the agent" ran "$(cat "$E2E_TMP/int-out")"
+check_eq "no helper container is left after Ctrl-C" 0 "$(helpers)"
+check_eq "nor any other container" 0 "$(CONTAINER_HOST=$LOCAL managed_containers)"
+rm big.bin
+
+# ---- the cap: refused before anything is sent
+head -c $((3 * 1024 * 1024)) /dev/urandom >huge.bin
+cat >>"$XDG_CONFIG_HOME/ags/config.toml" <<TOML
+[remote]
+max_upload = "1MiB"
+TOML
+CONTAINER_HOST=$LOCAL api GET '/volumes/json'
+BEFORE=$(python3 -c 'import json,sys; print(len(json.load(sys.stdin) or []))' <"$API_BODY_FILE")
+run --agent shell -- -c 'echo should-not-run'
+check_lacks "a workspace over max_upload never runs the agent" should-not-run "$RUN_OUT"
+check_eq "it is refused as a usage error (exit status 2)" 2 "$RUN_RC"
+check_contains "naming the cap" 'max_upload = "1MiB"' "$RUN_ERR"
+check_contains "and the biggest entry first" "biggest entries: huge.bin 3.0 MiB" "$RUN_ERR"
+check_eq "no helper container was made for it" 0 "$(CONTAINER_HOST=$LOCAL managed_containers)"
+CONTAINER_HOST=$LOCAL api GET '/volumes/json'
+AFTER=$(python3 -c 'import json,sys; print(len(json.load(sys.stdin) or []))' <"$API_BODY_FILE")
+check_eq "nothing reached the engine: not even its workspace volume was made" "$BEFORE" "$AFTER"
+
+e2e_finish
