@@ -337,6 +337,15 @@ static int pb_exec_session(struct backend *b, const char *id, const char *const 
     return podman_exec(podman_of(b)->c, id, &eo, &pio, NULL, ret_exit, err);
 }
 
+static int pb_helper_run(struct backend *b, const struct backend_helper *h,
+                         const char *const *argv, int out_fd, uint64_t max_out, int *ret_exit,
+                         char **ret_stderr, struct ags_error *err)
+{
+    struct podman_backend *pb = podman_of(b);
+    return backend_helper_run(pb->c, &pb->lock, h, argv, out_fd, max_out, ret_exit, ret_stderr,
+                              err);
+}
+
 static const struct backend_ops podman_ops = {
     .name = "podman",
     .sweep = pb_sweep,
@@ -363,6 +372,7 @@ static const struct backend_ops podman_ops = {
     .stop_session = pb_stop_session,
     .remove_session = pb_remove_session,
     .exec_session = pb_exec_session,
+    .helper_run = pb_helper_run,
 };
 
 static struct podman_connect_opts connect_opts(const struct backend_open_opts *o)

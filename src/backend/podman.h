@@ -66,6 +66,21 @@ void backend_spec_from_plan(const struct ags_plan *p, const struct backend_engin
                             const char *(*getenv_fn)(const char *name),
                             struct backend_spec *ret);
 
+/* Pure: a helper container (backend.h struct backend_helper) running argv:
+ * its volumes, the sandbox user mapped as backend_spec_from_plan maps it
+ * (keep-id), network none, cap-drop all, no-new-privileges, no TTY. */
+void backend_spec_from_helper(const struct backend_helper *h, const char *const *argv,
+                              struct backend_spec *ret);
+
+struct backend_lock;
+
+/* backend.h helper_run on the REST client (podman-helper.c); lock: the
+ * user's turn for the create and the removal (backend_lock). */
+int backend_helper_run(struct podman_client *c, struct backend_lock *lock,
+                       const struct backend_helper *h, const char *const *argv, int out_fd,
+                       uint64_t max_out, int *ret_exit, char **ret_stderr,
+                       struct ags_error *err) _warn_unused_;
+
 /* Creates missing named volumes (with the plan's labels) and the host paths
  * the plan marks for creation. */
 int backend_prepare(struct podman_client *c, const struct ags_plan *p, struct ags_error *err)

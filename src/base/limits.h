@@ -105,3 +105,13 @@
 #define AGS_DIFF_MAX_EDITS         2000u
 /* packed-refs read for HEAD's commit (the loose ref file is a GITDIRS_FILE_MAX line). */
 #define AGS_BASELINE_PACKED_REFS_MAX (8u * 1024u * 1024u)
+
+/* Bringing a remote session's changes back (run/remote.h, docs/remote.md). */
+/* The first line of the export script's output: "AGS-EXPORT/1 bundle 1". */
+#define AGS_EXPORT_HEADER_MAX      128u
+/* What the host's git prints that ags reads (bundle list-heads, rev-parse...). */
+#define AGS_LOCAL_GIT_OUT_MAX      (64u * 1024u)
+/* [remote] max_pull's default: the export read from a helper container. */
+#define AGS_REMOTE_MAX_PULL_DEFAULT (1024ull * 1024u * 1024u)
+/* ags/<name>-2 ... -<this>: a branch name that is not taken yet. */
+#define AGS_PULL_BRANCH_TRIES      100u

@@ -315,6 +315,9 @@ struct podman_io {
     /* NULL: the bytes as they come.  With a TTY only out_filter applies. */
     const struct output_filter *out_filter;
     const struct output_filter *err_filter;
+    /* Non-TTY: stdout past this many bytes ends the run with -EFBIG (the
+     * container may still run: remove it); 0: no limit. */
+    uint64_t out_max;
 };
 
 /*
