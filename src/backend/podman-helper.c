@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/strutil.h"
 #include "base/banned.h"
 
 /* The last BACKEND_HELPER_STDERR_MAX bytes of a stream, passed on as nothing. */
@@ -25,15 +26,7 @@ struct stderr_tail {
 static size_t keep_tail(void *state, const char *in, size_t n, char *out _unused_)
 {
     struct stderr_tail *t = state;
-    if (n >= sizeof(t->buf)) {
-        memcpy(t->buf, in + n - sizeof(t->buf), sizeof(t->buf));
-        t->len = sizeof(t->buf);
-        return 0;
-    }
-    size_t keep = t->len + n > sizeof(t->buf) ? sizeof(t->buf) - n : t->len;
-    memmove(t->buf, t->buf + t->len - keep, keep);
-    memcpy(t->buf + keep, in, n);
-    t->len = keep + n;
+    str_tail_keep(t->buf, sizeof(t->buf), &t->len, in, n);
     return 0;
 }
 

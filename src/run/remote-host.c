@@ -28,6 +28,7 @@
 #include "base/limits.h"
 #include "base/parse-util.h"
 #include "base/strbuf.h"
+#include "base/strutil.h"
 #include "base/strv.h"
 #include "base/termesc.h"
 #include "base/banned.h"
@@ -61,19 +62,6 @@ struct git_out {
     size_t err_len;
 };
 
-static void keep_err(struct git_out *g, const char *p, size_t n)
-{
-    if (n >= sizeof(g->err)) {
-        memcpy(g->err, p + n - sizeof(g->err), sizeof(g->err));
-        g->err_len = sizeof(g->err);
-        return;
-    }
-    size_t keep = g->err_len + n > sizeof(g->err) ? sizeof(g->err) - n : g->err_len;
-    memmove(g->err, g->err + g->err_len - keep, keep);
-    memcpy(g->err + keep, p, n);
-    g->err_len = keep + n;
-}
-
 /* Reads both pipes to their ends; stdout beyond its bound is -E2BIG. */
 static int drain(int out_fd, int err_fd, struct git_out *g)
 {
@@ -97,7 +85,7 @@ static int drain(int out_fd, int err_fd, struct git_out *g)
                 continue;
             }
             if (i == 1)
-                keep_err(g, buf, (size_t)n);
+                str_tail_keep(g->err, sizeof(g->err), &g->err_len, buf, (size_t)n);
             else if (r == 0)
                 r = strbuf_append(&g->out, buf, (size_t)n);
         }
@@ -149,10 +137,10 @@ static int spawn_git(const char *repo, const char *const *args, pid_t *pid, int 
         strv_builder_push(&av, xstrdup(args[i]));
     _cleanup_strv_free_ char **argv = strv_builder_steal(&av);
     const char *home = getenv("HOME");
+    _cleanup_free_ char *home_env = xasprintf("HOME=%s", home ? home : "/nonexistent");
     _cleanup_strv_free_ char **env =
-            strv_new(5, xstrdup("PATH=/usr/local/bin:/usr/bin:/bin"),
-                     xasprintf("HOME=%s", home ? home : "/nonexistent"), xstrdup("LC_ALL=C"),
-                     xstrdup("GIT_CONFIG_NOSYSTEM=1"), xstrdup("GIT_TERMINAL_PROMPT=0"));
+            strv_new(5, "PATH=/usr/local/bin:/usr/bin:/bin", home_env, "LC_ALL=C",
+                     "GIT_CONFIG_NOSYSTEM=1", "GIT_TERMINAL_PROMPT=0");
     int po[2], pe[2];
     if (pipe2(po, O_CLOEXEC) < 0)
         return ags_error_set(err, -errno, "pipe: %m");

@@ -45,8 +45,8 @@ static char **helper_labels(void)
     char owner[128] = "";
     if (procid_self(&self, NULL) == 0)
         procid_format(&self, owner, sizeof(owner));
-    return strv_new(3, xstrdup(PLAN_LABEL_MANAGED "=true"),
-                    xasprintf(PLAN_LABEL_OWNER "=%s", owner), xstrdup("ags.helper=export"));
+    _cleanup_free_ char *owner_label = xasprintf(PLAN_LABEL_OWNER "=%s", owner);
+    return strv_new(3, PLAN_LABEL_MANAGED "=true", owner_label, "ags.helper=export");
 }
 
 /* The workspace read-only at the work dir (nothing the export does writes

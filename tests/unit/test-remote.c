@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Bringing a remote session's changes back (run/remote.h): the export
+ * script's framing, the script itself run by the host's sh and git on temp
+ * repositories (as a helper container runs it), and the host's side:
+ * bundle verify + fetch into ags/<name>, refusals, the patch file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/fileio.h"
+#include "base/limits.h"
+#include "base/rmtree.h"
+#include "run/remote.h"
+
+struct t {
+    char root[64];
+    char *local;  /* the host's repository */
+    char *ws;     /* the workspace as the helper sees it */
+    char *script; /* run_export_script as a file */
+    char *out;    /* the export's stdout */
+    char base[65];
+};
+
+_printf_(1, 2) static int sh(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    _cleanup_free_ char *cmd = NULL;
+    assert_true(vasprintf(&cmd, fmt, ap) >= 0);
+    va_end(ap);
+    int r = system(cmd);
+    return WIFEXITED(r) ? WEXITSTATUS(r) : -1;
+}
+
+/* The first line of a command's output. */
+_printf_(1, 2) static char *sh_out(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    _cleanup_free_ char *cmd = NULL;
+    assert_true(vasprintf(&cmd, fmt, ap) >= 0);
+    va_end(ap);
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    char line[4096] = "";
+    if (!fgets(line, sizeof(line), f))
+        line[0] = '\0';
+    (void)pclose(f);
+    line[strcspn(line, "\n")] = '\0';
+    return xstrdup(line);
+}
+
+#define GIT "env -i PATH=/usr/bin:/bin HOME=/nonexistent GIT_CONFIG_NOSYSTEM=1 " \
+            "GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@t GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@t git"
+
+static int setup(void **state)
+{
+    struct t *t = xcalloc(1, sizeof(*t));
+    snprintf(t->root, sizeof(t->root), "/tmp/ags-remote-test-XXXXXX");
+    assert_non_null(mkdtemp(t->root));
+    t->local = xasprintf("%s/local", t->root);
+    t->ws = xasprintf("%s/ws", t->root);
+    t->script = xasprintf("%s/export.sh", t->root);
+    t->out = xasprintf("%s/out", t->root);
+    assert_int_equal(write_file_atomic(t->script, run_export_script, strlen(run_export_script),
+                                       0600, NULL),
+                     0);
+    /* The host's repository at upload: two files, one commit. */
+    assert_int_equal(sh("mkdir %s && cd %s && " GIT " init -q -b main . && echo one >a && "
+                        "echo gone >d && printf 'bin\\0ary' >bin && " GIT " add a d bin && " GIT
+                        " commit -qm base",
+                        t->local, t->local),
+                     0);
+    _cleanup_free_ char *base = sh_out("cd %s && git rev-parse HEAD", t->local);
+    snprintf(t->base, sizeof(t->base), "%s", base);
+    /* The upload: the same files and the whole .git. */
+    assert_int_equal(sh("cp -a %s %s", t->local, t->ws), 0);
+    *state = t;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct t *t = *state;
+    assert_int_equal(rmtree(t->root, NULL), 0);
+    free(t->local);
+    free(t->ws);
+    free(t->script);
+    free(t->out);
+    free(t);
+    return 0;
+}
+
+/* The export as a helper runs it; its exit status. */
+static int export(struct t *t, const char *mode, const char *base, const char *bdir)
+{
+    return sh("cd / && env -i PATH=/usr/bin:/bin sh %s %s %s %s sess1 %s >%s 2>%s.err",
+              t->script, mode, t->ws, base, bdir, t->out, t->out);
+}
+
+static struct run_export_header header_of(const char *path)
+{
+    char buf[AGS_EXPORT_HEADER_MAX] = "";
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    ssize_t n = read(fd, buf, sizeof(buf));
+    close(fd);
+    assert_true(n >= 0);
+    struct run_export_header h;
+    assert_int_equal(run_export_parse_header(buf, (size_t)n, &h, NULL), 0);
+    return h;
+}
+
+/* The bundle after the header, as a file of its own. */
+static char *bundle_of(struct t *t, const struct run_export_header *h)
+{
+    char *path = xasprintf("%s/b.bundle", t->root);
+    assert_int_equal(sh("tail -c +%zu %s >%s", h->len + 1, t->out, path), 0);
+    return path;
+}
+
+/* The export's bundle fetched into t->local as ags/sess1...; its header. */
+static struct run_export_header fetch_export(struct t *t, struct run_pull_result *res)
+{
+    assert_int_equal(export(t, "git", t->base, "-"), 0);
+    struct run_export_header h = header_of(t->out);
+    assert_int_equal(h.kind, RUN_EXPORT_BUNDLE);
+    _cleanup_free_ char *bundle = bundle_of(t, &h);
+    *res = (struct run_pull_result){0};
+    assert_int_equal(run_pull_fetch_bundle(t->local, bundle, "sess1", t->base, res, NULL), 0);
+    return h;
+}
+
+/* The agent's session: a commit (an edit, an add, a delete), then an
+ * uncommitted edit, an untracked file and a deletion left as they are. */
+static void agent_works(struct t *t)
+{
+    assert_int_equal(sh("cd %s && echo two >>a && echo new >n && " GIT " add n && " GIT
+                        " rm -q d && " GIT " commit -qm agent && echo three >>a && "
+                        "echo untracked >u && rm bin && echo ignored >x.log && "
+                        "echo '*.log' >.gitignore",
+                        t->ws),
+                     0);
+}
+
+/* ---- framing ---- */
+
+static void test_header_kinds_are_told_apart(void **state)
+{
+    (void)state;
+    struct run_export_header h;
+    assert_int_equal(run_export_parse_header("AGS-EXPORT/1 none\n", 18, &h, NULL), 0);
+    assert_int_equal(h.kind, RUN_EXPORT_NONE);
+    assert_int_equal(h.len, 18);
+    assert_int_equal(run_export_parse_header("AGS-EXPORT/1 bundle 1\n# v2 git bundle\n", 38, &h,
+                                             NULL),
+                     0);
+    assert_int_equal(h.kind, RUN_EXPORT_BUNDLE);
+    assert_true(h.uncommitted);
+    assert_int_equal(h.len, 22);
+    assert_int_equal(run_export_parse_header("AGS-EXPORT/1 bundle 0\n", 22, &h, NULL), 0);
+    assert_false(h.uncommitted);
+    assert_int_equal(run_export_parse_header("AGS-EXPORT/1 patch\ndiff", 23, &h, NULL), 0);
+    assert_int_equal(h.kind, RUN_EXPORT_PATCH);
+    assert_int_equal(run_export_parse_header("AGS-EXPORT/1 baseline\n", 22, &h, NULL), 0);
+    assert_int_equal(h.kind, RUN_EXPORT_BASELINE);
+}
+
+static void test_header_anything_else_is_refused(void **state)
+{
+    (void)state;
+    struct run_export_header h;
+    static const char *const bad[] = {
+            "",
+            "AGS-EXPORT/1 none",        /* no newline: cut short */
+            "AGS-EXPORT/1 bundle 2\n",
+            "AGS-EXPORT/1 bundle\n",
+            "AGS-EXPORT/2 none\n",
+            "ags-export/1 none\n",
+            " AGS-EXPORT/1 none\n",
+            "AGS-EXPORT/1 none \n",
+            "# v2 git bundle\n",
+            "diff --git a/a b/a\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(run_export_parse_header(bad[i], strlen(bad[i]), &h, NULL), -EBADMSG);
+    /* The header is the prefix, never found later in the output. */
+    assert_int_equal(run_export_parse_header("x\nAGS-EXPORT/1 none\n", 20, &h, NULL), -EBADMSG);
+}
+
+static void test_names_for_branches_and_files(void **state)
+{
+    (void)state;
+    assert_true(run_pull_name_ok("ags-claude-3f2a"));
+    assert_true(run_pull_name_ok("a.b_c-1"));
+    assert_false(run_pull_name_ok(""));
+    assert_false(run_pull_name_ok(NULL));
+    assert_false(run_pull_name_ok("../x"));
+    assert_false(run_pull_name_ok("a..b"));
+    assert_false(run_pull_name_ok("a/b"));
+    assert_false(run_pull_name_ok(".hidden"));
+    assert_false(run_pull_name_ok("-flag"));
+    assert_false(run_pull_name_ok("x.lock"));
+    assert_false(run_pull_name_ok("x."));
+    assert_false(run_pull_name_ok("a b"));
+    assert_true(run_export_base_ok("0123456789abcdef0123456789abcdef01234567"));
+    assert_false(run_export_base_ok("0123456789ABCDEF0123456789abcdef01234567"));
+    assert_false(run_export_base_ok("none"));
+    assert_false(run_export_base_ok("-"));
+}
+
+static void test_argv_is_the_fixed_script_with_its_operands(void **state)
+{
+    (void)state;
+    const char *argv[10];
+    run_export_argv(RUN_EXPORT_MODE_PLAIN, "/w", "-", "s", argv);
+    assert_string_equal(argv[0], "/bin/sh");
+    assert_string_equal(argv[1], "-c");
+    assert_ptr_equal(argv[2], run_export_script);
+    assert_string_equal(argv[4], "plain");
+    assert_string_equal(argv[5], "/w");
+    assert_string_equal(argv[8], RUN_EXPORT_BASE_DIR);
+    assert_null(argv[9]);
+}
+
+/* ---- the script and the host's side, git ---- */
+
+static void test_commits_and_uncommitted_changes_come_back_as_a_branch(void **state)
+{
+    struct t *t = *state;
+    agent_works(t);
+    _cleanup_free_ char *head_before = sh_out("cd %s && git rev-parse HEAD", t->local);
+    struct run_pull_result res;
+    assert_true(fetch_export(t, &res).uncommitted);
+    assert_string_equal(res.branch, "ags/sess1");
+    assert_int_equal(res.commits, 2);
+    /* Exactly the agent's work tree: edits, adds, deletes; ignored files not. */
+    _cleanup_free_ char *a = sh_out("cd %s && git show ags/sess1:a | tr '\\n' ,", t->local);
+    assert_string_equal(a, "one,two,three,");
+    assert_int_equal(sh("cd %s && test \"$(git show ags/sess1:u)\" = untracked", t->local), 0);
+    assert_int_equal(sh("cd %s && test \"$(git show ags/sess1:n)\" = new", t->local), 0);
+    assert_int_not_equal(sh("cd %s && git cat-file -e ags/sess1:d 2>/dev/null", t->local), 0);
+    assert_int_not_equal(sh("cd %s && git cat-file -e ags/sess1:bin 2>/dev/null", t->local), 0);
+    assert_int_not_equal(sh("cd %s && git cat-file -e ags/sess1:x.log 2>/dev/null", t->local), 0);
+    _cleanup_free_ char *subject = sh_out("cd %s && git log -1 --format=%%s ags/sess1", t->local);
+    assert_string_equal(subject, "ags: uncommitted changes of session sess1");
+    _cleanup_free_ char *parent = sh_out("cd %s && git log -1 --format=%%s ags/sess1^", t->local);
+    assert_string_equal(parent, "agent");
+    /* The host's work tree, index and HEAD are untouched. */
+    _cleanup_free_ char *head_after = sh_out("cd %s && git rev-parse HEAD", t->local);
+    assert_string_equal(head_before, head_after);
+    _cleanup_free_ char *status = sh_out("cd %s && git status --porcelain | wc -l", t->local);
+    assert_string_equal(status, "0");
+    _cleanup_free_ char *cur = sh_out("cd %s && git symbolic-ref --short HEAD", t->local);
+    assert_string_equal(cur, "main");
+    /* The workspace's repository is not written by the export. */
+    _cleanup_free_ char *ws_refs = sh_out("cd %s && git for-each-ref | wc -l", t->ws);
+    assert_string_equal(ws_refs, "1");
+    run_pull_result_done(&res);
+}
+
+static void test_an_existing_branch_is_never_overwritten(void **state)
+{
+    struct t *t = *state;
+    agent_works(t);
+    assert_int_equal(sh("cd %s && git branch ags/sess1 && git branch ags/sess1-2", t->local), 0);
+    struct run_pull_result res;
+    fetch_export(t, &res);
+    assert_string_equal(res.branch, "ags/sess1-3");
+    _cleanup_free_ char *kept = sh_out("cd %s && git rev-parse ags/sess1", t->local);
+    assert_string_equal(kept, t->base);
+    run_pull_result_done(&res);
+}
+
+static void test_missing_prerequisites_are_refused(void **state)
+{
+    struct t *t = *state;
+    agent_works(t);
+    assert_int_equal(export(t, "git", t->base, "-"), 0);
+    struct run_export_header h = header_of(t->out);
+    _cleanup_free_ char *bundle = bundle_of(t, &h);
+    /* A repository that never had the base commit. */
+    _cleanup_free_ char *other = xasprintf("%s/other", t->root);
+    assert_int_equal(sh("mkdir %s && cd %s && " GIT " init -q . && echo x >x && " GIT
+                        " add x && " GIT " commit -qm other",
+                        other, other),
+                     0);
+    struct run_pull_result res = {0};
+    struct ags_error err = {0};
+    assert_int_equal(run_pull_fetch_bundle(other, bundle, "sess1", t->base, &res, &err),
+                     -EBADMSG);
+    assert_non_null(strstr(err.msg, "bundle verify"));
+    assert_int_not_equal(sh("cd %s && git rev-parse -q --verify ags/sess1 >/dev/null", other), 0);
+}
+
+static void test_a_corrupt_bundle_is_refused(void **state)
+{
+    struct t *t = *state;
+    agent_works(t);
+    assert_int_equal(export(t, "git", t->base, "-"), 0);
+    struct run_export_header h = header_of(t->out);
+    _cleanup_free_ char *bundle = bundle_of(t, &h);
+    /* Bytes of the pack overwritten (its header and objects sit after the refs). */
+    assert_int_equal(sh("size=$(stat -c %%s %s) && printf 'garbagegarbagegarbage' | "
+                        "dd of=%s bs=1 seek=$((size - 40)) conv=notrunc status=none",
+                        bundle, bundle),
+                     0);
+    struct run_pull_result res = {0};
+    assert_int_equal(run_pull_fetch_bundle(t->local, bundle, "sess1", t->base, &res, NULL),
+                     -EBADMSG);
+    assert_int_not_equal(sh("cd %s && git rev-parse -q --verify ags/sess1 >/dev/null", t->local),
+                         0);
+    /* And a bundle of some other head than the export's. */
+    assert_int_equal(sh("cd %s && git bundle create -q %s/other.bundle main 2>/dev/null", t->ws,
+                        t->root),
+                     0);
+    _cleanup_free_ char *other = xasprintf("%s/other.bundle", t->root);
+    struct ags_error err = {0};
+    assert_int_equal(run_pull_fetch_bundle(t->local, other, "sess1", t->base, &res, &err),
+                     -EBADMSG);
+    assert_non_null(strstr(err.msg, "head"));
+}
+
+static void test_nothing_changed_says_none(void **state)
+{
+    struct t *t = *state;
+    assert_int_equal(export(t, "git", t->base, "-"), 0);
+    struct run_export_header h = header_of(t->out);
+    assert_int_equal(h.kind, RUN_EXPORT_NONE);
+    struct stat st;
+    assert_int_equal(stat(t->out, &st), 0);
+    assert_int_equal(st.st_size, h.len);
+}
+
+static void test_base_missing_and_detached_head_still_come_back(void **state)
+{
+    struct t *t = *state;
+    /* The agent detached HEAD onto a history that does not hold the base. */
+    assert_int_equal(sh("cd %s && " GIT " checkout -q --orphan fresh && " GIT " rm -rq --cached . "
+                        "&& rm -f a d bin && echo only >o && " GIT " add o && " GIT
+                        " commit -qm fresh && " GIT " checkout -q --detach && " GIT
+                        " branch -D main -q && " GIT " reflog expire --expire=now --all && " GIT
+                        " gc -q --prune=now",
+                        t->ws),
+                     0);
+    struct run_pull_result res;
+    assert_false(fetch_export(t, &res).uncommitted);
+    assert_int_equal(res.commits, 1);
+    assert_int_equal(sh("cd %s && test \"$(git show ags/sess1:o)\" = only", t->local), 0);
+    run_pull_result_done(&res);
+}
+
+static void test_planted_hooks_and_fsmonitor_never_run(void **state)
+{
+    struct t *t = *state;
+    agent_works(t);
+    _cleanup_free_ char *mark = xasprintf("%s/PWNED", t->root);
+    assert_int_equal(sh("cd %s && mkdir -p .git/hooks && for h in post-checkout pre-commit "
+                        "post-commit reference-transaction post-index-change; do "
+                        "printf '#!/bin/sh\\ntouch %s\\n' >.git/hooks/$h; chmod +x .git/hooks/$h; "
+                        "done && git config core.fsmonitor 'touch %s #' && "
+                        "git config core.hooksPath .git/hooks",
+                        t->ws, mark, mark),
+                     0);
+    /* The host's repository with a hook of its own that the fetch and the
+     * branch update would run were hooks on. */
+    assert_int_equal(sh("cp -a %s/.git/hooks/reference-transaction %s/.git/hooks/", t->ws,
+                        t->local),
+                     0);
+    struct run_pull_result res;
+    fetch_export(t, &res);
+    assert_int_not_equal(access(mark, F_OK), 0);
+    run_pull_result_done(&res);
+}
+
+/* ---- outside git: the baseline and the patch ---- */
+
+static void test_outside_git_a_patch_is_saved_0600(void **state)
+{
+    struct t *t = *state;
+    _cleanup_free_ char *bdir = xasprintf("%s/base", t->root);
+    assert_int_equal(sh("rm -rf %s/.git && mkdir %s && echo '*.tmp' >%s/.agsignore", t->ws, bdir,
+                        t->ws),
+                     0);
+    assert_int_equal(export(t, "baseline", "-", bdir), 0);
+    assert_int_equal(header_of(t->out).kind, RUN_EXPORT_BASELINE);
+    assert_int_equal(export(t, "plain", "-", bdir), 0);
+    assert_int_equal(header_of(t->out).kind, RUN_EXPORT_NONE);
+    assert_int_equal(sh("cd %s && echo two >>a && rm d && echo new >n && echo junk >j.tmp && "
+                        "printf 'bin\\0ary2' >bin",
+                        t->ws),
+                     0);
+    assert_int_equal(export(t, "plain", "-", bdir), 0);
+    struct run_export_header h = header_of(t->out);
+    assert_int_equal(h.kind, RUN_EXPORT_PATCH);
+    _cleanup_free_ char *dir = xasprintf("%s/state/sessions", t->root);
+    int fd = open(t->out, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    _cleanup_free_ char *p1 = NULL, *p2 = NULL;
+    assert_int_equal(run_pull_save_patch(dir, "sess1", fd, h.len, &p1, NULL), 0);
+    assert_int_equal(run_pull_save_patch(dir, "sess1", fd, h.len, &p2, NULL), 0);
+    close(fd);
+    _cleanup_free_ char *want1 = xasprintf("%s/sess1.patch", dir);
+    _cleanup_free_ char *want2 = xasprintf("%s/sess1-2.patch", dir);
+    assert_string_equal(p1, want1);
+    assert_string_equal(p2, want2);
+    struct stat st;
+    assert_int_equal(stat(p1, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+    /* It applies to the original tree and gives exactly the agent's. */
+    assert_int_equal(sh("cd %s && rm -rf .git && git apply --binary %s && test \"$(cat a)\" = "
+                        "\"$(printf 'one\\ntwo')\" && test ! -e d && test \"$(cat n)\" = new && "
+                        "test ! -e j.tmp && cmp -s bin %s/bin",
+                        t->local, p1, t->ws),
+                     0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_header_kinds_are_told_apart),
+            cmocka_unit_test(test_header_anything_else_is_refused),
+            cmocka_unit_test(test_names_for_branches_and_files),
+            cmocka_unit_test(test_argv_is_the_fixed_script_with_its_operands),
+            cmocka_unit_test_setup_teardown(
+                    test_commits_and_uncommitted_changes_come_back_as_a_branch, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_an_existing_branch_is_never_overwritten, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_missing_prerequisites_are_refused, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_a_corrupt_bundle_is_refused, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_nothing_changed_says_none, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_base_missing_and_detached_head_still_come_back,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_planted_hooks_and_fsmonitor_never_run, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_outside_git_a_patch_is_saved_0600, setup,
+                                            teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
