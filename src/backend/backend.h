@@ -139,7 +139,9 @@ void backend_sessions_done(struct backend_sessions *s); /* backend/objects.c */
  * sandbox user mapping; removed on every path. */
 struct backend_helper {
     const char *image;
-    const struct plan_mount *volumes; /* PLAN_MOUNT_VOLUME only */
+    /* PLAN_MOUNT_VOLUME only; one that is missing is created with its labels
+     * (Podman would make it without any: nothing would ever list it). */
+    const struct plan_mount *volumes;
     size_t n_volumes;
     const char *const *labels; /* "key=value", NULL-terminated: ags.managed, ags.session... */
     uint32_t uid, gid;         /* inside (the plan's identity) */

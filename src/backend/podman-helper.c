@@ -37,7 +37,11 @@ static int create_helper(struct podman_client *c, struct backend_lock *lock,
     struct backend_spec spec;
     backend_spec_from_helper(h, argv, &spec);
     (void)backend_lock_take(lock, NULL);
-    int r = podman_container_create(c, &spec.spec, ret_id, NULL, err);
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < h->n_volumes; i++)
+        r = backend_volume_ensure(c, &h->volumes[i], err);
+    if (r == 0)
+        r = podman_container_create(c, &spec.spec, ret_id, NULL, err);
     backend_lock_release(lock);
     backend_spec_done(&spec);
     if (r < 0 && err)

@@ -81,6 +81,10 @@ int backend_helper_run(struct podman_client *c, struct backend_lock *lock,
                        uint64_t max_out, int *ret_exit, char **ret_stderr,
                        struct ags_error *err) _warn_unused_;
 
+/* Creates the named volume m->source with m->labels unless it exists. */
+int backend_volume_ensure(struct podman_client *c, const struct plan_mount *m,
+                          struct ags_error *err) _warn_unused_;
+
 /* Creates missing named volumes (with the plan's labels) and the host paths
  * the plan marks for creation. */
 int backend_prepare(struct podman_client *c, const struct ags_plan *p, struct ags_error *err)

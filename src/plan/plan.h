@@ -363,6 +363,11 @@ struct ags_plan {
  * ags attached to it; the sweep keeps it while it runs, even when its owner
  * (the supervisor) is gone. */
 #define PLAN_LABEL_SUPERVISED "ags.supervised"
+/* A remote session's workspace volume (docs/remote.md): ags.volume=workspace,
+ * the session name and the local HEAD at upload (40 hex, or "none"). */
+#define PLAN_VOLUME_WORKSPACE "workspace"
+#define PLAN_LABEL_NAME       "ags.name"
+#define PLAN_LABEL_BASE       "ags.base"
 /* What a supervised session's main process prints once its tmux session is
  * up (the supervisor then reports it started): a record-separator-framed
  * word, as printf writes it and as the supervisor matches it. */

@@ -49,6 +49,16 @@ static char **helper_labels(void)
     return strv_new(3, PLAN_LABEL_MANAGED "=true", owner_label, "ags.helper=export");
 }
 
+/* The baseline volume's labels when the helper creates it: listed by ags
+ * df and removed with the workspace (ags pull, ags prune --workspaces). */
+static char **base_labels(const struct run_remote_session *s)
+{
+    _cleanup_free_ char *session = xasprintf(PLAN_LABEL_SESSION "=%s", s->session);
+    _cleanup_free_ char *name = xasprintf(PLAN_LABEL_NAME "=%s", s->name);
+    return strv_new(4, PLAN_LABEL_MANAGED "=true", session,
+                    PLAN_LABEL_VOLUME "=" PLAN_VOLUME_WORKSPACE "-base", name);
+}
+
 /* The workspace read-only at the work dir (nothing the export does writes
  * there: a running session can be read), the baseline volume read-write. */
 static int run_export(struct backend *b, const struct run_remote_session *s,
@@ -63,10 +73,11 @@ static int run_export(struct backend *b, const struct run_remote_session *s,
     _cleanup_free_ char *ws = run_remote_workspace_volume(s->session);
     _cleanup_free_ char *bv = run_remote_base_volume(s->session);
     _cleanup_free_ char *wd = xstrdup(s->workdir), *bd = xstrdup(RUN_EXPORT_BASE_DIR);
+    _cleanup_strv_free_ char **blabels = base_labels(s);
     const struct plan_mount vols[] = {
             {.type = PLAN_MOUNT_VOLUME, .source = ws, .destination = wd,
              .read_only = true},
-            {.type = PLAN_MOUNT_VOLUME, .source = bv, .destination = bd},
+            {.type = PLAN_MOUNT_VOLUME, .source = bv, .destination = bd, .labels = blabels},
     };
     char **labels = helper_labels();
     const struct backend_helper h = {

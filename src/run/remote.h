@@ -133,3 +133,32 @@ int run_remote_pull(struct backend *b, const struct run_remote_session *s,
  * a container still uses one. */
 int run_remote_remove_volumes(struct backend *b, const char *session, struct ags_error *err)
         _warn_unused_;
+
+/* ---- remote-list.c: the workspaces not brought back yet ---- */
+
+struct run_workspace {
+    char *volume;  /* ags-ws-<session> */
+    char *name;    /* ags.name */
+    char *session; /* ags.session */
+    char *workdir; /* ags.workdir decoded ("" when it does not decode) */
+    char *base;    /* ags.base */
+    bool running;  /* a sandbox of that session is there (created or running) */
+};
+
+struct run_workspaces {
+    struct run_workspace *v;
+    size_t n;
+    struct backend *backend; /* open until run_workspaces_done */
+};
+
+void run_workspaces_done(struct run_workspaces *w);
+
+/* Pure: the workspace volumes among objs (ags.volume=workspace with a
+ * session and a name that run_pull_name_ok takes), running from sessions. */
+void run_workspaces_from(const struct backend_objects *objs, const struct backend_sessions *ss,
+                         struct run_workspaces *ret);
+
+/* Opens the engine (o as for ags df) and lists the workspaces. */
+struct run_owned_opts;
+int run_workspaces_gather(const struct run_owned_opts *o, struct run_workspaces *ret,
+                          struct ags_error *err) _warn_unused_;

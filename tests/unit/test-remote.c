@@ -20,6 +20,7 @@
 #include "base/fileio.h"
 #include "base/limits.h"
 #include "base/rmtree.h"
+#include "base/strv.h"
 #include "run/remote.h"
 
 struct t {
@@ -233,6 +234,68 @@ static void test_argv_is_the_fixed_script_with_its_operands(void **state)
     assert_null(argv[9]);
 }
 
+/* ---- the workspaces left ---- */
+
+static void push_obj(struct backend_objects *o, const char *name, char **labels)
+{
+    o->v = xrealloc(o->v, (o->n + 1) * sizeof(*o->v));
+    o->v[o->n++] = (struct backend_object){.kind = BACKEND_OBJ_VOLUME,
+                                           .id = xstrdup(name),
+                                           .name = xstrdup(name),
+                                           .labels = labels,
+                                           .tags = strv_new(0),
+                                           .users = strv_new(0)};
+}
+
+static void test_workspaces_are_the_labelled_workspace_volumes(void **state)
+{
+    (void)state;
+    struct backend_objects o = {0};
+    push_obj(&o, "ags-ws-0123456789abcdef",
+             strv_new(5, "ags.volume=workspace", "ags.session=0123456789abcdef",
+                      "ags.name=ags-pi-1", "ags.workdir=/home/u/my%20repo",
+                      "ags.base=0123456789abcdef0123456789abcdef01234567"));
+    /* Its baseline, a volume named unlike its session, a bad name. */
+    push_obj(&o, "ags-ws-0123456789abcdef-base",
+             strv_new(3, "ags.volume=workspace-base", "ags.session=0123456789abcdef",
+                      "ags.name=ags-pi-1"));
+    push_obj(&o, "other", strv_new(3, "ags.volume=workspace", "ags.session=1111111111111111",
+                                   "ags.name=ags-pi-2"));
+    push_obj(&o, "ags-ws-2222222222222222",
+             strv_new(3, "ags.volume=workspace", "ags.session=2222222222222222",
+                      "ags.name=../x"));
+    push_obj(&o, "ags-ws-3333333333333333",
+             strv_new(2, "ags.volume=workspace", "ags.session=3333333333333333"));
+    push_obj(&o, "ags-ws-4444444444444444",
+             strv_new(3, "ags.volume=workspace", "ags.session=4444444444444444",
+                      "ags.name=ags-pi-4"));
+    struct backend_session running = {.state = BACKEND_SESSION_RUNNING,
+                                      .labels = strv_new(1, "ags.session=4444444444444444")};
+    const struct backend_sessions ss = {&running, 1};
+    struct run_workspaces w = {0};
+    run_workspaces_from(&o, &ss, &w);
+    assert_int_equal(w.n, 2);
+    assert_string_equal(w.v[0].name, "ags-pi-1");
+    assert_string_equal(w.v[0].workdir, "/home/u/my repo");
+    assert_string_equal(w.v[0].base, "0123456789abcdef0123456789abcdef01234567");
+    assert_false(w.v[0].running);
+    assert_string_equal(w.v[1].name, "ags-pi-4");
+    assert_string_equal(w.v[1].base, "none");
+    assert_true(w.v[1].running);
+    run_workspaces_done(&w);
+    strv_free(running.labels);
+    backend_objects_done(&o);
+}
+
+static void test_volume_names_of_a_session(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *ws = run_remote_workspace_volume("0123456789abcdef");
+    _cleanup_free_ char *base = run_remote_base_volume("0123456789abcdef");
+    assert_string_equal(ws, "ags-ws-0123456789abcdef");
+    assert_string_equal(base, "ags-ws-0123456789abcdef-base");
+}
+
 /* ---- the script and the host's side, git ---- */
 
 static void test_commits_and_uncommitted_changes_come_back_as_a_branch(void **state)
@@ -432,6 +495,8 @@ int main(void)
             cmocka_unit_test(test_header_anything_else_is_refused),
             cmocka_unit_test(test_names_for_branches_and_files),
             cmocka_unit_test(test_argv_is_the_fixed_script_with_its_operands),
+            cmocka_unit_test(test_workspaces_are_the_labelled_workspace_volumes),
+            cmocka_unit_test(test_volume_names_of_a_session),
             cmocka_unit_test_setup_teardown(
                     test_commits_and_uncommitted_changes_come_back_as_a_branch, setup, teardown),
             cmocka_unit_test_setup_teardown(test_an_existing_branch_is_never_overwritten, setup,
