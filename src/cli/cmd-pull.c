@@ -14,7 +14,7 @@
 #include "base/limits.h"
 #include "base/termesc.h"
 #include "cli/cli.h"
-#include "cli/config-load.h"
+#include "cli/owned-view.h"
 #include "plan/plan.h"
 #include "run/remote.h"
 #include "run/run.h"
@@ -188,17 +188,12 @@ static int pull_run(int argc, char **argv)
             puts(PULL_USAGE);
         return rc;
     }
-    a.engine.backend = "podman"; /* workspaces live only in Podman volumes */
-    struct cli_host h;
-    cli_host_init(&h);
-    h.config_read_only = true;
-    h.engine = a.engine;
+    /* Workspaces live only in Podman volumes; what ags owns is every repo's
+     * (no repo overlay), like ags df. */
+    struct cli_owned_flags of = {.config_path = a.config_path, .engine = a.engine};
+    of.engine.backend = "podman";
     _cleanup_config_ struct ags_config *cfg = NULL;
-    rc = cli_load_config(&h, a.config_path, false, &cfg);
-    cli_host_done(&h);
-    _cleanup_free_ char *uri = NULL, *origin = NULL;
-    if (rc == 0)
-        rc = cli_engine_target(cfg, &uri, &origin);
+    rc = cli_owned_config(&of, true, &cfg);
     if (rc != 0)
         return rc;
     const struct run_owned_opts opts = {.cfg = cfg, .cb = {.warn = on_warn}};
