@@ -11,52 +11,23 @@
 . "$(dirname "$0")/lib.sh"
 
 [ -x "${AGS_BIN:-}" ] || e2e_abort "the ags binary is missing (AGS_BIN)"
-e2e_need /usr/sbin/sshd ssh-keygen ssh-agent ssh-add script timeout
+e2e_need script timeout
 S=$AGS_E2E_SCRATCH/ssh
 WORK=$AGS_E2E_SCRATCH/repo
 export XDG_CONFIG_HOME=$AGS_E2E_SCRATCH/config
 export HOME=$AGS_E2E_SCRATCH/home
-mkdir -p "$S" "$WORK/.git" "$XDG_CONFIG_HOME/ags" "$HOME/.ssh"
-chmod 700 "$S" "$HOME/.ssh"
+mkdir -p "$WORK/.git" "$XDG_CONFIG_HOME/ags"
 cat >"$XDG_CONFIG_HOME/ags/config.toml" <<TOML
 [sandbox]
 image = "$AGS_E2E_IMAGE"
 TOML
 cd "$WORK" || e2e_abort "cannot enter $WORK"
 
-ssh-keygen -q -t ed25519 -N '' -C host -f "$S/host_key"
-ssh-keygen -q -t ed25519 -N '' -C other -f "$S/other_key"
-ssh-keygen -q -t ed25519 -N '' -C user -f "$S/user_key"
-cp "$S/user_key.pub" "$S/authorized_keys"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$S/sshd_config" <<CFG
-ListenAddress 127.0.0.1
-Port $PORT
-HostKey $S/host_key
-AuthorizedKeysFile $S/authorized_keys
-StrictModes no
-UsePAM no
-PidFile $S/sshd.pid
-AllowStreamLocalForwarding yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-CFG
-/usr/sbin/sshd -D -f "$S/sshd_config" -e 2>"$S/sshd.log" &
-SSHD=$!
-e2e_defer "kill $SSHD"
-for _ in $(seq 50); do
-    python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 0.2)" 2>/dev/null && break
-    sleep 0.1
-done
-eval "$(ssh-agent -s)" >/dev/null
-e2e_defer "kill $SSH_AGENT_PID"
-ssh-add -q "$S/user_key" 2>/dev/null
-HOSTKEY=$(cut -d' ' -f1,2 "$S/host_key.pub")
-echo "[127.0.0.1]:$PORT $HOSTKEY" >"$HOME/.ssh/known_hosts"
-FP=$(ssh-keygen -lf "$S/host_key.pub" | cut -d' ' -f2)
-LOCAL=$CONTAINER_HOST
-ME=$(id -un)
-export CONTAINER_HOST="ssh://$ME@127.0.0.1:$PORT${LOCAL#unix://}"
+ssh_loopback "$S"
+PORT=$SSH_PORT
+SSHD=$SSHD_PID
+FP=$SSH_HOST_FP
+LOCAL=$SSH_LOCAL
 
 # ---- the API through the tunnel
 run ps --json

@@ -489,3 +489,51 @@ image_remove() {
     fi
     api DELETE "/images/$(printf %s "$1" | sed 's|/|%2F|g; s|:|%3A|g')?force=true"
 }
+
+# ------------------------------------------------------------- ssh:// loopback
+
+# ssh_loopback DIR: our own sshd on 127.0.0.1 in front of this user's Podman
+# service (host key, user key, AllowStreamLocalForwarding), an ssh-agent
+# holding the user key and known_hosts naming the host key; then
+# CONTAINER_HOST=ssh://USER@127.0.0.1:PORT/<the socket>.  Sets SSH_PORT,
+# SSHD_PID, SSH_LOCAL (the unix:// URI before) and SSH_HOST_FP (the host
+# key's SHA256 fingerprint); keys are DIR/{host,other,user}_key.  Needs
+# HOME set to a scratch home.
+ssh_loopback() {
+    local S=$1
+    e2e_need /usr/sbin/sshd ssh-keygen ssh-agent ssh-add
+    mkdir -p "$S" "$HOME/.ssh"
+    chmod 700 "$S" "$HOME/.ssh"
+    ssh-keygen -q -t ed25519 -N '' -C host -f "$S/host_key"
+    ssh-keygen -q -t ed25519 -N '' -C other -f "$S/other_key"
+    ssh-keygen -q -t ed25519 -N '' -C user -f "$S/user_key"
+    cp "$S/user_key.pub" "$S/authorized_keys"
+    SSH_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    cat >"$S/sshd_config" <<CFG
+ListenAddress 127.0.0.1
+Port $SSH_PORT
+HostKey $S/host_key
+AuthorizedKeysFile $S/authorized_keys
+StrictModes no
+UsePAM no
+PidFile $S/sshd.pid
+AllowStreamLocalForwarding yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+CFG
+    /usr/sbin/sshd -D -f "$S/sshd_config" -e 2>"$S/sshd.log" &
+    SSHD_PID=$!
+    e2e_defer "kill $SSHD_PID"
+    for _ in $(seq 50); do
+        python3 -c "import socket; socket.create_connection(('127.0.0.1', $SSH_PORT), 0.2)" 2>/dev/null && break
+        sleep 0.1
+    done
+    eval "$(ssh-agent -s)" >/dev/null
+    e2e_defer "kill $SSH_AGENT_PID"
+    ssh-add -q "$S/user_key" 2>/dev/null
+    echo "[127.0.0.1]:$SSH_PORT $(cut -d' ' -f1,2 "$S/host_key.pub")" >"$HOME/.ssh/known_hosts"
+    SSH_HOST_FP=$(ssh-keygen -lf "$S/host_key.pub" | cut -d' ' -f2)
+    SSH_LOCAL=$CONTAINER_HOST
+    CONTAINER_HOST="ssh://$(id -un)@127.0.0.1:$SSH_PORT${SSH_LOCAL#unix://}"
+    export CONTAINER_HOST
+}
