@@ -4,7 +4,12 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "base/macro.h"
 
 #include "base/banned.h"
 
@@ -71,6 +76,50 @@ int parse_port(const char *s, uint16_t *ret)
         return -ERANGE;
     *ret = (uint16_t)v;
     return 0;
+}
+
+static const char *const size_units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+
+int parse_size(const char *s, uint64_t *ret)
+{
+    if (!s || !isdigit((unsigned char)*s))
+        return -EINVAL;
+    size_t digits = strspn(s, "0123456789");
+    const char *unit = s + digits;
+    unsigned shift = 0;
+    bool known = unit[0] == '\0';
+    for (unsigned u = 0; !known && u < ARRAY_SIZE(size_units); u++) {
+        /* "K" alone is "KiB"; "B" is the unit of bytes */
+        bool full = strcmp(unit, size_units[u]) == 0;
+        bool letter = u > 0 && unit[0] == size_units[u][0] && unit[1] == '\0';
+        if (full || letter) {
+            known = true;
+            shift = 10 * u;
+        }
+    }
+    if (!known || digits >= 21)
+        return digits >= 21 ? -ERANGE : -EINVAL;
+    char num[21];
+    memcpy(num, s, digits);
+    num[digits] = '\0';
+    uint64_t v;
+    int r = parse_u64(num, &v);
+    if (r < 0)
+        return r;
+    if (shift && v > (UINT64_MAX >> shift))
+        return -ERANGE;
+    *ret = v << shift;
+    return 0;
+}
+
+void size_text(uint64_t v, char out[SIZE_TEXT_MAX])
+{
+    unsigned u = 0;
+    while (v && v % 1024 == 0 && u + 1 < ARRAY_SIZE(size_units)) {
+        v /= 1024;
+        u++;
+    }
+    (void)snprintf(out, SIZE_TEXT_MAX, "%llu%s", (unsigned long long)v, size_units[u]);
 }
 
 int hex_digit_value(int c)

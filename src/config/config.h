@@ -38,6 +38,12 @@ struct cfg_u32 {
     struct cfg_origin at;
 };
 
+/* A byte size (CFG_T_SIZE: "512MiB" in the file). */
+struct cfg_u64 {
+    uint64_t v;
+    struct cfg_origin at;
+};
+
 struct cfg_strv {
     char **v;
     size_t n;
@@ -157,6 +163,15 @@ struct cfg_network {
     struct cfg_bool lockdown_may_open; /* --network open with --lockdown; own config only */
 };
 
+/* [remote]: what travels to and from a remote engine (docs/remote.md). */
+struct cfg_remote {
+    struct cfg_u64 max_upload; /* bytes of the workspace tar sent before a run */
+    struct cfg_u64 max_pull;   /* bytes of the bundle or patch brought back */
+};
+
+#define CFG_REMOTE_MAX_UPLOAD_DEFAULT (4ull << 30)
+#define CFG_REMOTE_MAX_PULL_DEFAULT   (1ull << 30)
+
 /* [ssh]: what the agent may do with the user's keys (the ssh-agent filter). */
 enum cfg_ssh_confirm { CFG_SSH_CONFIRM_NEVER, CFG_SSH_CONFIRM_ALWAYS };
 
@@ -190,6 +205,7 @@ struct ags_config {
     struct cfg_network network;
     struct cfg_ssh ssh;
     struct cfg_engine engine;
+    struct cfg_remote remote;
     struct cfg_aliases aliases;
     struct cfg_browser browser;
     struct cfg_auth_proxy auth_proxy;

@@ -9,6 +9,7 @@
 #include "base/alloc.h"
 #include "base/limits.h"
 #include "base/netrule.h"
+#include "base/parse-util.h"
 #include "base/strutil.h"
 #include "base/strv.h"
 #include "base/banned.h"
@@ -285,6 +286,36 @@ static void decode_u32(struct cfg_decoder *d, const struct toml_value *v, const 
     out->at = cfg_origin_at(d, v->pos);
 }
 
+static void decode_size(struct cfg_decoder *d, const struct toml_value *v, const char *ctx,
+                        struct cfg_u64 *out)
+{
+    uint64_t size = 0;
+    if (v->type == TOML_INTEGER && v->u.i > 0) {
+        size = (uint64_t)v->u.i;
+    } else if (v->type == TOML_STRING) {
+        const char *s = want_string(d, v, ctx);
+        if (!s)
+            return;
+        int r = parse_size(s, &size);
+        if (r < 0) {
+            cfg_report_error(d, v->pos, ctx, "'%s' is %s (a number of bytes with an optional "
+                             "unit B, KiB, MiB, GiB or TiB, e.g. \"512MiB\")", s,
+                             r == -ERANGE ? "too large" : "no size");
+            return;
+        }
+    } else if (v->type != TOML_INTEGER) {
+        cfg_report_error(d, v->pos, ctx, "expected a size such as \"512MiB\", found %s",
+                         article_type(v->type));
+        return;
+    }
+    if (size == 0) {
+        cfg_report_error(d, v->pos, ctx, "must be larger than 0");
+        return;
+    }
+    out->v = size;
+    out->at = cfg_origin_at(d, v->pos);
+}
+
 static void decode_enum(struct cfg_decoder *d, const struct toml_value *v, const char *ctx,
                         const char *const *names, struct cfg_u32 *out)
 {
@@ -354,6 +385,9 @@ static void decode_field(struct cfg_decoder *d, const struct toml_value *v, cons
         break;
     case CFG_T_ARGV:
         decode_argv(d, v, ctx, slot);
+        break;
+    case CFG_T_SIZE:
+        decode_size(d, v, ctx, slot);
         break;
     }
 }

@@ -44,6 +44,7 @@ void cfg_free_fields(const struct cfg_table_schema *schema, void *obj)
             break;
         case CFG_SHAPE_BOOL:
         case CFG_SHAPE_U32:
+        case CFG_SHAPE_U64:
             break;
         }
     }
@@ -104,6 +105,7 @@ struct ags_config *config_free(struct ags_config *c)
     cfg_free_fields(&cfg_schema_network, &c->network);
     cfg_free_fields(&cfg_schema_ssh, &c->ssh);
     cfg_free_fields(&cfg_schema_engine, &c->engine);
+    cfg_free_fields(&cfg_schema_remote, &c->remote);
     free(c->engine.connection_flag);
     free(c->engine.url);
     cfg_free_fields(&cfg_schema_notify, &c->notify);

@@ -66,6 +66,7 @@ void cfg_merge_layer(struct ags_config *base, struct cfg_parts *bp, struct ags_c
     merge_fields(&cfg_schema_network, &base->network, &overlay->network);
     merge_fields(&cfg_schema_ssh, &base->ssh, &overlay->ssh);
     merge_fields(&cfg_schema_engine, &base->engine, &overlay->engine);
+    merge_fields(&cfg_schema_remote, &base->remote, &overlay->remote);
     merge_fields(&cfg_schema_notify, &base->notify, &overlay->notify);
     merge_fields(&cfg_schema_aliases, &base->aliases, &overlay->aliases);
     merge_fields(&cfg_schema_image, &base->image, &overlay->image);
@@ -90,6 +91,12 @@ static void default_str(struct cfg_str *s, char *value)
 }
 
 static void default_u32(struct cfg_u32 *u, uint32_t value)
+{
+    if (!cfg_origin_set(&u->at))
+        u->v = value;
+}
+
+static void default_u64(struct cfg_u64 *u, uint64_t value)
 {
     if (!cfg_origin_set(&u->at))
         u->v = value;
@@ -133,6 +140,8 @@ static void apply_defaults(struct ags_config *c, const struct cfg_host *h)
     default_bool(&c->network.host_loopback, false);
     default_bool(&c->network.lockdown_may_open, false);
     default_u32(&c->ssh.confirm, CFG_SSH_CONFIRM_NEVER);
+    default_u64(&c->remote.max_upload, CFG_REMOTE_MAX_UPLOAD_DEFAULT);
+    default_u64(&c->remote.max_pull, CFG_REMOTE_MAX_PULL_DEFAULT);
     default_str(&c->image.base, xstrdup(DEFAULT_IMAGE_BASE));
     default_str(&c->image.debian_suite, xstrdup(DEFAULT_IMAGE_SUITE));
     default_bool(&c->image.trust_host_ca, true);

@@ -60,6 +60,10 @@ static const struct forbidden_key forbidden[] = {
      * the user's decision alone. */
     /* Where the code runs: another machine is a trust decision of the user's. */
     {"engine", "connection", "it picks the machine whose Podman runs your code"},
+    /* What a run sends to the remote engine and what ags takes back onto
+     * your disk from a sandbox the agent wrote. */
+    {"remote", "max_upload", "it decides how much of your machine a run sends to a remote engine"},
+    {"remote", "max_pull", "it decides how much a remote sandbox may write onto your disk"},
     {"ssh", "confirm", "it decides whether the sandbox may use your ssh keys without asking"},
 };
 

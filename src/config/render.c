@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/parse-util.h"
 #include "base/strbuf.h"
 #include "base/strutil.h"
 #include "base/banned.h"
@@ -42,6 +43,12 @@ static void put_value(struct strbuf *sb, const struct cfg_field *f, const void *
             putq(sb, f->names[v], json);
         else
             put(sb, num);
+        break;
+    }
+    case CFG_SHAPE_U64: { /* a size: the spelling the file takes */
+        char text[SIZE_TEXT_MAX];
+        size_text(((const struct cfg_u64 *)slot)->v, text);
+        putq(sb, text, json);
         break;
     }
     case CFG_SHAPE_STRV: {
@@ -196,6 +203,8 @@ char *config_render_text(const struct ags_config *c)
     text_fields(&sb, &cfg_schema_ssh, &c->ssh);
     text_header(&sb, "[engine]", NULL);
     text_fields(&sb, &cfg_schema_engine, &c->engine);
+    text_header(&sb, "[remote]", NULL);
+    text_fields(&sb, &cfg_schema_remote, &c->remote);
     text_header(&sb, "[notify]", NULL);
     text_fields(&sb, &cfg_schema_notify, &c->notify);
     text_header(&sb, "[aliases]", NULL);
@@ -299,6 +308,8 @@ char *config_render_json(const struct ags_config *c)
     json_fields(&sb, &cfg_schema_ssh, &c->ssh);
     put(&sb, ", \"engine\": ");
     json_fields(&sb, &cfg_schema_engine, &c->engine);
+    put(&sb, ", \"remote\": ");
+    json_fields(&sb, &cfg_schema_remote, &c->remote);
     put(&sb, ", \"notify\": ");
     json_fields(&sb, &cfg_schema_notify, &c->notify);
     put(&sb, ", \"aliases\": ");

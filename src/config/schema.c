@@ -23,6 +23,7 @@ static const enum cfg_shape shape_of_type[] = {
     [CFG_T_NET_RULES] = CFG_SHAPE_STRV,
     [CFG_T_ARGV] = CFG_SHAPE_STRV,
     [CFG_T_MAP] = CFG_SHAPE_MAP,
+    [CFG_T_SIZE] = CFG_SHAPE_U64,
 };
 
 static const struct {
@@ -33,10 +34,11 @@ static const struct {
     [CFG_SHAPE_U32] = {sizeof(struct cfg_u32), offsetof(struct cfg_u32, at)},
     [CFG_SHAPE_STRV] = {sizeof(struct cfg_strv), offsetof(struct cfg_strv, at)},
     [CFG_SHAPE_MAP] = {sizeof(struct cfg_map), offsetof(struct cfg_map, at)},
+    [CFG_SHAPE_U64] = {sizeof(struct cfg_u64), offsetof(struct cfg_u64, at)},
 };
 
 /* A type added without its shape would silently be stored as a string. */
-_Static_assert(ARRAY_SIZE(shape_of_type) == CFG_T_ARGV + 1, "every field type has a shape");
+_Static_assert(ARRAY_SIZE(shape_of_type) == CFG_T_SIZE + 1, "every field type has a shape");
 
 enum cfg_shape cfg_shape_of(enum cfg_ftype t)
 {
@@ -165,6 +167,11 @@ static const struct cfg_field engine_fields[] = {
     F(struct cfg_engine, "connection", CFG_T_STRING, connection, false),
 };
 
+static const struct cfg_field remote_fields[] = {
+    F(struct cfg_remote, "max_upload", CFG_T_SIZE, max_upload, false),
+    F(struct cfg_remote, "max_pull", CFG_T_SIZE, max_pull, false),
+};
+
 static const struct cfg_field image_fields[] = {
     F(struct cfg_image, "base", CFG_T_STRING, base, false),
     F(struct cfg_image, "debian_suite", CFG_T_STRING, debian_suite, false),
@@ -192,6 +199,7 @@ SCHEMA(cfg_schema_update, "update", false, update_fields);
 SCHEMA(cfg_schema_network, "network", false, network_fields);
 SCHEMA(cfg_schema_ssh, "ssh", false, ssh_fields);
 SCHEMA(cfg_schema_engine, "engine", false, engine_fields);
+SCHEMA(cfg_schema_remote, "remote", false, remote_fields);
 SCHEMA(cfg_schema_notify, "notify", false, notify_fields);
 SCHEMA(cfg_schema_image, "image", false, image_fields);
 SCHEMA(cfg_schema_aliases, "aliases", false, aliases_fields);
@@ -200,6 +208,7 @@ const struct cfg_table_schema *const cfg_schemas[] = {
     &cfg_schema_sandbox,        &cfg_schema_mount,  &cfg_schema_agent_mount,
     &cfg_schema_tool,           &cfg_schema_tool_directory, &cfg_schema_tool_secret,
     &cfg_schema_secret,         &cfg_schema_auth_proxy, &cfg_schema_browser,
-    &cfg_schema_update,         &cfg_schema_network, &cfg_schema_ssh, &cfg_schema_engine, &cfg_schema_notify,
+    &cfg_schema_update,         &cfg_schema_network, &cfg_schema_ssh, &cfg_schema_engine,
+    &cfg_schema_remote,         &cfg_schema_notify,
     &cfg_schema_image,          &cfg_schema_aliases, NULL,
 };

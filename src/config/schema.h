@@ -26,7 +26,8 @@ enum cfg_ftype {
     CFG_T_CONTAINER_PATHS, /* array of absolute sandbox paths */
     CFG_T_MAP,             /* table of strings, at least one key */
     CFG_T_NET_RULES,       /* array of allowlist entries (base/netrule.h) */
-    CFG_T_ARGV,            /* array of strings, [0] expanded and absolute (the last) */
+    CFG_T_ARGV,            /* array of strings, [0] expanded and absolute */
+    CFG_T_SIZE,            /* "512MiB" (base/parse-util.h parse_size) or bytes, > 0 (the last) */
 };
 
 /* The value struct a field type is stored in: what freeing, merging, origin
@@ -37,6 +38,7 @@ enum cfg_shape {
     CFG_SHAPE_U32,  /* struct cfg_u32 */
     CFG_SHAPE_STRV, /* struct cfg_strv */
     CFG_SHAPE_MAP,  /* struct cfg_map */
+    CFG_SHAPE_U64,  /* struct cfg_u64 */
 };
 enum cfg_shape cfg_shape_of(enum cfg_ftype t);
 /* sizeof the value struct of type t. */
@@ -61,7 +63,7 @@ struct cfg_table_schema {
 extern const struct cfg_table_schema cfg_schema_sandbox, cfg_schema_image, cfg_schema_mount, cfg_schema_agent_mount,
         cfg_schema_tool, cfg_schema_tool_directory, cfg_schema_secret, cfg_schema_tool_secret,
         cfg_schema_browser, cfg_schema_auth_proxy, cfg_schema_update,
-        cfg_schema_network, cfg_schema_ssh, cfg_schema_engine, cfg_schema_aliases, cfg_schema_notify;
+        cfg_schema_network, cfg_schema_ssh, cfg_schema_engine, cfg_schema_remote, cfg_schema_aliases, cfg_schema_notify;
 
 /* Every table, NULL-terminated, in documentation order. */
 extern const struct cfg_table_schema *const cfg_schemas[];

@@ -14,7 +14,7 @@ static const char *const unsupported_sections[] = {
 
 static const char *const top_level_keys[] = {
     "sandbox", "mount", "agent_mount", "tool", "secret", "auth_proxy", "browser", "update", "network",
-    "ssh", "engine", "notify", "image", "aliases", NULL,
+    "ssh", "engine", "remote", "notify", "image", "aliases", NULL,
 };
 
 static bool want_table(struct cfg_decoder *d, const struct toml_value *v, const char *ctx)
@@ -230,6 +230,9 @@ static void decode_top_level(struct cfg_decoder *d, const struct toml_kv *kv)
     } else if (strcmp(k, "engine") == 0) {
         if (want_table(d, v, k))
             cfg_decode_fields(d, v, k, &cfg_schema_engine, &c->engine, NULL);
+    } else if (strcmp(k, "remote") == 0) {
+        if (want_table(d, v, k))
+            cfg_decode_fields(d, v, k, &cfg_schema_remote, &c->remote, NULL);
     } else if (strcmp(k, "notify") == 0) {
         if (want_table(d, v, k))
             cfg_decode_fields(d, v, k, &cfg_schema_notify, &c->notify, NULL);

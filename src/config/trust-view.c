@@ -146,6 +146,7 @@ static void put_summary(struct strbuf *sb, const struct ags_config *o, const str
     put_settings(sb, &cfg_schema_network, &o->network);
     put_settings(sb, &cfg_schema_ssh, &o->ssh);
     put_settings(sb, &cfg_schema_engine, &o->engine);
+    put_settings(sb, &cfg_schema_remote, &o->remote);
     put_settings(sb, &cfg_schema_notify, &o->notify);
     put_settings(sb, &cfg_schema_aliases, &o->aliases);
     put_settings(sb, &cfg_schema_image, &o->image);

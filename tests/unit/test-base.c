@@ -88,6 +88,51 @@ static void test_parse_u32_rejects_signs_spaces_garbage_and_overflow(void **stat
     assert_int_equal(port, 65535);
 }
 
+static void test_parse_size_takes_binary_units_and_refuses_the_ambiguous(void **state)
+{
+    (void)state;
+    uint64_t v = 7;
+    assert_int_equal(parse_size("512MiB", &v), 0);
+    assert_int_equal(v, 512ull << 20);
+    assert_int_equal(parse_size("4G", &v), 0);
+    assert_int_equal(v, 4ull << 30);
+    assert_int_equal(parse_size("1000", &v), 0);
+    assert_int_equal(v, 1000);
+    assert_int_equal(parse_size("3B", &v), 0);
+    assert_int_equal(v, 3);
+    assert_int_equal(parse_size("2TiB", &v), 0);
+    assert_int_equal(v, 2ull << 40);
+    v = 7;
+    assert_int_equal(parse_size("1MB", &v), -EINVAL); /* 1000 or 1024? */
+    assert_int_equal(parse_size("1 MiB", &v), -EINVAL);
+    assert_int_equal(parse_size("1mib", &v), -EINVAL);
+    assert_int_equal(parse_size("MiB", &v), -EINVAL);
+    assert_int_equal(parse_size("-1", &v), -EINVAL);
+    assert_int_equal(parse_size("", &v), -EINVAL);
+    assert_int_equal(parse_size("16777216TiB", &v), -ERANGE); /* 2^64 */
+    assert_int_equal(parse_size("18446744073709551616", &v), -ERANGE);
+    assert_int_equal(parse_size("99999999999999999999999", &v), -ERANGE);
+    assert_int_equal(v, 7);
+    assert_int_equal(parse_size("16777215TiB", &v), 0);
+}
+
+static void test_size_text_reads_back_through_parse_size(void **state)
+{
+    (void)state;
+    static const uint64_t sizes[] = {1, 1000, 1024, 4ull << 30, (1ull << 30) + 1, 3ull << 40,
+                                     5ull << 50, UINT64_MAX};
+    static const char *const texts[] = {"1B", "1000B", "1KiB", "4GiB", "1073741825B", "3TiB",
+                                        "5120TiB", "18446744073709551615B"};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        char text[SIZE_TEXT_MAX];
+        size_text(sizes[i], text);
+        assert_string_equal(text, texts[i]);
+        uint64_t back = 0;
+        assert_int_equal(parse_size(text, &back), 0);
+        assert_true(back == sizes[i]);
+    }
+}
+
 static void test_error_prefix_keeps_the_root_cause_after_the_context(void **state)
 {
     (void)state;
@@ -334,6 +379,8 @@ int main(void)
         cmocka_unit_test(test_sha256_in_pieces_equals_the_one_shot_digest),
         cmocka_unit_test(test_strbuf_refuses_to_grow_past_its_cap),
         cmocka_unit_test(test_parse_u32_rejects_signs_spaces_garbage_and_overflow),
+        cmocka_unit_test(test_parse_size_takes_binary_units_and_refuses_the_ambiguous),
+        cmocka_unit_test(test_size_text_reads_back_through_parse_size),
         cmocka_unit_test(test_error_prefix_keeps_the_root_cause_after_the_context),
         cmocka_unit_test(test_edit_distance_finds_typos_and_caps_early),
         cmocka_unit_test(test_json_string_escapes_controls_quotes_and_nul),

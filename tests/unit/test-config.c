@@ -253,6 +253,59 @@ static void test_engine_connection_is_read_with_its_position(void **state)
     loaded_done(&l);
 }
 
+static void test_remote_sizes_default_to_4gib_and_1gib_and_read_units(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\n");
+    assert_int_equal(l.r, 0);
+    assert_true(l.cfg->remote.max_upload.v == 4ull << 30);
+    assert_true(l.cfg->remote.max_pull.v == 1ull << 30);
+    assert_null(l.cfg->remote.max_upload.at.file);
+    char *text = config_render_text(l.cfg);
+    assert_non_null(strstr(text, "[remote]\n"));
+    assert_non_null(strstr(text, "max_upload = \"4GiB\" "));
+    assert_non_null(strstr(text, "max_pull = \"1GiB\" "));
+    free(text);
+    char *json = config_render_json(l.cfg);
+    assert_non_null(strstr(json, "\"max_upload\": {\"value\": \"4GiB\", \"origin\": null}"));
+    free(json);
+    loaded_done(&l);
+    l = load("[sandbox]\nimage = \"i\"\n[remote]\nmax_upload = \"512MiB\"\nmax_pull = 4096\n");
+    assert_int_equal(l.r, 0);
+    assert_true(l.cfg->remote.max_upload.v == 512ull << 20);
+    assert_int_equal(l.cfg->remote.max_upload.at.line, 4);
+    assert_true(l.cfg->remote.max_pull.v == 4096);
+    text = config_render_text(l.cfg);
+    assert_non_null(strstr(text, "max_pull = \"4KiB\" "));
+    free(text);
+    loaded_done(&l);
+}
+
+static void test_remote_sizes_refuse_zero_and_unknown_units_at_their_position(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\n[remote]\nmax_upload = \"5MB\"\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/t.toml:4:14: remote.max_upload: '5MB' is no size (a number of bytes");
+    loaded_done(&l);
+    l = load("[sandbox]\nimage = \"i\"\n[remote]\nmax_pull = \"0GiB\"\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/t.toml:4:12: remote.max_pull: must be larger than 0");
+    loaded_done(&l);
+    l = load("[sandbox]\nimage = \"i\"\n[remote]\nmax_pull = -5\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/t.toml:4:12: remote.max_pull: must be larger than 0");
+    loaded_done(&l);
+    l = load("[sandbox]\nimage = \"i\"\n[remote]\nmax_pull = \"99999999TiB\"\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "remote.max_pull: '99999999TiB' is too large");
+    loaded_done(&l);
+    l = load("[sandbox]\nimage = \"i\"\n[remote]\nmax_pull = true\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "remote.max_pull: expected a size such as \"512MiB\", found");
+    loaded_done(&l);
+}
+
 static void test_ssh_confirm_defaults_to_never_and_takes_always(void **state)
 {
     (void)state;
@@ -1183,6 +1236,19 @@ static void test_overlay_may_not_set_engine_connection(void **state)
     remove_tree(f.s.root);
 }
 
+/* What a run sends away and what a remote sandbox may write onto the user's
+ * disk are the user's bounds, not the repository's. */
+static void test_overlay_may_not_set_remote_sizes(void **state)
+{
+    (void)state;
+    struct overlay_fx f;
+    overlay_fx_init(&f, "[remote]\nmax_pull = \"1TiB\"\n");
+    expect_overlay_error(&f, "2:1: remote.max_pull", "may not set");
+    write_text(f.overlay, "[remote]\nmax_upload = \"1KiB\"\n");
+    expect_overlay_error(&f, "2:1: remote.max_upload", "may not set");
+    remove_tree(f.s.root);
+}
+
 /* What ~/.local/bin wrappers run is the user's: a repository naming it could
  * put its own command behind a name the user types every day. */
 /* The auth proxy runs a program and asks the user on the host: a repository
@@ -1537,6 +1603,9 @@ int main(void)
         cmocka_unit_test(test_overlay_may_not_set_aliases_commands),
         cmocka_unit_test(test_overlay_may_not_set_ssh_confirm),
         cmocka_unit_test(test_overlay_may_not_set_engine_connection),
+        cmocka_unit_test(test_overlay_may_not_set_remote_sizes),
+        cmocka_unit_test(test_remote_sizes_default_to_4gib_and_1gib_and_read_units),
+        cmocka_unit_test(test_remote_sizes_refuse_zero_and_unknown_units_at_their_position),
         cmocka_unit_test(test_overlay_may_not_set_network_lockdown_may_open),
         cmocka_unit_test(test_overlay_network_mode_only_stricter),
         cmocka_unit_test(test_overlay_network_allow_may_only_narrow_the_base),
