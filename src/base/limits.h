@@ -111,7 +111,5 @@
 #define AGS_EXPORT_HEADER_MAX      128u
 /* What the host's git prints that ags reads (bundle list-heads, rev-parse...). */
 #define AGS_LOCAL_GIT_OUT_MAX      (64u * 1024u)
-/* [remote] max_pull's default: the export read from a helper container. */
-#define AGS_REMOTE_MAX_PULL_DEFAULT (1024ull * 1024u * 1024u)
 /* ags/<name>-2 ... -<this>: a branch name that is not taken yet. */
 #define AGS_PULL_BRANCH_TRIES      100u

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
-#include "base/limits.h"
 #include "base/termesc.h"
 #include "cli/cli.h"
 #include "cli/owned-view.h"
@@ -165,7 +164,7 @@ static int pull_one(const struct ags_config *cfg, struct run_workspaces *w, size
             .gid = PLAN_SANDBOX_GID,
     };
     const struct run_pull_opts o = {
-            .max_pull = AGS_REMOTE_MAX_PULL_DEFAULT, /* [remote] max_pull once merged */
+            .max_pull = cfg->remote.max_pull.v,
             .keep = a->keep || x->running,
     };
     struct run_pull_result res = {0};
