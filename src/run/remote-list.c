@@ -3,6 +3,7 @@
  * back yet (ags pull, ags pull --list; run/remote.h). */
 #include "run/remote.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +66,29 @@ void run_workspaces_from(const struct backend_objects *objs, const struct backen
         x->base = xstrdup(base ? base : "none");
         x->running = session_runs(ss, session);
     }
+}
+
+int run_remote_session_from_plan(const struct ags_plan *p, struct run_remote_session *ret)
+{
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        const struct plan_mount *m = &p->mounts[i];
+        const char *what = plan_label_value(m->labels, PLAN_LABEL_VOLUME);
+        if (m->type != PLAN_MOUNT_VOLUME || !what || strcmp(what, PLAN_VOLUME_WORKSPACE) != 0)
+            continue;
+        const char *name = plan_label_value(m->labels, PLAN_LABEL_NAME);
+        const char *base = plan_label_value(m->labels, PLAN_LABEL_BASE);
+        *ret = (struct run_remote_session){
+                .name = name ? name : p->name.v,
+                .session = plan_label_value(m->labels, PLAN_LABEL_SESSION),
+                .workdir = m->destination,
+                .base = base ? base : "none",
+                .image = p->image.v,
+                .uid = p->identity.uid,
+                .gid = p->identity.gid,
+        };
+        return ret->session ? 0 : -ENOENT;
+    }
+    return -ENOENT;
 }
 
 int run_workspaces_gather(const struct run_owned_opts *o, struct run_workspaces *ret,

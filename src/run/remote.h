@@ -114,6 +114,14 @@ struct run_pull_opts {
     const char *(*getenv)(const char *name); /* NULL: the process environment */
 };
 
+/* The remote session a plan describes, from its workspace volume (the
+ * mount labelled ags.volume=workspace: its session, name and base labels,
+ * its destination as the work dir), the plan's image and identity; the
+ * strings point into p.  -ENOENT: the plan has no workspace volume (a local
+ * engine). */
+int run_remote_session_from_plan(const struct ags_plan *p, struct run_remote_session *ret)
+        _warn_unused_;
+
 /* The workspace volume of a session id ("ags-ws-<id>") and the baseline's. */
 char *run_remote_workspace_volume(const char *session);
 char *run_remote_base_volume(const char *session);

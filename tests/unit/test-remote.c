@@ -21,6 +21,7 @@
 #include "base/limits.h"
 #include "base/rmtree.h"
 #include "base/strv.h"
+#include "plan/plan.h"
 #include "run/remote.h"
 
 struct t {
@@ -287,6 +288,37 @@ static void test_workspaces_are_the_labelled_workspace_volumes(void **state)
     backend_objects_done(&o);
 }
 
+static void test_a_plan_names_its_remote_session_by_its_workspace_volume(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *src0 = xstrdup("ags-pi-pnpm"), *dst0 = xstrdup("/p");
+    _cleanup_free_ char *src1 = xstrdup("ags-ws-0123456789abcdef"), *dst1 = xstrdup("/home/u/w");
+    _cleanup_free_ char *image = xstrdup("img");
+    _cleanup_strv_free_ char **other = strv_new(1, "ags.volume=pnpm-home");
+    _cleanup_strv_free_ char **labels =
+            strv_new(5, "ags.managed=true", "ags.session=0123456789abcdef",
+                     "ags.volume=workspace", "ags.name=ags-pi-7", "ags.base=none");
+    struct plan_mount mounts[] = {
+            {.type = PLAN_MOUNT_VOLUME, .source = src0, .destination = dst0, .labels = other},
+            {.type = PLAN_MOUNT_VOLUME, .source = src1, .destination = dst1, .labels = labels},
+    };
+    struct ags_plan p = {.mounts = mounts, .n_mounts = 2};
+    p.image.v = image;
+    p.identity.uid = 1000;
+    p.identity.gid = 1000;
+    struct run_remote_session s;
+    assert_int_equal(run_remote_session_from_plan(&p, &s), 0);
+    assert_string_equal(s.name, "ags-pi-7");
+    assert_string_equal(s.session, "0123456789abcdef");
+    assert_string_equal(s.workdir, "/home/u/w");
+    assert_string_equal(s.base, "none");
+    assert_string_equal(s.image, "img");
+    assert_int_equal(s.uid, 1000);
+    /* A local plan has none. */
+    p.n_mounts = 1;
+    assert_int_equal(run_remote_session_from_plan(&p, &s), -ENOENT);
+}
+
 static void test_volume_names_of_a_session(void **state)
 {
     (void)state;
@@ -497,6 +529,7 @@ int main(void)
             cmocka_unit_test(test_argv_is_the_fixed_script_with_its_operands),
             cmocka_unit_test(test_workspaces_are_the_labelled_workspace_volumes),
             cmocka_unit_test(test_volume_names_of_a_session),
+            cmocka_unit_test(test_a_plan_names_its_remote_session_by_its_workspace_volume),
             cmocka_unit_test_setup_teardown(
                     test_commits_and_uncommitted_changes_come_back_as_a_branch, setup, teardown),
             cmocka_unit_test_setup_teardown(test_an_existing_branch_is_never_overwritten, setup,
