@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/limits.h"
 #include "base/strv.h"
 #include "base/banned.h"
 
@@ -146,6 +147,9 @@ void backend_spec_from_helper(const struct backend_helper *h, const char *const 
     s.spec.no_new_privileges = true;
     s.spec.cap_drop_all = true;
     s.spec.stop_timeout = 1;
+    /* A workspace the agent made hostile (a FIFO where git reads) must not
+     * hang the pull for ever. */
+    s.spec.timeout = AGS_HELPER_TIMEOUT_S;
     *ret = s;
 }
 

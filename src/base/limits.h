@@ -111,5 +111,8 @@
 #define AGS_EXPORT_HEADER_MAX      128u
 /* What the host's git prints that ags reads (bundle list-heads, rev-parse...). */
 #define AGS_LOCAL_GIT_OUT_MAX      (64u * 1024u)
+/* Seconds a helper container may run before it is killed (a hostile
+ * workspace may make git wait for ever). */
+#define AGS_HELPER_TIMEOUT_S       900u
 /* ags/<name>-2 ... -<this>: a branch name that is not taken yet. */
 #define AGS_PULL_BRANCH_TRIES      100u

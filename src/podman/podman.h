@@ -258,6 +258,7 @@ struct podman_spec {
     size_t n_secrets;
     const char *const *hostadd;      /* "name:ip" */
     uint32_t stop_timeout;           /* 0: unset */
+    uint32_t timeout;                /* seconds it may run, then SIGKILL; 0: unset */
 };
 
 /* Owned JSON text of the SpecGenerator. */

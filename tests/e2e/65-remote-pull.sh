@@ -174,6 +174,17 @@ api GET '/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ags.helper%3De
 check_eq "no helper container is left" 0 \
     "$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' <"$API_BODY_FILE")"
 
+# ---- the helpers' time limit: the SpecGenerator key they send (timeout,
+# podman_spec.timeout) makes Podman 4.3 kill a container that outlives it.
+T0=$(date +%s)
+ctr_run "$(python3 -c 'import json, sys
+print(json.dumps({"image": sys.argv[1], "command": ["/bin/sh", "-c", "sleep 60"], "timeout": 2}))' \
+    "$AGS_E2E_IMAGE")" || fail "run a container with a timeout" "$CTR_ERROR"
+T1=$(date +%s)
+[ $((T1 - T0)) -lt 30 ] && ok "a helper's time limit is enforced ($((T1 - T0)) s)" ||
+    fail "a helper's time limit is enforced" "< 30 s" "$((T1 - T0)) s"
+[ -z "$CTR_ID" ] || ctr_rm "$CTR_ID" || true
+
 # ---- unknown name
 run pull no-such-session
 check_eq "an unknown session is status 1" 1 "$RUN_RC"
