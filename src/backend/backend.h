@@ -9,7 +9,7 @@
  * order and undoes what succeeded on every way out:
  *
  *   sweep? -> image_exists / image_build? -> prepare -> secrets_create?
- *          -> create -> start_attached -> remove -> secrets_remove -> close
+ *          -> create -> copy_in? -> start_attached -> remove -> secrets_remove -> close
  *
  * Every operation returns 0 or a negative errno with *err filled (the
  * library convention, base/error.h).  -EINTR: the run's cancel flag
@@ -176,6 +176,13 @@ struct backend_ops {
      * again); nothing was created then. */
     int (*create)(struct backend *b, const struct ags_plan *p, bool tty, char **ret_id,
                   struct ags_error *err);
+    /* Unpacks the tar in tar_fd (a regular file, sent whole) at the absolute
+     * directory dir of the created, not yet started sandbox id: missing
+     * directories are made, everything is owned by the sandbox user with
+     * the tar's permission bits (PLAN_MOUNT_COPY).  NULL: the backend runs
+     * on this host only and never gets such a plan (bwrap). */
+    int (*copy_in)(struct backend *b, const char *id, const char *dir, int tar_fd,
+                   struct ags_error *err);
     /* Starts it attached to io and waits for it: *ret_exit is its exit
      * status.  -EINTR: SIGINT, SIGTERM or SIGHUP ended the session (the
      * sandbox may still run: remove it). */
@@ -340,6 +347,10 @@ bool backend_podman_has_helper(const char *(*getenv_fn)(const char *name), const
  * "--connection N, containers.conf FILE:L:C", "default"... (owned). */
 int backend_podman_target(const struct backend_open_opts *o, char **ret_uri,
                           char **ret_origin, struct ags_error *err) _warn_unused_;
+
+/* Whether the endpoint uri (backend_podman_target's) runs on another host:
+ * ssh:// (docs/remote.md). */
+bool backend_podman_is_remote(const char *uri);
 
 /* The names containers.conf gives Podman services (--connection NAME). */
 int backend_podman_connections(const struct backend_open_opts *o, char ***ret,

@@ -95,6 +95,12 @@ int bwrap_store_prepare(struct backend *base, const struct ags_plan *p, struct a
 {
     struct bwrap_backend *b = bwrap_of(base);
     _cleanup_close_ int vols = -EBADF;
+    /* auto falls back to bwrap when Podman does not open: a plan made for
+     * a remote engine (uploaded volumes, copied files) is not for this host. */
+    if (p->remote)
+        return ags_error_set(err, -EINVAL, "this run was planned for a remote engine, and the "
+                                           "bubblewrap backend runs on this host only; choose "
+                                           "the engine with --connection or --url");
     for (size_t i = 0; i < p->n_mounts; i++) {
         const struct plan_mount *m = &p->mounts[i];
         int r = 0;

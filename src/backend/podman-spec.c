@@ -92,6 +92,8 @@ static void add_mounts(const struct ags_plan *p, struct backend_spec *s)
     size_t nm = 0, nv = 0;
     for (size_t i = 0; i < p->n_mounts; i++) {
         const struct plan_mount *m = &p->mounts[i];
+        if (m->type == PLAN_MOUNT_COPY)
+            continue; /* copy_in after create */
         if (m->type == PLAN_MOUNT_VOLUME) {
             s->volumes[nv++] = (struct podman_volume_mount){m->source, m->destination,
                                                             m->read_only};

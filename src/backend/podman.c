@@ -225,6 +225,16 @@ static int pb_create(struct backend *b, const struct ags_plan *p, bool tty, char
     }
 }
 
+static int pb_copy_in(struct backend *b, const char *id, const char *dir, int tar_fd,
+                      struct ags_error *err)
+{
+    struct podman_backend *pb = podman_of(b);
+    podman_client_set_cancel(pb->c, pb->cancel);
+    int r = podman_container_put_archive(pb->c, id, dir, tar_fd, err);
+    podman_client_set_cancel(pb->c, NULL);
+    return r;
+}
+
 static void end_turn(void *userdata)
 {
     backend_lock_release(userdata);
@@ -354,6 +364,7 @@ static const struct backend_ops podman_ops = {
     .prepare = pb_prepare,
     .secrets_create = pb_secrets_create,
     .create = pb_create,
+    .copy_in = pb_copy_in,
     .start_attached = pb_start_attached,
     .remove = pb_remove,
     .secrets_remove = pb_secrets_remove,
@@ -400,6 +411,11 @@ int backend_podman_target(const struct backend_open_opts *o, char **ret_uri,
 {
     struct podman_connect_opts copts = connect_opts(o);
     return podman_connect_target(&copts, ret_uri, ret_origin, err);
+}
+
+bool backend_podman_is_remote(const char *uri)
+{
+    return podman_uri_is_remote(uri);
 }
 
 int backend_podman_connections(const struct backend_open_opts *o, char ***ret,

@@ -116,3 +116,11 @@
 #define AGS_HELPER_TIMEOUT_S       900u
 /* ags/<name>-2 ... -<this>: a branch name that is not taken yet. */
 #define AGS_PULL_BRANCH_TRIES      100u
+/* .agsignore (base/ignore.h, docs/remote.md): the repository's file, read bounded. */
+#define AGS_IGNORE_FILE_MAX        (256u * 1024u)
+#define AGS_IGNORE_MAX_LINE        4096u
+#define AGS_IGNORE_MAX_RULES       4096u
+/* Host files a remote run copies into its sandbox (PLAN_MOUNT_COPY: the agent gitconfig,
+ * the .pub keys): each one's bytes, and the whole archive. */
+#define AGS_COPY_IN_FILE_MAX       (1u * 1024u * 1024u)
+#define AGS_COPY_IN_MAX            (8u * 1024u * 1024u)

@@ -131,7 +131,9 @@ static int update_agents_run(int argc, char **argv)
     if (rc == 0)
         rc = cli_engine_target(cfg, &uri, &origin);
     if (rc == 0) {
-        const struct run_request req = {.cfg = cfg, .host = &ch.host};
+        /* A maintenance plan mounts volumes only: the same on a remote engine. */
+        const struct run_request req = {.cfg = cfg, .host = &ch.host,
+                                        .remote_engine = run_engine_is_remote(uri)};
         rc = cli_update_agents(&req, a.n_wanted ? a.wanted : NULL);
     }
     cli_host_done(&ch);

@@ -33,6 +33,12 @@ int cli_build_plan(const struct run_flags *f, bool for_run, struct ags_config **
         cli_host_done(&ch);
         return rc;
     }
+    _cleanup_free_ char *engine = NULL, *engine_origin = NULL;
+    rc = cli_engine_target(cfg, &engine, &engine_origin);
+    if (rc != 0) {
+        cli_host_done(&ch);
+        return rc;
+    }
     const struct run_request req = {
         .cfg = cfg,
         .agent = f->agent,
@@ -51,14 +57,9 @@ int cli_build_plan(const struct run_flags *f, bool for_run, struct ags_config **
         .ignored_overlay = ignored,
         /* A run serves the socket its plan mounts (run/authproxy.c). */
         .auth_proxy = true,
+        .remote_engine = run_engine_is_remote(engine),
     };
     struct ags_error err = {0};
-    _cleanup_free_ char *engine = NULL, *engine_origin = NULL;
-    rc = cli_engine_target(cfg, &engine, &engine_origin);
-    if (rc != 0) {
-        cli_host_done(&ch);
-        return rc;
-    }
     int r = run_build_plan(&req, for_run, ret_plan, ret_staging, &err);
     cli_host_done(&ch);
     if (r < 0) {

@@ -149,7 +149,7 @@ void plan_build_env(struct plan_builder *b)
          * no dangling variable behind (inconsistency 5). */
         if (has_mount(b->p, PLAN_GITCONFIG))
             plan_add_env(b, "GIT_CONFIG_GLOBAL", PLAN_GITCONFIG, "gitconfig");
-        if (in->host.ssh_auth_sock && !in->flags.maintenance)
+        if (b->p->ssh_agent_sock)
             plan_add_env(b, "SSH_AUTH_SOCK", PLAN_SSH_SOCK, "ssh agent");
         plan_add_env(b, "AGS_HOST_SERVICES_HOST", PLAN_HOST_SERVICES, "default");
         plan_add_env(b, "AGS_HOST_SERVICES_HINT", PLAN_HOST_SERVICES_HINT, "default");

@@ -19,6 +19,7 @@ struct plan_builder {
     const struct plan_input *in;
     struct ags_plan *p;
     size_t cap_mounts, cap_tmpfs, cap_env, cap_secrets, cap_notes;
+    unsigned n_uploads; /* remote: the per-session upload volumes so far */
     struct ags_error *err;
 };
 
@@ -43,6 +44,21 @@ void plan_put_forwarder(struct strbuf *sb, const struct ags_plan *p);
 
 /* mounts.c: the ordered mount list and the lockdown tmpfs set. */
 int plan_build_mounts(struct plan_builder *b) _warn_unused_;
+
+/* remote.c: a remote engine (docs/remote.md).  Refusals of what needs this
+ * host (flags, config mounts; then the network mode, then git metadata
+ * outside the work dir), and the mounts that differ: the workspace (a bind,
+ * or the uploaded workspace volume), a read-only directory of ags's own (a
+ * bind, or an uploaded read-only volume) and a read-only host file (a bind,
+ * or PLAN_MOUNT_COPY). */
+int plan_remote_check(struct plan_builder *b) _warn_unused_;
+int plan_remote_check_network(struct plan_builder *b) _warn_unused_;
+int plan_remote_check_git(struct plan_builder *b) _warn_unused_;
+void plan_add_workspace(struct plan_builder *b);
+void plan_add_ro_dir(struct plan_builder *b, const char *dir, const char *destination,
+                     const char *origin);
+void plan_add_ro_file(struct plan_builder *b, const char *file, const char *destination,
+                      char *origin /* taken */);
 
 /* places.c: places never mounted, and the git metadata mounts. */
 /* Why path may not be mounted (owned), or NULL. */

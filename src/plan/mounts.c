@@ -79,9 +79,7 @@ static void add_volumes(struct plan_builder *b)
         if (strcmp(v->what, "npm-global") == 0 && in->agent == PLAN_AGENT_CLAUDE &&
             !in->flags.lockdown && !in->flags.yolo && !in->flags.maintenance) {
             _cleanup_free_ char *dir = xasprintf("%s/ags-hooks", in->cfg->sandbox.cache_dir.v);
-            struct plan_mount *m = plan_add_mount(b, PLAN_MOUNT_BIND, dir, PLAN_HOOKS_DIR, true,
-                                                  xstrdup("claude guard hooks"));
-            m->create = PLAN_CREATE_DIR;
+            plan_add_ro_dir(b, dir, PLAN_HOOKS_DIR, "claude guard hooks");
         }
         add_volume(b, v);
     }
@@ -98,8 +96,7 @@ static void add_gitconfig(struct plan_builder *b)
         return;
     }
     _cleanup_free_ char *at = plan_cfg_origin(&g->at);
-    plan_add_mount(b, PLAN_MOUNT_BIND, g->v, PLAN_GITCONFIG, true,
-                   xasprintf("gitconfig (%s)", at));
+    plan_add_ro_file(b, g->v, PLAN_GITCONFIG, xasprintf("gitconfig (%s)", at));
 }
 
 /* Each agent's home in the sandbox: what lockdown stages for it, and what no
@@ -308,6 +305,11 @@ static void add_ssh_agent_socket(struct plan_builder *b)
     const struct plan_host *h = &b->in->host;
     if (!h->ssh_auth_sock)
         return;
+    if (b->p->remote) {
+        plan_note(b, "no ssh agent in the sandbox: ags's filter serves it on this host, and the "
+                     "engine runs on another (docs/remote.md)");
+        return;
+    }
     b->p->ssh_agent_sock = xstrdup(h->ssh_auth_sock); /* the runner serves it */
     plan_add_mount(b, PLAN_MOUNT_BIND, h->ssh_auth_sock, PLAN_SSH_SOCK, false,
                    xstrdup("ssh agent (filtered by ags)"));
@@ -328,6 +330,11 @@ static void add_auth_proxy(struct plan_builder *b)
         _cleanup_free_ char *at = plan_cfg_origin(&enabled->at);
         plan_note(b, "auth proxy off ([auth_proxy] enabled = false, %s): no BROWSER, no "
                      "xdg-open for the agent", at);
+        return;
+    }
+    if (b->p->remote) {
+        plan_note(b, "auth proxy off: it serves the sandbox from this host, and the engine runs "
+                     "on another (docs/remote.md); no BROWSER, no xdg-open for the agent");
         return;
     }
     if (!h->helper_path) {
@@ -367,8 +374,7 @@ static void add_public_key(struct plan_builder *b, const struct cfg_str *key, co
         plan_note(b, "%s: %s is the private key %s itself; not mounted", at, pub, key->v);
         return;
     }
-    plan_add_mount(b, PLAN_MOUNT_BIND, real_pub, dest, true,
-                   xasprintf("ssh public key (%s)", at));
+    plan_add_ro_file(b, real_pub, dest, xasprintf("ssh public key (%s)", at));
 }
 
 /* Host services that only exist outside lockdown: the ssh-agent filter's
@@ -406,7 +412,9 @@ int plan_build_mounts(struct plan_builder *b)
     }
     if ((r = plan_check_workspace(b)) < 0)
         return r;
-    plan_add_mount(b, PLAN_MOUNT_BIND, in->host.cwd, in->host.cwd, false, xstrdup("workdir"));
+    if ((r = plan_remote_check_git(b)) < 0)
+        return r;
+    plan_add_workspace(b);
     if (!lockdown)
         add_gitconfig(b);
     add_volumes(b);

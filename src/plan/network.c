@@ -111,6 +111,11 @@ static void pick_host_loopback(struct plan_builder *b)
     n->loopback_origin = plan_cfg_origin(&want->at);
     if (!want->v)
         return;
+    if (b->p->remote) {
+        plan_note(b, "network.host_loopback (%s) ignored: the engine runs on another host, "
+                     "whose loopback is not this host's (docs/remote.md)", n->loopback_origin);
+        return;
+    }
     if (b->in->flags.lockdown) {
         plan_note(b, "network.host_loopback (%s) ignored: --lockdown keeps the host's loopback "
                      "closed", n->loopback_origin);
@@ -212,6 +217,8 @@ int plan_build_network(struct plan_builder *b)
     const struct plan_input *in = b->in;
     struct plan_network *n = &b->p->network;
     int r = pick_mode(b);
+    if (r == 0)
+        r = plan_remote_check_network(b);
     if (r < 0)
         return r;
     pick_host_loopback(b);

@@ -210,6 +210,7 @@ int plan_build(const struct plan_input *in, struct ags_plan **ret, struct ags_er
     p->image.v = xstrdup(in->cfg->sandbox.image.v);
     p->image.origin = plan_cfg_origin(&in->cfg->sandbox.image.at);
     p->maintenance = in->flags.maintenance != NULL;
+    p->remote = in->host.remote_engine && !p->maintenance;
     if (p->maintenance) {
         /* Nothing of the host is mounted: it works in the sandbox home. */
         p->work_dir.v = xstrdup(PLAN_HOME);
@@ -228,6 +229,9 @@ int plan_build(const struct plan_input *in, struct ags_plan **ret, struct ags_er
         plan_note(&b, "repo-local config %s ignored: --lockdown never reads a repository's "
                       "overlay", in->host.ignored_overlay);
     build_security(&b);
+    r = plan_remote_check(&b);
+    if (r < 0)
+        return r;
     r = plan_build_network(&b);
     if (r < 0)
         return r;
@@ -282,6 +286,7 @@ struct ags_plan *plan_free(struct ags_plan *p)
         free(m->source);
         free(m->destination);
         free(m->stage_from);
+        free(m->upload_from);
         strv_free(m->labels);
         free(m->origin);
     }

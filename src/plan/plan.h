@@ -158,6 +158,16 @@ struct plan_host {
      * NULL: none, and an allowlist plan is an error (it cannot be enforced). */
     const char *egress_sock;
     const char *ignored_overlay; /* lockdown: the repo overlay that was not read, or NULL */
+    /* The engine runs on another host (an ssh:// endpoint; the CLI decides
+     * from the resolved target): host paths mean nothing there, so the
+     * workspace travels in a volume and host-only features are refused or
+     * left out (docs/remote.md).  unix:// and tcp:// are local. */
+    bool remote_engine;
+    /* The work tree's HEAD commit in hex, read without git (run/gitdirs-head.c),
+     * or NULL outside git (an unborn branch too): the workspace volume's
+     * PLAN_LABEL_BASE, what `ags pull` bundles from.  Anything but 40 or 64
+     * lowercase hex digits counts as NULL. */
+    const char *git_head;
     /* Does path exist?  *is_dir tells a directory from anything else. */
     bool (*path_exists)(const char *path, bool *is_dir);
     /* The canonical form of path (owned; as given when it cannot be
@@ -183,7 +193,15 @@ struct plan_str {
     char *origin;
 };
 
-enum plan_mount_type { PLAN_MOUNT_BIND, PLAN_MOUNT_VOLUME };
+enum plan_mount_type {
+    PLAN_MOUNT_BIND,
+    PLAN_MOUNT_VOLUME,
+    /* Not a mount: the host file source is copied to destination into the
+     * created sandbox before it starts (backend copy_in; a remote engine,
+     * where a bind of a host file means nothing), owned by the sandbox user,
+     * mode 0444 when read_only. */
+    PLAN_MOUNT_COPY,
+};
 /* A request the runner fulfils before the container starts. */
 enum plan_create { PLAN_CREATE_NONE, PLAN_CREATE_DIR, PLAN_CREATE_FILE };
 
@@ -194,6 +212,9 @@ struct plan_mount {
     bool read_only;
     enum plan_create create; /* the host path is missing and config asked to create it */
     char *stage_from;  /* lockdown: host path the runner copies (sanitised) into source */
+    /* Remote engine, volumes only: the host directory the runner uploads
+     * into the (fresh) volume before the sandbox starts; NULL: none. */
+    char *upload_from;
     char **labels;     /* volumes: "key=value" labels, NULL-terminated; else NULL */
     char *origin;
 };
@@ -262,6 +283,10 @@ struct ags_plan {
     bool lockdown, tmux, root, yolo;
     bool detach;      /* plan_flags.detach (tmux is set with it) */
     bool maintenance; /* plan_flags.maintenance: the agent's volumes only */
+    /* plan_host.remote_engine for a run (never for maintenance, which mounts
+     * volumes only): the workspace is a volume uploaded from the work dir,
+     * read-only host files are PLAN_MOUNT_COPY, host services are left out. */
+    bool remote;
     struct plan_str image;
     struct plan_str name;    /* ags-<slug>-<4 hex> */
     struct plan_str work_dir;
@@ -354,6 +379,17 @@ struct ags_plan {
 #define PLAN_LABEL_PID     "ags.pid"     /* owning ags pid (informational) */
 #define PLAN_LABEL_OWNER   "ags.owner"   /* owning ags process, base/procid.h: the sweep's proof */
 #define PLAN_LABEL_VOLUME  "ags.volume"  /* volumes: what they hold (pnpm-home, cargo, ...) */
+/* Remote engine: the session's volumes (docs/remote.md).  The workspace
+ * volume ags-ws-<session> carries ags.volume=workspace, the work dir, the
+ * session's name and the HEAD it was uploaded at; the read-only copies of
+ * host directories ags-ws-<session>-<k> (k = 1, 2, ...) carry
+ * ags.volume=upload (nothing of the agent's work is in them). */
+#define PLAN_LABEL_NAME       "ags.name" /* workspace volume: the container name */
+#define PLAN_LABEL_BASE       "ags.base" /* workspace volume: HEAD at upload (hex), or "none" */
+#define PLAN_VOLUME_WORKSPACE "workspace"
+#define PLAN_VOLUME_UPLOAD    "upload"
+#define PLAN_WS_VOLUME_PREFIX "ags-ws-"
+#define PLAN_BASE_NONE        "none"
 /* What ags ps shows of a sandbox (display only: a label is never trusted). */
 #define PLAN_LABEL_WORKDIR  "ags.workdir"  /* the work dir, str_pct_encode'd (any byte) */
 #define PLAN_LABEL_LOCKDOWN "ags.lockdown" /* "true" or "false" */
@@ -363,17 +399,13 @@ struct ags_plan {
  * ags attached to it; the sweep keeps it while it runs, even when its owner
  * (the supervisor) is gone. */
 #define PLAN_LABEL_SUPERVISED "ags.supervised"
-/* A remote session's workspace volume (docs/remote.md): ags.volume=workspace,
- * the session name and the local HEAD at upload (40 hex, or "none"). */
-#define PLAN_VOLUME_WORKSPACE "workspace"
-#define PLAN_LABEL_NAME       "ags.name"
-#define PLAN_LABEL_BASE       "ags.base"
 /* What a supervised session's main process prints once its tmux session is
  * up (the supervisor then reports it started): a record-separator-framed
  * word, as printf writes it and as the supervisor matches it. */
 #define PLAN_SESSION_READY_SH "\\036ags-session-ready\\036"
 #define PLAN_SESSION_READY    "\036ags-session-ready\036"
-/* Every label a plan may carry (the nine above and PLAN_LABEL_SUPERVISED). */
+/* Every label a plan may carry on its container (managed, session, agent, pid,
+ * owner, workdir, lockdown, network, started and PLAN_LABEL_SUPERVISED). */
 #define PLAN_LABELS_MAX 10
 
 /*

@@ -52,6 +52,11 @@ static void putq(struct strbuf *sb, const char *s)
         ags_oom();
 }
 
+static const char *mount_type_name(enum plan_mount_type t)
+{
+    return t == PLAN_MOUNT_VOLUME ? "volume" : t == PLAN_MOUNT_COPY ? "copy" : "bind";
+}
+
 static const char *create_name(enum plan_create c)
 {
     return c == PLAN_CREATE_DIR ? "dir" : c == PLAN_CREATE_FILE ? "file" : NULL;
@@ -121,12 +126,17 @@ static void text_mounts(struct strbuf *sb, const struct ags_plan *p)
     put(sb, "mounts:\n");
     for (size_t i = 0; i < p->n_mounts; i++) {
         const struct plan_mount *m = &p->mounts[i];
-        put(sb, m->type == PLAN_MOUNT_VOLUME ? "  volume " : "  bind ");
+        putf(sb, "  %s ", mount_type_name(m->type));
         put(sb, m->source);
         put(sb, " -> ");
         put(sb, m->destination);
         put(sb, m->read_only ? " (ro" : " (rw");
-        if (m->create != PLAN_CREATE_NONE)
+        if (m->type == PLAN_MOUNT_COPY)
+            put(sb, ", copied in before the sandbox starts");
+        if (m->upload_from) { /* a fresh volume of this session */
+            put(sb, ", uploaded from ");
+            put(sb, m->upload_from);
+        } else if (m->create != PLAN_CREATE_NONE)
             putf(sb, ", created as %s if missing",
                  m->type == PLAN_MOUNT_VOLUME ? "volume" : create_name(m->create));
         if (m->stage_from) {
@@ -205,8 +215,12 @@ char *plan_render_text(const struct ags_plan *p)
     text_line(&sb, "image", p->image.v, p->image.origin);
     text_line(&sb, "name", p->name.v, p->name.origin);
     text_line(&sb, "workdir", p->work_dir.v, p->work_dir.origin);
-    if (p->engine.v)
-        text_line(&sb, "engine", p->engine.v, p->engine.origin);
+    if (p->engine.v) {
+        _cleanup_free_ char *engine = p->remote ? xasprintf("%s (remote: the workspace is "
+                                                            "uploaded)", p->engine.v)
+                                                : xstrdup(p->engine.v);
+        text_line(&sb, "engine", engine, p->engine.origin);
+    }
     const struct plan_identity *id = &p->identity;
     _cleanup_free_ char *identity = xasprintf("%s (uid %u, gid %u) inside = your uid %u, gid %u "
                                               "outside", identity_user(id), id->uid, id->gid,
@@ -276,7 +290,7 @@ static void json_mounts(struct strbuf *sb, const struct ags_plan *p)
     for (size_t i = 0; i < p->n_mounts; i++) {
         const struct plan_mount *m = &p->mounts[i];
         putf(sb, "%s\n    {\"type\": \"%s\", \"source\": ", i ? "," : "",
-             m->type == PLAN_MOUNT_VOLUME ? "volume" : "bind");
+             mount_type_name(m->type));
         putj(sb, m->source);
         put(sb, ", \"destination\": ");
         putj(sb, m->destination);
@@ -284,6 +298,10 @@ static void json_mounts(struct strbuf *sb, const struct ags_plan *p)
         putj(sb, create_name(m->create));
         put(sb, ", \"stage_from\": ");
         putj(sb, m->stage_from);
+        if (m->upload_from) { /* remote engine only: local plans keep their shape */
+            put(sb, ", \"upload_from\": ");
+            putj(sb, m->upload_from);
+        }
         put(sb, ", \"labels\": ");
         json_strv(sb, m->labels, strv_len(m->labels));
         put(sb, ", \"origin\": ");
@@ -374,6 +392,8 @@ char *plan_render_json(const struct ags_plan *p)
     put(&sb, "},\n");
     putf(&sb, "  \"uid\": %u,\n  \"gid\": %u,\n  \"lockdown\": %s,\n", p->uid, p->gid,
          p->lockdown ? "true" : "false");
+    if (p->remote) /* only then: local plans keep their shape */
+        put(&sb, "  \"remote\": true,\n");
     const struct plan_security *s = &p->security;
     putf(&sb,
          "  \"security\": {\"no_new_privileges\": %s, \"cap_drop_all\": %s, "

@@ -71,6 +71,9 @@ int podman_connect_target(const struct podman_connect_opts *opts, char **ret_uri
  * counts as network: ags does not resolve it to decide.
  */
 bool podman_uri_is_network(const char *uri);
+/* Whether uri is an ssh:// endpoint: a Podman on another host, whose
+ * containers cannot see this host's paths (tcp:// counts as this machine). */
+bool podman_uri_is_remote(const char *uri);
 struct podman_client *podman_client_free(struct podman_client *c); /* NULL-safe */
 const char *podman_client_version(const struct podman_client *c);  /* "4.3.1" */
 const char *podman_client_uri(const struct podman_client *c);
@@ -305,6 +308,20 @@ int podman_container_list(struct podman_client *c, const char *const *labels,
 int podman_container_list_volume(struct podman_client *c, const char *volume,
                                  struct podman_container_info **ret, size_t *ret_n,
                                  struct ags_error *err) _warn_unused_;
+
+/* ---- copying into a container (archive.c) ---- */
+
+/* The largest tar podman_container_put_archive() sends (a workspace upload
+ * is capped lower by [remote] max_upload). */
+#define PODMAN_ARCHIVE_MAX (64ull << 30)
+
+/* Unpacks the tar in tar_fd (a regular file, sent whole from offset 0) at
+ * the absolute directory dir of container id, created or not yet started
+ * (or running): missing directories are made, entries replace what is
+ * there, everything ends up owned by the container's user with the tar's
+ * permission bits (details in archive.c). */
+int podman_container_put_archive(struct podman_client *c, const char *id, const char *dir,
+                                 int tar_fd, struct ags_error *err) _warn_unused_;
 
 /* ---- running attached (attach.c, io.c) ---- */
 

@@ -491,6 +491,16 @@ static bool host_is_loopback(const char *host)
     return IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
+bool podman_uri_is_remote(const char *uri)
+{
+    struct podman_endpoint ep = {0};
+    if (podman_endpoint_parse(uri, &ep, NULL) < 0)
+        return false; /* podman_connect reports it */
+    bool remote = ep.kind == PODMAN_EP_SSH;
+    podman_endpoint_done(&ep);
+    return remote;
+}
+
 bool podman_uri_is_network(const char *uri)
 {
     struct podman_endpoint ep = {0};

@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * A small POSIX ustar writer for build contexts (internal to src/podman).
+ * A build context as a tar (internal to src/podman), on base/tar.h's writer.
  *
  * What goes in: regular files, directories and symbolic links (stored as
  * links, never followed), in sorted order, paths relative to the context
@@ -10,10 +10,8 @@
  * nothing is skipped silently, and .containerignore/.dockerignore are not
  * applied.  Hard links are stored as separate copies.
  *
- * Plain ustar only, no GNU or pax extensions: a path must fit the 100-byte
- * name field, or split at a '/' into a prefix of at most 155 bytes and a name
- * of at most 100; a symlink target must fit 100 bytes.  Longer paths are
- * errors that name the path.
+ * Plain ustar only, no pax records: a path or link target that does not fit
+ * the ustar header (base/tar.h) is an error that names it.
  *
  * The archive is reproducible: owner 0:0, mtime 0, permission bits as on disk.
  * Equal contexts give equal bytes, so the image layer cache keeps hitting when
@@ -28,19 +26,6 @@
 #define PODMAN_TAR_MAX_SIZE    (1ull << 30) /* bytes of a whole build context */
 #define PODMAN_TAR_MAX_DEPTH   64u          /* directory nesting */
 #define PODMAN_TAR_MAX_ENTRIES 100000u      /* files, directories and links */
-#define PODMAN_TAR_BLOCK       512u
-
-enum podman_tar_type {
-    PODMAN_TAR_FILE = '0',
-    PODMAN_TAR_SYMLINK = '2',
-    PODMAN_TAR_DIR = '5',
-};
-
-/* Fills one 512-byte ustar header.  -ENAMETOOLONG when path or linkname does
- * not fit (err names it).  path of a directory ends in '/'. */
-int podman_tar_header(unsigned char hdr[PODMAN_TAR_BLOCK], const char *path,
-                      enum podman_tar_type type, uint32_t mode, uint64_t size,
-                      const char *linkname, struct ags_error *err) _warn_unused_;
 
 /* A host file added to the context at its top level as name (mode 0644,
  * after the tree): how ags ships a file that does not live in the

@@ -35,11 +35,19 @@ static const struct asset claude_assets[] = {
     {"claude/plugin/skills/guard/SKILL.md", "skills/guard/SKILL.md", 0644},
 };
 
+/* The host directory behind destination: a bind's source, or what a
+ * remote engine's volume is uploaded from (written here before the upload). */
 static const char *mount_source(const struct ags_plan *p, const char *destination)
 {
-    for (size_t i = 0; i < p->n_mounts; i++)
-        if (p->mounts[i].type == PLAN_MOUNT_BIND && strcmp(p->mounts[i].destination, destination) == 0)
-            return p->mounts[i].source;
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        const struct plan_mount *m = &p->mounts[i];
+        if (strcmp(m->destination, destination) != 0)
+            continue;
+        if (m->type == PLAN_MOUNT_BIND)
+            return m->source;
+        if (m->type == PLAN_MOUNT_VOLUME && m->upload_from)
+            return m->upload_from;
+    }
     return NULL;
 }
 

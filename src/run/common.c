@@ -84,6 +84,11 @@ int run_engine_connections(const char *(*getenv_fn)(const char *), char ***ret,
     return backend_podman_connections(&bo, ret, err);
 }
 
+bool run_engine_is_remote(const char *uri)
+{
+    return uri && backend_podman_is_remote(uri);
+}
+
 int run_engine_target(const struct ags_config *cfg, const char *(*getenv_fn)(const char *),
                       char **ret_uri, char **ret_origin, struct ags_error *err)
 {

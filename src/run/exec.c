@@ -313,7 +313,9 @@ static int run_sandbox(struct run_state *s, int *ret_exit, struct ags_error *err
     if (r < 0)
         return r;
     struct ags_error attach_err = {0};
-    int refused = pins_verify(&s->pins, err);
+    int refused = run_copy_in(s->b, s->p, s->id, err); /* a remote plan's host files */
+    if (refused == 0)
+        refused = pins_verify(&s->pins, err);
     bool attached = !run_signal && refused == 0;
     int64_t start = attached ? monotonic_ms() : 0;
     int ar = attached ? attach(s, tty, ret_exit, &attach_err) : 0;
@@ -396,7 +398,9 @@ static void remove_secrets(struct run_state *s)
  * says so. */
 static void record_baseline(struct run_state *s)
 {
-    if (!s->o->supervised || s->p->maintenance)
+    /* A remote session's agent works on the uploaded copy, not on this
+     * work dir: `ags pull` brings its changes back (docs/remote.md). */
+    if (!s->o->supervised || s->p->maintenance || s->p->remote)
         return;
     struct ags_error e = {0};
     struct run_baseline_stats st = {0};

@@ -50,6 +50,7 @@ struct host_facts {
     struct plan_place_id places[ID_COUNT];
     size_t n_places;
     char *staging, *session_id, *home, *owner, *ssh_sock, *proxy_sock, *egress_sock, *helper;
+    char *git_head;
     char **add_dirs;
     size_t n_add_dirs;
     char *own_paths[OWN_COUNT];
@@ -75,6 +76,7 @@ static void host_facts_done(struct host_facts *hf)
     free(hf->proxy_sock);
     free(hf->egress_sock);
     free(hf->helper);
+    free(hf->git_head);
     free(hf->session_id);
     free(hf->owner);
     for (size_t i = 0; i < hf->n_add_dirs; i++)
@@ -299,6 +301,14 @@ static char *egress_sock_for(const struct run_request *req, const char *session_
                : NULL;
 }
 
+/* The commit the workspace is uploaded at (the workspace volume's base),
+ * read without running git. */
+static void head_commit(const char *cwd, struct host_facts *hf)
+{
+    _cleanup_free_ char *branch = NULL;
+    gitdirs_head(cwd, getuid(), &branch, &hf->git_head);
+}
+
 static void gather(const struct run_request *req, const char *cwd, struct host_facts *hf,
                    struct plan_host *h)
 {
@@ -326,6 +336,8 @@ static void gather(const struct run_request *req, const char *cwd, struct host_f
     hf->proxy_sock = proxy_sock_for(req, hf->session_id);
     hf->egress_sock = egress_sock_for(req, hf->session_id);
     hf->helper = hf->proxy_sock || hf->egress_sock ? run_helper_path() : NULL;
+    if (req->remote_engine)
+        head_commit(cwd, hf);
     *h = (struct plan_host){
         .cwd = cwd,
         .uid = (uint32_t)getuid(),
@@ -357,6 +369,8 @@ static void gather(const struct run_request *req, const char *cwd, struct host_f
         .auth_proxy_sock = hf->proxy_sock,
         .helper_path = hf->helper,
         .egress_sock = hf->egress_sock,
+        .remote_engine = req->remote_engine,
+        .git_head = hf->git_head,
         .path_exists = path_exists,
         .canonical = canonical_or_same,
     };

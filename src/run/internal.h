@@ -106,6 +106,12 @@ struct mount_pins {
     size_t n;
 };
 
+/* copyin.c: the plan's PLAN_MOUNT_COPY files into the created, not yet
+ * started sandbox id (one tar through the backend's copy_in); 0 when there
+ * are none. */
+int run_copy_in(struct backend *b, const struct ags_plan *p, const char *id,
+                struct ags_error *err) _warn_unused_;
+
 void pins_take(const struct ags_config *cfg, const struct ags_plan *p, struct mount_pins *pins);
 /* -EPERM with *err when a source changed since pins_take. */
 int pins_verify(const struct mount_pins *pins, struct ags_error *err) _warn_unused_;

@@ -63,7 +63,7 @@ void run_workspaces_from(const struct backend_objects *objs, const struct backen
         x->session = xstrdup(session);
         if (!wd || str_pct_decode(wd, &x->workdir) < 0)
             x->workdir = xstrdup("");
-        x->base = xstrdup(base ? base : "none");
+        x->base = xstrdup(base ? base : PLAN_BASE_NONE);
         x->running = session_runs(ss, session);
     }
 }
@@ -81,7 +81,7 @@ int run_remote_session_from_plan(const struct ags_plan *p, struct run_remote_ses
                 .name = name ? name : p->name.v,
                 .session = plan_label_value(m->labels, PLAN_LABEL_SESSION),
                 .workdir = m->destination,
-                .base = base ? base : "none",
+                .base = base ? base : PLAN_BASE_NONE,
                 .image = p->image.v,
                 .uid = p->identity.uid,
                 .gid = p->identity.gid,

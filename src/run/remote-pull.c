@@ -25,16 +25,14 @@
 #include "run/statelog.h"
 #include "base/banned.h"
 
-#define WORKSPACE_PREFIX "ags-ws-"
-
 char *run_remote_workspace_volume(const char *session)
 {
-    return xasprintf(WORKSPACE_PREFIX "%s", session);
+    return xasprintf(PLAN_WS_VOLUME_PREFIX "%s", session);
 }
 
 char *run_remote_base_volume(const char *session)
 {
-    return xasprintf(WORKSPACE_PREFIX "%s-base", session);
+    return xasprintf(PLAN_WS_VOLUME_PREFIX "%s-base", session);
 }
 
 /* ags.managed and this process as owner: a helper left by a kill -9 is
@@ -248,8 +246,8 @@ int run_remote_baseline(struct backend *b, const struct run_remote_session *s,
 /* ags-ws-<session> or ags-ws-<session>-<anything>. */
 static bool session_volume(const char *name, const char *session)
 {
-    size_t pl = strlen(WORKSPACE_PREFIX), sl = strlen(session);
-    return strncmp(name, WORKSPACE_PREFIX, pl) == 0 && strncmp(name + pl, session, sl) == 0 &&
+    size_t pl = strlen(PLAN_WS_VOLUME_PREFIX), sl = strlen(session);
+    return strncmp(name, PLAN_WS_VOLUME_PREFIX, pl) == 0 && strncmp(name + pl, session, sl) == 0 &&
            (name[pl + sl] == '\0' || name[pl + sl] == '-');
 }
 

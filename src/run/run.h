@@ -48,6 +48,10 @@ struct run_request {
     /* Plan the auth proxy (its socket in a private dir, the helper) when the
      * config enables it; the run must then serve plan->auth_proxy_sock. */
     bool auth_proxy;
+    /* The engine runs on another host (run_engine_is_remote of the resolved
+     * target): the plan uploads the workspace and refuses host-only
+     * features (docs/remote.md); the work tree's HEAD is read for it. */
+    bool remote_engine;
 };
 
 /*
@@ -58,6 +62,11 @@ struct run_request {
  * the config or the flags make impossible; another negative errno when the
  * staging directory cannot be made (nothing is left behind then).
  */
+/* Whether the Podman endpoint uri (run_engine_target's) is on another host:
+ * ssh://.  unix:// and tcp:// count as local (tcp:// is documented as "same
+ * machine only", docs/remote.md); NULL (bwrap) is local. */
+bool run_engine_is_remote(const char *uri);
+
 int run_build_plan(const struct run_request *req, bool for_run, struct ags_plan **ret_plan,
                    char **ret_staging, struct ags_error *err) _warn_unused_;
 

@@ -419,13 +419,31 @@ cc=(env CONTAINERS_CONF="$work/cc.conf" "$ags")
 run engine-active 0 "${cc[@]}" plan --agent shell &&
     expect engine-active "$out" "engine: unix:///a.sock  # containers.conf [engine] active_service ($work/cc.conf:2:18), containers.conf $work/cc.conf:4:7"
 run engine-config 0 "${cc[@]}" plan --agent shell --config "$work/conn.toml" &&
-    expect engine-config "$out" "engine: ssh://u@box/run/podman.sock  # [engine] connection = \"remote\" ($work/conn.toml:$conn_line:14), containers.conf $work/cc.conf:6:7"
+    expect engine-config "$out" "engine: ssh://u@box/run/podman.sock (remote: the workspace is uploaded)  # [engine] connection = \"remote\" ($work/conn.toml:$conn_line:14), containers.conf $work/cc.conf:6:7"
 run engine-env-beats-config 0 env CONTAINER_CONNECTION=a "${cc[@]}" plan --agent shell --config "$work/conn.toml" &&
     expect engine-env-beats-config "$out" "engine: unix:///a.sock  # CONTAINER_CONNECTION=a"
 run engine-flag-beats-env 0 env CONTAINER_HOST=unix:///env.sock "${cc[@]}" plan --agent shell --connection remote &&
-    expect engine-flag-beats-env "$out" "engine: ssh://u@box/run/podman.sock  # --connection remote"
+    expect engine-flag-beats-env "$out" "engine: ssh://u@box/run/podman.sock (remote: the workspace is uploaded)  # --connection remote"
 run engine-url 0 "${cc[@]}" plan --agent shell --connection remote --url unix:///u.sock &&
     expect engine-url "$out" "engine: unix:///u.sock  # --url"
+# A remote engine (ssh://) uploads the workspace and refuses what needs this host (exit 2).
+run remote-workspace 0 "${cc[@]}" plan --agent shell --connection remote &&
+    expect remote-workspace "$out" "volume ags-ws-" &&
+    expect remote-workspace "$out" " -> $work/proj (rw, uploaded from $work/proj)  # workspace (remote engine)"
+run remote-lockdown 2 "${cc[@]}" plan --agent shell --connection remote --lockdown &&
+    expect remote-lockdown "$err" "ags: --lockdown cannot be used with a remote engine"
+run remote-add-dir 2 "${cc[@]}" plan --agent shell --connection remote --add-dir "$work" &&
+    expect remote-add-dir "$err" "ags: --add-dir $work cannot be used with a remote engine (the engine's host does not have this host's directories); remove it or use a local engine"
+run remote-allowlist 2 "${cc[@]}" plan --agent shell --connection remote --network allowlist &&
+    expect remote-allowlist "$err" "remove --network allowlist or use a local engine"
+printf '%s\n[[mount]]\nhost = "%s"\ncontainer = "/data"\nmode = "ro"\n' "$(cat "$work/home/.config/ags/config.toml")" "$work" >"$work/mount.toml"
+mount_line=$(grep -n '^\[\[mount\]\]' "$work/mount.toml" | cut -d: -f1)
+run remote-mount 2 "${cc[@]}" plan --agent shell --connection remote --config "$work/mount.toml" &&
+    expect remote-mount "$err" "ags: $work/mount.toml:$mount_line:1: [[mount]] $work -> /data cannot be used with a remote engine"
+run remote-mount-local-ok 0 "${cc[@]}" plan --agent shell --url unix:///u.sock --config "$work/mount.toml" &&
+    expect remote-mount-local-ok "$out" "bind $work -> /data (ro)"
+run remote-tcp-is-local 0 "${cc[@]}" plan --agent shell --url tcp://127.0.0.1:1 &&
+    expect remote-tcp-is-local "$out" "bind $work/proj -> $work/proj (rw)  # workdir"
 run engine-unknown-name 2 "${cc[@]}" plan --agent shell --connection nope &&
     expect engine-unknown-name "$err" "ags: --connection nope names the connection 'nope', but no containers.conf has [engine.service_destinations.nope] with a uri; the connections there are: a remote (files read: $work/cc.conf)"
 run engine-unknown-name-ps 2 "${cc[@]}" ps --connection nope &&

@@ -83,6 +83,33 @@ check_eq "keep-id: -e reached the process" hi "$(cat "$wdir/made-in-ctr" 2>&1)"
 prun run --label "$lbl" -v "$wdir:/w:ro" "$img" sh -c 'echo x >/w/nope'
 check_match "a :ro bind mount is read-only" 'Read-only file system' "$(cat "$err")"
 
+# ------------------------------------------------------------ copy in (archive PUT)
+# What a remote run's copy step relies on (run/copyin.c): a tar PUT into a
+# created, not yet started container lands below the directory given,
+# missing parents made, owned by the container's (keep-id) user whatever the
+# tar says, with the tar's permission bits, byte for byte.
+cdir=$E2E_TMP/cp
+mkdir -p "$cdir/opt/ags-cp/sub"
+head -c 70000 /dev/urandom >"$cdir/opt/ags-cp/sub/blob"
+chmod 0444 "$cdir/opt/ags-cp/sub/blob"
+tar -C "$cdir" --owner=0 --group=0 --numeric-owner -cf "$E2E_TMP/cp.tar" opt/ags-cp/sub/blob
+prun create --label "$lbl" --userns keep-id -v "$wdir:/w:rw" "$img" \
+    sh -c 'cd /opt/ags-cp/sub && stat -c "%a %u:%g" blob . >/w/cp-stat && sha256sum <blob >>/w/cp-stat'
+cid=$(cat "$out")
+prun cp "$cid" / "$E2E_TMP/cp.tar"
+check_eq "copy in: the archive PUT into a created container succeeds" 0 "$RC"
+prun start "$cid"
+prun wait "$cid"
+check_eq "copy in: the container ran" 0 "$(cat "$out")"
+me="$(id -u):$(id -g)"
+check_eq "copy in: mode kept, owned by the keep-id user, parents made, bytes intact" \
+    "$(printf '444 %s\n755 %s\n%s' "$me" "$me" "$(sha256sum <"$cdir/opt/ags-cp/sub/blob")")" \
+    "$(cat "$wdir/cp-stat" 2>&1)"
+prun rm "$cid"
+prun cp "$cid" / "$E2E_TMP/cp.tar"
+check_eq "copy in: a container that is gone fails like the API" 125 "$RC"
+check_match "copy in: and says so" 'copy into container' "$(cat "$err")"
+
 # ------------------------------------------------------------ list by label
 key=ags-e2e-list-$$
 prun create --label "$lbl" --label "$key=a" --label "$key-role=one" "$img" true

@@ -9,10 +9,11 @@
 # without the agent; a stopped per-connection sshd reported within 10 s.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=remote-lib.sh
+. "$(dirname "$0")/remote-lib.sh"
 
 [ -x "${AGS_BIN:-}" ] || e2e_abort "the ags binary is missing (AGS_BIN)"
 e2e_need script timeout
-S=$AGS_E2E_SCRATCH/ssh
 WORK=$AGS_E2E_SCRATCH/repo
 export XDG_CONFIG_HOME=$AGS_E2E_SCRATCH/config
 export HOME=$AGS_E2E_SCRATCH/home
@@ -23,11 +24,8 @@ image = "$AGS_E2E_IMAGE"
 TOML
 cd "$WORK" || e2e_abort "cannot enter $WORK"
 
-ssh_loopback "$S"
-PORT=$SSH_PORT
-SSHD=$SSHD_PID
-FP=$SSH_HOST_FP
-LOCAL=$SSH_LOCAL
+remote_sshd_start
+export CONTAINER_HOST=$REMOTE_URL
 
 # ---- the API through the tunnel
 run ps --json
@@ -38,6 +36,20 @@ run --agent shell -- -c 'echo over-ssh; exit 7'
 check_eq "the agent's exit status passes through the tunnel" 7 "$RUN_RC"
 check_eq "its output too" over-ssh "$RUN_OUT"
 check_eq "no container is left after the run" 0 "$(CONTAINER_HOST=$LOCAL managed_containers)"
+
+# ---- host files a remote sandbox gets as copies (PLAN_MOUNT_COPY, run/copyin.c)
+printf '[user]\n\tname = Remote Agent\n' >"$XDG_CONFIG_HOME/ags/gitconfig-agent"
+run --agent shell -- -c 'f=$HOME/.config/ags/gitconfig; stat -c "%a %u" "$f";
+    git config --global user.name; test -w "$f" || echo read-only'
+check_eq "the agent gitconfig is copied into the remote sandbox, 0444, the sandbox user's" \
+    "$(printf '444 1000\nRemote Agent\nread-only')" "$RUN_OUT"
+run plan --agent shell
+check_contains "ags plan says the engine is remote" "(remote: the workspace is uploaded)" \
+    "$RUN_OUT"
+check_contains "ags plan shows the copied gitconfig" \
+    "copy $XDG_CONFIG_HOME/ags/gitconfig-agent -> /home/dev/.config/ags/gitconfig (ro, copied in" \
+    "$RUN_OUT"
+rm "$XDG_CONFIG_HOME/ags/gitconfig-agent"
 
 RC=0
 timeout 120 script -qec "$AGS_BIN --agent shell -- -c 'test -t 0 && echo tty-yes; exit 3'" /dev/null \

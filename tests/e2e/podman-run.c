@@ -9,6 +9,7 @@
  *   podman-run create [FLAGS] IMAGE [CMD...]  prints the id
  *   podman-run start ID | wait ID | rm [-f] ID | stop ID [SECONDS] | kill ID [SIGNAL]
  *   podman-run ls [LABEL...]                "ID NAME STATE k=v,k=v" per container
+ *   podman-run cp ID DIR TARFILE            the tar unpacked at DIR (archive PUT)
  *   podman-run exec [-t] [-i] [-e K=V] [-u USER] [-w DIR] ID CMD...
  *   podman-run spec [FLAGS] IMAGE [CMD...]  prints the SpecGenerator JSON
  *
@@ -25,6 +26,7 @@
  * [ERRNO-NAME]" on stderr.  Connects like podman (CONTAINER_HOST, ...).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -354,6 +356,20 @@ static int cmd_ls(struct podman_client *c, int argc, char **argv, struct ags_err
     return 0;
 }
 
+static int cmd_cp(struct podman_client *c, int argc, char **argv, struct ags_error *err)
+{
+    if (argc != 4)
+        return usage();
+    int fd = open(argv[3], O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fprintf(stderr, "podman-run: cannot open %s: %m\n", argv[3]);
+        return 125;
+    }
+    int r = podman_container_put_archive(c, argv[1], argv[2], fd, err);
+    (void)close(fd);
+    return r < 0 ? failed(err, 125) : 0;
+}
+
 static int cmd_simple(struct podman_client *c, const char *cmd, int argc, char **argv,
                       struct ags_error *err)
 {
@@ -399,6 +415,8 @@ int main(int argc, char **argv)
         status = cmd_create_or_spec(c, false, argc - 1, argv + 1, &err);
     else if (!strcmp(cmd, "exec"))
         status = cmd_exec(c, argc - 1, argv + 1, &err);
+    else if (!strcmp(cmd, "cp"))
+        status = cmd_cp(c, argc - 1, argv + 1, &err);
     else if (!strcmp(cmd, "ls"))
         status = cmd_ls(c, argc - 1, argv + 1, &err);
     else if (argc >= 3)

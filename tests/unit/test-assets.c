@@ -199,6 +199,32 @@ static void test_guard_installation_creates_missing_directories_private(void **s
     assert_int_equal(st.st_mode & 07777, 0700);
 }
 
+
+/* A remote engine's hooks are a volume uploaded from ags's hooks directory:
+ * the guard is written there first (never into the volume's name). */
+static void test_claude_hooks_of_a_remote_engine_go_where_the_volume_is_uploaded_from(void **state)
+{
+    struct fixture *fx = *state;
+    _cleanup_free_ char *assets = assets_dir();
+    _cleanup_free_ char *hooks = xasprintf("%s/cache/ags-hooks", fx->home);
+    char name[] = "ags-ws-s123-1", dest[] = PLAN_HOOKS_DIR;
+    struct plan_mount m = {.type = PLAN_MOUNT_VOLUME, .source = name, .destination = dest,
+                           .read_only = true, .upload_from = hooks};
+    struct ags_plan plan = {.agent = PLAN_AGENT_CLAUDE, .remote = true, .mounts = &m,
+                            .n_mounts = 1};
+    _cleanup_free_ char *note = NULL;
+    struct ags_error err = {0};
+    assert_int_equal(assets_install(&plan, assets, &note, &err), 0);
+    assert_true(exists_in(hooks, "guard.sh"));
+    assert_true(exists_in(hooks, "skills/guard/SKILL.md"));
+    /* An agent volume without an upload is nothing of the host's. */
+    m.upload_from = NULL;
+    _cleanup_free_ char *cache = xasprintf("%s/cache", fx->home);
+    assert_int_equal(stage_remove_tree(cache, &err), 0);
+    assert_int_equal(assets_install(&plan, assets, &note, &err), 0);
+    assert_false(exists_in(fx->home, "cache"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +243,9 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
                 test_guard_installation_creates_missing_directories_private, setup,
+                teardown),
+        cmocka_unit_test_setup_teardown(
+                test_claude_hooks_of_a_remote_engine_go_where_the_volume_is_uploaded_from, setup,
                 teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

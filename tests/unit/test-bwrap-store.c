@@ -380,6 +380,26 @@ static void test_prepare_fills_new_volumes_from_the_image_and_keeps_existing_one
     mounts_done(mounts, 4);
 }
 
+/* `--backend auto` falls back to bwrap when Podman does not answer: a plan
+ * made for a remote engine (an uploaded workspace volume) is not run here,
+ * and nothing of it is made. */
+static void test_prepare_refuses_a_plan_made_for_a_remote_engine(void **s _unused_)
+{
+    _cleanup_(backend_closep) struct backend *b = open_store();
+    struct plan_mount mounts[] = {volume("ags-ws-s1", "/work", "ags.volume=workspace")};
+    char image[] = "vol:1";
+    struct ags_plan p = plan_of(image, mounts, 1);
+    p.remote = true;
+    struct ags_error err = {0};
+    assert_int_equal(b->ops->prepare(b, &p, &err), -EINVAL);
+    assert_string_equal(err.msg, "this run was planned for a remote engine, and the bubblewrap "
+                                 "backend runs on this host only; choose the engine with "
+                                 "--connection or --url");
+    _cleanup_free_ char *data = NULL;
+    assert_int_equal(b->ops->volume_path(b, "ags-ws-s1", &data, NULL), -ENOENT);
+    mounts_done(mounts, 1);
+}
+
 static const struct backend_object *find(const struct backend_objects *o,
                                          enum backend_object_kind kind, const char *id)
 {
@@ -512,6 +532,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
                 test_prepare_fills_new_volumes_from_the_image_and_keeps_existing_ones, setup,
                 teardown),
+        cmocka_unit_test_setup_teardown(test_prepare_refuses_a_plan_made_for_a_remote_engine,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(
                 test_list_and_remove_owned_cope_with_a_locked_tree_and_never_follow_links,
                 setup, teardown),

@@ -2738,6 +2738,402 @@ static void test_maintenance_plan_takes_no_run_flags(void **state)
     fx_done(&f);
 }
 
+
+/* ---- local plans are what they were before remote engines (issue 20) ---- */
+
+/* Rendered by the plan of the commit before remote engines, and compared
+ * byte for byte: a local run (claude with its guard hooks, gitconfig, keys,
+ * ssh agent, auth proxy, config mounts, --add-dir; lockdown; allowlist) must
+ * not change in any way.  AGS_WRITE_GOLDEN=DIR writes them instead. */
+static const char *const golden_fs[] = {
+    "/work/repo/", "/home/u/gitconfig", "/data/ro/", "/data/browser/", "/home/u/.pi/",
+    "/home/u/.claude/", "/home/u/.claude.json", "/extra/", "/home/u/.ssh/ags-agent-auth",
+    "/home/u/.ssh/ags-agent-auth.pub", "/home/u/.ssh/ags-agent-signing",
+    "/home/u/.ssh/ags-agent-signing.pub", NULL,
+};
+
+static void golden_case(const char *name, const char *toml, enum plan_agent a,
+                        void (*adjust)(struct fx *f))
+{
+    struct fx f;
+    fx_init(&f, toml, a);
+    fake_fs = golden_fs;
+    const char *add[] = {"/extra"};
+    f.in.flags.add_dirs = add;
+    f.in.host.ssh_auth_sock = "/home/u/.cache/ags/ssh-agent.sock";
+    f.in.host.auth_proxy_sock = PROXY_SOCK;
+    f.in.host.helper_path = HELPER;
+    if (adjust)
+        adjust(&f);
+    fx_ok(&f);
+    char *text = plan_render_text(f.p);
+    char *json = plan_render_json(f.p);
+    char *both = xasprintf("%s%s", text, json);
+    const char *out = getenv("AGS_WRITE_GOLDEN");
+    _cleanup_free_ char *path = xasprintf("%s/%s.golden", out ? out : GOLDEN_DIR, name);
+    if (out) {
+        FILE *fp = fopen(path, "we");
+        assert_non_null(fp);
+        fputs(both, fp);
+        assert_int_equal(fclose(fp), 0);
+    } else {
+        FILE *fp = fopen(path, "re");
+        if (!fp)
+            fail_msg("cannot open %s", path);
+        static char want[256 * 1024];
+        size_t n = fread(want, 1, sizeof(want) - 1, fp);
+        want[n] = '\0';
+        fclose(fp);
+        assert_string_equal(both, want);
+    }
+    free(both);
+    free(json);
+    free(text);
+    fx_done(&f);
+}
+
+static void golden_claude(struct fx *f)
+{
+    f->in.host.cwd = "/work/repo/sub";
+    f->in.flags.n_add_dirs = 1;
+}
+
+static void golden_lockdown(struct fx *f)
+{
+    f->in.flags.lockdown = true;
+    f->in.host.dotgit = "/work/repo/.git";
+    f->in.host.dotgit_kind = PLAN_GIT_DIR;
+}
+
+static void golden_allowlist(struct fx *f)
+{
+    static const char *const allow[] = {"example.com:443"};
+    f->in.flags.network_set = true;
+    f->in.flags.network = PLAN_NETWORK_ALLOWLIST;
+    f->in.flags.allow = allow;
+    f->in.flags.n_allow = 1;
+}
+
+static void golden_maintenance(struct fx *f)
+{
+    f->in.flags.add_dirs = NULL;
+    f->in.flags.maintenance = "pnpm add -g x";
+}
+
+static void test_local_plans_render_byte_for_byte_as_before(void **state)
+{
+    (void)state;
+    golden_case("plan-local-claude", base_toml, PLAN_AGENT_CLAUDE, golden_claude);
+    golden_case("plan-local-pi-lockdown", base_toml, PLAN_AGENT_PI, golden_lockdown);
+    golden_case("plan-local-shell-allowlist", base_toml, PLAN_AGENT_SHELL, golden_allowlist);
+    golden_case("plan-local-codex-maintenance", base_toml, PLAN_AGENT_CODEX, golden_maintenance);
+}
+
+/* ---- a remote engine (docs/remote.md) ---- */
+
+#define HEAD_SHA1 "0123456789abcdef0123456789abcdef01234567"
+
+/* A config a remote run accepts: no host mount of its own. */
+static const char remote_toml[] = "[sandbox]\n"                              /* 1 */
+                                  "image = \"img:1\"\n"                      /* 2 */
+                                  "gitconfig_path = \"/home/u/gitconfig\"\n" /* 3 */
+                                  "[network]\n"                              /* 4 */
+                                  "host_loopback = true\n";                  /* 5 */
+
+static void fx_remote(struct fx *f, const char *toml, enum plan_agent a)
+{
+    fx_init(f, toml, a);
+    fake_fs = golden_fs;
+    f->in.host.remote_engine = true;
+    f->in.host.git_head = HEAD_SHA1;
+    f->in.host.ssh_auth_sock = "/home/u/.cache/ags/ssh-agent.sock";
+    f->in.host.auth_proxy_sock = PROXY_SOCK;
+    f->in.host.helper_path = HELPER;
+}
+
+static void assert_labels(char *const *labels, const char *const *want)
+{
+    size_t n = 0;
+    for (; want[n]; n++) {
+        assert_non_null(labels[n]);
+        assert_string_equal(labels[n], want[n]);
+    }
+    assert_null(labels[n]);
+}
+
+/* Nothing of the host is bind-mounted: the engine's host has none of it. */
+static void assert_no_bind(const struct ags_plan *p)
+{
+    for (size_t i = 0; i < p->n_mounts; i++)
+        if (p->mounts[i].type == PLAN_MOUNT_BIND)
+            fail_msg("bind of %s -> %s in a remote plan", p->mounts[i].source,
+                     p->mounts[i].destination);
+}
+
+static void test_remote_workspace_is_an_uploaded_volume_with_the_session_labels(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_remote(&f, remote_toml, PLAN_AGENT_SHELL);
+    fx_ok(&f);
+    assert_true(f.p->remote);
+    const struct plan_mount *ws = &f.p->mounts[0];
+    assert_int_equal(ws->type, PLAN_MOUNT_VOLUME);
+    assert_string_equal(ws->source, "ags-ws-s123");
+    assert_string_equal(ws->destination, "/work/repo"); /* the paths the agent prints hold */
+    assert_false(ws->read_only);
+    assert_string_equal(ws->upload_from, "/work/repo");
+    assert_string_equal(ws->origin, "workspace (remote engine)");
+    static const char *const want[] = {
+        "ags.managed=true", "ags.session=s123", "ags.agent=shell", "ags.volume=workspace",
+        "ags.workdir=/work/repo", "ags.name=ags-work-repo-beef", "ags.base=" HEAD_SHA1, NULL};
+    assert_labels(ws->labels, want);
+    assert_string_equal(f.p->work_dir.v, "/work/repo");
+    /* The agent volumes stay what they are, without an upload. */
+    const struct plan_mount *cargo = mount_at(f.p, "/home/dev/.cargo");
+    assert_string_equal(cargo->source, "ags-shell-cargo");
+    assert_null(cargo->upload_from);
+    assert_no_bind(f.p);
+    fx_done(&f);
+}
+
+static void test_remote_base_label_is_a_commit_or_none(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *head, *base;
+    } cases[] = {
+        {NULL, "none"}, /* outside git, or an unborn branch */
+        {HEAD_SHA1, HEAD_SHA1},
+        {HEAD_SHA1 "012345678901234567890123", HEAD_SHA1 "012345678901234567890123"}, /* SHA-256 */
+        {"ref: refs/heads/main", "none"},
+        {"0123456789ABCDEF0123456789ABCDEF01234567", "none"},
+        {HEAD_SHA1 "\n", "none"},
+        {"", "none"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct fx f;
+        fx_remote(&f, remote_toml, PLAN_AGENT_SHELL);
+        f.in.host.git_head = cases[i].head;
+        fx_ok(&f);
+        assert_string_equal(plan_label_value(f.p->mounts[0].labels, PLAN_LABEL_BASE),
+                            cases[i].base);
+        fx_done(&f);
+    }
+}
+
+static void test_remote_claude_hooks_are_a_read_only_uploaded_volume(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_remote(&f, remote_toml, PLAN_AGENT_CLAUDE);
+    fx_ok(&f);
+    const struct plan_mount *h = mount_at(f.p, PLAN_HOOKS_DIR);
+    assert_non_null(h);
+    assert_int_equal(h->type, PLAN_MOUNT_VOLUME);
+    assert_string_equal(h->source, "ags-ws-s123-1");
+    assert_true(h->read_only); /* a mount point the agent cannot replace, as the bind was */
+    assert_string_equal(h->upload_from, "/home/u/.cache/ags/ags-hooks");
+    assert_string_equal(h->origin, "claude guard hooks (remote engine: uploaded)");
+    static const char *const want[] = {"ags.managed=true", "ags.session=s123",
+                                       "ags.agent=claude", "ags.volume=upload", NULL};
+    assert_labels(h->labels, want);
+    /* The guard still runs from there. */
+    assert_contains(script(f.p), PLAN_HOOKS_DIR "/guard.sh");
+    assert_no_bind(f.p);
+    fx_done(&f);
+}
+
+static void test_remote_gitconfig_and_public_keys_are_copied_in(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_remote(&f, remote_toml, PLAN_AGENT_PI);
+    fx_ok(&f);
+    static const struct {
+        const char *dest, *src, *origin;
+    } want[] = {
+        {PLAN_HOME "/.config/ags/gitconfig", "/home/u/gitconfig", "gitconfig (config /etc/ags.toml:3)"},
+        {PLAN_AUTH_PUB, "/home/u/.ssh/ags-agent-auth.pub", "ssh public key (default)"},
+        {PLAN_SIGNING_PUB, "/home/u/.ssh/ags-agent-signing.pub", "ssh public key (default)"},
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        const struct plan_mount *m = mount_at(f.p, want[i].dest);
+        assert_non_null(m);
+        assert_int_equal(m->type, PLAN_MOUNT_COPY);
+        assert_string_equal(m->source, want[i].src);
+        assert_true(m->read_only);
+        assert_null(m->upload_from);
+        assert_string_equal(m->origin, want[i].origin);
+    }
+    assert_string_equal(env_value(f.p, "GIT_CONFIG_GLOBAL"), PLAN_HOME "/.config/ags/gitconfig");
+    fx_done(&f);
+}
+
+static void test_remote_leaves_out_ssh_agent_auth_proxy_and_host_loopback_with_notes(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_remote(&f, remote_toml, PLAN_AGENT_CLAUDE);
+    fx_ok(&f);
+    assert_null(f.p->ssh_agent_sock);
+    assert_null(env_of(f.p, "SSH_AUTH_SOCK"));
+    assert_null(mount_at(f.p, "/ssh-agent"));
+    assert_no_auth_proxy(f.p);
+    assert_null(mount_at(f.p, PLAN_HELPER));
+    assert_false(f.p->network.host_loopback);
+    assert_int_equal(f.p->network.mode, PLAN_NETWORK_OPEN);
+    assert_null(f.p->egress_sock);
+    assert_true(has_note(f.p, "no ssh agent in the sandbox: ags's filter serves it on this host, "
+                              "and the engine runs on another (docs/remote.md)"));
+    assert_true(has_note(f.p, "auth proxy off: it serves the sandbox from this host, and the "
+                              "engine runs on another"));
+    assert_true(has_note(f.p, "network.host_loopback (config /etc/ags.toml:5) ignored: the "
+                              "engine runs on another host"));
+    /* --network none stays what it is. */
+    f.in.flags.network_set = true;
+    f.in.flags.network = PLAN_NETWORK_NONE;
+    fx_ok(&f);
+    assert_int_equal(f.p->network.mode, PLAN_NETWORK_NONE);
+    fx_done(&f);
+}
+
+static void assert_refused(struct fx *f, const char *msg)
+{
+    fx_build(f);
+    assert_int_equal(f->r, -EINVAL); /* a usage error: exit 2 */
+    assert_null(f->p);
+    assert_string_equal(f->err.msg, msg);
+    ags_error_clear(&f->err);
+}
+
+static void test_remote_refuses_lockdown_add_dir_and_host_mounts_naming_them(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_remote(&f, remote_toml, PLAN_AGENT_PI);
+    f.in.flags.lockdown = true;
+    assert_refused(&f, "--lockdown cannot be used with a remote engine (its staging, its "
+                       "read-only git metadata and its checks after the run need this host); "
+                       "remove it or use a local engine");
+    f.in.flags.lockdown = false;
+    const char *add[] = {"/extra"};
+    f.in.flags.add_dirs = add;
+    f.in.flags.n_add_dirs = 1;
+    assert_refused(&f, "--add-dir /extra cannot be used with a remote engine (the engine's host "
+                       "does not have this host's directories); remove it or use a local engine");
+    fx_done(&f);
+
+    fx_remote(&f, base_toml, PLAN_AGENT_PI); /* its first [[mount]] is at line 7 */
+    assert_refused(&f, "/etc/ags.toml:7:1: [[mount]] /data/ro -> /data cannot be used with a "
+                       "remote engine (the engine's host does not have this host's files); "
+                       "remove it or use a local engine");
+    fx_done(&f);
+
+    static const char agent_toml[] = "[sandbox]\nimage = \"img:1\"\n"
+                                     "[[agent_mount]]\n" /* 3 */
+                                     "host = \"/home/u/.pi\"\ncontainer = \"/home/dev/.pi\"\n";
+    fx_remote(&f, agent_toml, PLAN_AGENT_PI);
+    assert_refused(&f, "/etc/ags.toml:3:1: [[agent_mount]] /home/u/.pi -> /home/dev/.pi cannot "
+                       "be used with a remote engine (the engine's host does not have this "
+                       "host's files); remove it or use a local engine");
+    fx_done(&f);
+}
+
+static void test_remote_refuses_an_allowlist_from_the_flag_or_the_config(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_remote(&f, remote_toml, PLAN_AGENT_SHELL);
+    f.in.flags.network_set = true;
+    f.in.flags.network = PLAN_NETWORK_ALLOWLIST;
+    assert_refused(&f, "network allowlist (--network) cannot be used with a remote engine (the "
+                       "egress proxy that enforces it runs on this host); remove --network "
+                       "allowlist or use a local engine");
+    fx_done(&f);
+    static const char toml[] = "[sandbox]\nimage = \"img:1\"\n[network]\nmode = \"allowlist\"\n";
+    fx_remote(&f, toml, PLAN_AGENT_SHELL);
+    assert_refused(&f, "network allowlist (config /etc/ags.toml:4:8) cannot be used with a remote "
+                       "engine (the egress proxy that enforces it runs on this host); set "
+                       "[network] mode = \"open\" or \"none\" for this run (--network), or use a "
+                       "local engine");
+    /* --network open or none for the run is accepted, as the message says. */
+    f.in.flags.network_set = true;
+    f.in.flags.network = PLAN_NETWORK_OPEN;
+    fx_ok(&f);
+    fx_done(&f);
+}
+
+static void test_remote_refuses_git_metadata_outside_the_work_dir(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_remote(&f, remote_toml, PLAN_AGENT_SHELL);
+    f.in.host.cwd = "/work/repo/sub"; /* its git dir is /work/repo/.git */
+    assert_refused(&f, "the git metadata of /work/repo/sub is at /work/repo/.git, outside it: a "
+                       "remote engine gets the work dir only (a linked worktree or a "
+                       "subdirectory of the repository); run ags at the repository's top level "
+                       "or use a local engine");
+    f.in.host.git_dir = f.in.host.git_common_dir = NULL; /* outside git: fine */
+    fx_ok(&f);
+    assert_string_equal(plan_label_value(f.p->mounts[0].labels, PLAN_LABEL_BASE), HEAD_SHA1);
+    fx_done(&f);
+}
+
+/* update-agents mounts the agent's volumes only: a remote engine changes
+ * nothing of its plan. */
+static void test_remote_maintenance_plan_is_unchanged(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, base_toml, PLAN_AGENT_CODEX);
+    f.in.flags.maintenance = "pnpm add -g x";
+    fx_ok(&f);
+    char *local = plan_render_json(f.p);
+    f.in.host.remote_engine = true;
+    f.in.host.git_head = HEAD_SHA1;
+    fx_ok(&f);
+    assert_false(f.p->remote);
+    char *remote = plan_render_json(f.p);
+    assert_string_equal(remote, local);
+    free(remote);
+    free(local);
+    fx_done(&f);
+}
+
+static void test_render_shows_the_remote_engine_uploads_and_copies(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_remote(&f, remote_toml, PLAN_AGENT_CLAUDE);
+    fx_ok(&f);
+    f.p->engine.v = xstrdup("ssh://u@build/run/user/1000/podman/podman.sock");
+    f.p->engine.origin = xstrdup("--connection build");
+    char *text = plan_render_text(f.p);
+    assert_contains(text, "engine: ssh://u@build/run/user/1000/podman/podman.sock (remote: the "
+                          "workspace is uploaded)  # --connection build\n");
+    assert_contains(text, "  volume ags-ws-s123 -> /work/repo (rw, uploaded from /work/repo)  "
+                          "# workspace (remote engine)\n");
+    assert_contains(text, "  volume ags-ws-s123-1 -> /home/dev/.config/ags/hooks (ro, uploaded "
+                          "from /home/u/.cache/ags/ags-hooks)  # claude guard hooks (remote "
+                          "engine: uploaded)\n");
+    assert_contains(text, "  copy /home/u/gitconfig -> /home/dev/.config/ags/gitconfig (ro, "
+                          "copied in before the sandbox starts)  # gitconfig (config "
+                          "/etc/ags.toml:3)\n");
+    assert_contains(text, "no ssh agent in the sandbox");
+    char *json = plan_render_json(f.p);
+    assert_contains(json, "\"remote\": true,\n");
+    assert_contains(json, "{\"type\": \"volume\", \"source\": \"ags-ws-s123\", \"destination\": "
+                          "\"/work/repo\", \"read_only\": false, \"create\": \"dir\", "
+                          "\"stage_from\": null, \"upload_from\": \"/work/repo\", \"labels\": "
+                          "[\"ags.managed=true\", ");
+    assert_contains(json, "\"ags.base=" HEAD_SHA1 "\"]");
+    assert_contains(json, "{\"type\": \"copy\", \"source\": \"/home/u/gitconfig\"");
+    free(json);
+    free(text);
+    fx_done(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2832,6 +3228,17 @@ int main(void)
         cmocka_unit_test(test_key_without_pub_or_whose_pub_is_the_key_is_not_mounted),
         cmocka_unit_test(test_lockdown_has_no_public_key_agent_socket_or_gitconfig),
         cmocka_unit_test(test_maintenance_plan_takes_no_run_flags),
+        cmocka_unit_test(test_local_plans_render_byte_for_byte_as_before),
+        cmocka_unit_test(test_remote_workspace_is_an_uploaded_volume_with_the_session_labels),
+        cmocka_unit_test(test_remote_base_label_is_a_commit_or_none),
+        cmocka_unit_test(test_remote_claude_hooks_are_a_read_only_uploaded_volume),
+        cmocka_unit_test(test_remote_gitconfig_and_public_keys_are_copied_in),
+        cmocka_unit_test(test_remote_leaves_out_ssh_agent_auth_proxy_and_host_loopback_with_notes),
+        cmocka_unit_test(test_remote_refuses_lockdown_add_dir_and_host_mounts_naming_them),
+        cmocka_unit_test(test_remote_refuses_an_allowlist_from_the_flag_or_the_config),
+        cmocka_unit_test(test_remote_refuses_git_metadata_outside_the_work_dir),
+        cmocka_unit_test(test_remote_maintenance_plan_is_unchanged),
+        cmocka_unit_test(test_render_shows_the_remote_engine_uploads_and_copies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@
 
 #include "base/alloc.h"
 #include "base/fileio.h"
+#include "base/tar.h"
 #include "podman/tar.h"
 
 static char tmpdir[] = "/tmp/test-podman-tar.XXXXXX";
@@ -123,12 +124,20 @@ static char *python_listing(void)
     return buf;
 }
 
+static int hdr_of(unsigned char h[TAR_BLOCK], const char *path, enum tar_type type, uint32_t mode,
+                  uint64_t size, const char *link, struct ags_error *err)
+{
+    struct tar_entry e = {.path = path, .type = type, .mode = mode, .size = size,
+                          .linkname = link};
+    return tar_header(h, &e, 0, 0, err);
+}
+
 static void test_header_layout_and_checksum(void **state)
 {
     (void)state;
-    unsigned char h[PODMAN_TAR_BLOCK];
+    unsigned char h[TAR_BLOCK];
     struct ags_error err = {0};
-    assert_int_equal(podman_tar_header(h, "dir/file", PODMAN_TAR_FILE, 0100755, 1234, NULL, &err),
+    assert_int_equal(hdr_of(h, "dir/file", TAR_FILE, 0100755, 1234, NULL, &err),
                      0);
     assert_string_equal((char *)h, "dir/file");
     assert_string_equal((char *)h + 100, "0000755");
@@ -139,7 +148,7 @@ static void test_header_layout_and_checksum(void **state)
     assert_memory_equal(h + 257, "ustar\0" "00", 8);
     assert_int_equal(h[345], 0); /* no prefix */
     unsigned sum = 0;
-    for (size_t i = 0; i < PODMAN_TAR_BLOCK; i++)
+    for (size_t i = 0; i < TAR_BLOCK; i++)
         sum += (i >= 148 && i < 156) ? ' ' : h[i];
     char chk[8];
     snprintf(chk, sizeof(chk), "%06o", sum);
@@ -151,7 +160,7 @@ static void test_header_layout_and_checksum(void **state)
 static void test_header_splits_long_paths_at_a_slash(void **state)
 {
     (void)state;
-    unsigned char h[PODMAN_TAR_BLOCK];
+    unsigned char h[TAR_BLOCK];
     struct ags_error err = {0};
     char path[300];
     /* 150-byte directory + '/' + 100-byte name = 251 bytes: fits split */
@@ -159,7 +168,7 @@ static void test_header_splits_long_paths_at_a_slash(void **state)
     path[150] = '/';
     memset(path + 151, 'n', 100);
     path[251] = '\0';
-    assert_int_equal(podman_tar_header(h, path, PODMAN_TAR_FILE, 0644, 0, NULL, &err), 0);
+    assert_int_equal(hdr_of(h, path, TAR_FILE, 0644, 0, NULL, &err), 0);
     assert_memory_equal(h + 345, path, 150);
     assert_memory_equal(h, path + 151, 100); /* exactly 100: no NUL needed */
     /* a name part of 101 bytes cannot be split anywhere */
@@ -167,19 +176,19 @@ static void test_header_splits_long_paths_at_a_slash(void **state)
     path[10] = '/';
     memset(path + 11, 'n', 101);
     path[112] = '\0';
-    assert_int_equal(podman_tar_header(h, path, PODMAN_TAR_FILE, 0644, 0, NULL, &err),
+    assert_int_equal(hdr_of(h, path, TAR_FILE, 0644, 0, NULL, &err),
                      -ENAMETOOLONG);
     assert_non_null(strstr(err.msg, "does not fit a ustar header"));
     /* a directory's trailing slash is not a split point */
     memset(path, 'd', 120);
     path[120] = '/';
     path[121] = '\0';
-    assert_int_equal(podman_tar_header(h, path, PODMAN_TAR_DIR, 0755, 0, NULL, &err),
+    assert_int_equal(hdr_of(h, path, TAR_DIR, 0755, 0, NULL, &err),
                      -ENAMETOOLONG);
     char link[120];
     memset(link, 'l', 101);
     link[101] = '\0';
-    assert_int_equal(podman_tar_header(h, "s", PODMAN_TAR_SYMLINK, 0777, 0, link, &err),
+    assert_int_equal(hdr_of(h, "s", TAR_SYMLINK, 0777, 0, link, &err),
                      -ENAMETOOLONG);
 }
 
@@ -202,7 +211,7 @@ static void test_tree_reads_back_with_python_tarfile(void **state)
     size_t len = 0;
     char *raw = read_out(&len);
     assert_int_equal(len, size);
-    assert_int_equal(len % PODMAN_TAR_BLOCK, 0);
+    assert_int_equal(len % TAR_BLOCK, 0);
     free(raw);
     char *listing = python_listing();
     assert_string_equal(listing, "Containerfile 0 644 13 0 0 0 - FROM scratch\n"

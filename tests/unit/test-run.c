@@ -200,6 +200,29 @@ static void fake_close(struct backend *b)
     free(b);
 }
 
+/* What copy_in got: the tar, where, and when (the sandbox made, not started). */
+static struct {
+    int calls;
+    bool fail;
+    char dir[64];
+    char tar[8192];
+    size_t len;
+    bool created_not_started;
+} copied;
+
+static int fake_copy_in(struct backend *b _unused_, const char *id, const char *dir, int tar_fd,
+                        struct ags_error *err)
+{
+    assert_string_equal(id, "c0ffee");
+    copied.calls++;
+    (void)snprintf(copied.dir, sizeof(copied.dir), "%s", dir);
+    ssize_t n = pread(tar_fd, copied.tar, sizeof(copied.tar), 0);
+    assert_true(n > 0);
+    copied.len = (size_t)n;
+    copied.created_not_started = fk.created == 1 && fk.calls[OP_START] == 0;
+    return copied.fail ? ags_error_set(err, -EIO, "fake copy_in failed") : 0;
+}
+
 static const struct backend_ops fake_ops = {
     .name = "fake",
     .sweep = fake_sweep,
@@ -209,6 +232,7 @@ static const struct backend_ops fake_ops = {
     .prepare = fake_prepare,
     .secrets_create = fake_secrets_create,
     .create = fake_create,
+    .copy_in = fake_copy_in,
     .start_attached = fake_start,
     .remove = fake_remove,
     .secrets_remove = fake_secrets_remove,
@@ -692,6 +716,143 @@ static void test_each_signal_during_each_lockdown_step_removes_the_staging(void 
     each_signal_during_each_step(true);
 }
 
+
+/* ---- a remote plan's host files (PLAN_MOUNT_COPY) ---- */
+
+#define GITCONFIG_TEXT "[user]\n\tname = Agent\n"
+
+/* The plan of a remote engine copies the gitconfig instead of binding it. */
+static void add_copy(struct ags_plan *p, const char *source, const char *destination)
+{
+    p->mounts = xrealloc(p->mounts, (p->n_mounts + 1) * sizeof(*p->mounts));
+    p->mounts[p->n_mounts++] = (struct plan_mount){
+        .type = PLAN_MOUNT_COPY,
+        .source = xstrdup(source),
+        .destination = xstrdup(destination),
+        .read_only = true,
+        .origin = xstrdup("gitconfig"),
+    };
+}
+
+static unsigned long tar_octal(const char *field, size_t n)
+{
+    char text[16] = {0};
+    memcpy(text, field, n < sizeof(text) - 1 ? n : sizeof(text) - 1);
+    return strtoul(text, NULL, 8);
+}
+
+static void test_a_remote_plans_host_files_are_copied_in_after_create_before_start(void **s _unused_)
+{
+    struct fixture f;
+    fixture_build(&f, false);
+    _cleanup_free_ char *src = xasprintf("%s/gitconfig", home_dir);
+    assert_int_equal(write_file_atomic(src, GITCONFIG_TEXT, strlen(GITCONFIG_TEXT), 0600, NULL), 0);
+    add_copy(f.plan, src, "/home/dev/.config/ags/gitconfig");
+    memset(&copied, 0, sizeof(copied));
+    struct outcome out = run_fixture(&f, OP_NONE, OP_NONE, 0);
+    assert_int_equal(out.r, 0);
+    assert_int_equal(copied.calls, 1);
+    assert_true(copied.created_not_started);
+    assert_string_equal(copied.dir, "/");
+    /* One ustar entry: the path below /, read-only, the sandbox user's. */
+    assert_true(copied.len >= 4 * 512);
+    assert_string_equal(copied.tar, "home/dev/.config/ags/gitconfig");
+    assert_int_equal(tar_octal(copied.tar + 100, 8), 0444);
+    assert_int_equal(tar_octal(copied.tar + 108, 8), PLAN_SANDBOX_UID);
+    assert_int_equal(tar_octal(copied.tar + 116, 8), PLAN_SANDBOX_GID);
+    assert_int_equal(tar_octal(copied.tar + 124, 12), strlen(GITCONFIG_TEXT));
+    assert_int_equal(copied.tar[156], '0');
+    assert_memory_equal(copied.tar + 512, GITCONFIG_TEXT, strlen(GITCONFIG_TEXT));
+    assert_int_equal(fk.calls[OP_START], 1);
+    assert_all_undone(&f);
+    fixture_done(&f);
+}
+
+/* A copy that fails (or a file that is gone) ends the run before the
+ * agent starts, and the sandbox goes. */
+static void test_a_failed_copy_in_removes_the_sandbox_and_starts_nothing(void **s _unused_)
+{
+    struct fixture f;
+    fixture_build(&f, false);
+    _cleanup_free_ char *src = xasprintf("%s/gitconfig", home_dir);
+    assert_int_equal(write_file_atomic(src, GITCONFIG_TEXT, strlen(GITCONFIG_TEXT), 0600, NULL), 0);
+    add_copy(f.plan, src, "/home/dev/.config/ags/gitconfig");
+    memset(&copied, 0, sizeof(copied));
+    copied.fail = true;
+    struct outcome out = run_fixture(&f, OP_NONE, OP_NONE, 0);
+    assert_int_equal(out.r, -EIO);
+    assert_string_equal(out.err.msg, "fake copy_in failed");
+    assert_int_equal(fk.calls[OP_START], 0);
+    assert_all_undone(&f);
+    copied.fail = false;
+    assert_int_equal(unlink(src), 0);
+    out = run_fixture(&f, OP_NONE, OP_NONE, 0);
+    assert_int_equal(out.r, -ENOENT);
+    assert_non_null(strstr(out.err.msg, "cannot open "));
+    assert_non_null(strstr(out.err.msg, "/gitconfig to copy it into the sandbox"));
+    assert_int_equal(fk.calls[OP_START], 0);
+    assert_int_equal(fk.calls[OP_REMOVE], 1);
+    assert_all_undone(&f);
+    fixture_done(&f);
+}
+
+/* A remote run's plan carries the work tree's HEAD commit, read without git,
+ * as the workspace volume's base (and "none" outside git). */
+static void test_a_remote_plan_names_the_head_commit_as_the_workspace_base(void **s _unused_)
+{
+    static const char toml[] = "[sandbox]\nimage = \"ags-test-run:1\"\n";
+    static const char head[] = "89abcdef0123456789abcdef0123456789abcdef";
+    struct cfg_host host = {.home = home_dir, .cwd = work_dir, .getenv = fake_env};
+    struct ags_config *cfg = NULL;
+    struct cfg_diag diag = {0};
+    assert_int_equal(config_load_buffer(&host, toml, strlen(toml), "/etc/ags.toml", false, &cfg,
+                                        &diag), 0);
+    cfg_diag_done(&diag);
+    const struct run_request req = {.cfg = cfg, .agent = PLAN_AGENT_SHELL, .host = &host,
+                                    .remote_engine = true};
+    for (int git = 0; git < 2; git++) {
+        if (git) {
+            _cleanup_free_ char *dot = xasprintf("%s/.git", work_dir);
+            _cleanup_free_ char *refs = xasprintf("%s/refs", dot), *heads = xasprintf("%s/heads", refs);
+            _cleanup_free_ char *objects = xasprintf("%s/objects", dot);
+            make_dir(dot);
+            make_dir(refs);
+            make_dir(heads);
+            make_dir(objects);
+            _cleanup_free_ char *h = xasprintf("%s/HEAD", dot), *ref = xasprintf("%s/main", heads);
+            assert_int_equal(write_file_atomic(h, "ref: refs/heads/main\n", 21, 0644, NULL), 0);
+            _cleanup_free_ char *line = xasprintf("%s\n", head);
+            assert_int_equal(write_file_atomic(ref, line, strlen(line), 0644, NULL), 0);
+        }
+        struct ags_plan *p = NULL;
+        struct ags_error err = {0};
+        int r = run_build_plan(&req, false, &p, NULL, &err);
+        if (r < 0)
+            print_message("plan error: %s\n", err.msg);
+        assert_int_equal(r, 0);
+        assert_true(p->remote);
+        assert_string_equal(plan_label_value(p->mounts[0].labels, PLAN_LABEL_BASE),
+                            git ? head : "none");
+        plan_free(p);
+    }
+    _cleanup_free_ char *dot = xasprintf("%s/.git", work_dir);
+    assert_int_equal(stage_remove_tree(dot, NULL), 0);
+    config_free(cfg);
+}
+
+/* Only ssh:// is another host: tcp:// is documented as this machine. */
+static void test_only_an_ssh_engine_is_remote(void **s _unused_)
+{
+    assert_true(run_engine_is_remote("ssh://me@build/run/user/1000/podman/podman.sock"));
+    assert_true(run_engine_is_remote("SSH://me@build:2222/run/podman.sock"));
+    assert_false(run_engine_is_remote("unix:///run/user/1000/podman/podman.sock"));
+    assert_false(run_engine_is_remote("/run/podman/podman.sock"));
+    assert_false(run_engine_is_remote("tcp://127.0.0.1:8080"));
+    assert_false(run_engine_is_remote("tcp://build.example:8080"));
+    assert_false(run_engine_is_remote("http://x"));
+    assert_false(run_engine_is_remote(NULL)); /* bwrap */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -700,6 +861,10 @@ int main(void)
         cmocka_unit_test(test_run_renames_the_sandbox_when_its_name_is_taken),
         cmocka_unit_test(test_run_gives_up_after_five_renames),
         cmocka_unit_test(test_failed_sweep_warns_and_the_run_goes_on),
+        cmocka_unit_test(test_a_remote_plans_host_files_are_copied_in_after_create_before_start),
+        cmocka_unit_test(test_a_failed_copy_in_removes_the_sandbox_and_starts_nothing),
+        cmocka_unit_test(test_a_remote_plan_names_the_head_commit_as_the_workspace_base),
+        cmocka_unit_test(test_only_an_ssh_engine_is_remote),
         cmocka_unit_test(test_failed_removal_warns_and_keeps_the_exit_status),
         cmocka_unit_test(test_a_session_that_ran_long_enough_is_told_when_it_ends),
         cmocka_unit_test(test_a_run_asking_for_the_auth_proxy_needs_the_helper),
