@@ -4,7 +4,6 @@
  * branch ags/NAME (a patch outside git), then removes the volume
  * (run/remote.h, docs/remote.md). */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,18 +120,8 @@ static int pick(const struct run_workspaces *w, const char *name, size_t *ret)
 
 static void report(const struct run_workspace *x, const struct run_pull_result *res, bool kept)
 {
-    _cleanup_free_ char *name = term_escape_str(x->name);
-    if (res->kind == RUN_EXPORT_BUNDLE) {
-        _cleanup_free_ char *branch = term_escape_str(res->branch);
-        printf("%s: branch %s (%" PRIu64 " commit%s%s)\n", name, branch, res->commits,
-               res->commits == 1 ? "" : "s",
-               res->uncommitted ? ", the last one the uncommitted changes" : "");
-    } else if (res->kind == RUN_EXPORT_PATCH) {
-        _cleanup_free_ char *patch = term_escape_str(res->patch);
-        printf("%s: patch %s (review it, then `git apply` or `patch -p1` it)\n", name, patch);
-    } else {
-        printf("%s: nothing changed\n", name);
-    }
+    _cleanup_free_ char *text = run_pull_result_text(x->name, res);
+    puts(text);
     if (!kept && !res->volumes_removed)
         cli_warning("the workspace volume %s is still there: `ags prune --workspaces` "
                     "removes it",

@@ -22,6 +22,8 @@
 #include "base/strv.h"
 #include "base/termesc.h"
 #include "plan/plan.h"
+#include "config/config.h"
+#include "run/internal.h"
 #include "run/statelog.h"
 #include "base/banned.h"
 
@@ -267,4 +269,54 @@ int run_remote_remove_volumes(struct backend *b, const char *session, struct ags
     }
     backend_objects_done(&all);
     return r;
+}
+
+char *run_pull_result_text(const char *name, const struct run_pull_result *res)
+{
+    _cleanup_free_ char *n = term_escape_str(name);
+    if (res->kind == RUN_EXPORT_BUNDLE) {
+        _cleanup_free_ char *branch = term_escape_str(res->branch);
+        return xasprintf("%s: branch %s (%llu commit%s%s)", n, branch,
+                         (unsigned long long)res->commits, res->commits == 1 ? "" : "s",
+                         res->uncommitted ? ", the last one the uncommitted changes" : "");
+    }
+    if (res->kind == RUN_EXPORT_PATCH) {
+        _cleanup_free_ char *patch = term_escape_str(res->patch);
+        return xasprintf("%s: patch %s (review it, then `git apply` or `patch -p1` it)", n,
+                         patch);
+    }
+    return xasprintf("%s: nothing changed", n);
+}
+
+int run_remote_after_upload(struct backend *b, const struct ags_plan *p, struct ags_error *err)
+{
+    struct run_remote_session s;
+    if (run_remote_session_from_plan(p, &s) < 0 || run_export_base_ok(s.base))
+        return 0;
+    return run_remote_baseline(b, &s, err);
+}
+
+void run_remote_bring_back(struct backend *b, const struct ags_plan *p,
+                           const struct ags_config *cfg, const struct run_callbacks *cb)
+{
+    struct run_remote_session s;
+    if (run_remote_session_from_plan(p, &s) < 0)
+        return;
+    const struct run_pull_opts o = {.max_pull = cfg->remote.max_pull.v};
+    struct run_pull_result res = {0};
+    struct ags_error e = {0};
+    _cleanup_free_ char *name = term_escape_str(s.name);
+    if (run_remote_pull(b, &s, &o, &res, &e) < 0) {
+        run_warnf(cb, "the changes of session %s were not brought back: %s; they stay on the "
+                      "engine: `ags pull %s` brings them back",
+                  name, e.msg, name);
+        return;
+    }
+    _cleanup_free_ char *text = run_pull_result_text(s.name, &res);
+    run_progressf(cb, "%s", text);
+    if (!res.volumes_removed)
+        run_warnf(cb, "the workspace volumes of session %s are still on the engine: "
+                      "`ags prune --workspaces` removes them",
+                  name);
+    run_pull_result_done(&res);
 }

@@ -137,6 +137,23 @@ int run_remote_pull(struct backend *b, const struct run_remote_session *s,
                     const struct run_pull_opts *o, struct run_pull_result *ret,
                     struct ags_error *err) _warn_unused_;
 
+/* What a pull did, one line for people: "NAME: branch ags/NAME (2 commits,
+ * the last one the uncommitted changes)", "NAME: patch PATH (review it...)"
+ * or "NAME: nothing changed" (owned; escaped for a terminal). */
+char *run_pull_result_text(const char *name, const struct run_pull_result *res);
+
+/* The two steps a remote run takes (run/exec.c; nothing for a local plan).
+ * After the upload: the baseline outside git (base "none"). */
+struct ags_config;
+struct run_callbacks;
+int run_remote_after_upload(struct backend *b, const struct ags_plan *p,
+                            struct ags_error *err) _warn_unused_;
+/* After the sandbox was removed: the changes back ([remote] max_pull), the
+ * volumes removed; what happened through cb->progress, a failure as a
+ * warning that names `ags pull NAME` (the volumes are kept then). */
+void run_remote_bring_back(struct backend *b, const struct ags_plan *p,
+                           const struct ags_config *cfg, const struct run_callbacks *cb);
+
 /* Removes the volumes ags-ws-<session> and ags-ws-<session>-*; -EBUSY when
  * a container still uses one. */
 int run_remote_remove_volumes(struct backend *b, const char *session, struct ags_error *err)

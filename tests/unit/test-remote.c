@@ -21,7 +21,9 @@
 #include "base/limits.h"
 #include "base/rmtree.h"
 #include "base/strv.h"
+#include "config/config.h"
 #include "plan/plan.h"
+#include "run/run.h"
 #include "run/remote.h"
 
 struct t {
@@ -328,6 +330,208 @@ static void test_volume_names_of_a_session(void **state)
     assert_string_equal(base, "ags-ws-0123456789abcdef-base");
 }
 
+/* ---- the steps of a run through a fake backend ---- */
+
+struct fake {
+    struct backend base;
+    const char *out;  /* what the helper writes */
+    int status, r;    /* its exit status, helper_run's result */
+    const char *err;  /* its stderr */
+    char *argv4;      /* the script's mode */
+    bool ws_read_only;
+    size_t removed;
+    char *msgs;       /* progress and warnings, "P: ...\n" / "W: ...\n" */
+};
+
+static int fake_helper_run(struct backend *b, const struct backend_helper *h,
+                           const char *const *argv, int out_fd, uint64_t max_out, int *ret_exit,
+                           char **ret_stderr, struct ags_error *err)
+{
+    struct fake *f = (struct fake *)b;
+    free(f->argv4);
+    f->argv4 = xstrdup(argv[4]);
+    f->ws_read_only = h->n_volumes >= 1 && h->volumes[0].read_only;
+    assert_true(max_out > 0);
+    assert_int_equal(write_all(out_fd, f->out, strlen(f->out)), 0);
+    *ret_exit = f->status;
+    *ret_stderr = xstrdup(f->err ? f->err : "");
+    return f->r < 0 ? ags_error_set(err, f->r, "fake") : 0;
+}
+
+static int fake_list_owned(struct backend *b, const char *const *image_labels,
+                           struct backend_objects *ret, struct ags_error *err)
+{
+    (void)b;
+    (void)image_labels;
+    (void)err;
+    static const char *const names[] = {"ags-ws-0123456789abcdef", "ags-ws-0123456789abcdef-base",
+                                         "ags-ws-0123456789abcdef-1", "ags-ws-0123456789abcdefff",
+                                         "ags-pi-cargo"};
+    ret->n = sizeof(names) / sizeof(names[0]);
+    ret->v = xcalloc(ret->n, sizeof(*ret->v));
+    for (size_t i = 0; i < ret->n; i++)
+        ret->v[i] = (struct backend_object){.kind = BACKEND_OBJ_VOLUME,
+                                            .id = xstrdup(names[i]),
+                                            .name = xstrdup(names[i]),
+                                            .labels = strv_new(0),
+                                            .tags = strv_new(0),
+                                            .users = strv_new(0)};
+    return 0;
+}
+
+static int fake_remove_owned(struct backend *b, const struct backend_object *o,
+                             struct ags_error *err)
+{
+    (void)err;
+    struct fake *f = (struct fake *)b;
+    assert_non_null(strstr(o->name, "ags-ws-0123456789abcdef"));
+    assert_null(strstr(o->name, "abcdefff"));
+    f->removed++;
+    return 0;
+}
+
+static const struct backend_ops fake_ops = {
+        .name = "fake",
+        .helper_run = fake_helper_run,
+        .list_owned = fake_list_owned,
+        .remove_owned = fake_remove_owned,
+};
+
+static void fake_msg(struct fake *f, const char *kind, const char *msg)
+{
+    char *old = f->msgs;
+    f->msgs = xasprintf("%s%s: %s\n", old ? old : "", kind, msg);
+    free(old);
+}
+
+static void on_progress(const char *msg, void *userdata)
+{
+    fake_msg(userdata, "P", msg);
+}
+
+static void on_warn(const char *msg, void *userdata)
+{
+    fake_msg(userdata, "W", msg);
+}
+
+/* A remote plan: its workspace volume with the labels the plan gives it. */
+struct remote_plan {
+    struct ags_plan p;
+    struct plan_mount m;
+};
+
+static void remote_plan(struct remote_plan *rp, const char *base)
+{
+    _cleanup_free_ char *base_label = xasprintf("ags.base=%s", base);
+    rp->m = (struct plan_mount){.type = PLAN_MOUNT_VOLUME,
+                                .source = xstrdup("ags-ws-0123456789abcdef"),
+                                .destination = xstrdup("/nonexistent/w"),
+                                .labels = strv_new(4, "ags.session=0123456789abcdef",
+                                                   "ags.volume=workspace", "ags.name=ags-pi-7",
+                                                   base_label)};
+    rp->p = (struct ags_plan){.mounts = &rp->m, .n_mounts = 1};
+    rp->p.image.v = xstrdup("img");
+}
+
+static void remote_plan_done(struct remote_plan *rp)
+{
+    free(rp->m.source);
+    free(rp->m.destination);
+    strv_free(rp->m.labels);
+    free(rp->p.image.v);
+}
+
+static void run_bring_back(struct fake *f, const char *base, const char *state_home)
+{
+    struct remote_plan rp;
+    remote_plan(&rp, base);
+    struct ags_config cfg = {0};
+    cfg.remote.max_pull.v = 1 << 20;
+    const struct run_callbacks cb = {.warn = on_warn, .progress = on_progress, .userdata = f};
+    assert_int_equal(setenv("XDG_STATE_HOME", state_home, 1), 0);
+    run_remote_bring_back(&f->base, &rp.p, &cfg, &cb);
+    remote_plan_done(&rp);
+}
+
+static void test_a_run_that_changed_nothing_says_so_and_removes_the_volumes(void **state)
+{
+    struct t *t = *state;
+    struct fake f = {.base = {&fake_ops}, .out = "AGS-EXPORT/1 none\n"};
+    run_bring_back(&f, "none", t->root);
+    assert_string_equal(f.argv4, "plain");
+    assert_true(f.ws_read_only);
+    assert_string_equal(f.msgs, "P: ags-pi-7: nothing changed\n");
+    assert_int_equal(f.removed, 3);
+    free(f.argv4);
+    free(f.msgs);
+}
+
+static void test_a_failed_export_keeps_the_volumes_and_names_ags_pull(void **state)
+{
+    struct t *t = *state;
+    struct fake f = {.base = {&fake_ops},
+                     .out = "",
+                     .status = 3,
+                     .err = "ags-export: the workspace has no .git directory\n\033[2J"};
+    run_bring_back(&f, "0123456789abcdef0123456789abcdef01234567", t->root);
+    assert_string_equal(f.argv4, "git");
+    assert_non_null(strstr(f.msgs, "W: the changes of session ags-pi-7 were not brought back"));
+    assert_non_null(strstr(f.msgs, "no .git directory"));
+    assert_non_null(strstr(f.msgs, "`ags pull ags-pi-7`"));
+    assert_null(strchr(f.msgs, '\033')); /* the helper's words are escaped */
+    assert_int_equal(f.removed, 0);
+    free(f.argv4);
+    free(f.msgs);
+    /* More than max_pull, and output without a header: refused the same way. */
+    struct fake big = {.base = {&fake_ops}, .out = "", .r = -EFBIG};
+    run_bring_back(&big, "none", t->root);
+    assert_non_null(strstr(big.msgs, "larger than [remote] max_pull"));
+    assert_int_equal(big.removed, 0);
+    free(big.argv4);
+    free(big.msgs);
+    struct fake junk = {.base = {&fake_ops}, .out = "# v2 git bundle\n"};
+    run_bring_back(&junk, "none", t->root);
+    assert_non_null(strstr(junk.msgs, "no valid header"));
+    assert_int_equal(junk.removed, 0);
+    free(junk.argv4);
+    free(junk.msgs);
+}
+
+static void test_a_patch_comes_back_as_a_file_under_the_state_dir(void **state)
+{
+    struct t *t = *state;
+    struct fake f = {.base = {&fake_ops}, .out = "AGS-EXPORT/1 patch\ndiff --git a/a b/a\n"};
+    run_bring_back(&f, "none", t->root);
+    _cleanup_free_ char *want = xasprintf("P: ags-pi-7: patch %s/ags/sessions/ags-pi-7.patch", t->root);
+    assert_non_null(strstr(f.msgs, want));
+    _cleanup_free_ char *path = xasprintf("%s/ags/sessions/ags-pi-7.patch", t->root);
+    _cleanup_free_ char *text = NULL;
+    size_t n = 0;
+    assert_int_equal(read_file_bounded(path, 4096, &text, &n, NULL), 0);
+    assert_string_equal(text, "diff --git a/a b/a\n");
+    assert_int_equal(f.removed, 3);
+    free(f.argv4);
+    free(f.msgs);
+}
+
+static void test_the_baseline_step_runs_only_outside_git(void **state)
+{
+    (void)state;
+    struct remote_plan rp;
+    remote_plan(&rp, "0123456789abcdef0123456789abcdef01234567");
+    struct fake f = {.base = {&fake_ops}, .out = "AGS-EXPORT/1 baseline\n"};
+    assert_int_equal(run_remote_after_upload(&f.base, &rp.p, NULL), 0);
+    assert_null(f.argv4);
+    remote_plan_done(&rp);
+    remote_plan(&rp, "none");
+    assert_int_equal(run_remote_after_upload(&f.base, &rp.p, NULL), 0);
+    assert_string_equal(f.argv4, "baseline");
+    f.out = "AGS-EXPORT/1 none\n";
+    assert_int_equal(run_remote_after_upload(&f.base, &rp.p, NULL), -EBADMSG);
+    remote_plan_done(&rp);
+    free(f.argv4);
+}
+
 /* ---- the script and the host's side, git ---- */
 
 static void test_commits_and_uncommitted_changes_come_back_as_a_branch(void **state)
@@ -530,6 +734,14 @@ int main(void)
             cmocka_unit_test(test_workspaces_are_the_labelled_workspace_volumes),
             cmocka_unit_test(test_volume_names_of_a_session),
             cmocka_unit_test(test_a_plan_names_its_remote_session_by_its_workspace_volume),
+            cmocka_unit_test_setup_teardown(
+                    test_a_run_that_changed_nothing_says_so_and_removes_the_volumes, setup,
+                    teardown),
+            cmocka_unit_test_setup_teardown(
+                    test_a_failed_export_keeps_the_volumes_and_names_ags_pull, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                    test_a_patch_comes_back_as_a_file_under_the_state_dir, setup, teardown),
+            cmocka_unit_test(test_the_baseline_step_runs_only_outside_git),
             cmocka_unit_test_setup_teardown(
                     test_commits_and_uncommitted_changes_come_back_as_a_branch, setup, teardown),
             cmocka_unit_test_setup_teardown(test_an_existing_branch_is_never_overwritten, setup,
