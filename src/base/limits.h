@@ -114,6 +114,8 @@
 /* Seconds a helper container may run before it is killed (a hostile
  * workspace may make git wait for ever). */
 #define AGS_HELPER_TIMEOUT_S       900u
+/* A bundle's header (prerequisites and refs) before its pack. */
+#define AGS_BUNDLE_HEADER_MAX      (1024u * 1024u)
 /* ags/<name>-2 ... -<this>: a branch name that is not taken yet. */
 #define AGS_PULL_BRANCH_TRIES      100u
 /* .agsignore (base/ignore.h, docs/remote.md): the repository's file, read bounded. */

@@ -5,8 +5,10 @@
  * argv and a minimal environment, fsck on for every object it brings,
  * hooks and fsmonitor off, no automatic gc: `bundle verify` (its
  * prerequisites must be here), `bundle list-heads` (exactly our head),
- * `fetch` of that head without a destination (objects only, no FETCH_HEAD),
- * then `update-ref` of a branch that must not exist yet.  The work tree,
+ * `index-pack --strict --fix-thin --stdin` of its pack (every object
+ * fsck'ed: `git fetch` of a bundle does not check its objects before Git
+ * 2.42, whatever fetch.fsckObjects says), then `update-ref` of a branch
+ * that must not exist yet.  The work tree,
  * the index and HEAD are never touched, and nothing that came back is ever
  * run or checked out.  A patch is saved, never applied.
  */
@@ -114,9 +116,9 @@ static int git_failed(const struct git_out *g, const char *what, int status, str
 }
 
 /* git -C repo <hardening> args...: the host's git from a trusted place on
- * $PATH, no system config, no prompt, stdin /dev/null. */
-static int spawn_git(const char *repo, const char *const *args, pid_t *pid, int *out_rd,
-                     int *err_rd, struct ags_error *err)
+ * $PATH, no system config, no prompt, stdin in_fd (-1: /dev/null). */
+static int spawn_git(const char *repo, const char *const *args, int in_fd, pid_t *pid,
+                     int *out_rd, int *err_rd, struct ags_error *err)
 {
     _cleanup_free_ char *git = trusted_program(getenv("PATH"), "git");
     if (!git)
@@ -152,7 +154,10 @@ static int spawn_git(const char *repo, const char *const *args, pid_t *pid, int 
     }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    if (in_fd >= 0)
+        posix_spawn_file_actions_adddup2(&fa, in_fd, STDIN_FILENO);
+    else
+        posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, po[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&fa, pe[1], STDERR_FILENO);
     int e = posix_spawn(pid, git, &fa, NULL, argv, env);
@@ -169,14 +174,15 @@ static int spawn_git(const char *repo, const char *const *args, pid_t *pid, int 
     return 0;
 }
 
-/* Runs the host's git; *ret_out (may be NULL) its stdout, owned.  A status
- * other than 0 is -EBADMSG naming what and git's last words. */
-static int run_git(const char *repo, const char *what, const char *const *args, char **ret_out,
-                   struct ags_error *err)
+/* Runs the host's git with stdin in_fd (-1: /dev/null); *ret_out (may be
+ * NULL) its stdout, owned.  A status other than 0 is -EBADMSG naming what
+ * and git's last words. */
+static int run_git_in(const char *repo, const char *what, const char *const *args, int in_fd,
+                      char **ret_out, struct ags_error *err)
 {
     pid_t pid;
     int out_rd, err_rd;
-    int r = spawn_git(repo, args, &pid, &out_rd, &err_rd, err);
+    int r = spawn_git(repo, args, in_fd, &pid, &out_rd, &err_rd, err);
     if (r < 0)
         return r;
     _cleanup_free_ struct git_out *g = xcalloc(1, sizeof(*g));
@@ -195,6 +201,12 @@ static int run_git(const char *repo, const char *what, const char *const *args, 
         *ret_out = strbuf_steal(&g->out);
     strbuf_done(&g->out);
     return r;
+}
+
+static int run_git(const char *repo, const char *what, const char *const *args, char **ret_out,
+                   struct ags_error *err)
+{
+    return run_git_in(repo, what, args, -1, ret_out, err);
 }
 
 /* Whether a ref exists in repo (git rev-parse --verify -q). */
@@ -221,6 +233,44 @@ static int bundle_head(const char *repo, const char *path, char **ret, struct ag
     }
     *ret = id;
     return 0;
+}
+
+/* Where the pack starts in a bundle: after its header ("# v2 git bundle" or
+ * v3, capabilities, prerequisites, refs) and the empty line that ends it. */
+static int pack_offset(int fd, off_t *ret, struct ags_error *err)
+{
+    _cleanup_free_ char *buf = xmalloc(AGS_BUNDLE_HEADER_MAX + 6);
+    ssize_t n = pread(fd, buf, AGS_BUNDLE_HEADER_MAX + 6, 0);
+    if (n < 0)
+        return ags_error_set(err, -errno, "reading the bundle: %m");
+    /* The first empty line ends the header, as git reads it: the pack must
+     * start right there. */
+    const char *end = memmem(buf, (size_t)n, "\n\n", 2);
+    bool v2_or_v3 = n >= 16 && (memcmp(buf, "# v2 git bundle\n", 16) == 0 ||
+                                memcmp(buf, "# v3 git bundle\n", 16) == 0);
+    if (!v2_or_v3 || !end || end + 6 > buf + n || memcmp(end + 2, "PACK", 4) != 0)
+        return ags_error_set(err, -EBADMSG, "the bundle has no pack after a header of at most "
+                                            "%u bytes",
+                             AGS_BUNDLE_HEADER_MAX);
+    *ret = end - buf + 2;
+    return 0;
+}
+
+/* The bundle's pack into repo, every object checked (index-pack --strict)
+ * and completed from repo's objects (--fix-thin). */
+static int index_pack(const char *repo, const char *path, struct ags_error *err)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ags_error_set(err, -errno, "cannot open %s: %m", path);
+    off_t off = 0;
+    int r = pack_offset(fd, &off, err);
+    if (r < 0)
+        return r;
+    if (lseek(fd, off, SEEK_SET) < 0)
+        return ags_error_set(err, -errno, "reading the bundle: %m");
+    const char *const args[] = {"index-pack", "--strict", "--fix-thin", "--stdin", NULL};
+    return run_git_in(repo, "index-pack", args, fd, NULL, err);
 }
 
 /* refs/heads/ags/<name>, or -2, -3 ...: the first that does not exist. */
@@ -264,11 +314,8 @@ int run_pull_fetch_bundle(const char *repo, const char *path, const char *name, 
     _cleanup_free_ char *tip = NULL;
     if (r == 0)
         r = bundle_head(repo, path, &tip, err);
-    const char *const fetch[] = {"fetch",      "-q",   "--no-tags", "--no-write-fetch-head",
-                                 "--no-auto-gc", "--no-recurse-submodules", path,
-                                 RUN_EXPORT_BUNDLE_REF, NULL};
     if (r == 0)
-        r = run_git(repo, "fetch", fetch, NULL, err);
+        r = index_pack(repo, path, err);
     _cleanup_free_ char *branch = NULL;
     if (r == 0)
         r = free_branch(repo, name, &branch, err);

@@ -630,6 +630,29 @@ static void test_a_corrupt_bundle_is_refused(void **state)
     assert_non_null(strstr(err.msg, "head"));
 }
 
+static void test_a_bundle_with_a_malformed_object_is_refused(void **state)
+{
+    struct t *t = *state;
+    /* A commit no git would write (an author without a closing '>'), on
+     * the base: git fetch of a bundle would take it without a word. */
+    _cleanup_free_ char *bundle = xasprintf("%s/bad.bundle", t->root);
+    assert_int_equal(sh("cd %s && tree=$(git rev-parse HEAD^{tree}) && "
+                        "printf 'tree %%s\\nparent %%s\\nauthor bad <no-close 1 +0000\\n"
+                        "committer x <x@x> 1 +0000\\n\\nmsg\\n' $tree %s >c && "
+                        "c=$(git hash-object -t commit -w --literally c) && "
+                        "git update-ref refs/heads/ags-export $c && "
+                        "git bundle create -q %s refs/heads/ags-export ^%s 2>/dev/null",
+                        t->ws, t->base, bundle, t->base),
+                     0);
+    struct run_pull_result res = {0};
+    struct ags_error err = {0};
+    assert_int_equal(run_pull_fetch_bundle(t->local, bundle, "sess1", t->base, &res, &err),
+                     -EBADMSG);
+    assert_non_null(strstr(err.msg, "index-pack"));
+    assert_int_not_equal(sh("cd %s && git rev-parse -q --verify ags/sess1 >/dev/null", t->local),
+                         0);
+}
+
 static void test_nothing_changed_says_none(void **state)
 {
     struct t *t = *state;
@@ -749,6 +772,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_missing_prerequisites_are_refused, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_a_corrupt_bundle_is_refused, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_a_bundle_with_a_malformed_object_is_refused,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_nothing_changed_says_none, setup, teardown),
             cmocka_unit_test_setup_teardown(test_base_missing_and_detached_head_still_come_back,
                                             setup, teardown),
