@@ -74,7 +74,7 @@ void backend_spec_from_helper(const struct backend_helper *h, const char *const 
 
 struct backend_lock;
 
-/* backend.h helper_run on the REST client (podman-helper.c); lock: the
+/* backend.h helper_run on the REST client (podman-helper-run.c); lock: the
  * user's turn for the create and the removal (backend_lock). */
 int backend_helper_run(struct podman_client *c, struct backend_lock *lock,
                        const struct backend_helper *h, const char *const *argv, int out_fd,

@@ -159,7 +159,7 @@ void run_remote_bring_back(struct backend *b, const struct ags_plan *p,
 int run_remote_remove_volumes(struct backend *b, const char *session, struct ags_error *err)
         _warn_unused_;
 
-/* ---- remote-list.c: the workspaces not brought back yet ---- */
+/* ---- remote-workspaces.c: the workspaces not brought back yet ---- */
 
 struct run_workspace {
     char *volume;  /* ags-ws-<session> */
