@@ -291,12 +291,28 @@ static void pb_close(struct backend *b)
     free(pb);
 }
 
+/* Whether the service behind an ssh:// URI runs rootless, judged from the
+ * URI (asking the service would take seconds: GET /info): a root login, or
+ * root's socket /run/podman/podman.sock or /run/user/0/..., is root's; any
+ * other socket a user's. */
+static bool ssh_uri_rootless(const char *uri)
+{
+    const char *auth = uri + strlen("ssh://");
+    const char *path = strchr(auth, '/');
+    const char *at = memchr(auth, '@', path ? (size_t)(path - auth) : strlen(auth));
+    if (!path || (at && at - auth == 4 && strncmp(auth, "root", 4) == 0))
+        return false;
+    return strncmp(path, "/run/podman/", 12) != 0 && strncmp(path, "/run/user/0/", 12) != 0;
+}
+
 static int pb_engine_info(struct backend *b, struct backend_engine_info *ret,
                           struct ags_error *err _unused_)
 {
     /* The peer check admits only this user's or root's service, and root's
      * socket is not open to others: a non-root caller talks to its own. */
-    *ret = (struct backend_engine_info){.rootless = geteuid() != 0};
+    const char *uri = podman_client_uri(podman_of(b)->c);
+    bool ssh = uri && strncmp(uri, "ssh://", 6) == 0;
+    *ret = (struct backend_engine_info){.rootless = ssh ? ssh_uri_rootless(uri) : geteuid() != 0};
     (void)snprintf(ret->version, sizeof(ret->version), "%s",
                    podman_client_version(podman_of(b)->c));
     return 0;

@@ -27,6 +27,12 @@
 /* A Podman connection name (--connection, CONTAINER_CONNECTION, [engine] connection,
  * active_service): a containers.conf table key; longer is no name anyone typed. */
 #define AGS_CONNECTION_NAME_MAX    256u
+/* The engines ags ps asks at once (the configured one and containers.conf's
+ * connections): each a thread and, over ssh://, a TCP connection; the rest is
+ * left out with a warning. */
+#define AGS_PS_ENGINES_MAX         32u
+/* Warnings kept of each engine ags ps asks on a thread, replayed after all answered. */
+#define AGS_PS_ENGINE_WARNINGS_MAX 16u
 /* The remote socket path of an ssh:// URI, decoded: what fits in sockaddr_un.sun_path. */
 #define AGS_SSH_REMOTE_PATH_MAX    107u
 /* ~/.ssh/known_hosts: OpenSSH keeps no bound; 4 MiB is some 20000 hashed entries. */

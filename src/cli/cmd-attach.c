@@ -73,21 +73,21 @@ static int parse(int argc, char **argv, const struct cli_flag *flags, const char
     return 0;
 }
 
-/* Parses, gathers the sessions and picks one: 0 with l open and *i set, or
- * an exit status (help printed: -1). */
+/* Parses, gathers the sessions of every engine and picks one: 0 with all
+ * gathered and *l, *i set, or an exit status (help printed: -1). */
 static int find_session(int argc, char **argv, const struct cli_flag *flags, const char *usage,
-                        struct session_args *a, struct ags_config **cfg, struct run_sessions *l,
-                        size_t *i)
+                        struct session_args *a, struct ags_config **cfg,
+                        struct run_sessions_all *all, struct run_sessions **l, size_t *i)
 {
     int rc = parse(argc, argv, flags, usage, a);
     if (rc != 0 || a->help)
         return rc != 0 ? rc : -1;
-    rc = cli_sessions_gather(a->config_path, &a->engine, cfg, l);
+    rc = cli_sessions_gather_all(a->config_path, &a->engine, cfg, all);
     if (rc != 0)
         return rc;
-    rc = cli_session_pick(l, a->name, usage, i);
+    rc = cli_session_locate(*cfg, all, a->name, usage, l, i);
     if (rc != 0)
-        run_sessions_done(l);
+        run_sessions_all_done(all);
     return rc;
 }
 
@@ -95,21 +95,22 @@ static int attach_run(int argc, char **argv)
 {
     struct session_args a;
     _cleanup_config_ struct ags_config *cfg = NULL;
-    struct run_sessions l;
+    struct run_sessions_all all;
+    struct run_sessions *l = NULL;
     size_t i = 0;
-    int rc = find_session(argc, argv, attach_flags, ATTACH_USAGE, &a, &cfg, &l, &i);
+    int rc = find_session(argc, argv, attach_flags, ATTACH_USAGE, &a, &cfg, &all, &l, &i);
     if (rc != 0)
         return rc < 0 ? AGS_EXIT_OK : rc;
     bool running = false;
     struct ags_error err = {0};
-    _cleanup_free_ char *name = term_escape_str(l.v[i].name);
-    if (l.v[i].owner == RUN_OWNER_GONE)
+    _cleanup_free_ char *name = term_escape_str(l->v[i].name);
+    if (l->v[i].owner == RUN_OWNER_GONE)
         cli_warning("the host services of %s are gone (its supervisor ended): no ssh agent, "
                     "auth proxy or network allowlist proxy for it until `ags stop %s` and a "
                     "new session",
                     name, name);
-    int r = run_session_attach(&l, i, &running, &err);
-    run_sessions_done(&l);
+    int r = run_session_attach(l, i, &running, &err);
+    run_sessions_all_done(&all);
     if (r < 0) {
         cli_error("cannot attach to %s: %s", name, err.msg);
         return r == -EOPNOTSUPP || r == -EINVAL || r == -ENOTTY ? AGS_EXIT_USAGE
@@ -127,15 +128,16 @@ static int logs_run(int argc, char **argv)
 {
     struct session_args a;
     _cleanup_config_ struct ags_config *cfg = NULL;
-    struct run_sessions l;
+    struct run_sessions_all all;
+    struct run_sessions *l = NULL;
     size_t i = 0;
-    int rc = find_session(argc, argv, logs_flags, LOGS_USAGE, &a, &cfg, &l, &i);
+    int rc = find_session(argc, argv, logs_flags, LOGS_USAGE, &a, &cfg, &all, &l, &i);
     if (rc != 0)
         return rc < 0 ? AGS_EXIT_OK : rc;
     struct ags_error err = {0};
-    _cleanup_free_ char *name = term_escape_str(l.v[i].name);
-    int r = run_session_logs(&l, i, STDOUT_FILENO, a.follow, &err);
-    run_sessions_done(&l);
+    _cleanup_free_ char *name = term_escape_str(l->v[i].name);
+    int r = run_session_logs(l, i, STDOUT_FILENO, a.follow, &err);
+    run_sessions_all_done(&all);
     if (r < 0) {
         cli_error("cannot show the output of %s: %s", name, err.msg);
         return r == -EOPNOTSUPP || r == -EINVAL ? AGS_EXIT_USAGE : AGS_EXIT_FAILURE;

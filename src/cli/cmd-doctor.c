@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ags doctor [--config FILE] [--json] [--check-secrets]: what is wrong with
- * this host, config, image, agents and secrets, each WARN and FAIL with the
- * command that fixes it (run/doctor*.c).  Exit 1 iff a check failed.
+ * ags doctor [--config FILE] [--json] [--check-secrets] [--connection NAME]:
+ * what is wrong with this host, config, image, agents and secrets, and with
+ * every other engine containers.conf names (or only the engine --connection
+ * names), each WARN and FAIL with the command that fixes it (run/doctor*.c).
+ * Exit 1 iff a check failed; 2 for an unknown connection name.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -12,10 +14,10 @@
 #include "run/doctor.h"
 #include "base/banned.h"
 
-#define USAGE "usage: ags doctor [--config FILE] [--json] [--check-secrets]"
+#define USAGE "usage: ags doctor [--config FILE] [--json] [--check-secrets] [--connection NAME]"
 
 struct doctor_args {
-    const char *config_path;
+    const char *config_path, *connection;
     bool json, check_secrets, help;
 };
 
@@ -26,6 +28,7 @@ static const struct cli_flag doctor_flags[] = {
     {"--check-secrets", NULL, CLI_VALUE_NONE, NULL, "also run the secret helper commands",
      AT(check_secrets)},
     CLI_FLAG_CONFIG_AT(AT(config_path)),
+    CLI_FLAG_CONNECTION_AT(AT(connection)),
     CLI_FLAGS_END,
 };
 #undef AT
@@ -45,6 +48,7 @@ static int doctor_run(int argc, char **argv)
         .host = &ch.host,
         .config_path = a.config_path,
         .check_secrets = a.check_secrets,
+        .connection = a.connection,
     };
     struct doctor_report report = {0};
     struct ags_error err = {0};
@@ -64,7 +68,7 @@ static int doctor_run(int argc, char **argv)
 const struct ags_command cmd_doctor = {
     .name = "doctor",
     .summary = "check the host, config, image, agents and secrets",
-    .args = "[--config FILE] [--json] [--check-secrets]",
+    .args = "[--config FILE] [--json] [--check-secrets] [--connection NAME]",
     .not_built = false,
     .hidden = false,
     .flags = doctor_flags,

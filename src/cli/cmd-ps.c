@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* ags ps [--all] [--json] [--config FILE] [--backend B]: the sessions of this
- * user (run/sessions.c; the rendering escapes every label). */
+/* ags ps [--all] [--json] [--config FILE] [--backend B] [--connection NAME|--url URI]:
+ * the sessions of this user on the configured engine and every connection of
+ * containers.conf, or on the one an engine flag names (run/sessions.c,
+ * run/sessions-engines.c; the rendering escapes every label). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -15,7 +17,7 @@
 
 static const char ps_usage[] =
         "usage: ags ps [--all] [--json|--quiet] [--config FILE] [--backend auto|podman|bwrap]"
-        " [--connection NAME]";
+        " [--connection NAME|--url URI]";
 
 struct ps_flags {
     const char *config_path;
@@ -31,6 +33,8 @@ static const struct cli_flag ps_flag_table[] = {
     CLI_FLAG_CONFIG_AT(AT(config_path)),
     CLI_FLAG_BACKEND_AT(AT(engine.backend)),
     CLI_FLAG_CONNECTION_AT(AT(engine.connection)),
+    {"--url", NULL, CLI_VALUE_WORD, NULL, "the Podman service URI (unix://, ssh://, tcp://)",
+     AT(engine.url)},
     CLI_FLAG_HELP_AT(AT(help)),
     CLI_FLAGS_END,
 };
@@ -38,14 +42,14 @@ static const struct cli_flag ps_flag_table[] = {
 
 /* The names of the sessions shown, one per line, escaped (the shells'
  * completion of a session name reads them). */
-static char *names(const struct run_sessions *l, bool all)
+static char *names(const struct run_sessions *const *lists, size_t n, bool all)
 {
     struct strbuf sb;
     strbuf_init(&sb, AGS_SESSION_LABEL_MAX * 64);
-    for (size_t i = 0; i < l->n; i++) {
-        if (!run_session_shown(&l->v[i], all))
-            continue;
-        _cleanup_free_ char *name = term_escape_str(l->v[i].name);
+    size_t m = 0;
+    _cleanup_free_ struct run_session_ref *refs = run_sessions_merge(lists, n, all, &m);
+    for (size_t i = 0; i < m; i++) {
+        _cleanup_free_ char *name = term_escape_str(lists[refs[i].list]->v[refs[i].row].name);
         if (strbuf_appendf(&sb, "%s\n", name) < 0)
             break; /* bounded: the rest is left out */
     }
@@ -66,15 +70,17 @@ static int ps_run(int argc, char **argv)
         return rc;
     }
     _cleanup_config_ struct ags_config *cfg = NULL;
-    struct run_sessions l;
-    rc = cli_sessions_gather(f.config_path, &f.engine, &cfg, &l);
+    struct run_sessions_all all;
+    rc = cli_sessions_gather_all(f.config_path, &f.engine, &cfg, &all);
     if (rc != 0)
         return rc;
     int64_t now = (int64_t)time(NULL);
-    _cleanup_free_ char *out = f.json    ? run_sessions_json(&l, f.all, now)
-                               : f.quiet ? names(&l, f.all)
-                                         : run_sessions_text(&l, f.all, now);
-    run_sessions_done(&l);
+    size_t n = 0;
+    _cleanup_free_ const struct run_sessions **lists = run_sessions_all_lists(&all, &n);
+    _cleanup_free_ char *out = f.json    ? run_sessions_json(lists, n, f.all, now)
+                               : f.quiet ? names(lists, n, f.all)
+                                         : run_sessions_text(lists, n, f.all, now);
+    run_sessions_all_done(&all);
     fputs(out, stdout);
     return fflush(stdout) == 0 ? AGS_EXIT_OK : AGS_EXIT_FAILURE;
 }
@@ -82,7 +88,7 @@ static int ps_run(int argc, char **argv)
 const struct ags_command cmd_ps = {
     .name = "ps",
     .summary = "list the sessions (sandboxes) of this user",
-    .args = "[--all] [--json|--quiet] [--config FILE] [--backend B] [--connection NAME]",
+    .args = "[--all] [--json|--quiet] [--config FILE] [--backend B] [--connection NAME|--url URI]",
     .flags = ps_flag_table,
     .run = ps_run,
 };

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* ags stop NAME|--all [--timeout S] [--config FILE] [--backend B]: stops and
- * removes sessions of this user (run_session_stop). */
+/* ags stop NAME|--all [--timeout S] [--config FILE] [--backend B]
+ * [--connection NAME]: stops and removes sessions of this user
+ * (run_session_stop) on whichever engine holds them (cli_session_locate). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -110,6 +111,26 @@ static int stop_one(struct run_sessions *l, size_t i, unsigned timeout)
     return AGS_EXIT_OK;
 }
 
+/* Every session of every engine that answered; an engine other than the
+ * configured one asked again with the usual limits first (a stop waits). */
+static int stop_all(const struct ags_config *cfg, struct run_sessions_all *all, unsigned timeout)
+{
+    int rc = AGS_EXIT_OK;
+    for (size_t k = 0; k < all->n; k++) {
+        struct run_engine_sessions *e = &all->v[k];
+        if (e->r != 0 || e->l.n == 0)
+            continue;
+        if (cli_sessions_reopen(cfg, e) != 0) {
+            rc = AGS_EXIT_FAILURE;
+            continue;
+        }
+        for (size_t i = 0; i < e->l.n; i++)
+            if (stop_one(&e->l, i, timeout) != AGS_EXIT_OK)
+                rc = AGS_EXIT_FAILURE;
+    }
+    return rc;
+}
+
 static int stop_run(int argc, char **argv)
 {
     struct stop_args a;
@@ -120,17 +141,17 @@ static int stop_run(int argc, char **argv)
         return rc;
     }
     _cleanup_config_ struct ags_config *cfg = NULL;
-    struct run_sessions l;
-    rc = cli_sessions_gather(a.config_path, &a.engine, &cfg, &l);
+    struct run_sessions_all all;
+    rc = cli_sessions_gather_all(a.config_path, &a.engine, &cfg, &all);
     if (rc != 0)
         return rc;
+    struct run_sessions *l = NULL;
     size_t i = 0;
-    if (a.name && (rc = cli_session_named(&l, a.name, &i)) == 0)
-        rc = stop_one(&l, i, a.timeout);
-    for (i = 0; a.all && i < l.n; i++)
-        if (stop_one(&l, i, a.timeout) != AGS_EXIT_OK)
-            rc = AGS_EXIT_FAILURE;
-    run_sessions_done(&l);
+    if (a.name && (rc = cli_session_locate(cfg, &all, a.name, STOP_USAGE, &l, &i)) == 0)
+        rc = stop_one(l, i, a.timeout);
+    if (a.all)
+        rc = stop_all(cfg, &all, a.timeout);
+    run_sessions_all_done(&all);
     return fflush(stdout) == 0 ? rc : AGS_EXIT_FAILURE;
 }
 

@@ -9,6 +9,7 @@
 #include "base/alloc.h"
 #include "base/fileio.h"
 #include "base/strutil.h"
+#include "base/strv.h"
 #include "run/internal.h"
 #include "ssh/tunnel.h"
 #include "base/banned.h"
@@ -87,6 +88,54 @@ int run_engine_connections(const char *(*getenv_fn)(const char *), char ***ret,
 bool run_engine_is_remote(const char *uri)
 {
     return uri && backend_podman_is_remote(uri);
+}
+
+/* The URI bo (with connection name, when given) resolves to; NULL for
+ * bwrap or when it cannot be resolved. */
+static char *target_of(const struct backend_open_opts *bo, const char *name)
+{
+    struct backend_open_opts o = *bo;
+    if (name) {
+        o.kind = BACKEND_PODMAN;
+        o.connection = name;
+        o.url = NULL;
+    }
+    char *uri = NULL;
+    if (o.kind == BACKEND_BWRAP || backend_podman_target(&o, &uri, NULL, NULL) < 0)
+        return NULL;
+    return uri;
+}
+
+int run_engine_others(const struct ags_config *cfg, const char *(*getenv_fn)(const char *),
+                      char ***ret, char **ret_self, struct ags_error *err)
+{
+    *ret = NULL;
+    if (ret_self)
+        *ret_self = NULL;
+    _cleanup_strv_free_ char **names = NULL;
+    int r = run_engine_connections(getenv_fn, &names, err);
+    if (r < 0)
+        return r;
+    const struct run_callbacks quiet = {0};
+    struct backend_open_opts bo;
+    run_backend_open_opts(cfg, getenv_fn, &quiet, NULL, &bo);
+    /* No connection (the common case): no second resolution of the target. */
+    _cleanup_free_ char *here = names[0] ? target_of(&bo, NULL) : NULL;
+    _cleanup_free_ char *self = NULL;
+    struct strv_builder b = {0};
+    for (char **name = names; *name; name++) {
+        _cleanup_free_ char *uri = target_of(&bo, *name);
+        if (here && uri && strcmp(here, uri) == 0) {
+            if (!self)
+                self = xstrdup(*name);
+            continue;
+        }
+        strv_builder_push(&b, xstrdup(*name));
+    }
+    *ret = strv_builder_steal(&b);
+    if (ret_self)
+        *ret_self = TAKE_PTR(self);
+    return 0;
 }
 
 int run_engine_target(const struct ags_config *cfg, const char *(*getenv_fn)(const char *),

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/limits.h"
 #include "base/strutil.h"
 #include "base/strv.h"
 #include "run/doctor-internal.h"
@@ -47,8 +48,10 @@ static char *package_name(const char *spec)
     return at ? xstrndup(spec, (size_t)(at - spec)) : xstrdup(spec);
 }
 
-static int gather_agent(struct backend *b, const struct ags_config *cfg, enum plan_agent a,
-                        struct doctor_agent_facts *af)
+/* A volume of a remote engine lives on that host: its path means nothing
+ * here, so only whether it is there is asked. */
+static int gather_agent(struct backend *b, const struct ags_config *cfg, bool remote,
+                        enum plan_agent a, struct doctor_agent_facts *af)
 {
     bool claude = a == PLAN_AGENT_CLAUDE;
     af->agent = a;
@@ -57,7 +60,7 @@ static int gather_agent(struct backend *b, const struct ags_config *cfg, enum pl
     _cleanup_free_ char *mountpoint = NULL;
     struct ags_error err = {0};
     af->r = b->ops->volume_path(b, af->volume, &mountpoint, &err);
-    if (af->r == 0) {
+    if (af->r == 0 && !remote) {
         _cleanup_free_ char *pkg = package_name(run_update_package(a, cfg->update.pi_spec.v));
         af->r = claude ? doctor_npm_version(mountpoint, pkg, af->version, sizeof(af->version), &err)
                        : doctor_pnpm_version(mountpoint, pkg, af->version, sizeof(af->version),
@@ -68,13 +71,49 @@ static int gather_agent(struct backend *b, const struct ags_config *cfg, enum pl
     return af->r;
 }
 
-static void gather_agents(struct backend *b, const struct ags_config *cfg, struct doctor_facts *f)
+/* What one engine holds: itself, the image, each agent. */
+struct engine_out {
+    struct doctor_engine_facts *e;
+    bool *have_image;
+    struct doctor_image_facts *image;
+    struct doctor_agent_facts *agents; /* RUN_UPDATE_N_AGENTS */
+    size_t *n_agents;
+};
+
+static bool is_remote(const char *uri)
 {
+    return uri && strncmp(uri, "ssh://", 6) == 0;
+}
+
+/* Asks the engine bo names (never started, bounded) into out. */
+static void gather_at(const struct run_doctor_opts *o, const struct ags_config *cfg,
+                      const struct backend_open_opts *bo, const struct engine_out *out)
+{
+    run_open_backend_fn *open = o->open_backend ? o->open_backend : backend_open;
+    _cleanup_backend_ struct backend *b = NULL;
+    struct ags_error err = {0};
+    if (open(bo, &b, &err) < 0) {
+        out->e->error = xstrdup(err.msg);
+        return;
+    }
+    out->e->reachable = true;
+    if (b->ops->engine_info(b, &out->e->info, &err) < 0)
+        out->e->info = (struct backend_engine_info){0}; /* unknown: said as such */
+    *out->have_image = true;
+    if (gave_up(gather_image(b, cfg, out->image)))
+        return;
     for (size_t i = 0; i < RUN_UPDATE_N_AGENTS; i++) {
-        int r = gather_agent(b, cfg, run_update_agents[i], &f->agents[f->n_agents++]);
+        int r = gather_agent(b, cfg, is_remote(out->e->uri), run_update_agents[i],
+                             &out->agents[(*out->n_agents)++]);
         if (gave_up(r))
             return;
     }
+}
+
+static void bounded(struct backend_open_opts *bo)
+{
+    bo->no_autostart = true;
+    bo->timeout_ms = DOCTOR_ENGINE_TIMEOUT_MS;
 }
 
 void doctor_gather_engine(const struct run_doctor_opts *o, const struct ags_config *cfg,
@@ -83,8 +122,7 @@ void doctor_gather_engine(const struct run_doctor_opts *o, const struct ags_conf
     const struct run_callbacks quiet = {0};
     struct backend_open_opts bo;
     run_backend_open_opts(cfg, o->getenv, &quiet, NULL, &bo);
-    bo.no_autostart = true;
-    bo.timeout_ms = DOCTOR_ENGINE_TIMEOUT_MS;
+    bounded(&bo);
     struct doctor_engine_facts *e = &f->engine;
     e->configured = bo.kind;
     /* Doctor never starts Podman, so "auto" is decided as a run would: Podman
@@ -97,18 +135,33 @@ void doctor_gather_engine(const struct run_doctor_opts *o, const struct ags_conf
     e->looked_at = bo.kind;
     if (backend_podman_target(&bo, &e->uri, NULL, NULL) < 0)
         e->uri = xstrdup("");
-    run_open_backend_fn *open = o->open_backend ? o->open_backend : backend_open;
-    _cleanup_backend_ struct backend *b = NULL;
-    struct ags_error err = {0};
-    if (open(&bo, &b, &err) < 0) {
-        e->error = xstrdup(err.msg);
-        return;
+    const struct engine_out out = {e, &f->have_image, &f->image, f->agents, &f->n_agents};
+    gather_at(o, cfg, &bo, &out);
+}
+
+void doctor_gather_connections(const struct run_doctor_opts *o, const struct ags_config *cfg,
+                               struct doctor_facts *f)
+{
+    _cleanup_strv_free_ char **names = NULL;
+    if (o->connection || run_engine_others(cfg, o->getenv, &names, NULL, NULL) < 0)
+        return; /* a broken containers.conf is the configured engine's verdict */
+    size_t n = strv_len(names);
+    f->connections = xcalloc(n ? n : 1, sizeof(*f->connections));
+    for (size_t i = 0; i < n && i < AGS_PS_ENGINES_MAX; i++) {
+        struct doctor_connection_facts *c = &f->connections[f->n_connections++];
+        c->name = xstrdup(names[i]);
+        const struct run_callbacks quiet = {0};
+        struct backend_open_opts bo;
+        run_backend_open_opts(cfg, o->getenv, &quiet, NULL, &bo);
+        bounded(&bo);
+        bo.kind = BACKEND_PODMAN;
+        bo.connection = c->name;
+        bo.url = NULL;
+        c->engine.configured = c->engine.looked_at = BACKEND_PODMAN;
+        if (backend_podman_target(&bo, &c->engine.uri, NULL, NULL) < 0)
+            c->engine.uri = xstrdup("");
+        const struct engine_out out = {&c->engine, &c->have_image, &c->image, c->agents,
+                                       &c->n_agents};
+        gather_at(o, cfg, &bo, &out);
     }
-    e->reachable = true;
-    if (b->ops->engine_info(b, &e->info, &err) < 0)
-        e->info = (struct backend_engine_info){0}; /* unknown: said as such */
-    f->have_image = true;
-    if (gave_up(gather_image(b, cfg, &f->image)))
-        return;
-    gather_agents(b, cfg, f);
 }

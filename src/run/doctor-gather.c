@@ -271,8 +271,36 @@ void doctor_gather(const struct run_doctor_opts *o, struct doctor_facts *ret)
     ret->ssh_confirm_always = cfg && cfg->ssh.confirm.v == CFG_SSH_CONFIRM_ALWAYS;
     ret->have_secrets = ret->config.loaded;
     gather_secrets(o, cfg, ret->config.loaded, &ret->secrets);
+    if (cfg && o->connection) {
+        free(cfg->engine.connection_flag); /* as --connection sets it for a run */
+        cfg->engine.connection_flag = xstrdup(o->connection);
+    }
     if (cfg)
         doctor_gather_engine(o, cfg, ret);
+    if (cfg)
+        doctor_gather_connections(o, cfg, ret);
+}
+
+static void image_facts_done(struct doctor_image_facts *im)
+{
+    strv_free(im->labels);
+    free(im->labels_error);
+    free(im->expected_error);
+    free(im->image);
+}
+
+static void connections_done(struct doctor_facts *f)
+{
+    for (size_t i = 0; i < f->n_connections; i++) {
+        struct doctor_connection_facts *c = &f->connections[i];
+        free(c->name);
+        free(c->engine.uri);
+        free(c->engine.error);
+        image_facts_done(&c->image);
+        for (size_t j = 0; j < c->n_agents; j++)
+            free(c->agents[j].error);
+    }
+    free(f->connections);
 }
 
 void doctor_facts_done(struct doctor_facts *f)
@@ -285,10 +313,8 @@ void doctor_facts_done(struct doctor_facts *f)
     free(f->host.controllers);
     free(f->host.controllers_at);
     free(f->host.userns_off);
-    strv_free(f->image.labels);
-    free(f->image.labels_error);
-    free(f->image.expected_error);
-    free(f->image.image);
+    image_facts_done(&f->image);
+    connections_done(f);
     for (size_t i = 0; i < f->n_agents; i++)
         free(f->agents[i].error);
     free(f->config.path);

@@ -9,6 +9,11 @@
  * (doctor-gather-engine.c).  Never starts an engine. */
 void doctor_gather_engine(const struct run_doctor_opts *o, const struct ags_config *cfg,
                           struct doctor_facts *f);
+/* The same of every other connection of containers.conf (none with
+ * o->connection), one after the other, each within DOCTOR_ENGINE_TIMEOUT_MS
+ * per request and given up on after its first timeout. */
+void doctor_gather_connections(const struct run_doctor_opts *o, const struct ags_config *cfg,
+                               struct doctor_facts *f);
 
 /* The version of the package in pkg_dir below the volume's files at
  * mountpoint (doctor-agent-version.c), read without following a link the

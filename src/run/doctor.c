@@ -32,7 +32,7 @@ void doctor_add(struct doctor_report *r, const char *section, const char *name,
         ags_oom();
     r->checks = xgrow(r->checks, &r->cap, r->n + 1, sizeof(*r->checks));
     r->checks[r->n++] = (struct doctor_check){
-        .section = section,
+        .section = xstrdup(section),
         .name = xstrdup(name),
         .status = status,
         .message = msg,
@@ -46,6 +46,7 @@ void doctor_add(struct doctor_report *r, const char *section, const char *name,
 void doctor_report_free(struct doctor_report *r)
 {
     for (size_t i = 0; i < r->n; i++) {
+        free(r->checks[i].section);
         free(r->checks[i].name);
         free(r->checks[i].message);
         free(r->checks[i].fix);
@@ -63,6 +64,7 @@ void doctor_check_all(const struct doctor_facts *f, struct doctor_report *r)
     doctor_check_config(f, r);
     doctor_check_keys(f, r);
     doctor_check_secrets(f, r);
+    doctor_check_connections(f, r);
 }
 
 int run_doctor(const struct run_doctor_opts *o, struct doctor_report *ret, struct ags_error *err)
@@ -70,6 +72,17 @@ int run_doctor(const struct run_doctor_opts *o, struct doctor_report *ret, struc
     if (!o->host || !o->host->home || o->host->home[0] != '/')
         return ags_error_set(err, -EINVAL, "$HOME is not set to an absolute path; ags needs it "
                                            "to find its config");
+    if (o->connection) { /* an unknown name is a usage error, as for every command */
+        const struct backend_open_opts bo = {
+                .kind = BACKEND_PODMAN,
+                .getenv = o->getenv ? o->getenv : env_process,
+                .connection = o->connection,
+        };
+        _cleanup_free_ char *uri = NULL;
+        int r = backend_podman_target(&bo, &uri, NULL, err);
+        if (r < 0)
+            return r;
+    }
     struct doctor_facts f;
     doctor_gather(o, &f);
     *ret = (struct doctor_report){0};
@@ -116,7 +129,7 @@ char *doctor_report_text(const struct doctor_report *r)
         const struct doctor_check *c = &r->checks[i];
         if (!section || strcmp(section, c->section) != 0) {
             put(&sb, section ? "\n== " : "== ");
-            put(&sb, c->section);
+            put_escaped(&sb, c->section); /* "Connection NAME": containers.conf's text */
             put(&sb, " ==\n");
             section = c->section;
         }

@@ -33,7 +33,7 @@ enum doctor_status { DOCTOR_OK, DOCTOR_WARN, DOCTOR_FAIL };
 const char *doctor_status_name(enum doctor_status s);
 
 struct doctor_check {
-    const char *section; /* static: "Podman", "Host", "Image", ... */
+    char *section;       /* "Podman", "Host", "Image", ..., "Connection NAME" */
     char *name;          /* stable id: "podman-api", "agent-pi", "secret-GH_TOKEN" */
     enum doctor_status status;
     char *message;       /* one line, may quote outside text (escape it to print) */
@@ -94,9 +94,21 @@ struct doctor_image_facts {
 struct doctor_agent_facts {
     enum plan_agent agent;
     char volume[64];     /* where its CLI is installed */
-    int r;               /* 0: version read; -ENOENT: not installed; else error */
-    char version[RUN_VERSION_MAX];
+    int r;               /* 0: version read (or, remote, the volume is there); -ENOENT:
+                            not installed; else error */
+    char version[RUN_VERSION_MAX]; /* "" with r == 0: on a remote engine, not read */
     char *error;
+};
+
+/* Another engine than the configured one: a connection of containers.conf
+ * (ags doctor checks each, Podman only, never started, bounded). */
+struct doctor_connection_facts {
+    char *name;
+    struct doctor_engine_facts engine;
+    bool have_image; /* it answered */
+    struct doctor_image_facts image;
+    struct doctor_agent_facts agents[RUN_UPDATE_N_AGENTS];
+    size_t n_agents;
 };
 
 enum doctor_overlay { DOCTOR_OVERLAY_NONE, DOCTOR_OVERLAY_TRUSTED, DOCTOR_OVERLAY_UNTRUSTED };
@@ -151,6 +163,8 @@ struct doctor_facts {
     struct doctor_secret_facts secrets;
     struct notify_probe approval; /* how a question would reach the user (notify_probe) */
     bool ssh_confirm_always;      /* [ssh] confirm = "always": each signature needs an answer */
+    struct doctor_connection_facts *connections; /* the other engines, containers.conf order */
+    size_t n_connections;
 };
 
 void doctor_facts_done(struct doctor_facts *f);
@@ -165,6 +179,9 @@ void doctor_check_config(const struct doctor_facts *f, struct doctor_report *r);
 /* "Keys": each key usable, and the gitconfig signing with the signing key. */
 void doctor_check_keys(const struct doctor_facts *f, struct doctor_report *r);
 void doctor_check_secrets(const struct doctor_facts *f, struct doctor_report *r);
+/* A section "Connection NAME" per other engine: reachable (a WARN when not:
+ * the configured engine is what runs use), rootless, the image, the agents. */
+void doctor_check_connections(const struct doctor_facts *f, struct doctor_report *r);
 /* Every section in order. */
 void doctor_check_all(const struct doctor_facts *f, struct doctor_report *r);
 
@@ -196,6 +213,10 @@ struct run_doctor_opts {
     const char *(*getenv)(const char *name); /* NULL: the process environment */
     run_open_backend_fn *open_backend;       /* NULL: backend_open */
     const char *assets_dir;   /* NULL: the shipped agent-assets */
+    /* --connection NAME: that engine is the one checked (as a run would use
+     * it), no other connection; NULL: the configured engine, then every
+     * other connection of containers.conf. */
+    const char *connection;
 };
 
 /* The engine is given up on after this long per request (a hung service). */

@@ -265,6 +265,23 @@ static enum procid_state owner_state_proc(const char *owner, bool in_use, void *
     return in_use ? procid_text_state_in_use(owner, self) : procid_text_state(owner, self);
 }
 
+/* The backend options of o: o->connection and o->timeout_ms applied. */
+static void owned_backend_opts(const struct run_owned_opts *o, struct backend_open_opts *ret)
+{
+    struct backend_open_opts bo;
+    run_backend_open_opts(o->cfg, o->getenv, &o->cb, NULL, &bo);
+    if (o->connection) {
+        /* Another engine than the configured one: Podman's, never started
+         * (a remote service is not ours to start). */
+        bo.kind = BACKEND_PODMAN;
+        bo.connection = o->connection;
+        bo.url = NULL;
+        bo.no_autostart = true;
+    }
+    bo.timeout_ms = o->timeout_ms;
+    *ret = bo;
+}
+
 int run_owned_open(const struct run_owned_opts *o, struct procid *self, struct backend **ret,
                    struct ags_error *err)
 {
@@ -272,7 +289,7 @@ int run_owned_open(const struct run_owned_opts *o, struct procid *self, struct b
     if (r < 0)
         return r;
     struct backend_open_opts bo;
-    run_backend_open_opts(o->cfg, o->getenv, &o->cb, NULL, &bo);
+    owned_backend_opts(o, &bo);
     return (o->open_backend ? o->open_backend : backend_open)(&bo, ret, err);
 }
 

@@ -19,6 +19,7 @@
 #include "backend/backend.h"
 #include "base/error.h"
 #include "base/procid.h"
+#include "base/strv.h"
 #include "config/config.h"
 #include "plan/plan.h"
 
@@ -37,6 +38,12 @@ int run_engine_target(const struct ags_config *cfg, const char *(*getenv_fn)(con
 /* The connection names containers.conf defines (owned, strv_free). */
 int run_engine_connections(const char *(*getenv_fn)(const char *), char ***ret,
                            struct ags_error *err) _warn_unused_;
+/* The engines besides the one cfg configures (ags ps, ags doctor): the
+ * connection names of containers.conf in file order, less those that resolve
+ * to the configured engine's URI (owned strv); *ret_self (may be NULL) the
+ * first of those, the configured engine's name (NULL: none, it is "local"). */
+int run_engine_others(const struct ags_config *cfg, const char *(*getenv_fn)(const char *),
+                      char ***ret, char **ret_self, struct ags_error *err) _warn_unused_;
 
 /* What the caller knows of the host and the user's flags. */
 struct run_request {
@@ -369,6 +376,12 @@ struct run_owned_opts {
     struct run_callbacks cb;
     run_open_backend_fn *open_backend; /* NULL: backend_open */
     const char *(*getenv)(const char *name); /* NULL: getenv */
+    /* A containers.conf connection to open instead of the configured engine
+     * (Podman, never started; ags ps across engines); NULL: the configured
+     * one.  timeout_ms: the connect and each request given up after it (0:
+     * the usual limits). */
+    const char *connection;
+    long timeout_ms;
 };
 
 /* Everything ags owns with sizes and use (the engine's and ags's own
@@ -403,6 +416,7 @@ struct run_sessions {
     struct backend_sessions raw; /* v[i] is raw.v[i] */
     struct backend *backend;     /* open until run_sessions_done */
     const char *backend_name;
+    const char *engine; /* "local" or a connection's name (ags ps's ENGINE) */
 };
 
 void run_sessions_done(struct run_sessions *l);
@@ -415,9 +429,20 @@ void run_session_row_done(struct run_session_row *r);
  * owner is gone: that is what a user must see to stop it); with all also
  * the created and exited ones. */
 bool run_session_shown(const struct run_session_row *r, bool all);
-/* Pure: ags ps's table and JSON array (docs/ags.1.md) at time now; owned. */
-char *run_sessions_text(const struct run_sessions *l, bool all, int64_t now);
-char *run_sessions_json(const struct run_sessions *l, bool all, int64_t now);
+
+/* One row of several engines' lists: list lists[list], row row. */
+struct run_session_ref {
+    size_t list, row;
+};
+/* Pure: the rows of n lists that ags ps shows, merged (owned; *ret_n of
+ * them): engine by engine in list order, each engine's oldest first (an
+ * unknown start before any known), then by name. */
+struct run_session_ref *run_sessions_merge(const struct run_sessions *const *lists, size_t n,
+                                           bool all, size_t *ret_n);
+/* Pure: ags ps's table and JSON array (docs/ags.1.md) of n engines' lists
+ * at time now; owned. */
+char *run_sessions_text(const struct run_sessions *const *lists, size_t n, bool all, int64_t now);
+char *run_sessions_json(const struct run_sessions *const *lists, size_t n, bool all, int64_t now);
 /* "3s", "4m", "2h", "5d"; "-" unknown; into buf. */
 void run_session_age(int64_t started, int64_t now, char *buf, size_t size);
 const char *run_session_state_name(enum backend_session_state s);
@@ -432,8 +457,52 @@ bool run_session_leftover(const struct run_session_row *x);
  * they are.  The backend stays open for run_session_stop. */
 int run_sessions_gather(const struct run_owned_opts *o, struct run_sessions *ret,
                         struct ags_error *err) _warn_unused_;
-/* The index of the session named name (its name, its session id or its
- * sandbox id); -ENOENT when none. */
+
+/* ags ps across engines (sessions-engines.c): one engine's list or why not. */
+struct run_engine_sessions {
+    char *engine;     /* "local" or the connection's name */
+    char *connection; /* the connection to open it again (NULL: the configured engine) */
+    int r;            /* 0: l holds its sessions; else error says why not */
+    char *error;
+    struct run_sessions l;
+    struct strv_builder warnings; /* what it said while it was asked (replayed) */
+};
+
+struct run_sessions_all {
+    struct run_engine_sessions *v;
+    size_t n;
+};
+
+void run_sessions_all_done(struct run_sessions_all *a);
+/* The lists, in v order, of the engines that answered (pointers into a;
+ * owned array, *ret_n of them). */
+const struct run_sessions **run_sessions_all_lists(const struct run_sessions_all *a, size_t *ret_n);
+
+/* How long ags ps waits for another engine than the configured one (its
+ * connect, handshake and each request): an unreachable one costs this. */
+#define RUN_ENGINE_PROBE_MS 2000L
+
+/*
+ * The sessions of the configured engine ("local", or the connection that
+ * names it) and of every other connection containers.conf names (Podman,
+ * never started, each within RUN_ENGINE_PROBE_MS), asked in parallel; an
+ * engine's failure is its entry's r and error, never the others'.  With
+ * o->connection set (or a --url, or bwrap's [sandbox].backend given by a
+ * flag: only_configured) just that engine, as run_sessions_gather.  Every
+ * warning goes to o->cb.warn after all have answered, prefixed with the
+ * engine's name when there are several.  Fails (-errno) only when no engine
+ * was asked.
+ */
+int run_sessions_gather_all(const struct run_owned_opts *o, bool only_configured,
+                            struct run_sessions_all *ret, struct ags_error *err) _warn_unused_;
+/* Engine e's sessions again with the usual limits (ags stop, attach, logs act
+ * on them): *ret replaced, e's probe list closed first. */
+int run_sessions_reopen(const struct run_owned_opts *o, struct run_engine_sessions *e,
+                        struct ags_error *err) _warn_unused_;
+
+/* Whether name names the session (its name, its session id or its sandbox id). */
+bool run_session_is(const struct run_session_row *x, const char *name);
+/* The index of the session named name (run_session_is); -ENOENT when none. */
 int run_session_find(const struct run_sessions *l, const char *name, size_t *ret) _warn_unused_;
 /* Removes the ags diff baselines of sessions the backend no longer lists
  * (older than a few minutes: one being recorded has no sandbox yet);

@@ -153,24 +153,78 @@ static char *cell(const char *s)
     return strbuf_steal(&sb);
 }
 
-char *run_sessions_text(const struct run_sessions *l, bool all, int64_t now)
+/* Merge order: engine (list) first, then the oldest first, then the name. */
+struct merge_key {
+    const struct run_sessions *const *lists;
+    struct run_session_ref ref;
+};
+
+static const struct run_session_row *row_of(const struct run_sessions *const *lists,
+                                            struct run_session_ref r)
+{
+    return &lists[r.list]->v[r.row];
+}
+
+static int merge_cmp(const void *pa, const void *pb)
+{
+    const struct merge_key *a = pa, *b = pb;
+    if (a->ref.list != b->ref.list)
+        return a->ref.list < b->ref.list ? -1 : 1;
+    const struct run_session_row *x = row_of(a->lists, a->ref), *y = row_of(b->lists, b->ref);
+    if (x->started != y->started)
+        return x->started < y->started ? -1 : 1;
+    int c = strcmp(x->name, y->name);
+    if (c != 0)
+        return c;
+    return a->ref.row < b->ref.row ? -1 : a->ref.row > b->ref.row; /* qsort is not stable */
+}
+
+struct run_session_ref *run_sessions_merge(const struct run_sessions *const *lists, size_t n,
+                                           bool all, size_t *ret_n)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += lists[i]->n;
+    struct merge_key *k = xcalloc(total ? total : 1, sizeof(*k));
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < lists[i]->n; j++)
+            if (run_session_shown(&lists[i]->v[j], all))
+                k[m++] = (struct merge_key){lists, {i, j}};
+    if (m > 1)
+        qsort(k, m, sizeof(*k), merge_cmp);
+    struct run_session_ref *out = xcalloc(m ? m : 1, sizeof(*out));
+    for (size_t i = 0; i < m; i++)
+        out[i] = k[i].ref;
+    free(k);
+    *ret_n = m;
+    return out;
+}
+
+static const char *engine_of(const struct run_sessions *l)
+{
+    return l->engine ? l->engine : "local";
+}
+
+#define TEXT_ROW "%-28s %-10s %-8s %-8s %-8s %-11s %-9s %-8s %s\n"
+
+char *run_sessions_text(const struct run_sessions *const *lists, size_t n, bool all, int64_t now)
 {
     struct strbuf sb;
     strbuf_init(&sb, PS_OUTPUT_MAX);
-    int r = strbuf_appendf(&sb, "%-28s %-8s %-8s %-8s %-11s %-9s %-8s %s\n", "NAME", "AGENT",
-                           "STATE", "STARTED", "OWNER", "NETWORK", "MODE", "WORKDIR");
-    for (size_t i = 0; r == 0 && i < l->n; i++) {
-        const struct run_session_row *x = &l->v[i];
-        if (!run_session_shown(x, all))
-            continue;
+    int r = strbuf_appendf(&sb, TEXT_ROW, "NAME", "ENGINE", "AGENT", "STATE", "STARTED", "OWNER",
+                           "NETWORK", "MODE", "WORKDIR");
+    size_t m = 0;
+    _cleanup_free_ struct run_session_ref *refs = run_sessions_merge(lists, n, all, &m);
+    for (size_t i = 0; r == 0 && i < m; i++) {
+        const struct run_session_row *x = row_of(lists, refs[i]);
         char age[32];
         run_session_age(x->started, now, age, sizeof(age));
-        _cleanup_free_ char *name = cell(x->name), *agent = cell(x->agent),
-                            *net = cell(x->network), *dir = cell(x->workdir);
-        r = strbuf_appendf(&sb, "%-28s %-8s %-8s %-8s %-11s %-9s %-8s %s\n", name, agent,
-                           run_session_state_name(x->state), age,
-                           run_session_owner_name(x), net,
-                           x->lockdown ? "lockdown" : "normal", dir);
+        _cleanup_free_ char *name = cell(x->name), *agent = cell(x->agent), *net = cell(x->network),
+                            *dir = cell(x->workdir), *engine = cell(engine_of(lists[refs[i].list]));
+        r = strbuf_appendf(&sb, TEXT_ROW, name, engine, agent, run_session_state_name(x->state),
+                           age, run_session_owner_name(x), net, x->lockdown ? "lockdown" : "normal",
+                           dir);
     }
     return strbuf_steal(&sb);
 }
@@ -183,8 +237,8 @@ static int json_field(struct strbuf *sb, const char *key, const char *value, boo
     return r == 0 ? json_append_string(sb, value, strlen(value)) : r;
 }
 
-static int json_row(struct strbuf *sb, const struct run_session_row *x, const char *backend,
-                    int64_t now)
+static int json_row(struct strbuf *sb, const struct run_session_row *x,
+                    const struct run_sessions *l, int64_t now)
 {
     char started[CLOCK_UTC_TEXT] = "";
     if (x->started > 0)
@@ -219,24 +273,25 @@ static int json_row(struct strbuf *sb, const struct run_session_row *x, const ch
                            x->supervised ? "true" : "false",
                            run_session_leftover(x) ? "true" : "false");
     if (r == 0)
-        r = json_field(sb, "backend", backend, false);
+        r = json_field(sb, "backend", l->backend_name ? l->backend_name : "", false);
+    if (r == 0)
+        r = json_field(sb, "engine", engine_of(l), false);
     return r == 0 ? strbuf_append(sb, "}", 1) : r;
 }
 
-char *run_sessions_json(const struct run_sessions *l, bool all, int64_t now)
+char *run_sessions_json(const struct run_sessions *const *lists, size_t n, bool all, int64_t now)
 {
     struct strbuf sb;
     strbuf_init(&sb, PS_OUTPUT_MAX);
+    size_t m = 0;
+    _cleanup_free_ struct run_session_ref *refs = run_sessions_merge(lists, n, all, &m);
     int r = strbuf_append(&sb, "[", 1);
-    size_t shown = 0;
-    for (size_t i = 0; r == 0 && i < l->n; i++) {
-        if (!run_session_shown(&l->v[i], all))
-            continue;
-        r = strbuf_appends(&sb, shown++ ? ",\n" : "\n");
+    for (size_t i = 0; r == 0 && i < m; i++) {
+        r = strbuf_appends(&sb, i ? ",\n" : "\n");
         if (r == 0)
-            r = json_row(&sb, &l->v[i], l->backend_name ? l->backend_name : "", now);
+            r = json_row(&sb, row_of(lists, refs[i]), lists[refs[i].list], now);
     }
     if (r == 0)
-        r = strbuf_appends(&sb, shown ? "\n]\n" : "]\n");
+        r = strbuf_appends(&sb, m ? "\n]\n" : "]\n");
     return strbuf_steal(&sb);
 }

@@ -79,11 +79,15 @@ int run_sessions_gather(const struct run_owned_opts *o, struct run_sessions *ret
     return r;
 }
 
+bool run_session_is(const struct run_session_row *x, const char *name)
+{
+    return strcmp(x->name, name) == 0 || strcmp(x->session, name) == 0 || strcmp(x->id, name) == 0;
+}
+
 int run_session_find(const struct run_sessions *l, const char *name, size_t *ret)
 {
     for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->v[i].name, name) == 0 || strcmp(l->v[i].session, name) == 0 ||
-            strcmp(l->v[i].id, name) == 0) {
+        if (run_session_is(&l->v[i], name)) {
             *ret = i;
             return 0;
         }

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,8 +42,17 @@ static const char *session_error(LIBSSH2_SESSION *s)
     return msg && msg[0] ? msg : "unknown error";
 }
 
+static void init_libssh2(void)
+{
+    (void)libssh2_init(0);
+}
+
 static int handshake(struct ssh_tunnel *t, long timeout_ms, struct ags_error *err)
 {
+    /* libssh2 1.10 initialises itself (and its crypto) on the first session
+     * with an unguarded counter: ags ps opens tunnels on several threads. */
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    (void)pthread_once(&once, init_libssh2);
     t->session = libssh2_session_init_ex(NULL, NULL, NULL, t);
     if (!t->session)
         return ags_error_set(err, -ENOMEM, "libssh2 cannot make a session");

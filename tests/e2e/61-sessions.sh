@@ -51,9 +51,10 @@ raw = open(path, "rb").read()
 assert all(c < 0x80 for c in raw), "the JSON is ASCII"
 rows = json.loads(raw)
 fields = {"name", "id", "session", "agent", "workdir", "lockdown", "network", "state",
-          "started", "age_seconds", "owner", "supervised", "leftover", "backend"}
+          "started", "age_seconds", "owner", "supervised", "leftover", "backend", "engine"}
 for r in rows:
     assert set(r) == fields, sorted(r)
+    assert r["engine"] == "local", r
     assert r["agent"] == "shell" and r["state"] == "running", r
     assert r["owner"] == "attached" and r["leftover"] is False, r
     assert r["lockdown"] is False and r["network"] == "open", r

@@ -9,23 +9,20 @@
 # without the agent; a stopped per-connection sshd reported within 10 s.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
-# shellcheck source=remote-lib.sh
-. "$(dirname "$0")/remote-lib.sh"
 
 [ -x "${AGS_BIN:-}" ] || e2e_abort "the ags binary is missing (AGS_BIN)"
 e2e_need script timeout
+# shellcheck source=remote-sshd.sh
+. "$(dirname "$0")/remote-sshd.sh"
 WORK=$AGS_E2E_SCRATCH/repo
 export XDG_CONFIG_HOME=$AGS_E2E_SCRATCH/config
-export HOME=$AGS_E2E_SCRATCH/home
 mkdir -p "$WORK/.git" "$XDG_CONFIG_HOME/ags"
 cat >"$XDG_CONFIG_HOME/ags/config.toml" <<TOML
 [sandbox]
 image = "$AGS_E2E_IMAGE"
 TOML
 cd "$WORK" || e2e_abort "cannot enter $WORK"
-
-remote_sshd_start
-export CONTAINER_HOST=$REMOTE_URL
+export CONTAINER_HOST=$REMOTE_URI
 
 # ---- the API through the tunnel
 run ps --json

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 # Bringing a remote session's changes back (issue 20 phase 2, docs/remote.md)
-# through the ssh:// loopback engine (remote-lib.sh).  Until the run
+# through the ssh:// loopback engine (remote-sshd.sh).  Until the run
 # uploads and pulls by itself, the test plays the upload and the agent: it
 # makes the workspace volume with ags's labels, copies the repo into it and
 # changes it there (a commit with an edit, an add and a delete, then
@@ -12,8 +12,6 @@
 # branch, refuse a running session (status 2) and pull a --snapshot of it.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
-# shellcheck source=remote-lib.sh
-. "$(dirname "$0")/remote-lib.sh"
 
 [ -x "${AGS_BIN:-}" ] || e2e_abort "the ags binary is missing (AGS_BIN)"
 podman_only "volumes and helper containers are Podman's" || { e2e_finish; exit 0; }
@@ -44,8 +42,9 @@ git add -A
 git commit -qm base
 BASE=$(git rev-parse HEAD)
 
-remote_sshd_start
-export CONTAINER_HOST=$REMOTE_URL
+# shellcheck source=remote-sshd.sh
+. "$(dirname "$0")/remote-sshd.sh"
+export CONTAINER_HOST=$REMOTE_URI
 
 # workspace ID NAME BASE: the volume ags-ws-ID as the upload leaves it
 # (ags's labels, the repo's files and .git); WS_DIR: its directory.

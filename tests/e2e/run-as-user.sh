@@ -6,7 +6,8 @@
 #
 # ctest sets AGS_E2E_STATE. The build dir (and the source tree) may be
 # unreadable for the test user (a repo under /root, mode 0700), so the script,
-# lib.sh, the bwrap-store.sh it sources, remote-lib.sh, an optional data dir
+# lib.sh and the bwrap-store.sh it sources, remote-sshd.sh (the ssh:// tests
+# source it), an optional data dir
 # SCRIPT-without-.sh + ".d", the built ags binary and the files in
 # AGS_E2E_EXTRA_BINS (colon-separated; into bin/) are first copied into
 # <per-run scratch>/<test name>/, owned by the test user.
@@ -56,7 +57,7 @@ dir=$AGS_E2E_SCRATCH_ROOT/$name
 h_remove_scratch "$dir" || h_die "cannot clear $dir"
 mkdir -p "$dir/bin" "$dir/scratch"
 cp "$script" "$dir/$name.sh"
-cp "$here/lib.sh" "$here/bwrap-store.sh" "$here/remote-lib.sh" "$dir/"
+cp "$here/lib.sh" "$here/bwrap-store.sh" "$here/remote-sshd.sh" "$dir/"
 if [ -d "${script%.sh}.d" ]; then
     cp -r "${script%.sh}.d" "$dir/$name.d"
 fi

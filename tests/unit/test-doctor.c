@@ -23,6 +23,7 @@
 #include "base/fileio.h"
 #include "base/strv.h"
 #include "run/doctor-internal.h"
+#include "conf-fixture.h"
 
 /* ---- helpers ---- */
 
@@ -1021,6 +1022,109 @@ static void test_a_silent_engine_is_not_asked_again(void **s _unused_)
     doctor_facts_done(&f);
 }
 
+/* ---- other engines: containers.conf connections ---- */
+
+/* Each connection but the configured engine is asked, never started and
+ * bounded; a remote volume's path means nothing here: only whether it is
+ * there counts, and its version is not read. */
+static void test_each_other_connection_is_gathered_bounded_without_local_paths(void **s _unused_)
+{
+    write_conf("[engine]\nactive_service = \"here\"\n"
+               "[engine.service_destinations.here]\nuri = \"unix:///run/x.sock\"\n"
+               "[engine.service_destinations.gpu]\n"
+               "uri = \"ssh://u@gpu.example:2222/run/user/1000/podman/podman.sock\"\n");
+    _cleanup_config_ struct ags_config *cfg = test_config();
+    const struct run_doctor_opts o = {.open_backend = fake_open, .getenv = conf_env};
+    struct doctor_facts f = {0};
+    labels_result = 0;
+    volume_calls = 0;
+    autostart_allowed = true;
+    doctor_gather_connections(&o, cfg, &f);
+    unlink(conf_path);
+    assert_int_equal(f.n_connections, 1); /* "here" is the configured engine */
+    const struct doctor_connection_facts *c = &f.connections[0];
+    assert_string_equal(c->name, "gpu");
+    assert_string_equal(c->engine.uri, "ssh://u@gpu.example:2222/run/user/1000/podman/podman.sock");
+    assert_false(autostart_allowed);
+    assert_true(timeout_given > 0 && timeout_given <= 2500);
+    assert_true(c->engine.reachable && c->have_image);
+    assert_int_equal(c->n_agents, RUN_UPDATE_N_AGENTS);
+    assert_int_equal(volume_calls, RUN_UPDATE_N_AGENTS);
+    for (size_t i = 0; i < c->n_agents; i++) {
+        bool codex = c->agents[i].agent == PLAN_AGENT_CODEX;
+        assert_int_equal(c->agents[i].r, codex ? 0 : -ENOENT);
+        assert_string_equal(c->agents[i].version, ""); /* the volume is on gpu */
+    }
+    struct doctor_report r = {0};
+    doctor_check_connections(&f, &r);
+    const struct doctor_check *codex = find(&r, "gpu/agent-codex");
+    assert_non_null(codex);
+    assert_string_equal(codex->section, "Connection gpu");
+    assert_has(codex->message, "volume ags-codex-pnpm-home is there");
+    const struct doctor_check *pi = find(&r, "gpu/agent-pi");
+    assert_non_null(pi);
+    assert_string_equal(pi->fix, "ags update-agents --connection gpu pi");
+    assert_non_null(find(&r, "gpu/image"));
+    doctor_report_free(&r);
+    doctor_facts_done(&f);
+
+    /* --connection NAME: that engine alone, no section of another. */
+    write_conf("[engine.service_destinations.gpu]\nuri = \"ssh://u@gpu.example/s.sock\"\n");
+    const struct run_doctor_opts only = {.open_backend = fake_open, .getenv = conf_env,
+                                         .connection = "gpu"};
+    doctor_gather_connections(&only, cfg, &f);
+    unlink(conf_path);
+    assert_int_equal(f.n_connections, 0);
+    doctor_facts_done(&f);
+}
+
+/* A connection that does not answer is a warning in its own section (runs
+ * use the configured engine), with the reason; one that answers says its
+ * version and whether it is rootless; its image verdicts name --connection. */
+static void test_connection_verdicts_warn_in_their_own_section(void **s _unused_)
+{
+    struct doctor_facts f;
+    healthy(&f);
+    f.n_connections = 2;
+    f.connections = xcalloc(2, sizeof(*f.connections));
+    struct doctor_connection_facts *down = &f.connections[0], *up = &f.connections[1];
+    down->name = xstrdup("down");
+    down->engine.uri = xstrdup("ssh://u@127.0.0.1:1/s.sock");
+    down->engine.error = xstrdup("ssh: cannot connect to 127.0.0.1 port 1: Connection refused");
+    up->name = xstrdup("box");
+    up->engine.uri = xstrdup("ssh://root@box/run/podman/podman.sock");
+    up->engine.reachable = true;
+    strcpy(up->engine.info.version, "5.2.0");
+    up->have_image = true;
+    up->image.image = xstrdup("localhost/ags-sandbox:latest");
+    up->image.labels_r = -ENOENT;
+    struct doctor_report r;
+    const struct doctor_check *c = verdict(&f, &r, "down/podman-api");
+    assert_int_equal(c->status, DOCTOR_WARN);
+    assert_string_equal(c->section, "Connection down");
+    assert_has(c->message, "Connection refused");
+    assert_int_equal(r.n_fail, 1); /* box's missing image; down is no failure */
+    c = find(&r, "box/podman-api");
+    assert_int_equal(c->status, DOCTOR_OK);
+    assert_has(c->message, "Podman 5.2.0 at ssh://root@box/run/podman/podman.sock");
+    assert_int_equal(find(&r, "box/podman-rootless")->status, DOCTOR_WARN);
+    c = find(&r, "box/image");
+    assert_int_equal(c->status, DOCTOR_FAIL);
+    assert_string_equal(c->fix, "ags update-image --connection box");
+    assert_null(find(&r, "down/image")); /* nothing asked of an engine that did not answer */
+    _cleanup_free_ char *text = doctor_report_text(&r);
+    assert_has(text, "\n== Connection down ==\n[WARN] Podman not reachable at ssh://u@127.0.0.1:1/");
+    doctor_report_free(&r);
+    free(down->name);
+    down->name = xstrdup("evil\x1b]0;x\a");
+    doctor_check_all(&f, &r);
+    _cleanup_free_ char *evil = doctor_report_text(&r);
+    assert_null(strchr(evil, '\x1b')); /* a section heading is outside text too */
+    assert_has(evil, "== Connection evil\\x1b]0;x\\x07 ==");
+    doctor_report_free(&r);
+    doctor_facts_done(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1052,6 +1156,8 @@ int main(void)
         cmocka_unit_test(test_pnpm_version_follows_pnpms_own_link_by_hand),
         cmocka_unit_test(test_engine_facts_without_autostart_and_with_a_short_timeout),
         cmocka_unit_test(test_a_silent_engine_is_not_asked_again),
+        cmocka_unit_test(test_each_other_connection_is_gathered_bounded_without_local_paths),
+        cmocka_unit_test(test_connection_verdicts_warn_in_their_own_section),
         /* last: it leaves the test volume full of traps */
         cmocka_unit_test(test_planted_links_and_huge_files_are_not_read),
     };

@@ -6,21 +6,27 @@
  * label encoding and the RFC 3339 round trip they rely on (base).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "base/strutil.h"
 #include "base/strv.h"
 #include "run/run.h"
+#include "conf-fixture.h"
 
 #define T0 1714564800 /* 2024-05-01T12:00:00Z */
+/* One engine's list as the renderers take lists. */
+#define ONE(l) ((const struct run_sessions *const[]){(l)})
 
 static const char *const labels_hostile[] = {
         "ags.managed=true",
@@ -108,7 +114,7 @@ static void test_row_of_missing_or_malformed_labels_is_unknown_not_trusted(void 
     assert_int_equal(l.v[0].started, 0);
     assert_string_equal(l.v[0].agent, "");
     assert_int_equal(l.v[0].owner, RUN_OWNER_GONE);
-    _cleanup_free_ char *json = run_sessions_json(&l, true, T0);
+    _cleanup_free_ char *json = run_sessions_json(ONE(&l), 1, true, T0);
     assert_non_null(strstr(json, "\"agent\": null"));
     assert_non_null(strstr(json, "\"started\": null, \"age_seconds\": null"));
     assert_non_null(strstr(json, "\"owner\": \"owner gone\", \"supervised\": false, \"leftover\": true"));
@@ -128,7 +134,7 @@ static void test_ps_shows_running_sessions_and_all_adds_created_and_exited(void 
     enum procid_state o[] = {PROCID_ALIVE, PROCID_ALIVE, PROCID_DEAD, PROCID_DEAD};
     struct run_sessions l;
     list_of(&l, s, o, 4);
-    _cleanup_free_ char *text = run_sessions_text(&l, false, T0 + 125);
+    _cleanup_free_ char *text = run_sessions_text(ONE(&l), 1, false, T0 + 125);
     assert_non_null(strstr(text, "ags-run-0001"));
     assert_null(strstr(text, "ags-new-0002"));
     assert_null(strstr(text, "ags-old-0003"));
@@ -136,7 +142,7 @@ static void test_ps_shows_running_sessions_and_all_adds_created_and_exited(void 
     assert_non_null(strstr(text, "ags-orphan-0004"));
     assert_non_null(strstr(text, "owner gone"));
     assert_non_null(strstr(text, " 2m "));
-    _cleanup_free_ char *all = run_sessions_text(&l, true, T0 + 125);
+    _cleanup_free_ char *all = run_sessions_text(ONE(&l), 1, true, T0 + 125);
     assert_non_null(strstr(all, "ags-new-0002"));
     assert_non_null(strstr(all, "created"));
     assert_non_null(strstr(all, "ags-old-0003"));
@@ -152,7 +158,7 @@ static void test_text_escapes_label_bytes_one_line_per_session(void **state)
     enum procid_state o = PROCID_ALIVE;
     struct run_sessions l;
     list_of(&l, &s, &o, 1);
-    _cleanup_free_ char *text = run_sessions_text(&l, false, T0);
+    _cleanup_free_ char *text = run_sessions_text(ONE(&l), 1, false, T0);
     assert_null(strchr(text, '\x1b'));
     assert_null(strchr(text, '\a'));
     assert_null(strstr(text, "\xe2\x80\xae")); /* the bidi override */
@@ -174,7 +180,7 @@ static void test_json_is_ascii_with_the_documented_fields(void **state)
     enum procid_state o = PROCID_UNKNOWN;
     struct run_sessions l;
     list_of(&l, &s, &o, 1);
-    _cleanup_free_ char *json = run_sessions_json(&l, false, T0 + 7);
+    _cleanup_free_ char *json = run_sessions_json(ONE(&l), 1, false, T0 + 7);
     for (const unsigned char *p = (const unsigned char *)json; *p; p++)
         assert_true(*p < 0x7f && (*p >= 0x20 || *p == '\n'));
     assert_string_equal(
@@ -184,10 +190,11 @@ static void test_json_is_ascii_with_the_documented_fields(void **state)
             "\"/w/evil\\n\\u001b]0;pwned\\u0007\\u202etxt.sh\", \"lockdown\": true, "
             "\"network\": \"allowlist\", \"state\": \"running\", \"started\": "
             "\"2024-05-01T12:00:00Z\", \"age_seconds\": 7, \"owner\": \"unknown\", "
-            "\"supervised\": false, \"leftover\": false, \"backend\": \"podman\"}\n]\n");
+            "\"supervised\": false, \"leftover\": false, \"backend\": \"podman\", "
+            "\"engine\": \"local\"}\n]\n");
     _cleanup_free_ char *empty = NULL;
     l.v[0].state = BACKEND_SESSION_EXITED;
-    empty = run_sessions_json(&l, false, T0);
+    empty = run_sessions_json(ONE(&l), 1, false, T0);
     assert_string_equal(empty, "[]\n");
     rows_done(&l);
     session_done(&s, 1);
@@ -209,11 +216,242 @@ static void test_supervised_session_shows_its_services_and_is_no_leftover_while_
     assert_string_equal(run_session_owner_name(&l.v[1]), "services gone");
     assert_false(run_session_leftover(&l.v[1])); /* the sweep keeps it: it runs */
     assert_true(run_session_leftover(&l.v[2]));  /* ended and ownerless: swept */
-    _cleanup_free_ char *json = run_sessions_json(&l, true, T0);
+    _cleanup_free_ char *json = run_sessions_json(ONE(&l), 1, true, T0);
     assert_non_null(strstr(json, "\"owner\": \"services gone\", \"supervised\": true, "
                                  "\"leftover\": false"));
     rows_done(&l);
     session_done(s, 3);
+}
+
+static const char *const labels_started_late[] = {"ags.managed=true", "ags.agent=shell",
+                                                   "ags.started=2024-05-01T13:00:00Z", NULL};
+static const char *const labels_started_early[] = {"ags.managed=true", "ags.agent=shell",
+                                                    "ags.started=2024-05-01T11:00:00Z", NULL};
+static const char *const labels_no_start[] = {"ags.managed=true", "ags.agent=shell", NULL};
+
+/* ags ps across engines: the configured engine's rows first, then each
+ * connection's in containers.conf order; within an engine the oldest first
+ * (an unknown start before any), the name breaking ties; --all decides per row. */
+static void test_merge_orders_by_engine_then_start_then_name(void **state)
+{
+    (void)state;
+    struct backend_session here[] = {
+            session("h-late", BACKEND_SESSION_RUNNING, labels_started_late),
+            session("h-early", BACKEND_SESSION_RUNNING, labels_started_early),
+            session("h-exited", BACKEND_SESSION_EXITED, labels_started_early),
+    };
+    struct backend_session far[] = {
+            session("f-b", BACKEND_SESSION_RUNNING, labels_started_early),
+            session("f-unknown", BACKEND_SESSION_RUNNING, labels_no_start),
+            session("f-a", BACKEND_SESSION_RUNNING, labels_started_early),
+    };
+    enum procid_state o[] = {PROCID_ALIVE, PROCID_ALIVE, PROCID_DEAD};
+    struct run_sessions a, b;
+    list_of(&a, here, o, 3);
+    list_of(&b, far, o, 3);
+    const struct run_sessions *lists[] = {&a, &b};
+    size_t n = 0;
+    _cleanup_free_ struct run_session_ref *refs = run_sessions_merge(lists, 2, false, &n);
+    const char *want[] = {"h-early", "h-late", "f-unknown", "f-a", "f-b"};
+    assert_int_equal(n, ARRAY_SIZE(want));
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(lists[refs[i].list]->v[refs[i].row].name, want[i]);
+    _cleanup_free_ struct run_session_ref *all = run_sessions_merge(lists, 2, true, &n);
+    assert_int_equal(n, 6);
+    assert_string_equal(a.v[all[1].row].name, "h-exited"); /* early, then by name */
+    assert_int_equal(all[1].list, 0);
+    /* The engines the other way round: their rows follow. */
+    const struct run_sessions *swapped[] = {&b, &a};
+    _cleanup_free_ struct run_session_ref *sw = run_sessions_merge(swapped, 2, false, &n);
+    assert_string_equal(swapped[sw[0].list]->v[sw[0].row].name, "f-unknown");
+    assert_string_equal(swapped[sw[n - 1].list]->v[sw[n - 1].row].name, "h-late");
+    _cleanup_free_ struct run_session_ref *none = run_sessions_merge(lists, 0, true, &n);
+    assert_int_equal(n, 0);
+    assert_non_null(none); /* an empty array, never NULL */
+    rows_done(&a);
+    rows_done(&b);
+    session_done(here, 3);
+    session_done(far, 3);
+}
+
+/* Each row names its engine: "local" for the configured one, else the
+ * connection's name, escaped in the table (containers.conf is outside text). */
+static void test_table_and_json_name_each_rows_engine(void **state)
+{
+    (void)state;
+    struct backend_session here = session("ags-here", BACKEND_SESSION_RUNNING, labels_started_early);
+    struct backend_session far = session("ags-far", BACKEND_SESSION_RUNNING, labels_started_early);
+    enum procid_state o = PROCID_UNKNOWN;
+    struct run_sessions a, b;
+    list_of(&a, &here, &o, 1);
+    list_of(&b, &far, &o, 1);
+    b.engine = "gpu\x1b[2Jbox";
+    const struct run_sessions *lists[] = {&a, &b};
+    _cleanup_free_ char *text = run_sessions_text(lists, 2, false, T0);
+    assert_non_null(strstr(text, "NAME                         ENGINE     AGENT"));
+    assert_non_null(strstr(text, "ags-here                     local      shell"));
+    assert_null(strchr(text, '\x1b'));
+    const char *far_row = strstr(text, "ags-far ");
+    assert_non_null(far_row);
+    assert_non_null(strstr(far_row, "gpu\\x1b[2Jbox")); /* escaped, not acted on */
+    assert_true(strstr(text, "ags-here") < far_row);
+    b.engine = "gpu-box";
+    _cleanup_free_ char *json = run_sessions_json(lists, 2, false, T0);
+    assert_non_null(strstr(json, "\"name\": \"ags-here\""));
+    assert_non_null(strstr(json, "\"backend\": \"podman\", \"engine\": \"local\"}"));
+    assert_non_null(strstr(json, "\"backend\": \"podman\", \"engine\": \"gpu-box\"}"));
+    assert_true(strstr(json, "ags-here") < strstr(json, "ags-far"));
+    rows_done(&a);
+    rows_done(&b);
+    session_done(&here, 1);
+    session_done(&far, 1);
+}
+
+/* ---- ags ps across engines through a fake backend ---- */
+
+/* What each open was asked (the probes run on threads of their own). */
+struct opened {
+    char what[32]; /* the connection name, or "configured" */
+    long timeout_ms;
+    bool no_autostart;
+    enum backend_kind kind;
+};
+static struct opened opened[8];
+static size_t n_opened;
+static pthread_mutex_t opened_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct fake_backend {
+    struct backend base;
+    char what[32];
+};
+
+static int fake_list(struct backend *b, struct backend_sessions *ret, struct ags_error *err)
+{
+    static const char *const labels[] = {"ags.managed=true", "ags.agent=shell", NULL};
+    const char *what = ((struct fake_backend *)b)->what;
+    if (strcmp(what, "down") == 0)
+        return ags_error_set(err, -ECONNREFUSED, "ssh: cannot connect to down: refused");
+    ret->v = xcalloc(1, sizeof(*ret->v));
+    ret->v[ret->n++] = session(what, BACKEND_SESSION_RUNNING, labels);
+    return 0;
+}
+
+static void fake_close(struct backend *b)
+{
+    free(b);
+}
+
+static const struct backend_ops fake_ops = {
+    .name = "fake",
+    .close = fake_close,
+    .list_sessions = fake_list,
+};
+
+static int fake_open(const struct backend_open_opts *o, struct backend **ret,
+                     struct ags_error *err _unused_)
+{
+    struct fake_backend *b = xcalloc(1, sizeof(*b));
+    b->base.ops = &fake_ops;
+    (void)snprintf(b->what, sizeof(b->what), "%s", o->connection ? o->connection : "configured");
+    if (o->warn && o->connection && strcmp(o->connection, "gpu") == 0)
+        o->warn("gpu says hello", o->userdata);
+    pthread_mutex_lock(&opened_lock);
+    if (n_opened < ARRAY_SIZE(opened)) {
+        opened[n_opened] = (struct opened){.timeout_ms = o->timeout_ms,
+                                           .no_autostart = o->no_autostart,
+                                           .kind = o->kind};
+        memcpy(opened[n_opened].what, b->what, sizeof(b->what));
+        n_opened++;
+    }
+    pthread_mutex_unlock(&opened_lock);
+    *ret = &b->base;
+    return 0;
+}
+
+static const struct opened *opened_for(const char *what)
+{
+    for (size_t i = 0; i < n_opened; i++)
+        if (strcmp(opened[i].what, what) == 0)
+            return &opened[i];
+    fail_msg("%s was not opened", what);
+    return NULL;
+}
+
+static struct strv_builder warned;
+static void keep_warning(const char *msg, void *userdata _unused_)
+{
+    strv_builder_push(&warned, xstrdup(msg));
+}
+
+/* The configured engine (named by the connection whose URI it is) and each
+ * other connection, every one asked: the others bounded and never started,
+ * the configured one as usual; one that fails is its own entry's error; the
+ * warnings come after, named by engine.  An engine flag asks one only. */
+static void test_gather_all_asks_each_engine_and_keeps_failures_apart(void **state)
+{
+    (void)state;
+    static const char conf[] =
+            "[engine]\nactive_service = \"here\"\n"
+            "[engine.service_destinations.here]\nuri = \"unix:///run/x.sock\"\n"
+            "[engine.service_destinations.gpu]\nuri = \"ssh://u@gpu.example/s.sock\"\n"
+            "[engine.service_destinations.down]\nuri = \"ssh://u@down.example/s.sock\"\n";
+    write_conf(conf);
+    static const struct cfg_host host = {.home = "/nonexistent-home", .cwd = "/"};
+    static const char text[] = "[sandbox]\nimage = \"localhost/t:1\"\nbackend = \"podman\"\n";
+    struct ags_config *cfg = NULL;
+    struct cfg_diag d = {0};
+    assert_int_equal(config_load_buffer(&host, text, strlen(text), "t.toml", false, &cfg, &d), 0);
+    cfg_diag_done(&d);
+    const struct run_owned_opts o = {
+            .cfg = cfg,
+            .cb = {.warn = keep_warning},
+            .open_backend = fake_open,
+            .getenv = conf_env,
+    };
+    struct run_sessions_all all;
+    struct ags_error err = {0};
+    n_opened = 0;
+    assert_int_equal(run_sessions_gather_all(&o, false, &all, &err), 0);
+    assert_int_equal(all.n, 3);
+    assert_string_equal(all.v[0].engine, "here"); /* the configured engine's own name */
+    assert_null(all.v[0].connection);
+    assert_int_equal(all.v[0].r, 0);
+    assert_string_equal(all.v[0].l.engine, "here");
+    assert_string_equal(all.v[0].l.v[0].name, "configured");
+    assert_string_equal(all.v[1].engine, "gpu");
+    assert_int_equal(all.v[1].r, 0);
+    assert_string_equal(all.v[1].l.v[0].name, "gpu");
+    assert_string_equal(all.v[2].engine, "down");
+    assert_int_equal(all.v[2].r, -ECONNREFUSED);
+    assert_string_equal(all.v[2].error, "ssh: cannot connect to down: refused");
+    assert_int_equal(n_opened, 3);
+    assert_int_equal(opened_for("configured")->timeout_ms, 0);
+    assert_false(opened_for("configured")->no_autostart);
+    assert_int_equal(opened_for("gpu")->timeout_ms, RUN_ENGINE_PROBE_MS);
+    assert_true(opened_for("gpu")->no_autostart);
+    assert_int_equal(opened_for("down")->kind, BACKEND_PODMAN);
+    assert_true(opened_for("down")->no_autostart);
+    assert_int_equal(warned.n, 1);
+    assert_string_equal(warned.v[0], "engine gpu: gpu says hello");
+    size_t n = 0;
+    _cleanup_free_ const struct run_sessions **lists = run_sessions_all_lists(&all, &n);
+    assert_int_equal(n, 2); /* down has none */
+    assert_ptr_equal(lists[1], &all.v[1].l);
+    /* gpu asked again for a stop: no bound now */
+    assert_int_equal(run_sessions_reopen(&o, &all.v[1], &err), 0);
+    assert_int_equal(opened[n_opened - 1].timeout_ms, 0);
+    assert_string_equal(all.v[1].l.engine, "gpu");
+    run_sessions_all_done(&all);
+    strv_builder_done(&warned);
+
+    n_opened = 0;
+    assert_int_equal(run_sessions_gather_all(&o, true, &all, &err), 0);
+    assert_int_equal(all.n, 1);
+    assert_string_equal(all.v[0].engine, "local");
+    assert_int_equal(n_opened, 1);
+    run_sessions_all_done(&all);
+    unlink(conf_path);
+    config_free(cfg);
 }
 
 /* ags logs --follow prints what is new between two captures of the pane,
@@ -291,6 +529,9 @@ int main(void)
         cmocka_unit_test(test_text_escapes_label_bytes_one_line_per_session),
         cmocka_unit_test(test_json_is_ascii_with_the_documented_fields),
         cmocka_unit_test(test_supervised_session_shows_its_services_and_is_no_leftover_while_running),
+        cmocka_unit_test(test_merge_orders_by_engine_then_start_then_name),
+        cmocka_unit_test(test_table_and_json_name_each_rows_engine),
+        cmocka_unit_test(test_gather_all_asks_each_engine_and_keeps_failures_apart),
         cmocka_unit_test(test_logs_follow_finds_the_new_lines_after_a_scroll),
         cmocka_unit_test(test_age_is_shown_in_its_largest_unit),
         cmocka_unit_test(test_label_encoding_round_trips_any_byte),
