@@ -134,18 +134,21 @@ struct backend_sessions {
 
 void backend_sessions_done(struct backend_sessions *s); /* backend/objects.c */
 
-/* A helper container (a remote engine's workspace, docs/remote.md): the
- * plan's image, the volumes mounted, network none, every capability
- * dropped, no-new-privileges, the sandbox user's mapping; removed on every
- * path (a signal included: an owner label lets the sweep take what a
- * killed ags left). */
+/* A helper container (remote engines, docs/remote.md): the plan's image,
+ * volumes mounted, network none, cap-drop all, no-new-privileges, the
+ * sandbox user mapping; removed on every path. */
 struct backend_helper {
     const char *image;
-    const struct plan_mount *volumes; /* PLAN_MOUNT_VOLUME only */
+    /* PLAN_MOUNT_VOLUME only; one that is missing is created with its labels
+     * (Podman would make it without any: nothing would ever list it). */
+    const struct plan_mount *volumes;
     size_t n_volumes;
-    const char *const *labels;        /* "key=value": ags.managed, ags.owner, ags.session... */
-    uint32_t uid, gid;                /* inside (the plan's identity) */
+    const char *const *labels; /* "key=value", NULL-terminated: ags.managed, ags.session... */
+    uint32_t uid, gid;         /* inside (the plan's identity) */
 };
+
+/* Of a helper's stderr, the last this many bytes are kept for messages. */
+#define BACKEND_HELPER_STDERR_MAX 4096u
 
 struct backend_ops {
     const char *name; /* "podman" */
@@ -263,6 +266,16 @@ struct backend_ops {
      * uid:gid as the sandbox sees it, modes and mtimes the tar's. */
     int (*helper_upload)(struct backend *b, const struct backend_helper *h, const char *dir,
                          int tar_fd, struct ags_error *err);
+
+    /* Runs argv (absolute program) in a fresh helper container without a
+     * TTY or stdin: its stdout into out_fd, at most max_out bytes (more:
+     * -EFBIG, the container killed), the last BACKEND_HELPER_STDERR_MAX bytes
+     * of its stderr into *ret_stderr (owned, may be ""), *ret_exit its exit
+     * status.  The container is removed on every path.  -EINTR: the run's
+     * cancel signal ended it. */
+    int (*helper_run)(struct backend *b, const struct backend_helper *h,
+                      const char *const *argv, int out_fd, uint64_t max_out, int *ret_exit,
+                      char **ret_stderr, struct ags_error *err);
 };
 
 /* Every backend instance starts with this (the rest is the backend's). */

@@ -24,73 +24,31 @@
 #include "base/macro.h"
 #include "base/banned.h"
 
-void backend_helper_spec_done(struct backend_helper_spec *s)
+int backend_helper_upload(struct podman_client *c, struct backend_lock *lock,
+                          const volatile sig_atomic_t *cancel, const struct backend_helper *h,
+                          const char *dir, int tar_fd, struct ags_error *err)
 {
-    free(s->volumes);
-    free(s->userns);
-    free(s->user);
-    *s = (struct backend_helper_spec){0};
-}
-
-int backend_helper_spec(const struct backend_helper *h, struct backend_helper_spec *ret,
-                        struct ags_error *err)
-{
-    for (size_t i = 0; i < h->n_volumes; i++)
-        if (h->volumes[i].type != PLAN_MOUNT_VOLUME)
-            return ags_error_set(err, -EINVAL, "a helper container mounts volumes only, not "
-                                 "'%s'", h->volumes[i].source);
-    struct backend_helper_spec s = {
-        .volumes = xcalloc(h->n_volumes + 1, sizeof(*s.volumes)),
-        .userns = backend_podman_userns(h->uid, h->gid),
-        .user = xasprintf("%u:%u", h->uid, h->gid),
-    };
-    for (size_t i = 0; i < h->n_volumes; i++)
-        s.volumes[i] = (struct podman_volume_mount){h->volumes[i].source,
-                                                    h->volumes[i].destination, false};
-    /* Never run for an upload; a command all the same, in case one is. */
+    /* Every volume writable here, also those the sandbox mounts read-only:
+     * the helper fills them. */
+    _cleanup_free_ struct plan_mount *rw = xcalloc(h->n_volumes + 1, sizeof(*rw));
+    for (size_t i = 0; i < h->n_volumes; i++) {
+        rw[i] = h->volumes[i];
+        rw[i].read_only = false;
+    }
+    struct backend_helper wh = *h;
+    wh.volumes = rw;
+    /* Never started for an upload; a command all the same, in case one is. */
     static const char *const never[] = {"/bin/false", NULL};
-    s.spec = (struct podman_spec){
-        .image = h->image,
-        .entrypoint = never,
-        .labels = h->labels,
-        .user = s.user,
-        .userns = s.userns,
-        .no_new_privileges = true,
-        .cap_drop_all = true,
-        .netns = "none",
-        .volumes = s.volumes,
-        .n_volumes = h->n_volumes,
-    };
-    *ret = s;
-    return 0;
-}
-
-int backend_helper_create(struct podman_client *c, const struct backend_helper *h,
-                          char **ret_id, struct ags_error *err)
-{
-    struct backend_helper_spec s;
-    int r = backend_helper_spec(h, &s, err);
-    if (r < 0)
-        return r;
-    r = podman_container_create(c, &s.spec, ret_id, NULL, err);
-    backend_helper_spec_done(&s);
-    return r;
-}
-
-int backend_helper_upload(struct podman_client *c, const volatile sig_atomic_t *cancel,
-                          const struct backend_helper *h, const char *dir, int tar_fd,
-                          struct ags_error *err)
-{
     _cleanup_free_ char *id = NULL;
     podman_client_set_cancel(c, cancel);
-    int r = backend_helper_create(c, h, &id, err);
+    int r = backend_helper_create(c, lock, &wh, never, &id, err);
     if (r == 0)
         r = podman_container_put_archive(c, id, dir, tar_fd, err);
     /* The removal is not cut short: a signal is why it matters most. */
     podman_client_set_cancel(c, NULL);
     if (id) {
         struct ags_error e = {0};
-        int rm = podman_container_remove(c, id, true, &e);
+        int rm = backend_helper_remove(c, lock, id, &e);
         if (r == 0 && rm < 0 && rm != -ENOENT) {
             r = rm;
             if (err)

@@ -19,19 +19,24 @@
 #include "base/strv.h"
 #include "base/banned.h"
 
+int backend_volume_ensure(struct podman_client *c, const struct plan_mount *m,
+                          struct ags_error *err)
+{
+    bool exists = false;
+    int r = podman_volume_exists(c, m->source, &exists, err);
+    if (r == 0 && !exists)
+        r = podman_volume_create(c, m->source, (const char *const *)m->labels, err);
+    /* Another ags may have created it in the meantime: that is fine. */
+    return r == -EBUSY ? 0 : r;
+}
+
 int backend_prepare(struct podman_client *c, const struct ags_plan *p, struct ags_error *err)
 {
     for (size_t i = 0; i < p->n_mounts; i++) {
         const struct plan_mount *m = &p->mounts[i];
         int r = 0;
         if (m->type == PLAN_MOUNT_VOLUME) {
-            bool exists = false;
-            r = podman_volume_exists(c, m->source, &exists, err);
-            if (r == 0 && !exists)
-                r = podman_volume_create(c, m->source, (const char *const *)m->labels, err);
-            /* Another ags may have created it in the meantime: that is fine. */
-            if (r == -EBUSY)
-                r = 0;
+            r = backend_volume_ensure(c, m, err);
         } else if (m->create != PLAN_CREATE_NONE) {
             r = backend_create_host_path(m, err);
         }

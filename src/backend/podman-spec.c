@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/limits.h"
 #include "base/strv.h"
 #include "base/banned.h"
 
@@ -132,6 +133,31 @@ static void map_identity(const struct plan_identity *id, struct backend_spec *s)
         return;
     }
     s->spec.userns = s->userns;
+}
+
+void backend_spec_from_helper(const struct backend_helper *h, const char *const *argv,
+                              struct backend_spec *ret)
+{
+    struct backend_spec s = {0};
+    s.volumes = xcalloc(h->n_volumes + 1, sizeof(*s.volumes));
+    for (size_t i = 0; i < h->n_volumes; i++)
+        s.volumes[i] = (struct podman_volume_mount){h->volumes[i].source,
+                                                    h->volumes[i].destination,
+                                                    h->volumes[i].read_only};
+    map_identity(&(struct plan_identity){.uid = h->uid, .gid = h->gid}, &s);
+    s.spec.image = h->image;
+    s.spec.entrypoint = argv;
+    s.spec.labels = h->labels;
+    s.spec.volumes = s.volumes;
+    s.spec.n_volumes = h->n_volumes;
+    s.spec.netns = "none";
+    s.spec.no_new_privileges = true;
+    s.spec.cap_drop_all = true;
+    s.spec.stop_timeout = 1;
+    /* A workspace the agent made hostile (a FIFO where git reads) must not
+     * hang the pull for ever. */
+    s.spec.timeout = AGS_HELPER_TIMEOUT_S;
+    *ret = s;
 }
 
 /* slirp4netns, or pasta where Podman dropped slirp4netns (6.x) or it is not

@@ -367,7 +367,16 @@ static int pb_helper_upload(struct backend *b, const struct backend_helper *h, c
                             int tar_fd, struct ags_error *err)
 {
     struct podman_backend *pb = podman_of(b);
-    return backend_helper_upload(pb->c, pb->cancel, h, dir, tar_fd, err);
+    return backend_helper_upload(pb->c, &pb->lock, pb->cancel, h, dir, tar_fd, err);
+}
+
+static int pb_helper_run(struct backend *b, const struct backend_helper *h,
+                         const char *const *argv, int out_fd, uint64_t max_out, int *ret_exit,
+                         char **ret_stderr, struct ags_error *err)
+{
+    struct podman_backend *pb = podman_of(b);
+    return backend_helper_run(pb->c, &pb->lock, h, argv, out_fd, max_out, ret_exit, ret_stderr,
+                              err);
 }
 
 static const struct backend_ops podman_ops = {
@@ -398,6 +407,7 @@ static const struct backend_ops podman_ops = {
     .remove_session = pb_remove_session,
     .exec_session = pb_exec_session,
     .helper_upload = pb_helper_upload,
+    .helper_run = pb_helper_run,
 };
 
 static struct podman_connect_opts connect_opts(const struct backend_open_opts *o)

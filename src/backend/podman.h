@@ -56,28 +56,6 @@ void backend_spec_done(struct backend_spec *s);
  * already is (no namespace of its own). */
 char *backend_podman_userns(uint32_t uid, uint32_t gid);
 
-/* A helper container's spec and the storage it points to (pure). */
-struct backend_helper_spec {
-    struct podman_spec spec;
-    struct podman_volume_mount *volumes;
-    char *userns, *user;
-};
-/* h (backend.h) as a spec: its image and labels, h's volumes read-write
- * (also those the sandbox mounts read-only: the helper fills them), user
- * uid:gid with the sandbox's keep-id mapping (none for root), network none,
- * every capability dropped, no-new-privileges, /bin/false as its command.
- * -EINVAL for a mount that is not a volume. */
-int backend_helper_spec(const struct backend_helper *h, struct backend_helper_spec *ret,
-                        struct ags_error *err) _warn_unused_;
-void backend_helper_spec_done(struct backend_helper_spec *s);
-/* The helper container of h (backend.h), created, never started: *ret_id. */
-int backend_helper_create(struct podman_client *c, const struct backend_helper *h,
-                          char **ret_id, struct ags_error *err) _warn_unused_;
-/* backend_ops.helper_upload on c: create and PUT the archive (both cut
- * short when *cancel is set), then remove, whatever happened. */
-int backend_helper_upload(struct podman_client *c, const volatile sig_atomic_t *cancel,
-                          const struct backend_helper *h, const char *dir, int tar_fd,
-                          struct ags_error *err) _warn_unused_;
 /*
  * Pure: plan -> spec, the plan's intent mapped for the engine.  The sandbox
  * user (uid 1000) is the caller through keep-id, root (--root) without a
@@ -92,6 +70,38 @@ void backend_spec_from_plan(const struct ags_plan *p, const struct backend_engin
                             bool tty, bool stdin_open,
                             const char *(*getenv_fn)(const char *name),
                             struct backend_spec *ret);
+
+/* Pure: a helper container (backend.h struct backend_helper) running argv:
+ * its volumes, the sandbox user mapped as backend_spec_from_plan maps it
+ * (keep-id), network none, cap-drop all, no-new-privileges, no TTY. */
+void backend_spec_from_helper(const struct backend_helper *h, const char *const *argv,
+                              struct backend_spec *ret);
+
+struct backend_lock;
+
+/* The helper container of h (backend.h) running argv, created (missing
+ * volumes made with their labels), not started: *ret_id.  lock: the user's
+ * turn for the create and the removal (backend_lock). */
+int backend_helper_create(struct podman_client *c, struct backend_lock *lock,
+                          const struct backend_helper *h, const char *const *argv, char **ret_id,
+                          struct ags_error *err) _warn_unused_;
+/* Kills (it may still run) and removes a helper container. */
+int backend_helper_remove(struct podman_client *c, struct backend_lock *lock, const char *id,
+                          struct ags_error *err);
+/* backend_ops.helper_upload on c: create and PUT the archive (both cut
+ * short when *cancel is set), then remove, whatever happened. */
+int backend_helper_upload(struct podman_client *c, struct backend_lock *lock,
+                          const volatile sig_atomic_t *cancel, const struct backend_helper *h,
+                          const char *dir, int tar_fd, struct ags_error *err) _warn_unused_;
+/* backend.h helper_run on the REST client (podman-helper-run.c). */
+int backend_helper_run(struct podman_client *c, struct backend_lock *lock,
+                       const struct backend_helper *h, const char *const *argv, int out_fd,
+                       uint64_t max_out, int *ret_exit, char **ret_stderr,
+                       struct ags_error *err) _warn_unused_;
+
+/* Creates the named volume m->source with m->labels unless it exists. */
+int backend_volume_ensure(struct podman_client *c, const struct plan_mount *m,
+                          struct ags_error *err) _warn_unused_;
 
 /* Creates missing named volumes (with the plan's labels) and the host paths
  * the plan marks for creation. */

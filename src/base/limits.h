@@ -120,6 +120,19 @@
 #define AGS_REMOTE_UPLOAD_MAX_ENTRIES 2000000u
 #define AGS_REMOTE_UPLOAD_MAX_DEPTH   256u
 #define AGS_REMOTE_GIT_LIST_MAX       (256u * 1024u * 1024u)
+
+/* Bringing a remote session's changes back (run/remote.h, docs/remote.md). */
+/* The first line of the export script's output: "AGS-EXPORT/1 bundle 1". */
+#define AGS_EXPORT_HEADER_MAX      128u
+/* What the host's git prints that ags reads (bundle list-heads, rev-parse...). */
+#define AGS_LOCAL_GIT_OUT_MAX      (64u * 1024u)
+/* Seconds a helper container may run before it is killed (a hostile
+ * workspace may make git wait for ever). */
+#define AGS_HELPER_TIMEOUT_S       900u
+/* A bundle's header (prerequisites and refs) before its pack. */
+#define AGS_BUNDLE_HEADER_MAX      (1024u * 1024u)
+/* ags/<name>-2 ... -<this>: a branch name that is not taken yet. */
+#define AGS_PULL_BRANCH_TRIES      100u
 /* .agsignore (base/ignore.h, docs/remote.md): the repository's file, read bounded. */
 #define AGS_IGNORE_FILE_MAX        (256u * 1024u)
 #define AGS_IGNORE_MAX_LINE        4096u

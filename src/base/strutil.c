@@ -164,3 +164,16 @@ const char *env_nonempty(const char *(*getenv_fn)(const char *name), const char 
     const char *v = getenv_fn ? getenv_fn(name) : getenv(name);
     return v && *v ? v : NULL;
 }
+
+void str_tail_keep(char *buf, size_t cap, size_t *len, const char *in, size_t n)
+{
+    if (n >= cap) {
+        memcpy(buf, in + n - cap, cap);
+        *len = cap;
+        return;
+    }
+    size_t keep = *len + n > cap ? cap - n : *len;
+    memmove(buf, buf + *len - keep, keep);
+    memcpy(buf + keep, in, n);
+    *len = keep + n;
+}

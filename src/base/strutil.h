@@ -18,6 +18,9 @@ const char *env_process(const char *name);
 const char *env_nonempty(const char *(*getenv_fn)(const char *name), const char *name);
 /* path is dir itself or below it (component-wise; dir's trailing slashes ignored). */
 bool path_under(const char *path, const char *dir);
+/* Keeps the last cap bytes of a stream in buf (*len of them so far) as
+ * in[0..n) arrives: the tail of a program's stderr for a message. */
+void str_tail_keep(char *buf, size_t cap, size_t *len, const char *in, size_t n);
 /* s with every byte outside '!'..'~' and every '%' as %XX (uppercase hex):
  * one printable ASCII word, whatever bytes s holds (a label value). */
 char *str_pct_encode(const char *s);

@@ -35,7 +35,8 @@ struct ags_command {
 extern const struct ags_command cmd_setup, cmd_doctor, cmd_update_image, cmd_update,
         cmd_update_agents, cmd_install, cmd_uninstall, cmd_create_aliases, cmd_completions,
         cmd_config, cmd_plan, cmd_help, cmd_version, cmd_df, cmd_prune, cmd_approve, cmd_deny,
-        cmd_auth_callback, cmd_net_log, cmd_ps, cmd_stop, cmd_attach, cmd_logs, cmd_diff;
+        cmd_auth_callback, cmd_net_log, cmd_ps, cmd_stop, cmd_attach, cmd_logs, cmd_diff,
+        cmd_pull;
 
 /* NULL-terminated, in help order. */
 extern const struct ags_command *const ags_commands[];

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* ags prune [--dry-run] [--all] [--yes] [--config FILE]: removes what ags
- * owns and no live session uses (run_prune_remove); --all also the images
- * and the agent volumes, after listing them and asking. */
+/* ags prune [--dry-run] [--all] [--workspaces] [--yes] [--config FILE]:
+ * removes what ags owns and no live session uses (run_prune_remove); --all
+ * also the images and the agent volumes, --workspaces the workspaces of
+ * remote sessions not brought back, each after listing them and asking. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,37 +17,46 @@
 #include "base/banned.h"
 
 static const char prune_usage[] =
-        "usage: ags prune [--dry-run] [--all] [--yes] [--config FILE] [--backend B]"
+        "usage: ags prune [--dry-run] [--all] [--workspaces] [--yes] [--config FILE] [--backend B]"
         " [--connection NAME]";
 
-/* --all without --yes needs someone to answer. */
+/* --all or --workspaces without --yes needs someone to answer. */
 static int check_answerable(const struct cli_owned_flags *f)
 {
-    if (!f->all || f->yes || f->dry_run || isatty(STDIN_FILENO))
+    if ((!f->all && !f->workspaces) || f->yes || f->dry_run || isatty(STDIN_FILENO))
         return 0;
-    cli_error("prune --all removes the sandbox image and the agents' volumes and asks first, "
-              "but stdin is not a terminal: add --yes to remove them without asking, or "
-              "--dry-run to see what it would remove");
+    cli_error("prune %s asks first, but stdin is not a terminal: add --yes to remove them "
+              "without asking, or --dry-run to see what it would remove",
+              f->all ? "--all removes the sandbox image and the agents' volumes and"
+                     : "--workspaces removes changes not brought back and");
     return AGS_EXIT_USAGE;
 }
 
 static int prune_list(const struct cli_owned_flags *f, struct run_owned_list *l)
 {
+    unsigned scope = (f->all ? RUN_PRUNE_SCOPE_ALL : 0) |
+                     (f->workspaces ? RUN_PRUNE_SCOPE_WORKSPACES : 0);
+    const char *flags = f->all && f->workspaces ? " --all --workspaces"
+                        : f->all                ? " --all"
+                        : f->workspaces         ? " --workspaces"
+                                                : "";
     if (f->dry_run) {
-        printf("ags prune%s would remove:\n", f->all ? " --all" : "");
-        if (cli_owned_print_removals(stdout, l, f->all) == 0)
+        printf("ags prune%s would remove:\n", flags);
+        if (cli_owned_print_removals(stdout, l, scope) == 0)
             printf("  nothing\n");
         return fflush(stdout) == 0 ? AGS_EXIT_OK : AGS_EXIT_FAILURE;
     }
-    if (f->all && !f->yes) {
-        fprintf(stderr, "ags prune --all removes:\n");
-        if (cli_owned_print_removals(stderr, l, true) > 0 &&
-            !cli_prompt_yes_no("Remove these (the agents must be installed again)?")) {
+    if (scope && !f->yes) {
+        fprintf(stderr, "ags prune%s removes:\n", flags);
+        if (cli_owned_print_removals(stderr, l, scope) > 0 &&
+            !cli_prompt_yes_no(f->workspaces ? "Remove these (changes not brought back are lost)?"
+                                             : "Remove these (the agents must be installed "
+                                               "again)?")) {
             fprintf(stderr, "ags: nothing removed\n");
             return AGS_EXIT_FAILURE;
         }
     }
-    size_t failed = run_prune_remove(l, f->all, cli_owned_report_removed, NULL);
+    size_t failed = run_prune_remove(l, scope, cli_owned_report_removed, NULL);
     return fflush(stdout) == 0 && failed == 0 ? AGS_EXIT_OK : AGS_EXIT_FAILURE;
 }
 
@@ -73,7 +83,7 @@ static int prune_run(int argc, char **argv)
 const struct ags_command cmd_prune = {
     .name = "prune",
     .summary = "remove what ags stored and no live session uses",
-    .args = "[--dry-run] [--all] [--yes] [--config FILE] [--backend B] [--connection NAME]",
+    .args = "[--dry-run] [--all] [--workspaces] [--yes] [--config FILE] [--backend B] [--connection NAME]",
     .flags = cli_prune_flags,
     .run = prune_run,
 };

@@ -100,7 +100,7 @@ static bool purge_confirmed(const struct uninstall_args *a, const struct purge *
 {
     fprintf(stderr, "ags uninstall --purge removes:\n  the files ags install wrote\n");
     if (p->owned_listed)
-        (void)cli_owned_print_removals(stderr, &p->owned, true);
+        (void)cli_owned_print_removals(stderr, &p->owned, RUN_PRUNE_SCOPE_ALL);
     for (size_t i = 0; i < p->dirs.n; i++) {
         const struct run_purge_dir *d = &p->dirs.v[i];
         _cleanup_free_ char *path = term_escape_str(d->path);
@@ -123,7 +123,7 @@ static size_t purge_remove(struct purge *p)
 {
     size_t failed = 0;
     if (p->owned_listed)
-        failed += run_prune_remove(&p->owned, true, cli_owned_report_removed, NULL);
+        failed += run_prune_remove(&p->owned, RUN_PRUNE_SCOPE_ALL, cli_owned_report_removed, NULL);
     else
         failed++;
     for (size_t i = 0; i < p->dirs.n; i++) {

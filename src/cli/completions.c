@@ -86,6 +86,10 @@ static void put_value_words(struct words *w, enum cli_value v, const char *choic
         put_word(w, w->fish ? "(command ags ps --all --quiet 2>/dev/null)"
                             : "$(command ags ps --all --quiet 2>/dev/null)");
         break;
+    case CLI_VALUE_WORKSPACE: /* asked when completing: pulls remove them */
+        put_word(w, w->fish ? "(command ags pull --list 2>/dev/null)"
+                            : "$(command ags pull --list 2>/dev/null)");
+        break;
     case CLI_VALUE_CONNECTION: /* asked when completing: containers.conf may change */
         put_word(w, w->fish ? "(command ags config connections 2>/dev/null)"
                             : "$(command ags config connections 2>/dev/null)");

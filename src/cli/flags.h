@@ -23,6 +23,7 @@ enum cli_value {
     CLI_VALUE_SECONDS, /* a whole number of seconds: nothing to complete */
     CLI_VALUE_SESSION, /* a session's name: completed from `ags ps --all --quiet` */
     CLI_VALUE_CONNECTION, /* a Podman connection: completed from `ags config connections` */
+    CLI_VALUE_WORKSPACE, /* a remote session left to bring back: from `ags pull --list` */
 };
 
 struct cli_flag {

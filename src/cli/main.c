@@ -15,7 +15,7 @@ const struct ags_command *const ags_commands[] = {
     &cmd_config,    &cmd_plan,          &cmd_update,       &cmd_df,
     &cmd_prune,     &cmd_approve,       &cmd_deny,         &cmd_auth_callback,
     &cmd_net_log,   &cmd_ps,            &cmd_stop,         &cmd_attach,
-    &cmd_logs,      &cmd_diff,
+    &cmd_logs,      &cmd_diff,          &cmd_pull,
     &cmd_help,      &cmd_version,       NULL,
 };
 

@@ -80,7 +80,10 @@ static const char *use_text(enum run_owned_use u)
 
 static const char *when_text(enum run_prune_when w)
 {
-    return w == RUN_PRUNE_ALWAYS ? "prune" : w == RUN_PRUNE_ALL ? "prune --all" : "-";
+    return w == RUN_PRUNE_ALWAYS       ? "prune"
+           : w == RUN_PRUNE_ALL        ? "prune --all"
+           : w == RUN_PRUNE_WORKSPACES ? "prune --workspaces"
+                                       : "-";
 }
 
 static void print_kind(FILE *out, const struct run_owned_list *l, enum run_owned_kind k,
@@ -123,12 +126,12 @@ void cli_owned_print_tables(FILE *out, const struct run_owned_list *l)
         fprintf(out, "Total: %s\n", t);
 }
 
-size_t cli_owned_print_removals(FILE *out, const struct run_owned_list *l, bool all)
+size_t cli_owned_print_removals(FILE *out, const struct run_owned_list *l, unsigned scope)
 {
     size_t n = 0;
     for (size_t i = 0; i < l->n; i++) {
         const struct run_owned *x = &l->v[i];
-        if (x->when == RUN_PRUNE_NEVER || (x->when == RUN_PRUNE_ALL && !all))
+        if (!run_prune_selected(x->when, scope))
             continue;
         char size[48];
         cli_format_size(x, size, sizeof(size));
@@ -147,6 +150,8 @@ const struct cli_flag cli_prune_flags[] = {
     CLI_FLAG_CONNECTION_AT(AT(engine.connection)),
     {"--dry-run", NULL, CLI_VALUE_NONE, NULL, "only list what it would remove", AT(dry_run)},
     {"--all", NULL, CLI_VALUE_NONE, NULL, "also the image and the agent volumes", AT(all)},
+    {"--workspaces", NULL, CLI_VALUE_NONE, NULL,
+     "also remote sessions' workspaces not brought back (ags pull)", AT(workspaces)},
     {"--yes", "-y", CLI_VALUE_NONE, NULL, "do not ask before removing", AT(yes)},
     CLI_FLAGS_END,
 };

@@ -19,7 +19,7 @@ void cli_owned_print_tables(FILE *out, const struct run_owned_list *l);
 
 /* One line per thing prune removes ("  volume ags-pi-cargo (12.0 MB)"):
  * all includes what only --all removes.  Returns how many. */
-size_t cli_owned_print_removals(FILE *out, const struct run_owned_list *l, bool all);
+size_t cli_owned_print_removals(FILE *out, const struct run_owned_list *l, unsigned scope);
 
 /* "container", "volume", ... */
 const char *cli_owned_kind_name(enum run_owned_kind k);
@@ -33,7 +33,7 @@ extern const struct cli_flag cli_prune_flags[];
 struct cli_owned_flags {
     const char *config_path;
     struct cli_engine_flags engine; /* --backend, --connection */
-    bool dry_run, all, yes, help;
+    bool dry_run, all, workspaces, yes, help;
 };
 /* Parses argv by table (cli_df_flags or cli_prune_flags) into *f; --help
  * prints usage.  Returns 0 or an exit status after saying why. */

@@ -2,6 +2,7 @@
 /* The poll loop between the caller's fds and a hijacked attach/exec stream. */
 #include "podman/io.h"
 
+#include <inttypes.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -24,6 +25,7 @@ struct pump {
     size_t in_len, in_off;
     char out[PUMP_OUT_BUF];
     char *filtered; /* PUMP_OUT_BUF + the largest slack, with an output filter */
+    uint64_t out_total; /* stdout bytes so far (podman_io.out_max) */
     bool in_open;   /* still reading in_fd */
     bool in_eof;    /* in_fd reached its end */
     bool wr_open;   /* the write side of the socket is open */
@@ -99,6 +101,10 @@ static int on_frame(void *userdata, enum podman_stream_id stream, const char *p,
     const struct podman_io *io = s->p->io;
     if (stream == PODMAN_STREAM_STDERR)
         return write_filtered(s, io->err_fd, io->err_filter, p, n);
+    s->out_total += n;
+    if (io->out_max && s->out_total > io->out_max)
+        return ags_error_set(s->err, -EFBIG, "the container's output exceeds %" PRIu64 " bytes",
+                             io->out_max);
     return write_filtered(s, io->out_fd, io->out_filter, p, n);
 }
 

@@ -263,6 +263,7 @@ struct podman_spec {
     size_t n_secrets;
     const char *const *hostadd;      /* "name:ip" */
     uint32_t stop_timeout;           /* 0: unset */
+    uint32_t timeout;                /* seconds it may run, then SIGKILL; 0: unset */
 };
 
 /* Owned JSON text of the SpecGenerator. */
@@ -334,6 +335,9 @@ struct podman_io {
     /* NULL: the bytes as they come.  With a TTY only out_filter applies. */
     const struct output_filter *out_filter;
     const struct output_filter *err_filter;
+    /* Non-TTY: stdout past this many bytes ends the run with -EFBIG (the
+     * container may still run: remove it); 0: no limit. */
+    uint64_t out_max;
 };
 
 /*

@@ -304,6 +304,8 @@ int podman_spec_render(const struct podman_spec *spec, char **ret_json, struct a
     b_network(&b, o, spec);
     if (spec->stop_timeout)
         set(o, "stop_timeout", must(json_integer(spec->stop_timeout)));
+    if (spec->timeout)
+        set(o, "timeout", must(json_integer(spec->timeout)));
     if (b.r < 0)
         return b.r;
     char *text = json_dumps(o, JSON_COMPACT);

@@ -34,6 +34,7 @@
 #include "run/gitdirs.h"
 #include "run/internal.h"
 #include "run/remote-upload.h"
+#include "run/remote.h"
 #include "run/stage.h"
 #include "secrets/secrets.h"
 #include "base/banned.h"
@@ -65,6 +66,7 @@ struct run_state {
     int agent_lock;    /* shared, until the sandbox is created */
     char *baseline;    /* a supervised session's, for ags diff (removed at the end) */
     bool ran;          /* the session ran to its end: exit status and session_ms hold */
+    bool started;      /* the sandbox was started: its workspace may hold work */
     uint64_t session_ms;
 };
 
@@ -160,13 +162,35 @@ static int prepare(struct run_state *s, struct ags_error *err)
     return r < 0 ? step_failed(r, err) : interrupted(err);
 }
 
-/* i20-upload (for the lead to keep or move): a remote engine's volumes get
- * their upload_from directories (run/remote-upload.h) after prepare made
- * the volumes and before anything starts. */
+/* A remote engine's volumes get their upload_from directories
+ * (run/remote-upload.h) after prepare made the volumes and before anything
+ * starts; outside git the baseline `ags pull` diffs against follows. */
 static int upload_remote(struct run_state *s, struct ags_error *err)
 {
-    int r = s->p->remote ? run_remote_upload(s->b, s->o->cfg, s->p, s->getenv, s->cb, err) : 0;
+    if (!s->p->remote)
+        return 0;
+    int r = run_remote_upload(s->b, s->o->cfg, s->p, s->getenv, s->cb, err);
+    if (r == 0)
+        r = run_remote_after_upload(s->b, s->p, err);
     return r < 0 ? step_failed(r, err) : interrupted(err);
+}
+
+/* After the sandbox is gone (its volumes are free): the agent's changes
+ * come back as a branch (docs/remote.md) — also after a signal or a lost
+ * link, when a failure keeps the volumes for `ags pull` — or, when the
+ * sandbox never started, the session's volumes go (no work is in them). */
+static void end_remote(struct run_state *s)
+{
+    if (!s->b || !s->p->remote)
+        return;
+    if (s->started) {
+        run_remote_bring_back(s->b, s->p, s->o->cfg, s->cb);
+        return;
+    }
+    struct ags_error e = {0};
+    const char *id = plan_label_value(s->p->labels, PLAN_LABEL_SESSION);
+    if (id && run_remote_remove_volumes(s->b, id, &e) < 0)
+        run_warnf(s->cb, "could not remove the session's workspace volumes: %s", e.msg);
 }
 
 /* The filtering ssh agent the plan mounts (none in lockdown). */
@@ -328,6 +352,7 @@ static int run_sandbox(struct run_state *s, int *ret_exit, struct ags_error *err
         refused = pins_verify(&s->pins, err);
     bool attached = !run_signal && refused == 0;
     int64_t start = attached ? monotonic_ms() : 0;
+    s->started = attached;
     int ar = attached ? attach(s, tty, ret_exit, &attach_err) : 0;
     if (attached && ar == 0) {
         s->ran = true;
@@ -440,8 +465,8 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
         .egress = {.log_fd = -EBADF},
     };
     pins_take(o->cfg, o->plan, &s.pins);
-    /* i20-upload: a workspace over [remote] max_upload stops the run before
-     * anything reaches the remote host. */
+    /* A workspace over [remote] max_upload stops the run before anything
+     * reaches the remote host. */
     int r = s.p->remote ? run_remote_check(o->cfg, s.p, s.getenv, err) : 0;
     if (r == 0)
         r = lock_agent(&s, err);
@@ -449,7 +474,7 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
         r = open_backend(&s, err);
     if (r == 0)
         r = prepare(&s, err);
-    if (r == 0) /* i20-upload */
+    if (r == 0)
         r = upload_remote(&s, err);
     if (r == 0)
         r = serve_ssh(&s, err);
@@ -465,6 +490,7 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
         record_baseline(&s);
     if (r == 0)
         r = run_sandbox(&s, ret_exit, err);
+    end_remote(&s);
     if (s.baseline)
         (void)run_baseline_remove(s.baseline);
     free(s.baseline);

@@ -170,6 +170,22 @@ static enum run_prune_when unless_used(enum run_owned_use use, enum run_prune_wh
     return use == RUN_USE_LIVE || use == RUN_USE_OTHER ? RUN_PRUNE_NEVER : when;
 }
 
+/* A remote session's workspace volumes (docs/remote.md): named for people
+ * and kept unless the prune is asked for them (they may hold work). */
+static void name_workspace(const struct backend_object *o, struct run_owned *x)
+{
+    const char *what = plan_label_value(o->labels, PLAN_LABEL_VOLUME);
+    const char *session = plan_label_value(o->labels, PLAN_LABEL_NAME);
+    if (!what || strncmp(what, PLAN_VOLUME_WORKSPACE, strlen(PLAN_VOLUME_WORKSPACE)) != 0)
+        return;
+    if (x->when != RUN_PRUNE_NEVER)
+        x->when = RUN_PRUNE_WORKSPACES;
+    char *shown = xasprintf("%s (workspace of session %s, not brought back)", x->name,
+                            session ? session : "?");
+    free(x->name);
+    x->name = shown;
+}
+
 static void classify_kind(const struct backend_objects *objs, const struct run_owned_facts *f,
                           enum backend_object_kind kind, struct run_owned_list *out)
 {
@@ -193,6 +209,7 @@ static void classify_kind(const struct backend_objects *objs, const struct run_o
             x = push_obj(out, RUN_OWNED_VOLUME, objs, i);
             x->use = users_use(objs, o->users, f);
             x->when = unless_used(x->use, shared ? RUN_PRUNE_ALWAYS : RUN_PRUNE_ALL);
+            name_workspace(o, x);
             break;
         }
         case BACKEND_OBJ_IMAGE:
@@ -349,7 +366,21 @@ static int remove_one(struct run_owned_list *l, const struct run_owned *x, struc
     return r < 0 ? r : b->ops->remove_owned(b, o, err);
 }
 
-size_t run_prune_remove(struct run_owned_list *l, bool all,
+bool run_prune_selected(enum run_prune_when w, unsigned scope)
+{
+    switch (w) {
+    case RUN_PRUNE_ALWAYS:
+        return true;
+    case RUN_PRUNE_ALL:
+        return scope & RUN_PRUNE_SCOPE_ALL;
+    case RUN_PRUNE_WORKSPACES:
+        return scope & RUN_PRUNE_SCOPE_WORKSPACES;
+    default:
+        return false;
+    }
+}
+
+size_t run_prune_remove(struct run_owned_list *l, unsigned scope,
                         void (*done)(const struct run_owned *x, int r, const char *why,
                                      void *userdata),
                         void *userdata)
@@ -357,7 +388,7 @@ size_t run_prune_remove(struct run_owned_list *l, bool all,
     size_t failed = 0;
     for (size_t i = 0; i < l->n; i++) {
         const struct run_owned *x = &l->v[i];
-        if (x->when == RUN_PRUNE_NEVER || (x->when == RUN_PRUNE_ALL && !all))
+        if (!run_prune_selected(x->when, scope))
             continue;
         struct ags_error e = {0};
         int r = remove_one(l, x, &e);

@@ -320,7 +320,16 @@ enum run_prune_when {
     RUN_PRUNE_NEVER,  /* in use */
     RUN_PRUNE_ALWAYS, /* ags prune */
     RUN_PRUNE_ALL,    /* only ags prune --all */
+    /* A remote session's workspace that was not brought back (ags pull): it
+     * may hold work, only ags prune --workspaces removes it. */
+    RUN_PRUNE_WORKSPACES,
 };
+
+/* What a prune removes beyond RUN_PRUNE_ALWAYS (bits). */
+#define RUN_PRUNE_SCOPE_ALL        1u
+#define RUN_PRUNE_SCOPE_WORKSPACES 2u
+/* Whether a prune of scope removes what is removed when w. */
+bool run_prune_selected(enum run_prune_when w, unsigned scope);
 
 struct run_owned {
     enum run_owned_kind kind;
@@ -525,9 +534,9 @@ size_t run_logs_new_from(const char *const *prev, size_t np, const char *const *
 int run_session_stop(struct run_sessions *l, size_t i, unsigned timeout_s, int *ret_exit,
                      struct ags_error *err) _warn_unused_;
 
-/* Removes what prune removes (all: RUN_PRUNE_ALL too), in list order; each
+/* Removes what a prune of scope removes (run_prune_selected), in list order; each
  * removal (or failure) is reported through done.  Returns how many failed. */
-size_t run_prune_remove(struct run_owned_list *l, bool all,
+size_t run_prune_remove(struct run_owned_list *l, unsigned scope,
                         void (*done)(const struct run_owned *x, int r, const char *why,
                                      void *userdata),
                         void *userdata);

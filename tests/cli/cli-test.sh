@@ -60,6 +60,13 @@ run diff-help 0 "$ags" diff --help && expect diff-help "$out" "usage: ags diff [
 run diff-two-names 2 "$ags" diff a b && expect diff-two-names "$err" "unexpected argument 'b'"
 run diff-bad-flag 2 "$ags" diff --bogus
 expect help-lists-diff "$help_out" "diff"
+# ags pull: usage errors before any engine is asked.
+run pull-help 0 "$ags" pull --help && expect pull-help "$out" "usage: ags pull [NAME] [--keep] [--snapshot]"
+run pull-two-names 2 "$ags" pull a b && expect pull-two-names "$err" "unexpected argument 'b'"
+run pull-bad-flag 2 "$ags" pull --bogus
+expect help-lists-pull "$help_out" "bring a remote session's changes back"
+run prune-workspaces-no-tty 2 "$ags" prune --workspaces </dev/null &&
+    expect prune-workspaces-no-tty "$err" "--workspaces removes changes not brought back"
 # Every command is built: help marks none as not built.
 if grep -q '(not built yet)' <<<"$help_out"; then bad "help marks a command as not built"; else ok; fi
 
@@ -93,7 +100,7 @@ run df-option 2 "$ags" df --all && expect df-option "$err" "usage: ags df"
 if run prune-all-no-tty 2 "$ags" prune --all; then
     expect prune-all-no-tty "$err" "stdin is not a terminal: add --yes"
 fi
-run prune-help 0 "$ags" prune --help && expect prune-help "$out" "usage: ags prune [--dry-run] [--all] [--yes]"
+run prune-help 0 "$ags" prune --help && expect prune-help "$out" "usage: ags prune [--dry-run] [--all] [--workspaces] [--yes]"
 [ ! -e "$work/home/.config/ags/config.toml" ] && ok || bad "update-agents with bad arguments wrote a config"
 
 # ags setup without a keyring at hand: what it says per target (the keyring

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "backend/podman.h"
+#include "base/limits.h"
 #include "config/config.h"
 #include "plan/plan.h"
 
@@ -428,53 +429,44 @@ static void test_mapped_lockdown_spec_renders_as_libpod_json(void **state)
     fx_done(&f);
 }
 
-/* ---- helper containers (a remote engine's upload) ---- */
-
-static void test_a_helper_is_the_sandbox_user_without_network_or_capabilities(void **state)
+static void test_a_helper_has_no_network_no_caps_the_sandbox_mapping_and_a_time_limit(void **state)
 {
     (void)state;
-    static const char *const labels[] = {"ags.managed=true", "ags.helper=upload", NULL};
-    char vname[] = "ags-ws-0123", vdest[] = "/w", etc[] = "/etc";
-    const struct plan_mount vol = {.type = PLAN_MOUNT_VOLUME, .source = vname,
-                                   .destination = vdest, .read_only = true};
-    struct backend_helper h = {.image = "img", .volumes = &vol, .n_volumes = 1,
-                               .labels = labels, .uid = 1000, .gid = 1000};
-    struct backend_helper_spec s;
-    struct ags_error err = {0};
-    assert_int_equal(backend_helper_spec(&h, &s, &err), 0);
+    char ws[] = "ags-ws-0123456789abcdef", wd[] = "/home/u/w";
+    char base[] = "ags-ws-0123456789abcdef-base", bd[] = "/ags-export-base";
+    const struct plan_mount vols[] = {
+            {.type = PLAN_MOUNT_VOLUME, .source = ws, .destination = wd, .read_only = true},
+            {.type = PLAN_MOUNT_VOLUME, .source = base, .destination = bd},
+    };
+    const char *const labels[] = {"ags.managed=true", NULL};
+    const char *const argv[] = {"/bin/sh", "-c", "true", NULL};
+    const struct backend_helper h = {.image = "img", .volumes = vols, .n_volumes = 2,
+                                     .labels = labels, .uid = 1000, .gid = 1000};
+    struct backend_spec s;
+    backend_spec_from_helper(&h, argv, &s);
     assert_string_equal(s.spec.image, "img");
-    assert_string_equal(s.spec.user, "1000:1000");
-    assert_string_equal(s.spec.userns, "keep-id:uid=1000,gid=1000");
+    assert_ptr_equal(s.spec.entrypoint, argv);
+    assert_ptr_equal(s.spec.labels, labels);
     assert_string_equal(s.spec.netns, "none");
     assert_true(s.spec.cap_drop_all);
     assert_true(s.spec.no_new_privileges);
-    assert_ptr_equal(s.spec.labels, labels);
-    assert_int_equal(s.spec.n_volumes, 1);
-    assert_string_equal(s.spec.volumes[0].name, "ags-ws-0123");
-    assert_string_equal(s.spec.volumes[0].destination, "/w");
-    assert_false(s.spec.volumes[0].read_only); /* the helper fills it */
+    assert_false(s.spec.terminal);
+    assert_false(s.spec.stdin_open);
+    assert_string_equal(s.spec.userns, "keep-id:uid=1000,gid=1000");
     assert_int_equal(s.spec.n_mounts, 0);
-    char *json = podman_spec_to_json(&s.spec);
-    assert_non_null(json);
-    free(json);
-    backend_helper_spec_done(&s);
-    h.uid = h.gid = 0; /* --root: rootless Podman's root is the caller */
-    assert_int_equal(backend_helper_spec(&h, &s, &err), 0);
-    assert_null(s.spec.userns);
-    assert_string_equal(s.spec.user, "0:0");
-    backend_helper_spec_done(&s);
-    const struct plan_mount bind = {.type = PLAN_MOUNT_BIND, .source = etc,
-                                    .destination = etc};
-    h.volumes = &bind;
-    assert_int_equal(backend_helper_spec(&h, &s, &err), -EINVAL);
-    assert_non_null(strstr(err.msg, "volumes only, not '/etc'"));
+    assert_int_equal(s.spec.n_volumes, 2);
+    assert_string_equal(s.spec.volumes[0].name, ws);
+    assert_string_equal(s.spec.volumes[0].destination, wd);
+    assert_true(s.spec.volumes[0].read_only);
+    assert_false(s.spec.volumes[1].read_only);
+    assert_int_equal(s.spec.timeout, AGS_HELPER_TIMEOUT_S);
+    backend_spec_done(&s);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_maps_the_caller_onto_dev_with_keep_id_and_no_user),
-        cmocka_unit_test(test_a_helper_is_the_sandbox_user_without_network_or_capabilities),
         cmocka_unit_test(test_root_runs_as_root_without_a_user_namespace_and_without_hardening),
         cmocka_unit_test(test_network_podman4_with_slirp4netns_closes_host_loopback),
         cmocka_unit_test(test_network_podman4_without_slirp4netns_is_pasta_without_options),
@@ -487,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_env_values_and_host_passthrough_only_when_set_on_the_host),
         cmocka_unit_test(test_labels_entrypoint_security_and_pids_limit_come_from_the_plan),
         cmocka_unit_test(test_mapped_lockdown_spec_renders_as_libpod_json),
+        cmocka_unit_test(test_a_helper_has_no_network_no_caps_the_sandbox_mapping_and_a_time_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,8 +3,9 @@
  * The output filter hook of the attach/exec pump (podman/io.c) over a real
  * socket pair: a TTY stream goes through out_filter, non-TTY frames through
  * the filter of their own fd only, input longer than the pump's buffer is
- * filtered in pieces with the filter's state kept, and podman_check_io
- * refuses a filter without a function or with too much slack.
+ * filtered in pieces with the filter's state kept, podman_check_io
+ * refuses a filter without a function or with too much slack, and stdout
+ * beyond out_max ends the run with -EFBIG (stderr does not count).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -54,9 +55,10 @@ static size_t read_back(int fd, char *buf, size_t size)
     return (size_t)n;
 }
 
-/* Pumps `stream` (sent by the peer, then closed) and `pending` into io. */
-static void pump(const struct podman_io *io, const char *stream, size_t n, const char *pending,
-                 size_t n_pending)
+/* Pumps `stream` (sent by the peer, then closed) and `pending` into io;
+ * the pump's result. */
+static int pump_r(const struct podman_io *io, const char *stream, size_t n, const char *pending,
+                  size_t n_pending)
 {
     int sv[2];
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
@@ -74,8 +76,50 @@ static void pump(const struct podman_io *io, const char *stream, size_t n, const
     int r = podman_pump_run(&p, &detach, &err);
     tty_session_end(&session);
     close(sv[0]);
-    assert_int_equal(r, 0);
-    assert_false(detach);
+    if (r == 0)
+        assert_false(detach);
+    return r;
+}
+
+static void pump(const struct podman_io *io, const char *stream, size_t n, const char *pending,
+                 size_t n_pending)
+{
+    assert_int_equal(pump_r(io, stream, n, pending, n_pending), 0);
+}
+
+/* Two stdout frames of 4 bytes around a stderr frame of 8. */
+static const char out_frames[] = "\1\0\0\0\0\0\0\4"
+                                 "abcd"
+                                 "\2\0\0\0\0\0\0\10"
+                                 "errerrer"
+                                 "\1\0\0\0\0\0\0\4"
+                                 "efgh";
+
+static void test_stdout_beyond_out_max_ends_the_run(void **state)
+{
+    (void)state;
+    int out = tmp_fd(), errfd = tmp_fd();
+    struct podman_io io = {.in_fd = -1, .out_fd = out, .err_fd = errfd, .out_max = 7};
+    assert_int_equal(pump_r(&io, out_frames, sizeof(out_frames) - 1, NULL, 0), -EFBIG);
+    char buf[64];
+    /* Nothing of the frame that crossed the bound is written. */
+    assert_int_equal(read_back(out, buf, sizeof(buf)), 4);
+    assert_int_equal(read_back(errfd, buf, sizeof(buf)), 8);
+    close(out);
+    close(errfd);
+}
+
+static void test_stdout_of_exactly_out_max_passes(void **state)
+{
+    (void)state;
+    int out = tmp_fd(), errfd = tmp_fd();
+    struct podman_io io = {.in_fd = -1, .out_fd = out, .err_fd = errfd, .out_max = 8};
+    pump(&io, out_frames, sizeof(out_frames) - 1, NULL, 0);
+    char buf[64];
+    assert_int_equal(read_back(out, buf, sizeof(buf)), 8);
+    assert_memory_equal(buf, "abcdefgh", 8);
+    close(out);
+    close(errfd);
 }
 
 static void test_tty_stream_goes_through_the_out_filter(void **state)
@@ -167,6 +211,8 @@ int main(void)
             cmocka_unit_test(test_frames_go_through_the_filter_of_their_own_fd),
             cmocka_unit_test(test_long_input_is_filtered_in_pieces),
             cmocka_unit_test(test_check_io_refuses_bad_filters),
+        cmocka_unit_test(test_stdout_beyond_out_max_ends_the_run),
+        cmocka_unit_test(test_stdout_of_exactly_out_max_passes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

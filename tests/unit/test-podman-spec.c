@@ -90,6 +90,7 @@ static void test_full_spec_uses_libpod_names(void **state)
             .n_secrets = 1,
             .hostadd = hosts,
             .stop_timeout = 10,
+            .timeout = 900,
     };
     json_t *o = render(&spec);
     assert_string_equal(str_at(o, "image"), "localhost/ags:1");
@@ -133,6 +134,7 @@ static void test_full_spec_uses_libpod_names(void **state)
     assert_string_equal(str_at(o, "hostadd.0"), "host.containers.internal:10.0.2.2");
     assert_true(json_is_false(at(o, "use_image_hosts")));
     assert_int_equal(json_integer_value(at(o, "stop_timeout")), 10);
+    assert_int_equal(json_integer_value(at(o, "timeout")), 900);
     json_decref(o);
 }
 

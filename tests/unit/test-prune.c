@@ -191,6 +191,37 @@ static void test_agent_volumes_need_all_and_old_shared_volumes_go_with_prune(voi
     done(&o, &l);
 }
 
+static void test_workspace_volumes_are_named_and_go_only_with_workspaces(void **state)
+{
+    (void)state;
+    struct backend_objects o = {0};
+    add(&o, BACKEND_OBJ_CONTAINER, "live", "ags.managed=true|" LIVE, "", "", true);
+    add(&o, BACKEND_OBJ_VOLUME, "ags-ws-0123456789abcdef",
+        "ags.managed=true|ags.volume=workspace|ags.name=ags-pi-1", "", "", false);
+    add(&o, BACKEND_OBJ_VOLUME, "ags-ws-0123456789abcdef-base",
+        "ags.managed=true|ags.volume=workspace-base|ags.name=ags-pi-1", "", "", false);
+    add(&o, BACKEND_OBJ_VOLUME, "ags-ws-1111111111111111",
+        "ags.managed=true|ags.volume=workspace|ags.name=ags-pi-2", "", "live", false);
+    struct run_owned_list l;
+    classify(&o, &l);
+    const char *ws = "ags-ws-0123456789abcdef (workspace of session ags-pi-1, not brought back)";
+    assert_int_equal(when_of(&l, ws), RUN_PRUNE_WORKSPACES);
+    assert_int_equal(when_of(&l, "ags-ws-0123456789abcdef-base (workspace of session ags-pi-1, "
+                                 "not brought back)"),
+                     RUN_PRUNE_WORKSPACES);
+    /* A running session's stays whatever the flags. */
+    assert_int_equal(when_of(&l, "ags-ws-1111111111111111 (workspace of session ags-pi-2, not "
+                                 "brought back)"),
+                     RUN_PRUNE_NEVER);
+    assert_false(run_prune_selected(RUN_PRUNE_WORKSPACES, 0));
+    assert_false(run_prune_selected(RUN_PRUNE_WORKSPACES, RUN_PRUNE_SCOPE_ALL));
+    assert_true(run_prune_selected(RUN_PRUNE_WORKSPACES, RUN_PRUNE_SCOPE_WORKSPACES));
+    assert_false(run_prune_selected(RUN_PRUNE_ALL, RUN_PRUNE_SCOPE_WORKSPACES));
+    assert_true(run_prune_selected(RUN_PRUNE_ALWAYS, 0));
+    assert_false(run_prune_selected(RUN_PRUNE_NEVER, RUN_PRUNE_SCOPE_ALL | RUN_PRUNE_SCOPE_WORKSPACES));
+    done(&o, &l);
+}
+
 static void test_a_volume_a_live_session_or_another_container_uses_is_never_removed(void **state)
 {
     (void)state;
@@ -541,6 +572,7 @@ int main(void)
         cmocka_unit_test(test_a_secret_whose_session_runs_is_kept),
         cmocka_unit_test(test_a_running_supervised_session_and_its_secret_outlive_a_dead_owner),
         cmocka_unit_test(test_agent_volumes_need_all_and_old_shared_volumes_go_with_prune),
+        cmocka_unit_test(test_workspace_volumes_are_named_and_go_only_with_workspaces),
         cmocka_unit_test(test_a_volume_a_live_session_or_another_container_uses_is_never_removed),
         cmocka_unit_test(test_images_are_ags_s_by_label_and_name_built_before_base),
         cmocka_unit_test(test_an_image_a_live_session_uses_is_kept),

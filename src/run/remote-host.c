@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The host's side of a remote session's export (run/remote.h): what came
+ * back is untrusted.  A bundle meets only the host's git, run with a fixed
+ * argv and a minimal environment, fsck on for every object it brings,
+ * hooks and fsmonitor off, no automatic gc: `bundle verify` (its
+ * prerequisites must be here), `bundle list-heads` (exactly our head),
+ * `index-pack --strict --fix-thin --stdin` of its pack (every object
+ * fsck'ed: `git fetch` of a bundle does not check its objects before Git
+ * 2.42, whatever fetch.fsckObjects says), then `update-ref` of a branch
+ * that must not exist yet.  The work tree,
+ * the index and HEAD are never touched, and nothing that came back is ever
+ * run or checked out.  A patch is saved, never applied.
+ */
+#include "run/remote.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/fileio.h"
+#include "base/limits.h"
+#include "base/parse-util.h"
+#include "base/strbuf.h"
+#include "base/strutil.h"
+#include "base/strv.h"
+#include "base/termesc.h"
+#include "base/banned.h"
+
+/* Of the host git's stderr, this much is kept for a message. */
+#define GIT_ERR_KEEP 1024u
+
+void run_pull_result_done(struct run_pull_result *r)
+{
+    free(r->branch);
+    free(r->patch);
+    *r = (struct run_pull_result){0};
+}
+
+bool run_pull_name_ok(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (n == 0 || n > 128 || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                          "0123456789_.-") != n)
+        return false;
+    if (name[0] == '.' || name[0] == '-' || name[n - 1] == '.' || strstr(name, ".."))
+        return false;
+    return !(n >= 5 && strcmp(name + n - 5, ".lock") == 0);
+}
+
+/* ---- the host's git ---- */
+
+struct git_out {
+    struct strbuf out; /* stdout, bounded */
+    char err[GIT_ERR_KEEP]; /* the end of stderr */
+    size_t err_len;
+};
+
+/* Reads both pipes to their ends; stdout beyond its bound is -E2BIG. */
+static int drain(int out_fd, int err_fd, struct git_out *g)
+{
+    struct pollfd fds[2] = {{.fd = out_fd, .events = POLLIN}, {.fd = err_fd, .events = POLLIN}};
+    int r = 0;
+    while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        for (size_t i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || !fds[i].revents)
+                continue;
+            char buf[4096];
+            ssize_t n = read(fds[i].fd, buf, sizeof(buf));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                fds[i].fd = -1;
+                continue;
+            }
+            if (i == 1)
+                str_tail_keep(g->err, sizeof(g->err), &g->err_len, buf, (size_t)n);
+            else if (r == 0)
+                r = strbuf_append(&g->out, buf, (size_t)n);
+        }
+    }
+    return r;
+}
+
+static int wait_git(pid_t pid)
+{
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -errno;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int git_failed(const struct git_out *g, const char *what, int status, struct ags_error *err)
+{
+    _cleanup_free_ char *raw = xstrndup(g->err, g->err_len);
+    size_t n = strlen(raw);
+    while (n && (raw[n - 1] == '\n' || raw[n - 1] == ' '))
+        raw[--n] = '\0';
+    _cleanup_free_ char *shown = term_escape_str(raw);
+    return ags_error_set(err, -EBADMSG, "git %s failed (status %d)%s%s", what, status,
+                         shown[0] ? ": " : "", shown);
+}
+
+/* git -C repo <hardening> args...: the host's git from a trusted place on
+ * $PATH, no system config, no prompt, stdin in_fd (-1: /dev/null). */
+static int spawn_git(const char *repo, const char *const *args, int in_fd, pid_t *pid,
+                     int *out_rd, int *err_rd, struct ags_error *err)
+{
+    _cleanup_free_ char *git = trusted_program(getenv("PATH"), "git");
+    if (!git)
+        return ags_error_set(err, -ENOENT, "git is not installed (or not in a trusted place)");
+    static const char *const hardening[] = {
+            "-c", "transfer.fsckObjects=true", "-c", "fetch.fsckObjects=true",
+            "-c", "core.hooksPath=/dev/null",  "-c", "core.fsmonitor=false",
+            "-c", "core.untrackedCache=false", "-c", "gc.auto=0",
+            "-c", "maintenance.auto=false",    "-c", "core.pager=cat",
+    };
+    struct strv_builder av = {0};
+    strv_builder_push(&av, xstrdup("git"));
+    for (size_t i = 0; i < ARRAY_SIZE(hardening); i++)
+        strv_builder_push(&av, xstrdup(hardening[i]));
+    strv_builder_push(&av, xstrdup("-C"));
+    strv_builder_push(&av, xstrdup(repo));
+    for (size_t i = 0; args[i]; i++)
+        strv_builder_push(&av, xstrdup(args[i]));
+    _cleanup_strv_free_ char **argv = strv_builder_steal(&av);
+    const char *home = getenv("HOME");
+    _cleanup_free_ char *home_env = xasprintf("HOME=%s", home ? home : "/nonexistent");
+    _cleanup_strv_free_ char **env =
+            strv_new(5, "PATH=/usr/local/bin:/usr/bin:/bin", home_env, "LC_ALL=C",
+                     "GIT_CONFIG_NOSYSTEM=1", "GIT_TERMINAL_PROMPT=0");
+    int po[2], pe[2];
+    if (pipe2(po, O_CLOEXEC) < 0)
+        return ags_error_set(err, -errno, "pipe: %m");
+    if (pipe2(pe, O_CLOEXEC) < 0) {
+        int e = errno;
+        close(po[0]);
+        close(po[1]);
+        return ags_error_set(err, -e, "pipe: %m");
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    if (in_fd >= 0)
+        posix_spawn_file_actions_adddup2(&fa, in_fd, STDIN_FILENO);
+    else
+        posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, po[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, pe[1], STDERR_FILENO);
+    int e = posix_spawn(pid, git, &fa, NULL, argv, env);
+    posix_spawn_file_actions_destroy(&fa);
+    close(po[1]);
+    close(pe[1]);
+    if (e != 0) {
+        close(po[0]);
+        close(pe[0]);
+        return ags_error_set(err, -e, "cannot run %s: %s", git, strerror(e));
+    }
+    *out_rd = po[0];
+    *err_rd = pe[0];
+    return 0;
+}
+
+/* Runs the host's git with stdin in_fd (-1: /dev/null); *ret_out (may be
+ * NULL) its stdout, owned.  A status other than 0 is -EBADMSG naming what
+ * and git's last words. */
+static int run_git_in(const char *repo, const char *what, const char *const *args, int in_fd,
+                      char **ret_out, struct ags_error *err)
+{
+    pid_t pid;
+    int out_rd, err_rd;
+    int r = spawn_git(repo, args, in_fd, &pid, &out_rd, &err_rd, err);
+    if (r < 0)
+        return r;
+    _cleanup_free_ struct git_out *g = xcalloc(1, sizeof(*g));
+    strbuf_init(&g->out, AGS_LOCAL_GIT_OUT_MAX);
+    int rd = drain(out_rd, err_rd, g);
+    close(out_rd);
+    close(err_rd);
+    int status = wait_git(pid);
+    if (status < 0)
+        r = ags_error_set(err, status, "waiting for git: %s", strerror(-status));
+    else if (status != 0)
+        r = git_failed(g, what, status, err);
+    else if (rd < 0)
+        r = ags_error_set(err, rd, "git %s: too much output", what);
+    if (r == 0 && ret_out)
+        *ret_out = strbuf_steal(&g->out);
+    strbuf_done(&g->out);
+    return r;
+}
+
+static int run_git(const char *repo, const char *what, const char *const *args, char **ret_out,
+                   struct ags_error *err)
+{
+    return run_git_in(repo, what, args, -1, ret_out, err);
+}
+
+/* Whether a ref exists in repo (git rev-parse --verify -q). */
+static bool ref_exists(const char *repo, const char *ref)
+{
+    const char *const args[] = {"rev-parse", "--verify", "-q", ref, NULL};
+    return run_git(repo, "rev-parse", args, NULL, NULL) == 0;
+}
+
+/* The one head of the bundle: RUN_EXPORT_BUNDLE_REF's commit id. */
+static int bundle_head(const char *repo, const char *path, char **ret, struct ags_error *err)
+{
+    const char *const args[] = {"bundle", "list-heads", path, NULL};
+    _cleanup_free_ char *out = NULL;
+    int r = run_git(repo, "bundle list-heads", args, &out, err);
+    if (r < 0)
+        return r;
+    size_t id_len = strcspn(out, " ");
+    const char *ref = out + id_len + (out[id_len] == ' ');
+    char *id = xstrndup(out, id_len);
+    if (!run_export_base_ok(id) || strcmp(ref, RUN_EXPORT_BUNDLE_REF "\n") != 0) {
+        free(id);
+        return ags_error_set(err, -EBADMSG, "the bundle's heads are not the export's one head");
+    }
+    *ret = id;
+    return 0;
+}
+
+/* Where the pack starts in a bundle: after its header ("# v2 git bundle" or
+ * v3, capabilities, prerequisites, refs) and the empty line that ends it. */
+static int pack_offset(int fd, off_t *ret, struct ags_error *err)
+{
+    _cleanup_free_ char *buf = xmalloc(AGS_BUNDLE_HEADER_MAX + 6);
+    ssize_t n = pread(fd, buf, AGS_BUNDLE_HEADER_MAX + 6, 0);
+    if (n < 0)
+        return ags_error_set(err, -errno, "reading the bundle: %m");
+    /* The first empty line ends the header, as git reads it: the pack must
+     * start right there. */
+    const char *end = memmem(buf, (size_t)n, "\n\n", 2);
+    bool v2_or_v3 = n >= 16 && (memcmp(buf, "# v2 git bundle\n", 16) == 0 ||
+                                memcmp(buf, "# v3 git bundle\n", 16) == 0);
+    if (!v2_or_v3 || !end || end + 6 > buf + n || memcmp(end + 2, "PACK", 4) != 0)
+        return ags_error_set(err, -EBADMSG, "the bundle has no pack after a header of at most "
+                                            "%u bytes",
+                             AGS_BUNDLE_HEADER_MAX);
+    *ret = end - buf + 2;
+    return 0;
+}
+
+/* The bundle's pack into repo, every object checked (index-pack --strict)
+ * and completed from repo's objects (--fix-thin). */
+static int index_pack(const char *repo, const char *path, struct ags_error *err)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ags_error_set(err, -errno, "cannot open %s: %m", path);
+    off_t off = 0;
+    int r = pack_offset(fd, &off, err);
+    if (r < 0)
+        return r;
+    if (lseek(fd, off, SEEK_SET) < 0)
+        return ags_error_set(err, -errno, "reading the bundle: %m");
+    const char *const args[] = {"index-pack", "--strict", "--fix-thin", "--stdin", NULL};
+    return run_git_in(repo, "index-pack", args, fd, NULL, err);
+}
+
+/* refs/heads/ags/<name>, or -2, -3 ...: the first that does not exist. */
+static int free_branch(const char *repo, const char *name, char **ret, struct ags_error *err)
+{
+    for (unsigned i = 1; i <= AGS_PULL_BRANCH_TRIES; i++) {
+        _cleanup_free_ char *branch =
+                i == 1 ? xasprintf("ags/%s", name) : xasprintf("ags/%s-%u", name, i);
+        _cleanup_free_ char *ref = xasprintf("refs/heads/%s", branch);
+        if (!ref_exists(repo, ref)) {
+            *ret = TAKE_PTR(branch);
+            return 0;
+        }
+    }
+    return ags_error_set(err, -EEXIST, "branches ags/%s to ags/%s-%u exist already", name, name,
+                         AGS_PULL_BRANCH_TRIES);
+}
+
+static int count_commits(const char *repo, const char *tip, const char *base, uint64_t *ret,
+                         struct ags_error *err)
+{
+    _cleanup_free_ char *not_base = base ? xasprintf("^%s", base) : NULL;
+    bool have_base = base && ref_exists(repo, base);
+    const char *const args[] = {"rev-list", "--count", tip, have_base ? not_base : NULL, NULL};
+    _cleanup_free_ char *out = NULL;
+    int r = run_git(repo, "rev-list", args, &out, err);
+    if (r == 0)
+        out[strcspn(out, "\n")] = '\0';
+    if (r == 0 && parse_u64(out, ret) < 0)
+        r = ags_error_set(err, -EBADMSG, "git rev-list printed no count");
+    return r;
+}
+
+int run_pull_fetch_bundle(const char *repo, const char *path, const char *name, const char *base,
+                          struct run_pull_result *ret, struct ags_error *err)
+{
+    if (!run_pull_name_ok(name))
+        return ags_error_set(err, -EINVAL, "not a session name for a branch: '%.64s'", name);
+    const char *const verify[] = {"bundle", "verify", "-q", path, NULL};
+    int r = run_git(repo, "bundle verify", verify, NULL, err);
+    _cleanup_free_ char *tip = NULL;
+    if (r == 0)
+        r = bundle_head(repo, path, &tip, err);
+    if (r == 0)
+        r = index_pack(repo, path, err);
+    _cleanup_free_ char *branch = NULL;
+    if (r == 0)
+        r = free_branch(repo, name, &branch, err);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *ref = xasprintf("refs/heads/%s", branch);
+    /* The empty old value: only when the branch does not exist (no race
+     * with a branch made meanwhile overwrites it). */
+    const char *const update[] = {"update-ref", "-m", "ags pull", ref, tip, "", NULL};
+    r = run_git(repo, "update-ref", update, NULL, err);
+    if (r == 0)
+        r = count_commits(repo, tip, base, &ret->commits, err);
+    if (r < 0)
+        return r;
+    ret->kind = RUN_EXPORT_BUNDLE;
+    ret->branch = TAKE_PTR(branch);
+    return 0;
+}
+
+/* ---- a patch ---- */
+
+static int copy_from(int fd, uint64_t off, int out, struct ags_error *err)
+{
+    char buf[64 * 1024];
+    for (;;) {
+        ssize_t n = pread(fd, buf, sizeof(buf), (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return ags_error_set(err, -errno, "reading the export: %m");
+        if (n == 0)
+            return 0;
+        int r = write_all(out, buf, (size_t)n);
+        if (r < 0)
+            return ags_error_set(err, r, "writing the changes: %s", strerror(-r));
+        off += (uint64_t)n;
+    }
+}
+
+/* A new file <dir>/<name>.patch (or -2 ...), 0600, never one that exists. */
+static int create_patch_file(const char *dir, const char *name, char **ret_path, int *ret_fd,
+                             struct ags_error *err)
+{
+    for (unsigned i = 1; i <= AGS_PULL_BRANCH_TRIES; i++) {
+        _cleanup_free_ char *path = i == 1 ? xasprintf("%s/%s.patch", dir, name)
+                                           : xasprintf("%s/%s-%u.patch", dir, name, i);
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            *ret_fd = fd;
+            *ret_path = TAKE_PTR(path);
+            return 0;
+        }
+        if (errno != EEXIST)
+            return ags_error_set(err, -errno, "cannot create %s: %m", path);
+    }
+    return ags_error_set(err, -EEXIST, "%s/%s.patch to -%u exist already", dir, name,
+                         AGS_PULL_BRANCH_TRIES);
+}
+
+int run_pull_save_patch(const char *dir, const char *name, int fd, uint64_t off,
+                        char **ret_path, struct ags_error *err)
+{
+    if (!run_pull_name_ok(name))
+        return ags_error_set(err, -EINVAL, "not a session name for a file: '%.64s'", name);
+    int r = mkdir_parents(dir, 0700, err);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *path = NULL;
+    _cleanup_close_ int out = -1;
+    r = create_patch_file(dir, name, &path, &out, err);
+    if (r == 0)
+        r = copy_from(fd, off, out, err);
+    if (r == 0 && fsync(out) < 0)
+        r = ags_error_set(err, -errno, "writing %s: %m", path);
+    if (r < 0) {
+        if (path)
+            (void)unlink(path);
+        return r;
+    }
+    *ret_path = TAKE_PTR(path);
+    return 0;
+}
