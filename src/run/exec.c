@@ -187,10 +187,22 @@ static void end_remote(struct run_state *s)
         run_remote_bring_back(s->b, s->p, s->o->cfg, s->cb);
         return;
     }
-    struct ags_error e = {0};
+    /* By name, not by listing: a signal (why the sandbox never started)
+     * cuts a listing short, never a removal. */
     const char *id = plan_label_value(s->p->labels, PLAN_LABEL_SESSION);
-    if (id && run_remote_remove_volumes(s->b, id, &e) < 0)
-        run_warnf(s->cb, "could not remove the session's workspace volumes: %s", e.msg);
+    _cleanup_free_ char *prefix = xasprintf(PLAN_WS_VOLUME_PREFIX "%s", id ? id : "");
+    _cleanup_free_ char *base = xasprintf("%s-base", prefix);
+    for (size_t i = 0; id && i <= s->p->n_mounts; i++) {
+        const struct plan_mount *m = i < s->p->n_mounts ? &s->p->mounts[i] : NULL;
+        char *name = m ? m->source : base;
+        if (m && (m->type != PLAN_MOUNT_VOLUME || !str_has_prefix(name, prefix)))
+            continue;
+        struct ags_error e = {0};
+        const struct backend_object o = {.kind = BACKEND_OBJ_VOLUME, .id = name, .name = name};
+        int r = s->b->ops->remove_owned(s->b, &o, &e);
+        if (r < 0 && r != -ENOENT)
+            run_warnf(s->cb, "could not remove the volume %s: %s", name, e.msg);
+    }
 }
 
 /* The filtering ssh agent the plan mounts (none in lockdown). */

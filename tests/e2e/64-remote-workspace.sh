@@ -102,6 +102,37 @@ check_eq "the host's work tree is untouched by the agent's edits" "tracked" "$(c
 check_eq "no container is left after the run (the helper included)" 0 \
     "$(CONTAINER_HOST=$LOCAL managed_containers)"
 
+# ---- the changes came back: branch ags/NAME, exactly the agent's edits
+ws_volumes() {
+    CONTAINER_HOST=$LOCAL api GET '/volumes/json'
+    python3 -c 'import json,sys; print(sum(1 for v in json.load(sys.stdin) or [] if v["Name"].startswith("ags-ws-")))' <"$API_BODY_FILE"
+}
+BR=$(git for-each-ref --format='%(refname:short)' 'refs/heads/ags/*')
+check_eq "the run brought its changes back as one branch ags/NAME" 1 "$(printf '%s\n' "$BR" | grep -c '^ags/')"
+check_contains "and said so" "branch $BR" "$RUN_ERR$RUN_OUT"
+check_eq "the local HEAD did not move" "$HEAD" "$(git rev-parse HEAD)"
+check_eq "the branch holds exactly the agent's edits (and the untracked files it had)" \
+    "$(printf 'A .agsignore\nA made.txt\nD run.sh\nD src/deep/er/a.c\nM tracked.txt\nA untracked.txt')" \
+    "$(git diff --name-status HEAD "$BR" | tr '\t' ' ' | LC_ALL=C sort -k2)"
+check_eq "an edit comes back byte for byte" "$(printf 'tracked\nedit')" "$(git show "$BR:tracked.txt")"
+check_contains "as the one commit of uncommitted changes" "uncommitted" "$(git log -1 --format=%s "$BR")"
+check_eq "the session's volumes are removed once its changes are back" 0 "$(ws_volumes)"
+
+# an agent that commits: its commit, then the uncommitted rest on top
+# shellcheck disable=SC2016
+run --agent shell -- -c '
+set -e
+echo more >> tracked.txt
+git -c user.email=agent@example.org -c user.name=agent commit -qam agent-commit
+echo later > later.txt'
+check_eq "a committing run exits 0" 0 "$RUN_RC"
+BR2=$(git for-each-ref --format='%(refname:short)' 'refs/heads/ags/*' | grep -vx "$BR")
+check_eq "its branch carries the agent's commit under the uncommitted one" \
+    "$(printf 'ags: uncommitted changes of session %s\nagent-commit' "${BR2#ags/}")" \
+    "$(git log --format=%s "HEAD..$BR2")"
+check_eq "the agent's commit is the agent's" agent "$(git log -1 --format=%an "$BR2~1")"
+check_eq "the local work tree is still untouched" tracked "$(cat tracked.txt)"
+
 # ---- Ctrl-C during the upload: the helper container goes too
 helpers() {
     CONTAINER_HOST=$LOCAL api GET '/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ags.helper%3Dupload%22%5D%7D'
@@ -122,6 +153,7 @@ check_eq "the helper container existed while the workspace was sent" 1 "$SEEN"
 check_eq "an interrupted upload ends as a launch error" 125 "$RC"
 check_lacks "and never runs the agent" ran "$(cat "$E2E_TMP/int-out")"
 check_eq "no helper container is left after Ctrl-C" 0 "$(helpers)"
+check_eq "nor a workspace volume (the sandbox never started)" 0 "$(ws_volumes)"
 check_eq "nor any other container" 0 "$(CONTAINER_HOST=$LOCAL managed_containers)"
 rm big.bin
 
