@@ -136,7 +136,7 @@ check_eq "the local work tree is still untouched" tracked "$(cat tracked.txt)"
 # ---- a detached remote session: its supervisor brings the changes back when it ends
 BEFORE_BR=$(git for-each-ref --format='%(refname:short)' 'refs/heads/ags/*' | sort)
 RC=0
-"$AGS_BIN" --agent shell --detach -- -c 'sleep 1; echo detached > det.txt' \
+"$AGS_BIN" --agent shell --detach --stop-when-done -- -c 'sleep 1; echo detached > det.txt' \
     </dev/null >"$E2E_TMP/det.out" 2>"$E2E_TMP/det.err" || RC=$?
 check_eq "a remote --detach returns 0 once the session runs" 0 "$RC"
 NEWBR=""
@@ -147,6 +147,11 @@ for _ in $(seq 120); do
     sleep 0.5
 done
 check_match "when it ends its changes come back as a branch" '^ags/' "$NEWBR"
+if [ -z "$NEWBR" ]; then
+    cat "$E2E_TMP/det.err"
+    tail -n 20 "$HOME"/.local/state/ags/sessions/*.log 2>/dev/null || true
+    "$AGS_BIN" ps 2>&1
+fi
 check_eq "holding the session's edit" detached "$(git show "$NEWBR:det.txt" 2>/dev/null)"
 for _ in $(seq 40); do
     [ "$(ws_volumes)" = 0 ] && break
