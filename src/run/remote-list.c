@@ -68,7 +68,8 @@ int run_git_local(const char *dir, const char *const *args,
         return ags_error_set(err, -ENOENT, "no git on PATH in a directory only you or root "
                              "can change: the workspace of a remote engine is listed by git");
     /* A hostile repository's config may name programs (fsmonitor, hooks):
-     * those are switched off on the command line, which wins over files. */
+     * those are switched off on the command line, which wins over files;
+     * a promisor remote's, by the environment (RUN_GIT_NO_FETCH_ENV). */
     struct strv_builder argv = {0};
     strv_builder_push(&argv, xstrdup(git));
     static const char *const fixed[] = {"-c", "core.fsmonitor=false",
@@ -82,10 +83,11 @@ int run_git_local(const char *dir, const char *const *args,
         strv_builder_push(&argv, xstrdup(args[i]));
     _cleanup_strv_free_ char **av = strv_builder_steal(&argv);
     struct strv_builder envb = {0};
-    strv_builder_push(&envb, xstrdup("GIT_CONFIG_NOSYSTEM=1"));
-    strv_builder_push(&envb, xstrdup("GIT_OPTIONAL_LOCKS=0"));
-    strv_builder_push(&envb, xstrdup("LC_ALL=C"));
-    strv_builder_push(&envb, xstrdup("PATH=/usr/bin:/bin"));
+    static const char *const fixed_env[] = {"GIT_CONFIG_NOSYSTEM=1", "GIT_OPTIONAL_LOCKS=0",
+                                            "LC_ALL=C", "PATH=/usr/bin:/bin",
+                                            RUN_GIT_NO_FETCH_ENV, NULL};
+    for (size_t i = 0; fixed_env[i]; i++)
+        strv_builder_push(&envb, xstrdup(fixed_env[i]));
     char *home = env_entry("HOME", getenv_fn), *xdg = env_entry("XDG_CONFIG_HOME", getenv_fn);
     if (home) /* the user's own excludesFile lives there */
         strv_builder_push(&envb, home);
