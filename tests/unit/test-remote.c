@@ -705,6 +705,49 @@ static void test_planted_hooks_and_fsmonitor_never_run(void **state)
     run_pull_result_done(&res);
 }
 
+/* The agent's bundle is thin: its delta bases are the host's objects.  One
+ * the host lacks in a repository that says it is a partial clone would be
+ * fetched from the promisor remote by index-pack --fix-thin, and a fetch
+ * runs what the host repository's config names (remote.origin.uploadpack
+ * through the shell for a path; for a real partial clone: the network with
+ * the user's credentials, at the agent's choosing). */
+static void test_a_thin_bundle_never_makes_the_host_fetch(void **state)
+{
+    struct t *t = *state;
+    _cleanup_free_ char *mark = xasprintf("%s/PWNED", t->root);
+    assert_int_equal(sh("cd %s && seq 1 3000 >big && " GIT " add big && " GIT " commit -qm big && "
+                        "rm -rf %s && cp -a %s %s",
+                        t->local, t->ws, t->local, t->ws),
+                     0);
+    _cleanup_free_ char *base = sh_out("cd %s && git rev-parse HEAD", t->local);
+    _cleanup_free_ char *blob = sh_out("cd %s && git rev-parse HEAD:big", t->local);
+    assert_int_equal(sh("cd %s && seq 1 3001 >big && " GIT " commit -qam edit", t->ws), 0);
+    assert_int_equal(sh("cd / && env -i PATH=/usr/bin:/bin sh %s git %s %s sess1 - >%s 2>%s.err",
+                        t->script, t->ws, base, t->out, t->out),
+                     0);
+    struct run_export_header h = header_of(t->out);
+    assert_int_equal(h.kind, RUN_EXPORT_BUNDLE);
+    _cleanup_free_ char *bundle = bundle_of(t, &h);
+    /* The host lacks the delta base and says a promisor remote has it. */
+    assert_int_equal(sh("cd %s && rm .git/objects/%.2s/%s && mkdir %s/nowhere && "
+                        "git config core.repositoryformatversion 1 && "
+                        "git config extensions.partialClone origin && "
+                        "git config remote.origin.url %s/nowhere && "
+                        "git config remote.origin.promisor true && "
+                        "git config protocol.file.allow always && "
+                        "git config remote.origin.uploadpack 'touch %s; false'",
+                        t->local, blob, blob + 2, t->root, t->root, mark),
+                     0);
+    struct run_pull_result res = {0};
+    struct ags_error err = {0};
+    assert_int_equal(run_pull_fetch_bundle(t->local, bundle, "sess1", base, &res, &err),
+                     -EBADMSG);
+    assert_non_null(strstr(err.msg, "index-pack"));
+    assert_int_not_equal(access(mark, F_OK), 0);
+    assert_int_not_equal(sh("cd %s && git rev-parse -q --verify ags/sess1 >/dev/null", t->local),
+                         0);
+}
+
 /* ---- outside git: the baseline and the patch ---- */
 
 static void test_outside_git_a_patch_is_saved_0600(void **state)
@@ -777,6 +820,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_nothing_changed_says_none, setup, teardown),
             cmocka_unit_test_setup_teardown(test_base_missing_and_detached_head_still_come_back,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(test_a_thin_bundle_never_makes_the_host_fetch, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_planted_hooks_and_fsmonitor_never_run, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_outside_git_a_patch_is_saved_0600, setup,
