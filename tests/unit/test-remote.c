@@ -748,6 +748,27 @@ static void test_a_thin_bundle_never_makes_the_host_fetch(void **state)
                          0);
 }
 
+/* The export reads HEAD in the agent's repository with rev-parse; a config
+ * there that makes it a partial clone would have a missing commit fetched
+ * from its promisor remote, which runs its uploadpack through the shell. */
+static void test_the_export_never_fetches_for_the_agents_repository(void **state)
+{
+    struct t *t = *state;
+    _cleanup_free_ char *mark = xasprintf("%s/PWNED", t->root);
+    assert_int_equal(sh("cd %s && mkdir %s/nowhere && "
+                        "git config core.repositoryformatversion 1 && "
+                        "git config extensions.partialClone origin && "
+                        "git config remote.origin.url %s/nowhere && "
+                        "git config remote.origin.promisor true && "
+                        "git config protocol.file.allow always && "
+                        "git config remote.origin.uploadpack 'touch %s; false' && "
+                        "echo 1234567890123456789012345678901234567890 >.git/refs/heads/main",
+                        t->ws, t->root, t->root, mark),
+                     0);
+    (void)export(t, "git", t->base, "-");
+    assert_int_not_equal(access(mark, F_OK), 0);
+}
+
 /* ---- outside git: the baseline and the patch ---- */
 
 static void test_outside_git_a_patch_is_saved_0600(void **state)
@@ -822,6 +843,8 @@ int main(void)
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_a_thin_bundle_never_makes_the_host_fetch, setup,
                                             teardown),
+            cmocka_unit_test_setup_teardown(test_the_export_never_fetches_for_the_agents_repository,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_planted_hooks_and_fsmonitor_never_run, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_outside_git_a_patch_is_saved_0600, setup,
