@@ -705,6 +705,21 @@ static void test_planted_hooks_and_fsmonitor_never_run(void **state)
     run_pull_result_done(&res);
 }
 
+/* Makes repo say it is a partial clone whose promisor remote's uploadpack
+ * (run through the shell by a fetch from a path) touches mark. */
+static void make_promisor(const struct t *t, const char *repo, const char *mark)
+{
+    assert_int_equal(sh("mkdir -p %s/nowhere && cd %s && "
+                        "git config core.repositoryformatversion 1 && "
+                        "git config extensions.partialClone origin && "
+                        "git config remote.origin.url %s/nowhere && "
+                        "git config remote.origin.promisor true && "
+                        "git config protocol.file.allow always && "
+                        "git config remote.origin.uploadpack 'touch %s; false'",
+                        t->root, repo, t->root, mark),
+                     0);
+}
+
 /* The agent's bundle is thin: its delta bases are the host's objects.  One
  * the host lacks in a repository that says it is a partial clone would be
  * fetched from the promisor remote by index-pack --fix-thin, and a fetch
@@ -729,15 +744,8 @@ static void test_a_thin_bundle_never_makes_the_host_fetch(void **state)
     assert_int_equal(h.kind, RUN_EXPORT_BUNDLE);
     _cleanup_free_ char *bundle = bundle_of(t, &h);
     /* The host lacks the delta base and says a promisor remote has it. */
-    assert_int_equal(sh("cd %s && rm .git/objects/%.2s/%s && mkdir %s/nowhere && "
-                        "git config core.repositoryformatversion 1 && "
-                        "git config extensions.partialClone origin && "
-                        "git config remote.origin.url %s/nowhere && "
-                        "git config remote.origin.promisor true && "
-                        "git config protocol.file.allow always && "
-                        "git config remote.origin.uploadpack 'touch %s; false'",
-                        t->local, blob, blob + 2, t->root, t->root, mark),
-                     0);
+    assert_int_equal(sh("rm %s/.git/objects/%.2s/%s", t->local, blob, blob + 2), 0);
+    make_promisor(t, t->local, mark);
     struct run_pull_result res = {0};
     struct ags_error err = {0};
     assert_int_equal(run_pull_fetch_bundle(t->local, bundle, "sess1", base, &res, &err),
@@ -755,15 +763,9 @@ static void test_the_export_never_fetches_for_the_agents_repository(void **state
 {
     struct t *t = *state;
     _cleanup_free_ char *mark = xasprintf("%s/PWNED", t->root);
-    assert_int_equal(sh("cd %s && mkdir %s/nowhere && "
-                        "git config core.repositoryformatversion 1 && "
-                        "git config extensions.partialClone origin && "
-                        "git config remote.origin.url %s/nowhere && "
-                        "git config remote.origin.promisor true && "
-                        "git config protocol.file.allow always && "
-                        "git config remote.origin.uploadpack 'touch %s; false' && "
-                        "echo 1234567890123456789012345678901234567890 >.git/refs/heads/main",
-                        t->ws, t->root, t->root, mark),
+    make_promisor(t, t->ws, mark);
+    assert_int_equal(sh("echo 1234567890123456789012345678901234567890 >%s/.git/refs/heads/main",
+                        t->ws),
                      0);
     (void)export(t, "git", t->base, "-");
     assert_int_not_equal(access(mark, F_OK), 0);
