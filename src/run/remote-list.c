@@ -156,7 +156,7 @@ static bool plain_relative(const char *p, size_t len)
 
 /* Each NUL-terminated path of git's -z output that passes keep. */
 static int add_git_paths(struct run_ws_list *l, const char *out, size_t len,
-                         const struct ignore_list *ignore, struct ags_error *err)
+                         struct ignore_list *ignore, struct ags_error *err)
 {
     for (size_t pos = 0; pos < len;) {
         const char *nul = memchr(out + pos, '\0', len - pos);
@@ -167,6 +167,8 @@ static int add_git_paths(struct run_ws_list *l, const char *out, size_t len,
                                  "relative path; not uploaded",
                                  (int)(end - pos < 200 ? end - pos : 200), path,
                                  ignore ? "the untracked files" : "the index");
+        if (ignore && ignore_exhausted(ignore))
+            return 0; /* run_ws_list refuses the list */
         if (!ignore || !ignore_path(ignore, path, false)) {
             int r = push(l, xstrndup(path, end - pos), err);
             if (r < 0)
@@ -178,7 +180,7 @@ static int add_git_paths(struct run_ws_list *l, const char *out, size_t len,
 }
 
 static int git_paths(const char *dir, const char *const *args,
-                     const char *(*getenv_fn)(const char *), const struct ignore_list *ignore,
+                     const char *(*getenv_fn)(const char *), struct ignore_list *ignore,
                      struct run_ws_list *l, struct ags_error *err)
 {
     _cleanup_free_ char *out = NULL;
@@ -189,7 +191,7 @@ static int git_paths(const char *dir, const char *const *args,
 
 /* Everything below rel (a directory of dir_fd's tree, "" for its top) that
  * ignore lets through (NULL: everything), directories included. */
-static int walk(int dfd, const char *rel, unsigned depth, const struct ignore_list *ignore,
+static int walk(int dfd, const char *rel, unsigned depth, struct ignore_list *ignore,
                 struct run_ws_list *l, struct ags_error *err)
 {
     if (depth > AGS_REMOTE_UPLOAD_MAX_DEPTH) {
@@ -206,7 +208,9 @@ static int walk(int dfd, const char *rel, unsigned depth, const struct ignore_li
     int r = 0;
     for (;;) {
         errno = 0;
-        struct dirent *de = r == 0 ? readdir(d) : NULL;
+        /* Spent: run_ws_list refuses the list. */
+        bool spent = ignore && ignore_exhausted(ignore);
+        struct dirent *de = r == 0 && !spent ? readdir(d) : NULL;
         if (!de)
             break;
         const char *name = de->d_name;
@@ -334,6 +338,13 @@ int run_ws_list(const char *dir, const char *(*getenv_fn)(const char *name),
         int dfd = fcntl(wfd, F_DUPFD_CLOEXEC, 3);
         r = dfd < 0 ? ags_error_set(err, -errno, "dup: %m") : walk(dfd, "", 0, &ignore, &l, err);
     }
+    /* Past its budget every match was a miss: what it should have left out
+     * would be uploaded. */
+    if (r == 0 && ignore_exhausted(&ignore))
+        r = ags_error_set(err, -E2BIG, "matching %s/.agsignore against the work dir took more "
+                          "than %llu steps: its patterns are too costly for these paths (many "
+                          "'*' and '**' against deep directories); simplify them",
+                          dir, (unsigned long long)AGS_IGNORE_MATCH_STEPS);
     ignore_list_done(&ignore);
     if (r < 0) {
         run_ws_list_done(&l);
