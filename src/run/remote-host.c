@@ -297,7 +297,10 @@ static int count_commits(const char *repo, const char *tip, const char *base, ui
                          struct ags_error *err)
 {
     _cleanup_free_ char *not_base = base ? xasprintf("^%s", base) : NULL;
-    bool have_base = base && ref_exists(repo, base);
+    /* ^{commit}: rev-parse --verify takes a full hex id whether or not the
+     * object is there, and rev-list would then fail on it. */
+    _cleanup_free_ char *base_commit = base ? xasprintf("%s^{commit}", base) : NULL;
+    bool have_base = base && ref_exists(repo, base_commit);
     const char *const args[] = {"rev-list", "--count", tip, have_base ? not_base : NULL, NULL};
     _cleanup_free_ char *out = NULL;
     int r = run_git(repo, "rev-list", args, &out, err);

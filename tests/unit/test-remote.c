@@ -581,6 +581,27 @@ static void test_an_existing_branch_is_never_overwritten(void **state)
     run_pull_result_done(&res);
 }
 
+/* A base this repository no longer has (deleted and pruned since the
+ * upload): the branch is made and every commit its tip reaches counts;
+ * a full hex id "verifies" in rev-parse whether or not the object exists,
+ * so the count must not take it for a commit. */
+static void test_a_base_gone_from_the_host_still_counts_and_succeeds(void **state)
+{
+    struct t *t = *state;
+    agent_works(t);
+    assert_int_equal(export(t, "git", t->base, "-"), 0);
+    struct run_export_header h = header_of(t->out);
+    _cleanup_free_ char *bundle = bundle_of(t, &h);
+    static const char gone[] = "1234567890123456789012345678901234567890";
+    struct run_pull_result res = {0};
+    struct ags_error err = {0};
+    assert_int_equal(run_pull_fetch_bundle(t->local, bundle, "sess1", gone, &res, &err), 0);
+    assert_string_equal(res.branch, "ags/sess1");
+    _cleanup_free_ char *all = sh_out("cd %s && git rev-list --count ags/sess1", t->local);
+    assert_int_equal(res.commits, strtoull(all, NULL, 10));
+    run_pull_result_done(&res);
+}
+
 static void test_missing_prerequisites_are_refused(void **state)
 {
     struct t *t = *state;
@@ -833,6 +854,8 @@ int main(void)
             cmocka_unit_test(test_the_baseline_step_runs_only_outside_git),
             cmocka_unit_test_setup_teardown(
                     test_commits_and_uncommitted_changes_come_back_as_a_branch, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_a_base_gone_from_the_host_still_counts_and_succeeds,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_an_existing_branch_is_never_overwritten, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_missing_prerequisites_are_refused, setup,
