@@ -157,6 +157,15 @@ static void agent_works(struct t *t)
                      0);
 }
 
+/* The agent's session exported: its bundle as a file of its own. */
+static char *agent_bundle(struct t *t)
+{
+    agent_works(t);
+    assert_int_equal(export(t, "git", t->base, "-"), 0);
+    struct run_export_header h = header_of(t->out);
+    return bundle_of(t, &h);
+}
+
 /* ---- framing ---- */
 
 static void test_header_kinds_are_told_apart(void **state)
@@ -588,10 +597,7 @@ static void test_an_existing_branch_is_never_overwritten(void **state)
 static void test_a_base_gone_from_the_host_still_counts_and_succeeds(void **state)
 {
     struct t *t = *state;
-    agent_works(t);
-    assert_int_equal(export(t, "git", t->base, "-"), 0);
-    struct run_export_header h = header_of(t->out);
-    _cleanup_free_ char *bundle = bundle_of(t, &h);
+    _cleanup_free_ char *bundle = agent_bundle(t);
     static const char gone[] = "1234567890123456789012345678901234567890";
     struct run_pull_result res = {0};
     struct ags_error err = {0};
@@ -605,10 +611,7 @@ static void test_a_base_gone_from_the_host_still_counts_and_succeeds(void **stat
 static void test_missing_prerequisites_are_refused(void **state)
 {
     struct t *t = *state;
-    agent_works(t);
-    assert_int_equal(export(t, "git", t->base, "-"), 0);
-    struct run_export_header h = header_of(t->out);
-    _cleanup_free_ char *bundle = bundle_of(t, &h);
+    _cleanup_free_ char *bundle = agent_bundle(t);
     /* A repository that never had the base commit. */
     _cleanup_free_ char *other = xasprintf("%s/other", t->root);
     assert_int_equal(sh("mkdir %s && cd %s && " GIT " init -q . && echo x >x && " GIT
@@ -626,10 +629,7 @@ static void test_missing_prerequisites_are_refused(void **state)
 static void test_a_corrupt_bundle_is_refused(void **state)
 {
     struct t *t = *state;
-    agent_works(t);
-    assert_int_equal(export(t, "git", t->base, "-"), 0);
-    struct run_export_header h = header_of(t->out);
-    _cleanup_free_ char *bundle = bundle_of(t, &h);
+    _cleanup_free_ char *bundle = agent_bundle(t);
     /* Bytes of the pack overwritten (its header and objects sit after the refs). */
     assert_int_equal(sh("size=$(stat -c %%s %s) && printf 'garbagegarbagegarbage' | "
                         "dd of=%s bs=1 seek=$((size - 40)) conv=notrunc status=none",
