@@ -465,7 +465,7 @@ static void run_bring_back(struct fake *f, const char *base, const char *state_h
 static void test_a_run_that_changed_nothing_says_so_and_removes_the_volumes(void **state)
 {
     struct t *t = *state;
-    struct fake f = {.base = {&fake_ops}, .out = "AGS-EXPORT/1 none\n"};
+    struct fake f = {.base = {.ops = &fake_ops}, .out = "AGS-EXPORT/1 none\n"};
     run_bring_back(&f, "none", t->root);
     assert_string_equal(f.argv4, "plain");
     assert_true(f.ws_read_only);
@@ -478,7 +478,7 @@ static void test_a_run_that_changed_nothing_says_so_and_removes_the_volumes(void
 static void test_a_failed_export_keeps_the_volumes_and_names_ags_pull(void **state)
 {
     struct t *t = *state;
-    struct fake f = {.base = {&fake_ops},
+    struct fake f = {.base = {.ops = &fake_ops},
                      .out = "",
                      .status = 3,
                      .err = "ags-export: the workspace has no .git directory\n\033[2J"};
@@ -492,13 +492,13 @@ static void test_a_failed_export_keeps_the_volumes_and_names_ags_pull(void **sta
     free(f.argv4);
     free(f.msgs);
     /* More than max_pull, and output without a header: refused the same way. */
-    struct fake big = {.base = {&fake_ops}, .out = "", .r = -EFBIG};
+    struct fake big = {.base = {.ops = &fake_ops}, .out = "", .r = -EFBIG};
     run_bring_back(&big, "none", t->root);
     assert_non_null(strstr(big.msgs, "larger than [remote] max_pull"));
     assert_int_equal(big.removed, 0);
     free(big.argv4);
     free(big.msgs);
-    struct fake junk = {.base = {&fake_ops}, .out = "# v2 git bundle\n"};
+    struct fake junk = {.base = {.ops = &fake_ops}, .out = "# v2 git bundle\n"};
     run_bring_back(&junk, "none", t->root);
     assert_non_null(strstr(junk.msgs, "no valid header"));
     assert_int_equal(junk.removed, 0);
@@ -509,7 +509,7 @@ static void test_a_failed_export_keeps_the_volumes_and_names_ags_pull(void **sta
 static void test_a_patch_comes_back_as_a_file_under_the_state_dir(void **state)
 {
     struct t *t = *state;
-    struct fake f = {.base = {&fake_ops}, .out = "AGS-EXPORT/1 patch\ndiff --git a/a b/a\n"};
+    struct fake f = {.base = {.ops = &fake_ops}, .out = "AGS-EXPORT/1 patch\ndiff --git a/a b/a\n"};
     run_bring_back(&f, "none", t->root);
     _cleanup_free_ char *want = xasprintf("P: ags-pi-7: patch %s/ags/sessions/ags-pi-7.patch", t->root);
     assert_non_null(strstr(f.msgs, want));
@@ -528,7 +528,7 @@ static void test_the_baseline_step_runs_only_outside_git(void **state)
     (void)state;
     struct remote_plan rp;
     remote_plan(&rp, "0123456789abcdef0123456789abcdef01234567");
-    struct fake f = {.base = {&fake_ops}, .out = "AGS-EXPORT/1 baseline\n"};
+    struct fake f = {.base = {.ops = &fake_ops}, .out = "AGS-EXPORT/1 baseline\n"};
     assert_int_equal(run_remote_after_upload(&f.base, &rp.p, NULL), 0);
     assert_null(f.argv4);
     remote_plan_done(&rp);
