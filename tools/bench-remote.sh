@@ -128,7 +128,7 @@ timed() {
     local t0 t1
     [ "$1" != cold ] || end_tunnels
     t0=${EPOCHREALTIME/./}
-    one "$1" </dev/null >/dev/null 2>&1 || return 1
+    one "$1" </dev/null >/dev/null 2>"$dir/err.$1" || { cat "$dir/err.$1" >&2; return 1; }
     t1=${EPOCHREALTIME/./}
     echo $(((t1 - t0) / 1000)) >>"$dir/t.$1"
 }
