@@ -396,7 +396,11 @@ int fds_detach(int keep_fd, int at)
             _exit(1);
         (void)close(keep_fd);
     }
-    (void)close_range((unsigned)at + 1, ~0U, 0);
+    /* Refused (an old kernel, a container's seccomp profile), the starter's
+     * pipes, locks and terminal would stay open for as long as this lives:
+     * no process at all rather than that. */
+    if (close_range((unsigned)at + 1, ~0U, 0) < 0)
+        _exit(1);
     if (chdir("/") < 0)
         _exit(1);
     return at;
