@@ -472,6 +472,26 @@ static void test_fds_detach_never_returns_with_descriptors_left_open(void **stat
     assert_int_equal(WEXITSTATUS(status), 1);
 }
 
+/* A starter whose stdin was closed (`ags ps <&-`) gets its report pipe at
+ * fd 0: it must reach fd 3, not be replaced by /dev/null on the way. */
+static void detach_keeping_stdin(int fd)
+{
+    if (dup2(fd, 0) != 0)
+        _exit(2);
+    (void)close(fd);
+    int at = fds_detach(0, 3);
+    (void)!write(at, "kept", 4);
+}
+
+static void test_fds_detach_keeps_a_descriptor_given_at_0_to_2(void **state)
+{
+    (void)state;
+    char out[8];
+    int status = 0;
+    assert_int_equal(in_child(detach_keeping_stdin, out, &status), 4);
+    assert_string_equal(out, "kept");
+}
+
 static void test_signals_restore_puts_back_the_exact_dispositions(void **state)
 {
     (void)state;
@@ -560,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_strv_env_with_replaces_only_the_named_variable),
         cmocka_unit_test(test_trusted_realpath_refuses_what_another_user_could_change),
         cmocka_unit_test(test_fds_detach_never_returns_with_descriptors_left_open),
+        cmocka_unit_test(test_fds_detach_keeps_a_descriptor_given_at_0_to_2),
         cmocka_unit_test(test_signals_restore_puts_back_the_exact_dispositions),
         cmocka_unit_test(test_signals_caught_twice_keep_the_first_saved_disposition),
         cmocka_unit_test(test_signals_catch_refuses_more_than_signals_max),
