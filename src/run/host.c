@@ -18,6 +18,7 @@
 #include "base/alloc.h"
 #include "base/procid.h"
 #include "base/strutil.h"
+#include "backend/backend.h"
 #include "run/gitdirs.h"
 #include "run/internal.h"
 #include "run/run.h"
@@ -156,6 +157,17 @@ static void add_own(struct host_facts *hf, size_t which, const char *what, char 
     hf->own[hf->n_own++] = (struct plan_own_dir){what, hf->own_paths[which], inside_ok};
 }
 
+/* $XDG_RUNTIME_DIR/ags; without XDG_RUNTIME_DIR, where an ssh tunnel keeps
+ * its sockets instead (Podman's runtime directory rule): a sandbox of the
+ * user's uid that saw them would drive the remote engine. */
+static char *runtime_ags_dir(const struct cfg_host *host)
+{
+    if (host->xdg_runtime)
+        return xasprintf("%s/ags", host->xdg_runtime);
+    const struct backend_open_opts o = {.getenv = host->getenv ? host->getenv : env_process};
+    return backend_podman_tunnel_dir(&o);
+}
+
 /* $HOME and ags's own directories: places the plan never mounts. */
 static void gather_places(const struct cfg_host *host, const struct ags_config *cfg,
                           struct host_facts *hf)
@@ -172,8 +184,7 @@ static void gather_places(const struct cfg_host *host, const struct ags_config *
      * sandbox that could write them would poison every later run. */
     add_own(hf, OWN_DATA, "data", run_xdg_ags_dir(getenv("XDG_DATA_HOME"), home, ".local/share"),
             false);
-    add_own(hf, OWN_RUNTIME, "runtime",
-            host->xdg_runtime ? xasprintf("%s/ags", host->xdg_runtime) : NULL, false);
+    add_own(hf, OWN_RUNTIME, "runtime", runtime_ags_dir(host), false);
     /* Lockdown staging lives directly in it: a workspace may be below it. */
     add_own(hf, OWN_TMP, "temporary (lockdown staging)", xstrdup(run_tmp_dir()), true);
 }

@@ -840,6 +840,45 @@ static void test_a_remote_plan_names_the_head_commit_as_the_workspace_base(void 
     config_free(cfg);
 }
 
+static const char *env_without_runtime_dir(const char *name)
+{
+    return strcmp(name, "XDG_RUNTIME_DIR") == 0 ? NULL : fake_env(name);
+}
+
+/* Without XDG_RUNTIME_DIR an ssh tunnel keeps its sockets in Podman's
+ * runtime directory (root: /run/ags): a directory holding them is a place
+ * never mounted, as $XDG_RUNTIME_DIR/ags is (a sandbox of the user's uid
+ * there would drive the remote engine through the tunnel). */
+static void test_add_dir_holding_the_tunnel_sockets_is_refused_without_xdg_runtime_dir(
+        void **s _unused_)
+{
+    if (geteuid() != 0)
+        skip(); /* root's Podman runtime directory is /run; CI runs as root */
+    static const char toml[] = "[sandbox]\nimage = \"ags-test-run:1\"\n";
+    struct cfg_host host = {.home = home_dir, .cwd = work_dir, .getenv = env_without_runtime_dir};
+    struct ags_config *cfg = NULL;
+    struct cfg_diag diag = {0};
+    assert_int_equal(config_load_buffer(&host, toml, strlen(toml), "/etc/ags.toml", false, &cfg,
+                                        &diag),
+                     0);
+    cfg_diag_done(&diag);
+    static const char *const dirs[] = {"/run"};
+    const struct run_request req = {
+            .cfg = cfg,
+            .agent = PLAN_AGENT_SHELL,
+            .host = &host,
+            .flags = {.add_dirs = dirs, .n_add_dirs = 1},
+    };
+    struct ags_plan *p = NULL;
+    struct ags_error err = {0};
+    int r = run_build_plan(&req, false, &p, NULL, &err);
+    if (r == 0)
+        plan_free(p);
+    assert_true(r < 0);
+    assert_non_null(strstr(err.msg, "/run/ags"));
+    config_free(cfg);
+}
+
 /* Only ssh:// is another host: tcp:// is documented as this machine. */
 static void test_only_an_ssh_engine_is_remote(void **s _unused_)
 {
@@ -865,6 +904,7 @@ int main(void)
         cmocka_unit_test(test_a_failed_copy_in_removes_the_sandbox_and_starts_nothing),
         cmocka_unit_test(test_a_remote_plan_names_the_head_commit_as_the_workspace_base),
         cmocka_unit_test(test_only_an_ssh_engine_is_remote),
+        cmocka_unit_test(test_add_dir_holding_the_tunnel_sockets_is_refused_without_xdg_runtime_dir),
         cmocka_unit_test(test_failed_removal_warns_and_keeps_the_exit_status),
         cmocka_unit_test(test_a_session_that_ran_long_enough_is_told_when_it_ends),
         cmocka_unit_test(test_a_run_asking_for_the_auth_proxy_needs_the_helper),
