@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <libssh2.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -97,9 +98,43 @@ static bool span_is(struct span a, const char *b, bool fold)
     return a.n == n && (fold ? strncasecmp(a.p, b, n) : memcmp(a.p, b, n)) == 0;
 }
 
+/* One pattern character against one of a lowercase name. */
+static bool char_matches(char pc, char c)
+{
+    return pc == '?' || tolower((unsigned char)pc) == (unsigned char)c;
+}
+
+/* Whether pattern matches all of name (lowercase) as OpenSSH's
+ * match_pattern does: '*' any run of characters, '?' one, the rest without
+ * case.  Backtracks to the last '*' only: O(pattern x name) at worst. */
+static bool pattern_matches(struct span pat, const char *name)
+{
+    size_t p = 0, s = 0, star = SIZE_MAX, mark = 0;
+    size_t n = strlen(name);
+    while (s < n) {
+        if (p < pat.n && pat.p[p] == '*') {
+            star = p++;
+            mark = s;
+        } else if (p < pat.n && char_matches(pat.p[p], name[s])) {
+            p++;
+            s++;
+        } else if (star != SIZE_MAX) {
+            p = star + 1;
+            s = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (p < pat.n && pat.p[p] == '*')
+        p++;
+    return p == pat.n;
+}
+
 /* Whether the comma-separated plain host list names name, as OpenSSH reads
- * it without wildcards (as libssh2 did): names compare without case, and a
- * negated "!name" takes the line away from that name. */
+ * it: each entry a pattern ('*', '?'; names compare without case), and a
+ * negated "!pattern" takes the line away from the names it matches.
+ * Patterns matter most on @revoked lines: "@revoked * KEY" is how a key is
+ * revoked for every host. */
 static bool hosts_name(struct span hosts, const char *name)
 {
     bool hit = false;
@@ -108,9 +143,9 @@ static bool hosts_name(struct span hosts, const char *name)
         size_t n = comma ? (size_t)(comma - (hosts.p + i)) : hosts.n - i;
         struct span h = {hosts.p + i, n};
         if (n > 0 && h.p[0] == '!') {
-            if (span_is((struct span){h.p + 1, n - 1}, name, true))
+            if (pattern_matches((struct span){h.p + 1, n - 1}, name))
                 return false;
-        } else if (span_is(h, name, true)) {
+        } else if (n > 0 && pattern_matches(h, name)) {
             hit = true;
         }
         i += n + 1;
