@@ -611,13 +611,17 @@ static int contact(const char *dir, long deadline, int *ret_fd, bool *refused,
     _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return ags_error_set(err, -errno, "socket: %m");
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        int e = -errno;
-        if (e == -ENOENT || e == -ECONNREFUSED)
-            return e;
+    int e = usock_connect_within(fd, &sa, deadline - monotonic_ms());
+    if (e == -ENOENT || e == -ECONNREFUSED)
+        return e;
+    if (e == -ETIMEDOUT)
+        return ags_error_set(err, e,
+                             "ssh: the tunnel process at %s takes no new run (stopped or stuck?): "
+                             "end it (`pkill -x ags-ssh-tunnel`) and run again",
+                             dir);
+    if (e < 0)
         return ags_error_set(err, e, "ssh: cannot reach the tunnel process at %s: %s", dir,
                              strerror(-e));
-    }
     /* Before anything is read from it: a stream another user passed would
      * carry the session's terminal and what a pull brings back. */
     long uid = peer_uid(fd);

@@ -79,6 +79,20 @@ static char *hash_dir(const char *runtime)
     return found;
 }
 
+/* A first open of tg (nothing answers, no tunnel starts) makes its
+ * directory: *sa names the ctl socket in it; returns the directory. */
+static char *ctl_address(const struct ags_dial_target *tg, struct sockaddr_un *sa)
+{
+    struct ags_dialer *d = NULL;
+    struct ags_error err = {0};
+    assert_true(ssh_tunnel_open(tg, &d, &err) < 0);
+    char *dir = hash_dir(tg->runtime_dir);
+    *sa = (struct sockaddr_un){.sun_family = AF_UNIX};
+    assert_true((size_t)snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/ctl", dir) <
+                sizeof(sa->sun_path));
+    return dir;
+}
+
 /* Another user's runtime directory (or one others may write): they could
  * rename ags/ away mid-run and put a tunnel of theirs in its place. */
 static void test_runtime_dir_others_can_write_is_refused(void **state)
@@ -108,13 +122,10 @@ static void test_control_socket_of_another_user_is_refused(void **state)
     (void)state;
     char *rt = make_dir(0700);
     struct ags_dial_target tg = target(rt);
+    struct sockaddr_un sa;
+    char *dir = ctl_address(&tg, &sa);
     struct ags_dialer *d = NULL;
     struct ags_error err = {0};
-    assert_true(ssh_tunnel_open(&tg, &d, &err) < 0); /* makes the directory, no tunnel */
-    char *dir = hash_dir(rt);
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    assert_true((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/ctl", dir) <
-                sizeof(sa.sun_path));
 
     int ready[2];
     assert_int_equal(pipe(ready), 0);
@@ -141,7 +152,6 @@ static void test_control_socket_of_another_user_is_refused(void **state)
     assert_int_equal(read(ready[0], &b, 1), 1);
     (void)close(ready[0]);
 
-    err = (struct ags_error){0};
     int r = ssh_tunnel_open(&tg, &d, &err);
     (void)kill(pid, SIGKILL);
     (void)waitpid(pid, NULL, 0);
@@ -153,11 +163,67 @@ static void test_control_socket_of_another_user_is_refused(void **state)
     remove_dir(rt);
 }
 
+/* A tunnel process that stopped accepting (stopped, or stuck on a lock its
+ * fork inherited): once its listen queue is full, a blocking connect waits
+ * for room forever.  The run gives up by its deadline instead. */
+static void test_a_full_control_queue_does_not_hang_the_run(void **state)
+{
+    (void)state;
+    char *rt = make_dir(0700);
+    struct ags_dial_target tg = target(rt);
+    tg.timeout_ms = 500;
+    struct sockaddr_un sa;
+    char *dir = ctl_address(&tg, &sa);
+    struct ags_dialer *d = NULL;
+    struct ags_error err = {0};
+    int l = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    assert_true(l >= 0);
+    assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(l, 0), 0);
+    int fill[8];
+    size_t n = 0;
+    for (; n < sizeof(fill) / sizeof(fill[0]); n++) {
+        fill[n] = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (connect(fill[n], (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+            assert_int_equal(errno, EAGAIN); /* full: the next blocking connect waits */
+            break;
+        }
+    }
+    assert_true(n < sizeof(fill) / sizeof(fill[0]));
+
+    pid_t pid = fork(); /* the open in a child: before the fix it never returns */
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int r = ssh_tunnel_open(&tg, &d, &err);
+        _exit(r == -ETIMEDOUT ? 0 : 1);
+    }
+    int status = 0;
+    pid_t got = 0;
+    for (int i = 0; i < 150 && got == 0; i++) { /* 15 s: the deadline is 5.5 s */
+        got = waitpid(pid, &status, WNOHANG);
+        if (got == 0)
+            (void)usleep(100 * 1000);
+    }
+    if (got == 0) {
+        (void)kill(pid, SIGKILL);
+        (void)waitpid(pid, NULL, 0);
+    }
+    for (size_t i = 0; i <= n; i++)
+        (void)close(fill[i]);
+    (void)close(l);
+    assert_int_equal(got, pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    free(dir);
+    remove_dir(rt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_runtime_dir_others_can_write_is_refused),
             cmocka_unit_test(test_control_socket_of_another_user_is_refused),
+            cmocka_unit_test(test_a_full_control_queue_does_not_hang_the_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
