@@ -154,7 +154,10 @@ static void add_own(struct host_facts *hf, size_t which, const char *what, char 
     }
     hf->own_paths[which] = canonical_or_same(path);
     free(path);
-    hf->own[hf->n_own++] = (struct plan_own_dir){what, hf->own_paths[which], inside_ok};
+    /* the runtime directory holds ags's sockets: never mounted, not even
+     * read-only (connect(2) works through a read-only mount) */
+    hf->own[hf->n_own++] =
+            (struct plan_own_dir){what, hf->own_paths[which], inside_ok, which == OWN_RUNTIME};
 }
 
 /* $XDG_RUNTIME_DIR/ags; without XDG_RUNTIME_DIR, where an ssh tunnel keeps
