@@ -281,6 +281,10 @@ struct backend_ops {
 /* Every backend instance starts with this (the rest is the backend's). */
 struct backend {
     const struct backend_ops *ops;
+    /* The engine the open reached runs on another host (an ssh:// endpoint),
+     * where this host's paths mean nothing: it must run remote plans only,
+     * and a remote plan no other engine (run/exec.c). */
+    bool remote;
 };
 
 /* Which engine runs the plan ([sandbox].backend, --backend). */

@@ -483,6 +483,7 @@ int backend_podman_open(const struct backend_open_opts *o, struct backend **ret,
         return r;
     }
     backend_podman_engine(podman_client_version(pb->c), o->getenv, &pb->engine);
+    pb->base.remote = podman_uri_is_remote(podman_client_uri(pb->c));
     *ret = &pb->base;
     return 0;
 }

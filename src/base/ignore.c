@@ -95,6 +95,21 @@ int ignore_parse(const char *text, size_t len, const char *name, struct ignore_l
 
 /* ---- matching ---- */
 
+/* One more step of matching; false once l has spent its budget (every
+ * match after that is a miss, and ignore_exhausted says so). */
+static bool spend(struct ignore_list *l)
+{
+    if (ignore_exhausted(l))
+        return false;
+    l->steps++;
+    return true;
+}
+
+bool ignore_exhausted(const struct ignore_list *l)
+{
+    return l->steps >= (l->max_steps ? l->max_steps : AGS_IGNORE_MATCH_STEPS);
+}
+
 /* "[...]" at p (p[0] == '['): whether c is in the class; *ret_end past the
  * ']'.  An unterminated class is the literal '['. */
 static bool class_match(const char *p, const char *pe, char c, const char **ret_end)
@@ -141,10 +156,13 @@ static bool char_match(const char **pp, const char *pe, char c)
 
 /* A pattern segment [p, pe) against a name [s, se), neither holding '/':
  * '*' with the one backtracking point, so the cost is at most their product. */
-static bool segment_match(const char *p, const char *pe, const char *s, const char *se)
+static bool segment_match(struct ignore_list *l, const char *p, const char *pe, const char *s,
+                          const char *se)
 {
     const char *star_p = NULL, *star_s = NULL;
     while (s < se) {
+        if (!spend(l))
+            return false;
         if (p < pe && *p == '*') {
             while (p < pe && *p == '*')
                 p++;
@@ -189,10 +207,13 @@ static bool is_starstar(const char *p, const char *e)
  * number of components, with the one backtracking point again (only "**"
  * crosses a '/'), so this stays polynomial.  A trailing "**" takes at least
  * one: "a/" + "**" is what is inside a, not a. */
-static bool path_match(const char *p, const char *pe, const char *s, const char *se)
+static bool path_match(struct ignore_list *l, const char *p, const char *pe, const char *s,
+                       const char *se)
 {
     const char *star_p = NULL, *star_s = NULL;
     for (;;) {
+        if (!spend(l))
+            return false;
         const char *e = p < pe ? seg_end(p, pe) : pe;
         if (p < pe && is_starstar(p, e)) {
             p = e < pe ? e + 1 : e;
@@ -207,7 +228,7 @@ static bool path_match(const char *p, const char *pe, const char *s, const char 
         if (p < pe && s < se) {
             const char *cs = memchr(s, '/', (size_t)(se - s));
             const char *ce = cs ? cs : se;
-            if (segment_match(p, e, s, ce)) {
+            if (segment_match(l, p, e, s, ce)) {
                 p = e < pe ? e + 1 : e;
                 s = ce < se ? ce + 1 : ce;
                 continue;
@@ -223,30 +244,31 @@ static bool path_match(const char *p, const char *pe, const char *s, const char 
     }
 }
 
-static bool rule_match(const struct ignore_rule *r, const char *path, bool is_dir)
+static bool rule_match(struct ignore_list *l, const struct ignore_rule *r, const char *path,
+                       bool is_dir)
 {
     if (r->dir_only && !is_dir)
         return false;
     const char *pe = r->pattern + strlen(r->pattern);
     const char *se = path + strlen(path);
     if (r->anchored)
-        return path_match(r->pattern, pe, path, se);
+        return path_match(l, r->pattern, pe, path, se);
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
-    return segment_match(r->pattern, pe, base, se);
+    return segment_match(l, r->pattern, pe, base, se);
 }
 
-bool ignore_match(const struct ignore_list *l, const char *path, bool is_dir)
+bool ignore_match(struct ignore_list *l, const char *path, bool is_dir)
 {
-    for (size_t i = l->n; i-- > 0;)
-        if (rule_match(&l->v[i], path, is_dir))
+    for (size_t i = l->n; i-- > 0 && !ignore_exhausted(l);)
+        if (rule_match(l, &l->v[i], path, is_dir))
             return !l->v[i].negate;
     return false;
 }
 
-bool ignore_path(const struct ignore_list *l, const char *path, bool is_dir)
+bool ignore_path(struct ignore_list *l, const char *path, bool is_dir)
 {
-    if (l->n == 0)
+    if (l->n == 0 || ignore_exhausted(l))
         return false;
     size_t len = strlen(path);
     _cleanup_free_ char *prefix = xstrndup(path, len);

@@ -167,10 +167,13 @@ struct cfg_network {
 struct cfg_remote {
     struct cfg_u64 max_upload; /* bytes of the workspace tar sent before a run */
     struct cfg_u64 max_pull;   /* bytes of the bundle or patch brought back */
+    struct cfg_u32 persist_seconds; /* an ssh:// tunnel's idle wait for the next run; 0: none */
 };
 
 #define CFG_REMOTE_MAX_UPLOAD_DEFAULT (4ull << 30)
 #define CFG_REMOTE_MAX_PULL_DEFAULT   (1ull << 30)
+#define CFG_REMOTE_PERSIST_DEFAULT    60u
+#define CFG_REMOTE_PERSIST_MAX        86400u
 
 /* [ssh]: what the agent may do with the user's keys (the ssh-agent filter). */
 enum cfg_ssh_confirm { CFG_SSH_CONFIRM_NEVER, CFG_SSH_CONFIRM_ALWAYS };

@@ -142,6 +142,7 @@ static void apply_defaults(struct ags_config *c, const struct cfg_host *h)
     default_u32(&c->ssh.confirm, CFG_SSH_CONFIRM_NEVER);
     default_u64(&c->remote.max_upload, CFG_REMOTE_MAX_UPLOAD_DEFAULT);
     default_u64(&c->remote.max_pull, CFG_REMOTE_MAX_PULL_DEFAULT);
+    default_u32(&c->remote.persist_seconds, CFG_REMOTE_PERSIST_DEFAULT);
     default_str(&c->image.base, xstrdup(DEFAULT_IMAGE_BASE));
     default_str(&c->image.debian_suite, xstrdup(DEFAULT_IMAGE_SUITE));
     default_bool(&c->image.trust_host_ca, true);

@@ -64,6 +64,7 @@ static const struct forbidden_key forbidden[] = {
      * your disk from a sandbox the agent wrote. */
     {"remote", "max_upload", "it decides how much of your machine a run sends to a remote engine"},
     {"remote", "max_pull", "it decides how much a remote sandbox may write onto your disk"},
+    {"remote", "persist_seconds", "it decides how long your ssh connection stays open"},
     {"ssh", "confirm", "it decides whether the sandbox may use your ssh keys without asking"},
 };
 

@@ -170,6 +170,7 @@ static const struct cfg_field engine_fields[] = {
 static const struct cfg_field remote_fields[] = {
     F(struct cfg_remote, "max_upload", CFG_T_SIZE, max_upload, false),
     F(struct cfg_remote, "max_pull", CFG_T_SIZE, max_pull, false),
+    R(struct cfg_remote, "persist_seconds", persist_seconds, 0, CFG_REMOTE_PERSIST_MAX),
 };
 
 static const struct cfg_field image_fields[] = {

@@ -16,8 +16,6 @@
 #include "base/banned.h"
 
 /* [remote] persist to be: an idle tunnel lives a minute, a day at most. */
-#define RUN_SSH_PERSIST_DEFAULT 60u
-#define RUN_SSH_PERSIST_MAX     86400u
 
 /* fmt's message handed to fn (when the caller gave one). */
 _printf_(3, 0) static void callback_vf(void (*fn)(const char *msg, void *userdata),
@@ -58,15 +56,16 @@ _Static_assert((int)CFG_BACKEND_AUTO == (int)BACKEND_AUTO &&
                "[sandbox].backend names follow enum backend_kind");
 
 /* How long an ssh:// tunnel waits idle for the next run: AGS_SSH_PERSIST
- * seconds (until [remote] persist exists), else RUN_SSH_PERSIST_DEFAULT;
- * 0: a connection per run. */
-static unsigned ssh_persist_seconds(const char *(*get)(const char *))
+ * seconds (the environment first, as CONTAINER_HOST goes before the
+ * config), else [remote] persist_seconds; 0: a connection per run. */
+static unsigned ssh_persist_seconds(const struct ags_config *cfg,
+                                    const char *(*get)(const char *))
 {
     const char *v = get("AGS_SSH_PERSIST");
     uint32_t n = 0;
-    if (v && parse_u32(v, &n) == 0 && n <= RUN_SSH_PERSIST_MAX)
+    if (v && parse_u32(v, &n) == 0 && n <= CFG_REMOTE_PERSIST_MAX)
         return n;
-    return RUN_SSH_PERSIST_DEFAULT;
+    return cfg->remote.persist_seconds.v;
 }
 
 void run_backend_open_opts(const struct ags_config *cfg, const char *(*getenv_fn)(const char *),
@@ -83,7 +82,7 @@ void run_backend_open_opts(const struct ags_config *cfg, const char *(*getenv_fn
             .service_idle_seconds = cfg->sandbox.service_idle_seconds.v,
             .runtime_dir = run_runtime_dir(get),
             .ssh_open = ssh_tunnel_open,
-            .ssh_persist_seconds = ssh_persist_seconds(get),
+            .ssh_persist_seconds = ssh_persist_seconds(cfg, get),
             .url = cfg->engine.url,
             .connection = cfg->engine.connection_flag,
             /* "" (the example config's): unset */

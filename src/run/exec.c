@@ -181,7 +181,8 @@ static int upload_remote(struct run_state *s, struct ags_error *err)
  * sandbox never started, the session's volumes go (no work is in them). */
 static void end_remote(struct run_state *s)
 {
-    if (!s->b || !s->p->remote)
+    /* A remote plan refused by a local engine (check_engine) made nothing. */
+    if (!s->b || !s->p->remote || !s->b->remote)
         return;
     if (s->started) {
         run_remote_bring_back(s->b, s->p, s->o->cfg, s->cb);
@@ -422,12 +423,32 @@ static int lock_agent(struct run_state *s, struct ags_error *err)
     return 0;
 }
 
+/* The plan was made for the engine the CLI resolved, and opening resolves
+ * it again (containers.conf, the connections file, read anew): a local
+ * plan on a remote engine would bind that host's paths of the same names
+ * (a home, a socket) into the sandbox, a remote one here would upload to
+ * this host.  Maintenance plans mount volumes only: the same on both. */
+static int check_engine(const struct run_state *s, struct ags_error *err)
+{
+    if (s->p->maintenance || s->b->remote == s->p->remote)
+        return 0;
+    if (s->p->remote) /* e.g. auto fell back to bubblewrap: Podman did not answer */
+        return ags_error_set(err, -EINVAL, "this run was planned for a remote engine, but the "
+                             "%s backend opened runs on this host; choose the engine with "
+                             "--connection or --url", s->b->ops->name);
+    return ags_error_set(err, -EINVAL, "this run was planned for a local engine, but the engine "
+                         "reached now is remote (its connection changed meanwhile?); run it "
+                         "again");
+}
+
 static int open_backend(struct run_state *s, struct ags_error *err)
 {
     struct backend_open_opts bo;
     run_backend_open_opts(s->o->cfg, s->getenv, s->cb, &run_signal, &bo);
     run_open_backend_fn *open_fn = s->o->open_backend ? s->o->open_backend : backend_open;
     int r = open_fn(&bo, &s->b, err);
+    if (r == 0)
+        r = check_engine(s, err);
     return r < 0 ? step_failed(r, err) : 0;
 }
 

@@ -10,7 +10,10 @@
  * runs nothing the config names) and its objects through an alternate of a
  * fresh repository in the helper's /tmp, whose config is ours only
  * (GIT_CONFIG_NOSYSTEM, GIT_CONFIG_GLOBAL=/dev/null, HOME elsewhere); every
- * git call also turns hooks and fsmonitor off with -c.  Its index is a
+ * git call also turns hooks and fsmonitor off with -c, and no transport is
+ * allowed (a partial-clone config in the agent's repository would have
+ * rev-parse fetch a missing HEAD from its promisor remote, running its
+ * uploadpack: run/remote-upload.h RUN_GIT_NO_FETCH_ENV).  Its index is a
  * temporary one: `add -A` of the work tree onto HEAD's tree gives the
  * uncommitted changes as one extra commit; the bundle holds
  * <base>..<that tip> (everything reachable when base is gone from the
@@ -38,7 +41,8 @@ const char run_export_script[] =
         "    GIT_ALTERNATE_OBJECT_DIRECTORIES GIT_NAMESPACE GIT_CEILING_DIRECTORIES GIT_EXEC_PATH \\\n"
         "    GIT_CONFIG GIT_CONFIG_PARAMETERS GIT_CONFIG_COUNT GIT_ATTR_SOURCE\n"
         "export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null HOME=/nonexistent LC_ALL=C \\\n"
-        "    GIT_TERMINAL_PROMPT=0 GIT_OPTIONAL_LOCKS=0 GIT_AUTHOR_NAME=ags \\\n"
+        "    GIT_TERMINAL_PROMPT=0 GIT_OPTIONAL_LOCKS=0 GIT_NO_LAZY_FETCH=1 GIT_ALLOW_PROTOCOL= \\\n"
+        "    GIT_AUTHOR_NAME=ags \\\n"
         "    GIT_AUTHOR_EMAIL=ags@localhost GIT_COMMITTER_NAME=ags GIT_COMMITTER_EMAIL=ags@localhost\n"
         "die() {\n"
         "    printf 'ags-export: %s\\n' \"$*\" >&2\n"

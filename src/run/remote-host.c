@@ -33,6 +33,7 @@
 #include "base/strutil.h"
 #include "base/strv.h"
 #include "base/termesc.h"
+#include "run/remote-upload.h"
 #include "base/banned.h"
 
 /* Of the host git's stderr, this much is kept for a message. */
@@ -116,7 +117,8 @@ static int git_failed(const struct git_out *g, const char *what, int status, str
 }
 
 /* git -C repo <hardening> args...: the host's git from a trusted place on
- * $PATH, no system config, no prompt, stdin in_fd (-1: /dev/null). */
+ * $PATH, no system config, no prompt, no transport, stdin in_fd (-1:
+ * /dev/null). */
 static int spawn_git(const char *repo, const char *const *args, int in_fd, pid_t *pid,
                      int *out_rd, int *err_rd, struct ags_error *err)
 {
@@ -140,9 +142,11 @@ static int spawn_git(const char *repo, const char *const *args, int in_fd, pid_t
     _cleanup_strv_free_ char **argv = strv_builder_steal(&av);
     const char *home = getenv("HOME");
     _cleanup_free_ char *home_env = xasprintf("HOME=%s", home ? home : "/nonexistent");
+    /* No fetch: a thin bundle's missing delta base would otherwise be
+     * fetched from the repository's promisor remote (RUN_GIT_NO_FETCH_ENV). */
     _cleanup_strv_free_ char **env =
-            strv_new(5, "PATH=/usr/local/bin:/usr/bin:/bin", home_env, "LC_ALL=C",
-                     "GIT_CONFIG_NOSYSTEM=1", "GIT_TERMINAL_PROMPT=0");
+            strv_new(7, "PATH=/usr/local/bin:/usr/bin:/bin", home_env, "LC_ALL=C",
+                     "GIT_CONFIG_NOSYSTEM=1", "GIT_TERMINAL_PROMPT=0", RUN_GIT_NO_FETCH_ENV);
     int po[2], pe[2];
     if (pipe2(po, O_CLOEXEC) < 0)
         return ags_error_set(err, -errno, "pipe: %m");
@@ -293,7 +297,10 @@ static int count_commits(const char *repo, const char *tip, const char *base, ui
                          struct ags_error *err)
 {
     _cleanup_free_ char *not_base = base ? xasprintf("^%s", base) : NULL;
-    bool have_base = base && ref_exists(repo, base);
+    /* ^{commit}: rev-parse --verify takes a full hex id whether or not the
+     * object is there, and rev-list would then fail on it. */
+    _cleanup_free_ char *base_commit = base ? xasprintf("%s^{commit}", base) : NULL;
+    bool have_base = base && ref_exists(repo, base_commit);
     const char *const args[] = {"rev-list", "--count", tip, have_base ? not_base : NULL, NULL};
     _cleanup_free_ char *out = NULL;
     int r = run_git(repo, "rev-list", args, &out, err);

@@ -68,7 +68,8 @@ int run_git_local(const char *dir, const char *const *args,
         return ags_error_set(err, -ENOENT, "no git on PATH in a directory only you or root "
                              "can change: the workspace of a remote engine is listed by git");
     /* A hostile repository's config may name programs (fsmonitor, hooks):
-     * those are switched off on the command line, which wins over files. */
+     * those are switched off on the command line, which wins over files;
+     * a promisor remote's, by the environment (RUN_GIT_NO_FETCH_ENV). */
     struct strv_builder argv = {0};
     strv_builder_push(&argv, xstrdup(git));
     static const char *const fixed[] = {"-c", "core.fsmonitor=false",
@@ -82,10 +83,11 @@ int run_git_local(const char *dir, const char *const *args,
         strv_builder_push(&argv, xstrdup(args[i]));
     _cleanup_strv_free_ char **av = strv_builder_steal(&argv);
     struct strv_builder envb = {0};
-    strv_builder_push(&envb, xstrdup("GIT_CONFIG_NOSYSTEM=1"));
-    strv_builder_push(&envb, xstrdup("GIT_OPTIONAL_LOCKS=0"));
-    strv_builder_push(&envb, xstrdup("LC_ALL=C"));
-    strv_builder_push(&envb, xstrdup("PATH=/usr/bin:/bin"));
+    static const char *const fixed_env[] = {"GIT_CONFIG_NOSYSTEM=1", "GIT_OPTIONAL_LOCKS=0",
+                                            "LC_ALL=C", "PATH=/usr/bin:/bin",
+                                            RUN_GIT_NO_FETCH_ENV, NULL};
+    for (size_t i = 0; fixed_env[i]; i++)
+        strv_builder_push(&envb, xstrdup(fixed_env[i]));
     char *home = env_entry("HOME", getenv_fn), *xdg = env_entry("XDG_CONFIG_HOME", getenv_fn);
     if (home) /* the user's own excludesFile lives there */
         strv_builder_push(&envb, home);
@@ -154,7 +156,7 @@ static bool plain_relative(const char *p, size_t len)
 
 /* Each NUL-terminated path of git's -z output that passes keep. */
 static int add_git_paths(struct run_ws_list *l, const char *out, size_t len,
-                         const struct ignore_list *ignore, struct ags_error *err)
+                         struct ignore_list *ignore, struct ags_error *err)
 {
     for (size_t pos = 0; pos < len;) {
         const char *nul = memchr(out + pos, '\0', len - pos);
@@ -165,6 +167,8 @@ static int add_git_paths(struct run_ws_list *l, const char *out, size_t len,
                                  "relative path; not uploaded",
                                  (int)(end - pos < 200 ? end - pos : 200), path,
                                  ignore ? "the untracked files" : "the index");
+        if (ignore && ignore_exhausted(ignore))
+            return 0; /* run_ws_list refuses the list */
         if (!ignore || !ignore_path(ignore, path, false)) {
             int r = push(l, xstrndup(path, end - pos), err);
             if (r < 0)
@@ -176,7 +180,7 @@ static int add_git_paths(struct run_ws_list *l, const char *out, size_t len,
 }
 
 static int git_paths(const char *dir, const char *const *args,
-                     const char *(*getenv_fn)(const char *), const struct ignore_list *ignore,
+                     const char *(*getenv_fn)(const char *), struct ignore_list *ignore,
                      struct run_ws_list *l, struct ags_error *err)
 {
     _cleanup_free_ char *out = NULL;
@@ -187,7 +191,7 @@ static int git_paths(const char *dir, const char *const *args,
 
 /* Everything below rel (a directory of dir_fd's tree, "" for its top) that
  * ignore lets through (NULL: everything), directories included. */
-static int walk(int dfd, const char *rel, unsigned depth, const struct ignore_list *ignore,
+static int walk(int dfd, const char *rel, unsigned depth, struct ignore_list *ignore,
                 struct run_ws_list *l, struct ags_error *err)
 {
     if (depth > AGS_REMOTE_UPLOAD_MAX_DEPTH) {
@@ -204,7 +208,9 @@ static int walk(int dfd, const char *rel, unsigned depth, const struct ignore_li
     int r = 0;
     for (;;) {
         errno = 0;
-        struct dirent *de = r == 0 ? readdir(d) : NULL;
+        /* Spent: run_ws_list refuses the list. */
+        bool spent = ignore && ignore_exhausted(ignore);
+        struct dirent *de = r == 0 && !spent ? readdir(d) : NULL;
         if (!de)
             break;
         const char *name = de->d_name;
@@ -332,6 +338,13 @@ int run_ws_list(const char *dir, const char *(*getenv_fn)(const char *name),
         int dfd = fcntl(wfd, F_DUPFD_CLOEXEC, 3);
         r = dfd < 0 ? ags_error_set(err, -errno, "dup: %m") : walk(dfd, "", 0, &ignore, &l, err);
     }
+    /* Past its budget every match was a miss: what it should have left out
+     * would be uploaded. */
+    if (r == 0 && ignore_exhausted(&ignore))
+        r = ags_error_set(err, -E2BIG, "matching %s/.agsignore against the work dir took more "
+                          "than %llu steps: its patterns are too costly for these paths (many "
+                          "'*' and '**' against deep directories); simplify them",
+                          dir, (unsigned long long)AGS_IGNORE_MATCH_STEPS);
     ignore_list_done(&ignore);
     if (r < 0) {
         run_ws_list_done(&l);

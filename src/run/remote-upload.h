@@ -39,12 +39,27 @@ int run_ws_list(const char *dir, const char *(*getenv_fn)(const char *name),
                 struct run_ws_list *ret, struct ags_error *err) _warn_unused_;
 
 /*
+ * The environment entries that keep a git ags runs off every transport,
+ * whatever the repository's config says.  A repository whose config makes
+ * it a partial clone (extensions.partialClone, remote.NAME.promisor) has
+ * git fetch a missing object from its promisor remote on demand (a
+ * skip-worktree .gitignore read by ls-files, a delta base index-pack
+ * completes), and that fetch runs what the config names:
+ * remote.NAME.uploadpack through the shell for a path, an ext:: URL,
+ * core.sshCommand, a credential helper.  GIT_NO_LAZY_FETCH turns the fetch
+ * off (Git 2.39.4 and later); an empty GIT_ALLOW_PROTOCOL allows no
+ * transport at all and wins over every protocol.*.allow, in any Git since
+ * 2.6.1.  No git ags runs needs the network.
+ */
+#define RUN_GIT_NO_FETCH_ENV "GIT_NO_LAZY_FETCH=1", "GIT_ALLOW_PROTOCOL="
+
+/*
  * The host's git on the repository at dir (its .git directory), hardened: a
  * program trusted_program finds on PATH, `--git-dir=DIR/.git
  * --work-tree=DIR`, `-c core.fsmonitor=false -c core.untrackedCache=false
  * -c core.hooksPath=/dev/null`, run in dir with GIT_CONFIG_NOSYSTEM=1,
- * GIT_OPTIONAL_LOCKS=0 and no environment but HOME, XDG_CONFIG_HOME, PATH
- * and LC_ALL=C; stdin and stderr /dev/null.  Its stdout, at most max bytes
+ * GIT_OPTIONAL_LOCKS=0, RUN_GIT_NO_FETCH_ENV and no environment but HOME,
+ * XDG_CONFIG_HOME, PATH and LC_ALL=C; stdin and stderr /dev/null.  Its stdout, at most max bytes
  * (more: -EFBIG and git killed), into *ret (owned, NUL-terminated).  A
  * status other than 0 is -EIO naming args[0].
  */

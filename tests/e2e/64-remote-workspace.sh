@@ -133,6 +133,57 @@ check_eq "its branch carries the agent's commit under the uncommitted one" \
 check_eq "the agent's commit is the agent's" agent "$(git log -1 --format=%an "$BR2~1")"
 check_eq "the local work tree is still untouched" tracked "$(cat tracked.txt)"
 
+# ---- a detached remote session: its supervisor brings the changes back when it ends
+BEFORE_BR=$(git for-each-ref --format='%(refname:short)' 'refs/heads/ags/*' | sort)
+RC=0
+"$AGS_BIN" --agent shell --detach --stop-when-done -- -c 'sleep 1; echo detached > det.txt' \
+    </dev/null >"$E2E_TMP/det.out" 2>"$E2E_TMP/det.err" || RC=$?
+check_eq "a remote --detach returns 0 once the session runs" 0 "$RC"
+NEWBR=""
+for _ in $(seq 120); do
+    NEWBR=$(git for-each-ref --format='%(refname:short)' 'refs/heads/ags/*' | sort |
+        comm -13 <(printf '%s\n' "$BEFORE_BR") -)
+    [ -n "$NEWBR" ] && break
+    sleep 0.5
+done
+check_match "when it ends its changes come back as a branch" '^ags/' "$NEWBR"
+if [ -z "$NEWBR" ]; then
+    cat "$E2E_TMP/det.err"
+    tail -n 20 "$HOME"/.local/state/ags/sessions/*.log 2>/dev/null || true
+    "$AGS_BIN" ps 2>&1
+fi
+check_eq "holding the session's edit" detached "$(git show "$NEWBR:det.txt" 2>/dev/null)"
+for _ in $(seq 40); do
+    [ "$(ws_volumes)" = 0 ] && break
+    sleep 0.25
+done
+check_eq "and its volumes are gone" 0 "$(ws_volumes)"
+
+# ---- outside git: the changes come back as a patch, saved, never applied
+PLAIN=$AGS_E2E_SCRATCH/plain
+mkdir -p "$PLAIN/sub"
+printf 'one\n' >"$PLAIN/keep.txt"
+printf 'gone\n' >"$PLAIN/sub/gone.txt"
+cp -r "$PLAIN" "$E2E_TMP/plain.orig"
+(
+    cd "$PLAIN" || exit 1
+    # shellcheck disable=SC2016
+    run --agent shell -- -c 'echo two >> keep.txt && rm sub/gone.txt && echo new > sub/new.txt'
+    printf '%s\n' "$RUN_RC" >"$E2E_TMP/plain-rc"
+    printf '%s%s\n' "$RUN_OUT" "$RUN_ERR" >"$E2E_TMP/plain-out"
+)
+check_eq "a run outside git over ssh:// exits 0" 0 "$(cat "$E2E_TMP/plain-rc")"
+PATCH=$(sed -n 's/.*: patch \(\/[^ ]*\.patch\) (review it.*/\1/p' "$E2E_TMP/plain-out" | head -1)
+check_match "it names the saved patch" '\.patch$' "$PATCH"
+check_eq "the patch is private (0600)" 600 "$(stat -c %a "$PATCH" 2>/dev/null)"
+check_eq "the local dir is untouched" one "$(cat "$PLAIN/keep.txt")"
+(cd "$E2E_TMP/plain.orig" && git apply "$PATCH") 2>/dev/null
+check_eq "the patch applies and gives the agent's edit" "$(printf 'one\ntwo')" \
+    "$(cat "$E2E_TMP/plain.orig/keep.txt")"
+check_eq "a deletion" no "$([ -e "$E2E_TMP/plain.orig/sub/gone.txt" ] && echo yes || echo no)"
+check_eq "and a new file" new "$(cat "$E2E_TMP/plain.orig/sub/new.txt" 2>/dev/null)"
+check_eq "no workspace volume is left after the patch came back" 0 "$(ws_volumes)"
+
 # ---- Ctrl-C during the upload: the helper container goes too
 helpers() {
     CONTAINER_HOST=$LOCAL api GET '/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ags.helper%3Dupload%22%5D%7D'

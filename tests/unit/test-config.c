@@ -306,6 +306,23 @@ static void test_remote_sizes_refuse_zero_and_unknown_units_at_their_position(vo
     loaded_done(&l);
 }
 
+static void test_remote_persist_seconds_defaults_to_60_and_is_bounded_by_a_day(void **state)
+{
+    (void)state;
+    struct loaded l = load("[sandbox]\nimage = \"i\"\n");
+    assert_int_equal(l.r, 0);
+    assert_int_equal(l.cfg->remote.persist_seconds.v, 60);
+    loaded_done(&l);
+    l = load("[sandbox]\nimage = \"i\"\n[remote]\npersist_seconds = 0\n");
+    assert_int_equal(l.r, 0);
+    assert_int_equal(l.cfg->remote.persist_seconds.v, 0);
+    loaded_done(&l);
+    l = load("[sandbox]\nimage = \"i\"\n[remote]\npersist_seconds = 86401\n");
+    assert_int_equal(l.r, -EINVAL);
+    assert_error(l, "/etc/t.toml:4:19: remote.persist_seconds:");
+    loaded_done(&l);
+}
+
 static void test_ssh_confirm_defaults_to_never_and_takes_always(void **state)
 {
     (void)state;
@@ -1616,6 +1633,7 @@ int main(void)
         cmocka_unit_test(test_auth_proxy_and_notify_defaults),
         cmocka_unit_test(test_approval_timeout_is_held_to_10_to_3600_seconds),
         cmocka_unit_test(test_browser_command_is_an_absolute_program_and_its_arguments),
+        cmocka_unit_test(test_remote_persist_seconds_defaults_to_60_and_is_bounded_by_a_day),
         cmocka_unit_test(test_ssh_confirm_defaults_to_never_and_takes_always),
         cmocka_unit_test(test_engine_connection_is_read_with_its_position),
         cmocka_unit_test(test_overlay_containerfile_gets_its_own_image_tag_pinned_to_its_bytes),

@@ -133,6 +133,59 @@ static void test_no_backtracking_blowup(void **state)
     assert_false(file_ignored("**/a/**/a/**/a/**/a/**/a/**/a/**/b\n", path));
 }
 
+/* A list of patterns "**" + "/" + "*a" repeated, against a path 250
+ * directories deep: quadratic per pattern, for every directory above the
+ * path, seconds per path.  The list stops at its budget and says so; every
+ * match after that is a miss (its caller refuses the result). */
+static char *costly_list_text(void)
+{
+    const size_t line = 128, lines = 2000;
+    char *text = xmalloc(lines * (line + 1) + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < lines; i++) {
+        for (size_t k = 0; k + 6 <= line - 2; k += 6, n += 6)
+            memcpy(text + n, "**" "/*a/", 6);
+        text[n++] = 'b';
+        text[n++] = '\n';
+    }
+    text[n] = '\0';
+    return text;
+}
+
+static void test_a_costly_list_stops_at_its_budget_and_says_so(void **state)
+{
+    (void)state;
+    char *text = costly_list_text();
+    struct ignore_list l = parse(text);
+    free(text);
+    char path[250 * 3];
+    for (size_t i = 0; i < 250; i++)
+        memcpy(path + 3 * i, "aa/", 3);
+    path[sizeof(path) - 1] = '\0';
+    l.max_steps = 1u << 20;
+    assert_false(ignore_exhausted(&l));
+    assert_false(ignore_path(&l, path, false));
+    assert_true(ignore_exhausted(&l));
+    assert_int_equal(l.steps, 1u << 20);
+    /* spent: a match that would hit is a miss now */
+    l.v[0] = (struct ignore_rule){.pattern = l.v[0].pattern, .anchored = false};
+    l.v[0].pattern[0] = 'a';
+    l.v[0].pattern[1] = '\0';
+    assert_false(ignore_match(&l, "a", false));
+    ignore_list_done(&l);
+    /* The default budget is far above what ordinary lists spend. */
+    l = parse("*.log\nnode_modules/\n/dist\nvendor/**/test\n!keep.log\n");
+    for (unsigned i = 0; i < 20000; i++) {
+        char p[128];
+        snprintf(p, sizeof(p), "src/m%u/sub/dir/deeper/x/y/f%u.c", i % 100, i);
+        assert_false(ignore_path(&l, p, false));
+    }
+    assert_true(ignore_path(&l, "a/b/c.log", false));
+    assert_false(ignore_exhausted(&l));
+    assert_true(l.steps < AGS_IGNORE_MATCH_STEPS / 1000);
+    ignore_list_done(&l);
+}
+
 static void test_bounds_are_errors_naming_the_line(void **state)
 {
     (void)state;
@@ -169,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_double_star_spans_directories),
         cmocka_unit_test(test_negation_reincludes_unless_a_parent_is_excluded),
         cmocka_unit_test(test_no_backtracking_blowup),
+        cmocka_unit_test(test_a_costly_list_stops_at_its_budget_and_says_so),
         cmocka_unit_test(test_bounds_are_errors_naming_the_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -174,6 +174,43 @@ static void test_a_git_file_is_refused(void **state)
     free(w);
 }
 
+/* A repository that says it is a partial clone: a missing object is fetched
+ * from its promisor remote on demand, and fetching from a path runs
+ * remote.NAME.uploadpack through the shell (an ext:: URL or sshCommand
+ * would run a program as well).  ls-files --others reads a .gitignore that
+ * is missing from the work tree but skip-worktree in the index from its
+ * blob, which is missing here. */
+static void test_a_partial_clone_config_makes_the_listing_fetch_nothing(void **state)
+{
+    (void)state;
+    char *w = xasprintf("%s/promisor", tmpdir);
+    char *mark = xasprintf("%s/pwned-lazy", tmpdir);
+    assert_int_equal(sh("mkdir -p %s/nowhere && cd %s && git init -q . && "
+                        "git config user.email t@t && git config user.name t && "
+                        "printf 'tracked\\n' > tracked.txt && git add -A && git commit -qm one && "
+                        "git update-index --add --cacheinfo "
+                        "100644,1234567890123456789012345678901234567890,.gitignore && "
+                        "git update-index --skip-worktree .gitignore && "
+                        "git config core.repositoryformatversion 1 && "
+                        "git config extensions.partialClone origin && "
+                        "git config remote.origin.url %s/nowhere && "
+                        "git config remote.origin.promisor true && "
+                        "git config remote.origin.uploadpack 'touch %s; false' && "
+                        "git config protocol.file.allow always && "
+                        "printf 'u\\n' > untracked.txt",
+                        w, w, w, mark),
+                     0);
+    struct run_ws_list l = {0};
+    struct ags_error err = {0};
+    assert_int_equal(run_ws_list(w, test_env, &l, &err), 0);
+    assert_true(listed(&l, "tracked.txt"));
+    assert_true(listed(&l, "untracked.txt"));
+    assert_int_equal(access(mark, F_OK), -1);
+    run_ws_list_done(&l);
+    free(mark);
+    free(w);
+}
+
 static void test_over_the_cap_names_the_size_cap_and_biggest_entries(void **state)
 {
     (void)state;
@@ -235,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_git_lists_tracked_untracked_and_the_git_dir_but_not_ignored),
         cmocka_unit_test(test_outside_git_everything_but_agsignore),
         cmocka_unit_test(test_a_git_file_is_refused),
+        cmocka_unit_test(test_a_partial_clone_config_makes_the_listing_fetch_nothing),
         cmocka_unit_test(test_over_the_cap_names_the_size_cap_and_biggest_entries),
         cmocka_unit_test(test_the_tar_unpacks_to_the_same_bytes_modes_and_links),
     };

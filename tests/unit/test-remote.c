@@ -157,6 +157,15 @@ static void agent_works(struct t *t)
                      0);
 }
 
+/* The agent's session exported: its bundle as a file of its own. */
+static char *agent_bundle(struct t *t)
+{
+    agent_works(t);
+    assert_int_equal(export(t, "git", t->base, "-"), 0);
+    struct run_export_header h = header_of(t->out);
+    return bundle_of(t, &h);
+}
+
 /* ---- framing ---- */
 
 static void test_header_kinds_are_told_apart(void **state)
@@ -456,7 +465,7 @@ static void run_bring_back(struct fake *f, const char *base, const char *state_h
 static void test_a_run_that_changed_nothing_says_so_and_removes_the_volumes(void **state)
 {
     struct t *t = *state;
-    struct fake f = {.base = {&fake_ops}, .out = "AGS-EXPORT/1 none\n"};
+    struct fake f = {.base = {.ops = &fake_ops}, .out = "AGS-EXPORT/1 none\n"};
     run_bring_back(&f, "none", t->root);
     assert_string_equal(f.argv4, "plain");
     assert_true(f.ws_read_only);
@@ -469,7 +478,7 @@ static void test_a_run_that_changed_nothing_says_so_and_removes_the_volumes(void
 static void test_a_failed_export_keeps_the_volumes_and_names_ags_pull(void **state)
 {
     struct t *t = *state;
-    struct fake f = {.base = {&fake_ops},
+    struct fake f = {.base = {.ops = &fake_ops},
                      .out = "",
                      .status = 3,
                      .err = "ags-export: the workspace has no .git directory\n\033[2J"};
@@ -483,13 +492,13 @@ static void test_a_failed_export_keeps_the_volumes_and_names_ags_pull(void **sta
     free(f.argv4);
     free(f.msgs);
     /* More than max_pull, and output without a header: refused the same way. */
-    struct fake big = {.base = {&fake_ops}, .out = "", .r = -EFBIG};
+    struct fake big = {.base = {.ops = &fake_ops}, .out = "", .r = -EFBIG};
     run_bring_back(&big, "none", t->root);
     assert_non_null(strstr(big.msgs, "larger than [remote] max_pull"));
     assert_int_equal(big.removed, 0);
     free(big.argv4);
     free(big.msgs);
-    struct fake junk = {.base = {&fake_ops}, .out = "# v2 git bundle\n"};
+    struct fake junk = {.base = {.ops = &fake_ops}, .out = "# v2 git bundle\n"};
     run_bring_back(&junk, "none", t->root);
     assert_non_null(strstr(junk.msgs, "no valid header"));
     assert_int_equal(junk.removed, 0);
@@ -500,7 +509,7 @@ static void test_a_failed_export_keeps_the_volumes_and_names_ags_pull(void **sta
 static void test_a_patch_comes_back_as_a_file_under_the_state_dir(void **state)
 {
     struct t *t = *state;
-    struct fake f = {.base = {&fake_ops}, .out = "AGS-EXPORT/1 patch\ndiff --git a/a b/a\n"};
+    struct fake f = {.base = {.ops = &fake_ops}, .out = "AGS-EXPORT/1 patch\ndiff --git a/a b/a\n"};
     run_bring_back(&f, "none", t->root);
     _cleanup_free_ char *want = xasprintf("P: ags-pi-7: patch %s/ags/sessions/ags-pi-7.patch", t->root);
     assert_non_null(strstr(f.msgs, want));
@@ -519,7 +528,7 @@ static void test_the_baseline_step_runs_only_outside_git(void **state)
     (void)state;
     struct remote_plan rp;
     remote_plan(&rp, "0123456789abcdef0123456789abcdef01234567");
-    struct fake f = {.base = {&fake_ops}, .out = "AGS-EXPORT/1 baseline\n"};
+    struct fake f = {.base = {.ops = &fake_ops}, .out = "AGS-EXPORT/1 baseline\n"};
     assert_int_equal(run_remote_after_upload(&f.base, &rp.p, NULL), 0);
     assert_null(f.argv4);
     remote_plan_done(&rp);
@@ -581,13 +590,28 @@ static void test_an_existing_branch_is_never_overwritten(void **state)
     run_pull_result_done(&res);
 }
 
+/* A base this repository no longer has (deleted and pruned since the
+ * upload): the branch is made and every commit its tip reaches counts;
+ * a full hex id "verifies" in rev-parse whether or not the object exists,
+ * so the count must not take it for a commit. */
+static void test_a_base_gone_from_the_host_still_counts_and_succeeds(void **state)
+{
+    struct t *t = *state;
+    _cleanup_free_ char *bundle = agent_bundle(t);
+    static const char gone[] = "1234567890123456789012345678901234567890";
+    struct run_pull_result res = {0};
+    struct ags_error err = {0};
+    assert_int_equal(run_pull_fetch_bundle(t->local, bundle, "sess1", gone, &res, &err), 0);
+    assert_string_equal(res.branch, "ags/sess1");
+    _cleanup_free_ char *all = sh_out("cd %s && git rev-list --count ags/sess1", t->local);
+    assert_int_equal(res.commits, strtoull(all, NULL, 10));
+    run_pull_result_done(&res);
+}
+
 static void test_missing_prerequisites_are_refused(void **state)
 {
     struct t *t = *state;
-    agent_works(t);
-    assert_int_equal(export(t, "git", t->base, "-"), 0);
-    struct run_export_header h = header_of(t->out);
-    _cleanup_free_ char *bundle = bundle_of(t, &h);
+    _cleanup_free_ char *bundle = agent_bundle(t);
     /* A repository that never had the base commit. */
     _cleanup_free_ char *other = xasprintf("%s/other", t->root);
     assert_int_equal(sh("mkdir %s && cd %s && " GIT " init -q . && echo x >x && " GIT
@@ -605,10 +629,7 @@ static void test_missing_prerequisites_are_refused(void **state)
 static void test_a_corrupt_bundle_is_refused(void **state)
 {
     struct t *t = *state;
-    agent_works(t);
-    assert_int_equal(export(t, "git", t->base, "-"), 0);
-    struct run_export_header h = header_of(t->out);
-    _cleanup_free_ char *bundle = bundle_of(t, &h);
+    _cleanup_free_ char *bundle = agent_bundle(t);
     /* Bytes of the pack overwritten (its header and objects sit after the refs). */
     assert_int_equal(sh("size=$(stat -c %%s %s) && printf 'garbagegarbagegarbage' | "
                         "dd of=%s bs=1 seek=$((size - 40)) conv=notrunc status=none",
@@ -705,6 +726,72 @@ static void test_planted_hooks_and_fsmonitor_never_run(void **state)
     run_pull_result_done(&res);
 }
 
+/* Makes repo say it is a partial clone whose promisor remote's uploadpack
+ * (run through the shell by a fetch from a path) touches mark. */
+static void make_promisor(const struct t *t, const char *repo, const char *mark)
+{
+    assert_int_equal(sh("mkdir -p %s/nowhere && cd %s && "
+                        "git config core.repositoryformatversion 1 && "
+                        "git config extensions.partialClone origin && "
+                        "git config remote.origin.url %s/nowhere && "
+                        "git config remote.origin.promisor true && "
+                        "git config protocol.file.allow always && "
+                        "git config remote.origin.uploadpack 'touch %s; false'",
+                        t->root, repo, t->root, mark),
+                     0);
+}
+
+/* The agent's bundle is thin: its delta bases are the host's objects.  One
+ * the host lacks in a repository that says it is a partial clone would be
+ * fetched from the promisor remote by index-pack --fix-thin, and a fetch
+ * runs what the host repository's config names (remote.origin.uploadpack
+ * through the shell for a path; for a real partial clone: the network with
+ * the user's credentials, at the agent's choosing). */
+static void test_a_thin_bundle_never_makes_the_host_fetch(void **state)
+{
+    struct t *t = *state;
+    _cleanup_free_ char *mark = xasprintf("%s/PWNED", t->root);
+    assert_int_equal(sh("cd %s && seq 1 3000 >big && " GIT " add big && " GIT " commit -qm big && "
+                        "rm -rf %s && cp -a %s %s",
+                        t->local, t->ws, t->local, t->ws),
+                     0);
+    _cleanup_free_ char *base = sh_out("cd %s && git rev-parse HEAD", t->local);
+    _cleanup_free_ char *blob = sh_out("cd %s && git rev-parse HEAD:big", t->local);
+    assert_int_equal(sh("cd %s && seq 1 3001 >big && " GIT " commit -qam edit", t->ws), 0);
+    assert_int_equal(sh("cd / && env -i PATH=/usr/bin:/bin sh %s git %s %s sess1 - >%s 2>%s.err",
+                        t->script, t->ws, base, t->out, t->out),
+                     0);
+    struct run_export_header h = header_of(t->out);
+    assert_int_equal(h.kind, RUN_EXPORT_BUNDLE);
+    _cleanup_free_ char *bundle = bundle_of(t, &h);
+    /* The host lacks the delta base and says a promisor remote has it. */
+    assert_int_equal(sh("rm %s/.git/objects/%.2s/%s", t->local, blob, blob + 2), 0);
+    make_promisor(t, t->local, mark);
+    struct run_pull_result res = {0};
+    struct ags_error err = {0};
+    assert_int_equal(run_pull_fetch_bundle(t->local, bundle, "sess1", base, &res, &err),
+                     -EBADMSG);
+    assert_non_null(strstr(err.msg, "index-pack"));
+    assert_int_not_equal(access(mark, F_OK), 0);
+    assert_int_not_equal(sh("cd %s && git rev-parse -q --verify ags/sess1 >/dev/null", t->local),
+                         0);
+}
+
+/* The export reads HEAD in the agent's repository with rev-parse; a config
+ * there that makes it a partial clone would have a missing commit fetched
+ * from its promisor remote, which runs its uploadpack through the shell. */
+static void test_the_export_never_fetches_for_the_agents_repository(void **state)
+{
+    struct t *t = *state;
+    _cleanup_free_ char *mark = xasprintf("%s/PWNED", t->root);
+    make_promisor(t, t->ws, mark);
+    assert_int_equal(sh("echo 1234567890123456789012345678901234567890 >%s/.git/refs/heads/main",
+                        t->ws),
+                     0);
+    (void)export(t, "git", t->base, "-");
+    assert_int_not_equal(access(mark, F_OK), 0);
+}
+
 /* ---- outside git: the baseline and the patch ---- */
 
 static void test_outside_git_a_patch_is_saved_0600(void **state)
@@ -767,6 +854,8 @@ int main(void)
             cmocka_unit_test(test_the_baseline_step_runs_only_outside_git),
             cmocka_unit_test_setup_teardown(
                     test_commits_and_uncommitted_changes_come_back_as_a_branch, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_a_base_gone_from_the_host_still_counts_and_succeeds,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_an_existing_branch_is_never_overwritten, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_missing_prerequisites_are_refused, setup,
@@ -776,6 +865,10 @@ int main(void)
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_nothing_changed_says_none, setup, teardown),
             cmocka_unit_test_setup_teardown(test_base_missing_and_detached_head_still_come_back,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_a_thin_bundle_never_makes_the_host_fetch, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_the_export_never_fetches_for_the_agents_repository,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_planted_hooks_and_fsmonitor_never_run, setup,
                                             teardown),

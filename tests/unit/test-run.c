@@ -74,6 +74,7 @@ static struct {
     int base_lookups; /* image_exists of the base */
     bool base_arg;    /* the build got BASE_IMAGE=<the stored base> */
     bool ca_file;     /* the build context got the host's CA bundle */
+    bool remote;      /* the engine fake_open reaches is remote */
 } fk;
 
 static int fake_step(enum op op, struct ags_error *err)
@@ -248,6 +249,7 @@ static int fake_open(const struct backend_open_opts *o, struct backend **ret,
         return r;
     struct backend *b = xcalloc(1, sizeof(*b));
     b->ops = &fake_ops;
+    b->remote = fk.remote;
     *ret = b;
     return 0;
 }
@@ -423,6 +425,8 @@ static void assert_test_handlers_back(void)
 
 /* How often the next run's create finds its name taken. */
 static int next_clashes;
+/* Whether the engine the next run opens is remote. */
+static bool next_remote;
 
 struct outcome {
     int r;
@@ -440,6 +444,8 @@ static struct outcome run_fixture(struct fixture *f, enum op fail_at, enum op si
     fk.signal = sig;
     fk.clashes = next_clashes;
     next_clashes = 0;
+    fk.remote = next_remote;
+    next_remote = false;
     install_test_handlers();
     const struct run_opts o = {
         .cfg = f->cfg,
@@ -768,6 +774,35 @@ static void test_a_remote_plans_host_files_are_copied_in_after_create_before_sta
     fixture_done(&f);
 }
 
+/* The engine is resolved again when the run opens it: one that is not the
+ * kind the plan was made for (the connection changed meanwhile) is refused
+ * before anything is made.  A local plan there would bind the remote host's
+ * paths of the same names; a remote one here would upload to this host. */
+static void test_a_plan_for_another_kind_of_engine_is_refused_before_anything(void **s _unused_)
+{
+    struct fixture f;
+    fixture_build(&f, false);
+    next_remote = true;
+    struct outcome out = run_fixture(&f, OP_NONE, OP_NONE, 0);
+    assert_int_equal(out.r, -EINVAL);
+    assert_string_equal(out.err.msg, "this run was planned for a local engine, but the engine "
+                                     "reached now is remote (its connection changed "
+                                     "meanwhile?); run it again");
+    assert_int_equal(fk.calls[OP_PREPARE], 0);
+    assert_int_equal(fk.calls[OP_CREATE], 0);
+    assert_all_undone(&f);
+    f.plan->remote = true;
+    out = run_fixture(&f, OP_NONE, OP_NONE, 0);
+    assert_int_equal(out.r, -EINVAL);
+    assert_string_equal(out.err.msg, "this run was planned for a remote engine, but the fake "
+                                     "backend opened runs on this host; choose the engine with "
+                                     "--connection or --url");
+    assert_int_equal(fk.calls[OP_PREPARE], 0);
+    assert_all_undone(&f);
+    f.plan->remote = false;
+    fixture_done(&f);
+}
+
 /* A copy that fails (or a file that is gone) ends the run before the
  * agent starts, and the sandbox goes. */
 static void test_a_failed_copy_in_removes_the_sandbox_and_starts_nothing(void **s _unused_)
@@ -948,6 +983,7 @@ int main(void)
         cmocka_unit_test(test_failed_sweep_warns_and_the_run_goes_on),
         cmocka_unit_test(test_a_remote_plans_host_files_are_copied_in_after_create_before_start),
         cmocka_unit_test(test_a_failed_copy_in_removes_the_sandbox_and_starts_nothing),
+        cmocka_unit_test(test_a_plan_for_another_kind_of_engine_is_refused_before_anything),
         cmocka_unit_test(test_a_remote_plan_names_the_head_commit_as_the_workspace_base),
         cmocka_unit_test(test_only_an_ssh_engine_is_remote),
         cmocka_unit_test(test_add_dir_holding_the_tunnel_sockets_is_refused_without_xdg_runtime_dir),
