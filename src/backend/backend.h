@@ -365,6 +365,10 @@ int backend_podman_target(const struct backend_open_opts *o, char **ret_uri,
  * ssh:// (docs/remote.md). */
 bool backend_podman_is_remote(const char *uri);
 
+/* Where an ssh:// engine's tunnel keeps its sockets: "<runtime>/ags"
+ * (podman_ssh_runtime_dir; owned). */
+char *backend_podman_tunnel_dir(const struct backend_open_opts *o);
+
 /* The names containers.conf gives Podman services (--connection NAME). */
 int backend_podman_connections(const struct backend_open_opts *o, char ***ret,
                                struct ags_error *err) _warn_unused_;

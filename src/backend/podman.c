@@ -443,6 +443,13 @@ bool backend_podman_is_remote(const char *uri)
     return podman_uri_is_remote(uri);
 }
 
+char *backend_podman_tunnel_dir(const struct backend_open_opts *o)
+{
+    struct podman_connect_opts copts = connect_opts(o);
+    _cleanup_free_ char *runtime = podman_ssh_runtime_dir(&copts);
+    return xasprintf("%s/ags", runtime);
+}
+
 int backend_podman_connections(const struct backend_open_opts *o, char ***ret,
                                struct ags_error *err)
 {

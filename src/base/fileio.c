@@ -386,17 +386,23 @@ int mkdir_private(const char *dir, struct ags_error *err)
 
 int fds_detach(int keep_fd, int at)
 {
-    int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-    for (int i = 0; fd >= 0 && i < 3; i++)
-        (void)dup2(fd, i);
-    if (fd > 2)
-        (void)close(fd);
+    /* keep_fd first: a starter whose stdin was closed has it at 0..2,
+     * where /dev/null goes next */
     if (keep_fd != at) {
         if (dup3(keep_fd, at, O_CLOEXEC) < 0)
             _exit(1);
         (void)close(keep_fd);
     }
-    (void)close_range((unsigned)at + 1, ~0U, 0);
+    int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int i = 0; fd >= 0 && i < 3; i++)
+        (void)dup2(fd, i);
+    if (fd > 2)
+        (void)close(fd);
+    /* Refused (an old kernel, a container's seccomp profile), the starter's
+     * pipes, locks and terminal would stay open for as long as this lives:
+     * no process at all rather than that. */
+    if (close_range((unsigned)at + 1, ~0U, 0) < 0)
+        _exit(1);
     if (chdir("/") < 0)
         _exit(1);
     return at;

@@ -5,12 +5,30 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "base/macro.h"
 #include "base/usock.h"
 #include "base/banned.h"
+
+int usock_connect_within(int fd, const struct sockaddr_un *sa, long timeout_ms)
+{
+    /* a blocking unix connect waits for room in the queue up to SO_SNDTIMEO */
+    struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+    if (timeout_ms <= 0)
+        tv = (struct timeval){.tv_usec = 1000};
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    int r;
+    do
+        r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+    while (r < 0 && errno == EINTR);
+    int e = r < 0 ? errno : 0;
+    tv = (struct timeval){0};
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    return e == EAGAIN ? -ETIMEDOUT : -e;
+}
 
 int usock_listen_private(const char *path, const char *what, int backlog, int *ret_fd,
                          struct ags_error *err)

@@ -8,6 +8,7 @@
  */
 
 #include <pthread.h>
+#include <sys/un.h>
 
 #include "base/error.h"
 
@@ -23,6 +24,11 @@ int usock_listen_private(const char *path, const char *what, int backlog, int *r
 int usock_listen_private_type(const char *path, const char *what, int type, int backlog,
                               int *ret_fd, struct ags_error *err) _warn_unused_;
 
+/* connect(2) of the unix socket fd to sa within timeout_ms (> 0): a
+ * listener that stopped accepting would otherwise keep a blocking connect
+ * waiting for room in its full queue forever.  0, -ETIMEDOUT, or -errno;
+ * the socket's send timeout is cleared again. */
+int usock_connect_within(int fd, const struct sockaddr_un *sa, long timeout_ms) _warn_unused_;
 /* pthread_create with every signal blocked in the new thread (it inherits the
  * mask of its creator), so the process's handlers run on the main thread.
  * 0 or a negative errno. */

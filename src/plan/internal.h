@@ -63,6 +63,9 @@ void plan_add_ro_file(struct plan_builder *b, const char *file, const char *dest
 /* places.c: places never mounted, and the git metadata mounts. */
 /* Why path may not be mounted (owned), or NULL. */
 char *plan_refusal(const struct plan_host *h, const char *path);
+/* plan_refusal's answer for the own directories that hold sockets only
+ * (the runtime directory): what even a read-only mount must not reach. */
+char *plan_socket_refusal(const struct plan_host *h, const char *path);
 int plan_check_workspace(struct plan_builder *b) _warn_unused_;
 int plan_add_git_dirs(struct plan_builder *b) _warn_unused_;
 

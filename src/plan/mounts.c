@@ -173,6 +173,12 @@ static int check_host_side(struct plan_builder *b, const struct cfg_mount *cm, c
                              "%s:%u: refusing to mount %s read-write (%s): %s; mount it "
                              "read-only or name a directory inside it",
                              file, cm->at.line, cm->host.v, label, why);
+    _cleanup_free_ char *sockets = plan_socket_refusal(&b->in->host, src);
+    if (sockets)
+        return ags_error_set(b->err, -EINVAL,
+                             "%s:%u: refusing to mount %s (%s): %s, whose sockets answer through "
+                             "a read-only mount too; name a directory outside it",
+                             file, cm->at.line, cm->host.v, label, sockets);
     _cleanup_free_ char *home = foreign_home_refusal(b, src);
     if (home)
         return ags_error_set(b->err, -EINVAL,

@@ -30,6 +30,17 @@ bool plan_git_head_valid(const char *text)
     return strspn(text, "0123456789abcdef") == n;
 }
 
+/* path is, contains, or (unless allowed) lies inside ags's directory d. */
+static char *own_dir_refusal(const struct plan_own_dir *d, const char *path)
+{
+    if (path_under(d->path, path))
+        return xasprintf("it %s ags's %s directory %s",
+                         strcmp(d->path, path) == 0 ? "is" : "contains", d->what, d->path);
+    if (!d->inside_ok && path_under(path, d->path))
+        return xasprintf("it is inside ags's %s directory %s", d->what, d->path);
+    return NULL;
+}
+
 char *plan_refusal(const struct plan_host *h, const char *path)
 {
     if (strcmp(path, "/") == 0)
@@ -39,12 +50,19 @@ char *plan_refusal(const struct plan_host *h, const char *path)
     if (h->home && path_under(h->home, path))
         return xasprintf("it contains your home directory %s", h->home);
     for (size_t i = 0; i < h->n_own_dirs; i++) {
-        const struct plan_own_dir *d = &h->own_dirs[i];
-        if (path_under(d->path, path))
-            return xasprintf("it %s ags's %s directory %s",
-                             strcmp(d->path, path) == 0 ? "is" : "contains", d->what, d->path);
-        if (!d->inside_ok && path_under(path, d->path))
-            return xasprintf("it is inside ags's %s directory %s", d->what, d->path);
+        char *why = own_dir_refusal(&h->own_dirs[i], path);
+        if (why)
+            return why;
+    }
+    return NULL;
+}
+
+char *plan_socket_refusal(const struct plan_host *h, const char *path)
+{
+    for (size_t i = 0; i < h->n_own_dirs; i++) {
+        char *why = h->own_dirs[i].sockets ? own_dir_refusal(&h->own_dirs[i], path) : NULL;
+        if (why)
+            return why;
     }
     return NULL;
 }

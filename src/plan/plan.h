@@ -97,6 +97,7 @@ struct plan_own_dir {
     const char *what; /* "config", "cache", ... */
     const char *path; /* canonical when it exists */
     bool inside_ok;
+    bool sockets; /* holds sockets: refused even read-only (connect(2) works there) */
 };
 
 /* A directory by identity (st_dev, st_ino): a bind mount of $HOME elsewhere

@@ -123,6 +123,11 @@ static int fetch_version(struct podman_client *c, struct ags_error *err)
     return r;
 }
 
+char *podman_ssh_runtime_dir(const struct podman_connect_opts *opts)
+{
+    return podman_runtime_dir(opts, geteuid() == 0);
+}
+
 /* The tunnel of an ssh:// endpoint: ep's dialer and local socket.  The key is
  * the service destination's identity, else CONTAINER_SSHKEY (podman's
  * ActiveDestination). */
@@ -132,7 +137,7 @@ static int open_ssh(const struct podman_connect_opts *opts, const char *identity
     if (!opts->ssh_open)
         return ags_error_set(err, -EPROTONOSUPPORT, "'%s': this program has no ssh transport",
                              ep->uri);
-    _cleanup_free_ char *runtime_dir = podman_runtime_dir(opts, geteuid() == 0);
+    _cleanup_free_ char *runtime_dir = podman_ssh_runtime_dir(opts);
     struct ags_dial_target tg = {
         .uri = ep->uri,
         .identity = identity ? identity : podman_opts_getenv(opts, "CONTAINER_SSHKEY"),

@@ -76,6 +76,11 @@ bool podman_uri_is_network(const char *uri);
 /* Whether uri is an ssh:// endpoint: a Podman on another host, whose
  * containers cannot see this host's paths (tcp:// counts as this machine). */
 bool podman_uri_is_remote(const char *uri);
+/* The runtime directory an ssh:// endpoint's tunnel keeps its sockets
+ * below (in ags/; Podman's rule: XDG_RUNTIME_DIR, else /run/user/UID,
+ * $TMPDIR/podman-run-UID, $HOME/rundir; root: /run), owned: a place no
+ * sandbox may see (docs/security.md). */
+char *podman_ssh_runtime_dir(const struct podman_connect_opts *opts);
 struct podman_client *podman_client_free(struct podman_client *c); /* NULL-safe */
 const char *podman_client_version(const struct podman_client *c);  /* "4.3.1" */
 const char *podman_client_uri(const struct podman_client *c);

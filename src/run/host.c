@@ -18,6 +18,7 @@
 #include "base/alloc.h"
 #include "base/procid.h"
 #include "base/strutil.h"
+#include "backend/backend.h"
 #include "run/gitdirs.h"
 #include "run/internal.h"
 #include "run/run.h"
@@ -144,8 +145,10 @@ char *run_xdg_ags_dir(const char *xdg, const char *home, const char *fallback)
     return home ? xasprintf("%s/%s/ags", home, fallback) : NULL;
 }
 
+/* sockets: it holds ags's sockets, never mounted, not even read-only
+ * (connect(2) works through a read-only mount). */
 static void add_own(struct host_facts *hf, size_t which, const char *what, char *path,
-                    bool inside_ok)
+                    bool inside_ok, bool sockets)
 {
     if (!path || path[0] != '/') {
         free(path);
@@ -153,7 +156,18 @@ static void add_own(struct host_facts *hf, size_t which, const char *what, char 
     }
     hf->own_paths[which] = canonical_or_same(path);
     free(path);
-    hf->own[hf->n_own++] = (struct plan_own_dir){what, hf->own_paths[which], inside_ok};
+    hf->own[hf->n_own++] = (struct plan_own_dir){what, hf->own_paths[which], inside_ok, sockets};
+}
+
+/* $XDG_RUNTIME_DIR/ags; without XDG_RUNTIME_DIR, where an ssh tunnel keeps
+ * its sockets instead (Podman's runtime directory rule): a sandbox of the
+ * user's uid that saw them would drive the remote engine. */
+static char *runtime_ags_dir(const struct cfg_host *host)
+{
+    if (host->xdg_runtime)
+        return xasprintf("%s/ags", host->xdg_runtime);
+    const struct backend_open_opts o = {.getenv = host->getenv ? host->getenv : env_process};
+    return backend_podman_tunnel_dir(&o);
 }
 
 /* $HOME and ags's own directories: places the plan never mounts. */
@@ -163,19 +177,22 @@ static void gather_places(const struct cfg_host *host, const struct ags_config *
     const char *home = host->home;
     hf->home = home && home[0] == '/' ? canonical_or_same(home) : NULL;
     add_own(hf, OWN_CONFIG, "config", run_xdg_ags_dir(host->xdg_config, home, ".config"),
-            false);
+            false, false);
     add_own(hf, OWN_STATE, "state",
-            run_xdg_ags_dir(getenv("XDG_STATE_HOME"), home, ".local/state"), false);
-    add_own(hf, OWN_CACHE, "cache",
-            cfg->sandbox.cache_dir.v ? xstrdup(cfg->sandbox.cache_dir.v) : NULL, false);
+            run_xdg_ags_dir(getenv("XDG_STATE_HOME"), home, ".local/state"), false, false);
+    /* Without a private XDG_RUNTIME_DIR the sessions' sockets (the agent
+     * filter's, the proxies') live in the cache directory. */
+    const char *cache = cfg->sandbox.cache_dir.v;
+    bool cache_sockets =
+            cache && run_private_dir_pick(host->getenv ? host->getenv : env_process, cache) == cache;
+    add_own(hf, OWN_CACHE, "cache", cache ? xstrdup(cache) : NULL, false, cache_sockets);
     /* The bubblewrap backend's images, volumes and runs (docs/bwrap.md): a
      * sandbox that could write them would poison every later run. */
     add_own(hf, OWN_DATA, "data", run_xdg_ags_dir(getenv("XDG_DATA_HOME"), home, ".local/share"),
-            false);
-    add_own(hf, OWN_RUNTIME, "runtime",
-            host->xdg_runtime ? xasprintf("%s/ags", host->xdg_runtime) : NULL, false);
+            false, false);
+    add_own(hf, OWN_RUNTIME, "runtime", runtime_ags_dir(host), false, true);
     /* Lockdown staging lives directly in it: a workspace may be below it. */
-    add_own(hf, OWN_TMP, "temporary (lockdown staging)", xstrdup(run_tmp_dir()), true);
+    add_own(hf, OWN_TMP, "temporary (lockdown staging)", xstrdup(run_tmp_dir()), true, false);
 }
 
 /* path and its ancestors up to / by (st_dev, st_ino); stops at the first

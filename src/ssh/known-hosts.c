@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <libssh2.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -97,9 +98,43 @@ static bool span_is(struct span a, const char *b, bool fold)
     return a.n == n && (fold ? strncasecmp(a.p, b, n) : memcmp(a.p, b, n)) == 0;
 }
 
+/* One pattern character against one of a lowercase name. */
+static bool char_matches(char pc, char c)
+{
+    return pc == '?' || tolower((unsigned char)pc) == (unsigned char)c;
+}
+
+/* Whether pattern matches all of name (lowercase) as OpenSSH's
+ * match_pattern does: '*' any run of characters, '?' one, the rest without
+ * case.  Backtracks to the last '*' only: O(pattern x name) at worst. */
+static bool pattern_matches(struct span pat, const char *name)
+{
+    size_t p = 0, s = 0, star = SIZE_MAX, mark = 0;
+    size_t n = strlen(name);
+    while (s < n) {
+        if (p < pat.n && pat.p[p] == '*') {
+            star = p++;
+            mark = s;
+        } else if (p < pat.n && char_matches(pat.p[p], name[s])) {
+            p++;
+            s++;
+        } else if (star != SIZE_MAX) {
+            p = star + 1;
+            s = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (p < pat.n && pat.p[p] == '*')
+        p++;
+    return p == pat.n;
+}
+
 /* Whether the comma-separated plain host list names name, as OpenSSH reads
- * it without wildcards (as libssh2 did): names compare without case, and a
- * negated "!name" takes the line away from that name. */
+ * it: each entry a pattern ('*', '?'; names compare without case), and a
+ * negated "!pattern" takes the line away from the names it matches.
+ * Patterns matter most on @revoked lines: "@revoked * KEY" is how a key is
+ * revoked for every host. */
 static bool hosts_name(struct span hosts, const char *name)
 {
     bool hit = false;
@@ -108,9 +143,9 @@ static bool hosts_name(struct span hosts, const char *name)
         size_t n = comma ? (size_t)(comma - (hosts.p + i)) : hosts.n - i;
         struct span h = {hosts.p + i, n};
         if (n > 0 && h.p[0] == '!') {
-            if (span_is((struct span){h.p + 1, n - 1}, name, true))
+            if (pattern_matches((struct span){h.p + 1, n - 1}, name))
                 return false;
-        } else if (span_is(h, name, true)) {
+        } else if (n > 0 && pattern_matches(h, name)) {
             hit = true;
         }
         i += n + 1;
@@ -140,6 +175,20 @@ static bool hashed_name(struct span hosts, const char *name)
     return memcmp(want, hash, SHA1_DIGEST_SIZE) == 0;
 }
 
+/* An entry's first three fields: hosts keytype key. */
+static bool entry_fields(const char *e, size_t len, struct span *hosts, struct span *ktype,
+                         struct span *b64)
+{
+    size_t at = 0;
+    return next_field(e, len, &at, hosts) && next_field(e, len, &at, ktype) &&
+           next_field(e, len, &at, b64);
+}
+
+static bool entry_names(struct span hosts, const char *name)
+{
+    return hosts.p[0] == '|' ? hashed_name(hosts, name) : hosts_name(hosts, name);
+}
+
 /* One entry (hosts keytype key [comment]) against name and key, plain or
  * hashed, compared here: libssh2 1.10 reads a correct ECDSA entry as a
  * changed key.  A line whose key does not decode is skipped, as OpenSSH
@@ -147,13 +196,9 @@ static bool hashed_name(struct span hosts, const char *name)
 static enum kh_check entry_check(const char *e, size_t len, const char *name,
                                  const struct kh_type *type, const struct ssh_host_key *key)
 {
-    size_t at = 0;
     struct span hosts, ktype, b64;
-    if (!next_field(e, len, &at, &hosts) || !next_field(e, len, &at, &ktype) ||
-        !next_field(e, len, &at, &b64) || !span_is(ktype, type->name, false))
-        return KH_NOTFOUND;
-    bool named = hosts.p[0] == '|' ? hashed_name(hosts, name) : hosts_name(hosts, name);
-    if (!named)
+    if (!entry_fields(e, len, &hosts, &ktype, &b64) || !span_is(ktype, type->name, false) ||
+        !entry_names(hosts, name))
         return KH_NOTFOUND;
     uint8_t blob[AGS_SSH_KEY_BLOB_MAX];
     long n = ssh_base64_decode(b64.p, b64.n, blob, sizeof(blob));
@@ -169,12 +214,10 @@ static enum kh_check stronger(enum kh_check a, enum kh_check b)
     return a > b ? a : b;
 }
 
-/* The verdict of the lines of kind for name ("[host]:port" as given: no
- * fallback to the bare host, which OpenSSH would not do either). */
-static enum kh_check check(const char *text, size_t len, enum ssh_kh_line kind, const char *name,
-                           const struct kh_type *type, const struct ssh_host_key *key)
+/* Calls fn on each entry of the lines of kind (blanks around it trimmed). */
+static void each_entry(const char *text, size_t len, enum ssh_kh_line kind,
+                       void (*fn)(const char *e, size_t n, void *ctx), void *ctx)
 {
-    enum kh_check r = KH_NOTFOUND;
     for (size_t at = 0; text && at < len;) {
         const char *nl = memchr(text + at, '\n', len - at);
         size_t n = nl ? (size_t)(nl - (text + at)) : len - at;
@@ -183,11 +226,85 @@ static enum kh_check check(const char *text, size_t len, enum ssh_kh_line kind, 
             size_t m = n - off;
             while (m > 0 && blank(text[at + off + m - 1]))
                 m--;
-            r = stronger(r, entry_check(text + at + off, m, name, type, key));
+            fn(text + at + off, m, ctx);
         }
         at += n + 1;
     }
-    return r;
+}
+
+struct check_ctx {
+    const char *name;
+    const struct kh_type *type;
+    const struct ssh_host_key *key;
+    enum kh_check r;
+};
+
+static void check_entry(const char *e, size_t n, void *ctx)
+{
+    struct check_ctx *c = ctx;
+    c->r = stronger(c->r, entry_check(e, n, c->name, c->type, c->key));
+}
+
+/* The verdict of the lines of kind for name ("[host]:port" as given: no
+ * fallback to the bare host, which OpenSSH would not do either). */
+static enum kh_check check(const char *text, size_t len, enum ssh_kh_line kind, const char *name,
+                           const struct kh_type *type, const struct ssh_host_key *key)
+{
+    struct check_ctx c = {name, type, key, KH_NOTFOUND};
+    each_entry(text, len, kind, check_entry, &c);
+    return c.r;
+}
+
+struct types_ctx {
+    const char *name;
+    unsigned known; /* bit i: an entry names name with kh_types[i] */
+};
+
+static void note_type(const char *e, size_t n, void *ctx)
+{
+    struct types_ctx *c = ctx;
+    struct span hosts, ktype, b64;
+    if (!entry_fields(e, n, &hosts, &ktype, &b64))
+        return;
+    for (size_t i = 0; i < sizeof(kh_types) / sizeof(kh_types[0]); i++)
+        if (!(c->known & (1u << i)) && span_is(ktype, kh_types[i].name, false) &&
+            entry_names(hosts, c->name))
+            c->known |= 1u << i;
+}
+
+/* Which key types the plain entries name name (lowercase) with. */
+static unsigned known_types(const char *text, size_t len, const char *name)
+{
+    struct types_ctx c = {name, 0};
+    each_entry(text, len, SSH_KH_KEY, note_type, &c);
+    return c.known;
+}
+
+static char *lowercase(const char *name)
+{
+    char *lower = xstrdup(name);
+    for (char *p = lower; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return lower;
+}
+
+void ssh_known_hosts_methods(const char *text, size_t len, const char *name,
+                             char out[SSH_KH_METHODS_MAX])
+{
+    _cleanup_free_ char *lower = lowercase(name);
+    unsigned known = known_types(text, len, lower);
+    size_t o = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < sizeof(kh_types) / sizeof(kh_types[0]); i++) {
+            if (((known >> i) & 1u) != (pass == 0 ? 1u : 0u))
+                continue;
+            size_t n = strlen(kh_types[i].name);
+            if (o > 0)
+                out[o++] = ',';
+            memcpy(out + o, kh_types[i].name, n);
+            o += n;
+        }
+    out[o] = '\0';
 }
 
 int ssh_known_hosts_verdict(const char *text, size_t len, const char *name,
@@ -201,14 +318,15 @@ int ssh_known_hosts_verdict(const char *text, size_t len, const char *name,
                              "check (only ed25519 and ECDSA)",
                              name);
     /* plain names compare without case; hashed ones were hashed lowercase */
-    _cleanup_free_ char *lower = xstrdup(name);
-    for (char *p = lower; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
+    _cleanup_free_ char *lower = lowercase(name);
     if (check(text, len, SSH_KH_REVOKED, lower, type, key) == KH_MATCH) {
         *ret = SSH_KH_REVOKED_KEY;
         return 0;
     }
     enum kh_check r = check(text, len, SSH_KH_KEY, lower, type, key);
-    *ret = r == KH_MATCH ? SSH_KH_MATCH : r == KH_MISMATCH ? SSH_KH_CHANGED : SSH_KH_UNKNOWN;
+    *ret = r == KH_MATCH                         ? SSH_KH_MATCH
+           : r == KH_MISMATCH                    ? SSH_KH_CHANGED
+           : known_types(text, len, lower) != 0u ? SSH_KH_OTHER_TYPE
+                                                 : SSH_KH_UNKNOWN;
     return 0;
 }

@@ -9,8 +9,8 @@
  * read skipped (one such line must not hide the rest).  The line
  * classification and the verdict are pure (fuzzed: fuzz/ssh-known-hosts),
  * and every entry is matched here, not by libssh2 (1.10 reads a correct
- * ECDSA entry as a changed key): plain names without case and with "!name"
- * negations, hashed names as HMAC-SHA1(salt, name), then the same key type
+ * ECDSA entry as a changed key): plain names as patterns ('*', '?') without
+ * case and with "!pattern" negations, hashed names as HMAC-SHA1(salt, name), then the same key type
  * and key blob.
  */
 
@@ -36,7 +36,11 @@ enum ssh_kh_line ssh_known_hosts_line(const char *line, size_t len, size_t *ret_
 
 enum ssh_kh_verdict {
     SSH_KH_MATCH,
-    SSH_KH_UNKNOWN,  /* no entry for the name with a key of this type */
+    SSH_KH_UNKNOWN,  /* no entry for the name at all */
+    /* no entry for the name with a key of this type, but one with a key of
+     * another type: a server that offers only a type it never showed is
+     * what an interceptor looks like (OpenSSH says so too) */
+    SSH_KH_OTHER_TYPE,
     SSH_KH_CHANGED,  /* an entry for the name with another key of this type */
     SSH_KH_REVOKED_KEY,
 };
@@ -55,3 +59,11 @@ struct ssh_host_key {
 int ssh_known_hosts_verdict(const char *text, size_t len, const char *name,
                             const struct ssh_host_key *key, enum ssh_kh_verdict *ret,
                             struct ags_error *err) _warn_unused_;
+
+/* The host key methods to offer in the handshake, comma-separated: the
+ * types known_hosts holds for name first, then the others ags checks, as
+ * OpenSSH orders them, so that a server with several host keys shows the
+ * one the user has (and a type never seen stands out as OTHER_TYPE). */
+#define SSH_KH_METHODS_MAX 96u
+void ssh_known_hosts_methods(const char *text, size_t len, const char *name,
+                             char out[SSH_KH_METHODS_MAX]);

@@ -23,8 +23,8 @@
 #include "base/banned.h"
 
 /* libssh2 1.10 verifies ssh-rsa (SHA-1) signatures only, which servers have
- * stopped making; ed25519 and ECDSA are what it can check. */
-#define HOSTKEY_METHODS "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521"
+ * stopped making; ed25519 and ECDSA are what it can check
+ * (ssh_known_hosts_methods orders them). */
 
 /* libssh2's recv with the time of every byte noted: the dead-link clock. */
 static ssize_t recv_noted(libssh2_socket_t fd, void *buf, size_t len, int flags, void **abstract)
@@ -49,7 +49,19 @@ static void init_libssh2(void)
     (void)libssh2_init(0);
 }
 
-static int handshake(struct ssh_tunnel *t, long timeout_ms, struct ags_error *err)
+/* ~/.ssh/known_hosts (*ret_text NULL when there is none); *ret_path owned. */
+static int read_known_hosts(const char *home, char **ret_path, char **ret_text, size_t *ret_len,
+                            struct ags_error *err)
+{
+    *ret_path = xasprintf("%s/.ssh/known_hosts", home ? home : "");
+    *ret_text = NULL;
+    *ret_len = 0;
+    int r = read_regular_file_at(AT_FDCWD, *ret_path, *ret_path, AGS_SSH_KNOWN_HOSTS_MAX, ret_text,
+                                 ret_len, NULL, err);
+    return r == -ENOENT ? 0 : r;
+}
+
+static int handshake(struct ssh_tunnel *t, long timeout_ms, const char *home, struct ags_error *err)
 {
     /* libssh2 1.10 initialises itself (and its crypto) on the first session
      * with an unguarded counter: ags ps opens tunnels on several threads. */
@@ -64,9 +76,18 @@ static int handshake(struct ssh_tunnel *t, long timeout_ms, struct ags_error *er
     void *cbp;
     memcpy(&cbp, &cb, sizeof(cbp));
     (void)libssh2_session_callback_set(t->session, LIBSSH2_CALLBACK_RECV, cbp);
-    if (libssh2_session_method_pref(t->session, LIBSSH2_METHOD_HOSTKEY, HOSTKEY_METHODS) < 0)
+    /* the types known for the host first: the key the user has is the one
+     * shown, and a server offering only another type is refused as such */
+    _cleanup_free_ char *path = NULL, *text = NULL;
+    size_t tlen = 0;
+    int r = read_known_hosts(home, &path, &text, &tlen, err);
+    if (r < 0)
+        return r;
+    char methods[SSH_KH_METHODS_MAX];
+    ssh_known_hosts_methods(text, tlen, t->name, methods);
+    if (libssh2_session_method_pref(t->session, LIBSSH2_METHOD_HOSTKEY, methods) < 0)
         return ags_error_set(err, -EIO, "libssh2: %s", session_error(t->session));
-    int r = libssh2_session_handshake(t->session, t->sock);
+    r = libssh2_session_handshake(t->session, t->sock);
     if (r == LIBSSH2_ERROR_KEX_FAILURE)
         return ags_error_set(err, -EPROTONOSUPPORT,
                              "ssh: %s offers no host key type ags can check: ags takes ed25519 "
@@ -112,12 +133,10 @@ int ssh_tunnel_check_host_key(struct ssh_tunnel *t, const char *home, struct ags
     struct ssh_host_key key = {.blob = (const uint8_t *)blob, .len = len, .type = type};
     char fp[SSH_FINGERPRINT_MAX];
     ssh_fingerprint_sha256(key.blob, key.len, fp);
-    _cleanup_free_ char *path = xasprintf("%s/.ssh/known_hosts", home ? home : "");
-    _cleanup_free_ char *text = NULL;
+    _cleanup_free_ char *path = NULL, *text = NULL;
     size_t tlen = 0;
-    int r = read_regular_file_at(AT_FDCWD, path, path, AGS_SSH_KNOWN_HOSTS_MAX, &text, &tlen, NULL,
-                                 err);
-    if (r < 0 && r != -ENOENT)
+    int r = read_known_hosts(home, &path, &text, &tlen, err);
+    if (r < 0)
         return r;
     enum ssh_kh_verdict v;
     r = ssh_known_hosts_verdict(text, tlen, t->name, &key, &v, err);
@@ -142,6 +161,15 @@ int ssh_tunnel_check_host_key(struct ssh_tunnel *t, const char *home, struct ags
                              "remove the old key (`ssh-keygen -R '%s'`) and add the new one "
                              "after checking its fingerprint",
                              t->name, kt, fp, t->name);
+    case SSH_KH_OTHER_TYPE:
+        return ags_error_set(err, -EPERM,
+                             "ssh: WARNING: %s is in %s only with a key of another type, and now "
+                             "shows an %s key it never showed before (%s): someone may be "
+                             "intercepting the connection, or the host's keys were replaced. ags "
+                             "refuses to connect. Do not add this key from ssh-keyscan over the "
+                             "same network: check its fingerprint with the host's administrator "
+                             "first",
+                             t->name, path, kt, fp);
     case SSH_KH_UNKNOWN:
     default:
         return ags_error_set(err, -EPERM,
@@ -235,7 +263,7 @@ int ssh_tunnel_connect(struct ssh_tunnel *t, const struct ags_dial_target *tg,
     /* request and answer are small packets: never held back for an ACK */
     int one = 1;
     (void)setsockopt(t->sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    int r = handshake(t, timeout_ms, err);
+    int r = handshake(t, timeout_ms, tg->home, err);
     if (r == 0)
         r = ssh_tunnel_check_host_key(t, tg->home, err);
     if (r == 0)

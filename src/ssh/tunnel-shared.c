@@ -143,11 +143,19 @@ static int ctl_recv(int fd, long deadline, struct ctl_record *rec, int *ret_fd)
     return 0;
 }
 
-static bool peer_is_us(int fd)
+/* The uid at the other end of a unix socket; -1 when it cannot be told. */
+static long peer_uid(int fd)
 {
     struct ucred cred;
     socklen_t len = sizeof(cred);
-    return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.uid == geteuid();
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || len != sizeof(cred))
+        return -1;
+    return (long)cred.uid;
+}
+
+static bool peer_is_us(int fd)
+{
+    return peer_uid(fd) == (long)geteuid();
 }
 
 /* ---- the tunnel process's side (the pump's hooks) ---- */
@@ -294,7 +302,18 @@ static int shared_dir(const struct ags_dial_target *tg, char **ret, struct ags_e
         return ags_error_set(err, -EINVAL,
                              "ssh: no private runtime directory for the tunnel's "
                              "sockets (set XDG_RUNTIME_DIR)");
-    _cleanup_free_ char *base = xasprintf("%s/ags", tg->runtime_dir);
+    /* Another user who can write the runtime directory (or one above it)
+     * could rename ags/ away mid-run and put a directory of theirs, with a
+     * tunnel of theirs, at the name the run connects to. */
+    _cleanup_free_ char *runtime = trusted_realpath(tg->runtime_dir);
+    if (!runtime)
+        return ags_error_set(err, -EPERM,
+                             "ssh: the runtime directory %s is not private to you (it and every "
+                             "directory above it must be yours or root's, and nobody else may "
+                             "write to them): another user could serve the tunnel's sockets "
+                             "there. Set XDG_RUNTIME_DIR to a directory of yours (mode 0700)",
+                             tg->runtime_dir);
+    _cleanup_free_ char *base = xasprintf("%s/ags", runtime);
     int r = mkdir_private(base, err);
     if (r < 0)
         return r;
@@ -592,13 +611,31 @@ static int contact(const char *dir, long deadline, int *ret_fd, bool *refused,
     _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return ags_error_set(err, -errno, "socket: %m");
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        int e = -errno;
-        if (e == -ENOENT || e == -ECONNREFUSED)
-            return e;
+    int e = usock_connect_within(fd, &sa, deadline - monotonic_ms());
+    if (e == -ENOENT || e == -ECONNREFUSED)
+        return e;
+    if (e == -ETIMEDOUT)
+        return ags_error_set(err, e,
+                             "ssh: the tunnel process at %s takes no new run (stopped or stuck?): "
+                             "end it (`pkill -x ags-ssh-tunnel`) and run again",
+                             dir);
+    if (e < 0)
         return ags_error_set(err, e, "ssh: cannot reach the tunnel process at %s: %s", dir,
                              strerror(-e));
-    }
+    /* Before anything is read from it: a stream another user passed would
+     * carry the session's terminal and what a pull brings back. */
+    long uid = peer_uid(fd);
+    if (uid < 0)
+        return ags_error_set(err, -EPERM,
+                             "ssh: refusing the tunnel control socket %s/ctl: cannot tell who "
+                             "serves it (SO_PEERCRED: %m)",
+                             dir);
+    if (uid != (long)geteuid())
+        return ags_error_set(err, -EPERM,
+                             "ssh: refusing the tunnel control socket %s/ctl: it is served by "
+                             "uid %ld, not by you (uid %u); another user may be impersonating "
+                             "your ssh tunnel. Nothing was sent. Remove %s",
+                             dir, uid, (unsigned)geteuid(), dir);
     struct ctl_record rec;
     int pass = -1;
     int r = ctl_recv(fd, deadline, &rec, &pass);

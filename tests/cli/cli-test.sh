@@ -436,12 +436,18 @@ run remote-add-dir 2 "${cc[@]}" plan --agent shell --connection remote --add-dir
     expect remote-add-dir "$err" "ags: --add-dir $work cannot be used with a remote engine (the engine's host does not have this host's directories); remove it or use a local engine"
 run remote-allowlist 2 "${cc[@]}" plan --agent shell --connection remote --network allowlist &&
     expect remote-allowlist "$err" "remove --network allowlist or use a local engine"
-printf '%s\n[[mount]]\nhost = "%s"\ncontainer = "/data"\nmode = "ro"\n' "$(cat "$work/home/.config/ags/config.toml")" "$work" >"$work/mount.toml"
+# (not $work itself: it holds the home, whose cache directory holds the
+# sessions' sockets here, without a private XDG_RUNTIME_DIR)
+mkdir -p "$work/data"
+printf '%s\n[[mount]]\nhost = "%s"\ncontainer = "/data"\nmode = "ro"\n' "$(cat "$work/home/.config/ags/config.toml")" "$work/data" >"$work/mount.toml"
 mount_line=$(grep -n '^\[\[mount\]\]' "$work/mount.toml" | cut -d: -f1)
 run remote-mount 2 "${cc[@]}" plan --agent shell --connection remote --config "$work/mount.toml" &&
-    expect remote-mount "$err" "ags: $work/mount.toml:$mount_line:1: [[mount]] $work -> /data cannot be used with a remote engine"
+    expect remote-mount "$err" "ags: $work/mount.toml:$mount_line:1: [[mount]] $work/data -> /data cannot be used with a remote engine"
 run remote-mount-local-ok 0 "${cc[@]}" plan --agent shell --url unix:///u.sock --config "$work/mount.toml" &&
-    expect remote-mount-local-ok "$out" "bind $work -> /data (ro)"
+    expect remote-mount-local-ok "$out" "bind $work/data -> /data (ro)"
+printf '%s\n[[mount]]\nhost = "%s"\ncontainer = "/data"\nmode = "ro"\n' "$(cat "$work/home/.config/ags/config.toml")" "$work" >"$work/mount-sockets.toml"
+run mount-over-session-sockets 2 "${cc[@]}" plan --agent shell --url unix:///u.sock --config "$work/mount-sockets.toml" &&
+    expect mount-over-session-sockets "$err" "whose sockets answer through a read-only mount too"
 run remote-tcp-is-local 0 "${cc[@]}" plan --agent shell --url tcp://127.0.0.1:1 &&
     expect remote-tcp-is-local "$out" "bind $work/proj -> $work/proj (rw)  # workdir"
 run engine-unknown-name 2 "${cc[@]}" plan --agent shell --connection nope &&

@@ -5,7 +5,9 @@
  * and one ed25519 key: no crash, a verdict of the enum, and the same
  * answer as OpenSSH in the one way every input allows to check: once a
  * correct plain line for the name is appended, the key matches (or is
- * revoked, when a @revoked line names it), and what matched still matches.
+ * revoked, when a @revoked line names it), and what matched still matches;
+ * the handshake's host key methods are always the four types ags checks,
+ * each once, in some order.
  */
 #include <libssh2.h>
 #include <stdint.h>
@@ -28,7 +30,8 @@ static enum ssh_kh_verdict verdict(const char *text, size_t len, const char *nam
     struct ags_error err = {0};
     if (ssh_known_hosts_verdict(text, len, name, k, &v, &err) != 0)
         abort(); /* a supported key type: never an error */
-    if (v != SSH_KH_MATCH && v != SSH_KH_UNKNOWN && v != SSH_KH_CHANGED && v != SSH_KH_REVOKED_KEY)
+    if (v != SSH_KH_MATCH && v != SSH_KH_UNKNOWN && v != SSH_KH_OTHER_TYPE && v != SSH_KH_CHANGED &&
+        v != SSH_KH_REVOKED_KEY)
         abort();
     return v;
 }
@@ -58,5 +61,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     }
     free(text);
+    char methods[SSH_KH_METHODS_MAX];
+    ssh_known_hosts_methods((const char *)data, size, names[0], methods);
+    static const char *const types[] = {"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
+                                        "ecdsa-sha2-nistp521"};
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        char *at = strstr(methods, types[i]);
+        if (!at || strstr(at + 1, types[i]))
+            abort();
+        total += strlen(types[i]) + 1;
+    }
+    if (strlen(methods) + 1 != total)
+        abort();
     return 0;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -9,7 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -413,6 +419,79 @@ static void test_trusted_realpath_refuses_what_another_user_could_change(void **
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* Runs body in a child; returns what it wrote to the pipe whose write end
+ * it got (up to 7 bytes) and its exit status. */
+static int in_child(void (*body)(int fd), char out[8], int *status)
+{
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        (void)close(p[0]);
+        body(p[1]);
+        _exit(0);
+    }
+    (void)close(p[1]);
+    memset(out, 0, 8);
+    ssize_t n = read(p[0], out, 7);
+    (void)close(p[0]);
+    assert_int_equal(waitpid(pid, status, 0), pid);
+    return (int)n;
+}
+
+/* close_range refused (an old kernel: ENOSYS; a container runtime's seccomp
+ * profile that predates it: EPERM): the descriptor that should have been
+ * closed is still open when fds_detach returns. */
+static void detach_under_no_close_range(int fd)
+{
+    int leak = dup2(fd, 20); /* not close-on-exec: a starter's pipe or lock */
+    int keep = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    struct sock_filter f[] = {
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_close_range, 0, 1),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+    (void)close(fd);
+    if (leak != 20 || keep < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+        _exit(2);
+    (void)fds_detach(keep, 3);
+    (void)!write(20, "leaked", 6);
+}
+
+static void test_fds_detach_never_returns_with_descriptors_left_open(void **state)
+{
+    (void)state;
+    char out[8];
+    int status = 0;
+    assert_int_equal(in_child(detach_under_no_close_range, out, &status), 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 1);
+}
+
+/* A starter whose stdin was closed (`ags ps <&-`) gets its report pipe at
+ * fd 0: it must reach fd 3, not be replaced by /dev/null on the way. */
+static void detach_keeping_stdin(int fd)
+{
+    if (dup2(fd, 0) != 0)
+        _exit(2);
+    (void)close(fd);
+    int at = fds_detach(0, 3);
+    (void)!write(at, "kept", 4);
+}
+
+static void test_fds_detach_keeps_a_descriptor_given_at_0_to_2(void **state)
+{
+    (void)state;
+    char out[8];
+    int status = 0;
+    assert_int_equal(in_child(detach_keeping_stdin, out, &status), 4);
+    assert_string_equal(out, "kept");
+}
+
 static void test_signals_restore_puts_back_the_exact_dispositions(void **state)
 {
     (void)state;
@@ -500,6 +579,8 @@ int main(void)
         cmocka_unit_test(test_strv_new_copies_and_len_counts_to_the_null),
         cmocka_unit_test(test_strv_env_with_replaces_only_the_named_variable),
         cmocka_unit_test(test_trusted_realpath_refuses_what_another_user_could_change),
+        cmocka_unit_test(test_fds_detach_never_returns_with_descriptors_left_open),
+        cmocka_unit_test(test_fds_detach_keeps_a_descriptor_given_at_0_to_2),
         cmocka_unit_test(test_signals_restore_puts_back_the_exact_dispositions),
         cmocka_unit_test(test_signals_caught_twice_keep_the_first_saved_disposition),
         cmocka_unit_test(test_signals_catch_refuses_more_than_signals_max),

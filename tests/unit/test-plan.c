@@ -100,9 +100,9 @@ static struct ags_config *load_cfg(const char *toml)
 }
 
 static const struct plan_own_dir own_dirs[] = {
-    {"config", "/home/u/.config/ags", false},
-    {"cache", "/home/u/.cache/ags", false},
-    {"temporary (lockdown staging)", "/tmp", true},
+    {"config", "/home/u/.config/ags", false, false},
+    {"cache", "/home/u/.cache/ags", false, false},
+    {"temporary (lockdown staging)", "/tmp", true, false},
 };
 
 static void fx_init(struct fx *f, const char *toml, enum plan_agent agent)
@@ -547,6 +547,59 @@ static void test_config_mount_host_side_refused_over_home_ags_dirs_and_other_age
         fx_ok(&f);
         fx_done(&f);
     }
+}
+
+/* ags's runtime directory holds sockets (the ssh tunnel's ctl and
+ * podman.sock, the agent filter's, the proxies'): connect(2) works through a
+ * read-only bind mount as well, and the sandbox runs as the user's uid, so
+ * a read-only mount of it, of anything holding it or of anything inside it
+ * would hand the sandbox the remote engine.  Refused whatever the mode. */
+static void test_config_mount_of_ags_runtime_dir_refused_even_read_only(void **state)
+{
+    (void)state;
+    static const struct plan_own_dir dirs[] = {
+        {"config", "/home/u/.config/ags", false, false},
+        {"runtime", "/run/user/1000/ags", false, true},
+    };
+    static const char *const fs[] = {"/work/repo/", "/", "/run/", "/run/user/1000/",
+                                     "/run/user/1000/ags/", "/run/user/1000/ags/ssh-0123/",
+                                     "/home/u/", "/home/u/.config/", NULL};
+    static const struct {
+        const char *host, *how;
+    } cases[] = {
+        {"/run/user/1000", "contains"},
+        {"/", "contains"},
+        {"/run/user/1000/ags", "is"},
+        {"/run/user/1000/ags/ssh-0123", "is inside"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        _cleanup_free_ char *toml = xasprintf("[sandbox]\nimage = \"i\"\n[[mount]]\n"
+                                              "host = \"%s\"\ncontainer = \"/r\"\n"
+                                              "mode = \"ro\"\n",
+                                              cases[i].host);
+        struct fx f;
+        fx_init(&f, toml, PLAN_AGENT_PI);
+        fake_fs = fs;
+        f.in.host.own_dirs = dirs;
+        f.in.host.n_own_dirs = 2;
+        _cleanup_free_ char *msg = xasprintf(
+                "/etc/ags.toml:3: refusing to mount %s (config): it %s ags's runtime directory "
+                "/run/user/1000/ags, whose sockets answer through a read-only mount too; name a "
+                "directory outside it",
+                cases[i].host, cases[i].how);
+        assert_plan_error(&f, msg);
+        fx_done(&f);
+    }
+    /* read-only over the config directory stays allowed: files, no sockets */
+    struct fx f;
+    fx_init(&f, "[sandbox]\nimage = \"i\"\n[[mount]]\nhost = \"/home/u/.config\"\n"
+                "container = \"/c\"\nmode = \"ro\"\n",
+            PLAN_AGENT_PI);
+    fake_fs = fs;
+    f.in.host.own_dirs = dirs;
+    f.in.host.n_own_dirs = 2;
+    fx_ok(&f);
+    fx_done(&f);
 }
 
 static void test_add_dirs_are_rw_same_path_in_flag_order_after_config_mounts(void **state)
@@ -3151,6 +3204,7 @@ int main(void)
         cmocka_unit_test(test_config_mount_optional_and_missing_is_skipped_with_a_note),
         cmocka_unit_test(test_required_mount_missing_is_an_error_naming_file_and_line),
         cmocka_unit_test(test_config_mount_host_side_refused_over_home_ags_dirs_and_other_agents_homes),
+        cmocka_unit_test(test_config_mount_of_ags_runtime_dir_refused_even_read_only),
         cmocka_unit_test(test_add_dirs_are_rw_same_path_in_flag_order_after_config_mounts),
         cmocka_unit_test(test_add_dir_identical_to_an_existing_mount_is_skipped),
         cmocka_unit_test(test_add_dir_must_be_an_existing_directory_and_not_hide_a_mount),

@@ -875,6 +875,91 @@ static void test_a_remote_plan_names_the_head_commit_as_the_workspace_base(void 
     config_free(cfg);
 }
 
+static const char *env_without_runtime_dir(const char *name)
+{
+    return strcmp(name, "XDG_RUNTIME_DIR") == 0 ? NULL : fake_env(name);
+}
+
+/* Without XDG_RUNTIME_DIR an ssh tunnel keeps its sockets in Podman's
+ * runtime directory (root: /run/ags): a directory holding them is a place
+ * never mounted, as $XDG_RUNTIME_DIR/ags is (a sandbox of the user's uid
+ * there would drive the remote engine through the tunnel). */
+static void test_add_dir_holding_the_tunnel_sockets_is_refused_without_xdg_runtime_dir(
+        void **s _unused_)
+{
+    if (geteuid() != 0)
+        skip(); /* root's Podman runtime directory is /run; CI runs as root */
+    static const char toml[] = "[sandbox]\nimage = \"ags-test-run:1\"\n";
+    struct cfg_host host = {.home = home_dir, .cwd = work_dir, .getenv = env_without_runtime_dir};
+    struct ags_config *cfg = NULL;
+    struct cfg_diag diag = {0};
+    assert_int_equal(config_load_buffer(&host, toml, strlen(toml), "/etc/ags.toml", false, &cfg,
+                                        &diag),
+                     0);
+    cfg_diag_done(&diag);
+    static const char *const dirs[] = {"/run"};
+    const struct run_request req = {
+            .cfg = cfg,
+            .agent = PLAN_AGENT_SHELL,
+            .host = &host,
+            .flags = {.add_dirs = dirs, .n_add_dirs = 1},
+    };
+    struct ags_plan *p = NULL;
+    struct ags_error err = {0};
+    int r = run_build_plan(&req, false, &p, NULL, &err);
+    if (r == 0)
+        plan_free(p);
+    assert_true(r < 0);
+    assert_non_null(strstr(err.msg, "/run/ags"));
+    config_free(cfg);
+}
+
+/* Without a private XDG_RUNTIME_DIR the sessions' sockets (the agent
+ * filter's, the proxies') live in [sandbox] cache_dir: a read-only mount of
+ * it would let a sandbox connect to another session's (its keys, its
+ * allowlist).  Refused whatever the mode; read-only stays allowed when
+ * the sockets live elsewhere. */
+static void test_read_only_mount_of_the_cache_dir_holding_sockets_is_refused(void **s _unused_)
+{
+    _cleanup_free_ char *cache = xasprintf("%s/cache", root);
+    make_dir(cache);
+    assert_int_equal(chmod(cache, 0700), 0);
+    _cleanup_free_ char *toml = xasprintf("[sandbox]\nimage = \"ags-test-run:1\"\n"
+                                          "cache_dir = \"%s\"\n"
+                                          "[[mount]]\nhost = \"%s\"\ncontainer = \"/c\"\n"
+                                          "mode = \"ro\"\n",
+                                          cache, cache);
+    for (int xdg = 0; xdg < 2; xdg++) {
+        struct cfg_host host = {.home = home_dir,
+                                .cwd = work_dir,
+                                .getenv = xdg ? fake_env : env_without_runtime_dir};
+        const char *rt = xdg ? getenv("XDG_RUNTIME_DIR") : NULL;
+        struct stat st;
+        if (xdg && (!rt || stat(rt, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077)))
+            continue; /* no private runtime directory here: the sockets are in the cache */
+        host.xdg_runtime = rt;
+        struct ags_config *cfg = NULL;
+        struct cfg_diag diag = {0};
+        assert_int_equal(config_load_buffer(&host, toml, strlen(toml), "/etc/ags.toml", false,
+                                            &cfg, &diag),
+                         0);
+        cfg_diag_done(&diag);
+        const struct run_request req = {.cfg = cfg, .agent = PLAN_AGENT_SHELL, .host = &host};
+        struct ags_plan *p = NULL;
+        struct ags_error err = {0};
+        int r = run_build_plan(&req, false, &p, NULL, &err);
+        if (r == 0)
+            plan_free(p);
+        if (xdg) {
+            assert_int_equal(r, 0);
+        } else {
+            assert_true(r < 0);
+            assert_non_null(strstr(err.msg, "sockets answer through a read-only mount"));
+        }
+        config_free(cfg);
+    }
+}
+
 /* Only ssh:// is another host: tcp:// is documented as this machine. */
 static void test_only_an_ssh_engine_is_remote(void **s _unused_)
 {
@@ -901,6 +986,8 @@ int main(void)
         cmocka_unit_test(test_a_plan_for_another_kind_of_engine_is_refused_before_anything),
         cmocka_unit_test(test_a_remote_plan_names_the_head_commit_as_the_workspace_base),
         cmocka_unit_test(test_only_an_ssh_engine_is_remote),
+        cmocka_unit_test(test_add_dir_holding_the_tunnel_sockets_is_refused_without_xdg_runtime_dir),
+        cmocka_unit_test(test_read_only_mount_of_the_cache_dir_holding_sockets_is_refused),
         cmocka_unit_test(test_failed_removal_warns_and_keeps_the_exit_status),
         cmocka_unit_test(test_a_session_that_ran_long_enough_is_told_when_it_ends),
         cmocka_unit_test(test_a_run_asking_for_the_auth_proxy_needs_the_helper),

@@ -3,8 +3,9 @@
  * The host key check of the ssh:// transport (ssh/known-hosts.h): the SHA256
  * fingerprint as ssh-keygen -l prints it, the line kinds, and the verdict on
  * plain and hashed entries of every key type, [host]:port entries (no
- * fallback to the bare name), a changed key, a revoked one, malformed hashed
- * names, and lines of other kinds that must not hide the rest.  Keys made by ssh-keygen once and pasted here.
+ * fallback to the bare name), a changed key, a revoked one (by name and by
+ * pattern: `@revoked *`), malformed hashed names, and lines of other kinds
+ * that must not hide the rest.  Keys made by ssh-keygen once and pasted here.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -230,11 +231,73 @@ static void test_changed_and_revoked_keys(void **state)
                              "\n@revoked gpu.example.org ssh-ed25519 " KEY_B "\n",
                              "gpu.example.org", &b),
                      SSH_KH_REVOKED_KEY);
-    /* a key of another type where one is known for the name: unknown (refused
-     * with its fingerprint), as OpenSSH has it */
+    /* a key of another type where one is known for the name: not simply
+     * unknown (whose remedy, ssh-keyscan over the same network, would add an
+     * interceptor's key), as OpenSSH warns of "keys of different type" */
     struct ssh_host_key c = key_of(KEY_C, LIBSSH2_HOSTKEY_TYPE_ECDSA_256);
     assert_int_equal(verdict("gpu.example.org ssh-ed25519 " KEY_A "\n", "gpu.example.org", &c),
+                     SSH_KH_OTHER_TYPE);
+    assert_int_equal(verdict("|1|x|y ssh-ed25519 " KEY_A "\nother.example.org ssh-ed25519 " KEY_A
+                             "\n",
+                             "gpu.example.org", &c),
                      SSH_KH_UNKNOWN);
+}
+
+/* The handshake offers the types known for the host first (OpenSSH's
+ * order), so a server with several keys shows the one the user has. */
+static void test_methods_put_the_known_types_first(void **state)
+{
+    (void)state;
+    char m[SSH_KH_METHODS_MAX];
+    ssh_known_hosts_methods(NULL, 0, "gpu.example.org", m);
+    assert_string_equal(m, "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,"
+                           "ecdsa-sha2-nistp521");
+    const char *text = "Gpu.Example.org ecdsa-sha2-nistp384 " KEY_E384 "\n"
+                       "other ecdsa-sha2-nistp256 " KEY_E256 "\n"
+                       "@revoked gpu.example.org ecdsa-sha2-nistp521 " KEY_E521 "\n";
+    ssh_known_hosts_methods(text, strlen(text), "gpu.example.org", m);
+    assert_string_equal(m, "ecdsa-sha2-nistp384,ssh-ed25519,ecdsa-sha2-nistp256,"
+                           "ecdsa-sha2-nistp521");
+    const char *hashed = H256_PORT " ecdsa-sha2-nistp256 " KEY_E256 "\n";
+    ssh_known_hosts_methods(hashed, strlen(hashed), "[gpu.example.org]:2222", m);
+    assert_string_equal(m, "ecdsa-sha2-nistp256,ssh-ed25519,ecdsa-sha2-nistp384,"
+                           "ecdsa-sha2-nistp521");
+}
+
+/* OpenSSH's way to revoke a key everywhere (sshd(8): "@revoked * ssh-rsa
+ * ..."): a pattern, which must revoke the key even where a plain entry
+ * for the name still lists it; patterns name hosts in the other entries
+ * too, as OpenSSH reads them. */
+static void test_revoked_pattern_revokes_the_key_for_every_host_it_matches(void **state)
+{
+    (void)state;
+    struct ssh_host_key a = key_of(KEY_A, LIBSSH2_HOSTKEY_TYPE_ED25519);
+    const char *known = "gpu.example.org ssh-ed25519 " KEY_A "\n";
+    char text[1024];
+    static const char *const revoking[] = {"*", "*.example.org", "gpu.example.???",
+                                           "other,GPU.*.org", "!x.example.org,*"};
+    for (size_t i = 0; i < sizeof(revoking) / sizeof(revoking[0]); i++) {
+        (void)snprintf(text, sizeof(text), "%s@revoked %s ssh-ed25519 " KEY_A "\n", known,
+                       revoking[i]);
+        if (verdict(text, "gpu.example.org", &a) != SSH_KH_REVOKED_KEY)
+            fail_msg("@revoked %s did not revoke the key of gpu.example.org", revoking[i]);
+    }
+    static const char *const sparing[] = {"*.example.com", "gpu.example.??", "!gpu.example.org,*",
+                                          "gpu.*.com"};
+    for (size_t i = 0; i < sizeof(sparing) / sizeof(sparing[0]); i++) {
+        (void)snprintf(text, sizeof(text), "%s@revoked %s ssh-ed25519 " KEY_A "\n", known,
+                       sparing[i]);
+        if (verdict(text, "gpu.example.org", &a) != SSH_KH_MATCH)
+            fail_msg("@revoked %s revoked the key of gpu.example.org", sparing[i]);
+    }
+    assert_int_equal(verdict("*.example.org ssh-ed25519 " KEY_A "\n", "gpu.example.org", &a),
+                     SSH_KH_MATCH);
+    assert_int_equal(
+            verdict("[gpu.example.org]:* ssh-ed25519 " KEY_A "\n", "[gpu.example.org]:2222", &a),
+            SSH_KH_MATCH);
+    struct ssh_host_key b = key_of(KEY_B, LIBSSH2_HOSTKEY_TYPE_ED25519); /* a's blob is gone */
+    assert_int_equal(verdict("gpu.*.org ssh-ed25519 " KEY_A "\n", "gpu.example.org", &b),
+                     SSH_KH_CHANGED);
 }
 
 static void test_unreadable_lines_hide_nothing(void **state)
@@ -264,6 +327,8 @@ int main(void)
             cmocka_unit_test(test_port_entry_has_no_fallback_to_the_bare_name),
             cmocka_unit_test(test_changed_and_revoked_keys),
             cmocka_unit_test(test_unreadable_lines_hide_nothing),
+            cmocka_unit_test(test_revoked_pattern_revokes_the_key_for_every_host_it_matches),
+            cmocka_unit_test(test_methods_put_the_known_types_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
