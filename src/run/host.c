@@ -32,7 +32,7 @@ const char *run_tmp_dir(void)
 }
 
 /* ags's own directories besides the config dir: never a workspace. */
-enum { OWN_CONFIG, OWN_STATE, OWN_CACHE, OWN_DATA, OWN_RUNTIME, OWN_TMP, OWN_COUNT };
+enum { OWN_CONFIG, OWN_STATE, OWN_CACHE, OWN_DATA, OWN_RUNTIME, OWN_PODMAN, OWN_TMP, OWN_COUNT };
 
 /* Identity chains (plan_place_id): cwd, $HOME, the passwd home, ags's dirs. */
 enum { ID_HOME, ID_PW_HOME, ID_PODMAN_STORE, ID_OWN, ID_COUNT = ID_OWN + OWN_COUNT };
@@ -170,6 +170,20 @@ static char *runtime_ags_dir(const struct cfg_host *host)
     return backend_podman_tunnel_dir(&o);
 }
 
+/* The local Podman service's socket directory beside it (<runtime>/podman):
+ * the API socket there is the whole engine — a sandbox that could connect
+ * to it, even through a read-only mount, could start a container of its own
+ * with any mount. */
+static char *runtime_podman_dir(const struct cfg_host *host)
+{
+    _cleanup_free_ char *ags = runtime_ags_dir(host);
+    char *slash = ags ? strrchr(ags, '/') : NULL;
+    if (!slash || slash == ags)
+        return NULL;
+    *slash = '\0';
+    return xasprintf("%s/podman", ags);
+}
+
 /* $HOME and ags's own directories: places the plan never mounts. */
 static void gather_places(const struct cfg_host *host, const struct ags_config *cfg,
                           struct host_facts *hf)
@@ -191,6 +205,7 @@ static void gather_places(const struct cfg_host *host, const struct ags_config *
     add_own(hf, OWN_DATA, "data", run_xdg_ags_dir(getenv("XDG_DATA_HOME"), home, ".local/share"),
             false, false);
     add_own(hf, OWN_RUNTIME, "runtime", runtime_ags_dir(host), false, true);
+    add_own(hf, OWN_PODMAN, "Podman's socket", runtime_podman_dir(host), false, true);
     /* Lockdown staging lives directly in it: a workspace may be below it. */
     add_own(hf, OWN_TMP, "temporary (lockdown staging)", xstrdup(run_tmp_dir()), true, false);
 }

@@ -960,6 +960,43 @@ static void test_read_only_mount_of_the_cache_dir_holding_sockets_is_refused(voi
     }
 }
 
+/* The local Podman API socket's directory ($XDG_RUNTIME_DIR/podman) is a
+ * place never mounted, read-only included: connect(2) works through a
+ * read-only mount, and the API would let the sandbox start anything. */
+static void test_add_dir_of_the_podman_socket_directory_is_refused(void **s _unused_)
+{
+    char rt[] = "/tmp/ags-test-rt-XXXXXX";
+    assert_non_null(mkdtemp(rt));
+    _cleanup_free_ char *podman = xasprintf("%s/podman", rt);
+    assert_int_equal(mkdir(podman, 0700), 0);
+    static const char toml[] = "[sandbox]\nimage = \"ags-test-run:1\"\n";
+    struct cfg_host host = {.home = home_dir, .cwd = work_dir, .getenv = fake_env,
+                            .xdg_runtime = rt};
+    struct ags_config *cfg = NULL;
+    struct cfg_diag diag = {0};
+    assert_int_equal(config_load_buffer(&host, toml, strlen(toml), "/etc/ags.toml", false, &cfg,
+                                        &diag),
+                     0);
+    cfg_diag_done(&diag);
+    const char *const dirs[] = {podman};
+    const struct run_request req = {
+            .cfg = cfg,
+            .agent = PLAN_AGENT_SHELL,
+            .host = &host,
+            .flags = {.add_dirs = dirs, .n_add_dirs = 1},
+    };
+    struct ags_plan *p = NULL;
+    struct ags_error err = {0};
+    int r = run_build_plan(&req, false, &p, NULL, &err);
+    if (r == 0)
+        plan_free(p);
+    (void)rmdir(podman);
+    (void)rmdir(rt);
+    assert_true(r < 0);
+    assert_non_null(strstr(err.msg, "Podman's socket"));
+    config_free(cfg);
+}
+
 /* Only ssh:// is another host: tcp:// is documented as this machine. */
 static void test_only_an_ssh_engine_is_remote(void **s _unused_)
 {
@@ -986,6 +1023,7 @@ int main(void)
         cmocka_unit_test(test_a_plan_for_another_kind_of_engine_is_refused_before_anything),
         cmocka_unit_test(test_a_remote_plan_names_the_head_commit_as_the_workspace_base),
         cmocka_unit_test(test_only_an_ssh_engine_is_remote),
+        cmocka_unit_test(test_add_dir_of_the_podman_socket_directory_is_refused),
         cmocka_unit_test(test_add_dir_holding_the_tunnel_sockets_is_refused_without_xdg_runtime_dir),
         cmocka_unit_test(test_read_only_mount_of_the_cache_dir_holding_sockets_is_refused),
         cmocka_unit_test(test_failed_removal_warns_and_keeps_the_exit_status),
