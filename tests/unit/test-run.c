@@ -875,6 +875,32 @@ static void test_a_remote_plan_names_the_head_commit_as_the_workspace_base(void 
     config_free(cfg);
 }
 
+/* run_build_plan of the shell agent with --add-dir dir on host: its status,
+ * the message in *err. */
+static int plan_with_add_dir(const struct cfg_host *host, const char *dir, struct ags_error *err)
+{
+    static const char toml[] = "[sandbox]\nimage = \"ags-test-run:1\"\n";
+    struct ags_config *cfg = NULL;
+    struct cfg_diag diag = {0};
+    assert_int_equal(config_load_buffer(host, toml, strlen(toml), "/etc/ags.toml", false, &cfg,
+                                        &diag),
+                     0);
+    cfg_diag_done(&diag);
+    const char *const dirs[] = {dir};
+    const struct run_request req = {
+            .cfg = cfg,
+            .agent = PLAN_AGENT_SHELL,
+            .host = host,
+            .flags = {.add_dirs = dirs, .n_add_dirs = 1},
+    };
+    struct ags_plan *p = NULL;
+    int r = run_build_plan(&req, false, &p, NULL, err);
+    if (r == 0)
+        plan_free(p);
+    config_free(cfg);
+    return r;
+}
+
 static const char *env_without_runtime_dir(const char *name)
 {
     return strcmp(name, "XDG_RUNTIME_DIR") == 0 ? NULL : fake_env(name);
@@ -889,29 +915,10 @@ static void test_add_dir_holding_the_tunnel_sockets_is_refused_without_xdg_runti
 {
     if (geteuid() != 0)
         skip(); /* root's Podman runtime directory is /run; CI runs as root */
-    static const char toml[] = "[sandbox]\nimage = \"ags-test-run:1\"\n";
     struct cfg_host host = {.home = home_dir, .cwd = work_dir, .getenv = env_without_runtime_dir};
-    struct ags_config *cfg = NULL;
-    struct cfg_diag diag = {0};
-    assert_int_equal(config_load_buffer(&host, toml, strlen(toml), "/etc/ags.toml", false, &cfg,
-                                        &diag),
-                     0);
-    cfg_diag_done(&diag);
-    static const char *const dirs[] = {"/run"};
-    const struct run_request req = {
-            .cfg = cfg,
-            .agent = PLAN_AGENT_SHELL,
-            .host = &host,
-            .flags = {.add_dirs = dirs, .n_add_dirs = 1},
-    };
-    struct ags_plan *p = NULL;
     struct ags_error err = {0};
-    int r = run_build_plan(&req, false, &p, NULL, &err);
-    if (r == 0)
-        plan_free(p);
-    assert_true(r < 0);
+    assert_true(plan_with_add_dir(&host, "/run", &err) < 0);
     assert_non_null(strstr(err.msg, "/run/ags"));
-    config_free(cfg);
 }
 
 /* Without a private XDG_RUNTIME_DIR the sessions' sockets (the agent
@@ -969,32 +976,14 @@ static void test_add_dir_of_the_podman_socket_directory_is_refused(void **s _unu
     assert_non_null(mkdtemp(rt));
     _cleanup_free_ char *podman = xasprintf("%s/podman", rt);
     assert_int_equal(mkdir(podman, 0700), 0);
-    static const char toml[] = "[sandbox]\nimage = \"ags-test-run:1\"\n";
     struct cfg_host host = {.home = home_dir, .cwd = work_dir, .getenv = fake_env,
                             .xdg_runtime = rt};
-    struct ags_config *cfg = NULL;
-    struct cfg_diag diag = {0};
-    assert_int_equal(config_load_buffer(&host, toml, strlen(toml), "/etc/ags.toml", false, &cfg,
-                                        &diag),
-                     0);
-    cfg_diag_done(&diag);
-    const char *const dirs[] = {podman};
-    const struct run_request req = {
-            .cfg = cfg,
-            .agent = PLAN_AGENT_SHELL,
-            .host = &host,
-            .flags = {.add_dirs = dirs, .n_add_dirs = 1},
-    };
-    struct ags_plan *p = NULL;
     struct ags_error err = {0};
-    int r = run_build_plan(&req, false, &p, NULL, &err);
-    if (r == 0)
-        plan_free(p);
+    int r = plan_with_add_dir(&host, podman, &err);
     (void)rmdir(podman);
     (void)rmdir(rt);
     assert_true(r < 0);
     assert_non_null(strstr(err.msg, "Podman's socket"));
-    config_free(cfg);
 }
 
 /* Only ssh:// is another host: tcp:// is documented as this machine. */
