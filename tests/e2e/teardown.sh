@@ -48,7 +48,10 @@ if [ "$E2E_MODE" = root ]; then
     for pid in $(h_user_pids); do
         h_alive "$pid" || continue
         h_log "stopping leftover process $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
-        h_kill_wait "$pid" 5 || { h_log "error: process $pid does not die"; rc=1; }
+        # 1 s of SIGTERM grace: an exec session's conmon (ags attach and
+        # logs run through Podman's exec) lingers with --exit-delay 300 and
+        # does not stop on SIGTERM; 5 s each made teardown take a minute.
+        h_kill_wait "$pid" 1 || { h_log "error: process $pid does not die"; rc=1; }
     done
 fi
 
