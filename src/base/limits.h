@@ -145,3 +145,10 @@
  * the .pub keys): each one's bytes, and the whole archive. */
 #define AGS_COPY_IN_FILE_MAX       (1u * 1024u * 1024u)
 #define AGS_COPY_IN_MAX            (8u * 1024u * 1024u)
+/* A tar from outside (base/tar-read.h: the one file a remote sandbox leaves for
+ * the host): the records of one pax extended or global header, the extended and
+ * global headers before the file, and the zero bytes after it (GNU tar pads to
+ * its record size, 10 KiB by default; Go's archive/tar, Podman's, writes 1 KiB). */
+#define AGS_TAR_PAX_HEADER_MAX     (64u * 1024u)
+#define AGS_TAR_EXT_HEADERS_MAX    8u
+#define AGS_TAR_TRAILER_MAX        (1u * 1024u * 1024u)

@@ -62,32 +62,37 @@ static int split_path(const char *path, size_t *ret_split)
     return -ENAMETOOLONG;
 }
 
-static void put_checksum(unsigned char hdr[TAR_BLOCK])
+unsigned tar_checksum(const unsigned char hdr[TAR_BLOCK])
 {
-    memset(hdr + 148, ' ', 8); /* computed with blanks in its own field */
     unsigned sum = 0;
     for (size_t i = 0; i < TAR_BLOCK; i++)
-        sum += hdr[i];
+        sum += i >= TAR_OFF_CHKSUM && i < TAR_OFF_CHKSUM + TAR_CHKSUM_LEN ? ' ' : hdr[i];
+    return sum;
+}
+
+static void put_checksum(unsigned char hdr[TAR_BLOCK])
+{
     char chk[8];
-    (void)snprintf(chk, sizeof(chk), "%06o", sum & 0777777u);
-    memcpy(hdr + 148, chk, 6);
-    hdr[154] = '\0';
-    hdr[155] = ' ';
+    (void)snprintf(chk, sizeof(chk), "%06o", tar_checksum(hdr) & 0777777u);
+    memcpy(hdr + TAR_OFF_CHKSUM, chk, 6);
+    hdr[TAR_OFF_CHKSUM + 6] = '\0';
+    hdr[TAR_OFF_CHKSUM + 7] = ' ';
 }
 
 /* The fixed fields; path and link are the caller's. */
 static void fill_header(unsigned char hdr[TAR_BLOCK], char type, uint32_t mode, uint64_t size,
                         int64_t mtime, uint32_t uid, uint32_t gid)
 {
-    put_octal(hdr + 100, 8, mode & 07777);
-    put_octal(hdr + 108, 8, uid > TAR_ID_MAX ? 0 : uid);
-    put_octal(hdr + 116, 8, gid > TAR_ID_MAX ? 0 : gid);
-    put_octal(hdr + 124, 12, size > TAR_SIZE_MAX ? 0 : size); /* a pax size says more */
-    put_octal(hdr + 136, 12, mtime < 0 ? 0 : (uint64_t)mtime > TAR_SIZE_MAX ? TAR_SIZE_MAX
-                                                                             : (uint64_t)mtime);
-    hdr[156] = (unsigned char)type;
-    memcpy(hdr + 257, "ustar", 6); /* magic with its NUL */
-    memcpy(hdr + 263, "00", 2);
+    put_octal(hdr + TAR_OFF_MODE, 8, mode & 07777);
+    put_octal(hdr + TAR_OFF_UID, 8, uid > TAR_ID_MAX ? 0 : uid);
+    put_octal(hdr + TAR_OFF_GID, 8, gid > TAR_ID_MAX ? 0 : gid);
+    put_octal(hdr + TAR_OFF_SIZE, TAR_SIZE_LEN, size > TAR_SIZE_MAX ? 0 : size); /* a pax size says more */
+    put_octal(hdr + TAR_OFF_MTIME, 12, mtime < 0                         ? 0
+                                       : (uint64_t)mtime > TAR_SIZE_MAX ? TAR_SIZE_MAX
+                                                                        : (uint64_t)mtime);
+    hdr[TAR_OFF_TYPE] = (unsigned char)type;
+    memcpy(hdr + TAR_OFF_MAGIC, "ustar", 6); /* magic with its NUL */
+    memcpy(hdr + TAR_OFF_VERSION, "00", 2);
     put_checksum(hdr);
 }
 
@@ -107,13 +112,13 @@ int tar_header(unsigned char hdr[TAR_BLOCK], const struct tar_entry *e, uint32_t
         return ags_error_set(err, -EFBIG, "'%s' is 8 GiB or larger (the ustar limit)", e->path);
     memset(hdr, 0, TAR_BLOCK);
     if (split) {
-        memcpy(hdr + 345, e->path, split);                                /* prefix */
-        memcpy(hdr + 0, e->path + split + 1, strlen(e->path) - split - 1); /* name */
+        memcpy(hdr + TAR_OFF_PREFIX, e->path, split);                                /* prefix */
+        memcpy(hdr + TAR_OFF_NAME, e->path + split + 1, strlen(e->path) - split - 1); /* name */
     } else {
-        memcpy(hdr + 0, e->path, strlen(e->path));
+        memcpy(hdr + TAR_OFF_NAME, e->path, strlen(e->path));
     }
     if (e->linkname)
-        memcpy(hdr + 157, e->linkname, strlen(e->linkname));
+        memcpy(hdr + TAR_OFF_LINKNAME, e->linkname, strlen(e->linkname));
     fill_header(hdr, (char)e->type, e->mode, e->size, e->mtime, uid, gid);
     return 0;
 }
@@ -254,7 +259,7 @@ int tar_put_entry(struct tar_writer *w, const struct tar_entry *e, struct ags_er
     memcpy(hdr, e->path, len < TAR_NAME_LEN ? len : TAR_NAME_LEN);
     if (e->linkname) {
         size_t l = strlen(e->linkname);
-        memcpy(hdr + 157, e->linkname, l < TAR_NAME_LEN ? l : TAR_NAME_LEN);
+        memcpy(hdr + TAR_OFF_LINKNAME, e->linkname, l < TAR_NAME_LEN ? l : TAR_NAME_LEN);
     }
     fill_header(hdr, (char)e->type, e->mode, e->size, e->mtime, w->uid, w->gid);
     return put(w, hdr, sizeof(hdr), err);

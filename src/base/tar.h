@@ -33,6 +33,23 @@
 /* A path or link target of a pax record: PATH_MAX, which no file system path exceeds. */
 #define TAR_PAX_PATH_MAX 4096u
 
+/* Where the fields of a ustar header are (the writer fills them, the
+ * reader, base/tar-read.h, checks them). */
+#define TAR_OFF_NAME     0u   /* TAR_NAME_LEN bytes */
+#define TAR_OFF_MODE     100u /* 8 bytes octal */
+#define TAR_OFF_UID      108u
+#define TAR_OFF_GID      116u
+#define TAR_OFF_SIZE     124u /* 12 bytes octal */
+#define TAR_SIZE_LEN     12u
+#define TAR_OFF_MTIME    136u
+#define TAR_OFF_CHKSUM   148u /* 8 bytes: 6 octal digits, NUL, blank */
+#define TAR_CHKSUM_LEN   8u
+#define TAR_OFF_TYPE     156u
+#define TAR_OFF_LINKNAME 157u /* TAR_NAME_LEN bytes */
+#define TAR_OFF_MAGIC    257u /* "ustar" */
+#define TAR_OFF_VERSION  263u
+#define TAR_OFF_PREFIX   345u /* TAR_PREFIX_LEN bytes */
+
 enum tar_type {
     TAR_FILE = '0',
     TAR_SYMLINK = '2',
@@ -58,6 +75,10 @@ struct tar_writer {
     unsigned char *buf;
     size_t buf_len;
 };
+
+/* The checksum of a header: the sum of its bytes as unsigned, the
+ * checksum field itself counted as blanks (what ustar stores). */
+unsigned tar_checksum(const unsigned char hdr[TAR_BLOCK]);
 
 /* A writer to fd (not owned).  Free its buffer with tar_writer_done.  fd < 0:
  * a measuring writer, which writes and reads nothing and only counts what
