@@ -17,6 +17,7 @@
 
 #include "base/alloc.h"
 #include "base/strutil.h"
+#include "base/tar-read.h"
 #include "podman/tar.h"
 #include "base/banned.h"
 
@@ -235,6 +236,29 @@ static int pb_copy_in(struct backend *b, const char *id, const char *dir, int ta
     return r;
 }
 
+static int pb_copy_out(struct backend *b, const char *id, const char *path, int spool_fd,
+                       int out_fd, uint64_t max, struct ags_error *err)
+{
+    struct podman_backend *pb = podman_of(b);
+    const char *name = path ? strrchr(path, '/') : NULL;
+    if (!name || !name[1])
+        return ags_error_set(err, -EINVAL, "copy out of a container: '%s' names no file",
+                             path ? path : "");
+    name++; /* the archive's one entry is the file's basename */
+    if (ftruncate(spool_fd, 0) < 0 || lseek(spool_fd, 0, SEEK_SET) < 0)
+        return ags_error_set(err, -errno, "copy out of a container: cannot reset the spool "
+                                          "file: %m");
+    uint64_t tar_max = max > UINT64_MAX - TAR_READ_OVERHEAD_MAX ? UINT64_MAX
+                                                                 : max + TAR_READ_OVERHEAD_MAX;
+    podman_client_set_cancel(pb->c, pb->cancel);
+    int r = podman_container_get_archive(pb->c, id, path, spool_fd, tar_max, err);
+    podman_client_set_cancel(pb->c, NULL);
+    uint64_t size = 0;
+    if (r == 0 && (r = tar_read_single_file(spool_fd, name, max, out_fd, &size, err)) < 0)
+        (void)ags_error_prefix(err, "copy %s out of container %.12s", path, id);
+    return r;
+}
+
 static void end_turn(void *userdata)
 {
     backend_lock_release(userdata);
@@ -388,6 +412,7 @@ static const struct backend_ops podman_ops = {
     .secrets_create = pb_secrets_create,
     .create = pb_create,
     .copy_in = pb_copy_in,
+    .copy_out = pb_copy_out,
     .start_attached = pb_start_attached,
     .remove = pb_remove,
     .secrets_remove = pb_secrets_remove,

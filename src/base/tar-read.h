@@ -22,6 +22,16 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/limits.h"
+#include "base/tar.h"
+
+/* The most bytes an archive that tar_read_single_file accepts holds besides
+ * its file's: the pax and global headers before it, its header and padding,
+ * and the zeros after it.  A caller that fetches the archive bounds it by
+ * the file's bound plus this. */
+#define TAR_READ_OVERHEAD_MAX                                                    \
+    ((uint64_t)AGS_TAR_EXT_HEADERS_MAX * (TAR_BLOCK + AGS_TAR_PAX_HEADER_MAX) + \
+     2u * TAR_BLOCK + AGS_TAR_TRAILER_MAX)
 
 /*
  * Copies the contents of the archive's one member, a regular file whose path

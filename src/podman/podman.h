@@ -316,7 +316,7 @@ int podman_container_list_volume(struct podman_client *c, const char *volume,
                                  struct podman_container_info **ret, size_t *ret_n,
                                  struct ags_error *err) _warn_unused_;
 
-/* ---- copying into a container (archive.c) ---- */
+/* ---- copying into and out of a container (archive.c) ---- */
 
 /* The largest tar podman_container_put_archive() sends (a workspace upload
  * is capped lower by [remote] max_upload). */
@@ -329,6 +329,14 @@ int podman_container_list_volume(struct podman_client *c, const char *volume,
  * permission bits (details in archive.c). */
 int podman_container_put_archive(struct podman_client *c, const char *id, const char *dir,
                                  int tar_fd, struct ags_error *err) _warn_unused_;
+/* The tar of the absolute path in container id, created or exited (or
+ * running), streamed into out_fd as it arrives (from its offset): Podman
+ * sends path's basename as the entry (base/tar-read.h reads a file's back).
+ * The tar is the container's: more than max bytes aborts the transfer with
+ * -EFBIG.  -ENOENT: no such container or path.  -EINTR: the client's cancel
+ * flag.  out_fd may hold part of a reply after an error. */
+int podman_container_get_archive(struct podman_client *c, const char *id, const char *path,
+                                 int out_fd, uint64_t max, struct ags_error *err) _warn_unused_;
 
 /* ---- running attached (attach.c, io.c) ---- */
 

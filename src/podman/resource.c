@@ -50,6 +50,9 @@ int podman_call(struct podman_client *c, const struct podman_call *call, struct 
             .timeout_ms = call->timeout_ms == 0                   ? PODMAN_OP_TIMEOUT_MS
                           : call->timeout_ms == PODMAN_NO_TIMEOUT ? 0
                                                                   : call->timeout_ms,
+            .stall_seconds = call->stall_seconds,
+            .on_data = call->on_data,
+            .userdata = call->userdata,
     };
     return podman_http_do(c->http, &req, ret, err);
 }

@@ -28,10 +28,11 @@
 int podman_name_path(const char *prefix, const char *what, const char *name, const char *suffix,
                      char **ret, struct ags_error *err) _warn_unused_;
 
-/* One buffered request of a resource file.  With what set, the path is
- * podman_name_path(path, what, name, suffix): the name is checked and escaped
- * as one segment; else path alone.  json (or content_type, body, body_len)
- * is the body; query is already encoded (podman/query.h). */
+/* One request of a resource file, its reply buffered unless on_data is
+ * set.  With what set, the path is podman_name_path(path, what, name,
+ * suffix): the name is checked and escaped as one segment; else path alone.
+ * json (or content_type, body, body_len) is the body; query is already
+ * encoded (podman/query.h). */
 struct podman_call {
     const char *method;
     const char *path;
@@ -44,6 +45,11 @@ struct podman_call {
     const void *body;
     size_t body_len;
     long timeout_ms; /* 0: PODMAN_OP_TIMEOUT_MS; PODMAN_NO_TIMEOUT: none (wait) */
+    /* A streamed reply (podman_req's): each chunk to on_data, never buffered;
+     * the stream fails after stall_seconds without a byte (0: never). */
+    int (*on_data)(const char *p, size_t n, void *userdata);
+    void *userdata;
+    long stall_seconds;
 };
 #define PODMAN_NO_TIMEOUT (-1L)
 

@@ -765,6 +765,56 @@ static void test_connect_asks_version_over_checked_connection(void **state)
     free(path);
 }
 
+/* GET archive against a fake service (podman_client_from_endpoint: no
+ * ping): the body is streamed into the caller's fd, bounded, and a 404 is
+ * "no such container or path". */
+static int get_archive_from(const char *reply, uint64_t max, int out, struct ags_error *err)
+{
+    struct fake_service f;
+    char *path = start_fake(&f, "archive.sock", reply);
+    struct podman_endpoint ep = {.kind = PODMAN_EP_UNIX, .path = path, .uri = path};
+    struct podman_client *c = NULL;
+    assert_int_equal(podman_client_from_endpoint(&ep, "4.3.1", &c, err), 0);
+    int r = podman_container_get_archive(c, "abc", "/var/tmp/ags-export", out, max, err);
+    podman_client_free(c);
+    stop_fake(&f);
+    free(path);
+    return r;
+}
+
+static void test_get_archive_streams_the_body_bounded(void **state)
+{
+    (void)state;
+    char *file = tmp_path("archive.out");
+    int out = open(file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    assert_true(out >= 0);
+    struct ags_error err = {0};
+    static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\n"
+                             "Content-Length: 10\r\n\r\n0123456789";
+    assert_int_equal(get_archive_from(ok, 10, out, &err), 0);
+    char *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(read_file_bounded(file, 100, &buf, &len, &err), 0);
+    assert_string_equal(buf, "0123456789");
+    free(buf);
+    /* one byte over the bound aborts the transfer */
+    assert_int_equal(get_archive_from(ok, 9, out, &err), -EFBIG);
+    assert_string_equal(err.msg, "copy /var/tmp/ags-export out of container abc: the archive is "
+                                 "larger than 9 bytes");
+    static const char missing[] = "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
+                                  "Content-Length: 23\r\n\r\n{\"message\":\"no such x\"}";
+    assert_int_equal(get_archive_from(missing, 100, out, &err), -ENOENT);
+    assert_string_equal(err.msg, "copy /var/tmp/ags-export out of container abc: no such "
+                                 "container or path");
+    static const char broken[] = "HTTP/1.1 500 Internal Server Error\r\nContent-Type: "
+                                 "application/json\r\nContent-Length: 43\r\n\r\n"
+                                 "{\"cause\":\"x\",\"message\":\"storage is broken\"}";
+    assert_int_equal(get_archive_from(broken, 100, out, &err), -EIO);
+    assert_non_null(strstr(err.msg, "storage is broken"));
+    close(out);
+    free(file);
+}
+
 /* ---- a stranger impersonating Podman ---- */
 
 static const char stranger_reply[] = "HTTP/1.1 200 OK\r\nLibpod-Api-Version: 4.3.1\r\n"
@@ -1236,6 +1286,7 @@ int main(void)
             cmocka_unit_test(test_tcp_requests_bypass_proxy_env),
             cmocka_unit_test(test_ipv6_loopback_endpoint_connects),
             cmocka_unit_test_setup(test_loopback_port_of_another_user_hears_nothing, reset_env),
+            cmocka_unit_test(test_get_archive_streams_the_body_bounded),
             cmocka_unit_test_setup(test_autostart_starts_a_private_service, reset_env),
             cmocka_unit_test_setup(test_autostart_failures_say_why, reset_env),
             cmocka_unit_test_setup(test_autostart_refuses_a_runtime_dir_others_can_write,
