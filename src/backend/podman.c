@@ -250,11 +250,20 @@ static int pb_copy_out(struct backend *b, const char *id, const char *path, int 
                                           "file: %m");
     uint64_t tar_max = max > UINT64_MAX - TAR_READ_OVERHEAD_MAX ? UINT64_MAX
                                                                  : max + TAR_READ_OVERHEAD_MAX;
+    struct podman_path_stat st = {0};
     podman_client_set_cancel(pb->c, pb->cancel);
-    int r = podman_container_get_archive(pb->c, id, path, spool_fd, tar_max, err);
+    int r = podman_container_get_archive(pb->c, id, path, spool_fd, tar_max, &st, err);
     podman_client_set_cancel(pb->c, NULL);
+    if (r < 0)
+        return r;
+    /* Podman archives a symlink's target under the name asked for: only
+     * its stat tells, and the tar the form of what came. */
     uint64_t size = 0;
-    if (r == 0 && (r = tar_read_single_file(spool_fd, name, max, out_fd, &size, err)) < 0)
+    r = podman_path_stat_regular(&st, path, err);
+    podman_path_stat_done(&st);
+    if (r == 0)
+        r = tar_read_single_file(spool_fd, name, max, out_fd, &size, err);
+    if (r < 0 && err)
         (void)ags_error_prefix(err, "copy %s out of container %.12s", path, id);
     return r;
 }

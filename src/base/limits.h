@@ -7,6 +7,9 @@
 #define AGS_TOML_MAX_KEY_PARTS     128u                 /* dotted key components */
 #define AGS_CONFIG_MAX_LAYERS      2u                   /* base + repo overlay */
 #define AGS_PODMAN_MAX_RESPONSE    (16u * 1024u * 1024u)
+/* One reply header ags keeps (Podman's X-Docker-Container-Path-Stat: base64 of
+ * JSON holding a name and a link target of up to PATH_MAX each). */
+#define AGS_PODMAN_MAX_HEADER_VALUE (16u * 1024u)
 #define AGS_PROXY_MAX_HEADER       (64u * 1024u)
 /* One secret value: libpod's own limit; the keyring, env and prompt values are
  * held to it too so every resolved value can be delivered. */

@@ -26,10 +26,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/fileio.h"
 #include "base/strbuf.h"
+#include "base/termesc.h"
+#include "podman/containers-json.h"
 #include "podman/containers.h"
 #include "podman/errors.h"
 #include "podman/podman.h"
@@ -43,6 +46,9 @@
 /* A copy out that sends nothing for this long is stuck (the file is read
  * from the container's storage, nothing in between computes). */
 #define ARCHIVE_STALL_SECONDS 120L
+/* GETs that came back empty before giving up, and the pause between them. */
+#define ARCHIVE_EMPTY_TRIES      5u
+#define ARCHIVE_EMPTY_RETRY_USEC 200000u
 
 /* The whole file, mapped read-only (len 0: nothing to send). */
 static int map_tar(int fd, void **ret, size_t *ret_len, struct ags_error *err)
@@ -127,19 +133,67 @@ static int on_archive_data(const char *p, size_t n, void *userdata)
     return 0;
 }
 
-static int get_result(const struct get_sink *s, long status, const char *what,
+static int get_result(const struct get_sink *s, const struct podman_reply *got,
+                      const char *what, struct podman_path_stat *ret_stat,
                       struct ags_error *err)
 {
-    struct podman_reply reply = {.status = status, .body = s->head.buf, .len = s->head.len};
-    if (status == 404)
+    struct podman_reply reply = {.status = got->status, .body = s->head.buf, .len = s->head.len};
+    if (got->status == 404)
         return ags_error_set(err, -ENOENT, "%s: no such container or path", what);
-    if (status != 200)
+    if (got->status != 200)
         return podman_reply_error(&reply, what, err);
+    if (!ret_stat)
+        return 0;
+    int r = podman_parse_path_stat(got->header, ret_stat, err);
+    if (r < 0 && err)
+        (void)ags_error_prefix(err, "%s", what);
+    return r;
+}
+
+void podman_path_stat_done(struct podman_path_stat *st)
+{
+    free(st->name);
+    free(st->link_target);
+    *st = (struct podman_path_stat){0};
+}
+
+int podman_path_stat_regular(const struct podman_path_stat *st, const char *path,
+                             struct ags_error *err)
+{
+    if (strcmp(st->link_target, path) != 0) {
+        _cleanup_free_ char *shown = term_escape_str(st->link_target);
+        return ags_error_set(err, -EBADMSG, "'%s' is no regular file: it leads to '%.200s' (a "
+                                            "symlink)", path, shown);
+    }
+    if (st->is_dir || (st->mode & PODMAN_MODE_TYPE))
+        return ags_error_set(err, -EBADMSG, "'%s' is no regular file (%s, mode 0x%x)", path,
+                             st->is_dir ? "a directory" : "a special file", st->mode);
     return 0;
 }
 
+/* One GET into s (what names it in messages). */
+static int get_once(struct podman_client *c, const struct podman_call *call, struct get_sink *s,
+                    const char *what, struct podman_path_stat *ret_stat, struct ags_error *err)
+{
+    struct podman_reply reply = {0};
+    int r = podman_call(c, call, &reply, err);
+    if (r < 0 && s->failed == -EFBIG)
+        r = ags_error_set(err, -EFBIG, "%s: the archive is larger than %llu bytes", what,
+                          (unsigned long long)s->max);
+    else if (r < 0 && s->failed)
+        r = ags_error_set(err, s->failed, "%s: writing the archive: %s", what,
+                          strerror(-s->failed));
+    else if (r < 0)
+        r = podman_prefix_error(err, r, what);
+    else
+        r = get_result(s, &reply, what, ret_stat, err);
+    podman_reply_done(&reply);
+    return r;
+}
+
 int podman_container_get_archive(struct podman_client *c, const char *id, const char *path,
-                                 int out_fd, uint64_t max, struct ags_error *err)
+                                 int out_fd, uint64_t max, struct podman_path_stat *ret_stat,
+                                 struct ags_error *err)
 {
     if (!path || path[0] != '/')
         return ags_error_set(err, -EINVAL, "copy out of a container: '%s' is not an absolute "
@@ -150,7 +204,6 @@ int podman_container_get_archive(struct podman_client *c, const char *id, const 
         return ags_error_set(err, -E2BIG, "copy out of a container: path too long");
     _cleanup_free_ char *what = xasprintf("copy %s out of container %.12s", path, id ? id : "");
     struct get_sink s = {.fd = out_fd, .max = max};
-    strbuf_init(&s.head, ARCHIVE_ERROR_HEAD);
     const struct podman_call call = {.method = "GET",
                                      .path = "/containers",
                                      .what = "container",
@@ -163,20 +216,28 @@ int podman_container_get_archive(struct podman_client *c, const char *id, const 
                                       * any fixed bound: a stall ends it, and the
                                       * client's cancel flag. */
                                      .timeout_ms = PODMAN_NO_TIMEOUT,
-                                     .stall_seconds = ARCHIVE_STALL_SECONDS};
-    struct podman_reply reply = {0};
-    int r = podman_call(c, &call, &reply, err);
-    if (r < 0 && s.failed == -EFBIG)
-        r = ags_error_set(err, -EFBIG, "%s: the archive is larger than %llu bytes", what,
-                          (unsigned long long)max);
-    else if (r < 0 && s.failed)
-        r = ags_error_set(err, s.failed, "%s: writing the archive: %s", what,
-                          strerror(-s.failed));
-    else if (r < 0)
-        r = podman_prefix_error(err, r, what);
-    else
-        r = get_result(&s, reply.status, what, err);
-    podman_reply_done(&reply);
-    strbuf_done(&s.head);
+                                     .stall_seconds = ARCHIVE_STALL_SECONDS,
+                                     .keep_header = "X-Docker-Container-Path-Stat"};
+    int r = 0;
+    for (unsigned attempt = 1;; attempt++) {
+        strbuf_init(&s.head, ARCHIVE_ERROR_HEAD);
+        r = get_once(c, &call, &s, what, ret_stat, err);
+        strbuf_done(&s.head);
+        /* Podman 4.3 answers 200 with an empty body now and then right
+         * after the container exited (its cleanup unmounts the root file
+         * system under the copy); a tar is never empty, and the next GET
+         * has it. */
+        if (r < 0 || s.written > 0 || attempt == ARCHIVE_EMPTY_TRIES)
+            break;
+        if (ret_stat)
+            podman_path_stat_done(ret_stat);
+        (void)usleep(ARCHIVE_EMPTY_RETRY_USEC);
+    }
+    if (r == 0 && s.written == 0) {
+        if (ret_stat)
+            podman_path_stat_done(ret_stat);
+        r = ags_error_set(err, -EIO, "%s: Podman sent an empty archive %u times",
+                          what, ARCHIVE_EMPTY_TRIES);
+    }
     return r;
 }

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/base64.h"
+#include "base/limits.h"
 #include "base/parse-util.h"
 #include "base/strv.h"
 #include "base/banned.h"
@@ -228,4 +230,46 @@ int podman_parse_container_state(const char *body, size_t len, struct podman_ctr
             .exit_code = (int)json_integer_value(code),
     };
     return 0;
+}
+
+static int path_stat_bad(const char *why, struct ags_error *err)
+{
+    return ags_error_set(err, -EPROTO, "Podman's stat of the archived path is %s", why);
+}
+
+/* A JSON integer member in 0..max. */
+static bool json_uint_member(json_t *obj, const char *key, uint64_t max, uint64_t *ret)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        (uint64_t)json_integer_value(v) > max)
+        return false;
+    *ret = (uint64_t)json_integer_value(v);
+    return true;
+}
+
+int podman_parse_path_stat(const char *header, struct podman_path_stat *ret,
+                           struct ags_error *err)
+{
+    size_t len = header ? strlen(header) : 0;
+    if (!header || len > AGS_PODMAN_MAX_HEADER_VALUE)
+        return path_stat_bad("missing", err);
+    _cleanup_free_ uint8_t *raw = xmalloc(len / 4 * 3 + 1);
+    long n = base64url_decode(header, len, raw, len / 4 * 3);
+    if (n < 0)
+        return path_stat_bad("no base64url", err);
+    json_t *root = json_loadb((const char *)raw, (size_t)n, JSON_REJECT_DUPLICATES, NULL);
+    const char *name = json_string_value(json_object_get(root, "name"));
+    const char *target = json_string_value(json_object_get(root, "linkTarget"));
+    json_t *is_dir = json_object_get(root, "isDir");
+    uint64_t size = 0, mode = 0;
+    bool ok = name && target && json_is_boolean(is_dir) &&
+              json_uint_member(root, "size", INT64_MAX, &size) &&
+              json_uint_member(root, "mode", UINT32_MAX, &mode);
+    if (ok)
+        *ret = (struct podman_path_stat){.name = xstrdup(name), .link_target = xstrdup(target),
+                                         .size = size, .mode = (uint32_t)mode,
+                                         .is_dir = json_is_true(is_dir)};
+    json_decref(root);
+    return ok ? 0 : path_stat_bad("not the JSON expected", err);
 }

@@ -48,3 +48,9 @@ struct podman_ctr_state {
 
 int podman_parse_container_state(const char *body, size_t len, struct podman_ctr_state *ret,
                                  struct ags_error *err) _warn_unused_;
+
+/* The X-Docker-Container-Path-Stat header of an archive reply: base64url
+ * (Go's URLEncoding) of {"name","size","mode","mtime","isDir","linkTarget"}.
+ * -EPROTO for anything else. */
+int podman_parse_path_stat(const char *header, struct podman_path_stat *ret,
+                           struct ags_error *err) _warn_unused_;

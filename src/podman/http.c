@@ -4,6 +4,7 @@
 #include "podman/curl-lib.h"
 
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -30,7 +31,29 @@ struct sink {
     struct strbuf buf;
     int stream_error;
     bool too_big;
+    char *header; /* the value of req->keep_header */
 };
+
+/* One header line "Name: value\r\n" of the reply (libcurl calls it per line). */
+static size_t on_header(char *p, size_t size, size_t nitems, void *userdata)
+{
+    struct sink *s = userdata;
+    size_t n = size * nitems;
+    const char *name = s->req->keep_header;
+    size_t name_len = strlen(name);
+    if (n <= name_len || p[name_len] != ':' || strncasecmp(p, name, name_len) != 0)
+        return n;
+    size_t start = name_len + 1, end = n;
+    while (start < end && (p[start] == ' ' || p[start] == '\t'))
+        start++;
+    while (end > start && (p[end - 1] == '\r' || p[end - 1] == '\n' || p[end - 1] == ' ' ||
+                           p[end - 1] == '\t'))
+        end--;
+    free(s->header);
+    s->header = end - start <= AGS_PODMAN_MAX_HEADER_VALUE ? xstrndup(p + start, end - start)
+                                                           : NULL;
+    return n;
+}
 
 static size_t on_write(char *p, size_t size, size_t nmemb, void *userdata)
 {
@@ -107,6 +130,7 @@ const struct podman_endpoint *podman_http_endpoint(const struct podman_http *h)
 void podman_reply_done(struct podman_reply *r)
 {
     free(r->body);
+    free(r->header);
     *r = (struct podman_reply){0};
 }
 
@@ -285,6 +309,10 @@ int podman_http_do(struct podman_http *h, const struct podman_req *req, struct p
     strbuf_init(&sink.buf, req->max_reply ? req->max_reply : AGS_PODMAN_MAX_RESPONSE);
     h->lib->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
     h->lib->easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    if (req->keep_header) {
+        h->lib->easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+        h->lib->easy_setopt(c, CURLOPT_HEADERDATA, &sink);
+    }
 
     CURLcode rc = h->lib->easy_perform(c);
     long status = 0, os_errno = 0;
@@ -302,9 +330,10 @@ int podman_http_do(struct podman_http *h, const struct podman_req *req, struct p
         r = transport_error(h, req, rc, os_errno, err);
     if (r < 0) {
         strbuf_done(&sink.buf);
+        free(sink.header);
         return r;
     }
-    *ret = (struct podman_reply){.status = status};
+    *ret = (struct podman_reply){.status = status, .header = sink.header};
     if (!req->on_data) {
         ret->len = sink.buf.len;
         ret->body = strbuf_steal(&sink.buf);

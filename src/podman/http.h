@@ -73,6 +73,7 @@ struct podman_reply {
     long status;
     char *body; /* NUL-terminated; NULL when streamed to on_data */
     size_t len;
+    char *header; /* the value of the request's keep_header (owned); NULL: none */
 };
 
 void podman_reply_done(struct podman_reply *r);
@@ -91,6 +92,9 @@ struct podman_req {
     /* Streaming: called with each chunk as it arrives; a negative return aborts. */
     int (*on_data)(const char *p, size_t n, void *userdata);
     void *userdata;
+    /* A reply header (name, any case) whose value goes to podman_reply.header,
+     * blanks trimmed; one longer than AGS_PODMAN_MAX_HEADER_VALUE is dropped. */
+    const char *keep_header;
 };
 
 /* Returns an owned transport; free with podman_http_free(). */

@@ -329,14 +329,36 @@ int podman_container_list_volume(struct podman_client *c, const char *volume,
  * permission bits (details in archive.c). */
 int podman_container_put_archive(struct podman_client *c, const char *id, const char *dir,
                                  int tar_fd, struct ags_error *err) _warn_unused_;
+/* What Podman says of the path of an archive GET (its X-Docker-Container-
+ * Path-Stat header, computed before the archive).  Podman follows a symlink
+ * at the path (or on the way) and archives its target under the name asked
+ * for: link_target is where the path led, so only the stat tells. */
+struct podman_path_stat {
+    char *name;        /* owned */
+    char *link_target; /* owned: the path in the container it resolved to */
+    uint64_t size;
+    uint32_t mode;     /* Go's os.FileMode: permission and type bits */
+    bool is_dir;
+};
+/* Go's os.ModeType: directory, symlink, device, fifo, socket, char device, irregular. */
+#define PODMAN_MODE_TYPE 0x8f280000u
+void podman_path_stat_done(struct podman_path_stat *st);
+/* 0 when st describes a regular file at exactly path (no symlink followed
+ * to it); else -EBADMSG saying what path is. */
+int podman_path_stat_regular(const struct podman_path_stat *st, const char *path,
+                             struct ags_error *err) _warn_unused_;
+
 /* The tar of the absolute path in container id, created or exited (or
  * running), streamed into out_fd as it arrives (from its offset): Podman
- * sends path's basename as the entry (base/tar-read.h reads a file's back).
- * The tar is the container's: more than max bytes aborts the transfer with
- * -EFBIG.  -ENOENT: no such container or path.  -EINTR: the client's cancel
- * flag.  out_fd may hold part of a reply after an error. */
+ * sends path's basename as the entry (base/tar-read.h reads a file's back),
+ * and *ret_stat (may be NULL; podman_path_stat_done) what path is.  The tar
+ * is the container's: more than max bytes aborts the transfer with -EFBIG.
+ * -ENOENT: no such container or path; -EPROTO: a reply without a valid
+ * stat.  -EINTR: the client's cancel flag.  out_fd may hold part of a reply
+ * after an error. */
 int podman_container_get_archive(struct podman_client *c, const char *id, const char *path,
-                                 int out_fd, uint64_t max, struct ags_error *err) _warn_unused_;
+                                 int out_fd, uint64_t max, struct podman_path_stat *ret_stat,
+                                 struct ags_error *err) _warn_unused_;
 
 /* ---- running attached (attach.c, io.c) ---- */
 

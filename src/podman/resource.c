@@ -53,6 +53,7 @@ int podman_call(struct podman_client *c, const struct podman_call *call, struct 
             .stall_seconds = call->stall_seconds,
             .on_data = call->on_data,
             .userdata = call->userdata,
+            .keep_header = call->keep_header,
     };
     return podman_http_do(c->http, &req, ret, err);
 }

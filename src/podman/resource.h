@@ -50,6 +50,7 @@ struct podman_call {
     int (*on_data)(const char *p, size_t n, void *userdata);
     void *userdata;
     long stall_seconds;
+    const char *keep_header; /* podman_req's: a reply header to keep */
 };
 #define PODMAN_NO_TIMEOUT (-1L)
 

@@ -18,7 +18,7 @@
 #include "base/limits.h"
 #include "base/macro.h"
 #include "ssh/agent-wire.h"
-#include "ssh/base64.h"
+#include "base/base64.h"
 #include "base/banned.h"
 
 /* The type name a public key blob starts with, into out; false when the blob
@@ -101,7 +101,7 @@ static int decode_armour_body(const char *body, size_t len, uint8_t **ret, size_
         if (body[i] != '\n' && body[i] != '\r' && body[i] != ' ' && body[i] != '\t')
             joined[n++] = body[i];
     uint8_t *out = xmalloc(n / 4 * 3 + 1);
-    long got = ssh_base64_decode(joined, n, out, n / 4 * 3);
+    long got = base64_decode(joined, n, out, n / 4 * 3);
     if (got < 0) {
         free(out);
         return (int)got;

@@ -13,7 +13,7 @@
 #include "base/limits.h"
 #include "base/sha1.h"
 #include "base/sha256.h"
-#include "ssh/base64.h"
+#include "base/base64.h"
 #include "base/banned.h"
 
 void ssh_fingerprint_sha256(const uint8_t *blob, size_t len, char out[SSH_FINGERPRINT_MAX])
@@ -21,7 +21,7 @@ void ssh_fingerprint_sha256(const uint8_t *blob, size_t len, char out[SSH_FINGER
     uint8_t d[SHA256_DIGEST_SIZE];
     sha256(blob, len, d);
     memcpy(out, "SHA256:", 7);
-    ssh_base64_encode_nopad(d, sizeof(d), out + 7);
+    base64_encode_nopad(d, sizeof(d), out + 7);
 }
 
 static bool blank(char ch)
@@ -165,8 +165,8 @@ static bool hashed_name(struct span hosts, const char *name)
     if (!bar)
         return false;
     uint8_t salt[SSH_KH_HASH_MAX], hash[SSH_KH_HASH_MAX];
-    long sn = ssh_base64_decode(salt64, (size_t)(bar - salt64), salt, sizeof(salt));
-    long hn = ssh_base64_decode(bar + 1, (size_t)(hosts.p + hosts.n - bar - 1), hash,
+    long sn = base64_decode(salt64, (size_t)(bar - salt64), salt, sizeof(salt));
+    long hn = base64_decode(bar + 1, (size_t)(hosts.p + hosts.n - bar - 1), hash,
                                 sizeof(hash));
     if (sn <= 0 || hn != SHA1_DIGEST_SIZE)
         return false;
@@ -201,7 +201,7 @@ static enum kh_check entry_check(const char *e, size_t len, const char *name,
         !entry_names(hosts, name))
         return KH_NOTFOUND;
     uint8_t blob[AGS_SSH_KEY_BLOB_MAX];
-    long n = ssh_base64_decode(b64.p, b64.n, blob, sizeof(blob));
+    long n = base64_decode(b64.p, b64.n, blob, sizeof(blob));
     if (n < 0)
         return KH_NOTFOUND;
     return (size_t)n == key->len && memcmp(blob, key->blob, key->len) == 0 ? KH_MATCH

@@ -10,7 +10,7 @@
 #include "base/fileio.h"
 #include "base/limits.h"
 #include "ssh/agent-wire.h"
-#include "ssh/base64.h"
+#include "base/base64.h"
 #include "base/banned.h"
 
 const char *ssh_key_purpose_name(enum ssh_key_purpose purpose)
@@ -216,7 +216,7 @@ static int split_key_line(const char *text, size_t len, struct key_line *kl,
     word(&p, kl->end, &kl->comment);
     if (b64_len == 0)
         return ags_error_set(err, -EINVAL, "not a public key line (type, base64 key, comment)");
-    long blob_len = ssh_base64_decode(b64, b64_len, kl->blob, sizeof(kl->blob));
+    long blob_len = base64_decode(b64, b64_len, kl->blob, sizeof(kl->blob));
     if (blob_len == -E2BIG)
         return ags_error_set(err, -E2BIG, "the key is larger than %u bytes", AGS_SSH_KEY_BLOB_MAX);
     if (blob_len < 0)

@@ -10,6 +10,11 @@
  *   podman-run start ID | wait ID | rm [-f] ID | stop ID [SECONDS] | kill ID [SIGNAL]
  *   podman-run ls [LABEL...]                "ID NAME STATE k=v,k=v" per container
  *   podman-run cp ID DIR TARFILE            the tar unpacked at DIR (archive PUT)
+ *   podman-run get-archive ID PATH MAX TARFILE  PATH's tar (archive GET, at most MAX
+ *                                           bytes) into TARFILE; prints Podman's stat of
+ *                                           PATH, fails unless it is a regular file
+ *   podman-run tar-read TARFILE NAME MAX OUTFILE  the one regular file NAME of the tar
+ *                                           (base/tar-read.h) into OUTFILE
  *   podman-run exec [-t] [-i] [-e K=V] [-u USER] [-w DIR] ID CMD...
  *   podman-run spec [FLAGS] IMAGE [CMD...]  prints the SpecGenerator JSON
  *
@@ -35,6 +40,7 @@
 
 #include "base/parse-util.h"
 #include "base/strv.h"
+#include "base/tar-read.h"
 #include "podman/podman.h"
 #include "base/banned.h"
 
@@ -61,7 +67,8 @@ struct flags {
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: podman-run run|create|start|wait|rm|stop|kill|ls|exec|spec ARGS "
+    fprintf(stderr, "usage: podman-run run|create|start|wait|rm|stop|kill|ls|exec|cp|get-archive|"
+                    "tar-read|spec ARGS "
                     "(see the comment at the top of podman-run.c)\n");
     return 125;
 }
@@ -370,6 +377,55 @@ static int cmd_cp(struct podman_client *c, int argc, char **argv, struct ags_err
     return r < 0 ? failed(err, 125) : 0;
 }
 
+static int open_out(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        fprintf(stderr, "podman-run: cannot create %s: %m\n", path);
+    return fd;
+}
+
+static int cmd_get_archive(struct podman_client *c, int argc, char **argv,
+                           struct ags_error *err)
+{
+    uint64_t max = 0;
+    if (argc != 5 || parse_u64(argv[3], &max) < 0)
+        return usage();
+    int fd = open_out(argv[4]);
+    if (fd < 0)
+        return 125;
+    struct podman_path_stat st = {0};
+    int r = podman_container_get_archive(c, argv[1], argv[2], fd, max, &st, err);
+    (void)close(fd);
+    if (r < 0)
+        return failed(err, 125);
+    printf("name=%s link=%s size=%llu mode=0x%x dir=%d\n", st.name, st.link_target,
+           (unsigned long long)st.size, st.mode, st.is_dir);
+    r = podman_path_stat_regular(&st, argv[2], err);
+    podman_path_stat_done(&st);
+    return r < 0 ? failed(err, 125) : 0;
+}
+
+static int cmd_tar_read(int argc, char **argv, struct ags_error *err)
+{
+    uint64_t max = 0, size = 0;
+    if (argc != 5 || parse_u64(argv[3], &max) < 0)
+        return usage();
+    int tar = open(argv[1], O_RDONLY | O_CLOEXEC);
+    if (tar < 0) {
+        fprintf(stderr, "podman-run: cannot open %s: %m\n", argv[1]);
+        return 125;
+    }
+    int out = open_out(argv[4]);
+    int r = out < 0 ? -EIO : tar_read_single_file(tar, argv[2], max, out, &size, err);
+    (void)close(tar);
+    if (out >= 0)
+        (void)close(out);
+    if (out < 0)
+        return 125;
+    return r < 0 ? failed(err, 125) : 0;
+}
+
 static int cmd_simple(struct podman_client *c, const char *cmd, int argc, char **argv,
                       struct ags_error *err)
 {
@@ -406,6 +462,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "spec"))
         return cmd_create_or_spec(NULL, true, argc - 1, argv + 1, &err);
+    if (!strcmp(cmd, "tar-read"))
+        return cmd_tar_read(argc - 1, argv + 1, &err);
     if (podman_connect(&opts, &c, &err) < 0)
         return failed(&err, 125);
     int status;
@@ -417,6 +475,8 @@ int main(int argc, char **argv)
         status = cmd_exec(c, argc - 1, argv + 1, &err);
     else if (!strcmp(cmd, "cp"))
         status = cmd_cp(c, argc - 1, argv + 1, &err);
+    else if (!strcmp(cmd, "get-archive"))
+        status = cmd_get_archive(c, argc - 1, argv + 1, &err);
     else if (!strcmp(cmd, "ls"))
         status = cmd_ls(c, argc - 1, argv + 1, &err);
     else if (argc >= 3)

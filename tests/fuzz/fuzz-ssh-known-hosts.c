@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "base/limits.h"
-#include "ssh/base64.h"
+#include "base/base64.h"
 #include "ssh/known-hosts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > AGS_SSH_KNOWN_HOSTS_LINE * 4)
         return 0;
     uint8_t blob[128];
-    long n = ssh_base64_decode(KEY, strlen(KEY), blob, sizeof(blob));
+    long n = base64_decode(KEY, strlen(KEY), blob, sizeof(blob));
     if (n <= 0)
         abort();
     struct ssh_host_key k = {.blob = blob, .len = (size_t)n, .type = LIBSSH2_HOSTKEY_TYPE_ED25519};

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/base64.h"
 #include "base/error.h"
 #include "base/fileio.h"
 #include "base/parse-util.h"
@@ -557,6 +558,19 @@ static void test_signals_catch_refuses_more_than_signals_max(void **state)
         assert_ptr_equal(handler_of(sigs[i]), SIG_DFL);
 }
 
+/* Podman's stat header is Go's base64.URLEncoding: '-' and '_', never '+' and '/'. */
+static void test_base64url_takes_the_url_alphabet_only(void **state)
+{
+    (void)state;
+    uint8_t out[16];
+    assert_int_equal(base64url_decode("-_-_", 4, out, sizeof(out)), 3);
+    assert_memory_equal(out, "\xfb\xff\xbf", 3);
+    assert_int_equal(base64url_decode("eyJhIjoxfQ==", 12, out, sizeof(out)), 7);
+    assert_memory_equal(out, "{\"a\":1}", 7);
+    assert_int_equal(base64url_decode("+/+/", 4, out, sizeof(out)), -EINVAL);
+    assert_int_equal(base64_decode("-_-_", 4, out, sizeof(out)), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -584,6 +598,7 @@ int main(void)
         cmocka_unit_test(test_signals_restore_puts_back_the_exact_dispositions),
         cmocka_unit_test(test_signals_caught_twice_keep_the_first_saved_disposition),
         cmocka_unit_test(test_signals_catch_refuses_more_than_signals_max),
+        cmocka_unit_test(test_base64url_takes_the_url_alphabet_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -768,14 +768,15 @@ static void test_connect_asks_version_over_checked_connection(void **state)
 /* GET archive against a fake service (podman_client_from_endpoint: no
  * ping): the body is streamed into the caller's fd, bounded, and a 404 is
  * "no such container or path". */
-static int get_archive_from(const char *reply, uint64_t max, int out, struct ags_error *err)
+static int get_archive_from(const char *reply, uint64_t max, int out,
+                            struct podman_path_stat *st, struct ags_error *err)
 {
     struct fake_service f;
     char *path = start_fake(&f, "archive.sock", reply);
     struct podman_endpoint ep = {.kind = PODMAN_EP_UNIX, .path = path, .uri = path};
     struct podman_client *c = NULL;
     assert_int_equal(podman_client_from_endpoint(&ep, "4.3.1", &c, err), 0);
-    int r = podman_container_get_archive(c, "abc", "/var/tmp/ags-export", out, max, err);
+    int r = podman_container_get_archive(c, "abc", "/var/tmp/ags-export", out, max, st, err);
     podman_client_free(c);
     stop_fake(&f);
     free(path);
@@ -791,26 +792,42 @@ static void test_get_archive_streams_the_body_bounded(void **state)
     struct ags_error err = {0};
     static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\n"
                              "Content-Length: 10\r\n\r\n0123456789";
-    assert_int_equal(get_archive_from(ok, 10, out, &err), 0);
+    assert_int_equal(get_archive_from(ok, 10, out, NULL, &err), 0);
     char *buf = NULL;
     size_t len = 0;
     assert_int_equal(read_file_bounded(file, 100, &buf, &len, &err), 0);
     assert_string_equal(buf, "0123456789");
     free(buf);
+    /* the stat header comes with it, whatever its case */
+    static const char with_stat[] = "HTTP/1.1 200 OK\r\nx-docker-container-path-stat:  eyJuYW1lIjoiYWdzLWV4cG9ydCIsInNpemUiOjcsIm1vZGUiOjQyMCwibXRpbWUiOiIyMDI2LTEyLTAzVDE5OjAwOjAwWiIsImlzRGlyIjpmYWxzZSwiaXNTdHJlYW0iOmZhbHNlLCJsaW5rVGFyZ2V0IjoiL3Zhci90bXAvYWdzLWV4cG9ydCJ9 \r\n"
+                                    "Content-Length: 1\r\n\r\n0";
+    int fd = open(file, O_RDWR | O_TRUNC | O_CLOEXEC);
+    struct podman_path_stat st = {0};
+    assert_int_equal(get_archive_from(with_stat, 100, fd, &st, &err), 0);
+    assert_string_equal(st.link_target, "/var/tmp/ags-export");
+    podman_path_stat_done(&st);
+    assert_int_equal(get_archive_from(ok, 100, fd, &st, &err), -EPROTO); /* none */
+    assert_non_null(strstr(err.msg, "stat of the archived path is missing"));
+    close(fd);
     /* one byte over the bound aborts the transfer */
-    assert_int_equal(get_archive_from(ok, 9, out, &err), -EFBIG);
+    assert_int_equal(get_archive_from(ok, 9, out, NULL, &err), -EFBIG);
     assert_string_equal(err.msg, "copy /var/tmp/ags-export out of container abc: the archive is "
                                  "larger than 9 bytes");
     static const char missing[] = "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
                                   "Content-Length: 23\r\n\r\n{\"message\":\"no such x\"}";
-    assert_int_equal(get_archive_from(missing, 100, out, &err), -ENOENT);
+    assert_int_equal(get_archive_from(missing, 100, out, NULL, &err), -ENOENT);
     assert_string_equal(err.msg, "copy /var/tmp/ags-export out of container abc: no such "
                                  "container or path");
     static const char broken[] = "HTTP/1.1 500 Internal Server Error\r\nContent-Type: "
                                  "application/json\r\nContent-Length: 43\r\n\r\n"
                                  "{\"cause\":\"x\",\"message\":\"storage is broken\"}";
-    assert_int_equal(get_archive_from(broken, 100, out, &err), -EIO);
+    assert_int_equal(get_archive_from(broken, 100, out, NULL, &err), -EIO);
     assert_non_null(strstr(err.msg, "storage is broken"));
+    /* Podman 4.3's empty 200 right after an exit is asked again, then an error */
+    static const char empty[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    assert_int_equal(get_archive_from(empty, 100, out, NULL, &err), -EIO);
+    assert_string_equal(err.msg, "copy /var/tmp/ags-export out of container abc: Podman sent an "
+                                 "empty archive 5 times");
     close(out);
     free(file);
 }

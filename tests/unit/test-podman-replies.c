@@ -187,6 +187,52 @@ static void test_exec_and_container_inspect(void **state)
     assert_int_equal(podman_parse_container_state(body, strlen(body), &st, NULL), -EPROTO);
 }
 
+/* Podman's X-Docker-Container-Path-Stat of an archive GET (Go's
+ * base64.URLEncoding of its FileInfo JSON): a regular file at the path
+ * asked for passes; a symlink (Podman archives its target under the name
+ * asked for), a directory, a special file and garbage do not. */
+static const char stat_regular[] = "eyJuYW1lIjoiYWdzLWV4cG9ydCIsInNpemUiOjcsIm1vZGUiOjQyMCwibXRpbWUiOiIyMDI2LTEyLTAzVDE5OjAwOjAwWiIsImlzRGlyIjpmYWxzZSwiaXNTdHJlYW0iOmZhbHNlLCJsaW5rVGFyZ2V0IjoiL3Zhci90bXAvYWdzLWV4cG9ydCJ9";
+static const char stat_symlink[] = "eyJuYW1lIjoicGFzc3dkIiwic2l6ZSI6NywibW9kZSI6MTM0MjE4MjM5LCJtdGltZSI6IjIwMjYtMTItMDNUMTk6MDA6MDBaIiwiaXNEaXIiOmZhbHNlLCJpc1N0cmVhbSI6ZmFsc2UsImxpbmtUYXJnZXQiOiIvZXRjL3Bhc3N3ZCJ9";
+
+static void test_path_stat_tells_a_regular_file_from_a_symlink(void **state)
+{
+    (void)state;
+    struct podman_path_stat st = {0};
+    struct ags_error err = {0};
+    assert_int_equal(podman_parse_path_stat(stat_regular, &st, &err), 0);
+    assert_string_equal(st.name, "ags-export");
+    assert_string_equal(st.link_target, "/var/tmp/ags-export");
+    assert_int_equal(st.size, 7);
+    assert_int_equal(st.mode, 0644);
+    assert_false(st.is_dir);
+    assert_int_equal(podman_path_stat_regular(&st, "/var/tmp/ags-export", &err), 0);
+    st.is_dir = true;
+    assert_int_equal(podman_path_stat_regular(&st, "/var/tmp/ags-export", &err), -EBADMSG);
+    assert_non_null(strstr(err.msg, "is no regular file (a directory"));
+    st.is_dir = false;
+    st.mode = 0644u | (1u << 25); /* Go's ModeNamedPipe */
+    assert_int_equal(podman_path_stat_regular(&st, "/var/tmp/ags-export", &err), -EBADMSG);
+    assert_non_null(strstr(err.msg, "(a special file"));
+    podman_path_stat_done(&st);
+
+    assert_int_equal(podman_parse_path_stat(stat_symlink, &st, &err), 0);
+    assert_int_equal(podman_path_stat_regular(&st, "/var/tmp/ags-export", &err), -EBADMSG);
+    assert_string_equal(err.msg, "'/var/tmp/ags-export' is no regular file: it leads to "
+                                 "'/etc/passwd' (a symlink)");
+    podman_path_stat_done(&st);
+
+    static const char *const bad[] = {
+        "",
+        "not base64!",
+        "e30=",                 /* {} */
+        "eyJuYW1lIjoxfQ==",     /* {"name":1} */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(podman_parse_path_stat(bad[i], &st, &err), -EPROTO);
+    assert_int_equal(podman_parse_path_stat(NULL, &st, &err), -EPROTO);
+    assert_string_equal(err.msg, "Podman's stat of the archived path is missing");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +241,7 @@ int main(void)
             cmocka_unit_test(test_create_reply),
             cmocka_unit_test(test_container_list),
             cmocka_unit_test(test_exec_and_container_inspect),
+        cmocka_unit_test(test_path_stat_tells_a_regular_file_from_a_symlink),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

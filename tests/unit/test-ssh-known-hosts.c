@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ssh/base64.h"
+#include "base/base64.h"
 #include "ssh/known-hosts.h"
 
 #define KEY_A "AAAAC3NzaC1lZDI1NTE5AAAAIIvvbi/5m78Hg485EpIIXTF5zlWdxWUCxK0VyA7Y9riy"
@@ -53,7 +53,7 @@ static uint8_t blob[512];
 
 static struct ssh_host_key key_of(const char *b64, int type)
 {
-    long n = ssh_base64_decode(b64, strlen(b64), blob, sizeof(blob));
+    long n = base64_decode(b64, strlen(b64), blob, sizeof(blob));
     assert_true(n > 0);
     return (struct ssh_host_key){.blob = blob, .len = (size_t)n, .type = type};
 }

@@ -22,7 +22,7 @@
 #include "base/strbuf.h"
 #include "ssh/agent-filter.h"
 #include "ssh/agent-proto.h"
-#include "ssh/base64.h"
+#include "base/base64.h"
 #include "ssh/pubkey.h"
 
 /* ---- an independent writer for test bytes ---- */
@@ -610,20 +610,20 @@ static void test_base64_takes_only_canonical_text(void **state)
 {
     (void)state;
     uint8_t out[16];
-    assert_int_equal(ssh_base64_decode("aGVsbG8=", 8, out, sizeof(out)), 5);
+    assert_int_equal(base64_decode("aGVsbG8=", 8, out, sizeof(out)), 5);
     assert_memory_equal(out, "hello", 5);
-    assert_int_equal(ssh_base64_decode("aGk=", 4, out, sizeof(out)), 2);
-    assert_int_equal(ssh_base64_decode("aA==", 4, out, sizeof(out)), 1);
-    assert_int_equal(ssh_base64_decode("", 0, out, sizeof(out)), 0);
-    assert_int_equal(ssh_base64_decode("+/+/", 4, out, sizeof(out)), 3);
+    assert_int_equal(base64_decode("aGk=", 4, out, sizeof(out)), 2);
+    assert_int_equal(base64_decode("aA==", 4, out, sizeof(out)), 1);
+    assert_int_equal(base64_decode("", 0, out, sizeof(out)), 0);
+    assert_int_equal(base64_decode("+/+/", 4, out, sizeof(out)), 3);
     assert_memory_equal(out, "\xfb\xff\xbf", 3);
     const char *bad[] = {"aGk",  "aGk==",    "aG=k",  "aA=A", "aB==", "aGl=",
                          "a-k=", "aGk=aGk=", "a\nk=", "====", "aGk\0"};
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         size_t n = i == ARRAY_SIZE(bad) - 1 ? 4 : strlen(bad[i]); /* the last holds a NUL */
-        assert_int_equal(ssh_base64_decode(bad[i], n, out, sizeof(out)), -EINVAL);
+        assert_int_equal(base64_decode(bad[i], n, out, sizeof(out)), -EINVAL);
     }
-    assert_int_equal(ssh_base64_decode("aGVsbG8=", 8, out, 4), -E2BIG);
+    assert_int_equal(base64_decode("aGVsbG8=", 8, out, 4), -E2BIG);
 }
 
 /* A .pub line of blob: type word, base64 (encoded here), comment. */

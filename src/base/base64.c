@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "ssh/base64.h"
+#include "base/base64.h"
 
 #include <errno.h>
 #include <stdbool.h>
 
 #include "base/banned.h"
 
-/* 0..63, or -1 for a character outside the alphabet. */
-static int sextet(char ch)
+/* 0..63, or -1 for a character outside the alphabet (url: RFC 4648's
+ * URL-safe one). */
+static int sextet(char ch, bool url)
 {
     if (ch >= 'A' && ch <= 'Z')
         return ch - 'A';
@@ -15,22 +16,22 @@ static int sextet(char ch)
         return ch - 'a' + 26;
     if (ch >= '0' && ch <= '9')
         return ch - '0' + 52;
-    if (ch == '+')
+    if (ch == (url ? '-' : '+'))
         return 62;
-    if (ch == '/')
+    if (ch == (url ? '_' : '/'))
         return 63;
     return -1;
 }
 
 /* One group of 4 characters, the last one of the text when last is set. */
-static int decode_quad(const char *q, bool last, uint8_t b[3])
+static int decode_quad(const char *q, bool last, bool url, uint8_t b[3])
 {
     int v[4];
     int pad = 0;
     if (last && q[3] == '=')
         pad = q[2] == '=' ? 2 : 1;
     for (int i = 0; i < 4 - pad; i++) {
-        v[i] = sextet(q[i]);
+        v[i] = sextet(q[i], url);
         if (v[i] < 0)
             return -EINVAL;
     }
@@ -47,14 +48,14 @@ static int decode_quad(const char *q, bool last, uint8_t b[3])
     return 3 - pad;
 }
 
-long ssh_base64_decode(const char *in, size_t len, uint8_t *out, size_t max)
+static long decode(const char *in, size_t len, bool url, uint8_t *out, size_t max)
 {
     if (len % 4 != 0)
         return -EINVAL;
     size_t n = 0;
     for (size_t i = 0; i < len; i += 4) {
         uint8_t b[3];
-        int got = decode_quad(in + i, i + 4 == len, b);
+        int got = decode_quad(in + i, i + 4 == len, url, b);
         if (got < 0)
             return got;
         if ((size_t)got > max - n)
@@ -65,7 +66,17 @@ long ssh_base64_decode(const char *in, size_t len, uint8_t *out, size_t max)
     return (long)n;
 }
 
-void ssh_base64_encode_nopad(const uint8_t *data, size_t n, char *out)
+long base64_decode(const char *in, size_t len, uint8_t *out, size_t max)
+{
+    return decode(in, len, false, out, max);
+}
+
+long base64url_decode(const char *in, size_t len, uint8_t *out, size_t max)
+{
+    return decode(in, len, true, out, max);
+}
+
+void base64_encode_nopad(const uint8_t *data, size_t n, char *out)
 {
     static const char alphabet[] =
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -14,8 +14,12 @@
  * spelling.  Returns the decoded length; -EINVAL for anything else, -E2BIG
  * when the result would not fit in max.
  */
-long ssh_base64_decode(const char *in, size_t len, uint8_t *out, size_t max) _warn_unused_;
+long base64_decode(const char *in, size_t len, uint8_t *out, size_t max) _warn_unused_;
+/* The same for the URL and file name safe alphabet (RFC 4648 section 5: '-'
+ * and '_' for '+' and '/', '=' padding), as Go's base64.URLEncoding writes
+ * Podman's X-Docker-Container-Path-Stat header. */
+long base64url_decode(const char *in, size_t len, uint8_t *out, size_t max) _warn_unused_;
 
 /* Encodes data[0..n) as standard base64 without '=' padding (as ssh prints
  * a SHA256 fingerprint) into out, which must hold 4 * ((n + 2) / 3) + 1 bytes. */
-void ssh_base64_encode_nopad(const uint8_t *data, size_t n, char *out);
+void base64_encode_nopad(const uint8_t *data, size_t n, char *out);
