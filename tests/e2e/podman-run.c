@@ -15,6 +15,9 @@
  *                                           PATH, fails unless it is a regular file
  *   podman-run tar-read TARFILE NAME MAX OUTFILE  the one regular file NAME of the tar
  *                                           (base/tar-read.h) into OUTFILE
+ *   podman-run copy-out ID PATH MAX OUTFILE  the regular file PATH (at most MAX bytes)
+ *                                           into OUTFILE: the Podman backend's copy_out,
+ *                                           spooled in $TMPDIR (or /tmp)
  *   podman-run exec [-t] [-i] [-e K=V] [-u USER] [-w DIR] ID CMD...
  *   podman-run spec [FLAGS] IMAGE [CMD...]  prints the SpecGenerator JSON
  *
@@ -38,7 +41,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend/backend.h"
 #include "base/parse-util.h"
+#include "base/strutil.h"
 #include "base/strv.h"
 #include "base/tar-read.h"
 #include "podman/podman.h"
@@ -68,7 +73,7 @@ struct flags {
 static int usage(void)
 {
     fprintf(stderr, "usage: podman-run run|create|start|wait|rm|stop|kill|ls|exec|cp|get-archive|"
-                    "tar-read|spec ARGS "
+                    "tar-read|copy-out|spec ARGS "
                     "(see the comment at the top of podman-run.c)\n");
     return 125;
 }
@@ -426,6 +431,31 @@ static int cmd_tar_read(int argc, char **argv, struct ags_error *err)
     return r < 0 ? failed(err, 125) : 0;
 }
 
+/* The backend's own operation, on a backend opened like podman_connect. */
+static int cmd_copy_out(int argc, char **argv, struct ags_error *err)
+{
+    uint64_t max = 0;
+    if (argc != 5 || parse_u64(argv[3], &max) < 0)
+        return usage();
+    const char *tmp = env_process("TMPDIR") ? env_process("TMPDIR") : "/tmp";
+    const char *run = env_process("XDG_RUNTIME_DIR") ? env_process("XDG_RUNTIME_DIR") : tmp;
+    const struct backend_open_opts o = {.kind = BACKEND_PODMAN, .getenv = env_process,
+                                        .runtime_dir = run};
+    struct backend *b = NULL;
+    if (backend_podman_open(&o, &b, err) < 0)
+        return failed(err, 125);
+    int spool = open(tmp, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    int out = spool < 0 ? -1 : open_out(argv[4]);
+    int r = out < 0 ? ags_error_set(err, -EIO, "no spool or output file")
+                    : b->ops->copy_out(b, argv[1], argv[2], spool, out, max, err);
+    if (spool >= 0)
+        (void)close(spool);
+    if (out >= 0)
+        (void)close(out);
+    backend_close(b);
+    return r < 0 ? failed(err, 125) : 0;
+}
+
 static int cmd_simple(struct podman_client *c, const char *cmd, int argc, char **argv,
                       struct ags_error *err)
 {
@@ -464,6 +494,8 @@ int main(int argc, char **argv)
         return cmd_create_or_spec(NULL, true, argc - 1, argv + 1, &err);
     if (!strcmp(cmd, "tar-read"))
         return cmd_tar_read(argc - 1, argv + 1, &err);
+    if (!strcmp(cmd, "copy-out"))
+        return cmd_copy_out(argc - 1, argv + 1, &err);
     if (podman_connect(&opts, &c, &err) < 0)
         return failed(&err, 125);
     int status;
