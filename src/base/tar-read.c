@@ -95,11 +95,7 @@ static int parse_octal(const unsigned char *f, size_t len, uint64_t *ret)
 static char *field_string(const unsigned char *f, size_t len)
 {
     const unsigned char *nul = memchr(f, '\0', len);
-    size_t n = nul ? (size_t)(nul - f) : len;
-    char *s = xmalloc(n + 1);
-    memcpy(s, f, n);
-    s[n] = '\0';
-    return s;
+    return xstrndup((const char *)f, nul ? (size_t)(nul - f) : len);
 }
 
 /* The member's path as the header spells it: prefix '/' name, or name. */
@@ -154,8 +150,9 @@ static int next_header(struct reader *rd, unsigned char h[TAR_BLOCK], struct ags
     return 0;
 }
 
-/* The data size of the header just read; at most max, and wholly in the archive. */
-static int entry_size(const struct reader *rd, const unsigned char h[TAR_BLOCK],
+/* The data size of the extended or global header just read: at most
+ * AGS_TAR_PAX_HEADER_MAX, and wholly in the archive. */
+static int ext_header_size(const struct reader *rd, const unsigned char h[TAR_BLOCK],
                       struct ags_error *err)
 {
     uint64_t at = rd->off - TAR_BLOCK;
@@ -194,11 +191,8 @@ static int pax_apply(const char *key, size_t klen, const char *v, size_t vlen,
             return pax_bad(at, "a path longer than PATH_MAX or with a NUL byte", err);
         free(o->path);
         o->path = NULL;
-        if (vlen) {
-            o->path = xmalloc(vlen + 1);
-            memcpy(o->path, v, vlen);
-            o->path[vlen] = '\0';
-        }
+        if (vlen)
+            o->path = xstrndup(v, vlen);
     } else if (klen == 4 && memcmp(key, "size", 4) == 0) {
         char num[PAX_SIZE_DIGITS + 1];
         o->has_size = vlen > 0;
@@ -242,7 +236,7 @@ static int pax_parse(const char *p, size_t n, struct pax_override *o, uint64_t a
 static int read_extended(struct reader *rd, const unsigned char h[TAR_BLOCK],
                          struct pax_override *o, struct ags_error *err)
 {
-    int size = entry_size(rd, h, err);
+    int size = ext_header_size(rd, h, err);
     if (size < 0)
         return size;
     uint64_t at = rd->off - TAR_BLOCK;

@@ -2,7 +2,8 @@
 /*
  * Podman's replies on arbitrary bytes: the build-output JSON-lines parser
  * (build-stream.c) fed in chunks of a size taken from the input, and
- * podman_reply_error() (libpod error bodies, text bodies, two-object bodies).
+ * podman_reply_error() (libpod error bodies, text bodies, two-object bodies),
+ * and podman_parse_path_stat() (an archive reply's stat header) on the body.
  * Besides crashes and sanitizer reports it checks invariants: chunking never
  * changes the outcome, a success always carries a 12..64 hex id, every error
  * sets err with the returned code and a one-line message.
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "podman/build-stream.h"
+#include "podman/containers-json.h"
 #include "podman/errors.h"
 #include "podman/http.h"
 
@@ -87,6 +89,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int r = podman_reply_error(&reply, "fuzzing", &err);
     /* errors.c folds the newlines Podman's messages may carry: one line. */
     check_error(r, &err, true);
+    /* The stat header: parsed or refused with -EPROTO, a path either way
+     * judged without a crash. */
+    struct podman_path_stat st = {0};
+    r = podman_parse_path_stat(reply.body, &st, &err);
+    if (r == 0) {
+        if (!st.name || !st.link_target)
+            abort();
+        r = podman_path_stat_regular(&st, "/var/tmp/ags-export", &err);
+        if (r < 0 && r != -EBADMSG)
+            abort();
+        podman_path_stat_done(&st);
+    } else if (r != -EPROTO) {
+        abort();
+    }
     free(reply.body);
     return 0;
 }
