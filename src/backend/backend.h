@@ -183,6 +183,10 @@ struct backend_ops {
      * on this host only and never gets such a plan (bwrap). */
     int (*copy_in)(struct backend *b, const char *id, const char *dir, int tar_fd,
                    struct ags_error *err);
+    /* One regular file of a created or exited sandbox, its contents into
+     * out_fd (untrusted: at most max bytes).  NULL as copy_in. */
+    int (*copy_out)(struct backend *b, const char *id, const char *path, int out_fd,
+                    uint64_t max, struct ags_error *err);
     /* Starts it attached to io and waits for it: *ret_exit is its exit
      * status.  -EINTR: SIGINT, SIGTERM or SIGHUP ended the session (the
      * sandbox may still run: remove it). */
