@@ -67,7 +67,7 @@ bool run_export_base_ok(const char *base);
 /* Where a git session's export lands inside its sandbox: the container's
  * own layer (no volume, no tmpfs outside --lockdown, which a remote run
  * refuses), read back with backend copy_out after the sandbox exited. */
-#define RUN_EXPORT_INNER_PATH "/var/tmp/ags-export"
+#define RUN_EXPORT_INNER_PATH "/tmp/ags-export"
 
 /* A git session's sandbox argv: argv behind a main process that runs the
  * export of mode git into the file out (RUN_EXPORT_INNER_PATH) when argv's
