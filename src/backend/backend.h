@@ -184,16 +184,16 @@ struct backend_ops {
     int (*copy_in)(struct backend *b, const char *id, const char *dir, int tar_fd,
                    struct ags_error *err);
     /* One regular file of a created or exited sandbox id: the contents of
-     * the absolute path into out_fd (from its offset).  What the sandbox left
-     * there is untrusted: at most max bytes (more: -EFBIG), a symlink,
-     * directory or anything else than a regular file is -EBADMSG, a missing
-     * path -ENOENT.  spool_fd is the caller's private regular file (read and
-     * write, its contents replaced) where the engine's archive of the file
-     * waits to be checked (up to max + TAR_READ_OVERHEAD_MAX bytes, so a
-     * file on disk rather than memory).  NULL: the backend runs on this host
-     * only (bwrap). */
-    int (*copy_out)(struct backend *b, const char *id, const char *path, int spool_fd,
-                    int out_fd, uint64_t max, struct ags_error *err);
+     * the absolute path into out_fd.  What the sandbox left there is
+     * untrusted: at most max bytes (more: -EFBIG), a symlink, directory or
+     * anything else than a regular file is -EBADMSG, a missing path
+     * -ENOENT.  out_fd is the caller's private regular file open for
+     * reading and writing, its contents replaced: the engine's archive of
+     * the file is spooled there first (up to max + TAR_READ_OVERHEAD_MAX
+     * bytes: a file on disk rather than memory), checked, then the file's
+     * bytes copied down over it.  NULL as copy_in. */
+    int (*copy_out)(struct backend *b, const char *id, const char *path, int out_fd,
+                    uint64_t max, struct ags_error *err);
     /* Starts it attached to io and waits for it: *ret_exit is its exit
      * status.  -EINTR: SIGINT, SIGTERM or SIGHUP ended the session (the
      * sandbox may still run: remove it). */

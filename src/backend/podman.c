@@ -236,8 +236,10 @@ static int pb_copy_in(struct backend *b, const char *id, const char *dir, int ta
     return r;
 }
 
-static int pb_copy_out(struct backend *b, const char *id, const char *path, int spool_fd,
-                       int out_fd, uint64_t max, struct ags_error *err)
+/* The archive is spooled in out_fd itself, then the file's bytes are copied
+ * down over it (tar_read_single_file reads each byte before it writes there). */
+static int pb_copy_out(struct backend *b, const char *id, const char *path, int out_fd,
+                       uint64_t max, struct ags_error *err)
 {
     struct podman_backend *pb = podman_of(b);
     const char *name = path ? strrchr(path, '/') : NULL;
@@ -245,14 +247,14 @@ static int pb_copy_out(struct backend *b, const char *id, const char *path, int 
         return ags_error_set(err, -EINVAL, "copy out of a container: '%s' names no file",
                              path ? path : "");
     name++; /* the archive's one entry is the file's basename */
-    if (ftruncate(spool_fd, 0) < 0 || lseek(spool_fd, 0, SEEK_SET) < 0)
-        return ags_error_set(err, -errno, "copy out of a container: cannot reset the spool "
-                                          "file: %m");
+    if (ftruncate(out_fd, 0) < 0 || lseek(out_fd, 0, SEEK_SET) < 0)
+        return ags_error_set(err, -errno, "copy out of a container: the output is no regular "
+                                          "file open for writing: %m");
     uint64_t tar_max = max > UINT64_MAX - TAR_READ_OVERHEAD_MAX ? UINT64_MAX
                                                                  : max + TAR_READ_OVERHEAD_MAX;
     struct podman_path_stat st = {0};
     podman_client_set_cancel(pb->c, pb->cancel);
-    int r = podman_container_get_archive(pb->c, id, path, spool_fd, tar_max, &st, err);
+    int r = podman_container_get_archive(pb->c, id, path, out_fd, tar_max, &st, err);
     podman_client_set_cancel(pb->c, NULL);
     if (r < 0)
         return r;
@@ -261,10 +263,16 @@ static int pb_copy_out(struct backend *b, const char *id, const char *path, int 
     uint64_t size = 0;
     r = podman_path_stat_regular(&st, path, err);
     podman_path_stat_done(&st);
+    if (r == 0 && lseek(out_fd, 0, SEEK_SET) < 0)
+        r = ags_error_set(err, -errno, "rewinding the archive: %m");
     if (r == 0)
-        r = tar_read_single_file(spool_fd, name, max, out_fd, &size, err);
+        r = tar_read_single_file(out_fd, name, max, out_fd, &size, err);
+    if (r == 0 && ftruncate(out_fd, (off_t)size) < 0)
+        r = ags_error_set(err, -errno, "cutting the archive down to the file: %m");
     if (r < 0 && err)
         (void)ags_error_prefix(err, "copy %s out of container %.12s", path, id);
+    if (r < 0)
+        (void)ftruncate(out_fd, 0); /* no half of an archive for the caller */
     return r;
 }
 

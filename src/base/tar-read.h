@@ -38,7 +38,10 @@
  * is name or "./name", from tar_fd (a regular file, read from offset 0 with
  * pread: its offset does not move) to out_fd (written from its current
  * offset); *ret_size gets the bytes copied.  The archive is checked whole
- * before a byte is copied.  Errors: -EBADMSG for an archive that is
+ * before a byte is copied.  out_fd may be tar_fd itself, at offset 0: the
+ * file's bytes then move down over the archive in place, each read before
+ * anything is written there (its headers come first); the caller cuts the
+ * file to *ret_size.  Errors: -EBADMSG for an archive that is
  * malformed, truncated, empty, names another file, holds something other
  * than a regular file or more than one member; -EFBIG when the file has more
  * than max bytes; a read or write error's -errno (out_fd may then hold part

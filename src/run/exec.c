@@ -67,6 +67,8 @@ struct run_state {
     char *baseline;    /* a supervised session's, for ags diff (removed at the end) */
     bool ran;          /* the session ran to its end: exit status and session_ms hold */
     bool started;      /* the sandbox was started: its workspace may hold work */
+    struct run_remote_pack pack; /* a remote plan's uploads, packed before the engine opens */
+    int export_fd;     /* the export a remote git sandbox made itself, or -1 */
     uint64_t session_ms;
 };
 
@@ -163,15 +165,16 @@ static int prepare(struct run_state *s, struct ags_error *err)
 }
 
 /* A remote engine's volumes get their upload_from directories
- * (run/remote-upload.h) after prepare made the volumes and before anything
- * starts; outside git the baseline `ags pull` diffs against follows. */
+ * (run/remote-upload.h) in the created sandbox, before it starts; outside
+ * git the baseline `ags pull` diffs against follows. */
 static int upload_remote(struct run_state *s, struct ags_error *err)
 {
     if (!s->p->remote)
         return 0;
-    int r = run_remote_upload(s->b, s->o->cfg, s->p, s->getenv, s->cb, err);
+    int r = run_remote_put(s->b, s->p, s->id, &s->pack, s->cb, err);
     if (r == 0)
         r = run_remote_after_upload(s->b, s->p, err);
+    run_remote_pack_done(&s->pack);
     return r < 0 ? step_failed(r, err) : interrupted(err);
 }
 
@@ -185,25 +188,15 @@ static void end_remote(struct run_state *s)
     if (!s->b || !s->p->remote || !s->b->remote)
         return;
     if (s->started) {
-        run_remote_bring_back(s->b, s->p, s->o->cfg, s->cb);
+        run_remote_bring_back(s->b, s->p, s->o->cfg, s->export_fd, s->cb);
         return;
     }
     /* By name, not by listing: a signal (why the sandbox never started)
      * cuts a listing short, never a removal. */
-    const char *id = plan_label_value(s->p->labels, PLAN_LABEL_SESSION);
-    _cleanup_free_ char *prefix = xasprintf(PLAN_WS_VOLUME_PREFIX "%s", id ? id : "");
-    _cleanup_free_ char *base = xasprintf("%s-base", prefix);
-    for (size_t i = 0; id && i <= s->p->n_mounts; i++) {
-        const struct plan_mount *m = i < s->p->n_mounts ? &s->p->mounts[i] : NULL;
-        char *name = m ? m->source : base;
-        if (m && (m->type != PLAN_MOUNT_VOLUME || !str_has_prefix(name, prefix)))
-            continue;
-        struct ags_error e = {0};
-        const struct backend_object o = {.kind = BACKEND_OBJ_VOLUME, .id = name, .name = name};
-        int r = s->b->ops->remove_owned(s->b, &o, &e);
-        if (r < 0 && r != -ENOENT)
-            run_warnf(s->cb, "could not remove the volume %s: %s", name, e.msg);
-    }
+    _cleanup_strv_free_ char **names = run_remote_plan_volumes(s->p);
+    struct ags_error e = {0};
+    if (run_remote_remove_volumes(s->b, NULL, (const char *const *)names, &e) < 0)
+        run_warnf(s->cb, "could not remove the session's workspace volumes: %s", e.msg);
 }
 
 /* The filtering ssh agent the plan mounts (none in lockdown). */
@@ -318,6 +311,33 @@ static int attach(struct run_state *s, bool tty, int *ret_exit, struct ags_error
     return r;
 }
 
+/* A remote git session's sandbox makes its own export when its agent ends
+ * (run_export_wrap_argv): no second container start at the end. */
+static void wrap_for_export(struct run_state *s)
+{
+    if (!s->p->remote || !run_remote_exports_inside(s->p))
+        return;
+    char **wrapped = run_export_wrap_argv((const char *const *)s->p->argv,
+                                          RUN_EXPORT_INNER_PATH, s->p->work_dir.v,
+                                          plan_label_value(s->p->labels, PLAN_LABEL_BASE),
+                                          s->p->name.v);
+    strv_free(s->p->argv);
+    s->p->argv = wrapped;
+}
+
+/* The export of a sandbox that ran to its end, before it is removed; none
+ * (an image without perl, a stop too late) leaves it to a helper. */
+static void fetch_export(struct run_state *s)
+{
+    if (!s->p->remote || !run_remote_exports_inside(s->p))
+        return;
+    struct ags_error e = {0};
+    int r = run_remote_fetch_export(s->b, s->id, s->o->cfg, &s->export_fd, &e);
+    if (r < 0 && r != -ENOENT)
+        run_warnf(s->cb, "the sandbox's own export could not be read (%s); a helper makes it "
+                         "again", e.msg);
+}
+
 /* On success, on errors and after a signal: the sandbox goes. */
 static void remove_sandbox(struct run_state *s)
 {
@@ -355,12 +375,15 @@ static int run_sandbox(struct run_state *s, int *ret_exit, struct ags_error *err
 {
     bool tty = !s->o->capture && !s->o->supervised && isatty(STDIN_FILENO) &&
                isatty(STDOUT_FILENO);
+    wrap_for_export(s);
     int r = create(s, tty, err);
     unlock_agent(s); /* the sandbox exists (or never will): an update may go on */
     if (r < 0)
         return r;
     struct ags_error attach_err = {0};
-    int refused = run_copy_in(s->b, s->p, s->id, err); /* a remote plan's host files */
+    int refused = upload_remote(s, err);
+    if (refused == 0)
+        refused = run_copy_in(s->b, s->p, s->id, err); /* a remote plan's host files */
     if (refused == 0)
         refused = pins_verify(&s->pins, err);
     bool attached = !run_signal && refused == 0;
@@ -370,6 +393,7 @@ static int run_sandbox(struct run_state *s, int *ret_exit, struct ags_error *err
     if (attached && ar == 0) {
         s->ran = true;
         s->session_ms = (uint64_t)(monotonic_ms() - start);
+        fetch_export(s);
     }
     remove_sandbox(s);
     if (refused)
@@ -494,21 +518,20 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
         .getenv = o->getenv ? o->getenv : env_process,
         .p = o->plan,
         .agent_lock = -EBADF,
+        .export_fd = -EBADF,
         .ssh = {.log_fd = -EBADF},
         .egress = {.log_fd = -EBADF},
     };
     pins_take(o->cfg, o->plan, &s.pins);
     /* A workspace over [remote] max_upload stops the run before anything
      * reaches the remote host. */
-    int r = s.p->remote ? run_remote_check(o->cfg, s.p, s.getenv, err) : 0;
+    int r = s.p->remote ? run_remote_pack(o->cfg, s.p, s.getenv, &s.pack, err) : 0;
     if (r == 0)
         r = lock_agent(&s, err);
     if (r == 0)
         r = open_backend(&s, err);
     if (r == 0)
         r = prepare(&s, err);
-    if (r == 0)
-        r = upload_remote(&s, err);
     if (r == 0)
         r = serve_ssh(&s, err);
     if (r == 0)
@@ -524,6 +547,9 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
     if (r == 0)
         r = run_sandbox(&s, ret_exit, err);
     end_remote(&s);
+    run_remote_pack_done(&s.pack);
+    if (s.export_fd >= 0)
+        (void)close(s.export_fd);
     if (s.baseline)
         (void)run_baseline_remove(s.baseline);
     free(s.baseline);

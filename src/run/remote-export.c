@@ -30,7 +30,9 @@
 
 #include <string.h>
 
+#include "base/alloc.h"
 #include "base/macro.h"
+#include "base/strv.h"
 #include "base/banned.h"
 
 const char run_export_script[] =
@@ -135,6 +137,80 @@ const char run_export_script[] =
         "    ;;\n"
         "*) die \"unknown mode: $mode\" ;;\n"
         "esac\n";
+
+/*
+ * The in-sandbox export (run_export_wrap_argv).  perl, when the image has
+ * it (Debian's perl-base is essential), becomes the sandbox's main process:
+ * the agent runs as its child, with the signals ags stop and podman stop
+ * send to the main process (TERM, HUP, USR1, USR2; without a terminal also
+ * INT and QUIT, which a terminal sends the agent itself) passed on; when
+ * the agent has ended, the export script runs with its stdout in
+ * OUT.tmp (O_CREAT|O_EXCL: never through anything planted there), renamed
+ * to OUT when the script succeeded, and the main process exits with the
+ * agent's status (128+N for a signal, as the engine reports it).  Only core
+ * perl: no module is loaded (an image may carry perl without its library).
+ * Without perl the sh in front runs the agent as before, and the export
+ * runs in a helper container afterwards.  Arguments: OUT, N, the N entries
+ * of the export's argv (run_export_argv), the agent's argv.
+ */
+static const char wrap_perl[] =
+        "my ($out, $n) = splice(@ARGV, 0, 2);\n"
+        "my @e = splice(@ARGV, 0, $n);\n"
+        "my @cmd = @ARGV;\n"
+        "unlink $out;\n"
+        "my $pid = fork;\n"
+        "if (!$pid) {\n"
+        "    exec { $cmd[0] } @cmd;\n"
+        "    print STDERR \"ags: cannot run $cmd[0]: $!\\n\";\n"
+        "    exit 127;\n"
+        "}\n"
+        "my @fwd = qw(TERM HUP USR1 USR2);\n"
+        "push @fwd, qw(INT QUIT) unless -t STDIN;\n"
+        "$SIG{$_} = sub { kill $_[0], $pid } for @fwd;\n"
+        "my $st = 255 << 8;\n"
+        "for (;;) {\n"
+        "    my $r = waitpid(-1, 0);\n"
+        "    if ($r == $pid) { $st = $?; last }\n"
+        "    last if $r < 0;\n"
+        "}\n"
+        "$SIG{$_} = 'DEFAULT' for @fwd;\n"
+        "my $tmp = \"$out.tmp\";\n"
+        "unlink $out, $tmp;\n"
+        "my $e = fork;\n"
+        "if (defined $e && !$e) {\n"
+        "    open(STDIN, '<', '/dev/null');\n"
+        "    open(STDERR, '>', '/dev/null');\n"
+        "    sysopen(STDOUT, $tmp, 0301, 0600) or exit 3;\n"
+        "    exec { $e[0] } @e;\n"
+        "    exit 127;\n"
+        "}\n"
+        "rename $tmp, $out if defined $e && waitpid($e, 0) == $e && $? == 0;\n"
+        "exit(($st & 127) ? 128 + ($st & 127) : $st >> 8);\n";
+
+/* The sh in front: perl when the image has it, else the agent alone. */
+static const char wrap_sh[] =
+        "p=$1; shift; command -v perl >/dev/null 2>&1 && exec perl -e \"$p\" -- \"$@\"; "
+        "shift $((2 + $2)); exec \"$@\"";
+
+char **run_export_wrap_argv(const char *const *argv, const char *out, const char *workdir,
+                            const char *base, const char *name)
+{
+    const char *e[10];
+    run_export_argv(RUN_EXPORT_MODE_GIT, workdir, base, name, e);
+    size_t n_e = 0;
+    while (e[n_e])
+        n_e++;
+    struct strv_builder b = {0};
+    const char *const front[] = {"/bin/sh", "-c", wrap_sh, "ags-run", wrap_perl, out};
+    for (size_t i = 0; i < ARRAY_SIZE(front); i++)
+        strv_builder_push(&b, xstrdup(front[i]));
+    strv_builder_push(&b, xasprintf("%zu", n_e));
+    for (size_t i = 0; i < n_e; i++)
+        strv_builder_push(&b, xstrdup(e[i]));
+    for (size_t i = 0; argv && argv[i]; i++)
+        strv_builder_push(&b, xstrdup(argv[i]));
+    return strv_builder_steal(&b);
+}
 
 static const struct {
     const char *line;

@@ -211,19 +211,24 @@ int run_remote_pull(struct backend *b, const struct run_remote_session *s,
     if (!dir)
         return ags_error_set(err, -ENOENT, "no state directory: set HOME");
     _cleanup_free_ char *path = NULL;
-    _cleanup_close_ int fd = -1;
-    int r = temp_file(dir, &path, &fd, err);
-    if (r < 0)
-        return r;
-    r = run_export(b, s, git ? RUN_EXPORT_MODE_GIT : RUN_EXPORT_MODE_PLAIN, fd, o->max_pull, err);
+    _cleanup_close_ int own = -1;
+    int r = 0, fd = o->exported_inside ? o->export_fd : -1;
+    if (fd < 0) {
+        r = temp_file(dir, &path, &own, err);
+        if (r < 0)
+            return r;
+        (void)unlink(path);
+        fd = own;
+        r = run_export(b, s, git ? RUN_EXPORT_MODE_GIT : RUN_EXPORT_MODE_PLAIN, fd, o->max_pull,
+                       err);
+    }
     if (r == 0)
         r = take_export(s, dir, fd, ret, err);
-    (void)unlink(path);
     if (r < 0) {
         run_pull_result_done(ret);
         return r;
     }
-    if (!o->keep && run_remote_remove_volumes(b, s->session, NULL) == 0)
+    if (!o->keep && run_remote_remove_volumes(b, s->session, s->volumes, NULL) == 0)
         ret->volumes_removed = true;
     return 0;
 }
@@ -253,19 +258,39 @@ static bool session_volume(const char *name, const char *session)
            (name[pl + sl] == '\0' || name[pl + sl] == '-');
 }
 
-int run_remote_remove_volumes(struct backend *b, const char *session, struct ags_error *err)
+static int remove_volume(struct backend *b, const struct backend_object *o,
+                         struct ags_error *err)
 {
-    if (!b->ops->list_owned || !b->ops->remove_owned)
-        return ags_error_set(err, -EOPNOTSUPP, "the backend cannot list volumes");
+    int r = b->ops->remove_owned(b, o, err);
+    return r == -ENOENT ? 0 : r;
+}
+
+static int remove_named(struct backend *b, const char *const *names, struct ags_error *err)
+{
+    int r = 0;
+    for (size_t i = 0; names[i]; i++) {
+        _cleanup_free_ char *name = xstrdup(names[i]);
+        const struct backend_object o = {.kind = BACKEND_OBJ_VOLUME, .id = name, .name = name};
+        int q = remove_volume(b, &o, err);
+        if (q < 0 && r == 0)
+            r = q;
+    }
+    return r;
+}
+
+int run_remote_remove_volumes(struct backend *b, const char *session, const char *const *names,
+                              struct ags_error *err)
+{
+    if (!b->ops->remove_owned || (!names && !b->ops->list_owned))
+        return ags_error_set(err, -EOPNOTSUPP, "the backend cannot remove volumes");
+    if (names)
+        return remove_named(b, names, err);
     struct backend_objects all = {0};
     int r = b->ops->list_owned(b, NULL, &all, err);
     for (size_t i = 0; r == 0 && i < all.n; i++) {
         const struct backend_object *o = &all.v[i];
-        if (o->kind == BACKEND_OBJ_VOLUME && session_volume(o->name, session)) {
-            int q = b->ops->remove_owned(b, o, err);
-            if (q < 0 && q != -ENOENT)
-                r = q;
-        }
+        if (o->kind == BACKEND_OBJ_VOLUME && session_volume(o->name, session))
+            r = remove_volume(b, o, err);
     }
     backend_objects_done(&all);
     return r;
@@ -296,13 +321,48 @@ int run_remote_after_upload(struct backend *b, const struct ags_plan *p, struct 
     return run_remote_baseline(b, &s, err);
 }
 
+bool run_remote_exports_inside(const struct ags_plan *p)
+{
+    struct run_remote_session s;
+    return !p->maintenance && run_remote_session_from_plan(p, &s) == 0 &&
+           run_export_base_ok(s.base);
+}
+
+int run_remote_fetch_export(struct backend *b, const char *id, const struct ags_config *cfg,
+                            int *ret_fd, struct ags_error *err)
+{
+    if (!b->ops->copy_out)
+        return ags_error_set(err, -ENOENT, "the %s backend cannot copy out of a sandbox",
+                             b->ops->name);
+    const struct run_pull_opts o = {0};
+    _cleanup_free_ char *dir = state_dir(&o);
+    if (!dir)
+        return ags_error_set(err, -ENOENT, "no state directory: set HOME");
+    _cleanup_free_ char *path = NULL;
+    _cleanup_close_ int fd = -1;
+    int r = temp_file(dir, &path, &fd, err);
+    if (r < 0)
+        return r;
+    (void)unlink(path);
+    r = b->ops->copy_out(b, id, RUN_EXPORT_INNER_PATH, fd, cfg->remote.max_pull.v, err);
+    if (r < 0)
+        return r;
+    *ret_fd = TAKE_FD(fd);
+    return 0;
+}
+
 void run_remote_bring_back(struct backend *b, const struct ags_plan *p,
-                           const struct ags_config *cfg, const struct run_callbacks *cb)
+                           const struct ags_config *cfg, int export_fd,
+                           const struct run_callbacks *cb)
 {
     struct run_remote_session s;
     if (run_remote_session_from_plan(p, &s) < 0)
         return;
-    const struct run_pull_opts o = {.max_pull = cfg->remote.max_pull.v};
+    _cleanup_strv_free_ char **volumes = run_remote_plan_volumes(p);
+    s.volumes = (const char *const *)volumes;
+    const struct run_pull_opts o = {.max_pull = cfg->remote.max_pull.v,
+                                    .exported_inside = export_fd >= 0,
+                                    .export_fd = export_fd};
     struct run_pull_result res = {0};
     struct ags_error e = {0};
     _cleanup_free_ char *name = term_escape_str(s.name);

@@ -302,85 +302,108 @@ static char **helper_labels(const struct ags_plan *p)
     return strv_builder_steal(&b);
 }
 
-/* The list of m's directory and the size of its tar, checked against the cap. */
-static int measure(const struct ags_config *cfg, const struct ags_plan *p,
-                   const struct plan_mount *m, const char *(*getenv_fn)(const char *),
-                   struct run_ws_list *ret, uint64_t *ret_size, struct ags_error *err)
-{
-    int r = run_ws_list(m->upload_from, getenv_fn, ret, err);
-    if (r == 0)
-        r = run_ws_tar(m->upload_from, ret, p->identity.uid, p->identity.gid, -1,
-                       cfg->remote.max_upload.v, ret_size, err);
-    if (r < 0)
-        run_ws_list_done(ret);
-    return r;
-}
-
 static bool uploads(const struct plan_mount *m)
 {
     return m->upload_from && m->type == PLAN_MOUNT_VOLUME;
 }
 
-int run_remote_check(const struct ags_config *cfg, const struct ags_plan *p,
-                     const char *(*getenv_fn)(const char *name), struct ags_error *err)
-{
-    int r = 0;
-    for (size_t i = 0; r == 0 && i < p->n_mounts; i++) {
-        struct run_ws_list l = {0};
-        uint64_t size = 0;
-        if (uploads(&p->mounts[i]))
-            r = measure(cfg, p, &p->mounts[i], getenv_fn, &l, &size, err);
-        run_ws_list_done(&l);
-    }
-    return r;
-}
-
-static int upload_one(struct backend *b, const struct ags_config *cfg, const struct ags_plan *p,
-                      const struct plan_mount *m, const char *(*getenv_fn)(const char *),
-                      const struct run_callbacks *cb, struct ags_error *err)
+/* m's directory listed once, measured against the cap (before a byte is
+ * written), then its tar into a private file. */
+static int pack_one(const struct ags_config *cfg, const struct ags_plan *p,
+                    const struct plan_mount *m, const char *(*getenv_fn)(const char *),
+                    struct run_remote_tar *ret, struct ags_error *err)
 {
     struct run_ws_list l = {0};
     uint64_t max = cfg->remote.max_upload.v, size = 0;
     uint32_t uid = p->identity.uid, gid = p->identity.gid;
-    /* Measured again: the tree may have grown since run_remote_check. */
-    int r = measure(cfg, p, m, getenv_fn, &l, &size, err);
+    int r = run_ws_list(m->upload_from, getenv_fn, &l, err);
+    if (r == 0)
+        r = run_ws_tar(m->upload_from, &l, uid, gid, -1, max, &size, err);
     _cleanup_close_ int fd = r == 0 ? private_file(cfg->sandbox.cache_dir.v, err) : -1;
     if (r == 0 && fd < 0)
         r = fd;
-    if (r == 0) {
-        char shown[32];
-        human(size, shown, sizeof(shown));
-        run_progressf(cb, "uploading %s (%s) to the remote engine", m->upload_from, shown);
+    if (r == 0)
         r = run_ws_tar(m->upload_from, &l, uid, gid, fd, max, &size, err);
-    }
     run_ws_list_done(&l);
     if (r < 0)
         return r;
+    ret->fd = TAKE_FD(fd);
+    ret->size = size;
+    return 0;
+}
+
+void run_remote_pack_done(struct run_remote_pack *pack)
+{
+    for (size_t i = 0; i < pack->n; i++)
+        if (pack->v[i].fd >= 0)
+            (void)close(pack->v[i].fd);
+    free(pack->v);
+    *pack = (struct run_remote_pack){0};
+}
+
+int run_remote_pack(const struct ags_config *cfg, const struct ags_plan *p,
+                    const char *(*getenv_fn)(const char *name), struct run_remote_pack *ret,
+                    struct ags_error *err)
+{
+    *ret = (struct run_remote_pack){0};
+    ret->v = xcalloc(p->n_mounts + 1, sizeof(*ret->v));
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < p->n_mounts; i++) {
+        if (!uploads(&p->mounts[i]))
+            continue;
+        struct run_remote_tar *t = &ret->v[ret->n];
+        *t = (struct run_remote_tar){.mount = i, .fd = -1};
+        r = pack_one(cfg, p, &p->mounts[i], getenv_fn, t, err);
+        if (r == 0)
+            ret->n++;
+    }
+    if (r < 0)
+        run_remote_pack_done(ret);
+    return r;
+}
+
+static int cannot_upload(const struct backend *b, struct ags_error *err)
+{
+    return ags_error_set(err, -EOPNOTSUPP, "the %s backend cannot upload a workspace (a remote "
+                         "engine needs Podman)", b->ops->name);
+}
+
+/* A read-only volume is no place the sandbox may write, so it is filled
+ * through a never-started helper container that mounts it read-write. */
+static int put_through_helper(struct backend *b, const struct ags_plan *p,
+                              const struct plan_mount *m, int fd, struct ags_error *err)
+{
+    if (!b->ops->helper_upload)
+        return cannot_upload(b, err);
     _cleanup_strv_free_ char **labels = helper_labels(p);
-    const struct backend_helper h = {
+    const struct backend_helper h = { /* the helper mounts it read-write */
         .image = p->image.v,
         .volumes = m,
         .n_volumes = 1,
         .labels = (const char *const *)labels,
-        .uid = uid,
-        .gid = gid,
+        .uid = p->identity.uid,
+        .gid = p->identity.gid,
     };
     return b->ops->helper_upload(b, &h, m->destination, fd, err);
 }
 
-int run_remote_upload(struct backend *b, const struct ags_config *cfg, const struct ags_plan *p,
-                      const char *(*getenv_fn)(const char *name),
-                      const struct run_callbacks *cb, struct ags_error *err)
+int run_remote_put(struct backend *b, const struct ags_plan *p, const char *id,
+                   const struct run_remote_pack *pack, const struct run_callbacks *cb,
+                   struct ags_error *err)
 {
     int r = 0;
-    for (size_t i = 0; r == 0 && i < p->n_mounts; i++) {
-        const struct plan_mount *m = &p->mounts[i];
-        if (!uploads(m))
-            continue;
-        if (!b->ops->helper_upload)
-            return ags_error_set(err, -EOPNOTSUPP, "the %s backend cannot upload a workspace "
-                                 "(a remote engine needs Podman)", b->ops->name);
-        r = upload_one(b, cfg, p, m, getenv_fn, cb, err);
+    for (size_t i = 0; r == 0 && i < pack->n; i++) {
+        const struct run_remote_tar *t = &pack->v[i];
+        const struct plan_mount *m = &p->mounts[t->mount];
+        char shown[32];
+        human(t->size, shown, sizeof(shown));
+        run_progressf(cb, "uploading %s (%s) to the remote engine", m->upload_from, shown);
+        if (m->read_only)
+            r = put_through_helper(b, p, m, t->fd, err);
+        else if (b->ops->copy_in)
+            r = b->ops->copy_in(b, id, m->destination, t->fd, err);
+        else
+            r = cannot_upload(b, err);
     }
     return r;
 }

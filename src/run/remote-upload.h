@@ -75,24 +75,42 @@ int run_ws_tar(const char *dir, const struct run_ws_list *l, uint32_t uid, uint3
                int out_fd, uint64_t max, uint64_t *ret_size, struct ags_error *err)
         _warn_unused_;
 
-/* Lists and measures every upload_from of the plan against cfg's [remote]
- * max_upload without the engine (-EFBIG over it, naming the sizes): what a
- * run checks before it opens the backend, so nothing at all reaches a remote
- * host for a workspace that would be refused. */
-int run_remote_check(const struct ags_config *cfg, const struct ags_plan *p,
-                     const char *(*getenv_fn)(const char *name), struct ags_error *err)
-        _warn_unused_;
+/* The packed uploads of a run: one tar per volume of the plan with
+ * upload_from, in a private unnamed file, made before the engine is opened. */
+struct run_remote_tar {
+    size_t mount; /* its index in the plan's mounts */
+    int fd;       /* the tar (owned) */
+    uint64_t size;
+};
+
+struct run_remote_pack {
+    struct run_remote_tar *v;
+    size_t n;
+};
+
+void run_remote_pack_done(struct run_remote_pack *pack);
 
 /*
- * Uploads every volume of the plan that has upload_from: listed, measured
- * against cfg's [remote] max_upload (over it: -EFBIG with the sizes, before
- * anything is written or sent; the CLI's exit status 2), written to an
- * unnamed 0600 file in cfg's cache dir, unpacked by the backend's
- * helper_upload into the volume at its destination.  -EOPNOTSUPP for a
- * backend without helper_upload.  The cache dir, not XDG_RUNTIME_DIR: a
- * workspace of gigabytes does not belong in a tmpfs.  getenv_fn as for
- * run_ws_list.
+ * Lists every upload_from directory of the plan once, measures it against
+ * cfg's [remote] max_upload (over it: -EFBIG naming the sizes, before
+ * anything is written; the CLI's exit status 2) and writes its tar to an
+ * unnamed 0600 file in cfg's cache dir.  No engine is involved: nothing
+ * at all reaches a remote host for a workspace that is refused.  The cache
+ * dir, not XDG_RUNTIME_DIR: a workspace of gigabytes does not belong in a
+ * tmpfs.  getenv_fn as for run_ws_list.
  */
-int run_remote_upload(struct backend *b, const struct ags_config *cfg, const struct ags_plan *p,
-                      const char *(*getenv_fn)(const char *name),
-                      const struct run_callbacks *cb, struct ags_error *err) _warn_unused_;
+int run_remote_pack(const struct ags_config *cfg, const struct ags_plan *p,
+                    const char *(*getenv_fn)(const char *name), struct run_remote_pack *ret,
+                    struct ags_error *err) _warn_unused_;
+
+/*
+ * Unpacks the packed tars into their volumes, for the sandbox id created
+ * but not started: a read-write volume through the sandbox itself (backend
+ * copy_in at the mount's destination: Podman writes a created container's
+ * volumes directly), a read-only one through a never-started helper
+ * container (backend helper_upload).  -EOPNOTSUPP for a backend without
+ * them.
+ */
+int run_remote_put(struct backend *b, const struct ags_plan *p, const char *id,
+                   const struct run_remote_pack *pack, const struct run_callbacks *cb,
+                   struct ags_error *err) _warn_unused_;

@@ -9,6 +9,7 @@
 
 #include "base/alloc.h"
 #include "base/procid.h"
+#include "base/strv.h"
 #include "base/strutil.h"
 #include "plan/plan.h"
 #include "run/internal.h"
@@ -89,6 +90,23 @@ int run_remote_session_from_plan(const struct ags_plan *p, struct run_remote_ses
         return ret->session ? 0 : -ENOENT;
     }
     return -ENOENT;
+}
+
+char **run_remote_plan_volumes(const struct ags_plan *p)
+{
+    struct strv_builder b = {0};
+    struct run_remote_session s;
+    if (run_remote_session_from_plan(p, &s) < 0)
+        return strv_builder_steal(&b);
+    _cleanup_free_ char *prefix = run_remote_workspace_volume(s.session);
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        const struct plan_mount *m = &p->mounts[i];
+        if (m->type == PLAN_MOUNT_VOLUME && str_has_prefix(m->source, prefix))
+            strv_builder_push(&b, xstrdup(m->source));
+    }
+    if (!run_export_base_ok(s.base))
+        strv_builder_push(&b, run_remote_base_volume(s.session));
+    return strv_builder_steal(&b);
 }
 
 int run_workspaces_gather(const struct run_owned_opts *o, struct run_workspaces *ret,

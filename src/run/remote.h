@@ -64,6 +64,18 @@ void run_export_argv(enum run_export_mode mode, const char *workdir, const char 
 /* Whether base is what the export takes as a commit: 40 or 64 lowercase hex. */
 bool run_export_base_ok(const char *base);
 
+/* Where a git session's export lands inside its sandbox: the container's
+ * own layer (no volume, no tmpfs outside --lockdown, which a remote run
+ * refuses), read back with backend copy_out after the sandbox exited. */
+#define RUN_EXPORT_INNER_PATH "/tmp/ags-export"
+
+/* A git session's sandbox argv: argv behind a main process that runs the
+ * export of mode git into the file out (RUN_EXPORT_INNER_PATH) when argv's
+ * process has ended (remote-export.c says how; an image without perl runs
+ * argv alone).  Owned. */
+char **run_export_wrap_argv(const char *const *argv, const char *out, const char *workdir,
+                            const char *base, const char *name);
+
 /* ---- remote-host.c: the host's side of what came back ---- */
 
 /* The result of bringing changes back, for the CLI to print. */
@@ -105,6 +117,9 @@ struct run_remote_session {
     const char *base;    /* ags.base: a commit, or "none" outside git */
     const char *image;   /* the helper containers' image (the plan's) */
     uint32_t uid, gid;   /* the sandbox user (the plan's identity) */
+    /* Its volumes by name (a run knows them from its plan), or NULL: found
+     * by listing the engine's volumes (ags pull). */
+    const char *const *volumes;
 };
 
 struct run_pull_opts {
@@ -112,6 +127,10 @@ struct run_pull_opts {
     bool keep;            /* keep the workspace volumes after a successful pull */
     const char *state_dir; /* where a patch goes; NULL: <state>/ags/sessions */
     const char *(*getenv)(const char *name); /* NULL: the process environment */
+    /* The export the sandbox made itself (run_remote_fetch_export) is in
+     * export_fd; without it a helper container makes one. */
+    bool exported_inside;
+    int export_fd;
 };
 
 /* The remote session a plan describes, from its workspace volume (the
@@ -152,12 +171,30 @@ int run_remote_after_upload(struct backend *b, const struct ags_plan *p,
  * volumes removed; what happened through cb->progress, a failure as a
  * warning that names `ags pull NAME` (the volumes are kept then). */
 void run_remote_bring_back(struct backend *b, const struct ags_plan *p,
-                           const struct ags_config *cfg, const struct run_callbacks *cb);
+                           const struct ags_config *cfg, int export_fd,
+                           const struct run_callbacks *cb);
 
-/* Removes the volumes ags-ws-<session> and ags-ws-<session>-*; -EBUSY when
- * a container still uses one. */
-int run_remote_remove_volumes(struct backend *b, const char *session, struct ags_error *err)
-        _warn_unused_;
+/* Whether the plan's sandbox makes its own export (a git session whose
+ * argv run_export_wrap_argv wrapped). */
+bool run_remote_exports_inside(const struct ags_plan *p);
+
+/* The export the exited sandbox id made (RUN_EXPORT_INNER_PATH) into a
+ * private unnamed file, at most [remote] max_pull bytes: *ret_fd (owned).
+ * -ENOENT: it made none (an image without perl, a stop that came too
+ * late, an agent that got in the way): a helper container makes it then. */
+int run_remote_fetch_export(struct backend *b, const char *id, const struct ags_config *cfg,
+                            int *ret_fd, struct ags_error *err) _warn_unused_;
+
+/* Removes the volumes names, or without names those the engine lists as
+ * ags-ws-<session> and ags-ws-<session>-*; one already gone is no error,
+ * -EBUSY when a container still uses one (the others are still removed). */
+int run_remote_remove_volumes(struct backend *b, const char *session, const char *const *names,
+                              struct ags_error *err) _warn_unused_;
+
+/* The volumes of the remote session the plan describes, by name: its
+ * uploaded volumes and, outside git, the baseline's (owned strv; empty for
+ * a local plan). */
+char **run_remote_plan_volumes(const struct ags_plan *p);
 
 /* ---- remote-workspaces.c: the workspaces not brought back yet ---- */
 

@@ -133,6 +133,38 @@ check_eq "its branch carries the agent's commit under the uncommitted one" \
 check_eq "the agent's commit is the agent's" agent "$(git log -1 --format=%an "$BR2~1")"
 check_eq "the local work tree is still untouched" tracked "$(cat tracked.txt)"
 
+# ---- the sandbox exports its own changes: no helper container at the end
+# export helpers created since $1 (unix seconds), from the engine's events
+export_helpers_since() {
+    local f
+    f=$(python3 -c 'import json,sys,urllib.parse as u; print(u.quote(json.dumps({"type": ["container"], "event": ["create"], "label": ["ags.helper=export"]})))')
+    CONTAINER_HOST=$LOCAL api GET "/events?stream=false&since=$1&filters=$f"
+    grep -c . "$API_BODY_FILE" || true
+}
+new_branch() { # the one branch ags/* that $1 (a sorted list) lacks
+    git for-each-ref --format='%(refname:short)' 'refs/heads/ags/*' | sort | comm -13 <(printf '%s\n' "$1") -
+}
+T0=$(date +%s)
+BEFORE_BR=$(git for-each-ref --format='%(refname:short)' 'refs/heads/ags/*' | sort)
+run --agent shell -- -c 'echo inside > inside.txt'
+check_eq "a git run whose image has perl exits 0" 0 "$RUN_RC"
+check_eq "its changes come back" inside "$(git show "$(new_branch "$BEFORE_BR"):inside.txt" 2>&1)"
+check_eq "made by the sandbox itself: no export helper was created" 0 "$(export_helpers_since "$T0")"
+
+# a hostile agent: a forged export saying nothing changed, and the export's
+# own file blocked by a directory: no export from the sandbox, so a helper
+# makes it, and the work comes back all the same
+T0=$(date +%s)
+BEFORE_BR=$(git for-each-ref --format='%(refname:short)' 'refs/heads/ags/*' | sort)
+run --agent shell -- -c 'echo forged > forged.txt
+printf "AGS-EXPORT/1 none\n" > /tmp/ags-export
+mkdir /tmp/ags-export.tmp && touch /tmp/ags-export.tmp/x'
+check_eq "an agent that blocks the sandbox's export exits 0" 0 "$RUN_RC"
+check_eq "its forged 'none' is not taken: the change comes back" forged \
+    "$(git show "$(new_branch "$BEFORE_BR"):forged.txt" 2>&1)"
+check_eq "through an export helper" 1 "$(export_helpers_since "$T0")"
+check_eq "which is gone afterwards" 0 "$(CONTAINER_HOST=$LOCAL managed_containers)"
+
 # ---- a detached remote session: its supervisor brings the changes back when it ends
 BEFORE_BR=$(git for-each-ref --format='%(refname:short)' 'refs/heads/ags/*' | sort)
 RC=0
@@ -184,28 +216,24 @@ check_eq "a deletion" no "$([ -e "$E2E_TMP/plain.orig/sub/gone.txt" ] && echo ye
 check_eq "and a new file" new "$(cat "$E2E_TMP/plain.orig/sub/new.txt" 2>/dev/null)"
 check_eq "no workspace volume is left after the patch came back" 0 "$(ws_volumes)"
 
-# ---- Ctrl-C during the upload: the helper container goes too
-helpers() {
-    CONTAINER_HOST=$LOCAL api GET '/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ags.helper%3Dupload%22%5D%7D'
-    python3 -c 'import json,sys; print(len(json.load(sys.stdin) or []))' <"$API_BODY_FILE"
-}
+# ---- Ctrl-C during the upload: the sandbox (created, the workspace being
+# unpacked into it) and the session's volumes go
 head -c $((512 * 1024 * 1024)) /dev/zero >big.bin
 "$AGS_BIN" --agent shell -- -c 'echo ran' </dev/null >"$E2E_TMP/int-out" 2>"$E2E_TMP/int-err" &
 AGS=$!
 SEEN=0
 for _ in $(seq 600); do
-    [ "$(helpers)" -ge 1 ] && SEEN=1 && break
+    [ "$(CONTAINER_HOST=$LOCAL managed_containers)" -ge 1 ] && SEEN=1 && break
     sleep 0.05
 done
 kill -INT "$AGS"
 RC=0
 wait "$AGS" || RC=$?
-check_eq "the helper container existed while the workspace was sent" 1 "$SEEN"
+check_eq "the sandbox existed while the workspace was sent" 1 "$SEEN"
 check_eq "an interrupted upload ends as a launch error" 125 "$RC"
 check_lacks "and never runs the agent" ran "$(cat "$E2E_TMP/int-out")"
-check_eq "no helper container is left after Ctrl-C" 0 "$(helpers)"
+check_eq "no container is left after Ctrl-C" 0 "$(CONTAINER_HOST=$LOCAL managed_containers)"
 check_eq "nor a workspace volume (the sandbox never started)" 0 "$(ws_volumes)"
-check_eq "nor any other container" 0 "$(CONTAINER_HOST=$LOCAL managed_containers)"
 rm big.bin
 
 # ---- the cap: refused before anything is sent

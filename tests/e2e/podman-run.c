@@ -16,8 +16,7 @@
  *   podman-run tar-read TARFILE NAME MAX OUTFILE  the one regular file NAME of the tar
  *                                           (base/tar-read.h) into OUTFILE
  *   podman-run copy-out ID PATH MAX OUTFILE  the regular file PATH (at most MAX bytes)
- *                                           into OUTFILE: the Podman backend's copy_out,
- *                                           spooled in $TMPDIR (or /tmp)
+ *                                           into OUTFILE: the Podman backend's copy_out
  *   podman-run exec [-t] [-i] [-e K=V] [-u USER] [-w DIR] ID CMD...
  *   podman-run spec [FLAGS] IMAGE [CMD...]  prints the SpecGenerator JSON
  *
@@ -437,19 +436,15 @@ static int cmd_copy_out(int argc, char **argv, struct ags_error *err)
     uint64_t max = 0;
     if (argc != 5 || parse_u64(argv[3], &max) < 0)
         return usage();
-    const char *tmp = env_process("TMPDIR") ? env_process("TMPDIR") : "/tmp";
-    const char *run = env_process("XDG_RUNTIME_DIR") ? env_process("XDG_RUNTIME_DIR") : tmp;
+    const char *run = env_process("XDG_RUNTIME_DIR") ? env_process("XDG_RUNTIME_DIR") : "/tmp";
     const struct backend_open_opts o = {.kind = BACKEND_PODMAN, .getenv = env_process,
                                         .runtime_dir = run};
     struct backend *b = NULL;
     if (backend_podman_open(&o, &b, err) < 0)
         return failed(err, 125);
-    int spool = open(tmp, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    int out = spool < 0 ? -1 : open_out(argv[4]);
-    int r = out < 0 ? ags_error_set(err, -EIO, "no spool or output file")
-                    : b->ops->copy_out(b, argv[1], argv[2], spool, out, max, err);
-    if (spool >= 0)
-        (void)close(spool);
+    int out = open_out(argv[4]);
+    int r = out < 0 ? ags_error_set(err, -EIO, "no output file")
+                    : b->ops->copy_out(b, argv[1], argv[2], out, max, err);
     if (out >= 0)
         (void)close(out);
     backend_close(b);

@@ -255,9 +255,10 @@ mkdir -p "$ctx/rootfs/bin" "$ctx/rootfs/etc" "$ctx/rootfs/tmp" "$ctx/rootfs/root
 cp /bin/busybox "$ctx/rootfs/bin/busybox"
 cp /bin/bash-static "$ctx/rootfs/bin/bash"
 chmod 0755 "$ctx/rootfs/bin/busybox" "$ctx/rootfs/bin/bash"
-# tmux (for --tmux) and git (committing from a worktree), with the shared
+# tmux (for --tmux), git (committing from a worktree) and perl (a remote
+# session's sandbox exports its own changes), with the shared
 # libraries ldd names (same paths inside) and the terminfo entries tmux needs.
-for b in /usr/bin/tmux /usr/bin/git; do
+for b in /usr/bin/tmux /usr/bin/git /usr/bin/perl; do
     mkdir -p "$ctx/rootfs/usr/bin"
     cp "$b" "$ctx/rootfs$b"
     for lib in $(ldd "$b" | awk '$3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do

@@ -9,9 +9,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -349,6 +351,8 @@ struct fake {
     char *argv4;      /* the script's mode */
     bool ws_read_only;
     size_t removed;
+    bool listed;      /* list_owned was asked */
+    int export_fd;    /* what the sandbox exported itself, or -1 */
     char *msgs;       /* progress and warnings, "P: ...\n" / "W: ...\n" */
 };
 
@@ -370,9 +374,9 @@ static int fake_helper_run(struct backend *b, const struct backend_helper *h,
 static int fake_list_owned(struct backend *b, const char *const *image_labels,
                            struct backend_objects *ret, struct ags_error *err)
 {
-    (void)b;
     (void)image_labels;
     (void)err;
+    ((struct fake *)b)->listed = true;
     static const char *const names[] = {"ags-ws-0123456789abcdef", "ags-ws-0123456789abcdef-base",
                                          "ags-ws-0123456789abcdef-1", "ags-ws-0123456789abcdefff",
                                          "ags-pi-cargo"};
@@ -423,30 +427,38 @@ static void on_warn(const char *msg, void *userdata)
     fake_msg(userdata, "W", msg);
 }
 
-/* A remote plan: its workspace volume with the labels the plan gives it. */
+/* A remote plan: its workspace volume with the labels the plan gives it,
+ * and a second uploaded volume (the claude hooks'). */
 struct remote_plan {
     struct ags_plan p;
-    struct plan_mount m;
+    struct plan_mount m[2];
 };
 
 static void remote_plan(struct remote_plan *rp, const char *base)
 {
     _cleanup_free_ char *base_label = xasprintf("ags.base=%s", base);
-    rp->m = (struct plan_mount){.type = PLAN_MOUNT_VOLUME,
+    rp->m[0] = (struct plan_mount){.type = PLAN_MOUNT_VOLUME,
                                 .source = xstrdup("ags-ws-0123456789abcdef"),
                                 .destination = xstrdup("/nonexistent/w"),
                                 .labels = strv_new(4, "ags.session=0123456789abcdef",
                                                    "ags.volume=workspace", "ags.name=ags-pi-7",
                                                    base_label)};
-    rp->p = (struct ags_plan){.mounts = &rp->m, .n_mounts = 1};
+    rp->m[1] = (struct plan_mount){.type = PLAN_MOUNT_VOLUME,
+                                   .source = xstrdup("ags-ws-0123456789abcdef-1"),
+                                   .destination = xstrdup("/nonexistent/hooks"),
+                                   .read_only = true,
+                                   .labels = strv_new(0)};
+    rp->p = (struct ags_plan){.mounts = rp->m, .n_mounts = 2};
     rp->p.image.v = xstrdup("img");
 }
 
 static void remote_plan_done(struct remote_plan *rp)
 {
-    free(rp->m.source);
-    free(rp->m.destination);
-    strv_free(rp->m.labels);
+    for (size_t i = 0; i < 2; i++) {
+        free(rp->m[i].source);
+        free(rp->m[i].destination);
+        strv_free(rp->m[i].labels);
+    }
     free(rp->p.image.v);
 }
 
@@ -458,27 +470,77 @@ static void run_bring_back(struct fake *f, const char *base, const char *state_h
     cfg.remote.max_pull.v = 1 << 20;
     const struct run_callbacks cb = {.warn = on_warn, .progress = on_progress, .userdata = f};
     assert_int_equal(setenv("XDG_STATE_HOME", state_home, 1), 0);
-    run_remote_bring_back(&f->base, &rp.p, &cfg, &cb);
+    run_remote_bring_back(&f->base, &rp.p, &cfg, f->export_fd, &cb);
     remote_plan_done(&rp);
 }
 
 static void test_a_run_that_changed_nothing_says_so_and_removes_the_volumes(void **state)
 {
     struct t *t = *state;
-    struct fake f = {.base = {.ops = &fake_ops}, .out = "AGS-EXPORT/1 none\n"};
+    struct fake f = {.base = {.ops = &fake_ops}, .export_fd = -1, .out = "AGS-EXPORT/1 none\n"};
     run_bring_back(&f, "none", t->root);
     assert_string_equal(f.argv4, "plain");
     assert_true(f.ws_read_only);
     assert_string_equal(f.msgs, "P: ags-pi-7: nothing changed\n");
+    /* By name, the plan's two uploaded volumes and the baseline's: a run
+     * knows them and lists nothing. */
     assert_int_equal(f.removed, 3);
+    assert_false(f.listed);
     free(f.argv4);
     free(f.msgs);
+}
+
+/* The patch a pull saved for session ags-pi-7 under the state dir is want. */
+static void assert_saved_patch(const struct t *t, const char *want)
+{
+    _cleanup_free_ char *path = xasprintf("%s/ags/sessions/ags-pi-7.patch", t->root);
+    _cleanup_free_ char *text = NULL;
+    size_t n = 0;
+    assert_int_equal(read_file_bounded(path, 4096, &text, &n, NULL), 0);
+    assert_string_equal(text, want);
+}
+
+static void test_an_export_the_sandbox_made_is_taken_without_a_helper(void **state)
+{
+    struct t *t = *state;
+    struct fake f = {.base = {.ops = &fake_ops}, .out = "AGS-EXPORT/1 none\n"};
+    f.export_fd = memfd_create("export", MFD_CLOEXEC);
+    assert_true(f.export_fd >= 0);
+    static const char patch[] = "AGS-EXPORT/1 patch\ndiff --git a/b b/b\n";
+    assert_int_equal(write_all(f.export_fd, patch, strlen(patch)), 0);
+    run_bring_back(&f, "none", t->root);
+    assert_null(f.argv4); /* no helper ran */
+    assert_saved_patch(t, "diff --git a/b b/b\n");
+    assert_int_equal(f.removed, 3);
+    (void)close(f.export_fd);
+    free(f.msgs);
+}
+
+static void test_ags_pull_removes_the_listed_volumes_of_that_session_only(void **state)
+{
+    struct t *t = *state;
+    struct fake f = {.base = {.ops = &fake_ops}, .export_fd = -1, .out = "AGS-EXPORT/1 none\n"};
+    const struct run_remote_session s = {.name = "ags-pi-7",
+                                         .session = "0123456789abcdef",
+                                         .workdir = "/nonexistent/w",
+                                         .base = "none",
+                                         .image = "img"};
+    const struct run_pull_opts o = {.max_pull = 1 << 20, .state_dir = t->root};
+    struct run_pull_result res;
+    assert_int_equal(run_remote_pull(&f.base, &s, &o, &res, NULL), 0);
+    assert_true(f.listed);
+    /* -base and -1 of the session and the session's own; not ...abcdefff,
+     * another session's (fake_remove_owned refuses it), nor ags-pi-cargo */
+    assert_int_equal(f.removed, 3);
+    assert_true(res.volumes_removed);
+    run_pull_result_done(&res);
+    free(f.argv4);
 }
 
 static void test_a_failed_export_keeps_the_volumes_and_names_ags_pull(void **state)
 {
     struct t *t = *state;
-    struct fake f = {.base = {.ops = &fake_ops},
+    struct fake f = {.base = {.ops = &fake_ops}, .export_fd = -1,
                      .out = "",
                      .status = 3,
                      .err = "ags-export: the workspace has no .git directory\n\033[2J"};
@@ -492,13 +554,13 @@ static void test_a_failed_export_keeps_the_volumes_and_names_ags_pull(void **sta
     free(f.argv4);
     free(f.msgs);
     /* More than max_pull, and output without a header: refused the same way. */
-    struct fake big = {.base = {.ops = &fake_ops}, .out = "", .r = -EFBIG};
+    struct fake big = {.base = {.ops = &fake_ops}, .export_fd = -1, .out = "", .r = -EFBIG};
     run_bring_back(&big, "none", t->root);
     assert_non_null(strstr(big.msgs, "larger than [remote] max_pull"));
     assert_int_equal(big.removed, 0);
     free(big.argv4);
     free(big.msgs);
-    struct fake junk = {.base = {.ops = &fake_ops}, .out = "# v2 git bundle\n"};
+    struct fake junk = {.base = {.ops = &fake_ops}, .export_fd = -1, .out = "# v2 git bundle\n"};
     run_bring_back(&junk, "none", t->root);
     assert_non_null(strstr(junk.msgs, "no valid header"));
     assert_int_equal(junk.removed, 0);
@@ -509,18 +571,105 @@ static void test_a_failed_export_keeps_the_volumes_and_names_ags_pull(void **sta
 static void test_a_patch_comes_back_as_a_file_under_the_state_dir(void **state)
 {
     struct t *t = *state;
-    struct fake f = {.base = {.ops = &fake_ops}, .out = "AGS-EXPORT/1 patch\ndiff --git a/a b/a\n"};
+    struct fake f = {.base = {.ops = &fake_ops}, .export_fd = -1, .out = "AGS-EXPORT/1 patch\ndiff --git a/a b/a\n"};
     run_bring_back(&f, "none", t->root);
     _cleanup_free_ char *want = xasprintf("P: ags-pi-7: patch %s/ags/sessions/ags-pi-7.patch", t->root);
     assert_non_null(strstr(f.msgs, want));
-    _cleanup_free_ char *path = xasprintf("%s/ags/sessions/ags-pi-7.patch", t->root);
-    _cleanup_free_ char *text = NULL;
-    size_t n = 0;
-    assert_int_equal(read_file_bounded(path, 4096, &text, &n, NULL), 0);
-    assert_string_equal(text, "diff --git a/a b/a\n");
+    assert_saved_patch(t, "diff --git a/a b/a\n");
     assert_int_equal(f.removed, 3);
     free(f.argv4);
     free(f.msgs);
+}
+
+/* ---- the in-sandbox export: the wrapped argv run here, with the host's perl ---- */
+
+/* Runs the agent script (sh -c) wrapped as a remote git session's sandbox
+ * runs it, PATH path, in the fixture's workspace; after `term_when` exists
+ * (NULL: never) SIGTERM goes to the wrapper, as podman stop sends it to the
+ * sandbox's main process.  Its wait status. */
+static int run_wrapped(struct t *t, const char *agent, const char *path, const char *term_when)
+{
+    const char *const cmd[] = {"/bin/sh", "-c", agent, NULL};
+    char **argv = run_export_wrap_argv(cmd, t->out, t->ws, t->base, "sess1");
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        _cleanup_free_ char *env_path = xasprintf("PATH=%s", path);
+        char *const envp[] = {env_path, NULL};
+        if (chdir(t->ws) == 0)
+            execve(argv[0], argv, envp);
+        _exit(126);
+    }
+    strv_free(argv);
+    for (int i = 0; term_when && i < 1000 && access(term_when, F_OK) != 0; i++)
+        (void)usleep(10 * 1000);
+    if (term_when)
+        assert_int_equal(kill(pid, SIGTERM), 0);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return status;
+}
+
+static void test_a_wrapped_agent_exits_with_its_status_and_leaves_its_export(void **state)
+{
+    struct t *t = *state;
+    int st = run_wrapped(t, "echo two >>a; exit 7", "/usr/bin:/bin", NULL);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 7);
+    struct run_export_header h = header_of(t->out);
+    assert_int_equal(h.kind, RUN_EXPORT_BUNDLE);
+    assert_true(h.uncommitted);
+    _cleanup_free_ char *tmp = xasprintf("%s.tmp", t->out);
+    assert_int_not_equal(access(tmp, F_OK), 0);
+}
+
+static void test_a_wrapped_agent_killed_by_a_signal_exits_128_plus_n(void **state)
+{
+    struct t *t = *state;
+    int st = run_wrapped(t, "kill -KILL $$", "/usr/bin:/bin", NULL);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 128 + SIGKILL);
+    assert_int_equal(header_of(t->out).kind, RUN_EXPORT_NONE);
+}
+
+static void test_sigterm_to_the_wrapper_reaches_the_agent_and_the_export_still_runs(void **state)
+{
+    struct t *t = *state;
+    _cleanup_free_ char *ready = xasprintf("%s/ready", t->root);
+    _cleanup_free_ char *agent = xasprintf("trap 'echo got >marker; exit 0' TERM; touch %s; "
+                                           "while :; do sleep 0.02; done", ready);
+    int st = run_wrapped(t, agent, "/usr/bin:/bin", ready);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    struct run_export_header h = header_of(t->out); /* the marker is a change */
+    assert_int_equal(h.kind, RUN_EXPORT_BUNDLE);
+}
+
+static void test_without_perl_the_agent_runs_alone_and_exports_nothing(void **state)
+{
+    struct t *t = *state;
+    int st = run_wrapped(t, "exit 5", "/nonexistent", NULL);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 5);
+    assert_int_not_equal(access(t->out, F_OK), 0);
+}
+
+static void test_what_the_agent_plants_at_the_export_path_is_never_written_through(void **state)
+{
+    struct t *t = *state;
+    /* A link at OUT and a directory at OUT.tmp: the link is removed, not
+     * followed; the export cannot be written, so there is none (a helper
+     * makes it), and the agent's status still passes. */
+    _cleanup_free_ char *target = xasprintf("%s/target", t->root);
+    assert_int_equal(sh("echo mine >%s", target), 0);
+    _cleanup_free_ char *agent = xasprintf("ln -s %s %s && mkdir %s.tmp && touch %s.tmp/x; exit 4",
+                                           target, t->out, t->out, t->out);
+    int st = run_wrapped(t, agent, "/usr/bin:/bin", NULL);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 4);
+    assert_int_equal(sh("test \"$(cat %s)\" = mine", target), 0);
+    struct stat sb;
+    assert_int_not_equal(lstat(t->out, &sb), 0);
 }
 
 static void test_the_baseline_step_runs_only_outside_git(void **state)
@@ -528,7 +677,7 @@ static void test_the_baseline_step_runs_only_outside_git(void **state)
     (void)state;
     struct remote_plan rp;
     remote_plan(&rp, "0123456789abcdef0123456789abcdef01234567");
-    struct fake f = {.base = {.ops = &fake_ops}, .out = "AGS-EXPORT/1 baseline\n"};
+    struct fake f = {.base = {.ops = &fake_ops}, .export_fd = -1, .out = "AGS-EXPORT/1 baseline\n"};
     assert_int_equal(run_remote_after_upload(&f.base, &rp.p, NULL), 0);
     assert_null(f.argv4);
     remote_plan_done(&rp);
@@ -850,7 +999,25 @@ int main(void)
             cmocka_unit_test_setup_teardown(
                     test_a_failed_export_keeps_the_volumes_and_names_ags_pull, setup, teardown),
             cmocka_unit_test_setup_teardown(
+                    test_ags_pull_removes_the_listed_volumes_of_that_session_only, setup,
+                    teardown),
+            cmocka_unit_test_setup_teardown(
+                    test_an_export_the_sandbox_made_is_taken_without_a_helper, setup, teardown),
+            cmocka_unit_test_setup_teardown(
                     test_a_patch_comes_back_as_a_file_under_the_state_dir, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                    test_a_wrapped_agent_exits_with_its_status_and_leaves_its_export, setup,
+                    teardown),
+            cmocka_unit_test_setup_teardown(
+                    test_a_wrapped_agent_killed_by_a_signal_exits_128_plus_n, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                    test_sigterm_to_the_wrapper_reaches_the_agent_and_the_export_still_runs,
+                    setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                    test_without_perl_the_agent_runs_alone_and_exports_nothing, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                    test_what_the_agent_plants_at_the_export_path_is_never_written_through,
+                    setup, teardown),
             cmocka_unit_test(test_the_baseline_step_runs_only_outside_git),
             cmocka_unit_test_setup_teardown(
                     test_commits_and_uncommitted_changes_come_back_as_a_branch, setup, teardown),

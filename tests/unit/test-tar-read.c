@@ -173,6 +173,35 @@ static void test_a_ustar_file_comes_back_byte_for_byte(void **state)
     round_trip(NAME, false, 200000);      /* beyond one copy chunk */
 }
 
+/* What the Podman backend does: the archive spooled in the output file,
+ * the file's bytes moved down over it in place. */
+static void test_the_archive_file_itself_can_take_the_contents(void **state)
+{
+    (void)state;
+    static const size_t lens[] = {0, 1, 511, 512, 65536 + 7, 300000};
+    for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+        char *data = pattern(lens[k]);
+        char name[151];
+        memset(name, 'p', sizeof(name) - 1); /* a pax header too: the data starts later */
+        name[sizeof(name) - 1] = '\0';
+        int fd = written(k % 2 ? name : NAME, k % 2, data, lens[k]);
+        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+        uint64_t size = 0;
+        struct ags_error err = {0};
+        if (tar_read_single_file(fd, k % 2 ? name : NAME, MAX, fd, &size, &err) < 0)
+            fail_msg("%zu: %s", lens[k], err.msg);
+        assert_int_equal(size, lens[k]);
+        assert_int_equal(ftruncate(fd, (off_t)size), 0);
+        size_t len = 0;
+        char *got = output(fd, &len);
+        assert_int_equal(len, lens[k]);
+        assert_memory_equal(got, data, lens[k]);
+        free(got);
+        free(data);
+        close(fd);
+    }
+}
+
 static void test_a_long_name_comes_back_through_its_pax_path_record(void **state)
 {
     (void)state;
@@ -416,6 +445,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_ustar_file_comes_back_byte_for_byte),
+        cmocka_unit_test(test_the_archive_file_itself_can_take_the_contents),
         cmocka_unit_test(test_a_long_name_comes_back_through_its_pax_path_record),
         cmocka_unit_test(test_a_dot_slash_name_is_the_same_file),
         cmocka_unit_test(test_a_pax_path_record_renames_the_member),
