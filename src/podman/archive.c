@@ -46,7 +46,10 @@
 /* A copy out that sends nothing for this long is stuck (the file is read
  * from the container's storage, nothing in between computes). */
 #define ARCHIVE_STALL_SECONDS 120L
-/* GETs that came back empty before giving up, and the pause between them. */
+/* How long a container's cleanup is waited for (settle), and GETs that came
+ * back empty before giving up, with the pause between them. */
+#define ARCHIVE_SETTLE_POLLS     50u
+#define ARCHIVE_SETTLE_USEC      50000u
 #define ARCHIVE_EMPTY_TRIES      5u
 #define ARCHIVE_EMPTY_RETRY_USEC 200000u
 
@@ -171,6 +174,20 @@ int podman_path_stat_regular(const struct podman_path_stat *st, const char *path
     return 0;
 }
 
+/* Until the cleanup of a container that just ended ran: Podman 4.3 copies
+ * out of it while the cleanup unmounts its root file system, and then
+ * answers 404 or an empty archive.  A container in any other state (or
+ * gone) is left to the GET. */
+static void settle(struct podman_client *c, const char *id)
+{
+    for (unsigned i = 0; i < ARCHIVE_SETTLE_POLLS; i++) {
+        struct podman_ctr_state st;
+        if (podman_container_state(c, id, &st, NULL) < 0 || !st.cleanup_pending)
+            return;
+        (void)usleep(ARCHIVE_SETTLE_USEC);
+    }
+}
+
 /* One GET into s (what names it in messages). */
 static int get_once(struct podman_client *c, const struct podman_call *call, struct get_sink *s,
                     const char *what, struct podman_path_stat *ret_stat, struct ags_error *err)
@@ -218,6 +235,7 @@ int podman_container_get_archive(struct podman_client *c, const char *id, const 
                                      .timeout_ms = PODMAN_NO_TIMEOUT,
                                      .stall_seconds = ARCHIVE_STALL_SECONDS,
                                      .keep_header = "X-Docker-Container-Path-Stat"};
+    settle(c, id);
     int r = 0;
     for (unsigned attempt = 1;; attempt++) {
         strbuf_init(&s.head, ARCHIVE_ERROR_HEAD);

@@ -228,6 +228,7 @@ int podman_parse_container_state(const char *body, size_t len, struct podman_ctr
             .finished = !json_is_true(running) &&
                         (strcmp(status, "stopped") == 0 || strcmp(status, "exited") == 0),
             .exit_code = (int)json_integer_value(code),
+            .cleanup_pending = strcmp(status, "stopped") == 0,
     };
     return 0;
 }

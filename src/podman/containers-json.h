@@ -43,6 +43,9 @@ int podman_parse_exec_inspect(const char *body, size_t len, bool *ret_running, i
 struct podman_ctr_state {
     bool running;  /* State.Running */
     bool finished; /* State.Status "stopped" or "exited": exit_code is final */
+    /* "stopped": ended, its cleanup (which unmounts the root file system)
+     * still to come; "exited" once it ran */
+    bool cleanup_pending;
     int exit_code; /* State.ExitCode */
 };
 

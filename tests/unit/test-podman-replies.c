@@ -175,10 +175,12 @@ static void test_exec_and_container_inspect(void **state)
     body = "{\"State\":{\"Status\":\"stopped\",\"Running\":false,\"ExitCode\":9}}";
     assert_int_equal(podman_parse_container_state(body, strlen(body), &st, NULL), 0);
     assert_true(st.finished);
+    assert_true(st.cleanup_pending);
     assert_int_equal(st.exit_code, 9);
     body = "{\"State\":{\"Status\":\"exited\",\"Running\":false,\"ExitCode\":137}}";
     assert_int_equal(podman_parse_container_state(body, strlen(body), &st, NULL), 0);
     assert_true(st.finished);
+    assert_false(st.cleanup_pending);
     assert_int_equal(st.exit_code, 137);
     body = "{\"State\":{\"Status\":\"created\",\"Running\":false,\"ExitCode\":0}}";
     assert_int_equal(podman_parse_container_state(body, strlen(body), &st, NULL), 0);
