@@ -153,7 +153,7 @@ static int next_header(struct reader *rd, unsigned char h[TAR_BLOCK], struct ags
 /* The data size of the extended or global header just read: at most
  * AGS_TAR_PAX_HEADER_MAX, and wholly in the archive. */
 static int ext_header_size(const struct reader *rd, const unsigned char h[TAR_BLOCK],
-                      struct ags_error *err)
+                           struct ags_error *err)
 {
     uint64_t at = rd->off - TAR_BLOCK;
     uint64_t size = 0;
