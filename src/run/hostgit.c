@@ -173,11 +173,20 @@ static int host_git_failed(const struct run_host_git *o, const char *what,
     while (n && (raw[n - 1] == '\n' || raw[n - 1] == ' '))
         raw[--n] = '\0';
     _cleanup_free_ char *shown = term_escape_str(raw);
+    /* Its end, which says why, must fit in the message whatever the
+     * escaping made of it (a UTF-8 character is not cut). */
+    const char *tail = shown;
+    size_t len = strlen(shown);
+    if (len > AGS_HOST_GIT_ERR_KEEP) {
+        tail += len - AGS_HOST_GIT_ERR_KEEP;
+        while ((*tail & 0xc0) == 0x80)
+            tail++;
+    }
     bool exited = WIFEXITED(status);
-    return ags_error_set(err, -EBADMSG, "git %s failed in %s (%s %d)%s%s", what, o->dir,
+    return ags_error_set(err, -EBADMSG, "git %s failed in %s (%s %d)%s%s%s", what, o->dir,
                          exited ? "exit status" : "signal",
                          exited ? WEXITSTATUS(status) : WTERMSIG(status), shown[0] ? ": " : "",
-                         shown);
+                         tail != shown ? "..." : "", tail);
 }
 
 /* Reads git's output, reaps it and judges its status. */
