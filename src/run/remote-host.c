@@ -2,8 +2,8 @@
 /*
  * The host's side of a remote session's export (run/remote.h): what came
  * back is untrusted.  A bundle meets only the host's git, run with a fixed
- * argv and a minimal environment, fsck on for every object it brings,
- * hooks and fsmonitor off, no automatic gc: `bundle verify` (its
+ * argv and a minimal environment (run/hostgit.h), fsck on for every object
+ * it brings, hooks and fsmonitor off, no automatic gc: `bundle verify` (its
  * prerequisites must be here), `bundle list-heads` (exactly our head),
  * `index-pack --strict --fix-thin --stdin` of its pack (every object
  * fsck'ed: `git fetch` of a bundle does not check its objects before Git
