@@ -129,6 +129,10 @@
 #define AGS_EXPORT_HEADER_MAX      128u
 /* What the host's git prints that ags reads (bundle list-heads, rev-parse...). */
 #define AGS_LOCAL_GIT_OUT_MAX      (64u * 1024u)
+/* Of the host git's stderr, the end kept for a message (run/hostgit.h), in
+ * bytes as read and again as shown escaped: with the rest it fits in
+ * AGS_ERROR_MSG_MAX. */
+#define AGS_HOST_GIT_ERR_KEEP      512u
 /* Seconds a helper container may run before it is killed (a hostile
  * workspace may make git wait for ever). */
 #define AGS_HELPER_TIMEOUT_S       900u

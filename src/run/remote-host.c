@@ -2,8 +2,8 @@
 /*
  * The host's side of a remote session's export (run/remote.h): what came
  * back is untrusted.  A bundle meets only the host's git, run with a fixed
- * argv and a minimal environment, fsck on for every object it brings,
- * hooks and fsmonitor off, no automatic gc: `bundle verify` (its
+ * argv and a minimal environment (run/hostgit.h), fsck on for every object
+ * it brings, hooks and fsmonitor off, no automatic gc: `bundle verify` (its
  * prerequisites must be here), `bundle list-heads` (exactly our head),
  * `index-pack --strict --fix-thin --stdin` of its pack (every object
  * fsck'ed: `git fetch` of a bundle does not check its objects before Git
@@ -17,27 +17,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/fileio.h"
 #include "base/limits.h"
 #include "base/parse-util.h"
-#include "base/strbuf.h"
-#include "base/strutil.h"
-#include "base/strv.h"
-#include "base/termesc.h"
-#include "run/remote-upload.h"
+#include "run/hostgit.h"
 #include "base/banned.h"
-
-/* Of the host git's stderr, this much is kept for a message. */
-#define GIT_ERR_KEEP 1024u
 
 void run_pull_result_done(struct run_pull_result *r)
 {
@@ -59,152 +49,18 @@ bool run_pull_name_ok(const char *name)
 
 /* ---- the host's git ---- */
 
-struct git_out {
-    struct strbuf out; /* stdout, bounded */
-    char err[GIT_ERR_KEEP]; /* the end of stderr */
-    size_t err_len;
-};
-
-/* Reads both pipes to their ends; stdout beyond its bound is -E2BIG. */
-static int drain(int out_fd, int err_fd, struct git_out *g)
-{
-    struct pollfd fds[2] = {{.fd = out_fd, .events = POLLIN}, {.fd = err_fd, .events = POLLIN}};
-    int r = 0;
-    while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-        if (poll(fds, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        for (size_t i = 0; i < 2; i++) {
-            if (fds[i].fd < 0 || !fds[i].revents)
-                continue;
-            char buf[4096];
-            ssize_t n = read(fds[i].fd, buf, sizeof(buf));
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0) {
-                fds[i].fd = -1;
-                continue;
-            }
-            if (i == 1)
-                str_tail_keep(g->err, sizeof(g->err), &g->err_len, buf, (size_t)n);
-            else if (r == 0)
-                r = strbuf_append(&g->out, buf, (size_t)n);
-        }
-    }
-    return r;
-}
-
-static int wait_git(pid_t pid)
-{
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -errno;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-static int git_failed(const struct git_out *g, const char *what, int status, struct ags_error *err)
-{
-    _cleanup_free_ char *raw = xstrndup(g->err, g->err_len);
-    size_t n = strlen(raw);
-    while (n && (raw[n - 1] == '\n' || raw[n - 1] == ' '))
-        raw[--n] = '\0';
-    _cleanup_free_ char *shown = term_escape_str(raw);
-    return ags_error_set(err, -EBADMSG, "git %s failed (status %d)%s%s", what, status,
-                         shown[0] ? ": " : "", shown);
-}
-
-/* git -C repo <hardening> args...: the host's git from a trusted place on
- * $PATH, no system config, no prompt, no transport, stdin in_fd (-1:
- * /dev/null). */
-static int spawn_git(const char *repo, const char *const *args, int in_fd, pid_t *pid,
-                     int *out_rd, int *err_rd, struct ags_error *err)
-{
-    _cleanup_free_ char *git = trusted_program(getenv("PATH"), "git");
-    if (!git)
-        return ags_error_set(err, -ENOENT, "git is not installed (or not in a trusted place)");
-    static const char *const hardening[] = {
-            "-c", "transfer.fsckObjects=true", "-c", "fetch.fsckObjects=true",
-            "-c", "core.hooksPath=/dev/null",  "-c", "core.fsmonitor=false",
-            "-c", "core.untrackedCache=false", "-c", "gc.auto=0",
-            "-c", "maintenance.auto=false",    "-c", "core.pager=cat",
-    };
-    struct strv_builder av = {0};
-    strv_builder_push(&av, xstrdup("git"));
-    for (size_t i = 0; i < ARRAY_SIZE(hardening); i++)
-        strv_builder_push(&av, xstrdup(hardening[i]));
-    strv_builder_push(&av, xstrdup("-C"));
-    strv_builder_push(&av, xstrdup(repo));
-    for (size_t i = 0; args[i]; i++)
-        strv_builder_push(&av, xstrdup(args[i]));
-    _cleanup_strv_free_ char **argv = strv_builder_steal(&av);
-    const char *home = getenv("HOME");
-    _cleanup_free_ char *home_env = xasprintf("HOME=%s", home ? home : "/nonexistent");
-    /* No fetch: a thin bundle's missing delta base would otherwise be
-     * fetched from the repository's promisor remote (RUN_GIT_NO_FETCH_ENV). */
-    _cleanup_strv_free_ char **env =
-            strv_new(7, "PATH=/usr/local/bin:/usr/bin:/bin", home_env, "LC_ALL=C",
-                     "GIT_CONFIG_NOSYSTEM=1", "GIT_TERMINAL_PROMPT=0", RUN_GIT_NO_FETCH_ENV);
-    int po[2], pe[2];
-    if (pipe2(po, O_CLOEXEC) < 0)
-        return ags_error_set(err, -errno, "pipe: %m");
-    if (pipe2(pe, O_CLOEXEC) < 0) {
-        int e = errno;
-        close(po[0]);
-        close(po[1]);
-        return ags_error_set(err, -e, "pipe: %m");
-    }
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    if (in_fd >= 0)
-        posix_spawn_file_actions_adddup2(&fa, in_fd, STDIN_FILENO);
-    else
-        posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, po[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&fa, pe[1], STDERR_FILENO);
-    int e = posix_spawn(pid, git, &fa, NULL, argv, env);
-    posix_spawn_file_actions_destroy(&fa);
-    close(po[1]);
-    close(pe[1]);
-    if (e != 0) {
-        close(po[0]);
-        close(pe[0]);
-        return ags_error_set(err, -e, "cannot run %s: %s", git, strerror(e));
-    }
-    *out_rd = po[0];
-    *err_rd = pe[0];
-    return 0;
-}
-
-/* Runs the host's git with stdin in_fd (-1: /dev/null); *ret_out (may be
- * NULL) its stdout, owned.  A status other than 0 is -EBADMSG naming what
- * and git's last words. */
+/* git -C repo: as run_host_git runs it, every object it receives fsck'ed,
+ * stdin in_fd (-1: /dev/null); *ret_out (may be NULL) its stdout, owned.
+ * A status other than 0 is -EBADMSG naming what and git's last words. */
 static int run_git_in(const char *repo, const char *what, const char *const *args, int in_fd,
                       char **ret_out, struct ags_error *err)
 {
-    pid_t pid;
-    int out_rd, err_rd;
-    int r = spawn_git(repo, args, in_fd, &pid, &out_rd, &err_rd, err);
-    if (r < 0)
-        return r;
-    _cleanup_free_ struct git_out *g = xcalloc(1, sizeof(*g));
-    strbuf_init(&g->out, AGS_LOCAL_GIT_OUT_MAX);
-    int rd = drain(out_rd, err_rd, g);
-    close(out_rd);
-    close(err_rd);
-    int status = wait_git(pid);
-    if (status < 0)
-        r = ags_error_set(err, status, "waiting for git: %s", strerror(-status));
-    else if (status != 0)
-        r = git_failed(g, what, status, err);
-    else if (rd < 0)
-        r = ags_error_set(err, rd, "git %s: too much output", what);
-    if (r == 0 && ret_out)
-        *ret_out = strbuf_steal(&g->out);
-    strbuf_done(&g->out);
-    return r;
+    static const char *const fsck[] = {"transfer.fsckObjects=true", "fetch.fsckObjects=true",
+                                       NULL};
+    const struct run_host_git o = {.dir = repo, .repo = RUN_HOST_GIT_CHDIR, .config = fsck,
+                                   .in_fd = in_fd, .out_max = AGS_LOCAL_GIT_OUT_MAX,
+                                   .what = what};
+    return run_host_git(&o, args, ret_out, NULL, err);
 }
 
 static int run_git(const char *repo, const char *what, const char *const *args, char **ret_out,

@@ -2,20 +2,17 @@
 /*
  * What of a work dir a remote engine gets (remote-upload.h, docs/remote.md
  * "What is uploaded").  The repository is anyone's: its git config must not
- * run code here (run_git_local), its .agsignore is parsed by base/ignore.c,
+ * run code here (run/hostgit.h), its .agsignore is parsed by base/ignore.c,
  * and its tree is walked without following a symlink.
  */
 #include "run/remote-upload.h"
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -23,6 +20,7 @@
 #include "base/ignore.h"
 #include "base/limits.h"
 #include "base/strv.h"
+#include "run/hostgit.h"
 #include "base/banned.h"
 
 void run_ws_list_done(struct run_ws_list *l)
@@ -40,95 +38,6 @@ static int push(struct run_ws_list *l, char *owned, struct ags_error *err)
     }
     l->paths = xgrow(l->paths, &l->cap, l->n + 1, sizeof(*l->paths));
     l->paths[l->n++] = owned;
-    return 0;
-}
-
-/* ---- the host's git, hardened ---- */
-
-static int wait_child(pid_t pid, int *ret_status)
-{
-    while (waitpid(pid, ret_status, 0) < 0)
-        if (errno != EINTR)
-            return -errno;
-    return 0;
-}
-
-static char *env_entry(const char *name, const char *(*getenv_fn)(const char *))
-{
-    const char *v = getenv_fn(name);
-    return v && v[0] == '/' ? xasprintf("%s=%s", name, v) : NULL;
-}
-
-int run_git_local(const char *dir, const char *const *args,
-                  const char *(*getenv_fn)(const char *name), size_t max, char **ret,
-                  size_t *ret_len, struct ags_error *err)
-{
-    _cleanup_free_ char *git = trusted_program(getenv_fn("PATH"), "git");
-    if (!git)
-        return ags_error_set(err, -ENOENT, "no git on PATH in a directory only you or root "
-                             "can change: the workspace of a remote engine is listed by git");
-    /* A hostile repository's config may name programs (fsmonitor, hooks):
-     * those are switched off on the command line, which wins over files;
-     * a promisor remote's, by the environment (RUN_GIT_NO_FETCH_ENV). */
-    struct strv_builder argv = {0};
-    strv_builder_push(&argv, xstrdup(git));
-    static const char *const fixed[] = {"-c", "core.fsmonitor=false",
-                                        "-c", "core.untrackedCache=false",
-                                        "-c", "core.hooksPath=/dev/null", NULL};
-    for (size_t i = 0; fixed[i]; i++)
-        strv_builder_push(&argv, xstrdup(fixed[i]));
-    strv_builder_push(&argv, xasprintf("--git-dir=%s/.git", dir));
-    strv_builder_push(&argv, xasprintf("--work-tree=%s", dir));
-    for (size_t i = 0; args[i]; i++)
-        strv_builder_push(&argv, xstrdup(args[i]));
-    _cleanup_strv_free_ char **av = strv_builder_steal(&argv);
-    struct strv_builder envb = {0};
-    static const char *const fixed_env[] = {"GIT_CONFIG_NOSYSTEM=1", "GIT_OPTIONAL_LOCKS=0",
-                                            "LC_ALL=C", "PATH=/usr/bin:/bin",
-                                            RUN_GIT_NO_FETCH_ENV, NULL};
-    for (size_t i = 0; fixed_env[i]; i++)
-        strv_builder_push(&envb, xstrdup(fixed_env[i]));
-    char *home = env_entry("HOME", getenv_fn), *xdg = env_entry("XDG_CONFIG_HOME", getenv_fn);
-    if (home) /* the user's own excludesFile lives there */
-        strv_builder_push(&envb, home);
-    if (xdg)
-        strv_builder_push(&envb, xdg);
-    _cleanup_strv_free_ char **env = strv_builder_steal(&envb);
-
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0)
-        return ags_error_set(err, -errno, "pipe: %m");
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addchdir_np(&fa, dir);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
-    pid_t pid;
-    int e = posix_spawn(&pid, git, &fa, NULL, av, env);
-    posix_spawn_file_actions_destroy(&fa);
-    (void)close(p[1]);
-    if (e != 0) {
-        (void)close(p[0]);
-        return ags_error_set(err, -e, "cannot run %s: %s", git, strerror(e));
-    }
-    struct ags_error read_err = {0};
-    int r = read_fd_bounded(p[0], max, ret, ret_len, &read_err);
-    (void)close(p[0]);
-    if (r < 0)
-        (void)kill(pid, SIGKILL); /* it would wait on a full pipe forever */
-    int status = 0;
-    int w = wait_child(pid, &status);
-    if (r < 0)
-        return ags_error_set(err, r, "git %s in %s: %s", args[0], dir, read_err.msg);
-    if (w < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        free(*ret);
-        *ret = NULL;
-        return ags_error_set(err, -EIO, "git %s failed in %s (%s %d)", args[0], dir,
-                             WIFEXITED(status) ? "exit status" : "signal",
-                             WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-    }
     return 0;
 }
 
@@ -183,9 +92,11 @@ static int git_paths(const char *dir, const char *const *args,
                      const char *(*getenv_fn)(const char *), struct ignore_list *ignore,
                      struct run_ws_list *l, struct ags_error *err)
 {
+    const struct run_host_git o = {.dir = dir, .repo = RUN_HOST_GIT_WORK_TREE, .in_fd = -1,
+                                   .out_max = AGS_REMOTE_GIT_LIST_MAX, .getenv_fn = getenv_fn};
     _cleanup_free_ char *out = NULL;
     size_t len = 0;
-    int r = run_git_local(dir, args, getenv_fn, AGS_REMOTE_GIT_LIST_MAX, &out, &len, err);
+    int r = run_host_git(&o, args, &out, &len, err);
     return r < 0 ? r : add_git_paths(l, out, len, ignore, err);
 }
 

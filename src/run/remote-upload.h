@@ -32,40 +32,11 @@ void run_ws_list_done(struct run_ws_list *l);
  * untracked ones git does not ignore and .agsignore does not, and the whole
  * .git directory; outside git every file below dir that .agsignore does not
  * exclude.  A .git that is a file or symlink (a linked worktree, a
- * submodule) is refused (-EINVAL).  The host's git runs as
- * run_git_local runs it.  getenv_fn gives HOME, XDG_CONFIG_HOME and PATH.
+ * submodule) is refused (-EINVAL).  The host's git runs as run_host_git
+ * runs it (run/hostgit.h).  getenv_fn gives HOME, XDG_CONFIG_HOME and PATH.
  */
 int run_ws_list(const char *dir, const char *(*getenv_fn)(const char *name),
                 struct run_ws_list *ret, struct ags_error *err) _warn_unused_;
-
-/*
- * The environment entries that keep a git ags runs off every transport,
- * whatever the repository's config says.  A repository whose config makes
- * it a partial clone (extensions.partialClone, remote.NAME.promisor) has
- * git fetch a missing object from its promisor remote on demand (a
- * skip-worktree .gitignore read by ls-files, a delta base index-pack
- * completes), and that fetch runs what the config names:
- * remote.NAME.uploadpack through the shell for a path, an ext:: URL,
- * core.sshCommand, a credential helper.  GIT_NO_LAZY_FETCH turns the fetch
- * off (Git 2.39.4 and later); an empty GIT_ALLOW_PROTOCOL allows no
- * transport at all and wins over every protocol.*.allow, in any Git since
- * 2.6.1.  No git ags runs needs the network.
- */
-#define RUN_GIT_NO_FETCH_ENV "GIT_NO_LAZY_FETCH=1", "GIT_ALLOW_PROTOCOL="
-
-/*
- * The host's git on the repository at dir (its .git directory), hardened: a
- * program trusted_program finds on PATH, `--git-dir=DIR/.git
- * --work-tree=DIR`, `-c core.fsmonitor=false -c core.untrackedCache=false
- * -c core.hooksPath=/dev/null`, run in dir with GIT_CONFIG_NOSYSTEM=1,
- * GIT_OPTIONAL_LOCKS=0, RUN_GIT_NO_FETCH_ENV and no environment but HOME,
- * XDG_CONFIG_HOME, PATH and LC_ALL=C; stdin and stderr /dev/null.  Its stdout, at most max bytes
- * (more: -EFBIG and git killed), into *ret (owned, NUL-terminated).  A
- * status other than 0 is -EIO naming args[0].
- */
-int run_git_local(const char *dir, const char *const *args,
-                  const char *(*getenv_fn)(const char *name), size_t max, char **ret,
-                  size_t *ret_len, struct ags_error *err) _warn_unused_;
 
 /* The tar of l below dir (owner uid:gid, modes & 0777, mtimes) into out_fd,
  * at most max bytes.  out_fd < 0 measures: *ret_size is what it would take,
