@@ -455,7 +455,7 @@ start_remote_sshd() {
     chmod 0710 "$xdg" "$xdg/podman"
     chmod 0660 "$r_sock"
 
-    remote_dir=/run/ags-e2e/remote-ssh
+    remote_dir=/run/ags-e2e/$uid-ssh
     rm -rf "$remote_dir"
     install -d -m 0755 -o root -g root "$remote_dir"
     ssh-keygen -q -t ed25519 -N '' -C ags-e2e-remote-host -f "$remote_dir/host_key"

@@ -78,7 +78,9 @@ fi
 if [ "$E2E_MODE" = root ] && [ -f "$1/remote/env" ]; then
     h_log "tearing down the remote host (user ${AGS_E2E_REMOTE_USER:-agsremote})"
     "$BASH" "$here/teardown.sh" "$1/remote" || rc=1
-    rm -rf /run/ags-e2e/remote-ssh
+    case ${AGS_E2E_REMOTE_KEY:-} in
+        /run/ags-e2e/*-ssh/user_key) rm -rf "${AGS_E2E_REMOTE_KEY%/user_key}" ;;
+    esac
 fi
 h_log "teardown done"
 exit "$rc"
