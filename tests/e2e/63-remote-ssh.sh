@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 # The ssh:// transport (issue 20 phase 1) against real OpenSSH on loopback:
-# our own sshd (a host key, a user key, AllowStreamLocalForwarding) in front
-# of the test user's own Podman service, reached as
+# the remote host of remote-sshd.sh (root mode: a second user with its own
+# Podman, behind an sshd logging in as that user), reached as
 # CONTAINER_HOST=ssh://USER@127.0.0.1:PORT/<its socket>.  ags ps, a run's
 # exit status and a TTY run through the tunnel; an unknown and a changed host
 # key refused with the fingerprint (exit 125, no hang); identity-file auth
 # without the agent; a stopped per-connection sshd reported within 10 s.
 # The tunnel persists between runs (AGS_SSH_PERSIST, default 60 s): one sshd
 # login serves several runs, a host key replaced in known_hosts is refused
-# by the persisting tunnel (which then ends), link loss still ends the run.
+# by the persisting tunnel (which then ends), link loss still ends the run
+# and the next run sweeps the lost run's sandbox.  Every sandbox is on the
+# remote engine: the local one sees nothing of these runs.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -27,9 +29,6 @@ image = "$AGS_E2E_IMAGE"
 TOML
 cd "$WORK" || e2e_abort "cannot enter $WORK"
 export CONTAINER_HOST=$REMOTE_URI
-logins() {
-    grep -c 'Accepted publickey' "$S/sshd.log" || true
-}
 
 # ---- the API through the tunnel
 run ps --json
@@ -39,7 +38,7 @@ check_match "ags ps --json over ssh:// prints a JSON array" '^\[' "$RUN_OUT"
 run --agent shell -- -c 'echo over-ssh; exit 7'
 check_eq "the agent's exit status passes through the tunnel" 7 "$RUN_RC"
 check_eq "its output too" over-ssh "$RUN_OUT"
-check_eq "no container is left after the run" 0 "$(CONTAINER_HOST=$LOCAL managed_containers)"
+check_eq "no container is left on the remote engine after the run" 0 "$(on_remote managed_containers)"
 
 # ---- host files a remote sandbox gets as copies (PLAN_MOUNT_COPY, run/copyin.c)
 printf '[user]\n\tname = Remote Agent\n' >"$XDG_CONFIG_HOME/ags/gitconfig-agent"
@@ -160,25 +159,33 @@ check_eq "three runs starting together: one login" $((BEFORE + 1)) "$(logins)"
 "$AGS_BIN" --agent shell -- -c 'sleep 30' </dev/null >"$E2E_TMP/lost-out" 2>"$E2E_TMP/lost-err" &
 AGS=$!
 for _ in $(seq 300); do
-    [ "$(CONTAINER_HOST=$LOCAL managed_containers)" -ge 1 ] && break
+    [ "$(on_remote managed_containers)" -ge 1 ] && break
     sleep 0.1
 done
+N=$(on_remote managed_containers)
+[ "$N" -ge 1 ] && ok "the run's sandbox is on the remote engine" ||
+    fail "the run's sandbox is on the remote engine" ">= 1" "$N"
+check_local_empty "and not on the local engine"
 sleep 1
-STOPPED=$(remote_sessions | tr '\n' ' ')
-[ -n "$STOPPED" ] || fail "a per-connection sshd process exists"
-# shellcheck disable=SC2086
-kill -STOP $STOPPED
+# the per-connection processes are the remote user's: stopped through a login of its own
+STOPPED=$(remote_signal STOP)
+[ -n "${STOPPED// /}" ] && ok "a per-connection sshd process is stopped" ||
+    fail "a per-connection sshd process is stopped"
 T0=$(date +%s%N)
 RC=0
 wait "$AGS" || RC=$?
 T1=$(date +%s%N)
-# shellcheck disable=SC2086
-kill -CONT $STOPPED 2>/dev/null || true
+remote_signal CONT >/dev/null
 MS=$(((T1 - T0) / 1000000))
 echo "# link loss reported after ${MS} ms"
 check_eq "a lost link ends the run as a launch error" 125 "$RC"
 [ "$MS" -le 11000 ] && ok "the lost engine is reported within 10 s (${MS} ms)" ||
     fail "the lost engine is reported within 10 s" "<= 10000 ms" "${MS} ms"
 check_contains "naming the lost connection" "lost the connection" "$(cat "$E2E_TMP/lost-err")"
+check_eq "the lost run's sandbox stays on the remote engine" 1 "$(on_remote managed_containers)"
+run --agent shell -- -c 'echo after-loss'
+check_eq "the next run works" after-loss "$RUN_OUT"
+check_eq "and sweeps the lost run's sandbox" 0 "$(on_remote managed_containers)"
 
+local_untouched_since "$T_START" "the local engine saw nothing of the remote runs"
 e2e_finish

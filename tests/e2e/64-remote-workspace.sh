@@ -3,12 +3,15 @@
 # The workspace through the API (issue 20 phase 2, docs/remote.md "What is
 # uploaded"): a repository with tracked, untracked, gitignored, .agsignore'd,
 # executable, symlinked, binary and non-ASCII-named files is run against the
-# loopback ssh:// engine (remote-sshd.sh).  Inside the sandbox every uploaded file
+# loopback ssh:// engine (remote-sshd.sh: root mode, a second user's Podman).
+# Inside the sandbox every uploaded file
 # has the host's sha256 and mode, links are links, what is ignored is
 # absent, git sees the same HEAD and a clean tree, and the agent (uid 1000)
 # owns it all: it creates, edits and deletes.  A workspace over [remote]
 # max_upload is refused before anything is sent, naming its biggest entry;
-# no helper container is ever left.
+# no helper container is ever left.  The sandboxes, volumes and helpers are
+# the remote engine's (its events tell the sandbox's own export from a
+# helper's); the local engine sees none of it.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -100,13 +103,10 @@ check_eq "the agent creates, edits and deletes" ok "$(line WRITE)"
 check_eq "the workspace is at the local work dir's path" "$WORK" "$(line PWD)"
 check_eq "the host's work tree is untouched by the agent's edits" "tracked" "$(cat tracked.txt)"
 check_eq "no container is left after the run (the helper included)" 0 \
-    "$(CONTAINER_HOST=$LOCAL managed_containers)"
+    "$(on_remote managed_containers)"
 
 # ---- the changes came back: branch ags/NAME, exactly the agent's edits
-ws_volumes() {
-    CONTAINER_HOST=$LOCAL api GET '/volumes/json'
-    python3 -c 'import json,sys; print(sum(1 for v in json.load(sys.stdin) or [] if v["Name"].startswith("ags-ws-")))' <"$API_BODY_FILE"
-}
+ws_volumes() { ws_volumes_on remote; }
 BR=$(git for-each-ref --format='%(refname:short)' 'refs/heads/ags/*')
 check_eq "the run brought its changes back as one branch ags/NAME" 1 "$(printf '%s\n' "$BR" | grep -c '^ags/')"
 check_contains "and said so" "branch $BR" "$RUN_ERR$RUN_OUT"
@@ -138,7 +138,7 @@ check_eq "the local work tree is still untouched" tracked "$(cat tracked.txt)"
 export_helpers_since() {
     local f
     f=$(python3 -c 'import json,sys,urllib.parse as u; print(u.quote(json.dumps({"type": ["container"], "event": ["create"], "label": ["ags.helper=export"]})))')
-    CONTAINER_HOST=$LOCAL api GET "/events?stream=false&since=$1&filters=$f"
+    on_remote api GET "/events?stream=false&since=$1&filters=$f"
     grep -c . "$API_BODY_FILE" || true
 }
 new_branch() { # the one branch ags/* that $1 (a sorted list) lacks
@@ -163,7 +163,7 @@ check_eq "an agent that blocks the sandbox's export exits 0" 0 "$RUN_RC"
 check_eq "its forged 'none' is not taken: the change comes back" forged \
     "$(git show "$(new_branch "$BEFORE_BR"):forged.txt" 2>&1)"
 check_eq "through an export helper" 1 "$(export_helpers_since "$T0")"
-check_eq "which is gone afterwards" 0 "$(CONTAINER_HOST=$LOCAL managed_containers)"
+check_eq "which is gone afterwards" 0 "$(on_remote managed_containers)"
 
 # ---- a detached remote session: its supervisor brings the changes back when it ends
 BEFORE_BR=$(git for-each-ref --format='%(refname:short)' 'refs/heads/ags/*' | sort)
@@ -223,16 +223,17 @@ head -c $((512 * 1024 * 1024)) /dev/zero >big.bin
 AGS=$!
 SEEN=0
 for _ in $(seq 600); do
-    [ "$(CONTAINER_HOST=$LOCAL managed_containers)" -ge 1 ] && SEEN=1 && break
+    [ "$(on_remote managed_containers)" -ge 1 ] && SEEN=1 && break
     sleep 0.05
 done
+check_local_empty "meanwhile the local engine has no sandbox and no workspace volume"
 kill -INT "$AGS"
 RC=0
 wait "$AGS" || RC=$?
 check_eq "the sandbox existed while the workspace was sent" 1 "$SEEN"
 check_eq "an interrupted upload ends as a launch error" 125 "$RC"
 check_lacks "and never runs the agent" ran "$(cat "$E2E_TMP/int-out")"
-check_eq "no container is left after Ctrl-C" 0 "$(CONTAINER_HOST=$LOCAL managed_containers)"
+check_eq "no container is left after Ctrl-C" 0 "$(on_remote managed_containers)"
 check_eq "nor a workspace volume (the sandbox never started)" 0 "$(ws_volumes)"
 rm big.bin
 
@@ -242,16 +243,17 @@ cat >>"$XDG_CONFIG_HOME/ags/config.toml" <<TOML
 [remote]
 max_upload = "1MiB"
 TOML
-CONTAINER_HOST=$LOCAL api GET '/volumes/json'
+on_remote api GET '/volumes/json'
 BEFORE=$(python3 -c 'import json,sys; print(len(json.load(sys.stdin) or []))' <"$API_BODY_FILE")
 run --agent shell -- -c 'echo should-not-run'
 check_lacks "a workspace over max_upload never runs the agent" should-not-run "$RUN_OUT"
 check_eq "it is refused as a usage error (exit status 2)" 2 "$RUN_RC"
 check_contains "naming the cap" 'max_upload = "1MiB"' "$RUN_ERR"
 check_contains "and the biggest entry first" "biggest entries: huge.bin 3.0 MiB" "$RUN_ERR"
-check_eq "no helper container was made for it" 0 "$(CONTAINER_HOST=$LOCAL managed_containers)"
-CONTAINER_HOST=$LOCAL api GET '/volumes/json'
+check_eq "no helper container was made for it" 0 "$(on_remote managed_containers)"
+on_remote api GET '/volumes/json'
 AFTER=$(python3 -c 'import json,sys; print(len(json.load(sys.stdin) or []))' <"$API_BODY_FILE")
 check_eq "nothing reached the engine: not even its workspace volume was made" "$BEFORE" "$AFTER"
 
+local_untouched_since "$T_START" "the local engine saw nothing of the remote runs (no sandbox, helper or ags-ws-* volume)"
 e2e_finish

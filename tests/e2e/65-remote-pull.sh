@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 # Bringing a remote session's changes back (issue 20 phase 2, docs/remote.md)
-# through the ssh:// loopback engine (remote-sshd.sh).  Until the run
-# uploads and pulls by itself, the test plays the upload and the agent: it
-# makes the workspace volume with ags's labels, copies the repo into it and
-# changes it there (a commit with an edit, an add and a delete, then
+# through the ssh:// loopback engine (remote-sshd.sh: root mode, a second
+# user's Podman).  The test plays the upload and the agent: it changes a copy
+# of the repo (a commit with an edit, an add and a delete, then
 # uncommitted edits, adds and deletes, and a planted post-checkout hook and
-# core.fsmonitor).  `ags pull NAME` must bring exactly that back as the
+# core.fsmonitor), makes the workspace volume with ags's labels on the
+# remote engine and puts the copy into it through that engine's archive API
+# (the remote user's files are not the test user's to write).
+# `ags pull NAME` must bring exactly that back as the
 # branch ags/NAME (the work tree, index and HEAD untouched, no hook or
 # fsmonitor ever run on the host), remove the volume, never overwrite a
 # branch, refuse a running session (status 2) and pull a --snapshot of it.
+# The local engine sees none of it.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -46,8 +49,9 @@ BASE=$(git rev-parse HEAD)
 . "$(dirname "$0")/remote-sshd.sh"
 export CONTAINER_HOST=$REMOTE_URI
 
-# workspace ID NAME BASE: the volume ags-ws-ID as the upload leaves it
-# (ags's labels, the repo's files and .git); WS_DIR: its directory.
+# workspace ID NAME BASE DIR: the volume ags-ws-ID on the remote engine as
+# the upload leaves it (ags's labels, DIR's files and .git, the sandbox
+# root's), filled through a container that never starts
 workspace() {
     local labels
     labels=$(python3 -c 'import json, sys
@@ -56,24 +60,38 @@ print(json.dumps({"Name": "ags-ws-" + id, "Labels": {
     "ags.managed": "true", "ags.session": id, "ags.agent": "shell",
     "ags.volume": "workspace", "ags.name": name, "ags.base": base,
     "ags.workdir": wd}}))' "$1" "$2" "$3" "$WORK")
-    api_json POST volumes/create "$labels"
+    on_remote api_json POST volumes/create "$labels"
     [ "$API_STATUS" = 201 ] || e2e_abort "volume create: HTTP $API_STATUS: $API_BODY"
-    e2e_defer "remove_volumes_named ags-ws-$1"
-    WS_DIR=$(volume_dir "ags-ws-$1")
-    cp -a "$WORK/." "$WS_DIR/"
+    e2e_defer "on_remote remove_volumes_named ags-ws-$1"
+    tar -C "$4" --owner=0 --group=0 --numeric-owner -cf "$E2E_TMP/ws.tar" .
+    on_remote ctr_create "$(python3 -c 'import json, sys
+print(json.dumps({"image": sys.argv[1], "command": ["/bin/true"],
+                  "volumes": [{"Name": "ags-ws-" + sys.argv[2], "Dest": "/w"}]}))' "$AGS_E2E_IMAGE" "$1")"
+    [ -n "$CTR_ID" ] || e2e_abort "the filler container: HTTP $API_STATUS: $API_BODY"
+    on_remote api PUT "containers/$CTR_ID/archive?path=/w" -H 'Content-Type: application/x-tar' \
+        --data-binary "@$E2E_TMP/ws.tar"
+    [ "$API_STATUS" = 200 ] || e2e_abort "fill ags-ws-$1: HTTP $API_STATUS: $API_BODY"
+    on_remote ctr_rm "$CTR_ID" || e2e_abort "remove the filler container: HTTP $API_STATUS"
+}
+
+# agent_tree NAME: a copy of the host's repository to change as an agent would
+agent_tree() {
+    TREE=$AGS_E2E_SCRATCH/$1
+    cp -a "$WORK" "$TREE"
 }
 
 volume_exists() {
-    [ -n "$(volume_dir "$1")" ] && echo yes || echo no
+    [ -n "$(on_remote volume_dir "$1")" ] && echo yes || echo no
 }
 
 # ---- the agent's session
 ID=0123456789abcdef
 NAME=ags-shell-e2e65
-workspace "$ID" "$NAME" "$BASE"
-WS=$WS_DIR
+# What the agent left: AGENT (the pull removes the volume).
+agent_tree agent-tree
+AGENT=$TREE
 (
-    cd "$WS" || exit 1
+    cd "$AGENT" || exit 1
     printf 'two\n' >>a
     printf 'new\n' >n
     git add n
@@ -91,9 +109,7 @@ WS=$WS_DIR
     chmod +x .git/hooks/post-checkout
     git config core.fsmonitor "touch $MARK #"
 ) || e2e_abort "the agent's changes failed"
-# What the agent left, kept here: the pull removes the volume.
-AGENT=$AGS_E2E_SCRATCH/agent-tree
-cp -a "$WS" "$AGENT"
+workspace "$ID" "$NAME" "$BASE" "$AGENT"
 WANT_FILES=$(cd "$AGENT" && find . -path ./.git -prune -o -type f ! -name x.log -print | sed 's|^\./||' | sort)
 
 run pull "$NAME"
@@ -124,9 +140,9 @@ check_eq "nothing of the workspace's .git came back" "" \
 
 # ---- a second session of the same name: a new branch, the old one kept
 ID2=1111111111111111
-workspace "$ID2" "$NAME" "$BASE"
-WS2=$WS_DIR
-printf 'second\n' >"$WS2/a"
+agent_tree tree2
+printf 'second\n' >"$TREE/a"
+workspace "$ID2" "$NAME" "$BASE" "$TREE"
 OLD=$(git rev-parse "ags/$NAME")
 run pull "$NAME"
 check_eq "a second pull of that name exits 0" 0 "$RUN_RC"
@@ -137,7 +153,7 @@ check_eq "the new one has the change" second "$(git show "ags/$NAME-2:a")"
 # ---- nothing changed; --keep
 ID3=2222222222222222
 NAME3=ags-shell-e2e65-c
-workspace "$ID3" "$NAME3" "$BASE"
+workspace "$ID3" "$NAME3" "$BASE" "$WORK"
 run pull --keep "$NAME3"
 check_eq "a workspace without changes pulls with 0" 0 "$RUN_RC"
 check_eq "saying so" "$NAME3: nothing changed" "$RUN_OUT"
@@ -153,16 +169,16 @@ check_contains "ags prune --workspaces would remove it, named for people" \
 # ---- a running session
 ID4=3333333333333333
 NAME4=ags-shell-e2e65-r
-workspace "$ID4" "$NAME4" "$BASE"
-WS4=$WS_DIR
-printf 'live\n' >"$WS4/k"
-ctr_create "$(python3 -c 'import json, sys
+agent_tree tree4
+printf 'live\n' >"$TREE/k"
+workspace "$ID4" "$NAME4" "$BASE" "$TREE"
+on_remote ctr_create "$(python3 -c 'import json, sys
 print(json.dumps({"image": sys.argv[1], "command": ["/bin/sh", "-c", "sleep 120"],
                   "labels": {"ags.managed": "true", "ags.session": sys.argv[2]},
                   "volumes": [{"Name": "ags-ws-" + sys.argv[2], "Dest": "/w"}]}))' \
     "$AGS_E2E_IMAGE" "$ID4")"
 [ -n "$CTR_ID" ] || e2e_abort "create the running session: HTTP $API_STATUS: $API_BODY"
-api POST "containers/$CTR_ID/start"
+on_remote api POST "containers/$CTR_ID/start"
 check_status "the running session starts" 204
 run pull "$NAME4"
 check_eq "a running session is refused" 2 "$RUN_RC"
@@ -171,24 +187,25 @@ run pull --snapshot "$NAME4"
 check_eq "--snapshot pulls it" 0 "$RUN_RC"
 check_eq "what it has now" live "$(git show "ags/$NAME4:k")"
 check_eq "and keeps the volume" yes "$(volume_exists "ags-ws-$ID4")"
-ctr_rm "$CTR_ID" || true
-api GET '/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ags.helper%3Dexport%22%5D%7D'
+on_remote ctr_rm "$CTR_ID" || true
+on_remote api GET '/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ags.helper%3Dexport%22%5D%7D'
 check_eq "no helper container is left" 0 \
     "$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' <"$API_BODY_FILE")"
 
 # ---- the helpers' time limit: the SpecGenerator key they send (timeout,
 # podman_spec.timeout) makes Podman 4.3 kill a container that outlives it.
 T0=$(date +%s)
-ctr_run "$(python3 -c 'import json, sys
+on_remote ctr_run "$(python3 -c 'import json, sys
 print(json.dumps({"image": sys.argv[1], "command": ["/bin/sh", "-c", "sleep 60"], "timeout": 2}))' \
     "$AGS_E2E_IMAGE")" || fail "run a container with a timeout" "$CTR_ERROR"
 T1=$(date +%s)
 [ $((T1 - T0)) -lt 30 ] && ok "a helper's time limit is enforced ($((T1 - T0)) s)" ||
     fail "a helper's time limit is enforced" "< 30 s" "$((T1 - T0)) s"
-[ -z "$CTR_ID" ] || ctr_rm "$CTR_ID" || true
+[ -z "$CTR_ID" ] || on_remote ctr_rm "$CTR_ID" || true
 
 # ---- unknown name
 run pull no-such-session
 check_eq "an unknown session is status 1" 1 "$RUN_RC"
 
+local_untouched_since "$T_START" "the local engine saw nothing of the remote sessions and pulls"
 e2e_finish

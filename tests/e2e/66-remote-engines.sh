@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Several engines (issue 20 items 3 and 4) with the loopback sshd of
-# remote-sshd.sh named `test-remote` in containers.conf (under the test's
-# XDG_CONFIG_HOME), beside `closed` (a port nothing listens on) and `silent`
-# (a listener that never says a word: ssh's banner never comes):
+# Several engines (issue 20 items 3 and 4) with the loopback remote host of
+# remote-sshd.sh (root mode: a second user's Podman) named `test-remote` in
+# containers.conf (under the test's XDG_CONFIG_HOME), beside `closed` (a port
+# nothing listens on) and `silent` (a listener that never says a word: ssh's
+# banner never comes):
 #  - ags ps lists the sessions of the local engine and of test-remote, each
-#    row with its engine; the two dead connections are said on stderr and
-#    cost the 2 s bound, not ssh's 10 s; a name on two engines is refused
+#    row with its engine (a session run on test-remote is not on the local
+#    engine); the two dead connections are said on stderr and
+#    cost the 2 s bound, not ssh's 10 s; a name on two engines (a look-alike
+#    of the remote session's name on the local engine) is refused
 #    (exit 2, naming both); with the local engine gone, ags stop NAME finds
 #    the session on test-remote and stops it there, and ags logs finds the
 #    one detachable session there;
@@ -16,17 +19,18 @@
 #    not the real image's minutes: the same upload of the context through
 #    the API) with a fake pnpm, built on test-remote with its steps streamed,
 #    then `update-agents pi` installed by that pnpm in a maintenance sandbox
-#    on test-remote.
+#    on test-remote; neither the image nor the volume is on the local engine.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 [ -x "${AGS_BIN:-}" ] || e2e_abort "the ags binary is missing (AGS_BIN)"
-e2e_need timeout python3
+e2e_need timeout python3 git
 # shellcheck source=remote-sshd.sh
 . "$(dirname "$0")/remote-sshd.sh"
 WORK=$AGS_E2E_SCRATCH/repo
 export XDG_CONFIG_HOME=$AGS_E2E_SCRATCH/config
-mkdir -p "$WORK/.git" "$XDG_CONFIG_HOME/ags" "$XDG_CONFIG_HOME/containers"
+mkdir -p "$XDG_CONFIG_HOME/ags" "$XDG_CONFIG_HOME/containers"
+git init -q "$WORK" # a remote run uploads it
 cat >"$XDG_CONFIG_HOME/ags/config.toml" <<TOML
 [sandbox]
 image = "$AGS_E2E_IMAGE"
@@ -51,8 +55,8 @@ CONF
 
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
-# ---- a session, seen on both engines (local and test-remote are one Podman)
-"$AGS_BIN" --agent shell -- -c 'sleep 120' </dev/null >/dev/null 2>&1 &
+# ---- a session on test-remote
+CONTAINER_HOST=$REMOTE_URI "$AGS_BIN" --agent shell -- -c 'sleep 120' </dev/null >/dev/null 2>"$E2E_TMP/run-err" &
 RUN_PID=$!
 e2e_defer "kill -9 $RUN_PID 2>/dev/null || true"
 names_on() { # ENGINE: the names of this test's sessions (its workdir) ags ps --json lists there
@@ -61,11 +65,27 @@ names_on() { # ENGINE: the names of this test's sessions (its workdir) ags ps --
 print(" ".join(r["name"] for r in json.load(sys.stdin) if r["engine"] == sys.argv[1] and r["workdir"] == sys.argv[2]))' \
             "$1" "$WORK"
 }
-for _ in $(seq 300); do [ -n "$(names_on test-remote)" ] && break; sleep 0.2; done
-NAME=$(names_on local)
-check_match "ags ps lists the session on the local engine" '^ags-' "$NAME"
-check_eq "and on test-remote (the same Podman through ssh://), under that name" "$NAME" \
-    "$(names_on test-remote)"
+# (each ags ps waits out the silent engine's 2 s)
+for _ in $(seq 30); do [ -n "$(names_on test-remote)" ] && break; sleep 0.2; done
+NAME=$(names_on test-remote)
+check_match "ags ps lists the session run on test-remote there" '^ags-' "$NAME"
+[ -n "$NAME" ] || e2e_abort "no session on test-remote: $(cat "$E2E_TMP/run-err")"
+TWIN=
+if [ "$REMOTE_SEPARATE" = 1 ]; then
+    check_eq "and not on the local engine (another user's Podman)" "" "$(names_on local)"
+    # a session of the same name on the local engine (names are unique per engine only)
+    ctr_create "$(python3 -c 'import json, sys
+print(json.dumps({"image": sys.argv[1], "name": sys.argv[2], "command": ["/bin/sh", "-c", "sleep 120"],
+                  "labels": {"ags.managed": "true", "ags.session": "fedcba9876543210",
+                             "ags.agent": "shell"}}))' "$AGS_E2E_IMAGE" "$NAME")"
+    [ -n "$CTR_ID" ] || e2e_abort "the local look-alike: HTTP $API_STATUS: $API_BODY"
+    TWIN=$CTR_ID
+    api POST "containers/$TWIN/start"
+    check_status "a look-alike of its name runs on the local engine" 204
+else
+    check_eq "and on the local engine (the same Podman in user mode), under that name" "$NAME" \
+        "$(names_on local)"
+fi
 
 T0=$(date +%s%N)
 run ps
@@ -87,6 +107,10 @@ check_eq "and asks no other" "" "$RUN_ERR"
 run stop "$NAME"
 check_eq "ags stop of a name on two engines is a usage error" 2 "$RUN_RC"
 check_contains "naming both" "on several engines (local, test-remote)" "$RUN_ERR"
+if [ -n "$TWIN" ]; then
+    ctr_rm "$TWIN" || fail "remove the local look-alike" "HTTP 200" "HTTP $API_STATUS"
+fi
+T_LOCAL=$(date +%s%N)
 
 # ---- the local engine gone: the session is found where it lives
 NONE="unix://$AGS_E2E_SCRATCH/no-podman.sock"
@@ -100,12 +124,12 @@ check_contains "saying so" "stopped $NAME" "$RUN_OUT$RUN_ERR"
 RC=0
 timeout 30 tail --pid="$RUN_PID" -f /dev/null || RC=$?
 check_eq "the session's own ags ended" 0 "$RC"
-check_eq "no sandbox is left" 0 "$(managed_containers)"
+check_eq "no sandbox is left on test-remote" 0 "$(on_remote managed_containers)"
 
 # ---- a detachable session: ags logs finds it where it lives (an exec through ssh://)
-run --agent shell --detach -- -c 'echo hello-from-$((6*7)); sleep 120'
-check_eq "a detachable session starts on the local engine" 0 "$RUN_RC"
-DNAME=$(names_on local)
+CONTAINER_HOST=$REMOTE_URI run --agent shell --detach -- -c 'echo hello-from-$((6*7)); sleep 120'
+check_eq "a detachable session starts on test-remote" 0 "$RUN_RC"
+DNAME=$(names_on test-remote)
 [ -n "$DNAME" ] || e2e_abort "no detachable session: $RUN_ERR"
 RC=1
 for _ in $(seq 50); do
@@ -170,15 +194,15 @@ trust_host_ca = false
 [update]
 minimum_release_age = 0
 TOML
-e2e_defer "api DELETE images/$IMAGE"
-remove_volumes_named ags-pi-
-e2e_defer "remove_volumes_named ags-pi-"
+e2e_defer "on_remote api DELETE images/$IMAGE"
+on_remote remove_volumes_named ags-pi-
+e2e_defer "on_remote remove_volumes_named ags-pi-"
 
 CONTAINER_HOST=$NONE run update-image --connection test-remote
 check_eq "ags update-image --connection test-remote builds through ssh://" 0 "$RUN_RC"
 check_match "its build steps stream to stderr" 'STEP 2/[0-9]+: COPY pnpm' "$RUN_ERR"
 check_contains "and it says what it built" "built $IMAGE" "$RUN_OUT"
-api GET "images/$IMAGE/json"
+on_remote api GET "images/$IMAGE/json"
 check_status "the image is in test-remote's storage" 200
 check_contains "with ags's context label" "ags.image.context-sha256" "$API_BODY"
 
@@ -191,5 +215,9 @@ CONTAINER_HOST=$NONE run doctor --json --connection test-remote
 check_contains "doctor sees pi's volume on test-remote" "volume ags-pi-pnpm-home is there" \
     "$(doctor_check agent-pi message)"
 check_eq "and test-remote's image current" ok "$(doctor_check image status)"
+if [ "$REMOTE_SEPARATE" = 1 ]; then
+    check_eq "the image is not in the local engine's storage" no "$(image_exists "$IMAGE")"
+fi
 
+local_untouched_since "$T_LOCAL" "the local engine saw nothing of the remote sessions, build and install"
 e2e_finish

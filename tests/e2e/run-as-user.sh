@@ -13,7 +13,8 @@
 # <per-run scratch>/<test name>/, owned by the test user.
 # The test runs there with only HOME USER LOGNAME PATH XDG_RUNTIME_DIR
 # CONTAINER_HOST AGS_E2E_IMAGE AGS_E2E_SCRATCH AGS_BIN AGS_E2E_BACKEND (plus
-# ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS if the caller has them) set.
+# ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS if the caller has them, and in root
+# mode the remote host's AGS_E2E_REMOTE_* from the env file) set.
 # AGS_E2E_BACKEND (podman, the default, or bwrap; ctest sets it for the
 # e2e/bwrap/* variants) is the backend every ags the test runs uses (lib.sh).
 # The exit status is the test's.
@@ -92,6 +93,16 @@ env_v=(HOME="$E2E_HOME" USER="$E2E_USER" LOGNAME="$E2E_USER" PATH="$H_PATH"
        XDG_RUNTIME_DIR="$E2E_XDG" CONTAINER_HOST="unix://$AGS_E2E_SOCKET"
        AGS_E2E_IMAGE="$AGS_E2E_IMAGE" AGS_E2E_SCRATCH="$dir/scratch" AGS_BIN="$ags"
        AGS_E2E_BACKEND="$backend")
+# Root mode: the ssh:// tests' remote host (setup.sh, tests/e2e/remote-sshd.sh).
+if [ -n "${AGS_E2E_REMOTE_USER:-}" ]; then
+    env_v+=(AGS_E2E_REMOTE_USER="$AGS_E2E_REMOTE_USER"
+            AGS_E2E_REMOTE_SOCKET="$AGS_E2E_REMOTE_SOCKET"
+            AGS_E2E_REMOTE_PORT="$AGS_E2E_REMOTE_PORT"
+            AGS_E2E_REMOTE_HOST_KEY="$AGS_E2E_REMOTE_HOST_KEY"
+            AGS_E2E_REMOTE_KEY="$AGS_E2E_REMOTE_KEY"
+            AGS_E2E_REMOTE_SSHD_PID="$AGS_E2E_REMOTE_SSHD_PID"
+            AGS_E2E_REMOTE_SSHD_LOG="$AGS_E2E_REMOTE_SSHD_LOG")
+fi
 for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
     if [ -n "${!v+x}" ]; then
         env_v+=("$v=${!v}")

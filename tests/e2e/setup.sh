@@ -6,9 +6,14 @@
 #
 # STATE_DIR (ctest: ${CMAKE_BINARY_DIR}/e2e) receives the env file that
 # run-as-user.sh and teardown.sh read, the service log and the image context.
-# Run as root (CI): creates/reuses the user agstest (override: AGS_E2E_USER).
+# Run as root (CI): creates/reuses the user agstest (override: AGS_E2E_USER),
+# and the ssh:// tests' "remote host": a second user agsremote (override:
+# AGS_E2E_REMOTE_USER) with its own Podman service (this script again, with
+# AGS_E2E_ROLE=remote, in STATE_DIR/remote) behind an sshd on a loopback
+# port that logs in as that user.
 # Run as an ordinary user: uses that user, its own private runtime dir and
-# its own service socket.
+# its own service socket; the ssh:// tests then reach that same user's
+# Podman through an sshd of their own (tests/e2e/remote-sshd.sh).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -20,6 +25,13 @@ state=$1
 ags_bin=${2:-}
 image=localhost/ags-test:latest
 ping_timeout=${AGS_E2E_PING_TIMEOUT:-30}
+# test: the test user (and, in root mode, the remote host after it);
+# remote: the recursive call that sets up the remote host's user and Podman.
+role=${AGS_E2E_ROLE:-test}
+case $role in
+    test | remote) ;;
+    *) h_die "AGS_E2E_ROLE=$role: test or remote" ;;
+esac
 t_start=$(date +%s.%N)
 
 # ---------------------------------------------------------------- commands
@@ -31,7 +43,8 @@ need() {
     done
 }
 need podman runc slirp4netns newuidmap newgidmap curl python3 tar sha256sum setsid tmux git ldd
-[ "$(id -u)" -ne 0 ] || need setpriv useradd usermod getent
+[ "$(id -u)" -ne 0 ] || need setpriv useradd usermod getent /usr/sbin/sshd ssh-keygen
+[ "$role" = test ] || [ "$(id -u)" -eq 0 ] || h_die "AGS_E2E_ROLE=remote needs root"
 for f in /bin/busybox /bin/bash-static; do
     [ -x "$f" ] || h_die "$f missing: install busybox-static and bash-static"
 done
@@ -240,6 +253,15 @@ write_env() {
         h_env_line AGS_E2E_AGS_BINARY "$ags_bin"
         h_env_line AGS_E2E_IMAGE "$image"
         h_env_line AGS_E2E_IMAGE_ID "${image_id:-}"
+        if [ -n "${remote_port:-}" ]; then
+            h_env_line AGS_E2E_REMOTE_USER "$remote_user"
+            h_env_line AGS_E2E_REMOTE_SOCKET "$r_sock"
+            h_env_line AGS_E2E_REMOTE_PORT "$remote_port"
+            h_env_line AGS_E2E_REMOTE_HOST_KEY "$remote_dir/host_key.pub"
+            h_env_line AGS_E2E_REMOTE_KEY "$remote_dir/user_key"
+            h_env_line AGS_E2E_REMOTE_SSHD_PID "$remote_sshd_pid"
+            h_env_line AGS_E2E_REMOTE_SSHD_LOG "$remote_dir/sshd.log"
+        fi
         h_env_line AGS_E2E_READY "${ready:-0}"
     } >"$envfile.tmp"
     mv "$envfile.tmp" "$envfile"
@@ -248,47 +270,49 @@ write_env() {
 write_env
 
 # ---------------------------------------------------------------- test image
-ctx=$state/image-context
-rm -rf "$ctx"
-mkdir -p "$ctx/rootfs/bin" "$ctx/rootfs/etc" "$ctx/rootfs/tmp" "$ctx/rootfs/root" \
-    "$ctx/rootfs/workspace" "$ctx/home-dev"
-cp /bin/busybox "$ctx/rootfs/bin/busybox"
-cp /bin/bash-static "$ctx/rootfs/bin/bash"
-chmod 0755 "$ctx/rootfs/bin/busybox" "$ctx/rootfs/bin/bash"
-# tmux (for --tmux), git (committing from a worktree) and perl (a remote
-# session's sandbox exports its own changes), with the shared
-# libraries ldd names (same paths inside) and the terminfo entries tmux needs.
-for b in /usr/bin/tmux /usr/bin/git /usr/bin/perl; do
-    mkdir -p "$ctx/rootfs/usr/bin"
-    cp "$b" "$ctx/rootfs$b"
-    for lib in $(ldd "$b" | awk '$3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
-        mkdir -p "$ctx/rootfs$(dirname "$lib")"
-        cp -L "$lib" "$ctx/rootfs$lib"
+# The build context: its digest is the image's cache key (a label).
+make_context() {
+    ctx=$state/image-context
+    rm -rf "$ctx"
+    mkdir -p "$ctx/rootfs/bin" "$ctx/rootfs/etc" "$ctx/rootfs/tmp" "$ctx/rootfs/root" \
+        "$ctx/rootfs/workspace" "$ctx/home-dev"
+    cp /bin/busybox "$ctx/rootfs/bin/busybox"
+    cp /bin/bash-static "$ctx/rootfs/bin/bash"
+    chmod 0755 "$ctx/rootfs/bin/busybox" "$ctx/rootfs/bin/bash"
+    # tmux (for --tmux), git (committing from a worktree) and perl (a remote
+    # session's sandbox exports its own changes), with the shared
+    # libraries ldd names (same paths inside) and the terminfo entries tmux needs.
+    for b in /usr/bin/tmux /usr/bin/git /usr/bin/perl; do
+        mkdir -p "$ctx/rootfs/usr/bin"
+        cp "$b" "$ctx/rootfs$b"
+        for lib in $(ldd "$b" | awk '$3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+            mkdir -p "$ctx/rootfs$(dirname "$lib")"
+            cp -L "$lib" "$ctx/rootfs$lib"
+        done
     done
-done
-# tmux insists on a UTF-8 locale: glibc's C.UTF-8, as in the product image.
-mkdir -p "$ctx/rootfs/usr/lib/locale"
-cp -r /usr/lib/locale/C.utf8 "$ctx/rootfs/usr/lib/locale/"
-for t in x/xterm x/xterm-256color s/screen s/screen-256color d/dumb l/linux v/vt100; do
-    if [ -e "/lib/terminfo/$t" ]; then
-        mkdir -p "$ctx/rootfs/usr/share/terminfo/${t%/*}"
-        cp -L "/lib/terminfo/$t" "$ctx/rootfs/usr/share/terminfo/$t"
-    fi
-done
-# The directories the product image prepares for dev, so volumes and boot dirs
-# mounted below them do not leave root-owned parents behind.
-mkdir -p "$ctx/home-dev/.cache" "$ctx/home-dev/.local/bin" "$ctx/home-dev/.local/share" \
-    "$ctx/home-dev/.config/ags/hooks" "$ctx/home-dev/.npm-global" "$ctx/home-dev/.cargo" \
-    "$ctx/home-dev/go" "$ctx/home-dev/.cache/go-build" "$ctx/home-dev/.cache/sccache"
-chmod 1777 "$ctx/rootfs/tmp"
-chmod 0700 "$ctx/rootfs/root"
-chmod 0755 "$ctx/rootfs/workspace" "$ctx/home-dev"
-printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'dev:x:1000:1000:dev:/home/dev:/bin/bash' \
-    'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' >"$ctx/rootfs/etc/passwd"
-printf '%s\n' 'root:x:0:' 'dev:x:1000:' 'nogroup:x:65534:' >"$ctx/rootfs/etc/group"
-# Login files like Debian's: /etc/profile replaces PATH and ~/.profile prepends
-# ~/.local/bin, so the e2e tests meet what agents' login shells meet there.
-cat >"$ctx/rootfs/etc/profile" <<'EOF'
+    # tmux insists on a UTF-8 locale: glibc's C.UTF-8, as in the product image.
+    mkdir -p "$ctx/rootfs/usr/lib/locale"
+    cp -r /usr/lib/locale/C.utf8 "$ctx/rootfs/usr/lib/locale/"
+    for t in x/xterm x/xterm-256color s/screen s/screen-256color d/dumb l/linux v/vt100; do
+        if [ -e "/lib/terminfo/$t" ]; then
+            mkdir -p "$ctx/rootfs/usr/share/terminfo/${t%/*}"
+            cp -L "/lib/terminfo/$t" "$ctx/rootfs/usr/share/terminfo/$t"
+        fi
+    done
+    # The directories the product image prepares for dev, so volumes and boot dirs
+    # mounted below them do not leave root-owned parents behind.
+    mkdir -p "$ctx/home-dev/.cache" "$ctx/home-dev/.local/bin" "$ctx/home-dev/.local/share" \
+        "$ctx/home-dev/.config/ags/hooks" "$ctx/home-dev/.npm-global" "$ctx/home-dev/.cargo" \
+        "$ctx/home-dev/go" "$ctx/home-dev/.cache/go-build" "$ctx/home-dev/.cache/sccache"
+    chmod 1777 "$ctx/rootfs/tmp"
+    chmod 0700 "$ctx/rootfs/root"
+    chmod 0755 "$ctx/rootfs/workspace" "$ctx/home-dev"
+    printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'dev:x:1000:1000:dev:/home/dev:/bin/bash' \
+        'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' >"$ctx/rootfs/etc/passwd"
+    printf '%s\n' 'root:x:0:' 'dev:x:1000:' 'nogroup:x:65534:' >"$ctx/rootfs/etc/group"
+    # Login files like Debian's: /etc/profile replaces PATH and ~/.profile prepends
+    # ~/.local/bin, so the e2e tests meet what agents' login shells meet there.
+    cat >"$ctx/rootfs/etc/profile" <<'EOF'
 if [ "$(id -u)" -eq 0 ]; then
   PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 else
@@ -296,9 +320,9 @@ else
 fi
 export PATH
 EOF
-printf '%s\n' 'export PS1="\u@ags-test:\w\$ "' \
-    'if [ -d "$HOME/.local/bin" ]; then PATH="$HOME/.local/bin:$PATH"; fi' >"$ctx/home-dev/.profile"
-cat >"$ctx/Containerfile" <<'EOF'
+    printf '%s\n' 'export PS1="\u@ags-test:\w\$ "' \
+        'if [ -d "$HOME/.local/bin" ]; then PATH="$HOME/.local/bin:$PATH"; fi' >"$ctx/home-dev/.profile"
+    cat >"$ctx/Containerfile" <<'EOF'
 # ags e2e test image: static busybox + static bash, tmux and git.
 FROM scratch
 COPY rootfs/ /
@@ -308,11 +332,18 @@ ENV PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8
 WORKDIR /workspace
 CMD ["/bin/sh"]
 EOF
-# A reproducible tar (fixed order, owners and times): its digest is the cache key.
-tarball=$state/image-context.tar
-tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=gnu \
-    -C "$ctx" -cf "$tarball" .
-digest=$(sha256sum "$tarball" | cut -d' ' -f1)
+    # A reproducible tar (fixed order, owners and times): its digest is the cache key.
+    tarball=$state/image-context.tar
+    tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=gnu \
+        -C "$ctx" -cf "$tarball" .
+    digest=$(sha256sum "$tarball" | cut -d' ' -f1)
+}
+if [ "$role" = remote ]; then
+    # The test user's setup made the context and its image just before.
+    digest=${AGS_E2E_IMAGE_DIGEST:?the remote role is given the context digest}
+else
+    make_context
+fi
 label_key=ags-e2e.context-digest
 
 inspect=$state/image-inspect.json
@@ -328,6 +359,24 @@ fi
 if [ -n "$existing_id" ] && [ "$existing_digest" = "$digest" ]; then
     image_id=$existing_id
     h_log "image $image is up to date (context $digest): build skipped"
+elif [ "$role" = remote ]; then
+    # The same image, copied from the test user's service: an export and a
+    # load take seconds, a build of the same context again much longer.
+    h_log "copying $image from $AGS_E2E_IMAGE_FROM"
+    archive=$state/image.tar
+    q_image=$(h_urlencode "$image")
+    curl -sS --fail --max-time 300 --unix-socket "$AGS_E2E_IMAGE_FROM" -o "$archive" \
+        "http://d/v4.0.0/libpod/images/$q_image/get?format=docker-archive" ||
+        h_die "cannot export $image from $AGS_E2E_IMAGE_FROM"
+    H_CURL_TIME=300 h_api POST images/load -H 'Content-Type: application/x-tar' \
+        --data-binary "@$archive" -o "$state/image-load.json" ||
+        h_die "cannot load $image into the service of $E2E_USER"
+    rm -f "$archive"
+    h_api GET "images/$image/json" -o "$inspect" || h_die "$image is missing after the load"
+    image_id=$("$H_PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["Id"])' "$inspect")
+    if [ -n "$existing_id" ] && [ "$existing_id" != "$image_id" ]; then
+        h_api DELETE "images/$existing_id" -o /dev/null 2>/dev/null || true
+    fi
 else
     h_log "building $image (context sha256 $digest)"
     build_log=$state/image-build.log
@@ -383,8 +432,86 @@ EOF
 fi
 t_end=$(date +%s.%N)
 
+# ---------------------------------------------------------------- remote host
+# Root mode: the ssh:// tests' remote host (issue 20) is a second user with
+# its own subuids, runtime dir, containers.conf, storage and Podman service
+# (this script again, for that user) and its own sshd on a free loopback
+# port. The sshd runs as that user (a non-root sshd logs in only its own
+# user, and every per-connection process is that user's: the tests stop
+# them through a second login). The test user gets the user key pair and,
+# through the remote user's group, the remote socket (tests inspect the
+# remote engine directly).
+start_remote_sshd() {
+    local uid gid xdg group i
+    read -r uid gid xdg r_sock < <(. "$state/remote/env" && printf '%s %s %s %s\n' \
+        "$AGS_E2E_UID" "$AGS_E2E_GID" "$AGS_E2E_XDG_RUNTIME_DIR" "$AGS_E2E_SOCKET")
+    group=$(getent group "$gid" | cut -d: -f1)
+    [ -n "$group" ] || h_die "the group $gid of $remote_user has no name"
+    if ! id -nG "$E2E_USER" | tr ' ' '\n' | grep -qxF "$group"; then
+        h_log "adding $E2E_USER to the group $group (the remote engine's socket)"
+        usermod -a -G "$group" "$E2E_USER"
+    fi
+    chgrp "$gid" "$xdg" "$xdg/podman" "$r_sock"
+    chmod 0710 "$xdg" "$xdg/podman"
+    chmod 0660 "$r_sock"
+
+    remote_dir=/run/ags-e2e/$uid-ssh
+    rm -rf "$remote_dir"
+    install -d -m 0755 -o root -g root "$remote_dir"
+    ssh-keygen -q -t ed25519 -N '' -C ags-e2e-remote-host -f "$remote_dir/host_key"
+    ssh-keygen -q -t ed25519 -N '' -C "$E2E_USER@ags-e2e" -f "$remote_dir/user_key"
+    chown "$uid:$gid" "$remote_dir/host_key"
+    chown "$E2E_UID:$E2E_GID" "$remote_dir/user_key"
+    install -m 0644 "$remote_dir/user_key.pub" "$remote_dir/authorized_keys"
+    remote_port=$("$H_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    cat >"$remote_dir/sshd_config" <<CFG
+# written by tests/e2e/setup.sh: the ssh:// tests' remote host
+ListenAddress 127.0.0.1
+Port $remote_port
+HostKey $remote_dir/host_key
+AuthorizedKeysFile $remote_dir/authorized_keys
+AllowUsers $remote_user
+StrictModes no
+UsePAM no
+PidFile none
+AllowStreamLocalForwarding yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+CFG
+    : >"$remote_dir/sshd.log"
+    chmod 0644 "$remote_dir/sshd.log"
+    h_log "starting sshd for $remote_user on 127.0.0.1:$remote_port (log: $remote_dir/sshd.log)"
+    # shellcheck disable=SC2016
+    (
+        AGS_E2E_USER=$remote_user
+        h_identity
+        h_as_user setsid sh -c 'echo $$ >"$1" && exec /usr/sbin/sshd -D -e -f "$2"' \
+            sh "$E2E_XDG/ags-e2e-sshd.pid" "$remote_dir/sshd_config" \
+            </dev/null >>"$remote_dir/sshd.log" 2>&1 &
+    )
+    for ((i = 0; i < 100; i++)); do
+        remote_sshd_pid=$(cat "$xdg/ags-e2e-sshd.pid" 2>/dev/null || true)
+        "$H_PY" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' \
+            "$remote_port" 2>/dev/null && [ -n "$remote_sshd_pid" ] && return 0
+        sleep 0.05
+    done
+    cat "$remote_dir/sshd.log" >&2
+    h_die "the sshd of $remote_user does not listen on 127.0.0.1:$remote_port"
+}
+t_remote=$t_end
+if [ "$E2E_MODE" = root ] && [ "$role" = test ]; then
+    remote_user=${AGS_E2E_REMOTE_USER:-agsremote}
+    [ "$remote_user" != "$E2E_USER" ] || h_die "AGS_E2E_REMOTE_USER must not be the test user"
+    h_log "setting up the remote host: user $remote_user (state: $state/remote)"
+    AGS_E2E_ROLE=remote AGS_E2E_USER=$remote_user AGS_E2E_IMAGE_FROM=$E2E_SOCK \
+        AGS_E2E_IMAGE_DIGEST=$digest "$BASH" "$here/setup.sh" "$state/remote" ||
+        h_die "the remote host's setup failed"
+    start_remote_sshd
+    t_remote=$(date +%s.%N)
+fi
+
 ready=1
 write_env
 h_log "env file: $envfile"
-"$H_PY" -c 'import sys; a, b, c, d = map(float, sys.argv[1:]); print("e2e: timing: checks+stale cleanup %.2f s, service start %.2f s, image %.2f s, setup total %.2f s" % (b - a, c - b, d - c, d - a))' \
-    "$t_start" "$t_clean" "$t_ping" "$t_end"
+"$H_PY" -c 'import sys; a, b, c, d, e = map(float, sys.argv[1:]); print("e2e: timing: checks+stale cleanup %.2f s, service start %.2f s, image %.2f s, remote host %.2f s, setup total %.2f s" % (b - a, c - b, d - c, e - d, e - a))' \
+    "$t_start" "$t_clean" "$t_ping" "$t_end" "$t_remote"

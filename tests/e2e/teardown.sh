@@ -2,7 +2,9 @@
 # shellcheck source-path=SCRIPTDIR
 # e2e fixture cleanup: remove test containers, stop the service that setup
 # started, make sure no process of the test user is left behind (root mode),
-# remove the socket and the per-run scratch dir.
+# remove the socket and the per-run scratch dir. Root mode: then the same for
+# the ssh:// tests' remote host (its sshd, its user's service and processes:
+# this script again on STATE_DIR/remote).
 #
 #   teardown.sh STATE_DIR
 #
@@ -39,8 +41,14 @@ if h_ping; then
     fi
 fi
 
-# 2. The service.
+# 2. The service, and the remote host's sshd (its pid file beside the service's).
 h_stop_service || { h_log "error: the podman service does not die"; rc=1; }
+sshd_pid=$(cat "$E2E_XDG/ags-e2e-sshd.pid" 2>/dev/null || true)
+if h_pid_is "$sshd_pid" sshd; then
+    h_log "stopping the remote host's sshd (pid $sshd_pid)"
+    h_kill_wait "$sshd_pid" 2 || { h_log "error: the sshd does not die"; rc=1; }
+fi
+rm -f "$E2E_XDG/ags-e2e-sshd.pid"
 
 # 3. Root mode: the user belongs to the harness; nothing of it may outlive
 #    the run (the pause process, conmon, slirp4netns, catatonit).
@@ -64,6 +72,15 @@ else
 fi
 if [ -f "$envfile" ]; then
     sed -i 's/^AGS_E2E_READY=1$/AGS_E2E_READY=0/' "$envfile"
+fi
+
+# 5. Root mode: the remote host's user, as this user's.
+if [ "$E2E_MODE" = root ] && [ -f "$1/remote/env" ]; then
+    h_log "tearing down the remote host (user ${AGS_E2E_REMOTE_USER:-agsremote})"
+    "$BASH" "$here/teardown.sh" "$1/remote" || rc=1
+    case ${AGS_E2E_REMOTE_KEY:-} in
+        /run/ags-e2e/*-ssh/user_key) rm -rf "${AGS_E2E_REMOTE_KEY%/user_key}" ;;
+    esac
 fi
 h_log "teardown done"
 exit "$rc"
