@@ -315,12 +315,13 @@ static int attach(struct run_state *s, bool tty, int *ret_exit, struct ags_error
  * (run_export_wrap_argv): no second container start at the end. */
 static void wrap_for_export(struct run_state *s)
 {
-    if (!s->p->remote || !run_remote_exports_inside(s->p))
+    struct run_remote_session rs;
+    if (!s->p->remote || !run_remote_exports_inside(s->p) ||
+        run_remote_session_from_plan(s->p, &rs) < 0)
         return;
+    /* The base and the session name are the workspace volume's labels. */
     char **wrapped = run_export_wrap_argv((const char *const *)s->p->argv,
-                                          RUN_EXPORT_INNER_PATH, s->p->work_dir.v,
-                                          plan_label_value(s->p->labels, PLAN_LABEL_BASE),
-                                          s->p->name.v);
+                                          RUN_EXPORT_INNER_PATH, rs.workdir, rs.base, rs.name);
     strv_free(s->p->argv);
     s->p->argv = wrapped;
 }

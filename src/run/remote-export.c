@@ -13,7 +13,7 @@
  * git call also turns hooks and fsmonitor off with -c, and no transport is
  * allowed (a partial-clone config in the agent's repository would have
  * rev-parse fetch a missing HEAD from its promisor remote, running its
- * uploadpack: run/remote-upload.h RUN_GIT_NO_FETCH_ENV).  Its index is a
+ * uploadpack: run/hostgit.h RUN_GIT_NO_FETCH_ENV).  Its index is a
  * temporary one: `add -A` of the work tree onto HEAD's tree gives the
  * uncommitted changes as one extra commit; the bundle holds
  * <base>..<that tip> (everything reachable when base is gone from the
