@@ -81,7 +81,11 @@ agent_pid=$SSH_AGENT_PID
 ssh-add -q "$dir/user_key" 2>/dev/null
 export HOME=$dir/home XDG_CONFIG_HOME=$dir/config
 mkdir -p "$HOME/.ssh" "$XDG_CONFIG_HOME/ags"
-git init -q "$dir/work" # a remote run uploads it: a real (empty) repository
+# a remote run uploads it: a real repository with a commit, as a user's is
+git init -q "$dir/work"
+echo bench >"$dir/work/README"
+git -C "$dir/work" add README
+git -C "$dir/work" -c user.name=bench -c user.email=bench@localhost commit -qm base
 printf '[sandbox]\nimage = "%s"\n' "$image" >"$XDG_CONFIG_HOME/ags/config.toml"
 echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$dir/host_key.pub")" >"$HOME/.ssh/known_hosts"
 sleep 0.5
