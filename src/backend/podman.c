@@ -256,8 +256,11 @@ static int pb_copy_out(struct backend *b, const char *id, const char *path, int 
     podman_client_set_cancel(pb->c, pb->cancel);
     int r = podman_container_get_archive(pb->c, id, path, out_fd, tar_max, &st, err);
     podman_client_set_cancel(pb->c, NULL);
-    if (r < 0)
+    if (r < 0) {
+        (void)ftruncate(out_fd, 0); /* a failed copy leaves the file empty */
+        podman_path_stat_done(&st);
         return r;
+    }
     /* Podman archives a symlink's target under the name asked for: only
      * its stat tells, and the tar the form of what came. */
     uint64_t size = 0;

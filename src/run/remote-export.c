@@ -2,8 +2,10 @@
 /*
  * The export script of remote sessions (run/remote.h) and its framing.
  *
- * The script runs in a helper container (network none, nothing of the
- * host) with the workspace volume mounted read-only at the work dir.  The
+ * The script runs in the sandbox after its agent ended (a git session
+ * whose image has perl: run_export_wrap_argv below) or in a helper
+ * container (network none, nothing of the host) with the workspace volume
+ * mounted read-only at the work dir.  The
  * agent controls every byte there, its .git included (config, hooks, refs,
  * alternates, HEAD); the script and git are the image's.  So git never
  * works *in* the agent's repository: it reads HEAD there (rev-parse, which
@@ -33,6 +35,8 @@
 #include "base/alloc.h"
 #include "base/macro.h"
 #include "base/strv.h"
+#include "base/limits.h"
+#include "plan/plan.h"
 #include "base/banned.h"
 
 const char run_export_script[] =
@@ -144,7 +148,11 @@ const char run_export_script[] =
  * the agent runs as its child, with the signals ags stop and podman stop
  * send to the main process (TERM, HUP, USR1, USR2; without a terminal also
  * INT and QUIT, which a terminal sends the agent itself) passed on; when
- * the agent has ended, the export script runs with its stdout in
+ * the agent has ended, every other process of the sandbox is killed (as
+ * the sandbox's PID 1 only: nothing the agent left behind changes the
+ * workspace under the snapshot), then the export script runs, on the
+ * system PATH, killed after AGS_HELPER_TIMEOUT_S and by a stop, with its
+ * stdout in
  * OUT.tmp (O_CREAT|O_EXCL: never through anything planted there), renamed
  * to OUT when the script succeeded, and the main process exits with the
  * agent's status (128+N for a signal, as the engine reports it).  Only core
@@ -153,6 +161,10 @@ const char run_export_script[] =
  * runs in a helper container afterwards.  Arguments: OUT, N, the N entries
  * of the export's argv (run_export_argv), the agent's argv.
  */
+/* The export's bound in the sandbox is the helper's (a FIFO planted where
+ * git reads must not keep the sandbox, and the run, waiting for ever). */
+_Static_assert(AGS_HELPER_TIMEOUT_S == 900, "wrap_perl's alarm is AGS_HELPER_TIMEOUT_S");
+
 static const char wrap_perl[] =
         "my ($out, $n) = splice(@ARGV, 0, 2);\n"
         "my @e = splice(@ARGV, 0, $n);\n"
@@ -173,7 +185,12 @@ static const char wrap_perl[] =
         "    if ($r == $pid) { $st = $?; last }\n"
         "    last if $r < 0;\n"
         "}\n"
+        "my $code = ($st & 127) ? 128 + ($st & 127) : $st >> 8;\n"
         "$SIG{$_} = 'DEFAULT' for @fwd;\n"
+        "if ($$ == 1) {\n"
+        "    kill 'KILL', -1;\n"
+        "    1 while waitpid(-1, 0) > 0;\n"
+        "}\n"
         "my $tmp = \"$out.tmp\";\n"
         "unlink $out, $tmp;\n"
         "my $e = fork;\n"
@@ -181,15 +198,21 @@ static const char wrap_perl[] =
         "    open(STDIN, '<', '/dev/null');\n"
         "    open(STDERR, '>', '/dev/null');\n"
         "    sysopen(STDOUT, $tmp, 0301, 0600) or exit 3;\n"
+        "    $ENV{PATH} = '" PLAN_SYSTEM_PATH "';\n"
+        "    alarm 900;\n"
         "    exec { $e[0] } @e;\n"
         "    exit 127;\n"
         "}\n"
+        "if ($e) { $SIG{$_} = sub { kill 'KILL', $e; exit $code } for @fwd }\n"
         "rename $tmp, $out if defined $e && waitpid($e, 0) == $e && $? == 0;\n"
-        "exit(($st & 127) ? 128 + ($st & 127) : $st >> 8);\n";
+        "exit $code;\n";
 
-/* The sh in front: perl when the image has it, else the agent alone. */
+/* The sh in front: the image's perl, looked up on the system PATH only (a
+ * perl an agent left in a volume directory on its PATH never becomes the
+ * main process), else the agent alone. */
 static const char wrap_sh[] =
-        "p=$1; shift; command -v perl >/dev/null 2>&1 && exec perl -e \"$p\" -- \"$@\"; "
+        "p=$1; shift; x=$(PATH='" PLAN_SYSTEM_PATH "'; command -v perl) || x=; "
+        "case $x in /*) exec \"$x\" -e \"$p\" -- \"$@\" ;; esac; "
         "shift $((2 + $2)); exec \"$@\"";
 
 char **run_export_wrap_argv(const char *const *argv, const char *out, const char *workdir,

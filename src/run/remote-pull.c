@@ -287,10 +287,13 @@ int run_remote_remove_volumes(struct backend *b, const char *session, const char
         return remove_named(b, names, err);
     struct backend_objects all = {0};
     int r = b->ops->list_owned(b, NULL, &all, err);
-    for (size_t i = 0; r == 0 && i < all.n; i++) {
+    for (size_t i = 0; i < all.n; i++) {
         const struct backend_object *o = &all.v[i];
-        if (o->kind == BACKEND_OBJ_VOLUME && session_volume(o->name, session))
-            r = remove_volume(b, o, err);
+        int q = o->kind == BACKEND_OBJ_VOLUME && session_volume(o->name, session)
+                        ? remove_volume(b, o, err)
+                        : 0;
+        if (q < 0 && r == 0)
+            r = q;
     }
     backend_objects_done(&all);
     return r;

@@ -645,13 +645,23 @@ static void test_sigterm_to_the_wrapper_reaches_the_agent_and_the_export_still_r
     assert_int_equal(h.kind, RUN_EXPORT_BUNDLE);
 }
 
-static void test_without_perl_the_agent_runs_alone_and_exports_nothing(void **state)
+static void test_a_perl_planted_on_the_agents_path_never_becomes_the_main_process(void **state)
 {
     struct t *t = *state;
-    int st = run_wrapped(t, "exit 5", "/nonexistent", NULL);
+    /* A volume directory first on PATH (as ~/.local/bin is), holding a
+     * "perl" that would forge the export: the system one runs. */
+    _cleanup_free_ char *bin = xasprintf("%s/planted", t->root);
+    _cleanup_free_ char *marker = xasprintf("%s/planted-ran", t->root);
+    assert_int_equal(sh("mkdir %s && printf '#!/bin/sh\\ntouch %s\\nexit 9\\n' >%s/perl && "
+                        "chmod +x %s/perl",
+                        bin, marker, bin, bin),
+                     0);
+    _cleanup_free_ char *path = xasprintf("%s:/usr/bin:/bin", bin);
+    int st = run_wrapped(t, "exit 5", path, NULL);
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 5);
-    assert_int_not_equal(access(t->out, F_OK), 0);
+    assert_int_not_equal(access(marker, F_OK), 0);
+    assert_int_equal(header_of(t->out).kind, RUN_EXPORT_NONE);
 }
 
 static void test_what_the_agent_plants_at_the_export_path_is_never_written_through(void **state)
@@ -1014,7 +1024,8 @@ int main(void)
                     test_sigterm_to_the_wrapper_reaches_the_agent_and_the_export_still_runs,
                     setup, teardown),
             cmocka_unit_test_setup_teardown(
-                    test_without_perl_the_agent_runs_alone_and_exports_nothing, setup, teardown),
+                    test_a_perl_planted_on_the_agents_path_never_becomes_the_main_process, setup,
+                    teardown),
             cmocka_unit_test_setup_teardown(
                     test_what_the_agent_plants_at_the_export_path_is_never_written_through,
                     setup, teardown),
