@@ -279,6 +279,8 @@ static void owned_backend_opts(const struct run_owned_opts *o, struct backend_op
         bo.no_autostart = true;
     }
     bo.timeout_ms = o->timeout_ms;
+    if (o->no_tunnel_process)
+        bo.ssh_persist_seconds = 0;
     *ret = bo;
 }
 

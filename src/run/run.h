@@ -382,6 +382,10 @@ struct run_owned_opts {
      * the usual limits). */
     const char *connection;
     long timeout_ms;
+    /* Open ssh:// engines with a connection of their own, no shared tunnel
+     * process: a probe on one of several threads must not fork (a child of
+     * a threaded process may hang on a lock another thread held). */
+    bool no_tunnel_process;
 };
 
 /* Everything ags owns with sizes and use (the engine's and ags's own

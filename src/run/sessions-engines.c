@@ -89,6 +89,7 @@ struct probe {
     const struct run_owned_opts *o;
     struct run_engine_sessions *e;
     pthread_t thread;
+    bool threaded; /* one of several probes running at once */
 };
 
 static void keep_warning(const char *msg, void *userdata)
@@ -106,6 +107,7 @@ static void *probe_run(void *arg)
     o.connection = p->e->connection;
     /* The configured engine as every command asks it; the others bounded. */
     o.timeout_ms = p->e->connection ? RUN_ENGINE_PROBE_MS : o.timeout_ms;
+    o.no_tunnel_process = p->threaded;
     struct ags_error err = {0};
     p->e->r = run_sessions_gather(&o, &p->e->l, &err);
     if (p->e->r < 0)
@@ -120,6 +122,8 @@ static void *probe_run(void *arg)
 static void probe_all(struct probe *p, size_t n)
 {
     bool *threaded = xcalloc(n, sizeof(*threaded));
+    for (size_t i = 0; i < n; i++)
+        p[i].threaded = n > 1;
     for (size_t i = 0; n > 1 && i < n; i++)
         threaded[i] = pthread_create(&p[i].thread, NULL, probe_run, &p[i]) == 0;
     for (size_t i = 0; i < n; i++)
