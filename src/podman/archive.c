@@ -74,19 +74,30 @@ static int map_tar(int fd, void **ret, size_t *ret_len, struct ags_error *err)
     return 0;
 }
 
+/* The query "path=PATH" of both archive endpoints into q (initialized
+ * here); PATH must be absolute.  what starts the messages. */
+static int path_query(struct strbuf *q, const char *path, const char *what,
+                      struct ags_error *err)
+{
+    strbuf_init(q, ARCHIVE_QUERY_MAX);
+    if (!path || path[0] != '/')
+        return ags_error_set(err, -EINVAL, "%s: '%s' is not an absolute path", what,
+                             path ? path : "");
+    if (podman_query_add(q, "path", path) < 0)
+        return ags_error_set(err, -E2BIG, "%s: path too long", what);
+    return 0;
+}
+
 int podman_container_put_archive(struct podman_client *c, const char *id, const char *dir,
                                  int tar_fd, struct ags_error *err)
 {
-    if (!dir || dir[0] != '/')
-        return ags_error_set(err, -EINVAL, "copy into a container: '%s' is not an absolute "
-                                           "path", dir ? dir : "");
     _cleanup_strbuf_ struct strbuf q;
-    strbuf_init(&q, ARCHIVE_QUERY_MAX);
-    if (podman_query_add(&q, "path", dir) < 0)
-        return ags_error_set(err, -E2BIG, "copy into a container: path too long");
+    int r = path_query(&q, dir, "copy into a container", err);
+    if (r < 0)
+        return r;
     void *body = NULL;
     size_t len = 0;
-    int r = map_tar(tar_fd, &body, &len, err);
+    r = map_tar(tar_fd, &body, &len, err);
     if (r < 0)
         return r;
     _cleanup_free_ char *what = xasprintf("copy into container %.12s at %s", id ? id : "", dir);
@@ -212,13 +223,10 @@ int podman_container_get_archive(struct podman_client *c, const char *id, const 
                                  int out_fd, uint64_t max, struct podman_path_stat *ret_stat,
                                  struct ags_error *err)
 {
-    if (!path || path[0] != '/')
-        return ags_error_set(err, -EINVAL, "copy out of a container: '%s' is not an absolute "
-                                           "path", path ? path : "");
     _cleanup_strbuf_ struct strbuf q;
-    strbuf_init(&q, ARCHIVE_QUERY_MAX);
-    if (podman_query_add(&q, "path", path) < 0)
-        return ags_error_set(err, -E2BIG, "copy out of a container: path too long");
+    int qr = path_query(&q, path, "copy out of a container", err);
+    if (qr < 0)
+        return qr;
     _cleanup_free_ char *what = xasprintf("copy %s out of container %.12s", path, id ? id : "");
     struct get_sink s = {.fd = out_fd, .max = max};
     const struct podman_call call = {.method = "GET",
