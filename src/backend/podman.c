@@ -238,6 +238,14 @@ static int pb_copy_in(struct backend *b, const char *id, const char *dir, int ta
 
 /* The archive is spooled in out_fd itself, then the file's bytes are copied
  * down over it (tar_read_single_file reads each byte before it writes there). */
+/* Best effort: a file that cannot be cut keeps what it has, which its
+ * reader checks all the same. */
+static void empty_file(int fd)
+{
+    if (ftruncate(fd, 0) < 0)
+        return;
+}
+
 static int pb_copy_out(struct backend *b, const char *id, const char *path, int out_fd,
                        uint64_t max, struct ags_error *err)
 {
@@ -257,7 +265,7 @@ static int pb_copy_out(struct backend *b, const char *id, const char *path, int 
     int r = podman_container_get_archive(pb->c, id, path, out_fd, tar_max, &st, err);
     podman_client_set_cancel(pb->c, NULL);
     if (r < 0) {
-        (void)ftruncate(out_fd, 0); /* a failed copy leaves the file empty */
+        empty_file(out_fd); /* a failed copy leaves the file empty */
         podman_path_stat_done(&st);
         return r;
     }
@@ -275,7 +283,7 @@ static int pb_copy_out(struct backend *b, const char *id, const char *path, int 
     if (r < 0 && err)
         (void)ags_error_prefix(err, "copy %s out of container %.12s", path, id);
     if (r < 0)
-        (void)ftruncate(out_fd, 0); /* no half of an archive for the caller */
+        empty_file(out_fd); /* no half of an archive for the caller */
     return r;
 }
 

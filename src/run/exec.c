@@ -69,6 +69,9 @@ struct run_state {
     bool started;      /* the sandbox was started: its workspace may hold work */
     struct run_remote_pack pack; /* a remote plan's uploads, packed before the engine opens */
     int export_fd;     /* the export a remote git sandbox made itself, or -1 */
+    bool exports_inside; /* a remote git sandbox: its argv makes the export */
+    bool capturing;      /* capture takes the export out of its stdout */
+    struct run_export_capture capture;
     uint64_t session_ms;
 };
 
@@ -281,38 +284,34 @@ static int create(struct run_state *s, bool tty, struct ags_error *err)
 
 static int attach(struct run_state *s, bool tty, int *ret_exit, struct ags_error *err)
 {
+    struct term_filter out_term, err_term;
+    const struct output_filter *term_out = NULL, *term_err = NULL;
+    struct backend_io io = {.in_fd = -1, .out_fd = STDOUT_FILENO, .err_fd = STDERR_FILENO};
     if (s->o->supervised) { /* stdout and stderr are /dev/null there */
-        const struct backend_io relayed = {.in_fd = -1,
-                                           .out_fd = STDOUT_FILENO,
-                                           .err_fd = STDERR_FILENO,
-                                           .out_filter = s->o->supervised,
-                                           .err_filter = s->o->supervised};
-        return s->b->ops->start_attached(s->b, s->id, &relayed, ret_exit, err);
+        io.out_filter = io.err_filter = s->o->supervised;
+    } else if (s->o->capture) {
+        io.out_fd = io.err_fd = s->o->capture_fd;
+    } else {
+        io.in_fd = STDIN_FILENO;
+        io.tty = tty;
+        io.out_filter = term_out = run_terminal_filter(&out_term, STDOUT_FILENO, s->p->lockdown);
+        io.err_filter = term_err = run_terminal_filter(&err_term, STDERR_FILENO, s->p->lockdown);
     }
-    if (s->o->capture) {
-        const struct backend_io captured = {
-            .in_fd = -1, .out_fd = s->o->capture_fd, .err_fd = s->o->capture_fd};
-        return s->b->ops->start_attached(s->b, s->id, &captured, ret_exit, err);
-    }
-    struct term_filter out_filter, err_filter;
-    const struct backend_io io = {
-        .in_fd = STDIN_FILENO,
-        .out_fd = STDOUT_FILENO,
-        .err_fd = STDERR_FILENO,
-        .tty = tty,
-        .out_filter = run_terminal_filter(&out_filter, STDOUT_FILENO, s->p->lockdown),
-        .err_filter = run_terminal_filter(&err_filter, STDERR_FILENO, s->p->lockdown),
-    };
+    if (s->capturing)
+        io.out_filter = run_export_capture_filter(&s->capture, io.out_filter);
     int r = s->b->ops->start_attached(s->b, s->id, &io, ret_exit, err);
-    if (io.out_filter)
-        run_terminal_finish(&out_filter, STDOUT_FILENO);
-    if (io.err_filter)
-        run_terminal_finish(&err_filter, STDERR_FILENO);
+    if (s->capturing)
+        run_export_capture_end(&s->capture, io.out_fd);
+    if (term_out)
+        run_terminal_finish(&out_term, STDOUT_FILENO);
+    if (term_err)
+        run_terminal_finish(&err_term, STDERR_FILENO);
     return r;
 }
 
 /* A remote git session's sandbox makes its own export when its agent ends
- * (run_export_wrap_argv): no second container start at the end. */
+ * (run_export_wrap_argv) and sends it at the end of its stdout: no second
+ * container start at the end, no archive GET. */
 static void wrap_for_export(struct run_state *s)
 {
     struct run_remote_session rs;
@@ -324,16 +323,23 @@ static void wrap_for_export(struct run_state *s)
                                           RUN_EXPORT_INNER_PATH, rs.workdir, rs.base, rs.name);
     strv_free(s->p->argv);
     s->p->argv = wrapped;
+    s->exports_inside = true;
+    struct ags_error e = {0};
+    s->capturing = run_export_capture_begin(&s->capture, s->o->cfg->remote.max_pull.v, &e) == 0;
 }
 
-/* The export of a sandbox that ran to its end, before it is removed; none
- * (an image without perl, a stop too late) leaves it to a helper. */
+/* The export of a sandbox that ran to its end, before it is removed: from
+ * its stdout, else from its file; none (an image without perl, a stop too
+ * late) leaves it to a helper. */
 static void fetch_export(struct run_state *s)
 {
-    if (!s->p->remote || !run_remote_exports_inside(s->p))
+    if (!s->exports_inside)
+        return;
+    int r = s->capturing ? run_export_capture_take(&s->capture, &s->export_fd) : -ENOENT;
+    if (r != -ENOENT)
         return;
     struct ags_error e = {0};
-    int r = run_remote_fetch_export(s->b, s->id, s->o->cfg, &s->export_fd, &e);
+    r = run_remote_fetch_export(s->b, s->id, s->o->cfg, &s->export_fd, &e);
     if (r < 0 && r != -ENOENT)
         run_warnf(s->cb, "the sandbox's own export could not be read (%s); a helper makes it "
                          "again", e.msg);
@@ -551,6 +557,8 @@ static int run_steps(const struct run_opts *o, int *ret_exit, struct ags_error *
     run_remote_pack_done(&s.pack);
     if (s.export_fd >= 0)
         (void)close(s.export_fd);
+    if (s.capturing)
+        run_export_capture_done(&s.capture);
     if (s.baseline)
         (void)run_baseline_remove(s.baseline);
     free(s.baseline);

@@ -204,7 +204,18 @@ static const char wrap_perl[] =
         "    exit 127;\n"
         "}\n"
         "if ($e) { $SIG{$_} = sub { kill 'KILL', $e; exit $code } for @fwd }\n"
-        "rename $tmp, $out if defined $e && waitpid($e, 0) == $e && $? == 0;\n"
+        "my $ok = defined $e && waitpid($e, 0) == $e && $? == 0;\n"
+        "rename $tmp, $out if $ok;\n"
+        "if (-t STDIN) {\n"
+        "    local $ENV{PATH} = '" PLAN_SYSTEM_PATH "';\n"
+        "    system 'stty', '-opost', '-echo';\n"
+        "}\n"
+        "my ($f, $len) = (undef, 0);\n"
+        "$len = (-s $f) || 0 if $ok && open($f, '<:raw', $out);\n"
+        "$| = 1;\n"
+        "print \"\\e_" RUN_EXPORT_FRAME_TAG ";$len;\";\n"
+        "while ($len && sysread($f, my $b, 65536)) { print unpack('H*', $b) }\n"
+        "print \"\\e\\\\\";\n"
         "exit $code;\n";
 
 /* The sh in front: the image's perl, looked up on the system PATH only (a

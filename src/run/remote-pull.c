@@ -331,22 +331,29 @@ bool run_remote_exports_inside(const struct ags_plan *p)
            run_export_base_ok(s.base);
 }
 
+int run_remote_export_file(int *ret_fd, struct ags_error *err)
+{
+    const struct run_pull_opts o = {0};
+    _cleanup_free_ char *dir = state_dir(&o);
+    if (!dir)
+        return ags_error_set(err, -ENOENT, "no state directory: set HOME");
+    _cleanup_free_ char *path = NULL;
+    int r = temp_file(dir, &path, ret_fd, err);
+    if (r == 0)
+        (void)unlink(path);
+    return r;
+}
+
 int run_remote_fetch_export(struct backend *b, const char *id, const struct ags_config *cfg,
                             int *ret_fd, struct ags_error *err)
 {
     if (!b->ops->copy_out)
         return ags_error_set(err, -ENOENT, "the %s backend cannot copy out of a sandbox",
                              b->ops->name);
-    const struct run_pull_opts o = {0};
-    _cleanup_free_ char *dir = state_dir(&o);
-    if (!dir)
-        return ags_error_set(err, -ENOENT, "no state directory: set HOME");
-    _cleanup_free_ char *path = NULL;
     _cleanup_close_ int fd = -1;
-    int r = temp_file(dir, &path, &fd, err);
+    int r = run_remote_export_file(&fd, err);
     if (r < 0)
         return r;
-    (void)unlink(path);
     r = b->ops->copy_out(b, id, RUN_EXPORT_INNER_PATH, fd, cfg->remote.max_pull.v, err);
     if (r < 0)
         return r;

@@ -19,6 +19,8 @@
 
 #include "backend/backend.h"
 #include "base/error.h"
+#include "base/inband.h"
+#include "base/outfilter.h"
 
 /* ---- remote-export.c: the script and its framing (pure) ---- */
 
@@ -68,6 +70,9 @@ bool run_export_base_ok(const char *base);
  * own layer (no volume, no tmpfs outside --lockdown, which a remote run
  * refuses), read back with backend copy_out after the sandbox exited. */
 #define RUN_EXPORT_INNER_PATH "/tmp/ags-export"
+/* The tag of the frame the sandbox's main process ends its stdout with:
+ * the export (base/inband.h), or an empty frame when it made none. */
+#define RUN_EXPORT_FRAME_TAG "ags-export"
 
 /* A git session's sandbox argv: argv behind a main process that runs the
  * export of mode git into the file out (RUN_EXPORT_INNER_PATH) when argv's
@@ -184,6 +189,39 @@ bool run_remote_exports_inside(const struct ags_plan *p);
  * late, an agent that got in the way): a helper container makes it then. */
 int run_remote_fetch_export(struct backend *b, const char *id, const struct ags_config *cfg,
                             int *ret_fd, struct ags_error *err) _warn_unused_;
+
+/* ---- remote-capture.c: the export at the end of the sandbox's stdout ---- */
+
+/* Takes the frame the sandbox's main process ends its stdout with
+ * (RUN_EXPORT_FRAME_TAG) out of the stream, into a private unnamed file in
+ * the state dir: no archive GET of the exited sandbox, no waiting for the
+ * engine's cleanup.  The rest of the stream goes on through inner. */
+struct run_export_capture {
+    struct inband band;
+    struct output_filter hook;
+    const struct output_filter *inner;
+    char *scratch; /* inband's output on its way to inner */
+    size_t scratch_cap;
+    int fd;
+};
+
+/* Sets c up for frames of at most max bytes ([remote] max_pull). */
+int run_export_capture_begin(struct run_export_capture *c, uint64_t max,
+                             struct ags_error *err) _warn_unused_;
+/* The filter for the sandbox's stdout, with inner (may be NULL) after it. */
+const struct output_filter *run_export_capture_filter(struct run_export_capture *c,
+                                                      const struct output_filter *inner);
+/* After the stream: what c held back that was output after all goes to
+ * out_fd (through inner). */
+void run_export_capture_end(struct run_export_capture *c, int out_fd);
+/* 1: the export is in *ret_fd (owned, at offset 0); 0: the sandbox said it
+ * made none; -ENOENT: the stream brought no frame (or a broken one, or
+ * output after it). */
+int run_export_capture_take(struct run_export_capture *c, int *ret_fd) _warn_unused_;
+void run_export_capture_done(struct run_export_capture *c);
+
+/* A private unnamed file in the state dir (<state>/ags/sessions). */
+int run_remote_export_file(int *ret_fd, struct ags_error *err) _warn_unused_;
 
 /* Removes the volumes names, or without names those the engine lists as
  * ags-ws-<session> and ags-ws-<session>-*; one already gone is no error,

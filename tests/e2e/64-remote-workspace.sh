@@ -16,7 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 
 [ -x "${AGS_BIN:-}" ] || e2e_abort "the ags binary is missing (AGS_BIN)"
-e2e_need git sha256sum timeout
+e2e_need git sha256sum timeout script
 # shellcheck source=remote-sshd.sh
 . "$(dirname "$0")/remote-sshd.sh"
 WORK=$AGS_E2E_SCRATCH/repo
@@ -150,6 +150,22 @@ run --agent shell -- -c 'echo inside > inside.txt'
 check_eq "a git run whose image has perl exits 0" 0 "$RUN_RC"
 check_eq "its changes come back" inside "$(git show "$(new_branch "$BEFORE_BR"):inside.txt" 2>&1)"
 check_eq "made by the sandbox itself: no export helper was created" 0 "$(export_helpers_since "$T0")"
+# The export travels at the end of the sandbox's stdout (an APC frame that
+# ags takes out): what the user sees is the agent's output only.
+check_eq "the run's stdout is not the export's frame" "" \
+    "$(grep -c -e ags-export -e "$(printf '\033_')" "$E2E_TMP/out" | grep -vx 0)"
+
+# The same with a terminal, where the frame crosses the sandbox's pty.
+BEFORE_BR=$(git for-each-ref --format='%(refname:short)' 'refs/heads/ags/*' | sort)
+RC=0
+timeout 120 script -qec "$AGS_BIN --agent shell -- -c 'echo tty > tty.txt; echo said-tty'" /dev/null \
+    >"$E2E_TMP/tty" 2>&1 </dev/null || RC=$?
+check_eq "a TTY git run exits 0" 0 "$RC"
+check_eq "its changes come back through the terminal's stream" tty \
+    "$(git show "$(new_branch "$BEFORE_BR"):tty.txt" 2>&1)"
+check_contains "the agent's own output reaches the terminal" said-tty "$(cat "$E2E_TMP/tty")"
+check_eq "the terminal never sees the frame" "" \
+    "$(grep -c -e ags-export -e "$(printf '\033_')" "$E2E_TMP/tty" | grep -vx 0)"
 
 # a hostile agent: a forged export saying nothing changed, and the export's
 # own file blocked by a directory: no export from the sandbox, so a helper

@@ -596,7 +596,9 @@ static int run_wrapped(struct t *t, const char *agent, const char *path, const c
     if (pid == 0) {
         _cleanup_free_ char *env_path = xasprintf("PATH=%s", path);
         char *const envp[] = {env_path, NULL};
-        if (chdir(t->ws) == 0)
+        _cleanup_free_ char *stdout_path = xasprintf("%s/stdout", t->root);
+        int out = open(stdout_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (out >= 0 && dup2(out, STDOUT_FILENO) == STDOUT_FILENO && chdir(t->ws) == 0)
             execve(argv[0], argv, envp);
         _exit(126);
     }
@@ -610,10 +612,54 @@ static int run_wrapped(struct t *t, const char *agent, const char *path, const c
     return status;
 }
 
+/* What ags takes from the wrapper's stdout (run_export_capture, fed in
+ * small chunks as a stream comes): the text that passes on (owned) and
+ * run_export_capture_take's answer, the export in *ret_fd when 1. */
+static int capture_stdout(struct t *t, char **ret_text, int *ret_fd)
+{
+    assert_int_equal(setenv("XDG_STATE_HOME", t->root, 1), 0);
+    _cleanup_free_ char *path = xasprintf("%s/stdout", t->root);
+    char *data = NULL;
+    size_t len = 0;
+    assert_int_equal(read_file_bounded(path, 1 << 24, &data, &len, NULL), 0);
+    struct run_export_capture c;
+    assert_int_equal(run_export_capture_begin(&c, 1 << 20, NULL), 0);
+    const struct output_filter *f = run_export_capture_filter(&c, NULL);
+    char *text = xmalloc(len + 7 + f->slack);
+    size_t n_text = 0;
+    for (size_t off = 0; off < len; off += 7) {
+        size_t k = len - off < 7 ? len - off : 7;
+        n_text += f->filter(f->state, data + off, k, text + n_text);
+    }
+    text[n_text] = '\0';
+    *ret_fd = -1;
+    int r = run_export_capture_take(&c, ret_fd);
+    run_export_capture_done(&c);
+    free(data);
+    *ret_text = text;
+    return r;
+}
+
+/* The export file's bytes and the captured export's are the same. */
+static void assert_captured_is_the_file(int fd, const char *file)
+{
+    char *want = NULL;
+    size_t n_want = 0;
+    assert_int_equal(read_file_bounded(file, 1 << 24, &want, &n_want, NULL), 0);
+    struct stat sb;
+    assert_int_equal(fstat(fd, &sb), 0);
+    assert_int_equal((size_t)sb.st_size, n_want);
+    char *got = xmalloc(n_want + 1);
+    assert_int_equal(pread(fd, got, n_want + 1, 0), (ssize_t)n_want);
+    assert_memory_equal(got, want, n_want);
+    free(got);
+    free(want);
+}
+
 static void test_a_wrapped_agent_exits_with_its_status_and_leaves_its_export(void **state)
 {
     struct t *t = *state;
-    int st = run_wrapped(t, "echo two >>a; exit 7", "/usr/bin:/bin", NULL);
+    int st = run_wrapped(t, "echo two >>a; echo said; exit 7", "/usr/bin:/bin", NULL);
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 7);
     struct run_export_header h = header_of(t->out);
@@ -621,6 +667,30 @@ static void test_a_wrapped_agent_exits_with_its_status_and_leaves_its_export(voi
     assert_true(h.uncommitted);
     _cleanup_free_ char *tmp = xasprintf("%s.tmp", t->out);
     assert_int_not_equal(access(tmp, F_OK), 0);
+    /* The same export ends the stdout, which otherwise is the agent's. */
+    _cleanup_free_ char *text = NULL;
+    _cleanup_close_ int fd = -1;
+    assert_int_equal(capture_stdout(t, &text, &fd), 1);
+    assert_string_equal(text, "said\n");
+    assert_captured_is_the_file(fd, t->out);
+}
+
+static void test_a_frame_the_agent_forges_on_its_stdout_is_overruled_by_the_real_one(void **state)
+{
+    struct t *t = *state;
+    /* "AGS-EXPORT/1 none\n" as a frame: the work would be dropped. */
+    int st = run_wrapped(t,
+                         "echo two >>a; printf '\\033_" RUN_EXPORT_FRAME_TAG
+                         ";18;4147532d4558504f52542f31206e6f6e650a\\033\\\\'",
+                         "/usr/bin:/bin", NULL);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    _cleanup_free_ char *text = NULL;
+    _cleanup_close_ int fd = -1;
+    assert_int_equal(capture_stdout(t, &text, &fd), 1);
+    assert_string_equal(text, "");
+    assert_captured_is_the_file(fd, t->out);
+    assert_int_equal(header_of(t->out).kind, RUN_EXPORT_BUNDLE);
 }
 
 static void test_a_wrapped_agent_killed_by_a_signal_exits_128_plus_n(void **state)
@@ -680,6 +750,11 @@ static void test_what_the_agent_plants_at_the_export_path_is_never_written_throu
     assert_int_equal(sh("test \"$(cat %s)\" = mine", target), 0);
     struct stat sb;
     assert_int_not_equal(lstat(t->out, &sb), 0);
+    /* Its stdout says so with an empty frame: a helper makes the export. */
+    _cleanup_free_ char *text = NULL;
+    int fd = -1;
+    assert_int_equal(capture_stdout(t, &text, &fd), 0);
+    assert_int_equal(fd, -1);
 }
 
 static void test_the_baseline_step_runs_only_outside_git(void **state)
@@ -1020,6 +1095,9 @@ int main(void)
                     teardown),
             cmocka_unit_test_setup_teardown(
                     test_a_wrapped_agent_killed_by_a_signal_exits_128_plus_n, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                    test_a_frame_the_agent_forges_on_its_stdout_is_overruled_by_the_real_one,
+                    setup, teardown),
             cmocka_unit_test_setup_teardown(
                     test_sigterm_to_the_wrapper_reaches_the_agent_and_the_export_still_runs,
                     setup, teardown),
