@@ -63,41 +63,44 @@ static bool plain_relative(const char *p, size_t len)
     return true;
 }
 
-/* Each NUL-terminated path of git's -z output that passes keep. */
-static int add_git_paths(struct run_ws_list *l, const char *out, size_t len,
-                         struct ignore_list *ignore, struct ags_error *err)
+/* One entry of `ls-files -z -t`: "<tag> <path>", the tag "?" for an
+ * untracked file (which ignore may leave out), any other for one in the
+ * index (always kept: a missing one would come back as a deletion). */
+static int add_git_path(struct run_ws_list *l, const char *entry, size_t n,
+                        struct ignore_list *ignore, struct ags_error *err)
 {
-    for (size_t pos = 0; pos < len;) {
-        const char *nul = memchr(out + pos, '\0', len - pos);
-        size_t end = nul ? (size_t)(nul - out) : len;
-        const char *path = out + pos;
-        if (!plain_relative(path, end - pos))
-            return ags_error_set(err, -EINVAL, "git lists '%.*s' in %s, which is no plain "
-                                 "relative path; not uploaded",
-                                 (int)(end - pos < 200 ? end - pos : 200), path,
-                                 ignore ? "the untracked files" : "the index");
-        if (ignore && ignore_exhausted(ignore))
-            return 0; /* run_ws_list refuses the list */
-        if (!ignore || !ignore_path(ignore, path, false)) {
-            int r = push(l, xstrndup(path, end - pos), err);
-            if (r < 0)
-                return r;
-        }
-        pos = end + 1;
-    }
-    return 0;
+    bool untracked = n >= 2 && entry[0] == '?';
+    const char *path = entry + 2;
+    size_t len = n >= 2 ? n - 2 : 0;
+    if (n < 2 || entry[1] != ' ' || !plain_relative(path, len))
+        return ags_error_set(err, -EINVAL, "git lists '%.*s' in %s, which is no plain relative "
+                             "path; not uploaded",
+                             (int)(n < 200 ? n : 200), entry,
+                             untracked ? "the untracked files" : "the index");
+    if (untracked && ignore_path(ignore, path, false))
+        return 0;
+    return push(l, xstrndup(path, len), err);
 }
 
-static int git_paths(const char *dir, const char *const *args,
-                     const char *(*getenv_fn)(const char *), struct ignore_list *ignore,
-                     struct run_ws_list *l, struct ags_error *err)
+/* The tracked files and the untracked ones git does not ignore, in one
+ * listing. */
+static int git_paths(const char *dir, const char *(*getenv_fn)(const char *),
+                     struct ignore_list *ignore, struct run_ws_list *l, struct ags_error *err)
 {
+    static const char *const args[] = {"ls-files", "-z", "-t", "--cached", "--others",
+                                       "--exclude-standard", NULL};
     const struct run_host_git o = {.dir = dir, .repo = RUN_HOST_GIT_WORK_TREE, .in_fd = -1,
                                    .out_max = AGS_REMOTE_GIT_LIST_MAX, .getenv_fn = getenv_fn};
     _cleanup_free_ char *out = NULL;
     size_t len = 0;
     int r = run_host_git(&o, args, &out, &len, err);
-    return r < 0 ? r : add_git_paths(l, out, len, ignore, err);
+    for (size_t pos = 0; r == 0 && pos < len && !ignore_exhausted(ignore);) {
+        const char *nul = memchr(out + pos, '\0', len - pos);
+        size_t end = nul ? (size_t)(nul - out) : len;
+        r = add_git_path(l, out + pos, end - pos, ignore, err);
+        pos = end + 1;
+    }
+    return r; /* an exhausted ignore: run_ws_list refuses the list */
 }
 
 /* Everything below rel (a directory of dir_fd's tree, "" for its top) that
@@ -235,14 +238,7 @@ int run_ws_list(const char *dir, const char *(*getenv_fn)(const char *name),
     if (r < 0)
         return r;
     if (l.git) {
-        /* Tracked files: always, never filtered (a missing one would come
-         * back as a deletion). */
-        static const char *const tracked[] = {"ls-files", "-z", "--cached", NULL};
-        static const char *const untracked[] = {"ls-files", "-z", "--others",
-                                                "--exclude-standard", NULL};
-        r = git_paths(dir, tracked, getenv_fn, NULL, &l, err);
-        if (r == 0)
-            r = git_paths(dir, untracked, getenv_fn, &ignore, &l, err);
+        r = git_paths(dir, getenv_fn, &ignore, &l, err);
         if (r == 0)
             r = walk_git_dir(wfd, &l, err);
     } else {
