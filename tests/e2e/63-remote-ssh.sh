@@ -4,7 +4,7 @@
 # the remote host of remote-sshd.sh (root mode: a second user with its own
 # Podman, behind an sshd logging in as that user), reached as
 # CONTAINER_HOST=ssh://USER@127.0.0.1:PORT/<its socket>.  ags ps, a run's
-# exit status and a TTY run through the tunnel; an unknown and a changed host
+# exit status, a TTY run and its resize through the tunnel; an unknown and a changed host
 # key refused with the fingerprint (exit 125, no hang); identity-file auth
 # without the agent; a stopped per-connection sshd reported within 10 s.
 # The tunnel persists between runs (AGS_SSH_PERSIST, default 60 s): one sshd
@@ -16,7 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 
 [ -x "${AGS_BIN:-}" ] || e2e_abort "the ags binary is missing (AGS_BIN)"
-e2e_need script timeout ss git
+e2e_need script timeout ss git stty
 # shellcheck source=remote-sshd.sh
 . "$(dirname "$0")/remote-sshd.sh"
 WORK=$AGS_E2E_SCRATCH/repo
@@ -60,6 +60,36 @@ timeout 120 script -qec "$AGS_BIN --agent shell -- -c 'test -t 0 && echo tty-yes
 check_eq "a TTY run over ssh:// passes its exit status" 3 "$RC"
 check_contains "the sandbox has a terminal over ssh://" tty-yes "$(cat "$E2E_TMP/tty")"
 check_eq "one sshd login served every run so far (the tunnel persists)" 1 "$(logins)"
+
+# A resize while the sandbox runs reaches it through the tunnel: the outer
+# pty (script's) is resized from here once the sandbox says it is ready;
+# the sandbox prints its size once it is the new one (at most 20 s).
+cat >"$E2E_TMP/winch.sh" <<'EOF'
+stty rows 20 cols 60
+echo $$ >"$1"
+exec "$AGS_BIN" --agent shell -- -c 'echo ready-$((6*7)); i=0
+    while [ "$(stty size)" != "41 123" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+    stty size'
+EOF
+rm -f "$E2E_TMP/winch.pid"
+exec 4< <(exec sleep 90 2>/dev/null)
+FEEDER=$!
+timeout 90 script -q -e -c "sh $E2E_TMP/winch.sh $E2E_TMP/winch.pid" /dev/null <&4 \
+    >"$E2E_TMP/winch.raw" 2>&1 &
+WINCH_PID=$!
+exec 4<&-
+for _ in $(seq 300); do
+    grep -q ready-42 "$E2E_TMP/winch.raw" 2>/dev/null && break
+    sleep 0.1
+done
+if grep -q ready-42 "$E2E_TMP/winch.raw"; then
+    stty rows 41 cols 123 <"$(readlink "/proc/$(cat "$E2E_TMP/winch.pid")/fd/0")"
+fi
+RC=0
+wait "$WINCH_PID" || RC=$?
+kill "$FEEDER" 2>/dev/null || true
+check_eq "a resized TTY run over ssh:// exits 0" 0 "$RC"
+check_contains "the new size reached the remote sandbox" "41 123" "$(tr -d '\r' <"$E2E_TMP/winch.raw")"
 
 AGS_SSH_PERSIST=0 run ps --json
 check_eq "AGS_SSH_PERSIST=0: a connection of its own works" 0 "$RUN_RC"
