@@ -148,7 +148,7 @@ static void fx_done(struct fx *f)
     config_free(f->cfg);
 }
 
-static const struct plan_mount *mount_at(const struct ags_plan *p, const char *dest)
+static const struct plan_mount *find_mount(const struct ags_plan *p, const char *dest)
 {
     for (size_t i = 0; i < p->n_mounts; i++)
         if (strcmp(p->mounts[i].destination, dest) == 0)
@@ -158,11 +158,11 @@ static const struct plan_mount *mount_at(const struct ags_plan *p, const char *d
 
 static long mount_index(const struct ags_plan *p, const char *dest)
 {
-    const struct plan_mount *m = mount_at(p, dest);
+    const struct plan_mount *m = find_mount(p, dest);
     return m ? (long)(m - p->mounts) : -1;
 }
 
-static const struct plan_env *env_of(const struct ags_plan *p, const char *name)
+static const struct plan_env *find_env(const struct ags_plan *p, const char *name)
 {
     for (size_t i = 0; i < p->n_env; i++)
         if (strcmp(p->env[i].name, name) == 0)
@@ -170,9 +170,31 @@ static const struct plan_env *env_of(const struct ags_plan *p, const char *name)
     return NULL;
 }
 
+/* The mount at dest, which the test expects: a missing one fails it. */
+static const struct plan_mount *mount_at(const struct ags_plan *p, const char *dest)
+{
+    const struct plan_mount *m = find_mount(p, dest);
+    if (!m)
+        fail_msg("no mount at %s", dest);
+    if (!m)
+        abort();
+    return m;
+}
+
+/* The variable name, which the test expects: a missing one fails it. */
+static const struct plan_env *env_of(const struct ags_plan *p, const char *name)
+{
+    const struct plan_env *e = find_env(p, name);
+    if (!e)
+        fail_msg("no variable %s", name);
+    if (!e)
+        abort();
+    return e;
+}
+
 static const char *env_value(const struct ags_plan *p, const char *name)
 {
-    const struct plan_env *e = env_of(p, name);
+    const struct plan_env *e = find_env(p, name);
     return e ? e->value : NULL;
 }
 
@@ -304,8 +326,8 @@ static void test_gitconfig_mounted_ro_with_env_and_missing_gitconfig_leaves_no_e
                                                "/home/u/.claude.json", NULL};
     fake_fs = no_gitconfig;
     fx_ok(&f);
-    assert_null(mount_at(f.p, "/home/dev/.config/ags/gitconfig"));
-    assert_null(env_of(f.p, "GIT_CONFIG_GLOBAL"));
+    assert_null(find_mount(f.p, "/home/dev/.config/ags/gitconfig"));
+    assert_null(find_env(f.p, "GIT_CONFIG_GLOBAL"));
     assert_true(has_note(f.p, "gitconfig /home/u/gitconfig does not exist"));
     fx_done(&f);
 }
@@ -333,8 +355,8 @@ static void test_runtime_volumes_and_build_caches_are_per_agent_with_labels(void
     assert_string_equal(mount_at(f.p, "/home/dev/go")->source, "ags-codex-go");
     assert_string_equal(mount_at(f.p, "/home/dev/.cache/go-build")->source, "ags-codex-go-build");
     assert_string_equal(mount_at(f.p, "/home/dev/.cache/sccache")->source, "ags-codex-sccache");
-    assert_null(mount_at(f.p, "/opt/claude-home"));
-    assert_null(mount_at(f.p, "/home/dev/.config/ags/hooks"));
+    assert_null(find_mount(f.p, "/opt/claude-home"));
+    assert_null(find_mount(f.p, "/home/dev/.config/ags/hooks"));
     fx_done(&f);
 }
 
@@ -355,7 +377,7 @@ static void test_claude_gets_install_volume_and_guard_hooks_unless_yolo(void **s
                 mount_index(f.p, "/home/dev/.config/ags/hooks") + 1);
     f.in.flags.yolo = true;
     fx_ok(&f);
-    assert_null(mount_at(f.p, "/home/dev/.config/ags/hooks"));
+    assert_null(find_mount(f.p, "/home/dev/.config/ags/hooks"));
     fx_done(&f);
 }
 
@@ -365,10 +387,10 @@ static void test_git_dir_inside_workdir_is_not_mounted_again(void **state)
     struct fx f;
     fx_init(&f, base_toml, PLAN_AGENT_SHELL);
     fx_ok(&f);
-    assert_null(mount_at(f.p, "/work/repo/.git"));
+    assert_null(find_mount(f.p, "/work/repo/.git"));
     f.in.host.git_dir = f.in.host.git_common_dir = NULL; /* not a repository */
     fx_ok(&f);
-    assert_null(mount_at(f.p, "/work/repo/.git"));
+    assert_null(find_mount(f.p, "/work/repo/.git"));
     fx_done(&f);
 }
 
@@ -386,7 +408,7 @@ static void test_linked_worktree_mounts_the_main_git_dir_once_rw(void **state)
     assert_string_equal(m->source, "/work/main/.git");
     assert_false(m->read_only);
     assert_string_equal(m->origin, "git metadata (common dir)");
-    assert_null(mount_at(f.p, "/work/main/.git/worktrees/wt"));
+    assert_null(find_mount(f.p, "/work/main/.git/worktrees/wt"));
     fx_done(&f);
 }
 
@@ -430,7 +452,7 @@ static void test_config_mount_when_browser_is_skipped_with_a_note(void **state)
     struct fx f;
     fx_init(&f, base_toml, PLAN_AGENT_PI);
     fx_ok(&f);
-    assert_null(mount_at(f.p, "/browser"));
+    assert_null(find_mount(f.p, "/browser"));
     assert_true(has_note(f.p, "config /etc/ags.toml:11: mount of /data/browser skipped"));
     fx_done(&f);
 }
@@ -461,7 +483,7 @@ static void test_config_mount_optional_and_missing_is_skipped_with_a_note(void *
     struct fx f;
     fx_init(&f, base_toml, PLAN_AGENT_PI);
     fx_ok(&f);
-    assert_null(mount_at(f.p, "/maybe"));
+    assert_null(find_mount(f.p, "/maybe"));
     assert_true(has_note(f.p, "config /etc/ags.toml:21: optional mount source missing: /data/maybe"));
     fx_done(&f);
 }
@@ -677,8 +699,8 @@ static void test_ssh_socket_mount_and_env_only_when_the_caller_provides_one(void
     struct fx f;
     fx_init(&f, base_toml, PLAN_AGENT_PI);
     fx_ok(&f);
-    assert_null(mount_at(f.p, "/ssh-agent"));
-    assert_null(env_of(f.p, "SSH_AUTH_SOCK"));
+    assert_null(find_mount(f.p, "/ssh-agent"));
+    assert_null(find_env(f.p, "SSH_AUTH_SOCK"));
     assert_null(f.p->ssh_agent_sock); /* the runner serves nothing */
     f.in.host.ssh_auth_sock = "/s.sock";
     fx_ok(&f);
@@ -690,7 +712,7 @@ static void test_ssh_socket_mount_and_env_only_when_the_caller_provides_one(void
     const struct plan_mount *pub = mount_at(f.p, "/home/dev/.ssh/ags-agent-auth.pub");
     assert_true(pub->read_only);
     assert_string_equal(pub->source, "/home/u/.ssh/ags-agent-auth.pub");
-    assert_null(mount_at(f.p, "/home/dev/.ssh/ags-agent-signing.pub")); /* no such file */
+    assert_null(find_mount(f.p, "/home/dev/.ssh/ags-agent-signing.pub")); /* no such file */
     fx_done(&f);
 }
 
@@ -715,7 +737,7 @@ static void assert_no_auth_proxy(const struct ags_plan *p)
         if (strstr(m->source, "ags-helper") || strstr(m->destination, "/opt/ags"))
             assert_string_equal(m->origin, "egress forwarder");
     }
-    assert_null(env_of(p, "BROWSER"));
+    assert_null(find_env(p, "BROWSER"));
     assert_null(strstr(env_value(p, "PATH"), "/opt/ags"));
 }
 
@@ -745,7 +767,7 @@ static void test_auth_proxy_socket_and_read_only_helper_with_browser_and_path(vo
                         "/bin:/usr/local/cargo/bin:/home/dev/.local/bin:/home/dev/.cargo/bin:"
                         "/home/dev/go/bin:/usr/local/pnpm:/usr/local/pnpm/bin:"
                         "/home/dev/.npm-global/bin");
-    assert_null(env_of(f.p, "AGS_AUTH_PROXY_SOCK")); /* the helper's default path */
+    assert_null(find_env(f.p, "AGS_AUTH_PROXY_SOCK")); /* the helper's default path */
     /* Login shells get that PATH too (the entrypoint writes it). */
     assert_non_null(strstr(f.p->argv[2], "/opt/ags/bin:/usr/local/sbin:"));
     /* `ags plan` shows them. */
@@ -1012,7 +1034,7 @@ static void test_lockdown_linked_worktree_mounts_the_main_git_dir_read_only(void
         assert_non_null(m);
         assert_int_equal(m->read_only, lockdown);
         /* the .git file is pinned read-only: rewritten, the host's git would follow it */
-        const struct plan_mount *file = mount_at(f.p, "/work/wt/.git");
+        const struct plan_mount *file = find_mount(f.p, "/work/wt/.git");
         if (lockdown) {
             assert_non_null(file);
             assert_true(file->read_only);
@@ -1038,14 +1060,14 @@ static void test_lockdown_pins_the_workdir_dotgit_with_config_hooks_and_modules_
         f.in.host.dotgit_modules = PLAN_GIT_DIR;
         f.in.host.dotgit_worktrees = PLAN_GIT_MISSING;
         fx_ok(&f);
-        const struct plan_mount *pin = mount_at(f.p, "/work/repo/.git");
-        const struct plan_mount *cfg = mount_at(f.p, "/work/repo/.git/config");
-        const struct plan_mount *hooks = mount_at(f.p, "/work/repo/.git/hooks");
+        const struct plan_mount *pin = find_mount(f.p, "/work/repo/.git");
+        const struct plan_mount *cfg = find_mount(f.p, "/work/repo/.git/config");
+        const struct plan_mount *hooks = find_mount(f.p, "/work/repo/.git/hooks");
         if (!lockdown) {
             assert_null(pin);
             assert_null(cfg);
             assert_null(hooks);
-            assert_null(mount_at(f.p, "/work/repo/.git/modules"));
+            assert_null(find_mount(f.p, "/work/repo/.git/modules"));
             fx_done(&f);
             continue;
         }
@@ -1062,7 +1084,7 @@ static void test_lockdown_pins_the_workdir_dotgit_with_config_hooks_and_modules_
         assert_non_null(modules);
         assert_true(modules->read_only);
         assert_int_equal(modules->create, PLAN_CREATE_NONE);
-        assert_null(mount_at(f.p, "/work/repo/.git/worktrees"));
+        assert_null(find_mount(f.p, "/work/repo/.git/worktrees"));
         assert_true(mount_index(f.p, "/work/repo") < mount_index(f.p, "/work/repo/.git"));
         assert_true(mount_index(f.p, "/work/repo/.git") < mount_index(f.p, "/work/repo/.git/config"));
         fx_done(&f);
@@ -1108,7 +1130,7 @@ static void test_lockdown_pins_objects_and_refs_and_makes_config_worktree_read_o
     f.in.host.dotgit = "/work/repo/.git";
     f.in.host.dotgit_kind = PLAN_GIT_DIR;
     fx_ok(&f);
-    assert_null(mount_at(f.p, "/work/repo/.git/objects"));
+    assert_null(find_mount(f.p, "/work/repo/.git/objects"));
     fx_done(&f);
 }
 
@@ -1127,7 +1149,7 @@ static void test_git_metadata_in_an_agent_home_or_a_mount_source_is_not_mounted(
             f.in.host.git_common_dir = common[i];
             f.in.host.git_dir = common[i];
             fx_ok(&f);
-            if (mount_at(f.p, common[i]))
+            if (find_mount(f.p, common[i]))
                 fail_msg("%s mounted as git metadata (lockdown %d)", common[i], lockdown);
             assert_true(has_note(f.p, "not mounted: it is at or below the host path of"));
             fx_done(&f);
@@ -1189,7 +1211,7 @@ static void test_public_keys_mounted_read_only_without_an_agent_socket(void **st
     assert_string_equal(auth->source, "/home/u/.ssh/ags-agent-auth.pub");
     assert_string_equal(sign->source, "/home/u/.ssh/ags-agent-signing.pub");
     assert_string_equal(sign->origin, "ssh public key (default)");
-    assert_null(mount_at(f.p, "/ssh-agent"));
+    assert_null(find_mount(f.p, "/ssh-agent"));
     for (size_t i = 0; i < f.p->n_mounts; i++) { /* nothing of ~/.ssh but the .pub files */
         size_t n = strlen(f.p->mounts[i].source);
         assert_false(n > 4 && strncmp(f.p->mounts[i].source, "/home/u/.ssh/", 13) == 0 &&
@@ -1219,8 +1241,8 @@ static void test_key_without_pub_or_whose_pub_is_the_key_is_not_mounted(void **s
     fake_fs = fs;
     f.in.host.canonical = pub_is_private_key;
     fx_ok(&f);
-    assert_null(mount_at(f.p, "/home/dev/.ssh/ags-agent-auth.pub"));
-    assert_null(mount_at(f.p, "/home/dev/.ssh/ags-agent-signing.pub"));
+    assert_null(find_mount(f.p, "/home/dev/.ssh/ags-agent-auth.pub"));
+    assert_null(find_mount(f.p, "/home/dev/.ssh/ags-agent-signing.pub"));
     for (size_t i = 0; i < f.p->n_mounts; i++)
         assert_null(strstr(f.p->mounts[i].source, "/.ssh/"));
     assert_true(has_note(f.p, "/home/u/.ssh/ags-agent-auth.pub is missing"));
@@ -1329,7 +1351,7 @@ static void test_lockdown_claude_stages_both_homes_and_fresh_hooks(void **state)
     assert_string_equal(hooks->source, "/tmp/ags-lockdown-x/run/ags-claude-hooks");
     assert_true(hooks->read_only);
     assert_null(hooks->stage_from);
-    assert_null(mount_at(f.p, "/home/dev/.config/ags/hooks"));
+    assert_null(find_mount(f.p, "/home/dev/.config/ags/hooks"));
     fx_done(&f);
 }
 
@@ -1369,8 +1391,8 @@ static void test_lockdown_has_no_public_key_agent_socket_or_gitconfig(void **sta
         assert_string_not_equal(f.p->mounts[i].destination, "/ssh-agent");
         assert_string_not_equal(f.p->mounts[i].source, "/s.sock");
     }
-    assert_null(env_of(f.p, "SSH_AUTH_SOCK"));
-    assert_null(env_of(f.p, "GIT_CONFIG_GLOBAL"));
+    assert_null(find_env(f.p, "SSH_AUTH_SOCK"));
+    assert_null(find_env(f.p, "GIT_CONFIG_GLOBAL"));
     fx_done(&f);
 }
 
@@ -1442,8 +1464,8 @@ static void test_env_default_order_values_and_host_passthrough_names(void **stat
     assert_string_equal(env_value(f.p, "GOCACHE"), "/home/dev/.cache/go-build");
     assert_null(env_value(f.p, "TERM")); /* taken from the host by name */
     assert_string_equal(env_of(f.p, "TERM")->origin, "host passthrough");
-    assert_null(env_of(f.p, "AGS_LOCKDOWN"));
-    assert_null(env_of(f.p, "AGS_GUARD_YOLO"));
+    assert_null(find_env(f.p, "AGS_LOCKDOWN"));
+    assert_null(find_env(f.p, "AGS_GUARD_YOLO"));
     fx_done(&f);
 }
 
@@ -1933,10 +1955,10 @@ static void test_security_default_dev_is_caller_no_new_privs_cap_drop_and_config
 static void assert_no_egress(const struct ags_plan *p)
 {
     assert_null(p->egress_sock);
-    assert_null(mount_at(p, PLAN_EGRESS_SOCK));
-    assert_null(env_of(p, "HTTPS_PROXY"));
-    assert_null(env_of(p, "https_proxy"));
-    assert_null(env_of(p, "NODE_USE_ENV_PROXY"));
+    assert_null(find_mount(p, PLAN_EGRESS_SOCK));
+    assert_null(find_env(p, "HTTPS_PROXY"));
+    assert_null(find_env(p, "https_proxy"));
+    assert_null(find_env(p, "NODE_USE_ENV_PROXY"));
     assert_lacks(script(p), "forward");
 }
 
@@ -1952,7 +1974,7 @@ static void test_network_is_open_with_host_loopback_closed_by_default(void **sta
     assert_string_equal(f.p->network.loopback_origin, "default");
     assert_int_equal(f.p->network.n_allow, 0);
     assert_no_egress(f.p);
-    assert_null(mount_at(f.p, PLAN_HELPER)); /* no auth proxy socket given either */
+    assert_null(find_mount(f.p, PLAN_HELPER)); /* no auth proxy socket given either */
     f.in.flags.root = true;
     fx_ok(&f);
     assert_int_equal(f.p->network.mode, PLAN_NETWORK_OPEN);
@@ -2247,7 +2269,7 @@ static void test_none_mode_has_no_proxy_env_mount_or_forwarder(void **state)
     assert_string_equal(f.p->network.origin, "--network");
     assert_int_equal(f.p->network.n_allow, 0);
     assert_no_egress(f.p);
-    assert_null(mount_at(f.p, PLAN_HELPER));
+    assert_null(find_mount(f.p, PLAN_HELPER));
     assert_true(has_note(f.p, "1 network allow entry ignored: network none"));
     assert_renders(f.p, "network: none (no network at all)  # --network\n",
                    "\"mode\": \"none\"");
@@ -2334,7 +2356,7 @@ static void test_maintenance_plan_is_always_open(void **state)
     assert_true(has_note(f.p, "network open: a maintenance run installs from package registries "
                               "and runs no agent"));
     assert_null(f.p->egress_sock);
-    assert_null(env_of(f.p, "HTTPS_PROXY"));
+    assert_null(find_env(f.p, "HTTPS_PROXY"));
     f.in.flags.network_set = true;
     f.in.flags.network = PLAN_NETWORK_ALLOWLIST;
     fx_build(&f);
@@ -2679,15 +2701,15 @@ static void test_agent_homes_are_mounted_only_for_their_own_agent(void **state)
     fx_ok(&f);
     assert_non_null(mount_at(f.p, "/home/dev/.pi"));
     assert_non_null(mount_at(f.p, "/home/dev/.pi/agent/extensions"));
-    assert_null(mount_at(f.p, "/home/dev/.claude"));
-    assert_null(mount_at(f.p, "/home/dev/.claude.json"));
+    assert_null(find_mount(f.p, "/home/dev/.claude"));
+    assert_null(find_mount(f.p, "/home/dev/.claude.json"));
     assert_true(has_note(f.p, "/home/dev/.claude (claude's home) not mounted for pi"));
     f.in.agent = PLAN_AGENT_CLAUDE;
     fx_ok(&f);
     assert_non_null(mount_at(f.p, "/home/dev/.claude"));
     assert_non_null(mount_at(f.p, "/home/dev/.claude.json"));
-    assert_null(mount_at(f.p, "/home/dev/.pi"));
-    assert_null(mount_at(f.p, "/home/dev/.pi/agent/extensions"));
+    assert_null(find_mount(f.p, "/home/dev/.pi"));
+    assert_null(find_mount(f.p, "/home/dev/.pi/agent/extensions"));
     assert_true(has_note(f.p, "/home/dev/.pi/agent/extensions (pi's home) not mounted for claude"));
     static const enum plan_agent others[] = {PLAN_AGENT_CODEX, PLAN_AGENT_GEMINI,
                                              PLAN_AGENT_OPENCODE, PLAN_AGENT_SHELL};
@@ -2760,8 +2782,8 @@ static void test_maintenance_plan_mounts_only_the_agents_volumes_and_runs_the_sc
     assert_non_null(mount_at(f.p, "/opt/claude-home"));
     assert_non_null(mount_at(f.p, "/usr/local/pnpm"));
     assert_int_equal(f.p->n_secrets, 0);
-    assert_null(env_of(f.p, "SSH_AUTH_SOCK"));
-    assert_null(env_of(f.p, "TERM"));
+    assert_null(find_env(f.p, "SSH_AUTH_SOCK"));
+    assert_null(find_env(f.p, "TERM"));
     assert_string_equal(env_value(f.p, "PNPM_HOME"), "/usr/local/pnpm");
     assert_string_equal(f.p->work_dir.v, PLAN_HOME);
     assert_int_equal(f.p->argc, 4);
@@ -3030,10 +3052,10 @@ static void test_remote_leaves_out_ssh_agent_auth_proxy_and_host_loopback_with_n
     fx_remote(&f, remote_toml, PLAN_AGENT_CLAUDE);
     fx_ok(&f);
     assert_null(f.p->ssh_agent_sock);
-    assert_null(env_of(f.p, "SSH_AUTH_SOCK"));
-    assert_null(mount_at(f.p, "/ssh-agent"));
+    assert_null(find_env(f.p, "SSH_AUTH_SOCK"));
+    assert_null(find_mount(f.p, "/ssh-agent"));
     assert_no_auth_proxy(f.p);
-    assert_null(mount_at(f.p, PLAN_HELPER));
+    assert_null(find_mount(f.p, PLAN_HELPER));
     assert_false(f.p->network.host_loopback);
     assert_int_equal(f.p->network.mode, PLAN_NETWORK_OPEN);
     assert_null(f.p->egress_sock);
