@@ -63,10 +63,13 @@ static void begin_frame(struct inband *f)
         f->discard = true;
 }
 
-static void break_frame(struct inband *f)
+/* A byte that does not belong where it came: the frame is skipped to its
+ * ESC \ or to an ESC _ that may start the next frame (an agent's half-open
+ * frame must not swallow the main process's); the byte may be that ESC. */
+static void break_frame(struct inband *f, unsigned char c)
 {
     f->n_out = 0;
-    f->state = ST_SKIP;
+    f->state = c == ESC ? ST_SKIP2 : ST_SKIP;
 }
 
 /* Inside a frame: one byte of its length, payload or end. */
@@ -82,13 +85,13 @@ static void frame_byte(struct inband *f, unsigned char c)
             f->len = f->len * 10 + (uint64_t)(c - '0');
             f->digits++;
         } else {
-            break_frame(f);
+            break_frame(f, c);
         }
         return;
     case ST_HEX: {
         int v = hex_digit_value(c);
         if (v < 0) {
-            break_frame(f);
+            break_frame(f, c);
             return;
         }
         if (f->hi < 0) {
@@ -108,15 +111,19 @@ static void frame_byte(struct inband *f, unsigned char c)
         if (c == ESC)
             f->state = ST_END2;
         else
-            break_frame(f);
+            break_frame(f, c);
         return;
     case ST_END2:
         if (c == '\\') {
             flush_payload(f);
             f->complete = !f->discard;
             f->state = ST_SCAN;
+        } else if (c == '_') { /* ESC _: the next frame's start */
+            f->n_out = 0;
+            f->state = ST_PREFIX;
+            f->held = 2;
         } else {
-            break_frame(f);
+            break_frame(f, c);
         }
         return;
     case ST_SKIP:
@@ -124,7 +131,12 @@ static void frame_byte(struct inband *f, unsigned char c)
             f->state = ST_SKIP2;
         return;
     case ST_SKIP2:
-        f->state = c == '\\' ? ST_SCAN : c == ESC ? ST_SKIP2 : ST_SKIP;
+        if (c == '_') {
+            f->state = ST_PREFIX;
+            f->held = 2;
+        } else {
+            f->state = c == '\\' ? ST_SCAN : c == ESC ? ST_SKIP2 : ST_SKIP;
+        }
         return;
     default:
         return;

@@ -12,7 +12,9 @@
  * LEN is the payload's length in decimal (at most 20 digits), HEX its 2*LEN
  * lowercase or uppercase hex digits.  Everything else passes through; a
  * byte that breaks a frame after its "ESC _ TAG ;" makes the filter skip to
- * the next ESC \ (a corrupted export is never dumped on the terminal).  The
+ * the next ESC \ (a corrupted export is never dumped on the terminal) or
+ * to the next ESC _, which may start the next frame (a frame left half
+ * open never swallows the one after it).  The
  * result is the last frame only, and only when nothing but the frame came
  * after it: whoever writes last (the sandbox's main process, after it has
  * killed everything else) decides, and any output after a frame voids it.

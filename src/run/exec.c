@@ -320,7 +320,9 @@ static void wrap_for_export(struct run_state *s)
         return;
     /* The base and the session name are the workspace volume's labels. */
     char **wrapped = run_export_wrap_argv((const char *const *)s->p->argv,
-                                          RUN_EXPORT_INNER_PATH, rs.workdir, rs.base, rs.name);
+                                          RUN_EXPORT_INNER_PATH,
+                                          s->o->cfg->remote.max_pull.v, rs.workdir, rs.base,
+                                          rs.name);
     strv_free(s->p->argv);
     s->p->argv = wrapped;
     s->exports_inside = true;

@@ -30,6 +30,7 @@
  */
 #include "run/remote.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -166,7 +167,7 @@ const char run_export_script[] =
 _Static_assert(AGS_HELPER_TIMEOUT_S == 900, "wrap_perl's alarm is AGS_HELPER_TIMEOUT_S");
 
 static const char wrap_perl[] =
-        "my ($out, $n) = splice(@ARGV, 0, 2);\n"
+        "my ($out, $max, $n) = splice(@ARGV, 0, 3);\n"
         "my @e = splice(@ARGV, 0, $n);\n"
         "my @cmd = @ARGV;\n"
         "unlink $out;\n"
@@ -206,16 +207,25 @@ static const char wrap_perl[] =
         "if ($e) { $SIG{$_} = sub { kill 'KILL', $e; exit $code } for @fwd }\n"
         "my $ok = defined $e && waitpid($e, 0) == $e && $? == 0;\n"
         "rename $tmp, $out if $ok;\n"
-        "if (-t STDIN) {\n"
-        "    local $ENV{PATH} = '" PLAN_SYSTEM_PATH "';\n"
-        "    system 'stty', '-opost', '-echo';\n"
-        "}\n"
         "my ($f, $len) = (undef, 0);\n"
         "$len = (-s $f) || 0 if $ok && open($f, '<:raw', $out);\n"
-        "$| = 1;\n"
-        "print \"\\e_" RUN_EXPORT_FRAME_TAG ";$len;\";\n"
-        "while ($len && sysread($f, my $b, 65536)) { print unpack('H*', $b) }\n"
-        "print \"\\e\\\\\";\n"
+        "$len = 0 if $len > $max;\n"
+        "$SIG{TTOU} = 'IGNORE';\n"
+        "if (-t STDIN) {\n"
+        "    local $ENV{PATH} = '" PLAN_SYSTEM_PATH "';\n"
+        "    system 'stty', '-opost', '-echo', '-tostop', '-ixon';\n"
+        "}\n"
+        "open(my $o, '>>', '/proc/self/fd/1') or open($o, '>&', \\*STDOUT) or exit $code;\n"
+        "binmode $o;\n"
+        "syswrite($o, \"\\e_" RUN_EXPORT_FRAME_TAG ";$len;\") or exit $code;\n"
+        "while ($len && sysread($f, my $b, 32768)) {\n"
+        "    my $h = unpack('H*', $b);\n"
+        "    while (length $h) {\n"
+        "        my $w = syswrite($o, $h) or exit $code;\n"
+        "        substr($h, 0, $w) = '';\n"
+        "    }\n"
+        "}\n"
+        "syswrite($o, \"\\e\\\\\");\n"
         "exit $code;\n";
 
 /* The sh in front: the image's perl, looked up on the system PATH only (a
@@ -224,10 +234,10 @@ static const char wrap_perl[] =
 static const char wrap_sh[] =
         "p=$1; shift; x=$(PATH='" PLAN_SYSTEM_PATH "'; command -v perl) || x=; "
         "case $x in /*) exec \"$x\" -e \"$p\" -- \"$@\" ;; esac; "
-        "shift $((2 + $2)); exec \"$@\"";
+        "shift $((3 + $3)); exec \"$@\"";
 
-char **run_export_wrap_argv(const char *const *argv, const char *out, const char *workdir,
-                            const char *base, const char *name)
+char **run_export_wrap_argv(const char *const *argv, const char *out, uint64_t max,
+                            const char *workdir, const char *base, const char *name)
 {
     const char *e[10];
     run_export_argv(RUN_EXPORT_MODE_GIT, workdir, base, name, e);
@@ -238,6 +248,7 @@ char **run_export_wrap_argv(const char *const *argv, const char *out, const char
     const char *const front[] = {"/bin/sh", "-c", wrap_sh, "ags-run", wrap_perl, out};
     for (size_t i = 0; i < ARRAY_SIZE(front); i++)
         strv_builder_push(&b, xstrdup(front[i]));
+    strv_builder_push(&b, xasprintf("%" PRIu64, max));
     strv_builder_push(&b, xasprintf("%zu", n_e));
     for (size_t i = 0; i < n_e; i++)
         strv_builder_push(&b, xstrdup(e[i]));

@@ -78,8 +78,8 @@ bool run_export_base_ok(const char *base);
  * export of mode git into the file out (RUN_EXPORT_INNER_PATH) when argv's
  * process has ended (remote-export.c says how; an image without perl runs
  * argv alone).  Owned. */
-char **run_export_wrap_argv(const char *const *argv, const char *out, const char *workdir,
-                            const char *base, const char *name);
+char **run_export_wrap_argv(const char *const *argv, const char *out, uint64_t max,
+                            const char *workdir, const char *base, const char *name);
 
 /* ---- remote-host.c: the host's side of what came back ---- */
 

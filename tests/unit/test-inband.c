@@ -168,6 +168,30 @@ static void test_bad_bytes_in_a_frame_skip_it_without_dumping_it(void **state)
     }
 }
 
+static void test_a_frame_left_half_open_does_not_swallow_the_next(void **state)
+{
+    (void)state;
+    static const char *const open_frames[] = {
+            "\x1b_" TAG ";5;",    /* waiting for hex */
+            "\x1b_" TAG ";x",     /* broken: skipping */
+            "\x1b_" TAG ";2;414", /* an odd digit */
+            "\x1b_" TAG ";1;41",  /* waiting for ESC \ */
+            "\x1b_" TAG ";1;41\x1b", /* waiting for \ */
+    };
+    for (size_t i = 0; i < sizeof(open_frames) / sizeof(open_frames[0]); i++) {
+        char in[256];
+        (void)snprintf(in, sizeof(in), "%s%s", open_frames[i], FRAME("1", "42"));
+        for (size_t step = 0; step <= 3; step++) {
+            struct run r;
+            feed_str(&r, in, step);
+            assert_true(r.have);
+            assert_int_equal(r.sink.n, 1);
+            assert_memory_equal(r.sink.data, "B", 1);
+            assert_out(&r, "");
+        }
+    }
+}
+
 static void test_a_frame_over_the_bound_is_skipped_and_never_delivered(void **state)
 {
     (void)state;
@@ -235,6 +259,7 @@ int main(void)
             cmocka_unit_test(test_the_last_frame_decides),
             cmocka_unit_test(test_a_wrong_length_is_no_result_and_is_skipped_to_its_end),
             cmocka_unit_test(test_bad_bytes_in_a_frame_skip_it_without_dumping_it),
+            cmocka_unit_test(test_a_frame_left_half_open_does_not_swallow_the_next),
             cmocka_unit_test(test_a_frame_over_the_bound_is_skipped_and_never_delivered),
             cmocka_unit_test(test_a_failing_sink_voids_the_frame),
             cmocka_unit_test(test_a_frame_cut_short_is_no_result),

@@ -583,6 +583,9 @@ static void test_a_patch_comes_back_as_a_file_under_the_state_dir(void **state)
 
 /* ---- the in-sandbox export: the wrapped argv run here, with the host's perl ---- */
 
+/* [remote] max_pull as the wrapper gets it. */
+static uint64_t wrap_max = 1 << 20;
+
 /* Runs the agent script (sh -c) wrapped as a remote git session's sandbox
  * runs it, PATH path, in the fixture's workspace; after `term_when` exists
  * (NULL: never) SIGTERM goes to the wrapper, as podman stop sends it to the
@@ -590,7 +593,7 @@ static void test_a_patch_comes_back_as_a_file_under_the_state_dir(void **state)
 static int run_wrapped(struct t *t, const char *agent, const char *path, const char *term_when)
 {
     const char *const cmd[] = {"/bin/sh", "-c", agent, NULL};
-    char **argv = run_export_wrap_argv(cmd, t->out, t->ws, t->base, "sess1");
+    char **argv = run_export_wrap_argv(cmd, t->out, wrap_max, t->ws, t->base, "sess1");
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -673,6 +676,22 @@ static void test_a_wrapped_agent_exits_with_its_status_and_leaves_its_export(voi
     assert_int_equal(capture_stdout(t, &text, &fd), 1);
     assert_string_equal(text, "said\n");
     assert_captured_is_the_file(fd, t->out);
+}
+
+static void test_an_export_over_max_pull_is_not_sent_but_said_to_be_missing(void **state)
+{
+    struct t *t = *state;
+    wrap_max = 10; /* the export's header line alone is longer */
+    int st = run_wrapped(t, "echo two >>a", "/usr/bin:/bin", NULL);
+    wrap_max = 1 << 20;
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    assert_int_equal(header_of(t->out).kind, RUN_EXPORT_BUNDLE); /* the file is there */
+    _cleanup_free_ char *text = NULL;
+    int fd = -1;
+    assert_int_equal(capture_stdout(t, &text, &fd), 0); /* a helper makes it, bounded */
+    assert_int_equal(fd, -1);
+    assert_string_equal(text, "");
 }
 
 static void test_a_frame_the_agent_forges_on_its_stdout_is_overruled_by_the_real_one(void **state)
@@ -1098,6 +1117,9 @@ int main(void)
             cmocka_unit_test_setup_teardown(
                     test_a_frame_the_agent_forges_on_its_stdout_is_overruled_by_the_real_one,
                     setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                    test_an_export_over_max_pull_is_not_sent_but_said_to_be_missing, setup,
+                    teardown),
             cmocka_unit_test_setup_teardown(
                     test_sigterm_to_the_wrapper_reaches_the_agent_and_the_export_still_runs,
                     setup, teardown),
