@@ -152,6 +152,7 @@ void backend_spec_from_helper(const struct backend_helper *h, const char *const 
     s.spec.n_volumes = h->n_volumes;
     s.spec.netns = "none";
     s.spec.no_new_privileges = true;
+    s.spec.no_log = true;
     s.spec.cap_drop_all = true;
     s.spec.stop_timeout = 1;
     /* A workspace the agent made hostile (a FIFO where git reads) must not
@@ -208,6 +209,10 @@ void backend_spec_from_plan(const struct ags_plan *p, const struct backend_engin
     s.spec.terminal = tty;
     s.spec.stdin_open = stdin_open;
     s.spec.no_new_privileges = p->security.no_new_privileges;
+    /* What the agent prints (a token it read, a remote session's export)
+     * stays out of the engine's log (journald by default), which outlives
+     * the sandbox; attach does not need it. */
+    s.spec.no_log = true;
     s.spec.cap_drop_all = p->security.cap_drop_all;
     s.spec.selinux_disable = p->security.selinux_disable;
     s.spec.pids_limit = p->security.pids_limit;

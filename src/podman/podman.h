@@ -254,6 +254,7 @@ struct podman_spec {
     bool terminal;
     bool stdin_open;
     bool no_new_privileges;
+    bool no_log; /* the engine keeps no log of the output (log driver none) */
     bool cap_drop_all;
     bool selinux_disable;
     bool read_only_rootfs;

@@ -233,6 +233,11 @@ static void b_identity(struct builder *b, json_t *o, const struct podman_spec *s
     }
     if (s->user)
         set(o, "user", b_str(b, s->user, "user"));
+    if (s->no_log) {
+        json_t *log = must(json_object());
+        set(log, "driver", must(json_string("none")));
+        set(o, "log_configuration", log);
+    }
     if (s->userns)
         set(o, "userns", b_namespace(b, s->userns, "user namespace"));
 }

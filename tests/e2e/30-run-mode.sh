@@ -25,6 +25,28 @@ check_eq "stdout reaches stdout" to-stdout "$RUN_OUT"
 check_contains "stderr reaches stderr" to-stderr "$RUN_ERR"
 check_eq "no container is left after a normal exit" 0 "$(managed_containers)"
 
+# ---- the engine keeps no log of what the agent prints (log driver none):
+# a token it printed must not outlive the sandbox in the engine's journal
+if ! on_backend bwrap; then
+    MARK="no-log-$$-$RANDOM"
+    "$AGS_BIN" --agent shell -- -c "echo $MARK; sleep 4" </dev/null >"$E2E_TMP/nolog" 2>&1 &
+    NOLOG_PID=$!
+    LOG_TYPE=""
+    for _ in $(seq 100); do
+        api GET '/containers/json?filters=%7B%22label%22%3A%5B%22ags.managed%3Dtrue%22%5D%7D'
+        for id in $(python3 -c 'import json, sys
+print(" ".join(c["Id"] for c in json.load(sys.stdin)))' <"$API_BODY_FILE"); do
+            api GET "/containers/$id/json"
+            case $(jget Args) in *"$MARK"*) LOG_TYPE=$(jget HostConfig.LogConfig.Type) ;; esac
+        done
+        [ -n "$LOG_TYPE" ] && break
+        sleep 0.1
+    done
+    check_eq "a sandbox's output goes to no log" none "$LOG_TYPE"
+    wait "$NOLOG_PID" || true
+    check_eq "and still reaches the terminal" "$MARK" "$(cat "$E2E_TMP/nolog")"
+fi
+
 # ---- stdin forwarding with EOF
 RUN_RC=0
 printf 'abc\ndef' | "$AGS_BIN" --agent shell -- -c 'cat; echo; echo done' >"$E2E_TMP/out" 2>"$E2E_TMP/err" || RUN_RC=$?

@@ -381,6 +381,7 @@ static void test_labels_entrypoint_security_and_pids_limit_come_from_the_plan(vo
     assert_string_equal(f.s.spec.entrypoint[0], "/bin/bash");
     assert_string_equal(f.s.spec.entrypoint[1], "-c");
     assert_true(f.s.spec.no_new_privileges);
+    assert_true(f.s.spec.no_log); /* nothing the agent prints outlives the sandbox */
     assert_true(f.s.spec.cap_drop_all);
     assert_true(f.s.spec.selinux_disable);
     assert_int_equal(f.s.spec.pids_limit, 321);
@@ -450,6 +451,7 @@ static void test_a_helper_has_no_network_no_caps_the_sandbox_mapping_and_a_time_
     assert_string_equal(s.spec.netns, "none");
     assert_true(s.spec.cap_drop_all);
     assert_true(s.spec.no_new_privileges);
+    assert_true(s.spec.no_log);
     assert_false(s.spec.terminal);
     assert_false(s.spec.stdin_open);
     assert_string_equal(s.spec.userns, "keep-id:uid=1000,gid=1000");

@@ -76,6 +76,7 @@ static void test_full_spec_uses_libpod_names(void **state)
             .terminal = true,
             .stdin_open = true,
             .no_new_privileges = true,
+            .no_log = true,
             .cap_drop_all = true,
             .selinux_disable = true,
             .read_only_rootfs = true,
@@ -108,6 +109,7 @@ static void test_full_spec_uses_libpod_names(void **state)
     assert_true(json_is_true(at(o, "terminal")));
     assert_true(json_is_true(at(o, "stdin")));
     assert_string_equal(str_at(o, "work_dir"), "/wsp");
+    assert_string_equal(str_at(o, "log_configuration.driver"), "none");
     assert_null(at(o, "user"));
     assert_string_equal(str_at(o, "userns.nsmode"), "keep-id");
     assert_null(at(at(o, "userns"), "value"));
