@@ -181,6 +181,30 @@ check_eq "its forged 'none' is not taken: the change comes back" forged \
 check_eq "through an export helper" 1 "$(export_helpers_since "$T0")"
 check_eq "which is gone afterwards" 0 "$(on_remote managed_containers)"
 
+# ---- an image without perl: the sh in front of the agent runs it alone, the
+# sandbox sends no export, and a helper makes it
+NOPERL=localhost/ags-e2e-noperl:$$
+on_remote ctr_run "$(python3 -c 'import json, sys
+print(json.dumps({"image": sys.argv[1], "user": "0", "entrypoint": ["/bin/sh", "-c",
+    "for d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do "
+    "rm -f $d/perl $d/perl5*; done; ! command -v perl"]}))' "$AGS_E2E_IMAGE")" ||
+    e2e_abort "removing perl from a copy of the image: $CTR_ERROR"
+[ "$CTR_EXIT" = 0 ] || e2e_abort "perl is still in the copy of the image: exit $CTR_EXIT"
+on_remote api POST "commit?container=$CTR_ID&repo=localhost/ags-e2e-noperl&tag=$$"
+case $API_STATUS in 20?) ;; *) e2e_abort "commit of the image without perl: HTTP $API_STATUS: $API_BODY" ;; esac
+on_remote ctr_rm "$CTR_ID" || true
+e2e_defer "on_remote api DELETE 'images/localhost%2Fags-e2e-noperl%3A$$?force=true'"
+cp "$XDG_CONFIG_HOME/ags/config.toml" "$E2E_TMP/config.keep"
+printf '[sandbox]\nimage = "%s"\n' "$NOPERL" >"$XDG_CONFIG_HOME/ags/config.toml"
+T0=$(date +%s)
+BEFORE_BR=$(git for-each-ref --format='%(refname:short)' 'refs/heads/ags/*' | sort)
+run --agent shell -- -c 'echo noperl > noperl.txt; command -v perl || echo no-perl-here'
+cp "$E2E_TMP/config.keep" "$XDG_CONFIG_HOME/ags/config.toml"
+check_eq "a run from an image without perl exits 0" 0 "$RUN_RC"
+check_eq "its sandbox has no perl, and the agent's output is all there is" no-perl-here "$RUN_OUT"
+check_eq "its change comes back" noperl "$(git show "$(new_branch "$BEFORE_BR"):noperl.txt" 2>&1)"
+check_eq "through an export helper" 1 "$(export_helpers_since "$T0")"
+
 # ---- a detached remote session: its supervisor brings the changes back when it ends
 BEFORE_BR=$(git for-each-ref --format='%(refname:short)' 'refs/heads/ags/*' | sort)
 RC=0
