@@ -104,6 +104,12 @@ run ps --connection test-remote --quiet
 check_eq "--connection lists one engine" "$NAME" "$RUN_OUT"
 check_eq "and asks no other" "" "$RUN_ERR"
 
+T_CONN=$(date +%s%N)
+run --connection test-remote --agent shell -- -c 'echo via-connection; exit 4'
+check_eq "ags --connection test-remote --agent shell passes the exit status" 4 "$RUN_RC"
+check_eq "and the output" via-connection "$RUN_OUT"
+local_untouched_since "$T_CONN" "the run went to test-remote, not to the local engine"
+
 run stop "$NAME"
 check_eq "ags stop of a name on two engines is a usage error" 2 "$RUN_RC"
 check_contains "naming both" "on several engines (local, test-remote)" "$RUN_ERR"
