@@ -163,11 +163,11 @@ size_t count_lines(const char *text)
 char *key_words(const char *pub_name)
 {
     char *text = slurp(pub_name);
-    char *sp = strchr(text, ' ');
-    assert_non_null(sp);
-    sp = strchr(sp + 1, ' ');
-    assert_non_null(sp);
-    *sp = '\0';
+    size_t first = strcspn(text, " ");
+    assert_int_equal(text[first], ' ');
+    size_t second = first + 1 + strcspn(text + first + 1, " ");
+    assert_int_equal(text[second], ' ');
+    text[second] = '\0';
     return text;
 }
 

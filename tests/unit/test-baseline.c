@@ -335,10 +335,10 @@ static void test_file_to_directory_is_a_type_change(void **state)
     struct seen_list l;
     diff(f, &l);
     assert_int_equal(l.n, 2);
-    assert_int_equal(find(&l, "x")->kind, RUN_CHANGE_TYPE);
-    assert_int_equal(find(&l, "x")->old_type, 'f');
-    assert_int_equal(find(&l, "x")->new_type, 'd');
-    assert_int_equal(find(&l, "x/inner")->kind, RUN_CHANGE_ADDED);
+    assert_int_equal(must_get(find(&l, "x"))->kind, RUN_CHANGE_TYPE);
+    assert_int_equal(must_get(find(&l, "x"))->old_type, 'f');
+    assert_int_equal(must_get(find(&l, "x"))->new_type, 'd');
+    assert_int_equal(must_get(find(&l, "x/inner"))->kind, RUN_CHANGE_ADDED);
     seen_done(&l);
 }
 

@@ -1015,7 +1015,7 @@ static void test_overlay_path_leaving_the_repo_is_an_error_with_file_line_col(vo
     struct cfg_diag diag;
     assert_int_equal(overlay_fx_load(&f, &cfg, &diag), 0);
     fx_path(&f, "repo/new/x", p, sizeof(p));
-    assert_string_equal(mount_at(cfg, "/d")->host.v, p);
+    assert_string_equal(must_get(mount_at(cfg, "/d"))->host.v, p);
     config_free(cfg);
     cfg_diag_done(&diag);
     remove_tree(f.s.root);

@@ -107,6 +107,19 @@ static const struct doctor_check *verdict(const struct doctor_facts *f, struct d
     const struct doctor_check *c = find(r, name);
     if (!c)
         fail_msg("no check named %s", name);
+    if (!c)
+        abort(); /* fail_msg does not return; the compiler is not told */
+    return c;
+}
+
+/* The check named so in r, which the test expects: a missing one fails it. */
+static const struct doctor_check *must_find(const struct doctor_report *r, const char *name)
+{
+    const struct doctor_check *c = find(r, name);
+    if (!c)
+        fail_msg("no check named %s", name);
+    if (!c)
+        abort();
     return c;
 }
 
@@ -689,10 +702,10 @@ static void test_secret_verdicts_never_need_a_value(void **s _unused_)
     add_secret_check(&f, "B", SECRET_CHECK_UNRESOLVED, NULL, false);
     add_secret_check(&f, "C", SECRET_CHECK_UNRESOLVED, NULL, true);
     assert_has(verdict(&f, &r, "secret-A")->message, "A from from_env HOST_A (config c:1)");
-    const struct doctor_check *c = find(&r, "secret-B");
+    const struct doctor_check *c = must_find(&r, "secret-B");
     assert_int_equal(c->status, DOCTOR_WARN);
     assert_has(c->message, "from_env GH: not set");
-    c = find(&r, "secret-C");
+    c = must_find(&r, "secret-C");
     assert_int_equal(c->status, DOCTOR_OK);
     assert_has(c->message, "ags doctor --check-secrets");
     doctor_report_free(&r);
@@ -1104,11 +1117,11 @@ static void test_connection_verdicts_warn_in_their_own_section(void **s _unused_
     assert_string_equal(c->section, "Connection down");
     assert_has(c->message, "Connection refused");
     assert_int_equal(r.n_fail, 1); /* box's missing image; down is no failure */
-    c = find(&r, "box/podman-api");
+    c = must_find(&r, "box/podman-api");
     assert_int_equal(c->status, DOCTOR_OK);
     assert_has(c->message, "Podman 5.2.0 at ssh://root@box/run/podman/podman.sock");
-    assert_int_equal(find(&r, "box/podman-rootless")->status, DOCTOR_WARN);
-    c = find(&r, "box/image");
+    assert_int_equal(must_find(&r, "box/podman-rootless")->status, DOCTOR_WARN);
+    c = must_find(&r, "box/image");
     assert_int_equal(c->status, DOCTOR_FAIL);
     assert_string_equal(c->fix, "ags update-image --connection box");
     assert_null(find(&r, "down/image")); /* nothing asked of an engine that did not answer */

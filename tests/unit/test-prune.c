@@ -89,6 +89,8 @@ static enum run_prune_when when_of(const struct run_owned_list *l, const char *n
     const struct run_owned *x = find(l, name);
     if (!x)
         fail_msg("%s is not listed", name);
+    if (!x)
+        abort(); /* fail_msg does not return; the compiler is not told */
     return x->when;
 }
 
@@ -118,9 +120,9 @@ static void test_only_containers_of_runs_proven_dead_are_pruned(void **state)
     classify(&o, &l);
     assert_int_equal(l.n, 6);
     assert_int_equal(when_of(&l, "c-live"), RUN_PRUNE_NEVER);
-    assert_int_equal(find(&l, "c-live")->use, RUN_USE_LIVE);
+    assert_int_equal(must_get(find(&l, "c-live"))->use, RUN_USE_LIVE);
     assert_int_equal(when_of(&l, "c-dead"), RUN_PRUNE_ALWAYS);
-    assert_int_equal(find(&l, "c-dead")->use, RUN_USE_DEAD);
+    assert_int_equal(must_get(find(&l, "c-dead"))->use, RUN_USE_DEAD);
     assert_int_equal(when_of(&l, "c-unknown"), RUN_PRUNE_NEVER);
     assert_int_equal(when_of(&l, "c-old-label"), RUN_PRUNE_NEVER);
     /* A running sandbox is only proven dead by its pid, never by a reboot. */
@@ -186,8 +188,8 @@ static void test_agent_volumes_need_all_and_old_shared_volumes_go_with_prune(voi
     classify(&o, &l);
     assert_int_equal(when_of(&l, "ags-pi-cargo"), RUN_PRUNE_ALL);
     assert_int_equal(when_of(&l, "ags-shared-cargo"), RUN_PRUNE_ALWAYS);
-    assert_int_equal(find(&l, "ags-pi-cargo")->use, RUN_USE_NONE);
-    assert_true(find(&l, "ags-pi-cargo")->size_known);
+    assert_int_equal(must_get(find(&l, "ags-pi-cargo"))->use, RUN_USE_NONE);
+    assert_true(must_get(find(&l, "ags-pi-cargo"))->size_known);
     done(&o, &l);
 }
 
@@ -236,12 +238,12 @@ static void test_a_volume_a_live_session_or_another_container_uses_is_never_remo
     struct run_owned_list l;
     classify(&o, &l);
     assert_int_equal(when_of(&l, "v-live"), RUN_PRUNE_NEVER);
-    assert_int_equal(find(&l, "v-live")->use, RUN_USE_LIVE);
+    assert_int_equal(must_get(find(&l, "v-live"))->use, RUN_USE_LIVE);
     assert_int_equal(when_of(&l, "v-other"), RUN_PRUNE_NEVER);
-    assert_int_equal(find(&l, "v-other")->use, RUN_USE_OTHER);
+    assert_int_equal(must_get(find(&l, "v-other"))->use, RUN_USE_OTHER);
     /* Only a dead run uses it: prune --all removes that container first. */
     assert_int_equal(when_of(&l, "v-dead"), RUN_PRUNE_ALL);
-    assert_int_equal(find(&l, "v-dead")->use, RUN_USE_DEAD);
+    assert_int_equal(must_get(find(&l, "v-dead"))->use, RUN_USE_DEAD);
     assert_int_equal(when_of(&l, "v-shared-live"), RUN_PRUNE_NEVER);
     done(&o, &l);
 }
@@ -287,7 +289,7 @@ static void test_an_image_a_live_session_uses_is_kept(void **state)
     struct run_owned_list l;
     classify(&o, &l);
     assert_int_equal(when_of(&l, IMAGE), RUN_PRUNE_NEVER);
-    assert_int_equal(find(&l, IMAGE)->use, RUN_USE_LIVE);
+    assert_int_equal(must_get(find(&l, IMAGE))->use, RUN_USE_LIVE);
     done(&o, &l);
 }
 
@@ -523,7 +525,7 @@ static void test_staging_of_a_dead_run_is_pruned_a_live_one_and_symlinks_never(v
     run_owned_add_dirs(tmp, NULL, &self, NULL, &l);
     assert_int_equal(l.n, 2);
     assert_int_equal(when_of(&l, dead), RUN_PRUNE_ALWAYS);
-    assert_int_equal(find(&l, dead)->kind, RUN_OWNED_STAGING);
+    assert_int_equal(must_get(find(&l, dead))->kind, RUN_OWNED_STAGING);
     assert_int_equal(when_of(&l, live), RUN_PRUNE_NEVER); /* no owner file: nothing proven */
     assert_null(find(&l, link));
     assert_int_equal(run_prune_remove(&l, false, NULL, NULL), 0);

@@ -269,8 +269,8 @@ static void test_passthrough_takes_the_host_variable_and_unset_targets_are_absen
     assert_int_equal(s.n, 1);
     assert_null(value_of(&s, "T"));
     assert_null(value_of(&s, "EMPTY"));
-    assert_string_equal(value_of(&s, "PASS")->value, "p-value");
-    assert_int_equal(value_of(&s, "PASS")->source, SECRET_SOURCE_PASSTHROUGH);
+    assert_string_equal(must_get(value_of(&s, "PASS"))->value, "p-value");
+    assert_int_equal(must_get(value_of(&s, "PASS"))->source, SECRET_SOURCE_PASSTHROUGH);
     secret_set_done(&s);
     config_free(cfg);
 }
@@ -292,9 +292,9 @@ static void test_legacy_providers_resolve_after_the_new_sources(void **state)
     struct secret_set s;
     secrets_resolve(cfg, &plan, &h, &s);
     assert_int_equal(s.n, 3);
-    assert_string_equal(value_of(&s, "A")->value, "a");
-    assert_string_equal(value_of(&s, "B")->value, "b");
-    assert_string_equal(value_of(&s, "C")->value, "from-keyring");
+    assert_string_equal(must_get(value_of(&s, "A"))->value, "a");
+    assert_string_equal(must_get(value_of(&s, "B"))->value, "b");
+    assert_string_equal(must_get(value_of(&s, "C"))->value, "from-keyring");
     secret_set_done(&s);
     config_free(cfg);
 }
