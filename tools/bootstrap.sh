@@ -89,6 +89,14 @@ clang_build() {
         cmake --build "$top/build-clang" -j "$jobs"
 }
 
+# -O2 finds what -O0 does not (-Wnull-dereference, -Wdangling-pointer,
+# warn_unused_result): the Release build, tests included, must be clean too.
+release_build() {
+    cmake -S "$top" -B "$top/build-release-werror" -DCMAKE_BUILD_TYPE=Release -DAGS_WERROR=ON \
+        -DAGS_SANITIZE=OFF >/dev/null &&
+        cmake --build "$top/build-release-werror" -j "$jobs"
+}
+
 fuzz_build() {
     cmake -S "$top" -B "$top/build-fuzz" -DCMAKE_C_COMPILER=clang-14 -DAGS_FUZZ=ON >/dev/null &&
         cmake --build "$top/build-fuzz" -j "$jobs"
@@ -135,6 +143,7 @@ gcc_tests() {
 cmd_test() {
     apt_install "${build_deps[@]}" "${runtime_deps[@]}" "${test_deps[@]}"
     step "clang-14 build, -Werror" clang_build
+    step "gcc Release build (-O2), -Werror" release_build
     step "libFuzzer build" fuzz_build
     local t
     # shellcheck disable=SC2013 # target names are single words

@@ -223,7 +223,7 @@ int run_host_git(const struct run_host_git *o, const char *const *args, char **r
     _cleanup_strv_free_ char **argv = host_git_argv(o, git, args);
     _cleanup_strv_free_ char **env = host_git_env(o->getenv_fn);
     pid_t pid;
-    int out_rd, err_rd;
+    int out_rd = -EBADF, err_rd = -EBADF;
     int r = spawn_host_git(o, git, argv, env, &pid, &out_rd, &err_rd, err);
     if (r < 0)
         return r;

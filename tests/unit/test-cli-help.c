@@ -13,9 +13,7 @@
 #include "base/alloc.h"
 #include "cli/cli.h"
 
-/* Not inlined: GCC 12 -O2 would take the text for the local pointer it was
- * written through and warn -Wdangling-pointer at every strstr into it. */
-__attribute__((noinline)) static char *help_text(void)
+static char *help_text(void)
 {
     char *buf = NULL;
     size_t len = 0;

@@ -183,9 +183,7 @@ static size_t list_once(void)
 
 /* ---- the log ---- */
 
-/* Not inlined: GCC 12 -O2 would take the text for the local pointer it was
- * read through and warn -Wdangling-pointer at every strstr into it. */
-__attribute__((noinline)) static char *log_text(void)
+static char *log_text(void)
 {
     char *text = NULL;
     size_t len;
