@@ -134,17 +134,20 @@ check_eq "the agent's commit is the agent's" agent "$(git log -1 --format=%an "$
 check_eq "the local work tree is still untouched" tracked "$(cat tracked.txt)"
 
 # ---- the sandbox exports its own changes: no helper container at the end
-# export helpers created since $1 (unix seconds), from the engine's events
+# export helpers created after $1 (unix nanoseconds: a helper of the test
+# before may fall in the same second), from the engine's events
 export_helpers_since() {
     local f
     f=$(python3 -c 'import json,sys,urllib.parse as u; print(u.quote(json.dumps({"type": ["container"], "event": ["create"], "label": ["ags.helper=export"]})))')
-    on_remote api GET "/events?stream=false&since=$1&filters=$f"
-    grep -c . "$API_BODY_FILE" || true
+    on_remote api GET "/events?stream=false&since=$(($1 / 1000000000))&filters=$f"
+    tr -d '\000' <"$API_BODY_FILE" | python3 -c 'import json, sys
+print(sum(1 for e in map(json.loads, filter(None, sys.stdin.read().splitlines()))
+          if int(e.get("timeNano", 0)) > int(sys.argv[1])))' "$1"
 }
 new_branch() { # the one branch ags/* that $1 (a sorted list) lacks
     git for-each-ref --format='%(refname:short)' 'refs/heads/ags/*' | sort | comm -13 <(printf '%s\n' "$1") -
 }
-T0=$(date +%s)
+T0=$(date +%s%N)
 BEFORE_BR=$(git for-each-ref --format='%(refname:short)' 'refs/heads/ags/*' | sort)
 run --agent shell -- -c 'echo inside > inside.txt'
 check_eq "a git run whose image has perl exits 0" 0 "$RUN_RC"
@@ -170,7 +173,7 @@ check_eq "the terminal never sees the frame" "" \
 # a hostile agent: a forged export saying nothing changed, and the export's
 # own file blocked by a directory: no export from the sandbox, so a helper
 # makes it, and the work comes back all the same
-T0=$(date +%s)
+T0=$(date +%s%N)
 BEFORE_BR=$(git for-each-ref --format='%(refname:short)' 'refs/heads/ags/*' | sort)
 run --agent shell -- -c 'echo forged > forged.txt
 printf "AGS-EXPORT/1 none\n" > /tmp/ags-export
@@ -196,7 +199,7 @@ on_remote ctr_rm "$CTR_ID" || true
 e2e_defer "on_remote api DELETE 'images/localhost%2Fags-e2e-noperl%3A$$?force=true'"
 cp "$XDG_CONFIG_HOME/ags/config.toml" "$E2E_TMP/config.keep"
 printf '[sandbox]\nimage = "%s"\n' "$NOPERL" >"$XDG_CONFIG_HOME/ags/config.toml"
-T0=$(date +%s)
+T0=$(date +%s%N)
 BEFORE_BR=$(git for-each-ref --format='%(refname:short)' 'refs/heads/ags/*' | sort)
 run --agent shell -- -c 'echo noperl > noperl.txt; command -v perl || echo no-perl-here'
 cp "$E2E_TMP/config.keep" "$XDG_CONFIG_HOME/ags/config.toml"
