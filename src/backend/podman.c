@@ -236,8 +236,6 @@ static int pb_copy_in(struct backend *b, const char *id, const char *dir, int ta
     return r;
 }
 
-/* The archive is spooled in out_fd itself, then the file's bytes are copied
- * down over it (tar_read_single_file reads each byte before it writes there). */
 /* Best effort: a file that cannot be cut keeps what it has, which its
  * reader checks all the same. */
 static void empty_file(int fd)
@@ -246,6 +244,8 @@ static void empty_file(int fd)
         return;
 }
 
+/* The archive is spooled in out_fd itself, then the file's bytes are copied
+ * down over it (tar_read_single_file reads each byte before it writes there). */
 static int pb_copy_out(struct backend *b, const char *id, const char *path, int out_fd,
                        uint64_t max, struct ags_error *err)
 {

@@ -35,3 +35,11 @@ checked_pointer(const void *p, const char *expr, const char *file, int line)
     return p;
 }
 #define must_get(p) ((__typeof__(p))checked_pointer((p), #p, __FILE__, __LINE__))
+
+/* fail_msg for a path the test must not go on from: ends it for the
+ * compiler too. */
+#define fail_abort(...)              \
+    do {                             \
+        fail_msg(__VA_ARGS__);       \
+        abort();                     \
+    } while (0)

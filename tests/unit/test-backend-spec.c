@@ -100,8 +100,7 @@ static const struct podman_mount *mount_at(const struct backend_spec *s, const c
     for (size_t i = 0; i < s->spec.n_mounts; i++)
         if (strcmp(s->spec.mounts[i].destination, dest) == 0)
             return &s->spec.mounts[i];
-    fail_msg("no mount at %s", dest);
-    abort(); /* fail_msg does not return; the compiler is not told */
+    fail_abort("no mount at %s", dest);
 }
 
 static const char *env_value(const struct backend_spec *s, const char *name)

@@ -98,29 +98,22 @@ static const struct doctor_check *find(const struct doctor_report *r, const char
     return NULL;
 }
 
+/* The check named so in r, which the test expects: a missing one fails it. */
+static const struct doctor_check *must_find(const struct doctor_report *r, const char *name)
+{
+    const struct doctor_check *c = find(r, name);
+    if (!c)
+        fail_abort("no check named %s", name);
+    return c;
+}
+
 /* Runs every check on f and returns the named one (the report is *r). */
 static const struct doctor_check *verdict(const struct doctor_facts *f, struct doctor_report *r,
                                           const char *name)
 {
     *r = (struct doctor_report){0};
     doctor_check_all(f, r);
-    const struct doctor_check *c = find(r, name);
-    if (!c)
-        fail_msg("no check named %s", name);
-    if (!c)
-        abort(); /* fail_msg does not return; the compiler is not told */
-    return c;
-}
-
-/* The check named so in r, which the test expects: a missing one fails it. */
-static const struct doctor_check *must_find(const struct doctor_report *r, const char *name)
-{
-    const struct doctor_check *c = find(r, name);
-    if (!c)
-        fail_msg("no check named %s", name);
-    if (!c)
-        abort();
-    return c;
+    return must_find(r, name);
 }
 
 /* hay is evaluated once (it may be a verdict() call). */

@@ -175,9 +175,7 @@ static const struct plan_mount *mount_at(const struct ags_plan *p, const char *d
 {
     const struct plan_mount *m = find_mount(p, dest);
     if (!m)
-        fail_msg("no mount at %s", dest);
-    if (!m)
-        abort();
+        fail_abort("no mount at %s", dest);
     return m;
 }
 
@@ -186,9 +184,7 @@ static const struct plan_env *env_of(const struct ags_plan *p, const char *name)
 {
     const struct plan_env *e = find_env(p, name);
     if (!e)
-        fail_msg("no variable %s", name);
-    if (!e)
-        abort();
+        fail_abort("no variable %s", name);
     return e;
 }
 

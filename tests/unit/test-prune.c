@@ -88,9 +88,7 @@ static enum run_prune_when when_of(const struct run_owned_list *l, const char *n
 {
     const struct run_owned *x = find(l, name);
     if (!x)
-        fail_msg("%s is not listed", name);
-    if (!x)
-        abort(); /* fail_msg does not return; the compiler is not told */
+        fail_abort("%s is not listed", name);
     return x->when;
 }
 

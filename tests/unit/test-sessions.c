@@ -373,8 +373,7 @@ static const struct opened *opened_for(const char *what)
     for (size_t i = 0; i < n_opened; i++)
         if (strcmp(opened[i].what, what) == 0)
             return &opened[i];
-    fail_msg("%s was not opened", what);
-    abort(); /* fail_msg does not return; the compiler is not told */
+    fail_abort("%s was not opened", what);
 }
 
 static struct strv_builder warned;
