@@ -315,8 +315,7 @@ static int attach(struct run_state *s, bool tty, int *ret_exit, struct ags_error
 static void wrap_for_export(struct run_state *s)
 {
     struct run_remote_session rs;
-    if (!s->p->remote || !run_remote_exports_inside(s->p) ||
-        run_remote_session_from_plan(s->p, &rs) < 0)
+    if (!s->p->remote || !run_remote_exports_inside(s->p, &rs))
         return;
     /* The base and the session name are the workspace volume's labels. */
     char **wrapped = run_export_wrap_argv((const char *const *)s->p->argv,

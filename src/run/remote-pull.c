@@ -324,11 +324,10 @@ int run_remote_after_upload(struct backend *b, const struct ags_plan *p, struct 
     return run_remote_baseline(b, &s, err);
 }
 
-bool run_remote_exports_inside(const struct ags_plan *p)
+bool run_remote_exports_inside(const struct ags_plan *p, struct run_remote_session *ret)
 {
-    struct run_remote_session s;
-    return !p->maintenance && run_remote_session_from_plan(p, &s) == 0 &&
-           run_export_base_ok(s.base);
+    return !p->maintenance && run_remote_session_from_plan(p, ret) == 0 &&
+           run_export_base_ok(ret->base);
 }
 
 int run_remote_export_file(int *ret_fd, struct ags_error *err)

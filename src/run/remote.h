@@ -180,8 +180,8 @@ void run_remote_bring_back(struct backend *b, const struct ags_plan *p,
                            const struct run_callbacks *cb);
 
 /* Whether the plan's sandbox makes its own export (a git session whose
- * argv run_export_wrap_argv wrapped). */
-bool run_remote_exports_inside(const struct ags_plan *p);
+ * argv run_export_wrap_argv wraps); its session in *ret (pointing into p). */
+bool run_remote_exports_inside(const struct ags_plan *p, struct run_remote_session *ret);
 
 /* The export the exited sandbox id made (RUN_EXPORT_INNER_PATH) into a
  * private unnamed file, at most [remote] max_pull bytes: *ret_fd (owned).
